@@ -1,0 +1,353 @@
+//! REST payloads (SPEC §1–3, §5–7), as the server sends them and clients read them.
+
+use crate::call::{CallStatus, CallType, format_duration};
+use crate::presence::PresenceStatus;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Every 4xx/5xx body.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ErrorBody {
+    pub error: String,
+}
+
+/// A user as the seeds' login and `me` return it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct UserInfo {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub full_name: String,
+    #[serde(default)]
+    pub is_admin: bool,
+}
+
+impl UserInfo {
+    /// The name to show people: the full name, or the username when none is set.
+    pub fn display_name(&self) -> &str {
+        if self.full_name.trim().is_empty() {
+            &self.username
+        } else {
+            &self.full_name
+        }
+    }
+}
+
+/// `POST /api/login/` and `POST /api/auth/login`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LoginResponse {
+    pub token: String,
+    /// The same credential as `token`, for clients of seed 002's JWT API.
+    pub access: String,
+    pub user: UserInfo,
+}
+
+/// Presence as every presence-bearing response shows it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PresenceView {
+    pub status: PresenceStatus,
+    pub available_for_calls: bool,
+    pub status_message: String,
+    pub last_seen: Option<DateTime<Utc>>,
+    pub current_call: Option<i64>,
+    pub is_online: bool,
+    pub is_available: bool,
+}
+
+/// One row of `GET /api/users/`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DirectoryEntry {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub full_name: String,
+    pub presence: PresenceView,
+}
+
+/// `GET /api/user-presence/...` rows and `update_my_status/` / `heartbeat/` answers.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct UserPresence {
+    pub user: i64,
+    pub username: String,
+    pub full_name: String,
+    pub email: String,
+    #[serde(flatten)]
+    pub presence: PresenceView,
+}
+
+/// The short user shape nested in calls and meetings.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct UserSummary {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub full_name: String,
+}
+
+/// A call session (SPEC §3) as every call endpoint returns it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CallSession {
+    pub id: i64,
+    pub session_id: Uuid,
+    pub room_name: String,
+    pub call_type: CallType,
+    pub status: CallStatus,
+    pub initiator: i64,
+    pub recipient: i64,
+    pub participants: Vec<i64>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub duration_seconds: Option<i64>,
+    pub duration_formatted: String,
+    pub is_active: bool,
+    pub participant_count: usize,
+    pub created_at: DateTime<Utc>,
+    /// Names for history and incoming-call screens, so clients need no second lookup.
+    pub initiator_details: UserSummary,
+    pub recipient_details: UserSummary,
+}
+
+impl CallSession {
+    /// Builds the derived fields (`participants`, durations, `is_active`) from the stored ones.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: i64,
+        session_id: Uuid,
+        room_name: String,
+        call_type: CallType,
+        status: CallStatus,
+        initiator: UserSummary,
+        recipient: UserSummary,
+        started_at: Option<DateTime<Utc>>,
+        ended_at: Option<DateTime<Utc>>,
+        created_at: DateTime<Utc>,
+    ) -> Self {
+        let duration_seconds = match (started_at, ended_at) {
+            (Some(start), Some(end)) => Some((end - start).num_seconds().max(0)),
+            _ => None,
+        };
+        let participants = vec![initiator.id, recipient.id];
+        CallSession {
+            id,
+            session_id,
+            room_name,
+            call_type,
+            status,
+            initiator: initiator.id,
+            recipient: recipient.id,
+            participant_count: participants.len(),
+            participants,
+            started_at,
+            ended_at,
+            duration_formatted: format_duration(duration_seconds.unwrap_or(0)),
+            duration_seconds,
+            is_active: status.is_live(),
+            created_at,
+            initiator_details: initiator,
+            recipient_details: recipient,
+        }
+    }
+
+    /// The other participant, seen from `user_id`.
+    pub fn peer_of(&self, user_id: i64) -> &UserSummary {
+        if self.initiator == user_id {
+            &self.recipient_details
+        } else {
+            &self.initiator_details
+        }
+    }
+}
+
+/// `{"message": "...", "call_session": {...}}` from `initiate_call/` and `update_status/`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CallEnvelope {
+    pub message: String,
+    pub call_session: CallSession,
+}
+
+/// `GET my_active_call/`: `{"call_session": null}` when there is none.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct MaybeCall {
+    pub call_session: Option<CallSession>,
+}
+
+/// A page of a list, in Django REST framework's shape.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Page<T> {
+    pub count: i64,
+    pub next: Option<String>,
+    pub previous: Option<String>,
+    pub results: Vec<T>,
+}
+
+/// `GET /api/jitsi-calls/{id}/join_info/`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct JoinInfo {
+    pub room_name: String,
+    pub domain: String,
+    pub jitsi_url: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub jwt: Option<String>,
+}
+
+/// `GET /api/health/`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Health {
+    pub status: String,
+    pub message: String,
+    pub timestamp: DateTime<Utc>,
+}
+
+/// Meeting lifecycle (seed 002).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MeetingStatus {
+    Scheduled,
+    Ongoing,
+    Completed,
+}
+
+impl MeetingStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MeetingStatus::Scheduled => "scheduled",
+            MeetingStatus::Ongoing => "ongoing",
+            MeetingStatus::Completed => "completed",
+        }
+    }
+}
+
+impl std::str::FromStr for MeetingStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "scheduled" => Ok(MeetingStatus::Scheduled),
+            "ongoing" => Ok(MeetingStatus::Ongoing),
+            "completed" => Ok(MeetingStatus::Completed),
+            other => Err(format!("unknown meeting status {other:?}")),
+        }
+    }
+}
+
+/// `/api/meetings/` objects.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Meeting {
+    pub id: i64,
+    pub title: String,
+    pub host: UserSummary,
+    pub participants: Vec<UserSummary>,
+    pub participant_ids: Vec<i64>,
+    pub status: MeetingStatus,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The short caller shape of seed 002's video call session.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Caller {
+    pub id: i64,
+    pub email: String,
+    pub full_name: String,
+}
+
+/// Video call session status (seed 002: `active`, then `ended`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VideoCallStatus {
+    Active,
+    Ended,
+}
+
+/// `POST /api/health/call/start` and `/call/end`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct VideoCallSession {
+    pub id: i64,
+    pub meeting: i64,
+    pub caller: Caller,
+    pub status: VideoCallStatus,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    /// Seconds, once ended.
+    pub duration: Option<i64>,
+}
+
+/// One ICE server, in `RTCConfiguration` shape.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct IceServer {
+    pub urls: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub credential: Option<String>,
+}
+
+/// `GET /api/rtc/config`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RtcConfig {
+    pub ice_servers: Vec<IceServer>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(id: i64, name: &str) -> UserSummary {
+        UserSummary {
+            id,
+            username: name.into(),
+            email: format!("{name}@example.com"),
+            full_name: String::new(),
+        }
+    }
+
+    #[test]
+    fn call_session_derives_seed_fields() {
+        let created = DateTime::parse_from_rfc3339("2025-11-22T19:54:04.775481Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default();
+        let started = created + chrono::Duration::seconds(255);
+        let ended = started + chrono::Duration::milliseconds(14_873);
+        let call = CallSession::new(
+            1,
+            Uuid::nil(),
+            "crm-20251122195404-05c28c55".into(),
+            CallType::Video,
+            CallStatus::Completed,
+            user(27, "sahel"),
+            user(45, "Hasel"),
+            Some(started),
+            Some(ended),
+            created,
+        );
+        let json = serde_json::to_value(&call).unwrap_or_default();
+        assert_eq!(json["participants"], serde_json::json!([27, 45]));
+        assert_eq!(json["duration_seconds"], 14);
+        assert_eq!(json["duration_formatted"], "00:14");
+        assert_eq!(json["is_active"], false);
+        assert_eq!(json["participant_count"], 2);
+        assert_eq!(json["created_at"], "2025-11-22T19:54:04.775481Z");
+        assert_eq!(json["status"], "completed");
+        assert_eq!(call.peer_of(27).username, "Hasel");
+        assert_eq!(call.peer_of(45).username, "sahel");
+    }
+
+    #[test]
+    fn a_pending_call_has_no_duration_yet() {
+        let call = CallSession::new(
+            2,
+            Uuid::nil(),
+            "r".into(),
+            CallType::Audio,
+            CallStatus::Pending,
+            user(1, "a"),
+            user(2, "b"),
+            None,
+            None,
+            Utc::now(),
+        );
+        assert_eq!(call.duration_seconds, None);
+        assert_eq!(call.duration_formatted, "00:00");
+        assert!(call.is_active);
+    }
+}

@@ -1,0 +1,12 @@
+//! Types and rules shared by the Switchboard server and its clients.
+//!
+//! Nothing here does IO: the call state machine and the presence rules are pure functions
+//! so that the server, the desktop client and their tests agree on one definition.
+
+pub mod api;
+pub mod call;
+pub mod presence;
+pub mod ws;
+
+pub use call::{CallAction, CallStatus, CallType, Refusal, Role, transition};
+pub use presence::{PresenceState, PresenceStatus};

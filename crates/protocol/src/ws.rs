@@ -1,0 +1,62 @@
+//! Messages the server pushes on a user's notification socket (`/api/ws/{user_id}`, SPEC §4).
+
+use crate::api::CallSession;
+use crate::call::CallType;
+use crate::presence::PresenceStatus;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Server → client on the notification socket; the JSON carries a `type` tag.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Notification {
+    /// A call was created for this user (seed 004's shape, plus call details).
+    CallInvite {
+        from_user_id: i64,
+        caller_name: String,
+        call_id: i64,
+        call_type: CallType,
+        room_name: String,
+        timestamp: DateTime<Utc>,
+    },
+    /// A call this user takes part in changed state.
+    CallStatus { call_session: Box<CallSession> },
+    /// Someone's presence changed.
+    PresenceUpdate {
+        user_id: i64,
+        status: PresenceStatus,
+        available_for_calls: bool,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notifications_carry_the_seed_type_tags() {
+        let n = Notification::PresenceUpdate {
+            user_id: 4,
+            status: PresenceStatus::Away,
+            available_for_calls: true,
+        };
+        let json = serde_json::to_value(&n).unwrap_or_default();
+        assert_eq!(
+            json,
+            serde_json::json!({"type": "presence_update", "user_id": 4, "status": "away", "available_for_calls": true})
+        );
+        let invite = Notification::CallInvite {
+            from_user_id: 1,
+            caller_name: "Patrick".into(),
+            call_id: 9,
+            call_type: CallType::Audio,
+            room_name: "crm-20250101000000-00000000".into(),
+            timestamp: DateTime::from_timestamp(0, 0).unwrap_or_default(),
+        };
+        let json = serde_json::to_value(&invite).unwrap_or_default();
+        assert_eq!(json["type"], "call_invite");
+        assert_eq!(json["caller_name"], "Patrick");
+        let back: Notification = serde_json::from_value(json).unwrap_or(n);
+        assert_eq!(back, invite);
+    }
+}
