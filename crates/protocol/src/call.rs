@@ -201,7 +201,9 @@ impl FromStr for CallAction {
             .into_iter()
             .find(|action| action.as_str() == s)
             .ok_or_else(|| {
-                format!("action must be one of \"answer\", \"reject\", \"cancel\", \"end\", not {s:?}")
+                format!(
+                    "action must be one of \"answer\", \"reject\", \"cancel\", \"end\", not {s:?}"
+                )
             })
     }
 }
@@ -239,7 +241,11 @@ fn role_refusal_text(action: CallAction) -> &'static str {
 ///
 /// Checks, in order: final states never move; the role must be allowed the action; the
 /// action must apply to the state.
-pub fn transition(status: CallStatus, role: Role, action: CallAction) -> Result<CallStatus, Refusal> {
+pub fn transition(
+    status: CallStatus,
+    role: Role,
+    action: CallAction,
+) -> Result<CallStatus, Refusal> {
     use CallAction as A;
     use CallStatus as S;
 
@@ -397,7 +403,11 @@ mod tests {
                 }
             }
         }
-        assert_eq!(seen.len(), 8, "every status is reachable from pending: {seen:?}");
+        assert_eq!(
+            seen.len(),
+            8,
+            "every status is reachable from pending: {seen:?}"
+        );
     }
 
     #[test]

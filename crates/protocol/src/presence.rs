@@ -160,7 +160,10 @@ impl PresenceState {
             return;
         }
         self.current_call = None;
-        self.status = self.status_before_call.take().unwrap_or(PresenceStatus::Online);
+        self.status = self
+            .status_before_call
+            .take()
+            .unwrap_or(PresenceStatus::Online);
     }
 }
 
@@ -194,7 +197,10 @@ mod tests {
         p.open_sockets = 1;
         assert!(p.is_online(at(10_000), TIMEOUT));
         p.status = PresenceStatus::Offline;
-        assert!(!p.is_online(at(1), TIMEOUT), "appear-offline wins over sockets");
+        assert!(
+            !p.is_online(at(1), TIMEOUT),
+            "appear-offline wins over sockets"
+        );
     }
 
     #[test]
@@ -215,7 +221,11 @@ mod tests {
         let mut p = online_at(0);
         assert_eq!(p.reachability("bob", now, TIMEOUT), Ok(()));
         p.status = PresenceStatus::Away;
-        assert_eq!(p.reachability("bob", now, TIMEOUT), Ok(()), "away still rings");
+        assert_eq!(
+            p.reachability("bob", now, TIMEOUT),
+            Ok(()),
+            "away still rings"
+        );
         p.status = PresenceStatus::Dnd;
         assert_eq!(
             p.reachability("bob", now, TIMEOUT),
@@ -224,7 +234,8 @@ mod tests {
         p.status = PresenceStatus::Online;
         p.available_for_calls = false;
         assert_eq!(
-            p.reachability("bob", now, TIMEOUT).map_err(|e| e.to_string()),
+            p.reachability("bob", now, TIMEOUT)
+                .map_err(|e| e.to_string()),
             Err("bob is not taking calls right now".into())
         );
         p.available_for_calls = true;
@@ -249,7 +260,11 @@ mod tests {
             p.enter_call(3);
             assert_eq!((p.status, p.current_call), (PresenceStatus::Busy, Some(3)));
             p.leave_call(4);
-            assert_eq!(p.current_call, Some(3), "another call's end changes nothing");
+            assert_eq!(
+                p.current_call,
+                Some(3),
+                "another call's end changes nothing"
+            );
             p.leave_call(3);
             assert_eq!((p.status, p.current_call), (before, None));
             assert_eq!(p.status_before_call, None);

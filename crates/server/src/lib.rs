@@ -1,0 +1,21 @@
+//! Switchboard's backend: the seeds' REST API (SPEC §1–3, §5–6, §8) over SQLite.
+//!
+//! [`RunningServer::bind`] serves it in-process (desktop host mode, tests on port 0);
+//! the `switchboard-server` binary runs it headless.
+
+pub mod auth;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod jaas;
+pub mod server;
+pub mod store;
+
+pub use server::{RunningServer, ServerConfig, StartError, launch_with_tcp_listener};
+
+/// The current time at microsecond precision: what the database stores, so a value
+/// returned before and after a round trip through storage is the same.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
+}

@@ -1,1 +1,230 @@
-fn main() {}
+//! `switchboard-server`: run the backend headless, or manage accounts.
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+use switchboard_server::auth::{hash_password, password_problem};
+use switchboard_server::domain::users;
+use switchboard_server::jaas::JitsiSettings;
+use switchboard_server::server::open_store;
+use switchboard_server::store::NewUser;
+use switchboard_server::{RunningServer, ServerConfig};
+
+#[derive(Parser)]
+#[command(
+    name = "switchboard-server",
+    version,
+    about = "Switchboard's calling backend (the seeds' REST API on SQLite)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API.
+    Serve(ServeArgs),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Args)]
+struct DataDirArg {
+    /// Directory for the SQLite database [default: the OS data directory].
+    #[arg(long, env = "SWITCHBOARD_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+impl DataDirArg {
+    fn resolve(&self) -> Result<PathBuf> {
+        if let Some(dir) = &self.data_dir {
+            return Ok(dir.clone());
+        }
+        directories::ProjectDirs::from("", "", "switchboard")
+            .map(|dirs| dirs.data_dir().to_path_buf())
+            .context("cannot find an OS data directory for this user; pass --data-dir")
+    }
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "SWITCHBOARD_LISTEN", default_value = "127.0.0.1:8000")]
+    listen: SocketAddr,
+    #[command(flatten)]
+    data_dir: DataDirArg,
+    /// Seconds an unanswered call rings before it is missed.
+    #[arg(long, env = "SWITCHBOARD_RING_TIMEOUT", default_value_t = 45, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    ring_timeout: u64,
+    /// Seconds a heartbeat keeps a user online without an open notification socket.
+    #[arg(long, env = "SWITCHBOARD_PRESENCE_TIMEOUT", default_value_t = 90, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    presence_timeout: u64,
+    /// Hours a sign-in token stays valid.
+    #[arg(long, env = "SWITCHBOARD_TOKEN_TTL_HOURS", default_value_t = 168, value_parser = clap::value_parser!(u64).range(1..=8760))]
+    token_ttl_hours: u64,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create one account.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password: String,
+        #[arg(long, default_value = "")]
+        email: String,
+        #[arg(long, default_value = "")]
+        full_name: String,
+        /// Let this account create others through the API.
+        #[arg(long)]
+        admin: bool,
+        #[command(flatten)]
+        data_dir: DataDirArg,
+    },
+    /// Create PREFIX1..PREFIXN test accounts sharing one password (existing names are kept).
+    CreateTestUsers {
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        count: u32,
+        #[arg(long, default_value = "testuser")]
+        prefix: String,
+        #[arg(long)]
+        password: String,
+        #[command(flatten)]
+        data_dir: DataDirArg,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("switchboard-server: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve(args),
+        Command::User(command) => user(command),
+    }
+}
+
+fn serve(args: ServeArgs) -> Result<()> {
+    let mut config = ServerConfig::new(args.data_dir.resolve()?);
+    config.ring_timeout = Duration::from_secs(args.ring_timeout);
+    config.presence_timeout = Duration::from_secs(args.presence_timeout);
+    config.token_ttl = Duration::from_secs(args.token_ttl_hours * 3600);
+    config.jitsi = JitsiSettings::from_env();
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let mut server = RunningServer::bind(args.listen, config).await?;
+        tokio::select! {
+            result = server.wait() => result.context("the server stopped")?,
+            _ = shutdown_signal() => {
+                tracing::info!("shutting down");
+                server.shutdown().await.context("the server failed while stopping")?;
+            }
+        }
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+}
+
+fn user(command: UserCommand) -> Result<()> {
+    match command {
+        UserCommand::Add {
+            username,
+            password,
+            email,
+            full_name,
+            admin,
+            data_dir,
+        } => {
+            if let Some(problem) = password_problem(&password) {
+                bail!("{problem}");
+            }
+            let store = open_store(&ServerConfig::new(data_dir.resolve()?))?;
+            let password_hash = hash_password(&password)?;
+            let new = NewUser {
+                username,
+                email,
+                full_name,
+                password_hash,
+                is_admin: admin,
+            };
+            let user =
+                store.write_blocking(|tx| users::create(tx, new, switchboard_server::now()))?;
+            println!(
+                "Created {}user {} (id {}).",
+                if user.is_admin { "admin " } else { "" },
+                user.username,
+                user.id
+            );
+        }
+        UserCommand::CreateTestUsers {
+            count,
+            prefix,
+            password,
+            data_dir,
+        } => {
+            if let Some(problem) = password_problem(&password) {
+                bail!("{problem}");
+            }
+            if let Some(problem) = users::username_problem(&format!("{prefix}{count}")) {
+                bail!("the prefix makes invalid usernames: {problem}");
+            }
+            let store = open_store(&ServerConfig::new(data_dir.resolve()?))?;
+            let password_hash = hash_password(&password)?;
+            let created = store.write_blocking(|tx| {
+                users::create_test_users(
+                    tx,
+                    &prefix,
+                    count,
+                    &password_hash,
+                    switchboard_server::now(),
+                )
+            })?;
+            println!(
+                "Created {created} test users ({prefix}1..{prefix}{count}; {} already existed).",
+                count - created
+            );
+        }
+    }
+    Ok(())
+}

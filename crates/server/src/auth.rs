@@ -1,0 +1,192 @@
+//! Passwords (argon2id) and bearer tokens (HS256 JWTs with a revocable `jti`).
+
+use crate::store::{StoreError, Tx};
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use chrono::{DateTime, Duration, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Hashes a password with argon2id and a fresh random salt.
+pub fn hash_password(password: &str) -> Result<String, StoreError> {
+    let mut salt_bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt_bytes);
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(StoreError::backend)?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(StoreError::backend)
+}
+
+/// Checks a password against a stored hash; a malformed hash never matches.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A hash that matches no password, verified when a login names an unknown user so that
+/// response time does not reveal which usernames exist.
+pub fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash_password(&Uuid::new_v4().to_string()).unwrap_or_default())
+}
+
+/// Why a password is refused.
+pub fn password_problem(password: &str) -> Option<&'static str> {
+    if password.chars().count() < 8 {
+        Some("The password must be at least 8 characters long.")
+    } else if password.len() > 1024 {
+        Some("The password must be at most 1024 bytes long.")
+    } else {
+        None
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    /// The user id, as a string as RFC 7519 requires.
+    sub: String,
+    /// Token id, the handle for revocation.
+    jti: String,
+    iat: i64,
+    exp: i64,
+}
+
+/// A verified token: whose it is and how to revoke it.
+#[derive(Clone, Debug)]
+pub struct TokenInfo {
+    pub user_id: i64,
+    pub jti: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Issues and verifies bearer tokens with one server-wide secret.
+pub struct Tokens {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    ttl: Duration,
+}
+
+const SECRET_SETTING: &str = "token_secret";
+
+impl Tokens {
+    /// Loads the signing secret from the database, creating it on first start, so tokens
+    /// survive restarts and every instance sharing the database accepts them.
+    pub fn load(tx: &mut dyn Tx, ttl: Duration) -> Result<Tokens, StoreError> {
+        let secret = match tx.setting(SECRET_SETTING)? {
+            Some(secret) => secret,
+            None => {
+                let mut bytes = [0u8; 32];
+                rand::rng().fill_bytes(&mut bytes);
+                let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                tx.set_setting(SECRET_SETTING, &secret)?;
+                secret
+            }
+        };
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        Ok(Tokens {
+            encoding: EncodingKey::from_secret(secret.as_bytes()),
+            decoding: DecodingKey::from_secret(secret.as_bytes()),
+            validation,
+            ttl,
+        })
+    }
+
+    pub fn issue(&self, user_id: i64, now: DateTime<Utc>) -> Result<String, StoreError> {
+        let claims = Claims {
+            sub: user_id.to_string(),
+            jti: Uuid::new_v4().simple().to_string(),
+            iat: now.timestamp(),
+            exp: (now + self.ttl).timestamp(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(StoreError::backend)
+    }
+
+    /// Checks signature and expiry (not revocation, which needs the database).
+    pub fn verify(&self, token: &str) -> Result<TokenInfo, TokenProblem> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenProblem::Expired,
+                _ => TokenProblem::Invalid,
+            })?;
+        Ok(TokenInfo {
+            user_id: data.claims.sub.parse().map_err(|_| TokenProblem::Invalid)?,
+            jti: data.claims.jti,
+            expires_at: DateTime::from_timestamp(data.claims.exp, 0).unwrap_or_default(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TokenProblem {
+    #[error("Your session has expired; sign in again.")]
+    Expired,
+    #[error("The access token is not valid; sign in again.")]
+    Invalid,
+    #[error("You have signed out with this token; sign in again.")]
+    Revoked,
+    #[error(
+        "Sign in first: send your token as `Authorization: Token <token>` or `Bearer <token>`."
+    )]
+    Missing,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{SqliteDatabase, Store};
+    use std::sync::Arc;
+
+    #[test]
+    fn passwords_verify_only_against_their_own_hash() {
+        let hash = hash_password("correct horse").unwrap_or_default();
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        assert!(verify_password("correct horse", &hash));
+        assert!(!verify_password("correct horsE", &hash));
+        assert!(!verify_password("correct horse", "not a hash"));
+        assert!(!verify_password("anything", decoy_hash()));
+    }
+
+    #[test]
+    fn tokens_round_trip_expire_and_reject_tampering() -> Result<(), StoreError> {
+        let store = Store::new(Arc::new(SqliteDatabase::in_memory()?));
+        let tokens = store.write_blocking(|tx| Tokens::load(tx, Duration::hours(1)))?;
+        let now = Utc::now();
+        let token = tokens.issue(42, now)?;
+        let info = tokens.verify(&token).map_err(StoreError::backend)?;
+        assert_eq!(info.user_id, 42);
+        assert_eq!(
+            info.expires_at.timestamp(),
+            (now + Duration::hours(1)).timestamp()
+        );
+
+        let old = tokens.issue(42, now - Duration::hours(2))?;
+        assert_eq!(tokens.verify(&old).err(), Some(TokenProblem::Expired));
+
+        let mut tampered = token.clone();
+        tampered.push('x');
+        assert_eq!(tokens.verify(&tampered).err(), Some(TokenProblem::Invalid));
+
+        // The secret persists: a second load accepts tokens of the first.
+        let again = store.write_blocking(|tx| Tokens::load(tx, Duration::hours(1)))?;
+        assert_eq!(again.verify(&token).map(|i| i.user_id).ok(), Some(42));
+        Ok(())
+    }
+
+    #[test]
+    fn short_passwords_are_refused() {
+        assert!(password_problem("short").is_some());
+        assert!(password_problem("long enough").is_none());
+    }
+}

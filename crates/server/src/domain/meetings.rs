@@ -1,0 +1,182 @@
+//! Meetings and their video call sessions (seed 002, SPEC §5).
+
+use super::{require_user, summary};
+use crate::store::{MeetingRow, StoreError, Tx, VideoCallRow};
+use chrono::{DateTime, Utc};
+use switchboard_protocol::api::{
+    Caller, Meeting, MeetingStatus, VideoCallSession, VideoCallStatus,
+};
+
+pub struct NewMeeting {
+    pub title: String,
+    pub participant_ids: Vec<i64>,
+    pub scheduled_at: Option<DateTime<Utc>>,
+}
+
+fn not_found(id: i64) -> StoreError {
+    StoreError::NotFound(format!("There is no meeting with id {id}."))
+}
+
+fn view(tx: &mut dyn Tx, row: &MeetingRow) -> Result<Meeting, StoreError> {
+    let host = summary(&require_user(tx, row.host_id)?);
+    let participants = row
+        .participant_ids
+        .iter()
+        .map(|id| require_user(tx, *id).map(|u| summary(&u)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Meeting {
+        id: row.id,
+        title: row.title.clone(),
+        host,
+        participants,
+        participant_ids: row.participant_ids.clone(),
+        status: row.status,
+        scheduled_at: row.scheduled_at,
+        created_at: row.created_at,
+    })
+}
+
+pub fn is_member(row: &MeetingRow, user_id: i64) -> bool {
+    row.host_id == user_id || row.participant_ids.contains(&user_id)
+}
+
+/// The meeting if `user_id` is its host or a participant; otherwise 404, so strangers
+/// cannot probe which meetings exist.
+pub fn member_meeting(tx: &mut dyn Tx, id: i64, user_id: i64) -> Result<MeetingRow, StoreError> {
+    match tx.meeting(id)? {
+        Some(row) if is_member(&row, user_id) => Ok(row),
+        _ => Err(not_found(id)),
+    }
+}
+
+pub fn create(
+    tx: &mut dyn Tx,
+    host_id: i64,
+    new: NewMeeting,
+    now: DateTime<Utc>,
+) -> Result<Meeting, StoreError> {
+    let title = new.title.trim().to_owned();
+    if title.is_empty() {
+        return Err(StoreError::Invalid("title is required".into()));
+    }
+    if title.chars().count() > 200 {
+        return Err(StoreError::Invalid(
+            "The title must be at most 200 characters long.".into(),
+        ));
+    }
+    let mut participant_ids = Vec::new();
+    for id in new.participant_ids {
+        if id == host_id || participant_ids.contains(&id) {
+            continue;
+        }
+        if tx.user(id)?.is_none() {
+            return Err(StoreError::Invalid(format!(
+                "participant_ids names user {id}, who does not exist."
+            )));
+        }
+        participant_ids.push(id);
+    }
+    participant_ids.sort_unstable();
+    let mut row = MeetingRow {
+        id: 0,
+        title,
+        host_id,
+        participant_ids,
+        status: MeetingStatus::Scheduled,
+        scheduled_at: new.scheduled_at,
+        created_at: now,
+    };
+    row.id = tx.insert_meeting(&row)?;
+    view(tx, &row)
+}
+
+pub fn get(tx: &mut dyn Tx, id: i64, user_id: i64) -> Result<Meeting, StoreError> {
+    let row = member_meeting(tx, id, user_id)?;
+    view(tx, &row)
+}
+
+pub fn list(tx: &mut dyn Tx, user_id: i64) -> Result<Vec<Meeting>, StoreError> {
+    tx.meetings_of(user_id)?
+        .iter()
+        .map(|row| view(tx, row))
+        .collect()
+}
+
+/// Only the host deletes; the meeting's video call sessions go with it.
+pub fn delete(tx: &mut dyn Tx, id: i64, user_id: i64) -> Result<(), StoreError> {
+    let row = member_meeting(tx, id, user_id)?;
+    if row.host_id != user_id {
+        return Err(StoreError::Forbidden(
+            "Only the meeting's host can delete it.".into(),
+        ));
+    }
+    tx.delete_meeting(id)
+}
+
+fn video_view(tx: &mut dyn Tx, row: &VideoCallRow) -> Result<VideoCallSession, StoreError> {
+    let caller = require_user(tx, row.caller_id)?;
+    Ok(VideoCallSession {
+        id: row.id,
+        meeting: row.meeting_id,
+        caller: Caller {
+            id: caller.id,
+            email: caller.email,
+            full_name: caller.full_name,
+        },
+        status: row.status,
+        started_at: row.started_at,
+        ended_at: row.ended_at,
+        duration: row
+            .ended_at
+            .map(|end| (end - row.started_at).num_seconds().max(0)),
+    })
+}
+
+/// `POST /api/health/call/start`: a video call in the meeting, which becomes `ongoing`.
+pub fn start_video_call(
+    tx: &mut dyn Tx,
+    meeting_id: i64,
+    caller_id: i64,
+    now: DateTime<Utc>,
+) -> Result<VideoCallSession, StoreError> {
+    member_meeting(tx, meeting_id, caller_id)?;
+    if let Some(active) = tx.active_video_call_of_meeting(meeting_id)? {
+        return Err(StoreError::Conflict(format!(
+            "This meeting already has a call in progress (call {}); join it or end it first.",
+            active.id
+        )));
+    }
+    let mut row = VideoCallRow {
+        id: 0,
+        meeting_id,
+        caller_id,
+        status: VideoCallStatus::Active,
+        started_at: now,
+        ended_at: None,
+    };
+    row.id = tx.insert_video_call(&row)?;
+    tx.set_meeting_status(meeting_id, MeetingStatus::Ongoing)?;
+    video_view(tx, &row)
+}
+
+/// `POST /api/health/call/end`: ends the call, records its duration, completes the meeting.
+pub fn end_video_call(
+    tx: &mut dyn Tx,
+    call_id: i64,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<VideoCallSession, StoreError> {
+    let missing = || StoreError::NotFound(format!("There is no video call with id {call_id}."));
+    let mut row = tx.video_call(call_id)?.ok_or_else(missing)?;
+    member_meeting(tx, row.meeting_id, user_id).map_err(|_| missing())?;
+    if row.status == VideoCallStatus::Ended {
+        return Err(StoreError::Conflict(
+            "This video call has already ended.".into(),
+        ));
+    }
+    row.status = VideoCallStatus::Ended;
+    row.ended_at = Some(now);
+    tx.update_video_call(&row)?;
+    tx.set_meeting_status(row.meeting_id, MeetingStatus::Completed)?;
+    video_view(tx, &row)
+}

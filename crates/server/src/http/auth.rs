@@ -1,0 +1,154 @@
+//! Sign-in, sign-out, `me`, and the [`AuthUser`] extractor every protected route uses.
+
+use super::body::JsonObject;
+use super::{AppState, blocking, no_store};
+use crate::auth::{TokenInfo, TokenProblem, decoy_hash, verify_password};
+use crate::domain::presence;
+use crate::error::ApiError;
+use axum::Json;
+use axum::extract::{FromRequestParts, State};
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use switchboard_protocol::api::{LoginResponse, UserInfo};
+
+/// The signed-in user of a request: `Authorization: Token <t>` or `Bearer <t>`.
+#[derive(Clone, Debug)]
+pub struct AuthUser {
+    pub id: i64,
+    pub token: TokenInfo,
+}
+
+impl From<TokenProblem> for ApiError {
+    fn from(problem: TokenProblem) -> Self {
+        ApiError::unauthorized(problem.to_string())
+    }
+}
+
+/// The credential in an `Authorization` header, under either scheme.
+pub fn header_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer"))
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+impl AuthUser {
+    /// Verifies signature, expiry and revocation.
+    pub async fn from_token(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
+        let info = state.tokens.verify(token)?;
+        let jti = info.jti.clone();
+        if state
+            .store
+            .read(move |tx| tx.is_token_revoked(&jti))
+            .await?
+        {
+            return Err(TokenProblem::Revoked.into());
+        }
+        Ok(AuthUser {
+            id: info.user_id,
+            token: info,
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = header_token(&parts.headers).ok_or(TokenProblem::Missing)?;
+        AuthUser::from_token(state, token).await
+    }
+}
+
+/// `POST /api/login/` `{"username","password"}` (seed 003).
+pub async fn login_with_username(
+    State(state): State<AppState>,
+    body: JsonObject,
+) -> Result<Response, ApiError> {
+    let username = body.required_string("username", 254)?;
+    let password = body.required_string("password", 1024)?;
+    sign_in(&state, username, password).await
+}
+
+/// `POST /api/auth/login` `{"email"|"username","password"}` (seed 002).
+pub async fn login(State(state): State<AppState>, body: JsonObject) -> Result<Response, ApiError> {
+    let name = match body.string("email", 254)? {
+        Some(email) => email,
+        None => body
+            .string("username", 254)?
+            .ok_or_else(|| ApiError::bad_request("email or username is required"))?,
+    };
+    let password = body.required_string("password", 1024)?;
+    sign_in(&state, name, password).await
+}
+
+async fn sign_in(state: &AppState, login: String, password: String) -> Result<Response, ApiError> {
+    let found = state.store.read(move |tx| tx.user_by_login(&login)).await?;
+    let (user, hash) = match found {
+        Some(record) => (Some(record.info), record.password_hash),
+        None => (None, decoy_hash().to_owned()),
+    };
+    let matches = blocking(move || verify_password(&password, &hash)).await?;
+    let user = match (user, matches) {
+        (Some(user), true) => user,
+        _ => {
+            return Err(ApiError::unauthorized(
+                "Wrong username or password; check both and try again.",
+            ));
+        }
+    };
+    let now = crate::now();
+    let user_id = user.id;
+    state
+        .store
+        .write(move |tx| presence::heartbeat(tx, user_id, now))
+        .await?;
+    let token = state.tokens.issue(user.id, now)?;
+    tracing::info!(user_id = user.id, "signed in");
+    Ok(no_store(
+        Json(LoginResponse {
+            access: token.clone(),
+            token,
+            user,
+        })
+        .into_response(),
+    ))
+}
+
+/// `GET /api/auth/me`.
+pub async fn me(State(state): State<AppState>, auth: AuthUser) -> Result<Json<UserInfo>, ApiError> {
+    let user = state
+        .store
+        .read(move |tx| crate::domain::require_user(tx, auth.id))
+        .await?;
+    Ok(Json(user))
+}
+
+/// `POST /api/auth/logout`: revokes this token; the user appears offline unless another
+/// device of theirs holds a notification socket.
+pub async fn logout(
+    State(state): State<AppState>,
+    auth: AuthUser,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let AuthUser { id, token } = auth;
+    state
+        .store
+        .write(move |tx| {
+            tx.revoke_token(&token.jti, token.expires_at)?;
+            let mut p = tx.presence(id)?;
+            if p.open_sockets == 0 && p.current_call.is_none() {
+                p.status = switchboard_protocol::PresenceStatus::Offline;
+                tx.save_presence(id, &p)?;
+            }
+            Ok(())
+        })
+        .await?;
+    tracing::info!(user_id = id, "signed out");
+    Ok(Json(json!({ "message": "Signed out" })))
+}

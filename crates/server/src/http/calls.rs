@@ -1,0 +1,236 @@
+//! `/api/jitsi-calls/` and seed 004's `/api/calls/invite` (SPEC §3, §6).
+
+use super::body::{JsonObject, path_id};
+use super::{AppState, AuthUser};
+use crate::domain::calls::{self, Actor, InitiateError};
+use crate::domain::require_user;
+use crate::error::ApiError;
+use crate::store::{HistoryQuery, StoreError};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, header};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use switchboard_protocol::api::{CallEnvelope, CallSession, JoinInfo, MaybeCall, Page};
+use switchboard_protocol::{CallAction, CallStatus, CallType};
+
+const DEFAULT_PAGE_SIZE: i64 = 20;
+const MAX_PAGE_SIZE: i64 = 100;
+
+impl From<InitiateError> for ApiError {
+    fn from(err: InitiateError) -> Self {
+        match err {
+            InitiateError::Store(e) => e.into(),
+            InitiateError::SelfCall => ApiError::bad_request(err.to_string()).with_code("self"),
+            other => {
+                let code = other.code().unwrap_or("refused");
+                ApiError::conflict(other.to_string()).with_code(code)
+            }
+        }
+    }
+}
+
+async fn start_call(
+    state: &AppState,
+    caller: i64,
+    recipient: i64,
+    call_type: CallType,
+) -> Result<CallSession, ApiError> {
+    let timeout = state.rules.presence_timeout;
+    let random = rand::random::<u32>();
+    let call = state
+        .store
+        .write(move |tx| {
+            Ok(calls::initiate(
+                tx,
+                caller,
+                recipient,
+                call_type,
+                crate::now(),
+                timeout,
+                random,
+            ))
+        })
+        .await??;
+    tracing::info!(call_id = call.id, caller, recipient, room = %call.room_name, "call initiated");
+    Ok(call)
+}
+
+/// `POST initiate_call/` `{recipient_id, call_type}`.
+pub async fn initiate(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    body: JsonObject,
+) -> Result<Json<CallEnvelope>, ApiError> {
+    let recipient = body.required_id("recipient_id")?;
+    let call_type = body.parsed::<CallType>("call_type")?.unwrap_or_default();
+    let call = start_call(&state, auth.id, recipient, call_type).await?;
+    Ok(Json(CallEnvelope {
+        message: "Call initiated successfully".into(),
+        call_session: call,
+    }))
+}
+
+/// `POST /api/calls/invite` `{receiver_id, call_type?}` (seed 004): the same call, with
+/// its id at the top level as that seed's client reads it.
+pub async fn invite(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    body: JsonObject,
+) -> Result<Json<Value>, ApiError> {
+    let recipient = body.required_id("receiver_id")?;
+    let call_type = body.parsed::<CallType>("call_type")?.unwrap_or_default();
+    let call = start_call(&state, auth.id, recipient, call_type).await?;
+    Ok(Json(json!({
+        "message": "Call initiated successfully",
+        "call_id": call.id,
+        "call_session": call,
+    })))
+}
+
+/// `POST {id}/update_status/` `{"action": "answer|reject|cancel|end"}`.
+pub async fn update_status(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(raw): Path<String>,
+    body: JsonObject,
+) -> Result<Json<CallEnvelope>, ApiError> {
+    let call_id = path_id(&raw, "call")?;
+    let action: CallAction = body
+        .parsed("action")?
+        .ok_or_else(|| ApiError::bad_request("action is required"))?;
+    let done = state
+        .store
+        .write(move |tx| calls::apply(tx, call_id, Actor::User(auth.id), action, crate::now()))
+        .await?;
+    tracing::info!(call_id, user_id = auth.id, action = action.as_str(), status = %done.call.status, "call updated");
+    Ok(Json(CallEnvelope {
+        message: action.done_message().into(),
+        call_session: done.call,
+    }))
+}
+
+/// `GET {id}/`.
+pub async fn one(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(raw): Path<String>,
+) -> Result<Json<CallSession>, ApiError> {
+    let call_id = path_id(&raw, "call")?;
+    let call = state
+        .store
+        .read(move |tx| calls::get(tx, call_id, auth.id))
+        .await?;
+    Ok(Json(call))
+}
+
+/// `GET active_calls/`: the caller's ringing or ongoing calls.
+pub async fn active_calls(
+    State(state): State<AppState>,
+    auth: AuthUser,
+) -> Result<Json<Vec<CallSession>>, ApiError> {
+    let call = state
+        .store
+        .read(move |tx| calls::live_call_of(tx, auth.id))
+        .await?;
+    Ok(Json(call.into_iter().collect()))
+}
+
+/// `GET my_active_call/`: `{"call_session": null}` when there is none.
+pub async fn my_active_call(
+    State(state): State<AppState>,
+    auth: AuthUser,
+) -> Result<Json<MaybeCall>, ApiError> {
+    let call = state
+        .store
+        .read(move |tx| calls::live_call_of(tx, auth.id))
+        .await?;
+    Ok(Json(MaybeCall { call_session: call }))
+}
+
+/// `GET /api/jitsi-calls/?page=&page_size=&status=`: both directions, newest first.
+pub async fn history(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<Page<CallSession>>, ApiError> {
+    let number = |key: &str, default: i64, max: i64| -> Result<i64, ApiError> {
+        match params.get(key) {
+            None => Ok(default),
+            Some(text) => text
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..=max).contains(n))
+                .ok_or_else(|| {
+                    ApiError::bad_request(format!("{key} must be a whole number from 1 to {max}"))
+                }),
+        }
+    };
+    let page = number("page", 1, i64::MAX / MAX_PAGE_SIZE)?;
+    let page_size = number("page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
+    let status = params
+        .get("status")
+        .map(|s| s.parse::<CallStatus>().map_err(ApiError::bad_request))
+        .transpose()?;
+    let query = HistoryQuery {
+        user_id: auth.id,
+        status,
+        offset: (page - 1) * page_size,
+        limit: page_size,
+    };
+    let (count, results) = state
+        .store
+        .read(move |tx| calls::history(tx, &query))
+        .await?;
+    if results.is_empty() && page > 1 {
+        return Err(ApiError::not_found(format!(
+            "There is no page {page} of your call history."
+        )));
+    }
+    let link = |n: i64| {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        let status = status.map(|s| format!("&status={s}")).unwrap_or_default();
+        format!("http://{host}/api/jitsi-calls/?page={n}&page_size={page_size}{status}")
+    };
+    Ok(Json(Page {
+        count,
+        next: (page * page_size < count).then(|| link(page + 1)),
+        previous: (page > 1).then(|| link(page - 1)),
+        results,
+    }))
+}
+
+/// `GET {id}/join_info/`: the call's Jitsi room, with a JaaS token when 8x8 is set up.
+pub async fn join_info(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(raw): Path<String>,
+) -> Result<Json<JoinInfo>, ApiError> {
+    let call_id = path_id(&raw, "call")?;
+    let (call, user) = state
+        .store
+        .read(move |tx| {
+            Ok((
+                calls::get(tx, call_id, auth.id)?,
+                require_user(tx, auth.id)?,
+            ))
+        })
+        .await?;
+    if call.status.is_final() {
+        return Err(StoreError::Conflict(format!(
+            "This call has already ended ({}).",
+            call.status
+        ))
+        .into());
+    }
+    // Both people in a 1:1 call moderate, so the room opens whichever of them joins first.
+    let info = state
+        .jitsi
+        .join_info(&call.room_name, &user, true, crate::now())
+        .map_err(|problem| ApiError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, problem))?;
+    Ok(Json(info))
+}

@@ -1,0 +1,162 @@
+//! The HTTP API: routes, shared state, authentication, and the layers that keep every
+//! error a JSON `{"error": ...}` (SPEC §8).
+
+mod auth;
+pub mod body;
+mod calls;
+mod meetings;
+mod presence;
+mod users;
+
+pub use auth::AuthUser;
+
+use crate::auth::Tokens;
+use crate::error::ApiError;
+use crate::jaas::Jitsi;
+use crate::store::{Store, StoreError};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use std::sync::Arc;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+/// Timing rules the handlers apply.
+#[derive(Clone, Debug)]
+pub struct Rules {
+    /// How long a heartbeat keeps a user online without an open socket.
+    pub presence_timeout: chrono::Duration,
+    /// How long a call may ring unanswered before it is missed.
+    pub ring_timeout: std::time::Duration,
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub tokens: Arc<Tokens>,
+    pub jitsi: Arc<Jitsi>,
+    pub rules: Arc<Rules>,
+}
+
+/// All routes. Paths are matched without their trailing slash (the seeds' clients send
+/// one, others do not); `crate::server` strips it before routing.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/api/health", get(meetings::health))
+        .route("/api/health/call/start", post(meetings::start_video_call))
+        .route("/api/health/call/end", post(meetings::end_video_call))
+        .route("/api/login", post(auth::login_with_username))
+        .route("/api/auth/login", post(auth::login))
+        .route("/api/auth/me", get(auth::me))
+        .route("/api/auth/logout", post(auth::logout))
+        .route("/api/users", get(users::directory).post(users::create))
+        .route("/api/users/{id}", get(users::one))
+        .route("/api/user-presence", get(presence::everyone))
+        .route(
+            "/api/user-presence/online_users",
+            get(presence::online_users),
+        )
+        .route(
+            "/api/user-presence/update_my_status",
+            post(presence::update_my_status),
+        )
+        .route("/api/user-presence/heartbeat", post(presence::heartbeat))
+        .route("/api/jitsi-calls", get(calls::history))
+        .route("/api/jitsi-calls/initiate_call", post(calls::initiate))
+        .route("/api/jitsi-calls/active_calls", get(calls::active_calls))
+        .route(
+            "/api/jitsi-calls/my_active_call",
+            get(calls::my_active_call),
+        )
+        .route("/api/jitsi-calls/{id}", get(calls::one))
+        .route(
+            "/api/jitsi-calls/{id}/update_status",
+            post(calls::update_status),
+        )
+        .route("/api/jitsi-calls/{id}/join_info", get(calls::join_info))
+        .route("/api/calls/invite", post(calls::invite))
+        .route("/api/meetings", get(meetings::list).post(meetings::create))
+        .route(
+            "/api/meetings/{id}",
+            get(meetings::one).delete(meetings::delete),
+        )
+        .fallback(no_such_route);
+
+    api.with_state(state)
+        .layer(DefaultBodyLimit::max(body::MAX_BODY_BYTES))
+        .layer(middleware::from_fn(json_errors))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::internal("a request handler panicked").into_response()
+        }))
+        .layer(
+            // Spans name the method and path only: query strings may carry tokens.
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+            }),
+        )
+}
+
+async fn no_such_route(req: Request) -> ApiError {
+    ApiError::not_found(format!(
+        "There is no API route {} {}; see the README's API section.",
+        req.method(),
+        req.uri().path()
+    ))
+}
+
+/// Turns any error response that is not JSON yet (405, a body-limit 413, an extractor's
+/// plain-text rejection) into `{"error": ...}`.
+async fn json_errors(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let message = match status {
+        StatusCode::METHOD_NOT_ALLOWED => format!("{path} does not accept {method}."),
+        StatusCode::PAYLOAD_TOO_LARGE => "The request body is larger than the 1 MiB limit.".into(),
+        StatusCode::NOT_FOUND => format!("There is no API route {method} {path}."),
+        other => format!(
+            "The request was refused: {}.",
+            other.canonical_reason().unwrap_or("client error")
+        ),
+    };
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let mut converted = ApiError::new(status, message).into_response();
+    if let Some(allow) = allow {
+        converted.headers_mut().insert(header::ALLOW, allow);
+    }
+    converted
+}
+
+/// `201 Created` with a JSON body.
+pub fn created<T: serde::Serialize>(value: T) -> Response {
+    (StatusCode::CREATED, axum::Json(value)).into_response()
+}
+
+/// Runs CPU-heavy work (password hashing) off the async threads.
+pub async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ApiError::from(StoreError::backend(format!("worker stopped: {e}"))))
+}
+
+/// `Cache-Control: no-store` for responses that carry credentials.
+pub fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}

@@ -1,0 +1,99 @@
+//! `/api/user-presence/` (SPEC §2).
+
+use super::body::JsonObject;
+use super::{AppState, AuthUser};
+use crate::domain::presence::{self, StatusUpdate};
+use crate::domain::require_user;
+use crate::error::ApiError;
+use axum::Json;
+use axum::extract::State;
+use chrono::Utc;
+use switchboard_protocol::api::UserPresence;
+
+/// `GET /api/user-presence/`: everyone's presence.
+pub async fn everyone(
+    State(state): State<AppState>,
+    _auth: AuthUser,
+) -> Result<Json<Vec<UserPresence>>, ApiError> {
+    let timeout = state.rules.presence_timeout;
+    let list = state
+        .store
+        .read(move |tx| {
+            let now = crate::now();
+            let states: std::collections::HashMap<_, _> = tx.all_presence()?.into_iter().collect();
+            let default = Default::default();
+            Ok(tx
+                .users()?
+                .iter()
+                .map(|u| {
+                    presence::user_presence(u, states.get(&u.id).unwrap_or(&default), now, timeout)
+                })
+                .collect())
+        })
+        .await?;
+    Ok(Json(list))
+}
+
+/// `GET online_users/`: online and available, without the caller.
+pub async fn online_users(
+    State(state): State<AppState>,
+    auth: AuthUser,
+) -> Result<Json<Vec<UserPresence>>, ApiError> {
+    let timeout = state.rules.presence_timeout;
+    let list = state
+        .store
+        .read(move |tx| presence::online_users(tx, auth.id, crate::now(), timeout))
+        .await?;
+    Ok(Json(list))
+}
+
+/// `POST update_my_status/` `{status?, available_for_calls?, status_message?}`.
+pub async fn update_my_status(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    body: JsonObject,
+) -> Result<Json<UserPresence>, ApiError> {
+    let update = StatusUpdate {
+        status: body.parsed("status")?,
+        available_for_calls: body.bool("available_for_calls")?,
+        status_message: body.string("status_message", 255)?,
+    };
+    respond(&state, auth.id, move |tx, now| {
+        presence::update_status(tx, auth.id, update, now)
+    })
+    .await
+}
+
+/// `POST heartbeat/`: refreshes `last_seen`; offline becomes online.
+pub async fn heartbeat(
+    State(state): State<AppState>,
+    auth: AuthUser,
+) -> Result<Json<UserPresence>, ApiError> {
+    respond(&state, auth.id, move |tx, now| {
+        presence::heartbeat(tx, auth.id, now)
+    })
+    .await
+}
+
+async fn respond(
+    state: &AppState,
+    user_id: i64,
+    change: impl FnOnce(
+        &mut dyn crate::store::Tx,
+        chrono::DateTime<Utc>,
+    ) -> Result<switchboard_protocol::PresenceState, crate::store::StoreError>
+    + Send
+    + 'static,
+) -> Result<Json<UserPresence>, ApiError> {
+    let timeout = state.rules.presence_timeout;
+    let view = state
+        .store
+        .write(move |tx| {
+            let now = crate::now();
+            let user = require_user(tx, user_id)?;
+            let p = change(tx, now)?;
+            Ok(presence::user_presence(&user, &p, now, timeout))
+        })
+        .await?;
+    Ok(Json(view))
+}

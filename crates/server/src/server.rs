@@ -1,0 +1,169 @@
+//! Starting and stopping the server: in-process for the desktop app and tests, or from
+//! the `switchboard-server` binary.
+
+use crate::auth::Tokens;
+use crate::http::{AppState, Rules, router};
+use crate::jaas::{Jitsi, JitsiSettings};
+use crate::store::{SqliteDatabase, Store, StoreError};
+use axum::ServiceExt;
+use axum::extract::Request;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tower::Layer;
+use tower_http::normalize_path::NormalizePathLayer;
+
+/// Everything the server needs to start.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Holds `switchboard.sqlite3`.
+    pub data_dir: PathBuf,
+    pub ring_timeout: Duration,
+    pub presence_timeout: Duration,
+    pub token_ttl: Duration,
+    pub jitsi: JitsiSettings,
+}
+
+impl ServerConfig {
+    /// Defaults from SPEC: 45 s ring, 90 s presence timeout; tokens last 7 days.
+    pub fn new(data_dir: PathBuf) -> Self {
+        ServerConfig {
+            data_dir,
+            ring_timeout: Duration::from_secs(45),
+            presence_timeout: Duration::from_secs(90),
+            token_ttl: Duration::from_secs(7 * 24 * 3600),
+            jitsi: JitsiSettings::default(),
+        }
+    }
+
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join("switchboard.sqlite3")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Database(#[from] StoreError),
+    #[error("cannot listen on {addr}: {reason}")]
+    Bind { addr: SocketAddr, reason: String },
+    #[error("{0} is out of range")]
+    Config(&'static str),
+}
+
+/// Opens the store the config names, creating the data directory if needed.
+pub fn open_store(config: &ServerConfig) -> Result<Store, StartError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
+        path: config.data_dir.clone(),
+        source,
+    })?;
+    let db = SqliteDatabase::open(&config.database_path())?;
+    Ok(Store::new(Arc::new(db)))
+}
+
+fn chrono_duration(d: Duration, what: &'static str) -> Result<chrono::Duration, StartError> {
+    chrono::Duration::from_std(d).map_err(|_| StartError::Config(what))
+}
+
+/// Builds the shared state: store, token keys, Jitsi settings, timing rules.
+pub fn app_state(config: &ServerConfig) -> Result<AppState, StartError> {
+    let store = open_store(config)?;
+    let ttl = chrono_duration(config.token_ttl, "the token lifetime")?;
+    let tokens = store.write_blocking(|tx| Tokens::load(tx, ttl))?;
+    Ok(AppState {
+        store,
+        tokens: Arc::new(tokens),
+        jitsi: Arc::new(Jitsi::new(config.jitsi.clone())),
+        rules: Arc::new(Rules {
+            presence_timeout: chrono_duration(config.presence_timeout, "the presence timeout")?,
+            ring_timeout: config.ring_timeout,
+        }),
+    })
+}
+
+/// Serves the API on `listener` until `shutdown` resolves, then finishes open requests.
+pub async fn launch_with_tcp_listener(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = NormalizePathLayer::trim_trailing_slash().layer(router(state));
+    axum::serve(listener, ServiceExt::<Request>::into_make_service(app))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// A server running on a background task.
+pub struct RunningServer {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Opens the database and serves on `addr` (port 0 picks a free port).
+    pub async fn bind(addr: SocketAddr, config: ServerConfig) -> Result<RunningServer, StartError> {
+        let state = tokio::task::spawn_blocking(move || app_state(&config))
+            .await
+            .map_err(|e| StartError::Database(StoreError::backend(e)))??;
+        let listener = TcpListener::bind(addr).await.map_err(|e| StartError::Bind {
+            addr,
+            reason: match e.kind() {
+                std::io::ErrorKind::AddrInUse => {
+                    "the address is already in use (is another Switchboard running? choose another port with --listen)".into()
+                }
+                std::io::ErrorKind::PermissionDenied => "permission denied (ports below 1024 need privileges)".into(),
+                _ => e.to_string(),
+            },
+        })?;
+        let addr = listener.local_addr().map_err(|e| StartError::Bind {
+            addr,
+            reason: e.to_string(),
+        })?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(launch_with_tcp_listener(listener, state, async move {
+            let _ = stopped.await;
+        }));
+        tracing::info!(%addr, "Switchboard server listening");
+        Ok(RunningServer {
+            addr,
+            stop: Some(stop),
+            task,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://<addr>`, for clients.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting connections and waits for open requests to finish.
+    pub async fn shutdown(mut self) -> std::io::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.wait().await
+    }
+
+    /// Waits until the server stops (after [`RunningServer::shutdown`] or an IO error).
+    pub async fn wait(&mut self) -> std::io::Result<()> {
+        match (&mut self.task).await {
+            Ok(result) => result,
+            Err(e) => Err(std::io::Error::other(e)),
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! Storage: a [`Tx`] trait of per-transaction primitives with one implementation per
+//! database engine, and [`Store`], which runs domain code inside one transaction.
+//!
+//! Domain rules (who may call whom, what a call's end does to presence) are written once,
+//! as synchronous code over `&mut dyn Tx`, and always run atomically: the engine only
+//! supplies reads and writes.
+
+mod sqlite;
+
+pub use sqlite::SqliteDatabase;
+
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use switchboard_protocol::api::{MeetingStatus, UserInfo, VideoCallStatus};
+use switchboard_protocol::{CallStatus, CallType, PresenceState};
+use uuid::Uuid;
+
+/// Why a storage or domain operation failed. Each variant carries a sentence for the user.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Invalid(String),
+    /// The engine failed; the text is for logs, not for users.
+    #[error("database error: {0}")]
+    Backend(String),
+}
+
+impl StoreError {
+    pub fn backend(err: impl std::fmt::Display) -> Self {
+        StoreError::Backend(err.to_string())
+    }
+}
+
+/// A user row, with the password hash that never leaves the server.
+#[derive(Clone, Debug)]
+pub struct UserRecord {
+    pub info: UserInfo,
+    pub password_hash: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub username: String,
+    pub email: String,
+    pub full_name: String,
+    pub password_hash: String,
+    pub is_admin: bool,
+}
+
+/// A call row as stored; see `domain::calls` for the API shape.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallRow {
+    pub id: i64,
+    pub session_id: Uuid,
+    pub room_name: String,
+    pub call_type: CallType,
+    pub status: CallStatus,
+    pub initiator_id: i64,
+    pub recipient_id: i64,
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug)]
+pub struct MeetingRow {
+    pub id: i64,
+    pub title: String,
+    pub host_id: i64,
+    pub participant_ids: Vec<i64>,
+    pub status: MeetingStatus,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug)]
+pub struct VideoCallRow {
+    pub id: i64,
+    pub meeting_id: i64,
+    pub caller_id: i64,
+    pub status: VideoCallStatus,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// Which calls a history query returns.
+#[derive(Clone, Debug, Default)]
+pub struct HistoryQuery {
+    pub user_id: i64,
+    pub status: Option<CallStatus>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// The reads and writes one transaction can make. Implemented once per engine.
+pub trait Tx {
+    // Users.
+    fn insert_user(&mut self, user: &NewUser, now: DateTime<Utc>) -> Result<i64, StoreError>;
+    fn user(&mut self, id: i64) -> Result<Option<UserRecord>, StoreError>;
+    /// By username or email, case-insensitively.
+    fn user_by_login(&mut self, login: &str) -> Result<Option<UserRecord>, StoreError>;
+    fn users(&mut self) -> Result<Vec<UserInfo>, StoreError>;
+
+    // Presence. A user with no stored row has `PresenceState::default()`.
+    fn presence(&mut self, user_id: i64) -> Result<PresenceState, StoreError>;
+    fn save_presence(&mut self, user_id: i64, presence: &PresenceState) -> Result<(), StoreError>;
+    fn all_presence(&mut self) -> Result<Vec<(i64, PresenceState)>, StoreError>;
+
+    // Calls. `live_calls` holds one row per user in a non-final call: the database
+    // itself refuses a second live call for a user.
+    /// Inserts the call and claims both users; `Conflict` if either is already claimed.
+    fn insert_call(&mut self, call: &CallRow) -> Result<i64, StoreError>;
+    fn call(&mut self, id: i64) -> Result<Option<CallRow>, StoreError>;
+    /// Saves status and timestamps; releases both users when the status is final.
+    fn update_call(&mut self, call: &CallRow) -> Result<(), StoreError>;
+    fn live_call_of(&mut self, user_id: i64) -> Result<Option<CallRow>, StoreError>;
+    fn live_calls(&mut self) -> Result<Vec<CallRow>, StoreError>;
+    /// Newest first; returns the total count and one page.
+    fn call_history(&mut self, query: &HistoryQuery) -> Result<(i64, Vec<CallRow>), StoreError>;
+
+    // Meetings (seed 002).
+    fn insert_meeting(&mut self, meeting: &MeetingRow) -> Result<i64, StoreError>;
+    fn meeting(&mut self, id: i64) -> Result<Option<MeetingRow>, StoreError>;
+    fn meetings_of(&mut self, user_id: i64) -> Result<Vec<MeetingRow>, StoreError>;
+    fn set_meeting_status(&mut self, id: i64, status: MeetingStatus) -> Result<(), StoreError>;
+    /// Deletes the meeting and, with it, its video call sessions.
+    fn delete_meeting(&mut self, id: i64) -> Result<(), StoreError>;
+    fn insert_video_call(&mut self, call: &VideoCallRow) -> Result<i64, StoreError>;
+    fn video_call(&mut self, id: i64) -> Result<Option<VideoCallRow>, StoreError>;
+    fn active_video_call_of_meeting(
+        &mut self,
+        meeting_id: i64,
+    ) -> Result<Option<VideoCallRow>, StoreError>;
+    fn update_video_call(&mut self, call: &VideoCallRow) -> Result<(), StoreError>;
+
+    // Tokens and settings.
+    fn revoke_token(&mut self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError>;
+    fn is_token_revoked(&mut self, jti: &str) -> Result<bool, StoreError>;
+    fn setting(&mut self, key: &str) -> Result<Option<String>, StoreError>;
+    fn set_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
+}
+
+/// The body of one transaction, as the engine sees it.
+pub type TxBody<'a> = dyn FnMut(&mut dyn Tx) -> Result<(), StoreError> + 'a;
+
+/// A database engine: runs a body inside a transaction (blocking).
+pub trait Database: Send + Sync + 'static {
+    /// One write transaction: committed when `body` returns Ok, rolled back otherwise.
+    fn write(&self, body: &mut TxBody<'_>) -> Result<(), StoreError>;
+    /// One read-only transaction with a consistent snapshot.
+    fn read(&self, body: &mut TxBody<'_>) -> Result<(), StoreError>;
+}
+
+/// Cheap handle to the database shared by every request.
+#[derive(Clone)]
+pub struct Store {
+    db: Arc<dyn Database>,
+}
+
+enum Mode {
+    Read,
+    Write,
+}
+
+impl Store {
+    pub fn new(db: Arc<dyn Database>) -> Self {
+        Store { db }
+    }
+
+    /// Runs `body` in one write transaction on a blocking thread.
+    pub async fn write<T, F>(&self, body: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&mut dyn Tx) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(Mode::Write, body).await
+    }
+
+    /// Runs `body` in one read transaction on a blocking thread.
+    pub async fn read<T, F>(&self, body: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&mut dyn Tx) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(Mode::Read, body).await
+    }
+
+    async fn run<T, F>(&self, mode: Mode, body: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&mut dyn Tx) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || run_once(&*db, mode, body))
+            .await
+            .map_err(|e| StoreError::backend(format!("database task stopped: {e}")))?
+    }
+
+    /// The blocking form, for command-line tools and start-up work.
+    pub fn write_blocking<T, F>(&self, body: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&mut dyn Tx) -> Result<T, StoreError>,
+    {
+        run_once(&*self.db, Mode::Write, body)
+    }
+}
+
+fn run_once<T, F>(db: &dyn Database, mode: Mode, body: F) -> Result<T, StoreError>
+where
+    F: FnOnce(&mut dyn Tx) -> Result<T, StoreError>,
+{
+    let mut body = Some(body);
+    let mut out = None;
+    let mut adapter = |tx: &mut dyn Tx| {
+        let body = body
+            .take()
+            .ok_or_else(|| StoreError::backend("a transaction body ran twice"))?;
+        out = Some(body(tx)?);
+        Ok(())
+    };
+    match mode {
+        Mode::Read => db.read(&mut adapter)?,
+        Mode::Write => db.write(&mut adapter)?,
+    }
+    out.ok_or_else(|| StoreError::backend("a transaction finished without running its body"))
+}

@@ -1,0 +1,581 @@
+//! The SQLite engine: one file in the data directory, WAL, migrations embedded.
+//!
+//! One connection behind a mutex serialises transactions; write transactions start
+//! `IMMEDIATE` so a read-then-write never loses a race. `synchronous=NORMAL` in WAL mode
+//! keeps every committed transaction across a process crash (`kill -9`); only a power
+//! loss can take back the last few commits.
+
+use super::{
+    CallRow, Database, HistoryQuery, MeetingRow, NewUser, StoreError, Tx, TxBody, UserRecord,
+    VideoCallRow,
+};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavior, params};
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+use switchboard_protocol::api::{MeetingStatus, UserInfo, VideoCallStatus};
+use switchboard_protocol::{CallStatus, CallType, PresenceState, PresenceStatus};
+use uuid::Uuid;
+
+/// Schema versions, applied in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &[include_str!("sqlite/0001_initial.sql")];
+
+pub struct SqliteDatabase {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteDatabase {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let conn = Connection::open(path).map_err(|e| {
+            StoreError::Backend(format!("cannot open the database {}: {e}", path.display()))
+        })?;
+        Self::setup(conn)
+    }
+
+    /// A private in-memory database, for tests of pure domain code.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Self::setup(Connection::open_in_memory().map_err(StoreError::backend)?)
+    }
+
+    fn setup(mut conn: Connection) -> Result<Self, StoreError> {
+        conn.busy_timeout(Duration::from_secs(5))
+            .map_err(StoreError::backend)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
+             PRAGMA foreign_keys = ON;",
+        )
+        .map_err(StoreError::backend)?;
+        migrate(&mut conn)?;
+        Ok(SqliteDatabase {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn run(&self, behavior: TransactionBehavior, body: &mut TxBody<'_>) -> Result<(), StoreError> {
+        let mut conn = self
+            .conn
+            .lock()
+            .map_err(|_| StoreError::backend("the database connection was poisoned by a panic"))?;
+        let tx = conn
+            .transaction_with_behavior(behavior)
+            .map_err(StoreError::backend)?;
+        body(&mut SqliteTx { conn: &tx })?;
+        tx.commit().map_err(StoreError::backend)
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let applied: i64 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(StoreError::backend)?;
+    let applied = usize::try_from(applied).unwrap_or(usize::MAX);
+    if applied > MIGRATIONS.len() {
+        return Err(StoreError::Backend(format!(
+            "the database has schema version {applied}, newer than this Switchboard knows ({}); upgrade Switchboard",
+            MIGRATIONS.len()
+        )));
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+        let tx = conn.transaction().map_err(StoreError::backend)?;
+        tx.execute_batch(sql).map_err(StoreError::backend)?;
+        tx.pragma_update(None, "user_version", (index + 1) as i64)
+            .map_err(StoreError::backend)?;
+        tx.commit().map_err(StoreError::backend)?;
+        tracing::info!(version = index + 1, "database schema migrated");
+    }
+    Ok(())
+}
+
+impl Database for SqliteDatabase {
+    fn write(&self, body: &mut TxBody<'_>) -> Result<(), StoreError> {
+        self.run(TransactionBehavior::Immediate, body)
+    }
+
+    fn read(&self, body: &mut TxBody<'_>) -> Result<(), StoreError> {
+        self.run(TransactionBehavior::Deferred, body)
+    }
+}
+
+struct SqliteTx<'a> {
+    conn: &'a Connection,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(err: rusqlite::Error) -> Self {
+        StoreError::Backend(err.to_string())
+    }
+}
+
+fn is_unique_violation(err: &rusqlite::Error) -> bool {
+    matches!(err, rusqlite::Error::SqliteFailure(e, _) if e.code == ErrorCode::ConstraintViolation)
+}
+
+fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+fn time(value: i64) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::from_timestamp_micros(value)
+        .ok_or_else(|| bad_column(format!("timestamp {value} is out of range")))
+}
+
+fn opt_time(value: Option<i64>) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    value.map(time).transpose()
+}
+
+fn bad_column(message: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, message.into())
+}
+
+fn parsed<T: std::str::FromStr<Err = String>>(text: String) -> rusqlite::Result<T> {
+    text.parse().map_err(bad_column)
+}
+
+const USER_COLUMNS: &str = "id, username, email, full_name, is_admin, password_hash";
+
+fn user_record(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
+    Ok(UserRecord {
+        info: UserInfo {
+            id: row.get(0)?,
+            username: row.get(1)?,
+            email: row.get(2)?,
+            full_name: row.get(3)?,
+            is_admin: row.get(4)?,
+        },
+        password_hash: row.get(5)?,
+    })
+}
+
+const CALL_COLUMNS: &str = "id, session_id, room_name, call_type, status, initiator_id, recipient_id, started_at, ended_at, created_at";
+
+fn call_row(row: &Row<'_>) -> rusqlite::Result<CallRow> {
+    let session_id: String = row.get(1)?;
+    Ok(CallRow {
+        id: row.get(0)?,
+        session_id: Uuid::parse_str(&session_id).map_err(|e| bad_column(e.to_string()))?,
+        room_name: row.get(2)?,
+        call_type: parsed::<CallType>(row.get(3)?)?,
+        status: parsed::<CallStatus>(row.get(4)?)?,
+        initiator_id: row.get(5)?,
+        recipient_id: row.get(6)?,
+        started_at: opt_time(row.get(7)?)?,
+        ended_at: opt_time(row.get(8)?)?,
+        created_at: time(row.get(9)?)?,
+    })
+}
+
+const VIDEO_CALL_COLUMNS: &str = "id, meeting_id, caller_id, status, started_at, ended_at";
+
+fn video_call_row(row: &Row<'_>) -> rusqlite::Result<VideoCallRow> {
+    let status: String = row.get(3)?;
+    Ok(VideoCallRow {
+        id: row.get(0)?,
+        meeting_id: row.get(1)?,
+        caller_id: row.get(2)?,
+        status: match status.as_str() {
+            "active" => VideoCallStatus::Active,
+            "ended" => VideoCallStatus::Ended,
+            other => return Err(bad_column(format!("unknown video call status {other:?}"))),
+        },
+        started_at: time(row.get(4)?)?,
+        ended_at: opt_time(row.get(5)?)?,
+    })
+}
+
+fn video_status_str(status: VideoCallStatus) -> &'static str {
+    match status {
+        VideoCallStatus::Active => "active",
+        VideoCallStatus::Ended => "ended",
+    }
+}
+
+impl SqliteTx<'_> {
+    fn meeting_participants(&self, meeting_id: i64) -> Result<Vec<i64>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT user_id FROM meeting_participants WHERE meeting_id = ?1 ORDER BY user_id",
+        )?;
+        let ids = stmt
+            .query_map([meeting_id], |row| row.get(0))?
+            .collect::<Result<Vec<i64>, _>>()?;
+        Ok(ids)
+    }
+
+    fn meetings_where(&self, sql: &str, arg: i64) -> Result<Vec<MeetingRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt
+            .query_map([arg], |row| {
+                let status: String = row.get(3)?;
+                Ok(MeetingRow {
+                    id: row.get(0)?,
+                    title: row.get(1)?,
+                    host_id: row.get(2)?,
+                    participant_ids: Vec::new(),
+                    status: parsed::<MeetingStatus>(status)?,
+                    scheduled_at: opt_time(row.get(4)?)?,
+                    created_at: time(row.get(5)?)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|mut meeting| {
+                meeting.participant_ids = self.meeting_participants(meeting.id)?;
+                Ok(meeting)
+            })
+            .collect()
+    }
+}
+
+impl Tx for SqliteTx<'_> {
+    fn insert_user(&mut self, user: &NewUser, now: DateTime<Utc>) -> Result<i64, StoreError> {
+        let result = self.conn.execute(
+            "INSERT INTO users (username, email, full_name, password_hash, is_admin, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                user.username,
+                user.email,
+                user.full_name,
+                user.password_hash,
+                user.is_admin,
+                micros(now)
+            ],
+        );
+        match result {
+            Ok(_) => Ok(self.conn.last_insert_rowid()),
+            Err(e) if is_unique_violation(&e) && e.to_string().contains("users.email") => {
+                Err(StoreError::Conflict(format!(
+                    "Another account already uses the email {}.",
+                    user.email
+                )))
+            }
+            Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(format!(
+                "The username {} is already taken.",
+                user.username
+            ))),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn user(&mut self, id: i64) -> Result<Option<UserRecord>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))?;
+        Ok(stmt.query_row([id], user_record).optional()?)
+    }
+
+    fn user_by_login(&mut self, login: &str) -> Result<Option<UserRecord>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {USER_COLUMNS} FROM users
+             WHERE username = ?1 COLLATE NOCASE OR (email <> '' AND email = ?1 COLLATE NOCASE)
+             ORDER BY username = ?1 COLLATE NOCASE DESC LIMIT 1"
+        ))?;
+        Ok(stmt.query_row([login], user_record).optional()?)
+    }
+
+    fn users(&mut self) -> Result<Vec<UserInfo>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {USER_COLUMNS} FROM users ORDER BY username COLLATE NOCASE"
+        ))?;
+        let users = stmt
+            .query_map([], |row| user_record(row).map(|r| r.info))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(users)
+    }
+
+    fn presence(&mut self, user_id: i64) -> Result<PresenceState, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT status, available_for_calls, status_message, last_seen, current_call,
+                    status_before_call, open_sockets
+             FROM presence WHERE user_id = ?1",
+        )?;
+        let found = stmt.query_row([user_id], presence_row).optional()?;
+        Ok(found.map(|(_, p)| p).unwrap_or_default())
+    }
+
+    fn save_presence(&mut self, user_id: i64, p: &PresenceState) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO presence (user_id, status, available_for_calls, status_message, last_seen,
+                                       current_call, status_before_call, open_sockets)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (user_id) DO UPDATE SET
+                    status = excluded.status,
+                    available_for_calls = excluded.available_for_calls,
+                    status_message = excluded.status_message,
+                    last_seen = excluded.last_seen,
+                    current_call = excluded.current_call,
+                    status_before_call = excluded.status_before_call,
+                    open_sockets = excluded.open_sockets",
+            )?
+            .execute(params![
+                user_id,
+                p.status.as_str(),
+                p.available_for_calls,
+                p.status_message,
+                p.last_seen.map(micros),
+                p.current_call,
+                p.status_before_call.map(|s| s.as_str()),
+                p.open_sockets,
+            ])?;
+        Ok(())
+    }
+
+    fn all_presence(&mut self) -> Result<Vec<(i64, PresenceState)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT status, available_for_calls, status_message, last_seen, current_call,
+                    status_before_call, open_sockets, user_id
+             FROM presence",
+        )?;
+        let rows = stmt
+            .query_map([], presence_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn insert_call(&mut self, call: &CallRow) -> Result<i64, StoreError> {
+        let result = self.conn.execute(
+            &format!(
+                "INSERT INTO calls ({}) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                CALL_COLUMNS
+            ),
+            params![
+                call.session_id.to_string(),
+                call.room_name,
+                call.call_type.as_str(),
+                call.status.as_str(),
+                call.initiator_id,
+                call.recipient_id,
+                call.started_at.map(micros),
+                call.ended_at.map(micros),
+                micros(call.created_at),
+            ],
+        );
+        match result {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(StoreError::Conflict(
+                    "a call with this room name already exists; try again".into(),
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let id = self.conn.last_insert_rowid();
+        let mut claim = self
+            .conn
+            .prepare_cached("INSERT INTO live_calls (user_id, call_id) VALUES (?1, ?2)")?;
+        for user in [call.initiator_id, call.recipient_id] {
+            match claim.execute([user, id]) {
+                Ok(_) => {}
+                Err(e) if is_unique_violation(&e) => {
+                    return Err(StoreError::Conflict(format!(
+                        "user {user} is already in another call"
+                    )));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(id)
+    }
+
+    fn call(&mut self, id: i64) -> Result<Option<CallRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {CALL_COLUMNS} FROM calls WHERE id = ?1"))?;
+        Ok(stmt.query_row([id], call_row).optional()?)
+    }
+
+    fn update_call(&mut self, call: &CallRow) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "UPDATE calls SET status = ?2, started_at = ?3, ended_at = ?4 WHERE id = ?1",
+            )?
+            .execute(params![
+                call.id,
+                call.status.as_str(),
+                call.started_at.map(micros),
+                call.ended_at.map(micros),
+            ])?;
+        if call.status.is_final() {
+            self.conn
+                .prepare_cached("DELETE FROM live_calls WHERE call_id = ?1")?
+                .execute([call.id])?;
+        }
+        Ok(())
+    }
+
+    fn live_call_of(&mut self, user_id: i64) -> Result<Option<CallRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {CALL_COLUMNS} FROM calls WHERE id = (SELECT call_id FROM live_calls WHERE user_id = ?1)"
+        ))?;
+        Ok(stmt.query_row([user_id], call_row).optional()?)
+    }
+
+    fn live_calls(&mut self) -> Result<Vec<CallRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {CALL_COLUMNS} FROM calls WHERE id IN (SELECT call_id FROM live_calls) ORDER BY id"
+        ))?;
+        let rows = stmt
+            .query_map([], call_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn call_history(&mut self, q: &HistoryQuery) -> Result<(i64, Vec<CallRow>), StoreError> {
+        let status = q.status.map(|s| s.as_str());
+        let filter = "(initiator_id = ?1 OR recipient_id = ?1) AND (?2 IS NULL OR status = ?2)";
+        let count: i64 = self
+            .conn
+            .prepare_cached(&format!("SELECT COUNT(*) FROM calls WHERE {filter}"))?
+            .query_row(params![q.user_id, status], |row| row.get(0))?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {CALL_COLUMNS} FROM calls WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4"
+        ))?;
+        let rows = stmt
+            .query_map(params![q.user_id, status, q.limit, q.offset], call_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((count, rows))
+    }
+
+    fn insert_meeting(&mut self, m: &MeetingRow) -> Result<i64, StoreError> {
+        self.conn.execute(
+            "INSERT INTO meetings (title, host_id, status, scheduled_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![m.title, m.host_id, m.status.as_str(), m.scheduled_at.map(micros), micros(m.created_at)],
+        )?;
+        let id = self.conn.last_insert_rowid();
+        let mut add = self.conn.prepare_cached(
+            "INSERT OR IGNORE INTO meeting_participants (meeting_id, user_id) VALUES (?1, ?2)",
+        )?;
+        for user in &m.participant_ids {
+            add.execute([id, *user])?;
+        }
+        Ok(id)
+    }
+
+    fn meeting(&mut self, id: i64) -> Result<Option<MeetingRow>, StoreError> {
+        Ok(self
+            .meetings_where(
+                "SELECT id, title, host_id, status, scheduled_at, created_at FROM meetings WHERE id = ?1",
+                id,
+            )?
+            .pop())
+    }
+
+    fn meetings_of(&mut self, user_id: i64) -> Result<Vec<MeetingRow>, StoreError> {
+        self.meetings_where(
+            "SELECT id, title, host_id, status, scheduled_at, created_at FROM meetings
+             WHERE host_id = ?1 OR id IN (SELECT meeting_id FROM meeting_participants WHERE user_id = ?1)
+             ORDER BY created_at DESC, id DESC",
+            user_id,
+        )
+    }
+
+    fn set_meeting_status(&mut self, id: i64, status: MeetingStatus) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("UPDATE meetings SET status = ?2 WHERE id = ?1")?
+            .execute(params![id, status.as_str()])?;
+        Ok(())
+    }
+
+    fn delete_meeting(&mut self, id: i64) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("DELETE FROM meetings WHERE id = ?1")?
+            .execute([id])?;
+        Ok(())
+    }
+
+    fn insert_video_call(&mut self, c: &VideoCallRow) -> Result<i64, StoreError> {
+        self.conn.execute(
+            "INSERT INTO video_calls (meeting_id, caller_id, status, started_at, ended_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![c.meeting_id, c.caller_id, video_status_str(c.status), micros(c.started_at), c.ended_at.map(micros)],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn video_call(&mut self, id: i64) -> Result<Option<VideoCallRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {VIDEO_CALL_COLUMNS} FROM video_calls WHERE id = ?1"
+        ))?;
+        Ok(stmt.query_row([id], video_call_row).optional()?)
+    }
+
+    fn active_video_call_of_meeting(
+        &mut self,
+        meeting_id: i64,
+    ) -> Result<Option<VideoCallRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {VIDEO_CALL_COLUMNS} FROM video_calls WHERE meeting_id = ?1 AND status = 'active' LIMIT 1"
+        ))?;
+        Ok(stmt.query_row([meeting_id], video_call_row).optional()?)
+    }
+
+    fn update_video_call(&mut self, c: &VideoCallRow) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("UPDATE video_calls SET status = ?2, ended_at = ?3 WHERE id = ?1")?
+            .execute(params![
+                c.id,
+                video_status_str(c.status),
+                c.ended_at.map(micros)
+            ])?;
+        Ok(())
+    }
+
+    fn revoke_token(&mut self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO revoked_tokens (jti, expires_at) VALUES (?1, ?2)",
+            )?
+            .execute(params![jti, micros(expires_at)])?;
+        // Expired tokens fail validation anyway: forget their revocations.
+        self.conn
+            .prepare_cached("DELETE FROM revoked_tokens WHERE expires_at < ?1")?
+            .execute([micros(Utc::now())])?;
+        Ok(())
+    }
+
+    fn is_token_revoked(&mut self, jti: &str) -> Result<bool, StoreError> {
+        let found: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT 1 FROM revoked_tokens WHERE jti = ?1")?
+            .query_row([jti], |row| row.get(0))
+            .optional()?;
+        Ok(found.is_some())
+    }
+
+    fn setting(&mut self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+            .query_row([key], |row| row.get(0))
+            .optional()?)
+    }
+
+    fn set_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute([key, value])?;
+        Ok(())
+    }
+}
+
+/// Reads a presence row; `user_id` is the optional 8th column (0 when absent).
+fn presence_row(row: &Row<'_>) -> rusqlite::Result<(i64, PresenceState)> {
+    let before: Option<String> = row.get(5)?;
+    let user_id = row.get::<_, i64>(7).unwrap_or(0);
+    Ok((
+        user_id,
+        PresenceState {
+            status: parsed::<PresenceStatus>(row.get(0)?)?,
+            available_for_calls: row.get(1)?,
+            status_message: row.get(2)?,
+            last_seen: opt_time(row.get(3)?)?,
+            current_call: row.get(4)?,
+            status_before_call: before.map(parsed::<PresenceStatus>).transpose()?,
+            open_sockets: row.get(6)?,
+        },
+    ))
+}
