@@ -349,7 +349,6 @@ mod tests {
             (A::Timeout, _, _) => refuse_role,
 
             (A::Fail, _, _) => Ok(S::Failed),
-            _ => unreachable!("final states handled above"),
         }
     }
 

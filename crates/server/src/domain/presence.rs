@@ -97,6 +97,6 @@ pub fn online_users(
         let user = require_user(tx, user_id)?;
         out.push(user_presence(&user, &state, now, timeout));
     }
-    out.sort_by(|a, b| a.username.to_lowercase().cmp(&b.username.to_lowercase()));
+    out.sort_by_key(|u| u.username.to_lowercase());
     Ok(out)
 }

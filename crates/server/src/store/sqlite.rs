@@ -193,6 +193,48 @@ fn video_status_str(status: VideoCallStatus) -> &'static str {
 }
 
 impl SqliteTx<'_> {
+    fn insert_call_unguarded(&self, call: &CallRow) -> Result<i64, StoreError> {
+        let result = self.conn.execute(
+            &format!("INSERT INTO calls ({CALL_COLUMNS}) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+            params![
+                call.session_id.to_string(),
+                call.room_name,
+                call.call_type.as_str(),
+                call.status.as_str(),
+                call.initiator_id,
+                call.recipient_id,
+                call.started_at.map(micros),
+                call.ended_at.map(micros),
+                micros(call.created_at),
+            ],
+        );
+        match result {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(StoreError::Conflict(
+                    "A call with this room name already exists; try again.".into(),
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let id = self.conn.last_insert_rowid();
+        let mut claim = self
+            .conn
+            .prepare_cached("INSERT INTO live_calls (user_id, call_id) VALUES (?1, ?2)")?;
+        for user in [call.initiator_id, call.recipient_id] {
+            match claim.execute([user, id]) {
+                Ok(_) => {}
+                Err(e) if is_unique_violation(&e) => {
+                    return Err(StoreError::Conflict(format!(
+                        "User {user} is already in another call."
+                    )));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(id)
+    }
+
     fn meeting_participants(&self, meeting_id: i64) -> Result<Vec<i64>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT user_id FROM meeting_participants WHERE meeting_id = ?1 ORDER BY user_id",
@@ -244,16 +286,20 @@ impl Tx for SqliteTx<'_> {
         );
         match result {
             Ok(_) => Ok(self.conn.last_insert_rowid()),
-            Err(e) if is_unique_violation(&e) && e.to_string().contains("users.email") => {
-                Err(StoreError::Conflict(format!(
-                    "Another account already uses the email {}.",
-                    user.email
-                )))
+            Err(e) if is_unique_violation(&e) => {
+                let taken: Option<i64> = self
+                    .conn
+                    .query_row(
+                        "SELECT 1 FROM users WHERE username = ?1 COLLATE NOCASE",
+                        [&user.username],
+                        |row| row.get(0),
+                    )
+                    .optional()?;
+                Err(StoreError::Conflict(match taken {
+                    Some(_) => format!("The username {} is already taken.", user.username),
+                    None => format!("Another account already uses the email {}.", user.email),
+                }))
             }
-            Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(format!(
-                "The username {} is already taken.",
-                user.username
-            ))),
             Err(e) => Err(e.into()),
         }
     }
@@ -335,48 +381,17 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn insert_call(&mut self, call: &CallRow) -> Result<i64, StoreError> {
-        let result = self.conn.execute(
-            &format!(
-                "INSERT INTO calls ({}) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                CALL_COLUMNS
-            ),
-            params![
-                call.session_id.to_string(),
-                call.room_name,
-                call.call_type.as_str(),
-                call.status.as_str(),
-                call.initiator_id,
-                call.recipient_id,
-                call.started_at.map(micros),
-                call.ended_at.map(micros),
-                micros(call.created_at),
-            ],
-        );
-        match result {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(StoreError::Conflict(
-                    "a call with this room name already exists; try again".into(),
-                ));
-            }
-            Err(e) => return Err(e.into()),
-        }
-        let id = self.conn.last_insert_rowid();
-        let mut claim = self
-            .conn
-            .prepare_cached("INSERT INTO live_calls (user_id, call_id) VALUES (?1, ?2)")?;
-        for user in [call.initiator_id, call.recipient_id] {
-            match claim.execute([user, id]) {
-                Ok(_) => {}
-                Err(e) if is_unique_violation(&e) => {
-                    return Err(StoreError::Conflict(format!(
-                        "user {user} is already in another call"
-                    )));
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Ok(id)
+        // A savepoint makes the insert and both claims one unit, so a refused claim
+        // leaves nothing behind even if the caller's transaction carries on.
+        self.conn.execute_batch("SAVEPOINT insert_call")?;
+        let result = self.insert_call_unguarded(call);
+        let end = if result.is_ok() {
+            "RELEASE insert_call"
+        } else {
+            "ROLLBACK TO insert_call; RELEASE insert_call"
+        };
+        self.conn.execute_batch(end)?;
+        result
     }
 
     fn call(&mut self, id: i64) -> Result<Option<CallRow>, StoreError> {
@@ -385,7 +400,6 @@ impl Tx for SqliteTx<'_> {
             .prepare_cached(&format!("SELECT {CALL_COLUMNS} FROM calls WHERE id = ?1"))?;
         Ok(stmt.query_row([id], call_row).optional()?)
     }
-
     fn update_call(&mut self, call: &CallRow) -> Result<(), StoreError> {
         self.conn
             .prepare_cached(
@@ -578,4 +592,96 @@ fn presence_row(row: &Row<'_>) -> rusqlite::Result<(i64, PresenceState)> {
             open_sockets: row.get(6)?,
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+    use std::sync::Arc;
+
+    fn user(tx: &mut dyn Tx, name: &str) -> Result<i64, StoreError> {
+        let new = NewUser {
+            username: name.into(),
+            email: String::new(),
+            full_name: String::new(),
+            password_hash: "x".into(),
+            is_admin: false,
+        };
+        tx.insert_user(&new, Utc::now())
+    }
+
+    fn call(initiator_id: i64, recipient_id: i64, room: &str) -> CallRow {
+        CallRow {
+            id: 0,
+            session_id: Uuid::new_v4(),
+            room_name: room.into(),
+            call_type: CallType::Audio,
+            status: CallStatus::Pending,
+            initiator_id,
+            recipient_id,
+            started_at: None,
+            ended_at: None,
+            created_at: Utc::now(),
+        }
+    }
+
+    /// Even with the domain's checks bypassed, the schema refuses a second live call
+    /// for a user, and a final status frees both users again.
+    #[test]
+    fn the_database_refuses_a_second_live_call_per_user() -> Result<(), StoreError> {
+        let store = Store::new(Arc::new(SqliteDatabase::in_memory()?));
+        store.write_blocking(|tx| {
+            let (a, b, c) = (user(tx, "a")?, user(tx, "b")?, user(tx, "c")?);
+            let mut first = call(a, b, "r1");
+            first.id = tx.insert_call(&first)?;
+            for (x, y, room) in [(c, b, "r2"), (a, c, "r3"), (b, a, "r4")] {
+                match tx.insert_call(&call(x, y, room)) {
+                    Err(StoreError::Conflict(_)) => {}
+                    other => panic!("{x}->{y} should conflict, got {other:?}"),
+                }
+            }
+            first.status = CallStatus::Rejected;
+            tx.update_call(&first)?;
+            assert_eq!(tx.live_call_of(a)?, None);
+            tx.insert_call(&call(c, b, "r5"))?;
+            assert_eq!(tx.live_calls()?.len(), 1);
+            Ok(())
+        })
+    }
+
+    #[test]
+    fn a_failed_transaction_leaves_nothing_behind() -> Result<(), StoreError> {
+        let store = Store::new(Arc::new(SqliteDatabase::in_memory()?));
+        let result: Result<(), StoreError> = store.write_blocking(|tx| {
+            user(tx, "ghost")?;
+            Err(StoreError::Invalid("abort".into()))
+        });
+        assert!(result.is_err());
+        let found = store.write_blocking(|tx| tx.user_by_login("ghost"))?;
+        assert!(found.is_none(), "the insert was rolled back");
+        Ok(())
+    }
+
+    #[test]
+    fn presence_round_trips_every_field() -> Result<(), StoreError> {
+        let store = Store::new(Arc::new(SqliteDatabase::in_memory()?));
+        store.write_blocking(|tx| {
+            let id = user(tx, "p")?;
+            assert_eq!(tx.presence(id)?, PresenceState::default());
+            let state = PresenceState {
+                status: PresenceStatus::Busy,
+                available_for_calls: false,
+                status_message: "on a call".into(),
+                last_seen: DateTime::from_timestamp_micros(1_700_000_000_123_456),
+                current_call: Some(7),
+                status_before_call: Some(PresenceStatus::Away),
+                open_sockets: 2,
+            };
+            tx.save_presence(id, &state)?;
+            assert_eq!(tx.presence(id)?, state);
+            assert_eq!(tx.all_presence()?, vec![(id, state)]);
+            Ok(())
+        })
+    }
 }

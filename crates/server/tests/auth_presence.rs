@@ -1,0 +1,399 @@
+//! Sign-in, tokens, accounts and presence over real HTTP (SPEC §1–2).
+
+mod common;
+
+use common::{PASSWORD, TestServer};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+#[tokio::test]
+async fn both_login_routes_and_both_auth_schemes_work() {
+    let server = TestServer::start(&["admin", "jane"]).await;
+    let anon = server.anonymous();
+
+    let (s, legacy) = anon
+        .post(
+            "/api/login/",
+            json!({"username": "jane", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(legacy["token"], legacy["access"]);
+    assert_eq!(
+        legacy["user"],
+        json!({"id": 2, "username": "jane", "email": "jane@example.com", "full_name": "Jane Example", "is_admin": false})
+    );
+    for body in [
+        json!({"email": "JANE@example.com", "password": PASSWORD}),
+        json!({"username": "Jane", "password": PASSWORD}),
+    ] {
+        let (s, b) = anon.post("/api/auth/login", body).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        assert_eq!(b["user"]["id"], 2);
+    }
+
+    let token = legacy["token"].as_str().unwrap_or_default();
+    for scheme in ["Token", "Bearer", "bearer"] {
+        let (s, me) = anon
+            .send(
+                anon.http
+                    .get(format!("{}/api/auth/me", server.url))
+                    .header("Authorization", format!("{scheme} {token}")),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{scheme}");
+        assert_eq!(me["username"], "jane");
+    }
+}
+
+#[tokio::test]
+async fn bad_credentials_and_bad_tokens_are_refused_with_sentences() {
+    let server = TestServer::start(&["admin", "jane"]).await;
+    let anon = server.anonymous();
+    for body in [
+        json!({"username": "jane", "password": "wrong-password"}),
+        json!({"username": "nobody", "password": PASSWORD}),
+    ] {
+        let (s, b) = anon.post("/api/login/", body).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            b["error"],
+            "Wrong username or password; check both and try again."
+        );
+    }
+    let (s, b) = anon.post("/api/login/", json!({"username": "jane"})).await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("password is required"))
+    );
+    let (s, b) = anon.post("/api/auth/login", json!({"password": "x"})).await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (
+            StatusCode::BAD_REQUEST,
+            Some("email or username is required")
+        )
+    );
+
+    let (s, b) = anon.get("/api/auth/me").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert!(
+        b["error"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("Sign in first"),
+        "{b}"
+    );
+    for header in [
+        "Token",
+        "Token abc.def.ghi",
+        "Basic amFuZTpwdw==",
+        "Bearer ",
+    ] {
+        let (s, _) = anon
+            .send(
+                anon.http
+                    .get(format!("{}/api/users/", server.url))
+                    .header("Authorization", header),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{header}");
+    }
+}
+
+#[tokio::test]
+async fn logout_revokes_the_token_across_restarts_and_other_tokens_live_on() {
+    let mut server = TestServer::start(&["admin", "jane"]).await;
+    let first = server.login("jane").await;
+    let second = server.login("jane").await;
+    let (s, _) = first.post("/api/auth/logout", json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, b) = first.get("/api/auth/me").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        b["error"],
+        "You have signed out with this token; sign in again."
+    );
+    let (s, _) = second.get("/api/auth/me").await;
+    assert_eq!(s, StatusCode::OK);
+
+    server.restart().await;
+    let mut first = first.clone();
+    let mut second = second.clone();
+    first.base = server.url.clone();
+    second.base = server.url.clone();
+    assert_eq!(
+        first.get("/api/auth/me").await.0,
+        StatusCode::UNAUTHORIZED,
+        "revocation is stored"
+    );
+    assert_eq!(
+        second.get("/api/auth/me").await.0,
+        StatusCode::OK,
+        "the signing key is stored"
+    );
+}
+
+#[tokio::test]
+async fn tokens_expire() {
+    let server =
+        TestServer::start_with(&["admin", "jane"], |c| c.token_ttl = Duration::from_secs(1)).await;
+    let jane = server.login("jane").await;
+    assert_eq!(jane.get("/api/auth/me").await.0, StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let (s, b) = jane.get("/api/auth/me").await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (
+            StatusCode::UNAUTHORIZED,
+            Some("Your session has expired; sign in again.")
+        )
+    );
+}
+
+#[tokio::test]
+async fn only_admins_create_accounts_and_passwords_are_stored_as_argon2id() {
+    let server = TestServer::start(&["admin", "jane"]).await;
+    let admin = server.login("admin").await;
+    let jane = server.login("jane").await;
+    let new = json!({"username": "kim.allen", "password": "s3cret-pass", "email": "kim@example.com", "full_name": "Kimberly Allen"});
+
+    let (s, b) = jane.post("/api/users/", new.clone()).await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (
+            StatusCode::FORBIDDEN,
+            Some("Only an administrator can create accounts.")
+        )
+    );
+    let (s, created) = admin.post("/api/users/", new.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    assert_eq!(created["username"], "kim.allen");
+    assert!(created.get("password").is_none() && created.get("password_hash").is_none());
+    let (s, b) = admin.post("/api/users/", new.clone()).await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (
+            StatusCode::CONFLICT,
+            Some("The username kim.allen is already taken.")
+        )
+    );
+    let (s, b) = admin
+        .post(
+            "/api/users/",
+            json!({"username": "KIM.ALLEN", "password": "s3cret-pass"}),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::CONFLICT,
+        "usernames are case-insensitive: {b}"
+    );
+
+    for (body, why) in [
+        (
+            json!({"username": "x y", "password": "long-enough"}),
+            "letters, digits",
+        ),
+        (
+            json!({"username": "shorty", "password": "short"}),
+            "at least 8",
+        ),
+        (
+            json!({"username": "mail", "password": "long-enough", "email": "nope"}),
+            "not a valid email",
+        ),
+        (json!({"password": "long-enough"}), "username is required"),
+        (
+            json!({"username": "flag", "password": "long-enough", "is_admin": "yes"}),
+            "true or false",
+        ),
+    ] {
+        let (s, b) = admin.post("/api/users/", body).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+        assert!(b["error"].as_str().unwrap_or("").contains(why), "{b}");
+    }
+
+    let kim = server
+        .anonymous()
+        .post(
+            "/api/login/",
+            json!({"username": "kim.allen", "password": "s3cret-pass"}),
+        )
+        .await;
+    assert_eq!(kim.0, StatusCode::OK);
+
+    // What is on disk is an argon2id hash, never the password.
+    let db = rusqlite::Connection::open(server.config.database_path()).expect("open db");
+    let hash: String = db
+        .query_row(
+            "SELECT password_hash FROM users WHERE username = 'kim.allen'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("row");
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    assert!(!hash.contains("s3cret-pass"));
+}
+
+#[tokio::test]
+async fn the_directory_lists_everyone_with_presence() {
+    let server = TestServer::start(&["admin", "jane", "kim"]).await;
+    let jane = server.login("jane").await;
+    let (s, dir) = jane.get("/api/users/").await;
+    assert_eq!(s, StatusCode::OK);
+    let names: Vec<&str> = dir
+        .as_array()
+        .map(|d| d.iter().filter_map(|u| u["username"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(names, ["admin", "jane", "kim"]);
+    let kim = &dir[2]["presence"];
+    assert_eq!(kim["status"], "offline", "kim never signed in");
+    assert_eq!(kim["is_online"], false);
+    let me = &dir[1]["presence"];
+    assert_eq!(
+        (
+            me["status"].as_str(),
+            me["is_online"].as_bool(),
+            me["is_available"].as_bool()
+        ),
+        (Some("online"), Some(true), Some(true))
+    );
+    for key in [
+        "available_for_calls",
+        "status_message",
+        "last_seen",
+        "current_call",
+    ] {
+        assert!(me.get(key).is_some(), "presence has {key}");
+    }
+    let (s, _) = jane.get("/api/users/99/").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn presence_heartbeat_status_and_online_users() {
+    let server = TestServer::start(&["admin", "jane", "kim", "lee"]).await;
+    let jane = server.login("jane").await;
+    let kim = server.login("kim").await;
+    let lee = server.login("lee").await;
+
+    let names = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|u| u["username"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (_, online) = jane.get("/api/user-presence/online_users/").await;
+    assert_eq!(
+        names(&online),
+        ["kim", "lee"],
+        "online and available, without the caller"
+    );
+
+    let (s, p) = kim
+        .post(
+            "/api/user-presence/update_my_status/",
+            json!({"status": "away", "status_message": "lunch"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        (
+            p["user"].as_i64(),
+            p["status"].as_str(),
+            p["status_message"].as_str()
+        ),
+        (Some(kim.id), Some("away"), Some("lunch"))
+    );
+    lee.post(
+        "/api/user-presence/update_my_status/",
+        json!({"available_for_calls": false}),
+    )
+    .await;
+    let (_, online) = jane.get("/api/user-presence/online_users/").await;
+    assert_eq!(
+        names(&online),
+        ["kim"],
+        "away still takes calls; unavailable does not"
+    );
+
+    lee.post(
+        "/api/user-presence/update_my_status/",
+        json!({"status": "offline"}),
+    )
+    .await;
+    assert_eq!(jane.presence_of(lee.id).await["status"], "offline");
+    let (s, p) = lee.post("/api/user-presence/heartbeat/", json!({})).await;
+    assert_eq!(
+        (s, p["status"].as_str()),
+        (StatusCode::OK, Some("online")),
+        "heartbeat: offline → online"
+    );
+
+    let (s, b) = kim
+        .post(
+            "/api/user-presence/update_my_status/",
+            json!({"status": "sleeping"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(b["error"].as_str().unwrap_or("").contains("\"dnd\""), "{b}");
+    let (s, _) = kim
+        .post(
+            "/api/user-presence/update_my_status/",
+            json!({"status_message": "x".repeat(256)}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    // A bodiless heartbeat works, as seed clients send it.
+    let (s, _) = kim
+        .send(
+            kim.http
+                .post(format!("{}/api/user-presence/heartbeat/", kim.base)),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, all) = jane.get("/api/user-presence/").await;
+    assert_eq!(all.as_array().map(Vec::len), Some(4));
+}
+
+#[tokio::test]
+async fn users_go_offline_when_heartbeats_stop() {
+    let server = TestServer::start_with(&["admin", "jane", "kim"], |c| {
+        c.presence_timeout = Duration::from_secs(1)
+    })
+    .await;
+    let jane = server.login("jane").await;
+    let kim = server.login("kim").await;
+    assert_eq!(jane.presence_of(kim.id).await["is_online"], true);
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    jane.post("/api/user-presence/heartbeat/", json!({})).await;
+    let p = jane.presence_of(kim.id).await;
+    assert_eq!(
+        (p["status"].as_str(), p["is_online"].as_bool()),
+        (Some("offline"), Some(false))
+    );
+    let (s, b) = jane
+        .post(
+            "/api/jitsi-calls/initiate_call/",
+            json!({"recipient_id": kim.id}),
+        )
+        .await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::CONFLICT, Some("offline"))
+    );
+    kim.post("/api/user-presence/heartbeat/", json!({})).await;
+    let (s, _) = jane
+        .post(
+            "/api/jitsi-calls/initiate_call/",
+            json!({"recipient_id": kim.id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+}

@@ -1,0 +1,364 @@
+//! The real `switchboard-server` binary: account commands, `serve`, a `kill -9` that loses
+//! no acknowledged call, config errors as one sentence, and no secrets in the logs.
+
+mod common;
+
+use common::http_client;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_switchboard-server");
+
+fn run(args: &[&str], data_dir: &Path) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("SWITCHBOARD_DATA_DIR")
+        .output()
+        .expect("run switchboard-server")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A `serve` process whose stderr is collected, and the address it reported.
+struct Served {
+    child: Child,
+    url: String,
+    log: Arc<Mutex<String>>,
+}
+
+fn serve(data_dir: &Path, listen: &str) -> Served {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", listen, "--data-dir"])
+        .arg(data_dir)
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let log = Arc::new(Mutex::new(String::new()));
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    let sink = log.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(addr) = line
+                .split("addr=")
+                .nth(1)
+                .filter(|_| line.contains("listening"))
+            {
+                let _ = addr_tx.send(addr.trim().to_owned());
+            }
+            if let Ok(mut log) = sink.lock() {
+                log.push_str(&line);
+                log.push('\n');
+            }
+        }
+    });
+    let addr = addr_rx
+        .recv_timeout(Duration::from_secs(30))
+        .unwrap_or_else(|_| {
+            panic!(
+                "server did not report its address; log: {}",
+                log.lock().map(|l| l.clone()).unwrap_or_default()
+            )
+        });
+    Served {
+        child,
+        url: format!("http://{addr}"),
+        log,
+    }
+}
+
+async fn post(url: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+    let mut req = http_client().post(url).json(&body);
+    if let Some(t) = token {
+        req = req.header("Authorization", format!("Bearer {t}"));
+    }
+    let resp = req.send().await.expect("request");
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+async fn get(url: &str, token: &str) -> (StatusCode, Value) {
+    let resp = http_client()
+        .get(url)
+        .header("Authorization", format!("Token {token}"))
+        .send()
+        .await
+        .expect("request");
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+#[test]
+fn user_commands_create_accounts_and_explain_mistakes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = run(
+        &[
+            "user",
+            "add",
+            "--username",
+            "alice",
+            "--password",
+            "secret-pw-1",
+            "--admin",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "Created admin user alice (id 1).");
+
+    let out = run(
+        &[
+            "user",
+            "add",
+            "--username",
+            "ALICE",
+            "--password",
+            "secret-pw-1",
+        ],
+        dir.path(),
+    );
+    assert!(!out.status.success());
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "switchboard-server: The username ALICE is already taken."
+    );
+
+    let out = run(
+        &["user", "add", "--username", "bob", "--password", "short"],
+        dir.path(),
+    );
+    assert!(!out.status.success());
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "switchboard-server: The password must be at least 8 characters long."
+    );
+
+    let out = run(
+        &[
+            "user",
+            "create-test-users",
+            "--count",
+            "3",
+            "--prefix",
+            "calluser",
+            "--password",
+            "testpass123",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("Created 3 test users"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run(
+        &[
+            "user",
+            "create-test-users",
+            "--count",
+            "5",
+            "--prefix",
+            "calluser",
+            "--password",
+            "testpass123",
+        ],
+        dir.path(),
+    );
+    assert!(
+        text(&out.stdout).contains("Created 2 test users")
+            && text(&out.stdout).contains("3 already existed"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let db = rusqlite::Connection::open(dir.path().join("switchboard.sqlite3")).expect("db");
+    let count: i64 = db
+        .query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(count, 6);
+}
+
+#[test]
+fn bad_configuration_exits_non_zero_with_one_sentence() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(BIN)
+        .args(["serve", "--ring-timeout", "0", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("--ring-timeout"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = Command::new(BIN)
+        .args(["serve", "--listen", "not-an-address"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("invalid socket address"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // A data directory that cannot be created.
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"x").expect("write");
+    let out = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(file.join("sub"))
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("cannot create the data directory"), "{err}");
+}
+
+#[tokio::test]
+async fn a_busy_port_is_one_clear_sentence() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut first = serve(dir.path(), "127.0.0.1:0");
+    let addr = first.url.trim_start_matches("http://").to_owned();
+    let out = Command::new(BIN)
+        .args(["serve", "--listen", &addr, "--data-dir"])
+        .arg(dir.path())
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("run");
+    let _ = first.child.kill();
+    let _ = first.child.wait();
+    assert!(!out.status.success());
+    assert_eq!(
+        text(&out.stderr).trim(),
+        format!(
+            "switchboard-server: cannot listen on {addr}: the address is already in use (is another Switchboard running? choose another port with --listen)"
+        )
+    );
+}
+
+/// A call acknowledged before `kill -9` is there after a restart, and no password or
+/// token ever reaches the log, even at debug level.
+#[tokio::test]
+async fn kill_9_loses_no_acknowledged_call_and_logs_hold_no_secrets() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, admin) in [("alice", true), ("bob", false)] {
+        let mut args = vec![
+            "user",
+            "add",
+            "--username",
+            name,
+            "--password",
+            "sup3r-secret-pw",
+        ];
+        if admin {
+            args.push("--admin");
+        }
+        assert!(run(&args, dir.path()).status.success());
+    }
+    let mut server = serve(dir.path(), "127.0.0.1:0");
+    let url = server.url.clone();
+    let (s, alice) = post(
+        &format!("{url}/api/login/"),
+        None,
+        json!({"username": "alice", "password": "sup3r-secret-pw"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, bob) = post(
+        &format!("{url}/api/auth/login"),
+        None,
+        json!({"username": "bob", "password": "sup3r-secret-pw"}),
+    )
+    .await;
+    let alice_token = alice["token"].as_str().expect("token").to_owned();
+    let bob_token = bob["token"].as_str().expect("token").to_owned();
+
+    let (s, created) = post(
+        &format!("{url}/api/jitsi-calls/initiate_call/"),
+        Some(&alice_token),
+        json!({"recipient_id": 2}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{created}");
+    let call = created["call_session"].clone();
+    let (s, answered) = post(
+        &format!("{url}/api/jitsi-calls/{}/update_status/", call["id"]),
+        Some(&bob_token),
+        json!({"action": "answer"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = post(
+        &format!("{url}/api/users/"),
+        Some(&alice_token),
+        json!({"username": "carol", "password": "another-secret-pw"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+
+    server.child.kill().expect("kill -9"); // SIGKILL: no shutdown code runs.
+    let _ = server.child.wait();
+
+    let restarted = serve(dir.path(), "127.0.0.1:0");
+    let started = Instant::now();
+    let (s, after) = get(
+        &format!("{}/api/jitsi-calls/{}/", restarted.url, call["id"]),
+        &alice_token,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "the token and the call survive: {after}");
+    assert_eq!(after["room_name"], call["room_name"]);
+    assert_eq!(after["session_id"], call["session_id"]);
+    assert_eq!(after["started_at"], answered["call_session"]["started_at"]);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let (s, _) = post(
+        &format!("{}/api/login/", restarted.url),
+        None,
+        json!({"username": "carol", "password": "another-secret-pw"}),
+    )
+    .await;
+    assert_eq!(
+        s,
+        StatusCode::OK,
+        "the account created before the crash is there"
+    );
+
+    let mut restarted = restarted;
+    let _ = restarted.child.kill();
+    let _ = restarted.child.wait();
+    let logs = format!(
+        "{}{}",
+        server.log.lock().map(|l| l.clone()).unwrap_or_default(),
+        restarted.log.lock().map(|l| l.clone()).unwrap_or_default()
+    );
+    assert!(
+        logs.contains("signed in"),
+        "debug logs were captured: {logs}"
+    );
+    for secret in [
+        "sup3r-secret-pw",
+        "another-secret-pw",
+        alice_token.as_str(),
+        bob_token.as_str(),
+    ] {
+        assert!(!logs.contains(secret), "a secret reached the log");
+    }
+    // No fragment of a token either (its signature part is the secret-bearing one).
+    let signature = alice_token.rsplit('.').next().unwrap_or_default();
+    assert!(!logs.contains(signature));
+}

@@ -1,0 +1,537 @@
+//! Calls over real HTTP (SPEC §3): the seed 000 lifecycle, every refusal, presence side
+//! effects, history, and no double booking under concurrent requests.
+
+mod common;
+
+use common::{Client, TestServer};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+use switchboard_protocol::call::is_room_name;
+
+fn id(call: &Value) -> i64 {
+    call["id"].as_i64().expect("call id")
+}
+
+fn time(value: &Value) -> chrono::DateTime<chrono::Utc> {
+    value
+        .as_str()
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_else(|| panic!("not an RFC 3339 time: {value}"))
+}
+
+/// Seed 000, step by step: initiate → my_active_call → answer → end, with its checks.
+#[tokio::test]
+async fn seed_000_lifecycle() {
+    let server = TestServer::start(&["sahel", "hasel"]).await;
+    let sahel = server.login("sahel").await;
+    let hasel = server.login("hasel").await;
+
+    // 1. Initiate.
+    let (status, body) = sahel
+        .post(
+            "/api/jitsi-calls/initiate_call/",
+            json!({"recipient_id": hasel.id, "call_type": "video"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["message"], "Call initiated successfully");
+    let call = &body["call_session"];
+    let call_id = id(call);
+    assert!(
+        uuid::Uuid::parse_str(call["session_id"].as_str().unwrap_or("")).is_ok(),
+        "{call}"
+    );
+    assert!(
+        is_room_name(call["room_name"].as_str().unwrap_or("")),
+        "{call}"
+    );
+    assert_eq!(call["call_type"], "video");
+    assert_eq!(call["status"], "pending");
+    assert_eq!(call["initiator"], sahel.id);
+    assert_eq!(call["recipient"], hasel.id);
+    assert_eq!(call["participants"], json!([sahel.id, hasel.id]));
+    assert_eq!(call["started_at"], Value::Null);
+    assert!(
+        call["created_at"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z')),
+        "{call}"
+    );
+    let created = time(&call["created_at"]);
+    assert!((chrono::Utc::now() - created).num_seconds().abs() < 5);
+    // Initiator presence is busy; the recipient sees the call via my_active_call.
+    let p = sahel.presence_of(sahel.id).await;
+    assert_eq!(
+        (p["status"].clone(), p["current_call"].clone()),
+        (json!("busy"), json!(call_id))
+    );
+    let (_, mine) = hasel.get("/api/jitsi-calls/my_active_call/").await;
+    assert_eq!(mine["call_session"]["id"], call_id);
+    assert_eq!(mine["call_session"]["room_name"], call["room_name"]);
+
+    // 2. Answer.
+    let (status, body) = hasel.act(call_id, "answer").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["message"], "Call answered");
+    assert_eq!(body["call_session"]["status"], "active");
+    assert_eq!(body["call_session"]["is_active"], true);
+    let started = time(&body["call_session"]["started_at"]);
+    let p = hasel.presence_of(hasel.id).await;
+    assert_eq!(
+        (p["status"].clone(), p["current_call"].clone()),
+        (json!("busy"), json!(call_id))
+    );
+
+    // 3. End, after a measurable while.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let (status, body) = sahel.act(call_id, "end").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["message"], "Call ended");
+    let ended_call = &body["call_session"];
+    assert_eq!(ended_call["status"], "completed");
+    assert_eq!(ended_call["is_active"], false);
+    let ended = time(&ended_call["ended_at"]);
+    let expected = (ended - started).num_seconds();
+    assert!((2..=4).contains(&expected), "{ended_call}");
+    assert_eq!(ended_call["duration_seconds"], expected);
+    assert_eq!(
+        ended_call["duration_formatted"],
+        format!("00:{expected:02}")
+    );
+    assert_eq!(ended_call["started_at"], body["call_session"]["started_at"]);
+    // Both users' presence cleared and back to online.
+    for user in [&sahel, &hasel] {
+        let p = user.presence_of(user.id).await;
+        assert_eq!(p["current_call"], Value::Null, "{}", user.username);
+        assert_eq!(p["status"], "online", "{}", user.username);
+    }
+    let (_, mine) = hasel.get("/api/jitsi-calls/my_active_call/").await;
+    assert_eq!(mine, json!({"call_session": null}));
+}
+
+#[tokio::test]
+async fn initiate_refusals_have_the_spec_status_codes_and_reasons() {
+    let server = TestServer::start(&["alice", "bob", "carol", "dave"]).await;
+    let alice = server.login("alice").await;
+    let bob = server.login("bob").await;
+    let carol = server.login("carol").await;
+
+    let initiate = |c: &Client, body: Value| {
+        let c = c.clone();
+        async move { c.post("/api/jitsi-calls/initiate_call/", body).await }
+    };
+
+    let (s, b) = initiate(&alice, json!({"recipient_id": 9999, "call_type": "audio"})).await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (
+            StatusCode::NOT_FOUND,
+            Some("There is no user with id 9999.")
+        )
+    );
+
+    let (s, b) = initiate(&alice, json!({"recipient_id": alice.id})).await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("self"))
+    );
+
+    // dave never signed in: offline.
+    let (s, b) = initiate(&alice, json!({"recipient_id": 4})).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(b["code"], "offline");
+    assert_eq!(b["error"], "Dave Example is offline.");
+
+    // Unavailable: dnd, or available_for_calls off.
+    bob.post(
+        "/api/user-presence/update_my_status/",
+        json!({"status": "dnd"}),
+    )
+    .await;
+    let (s, b) = initiate(&alice, json!({"recipient_id": bob.id})).await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::CONFLICT, Some("unavailable"))
+    );
+    bob.post(
+        "/api/user-presence/update_my_status/",
+        json!({"status": "online", "available_for_calls": false}),
+    )
+    .await;
+    let (s, b) = initiate(&alice, json!({"recipient_id": bob.id})).await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::CONFLICT, Some("unavailable"))
+    );
+    assert_eq!(b["error"], "Bob Example is not taking calls right now.");
+    bob.post(
+        "/api/user-presence/update_my_status/",
+        json!({"available_for_calls": true}),
+    )
+    .await;
+
+    // Busy: bob is ringing with carol's call; alice cannot call him.
+    let call = carol.call(&bob).await;
+    let (s, b) = initiate(&alice, json!({"recipient_id": bob.id})).await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::CONFLICT, Some("busy"))
+    );
+    assert_eq!(b["error"], "Bob Example is busy.");
+    // ...and carol, already calling, cannot start a second call.
+    let (s, b) = initiate(&carol, json!({"recipient_id": alice.id})).await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::CONFLICT, Some("caller_busy"))
+    );
+    // A manual "busy" status refuses calls too.
+    carol.act(id(&call), "cancel").await;
+    bob.post(
+        "/api/user-presence/update_my_status/",
+        json!({"status": "busy"}),
+    )
+    .await;
+    let (s, b) = initiate(&alice, json!({"recipient_id": bob.id})).await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::CONFLICT, Some("busy"))
+    );
+
+    // Bad input.
+    let (s, b) = initiate(&alice, json!({"call_type": "audio"})).await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("recipient_id is required"))
+    );
+    let (s, b) = initiate(&alice, json!({"recipient_id": bob.id, "call_type": "fax"})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        b["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("\"audio\" or \"video\""),
+        "{b}"
+    );
+    let (s, _) = initiate(&alice, json!({"recipient_id": [1]})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn who_may_do_what_to_a_call() {
+    let server = TestServer::start(&["alice", "bob", "eve"]).await;
+    let alice = server.login("alice").await;
+    let bob = server.login("bob").await;
+    let eve = server.login("eve").await;
+    let call_id = id(&alice.call(&bob).await);
+
+    // A stranger sees nothing: 404 for reads and actions alike.
+    for (s, _) in [
+        eve.get(&format!("/api/jitsi-calls/{call_id}/")).await,
+        eve.act(call_id, "end").await,
+        eve.get(&format!("/api/jitsi-calls/{call_id}/join_info/"))
+            .await,
+    ] {
+        assert_eq!(s, StatusCode::NOT_FOUND);
+    }
+    let (s, _) = alice.act(424242, "end").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = alice.get("/api/jitsi-calls/not-a-number/").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // Wrong role: 403. Unknown action: 400.
+    let (s, b) = alice.act(call_id, "answer").await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+    let (s, _) = bob.act(call_id, "cancel").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, b) = bob.act(call_id, "timeout").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    let (s, b) = bob
+        .post(
+            &format!("/api/jitsi-calls/{call_id}/update_status/"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("action is required"))
+    );
+
+    // State forbids: 409.
+    let (s, _) = bob.act(call_id, "answer").await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, b) = bob.act(call_id, "answer").await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (
+            StatusCode::CONFLICT,
+            Some("Cannot answer a call that is active.")
+        )
+    );
+    let (s, _) = bob.act(call_id, "reject").await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, b) = bob.act(call_id, "end").await;
+    assert_eq!(
+        (s, b["call_session"]["status"].as_str()),
+        (StatusCode::OK, Some("completed"))
+    );
+    // Final states never change.
+    for (user, action) in [
+        (&alice, "end"),
+        (&bob, "end"),
+        (&alice, "cancel"),
+        (&bob, "answer"),
+    ] {
+        let (s, b) = user.act(call_id, action).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{action}: {b}");
+        assert_eq!(b["error"], "This call has already ended (completed).");
+    }
+}
+
+#[tokio::test]
+async fn every_end_of_a_call_restores_both_users_presence() {
+    let server = TestServer::start(&["alice", "bob"]).await;
+    let alice = server.login("alice").await;
+    let bob = server.login("bob").await;
+    alice
+        .post(
+            "/api/user-presence/update_my_status/",
+            json!({"status": "away"}),
+        )
+        .await;
+
+    // (who acts, action, expected final status, answered first?)
+    let cases = [
+        ("bob", "reject", "rejected", false),
+        ("alice", "cancel", "cancelled", false),
+        ("alice", "end", "cancelled", false),
+        ("bob", "end", "rejected", false),
+        ("alice", "end", "completed", true),
+        ("bob", "end", "completed", true),
+    ];
+    for (who, action, expected, answer) in cases {
+        let call_id = id(&alice.call(&bob).await);
+        if answer {
+            let (s, _) = bob.act(call_id, "answer").await;
+            assert_eq!(s, StatusCode::OK);
+        }
+        let actor = if who == "alice" { &alice } else { &bob };
+        let (s, b) = actor.act(call_id, action).await;
+        assert_eq!(s, StatusCode::OK, "{who} {action}: {b}");
+        assert_eq!(b["call_session"]["status"], expected, "{who} {action}");
+        assert!(b["call_session"]["ended_at"].is_string());
+        let a = alice.presence_of(alice.id).await;
+        let bp = alice.presence_of(bob.id).await;
+        assert_eq!(
+            (a["status"].as_str(), &a["current_call"]),
+            (Some("away"), &Value::Null),
+            "{who} {action}"
+        );
+        assert_eq!(
+            (bp["status"].as_str(), &bp["current_call"]),
+            (Some("online"), &Value::Null),
+            "{who} {action}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_status_chosen_during_a_call_applies_after_it() {
+    let server = TestServer::start(&["alice", "bob"]).await;
+    let alice = server.login("alice").await;
+    let bob = server.login("bob").await;
+    let call_id = id(&alice.call(&bob).await);
+    let (_, p) = alice
+        .post(
+            "/api/user-presence/update_my_status/",
+            json!({"status": "dnd"}),
+        )
+        .await;
+    assert_eq!(p["status"], "busy", "still busy while in the call");
+    alice.act(call_id, "cancel").await;
+    assert_eq!(alice.presence_of(alice.id).await["status"], "dnd");
+}
+
+#[tokio::test]
+async fn history_is_newest_first_both_directions_and_paginated() {
+    let server = TestServer::start(&["alice", "bob", "carol"]).await;
+    let alice = server.login("alice").await;
+    let bob = server.login("bob").await;
+    let carol = server.login("carol").await;
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        // Alternate directions; carol's calls with bob must not show in alice's history.
+        let call = if n % 2 == 0 {
+            alice.call(&bob).await
+        } else {
+            bob.call(&alice).await
+        };
+        let rejecter = if n % 2 == 0 { &bob } else { &alice };
+        rejecter.act(id(&call), "reject").await;
+        ids.push(id(&call));
+        let other = carol.call(&bob).await;
+        carol.act(id(&other), "cancel").await;
+    }
+    ids.reverse();
+
+    let (s, page1) = alice.get("/api/jitsi-calls/?page_size=2").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(page1["count"], 5);
+    let got: Vec<i64> = page1["results"]
+        .as_array()
+        .map(|r| r.iter().map(id).collect())
+        .unwrap_or_default();
+    assert_eq!(got, ids[..2]);
+    assert!(page1["previous"].is_null());
+    let next = page1["next"].as_str().expect("next link");
+    assert!(next.contains("page=2"), "{next}");
+    let (s, page2) = alice.send(alice.http.get(next)).await;
+    assert_eq!(s, StatusCode::OK);
+    let got: Vec<i64> = page2["results"]
+        .as_array()
+        .map(|r| r.iter().map(id).collect())
+        .unwrap_or_default();
+    assert_eq!(got, ids[2..4]);
+    let (_, page3) = alice.get("/api/jitsi-calls/?page=3&page_size=2").await;
+    assert_eq!(page3["results"].as_array().map(Vec::len), Some(1));
+    assert!(page3["next"].is_null());
+
+    let (s, _) = alice.get("/api/jitsi-calls/?page=9&page_size=2").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, b) = alice.get("/api/jitsi-calls/?page_size=0").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    let (s, _) = alice.get("/api/jitsi-calls/?status=nonsense").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (_, rejected) = alice.get("/api/jitsi-calls/?status=rejected").await;
+    assert_eq!(rejected["count"], 5);
+    let (_, mine) = bob.get("/api/jitsi-calls/?page_size=100").await;
+    assert_eq!(
+        mine["count"], 10,
+        "bob sees both directions and carol's calls"
+    );
+}
+
+#[tokio::test]
+async fn active_calls_my_active_call_and_one_call() {
+    let server = TestServer::start(&["alice", "bob"]).await;
+    let alice = server.login("alice").await;
+    let bob = server.login("bob").await;
+    let (_, none) = alice.get("/api/jitsi-calls/active_calls/").await;
+    assert_eq!(none, json!([]));
+    let call = alice.call(&bob).await;
+    for user in [&alice, &bob] {
+        let (_, active) = user.get("/api/jitsi-calls/active_calls/").await;
+        assert_eq!(active.as_array().map(Vec::len), Some(1));
+        let (_, mine) = user.get("/api/jitsi-calls/my_active_call/").await;
+        assert_eq!(mine["call_session"]["id"], call["id"]);
+        let (s, one) = user.get(&format!("/api/jitsi-calls/{}/", id(&call))).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(one["initiator_details"]["username"], "alice");
+        assert_eq!(one["recipient_details"]["username"], "bob");
+    }
+}
+
+#[tokio::test]
+async fn seed_004_invite_creates_the_same_kind_of_call() {
+    let server = TestServer::start(&["patrick", "kesavan"]).await;
+    let patrick = server.login("patrick").await;
+    let kesavan = server.login("kesavan").await;
+    let (s, b) = patrick
+        .post("/api/calls/invite", json!({"receiver_id": kesavan.id}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["call_id"], b["call_session"]["id"]);
+    assert_eq!(b["call_session"]["status"], "pending");
+    let (_, mine) = kesavan.get("/api/jitsi-calls/my_active_call/").await;
+    assert_eq!(mine["call_session"]["id"], b["call_id"]);
+    let (s, b) = patrick.post("/api/calls/invite", json!({})).await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("receiver_id is required"))
+    );
+}
+
+/// Many callers ring one user at the same instant: exactly one call is created.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_calls_to_one_user_create_exactly_one() {
+    let names: Vec<String> = (0..16).map(|n| format!("caller{n}")).collect();
+    let mut all: Vec<&str> = vec!["target"];
+    all.extend(names.iter().map(String::as_str));
+    let server = TestServer::start(&all).await;
+    let target = server.login("target").await;
+    let mut callers = Vec::new();
+    for name in &names {
+        callers.push(server.login(name).await);
+    }
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(callers.len()));
+    let tasks: Vec<_> = callers
+        .into_iter()
+        .map(|caller| {
+            let barrier = barrier.clone();
+            let target_id = target.id;
+            tokio::spawn(async move {
+                barrier.wait().await;
+                caller
+                    .post(
+                        "/api/jitsi-calls/initiate_call/",
+                        json!({"recipient_id": target_id}),
+                    )
+                    .await
+                    .0
+            })
+        })
+        .collect();
+    let mut ok = 0;
+    for task in tasks {
+        match task.await.expect("task") {
+            StatusCode::OK => ok += 1,
+            StatusCode::CONFLICT => {}
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!(
+        ok, 1,
+        "exactly one of the simultaneous calls may ring the target"
+    );
+    let (_, active) = target.get("/api/jitsi-calls/active_calls/").await;
+    assert_eq!(active.as_array().map(Vec::len), Some(1));
+}
+
+/// One caller rings many users at the same instant: they end up in exactly one call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_calls_from_one_user_create_exactly_one() {
+    let names: Vec<String> = (0..12).map(|n| format!("callee{n}")).collect();
+    let mut all: Vec<&str> = vec!["caller"];
+    all.extend(names.iter().map(String::as_str));
+    let server = TestServer::start(&all).await;
+    let caller = server.login("caller").await;
+    let mut callees = Vec::new();
+    for name in &names {
+        callees.push(server.login(name).await.id);
+    }
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(callees.len()));
+    let tasks: Vec<_> = callees
+        .into_iter()
+        .map(|callee| {
+            let (caller, barrier) = (caller.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                caller
+                    .post(
+                        "/api/jitsi-calls/initiate_call/",
+                        json!({"recipient_id": callee}),
+                    )
+                    .await
+                    .0
+            })
+        })
+        .collect();
+    let mut ok = 0;
+    for task in tasks {
+        if task.await.expect("task") == StatusCode::OK {
+            ok += 1;
+        }
+    }
+    assert_eq!(ok, 1);
+}

@@ -1,0 +1,221 @@
+//! Starts the real server on 127.0.0.1:0 with a temporary data directory and drives it
+//! over HTTP with reqwest.
+#![allow(dead_code)]
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+use switchboard_server::auth::hash_password;
+use switchboard_server::domain::users;
+use switchboard_server::server::open_store;
+use switchboard_server::store::NewUser;
+use switchboard_server::{RunningServer, ServerConfig};
+
+pub const PASSWORD: &str = "password123";
+
+pub struct TestServer {
+    pub server: Option<RunningServer>,
+    pub url: String,
+    pub config: ServerConfig,
+    _dir: tempfile::TempDir,
+}
+
+/// Creates accounts straight in the store (the CLI's path), sharing one password hash.
+pub fn seed_users(config: &ServerConfig, names: &[&str], admin: Option<&str>) {
+    let store = open_store(config).expect("open store");
+    let hash = hash_password(PASSWORD).expect("hash");
+    store
+        .write_blocking(|tx| {
+            for name in names {
+                let user = NewUser {
+                    username: (*name).into(),
+                    email: format!("{name}@example.com"),
+                    full_name: format!("{} Example", capitalise(name)),
+                    password_hash: hash.clone(),
+                    is_admin: admin == Some(*name),
+                };
+                users::create(tx, user, switchboard_server::now())?;
+            }
+            Ok(())
+        })
+        .expect("seed users");
+}
+
+fn capitalise(name: &str) -> String {
+    let mut c = name.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+impl TestServer {
+    /// A server with these users (the first is an admin).
+    pub async fn start(names: &[&str]) -> TestServer {
+        Self::start_with(names, |_| {}).await
+    }
+
+    pub async fn start_with(names: &[&str], tune: impl FnOnce(&mut ServerConfig)) -> TestServer {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut config = ServerConfig::new(dir.path().to_path_buf());
+        tune(&mut config);
+        seed_users(&config, names, names.first().copied());
+        let server = RunningServer::bind("127.0.0.1:0".parse().expect("addr"), config.clone())
+            .await
+            .expect("server starts");
+        TestServer {
+            url: server.url(),
+            server: Some(server),
+            config,
+            _dir: dir,
+        }
+    }
+
+    pub fn anonymous(&self) -> Client {
+        Client {
+            http: http_client(),
+            base: self.url.clone(),
+            token: None,
+            id: 0,
+            username: String::new(),
+        }
+    }
+
+    /// Signs `username` in through `POST /api/login/`.
+    pub async fn login(&self, username: &str) -> Client {
+        let mut client = self.anonymous();
+        let (status, body) = client
+            .post(
+                "/api/login/",
+                json!({"username": username, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "login {username}: {body}");
+        client.token = body["token"].as_str().map(str::to_owned);
+        client.id = body["user"]["id"].as_i64().expect("user id");
+        client.username = username.into();
+        client
+    }
+
+    /// Stops the server gracefully and starts a new one on the same data directory.
+    pub async fn restart(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown().await.expect("shutdown");
+        }
+        let server = RunningServer::bind("127.0.0.1:0".parse().expect("addr"), self.config.clone())
+            .await
+            .expect("server restarts");
+        self.url = server.url();
+        self.server = Some(server);
+    }
+}
+
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("http client")
+}
+
+#[derive(Clone)]
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub token: Option<String>,
+    pub id: i64,
+    pub username: String,
+}
+
+impl Client {
+    fn auth(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.token {
+            Some(t) => req.header("Authorization", format!("Token {t}")),
+            None => req,
+        }
+    }
+
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> (StatusCode, Value) {
+        let resp = self
+            .auth(req)
+            .send()
+            .await
+            .expect("request reaches the server");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("{status}: body is not JSON ({e}): {text}"))
+        };
+        if status.is_client_error() || status.is_server_error() {
+            assert!(
+                body["error"].is_string(),
+                "every error body is {{\"error\": ...}}, got {status} {body}"
+            );
+        }
+        (status, body)
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(self.http.get(format!("{}{path}", self.base)))
+            .await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(self.http.post(format!("{}{path}", self.base)).json(&body))
+            .await
+    }
+
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> (StatusCode, Value) {
+        self.send(
+            self.http
+                .post(format!("{}{path}", self.base))
+                .header("Content-Type", "application/json")
+                .body(body),
+        )
+        .await
+    }
+
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        self.send(self.http.delete(format!("{}{path}", self.base)))
+            .await
+    }
+
+    /// `initiate_call/` to `recipient`, asserting it succeeds; returns the call session.
+    pub async fn call(&self, recipient: &Client) -> Value {
+        let (status, body) = self
+            .post(
+                "/api/jitsi-calls/initiate_call/",
+                json!({"recipient_id": recipient.id, "call_type": "audio"}),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{} calls {}: {body}",
+            self.username,
+            recipient.username
+        );
+        body["call_session"].clone()
+    }
+
+    /// `update_status/` with `action`.
+    pub async fn act(&self, call_id: i64, action: &str) -> (StatusCode, Value) {
+        self.post(
+            &format!("/api/jitsi-calls/{call_id}/update_status/"),
+            json!({ "action": action }),
+        )
+        .await
+    }
+
+    /// This user's own entry in the directory.
+    pub async fn presence_of(&self, user_id: i64) -> Value {
+        let (status, body) = self.get(&format!("/api/users/{user_id}/")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["presence"].clone()
+    }
+}

@@ -1,0 +1,265 @@
+//! Meetings (seed 002, SPEC §5) and the error contract (SPEC §8) over real HTTP.
+
+mod common;
+
+use common::TestServer;
+use reqwest::StatusCode;
+use serde_json::json;
+
+#[tokio::test]
+async fn health_is_public() {
+    let server = TestServer::start(&["admin"]).await;
+    let (s, b) = server.anonymous().get("/api/health/").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(b["status"], "healthy");
+    assert!(b["message"].is_string());
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(b["timestamp"].as_str().unwrap_or("")).is_ok(),
+        "{b}"
+    );
+}
+
+#[tokio::test]
+async fn seed_002_meeting_call_lifecycle_and_delete_after_call() {
+    let server = TestServer::start(&["host", "guest", "stranger"]).await;
+    let host = server.login("host").await;
+    let guest = server.login("guest").await;
+    let stranger = server.login("stranger").await;
+
+    let (s, m) = host
+        .post("/api/meetings/", json!({"title": "Weekly sync", "participant_ids": [guest.id, host.id], "scheduled_at": "2030-01-31T09:30:00Z"}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    let meeting_id = m["id"].as_i64().expect("id");
+    assert_eq!(m["status"], "scheduled");
+    assert_eq!(m["host"]["id"], host.id);
+    assert_eq!(
+        m["participant_ids"],
+        json!([guest.id]),
+        "the host is not listed twice"
+    );
+    assert_eq!(m["scheduled_at"], "2030-01-31T09:30:00Z");
+
+    // Host and participants read; strangers get 404 for everything.
+    let (s, _) = guest.get(&format!("/api/meetings/{meeting_id}/")).await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, list) = guest.get("/api/meetings/").await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+    let (_, list) = stranger.get("/api/meetings/").await;
+    assert_eq!(list, json!([]));
+    assert_eq!(
+        stranger
+            .get(&format!("/api/meetings/{meeting_id}/"))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    let (s, _) = stranger
+        .post("/api/health/call/start", json!({"meeting_id": meeting_id}))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // Seed 002's exact validation errors.
+    let (s, b) = host.post("/api/health/call/start", json!({})).await;
+    assert_eq!(
+        (s, b),
+        (
+            StatusCode::BAD_REQUEST,
+            json!({"error": "meeting_id is required"})
+        )
+    );
+    let (s, b) = host.post("/api/health/call/end", json!({})).await;
+    assert_eq!(
+        (s, b),
+        (
+            StatusCode::BAD_REQUEST,
+            json!({"error": "call_id is required"})
+        )
+    );
+
+    let (s, call) = host
+        .post("/api/health/call/start", json!({"meeting_id": meeting_id}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{call}");
+    assert_eq!(call["meeting"], meeting_id);
+    assert_eq!(
+        call["caller"],
+        json!({"id": host.id, "email": "host@example.com", "full_name": "Host Example"})
+    );
+    assert_eq!(call["status"], "active");
+    assert_eq!(
+        (call["ended_at"].is_null(), call["duration"].is_null()),
+        (true, true)
+    );
+    let (_, m) = host.get(&format!("/api/meetings/{meeting_id}/")).await;
+    assert_eq!(m["status"], "ongoing");
+    let (s, _) = guest
+        .post("/api/health/call/start", json!({"meeting_id": meeting_id}))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "one call at a time per meeting");
+
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let call_id = call["id"].as_i64().expect("id");
+    assert_eq!(
+        stranger
+            .post("/api/health/call/end", json!({"call_id": call_id}))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    let (s, ended) = guest
+        .post("/api/health/call/end", json!({"call_id": call_id}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{ended}");
+    assert_eq!(ended["status"], "ended");
+    assert!(ended["ended_at"].is_string());
+    assert!(
+        ended["duration"]
+            .as_i64()
+            .is_some_and(|d| (1..=3).contains(&d)),
+        "{ended}"
+    );
+    let (_, m) = host.get(&format!("/api/meetings/{meeting_id}/")).await;
+    assert_eq!(m["status"], "completed");
+    assert_eq!(
+        guest
+            .post("/api/health/call/end", json!({"call_id": call_id}))
+            .await
+            .0,
+        StatusCode::CONFLICT
+    );
+
+    // Only the host deletes, and deleting after a call is a 204 (the seeds' known 500).
+    let (s, b) = guest.delete(&format!("/api/meetings/{meeting_id}/")).await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (
+            StatusCode::FORBIDDEN,
+            Some("Only the meeting's host can delete it.")
+        )
+    );
+    let (s, body) = host.delete(&format!("/api/meetings/{meeting_id}/")).await;
+    assert_eq!((s, body), (StatusCode::NO_CONTENT, serde_json::Value::Null));
+    assert_eq!(
+        host.get(&format!("/api/meetings/{meeting_id}/")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        host.delete(&format!("/api/meetings/{meeting_id}/")).await.0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn meeting_input_is_validated() {
+    let server = TestServer::start(&["host"]).await;
+    let host = server.login("host").await;
+    for (body, why) in [
+        (json!({"participant_ids": []}), "title is required"),
+        (json!({"title": "  "}), "title is required"),
+        (
+            json!({"title": "t", "participant_ids": [424242]}),
+            "does not exist",
+        ),
+        (
+            json!({"title": "t", "participant_ids": "1,2"}),
+            "list of user ids",
+        ),
+        (
+            json!({"title": "t", "scheduled_at": "tomorrow"}),
+            "RFC 3339",
+        ),
+    ] {
+        let (s, b) = host.post("/api/meetings/", body).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+        assert!(b["error"].as_str().unwrap_or("").contains(why), "{b}");
+    }
+}
+
+/// Malformed bodies, wrong types, unknown ids and routes, oversized bodies: always a 4xx
+/// with a JSON `error`, never a 500 (the test client asserts the JSON shape on every call).
+#[tokio::test]
+async fn bad_input_is_a_client_error_never_a_500() {
+    let server = TestServer::start(&["alice", "bob"]).await;
+    let alice = server.login("alice").await;
+
+    let (s, b) = alice
+        .post_raw("/api/jitsi-calls/initiate_call/", "{\"recipient_id\": ")
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        b["error"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("The request body is not valid JSON"),
+        "{b}"
+    );
+    let (s, b) = alice
+        .post_raw("/api/jitsi-calls/initiate_call/", "[1, 2]")
+        .await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (
+            StatusCode::BAD_REQUEST,
+            Some("The request body must be a JSON object.")
+        )
+    );
+
+    let big = format!("{{\"title\": \"{}\"}}", "x".repeat(1_100_000));
+    let (s, b) = alice.post_raw("/api/meetings/", big).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{b}");
+
+    let (s, b) = alice.get("/api/does-not-exist/").await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{b}");
+    let (s, b) = alice
+        .send(
+            alice
+                .http
+                .put(format!("{}/api/jitsi-calls/initiate_call/", alice.base)),
+        )
+        .await;
+    assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED, "{b}");
+    let (s, _) = alice.get("/api/meetings/-3/").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = alice.get("/api/jitsi-calls/99999999999999999999999/").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // Every POST route with a spread of hostile bodies: nothing reaches a 5xx.
+    let routes = [
+        "/api/login/",
+        "/api/auth/login",
+        "/api/users/",
+        "/api/user-presence/update_my_status/",
+        "/api/user-presence/heartbeat/",
+        "/api/jitsi-calls/initiate_call/",
+        "/api/jitsi-calls/1/update_status/",
+        "/api/calls/invite",
+        "/api/meetings/",
+        "/api/health/call/start",
+        "/api/health/call/end",
+        // Last: it signs alice out, and every route after it would answer 401.
+        "/api/auth/logout",
+    ];
+    let bodies = [
+        "null",
+        "\"text\"",
+        "{\"recipient_id\": 1e400}",
+        "{\"recipient_id\": -9223372036854775808, \"receiver_id\": {}}",
+        "{\"username\": null, \"password\": 5, \"email\": []}",
+        "{\"action\": \"\\u0000\", \"status\": true, \"meeting_id\": \"1 OR 1=1\"}",
+        "{\"title\": {\"nested\": [1, {\"deep\": null}]}, \"participant_ids\": [\"a\"]}",
+        "{\"call_id\": 1.5, \"available_for_calls\": \"true\"}",
+        "\u{feff}{}",
+        "{\"a\":1,\"a\":2}",
+    ];
+    for route in routes {
+        for body in bodies {
+            let (s, b) = alice.post_raw(route, body).await;
+            assert!(!s.is_server_error(), "{route} {body}: {s} {b}");
+        }
+    }
+    // The server still works afterwards.
+    let alice = server.login("alice").await;
+    let (s, _) = alice.get("/api/auth/me").await;
+    assert_eq!(s, StatusCode::OK);
+}
