@@ -1,6 +1,6 @@
 //! Switchboard's backend: the seeds' REST API (SPEC §1–3, §5–6, §8) over SQLite.
 //!
-//! [`RunningServer::bind`] serves it in-process (desktop host mode, tests on port 0);
+//! [`Server::bind`] serves it in-process (desktop host mode, tests on port 0);
 //! the `switchboard-server` binary runs it headless.
 
 pub mod auth;
@@ -11,7 +11,7 @@ pub mod jaas;
 pub mod server;
 pub mod store;
 
-pub use server::{RunningServer, ServerConfig, StartError, launch_with_tcp_listener};
+pub use server::{Server, ServerConfig, StartError, launch_with_tcp_listener};
 
 /// The current time at microsecond precision: what the database stores, so a value
 /// returned before and after a round trip through storage is the same.

@@ -11,7 +11,7 @@ use switchboard_server::domain::users;
 use switchboard_server::jaas::JitsiSettings;
 use switchboard_server::server::open_store;
 use switchboard_server::store::NewUser;
-use switchboard_server::{RunningServer, ServerConfig};
+use switchboard_server::{Server, ServerConfig};
 
 #[derive(Parser)]
 #[command(
@@ -133,7 +133,7 @@ fn serve(args: ServeArgs) -> Result<()> {
     config.jitsi = JitsiSettings::from_env();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
-        let mut server = RunningServer::bind(args.listen, config).await?;
+        let mut server = Server::bind(args.listen, config).await?;
         tokio::select! {
             result = server.wait() => result.context("the server stopped")?,
             _ = shutdown_signal() => {

@@ -104,15 +104,15 @@ pub async fn launch_with_tcp_listener(
 }
 
 /// A server running on a background task.
-pub struct RunningServer {
+pub struct Server {
     addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
 }
 
-impl RunningServer {
+impl Server {
     /// Opens the database and serves on `addr` (port 0 picks a free port).
-    pub async fn bind(addr: SocketAddr, config: ServerConfig) -> Result<RunningServer, StartError> {
+    pub async fn bind(addr: SocketAddr, config: ServerConfig) -> Result<Server, StartError> {
         let state = tokio::task::spawn_blocking(move || app_state(&config))
             .await
             .map_err(|e| StartError::Database(StoreError::backend(e)))??;
@@ -135,7 +135,7 @@ impl RunningServer {
             let _ = stopped.await;
         }));
         tracing::info!(%addr, "Switchboard server listening");
-        Ok(RunningServer {
+        Ok(Server {
             addr,
             stop: Some(stop),
             task,
@@ -159,7 +159,7 @@ impl RunningServer {
         self.wait().await
     }
 
-    /// Waits until the server stops (after [`RunningServer::shutdown`] or an IO error).
+    /// Waits until the server stops (after [`Server::shutdown`] or an IO error).
     pub async fn wait(&mut self) -> std::io::Result<()> {
         match (&mut self.task).await {
             Ok(result) => result,

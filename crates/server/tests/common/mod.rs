@@ -9,12 +9,12 @@ use switchboard_server::auth::hash_password;
 use switchboard_server::domain::users;
 use switchboard_server::server::open_store;
 use switchboard_server::store::NewUser;
-use switchboard_server::{RunningServer, ServerConfig};
+use switchboard_server::{Server, ServerConfig};
 
 pub const PASSWORD: &str = "password123";
 
 pub struct TestServer {
-    pub server: Option<RunningServer>,
+    pub server: Option<Server>,
     pub url: String,
     pub config: ServerConfig,
     _dir: tempfile::TempDir,
@@ -59,7 +59,7 @@ impl TestServer {
         let mut config = ServerConfig::new(dir.path().to_path_buf());
         tune(&mut config);
         seed_users(&config, names, names.first().copied());
-        let server = RunningServer::bind("127.0.0.1:0".parse().expect("addr"), config.clone())
+        let server = Server::bind("127.0.0.1:0".parse().expect("addr"), config.clone())
             .await
             .expect("server starts");
         TestServer {
@@ -101,7 +101,7 @@ impl TestServer {
         if let Some(server) = self.server.take() {
             server.shutdown().await.expect("shutdown");
         }
-        let server = RunningServer::bind("127.0.0.1:0".parse().expect("addr"), self.config.clone())
+        let server = Server::bind("127.0.0.1:0".parse().expect("addr"), self.config.clone())
             .await
             .expect("server restarts");
         self.url = server.url();
