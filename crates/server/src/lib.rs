@@ -8,6 +8,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod jaas;
+pub mod realtime;
 pub mod server;
 pub mod store;
 

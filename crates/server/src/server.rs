@@ -4,6 +4,7 @@
 use crate::auth::Tokens;
 use crate::http::{AppState, Rules, router};
 use crate::jaas::{Jitsi, JitsiSettings};
+use crate::realtime::Realtime;
 use crate::store::{SqliteDatabase, Store, StoreError};
 use axum::ServiceExt;
 use axum::extract::Request;
@@ -26,6 +27,8 @@ pub struct ServerConfig {
     pub ring_timeout: Duration,
     pub presence_timeout: Duration,
     pub token_ttl: Duration,
+    /// How often sockets are pinged; a socket that misses one answer is dropped.
+    pub socket_ping_interval: Duration,
     pub jitsi: JitsiSettings,
 }
 
@@ -37,6 +40,7 @@ impl ServerConfig {
             ring_timeout: Duration::from_secs(45),
             presence_timeout: Duration::from_secs(90),
             token_ttl: Duration::from_secs(7 * 24 * 3600),
+            socket_ping_interval: Duration::from_secs(25),
             jitsi: JitsiSettings::default(),
         }
     }
@@ -80,27 +84,35 @@ pub fn app_state(config: &ServerConfig) -> Result<AppState, StartError> {
     let store = open_store(config)?;
     let ttl = chrono_duration(config.token_ttl, "the token lifetime")?;
     let tokens = store.write_blocking(|tx| Tokens::load(tx, ttl))?;
+    crate::realtime::reconcile_after_start(&store)?;
+    let rules = Arc::new(Rules {
+        presence_timeout: chrono_duration(config.presence_timeout, "the presence timeout")?,
+        ring_timeout: config.ring_timeout,
+        socket_ping_interval: config.socket_ping_interval,
+    });
     Ok(AppState {
+        realtime: Arc::new(Realtime::new(store.clone(), rules.clone())),
         store,
         tokens: Arc::new(tokens),
         jitsi: Arc::new(Jitsi::new(config.jitsi.clone())),
-        rules: Arc::new(Rules {
-            presence_timeout: chrono_duration(config.presence_timeout, "the presence timeout")?,
-            ring_timeout: config.ring_timeout,
-        }),
+        rules,
     })
 }
 
 /// Serves the API on `listener` until `shutdown` resolves, then finishes open requests.
+/// The presence feed runs for as long as the server does.
 pub async fn launch_with_tcp_listener(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let feed = tokio::spawn(crate::realtime::feed::run(state.realtime.clone()));
     let app = NormalizePathLayer::trim_trailing_slash().layer(router(state));
-    axum::serve(listener, ServiceExt::<Request>::into_make_service(app))
+    let served = axum::serve(listener, ServiceExt::<Request>::into_make_service(app))
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    feed.abort();
+    served
 }
 
 /// A server running on a background task.

@@ -109,6 +109,7 @@ async fn sign_in(state: &AppState, login: String, password: String) -> Result<Re
         .store
         .write(move |tx| presence::heartbeat(tx, user_id, now))
         .await?;
+    state.realtime.presence_changed();
     let token = state.tokens.issue(user.id, now)?;
     tracing::info!(user_id = user.id, "signed in");
     Ok(no_store(
@@ -149,6 +150,7 @@ pub async fn logout(
             Ok(())
         })
         .await?;
+    state.realtime.presence_changed();
     tracing::info!(user_id = id, "signed out");
     Ok(Json(json!({ "message": "Signed out" })))
 }

@@ -53,6 +53,7 @@ async fn start_call(
         })
         .await??;
     tracing::info!(call_id = call.id, caller, recipient, room = %call.room_name, "call initiated");
+    state.realtime.call_created(&call);
     Ok(call)
 }
 
@@ -104,6 +105,9 @@ pub async fn update_status(
         .write(move |tx| calls::apply(tx, call_id, Actor::User(auth.id), action, crate::now()))
         .await?;
     tracing::info!(call_id, user_id = auth.id, action = action.as_str(), status = %done.call.status, "call updated");
+    if done.call.status != done.previous {
+        state.realtime.call_changed(&done.call);
+    }
     Ok(Json(CallEnvelope {
         message: action.done_message().into(),
         call_session: done.call,

@@ -8,7 +8,7 @@ mod meetings;
 mod presence;
 mod users;
 
-pub use auth::AuthUser;
+pub use auth::{AuthUser, header_token};
 
 use crate::auth::Tokens;
 use crate::error::ApiError;
@@ -31,6 +31,8 @@ pub struct Rules {
     pub presence_timeout: chrono::Duration,
     /// How long a call may ring unanswered before it is missed.
     pub ring_timeout: std::time::Duration,
+    /// How often sockets are pinged; one missed answer drops the socket.
+    pub socket_ping_interval: std::time::Duration,
 }
 
 /// What every handler can reach.
@@ -40,6 +42,7 @@ pub struct AppState {
     pub tokens: Arc<Tokens>,
     pub jitsi: Arc<Jitsi>,
     pub rules: Arc<Rules>,
+    pub realtime: Arc<crate::realtime::Realtime>,
 }
 
 /// All routes. Paths are matched without their trailing slash (the seeds' clients send
@@ -84,6 +87,12 @@ pub fn router(state: AppState) -> Router {
             "/api/meetings/{id}",
             get(meetings::one).delete(meetings::delete),
         )
+        .route("/api/ws/{user_id}", get(crate::realtime::notify::handler))
+        .route(
+            "/ws/meeting/{id}",
+            get(crate::realtime::signal::meeting_room),
+        )
+        .route("/ws/call/{id}", get(crate::realtime::signal::call_room))
         .fallback(no_such_route);
 
     api.with_state(state)

@@ -95,5 +95,6 @@ async fn respond(
             Ok(presence::user_presence(&user, &p, now, timeout))
         })
         .await?;
+    state.realtime.presence_changed();
     Ok(Json(view))
 }

@@ -1,0 +1,283 @@
+//! The sockets this instance holds, and delivery of bus events to them.
+//!
+//! Every socket task owns a bounded queue; delivery never waits on a socket. A socket whose
+//! queue is full is too slow to keep: it is dropped from the hub, which closes its queue,
+//! and its task closes the socket.
+
+use axum::extract::ws::Utf8Bytes;
+use dashmap::DashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::sync::{broadcast, mpsc};
+
+/// A socket's id, unique across server instances (random high bits per process).
+pub type ConnId = u64;
+
+/// How many frames may wait for one socket before it counts as too slow.
+pub const QUEUE_DEPTH: usize = 512;
+
+/// A signaling room.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RoomKey {
+    Call(i64),
+    Meeting(i64),
+}
+
+/// What a socket task is asked to write.
+#[derive(Debug)]
+pub enum Outbound {
+    Text(Utf8Bytes),
+    /// A `call_invite`; the task reports when it reached the device.
+    Invite {
+        call_id: i64,
+        frame: Utf8Bytes,
+    },
+}
+
+/// One delivery, as published on the bus.
+#[derive(Clone, Debug)]
+pub enum BusEvent {
+    /// To every notification socket of one user.
+    ToUser {
+        user_id: i64,
+        frame: Utf8Bytes,
+        /// Set for `call_invite`, so delivery can mark the call `ringing`.
+        invite_call: Option<i64>,
+    },
+    /// To every notification socket.
+    Presence { frame: Utf8Bytes },
+    /// To the members of a signaling room: one user (`target_user`) or all; the sender
+    /// (`from_conn`) only when `echo` is set.
+    ToRoom {
+        room: RoomKey,
+        from_conn: ConnId,
+        target_user: Option<i64>,
+        echo: bool,
+        frame: Utf8Bytes,
+    },
+}
+
+struct Conn {
+    id: ConnId,
+    user_id: i64,
+    tx: mpsc::Sender<Outbound>,
+}
+
+pub struct Hub {
+    users: DashMap<i64, Vec<Conn>>,
+    rooms: DashMap<RoomKey, Vec<Conn>>,
+    presence: broadcast::Sender<Utf8Bytes>,
+    next_conn: AtomicU64,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Hub {
+    pub fn new() -> Self {
+        Hub {
+            users: DashMap::new(),
+            rooms: DashMap::new(),
+            presence: broadcast::channel(4096).0,
+            next_conn: AtomicU64::new((u64::from(rand::random::<u32>()) << 32) | 1),
+        }
+    }
+
+    pub fn next_conn_id(&self) -> ConnId {
+        self.next_conn.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub fn attach_user(&self, user_id: i64, id: ConnId, tx: mpsc::Sender<Outbound>) {
+        self.users
+            .entry(user_id)
+            .or_default()
+            .push(Conn { id, user_id, tx });
+    }
+
+    pub fn detach_user(&self, user_id: i64, id: ConnId) {
+        self.users.remove_if_mut(&user_id, |_, conns| {
+            conns.retain(|c| c.id != id);
+            conns.is_empty()
+        });
+    }
+
+    /// Notification sockets this instance holds for `user_id`.
+    pub fn sockets_of(&self, user_id: i64) -> usize {
+        self.users.get(&user_id).map_or(0, |c| c.len())
+    }
+
+    pub fn join_room(&self, room: RoomKey, user_id: i64, id: ConnId, tx: mpsc::Sender<Outbound>) {
+        self.rooms
+            .entry(room)
+            .or_default()
+            .push(Conn { id, user_id, tx });
+    }
+
+    pub fn leave_room(&self, room: RoomKey, id: ConnId) {
+        self.rooms.remove_if_mut(&room, |_, conns| {
+            conns.retain(|c| c.id != id);
+            conns.is_empty()
+        });
+    }
+
+    /// Whether `user_id` has a socket in `room` (on this instance).
+    pub fn in_room(&self, room: RoomKey, user_id: i64) -> bool {
+        self.rooms
+            .get(&room)
+            .is_some_and(|conns| conns.iter().any(|c| c.user_id == user_id))
+    }
+
+    pub fn subscribe_presence(&self) -> broadcast::Receiver<Utf8Bytes> {
+        self.presence.subscribe()
+    }
+
+    /// Hands `event` to the local sockets it is for; returns how many took it.
+    pub fn deliver(&self, event: BusEvent) -> usize {
+        match event {
+            BusEvent::Presence { frame } => self.presence.send(frame).unwrap_or(0),
+            BusEvent::ToUser {
+                user_id,
+                frame,
+                invite_call,
+            } => {
+                let Some(mut conns) = self.users.get_mut(&user_id) else {
+                    return 0;
+                };
+                let mut delivered = 0;
+                conns.retain(|c| {
+                    let out = match invite_call {
+                        Some(call_id) => Outbound::Invite {
+                            call_id,
+                            frame: frame.clone(),
+                        },
+                        None => Outbound::Text(frame.clone()),
+                    };
+                    keep(c, out, &mut delivered)
+                });
+                delivered
+            }
+            BusEvent::ToRoom {
+                room,
+                from_conn,
+                target_user,
+                echo,
+                frame,
+            } => {
+                let Some(mut conns) = self.rooms.get_mut(&room) else {
+                    return 0;
+                };
+                let mut delivered = 0;
+                conns.retain(|c| {
+                    let wanted = (echo || c.id != from_conn)
+                        && target_user.is_none_or(|target| target == c.user_id);
+                    !wanted || keep(c, Outbound::Text(frame.clone()), &mut delivered)
+                });
+                delivered
+            }
+        }
+    }
+}
+
+/// Queues `out` for `conn`; false (drop the socket) when it is gone or too slow.
+fn keep(conn: &Conn, out: Outbound, delivered: &mut usize) -> bool {
+    match conn.tx.try_send(out) {
+        Ok(()) => {
+            *delivered += 1;
+            true
+        }
+        Err(mpsc::error::TrySendError::Full(_)) => {
+            tracing::warn!(
+                conn = conn.id,
+                user_id = conn.user_id,
+                "socket too slow; dropping it"
+            );
+            false
+        }
+        Err(mpsc::error::TrySendError::Closed(_)) => false,
+    }
+}
+
+/// The seam between publishers and the sockets of every server instance. In-process now;
+/// a broker-backed bus publishes to the broker and delivers what it receives to its hub.
+pub trait Bus: Send + Sync + 'static {
+    fn publish(&self, event: BusEvent);
+}
+
+/// One instance: publishing is local delivery.
+pub struct LocalBus(pub std::sync::Arc<Hub>);
+
+impl Bus for LocalBus {
+    fn publish(&self, event: BusEvent) {
+        self.0.deliver(event);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(frame: Option<Outbound>) -> Option<String> {
+        match frame {
+            Some(Outbound::Text(t)) => Some(t.as_str().to_owned()),
+            Some(Outbound::Invite { frame, .. }) => Some(frame.as_str().to_owned()),
+            None => None,
+        }
+    }
+
+    #[test]
+    fn room_delivery_skips_the_sender_and_honours_targets() {
+        let hub = Hub::new();
+        let room = RoomKey::Call(1);
+        let (tx1, mut rx1) = mpsc::channel(8);
+        let (tx2, mut rx2) = mpsc::channel(8);
+        let (tx3, mut rx3) = mpsc::channel(8);
+        hub.join_room(room, 10, 1, tx1);
+        hub.join_room(room, 20, 2, tx2);
+        hub.join_room(RoomKey::Meeting(1), 30, 3, tx3);
+        let event = |target_user, echo| BusEvent::ToRoom {
+            room,
+            from_conn: 1,
+            target_user,
+            echo,
+            frame: "x".into(),
+        };
+        assert_eq!(hub.deliver(event(None, false)), 1);
+        assert_eq!(text(rx2.try_recv().ok()), Some("x".into()));
+        assert!(rx1.try_recv().is_err(), "never back to the sender");
+        assert_eq!(
+            hub.deliver(event(Some(10), false)),
+            0,
+            "the target is the sender"
+        );
+        assert_eq!(hub.deliver(event(None, true)), 2);
+        assert!(rx3.try_recv().is_err(), "no message crosses rooms");
+        assert!(hub.in_room(room, 20) && !hub.in_room(room, 30));
+        hub.leave_room(room, 2);
+        assert!(!hub.in_room(room, 20));
+    }
+
+    #[test]
+    fn a_full_queue_drops_the_slow_socket_only() {
+        let hub = Hub::new();
+        let (slow, _keep_slow_open) = mpsc::channel(1);
+        let (fast, mut fast_rx) = mpsc::channel(8);
+        hub.attach_user(5, 1, slow);
+        hub.attach_user(5, 2, fast);
+        let event = || BusEvent::ToUser {
+            user_id: 5,
+            frame: "f".into(),
+            invite_call: None,
+        };
+        assert_eq!(hub.deliver(event()), 2);
+        assert_eq!(hub.deliver(event()), 1, "the slow one is full and dropped");
+        assert_eq!(hub.sockets_of(5), 1);
+        assert_eq!(
+            (fast_rx.try_recv().is_ok(), fast_rx.try_recv().is_ok()),
+            (true, true)
+        );
+        hub.detach_user(5, 2);
+        assert_eq!(hub.sockets_of(5), 0);
+    }
+}

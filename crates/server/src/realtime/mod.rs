@@ -1,0 +1,186 @@
+//! Realtime (SPEC §4): notification and signaling WebSockets, call pushes, ring timeouts,
+//! and live presence. Everything reaches sockets through the [`Bus`] seam.
+
+pub mod feed;
+pub mod hub;
+pub mod limit;
+pub mod notify;
+pub mod signal;
+
+pub use hub::{Bus, BusEvent, Hub, LocalBus, RoomKey};
+
+use crate::domain::calls::{self, Actor};
+use crate::http::Rules;
+use crate::store::{Store, StoreError};
+use axum::extract::ws::Utf8Bytes;
+use std::sync::Arc;
+use switchboard_protocol::api::CallSession;
+use switchboard_protocol::ws::Notification;
+use switchboard_protocol::{CallAction, CallStatus};
+use tokio::sync::Notify;
+
+/// The realtime side of the server, shared by handlers and socket tasks.
+pub struct Realtime {
+    pub store: Store,
+    pub rules: Arc<Rules>,
+    pub hub: Arc<Hub>,
+    bus: Arc<dyn Bus>,
+    /// Wakes the presence feed after a change, so pushes go out at once.
+    presence_kick: Notify,
+}
+
+/// Serialises a notification once, for every socket it goes to.
+pub fn frame(notification: &Notification) -> Utf8Bytes {
+    serde_json::to_string(notification)
+        .unwrap_or_else(|e| format!(r#"{{"type":"error","message":"cannot encode: {e}"}}"#))
+        .into()
+}
+
+impl Realtime {
+    pub fn new(store: Store, rules: Arc<Rules>) -> Self {
+        let hub = Arc::new(Hub::new());
+        Realtime {
+            store,
+            rules,
+            bus: Arc::new(LocalBus(hub.clone())),
+            hub,
+            presence_kick: Notify::new(),
+        }
+    }
+
+    pub fn publish(&self, event: BusEvent) {
+        self.bus.publish(event);
+    }
+
+    /// A new call: the invite to the callee's devices, the state to the caller's, and the
+    /// ring timer.
+    pub fn call_created(self: &Arc<Self>, call: &CallSession) {
+        self.publish(BusEvent::ToUser {
+            user_id: call.recipient,
+            frame: invite_frame(call),
+            invite_call: Some(call.id),
+        });
+        self.publish(BusEvent::ToUser {
+            user_id: call.initiator,
+            frame: status_frame(call),
+            invite_call: None,
+        });
+        self.presence_changed();
+        self.schedule_ring_timeout(call.id);
+    }
+
+    /// A transition: `call_status` to both participants.
+    pub fn call_changed(&self, call: &CallSession) {
+        let frame = status_frame(call);
+        for user_id in [call.initiator, call.recipient] {
+            self.publish(BusEvent::ToUser {
+                user_id,
+                frame: frame.clone(),
+                invite_call: None,
+            });
+        }
+        self.presence_changed();
+    }
+
+    /// Someone's presence may have changed: the feed compares and pushes.
+    pub fn presence_changed(&self) {
+        self.presence_kick.notify_one();
+    }
+
+    /// Applies a server-side action (delivery, timeout, failure) and pushes the result.
+    pub async fn system_action(
+        self: &Arc<Self>,
+        call_id: i64,
+        action: CallAction,
+    ) -> Result<(), StoreError> {
+        let done = self
+            .store
+            .write(move |tx| calls::apply(tx, call_id, Actor::System, action, crate::now()))
+            .await?;
+        if done.call.status != done.previous {
+            tracing::info!(call_id, action = action.as_str(), status = %done.call.status, "call updated by the server");
+            self.call_changed(&done.call);
+        }
+        Ok(())
+    }
+
+    /// The invite reached a device of the callee: `pending` → `ringing`.
+    pub fn invite_delivered(self: &Arc<Self>, call_id: i64) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            match this.system_action(call_id, CallAction::Deliver).await {
+                Ok(()) | Err(StoreError::Conflict(_)) => {}
+                Err(e) => tracing::warn!(call_id, error = %e, "could not mark the call ringing"),
+            }
+        });
+    }
+
+    /// After the ring timeout, an unanswered call is `missed`.
+    fn schedule_ring_timeout(self: &Arc<Self>, call_id: i64) {
+        let this = self.clone();
+        let after = self.rules.ring_timeout;
+        tokio::spawn(async move {
+            tokio::time::sleep(after).await;
+            match this.system_action(call_id, CallAction::Timeout).await {
+                // Answered or ended in time: nothing to do.
+                Ok(()) | Err(StoreError::Conflict(_)) => {}
+                Err(e) => tracing::warn!(call_id, error = %e, "ring timeout could not be applied"),
+            }
+        });
+    }
+}
+
+/// Seed 004's `call_invite`, naming the caller as people know them.
+pub fn invite_frame(call: &CallSession) -> Utf8Bytes {
+    let caller = &call.initiator_details;
+    let caller_name = if caller.full_name.trim().is_empty() {
+        caller.username.clone()
+    } else {
+        caller.full_name.clone()
+    };
+    frame(&Notification::CallInvite {
+        from_user_id: call.initiator,
+        caller_name,
+        call_id: call.id,
+        call_type: call.call_type,
+        room_name: call.room_name.clone(),
+        timestamp: call.created_at,
+    })
+}
+
+fn status_frame(call: &CallSession) -> Utf8Bytes {
+    frame(&Notification::CallStatus {
+        call_session: Box::new(call.clone()),
+    })
+}
+
+/// Run at start-up, before any socket connects: what a crash left behind.
+///
+/// - Calls left `pending`/`ringing` lost their ring timers: they are `missed`.
+/// - Socket counts are stale: users who had a socket open are treated as seen now, so they
+///   have one presence timeout to reconnect before they count as offline.
+/// - `active` calls are left alone: media flows peer to peer and may have survived. The
+///   presence feed fails them if a participant does not come back.
+pub fn reconcile_after_start(store: &Store) -> Result<usize, StoreError> {
+    store.write_blocking(|tx| {
+        let now = crate::now();
+        for (user_id, mut p) in tx.all_presence()? {
+            if p.open_sockets > 0 {
+                p.open_sockets = 0;
+                p.last_seen = Some(now);
+                tx.save_presence(user_id, &p)?;
+            }
+        }
+        let mut missed = 0;
+        for call in tx.live_calls()? {
+            if matches!(call.status, CallStatus::Pending | CallStatus::Ringing) {
+                calls::apply(tx, call.id, Actor::System, CallAction::Timeout, now)?;
+                missed += 1;
+            }
+        }
+        if missed > 0 {
+            tracing::info!(missed, "calls left ringing by a restart marked missed");
+        }
+        Ok(missed)
+    })
+}

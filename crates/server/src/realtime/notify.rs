@@ -1,0 +1,331 @@
+//! `GET /api/ws/{user_id}?token=`: a user's notification socket (SPEC §4). Several per user
+//! (one per device) are fine; each gets every event.
+
+use super::Realtime;
+use super::hub::{Outbound, QUEUE_DEPTH};
+use super::limit::TokenBucket;
+use crate::domain::calls;
+use crate::error::ApiError;
+use crate::http::{AppState, AuthUser};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use switchboard_protocol::{CallStatus, PresenceState};
+use tokio::sync::{broadcast, mpsc};
+
+/// Largest frame a client may send (SPEC: 64 KiB).
+pub const MAX_FRAME_BYTES: usize = 64 << 10;
+/// A send that takes longer than this means the client stopped reading.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Messages a client may send: average per second, and burst.
+pub const RATE: f64 = 50.0;
+pub const BURST: f64 = 200.0;
+/// Messages dropped in a row before a flooding socket is closed.
+pub const FLOOD_CLOSE_AFTER: u32 = 500;
+
+/// Socket settings shared by notification and signaling sockets.
+pub fn configure(ws: WebSocketUpgrade) -> WebSocketUpgrade {
+    ws.max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .read_buffer_size(4 << 10)
+        .write_buffer_size(0)
+}
+
+/// The user a socket belongs to: `?token=` (browsers cannot set headers on a WebSocket),
+/// or the `Authorization` header.
+pub async fn socket_user(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: &HashMap<String, String>,
+) -> Result<AuthUser, ApiError> {
+    let token = query
+        .get("token")
+        .map(String::as_str)
+        .filter(|t| !t.is_empty())
+        .or_else(|| crate::http::header_token(headers))
+        .ok_or(crate::auth::TokenProblem::Missing)?;
+    AuthUser::from_token(state, token).await
+}
+
+/// Sends `{"type":"error"}` and closes with 1008 (policy violation).
+pub async fn refuse(mut socket: WebSocket, message: &str) {
+    let error = serde_json::json!({"type": "error", "message": message}).to_string();
+    let _ = socket.send(Message::Text(error.into())).await;
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code: 1008,
+            reason: Utf8Bytes::from(message.chars().take(100).collect::<String>()),
+        })))
+        .await;
+}
+
+pub async fn handler(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    let auth = socket_user(&state, &headers, &query).await?;
+    let ws = configure(ws);
+    if raw.parse::<i64>().ok() != Some(auth.id) {
+        return Ok(ws.on_upgrade(|socket| {
+            refuse(socket, "This notification channel belongs to another user.")
+        }));
+    }
+    let rt = state.realtime.clone();
+    Ok(ws.on_upgrade(move |socket| run(socket, rt, auth.id)))
+}
+
+/// What a socket task does with its time; shared with the signaling socket.
+pub struct Pump {
+    pub socket: WebSocket,
+    pub rx: mpsc::Receiver<Outbound>,
+    pub bucket: TokenBucket,
+    pub dropped_in_a_row: u32,
+    pub last_rate_warning: Option<Instant>,
+    pub started: Instant,
+    pub heard_since_ping: bool,
+    pub ping: tokio::time::Interval,
+}
+
+/// One step of a socket's life.
+pub enum Step {
+    /// A text frame from the client, within its rate limit.
+    Text(Utf8Bytes),
+    /// Something to write.
+    Out(Outbound),
+    /// Nothing for the caller to do.
+    Idle,
+    /// The socket is finished (closed, dead, too slow, flooding).
+    Done,
+}
+
+impl Pump {
+    pub fn new(socket: WebSocket, ping_every: Duration) -> (Self, mpsc::Sender<Outbound>) {
+        let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
+        let mut ping =
+            tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
+        ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let pump = Pump {
+            socket,
+            rx,
+            bucket: TokenBucket::new(RATE, BURST, Duration::ZERO),
+            dropped_in_a_row: 0,
+            last_rate_warning: None,
+            started: Instant::now(),
+            heard_since_ping: true,
+            ping,
+        };
+        (pump, tx)
+    }
+
+    /// Writes a frame; false when the socket is gone or stopped reading.
+    pub async fn send(&mut self, message: Message) -> bool {
+        matches!(
+            tokio::time::timeout(SEND_TIMEOUT, self.socket.send(message)).await,
+            Ok(Ok(()))
+        )
+    }
+
+    pub async fn send_error(&mut self, message: &str) -> bool {
+        let error = serde_json::json!({"type": "error", "message": message}).to_string();
+        self.send(Message::Text(error.into())).await
+    }
+
+    /// Waits for the next thing to do: a client frame, a queued frame, or a ping tick.
+    /// `extra` lets the caller add a source (the presence feed).
+    pub async fn next(&mut self, presence: Option<&mut broadcast::Receiver<Utf8Bytes>>) -> Step {
+        let presence_next = async {
+            match presence {
+                Some(rx) => loop {
+                    match rx.recv().await {
+                        Ok(frame) => return Some(frame),
+                        Err(broadcast::error::RecvError::Lagged(skipped)) => {
+                            tracing::debug!(skipped, "socket lagged behind presence updates");
+                        }
+                        Err(broadcast::error::RecvError::Closed) => return None,
+                    }
+                },
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            incoming = self.socket.recv() => match incoming {
+                Some(Ok(Message::Text(text))) => {
+                    self.heard_since_ping = true;
+                    self.admit(text).await
+                }
+                Some(Ok(Message::Binary(_))) => {
+                    self.heard_since_ping = true;
+                    if self.send_error("Binary frames are not understood; send JSON text.").await { Step::Idle } else { Step::Done }
+                }
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Step::Done,
+                Some(Ok(_)) => {
+                    self.heard_since_ping = true;
+                    Step::Idle
+                }
+            },
+            out = self.rx.recv() => match out {
+                Some(out) => Step::Out(out),
+                None => {
+                    // The hub dropped this socket: it fell too far behind.
+                    let _ = self.send(Message::Close(Some(CloseFrame { code: 1011, reason: "too slow to keep up".into() }))).await;
+                    Step::Done
+                }
+            },
+            frame = presence_next => match frame {
+                Some(frame) => Step::Out(Outbound::Text(frame)),
+                None => Step::Done,
+            },
+            _ = self.ping.tick() => {
+                if !self.heard_since_ping {
+                    tracing::debug!("socket did not answer a ping; dropping it");
+                    return Step::Done;
+                }
+                self.heard_since_ping = false;
+                if self.send(Message::Ping(Default::default())).await { Step::Idle } else { Step::Done }
+            }
+        }
+    }
+
+    /// Applies the rate limit to a client frame.
+    async fn admit(&mut self, text: Utf8Bytes) -> Step {
+        if self.bucket.try_take(self.started.elapsed()) {
+            self.dropped_in_a_row = 0;
+            return Step::Text(text);
+        }
+        self.dropped_in_a_row += 1;
+        if self.dropped_in_a_row >= FLOOD_CLOSE_AFTER {
+            let _ = self
+                .send(Message::Close(Some(CloseFrame {
+                    code: 1008,
+                    reason: "message flood".into(),
+                })))
+                .await;
+            return Step::Done;
+        }
+        let warn = self
+            .last_rate_warning
+            .is_none_or(|at| at.elapsed() >= Duration::from_secs(1));
+        if warn {
+            self.last_rate_warning = Some(Instant::now());
+            if !self
+                .send_error("Too many messages: slow down; messages over the limit are dropped.")
+                .await
+            {
+                return Step::Done;
+            }
+        }
+        Step::Idle
+    }
+}
+
+/// Whether a client frame is `{"type":"ping"}` (browsers cannot send WebSocket pings).
+pub fn is_ping(text: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Typed<'a> {
+        #[serde(rename = "type", borrow)]
+        kind: Option<std::borrow::Cow<'a, str>>,
+    }
+    serde_json::from_str::<Typed<'_>>(text).is_ok_and(|t| t.kind.as_deref() == Some("ping"))
+}
+
+async fn run(socket: WebSocket, rt: Arc<Realtime>, user_id: i64) {
+    let conn = rt.hub.next_conn_id();
+    let (mut pump, tx) = Pump::new(socket, rt.rules.socket_ping_interval);
+    let mut presence = rt.hub.subscribe_presence();
+    rt.hub.attach_user(user_id, conn, tx);
+    tracing::debug!(user_id, conn, "notification socket open");
+    change_sockets(&rt, user_id, |p| {
+        p.open_sockets += 1;
+        p.heartbeat(crate::now());
+    })
+    .await;
+
+    // An invite that went out while this device was not connected rings it now.
+    if let Some((call_id, frame)) = pending_invite(&rt, user_id).await {
+        if !pump.send(Message::Text(frame)).await {
+            return finish(&rt, user_id, conn).await;
+        }
+        rt.invite_delivered(call_id);
+    }
+
+    loop {
+        match pump.next(Some(&mut presence)).await {
+            Step::Done => break,
+            Step::Idle => {}
+            Step::Text(text) => {
+                let reply = if is_ping(&text) {
+                    r#"{"type":"pong"}"#.to_owned()
+                } else {
+                    serde_json::json!({"type": "error", "message": "This socket only takes {\"type\":\"ping\"}; use the REST API for actions."}).to_string()
+                };
+                if !pump.send(Message::Text(reply.into())).await {
+                    break;
+                }
+            }
+            Step::Out(Outbound::Text(frame)) => {
+                if !pump.send(Message::Text(frame)).await {
+                    break;
+                }
+            }
+            Step::Out(Outbound::Invite { call_id, frame }) => {
+                if !pump.send(Message::Text(frame)).await {
+                    break;
+                }
+                rt.invite_delivered(call_id);
+            }
+        }
+    }
+    finish(&rt, user_id, conn).await;
+}
+
+async fn finish(rt: &Arc<Realtime>, user_id: i64, conn: u64) {
+    rt.hub.detach_user(user_id, conn);
+    change_sockets(rt, user_id, |p| {
+        p.open_sockets = p.open_sockets.saturating_sub(1);
+        p.last_seen = Some(crate::now());
+    })
+    .await;
+    tracing::debug!(user_id, conn, "notification socket closed");
+}
+
+async fn change_sockets(
+    rt: &Arc<Realtime>,
+    user_id: i64,
+    change: impl FnOnce(&mut PresenceState) + Send + 'static,
+) {
+    let result = rt
+        .store
+        .write(move |tx| {
+            let mut p = tx.presence(user_id)?;
+            change(&mut p);
+            tx.save_presence(user_id, &p)
+        })
+        .await;
+    if let Err(e) = result {
+        tracing::warn!(user_id, error = %e, "could not record the socket in presence");
+    }
+    rt.presence_changed();
+}
+
+/// The invite frame of a call ringing for `user_id`, if there is one.
+async fn pending_invite(rt: &Arc<Realtime>, user_id: i64) -> Option<(i64, Utf8Bytes)> {
+    let call = rt
+        .store
+        .read(move |tx| calls::live_call_of(tx, user_id))
+        .await
+        .ok()
+        .flatten()?;
+    if call.recipient != user_id
+        || !matches!(call.status, CallStatus::Pending | CallStatus::Ringing)
+    {
+        return None;
+    }
+    Some((call.id, super::invite_frame(&call)))
+}
