@@ -15,6 +15,9 @@ pub type ConnId = u64;
 /// How many frames may wait for one socket before it counts as too slow.
 pub const QUEUE_DEPTH: usize = 512;
 
+/// The `presence_update` frames of one feed pass.
+pub type PresenceBatch = std::sync::Arc<Vec<Utf8Bytes>>;
+
 /// A signaling room.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RoomKey {
@@ -43,8 +46,8 @@ pub enum BusEvent {
         /// Set for `call_invite`, so delivery can mark the call `ringing`.
         invite_call: Option<i64>,
     },
-    /// To every notification socket.
-    Presence { frame: Utf8Bytes },
+    /// To every notification socket: one pass of the presence feed, written together.
+    Presence { frames: PresenceBatch },
     /// To the members of a signaling room: one user (`target_user`) or all; the sender
     /// (`from_conn`) only when `echo` is set.
     ToRoom {
@@ -65,7 +68,7 @@ struct Conn {
 pub struct Hub {
     users: DashMap<i64, Vec<Conn>>,
     rooms: DashMap<RoomKey, Vec<Conn>>,
-    presence: broadcast::Sender<Utf8Bytes>,
+    presence: broadcast::Sender<PresenceBatch>,
     next_conn: AtomicU64,
 }
 
@@ -80,7 +83,7 @@ impl Hub {
         Hub {
             users: DashMap::new(),
             rooms: DashMap::new(),
-            presence: broadcast::channel(4096).0,
+            presence: broadcast::channel(64).0,
             next_conn: AtomicU64::new((u64::from(rand::random::<u32>()) << 32) | 1),
         }
     }
@@ -129,14 +132,14 @@ impl Hub {
             .is_some_and(|conns| conns.iter().any(|c| c.user_id == user_id))
     }
 
-    pub fn subscribe_presence(&self) -> broadcast::Receiver<Utf8Bytes> {
+    pub fn subscribe_presence(&self) -> broadcast::Receiver<PresenceBatch> {
         self.presence.subscribe()
     }
 
     /// Hands `event` to the local sockets it is for; returns how many took it.
     pub fn deliver(&self, event: BusEvent) -> usize {
         match event {
-            BusEvent::Presence { frame } => self.presence.send(frame).unwrap_or(0),
+            BusEvent::Presence { frames } => self.presence.send(frames).unwrap_or(0),
             BusEvent::ToUser {
                 user_id,
                 frame,

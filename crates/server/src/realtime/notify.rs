@@ -26,13 +26,17 @@ pub const RATE: f64 = 50.0;
 pub const BURST: f64 = 200.0;
 /// Messages dropped in a row before a flooding socket is closed.
 pub const FLOOD_CLOSE_AFTER: u32 = 500;
+/// Presence batches are written at each socket's own phase within this window, so ten
+/// thousand sockets do not all write in the same instant and stall invites behind them.
+pub const PRESENCE_SPREAD: Duration = Duration::from_millis(250);
 
 /// Socket settings shared by notification and signaling sockets.
 pub fn configure(ws: WebSocketUpgrade) -> WebSocketUpgrade {
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .read_buffer_size(4 << 10)
-        .write_buffer_size(0)
+        // Frames queue up to 8 KiB until a flush: a presence batch is one write.
+        .write_buffer_size(8 << 10)
 }
 
 /// The user a socket belongs to: `?token=` (browsers cannot set headers on a WebSocket),
@@ -91,6 +95,11 @@ pub struct Pump {
     pub started: Instant,
     pub heard_since_ping: bool,
     pub ping: tokio::time::Interval,
+    /// Presence batches waiting for this socket's phase.
+    presence_waiting: Vec<super::hub::PresenceBatch>,
+    presence_due: Option<tokio::time::Instant>,
+    /// This socket's offset within [`PRESENCE_SPREAD`].
+    presence_phase: Duration,
 }
 
 /// One step of a socket's life.
@@ -99,6 +108,8 @@ pub enum Step {
     Text(Utf8Bytes),
     /// Something to write.
     Out(Outbound),
+    /// Presence updates to write together.
+    Batch(super::hub::PresenceBatch),
     /// Nothing for the caller to do.
     Idle,
     /// The socket is finished (closed, dead, too slow, flooding).
@@ -106,7 +117,11 @@ pub enum Step {
 }
 
 impl Pump {
-    pub fn new(socket: WebSocket, ping_every: Duration) -> (Self, mpsc::Sender<Outbound>) {
+    pub fn new(
+        socket: WebSocket,
+        ping_every: Duration,
+        conn: u64,
+    ) -> (Self, mpsc::Sender<Outbound>) {
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
         let mut ping =
             tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
@@ -120,8 +135,25 @@ impl Pump {
             started: Instant::now(),
             heard_since_ping: true,
             ping,
+            presence_waiting: Vec::new(),
+            presence_due: None,
+            presence_phase: PRESENCE_SPREAD.mul_f64(
+                (conn.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11) as f64 / (1u64 << 53) as f64,
+            ),
         };
         (pump, tx)
+    }
+
+    /// Writes frames with one flush; false when the socket is gone or stopped reading.
+    pub async fn send_all(&mut self, frames: &[Utf8Bytes]) -> bool {
+        use futures::SinkExt;
+        let write = async {
+            for frame in frames {
+                self.socket.feed(Message::Text(frame.clone())).await?;
+            }
+            self.socket.flush().await
+        };
+        matches!(tokio::time::timeout(SEND_TIMEOUT, write).await, Ok(Ok(())))
     }
 
     /// Writes a frame; false when the socket is gone or stopped reading.
@@ -139,7 +171,10 @@ impl Pump {
 
     /// Waits for the next thing to do: a client frame, a queued frame, or a ping tick.
     /// `extra` lets the caller add a source (the presence feed).
-    pub async fn next(&mut self, presence: Option<&mut broadcast::Receiver<Utf8Bytes>>) -> Step {
+    pub async fn next(
+        &mut self,
+        presence: Option<&mut broadcast::Receiver<super::hub::PresenceBatch>>,
+    ) -> Step {
         let presence_next = async {
             match presence {
                 Some(rx) => loop {
@@ -154,7 +189,20 @@ impl Pump {
                 None => std::future::pending().await,
             }
         };
+        let due = self.presence_due;
+        let presence_due = async move {
+            match due {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
+            _ = presence_due => {
+                self.presence_due = None;
+                let batches = std::mem::take(&mut self.presence_waiting);
+                let frames: Vec<Utf8Bytes> = batches.iter().flat_map(|b| b.iter().cloned()).collect();
+                Step::Batch(std::sync::Arc::new(frames))
+            }
             incoming = self.socket.recv() => match incoming {
                 Some(Ok(Message::Text(text))) => {
                     self.heard_since_ping = true;
@@ -178,8 +226,14 @@ impl Pump {
                     Step::Done
                 }
             },
-            frame = presence_next => match frame {
-                Some(frame) => Step::Out(Outbound::Text(frame)),
+            batch = presence_next => match batch {
+                Some(batch) => {
+                    self.presence_waiting.push(batch);
+                    if self.presence_due.is_none() {
+                        self.presence_due = Some(tokio::time::Instant::now() + self.presence_phase);
+                    }
+                    Step::Idle
+                }
                 None => Step::Done,
             },
             _ = self.ping.tick() => {
@@ -237,7 +291,7 @@ pub fn is_ping(text: &str) -> bool {
 
 async fn run(socket: WebSocket, rt: Arc<Realtime>, user_id: i64) {
     let conn = rt.hub.next_conn_id();
-    let (mut pump, tx) = Pump::new(socket, rt.rules.socket_ping_interval);
+    let (mut pump, tx) = Pump::new(socket, rt.rules.socket_ping_interval, conn);
     let mut presence = rt.hub.subscribe_presence();
     rt.hub.attach_user(user_id, conn, tx);
     tracing::debug!(user_id, conn, "notification socket open");
@@ -271,6 +325,11 @@ async fn run(socket: WebSocket, rt: Arc<Realtime>, user_id: i64) {
             }
             Step::Out(Outbound::Text(frame)) => {
                 if !pump.send(Message::Text(frame)).await {
+                    break;
+                }
+            }
+            Step::Batch(frames) => {
+                if !pump.send_all(&frames).await {
                     break;
                 }
             }

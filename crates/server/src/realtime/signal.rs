@@ -126,7 +126,7 @@ impl Member {
 
 async fn run(socket: WebSocket, rt: Arc<Realtime>, room: RoomKey, user: UserInfo) {
     let conn = rt.hub.next_conn_id();
-    let (mut pump, tx) = Pump::new(socket, rt.rules.socket_ping_interval);
+    let (mut pump, tx) = Pump::new(socket, rt.rules.socket_ping_interval, conn);
     let me = Member {
         conn,
         id: user.id,
@@ -151,7 +151,8 @@ async fn run(socket: WebSocket, rt: Arc<Realtime>, room: RoomKey, user: UserInfo
     loop {
         match pump.next(None).await {
             Step::Done => break,
-            Step::Idle => {}
+            // Signaling sockets do not take the presence feed.
+            Step::Idle | Step::Batch(_) => {}
             Step::Out(Outbound::Text(frame)) | Step::Out(Outbound::Invite { frame, .. }) => {
                 if !pump.send(Message::Text(frame)).await {
                     break;

@@ -149,12 +149,34 @@ pub trait Tx {
 /// The body of one transaction, as the engine sees it.
 pub type TxBody<'a> = dyn FnMut(&mut dyn Tx) -> Result<(), StoreError> + 'a;
 
+/// Everyone's presence as last committed, kept in memory so the presence feed never
+/// scans the table. Engines update it after each commit, in commit order.
+#[derive(Default)]
+pub struct PresenceCache(dashmap::DashMap<i64, PresenceState>);
+
+impl PresenceCache {
+    pub fn apply(&self, changes: Vec<(i64, PresenceState)>) {
+        for (user_id, state) in changes {
+            self.0.insert(user_id, state);
+        }
+    }
+
+    pub fn snapshot(&self) -> Vec<(i64, PresenceState)> {
+        self.0
+            .iter()
+            .map(|e| (*e.key(), e.value().clone()))
+            .collect()
+    }
+}
+
 /// A database engine: runs a body inside a transaction (blocking).
 pub trait Database: Send + Sync + 'static {
     /// One write transaction: committed when `body` returns Ok, rolled back otherwise.
     fn write(&self, body: &mut TxBody<'_>) -> Result<(), StoreError>;
     /// One read-only transaction with a consistent snapshot.
     fn read(&self, body: &mut TxBody<'_>) -> Result<(), StoreError>;
+    /// Committed presence, updated by every write that saved presence.
+    fn presence_cache(&self) -> &PresenceCache;
 }
 
 /// Cheap handle to the database shared by every request.
@@ -200,6 +222,11 @@ impl Store {
         tokio::task::spawn_blocking(move || run_once(&*db, mode, body))
             .await
             .map_err(|e| StoreError::backend(format!("database task stopped: {e}")))?
+    }
+
+    /// Everyone's committed presence, from memory.
+    pub fn presence_snapshot(&self) -> Vec<(i64, PresenceState)> {
+        self.db.presence_cache().snapshot()
     }
 
     /// The blocking form, for command-line tools and start-up work.

@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[include_str!("sqlite/0001_initial.sql")];
 
 pub struct SqliteDatabase {
     conn: Mutex<Connection>,
+    presence: super::PresenceCache,
 }
 
 impl SqliteDatabase {
@@ -49,9 +50,17 @@ impl SqliteDatabase {
         )
         .map_err(StoreError::backend)?;
         migrate(&mut conn)?;
-        Ok(SqliteDatabase {
+        let db = SqliteDatabase {
             conn: Mutex::new(conn),
-        })
+            presence: super::PresenceCache::default(),
+        };
+        let mut loaded = Vec::new();
+        db.run(TransactionBehavior::Deferred, &mut |tx| {
+            loaded = tx.all_presence()?;
+            Ok(())
+        })?;
+        db.presence.apply(loaded);
+        Ok(db)
     }
 
     fn run(&self, behavior: TransactionBehavior, body: &mut TxBody<'_>) -> Result<(), StoreError> {
@@ -62,8 +71,16 @@ impl SqliteDatabase {
         let tx = conn
             .transaction_with_behavior(behavior)
             .map_err(StoreError::backend)?;
-        body(&mut SqliteTx { conn: &tx })?;
-        tx.commit().map_err(StoreError::backend)
+        let mut handle = SqliteTx {
+            conn: &tx,
+            presence_saved: Vec::new(),
+        };
+        body(&mut handle)?;
+        let saved = std::mem::take(&mut handle.presence_saved);
+        tx.commit().map_err(StoreError::backend)?;
+        // Still holding the connection: the cache sees commits in commit order.
+        self.presence.apply(saved);
+        Ok(())
     }
 }
 
@@ -97,10 +114,16 @@ impl Database for SqliteDatabase {
     fn read(&self, body: &mut TxBody<'_>) -> Result<(), StoreError> {
         self.run(TransactionBehavior::Deferred, body)
     }
+
+    fn presence_cache(&self) -> &super::PresenceCache {
+        &self.presence
+    }
 }
 
 struct SqliteTx<'a> {
     conn: &'a Connection,
+    /// Presence rows this transaction saved, for the cache once it commits.
+    presence_saved: Vec<(i64, PresenceState)>,
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -365,6 +388,7 @@ impl Tx for SqliteTx<'_> {
                 p.status_before_call.map(|s| s.as_str()),
                 p.open_sockets,
             ])?;
+        self.presence_saved.push((user_id, p.clone()));
         Ok(())
     }
 
@@ -660,6 +684,50 @@ mod tests {
         assert!(result.is_err());
         let found = store.write_blocking(|tx| tx.user_by_login("ghost"))?;
         assert!(found.is_none(), "the insert was rolled back");
+        Ok(())
+    }
+
+    /// The in-memory presence cache holds committed state only, and what a file held
+    /// when it was opened.
+    #[test]
+    fn the_presence_cache_follows_commits_only() -> Result<(), StoreError> {
+        let dir = tempfile::tempdir().map_err(StoreError::backend)?;
+        let path = dir.path().join("db.sqlite3");
+        let store = Store::new(Arc::new(SqliteDatabase::open(&path)?));
+        let id = store.write_blocking(|tx| {
+            let id = user(tx, "p")?;
+            let mut p = PresenceState::default();
+            p.heartbeat(Utc::now());
+            tx.save_presence(id, &p)?;
+            Ok(id)
+        })?;
+        let cached = |store: &Store| {
+            store
+                .presence_snapshot()
+                .into_iter()
+                .find(|(u, _)| *u == id)
+                .map(|(_, p)| p.status)
+        };
+        assert_eq!(cached(&store), Some(PresenceStatus::Online));
+        let failed: Result<(), StoreError> = store.write_blocking(|tx| {
+            let mut p = tx.presence(id)?;
+            p.status = PresenceStatus::Dnd;
+            tx.save_presence(id, &p)?;
+            Err(StoreError::Invalid("roll back".into()))
+        });
+        assert!(failed.is_err());
+        assert_eq!(
+            cached(&store),
+            Some(PresenceStatus::Online),
+            "a rolled-back save is not cached"
+        );
+        drop(store);
+        let reopened = Store::new(Arc::new(SqliteDatabase::open(&path)?));
+        assert_eq!(
+            cached(&reopened),
+            Some(PresenceStatus::Online),
+            "loaded at open"
+        );
         Ok(())
     }
 
