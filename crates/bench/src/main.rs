@@ -38,6 +38,11 @@ struct Args {
     /// Invites per second.
     #[arg(long, default_value_t = 50.0)]
     rate: f64,
+    /// How long each caller lets the call ring before hanging up. Calls held past the
+    /// feed's settling time (250 ms) make the caller busy for everyone: a presence_update
+    /// to every socket at the start and the end of each call.
+    #[arg(long, default_value_t = 0)]
+    hold_ms: u64,
     /// Seconds between WebSocket pings on each idle socket (phases spread).
     #[arg(long, default_value_t = 20)]
     heartbeat_s: u64,
@@ -68,6 +73,7 @@ struct Shared {
     received: AtomicUsize,
     unexpected: AtomicU64,
     closed: AtomicU64,
+    presence_frames: AtomicU64,
     connected: AtomicUsize,
     notify: tokio::sync::Notify,
 }
@@ -217,6 +223,7 @@ async fn measure(
         received: AtomicUsize::new(0),
         unexpected: AtomicU64::new(0),
         closed: AtomicU64::new(0),
+        presence_frames: AtomicU64::new(0),
         connected: AtomicUsize::new(0),
         notify: tokio::sync::Notify::new(),
     });
@@ -261,6 +268,7 @@ async fn measure(
     // Let the presence storm of N users coming online settle before measuring.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let (rss_idle, ticks_before) = sample(pid).unwrap_or_default();
+    let presence_before = shared.presence_frames.load(Relaxed);
     let invite_started = Instant::now();
 
     let interval = Duration::from_secs_f64(1.0 / args.rate.max(0.1));
@@ -280,6 +288,7 @@ async fn measure(
             receiver.id,
         );
         let (shared, errors, lat) = (shared.clone(), post_errors.clone(), post_latencies.clone());
+        let hold = Duration::from_millis(args.hold_ms);
         posts.push(tokio::spawn(async move {
             let t0 = Instant::now();
             if let Ok(mut pending) = shared.pending.lock() {
@@ -306,6 +315,7 @@ async fn measure(
                 errors.fetch_add(1, Relaxed);
                 return;
             };
+            tokio::time::sleep(hold).await;
             // Free both users for the next round: the caller hangs up.
             let _ = http
                 .post(format!(
@@ -365,6 +375,8 @@ async fn measure(
         "post_errors": post_errors.load(Relaxed),
         "unexpected_invites": shared.unexpected.load(Relaxed),
         "closed_by_server": shared.closed.load(Relaxed),
+        "hold_ms": args.hold_ms,
+        "presence_frames_during_invites": shared.presence_frames.load(Relaxed) - presence_before,
         "invite_ms": percentiles(&lat),
         "post_ms": percentiles(&post),
         "server": {
@@ -417,6 +429,10 @@ async fn hold(mut ws: Ws, user_id: i64, shared: Arc<Shared>, heartbeat: Duration
         tokio::select! {
             message = ws.next() => match message {
                 Some(Ok(Message::Text(text))) => {
+                    if text.contains("\"presence_update\"") {
+                        shared.presence_frames.fetch_add(1, Relaxed);
+                        continue;
+                    }
                     if !text.contains("\"call_invite\"") {
                         continue;
                     }

@@ -756,3 +756,46 @@ async fn a_restart_reconciles_calls_left_behind() {
         "a call whose people are back goes on"
     );
 }
+
+/// A presence change is pushed once it has held for a quarter second: a call hung up at
+/// once never blinks the caller busy in everyone's list; a call that lasts does.
+#[tokio::test]
+async fn presence_flickers_are_not_pushed_but_lasting_changes_are() {
+    let server = TestServer::start(&["watcher", "alice", "bob"]).await;
+    let watcher = server.login("watcher").await;
+    let alice = server.login("alice").await;
+    let bob = server.login("bob").await;
+    let mut watch = notifications(&watcher).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    while next_json(&mut watch, Duration::from_millis(100))
+        .await
+        .is_some()
+    {}
+
+    let call_id = alice.call(&bob).await["id"].as_i64().expect("id");
+    alice.act(call_id, "cancel").await;
+    let mut about_alice = Vec::new();
+    while let Some(v) = next_json(&mut watch, Duration::from_millis(1200)).await {
+        if v["type"] == "presence_update" && v["user_id"] == alice.id {
+            about_alice.push(v);
+        }
+    }
+    assert_eq!(
+        about_alice,
+        Vec::<Value>::new(),
+        "a call hung up at once is not pushed"
+    );
+
+    let call_id = alice.call(&bob).await["id"].as_i64().expect("id");
+    let busy = expect(&mut watch, "presence_update", 5 * SECOND).await;
+    assert_eq!(
+        (busy["user_id"].as_i64(), busy["status"].as_str()),
+        (Some(alice.id), Some("busy"))
+    );
+    alice.act(call_id, "cancel").await;
+    let back = expect(&mut watch, "presence_update", 5 * SECOND).await;
+    assert_eq!(
+        (back["user_id"].as_i64(), back["status"].as_str()),
+        (Some(alice.id), Some("online"))
+    );
+}

@@ -24,6 +24,50 @@ const MIGRATIONS: &[&str] = &[include_str!("sqlite/0001_initial.sql")];
 pub struct SqliteDatabase {
     conn: Mutex<Connection>,
     presence: super::PresenceCache,
+    /// Set on drop: tells the checkpoint thread to finish.
+    stop_checkpoints: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+}
+
+impl Drop for SqliteDatabase {
+    fn drop(&mut self) {
+        if let Some(stop) = &self.stop_checkpoints {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
+/// How often the background thread folds the WAL back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// Checkpoints on a connection of its own, so the copy and its fsync never run inside a
+/// request's commit (with auto-checkpoints they stalled every request for 10–100 ms).
+/// `PASSIVE` never blocks the writer.
+fn spawn_checkpointer(
+    path: &Path,
+) -> Result<std::sync::Arc<std::sync::atomic::AtomicBool>, StoreError> {
+    let conn = Connection::open(path).map_err(StoreError::backend)?;
+    conn.busy_timeout(Duration::from_secs(5))
+        .map_err(StoreError::backend)?;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopped = stop.clone();
+    std::thread::Builder::new()
+        .name("sqlite-checkpoint".into())
+        .spawn(move || {
+            let checkpoint = |mode: &str| {
+                if let Err(e) =
+                    conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(()))
+                {
+                    tracing::warn!(error = %e, "WAL checkpoint failed");
+                }
+            };
+            while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                std::thread::sleep(CHECKPOINT_EVERY);
+                checkpoint("PASSIVE");
+            }
+            checkpoint("TRUNCATE");
+        })
+        .map_err(StoreError::backend)?;
+    Ok(stop)
 }
 
 impl SqliteDatabase {
@@ -32,7 +76,14 @@ impl SqliteDatabase {
         let conn = Connection::open(path).map_err(|e| {
             StoreError::Backend(format!("cannot open the database {}: {e}", path.display()))
         })?;
-        Self::setup(conn)
+        let mut db = Self::setup(conn)?;
+        db.conn
+            .lock()
+            .map_err(|_| StoreError::backend("the database connection was poisoned by a panic"))?
+            .execute_batch("PRAGMA wal_autocheckpoint = 0;")
+            .map_err(StoreError::backend)?;
+        db.stop_checkpoints = Some(spawn_checkpointer(path)?);
+        Ok(db)
     }
 
     /// A private in-memory database, for tests of pure domain code.
@@ -53,6 +104,7 @@ impl SqliteDatabase {
         let db = SqliteDatabase {
             conn: Mutex::new(conn),
             presence: super::PresenceCache::default(),
+            stop_checkpoints: None,
         };
         let mut loaded = Vec::new();
         db.run(TransactionBehavior::Deferred, &mut |tx| {
