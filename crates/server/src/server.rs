@@ -106,11 +106,19 @@ pub async fn launch_with_tcp_listener(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let feed = tokio::spawn(crate::realtime::feed::run(state.realtime.clone()));
+    let realtime = state.realtime.clone();
+    let feed = tokio::spawn(crate::realtime::feed::run(realtime.clone()));
     let app = NormalizePathLayer::trim_trailing_slash().layer(router(state));
+    // Upgraded sockets are not tracked by the graceful shutdown: close them ourselves.
+    let closer = realtime.clone();
+    let shutdown = async move {
+        shutdown.await;
+        closer.close_all();
+    };
     let served = axum::serve(listener, ServiceExt::<Request>::into_make_service(app))
         .with_graceful_shutdown(shutdown)
         .await;
+    realtime.close_all();
     feed.abort();
     served
 }

@@ -710,7 +710,7 @@ async fn frames_over_64_kib_are_refused() {
             Err(_) => panic!("an oversized frame left the socket open"),
         }
     };
-    assert!(matches!(closed, None | Some(1009)), "{closed:?}");
+    assert_eq!(closed, Some(1009));
 }
 
 /// After a restart: ringing calls are missed; active calls whose people come back stay
@@ -798,4 +798,45 @@ async fn presence_flickers_are_not_pushed_but_lasting_changes_are() {
         (back["user_id"].as_i64(), back["status"].as_str()),
         (Some(alice.id), Some("online"))
     );
+}
+
+/// Two people opening a call room at the same instant: exactly one of them is told the
+/// other joined (and offers); the other waits for the offer (SPEC §4).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_joiners_are_announced_to_one_side_only() {
+    let server = TestServer::start(&["alice", "bob"]).await;
+    let alice = server.login("alice").await;
+    let bob = server.login("bob").await;
+    for round in 0..10 {
+        let call_id = alice.call(&bob).await["id"].as_i64().expect("id");
+        let path = format!("/ws/call/{call_id}/");
+        let (mut a, mut b) = tokio::join!(connect(&alice, &path), connect(&bob, &path));
+        let (ja, jb) = tokio::join!(
+            next_json(&mut a, Duration::from_millis(500)),
+            next_json(&mut b, Duration::from_millis(500))
+        );
+        let told = [ja, jb].iter().filter(|m| m.as_ref().is_some_and(|m| m["type"] == "user_joined")).count();
+        assert_eq!(told, 1, "round {round}: exactly one side learns of the other");
+        alice.act(call_id, "cancel").await;
+    }
+}
+
+#[tokio::test]
+async fn shutting_the_server_down_closes_sockets_with_1001() {
+    let mut server = TestServer::start(&["alice"]).await;
+    let alice = server.login("alice").await;
+    let mut ws = notifications(&alice).await;
+    let stopping = Instant::now();
+    if let Some(running) = server.server.take() {
+        running.shutdown().await.expect("shutdown");
+    }
+    let code = loop {
+        match tokio::time::timeout(5 * SECOND, ws.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => break frame.map(|f| u16::from(f.code)),
+            Ok(Some(Ok(_))) => {}
+            other => panic!("no close frame: {other:?}"),
+        }
+    };
+    assert_eq!(code, Some(1001));
+    assert!(stopping.elapsed() < 2 * SECOND, "{:?}", stopping.elapsed());
 }

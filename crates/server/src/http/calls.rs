@@ -38,23 +38,28 @@ async fn start_call(
 ) -> Result<CallSession, ApiError> {
     let timeout = state.rules.presence_timeout;
     let random = rand::random::<u32>();
-    let call = state
-        .store
-        .write(move |tx| {
-            Ok(calls::initiate(
-                tx,
-                caller,
-                recipient,
-                call_type,
-                crate::now(),
-                timeout,
-                random,
-            ))
-        })
-        .await??;
-    tracing::info!(call_id = call.id, caller, recipient, room = %call.room_name, "call initiated");
-    state.realtime.call_created(&call);
-    Ok(call)
+    let (store, realtime) = (state.store.clone(), state.realtime.clone());
+    // Write and push in a task of their own: if the client goes away mid-request, the
+    // committed call still gets its invite and its ring timer.
+    let work = tokio::spawn(async move {
+        let call = store
+            .write(move |tx| {
+                Ok(calls::initiate(
+                    tx,
+                    caller,
+                    recipient,
+                    call_type,
+                    crate::now(),
+                    timeout,
+                    random,
+                ))
+            })
+            .await??;
+        tracing::info!(call_id = call.id, caller, recipient, room = %call.room_name, "call initiated");
+        realtime.call_created(&call);
+        Ok::<_, ApiError>(call)
+    });
+    work.await.map_err(ApiError::internal)?
 }
 
 /// `POST initiate_call/` `{recipient_id, call_type}`.
@@ -100,14 +105,19 @@ pub async fn update_status(
     let action: CallAction = body
         .parsed("action")?
         .ok_or_else(|| ApiError::bad_request("action is required"))?;
-    let done = state
-        .store
-        .write(move |tx| calls::apply(tx, call_id, Actor::User(auth.id), action, crate::now()))
-        .await?;
-    tracing::info!(call_id, user_id = auth.id, action = action.as_str(), status = %done.call.status, "call updated");
-    if done.call.status != done.previous {
-        state.realtime.call_changed(&done.call);
-    }
+    let (store, realtime) = (state.store.clone(), state.realtime.clone());
+    // As for initiation: a committed change is always pushed, even if the client left.
+    let work = tokio::spawn(async move {
+        let done = store
+            .write(move |tx| calls::apply(tx, call_id, Actor::User(auth.id), action, crate::now()))
+            .await?;
+        tracing::info!(call_id, user_id = auth.id, action = action.as_str(), status = %done.call.status, "call updated");
+        if done.call.status != done.previous {
+            realtime.call_changed(&done.call);
+        }
+        Ok::<_, ApiError>(done)
+    });
+    let done = work.await.map_err(ApiError::internal)??;
     Ok(Json(CallEnvelope {
         message: action.done_message().into(),
         call_session: done.call,

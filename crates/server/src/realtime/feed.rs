@@ -22,6 +22,8 @@ const TICK: Duration = Duration::from_secs(1);
 /// Passes are at least this far apart: everything that changed in between goes out as
 /// one batch per socket.
 const MIN_GAP: Duration = Duration::from_millis(250);
+/// Ringing this long past the ring timeout means its timer was lost.
+const RING_GRACE: Duration = Duration::from_secs(5);
 /// A changed state is pushed once it has held this long.
 pub const MIN_STABLE: Duration = Duration::from_millis(250);
 
@@ -98,6 +100,23 @@ async fn pass(rt: &Arc<Realtime>, state: &mut FeedState) -> Result<Option<Instan
     let (visible, online) = visible_now(rt).await?;
 
     let live = rt.store.read(|tx| tx.live_calls()).await?;
+    // Backstop for ring timers that failed or died: ringing far past the timeout is missed.
+    let overdue = chrono::Duration::from_std(rt.rules.ring_timeout + RING_GRACE)
+        .unwrap_or(chrono::Duration::MAX);
+    let wall = crate::now();
+    for call in live
+        .iter()
+        .filter(|c| !c.status.is_final() && c.status != CallStatus::Active)
+    {
+        if wall - call.created_at > overdue {
+            match rt.system_action(call.id, CallAction::Timeout).await {
+                Ok(()) | Err(StoreError::Conflict(_)) => {}
+                Err(e) => {
+                    tracing::warn!(call_id = call.id, error = %e, "could not time out the call")
+                }
+            }
+        }
+    }
     let dead = live
         .into_iter()
         .filter(|c| c.status == CallStatus::Active)

@@ -118,6 +118,23 @@ impl Hub {
             .push(Conn { id, user_id, tx });
     }
 
+    /// Joins `room` and tells the members already there, under one lock: two sockets
+    /// joining at the same moment cannot both be told of each other (and both offer).
+    /// Local members only; a broker-backed bus must order joins across instances.
+    pub fn join_room_announcing(
+        &self,
+        room: RoomKey,
+        user_id: i64,
+        id: ConnId,
+        tx: mpsc::Sender<Outbound>,
+        frame: Utf8Bytes,
+    ) {
+        let mut conns = self.rooms.entry(room).or_default();
+        let mut delivered = 0;
+        conns.retain(|c| keep(c, Outbound::Text(frame.clone()), &mut delivered));
+        conns.push(Conn { id, user_id, tx });
+    }
+
     pub fn leave_room(&self, room: RoomKey, id: ConnId) {
         self.rooms.remove_if_mut(&room, |_, conns| {
             conns.retain(|c| c.id != id);

@@ -27,8 +27,9 @@ pub struct Realtime {
     bus: Arc<dyn Bus>,
     /// Wakes the presence feed after a change, so pushes go out at once.
     presence_kick: Notify,
+    /// Set when the server shuts down: sockets close (1001) and timers stop.
+    closing: tokio::sync::watch::Sender<bool>,
 }
-
 /// Serialises a notification once, for every socket it goes to.
 pub fn frame(notification: &Notification) -> Utf8Bytes {
     serde_json::to_string(notification)
@@ -45,9 +46,19 @@ impl Realtime {
             bus: Arc::new(LocalBus(hub.clone())),
             hub,
             presence_kick: Notify::new(),
+            closing: tokio::sync::watch::channel(false).0,
         }
     }
 
+    /// A signal that turns true when the server shuts down.
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.closing.subscribe()
+    }
+
+    /// Closes every socket (1001) and stops ring timers: the server is going away.
+    pub fn close_all(&self) {
+        self.closing.send_replace(true);
+    }
     pub fn publish(&self, event: BusEvent) {
         self.bus.publish(event);
     }
@@ -119,8 +130,13 @@ impl Realtime {
     fn schedule_ring_timeout(self: &Arc<Self>, call_id: i64) {
         let this = self.clone();
         let after = self.rules.ring_timeout;
+        let mut closing = self.closing();
         tokio::spawn(async move {
-            tokio::time::sleep(after).await;
+            tokio::select! {
+                _ = tokio::time::sleep(after) => {}
+                // Shutting down: start-up reconciliation deals with the call next time.
+                _ = closing.wait_for(|closing| *closing) => return,
+            }
             match this.system_action(call_id, CallAction::Timeout).await {
                 // Answered or ended in time: nothing to do.
                 Ok(()) | Err(StoreError::Conflict(_)) => {}

@@ -100,6 +100,7 @@ pub struct Pump {
     presence_due: Option<tokio::time::Instant>,
     /// This socket's offset within [`PRESENCE_SPREAD`].
     presence_phase: Duration,
+    closing: tokio::sync::watch::Receiver<bool>,
 }
 
 /// One step of a socket's life.
@@ -121,6 +122,7 @@ impl Pump {
         socket: WebSocket,
         ping_every: Duration,
         conn: u64,
+        closing: tokio::sync::watch::Receiver<bool>,
     ) -> (Self, mpsc::Sender<Outbound>) {
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
         let mut ping =
@@ -137,6 +139,7 @@ impl Pump {
             ping,
             presence_waiting: Vec::new(),
             presence_due: None,
+            closing,
             presence_phase: PRESENCE_SPREAD.mul_f64(
                 (conn.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11) as f64 / (1u64 << 53) as f64,
             ),
@@ -177,15 +180,7 @@ impl Pump {
     ) -> Step {
         let presence_next = async {
             match presence {
-                Some(rx) => loop {
-                    match rx.recv().await {
-                        Ok(frame) => return Some(frame),
-                        Err(broadcast::error::RecvError::Lagged(skipped)) => {
-                            tracing::debug!(skipped, "socket lagged behind presence updates");
-                        }
-                        Err(broadcast::error::RecvError::Closed) => return None,
-                    }
-                },
+                Some(rx) => rx.recv().await,
                 None => std::future::pending().await,
             }
         };
@@ -196,7 +191,16 @@ impl Pump {
                 None => std::future::pending().await,
             }
         };
+        let mut closing = self.closing.clone();
+        let closing = async move {
+            // The guard `wait_for` returns must not live across the awaits below.
+            let _ = closing.wait_for(|closing| *closing).await;
+        };
         tokio::select! {
+            _ = closing => {
+                let _ = self.send(Message::Close(Some(CloseFrame { code: 1001, reason: "server shutting down".into() }))).await;
+                Step::Done
+            }
             _ = presence_due => {
                 self.presence_due = None;
                 let batches = std::mem::take(&mut self.presence_waiting);
@@ -210,9 +214,20 @@ impl Pump {
                 }
                 Some(Ok(Message::Binary(_))) => {
                     self.heard_since_ping = true;
-                    if self.send_error("Binary frames are not understood; send JSON text.").await { Step::Idle } else { Step::Done }
+                    match self.admit(Utf8Bytes::default()).await {
+                        Step::Text(_) => {
+                            if self.send_error("Binary frames are not understood; send JSON text.").await { Step::Idle } else { Step::Done }
+                        }
+                        other => other,
+                    }
                 }
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Step::Done,
+                Some(Err(e)) => {
+                    if is_too_big(&e) {
+                        let _ = self.send(Message::Close(Some(CloseFrame { code: 1009, reason: "frames are limited to 64 KiB".into() }))).await;
+                    }
+                    Step::Done
+                }
+                Some(Ok(Message::Close(_))) | None => Step::Done,
                 Some(Ok(_)) => {
                     self.heard_since_ping = true;
                     Step::Idle
@@ -227,14 +242,22 @@ impl Pump {
                 }
             },
             batch = presence_next => match batch {
-                Some(batch) => {
+                Ok(batch) => {
                     self.presence_waiting.push(batch);
                     if self.presence_due.is_none() {
                         self.presence_due = Some(tokio::time::Instant::now() + self.presence_phase);
                     }
                     Step::Idle
                 }
-                None => Step::Done,
+                Err(broadcast::error::RecvError::Lagged(skipped)) => {
+                    // Presence is pushed as differences: a socket that missed some would
+                    // show wrong presence until it reconnects, so make it reconnect (and
+                    // fetch everything) now.
+                    tracing::debug!(skipped, "socket fell behind presence updates; closing it");
+                    let _ = self.send(Message::Close(Some(CloseFrame { code: 1011, reason: "fell behind; reconnect".into() }))).await;
+                    Step::Done
+                }
+                Err(broadcast::error::RecvError::Closed) => Step::Done,
             },
             _ = self.ping.tick() => {
                 if !self.heard_since_ping {
@@ -279,6 +302,18 @@ impl Pump {
     }
 }
 
+/// Whether a read failed because the client's frame was over the size limit.
+fn is_too_big(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if let Some(ws) = e.downcast_ref::<tokio_tungstenite::tungstenite::Error>() {
+            return matches!(ws, tokio_tungstenite::tungstenite::Error::Capacity(_));
+        }
+        source = e.source();
+    }
+    false
+}
+
 /// Whether a client frame is `{"type":"ping"}` (browsers cannot send WebSocket pings).
 pub fn is_ping(text: &str) -> bool {
     #[derive(serde::Deserialize)]
@@ -291,7 +326,7 @@ pub fn is_ping(text: &str) -> bool {
 
 async fn run(socket: WebSocket, rt: Arc<Realtime>, user_id: i64) {
     let conn = rt.hub.next_conn_id();
-    let (mut pump, tx) = Pump::new(socket, rt.rules.socket_ping_interval, conn);
+    let (mut pump, tx) = Pump::new(socket, rt.rules.socket_ping_interval, conn, rt.closing());
     let mut presence = rt.hub.subscribe_presence();
     rt.hub.attach_user(user_id, conn, tx);
     tracing::debug!(user_id, conn, "notification socket open");

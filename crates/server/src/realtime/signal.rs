@@ -126,28 +126,21 @@ impl Member {
 
 async fn run(socket: WebSocket, rt: Arc<Realtime>, room: RoomKey, user: UserInfo) {
     let conn = rt.hub.next_conn_id();
-    let (mut pump, tx) = Pump::new(socket, rt.rules.socket_ping_interval, conn);
+    let (mut pump, tx) = Pump::new(socket, rt.rules.socket_ping_interval, conn, rt.closing());
     let me = Member {
         conn,
         id: user.id,
         email_json: serde_json::to_string(&user.email).unwrap_or_else(|_| "\"\"".into()),
         info: user,
     };
-    rt.hub.join_room(room, me.id, conn, tx);
-    tracing::debug!(?room, user_id = me.id, conn, "signaling socket joined");
     let noun = match room {
         RoomKey::Call(_) => "call",
         RoomKey::Meeting(_) => "meeting",
     };
-    to_room(
-        &rt,
-        room,
-        &me,
-        None,
-        false,
-        me.presence_frame("user_joined", &format!("joined the {noun}")),
-    );
-
+    let joined = me.presence_frame("user_joined", &format!("joined the {noun}"));
+    rt.hub
+        .join_room_announcing(room, me.id, conn, tx, joined.into());
+    tracing::debug!(?room, user_id = me.id, conn, "signaling socket joined");
     loop {
         match pump.next(None).await {
             Step::Done => break,

@@ -116,10 +116,12 @@ impl SqliteDatabase {
     }
 
     fn run(&self, behavior: TransactionBehavior, body: &mut TxBody<'_>) -> Result<(), StoreError> {
+        // A panic inside an earlier transaction dropped (rolled back) that transaction:
+        // the connection itself is fine, so recover it instead of failing forever.
         let mut conn = self
             .conn
             .lock()
-            .map_err(|_| StoreError::backend("the database connection was poisoned by a panic"))?;
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let tx = conn
             .transaction_with_behavior(behavior)
             .map_err(StoreError::backend)?;
