@@ -815,8 +815,14 @@ async fn simultaneous_joiners_are_announced_to_one_side_only() {
             next_json(&mut a, Duration::from_millis(500)),
             next_json(&mut b, Duration::from_millis(500))
         );
-        let told = [ja, jb].iter().filter(|m| m.as_ref().is_some_and(|m| m["type"] == "user_joined")).count();
-        assert_eq!(told, 1, "round {round}: exactly one side learns of the other");
+        let told = [ja, jb]
+            .iter()
+            .filter(|m| m.as_ref().is_some_and(|m| m["type"] == "user_joined"))
+            .count();
+        assert_eq!(
+            told, 1,
+            "round {round}: exactly one side learns of the other"
+        );
         alice.act(call_id, "cancel").await;
     }
 }

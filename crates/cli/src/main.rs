@@ -1,0 +1,236 @@
+//! `switchboard-cli`: Switchboard from a terminal or a script. Tokens live in the OS
+//! keyring (one per server and profile); `SWITCHBOARD_TOKEN` overrides it for scripts.
+
+use anyhow::{Context, Result, anyhow};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::process::ExitCode;
+use switchboard_client::token_store::TokenStore;
+use switchboard_client::{Api, ClientError};
+use switchboard_protocol::PresenceStatus;
+use switchboard_protocol::api::CallSession;
+
+#[derive(Parser)]
+#[command(
+    name = "switchboard-cli",
+    version,
+    about = "Switchboard from the command line"
+)]
+struct Cli {
+    /// The Switchboard (or seed-compatible CRM) server.
+    #[arg(
+        long,
+        global = true,
+        env = "SWITCHBOARD_SERVER",
+        default_value = "http://127.0.0.1:8000"
+    )]
+    server: String,
+    /// Which saved sign-in to use: several accounts on one server each get a profile.
+    #[arg(
+        long,
+        global = true,
+        env = "SWITCHBOARD_PROFILE",
+        default_value = "default"
+    )]
+    profile: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Sign in and keep the token in the OS keyring.
+    Login {
+        #[arg(long)]
+        username: String,
+        #[arg(long, env = "SWITCHBOARD_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+    /// Sign out: the server revokes the token and the keyring forgets it.
+    Logout,
+    /// Who this profile is signed in as.
+    Whoami,
+    /// Everyone, with presence.
+    Users,
+    /// Set your presence.
+    Status {
+        status: StatusArg,
+        #[arg(long)]
+        message: Option<String>,
+    },
+    /// Your calls, newest first.
+    History {
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StatusArg {
+    Online,
+    Away,
+    Busy,
+    Offline,
+    Dnd,
+}
+
+impl From<StatusArg> for PresenceStatus {
+    fn from(s: StatusArg) -> Self {
+        match s {
+            StatusArg::Online => PresenceStatus::Online,
+            StatusArg::Away => PresenceStatus::Away,
+            StatusArg::Busy => PresenceStatus::Busy,
+            StatusArg::Offline => PresenceStatus::Offline,
+            StatusArg::Dnd => PresenceStatus::Dnd,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("switchboard-cli: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("switchboard-cli: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The signed-in API for this server and profile.
+async fn session(cli: &Cli) -> Result<Api> {
+    let api = Api::new(&cli.server)?;
+    if let Ok(token) = std::env::var("SWITCHBOARD_TOKEN") {
+        if !token.is_empty() {
+            return Ok(api.with_token(token));
+        }
+    }
+    let (server, profile) = (cli.server.clone(), cli.profile.clone());
+    let token = tokio::task::spawn_blocking(move || TokenStore::default().load(&server, &profile))
+        .await??;
+    let token = token.ok_or_else(|| {
+        anyhow!(
+            "not signed in to {} as profile {:?}; run `switchboard-cli login --username NAME`",
+            cli.server,
+            cli.profile
+        )
+    })?;
+    Ok(api.with_token(token))
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match &cli.command {
+        Command::Login { username, password } => {
+            let mut api = Api::new(&cli.server)?;
+            let login = api.login(username, password).await?;
+            let (server, profile, token) =
+                (cli.server.clone(), cli.profile.clone(), login.token.clone());
+            tokio::task::spawn_blocking(move || {
+                TokenStore::default().save(&server, &profile, &token)
+            })
+            .await?
+            .context("signed in, but the token could not be saved")?;
+            println!(
+                "Signed in to {} as {} ({}).",
+                cli.server,
+                login.user.username,
+                login.user.display_name()
+            );
+        }
+        Command::Logout => {
+            let api = session(&cli).await?;
+            match api.logout().await {
+                Ok(()) | Err(ClientError::SignedOut(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+            let (server, profile) = (cli.server.clone(), cli.profile.clone());
+            tokio::task::spawn_blocking(move || TokenStore::default().forget(&server, &profile))
+                .await??;
+            println!("Signed out of {}.", cli.server);
+        }
+        Command::Whoami => {
+            let me = session(&cli).await?.me().await?;
+            println!(
+                "{} ({}) <{}> id {}",
+                me.username,
+                me.display_name(),
+                me.email,
+                me.id
+            );
+        }
+        Command::Users => {
+            let users = session(&cli).await?.users().await?;
+            for u in users {
+                let p = &u.presence;
+                let calls = if p.is_available {
+                    ""
+                } else {
+                    " (not taking calls)"
+                };
+                let message = if p.status_message.is_empty() {
+                    String::new()
+                } else {
+                    format!(" — {}", p.status_message)
+                };
+                println!(
+                    "{:<20} {:<8} {}{calls}{message}",
+                    u.username,
+                    p.status.as_str(),
+                    u.full_name
+                );
+            }
+        }
+        Command::Status { status, message } => {
+            let api = session(&cli).await?;
+            let p = api
+                .set_status(Some((*status).into()), None, message.as_deref())
+                .await?;
+            println!(
+                "You are {}{}.",
+                p.presence.status,
+                if p.presence.status_message.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", p.presence.status_message)
+                }
+            );
+        }
+        Command::History { limit } => {
+            let api = session(&cli).await?;
+            let me = api.me().await?;
+            let page = api.history(1, (*limit).clamp(1, 100)).await?;
+            if page.results.is_empty() {
+                println!("No calls yet.");
+            }
+            for call in &page.results {
+                println!("{}", history_line(call, me.id));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `2025-11-22 19:54  → bob  completed  00:14`
+fn history_line(call: &CallSession, me: i64) -> String {
+    let (arrow, peer) = if call.initiator == me {
+        ("→", &call.recipient_details)
+    } else {
+        ("←", &call.initiator_details)
+    };
+    format!(
+        "{}  {arrow} {:<16} {:<9} {}",
+        call.created_at.format("%Y-%m-%d %H:%M"),
+        peer.username,
+        call.status.as_str(),
+        call.duration_formatted
+    )
+}

@@ -1,0 +1,256 @@
+//! The REST API (SPEC §1–3, §5), typed. Works against Switchboard and against a CRM
+//! backend that exposes the seeds' API.
+
+use crate::error::ClientError;
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use std::time::Duration;
+use switchboard_protocol::api::{
+    CallEnvelope, CallSession, DirectoryEntry, LoginResponse, MaybeCall, Page, UserInfo,
+    UserPresence,
+};
+use switchboard_protocol::{CallAction, CallType, PresenceStatus};
+
+/// A client for one server, optionally signed in.
+#[derive(Clone)]
+pub struct Api {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+}
+
+impl Api {
+    /// `base` is the server's root URL, e.g. `http://127.0.0.1:8000`.
+    pub fn new(base: &str) -> Result<Api, ClientError> {
+        let base = base.trim().trim_end_matches('/').to_owned();
+        if !(base.starts_with("http://") || base.starts_with("https://")) || base.len() < 10 {
+            return Err(ClientError::BadUrl(base));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(20))
+            .build()
+            .map_err(|e| ClientError::Protocol(e.to_string()))?;
+        Ok(Api {
+            http,
+            base,
+            token: None,
+        })
+    }
+
+    pub fn with_token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    /// The WebSocket URL for `path` (`/api/ws/7`), with the token as `?token=`.
+    pub fn ws_url(&self, path: &str) -> Result<String, ClientError> {
+        let token = self.token.as_deref().ok_or(ClientError::NoToken)?;
+        let ws = if let Some(rest) = self.base.strip_prefix("https://") {
+            format!("wss://{rest}")
+        } else {
+            format!("ws://{}", self.base.trim_start_matches("http://"))
+        };
+        Ok(format!("{ws}{path}?token={token}"))
+    }
+
+    async fn request<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<T, ClientError> {
+        let url = format!("{}{path}", self.base);
+        let mut req = self.http.request(method, &url);
+        if let Some(token) = &self.token {
+            req = req.header("Authorization", format!("Token {token}"));
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.map_err(|e| ClientError::Unreachable {
+            url: self.base.clone(),
+            reason: describe(&e),
+        })?;
+        let status = resp.status();
+        let text = resp.text().await.map_err(|e| ClientError::Unreachable {
+            url: self.base.clone(),
+            reason: describe(&e),
+        })?;
+        if status.is_success() {
+            let text = if text.trim().is_empty() {
+                "null"
+            } else {
+                &text
+            };
+            return serde_json::from_str(text)
+                .map_err(|e| ClientError::Protocol(format!("{path}: {e}")));
+        }
+        let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let message = body["error"]
+            .as_str()
+            .or_else(|| body["detail"].as_str())
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("The server refused the request ({status})."));
+        if status == StatusCode::UNAUTHORIZED {
+            return Err(if self.token.is_some() {
+                ClientError::SignedOut(message.trim_end_matches('.').to_owned())
+            } else {
+                ClientError::NoToken
+            });
+        }
+        Err(ClientError::Refused {
+            status,
+            message,
+            code: body["code"].as_str().map(str::to_owned),
+        })
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        self.request(Method::GET, path, None).await
+    }
+
+    async fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: impl Serialize,
+    ) -> Result<T, ClientError> {
+        let body = serde_json::to_value(body).map_err(|e| ClientError::Protocol(e.to_string()))?;
+        self.request(Method::POST, path, Some(body)).await
+    }
+
+    /// Signs in; on success this `Api` carries the token.
+    pub async fn login(
+        &mut self,
+        username: &str,
+        password: &str,
+    ) -> Result<LoginResponse, ClientError> {
+        self.token = None;
+        let result: Result<LoginResponse, _> = self
+            .post(
+                "/api/login/",
+                json!({"username": username, "password": password}),
+            )
+            .await;
+        match result {
+            Ok(login) => {
+                self.token = Some(login.token.clone());
+                Ok(login)
+            }
+            Err(ClientError::NoToken) => Err(ClientError::WrongPassword),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn logout(&self) -> Result<(), ClientError> {
+        self.post::<Value>("/api/auth/logout", json!({}))
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn me(&self) -> Result<UserInfo, ClientError> {
+        self.get("/api/auth/me").await
+    }
+
+    pub async fn users(&self) -> Result<Vec<DirectoryEntry>, ClientError> {
+        self.get("/api/users/").await
+    }
+
+    pub async fn online_users(&self) -> Result<Vec<UserPresence>, ClientError> {
+        self.get("/api/user-presence/online_users/").await
+    }
+
+    pub async fn heartbeat(&self) -> Result<UserPresence, ClientError> {
+        self.post("/api/user-presence/heartbeat/", json!({})).await
+    }
+
+    pub async fn set_status(
+        &self,
+        status: Option<PresenceStatus>,
+        available_for_calls: Option<bool>,
+        message: Option<&str>,
+    ) -> Result<UserPresence, ClientError> {
+        let mut body = serde_json::Map::new();
+        if let Some(s) = status {
+            body.insert("status".into(), json!(s));
+        }
+        if let Some(a) = available_for_calls {
+            body.insert("available_for_calls".into(), json!(a));
+        }
+        if let Some(m) = message {
+            body.insert("status_message".into(), json!(m));
+        }
+        self.post("/api/user-presence/update_my_status/", Value::Object(body))
+            .await
+    }
+
+    pub async fn initiate_call(
+        &self,
+        recipient_id: i64,
+        call_type: CallType,
+    ) -> Result<CallSession, ClientError> {
+        let envelope: CallEnvelope = self
+            .post(
+                "/api/jitsi-calls/initiate_call/",
+                json!({"recipient_id": recipient_id, "call_type": call_type}),
+            )
+            .await?;
+        Ok(envelope.call_session)
+    }
+
+    pub async fn update_call(
+        &self,
+        call_id: i64,
+        action: CallAction,
+    ) -> Result<CallSession, ClientError> {
+        let envelope: CallEnvelope = self
+            .post(
+                &format!("/api/jitsi-calls/{call_id}/update_status/"),
+                json!({"action": action.as_str()}),
+            )
+            .await?;
+        Ok(envelope.call_session)
+    }
+
+    pub async fn my_active_call(&self) -> Result<Option<CallSession>, ClientError> {
+        let maybe: MaybeCall = self.get("/api/jitsi-calls/my_active_call/").await?;
+        Ok(maybe.call_session)
+    }
+
+    pub async fn call(&self, call_id: i64) -> Result<CallSession, ClientError> {
+        self.get(&format!("/api/jitsi-calls/{call_id}/")).await
+    }
+
+    /// One page of call history, newest first.
+    pub async fn history(
+        &self,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<CallSession>, ClientError> {
+        self.get(&format!(
+            "/api/jitsi-calls/?page={page}&page_size={page_size}"
+        ))
+        .await
+    }
+}
+
+/// A transport error in words: refused, timed out, DNS ...
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "the request timed out".into()
+    } else if e.is_connect() {
+        "the connection was refused or could not be made".into()
+    } else {
+        e.to_string()
+    }
+}

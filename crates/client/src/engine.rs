@@ -1,0 +1,443 @@
+//! The engine: keeps a signed-in user connected and tells the UI what happens.
+//!
+//! - The listener holds `/api/ws/{id}`. When it drops, it reconnects with full-jitter
+//!   backoff (capped at 10 s) and then resynchronises: the current call and the directory
+//!   are fetched again, so nothing that happened during the drop is missed.
+//! - Against a server without that WebSocket (a seeds-style CRM backend answers 404), it
+//!   polls `my_active_call/` every 2 s instead — the seeds' own design — and says so in
+//!   its connection state.
+//! - The heartbeat keeps the user online every 30 s.
+
+use crate::api::Api;
+use crate::backoff::Backoff;
+use crate::error::ClientError;
+use crate::events::{ConnectionState, Event, RealtimeMode};
+use futures::{SinkExt, StreamExt};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use switchboard_protocol::api::{CallSession, UserInfo};
+use switchboard_protocol::ws::Notification;
+use switchboard_protocol::{CallAction, CallStatus, CallType, PresenceStatus};
+use tokio::sync::broadcast;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::error::Error as WsError;
+
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    pub heartbeat_every: Duration,
+    pub poll_every: Duration,
+    /// How often the socket sends `{"type":"ping"}` so idle links stay open.
+    pub ping_every: Duration,
+    pub backoff: Backoff,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            heartbeat_every: Duration::from_secs(30),
+            poll_every: Duration::from_secs(2),
+            ping_every: Duration::from_secs(20),
+            backoff: Backoff::default(),
+        }
+    }
+}
+
+/// A running engine for one signed-in user. Dropping it stops its tasks.
+pub struct Engine {
+    api: Api,
+    me: UserInfo,
+    events: broadcast::Sender<Event>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// State shared by the engine's tasks.
+struct Shared {
+    api: Api,
+    me: UserInfo,
+    events: broadcast::Sender<Event>,
+    config: EngineConfig,
+    /// Calls already announced as incoming, so a resync does not ring twice.
+    announced: Mutex<HashSet<i64>>,
+    /// Last status seen per call, so polling reports each change once.
+    seen: Mutex<HashMap<i64, CallStatus>>,
+}
+
+impl Engine {
+    /// Starts listening and heartbeating for the user `api` is signed in as.
+    pub async fn start(api: Api, config: EngineConfig) -> Result<Engine, ClientError> {
+        let me = api.me().await?;
+        let (events, _) = broadcast::channel(1024);
+        let shared = Arc::new(Shared {
+            api: api.clone(),
+            me: me.clone(),
+            events: events.clone(),
+            config,
+            announced: Mutex::new(HashSet::new()),
+            seen: Mutex::new(HashMap::new()),
+        });
+        let tasks = vec![
+            tokio::spawn(listen(shared.clone())),
+            tokio::spawn(heartbeat(shared)),
+        ];
+        Ok(Engine {
+            api,
+            me,
+            events,
+            tasks,
+        })
+    }
+
+    /// Events from now on. Subscribe before acting to miss nothing.
+    pub fn events(&self) -> broadcast::Receiver<Event> {
+        self.events.subscribe()
+    }
+
+    pub fn me(&self) -> &UserInfo {
+        &self.me
+    }
+
+    pub fn api(&self) -> &Api {
+        &self.api
+    }
+
+    /// Calls `user_id`; refusals come back as sentences ("bob is busy.").
+    pub async fn call(
+        &self,
+        user_id: i64,
+        call_type: CallType,
+    ) -> Result<CallSession, ClientError> {
+        let call = self.api.initiate_call(user_id, call_type).await?;
+        self.publish_call(&call);
+        Ok(call)
+    }
+
+    pub async fn answer(&self, call_id: i64) -> Result<CallSession, ClientError> {
+        self.act(call_id, CallAction::Answer).await
+    }
+
+    pub async fn reject(&self, call_id: i64) -> Result<CallSession, ClientError> {
+        self.act(call_id, CallAction::Reject).await
+    }
+
+    /// Hangs up: before an answer this cancels (caller) or rejects (callee).
+    pub async fn end(&self, call_id: i64) -> Result<CallSession, ClientError> {
+        self.act(call_id, CallAction::End).await
+    }
+
+    async fn act(&self, call_id: i64, action: CallAction) -> Result<CallSession, ClientError> {
+        let call = self.api.update_call(call_id, action).await?;
+        self.publish_call(&call);
+        Ok(call)
+    }
+
+    pub async fn set_status(
+        &self,
+        status: PresenceStatus,
+        message: Option<&str>,
+    ) -> Result<(), ClientError> {
+        self.api
+            .set_status(Some(status), None, message)
+            .await
+            .map(|_| ())
+    }
+
+    fn publish_call(&self, call: &CallSession) {
+        let _ = self.events.send(Event::CallUpdated {
+            call: Box::new(call.clone()),
+        });
+    }
+
+    /// Stops listening and heartbeating.
+    pub fn stop(&mut self) {
+        for task in self.tasks.drain(..) {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl Shared {
+    fn emit(&self, event: Event) {
+        let _ = self.events.send(event);
+    }
+
+    fn state(&self, state: ConnectionState) {
+        self.emit(Event::Connection(state));
+    }
+
+    /// Reports a call: incoming once, and every status change once.
+    fn saw_call(&self, call: &CallSession) {
+        let incoming = call.recipient == self.me.id
+            && matches!(call.status, CallStatus::Pending | CallStatus::Ringing);
+        if incoming
+            && self
+                .announced
+                .lock()
+                .map(|mut a| a.insert(call.id))
+                .unwrap_or(false)
+        {
+            self.emit(Event::IncomingCall {
+                call_id: call.id,
+                from_user_id: call.initiator,
+                caller_name: if call.initiator_details.full_name.trim().is_empty() {
+                    call.initiator_details.username.clone()
+                } else {
+                    call.initiator_details.full_name.clone()
+                },
+                call_type: call.call_type,
+                room_name: call.room_name.clone(),
+            });
+        }
+        let changed = self
+            .seen
+            .lock()
+            .map(|mut seen| seen.insert(call.id, call.status) != Some(call.status))
+            .unwrap_or(true);
+        if changed {
+            self.emit(Event::CallUpdated {
+                call: Box::new(call.clone()),
+            });
+        }
+    }
+
+    /// After (re)connecting: the current call and everyone's presence, fetched again.
+    async fn resync(&self) -> Result<(), ClientError> {
+        if let Some(call) = self.api.my_active_call().await? {
+            self.saw_call(&call);
+        }
+        // Calls we knew as live that ended while we were away.
+        let live: Vec<i64> = self
+            .seen
+            .lock()
+            .map(|seen| {
+                seen.iter()
+                    .filter(|(_, s)| !s.is_final())
+                    .map(|(id, _)| *id)
+                    .collect()
+            })
+            .unwrap_or_default();
+        for id in live {
+            if let Ok(call) = self.api.call(id).await {
+                self.saw_call(&call);
+            }
+        }
+        let users = self.api.users().await?;
+        self.emit(Event::Directory { users });
+        Ok(())
+    }
+
+    fn handle(&self, notification: Notification) {
+        match notification {
+            Notification::CallInvite {
+                from_user_id,
+                caller_name,
+                call_id,
+                call_type,
+                room_name,
+                ..
+            } => {
+                if self
+                    .announced
+                    .lock()
+                    .map(|mut a| a.insert(call_id))
+                    .unwrap_or(false)
+                {
+                    self.emit(Event::IncomingCall {
+                        call_id,
+                        from_user_id,
+                        caller_name,
+                        call_type,
+                        room_name,
+                    });
+                }
+            }
+            Notification::CallStatus { call_session } => self.saw_call(&call_session),
+            Notification::PresenceUpdate {
+                user_id,
+                status,
+                available_for_calls,
+            } => self.emit(Event::Presence {
+                user_id,
+                status,
+                available_for_calls,
+            }),
+        }
+    }
+}
+
+/// How a notification-socket session ended.
+enum Ended {
+    /// Lost: reconnect.
+    Dropped(String),
+    /// This server has no such WebSocket: poll instead.
+    NoWebSocket,
+    /// The token was refused: stop.
+    SignedOut(String),
+}
+
+async fn listen(shared: Arc<Shared>) {
+    let mut backoff = shared.config.backoff.clone();
+    shared.state(ConnectionState::Connecting);
+    loop {
+        let ended = session(&shared, &mut backoff).await;
+        let reason = match ended {
+            Ended::NoWebSocket => {
+                tracing::info!("the server has no notification socket; polling instead");
+                poll(shared, backoff).await;
+                return;
+            }
+            Ended::SignedOut(reason) => {
+                shared.state(ConnectionState::Offline { reason });
+                return;
+            }
+            Ended::Dropped(reason) => reason,
+        };
+        let delay = backoff.next_delay(rand::random::<f64>());
+        tracing::info!(%reason, ?delay, "notification socket lost; reconnecting");
+        shared.state(ConnectionState::Reconnecting {
+            attempt: backoff.attempts(),
+            retry_in_ms: delay.as_millis() as u64,
+            reason,
+        });
+        tokio::time::sleep(delay).await;
+    }
+}
+
+/// One connection of the notification socket, until it ends.
+async fn session(shared: &Shared, backoff: &mut Backoff) -> Ended {
+    let url = match shared.api.ws_url(&format!("/api/ws/{}", shared.me.id)) {
+        Ok(url) => url,
+        Err(e) => return Ended::SignedOut(e.to_string()),
+    };
+    let mut ws = match tokio_tungstenite::connect_async(url.as_str()).await {
+        Ok((ws, _)) => ws,
+        Err(WsError::Http(response)) => {
+            return match response.status().as_u16() {
+                404 => Ended::NoWebSocket,
+                401 | 403 => Ended::SignedOut("the server refused the saved sign-in".into()),
+                other => Ended::Dropped(format!("the server answered HTTP {other}")),
+            };
+        }
+        Err(e) => return Ended::Dropped(format!("cannot connect: {e}")),
+    };
+    backoff.reset();
+    shared.state(ConnectionState::Online {
+        mode: RealtimeMode::WebSocket,
+    });
+    if let Err(e) = shared.resync().await {
+        tracing::warn!(error = %e, "resync after connecting failed");
+    }
+    let mut ping = tokio::time::interval(shared.config.ping_every);
+    ping.tick().await;
+    loop {
+        tokio::select! {
+            message = ws.next() => match message {
+                Some(Ok(Message::Text(text))) => {
+                    if let Ok(notification) = serde_json::from_str::<Notification>(&text) {
+                        shared.handle(notification);
+                    }
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    let reason = frame.map(|f| f.reason.to_string()).filter(|r| !r.is_empty());
+                    return Ended::Dropped(reason.unwrap_or_else(|| "the server closed the connection".into()));
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Ended::Dropped(e.to_string()),
+                None => return Ended::Dropped("the connection ended".into()),
+            },
+            _ = ping.tick() => {
+                if let Err(e) = ws.send(Message::Text(r#"{"type":"ping"}"#.into())).await {
+                    return Ended::Dropped(e.to_string());
+                }
+            }
+        }
+    }
+}
+
+/// The polling fallback: `my_active_call/` every `poll_every`, the directory every tenth
+/// poll.
+async fn poll(shared: Arc<Shared>, mut backoff: Backoff) {
+    let mut online = false;
+    let mut round: u64 = 0;
+    loop {
+        let result = async {
+            if let Some(call) = shared.api.my_active_call().await? {
+                shared.saw_call(&call);
+            }
+            let live: Vec<i64> = shared
+                .seen
+                .lock()
+                .map(|seen| {
+                    seen.iter()
+                        .filter(|(_, s)| !s.is_final())
+                        .map(|(id, _)| *id)
+                        .collect()
+                })
+                .unwrap_or_default();
+            for id in live {
+                let call = shared.api.call(id).await?;
+                shared.saw_call(&call);
+            }
+            if round % 10 == 0 {
+                let users = shared.api.users().await?;
+                shared.emit(Event::Directory { users });
+            }
+            Ok::<(), ClientError>(())
+        }
+        .await;
+        round += 1;
+        let wait = match result {
+            Ok(()) => {
+                if !online {
+                    online = true;
+                    backoff.reset();
+                    shared.state(ConnectionState::Online {
+                        mode: RealtimeMode::Polling,
+                    });
+                }
+                shared.config.poll_every
+            }
+            Err(ClientError::SignedOut(reason)) => {
+                shared.state(ConnectionState::Offline { reason });
+                return;
+            }
+            Err(e) => {
+                online = false;
+                let delay = backoff
+                    .next_delay(rand::random::<f64>())
+                    .max(shared.config.poll_every);
+                shared.state(ConnectionState::Reconnecting {
+                    attempt: backoff.attempts(),
+                    retry_in_ms: delay.as_millis() as u64,
+                    reason: e.to_string(),
+                });
+                delay
+            }
+        };
+        tokio::time::sleep(wait).await;
+    }
+}
+
+async fn heartbeat(shared: Arc<Shared>) {
+    let mut tick = tokio::time::interval(shared.config.heartbeat_every);
+    loop {
+        tick.tick().await;
+        match shared.api.heartbeat().await {
+            Ok(_) => {}
+            Err(ClientError::SignedOut(reason)) => {
+                shared.state(ConnectionState::Offline { reason });
+                return;
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "heartbeat failed; the listener reports the connection")
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! The typed events the engine emits, for the desktop shell and the CLI alike.
+
+use serde::Serialize;
+use switchboard_protocol::api::{CallSession, DirectoryEntry};
+use switchboard_protocol::{CallType, PresenceStatus};
+
+/// How incoming calls and presence reach this client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RealtimeMode {
+    /// Pushed over the notification WebSocket.
+    WebSocket,
+    /// The server has no WebSocket (a seeds-style CRM backend): `my_active_call/` is polled.
+    Polling,
+}
+
+/// The engine's link to the server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ConnectionState {
+    Connecting,
+    Online {
+        mode: RealtimeMode,
+    },
+    /// Lost; the next attempt is in `retry_in_ms`.
+    Reconnecting {
+        attempt: u32,
+        retry_in_ms: u64,
+        reason: String,
+    },
+    /// Stopped for good (signed out, token refused).
+    Offline {
+        reason: String,
+    },
+}
+
+/// Everything the engine tells its UI.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    Connection(ConnectionState),
+    /// Someone is calling this user.
+    IncomingCall {
+        call_id: i64,
+        from_user_id: i64,
+        caller_name: String,
+        call_type: CallType,
+        room_name: String,
+    },
+    /// A call of this user changed (ringing, answered, ended ...).
+    CallUpdated {
+        call: Box<CallSession>,
+    },
+    /// One user's presence changed.
+    Presence {
+        user_id: i64,
+        status: PresenceStatus,
+        available_for_calls: bool,
+    },
+    /// The whole directory, after connecting or reconnecting.
+    Directory {
+        users: Vec<DirectoryEntry>,
+    },
+    /// Something failed that the user should hear about.
+    Problem {
+        message: String,
+    },
+}
