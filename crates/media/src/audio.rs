@@ -1,0 +1,198 @@
+//! Where call audio comes from and goes to: 20 ms mono frames at 48 kHz. Tones and WAV
+//! files serve tests and the CLI; real devices plug in behind the same traits.
+
+use crate::tone::{FRAME_SAMPLES, SAMPLE_RATE, ToneGenerator};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// Produces one frame of [`FRAME_SAMPLES`] samples at a time.
+pub trait AudioSource: Send {
+    fn fill(&mut self, frame: &mut [i16]);
+}
+
+/// Takes each decoded frame from the far end.
+pub trait AudioSink: Send {
+    fn push(&mut self, frame: &[i16]);
+}
+
+/// A sine tone.
+pub struct ToneSource(ToneGenerator);
+
+impl ToneSource {
+    pub fn new(frequency: f64) -> Self {
+        ToneSource(ToneGenerator::new(frequency, 0.3))
+    }
+}
+
+impl AudioSource for ToneSource {
+    fn fill(&mut self, frame: &mut [i16]) {
+        self.0.fill(frame);
+    }
+}
+
+/// Silence.
+pub struct Silence;
+
+impl AudioSource for Silence {
+    fn fill(&mut self, frame: &mut [i16]) {
+        frame.fill(0);
+    }
+}
+
+/// A WAV file, looped; stereo is mixed down, and the rate must be 48 kHz.
+pub struct WavSource {
+    samples: Vec<i16>,
+    position: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WavError {
+    #[error("cannot read {path}: {reason}")]
+    Read { path: String, reason: String },
+    #[error("{path} is {rate} Hz; use a 48000 Hz WAV file (e.g. `sox in.wav -r 48000 out.wav`)")]
+    Rate { path: String, rate: u32 },
+    #[error("cannot write {path}: {reason}")]
+    Write { path: String, reason: String },
+}
+
+impl WavSource {
+    pub fn open(path: &Path) -> Result<Self, WavError> {
+        let shown = path.display().to_string();
+        let read_error = |e: hound::Error| WavError::Read {
+            path: shown.clone(),
+            reason: e.to_string(),
+        };
+        let mut reader = hound::WavReader::open(path).map_err(read_error)?;
+        let spec = reader.spec();
+        if spec.sample_rate != SAMPLE_RATE {
+            return Err(WavError::Rate {
+                path: shown,
+                rate: spec.sample_rate,
+            });
+        }
+        let channels = usize::from(spec.channels.max(1));
+        let raw: Vec<i32> = match spec.sample_format {
+            hound::SampleFormat::Int => {
+                let shift = spec.bits_per_sample.saturating_sub(16);
+                reader
+                    .samples::<i32>()
+                    .map(|s| s.map(|v| v >> shift))
+                    .collect::<Result<_, _>>()
+                    .map_err(read_error)?
+            }
+            hound::SampleFormat::Float => reader
+                .samples::<f32>()
+                .map(|s| s.map(|v| (v.clamp(-1.0, 1.0) * f32::from(i16::MAX)) as i32))
+                .collect::<Result<_, _>>()
+                .map_err(read_error)?,
+        };
+        let samples: Vec<i16> = raw
+            .chunks(channels)
+            .map(|c| {
+                (c.iter().sum::<i32>() / c.len() as i32)
+                    .clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16
+            })
+            .collect();
+        if samples.is_empty() {
+            return Err(WavError::Read {
+                path: shown,
+                reason: "it holds no audio".into(),
+            });
+        }
+        Ok(WavSource {
+            samples,
+            position: 0,
+        })
+    }
+}
+
+impl AudioSource for WavSource {
+    fn fill(&mut self, frame: &mut [i16]) {
+        for sample in frame.iter_mut() {
+            *sample = self.samples[self.position];
+            self.position = (self.position + 1) % self.samples.len();
+        }
+    }
+}
+
+/// Writes what it hears to a 48 kHz mono 16-bit WAV file.
+pub struct WavRecorder {
+    writer: Option<hound::WavWriter<std::io::BufWriter<std::fs::File>>>,
+}
+
+impl WavRecorder {
+    pub fn create(path: &Path) -> Result<Self, WavError> {
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: SAMPLE_RATE,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let writer = hound::WavWriter::create(path, spec).map_err(|e| WavError::Write {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        Ok(WavRecorder {
+            writer: Some(writer),
+        })
+    }
+}
+
+impl AudioSink for WavRecorder {
+    fn push(&mut self, frame: &[i16]) {
+        if let Some(writer) = &mut self.writer {
+            for sample in frame {
+                if writer.write_sample(*sample).is_err() {
+                    tracing::warn!("recording stopped: cannot write the WAV file");
+                    self.writer = None;
+                    return;
+                }
+            }
+        }
+    }
+}
+
+impl Drop for WavRecorder {
+    fn drop(&mut self) {
+        if let Some(writer) = self.writer.take() {
+            if let Err(e) = writer.finalize() {
+                tracing::warn!(error = %e, "the WAV recording could not be finished");
+            }
+        }
+    }
+}
+
+/// A received frame and when it arrived.
+pub type TimedFrame = (Instant, Vec<i16>);
+
+/// Keeps every received frame with its arrival time, for tests and statistics.
+#[derive(Clone, Default)]
+pub struct FrameLog(Arc<Mutex<Vec<TimedFrame>>>);
+
+impl FrameLog {
+    pub fn frames(&self) -> Vec<TimedFrame> {
+        self.0.lock().map(|f| f.clone()).unwrap_or_default()
+    }
+}
+
+impl AudioSink for FrameLog {
+    fn push(&mut self, frame: &[i16]) {
+        if let Ok(mut frames) = self.0.lock() {
+            frames.push((Instant::now(), frame.to_vec()));
+        }
+    }
+}
+
+/// Every frame a sink gets, also given to a second sink.
+pub struct Tee(pub Box<dyn AudioSink>, pub Box<dyn AudioSink>);
+
+impl AudioSink for Tee {
+    fn push(&mut self, frame: &[i16]) {
+        self.0.push(frame);
+        self.1.push(frame);
+    }
+}
+
+/// Frames per second of audio, for sizing buffers.
+pub const FRAMES_PER_SECOND: usize = SAMPLE_RATE as usize / FRAME_SAMPLES;
