@@ -1,6 +1,8 @@
 //! `switchboard-cli`: Switchboard from a terminal or a script. Tokens live in the OS
 //! keyring (one per server and profile); `SWITCHBOARD_TOKEN` overrides it for scripts.
 
+mod talk;
+
 use anyhow::{Context, Result, anyhow};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
@@ -62,6 +64,30 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         limit: u32,
     },
+    /// Call someone and talk (audio from --tone or --play).
+    Call {
+        username: String,
+        /// Ask for a video call (the audio path is the same).
+        #[arg(long)]
+        video: bool,
+        /// Mute after this many seconds of talk.
+        #[arg(long)]
+        mute_after: Option<f64>,
+        #[command(flatten)]
+        audio: talk::AudioArgs,
+    },
+    /// Wait for calls and answer or reject them.
+    Listen {
+        #[arg(long, conflicts_with = "auto_reject")]
+        auto_answer: bool,
+        #[arg(long)]
+        auto_reject: bool,
+        /// How many calls to take before exiting.
+        #[arg(long, default_value_t = 1)]
+        count: u32,
+        #[command(flatten)]
+        audio: talk::AudioArgs,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -87,7 +113,8 @@ impl From<StatusArg> for PresenceStatus {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
     {
@@ -156,6 +183,27 @@ async fn run(cli: Cli) -> Result<()> {
             tokio::task::spawn_blocking(move || TokenStore::default().forget(&server, &profile))
                 .await??;
             println!("Signed out of {}.", cli.server);
+        }
+        Command::Call {
+            username,
+            video,
+            mute_after,
+            audio,
+        } => talk::call(session(&cli).await?, username, *video, audio, *mute_after).await?,
+        Command::Listen {
+            auto_answer,
+            auto_reject,
+            count,
+            audio,
+        } => {
+            talk::listen(
+                session(&cli).await?,
+                *auto_answer,
+                *auto_reject,
+                *count,
+                audio,
+            )
+            .await?
         }
         Command::Whoami => {
             let me = session(&cli).await?.me().await?;

@@ -231,6 +231,18 @@ impl Api {
         self.get(&format!("/api/jitsi-calls/{call_id}/")).await
     }
 
+    /// ICE servers to use for calls (`GET /api/rtc/config`); none from a server without it.
+    pub async fn rtc_config(&self) -> Result<switchboard_protocol::api::RtcConfig, ClientError> {
+        match self.get("/api/rtc/config").await {
+            Err(ClientError::Refused { status, .. }) if status == StatusCode::NOT_FOUND => {
+                Ok(switchboard_protocol::api::RtcConfig {
+                    ice_servers: Vec::new(),
+                })
+            }
+            other => other,
+        }
+    }
+
     /// One page of call history, newest first.
     pub async fn history(
         &self,

@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod backoff;
+pub mod call;
 pub mod engine;
 pub mod error;
 pub mod events;

@@ -9,6 +9,7 @@ pub mod error;
 pub mod http;
 pub mod jaas;
 pub mod realtime;
+pub mod rtc;
 pub mod server;
 pub mod store;
 

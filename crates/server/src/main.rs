@@ -64,6 +64,23 @@ struct ServeArgs {
     /// Seconds a heartbeat keeps a user online without an open notification socket.
     #[arg(long, env = "SWITCHBOARD_PRESENCE_TIMEOUT", default_value_t = 90, value_parser = clap::value_parser!(u64).range(1..=86400))]
     presence_timeout: u64,
+    /// STUN server URLs handed to clients (repeatable), e.g. stun:stun.example.org:3478.
+    #[arg(
+        long = "stun-url",
+        env = "SWITCHBOARD_STUN_URLS",
+        value_delimiter = ','
+    )]
+    stun_urls: Vec<String>,
+    /// TURN server URLs (repeatable); needs --turn-secret.
+    #[arg(
+        long = "turn-url",
+        env = "SWITCHBOARD_TURN_URLS",
+        value_delimiter = ','
+    )]
+    turn_urls: Vec<String>,
+    /// The TURN server's shared secret (coturn `static-auth-secret`), for time-limited credentials.
+    #[arg(long, env = "SWITCHBOARD_TURN_SECRET", hide_env_values = true)]
+    turn_secret: Option<String>,
     /// Hours a sign-in token stays valid.
     #[arg(long, env = "SWITCHBOARD_TOKEN_TTL_HOURS", default_value_t = 168, value_parser = clap::value_parser!(u64).range(1..=8760))]
     token_ttl_hours: u64,
@@ -131,6 +148,12 @@ fn serve(args: ServeArgs) -> Result<()> {
     config.presence_timeout = Duration::from_secs(args.presence_timeout);
     config.token_ttl = Duration::from_secs(args.token_ttl_hours * 3600);
     config.jitsi = JitsiSettings::from_env();
+    if !args.turn_urls.is_empty() && args.turn_secret.is_none() {
+        bail!("--turn-url needs --turn-secret (the TURN server's static-auth-secret)");
+    }
+    config.rtc.stun_urls = args.stun_urls;
+    config.rtc.turn_urls = args.turn_urls;
+    config.rtc.turn_secret = args.turn_secret;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let mut server = Server::bind(args.listen, config).await?;

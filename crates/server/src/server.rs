@@ -29,6 +29,8 @@ pub struct ServerConfig {
     pub token_ttl: Duration,
     /// How often sockets are pinged; a socket that misses one answer is dropped.
     pub socket_ping_interval: Duration,
+    /// STUN/TURN servers handed to clients.
+    pub rtc: crate::rtc::RtcSettings,
     pub jitsi: JitsiSettings,
 }
 
@@ -41,6 +43,10 @@ impl ServerConfig {
             presence_timeout: Duration::from_secs(90),
             token_ttl: Duration::from_secs(7 * 24 * 3600),
             socket_ping_interval: Duration::from_secs(25),
+            rtc: crate::rtc::RtcSettings {
+                turn_ttl: Duration::from_secs(24 * 3600),
+                ..Default::default()
+            },
             jitsi: JitsiSettings::default(),
         }
     }
@@ -89,6 +95,7 @@ pub fn app_state(config: &ServerConfig) -> Result<AppState, StartError> {
         presence_timeout: chrono_duration(config.presence_timeout, "the presence timeout")?,
         ring_timeout: config.ring_timeout,
         socket_ping_interval: config.socket_ping_interval,
+        rtc: config.rtc.clone(),
     });
     Ok(AppState {
         realtime: Arc::new(Realtime::new(store.clone(), rules.clone())),

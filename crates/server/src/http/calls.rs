@@ -218,6 +218,19 @@ pub async fn history(
     }))
 }
 
+/// `GET /api/rtc/config`: ICE servers in `RTCConfiguration` shape, TURN credentials
+/// minted for the caller.
+pub async fn rtc_config(
+    State(state): State<AppState>,
+    auth: AuthUser,
+) -> Json<switchboard_protocol::api::RtcConfig> {
+    Json(crate::rtc::config_for(
+        &state.rules.rtc,
+        auth.id,
+        crate::now().timestamp(),
+    ))
+}
+
 /// `GET {id}/join_info/`: the call's Jitsi room, with a JaaS token when 8x8 is set up.
 pub async fn join_info(
     State(state): State<AppState>,

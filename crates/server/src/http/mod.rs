@@ -33,6 +33,8 @@ pub struct Rules {
     pub ring_timeout: std::time::Duration,
     /// How often sockets are pinged; one missed answer drops the socket.
     pub socket_ping_interval: std::time::Duration,
+    /// ICE servers for `GET /api/rtc/config`.
+    pub rtc: crate::rtc::RtcSettings,
 }
 
 /// What every handler can reach.
@@ -82,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/jitsi-calls/{id}/join_info", get(calls::join_info))
         .route("/api/calls/invite", post(calls::invite))
+        .route("/api/rtc/config", get(calls::rtc_config))
         .route("/api/meetings", get(meetings::list).post(meetings::create))
         .route(
             "/api/meetings/{id}",

@@ -1,0 +1,276 @@
+//! `call` and `listen`: real calls with audio from a tone or a WAV file, recorded to WAV.
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Args;
+use serde_json::json;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use switchboard_client::call::{MediaCall, MediaEnd, MediaOptions};
+use switchboard_client::{Api, Engine, EngineConfig, Event};
+use switchboard_media::audio::{
+    AudioSink, AudioSource, Silence, ToneSource, WavRecorder, WavSource,
+};
+use switchboard_protocol::api::CallSession;
+use switchboard_protocol::{CallStatus, CallType};
+use tokio::sync::broadcast;
+
+/// Where the call's audio comes from and goes to.
+#[derive(Args, Clone, Debug)]
+pub struct AudioArgs {
+    /// Send a sine tone of this frequency (Hz).
+    #[arg(long, conflicts_with = "play")]
+    tone: Option<f64>,
+    /// Send this 48 kHz WAV file, looped.
+    #[arg(long)]
+    play: Option<PathBuf>,
+    /// Record what the other side sends to this WAV file.
+    #[arg(long)]
+    record: Option<PathBuf>,
+    /// Hang up after this many seconds of talk.
+    #[arg(long)]
+    duration: Option<f64>,
+    /// Write call statistics (setup time, duration, who ended) as JSON.
+    #[arg(long)]
+    stats_json: Option<PathBuf>,
+}
+
+impl AudioArgs {
+    fn source(&self) -> Result<Box<dyn AudioSource>> {
+        match (&self.tone, &self.play) {
+            (Some(hz), _) => Ok(Box::new(ToneSource::new(*hz))),
+            (None, Some(path)) => Ok(Box::new(WavSource::open(path)?)),
+            (None, None) if self.record.is_some() => Ok(Box::new(Silence)),
+            (None, None) => bail!(
+                "sound devices are not supported yet: send audio with --tone HZ or --play FILE.wav (and keep it with --record FILE.wav)"
+            ),
+        }
+    }
+
+    fn sink(&self) -> Result<Box<dyn AudioSink>> {
+        match &self.record {
+            Some(path) => Ok(Box::new(WavRecorder::create(path)?)),
+            None => Ok(Box::new(Discard)),
+        }
+    }
+}
+
+struct Discard;
+
+impl AudioSink for Discard {
+    fn push(&mut self, _frame: &[i16]) {}
+}
+
+/// The next update of `call_id` with a status in `wanted` (or any final one).
+async fn wait_status(
+    events: &mut broadcast::Receiver<Event>,
+    call_id: i64,
+    within: Duration,
+    wanted: &[CallStatus],
+) -> Result<CallSession> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let event = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .map_err(|_| anyhow!("no answer within {} s", within.as_secs()))?;
+        if let Ok(Event::CallUpdated { call }) = event {
+            if call.id == call_id && (wanted.contains(&call.status) || call.status.is_final()) {
+                return Ok(*call);
+            }
+        }
+    }
+}
+
+fn why_not(call: &CallSession, name: &str) -> String {
+    match call.status {
+        CallStatus::Rejected => format!("{name} declined the call."),
+        CallStatus::Missed => format!("{name} did not answer."),
+        CallStatus::Cancelled => "The call was cancelled.".into(),
+        CallStatus::Failed => "The call failed.".into(),
+        other => format!("The call is {other}."),
+    }
+}
+
+/// Talks until the duration passes, the other side hangs up, or the call ends; then
+/// hangs up if it was us. Returns who ended it.
+async fn talk(
+    engine: &Engine,
+    events: &mut broadcast::Receiver<Event>,
+    call: &CallSession,
+    audio: &AudioArgs,
+    mute_after: Option<f64>,
+) -> Result<()> {
+    let api = engine.api();
+    let options = MediaOptions::for_server(api.base());
+    let mut media = MediaCall::start(
+        api,
+        engine.me().id,
+        call,
+        audio.source()?,
+        audio.sink()?,
+        options,
+    )
+    .await?;
+    let setup = media
+        .connected(Duration::from_secs(15))
+        .await
+        .context("the audio did not connect")?;
+    println!(
+        "Connected: audio is flowing (set up in {} ms).",
+        setup.as_millis()
+    );
+    let talk_started = Instant::now();
+    let until = audio
+        .duration
+        .map(Duration::from_secs_f64)
+        .unwrap_or(Duration::MAX);
+    let mute_at = mute_after.map(Duration::from_secs_f64);
+    let mut muted = false;
+    let ended_by = loop {
+        let mute_wait = match (mute_at, muted) {
+            (Some(at), false) => at.saturating_sub(talk_started.elapsed()),
+            _ => Duration::MAX,
+        };
+        let left = until.saturating_sub(talk_started.elapsed());
+        tokio::select! {
+            _ = tokio::time::sleep(left.min(Duration::from_secs(86_400))) => break "local",
+            _ = tokio::time::sleep(mute_wait.min(Duration::from_secs(86_400))), if mute_at.is_some() && !muted => {
+                media.set_muted(true);
+                muted = true;
+                println!("Muted.");
+            }
+            end = media.remote_end() => {
+                if let MediaEnd::SignalingLost(why) = end {
+                    eprintln!("switchboard-cli: lost the call's signaling: {why}");
+                }
+                break "remote";
+            }
+            event = events.recv() => {
+                if let Ok(Event::CallUpdated { call: update }) = event {
+                    if update.id == call.id && update.status.is_final() {
+                        break "remote";
+                    }
+                }
+            }
+            _ = tokio::signal::ctrl_c() => break "local",
+        }
+    };
+    let talked = talk_started.elapsed();
+    media.hang_up().await;
+    let record = match engine.end(call.id).await {
+        Ok(record) => record,
+        // Already ended by the other side.
+        Err(_) => engine.api().call(call.id).await?,
+    };
+    println!(
+        "Call ended by {} ({}).",
+        if ended_by == "local" {
+            "you"
+        } else {
+            "the other side"
+        },
+        record.duration_formatted
+    );
+    if let Some(path) = &audio.stats_json {
+        let stats = json!({
+            "call_id": call.id,
+            "setup_ms": setup.as_millis() as u64,
+            "talk_ms": talked.as_millis() as u64,
+            "ended_by": ended_by,
+            "status": record.status,
+            "duration_seconds": record.duration_seconds,
+        });
+        std::fs::write(path, serde_json::to_vec_pretty(&stats)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// `call USERNAME`.
+pub async fn call(
+    api: Api,
+    username: &str,
+    video: bool,
+    audio: &AudioArgs,
+    mute_after: Option<f64>,
+) -> Result<()> {
+    audio.source()?; // say what is wrong with the audio options before ringing anyone
+    let users = api.users().await?;
+    let callee = users
+        .iter()
+        .find(|u| u.username.eq_ignore_ascii_case(username))
+        .ok_or_else(|| {
+            anyhow!("there is no user named {username:?}; `switchboard-cli users` lists everyone")
+        })?;
+    let name = if callee.full_name.is_empty() {
+        callee.username.clone()
+    } else {
+        callee.full_name.clone()
+    };
+    let engine = Engine::start(api, EngineConfig::default()).await?;
+    let mut events = engine.events();
+    let call = engine
+        .call(
+            callee.id,
+            if video {
+                CallType::Video
+            } else {
+                CallType::Audio
+            },
+        )
+        .await?;
+    println!("Calling {name}…");
+    let answered = wait_status(
+        &mut events,
+        call.id,
+        Duration::from_secs(120),
+        &[CallStatus::Active],
+    )
+    .await?;
+    if answered.status != CallStatus::Active {
+        bail!("{}", why_not(&answered, &name));
+    }
+    println!("{name} answered.");
+    talk(&engine, &mut events, &answered, audio, mute_after).await
+}
+
+/// `listen`: waits for calls and answers or rejects them.
+pub async fn listen(
+    api: Api,
+    auto_answer: bool,
+    auto_reject: bool,
+    count: u32,
+    audio: &AudioArgs,
+) -> Result<()> {
+    if !auto_answer && !auto_reject {
+        bail!("choose --auto-answer or --auto-reject");
+    }
+    if auto_answer {
+        audio.source()?;
+    }
+    let engine = Engine::start(api, EngineConfig::default()).await?;
+    let mut events = engine.events();
+    println!("Listening for calls as {}.", engine.me().username);
+    for _ in 0..count.max(1) {
+        let (call_id, caller) = loop {
+            match events.recv().await {
+                Ok(Event::IncomingCall {
+                    call_id,
+                    caller_name,
+                    ..
+                }) => break (call_id, caller_name),
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => bail!("the engine stopped"),
+            }
+        };
+        println!("Incoming call from {caller}.");
+        if auto_reject {
+            engine.reject(call_id).await?;
+            println!("Rejected.");
+            continue;
+        }
+        let call = engine.answer(call_id).await?;
+        println!("Answered.");
+        talk(&engine, &mut events, &call, audio, None).await?;
+    }
+    Ok(())
+}

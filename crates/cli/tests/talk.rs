@@ -1,0 +1,194 @@
+//! Two real `switchboard-cli` processes talk through the real server over WebRTC: each
+//! sends a tone and records what it hears; the recordings must hold the other's tone in
+//! at least 90 % of frames over at least 2 s, and never their own.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+use switchboard_client::Api;
+use switchboard_media::tone::{FRAME_SAMPLES, has_tone};
+use switchboard_server::auth::hash_password;
+use switchboard_server::domain::users;
+use switchboard_server::server::open_store;
+use switchboard_server::store::NewUser;
+use switchboard_server::{Server, ServerConfig};
+
+const BIN: &str = env!("CARGO_BIN_EXE_switchboard-cli");
+const PASSWORD: &str = "password123";
+
+async fn backend(names: &[&str]) -> (Server, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = ServerConfig::new(dir.path().join("data"));
+    let store = open_store(&config).expect("store");
+    let hash = hash_password(PASSWORD).expect("hash");
+    store
+        .write_blocking(|tx| {
+            for name in names {
+                let user = NewUser {
+                    username: (*name).into(),
+                    email: format!("{name}@example.com"),
+                    full_name: format!("{name} Example"),
+                    password_hash: hash.clone(),
+                    is_admin: false,
+                };
+                users::create(tx, user, switchboard_server::now())?;
+            }
+            Ok(())
+        })
+        .expect("users");
+    drop(store);
+    let server = Server::bind("127.0.0.1:0".parse().expect("addr"), config)
+        .await
+        .expect("server");
+    (server, dir)
+}
+
+async fn token(url: &str, name: &str) -> String {
+    let mut api = Api::new(url).expect("url");
+    api.login(name, PASSWORD).await.expect("login");
+    api.token().map(str::to_owned).expect("token")
+}
+
+fn cli(url: &str, token: &str, args: &[&str]) -> std::process::Child {
+    Command::new(BIN)
+        .args(["--server", url])
+        .args(args)
+        .env("SWITCHBOARD_TOKEN", token)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn switchboard-cli")
+}
+
+async fn finish(child: std::process::Child) -> Output {
+    tokio::task::spawn_blocking(move || child.wait_with_output().expect("wait"))
+        .await
+        .expect("join")
+}
+
+/// (frames with `tone`, frames with `other`, frames) after skipping `skip_s` seconds.
+fn analyse(path: &Path, tone: f64, other: f64, skip_s: f64) -> (usize, usize, usize) {
+    let mut reader =
+        hound::WavReader::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let samples: Vec<i16> = reader
+        .samples::<i16>()
+        .map(|s| s.expect("sample"))
+        .collect();
+    let skip = (skip_s * 48_000.0) as usize;
+    let frames: Vec<&[i16]> = samples
+        .get(skip..)
+        .unwrap_or(&[])
+        .chunks_exact(FRAME_SAMPLES)
+        .collect();
+    let with = frames.iter().filter(|f| has_tone(f, tone)).count();
+    let wrong = frames.iter().filter(|f| has_tone(f, other)).count();
+    (with, wrong, frames.len())
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(
+        &std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .expect("json")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_cli_users_talk_hear_each_other_and_hang_up() {
+    let (server, dir) = backend(&["alice", "bob"]).await;
+    let url = server.url();
+    let (alice, bob) = (token(&url, "alice").await, token(&url, "bob").await);
+    let d = dir.path();
+
+    for round in 1..=2 {
+        let (a_wav, b_wav) = (
+            d.join(format!("alice{round}.wav")),
+            d.join(format!("bob{round}.wav")),
+        );
+        let (a_json, b_json) = (
+            d.join(format!("alice{round}.json")),
+            d.join(format!("bob{round}.json")),
+        );
+        let listener = cli(
+            &url,
+            &alice,
+            &[
+                "listen",
+                "--auto-answer",
+                "--tone",
+                "1000",
+                "--record",
+                a_wav.to_str().expect("path"),
+                "--duration",
+                "20",
+                "--stats-json",
+                a_json.to_str().expect("path"),
+            ],
+        );
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        let caller = cli(
+            &url,
+            &bob,
+            &[
+                "call",
+                "alice",
+                "--tone",
+                "440",
+                "--record",
+                b_wav.to_str().expect("path"),
+                "--duration",
+                "4",
+                "--stats-json",
+                b_json.to_str().expect("path"),
+            ],
+        );
+        let (caller, listener) = tokio::join!(finish(caller), finish(listener));
+        for (who, out) in [("bob", &caller), ("alice", &listener)] {
+            assert!(
+                out.status.success(),
+                "round {round}: {who} failed:\n{}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let (b_stats, a_stats) = (json(&b_json), json(&a_json));
+        assert_eq!(
+            (b_stats["ended_by"].as_str(), a_stats["ended_by"].as_str()),
+            (Some("local"), Some("remote"))
+        );
+        // The other side learned of the hang-up within a second.
+        let (b_talk, a_talk) = (
+            b_stats["talk_ms"].as_i64().unwrap_or(0),
+            a_stats["talk_ms"].as_i64().unwrap_or(0),
+        );
+        assert!(
+            (a_talk - b_talk).abs() < 1000,
+            "round {round}: talked {b_talk} ms vs {a_talk} ms"
+        );
+        assert_eq!(b_stats["status"], "completed");
+        let duration = b_stats["duration_seconds"].as_i64().unwrap_or(-1);
+        assert!(
+            (3..=6).contains(&duration),
+            "round {round}: recorded duration {duration} s"
+        );
+
+        // Each heard the other's tone in >= 90 % of frames over >= 2 s, and never their own.
+        let (heard, own, frames) = analyse(&a_wav, 440.0, 1000.0, 0.5);
+        assert!(
+            frames >= 100,
+            "round {round}: alice recorded {frames} frames"
+        );
+        assert!(
+            heard * 10 >= frames * 9,
+            "round {round}: alice heard bob in {heard} of {frames} frames"
+        );
+        assert_eq!(own, 0, "round {round}: alice heard her own tone");
+        let (heard, own, frames) = analyse(&b_wav, 1000.0, 440.0, 0.5);
+        assert!(frames >= 100, "round {round}: bob recorded {frames} frames");
+        assert!(
+            heard * 10 >= frames * 9,
+            "round {round}: bob heard alice in {heard} of {frames} frames"
+        );
+        assert_eq!(own, 0, "round {round}: bob heard his own tone");
+    }
+}

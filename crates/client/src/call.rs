@@ -1,0 +1,252 @@
+//! A call's media: joins `/ws/call/{id}/`, negotiates an [`AudioPeer`] over SPEC §4's
+//! grammar, and runs until either side hangs up.
+//!
+//! Roles (glare-free, as seed 002's client): the member already in the room when the other
+//! joins gets `user_joined` and offers; the newcomer waits for the offer and answers. The
+//! server announces a join under one lock, so exactly one side offers even when both join
+//! at once. Candidates trickle both ways; the peer queues those that come early.
+
+use crate::api::Api;
+use crate::error::ClientError;
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use switchboard_media::audio::{AudioSink, AudioSource};
+use switchboard_media::{AudioPeer, Candidate, IceServer, PeerConfig};
+use switchboard_protocol::api::CallSession;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio_tungstenite::tungstenite::Message;
+
+/// How a call's media ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MediaEnd {
+    /// The other side left the call room (hung up, or its app went away).
+    RemoteLeft,
+    /// The signaling socket was lost.
+    SignalingLost(String),
+}
+
+/// A running call's media.
+pub struct MediaCall {
+    peer: std::sync::Arc<AudioPeer>,
+    ended: watch::Receiver<Option<MediaEnd>>,
+    leave: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+    started: Instant,
+}
+
+#[derive(Clone, Debug)]
+pub struct MediaOptions {
+    /// Offer loopback ICE candidates (both peers on one machine).
+    pub include_loopback: bool,
+    /// Relay through TURN only.
+    pub relay_only: bool,
+}
+
+impl MediaOptions {
+    /// Loopback candidates when the server itself is on this machine: then the other
+    /// peer may be too (and on a machine with no other network, they are the only path).
+    pub fn for_server(base: &str) -> Self {
+        let host = base.split("://").nth(1).unwrap_or(base);
+        MediaOptions {
+            include_loopback: host.starts_with("127.")
+                || host.starts_with("localhost")
+                || host.starts_with("[::1]"),
+            relay_only: false,
+        }
+    }
+}
+
+fn media_error(e: impl std::fmt::Display) -> ClientError {
+    ClientError::Protocol(format!("media: {e}"))
+}
+
+impl MediaCall {
+    /// Joins the call's room and starts negotiating; returns at once.
+    pub async fn start(
+        api: &Api,
+        me: i64,
+        call: &CallSession,
+        source: Box<dyn AudioSource>,
+        sink: Box<dyn AudioSink>,
+        options: MediaOptions,
+    ) -> Result<MediaCall, ClientError> {
+        let peer_id = call.peer_of(me).id;
+        let rtc = api.rtc_config().await?;
+        let config = PeerConfig {
+            ice_servers: rtc
+                .ice_servers
+                .into_iter()
+                .map(|s| IceServer {
+                    urls: s.urls,
+                    username: s.username,
+                    credential: s.credential,
+                })
+                .collect(),
+            relay_only: options.relay_only,
+            include_loopback: options.include_loopback,
+        };
+        let (peer, candidates) = AudioPeer::new(config, source, sink)
+            .await
+            .map_err(media_error)?;
+        let peer = std::sync::Arc::new(peer);
+        let url = api.ws_url(&format!("/ws/call/{}/", call.id))?;
+        let (ws, _) = tokio_tungstenite::connect_async(url.as_str())
+            .await
+            .map_err(|e| ClientError::Unreachable {
+                url: api.base().to_owned(),
+                reason: format!("the call's signaling socket: {e}"),
+            })?;
+        let (ended_tx, ended) = watch::channel(None);
+        let (leave, leave_rx) = oneshot::channel();
+        let task = tokio::spawn(signal(
+            ws,
+            peer.clone(),
+            peer_id,
+            candidates,
+            ended_tx,
+            leave_rx,
+        ));
+        Ok(MediaCall {
+            peer,
+            ended,
+            leave: Some(leave),
+            task,
+            started: Instant::now(),
+        })
+    }
+
+    /// Waits until audio flows both ways (ICE and DTLS up).
+    pub async fn connected(&self, within: Duration) -> Result<Duration, ClientError> {
+        self.peer.connected(within).await.map_err(media_error)?;
+        Ok(self.started.elapsed())
+    }
+
+    pub fn set_muted(&self, muted: bool) {
+        self.peer.set_muted(muted);
+    }
+
+    /// Resolves when the other side leaves or signaling is lost.
+    pub async fn remote_end(&mut self) -> MediaEnd {
+        match self.ended.wait_for(Option::is_some).await {
+            Ok(end) => end.clone().unwrap_or(MediaEnd::RemoteLeft),
+            Err(_) => MediaEnd::SignalingLost("the signaling task stopped".into()),
+        }
+    }
+
+    /// Tells the room we leave (the other side hears it at once) and stops the media.
+    pub async fn hang_up(mut self) {
+        if let Some(leave) = self.leave.take() {
+            let _ = leave.send(());
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(2), &mut self.task).await;
+        self.task.abort();
+        if let Ok(mut peer) = std::sync::Arc::try_unwrap(self.peer) {
+            peer.close().await;
+        }
+    }
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn send(ws: &mut Ws, value: Value) -> bool {
+    ws.send(Message::Text(value.to_string().into()))
+        .await
+        .is_ok()
+}
+
+/// The signaling loop of one call.
+async fn signal(
+    mut ws: Ws,
+    peer: std::sync::Arc<AudioPeer>,
+    peer_id: i64,
+    mut candidates: mpsc::UnboundedReceiver<Candidate>,
+    ended: watch::Sender<Option<MediaEnd>>,
+    mut leave: oneshot::Receiver<()>,
+) {
+    let _ = send(&mut ws, json!({"type": "join-call"})).await;
+    let mut ping = tokio::time::interval(Duration::from_secs(20));
+    loop {
+        tokio::select! {
+            _ = &mut leave => {
+                let _ = send(&mut ws, json!({"type": "leave-call"})).await;
+                let _ = ws.close(None).await;
+                return;
+            }
+            Some(candidate) = candidates.recv() => {
+                let message = json!({"type": "ice-candidate", "candidate": candidate, "target_id": peer_id});
+                if !send(&mut ws, message).await {
+                    let _ = ended.send(Some(MediaEnd::SignalingLost("send failed".into())));
+                    return;
+                }
+            }
+            _ = ping.tick() => {
+                let _ = send(&mut ws, json!({"type": "ping"})).await;
+            }
+            message = ws.next() => {
+                let text = match message {
+                    Some(Ok(Message::Text(text))) => text,
+                    Some(Ok(Message::Close(_))) | None => {
+                        let _ = ended.send(Some(MediaEnd::SignalingLost("the server closed the call room".into())));
+                        return;
+                    }
+                    Some(Ok(_)) => continue,
+                    Some(Err(e)) => {
+                        let _ = ended.send(Some(MediaEnd::SignalingLost(e.to_string())));
+                        return;
+                    }
+                };
+                let Ok(msg) = serde_json::from_str::<Value>(&text) else { continue };
+                let from = msg["from_user"].as_i64().or_else(|| msg["user_id"].as_i64());
+                if from.is_some_and(|f| f != peer_id) {
+                    continue;
+                }
+                match msg["type"].as_str() {
+                    Some("user_joined") => {
+                        // We were here first: we offer.
+                        match peer.create_offer().await {
+                            Ok(sdp) => {
+                                let offer = json!({"type": "offer", "offer": {"type": "offer", "sdp": sdp}, "target_id": peer_id});
+                                let _ = send(&mut ws, offer).await;
+                            }
+                            Err(e) => tracing::warn!(error = %e, "cannot create an offer"),
+                        }
+                    }
+                    Some("webrtc_offer") => {
+                        let Some(sdp) = msg["offer"]["sdp"].as_str() else { continue };
+                        match peer.accept_offer(sdp.to_owned()).await {
+                            Ok(answer) => {
+                                let answer = json!({"type": "answer", "answer": {"type": "answer", "sdp": answer}, "target_id": peer_id});
+                                let _ = send(&mut ws, answer).await;
+                            }
+                            Err(e) => tracing::warn!(error = %e, "cannot answer the offer"),
+                        }
+                    }
+                    Some("webrtc_answer") => {
+                        if let Some(sdp) = msg["answer"]["sdp"].as_str() {
+                            if let Err(e) = peer.accept_answer(sdp.to_owned()).await {
+                                tracing::warn!(error = %e, "cannot take the answer");
+                            }
+                        }
+                    }
+                    Some("ice_candidate") => {
+                        match serde_json::from_value::<Candidate>(msg["candidate"].clone()) {
+                            Ok(candidate) => {
+                                if let Err(e) = peer.add_remote_candidate(candidate).await {
+                                    tracing::debug!(error = %e, "candidate refused");
+                                }
+                            }
+                            Err(e) => tracing::debug!(error = %e, "malformed candidate"),
+                        }
+                    }
+                    Some("call_left") | Some("user_left") => {
+                        let _ = ended.send(Some(MediaEnd::RemoteLeft));
+                    }
+                    Some("error") => tracing::warn!(message = %msg["message"], "signaling error"),
+                    _ => {}
+                }
+            }
+        }
+    }
+}
