@@ -139,8 +139,8 @@ async fn talk(
                 println!("Muted.");
             }
             end = media.remote_end() => {
-                if let MediaEnd::SignalingLost(why) = end {
-                    eprintln!("switchboard-cli: lost the call's signaling: {why}");
+                if end == MediaEnd::MediaLost {
+                    eprintln!("switchboard-cli: the connection to the other side was lost");
                 }
                 break "remote";
             }

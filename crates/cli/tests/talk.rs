@@ -17,6 +17,11 @@ const BIN: &str = env!("CARGO_BIN_EXE_switchboard-cli");
 const PASSWORD: &str = "password123";
 
 async fn backend(names: &[&str]) -> (Server, tempfile::TempDir) {
+    let (server, dir, _) = backend_with_config(names).await;
+    (server, dir)
+}
+
+async fn backend_with_config(names: &[&str]) -> (Server, tempfile::TempDir, ServerConfig) {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = ServerConfig::new(dir.path().join("data"));
     let store = open_store(&config).expect("store");
@@ -37,10 +42,10 @@ async fn backend(names: &[&str]) -> (Server, tempfile::TempDir) {
         })
         .expect("users");
     drop(store);
-    let server = Server::bind("127.0.0.1:0".parse().expect("addr"), config)
+    let server = Server::bind("127.0.0.1:0".parse().expect("addr"), config.clone())
         .await
         .expect("server");
-    (server, dir)
+    (server, dir, config)
 }
 
 async fn token(url: &str, name: &str) -> String {
@@ -191,4 +196,78 @@ async fn two_cli_users_talk_hear_each_other_and_hang_up() {
         );
         assert_eq!(own, 0, "round {round}: bob heard his own tone");
     }
+}
+
+/// The server restarts in the middle of a call: the audio flows peer to peer and never
+/// stops; signaling reconnects, and the call still ends normally.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_restart_mid_call_does_not_stop_the_audio() {
+    let (server, dir, config) = backend_with_config(&["alice", "bob"]).await;
+    let addr = server.local_addr();
+    let url = server.url();
+    let (alice, bob) = (token(&url, "alice").await, token(&url, "bob").await);
+    let d = dir.path();
+    let (a_wav, b_wav, b_json) = (d.join("a.wav"), d.join("b.wav"), d.join("b.json"));
+    let listener = cli(
+        &url,
+        &alice,
+        &[
+            "listen",
+            "--auto-answer",
+            "--tone",
+            "1000",
+            "--record",
+            a_wav.to_str().expect("path"),
+            "--duration",
+            "30",
+        ],
+    );
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let caller = cli(
+        &url,
+        &bob,
+        &[
+            "call",
+            "alice",
+            "--tone",
+            "440",
+            "--record",
+            b_wav.to_str().expect("path"),
+            "--duration",
+            "8",
+            "--stats-json",
+            b_json.to_str().expect("path"),
+        ],
+    );
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    server.shutdown().await.expect("shutdown");
+    let restarted = loop {
+        match Server::bind(addr, config.clone()).await {
+            Ok(server) => break server,
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    };
+    let (caller, listener) = tokio::join!(finish(caller), finish(listener));
+    for (who, out) in [("bob", &caller), ("alice", &listener)] {
+        assert!(
+            out.status.success(),
+            "{who} failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // Every stretch of the call, before and after the restart, carried audio both ways.
+    for (path, tone, own) in [(&a_wav, 440.0, 1000.0), (&b_wav, 1000.0, 440.0)] {
+        let (heard, wrong, frames) = analyse(path, tone, own, 0.5);
+        assert!(frames >= 300, "{}: {frames} frames", path.display());
+        assert!(
+            heard * 10 >= frames * 9,
+            "{}: the far tone in {heard} of {frames} frames",
+            path.display()
+        );
+        assert_eq!(wrong, 0);
+    }
+    let stats = json(&b_json);
+    assert_eq!(stats["status"], "completed", "{stats}");
+    drop(restarted);
 }

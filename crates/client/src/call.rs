@@ -20,10 +20,10 @@ use tokio_tungstenite::tungstenite::Message;
 /// How a call's media ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MediaEnd {
-    /// The other side left the call room (hung up, or its app went away).
+    /// The other side hung up (`leave-call`).
     RemoteLeft,
-    /// The signaling socket was lost.
-    SignalingLost(String),
+    /// The connection to the other side failed (its app or network went away).
+    MediaLost,
 }
 
 /// A running call's media.
@@ -101,6 +101,7 @@ impl MediaCall {
         let (leave, leave_rx) = oneshot::channel();
         let task = tokio::spawn(signal(
             ws,
+            url,
             peer.clone(),
             peer_id,
             candidates,
@@ -126,11 +127,16 @@ impl MediaCall {
         self.peer.set_muted(muted);
     }
 
-    /// Resolves when the other side leaves or signaling is lost.
+    /// Resolves when the other side hangs up or the connection to it fails. A lost
+    /// signaling socket alone does not end the call: it reconnects while the media flows.
     pub async fn remote_end(&mut self) -> MediaEnd {
-        match self.ended.wait_for(Option::is_some).await {
-            Ok(end) => end.clone().unwrap_or(MediaEnd::RemoteLeft),
-            Err(_) => MediaEnd::SignalingLost("the signaling task stopped".into()),
+        let peer = self.peer.clone();
+        tokio::select! {
+            end = self.ended.wait_for(Option::is_some) => match end {
+                Ok(end) => end.clone().unwrap_or(MediaEnd::RemoteLeft),
+                Err(_) => MediaEnd::MediaLost,
+            },
+            _ = peer.lost() => MediaEnd::MediaLost,
         }
     }
 
@@ -156,46 +162,90 @@ async fn send(ws: &mut Ws, value: Value) -> bool {
         .is_ok()
 }
 
-/// The signaling loop of one call.
+/// How one signaling connection ended.
+enum Link {
+    /// We hung up: stop.
+    Left,
+    /// The socket went away (a server restart, a network blip): reconnect; the media
+    /// flows peer to peer meanwhile.
+    Lost(String),
+}
+
+/// The signaling side of one call: reconnects the room socket until we hang up.
 async fn signal(
     mut ws: Ws,
+    url: String,
     peer: std::sync::Arc<AudioPeer>,
     peer_id: i64,
     mut candidates: mpsc::UnboundedReceiver<Candidate>,
     ended: watch::Sender<Option<MediaEnd>>,
     mut leave: oneshot::Receiver<()>,
 ) {
-    let _ = send(&mut ws, json!({"type": "join-call"})).await;
+    let mut negotiated = false;
+    let mut backoff = crate::backoff::Backoff::default();
+    loop {
+        let link = session(
+            &mut ws,
+            &peer,
+            peer_id,
+            &mut candidates,
+            &ended,
+            &mut leave,
+            &mut negotiated,
+        )
+        .await;
+        match link {
+            Link::Left => return,
+            Link::Lost(why) => tracing::info!(%why, "call signaling lost; reconnecting"),
+        }
+        loop {
+            tokio::select! {
+                _ = &mut leave => return,
+                _ = tokio::time::sleep(backoff.next_delay(rand::random::<f64>())) => {}
+            }
+            if let Ok((socket, _)) = tokio_tungstenite::connect_async(url.as_str()).await {
+                ws = socket;
+                backoff.reset();
+                break;
+            }
+        }
+    }
+}
+
+/// One connection to the call room.
+async fn session(
+    ws: &mut Ws,
+    peer: &AudioPeer,
+    peer_id: i64,
+    candidates: &mut mpsc::UnboundedReceiver<Candidate>,
+    ended: &watch::Sender<Option<MediaEnd>>,
+    leave: &mut oneshot::Receiver<()>,
+    negotiated: &mut bool,
+) -> Link {
+    let _ = send(ws, json!({"type": "join-call"})).await;
     let mut ping = tokio::time::interval(Duration::from_secs(20));
     loop {
         tokio::select! {
-            _ = &mut leave => {
-                let _ = send(&mut ws, json!({"type": "leave-call"})).await;
+            _ = &mut *leave => {
+                let _ = send(ws, json!({"type": "leave-call"})).await;
                 let _ = ws.close(None).await;
-                return;
+                return Link::Left;
             }
             Some(candidate) = candidates.recv() => {
                 let message = json!({"type": "ice-candidate", "candidate": candidate, "target_id": peer_id});
-                if !send(&mut ws, message).await {
-                    let _ = ended.send(Some(MediaEnd::SignalingLost("send failed".into())));
-                    return;
+                if !send(ws, message).await {
+                    return Link::Lost("send failed".into());
                 }
             }
             _ = ping.tick() => {
-                let _ = send(&mut ws, json!({"type": "ping"})).await;
+                let _ = send(ws, json!({"type": "ping"})).await;
             }
             message = ws.next() => {
                 let text = match message {
                     Some(Ok(Message::Text(text))) => text,
-                    Some(Ok(Message::Close(_))) | None => {
-                        let _ = ended.send(Some(MediaEnd::SignalingLost("the server closed the call room".into())));
-                        return;
-                    }
+                    Some(Ok(Message::Close(_))) | None => return Link::Lost("the server closed the call room".into()),
                     Some(Ok(_)) => continue,
-                    Some(Err(e)) => {
-                        let _ = ended.send(Some(MediaEnd::SignalingLost(e.to_string())));
-                        return;
-                    }
+                    Some(Err(e)) => return Link::Lost(e.to_string()),
                 };
                 let Ok(msg) = serde_json::from_str::<Value>(&text) else { continue };
                 let from = msg["from_user"].as_i64().or_else(|| msg["user_id"].as_i64());
@@ -203,44 +253,45 @@ async fn signal(
                     continue;
                 }
                 match msg["type"].as_str() {
-                    Some("user_joined") => {
-                        // We were here first: we offer.
-                        match peer.create_offer().await {
-                            Ok(sdp) => {
-                                let offer = json!({"type": "offer", "offer": {"type": "offer", "sdp": sdp}, "target_id": peer_id});
-                                let _ = send(&mut ws, offer).await;
-                            }
-                            Err(e) => tracing::warn!(error = %e, "cannot create an offer"),
+                    // We were here first: we offer (once: a rejoin after a server restart
+                    // finds the media already flowing).
+                    Some("user_joined") if !*negotiated => match peer.create_offer().await {
+                        Ok(sdp) => {
+                            let offer = json!({"type": "offer", "offer": {"type": "offer", "sdp": sdp}, "target_id": peer_id});
+                            let _ = send(ws, offer).await;
                         }
-                    }
-                    Some("webrtc_offer") => {
+                        Err(e) => tracing::warn!(error = %e, "cannot create an offer"),
+                    },
+                    Some("webrtc_offer") if !*negotiated => {
                         let Some(sdp) = msg["offer"]["sdp"].as_str() else { continue };
                         match peer.accept_offer(sdp.to_owned()).await {
                             Ok(answer) => {
+                                *negotiated = true;
                                 let answer = json!({"type": "answer", "answer": {"type": "answer", "sdp": answer}, "target_id": peer_id});
-                                let _ = send(&mut ws, answer).await;
+                                let _ = send(ws, answer).await;
                             }
                             Err(e) => tracing::warn!(error = %e, "cannot answer the offer"),
                         }
                     }
-                    Some("webrtc_answer") => {
+                    Some("webrtc_answer") if !*negotiated => {
                         if let Some(sdp) = msg["answer"]["sdp"].as_str() {
-                            if let Err(e) = peer.accept_answer(sdp.to_owned()).await {
-                                tracing::warn!(error = %e, "cannot take the answer");
+                            match peer.accept_answer(sdp.to_owned()).await {
+                                Ok(()) => *negotiated = true,
+                                Err(e) => tracing::warn!(error = %e, "cannot take the answer"),
                             }
                         }
                     }
-                    Some("ice_candidate") => {
-                        match serde_json::from_value::<Candidate>(msg["candidate"].clone()) {
-                            Ok(candidate) => {
-                                if let Err(e) = peer.add_remote_candidate(candidate).await {
-                                    tracing::debug!(error = %e, "candidate refused");
-                                }
+                    Some("ice_candidate") => match serde_json::from_value::<Candidate>(msg["candidate"].clone()) {
+                        Ok(candidate) => {
+                            if let Err(e) = peer.add_remote_candidate(candidate).await {
+                                tracing::debug!(error = %e, "candidate refused");
                             }
-                            Err(e) => tracing::debug!(error = %e, "malformed candidate"),
                         }
-                    }
-                    Some("call_left") | Some("user_left") => {
+                        Err(e) => tracing::debug!(error = %e, "malformed candidate"),
+                    },
+                    // Only an explicit leave is a hang-up: a socket that dropped (user_left)
+                    // may be a server restart while the media goes on.
+                    Some("call_left") => {
                         let _ = ended.send(Some(MediaEnd::RemoteLeft));
                     }
                     Some("error") => tracing::warn!(message = %msg["message"], "signaling error"),

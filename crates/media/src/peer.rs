@@ -276,6 +276,20 @@ impl AudioPeer {
         }
     }
 
+    /// Resolves when the connection fails for good (ICE timed out, or closed): the far end
+    /// is gone even if nobody said goodbye.
+    pub async fn lost(&self) {
+        let mut state = self.state.clone();
+        let _ = state
+            .wait_for(|s| {
+                matches!(
+                    s,
+                    RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed
+                )
+            })
+            .await;
+    }
+
     /// Stops sending and closes the connection.
     pub async fn close(&mut self) {
         for task in self.tasks.drain(..) {
