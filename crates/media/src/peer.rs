@@ -276,6 +276,24 @@ impl AudioPeer {
         }
     }
 
+    /// The candidate types (`host`, `srflx`, `relay`, ...) of the nominated pair in use,
+    /// local then remote, once ICE has chosen one.
+    pub async fn selected_pair_types(&self) -> Option<(String, String)> {
+        use webrtc::stats::StatsReportType;
+        let report = self.pc.get_stats().await;
+        let kind = |id: &str| match report.reports.get(id) {
+            Some(StatsReportType::LocalCandidate(c))
+            | Some(StatsReportType::RemoteCandidate(c)) => Some(c.candidate_type.to_string()),
+            _ => None,
+        };
+        report.reports.values().find_map(|r| match r {
+            StatsReportType::CandidatePair(p) if p.nominated => {
+                Some((kind(&p.local_candidate_id)?, kind(&p.remote_candidate_id)?))
+            }
+            _ => None,
+        })
+    }
+
     /// Resolves when the connection fails for good (ICE timed out, or closed): the far end
     /// is gone even if nobody said goodbye.
     pub async fn lost(&self) {

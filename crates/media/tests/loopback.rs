@@ -2,12 +2,12 @@
 //! its own tone and must hear the other's — and never its own — then mute and unmute.
 
 use std::time::{Duration, Instant};
-use switchboard_media::audio::{FrameLog, ToneSource};
+use switchboard_media::PeerConfig;
 use switchboard_media::tone::{has_tone, rms};
-use switchboard_media::{AudioPeer, PeerConfig};
 
-const A_TONE: f64 = 440.0;
-const B_TONE: f64 = 1000.0;
+mod common;
+
+use common::{A_TONE, B_TONE, connect, tally};
 
 fn config() -> PeerConfig {
     PeerConfig {
@@ -16,58 +16,15 @@ fn config() -> PeerConfig {
     }
 }
 
-/// Connects two peers: `a` offers, `b` answers; candidates trickle both ways.
-async fn connect() -> (AudioPeer, FrameLog, AudioPeer, FrameLog) {
-    let (heard_by_a, heard_by_b) = (FrameLog::default(), FrameLog::default());
-    let (a, mut a_candidates) = AudioPeer::new(
-        config(),
-        Box::new(ToneSource::new(A_TONE)),
-        Box::new(heard_by_a.clone()),
-    )
-    .await
-    .expect("peer a");
-    let (b, mut b_candidates) = AudioPeer::new(
-        config(),
-        Box::new(ToneSource::new(B_TONE)),
-        Box::new(heard_by_b.clone()),
-    )
-    .await
-    .expect("peer b");
-    let offer = a.create_offer().await.expect("offer");
-    // Candidates may arrive before the answer is set: the peer must queue them.
-    let answer = b.accept_offer(offer).await.expect("answer");
-    a.accept_answer(answer).await.expect("accept answer");
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(10) {
-        tokio::select! {
-            Some(c) = a_candidates.recv() => b.add_remote_candidate(c).await.expect("candidate to b"),
-            Some(c) = b_candidates.recv() => a.add_remote_candidate(c).await.expect("candidate to a"),
-            result = async { tokio::join!(a.connected(Duration::from_secs(10)), b.connected(Duration::from_secs(10))) } => {
-                result.0.expect("a connects");
-                result.1.expect("b connects");
-                break;
-            }
-        }
-    }
-    (a, heard_by_a, b, heard_by_b)
-}
-
-/// Frames received after `since`: (with `tone`, with `other`, count).
-fn tally(log: &FrameLog, since: Instant, tone: f64, other: f64) -> (usize, usize, usize) {
-    let frames: Vec<Vec<i16>> = log
-        .frames()
-        .into_iter()
-        .filter(|(at, _)| *at >= since)
-        .map(|(_, f)| f)
-        .collect();
-    let with = frames.iter().filter(|f| has_tone(f, tone)).count();
-    let wrong = frames.iter().filter(|f| has_tone(f, other)).count();
-    (with, wrong, frames.len())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_peers_hear_each_others_tone_and_mute_silences() {
-    let (a, heard_by_a, b, heard_by_b) = connect().await;
+    let common::Pair {
+        a,
+        heard_by_a,
+        b,
+        heard_by_b,
+        ..
+    } = connect(config(), config()).await;
 
     // Let the jitter settle, then measure 2.5 s of audio both ways.
     tokio::time::sleep(Duration::from_millis(500)).await;
