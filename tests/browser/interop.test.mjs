@@ -1,0 +1,159 @@
+// Browser interop (SPEC §7): headless Debian Chromium calls a Rust peer through the real
+// server. Chromium's fake microphone plays a 440 Hz WAV (AGC, noise suppression and echo
+// cancellation off); `switchboard-cli listen` answers with a 1000 Hz tone and records.
+// The Rust side must decode the browser's tone; Chromium's getStats must show inbound
+// audio from Rust with rising energy.
+//
+// Needs the debug binaries (scripts/test builds them) and /usr/bin/chromium.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const target = join(here, '..', '..', 'target', 'debug');
+const SERVER = join(target, 'switchboard-server');
+const CLI = join(target, 'switchboard-cli');
+const PASSWORD = 'password123';
+
+/** A 48 kHz mono 16-bit WAV of a sine tone. */
+function toneWav(path, hz, seconds) {
+  const n = 48000 * seconds;
+  const data = Buffer.alloc(n * 2);
+  for (let i = 0; i < n; i++) data.writeInt16LE(Math.round(Math.sin(2 * Math.PI * hz * i / 48000) * 0.3 * 32767), i * 2);
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0); header.writeUInt32LE(36 + data.length, 4); header.write('WAVE', 8);
+  header.write('fmt ', 12); header.writeUInt32LE(16, 16); header.writeUInt16LE(1, 20); header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(48000, 24); header.writeUInt32LE(96000, 28); header.writeUInt16LE(2, 32); header.writeUInt16LE(16, 34);
+  header.write('data', 36); header.writeUInt32LE(data.length, 40);
+  writeFileSync(path, Buffer.concat([header, data]));
+}
+
+/** The 16-bit mono samples of a WAV written by the Rust recorder. */
+function readWav(path) {
+  const buf = readFileSync(path);
+  let offset = 12;
+  while (offset < buf.length) {
+    const id = buf.toString('ascii', offset, offset + 4);
+    const size = buf.readUInt32LE(offset + 4);
+    if (id === 'data') {
+      const samples = new Int16Array(size / 2);
+      for (let i = 0; i < samples.length; i++) samples[i] = buf.readInt16LE(offset + 8 + i * 2);
+      return samples;
+    }
+    offset += 8 + size;
+  }
+  throw new Error(`${path} has no data chunk`);
+}
+
+/** Share of a frame's energy at `hz` (Goertzel), as the Rust detector computes it. */
+function energyShare(frame, hz) {
+  const coeff = 2 * Math.cos(2 * Math.PI * hz / 48000);
+  let s1 = 0, s2 = 0, total = 0;
+  for (const v of frame) {
+    const x = v / 32767;
+    total += x * x;
+    const s0 = x + coeff * s1 - s2;
+    s2 = s1; s1 = s0;
+  }
+  if (total === 0) return 0;
+  return Math.min(1, (2 * (s1 * s1 + s2 * s2 - coeff * s1 * s2)) / (frame.length * total));
+}
+const rms = f => Math.sqrt(f.reduce((a, v) => a + (v / 32767) ** 2, 0) / f.length);
+const hasTone = (f, hz) => rms(f) > 0.01 && energyShare(f, hz) > 0.5;
+
+function startServer(dataDir) {
+  const child = spawn(SERVER, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
+    env: { ...process.env, RUST_LOG: 'info' }, stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let log = '';
+    child.stderr.on('data', chunk => {
+      log += chunk;
+      const m = log.match(/listening addr=(\S+)/);
+      if (m) resolve({ child, url: `http://${m[1]}` });
+    });
+    child.on('exit', code => reject(new Error(`server exited (${code}): ${log}`)));
+  });
+}
+
+async function login(url, username) {
+  const res = await fetch(`${url}/api/login/`, { method: 'POST', body: JSON.stringify({ username, password: PASSWORD }) });
+  assert.equal(res.status, 200);
+  return res.json();
+}
+
+test('a browser peer and a Rust peer hear each other', { timeout: 90_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-browser-'));
+  const data = join(dir, 'data');
+  for (const name of ['web', 'rust']) {
+    execFileSync(SERVER, ['user', 'add', '--username', name, '--password', PASSWORD, '--data-dir', data], { stdio: 'ignore' });
+  }
+  const { child: server, url } = await startServer(data);
+  const browserTone = join(dir, 'browser-440.wav');
+  toneWav(browserTone, 440, 30);
+  const recording = join(dir, 'rust-heard.wav');
+  let browser, listener;
+  try {
+    const web = await login(url, 'web');
+    const rust = await login(url, 'rust');
+    listener = spawn(CLI, ['--server', url, 'listen', '--auto-answer', '--tone', '1000', '--record', recording, '--duration', '6'], {
+      env: { ...process.env, SWITCHBOARD_TOKEN: rust.token, RUST_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let listenerOut = '';
+    listener.stdout.on('data', c => { listenerOut += c; });
+    listener.stderr.on('data', c => { listenerOut += c; });
+    const listenerDone = new Promise(resolve => listener.on('exit', code => resolve(code)));
+    await new Promise(r => setTimeout(r, 1000));
+
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', '--allow-loopback-in-peer-connection',
+        '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+        // The page is served through Playwright's router, so Chromium cannot tell it is on
+        // loopback and its Local Network Access checks would block the call room socket.
+        '--disable-features=LocalNetworkAccessChecks',
+        '--autoplay-policy=no-user-gesture-required',
+        `--use-file-for-fake-audio-capture=${browserTone}`,
+      ],
+    });
+    const page = await browser.newPage();
+    page.on('console', m => process.stderr.write(`[page] ${m.text()}\n`));
+    page.on('websocket', w => { w.on('close', () => process.stderr.write(`[ws closed] ${w.url()}\n`)); w.on('socketerror', e => process.stderr.write(`[ws error] ${e}\n`)); });
+    // Serve the page from the server's own origin, so its fetches and socket are same-origin.
+    await page.route(`${url}/call-page.html`, route =>
+      route.fulfill({ contentType: 'text/html', body: readFileSync(join(here, 'call-page.html'), 'utf8') }));
+    await page.goto(`${url}/call-page.html`);
+    const state = await page.evaluate(args => window.startCall(args), { token: web.token, calleeId: rust.user.id });
+    assert.equal(state, 'connected', 'the browser connected to the Rust peer');
+
+    const first = await page.evaluate(() => window.inboundAudio());
+    await new Promise(r => setTimeout(r, 2000));
+    const second = await page.evaluate(() => window.inboundAudio());
+    assert.ok(first && second, 'Chromium reports inbound audio');
+    assert.ok(second.packets > first.packets + 50, `packets from Rust keep coming: ${first.packets} -> ${second.packets}`);
+    assert.ok(second.energy > first.energy && second.energy > 0, `inbound energy rises: ${first.energy} -> ${second.energy}`);
+
+    const code = await listenerDone;
+    assert.equal(code, 0, `the Rust listener finished cleanly:\n${listenerOut}`);
+    const samples = readWav(recording);
+    const frames = [];
+    for (let i = 48000; i + 960 <= samples.length; i += 960) frames.push(samples.subarray(i, i + 960));
+    const heard = frames.filter(f => hasTone(f, 440)).length;
+    const own = frames.filter(f => hasTone(f, 1000)).length;
+    assert.ok(frames.length >= 100, `recorded ${frames.length} frames`);
+    assert.ok(heard * 10 >= frames.length * 9, `Rust decoded the browser's tone in ${heard} of ${frames.length} frames`);
+    assert.equal(own, 0, 'Rust never hears its own tone');
+  } finally {
+    if (browser) await browser.close();
+    if (listener && listener.exitCode === null) listener.kill();
+    server.kill();
+  }
+});
