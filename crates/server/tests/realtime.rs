@@ -846,3 +846,35 @@ async fn shutting_the_server_down_closes_sockets_with_1001() {
     assert_eq!(code, Some(1001));
     assert!(stopping.elapsed() < 2 * SECOND, "{:?}", stopping.elapsed());
 }
+
+/// Signing out closes the sockets opened with that token (1008), and only those.
+#[tokio::test]
+async fn signing_out_closes_the_sockets_of_that_token() {
+    let server = TestServer::start(&["alice", "bob"]).await;
+    let laptop = server.login("alice").await;
+    let phone = server.login("alice").await;
+    let bob = server.login("bob").await;
+    let meeting_id = meeting(&laptop, &[&bob]).await;
+    let mut laptop_notes = notifications(&laptop).await;
+    let mut laptop_room = connect(&laptop, &format!("/ws/meeting/{meeting_id}/")).await;
+    let mut phone_notes = notifications(&phone).await;
+
+    let (s, _) = laptop.post("/api/auth/logout", json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    for ws in [&mut laptop_notes, &mut laptop_room] {
+        let code = loop {
+            match tokio::time::timeout(5 * SECOND, ws.next()).await {
+                Ok(Some(Ok(Message::Close(frame)))) => break frame.map(|f| u16::from(f.code)),
+                Ok(Some(Ok(_))) => {}
+                other => panic!("no close frame after sign-out: {other:?}"),
+            }
+        };
+        assert_eq!(code, Some(1008));
+    }
+    // The phone's sign-in is another token: its socket stays.
+    send(&mut phone_notes, json!({"type": "ping"})).await;
+    expect(&mut phone_notes, "pong", 5 * SECOND).await;
+    // And the revoked token cannot open a new one.
+    let url = ws_url(&laptop, &format!("/api/ws/{}", laptop.id));
+    assert!(tokio_tungstenite::connect_async(url).await.is_err());
+}

@@ -138,6 +138,7 @@ pub async fn logout(
     auth: AuthUser,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let AuthUser { id, token } = auth;
+    let jti = token.jti.clone();
     state
         .store
         .write(move |tx| {
@@ -150,6 +151,10 @@ pub async fn logout(
             Ok(())
         })
         .await?;
+    // Sockets opened with this token close now (notification and signaling alike).
+    state
+        .realtime
+        .publish(crate::realtime::BusEvent::Revoked { jti });
     state.realtime.presence_changed();
     tracing::info!(user_id = id, "signed out");
     Ok(Json(json!({ "message": "Signed out" })))

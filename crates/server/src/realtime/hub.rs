@@ -29,6 +29,11 @@ pub enum RoomKey {
 #[derive(Debug)]
 pub enum Outbound {
     Text(Utf8Bytes),
+    /// Close the socket with this code and reason (e.g. its token was revoked).
+    Close {
+        code: u16,
+        reason: &'static str,
+    },
     /// A `call_invite`; the task reports when it reached the device.
     Invite {
         call_id: i64,
@@ -46,6 +51,8 @@ pub enum BusEvent {
         /// Set for `call_invite`, so delivery can mark the call `ringing`.
         invite_call: Option<i64>,
     },
+    /// A token was revoked (sign-out): every socket opened with it closes.
+    Revoked { jti: String },
     /// To every notification socket: one pass of the presence feed, written together.
     Presence { frames: PresenceBatch },
     /// To the members of a signaling room: one user (`target_user`) or all; the sender
@@ -69,6 +76,8 @@ pub struct Hub {
     users: DashMap<i64, Vec<Conn>>,
     rooms: DashMap<RoomKey, Vec<Conn>>,
     presence: broadcast::Sender<PresenceBatch>,
+    /// Sockets by the token (`jti`) that opened them, so a sign-out can close them.
+    tokens: DashMap<String, Vec<(ConnId, mpsc::Sender<Outbound>)>>,
     next_conn: AtomicU64,
 }
 
@@ -84,6 +93,7 @@ impl Hub {
             users: DashMap::new(),
             rooms: DashMap::new(),
             presence: broadcast::channel(64).0,
+            tokens: DashMap::new(),
             next_conn: AtomicU64::new((u64::from(rand::random::<u32>()) << 32) | 1),
         }
     }
@@ -149,6 +159,21 @@ impl Hub {
             .is_some_and(|conns| conns.iter().any(|c| c.user_id == user_id))
     }
 
+    /// Remembers that socket `id` was opened with token `jti`.
+    pub fn bind_token(&self, jti: &str, id: ConnId, tx: mpsc::Sender<Outbound>) {
+        self.tokens
+            .entry(jti.to_owned())
+            .or_default()
+            .push((id, tx));
+    }
+
+    pub fn unbind_token(&self, jti: &str, id: ConnId) {
+        self.tokens.remove_if_mut(jti, |_, conns| {
+            conns.retain(|(c, _)| *c != id);
+            conns.is_empty()
+        });
+    }
+
     pub fn subscribe_presence(&self) -> broadcast::Receiver<PresenceBatch> {
         self.presence.subscribe()
     }
@@ -157,6 +182,19 @@ impl Hub {
     pub fn deliver(&self, event: BusEvent) -> usize {
         match event {
             BusEvent::Presence { frames } => self.presence.send(frames).unwrap_or(0),
+            BusEvent::Revoked { jti } => match self.tokens.remove(&jti) {
+                Some((_, conns)) => conns
+                    .iter()
+                    .filter(|(_, tx)| {
+                        tx.try_send(Outbound::Close {
+                            code: 1008,
+                            reason: "signed out",
+                        })
+                        .is_ok()
+                    })
+                    .count(),
+                None => 0,
+            },
             BusEvent::ToUser {
                 user_id,
                 frame,
@@ -242,6 +280,7 @@ mod tests {
         match frame {
             Some(Outbound::Text(t)) => Some(t.as_str().to_owned()),
             Some(Outbound::Invite { frame, .. }) => Some(frame.as_str().to_owned()),
+            Some(Outbound::Close { reason, .. }) => Some(format!("close: {reason}")),
             None => None,
         }
     }

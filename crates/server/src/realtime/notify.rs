@@ -82,7 +82,8 @@ pub async fn handler(
         }));
     }
     let rt = state.realtime.clone();
-    Ok(ws.on_upgrade(move |socket| run(socket, rt, auth.id)))
+    let jti = auth.token.jti;
+    Ok(ws.on_upgrade(move |socket| run(socket, rt, auth.id, jti)))
 }
 
 /// What a socket task does with its time; shared with the signaling socket.
@@ -324,9 +325,10 @@ pub fn is_ping(text: &str) -> bool {
     serde_json::from_str::<Typed<'_>>(text).is_ok_and(|t| t.kind.as_deref() == Some("ping"))
 }
 
-async fn run(socket: WebSocket, rt: Arc<Realtime>, user_id: i64) {
+async fn run(socket: WebSocket, rt: Arc<Realtime>, user_id: i64, jti: String) {
     let conn = rt.hub.next_conn_id();
     let (mut pump, tx) = Pump::new(socket, rt.rules.socket_ping_interval, conn, rt.closing());
+    rt.hub.bind_token(&jti, conn, tx.clone());
     let mut presence = rt.hub.subscribe_presence();
     rt.hub.attach_user(user_id, conn, tx);
     tracing::debug!(user_id, conn, "notification socket open");
@@ -339,7 +341,7 @@ async fn run(socket: WebSocket, rt: Arc<Realtime>, user_id: i64) {
     // An invite that went out while this device was not connected rings it now.
     if let Some((call_id, frame)) = pending_invite(&rt, user_id).await {
         if !pump.send(Message::Text(frame)).await {
-            return finish(&rt, user_id, conn).await;
+            return finish(&rt, user_id, conn, &jti).await;
         }
         rt.invite_delivered(call_id);
     }
@@ -368,6 +370,15 @@ async fn run(socket: WebSocket, rt: Arc<Realtime>, user_id: i64) {
                     break;
                 }
             }
+            Step::Out(Outbound::Close { code, reason }) => {
+                let _ = pump
+                    .send(Message::Close(Some(CloseFrame {
+                        code,
+                        reason: reason.into(),
+                    })))
+                    .await;
+                break;
+            }
             Step::Out(Outbound::Invite { call_id, frame }) => {
                 if !pump.send(Message::Text(frame)).await {
                     break;
@@ -376,11 +387,12 @@ async fn run(socket: WebSocket, rt: Arc<Realtime>, user_id: i64) {
             }
         }
     }
-    finish(&rt, user_id, conn).await;
+    finish(&rt, user_id, conn, &jti).await;
 }
 
-async fn finish(rt: &Arc<Realtime>, user_id: i64, conn: u64) {
+async fn finish(rt: &Arc<Realtime>, user_id: i64, conn: u64, jti: &str) {
     rt.hub.detach_user(user_id, conn);
+    rt.hub.unbind_token(jti, conn);
     change_sockets(rt, user_id, |p| {
         p.open_sockets = p.open_sockets.saturating_sub(1);
         p.last_seen = Some(crate::now());

@@ -50,6 +50,7 @@ pub async fn call_room(
         })
         .await?;
     Ok(upgrade(
+        auth.token.jti,
         configure(ws),
         state.realtime.clone(),
         RoomKey::Call(id),
@@ -82,6 +83,7 @@ pub async fn meeting_room(
         })
         .await?;
     Ok(upgrade(
+        auth.token.jti,
         configure(ws),
         state.realtime.clone(),
         RoomKey::Meeting(id),
@@ -90,13 +92,14 @@ pub async fn meeting_room(
 }
 
 fn upgrade(
+    jti: String,
     ws: WebSocketUpgrade,
     rt: Arc<Realtime>,
     room: RoomKey,
     admitted: Result<UserInfo, String>,
 ) -> Response {
     match admitted {
-        Ok(user) => ws.on_upgrade(move |socket| run(socket, rt, room, user)),
+        Ok(user) => ws.on_upgrade(move |socket| run(socket, rt, room, user, jti)),
         Err(why) => ws.on_upgrade(move |socket| async move { refuse(socket, &why).await }),
     }
 }
@@ -124,9 +127,10 @@ impl Member {
     }
 }
 
-async fn run(socket: WebSocket, rt: Arc<Realtime>, room: RoomKey, user: UserInfo) {
+async fn run(socket: WebSocket, rt: Arc<Realtime>, room: RoomKey, user: UserInfo, jti: String) {
     let conn = rt.hub.next_conn_id();
     let (mut pump, tx) = Pump::new(socket, rt.rules.socket_ping_interval, conn, rt.closing());
+    rt.hub.bind_token(&jti, conn, tx.clone());
     let me = Member {
         conn,
         id: user.id,
@@ -146,6 +150,14 @@ async fn run(socket: WebSocket, rt: Arc<Realtime>, room: RoomKey, user: UserInfo
             Step::Done => break,
             // Signaling sockets do not take the presence feed.
             Step::Idle | Step::Batch(_) => {}
+            Step::Out(Outbound::Close { code, reason }) => {
+                let close = axum::extract::ws::CloseFrame {
+                    code,
+                    reason: reason.into(),
+                };
+                let _ = pump.send(Message::Close(Some(close))).await;
+                break;
+            }
             Step::Out(Outbound::Text(frame)) | Step::Out(Outbound::Invite { frame, .. }) => {
                 if !pump.send(Message::Text(frame)).await {
                     break;
@@ -170,6 +182,7 @@ async fn run(socket: WebSocket, rt: Arc<Realtime>, room: RoomKey, user: UserInfo
         }
     }
     rt.hub.leave_room(room, conn);
+    rt.hub.unbind_token(&jti, conn);
     to_room(
         &rt,
         room,
