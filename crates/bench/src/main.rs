@@ -16,6 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use switchboard_bench::{TICKS_PER_SECOND, percentiles, round, sample};
 use switchboard_server::auth::{Tokens, hash_password};
 use switchboard_server::domain::users;
 use switchboard_server::server::open_store;
@@ -157,27 +158,6 @@ fn start_server(args: &Args, data_dir: &std::path::Path) -> Result<Child> {
     command
         .spawn()
         .with_context(|| format!("cannot start {}", bin.display()))
-}
-
-/// RSS (bytes) and CPU ticks (user + system) of a process.
-fn sample(pid: u32) -> Option<(u64, u64)> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let rss_kb: u64 = status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    Some((rss_kb * 1024, ticks))
-}
-
-/// Clock ticks per second in /proc/<pid>/stat (USER_HZ, 100 on Linux).
-fn ticks_per_second() -> f64 {
-    100.0
 }
 
 async fn run(args: Args) -> Result<()> {
@@ -358,7 +338,7 @@ async fn measure(
         .invites
         .saturating_sub(lat.len() + post_errors.load(Relaxed) as usize);
     let cpu_connect = (ticks_after_connect - ticks_before_connect) as f64
-        / ticks_per_second()
+        / TICKS_PER_SECOND
         / connect_secs.max(1e-9)
         * 100.0;
     Ok(json!({
@@ -383,7 +363,7 @@ async fn measure(
             "rss_idle_mb": round(rss_idle as f64 / 1048576.0, 1),
             "rss_after_mb": round(rss_after as f64 / 1048576.0, 1),
             "kb_per_socket": round(rss_idle as f64 / 1024.0 / args.sockets.max(1) as f64, 1),
-            "cpu_pct_during_invites": round((ticks_after - ticks_before) as f64 / ticks_per_second() / invite_secs.max(1e-9) * 100.0, 1),
+            "cpu_pct_during_invites": round((ticks_after - ticks_before) as f64 / TICKS_PER_SECOND / invite_secs.max(1e-9) * 100.0, 1),
             "cpu_pct_during_connects": round(cpu_connect, 1),
             "fds": fds,
         },
@@ -392,20 +372,6 @@ async fn measure(
 
 fn url_base(url: &str) -> &str {
     url.split("/api/").next().unwrap_or(url)
-}
-
-fn round(x: f64, digits: i32) -> f64 {
-    let f = 10f64.powi(digits);
-    (x * f).round() / f
-}
-
-fn percentiles(sorted_us: &[u64]) -> Value {
-    if sorted_us.is_empty() {
-        return json!(null);
-    }
-    let at =
-        |q: f64| sorted_us[((sorted_us.len() as f64 - 1.0) * q).round() as usize] as f64 / 1000.0;
-    json!({"p50": round(at(0.50), 3), "p99": round(at(0.99), 3), "max": round(at(1.0), 3), "n": sorted_us.len()})
 }
 
 type Ws = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;

@@ -60,6 +60,9 @@ pub struct PeerConfig {
     pub include_loopback: bool,
 }
 
+/// Longest gap (in 20 ms frames) filled by concealment; past it, audio resumes as is.
+const MAX_CONCEALED: u16 = 5;
+
 /// A local ICE candidate to send to the other side.
 pub type Candidate = RTCIceCandidateInit;
 
@@ -86,6 +89,12 @@ impl AudioPeer {
         let mut settings = SettingEngine::default();
         settings.set_ice_multicast_dns_mode(MulticastDnsMode::Disabled);
         settings.set_include_loopback_candidate(config.include_loopback);
+        // A pair learned from the other side's checks before its candidate arrived over
+        // signaling (peer-reflexive) would otherwise wait 1 s before use: audio starts
+        // on the first pair that works; ICE can still move to a better one.
+        if !config.relay_only {
+            settings.set_prflx_acceptance_min_wait(Some(Duration::ZERO));
+        }
         if config.relay_only {
             // Otherwise relay pairs wait 2 s for better ones that will never come.
             settings.set_relay_acceptance_min_wait(Some(Duration::ZERO));
@@ -156,19 +165,36 @@ impl AudioPeer {
                             return;
                         }
                     };
+                    let mut last_seq: Option<u16> = None;
                     while let Ok((packet, _)) = remote.read_rtp().await {
                         if packet.payload.is_empty() {
                             continue;
                         }
-                        match decoder.decode(&packet.payload) {
-                            Ok(pcm) => {
-                                if let Ok(mut sink) = sink.lock() {
-                                    for frame in pcm.chunks(FRAME_SAMPLES) {
-                                        sink.push(frame);
-                                    }
-                                }
+                        let seq = packet.header.sequence_number;
+                        // Packets missing since the last one: conceal all but the last,
+                        // which this packet's FEC data rebuilds.
+                        let missing =
+                            last_seq.map_or(0, |last| seq.wrapping_sub(last).wrapping_sub(1));
+                        if missing > 0x8000 {
+                            continue; // late or duplicate: already concealed
+                        }
+                        last_seq = Some(seq);
+                        let mut pcm = Vec::new();
+                        for n in 0..missing.min(MAX_CONCEALED) {
+                            let fec = (n + 1 == missing).then_some(&packet.payload[..]);
+                            match decoder.decode_lost(fec) {
+                                Ok(frame) => pcm.extend(frame),
+                                Err(e) => tracing::debug!(error = %e, "lost audio not recovered"),
                             }
+                        }
+                        match decoder.decode(&packet.payload) {
+                            Ok(frame) => pcm.extend(frame),
                             Err(e) => tracing::debug!(error = %e, "undecodable audio packet"),
+                        }
+                        if let Ok(mut sink) = sink.lock() {
+                            for frame in pcm.chunks(FRAME_SAMPLES) {
+                                sink.push(frame);
+                            }
                         }
                     }
                 });

@@ -197,6 +197,7 @@ async fn over_a_lossy_slow_link_the_call_connects_and_the_tone_gets_through() {
         ("b", &pair.heard_by_b, A_TONE, B_TONE),
     ] {
         let (with, wrong, n) = tally(log, window, tone, own);
+        eprintln!("{who}: tone in {with} of {expected} expected frames ({n} arrived or rebuilt)");
         // Against the frames that should have arrived, not just those that did.
         assert!(
             with * 100 >= expected * 85,
