@@ -3,10 +3,6 @@
 use std::process::{Command, Output};
 use switchboard_client::Api;
 use switchboard_protocol::CallType;
-use switchboard_server::auth::hash_password;
-use switchboard_server::domain::users;
-use switchboard_server::server::open_store;
-use switchboard_server::store::NewUser;
 use switchboard_server::{Server, ServerConfig};
 
 const BIN: &str = env!("CARGO_BIN_EXE_switchboard-cli");
@@ -15,24 +11,7 @@ const PASSWORD: &str = "password123";
 async fn backend(names: &[&str]) -> (Server, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = ServerConfig::new(dir.path().to_path_buf());
-    let store = open_store(&config).expect("store");
-    let hash = hash_password(PASSWORD).expect("hash");
-    store
-        .write_blocking(|tx| {
-            for name in names {
-                let user = NewUser {
-                    username: (*name).into(),
-                    email: format!("{name}@example.com"),
-                    full_name: format!("{name} Example"),
-                    password_hash: hash.clone(),
-                    is_admin: false,
-                };
-                users::create(tx, user, switchboard_server::now())?;
-            }
-            Ok(())
-        })
-        .expect("users");
-    drop(store);
+    switchboard_server::server::seed_accounts(&config, names, PASSWORD).expect("accounts");
     let server = Server::bind("127.0.0.1:0".parse().expect("addr"), config)
         .await
         .expect("server");
@@ -77,7 +56,7 @@ async fn scripted_use_with_a_token_from_the_environment() {
     assert!(o.status.success(), "{}", err(&o));
     assert_eq!(
         out(&o).trim(),
-        "alice (alice Example) <alice@example.com> id 1"
+        "alice (Alice Example) <alice@example.com> id 1"
     );
 
     let o = cli(&url, token, &["status", "away", "--message", "at lunch"]).await;
@@ -183,7 +162,7 @@ async fn login_saves_the_token_in_the_keyring_and_logout_forgets_it() {
     assert!(o.status.success(), "{}", err(&o));
     assert_eq!(
         out(&o).trim(),
-        format!("Signed in to {url} as alice (alice Example).")
+        format!("Signed in to {url} as alice (Alice Example).")
     );
     let o = cli(&url, None, &["--profile", "cli-test", "whoami"]).await;
     assert!(o.status.success(), "{}", err(&o));

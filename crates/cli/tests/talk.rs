@@ -7,10 +7,6 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 use switchboard_client::Api;
 use switchboard_media::tone::{FRAME_SAMPLES, has_tone};
-use switchboard_server::auth::hash_password;
-use switchboard_server::domain::users;
-use switchboard_server::server::open_store;
-use switchboard_server::store::NewUser;
 use switchboard_server::{Server, ServerConfig};
 
 const BIN: &str = env!("CARGO_BIN_EXE_switchboard-cli");
@@ -24,24 +20,7 @@ async fn backend(names: &[&str]) -> (Server, tempfile::TempDir) {
 async fn backend_with_config(names: &[&str]) -> (Server, tempfile::TempDir, ServerConfig) {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = ServerConfig::new(dir.path().join("data"));
-    let store = open_store(&config).expect("store");
-    let hash = hash_password(PASSWORD).expect("hash");
-    store
-        .write_blocking(|tx| {
-            for name in names {
-                let user = NewUser {
-                    username: (*name).into(),
-                    email: format!("{name}@example.com"),
-                    full_name: format!("{name} Example"),
-                    password_hash: hash.clone(),
-                    is_admin: false,
-                };
-                users::create(tx, user, switchboard_server::now())?;
-            }
-            Ok(())
-        })
-        .expect("users");
-    drop(store);
+    switchboard_server::server::seed_accounts(&config, names, PASSWORD).expect("accounts");
     let server = Server::bind("127.0.0.1:0".parse().expect("addr"), config.clone())
         .await
         .expect("server");

@@ -8,10 +8,6 @@ use switchboard_client::{
     Api, ClientError, ConnectionState, Engine, EngineConfig, Event, RealtimeMode,
 };
 use switchboard_protocol::{CallStatus, CallType};
-use switchboard_server::auth::hash_password;
-use switchboard_server::domain::users;
-use switchboard_server::server::open_store;
-use switchboard_server::store::NewUser;
 use switchboard_server::{Server, ServerConfig};
 use tokio::sync::broadcast;
 
@@ -28,24 +24,7 @@ impl Backend {
     async fn start(names: &[&str]) -> Backend {
         let dir = tempfile::tempdir().expect("tempdir");
         let config = ServerConfig::new(dir.path().to_path_buf());
-        let store = open_store(&config).expect("store");
-        let hash = hash_password(PASSWORD).expect("hash");
-        store
-            .write_blocking(|tx| {
-                for name in names {
-                    let user = NewUser {
-                        username: (*name).into(),
-                        email: format!("{name}@example.com"),
-                        full_name: format!("{name} Example"),
-                        password_hash: hash.clone(),
-                        is_admin: false,
-                    };
-                    users::create(tx, user, switchboard_server::now())?;
-                }
-                Ok(())
-            })
-            .expect("users");
-        drop(store);
+        switchboard_server::server::seed_accounts(&config, names, PASSWORD).expect("accounts");
         let server = Server::bind("127.0.0.1:0".parse().expect("addr"), config.clone())
             .await
             .expect("server");
@@ -195,7 +174,7 @@ async fn an_incoming_call_and_its_states_reach_the_engine() {
         Event::IncomingCall {
             call_id: call.id,
             from_user_id: call.initiator,
-            caller_name: "alice Example".into(),
+            caller_name: "Alice Example".into(),
             call_type: CallType::Audio,
             room_name: call.room_name.clone(),
         }

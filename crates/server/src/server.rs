@@ -81,6 +81,36 @@ pub fn open_store(config: &ServerConfig) -> Result<Store, StartError> {
     Ok(Store::new(Arc::new(db)))
 }
 
+/// Creates accounts `name` (email `name@example.com`, full name "Name Example") sharing
+/// one password; the first is an admin. For tests, demos and benchmarks.
+pub fn seed_accounts(
+    config: &ServerConfig,
+    names: &[&str],
+    password: &str,
+) -> Result<(), StartError> {
+    let store = open_store(config)?;
+    let hash = crate::auth::hash_password(password)?;
+    store.write_blocking(|tx| {
+        for (n, name) in names.iter().enumerate() {
+            let mut chars = name.chars();
+            let capitalised: String = chars
+                .next()
+                .map(|f| f.to_uppercase().chain(chars).collect())
+                .unwrap_or_default();
+            let user = crate::store::NewUser {
+                username: (*name).into(),
+                email: format!("{name}@example.com"),
+                full_name: format!("{capitalised} Example"),
+                password_hash: hash.clone(),
+                is_admin: n == 0,
+            };
+            crate::domain::users::create(tx, user, crate::now())?;
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
 fn chrono_duration(d: Duration, what: &'static str) -> Result<chrono::Duration, StartError> {
     chrono::Duration::from_std(d).map_err(|_| StartError::Config(what))
 }

@@ -17,10 +17,6 @@ use switchboard_client::call::{MediaCall, MediaOptions};
 use switchboard_media::audio::{FrameLog, ToneSource};
 use switchboard_media::tone::has_tone;
 use switchboard_protocol::{CallAction, CallType};
-use switchboard_server::auth::hash_password;
-use switchboard_server::domain::users;
-use switchboard_server::server::open_store;
-use switchboard_server::store::NewUser;
 use switchboard_server::{Server, ServerConfig};
 
 #[derive(Parser, Debug)]
@@ -46,22 +42,7 @@ async fn main() -> Result<()> {
     let args = Args::parse();
     let dir = tempfile::tempdir()?;
     let config = ServerConfig::new(dir.path().to_path_buf());
-    let store = open_store(&config)?;
-    let hash = hash_password(PASSWORD)?;
-    store.write_blocking(|tx| {
-        for name in ["caller", "callee"] {
-            let user = NewUser {
-                username: name.into(),
-                email: format!("{name}@example.com"),
-                full_name: name.into(),
-                password_hash: hash.clone(),
-                is_admin: false,
-            };
-            users::create(tx, user, switchboard_server::now())?;
-        }
-        Ok(())
-    })?;
-    drop(store);
+    switchboard_server::server::seed_accounts(&config, &["caller", "callee"], PASSWORD)?;
     let server = Server::bind("127.0.0.1:0".parse()?, config).await?;
     let url = server.url();
     let mut caller = Api::new(&url)?;
