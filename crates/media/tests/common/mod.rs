@@ -20,6 +20,11 @@ pub struct Pair {
 
 /// Connects two peers: `a` offers, `b` answers; candidates trickle both ways.
 pub async fn connect(config_a: PeerConfig, config_b: PeerConfig) -> Pair {
+    connect_within(config_a, config_b, Duration::from_secs(15)).await
+}
+
+/// [`connect`] with a time budget.
+pub async fn connect_within(config_a: PeerConfig, config_b: PeerConfig, budget: Duration) -> Pair {
     let (heard_by_a, heard_by_b) = (FrameLog::default(), FrameLog::default());
     let started = Instant::now();
     let (a, mut a_candidates) = AudioPeer::new(
@@ -40,18 +45,18 @@ pub async fn connect(config_a: PeerConfig, config_b: PeerConfig) -> Pair {
     // Candidates may arrive before the answer is set: the peer must queue them.
     let answer = b.accept_offer(offer).await.expect("answer");
     a.accept_answer(answer).await.expect("accept answer");
-    let deadline = Instant::now() + Duration::from_secs(15);
+    let deadline = Instant::now() + budget;
     loop {
         tokio::select! {
             Some(c) = a_candidates.recv() => b.add_remote_candidate(c).await.expect("candidate to b"),
             Some(c) = b_candidates.recv() => a.add_remote_candidate(c).await.expect("candidate to a"),
-            result = async { tokio::join!(a.connected(Duration::from_secs(15)), b.connected(Duration::from_secs(15))) } => {
+            result = async { tokio::join!(a.connected(budget), b.connected(budget)) } => {
                 result.0.expect("a connects");
                 result.1.expect("b connects");
                 break;
             }
         }
-        assert!(Instant::now() < deadline, "no connection within 15 s");
+        assert!(Instant::now() < deadline, "no connection within {budget:?}");
     }
     Pair {
         a,
