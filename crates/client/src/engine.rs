@@ -207,14 +207,10 @@ impl Shared {
         }
     }
 
-    /// After (re)connecting: the current call and everyone's presence, fetched again.
-    async fn resync(&self) -> Result<(), ClientError> {
-        if let Some(call) = self.api.my_active_call().await? {
-            self.saw_call(&call);
-        }
-        // Calls we knew as live that ended while we were away.
-        let live: Vec<i64> = self
-            .seen
+    /// Calls last seen ringing or active: their state is fetched again after a drop, or
+    /// on every poll, so an end that happened meanwhile is reported.
+    fn live_calls_seen(&self) -> Vec<i64> {
+        self.seen
             .lock()
             .map(|seen| {
                 seen.iter()
@@ -222,8 +218,16 @@ impl Shared {
                     .map(|(id, _)| *id)
                     .collect()
             })
-            .unwrap_or_default();
-        for id in live {
+            .unwrap_or_default()
+    }
+
+    /// After (re)connecting: the current call and everyone's presence, fetched again.
+    async fn resync(&self) -> Result<(), ClientError> {
+        if let Some(call) = self.api.my_active_call().await? {
+            self.saw_call(&call);
+        }
+        // Calls we knew as live that ended while we were away.
+        for id in self.live_calls_seen() {
             if let Ok(call) = self.api.call(id).await {
                 self.saw_call(&call);
             }
@@ -371,17 +375,7 @@ async fn poll(shared: Arc<Shared>, mut backoff: Backoff) {
             if let Some(call) = shared.api.my_active_call().await? {
                 shared.saw_call(&call);
             }
-            let live: Vec<i64> = shared
-                .seen
-                .lock()
-                .map(|seen| {
-                    seen.iter()
-                        .filter(|(_, s)| !s.is_final())
-                        .map(|(id, _)| *id)
-                        .collect()
-                })
-                .unwrap_or_default();
-            for id in live {
+            for id in shared.live_calls_seen() {
                 let call = shared.api.call(id).await?;
                 shared.saw_call(&call);
             }

@@ -30,32 +30,7 @@ pub async fn call_room(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    let auth = socket_user(&state, &headers, &query).await?;
-    let id = raw.parse::<i64>().unwrap_or(0);
-    let user_id = auth.id;
-    let admitted = state
-        .store
-        .read(move |tx| {
-            let user = require_user(tx, user_id)?;
-            Ok(match tx.call(id)? {
-                Some(c) if c.initiator_id == user_id || c.recipient_id == user_id => {
-                    if c.status.is_final() {
-                        Err(format!("This call has already ended ({}).", c.status))
-                    } else {
-                        Ok(user)
-                    }
-                }
-                _ => Err("You are not a participant of this call.".to_owned()),
-            })
-        })
-        .await?;
-    Ok(upgrade(
-        auth.token.jti,
-        configure(ws),
-        state.realtime.clone(),
-        RoomKey::Call(id),
-        admitted,
-    ))
+    join(state, &raw, &query, &headers, ws, RoomKey::Call).await
 }
 
 /// `GET /ws/meeting/{meeting_id}/`: the meeting's host and participants.
@@ -66,29 +41,62 @@ pub async fn meeting_room(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    let auth = socket_user(&state, &headers, &query).await?;
-    let id = raw.parse::<i64>().unwrap_or(0);
+    join(state, &raw, &query, &headers, ws, RoomKey::Meeting).await
+}
+
+/// Authenticates the socket, checks membership, and upgrades (refusals are sent on the
+/// socket as SPEC §4 asks).
+async fn join(
+    state: AppState,
+    raw: &str,
+    query: &HashMap<String, String>,
+    headers: &HeaderMap,
+    ws: WebSocketUpgrade,
+    room_of: fn(i64) -> RoomKey,
+) -> Result<Response, ApiError> {
+    let auth = socket_user(&state, headers, query).await?;
+    let room = room_of(raw.parse::<i64>().unwrap_or(0));
     let user_id = auth.id;
     let admitted = state
         .store
-        .read(move |tx| {
-            let user = require_user(tx, user_id)?;
-            Ok(match meetings::member_meeting(tx, id, user_id) {
-                Ok(_) => Ok(user),
-                Err(StoreError::NotFound(_)) => {
-                    Err("You are not a participant of this meeting.".to_owned())
-                }
-                Err(e) => return Err(e),
-            })
-        })
+        .read(move |tx| admission(tx, room, user_id))
         .await?;
     Ok(upgrade(
         auth.token.jti,
         configure(ws),
         state.realtime.clone(),
-        RoomKey::Meeting(id),
+        room,
         admitted,
     ))
+}
+
+/// Who may be in a room: a call's two users while it is live; a meeting's host and
+/// participants. `Ok(Err(why))` is a refusal to tell the client.
+fn admission(
+    tx: &mut dyn crate::store::Tx,
+    room: RoomKey,
+    user_id: i64,
+) -> Result<Result<UserInfo, String>, StoreError> {
+    let user = require_user(tx, user_id)?;
+    Ok(match room {
+        RoomKey::Call(id) => match tx.call(id)? {
+            Some(c) if c.initiator_id == user_id || c.recipient_id == user_id => {
+                if c.status.is_final() {
+                    Err(format!("This call has already ended ({}).", c.status))
+                } else {
+                    Ok(user)
+                }
+            }
+            _ => Err("You are not a participant of this call.".to_owned()),
+        },
+        RoomKey::Meeting(id) => match meetings::member_meeting(tx, id, user_id) {
+            Ok(_) => Ok(user),
+            Err(StoreError::NotFound(_)) => {
+                Err("You are not a participant of this meeting.".to_owned())
+            }
+            Err(e) => return Err(e),
+        },
+    })
 }
 
 fn upgrade(
