@@ -250,3 +250,93 @@ async fn a_server_restart_mid_call_does_not_stop_the_audio() {
     assert_eq!(stats["status"], "completed", "{stats}");
     drop(restarted);
 }
+
+/// `--mute-after`: the far end hears the tone, then (after a 300 ms guard) neither tone
+/// nor sound; the muted side keeps hearing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn muting_silences_the_caller_for_the_far_end() {
+    let (server, dir) = backend(&["alice", "bob"]).await;
+    let url = server.url();
+    let (alice, bob) = (token(&url, "alice").await, token(&url, "bob").await);
+    let d = dir.path();
+    let (a_wav, b_wav) = (d.join("alice.wav"), d.join("bob.wav"));
+    let listener = cli(
+        &url,
+        &alice,
+        &[
+            "listen",
+            "--auto-answer",
+            "--tone",
+            "1000",
+            "--record",
+            a_wav.to_str().expect("path"),
+            "--duration",
+            "20",
+        ],
+    );
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let caller = cli(
+        &url,
+        &bob,
+        &[
+            "call",
+            "alice",
+            "--tone",
+            "440",
+            "--record",
+            b_wav.to_str().expect("path"),
+            "--duration",
+            "5",
+            "--mute-after",
+            "2.5",
+        ],
+    );
+    let (caller, listener) = tokio::join!(finish(caller), finish(listener));
+    assert!(
+        caller.status.success() && listener.status.success(),
+        "{}",
+        String::from_utf8_lossy(&caller.stderr)
+    );
+    assert!(String::from_utf8_lossy(&caller.stdout).contains("Muted."));
+
+    let mut reader = hound::WavReader::open(&a_wav).expect("alice's recording");
+    let samples: Vec<i16> = reader
+        .samples::<i16>()
+        .map(|s| s.expect("sample"))
+        .collect();
+    let frames: Vec<&[i16]> = samples.chunks_exact(FRAME_SAMPLES).collect();
+    // Where the tone stops is where bob muted: it must have been there before, and after a
+    // 300 ms guard (15 frames) there is neither tone nor sound until the call ends.
+    let last_tone = frames
+        .iter()
+        .rposition(|f| has_tone(f, 440.0))
+        .expect("alice heard bob at all");
+    let before = &frames[..last_tone];
+    let heard = before
+        .iter()
+        .skip(25)
+        .filter(|f| has_tone(f, 440.0))
+        .count();
+    assert!(
+        before.len() > 75 && heard * 10 >= (before.len() - 25) * 9,
+        "tone before muting: {heard} of {}",
+        before.len() - 25
+    );
+    let after = &frames[(last_tone + 15).min(frames.len())..];
+    assert!(
+        after.len() >= 75,
+        "at least 1.5 s recorded after muting: {} frames",
+        after.len()
+    );
+    let loudest = after
+        .iter()
+        .map(|f| switchboard_media::tone::rms(f))
+        .fold(0.0, f64::max);
+    assert!(loudest < 1e-3, "sound after muting: RMS {loudest}");
+    // The muted side still heard alice the whole time.
+    let (heard, own, n) = analyse(&b_wav, 1000.0, 440.0, 0.5);
+    assert!(
+        heard * 10 >= n * 9 && own == 0,
+        "bob heard alice in {heard} of {n} frames"
+    );
+}
