@@ -88,6 +88,12 @@ enum Command {
         #[command(flatten)]
         audio: talk::AudioArgs,
     },
+    /// Join a meeting's audio (a mesh of up to six) and talk until --duration or Ctrl-C.
+    JoinMeeting {
+        meeting_id: i64,
+        #[command(flatten)]
+        audio: talk::AudioArgs,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -204,6 +210,9 @@ async fn run(cli: Cli) -> Result<()> {
                 audio,
             )
             .await?
+        }
+        Command::JoinMeeting { meeting_id, audio } => {
+            talk::join_meeting(session(&cli).await?, *meeting_id, audio).await?
         }
         Command::Whoami => {
             let me = session(&cli).await?.me().await?;

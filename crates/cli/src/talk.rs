@@ -6,6 +6,7 @@ use serde_json::json;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use switchboard_client::call::{MediaCall, MediaEnd, MediaOptions};
+use switchboard_client::meeting::{MeetingMedia, PeerState};
 use switchboard_client::{Api, Engine, EngineConfig, Event};
 use switchboard_media::audio::{
     AudioSink, AudioSource, Silence, ToneSource, WavRecorder, WavSource,
@@ -271,6 +272,78 @@ pub async fn listen(
         let call = engine.answer(call_id).await?;
         println!("Answered.");
         talk(&engine, &mut events, &call, audio, None).await?;
+    }
+    Ok(())
+}
+
+/// `join-meeting ID`: talks in the meeting until the duration passes or Ctrl-C.
+pub async fn join_meeting(api: Api, meeting_id: i64, audio: &AudioArgs) -> Result<()> {
+    let source = audio.source()?;
+    let me = api.me().await?;
+    let meeting = api.meeting(meeting_id).await?;
+    let names: std::collections::HashMap<i64, String> = std::iter::once(&meeting.host)
+        .chain(&meeting.participants)
+        .map(|u| (u.id, u.username.clone()))
+        .collect();
+    let name_of = |id: i64| {
+        names
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| format!("user {id}"))
+    };
+    let options = MediaOptions::for_server(api.base());
+    let media = MeetingMedia::join(&api, me.id, meeting_id, source, audio.sink()?, options).await?;
+    println!(
+        "Joined \"{}\" ({} invited); waiting for the others.",
+        meeting.title,
+        names.len()
+    );
+    let started = Instant::now();
+    let until = audio
+        .duration
+        .map(Duration::from_secs_f64)
+        .unwrap_or(Duration::MAX);
+    let mut peers = media.watch();
+    let mut shown = std::collections::BTreeMap::new();
+    let mut setups = serde_json::Map::new();
+    loop {
+        let left = until.saturating_sub(started.elapsed());
+        tokio::select! {
+            _ = tokio::time::sleep(left.min(Duration::from_secs(86_400))) => break,
+            _ = tokio::signal::ctrl_c() => break,
+            changed = peers.changed() => {
+                if changed.is_err() {
+                    bail!("the meeting's connection stopped");
+                }
+                let now = peers.borrow_and_update().clone();
+                for (id, state) in &now {
+                    if let PeerState::Connected(after) = state {
+                        if shown.get(id) != Some(state) {
+                            println!("Talking with {} (set up in {} ms).", name_of(*id), after.as_millis());
+                            setups.insert(name_of(*id), json!(after.as_millis() as u64));
+                        }
+                    }
+                }
+                for id in shown.keys() {
+                    if !now.contains_key(id) {
+                        println!("{} left.", name_of(*id));
+                    }
+                }
+                shown = now;
+            }
+        }
+    }
+    let talked = started.elapsed();
+    media.leave().await;
+    println!("Left the meeting.");
+    if let Some(path) = &audio.stats_json {
+        let stats = json!({
+            "meeting_id": meeting_id,
+            "talk_ms": talked.as_millis() as u64,
+            "setup_ms": setups,
+        });
+        std::fs::write(path, serde_json::to_vec_pretty(&stats)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(())
 }

@@ -2,69 +2,17 @@
 //! sends a tone and records what it hears; the recordings must hold the other's tone in
 //! at least 90 % of frames over at least 2 s, and never their own.
 
+mod common;
+
+use common::{backend, backend_with_config, cli, finish, recorded_frames, token};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
 use std::time::Duration;
-use switchboard_client::Api;
 use switchboard_media::tone::{FRAME_SAMPLES, has_tone};
-use switchboard_server::{Server, ServerConfig};
-
-const BIN: &str = env!("CARGO_BIN_EXE_switchboard-cli");
-const PASSWORD: &str = "password123";
-
-async fn backend(names: &[&str]) -> (Server, tempfile::TempDir) {
-    let (server, dir, _) = backend_with_config(names).await;
-    (server, dir)
-}
-
-async fn backend_with_config(names: &[&str]) -> (Server, tempfile::TempDir, ServerConfig) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = ServerConfig::new(dir.path().join("data"));
-    switchboard_server::server::seed_accounts(&config, names, PASSWORD).expect("accounts");
-    let server = Server::bind("127.0.0.1:0".parse().expect("addr"), config.clone())
-        .await
-        .expect("server");
-    (server, dir, config)
-}
-
-async fn token(url: &str, name: &str) -> String {
-    let mut api = Api::new(url).expect("url");
-    api.login(name, PASSWORD).await.expect("login");
-    api.token().map(str::to_owned).expect("token")
-}
-
-fn cli(url: &str, token: &str, args: &[&str]) -> std::process::Child {
-    Command::new(BIN)
-        .args(["--server", url])
-        .args(args)
-        .env("SWITCHBOARD_TOKEN", token)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn switchboard-cli")
-}
-
-async fn finish(child: std::process::Child) -> Output {
-    tokio::task::spawn_blocking(move || child.wait_with_output().expect("wait"))
-        .await
-        .expect("join")
-}
+use switchboard_server::Server;
 
 /// (frames with `tone`, frames with `other`, frames) after skipping `skip_s` seconds.
 fn analyse(path: &Path, tone: f64, other: f64, skip_s: f64) -> (usize, usize, usize) {
-    let mut reader =
-        hound::WavReader::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let samples: Vec<i16> = reader
-        .samples::<i16>()
-        .map(|s| s.expect("sample"))
-        .collect();
-    let skip = (skip_s * 48_000.0) as usize;
-    let frames: Vec<&[i16]> = samples
-        .get(skip..)
-        .unwrap_or(&[])
-        .chunks_exact(FRAME_SAMPLES)
-        .collect();
+    let frames = recorded_frames(path, skip_s);
     let with = frames.iter().filter(|f| has_tone(f, tone)).count();
     let wrong = frames.iter().filter(|f| has_tone(f, other)).count();
     (with, wrong, frames.len())

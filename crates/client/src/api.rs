@@ -243,6 +243,26 @@ impl Api {
         }
     }
 
+    /// Schedules a meeting hosted by the signed-in user (seed 002).
+    pub async fn create_meeting(
+        &self,
+        title: &str,
+        participant_ids: &[i64],
+    ) -> Result<switchboard_protocol::api::Meeting, ClientError> {
+        self.post(
+            "/api/meetings/",
+            json!({"title": title, "participant_ids": participant_ids}),
+        )
+        .await
+    }
+
+    pub async fn meeting(
+        &self,
+        meeting_id: i64,
+    ) -> Result<switchboard_protocol::api::Meeting, ClientError> {
+        self.get(&format!("/api/meetings/{meeting_id}/")).await
+    }
+
     /// One page of call history, newest first.
     pub async fn history(
         &self,

@@ -8,11 +8,12 @@
 
 use crate::api::Api;
 use crate::error::ClientError;
-use futures::{SinkExt, StreamExt};
+use crate::room::{self, Ws, send};
+use futures::StreamExt;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use switchboard_media::audio::{AudioSink, AudioSource};
-use switchboard_media::{AudioPeer, Candidate, IceServer, PeerConfig};
+use switchboard_media::{AudioPeer, Candidate};
 use switchboard_protocol::api::CallSession;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_tungstenite::tungstenite::Message;
@@ -72,31 +73,13 @@ impl MediaCall {
         options: MediaOptions,
     ) -> Result<MediaCall, ClientError> {
         let peer_id = call.peer_of(me).id;
-        let rtc = api.rtc_config().await?;
-        let config = PeerConfig {
-            ice_servers: rtc
-                .ice_servers
-                .into_iter()
-                .map(|s| IceServer {
-                    urls: s.urls,
-                    username: s.username,
-                    credential: s.credential,
-                })
-                .collect(),
-            relay_only: options.relay_only,
-            include_loopback: options.include_loopback,
-        };
+        let config = room::peer_config(api, &options).await?;
         let (peer, candidates) = AudioPeer::new(config, source, sink)
             .await
             .map_err(media_error)?;
         let peer = std::sync::Arc::new(peer);
         let url = api.ws_url(&format!("/ws/call/{}/", call.id))?;
-        let (ws, _) = tokio_tungstenite::connect_async(url.as_str())
-            .await
-            .map_err(|e| ClientError::Unreachable {
-                url: api.base().to_owned(),
-                reason: format!("the call's signaling socket: {e}"),
-            })?;
+        let ws = room::connect(api, &url, "the call's signaling socket").await?;
         let (ended_tx, ended) = watch::channel(None);
         let (leave, leave_rx) = oneshot::channel();
         let task = tokio::spawn(signal(
@@ -147,19 +130,8 @@ impl MediaCall {
         }
         let _ = tokio::time::timeout(Duration::from_secs(2), &mut self.task).await;
         self.task.abort();
-        if let Ok(mut peer) = std::sync::Arc::try_unwrap(self.peer) {
-            peer.close().await;
-        }
+        self.peer.close().await;
     }
-}
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn send(ws: &mut Ws, value: Value) -> bool {
-    ws.send(Message::Text(value.to_string().into()))
-        .await
-        .is_ok()
 }
 
 /// How one signaling connection ended.
@@ -182,7 +154,6 @@ async fn signal(
     mut leave: oneshot::Receiver<()>,
 ) {
     let mut negotiated = false;
-    let mut backoff = crate::backoff::Backoff::default();
     loop {
         let link = session(
             &mut ws,
@@ -198,16 +169,9 @@ async fn signal(
             Link::Left => return,
             Link::Lost(why) => tracing::info!(%why, "call signaling lost; reconnecting"),
         }
-        loop {
-            tokio::select! {
-                _ = &mut leave => return,
-                _ = tokio::time::sleep(backoff.next_delay(rand::random::<f64>())) => {}
-            }
-            if let Ok((socket, _)) = tokio_tungstenite::connect_async(url.as_str()).await {
-                ws = socket;
-                backoff.reset();
-                break;
-            }
+        match room::reconnect(&url, &mut leave).await {
+            Some(socket) => ws = socket,
+            None => return,
         }
     }
 }

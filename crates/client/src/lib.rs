@@ -5,6 +5,7 @@
 //! - [`engine`]: the notification listener (reconnects with full-jitter backoff and
 //!   resynchronises after each reconnect), the presence heartbeat, and the polling
 //!   fallback for CRM backends that have the seeds' REST API but no WebSocket.
+//! - [`call`] and [`meeting`]: a 1:1 call's media and a small meeting's audio mesh.
 //! - [`token_store`]: sign-in tokens in the OS keyring, never in a file.
 
 pub mod api;
@@ -13,6 +14,8 @@ pub mod call;
 pub mod engine;
 pub mod error;
 pub mod events;
+pub mod meeting;
+mod room;
 pub mod token_store;
 
 pub use api::Api;

@@ -7,7 +7,11 @@
 
 pub mod audio;
 pub mod codec;
+pub mod mixer;
 pub mod peer;
 pub mod tone;
+pub mod uplink;
 
+pub use mixer::Mixer;
 pub use peer::{AudioPeer, Candidate, IceServer, MediaError, PeerConfig};
+pub use uplink::Uplink;

@@ -6,12 +6,11 @@
 //! same values travel over SPEC §4's grammar to a Rust or a browser peer.
 
 use crate::audio::{AudioSink, AudioSource};
-use crate::codec::{Decoder, Encoder};
+use crate::codec::Decoder;
 use crate::tone::FRAME_SAMPLES;
-use bytes::Bytes;
+use crate::uplink::Uplink;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 use tokio::sync::{Mutex, mpsc, watch};
 use webrtc::api::APIBuilder;
 use webrtc::api::interceptor_registry::register_default_interceptors;
@@ -21,7 +20,6 @@ use webrtc::ice::mdns::MulticastDnsMode;
 use webrtc::ice_transport::ice_candidate::{RTCIceCandidate, RTCIceCandidateInit};
 use webrtc::ice_transport::ice_server::RTCIceServer;
 use webrtc::interceptor::registry::Registry;
-use webrtc::media::Sample;
 use webrtc::peer_connection::RTCPeerConnection;
 use webrtc::peer_connection::configuration::RTCConfiguration;
 use webrtc::peer_connection::peer_connection_state::RTCPeerConnectionState;
@@ -68,11 +66,12 @@ pub type Candidate = RTCIceCandidateInit;
 
 pub struct AudioPeer {
     pc: Arc<RTCPeerConnection>,
-    muted: Arc<AtomicBool>,
+    uplink: Arc<Uplink>,
+    track: Arc<TrackLocalStaticSample>,
     /// Candidates that arrived before the remote description.
     early_candidates: Mutex<Option<Vec<Candidate>>>,
     state: watch::Receiver<RTCPeerConnectionState>,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
+    tasks: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 impl AudioPeer {
@@ -81,6 +80,15 @@ impl AudioPeer {
     pub async fn new(
         config: PeerConfig,
         source: Box<dyn AudioSource>,
+        sink: Box<dyn AudioSink>,
+    ) -> Result<(AudioPeer, mpsc::UnboundedReceiver<Candidate>), MediaError> {
+        Self::on_uplink(config, Arc::new(Uplink::start(source)), sink).await
+    }
+
+    /// A peer that sends what `uplink` captures (shared by every peer of a meeting).
+    pub async fn on_uplink(
+        config: PeerConfig,
+        uplink: Arc<Uplink>,
         sink: Box<dyn AudioSink>,
     ) -> Result<(AudioPeer, mpsc::UnboundedReceiver<Candidate>), MediaError> {
         let mut media = MediaEngine::default();
@@ -201,22 +209,22 @@ impl AudioPeer {
             })
         }));
 
-        let muted = Arc::new(AtomicBool::new(false));
         let mut tasks = Vec::new();
         // RTCP from the far end must be read for the interceptors (NACK, reports) to work.
         tasks.push(tokio::spawn(async move {
             let mut buf = vec![0u8; 1500];
             while sender.read(&mut buf).await.is_ok() {}
         }));
-        tasks.push(tokio::spawn(send_audio(track, source, muted.clone())));
+        uplink.attach(track.clone());
 
         Ok((
             AudioPeer {
                 pc,
-                muted,
+                uplink,
+                track,
                 early_candidates: Mutex::new(Some(Vec::new())),
                 state,
-                tasks,
+                tasks: std::sync::Mutex::new(tasks),
             },
             candidates_rx,
         ))
@@ -275,13 +283,14 @@ impl AudioPeer {
         Ok(())
     }
 
-    /// Muted, only silence is encoded: no captured sound leaves the machine.
+    /// Muted, only silence is encoded: no captured sound leaves the machine. (On a
+    /// shared uplink this mutes every peer on it.)
     pub fn set_muted(&self, muted: bool) {
-        self.muted.store(muted, Ordering::Relaxed);
+        self.uplink.set_muted(muted);
     }
 
     pub fn is_muted(&self) -> bool {
-        self.muted.load(Ordering::Relaxed)
+        self.uplink.is_muted()
     }
 
     /// Waits until the peer connection is connected.
@@ -335,62 +344,25 @@ impl AudioPeer {
     }
 
     /// Stops sending and closes the connection.
-    pub async fn close(&mut self) {
-        for task in self.tasks.drain(..) {
-            task.abort();
-        }
+    pub async fn close(&self) {
+        self.stop();
         if let Err(e) = self.pc.close().await {
             tracing::debug!(error = %e, "closing the peer connection");
+        }
+    }
+
+    fn stop(&self) {
+        self.uplink.detach(&self.track);
+        if let Ok(mut tasks) = self.tasks.lock() {
+            for task in tasks.drain(..) {
+                task.abort();
+            }
         }
     }
 }
 
 impl Drop for AudioPeer {
     fn drop(&mut self) {
-        for task in self.tasks.drain(..) {
-            task.abort();
-        }
-    }
-}
-
-/// Every 20 ms: a frame from the source (or silence when muted), Opus-encoded, sent.
-async fn send_audio(
-    track: Arc<TrackLocalStaticSample>,
-    mut source: Box<dyn AudioSource>,
-    muted: Arc<AtomicBool>,
-) {
-    let mut encoder = match Encoder::new() {
-        Ok(e) => e,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot encode outgoing audio");
-            return;
-        }
-    };
-    let mut frame = vec![0i16; FRAME_SAMPLES];
-    let mut tick = tokio::time::interval(Duration::from_millis(20));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-    loop {
-        tick.tick().await;
-        // The source is read even when muted, so it stays in time; its audio is dropped.
-        source.fill(&mut frame);
-        if muted.load(Ordering::Relaxed) {
-            frame.fill(0);
-        }
-        let packet = match encoder.encode(&frame) {
-            Ok(p) => p,
-            Err(e) => {
-                tracing::warn!(error = %e, "audio frame not encoded");
-                continue;
-            }
-        };
-        let sample = Sample {
-            data: Bytes::from(packet),
-            timestamp: SystemTime::now(),
-            duration: Duration::from_millis(20),
-            ..Default::default()
-        };
-        if let Err(e) = track.write_sample(&sample).await {
-            tracing::debug!(error = %e, "audio frame not sent");
-        }
+        self.stop();
     }
 }

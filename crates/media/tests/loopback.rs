@@ -94,7 +94,6 @@ async fn two_peers_hear_each_others_tone_and_mute_silences() {
     };
     assert!(back < Duration::from_millis(500), "back after {back:?}");
 
-    let (mut a, mut b) = (a, b);
     a.close().await;
     b.close().await;
 }

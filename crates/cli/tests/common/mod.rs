@@ -1,0 +1,73 @@
+//! What the CLI's audio tests share: a real server with accounts, tokens, and real
+//! `switchboard-cli` processes.
+
+#![allow(dead_code)] // each test file uses its own subset
+
+use std::process::{Command, Output, Stdio};
+use switchboard_client::Api;
+use switchboard_server::{Server, ServerConfig};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_switchboard-cli");
+pub const PASSWORD: &str = "password123";
+
+pub async fn backend_with_config(names: &[&str]) -> (Server, tempfile::TempDir, ServerConfig) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = ServerConfig::new(dir.path().join("data"));
+    switchboard_server::server::seed_accounts(&config, names, PASSWORD).expect("accounts");
+    let server = Server::bind("127.0.0.1:0".parse().expect("addr"), config.clone())
+        .await
+        .expect("server");
+    (server, dir, config)
+}
+
+pub async fn backend(names: &[&str]) -> (Server, tempfile::TempDir) {
+    let (server, dir, _) = backend_with_config(names).await;
+    (server, dir)
+}
+
+pub async fn signed_in(url: &str, name: &str) -> Api {
+    let mut api = Api::new(url).expect("url");
+    api.login(name, PASSWORD).await.expect("login");
+    api
+}
+
+pub async fn token(url: &str, name: &str) -> String {
+    let api = signed_in(url, name).await;
+    api.token().map(str::to_owned).expect("token")
+}
+
+/// A `switchboard-cli` process signed in with `token`, output captured.
+pub fn cli(url: &str, token: &str, args: &[&str]) -> std::process::Child {
+    Command::new(BIN)
+        .args(["--server", url])
+        .args(args)
+        .env("SWITCHBOARD_TOKEN", token)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn switchboard-cli")
+}
+
+pub async fn finish(child: std::process::Child) -> Output {
+    tokio::task::spawn_blocking(move || child.wait_with_output().expect("wait"))
+        .await
+        .expect("join")
+}
+
+/// The 20 ms frames of a recording, after the first `skip_s` seconds.
+pub fn recorded_frames(path: &std::path::Path, skip_s: f64) -> Vec<Vec<i16>> {
+    let mut reader =
+        hound::WavReader::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let samples: Vec<i16> = reader
+        .samples::<i16>()
+        .map(|s| s.expect("sample"))
+        .collect();
+    let skip = (skip_s * 48_000.0) as usize;
+    samples
+        .get(skip..)
+        .unwrap_or(&[])
+        .chunks_exact(switchboard_media::tone::FRAME_SAMPLES)
+        .map(<[i16]>::to_vec)
+        .collect()
+}

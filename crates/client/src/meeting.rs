@@ -1,0 +1,394 @@
+//! A small meeting's audio: a full mesh over `/ws/meeting/{id}/`, one [`AudioPeer`] per
+//! other participant, up to [`MAX_MESH_PEERS`].
+//!
+//! Roles follow seed 002's client: a member already in the room gets `user_joined` for a
+//! newcomer and offers to it; the newcomer answers every offer it gets. The microphone is
+//! captured and encoded once for all peers ([`Uplink`]); what they send is mixed into one
+//! output ([`Mixer`]).
+//!
+//! A peer is rebuilt whenever its user (re)joins: `user_joined` or an offer from a user we
+//! already have replaces the old connection, since that user's app may have restarted
+//! and its old connection is dead. After a server restart every member rejoins, so the
+//! mesh renegotiates once (a short gap in the audio), then carries on.
+
+use crate::api::Api;
+use crate::call::MediaOptions;
+use crate::error::ClientError;
+use crate::room::{self, Ws, send};
+use futures::StreamExt;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use switchboard_media::audio::{AudioSink, AudioSource};
+use switchboard_media::{AudioPeer, Candidate, Mixer, PeerConfig, Uplink};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio_tungstenite::tungstenite::Message;
+
+/// A mesh sends the local audio once per peer: past six people, uplink bandwidth and
+/// CPU on a desktop make an SFU the right tool, not a bigger mesh.
+pub const MAX_MESH_PEERS: usize = 5;
+
+/// Where the connection to one other participant stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PeerState {
+    Connecting,
+    /// Audio flows; set up this long after the negotiation began.
+    Connected(Duration),
+}
+
+/// A meeting's audio while we are in it.
+pub struct MeetingMedia {
+    uplink: Arc<Uplink>,
+    mixer: Arc<Mixer>,
+    peers: watch::Receiver<BTreeMap<i64, PeerState>>,
+    leave: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl MeetingMedia {
+    /// Joins the meeting's room; peers are set up as the others are met.
+    pub async fn join(
+        api: &Api,
+        me: i64,
+        meeting_id: i64,
+        source: Box<dyn AudioSource>,
+        sink: Box<dyn AudioSink>,
+        options: MediaOptions,
+    ) -> Result<MeetingMedia, ClientError> {
+        // Says "no such meeting" or "not invited" in words, where the room would only
+        // close the socket.
+        api.meeting(meeting_id).await?;
+        let config = room::peer_config(api, &options).await?;
+        let url = api.ws_url(&format!("/ws/meeting/{meeting_id}/"))?;
+        let ws = room::connect(api, &url, "the meeting's signaling socket").await?;
+        let uplink = Arc::new(Uplink::start(source));
+        let mixer = Arc::new(Mixer::start(sink));
+        let (peers_tx, peers) = watch::channel(BTreeMap::new());
+        let (leave, leave_rx) = oneshot::channel();
+        let mesh = Mesh {
+            me,
+            config,
+            uplink: uplink.clone(),
+            mixer: mixer.clone(),
+            peers: BTreeMap::new(),
+            states: peers_tx,
+            generation: 0,
+        };
+        let task = tokio::spawn(run(ws, url, mesh, leave_rx));
+        Ok(MeetingMedia {
+            uplink,
+            mixer,
+            peers,
+            leave: Some(leave),
+            task,
+        })
+    }
+
+    /// Each other participant we have a connection with, and where it stands.
+    pub fn peers(&self) -> BTreeMap<i64, PeerState> {
+        self.peers.borrow().clone()
+    }
+
+    /// Follows the peers as they connect and leave.
+    pub fn watch(&self) -> watch::Receiver<BTreeMap<i64, PeerState>> {
+        self.peers.clone()
+    }
+
+    /// Waits until audio flows with at least `count` others.
+    pub async fn connected_with(
+        &self,
+        count: usize,
+        within: Duration,
+    ) -> Result<BTreeMap<i64, PeerState>, ClientError> {
+        let mut peers = self.peers.clone();
+        let wait = peers.wait_for(|p| {
+            p.values()
+                .filter(|s| matches!(s, PeerState::Connected(_)))
+                .count()
+                >= count
+        });
+        match tokio::time::timeout(within, wait).await {
+            Ok(Ok(p)) => Ok(p.clone()),
+            _ => Err(ClientError::Protocol(format!(
+                "the meeting's audio did not connect with {count} others within {} s",
+                within.as_secs()
+            ))),
+        }
+    }
+
+    pub fn set_muted(&self, muted: bool) {
+        self.uplink.set_muted(muted);
+    }
+
+    /// Who is speaking: each participant's level (0–1) in the last frame.
+    pub fn levels(&self) -> Vec<(i64, f32)> {
+        self.mixer.levels()
+    }
+
+    /// Tells the room we leave and closes every peer.
+    pub async fn leave(mut self) {
+        if let Some(leave) = self.leave.take() {
+            let _ = leave.send(());
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(2), &mut self.task).await;
+        self.task.abort();
+    }
+}
+
+/// One other participant's connection.
+struct Slot {
+    generation: u64,
+    peer: Arc<AudioPeer>,
+    /// Forwards its candidates and reports its state; stopped when the slot goes.
+    watcher: tokio::task::JoinHandle<()>,
+}
+
+/// What a peer's watcher reports to the signaling loop.
+enum PeerNews {
+    Candidate(i64, Candidate),
+    Connected(i64, u64, Duration),
+    Lost(i64, u64),
+}
+
+struct Mesh {
+    me: i64,
+    config: PeerConfig,
+    uplink: Arc<Uplink>,
+    mixer: Arc<Mixer>,
+    peers: BTreeMap<i64, Slot>,
+    states: watch::Sender<BTreeMap<i64, PeerState>>,
+    generation: u64,
+}
+
+impl Mesh {
+    /// A fresh peer for `user`, replacing any old one. `None` when the mesh is full.
+    async fn fresh_peer(
+        &mut self,
+        user: i64,
+        news: &mpsc::UnboundedSender<PeerNews>,
+    ) -> Option<Arc<AudioPeer>> {
+        if !self.peers.contains_key(&user) && self.peers.len() >= MAX_MESH_PEERS {
+            tracing::warn!(
+                user,
+                "meeting mesh is full ({} others): not connecting",
+                MAX_MESH_PEERS
+            );
+            return None;
+        }
+        self.drop_peer(user).await;
+        let sink = Box::new(self.mixer.input(user));
+        let (peer, mut candidates) =
+            match AudioPeer::on_uplink(self.config.clone(), self.uplink.clone(), sink).await {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::warn!(user, error = %e, "cannot set up a meeting peer");
+                    return None;
+                }
+            };
+        let peer = Arc::new(peer);
+        self.generation += 1;
+        let generation = self.generation;
+        let started = Instant::now();
+        let watched = peer.clone();
+        let news = news.clone();
+        let watcher = tokio::spawn(async move {
+            let connected = async {
+                if watched.connected(Duration::from_secs(30)).await.is_ok() {
+                    let _ = news.send(PeerNews::Connected(user, generation, started.elapsed()));
+                    watched.lost().await;
+                }
+                let _ = news.send(PeerNews::Lost(user, generation));
+            };
+            let forward = async {
+                while let Some(candidate) = candidates.recv().await {
+                    let _ = news.send(PeerNews::Candidate(user, candidate));
+                }
+                std::future::pending::<()>().await
+            };
+            tokio::select! {
+                _ = connected => {}
+                _ = forward => {}
+            }
+        });
+        self.peers.insert(
+            user,
+            Slot {
+                generation,
+                peer: peer.clone(),
+                watcher,
+            },
+        );
+        self.states.send_modify(|s| {
+            s.insert(user, PeerState::Connecting);
+        });
+        Some(peer)
+    }
+
+    async fn drop_peer(&mut self, user: i64) {
+        if let Some(slot) = self.peers.remove(&user) {
+            slot.watcher.abort();
+            slot.peer.close().await;
+        }
+        self.mixer.remove(user);
+        self.states.send_modify(|s| {
+            s.remove(&user);
+        });
+    }
+
+    async fn close_all(&mut self) {
+        let users: Vec<i64> = self.peers.keys().copied().collect();
+        for user in users {
+            self.drop_peer(user).await;
+        }
+    }
+}
+
+/// A user id as the server sends it: a number, or a string of digits from a backend
+/// whose ids are strings.
+fn user_id(value: &Value) -> Option<i64> {
+    value
+        .as_i64()
+        .or_else(|| value.as_str().and_then(|s| s.parse().ok()))
+}
+
+/// The meeting's signaling: reconnects the room socket until we leave.
+async fn run(mut ws: Ws, url: String, mut mesh: Mesh, mut leave: oneshot::Receiver<()>) {
+    let (news_tx, mut news) = mpsc::unbounded_channel();
+    while !session(&mut ws, &mut mesh, &news_tx, &mut news, &mut leave).await {
+        match room::reconnect(&url, &mut leave).await {
+            Some(socket) => ws = socket,
+            None => break,
+        }
+    }
+    mesh.close_all().await;
+}
+
+/// One connection to the meeting room; true when we left, false when the socket was lost.
+async fn session(
+    ws: &mut Ws,
+    mesh: &mut Mesh,
+    news_tx: &mpsc::UnboundedSender<PeerNews>,
+    news: &mut mpsc::UnboundedReceiver<PeerNews>,
+    leave: &mut oneshot::Receiver<()>,
+) -> bool {
+    let _ = send(ws, json!({"type": "join-call"})).await;
+    let mut ping = tokio::time::interval(Duration::from_secs(20));
+    loop {
+        tokio::select! {
+            _ = &mut *leave => {
+                let _ = send(ws, json!({"type": "leave-call"})).await;
+                let _ = ws.close(None).await;
+                return true;
+            }
+            Some(item) = news.recv() => match item {
+                PeerNews::Candidate(user, candidate) => {
+                    let message = json!({"type": "ice-candidate", "candidate": candidate, "target_id": user});
+                    if !send(ws, message).await {
+                        return false;
+                    }
+                }
+                PeerNews::Connected(user, generation, after) => {
+                    if mesh.peers.get(&user).is_some_and(|s| s.generation == generation) {
+                        mesh.states.send_modify(|s| {
+                            s.insert(user, PeerState::Connected(after));
+                        });
+                    }
+                }
+                PeerNews::Lost(user, generation) => {
+                    if mesh.peers.get(&user).is_some_and(|s| s.generation == generation) {
+                        tracing::info!(user, "meeting peer lost");
+                        mesh.drop_peer(user).await;
+                    }
+                }
+            },
+            _ = ping.tick() => {
+                let _ = send(ws, json!({"type": "ping"})).await;
+            }
+            message = ws.next() => {
+                let text = match message {
+                    Some(Ok(Message::Text(text))) => text,
+                    Some(Ok(Message::Close(_))) | None => return false,
+                    Some(Ok(_)) => continue,
+                    Some(Err(e)) => {
+                        tracing::info!(error = %e, "meeting signaling lost; reconnecting");
+                        return false;
+                    }
+                };
+                let Ok(msg) = serde_json::from_str::<Value>(&text) else { continue };
+                handle(ws, mesh, news_tx, &msg).await;
+            }
+        }
+    }
+}
+
+async fn handle(
+    ws: &mut Ws,
+    mesh: &mut Mesh,
+    news_tx: &mpsc::UnboundedSender<PeerNews>,
+    msg: &Value,
+) {
+    let Some(from) = user_id(&msg["from_user"]).or_else(|| user_id(&msg["user_id"])) else {
+        if msg["type"] == "error" {
+            tracing::warn!(message = %msg["message"], "meeting signaling error");
+        }
+        return;
+    };
+    if from == mesh.me {
+        return;
+    }
+    match msg["type"].as_str() {
+        Some("user_joined") => {
+            let Some(peer) = mesh.fresh_peer(from, news_tx).await else {
+                return;
+            };
+            match peer.create_offer().await {
+                Ok(sdp) => {
+                    let offer = json!({"type": "offer", "offer": {"type": "offer", "sdp": sdp}, "target_id": from});
+                    let _ = send(ws, offer).await;
+                }
+                Err(e) => tracing::warn!(user = from, error = %e, "cannot create an offer"),
+            }
+        }
+        Some("webrtc_offer") => {
+            let Some(sdp) = msg["offer"]["sdp"].as_str() else {
+                return;
+            };
+            let Some(peer) = mesh.fresh_peer(from, news_tx).await else {
+                return;
+            };
+            match peer.accept_offer(sdp.to_owned()).await {
+                Ok(answer) => {
+                    let answer = json!({"type": "answer", "answer": {"type": "answer", "sdp": answer}, "target_id": from});
+                    let _ = send(ws, answer).await;
+                }
+                Err(e) => tracing::warn!(user = from, error = %e, "cannot answer the offer"),
+            }
+        }
+        Some("webrtc_answer") => {
+            let (Some(sdp), Some(slot)) = (msg["answer"]["sdp"].as_str(), mesh.peers.get(&from))
+            else {
+                return;
+            };
+            if let Err(e) = slot.peer.accept_answer(sdp.to_owned()).await {
+                tracing::warn!(user = from, error = %e, "cannot take the answer");
+            }
+        }
+        Some("ice_candidate") => {
+            let Some(slot) = mesh.peers.get(&from) else {
+                return;
+            };
+            match serde_json::from_value::<Candidate>(msg["candidate"].clone()) {
+                Ok(candidate) => {
+                    if let Err(e) = slot.peer.add_remote_candidate(candidate).await {
+                        tracing::debug!(error = %e, "candidate refused");
+                    }
+                }
+                Err(e) => tracing::debug!(error = %e, "malformed candidate"),
+            }
+        }
+        // Left the call, or its socket closed: seed 002 drops that peer.
+        Some("call_left") | Some("user_left") => mesh.drop_peer(from).await,
+        _ => {}
+    }
+}
