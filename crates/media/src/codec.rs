@@ -22,6 +22,12 @@ impl Encoder {
             .set_inband_fec(true)
             .and_then(|()| encoder.set_packet_loss_perc(10))
             .map_err(|e| CodecError(format!("FEC: {e}")))?;
+        // Complexity 5 (libwebrtc's choice on mobile) instead of 10: measured here, encode
+        // goes from 226 to 177 µs per frame (1.13 % → 0.88 % of a core), and at 32 kbit/s
+        // mono voice the difference is not audible.
+        encoder
+            .set_complexity(5)
+            .map_err(|e| CodecError(format!("complexity: {e}")))?;
         Ok(Encoder(encoder))
     }
 

@@ -5,7 +5,10 @@
 //! - accept → first decoded audio: from the callee's `answer` request to the first frame
 //!   carrying the other side's tone, each direction, over `--calls` calls;
 //! - CPU per 1:1 call: process CPU over `--cpu-seconds` of one call, divided by its two
-//!   sides (the server is idle while media flows peer to peer).
+//!   sides (the server is idle while media flows peer to peer);
+//! - meetings (`--mesh 3,4,6`): everyone joins at once; time until every member is
+//!   connected with every other, until every member hears every other's tone, and CPU
+//!   per participant (each sends to and decodes from all the others).
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
@@ -14,8 +17,9 @@ use std::time::{Duration, Instant};
 use switchboard_bench::{TICKS_PER_SECOND, percentiles, round, sample};
 use switchboard_client::Api;
 use switchboard_client::call::{MediaCall, MediaOptions};
+use switchboard_client::meeting::MeetingMedia;
 use switchboard_media::audio::{FrameLog, ToneSource};
-use switchboard_media::tone::has_tone;
+use switchboard_media::tone::{energy_share, has_tone, rms};
 use switchboard_protocol::{CallAction, CallType};
 use switchboard_server::{Server, ServerConfig};
 
@@ -31,18 +35,27 @@ struct Args {
     /// Seconds of one call over which CPU is measured.
     #[arg(long, default_value_t = 10)]
     cpu_seconds: u64,
+    /// Meeting sizes to measure as a mesh (at most 6).
+    #[arg(long, value_delimiter = ',', default_value = "3,4,6")]
+    mesh: Vec<usize>,
 }
 
 const PASSWORD: &str = "bench-password";
 const CALLER_TONE: f64 = 440.0;
 const CALLEE_TONE: f64 = 1000.0;
+/// One tone per meeting member, apart enough for a 20 ms Goertzel to tell them apart.
+const MESH_TONES: [f64; 6] = [400.0, 650.0, 1000.0, 1300.0, 1700.0, 2100.0];
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<()> {
     let args = Args::parse();
+    if let Some(too_big) = args.mesh.iter().find(|n| !(2..=6).contains(*n)) {
+        bail!("a mesh has 2 to 6 members, not {too_big}");
+    }
     let dir = tempfile::tempdir()?;
     let config = ServerConfig::new(dir.path().to_path_buf());
-    switchboard_server::server::seed_accounts(&config, &["caller", "callee"], PASSWORD)?;
+    let names = ["caller", "callee", "m1", "m2", "m3", "m4", "m5", "m6"];
+    switchboard_server::server::seed_accounts(&config, &names, PASSWORD)?;
     let server = Server::bind("127.0.0.1:0".parse()?, config).await?;
     let url = server.url();
     let mut caller = Api::new(&url)?;
@@ -71,6 +84,20 @@ async fn main() -> Result<()> {
         Duration::from_secs(args.cpu_seconds),
     )
     .await?;
+    let mut members = Vec::new();
+    for name in &names[2..] {
+        let mut api = Api::new(&url)?;
+        let id = api.login(name, PASSWORD).await?.user.id;
+        members.push((api, id));
+    }
+    let mut meshes = Vec::new();
+    for size in &args.mesh {
+        meshes.push(
+            mesh(&members[..*size], Duration::from_secs(args.cpu_seconds))
+                .await
+                .with_context(|| format!("mesh of {size}"))?,
+        );
+    }
     let report = json!({
         "mode": "media",
         "calls": args.calls,
@@ -83,6 +110,7 @@ async fn main() -> Result<()> {
             "per_side": round(cpu_pct / 2.0, 2),
             "seconds": args.cpu_seconds,
         },
+        "mesh": meshes,
     });
     println!("{report}");
     server.shutdown().await?;
@@ -155,4 +183,84 @@ async fn one_call(
     b.hang_up().await;
     caller.update_call(call.id, CallAction::End).await?;
     Ok((times, cpu))
+}
+
+/// One meeting of `members.len()` people joining at once; see the module docs.
+async fn mesh(members: &[(Api, i64)], hold: Duration) -> Result<serde_json::Value> {
+    let size = members.len();
+    let (host, _) = &members[0];
+    let others: Vec<i64> = members[1..].iter().map(|(_, id)| *id).collect();
+    let meeting = host
+        .create_meeting(&format!("bench mesh of {size}"), &others)
+        .await?;
+    let logs: Vec<FrameLog> = (0..size).map(|_| FrameLog::default()).collect();
+    let started = Instant::now();
+    let joins = members.iter().enumerate().map(|(n, (api, id))| {
+        MeetingMedia::join(
+            api,
+            *id,
+            meeting.id,
+            Box::new(ToneSource::new(MESH_TONES[n])),
+            Box::new(logs[n].clone()),
+            MediaOptions::for_server(api.base()),
+        )
+    });
+    let joined: Vec<MeetingMedia> = futures::future::try_join_all(joins).await?;
+    for media in &joined {
+        media
+            .connected_with(size - 1, Duration::from_secs(30))
+            .await?;
+    }
+    let full_mesh = started.elapsed();
+    // When each member first hears each other member's tone in its mix.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut first_heard = Vec::new();
+    'wait: loop {
+        first_heard.clear();
+        for (n, log) in logs.iter().enumerate() {
+            let frames = log.frames();
+            for (m, hz) in MESH_TONES[..size].iter().enumerate() {
+                if m == n {
+                    continue;
+                }
+                let at = frames
+                    .iter()
+                    .find(|(_, f)| rms(f) > 0.01 && energy_share(f, *hz) > 0.15)
+                    .map(|(at, _)| at.duration_since(started).as_micros() as u64);
+                match at {
+                    Some(at) => first_heard.push(at),
+                    None if Instant::now() > deadline => {
+                        bail!("member {n} never heard member {m}")
+                    }
+                    None => {
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                        continue 'wait;
+                    }
+                }
+            }
+        }
+        break;
+    }
+    first_heard.sort_unstable();
+    let pid = std::process::id();
+    let (_, before) = sample(pid).unwrap_or_default();
+    let cpu_started = Instant::now();
+    tokio::time::sleep(hold).await;
+    let (_, after) = sample(pid).unwrap_or_default();
+    let cpu =
+        (after - before) as f64 / TICKS_PER_SECOND / cpu_started.elapsed().as_secs_f64() * 100.0;
+    for media in joined {
+        media.leave().await;
+    }
+    Ok(json!({
+        "participants": size,
+        "peer_connections": size * (size - 1) / 2,
+        "join_to_full_mesh_ms": full_mesh.as_millis() as u64,
+        "join_to_hearing_each_other_ms": percentiles(&first_heard),
+        "cpu_pct_of_a_core": {
+            "whole_meeting": round(cpu, 2),
+            "per_participant": round(cpu / size as f64, 2),
+            "seconds": hold.as_secs(),
+        },
+    }))
 }
