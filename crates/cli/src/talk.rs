@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use switchboard_client::call::{MediaCall, MediaEnd, MediaOptions};
 use switchboard_client::meeting::{MeetingMedia, PeerState};
+use switchboard_client::meter::CallQuality;
 use switchboard_client::{Api, Engine, EngineConfig, Event};
 use switchboard_media::audio::{
     AudioSink, AudioSource, Silence, ToneSource, WavRecorder, WavSource,
@@ -156,6 +157,7 @@ async fn talk(
         }
     };
     let talked = talk_started.elapsed();
+    let quality = media.quality().await;
     media.hang_up().await;
     let record = match engine.end(call.id).await {
         Ok(record) => record,
@@ -171,6 +173,7 @@ async fn talk(
         },
         record.duration_formatted
     );
+    println!("{}", describe_quality(&quality));
     if let Some(path) = &audio.stats_json {
         let stats = json!({
             "call_id": call.id,
@@ -179,11 +182,23 @@ async fn talk(
             "ended_by": ended_by,
             "status": record.status,
             "duration_seconds": record.duration_seconds,
+            "quality": quality,
         });
         std::fs::write(path, serde_json::to_vec_pretty(&stats)?)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(())
+}
+
+/// `Quality 5/5 (MOS 4.41): round trip 1.2 ms, jitter 0.3 ms, 0.0 % lost, 31.8 kbit/s in.`
+fn describe_quality(q: &CallQuality) -> String {
+    let rtt = q
+        .rtt_ms
+        .map_or_else(|| "not measured".to_owned(), |r| format!("{r} ms"));
+    format!(
+        "Quality {}/5 (MOS {:.2}): round trip {rtt}, jitter {} ms, {} % lost, {} kbit/s in.",
+        q.score, q.mos, q.jitter_ms, q.loss_pct, q.recv_kbps
+    )
 }
 
 /// `call USERNAME`.

@@ -98,6 +98,19 @@ async fn two_cli_users_talk_hear_each_other_and_hang_up() {
             "round {round}: talked {b_talk} ms vs {a_talk} ms"
         );
         assert_eq!(b_stats["status"], "completed");
+        // On loopback: nothing lost, a short round trip, Opus at about 32 kbit/s.
+        for stats in [&a_stats, &b_stats] {
+            let q = &stats["quality"];
+            assert_eq!(q["score"], 5, "{q}");
+            assert!(q["loss_pct"].as_f64().is_some_and(|l| l < 1.0), "{q}");
+            assert!(q["rtt_ms"].as_f64().is_some_and(|r| r < 50.0), "{q}");
+            assert!(
+                q["recv_kbps"]
+                    .as_f64()
+                    .is_some_and(|k| (10.0..80.0).contains(&k)),
+                "{q}"
+            );
+        }
         let duration = b_stats["duration_seconds"].as_i64().unwrap_or(-1);
         assert!(
             (3..=6).contains(&duration),

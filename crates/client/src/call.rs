@@ -8,6 +8,8 @@
 
 use crate::api::Api;
 use crate::error::ClientError;
+use crate::events::Event;
+use crate::meter::{CallQuality, QualityMeter};
 use crate::room::{self, Ws, send};
 use futures::StreamExt;
 use serde_json::{Value, json};
@@ -15,7 +17,7 @@ use std::time::{Duration, Instant};
 use switchboard_media::audio::{AudioSink, AudioSource};
 use switchboard_media::{AudioPeer, Candidate};
 use switchboard_protocol::api::CallSession;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio_tungstenite::tungstenite::Message;
 
 /// How a call's media ended.
@@ -33,8 +35,13 @@ pub struct MediaCall {
     ended: watch::Receiver<Option<MediaEnd>>,
     leave: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
+    reports: Option<tokio::task::JoinHandle<()>>,
     started: Instant,
 }
+
+/// How often levels and quality go out as events.
+const LEVEL_EVERY: Duration = Duration::from_millis(100);
+const QUALITY_EVERY: Duration = Duration::from_secs(1);
 
 #[derive(Clone, Debug)]
 pub struct MediaOptions {
@@ -96,6 +103,7 @@ impl MediaCall {
             ended,
             leave: Some(leave),
             task,
+            reports: None,
             started: Instant::now(),
         })
     }
@@ -108,6 +116,41 @@ impl MediaCall {
 
     pub fn set_muted(&self, muted: bool) {
         self.peer.set_muted(muted);
+    }
+
+    /// Quality over the whole call so far.
+    pub async fn quality(&self) -> CallQuality {
+        QualityMeter::new(self.started).measure(Instant::now(), self.peer.stats().await)
+    }
+
+    /// Sends [`Event::AudioLevel`] ten times a second and [`Event::Quality`] every second
+    /// into `events` (the engine's stream) until the call ends.
+    pub fn report_to(&mut self, call_id: i64, events: broadcast::Sender<Event>) {
+        let peer = self.peer.clone();
+        let started = self.started;
+        let task = tokio::spawn(async move {
+            let mut meter = QualityMeter::new(started);
+            let mut levels = tokio::time::interval(LEVEL_EVERY);
+            let mut quality = tokio::time::interval(QUALITY_EVERY);
+            quality.tick().await;
+            loop {
+                let event = tokio::select! {
+                    _ = levels.tick() => {
+                        let (input, output) = peer.levels();
+                        Event::AudioLevel { call_id, input, output }
+                    }
+                    _ = quality.tick() => {
+                        let stats = peer.stats().await;
+                        Event::Quality { call_id, quality: meter.measure(Instant::now(), stats) }
+                    }
+                };
+                // No subscriber is fine: nobody is looking at the call view.
+                let _ = events.send(event);
+            }
+        });
+        if let Some(old) = self.reports.replace(task) {
+            old.abort();
+        }
     }
 
     /// Resolves when the other side hangs up or the connection to it fails. A lost
@@ -125,12 +168,24 @@ impl MediaCall {
 
     /// Tells the room we leave (the other side hears it at once) and stops the media.
     pub async fn hang_up(mut self) {
+        if let Some(reports) = self.reports.take() {
+            reports.abort();
+        }
         if let Some(leave) = self.leave.take() {
             let _ = leave.send(());
         }
         let _ = tokio::time::timeout(Duration::from_secs(2), &mut self.task).await;
         self.task.abort();
         self.peer.close().await;
+    }
+}
+
+impl Drop for MediaCall {
+    fn drop(&mut self) {
+        if let Some(reports) = self.reports.take() {
+            reports.abort();
+        }
+        self.task.abort();
     }
 }
 

@@ -89,6 +89,11 @@ impl Engine {
         })
     }
 
+    /// Where a call's media reports levels and quality, into the same stream.
+    pub fn emitter(&self) -> broadcast::Sender<Event> {
+        self.events.clone()
+    }
+
     /// Events from now on. Subscribe before acting to miss nothing.
     pub fn events(&self) -> broadcast::Receiver<Event> {
         self.events.subscribe()

@@ -1,5 +1,6 @@
 //! The typed events the engine emits, for the desktop shell and the CLI alike.
 
+use crate::meter::CallQuality;
 use serde::Serialize;
 use switchboard_protocol::api::{CallSession, DirectoryEntry};
 use switchboard_protocol::{CallType, PresenceStatus};
@@ -60,6 +61,17 @@ pub enum Event {
     /// The whole directory, after connecting or reconnecting.
     Directory {
         users: Vec<DirectoryEntry>,
+    },
+    /// Microphone and speaker levels (RMS, 0–1) during a call, ten times a second.
+    AudioLevel {
+        call_id: i64,
+        input: f32,
+        output: f32,
+    },
+    /// The call's quality over the last second.
+    Quality {
+        call_id: i64,
+        quality: CallQuality,
     },
     /// Something failed that the user should hear about.
     Problem {

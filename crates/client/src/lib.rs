@@ -15,6 +15,7 @@ pub mod engine;
 pub mod error;
 pub mod events;
 pub mod meeting;
+pub mod meter;
 mod room;
 pub mod token_store;
 

@@ -9,6 +9,7 @@ pub mod audio;
 pub mod codec;
 pub mod mixer;
 pub mod peer;
+pub mod quality;
 pub mod tone;
 pub mod uplink;
 

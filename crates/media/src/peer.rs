@@ -7,10 +7,12 @@
 
 use crate::audio::{AudioSink, AudioSource};
 use crate::codec::Decoder;
-use crate::tone::FRAME_SAMPLES;
+use crate::quality::{ReceiveCounters, round_trip_from_report};
+use crate::tone::{FRAME_SAMPLES, rms};
 use crate::uplink::Uplink;
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{Mutex, mpsc, watch};
 use webrtc::api::APIBuilder;
 use webrtc::api::interceptor_registry::configure_rtcp_reports;
@@ -25,6 +27,7 @@ use webrtc::peer_connection::configuration::RTCConfiguration;
 use webrtc::peer_connection::peer_connection_state::RTCPeerConnectionState;
 use webrtc::peer_connection::policy::ice_transport_policy::RTCIceTransportPolicy;
 use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
+use webrtc::rtcp::receiver_report::ReceiverReport;
 use webrtc::rtp_transceiver::rtp_codec::RTCRtpCodecCapability;
 use webrtc::track::track_local::TrackLocal;
 use webrtc::track::track_local::track_local_static_sample::TrackLocalStaticSample;
@@ -64,8 +67,25 @@ const MAX_CONCEALED: u16 = 5;
 /// A local ICE candidate to send to the other side.
 pub type Candidate = RTCIceCandidateInit;
 
+/// What a peer has measured so far; the call turns two of these into rates and a score.
+#[derive(Clone, Debug, Default)]
+pub struct PeerStats {
+    pub received: ReceiveCounters,
+    /// From the far end's RTCP receiver reports; `None` before the first (~1 s in).
+    pub rtt: Option<Duration>,
+    pub packets_sent: u64,
+    pub bytes_sent: u64,
+    /// RMS (0–1) of the last frame captured (before mute) and the last frame played.
+    pub input_level: f32,
+    pub output_level: f32,
+}
+
 pub struct AudioPeer {
     pc: Arc<RTCPeerConnection>,
+    received: Arc<std::sync::Mutex<ReceiveCounters>>,
+    output_level: Arc<AtomicU32>,
+    /// Latest round trip from RTCP, in µs; 0 until the first report.
+    round_trip: Arc<AtomicU64>,
     uplink: Arc<Uplink>,
     track: Arc<TrackLocalStaticSample>,
     /// Candidates that arrived before the remote description.
@@ -165,9 +185,17 @@ impl AudioPeer {
         }));
 
         let sink = Arc::new(std::sync::Mutex::new(sink));
-        pc.on_track(Box::new(move |remote, _receiver, _transceiver| {
+        let received = Arc::new(std::sync::Mutex::new(ReceiveCounters::default()));
+        let output_level = Arc::new(AtomicU32::new(0));
+        let origin = Instant::now();
+        let (counters, level) = (received.clone(), output_level.clone());
+        pc.on_track(Box::new(move |remote, receiver, _transceiver| {
             let sink = sink.clone();
+            let (counters, level) = (counters.clone(), level.clone());
             Box::pin(async move {
+                // The far end's sender reports must be read for our receiver reports to
+                // carry their timing back, from which the far end gets its round trip.
+                tokio::spawn(async move { while receiver.read_rtcp().await.is_ok() {} });
                 tokio::spawn(async move {
                     let mut decoder = match Decoder::new() {
                         Ok(d) => d,
@@ -182,6 +210,14 @@ impl AudioPeer {
                             continue;
                         }
                         let seq = packet.header.sequence_number;
+                        if let Ok(mut counters) = counters.lock() {
+                            counters.on_packet(
+                                seq,
+                                packet.header.timestamp,
+                                packet.payload.len(),
+                                origin.elapsed(),
+                            );
+                        }
                         // Packets missing since the last one: conceal all but the last,
                         // which this packet's FEC data rebuilds.
                         let missing =
@@ -202,6 +238,9 @@ impl AudioPeer {
                             Ok(frame) => pcm.extend(frame),
                             Err(e) => tracing::debug!(error = %e, "undecodable audio packet"),
                         }
+                        if let Some(last) = pcm.rchunks(FRAME_SAMPLES).next() {
+                            level.store((rms(last) as f32).to_bits(), Ordering::Relaxed);
+                        }
                         if let Ok(mut sink) = sink.lock() {
                             for frame in pcm.chunks(FRAME_SAMPLES) {
                                 sink.push(frame);
@@ -213,16 +252,37 @@ impl AudioPeer {
         }));
 
         let mut tasks = Vec::new();
-        // RTCP from the far end must be read for the interceptors (NACK, reports) to work.
+        // RTCP from the far end must be read for the interceptors to work. Its receiver
+        // reports also give the round trip (RFC 3550 §6.4.1), computed here because
+        // webrtc-rs 0.17's stats report one up to a report interval (1 s) too long.
+        let rtt_micros = Arc::new(AtomicU64::new(0));
+        let round_trip = rtt_micros.clone();
         tasks.push(tokio::spawn(async move {
             let mut buf = vec![0u8; 1500];
-            while sender.read(&mut buf).await.is_ok() {}
+            while let Ok((packets, _)) = sender.read(&mut buf).await {
+                for packet in &packets {
+                    let Some(rr) = packet.as_any().downcast_ref::<ReceiverReport>() else {
+                        continue;
+                    };
+                    let now = SystemTime::now();
+                    if let Some(rtt) = rr
+                        .reports
+                        .iter()
+                        .find_map(|r| round_trip_from_report(now, r.last_sender_report, r.delay))
+                    {
+                        rtt_micros.store(rtt.as_micros() as u64, Ordering::Relaxed);
+                    }
+                }
+            }
         }));
         uplink.attach(track.clone());
 
         Ok((
             AudioPeer {
                 pc,
+                received,
+                output_level,
+                round_trip,
                 uplink,
                 track,
                 early_candidates: Mutex::new(Some(Vec::new())),
@@ -330,6 +390,35 @@ impl AudioPeer {
             }
             _ => None,
         })
+    }
+
+    /// Microphone and speaker levels (RMS, 0–1) of the last frames: cheap, for meters.
+    pub fn levels(&self) -> (f32, f32) {
+        (
+            self.uplink.level(),
+            f32::from_bits(self.output_level.load(Ordering::Relaxed)),
+        )
+    }
+
+    /// Counters, round-trip time and levels, as of now.
+    pub async fn stats(&self) -> PeerStats {
+        use webrtc::stats::StatsReportType;
+        let report = self.pc.get_stats().await;
+        let mut stats = PeerStats {
+            received: self.received.lock().map(|c| c.clone()).unwrap_or_default(),
+            input_level: self.uplink.level(),
+            output_level: f32::from_bits(self.output_level.load(Ordering::Relaxed)),
+            ..PeerStats::default()
+        };
+        let rtt = self.round_trip.load(Ordering::Relaxed);
+        stats.rtt = (rtt > 0).then(|| Duration::from_micros(rtt));
+        for r in report.reports.values() {
+            if let StatsReportType::OutboundRTP(o) = r {
+                stats.packets_sent += o.packets_sent;
+                stats.bytes_sent += o.bytes_sent;
+            }
+        }
+        stats
     }
 
     /// Resolves when the connection fails for good (ICE timed out, or closed): the far end

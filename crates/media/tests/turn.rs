@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use switchboard_media::quality::{interval_loss, quality};
 use switchboard_media::{IceServer, PeerConfig};
 use switchboard_server::rtc::{RtcSettings, config_for};
 use tokio::net::UdpSocket;
@@ -236,5 +237,24 @@ async fn over_a_lossy_slow_link_the_call_connects_and_the_tone_gets_through() {
             "{who}: tone in {with} of {expected} expected frames ({n} arrived)"
         );
         assert_eq!(wrong, 0);
+    }
+
+    // The call's own measurements see the link: about 5 % lost each way, a round trip of
+    // at least the 2 × 80 ms of added delay, and a score below excellent.
+    for (who, peer) in [("a", &pair.a), ("b", &pair.b)] {
+        let stats = peer.stats().await;
+        let loss = interval_loss(&Default::default(), &stats.received);
+        let rtt = stats.rtt.expect("a round-trip time from RTCP");
+        let q = quality(rtt, stats.received.jitter(), loss);
+        eprintln!(
+            "{who}: loss {loss:.3}, rtt {rtt:?}, jitter {:?}, {q:?}",
+            stats.received.jitter()
+        );
+        assert!((0.015..0.10).contains(&loss), "{who}: loss {loss}");
+        assert!(
+            (Duration::from_millis(150)..Duration::from_millis(500)).contains(&rtt),
+            "{who}: rtt {rtt:?}"
+        );
+        assert!(q.score <= 4, "{who}: {q:?}");
     }
 }

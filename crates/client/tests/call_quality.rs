@@ -1,0 +1,133 @@
+//! A call's levels and quality reach the engine's one event stream: real server, real
+//! webrtc-rs peers on loopback.
+
+use std::time::{Duration, Instant};
+use switchboard_client::call::{MediaCall, MediaOptions};
+use switchboard_client::{Api, Engine, EngineConfig, Event};
+use switchboard_media::audio::{FrameLog, ToneSource};
+use switchboard_protocol::{CallAction, CallType};
+use switchboard_server::{Server, ServerConfig};
+use tokio::sync::broadcast;
+
+const PASSWORD: &str = "password123";
+
+/// The next event `pick` accepts, within `within`.
+async fn next<T>(
+    events: &mut broadcast::Receiver<Event>,
+    within: Duration,
+    mut pick: impl FnMut(&Event) -> Option<T>,
+) -> T {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Ok(event)) => {
+                if let Some(found) = pick(&event) {
+                    return found;
+                }
+            }
+            Ok(Err(broadcast::error::RecvError::Lagged(_))) => {}
+            Ok(Err(e)) => panic!("event stream: {e}"),
+            Err(_) => panic!("no such event within {within:?}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn levels_and_quality_come_out_of_the_engine_during_a_call() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = ServerConfig::new(dir.path().to_path_buf());
+    switchboard_server::server::seed_accounts(&config, &["ann", "bob"], PASSWORD)
+        .expect("accounts");
+    let server = Server::bind("127.0.0.1:0".parse().expect("addr"), config)
+        .await
+        .expect("server");
+    let url = server.url();
+    let mut ann = Api::new(&url).expect("url");
+    let ann_id = ann.login("ann", PASSWORD).await.expect("login").user.id;
+    let mut bob = Api::new(&url).expect("url");
+    let bob_id = bob.login("bob", PASSWORD).await.expect("login").user.id;
+    let engine = Engine::start(bob.clone(), EngineConfig::default())
+        .await
+        .expect("engine");
+    let mut events = engine.events();
+
+    let call = ann
+        .initiate_call(bob_id, CallType::Audio)
+        .await
+        .expect("call");
+    let call = bob
+        .update_call(call.id, CallAction::Answer)
+        .await
+        .expect("answer");
+    let options = MediaOptions::for_server(&url);
+    let (a, b) = tokio::join!(
+        MediaCall::start(
+            &ann,
+            ann_id,
+            &call,
+            Box::new(ToneSource::new(440.0)),
+            Box::new(FrameLog::default()),
+            options.clone()
+        ),
+        MediaCall::start(
+            &bob,
+            bob_id,
+            &call,
+            Box::new(ToneSource::new(1000.0)),
+            Box::new(FrameLog::default()),
+            options
+        ),
+    );
+    let (a, mut b) = (a.expect("ann's media"), b.expect("bob's media"));
+    b.connected(Duration::from_secs(10))
+        .await
+        .expect("connected");
+    b.report_to(call.id, engine.emitter());
+
+    // Both meters move: bob's microphone (his tone) and his speaker (ann's tone).
+    let (input, output) = next(&mut events, Duration::from_secs(3), |e| match e {
+        Event::AudioLevel {
+            call_id,
+            input,
+            output,
+        } if *call_id == call.id && *output > 0.1 => Some((*input, *output)),
+        _ => None,
+    })
+    .await;
+    assert!(input > 0.1 && output > 0.1, "{input} {output}");
+
+    // Quality every second: on loopback, excellent.
+    let started = Instant::now();
+    let mut reports = Vec::new();
+    while reports.len() < 2 {
+        reports.push(
+            next(&mut events, Duration::from_secs(3), |e| match e {
+                Event::Quality { call_id, quality } if *call_id == call.id => Some(quality.clone()),
+                _ => None,
+            })
+            .await,
+        );
+    }
+    assert!(started.elapsed() < Duration::from_millis(2500));
+    let last = reports.last().expect("a report");
+    assert_eq!(last.score, 5, "{last:?}");
+    assert_eq!(last.loss_pct, 0.0, "{last:?}");
+    assert!(last.rtt_ms.is_some_and(|r| r < 50.0), "{last:?}");
+    assert!((20.0..60.0).contains(&last.recv_kbps), "{last:?}");
+    assert!((20.0..60.0).contains(&last.send_kbps), "{last:?}");
+
+    // Ann mutes: bob's speaker meter falls to silence; his microphone does not.
+    a.set_muted(true);
+    let muted = Instant::now();
+    let input = next(&mut events, Duration::from_secs(2), |e| match e {
+        Event::AudioLevel { input, output, .. } if *output < 1e-3 => Some(*input),
+        _ => None,
+    })
+    .await;
+    assert!(muted.elapsed() < Duration::from_secs(1));
+    assert!(input > 0.1);
+
+    a.hang_up().await;
+    b.hang_up().await;
+    server.shutdown().await.expect("shutdown");
+}
