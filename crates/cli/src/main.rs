@@ -88,6 +88,8 @@ enum Command {
         #[command(flatten)]
         audio: talk::AudioArgs,
     },
+    /// List sound devices (for --input-device / --output-device).
+    Devices,
     /// Join a meeting's audio (a mesh of up to six) and talk until --duration or Ctrl-C.
     JoinMeeting {
         meeting_id: i64,
@@ -213,6 +215,25 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::JoinMeeting { meeting_id, audio } => {
             talk::join_meeting(session(&cli).await?, *meeting_id, audio).await?
+        }
+        Command::Devices => {
+            let list =
+                tokio::task::spawn_blocking(switchboard_media::devices::list_devices).await?;
+            let mark = |name: &String, default: &Option<String>| {
+                if Some(name) == default.as_ref() {
+                    " (default)"
+                } else {
+                    ""
+                }
+            };
+            println!("Input devices:");
+            for name in &list.inputs {
+                println!("  {name}{}", mark(name, &list.default_input));
+            }
+            println!("Output devices:");
+            for name in &list.outputs {
+                println!("  {name}{}", mark(name, &list.default_output));
+            }
         }
         Command::Whoami => {
             let me = session(&cli).await?.me().await?;

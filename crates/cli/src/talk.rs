@@ -12,6 +12,7 @@ use switchboard_client::{Api, Engine, EngineConfig, Event};
 use switchboard_media::audio::{
     AudioSink, AudioSource, Silence, ToneSource, WavRecorder, WavSource,
 };
+use switchboard_media::devices::{DeviceHandle, open_microphone, open_speakers};
 use switchboard_protocol::api::CallSession;
 use switchboard_protocol::{CallStatus, CallType};
 use tokio::sync::broadcast;
@@ -31,28 +32,64 @@ pub struct AudioArgs {
     /// Hang up after this many seconds of talk.
     #[arg(long)]
     duration: Option<f64>,
-    /// Write call statistics (setup time, duration, who ended) as JSON.
+    /// Write call statistics (setup time, duration, who ended, quality) as JSON.
     #[arg(long)]
     stats_json: Option<PathBuf>,
+    /// Microphone to use when no --tone/--play is given (`switchboard-cli devices`).
+    #[arg(long, env = "SWITCHBOARD_INPUT_DEVICE")]
+    input_device: Option<String>,
+    /// Speakers to use when nothing is recorded.
+    #[arg(long, env = "SWITCHBOARD_OUTPUT_DEVICE")]
+    output_device: Option<String>,
+}
+
+/// A call's audio ends, and the sound devices behind them (kept open while held).
+pub struct Endpoints {
+    pub source: Box<dyn AudioSource>,
+    pub sink: Box<dyn AudioSink>,
+    pub devices: Vec<DeviceHandle>,
 }
 
 impl AudioArgs {
-    fn source(&self) -> Result<Box<dyn AudioSource>> {
-        match (&self.tone, &self.play) {
-            (Some(hz), _) => Ok(Box::new(ToneSource::new(*hz))),
-            (None, Some(path)) => Ok(Box::new(WavSource::open(path)?)),
-            (None, None) if self.record.is_some() => Ok(Box::new(Silence)),
-            (None, None) => bail!(
-                "sound devices are not supported yet: send audio with --tone HZ or --play FILE.wav (and keep it with --record FILE.wav)"
-            ),
+    /// Says what is wrong with the audio options (an unreadable file) before anyone
+    /// rings, without opening sound devices yet.
+    pub fn check(&self) -> Result<()> {
+        if let Some(path) = &self.play {
+            WavSource::open(path)?;
         }
+        Ok(())
     }
 
-    fn sink(&self) -> Result<Box<dyn AudioSink>> {
-        match &self.record {
-            Some(path) => Ok(Box::new(WavRecorder::create(path)?)),
-            None => Ok(Box::new(Discard)),
-        }
+    /// The microphone unless a tone or a file is sent (or only a recording is wanted);
+    /// the speakers unless the far end is recorded.
+    pub fn open(&self) -> Result<Endpoints> {
+        let mut devices = Vec::new();
+        let source: Box<dyn AudioSource> = match (&self.tone, &self.play) {
+            (Some(hz), _) => Box::new(ToneSource::new(*hz)),
+            (None, Some(path)) => Box::new(WavSource::open(path)?),
+            (None, None) if self.record.is_some() => Box::new(Silence),
+            (None, None) => {
+                let (handle, mic) = open_microphone(self.input_device.as_deref())?;
+                println!("Microphone: {}.", handle.current());
+                devices.push(handle);
+                Box::new(mic)
+            }
+        };
+        let sink: Box<dyn AudioSink> = match &self.record {
+            Some(path) => Box::new(WavRecorder::create(path)?),
+            None if self.tone.is_some() || self.play.is_some() => Box::new(Discard),
+            None => {
+                let (handle, speakers) = open_speakers(self.output_device.as_deref())?;
+                println!("Speakers: {}.", handle.current());
+                devices.push(handle);
+                Box::new(speakers)
+            }
+        };
+        Ok(Endpoints {
+            source,
+            sink,
+            devices,
+        })
     }
 }
 
@@ -103,15 +140,10 @@ async fn talk(
 ) -> Result<()> {
     let api = engine.api();
     let options = MediaOptions::for_server(api.base());
-    let mut media = MediaCall::start(
-        api,
-        engine.me().id,
-        call,
-        audio.source()?,
-        audio.sink()?,
-        options,
-    )
-    .await?;
+    let ends = audio.open()?;
+    let mut media =
+        MediaCall::start(api, engine.me().id, call, ends.source, ends.sink, options).await?;
+    let _devices = ends.devices;
     let setup = media
         .connected(Duration::from_secs(15))
         .await
@@ -209,7 +241,7 @@ pub async fn call(
     audio: &AudioArgs,
     mute_after: Option<f64>,
 ) -> Result<()> {
-    audio.source()?; // say what is wrong with the audio options before ringing anyone
+    audio.check()?;
     let users = api.users().await?;
     let callee = users
         .iter()
@@ -260,9 +292,7 @@ pub async fn listen(
     if !auto_answer && !auto_reject {
         bail!("choose --auto-answer or --auto-reject");
     }
-    if auto_answer {
-        audio.source()?;
-    }
+    audio.check()?;
     let engine = Engine::start(api, EngineConfig::default()).await?;
     let mut events = engine.events();
     println!("Listening for calls as {}.", engine.me().username);
@@ -293,7 +323,7 @@ pub async fn listen(
 
 /// `join-meeting ID`: talks in the meeting until the duration passes or Ctrl-C.
 pub async fn join_meeting(api: Api, meeting_id: i64, audio: &AudioArgs) -> Result<()> {
-    let source = audio.source()?;
+    let ends = audio.open()?;
     let me = api.me().await?;
     let meeting = api.meeting(meeting_id).await?;
     let names: std::collections::HashMap<i64, String> = std::iter::once(&meeting.host)
@@ -307,7 +337,9 @@ pub async fn join_meeting(api: Api, meeting_id: i64, audio: &AudioArgs) -> Resul
             .unwrap_or_else(|| format!("user {id}"))
     };
     let options = MediaOptions::for_server(api.base());
-    let media = MeetingMedia::join(&api, me.id, meeting_id, source, audio.sink()?, options).await?;
+    let media =
+        MeetingMedia::join(&api, me.id, meeting_id, ends.source, ends.sink, options).await?;
+    let _devices = ends.devices;
     println!(
         "Joined \"{}\" ({} invited); waiting for the others.",
         meeting.title,

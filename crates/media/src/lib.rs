@@ -7,6 +7,7 @@
 
 pub mod audio;
 pub mod codec;
+pub mod devices;
 pub mod mixer;
 pub mod peer;
 pub mod quality;

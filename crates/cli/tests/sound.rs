@@ -1,0 +1,165 @@
+//! Calls through real sound devices: `tests/sound-check.sh` runs these inside a PulseAudio
+//! server whose default microphone carries a tone and whose default speakers are
+//! recorded, so a call made without --tone/--play can be heard both ways.
+
+mod common;
+
+use common::{backend, cli, finish, recorded_frames, token};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use switchboard_media::devices::{DeviceError, open_microphone, open_speakers};
+use switchboard_media::tone::{FRAME_SAMPLES, ToneGenerator, has_tone};
+
+const MIC_TONE: f64 = 700.0;
+const CALLER_TONE: f64 = 440.0;
+
+/// A 48 kHz mono WAV of `seconds` of `hz`.
+fn tone_wav(path: &std::path::Path, hz: f64, seconds: usize) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 48_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut writer = hound::WavWriter::create(path, spec).expect("wav");
+    let mut tone = ToneGenerator::new(hz, 0.3);
+    let mut frame = vec![0i16; FRAME_SAMPLES];
+    for _ in 0..seconds * 50 {
+        tone.fill(&mut frame);
+        for s in &frame {
+            writer.write_sample(*s).expect("sample");
+        }
+    }
+    writer.finalize().expect("finalize");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a sound server: run by tests/sound-check.sh"]
+async fn a_call_with_the_default_devices_is_heard_both_ways() {
+    let (server, dir) = backend(&["ann", "bob"]).await;
+    let url = server.url();
+    let d = dir.path();
+    let mic_wav = d.join("mic.wav");
+    tone_wav(&mic_wav, MIC_TONE, 30);
+    // What bob says: the tone, played into the sink whose monitor is his microphone.
+    let mut talking = Command::new("paplay")
+        .args(["--device=mic"])
+        .arg(&mic_wav)
+        .spawn()
+        .expect("paplay");
+    // What bob's speakers play.
+    let speakers_raw = d.join("speakers.raw");
+    let mut listening = Command::new("parecord")
+        .args([
+            "--device=spk.monitor",
+            "--raw",
+            "--format=s16le",
+            "--rate=48000",
+            "--channels=1",
+        ])
+        .arg(&speakers_raw)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("parecord");
+
+    let (ann, bob) = (token(&url, "ann").await, token(&url, "bob").await);
+    let ann_wav = d.join("ann.wav");
+    let listener = cli(&url, &bob, &["listen", "--auto-answer", "--duration", "20"]);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let caller = cli(
+        &url,
+        &ann,
+        &[
+            "call",
+            "bob",
+            "--tone",
+            &CALLER_TONE.to_string(),
+            "--record",
+            ann_wav.to_str().expect("path"),
+            "--duration",
+            "5",
+        ],
+    );
+    let (caller, listener) = tokio::join!(finish(caller), finish(listener));
+    let _ = talking.kill();
+    let _ = listening.kill();
+    let _ = (talking.wait(), listening.wait());
+    for (who, out) in [("ann", &caller), ("bob", &listener)] {
+        assert!(
+            out.status.success(),
+            "{who} failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let said = String::from_utf8_lossy(&listener.stdout);
+    assert!(
+        said.contains("Microphone:") && said.contains("Speakers:"),
+        "{said}"
+    );
+
+    // Ann hears bob's microphone.
+    let frames = recorded_frames(&ann_wav, 1.0);
+    let heard = frames.iter().filter(|f| has_tone(f, MIC_TONE)).count();
+    assert!(
+        frames.len() >= 150 && heard * 10 >= frames.len() * 8,
+        "ann heard bob's microphone in {heard} of {} frames",
+        frames.len()
+    );
+    // Bob's speakers played ann's tone for most of the call.
+    let bytes = std::fs::read(&speakers_raw).expect("speakers recording");
+    let samples: Vec<i16> = bytes
+        .chunks_exact(2)
+        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+        .collect();
+    let played = samples
+        .chunks_exact(FRAME_SAMPLES)
+        .filter(|f| has_tone(f, CALLER_TONE))
+        .count();
+    let loudest = samples.iter().map(|s| s.unsigned_abs()).max().unwrap_or(0);
+    assert!(
+        played >= 150,
+        "bob's speakers: {played} tone frames, loudest sample {loudest}, bob said:\n{said}"
+    );
+    assert!(
+        played >= 150,
+        "bob's speakers played ann's tone in only {played} frames (of {})",
+        samples.len() / FRAME_SAMPLES
+    );
+    server.shutdown().await.expect("shutdown");
+}
+
+#[test]
+#[ignore = "needs a sound server: run by tests/sound-check.sh"]
+fn devices_are_chosen_by_name_and_switched_in_place() {
+    let list = switchboard_media::devices::list_devices();
+    assert!(
+        !list.inputs.is_empty() && !list.outputs.is_empty(),
+        "{list:?}"
+    );
+    match open_speakers(Some("no such speakers")) {
+        Err(DeviceError::NotFound { available, .. }) => {
+            assert!(available.contains(&list.outputs[0]), "{available}")
+        }
+        Err(other) => panic!("unexpected error: {other}"),
+        Ok(_) => panic!("opened a device that does not exist"),
+    }
+    let (mic, _source) = open_microphone(None).expect("default microphone");
+    let default = mic.current();
+    let other = list
+        .inputs
+        .iter()
+        .find(|n| **n != default && n.contains("PulseAudio"))
+        .cloned()
+        .expect("the PulseAudio input by name");
+    mic.switch_to(Some(other.clone()));
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while mic.current() != other {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still on {}",
+            mic.current()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

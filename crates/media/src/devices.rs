@@ -1,0 +1,498 @@
+//! Real sound devices through cpal: a microphone as an [`AudioSource`], speakers as an
+//! [`AudioSink`], chosen by name or the system default, and switchable mid-call.
+//!
+//! cpal streams are not `Send`, so each device runs on a thread of its own that owns the
+//! stream; the call side and that thread share a short ring of samples. The thread also
+//! handles hot swap: [`DeviceHandle::switch_to`] reopens another device in place, and a
+//! device that fails (unplugged) is replaced by the system default, while the call keeps
+//! its source or sink throughout.
+//!
+//! Devices that cannot run at 48 kHz mono are converted: channels are averaged (input) or
+//! copied (output), and the rate is converted by linear interpolation, which is enough
+//! for voice.
+
+use crate::audio::{AudioSink, AudioSource};
+use crate::tone::{FRAME_SAMPLES, SAMPLE_RATE};
+use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
+use std::collections::VecDeque;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Most audio a ring holds (10 frames, 200 ms): beyond it the oldest samples go, so a
+/// device running slightly fast cannot build up delay.
+const RING_CAPACITY: usize = 10 * FRAME_SAMPLES;
+/// Wait before reopening a device that failed.
+const REOPEN_AFTER: Duration = Duration::from_millis(500);
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    #[error("no sound {0} device is available on this computer")]
+    NoDevice(&'static str),
+    #[error("there is no sound {kind} device named {name:?}; available: {available}")]
+    NotFound {
+        kind: &'static str,
+        name: String,
+        available: String,
+    },
+    #[error("the sound {kind} device {name:?} cannot be used: {reason}")]
+    Unusable {
+        kind: &'static str,
+        name: String,
+        reason: String,
+    },
+}
+
+/// The system's sound devices by name.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DeviceList {
+    pub inputs: Vec<String>,
+    pub outputs: Vec<String>,
+    pub default_input: Option<String>,
+    pub default_output: Option<String>,
+}
+
+/// Lists input and output devices (names as cpal gives them).
+pub fn list_devices() -> DeviceList {
+    let host = cpal::default_host();
+    let names = |devices: Result<Vec<cpal::Device>, cpal::Error>| -> Vec<String> {
+        devices
+            .map(|d| d.iter().map(|d| d.to_string()).collect())
+            .unwrap_or_default()
+    };
+    DeviceList {
+        inputs: names(host.input_devices().map(Iterator::collect)),
+        outputs: names(host.output_devices().map(Iterator::collect)),
+        default_input: host.default_input_device().map(|d| d.to_string()),
+        default_output: host.default_output_device().map(|d| d.to_string()),
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Direction {
+    Input,
+    Output,
+}
+
+impl Direction {
+    fn word(self) -> &'static str {
+        match self {
+            Direction::Input => "input",
+            Direction::Output => "output",
+        }
+    }
+}
+
+/// Samples in flight between a device thread and the call.
+#[derive(Default)]
+struct Ring(Mutex<VecDeque<i16>>);
+
+impl Ring {
+    fn push(&self, samples: impl IntoIterator<Item = i16>) {
+        if let Ok(mut ring) = self.0.lock() {
+            ring.extend(samples);
+            let excess = ring.len().saturating_sub(RING_CAPACITY);
+            ring.drain(..excess);
+        }
+    }
+
+    /// Fills `out`, with silence for whatever is not there (an underrun).
+    fn pop_into(&self, out: &mut [i16]) {
+        let Ok(mut ring) = self.0.lock() else {
+            out.fill(0);
+            return;
+        };
+        let n = out.len().min(ring.len());
+        for (o, s) in out.iter_mut().zip(ring.drain(..n)) {
+            *o = s;
+        }
+        out[n..].fill(0);
+    }
+}
+
+enum Control {
+    Switch(Option<String>),
+    Failed(String),
+    Stop,
+}
+
+/// Controls a running device: switch it or stop it. Dropping the handle stops it.
+pub struct DeviceHandle {
+    control: mpsc::Sender<Control>,
+    current: Arc<Mutex<String>>,
+}
+
+impl DeviceHandle {
+    /// Moves to another device (`None`: the system default) without ending the call.
+    pub fn switch_to(&self, name: Option<String>) {
+        let _ = self.control.send(Control::Switch(name));
+    }
+
+    /// The device in use now.
+    pub fn current(&self) -> String {
+        self.current.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+}
+
+impl Drop for DeviceHandle {
+    fn drop(&mut self) {
+        let _ = self.control.send(Control::Stop);
+    }
+}
+
+/// The microphone `name` (or the default) as a call's audio source.
+pub fn open_microphone(name: Option<&str>) -> Result<(DeviceHandle, DeviceSource), DeviceError> {
+    let ring = Arc::new(Ring::default());
+    let handle = start(Direction::Input, name, ring.clone())?;
+    Ok((handle, DeviceSource(ring)))
+}
+
+/// The speakers `name` (or the default) as a call's audio sink.
+pub fn open_speakers(name: Option<&str>) -> Result<(DeviceHandle, DeviceSink), DeviceError> {
+    let ring = Arc::new(Ring::default());
+    let handle = start(Direction::Output, name, ring.clone())?;
+    Ok((handle, DeviceSink(ring)))
+}
+
+/// What the microphone captured, a frame at a time.
+pub struct DeviceSource(Arc<Ring>);
+
+impl AudioSource for DeviceSource {
+    fn fill(&mut self, frame: &mut [i16]) {
+        self.0.pop_into(frame);
+    }
+}
+
+/// What goes to the speakers.
+pub struct DeviceSink(Arc<Ring>);
+
+impl AudioSink for DeviceSink {
+    fn push(&mut self, frame: &[i16]) {
+        self.0.push(frame.iter().copied());
+    }
+}
+
+fn find_device(direction: Direction, name: Option<&str>) -> Result<cpal::Device, DeviceError> {
+    let host = cpal::default_host();
+    let kind = direction.word();
+    let Some(name) = name else {
+        return match direction {
+            Direction::Input => host.default_input_device(),
+            Direction::Output => host.default_output_device(),
+        }
+        .ok_or(DeviceError::NoDevice(kind));
+    };
+    let devices: Vec<cpal::Device> = match direction {
+        Direction::Input => host.input_devices().map(Iterator::collect),
+        Direction::Output => host.output_devices().map(Iterator::collect),
+    }
+    .unwrap_or_default();
+    let available = devices
+        .iter()
+        .map(|d| format!("{:?}", d.to_string()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    devices
+        .into_iter()
+        .find(|d| d.to_string() == name)
+        .ok_or_else(|| DeviceError::NotFound {
+            kind,
+            name: name.to_owned(),
+            available,
+        })
+}
+
+/// Opens the device once on its own thread (so a bad name fails here, in words) and
+/// keeps it running there.
+fn start(
+    direction: Direction,
+    name: Option<&str>,
+    ring: Arc<Ring>,
+) -> Result<DeviceHandle, DeviceError> {
+    let (control, commands) = mpsc::channel();
+    let (opened_tx, opened) = mpsc::channel();
+    let current = Arc::new(Mutex::new(String::new()));
+    let (name, failures, shown) = (name.map(str::to_owned), control.clone(), current.clone());
+    std::thread::Builder::new()
+        .name(format!("sound-{}", direction.word()))
+        .spawn(move || run(direction, name, ring, commands, failures, shown, opened_tx))
+        .map_err(|e| DeviceError::Unusable {
+            kind: direction.word(),
+            name: "(any)".into(),
+            reason: e.to_string(),
+        })?;
+    match opened.recv() {
+        Ok(Ok(())) => Ok(DeviceHandle { control, current }),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(DeviceError::NoDevice(direction.word())),
+    }
+}
+
+/// The device thread: owns the stream; reopens on a switch or a failure.
+fn run(
+    direction: Direction,
+    mut name: Option<String>,
+    ring: Arc<Ring>,
+    commands: mpsc::Receiver<Control>,
+    failures: mpsc::Sender<Control>,
+    current: Arc<Mutex<String>>,
+    opened: mpsc::Sender<Result<(), DeviceError>>,
+) {
+    let mut first = Some(opened);
+    loop {
+        let stream = find_device(direction, name.as_deref()).and_then(|device| {
+            let shown = device.to_string();
+            let stream = build(direction, &device, ring.clone(), failures.clone())?;
+            if let Ok(mut current) = current.lock() {
+                *current = shown;
+            }
+            Ok(stream)
+        });
+        let stream = match (stream, first.take()) {
+            (Ok(stream), opened) => {
+                if let Some(opened) = opened {
+                    let _ = opened.send(Ok(()));
+                }
+                Some(stream)
+            }
+            (Err(e), Some(opened)) => {
+                let _ = opened.send(Err(e));
+                return;
+            }
+            (Err(e), None) => {
+                tracing::warn!(error = %e, "sound device unavailable; retrying with the default");
+                None
+            }
+        };
+        let command = if stream.is_some() {
+            commands.recv()
+        } else {
+            commands
+                .recv_timeout(REOPEN_AFTER)
+                .or(Ok(Control::Switch(None)))
+        };
+        drop(stream);
+        match command {
+            Ok(Control::Switch(next)) => name = next,
+            Ok(Control::Failed(reason)) => {
+                tracing::warn!(%reason, "sound device failed; switching to the default");
+                std::thread::sleep(REOPEN_AFTER);
+                name = None;
+            }
+            Ok(Control::Stop) | Err(_) => return,
+        }
+    }
+}
+
+/// A 48 kHz stream if the device has one, else its default rate, converted.
+fn build(
+    direction: Direction,
+    device: &cpal::Device,
+    ring: Arc<Ring>,
+    failures: mpsc::Sender<Control>,
+) -> Result<cpal::Stream, DeviceError> {
+    let unusable = |reason: String| DeviceError::Unusable {
+        kind: direction.word(),
+        name: device.to_string(),
+        reason,
+    };
+    let default = match direction {
+        Direction::Input => device.default_input_config(),
+        Direction::Output => device.default_output_config(),
+    }
+    .map_err(|e| unusable(e.to_string()))?;
+    let supports_48k = match direction {
+        Direction::Input => device
+            .supported_input_configs()
+            .map(|c| c.into_iter().collect::<Vec<_>>()),
+        Direction::Output => device
+            .supported_output_configs()
+            .map(|c| c.into_iter().collect::<Vec<_>>()),
+    }
+    .map(|ranges| {
+        ranges.iter().any(|r| {
+            r.channels() == default.channels()
+                && r.min_sample_rate() <= SAMPLE_RATE
+                && SAMPLE_RATE <= r.max_sample_rate()
+        })
+    })
+    .unwrap_or(false);
+    let rate = if supports_48k {
+        SAMPLE_RATE
+    } else {
+        default.sample_rate()
+    };
+    let config = cpal::StreamConfig {
+        channels: default.channels(),
+        sample_rate: rate,
+        buffer_size: cpal::BufferSize::Default,
+    };
+    let channels = usize::from(config.channels.max(1));
+    let on_error = move |e: cpal::Error| {
+        let _ = failures.send(Control::Failed(e.to_string()));
+    };
+    let stream = match (direction, default.sample_format()) {
+        (Direction::Input, cpal::SampleFormat::F32) => {
+            let mut convert = Resampler::new(rate, SAMPLE_RATE);
+            device.build_input_stream(
+                config,
+                move |data: &[f32], _: &_| {
+                    let mono = data.chunks(channels).map(|c| {
+                        let mean = c.iter().sum::<f32>() / c.len() as f32;
+                        (mean.clamp(-1.0, 1.0) * f32::from(i16::MAX)) as i16
+                    });
+                    ring.push(convert.run(mono));
+                },
+                on_error,
+                None,
+            )
+        }
+        (Direction::Input, _) => {
+            let mut convert = Resampler::new(rate, SAMPLE_RATE);
+            device.build_input_stream(
+                config,
+                move |data: &[i16], _: &_| {
+                    let mono = data.chunks(channels).map(|c| {
+                        (c.iter().map(|s| i32::from(*s)).sum::<i32>() / c.len() as i32) as i16
+                    });
+                    ring.push(convert.run(mono));
+                },
+                on_error,
+                None,
+            )
+        }
+        (Direction::Output, cpal::SampleFormat::F32) => {
+            let mut convert = Resampler::new(SAMPLE_RATE, rate);
+            let mut pending = VecDeque::new();
+            device.build_output_stream(
+                config,
+                move |data: &mut [f32], _: &_| {
+                    let frames = data.len() / channels;
+                    fill_output(&ring, &mut convert, &mut pending, frames);
+                    for (out, s) in data.chunks_mut(channels).zip(pending.drain(..frames)) {
+                        out.fill(f32::from(s) / f32::from(i16::MAX));
+                    }
+                },
+                on_error,
+                None,
+            )
+        }
+        (Direction::Output, _) => {
+            let mut convert = Resampler::new(SAMPLE_RATE, rate);
+            let mut pending = VecDeque::new();
+            device.build_output_stream(
+                config,
+                move |data: &mut [i16], _: &_| {
+                    let frames = data.len() / channels;
+                    fill_output(&ring, &mut convert, &mut pending, frames);
+                    for (out, s) in data.chunks_mut(channels).zip(pending.drain(..frames)) {
+                        out.fill(s);
+                    }
+                },
+                on_error,
+                None,
+            )
+        }
+    }
+    .map_err(|e| unusable(e.to_string()))?;
+    stream.play().map_err(|e| unusable(e.to_string()))?;
+    Ok(stream)
+}
+
+/// Tops `pending` up to `frames` device samples, converted from the call's 48 kHz.
+fn fill_output(ring: &Ring, convert: &mut Resampler, pending: &mut VecDeque<i16>, frames: usize) {
+    while pending.len() < frames {
+        let mut chunk = [0i16; 240];
+        ring.pop_into(&mut chunk);
+        pending.extend(convert.run(chunk));
+    }
+}
+
+/// Streaming linear-interpolation rate conversion. Pure.
+#[derive(Clone, Debug)]
+pub struct Resampler {
+    /// Input samples per output sample.
+    step: f64,
+    /// Position of the next output sample, in input samples after `last`.
+    position: f64,
+    last: i16,
+}
+
+impl Resampler {
+    pub fn new(from_hz: u32, to_hz: u32) -> Resampler {
+        Resampler {
+            step: f64::from(from_hz) / f64::from(to_hz.max(1)),
+            position: 1.0,
+            last: 0,
+        }
+    }
+
+    /// Converts the next stretch of input; state carries over to the next call.
+    pub fn run(&mut self, input: impl IntoIterator<Item = i16>) -> Vec<i16> {
+        if (self.step - 1.0).abs() < f64::EPSILON {
+            return input.into_iter().collect();
+        }
+        let mut out = Vec::new();
+        for sample in input {
+            // Output samples falling between `last` (at 0) and `sample` (at 1).
+            while self.position <= 1.0 {
+                let t = self.position;
+                let value = f64::from(self.last) * (1.0 - t) + f64::from(sample) * t;
+                out.push(value.round() as i16);
+                self.position += self.step;
+            }
+            self.position -= 1.0;
+            self.last = sample;
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tone::{ToneGenerator, has_tone};
+
+    #[test]
+    fn the_ring_drops_the_oldest_and_pads_underruns_with_silence() {
+        let ring = Ring::default();
+        ring.push((0..RING_CAPACITY as i32 + 100).map(|n| (n % 1000) as i16));
+        let mut out = vec![1; 4];
+        ring.pop_into(&mut out);
+        assert_eq!(out, vec![100, 101, 102, 103], "the first 100 were dropped");
+        let mut rest = vec![1; RING_CAPACITY];
+        ring.pop_into(&mut rest);
+        assert_eq!(rest[RING_CAPACITY - 4..], [0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn resampling_keeps_the_rate_and_the_tone() {
+        for (from, to) in [
+            (44_100, 48_000),
+            (48_000, 44_100),
+            (16_000, 48_000),
+            (48_000, 48_000),
+        ] {
+            // 440 Hz at the input's rate (the generator counts in 48 kHz samples).
+            let mut tone = ToneGenerator::new(440.0 * 48_000.0 / f64::from(from), 0.3);
+            let mut input = vec![0i16; from as usize]; // one second
+            tone.fill(&mut input);
+            let mut r = Resampler::new(from, to);
+            let mut out = Vec::new();
+            for chunk in input.chunks(333) {
+                out.extend(r.run(chunk.iter().copied()));
+            }
+            let expected = to as usize;
+            assert!(
+                out.len().abs_diff(expected) <= 2,
+                "{from}→{to}: {} samples for one second",
+                out.len()
+            );
+            if to == 48_000 {
+                // The tone's pitch survives: 440 Hz after conversion to 48 kHz.
+                let frame = &out[FRAME_SAMPLES..2 * FRAME_SAMPLES];
+                assert!(has_tone(frame, 440.0), "{from}→{to}");
+            }
+        }
+    }
+}
