@@ -239,8 +239,9 @@ async fn over_a_lossy_slow_link_the_call_connects_and_the_tone_gets_through() {
         assert_eq!(wrong, 0);
     }
 
-    // The call's own measurements see the link: about 5 % lost each way, a round trip of
-    // at least the 2 × 80 ms of added delay, and a score below excellent.
+    // The call's own measurements see the link: about 5 % lost each way (random: ~15 of
+    // ~300 packets, so the bound is loose), a round trip of at least the 2 × 80 ms of
+    // added delay, and a MOS below a clean link's (4.4 on loopback).
     for (who, peer) in [("a", &pair.a), ("b", &pair.b)] {
         let stats = peer.stats().await;
         let loss = interval_loss(&Default::default(), &stats.received);
@@ -250,11 +251,11 @@ async fn over_a_lossy_slow_link_the_call_connects_and_the_tone_gets_through() {
             "{who}: loss {loss:.3}, rtt {rtt:?}, jitter {:?}, {q:?}",
             stats.received.jitter()
         );
-        assert!((0.015..0.10).contains(&loss), "{who}: loss {loss}");
+        assert!((0.01..0.12).contains(&loss), "{who}: loss {loss}");
         assert!(
             (Duration::from_millis(150)..Duration::from_millis(500)).contains(&rtt),
             "{who}: rtt {rtt:?}"
         );
-        assert!(q.score <= 4, "{who}: {q:?}");
+        assert!(q.mos < 4.3, "{who}: {q:?}");
     }
 }
