@@ -1,7 +1,7 @@
 //! Calls through Debian's coturn on 127.0.0.1, with TURN credentials minted by the server's
 //! own `use-auth-secret` code: relay-only calls connect over a relay pair and carry audio,
 //! also through a lossy link (5 % loss, 80 ms delay: a userspace proxy, since this kernel
-//! has no netem; DTLS handshake records are spared, see `impairment_proxy`).
+//! has no netem), and when the DTLS handshake's last flights are lost.
 
 mod common;
 
@@ -133,52 +133,58 @@ async fn a_relay_only_call_goes_through_coturn_and_carries_audio() {
     }
 }
 
-/// Whether a datagram between a client and its TURN server carries a DTLS handshake
-/// record (ChangeCipherSpec 20, Alert 21, Handshake 22), framed as TURN ChannelData or
-/// inside a Send/Data indication's DATA attribute.
-fn carries_dtls_handshake(packet: &[u8]) -> bool {
-    let is_handshake = |inner: &[u8]| inner.first().is_some_and(|b| (20..=22).contains(b));
+/// The datagram a client and its TURN server exchange for one peer datagram: the payload
+/// of TURN ChannelData, or the DATA attribute of a Send/Data indication; `None` for TURN's
+/// own messages.
+fn relayed_payload(packet: &[u8]) -> Option<&[u8]> {
     if packet.len() >= 4 && packet[0] & 0xC0 == 0x40 {
-        return is_handshake(&packet[4..]); // ChannelData: 4-byte header, then the datagram
+        return Some(&packet[4..]); // ChannelData: 4-byte header, then the datagram
     }
     let method = packet.get(..2).map(|m| u16::from_be_bytes([m[0], m[1]]));
     if !matches!(method, Some(0x0016) | Some(0x0017)) {
-        return false; // not a Send or Data indication
+        return None; // not a Send or Data indication
     }
     let mut at = 20; // STUN header
     while at + 4 <= packet.len() {
         let kind = u16::from_be_bytes([packet[at], packet[at + 1]]);
         let len = usize::from(u16::from_be_bytes([packet[at + 2], packet[at + 3]]));
         if kind == 0x0013 {
-            return is_handshake(&packet[at + 4..]); // DATA attribute
+            return packet.get(at + 4..); // DATA attribute
         }
         at += 4 + len.div_ceil(4) * 4;
     }
-    false
+    None
 }
 
-/// Forwards UDP between one client and `upstream`, dropping `loss` of the packets and
-/// delaying all of them by `delay`, both ways.
-///
-/// DTLS handshake records are never dropped: webrtc-rs 0.17's DTLS server does not
-/// retransmit its last flight when the client repeats its own (RFC 6347 §4.2.4;
-/// webrtc-rs/rtc#243), so a lost server Finished hangs the handshake for good — about one
-/// call in eight at 5 % loss. That is a real defect on lossy networks, tracked separately;
-/// this test measures everything else (ICE, TURN, media) under loss.
-async fn impairment_proxy(upstream: SocketAddr, loss: f64, delay: Duration) -> SocketAddr {
+/// Whether a relayed datagram starts with a DTLS ChangeCipherSpec record: the start of a
+/// side's last handshake flight (ChangeCipherSpec, then Finished).
+fn starts_last_dtls_flight(packet: &[u8]) -> bool {
+    relayed_payload(packet).is_some_and(|inner| inner.first() == Some(&20))
+}
+
+/// Decides, per datagram and direction, whether the link loses it.
+type Lose = Arc<dyn Fn(Direction, &[u8]) -> bool + Send + Sync>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Direction {
+    ToTurn,
+    FromTurn,
+}
+
+/// Forwards UDP between one client and `upstream`, delaying every datagram by `delay`
+/// and dropping those `lose` picks, both ways.
+async fn impairment_proxy(upstream: SocketAddr, lose: Lose, delay: Duration) -> SocketAddr {
     let front = Arc::new(UdpSocket::bind("127.0.0.1:0").await.expect("bind"));
     let back = Arc::new(UdpSocket::bind("127.0.0.1:0").await.expect("bind"));
     back.connect(upstream).await.expect("connect upstream");
     let addr = front.local_addr().expect("addr");
     let client: Arc<tokio::sync::Mutex<Option<SocketAddr>>> = Arc::default();
-    let drop_it =
-        move |packet: &[u8]| !carries_dtls_handshake(packet) && rand::rng().random_bool(loss);
-    let (f, b, c) = (front.clone(), back.clone(), client.clone());
+    let (f, b, c, lose_up) = (front.clone(), back.clone(), client.clone(), lose.clone());
     tokio::spawn(async move {
         let mut buf = vec![0u8; 2048];
         while let Ok((n, from)) = f.recv_from(&mut buf).await {
             *c.lock().await = Some(from);
-            if drop_it(&buf[..n]) {
+            if lose_up(Direction::ToTurn, &buf[..n]) {
                 continue;
             }
             let (b, packet) = (b.clone(), buf[..n].to_vec());
@@ -194,7 +200,7 @@ async fn impairment_proxy(upstream: SocketAddr, loss: f64, delay: Duration) -> S
             let Some(to) = *client.lock().await else {
                 continue;
             };
-            if drop_it(&buf[..n]) {
+            if lose(Direction::FromTurn, &buf[..n]) {
                 continue;
             }
             let (f, packet) = (front.clone(), buf[..n].to_vec());
@@ -207,12 +213,65 @@ async fn impairment_proxy(upstream: SocketAddr, loss: f64, delay: Duration) -> S
     addr
 }
 
+/// The DTLS server's lost Finished (webrtc-rs/rtc#243, fixed in vendor/dtls): the first
+/// datagram of each side's last flight is dropped, so the client must repeat its flight
+/// and the server must answer it again after its own handshake has finished.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_dtls_finished_is_sent_again_and_the_call_connects() {
+    let turn = coturn().await;
+    let dropped: Arc<std::sync::Mutex<Vec<Direction>>> = Arc::default();
+    let seen = dropped.clone();
+    let lose: Lose = Arc::new(move |direction, packet| {
+        let mut dropped = seen.lock().expect("lock");
+        let first = !dropped.contains(&direction);
+        if first && starts_last_dtls_flight(packet) {
+            dropped.push(direction);
+            return true;
+        }
+        false
+    });
+    let link = impairment_proxy(
+        SocketAddr::from(([127, 0, 0, 1], turn.port)),
+        lose,
+        Duration::ZERO,
+    )
+    .await;
+    // Peer a offers, so it is the DTLS server; its last flight goes out through the link.
+    let pair = connect(turn_config(link.port(), 1), turn_config(turn.port, 2)).await;
+    eprintln!(
+        "call with the DTLS server's last flight lost once set up in {:?}",
+        pair.setup
+    );
+    let dropped = dropped.lock().expect("lock").clone();
+    assert!(
+        dropped.contains(&Direction::ToTurn),
+        "the DTLS server's last flight was dropped once (dropped: {dropped:?})"
+    );
+
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let window = Instant::now();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for (log, tone, own) in [
+        (&pair.heard_by_a, B_TONE, A_TONE),
+        (&pair.heard_by_b, A_TONE, B_TONE),
+    ] {
+        let (with, wrong, n) = tally(log, window, tone, own);
+        assert!(
+            n >= 50 && with * 10 >= n * 9,
+            "tone in {with} of {n} frames"
+        );
+        assert_eq!(wrong, 0);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn over_a_lossy_slow_link_the_call_connects_and_the_tone_gets_through() {
     let turn = coturn().await;
+    // Every datagram alike, DTLS handshake included, both ways.
+    let lose: Lose = Arc::new(|_, _| rand::rng().random_bool(0.05));
     let lossy = impairment_proxy(
         SocketAddr::from(([127, 0, 0, 1], turn.port)),
-        0.05,
+        lose,
         Duration::from_millis(80),
     )
     .await;
