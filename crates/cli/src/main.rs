@@ -121,8 +121,11 @@ impl From<StatusArg> for PresenceStatus {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // One async worker: a call needs a few percent of a core, and a second worker only
+    // adds cross-thread wake-ups (measured: ~15 % more CPU per call, docs/benchmarks.md).
+    // Sound devices and Opus run on their own threads or in microseconds.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(1)
         .enable_all()
         .build()
     {

@@ -28,6 +28,12 @@ impl Encoder {
         encoder
             .set_complexity(5)
             .map_err(|e| CodecError(format!("complexity: {e}")))?;
+        // Wideband (speech up to 7 kHz, "HD voice") instead of fullband: all of speech's
+        // intelligibility and most of its character, in SILK alone instead of SILK+CELT
+        // hybrid, so both encoder and decoder work less (measured in docs/benchmarks.md).
+        encoder
+            .set_max_bandwidth(opus::Bandwidth::Wideband)
+            .map_err(|e| CodecError(format!("bandwidth: {e}")))?;
         Ok(Encoder(encoder))
     }
 

@@ -38,6 +38,9 @@ struct Args {
     /// Meeting sizes to measure as a mesh (at most 6).
     #[arg(long, value_delimiter = ',', default_value = "3,4,6")]
     mesh: Vec<usize>,
+    /// Async worker threads (the CLI runs one: see its `main`).
+    #[arg(long, default_value_t = 1)]
+    workers: usize,
 }
 
 const PASSWORD: &str = "bench-password";
@@ -46,9 +49,16 @@ const CALLEE_TONE: f64 = 1000.0;
 /// One tone per meeting member, apart enough for a 20 ms Goertzel to tell them apart.
 const MESH_TONES: [f64; 6] = [400.0, 650.0, 1000.0, 1300.0, 1700.0, 2100.0];
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() -> Result<()> {
+fn main() -> Result<()> {
     let args = Args::parse();
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.workers.max(1))
+        .enable_all()
+        .build()?
+        .block_on(run(args))
+}
+
+async fn run(args: Args) -> Result<()> {
     if let Some(too_big) = args.mesh.iter().find(|n| !(2..=6).contains(*n)) {
         bail!("a mesh has 2 to 6 members, not {too_big}");
     }
