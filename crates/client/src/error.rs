@@ -29,6 +29,9 @@ pub enum ClientError {
     Protocol(String),
     #[error("The system keyring failed: {0}")]
     Keyring(String),
+    /// This user cannot place or take a call now (already in one).
+    #[error("{0}")]
+    Busy(String),
     #[error("{0} is not a valid server address; use a URL such as http://127.0.0.1:8000")]
     BadUrl(String),
 }

@@ -73,8 +73,51 @@ pub enum Event {
         call_id: i64,
         quality: CallQuality,
     },
+    /// The media of this user's call: connecting, connected, or ended (and why).
+    Media {
+        call_id: i64,
+        media: MediaState,
+    },
+    /// This side's microphone was muted or unmuted.
+    Muted {
+        call_id: i64,
+        muted: bool,
+    },
+    /// Calls missed since the user last looked at the history.
+    MissedCalls {
+        count: u32,
+    },
     /// Something failed that the user should hear about.
     Problem {
         message: String,
     },
+}
+
+/// Where a call's media is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum MediaState {
+    Connecting,
+    Connected {
+        setup_ms: u64,
+    },
+    Ended {
+        reason: EndReason,
+        /// What went wrong, for failures and lost links.
+        message: Option<String>,
+    },
+}
+
+/// Who or what ended a call's media.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndReason {
+    /// This user hung up.
+    Local,
+    /// The other side hung up.
+    Remote,
+    /// The link to the other side went away.
+    Lost,
+    /// It never connected, or the sound devices failed.
+    Failed,
 }

@@ -6,6 +6,7 @@
 //!   resynchronises after each reconnect), the presence heartbeat, and the polling
 //!   fallback for CRM backends that have the seeds' REST API but no WebSocket.
 //! - [`call`] and [`meeting`]: a 1:1 call's media and a small meeting's audio mesh.
+//! - [`phone`]: a UI's calls end to end (media starts on answer, stops on any end).
 //! - [`token_store`]: sign-in tokens in the OS keyring, never in a file.
 
 pub mod api;
@@ -16,10 +17,11 @@ pub mod error;
 pub mod events;
 pub mod meeting;
 pub mod meter;
+pub mod phone;
 mod room;
 pub mod token_store;
 
 pub use api::Api;
 pub use engine::{Engine, EngineConfig};
 pub use error::ClientError;
-pub use events::{ConnectionState, Event, RealtimeMode};
+pub use events::{ConnectionState, EndReason, Event, MediaState, RealtimeMode};

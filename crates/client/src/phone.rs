@@ -1,0 +1,415 @@
+//! The phone: one signed-in user's calls, start to end, for an app with a UI.
+//!
+//! The engine reports what the server says about calls; the phone acts on it. When this
+//! user's call turns `active` (they answered, or the callee did) it opens the sound
+//! devices and starts the media; when either side hangs up, the call fails to connect or
+//! the link to the other side is lost, it stops the media and records the end. It emits
+//! [`Event::Media`], [`Event::Muted`] and [`Event::MissedCalls`] into the engine's stream,
+//! so the desktop shell only forwards events and calls these methods.
+
+use crate::call::{MediaCall, MediaEnd, MediaOptions};
+use crate::engine::Engine;
+use crate::error::ClientError;
+use crate::events::{EndReason, Event, MediaState};
+use std::any::Any;
+use std::sync::Arc;
+use std::time::Duration;
+use switchboard_media::audio::{AudioSink, AudioSource};
+use switchboard_protocol::api::CallSession;
+use switchboard_protocol::{CallStatus, CallType};
+use tokio::sync::{Mutex, broadcast, oneshot, watch};
+use tokio::task::JoinHandle;
+
+/// A call's sound: where it comes from, where it goes, and whatever must stay alive
+/// meanwhile (open device streams).
+pub struct CallAudio {
+    pub source: Box<dyn AudioSource>,
+    pub sink: Box<dyn AudioSink>,
+    pub keep: Box<dyn Any + Send>,
+}
+
+/// Opens a call's sound when the call connects (devices, or tones in tests).
+pub type OpenAudio = Arc<dyn Fn() -> Result<CallAudio, String> + Send + Sync>;
+
+/// How long the media may take to connect before the call is given up.
+const CONNECT_WITHIN: Duration = Duration::from_secs(20);
+
+/// This user's calls.
+pub struct Phone {
+    engine: Arc<Engine>,
+    shared: Arc<Shared>,
+    task: JoinHandle<()>,
+}
+
+struct Shared {
+    engine: Arc<Engine>,
+    open_audio: OpenAudio,
+    options: MediaOptions,
+    current: Mutex<Current>,
+    missed: std::sync::Mutex<u32>,
+}
+
+#[derive(Default)]
+struct Current {
+    call: Option<CallSession>,
+    media: Option<MediaHandle>,
+    muted: bool,
+}
+
+/// The running media task of the current call.
+struct MediaHandle {
+    stop: oneshot::Sender<()>,
+    muted: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl Phone {
+    /// Starts acting on `engine`'s events.
+    pub fn new(engine: Arc<Engine>, open_audio: OpenAudio) -> Phone {
+        let options = MediaOptions::for_server(engine.api().base());
+        let shared = Arc::new(Shared {
+            engine: engine.clone(),
+            open_audio,
+            options,
+            current: Mutex::default(),
+            missed: std::sync::Mutex::new(0),
+        });
+        let events = engine.events();
+        let task = tokio::spawn(follow(shared.clone(), events));
+        Phone {
+            engine,
+            shared,
+            task,
+        }
+    }
+
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
+    /// The call this user is in or being rung for, if any.
+    pub async fn current_call(&self) -> Option<CallSession> {
+        self.shared.current.lock().await.call.clone()
+    }
+
+    pub async fn muted(&self) -> bool {
+        self.shared.current.lock().await.muted
+    }
+
+    /// Calls `user_id`. Refused while another call is under way.
+    pub async fn call(&self, user_id: i64) -> Result<CallSession, ClientError> {
+        let mut current = self.shared.current.lock().await;
+        if let Some(call) = &current.call {
+            return Err(already_in(call, self.engine.me().id));
+        }
+        let call = self.engine.call(user_id, CallType::Audio).await?;
+        current.call = Some(call.clone());
+        current.muted = false;
+        Ok(call)
+    }
+
+    /// Answers a ringing call; the media starts when the engine reports it active.
+    pub async fn answer(&self, call_id: i64) -> Result<CallSession, ClientError> {
+        // Held across the request: the engine reports the answer as it returns, and the
+        // follower must find this call current when it sees it turn active.
+        let mut current = self.shared.current.lock().await;
+        if let Some(call) = current.call.as_ref().filter(|c| c.id != call_id) {
+            return Err(already_in(call, self.engine.me().id));
+        }
+        let call = self.engine.answer(call_id).await?;
+        current.call = Some(call.clone());
+        current.muted = false;
+        Ok(call)
+    }
+
+    pub async fn reject(&self, call_id: i64) -> Result<CallSession, ClientError> {
+        self.engine.reject(call_id).await
+    }
+
+    /// Ends the current call: hangs up an active one, cancels an outgoing one that still
+    /// rings, rejects an incoming one. Nothing to do is not an error.
+    pub async fn hang_up(&self) -> Result<(), ClientError> {
+        let (call, media) = {
+            let mut current = self.shared.current.lock().await;
+            (current.call.take(), current.media.take())
+        };
+        let Some(call) = call else { return Ok(()) };
+        if let Some(media) = media {
+            media
+                .stop(&self.shared.engine, call.id, EndReason::Local, None)
+                .await;
+        }
+        match self.engine.end(call.id).await {
+            Ok(_) => Ok(()),
+            // The other side ended it at the same moment: it is over either way.
+            Err(ClientError::Refused { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Mutes or unmutes this side; kept for the rest of the call.
+    pub async fn set_muted(&self, muted: bool) {
+        let mut current = self.shared.current.lock().await;
+        current.muted = muted;
+        if let Some(media) = &current.media {
+            let _ = media.muted.send(muted);
+        }
+        if let Some(call) = &current.call {
+            self.shared.emit(Event::Muted {
+                call_id: call.id,
+                muted,
+            });
+        }
+    }
+
+    /// Calls missed since [`Phone::reset_missed`].
+    pub fn missed_calls(&self) -> u32 {
+        self.shared.missed.lock().map(|m| *m).unwrap_or(0)
+    }
+
+    /// The user has seen their missed calls (opened the history).
+    pub fn reset_missed(&self) {
+        if let Ok(mut missed) = self.shared.missed.lock() {
+            *missed = 0;
+        }
+        self.shared.emit(Event::MissedCalls { count: 0 });
+    }
+
+    /// Hangs up whatever runs and stops following events.
+    pub async fn shut_down(&self) {
+        let _ = self.hang_up().await;
+        self.task.abort();
+    }
+}
+
+impl Drop for Phone {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn already_in(call: &CallSession, me: i64) -> ClientError {
+    let other = if call.initiator == me {
+        &call.recipient_details
+    } else {
+        &call.initiator_details
+    };
+    ClientError::Busy(format!(
+        "You are already in a call with {}; end it first.",
+        display_name(other)
+    ))
+}
+
+fn display_name(user: &switchboard_protocol::api::UserSummary) -> &str {
+    if user.full_name.trim().is_empty() {
+        &user.username
+    } else {
+        &user.full_name
+    }
+}
+
+impl Shared {
+    fn emit(&self, event: Event) {
+        let _ = self.engine.emitter().send(event);
+    }
+
+    fn emit_media(&self, call_id: i64, media: MediaState) {
+        self.emit(Event::Media { call_id, media });
+    }
+}
+
+impl MediaHandle {
+    /// Stops the media (hanging up on the signaling room) and reports why.
+    async fn stop(self, engine: &Engine, call_id: i64, reason: EndReason, message: Option<String>) {
+        let _ = self.stop.send(());
+        let _ = tokio::time::timeout(Duration::from_secs(3), self.task).await;
+        let _ = engine.emitter().send(Event::Media {
+            call_id,
+            media: MediaState::Ended { reason, message },
+        });
+    }
+}
+
+/// Follows the engine's events for as long as the phone lives.
+async fn follow(shared: Arc<Shared>, mut events: broadcast::Receiver<Event>) {
+    let me = shared.engine.me().id;
+    loop {
+        let event = match events.recv().await {
+            Ok(event) => event,
+            Err(broadcast::error::RecvError::Lagged(n)) => {
+                tracing::warn!(skipped = n, "phone fell behind the event stream");
+                continue;
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
+        };
+        let Event::CallUpdated { call } = event else {
+            continue;
+        };
+        if call.initiator != me && call.recipient != me {
+            continue;
+        }
+        if call.recipient == me && call.status == CallStatus::Missed {
+            let count = shared
+                .missed
+                .lock()
+                .map(|mut m| {
+                    *m += 1;
+                    *m
+                })
+                .unwrap_or(0);
+            shared.emit(Event::MissedCalls { count });
+        }
+        on_call_update(&shared, *call).await;
+    }
+}
+
+async fn on_call_update(shared: &Arc<Shared>, call: CallSession) {
+    let mut current = shared.current.lock().await;
+    let ours = current.call.as_ref().is_some_and(|c| c.id == call.id);
+    if !ours {
+        // A call this phone did not place or answer (another device of the same user,
+        // or an invite still ringing): nothing to run.
+        return;
+    }
+    if call.status.is_final() {
+        current.call = None;
+        if let Some(media) = current.media.take() {
+            drop(current);
+            media
+                .stop(&shared.engine, call.id, EndReason::Remote, None)
+                .await;
+        }
+        return;
+    }
+    let muted = current.muted;
+    current.call = Some(call.clone());
+    if call.status == CallStatus::Active && current.media.is_none() {
+        current.media = Some(start_media(shared.clone(), call, muted));
+    }
+}
+
+fn start_media(shared: Arc<Shared>, call: CallSession, muted: bool) -> MediaHandle {
+    let (stop, stop_rx) = oneshot::channel();
+    let (muted_tx, muted_rx) = watch::channel(muted);
+    let task = tokio::spawn(run_media(shared, call, stop_rx, muted_rx));
+    MediaHandle {
+        stop,
+        muted: muted_tx,
+        task,
+    }
+}
+
+/// One call's media, from opening the devices to the end.
+async fn run_media(
+    shared: Arc<Shared>,
+    call: CallSession,
+    mut stop: oneshot::Receiver<()>,
+    mut muted: watch::Receiver<bool>,
+) {
+    let call_id = call.id;
+    shared.emit_media(call_id, MediaState::Connecting);
+    let failure = match connect(&shared, &call, &mut stop, &mut muted).await {
+        Ok(Some(media)) => return talk(&shared, call_id, media, stop, muted).await,
+        // Stopped before it connected: whoever stopped it reports the end.
+        Ok(None) => return,
+        Err(message) => message,
+    };
+    tracing::warn!(call_id, %failure, "call media failed");
+    give_up(&shared, call_id, EndReason::Failed, failure).await;
+}
+
+/// Opens the sound and connects; `Ok(None)` if told to stop first.
+async fn connect(
+    shared: &Shared,
+    call: &CallSession,
+    stop: &mut oneshot::Receiver<()>,
+    muted: &mut watch::Receiver<bool>,
+) -> Result<Option<(MediaCall, Box<dyn Any + Send>)>, String> {
+    let audio = (shared.open_audio)().map_err(|e| format!("The sound devices failed: {e}"))?;
+    let engine = &shared.engine;
+    let mut media = MediaCall::start(
+        engine.api(),
+        engine.me().id,
+        call,
+        audio.source,
+        audio.sink,
+        shared.options.clone(),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    media.set_muted(*muted.borrow_and_update());
+    media.report_to(call.id, engine.emitter());
+    tokio::select! {
+        connected = media.connected(CONNECT_WITHIN) => match connected {
+            Ok(setup) => {
+                shared.emit_media(call.id, MediaState::Connected { setup_ms: setup.as_millis() as u64 });
+                Ok(Some((media, audio.keep)))
+            }
+            Err(e) => {
+                media.hang_up().await;
+                Err(format!("The audio could not connect ({e}); check your network and try again."))
+            }
+        },
+        _ = &mut *stop => {
+            media.hang_up().await;
+            Ok(None)
+        }
+    }
+}
+
+/// Runs a connected call until either side ends it.
+async fn talk(
+    shared: &Arc<Shared>,
+    call_id: i64,
+    (mut media, _keep): (MediaCall, Box<dyn Any + Send>),
+    mut stop: oneshot::Receiver<()>,
+    mut muted: watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            _ = &mut stop => {
+                media.hang_up().await;
+                return;
+            }
+            changed = muted.changed() => {
+                if changed.is_err() {
+                    continue;
+                }
+                media.set_muted(*muted.borrow_and_update());
+            }
+            end = media.remote_end() => {
+                media.hang_up().await;
+                let (reason, message) = match end {
+                    MediaEnd::RemoteLeft => (EndReason::Remote, None),
+                    MediaEnd::MediaLost => (
+                        EndReason::Lost,
+                        Some("The connection to the other side was lost.".to_owned()),
+                    ),
+                };
+                finish(shared, call_id, reason, message).await;
+                return;
+            }
+        }
+    }
+}
+
+/// The media ended by itself: forget the call, record the end, tell the UI.
+async fn finish(shared: &Shared, call_id: i64, reason: EndReason, message: Option<String>) {
+    {
+        let mut current = shared.current.lock().await;
+        if current.call.as_ref().is_some_and(|c| c.id == call_id) {
+            current.call = None;
+            current.media = None;
+        }
+    }
+    // The other side usually recorded the end already; this covers a lost link.
+    if let Err(e) = shared.engine.end(call_id).await {
+        tracing::debug!(call_id, error = %e, "end after the media stopped");
+    }
+    shared.emit_media(call_id, MediaState::Ended { reason, message });
+}
+
+async fn give_up(shared: &Shared, call_id: i64, reason: EndReason, message: String) {
+    finish(shared, call_id, reason, Some(message.clone())).await;
+    shared.emit(Event::Problem { message });
+}
