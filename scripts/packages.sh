@@ -1,0 +1,46 @@
+# Installs the Debian packages Switchboard needs that are missing (as root), or says
+# which to install. `install_missing app` for building and running the desktop app;
+# `install_missing test` adds what the tests start (coturn, PulseAudio, Chromium, ...).
+install_missing() {
+  local need=()
+  command -v cc >/dev/null 2>&1 || need+=(build-essential)
+  command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+  command -v cmake >/dev/null 2>&1 || need+=(cmake)   # libopus is built from source
+  command -v npm >/dev/null 2>&1 || need+=(nodejs npm)   # the UI's TypeScript build
+  [ -e /usr/include/openssl/ssl.h ] || need+=(libssl-dev)
+  # Sound devices (cpal over ALSA).
+  [ -e /usr/include/alsa/asoundlib.h ] || need+=(libasound2-dev)
+  # Tauri 2 on Linux: WebKitGTK 4.1, GTK 3, the tray's appindicator, SVG icons, libsoup 3.
+  pkg-config --exists webkit2gtk-4.1 2>/dev/null || need+=(libwebkit2gtk-4.1-dev)
+  pkg-config --exists gtk+-3.0 2>/dev/null || need+=(libgtk-3-dev)
+  pkg-config --exists ayatana-appindicator3-0.1 2>/dev/null || need+=(libayatana-appindicator3-dev)
+  pkg-config --exists librsvg-2.0 2>/dev/null || need+=(librsvg2-dev)
+  pkg-config --exists libsoup-3.0 2>/dev/null || need+=(libsoup-3.0-dev)
+  command -v update-desktop-database >/dev/null 2>&1 || need+=(desktop-file-utils)   # switchboard:// links
+  if [ "${1:-app}" = test ]; then
+    # The token store's tests need a real Secret Service on a private session bus.
+    command -v dbus-run-session >/dev/null 2>&1 || need+=(dbus-daemon dbus-bin)
+    command -v gnome-keyring-daemon >/dev/null 2>&1 || need+=(gnome-keyring)
+    command -v secret-tool >/dev/null 2>&1 || need+=(libsecret-tools)
+    command -v turnserver >/dev/null 2>&1 || need+=(coturn)   # relay-only and lossy-link calls
+    # A PulseAudio server with null sinks for the sound-device tests.
+    command -v pulseaudio >/dev/null 2>&1 || need+=(pulseaudio)
+    command -v parecord >/dev/null 2>&1 || need+=(pulseaudio-utils)
+    ls /usr/lib/*/alsa-lib/libasound_module_pcm_pulse.so >/dev/null 2>&1 || need+=(libasound2-plugins)
+    command -v chromium >/dev/null 2>&1 || need+=(chromium)   # Debian's build; nothing is downloaded
+  fi
+  if [ ${#need[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ]; then
+      echo "== installing ${need[*]}"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    else
+      echo "Missing system packages: ${need[*]}. Install them (sudo apt-get install ${need[*]}) and run again." >&2
+      exit 1
+    fi
+  fi
+  if ! command -v cargo >/dev/null 2>&1; then
+    echo "Rust is not installed: install it with rustup (stable, 1.85 or newer) and run again." >&2
+    exit 1
+  fi
+}

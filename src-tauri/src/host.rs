@@ -1,0 +1,132 @@
+//! Host mode: the whole backend in this app, for a team with no server.
+//!
+//! The server crate runs in-process on the app's runtime; teammates connect to one of
+//! this machine's LAN addresses. The database lives in the app's data directory.
+
+use serde::Serialize;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use switchboard_server::auth::{hash_password, password_problem};
+use switchboard_server::domain::users;
+use switchboard_server::server::open_store;
+use switchboard_server::store::{NewUser, StoreError};
+use switchboard_server::{Server, ServerConfig};
+
+/// Where teammates reach the hosted backend.
+#[derive(Clone, Debug, Serialize)]
+pub struct HostInfo {
+    /// For this app itself (loopback).
+    pub url: String,
+    /// For teammates: one per LAN address of this machine.
+    pub lan_urls: Vec<String>,
+    pub admin_username: String,
+    pub data_dir: String,
+}
+
+/// The running embedded backend.
+pub struct Host {
+    server: Server,
+    data_dir: PathBuf,
+}
+
+impl Host {
+    /// Serves on `listen` from `data_dir`. A busy port is said in words.
+    pub async fn start(listen: SocketAddr, data_dir: &Path) -> Result<Host, String> {
+        let config = ServerConfig::new(data_dir.to_path_buf());
+        let server = Server::bind(listen, config).await.map_err(|e| {
+            format!("Cannot host on {listen}: {e}. Is another Switchboard already hosting there? Choose another address.")
+        })?;
+        tracing::info!(url = %server.url(), data_dir = %data_dir.display(), "hosting the team backend");
+        Ok(Host {
+            server,
+            data_dir: data_dir.to_path_buf(),
+        })
+    }
+
+    /// The loopback URL this app signs in through.
+    pub fn local_url(&self) -> String {
+        let port = self.server.local_addr().port();
+        format!("http://127.0.0.1:{port}")
+    }
+
+    pub fn info(&self, admin_username: &str) -> HostInfo {
+        let addr = self.server.local_addr();
+        HostInfo {
+            url: self.local_url(),
+            lan_urls: lan_urls(addr),
+            admin_username: admin_username.to_owned(),
+            data_dir: self.data_dir.display().to_string(),
+        }
+    }
+
+    /// Creates the admin account, unless that username already exists (hosting again
+    /// after a restart: the sign-in then checks the password).
+    pub async fn ensure_admin(
+        &self,
+        username: &str,
+        password: &str,
+        full_name: &str,
+    ) -> Result<(), String> {
+        if let Some(problem) = password_problem(password) {
+            return Err(problem.to_owned());
+        }
+        let config = ServerConfig::new(self.data_dir.clone());
+        let (username, password, full_name) = (
+            username.trim().to_owned(),
+            password.to_owned(),
+            full_name.trim().to_owned(),
+        );
+        let created = tokio::task::spawn_blocking(move || {
+            let store = open_store(&config).map_err(|e| e.to_string())?;
+            let password_hash = hash_password(&password).map_err(|e| e.to_string())?;
+            let email = format!("{username}@localhost");
+            let user = NewUser {
+                username,
+                email,
+                full_name,
+                password_hash,
+                is_admin: true,
+            };
+            match store.write_blocking(|tx| users::create(tx, user, switchboard_server::now())) {
+                Ok(_) => Ok(true),
+                Err(StoreError::Conflict(_)) => Ok(false),
+                Err(e) => Err(e.to_string()),
+            }
+        })
+        .await
+        .map_err(|e| format!("Creating the admin account failed: {e}"))??;
+        if !created {
+            tracing::info!("the admin account exists already; signing in to it");
+        }
+        Ok(())
+    }
+
+    pub async fn stop(self) {
+        if let Err(e) = self.server.shutdown().await {
+            tracing::warn!(error = %e, "the embedded backend did not stop cleanly");
+        }
+    }
+}
+
+/// `http://<ip>:<port>` for each non-loopback IPv4 address when listening on all
+/// interfaces; the listen address itself otherwise.
+fn lan_urls(addr: SocketAddr) -> Vec<String> {
+    let port = addr.port();
+    if !addr.ip().is_unspecified() {
+        return vec![format!("http://{addr}")];
+    }
+    let mut urls: Vec<String> = if_addrs::get_if_addrs()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|i| !i.is_loopback())
+        .filter_map(|i| match i.ip() {
+            IpAddr::V4(ip) => Some(format!("http://{ip}:{port}")),
+            IpAddr::V6(_) => None,
+        })
+        .collect();
+    if urls.is_empty() {
+        // No network but loopback: only this machine can connect.
+        urls.push(format!("http://127.0.0.1:{port}"));
+    }
+    urls
+}

@@ -1,0 +1,93 @@
+//! OS notifications (freedesktop D-Bus on Linux, through notify-rust): the incoming call,
+//! with Accept / Reject buttons where the notification server supports actions, and the
+//! missed call that replaces it.
+
+use notify_rust::{Hint, Notification, Timeout, Urgency};
+
+/// What the user clicked on an incoming-call notification.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Choice {
+    Accept,
+    Reject,
+    /// Clicked the body: show the app.
+    Open,
+}
+
+/// Shows "X is calling"; `on_choice` runs (on a thread of its own) if the user clicks.
+/// Returns the notification's id, to replace it when the call stops ringing.
+pub fn incoming_call(
+    caller: &str,
+    ring_seconds: u32,
+    on_choice: impl FnOnce(Choice) + Send + 'static,
+) -> Option<u32> {
+    let actions = notify_rust::get_capabilities()
+        .map(|caps| caps.iter().any(|c| c == "actions"))
+        .unwrap_or(false);
+    let mut notification = Notification::new();
+    notification
+        .appname("Switchboard")
+        .summary("Incoming call")
+        .body(&format!("{caller} is calling you."))
+        .icon("call-start")
+        .hint(Hint::Category("call.incoming".into()))
+        .urgency(Urgency::Critical)
+        .timeout(Timeout::Milliseconds(ring_seconds.saturating_mul(1000)));
+    if actions {
+        notification
+            .action("default", "Open")
+            .action("accept", "Accept")
+            .action("reject", "Reject");
+    }
+    let handle = match notification.show() {
+        Ok(handle) => handle,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot show the incoming-call notification");
+            return None;
+        }
+    };
+    let id = handle.id();
+    if actions {
+        std::thread::spawn(move || {
+            handle.wait_for_action(|action| match action {
+                "accept" => on_choice(Choice::Accept),
+                "reject" => on_choice(Choice::Reject),
+                "default" => on_choice(Choice::Open),
+                _ => {} // closed or expired
+            });
+        });
+    }
+    Some(id)
+}
+
+/// Replaces the incoming-call notification `id` (if any) with "Missed call from X".
+pub fn missed_call(id: Option<u32>, caller: &str) {
+    let mut notification = Notification::new();
+    if let Some(id) = id {
+        notification.id(id);
+    }
+    let shown = notification
+        .appname("Switchboard")
+        .summary("Missed call")
+        .body(&format!("You missed a call from {caller}."))
+        .icon("call-missed")
+        .hint(Hint::Category("call.unanswered".into()))
+        .urgency(Urgency::Normal)
+        .show();
+    if let Err(e) = shown {
+        tracing::warn!(error = %e, "cannot show the missed-call notification");
+    }
+}
+
+/// Takes down the incoming-call notification once the call was answered or rejected
+/// elsewhere (the app's window, another device).
+pub fn withdraw(id: u32) {
+    let shown = Notification::new()
+        .id(id)
+        .appname("Switchboard")
+        .summary("Call answered")
+        .timeout(Timeout::Milliseconds(1))
+        .show();
+    if let Ok(handle) = shown {
+        handle.close();
+    }
+}

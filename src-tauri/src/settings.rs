@@ -1,0 +1,112 @@
+//! What the app remembers between runs (never the token: that is in the OS keyring).
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The user's preferences, as the UI edits them.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Settings {
+    /// Microphone by name; `None` is the system default.
+    pub input_device: Option<String>,
+    pub output_device: Option<String>,
+    /// Where the ringtone plays; `None` is the output device.
+    pub ring_device: Option<String>,
+    pub autostart: bool,
+    /// Off: incoming calls do not ring (the server still sees this user as available
+    /// unless the status says otherwise).
+    pub available_for_calls: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            input_device: None,
+            output_device: None,
+            ring_device: None,
+            autostart: false,
+            available_for_calls: true,
+        }
+    }
+}
+
+/// Hosting the team's backend in this app.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Hosting {
+    pub listen: String,
+    pub admin_username: String,
+}
+
+/// The file: settings plus where to connect and as whom.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Saved {
+    pub server_url: Option<String>,
+    pub username: Option<String>,
+    pub hosting: Option<Hosting>,
+    pub settings: Settings,
+}
+
+impl Saved {
+    /// Reads the file; a missing one is a first run, a damaged one is reported and kept
+    /// aside (renamed) so nothing the user set is silently overwritten.
+    pub fn load(path: &Path) -> Saved {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Saved::default(),
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "cannot read the settings");
+                return Saved::default();
+            }
+        };
+        match serde_json::from_str(&text) {
+            Ok(saved) => saved,
+            Err(e) => {
+                let aside = path.with_extension("json.damaged");
+                tracing::warn!(path = %path.display(), error = %e, aside = %aside.display(), "the settings file is damaged; starting fresh");
+                let _ = std::fs::rename(path, aside);
+                Saved::default()
+            }
+        }
+    }
+
+    /// Writes atomically (temp file, then rename), so a crash never leaves half a file.
+    pub fn save(&self, path: &Path) -> Result<(), String> {
+        let fail = |e: std::io::Error| format!("Cannot save settings to {}: {e}", path.display());
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(fail)?;
+        }
+        let text = serde_json::to_vec_pretty(self).map_err(|e| e.to_string())?;
+        let temp: PathBuf = path.with_extension("json.tmp");
+        std::fs::write(&temp, text).map_err(fail)?;
+        std::fs::rename(&temp, path).map_err(fail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_survive_a_round_trip_and_damage_is_set_aside() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("settings.json");
+        assert_eq!(Saved::load(&path), Saved::default());
+        let saved = Saved {
+            server_url: Some("http://10.0.0.5:8000".into()),
+            username: Some("ann".into()),
+            hosting: None,
+            settings: Settings {
+                input_device: Some("USB headset".into()),
+                autostart: true,
+                ..Settings::default()
+            },
+        };
+        saved.save(&path).expect("save");
+        assert_eq!(Saved::load(&path), saved);
+
+        std::fs::write(&path, "{ not json").expect("write");
+        assert_eq!(Saved::load(&path), Saved::default());
+        assert!(path.with_extension("json.damaged").exists());
+    }
+}

@@ -1,0 +1,76 @@
+//! The tray icon: who I am and my status, missed calls, Show and Quit.
+
+use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
+use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
+use tauri::{AppHandle, Wry};
+
+/// The menu lines that change.
+pub struct Tray {
+    status: MenuItem<Wry>,
+    missed: MenuItem<Wry>,
+}
+
+impl Tray {
+    /// Builds the tray. A desktop without a tray (no status-notifier host) gets a warning
+    /// and an app that still works from its window.
+    pub fn build(
+        app: &AppHandle,
+        on_quit: impl Fn(&AppHandle) + Send + Sync + 'static,
+    ) -> Option<Tray> {
+        match build(app, on_quit) {
+            Ok(tray) => Some(tray),
+            Err(e) => {
+                tracing::warn!(error = %e, "no tray icon");
+                None
+            }
+        }
+    }
+
+    pub fn set_status(&self, text: &str) {
+        let _ = self.status.set_text(text);
+    }
+
+    pub fn set_missed(&self, count: u32) {
+        let text = match count {
+            0 => "No missed calls".to_owned(),
+            1 => "1 missed call".to_owned(),
+            n => format!("{n} missed calls"),
+        };
+        let _ = self.missed.set_text(text);
+    }
+}
+
+fn build(
+    app: &AppHandle,
+    on_quit: impl Fn(&AppHandle) + Send + Sync + 'static,
+) -> tauri::Result<Tray> {
+    let status = MenuItem::with_id(app, "status", "Not signed in", false, None::<&str>)?;
+    let missed = MenuItem::with_id(app, "missed", "No missed calls", false, None::<&str>)?;
+    let show = MenuItem::with_id(app, "show", "Show Switchboard", true, None::<&str>)?;
+    let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
+    let separator = PredefinedMenuItem::separator(app)?;
+    let menu = Menu::with_items(app, &[&status, &missed, &separator, &show, &quit])?;
+    let mut builder = TrayIconBuilder::with_id("main")
+        .tooltip("Switchboard")
+        .menu(&menu)
+        .on_menu_event(move |app, event| match event.id().as_ref() {
+            "show" => crate::windows::show(app),
+            "quit" => on_quit(app),
+            _ => {}
+        })
+        .on_tray_icon_event(|tray, event| {
+            if let TrayIconEvent::Click {
+                button: MouseButton::Left,
+                button_state: MouseButtonState::Up,
+                ..
+            } = event
+            {
+                crate::windows::show(tray.app_handle());
+            }
+        });
+    if let Some(icon) = app.default_window_icon() {
+        builder = builder.icon(icon.clone());
+    }
+    builder.build(app)?;
+    Ok(Tray { status, missed })
+}

@@ -1,0 +1,157 @@
+// What the user can do: each action runs one command, puts its answer into the store,
+// and shows a rejected command's sentence in the error area next to that action.
+import { errorText, normalizeServerUrl } from './format';
+import { api, onEngine } from './ipc';
+import { applyCall, applyEvent, endLocally, withAppState } from './reduce';
+import type { ErrorArea, Store, Tab } from './state';
+import type { EngineEvent, Presence, Settings } from './types';
+
+type Result<T> = { ok: true; value: T } | { ok: false };
+
+export class Actions {
+  constructor(private store: Store) {}
+
+  private async run<T>(area: ErrorArea, key: string, f: () => Promise<T>): Promise<Result<T>> {
+    this.store.setError(area, null);
+    this.store.setPending(key, true);
+    try {
+      return { ok: true, value: await f() };
+    } catch (e) {
+      this.store.setError(area, errorText(e));
+      return { ok: false };
+    } finally {
+      this.store.setPending(key, false);
+    }
+  }
+
+  private listening = false;
+
+  /** Listen first (buffering), then load the state, so no event is lost in between.
+   * Also the boot screen's "Try again". */
+  async boot(): Promise<void> {
+    if (this.listening) return this.reload();
+    const buffer: EngineEvent[] = [];
+    let ready = false;
+    const apply = (ev: EngineEvent) => this.store.update((s) => applyEvent(s, ev, Date.now()));
+    const listened = await this.run('boot', 'boot', () =>
+      onEngine((ev) => (ready ? apply(ev) : buffer.push(ev))),
+    );
+    if (!listened.ok) return;
+    this.listening = true;
+    await this.reload();
+    ready = true;
+    buffer.splice(0).forEach(apply);
+  }
+
+  async reload(): Promise<void> {
+    const r = await this.run('boot', 'boot', api.appState);
+    if (r.ok) this.store.update((s) => withAppState(s, r.value, Date.now()));
+  }
+
+  async hostTeam(a: { fullName: string; username: string; password: string; listen: string }): Promise<void> {
+    const r = await this.run('first_run', 'host_team', () =>
+      api.hostTeam({ ...a, listen: a.listen.trim() || null }),
+    );
+    if (r.ok) this.store.update((s) => ({ ...withAppState(s, r.value, Date.now()), hostNoticeDismissed: false }));
+  }
+
+  async signIn(area: 'first_run' | 'sign_in', a: { serverUrl: string; username: string; password: string }): Promise<void> {
+    const r = await this.run(area, 'sign_in', () => api.signIn({ ...a, serverUrl: normalizeServerUrl(a.serverUrl) }));
+    if (r.ok) this.store.update((s) => withAppState(s, r.value, Date.now()));
+  }
+
+  async signOut(): Promise<void> {
+    const r = await this.run('settings', 'sign_out', api.signOut);
+    if (r.ok) this.store.update((s) => withAppState(s, r.value, Date.now()));
+  }
+
+  async setStatus(status: Presence, message: string): Promise<void> {
+    const r = await this.run('status', 'set_status', () => api.setStatus(status, message));
+    if (r.ok) {
+      this.store.update((s) => (s.app ? { ...s, app: { ...s.app, my_status: { status, message } } } : s));
+    }
+  }
+
+  async callUser(userId: number): Promise<void> {
+    const r = await this.run('people', `call:${userId}`, () => api.callUser(userId));
+    if (r.ok) this.store.update((s) => applyCall(s, r.value, Date.now()));
+  }
+
+  async answer(callId: number): Promise<void> {
+    const r = await this.run('incoming', 'answer', () => api.answerCall(callId));
+    if (r.ok) this.store.update((s) => applyCall(s, r.value, Date.now()));
+  }
+
+  async reject(callId: number): Promise<void> {
+    // The modal closes at once; a failure is still said, in the main window.
+    this.store.update((s) => (s.incoming?.callId === callId ? { ...s, incoming: null } : s));
+    const r = await this.run('global', 'reject', () => api.rejectCall(callId));
+    if (r.ok) this.store.update((s) => applyCall(s, r.value, Date.now()));
+  }
+
+  async hangUp(): Promise<void> {
+    const callId = this.store.get().app?.active_call?.id;
+    if (callId == null) return;
+    const r = await this.run('call', 'hang_up', api.hangUp);
+    if (r.ok) this.store.update((s) => endLocally(s, callId, Date.now()));
+  }
+
+  async setMuted(muted: boolean): Promise<void> {
+    const was = this.store.get().app?.muted ?? false;
+    this.store.update((s) => (s.app ? { ...s, app: { ...s.app, muted } } : s));
+    const r = await this.run('call', 'set_muted', () => api.setMuted(muted));
+    if (!r.ok) this.store.update((s) => (s.app ? { ...s, app: { ...s.app, muted: was } } : s));
+  }
+
+  async loadHistory(page: number): Promise<void> {
+    this.store.update((s) => ({ ...s, history: { ...s.history, loading: true } }));
+    const r = await this.run('history', 'history', () => api.callHistory(page));
+    this.store.update((s) => {
+      if (!r.ok) return { ...s, history: { ...s.history, loading: false, stale: false } };
+      const p = r.value;
+      return {
+        ...s,
+        app: s.app ? { ...s.app, missed_calls: 0 } : s.app,
+        history: {
+          page,
+          count: p.count,
+          hasNext: p.next != null,
+          hasPrevious: p.previous != null,
+          results: p.results,
+          loading: false,
+          loaded: true,
+          stale: false,
+        },
+      };
+    });
+  }
+
+  async loadDevices(area: ErrorArea = 'settings'): Promise<void> {
+    const r = await this.run(area, 'devices', api.listDevices);
+    if (r.ok) this.store.set({ devices: r.value });
+  }
+
+  async saveSettings(patch: Partial<Settings>, area: ErrorArea = 'settings'): Promise<void> {
+    const current = this.store.get().app?.settings;
+    if (!current) return;
+    this.store.set({ notice: null });
+    const r = await this.run(area, 'save_settings', () => api.saveSettings({ ...current, ...patch }));
+    if (r.ok) {
+      this.store.update((s) =>
+        s.app ? { ...s, app: { ...s.app, settings: r.value }, notice: 'Settings saved.' } : s,
+      );
+    }
+  }
+
+  selectTab(tab: Tab): void {
+    this.store.set({ tab, notice: null });
+    if (tab === 'history') void this.loadHistory(1);
+    if (tab === 'settings') void this.loadDevices();
+  }
+
+  dismiss(what: 'outcome' | 'global' | 'host'): void {
+    if (what === 'outcome') this.store.set({ outcome: null, endedMedia: null });
+    if (what === 'global') this.store.setError('global', null);
+    if (what === 'host') this.store.set({ hostNoticeDismissed: true });
+  }
+}

@@ -1,0 +1,110 @@
+// Pure logic about calls: who the other party is, direction, missed, how a call ended.
+import { displayName, formatDuration } from './format';
+import type { CallSession, CallStatus, MediaState, UserSummary } from './types';
+
+export const FINAL: readonly CallStatus[] = ['completed', 'rejected', 'cancelled', 'missed', 'failed'];
+
+export function isFinal(status: CallStatus): boolean {
+  return FINAL.includes(status);
+}
+
+export type Direction = 'incoming' | 'outgoing';
+
+export function direction(call: CallSession, meId: number | null): Direction {
+  return call.initiator === meId ? 'outgoing' : 'incoming';
+}
+
+export function otherParty(call: CallSession, meId: number | null): UserSummary {
+  return call.initiator === meId ? call.recipient_details : call.initiator_details;
+}
+
+/** A call to me that I never picked up: it rang out, or the caller gave up first. */
+export function isMissed(call: CallSession, meId: number | null): boolean {
+  return direction(call, meId) === 'incoming' && (call.status === 'missed' || call.status === 'cancelled');
+}
+
+export function callDuration(call: CallSession): number | null {
+  if (call.duration_seconds != null) return call.duration_seconds;
+  if (call.started_at && call.ended_at) {
+    const ms = Date.parse(call.ended_at) - Date.parse(call.started_at);
+    if (Number.isFinite(ms)) return Math.max(0, Math.round(ms / 1000));
+  }
+  return null;
+}
+
+/** The status of a history row, in words, from my side of the call. */
+export function statusWord(call: CallSession, meId: number | null): string {
+  const out = direction(call, meId) === 'outgoing';
+  switch (call.status) {
+    case 'completed':
+      return 'Answered';
+    case 'missed':
+      return out ? 'No answer' : 'Missed';
+    case 'rejected':
+      return 'Declined';
+    case 'cancelled':
+      return out ? 'Cancelled' : 'Missed';
+    case 'failed':
+      return 'Failed';
+    case 'active':
+      return 'In progress';
+    default:
+      return 'Ringing';
+  }
+}
+
+export interface Outcome {
+  callId: number;
+  text: string;
+  kind: 'ended' | 'unanswered' | 'failed';
+}
+
+/**
+ * How a call ended, in a sentence for the person who was on it:
+ * "Bob declined the call.", "Bob did not answer.", "Call ended — 1:23".
+ */
+export function describeEnd(
+  call: CallSession,
+  meId: number | null,
+  media: MediaState | null,
+  localSeconds: number | null = null,
+): Outcome {
+  const name = displayName(otherParty(call, meId));
+  const out = direction(call, meId) === 'outgoing';
+  const ended = media && media.state === 'ended' ? media : null;
+  const detail = ended?.message ? ` ${sentence(ended.message)}` : '';
+  const base = { callId: call.id };
+  switch (call.status) {
+    case 'rejected':
+      return { ...base, kind: 'unanswered', text: out ? `${name} declined the call.` : `You declined the call from ${name}.` };
+    case 'missed':
+      return { ...base, kind: 'unanswered', text: out ? `${name} did not answer.` : `You missed a call from ${name}.` };
+    case 'cancelled':
+      return {
+        ...base,
+        kind: 'unanswered',
+        text: out ? `You cancelled the call to ${name}.` : `${name} hung up before you answered.`,
+      };
+    case 'failed':
+      return { ...base, kind: 'failed', text: `The call with ${name} failed.${detail}` };
+    default: {
+      const secs = callDuration(call) ?? localSeconds;
+      let text = secs != null ? `Call ended — ${formatDuration(secs)}` : 'Call ended.';
+      if (ended?.reason === 'lost') text += `. The connection to ${name} was lost.${detail}`;
+      else if (ended?.reason === 'failed') text += `. The audio failed.${detail}`;
+      else if (ended?.reason === 'remote') text += `. ${name} hung up.`;
+      return { ...base, kind: ended?.reason === 'lost' || ended?.reason === 'failed' ? 'failed' : 'ended', text };
+    }
+  }
+}
+
+/** The status a call I just hung up on will end with, before the shell confirms it. */
+export function localEndStatus(call: CallSession, meId: number | null): CallStatus {
+  if (call.status === 'active') return 'completed';
+  return direction(call, meId) === 'outgoing' ? 'cancelled' : 'rejected';
+}
+
+function sentence(s: string): string {
+  const t = s.trim();
+  return /[.!?]$/.test(t) ? t : `${t}.`;
+}

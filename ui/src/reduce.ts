@@ -1,0 +1,184 @@
+// Pure state transitions: a new AppState from a command, an engine event, a call update.
+// No DOM and no IPC, so every rule here is unit-tested.
+import { describeEnd, isFinal, localEndStatus } from './calls';
+import { displayName } from './format';
+import { applyPresence } from './people';
+import { emptyHistory, initialState, type Incoming, type UiState } from './state';
+import type { AppState, CallSession, EngineEvent } from './types';
+
+const NO_CALL = {
+  quality: null,
+  levels: { input: 0, output: 0 },
+  callStartedAt: null,
+} as const;
+
+/** Take a whole AppState from the shell (app_state, sign_in, host_team, sign_out). */
+export function withAppState(s: UiState, app: AppState, now: number): UiState {
+  const meId = app.me?.id ?? null;
+  const users = app.users.filter((u) => u.id !== meId);
+  const call = app.active_call;
+  const signedOut = app.phase !== 'signed_in';
+  const base: UiState = signedOut
+    ? { ...initialState(), errors: {} }
+    : {
+        ...s,
+        history: s.app?.me?.id === meId ? s.history : emptyHistory(),
+      };
+  let next: UiState = { ...base, app: { ...app, users } };
+  if (!call) {
+    return { ...next, ...NO_CALL, incoming: null };
+  }
+  next.incoming = incomingFrom(call, meId) ?? (s.incoming?.callId === call.id ? s.incoming : null);
+  if (call.status === 'active' && next.callStartedAt == null) {
+    // The server's start time, unless clocks disagree so much that it makes no sense.
+    const started = call.started_at ? Date.parse(call.started_at) : NaN;
+    const sane = Number.isFinite(started) && now - started < 12 * 3600_000;
+    next = { ...next, callStartedAt: sane ? Math.min(started, now) : now };
+  }
+  return next;
+}
+
+function incomingFrom(call: CallSession, meId: number | null): Incoming | null {
+  if (call.recipient !== meId || (call.status !== 'ringing' && call.status !== 'pending')) return null;
+  return {
+    callId: call.id,
+    fromUserId: call.initiator,
+    callerName: displayName(call.initiator_details),
+    callType: call.call_type,
+  };
+}
+
+/** A CallSession from an event or a command's answer. */
+export function applyCall(s: UiState, call: CallSession, now: number): UiState {
+  const app = s.app;
+  if (!app || !app.me) return s;
+  const meId = app.me.id;
+  if (call.initiator !== meId && call.recipient !== meId) return s;
+  const current = app.active_call;
+  let next: UiState;
+
+  if (isFinal(call.status)) {
+    const isCurrent = current?.id === call.id;
+    const isIncoming = s.incoming?.callId === call.id;
+    const refinesOutcome = s.outcome?.callId === call.id;
+    if (!isCurrent && !isIncoming && !refinesOutcome) return s;
+    const localSecs = s.callStartedAt != null ? Math.round((now - s.callStartedAt) / 1000) : null;
+    const media = isCurrent ? app.media : s.endedMedia;
+    const outcome = describeEnd(call, meId, media, localSecs);
+    next = {
+      ...s,
+      incoming: isIncoming ? null : s.incoming,
+      history: s.history.loaded ? { ...s.history, stale: true } : s.history,
+    };
+    if (isCurrent) {
+      next = {
+        ...next,
+        ...NO_CALL,
+        app: { ...app, active_call: null, media: null, muted: false },
+        outcome,
+        endedMedia: media,
+        errors: withoutKey(s.errors, 'call'),
+      };
+    } else if (!current) {
+      // A call to me that ended before I answered, or the shell confirming a call I ended.
+      next = { ...next, outcome };
+    }
+    return next;
+  }
+
+  // Non-final: ringing either way, or active.
+  if (current && current.id !== call.id) {
+    // Someone calls while I am already in a call: only the modal learns of it.
+    return s.incoming ? s : { ...s, incoming: incomingFrom(call, meId) };
+  }
+  const becameActive = call.status === 'active' && current?.status !== 'active';
+  next = {
+    ...s,
+    app: { ...app, active_call: call, media: current?.id === call.id ? app.media : null },
+    outcome: null,
+    incoming:
+      call.status === 'active'
+        ? s.incoming?.callId === call.id
+          ? null
+          : s.incoming
+        : s.incoming ?? incomingFrom(call, meId),
+  };
+  if (becameActive || (call.status === 'active' && s.callStartedAt == null)) {
+    next = { ...next, callStartedAt: s.callStartedAt ?? now };
+  }
+  if (!current) next = { ...next, quality: null, levels: { input: 0, output: 0 } };
+  return next;
+}
+
+/** After `hang_up` succeeds: end the call on screen now; the shell's final update refines it. */
+export function endLocally(s: UiState, callId: number, now: number): UiState {
+  const app = s.app;
+  const call = app?.active_call;
+  if (!app || !call || call.id !== callId) return s;
+  const ended: CallSession = { ...call, status: localEndStatus(call, app.me?.id ?? null) };
+  return applyCall(s, ended, now);
+}
+
+export function applyEvent(s: UiState, ev: EngineEvent, now: number): UiState {
+  const app = s.app;
+  if (!app) return s;
+  const call = app.active_call;
+  switch (ev.type) {
+    case 'connection': {
+      const { type: _t, ...connection } = ev;
+      return { ...s, app: { ...app, connection } };
+    }
+    case 'incoming_call':
+      if (app.phase !== 'signed_in') return s;
+      return {
+        ...s,
+        outcome: null,
+        incoming: {
+          callId: ev.call_id,
+          fromUserId: ev.from_user_id,
+          callerName: ev.caller_name,
+          callType: ev.call_type,
+        },
+      };
+    case 'call_updated':
+      return applyCall(s, ev.call, now);
+    case 'presence': {
+      const users = applyPresence(app.users, ev.user_id, ev.status, ev.available_for_calls);
+      const mine = app.me?.id === ev.user_id && app.my_status
+        ? { ...app.my_status, status: ev.status }
+        : app.my_status;
+      return { ...s, app: { ...app, users, my_status: mine } };
+    }
+    case 'directory': {
+      const meId = app.me?.id ?? null;
+      return { ...s, app: { ...app, users: ev.users.filter((u) => u.id !== meId) } };
+    }
+    case 'audio_level':
+      if (call?.id !== ev.call_id) return s;
+      return { ...s, levels: { input: ev.input, output: ev.output } };
+    case 'quality':
+      if (call?.id !== ev.call_id) return s;
+      return { ...s, quality: ev.quality };
+    case 'media':
+      if (call?.id !== ev.call_id) return s;
+      return { ...s, app: { ...app, media: ev.media } };
+    case 'muted':
+      if (call && call.id !== ev.call_id) return s;
+      return { ...s, app: { ...app, muted: ev.muted } };
+    case 'missed_calls':
+      return { ...s, app: { ...app, missed_calls: ev.count } };
+    case 'problem':
+      return { ...s, errors: { ...s.errors, global: ev.message } };
+    case 'app_state':
+      return withAppState(s, ev.state, now);
+    default:
+      return s;
+  }
+}
+
+function withoutKey<T extends object>(o: T, key: keyof T): T {
+  if (!(key in o)) return o;
+  const copy = { ...o };
+  delete copy[key];
+  return copy;
+}

@@ -1,0 +1,51 @@
+// Pieces shared by the views: the View shape, avatars, presence dots, busy buttons.
+import { h, setAttr, setText } from '../dom';
+import { initials, presenceLabel } from '../format';
+import type { Actions } from '../actions';
+import type { UiState } from '../state';
+import type { Presence } from '../types';
+
+export interface View {
+  el: HTMLElement;
+  update(s: UiState): void;
+}
+
+export type ViewFactory = (actions: Actions) => View;
+
+export function avatar(name: string, extra = ''): HTMLSpanElement {
+  return h('span', { class: `avatar ${extra}`.trim(), 'aria-hidden': 'true', text: initials(name) });
+}
+
+/** A presence dot (its shape differs per state too) and the state in words. */
+export function presenceTag(): { el: HTMLSpanElement; set(p: Presence): void } {
+  const dot = h('span', { class: 'dot', 'aria-hidden': 'true' });
+  const text = h('span', { class: 'presence-text' });
+  const el = h('span', { class: 'presence' }, dot, text);
+  return {
+    el,
+    set(p: Presence) {
+      setAttr(el, 'data-status', p);
+      setText(text, presenceLabel(p));
+    },
+  };
+}
+
+/** Show a button as busy (label changes, disabled) while its command runs. */
+export function setBusy(btn: HTMLButtonElement, busy: boolean, idle: string, working: string): void {
+  const label = btn.querySelector('.label') ?? btn;
+  setText(label, busy ? working : idle);
+  btn.disabled = busy;
+  setAttr(btn, 'aria-busy', busy ? 'true' : null);
+}
+
+export function button(
+  label: string,
+  opts: { cls?: string; icon?: SVGElement; onclick?: (e: MouseEvent) => void; type?: 'button' | 'submit' } = {},
+): HTMLButtonElement {
+  return h(
+    'button',
+    { type: opts.type ?? 'button', class: `btn ${opts.cls ?? ''}`.trim(), onclick: opts.onclick },
+    opts.icon ?? null,
+    h('span', { class: 'label', text: label }),
+  );
+}

@@ -1,0 +1,97 @@
+// The top bar: who I am, my status and message, and the connection to the server.
+import type { Actions } from '../actions';
+import { alertRegion, h, setAttr, setText, uid } from '../dom';
+import { describeConnection, displayName, initials } from '../format';
+import { icon } from '../icons';
+import type { UiState } from '../state';
+import type { Presence } from '../types';
+import type { View } from './common';
+
+const MY_STATUSES: [Presence, string][] = [
+  ['online', 'Online'],
+  ['away', 'Away'],
+  ['busy', 'Busy'],
+  ['dnd', 'Do not disturb'],
+];
+
+export function headerView(actions: Actions): View {
+  const av = h('span', { class: 'avatar', 'aria-hidden': 'true' });
+  const name = h('span', { class: 'me-name' });
+  const selectId = uid('my-status');
+  const status = h(
+    'select',
+    { id: selectId, class: 'status-select' },
+    ...MY_STATUSES.map(([v, l]) => h('option', { value: v, text: l })),
+  );
+  const msgId = uid('my-message');
+  const message = h('input', {
+    id: msgId,
+    type: 'text',
+    class: 'status-message',
+    maxlength: '120',
+    placeholder: 'Add a status message',
+    autocomplete: 'off',
+  });
+  const alert = alertRegion();
+  const statusDot = h('span', { class: 'presence' }, h('span', { class: 'dot', 'aria-hidden': 'true' }));
+
+  const commit = () => void actions.setStatus(status.value as Presence, message.value.trim());
+  status.addEventListener('change', commit);
+  message.addEventListener('change', commit);
+  message.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      message.blur();
+    }
+    if (e.key === 'Escape') {
+      message.value = lastMessage;
+      message.blur();
+    }
+  });
+
+  const connDot = h('span', { class: 'conn-dot', 'aria-hidden': 'true' });
+  const connText = h('span', { class: 'conn-text' });
+  const conn = h('span', { class: 'conn' }, connDot, connText);
+
+  const el = h(
+    'header',
+    { class: 'topbar' },
+    h('div', { class: 'brand' }, icon('phone', 'icon brand-icon'), h('span', { text: 'Switchboard' })),
+    h(
+      'div',
+      { class: 'me', role: 'group', 'aria-label': 'Me' },
+      av,
+      h('div', { class: 'me-text' }, name, h('span', { class: 'me-sub' }, statusDot, h('label', { class: 'sr-only', for: selectId, text: 'My status' }), status)),
+      h('label', { class: 'sr-only', for: msgId, text: 'Status message' }),
+      message,
+      alert,
+    ),
+    h('div', { class: 'conn-wrap' }, h('span', { class: 'sr-only', text: 'Server connection: ' }), conn),
+  );
+
+  let lastMessage = '';
+  return {
+    el,
+    update(s: UiState) {
+      const app = s.app;
+      if (!app?.me) return;
+      const me = displayName(app.me);
+      setText(av, initials(me));
+      setText(name, me);
+      const st = app.my_status ?? { status: 'online' as Presence, message: '' };
+      if (!s.pending.set_status && status.value !== st.status) {
+        if (!status.querySelector(`option[value="${st.status}"]`)) {
+          status.append(h('option', { value: st.status, text: 'Offline', disabled: true }));
+        }
+        status.value = st.status;
+      }
+      setAttr(statusDot, 'data-status', st.status);
+      if (st.message !== lastMessage && document.activeElement !== message) message.value = st.message;
+      lastMessage = st.message;
+      setText(alert, s.errors.status ?? '');
+      const c = describeConnection(app.connection);
+      setText(connText, c.word);
+      setAttr(conn, 'data-kind', c.kind);
+    },
+  };
+}

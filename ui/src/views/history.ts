@@ -1,0 +1,106 @@
+// History: my calls, newest first, 20 a page; missed calls stand out (icon, word, weight).
+import type { Actions } from '../actions';
+import { callDuration, direction, isMissed, otherParty, statusWord } from '../calls';
+import { alertRegion, h, setText, show } from '../dom';
+import { displayName, durationWords, formatDuration, formatWhen, plural } from '../format';
+import { icon } from '../icons';
+import type { UiState } from '../state';
+import type { CallSession } from '../types';
+import { button, setBusy, type View } from './common';
+
+const PAGE_SIZE = 20;
+
+function row(call: CallSession, meId: number | null, now: Date): HTMLTableRowElement {
+  const dir = direction(call, meId);
+  const missed = isMissed(call, meId);
+  const dirWord = dir === 'incoming' ? 'Incoming' : 'Outgoing';
+  const secs = callDuration(call);
+  const answered = call.status === 'completed' && secs != null;
+  return h(
+    'tr',
+    { class: missed ? 'missed' : '', 'data-call-id': String(call.id), 'data-status': call.status },
+    h('td', { class: 'dir' }, icon(dir), h('span', { text: dirWord })),
+    h('td', { class: 'who', text: displayName(otherParty(call, meId)) }),
+    h(
+      'td',
+      { class: 'status' },
+      missed ? icon('missed') : null,
+      missed ? h('strong', { text: statusWord(call, meId) }) : statusWord(call, meId),
+    ),
+    h(
+      'td',
+      { class: 'duration' },
+      answered ? h('span', { 'aria-label': durationWords(secs), text: formatDuration(secs) }) : h('span', { 'aria-label': 'none', text: '—' }),
+    ),
+    h('td', { class: 'when' }, h('time', { datetime: call.created_at, text: formatWhen(call.created_at, now) })),
+  );
+}
+
+export function historyView(actions: Actions): View {
+  const alert = alertRegion();
+  const refresh = button('Refresh', { cls: 'ghost small', icon: icon('refresh'), onclick: () => void actions.loadHistory(page) });
+  const tbody = h('tbody');
+  const table = h(
+    'table',
+    { class: 'history' },
+    h('caption', { class: 'sr-only', text: 'Call history, newest first' }),
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        h('th', { scope: 'col', text: 'Call' }),
+        h('th', { scope: 'col', text: 'Person' }),
+        h('th', { scope: 'col', text: 'Result' }),
+        h('th', { scope: 'col', text: 'Duration' }),
+        h('th', { scope: 'col', text: 'When' }),
+      ),
+    ),
+    tbody,
+  );
+  const empty = h('p', { class: 'empty', text: 'No calls yet. Calls you make and receive will be listed here.' });
+  const loading = h('p', { class: 'summary', role: 'status' });
+  const newer = button('Newer', { cls: 'ghost small', onclick: () => void actions.loadHistory(page - 1) });
+  const older = button('Older', { cls: 'ghost small', onclick: () => void actions.loadHistory(page + 1) });
+  const pageText = h('span', { class: 'page-text' });
+  const pager = h('nav', { class: 'pager', 'aria-label': 'History pages' }, newer, pageText, older);
+
+  const el = h(
+    'section',
+    { class: 'panel history-panel', 'aria-labelledby': 'history-title' },
+    h('div', { class: 'toolbar' }, h('h2', { id: 'history-title', text: 'History', tabindex: '-1' }), refresh),
+    loading,
+    alert,
+    h('div', { class: 'table-wrap' }, table),
+    empty,
+    pager,
+  );
+
+  let page = 1;
+  let sig = '';
+  return {
+    el,
+    update(s: UiState) {
+      const hist = s.history;
+      page = hist.page;
+      setText(alert, s.errors.history ?? '');
+      setText(loading, hist.loading ? 'Loading calls…' : hist.loaded ? plural(hist.count, 'call') : '');
+      setBusy(refresh, hist.loading, 'Refresh', 'Loading…');
+      const meId = s.app?.me?.id ?? null;
+      const next = JSON.stringify([hist.results.map((c) => [c.id, c.status, c.duration_seconds]), meId]);
+      if (next !== sig) {
+        sig = next;
+        const now = new Date();
+        tbody.replaceChildren(...hist.results.map((c) => row(c, meId, now)));
+      }
+      show(table, hist.results.length > 0);
+      show(empty, hist.loaded && hist.results.length === 0);
+      const pages = Math.max(1, Math.ceil(hist.count / PAGE_SIZE));
+      show(pager, hist.hasNext || hist.hasPrevious);
+      setText(pageText, `Page ${hist.page} of ${pages}`);
+      newer.disabled = !hist.hasPrevious || hist.loading;
+      older.disabled = !hist.hasNext || hist.loading;
+    },
+  };
+}

@@ -1,0 +1,98 @@
+// The incoming call: a full-screen alert dialog. Enter accepts, Escape declines, focus
+// starts on Accept and stays inside until the call is answered, declined or gone.
+import type { Actions } from '../actions';
+import { alertRegion, h, setText } from '../dom';
+import { initials } from '../format';
+import { icon } from '../icons';
+import type { UiState } from '../state';
+import { button, setBusy } from './common';
+
+const ENTER_GUARD_MS = 300;
+
+export function incomingView(
+  actions: Actions,
+  onOpenChange: (open: boolean) => void,
+): { el: HTMLElement; update(s: UiState): void } {
+  const av = h('span', { class: 'avatar huge ringing', 'aria-hidden': 'true' });
+  const title = h('h2', { id: 'incoming-title', class: 'modal-title' });
+  const desc = h('p', { id: 'incoming-desc', class: 'modal-text' });
+  const alert = alertRegion();
+  let callId: number | null = null;
+  const accept = button('Accept', { cls: 'accept', icon: icon('phone'), onclick: () => callId != null && void actions.answer(callId) });
+  const reject = button('Decline', { cls: 'danger', icon: icon('phone-off'), onclick: () => callId != null && void actions.reject(callId) });
+  accept.append(h('kbd', { 'aria-hidden': 'true', text: 'Enter' }));
+  reject.append(h('kbd', { 'aria-hidden': 'true', text: 'Esc' }));
+  const dialog = h(
+    'div',
+    {
+      class: 'modal',
+      role: 'alertdialog',
+      'aria-modal': 'true',
+      'aria-labelledby': 'incoming-title',
+      'aria-describedby': 'incoming-desc',
+    },
+    av,
+    h('p', { class: 'modal-kicker', text: 'Incoming call' }),
+    title,
+    desc,
+    alert,
+    h('div', { class: 'modal-actions' }, reject, accept),
+  );
+  const el = h('div', { class: 'modal-backdrop', hidden: true }, dialog);
+
+  let openedAt = 0;
+  el.addEventListener('keydown', (e) => {
+    if (callId == null) return;
+    // An Enter typed for something else just as the call arrives must not answer it.
+    if (e.key === 'Enter' && (e.repeat || performance.now() - openedAt < ENTER_GUARD_MS)) {
+      e.preventDefault();
+      return;
+    }
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      void actions.reject(callId);
+    } else if (e.key === 'Enter') {
+      e.preventDefault();
+      if (document.activeElement === reject) void actions.reject(callId);
+      else if (!accept.disabled) void actions.answer(callId);
+    } else if (e.key === 'Tab') {
+      // Trap focus between the two buttons.
+      e.preventDefault();
+      (document.activeElement === accept ? reject : accept).focus();
+    }
+  });
+  // Clicks on the backdrop must not reach (or focus) anything behind it.
+  el.addEventListener('mousedown', (e) => {
+    if (e.target === el) e.preventDefault();
+  });
+  dialog.addEventListener('focusout', (e) => {
+    if (callId != null && !dialog.contains(e.relatedTarget as Node | null)) queueMicrotask(() => {
+      if (callId != null && !dialog.contains(document.activeElement)) accept.focus();
+    });
+  });
+
+  return {
+    el,
+    update(s: UiState) {
+      const inc = s.incoming;
+      const open = !!inc;
+      const wasOpen = callId != null;
+      callId = inc?.callId ?? null;
+      if (inc) {
+        setText(av, initials(inc.callerName));
+        setText(title, `${inc.callerName} is calling`);
+        setText(desc, `${inc.callType === 'video' ? 'Video' : 'Audio'} call. Press Enter to accept or Escape to decline.`);
+        setText(alert, s.errors.incoming ?? '');
+        setBusy(accept, !!s.pending.answer, 'Accept', 'Connecting…');
+      }
+      if (open !== wasOpen) {
+        el.hidden = !open;
+        onOpenChange(open);
+        if (open) {
+          openedAt = performance.now();
+          accept.focus();
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,174 @@
+// People: the directory with live presence, search, a status filter and a Call button.
+import type { Actions } from '../actions';
+import { alertRegion, field, h, setAttr, setText, show } from '../dom';
+import { displayName, plural } from '../format';
+import { icon } from '../icons';
+import { callBlockReason, effectiveStatus, FILTERS, isCallable, visibleUsers, type PresenceFilter } from '../people';
+import type { Store, UiState } from '../state';
+import type { DirectoryEntry } from '../types';
+import { avatar, button, presenceTag, setBusy, type View } from './common';
+
+function shortReason(u: DirectoryEntry): string {
+  if (effectiveStatus(u) === 'offline') return '';
+  if (u.presence.current_call != null) return 'In a call';
+  if (u.presence.status === 'busy' || u.presence.status === 'dnd') return '';
+  return u.presence.available_for_calls ? '' : 'Not taking calls';
+}
+
+interface Row {
+  li: HTMLLIElement;
+  update(u: DirectoryEntry, s: UiState): void;
+}
+
+function personRow(u0: DirectoryEntry, actions: Actions): Row {
+  const name = h('span', { class: 'person-name' });
+  const sub = h('span', { class: 'person-sub' });
+  const presence = presenceTag();
+  const message = h('span', { class: 'status-msg' });
+  const reasonId = `reason-${u0.id}`;
+  const reason = h('span', { class: 'sr-only', id: reasonId });
+  const note = h('span', { class: 'call-reason', 'aria-hidden': 'true' });
+  let userId = u0.id;
+  const call = button('Call', {
+    cls: 'call-btn',
+    icon: icon('phone'),
+    onclick: () => void actions.callUser(userId),
+  });
+  const av = avatar(displayName(u0));
+  const li = h(
+    'li',
+    { class: 'person', 'data-user-id': String(u0.id) },
+    av,
+    h('div', { class: 'person-who' }, name, sub),
+    h('div', { class: 'person-presence' }, presence.el, message),
+    h('div', { class: 'person-action' }, call, note, reason),
+  );
+  return {
+    li,
+    update(u, s) {
+      userId = u.id;
+      const n = displayName(u);
+      setText(name, n);
+      setText(sub, u.email ? `${u.username} · ${u.email}` : u.username);
+      const st = effectiveStatus(u);
+      presence.set(st);
+      setAttr(li, 'data-status', st);
+      setText(message, u.presence.status_message ? `“${u.presence.status_message}”` : '');
+      const why = callBlockReason(u, !!s.app?.active_call);
+      const calling = !!s.pending[`call:${u.id}`];
+      setBusy(call, calling, 'Call', 'Calling…');
+      call.disabled = calling || why !== null;
+      setAttr(call, 'aria-label', `Call ${n}`);
+      setAttr(call, 'aria-describedby', why ? reasonId : null);
+      setText(reason, why ?? '');
+      setAttr(call, 'title', why);
+      // On screen, only what the presence column does not already say ("In a call",
+      // "Not taking calls"); "You are already in a call" is said once above the list.
+      setText(note, why && !s.app?.active_call ? shortReason(u) : '');
+    },
+  };
+}
+
+export function peopleView(actions: Actions, store: Store): View {
+  const search = h('input', {
+    type: 'search',
+    class: 'search',
+    placeholder: 'Name, username or email',
+    autocomplete: 'off',
+    spellcheck: 'false',
+  });
+  const filter = h(
+    'select',
+    { class: 'filter' },
+    ...FILTERS.map((f) => h('option', { value: f.value, text: f.label })),
+  );
+  search.addEventListener('input', () => store.set({ query: search.value }));
+  search.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && search.value) {
+      e.preventDefault();
+      search.value = '';
+      store.set({ query: '' });
+    }
+  });
+  filter.addEventListener('change', () => store.set({ filter: filter.value as PresenceFilter }));
+
+  const summary = h('p', { class: 'summary', role: 'status' });
+  const inCallNote = h('p', { class: 'note', id: 'in-call-note', text: 'You are in a call. Calling is available again when it ends.' });
+  const alert = alertRegion();
+  const list = h('ul', { class: 'people-list', 'aria-label': 'People' });
+  const empty = h('p', { class: 'empty' });
+
+  const el = h(
+    'section',
+    { class: 'panel people', 'aria-labelledby': 'people-title' },
+    h(
+      'div',
+      { class: 'toolbar' },
+      h('h2', { id: 'people-title', text: 'People', tabindex: '-1' }),
+      h('div', { class: 'search-wrap' }, icon('search', 'icon search-icon'), field('Search people', search)),
+      field('Show', filter),
+    ),
+    summary,
+    alert,
+    inCallNote,
+    list,
+    empty,
+  );
+
+  const rows = new Map<number, Row>();
+  let lastSig = '';
+  return {
+    el,
+    update(s: UiState) {
+      setText(alert, s.errors.people ?? '');
+      const app = s.app;
+      if (!app) return;
+      if (document.activeElement !== search && search.value !== s.query) search.value = s.query;
+      if (filter.value !== s.filter) filter.value = s.filter;
+      show(inCallNote, !!app.active_call);
+
+      const sig = JSON.stringify([app.users, s.query, s.filter, app.active_call?.id ?? null, s.pending]);
+      if (sig === lastSig) return;
+      lastSig = sig;
+
+      const users = visibleUsers(app.users, s.query, s.filter, app.me?.id ?? null);
+      const focused = document.activeElement;
+      const keep = new Set(users.map((u) => u.id));
+      for (const [id, row] of rows) {
+        if (!keep.has(id)) {
+          row.li.remove();
+          rows.delete(id);
+        }
+      }
+      users.forEach((u, i) => {
+        let row = rows.get(u.id);
+        if (!row) {
+          row = personRow(u, actions);
+          rows.set(u.id, row);
+        }
+        row.update(u, s);
+        if (list.children[i] !== row.li) list.insertBefore(row.li, list.children[i] ?? null);
+      });
+      // Moving a row can drop focus; put it back where it was.
+      if (focused instanceof HTMLElement && focused !== document.activeElement && focused.isConnected) focused.focus();
+
+      const available = app.users.filter(isCallable).length;
+      setText(
+        summary,
+        users.length === app.users.length
+          ? `${plural(app.users.length, 'person').replace('persons', 'people')}, ${available} available to call`
+          : `Showing ${users.length} of ${app.users.length}`,
+      );
+      const q = s.query.trim();
+      setText(
+        empty,
+        app.users.length === 0
+          ? 'No one else is on this server yet. An admin can add teammates.'
+          : q
+            ? `No one matches “${q}”.`
+            : 'No one matches this filter.',
+      );
+      show(empty, users.length === 0);
+    },
+  };
+}

@@ -1,0 +1,119 @@
+// Settings: account and server, sign out, calls, sound devices, startup, and hosting.
+import type { Actions } from '../actions';
+import { alertRegion, h, setText, show, uid } from '../dom';
+import { displayName } from '../format';
+import { icon } from '../icons';
+import type { UiState } from '../state';
+import { button, setBusy, type View } from './common';
+import { devicePickers } from './devices';
+import { hostAddresses } from './hostInfo';
+
+function toggle(label: string, hint: string, onchange: (on: boolean) => void): { el: HTMLElement; input: HTMLInputElement } {
+  const id = uid('t');
+  const input = h('input', { type: 'checkbox', id, class: 'switch', 'aria-describedby': `${id}-hint` });
+  input.addEventListener('change', () => onchange(input.checked));
+  const el = h(
+    'div',
+    { class: 'toggle' },
+    input,
+    h('div', null, h('label', { for: id, text: label }), h('p', { class: 'hint', id: `${id}-hint`, text: hint })),
+  );
+  return { el, input };
+}
+
+function section(title: string, ...children: (Node | null)[]): HTMLElement {
+  const id = uid('s');
+  return h('section', { class: 'settings-section', 'aria-labelledby': id }, h('h3', { id, text: title }), ...children);
+}
+
+export function settingsView(actions: Actions): View {
+  const alert = alertRegion();
+  const notice = h('p', { class: 'notice', role: 'status' });
+
+  const who = h('dd');
+  const server = h('dd', { class: 'mono' });
+  const signOut = button('Sign out', { cls: 'secondary', onclick: () => void actions.signOut() });
+  const account = section(
+    'Account',
+    h('dl', { class: 'facts' }, h('dt', { text: 'Signed in as' }), who, h('dt', { text: 'Server' }), server),
+    signOut,
+  );
+
+  const available = toggle(
+    'Available for calls',
+    'When off, nobody can ring you (like Do not disturb). You can still call others.',
+    (on) => void actions.saveSettings({ available_for_calls: on }),
+  );
+  const calls = section('Calls', available.el);
+
+  const pickers = devicePickers(actions, 'settings', ['input', 'output', 'ring']);
+  const refresh = button('Refresh device list', { cls: 'ghost small', icon: icon('refresh'), onclick: () => void actions.loadDevices() });
+  const devices = section('Sound devices', pickers.el, refresh);
+
+  const autostart = toggle(
+    'Start Switchboard when I log in',
+    'So that colleagues can reach you without you opening it.',
+    (on) => void actions.saveSettings({ autostart: on }),
+  );
+  const startup = section('Startup', autostart.el);
+
+  const addresses = hostAddresses();
+  const hostUrl = h('dd', { class: 'mono' });
+  const hostAdmin = h('dd', { class: 'mono' });
+  const hostDir = h('dd', { class: 'mono' });
+  const hosting = section(
+    'Hosting for your team',
+    h('p', { class: 'banner-text', text: 'This computer runs your team’s server. Teammates connect to:' }),
+    addresses.el,
+    h(
+      'dl',
+      { class: 'facts' },
+      h('dt', { text: 'On this computer' }),
+      hostUrl,
+      h('dt', { text: 'Admin username' }),
+      hostAdmin,
+      h('dt', { text: 'Data folder' }),
+      hostDir,
+    ),
+  );
+  hosting.classList.add('hosting');
+
+  const el = h(
+    'section',
+    { class: 'panel settings', 'aria-labelledby': 'settings-title' },
+    h('div', { class: 'toolbar' }, h('h2', { id: 'settings-title', text: 'Settings', tabindex: '-1' })),
+    alert,
+    notice,
+    hosting,
+    account,
+    calls,
+    devices,
+    startup,
+  );
+
+  return {
+    el,
+    update(s: UiState) {
+      const app = s.app;
+      if (!app) return;
+      setText(alert, s.errors.settings ?? '');
+      setText(notice, s.notice ?? '');
+      setText(who, app.me ? `${displayName(app.me)} (${app.me.username})` : '—');
+      setText(server, app.server_url ?? '—');
+      setBusy(signOut, !!s.pending.sign_out, 'Sign out', 'Signing out…');
+      if (!s.pending.save_settings) {
+        available.input.checked = app.settings.available_for_calls;
+        autostart.input.checked = app.settings.autostart;
+      }
+      pickers.update(s);
+      refresh.disabled = !!s.pending.devices;
+      show(hosting, !!app.hosting);
+      if (app.hosting) {
+        addresses.set(app.hosting);
+        setText(hostUrl, app.hosting.url);
+        setText(hostAdmin, app.hosting.admin_username);
+        setText(hostDir, app.hosting.data_dir);
+      }
+    },
+  };
+}

@@ -1,0 +1,116 @@
+// Shapes of docs/desktop.md, filled with a small team.
+
+export const ME = { id: 1, username: 'alice', email: 'alice@acme.test', full_name: 'Alice Martin', is_admin: true };
+
+function presence(status, extra = {}) {
+  return {
+    status,
+    available_for_calls: true,
+    status_message: '',
+    last_seen: '2025-03-03T09:00:00Z',
+    current_call: null,
+    is_online: status !== 'offline',
+    is_available: status === 'online' || status === 'away',
+    ...extra,
+  };
+}
+
+export function user(id, username, full_name, status, extra = {}) {
+  return { id, username, email: `${username}@acme.test`, full_name, presence: presence(status, extra) };
+}
+
+export const USERS = [
+  { ...ME, presence: presence('online') }, // the directory may include me: the UI drops it
+  user(2, 'bob', 'Bob Stone', 'online', { status_message: 'Renewals all morning' }),
+  user(3, 'carol', 'Carol Diaz', 'online'),
+  user(4, 'dan', 'Dan Okafor', 'away', { status_message: 'Back at 2' }),
+  user(5, 'erin', 'Erin Walsh', 'busy', { current_call: 40 }),
+  user(6, 'farid', 'Farid Haddad', 'dnd'),
+  user(7, 'grace', 'Grace Lee', 'offline'),
+];
+
+export const SETTINGS = {
+  input_device: null,
+  output_device: null,
+  ring_device: null,
+  autostart: true,
+  available_for_calls: true,
+};
+
+export function appState(patch = {}) {
+  return {
+    phase: 'signed_in',
+    server_url: 'http://10.0.0.5:8000',
+    hosting: null,
+    me: ME,
+    my_status: { status: 'online', message: 'In the office' },
+    connection: { state: 'online', mode: 'web_socket' },
+    users: USERS,
+    active_call: null,
+    media: null,
+    muted: false,
+    missed_calls: 0,
+    settings: SETTINGS,
+    ...patch,
+  };
+}
+
+export const FIRST_RUN = {
+  ...appState(),
+  phase: 'first_run',
+  server_url: null,
+  me: null,
+  my_status: null,
+  connection: null,
+  users: [],
+};
+
+export const HOSTING = {
+  url: 'http://127.0.0.1:8000',
+  lan_urls: ['http://192.168.1.20:8000'],
+  admin_username: 'alice',
+  data_dir: '/home/alice/.local/share/switchboard',
+};
+
+const summary = (u) => ({ id: u.id, username: u.username, email: u.email, full_name: u.full_name });
+
+/** A CallSession between `from` and `to` (user objects). */
+export function call(id, from, to, status, patch = {}) {
+  const ended = ['completed', 'rejected', 'cancelled', 'missed', 'failed'].includes(status);
+  return {
+    id,
+    session_id: `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`,
+    room_name: `crm-20250303100000-${String(id).padStart(8, '0')}`,
+    call_type: 'audio',
+    status,
+    initiator: from.id,
+    recipient: to.id,
+    participants: [from.id, to.id],
+    started_at: status === 'active' || status === 'completed' ? '2025-03-03T10:00:05Z' : null,
+    ended_at: ended ? '2025-03-03T10:01:28Z' : null,
+    duration_seconds: status === 'completed' ? 83 : null,
+    duration_formatted: status === 'completed' ? '01:23' : '00:00',
+    is_active: status === 'active',
+    participant_count: 2,
+    created_at: '2025-03-03T10:00:00Z',
+    initiator_details: summary(from),
+    recipient_details: summary(to),
+    ...patch,
+  };
+}
+
+export const BOB = USERS[1];
+export const CAROL = USERS[2];
+export const DAN = USERS[3];
+
+export const QUALITY_GOOD = {
+  rtt_ms: 42,
+  jitter_ms: 3.2,
+  loss_pct: 0.5,
+  send_kbps: 32,
+  recv_kbps: 31,
+  packets_received: 5000,
+  packets_lost: 25,
+  mos: 4.2,
+  score: 4,
+};

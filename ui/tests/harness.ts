@@ -1,0 +1,60 @@
+// Test harness, loaded into the page before the app: a scriptable fake shell behind
+// `mockIPC`, reachable from the test as `window.__test`.
+import { emit } from '@tauri-apps/api/event';
+import { mockIPC } from '@tauri-apps/api/mocks';
+
+/** How the fake shell answers a command: a value, a rejection sentence, or an argument back. */
+export type Reply = { ok: unknown } | { err: string } | { echo: string };
+
+interface Invoked {
+  cmd: string;
+  args: Record<string, unknown>;
+}
+
+interface TestApi {
+  invoked: Invoked[];
+  calls(cmd: string): Invoked[];
+  respond(cmd: string, reply: Reply | Reply[]): void;
+  emit(payload: unknown): Promise<void>;
+}
+
+declare global {
+  interface Window {
+    __testInit?: { responses: Record<string, Reply | Reply[]> };
+    __test: TestApi;
+  }
+}
+
+const defaults: Record<string, Reply | Reply[]> = {
+  set_status: { ok: null },
+  set_muted: { ok: null },
+  hang_up: { ok: null },
+  list_devices: { ok: { inputs: ['Built-in Microphone', 'USB Headset'], outputs: ['Built-in Speakers', 'USB Headset'] } },
+  save_settings: { echo: 'settings' },
+  call_history: { ok: { count: 0, next: null, previous: null, results: [] } },
+};
+
+const responses: Record<string, Reply | Reply[]> = { ...defaults, ...(window.__testInit?.responses ?? {}) };
+const invoked: Invoked[] = [];
+
+function answer(cmd: string, args: Record<string, unknown>): Promise<unknown> {
+  invoked.push({ cmd, args: JSON.parse(JSON.stringify(args ?? {})) });
+  const entry = responses[cmd];
+  // A list answers in turn; its last reply keeps answering.
+  const r: Reply | undefined = Array.isArray(entry) ? (entry.length > 1 ? entry.shift() : entry[0]) : entry;
+  if (!r) return Promise.reject(`The test shell has no answer for ${cmd}.`);
+  if ('err' in r) return Promise.reject(r.err);
+  if ('echo' in r) return Promise.resolve(args[r.echo]);
+  return Promise.resolve(structuredClone(r.ok));
+}
+
+mockIPC((cmd, args) => answer(cmd, (args ?? {}) as Record<string, unknown>), { shouldMockEvents: true });
+
+window.__test = {
+  invoked,
+  calls: (cmd) => invoked.filter((c) => c.cmd === cmd),
+  respond: (cmd, reply) => {
+    responses[cmd] = reply;
+  },
+  emit: (payload) => emit('engine', payload),
+};

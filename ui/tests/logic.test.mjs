@@ -1,0 +1,258 @@
+// The UI's pure logic (no DOM): formatting, people, calls and the state reducer.
+// The TypeScript modules are bundled by esbuild into one ES module and imported.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { appState, BOB, call, CAROL, DAN, ME, USERS, user } from './fixtures.mjs';
+import { UI } from './support.mjs';
+
+let m;
+let dir;
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'switchboard-ui-'));
+  const entry = join(dir, 'entry.ts');
+  writeFileSync(
+    entry,
+    ['format', 'people', 'calls', 'reduce', 'state']
+      .map((f) => `export * from ${JSON.stringify(join(UI, 'src', `${f}.ts`))};`)
+      .join('\n'),
+  );
+  const out = join(dir, 'logic.mjs');
+  await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'neutral', outfile: out, logLevel: 'warning' });
+  m = await import(pathToFileURL(out).href);
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('durations: m:ss, h:mm:ss, words', () => {
+  assert.equal(m.formatDuration(0), '0:00');
+  assert.equal(m.formatDuration(83), '1:23');
+  assert.equal(m.formatDuration(3723), '1:02:03');
+  assert.equal(m.formatDuration(null), '0:00');
+  assert.equal(m.formatDuration(-5), '0:00');
+  assert.equal(m.durationWords(83), '1 minute 23 seconds');
+  assert.equal(m.durationWords(3600), '1 hour');
+  assert.equal(m.durationWords(0), '0 seconds');
+});
+
+test('times: today, yesterday, older, other years', () => {
+  const now = new Date(2025, 2, 5, 15, 0);
+  assert.match(m.formatWhen(new Date(2025, 2, 5, 9, 5).toISOString(), now, 'en-GB'), /^Today 09:05$/);
+  assert.match(m.formatWhen(new Date(2025, 2, 4, 23, 59).toISOString(), now, 'en-GB'), /^Yesterday 23:59$/);
+  assert.match(m.formatWhen(new Date(2025, 2, 1, 8, 0).toISOString(), now, 'en-GB'), /^Sat 1 Mar, 08:00$/);
+  assert.match(m.formatWhen(new Date(2024, 11, 31, 8, 0).toISOString(), now, 'en-GB'), /2024/);
+  assert.equal(m.formatWhen(null, now), '—');
+});
+
+test('names, initials, quality words, levels', () => {
+  assert.equal(m.displayName({ full_name: '  ', username: 'bob' }), 'bob');
+  assert.equal(m.initials('Bob van Stone'), 'BS');
+  assert.equal(m.initials('alice'), 'A');
+  const q = m.qualitySummary({ rtt_ms: 42.4, jitter_ms: 3.2, loss_pct: 0.54, score: 4 });
+  assert.deepEqual(q, { word: 'Good', details: '42 ms round trip · 0.5% loss · 3 ms jitter' });
+  assert.match(m.qualitySummary({ rtt_ms: null, jitter_ms: 0, loss_pct: 0, score: 5 }).details, /round trip unknown/);
+  assert.equal(m.levelFraction(0), 0);
+  assert.equal(m.levelFraction(1), 1);
+  assert.ok(Math.abs(m.levelFraction(0.001) - 0) < 1e-9);
+  assert.ok(m.levelFraction(0.1) > 0.6 && m.levelFraction(0.1) < 0.7);
+});
+
+test('connection: words and a banner only when it is not fine', () => {
+  assert.equal(m.describeConnection({ state: 'online', mode: 'web_socket' }).banner, null);
+  assert.equal(m.describeConnection({ state: 'online', mode: 'polling' }).word, 'Connected (polling)');
+  const r = m.describeConnection({ state: 'reconnecting', attempt: 1, retry_in_ms: 1000, reason: 'Timed out.' });
+  assert.match(r.banner, /\(Timed out\)\. Trying again in 1 second \(attempt 1\)/);
+  assert.equal(
+    m.describeConnection({ state: 'offline', reason: 'Your session has expired.' }).banner,
+    'The server signed you out: Your session has expired. Calls cannot reach you until you sign in again.',
+  );
+});
+
+test('server address: a scheme is added when missing', () => {
+  assert.equal(m.normalizeServerUrl(' 10.0.0.5:8000 '), 'http://10.0.0.5:8000');
+  assert.equal(m.normalizeServerUrl('https://crm.acme.test/'), 'https://crm.acme.test');
+  assert.equal(m.normalizeServerUrl('HTTP://X'), 'HTTP://X');
+  assert.equal(m.normalizeServerUrl(''), '');
+});
+
+test('errors: the shell’s sentence as is', () => {
+  assert.equal(m.errorText('Bob is busy.'), 'Bob is busy.');
+  assert.equal(m.errorText(new Error('Boom.')), 'Boom.');
+  assert.equal(m.errorText({ message: 'Nope.' }), 'Nope.');
+  assert.match(m.errorText(undefined), /Something went wrong/);
+});
+
+test('people: search by name, username, email, accents; filters; order; me left out', () => {
+  const others = USERS.slice(1);
+  const names = (list) => list.map((u) => u.full_name);
+  assert.deepEqual(names(m.visibleUsers(USERS, '', 'all', ME.id)), [
+    'Bob Stone',
+    'Carol Diaz',
+    'Dan Okafor',
+    'Erin Walsh',
+    'Farid Haddad',
+    'Grace Lee',
+  ]);
+  assert.deepEqual(names(m.visibleUsers(others, 'STONE', 'all', ME.id)), ['Bob Stone']);
+  assert.deepEqual(names(m.visibleUsers(others, 'farid', 'all', ME.id)), ['Farid Haddad']);
+  assert.deepEqual(names(m.visibleUsers(others, 'erin@acme', 'all', ME.id)), ['Erin Walsh']);
+  assert.deepEqual(names(m.visibleUsers(others, 'dan oka', 'all', ME.id)), ['Dan Okafor']);
+  assert.deepEqual(names(m.visibleUsers([user(9, 'zoe', 'Zoë Ångström', 'online')], 'zoe ang', 'all', ME.id)), ['Zoë Ångström']);
+  assert.deepEqual(names(m.visibleUsers(others, '', 'available', ME.id)), ['Bob Stone', 'Carol Diaz', 'Dan Okafor']);
+  assert.deepEqual(names(m.visibleUsers(others, '', 'dnd', ME.id)), ['Farid Haddad']);
+  // Someone whose status says online but who is not connected counts as offline.
+  const ghost = user(10, 'gh', 'Ghost', 'online', { is_online: false });
+  assert.deepEqual(names(m.visibleUsers([ghost], '', 'offline', ME.id)), ['Ghost']);
+});
+
+test('people: why a call button is disabled', () => {
+  const [, bob, , , erin, farid, grace] = USERS;
+  assert.equal(m.callBlockReason(bob, false), null);
+  assert.equal(m.callBlockReason(bob, true), 'You are already in a call.');
+  assert.equal(m.callBlockReason(grace, false), 'Grace Lee is offline.');
+  assert.equal(m.callBlockReason(erin, false), 'Erin Walsh is in a call.');
+  assert.equal(m.callBlockReason({ ...bob, presence: { ...bob.presence, status: 'busy' } }, false), 'Bob Stone is busy.');
+  assert.equal(m.callBlockReason(farid, false), 'Farid Haddad does not want to be disturbed.');
+  assert.equal(
+    m.callBlockReason({ ...bob, presence: { ...bob.presence, available_for_calls: false } }, false),
+    'Bob Stone is not taking calls.',
+  );
+});
+
+test('people: a presence event updates one person', () => {
+  const next = m.applyPresence(USERS, 7, 'online', true);
+  const grace = next.find((u) => u.id === 7);
+  assert.equal(grace.presence.status, 'online');
+  assert.equal(grace.presence.is_online, true);
+  assert.equal(grace.presence.is_available, true);
+  assert.equal(next.find((u) => u.id === 2), USERS[1], 'others are untouched');
+  const erin = m.applyPresence(USERS, 5, 'online', true).find((u) => u.id === 5);
+  assert.equal(erin.presence.current_call, null, 'leaving busy clears the current call');
+});
+
+test('calls: direction, other party, missed, status words, durations', () => {
+  const incoming = call(1, BOB, ME, 'missed');
+  const outgoing = call(2, ME, CAROL, 'completed');
+  assert.equal(m.direction(incoming, ME.id), 'incoming');
+  assert.equal(m.direction(outgoing, ME.id), 'outgoing');
+  assert.equal(m.otherParty(incoming, ME.id).username, 'bob');
+  assert.equal(m.otherParty(outgoing, ME.id).username, 'carol');
+  assert.equal(m.isMissed(incoming, ME.id), true);
+  assert.equal(m.isMissed(call(3, BOB, ME, 'cancelled'), ME.id), true);
+  assert.equal(m.isMissed(call(4, ME, BOB, 'missed'), ME.id), false, 'my unanswered call is not a missed call');
+  assert.equal(m.isMissed(call(5, BOB, ME, 'rejected'), ME.id), false);
+  assert.equal(m.statusWord(call(4, ME, BOB, 'missed'), ME.id), 'No answer');
+  assert.equal(m.statusWord(incoming, ME.id), 'Missed');
+  assert.equal(m.callDuration(outgoing), 83);
+  assert.equal(m.callDuration(call(6, ME, BOB, 'completed', { duration_seconds: null })), 83, 'from the timestamps');
+  assert.equal(m.callDuration(call(7, ME, BOB, 'rejected')), null);
+});
+
+test('calls: how a call ended, in a sentence', () => {
+  const end = (c, media = null, local = null) => m.describeEnd(c, ME.id, media, local).text;
+  assert.equal(end(call(1, ME, BOB, 'rejected')), 'Bob Stone declined the call.');
+  assert.equal(end(call(1, ME, BOB, 'missed')), 'Bob Stone did not answer.');
+  assert.equal(end(call(1, ME, BOB, 'cancelled')), 'You cancelled the call to Bob Stone.');
+  assert.equal(end(call(1, BOB, ME, 'cancelled')), 'Bob Stone hung up before you answered.');
+  assert.equal(end(call(1, BOB, ME, 'missed')), 'You missed a call from Bob Stone.');
+  assert.equal(end(call(1, BOB, ME, 'rejected')), 'You declined the call from Bob Stone.');
+  assert.equal(end(call(1, ME, BOB, 'completed')), 'Call ended — 1:23');
+  assert.equal(end(call(1, ME, BOB, 'completed', { duration_seconds: null, started_at: null }), null, 7), 'Call ended — 0:07');
+  assert.equal(
+    end(call(1, ME, BOB, 'completed'), { state: 'ended', reason: 'remote', message: null }),
+    'Call ended — 1:23. Bob Stone hung up.',
+  );
+  assert.equal(
+    end(call(1, ME, BOB, 'failed'), { state: 'ended', reason: 'failed', message: 'No route to the TURN server' }),
+    'The call with Bob Stone failed. No route to the TURN server.',
+  );
+});
+
+function signedIn(patch = {}) {
+  return m.withAppState(m.initialState(), appState(patch), 1_000_000);
+}
+
+test('reducer: app state drops me from the directory; an incoming ringing call opens the modal', () => {
+  const s = signedIn();
+  assert.equal(s.app.users.length, USERS.length - 1);
+  assert.ok(!s.app.users.some((u) => u.id === ME.id));
+  const ringing = signedIn({ active_call: call(9, BOB, ME, 'ringing') });
+  assert.deepEqual(ringing.incoming, { callId: 9, fromUserId: 2, callerName: 'Bob Stone', callType: 'audio' });
+  const active = m.withAppState(m.initialState(), appState({ active_call: call(9, BOB, ME, 'active') }), Date.parse('2025-03-03T10:01:00Z'));
+  assert.equal(active.callStartedAt, Date.parse('2025-03-03T10:00:05Z'));
+  const stale = m.withAppState(m.initialState(), appState({ active_call: call(9, BOB, ME, 'active') }), Date.parse('2025-04-01T00:00:00Z'));
+  assert.equal(stale.callStartedAt, Date.parse('2025-04-01T00:00:00Z'), 'a start time far off is not believed');
+});
+
+test('reducer: events', () => {
+  let s = signedIn();
+  s = m.applyEvent(s, { type: 'directory', users: [...USERS, user(8, 'hana', 'Hana Sato', 'online')] }, 0);
+  assert.equal(s.app.users.length, USERS.length);
+  assert.ok(!s.app.users.some((u) => u.id === ME.id));
+  s = m.applyEvent(s, { type: 'presence', user_id: ME.id, status: 'busy', available_for_calls: true }, 0);
+  assert.deepEqual(s.app.my_status, { status: 'busy', message: 'In the office' });
+  s = m.applyEvent(s, { type: 'connection', state: 'reconnecting', attempt: 1, retry_in_ms: 500, reason: 'x' }, 0);
+  assert.deepEqual(s.app.connection, { state: 'reconnecting', attempt: 1, retry_in_ms: 500, reason: 'x' });
+  s = m.applyEvent(s, { type: 'missed_calls', count: 3 }, 0);
+  assert.equal(s.app.missed_calls, 3);
+  s = m.applyEvent(s, { type: 'problem', message: 'Disk full.' }, 0);
+  assert.equal(s.errors.global, 'Disk full.');
+  s = m.applyEvent(s, { type: 'app_state', state: appState({ phase: 'sign_in', me: null }) }, 0);
+  assert.equal(s.app.phase, 'sign_in');
+  assert.deepEqual(s.errors, {});
+});
+
+test('reducer: a call from ringing to active to completed', () => {
+  let s = signedIn();
+  s = m.applyCall(s, call(20, ME, BOB, 'ringing'), 1000);
+  assert.equal(s.app.active_call.id, 20);
+  assert.equal(s.incoming, null, 'my own call does not ring me');
+  s = m.applyEvent(s, { type: 'quality', call_id: 20, quality: { score: 5 } }, 1000);
+  assert.equal(s.quality.score, 5);
+  s = m.applyEvent(s, { type: 'quality', call_id: 99, quality: { score: 1 } }, 1000);
+  assert.equal(s.quality.score, 5, 'other calls are ignored');
+  s = m.applyCall(s, call(20, ME, BOB, 'active'), 5000);
+  assert.equal(s.callStartedAt, 5000);
+  s = m.applyEvent(s, { type: 'media', call_id: 20, media: { state: 'connected', setup_ms: 300 } }, 5000);
+  s = m.applyEvent(s, { type: 'muted', call_id: 20, muted: true }, 5000);
+  assert.equal(s.app.muted, true);
+  s = m.applyCall(s, call(20, ME, BOB, 'completed'), 90_000);
+  assert.equal(s.app.active_call, null);
+  assert.equal(s.app.muted, false);
+  assert.equal(s.quality, null);
+  assert.equal(s.outcome.text, 'Call ended — 1:23');
+  // A stray update for a call I was never on changes nothing.
+  assert.equal(m.applyCall(s, call(21, DAN, CAROL, 'active'), 0), s);
+});
+
+test('reducer: hanging up ends the call on screen, the final update refines the outcome', () => {
+  let s = signedIn();
+  s = m.applyCall(s, call(30, BOB, ME, 'active'), 10_000);
+  s = m.endLocally(s, 30, 22_000);
+  assert.equal(s.app.active_call, null);
+  assert.equal(s.outcome.text, 'Call ended — 0:12', 'timed locally until the shell says');
+  s = m.applyCall(s, call(30, BOB, ME, 'completed', { duration_seconds: 14 }), 23_000);
+  assert.equal(s.outcome.text, 'Call ended — 0:14');
+  // Cancelling my ringing call.
+  s = m.applyCall(s, call(31, ME, CAROL, 'ringing'), 0);
+  s = m.endLocally(s, 31, 0);
+  assert.equal(s.outcome.text, 'You cancelled the call to Carol Diaz.');
+});
+
+test('reducer: an incoming call cancelled by the caller closes the modal and says so', () => {
+  let s = signedIn();
+  s = m.applyEvent(s, { type: 'incoming_call', call_id: 40, from_user_id: 2, caller_name: 'Bob Stone', call_type: 'audio', room_name: 'r' }, 0);
+  assert.equal(s.incoming.callId, 40);
+  s = m.applyCall(s, call(40, BOB, ME, 'cancelled'), 0);
+  assert.equal(s.incoming, null);
+  assert.equal(s.outcome.text, 'Bob Stone hung up before you answered.');
+  // Answered (from the notification): the modal closes and the call is on.
+  s = m.applyEvent(s, { type: 'incoming_call', call_id: 41, from_user_id: 2, caller_name: 'Bob Stone', call_type: 'audio', room_name: 'r' }, 0);
+  s = m.applyCall(s, call(41, BOB, ME, 'active'), 0);
+  assert.equal(s.incoming, null);
+  assert.equal(s.app.active_call.id, 41);
+  assert.equal(s.outcome, null);
+});

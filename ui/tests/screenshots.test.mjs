@@ -1,0 +1,96 @@
+// Screenshots of every screen, light and dark, into tests/screenshots/ for a person to
+// look at. Each also checks that the screen it shot is the one it meant to.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { appState, BOB, call, CAROL, DAN, FIRST_RUN, HOSTING, ME, QUALITY_GOOD, USERS } from './fixtures.mjs';
+import { engine, finish, openApp, setup, shot } from './support.mjs';
+
+let env;
+before(async () => {
+  env = await setup();
+});
+after(async () => {
+  await env?.close();
+});
+
+const HISTORY = {
+  count: 6,
+  next: null,
+  previous: null,
+  results: [
+    call(101, BOB, ME, 'missed', { created_at: new Date(Date.now() - 20 * 60_000).toISOString() }),
+    call(102, ME, CAROL, 'completed', { duration_seconds: 312, created_at: new Date(Date.now() - 95 * 60_000).toISOString() }),
+    call(103, DAN, ME, 'completed', { duration_seconds: 47 }),
+    call(104, ME, BOB, 'missed'),
+    call(105, ME, DAN, 'rejected'),
+    call(106, CAROL, ME, 'cancelled'),
+  ],
+};
+
+for (const scheme of ['light', 'dark']) {
+  test(`screenshots (${scheme})`, async () => {
+    const open = (responses) => openApp(env, { colorScheme: scheme, responses });
+
+    let page = await open({ app_state: { ok: FIRST_RUN } });
+    await page.getByRole('heading', { name: 'Welcome' }).waitFor();
+    await shot(page, '1-first-run');
+    await page.getByRole('radio', { name: /Host for my team/ }).check();
+    await shot(page, '1-first-run-host');
+    await finish(page);
+
+    page = await open({
+      app_state: { ok: appState({ phase: 'sign_in', me: null, my_status: null, users: [], connection: null }) },
+      sign_in: { err: 'Cannot reach the server at http://10.0.0.5:8000: is it running?' },
+    });
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill('secret');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Cannot reach' }).waitFor();
+    await shot(page, '2-sign-in-error');
+    await finish(page);
+
+    page = await open({ app_state: { ok: appState({ missed_calls: 2 }) } });
+    await page.locator('.person').first().waitFor();
+    assert.equal(await page.locator('.person').count(), USERS.length - 1);
+    await shot(page, '3-people');
+    await engine(page, { type: 'connection', state: 'reconnecting', attempt: 3, retry_in_ms: 8000, reason: 'Connection reset by peer' });
+    await page.locator('.banner-conn').waitFor();
+    await shot(page, '3-people-reconnecting');
+    await engine(page, { type: 'connection', state: 'online', mode: 'web_socket' });
+    await engine(page, { type: 'incoming_call', call_id: 60, from_user_id: 2, caller_name: 'Bob Stone', call_type: 'audio', room_name: 'r' });
+    await page.getByRole('alertdialog').waitFor();
+    await shot(page, '4-incoming');
+    await finish(page);
+
+    page = await open({
+      app_state: { ok: appState({ active_call: call(70, ME, BOB, 'active', { started_at: new Date(Date.now() - 83_000).toISOString() }), media: { state: 'connected', setup_ms: 380 }, my_status: { status: 'busy', message: 'In the office' } }) },
+    });
+    await page.locator('.call-active').waitFor();
+    await engine(page, { type: 'quality', call_id: 70, quality: QUALITY_GOOD });
+    await engine(page, { type: 'audio_level', call_id: 70, input: 0.08, output: 0.03 });
+    await page.waitForFunction(() => document.querySelector('.quality')?.dataset.score === '4');
+    await shot(page, '5-in-call');
+    await page.getByRole('button', { name: 'Mute' }).click();
+    await page.waitForFunction(() => document.querySelector('.btn.mute')?.getAttribute('aria-pressed') === 'true');
+    await shot(page, '5-in-call-muted');
+    await page.getByRole('button', { name: 'End call' }).click();
+    await engine(page, { type: 'call_updated', call: call(70, ME, BOB, 'completed') });
+    await page.locator('.call-outcome', { hasText: 'Call ended — 1:23' }).waitFor();
+    await shot(page, '5-call-ended');
+    await finish(page);
+
+    page = await open({ app_state: { ok: appState({ missed_calls: 2 }) }, call_history: { ok: HISTORY } });
+    await page.getByRole('button', { name: /History/ }).click();
+    await page.locator('tr.missed').first().waitFor();
+    await shot(page, '6-history');
+    await finish(page);
+
+    page = await open({
+      app_state: { ok: appState({ hosting: HOSTING, server_url: HOSTING.url }) },
+    });
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('.settings select[data-device="input"] option').length === 3);
+    await shot(page, '7-settings', { fullPage: true });
+    await finish(page);
+  });
+}

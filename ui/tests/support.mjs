@@ -1,0 +1,124 @@
+// Test support: serve dist/ on 127.0.0.1, build the fake-shell harness, launch Debian's
+// Chromium headless, and open the app with a scripted shell.
+import { build } from 'esbuild';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { dirname, extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const UI = join(here, '..');
+const DIST = join(UI, 'dist');
+export const SHOTS = join(here, 'screenshots');
+
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
+
+export async function startServer() {
+  for (const f of ['index.html', 'app.js', 'app.css']) {
+    if (!existsSync(join(DIST, f))) throw new Error(`dist/${f} is missing: run "npm run build" first.`);
+  }
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const file = normalize(join(DIST, path === '/' ? 'index.html' : path));
+    if (!file.startsWith(DIST) || !existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    res.end(readFileSync(file));
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address();
+  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((ok) => server.close(ok)) };
+}
+
+export async function buildHarness() {
+  const out = await build({
+    entryPoints: [join(here, 'harness.ts')],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    target: ['es2020'],
+    logLevel: 'warning',
+  });
+  return out.outputFiles[0].text;
+}
+
+export function launch() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/**
+ * A fresh page with the fake shell answering `responses` (see tests/harness.ts), the
+ * app loaded and its first screen drawn. Page errors and console errors fail the test.
+ */
+export async function openApp(env, { responses, colorScheme = 'light', viewport = { width: 1100, height: 760 } }) {
+  const context = await env.browser.newContext({ colorScheme, viewport, reducedMotion: 'reduce' });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+  });
+  await page.addInitScript((r) => {
+    window.__testInit = { responses: r };
+  }, responses);
+  await page.addInitScript({ content: env.harness });
+  await page.goto(env.server.url);
+  await page.locator('#app > *').first().waitFor();
+  await page.waitForFunction(() => window.__test.calls('app_state').length > 0);
+  page.problems = problems;
+  return page;
+}
+
+/** Close the page's context; fail if the page logged an error or threw. */
+export async function finish(page) {
+  const problems = page.problems;
+  await page.context().close();
+  if (problems.length) throw new Error(problems.join('\n'));
+}
+
+/** Push one engine event, as the shell would. */
+export function engine(page, payload) {
+  return page.evaluate((p) => window.__test.emit(p), payload);
+}
+
+export function invoked(page, cmd) {
+  return page.evaluate((c) => window.__test.calls(c), cmd);
+}
+
+export function respond(page, cmd, reply) {
+  return page.evaluate(([c, r]) => window.__test.respond(c, r), [cmd, reply]);
+}
+
+export async function shot(page, name, { fullPage = false } = {}) {
+  mkdirSync(SHOTS, { recursive: true });
+  const scheme = await page.evaluate(() => (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'));
+  await page.screenshot({ path: join(SHOTS, `${name}-${scheme}.png`), animations: 'disabled', fullPage });
+}
+
+/** One browser, one server and the harness for a whole test file. */
+export async function setup() {
+  const [browser, server, harness] = await Promise.all([launch(), startServer(), buildHarness()]);
+  return {
+    browser,
+    server,
+    harness,
+    async close() {
+      await browser.close();
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,507 @@
+// The UI in headless Chromium against a fake shell (mockIPC): each test drives the page
+// like a person (keyboard and clicks) and asserts on the DOM and the commands invoked.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+  appState,
+  BOB,
+  call,
+  CAROL,
+  DAN,
+  FIRST_RUN,
+  HOSTING,
+  ME,
+  QUALITY_GOOD,
+  USERS,
+  user,
+} from './fixtures.mjs';
+import { engine, finish, invoked, openApp, respond, setup } from './support.mjs';
+
+let env;
+before(async () => {
+  env = await setup();
+});
+after(async () => {
+  await env?.close();
+});
+
+const until = (page, fn, arg) => page.waitForFunction(fn, arg, { timeout: 5000 });
+const text = (loc) => loc.innerText();
+const focusedText = (page) => page.evaluate(() => document.activeElement?.textContent ?? '');
+
+async function lastArgs(page, cmd) {
+  const calls = await invoked(page, cmd);
+  assert.ok(calls.length > 0, `${cmd} was not invoked`);
+  return calls[calls.length - 1].args;
+}
+
+test('first run: hosting for the team shows the teammates’ address, here and in Settings', async () => {
+  const hosted = appState({ hosting: HOSTING, server_url: HOSTING.url, users: [USERS[0]] });
+  const page = await openApp(env, { responses: { app_state: { ok: FIRST_RUN }, host_team: { ok: hosted } } });
+  await page.getByRole('radio', { name: /Host for my team/ }).check();
+  const form = page.locator('form[aria-label="Host for my team"]');
+  assert.ok(await form.isVisible(), 'the host form shows once "Host for my team" is chosen');
+  assert.ok(!(await page.locator('form[aria-label="Connect"]').isVisible()));
+  await form.getByLabel('Your name').fill('Alice Martin');
+  await form.getByLabel('Admin username').fill('alice');
+  await form.getByLabel('Password').fill('correct horse');
+  await form.getByRole('button', { name: 'Start hosting' }).click();
+
+  const banner = page.locator('.banner-host');
+  await banner.waitFor();
+  assert.match(await text(banner), /http:\/\/192\.168\.1\.20:8000/);
+  assert.deepEqual(await lastArgs(page, 'host_team'), {
+    username: 'alice',
+    password: 'correct horse',
+    fullName: 'Alice Martin',
+    listen: null,
+  });
+  assert.match(await text(page.locator('.people .empty')), /No one else is on this server yet/);
+
+  await page.getByRole('button', { name: 'Settings' }).click();
+  const hosting = page.getByRole('region', { name: 'Hosting for your team' });
+  await hosting.waitFor();
+  assert.match(await text(hosting), /http:\/\/192\.168\.1\.20:8000/);
+  assert.match(await text(hosting), /\/home\/alice\/\.local\/share\/switchboard/);
+  await finish(page);
+});
+
+test('first run: connecting to a server signs in with the address as typed (scheme added)', async () => {
+  const page = await openApp(env, { responses: { app_state: { ok: FIRST_RUN }, sign_in: { ok: appState() } } });
+  const form = page.locator('form[aria-label="Connect"]');
+  await form.getByLabel('Server address').fill('10.0.0.5:8000');
+  await form.getByLabel('Username').fill('alice');
+  await form.getByLabel('Password').fill('pw');
+  await form.getByRole('button', { name: 'Connect' }).click();
+  await page.locator('.person').first().waitFor();
+  assert.deepEqual(await lastArgs(page, 'sign_in'), { serverUrl: 'http://10.0.0.5:8000', username: 'alice', password: 'pw' });
+  assert.ok(!(await page.locator('.banner-host').isVisible()), 'no hosting banner when connecting');
+  await finish(page);
+});
+
+test('sign in: a rejected sign-in shows the shell’s sentence, then signing in works', async () => {
+  const signIn = appState({ phase: 'sign_in', me: null, my_status: null, users: [], connection: null });
+  const page = await openApp(env, {
+    responses: { app_state: { ok: signIn }, sign_in: [{ err: 'Wrong username or password.' }, { ok: appState() }] },
+  });
+  assert.equal(await page.getByLabel('Server address').inputValue(), 'http://10.0.0.5:8000');
+  await page.getByLabel('Username').fill('alice');
+  await page.getByLabel('Password').fill('nope');
+  await page.getByLabel('Password').press('Enter');
+  const alert = page.getByRole('alert').filter({ hasText: 'Wrong' });
+  await alert.waitFor();
+  assert.equal((await alert.textContent()).trim(), 'Wrong username or password.');
+  assert.deepEqual(await lastArgs(page, 'sign_in'), { serverUrl: 'http://10.0.0.5:8000', username: 'alice', password: 'nope' });
+
+  await page.getByLabel('Password').fill('right');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('.person').first().waitFor();
+  assert.equal(await text(page.locator('.me-name')), 'Alice Martin');
+  await finish(page);
+});
+
+test('people: list without me, search, status filter, live presence and directory', async () => {
+  const page = await openApp(env, { responses: { app_state: { ok: appState() } } });
+  const rows = page.locator('.person');
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), 6);
+  assert.equal(await page.locator('.person', { hasText: 'Alice Martin' }).count(), 0, 'I am not in my own list');
+  const bob = page.locator('.person[data-user-id="2"]');
+  assert.match(await text(bob), /Online/);
+  assert.match(await text(bob), /Renewals all morning/);
+
+  const search = page.getByLabel('Search people');
+  await search.fill('car');
+  await until(page, () => document.querySelectorAll('.person').length === 1);
+  assert.match(await text(rows.first()), /Carol Diaz/);
+  await search.fill('dan@acme');
+  await until(page, () => document.querySelectorAll('.person').length === 1);
+  assert.match(await text(rows.first()), /Dan Okafor/);
+  await search.fill('zzz');
+  await until(page, () => document.querySelectorAll('.person').length === 0);
+  assert.match(await text(page.locator('.people .empty')), /No one matches “zzz”/);
+  await search.press('Escape');
+  await until(page, () => document.querySelectorAll('.person').length === 6);
+
+  const show = page.getByLabel('Show');
+  await show.selectOption('offline');
+  await until(page, () => document.querySelectorAll('.person').length === 1);
+  assert.match(await text(rows.first()), /Grace Lee/);
+  await show.selectOption('available');
+  await until(page, () => document.querySelectorAll('.person').length === 3);
+  assert.deepEqual(await rows.locator('.person-name').allInnerTexts(), ['Bob Stone', 'Carol Diaz', 'Dan Okafor']);
+  await show.selectOption('all');
+
+  // Grace is offline: her Call button is disabled and says why.
+  const grace = page.locator('.person[data-user-id="7"]');
+  const graceCall = grace.getByRole('button', { name: 'Call Grace Lee' });
+  assert.ok(await graceCall.isDisabled());
+  const describedBy = await graceCall.getAttribute('aria-describedby');
+  assert.equal(await page.locator(`#${describedBy}`).textContent(), 'Grace Lee is offline.');
+  assert.equal(await grace.getAttribute('data-status'), 'offline');
+
+  // She comes online: the row changes and moves up among the online people.
+  await engine(page, { type: 'presence', user_id: 7, status: 'online', available_for_calls: true });
+  await until(page, () => document.querySelector('.person[data-user-id="7"]')?.dataset.status === 'online');
+  assert.match(await text(grace.locator('.presence')), /Online/);
+  assert.ok(await graceCall.isEnabled());
+  assert.deepEqual((await rows.locator('.person-name').allInnerTexts()).slice(0, 3), ['Bob Stone', 'Carol Diaz', 'Grace Lee']);
+
+  // Bob goes busy.
+  await engine(page, { type: 'presence', user_id: 2, status: 'busy', available_for_calls: true });
+  await until(page, () => document.querySelector('.person[data-user-id="2"]')?.dataset.status === 'busy');
+  assert.ok(await bob.getByRole('button', { name: 'Call Bob Stone' }).isDisabled());
+
+  // A new directory (which includes me): a newcomer appears, I still do not.
+  await engine(page, { type: 'directory', users: [...USERS, user(8, 'hana', 'Hana Sato', 'online')] });
+  await until(page, () => document.querySelectorAll('.person').length === 7);
+  assert.equal(await page.locator('.person', { hasText: 'Alice Martin' }).count(), 0);
+  assert.match(await text(page.locator('.summary').first()), /7 people/);
+  await finish(page);
+});
+
+test('calling: Call invokes call_user with the id, shows "Calling…", and a busy rejection is said', async () => {
+  const page = await openApp(env, {
+    responses: {
+      app_state: { ok: appState() },
+      call_user: [{ ok: call(50, ME, BOB, 'ringing') }, { err: 'Carol Diaz is busy.' }],
+    },
+  });
+  await page.getByRole('button', { name: 'Call Bob Stone' }).click();
+  const card = page.locator('.call-card');
+  await card.getByText('Calling Bob Stone…').waitFor();
+  assert.deepEqual(await lastArgs(page, 'call_user'), { userId: 2 });
+  assert.match(await focusedText(page), /Cancel/, 'focus moves to Cancel');
+  // While I am in a call, nobody can be called.
+  assert.ok(await page.getByRole('button', { name: 'Call Carol Diaz' }).isDisabled());
+  assert.ok(await page.locator('#in-call-note').isVisible());
+
+  await engine(page, { type: 'call_updated', call: call(50, ME, BOB, 'ringing') });
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await card.locator('.call-outcome', { hasText: 'You cancelled the call to Bob Stone.' }).waitFor();
+  assert.equal(await text(card.getByRole('status').filter({ hasText: 'cancelled' })), 'You cancelled the call to Bob Stone.');
+  assert.equal((await invoked(page, 'hang_up')).length, 1);
+
+  await page.getByRole('button', { name: 'Call Carol Diaz' }).click();
+  const alert = page.getByRole('alert').filter({ hasText: 'Carol Diaz is busy.' });
+  await alert.waitFor();
+  assert.ok(await alert.isVisible());
+  assert.deepEqual(await lastArgs(page, 'call_user'), { userId: 3 });
+  await finish(page);
+});
+
+test('incoming call: modal with focus on Accept, trapped; Enter answers', async () => {
+  const page = await openApp(env, {
+    responses: { app_state: { ok: appState() }, answer_call: { ok: call(60, BOB, ME, 'active') } },
+  });
+  await page.locator('.person').first().waitFor();
+  const ringing = {
+    type: 'incoming_call',
+    call_id: 60,
+    from_user_id: 2,
+    caller_name: 'Bob Stone',
+    call_type: 'audio',
+    room_name: 'crm-20250303100000-00000060',
+  };
+  // An Enter typed for something else at the very moment the call arrives does not answer.
+  await page.evaluate(async (ev) => {
+    await window.__test.emit(ev);
+    document.activeElement.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+  }, ringing);
+  const dialog = page.getByRole('alertdialog', { name: 'Bob Stone is calling' });
+  await dialog.waitFor();
+  assert.equal(await dialog.getAttribute('aria-modal'), 'true');
+  assert.equal((await invoked(page, 'answer_call')).length, 0);
+  await until(page, () => document.activeElement?.textContent?.includes('Accept'));
+  assert.ok(await page.evaluate(() => document.getElementById('app').inert), 'the window behind is inert');
+  await page.keyboard.press('Tab');
+  assert.match(await focusedText(page), /Decline/);
+  await page.keyboard.press('Tab');
+  assert.match(await focusedText(page), /Accept/, 'focus stays in the dialog');
+  await page.keyboard.press('Shift+Tab');
+  assert.match(await focusedText(page), /Decline/);
+  await page.keyboard.press('Shift+Tab');
+  assert.match(await focusedText(page), /Accept/);
+  await page.waitForTimeout(350); // past the guard against a stray Enter
+
+  await page.keyboard.press('Enter');
+  await dialog.waitFor({ state: 'hidden' });
+  assert.deepEqual(await lastArgs(page, 'answer_call'), { callId: 60 });
+  assert.equal((await invoked(page, 'reject_call')).length, 0);
+  const card = page.getByRole('region', { name: 'Call with Bob Stone' });
+  await card.waitFor();
+  assert.match(await text(card.locator('.timer')), /^0:0\d$/);
+  assert.match(await text(card), /Connecting audio…/);
+  assert.ok(!(await page.evaluate(() => document.getElementById('app').inert)));
+  await finish(page);
+});
+
+test('incoming call: Escape declines; a call cancelled by the caller closes the modal', async () => {
+  const page = await openApp(env, {
+    responses: { app_state: { ok: appState() }, reject_call: { ok: call(61, BOB, ME, 'rejected') } },
+  });
+  await page.locator('.person').first().waitFor();
+  const searchBox = page.getByLabel('Search people');
+  await searchBox.focus();
+  const incoming = (id) => ({ type: 'incoming_call', call_id: id, from_user_id: 2, caller_name: 'Bob Stone', call_type: 'audio', room_name: 'r' });
+  await engine(page, incoming(61));
+  const dialog = page.getByRole('alertdialog');
+  await dialog.waitFor();
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  assert.deepEqual(await lastArgs(page, 'reject_call'), { callId: 61 });
+  assert.equal((await invoked(page, 'answer_call')).length, 0);
+  await until(page, () => document.activeElement?.getAttribute('type') === 'search');
+
+  await engine(page, incoming(62));
+  await dialog.waitFor();
+  await engine(page, { type: 'call_updated', call: call(62, BOB, ME, 'cancelled') });
+  await dialog.waitFor({ state: 'hidden' });
+  await page.locator('.call-outcome', { hasText: 'Bob Stone hung up before you answered.' }).waitFor();
+  await finish(page);
+});
+
+test('in a call: mute, quality, levels, media state, then the end is explained', async () => {
+  const active = call(70, ME, BOB, 'active');
+  const page = await openApp(env, {
+    responses: {
+      app_state: { ok: appState({ active_call: active, media: { state: 'connecting' } }) },
+      set_muted: [{ ok: null }, { ok: null }, { err: 'The microphone could not be muted.' }],
+    },
+  });
+  const card = page.getByRole('region', { name: 'Call with Bob Stone' });
+  await card.waitFor();
+  const mute = card.getByRole('button', { name: 'Mute' });
+  assert.equal(await mute.getAttribute('aria-pressed'), 'false');
+  await mute.click();
+  await until(page, () => document.querySelector('.btn.mute')?.getAttribute('aria-pressed') === 'true');
+  assert.equal(await text(card.locator('.btn.mute .label')), 'Unmute');
+  assert.match(await text(card.locator('.muted-badge')), /Muted/);
+  assert.deepEqual(await lastArgs(page, 'set_muted'), { muted: true });
+  await card.getByRole('button', { name: 'Unmute' }).click();
+  await until(page, () => document.querySelector('.btn.mute')?.getAttribute('aria-pressed') === 'false');
+  assert.deepEqual(await lastArgs(page, 'set_muted'), { muted: false });
+  assert.equal(await text(card.locator('.muted-badge')), '');
+  // A failed mute goes back and says why.
+  await mute.click();
+  await card.getByRole('alert').filter({ hasText: 'could not be muted' }).waitFor();
+  assert.equal(await mute.getAttribute('aria-pressed'), 'false');
+
+  await engine(page, { type: 'media', call_id: 70, media: { state: 'connected', setup_ms: 420 } });
+  await until(page, () => document.querySelector('.media-state')?.textContent === 'Connected');
+
+  const quality = card.locator('.quality');
+  assert.match(await text(quality), /Measuring/);
+  await engine(page, { type: 'quality', call_id: 70, quality: QUALITY_GOOD });
+  await until(page, () => document.querySelector('.quality')?.dataset.score === '4');
+  assert.match(await text(quality), /Good \(4 of 5\)/);
+  assert.match(await text(quality), /42 ms round trip · 0\.5% loss · 3 ms jitter/);
+  assert.match(await quality.getAttribute('aria-label'), /Good, 4 of 5 bars/);
+  await engine(page, { type: 'quality', call_id: 70, quality: { ...QUALITY_GOOD, score: 2, loss_pct: 12, rtt_ms: 380 } });
+  await until(page, () => document.querySelector('.quality')?.dataset.score === '2');
+  assert.match(await text(quality), /Poor \(2 of 5\).*380 ms round trip · 12% loss/s);
+  // A quality report for some other call is ignored.
+  await engine(page, { type: 'quality', call_id: 999, quality: QUALITY_GOOD });
+  await page.waitForTimeout(50);
+  assert.equal(await quality.getAttribute('data-score'), '2');
+
+  await engine(page, { type: 'audio_level', call_id: 70, input: 0.1, output: 0.02 });
+  await until(page, () => Number(document.querySelector('[role="meter"][aria-label="Microphone level"]')?.getAttribute('aria-valuenow')) > 50);
+  const spk = Number(await card.locator('[role="meter"][aria-label="Speaker level"]').getAttribute('aria-valuenow'));
+  assert.ok(spk > 20 && spk < 60, `speaker level ${spk}`);
+
+  // Devices in the call: choosing the headset saves it.
+  const mic = card.getByLabel('Microphone', { exact: true });
+  await until(page, () => document.querySelectorAll('.call-card select[data-device="input"] option').length === 3);
+  await mic.selectOption('USB Headset');
+  await until(page, () => window.__test.calls('save_settings').length === 1);
+  assert.equal((await lastArgs(page, 'save_settings')).settings.input_device, 'USB Headset');
+
+  await card.getByRole('button', { name: 'End call' }).click();
+  await until(page, () => window.__test.calls('hang_up').length === 1);
+  await engine(page, { type: 'call_updated', call: call(70, ME, BOB, 'completed') });
+  await page.locator('.call-outcome', { hasText: 'Call ended — 1:23' }).waitFor();
+  assert.ok(!(await page.locator('.call-active').isVisible()));
+  await finish(page);
+});
+
+test('the end of an outgoing call says how: declined, not answered, connection lost', async () => {
+  const page = await openApp(env, {
+    responses: { app_state: { ok: appState({ active_call: call(80, ME, BOB, 'ringing') }) }, call_user: { ok: call(81, ME, CAROL, 'ringing') } },
+  });
+  await page.getByText('Calling Bob Stone…').waitFor();
+  await engine(page, { type: 'call_updated', call: call(80, ME, BOB, 'rejected') });
+  await page.locator('.call-outcome', { hasText: 'Bob Stone declined the call.' }).waitFor();
+
+  await page.getByRole('button', { name: 'Call Carol Diaz' }).click();
+  await page.getByText('Calling Carol Diaz…').waitFor();
+  await engine(page, { type: 'call_updated', call: call(81, ME, CAROL, 'missed') });
+  await page.locator('.call-outcome', { hasText: 'Carol Diaz did not answer.' }).waitFor();
+
+  await engine(page, { type: 'call_updated', call: call(82, DAN, ME, 'active') });
+  await page.getByRole('region', { name: 'Call with Dan Okafor' }).waitFor();
+  await engine(page, { type: 'media', call_id: 82, media: { state: 'ended', reason: 'lost', message: 'No audio for 10 seconds' } });
+  await engine(page, { type: 'call_updated', call: call(82, DAN, ME, 'completed') });
+  await page.locator('.call-outcome', { hasText: 'Call ended — 1:23. The connection to Dan Okafor was lost. No audio for 10 seconds.' }).waitFor();
+  await page.getByRole('button', { name: 'Dismiss' }).click();
+  assert.ok(!(await page.locator('.call-card').isVisible()));
+  await finish(page);
+});
+
+test('history: missed calls badge, missed call highlighted with words, badge reset on opening', async () => {
+  const page = await openApp(env, {
+    responses: {
+      app_state: { ok: appState() },
+      call_history: {
+        ok: {
+          count: 3,
+          next: null,
+          previous: null,
+          results: [call(90, BOB, ME, 'missed'), call(91, ME, CAROL, 'completed'), call(92, DAN, ME, 'rejected')],
+        },
+      },
+    },
+  });
+  const tab = page.getByRole('button', { name: /History/ });
+  await tab.waitFor();
+  assert.ok(!(await page.locator('.badge').isVisible()));
+  await engine(page, { type: 'missed_calls', count: 2 });
+  await until(page, () => document.querySelector('.badge')?.offsetParent !== null);
+  assert.equal(await text(page.locator('.badge > span').first()), '2');
+  assert.match(await tab.textContent(), /2 missed/, 'the badge is read as "2 missed"');
+
+  await tab.click();
+  assert.equal(await tab.getAttribute('aria-current'), 'page');
+  const rows = page.locator('table.history tbody tr');
+  await rows.first().waitFor();
+  assert.deepEqual(await lastArgs(page, 'call_history'), { page: 1 });
+  assert.equal(await rows.count(), 3);
+  const missed = page.locator('tr[data-call-id="90"]');
+  assert.ok(await missed.evaluate((tr) => tr.classList.contains('missed')));
+  assert.match(await text(missed), /Incoming\s+Bob Stone\s+Missed/);
+  assert.equal(await missed.locator('td.status strong').textContent(), 'Missed', 'missed is said in words, in bold');
+  const out = page.locator('tr[data-call-id="91"]');
+  assert.match(await text(out), /Outgoing\s+Carol Diaz\s+Answered\s+1:23/);
+  assert.ok(!(await out.evaluate((tr) => tr.classList.contains('missed'))));
+  assert.match(await text(page.locator('tr[data-call-id="92"]')), /Incoming\s+Dan Okafor\s+Declined/);
+  await until(page, () => document.querySelector('.badge')?.offsetParent === null);
+  await finish(page);
+});
+
+test('connection banner, problem events and my status', async () => {
+  const page = await openApp(env, {
+    responses: { app_state: { ok: appState() }, set_status: [{ ok: null }, { ok: null }, { err: 'Cannot reach the server at http://10.0.0.5:8000: is it running?' }] },
+  });
+  await page.locator('.person').first().waitFor();
+  assert.equal(await text(page.locator('.conn')), 'Connected');
+  await engine(page, { type: 'connection', state: 'reconnecting', attempt: 2, retry_in_ms: 5000, reason: 'Connection reset' });
+  const banner = page.locator('.banner-conn');
+  await banner.waitFor();
+  assert.match(await text(banner), /Lost the connection to the server \(Connection reset\)\. Trying again in 5 seconds \(attempt 2\)/);
+  assert.equal(await text(page.locator('.conn')), 'Reconnecting…');
+  assert.ok(!(await banner.getByRole('button', { name: 'Sign in again' }).isVisible()));
+  await engine(page, { type: 'connection', state: 'offline', reason: 'Token refused' });
+  await until(page, () => /signed you out: Token refused\. Calls cannot reach you/.test(document.querySelector('.banner-conn')?.textContent ?? ''));
+  assert.equal(await text(page.locator('.conn')), 'Offline');
+  assert.ok(await banner.getByRole('button', { name: 'Sign in again' }).isVisible());
+  await engine(page, { type: 'connection', state: 'online', mode: 'polling' });
+  await banner.waitFor({ state: 'hidden' });
+  assert.equal(await text(page.locator('.conn')), 'Connected (polling)');
+
+  await engine(page, { type: 'problem', message: 'The microphone USB Headset was unplugged.' });
+  const problem = page.getByRole('alert').filter({ hasText: 'USB Headset was unplugged' });
+  await problem.waitFor();
+  await page.locator('.banner-problem').getByRole('button', { name: 'Dismiss' }).click();
+  await problem.waitFor({ state: 'hidden' });
+
+  await page.getByLabel('My status', { exact: true }).selectOption('away');
+  await until(page, () => window.__test.calls('set_status').length === 1);
+  assert.deepEqual(await lastArgs(page, 'set_status'), { status: 'away', message: 'In the office' });
+  const message = page.getByLabel('Status message');
+  await message.fill('At lunch');
+  await message.press('Enter');
+  await until(page, () => window.__test.calls('set_status').length === 2);
+  assert.deepEqual(await lastArgs(page, 'set_status'), { status: 'away', message: 'At lunch' });
+  await page.getByLabel('My status', { exact: true }).selectOption('dnd');
+  await page.getByRole('alert').filter({ hasText: 'Cannot reach the server' }).waitFor();
+  await until(page, () => document.querySelector('.status-select')?.value === 'away');
+  await finish(page);
+});
+
+test('settings: devices, available for calls, autostart, sign out', async () => {
+  const page = await openApp(env, {
+    responses: {
+      app_state: { ok: appState({ settings: { ...appState().settings, output_device: 'Old Speaker' } }) },
+      sign_out: { ok: appState({ phase: 'sign_in', me: null, my_status: null, users: [] }) },
+    },
+  });
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await until(page, () => window.__test.calls('list_devices').length > 0);
+  const settings = page.locator('.settings');
+  const speaker = settings.getByLabel('Speaker or headset');
+  await until(page, () => document.querySelectorAll('.settings select[data-device="output"] option').length === 4);
+  assert.deepEqual(await speaker.locator('option').allInnerTexts(), [
+    'System default',
+    'Built-in Speakers',
+    'USB Headset',
+    'Old Speaker (not connected)',
+  ]);
+  assert.equal(await speaker.inputValue(), 'Old Speaker');
+  await settings.getByLabel('Ringtone plays on').selectOption('Built-in Speakers');
+  await until(page, () => window.__test.calls('save_settings').length === 1);
+  assert.deepEqual((await lastArgs(page, 'save_settings')).settings, {
+    input_device: null,
+    output_device: 'Old Speaker',
+    ring_device: 'Built-in Speakers',
+    autostart: true,
+    available_for_calls: true,
+  });
+  await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
+
+  const available = page.getByLabel('Available for calls');
+  assert.ok(await available.isChecked());
+  await available.uncheck();
+  await until(page, () => window.__test.calls('save_settings').length === 2);
+  assert.equal((await lastArgs(page, 'save_settings')).settings.available_for_calls, false);
+  assert.equal((await lastArgs(page, 'save_settings')).settings.ring_device, 'Built-in Speakers');
+
+  await respond(page, 'save_settings', { err: 'Could not turn on start at login.' });
+  await page.getByLabel('Start Switchboard when I log in').click();
+  await page.getByRole('alert').filter({ hasText: 'start at login' }).waitFor();
+  assert.ok(await page.getByLabel('Start Switchboard when I log in').isChecked(), 'a failed save shows the saved value again');
+
+  const account = page.getByRole('region', { name: 'Account' });
+  assert.match(await text(account), /Signed in as\s+Alice Martin \(alice\)\s+Server\s+http:\/\/10\.0\.0\.5:8000/);
+  assert.ok(!(await page.getByRole('region', { name: 'Hosting for your team' }).isVisible()), 'no hosting section when not hosting');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  assert.equal(await page.getByLabel('Server address').inputValue(), 'http://10.0.0.5:8000');
+  await finish(page);
+});
+
+async function background(scheme) {
+  const page = await openApp(env, { colorScheme: scheme, responses: { app_state: { ok: appState() } } });
+  await page.locator('.person').first().waitFor();
+  const colors = await page.evaluate(() => ({
+    body: getComputedStyle(document.body).backgroundColor,
+    text: getComputedStyle(document.body).color,
+    list: getComputedStyle(document.querySelector('.people-list')).backgroundColor,
+  }));
+  await finish(page);
+  return colors;
+}
+
+function luminance(css) {
+  const [r, g, b] = css.match(/[\d.]+/g).map(Number);
+  return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+}
+
+test('dark mode follows prefers-color-scheme: dark background, light text', async () => {
+  const dark = await background('dark');
+  const light = await background('light');
+  assert.ok(luminance(dark.body) < 0.15, `dark body ${dark.body}`);
+  assert.ok(luminance(dark.list) < 0.2, `dark list ${dark.list}`);
+  assert.ok(luminance(dark.text) > 0.8, `dark text ${dark.text}`);
+  assert.ok(luminance(light.body) > 0.9, `light body ${light.body}`);
+  assert.ok(luminance(light.text) < 0.2, `light text ${light.text}`);
+});
