@@ -228,14 +228,6 @@ impl Core {
             host.ensure_admin(&username, &password, &full_name).await?;
             host.local_url()
         };
-        let actual_listen = {
-            let host = self.host.lock().await;
-            host.as_ref()
-                .map(|h| h.info(&username))
-                .map(|i| i.url.clone())
-                .unwrap_or_default()
-        };
-        tracing::debug!(%actual_listen, "hosting");
         self.update_saved(|s| {
             s.hosting = Some(Hosting {
                 listen: listen.to_string(),
@@ -378,10 +370,8 @@ impl Core {
             .unwrap_or_default();
         let session = self.session.lock().await;
         let Some(session) = session.as_ref() else {
-            let phase = if saved.server_url.is_none() && hosting.is_none() {
-                Phase::FirstRun
-            } else if saved.server_url.is_none() {
-                // --embedded with no account yet: the host form creates the admin.
+            // No server chosen yet (with --embedded too: the host form creates the admin).
+            let phase = if saved.server_url.is_none() {
                 Phase::FirstRun
             } else {
                 Phase::SignIn

@@ -191,11 +191,7 @@ impl Shared {
             self.emit(Event::IncomingCall {
                 call_id: call.id,
                 from_user_id: call.initiator,
-                caller_name: if call.initiator_details.full_name.trim().is_empty() {
-                    call.initiator_details.username.clone()
-                } else {
-                    call.initiator_details.full_name.clone()
-                },
+                caller_name: call.initiator_details.display_name().to_owned(),
                 call_type: call.call_type,
                 room_name: call.room_name.clone(),
             });

@@ -196,16 +196,8 @@ fn already_in(call: &CallSession, me: i64) -> ClientError {
     };
     ClientError::Busy(format!(
         "You are already in a call with {}; end it first.",
-        display_name(other)
+        other.display_name()
     ))
-}
-
-fn display_name(user: &switchboard_protocol::api::UserSummary) -> &str {
-    if user.full_name.trim().is_empty() {
-        &user.username
-    } else {
-        &user.full_name
-    }
 }
 
 impl Shared {

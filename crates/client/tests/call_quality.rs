@@ -1,36 +1,17 @@
 //! A call's levels and quality reach the engine's one event stream: real server, real
 //! webrtc-rs peers on loopback.
 
+mod common;
+
+use common::next;
 use std::time::{Duration, Instant};
 use switchboard_client::call::{MediaCall, MediaOptions};
 use switchboard_client::{Api, Engine, EngineConfig, Event};
 use switchboard_media::audio::{FrameLog, ToneSource};
 use switchboard_protocol::{CallAction, CallType};
 use switchboard_server::{Server, ServerConfig};
-use tokio::sync::broadcast;
 
 const PASSWORD: &str = "password123";
-
-/// The next event `pick` accepts, within `within`.
-async fn next<T>(
-    events: &mut broadcast::Receiver<Event>,
-    within: Duration,
-    mut pick: impl FnMut(&Event) -> Option<T>,
-) -> T {
-    let deadline = tokio::time::Instant::now() + within;
-    loop {
-        match tokio::time::timeout_at(deadline, events.recv()).await {
-            Ok(Ok(event)) => {
-                if let Some(found) = pick(&event) {
-                    return found;
-                }
-            }
-            Ok(Err(broadcast::error::RecvError::Lagged(_))) => {}
-            Ok(Err(e)) => panic!("event stream: {e}"),
-            Err(_) => panic!("no such event within {within:?}"),
-        }
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn levels_and_quality_come_out_of_the_engine_during_a_call() {

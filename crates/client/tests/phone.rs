@@ -3,6 +3,9 @@
 //! either side's hang-up ends both within a second, a busy user is told so, a second call
 //! works, and an unanswered call counts as missed.
 
+mod common;
+
+use common::next;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use switchboard_client::phone::{CallAudio, OpenAudio, Phone};
@@ -16,26 +19,6 @@ use tokio::sync::broadcast;
 const PASSWORD: &str = "password123";
 const ANN_TONE: f64 = 440.0;
 const BOB_TONE: f64 = 1000.0;
-
-async fn next<T>(
-    events: &mut broadcast::Receiver<Event>,
-    within: Duration,
-    mut pick: impl FnMut(&Event) -> Option<T>,
-) -> T {
-    let deadline = tokio::time::Instant::now() + within;
-    loop {
-        match tokio::time::timeout_at(deadline, events.recv()).await {
-            Ok(Ok(event)) => {
-                if let Some(found) = pick(&event) {
-                    return found;
-                }
-            }
-            Ok(Err(broadcast::error::RecvError::Lagged(_))) => {}
-            Ok(Err(e)) => panic!("event stream: {e}"),
-            Err(_) => panic!("no such event within {within:?}"),
-        }
-    }
-}
 
 /// A phone whose calls send `tone` and log what they hear.
 struct Handset {

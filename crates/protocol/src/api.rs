@@ -85,6 +85,17 @@ pub struct UserSummary {
     pub full_name: String,
 }
 
+impl UserSummary {
+    /// The name to show people: the full name, or the username when none is set.
+    pub fn display_name(&self) -> &str {
+        if self.full_name.trim().is_empty() {
+            &self.username
+        } else {
+            &self.full_name
+        }
+    }
+}
+
 /// A call session (SPEC §3) as every call endpoint returns it.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct CallSession {
