@@ -28,6 +28,12 @@ install_missing() {
     command -v parecord >/dev/null 2>&1 || need+=(pulseaudio-utils)
     ls /usr/lib/*/alsa-lib/libasound_module_pcm_pulse.so >/dev/null 2>&1 || need+=(libasound2-plugins)
     command -v chromium >/dev/null 2>&1 || need+=(chromium)   # Debian's build; nothing is downloaded
+    # The desktop app end to end: WebKit's WebDriver, a virtual X display, a mock
+    # notification server, and gdbus to wait for it.
+    command -v WebKitWebDriver >/dev/null 2>&1 || need+=(webkit2gtk-driver)
+    command -v xvfb-run >/dev/null 2>&1 || need+=(xvfb xauth)
+    [ -d /usr/lib/python3/dist-packages/dbusmock ] || need+=(python3-dbusmock)
+    command -v gdbus >/dev/null 2>&1 || need+=(libglib2.0-bin)
   fi
   if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
@@ -42,5 +48,9 @@ install_missing() {
   if ! command -v cargo >/dev/null 2>&1; then
     echo "Rust is not installed: install it with rustup (stable, 1.85 or newer) and run again." >&2
     exit 1
+  fi
+  if [ "${1:-app}" = test ] && ! command -v tauri-driver >/dev/null 2>&1; then
+    echo "== installing tauri-driver (WebDriver for the app's end-to-end test)"
+    cargo install --quiet --locked tauri-driver --version '^2'
   fi
 }

@@ -29,6 +29,7 @@ fn main() {
         "call_history",
         "list_devices",
         "save_settings",
+        "add_teammate",
     ]);
     let attributes = tauri_build::Attributes::new().app_manifest(commands);
     if let Err(e) = tauri_build::try_build(attributes) {

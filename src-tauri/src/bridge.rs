@@ -1,7 +1,7 @@
 //! Engine events → the UI (one Tauri event, `engine`), the OS notification, the ringtone,
 //! the window and the tray.
 
-use crate::core::{Core, Shell};
+use crate::core::{AppState, Core, Shell};
 use crate::notify::{self, Choice};
 use crate::ringer::Ringer;
 use crate::tray::Tray;
@@ -107,7 +107,20 @@ impl TauriShell {
     }
 }
 
+/// The `{ type: 'app_state', state }` payload of the `engine` event.
+#[derive(Clone, serde::Serialize)]
+#[serde(tag = "type", rename = "app_state")]
+struct StateEvent<'a> {
+    state: &'a AppState,
+}
+
 impl Shell for TauriShell {
+    fn on_state(&self, state: &AppState) {
+        if let Err(e) = self.app.emit(ENGINE_EVENT, StateEvent { state }) {
+            tracing::warn!(error = %e, "cannot send the app state to the UI");
+        }
+    }
+
     fn on_event(&self, event: &Event, core: &Arc<Core>) {
         if let Err(e) = self.app.emit(ENGINE_EVENT, event) {
             tracing::warn!(error = %e, "cannot send an event to the UI");

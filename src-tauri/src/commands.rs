@@ -4,10 +4,11 @@
 use crate::core::{AppState, Core};
 use crate::settings::Settings;
 use std::sync::Arc;
+use std::time::Duration;
 use switchboard_media::devices::{DeviceList, list_devices as system_devices};
 use switchboard_protocol::PresenceStatus;
-use switchboard_protocol::api::CallSession;
 use switchboard_protocol::api::Page;
+use switchboard_protocol::api::{CallSession, UserInfo};
 use tauri::{AppHandle, State};
 use tauri_plugin_autostart::ManagerExt;
 
@@ -15,7 +16,20 @@ type Shared<'a> = State<'a, Arc<Core>>;
 
 #[tauri::command]
 pub async fn app_state(core: Shared<'_>) -> Result<AppState, String> {
+    core.wait_resumed(Duration::from_secs(3)).await;
     Ok(core.app_state().await)
+}
+
+#[tauri::command]
+pub async fn add_teammate(
+    core: Shared<'_>,
+    full_name: String,
+    username: String,
+    email: String,
+    password: String,
+) -> Result<UserInfo, String> {
+    core.add_teammate(full_name, username, email, password)
+        .await
 }
 
 #[tauri::command]

@@ -7,6 +7,7 @@ use serde::Serialize;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use switchboard_client::phone::{CallAudio, OpenAudio, Phone};
 use switchboard_client::token_store::TokenStore;
 use switchboard_client::{
@@ -14,8 +15,8 @@ use switchboard_client::{
 };
 use switchboard_media::devices::{DeviceHandle, open_microphone, open_speakers};
 use switchboard_protocol::PresenceStatus;
-use switchboard_protocol::api::{CallSession, DirectoryEntry, Page, UserInfo};
-use tokio::sync::broadcast;
+use switchboard_protocol::api::{CallSession, DirectoryEntry, NewAccount, Page, UserInfo};
+use tokio::sync::{broadcast, watch};
 
 /// The keyring profile the desktop app signs in under.
 const PROFILE: &str = "desktop";
@@ -77,6 +78,9 @@ struct Live {
 /// Receives every engine event after the core has seen it (the Tauri glue).
 pub trait Shell: Send + Sync + 'static {
     fn on_event(&self, event: &Event, core: &Arc<Core>);
+    /// The core changed the phase or the user list by itself (start-up sign-in done, a
+    /// teammate added): the UI redraws from `state`.
+    fn on_state(&self, state: &AppState);
 }
 
 pub struct Core {
@@ -88,6 +92,9 @@ pub struct Core {
     live: Mutex<Live>,
     /// The sound devices of the call in progress, for switching mid-call.
     devices: Arc<Mutex<Option<[DeviceHandle; 2]>>>,
+    /// True once `resume` has finished, so the first `app_state` does not show the
+    /// sign-in screen for a moment before the saved sign-in completes.
+    resumed: watch::Sender<bool>,
     shell: Arc<dyn Shell>,
 }
 
@@ -121,6 +128,7 @@ impl Core {
             host: tokio::sync::Mutex::new(None),
             live: Mutex::new(Live::default()),
             devices: Arc::new(Mutex::new(None)),
+            resumed: watch::Sender::new(false),
             shell,
         })
     }
@@ -148,6 +156,20 @@ impl Core {
     /// At start: hosts again if this app hosted before (or `embedded` asks), and signs
     /// in again with the keyring's token. Failures leave the app on the sign-in screen.
     pub async fn resume(self: &Arc<Self>, embedded: Option<SocketAddr>) {
+        self.resume_saved(embedded).await;
+        self.resumed.send_replace(true);
+        let state = self.app_state().await;
+        self.shell.on_state(&state);
+    }
+
+    /// Waits (at most `limit`) for `resume` to finish: a start-up sign-in normally takes
+    /// a few milliseconds, and an unreachable server must not keep the window blank.
+    pub async fn wait_resumed(&self, limit: Duration) {
+        let mut resumed = self.resumed.subscribe();
+        let _ = tokio::time::timeout(limit, resumed.wait_for(|done| *done)).await;
+    }
+
+    async fn resume_saved(self: &Arc<Self>, embedded: Option<SocketAddr>) {
         let saved = self.saved();
         let listen = embedded.or_else(|| {
             saved
@@ -213,9 +235,13 @@ impl Core {
         let listen_text = listen
             .filter(|l| !l.trim().is_empty())
             .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
-        let listen: SocketAddr = listen_text.trim().parse().map_err(|_| {
+        let requested: SocketAddr = listen_text.trim().parse().map_err(|_| {
             format!("{listen_text} is not an address to listen on; use one such as 0.0.0.0:8000.")
         })?;
+        // Already hosting (`--embedded`): keep the address the server is bound to, so the
+        // next start hosts there again.
+        let running = self.host.lock().await.as_ref().map(Host::listen_addr);
+        let listen = running.unwrap_or(requested);
         if username.trim().is_empty() {
             return Err("Choose a username for the admin account.".into());
         }
@@ -280,6 +306,7 @@ impl Core {
                 .await
                 .map_err(text)?,
         );
+        tracing::info!(server = %url, user = %engine.me().username, "signed in");
         let events = engine.events();
         let phone = Arc::new(Phone::new(engine, self.open_audio()));
         let forward = tokio::spawn(forward(self.clone(), events));
@@ -505,6 +532,39 @@ impl Core {
                 .any(|u| u.id == me && u.presence.status == PresenceStatus::Dnd),
             Err(_) => true,
         }
+    }
+
+    /// Creates a teammate's account (admins only; the server checks).
+    pub async fn add_teammate(
+        &self,
+        full_name: String,
+        username: String,
+        email: String,
+        password: String,
+    ) -> Result<UserInfo, String> {
+        let phone = self.phone().await?;
+        if !phone.engine().me().is_admin {
+            return Err("Only an administrator can add teammates.".into());
+        }
+        let account = NewAccount {
+            username: username.trim().to_owned(),
+            password,
+            email: email.trim().to_owned(),
+            full_name: full_name.trim().to_owned(),
+            is_admin: false,
+        };
+        if account.username.is_empty() {
+            return Err("Choose a username for your teammate.".into());
+        }
+        let user = phone
+            .engine()
+            .api()
+            .create_user(&account)
+            .await
+            .map_err(text)?;
+        let state = self.app_state().await;
+        self.shell.on_state(&state);
+        Ok(user)
     }
 
     pub async fn my_name(&self) -> Option<String> {

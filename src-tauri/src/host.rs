@@ -43,6 +43,11 @@ impl Host {
         })
     }
 
+    /// The address the server is bound to.
+    pub fn listen_addr(&self) -> SocketAddr {
+        self.server.local_addr()
+    }
+
     /// The loopback URL this app signs in through.
     pub fn local_url(&self) -> String {
         let port = self.server.local_addr().port();
@@ -79,10 +84,10 @@ impl Host {
         let created = tokio::task::spawn_blocking(move || {
             let store = open_store(&config).map_err(|e| e.to_string())?;
             let password_hash = hash_password(&password).map_err(|e| e.to_string())?;
-            let email = format!("{username}@localhost");
+            // No email: the admin can add one later, and a made-up one fails validation.
             let user = NewUser {
                 username,
-                email,
+                email: String::new(),
                 full_name,
                 password_hash,
                 is_admin: true,
@@ -129,4 +134,37 @@ fn lan_urls(addr: SocketAddr) -> Vec<String> {
         urls.push(format!("http://127.0.0.1:{port}"));
     }
     urls
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use switchboard_client::Api;
+
+    #[tokio::test]
+    async fn the_admin_account_is_created_once_and_can_sign_in() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let listen: SocketAddr = "127.0.0.1:0".parse().expect("address");
+        let host = Host::start(listen, dir.path())
+            .await
+            .expect("hosting starts");
+        host.ensure_admin("alice", "short", "Alice")
+            .await
+            .expect_err("a short password is refused before anything is stored");
+        host.ensure_admin(" alice ", "a-long-password", " Alice Martin ")
+            .await
+            .expect("the admin account is created");
+        // A second run (restart, or the first-run form sent twice) keeps the account.
+        host.ensure_admin("alice", "a-long-password", "Alice Martin")
+            .await
+            .expect("an existing admin is kept");
+        let mut api = Api::new(&host.local_url()).expect("api");
+        let login = api
+            .login("alice", "a-long-password")
+            .await
+            .expect("the admin signs in");
+        assert!(login.user.is_admin);
+        assert_eq!(login.user.full_name, "Alice Martin");
+        host.stop().await;
+    }
 }

@@ -56,6 +56,7 @@ fn paths(data_dir: Option<PathBuf>) -> Result<Paths> {
 }
 
 fn main() -> Result<()> {
+    let started = std::time::Instant::now();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -102,6 +103,7 @@ fn main() -> Result<()> {
             commands::call_history,
             commands::list_devices,
             commands::save_settings,
+            commands::add_teammate,
         ])
         .setup(move |app| {
             let shell = bridge::TauriShell::new(app.handle().clone());
@@ -126,6 +128,7 @@ fn main() -> Result<()> {
             });
             Ok(())
         })
+        .on_page_load(move |_, payload| windows::log_page_loaded(started, payload))
         .on_window_event(|window, event| {
             // Closing hides: the app keeps running in the tray and never drops a call.
             if let WindowEvent::CloseRequested { api, .. } = event {

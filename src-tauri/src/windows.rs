@@ -29,3 +29,14 @@ pub fn raise_for_call(app: &AppHandle) {
 pub fn hide(window: &tauri::Window) {
     let _ = window.hide();
 }
+
+/// Logs how long the window took to show the UI after the process started (the
+/// start-up figure in docs/benchmarks.md comes from this line).
+pub fn log_page_loaded(started: std::time::Instant, payload: &tauri::webview::PageLoadPayload<'_>) {
+    if payload.event() == tauri::webview::PageLoadEvent::Finished {
+        tracing::info!(
+            since_start_ms = started.elapsed().as_millis() as u64,
+            "window loaded"
+        );
+    }
+}

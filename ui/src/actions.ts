@@ -4,7 +4,7 @@ import { errorText, normalizeServerUrl } from './format';
 import { api, onEngine } from './ipc';
 import { applyCall, applyEvent, endLocally, withAppState } from './reduce';
 import type { ErrorArea, Store, Tab } from './state';
-import type { EngineEvent, Presence, Settings } from './types';
+import type { EngineEvent, NewTeammate, Presence, Settings } from './types';
 
 type Result<T> = { ok: true; value: T } | { ok: false };
 
@@ -143,8 +143,24 @@ export class Actions {
     }
   }
 
+  /** Admins only. The shell also sends the refreshed user list as an `app_state` event.
+   * True when the account was created (the form then clears). */
+  async addTeammate(a: NewTeammate): Promise<boolean> {
+    this.store.set({ addedTeammate: null });
+    const r = await this.run('teammates', 'add_teammate', () =>
+      api.addTeammate({
+        fullName: a.fullName.trim(),
+        username: a.username.trim(),
+        email: a.email.trim(),
+        password: a.password,
+      }),
+    );
+    if (r.ok) this.store.set({ addedTeammate: r.value });
+    return r.ok;
+  }
+
   selectTab(tab: Tab): void {
-    this.store.set({ tab, notice: null });
+    this.store.set({ tab, notice: null, addedTeammate: null });
     if (tab === 'history') void this.loadHistory(1);
     if (tab === 'settings') void this.loadDevices();
   }

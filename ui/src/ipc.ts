@@ -8,8 +8,10 @@ import type {
   DeviceList,
   EngineEvent,
   HistoryPage,
+  NewTeammate,
   Presence,
   Settings,
+  UserSummary,
 } from './types';
 
 export const api = {
@@ -28,6 +30,7 @@ export const api = {
   callHistory: (page: number) => invoke<HistoryPage>('call_history', { page }),
   listDevices: () => invoke<DeviceList>('list_devices'),
   saveSettings: (settings: Settings) => invoke<Settings>('save_settings', { settings }),
+  addTeammate: (a: NewTeammate) => invoke<UserSummary>('add_teammate', { ...a }),
 };
 
 export function onEngine(handler: (ev: EngineEvent) => void): Promise<UnlistenFn> {

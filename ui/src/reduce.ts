@@ -12,14 +12,17 @@ const NO_CALL = {
   callStartedAt: null,
 } as const;
 
-/** Take a whole AppState from the shell (app_state, sign_in, host_team, sign_out). */
+/** Take a whole AppState from the shell (app_state, sign_in, host_team, sign_out, and the
+ * `app_state` event). Commands still in flight stay pending: their own answer ends them. */
 export function withAppState(s: UiState, app: AppState, now: number): UiState {
   const meId = app.me?.id ?? null;
   const users = app.users.filter((u) => u.id !== meId);
   const call = app.active_call;
   const signedOut = app.phase !== 'signed_in';
+  // Signed out, the UI starts afresh, but a repeat of the same screen (the shell's
+  // start-up state arriving while someone types) keeps the error shown on it.
   const base: UiState = signedOut
-    ? { ...initialState(), errors: {} }
+    ? { ...initialState(), errors: s.app?.phase === app.phase ? s.errors : {}, pending: s.pending }
     : {
         ...s,
         history: s.app?.me?.id === meId ? s.history : emptyHistory(),
@@ -120,6 +123,8 @@ export function endLocally(s: UiState, callId: number, now: number): UiState {
 }
 
 export function applyEvent(s: UiState, ev: EngineEvent, now: number): UiState {
+  // The whole state applies even before the first one arrived (e.g. after a failed boot).
+  if (ev.type === 'app_state') return withAppState(s, ev.state, now);
   const app = s.app;
   if (!app) return s;
   const call = app.active_call;
@@ -169,8 +174,6 @@ export function applyEvent(s: UiState, ev: EngineEvent, now: number): UiState {
       return { ...s, app: { ...app, missed_calls: ev.count } };
     case 'problem':
       return { ...s, errors: { ...s.errors, global: ev.message } };
-    case 'app_state':
-      return withAppState(s, ev.state, now);
     default:
       return s;
   }

@@ -2,7 +2,7 @@
 // the incoming call, call quality, …), and a tiny store that tells views when it changes.
 import type { Outcome } from './calls';
 import type { PresenceFilter } from './people';
-import type { AppState, CallQuality, CallSession, DeviceList, MediaState } from './types';
+import type { AppState, CallQuality, CallSession, DeviceList, MediaState, UserSummary } from './types';
 
 export type Tab = 'people' | 'history' | 'settings';
 
@@ -17,6 +17,7 @@ export type ErrorArea =
   | 'incoming'
   | 'history'
   | 'settings'
+  | 'teammates'
   | 'global';
 
 export interface Incoming {
@@ -59,6 +60,8 @@ export interface UiState {
   hostNoticeDismissed: boolean;
   /** A short confirmation, e.g. "Settings saved." */
   notice: string | null;
+  /** The teammate this admin just added (Settings → Teammates says how they sign in). */
+  addedTeammate: UserSummary | null;
 }
 
 export function emptyHistory(): HistoryView {
@@ -92,6 +95,7 @@ export function initialState(): UiState {
     pending: {},
     hostNoticeDismissed: false,
     notice: null,
+    addedTeammate: null,
   };
 }
 

@@ -109,6 +109,14 @@ export interface AppState {
   settings: Settings;
 }
 
+/** `add_teammate`'s arguments (admins only; `email` may be empty). */
+export interface NewTeammate {
+  fullName: string;
+  username: string;
+  email: string;
+  password: string;
+}
+
 export interface HistoryPage {
   count: number;
   next: string | null;
@@ -139,6 +147,6 @@ export type EngineEvent =
   | { type: 'muted'; call_id: number; muted: boolean }
   | { type: 'missed_calls'; count: number }
   | { type: 'problem'; message: string }
-  // Not (yet) in docs/desktop.md: the whole state, when it changes outside a UI command
-  // (token expired → sign_in, settings changed from the tray, …).
+  // The whole state, when the shell changes the phase or the user list by itself
+  // (start-up auto sign-in finishing, a teammate added).
   | { type: 'app_state'; state: AppState };

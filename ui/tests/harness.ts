@@ -3,8 +3,9 @@
 import { emit } from '@tauri-apps/api/event';
 import { mockIPC } from '@tauri-apps/api/mocks';
 
-/** How the fake shell answers a command: a value, a rejection sentence, or an argument back. */
-export type Reply = { ok: unknown } | { err: string } | { echo: string };
+/** How the fake shell answers a command: a value, a rejection sentence, or an argument
+ * back; `delayMs` holds the answer back (to see a busy state). */
+export type Reply = ({ ok: unknown } | { err: string } | { echo: string }) & { delayMs?: number };
 
 interface Invoked {
   cmd: string;
@@ -43,9 +44,13 @@ function answer(cmd: string, args: Record<string, unknown>): Promise<unknown> {
   // A list answers in turn; its last reply keeps answering.
   const r: Reply | undefined = Array.isArray(entry) ? (entry.length > 1 ? entry.shift() : entry[0]) : entry;
   if (!r) return Promise.reject(`The test shell has no answer for ${cmd}.`);
-  if ('err' in r) return Promise.reject(r.err);
-  if ('echo' in r) return Promise.resolve(args[r.echo]);
-  return Promise.resolve(structuredClone(r.ok));
+  const reply = (): Promise<unknown> => {
+    if ('err' in r) return Promise.reject(r.err);
+    if ('echo' in r) return Promise.resolve(args[r.echo]);
+    return Promise.resolve(structuredClone(r.ok));
+  };
+  if (!r.delayMs) return reply();
+  return new Promise((done) => setTimeout(done, r.delayMs)).then(reply);
 }
 
 mockIPC((cmd, args) => answer(cmd, (args ?? {}) as Record<string, unknown>), { shouldMockEvents: true });

@@ -205,6 +205,40 @@ test('reducer: events', () => {
   assert.deepEqual(s.errors, {});
 });
 
+test('reducer: the app_state event', () => {
+  // Before any state (a failed boot), it still applies.
+  const fresh = m.applyEvent(m.initialState(), { type: 'app_state', state: appState() }, 0);
+  assert.equal(fresh.app.phase, 'signed_in');
+  assert.equal(fresh.app.users.length, USERS.length - 1, 'me dropped here too');
+
+  // Signed in → signed in (a teammate added): the user list changes, the UI's own state stays.
+  let s = { ...signedIn(), tab: 'settings', query: 'bo', notice: 'Settings saved.', addedTeammate: { id: 8, username: 'hana', email: '', full_name: 'Hana Sato' } };
+  s = { ...s, pending: { add_teammate: true } };
+  s = m.applyEvent(s, { type: 'app_state', state: appState({ users: [...USERS, user(8, 'hana', 'Hana Sato', 'online')] }) }, 0);
+  assert.equal(s.app.users.length, USERS.length);
+  assert.equal(s.tab, 'settings');
+  assert.equal(s.query, 'bo');
+  assert.equal(s.addedTeammate.username, 'hana');
+  assert.deepEqual(s.pending, { add_teammate: true });
+
+  // Sign in → signed in (the start-up sign-in finished).
+  const signIn = m.withAppState(m.initialState(), appState({ phase: 'sign_in', me: null, users: [] }), 0);
+  const after = m.applyEvent(signIn, { type: 'app_state', state: appState() }, 0);
+  assert.equal(after.app.phase, 'signed_in');
+  assert.equal(after.app.me.id, ME.id);
+
+  // The same signed-out screen again: its error and a command in flight are kept;
+  // another phase starts afresh (but a command in flight still ends by itself).
+  let first = m.withAppState(m.initialState(), appState({ phase: 'first_run', me: null, users: [] }), 0);
+  first = { ...first, errors: { first_run: 'Passwords need at least 8 characters.' }, pending: { host_team: true } };
+  const again = m.applyEvent(first, { type: 'app_state', state: appState({ phase: 'first_run', me: null, users: [] }) }, 0);
+  assert.equal(again.errors.first_run, 'Passwords need at least 8 characters.');
+  assert.deepEqual(again.pending, { host_team: true });
+  const other = m.applyEvent(first, { type: 'app_state', state: appState({ phase: 'sign_in', me: null, users: [] }) }, 0);
+  assert.deepEqual(other.errors, {});
+  assert.deepEqual(other.pending, { host_team: true });
+});
+
 test('reducer: a call from ringing to active to completed', () => {
   let s = signedIn();
   s = m.applyCall(s, call(20, ME, BOB, 'ringing'), 1000);

@@ -38,6 +38,13 @@ for (const scheme of ['light', 'dark']) {
     await shot(page, '1-first-run-host');
     await finish(page);
 
+    // `switchboard --embedded`: the server runs before anyone signs in.
+    page = await open({ app_state: { ok: { ...FIRST_RUN, hosting: { ...HOSTING, admin_username: '' }, server_url: HOSTING.url } } });
+    await page.locator('.running-note').waitFor();
+    assert.ok(await page.getByRole('radio', { name: /Host for my team/ }).isChecked());
+    await shot(page, '1-first-run-embedded', { fullPage: true });
+    await finish(page);
+
     page = await open({
       app_state: { ok: appState({ phase: 'sign_in', me: null, my_status: null, users: [], connection: null }) },
       sign_in: { err: 'Cannot reach the server at http://10.0.0.5:8000: is it running?' },
@@ -91,6 +98,33 @@ for (const scheme of ['light', 'dark']) {
     await page.getByRole('button', { name: 'Settings' }).click();
     await page.waitForFunction(() => document.querySelectorAll('.settings select[data-device="input"] option').length === 3);
     await shot(page, '7-settings', { fullPage: true });
+    await finish(page);
+
+    page = await open({
+      app_state: { ok: appState({ hosting: HOSTING, server_url: HOSTING.url }) },
+      add_teammate: [
+        { ok: { id: 8, username: 'hana', email: 'hana@acme.test', full_name: 'Hana Sato' } },
+        { err: 'Passwords need at least 8 characters.' },
+      ],
+    });
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const teammates = page.getByRole('region', { name: 'Teammates' });
+    const add = async (fullName, username, password) => {
+      await teammates.getByLabel('Full name').fill(fullName);
+      await teammates.getByLabel('Username').fill(username);
+      await teammates.getByLabel('Password').fill(password);
+      await teammates.getByRole('button', { name: 'Add teammate' }).click();
+    };
+    await add('Hana Sato', 'hana', 'correct horse');
+    await teammates.getByRole('status').filter({ hasText: 'can now sign in' }).waitFor();
+    await teammates.scrollIntoViewIfNeeded();
+    await shot(page, '8-teammate-added');
+    await add('Ivan Petrov', 'ivan', 'short');
+    await teammates.getByRole('alert').filter({ hasText: '8 characters' }).waitFor();
+    await shot(page, '8-teammate-error');
+    await page.setViewportSize({ width: 440, height: 900 });
+    await teammates.scrollIntoViewIfNeeded();
+    await shot(page, '8-teammate-narrow');
     await finish(page);
   });
 }

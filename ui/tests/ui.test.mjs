@@ -479,6 +479,204 @@ test('settings: devices, available for calls, autostart, sign out', async () => 
   await finish(page);
 });
 
+const BOB_ACCOUNT = { id: 2, username: 'bob', email: '', full_name: 'Bob Stone' };
+
+test('teammates: an admin adds one; the shell’s app_state brings them into People', async () => {
+  const alone = appState({ users: [USERS[0]] });
+  const page = await openApp(env, {
+    responses: {
+      app_state: { ok: alone },
+      add_teammate: [{ ok: { ...BOB_ACCOUNT, is_admin: false }, delayMs: 400 }, { err: 'The username bob is taken.' }],
+    },
+  });
+  const empty = page.locator('.people .empty');
+  await empty.waitFor();
+  assert.equal(await text(empty), 'No one else is on this server yet. Add teammates in Settings.');
+
+  await page.getByRole('button', { name: 'Settings' }).click();
+  const section = page.getByRole('region', { name: 'Teammates' });
+  await section.waitFor();
+  const form = section.getByRole('form', { name: 'Add a teammate' });
+  await form.getByLabel('Full name').fill(' Bob Stone ');
+  // The rest by keyboard: Tab moves through the labelled fields in order.
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('bob');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('type')), 'email');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('correct horse');
+  assert.equal(await form.getByLabel('Password').inputValue(), 'correct horse');
+  assert.match(await form.getByLabel('Password').getAttribute('aria-describedby'), /hint/);
+  await page.keyboard.press('Enter');
+
+  const submit = form.getByRole('button', { name: /Add teammate|Adding/ });
+  await until(page, () => document.querySelector('.teammate-form [type="submit"]')?.textContent === 'Adding…');
+  assert.ok(await submit.isDisabled(), 'the button is busy while the shell works');
+  assert.equal(await submit.getAttribute('aria-busy'), 'true');
+  // The shell sends the new user list before the command resolves.
+  await engine(page, { type: 'app_state', state: appState({ users: [USERS[0], BOB] }) });
+
+  // (An empty status region is hidden, so it is found by its role attribute.)
+  const status = section.locator('[role="status"]');
+  await status.filter({ hasText: 'can now sign in' }).waitFor();
+  assert.equal((await status.textContent()).trim(), 'Bob Stone can now sign in as bob.');
+  assert.deepEqual(await lastArgs(page, 'add_teammate'), {
+    fullName: 'Bob Stone',
+    username: 'bob',
+    email: '',
+    password: 'correct horse',
+  });
+  for (const label of ['Full name', 'Username', 'Email (optional)', 'Password']) {
+    assert.equal(await form.getByLabel(label).inputValue(), '', `${label} is cleared`);
+  }
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'teammate_full_name', 'ready for the next one');
+  assert.ok(await submit.isEnabled());
+  assert.equal(await section.locator('.alert').textContent(), '', 'no error shown');
+
+  // A refusal is said as the shell wrote it; what was typed stays.
+  await form.getByLabel('Full name').fill('Bob Stone');
+  await form.getByLabel('Username').fill('bob');
+  await form.getByLabel('Email (optional)').fill('bob@acme.test');
+  await form.getByLabel('Password').fill('correct horse');
+  await form.getByRole('button', { name: 'Add teammate' }).click();
+  const alert = section.getByRole('alert').filter({ hasText: 'taken' });
+  await alert.waitFor();
+  assert.equal((await alert.textContent()).trim(), 'The username bob is taken.');
+  assert.equal((await lastArgs(page, 'add_teammate')).email, 'bob@acme.test');
+  assert.equal(await form.getByLabel('Username').inputValue(), 'bob');
+  assert.equal((await status.textContent()).trim(), '', 'the earlier success is not shown next to the error');
+
+  await page.getByRole('button', { name: 'People' }).click();
+  await page.locator('.person[data-user-id="2"]').waitFor();
+  assert.equal(await page.locator('.person').count(), 1);
+  await finish(page);
+});
+
+test('teammates: when this app hosts, the status gives the address teammates use', async () => {
+  const page = await openApp(env, {
+    responses: {
+      app_state: { ok: appState({ hosting: HOSTING, server_url: HOSTING.url }) },
+      add_teammate: { ok: BOB_ACCOUNT },
+    },
+  });
+  await page.getByRole('button', { name: 'Settings' }).click();
+  const section = page.getByRole('region', { name: 'Teammates' });
+  await section.getByLabel('Full name').fill('Bob Stone');
+  await section.getByLabel('Username').fill('bob');
+  await section.getByLabel('Password').fill('correct horse');
+  await section.getByRole('button', { name: 'Add teammate' }).click();
+  const status = section.getByRole('status').filter({ hasText: 'can now sign in' });
+  await status.waitFor();
+  assert.equal(
+    (await status.textContent()).trim(),
+    'Bob Stone can now sign in as bob. Server address: http://192.168.1.20:8000',
+  );
+  // Leaving Settings forgets the confirmation.
+  await page.getByRole('button', { name: 'People' }).click();
+  await page.getByRole('button', { name: 'Settings' }).click();
+  assert.equal(await section.locator('.notice').textContent(), '');
+  await finish(page);
+});
+
+test('teammates: not shown to someone who is not an admin', async () => {
+  const me = { ...ME, is_admin: false };
+  const page = await openApp(env, { responses: { app_state: { ok: appState({ me, users: [] }) } } });
+  const empty = page.locator('.people .empty');
+  await empty.waitFor();
+  assert.equal(await text(empty), 'No one else is on this server yet. An admin can add teammates.');
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.getByRole('region', { name: 'Account' }).waitFor();
+  assert.equal(await page.getByRole('region', { name: 'Teammates' }).count(), 0);
+  assert.ok(!(await page.locator('.teammates').isVisible()));
+  assert.equal(await page.getByRole('button', { name: 'Add teammate' }).count(), 0);
+  await finish(page);
+});
+
+test('first run when the app already hosts: Host is preselected, no listen address, the choice stays the user’s', async () => {
+  const running = { ...HOSTING, admin_username: '' };
+  const embedded = { ...FIRST_RUN, hosting: running, server_url: running.url };
+  const hosted = appState({ hosting: { ...running, admin_username: 'alice' }, server_url: running.url, users: [USERS[0]] });
+  const page = await openApp(env, { responses: { app_state: { ok: embedded }, host_team: { ok: hosted } } });
+  await page.getByRole('heading', { name: 'Welcome' }).waitFor();
+  const host = page.getByRole('radio', { name: /Host for my team/ });
+  const connect = page.getByRole('radio', { name: /Connect to a server/ });
+  assert.ok(await host.isChecked(), 'Host is preselected');
+  const form = page.locator('form[aria-label="Host for my team"]');
+  assert.ok(await form.isVisible());
+  assert.ok(!(await page.locator('form[aria-label="Connect"]').isVisible()));
+  assert.ok(!(await form.getByLabel('Listen address (optional)').isVisible()), 'no listen address: the server listens already');
+  assert.equal(
+    await text(form.locator('.running-note')),
+    'Switchboard’s server is already running on this computer at http://127.0.0.1:8000. ' +
+      'Teammates will connect to http://192.168.1.20:8000. Create your admin account to finish.',
+  );
+
+  // The user may still connect elsewhere, and a later state does not undo that choice.
+  await connect.check();
+  assert.ok(await page.locator('form[aria-label="Connect"]').isVisible());
+  await engine(page, { type: 'app_state', state: embedded });
+  await page.waitForTimeout(50);
+  assert.ok(await connect.isChecked(), 'the user’s choice stands');
+  assert.ok(!(await form.isVisible()));
+
+  // Back to Host, by keyboard: the form creates the admin account on the running server.
+  await connect.focus();
+  await page.keyboard.press('ArrowRight');
+  assert.ok(await host.isChecked());
+  await form.getByLabel('Your name').fill('Alice Martin');
+  await form.getByLabel('Admin username').fill('alice');
+  await form.getByLabel('Password').fill('correct horse');
+  await engine(page, { type: 'app_state', state: embedded });
+  assert.equal(await form.getByLabel('Your name').inputValue(), 'Alice Martin', 'a state update keeps what was typed');
+  await form.getByRole('button', { name: 'Create admin account' }).click();
+  await page.locator('.banner-host').waitFor();
+  assert.deepEqual(await lastArgs(page, 'host_team'), {
+    username: 'alice',
+    password: 'correct horse',
+    fullName: 'Alice Martin',
+    listen: null,
+  });
+  assert.equal(await text(page.locator('.people .empty')), 'No one else is on this server yet. Add teammates in Settings.');
+  await finish(page);
+});
+
+test('first run: Connect stays the default without hosting; a state that hosts switches until the user picks', async () => {
+  const page = await openApp(env, { responses: { app_state: { ok: FIRST_RUN } } });
+  await page.getByRole('heading', { name: 'Welcome' }).waitFor();
+  assert.ok(await page.getByRole('radio', { name: /Connect to a server/ }).isChecked());
+  await page.getByRole('radio', { name: /Host for my team/ }).check();
+  assert.ok(await page.getByLabel('Listen address (optional)').isVisible(), 'without hosting the listen address is asked');
+  assert.ok(!(await page.locator('.running-note').isVisible()));
+  await page.getByRole('button', { name: 'Start hosting' }).waitFor();
+  await finish(page);
+
+  const later = await openApp(env, { responses: { app_state: { ok: FIRST_RUN } } });
+  await later.getByRole('heading', { name: 'Welcome' }).waitFor();
+  await engine(later, { type: 'app_state', state: { ...FIRST_RUN, hosting: { ...HOSTING, admin_username: '', lan_urls: [] } } });
+  await until(later, () => document.querySelector('input[value="host"]')?.checked === true);
+  assert.match(await text(later.locator('.running-note')), /No network address was found, so only this computer can reach it for now\./);
+  await finish(later);
+});
+
+test('app_state event: the shell’s start-up sign-in finishing moves from sign in to the signed-in window', async () => {
+  const signIn = appState({ phase: 'sign_in', me: null, my_status: null, users: [], connection: null });
+  const page = await openApp(env, { responses: { app_state: { ok: signIn } } });
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await engine(page, { type: 'app_state', state: appState() });
+  await page.locator('.person').first().waitFor();
+  assert.equal(await text(page.locator('.me-name')), 'Alice Martin');
+  assert.equal(await page.locator('.person').count(), USERS.length - 1);
+  await until(page, () => document.activeElement?.id === 'people-title');
+  await finish(page);
+
+  // Even when the first app_state failed: the event alone is enough.
+  const failed = await openApp(env, { responses: { app_state: { err: 'The app is still starting.' } } });
+  await failed.getByRole('alert').filter({ hasText: 'still starting' }).waitFor();
+  await engine(failed, { type: 'app_state', state: appState() });
+  await failed.locator('.person').first().waitFor();
+  await finish(failed);
+});
+
 async function background(scheme) {
   const page = await openApp(env, { colorScheme: scheme, responses: { app_state: { ok: appState() } } });
   await page.locator('.person').first().waitFor();

@@ -8,8 +8,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::time::Duration;
 use switchboard_protocol::api::{
-    CallEnvelope, CallSession, DirectoryEntry, LoginResponse, MaybeCall, Page, UserInfo,
-    UserPresence,
+    CallEnvelope, CallSession, DirectoryEntry, LoginResponse, MaybeCall, NewAccount, Page,
+    UserInfo, UserPresence,
 };
 use switchboard_protocol::{CallAction, CallType, PresenceStatus};
 
@@ -164,6 +164,11 @@ impl Api {
 
     pub async fn users(&self) -> Result<Vec<DirectoryEntry>, ClientError> {
         self.get("/api/users/").await
+    }
+
+    /// Creates an account; the server allows this to administrators only.
+    pub async fn create_user(&self, account: &NewAccount) -> Result<UserInfo, ClientError> {
+        self.post("/api/users/", account).await
     }
 
     pub async fn online_users(&self) -> Result<Vec<UserPresence>, ClientError> {

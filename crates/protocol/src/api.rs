@@ -76,6 +76,19 @@ pub struct UserPresence {
     pub presence: PresenceView,
 }
 
+/// `POST /api/users/` (admins only): a new account.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct NewAccount {
+    pub username: String,
+    pub password: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub full_name: String,
+    #[serde(default)]
+    pub is_admin: bool,
+}
+
 /// The short user shape nested in calls and meetings.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct UserSummary {

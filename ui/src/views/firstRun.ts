@@ -1,8 +1,11 @@
 // First run: connect to an existing server, or host one for the team on this computer.
+// When the shell already hosts (`switchboard --embedded`), "Host" is preselected and the
+// form only creates the admin account: the server is listening already.
 import type { Actions } from '../actions';
 import { alertRegion, field, h, setText, show } from '../dom';
 import { icon } from '../icons';
 import type { UiState } from '../state';
+import type { HostInfo } from '../types';
 import { button, setBusy, type View } from './common';
 import { connectForm } from './connectForm';
 
@@ -13,25 +16,29 @@ export function firstRunView(actions: Actions): View & { focus(): void } {
   const username = h('input', { type: 'text', name: 'username', required: true, autocomplete: 'username', spellcheck: 'false', value: 'admin' });
   const password = h('input', { type: 'password', name: 'password', required: true, autocomplete: 'new-password' });
   const listen = h('input', { type: 'text', name: 'listen', autocomplete: 'off', spellcheck: 'false', placeholder: '0.0.0.0:8000' });
+  const listenField = field('Listen address (optional)', listen, 'Leave empty to accept teammates on every network of this computer.');
+  const running = h('p', { class: 'running-note' });
   const hostAlert = alertRegion();
   const hostSubmit = button('Start hosting', { cls: 'primary wide', type: 'submit' });
   const hostForm = h(
     'form',
     { class: 'form', 'aria-label': 'Host for my team', hidden: true },
+    running,
     field('Your name', fullName, 'How teammates will see you.'),
-    field('Admin username', username, 'You sign in with this; you can add teammates later.'),
-    field('Password', password, 'Choose a strong one: this account can add and remove teammates.'),
-    field('Listen address (optional)', listen, 'Leave empty to accept teammates on every network of this computer.'),
+    field('Admin username', username, 'You sign in with this; you can add teammates later, in Settings.'),
+    field('Password', password, 'Choose a strong one: this account can add teammates.'),
+    listenField,
     hostAlert,
     hostSubmit,
   );
+  let alreadyHosting = false;
   hostForm.addEventListener('submit', (e) => {
     e.preventDefault();
     void actions.hostTeam({
       fullName: fullName.value.trim(),
       username: username.value.trim(),
       password: password.value,
-      listen: listen.value,
+      listen: alreadyHosting ? '' : listen.value,
     });
   });
 
@@ -50,10 +57,18 @@ export function firstRunView(actions: Actions): View & { focus(): void } {
     choice('connect', 'Connect to a server', 'Your team already has a Switchboard or CRM server.', icon('users', 'icon choice-icon'), true),
     choice('host', 'Host for my team', 'This computer runs the server; teammates connect to it.', icon('server', 'icon choice-icon'), false),
   );
-  choices.addEventListener('change', () => {
-    const host = (choices.querySelector('input:checked') as HTMLInputElement).value === 'host';
+  const radio = (value: 'connect' | 'host') => choices.querySelector(`input[value="${value}"]`) as HTMLInputElement;
+  const showChoice = () => {
+    const host = radio('host').checked;
     show(hostForm, host);
     show(connect.el, !host);
+  };
+  // Until the user picks, the choice follows the state (Host when the app already hosts);
+  // after that, no state update changes it.
+  let userChose = false;
+  choices.addEventListener('change', () => {
+    userChose = true;
+    showChoice();
   });
 
   const el = h(
@@ -77,8 +92,40 @@ export function firstRunView(actions: Actions): View & { focus(): void } {
     },
     update(s: UiState) {
       connect.update(s);
+      const hosting = s.app?.hosting ?? null;
+      alreadyHosting = !!hosting;
+      if (!userChose && radio('host').checked !== alreadyHosting) {
+        radio(alreadyHosting ? 'host' : 'connect').checked = true;
+        showChoice();
+      }
+      show(listenField, !hosting);
+      show(running, !!hosting);
+      if (hosting) setRunning(running, hosting);
       setText(hostAlert, s.errors.first_run ?? '');
-      setBusy(hostSubmit, !!s.pending.host_team, 'Start hosting', 'Starting the server…');
+      if (hosting) setBusy(hostSubmit, !!s.pending.host_team, 'Create admin account', 'Creating the account…');
+      else setBusy(hostSubmit, !!s.pending.host_team, 'Start hosting', 'Starting the server…');
     },
   };
+}
+
+/** "The server is already running on this computer at … Teammates connect to …" */
+function setRunning(el: HTMLElement, info: HostInfo): void {
+  const sig = JSON.stringify([info.url, info.lan_urls]);
+  if (el.dataset.sig === sig) return;
+  el.dataset.sig = sig;
+  const code = (url: string) => h('code', { text: url });
+  const lan: (Node | string)[] = [];
+  info.lan_urls.forEach((url, i) => {
+    if (i > 0) lan.push(i === info.lan_urls.length - 1 ? ' or ' : ', ');
+    lan.push(code(url));
+  });
+  el.replaceChildren(
+    'Switchboard’s server is already running on this computer at ',
+    code(info.url),
+    '. ',
+    ...(lan.length
+      ? ['Teammates will connect to ', ...lan, '. ']
+      : ['No network address was found, so only this computer can reach it for now. ']),
+    'Create your admin account to finish.',
+  );
 }

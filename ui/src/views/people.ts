@@ -127,7 +127,7 @@ export function peopleView(actions: Actions, store: Store): View {
       if (filter.value !== s.filter) filter.value = s.filter;
       show(inCallNote, !!app.active_call);
 
-      const sig = JSON.stringify([app.users, s.query, s.filter, app.active_call?.id ?? null, s.pending]);
+      const sig = JSON.stringify([app.users, s.query, s.filter, app.active_call?.id ?? null, s.pending, !!app.me?.is_admin]);
       if (sig === lastSig) return;
       lastSig = sig;
 
@@ -163,7 +163,9 @@ export function peopleView(actions: Actions, store: Store): View {
       setText(
         empty,
         app.users.length === 0
-          ? 'No one else is on this server yet. An admin can add teammates.'
+          ? app.me?.is_admin
+            ? 'No one else is on this server yet. Add teammates in Settings.'
+            : 'No one else is on this server yet. An admin can add teammates.'
           : q
             ? `No one matches “${q}”.`
             : 'No one matches this filter.',

@@ -1,4 +1,5 @@
-// Settings: account and server, sign out, calls, sound devices, startup, and hosting.
+// Settings: hosting, teammates (admins), account and server, sign out, calls, sound
+// devices and startup.
 import type { Actions } from '../actions';
 import { alertRegion, h, setText, show, uid } from '../dom';
 import { displayName } from '../format';
@@ -7,6 +8,7 @@ import type { UiState } from '../state';
 import { button, setBusy, type View } from './common';
 import { devicePickers } from './devices';
 import { hostAddresses } from './hostInfo';
+import { teammatesView } from './teammates';
 
 function toggle(label: string, hint: string, onchange: (on: boolean) => void): { el: HTMLElement; input: HTMLInputElement } {
   const id = uid('t');
@@ -78,6 +80,8 @@ export function settingsView(actions: Actions): View {
   );
   hosting.classList.add('hosting');
 
+  const teammates = teammatesView(actions);
+
   const el = h(
     'section',
     { class: 'panel settings', 'aria-labelledby': 'settings-title' },
@@ -85,6 +89,7 @@ export function settingsView(actions: Actions): View {
     alert,
     notice,
     hosting,
+    teammates.el,
     account,
     calls,
     devices,
@@ -105,6 +110,7 @@ export function settingsView(actions: Actions): View {
         available.input.checked = app.settings.available_for_calls;
         autostart.input.checked = app.settings.autostart;
       }
+      teammates.update(s);
       pickers.update(s);
       refresh.disabled = !!s.pending.devices;
       show(hosting, !!app.hosting);

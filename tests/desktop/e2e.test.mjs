@@ -1,0 +1,194 @@
+// The real app, end to end: tauri-driver drives the built `switchboard` binary in
+// WebKitGTK. Alice hosts the team's backend in the app (--embedded), adds Bob, Bob signs
+// in with switchboard-cli and calls her; she gets the OS notification (dbusmock logs it)
+// and the full-screen modal, accepts, talks, mutes, ends, and finds the call in her
+// history. Then the app restarts and signs her in again from the keyring.
+// Run by run.sh, which sets up the desktop session; screenshots land in SCREENSHOT_DIR.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test as nodeTest } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, hostTeam, launch } from './flows.mjs';
+
+const APP = process.env.SWITCHBOARD_APP;
+const CLI = process.env.SWITCHBOARD_CLI;
+const NOTIFY_LOG = process.env.NOTIFY_LOG;
+const SHOTS = process.env.SCREENSHOT_DIR;
+const DRIVER = `http://127.0.0.1:${process.env.WEBDRIVER_PORT ?? 4444}`;
+assert.ok(APP && CLI && NOTIFY_LOG && SHOTS, 'run this through tests/desktop/run.sh');
+
+const ALICE = { name: 'Alice Martin', username: 'alice', password: 'alice-e2e-password' };
+const BOB = { name: 'Bob Stone', username: 'bob', password: 'bob-e2e-password' };
+
+let work, port, server, app;
+const children = [];
+
+/** switchboard-cli as Bob, against the app's embedded backend. */
+function cli(args, opts = {}) {
+  const child = spawn(CLI, ['--server', server, '--profile', 'e2e-bob', ...args], {
+    env: { ...process.env, SWITCHBOARD_PASSWORD: BOB.password },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...opts,
+  });
+  children.push(child);
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const done = once(child, 'exit').then(([code]) => ({ code, out }));
+  return { child, done, output: () => out };
+}
+
+async function shot(name) {
+  await writeFile(join(SHOTS, `${name}.png`), await app.screenshot());
+}
+
+/** A test that, when it fails, saves what the window showed (FAILED-<n>.png). */
+let failures = 0;
+function test(name, body) {
+  nodeTest(name, async () => {
+    try {
+      await body();
+    } catch (e) {
+      const page = await app?.textOf('body').catch(() => null);
+      await shot(`FAILED-${++failures}`).catch(() => {});
+      if (page) e.message += `\n--- the window showed:\n${page}`;
+      throw e;
+    }
+  });
+}
+
+function launchApp() {
+  return launch(DRIVER, APP, ['--embedded', '--listen', `127.0.0.1:${port}`, '--data-dir', join(work, 'app')]);
+}
+
+/** Mono 16-bit RMS per 100 ms window of a WAV file (what the CLI recorded). */
+function rmsWindows(wav) {
+  let off = 12, fmt, data;
+  while (off + 8 <= wav.length) {
+    const id = wav.toString('ascii', off, off + 4), size = wav.readUInt32LE(off + 4);
+    if (id === 'fmt ') fmt = { channels: wav.readUInt16LE(off + 10), rate: wav.readUInt32LE(off + 12), bits: wav.readUInt16LE(off + 22) };
+    if (id === 'data') data = wav.subarray(off + 8, off + 8 + size);
+    off += 8 + size + (size % 2);
+  }
+  assert.ok(fmt && data && fmt.bits === 16, 'a 16-bit WAV recording');
+  const frame = fmt.channels * 2, perWindow = Math.round(fmt.rate / 10);
+  const out = [];
+  for (let start = 0; start + perWindow * frame <= data.length; start += perWindow * frame) {
+    let sum = 0;
+    for (let i = 0; i < perWindow; i++) {
+      const v = data.readInt16LE(start + i * frame) / 32768;
+      sum += v * v;
+    }
+    out.push(Math.sqrt(sum / perWindow));
+  }
+  return out;
+}
+
+before(async () => {
+  work = await mkdtemp(join(process.env.E2E_WORK ?? '/tmp', 'e2e-'));
+  port = await freePort();
+  server = `http://127.0.0.1:${port}`;
+  app = await launchApp();
+});
+
+after(async () => {
+  await app?.end();
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+test('first run with --embedded: host for my team, and the admin is signed in', async () => {
+  await hostTeam(app, ALICE, () => shot('01-first-run-host'));
+  assert.equal((await app.textOf('.me-name'))?.trim(), ALICE.name);
+  const banner = await app.textOf('.banner-host');
+  assert.match(banner ?? '', new RegExp(`127\\.0\\.0\\.1:${port}`), 'the hosting banner shows the address teammates use');
+  await shot('02-signed-in-host');
+});
+
+test('the admin adds Bob in Settings, and Bob signs in with the CLI and appears online', async () => {
+  await (await app.button('Settings')).click();
+  const section = 'form[aria-label="Add a teammate"]';
+  await app.visible(section);
+  await (await app.field('Full name', section)).type(BOB.name);
+  await (await app.field('Username', section)).type(BOB.username);
+  await (await app.field('Password', section)).type(BOB.password);
+  await (await app.button('Add teammate')).click();
+  await app.until('the teammate-added status', async () => /Bob Stone can now sign in as bob/.test((await app.textOf('.panel.settings')) ?? ''));
+  await shot('03-settings-teammate-added');
+
+  const login = cli(['login', '--username', BOB.username]);
+  const { code, out } = await login.done;
+  assert.equal(code, 0, `switchboard-cli login: ${out}`);
+  await (await app.button('People')).click();
+  const row = await app.until('Bob online in the people list', () =>
+    app.js(`return [...document.querySelectorAll('.person')].find((p) => p.innerText.includes('Bob Stone') && /Online/.test(p.querySelector('.presence')?.innerText ?? '')) ?? null`),
+  );
+  assert.ok(row);
+  await shot('04-people-bob-online');
+});
+
+test('Bob calls: notification, full-screen modal, accept, talk, mute, end, history', async () => {
+  const recording = join(work, 'bob-heard.wav');
+  const stats = join(work, 'bob-call.json');
+  const call = cli(['call', 'alice', '--tone', '440', '--record', recording, '--stats-json', stats]);
+
+  // The full-screen incoming-call modal, with the caller's name.
+  const modal = await app.visible('[role="dialog"][aria-labelledby="incoming-title"], .modal', 30_000);
+  assert.match(await modal.text(), /Bob Stone/);
+  await shot('05-incoming-call');
+
+  // The OS notification went to the session's notification server.
+  const notified = await app.until('the incoming-call notification', async () => {
+    const log = await readFile(NOTIFY_LOG, 'utf8').catch(() => '');
+    return log.split('\n').find((l) => /\bNotify\b/.test(l) && /Bob Stone/.test(l));
+  }, 10_000);
+  assert.match(notified, /accept/i, 'the notification offers Accept (the daemon supports actions)');
+
+  await (await app.button('Accept')).click();
+  await app.until('the call to connect', async () => /Connected|connected/.test((await app.textOf('.call-card')) ?? ''), 30_000);
+  assert.match((await app.textOf('.call-card')) ?? '', /Bob Stone/);
+  await sleep(2500); // talk: Alice's microphone carries a 660 Hz tone (run.sh)
+  await shot('06-in-call');
+
+  const mute = await app.visible('button.mute');
+  await mute.click();
+  await app.until('mute to show as on', async () => (await mute.attribute('aria-pressed')) === 'true');
+  await sleep(2500); // muted: Bob must hear silence now
+  await shot('07-in-call-muted');
+
+  await (await app.button('End call')).click();
+  const { code, out } = await call.done;
+  assert.equal(code, 0, `switchboard-cli call: ${out}`);
+  const result = JSON.parse(await readFile(stats, 'utf8'));
+  assert.equal(result.ended_by, 'remote', 'Alice ended the call');
+  assert.equal(result.status, 'completed');
+  assert.ok(result.talk_ms >= 4000, `talked ${result.talk_ms} ms`);
+
+  // What Bob heard: Alice's tone while unmuted, silence once she muted.
+  const rms = rmsWindows(await readFile(recording));
+  const loud = rms.filter((r) => r > 0.02).length;
+  assert.ok(loud >= 10, `Bob heard Alice for ${loud} × 100 ms (RMS ${rms.map((r) => r.toFixed(3)).join(' ')})`);
+  const tail = rms.slice(-10, -3);
+  assert.ok(tail.every((r) => r < 0.005), `Bob heard silence after mute (last windows ${tail.map((r) => r.toFixed(4)).join(' ')})`);
+
+  await (await app.button('History')).click();
+  const row = await app.until('the call in history', () =>
+    app.js(`return [...document.querySelectorAll('table.history tbody tr')].find((r) => r.innerText.includes('Bob Stone')) ?? null`),
+  );
+  assert.equal(await row.attribute('data-status'), 'completed');
+  assert.match(await row.text(), /\d+:\d\d/, 'the history row shows a duration');
+  await shot('08-history');
+  // In the call the server showed Alice as busy; the call's end gives her status back.
+  await app.until('my status back to Online after the call', async () =>
+    (await app.js('return document.querySelector(".status-select")?.value')) === 'online', 10_000);
+});
+
+test('after a restart the app signs in again from the keyring', async () => {
+  await app.end();
+  app = await launchApp();
+  await app.visible('.people', 30_000);
+  assert.equal((await app.textOf('.me-name'))?.trim(), ALICE.name);
+  assert.equal(await app.find('.welcome-card'), null, 'no sign-in screen');
+});

@@ -1,0 +1,54 @@
+// Steps shared by the e2e test and the footprint benchmark, done as a person would.
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Session } from './webdriver.mjs';
+
+export async function freePort() {
+  const s = createServer().listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const { port } = s.address();
+  s.close();
+  return port;
+}
+
+/** Starts the app through tauri-driver, retrying while the driver itself starts. */
+export async function launch(driver, app, args) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await Session.start(driver, app, args);
+    } catch (e) {
+      if (attempt > 50 || !/fetch failed|ECONNREFUSED/.test(String(e.cause ?? e.message))) throw e;
+      await sleep(200);
+    }
+  }
+}
+
+/** First run with --embedded: “Host for my team” is preselected; create the admin. */
+export async function hostTeam(app, admin, beforeSubmit = async () => {}) {
+  await app.visible('.welcome-card');
+  const hostChosen = await app.js('return document.querySelector(\'input[name="mode"][value="host"]\')?.checked === true');
+  assert.equal(hostChosen, true, '--embedded preselects “Host for my team”');
+  const form = 'form[aria-label="Host for my team"]';
+  await app.visible(form);
+  await (await app.field('Your name', form)).type(admin.name);
+  const username = await app.field('Admin username', form);
+  await username.clear();
+  await username.type(admin.username);
+  await (await app.field('Password', form)).type(admin.password);
+  await beforeSubmit();
+  await (await app.button('Create admin account')).click();
+  await app.visible('.people', 30_000);
+}
+
+/** Signs in over HTTP and returns the API token. */
+export async function apiLogin(server, username, password) {
+  const res = await fetch(`${server}/api/login/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  assert.equal(res.status, 200, `login as ${username}: ${await res.clone().text()}`);
+  return (await res.json()).token;
+}

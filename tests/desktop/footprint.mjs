@@ -1,0 +1,129 @@
+// The desktop app's footprint (docs/benchmarks.md): cold start to the window showing the
+// UI, idle memory of the whole app (its process and WebKit's) signed in with 100
+// colleagues listed, and the binary's size. Run by footprint.sh in a desktop session.
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { apiLogin, freePort, hostTeam, launch } from './flows.mjs';
+
+const APP = process.env.SWITCHBOARD_APP;
+const DRIVER = `http://127.0.0.1:${process.env.WEBDRIVER_PORT ?? 4444}`;
+const STARTS = Number(process.env.STARTS ?? 7);
+const IDLE_SECONDS = Number(process.env.IDLE_SECONDS ?? 30);
+const ADMIN = { name: 'Alice Martin', username: 'alice', password: 'alice-bench-password' };
+
+const work = await mkdtemp(join(process.env.E2E_WORK ?? '/tmp', 'footprint-'));
+const port = await freePort();
+const server = `http://127.0.0.1:${port}`;
+const args = ['--embedded', '--listen', `127.0.0.1:${port}`, '--data-dir', join(work, 'app')];
+
+// 1. Set up as a person would: host, sign in (the token goes to the keyring), then add
+//    100 colleagues over the API, a third of them online.
+const driven = await launch(DRIVER, APP, args);
+await hostTeam(driven, ADMIN);
+const token = await apiLogin(server, ADMIN.username, ADMIN.password);
+for (let n = 1; n <= 100; n++) {
+  const res = await fetch(`${server}/api/users/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Token ${token}` },
+    body: JSON.stringify({ username: `colleague${n}`, password: 'colleague-password', full_name: `Colleague ${n}` }),
+  });
+  assert.equal(res.status, 201, await res.text());
+  if (n % 3 === 0) await apiLogin(server, `colleague${n}`, 'colleague-password');
+}
+await driven.until('100 colleagues listed', async () => (await driven.js('return document.querySelectorAll(".person").length')) >= 100, 30_000);
+await driven.end();
+await sleep(1000);
+
+/** Starts the app as a user would (no WebDriver); resolves when `line` is logged. */
+function start() {
+  const t0 = process.hrtime.bigint();
+  const child = spawn(APP, args, { env: { ...process.env, RUST_LOG: 'info' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const seen = new Map();
+  let buf = '';
+  child.stderr.on('data', (d) => {
+    buf += d;
+    for (const line of buf.split('\n').slice(0, -1)) {
+      for (const key of ['window loaded', 'signed in']) {
+        if (line.includes(key) && !seen.has(key)) seen.set(key, Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+    }
+    buf = buf.slice(buf.lastIndexOf('\n') + 1);
+  });
+  const wait = async (key, ms = 30_000) => {
+    const deadline = Date.now() + ms;
+    while (!seen.has(key)) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the app did not log “${key}”`);
+      await sleep(5);
+    }
+    return seen.get(key);
+  };
+  const stop = async () => {
+    child.kill('SIGTERM');
+    const deadline = Date.now() + 5000;
+    while (child.exitCode === null && child.signalCode === null && Date.now() < deadline) await sleep(20);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await sleep(300);
+  };
+  return { child, wait, stop };
+}
+
+// 2. Start-up: spawn → the window has loaded the UI, and → signed in from the keyring.
+const loaded = [], signedIn = [];
+for (let i = 0; i < STARTS; i++) {
+  const app = start();
+  loaded.push(await app.wait('window loaded'));
+  signedIn.push(await app.wait('signed in'));
+  await app.stop();
+}
+
+// 3. Idle memory: RSS and PSS (shared pages split between processes) of the app and all
+//    of its descendants (WebKitWebProcess, WebKitNetworkProcess), after IDLE_SECONDS.
+async function tree(root) {
+  const parents = new Map();
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const s = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+    if (s) parents.set(Number(pid), Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]));
+  }
+  const all = [root];
+  for (let i = 0; i < all.length; i++) for (const [pid, ppid] of parents) if (ppid === all[i]) all.push(pid);
+  return all;
+}
+async function memory(pid) {
+  const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (key) => Number(rollup.match(new RegExp(`^${key}:\\s+(\\d+)`, 'm'))[1]);
+  const name = (await readFile(`/proc/${pid}/comm`, 'utf8')).trim();
+  return { pid, name, rss_mb: kb('Rss') / 1024, pss_mb: kb('Pss') / 1024 };
+}
+const idle = start();
+await idle.wait('signed in');
+await sleep(IDLE_SECONDS * 1000);
+const processes = await Promise.all((await tree(idle.child.pid)).map(memory));
+await idle.stop();
+
+const bin = await stat(APP);
+let stripped = null;
+try {
+  execFileSync('strip', ['-o', join(work, 'stripped'), APP]);
+  stripped = (await stat(join(work, 'stripped'))).size;
+} catch {
+  // no strip: report the unstripped size only
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const mb = (b) => +(b / 1048576).toFixed(1);
+const round = (x) => +x.toFixed(1);
+const report = {
+  starts: STARTS,
+  window_loaded_ms: { median: round(median(loaded)), min: round(Math.min(...loaded)), max: round(Math.max(...loaded)) },
+  signed_in_ms: { median: round(median(signedIn)), min: round(Math.min(...signedIn)), max: round(Math.max(...signedIn)) },
+  idle_after_s: IDLE_SECONDS,
+  processes: processes.map((p) => ({ ...p, rss_mb: round(p.rss_mb), pss_mb: round(p.pss_mb) })),
+  total_rss_mb: round(processes.reduce((a, p) => a + p.rss_mb, 0)),
+  total_pss_mb: round(processes.reduce((a, p) => a + p.pss_mb, 0)),
+  binary_mb: mb(bin.size),
+  binary_stripped_mb: stripped === null ? null : mb(stripped),
+};
+console.log(JSON.stringify(report, null, 2));
