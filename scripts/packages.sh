@@ -23,6 +23,7 @@ install_missing() {
     command -v gnome-keyring-daemon >/dev/null 2>&1 || need+=(gnome-keyring)
     command -v secret-tool >/dev/null 2>&1 || need+=(libsecret-tools)
     command -v turnserver >/dev/null 2>&1 || need+=(coturn)   # relay-only and lossy-link calls
+    ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)   # the server suite on PostgreSQL
     # A PulseAudio server with null sinks for the sound-device tests.
     command -v pulseaudio >/dev/null 2>&1 || need+=(pulseaudio)
     command -v parecord >/dev/null 2>&1 || need+=(pulseaudio-utils)

@@ -38,6 +38,11 @@ struct DataDirArg {
     /// Directory for the SQLite database [default: the OS data directory].
     #[arg(long, env = "SWITCHBOARD_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// The database: a `postgres://user:password@host/db` URL for PostgreSQL (several
+    /// instances can share it), or a SQLite file path [default: switchboard.sqlite3 in
+    /// the data directory].
+    #[arg(long, env = "SWITCHBOARD_DATABASE_URL", hide_env_values = true)]
+    database: Option<String>,
 }
 
 impl DataDirArg {
@@ -48,6 +53,12 @@ impl DataDirArg {
         directories::ProjectDirs::from("", "", "switchboard")
             .map(|dirs| dirs.data_dir().to_path_buf())
             .context("cannot find an OS data directory for this user; pass --data-dir")
+    }
+
+    fn config(&self) -> Result<ServerConfig> {
+        let mut config = ServerConfig::new(self.resolve()?);
+        config.database = self.database.clone().filter(|d| !d.trim().is_empty());
+        Ok(config)
     }
 }
 
@@ -143,7 +154,7 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 fn serve(args: ServeArgs) -> Result<()> {
-    let mut config = ServerConfig::new(args.data_dir.resolve()?);
+    let mut config = args.data_dir.config()?;
     config.ring_timeout = Duration::from_secs(args.ring_timeout);
     config.presence_timeout = Duration::from_secs(args.presence_timeout);
     config.token_ttl = Duration::from_secs(args.token_ttl_hours * 3600);
@@ -202,7 +213,7 @@ fn user(command: UserCommand) -> Result<()> {
             if let Some(problem) = password_problem(&password) {
                 bail!("{problem}");
             }
-            let store = open_store(&ServerConfig::new(data_dir.resolve()?))?;
+            let store = open_store(&data_dir.config()?)?;
             let password_hash = hash_password(&password)?;
             let new = NewUser {
                 username,
@@ -232,7 +243,7 @@ fn user(command: UserCommand) -> Result<()> {
             if let Some(problem) = users::username_problem(&format!("{prefix}{count}")) {
                 bail!("the prefix makes invalid usernames: {problem}");
             }
-            let store = open_store(&ServerConfig::new(data_dir.resolve()?))?;
+            let store = open_store(&data_dir.config()?)?;
             let password_hash = hash_password(&password)?;
             let created = store.write_blocking(|tx| {
                 users::create_test_users(

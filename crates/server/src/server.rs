@@ -5,7 +5,7 @@ use crate::auth::Tokens;
 use crate::http::{AppState, Rules, router};
 use crate::jaas::{Jitsi, JitsiSettings};
 use crate::realtime::Realtime;
-use crate::store::{SqliteDatabase, Store, StoreError};
+use crate::store::{PostgresDatabase, SqliteDatabase, Store, StoreError};
 use axum::ServiceExt;
 use axum::extract::Request;
 use std::future::Future;
@@ -22,8 +22,10 @@ use tower_http::normalize_path::NormalizePathLayer;
 /// Everything the server needs to start.
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
-    /// Holds `switchboard.sqlite3`.
+    /// Holds `switchboard.sqlite3` unless `database` names another store.
     pub data_dir: PathBuf,
+    /// A `postgres://` URL, or a SQLite file path; `None` = SQLite in `data_dir`.
+    pub database: Option<String>,
     pub ring_timeout: Duration,
     pub presence_timeout: Duration,
     pub token_ttl: Duration,
@@ -39,6 +41,7 @@ impl ServerConfig {
     pub fn new(data_dir: PathBuf) -> Self {
         ServerConfig {
             data_dir,
+            database: None,
             ring_timeout: Duration::from_secs(45),
             presence_timeout: Duration::from_secs(90),
             token_ttl: Duration::from_secs(7 * 24 * 3600),
@@ -51,9 +54,22 @@ impl ServerConfig {
         }
     }
 
+    /// The SQLite file, when the store is SQLite.
     pub fn database_path(&self) -> PathBuf {
-        self.data_dir.join("switchboard.sqlite3")
+        match &self.database {
+            Some(path) if !is_postgres_url(path) => PathBuf::from(path),
+            _ => self.data_dir.join("switchboard.sqlite3"),
+        }
     }
+
+    /// The PostgreSQL URL, when the store is PostgreSQL.
+    pub fn postgres_url(&self) -> Option<&str> {
+        self.database.as_deref().filter(|d| is_postgres_url(d))
+    }
+}
+
+fn is_postgres_url(database: &str) -> bool {
+    database.starts_with("postgres://") || database.starts_with("postgresql://")
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,12 +87,20 @@ pub enum StartError {
     Config(&'static str),
 }
 
+/// PostgreSQL connections per instance: about the blocking threads that run transactions
+/// at once; writes serialise anyway, reads spread over these.
+const POSTGRES_CONNECTIONS: u32 = 16;
+
 /// Opens the store the config names, creating the data directory if needed.
 pub fn open_store(config: &ServerConfig) -> Result<Store, StartError> {
     std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
         path: config.data_dir.clone(),
         source,
     })?;
+    if let Some(url) = config.postgres_url() {
+        let db = PostgresDatabase::connect(url, POSTGRES_CONNECTIONS)?;
+        return Ok(Store::new(Arc::new(db)));
+    }
     let db = SqliteDatabase::open(&config.database_path())?;
     Ok(Store::new(Arc::new(db)))
 }

@@ -224,15 +224,15 @@ async fn only_admins_create_accounts_and_passwords_are_stored_as_argon2id() {
         .await;
     assert_eq!(kim.0, StatusCode::OK);
 
-    // What is on disk is an argon2id hash, never the password.
-    let db = rusqlite::Connection::open(server.config.database_path()).expect("open db");
-    let hash: String = db
-        .query_row(
-            "SELECT password_hash FROM users WHERE username = 'kim.allen'",
-            [],
-            |r| r.get(0),
-        )
-        .expect("row");
+    // What is stored is an argon2id hash, never the password.
+    let hash = common::off_runtime(|| {
+        let store = switchboard_server::server::open_store(&server.config).expect("open store");
+        store
+            .write_blocking(|tx| tx.user_by_login("kim.allen"))
+            .expect("read")
+            .expect("kim is stored")
+            .password_hash
+    });
     assert!(hash.starts_with("$argon2id$"), "{hash}");
     assert!(!hash.contains("s3cret-pass"));
 }

@@ -14,12 +14,35 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_switchboard-server");
 
+/// A data directory for one test, on the engine under test: with PostgreSQL the
+/// directory names its fresh database in a file that `run` and `serve` pass on.
+fn home() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    if let Some(url) = common::fresh_database() {
+        std::fs::write(dir.path().join(DATABASE_FILE), url).expect("note the database");
+    }
+    dir
+}
+
+const DATABASE_FILE: &str = "test-database-url";
+
+/// `switchboard-server` with this data directory (and its database, if any).
+fn command(data_dir: &Path) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .env_remove("SWITCHBOARD_DATA_DIR")
+        .env_remove("SWITCHBOARD_DATABASE_URL");
+    if let Ok(url) = std::fs::read_to_string(data_dir.join(DATABASE_FILE)) {
+        command.env("SWITCHBOARD_DATABASE_URL", url);
+    }
+    command
+}
+
 fn run(args: &[&str], data_dir: &Path) -> Output {
-    Command::new(BIN)
+    command(data_dir)
         .args(args)
         .arg("--data-dir")
         .arg(data_dir)
-        .env_remove("SWITCHBOARD_DATA_DIR")
         .output()
         .expect("run switchboard-server")
 }
@@ -36,7 +59,7 @@ struct Served {
 }
 
 fn serve(data_dir: &Path, listen: &str) -> Served {
-    let mut child = Command::new(BIN)
+    let mut child = command(data_dir)
         .args(["serve", "--listen", listen, "--data-dir"])
         .arg(data_dir)
         .env("RUST_LOG", "debug")
@@ -101,7 +124,7 @@ async fn get(url: &str, token: &str) -> (StatusCode, Value) {
 
 #[test]
 fn user_commands_create_accounts_and_explain_mistakes() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = home();
     let out = run(
         &[
             "user",
@@ -183,16 +206,50 @@ fn user_commands_create_accounts_and_explain_mistakes() {
         text(&out.stdout)
     );
 
-    let db = rusqlite::Connection::open(dir.path().join("switchboard.sqlite3")).expect("db");
-    let count: i64 = db
-        .query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))
-        .expect("count");
-    assert_eq!(count, 6);
+    let mut config = switchboard_server::ServerConfig::new(dir.path().to_path_buf());
+    config.database = std::fs::read_to_string(dir.path().join(DATABASE_FILE)).ok();
+    let store = switchboard_server::server::open_store(&config).expect("open store");
+    let users = store.write_blocking(|tx| tx.users()).expect("users");
+    assert_eq!(users.len(), 6);
+}
+
+/// An unreachable or malformed PostgreSQL URL is one sentence, without the password.
+#[test]
+fn a_database_that_cannot_be_reached_is_named_without_its_password() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (url, expect) in [
+        (
+            "postgres://sb:hunter2@127.0.0.1:1/sb",
+            "cannot connect to PostgreSQL at postgres://sb:***@127.0.0.1:1/sb",
+        ),
+        (
+            "postgres://sb:hunter2@127.0.0.1:notaport/sb",
+            "is not a PostgreSQL URL",
+        ),
+    ] {
+        let out = Command::new(BIN)
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--database",
+                url,
+                "--data-dir",
+            ])
+            .arg(dir.path())
+            .env("RUST_LOG", "off")
+            .output()
+            .expect("run");
+        let stderr = text(&out.stderr);
+        assert!(!out.status.success());
+        assert!(stderr.contains(expect), "{stderr}");
+        assert!(!stderr.contains("hunter2"), "{stderr}");
+    }
 }
 
 #[test]
 fn bad_configuration_exits_non_zero_with_one_sentence() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = home();
     let out = Command::new(BIN)
         .args(["serve", "--ring-timeout", "0", "--data-dir"])
         .arg(dir.path())
@@ -231,7 +288,7 @@ fn bad_configuration_exits_non_zero_with_one_sentence() {
 
 #[tokio::test]
 async fn a_busy_port_is_one_clear_sentence() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = home();
     let mut first = serve(dir.path(), "127.0.0.1:0");
     let addr = first.url.trim_start_matches("http://").to_owned();
     let out = Command::new(BIN)
@@ -255,7 +312,7 @@ async fn a_busy_port_is_one_clear_sentence() {
 /// token ever reaches the log, even at debug level.
 #[tokio::test]
 async fn kill_9_loses_no_acknowledged_call_and_logs_hold_no_secrets() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = home();
     for (name, admin) in [("alice", true), ("bob", false)] {
         let mut args = vec![
             "user",

@@ -5,8 +5,10 @@
 //! as synchronous code over `&mut dyn Tx`, and always run atomically: the engine only
 //! supplies reads and writes.
 
+mod postgres;
 mod sqlite;
 
+pub use postgres::PostgresDatabase;
 pub use sqlite::SqliteDatabase;
 
 use chrono::{DateTime, Utc};
@@ -34,6 +36,43 @@ pub enum StoreError {
 impl StoreError {
     pub fn backend(err: impl std::fmt::Display) -> Self {
         StoreError::Backend(err.to_string())
+    }
+
+    /// The engines' shared words for what their unique constraints refuse.
+    fn in_another_call(user_id: i64) -> Self {
+        StoreError::Conflict(format!("User {user_id} is already in another call."))
+    }
+
+    fn room_taken() -> Self {
+        StoreError::Conflict("A call with this room name already exists; try again.".into())
+    }
+
+    fn account_taken(user: &NewUser, username_taken: bool) -> Self {
+        StoreError::Conflict(if username_taken {
+            format!("The username {} is already taken.", user.username)
+        } else {
+            format!("Another account already uses the email {}.", user.email)
+        })
+    }
+}
+
+/// Column lists both engines select, in the order their row readers expect.
+const USER_COLUMNS: &str = "id, username, email, full_name, is_admin, password_hash";
+const CALL_COLUMNS: &str = "id, session_id, room_name, call_type, status, initiator_id, recipient_id, started_at, ended_at, created_at";
+const VIDEO_CALL_COLUMNS: &str = "id, meeting_id, caller_id, status, started_at, ended_at";
+
+fn video_status_str(status: VideoCallStatus) -> &'static str {
+    match status {
+        VideoCallStatus::Active => "active",
+        VideoCallStatus::Ended => "ended",
+    }
+}
+
+fn video_status(text: &str) -> Result<VideoCallStatus, String> {
+    match text {
+        "active" => Ok(VideoCallStatus::Active),
+        "ended" => Ok(VideoCallStatus::Ended),
+        other => Err(format!("unknown video call status {other:?}")),
     }
 }
 

@@ -6,15 +6,15 @@
 //! loss can take back the last few commits.
 
 use super::{
-    CallRow, Database, HistoryQuery, MeetingRow, NewUser, StoreError, Tx, TxBody, UserRecord,
-    VideoCallRow,
+    CALL_COLUMNS, CallRow, Database, HistoryQuery, MeetingRow, NewUser, StoreError, Tx, TxBody,
+    USER_COLUMNS, UserRecord, VIDEO_CALL_COLUMNS, VideoCallRow, video_status, video_status_str,
 };
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavior, params};
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
-use switchboard_protocol::api::{MeetingStatus, UserInfo, VideoCallStatus};
+use switchboard_protocol::api::{MeetingStatus, UserInfo};
 use switchboard_protocol::{CallStatus, CallType, PresenceState, PresenceStatus};
 use uuid::Uuid;
 
@@ -211,8 +211,6 @@ fn parsed<T: std::str::FromStr<Err = String>>(text: String) -> rusqlite::Result<
     text.parse().map_err(bad_column)
 }
 
-const USER_COLUMNS: &str = "id, username, email, full_name, is_admin, password_hash";
-
 fn user_record(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
     Ok(UserRecord {
         info: UserInfo {
@@ -225,8 +223,6 @@ fn user_record(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
         password_hash: row.get(5)?,
     })
 }
-
-const CALL_COLUMNS: &str = "id, session_id, room_name, call_type, status, initiator_id, recipient_id, started_at, ended_at, created_at";
 
 fn call_row(row: &Row<'_>) -> rusqlite::Result<CallRow> {
     let session_id: String = row.get(1)?;
@@ -244,29 +240,16 @@ fn call_row(row: &Row<'_>) -> rusqlite::Result<CallRow> {
     })
 }
 
-const VIDEO_CALL_COLUMNS: &str = "id, meeting_id, caller_id, status, started_at, ended_at";
-
 fn video_call_row(row: &Row<'_>) -> rusqlite::Result<VideoCallRow> {
     let status: String = row.get(3)?;
     Ok(VideoCallRow {
         id: row.get(0)?,
         meeting_id: row.get(1)?,
         caller_id: row.get(2)?,
-        status: match status.as_str() {
-            "active" => VideoCallStatus::Active,
-            "ended" => VideoCallStatus::Ended,
-            other => return Err(bad_column(format!("unknown video call status {other:?}"))),
-        },
+        status: video_status(&status).map_err(bad_column)?,
         started_at: time(row.get(4)?)?,
         ended_at: opt_time(row.get(5)?)?,
     })
-}
-
-fn video_status_str(status: VideoCallStatus) -> &'static str {
-    match status {
-        VideoCallStatus::Active => "active",
-        VideoCallStatus::Ended => "ended",
-    }
 }
 
 impl SqliteTx<'_> {
@@ -288,9 +271,7 @@ impl SqliteTx<'_> {
         match result {
             Ok(_) => {}
             Err(e) if is_unique_violation(&e) => {
-                return Err(StoreError::Conflict(
-                    "A call with this room name already exists; try again.".into(),
-                ));
+                return Err(StoreError::room_taken());
             }
             Err(e) => return Err(e.into()),
         }
@@ -302,9 +283,7 @@ impl SqliteTx<'_> {
             match claim.execute([user, id]) {
                 Ok(_) => {}
                 Err(e) if is_unique_violation(&e) => {
-                    return Err(StoreError::Conflict(format!(
-                        "User {user} is already in another call."
-                    )));
+                    return Err(StoreError::in_another_call(user));
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -372,10 +351,7 @@ impl Tx for SqliteTx<'_> {
                         |row| row.get(0),
                     )
                     .optional()?;
-                Err(StoreError::Conflict(match taken {
-                    Some(_) => format!("The username {} is already taken.", user.username),
-                    None => format!("Another account already uses the email {}.", user.email),
-                }))
+                Err(StoreError::account_taken(user, taken.is_some()))
             }
             Err(e) => Err(e.into()),
         }
@@ -689,58 +665,6 @@ mod tests {
         tx.insert_user(&new, Utc::now())
     }
 
-    fn call(initiator_id: i64, recipient_id: i64, room: &str) -> CallRow {
-        CallRow {
-            id: 0,
-            session_id: Uuid::new_v4(),
-            room_name: room.into(),
-            call_type: CallType::Audio,
-            status: CallStatus::Pending,
-            initiator_id,
-            recipient_id,
-            started_at: None,
-            ended_at: None,
-            created_at: Utc::now(),
-        }
-    }
-
-    /// Even with the domain's checks bypassed, the schema refuses a second live call
-    /// for a user, and a final status frees both users again.
-    #[test]
-    fn the_database_refuses_a_second_live_call_per_user() -> Result<(), StoreError> {
-        let store = Store::new(Arc::new(SqliteDatabase::in_memory()?));
-        store.write_blocking(|tx| {
-            let (a, b, c) = (user(tx, "a")?, user(tx, "b")?, user(tx, "c")?);
-            let mut first = call(a, b, "r1");
-            first.id = tx.insert_call(&first)?;
-            for (x, y, room) in [(c, b, "r2"), (a, c, "r3"), (b, a, "r4")] {
-                match tx.insert_call(&call(x, y, room)) {
-                    Err(StoreError::Conflict(_)) => {}
-                    other => panic!("{x}->{y} should conflict, got {other:?}"),
-                }
-            }
-            first.status = CallStatus::Rejected;
-            tx.update_call(&first)?;
-            assert_eq!(tx.live_call_of(a)?, None);
-            tx.insert_call(&call(c, b, "r5"))?;
-            assert_eq!(tx.live_calls()?.len(), 1);
-            Ok(())
-        })
-    }
-
-    #[test]
-    fn a_failed_transaction_leaves_nothing_behind() -> Result<(), StoreError> {
-        let store = Store::new(Arc::new(SqliteDatabase::in_memory()?));
-        let result: Result<(), StoreError> = store.write_blocking(|tx| {
-            user(tx, "ghost")?;
-            Err(StoreError::Invalid("abort".into()))
-        });
-        assert!(result.is_err());
-        let found = store.write_blocking(|tx| tx.user_by_login("ghost"))?;
-        assert!(found.is_none(), "the insert was rolled back");
-        Ok(())
-    }
-
     /// The in-memory presence cache holds committed state only, and what a file held
     /// when it was opened.
     #[test]
@@ -783,27 +707,5 @@ mod tests {
             "loaded at open"
         );
         Ok(())
-    }
-
-    #[test]
-    fn presence_round_trips_every_field() -> Result<(), StoreError> {
-        let store = Store::new(Arc::new(SqliteDatabase::in_memory()?));
-        store.write_blocking(|tx| {
-            let id = user(tx, "p")?;
-            assert_eq!(tx.presence(id)?, PresenceState::default());
-            let state = PresenceState {
-                status: PresenceStatus::Busy,
-                available_for_calls: false,
-                status_message: "on a call".into(),
-                last_seen: DateTime::from_timestamp_micros(1_700_000_000_123_456),
-                current_call: Some(7),
-                status_before_call: Some(PresenceStatus::Away),
-                open_sockets: 2,
-            };
-            tx.save_presence(id, &state)?;
-            assert_eq!(tx.presence(id)?, state);
-            assert_eq!(tx.all_presence()?, vec![(id, state)]);
-            Ok(())
-        })
     }
 }

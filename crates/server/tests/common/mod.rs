@@ -20,8 +20,39 @@ pub struct TestServer {
     _dir: tempfile::TempDir,
 }
 
+/// The PostgreSQL server the suite runs against instead of SQLite, when set (see
+/// tests/with-postgres.sh): every test gets a database of its own there.
+pub const POSTGRES_ENV: &str = "SWITCHBOARD_TEST_DATABASE_URL";
+
+/// Runs blocking store work on a thread of its own: PostgreSQL's synchronous client
+/// cannot run inside the test's async runtime (the server uses blocking threads too).
+pub fn off_runtime<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| s.spawn(work).join().expect("store work panicked"))
+}
+
+/// A fresh, empty database on the suite's PostgreSQL server, or `None` for SQLite.
+pub fn fresh_database() -> Option<String> {
+    let admin_url = std::env::var(POSTGRES_ENV).ok()?;
+    let name = format!("sb_test_{}", uuid::Uuid::new_v4().simple());
+    off_runtime(|| {
+        let mut admin = postgres::Client::connect(&admin_url, postgres::NoTls)
+            .expect("connect to the test PostgreSQL server");
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create a test database");
+    });
+    let base = admin_url
+        .rsplit_once('/')
+        .map_or(admin_url.as_str(), |(base, _)| base);
+    Some(format!("{base}/{name}"))
+}
+
 /// Creates accounts straight in the store (the CLI's path), sharing one password hash.
 pub fn seed_users(config: &ServerConfig, names: &[&str], admin: Option<&str>) {
+    off_runtime(|| seed_users_here(config, names, admin))
+}
+
+fn seed_users_here(config: &ServerConfig, names: &[&str], admin: Option<&str>) {
     let store = open_store(config).expect("open store");
     let hash = hash_password(PASSWORD).expect("hash");
     store
@@ -57,6 +88,7 @@ impl TestServer {
     pub async fn start_with(names: &[&str], tune: impl FnOnce(&mut ServerConfig)) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut config = ServerConfig::new(dir.path().to_path_buf());
+        config.database = fresh_database();
         tune(&mut config);
         seed_users(&config, names, names.first().copied());
         let server = Server::bind("127.0.0.1:0".parse().expect("addr"), config.clone())

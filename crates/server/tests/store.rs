@@ -1,0 +1,200 @@
+//! The storage engines' shared contract, run against SQLite and (with
+//! SWITCHBOARD_TEST_DATABASE_URL, see tests/with-postgres.sh) PostgreSQL: transactions are
+//! atomic, every presence field round-trips, and the schema itself refuses a second live
+//! call for a user, even when two server instances race.
+mod common;
+
+use chrono::{DateTime, Utc};
+use common::fresh_database;
+use switchboard_protocol::{CallStatus, CallType, PresenceState, PresenceStatus};
+use switchboard_server::ServerConfig;
+use switchboard_server::server::open_store;
+use switchboard_server::store::{CallRow, NewUser, Store, StoreError, Tx};
+use uuid::Uuid;
+
+/// An empty store on the engine under test (and the temp dir SQLite lives in).
+fn empty_store() -> (Store, ServerConfig, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = ServerConfig::new(dir.path().to_path_buf());
+    config.database = fresh_database();
+    let store = open_store(&config).expect("open store");
+    (store, config, dir)
+}
+
+fn user(tx: &mut dyn Tx, name: &str) -> Result<i64, StoreError> {
+    let new = NewUser {
+        username: name.into(),
+        email: String::new(),
+        full_name: String::new(),
+        password_hash: "x".into(),
+        is_admin: false,
+    };
+    tx.insert_user(&new, Utc::now())
+}
+
+fn call(initiator_id: i64, recipient_id: i64, room: &str) -> CallRow {
+    CallRow {
+        id: 0,
+        session_id: Uuid::new_v4(),
+        room_name: room.into(),
+        call_type: CallType::Audio,
+        status: CallStatus::Pending,
+        initiator_id,
+        recipient_id,
+        started_at: None,
+        ended_at: None,
+        created_at: Utc::now(),
+    }
+}
+
+/// Even with the domain's checks bypassed, the schema refuses a second live call for a
+/// user, the transaction carries on after the refusal, and a final status frees both.
+#[test]
+fn the_database_refuses_a_second_live_call_per_user() -> Result<(), StoreError> {
+    let (store, _config, _dir) = empty_store();
+    store.write_blocking(|tx| {
+        let (a, b, c) = (user(tx, "a")?, user(tx, "b")?, user(tx, "c")?);
+        let mut first = call(a, b, "r1");
+        first.id = tx.insert_call(&first)?;
+        for (x, y, room) in [(c, b, "r2"), (a, c, "r3"), (b, a, "r4")] {
+            match tx.insert_call(&call(x, y, room)) {
+                Err(StoreError::Conflict(_)) => {}
+                other => panic!("{x}->{y} should conflict, got {other:?}"),
+            }
+        }
+        first.status = CallStatus::Rejected;
+        tx.update_call(&first)?;
+        assert_eq!(tx.live_call_of(a)?, None);
+        tx.insert_call(&call(c, b, "r5"))?;
+        assert_eq!(tx.live_calls()?.len(), 1);
+        Ok(())
+    })
+}
+
+/// Two instances (two stores on one database) put the same callee in two calls at the
+/// same moment: exactly one call is stored.
+#[test]
+fn two_instances_racing_for_one_callee_store_one_call() -> Result<(), StoreError> {
+    let (first, config, _dir) = empty_store();
+    let second = open_store(&config).expect("a second instance opens the same database");
+    let (a, b, c) =
+        first.write_blocking(|tx| Ok((user(tx, "a")?, user(tx, "b")?, user(tx, "c")?)))?;
+    for round in 0..20 {
+        let barrier = std::sync::Barrier::new(2);
+        let attempt = |store: &Store, caller: i64, room: String| {
+            barrier.wait();
+            store.write_blocking(|tx| tx.insert_call(&call(caller, b, &room)))
+        };
+        let (one, two) = std::thread::scope(|s| {
+            let one = s.spawn(|| attempt(&first, a, format!("x{round}")));
+            let two = s.spawn(|| attempt(&second, c, format!("y{round}")));
+            (one.join().expect("thread"), two.join().expect("thread"))
+        });
+        let won: Vec<i64> = [one, two].into_iter().filter_map(Result::ok).collect();
+        assert_eq!(won.len(), 1, "round {round}: exactly one call for b");
+        // Free b for the next round.
+        first.write_blocking(|tx| {
+            let mut live = tx.live_call_of(b)?.expect("b's call");
+            live.status = CallStatus::Cancelled;
+            tx.update_call(&live)
+        })?;
+    }
+    Ok(())
+}
+
+#[test]
+fn a_failed_transaction_leaves_nothing_behind() -> Result<(), StoreError> {
+    let (store, _config, _dir) = empty_store();
+    let result: Result<(), StoreError> = store.write_blocking(|tx| {
+        user(tx, "ghost")?;
+        Err(StoreError::Invalid("abort".into()))
+    });
+    assert!(result.is_err());
+    let found = store.write_blocking(|tx| tx.user_by_login("ghost"))?;
+    assert!(found.is_none(), "the insert was rolled back");
+    Ok(())
+}
+
+#[test]
+fn usernames_are_unique_whatever_their_case_and_logins_ignore_case() -> Result<(), StoreError> {
+    let (store, _config, _dir) = empty_store();
+    store.write_blocking(|tx| {
+        user(tx, "Dana")?;
+        match user(tx, "dana") {
+            Err(StoreError::Conflict(message)) => assert!(message.contains("taken"), "{message}"),
+            other => panic!("a second dana should conflict, got {other:?}"),
+        }
+        // The refusal did not break the transaction.
+        assert_eq!(
+            tx.user_by_login("DANA")?.map(|u| u.info.username),
+            Some("Dana".into())
+        );
+        Ok(())
+    })
+}
+
+#[test]
+fn presence_round_trips_every_field_and_reaches_the_cache() -> Result<(), StoreError> {
+    let (store, _config, _dir) = empty_store();
+    let state = PresenceState {
+        status: PresenceStatus::Busy,
+        available_for_calls: false,
+        status_message: "on a call".into(),
+        last_seen: DateTime::from_timestamp_micros(1_700_000_000_123_456),
+        current_call: Some(7),
+        status_before_call: Some(PresenceStatus::Away),
+        open_sockets: 2,
+    };
+    let id = store.write_blocking(|tx| {
+        let id = user(tx, "p")?;
+        assert_eq!(tx.presence(id)?, PresenceState::default());
+        tx.save_presence(id, &state)?;
+        assert_eq!(tx.presence(id)?, state);
+        assert_eq!(tx.all_presence()?, vec![(id, state.clone())]);
+        Ok(id)
+    })?;
+    assert_eq!(store.presence_snapshot(), vec![(id, state)]);
+    Ok(())
+}
+
+/// Timestamps keep microseconds; history pages newest first and filters by status.
+#[test]
+fn call_history_pages_newest_first() -> Result<(), StoreError> {
+    let (store, _config, _dir) = empty_store();
+    store.write_blocking(|tx| {
+        let (a, b) = (user(tx, "a")?, user(tx, "b")?);
+        let start = DateTime::from_timestamp_micros(1_700_000_000_000_001).expect("time");
+        for n in 0..5 {
+            let mut c = call(a, b, &format!("h{n}"));
+            c.created_at = start + chrono::Duration::seconds(n);
+            c.id = tx.insert_call(&c)?;
+            c.status = if n % 2 == 0 {
+                CallStatus::Completed
+            } else {
+                CallStatus::Missed
+            };
+            tx.update_call(&c)?;
+        }
+        let query = switchboard_server::store::HistoryQuery {
+            user_id: b,
+            status: None,
+            offset: 0,
+            limit: 2,
+        };
+        let (count, page) = tx.call_history(&query)?;
+        assert_eq!(count, 5);
+        assert_eq!(
+            page.iter()
+                .map(|c| c.room_name.as_str())
+                .collect::<Vec<_>>(),
+            ["h4", "h3"]
+        );
+        assert_eq!(page[0].created_at, start + chrono::Duration::seconds(4));
+        let missed = switchboard_server::store::HistoryQuery {
+            status: Some(CallStatus::Missed),
+            ..query
+        };
+        assert_eq!(tx.call_history(&missed)?.0, 2);
+        Ok(())
+    })
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs the server crate's whole test suite a second time, on PostgreSQL: the same test
+# binaries `cargo test --workspace` built (no rebuild), each test on a fresh database of
+# a private PostgreSQL server (tests/with-postgres.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mapfile -t binaries < <(
+  cargo test --workspace --locked --no-run --message-format=json 2>/dev/null | python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["profile"]["test"] \
+            and "/crates/server/" in m["target"]["src_path"]:
+        print(m["executable"])'
+)
+if [ ${#binaries[@]} -lt 2 ]; then
+  echo "server-on-postgres: found no server test binaries; run cargo test --workspace first" >&2
+  exit 1
+fi
+cd crates/server
+bash ../../tests/with-postgres.sh bash -c '
+  for binary in "$@"; do
+    echo "-- $(basename "$binary")"
+    "$binary" --quiet
+  done' _ "${binaries[@]}"

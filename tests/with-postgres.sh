@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs "$@" with a private PostgreSQL server: a fresh cluster in a temp directory, on a
+# free loopback port, trust auth, stopped and deleted afterwards. The command sees its
+# URL in SWITCHBOARD_TEST_DATABASE_URL (the server tests then create one database each).
+set -euo pipefail
+bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+dir="$(mktemp -d)"
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+as_db() { "$@"; }
+if [ "$(id -u)" = 0 ]; then
+  # PostgreSQL refuses to run as root: run it as the package's `postgres` user.
+  chown postgres: "$dir"
+  as_db() { runuser -u postgres -- "$@"; }
+fi
+cleanup() {
+  as_db "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+as_db "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --no-sync >/dev/null
+as_db "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o \
+  "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=300" start >/dev/null
+export SWITCHBOARD_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
+echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
+"$@"
