@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Runs the server crate's whole test suite a second time, on PostgreSQL: the same test
-# binaries `cargo test --workspace` built (no rebuild), each test on a fresh database of
-# a private PostgreSQL server (tests/with-postgres.sh).
+# Runs the server crate's whole test suite again on PostgreSQL, then as a cluster (two
+# instances on PostgreSQL and a Redis bus, the two sides of each call on different
+# instances): the same test binaries `cargo test --workspace` built (no rebuild), each
+# test on a fresh database of a private PostgreSQL server (tests/with-postgres.sh) and a
+# channel of its own on a private Redis (tests/with-redis.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mapfile -t binaries < <(
@@ -18,8 +20,8 @@ if [ ${#binaries[@]} -lt 2 ]; then
   exit 1
 fi
 cd crates/server
-bash ../../tests/with-postgres.sh bash -c '
-  for binary in "$@"; do
-    echo "-- $(basename "$binary")"
-    "$binary" --quiet
-  done' _ "${binaries[@]}"
+run_all='for binary in "$@"; do echo "-- $(basename "$binary")"; "$binary" --quiet; done'
+echo "-- on PostgreSQL, one instance"
+bash ../../tests/with-postgres.sh bash -c "$run_all" _ "${binaries[@]}"
+echo "-- on PostgreSQL and Redis, two instances"
+bash ../../tests/with-redis.sh bash ../../tests/with-postgres.sh bash -c "$run_all" _ "${binaries[@]}"

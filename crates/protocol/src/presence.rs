@@ -56,7 +56,7 @@ impl FromStr for PresenceStatus {
 }
 
 /// What the server stores about one user's presence.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PresenceState {
     pub status: PresenceStatus,
     pub available_for_calls: bool,

@@ -69,6 +69,18 @@ struct ServeArgs {
     listen: SocketAddr,
     #[command(flatten)]
     data_dir: DataDirArg,
+    /// Redis (`redis://host:6379`) for running several instances: notifications,
+    /// presence and signaling reach sockets held by any instance. Needs a shared
+    /// PostgreSQL --database.
+    #[arg(long, env = "SWITCHBOARD_REDIS_URL", hide_env_values = true)]
+    redis: Option<String>,
+    /// The Redis channel; instances on one channel form one cluster.
+    #[arg(
+        long,
+        env = "SWITCHBOARD_BUS_CHANNEL",
+        default_value = "switchboard:bus"
+    )]
+    bus_channel: String,
     /// Seconds an unanswered call rings before it is missed.
     #[arg(long, env = "SWITCHBOARD_RING_TIMEOUT", default_value_t = 45, value_parser = clap::value_parser!(u64).range(1..=3600))]
     ring_timeout: u64,
@@ -155,6 +167,13 @@ fn run(cli: Cli) -> Result<()> {
 
 fn serve(args: ServeArgs) -> Result<()> {
     let mut config = args.data_dir.config()?;
+    if args.redis.is_some() && config.postgres_url().is_none() {
+        bail!(
+            "--redis needs a shared PostgreSQL --database: instances sharing a bus must share their data"
+        );
+    }
+    config.redis_url = args.redis;
+    config.bus_channel = args.bus_channel;
     config.ring_timeout = Duration::from_secs(args.ring_timeout);
     config.presence_timeout = Duration::from_secs(args.presence_timeout);
     config.token_ttl = Duration::from_secs(args.token_ttl_hours * 3600);

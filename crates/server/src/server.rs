@@ -26,6 +26,10 @@ pub struct ServerConfig {
     pub data_dir: PathBuf,
     /// A `postgres://` URL, or a SQLite file path; `None` = SQLite in `data_dir`.
     pub database: Option<String>,
+    /// Redis, for a bus shared by several instances (with a shared PostgreSQL).
+    pub redis_url: Option<String>,
+    /// The Redis pub/sub channel; instances on one channel form one cluster.
+    pub bus_channel: String,
     pub ring_timeout: Duration,
     pub presence_timeout: Duration,
     pub token_ttl: Duration,
@@ -42,6 +46,8 @@ impl ServerConfig {
         ServerConfig {
             data_dir,
             database: None,
+            redis_url: None,
+            bus_channel: "switchboard:bus".into(),
             ring_timeout: Duration::from_secs(45),
             presence_timeout: Duration::from_secs(90),
             token_ttl: Duration::from_secs(7 * 24 * 3600),
@@ -194,9 +200,18 @@ pub struct Server {
 impl Server {
     /// Opens the database and serves on `addr` (port 0 picks a free port).
     pub async fn bind(addr: SocketAddr, config: ServerConfig) -> Result<Server, StartError> {
+        let redis = config
+            .redis_url
+            .clone()
+            .map(|url| (url, config.bus_channel.clone()));
         let state = tokio::task::spawn_blocking(move || app_state(&config))
             .await
             .map_err(|e| StartError::Database(StoreError::backend(e)))??;
+        if let Some((url, channel)) = redis {
+            let bus = crate::realtime::redis_bus::RedisBus::start(&url, &channel, &state.realtime)
+                .await?;
+            state.realtime.set_bus(bus);
+        }
         let listener = TcpListener::bind(addr).await.map_err(|e| StartError::Bind {
             addr,
             reason: match e.kind() {

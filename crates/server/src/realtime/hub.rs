@@ -19,7 +19,7 @@ pub const QUEUE_DEPTH: usize = 512;
 pub type PresenceBatch = std::sync::Arc<Vec<Utf8Bytes>>;
 
 /// A signaling room.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum RoomKey {
     Call(i64),
     Meeting(i64),
@@ -79,6 +79,11 @@ pub struct Hub {
     /// Sockets by the token (`jti`) that opened them, so a sign-out can close them.
     tokens: DashMap<String, Vec<(ConnId, mpsc::Sender<Outbound>)>>,
     next_conn: AtomicU64,
+    /// Room members on other instances (conn, user), learnt from the bus.
+    remote_rooms: DashMap<RoomKey, Vec<(ConnId, i64)>>,
+    /// Local sockets whose join the bus has not yet ordered: they are not told of
+    /// joins until their own comes back (see [`Hub::joined`]).
+    unordered_joins: dashmap::DashSet<ConnId>,
 }
 
 impl Default for Hub {
@@ -95,6 +100,8 @@ impl Hub {
             presence: broadcast::channel(64).0,
             tokens: DashMap::new(),
             next_conn: AtomicU64::new((u64::from(rand::random::<u32>()) << 32) | 1),
+            remote_rooms: DashMap::new(),
+            unordered_joins: dashmap::DashSet::new(),
         }
     }
 
@@ -145,18 +152,64 @@ impl Hub {
         conns.push(Conn { id, user_id, tx });
     }
 
+    /// Joins `room` without telling anyone yet: with several instances the bus orders
+    /// joins, and [`Hub::joined`] announces them in that order.
+    pub fn join_room_unordered(
+        &self,
+        room: RoomKey,
+        user_id: i64,
+        id: ConnId,
+        tx: mpsc::Sender<Outbound>,
+    ) {
+        self.unordered_joins.insert(id);
+        self.join_room(room, user_id, id, tx);
+    }
+
+    /// A join, in the bus's order (the same on every instance): its frame goes to the
+    /// local members whose own join came earlier. So of two sockets joining at the same
+    /// moment on two instances, exactly one is told of the other, as on one instance.
+    pub fn joined(&self, room: RoomKey, id: ConnId, user_id: i64, frame: Utf8Bytes) {
+        if let Some(mut conns) = self.rooms.get_mut(&room) {
+            let mut delivered = 0;
+            conns.retain(|c| {
+                c.id == id
+                    || self.unordered_joins.contains(&c.id)
+                    || keep(c, Outbound::Text(frame.clone()), &mut delivered)
+            });
+        }
+        if self.unordered_joins.remove(&id).is_none() {
+            self.remote_rooms
+                .entry(room)
+                .or_default()
+                .push((id, user_id));
+        }
+    }
+
+    /// A member on another instance left.
+    pub fn left_remotely(&self, room: RoomKey, id: ConnId) {
+        self.remote_rooms.remove_if_mut(&room, |_, members| {
+            members.retain(|(conn, _)| *conn != id);
+            members.is_empty()
+        });
+    }
+
     pub fn leave_room(&self, room: RoomKey, id: ConnId) {
+        self.unordered_joins.remove(&id);
         self.rooms.remove_if_mut(&room, |_, conns| {
             conns.retain(|c| c.id != id);
             conns.is_empty()
         });
     }
 
-    /// Whether `user_id` has a socket in `room` (on this instance).
+    /// Whether `user_id` has a socket in `room` (on any instance this one knows of).
     pub fn in_room(&self, room: RoomKey, user_id: i64) -> bool {
         self.rooms
             .get(&room)
             .is_some_and(|conns| conns.iter().any(|c| c.user_id == user_id))
+            || self
+                .remote_rooms
+                .get(&room)
+                .is_some_and(|members| members.iter().any(|(_, u)| *u == user_id))
     }
 
     /// Remembers that socket `id` was opened with token `jti`.
@@ -261,6 +314,24 @@ fn keep(conn: &Conn, out: Outbound, delivered: &mut usize) -> bool {
 /// a broker-backed bus publishes to the broker and delivers what it receives to its hub.
 pub trait Bus: Send + Sync + 'static {
     fn publish(&self, event: BusEvent);
+
+    /// A socket joins a signaling room and the members already there are told.
+    fn join_room(
+        &self,
+        hub: &Hub,
+        room: RoomKey,
+        user_id: i64,
+        id: ConnId,
+        tx: mpsc::Sender<Outbound>,
+        frame: Utf8Bytes,
+    ) {
+        hub.join_room_announcing(room, user_id, id, tx, frame);
+    }
+
+    /// A socket left a signaling room.
+    fn leave_room(&self, hub: &Hub, room: RoomKey, id: ConnId) {
+        hub.leave_room(room, id);
+    }
 }
 
 /// One instance: publishing is local delivery.

@@ -5,6 +5,7 @@ pub mod feed;
 pub mod hub;
 pub mod limit;
 pub mod notify;
+pub mod redis_bus;
 pub mod signal;
 
 pub use hub::{Bus, BusEvent, Hub, LocalBus, RoomKey};
@@ -24,7 +25,9 @@ pub struct Realtime {
     pub store: Store,
     pub rules: Arc<Rules>,
     pub hub: Arc<Hub>,
-    bus: Arc<dyn Bus>,
+    /// This instance alone until [`Realtime::set_bus`] connects it to the others.
+    local: LocalBus,
+    bus: std::sync::OnceLock<Arc<dyn Bus>>,
     /// Wakes the presence feed after a change, so pushes go out at once.
     presence_kick: Notify,
     /// Set when the server shuts down: sockets close (1001) and timers stop.
@@ -43,7 +46,8 @@ impl Realtime {
         Realtime {
             store,
             rules,
-            bus: Arc::new(LocalBus(hub.clone())),
+            local: LocalBus(hub.clone()),
+            bus: std::sync::OnceLock::new(),
             hub,
             presence_kick: Notify::new(),
             closing: tokio::sync::watch::channel(false).0,
@@ -60,7 +64,39 @@ impl Realtime {
         self.closing.send_replace(true);
     }
     pub fn publish(&self, event: BusEvent) {
-        self.bus.publish(event);
+        match self.bus.get() {
+            Some(bus) => bus.publish(event),
+            None => self.local.publish(event),
+        }
+    }
+
+    /// Joins a signaling room; the members already there are told with `frame`.
+    pub fn join_room(
+        &self,
+        room: RoomKey,
+        user_id: i64,
+        conn: hub::ConnId,
+        tx: tokio::sync::mpsc::Sender<hub::Outbound>,
+        frame: Utf8Bytes,
+    ) {
+        match self.bus.get() {
+            Some(bus) => bus.join_room(&self.hub, room, user_id, conn, tx, frame),
+            None => self
+                .local
+                .join_room(&self.hub, room, user_id, conn, tx, frame),
+        }
+    }
+
+    pub fn leave_room(&self, room: RoomKey, conn: hub::ConnId) {
+        match self.bus.get() {
+            Some(bus) => bus.leave_room(&self.hub, room, conn),
+            None => self.local.leave_room(&self.hub, room, conn),
+        }
+    }
+
+    /// Connects this instance to the others (once, before serving).
+    pub fn set_bus(&self, bus: Arc<dyn Bus>) {
+        let _ = self.bus.set(bus);
     }
 
     /// A new call: the invite to the callee's devices, the state to the caller's, and the

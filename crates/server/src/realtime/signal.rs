@@ -150,8 +150,7 @@ async fn run(socket: WebSocket, rt: Arc<Realtime>, room: RoomKey, user: UserInfo
         RoomKey::Meeting(_) => "meeting",
     };
     let joined = me.presence_frame("user_joined", &format!("joined the {noun}"));
-    rt.hub
-        .join_room_announcing(room, me.id, conn, tx, joined.into());
+    rt.join_room(room, me.id, conn, tx, joined.into());
     tracing::debug!(?room, user_id = me.id, conn, "signaling socket joined");
     loop {
         match pump.next(None).await {
@@ -189,7 +188,7 @@ async fn run(socket: WebSocket, rt: Arc<Realtime>, room: RoomKey, user: UserInfo
             }
         }
     }
-    rt.hub.leave_room(room, conn);
+    rt.leave_room(room, conn);
     rt.hub.unbind_token(&jti, conn);
     to_room(
         &rt,

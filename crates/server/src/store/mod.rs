@@ -191,17 +191,41 @@ pub type TxBody<'a> = dyn FnMut(&mut dyn Tx) -> Result<(), StoreError> + 'a;
 /// Everyone's presence as last committed, kept in memory so the presence feed never
 /// scans the table. Engines update it after each commit, in commit order.
 #[derive(Default)]
-pub struct PresenceCache(dashmap::DashMap<i64, PresenceState>);
+pub struct PresenceCache {
+    rows: dashmap::DashMap<i64, PresenceState>,
+    /// Where this instance's commits also go (the bus, for the other instances' caches).
+    forward: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<Vec<(i64, PresenceState)>>>,
+}
 
 impl PresenceCache {
+    /// Rows this instance committed.
     pub fn apply(&self, changes: Vec<(i64, PresenceState)>) {
+        if changes.is_empty() {
+            return;
+        }
+        if let Some(forward) = self.forward.get() {
+            let _ = forward.send(changes.clone());
+        }
+        self.apply_remote(changes);
+    }
+
+    /// Rows another instance committed.
+    pub fn apply_remote(&self, changes: Vec<(i64, PresenceState)>) {
         for (user_id, state) in changes {
-            self.0.insert(user_id, state);
+            self.rows.insert(user_id, state);
         }
     }
 
+    /// Sends every later commit of this instance to `to` as well.
+    pub fn forward_commits(
+        &self,
+        to: tokio::sync::mpsc::UnboundedSender<Vec<(i64, PresenceState)>>,
+    ) {
+        let _ = self.forward.set(to);
+    }
+
     pub fn snapshot(&self) -> Vec<(i64, PresenceState)> {
-        self.0
+        self.rows
             .iter()
             .map(|e| (*e.key(), e.value().clone()))
             .collect()
@@ -261,6 +285,10 @@ impl Store {
         tokio::task::spawn_blocking(move || run_once(&*db, mode, body))
             .await
             .map_err(|e| StoreError::backend(format!("database task stopped: {e}")))?
+    }
+
+    pub fn presence_cache(&self) -> &PresenceCache {
+        self.db.presence_cache()
     }
 
     /// Everyone's committed presence, from memory.

@@ -16,6 +16,11 @@ pub const PASSWORD: &str = "password123";
 pub struct TestServer {
     pub server: Option<Server>,
     pub url: String,
+    /// In cluster mode (PostgreSQL and Redis given), a second instance on the same
+    /// database and bus: every other sign-in lands on it, so the whole suite runs with
+    /// the two sides of a call on different instances.
+    pub peer: Option<Server>,
+    logins: std::sync::atomic::AtomicUsize,
     pub config: ServerConfig,
     _dir: tempfile::TempDir,
 }
@@ -29,6 +34,9 @@ pub const POSTGRES_ENV: &str = "SWITCHBOARD_TEST_DATABASE_URL";
 pub fn off_runtime<T: Send>(work: impl FnOnce() -> T + Send) -> T {
     std::thread::scope(|s| s.spawn(work).join().expect("store work panicked"))
 }
+
+/// The Redis server the suite runs its instances' bus on (see tests/with-redis.sh).
+pub const REDIS_ENV: &str = "SWITCHBOARD_TEST_REDIS_URL";
 
 /// A fresh, empty database on the suite's PostgreSQL server, or `None` for SQLite.
 pub fn fresh_database() -> Option<String> {
@@ -89,16 +97,32 @@ impl TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut config = ServerConfig::new(dir.path().to_path_buf());
         config.database = fresh_database();
+        if config.database.is_some() {
+            config.redis_url = std::env::var(REDIS_ENV).ok();
+            // A channel per test: tests run in parallel on one Redis.
+            config.bus_channel = format!("test:{}", uuid::Uuid::new_v4().simple());
+        }
         tune(&mut config);
         seed_users(&config, names, names.first().copied());
-        let server = Server::bind("127.0.0.1:0".parse().expect("addr"), config.clone())
-            .await
-            .expect("server starts");
-        TestServer {
-            url: server.url(),
-            server: Some(server),
+        let mut server = TestServer {
+            url: String::new(),
+            server: None,
+            peer: None,
+            logins: Default::default(),
             config,
             _dir: dir,
+        };
+        server.start_instances().await;
+        server
+    }
+
+    async fn start_instances(&mut self) {
+        let bind = || Server::bind("127.0.0.1:0".parse().expect("addr"), self.config.clone());
+        let server = bind().await.expect("server starts");
+        self.url = server.url();
+        self.server = Some(server);
+        if self.config.redis_url.is_some() {
+            self.peer = Some(bind().await.expect("the second instance starts"));
         }
     }
 
@@ -112,9 +136,16 @@ impl TestServer {
         }
     }
 
-    /// Signs `username` in through `POST /api/login/`.
+    /// Signs `username` in through `POST /api/login/` (in cluster mode, on each instance
+    /// in turn).
     pub async fn login(&self, username: &str) -> Client {
         let mut client = self.anonymous();
+        let n = self
+            .logins
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if let (Some(peer), 1) = (&self.peer, n % 2) {
+            client.base = peer.url();
+        }
         let (status, body) = client
             .post(
                 "/api/login/",
@@ -130,14 +161,10 @@ impl TestServer {
 
     /// Stops the server gracefully and starts a new one on the same data directory.
     pub async fn restart(&mut self) {
-        if let Some(server) = self.server.take() {
+        for server in [self.server.take(), self.peer.take()].into_iter().flatten() {
             server.shutdown().await.expect("shutdown");
         }
-        let server = Server::bind("127.0.0.1:0".parse().expect("addr"), self.config.clone())
-            .await
-            .expect("server restarts");
-        self.url = server.url();
-        self.server = Some(server);
+        self.start_instances().await;
     }
 }
 

@@ -1,0 +1,345 @@
+//! The bus across server instances, on Redis pub/sub.
+//!
+//! Every instance publishes what it delivers on one channel and delivers what the others
+//! publish to the sockets it holds. Its own events it delivers at once, without the round
+//! trip (they come back from Redis with its origin id and are skipped). Committed
+//! presence rows travel the same way, so every instance's presence cache — which the
+//! presence feed reads — follows every instance's commits; each feed then pushes the same
+//! changes to its own sockets.
+//!
+//! One publisher task keeps the order of events; a lost Redis connection is retried with
+//! backoff, and what is published meanwhile reaches this instance's sockets only.
+
+use super::hub::{BusEvent, ConnId, Hub, Outbound, RoomKey};
+use super::{Bus, Realtime};
+use crate::store::StoreError;
+use axum::extract::ws::Utf8Bytes;
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+use switchboard_protocol::PresenceState;
+use tokio::sync::mpsc;
+
+/// One bus message as it crosses Redis.
+#[derive(Serialize, Deserialize)]
+struct Envelope {
+    /// The publishing instance, so it can skip its own messages.
+    origin: u64,
+    event: Wire,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Wire {
+    ToUser {
+        user_id: i64,
+        frame: String,
+        invite_call: Option<i64>,
+    },
+    Revoked {
+        jti: String,
+    },
+    ToRoom {
+        room: RoomKey,
+        from_conn: u64,
+        target_user: Option<i64>,
+        echo: bool,
+        frame: String,
+    },
+    /// A socket joined a room; every instance (its own too) handles joins in the bus's
+    /// order.
+    Joined {
+        room: RoomKey,
+        conn: u64,
+        user_id: i64,
+        frame: String,
+    },
+    Left {
+        room: RoomKey,
+        conn: u64,
+    },
+    /// Presence rows another instance committed, for the presence caches.
+    Presence {
+        changes: Vec<(i64, PresenceState)>,
+    },
+}
+
+impl Wire {
+    /// `None` for events that stay on this instance (each feed pushes its own presence).
+    fn from_event(event: &BusEvent) -> Option<Wire> {
+        Some(match event {
+            BusEvent::ToUser {
+                user_id,
+                frame,
+                invite_call,
+            } => Wire::ToUser {
+                user_id: *user_id,
+                frame: frame.as_str().to_owned(),
+                invite_call: *invite_call,
+            },
+            BusEvent::Revoked { jti } => Wire::Revoked { jti: jti.clone() },
+            BusEvent::ToRoom {
+                room,
+                from_conn,
+                target_user,
+                echo,
+                frame,
+            } => Wire::ToRoom {
+                room: *room,
+                from_conn: *from_conn,
+                target_user: *target_user,
+                echo: *echo,
+                frame: frame.as_str().to_owned(),
+            },
+            BusEvent::Presence { .. } => return None,
+        })
+    }
+}
+
+/// The Redis-backed bus of one instance.
+pub struct RedisBus {
+    hub: Arc<Hub>,
+    outbox: mpsc::UnboundedSender<Wire>,
+}
+
+/// First reconnect delay; doubles up to [`MAX_RETRY`].
+const FIRST_RETRY: Duration = Duration::from_millis(100);
+const MAX_RETRY: Duration = Duration::from_secs(5);
+
+impl RedisBus {
+    /// Connects to `url`, subscribes to `channel` and starts the publisher and subscriber
+    /// tasks. Fails (in words) if Redis cannot be reached now; later outages are retried.
+    pub async fn start(
+        url: &str,
+        channel: &str,
+        realtime: &Arc<Realtime>,
+    ) -> Result<Arc<RedisBus>, StoreError> {
+        let client = redis::Client::open(url).map_err(|e| {
+            StoreError::Backend(format!(
+                "{url} is not a Redis URL ({e}); use redis://host:6379"
+            ))
+        })?;
+        let unreachable =
+            |e: redis::RedisError| StoreError::Backend(format!("cannot reach Redis at {url}: {e}"));
+        let connect = async {
+            let publisher = client.get_multiplexed_async_connection().await?;
+            let mut subscriber = client.get_async_pubsub().await?;
+            subscriber.subscribe(channel).await?;
+            Ok::<_, redis::RedisError>((publisher, subscriber))
+        };
+        let (publisher, subscriber) = tokio::time::timeout(Duration::from_secs(10), connect)
+            .await
+            .map_err(|_| StoreError::Backend(format!("cannot reach Redis at {url}: timed out")))?
+            .map_err(unreachable)?;
+        let origin = rand::random::<u64>();
+        let (outbox, queued) = mpsc::unbounded_channel();
+        let bus = Arc::new(RedisBus {
+            hub: realtime.hub.clone(),
+            outbox,
+        });
+        // Committed presence rows go to the other instances' caches.
+        let (committed_tx, mut committed) = mpsc::unbounded_channel();
+        realtime
+            .store
+            .presence_cache()
+            .forward_commits(committed_tx);
+        let forward = bus.outbox.clone();
+        tokio::spawn(async move {
+            while let Some(changes) = committed.recv().await {
+                if forward.send(Wire::Presence { changes }).is_err() {
+                    return;
+                }
+            }
+        });
+        tokio::spawn(publish_loop(
+            client.clone(),
+            publisher,
+            channel.to_owned(),
+            origin,
+            queued,
+        ));
+        tokio::spawn(subscribe_loop(
+            client,
+            subscriber,
+            channel.to_owned(),
+            origin,
+            Arc::downgrade(realtime),
+        ));
+        tracing::info!(%url, channel, "bus on Redis");
+        Ok(bus)
+    }
+}
+
+impl Bus for RedisBus {
+    fn publish(&self, event: BusEvent) {
+        if let Some(wire) = Wire::from_event(&event) {
+            // Fails only once the publisher stopped, with the server.
+            let _ = self.outbox.send(wire);
+        }
+        self.hub.deliver(event);
+    }
+
+    fn join_room(
+        &self,
+        hub: &Hub,
+        room: RoomKey,
+        user_id: i64,
+        id: ConnId,
+        tx: mpsc::Sender<Outbound>,
+        frame: Utf8Bytes,
+    ) {
+        hub.join_room_unordered(room, user_id, id, tx);
+        let _ = self.outbox.send(Wire::Joined {
+            room,
+            conn: id,
+            user_id,
+            frame: frame.as_str().to_owned(),
+        });
+    }
+
+    fn leave_room(&self, hub: &Hub, room: RoomKey, id: ConnId) {
+        hub.leave_room(room, id);
+        let _ = self.outbox.send(Wire::Left { room, conn: id });
+    }
+}
+
+async fn publish_loop(
+    client: redis::Client,
+    mut connection: redis::aio::MultiplexedConnection,
+    channel: String,
+    origin: u64,
+    mut queued: mpsc::UnboundedReceiver<Wire>,
+) {
+    while let Some(event) = queued.recv().await {
+        let payload = match serde_json::to_vec(&Envelope { origin, event }) {
+            Ok(payload) => payload,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot encode a bus event");
+                continue;
+            }
+        };
+        let mut retry = FIRST_RETRY;
+        loop {
+            let sent: Result<i64, _> = redis::cmd("PUBLISH")
+                .arg(&channel)
+                .arg(&payload)
+                .query_async(&mut connection)
+                .await;
+            match sent {
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, ?retry, "cannot publish to Redis; retrying");
+                    tokio::time::sleep(retry).await;
+                    retry = (retry * 2).min(MAX_RETRY);
+                    if let Ok(fresh) = client.get_multiplexed_async_connection().await {
+                        connection = fresh;
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn subscribe_loop(
+    client: redis::Client,
+    mut subscriber: redis::aio::PubSub,
+    channel: String,
+    origin: u64,
+    realtime: Weak<Realtime>,
+) {
+    let mut retry = FIRST_RETRY;
+    loop {
+        {
+            let mut messages = subscriber.on_message();
+            while let Some(message) = messages.next().await {
+                retry = FIRST_RETRY;
+                let Some(rt) = realtime.upgrade() else {
+                    return;
+                };
+                let payload = message.get_payload_bytes();
+                match serde_json::from_slice::<Envelope>(payload) {
+                    // Joins are ordered by the bus: this instance's own come back too.
+                    Ok(Envelope {
+                        event:
+                            Wire::Joined {
+                                room,
+                                conn,
+                                user_id,
+                                frame,
+                            },
+                        ..
+                    }) => rt.hub.joined(room, conn, user_id, frame.into()),
+                    Ok(envelope) if envelope.origin == origin => {}
+                    Ok(envelope) => receive(&rt, envelope.event),
+                    Err(e) => tracing::warn!(error = %e, "undecodable bus message skipped"),
+                }
+            }
+        }
+        if realtime.upgrade().is_none() {
+            return;
+        }
+        tracing::warn!(?retry, "the Redis subscription ended; reconnecting");
+        loop {
+            tokio::time::sleep(retry).await;
+            retry = (retry * 2).min(MAX_RETRY);
+            match client.get_async_pubsub().await {
+                Ok(mut fresh) => {
+                    if fresh.subscribe(&channel).await.is_ok() {
+                        subscriber = fresh;
+                        break;
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot reach Redis"),
+            }
+        }
+    }
+}
+
+/// Delivers another instance's event here.
+fn receive(rt: &Realtime, event: Wire) {
+    let event = match event {
+        Wire::Presence { changes } => {
+            rt.store.presence_cache().apply_remote(changes);
+            rt.presence_changed();
+            return;
+        }
+        Wire::ToUser {
+            user_id,
+            frame,
+            invite_call,
+        } => BusEvent::ToUser {
+            user_id,
+            frame: frame.into(),
+            invite_call,
+        },
+        Wire::Revoked { jti } => BusEvent::Revoked { jti },
+        Wire::Joined {
+            room,
+            conn,
+            user_id,
+            frame,
+        } => {
+            rt.hub.joined(room, conn, user_id, frame.into());
+            return;
+        }
+        Wire::Left { room, conn } => {
+            rt.hub.left_remotely(room, conn);
+            return;
+        }
+        Wire::ToRoom {
+            room,
+            from_conn,
+            target_user,
+            echo,
+            frame,
+        } => BusEvent::ToRoom {
+            room,
+            from_conn,
+            target_user,
+            echo,
+            frame: frame.into(),
+        },
+    };
+    rt.hub.deliver(event);
+}
