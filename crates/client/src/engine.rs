@@ -16,7 +16,7 @@ use futures::{SinkExt, StreamExt};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use switchboard_protocol::api::{CallSession, UserInfo};
+use switchboard_protocol::api::{CallSession, DirectoryEntry, UserInfo};
 use switchboard_protocol::ws::Notification;
 use switchboard_protocol::{CallAction, CallStatus, CallType, PresenceStatus};
 use tokio::sync::broadcast;
@@ -62,6 +62,10 @@ struct Shared {
     announced: Mutex<HashSet<i64>>,
     /// Last status seen per call, so polling reports each change once.
     seen: Mutex<HashMap<i64, CallStatus>>,
+    /// Everyone in the last directory: presence of someone else means a new colleague.
+    known_users: Mutex<HashSet<i64>>,
+    /// Set while a directory refetch for a new colleague is under way.
+    refetching: std::sync::atomic::AtomicBool,
 }
 
 impl Engine {
@@ -76,6 +80,8 @@ impl Engine {
             config,
             announced: Mutex::new(HashSet::new()),
             seen: Mutex::new(HashMap::new()),
+            known_users: Mutex::new(HashSet::new()),
+            refetching: std::sync::atomic::AtomicBool::new(false),
         });
         let tasks = vec![
             tokio::spawn(listen(shared.clone())),
@@ -173,6 +179,23 @@ impl Shared {
         let _ = self.events.send(event);
     }
 
+    fn emit_directory(&self, users: Vec<DirectoryEntry>) {
+        if let Ok(mut known) = self.known_users.lock() {
+            *known = users.iter().map(|u| u.id).collect();
+        }
+        self.emit(Event::Directory { users });
+    }
+
+    /// Whether `user_id` is missing from the last directory (an account added since).
+    fn is_new_colleague(&self, user_id: i64) -> bool {
+        user_id != self.me.id
+            && self
+                .known_users
+                .lock()
+                .map(|known| !known.contains(&user_id))
+                .unwrap_or(false)
+    }
+
     fn state(&self, state: ConnectionState) {
         self.emit(Event::Connection(state));
     }
@@ -234,11 +257,27 @@ impl Shared {
             }
         }
         let users = self.api.users().await?;
-        self.emit(Event::Directory { users });
+        self.emit_directory(users);
         Ok(())
     }
 
-    fn handle(&self, notification: Notification) {
+    /// Fetches the directory again (once at a time), for a colleague added since.
+    fn refetch_directory(self: &Arc<Self>) {
+        use std::sync::atomic::Ordering;
+        if self.refetching.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let shared = self.clone();
+        tokio::spawn(async move {
+            match shared.api.users().await {
+                Ok(users) => shared.emit_directory(users),
+                Err(e) => tracing::info!(error = %e, "cannot fetch the new directory"),
+            }
+            shared.refetching.store(false, Ordering::Release);
+        });
+    }
+
+    fn handle(self: &Arc<Self>, notification: Notification) {
         match notification {
             Notification::CallInvite {
                 from_user_id,
@@ -268,11 +307,16 @@ impl Shared {
                 user_id,
                 status,
                 available_for_calls,
-            } => self.emit(Event::Presence {
-                user_id,
-                status,
-                available_for_calls,
-            }),
+            } => {
+                if self.is_new_colleague(user_id) {
+                    self.refetch_directory();
+                }
+                self.emit(Event::Presence {
+                    user_id,
+                    status,
+                    available_for_calls,
+                })
+            }
         }
     }
 }
@@ -316,7 +360,7 @@ async fn listen(shared: Arc<Shared>) {
 }
 
 /// One connection of the notification socket, until it ends.
-async fn session(shared: &Shared, backoff: &mut Backoff) -> Ended {
+async fn session(shared: &Arc<Shared>, backoff: &mut Backoff) -> Ended {
     let url = match shared.api.ws_url(&format!("/api/ws/{}", shared.me.id)) {
         Ok(url) => url,
         Err(e) => return Ended::SignedOut(e.to_string()),
@@ -382,7 +426,7 @@ async fn poll(shared: Arc<Shared>, mut backoff: Backoff) {
             }
             if round % 10 == 0 {
                 let users = shared.api.users().await?;
-                shared.emit(Event::Directory { users });
+                shared.emit_directory(users);
             }
             Ok::<(), ClientError>(())
         }

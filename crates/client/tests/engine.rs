@@ -146,6 +146,50 @@ async fn errors_say_what_went_wrong() {
     assert!(matches!(api.me().await, Err(ClientError::SignedOut(_))));
 }
 
+/// A colleague whose account is created after sign-in shows up in the directory as
+/// soon as they come online, without reconnecting.
+#[tokio::test]
+async fn a_colleague_added_later_joins_the_directory_when_they_come_online() {
+    let backend = Backend::start(&["alice", "bob"]).await;
+    let bob = Engine::start(signed_in(&backend.url(), "bob").await, fast())
+        .await
+        .expect("engine");
+    let mut events = bob.events();
+    wait_for(
+        &mut events,
+        Duration::from_secs(5),
+        online(RealtimeMode::WebSocket),
+    )
+    .await;
+    let admin = signed_in(&backend.url(), "alice").await;
+    let account = switchboard_protocol::api::NewAccount {
+        username: "zoe".into(),
+        password: "zoe-password".into(),
+        email: String::new(),
+        full_name: "Zoe New".into(),
+        is_admin: false,
+    };
+    let zoe = admin
+        .create_user(&account)
+        .await
+        .expect("the admin adds zoe");
+    let mut zoe_api = Api::new(&backend.url()).expect("url");
+    zoe_api
+        .login("zoe", "zoe-password")
+        .await
+        .expect("zoe signs in");
+    let directory = wait_for(
+        &mut events,
+        Duration::from_secs(10),
+        |e| matches!(e, Event::Directory { users } if users.iter().any(|u| u.id == zoe.id)),
+    )
+    .await;
+    let Event::Directory { users } = directory else {
+        unreachable!("matched above");
+    };
+    assert_eq!(users.len(), 3, "alice, bob and zoe");
+}
+
 #[tokio::test]
 async fn an_incoming_call_and_its_states_reach_the_engine() {
     let backend = Backend::start(&["alice", "bob"]).await;
