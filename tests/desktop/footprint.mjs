@@ -31,8 +31,9 @@ for (let n = 1; n <= 100; n++) {
     body: JSON.stringify({ username: `colleague${n}`, password: 'colleague-password', full_name: `Colleague ${n}` }),
   });
   assert.equal(res.status, 201, await res.text());
-  if (n % 3 === 0) await apiLogin(server, `colleague${n}`, 'colleague-password');
 }
+// Coming online is what tells a running app about colleagues added since it signed in.
+for (let n = 3; n <= 100; n += 3) await apiLogin(server, `colleague${n}`, 'colleague-password');
 await driven.until('100 colleagues listed', async () => (await driven.js('return document.querySelectorAll(".person").length')) >= 100, 30_000);
 await driven.end();
 await sleep(1000);
@@ -40,11 +41,15 @@ await sleep(1000);
 /** Starts the app as a user would (no WebDriver); resolves when `line` is logged. */
 function start() {
   const t0 = process.hrtime.bigint();
-  const child = spawn(APP, args, { env: { ...process.env, RUST_LOG: 'info' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(APP, args, { env: { ...process.env, RUST_LOG: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
   const seen = new Map();
+  child.stderr.on('data', () => {});
   let buf = '';
-  child.stderr.on('data', (d) => {
+  let log = '';
+  // The app logs to stdout (tracing's default).
+  child.stdout.on('data', (d) => {
     buf += d;
+    log += d;
     for (const line of buf.split('\n').slice(0, -1)) {
       for (const key of ['window loaded', 'signed in']) {
         if (line.includes(key) && !seen.has(key)) seen.set(key, Number(process.hrtime.bigint() - t0) / 1e6);
@@ -55,7 +60,7 @@ function start() {
   const wait = async (key, ms = 30_000) => {
     const deadline = Date.now() + ms;
     while (!seen.has(key)) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the app did not log “${key}”`);
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the app did not log “${key}” (exit ${child.exitCode}); its log:\n${log.slice(-3000)}`);
       await sleep(5);
     }
     return seen.get(key);
