@@ -52,6 +52,8 @@ async fn a_call_with_the_default_devices_is_heard_both_ways() {
     let mut listening = Command::new("parecord")
         .args([
             "--device=spk.monitor",
+            // Small fragments: the default lets the server hold seconds of audio.
+            "--latency-msec=100",
             "--raw",
             "--format=s16le",
             "--rate=48000",
@@ -82,7 +84,10 @@ async fn a_call_with_the_default_devices_is_heard_both_ways() {
     );
     let (caller, listener) = tokio::join!(finish(caller), finish(listener));
     let _ = talking.kill();
-    let _ = listening.kill();
+    // SIGINT, not SIGKILL: parecord then writes out what it still holds.
+    let _ = Command::new("kill")
+        .args(["-INT", &listening.id().to_string()])
+        .status();
     let _ = (talking.wait(), listening.wait());
     for (who, out) in [("ann", &caller), ("bob", &listener)] {
         assert!(
@@ -119,7 +124,9 @@ async fn a_call_with_the_default_devices_is_heard_both_ways() {
     let loudest = samples.iter().map(|s| s.unsigned_abs()).max().unwrap_or(0);
     assert!(
         played >= 150,
-        "bob's speakers: {played} tone frames, loudest sample {loudest}, bob said:\n{said}"
+        "bob's speakers: {played} tone frames in {} recorded bytes, loudest sample {loudest}, bob said:\n{said}\nbob's log:\n{}",
+        bytes.len(),
+        String::from_utf8_lossy(&listener.stderr)
     );
     assert!(
         played >= 150,
