@@ -63,11 +63,16 @@ impl Realtime {
     pub fn close_all(&self) {
         self.closing.send_replace(true);
     }
-    pub fn publish(&self, event: BusEvent) {
+    /// The bus to the other instances, or this instance alone.
+    fn bus(&self) -> &dyn Bus {
         match self.bus.get() {
-            Some(bus) => bus.publish(event),
-            None => self.local.publish(event),
+            Some(bus) => bus.as_ref(),
+            None => &self.local,
         }
+    }
+
+    pub fn publish(&self, event: BusEvent) {
+        self.bus().publish(event);
     }
 
     /// Joins a signaling room; the members already there are told with `frame`.
@@ -79,19 +84,12 @@ impl Realtime {
         tx: tokio::sync::mpsc::Sender<hub::Outbound>,
         frame: Utf8Bytes,
     ) {
-        match self.bus.get() {
-            Some(bus) => bus.join_room(&self.hub, room, user_id, conn, tx, frame),
-            None => self
-                .local
-                .join_room(&self.hub, room, user_id, conn, tx, frame),
-        }
+        self.bus()
+            .join_room(&self.hub, room, user_id, conn, tx, frame);
     }
 
     pub fn leave_room(&self, room: RoomKey, conn: hub::ConnId) {
-        match self.bus.get() {
-            Some(bus) => bus.leave_room(&self.hub, room, conn),
-            None => self.local.leave_room(&self.hub, room, conn),
-        }
+        self.bus().leave_room(&self.hub, room, conn);
     }
 
     /// Connects this instance to the others (once, before serving).

@@ -139,19 +139,13 @@ impl RedisBus {
             outbox,
         });
         // Committed presence rows go to the other instances' caches.
-        let (committed_tx, mut committed) = mpsc::unbounded_channel();
+        let forward = bus.outbox.clone();
         realtime
             .store
             .presence_cache()
-            .forward_commits(committed_tx);
-        let forward = bus.outbox.clone();
-        tokio::spawn(async move {
-            while let Some(changes) = committed.recv().await {
-                if forward.send(Wire::Presence { changes }).is_err() {
-                    return;
-                }
-            }
-        });
+            .forward_commits(Box::new(move |changes| {
+                let _ = forward.send(Wire::Presence { changes });
+            }));
         tokio::spawn(publish_loop(
             client.clone(),
             publisher,

@@ -190,11 +190,14 @@ pub type TxBody<'a> = dyn FnMut(&mut dyn Tx) -> Result<(), StoreError> + 'a;
 
 /// Everyone's presence as last committed, kept in memory so the presence feed never
 /// scans the table. Engines update it after each commit, in commit order.
+/// Receives the presence rows of each commit of this instance (must not block).
+pub type CommitHook = Box<dyn Fn(Vec<(i64, PresenceState)>) + Send + Sync>;
+
 #[derive(Default)]
 pub struct PresenceCache {
     rows: dashmap::DashMap<i64, PresenceState>,
     /// Where this instance's commits also go (the bus, for the other instances' caches).
-    forward: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<Vec<(i64, PresenceState)>>>,
+    forward: std::sync::OnceLock<CommitHook>,
 }
 
 impl PresenceCache {
@@ -204,7 +207,7 @@ impl PresenceCache {
             return;
         }
         if let Some(forward) = self.forward.get() {
-            let _ = forward.send(changes.clone());
+            forward(changes.clone());
         }
         self.apply_remote(changes);
     }
@@ -217,11 +220,8 @@ impl PresenceCache {
     }
 
     /// Sends every later commit of this instance to `to` as well.
-    pub fn forward_commits(
-        &self,
-        to: tokio::sync::mpsc::UnboundedSender<Vec<(i64, PresenceState)>>,
-    ) {
-        let _ = self.forward.set(to);
+    pub fn forward_commits(&self, hook: CommitHook) {
+        let _ = self.forward.set(hook);
     }
 
     pub fn snapshot(&self) -> Vec<(i64, PresenceState)> {

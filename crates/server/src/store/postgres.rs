@@ -123,7 +123,8 @@ impl PostgresDatabase {
         )?;
         let applied: Option<i64> = tx
             .query_opt("SELECT version FROM schema_version", &[])?
-            .map(|row| row.get(0));
+            .map(|row| row.col(0))
+            .transpose()?;
         let applied = usize::try_from(applied.unwrap_or(0)).unwrap_or(usize::MAX);
         if applied > MIGRATIONS.len() {
             return Err(StoreError::Backend(format!(
@@ -208,6 +209,17 @@ struct PostgresTx<'a, 'c> {
     presence_saved: Vec<(i64, PresenceState)>,
 }
 
+/// A column, as an error rather than a panic when the row is not what the schema says.
+trait Column {
+    fn col<'a, T: postgres::types::FromSql<'a>>(&'a self, index: usize) -> Result<T, StoreError>;
+}
+
+impl Column for Row {
+    fn col<'a, T: postgres::types::FromSql<'a>>(&'a self, index: usize) -> Result<T, StoreError> {
+        self.try_get(index).map_err(StoreError::from)
+    }
+}
+
 fn micros(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
 }
@@ -225,60 +237,60 @@ fn parsed<T: std::str::FromStr<Err = String>>(text: &str) -> Result<T, StoreErro
     text.parse().map_err(StoreError::Backend)
 }
 
-fn user_record(row: &Row) -> UserRecord {
-    UserRecord {
+fn user_record(row: &Row) -> Result<UserRecord, StoreError> {
+    Ok(UserRecord {
         info: UserInfo {
-            id: row.get(0),
-            username: row.get(1),
-            email: row.get(2),
-            full_name: row.get(3),
-            is_admin: row.get(4),
+            id: row.col(0)?,
+            username: row.col(1)?,
+            email: row.col(2)?,
+            full_name: row.col(3)?,
+            is_admin: row.col(4)?,
         },
-        password_hash: row.get(5),
-    }
+        password_hash: row.col(5)?,
+    })
 }
 
 fn call_row(row: &Row) -> Result<CallRow, StoreError> {
-    let session_id: &str = row.get(1);
+    let session_id: &str = row.col(1)?;
     Ok(CallRow {
-        id: row.get(0),
+        id: row.col(0)?,
         session_id: Uuid::parse_str(session_id).map_err(StoreError::backend)?,
-        room_name: row.get(2),
-        call_type: parsed::<CallType>(row.get(3))?,
-        status: parsed::<CallStatus>(row.get(4))?,
-        initiator_id: row.get(5),
-        recipient_id: row.get(6),
-        started_at: opt_time(row.get(7))?,
-        ended_at: opt_time(row.get(8))?,
-        created_at: time(row.get(9))?,
+        room_name: row.col(2)?,
+        call_type: parsed::<CallType>(row.col(3)?)?,
+        status: parsed::<CallStatus>(row.col(4)?)?,
+        initiator_id: row.col(5)?,
+        recipient_id: row.col(6)?,
+        started_at: opt_time(row.col(7)?)?,
+        ended_at: opt_time(row.col(8)?)?,
+        created_at: time(row.col(9)?)?,
     })
 }
 
 fn video_call_row(row: &Row) -> Result<VideoCallRow, StoreError> {
-    let status: &str = row.get(3);
+    let status: &str = row.col(3)?;
     Ok(VideoCallRow {
-        id: row.get(0),
-        meeting_id: row.get(1),
-        caller_id: row.get(2),
+        id: row.col(0)?,
+        meeting_id: row.col(1)?,
+        caller_id: row.col(2)?,
         status: video_status(status).map_err(StoreError::Backend)?,
-        started_at: time(row.get(4))?,
-        ended_at: opt_time(row.get(5))?,
+        started_at: time(row.col(4)?)?,
+        ended_at: opt_time(row.col(5)?)?,
     })
 }
 
 const PRESENCE_COLUMNS: &str = "status, available_for_calls, status_message, last_seen, current_call, status_before_call, open_sockets, user_id";
 
 fn presence_row(row: &Row) -> Result<(i64, PresenceState), StoreError> {
-    let before: Option<&str> = row.get(5);
-    let sockets: i64 = row.get(6);
+    let before: Option<&str> = row.col(5)?;
+    let sockets: i64 = row.col(6)?;
     Ok((
-        row.get(7),
+        row.col(7)?,
         PresenceState {
-            status: parsed::<PresenceStatus>(row.get(0))?,
-            available_for_calls: row.get(1),
-            status_message: row.get(2),
-            last_seen: opt_time(row.get(3))?,
-            current_call: row.get(4),
+            status: parsed::<PresenceStatus>(row.col(0)?)?,
+            available_for_calls: row.col(1)?,
+            status_message: row.col(2)?,
+            last_seen: opt_time(row.col(3)?)?,
+            current_call: row.col(4)?,
             status_before_call: before.map(parsed::<PresenceStatus>).transpose()?,
             open_sockets: u32::try_from(sockets).unwrap_or(0),
         },
@@ -313,30 +325,29 @@ impl PostgresTx<'_, '_> {
     }
 
     fn meeting_participants(&mut self, meeting_id: i64) -> Result<Vec<i64>, StoreError> {
-        Ok(self
-            .tx
+        self.tx
             .query(
                 "SELECT user_id FROM meeting_participants WHERE meeting_id = $1 ORDER BY user_id",
                 &[&meeting_id],
             )?
             .iter()
-            .map(|row| row.get(0))
-            .collect())
+            .map(|row| row.col(0))
+            .collect()
     }
 
     fn meetings_where(&mut self, sql: &str, arg: i64) -> Result<Vec<MeetingRow>, StoreError> {
         let rows = self.tx.query(sql, &[&arg])?;
         let mut meetings = Vec::with_capacity(rows.len());
         for row in rows {
-            let id: i64 = row.get(0);
+            let id: i64 = row.col(0)?;
             meetings.push(MeetingRow {
                 id,
-                title: row.get(1),
-                host_id: row.get(2),
+                title: row.col(1)?,
+                host_id: row.col(2)?,
                 participant_ids: self.meeting_participants(id)?,
-                status: parsed::<MeetingStatus>(row.get(3))?,
-                scheduled_at: opt_time(row.get(4))?,
-                created_at: time(row.get(5))?,
+                status: parsed::<MeetingStatus>(row.col(3)?)?,
+                scheduled_at: opt_time(row.col(4)?)?,
+                created_at: time(row.col(5)?)?,
             });
         }
         Ok(meetings)
@@ -359,7 +370,6 @@ impl Tx for PostgresTx<'_, '_> {
                         &micros(now),
                     ],
                 )
-                .map(|row| row.get::<_, i64>(0))
                 .map_err(|e| {
                     if is_unique_violation(&e) {
                         StoreError::Conflict(String::new())
@@ -367,6 +377,7 @@ impl Tx for PostgresTx<'_, '_> {
                         e.into()
                     }
                 })
+                .and_then(|row| row.col::<i64>(0))
         });
         match inserted {
             Err(StoreError::Conflict(_)) => {
@@ -381,19 +392,18 @@ impl Tx for PostgresTx<'_, '_> {
     }
 
     fn user(&mut self, id: i64) -> Result<Option<UserRecord>, StoreError> {
-        Ok(self
-            .tx
+        self.tx
             .query_opt(
                 &format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"),
                 &[&id],
             )?
             .as_ref()
-            .map(user_record))
+            .map(user_record)
+            .transpose()
     }
 
     fn user_by_login(&mut self, login: &str) -> Result<Option<UserRecord>, StoreError> {
-        Ok(self
-            .tx
+        self.tx
             .query_opt(
                 &format!(
                     "SELECT {USER_COLUMNS} FROM users
@@ -403,19 +413,19 @@ impl Tx for PostgresTx<'_, '_> {
                 &[&login],
             )?
             .as_ref()
-            .map(user_record))
+            .map(user_record)
+            .transpose()
     }
 
     fn users(&mut self) -> Result<Vec<UserInfo>, StoreError> {
-        Ok(self
-            .tx
+        self.tx
             .query(
                 &format!("SELECT {USER_COLUMNS} FROM users ORDER BY lower(username)"),
                 &[],
             )?
             .iter()
-            .map(|row| user_record(row).info)
-            .collect())
+            .map(|row| user_record(row).map(|r| r.info))
+            .collect()
     }
 
     fn presence(&mut self, user_id: i64) -> Result<PresenceState, StoreError> {
@@ -486,7 +496,7 @@ impl Tx for PostgresTx<'_, '_> {
                     &micros(call.created_at),
                 ],
             ) {
-                Ok(row) => row.get(0),
+                Ok(row) => row.col(0)?,
                 Err(e) if is_unique_violation(&e) => {
                     return Err(StoreError::room_taken());
                 }
@@ -564,7 +574,7 @@ impl Tx for PostgresTx<'_, '_> {
                 &format!("SELECT COUNT(*) FROM calls WHERE {filter}"),
                 &[&q.user_id, &status],
             )?
-            .get(0);
+            .col(0)?;
         let rows = self.query_calls(
             &format!(
                 "SELECT {CALL_COLUMNS} FROM calls WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4"
@@ -588,7 +598,7 @@ impl Tx for PostgresTx<'_, '_> {
                     &micros(m.created_at),
                 ],
             )?
-            .get(0);
+            .col(0)?;
         for user in &m.participant_ids {
             self.tx.execute(
                 "INSERT INTO meeting_participants (meeting_id, user_id) VALUES ($1, $2)
@@ -632,8 +642,7 @@ impl Tx for PostgresTx<'_, '_> {
     }
 
     fn insert_video_call(&mut self, c: &VideoCallRow) -> Result<i64, StoreError> {
-        Ok(self
-            .tx
+        self.tx
             .query_one(
                 "INSERT INTO video_calls (meeting_id, caller_id, status, started_at, ended_at)
                  VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -645,7 +654,7 @@ impl Tx for PostgresTx<'_, '_> {
                     &c.ended_at.map(micros),
                 ],
             )?
-            .get(0))
+            .col(0)
     }
 
     fn video_call(&mut self, id: i64) -> Result<Option<VideoCallRow>, StoreError> {
@@ -704,10 +713,10 @@ impl Tx for PostgresTx<'_, '_> {
     }
 
     fn setting(&mut self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .tx
+        self.tx
             .query_opt("SELECT value FROM settings WHERE key = $1", &[&key])?
-            .map(|row| row.get(0)))
+            .map(|row| row.col(0))
+            .transpose()
     }
 
     fn set_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
