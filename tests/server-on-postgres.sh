@@ -3,7 +3,8 @@
 # instances on PostgreSQL and a Redis bus, the two sides of each call on different
 # instances): the same test binaries `cargo test --workspace` built (no rebuild), each
 # test on a fresh database of a private PostgreSQL server (tests/with-postgres.sh) and a
-# channel of its own on a private Redis (tests/with-redis.sh).
+# channel of its own on a private Redis (tests/with-redis.sh). The cluster pass also runs
+# tests/cluster.rs: real server processes, one killed with -9, and nginx in front of two.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mapfile -t binaries < <(

@@ -87,6 +87,10 @@ struct ServeArgs {
     /// Seconds a heartbeat keeps a user online without an open notification socket.
     #[arg(long, env = "SWITCHBOARD_PRESENCE_TIMEOUT", default_value_t = 90, value_parser = clap::value_parser!(u64).range(1..=86400))]
     presence_timeout: u64,
+    /// Seconds a killed instance's sockets keep counting before the other instances
+    /// release them (renewed every third of it).
+    #[arg(long, env = "SWITCHBOARD_INSTANCE_LEASE", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    instance_lease: u64,
     /// STUN server URLs handed to clients (repeatable), e.g. stun:stun.example.org:3478.
     #[arg(
         long = "stun-url",
@@ -176,6 +180,7 @@ fn serve(args: ServeArgs) -> Result<()> {
     config.bus_channel = args.bus_channel;
     config.ring_timeout = Duration::from_secs(args.ring_timeout);
     config.presence_timeout = Duration::from_secs(args.presence_timeout);
+    config.instance_lease = Duration::from_secs(args.instance_lease);
     config.token_ttl = Duration::from_secs(args.token_ttl_hours * 3600);
     config.jitsi = JitsiSettings::from_env();
     if !args.turn_urls.is_empty() && args.turn_secret.is_none() {

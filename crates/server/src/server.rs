@@ -35,6 +35,9 @@ pub struct ServerConfig {
     pub token_ttl: Duration,
     /// How often sockets are pinged; a socket that misses one answer is dropped.
     pub socket_ping_interval: Duration,
+    /// How long an instance's sockets count after it stops renewing its lease (killed):
+    /// the others then release them.
+    pub instance_lease: Duration,
     /// STUN/TURN servers handed to clients.
     pub rtc: crate::rtc::RtcSettings,
     pub jitsi: JitsiSettings,
@@ -52,6 +55,7 @@ impl ServerConfig {
             presence_timeout: Duration::from_secs(90),
             token_ttl: Duration::from_secs(7 * 24 * 3600),
             socket_ping_interval: Duration::from_secs(25),
+            instance_lease: Duration::from_secs(15),
             rtc: crate::rtc::RtcSettings {
                 turn_ttl: Duration::from_secs(24 * 3600),
                 ..Default::default()
@@ -150,15 +154,22 @@ pub fn app_state(config: &ServerConfig) -> Result<AppState, StartError> {
     let store = open_store(config)?;
     let ttl = chrono_duration(config.token_ttl, "the token lifetime")?;
     let tokens = store.write_blocking(|tx| Tokens::load(tx, ttl))?;
-    crate::realtime::reconcile_after_start(&store)?;
+    if config.instance_lease < Duration::from_secs(1) {
+        return Err(StartError::Config("the instance lease (at least 1 s)"));
+    }
     let rules = Arc::new(Rules {
         presence_timeout: chrono_duration(config.presence_timeout, "the presence timeout")?,
         ring_timeout: config.ring_timeout,
         socket_ping_interval: config.socket_ping_interval,
         rtc: config.rtc.clone(),
+        instance_lease: config.instance_lease,
     });
+    let realtime = Arc::new(Realtime::new(store.clone(), rules.clone()));
+    // Only SQLite's own process can be serving from it: nobody else holds sockets.
+    let exclusive = config.postgres_url().is_none();
+    crate::realtime::reconcile_after_start(&realtime, exclusive)?;
     Ok(AppState {
-        realtime: Arc::new(Realtime::new(store.clone(), rules.clone())),
+        realtime,
         store,
         tokens: Arc::new(tokens),
         jitsi: Arc::new(Jitsi::new(config.jitsi.clone())),
@@ -175,6 +186,7 @@ pub async fn launch_with_tcp_listener(
 ) -> std::io::Result<()> {
     let realtime = state.realtime.clone();
     let feed = tokio::spawn(crate::realtime::feed::run(realtime.clone()));
+    let leases = tokio::spawn(crate::realtime::lease::run(realtime.clone()));
     let app = NormalizePathLayer::trim_trailing_slash().layer(router(state));
     // Upgraded sockets are not tracked by the graceful shutdown: close them ourselves.
     let closer = realtime.clone();
@@ -187,6 +199,8 @@ pub async fn launch_with_tcp_listener(
         .await;
     realtime.close_all();
     feed.abort();
+    leases.abort();
+    crate::realtime::lease::release(&realtime).await;
     served
 }
 

@@ -4,15 +4,14 @@
 mod common;
 
 use common::http_client;
+use common::process::Served;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_switchboard-server");
+use common::process::BIN;
 
 /// A data directory for one test, on the engine under test: with PostgreSQL the
 /// directory names its fresh database in a file that `run` and `serve` pass on.
@@ -51,54 +50,12 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// A `serve` process whose stderr is collected, and the address it reported.
-struct Served {
-    child: Child,
-    url: String,
-    log: Arc<Mutex<String>>,
-}
-
 fn serve(data_dir: &Path, listen: &str) -> Served {
-    let mut child = command(data_dir)
+    let mut command = command(data_dir);
+    command
         .args(["serve", "--listen", listen, "--data-dir"])
-        .arg(data_dir)
-        .env("RUST_LOG", "debug")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn serve");
-    let stderr = child.stderr.take().expect("stderr");
-    let log = Arc::new(Mutex::new(String::new()));
-    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-    let sink = log.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(addr) = line
-                .split("addr=")
-                .nth(1)
-                .filter(|_| line.contains("listening"))
-            {
-                let _ = addr_tx.send(addr.trim().to_owned());
-            }
-            if let Ok(mut log) = sink.lock() {
-                log.push_str(&line);
-                log.push('\n');
-            }
-        }
-    });
-    let addr = addr_rx
-        .recv_timeout(Duration::from_secs(30))
-        .unwrap_or_else(|_| {
-            panic!(
-                "server did not report its address; log: {}",
-                log.lock().map(|l| l.clone()).unwrap_or_default()
-            )
-        });
-    Served {
-        child,
-        url: format!("http://{addr}"),
-        log,
-    }
+        .arg(data_dir);
+    Served::spawn(command)
 }
 
 async fn post(url: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {

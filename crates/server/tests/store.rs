@@ -198,3 +198,44 @@ fn call_history_pages_newest_first() -> Result<(), StoreError> {
         Ok(())
     })
 }
+
+/// Socket leases: a user's sockets are summed over instances, an instance that stops
+/// renewing loses its leases (and only its own) once its registration lapses, and it
+/// learns it was reclaimed when it renews again.
+#[test]
+fn socket_leases_sum_over_instances_and_lapse_with_their_instance() -> Result<(), StoreError> {
+    let (store, _config, _dir) = empty_store();
+    let now = Utc::now();
+    let later = now + chrono::Duration::seconds(15);
+    store.write_blocking(|tx| {
+        let (a, b) = (user(tx, "a")?, user(tx, "b")?);
+        assert!(
+            !tx.renew_instance("one", later)?,
+            "new instances were not registered"
+        );
+        assert!(!tx.renew_instance("two", now + chrono::Duration::seconds(1))?);
+        assert!(
+            tx.renew_instance("one", later)?,
+            "a renewal finds its registration"
+        );
+        assert_eq!(tx.set_socket_lease("one", a, 2)?, 2);
+        assert_eq!(tx.set_socket_lease("two", a, 1)?, 3);
+        assert_eq!(tx.set_socket_lease("two", b, 1)?, 1);
+        assert_eq!(tx.set_socket_lease("one", a, 1)?, 2, "counts are absolute");
+
+        assert_eq!(tx.reclaim_leases(now)?, vec![], "nothing has lapsed yet");
+        let lapsed = tx.reclaim_leases(now + chrono::Duration::seconds(2))?;
+        assert_eq!(lapsed, vec![(a, 1), (b, 0)], "two's sockets go, one's stay");
+        assert_eq!(tx.set_socket_lease("one", a, 0)?, 0, "0 ends the lease");
+        assert!(
+            !tx.renew_instance("two", later)?,
+            "a reclaimed instance is told so"
+        );
+
+        // A lease written by an instance that is not registered goes at the next reclaim.
+        tx.drop_instance("two")?;
+        assert_eq!(tx.set_socket_lease("two", b, 1)?, 1);
+        assert_eq!(tx.reclaim_leases(now)?, vec![(b, 0)]);
+        Ok(())
+    })
+}

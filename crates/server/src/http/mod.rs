@@ -35,6 +35,8 @@ pub struct Rules {
     pub socket_ping_interval: std::time::Duration,
     /// ICE servers for `GET /api/rtc/config`.
     pub rtc: crate::rtc::RtcSettings,
+    /// How long this instance's socket leases last unrenewed (see `realtime::lease`).
+    pub instance_lease: std::time::Duration,
 }
 
 /// What every handler can reach.

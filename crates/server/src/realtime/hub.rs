@@ -128,6 +128,19 @@ impl Hub {
         self.users.get(&user_id).map_or(0, |c| c.len())
     }
 
+    /// Notification sockets this instance holds, per user.
+    pub fn socket_counts(&self) -> Vec<(i64, u32)> {
+        self.users
+            .iter()
+            .map(|entry| {
+                (
+                    *entry.key(),
+                    u32::try_from(entry.value().len()).unwrap_or(u32::MAX),
+                )
+            })
+            .collect()
+    }
+
     pub fn join_room(&self, room: RoomKey, user_id: i64, id: ConnId, tx: mpsc::Sender<Outbound>) {
         self.rooms
             .entry(room)

@@ -3,6 +3,7 @@
 
 pub mod feed;
 pub mod hub;
+pub mod lease;
 pub mod limit;
 pub mod notify;
 pub mod redis_bus;
@@ -25,6 +26,8 @@ pub struct Realtime {
     pub store: Store,
     pub rules: Arc<Rules>,
     pub hub: Arc<Hub>,
+    /// This run's id, under which its sockets are leased (see [`lease`]).
+    pub instance: String,
     /// This instance alone until [`Realtime::set_bus`] connects it to the others.
     local: LocalBus,
     bus: std::sync::OnceLock<Arc<dyn Bus>>,
@@ -47,6 +50,7 @@ impl Realtime {
             store,
             rules,
             local: LocalBus(hub.clone()),
+            instance: lease::new_instance_id(),
             bus: std::sync::OnceLock::new(),
             hub,
             presence_kick: Notify::new(),
@@ -204,22 +208,24 @@ fn status_frame(call: &CallSession) -> Utf8Bytes {
     })
 }
 
-/// Run at start-up, before any socket connects: what a crash left behind.
+/// Run at start-up, before any socket connects: registers this instance and clears what
+/// a crash left behind.
 ///
-/// - Calls left `pending`/`ringing` lost their ring timers: they are `missed`.
-/// - Socket counts are stale: users who had a socket open are treated as seen now, so they
-///   have one presence timeout to reconnect before they count as offline.
+/// - Sockets of earlier runs stop counting (all of them when `exclusive`, only lapsed
+///   leases when instances share the database); their users have one presence timeout to
+///   reconnect before they count as offline.
+/// - When `exclusive`, calls left `pending`/`ringing` lost their ring timers: they are
+///   `missed`. Shared, another instance may own their timers; the presence feed's sweep
+///   misses any whose timer died.
 /// - `active` calls are left alone: media flows peer to peer and may have survived. The
 ///   presence feed fails them if a participant does not come back.
-pub fn reconcile_after_start(store: &Store) -> Result<usize, StoreError> {
-    store.write_blocking(|tx| {
+pub fn reconcile_after_start(rt: &Realtime, exclusive: bool) -> Result<usize, StoreError> {
+    let (instance, lease) = (rt.instance.clone(), rt.rules.instance_lease);
+    rt.store.write_blocking(|tx| {
         let now = crate::now();
-        for (user_id, mut p) in tx.all_presence()? {
-            if p.open_sockets > 0 {
-                p.open_sockets = 0;
-                p.last_seen = Some(now);
-                tx.save_presence(user_id, &p)?;
-            }
+        lease::register(tx, &instance, lease, exclusive, now)?;
+        if !exclusive {
+            return Ok(0);
         }
         let mut missed = 0;
         for call in tx.live_calls()? {

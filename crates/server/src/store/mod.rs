@@ -183,6 +183,29 @@ pub trait Tx {
     fn is_token_revoked(&mut self, jti: &str) -> Result<bool, StoreError>;
     fn setting(&mut self, key: &str) -> Result<Option<String>, StoreError>;
     fn set_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
+
+    // Socket leases: which server instance holds which notification sockets.
+    /// Registers or renews `instance` until `expires_at`. `false` when it was not
+    /// registered: new, or reclaimed by the others while it did not renew.
+    fn renew_instance(
+        &mut self,
+        instance: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Unregisters `instance`; its leases go at the next [`Tx::reclaim_leases`].
+    fn drop_instance(&mut self, instance: &str) -> Result<(), StoreError>;
+    /// Records that `instance` holds `sockets` notification sockets of `user_id` (0 ends
+    /// the lease). Returns the user's sockets on all instances.
+    fn set_socket_lease(
+        &mut self,
+        instance: &str,
+        user_id: i64,
+        sockets: u32,
+    ) -> Result<u32, StoreError>;
+    /// Unregisters instances whose registration ended before `now`, ends the leases of
+    /// every unregistered instance, and returns the users who lost sockets with the
+    /// sockets they still hold elsewhere.
+    fn reclaim_leases(&mut self, now: DateTime<Utc>) -> Result<Vec<(i64, u32)>, StoreError>;
 }
 
 /// The body of one transaction, as the engine sees it.

@@ -22,7 +22,10 @@ use switchboard_protocol::{CallStatus, CallType, PresenceState, PresenceStatus};
 use uuid::Uuid;
 
 /// Schema versions, applied in order; `schema_version` records how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("postgres/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("postgres/0001_initial.sql"),
+    include_str!("postgres/0002_socket_leases.sql"),
+];
 
 /// The advisory lock every write transaction holds (any constant unique to Switchboard).
 const WRITE_LOCK: i64 = 0x5357_4254_4348; // "SWBTCH"
@@ -726,6 +729,86 @@ impl Tx for PostgresTx<'_, '_> {
             &[&key, &value],
         )?;
         Ok(())
+    }
+
+    fn renew_instance(
+        &mut self,
+        instance: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let renewed = self.tx.execute(
+            "UPDATE instances SET expires_at = $2 WHERE id = $1",
+            &[&instance, &micros(expires_at)],
+        )?;
+        if renewed == 0 {
+            self.tx.execute(
+                "INSERT INTO instances (id, expires_at) VALUES ($1, $2)",
+                &[&instance, &micros(expires_at)],
+            )?;
+        }
+        Ok(renewed > 0)
+    }
+
+    fn drop_instance(&mut self, instance: &str) -> Result<(), StoreError> {
+        self.tx
+            .execute("DELETE FROM instances WHERE id = $1", &[&instance])?;
+        Ok(())
+    }
+
+    fn set_socket_lease(
+        &mut self,
+        instance: &str,
+        user_id: i64,
+        sockets: u32,
+    ) -> Result<u32, StoreError> {
+        if sockets == 0 {
+            self.tx.execute(
+                "DELETE FROM socket_leases WHERE instance = $1 AND user_id = $2",
+                &[&instance, &user_id],
+            )?;
+        } else {
+            self.tx.execute(
+                "INSERT INTO socket_leases (instance, user_id, sockets) VALUES ($1, $2, $3)
+                 ON CONFLICT (instance, user_id) DO UPDATE SET sockets = excluded.sockets",
+                &[&instance, &user_id, &i64::from(sockets)],
+            )?;
+        }
+        self.sockets_of(user_id)
+    }
+
+    fn reclaim_leases(&mut self, now: DateTime<Utc>) -> Result<Vec<(i64, u32)>, StoreError> {
+        self.tx.execute(
+            "DELETE FROM instances WHERE expires_at < $1",
+            &[&micros(now)],
+        )?;
+        let users = self
+            .tx
+            .query(
+                "DELETE FROM socket_leases WHERE instance NOT IN (SELECT id FROM instances)
+                 RETURNING user_id",
+                &[],
+            )?
+            .iter()
+            .map(|row| row.col::<i64>(0))
+            .collect::<Result<std::collections::BTreeSet<_>, _>>()?;
+        users
+            .into_iter()
+            .map(|user_id| Ok((user_id, self.sockets_of(user_id)?)))
+            .collect()
+    }
+}
+
+impl PostgresTx<'_, '_> {
+    /// A user's notification sockets on all instances.
+    fn sockets_of(&mut self, user_id: i64) -> Result<u32, StoreError> {
+        let total: i64 = self
+            .tx
+            .query_one(
+                "SELECT COALESCE(SUM(sockets), 0)::BIGINT FROM socket_leases WHERE user_id = $1",
+                &[&user_id],
+            )?
+            .col(0)?;
+        Ok(u32::try_from(total).unwrap_or(u32::MAX))
     }
 }
 

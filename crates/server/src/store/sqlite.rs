@@ -19,7 +19,10 @@ use switchboard_protocol::{CallStatus, CallType, PresenceState, PresenceStatus};
 use uuid::Uuid;
 
 /// Schema versions, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("sqlite/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("sqlite/0001_initial.sql"),
+    include_str!("sqlite/0002_socket_leases.sql"),
+];
 
 pub struct SqliteDatabase {
     conn: Mutex<Connection>,
@@ -627,6 +630,82 @@ impl Tx for SqliteTx<'_> {
             )?
             .execute([key, value])?;
         Ok(())
+    }
+
+    fn renew_instance(
+        &mut self,
+        instance: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let renewed = self
+            .conn
+            .prepare_cached("UPDATE instances SET expires_at = ?2 WHERE id = ?1")?
+            .execute(params![instance, micros(expires_at)])?;
+        if renewed == 0 {
+            self.conn
+                .prepare_cached("INSERT INTO instances (id, expires_at) VALUES (?1, ?2)")?
+                .execute(params![instance, micros(expires_at)])?;
+        }
+        Ok(renewed > 0)
+    }
+
+    fn drop_instance(&mut self, instance: &str) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("DELETE FROM instances WHERE id = ?1")?
+            .execute([instance])?;
+        Ok(())
+    }
+
+    fn set_socket_lease(
+        &mut self,
+        instance: &str,
+        user_id: i64,
+        sockets: u32,
+    ) -> Result<u32, StoreError> {
+        if sockets == 0 {
+            self.conn
+                .prepare_cached("DELETE FROM socket_leases WHERE instance = ?1 AND user_id = ?2")?
+                .execute(params![instance, user_id])?;
+        } else {
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO socket_leases (instance, user_id, sockets) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (instance, user_id) DO UPDATE SET sockets = excluded.sockets",
+                )?
+                .execute(params![instance, user_id, sockets])?;
+        }
+        self.sockets_of(user_id)
+    }
+
+    fn reclaim_leases(&mut self, now: DateTime<Utc>) -> Result<Vec<(i64, u32)>, StoreError> {
+        self.conn
+            .prepare_cached("DELETE FROM instances WHERE expires_at < ?1")?
+            .execute([micros(now)])?;
+        let users = self
+            .conn
+            .prepare_cached(
+                "DELETE FROM socket_leases WHERE instance NOT IN (SELECT id FROM instances)
+                 RETURNING user_id",
+            )?
+            .query_map([], |row| row.get::<_, i64>(0))?
+            .collect::<Result<std::collections::BTreeSet<_>, _>>()?;
+        users
+            .into_iter()
+            .map(|user_id| Ok((user_id, self.sockets_of(user_id)?)))
+            .collect()
+    }
+}
+
+impl SqliteTx<'_> {
+    /// A user's notification sockets on all instances.
+    fn sockets_of(&mut self, user_id: i64) -> Result<u32, StoreError> {
+        let total: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT COALESCE(SUM(sockets), 0) FROM socket_leases WHERE user_id = ?1",
+            )?
+            .query_row([user_id], |row| row.get(0))?;
+        Ok(u32::try_from(total).unwrap_or(u32::MAX))
     }
 }
 

@@ -2,6 +2,9 @@
 //! over HTTP with reqwest.
 #![allow(dead_code)]
 
+pub mod process;
+pub mod ws;
+
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -127,36 +130,19 @@ impl TestServer {
     }
 
     pub fn anonymous(&self) -> Client {
-        Client {
-            http: http_client(),
-            base: self.url.clone(),
-            token: None,
-            id: 0,
-            username: String::new(),
-        }
+        Client::anonymous_at(&self.url)
     }
 
     /// Signs `username` in through `POST /api/login/` (in cluster mode, on each instance
     /// in turn).
     pub async fn login(&self, username: &str) -> Client {
-        let mut client = self.anonymous();
         let n = self
             .logins
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        if let (Some(peer), 1) = (&self.peer, n % 2) {
-            client.base = peer.url();
+        match (&self.peer, n % 2) {
+            (Some(peer), 1) => login_at(&peer.url(), username).await,
+            _ => login_at(&self.url, username).await,
         }
-        let (status, body) = client
-            .post(
-                "/api/login/",
-                json!({"username": username, "password": PASSWORD}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "login {username}: {body}");
-        client.token = body["token"].as_str().map(str::to_owned);
-        client.id = body["user"]["id"].as_i64().expect("user id");
-        client.username = username.into();
-        client
     }
 
     /// Stops the server gracefully and starts a new one on the same data directory.
@@ -166,6 +152,22 @@ impl TestServer {
         }
         self.start_instances().await;
     }
+}
+
+/// Signs `username` in at the server (or proxy) at `base` through `POST /api/login/`.
+pub async fn login_at(base: &str, username: &str) -> Client {
+    let mut client = Client::anonymous_at(base);
+    let (status, body) = client
+        .post(
+            "/api/login/",
+            json!({"username": username, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "login {username} at {base}: {body}");
+    client.token = body["token"].as_str().map(str::to_owned);
+    client.id = body["user"]["id"].as_i64().expect("user id");
+    client.username = username.into();
+    client
 }
 
 pub fn http_client() -> reqwest::Client {
@@ -185,6 +187,17 @@ pub struct Client {
 }
 
 impl Client {
+    /// Not signed in, talking to `base`.
+    pub fn anonymous_at(base: &str) -> Client {
+        Client {
+            http: http_client(),
+            base: base.to_owned(),
+            token: None,
+            id: 0,
+            username: String::new(),
+        }
+    }
+
     fn auth(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match &self.token {
             Some(t) => req.header("Authorization", format!("Token {t}")),

@@ -1,0 +1,139 @@
+//! Socket leases: which instance holds which notification sockets.
+//!
+//! `presence.open_sockets` keeps a user online while any instance holds a socket of
+//! theirs. Each instance records its own count per user (always the absolute count from
+//! its hub, so a retried or reordered write cannot drift) and renews its registration
+//! every third of the lease. An instance that stops renewing (killed, frozen, cut off)
+//! has its leases ended by whichever instance renews next: its users keep the sockets
+//! they hold elsewhere, and the others get one presence timeout to reconnect before they
+//! show offline. An instance whose own registration lapsed records its sockets again.
+
+use super::Realtime;
+use crate::store::{StoreError, Tx};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A fresh id for this run of this instance.
+pub fn new_instance_id() -> String {
+    format!("{:016x}", rand::random::<u64>())
+}
+
+fn lease_end(now: DateTime<Utc>, lease: Duration) -> DateTime<Utc> {
+    now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX)
+}
+
+/// Records `sockets` of `user_id` for `instance` and brings the user's total up to date.
+fn record_sockets(
+    tx: &mut dyn Tx,
+    instance: &str,
+    user_id: i64,
+    sockets: u32,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let total = tx.set_socket_lease(instance, user_id, sockets)?;
+    set_total(tx, user_id, total, now)
+}
+
+/// A user who lost sockets is seen now: one presence timeout to come back elsewhere.
+fn set_total(
+    tx: &mut dyn Tx,
+    user_id: i64,
+    total: u32,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut p = tx.presence(user_id)?;
+    if p.open_sockets == total {
+        return Ok(());
+    }
+    if total < p.open_sockets {
+        p.last_seen = Some(now);
+    }
+    p.open_sockets = total;
+    tx.save_presence(user_id, &p)
+}
+
+/// Ends the leases of instances that stopped renewing.
+fn reclaim(tx: &mut dyn Tx, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    let touched = tx.reclaim_leases(now)?;
+    for &(user_id, total) in &touched {
+        set_total(tx, user_id, total, now)?;
+    }
+    Ok(touched.len())
+}
+
+/// At start-up: registers `instance`. With `exclusive` (SQLite: no other instance can be
+/// running) every earlier lease ends now; otherwise only lapsed ones.
+pub fn register(
+    tx: &mut dyn Tx,
+    instance: &str,
+    lease: Duration,
+    exclusive: bool,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let ended = reclaim(
+        tx,
+        if exclusive {
+            DateTime::<Utc>::MAX_UTC
+        } else {
+            now
+        },
+    )?;
+    if ended > 0 {
+        tracing::info!(users = ended, "sockets left by an earlier run released");
+    }
+    tx.renew_instance(instance, lease_end(now, lease))?;
+    Ok(())
+}
+
+/// Renews this instance's registration and reclaims lapsed ones, until the task is
+/// aborted.
+pub async fn run(rt: Arc<Realtime>) {
+    let lease = rt.rules.instance_lease;
+    let mut tick = tokio::time::interval(lease / 3);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let instance = rt.instance.clone();
+        let hub = rt.hub.clone();
+        let renewed = rt
+            .store
+            .write(move |tx| {
+                let now = crate::now();
+                if !tx.renew_instance(&instance, lease_end(now, lease))? {
+                    tracing::warn!(
+                        "this instance's socket leases lapsed (was it paused?); recording its sockets again"
+                    );
+                    for (user_id, sockets) in hub.socket_counts() {
+                        record_sockets(tx, &instance, user_id, sockets, now)?;
+                    }
+                }
+                reclaim(tx, now)
+            })
+            .await;
+        match renewed {
+            Ok(0) => {}
+            Ok(users) => {
+                tracing::info!(users, "sockets of an instance that stopped released");
+                rt.presence_changed();
+            }
+            Err(e) => tracing::warn!(error = %e, "could not renew this instance's socket leases"),
+        }
+    }
+}
+
+/// On a clean stop: unregisters this instance and ends its leases at once.
+pub async fn release(rt: &Realtime) {
+    let instance = rt.instance.clone();
+    let released = rt
+        .store
+        .write(move |tx| {
+            tx.drop_instance(&instance)?;
+            reclaim(tx, crate::now())
+        })
+        .await;
+    if let Err(e) = released {
+        tracing::warn!(error = %e, "could not release this instance's sockets; other instances will once its lease lapses");
+    }
+}

@@ -1,0 +1,389 @@
+//! Two real `switchboard-server` processes on one PostgreSQL database and one Redis bus:
+//! `kill -9` of one mid-call, and the call lifecycle through Debian's nginx in front of
+//! both. They run in the cluster pass of tests/server-on-postgres.sh, which provides
+//! PostgreSQL and Redis; without them (the SQLite pass) there is no cluster to test and
+//! they return at once, saying so.
+
+mod common;
+
+use common::process::{BIN, Served};
+use common::ws::{Ws, connect, expect, expect_status, next_json, notifications, send};
+use common::{Client, REDIS_ENV, fresh_database, login_at, seed_users};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+use switchboard_server::ServerConfig;
+
+const SECOND: Duration = Duration::from_secs(1);
+/// Short timings, so lapses happen within the test: a killed instance's sockets stop
+/// counting after `LEASE`, its users show offline `PRESENCE` later.
+const LEASE: &str = "2";
+const PRESENCE: &str = "3";
+const RING: &str = "3";
+
+/// A database and bus of this test's own, or `None` outside the cluster pass.
+struct Cluster {
+    database: String,
+    redis: String,
+    channel: String,
+    dir: tempfile::TempDir,
+}
+
+impl Cluster {
+    fn new(test: &str, users: &[&str]) -> Option<Cluster> {
+        let Ok(redis) = std::env::var(REDIS_ENV) else {
+            eprintln!(
+                "{test}: no {REDIS_ENV}: the cluster tests run in the PostgreSQL + Redis pass"
+            );
+            return None;
+        };
+        let database = fresh_database().expect("the cluster pass has PostgreSQL too");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut config = ServerConfig::new(dir.path().to_path_buf());
+        config.database = Some(database.clone());
+        seed_users(&config, users, users.first().copied());
+        Some(Cluster {
+            database,
+            redis,
+            channel: format!("test:{}", uuid::Uuid::new_v4().simple()),
+            dir,
+        })
+    }
+
+    /// One more instance of the cluster.
+    fn instance(&self) -> Served {
+        let mut command = Command::new(BIN);
+        command
+            .env_remove("SWITCHBOARD_DATA_DIR")
+            .env_remove("SWITCHBOARD_DATABASE_URL")
+            .args(["serve", "--listen", "127.0.0.1:0", "--database"])
+            .arg(&self.database)
+            .args(["--redis", &self.redis, "--bus-channel", &self.channel])
+            .args(["--instance-lease", LEASE, "--presence-timeout", PRESENCE])
+            .args(["--ring-timeout", RING, "--data-dir"])
+            .arg(self.dir.path());
+        Served::spawn(command)
+    }
+}
+
+async fn is_online(observer: &Client, user_id: i64) -> bool {
+    observer.presence_of(user_id).await["is_online"] == true
+}
+
+/// Polls until `user_id` is (or is not) online as `observer` sees it; how long it took.
+async fn wait_online(observer: &Client, user_id: i64, online: bool, within: Duration) -> Duration {
+    let start = Instant::now();
+    while start.elapsed() < within {
+        if is_online(observer, user_id).await == online {
+            return start.elapsed();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("user {user_id} is not online={online} after {within:?}");
+}
+
+async fn status_of(client: &Client, call_id: i64) -> Value {
+    let (status, call) = client.get(&format!("/api/jitsi-calls/{call_id}/")).await;
+    assert_eq!(status, StatusCode::OK, "{call}");
+    call
+}
+
+/// How many `call_status` frames for `call_id` with `status` arrive within `wait`.
+async fn count_status(ws: &mut Ws, call_id: i64, status: &str, wait: Duration) -> usize {
+    let deadline = Instant::now() + wait;
+    let mut seen = 0;
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match next_json(ws, left).await {
+            Some(v)
+                if v["type"] == "call_status"
+                    && v["call_session"]["id"] == call_id
+                    && v["call_session"]["status"] == status =>
+            {
+                seen += 1
+            }
+            Some(_) => {}
+            None => break,
+        }
+    }
+    seen
+}
+
+/// Instance two dies with `kill -9` while it holds: one side of an active call, one of a
+/// user's two devices, the only device of another, and the ring timer of a call. The
+/// survivor carries on: the call continues after its socket moves over, the two-device
+/// user never goes offline, the one-device user does once the lease lapses, the ringing
+/// call is missed exactly once, and every record written through either is there.
+#[tokio::test]
+async fn kill_9_of_one_instance_leaves_the_other_carrying_the_survivors() {
+    let Some(cluster) = Cluster::new("kill_9", &["alice", "bob", "carol", "dave", "erin"]) else {
+        return;
+    };
+    let one = cluster.instance();
+    let mut two = cluster.instance();
+
+    let alice = login_at(&one.url, "alice").await;
+    let bob_one = login_at(&one.url, "bob").await;
+    let bob_two = login_at(&two.url, "bob").await;
+    let carol = login_at(&two.url, "carol").await;
+    let dave = login_at(&one.url, "dave").await;
+    let erin = login_at(&two.url, "erin").await;
+    let admin_two = login_at(&two.url, "alice").await;
+
+    let mut alice_ws = notifications(&alice).await;
+    let _bob_ws_one = notifications(&bob_one).await;
+    let mut bob_ws_two = notifications(&bob_two).await;
+    let _carol_ws = notifications(&carol).await;
+    let mut dave_ws = notifications(&dave).await;
+    for user in [bob_one.id, carol.id, dave.id] {
+        wait_online(&alice, user, true, 5 * SECOND).await;
+    }
+
+    // Alice (one) calls Bob: the invite reaches his device on two, he answers there.
+    let call = alice.call(&bob_one).await;
+    let call_id = call["id"].as_i64().expect("call id");
+    expect(&mut bob_ws_two, "call_invite", 5 * SECOND).await;
+    let (status, _) = bob_two.act(call_id, "answer").await;
+    assert_eq!(status, StatusCode::OK);
+    expect_status(&mut alice_ws, call_id, "active", 5 * SECOND).await;
+    let room = format!("/ws/call/{call_id}/");
+    let mut alice_room = connect(&alice, &room).await;
+    let mut bob_room_two = connect(&bob_two, &room).await;
+    expect(&mut alice_room, "user_joined", 5 * SECOND).await;
+    send(
+        &mut alice_room,
+        json!({"type": "offer", "offer": {"type": "offer", "sdp": "v=0"}, "target_id": bob_one.id}),
+    )
+    .await;
+    expect(&mut bob_room_two, "webrtc_offer", 5 * SECOND).await;
+
+    // Erin (two) calls Dave (one): two owns the ring timer.
+    let ringing = erin.call(&dave).await;
+    let ringing_id = ringing["id"].as_i64().expect("call id");
+    expect(&mut dave_ws, "call_invite", 5 * SECOND).await;
+    // Grace's account is created through two just before it dies.
+    let (status, _) = admin_two
+        .post(
+            "/api/users/",
+            json!({"username": "grace", "password": common::PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    two.kill_9();
+    let killed = Instant::now();
+
+    // Bob's call moves over: he rejoins the room on one and signaling carries on.
+    let mut bob_room_one = connect(&bob_one, &room).await;
+    expect(&mut alice_room, "user_joined", 5 * SECOND).await;
+    send(
+        &mut alice_room,
+        json!({"type": "ice-candidate", "candidate": {"candidate": "candidate:1 1 udp 1 127.0.0.1 9 typ host"}, "target_id": bob_one.id}),
+    )
+    .await;
+    expect(&mut bob_room_one, "ice_candidate", 5 * SECOND).await;
+
+    // Carol held a socket only on two: offline once two's lease lapses and her presence
+    // timeout passes. Bob kept a device on one: online throughout, his call still on.
+    let carol_gone = wait_online(&alice, carol.id, false, 20 * SECOND).await;
+    assert!(
+        is_online(&alice, bob_one.id).await,
+        "a user with a device on the surviving instance stays online"
+    );
+    assert_eq!(status_of(&alice, call_id).await["status"], "active");
+    let lapse = Duration::from_secs(LEASE.parse().unwrap_or(2) + PRESENCE.parse().unwrap_or(3));
+    assert!(
+        killed.elapsed() >= lapse - Duration::from_millis(500),
+        "carol went offline {carol_gone:?} into the wait, before her lease could lapse"
+    );
+
+    // The call whose timer died with two is missed once, by one's sweep.
+    let missed = count_status(&mut dave_ws, ringing_id, "missed", 15 * SECOND).await;
+    assert_eq!(missed, 1, "the ring timeout fires exactly once");
+    assert_eq!(status_of(&dave, ringing_id).await["status"], "missed");
+
+    // Nothing written through two is lost.
+    let (status, ended) = alice.act(call_id, "end").await;
+    assert_eq!(status, StatusCode::OK, "{ended}");
+    assert_eq!(ended["call_session"]["status"], "completed");
+    let grace = login_at(&one.url, "grace").await;
+    assert!(grace.id > 0);
+    let (_, history) = bob_one.get("/api/jitsi-calls/").await;
+    assert!(
+        history
+            .to_string()
+            .contains(&call["session_id"].to_string()),
+        "the answered call is in bob's history: {history}"
+    );
+    assert!(
+        !one.log().contains("panicked"),
+        "the survivor did not panic: {}",
+        one.log()
+    );
+}
+
+/// nginx (round robin, no stickiness) in front of two instances: sign-in, presence,
+/// invite, ringing, answer, signaling, end and a missed call, all through the proxy, with
+/// requests and sockets spread over both instances.
+#[tokio::test]
+async fn the_call_lifecycle_runs_through_nginx_in_front_of_two_instances() {
+    let Some(cluster) = Cluster::new("nginx", &["alice", "bob", "carol"]) else {
+        return;
+    };
+    let one = cluster.instance();
+    let two = cluster.instance();
+    let proxy = Nginx::start(cluster.dir.path(), &[&one.url, &two.url]);
+    let base = proxy.url.as_str();
+
+    let alice = login_at(base, "alice").await;
+    let bob = login_at(base, "bob").await;
+    let carol = login_at(base, "carol").await;
+    let mut alice_ws = notifications(&alice).await;
+    let mut bob_ws = notifications(&bob).await;
+    let mut carol_ws = notifications(&carol).await;
+    wait_online(&alice, bob.id, true, 5 * SECOND).await;
+    wait_online(&bob, carol.id, true, 5 * SECOND).await;
+
+    let call = alice.call(&bob).await;
+    let call_id = call["id"].as_i64().expect("call id");
+    let invite = expect(&mut bob_ws, "call_invite", 5 * SECOND).await;
+    assert_eq!(invite["call_id"], call_id);
+    expect_status(&mut alice_ws, call_id, "ringing", 5 * SECOND).await;
+    let (status, _) = bob.act(call_id, "answer").await;
+    assert_eq!(status, StatusCode::OK);
+    expect_status(&mut alice_ws, call_id, "active", 5 * SECOND).await;
+
+    let room = format!("/ws/call/{call_id}/");
+    let mut alice_room = connect(&alice, &room).await;
+    let mut bob_room = connect(&bob, &room).await;
+    expect(&mut alice_room, "user_joined", 5 * SECOND).await;
+    send(
+        &mut alice_room,
+        json!({"type": "offer", "offer": {"type": "offer", "sdp": "v=0"}, "target_id": bob.id}),
+    )
+    .await;
+    expect(&mut bob_room, "webrtc_offer", 5 * SECOND).await;
+    send(
+        &mut bob_room,
+        json!({"type": "answer", "answer": {"type": "answer", "sdp": "v=0"}, "target_id": alice.id}),
+    )
+    .await;
+    expect(&mut alice_room, "webrtc_answer", 5 * SECOND).await;
+
+    let (status, ended) = bob.act(call_id, "end").await;
+    assert_eq!(status, StatusCode::OK, "{ended}");
+    expect_status(&mut alice_ws, call_id, "completed", 5 * SECOND).await;
+
+    let unanswered = alice.call(&carol).await;
+    let unanswered_id = unanswered["id"].as_i64().expect("call id");
+    expect(&mut carol_ws, "call_invite", 5 * SECOND).await;
+    assert_eq!(
+        count_status(&mut carol_ws, unanswered_id, "missed", 10 * SECOND).await,
+        1,
+        "missed once, whichever instance took the call"
+    );
+
+    // Round robin spread the six sockets over both instances.
+    for (name, instance) in [("one", &one), ("two", &two)] {
+        assert!(
+            instance.log().contains("notification socket open"),
+            "instance {name} held no socket: the proxy did not spread them"
+        );
+    }
+}
+
+/// Debian's nginx, as an unprivileged child on a free loopback port.
+struct Nginx {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Nginx {
+    fn start(dir: &Path, upstreams: &[&str]) -> Nginx {
+        let binary = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .expect("nginx is installed (scripts/packages.sh installs it)");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let servers: String = upstreams
+            .iter()
+            .map(|u| format!("server {};\n", u.trim_start_matches("http://")))
+            .collect();
+        let prefix = dir.join("nginx");
+        std::fs::create_dir_all(prefix.join("logs")).expect("nginx dir");
+        let conf = format!(
+            r#"daemon off;
+worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {prefix}/logs/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {prefix}/body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    upstream switchboard {{
+        {servers}
+    }}
+    map $http_upgrade $connection_upgrade {{
+        default upgrade;
+        '' close;
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://switchboard;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_set_header Host $host;
+            proxy_read_timeout 1h;
+        }}
+    }}
+}}
+"#,
+            prefix = prefix.display()
+        );
+        let conf_path = prefix.join("nginx.conf");
+        std::fs::write(&conf_path, conf).expect("write nginx.conf");
+        let child = Command::new(binary)
+            .arg("-p")
+            .arg(&prefix)
+            .arg("-c")
+            .arg(&conf_path)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start nginx");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < 10 * SECOND,
+                "nginx did not listen on {port}: {}",
+                std::fs::read_to_string(prefix.join("logs/error.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Nginx {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for Nginx {
+    /// SIGTERM: the master stops its workers (after SIGKILL they would live on).
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+}

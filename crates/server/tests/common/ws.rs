@@ -1,0 +1,89 @@
+//! WebSocket clients for the tests: tokio-tungstenite against the real server.
+
+use super::Client;
+use futures::{SinkExt, StreamExt};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+pub fn ws_url(client: &Client, path: &str) -> String {
+    let token = client.token.as_deref().unwrap_or_default();
+    format!(
+        "{}{path}?token={token}",
+        client.base.replacen("http://", "ws://", 1)
+    )
+}
+
+pub async fn connect(client: &Client, path: &str) -> Ws {
+    let (ws, _) = tokio_tungstenite::connect_async(ws_url(client, path))
+        .await
+        .unwrap_or_else(|e| panic!("{} connects to {path}: {e}", client.username));
+    ws
+}
+
+pub async fn notifications(client: &Client) -> Ws {
+    connect(client, &format!("/api/ws/{}", client.id)).await
+}
+
+/// The next JSON text message, or None after `wait`.
+pub async fn next_json(ws: &mut Ws, wait: Duration) -> Option<Value> {
+    let deadline = Instant::now() + wait;
+    loop {
+        let left = deadline.checked_duration_since(Instant::now())?;
+        match tokio::time::timeout(left, ws.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) => return serde_json::from_str(&t).ok(),
+            Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Ok(Some(Err(_))) | Err(_) => return None,
+            Ok(Some(Ok(_))) => {}
+        }
+    }
+}
+
+/// The next message of type `kind` (others skipped), within `wait`.
+pub async fn expect(ws: &mut Ws, kind: &str, wait: Duration) -> Value {
+    let deadline = Instant::now() + wait;
+    let mut seen = Vec::new();
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match next_json(ws, left).await {
+            Some(v) if v["type"] == kind => return v,
+            Some(v) => seen.push(v),
+            None => break,
+        }
+    }
+    panic!("no {kind} within {wait:?}; saw {seen:?}");
+}
+
+/// The next message that is not a presence update, if any arrives within `wait`.
+pub async fn next_non_presence(ws: &mut Ws, wait: Duration) -> Option<Value> {
+    let deadline = Instant::now() + wait;
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match next_json(ws, left).await {
+            Some(v) if v["type"] == "presence_update" => {}
+            other => return other,
+        }
+    }
+    None
+}
+
+/// The next `call_status` for `call_id` with `status`.
+pub async fn expect_status(ws: &mut Ws, call_id: i64, status: &str, wait: Duration) -> Value {
+    let deadline = Instant::now() + wait;
+    loop {
+        let left = deadline
+            .checked_duration_since(Instant::now())
+            .unwrap_or_else(|| panic!("no call_status {status} for call {call_id}"));
+        let msg = expect(ws, "call_status", left).await;
+        if msg["call_session"]["id"] == call_id && msg["call_session"]["status"] == status {
+            return msg;
+        }
+    }
+}
+
+pub async fn send(ws: &mut Ws, value: Value) {
+    ws.send(Message::Text(value.to_string().into()))
+        .await
+        .expect("send");
+}
