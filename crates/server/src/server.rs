@@ -187,6 +187,7 @@ pub async fn launch_with_tcp_listener(
     let realtime = state.realtime.clone();
     let feed = tokio::spawn(crate::realtime::feed::run(realtime.clone()));
     let leases = tokio::spawn(crate::realtime::lease::run(realtime.clone()));
+    realtime.resume_ring_timers().await;
     let app = NormalizePathLayer::trim_trailing_slash().layer(router(state));
     // Upgraded sockets are not tracked by the graceful shutdown: close them ourselves.
     let closer = realtime.clone();

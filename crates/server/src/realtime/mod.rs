@@ -115,7 +115,7 @@ impl Realtime {
             invite_call: None,
         });
         self.presence_changed();
-        self.schedule_ring_timeout(call.id);
+        self.schedule_ring_timeout(call.id, self.rules.ring_timeout);
     }
 
     /// A transition: `call_status` to both participants.
@@ -164,10 +164,31 @@ impl Realtime {
         });
     }
 
-    /// After the ring timeout, an unanswered call is `missed`.
-    fn schedule_ring_timeout(self: &Arc<Self>, call_id: i64) {
+    /// Calls still ringing at start-up (their timers may have died with an instance)
+    /// get timers for what is left of their ring time. Applying a timeout twice is
+    /// harmless: the second finds the call final.
+    pub async fn resume_ring_timers(self: &Arc<Self>) {
+        let live = match self.store.read(|tx| tx.live_calls()).await {
+            Ok(live) => live,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read ringing calls; the presence feed's sweep will miss them");
+                return;
+            }
+        };
+        let now = crate::now();
+        for call in live
+            .iter()
+            .filter(|c| matches!(c.status, CallStatus::Pending | CallStatus::Ringing))
+        {
+            let rung = (now - call.created_at).to_std().unwrap_or_default();
+            let left = self.rules.ring_timeout.saturating_sub(rung);
+            self.schedule_ring_timeout(call.id, left);
+        }
+    }
+
+    /// After `after`, an unanswered call is `missed`.
+    fn schedule_ring_timeout(self: &Arc<Self>, call_id: i64, after: std::time::Duration) {
         let this = self.clone();
-        let after = self.rules.ring_timeout;
         let mut closing = self.closing();
         tokio::spawn(async move {
             tokio::select! {
@@ -215,8 +236,8 @@ fn status_frame(call: &CallSession) -> Utf8Bytes {
 ///   leases when instances share the database); their users have one presence timeout to
 ///   reconnect before they count as offline.
 /// - When `exclusive`, calls left `pending`/`ringing` lost their ring timers: they are
-///   `missed`. Shared, another instance may own their timers; the presence feed's sweep
-///   misses any whose timer died.
+///   `missed`. Shared, they may still be ringing on another instance: they get timers for
+///   the rest of their ring time ([`Realtime::resume_ring_timers`]).
 /// - `active` calls are left alone: media flows peer to peer and may have survived. The
 ///   presence feed fails them if a participant does not come back.
 pub fn reconcile_after_start(rt: &Realtime, exclusive: bool) -> Result<usize, StoreError> {
