@@ -1,6 +1,11 @@
-//! `switchboard-bench invite`: holds N notification sockets on a real `switchboard-server`,
-//! fires invites at a fixed rate and reports POST → `call_invite` latency, with the
-//! server's RSS and CPU. Latency is measured in this one process with one clock.
+//! `switchboard-bench`: holds N notification sockets on real `switchboard-server`
+//! instances, fires invites at a fixed rate and reports POST → `call_invite` latency, then
+//! (with `--lifecycle-pairs`) runs whole calls (invite → answer → end) back to back and
+//! reports lifecycles per second; with the servers' RSS and CPU. Latency is measured in
+//! this one process with one clock.
+//!
+//! The servers run on SQLite, or on PostgreSQL (`--database`) and Redis (`--redis`) as
+//! one instance or several (`--instances`) behind Debian's nginx, which this tool starts.
 //!
 //! Users and tokens are made with the server's own library on its database (the admin
 //! path), so setting up 10,000 users takes a second instead of 10,000 password checks.
@@ -56,15 +61,34 @@ struct Args {
     /// The server binary [default: next to this one].
     #[arg(long)]
     server_bin: Option<PathBuf>,
-    /// Pin the server to this CPU (taskset); the bench should run on another.
+    /// Pin the servers (and nginx) to these CPUs, e.g. `0` or `0,1` (taskset); the bench
+    /// should run on another.
     #[arg(long)]
-    server_cpu: Option<usize>,
+    server_cpu: Option<String>,
     /// The server's log filter (RUST_LOG).
     #[arg(long, default_value = "warn")]
     server_log: String,
-    /// Port for the server.
+    /// Port for the server (instance i listens on port + i; nginx on port + 100).
     #[arg(long, default_value_t = 18700)]
     port: u16,
+    /// A PostgreSQL URL for the servers' database [default: SQLite in a temp directory].
+    /// It should name an empty database: users load1..loadN are created in it.
+    #[arg(long)]
+    database: Option<String>,
+    /// Redis for the instances' bus (needs --database).
+    #[arg(long)]
+    redis: Option<String>,
+    /// Server instances; more than one needs --database and --redis, and puts nginx
+    /// (round robin, no stickiness) in front of them.
+    #[arg(long, default_value_t = 1)]
+    instances: u16,
+    /// After the invites: this many caller/callee pairs run whole calls back to back
+    /// (invite, the callee answers when the invite arrives, the caller ends).
+    #[arg(long, default_value_t = 0)]
+    lifecycle_pairs: usize,
+    /// Seconds the lifecycle phase runs.
+    #[arg(long, default_value_t = 10.0)]
+    lifecycle_s: f64,
 }
 
 struct Shared {
@@ -77,6 +101,8 @@ struct Shared {
     presence_frames: AtomicU64,
     connected: AtomicUsize,
     notify: tokio::sync::Notify,
+    /// Callees in the lifecycle phase: told when their invite arrives.
+    waiting: Mutex<HashMap<i64, tokio::sync::oneshot::Sender<i64>>>,
 }
 
 fn main() -> Result<()> {
@@ -84,11 +110,30 @@ fn main() -> Result<()> {
     if args.sockets < 2 {
         bail!("--sockets must be at least 2: invites go from one socket's user to another's");
     }
+    if args.redis.is_some() && args.database.is_none() {
+        bail!("--redis needs --database: instances sharing a bus share a PostgreSQL database");
+    }
+    if args.instances > 1 && args.redis.is_none() {
+        bail!("--instances above 1 needs --database and --redis");
+    }
+    if args.instances == 0 {
+        bail!("--instances must be at least 1");
+    }
+    if args.lifecycle_pairs * 2 > args.sockets {
+        bail!("--lifecycle-pairs needs two sockets per pair");
+    }
+    let dir = tempfile::tempdir()?;
+    let mut config = ServerConfig::new(dir.path().to_path_buf());
+    config.database = args.database.clone();
+    let t = Instant::now();
+    // Before the async runtime: PostgreSQL's synchronous client cannot run inside one.
+    let users = prepare(&config, args.sockets)?;
+    eprintln!("prepared {} users in {:.1?}", users.len(), t.elapsed());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()?;
-    runtime.block_on(run(args))
+    runtime.block_on(run(args, users, dir.path()))
 }
 
 struct User {
@@ -96,9 +141,8 @@ struct User {
     token: String,
 }
 
-fn prepare(data_dir: &std::path::Path, count: usize) -> Result<Vec<User>> {
-    let config = ServerConfig::new(data_dir.to_path_buf());
-    let store = open_store(&config)?;
+fn prepare(config: &ServerConfig, count: usize) -> Result<Vec<User>> {
+    let store = open_store(config)?;
     let hash = hash_password("bench-password")?;
     let ttl = chrono::Duration::hours(24);
     let (tokens, ids) = store.write_blocking(|tx| {
@@ -125,8 +169,20 @@ fn prepare(data_dir: &std::path::Path, count: usize) -> Result<Vec<User>> {
         .collect()
 }
 
-/// Starts the server; with `--server-cpu`, through taskset, which execs it (same pid).
-fn start_server(args: &Args, data_dir: &std::path::Path) -> Result<Child> {
+/// `program` through taskset when `--server-cpu` is given (taskset execs it: same pid).
+fn pinned(args: &Args, program: &std::path::Path) -> Command {
+    match &args.server_cpu {
+        Some(cpus) => {
+            let mut c = Command::new("taskset");
+            c.args(["-c", cpus]).arg(program);
+            c
+        }
+        None => Command::new(program),
+    }
+}
+
+/// Starts instance `index` on `port + index`.
+fn start_server(args: &Args, data_dir: &std::path::Path, index: u16) -> Result<Child> {
     let bin = match &args.server_bin {
         Some(bin) => bin.clone(),
         None => std::env::current_exe()?
@@ -134,68 +190,205 @@ fn start_server(args: &Args, data_dir: &std::path::Path) -> Result<Child> {
             .context("no directory for this executable")?
             .join("switchboard-server"),
     };
-    let mut command = match args.server_cpu {
-        Some(cpu) => {
-            let mut c = Command::new("taskset");
-            c.args(["-c", &cpu.to_string()]).arg(&bin);
-            c
-        }
-        None => Command::new(&bin),
-    };
+    let mut command = pinned(args, &bin);
     command
         .args([
             "serve",
             "--listen",
-            &format!("127.0.0.1:{}", args.port),
+            &format!("127.0.0.1:{}", args.port + index),
             "--ring-timeout",
             "3600",
             "--data-dir",
         ])
         .arg(data_dir)
+        .env_remove("SWITCHBOARD_DATABASE_URL")
+        .env_remove("SWITCHBOARD_REDIS_URL")
         .env("RUST_LOG", &args.server_log)
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());
+    if let Some(database) = &args.database {
+        command.args(["--database", database]);
+    }
+    if let Some(redis) = &args.redis {
+        command.args(["--redis", redis, "--bus-channel", "bench"]);
+    }
     command
         .spawn()
         .with_context(|| format!("cannot start {}", bin.display()))
 }
 
-async fn run(args: Args) -> Result<()> {
-    let dir = tempfile::tempdir()?;
-    let t = Instant::now();
-    let users = prepare(dir.path(), args.sockets)?;
-    eprintln!("prepared {} users in {:.1?}", users.len(), t.elapsed());
-    let mut server = start_server(&args, dir.path())?;
-    let pid = server.id();
-    let base = format!("http://127.0.0.1:{}", args.port);
+/// Debian's nginx in front of the instances on `port + 100`: round robin, WebSocket
+/// upgrades passed on, keep-alive to the upstreams.
+fn start_nginx(args: &Args, dir: &std::path::Path) -> Result<Child> {
+    let prefix = dir.join("nginx");
+    std::fs::create_dir_all(prefix.join("logs"))?;
+    let upstreams: String = (0..args.instances)
+        .map(|i| format!("        server 127.0.0.1:{};\n", args.port + i))
+        .collect();
+    let conf = format!(
+        r#"daemon off;
+worker_processes 1;
+worker_rlimit_nofile 100000;
+pid {prefix}/nginx.pid;
+error_log {prefix}/logs/error.log warn;
+events {{ worker_connections 60000; }}
+http {{
+    access_log off;
+    client_body_temp_path {prefix}/body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    upstream switchboard {{
+{upstreams}        keepalive 128;
+    }}
+    map $http_upgrade $connection_upgrade {{
+        default upgrade;
+        '' '';
+    }}
+    server {{
+        listen 127.0.0.1:{port} backlog=4096;
+        location / {{
+            proxy_pass http://switchboard;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_set_header Host $host;
+            proxy_read_timeout 1h;
+        }}
+    }}
+}}
+"#,
+        prefix = prefix.display(),
+        port = args.port + 100,
+    );
+    let conf_path = prefix.join("nginx.conf");
+    std::fs::write(&conf_path, conf)?;
+    let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+        .into_iter()
+        .map(std::path::Path::new)
+        .find(|p| p.exists())
+        .context("nginx is not installed (apt-get install nginx)")?;
+    pinned(args, nginx)
+        .arg("-p")
+        .arg(&prefix)
+        .arg("-c")
+        .arg(&conf_path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .context("cannot start nginx")
+}
+
+/// Stops a child: SIGTERM first (nginx's master then stops its workers), SIGKILL after 5 s.
+fn stop(child: &mut Child) {
+    let _ = Command::new("kill").arg(child.id().to_string()).status();
+    for _ in 0..50 {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+async fn run(args: Args, users: Vec<User>, dir: &std::path::Path) -> Result<()> {
+    let mut children = Vec::new();
+    for index in 0..args.instances {
+        children.push(start_server(&args, dir, index)?);
+    }
+    let pids: Vec<u32> = children.iter().map(Child::id).collect();
+    let entry_port = if args.instances > 1 {
+        children.push(start_nginx(&args, dir)?);
+        args.port + 100
+    } else {
+        args.port
+    };
+    let base = format!("http://127.0.0.1:{entry_port}");
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
         .build()?;
     let ready = Instant::now();
-    loop {
-        if http.get(format!("{base}/api/health/")).send().await.is_ok() {
-            break;
+    let mut up = 0;
+    while up < args.instances {
+        let port = args.port + up;
+        if http
+            .get(format!("http://127.0.0.1:{port}/api/health/"))
+            .send()
+            .await
+            .is_ok()
+            && http.get(format!("{base}/api/health/")).send().await.is_ok()
+        {
+            up += 1;
+            continue;
         }
         if ready.elapsed() > Duration::from_secs(30) {
-            let _ = server.kill();
-            bail!("the server did not come up");
+            children.iter_mut().for_each(stop);
+            bail!("the servers did not come up");
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let result = measure(&args, &users, &base, &http, pid).await;
-    let _ = server.kill();
-    let _ = server.wait();
+    let result = measure(&args, &users, &base, entry_port, &http, &pids).await;
+    children.iter_mut().for_each(stop);
     let report = result?;
     println!("{report}");
     Ok(())
+}
+
+/// RSS and CPU ticks summed over the server processes.
+fn sample_all(pids: &[u32]) -> (u64, u64) {
+    pids.iter()
+        .filter_map(|&pid| sample(pid))
+        .fold((0, 0), |(rss, ticks), (r, t)| (rss + r, ticks + t))
+}
+
+/// Busy and total jiffies of the server cores, from /proc/stat: everything that ran there
+/// (the instances, and PostgreSQL, Redis and nginx when they are pinned with them).
+fn core_ticks(cpus: &[usize]) -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let mut busy = 0;
+    let mut total = 0;
+    for line in stat.lines() {
+        let mut fields = line.split_whitespace();
+        let Some(name) = fields.next() else { continue };
+        let Some(cpu) = name
+            .strip_prefix("cpu")
+            .and_then(|n| n.parse::<usize>().ok())
+        else {
+            continue;
+        };
+        if !cpus.contains(&cpu) {
+            continue;
+        }
+        let values: Vec<u64> = fields.filter_map(|v| v.parse().ok()).collect();
+        let all: u64 = values.iter().take(8).sum();
+        let idle = values.get(3).copied().unwrap_or(0) + values.get(4).copied().unwrap_or(0);
+        busy += all - idle;
+        total += all;
+    }
+    (busy, total)
+}
+
+fn server_cpus(args: &Args) -> Vec<usize> {
+    args.server_cpu
+        .as_deref()
+        .map(|list| {
+            list.split(',')
+                .filter_map(|c| c.trim().parse().ok())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 async fn measure(
     args: &Args,
     users: &[User],
     base: &str,
+    entry_port: u16,
     http: &reqwest::Client,
-    pid: u32,
+    pids: &[u32],
 ) -> Result<Value> {
     let shared = Arc::new(Shared {
         pending: Mutex::new(HashMap::new()),
@@ -206,8 +399,10 @@ async fn measure(
         presence_frames: AtomicU64::new(0),
         connected: AtomicUsize::new(0),
         notify: tokio::sync::Notify::new(),
+        waiting: Mutex::new(HashMap::new()),
     });
-    let (_, ticks_before_connect) = sample(pid).unwrap_or_default();
+    let cpus = server_cpus(args);
+    let (_, ticks_before_connect) = sample_all(pids);
     let ws_base = base.replacen("http://", "ws://", 1);
     let limiter = Arc::new(tokio::sync::Semaphore::new(args.connect_concurrency));
     let connect_started = Instant::now();
@@ -225,7 +420,7 @@ async fn measure(
         let (shared, errors, user_id) = (shared.clone(), connect_errors.clone(), user.id);
         let heartbeat = Duration::from_secs(args.heartbeat_s.max(1));
         let phase = heartbeat.mul_f64(index as f64 / users.len().max(1) as f64);
-        let port = args.port;
+        let port = entry_port;
         handles.push(tokio::spawn(async move {
             let ws = match open(src, port, &url).await {
                 Ok(ws) => ws,
@@ -244,10 +439,11 @@ async fn measure(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let connect_secs = connect_started.elapsed().as_secs_f64();
-    let (_, ticks_after_connect) = sample(pid).unwrap_or_default();
+    let (_, ticks_after_connect) = sample_all(pids);
     // Let the presence storm of N users coming online settle before measuring.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let (rss_idle, ticks_before) = sample(pid).unwrap_or_default();
+    let (rss_idle, ticks_before) = sample_all(pids);
+    let cores_before = core_ticks(&cpus);
     let presence_before = shared.presence_frames.load(Relaxed);
     let invite_started = Instant::now();
 
@@ -318,10 +514,21 @@ async fn measure(
         let _ = tokio::time::timeout(Duration::from_millis(100), shared.notify.notified()).await;
     }
     let invite_secs = invite_started.elapsed().as_secs_f64();
-    let (rss_after, ticks_after) = sample(pid).unwrap_or_default();
-    let fds = std::fs::read_dir(format!("/proc/{pid}/fd"))
-        .map(|d| d.count())
-        .unwrap_or(0);
+    let (rss_after, ticks_after) = sample_all(pids);
+    let cores_after = core_ticks(&cpus);
+    let fds: usize = pids
+        .iter()
+        .map(|pid| {
+            std::fs::read_dir(format!("/proc/{pid}/fd"))
+                .map(|d| d.count())
+                .unwrap_or(0)
+        })
+        .sum();
+    let lifecycle = if args.lifecycle_pairs > 0 {
+        lifecycles(args, users, base, http, &shared, pids).await
+    } else {
+        Value::Null
+    };
     for h in &handles {
         h.abort();
     }
@@ -359,7 +566,11 @@ async fn measure(
         "presence_frames_during_invites": shared.presence_frames.load(Relaxed) - presence_before,
         "invite_ms": percentiles(&lat),
         "post_ms": percentiles(&post),
+        "lifecycle": lifecycle,
+        "instances": args.instances,
+        "engine": engine(args),
         "server": {
+            "server_cores_busy_pct_during_invites": busy_pct(cores_before, cores_after),
             "rss_idle_mb": round(rss_idle as f64 / 1048576.0, 1),
             "rss_after_mb": round(rss_after as f64 / 1048576.0, 1),
             "kb_per_socket": round(rss_idle as f64 / 1024.0 / args.sockets.max(1) as f64, 1),
@@ -368,6 +579,134 @@ async fn measure(
             "fds": fds,
         },
     }))
+}
+
+fn engine(args: &Args) -> &'static str {
+    match (&args.database, &args.redis, args.instances) {
+        (None, _, _) => "sqlite",
+        (Some(_), None, _) => "postgres",
+        (Some(_), Some(_), 1) => "postgres+redis",
+        (Some(_), Some(_), _) => "postgres+redis behind nginx",
+    }
+}
+
+/// Busy share of the server cores between two `core_ticks` readings (100 % = all of them).
+fn busy_pct(before: (u64, u64), after: (u64, u64)) -> Value {
+    let total = after.1.saturating_sub(before.1);
+    if total == 0 {
+        return Value::Null;
+    }
+    json!(round(
+        after.0.saturating_sub(before.0) as f64 / total as f64 * 100.0,
+        1
+    ))
+}
+
+/// Whole calls back to back on `lifecycle_pairs` pairs for `lifecycle_s`: the caller
+/// invites, the callee answers when `call_invite` reaches its socket, the caller ends.
+async fn lifecycles(
+    args: &Args,
+    users: &[User],
+    base: &str,
+    http: &reqwest::Client,
+    shared: &Arc<Shared>,
+    pids: &[u32],
+) -> Value {
+    let cpus = server_cpus(args);
+    let (_, ticks_before) = sample_all(pids);
+    let cores_before = core_ticks(&cpus);
+    let started = Instant::now();
+    let stop_at = started + Duration::from_secs_f64(args.lifecycle_s);
+    let errors = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for pair in 0..args.lifecycle_pairs {
+        let caller = (users[2 * pair].id, users[2 * pair].token.clone());
+        let callee = (users[2 * pair + 1].id, users[2 * pair + 1].token.clone());
+        let (http, base, shared, errors) = (
+            http.clone(),
+            base.to_owned(),
+            shared.clone(),
+            errors.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut took_us = Vec::new();
+            while Instant::now() < stop_at {
+                let t0 = Instant::now();
+                match one_call(&http, &base, &shared, &caller, &callee).await {
+                    Ok(()) => took_us.push(t0.elapsed().as_micros() as u64),
+                    Err(e) => {
+                        if errors.fetch_add(1, Relaxed) < 3 {
+                            eprintln!("lifecycle: {e:#}");
+                        }
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                }
+            }
+            took_us
+        }));
+    }
+    let mut took = Vec::new();
+    for t in tasks {
+        took.extend(t.await.unwrap_or_default());
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let (_, ticks_after) = sample_all(pids);
+    took.sort_unstable();
+    json!({
+        "pairs": args.lifecycle_pairs,
+        "seconds": round(secs, 2),
+        "completed": took.len(),
+        "errors": errors.load(Relaxed),
+        "per_s": round(took.len() as f64 / secs.max(1e-9), 1),
+        "lifecycle_ms": percentiles(&took),
+        "switchboard_cpu_pct": round((ticks_after - ticks_before) as f64 / TICKS_PER_SECOND / secs.max(1e-9) * 100.0, 1),
+        "server_cores_busy_pct": busy_pct(cores_before, core_ticks(&cpus)),
+    })
+}
+
+/// One call: invite, answer once the invite is pushed, end.
+async fn one_call(
+    http: &reqwest::Client,
+    base: &str,
+    shared: &Shared,
+    (caller_id, caller_token): &(i64, String),
+    (callee_id, callee_token): &(i64, String),
+) -> Result<()> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    if let Ok(mut waiting) = shared.waiting.lock() {
+        waiting.insert(*callee_id, tx);
+    }
+    let response = http
+        .post(format!("{base}/api/calls/invite"))
+        .bearer_auth(caller_token)
+        .json(&json!({"receiver_id": callee_id}))
+        .send()
+        .await?;
+    let status = response.status();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    if !status.is_success() {
+        bail!("invite from {caller_id}: {status} {body}");
+    }
+    let call_id = body["call_id"].as_i64().context("no call_id")?;
+    let pushed = tokio::time::timeout(Duration::from_secs(5), rx)
+        .await
+        .context("the invite was not pushed within 5 s")?
+        .context("the callee's socket closed")?;
+    if pushed != call_id {
+        bail!("call {call_id} rang as {pushed}");
+    }
+    for (token, action) in [(callee_token, "answer"), (caller_token, "end")] {
+        let response = http
+            .post(format!("{base}/api/jitsi-calls/{call_id}/update_status/"))
+            .bearer_auth(token)
+            .json(&json!({"action": action}))
+            .send()
+            .await?;
+        if !response.status().is_success() {
+            bail!("{action} call {call_id}: {}", response.status());
+        }
+    }
+    Ok(())
 }
 
 fn url_base(url: &str) -> &str {
@@ -400,6 +739,12 @@ async fn hold(mut ws: Ws, user_id: i64, shared: Arc<Shared>, heartbeat: Duration
                         continue;
                     }
                     if !text.contains("\"call_invite\"") {
+                        continue;
+                    }
+                    let waiter = shared.waiting.lock().ok().and_then(|mut w| w.remove(&user_id));
+                    if let Some(waiter) = waiter {
+                        let call_id = serde_json::from_str::<Value>(&text).ok().and_then(|v| v["call_id"].as_i64());
+                        let _ = waiter.send(call_id.unwrap_or(0));
                         continue;
                     }
                     let sent = shared.pending.lock().ok().and_then(|mut p| p.get_mut(&user_id).and_then(VecDeque::pop_front));
