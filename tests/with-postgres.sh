@@ -2,6 +2,9 @@
 # Runs "$@" with a private PostgreSQL server: a fresh cluster in a temp directory, on a
 # free loopback port, trust auth, stopped and deleted afterwards. The command sees its
 # URL in SWITCHBOARD_TEST_DATABASE_URL (the server tests then create one database each).
+# Tests run it with fsync off; PG_OPTIONS adds server options (later ones win), e.g.
+# "-c fsync=on -c synchronous_commit=off" for benchmarks: as durable as SQLite's WAL with
+# synchronous=NORMAL (a crash of the database loses nothing; of the OS, the last commits).
 set -euo pipefail
 bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
 dir="$(mktemp -d)"
@@ -19,7 +22,7 @@ cleanup() {
 trap cleanup EXIT
 as_db "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --no-sync >/dev/null
 as_db "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o \
-  "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=300" start >/dev/null
+  "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=300 ${PG_OPTIONS:-}" start >/dev/null
 export SWITCHBOARD_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
 echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
 "$@"

@@ -187,6 +187,12 @@ pub async fn launch_with_tcp_listener(
     let realtime = state.realtime.clone();
     let feed = tokio::spawn(crate::realtime::feed::run(realtime.clone()));
     let leases = tokio::spawn(crate::realtime::lease::run(realtime.clone()));
+    let socket_writer = realtime.take_socket_changes().map(|changes| {
+        tokio::spawn(crate::realtime::lease::write_socket_changes(
+            realtime.clone(),
+            changes,
+        ))
+    });
     realtime.resume_ring_timers().await;
     let app = NormalizePathLayer::trim_trailing_slash().layer(router(state));
     // Upgraded sockets are not tracked by the graceful shutdown: close them ourselves.
@@ -201,6 +207,9 @@ pub async fn launch_with_tcp_listener(
     realtime.close_all();
     feed.abort();
     leases.abort();
+    if let Some(writer) = socket_writer {
+        writer.abort();
+    }
     crate::realtime::lease::release(&realtime).await;
     served
 }

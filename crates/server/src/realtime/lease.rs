@@ -11,8 +11,83 @@
 use super::Realtime;
 use crate::store::{StoreError, Tx};
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+/// A notification socket opened or closed, waiting to be written down.
+pub struct SocketChange {
+    user_id: i64,
+    opened: bool,
+    written: oneshot::Sender<()>,
+}
+
+/// Sockets changed while one batch was written go in the next: at most this many users
+/// per transaction, so invites never wait long behind a connect storm.
+const MAX_BATCH: usize = 1024;
+
+impl Realtime {
+    /// Records that a notification socket of `user_id` opened (a sign of life) or closed,
+    /// and returns once it is written. Changes are batched: ten thousand sockets
+    /// connecting at once cost a few transactions, not ten thousand.
+    pub async fn record_socket(&self, user_id: i64, opened: bool) {
+        let (written, done) = oneshot::channel();
+        let change = SocketChange {
+            user_id,
+            opened,
+            written,
+        };
+        if self.socket_changes.send(change).is_ok() {
+            // Err: the server is stopping and the writer is gone.
+            let _ = done.await;
+        }
+    }
+}
+
+/// Writes socket changes in batches until the task is aborted.
+pub async fn write_socket_changes(
+    rt: Arc<Realtime>,
+    mut changes: mpsc::UnboundedReceiver<SocketChange>,
+) {
+    let mut batch = Vec::new();
+    while changes.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let mut users: HashMap<i64, bool> = HashMap::new();
+        let mut waiting = Vec::with_capacity(batch.len());
+        for change in batch.drain(..) {
+            *users.entry(change.user_id).or_default() |= change.opened;
+            waiting.push(change.written);
+        }
+        let (instance, hub) = (rt.instance.clone(), rt.hub.clone());
+        let result = rt
+            .store
+            .write(move |tx| {
+                let now = crate::now();
+                for (&user_id, &opened) in &users {
+                    // Read inside the transaction: the last write carries the latest count.
+                    let held = u32::try_from(hub.sockets_of(user_id)).unwrap_or(u32::MAX);
+                    let total = tx.set_socket_lease(&instance, user_id, held)?;
+                    let mut p = tx.presence(user_id)?;
+                    if opened {
+                        p.heartbeat(now);
+                    } else {
+                        p.last_seen = Some(now);
+                    }
+                    p.open_sockets = total;
+                    tx.save_presence(user_id, &p)?;
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "could not record sockets in presence");
+        }
+        for written in waiting {
+            let _ = written.send(());
+        }
+        rt.presence_changed();
+    }
+}
 
 /// A fresh id for this run of this instance.
 pub fn new_instance_id() -> String {

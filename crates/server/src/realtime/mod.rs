@@ -28,6 +28,10 @@ pub struct Realtime {
     pub hub: Arc<Hub>,
     /// This run's id, under which its sockets are leased (see [`lease`]).
     pub instance: String,
+    /// Socket opens and closes, for [`lease::write_socket_changes`].
+    socket_changes: tokio::sync::mpsc::UnboundedSender<lease::SocketChange>,
+    socket_changes_rx:
+        std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<lease::SocketChange>>>,
     /// This instance alone until [`Realtime::set_bus`] connects it to the others.
     local: LocalBus,
     bus: std::sync::OnceLock<Arc<dyn Bus>>,
@@ -46,7 +50,10 @@ pub fn frame(notification: &Notification) -> Utf8Bytes {
 impl Realtime {
     pub fn new(store: Store, rules: Arc<Rules>) -> Self {
         let hub = Arc::new(Hub::new());
+        let (socket_changes, socket_changes_rx) = tokio::sync::mpsc::unbounded_channel();
         Realtime {
+            socket_changes,
+            socket_changes_rx: std::sync::Mutex::new(Some(socket_changes_rx)),
             store,
             rules,
             local: LocalBus(hub.clone()),
@@ -56,6 +63,13 @@ impl Realtime {
             presence_kick: Notify::new(),
             closing: tokio::sync::watch::channel(false).0,
         }
+    }
+
+    /// The receiving end of socket changes, for the one task that writes them.
+    pub fn take_socket_changes(
+        &self,
+    ) -> Option<tokio::sync::mpsc::UnboundedReceiver<lease::SocketChange>> {
+        self.socket_changes_rx.lock().ok()?.take()
     }
 
     /// A signal that turns true when the server shuts down.

@@ -11,11 +11,10 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgr
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use switchboard_protocol::{CallStatus, PresenceState};
+use switchboard_protocol::CallStatus;
 use tokio::sync::{broadcast, mpsc};
 
 /// Largest frame a client may send (SPEC: 64 KiB).
@@ -333,7 +332,7 @@ async fn run(socket: WebSocket, rt: Arc<Realtime>, user_id: i64, jti: String) {
     let mut presence = rt.hub.subscribe_presence();
     rt.hub.attach_user(user_id, conn, tx);
     tracing::debug!(user_id, conn, "notification socket open");
-    change_sockets(&rt, user_id, |p, now| p.heartbeat(now)).await;
+    rt.record_socket(user_id, true).await;
 
     // An invite that went out while this device was not connected rings it now.
     if let Some((call_id, frame)) = pending_invite(&rt, user_id).await {
@@ -390,33 +389,8 @@ async fn run(socket: WebSocket, rt: Arc<Realtime>, user_id: i64, jti: String) {
 async fn finish(rt: &Arc<Realtime>, user_id: i64, conn: u64, jti: &str) {
     rt.hub.detach_user(user_id, conn);
     rt.hub.unbind_token(jti, conn);
-    change_sockets(rt, user_id, |p, now| p.last_seen = Some(now)).await;
+    rt.record_socket(user_id, false).await;
     tracing::debug!(user_id, conn, "notification socket closed");
-}
-
-async fn change_sockets(
-    rt: &Arc<Realtime>,
-    user_id: i64,
-    change: impl FnOnce(&mut PresenceState, DateTime<Utc>) + Send + 'static,
-) {
-    let (instance, hub) = (rt.instance.clone(), rt.hub.clone());
-    let result = rt
-        .store
-        .write(move |tx| {
-            let now = crate::now();
-            // Read inside the transaction: the last write carries the latest count.
-            let held = u32::try_from(hub.sockets_of(user_id)).unwrap_or(u32::MAX);
-            let total = tx.set_socket_lease(&instance, user_id, held)?;
-            let mut p = tx.presence(user_id)?;
-            change(&mut p, now);
-            p.open_sockets = total;
-            tx.save_presence(user_id, &p)
-        })
-        .await;
-    if let Err(e) = result {
-        tracing::warn!(user_id, error = %e, "could not record the socket in presence");
-    }
-    rt.presence_changed();
 }
 
 /// The invite frame of a call ringing for `user_id`, if there is one.
