@@ -440,8 +440,21 @@ async fn measure(
     }
     let connect_secs = connect_started.elapsed().as_secs_f64();
     let (_, ticks_after_connect) = sample_all(pids);
-    // Let the presence storm of N users coming online settle before measuring.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Let the presence storm of N users coming online settle before measuring: until no
+    // presence_update has arrived for a second (at least 3 s, at most 120 s).
+    let settle_started = Instant::now();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut seen = shared.presence_frames.load(Relaxed);
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let now_seen = shared.presence_frames.load(Relaxed);
+        if now_seen == seen || settle_started.elapsed() > Duration::from_secs(120) {
+            break;
+        }
+        seen = now_seen;
+    }
+    let settle_secs = settle_started.elapsed().as_secs_f64();
+    let presence_frames_settling = shared.presence_frames.load(Relaxed);
     let (rss_idle, ticks_before) = sample_all(pids);
     let cores_before = core_ticks(&cpus);
     let presence_before = shared.presence_frames.load(Relaxed);
@@ -555,6 +568,8 @@ async fn measure(
         "connect_errors": connect_errors.load(Relaxed),
         "connect_s": round(connect_secs, 2),
         "connects_per_s": round(users.len() as f64 / connect_secs.max(1e-9), 0),
+        "settle_s": round(settle_secs, 1),
+        "presence_frames_while_connecting_and_settling": presence_frames_settling,
         "invites": args.invites,
         "rate_per_s": args.rate,
         "received": lat.len(),

@@ -21,13 +21,17 @@ use std::time::Duration;
 use switchboard_protocol::PresenceState;
 use tokio::sync::mpsc;
 
-/// One bus message as it crosses Redis.
+/// One bus message as it crosses Redis: the events an instance queued while its last
+/// message was in flight, in order.
 #[derive(Serialize, Deserialize)]
 struct Envelope {
     /// The publishing instance, so it can skip its own messages.
     origin: u64,
-    event: Wire,
+    events: Vec<Wire>,
 }
+
+/// Events per message at most: one message stays small enough to publish at once.
+const MAX_EVENTS_PER_MESSAGE: usize = 256;
 
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -205,8 +209,13 @@ async fn publish_loop(
     origin: u64,
     mut queued: mpsc::UnboundedReceiver<Wire>,
 ) {
-    while let Some(event) = queued.recv().await {
-        let payload = match serde_json::to_vec(&Envelope { origin, event }) {
+    let mut events = Vec::new();
+    while queued.recv_many(&mut events, MAX_EVENTS_PER_MESSAGE).await > 0 {
+        let envelope = Envelope {
+            origin,
+            events: std::mem::take(&mut events),
+        };
+        let payload = match serde_json::to_vec(&envelope) {
             Ok(payload) => payload,
             Err(e) => {
                 tracing::error!(error = %e, "cannot encode a bus event");
@@ -253,19 +262,23 @@ async fn subscribe_loop(
                 };
                 let payload = message.get_payload_bytes();
                 match serde_json::from_slice::<Envelope>(payload) {
-                    // Joins are ordered by the bus: this instance's own come back too.
-                    Ok(Envelope {
-                        event:
-                            Wire::Joined {
-                                room,
-                                conn,
-                                user_id,
-                                frame,
-                            },
-                        ..
-                    }) => rt.hub.joined(room, conn, user_id, frame.into()),
-                    Ok(envelope) if envelope.origin == origin => {}
-                    Ok(envelope) => receive(&rt, envelope.event),
+                    Ok(envelope) => {
+                        let own = envelope.origin == origin;
+                        for event in envelope.events {
+                            match event {
+                                // Joins are ordered by the bus: this instance's own come
+                                // back too.
+                                Wire::Joined {
+                                    room,
+                                    conn,
+                                    user_id,
+                                    frame,
+                                } => rt.hub.joined(room, conn, user_id, frame.into()),
+                                _ if own => {}
+                                event => receive(&rt, event),
+                            }
+                        }
+                    }
                     Err(e) => tracing::warn!(error = %e, "undecodable bus message skipped"),
                 }
             }
