@@ -529,6 +529,7 @@ async fn measure(
     let invite_secs = invite_started.elapsed().as_secs_f64();
     let (rss_after, ticks_after) = sample_all(pids);
     let cores_after = core_ticks(&cpus);
+    let presence_during_invites = shared.presence_frames.load(Relaxed) - presence_before;
     let fds: usize = pids
         .iter()
         .map(|pid| {
@@ -578,7 +579,7 @@ async fn measure(
         "unexpected_invites": shared.unexpected.load(Relaxed),
         "closed_by_server": shared.closed.load(Relaxed),
         "hold_ms": args.hold_ms,
-        "presence_frames_during_invites": shared.presence_frames.load(Relaxed) - presence_before,
+        "presence_frames_during_invites": presence_during_invites,
         "invite_ms": percentiles(&lat),
         "post_ms": percentiles(&post),
         "lifecycle": lifecycle,
