@@ -58,35 +58,48 @@ pub async fn write_socket_changes(
             *users.entry(change.user_id).or_default() |= change.opened;
             waiting.push(change.written);
         }
-        let (instance, hub) = (rt.instance.clone(), rt.hub.clone());
-        let result = rt
-            .store
-            .write(move |tx| {
-                let now = crate::now();
-                for (&user_id, &opened) in &users {
-                    // Read inside the transaction: the last write carries the latest count.
-                    let held = u32::try_from(hub.sockets_of(user_id)).unwrap_or(u32::MAX);
-                    let total = tx.set_socket_lease(&instance, user_id, held)?;
-                    let mut p = tx.presence(user_id)?;
-                    if opened {
-                        p.heartbeat(now);
-                    } else {
-                        p.last_seen = Some(now);
+        let users: Vec<(i64, bool)> = users.into_iter().collect();
+        if let Err(e) = write_sockets(&rt, users.clone()).await {
+            tracing::warn!(error = %e, users = users.len(), "could not record sockets in presence");
+            if users.len() > 1 {
+                // One bad row must not cost the others their write: one by one.
+                for user in users {
+                    if let Err(e) = write_sockets(&rt, vec![user]).await {
+                        tracing::warn!(user_id = user.0, error = %e, "could not record the user's sockets in presence");
                     }
-                    p.open_sockets = total;
-                    tx.save_presence(user_id, &p)?;
                 }
-                Ok(())
-            })
-            .await;
-        if let Err(e) = result {
-            tracing::warn!(error = %e, "could not record sockets in presence");
+            }
         }
         for written in waiting {
             let _ = written.send(());
         }
         rt.presence_changed();
     }
+}
+
+/// One transaction: each user's lease set to the sockets this instance holds now, and
+/// their presence brought up to date (`opened`: a sign of life).
+async fn write_sockets(rt: &Realtime, users: Vec<(i64, bool)>) -> Result<(), StoreError> {
+    let (instance, hub) = (rt.instance.clone(), rt.hub.clone());
+    rt.store
+        .write(move |tx| {
+            let now = crate::now();
+            for &(user_id, opened) in &users {
+                // Read inside the transaction: the last write carries the latest count.
+                let held = u32::try_from(hub.sockets_of(user_id)).unwrap_or(u32::MAX);
+                let total = tx.set_socket_lease(&instance, user_id, held)?;
+                let mut p = tx.presence(user_id)?;
+                if opened {
+                    p.heartbeat(now);
+                } else {
+                    p.last_seen = Some(now);
+                }
+                p.open_sockets = total;
+                tx.save_presence(user_id, &p)?;
+            }
+            Ok(())
+        })
+        .await
 }
 
 /// A fresh id for this run of this instance.
