@@ -102,7 +102,7 @@ test('a browser peer and a Rust peer hear each other', { timeout: 90_000 }, asyn
   try {
     const web = await login(url, 'web');
     const rust = await login(url, 'rust');
-    listener = spawn(CLI, ['--server', url, 'listen', '--auto-answer', '--tone', '1000', '--record', recording, '--duration', '6'], {
+    listener = spawn(CLI, ['--server', url, 'listen', '--auto-answer', '--tone', '1000', '--record', recording, '--duration', '9'], {
       env: { ...process.env, SWITCHBOARD_TOKEN: rust.token, RUST_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let listenerOut = '';
@@ -134,10 +134,17 @@ test('a browser peer and a Rust peer hear each other', { timeout: 90_000 }, asyn
     const state = await page.evaluate(args => window.startCall(args), { token: web.token, calleeId: rust.user.id });
     assert.equal(state, 'connected', 'the browser connected to the Rust peer');
 
-    const first = await page.evaluate(() => window.inboundAudio());
+    // Chromium lists an inbound-rtp entry only once the first packet has arrived, which
+    // can be a moment after ICE reports connected: wait for it (up to 5 s) before measuring.
+    let first = null;
+    for (let waited = 0; !first && waited < 5000; waited += 100) {
+      first = await page.evaluate(() => window.inboundAudio());
+      if (!first) await new Promise(r => setTimeout(r, 100));
+    }
+    assert.ok(first, 'Chromium reports inbound audio within 5 s of connecting');
     await new Promise(r => setTimeout(r, 2000));
     const second = await page.evaluate(() => window.inboundAudio());
-    assert.ok(first && second, 'Chromium reports inbound audio');
+    assert.ok(second, 'Chromium still reports inbound audio 2 s later');
     assert.ok(second.packets > first.packets + 50, `packets from Rust keep coming: ${first.packets} -> ${second.packets}`);
     assert.ok(second.energy > first.energy && second.energy > 0, `inbound energy rises: ${first.energy} -> ${second.energy}`);
 
