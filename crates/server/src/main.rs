@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 use switchboard_server::auth::{hash_password, password_problem};
-use switchboard_server::domain::users;
+use switchboard_server::domain::{meetings, users};
 use switchboard_server::jaas::JitsiSettings;
 use switchboard_server::server::open_store;
 use switchboard_server::store::NewUser;
@@ -31,6 +31,9 @@ enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage meetings.
+    #[command(subcommand)]
+    Meeting(MeetingCommand),
 }
 
 #[derive(Args)]
@@ -144,6 +147,23 @@ enum UserCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum MeetingCommand {
+    /// Create COUNT meetings for load tests: meeting k is hosted by test user
+    /// PREFIX((k-1)*ROOM_SIZE+1) with the next ROOM_SIZE-1 test users as participants, so
+    /// on a fresh database meeting k holds the k-th group of test users.
+    CreateTestMeetings {
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        count: u32,
+        #[arg(long, default_value = "testuser")]
+        prefix: String,
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(2..=64))]
+        room_size: u32,
+        #[command(flatten)]
+        data_dir: DataDirArg,
+    },
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -166,6 +186,7 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args),
         Command::User(command) => user(command),
+        Command::Meeting(command) => meeting(command),
     }
 }
 
@@ -281,6 +302,32 @@ fn user(command: UserCommand) -> Result<()> {
             println!(
                 "Created {created} test users ({prefix}1..{prefix}{count}; {} already existed).",
                 count - created
+            );
+        }
+    }
+    Ok(())
+}
+
+fn meeting(command: MeetingCommand) -> Result<()> {
+    match command {
+        MeetingCommand::CreateTestMeetings {
+            count,
+            prefix,
+            room_size,
+            data_dir,
+        } => {
+            let store = open_store(&data_dir.config()?)?;
+            let (first, last) = store.write_blocking(|tx| {
+                meetings::create_test_meetings(
+                    tx,
+                    &prefix,
+                    count,
+                    room_size,
+                    switchboard_server::now(),
+                )
+            })?;
+            println!(
+                "Created {count} test meetings (ids {first}..{last}), {room_size} {prefix} users each."
             );
         }
     }

@@ -163,11 +163,56 @@ fn user_commands_create_accounts_and_explain_mistakes() {
         text(&out.stdout)
     );
 
+    // Meetings for the load harness: meeting k holds calluser(2k-1) and calluser(2k).
+    let meetings = |count: &str| {
+        run(
+            &[
+                "meeting",
+                "create-test-meetings",
+                "--count",
+                count,
+                "--prefix",
+                "calluser",
+            ],
+            dir.path(),
+        )
+    };
+    let out = meetings("3");
+    assert!(
+        !out.status.success() && text(&out.stderr).contains("There is no user calluser6"),
+        "a meeting for a missing user is refused by name: {}",
+        text(&out.stderr)
+    );
+    let out = meetings("2");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("Created 2 test meetings (ids 1..2)"),
+        "{}",
+        text(&out.stdout)
+    );
+
     let mut config = switchboard_server::ServerConfig::new(dir.path().to_path_buf());
     config.database = std::fs::read_to_string(dir.path().join(DATABASE_FILE)).ok();
     let store = switchboard_server::server::open_store(&config).expect("open store");
     let users = store.write_blocking(|tx| tx.users()).expect("users");
     assert_eq!(users.len(), 6);
+    let id_of = |name: &str| users.iter().find(|u| u.username == name).map(|u| u.id);
+    let second = store
+        .write_blocking(|tx| tx.meeting(2))
+        .expect("read meeting")
+        .expect("meeting 2 exists");
+    assert_eq!(Some(second.host_id), id_of("calluser3"));
+    assert_eq!(
+        second.participant_ids,
+        vec![id_of("calluser4").expect("calluser4")]
+    );
+    assert!(
+        store
+            .write_blocking(|tx| tx.meeting(3))
+            .expect("read meeting")
+            .is_none(),
+        "the refused run created nothing"
+    );
 }
 
 /// An unreachable or malformed PostgreSQL URL is one sentence, without the password.

@@ -90,6 +90,50 @@ pub fn create(
     view(tx, &row)
 }
 
+/// Meetings for load tests, as the side-by-side harness expects them: meeting `k`
+/// (1-based, in creation order) is hosted by `{prefix}{(k-1)*room_size+1}` with the next
+/// `room_size - 1` test users as participants. Returns the ids created, first and last.
+pub fn create_test_meetings(
+    tx: &mut dyn Tx,
+    prefix: &str,
+    count: u32,
+    room_size: u32,
+    now: DateTime<Utc>,
+) -> Result<(i64, i64), StoreError> {
+    if count == 0 || room_size < 2 {
+        return Err(StoreError::Invalid(
+            "Give at least one meeting of at least two users.".into(),
+        ));
+    }
+    let user_id = |tx: &mut dyn Tx, n: u64| -> Result<i64, StoreError> {
+        let name = format!("{prefix}{n}");
+        tx.user_by_login(&name)?.map(|u| u.info.id).ok_or_else(|| {
+            StoreError::Invalid(format!(
+                "There is no user {name}: create the test users first (user create-test-users)."
+            ))
+        })
+    };
+    // Every user is looked up before anything is inserted: a refusal then leaves no gap
+    // in the id sequence (PostgreSQL does not roll sequences back).
+    let groups = (0..u64::from(count) * u64::from(room_size))
+        .map(|n| user_id(tx, n + 1))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut ids = (0, 0);
+    for (k, group) in groups.chunks(room_size as usize).enumerate() {
+        let meeting = NewMeeting {
+            title: format!("Load test room {}", k + 1),
+            participant_ids: group[1..].to_vec(),
+            scheduled_at: None,
+        };
+        let id = create(tx, group[0], meeting, now)?.id;
+        if k == 0 {
+            ids.0 = id;
+        }
+        ids.1 = id;
+    }
+    Ok(ids)
+}
+
 pub fn get(tx: &mut dyn Tx, id: i64, user_id: i64) -> Result<Meeting, StoreError> {
     let row = member_meeting(tx, id, user_id)?;
     view(tx, &row)
