@@ -361,7 +361,13 @@ async fn listen(shared: Arc<Shared>) {
 
 /// One connection of the notification socket, until it ends.
 async fn session(shared: &Arc<Shared>, backoff: &mut Backoff) -> Ended {
-    let url = match shared.api.ws_url(&format!("/api/ws/{}", shared.me.id)) {
+    // `presence=1`: this client shows presence, so it takes the updates even from a
+    // server that pushes them only to sockets that ask.
+    let url = match shared
+        .api
+        .ws_url(&format!("/api/ws/{}", shared.me.id))
+        .map(|url| format!("{url}&presence=1"))
+    {
         Ok(url) => url,
         Err(e) => return Ended::SignedOut(e.to_string()),
     };

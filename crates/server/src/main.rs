@@ -9,6 +9,7 @@ use std::time::Duration;
 use switchboard_server::auth::{hash_password, password_problem};
 use switchboard_server::domain::{meetings, users};
 use switchboard_server::jaas::JitsiSettings;
+use switchboard_server::realtime::PresencePush;
 use switchboard_server::server::open_store;
 use switchboard_server::store::NewUser;
 use switchboard_server::{Server, ServerConfig};
@@ -94,6 +95,12 @@ struct ServeArgs {
     /// release them (renewed every third of it).
     #[arg(long, env = "SWITCHBOARD_INSTANCE_LEASE", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=3600))]
     instance_lease: u64,
+    /// Which notification sockets get presence updates: `everyone`, or `subscribers`
+    /// (sockets opened with ?presence=1, as Switchboard's clients do). With thousands
+    /// of sockets, `subscribers` spares clients that never show presence a frame per
+    /// change per socket.
+    #[arg(long, env = "SWITCHBOARD_PRESENCE_PUSH", value_enum, default_value_t = PresencePushArg::Everyone)]
+    presence_push: PresencePushArg,
     /// STUN server URLs handed to clients (repeatable), e.g. stun:stun.example.org:3478.
     #[arg(
         long = "stun-url",
@@ -114,6 +121,12 @@ struct ServeArgs {
     /// Hours a sign-in token stays valid.
     #[arg(long, env = "SWITCHBOARD_TOKEN_TTL_HOURS", default_value_t = 168, value_parser = clap::value_parser!(u64).range(1..=8760))]
     token_ttl_hours: u64,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum PresencePushArg {
+    Everyone,
+    Subscribers,
 }
 
 #[derive(Subcommand)]
@@ -202,6 +215,10 @@ fn serve(args: ServeArgs) -> Result<()> {
     config.ring_timeout = Duration::from_secs(args.ring_timeout);
     config.presence_timeout = Duration::from_secs(args.presence_timeout);
     config.instance_lease = Duration::from_secs(args.instance_lease);
+    config.presence_push = match args.presence_push {
+        PresencePushArg::Everyone => PresencePush::Everyone,
+        PresencePushArg::Subscribers => PresencePush::Subscribers,
+    };
     config.token_ttl = Duration::from_secs(args.token_ttl_hours * 3600);
     config.jitsi = JitsiSettings::from_env();
     if !args.turn_urls.is_empty() && args.turn_secret.is_none() {

@@ -38,6 +38,8 @@ pub struct ServerConfig {
     /// How long an instance's sockets count after it stops renewing its lease (killed):
     /// the others then release them.
     pub instance_lease: Duration,
+    /// Which notification sockets get `presence_update` (every socket by default).
+    pub presence_push: crate::realtime::PresencePush,
     /// STUN/TURN servers handed to clients.
     pub rtc: crate::rtc::RtcSettings,
     pub jitsi: JitsiSettings,
@@ -56,6 +58,7 @@ impl ServerConfig {
             token_ttl: Duration::from_secs(7 * 24 * 3600),
             socket_ping_interval: Duration::from_secs(25),
             instance_lease: Duration::from_secs(15),
+            presence_push: crate::realtime::PresencePush::Everyone,
             rtc: crate::rtc::RtcSettings {
                 turn_ttl: Duration::from_secs(24 * 3600),
                 ..Default::default()
@@ -163,6 +166,7 @@ pub fn app_state(config: &ServerConfig) -> Result<AppState, StartError> {
         socket_ping_interval: config.socket_ping_interval,
         rtc: config.rtc.clone(),
         instance_lease: config.instance_lease,
+        presence_push: config.presence_push,
     });
     let realtime = Arc::new(Realtime::new(store.clone(), rules.clone()));
     // Only SQLite's own process can be serving from it: nobody else holds sockets.

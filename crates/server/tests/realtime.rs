@@ -185,6 +185,53 @@ async fn notification_sockets_are_only_for_their_owner() {
     assert_eq!(&pong[..], b"hi");
 }
 
+/// With `presence_push = Subscribers`, presence goes only to sockets opened with
+/// `?presence=1`; the others still get everything else (here: an invite).
+#[tokio::test]
+async fn presence_goes_only_to_subscribed_sockets_when_configured() {
+    let server = TestServer::start_with(&["alice", "bob", "carol"], |c| {
+        c.presence_push = switchboard_server::realtime::PresencePush::Subscribers
+    })
+    .await;
+    let alice = server.login("alice").await;
+    let bob = server.login("bob").await;
+    let carol = server.login("carol").await;
+    let url = ws_url(&alice, &format!("/api/ws/{}", alice.id));
+    let (mut shows_presence, _) = tokio_tungstenite::connect_async(format!("{url}&presence=1"))
+        .await
+        .expect("alice connects asking for presence");
+    let mut headless = notifications(&alice).await;
+    let _bob_ws = notifications(&bob).await;
+    carol
+        .post(
+            "/api/user-presence/update_my_status/",
+            json!({"status": "away"}),
+        )
+        .await;
+    loop {
+        let u = expect(&mut shows_presence, "presence_update", 5 * SECOND).await;
+        if u["user_id"] == carol.id && u["status"] == "away" {
+            break;
+        }
+    }
+    let invite = bob
+        .post("/api/calls/invite", json!({"receiver_id": alice.id}))
+        .await;
+    assert_eq!(invite.0, StatusCode::OK, "{}", invite.1);
+    let mut kinds = Vec::new();
+    while let Some(frame) = next_json(&mut headless, 2 * SECOND).await {
+        kinds.push(frame["type"].as_str().unwrap_or_default().to_owned());
+        if frame["type"] == "call_invite" {
+            break;
+        }
+    }
+    assert_eq!(
+        kinds,
+        ["call_invite"],
+        "a socket that did not ask gets the invite and no presence"
+    );
+}
+
 #[tokio::test]
 async fn presence_is_pushed_on_connect_and_after_disconnect_and_timeout() {
     let server = TestServer::start_with(&["alice", "carol"], |c| {

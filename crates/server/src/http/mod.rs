@@ -37,6 +37,8 @@ pub struct Rules {
     pub rtc: crate::rtc::RtcSettings,
     /// How long this instance's socket leases last unrenewed (see `realtime::lease`).
     pub instance_lease: std::time::Duration,
+    /// Which notification sockets get `presence_update`.
+    pub presence_push: crate::realtime::PresencePush,
 }
 
 /// What every handler can reach.

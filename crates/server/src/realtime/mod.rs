@@ -22,6 +22,21 @@ use switchboard_protocol::{CallAction, CallStatus};
 use tokio::sync::Notify;
 
 /// The realtime side of the server, shared by handlers and socket tasks.
+/// Which notification sockets are sent `presence_update`.
+///
+/// Every change goes to every socket that takes it, so the cost is changes × sockets: at
+/// ten thousand sockets one call start is ten thousand frames. Clients that show presence
+/// (Switchboard's own) ask for it with `?presence=1`; `Subscribers` spares the others
+/// (seed clients, headless integrations) the flood.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PresencePush {
+    /// Every notification socket (SPEC §4).
+    #[default]
+    Everyone,
+    /// Only sockets opened with `?presence=1`.
+    Subscribers,
+}
+
 pub struct Realtime {
     pub store: Store,
     pub rules: Arc<Rules>,

@@ -34,7 +34,7 @@ pub const PRESENCE_SPREAD: Duration = Duration::from_millis(250);
 pub fn configure(ws: WebSocketUpgrade) -> WebSocketUpgrade {
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
-        .read_buffer_size(4 << 10)
+        .read_buffer_size(2 << 10)
         // Frames queue up to 8 KiB until a flush: a presence batch is one write.
         .write_buffer_size(8 << 10)
 }
@@ -83,7 +83,11 @@ pub async fn handler(
     }
     let rt = state.realtime.clone();
     let jti = auth.token.jti;
-    Ok(ws.on_upgrade(move |socket| run(socket, rt, auth.id, jti)))
+    let asked = query
+        .get("presence")
+        .is_some_and(|v| v == "1" || v == "true");
+    let presence = asked || state.rules.presence_push == super::PresencePush::Everyone;
+    Ok(ws.on_upgrade(move |socket| run(socket, rt, auth.id, jti, presence)))
 }
 
 /// What a socket task does with its time; shared with the signaling socket.
@@ -325,11 +329,11 @@ pub fn is_ping(text: &str) -> bool {
     serde_json::from_str::<Typed<'_>>(text).is_ok_and(|t| t.kind.as_deref() == Some("ping"))
 }
 
-async fn run(socket: WebSocket, rt: Arc<Realtime>, user_id: i64, jti: String) {
+async fn run(socket: WebSocket, rt: Arc<Realtime>, user_id: i64, jti: String, presence: bool) {
     let conn = rt.hub.next_conn_id();
     let (mut pump, tx) = Pump::new(socket, rt.rules.socket_ping_interval, conn, rt.closing());
     rt.hub.bind_token(&jti, conn, tx.clone());
-    let mut presence = rt.hub.subscribe_presence();
+    let mut presence = presence.then(|| rt.hub.subscribe_presence());
     rt.hub.attach_user(user_id, conn, tx);
     tracing::debug!(user_id, conn, "notification socket open");
     rt.record_socket(user_id, true).await;
@@ -343,7 +347,7 @@ async fn run(socket: WebSocket, rt: Arc<Realtime>, user_id: i64, jti: String) {
     }
 
     loop {
-        match pump.next(Some(&mut presence)).await {
+        match pump.next(presence.as_mut()).await {
             Step::Done => break,
             Step::Idle => {}
             Step::Text(text) => {

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Side-by-side tables and the rate-sweep plot from the peers harness's JSON lines.
+
+    report.py MATRIX.jsonl SWEEP.jsonl PLOT.png   (markdown on stdout)
+
+The harness labels Switchboard `ext`; it is shown as `switchboard`. For each peer, mode
+and size the last line wins (a re-run replaces the one before).
+"""
+import json
+import sys
+
+NAMES = {"ext": "switchboard"}
+ORDER = ["switchboard", "p1", "p1-uvicorn", "p2", "p3"]
+P99_LIMIT_MS = 10.0
+
+
+def lines(path):
+    try:
+        with open(path) as f:
+            for line in f:
+                line = line.strip()
+                if line.startswith("{"):
+                    row = json.loads(line)
+                    row["peer"] = NAMES.get(row.get("peer"), row.get("peer"))
+                    yield row
+    except FileNotFoundError:
+        return
+
+
+def latest(rows, key):
+    out = {}
+    for row in rows:
+        out[key(row)] = row
+    return out
+
+
+def fmt(v, digits=2):
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        return f"{v:,.{digits}f}"
+    return f"{v:,}"
+
+
+def offered(row):
+    return round(row["pairs"] * 2 * 1000 / row["interval_ms"])
+
+
+def matrix_table(rows):
+    relay = latest((r for r in rows if r.get("mode") == "relay"), lambda r: (r["peer"], r["sockets"]))
+    invite = latest((r for r in rows if r.get("mode") == "invite"), lambda r: (r["peer"], r["sockets"]))
+    sizes = sorted({s for _, s in relay})
+    peers = [p for p in ORDER if any(k[0] == p for k in relay)]
+    print("| peer | " + " | ".join(f"relay p50 / p99 at {s:,} (lost+errors)" for s in sizes)
+          + " | RSS at max | KB/socket | connects/s | invite p50 / p99 at max (errors) |")
+    print("|---" * (len(sizes) + 5) + "|")
+    top = sizes[-1] if sizes else None
+    for p in peers:
+        cells = []
+        for s in sizes:
+            r = relay.get((p, s))
+            cells.append("—" if r is None else f"{fmt(r['p50_ms'])} / {fmt(r['p99_ms'])} ms ({r['errors']})")
+        r = relay.get((p, top)) or {}
+        srv = r.get("server", {})
+        rss, base = srv.get("rss_peak_mb"), srv.get("rss_base_mb")
+        per_socket = (rss - base) * 1024 / r["sockets"] if rss is not None and base is not None and r.get("sockets") else None
+        conn = r.get("connect", {}).get("rate_per_s")
+        i = invite.get((p, top))
+        inv = "—" if i is None else f"{fmt(i['p50_ms'])} / {fmt(i['p99_ms'])} ms ({i['errors']})"
+        print(f"| {p} | " + " | ".join(cells) + f" | {fmt(rss, 1)} MB | {fmt(per_socket, 1)} | {fmt(conn, 0)} | {inv} |")
+
+
+def sweep(rows, plot):
+    relay = latest((r for r in rows if r.get("mode") == "relay"), lambda r: (r["peer"], offered(r)))
+    rates = sorted({k[1] for k in relay})
+    peers = [p for p in ORDER if any(k[0] == p for k in relay)]
+    if not rates:
+        return
+    print()
+    print("| peer | " + " | ".join(f"{r:,}/s p99 (lost+errors), CPU" for r in rates)
+          + f" | highest rate with p99 < {P99_LIMIT_MS:g} ms and nothing lost |")
+    print("|---" * (len(rates) + 2) + "|")
+    best = {}
+    for p in peers:
+        cells = []
+        for rate in rates:
+            r = relay.get((p, rate))
+            if r is None:
+                cells.append("—")
+                continue
+            cpu = r.get("server", {}).get("cpu_load_pct")
+            cells.append(f"{fmt(r['p99_ms'])} ms ({r['errors']}), {fmt(cpu, 0)} %")
+            if r["errors"] == 0 and r["p99_ms"] < P99_LIMIT_MS:
+                best[p] = max(best.get(p, 0), rate)
+        print(f"| {p} | " + " | ".join(cells) + f" | {fmt(best.get(p))} |")
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
+    for p in peers:
+        pts = [(rate, relay[(p, rate)]) for rate in rates if (p, rate) in relay]
+        xs = [x for x, _ in pts]
+        ys = [max(r["p99_ms"], 0.01) for _, r in pts]
+        ax.plot(xs, ys, marker="o", label=p)
+        for x, r in pts:
+            if r["errors"]:
+                ax.annotate(f"{r['errors']:,} lost", (x, max(r["p99_ms"], 0.01)), textcoords="offset points",
+                            xytext=(4, 6), fontsize=7, color="crimson")
+    ax.axhline(P99_LIMIT_MS, color="grey", linestyle="--", linewidth=0.8)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xticks(rates)
+    ax.set_xticklabels([f"{r // 1000}k" for r in rates])
+    ax.set_xlabel("relays offered per second (10,000 sockets, server on one core)")
+    ax.set_ylabel("relay p99 (ms, log)")
+    ax.set_title("Relay rate sweep: same harness, same run")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(plot)
+
+
+def main():
+    matrix_path, sweep_path, plot = sys.argv[1:4]
+    matrix_table(list(lines(matrix_path)))
+    sweep(list(lines(sweep_path)), plot)
+
+
+if __name__ == "__main__":
+    main()
