@@ -10,7 +10,8 @@
 #   bash tests/peers-bench.sh sweep  [PEER…]     # relay at RATES relays/s, SWEEP_SOCKETS sockets
 #   bash tests/peers-bench.sh report             # tables + the rate-sweep plot from OUT
 #
-# PEER: switchboard, p1, p2, p3 (default: all four for matrix, switchboard p2 p3 for sweep).
+# PEER: switchboard (--presence-push subscribers), switchboard-everyone (the default push),
+# p1, p2, p3 (default: switchboard p1 p2 p3 for matrix, switchboard p2 p3 for sweep).
 # Knobs: SIZES (1000 5000 10000), RATES (1000 5000 10000 20000 40000), SWEEP_SOCKETS
 # (10000), SERVER_CPU (0), LOADGEN_CPU (1), OUT and SWEEP_OUT (JSON lines), BENCH_CACHE.
 #
@@ -59,10 +60,11 @@ setup() {
 }
 
 SERVER_PID=""
+PRESENCE_PUSH=subscribers
 start_switchboard() {
   # Quiet like the peers (no access log); the server pinned to the same core they get.
   RUST_LOG=warn setsid taskset -c "$SERVER_CPU" "$SERVER_BIN" serve --listen "127.0.0.1:$PORT" \
-    --data-dir "$DATA" >"$BENCH_CACHE/switchboard.log" 2>&1 &
+    --data-dir "$DATA" --presence-push "$PRESENCE_PUSH" >"$BENCH_CACHE/switchboard.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 100); do
     curl -fsS "http://127.0.0.1:$PORT/api/health/" >/dev/null 2>&1 && return 0
@@ -78,13 +80,17 @@ stop_switchboard() {
 }
 trap stop_switchboard EXIT
 
-# harness_ext CMD: one harness run against a freshly started Switchboard.
+# harness_ext LABEL CMD: one harness run against a freshly started Switchboard; its lines
+# go to OUT with `peer` set to LABEL (the harness calls every external server `ext`).
 harness_ext() {
+  local label="$1" part="$BENCH_CACHE/ext-part.jsonl"; shift
+  rm -f "$part"
   start_switchboard
-  EXT_URL="http://127.0.0.1:$PORT" EXT_PID="$SERVER_PID" \
+  OUT="$part" EXT_URL="http://127.0.0.1:$PORT" EXT_PID="$SERVER_PID" \
     LOGIN_ARGS="--login-prefix load --password $PASSWORD --token-cache $TOKENS --login-concurrency 4" \
     "$@" || log "harness run failed: $*"
   stop_switchboard
+  [ -f "$part" ] && jq -c --arg label "$label" '.peer = $label' "$part" >>"$OUT"
 }
 
 # The first login of each test user costs an argon2 verification; do them once, before
@@ -104,9 +110,13 @@ matrix() {
   local peer n
   for peer in "$@"; do
     case "$peer" in
-      switchboard)
+      switchboard | switchboard-everyone)
+        # The seeds' clients never read presence_update, so a deployment serving them runs
+        # --presence-push subscribers; `switchboard-everyone` measures the SPEC default.
+        PRESENCE_PUSH=subscribers
+        [ "$peer" = switchboard-everyone ] && PRESENCE_PUSH=everyone
         for n in $SIZES; do
-          harness_ext env SIZES="$n" EXT_INVITE=1 INVITE_ARGS=--disjoint-invites "$HARNESS/run.sh" matrix ext
+          harness_ext "$peer" env SIZES="$n" EXT_INVITE=1 INVITE_ARGS=--disjoint-invites "$HARNESS/run.sh" matrix ext
         done ;;
       p2) INVITE_ARGS=--disjoint-invites SIZES="$SIZES" "$HARNESS/run.sh" matrix p2 ;;
       *) SIZES="$SIZES" "$HARNESS/run.sh" matrix "$peer" ;;
@@ -124,7 +134,7 @@ sweep() {
     pairs=$((rate / 10))
     for peer in "$@"; do
       if [ "$peer" = switchboard ]; then
-        harness_ext env SIZES="$SWEEP_SOCKETS" PAIRS="$pairs" INTERVAL_MS=200 "$HARNESS/run.sh" matrix ext
+        harness_ext switchboard env SIZES="$SWEEP_SOCKETS" PAIRS="$pairs" INTERVAL_MS=200 "$HARNESS/run.sh" matrix ext
       else
         SIZES="$SWEEP_SOCKETS" PAIRS="$pairs" INTERVAL_MS=200 "$HARNESS/run.sh" matrix "$peer"
       fi

@@ -10,7 +10,7 @@ import json
 import sys
 
 NAMES = {"ext": "switchboard"}
-ORDER = ["switchboard", "p1", "p1-uvicorn", "p2", "p3"]
+ORDER = ["switchboard", "switchboard-everyone", "p1", "p1-uvicorn", "p2", "p3"]
 P99_LIMIT_MS = 10.0
 
 

@@ -1,9 +1,12 @@
-//! The presence feed: one task that compares everyone's visible presence with what it last
-//! pushed and pushes the differences as `presence_update`.
+//! The presence feed: one task that compares visible presence with what it last pushed and
+//! pushes the differences as `presence_update`.
 //!
 //! Diffing instead of pushing at each write means a storm of changes (a thousand sockets
-//! connecting) costs one push per user whose presence actually changed, and presence that
-//! lapses silently (heartbeats stop) is noticed on the next tick. A new state is pushed
+//! connecting) costs one push per user whose presence actually changed. A pass after a
+//! change looks only at the users whose rows changed; a full sweep of everyone (which
+//! notices presence that lapses silently when heartbeats stop, and dead calls) runs every
+//! [`full_sweep_every`]. With ten thousand users a full sweep is milliseconds of the
+//! only core, so doing one per change stalled invites queued behind it. A new state is pushed
 //! once it has held for [`MIN_STABLE`]: a flicker (busy for a call hung up at once) costs
 //! every socket nothing and never blinks in anyone's list. The same pass fails active
 //! calls whose participants went away, so nobody stays `busy` forever.
@@ -17,8 +20,15 @@ use switchboard_protocol::ws::Notification;
 use switchboard_protocol::{CallAction, CallStatus, PresenceStatus};
 use tokio::time::Instant;
 
-/// How often presence is re-checked without a kick (lapsed heartbeats, dead calls).
-const TICK: Duration = Duration::from_secs(1);
+/// The longest gap between full sweeps (lapsed heartbeats, dead calls).
+const FULL_SWEEP_MAX: Duration = Duration::from_secs(5);
+
+/// How often everyone is re-checked: a tenth of the presence timeout, between 1 and 5 s, so
+/// a lapse is pushed within a few percent of the timeout.
+fn full_sweep_every(presence_timeout: chrono::Duration) -> Duration {
+    (presence_timeout.to_std().unwrap_or(FULL_SWEEP_MAX) / 10)
+        .clamp(Duration::from_secs(1), FULL_SWEEP_MAX)
+}
 /// Passes are at least this far apart: everything that changed in between goes out as
 /// one batch per socket.
 const MIN_GAP: Duration = Duration::from_millis(250);
@@ -41,12 +51,13 @@ struct FeedState {
 /// Runs until the task is aborted.
 pub async fn run(rt: Arc<Realtime>) {
     let mut state = FeedState::default();
-    match visible_now(&rt).await {
+    rt.store.presence_cache().take_changed();
+    match visible_now(&rt, None).await {
         Ok((visible, _)) => state.pushed = visible,
         Err(e) => tracing::error!(error = %e, "presence feed cannot read presence"),
     }
-    let mut tick = tokio::time::interval(TICK);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut sweep = tokio::time::interval(full_sweep_every(rt.rules.presence_timeout));
+    sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_pass = Instant::now();
     let mut next_due: Option<Instant> = None;
     loop {
@@ -56,30 +67,38 @@ pub async fn run(rt: Arc<Realtime>) {
                 None => std::future::pending().await,
             }
         };
-        tokio::select! {
-            _ = rt.presence_kick.notified() => {}
-            _ = tick.tick() => {}
-            _ = due => {}
-        }
+        let full = tokio::select! {
+            _ = rt.presence_kick.notified() => false,
+            _ = sweep.tick() => true,
+            _ = due => false,
+        };
         tokio::time::sleep_until(last_pass + MIN_GAP).await;
         last_pass = Instant::now();
-        match pass(&rt, &mut state).await {
+        match pass(&rt, &mut state, full).await {
             Ok(due) => next_due = due,
             Err(e) => tracing::warn!(error = %e, "presence feed pass failed"),
         }
     }
 }
 
-/// Everyone's visible presence and who is online, from the in-memory cache.
-async fn visible_now(rt: &Realtime) -> Result<(HashMap<i64, Visible>, HashSet<i64>), StoreError> {
+/// Visible presence and who is online, from the in-memory cache: of `only` these users,
+/// or of everyone.
+async fn visible_now(
+    rt: &Realtime,
+    only: Option<HashSet<i64>>,
+) -> Result<(HashMap<i64, Visible>, HashSet<i64>), StoreError> {
     let timeout = rt.rules.presence_timeout;
     let store = rt.store.clone();
-    // Off the async workers: with ten thousand users this is milliseconds of CPU.
+    // Off the async workers: with ten thousand users a full sweep is milliseconds of CPU.
     tokio::task::spawn_blocking(move || {
         let now = crate::now();
         let mut visible = HashMap::new();
         let mut online = HashSet::new();
-        for (user_id, p) in store.presence_snapshot() {
+        let rows = match only {
+            Some(users) => store.presence_cache().rows_of(users),
+            None => store.presence_snapshot(),
+        };
+        for (user_id, p) in rows {
             visible.insert(
                 user_id,
                 (p.visible_status(now, timeout), p.available_for_calls),
@@ -94,11 +113,32 @@ async fn visible_now(rt: &Realtime) -> Result<(HashMap<i64, Visible>, HashSet<i6
     .map_err(StoreError::backend)
 }
 
-/// One pass: fail dead calls, push settled changes. Returns when the next pass is due
-/// for changes still settling.
-async fn pass(rt: &Arc<Realtime>, state: &mut FeedState) -> Result<Option<Instant>, StoreError> {
-    let (visible, online) = visible_now(rt).await?;
+/// One pass: push settled changes of the users that changed (or, on a full sweep, of
+/// everyone, and fail dead calls). Returns when the next pass is due for changes still
+/// settling.
+async fn pass(
+    rt: &Arc<Realtime>,
+    state: &mut FeedState,
+    full: bool,
+) -> Result<Option<Instant>, StoreError> {
+    let changed = rt.store.presence_cache().take_changed();
+    if full {
+        let (visible, online) = visible_now(rt, None).await?;
+        fail_dead_calls(rt, &online).await?;
+        return Ok(push_settled(rt, state, visible));
+    }
+    let mut users = changed;
+    users.extend(state.settling.keys().copied());
+    if users.is_empty() {
+        return Ok(None);
+    }
+    let (visible, _) = visible_now(rt, Some(users)).await?;
+    Ok(push_settled(rt, state, visible))
+}
 
+/// Misses calls that rang far past the timeout and fails active calls a participant of
+/// which went offline.
+async fn fail_dead_calls(rt: &Arc<Realtime>, online: &HashSet<i64>) -> Result<(), StoreError> {
     let live = rt.store.read(|tx| tx.live_calls()).await?;
     // Backstop for ring timers that failed or died: ringing far past the timeout is missed.
     let overdue = chrono::Duration::from_std(rt.rules.ring_timeout + RING_GRACE)
@@ -131,7 +171,16 @@ async fn pass(rt: &Arc<Realtime>, state: &mut FeedState) -> Result<Option<Instan
             Err(e) => tracing::warn!(call_id = call.id, error = %e, "could not fail the call"),
         }
     }
+    Ok(())
+}
 
+/// Pushes the states in `visible` that differ from what was pushed and have held for
+/// [`MIN_STABLE`]; returns when the next still-settling one is due.
+fn push_settled(
+    rt: &Realtime,
+    state: &mut FeedState,
+    visible: HashMap<i64, Visible>,
+) -> Option<Instant> {
     let now = Instant::now();
     let mut frames = Vec::new();
     let mut next_due: Option<Instant> = None;
@@ -166,5 +215,5 @@ async fn pass(rt: &Arc<Realtime>, state: &mut FeedState) -> Result<Option<Instan
             frames: Arc::new(frames),
         });
     }
-    Ok(next_due)
+    next_due
 }

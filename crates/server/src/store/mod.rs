@@ -219,6 +219,9 @@ pub type CommitHook = Box<dyn Fn(Vec<(i64, PresenceState)>) + Send + Sync>;
 #[derive(Default)]
 pub struct PresenceCache {
     rows: dashmap::DashMap<i64, PresenceState>,
+    /// Users whose row changed since the presence feed last asked: it diffs only them
+    /// between its full sweeps.
+    changed: std::sync::Mutex<std::collections::HashSet<i64>>,
     /// Where this instance's commits also go (the bus, for the other instances' caches).
     forward: std::sync::OnceLock<CommitHook>,
 }
@@ -237,9 +240,24 @@ impl PresenceCache {
 
     /// Rows another instance committed.
     pub fn apply_remote(&self, changes: Vec<(i64, PresenceState)>) {
+        let mut changed = self.changed.lock().unwrap_or_else(|e| e.into_inner());
         for (user_id, state) in changes {
             self.rows.insert(user_id, state);
+            changed.insert(user_id);
         }
+    }
+
+    /// The users whose rows changed since the last call (and forgets them).
+    pub fn take_changed(&self) -> std::collections::HashSet<i64> {
+        std::mem::take(&mut *self.changed.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// The rows of `users` that exist.
+    pub fn rows_of(&self, users: impl IntoIterator<Item = i64>) -> Vec<(i64, PresenceState)> {
+        users
+            .into_iter()
+            .filter_map(|id| self.rows.get(&id).map(|row| (id, row.value().clone())))
+            .collect()
     }
 
     /// Sends every later commit of this instance to `to` as well.
