@@ -90,7 +90,7 @@ harness_ext() {
     LOGIN_ARGS="--login-prefix load --password $PASSWORD --token-cache $TOKENS --login-concurrency 4" \
     "$@" || log "harness run failed: $*"
   stop_switchboard
-  [ -f "$part" ] && jq -c --arg label "$label" '.peer = $label' "$part" >>"$OUT"
+  [ -f "$part" ] && jq -c --arg peer "$label" '.peer = $peer' "$part" >>"$OUT"
 }
 
 # The first login of each test user costs an argon2 verification; do them once, before

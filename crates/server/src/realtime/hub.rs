@@ -7,13 +7,22 @@
 use axum::extract::ws::Utf8Bytes;
 use dashmap::DashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::broadcast;
 
 /// A socket's id, unique across server instances (random high bits per process).
 pub type ConnId = u64;
 
 /// How many frames may wait for one socket before it counts as too slow.
 pub const QUEUE_DEPTH: usize = 512;
+
+/// A socket's outbound queue. flume's bounded queue allocates as frames arrive; tokio's
+/// allocated a 32-slot block (1.5 KiB) up front for every socket, idle or not.
+pub type OutboundTx = flume::Sender<Outbound>;
+pub type OutboundRx = flume::Receiver<Outbound>;
+
+pub fn outbound_queue(depth: usize) -> (OutboundTx, OutboundRx) {
+    flume::bounded(depth)
+}
 
 /// The `presence_update` frames of one feed pass.
 pub type PresenceBatch = std::sync::Arc<Vec<Utf8Bytes>>;
@@ -69,7 +78,7 @@ pub enum BusEvent {
 struct Conn {
     id: ConnId,
     user_id: i64,
-    tx: mpsc::Sender<Outbound>,
+    tx: OutboundTx,
 }
 
 pub struct Hub {
@@ -77,7 +86,7 @@ pub struct Hub {
     rooms: DashMap<RoomKey, Vec<Conn>>,
     presence: broadcast::Sender<PresenceBatch>,
     /// Sockets by the token (`jti`) that opened them, so a sign-out can close them.
-    tokens: DashMap<String, Vec<(ConnId, mpsc::Sender<Outbound>)>>,
+    tokens: DashMap<String, Vec<(ConnId, OutboundTx)>>,
     next_conn: AtomicU64,
     /// Room members on other instances (conn, user), learnt from the bus.
     remote_rooms: DashMap<RoomKey, Vec<(ConnId, i64)>>,
@@ -109,7 +118,7 @@ impl Hub {
         self.next_conn.fetch_add(1, Ordering::Relaxed)
     }
 
-    pub fn attach_user(&self, user_id: i64, id: ConnId, tx: mpsc::Sender<Outbound>) {
+    pub fn attach_user(&self, user_id: i64, id: ConnId, tx: OutboundTx) {
         self.users
             .entry(user_id)
             .or_default()
@@ -141,7 +150,7 @@ impl Hub {
             .collect()
     }
 
-    pub fn join_room(&self, room: RoomKey, user_id: i64, id: ConnId, tx: mpsc::Sender<Outbound>) {
+    pub fn join_room(&self, room: RoomKey, user_id: i64, id: ConnId, tx: OutboundTx) {
         self.rooms
             .entry(room)
             .or_default()
@@ -156,7 +165,7 @@ impl Hub {
         room: RoomKey,
         user_id: i64,
         id: ConnId,
-        tx: mpsc::Sender<Outbound>,
+        tx: OutboundTx,
         frame: Utf8Bytes,
     ) {
         let mut conns = self.rooms.entry(room).or_default();
@@ -167,13 +176,7 @@ impl Hub {
 
     /// Joins `room` without telling anyone yet: with several instances the bus orders
     /// joins, and [`Hub::joined`] announces them in that order.
-    pub fn join_room_unordered(
-        &self,
-        room: RoomKey,
-        user_id: i64,
-        id: ConnId,
-        tx: mpsc::Sender<Outbound>,
-    ) {
+    pub fn join_room_unordered(&self, room: RoomKey, user_id: i64, id: ConnId, tx: OutboundTx) {
         self.unordered_joins.insert(id);
         self.join_room(room, user_id, id, tx);
     }
@@ -226,7 +229,7 @@ impl Hub {
     }
 
     /// Remembers that socket `id` was opened with token `jti`.
-    pub fn bind_token(&self, jti: &str, id: ConnId, tx: mpsc::Sender<Outbound>) {
+    pub fn bind_token(&self, jti: &str, id: ConnId, tx: OutboundTx) {
         self.tokens
             .entry(jti.to_owned())
             .or_default()
@@ -311,7 +314,7 @@ fn keep(conn: &Conn, out: Outbound, delivered: &mut usize) -> bool {
             *delivered += 1;
             true
         }
-        Err(mpsc::error::TrySendError::Full(_)) => {
+        Err(flume::TrySendError::Full(_)) => {
             tracing::warn!(
                 conn = conn.id,
                 user_id = conn.user_id,
@@ -319,7 +322,7 @@ fn keep(conn: &Conn, out: Outbound, delivered: &mut usize) -> bool {
             );
             false
         }
-        Err(mpsc::error::TrySendError::Closed(_)) => false,
+        Err(flume::TrySendError::Disconnected(_)) => false,
     }
 }
 
@@ -335,7 +338,7 @@ pub trait Bus: Send + Sync + 'static {
         room: RoomKey,
         user_id: i64,
         id: ConnId,
-        tx: mpsc::Sender<Outbound>,
+        tx: OutboundTx,
         frame: Utf8Bytes,
     ) {
         hub.join_room_announcing(room, user_id, id, tx, frame);
@@ -373,9 +376,9 @@ mod tests {
     fn room_delivery_skips_the_sender_and_honours_targets() {
         let hub = Hub::new();
         let room = RoomKey::Call(1);
-        let (tx1, mut rx1) = mpsc::channel(8);
-        let (tx2, mut rx2) = mpsc::channel(8);
-        let (tx3, mut rx3) = mpsc::channel(8);
+        let (tx1, rx1) = outbound_queue(8);
+        let (tx2, rx2) = outbound_queue(8);
+        let (tx3, rx3) = outbound_queue(8);
         hub.join_room(room, 10, 1, tx1);
         hub.join_room(room, 20, 2, tx2);
         hub.join_room(RoomKey::Meeting(1), 30, 3, tx3);
@@ -404,8 +407,8 @@ mod tests {
     #[test]
     fn a_full_queue_drops_the_slow_socket_only() {
         let hub = Hub::new();
-        let (slow, _keep_slow_open) = mpsc::channel(1);
-        let (fast, mut fast_rx) = mpsc::channel(8);
+        let (slow, _keep_slow_open) = outbound_queue(1);
+        let (fast, fast_rx) = outbound_queue(8);
         hub.attach_user(5, 1, slow);
         hub.attach_user(5, 2, fast);
         let event = || BusEvent::ToUser {

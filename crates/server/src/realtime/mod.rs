@@ -114,7 +114,7 @@ impl Realtime {
         room: RoomKey,
         user_id: i64,
         conn: hub::ConnId,
-        tx: tokio::sync::mpsc::Sender<hub::Outbound>,
+        tx: hub::OutboundTx,
         frame: Utf8Bytes,
     ) {
         self.bus()

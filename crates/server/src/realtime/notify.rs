@@ -2,7 +2,7 @@
 //! (one per device) are fine; each gets every event.
 
 use super::Realtime;
-use super::hub::{Outbound, QUEUE_DEPTH};
+use super::hub::{Outbound, OutboundRx, OutboundTx, QUEUE_DEPTH, outbound_queue};
 use super::limit::TokenBucket;
 use crate::domain::calls;
 use crate::error::ApiError;
@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use switchboard_protocol::CallStatus;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::broadcast;
 
 /// Largest frame a client may send (SPEC: 64 KiB).
 pub const MAX_FRAME_BYTES: usize = 64 << 10;
@@ -93,7 +93,7 @@ pub async fn handler(
 /// What a socket task does with its time; shared with the signaling socket.
 pub struct Pump {
     pub socket: WebSocket,
-    pub rx: mpsc::Receiver<Outbound>,
+    pub rx: OutboundRx,
     pub bucket: TokenBucket,
     pub dropped_in_a_row: u32,
     pub last_rate_warning: Option<Instant>,
@@ -128,8 +128,8 @@ impl Pump {
         ping_every: Duration,
         conn: u64,
         closing: tokio::sync::watch::Receiver<bool>,
-    ) -> (Self, mpsc::Sender<Outbound>) {
-        let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
+    ) -> (Self, OutboundTx) {
+        let (tx, rx) = outbound_queue(QUEUE_DEPTH);
         let mut ping =
             tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -238,9 +238,9 @@ impl Pump {
                     Step::Idle
                 }
             },
-            out = self.rx.recv() => match out {
-                Some(out) => Step::Out(out),
-                None => {
+            out = self.rx.recv_async() => match out {
+                Ok(out) => Step::Out(out),
+                Err(_) => {
                     // The hub dropped this socket: it fell too far behind.
                     let _ = self.send(Message::Close(Some(CloseFrame { code: 1011, reason: "too slow to keep up".into() }))).await;
                     Step::Done

@@ -10,7 +10,7 @@
 //! One publisher task keeps the order of events; a lost Redis connection is retried with
 //! backoff, and what is published meanwhile reaches this instance's sockets only.
 
-use super::hub::{BusEvent, ConnId, Hub, Outbound, RoomKey};
+use super::hub::{BusEvent, ConnId, Hub, RoomKey};
 use super::{Bus, Realtime};
 use crate::store::StoreError;
 use axum::extract::ws::Utf8Bytes;
@@ -184,7 +184,7 @@ impl Bus for RedisBus {
         room: RoomKey,
         user_id: i64,
         id: ConnId,
-        tx: mpsc::Sender<Outbound>,
+        tx: super::hub::OutboundTx,
         frame: Utf8Bytes,
     ) {
         hub.join_room_unordered(room, user_id, id, tx);
