@@ -12,7 +12,7 @@
 #
 # PEER: switchboard (--presence-push subscribers), switchboard-everyone (the default push),
 # p1, p2, p3 (default: switchboard p1 p2 p3 for matrix, switchboard p2 p3 for sweep).
-# Knobs: SIZES (1000 5000 10000), RATES (1000 5000 10000 20000 40000), SWEEP_SOCKETS
+# Knobs: SIZES (1000 5000 10000), RATES (1000 5000 10000 15000 20000 40000), SWEEP_SOCKETS
 # (10000), SERVER_CPU (0), LOADGEN_CPU (1), OUT and SWEEP_OUT (JSON lines), BENCH_CACHE.
 #
 # The harness is used as it is, from a scratch copy with one patch applied
@@ -34,7 +34,7 @@ export OUT="${OUT:-$BENCH_CACHE/results-side-by-side.jsonl}"
 SWEEP_OUT="${SWEEP_OUT:-$BENCH_CACHE/results-rate-sweep.jsonl}"
 export SERVER_CPU="${SERVER_CPU:-0}" LOADGEN_CPU="${LOADGEN_CPU:-1}"
 SIZES="${SIZES:-1000 5000 10000}"
-RATES="${RATES:-1000 5000 10000 20000 40000}"
+RATES="${RATES:-1000 5000 10000 15000 20000 40000}"
 SWEEP_SOCKETS="${SWEEP_SOCKETS:-10000}"
 # The most sockets any run opens: the loadgen puts socket 2p, 2p+1 in meeting p+1.
 MAX_USERS=$(printf '%s\n' $SIZES "$SWEEP_SOCKETS" | sort -n | tail -1)

@@ -34,7 +34,7 @@ pub const PRESENCE_SPREAD: Duration = Duration::from_millis(250);
 pub fn configure(ws: WebSocketUpgrade) -> WebSocketUpgrade {
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
-        .read_buffer_size(2 << 10)
+        .read_buffer_size(1 << 10)
         // Frames queue up to 8 KiB until a flush: a presence batch is one write.
         .write_buffer_size(8 << 10)
 }
