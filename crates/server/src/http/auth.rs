@@ -42,12 +42,17 @@ impl AuthUser {
     /// Verifies signature, expiry and revocation.
     pub async fn from_token(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
         let info = state.tokens.verify(token)?;
-        let jti = info.jti.clone();
-        if state
-            .store
-            .read(move |tx| tx.is_token_revoked(&jti))
-            .await?
-        {
+        let revoked = match state.store.revoked_in_memory(&info.jti) {
+            Some(revoked) => revoked,
+            None => {
+                let jti = info.jti.clone();
+                state
+                    .store
+                    .read(move |tx| tx.is_token_revoked(&jti))
+                    .await?
+            }
+        };
+        if revoked {
             return Err(TokenProblem::Revoked.into());
         }
         Ok(AuthUser {

@@ -281,6 +281,12 @@ pub trait Database: Send + Sync + 'static {
     fn read(&self, body: &mut TxBody<'_>) -> Result<(), StoreError>;
     /// Committed presence, updated by every write that saved presence.
     fn presence_cache(&self) -> &PresenceCache;
+    /// Whether token `jti` is revoked, when the engine knows without a query: an engine
+    /// that is the only writer of its data (SQLite) keeps every revocation in memory.
+    /// `None`: ask the database (instances sharing PostgreSQL revoke for each other).
+    fn revoked_in_memory(&self, _jti: &str) -> Option<bool> {
+        None
+    }
 }
 
 /// Cheap handle to the database shared by every request.
@@ -330,6 +336,11 @@ impl Store {
 
     pub fn presence_cache(&self) -> &PresenceCache {
         self.db.presence_cache()
+    }
+
+    /// See [`Database::revoked_in_memory`].
+    pub fn revoked_in_memory(&self, jti: &str) -> Option<bool> {
+        self.db.revoked_in_memory(jti)
     }
 
     /// Everyone's committed presence, from memory.

@@ -27,6 +27,9 @@ const MIGRATIONS: &[&str] = &[
 pub struct SqliteDatabase {
     conn: Mutex<Connection>,
     presence: super::PresenceCache,
+    /// Every unexpired revocation (jti → token expiry): this process is the database's
+    /// only writer, so checking a token needs no query (and no turn on the connection).
+    revoked: dashmap::DashMap<String, DateTime<Utc>>,
     /// Set on drop: tells the checkpoint thread to finish.
     stop_checkpoints: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
@@ -107,14 +110,34 @@ impl SqliteDatabase {
         let db = SqliteDatabase {
             conn: Mutex::new(conn),
             presence: super::PresenceCache::default(),
+            revoked: dashmap::DashMap::new(),
             stop_checkpoints: None,
         };
         let mut loaded = Vec::new();
+        let mut revoked = Vec::new();
         db.run(TransactionBehavior::Deferred, &mut |tx| {
             loaded = tx.all_presence()?;
             Ok(())
         })?;
+        {
+            let conn = db
+                .conn
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut rows = conn
+                .prepare("SELECT jti, expires_at FROM revoked_tokens WHERE expires_at >= ?1")
+                .map_err(StoreError::backend)?;
+            let found = rows
+                .query_map([micros(Utc::now())], |row| {
+                    Ok((row.get::<_, String>(0)?, time(row.get(1)?)?))
+                })
+                .map_err(StoreError::backend)?;
+            for row in found {
+                revoked.push(row.map_err(StoreError::backend)?);
+            }
+        }
         db.presence.apply(loaded);
+        db.remember_revoked(revoked);
         Ok(db)
     }
 
@@ -131,13 +154,29 @@ impl SqliteDatabase {
         let mut handle = SqliteTx {
             conn: &tx,
             presence_saved: Vec::new(),
+            revoked: Vec::new(),
         };
         body(&mut handle)?;
         let saved = std::mem::take(&mut handle.presence_saved);
+        let revoked = std::mem::take(&mut handle.revoked);
         tx.commit().map_err(StoreError::backend)?;
-        // Still holding the connection: the cache sees commits in commit order.
+        // Still holding the connection: the caches see commits in commit order.
         self.presence.apply(saved);
+        self.remember_revoked(revoked);
         Ok(())
+    }
+
+    /// Adds committed revocations and forgets those of tokens that have expired (an
+    /// expired token fails validation anyway).
+    fn remember_revoked(&self, revoked: Vec<(String, DateTime<Utc>)>) {
+        if revoked.is_empty() {
+            return;
+        }
+        let now = Utc::now();
+        self.revoked.retain(|_, expires_at| *expires_at >= now);
+        for (jti, expires_at) in revoked {
+            self.revoked.insert(jti, expires_at);
+        }
     }
 }
 
@@ -175,12 +214,18 @@ impl Database for SqliteDatabase {
     fn presence_cache(&self) -> &super::PresenceCache {
         &self.presence
     }
+
+    fn revoked_in_memory(&self, jti: &str) -> Option<bool> {
+        Some(self.revoked.contains_key(jti))
+    }
 }
 
 struct SqliteTx<'a> {
     conn: &'a Connection,
     /// Presence rows this transaction saved, for the cache once it commits.
     presence_saved: Vec<(i64, PresenceState)>,
+    /// Tokens this transaction revoked (jti, expiry), for the set once it commits.
+    revoked: Vec<(String, DateTime<Utc>)>,
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -602,6 +647,7 @@ impl Tx for SqliteTx<'_> {
         self.conn
             .prepare_cached("DELETE FROM revoked_tokens WHERE expires_at < ?1")?
             .execute([micros(Utc::now())])?;
+        self.revoked.push((jti.to_owned(), expires_at));
         Ok(())
     }
 
