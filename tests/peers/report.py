@@ -105,7 +105,7 @@ def sweep(rows, plot):
         for x, r in pts:
             if r["errors"]:
                 ax.annotate(f"{r['errors']:,} lost", (x, max(r["p99_ms"], 0.01)), textcoords="offset points",
-                            xytext=(4, 6), fontsize=7, color="crimson")
+                            xytext=(-64, -4), fontsize=7, color="crimson")
     ax.axhline(P99_LIMIT_MS, color="grey", linestyle="--", linewidth=0.8)
     ax.set_xscale("log")
     ax.set_yscale("log")
