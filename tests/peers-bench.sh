@@ -43,6 +43,7 @@ log() { echo "[$(date +%T)] $*" >&2; }
 
 setup() {
   [ -d "$HARNESS_SRC" ] || { log "no harness at $HARNESS_SRC (set BENCH_PEERS)"; exit 1; }
+  [ -x "$SERVER_BIN" ] || { log "build it first: cargo build --release -p switchboard-server"; exit 1; }
   rm -rf "$HARNESS" && mkdir -p "$BENCH_CACHE" && cp -r "$HARNESS_SRC" "$HARNESS" && chmod -R u+w "$HARNESS"
   rm -rf "$HARNESS/loadgen/target"
   if ! grep -q disjoint_invites "$HARNESS/loadgen/src/main.rs"; then
@@ -50,7 +51,6 @@ setup() {
   fi
   "$HARNESS/run.sh" setup
   "$BENCH_CACHE/venv/bin/pip" install -q matplotlib
-  [ -x "$SERVER_BIN" ] || { log "build it first: cargo build --release -p switchboard-server"; exit 1; }
   if [ ! -f "$DATA/.seeded-$MAX_USERS" ]; then
     rm -rf "$DATA" "$TOKENS" && mkdir -p "$DATA"
     "$SERVER_BIN" user create-test-users --count "$MAX_USERS" --prefix load --password "$PASSWORD" --data-dir "$DATA"
@@ -90,7 +90,7 @@ harness_ext() {
     LOGIN_ARGS="--login-prefix load --password $PASSWORD --token-cache $TOKENS --login-concurrency 4" \
     "$@" || log "harness run failed: $*"
   stop_switchboard
-  [ -f "$part" ] && jq -c --arg peer "$label" '.peer = $peer' "$part" >>"$OUT"
+  if [ -f "$part" ]; then jq -c --arg peer "$label" '.peer = $peer' "$part" >>"$OUT"; fi
 }
 
 # The first login of each test user costs an argon2 verification; do them once, before

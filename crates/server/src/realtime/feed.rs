@@ -5,8 +5,8 @@
 //! connecting) costs one push per user whose presence actually changed. A pass after a
 //! change looks only at the users whose rows changed; a full sweep of everyone (which
 //! notices presence that lapses silently when heartbeats stop, and dead calls) runs every
-//! [`full_sweep_every`]. With ten thousand users a full sweep is milliseconds of the
-//! only core, so doing one per change stalled invites queued behind it. A new state is pushed
+//! [`full_sweep_every`]. With ten thousand users a full sweep is milliseconds of the only
+//! core, so doing one per change stalled invites queued behind it. A new state is pushed
 //! once it has held for [`MIN_STABLE`]: a flicker (busy for a call hung up at once) costs
 //! every socket nothing and never blinks in anyone's list. The same pass fails active
 //! calls whose participants went away, so nobody stays `busy` forever.
@@ -29,6 +29,7 @@ fn full_sweep_every(presence_timeout: chrono::Duration) -> Duration {
     (presence_timeout.to_std().unwrap_or(FULL_SWEEP_MAX) / 10)
         .clamp(Duration::from_secs(1), FULL_SWEEP_MAX)
 }
+
 /// Passes are at least this far apart: everything that changed in between goes out as
 /// one batch per socket.
 const MIN_GAP: Duration = Duration::from_millis(250);
@@ -121,6 +122,7 @@ async fn pass(
     state: &mut FeedState,
     full: bool,
 ) -> Result<Option<Instant>, StoreError> {
+    // Taken on a full sweep too: everyone is looked at, so the marks are spent.
     let changed = rt.store.presence_cache().take_changed();
     if full {
         let (visible, online) = visible_now(rt, None).await?;

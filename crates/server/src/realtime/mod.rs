@@ -21,7 +21,6 @@ use switchboard_protocol::ws::Notification;
 use switchboard_protocol::{CallAction, CallStatus};
 use tokio::sync::Notify;
 
-/// The realtime side of the server, shared by handlers and socket tasks.
 /// Which notification sockets are sent `presence_update`.
 ///
 /// Every change goes to every socket that takes it, so the cost is changes × sockets: at
@@ -37,6 +36,7 @@ pub enum PresencePush {
     Subscribers,
 }
 
+/// The realtime side of the server, shared by handlers and socket tasks.
 pub struct Realtime {
     pub store: Store,
     pub rules: Arc<Rules>,

@@ -114,28 +114,15 @@ impl SqliteDatabase {
             stop_checkpoints: None,
         };
         let mut loaded = Vec::new();
-        let mut revoked = Vec::new();
         db.run(TransactionBehavior::Deferred, &mut |tx| {
             loaded = tx.all_presence()?;
             Ok(())
         })?;
-        {
-            let conn = db
-                .conn
+        let revoked = unexpired_revocations(
+            &db.conn
                 .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let mut rows = conn
-                .prepare("SELECT jti, expires_at FROM revoked_tokens WHERE expires_at >= ?1")
-                .map_err(StoreError::backend)?;
-            let found = rows
-                .query_map([micros(Utc::now())], |row| {
-                    Ok((row.get::<_, String>(0)?, time(row.get(1)?)?))
-                })
-                .map_err(StoreError::backend)?;
-            for row in found {
-                revoked.push(row.map_err(StoreError::backend)?);
-            }
-        }
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )?;
         db.presence.apply(loaded);
         db.remember_revoked(revoked);
         Ok(db)
@@ -178,6 +165,16 @@ impl SqliteDatabase {
             self.revoked.insert(jti, expires_at);
         }
     }
+}
+
+/// Revocations of tokens not yet expired: (jti, token expiry).
+fn unexpired_revocations(conn: &Connection) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+    let mut rows =
+        conn.prepare("SELECT jti, expires_at FROM revoked_tokens WHERE expires_at >= ?1")?;
+    let found = rows.query_map([micros(Utc::now())], |row| {
+        Ok((row.get::<_, String>(0)?, time(row.get(1)?)?))
+    })?;
+    Ok(found.collect::<Result<_, _>>()?)
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
