@@ -239,3 +239,35 @@ fn socket_leases_sum_over_instances_and_lapse_with_their_instance() -> Result<()
         Ok(())
     })
 }
+
+/// PostgreSQL restarted (or an idle timeout closed the pool's connections): the next
+/// transactions run on fresh connections instead of failing once per stale one.
+#[test]
+fn transactions_survive_the_database_closing_idle_connections() -> Result<(), StoreError> {
+    let (store, config, _dir) = empty_store();
+    let Some(url) = config.database.clone() else {
+        return Ok(()); // SQLite has no connections to lose.
+    };
+    // Several pooled connections, all idle afterwards.
+    std::thread::scope(|scope| {
+        for i in 0..4 {
+            let store = &store;
+            scope.spawn(move || store.write_blocking(|tx| user(tx, &format!("u{i}")).map(drop)));
+        }
+    });
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+    let closed = admin
+        .query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .expect("close the store's connections")
+        .len();
+    assert!(closed >= 1, "the store held no connection to close");
+    for i in 0..3 {
+        store.write_blocking(|tx| user(tx, &format!("after{i}")).map(drop))?;
+        store.write_blocking(|tx| tx.users().map(drop))?;
+    }
+    Ok(())
+}

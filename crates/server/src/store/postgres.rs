@@ -15,8 +15,9 @@ use super::{
 use chrono::{DateTime, Utc};
 use postgres::error::SqlState;
 use postgres::types::ToSql;
-use postgres::{NoTls, Row, Transaction};
+use postgres::{NoTls, Row, Statement, Transaction};
 use r2d2_postgres::PostgresConnectionManager;
+use std::collections::HashMap;
 use switchboard_protocol::api::{MeetingStatus, UserInfo};
 use switchboard_protocol::{CallStatus, CallType, PresenceState, PresenceStatus};
 use uuid::Uuid;
@@ -32,11 +33,46 @@ const WRITE_LOCK: i64 = 0x5357_4254_4348; // "SWBTCH"
 /// A second lock for migrations, so two instances starting together migrate once.
 const MIGRATE_LOCK: i64 = 0x5357_4254_4d47;
 
-type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+type Pool = r2d2::Pool<CachingManager>;
+
+/// A pooled connection with the statements it has prepared. Preparing is a round trip
+/// of its own (and a parse and plan on the server), so each statement is prepared once
+/// per connection rather than once per use: about half the round trips of a write.
+struct CachedClient {
+    client: postgres::Client,
+    statements: HashMap<String, Statement>,
+    /// Set when the server has closed this connection, so the pool drops it.
+    closed: bool,
+}
+
+/// r2d2_postgres's manager, with a statement cache on each connection.
+struct CachingManager(PostgresConnectionManager<NoTls>);
+
+impl r2d2::ManageConnection for CachingManager {
+    type Connection = CachedClient;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> Result<CachedClient, postgres::Error> {
+        Ok(CachedClient {
+            client: self.0.connect()?,
+            statements: HashMap::new(),
+            closed: false,
+        })
+    }
+
+    fn is_valid(&self, conn: &mut CachedClient) -> Result<(), postgres::Error> {
+        self.0.is_valid(&mut conn.client)
+    }
+
+    fn has_broken(&self, conn: &mut CachedClient) -> bool {
+        conn.closed || self.0.has_broken(&mut conn.client)
+    }
+}
 
 pub struct PostgresDatabase {
     /// `None` only while dropping (see `Drop`).
     pool: Option<Pool>,
+    max_connections: u32,
     presence: super::PresenceCache,
 }
 
@@ -59,8 +95,12 @@ impl Drop for PostgresDatabase {
 }
 
 impl From<postgres::Error> for StoreError {
+    /// With the server's own message: `postgres::Error` alone says only "db error".
     fn from(err: postgres::Error) -> Self {
-        StoreError::Backend(err.to_string())
+        match std::error::Error::source(&err) {
+            Some(cause) => StoreError::Backend(format!("{err}: {cause}")),
+            None => StoreError::Backend(err.to_string()),
+        }
     }
 }
 
@@ -78,11 +118,15 @@ impl PostgresDatabase {
                 redact(url)
             ))
         })?;
-        let manager = PostgresConnectionManager::new(config, NoTls);
+        let manager = CachingManager(PostgresConnectionManager::new(config, NoTls));
+        let max_connections = connections.max(1);
         let pool = r2d2::Pool::builder()
-            .max_size(connections.max(1))
+            .max_size(max_connections)
             // Open connections as needed, not all at start (tests open many stores).
             .min_idle(Some(1))
+            // No ping before every transaction (a round trip each): a connection the
+            // server closed fails at BEGIN, and `run` then retries on a fresh one.
+            .test_on_check_out(false)
             .connection_timeout(std::time::Duration::from_secs(10))
             .build(manager)
             .map_err(|e| {
@@ -93,6 +137,7 @@ impl PostgresDatabase {
             })?;
         let db = PostgresDatabase {
             pool: Some(pool),
+            max_connections,
             presence: super::PresenceCache::default(),
         };
         db.migrate()?;
@@ -105,9 +150,7 @@ impl PostgresDatabase {
         Ok(db)
     }
 
-    fn client(
-        &self,
-    ) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>, StoreError> {
+    fn client(&self) -> Result<r2d2::PooledConnection<CachingManager>, StoreError> {
         self.pool
             .as_ref()
             .ok_or_else(|| StoreError::backend("the database is closing"))?
@@ -117,7 +160,7 @@ impl PostgresDatabase {
 
     fn migrate(&self) -> Result<(), StoreError> {
         let mut client = self.client()?;
-        let mut tx = client.transaction()?;
+        let mut tx = client.client.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATE_LOCK])?;
         // No "already exists, skipping" notices in the log on every start.
         tx.batch_execute(
@@ -149,28 +192,87 @@ impl PostgresDatabase {
     }
 
     fn run(&self, write: bool, body: &mut TxBody<'_>) -> Result<(), StoreError> {
-        let mut client = self.client()?;
+        let mut closed_connections = 0;
+        loop {
+            let mut pooled = self.client()?;
+            match self.run_on(&mut pooled, write, body) {
+                // The server closed this idle connection (a restart, an idle timeout)
+                // and nothing ran: the pool drops it, and a fresh one retries. Every
+                // idle connection may be stale after a restart, hence more than once.
+                Err(Failed::AtBegin(err))
+                    if closed_by_server(&err, &pooled.client)
+                        && closed_connections < self.max_connections =>
+                {
+                    closed_connections += 1;
+                    pooled.closed = true;
+                    tracing::debug!(error = %err, "a pooled PostgreSQL connection was closed; using another");
+                }
+                result => return result.map_err(StoreError::from),
+            }
+        }
+    }
+
+    fn run_on(
+        &self,
+        pooled: &mut CachedClient,
+        write: bool,
+        body: &mut TxBody<'_>,
+    ) -> Result<(), Failed> {
+        let CachedClient {
+            client, statements, ..
+        } = pooled;
         let mut tx = if write {
-            let mut tx = client.transaction()?;
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+            let mut tx = client.transaction().map_err(Failed::AtBegin)?;
+            // A simple query: one round trip, where a parameterised one takes two.
+            tx.batch_execute(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK})"))
+                .map_err(|e| Failed::Later(e.into()))?;
             tx
         } else {
             client
                 .build_transaction()
                 .isolation_level(postgres::IsolationLevel::RepeatableRead)
                 .read_only(true)
-                .start()?
+                .start()
+                .map_err(Failed::AtBegin)?
         };
         let mut handle = PostgresTx {
             tx: &mut tx,
+            statements,
             presence_saved: Vec::new(),
         };
-        body(&mut handle)?;
+        body(&mut handle).map_err(Failed::Later)?;
         let saved = std::mem::take(&mut handle.presence_saved);
-        tx.commit()?;
+        tx.commit().map_err(|e| Failed::Later(e.into()))?;
         // Writes are serialised by the lock, so commits reach the cache in order.
         self.presence.apply(saved);
         Ok(())
+    }
+}
+
+/// Whether `err` says the server ended the connection: its end was seen, or the server's
+/// last words were that it is shutting this session down (`pg_terminate_backend`, a
+/// restart), which arrive before the end itself.
+fn closed_by_server(err: &postgres::Error, client: &postgres::Client) -> bool {
+    err.is_closed()
+        || client.is_closed()
+        || matches!(
+            err.code(),
+            Some(&SqlState::ADMIN_SHUTDOWN | &SqlState::CRASH_SHUTDOWN)
+        )
+}
+
+/// Where a transaction failed: only a failed `BEGIN` is safe to retry.
+enum Failed {
+    AtBegin(postgres::Error),
+    Later(StoreError),
+}
+
+impl From<Failed> for StoreError {
+    fn from(failed: Failed) -> Self {
+        match failed {
+            Failed::AtBegin(err) => err.into(),
+            Failed::Later(err) => err,
+        }
     }
 }
 
@@ -209,6 +311,8 @@ impl Database for PostgresDatabase {
 
 struct PostgresTx<'a, 'c> {
     tx: &'a mut Transaction<'c>,
+    /// The connection's prepared statements, by their SQL.
+    statements: &'a mut HashMap<String, Statement>,
     presence_saved: Vec<(i64, PresenceState)>,
 }
 
@@ -301,6 +405,52 @@ fn presence_row(row: &Row) -> Result<(i64, PresenceState), StoreError> {
 }
 
 impl PostgresTx<'_, '_> {
+    /// `sql` prepared on this connection, once.
+    fn prepared(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.tx.prepare(sql)?;
+        self.statements.insert(sql.to_owned(), statement.clone());
+        Ok(statement)
+    }
+
+    fn query(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, postgres::Error> {
+        let statement = self.prepared(sql)?;
+        self.tx.query(&statement, params)
+    }
+
+    fn query_opt(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<Row>, postgres::Error> {
+        let statement = self.prepared(sql)?;
+        self.tx.query_opt(&statement, params)
+    }
+
+    fn query_one(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Row, postgres::Error> {
+        let statement = self.prepared(sql)?;
+        self.tx.query_one(&statement, params)
+    }
+
+    fn execute(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64, postgres::Error> {
+        let statement = self.prepared(sql)?;
+        self.tx.execute(&statement, params)
+    }
+
     /// Runs `work` inside a savepoint: a failed statement aborts a PostgreSQL
     /// transaction, so a refused insert must be rolled back to here for the domain code
     /// to carry on (as it can with SQLite).
@@ -324,22 +474,21 @@ impl PostgresTx<'_, '_> {
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<CallRow>, StoreError> {
-        self.tx.query(sql, params)?.iter().map(call_row).collect()
+        self.query(sql, params)?.iter().map(call_row).collect()
     }
 
     fn meeting_participants(&mut self, meeting_id: i64) -> Result<Vec<i64>, StoreError> {
-        self.tx
-            .query(
-                "SELECT user_id FROM meeting_participants WHERE meeting_id = $1 ORDER BY user_id",
-                &[&meeting_id],
-            )?
-            .iter()
-            .map(|row| row.col(0))
-            .collect()
+        self.query(
+            "SELECT user_id FROM meeting_participants WHERE meeting_id = $1 ORDER BY user_id",
+            &[&meeting_id],
+        )?
+        .iter()
+        .map(|row| row.col(0))
+        .collect()
     }
 
     fn meetings_where(&mut self, sql: &str, arg: i64) -> Result<Vec<MeetingRow>, StoreError> {
-        let rows = self.tx.query(sql, &[&arg])?;
+        let rows = self.query(sql, &[&arg])?;
         let mut meetings = Vec::with_capacity(rows.len());
         for row in rows {
             let id: i64 = row.col(0)?;
@@ -360,8 +509,7 @@ impl PostgresTx<'_, '_> {
 impl Tx for PostgresTx<'_, '_> {
     fn insert_user(&mut self, user: &NewUser, now: DateTime<Utc>) -> Result<i64, StoreError> {
         let inserted = self.in_savepoint(|me| {
-            me.tx
-                .query_one(
+            me.query_one(
                     "INSERT INTO users (username, email, full_name, password_hash, is_admin, created_at)
                      VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                     &[
@@ -384,7 +532,7 @@ impl Tx for PostgresTx<'_, '_> {
         });
         match inserted {
             Err(StoreError::Conflict(_)) => {
-                let taken = self.tx.query_opt(
+                let taken = self.query_opt(
                     "SELECT 1 FROM users WHERE lower(username) = lower($1)",
                     &[&user.username],
                 )?;
@@ -395,44 +543,41 @@ impl Tx for PostgresTx<'_, '_> {
     }
 
     fn user(&mut self, id: i64) -> Result<Option<UserRecord>, StoreError> {
-        self.tx
-            .query_opt(
-                &format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"),
-                &[&id],
-            )?
-            .as_ref()
-            .map(user_record)
-            .transpose()
+        self.query_opt(
+            &format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"),
+            &[&id],
+        )?
+        .as_ref()
+        .map(user_record)
+        .transpose()
     }
 
     fn user_by_login(&mut self, login: &str) -> Result<Option<UserRecord>, StoreError> {
-        self.tx
-            .query_opt(
-                &format!(
-                    "SELECT {USER_COLUMNS} FROM users
+        self.query_opt(
+            &format!(
+                "SELECT {USER_COLUMNS} FROM users
                      WHERE lower(username) = lower($1) OR (email <> '' AND lower(email) = lower($1))
                      ORDER BY (lower(username) = lower($1)) DESC LIMIT 1"
-                ),
-                &[&login],
-            )?
-            .as_ref()
-            .map(user_record)
-            .transpose()
+            ),
+            &[&login],
+        )?
+        .as_ref()
+        .map(user_record)
+        .transpose()
     }
 
     fn users(&mut self) -> Result<Vec<UserInfo>, StoreError> {
-        self.tx
-            .query(
-                &format!("SELECT {USER_COLUMNS} FROM users ORDER BY lower(username)"),
-                &[],
-            )?
-            .iter()
-            .map(|row| user_record(row).map(|r| r.info))
-            .collect()
+        self.query(
+            &format!("SELECT {USER_COLUMNS} FROM users ORDER BY lower(username)"),
+            &[],
+        )?
+        .iter()
+        .map(|row| user_record(row).map(|r| r.info))
+        .collect()
     }
 
     fn presence(&mut self, user_id: i64) -> Result<PresenceState, StoreError> {
-        let row = self.tx.query_opt(
+        let row = self.query_opt(
             &format!("SELECT {PRESENCE_COLUMNS} FROM presence WHERE user_id = $1"),
             &[&user_id],
         )?;
@@ -443,7 +588,7 @@ impl Tx for PostgresTx<'_, '_> {
     }
 
     fn save_presence(&mut self, user_id: i64, p: &PresenceState) -> Result<(), StoreError> {
-        self.tx.execute(
+        self.execute(
             "INSERT INTO presence (user_id, status, available_for_calls, status_message, last_seen,
                                    current_call, status_before_call, open_sockets)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -471,19 +616,18 @@ impl Tx for PostgresTx<'_, '_> {
     }
 
     fn all_presence(&mut self) -> Result<Vec<(i64, PresenceState)>, StoreError> {
-        self.tx
-            .query(
-                &format!("SELECT {PRESENCE_COLUMNS} FROM presence ORDER BY user_id"),
-                &[],
-            )?
-            .iter()
-            .map(presence_row)
-            .collect()
+        self.query(
+            &format!("SELECT {PRESENCE_COLUMNS} FROM presence ORDER BY user_id"),
+            &[],
+        )?
+        .iter()
+        .map(presence_row)
+        .collect()
     }
 
     fn insert_call(&mut self, call: &CallRow) -> Result<i64, StoreError> {
         self.in_savepoint(|me| {
-            let id: i64 = match me.tx.query_one(
+            let id: i64 = match me.query_one(
                 "INSERT INTO calls (session_id, room_name, call_type, status, initiator_id, recipient_id,
                                     started_at, ended_at, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -506,7 +650,7 @@ impl Tx for PostgresTx<'_, '_> {
                 Err(e) => return Err(e.into()),
             };
             for user in [call.initiator_id, call.recipient_id] {
-                match me.tx.execute(
+                match me.execute(
                     "INSERT INTO live_calls (user_id, call_id) VALUES ($1, $2)",
                     &[&user, &id],
                 ) {
@@ -531,7 +675,7 @@ impl Tx for PostgresTx<'_, '_> {
     }
 
     fn update_call(&mut self, call: &CallRow) -> Result<(), StoreError> {
-        self.tx.execute(
+        self.execute(
             "UPDATE calls SET status = $2, started_at = $3, ended_at = $4 WHERE id = $1",
             &[
                 &call.id,
@@ -541,8 +685,7 @@ impl Tx for PostgresTx<'_, '_> {
             ],
         )?;
         if call.status.is_final() {
-            self.tx
-                .execute("DELETE FROM live_calls WHERE call_id = $1", &[&call.id])?;
+            self.execute("DELETE FROM live_calls WHERE call_id = $1", &[&call.id])?;
         }
         Ok(())
     }
@@ -572,7 +715,6 @@ impl Tx for PostgresTx<'_, '_> {
         let filter =
             "(initiator_id = $1 OR recipient_id = $1) AND ($2::TEXT IS NULL OR status = $2)";
         let count: i64 = self
-            .tx
             .query_one(
                 &format!("SELECT COUNT(*) FROM calls WHERE {filter}"),
                 &[&q.user_id, &status],
@@ -589,7 +731,6 @@ impl Tx for PostgresTx<'_, '_> {
 
     fn insert_meeting(&mut self, m: &MeetingRow) -> Result<i64, StoreError> {
         let id: i64 = self
-            .tx
             .query_one(
                 "INSERT INTO meetings (title, host_id, status, scheduled_at, created_at)
                  VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -603,7 +744,7 @@ impl Tx for PostgresTx<'_, '_> {
             )?
             .col(0)?;
         for user in &m.participant_ids {
-            self.tx.execute(
+            self.execute(
                 "INSERT INTO meeting_participants (meeting_id, user_id) VALUES ($1, $2)
                  ON CONFLICT DO NOTHING",
                 &[&id, user],
@@ -631,7 +772,7 @@ impl Tx for PostgresTx<'_, '_> {
     }
 
     fn set_meeting_status(&mut self, id: i64, status: MeetingStatus) -> Result<(), StoreError> {
-        self.tx.execute(
+        self.execute(
             "UPDATE meetings SET status = $2 WHERE id = $1",
             &[&id, &status.as_str()],
         )?;
@@ -639,44 +780,40 @@ impl Tx for PostgresTx<'_, '_> {
     }
 
     fn delete_meeting(&mut self, id: i64) -> Result<(), StoreError> {
-        self.tx
-            .execute("DELETE FROM meetings WHERE id = $1", &[&id])?;
+        self.execute("DELETE FROM meetings WHERE id = $1", &[&id])?;
         Ok(())
     }
 
     fn insert_video_call(&mut self, c: &VideoCallRow) -> Result<i64, StoreError> {
-        self.tx
-            .query_one(
-                "INSERT INTO video_calls (meeting_id, caller_id, status, started_at, ended_at)
+        self.query_one(
+            "INSERT INTO video_calls (meeting_id, caller_id, status, started_at, ended_at)
                  VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                &[
-                    &c.meeting_id,
-                    &c.caller_id,
-                    &video_status_str(c.status),
-                    &micros(c.started_at),
-                    &c.ended_at.map(micros),
-                ],
-            )?
-            .col(0)
+            &[
+                &c.meeting_id,
+                &c.caller_id,
+                &video_status_str(c.status),
+                &micros(c.started_at),
+                &c.ended_at.map(micros),
+            ],
+        )?
+        .col(0)
     }
 
     fn video_call(&mut self, id: i64) -> Result<Option<VideoCallRow>, StoreError> {
-        self.tx
-            .query_opt(
-                &format!("SELECT {VIDEO_CALL_COLUMNS} FROM video_calls WHERE id = $1"),
-                &[&id],
-            )?
-            .as_ref()
-            .map(video_call_row)
-            .transpose()
+        self.query_opt(
+            &format!("SELECT {VIDEO_CALL_COLUMNS} FROM video_calls WHERE id = $1"),
+            &[&id],
+        )?
+        .as_ref()
+        .map(video_call_row)
+        .transpose()
     }
 
     fn active_video_call_of_meeting(
         &mut self,
         meeting_id: i64,
     ) -> Result<Option<VideoCallRow>, StoreError> {
-        self.tx
-            .query_opt(
+        self.query_opt(
                 &format!(
                     "SELECT {VIDEO_CALL_COLUMNS} FROM video_calls WHERE meeting_id = $1 AND status = 'active' LIMIT 1"
                 ),
@@ -688,7 +825,7 @@ impl Tx for PostgresTx<'_, '_> {
     }
 
     fn update_video_call(&mut self, c: &VideoCallRow) -> Result<(), StoreError> {
-        self.tx.execute(
+        self.execute(
             "UPDATE video_calls SET status = $2, ended_at = $3 WHERE id = $1",
             &[&c.id, &video_status_str(c.status), &c.ended_at.map(micros)],
         )?;
@@ -696,12 +833,12 @@ impl Tx for PostgresTx<'_, '_> {
     }
 
     fn revoke_token(&mut self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError> {
-        self.tx.execute(
+        self.execute(
             "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
             &[&jti, &micros(expires_at)],
         )?;
         // Expired tokens fail validation anyway: forget their revocations.
-        self.tx.execute(
+        self.execute(
             "DELETE FROM revoked_tokens WHERE expires_at < $1",
             &[&micros(Utc::now())],
         )?;
@@ -710,20 +847,18 @@ impl Tx for PostgresTx<'_, '_> {
 
     fn is_token_revoked(&mut self, jti: &str) -> Result<bool, StoreError> {
         Ok(self
-            .tx
             .query_opt("SELECT 1 FROM revoked_tokens WHERE jti = $1", &[&jti])?
             .is_some())
     }
 
     fn setting(&mut self, key: &str) -> Result<Option<String>, StoreError> {
-        self.tx
-            .query_opt("SELECT value FROM settings WHERE key = $1", &[&key])?
+        self.query_opt("SELECT value FROM settings WHERE key = $1", &[&key])?
             .map(|row| row.col(0))
             .transpose()
     }
 
     fn set_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
-        self.tx.execute(
+        self.execute(
             "INSERT INTO settings (key, value) VALUES ($1, $2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             &[&key, &value],
@@ -736,12 +871,12 @@ impl Tx for PostgresTx<'_, '_> {
         instance: &str,
         expires_at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let renewed = self.tx.execute(
+        let renewed = self.execute(
             "UPDATE instances SET expires_at = $2 WHERE id = $1",
             &[&instance, &micros(expires_at)],
         )?;
         if renewed == 0 {
-            self.tx.execute(
+            self.execute(
                 "INSERT INTO instances (id, expires_at) VALUES ($1, $2)",
                 &[&instance, &micros(expires_at)],
             )?;
@@ -750,8 +885,7 @@ impl Tx for PostgresTx<'_, '_> {
     }
 
     fn drop_instance(&mut self, instance: &str) -> Result<(), StoreError> {
-        self.tx
-            .execute("DELETE FROM instances WHERE id = $1", &[&instance])?;
+        self.execute("DELETE FROM instances WHERE id = $1", &[&instance])?;
         Ok(())
     }
 
@@ -762,12 +896,12 @@ impl Tx for PostgresTx<'_, '_> {
         sockets: u32,
     ) -> Result<u32, StoreError> {
         if sockets == 0 {
-            self.tx.execute(
+            self.execute(
                 "DELETE FROM socket_leases WHERE instance = $1 AND user_id = $2",
                 &[&instance, &user_id],
             )?;
         } else {
-            self.tx.execute(
+            self.execute(
                 "INSERT INTO socket_leases (instance, user_id, sockets) VALUES ($1, $2, $3)
                  ON CONFLICT (instance, user_id) DO UPDATE SET sockets = excluded.sockets",
                 &[&instance, &user_id, &i64::from(sockets)],
@@ -777,12 +911,11 @@ impl Tx for PostgresTx<'_, '_> {
     }
 
     fn reclaim_leases(&mut self, now: DateTime<Utc>) -> Result<Vec<(i64, u32)>, StoreError> {
-        self.tx.execute(
+        self.execute(
             "DELETE FROM instances WHERE expires_at < $1",
             &[&micros(now)],
         )?;
         let users = self
-            .tx
             .query(
                 "DELETE FROM socket_leases WHERE instance NOT IN (SELECT id FROM instances)
                  RETURNING user_id",
@@ -802,7 +935,6 @@ impl PostgresTx<'_, '_> {
     /// A user's notification sockets on all instances.
     fn sockets_of(&mut self, user_id: i64) -> Result<u32, StoreError> {
         let total: i64 = self
-            .tx
             .query_one(
                 "SELECT COALESCE(SUM(sockets), 0)::BIGINT FROM socket_leases WHERE user_id = $1",
                 &[&user_id],
