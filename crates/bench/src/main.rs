@@ -218,17 +218,20 @@ fn start_server(args: &Args, data_dir: &std::path::Path, index: u16) -> Result<C
 }
 
 /// Debian's nginx in front of the instances on `port + 100`: round robin, WebSocket
-/// upgrades passed on, keep-alive to the upstreams.
+/// upgrades passed on, keep-alive to the upstreams. A proxied socket costs a worker two
+/// descriptors, and a worker cannot raise its limit past the hard one it inherits (20,000
+/// on some machines): enough workers that each stays under 12,000, spread by `reuseport`.
+/// Before, one worker ran out at 10,000 sockets and stopped accepting.
 fn start_nginx(args: &Args, dir: &std::path::Path) -> Result<Child> {
     let prefix = dir.join("nginx");
     std::fs::create_dir_all(prefix.join("logs"))?;
+    let workers = (args.sockets * 2).div_ceil(12_000).max(1);
     let upstreams: String = (0..args.instances)
         .map(|i| format!("        server 127.0.0.1:{};\n", args.port + i))
         .collect();
     let conf = format!(
         r#"daemon off;
-worker_processes 1;
-worker_rlimit_nofile 100000;
+worker_processes {workers};
 pid {prefix}/nginx.pid;
 error_log {prefix}/logs/error.log warn;
 events {{ worker_connections 60000; }}
@@ -247,7 +250,7 @@ http {{
         '' '';
     }}
     server {{
-        listen 127.0.0.1:{port} backlog=4096;
+        listen 127.0.0.1:{port} backlog=4096 reuseport;
         location / {{
             proxy_pass http://switchboard;
             proxy_http_version 1.1;
@@ -332,9 +335,30 @@ async fn run(args: Args, users: Vec<User>, dir: &std::path::Path) -> Result<()> 
     }
     let result = measure(&args, &users, &base, entry_port, &http, &pids).await;
     children.iter_mut().for_each(stop);
+    if args.instances > 1 {
+        report_proxy_failures(&dir.join("nginx/logs/error.log"));
+    }
     let report = result?;
     println!("{report}");
     Ok(())
+}
+
+/// The proxy's own failures (descriptors, upstream errors) on stderr, so a run that the
+/// proxy limited is not read as the servers' result.
+fn report_proxy_failures(log: &std::path::Path) {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let failures: Vec<&str> = text
+        .lines()
+        .filter(|line| {
+            line.contains("[crit]") || line.contains("[alert]") || line.contains("[error]")
+        })
+        .collect();
+    if let Some(first) = failures.first() {
+        eprintln!(
+            "nginx reported {} failures during the run; the first: {first}",
+            failures.len()
+        );
+    }
 }
 
 /// RSS and CPU ticks summed over the server processes.
