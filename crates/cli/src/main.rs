@@ -121,6 +121,15 @@ impl From<StatusArg> for PresenceStatus {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Warnings from our own crates (a sound device that failed, a lost connection) go to
+    // stderr; RUST_LOG overrides, e.g. RUST_LOG=switchboard_media=debug.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("switchboard_client=warn,switchboard_media=warn")
+    });
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
     // One async worker: a call needs a few percent of a core, and a second worker only
     // adds cross-thread wake-ups (measured: ~15 % more CPU per call, docs/benchmarks.md).
     // Sound devices and Opus run on their own threads or in microseconds.

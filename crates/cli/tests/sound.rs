@@ -36,6 +36,23 @@ fn tone_wav(path: &std::path::Path, hz: f64, seconds: usize) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a sound server: run by tests/sound-check.sh"]
 async fn a_call_with_the_default_devices_is_heard_both_ways() {
+    call_with_the_default_devices(0).await;
+}
+
+/// The callee's process freezes four times for 150 ms mid-call (a busy machine, a
+/// swapped-out page), so its sound streams under- and overrun and the sound server
+/// reports errors. The call must keep playing: before, each error reopened the device
+/// after half a second, failures queued for replaced streams ended their successors, and
+/// the speakers could stay silent for the whole call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a sound server: run by tests/sound-check.sh"]
+async fn a_call_is_still_heard_when_the_callee_stalls() {
+    call_with_the_default_devices(4).await;
+}
+
+/// Ann (tone, recorded) calls bob (the default devices), whose process is stopped
+/// `stalls` times mid-call; each side must hear the other for most of the call.
+async fn call_with_the_default_devices(stalls: usize) {
     let (server, dir) = backend(&["ann", "bob"]).await;
     let url = server.url();
     let d = dir.path();
@@ -67,7 +84,19 @@ async fn a_call_with_the_default_devices_is_heard_both_ways() {
     let (ann, bob) = (token(&url, "ann").await, token(&url, "bob").await);
     let ann_wav = d.join("ann.wav");
     let listener = cli(&url, &bob, &["listen", "--auto-answer", "--duration", "20"]);
+    let bob_pid = listener.id().to_string();
     tokio::time::sleep(Duration::from_millis(800)).await;
+    let stalling = tokio::spawn(async move {
+        // Into the call's talking time (it lasts 5 s from the answer).
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        for _ in 0..stalls {
+            let signal = |name: &str| Command::new("kill").args([name, &bob_pid]).status();
+            let _ = signal("-STOP");
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            let _ = signal("-CONT");
+            tokio::time::sleep(Duration::from_millis(350)).await;
+        }
+    });
     let caller = cli(
         &url,
         &ann,
@@ -83,6 +112,7 @@ async fn a_call_with_the_default_devices_is_heard_both_ways() {
         ],
     );
     let (caller, listener) = tokio::join!(finish(caller), finish(listener));
+    let _ = stalling.await;
     let _ = talking.kill();
     // SIGINT, not SIGKILL: parecord then writes out what it still holds.
     let _ = Command::new("kill")
@@ -108,8 +138,9 @@ async fn a_call_with_the_default_devices_is_heard_both_ways() {
     let heard = frames.iter().filter(|f| has_tone(f, MIC_TONE)).count();
     assert!(
         frames.len() >= 150 && heard * 10 >= frames.len() * 8,
-        "ann heard bob's microphone in {heard} of {} frames",
-        frames.len()
+        "ann heard bob's microphone in {heard} of {} frames; bob's log:\n{}",
+        frames.len(),
+        String::from_utf8_lossy(&listener.stderr)
     );
     // Bob's speakers played ann's tone for most of the call.
     let bytes = std::fs::read(&speakers_raw).expect("speakers recording");

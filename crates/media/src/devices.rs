@@ -15,6 +15,7 @@ use crate::audio::{AudioSink, AudioSource};
 use crate::tone::{FRAME_SAMPLES, SAMPLE_RATE};
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -24,6 +25,11 @@ use std::time::Duration;
 const RING_CAPACITY: usize = 10 * FRAME_SAMPLES;
 /// Wait before reopening a device that failed.
 const REOPEN_AFTER: Duration = Duration::from_millis(500);
+/// A stream that reported a glitch and then exchanged no audio for this long is taken for
+/// dead and reopened: after an error the driver may or may not recover from, whether
+/// audio still moves is what decides. (Without a glitch, a quiet second is no sign: a
+/// device's period can be that long.)
+const STALLED_AFTER: Duration = Duration::from_secs(1);
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
@@ -112,8 +118,34 @@ impl Ring {
 
 enum Control {
     Switch(Option<String>),
-    Failed(String),
+    /// Stream number `stream` (counted per device thread) stopped working.
+    Failed {
+        stream: u64,
+        reason: String,
+    },
     Stop,
+}
+
+/// Whether `command` is for the stream now open: a stream reports each of its failures,
+/// and those still queued when it has been replaced must not end its successor.
+fn applies_to(command: &Control, current_stream: u64) -> bool {
+    match command {
+        Control::Failed { stream, .. } => *stream == current_stream,
+        _ => true,
+    }
+}
+
+/// Whether a stream error means the stream is gone for certain. Anything else (an
+/// underrun on a busy machine, an I/O error from a sound server that was slow to answer)
+/// is often recovered by the driver, and reopening for it cost half a second of silence
+/// each time; the stall watch reopens a stream that really stopped.
+fn ends_the_stream(kind: cpal::ErrorKind) -> bool {
+    matches!(
+        kind,
+        cpal::ErrorKind::DeviceNotAvailable
+            | cpal::ErrorKind::HostUnavailable
+            | cpal::ErrorKind::StreamInvalidated
+    )
 }
 
 /// Controls a running device: switch it or stop it. Dropping the handle stops it.
@@ -239,10 +271,24 @@ fn run(
     opened: mpsc::Sender<Result<(), DeviceError>>,
 ) {
     let mut first = Some(opened);
+    let mut stream_number = 0;
     loop {
+        stream_number += 1;
+        // The stream's callbacks and glitches, for the stall watch.
+        let (callbacks, glitches) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
         let stream = find_device(direction, name.as_deref()).and_then(|device| {
             let shown = device.to_string();
-            let stream = build(direction, &device, ring.clone(), failures.clone())?;
+            let stream = build(
+                direction,
+                &device,
+                ring.clone(),
+                Reporter {
+                    failures: failures.clone(),
+                    stream: stream_number,
+                    callbacks: callbacks.clone(),
+                    glitches: glitches.clone(),
+                },
+            )?;
             if let Ok(mut current) = current.lock() {
                 *current = shown;
             }
@@ -264,24 +310,56 @@ fn run(
                 None
             }
         };
-        let command = if stream.is_some() {
-            commands.recv()
-        } else {
-            commands
-                .recv_timeout(REOPEN_AFTER)
-                .or(Ok(Control::Switch(None)))
+        let mut callbacks_seen = 0;
+        let command = loop {
+            let wait = if stream.is_some() {
+                STALLED_AFTER
+            } else {
+                REOPEN_AFTER
+            };
+            match commands.recv_timeout(wait) {
+                Ok(command) if !applies_to(&command, stream_number) => continue,
+                Ok(command) => break Some(command),
+                Err(mpsc::RecvTimeoutError::Disconnected) => break None,
+                Err(mpsc::RecvTimeoutError::Timeout) if stream.is_none() => {
+                    break Some(Control::Switch(None));
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    let now = callbacks.load(Ordering::Relaxed);
+                    if now == callbacks_seen && glitches.load(Ordering::Relaxed) > 0 {
+                        break Some(Control::Failed {
+                            stream: stream_number,
+                            reason: format!(
+                                "no audio exchanged for {STALLED_AFTER:?} after a glitch"
+                            ),
+                        });
+                    }
+                    callbacks_seen = now;
+                }
+            }
         };
         drop(stream);
         match command {
-            Ok(Control::Switch(next)) => name = next,
-            Ok(Control::Failed(reason)) => {
+            Some(Control::Switch(next)) => name = next,
+            Some(Control::Failed { reason, .. }) => {
                 tracing::warn!(%reason, "sound device failed; switching to the default");
                 std::thread::sleep(REOPEN_AFTER);
                 name = None;
             }
-            Ok(Control::Stop) | Err(_) => return,
+            Some(Control::Stop) | None => return,
         }
     }
+}
+
+/// What a stream's callbacks tell its device thread.
+struct Reporter {
+    failures: mpsc::Sender<Control>,
+    /// The stream's number on its device thread.
+    stream: u64,
+    /// Bumped by every data callback.
+    callbacks: Arc<AtomicU64>,
+    /// Bumped by every error that did not end the stream.
+    glitches: Arc<AtomicU64>,
 }
 
 /// A 48 kHz stream if the device has one, else its default rate, converted.
@@ -289,7 +367,7 @@ fn build(
     direction: Direction,
     device: &cpal::Device,
     ring: Arc<Ring>,
-    failures: mpsc::Sender<Control>,
+    reporter: Reporter,
 ) -> Result<cpal::Stream, DeviceError> {
     let unusable = |reason: String| DeviceError::Unusable {
         kind: direction.word(),
@@ -328,8 +406,22 @@ fn build(
         buffer_size: cpal::BufferSize::Default,
     };
     let channels = usize::from(config.channels.max(1));
+    let Reporter {
+        failures,
+        stream: stream_number,
+        callbacks,
+        glitches,
+    } = reporter;
     let on_error = move |e: cpal::Error| {
-        let _ = failures.send(Control::Failed(e.to_string()));
+        if ends_the_stream(e.kind()) {
+            let _ = failures.send(Control::Failed {
+                stream: stream_number,
+                reason: e.to_string(),
+            });
+        } else {
+            glitches.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(error = %e, "sound device glitch; the stream carries on");
+        }
     };
     let stream = match (direction, default.sample_format()) {
         (Direction::Input, cpal::SampleFormat::F32) => {
@@ -337,6 +429,7 @@ fn build(
             device.build_input_stream(
                 config,
                 move |data: &[f32], _: &_| {
+                    callbacks.fetch_add(1, Ordering::Relaxed);
                     let mono = data.chunks(channels).map(|c| {
                         let mean = c.iter().sum::<f32>() / c.len() as f32;
                         (mean.clamp(-1.0, 1.0) * f32::from(i16::MAX)) as i16
@@ -352,6 +445,7 @@ fn build(
             device.build_input_stream(
                 config,
                 move |data: &[i16], _: &_| {
+                    callbacks.fetch_add(1, Ordering::Relaxed);
                     let mono = data.chunks(channels).map(|c| {
                         (c.iter().map(|s| i32::from(*s)).sum::<i32>() / c.len() as i32) as i16
                     });
@@ -367,6 +461,7 @@ fn build(
             device.build_output_stream(
                 config,
                 move |data: &mut [f32], _: &_| {
+                    callbacks.fetch_add(1, Ordering::Relaxed);
                     let frames = data.len() / channels;
                     fill_output(&ring, &mut convert, &mut pending, frames);
                     for (out, s) in data.chunks_mut(channels).zip(pending.drain(..frames)) {
@@ -383,6 +478,7 @@ fn build(
             device.build_output_stream(
                 config,
                 move |data: &mut [i16], _: &_| {
+                    callbacks.fetch_add(1, Ordering::Relaxed);
                     let frames = data.len() / channels;
                     fill_output(&ring, &mut convert, &mut pending, frames);
                     for (out, s) in data.chunks_mut(channels).zip(pending.drain(..frames)) {
@@ -452,6 +548,38 @@ impl Resampler {
 mod tests {
     use super::*;
     use crate::tone::{ToneGenerator, has_tone};
+
+    #[test]
+    fn glitches_keep_the_stream_and_lost_devices_end_it() {
+        for kind in [
+            cpal::ErrorKind::Xrun,
+            cpal::ErrorKind::RealtimeDenied,
+            cpal::ErrorKind::DeviceChanged,
+            cpal::ErrorKind::BackendError,
+            cpal::ErrorKind::Other,
+        ] {
+            assert!(!ends_the_stream(kind), "{kind:?}");
+        }
+        for kind in [
+            cpal::ErrorKind::DeviceNotAvailable,
+            cpal::ErrorKind::HostUnavailable,
+            cpal::ErrorKind::StreamInvalidated,
+        ] {
+            assert!(ends_the_stream(kind), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn failures_of_a_replaced_stream_are_ignored() {
+        let failed = |stream| Control::Failed {
+            stream,
+            reason: "gone".into(),
+        };
+        assert!(applies_to(&failed(3), 3));
+        assert!(!applies_to(&failed(2), 3));
+        assert!(applies_to(&Control::Switch(None), 3));
+        assert!(applies_to(&Control::Stop, 3));
+    }
 
     #[test]
     fn the_ring_drops_the_oldest_and_pads_underruns_with_silence() {

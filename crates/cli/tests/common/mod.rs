@@ -42,7 +42,10 @@ pub fn cli(url: &str, token: &str, args: &[&str]) -> std::process::Child {
         .args(["--server", url])
         .args(args)
         .env("SWITCHBOARD_TOKEN", token)
-        .env("RUST_LOG", "warn")
+        .env(
+            "RUST_LOG",
+            std::env::var("SWITCHBOARD_CLI_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
