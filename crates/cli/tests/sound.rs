@@ -50,6 +50,23 @@ async fn a_call_is_still_heard_when_the_callee_stalls() {
     call_with_the_default_devices(4).await;
 }
 
+/// A process stopped with SIGSTOP until this is dropped: also when the test fails while
+/// it is stopped, so no frozen process outlives the test.
+struct Stopped<'a>(&'a str);
+
+impl<'a> Stopped<'a> {
+    fn new(pid: &'a str) -> Self {
+        let _ = Command::new("kill").args(["-STOP", pid]).status();
+        Stopped(pid)
+    }
+}
+
+impl Drop for Stopped<'_> {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-CONT", self.0]).status();
+    }
+}
+
 /// Ann (tone, recorded) calls bob (the default devices), whose process is stopped
 /// `stalls` times mid-call; each side must hear the other for most of the call.
 async fn call_with_the_default_devices(stalls: usize) {
@@ -90,10 +107,9 @@ async fn call_with_the_default_devices(stalls: usize) {
         // Into the call's talking time (it lasts 5 s from the answer).
         tokio::time::sleep(Duration::from_millis(2500)).await;
         for _ in 0..stalls {
-            let signal = |name: &str| Command::new("kill").args([name, &bob_pid]).status();
-            let _ = signal("-STOP");
+            let stopped = Stopped::new(&bob_pid);
             tokio::time::sleep(Duration::from_millis(150)).await;
-            let _ = signal("-CONT");
+            drop(stopped);
             tokio::time::sleep(Duration::from_millis(350)).await;
         }
     });
