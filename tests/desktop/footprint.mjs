@@ -3,7 +3,7 @@
 // colleagues listed, and the binary's size. Run by footprint.sh in a desktop session.
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { apiLogin, freePort, hostTeam, launch } from './flows.mjs';
@@ -106,7 +106,13 @@ async function memory(pid) {
 const idle = start();
 await idle.wait('signed in');
 await sleep(IDLE_SECONDS * 1000);
-const processes = await Promise.all((await tree(idle.child.pid)).map(memory));
+const pids = await tree(idle.child.pid);
+const processes = await Promise.all(pids.map(memory));
+// SMAPS_DIR=dir keeps each process's full /proc/<pid>/smaps, to see which mappings the
+// memory is in (tests/desktop/smaps-by-mapping.py groups them).
+if (process.env.SMAPS_DIR) {
+  for (const p of processes) await writeFile(join(process.env.SMAPS_DIR, `${p.name}-${p.pid}.smaps`), await readFile(`/proc/${p.pid}/smaps`, 'utf8'));
+}
 await idle.stop();
 
 const bin = await stat(APP);

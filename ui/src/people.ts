@@ -71,12 +71,16 @@ export function callBlockReason(u: DirectoryEntry, iAmInACall: boolean): string 
   return null;
 }
 
-/** Apply a live `presence` event to the directory (returns a new array). */
+/**
+ * Apply a live `presence` event to the directory (returns a new array). A `message` of
+ * null (servers that do not send one) keeps the message already known.
+ */
 export function applyPresence(
   users: DirectoryEntry[],
   userId: number,
   status: Presence,
   available: boolean,
+  message: string | null = null,
 ): DirectoryEntry[] {
   return users.map((u) => {
     if (u.id !== userId) return u;
@@ -87,6 +91,7 @@ export function applyPresence(
         ...u.presence,
         status,
         available_for_calls: available,
+        status_message: message ?? u.presence.status_message,
         is_online: isOnline,
         current_call: status === 'busy' ? u.presence.current_call : null,
         is_available: isOnline && available && status !== 'busy' && status !== 'dnd',

@@ -148,9 +148,10 @@ export function applyEvent(s: UiState, ev: EngineEvent, now: number): UiState {
     case 'call_updated':
       return applyCall(s, ev.call, now);
     case 'presence': {
-      const users = applyPresence(app.users, ev.user_id, ev.status, ev.available_for_calls);
+      const message = ev.status_message ?? null;
+      const users = applyPresence(app.users, ev.user_id, ev.status, ev.available_for_calls, message);
       const mine = app.me?.id === ev.user_id && app.my_status
-        ? { ...app.my_status, status: ev.status }
+        ? { status: ev.status, message: message ?? app.my_status.message }
         : app.my_status;
       return { ...s, app: { ...app, users, my_status: mine } };
     }

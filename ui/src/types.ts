@@ -139,7 +139,7 @@ export type EngineEvent =
       room_name: string;
     }
   | { type: 'call_updated'; call: CallSession }
-  | { type: 'presence'; user_id: number; status: Presence; available_for_calls: boolean }
+  | { type: 'presence'; user_id: number; status: Presence; available_for_calls: boolean; status_message: string | null }
   | { type: 'directory'; users: DirectoryEntry[] }
   | { type: 'audio_level'; call_id: number; input: number; output: number }
   | { type: 'quality'; call_id: number; quality: CallQuality }

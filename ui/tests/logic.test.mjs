@@ -131,6 +131,12 @@ test('people: a presence event updates one person', () => {
   assert.equal(next.find((u) => u.id === 2), USERS[1], 'others are untouched');
   const erin = m.applyPresence(USERS, 5, 'online', true).find((u) => u.id === 5);
   assert.equal(erin.presence.current_call, null, 'leaving busy clears the current call');
+  const away = m.applyPresence(USERS, 7, 'away', true, 'Back at 3').find((u) => u.id === 7);
+  assert.equal(away.presence.status_message, 'Back at 3', 'a new message is shown');
+  const kept = m.applyPresence([{ ...USERS[6], presence: away.presence }], 7, 'online', true, null)[0];
+  assert.equal(kept.presence.status_message, 'Back at 3', 'no message from the server keeps the old one');
+  const cleared = m.applyPresence([{ ...USERS[6], presence: away.presence }], 7, 'online', true, '')[0];
+  assert.equal(cleared.presence.status_message, '', 'an empty message clears it');
 });
 
 test('calls: direction, other party, missed, status words, durations', () => {

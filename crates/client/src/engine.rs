@@ -307,6 +307,7 @@ impl Shared {
                 user_id,
                 status,
                 available_for_calls,
+                status_message,
             } => {
                 if self.is_new_colleague(user_id) {
                     self.refetch_directory();
@@ -315,6 +316,7 @@ impl Shared {
                     user_id,
                     status,
                     available_for_calls,
+                    status_message,
                 })
             }
         }

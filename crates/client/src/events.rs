@@ -57,6 +57,8 @@ pub enum Event {
         user_id: i64,
         status: PresenceStatus,
         available_for_calls: bool,
+        /// `None` when the server does not send messages: keep the one already shown.
+        status_message: Option<String>,
     },
     /// The whole directory, after connecting or reconnecting.
     Directory {

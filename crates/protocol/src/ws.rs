@@ -26,6 +26,10 @@ pub enum Notification {
         user_id: i64,
         status: PresenceStatus,
         available_for_calls: bool,
+        /// Switchboard sends it on every update; servers that predate it (the seeds') do
+        /// not, and then the message already known stands.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status_message: Option<String>,
     },
 }
 
@@ -39,12 +43,24 @@ mod tests {
             user_id: 4,
             status: PresenceStatus::Away,
             available_for_calls: true,
+            status_message: Some("Back at 3".into()),
         };
         let json = serde_json::to_value(&n).unwrap_or_default();
         assert_eq!(
             json,
-            serde_json::json!({"type": "presence_update", "user_id": 4, "status": "away", "available_for_calls": true})
+            serde_json::json!({"type": "presence_update", "user_id": 4, "status": "away", "available_for_calls": true, "status_message": "Back at 3"})
         );
+        // The seeds' servers send no message: it reads as unknown, not as cleared.
+        let seed: Result<Notification, _> = serde_json::from_value(serde_json::json!(
+            {"type": "presence_update", "user_id": 4, "status": "busy", "available_for_calls": false}
+        ));
+        assert!(matches!(
+            seed,
+            Ok(Notification::PresenceUpdate {
+                status_message: None,
+                ..
+            })
+        ));
         let invite = Notification::CallInvite {
             from_user_id: 1,
             caller_name: "Patrick".into(),

@@ -265,7 +265,7 @@ async fn presence_is_pushed_on_connect_and_after_disconnect_and_timeout() {
     };
     assert_eq!(
         update,
-        json!({"type": "presence_update", "user_id": carol.id, "status": "online", "available_for_calls": true})
+        json!({"type": "presence_update", "user_id": carol.id, "status": "online", "available_for_calls": true, "status_message": ""})
     );
 
     // An open socket keeps her online with no heartbeats, well past the timeout.
@@ -281,6 +281,22 @@ async fn presence_is_pushed_on_connect_and_after_disconnect_and_timeout() {
     assert_eq!(
         (update["user_id"].as_i64(), update["status"].as_str()),
         (Some(carol.id), Some("away"))
+    );
+    // A new status message alone is news too.
+    carol
+        .post(
+            "/api/user-presence/update_my_status/",
+            json!({"status_message": "At the Leeds office"}),
+        )
+        .await;
+    let update = expect(&mut alice_ws, "presence_update", 5 * SECOND).await;
+    assert_eq!(
+        (
+            update["user_id"].as_i64(),
+            update["status"].as_str(),
+            update["status_message"].as_str()
+        ),
+        (Some(carol.id), Some("away"), Some("At the Leeds office"))
     );
 
     // Socket closed: offline once the presence timeout passes, pushed to everyone.

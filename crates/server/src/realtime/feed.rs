@@ -38,7 +38,13 @@ const RING_GRACE: Duration = Duration::from_secs(5);
 /// A changed state is pushed once it has held this long.
 pub const MIN_STABLE: Duration = Duration::from_millis(250);
 
-type Visible = (PresenceStatus, bool);
+/// What colleagues see of a user: a change to any of it is pushed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Visible {
+    status: PresenceStatus,
+    available_for_calls: bool,
+    status_message: String,
+}
 
 /// What the feed remembers between passes.
 #[derive(Default)]
@@ -100,13 +106,18 @@ async fn visible_now(
             None => store.presence_snapshot(),
         };
         for (user_id, p) in rows {
-            visible.insert(
-                user_id,
-                (p.visible_status(now, timeout), p.available_for_calls),
-            );
+            let status = p.visible_status(now, timeout);
             if p.is_online(now, timeout) {
                 online.insert(user_id);
             }
+            visible.insert(
+                user_id,
+                Visible {
+                    status,
+                    available_for_calls: p.available_for_calls,
+                    status_message: p.status_message,
+                },
+            );
         }
         (visible, online)
     })
@@ -194,7 +205,7 @@ fn push_settled(
         let since = match state.settling.get(&user_id) {
             Some((seen, since)) if *seen == current => *since,
             _ => {
-                state.settling.insert(user_id, (current, now));
+                state.settling.insert(user_id, (current.clone(), now));
                 now
             }
         };
@@ -203,11 +214,11 @@ fn push_settled(
             next_due = Some(next_due.map_or(due, |d| d.min(due)));
             continue;
         }
-        let (status, available_for_calls) = current;
         frames.push(frame(&Notification::PresenceUpdate {
             user_id,
-            status,
-            available_for_calls,
+            status: current.status,
+            available_for_calls: current.available_for_calls,
+            status_message: Some(current.status_message.clone()),
         }));
         state.pushed.insert(user_id, current);
         state.settling.remove(&user_id);
