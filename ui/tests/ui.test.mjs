@@ -243,18 +243,21 @@ test('incoming call: Escape declines; a call cancelled by the caller closes the 
   await page.locator('.person').first().waitFor();
   const searchBox = page.getByLabel('Search people');
   await searchBox.focus();
-  const incoming = (id) => ({ type: 'incoming_call', call_id: id, from_user_id: 2, caller_name: 'Bob Stone', call_type: 'audio', room_name: 'r' });
+  const incoming = (id, callType = 'audio') => ({ type: 'incoming_call', call_id: id, from_user_id: 2, caller_name: 'Bob Stone', call_type: callType, room_name: 'r' });
   await engine(page, incoming(61));
   const dialog = page.getByRole('alertdialog');
   await dialog.waitFor();
+  assert.match(await text(dialog), /Audio call\. Press Enter/);
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'hidden' });
   assert.deepEqual(await lastArgs(page, 'reject_call'), { callId: 61 });
   assert.equal((await invoked(page, 'answer_call')).length, 0);
   await until(page, () => document.activeElement?.getAttribute('type') === 'search');
 
-  await engine(page, incoming(62));
+  // A CRM client may place a video call: the modal says it is taken as audio.
+  await engine(page, incoming(62, 'video'));
   await dialog.waitFor();
+  assert.match(await text(dialog), /Video call, answered with audio only\. Press Enter/);
   await engine(page, { type: 'call_updated', call: call(62, BOB, ME, 'cancelled') });
   await dialog.waitFor({ state: 'hidden' });
   await page.locator('.call-outcome', { hasText: 'Bob Stone hung up before you answered.' }).waitFor();
@@ -357,7 +360,11 @@ test('history: missed calls badge, missed call highlighted with words, badge res
           count: 3,
           next: null,
           previous: null,
-          results: [call(90, BOB, ME, 'missed'), call(91, ME, CAROL, 'completed'), call(92, DAN, ME, 'rejected')],
+          results: [
+            call(90, BOB, ME, 'missed'),
+            call(91, ME, CAROL, 'completed'),
+            call(92, DAN, ME, 'rejected', { call_type: 'video' }),
+          ],
         },
       },
     },
@@ -383,7 +390,7 @@ test('history: missed calls badge, missed call highlighted with words, badge res
   const out = page.locator('tr[data-call-id="91"]');
   assert.match(await text(out), /Outgoing\s+Carol Diaz\s+Answered\s+1:23/);
   assert.ok(!(await out.evaluate((tr) => tr.classList.contains('missed'))));
-  assert.match(await text(page.locator('tr[data-call-id="92"]')), /Incoming\s+Dan Okafor\s+Declined/);
+  assert.match(await text(page.locator('tr[data-call-id="92"]')), /Incoming video\s+Dan Okafor\s+Declined/);
   await until(page, () => document.querySelector('.badge')?.offsetParent === null);
   await finish(page);
 });

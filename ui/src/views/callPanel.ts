@@ -11,9 +11,10 @@ import { button, setBusy, type View } from './common';
 import { devicePickers } from './devices';
 import { levelMeter, qualityIndicator } from './meters';
 
-function mediaWords(m: MediaState | null): string {
+function mediaWords(m: MediaState | null, video: boolean): string {
   if (!m || m.state === 'connecting') return 'Connecting audio…';
-  if (m.state === 'connected') return 'Connected';
+  // Switchboard carries voice only; a video call from a CRM client is taken as audio.
+  if (m.state === 'connected') return video ? 'Connected, audio only' : 'Connected';
   if (m.reason === 'lost') return 'Connection lost';
   if (m.reason === 'failed') return m.message ?? 'Audio failed';
   return 'Ended';
@@ -115,7 +116,7 @@ export function callPanelView(actions: Actions): View & { focusMain(): void } {
       }
       if (isActive && app) {
         tick(s);
-        setText(mediaText, mediaWords(app.media));
+        setText(mediaText, mediaWords(app.media, call?.call_type === 'video'));
         setAttr(mediaText, 'data-state', app.media?.state ?? 'connecting');
         const muted = app.muted;
         setAttr(mute, 'aria-pressed', muted ? 'true' : 'false');

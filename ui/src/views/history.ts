@@ -13,7 +13,7 @@ const PAGE_SIZE = 20;
 function row(call: CallSession, meId: number | null, now: Date): HTMLTableRowElement {
   const dir = direction(call, meId);
   const missed = isMissed(call, meId);
-  const dirWord = dir === 'incoming' ? 'Incoming' : 'Outgoing';
+  const dirWord = `${dir === 'incoming' ? 'Incoming' : 'Outgoing'}${call.call_type === 'video' ? ' video' : ''}`;
   const secs = callDuration(call);
   const answered = call.status === 'completed' && secs != null;
   return h(

@@ -81,7 +81,8 @@ export function incomingView(
       if (inc) {
         setText(av, initials(inc.callerName));
         setText(title, `${inc.callerName} is calling`);
-        setText(desc, `${inc.callType === 'video' ? 'Video' : 'Audio'} call. Press Enter to accept or Escape to decline.`);
+        const kind = inc.callType === 'video' ? 'Video call, answered with audio only' : 'Audio call';
+        setText(desc, `${kind}. Press Enter to accept or Escape to decline.`);
         setText(alert, s.errors.incoming ?? '');
         setBusy(accept, !!s.pending.answer, 'Accept', 'Connecting…');
       }
