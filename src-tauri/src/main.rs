@@ -119,6 +119,7 @@ fn main() -> Result<()> {
             app.manage(shell);
             app.manage(core.clone());
             deep_link::listen(app.handle());
+            windows::show_when_loaded(app.handle());
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 core.resume(embedded).await;
@@ -128,7 +129,7 @@ fn main() -> Result<()> {
             });
             Ok(())
         })
-        .on_page_load(move |_, payload| windows::log_page_loaded(started, payload))
+        .on_page_load(move |webview, payload| windows::page_loaded(webview, started, payload))
         .on_window_event(|window, event| {
             // Closing hides: the app keeps running in the tray and never drops a call.
             if let WindowEvent::CloseRequested { api, .. } = event {

@@ -1,6 +1,8 @@
 //! The main window: raised for a call, hidden (not closed) by its close button, so the
 //! app keeps running in the tray and never drops a call.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 use tauri::{AppHandle, Manager, UserAttentionType, WebviewWindow};
 
 pub const MAIN: &str = "main";
@@ -30,13 +32,46 @@ pub fn hide(window: &tauri::Window) {
     let _ = window.hide();
 }
 
-/// Logs how long the window took to show the UI after the process started (the
-/// start-up figure in docs/benchmarks.md comes from this line).
-pub fn log_page_loaded(started: std::time::Instant, payload: &tauri::webview::PageLoadPayload<'_>) {
-    if payload.event() == tauri::webview::PageLoadEvent::Finished {
-        tracing::info!(
-            since_start_ms = started.elapsed().as_millis() as u64,
-            "window loaded"
-        );
+/// If the page has not loaded by then, the window is shown anyway (blank beats absent).
+const SHOW_AT_THE_LATEST: Duration = Duration::from_secs(3);
+
+/// The window starts hidden (tauri.conf.json) and is shown once the UI has loaded, so
+/// nobody sees an empty window first. A window mapped before its first paint also makes
+/// WebKit wait for a backing store: with `WEBKIT_DISABLE_COMPOSITING_MODE=1` (the
+/// low-memory setting in docs/benchmarks.md) that delayed one start in two by 0.5 s.
+pub fn show_when_loaded(app: &AppHandle) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(SHOW_AT_THE_LATEST).await;
+        if !SHOWN.swap(true, Ordering::Relaxed) {
+            tracing::warn!("the UI did not load within 3 s; showing the window anyway");
+            show(&app);
+        }
+    });
+}
+
+/// Set once the window has been shown at start-up (by the page load or the fallback).
+static SHOWN: AtomicBool = AtomicBool::new(false);
+/// Set at the first page load: later loads (a reload) neither show nor log.
+static LOADED: AtomicBool = AtomicBool::new(false);
+
+/// On the first page load: shows the window and logs how long that took after the
+/// process started (the start-up figure in docs/benchmarks.md comes from this line).
+pub fn page_loaded(
+    webview: &tauri::Webview,
+    started: Instant,
+    payload: &tauri::webview::PageLoadPayload<'_>,
+) {
+    if payload.event() != tauri::webview::PageLoadEvent::Finished
+        || LOADED.swap(true, Ordering::Relaxed)
+    {
+        return;
     }
+    if !SHOWN.swap(true, Ordering::Relaxed) {
+        show(webview.app_handle());
+    }
+    tracing::info!(
+        since_start_ms = started.elapsed().as_millis() as u64,
+        "window loaded"
+    );
 }

@@ -101,7 +101,9 @@ async function memory(pid) {
   const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8');
   const kb = (key) => Number(rollup.match(new RegExp(`^${key}:\\s+(\\d+)`, 'm'))[1]);
   const name = (await readFile(`/proc/${pid}/comm`, 'utf8')).trim();
-  return { pid, name, rss_mb: kb('Rss') / 1024, pss_mb: kb('Pss') / 1024 };
+  // USS: the pages only this process maps, what quitting the app would give back.
+  const uss_mb = (kb('Private_Clean') + kb('Private_Dirty')) / 1024;
+  return { pid, name, rss_mb: kb('Rss') / 1024, pss_mb: kb('Pss') / 1024, uss_mb };
 }
 const idle = start();
 await idle.wait('signed in');
@@ -131,9 +133,10 @@ const report = {
   window_loaded_ms: { median: round(median(loaded)), min: round(Math.min(...loaded)), max: round(Math.max(...loaded)) },
   signed_in_ms: { median: round(median(signedIn)), min: round(Math.min(...signedIn)), max: round(Math.max(...signedIn)) },
   idle_after_s: IDLE_SECONDS,
-  processes: processes.map((p) => ({ ...p, rss_mb: round(p.rss_mb), pss_mb: round(p.pss_mb) })),
+  processes: processes.map((p) => ({ ...p, rss_mb: round(p.rss_mb), pss_mb: round(p.pss_mb), uss_mb: round(p.uss_mb) })),
   total_rss_mb: round(processes.reduce((a, p) => a + p.rss_mb, 0)),
   total_pss_mb: round(processes.reduce((a, p) => a + p.pss_mb, 0)),
+  total_uss_mb: round(processes.reduce((a, p) => a + p.uss_mb, 0)),
   binary_mb: mb(bin.size),
   binary_stripped_mb: stripped === null ? null : mb(stripped),
 };
