@@ -18,6 +18,11 @@ use switchboard_protocol::api::{MeetingStatus, UserInfo};
 use switchboard_protocol::{CallStatus, CallType, PresenceState, PresenceStatus};
 use uuid::Uuid;
 
+/// Prepared statements kept per connection. More than this file's distinct statements
+/// (about 35): with rusqlite's default of 16 they evicted each other, and re-preparing
+/// was a quarter of the time an invite spent in SQLite (docs/performance.md).
+const STATEMENT_CACHE: usize = 64;
+
 /// Schema versions, applied in order; `PRAGMA user_version` records how many ran.
 const MIGRATIONS: &[&str] = &[
     include_str!("sqlite/0001_initial.sql"),
@@ -100,6 +105,7 @@ impl SqliteDatabase {
     fn setup(mut conn: Connection) -> Result<Self, StoreError> {
         conn.busy_timeout(Duration::from_secs(5))
             .map_err(StoreError::backend)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
@@ -829,5 +835,19 @@ mod tests {
             "loaded at open"
         );
         Ok(())
+    }
+
+    /// Each `prepare_cached` call site is one statement (the SQL is fixed per site): if
+    /// they outnumber the cache, they evict each other and every use parses SQL again.
+    #[test]
+    fn the_statement_cache_holds_every_statement() {
+        let sites = include_str!("sqlite.rs")
+            .matches(".prepare_cached(")
+            .count();
+        assert!(sites >= 30, "the count is wrong: {sites} call sites");
+        assert!(
+            sites <= STATEMENT_CACHE,
+            "{sites} cached statements do not fit a cache of {STATEMENT_CACHE}; raise it"
+        );
     }
 }
