@@ -12,6 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use std::collections::HashMap;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use switchboard_protocol::CallStatus;
@@ -102,7 +103,9 @@ pub struct Pump {
     pub ping: tokio::time::Interval,
     /// Presence batches waiting for this socket's phase.
     presence_waiting: Vec<super::hub::PresenceBatch>,
-    presence_due: Option<tokio::time::Instant>,
+    /// Boxed, and only while a batch waits: a timer inline in every idle socket's task
+    /// would cost each of them its size.
+    presence_due: Option<Pin<Box<tokio::time::Sleep>>>,
     /// This socket's offset within [`PRESENCE_SPREAD`].
     presence_phase: Duration,
     closing: tokio::sync::watch::Receiver<bool>,
@@ -189,10 +192,10 @@ impl Pump {
                 None => std::future::pending().await,
             }
         };
-        let due = self.presence_due;
+        let due = self.presence_due.as_mut();
         let presence_due = async move {
             match due {
-                Some(at) => tokio::time::sleep_until(at).await,
+                Some(sleep) => sleep.as_mut().await,
                 None => std::future::pending().await,
             }
         };
@@ -250,7 +253,7 @@ impl Pump {
                 Ok(batch) => {
                     self.presence_waiting.push(batch);
                     if self.presence_due.is_none() {
-                        self.presence_due = Some(tokio::time::Instant::now() + self.presence_phase);
+                        self.presence_due = Some(Box::pin(tokio::time::sleep(self.presence_phase)));
                     }
                     Step::Idle
                 }
@@ -329,65 +332,93 @@ pub fn is_ping(text: &str) -> bool {
     serde_json::from_str::<Typed<'_>>(text).is_ok_and(|t| t.kind.as_deref() == Some("ping"))
 }
 
-async fn run(socket: WebSocket, rt: Arc<Realtime>, user_id: i64, jti: String, presence: bool) {
+/// The socket's task. Not an `async fn`: its arguments would stay in the task beside the
+/// pump they are moved into (an `async fn` keeps moved-from arguments), so a socket would
+/// be held twice, 368 bytes of each idle socket's memory.
+fn run(
+    socket: WebSocket,
+    rt: Arc<Realtime>,
+    user_id: i64,
+    jti: String,
+    presence: bool,
+) -> impl Future<Output = ()> {
     let conn = rt.hub.next_conn_id();
-    let (mut pump, tx) = Pump::new(socket, rt.rules.socket_ping_interval, conn, rt.closing());
+    let (pump, tx) = Pump::new(socket, rt.rules.socket_ping_interval, conn, rt.closing());
     rt.hub.bind_token(&jti, conn, tx.clone());
-    let mut presence = presence.then(|| rt.hub.subscribe_presence());
+    let presence = presence.then(|| rt.hub.subscribe_presence());
     rt.hub.attach_user(user_id, conn, tx);
     tracing::debug!(user_id, conn, "notification socket open");
-    rt.record_socket(user_id, true).await;
+    serve(pump, rt, user_id, conn, jti, presence)
+}
 
-    // An invite that went out while this device was not connected rings it now.
-    if let Some((call_id, frame)) = pending_invite(&rt, user_id).await {
-        if !pump.send(Message::Text(frame)).await {
-            return finish(&rt, user_id, conn, &jti).await;
-        }
-        rt.invite_delivered(call_id);
-    }
+/// A plain `fn` returning an `async move` block: an `async fn` copies each argument into
+/// a local and keeps both slots, so the pump (552 bytes) would be held twice.
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an async fn would hold its arguments twice"
+)]
+fn serve(
+    mut pump: Pump,
+    rt: Arc<Realtime>,
+    user_id: i64,
+    conn: u64,
+    jti: String,
+    mut presence: Option<broadcast::Receiver<super::hub::PresenceBatch>>,
+) -> impl Future<Output = ()> {
+    async move {
+        rt.record_socket(user_id, true).await;
 
-    loop {
-        match pump.next(presence.as_mut()).await {
-            Step::Done => break,
-            Step::Idle => {}
-            Step::Text(text) => {
-                let reply = if is_ping(&text) {
-                    r#"{"type":"pong"}"#.to_owned()
-                } else {
-                    serde_json::json!({"type": "error", "message": "This socket only takes {\"type\":\"ping\"}; use the REST API for actions."}).to_string()
-                };
-                if !pump.send(Message::Text(reply.into())).await {
+        // An invite that went out while this device was not connected rings it now.
+        if let Some((call_id, frame)) = pending_invite(&rt, user_id).await {
+            if !pump.send(Message::Text(frame)).await {
+                return finish(&rt, user_id, conn, &jti).await;
+            }
+            rt.invite_delivered(call_id);
+        }
+
+        loop {
+            match pump.next(presence.as_mut()).await {
+                Step::Done => break,
+                Step::Idle => {}
+                Step::Text(text) => {
+                    let reply = if is_ping(&text) {
+                        r#"{"type":"pong"}"#.to_owned()
+                    } else {
+                        serde_json::json!({"type": "error", "message": "This socket only takes {\"type\":\"ping\"}; use the REST API for actions."}).to_string()
+                    };
+                    if !pump.send(Message::Text(reply.into())).await {
+                        break;
+                    }
+                }
+                Step::Out(Outbound::Text(frame)) => {
+                    if !pump.send(Message::Text(frame)).await {
+                        break;
+                    }
+                }
+                Step::Batch(frames) => {
+                    if !pump.send_all(&frames).await {
+                        break;
+                    }
+                }
+                Step::Out(Outbound::Close { code, reason }) => {
+                    let _ = pump
+                        .send(Message::Close(Some(CloseFrame {
+                            code,
+                            reason: reason.into(),
+                        })))
+                        .await;
                     break;
                 }
-            }
-            Step::Out(Outbound::Text(frame)) => {
-                if !pump.send(Message::Text(frame)).await {
-                    break;
+                Step::Out(Outbound::Invite { call_id, frame }) => {
+                    if !pump.send(Message::Text(frame)).await {
+                        break;
+                    }
+                    rt.invite_delivered(call_id);
                 }
-            }
-            Step::Batch(frames) => {
-                if !pump.send_all(&frames).await {
-                    break;
-                }
-            }
-            Step::Out(Outbound::Close { code, reason }) => {
-                let _ = pump
-                    .send(Message::Close(Some(CloseFrame {
-                        code,
-                        reason: reason.into(),
-                    })))
-                    .await;
-                break;
-            }
-            Step::Out(Outbound::Invite { call_id, frame }) => {
-                if !pump.send(Message::Text(frame)).await {
-                    break;
-                }
-                rt.invite_delivered(call_id);
             }
         }
+        finish(&rt, user_id, conn, &jti).await;
     }
-    finish(&rt, user_id, conn, &jti).await;
 }
 
 async fn finish(rt: &Arc<Realtime>, user_id: i64, conn: u64, jti: &str) {

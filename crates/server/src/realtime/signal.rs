@@ -135,9 +135,17 @@ impl Member {
     }
 }
 
-async fn run(socket: WebSocket, rt: Arc<Realtime>, room: RoomKey, user: UserInfo, jti: String) {
+/// Not an `async fn`, for the reason given at the notification socket's `run`: what is
+/// moved into the pump and the member would otherwise stay in the task twice.
+fn run(
+    socket: WebSocket,
+    rt: Arc<Realtime>,
+    room: RoomKey,
+    user: UserInfo,
+    jti: String,
+) -> impl Future<Output = ()> {
     let conn = rt.hub.next_conn_id();
-    let (mut pump, tx) = Pump::new(socket, rt.rules.socket_ping_interval, conn, rt.closing());
+    let (pump, tx) = Pump::new(socket, rt.rules.socket_ping_interval, conn, rt.closing());
     rt.hub.bind_token(&jti, conn, tx.clone());
     let me = Member {
         conn,
@@ -152,53 +160,73 @@ async fn run(socket: WebSocket, rt: Arc<Realtime>, room: RoomKey, user: UserInfo
     let joined = me.presence_frame("user_joined", &format!("joined the {noun}"));
     rt.join_room(room, me.id, conn, tx, joined.into());
     tracing::debug!(?room, user_id = me.id, conn, "signaling socket joined");
-    loop {
-        match pump.next(None).await {
-            Step::Done => break,
-            // Signaling sockets do not take the presence feed.
-            Step::Idle | Step::Batch(_) => {}
-            Step::Out(Outbound::Close { code, reason }) => {
-                let close = axum::extract::ws::CloseFrame {
-                    code,
-                    reason: reason.into(),
-                };
-                let _ = pump.send(Message::Close(Some(close))).await;
-                break;
-            }
-            Step::Out(Outbound::Text(frame)) | Step::Out(Outbound::Invite { frame, .. }) => {
-                if !pump.send(Message::Text(frame)).await {
+    serve(pump, rt, room, me, noun, jti)
+}
+
+/// A plain `fn` returning an `async move` block: an `async fn` copies each argument into
+/// a local and keeps both slots, so the pump (552 bytes) would be held twice.
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an async fn would hold its arguments twice"
+)]
+fn serve(
+    mut pump: Pump,
+    rt: Arc<Realtime>,
+    room: RoomKey,
+    me: Member,
+    noun: &'static str,
+    jti: String,
+) -> impl Future<Output = ()> {
+    async move {
+        let conn = me.conn;
+        loop {
+            match pump.next(None).await {
+                Step::Done => break,
+                // Signaling sockets do not take the presence feed.
+                Step::Idle | Step::Batch(_) => {}
+                Step::Out(Outbound::Close { code, reason }) => {
+                    let close = axum::extract::ws::CloseFrame {
+                        code,
+                        reason: reason.into(),
+                    };
+                    let _ = pump.send(Message::Close(Some(close))).await;
                     break;
                 }
-            }
-            Step::Text(text) => {
-                if is_ping(&text) {
-                    if !pump.send(Message::Text(r#"{"type":"pong"}"#.into())).await {
+                Step::Out(Outbound::Text(frame)) | Step::Out(Outbound::Invite { frame, .. }) => {
+                    if !pump.send(Message::Text(frame)).await {
                         break;
                     }
-                    continue;
                 }
-                match relay(&rt, room, &me, &text) {
-                    Ok(()) => {}
-                    Err(problem) => {
-                        if !pump.send_error(&problem).await {
+                Step::Text(text) => {
+                    if is_ping(&text) {
+                        if !pump.send(Message::Text(r#"{"type":"pong"}"#.into())).await {
                             break;
+                        }
+                        continue;
+                    }
+                    match relay(&rt, room, &me, &text) {
+                        Ok(()) => {}
+                        Err(problem) => {
+                            if !pump.send_error(&problem).await {
+                                break;
+                            }
                         }
                     }
                 }
             }
         }
+        rt.leave_room(room, conn);
+        rt.hub.unbind_token(&jti, conn);
+        to_room(
+            &rt,
+            room,
+            &me,
+            None,
+            false,
+            me.presence_frame("user_left", &format!("left the {noun}")),
+        );
+        tracing::debug!(?room, user_id = me.id, conn, "signaling socket left");
     }
-    rt.leave_room(room, conn);
-    rt.hub.unbind_token(&jti, conn);
-    to_room(
-        &rt,
-        room,
-        &me,
-        None,
-        false,
-        me.presence_frame("user_left", &format!("left the {noun}")),
-    );
-    tracing::debug!(?room, user_id = me.id, conn, "signaling socket left");
 }
 
 fn to_room(
