@@ -332,9 +332,9 @@ pub fn is_ping(text: &str) -> bool {
     serde_json::from_str::<Typed<'_>>(text).is_ok_and(|t| t.kind.as_deref() == Some("ping"))
 }
 
-/// The socket's task. Not an `async fn`: its arguments would stay in the task beside the
-/// pump they are moved into (an `async fn` keeps moved-from arguments), so a socket would
-/// be held twice, 368 bytes of each idle socket's memory.
+/// The socket's task. Not an `async fn`: an `async fn` copies each argument into a local
+/// and keeps both slots, so the socket (368 bytes) would be held twice, beside the pump
+/// it is moved into. The pump is built here and the `async move` block owns it once.
 fn run(
     socket: WebSocket,
     rt: Arc<Realtime>,
@@ -343,28 +343,11 @@ fn run(
     presence: bool,
 ) -> impl Future<Output = ()> {
     let conn = rt.hub.next_conn_id();
-    let (pump, tx) = Pump::new(socket, rt.rules.socket_ping_interval, conn, rt.closing());
+    let (mut pump, tx) = Pump::new(socket, rt.rules.socket_ping_interval, conn, rt.closing());
     rt.hub.bind_token(&jti, conn, tx.clone());
-    let presence = presence.then(|| rt.hub.subscribe_presence());
+    let mut presence = presence.then(|| rt.hub.subscribe_presence());
     rt.hub.attach_user(user_id, conn, tx);
     tracing::debug!(user_id, conn, "notification socket open");
-    serve(pump, rt, user_id, conn, jti, presence)
-}
-
-/// A plain `fn` returning an `async move` block: an `async fn` copies each argument into
-/// a local and keeps both slots, so the pump (552 bytes) would be held twice.
-#[allow(
-    clippy::manual_async_fn,
-    reason = "an async fn would hold its arguments twice"
-)]
-fn serve(
-    mut pump: Pump,
-    rt: Arc<Realtime>,
-    user_id: i64,
-    conn: u64,
-    jti: String,
-    mut presence: Option<broadcast::Receiver<super::hub::PresenceBatch>>,
-) -> impl Future<Output = ()> {
     async move {
         rt.record_socket(user_id, true).await;
 

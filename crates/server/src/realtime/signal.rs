@@ -145,7 +145,7 @@ fn run(
     jti: String,
 ) -> impl Future<Output = ()> {
     let conn = rt.hub.next_conn_id();
-    let (pump, tx) = Pump::new(socket, rt.rules.socket_ping_interval, conn, rt.closing());
+    let (mut pump, tx) = Pump::new(socket, rt.rules.socket_ping_interval, conn, rt.closing());
     rt.hub.bind_token(&jti, conn, tx.clone());
     let me = Member {
         conn,
@@ -160,25 +160,7 @@ fn run(
     let joined = me.presence_frame("user_joined", &format!("joined the {noun}"));
     rt.join_room(room, me.id, conn, tx, joined.into());
     tracing::debug!(?room, user_id = me.id, conn, "signaling socket joined");
-    serve(pump, rt, room, me, noun, jti)
-}
-
-/// A plain `fn` returning an `async move` block: an `async fn` copies each argument into
-/// a local and keeps both slots, so the pump (552 bytes) would be held twice.
-#[allow(
-    clippy::manual_async_fn,
-    reason = "an async fn would hold its arguments twice"
-)]
-fn serve(
-    mut pump: Pump,
-    rt: Arc<Realtime>,
-    room: RoomKey,
-    me: Member,
-    noun: &'static str,
-    jti: String,
-) -> impl Future<Output = ()> {
     async move {
-        let conn = me.conn;
         loop {
             match pump.next(None).await {
                 Step::Done => break,
