@@ -20,7 +20,7 @@ const HISTORY = {
   results: [
     call(101, BOB, ME, 'missed', { created_at: new Date(Date.now() - 20 * 60_000).toISOString() }),
     call(102, ME, CAROL, 'completed', { duration_seconds: 312, created_at: new Date(Date.now() - 95 * 60_000).toISOString() }),
-    call(103, DAN, ME, 'completed', { duration_seconds: 47 }),
+    call(103, DAN, ME, 'completed', { duration_seconds: 47, call_type: 'video' }),
     call(104, ME, BOB, 'missed'),
     call(105, ME, DAN, 'rejected'),
     call(106, CAROL, ME, 'cancelled'),
@@ -64,7 +64,7 @@ for (const scheme of ['light', 'dark']) {
     await page.locator('.banner-conn').waitFor();
     await shot(page, '3-people-reconnecting');
     await engine(page, { type: 'connection', state: 'online', mode: 'web_socket' });
-    await engine(page, { type: 'incoming_call', call_id: 60, from_user_id: 2, caller_name: 'Bob Stone', call_type: 'audio', room_name: 'r' });
+    await engine(page, { type: 'incoming_call', call_id: 60, from_user_id: 2, caller_name: 'Bob Stone', call_type: 'video', room_name: 'r' });
     await page.getByRole('alertdialog').waitFor();
     await shot(page, '4-incoming');
     await finish(page);
