@@ -157,10 +157,10 @@ impl Shell for TauriShell {
                         ConnectionState::Reconnecting { .. } => format!("{who} — reconnecting…"),
                         ConnectionState::Offline { .. } => format!("{who} — offline"),
                     };
-                    if let Some(shell) = shell.try_state::<Arc<TauriShell>>() {
-                        if let Some(tray) = shell.tray() {
-                            tray.set_status(&line);
-                        }
+                    if let Some(shell) = shell.try_state::<Arc<TauriShell>>()
+                        && let Some(tray) = shell.tray()
+                    {
+                        tray.set_status(&line);
                     }
                 });
             }

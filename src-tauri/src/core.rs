@@ -177,11 +177,11 @@ impl Core {
                 .as_ref()
                 .and_then(|h| h.listen.parse::<SocketAddr>().ok())
         });
-        if let Some(listen) = listen {
-            if let Err(e) = self.start_host(listen).await {
-                self.problem(e);
-                return;
-            }
+        if let Some(listen) = listen
+            && let Err(e) = self.start_host(listen).await
+        {
+            self.problem(e);
+            return;
         }
         let (Some(url), Some(username)) = (saved.server_url.clone(), saved.username.clone()) else {
             return;
@@ -503,14 +503,14 @@ impl Core {
     pub fn save_settings(&self, settings: Settings) -> Result<Settings, String> {
         let before = self.settings();
         self.update_saved(|s| s.settings = settings.clone())?;
-        if let Ok(devices) = self.devices.lock() {
-            if let Some([mic, speakers]) = devices.as_ref() {
-                if before.input_device != settings.input_device {
-                    mic.switch_to(settings.input_device.clone());
-                }
-                if before.output_device != settings.output_device {
-                    speakers.switch_to(settings.output_device.clone());
-                }
+        if let Ok(devices) = self.devices.lock()
+            && let Some([mic, speakers]) = devices.as_ref()
+        {
+            if before.input_device != settings.input_device {
+                mic.switch_to(settings.input_device.clone());
+            }
+            if before.output_device != settings.output_device {
+                speakers.switch_to(settings.output_device.clone());
             }
         }
         Ok(settings)

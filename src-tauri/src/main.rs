@@ -132,11 +132,11 @@ fn main() -> Result<()> {
         .on_page_load(move |webview, payload| windows::page_loaded(webview, started, payload))
         .on_window_event(|window, event| {
             // Closing hides: the app keeps running in the tray and never drops a call.
-            if let WindowEvent::CloseRequested { api, .. } = event {
-                if window.app_handle().tray_by_id("main").is_some() {
-                    api.prevent_close();
-                    windows::hide(window);
-                }
+            if let WindowEvent::CloseRequested { api, .. } = event
+                && window.app_handle().tray_by_id("main").is_some()
+            {
+                api.prevent_close();
+                windows::hide(window);
             }
         })
         .run(tauri::generate_context!("../tauri.conf.json"))

@@ -156,10 +156,10 @@ fn main() -> ExitCode {
 /// The signed-in API for this server and profile.
 async fn session(cli: &Cli) -> Result<Api> {
     let api = Api::new(&cli.server)?;
-    if let Ok(token) = std::env::var("SWITCHBOARD_TOKEN") {
-        if !token.is_empty() {
-            return Ok(api.with_token(token));
-        }
+    if let Ok(token) = std::env::var("SWITCHBOARD_TOKEN")
+        && !token.is_empty()
+    {
+        return Ok(api.with_token(token));
     }
     let (server, profile) = (cli.server.clone(), cli.profile.clone());
     let token = tokio::task::spawn_blocking(move || TokenStore::default().load(&server, &profile))

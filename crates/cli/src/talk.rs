@@ -111,10 +111,11 @@ async fn wait_status(
         let event = tokio::time::timeout_at(deadline, events.recv())
             .await
             .map_err(|_| anyhow!("no answer within {} s", within.as_secs()))?;
-        if let Ok(Event::CallUpdated { call }) = event {
-            if call.id == call_id && (wanted.contains(&call.status) || call.status.is_final()) {
-                return Ok(*call);
-            }
+        if let Ok(Event::CallUpdated { call }) = event
+            && call.id == call_id
+            && (wanted.contains(&call.status) || call.status.is_final())
+        {
+            return Ok(*call);
         }
     }
 }
@@ -179,10 +180,11 @@ async fn talk(
                 break "remote";
             }
             event = events.recv() => {
-                if let Ok(Event::CallUpdated { call: update }) = event {
-                    if update.id == call.id && update.status.is_final() {
-                        break "remote";
-                    }
+                if let Ok(Event::CallUpdated { call: update }) = event
+                    && update.id == call.id
+                    && update.status.is_final()
+                {
+                    break "remote";
                 }
             }
             _ = tokio::signal::ctrl_c() => break "local",
@@ -364,11 +366,11 @@ pub async fn join_meeting(api: Api, meeting_id: i64, audio: &AudioArgs) -> Resul
                 }
                 let now = peers.borrow_and_update().clone();
                 for (id, state) in &now {
-                    if let PeerState::Connected(after) = state {
-                        if shown.get(id) != Some(state) {
-                            println!("Talking with {} (set up in {} ms).", name_of(*id), after.as_millis());
-                            setups.insert(name_of(*id), json!(after.as_millis() as u64));
-                        }
+                    if let PeerState::Connected(after) = state
+                        && shown.get(id) != Some(state)
+                    {
+                        println!("Talking with {} (set up in {} ms).", name_of(*id), after.as_millis());
+                        setups.insert(name_of(*id), json!(after.as_millis() as u64));
                     }
                 }
                 for id in shown.keys() {

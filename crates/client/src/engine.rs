@@ -432,7 +432,7 @@ async fn poll(shared: Arc<Shared>, mut backoff: Backoff) {
                 let call = shared.api.call(id).await?;
                 shared.saw_call(&call);
             }
-            if round % 10 == 0 {
+            if round.is_multiple_of(10) {
                 let users = shared.api.users().await?;
                 shared.emit_directory(users);
             }

@@ -155,10 +155,10 @@ impl AudioSink for WavRecorder {
 
 impl Drop for WavRecorder {
     fn drop(&mut self) {
-        if let Some(writer) = self.writer.take() {
-            if let Err(e) = writer.finalize() {
-                tracing::warn!(error = %e, "the WAV recording could not be finished");
-            }
+        if let Some(writer) = self.writer.take()
+            && let Err(e) = writer.finalize()
+        {
+            tracing::warn!(error = %e, "the WAV recording could not be finished");
         }
     }
 }

@@ -191,10 +191,10 @@ pub fn parse_private_key(text: &str) -> Result<EncodingKey, String> {
     let body = base64::engine::general_purpose::STANDARD.encode(&der);
     for label in ["PRIVATE KEY", "RSA PRIVATE KEY"] {
         let pem = format!("-----BEGIN {label}-----\n{body}\n-----END {label}-----\n");
-        if let Ok(key) = EncodingKey::from_rsa_pem(pem.as_bytes()) {
-            if probe_sign(&key) {
-                return Ok(key);
-            }
+        if let Ok(key) = EncodingKey::from_rsa_pem(pem.as_bytes())
+            && probe_sign(&key)
+        {
+            return Ok(key);
         }
     }
     Err("JITSI_8X8_API_KEY is base64 but not an RSA private key (PKCS#8 or PKCS#1)".to_owned())

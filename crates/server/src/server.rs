@@ -10,7 +10,7 @@ use axum::ServiceExt;
 use axum::extract::Request;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -98,6 +98,15 @@ pub enum StartError {
     Bind { addr: SocketAddr, reason: String },
     #[error("{0} is out of range")]
     Config(&'static str),
+    #[error(
+        "the database {path} is already served by another Switchboard server; stop that one first, or give this one its own --data-dir"
+    )]
+    DatabaseInUse { path: PathBuf },
+    #[error("cannot lock {path} for serving: {source}")]
+    Lock {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// PostgreSQL connections per instance: about the blocking threads that run transactions
@@ -152,8 +161,44 @@ fn chrono_duration(d: Duration, what: &'static str) -> Result<chrono::Duration, 
     chrono::Duration::from_std(d).map_err(|_| StartError::Config(what))
 }
 
+/// Only one server may serve from a SQLite database: each one registers as the only
+/// instance and ends every other socket lease, so a second would take the first one's
+/// users offline. The OS releases the lock when the process ends, even if it crashed.
+fn lock_for_serving(database: &Path) -> Result<std::fs::File, StartError> {
+    let mut name = database.as_os_str().to_owned();
+    name.push(".serving-lock");
+    let path = PathBuf::from(name);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| StartError::Lock {
+            path: path.clone(),
+            source,
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StartError::DatabaseInUse {
+            path: database.to_path_buf(),
+        }),
+        Err(std::fs::TryLockError::Error(source)) => Err(StartError::Lock { path, source }),
+    }
+}
+
 /// Builds the shared state: store, token keys, Jitsi settings, timing rules.
 pub fn app_state(config: &ServerConfig) -> Result<AppState, StartError> {
+    // Only SQLite's own process can be serving from it: nobody else holds sockets.
+    let exclusive = config.postgres_url().is_none();
+    let serving_lock = if exclusive {
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
+            path: config.data_dir.clone(),
+            source,
+        })?;
+        Some(Arc::new(lock_for_serving(&config.database_path())?))
+    } else {
+        None
+    };
     let store = open_store(config)?;
     let ttl = chrono_duration(config.token_ttl, "the token lifetime")?;
     let tokens = store.write_blocking(|tx| Tokens::load(tx, ttl))?;
@@ -169,8 +214,6 @@ pub fn app_state(config: &ServerConfig) -> Result<AppState, StartError> {
         presence_push: config.presence_push,
     });
     let realtime = Arc::new(Realtime::new(store.clone(), rules.clone()));
-    // Only SQLite's own process can be serving from it: nobody else holds sockets.
-    let exclusive = config.postgres_url().is_none();
     crate::realtime::reconcile_after_start(&realtime, exclusive)?;
     Ok(AppState {
         realtime,
@@ -178,6 +221,7 @@ pub fn app_state(config: &ServerConfig) -> Result<AppState, StartError> {
         tokens: Arc::new(tokens),
         jitsi: Arc::new(Jitsi::new(config.jitsi.clone())),
         rules,
+        serving_lock,
     })
 }
 
@@ -189,6 +233,8 @@ pub async fn launch_with_tcp_listener(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let realtime = state.realtime.clone();
+    // Held until the sockets' leases are released below.
+    let _serving_lock = state.serving_lock.clone();
     let feed = tokio::spawn(crate::realtime::feed::run(realtime.clone()));
     let leases = tokio::spawn(crate::realtime::lease::run(realtime.clone()));
     let socket_writer = realtime.take_socket_changes().map(|changes| {
@@ -228,18 +274,9 @@ pub struct Server {
 impl Server {
     /// Opens the database and serves on `addr` (port 0 picks a free port).
     pub async fn bind(addr: SocketAddr, config: ServerConfig) -> Result<Server, StartError> {
-        let redis = config
-            .redis_url
-            .clone()
-            .map(|url| (url, config.bus_channel.clone()));
-        let state = tokio::task::spawn_blocking(move || app_state(&config))
-            .await
-            .map_err(|e| StartError::Database(StoreError::backend(e)))??;
-        if let Some((url, channel)) = redis {
-            let bus = crate::realtime::redis_bus::RedisBus::start(&url, &channel, &state.realtime)
-                .await?;
-            state.realtime.set_bus(bus);
-        }
+        // The port first: a second server started by mistake on a busy port must stop
+        // before it opens the database, where registering would end the running one's
+        // socket leases.
         let listener = TcpListener::bind(addr).await.map_err(|e| StartError::Bind {
             addr,
             reason: match e.kind() {
@@ -254,6 +291,18 @@ impl Server {
             addr,
             reason: e.to_string(),
         })?;
+        let redis = config
+            .redis_url
+            .clone()
+            .map(|url| (url, config.bus_channel.clone()));
+        let state = tokio::task::spawn_blocking(move || app_state(&config))
+            .await
+            .map_err(|e| StartError::Database(StoreError::backend(e)))??;
+        if let Some((url, channel)) = redis {
+            let bus = crate::realtime::redis_bus::RedisBus::start(&url, &channel, &state.realtime)
+                .await?;
+            state.realtime.set_bus(bus);
+        }
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(launch_with_tcp_listener(listener, state, async move {
             let _ = stopped.await;

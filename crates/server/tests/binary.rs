@@ -310,6 +310,68 @@ async fn a_busy_port_is_one_clear_sentence() {
     );
 }
 
+/// SQLite has one serving process: a second server on the same data directory is refused
+/// with one sentence, before it can end the first one's socket leases.
+#[tokio::test]
+async fn a_second_server_on_the_same_sqlite_database_is_refused() {
+    let dir = home();
+    if dir.path().join(DATABASE_FILE).exists() {
+        return; // PostgreSQL: several instances sharing it are the point.
+    }
+    for name in ["alice", "bob"] {
+        let args = [
+            "user",
+            "add",
+            "--username",
+            name,
+            "--password",
+            common::PASSWORD,
+        ];
+        assert!(run(&args, dir.path()).status.success());
+    }
+    let first = serve(dir.path(), "127.0.0.1:0");
+    let alice = common::login_at(&first.url, "alice").await;
+    let _alice_socket = common::ws::notifications(&alice).await;
+
+    let mut second = command(dir.path())
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env("RUST_LOG", "off")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while second.try_wait().expect("wait").is_none() {
+        if Instant::now() > deadline {
+            let _ = second.kill();
+            panic!("a second server started on the same SQLite database");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let out = second.wait_with_output().expect("its output");
+    assert!(!out.status.success());
+    let database = dir.path().join("switchboard.sqlite3");
+    assert_eq!(
+        text(&out.stderr).trim(),
+        format!(
+            "switchboard-server: the database {} is already served by another Switchboard server; stop that one first, or give this one its own --data-dir",
+            database.display()
+        )
+    );
+    // The first server goes on serving, and account commands still work beside it.
+    let bob = common::login_at(&first.url, "bob").await;
+    assert_eq!(bob.presence_of(alice.id).await["is_online"], true);
+    let args = [
+        "user",
+        "add",
+        "--username",
+        "carol",
+        "--password",
+        common::PASSWORD,
+    ];
+    assert!(run(&args, dir.path()).status.success());
+}
+
 /// A call acknowledged before `kill -9` is there after a restart, and no password or
 /// token ever reaches the log, even at debug level.
 #[tokio::test]

@@ -49,6 +49,8 @@ pub struct AppState {
     pub jitsi: Arc<Jitsi>,
     pub rules: Arc<Rules>,
     pub realtime: Arc<crate::realtime::Realtime>,
+    /// SQLite: the lock that keeps a second server off this database while this one runs.
+    pub serving_lock: Option<Arc<std::fs::File>>,
 }
 
 /// All routes. Paths are matched without their trailing slash (the seeds' clients send

@@ -81,14 +81,14 @@ impl Drop for PostgresDatabase {
     /// thread (where a server's last handle to the store is usually dropped): close the
     /// connections on a thread of their own.
     fn drop(&mut self) {
-        if let Some(pool) = self.pool.take() {
-            if tokio::runtime::Handle::try_current().is_ok() {
-                let closer = std::thread::Builder::new()
-                    .name("postgres-close".into())
-                    .spawn(move || drop(pool));
-                if let Ok(closer) = closer {
-                    let _ = closer.join();
-                }
+        if let Some(pool) = self.pool.take()
+            && tokio::runtime::Handle::try_current().is_ok()
+        {
+            let closer = std::thread::Builder::new()
+                .name("postgres-close".into())
+                .spawn(move || drop(pool));
+            if let Ok(closer) = closer {
+                let _ = closer.join();
             }
         }
     }
