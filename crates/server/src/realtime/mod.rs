@@ -57,9 +57,12 @@ pub struct Realtime {
 }
 /// Serialises a notification once, for every socket it goes to.
 pub fn frame(notification: &Notification) -> Utf8Bytes {
-    serde_json::to_string(notification)
-        .unwrap_or_else(|e| format!(r#"{{"type":"error","message":"cannot encode: {e}"}}"#))
-        .into()
+    let mut text = serde_json::to_string(notification)
+        .unwrap_or_else(|e| format!(r#"{{"type":"error","message":"cannot encode: {e}"}}"#));
+    // serde_json starts at 128 bytes; a frame can wait in thousands of socket queues,
+    // and an exact-size buffer also becomes `Bytes` without a second allocation.
+    text.shrink_to_fit();
+    text.into()
 }
 
 impl Realtime {

@@ -147,10 +147,13 @@ fn run(
     let conn = rt.hub.next_conn_id();
     let (mut pump, tx) = Pump::new(socket, rt.rules.socket_ping_interval, conn, rt.closing());
     rt.hub.bind_token(&jti, conn, tx.clone());
+    let mut email_json = serde_json::to_string(&user.email).unwrap_or_else(|_| "\"\"".into());
+    // Held for the socket's life: not serde_json's 128-byte starting buffer.
+    email_json.shrink_to_fit();
     let me = Member {
         conn,
         id: user.id,
-        email_json: serde_json::to_string(&user.email).unwrap_or_else(|_| "\"\"".into()),
+        email_json,
         info: user,
     };
     let noun = match room {
