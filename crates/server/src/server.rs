@@ -113,12 +113,16 @@ pub enum StartError {
 /// at once; writes serialise anyway, reads spread over these.
 const POSTGRES_CONNECTIONS: u32 = 16;
 
-/// Opens the store the config names, creating the data directory if needed.
-pub fn open_store(config: &ServerConfig) -> Result<Store, StartError> {
+fn create_data_dir(config: &ServerConfig) -> Result<(), StartError> {
     std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
         path: config.data_dir.clone(),
         source,
-    })?;
+    })
+}
+
+/// Opens the store the config names, creating the data directory if needed.
+pub fn open_store(config: &ServerConfig) -> Result<Store, StartError> {
+    create_data_dir(config)?;
     if let Some(url) = config.postgres_url() {
         let db = PostgresDatabase::connect(url, POSTGRES_CONNECTIONS)?;
         return Ok(Store::new(Arc::new(db)));
@@ -191,10 +195,7 @@ pub fn app_state(config: &ServerConfig) -> Result<AppState, StartError> {
     // Only SQLite's own process can be serving from it: nobody else holds sockets.
     let exclusive = config.postgres_url().is_none();
     let serving_lock = if exclusive {
-        std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
-            path: config.data_dir.clone(),
-            source,
-        })?;
+        create_data_dir(config)?;
         Some(Arc::new(lock_for_serving(&config.database_path())?))
     } else {
         None
