@@ -57,6 +57,11 @@ export function setAttr(el: Element, name: string, value: string | boolean | nul
   if (el.getAttribute(name) !== v) el.setAttribute(name, v);
 }
 
+/** Setting `disabled` to what it already is still rewrites the attribute; this does not. */
+export function setDisabled(el: HTMLButtonElement | HTMLInputElement | HTMLSelectElement, disabled: boolean): void {
+  if (el.disabled !== disabled) el.disabled = disabled;
+}
+
 export function show(el: HTMLElement, visible: boolean): void {
   if (el.hidden === visible) el.hidden = !visible;
 }
@@ -79,12 +84,11 @@ export function alertRegion(): HTMLDivElement {
   return h('div', { class: 'alert', role: 'alert' });
 }
 
-/** Replace an element's options with `[value, label]` pairs, keeping `selected`. */
+/** Replace an element's options with `[value, label]` pairs, keeping `selected`. The
+ * options already on the page are the memo: they are rebuilt only when they differ. */
 export function setOptions(select: HTMLSelectElement, options: [string, string][], selected: string): void {
-  const sig = JSON.stringify(options);
-  if (select.dataset.sig !== sig) {
-    select.dataset.sig = sig;
-    select.replaceChildren(...options.map(([v, l]) => h('option', { value: v, text: l })));
-  }
+  const current = select.options;
+  const same = current.length === options.length && options.every(([v, l], i) => current[i].value === v && current[i].textContent === l);
+  if (!same) select.replaceChildren(...options.map(([v, l]) => h('option', { value: v, text: l })));
   if (select.value !== selected) select.value = selected;
 }

@@ -1,8 +1,9 @@
-// Entry point: load the state from the shell, listen to the engine, and keep the one
-// screen that fits the phase (first run, sign in, signed in) up to date.
+// Entry point: load the state from the shell, listen to the engine, and show the one
+// screen that fits the phase (first run, sign in, signed in). Each screen keeps itself up
+// to date through the store's watches, which end when the screen is replaced.
 import { Actions } from './actions';
 import { h, setText } from './dom';
-import { initialState, Store, type UiState } from './state';
+import { initialState, Store, type Scope, type Watch } from './state';
 import { button } from './views/common';
 import { firstRunView } from './views/firstRun';
 import { incomingView } from './views/incoming';
@@ -13,7 +14,6 @@ type Phase = 'boot' | 'first_run' | 'sign_in' | 'signed_in';
 interface Screen {
   phase: Phase;
   el: HTMLElement;
-  update(s: UiState): void;
   focus(): void;
 }
 
@@ -22,36 +22,35 @@ const actions = new Actions(store);
 const root = document.getElementById('app') as HTMLElement;
 const modalRoot = document.getElementById('modal-root') as HTMLElement;
 
-function bootScreen(): Screen {
+function bootScreen(watch: Watch): Screen {
   const text = h('p', { class: 'lead', role: 'status', text: 'Starting Switchboard…' });
   const alert = h('div', { class: 'alert', role: 'alert' });
   const retry = button('Try again', { cls: 'primary', onclick: () => void actions.boot() });
   const el = h('main', { class: 'welcome' }, h('div', { class: 'card welcome-card' }, h('h1', { text: 'Switchboard' }), text, alert, retry));
-  return {
-    phase: 'boot',
-    el,
-    focus() {},
-    update(s) {
-      setText(alert, s.errors.boot ?? '');
-      retry.hidden = !s.errors.boot;
+  watch(
+    (s) => s.errors.boot ?? '',
+    (error) => {
+      setText(alert, error);
+      retry.hidden = !error;
     },
-  };
+  );
+  return { phase: 'boot', el, focus() {} };
 }
 
 let main: ReturnType<typeof mainView> | null = null;
 
-function makeScreen(phase: Phase): Screen {
+function makeScreen(phase: Phase, watch: Watch): Screen {
   main = null;
   switch (phase) {
     case 'first_run':
-      return { phase, ...firstRunView(actions) };
+      return { phase, ...firstRunView(actions, watch) };
     case 'sign_in':
-      return { phase, ...signInView(actions) };
+      return { phase, ...signInView(actions, watch) };
     case 'signed_in':
-      main = mainView(actions, store);
-      return { phase, el: main.el, update: main.update, focus: main.focus };
+      main = mainView(actions, store, watch);
+      return { phase, el: main.el, focus: main.focus };
     default:
-      return bootScreen();
+      return bootScreen(watch);
   }
 }
 
@@ -70,47 +69,51 @@ const incoming = incomingView(actions, (open) => {
 });
 modalRoot.append(incoming.el);
 
-let screen: Screen | null = null;
-function render(s: UiState, prev: UiState | null): void {
-  const phase: Phase = s.app?.phase ?? 'boot';
-  if (!screen || screen.phase !== phase) {
-    screen = makeScreen(phase);
-    root.replaceChildren(screen.el);
-    screen.update(s);
-    screen.focus();
-  } else {
-    screen.update(s);
-  }
-  incoming.update(s);
-  if (prev) followCallFocus(s, prev);
-}
+let screen: Scope | null = null;
+store.watch(
+  (s): Phase => s.app?.phase ?? 'boot',
+  (phase) => {
+    screen?.end();
+    screen = store.scope();
+    const shown = makeScreen(phase, screen.watch);
+    root.replaceChildren(shown.el);
+    shown.focus();
+    // Watched after the screen's own views, so that they see what the screen has drawn.
+    incoming.attach(screen.watch);
+    followCallFocus(screen.watch);
+  },
+);
 
-/** Keep keyboard focus on the call card when a call starts or ends under it. */
-function followCallFocus(s: UiState, prev: UiState): void {
-  const call = s.app?.active_call ?? null;
-  const before = prev.app?.active_call ?? null;
-  if (s.incoming || !main) return;
-  const focusLost = document.activeElement === document.body || document.activeElement === null;
-  const startedByMe = call && !before && call.initiator === s.app?.me?.id;
-  const ended = !call && before;
-  if (startedByMe || (ended && focusLost) || (call && focusLost)) main.callPanel.focusMain();
+/** Keep keyboard focus on the call card when a call starts or ends under it, or when the
+ * button that had it went away in a call ("Cancel" once answered, "End call" while busy). */
+function followCallFocus(watch: Watch): void {
+  watch(
+    (s) => ({ call: s.app?.active_call ?? null, meId: s.app?.me?.id ?? null, incoming: s.incoming, pending: s.pending }),
+    ({ call, meId, incoming: ringing }, prev) => {
+      if (!prev || ringing || !main) return;
+      const before = prev.call;
+      const focusLost = document.activeElement === document.body || document.activeElement === null;
+      const startedByMe = call && !before && call.initiator === meId;
+      const ended = !call && before;
+      if (startedByMe || (ended && focusLost) || (call && focusLost)) main.callPanel.focusMain();
+    },
+  );
 }
-
-store.subscribe((s, prev) => render(s, prev));
 
 // While History is open, new calls and new missed calls show up without a click.
-store.subscribe((s, prev) => {
-  if (s.app?.phase !== 'signed_in' || s.tab !== 'history' || s.history.loading) return;
-  const newlyStale = s.history.stale && !prev.history.stale;
-  const newlyMissed = s.app.missed_calls > (prev.app?.missed_calls ?? 0);
-  if (newlyStale || newlyMissed) void actions.loadHistory(s.history.page);
-});
-render(store.get(), null);
+store.watch(
+  (s) => ({
+    open: s.app?.phase === 'signed_in' && s.tab === 'history' && !s.history.loading,
+    stale: s.history.stale,
+    missed: s.app?.missed_calls ?? 0,
+  }),
+  ({ open, stale, missed }, prev) => {
+    if (!open || !prev) return;
+    if ((stale && !prev.stale) || missed > prev.missed) void actions.loadHistory(store.get().history.page);
+  },
+);
 
-// The running call timer.
-setInterval(() => {
-  const s = store.get();
-  if (s.app?.active_call?.status === 'active') screen?.update(s);
-}, 1000);
+// The running call timer: only its text changes.
+setInterval(() => main?.callPanel.tick(), 1000);
 
 void actions.boot();

@@ -1,5 +1,5 @@
 // The UI's state: the shell's AppState plus what only the UI keeps (tab, search, errors,
-// the incoming call, call quality, …), and a tiny store that tells views when it changes.
+// the incoming call, call quality, …), and a tiny store whose views each watch one slice.
 import type { Outcome } from './calls';
 import type { PresenceFilter } from './people';
 import type { AppState, CallQuality, CallSession, DeviceList, MediaState, UserSummary } from './types';
@@ -99,23 +99,84 @@ export function initialState(): UiState {
   };
 }
 
-type Listener = (s: UiState, prev: UiState) => void;
+/** Picks the part of the state a view draws from: one value, or a small tuple or object of
+ * values (`{ users: s.app?.users, query: s.query }`), never something built from the whole
+ * directory, so that comparing two picks is cheap. */
+export type Select<T> = (s: UiState) => T;
+/** Draws a picked slice; `prev` is the slice drawn before (undefined the first time). */
+export type Draw<T> = (slice: T, prev: T | undefined) => void;
+/** Draw `select`'s slice now, then again whenever it changes (see `sameSlice`). */
+export type Watch = <T>(select: Select<T>, draw: Draw<T>) => void;
 
+/**
+ * Whether two picks are the same slice: identical, or arrays or plain objects with the same
+ * keys whose values are identical. The state is updated immutably, so an unchanged part
+ * keeps its reference and this is enough; nothing is compared deeper.
+ */
+export function sameSlice(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (!isPlain(a) || !isPlain(b) || Array.isArray(a) !== Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((k) => k in b && Object.is(a[k], b[k]));
+}
+
+function isPlain(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === Array.prototype;
+}
+
+/** What a screen watches through: its watches end together when the screen goes. */
+export interface Scope {
+  watch: Watch;
+  end(): void;
+}
+
+/**
+ * The state and who watches it. Each watcher picks its slice and redraws only when that
+ * slice changes, so a level meter update (10 a second) does not redraw the directory.
+ */
 export class Store {
-  private listeners: Listener[] = [];
+  private watchers = new Set<() => void>();
+  private drawing = false;
+  private changed = false;
   constructor(public state: UiState) {}
 
   get(): UiState {
     return this.state;
   }
 
-  /** Replace the state with `f(state)` and tell every listener. */
+  /** Replace the state with `f(state)` and let the watchers whose slice changed redraw. */
   update(f: (s: UiState) => UiState): void {
     const prev = this.state;
     const next = f(prev);
     if (next === prev) return;
     this.state = next;
-    for (const l of this.listeners) l(next, prev);
+    this.changed = true;
+    this.drawRounds();
+  }
+
+  /**
+   * Run `first` (a watcher's first draw), then let every watcher catch up, round after
+   * round, until the state stops changing. An update made while drawing (a view starting a
+   * command) is never drawn inside another draw: it waits for the next round.
+   */
+  private drawRounds(first?: () => void): void {
+    if (this.drawing) {
+      first?.();
+      return;
+    }
+    this.drawing = true;
+    try {
+      first?.();
+      while (this.changed) {
+        this.changed = false;
+        for (const w of this.watchers) w();
+      }
+    } finally {
+      this.drawing = false;
+    }
   }
 
   set(patch: Partial<UiState>): void {
@@ -142,10 +203,48 @@ export class Store {
     });
   }
 
-  subscribe(l: Listener): () => void {
-    this.listeners.push(l);
+  /** Draw `select`'s slice now and whenever it changes; returns the way to stop. Watchers
+   * run in the order they started, each reading the newest state. */
+  watch<T>(select: Select<T>, draw: Draw<T>): () => void {
+    let drawn = select(this.state);
+    const watcher = () => {
+      const slice = select(this.state);
+      if (sameSlice(slice, drawn)) return;
+      const prev = drawn;
+      drawn = slice;
+      draw(slice, prev);
+    };
+    this.watchers.add(watcher);
+    this.drawRounds(() => draw(drawn, undefined));
     return () => {
-      this.listeners = this.listeners.filter((x) => x !== l);
+      this.watchers.delete(watcher);
     };
   }
+
+  /** Watches that end together, for one screen. */
+  scope(): Scope {
+    const stops: (() => void)[] = [];
+    return {
+      watch: (select, draw) => {
+        stops.push(this.watch(select, draw));
+      },
+      end: () => stops.splice(0).forEach((stop) => stop()),
+    };
+  }
+}
+
+const HIDDEN = Symbol('hidden');
+
+/**
+ * A watch that draws only while `shown` holds, and draws again when it holds again (a
+ * hidden section does no work, and a section first shown can start loading then).
+ */
+export function whileShown(watch: Watch, shown: (s: UiState) => boolean): Watch {
+  return <T>(select: Select<T>, draw: Draw<T>) =>
+    watch<T | typeof HIDDEN>(
+      (s) => (shown(s) ? select(s) : HIDDEN),
+      (slice, prev) => {
+        if (slice !== HIDDEN) draw(slice, prev === HIDDEN ? undefined : prev);
+      },
+    );
 }

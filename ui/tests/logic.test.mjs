@@ -211,6 +211,91 @@ test('reducer: events', () => {
   assert.deepEqual(s.errors, {});
 });
 
+test('reducer: an audio level is a new `levels` and nothing else (views watch by reference)', () => {
+  const s = signedIn({ active_call: call(70, ME, BOB, 'active') });
+  const next = m.applyEvent(s, { type: 'audio_level', call_id: 70, input: 0.2, output: 0.05 }, 0);
+  assert.deepEqual(next.levels, { input: 0.2, output: 0.05 });
+  assert.notEqual(next.levels, s.levels);
+  for (const key of Object.keys(s).filter((k) => k !== 'levels')) {
+    assert.equal(next[key], s[key], `${key} keeps its reference`);
+  }
+  // A level for some other call changes nothing at all.
+  assert.equal(m.applyEvent(next, { type: 'audio_level', call_id: 71, input: 0.9, output: 0.9 }, 0), next);
+});
+
+test('store: a watch draws its slice at once, then only when the slice changes', () => {
+  const store = new m.Store(signedIn());
+  const drawn = [];
+  store.watch((s) => ({ users: s.app.users, query: s.query }), (slice, prev) => drawn.push([slice.query, prev?.query]));
+  assert.deepEqual(drawn, [['', undefined]]);
+  store.set({ levels: { input: 0.5, output: 0.5 } });
+  store.set({ tab: 'history' });
+  assert.equal(drawn.length, 1, 'other slices changing draws nothing');
+  store.set({ query: 'bo' });
+  assert.deepEqual(drawn[1], ['bo', '']);
+  store.update((s) => ({ ...s, app: { ...s.app, users: [...s.app.users] } }));
+  assert.equal(drawn.length, 3, 'a new directory array is a change');
+
+  // Entries are compared by identity, one level deep; arrays and plain objects alike.
+  const shared = {};
+  assert.ok(m.sameSlice([1, 'a', null], [1, 'a', null]));
+  assert.ok(m.sameSlice({ a: 1, b: shared }, { a: 1, b: shared }));
+  assert.ok(!m.sameSlice({ a: {} }, { a: {} }));
+  assert.ok(!m.sameSlice({ a: 1 }, { b: 1 }));
+  assert.ok(!m.sameSlice([1], { 0: 1 }));
+  assert.ok(!m.sameSlice([1, 2], [1]));
+});
+
+test('store: an update made while drawing runs after the round; a scope ends its watches', () => {
+  const store = new m.Store(m.initialState());
+  const seen = [];
+  const scope = store.scope();
+  // The first watcher starts a command when the query changes (as a view would).
+  scope.watch(
+    (s) => s.query,
+    (q) => {
+      if (q !== 'go') return;
+      seen.push('search starts');
+      store.setPending('search', true);
+      seen.push('search started');
+    },
+  );
+  scope.watch((s) => [s.query, !!s.pending.search], ([q, busy]) => seen.push(`${q}:${busy}`));
+  store.set({ query: 'go' });
+  assert.deepEqual(
+    seen,
+    [':false', 'search starts', 'search started', 'go:true'],
+    'no draw inside another; the second watcher drew the newest state, once',
+  );
+
+  // Nor inside a watcher's first draw.
+  const first = [];
+  store.watch(
+    (s) => s.pending.devices ?? false,
+    (loading) => {
+      first.push(`draw ${loading}`);
+      if (!loading) store.setPending('devices', true);
+      first.push(`drawn ${loading}`);
+    },
+  );
+  assert.deepEqual(first, ['draw false', 'drawn false', 'draw true', 'drawn true']);
+
+  const shown = [];
+  m.whileShown(scope.watch, (s) => s.tab === 'history')((s) => s.query, (q) => shown.push(q));
+  store.set({ query: 'x' });
+  assert.deepEqual(shown, [], 'nothing is drawn while hidden');
+  store.set({ tab: 'history' });
+  assert.deepEqual(shown, ['x'], 'drawn when shown');
+  store.set({ query: 'y' });
+  assert.deepEqual(shown, ['x', 'y']);
+
+  const drawnBefore = seen.length;
+  scope.end();
+  store.set({ query: 'z', pending: {} });
+  assert.deepEqual(shown, ['x', 'y']);
+  assert.equal(seen.length, drawnBefore, 'an ended scope draws no more');
+});
+
 test('reducer: the app_state event', () => {
   // Before any state (a failed boot), it still applies.
   const fresh = m.applyEvent(m.initialState(), { type: 'app_state', state: appState() }, 0);

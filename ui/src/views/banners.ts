@@ -4,11 +4,11 @@ import type { Actions } from '../actions';
 import { h, setAttr, setText, show } from '../dom';
 import { describeConnection } from '../format';
 import { icon } from '../icons';
-import type { UiState } from '../state';
+import type { Watch } from '../state';
 import { button, type View } from './common';
 import { hostAddresses } from './hostInfo';
 
-export function bannersView(actions: Actions): View {
+export function bannersView(actions: Actions, watch: Watch): View {
   const connText = h('p', { class: 'banner-text' });
   const signInAgain = button('Sign in again', { cls: 'secondary small', onclick: () => void actions.signOut() });
   const conn = h(
@@ -28,7 +28,7 @@ export function bannersView(actions: Actions): View {
     button('Dismiss', { cls: 'ghost small', onclick: () => actions.dismiss('global') }),
   );
 
-  const addresses = hostAddresses();
+  const addresses = hostAddresses(watch);
   const host = h(
     'section',
     { class: 'banner banner-host', 'aria-labelledby': 'host-notice-title' },
@@ -44,22 +44,29 @@ export function bannersView(actions: Actions): View {
     button('Got it', { cls: 'ghost small', onclick: () => actions.dismiss('host') }),
   );
 
-  const el = h('div', { class: 'banners' }, conn, problem, host);
-  return {
-    el,
-    update(s: UiState) {
-      const c = describeConnection(s.app?.connection ?? null);
+  watch(
+    (s) => s.app?.connection ?? null,
+    (connection) => {
+      const c = describeConnection(connection);
       // The role=status region stays in the page so a change is announced.
       setText(connText, c.banner ?? '');
       setAttr(conn, 'data-kind', c.kind);
       conn.classList.toggle('is-empty', !c.banner);
       show(signInAgain, c.kind === 'bad');
-      setText(problemText, s.errors.global ?? '');
-      show(problem, !!s.errors.global);
-      const hosting = s.app?.hosting ?? null;
-      // Settings shows the same addresses in full, so the banner steps aside there.
-      show(host, !!hosting && !s.hostNoticeDismissed && s.tab !== 'settings');
-      if (hosting) addresses.set(hosting);
     },
-  };
+  );
+  watch(
+    (s) => s.errors.global ?? '',
+    (error) => {
+      setText(problemText, error);
+      show(problem, !!error);
+    },
+  );
+  watch(
+    // Settings shows the same addresses in full, so the banner steps aside there.
+    (s) => !!s.app?.hosting && !s.hostNoticeDismissed && s.tab !== 'settings',
+    (shown) => show(host, shown),
+  );
+
+  return { el: h('div', { class: 'banners' }, conn, problem, host) };
 }

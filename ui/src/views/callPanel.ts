@@ -5,7 +5,7 @@ import { otherParty } from '../calls';
 import { alertRegion, h, setAttr, setText, show } from '../dom';
 import { displayName, durationWords, formatDuration, initials } from '../format';
 import { icon } from '../icons';
-import type { UiState } from '../state';
+import { whileShown, type UiState, type Watch } from '../state';
 import type { MediaState } from '../types';
 import { button, setBusy, type View } from './common';
 import { devicePickers } from './devices';
@@ -20,7 +20,13 @@ function mediaWords(m: MediaState | null, video: boolean): string {
   return 'Ended';
 }
 
-export function callPanelView(actions: Actions): View & { focusMain(): void } {
+function isActiveCall(s: UiState): boolean {
+  return s.app?.active_call?.status === 'active';
+}
+
+export function callPanelView(actions: Actions, watch: Watch): View & { focusMain(): void; tick(): void } {
+  // The in-call part draws only while a call is active.
+  const watchActive = whileShown(watch, isActiveCall);
   // Ringing out.
   const ringAvatar = h('span', { class: 'avatar large ringing', 'aria-hidden': 'true' });
   const ringTitle = h('h2', { class: 'call-title' });
@@ -49,7 +55,7 @@ export function callPanelView(actions: Actions): View & { focusMain(): void } {
   const quality = qualityIndicator();
   const micLevel = levelMeter('Microphone level');
   const spkLevel = levelMeter('Speaker level');
-  const pickers = devicePickers(actions, 'call', ['input', 'output']);
+  const pickers = devicePickers(actions, watchActive, 'call', ['input', 'output']);
   const callAlert = alertRegion();
   const active = h(
     'div',
@@ -80,30 +86,24 @@ export function callPanelView(actions: Actions): View & { focusMain(): void } {
 
   const el = h('section', { class: 'call-card', 'aria-label': 'Call' }, ringing, active, callAlert, outcome, outcomeLive);
 
-  const tick = (s: UiState) => {
-    const secs = s.callStartedAt != null ? (Date.now() - s.callStartedAt) / 1000 : 0;
+  let startedAt: number | null = null;
+  const tick = () => {
+    const secs = startedAt != null ? (Date.now() - startedAt) / 1000 : 0;
     setText(timer, formatDuration(secs));
     setAttr(timer, 'aria-label', `Call time ${durationWords(secs)}`);
   };
 
-  return {
-    el,
-    focusMain() {
-      const target = [cancel, mute, dismiss].find((b) => b.offsetParent !== null);
-      target?.focus();
-    },
-    update(s: UiState) {
-      const app = s.app;
-      const call = app?.active_call ?? null;
-      const meId = app?.me?.id ?? null;
+  // Which part shows, and who the call is with.
+  watch(
+    (s) => ({ call: s.app?.active_call ?? null, meId: s.app?.me?.id ?? null, outcome: s.outcome, ending: !!s.pending.hang_up }),
+    ({ call, meId, outcome: ended, ending }) => {
       const isRingingOut = !!call && call.initiator === meId && (call.status === 'ringing' || call.status === 'pending');
       const isActive = !!call && call.status === 'active';
       show(ringing, isRingingOut);
       show(active, isActive);
-      show(outcome, !call && !!s.outcome);
-      show(el, isRingingOut || isActive || (!call && !!s.outcome));
-      el.dataset.mode = isRingingOut ? 'ringing' : isActive ? 'active' : s.outcome ? 'outcome' : 'none';
-
+      show(outcome, !call && !!ended);
+      show(el, isRingingOut || isActive || (!call && !!ended));
+      setAttr(el, 'data-mode', isRingingOut ? 'ringing' : isActive ? 'active' : ended ? 'outcome' : 'none');
       if (call) {
         const other = displayName(otherParty(call, meId));
         setText(ringTitle, `Calling ${other}…`);
@@ -111,28 +111,60 @@ export function callPanelView(actions: Actions): View & { focusMain(): void } {
         setText(avatarEl, initials(other));
         setText(peer, other);
         setAttr(el, 'aria-label', isActive ? `Call with ${other}` : `Calling ${other}`);
-        setBusy(cancel, !!s.pending.hang_up, 'Cancel', 'Cancelling…');
-        setBusy(end, !!s.pending.hang_up, 'End call', 'Ending…');
+        setBusy(cancel, ending, 'Cancel', 'Cancelling…');
+        setBusy(end, ending, 'End call', 'Ending…');
       }
-      if (isActive && app) {
-        tick(s);
-        setText(mediaText, mediaWords(app.media, call?.call_type === 'video'));
-        setAttr(mediaText, 'data-state', app.media?.state ?? 'connecting');
-        const muted = app.muted;
-        setAttr(mute, 'aria-pressed', muted ? 'true' : 'false');
-        setText(muteLabel, muted ? 'Unmute' : 'Mute');
-        mute.classList.toggle('is-on', muted);
-        setText(mutedBadge, muted ? 'Muted: they cannot hear you' : '');
-        quality.set(s.quality);
-        micLevel.set(muted ? 0 : s.levels.input);
-        spkLevel.set(s.levels.output);
-        pickers.update(s);
-      }
-      setText(callAlert, s.errors.call ?? '');
-      const text = !call && s.outcome ? s.outcome.text : '';
+      const text = !call && ended ? ended.text : '';
       setText(outcomeText, text);
       setText(outcomeLive, text);
-      if (s.outcome) outcome.dataset.kind = s.outcome.kind;
+      if (ended) setAttr(outcome, 'data-kind', ended.kind);
+    },
+  );
+  watch((s) => s.errors.call ?? '', (error) => setText(callAlert, error));
+
+  // In the call: the timer, the media state, mute, quality, and the meters, each on its own
+  // so that a level update (10 a second) touches only the meters.
+  watchActive(
+    (s) => s.callStartedAt,
+    (started) => {
+      startedAt = started;
+      tick();
+    },
+  );
+  watchActive(
+    (s) => ({ media: s.app?.media ?? null, video: s.app?.active_call?.call_type === 'video' }),
+    ({ media, video }) => {
+      setText(mediaText, mediaWords(media, video));
+      setAttr(mediaText, 'data-state', media?.state ?? 'connecting');
+    },
+  );
+  watchActive(
+    (s) => !!s.app?.muted,
+    (muted) => {
+      setAttr(mute, 'aria-pressed', muted ? 'true' : 'false');
+      setText(muteLabel, muted ? 'Unmute' : 'Mute');
+      mute.classList.toggle('is-on', muted);
+      setText(mutedBadge, muted ? 'Muted: they cannot hear you' : '');
+    },
+  );
+  watchActive((s) => s.quality, (q) => quality.set(q));
+  watchActive(
+    (s) => ({ levels: s.levels, muted: !!s.app?.muted }),
+    ({ levels, muted }) => {
+      micLevel.set(muted ? 0 : levels.input);
+      spkLevel.set(levels.output);
+    },
+  );
+
+  return {
+    el,
+    focusMain() {
+      const target = [cancel, mute, dismiss].find((b) => b.offsetParent !== null);
+      target?.focus();
+    },
+    /** The running timer: called every second; only the timer's text changes. */
+    tick() {
+      if (!active.hidden) tick();
     },
   };
 }

@@ -1,16 +1,13 @@
 // Pieces shared by the views: the View shape, avatars, presence dots, busy buttons.
-import { h, setAttr, setText } from '../dom';
+import { h, setAttr, setDisabled, setText } from '../dom';
 import { initials, presenceLabel } from '../format';
-import type { Actions } from '../actions';
-import type { UiState } from '../state';
 import type { Presence } from '../types';
 
+/** A piece of the screen. It keeps itself up to date: its factory is given a `Watch` and
+ * watches the slices of the state it draws from. */
 export interface View {
   el: HTMLElement;
-  update(s: UiState): void;
 }
-
-export type ViewFactory = (actions: Actions) => View;
 
 export function avatar(name: string, extra = ''): HTMLSpanElement {
   return h('span', { class: `avatar ${extra}`.trim(), 'aria-hidden': 'true', text: initials(name) });
@@ -34,7 +31,7 @@ export function presenceTag(): { el: HTMLSpanElement; set(p: Presence): void } {
 export function setBusy(btn: HTMLButtonElement, busy: boolean, idle: string, working: string): void {
   const label = btn.querySelector('.label') ?? btn;
   setText(label, busy ? working : idle);
-  btn.disabled = busy;
+  setDisabled(btn, busy);
   setAttr(btn, 'aria-busy', busy ? 'true' : null);
 }
 

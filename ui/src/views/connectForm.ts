@@ -1,10 +1,10 @@
 // The "server URL, username, password" form, used by first run and by sign in.
 import type { Actions } from '../actions';
 import { alertRegion, field, h, setText } from '../dom';
-import type { UiState } from '../state';
+import type { Watch } from '../state';
 import { button, setBusy, type View } from './common';
 
-export function connectForm(actions: Actions, area: 'first_run' | 'sign_in', submitLabel: string): View & {
+export function connectForm(actions: Actions, watch: Watch, area: 'first_run' | 'sign_in', submitLabel: string): View & {
   focus(): void;
 } {
   const url = h('input', {
@@ -29,7 +29,6 @@ export function connectForm(actions: Actions, area: 'first_run' | 'sign_in', sub
     alert,
     submit,
   );
-  let prefilled = false;
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     void actions
@@ -38,18 +37,21 @@ export function connectForm(actions: Actions, area: 'first_run' | 'sign_in', sub
         if (alert.textContent) password.select();
       });
   });
+  let prefilled = false;
+  watch(
+    (s) => s.app?.server_url ?? null,
+    (serverUrl) => {
+      if (prefilled || !serverUrl) return;
+      url.value = serverUrl;
+      prefilled = true;
+    },
+  );
+  watch((s) => s.errors[area] ?? '', (error) => setText(alert, error));
+  watch((s) => !!s.pending.sign_in, (busy) => setBusy(submit, busy, submitLabel, 'Signing in…'));
   return {
     el: form,
     focus() {
       (url.value ? username.value ? password : username : url).focus();
-    },
-    update(s: UiState) {
-      if (!prefilled && s.app?.server_url) {
-        url.value = s.app.server_url;
-        prefilled = true;
-      }
-      setText(alert, s.errors[area] ?? '');
-      setBusy(submit, !!s.pending.sign_in, submitLabel, 'Signing in…');
     },
   };
 }

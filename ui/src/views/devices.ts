@@ -1,7 +1,7 @@
 // Sound device pickers (microphone, speaker, ringtone), used in Settings and in a call.
 import type { Actions } from '../actions';
 import { field, h, setOptions } from '../dom';
-import type { ErrorArea, UiState } from '../state';
+import type { ErrorArea, Watch } from '../state';
 import type { DeviceList, Settings } from '../types';
 
 export type DeviceKind = 'input' | 'output' | 'ring';
@@ -27,11 +27,9 @@ export function deviceOptions(kind: DeviceKind, devices: DeviceList | null, curr
   return opts;
 }
 
-export function devicePickers(
-  actions: Actions,
-  area: ErrorArea,
-  kinds: DeviceKind[],
-): { el: HTMLElement; update(s: UiState): void } {
+/** The pickers ask for the device list the first time they are drawn (so pass a watch
+ * that draws only while they are shown). */
+export function devicePickers(actions: Actions, watch: Watch, area: ErrorArea, kinds: DeviceKind[]): { el: HTMLElement } {
   const selects = kinds.map((kind) => {
     const select = h('select', { 'data-device': kind });
     select.addEventListener('change', () => {
@@ -41,20 +39,20 @@ export function devicePickers(
   });
   const el = h('div', { class: 'devices' }, ...selects.map(({ kind, select }) => field(LABEL[kind], select)));
   let requested = false;
-  return {
-    el,
-    update(s: UiState) {
-      const settings = s.app?.settings;
+  watch(
+    (s) => ({ settings: s.app?.settings, devices: s.devices, loading: !!s.pending.devices, saving: !!s.pending.save_settings }),
+    ({ settings, devices, loading, saving }) => {
       if (!settings) return;
-      if (!s.devices && !requested && !s.pending.devices) {
+      if (!devices && !requested && !loading) {
         requested = true;
         void actions.loadDevices(area);
       }
       for (const { kind, select } of selects) {
         const current = settings[KEY[kind]] as string | null;
-        if (s.pending.save_settings && document.activeElement === select) continue;
-        setOptions(select, deviceOptions(kind, s.devices, current), current ?? '');
+        if (saving && document.activeElement === select) continue;
+        setOptions(select, deviceOptions(kind, devices, current), current ?? '');
       }
     },
-  };
+  );
+  return { el };
 }

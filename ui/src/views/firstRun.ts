@@ -4,13 +4,13 @@
 import type { Actions } from '../actions';
 import { alertRegion, field, h, setText, show } from '../dom';
 import { icon } from '../icons';
-import type { UiState } from '../state';
-import type { HostInfo } from '../types';
+import type { Watch } from '../state';
 import { button, setBusy, type View } from './common';
 import { connectForm } from './connectForm';
+import { hostAddressList } from './hostInfo';
 
-export function firstRunView(actions: Actions): View & { focus(): void } {
-  const connect = connectForm(actions, 'first_run', 'Connect');
+export function firstRunView(actions: Actions, watch: Watch): View & { focus(): void } {
+  const connect = connectForm(actions, watch, 'first_run', 'Connect');
 
   const fullName = h('input', { type: 'text', name: 'full_name', required: true, autocomplete: 'name' });
   const username = h('input', { type: 'text', name: 'username', required: true, autocomplete: 'username', spellcheck: 'false', value: 'admin' });
@@ -85,14 +85,9 @@ export function firstRunView(actions: Actions): View & { focus(): void } {
       hostForm,
     ),
   );
-  return {
-    el,
-    focus() {
-      (el.querySelector('h1') as HTMLElement).focus();
-    },
-    update(s: UiState) {
-      connect.update(s);
-      const hosting = s.app?.hosting ?? null;
+  watch(
+    (s) => s.app?.hosting ?? null,
+    (hosting) => {
       alreadyHosting = !!hosting;
       if (!userChose && radio('host').checked !== alreadyHosting) {
         radio(alreadyHosting ? 'host' : 'connect').checked = true;
@@ -100,28 +95,38 @@ export function firstRunView(actions: Actions): View & { focus(): void } {
       }
       show(listenField, !hosting);
       show(running, !!hosting);
-      if (hosting) setRunning(running, hosting);
-      setText(hostAlert, s.errors.first_run ?? '');
-      if (hosting) setBusy(hostSubmit, !!s.pending.host_team, 'Create admin account', 'Creating the account…');
-      else setBusy(hostSubmit, !!s.pending.host_team, 'Start hosting', 'Starting the server…');
+    },
+  );
+  watch(hostAddressList, (addresses) => {
+    if (addresses) setRunning(running, addresses);
+  });
+  watch((s) => s.errors.first_run ?? '', (error) => setText(hostAlert, error));
+  watch(
+    (s) => ({ hosting: !!s.app?.hosting, busy: !!s.pending.host_team }),
+    ({ hosting, busy }) => {
+      if (hosting) setBusy(hostSubmit, busy, 'Create admin account', 'Creating the account…');
+      else setBusy(hostSubmit, busy, 'Start hosting', 'Starting the server…');
+    },
+  );
+  return {
+    el,
+    focus() {
+      (el.querySelector('h1') as HTMLElement).focus();
     },
   };
 }
 
 /** "The server is already running on this computer at … Teammates connect to …" */
-function setRunning(el: HTMLElement, info: HostInfo): void {
-  const sig = JSON.stringify([info.url, info.lan_urls]);
-  if (el.dataset.sig === sig) return;
-  el.dataset.sig = sig;
-  const code = (url: string) => h('code', { text: url });
+function setRunning(el: HTMLElement, [url, ...lanUrls]: string[]): void {
+  const code = (u: string) => h('code', { text: u });
   const lan: (Node | string)[] = [];
-  info.lan_urls.forEach((url, i) => {
-    if (i > 0) lan.push(i === info.lan_urls.length - 1 ? ' or ' : ', ');
-    lan.push(code(url));
+  lanUrls.forEach((u, i) => {
+    if (i > 0) lan.push(i === lanUrls.length - 1 ? ' or ' : ', ');
+    lan.push(code(u));
   });
   el.replaceChildren(
     'Switchboard’s server is already running on this computer at ',
-    code(info.url),
+    code(url),
     '. ',
     ...(lan.length
       ? ['Teammates will connect to ', ...lan, '. ']

@@ -3,7 +3,7 @@ import type { Actions } from '../actions';
 import { alertRegion, h, setAttr, setText, uid } from '../dom';
 import { describeConnection, displayName, initials } from '../format';
 import { icon } from '../icons';
-import type { UiState } from '../state';
+import type { Watch } from '../state';
 import type { Presence } from '../types';
 import type { View } from './common';
 
@@ -14,7 +14,7 @@ const MY_STATUSES: [Presence, string][] = [
   ['dnd', 'Do not disturb'],
 ];
 
-export function headerView(actions: Actions): View {
+export function headerView(actions: Actions, watch: Watch): View {
   const av = h('span', { class: 'avatar', 'aria-hidden': 'true' });
   const name = h('span', { class: 'me-name' });
   const selectId = uid('my-status');
@@ -70,16 +70,20 @@ export function headerView(actions: Actions): View {
   );
 
   let lastMessage = '';
-  return {
-    el,
-    update(s: UiState) {
-      const app = s.app;
-      if (!app?.me) return;
-      const me = displayName(app.me);
+  watch(
+    (s) => s.app?.me ?? null,
+    (meUser) => {
+      if (!meUser) return;
+      const me = displayName(meUser);
       setText(av, initials(me));
       setText(name, me);
-      const st = app.my_status ?? { status: 'online' as Presence, message: '' };
-      if (!s.pending.set_status && status.value !== st.status) {
+    },
+  );
+  watch(
+    (s) => ({ mine: s.app?.my_status ?? null, saving: !!s.pending.set_status }),
+    ({ mine, saving }) => {
+      const st = mine ?? { status: 'online' as Presence, message: '' };
+      if (!saving && status.value !== st.status) {
         if (!status.querySelector(`option[value="${st.status}"]`)) {
           status.append(h('option', { value: st.status, text: 'Offline', disabled: true }));
         }
@@ -88,10 +92,16 @@ export function headerView(actions: Actions): View {
       setAttr(statusDot, 'data-status', st.status);
       if (st.message !== lastMessage && document.activeElement !== message) message.value = st.message;
       lastMessage = st.message;
-      setText(alert, s.errors.status ?? '');
-      const c = describeConnection(app.connection);
+    },
+  );
+  watch((s) => s.errors.status ?? '', (error) => setText(alert, error));
+  watch(
+    (s) => s.app?.connection ?? null,
+    (connection) => {
+      const c = describeConnection(connection);
       setText(connText, c.word);
       setAttr(conn, 'data-kind', c.kind);
     },
-  };
+  );
+  return { el };
 }

@@ -1,10 +1,10 @@
 // History: my calls, newest first, 20 a page; missed calls stand out (icon, word, weight).
 import type { Actions } from '../actions';
 import { callDuration, direction, isMissed, otherParty, statusWord } from '../calls';
-import { alertRegion, h, setText, show } from '../dom';
+import { alertRegion, h, setDisabled, setText, show } from '../dom';
 import { displayName, durationWords, formatDuration, formatWhen, plural } from '../format';
 import { icon } from '../icons';
-import type { UiState } from '../state';
+import type { Watch } from '../state';
 import type { CallSession } from '../types';
 import { button, setBusy, type View } from './common';
 
@@ -36,7 +36,7 @@ function row(call: CallSession, meId: number | null, now: Date): HTMLTableRowEle
   );
 }
 
-export function historyView(actions: Actions): View {
+export function historyView(actions: Actions, watch: Watch): View {
   const alert = alertRegion();
   const refresh = button('Refresh', { cls: 'ghost small', icon: icon('refresh'), onclick: () => void actions.loadHistory(page) });
   const tbody = h('tbody');
@@ -78,29 +78,30 @@ export function historyView(actions: Actions): View {
   );
 
   let page = 1;
-  let sig = '';
-  return {
-    el,
-    update(s: UiState) {
-      const hist = s.history;
+  watch((s) => s.errors.history ?? '', (error) => setText(alert, error));
+  // A page of calls is a new array each time it is loaded, so the rows are rebuilt once
+  // per load (the "5 minutes ago" times are then fresh too).
+  watch(
+    (s) => ({ results: s.history.results, meId: s.app?.me?.id ?? null }),
+    ({ results, meId }) => {
+      const now = new Date();
+      tbody.replaceChildren(...results.map((c) => row(c, meId, now)));
+    },
+  );
+  watch(
+    (s) => s.history,
+    (hist) => {
       page = hist.page;
-      setText(alert, s.errors.history ?? '');
       setText(loading, hist.loading ? 'Loading calls…' : hist.loaded ? plural(hist.count, 'call') : '');
       setBusy(refresh, hist.loading, 'Refresh', 'Loading…');
-      const meId = s.app?.me?.id ?? null;
-      const next = JSON.stringify([hist.results.map((c) => [c.id, c.status, c.duration_seconds]), meId]);
-      if (next !== sig) {
-        sig = next;
-        const now = new Date();
-        tbody.replaceChildren(...hist.results.map((c) => row(c, meId, now)));
-      }
       show(table, hist.results.length > 0);
       show(empty, hist.loaded && hist.results.length === 0);
       const pages = Math.max(1, Math.ceil(hist.count / PAGE_SIZE));
       show(pager, hist.hasNext || hist.hasPrevious);
       setText(pageText, `Page ${hist.page} of ${pages}`);
-      newer.disabled = !hist.hasPrevious || hist.loading;
-      older.disabled = !hist.hasNext || hist.loading;
+      setDisabled(newer, !hist.hasPrevious || hist.loading);
+      setDisabled(older, !hist.hasNext || hist.loading);
     },
-  };
+  );
+  return { el };
 }

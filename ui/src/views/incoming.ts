@@ -4,7 +4,7 @@ import type { Actions } from '../actions';
 import { alertRegion, h, setText } from '../dom';
 import { initials } from '../format';
 import { icon } from '../icons';
-import type { UiState } from '../state';
+import type { Watch } from '../state';
 import { button, setBusy } from './common';
 
 const ENTER_GUARD_MS = 300;
@@ -12,7 +12,7 @@ const ENTER_GUARD_MS = 300;
 export function incomingView(
   actions: Actions,
   onOpenChange: (open: boolean) => void,
-): { el: HTMLElement; update(s: UiState): void } {
+): { el: HTMLElement; attach(watch: Watch): void } {
   const av = h('span', { class: 'avatar huge ringing', 'aria-hidden': 'true' });
   const title = h('h2', { id: 'incoming-title', class: 'modal-title' });
   const desc = h('p', { id: 'incoming-desc', class: 'modal-text' });
@@ -73,27 +73,33 @@ export function incomingView(
 
   return {
     el,
-    update(s: UiState) {
-      const inc = s.incoming;
-      const open = !!inc;
-      const wasOpen = callId != null;
-      callId = inc?.callId ?? null;
-      if (inc) {
-        setText(av, initials(inc.callerName));
-        setText(title, `${inc.callerName} is calling`);
-        const kind = inc.callType === 'video' ? 'Video call, answered with audio only' : 'Audio call';
-        setText(desc, `${kind}. Press Enter to accept or Escape to decline.`);
-        setText(alert, s.errors.incoming ?? '');
-        setBusy(accept, !!s.pending.answer, 'Accept', 'Connecting…');
-      }
-      if (open !== wasOpen) {
-        el.hidden = !open;
-        onOpenChange(open);
-        if (open) {
-          openedAt = performance.now();
-          accept.focus();
-        }
-      }
+    /** Draw from the store through `watch`. The dialog outlives screens, so each screen
+     * attaches it again, after its own views: closing it hands focus to what they drew. */
+    attach(watch) {
+      watch(
+        (s) => ({ inc: s.incoming, error: s.errors.incoming ?? '', answering: !!s.pending.answer }),
+        ({ inc, error, answering }) => {
+          const open = !!inc;
+          const wasOpen = callId != null;
+          callId = inc?.callId ?? null;
+          if (inc) {
+            setText(av, initials(inc.callerName));
+            setText(title, `${inc.callerName} is calling`);
+            const kind = inc.callType === 'video' ? 'Video call, answered with audio only' : 'Audio call';
+            setText(desc, `${kind}. Press Enter to accept or Escape to decline.`);
+            setText(alert, error);
+            setBusy(accept, answering, 'Accept', 'Connecting…');
+          }
+          if (open !== wasOpen) {
+            el.hidden = !open;
+            onOpenChange(open);
+            if (open) {
+              openedAt = performance.now();
+              accept.focus();
+            }
+          }
+        },
+      );
     },
   };
 }

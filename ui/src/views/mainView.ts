@@ -2,7 +2,7 @@
 import type { Actions } from '../actions';
 import { h, setAttr, setText, show } from '../dom';
 import { icon, type IconName } from '../icons';
-import type { Store, Tab, UiState } from '../state';
+import { whileShown, type Store, type Tab, type Watch } from '../state';
 import { bannersView } from './banners';
 import { callPanelView } from './callPanel';
 import type { View } from './common';
@@ -17,14 +17,20 @@ const TABS: [Tab, string, IconName][] = [
   ['settings', 'Settings', 'gear'],
 ];
 
-export function mainView(actions: Actions, store: Store): View & { focus(): void; callPanel: ReturnType<typeof callPanelView> } {
-  const header = headerView(actions);
-  const banners = bannersView(actions);
-  const callPanel = callPanelView(actions);
+export function mainView(
+  actions: Actions,
+  store: Store,
+  watch: Watch,
+): View & { focus(): void; callPanel: ReturnType<typeof callPanelView> } {
+  const header = headerView(actions, watch);
+  const banners = bannersView(actions, watch);
+  const callPanel = callPanelView(actions, watch);
+  // Only the section on screen is drawn; it catches up when its tab is chosen.
+  const inTab = (tab: Tab) => whileShown(watch, (s) => s.tab === tab);
   const panels: Record<Tab, View> = {
-    people: peopleView(actions, store),
-    history: historyView(actions),
-    settings: settingsView(actions),
+    people: peopleView(actions, store, inTab('people')),
+    history: historyView(actions, inTab('history')),
+    settings: settingsView(actions, inTab('settings')),
   };
   const badgeCount = h('span');
   const badge = h('span', { class: 'badge' }, badgeCount, h('span', { class: 'sr-only', text: ' missed' }));
@@ -42,25 +48,29 @@ export function mainView(actions: Actions, store: Store): View & { focus(): void
   const content = h('main', { class: 'content', id: 'content' }, callPanel.el, ...Object.values(panels).map((p) => p.el));
   const el = h('div', { class: 'layout' }, header.el, banners.el, nav, content);
 
+  watch(
+    (s) => s.app?.missed_calls ?? 0,
+    (missed) => {
+      setText(badgeCount, String(missed));
+      show(badge, missed > 0);
+    },
+  );
+  watch(
+    (s) => s.tab,
+    (current) => {
+      for (const { tab, b } of tabButtons) {
+        setAttr(b, 'aria-current', tab === current ? 'page' : null);
+        show(panels[tab].el, tab === current);
+      }
+    },
+  );
+
   return {
     el,
     callPanel,
     focus() {
       // Land on the section heading: screen readers read it, Tab goes on to search.
       content.querySelector<HTMLElement>('.panel:not([hidden]) h2')?.focus();
-    },
-    update(s: UiState) {
-      header.update(s);
-      banners.update(s);
-      callPanel.update(s);
-      const missed = s.app?.missed_calls ?? 0;
-      setText(badgeCount, String(missed));
-      show(badge, missed > 0);
-      for (const { tab, b } of tabButtons) {
-        setAttr(b, 'aria-current', tab === s.tab ? 'page' : null);
-        show(panels[tab].el, tab === s.tab);
-      }
-      panels[s.tab].update(s);
     },
   };
 }

@@ -1,10 +1,10 @@
 // People: the directory with live presence, search, a status filter and a Call button.
 import type { Actions } from '../actions';
-import { alertRegion, field, h, setAttr, setText, show } from '../dom';
+import { alertRegion, field, h, setAttr, setDisabled, setText, show } from '../dom';
 import { displayName, plural } from '../format';
 import { icon } from '../icons';
 import { callBlockReason, effectiveStatus, FILTERS, isCallable, visibleUsers, type PresenceFilter } from '../people';
-import type { Store, UiState } from '../state';
+import type { Store, Watch } from '../state';
 import type { DirectoryEntry } from '../types';
 import { avatar, button, presenceTag, setBusy, type View } from './common';
 
@@ -17,7 +17,8 @@ function shortReason(u: DirectoryEntry): string {
 
 interface Row {
   li: HTMLLIElement;
-  update(u: DirectoryEntry, s: UiState): void;
+  /** Draw `u`; does nothing when neither the entry nor the call state changed. */
+  update(u: DirectoryEntry, inCall: boolean, calling: boolean): void;
 }
 
 function personRow(u0: DirectoryEntry, actions: Actions): Row {
@@ -43,9 +44,12 @@ function personRow(u0: DirectoryEntry, actions: Actions): Row {
     h('div', { class: 'person-presence' }, presence.el, message),
     h('div', { class: 'person-action' }, call, note, reason),
   );
+  let drawn: [DirectoryEntry, boolean, boolean] | null = null;
   return {
     li,
-    update(u, s) {
+    update(u, inCall, calling) {
+      if (drawn && drawn[0] === u && drawn[1] === inCall && drawn[2] === calling) return;
+      drawn = [u, inCall, calling];
       userId = u.id;
       const n = displayName(u);
       setText(name, n);
@@ -54,22 +58,21 @@ function personRow(u0: DirectoryEntry, actions: Actions): Row {
       presence.set(st);
       setAttr(li, 'data-status', st);
       setText(message, u.presence.status_message ? `“${u.presence.status_message}”` : '');
-      const why = callBlockReason(u, !!s.app?.active_call);
-      const calling = !!s.pending[`call:${u.id}`];
+      const why = callBlockReason(u, inCall);
       setBusy(call, calling, 'Call', 'Calling…');
-      call.disabled = calling || why !== null;
+      setDisabled(call, calling || why !== null);
       setAttr(call, 'aria-label', `Call ${n}`);
       setAttr(call, 'aria-describedby', why ? reasonId : null);
       setText(reason, why ?? '');
       setAttr(call, 'title', why);
       // On screen, only what the presence column does not already say ("In a call",
       // "Not taking calls"); "You are already in a call" is said once above the list.
-      setText(note, why && !s.app?.active_call ? shortReason(u) : '');
+      setText(note, why && !inCall ? shortReason(u) : '');
     },
   };
 }
 
-export function peopleView(actions: Actions, store: Store): View {
+export function peopleView(actions: Actions, store: Store, watch: Watch): View {
   const search = h('input', {
     type: 'search',
     class: 'search',
@@ -115,23 +118,32 @@ export function peopleView(actions: Actions, store: Store): View {
     empty,
   );
 
+  watch((s) => s.errors.people ?? '', (error) => setText(alert, error));
+  watch(
+    (s) => ({ query: s.query, chosen: s.filter }),
+    ({ query, chosen }) => {
+      if (document.activeElement !== search && search.value !== query) search.value = query;
+      if (filter.value !== chosen) filter.value = chosen;
+    },
+  );
+  watch((s) => !!s.app?.active_call, (inCall) => show(inCallNote, inCall));
+
   const rows = new Map<number, Row>();
-  let lastSig = '';
-  return {
-    el,
-    update(s: UiState) {
-      setText(alert, s.errors.people ?? '');
-      const app = s.app;
-      if (!app) return;
-      if (document.activeElement !== search && search.value !== s.query) search.value = s.query;
-      if (filter.value !== s.filter) filter.value = s.filter;
-      show(inCallNote, !!app.active_call);
-
-      const sig = JSON.stringify([app.users, s.query, s.filter, app.active_call?.id ?? null, s.pending, !!app.me?.is_admin]);
-      if (sig === lastSig) return;
-      lastSig = sig;
-
-      const users = visibleUsers(app.users, s.query, s.filter, app.me?.id ?? null);
+  // The directory is drawn again only when the directory, the search, the filter, whether
+  // I am in a call, or the commands in flight (a Call button's "Calling…") change.
+  watch(
+    (s) => ({
+      all: s.app?.users ?? null,
+      query: s.query,
+      chosen: s.filter,
+      meId: s.app?.me?.id ?? null,
+      isAdmin: !!s.app?.me?.is_admin,
+      inCall: !!s.app?.active_call,
+      pending: s.pending,
+    }),
+    ({ all, query, chosen, meId, isAdmin, inCall, pending }) => {
+      if (!all) return;
+      const users = visibleUsers(all, query, chosen, meId);
       const focused = document.activeElement;
       const keep = new Set(users.map((u) => u.id));
       for (const [id, row] of rows) {
@@ -146,24 +158,24 @@ export function peopleView(actions: Actions, store: Store): View {
           row = personRow(u, actions);
           rows.set(u.id, row);
         }
-        row.update(u, s);
+        row.update(u, inCall, !!pending[`call:${u.id}`]);
         if (list.children[i] !== row.li) list.insertBefore(row.li, list.children[i] ?? null);
       });
       // Moving a row can drop focus; put it back where it was.
       if (focused instanceof HTMLElement && focused !== document.activeElement && focused.isConnected) focused.focus();
 
-      const available = app.users.filter(isCallable).length;
+      const available = all.filter(isCallable).length;
       setText(
         summary,
-        users.length === app.users.length
-          ? `${plural(app.users.length, 'person').replace('persons', 'people')}, ${available} available to call`
-          : `Showing ${users.length} of ${app.users.length}`,
+        users.length === all.length
+          ? `${plural(all.length, 'person').replace('persons', 'people')}, ${available} available to call`
+          : `Showing ${users.length} of ${all.length}`,
       );
-      const q = s.query.trim();
+      const q = query.trim();
       setText(
         empty,
-        app.users.length === 0
-          ? app.me?.is_admin
+        all.length === 0
+          ? isAdmin
             ? 'No one else is on this server yet. Add teammates in Settings.'
             : 'No one else is on this server yet. An admin can add teammates.'
           : q
@@ -172,5 +184,6 @@ export function peopleView(actions: Actions, store: Store): View {
       );
       show(empty, users.length === 0);
     },
-  };
+  );
+  return { el };
 }

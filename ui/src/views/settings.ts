@@ -1,10 +1,10 @@
 // Settings: hosting, teammates (admins), account and server, sign out, calls, sound
 // devices and startup.
 import type { Actions } from '../actions';
-import { alertRegion, h, setText, show, uid } from '../dom';
+import { alertRegion, h, setDisabled, setText, show, uid } from '../dom';
 import { displayName } from '../format';
 import { icon } from '../icons';
-import type { UiState } from '../state';
+import type { Watch } from '../state';
 import { button, setBusy, type View } from './common';
 import { devicePickers } from './devices';
 import { hostAddresses } from './hostInfo';
@@ -28,7 +28,7 @@ function section(title: string, ...children: (Node | null)[]): HTMLElement {
   return h('section', { class: 'settings-section', 'aria-labelledby': id }, h('h3', { id, text: title }), ...children);
 }
 
-export function settingsView(actions: Actions): View {
+export function settingsView(actions: Actions, watch: Watch): View {
   const alert = alertRegion();
   const notice = h('p', { class: 'notice', role: 'status' });
 
@@ -48,7 +48,7 @@ export function settingsView(actions: Actions): View {
   );
   const calls = section('Calls', available.el);
 
-  const pickers = devicePickers(actions, 'settings', ['input', 'output', 'ring']);
+  const pickers = devicePickers(actions, watch, 'settings', ['input', 'output', 'ring']);
   const refresh = button('Refresh device list', { cls: 'ghost small', icon: icon('refresh'), onclick: () => void actions.loadDevices() });
   const devices = section('Sound devices', pickers.el, refresh);
 
@@ -59,7 +59,7 @@ export function settingsView(actions: Actions): View {
   );
   const startup = section('Startup', autostart.el);
 
-  const addresses = hostAddresses();
+  const addresses = hostAddresses(watch);
   const hostUrl = h('dd', { class: 'mono' });
   const hostAdmin = h('dd', { class: 'mono' });
   const hostDir = h('dd', { class: 'mono' });
@@ -80,7 +80,7 @@ export function settingsView(actions: Actions): View {
   );
   hosting.classList.add('hosting');
 
-  const teammates = teammatesView(actions);
+  const teammates = teammatesView(actions, watch);
 
   const el = h(
     'section',
@@ -96,30 +96,35 @@ export function settingsView(actions: Actions): View {
     startup,
   );
 
-  return {
-    el,
-    update(s: UiState) {
-      const app = s.app;
-      if (!app) return;
-      setText(alert, s.errors.settings ?? '');
-      setText(notice, s.notice ?? '');
-      setText(who, app.me ? `${displayName(app.me)} (${app.me.username})` : '—');
-      setText(server, app.server_url ?? '—');
-      setBusy(signOut, !!s.pending.sign_out, 'Sign out', 'Signing out…');
-      if (!s.pending.save_settings) {
-        available.input.checked = app.settings.available_for_calls;
-        autostart.input.checked = app.settings.autostart;
-      }
-      teammates.update(s);
-      pickers.update(s);
-      refresh.disabled = !!s.pending.devices;
-      show(hosting, !!app.hosting);
-      if (app.hosting) {
-        addresses.set(app.hosting);
-        setText(hostUrl, app.hosting.url);
-        setText(hostAdmin, app.hosting.admin_username);
-        setText(hostDir, app.hosting.data_dir);
-      }
+  watch((s) => s.errors.settings ?? '', (error) => setText(alert, error));
+  watch((s) => s.notice ?? '', (text) => setText(notice, text));
+  watch(
+    (s) => ({ me: s.app?.me ?? null, serverUrl: s.app?.server_url ?? null }),
+    ({ me, serverUrl }) => {
+      setText(who, me ? `${displayName(me)} (${me.username})` : '—');
+      setText(server, serverUrl ?? '—');
     },
-  };
+  );
+  watch((s) => !!s.pending.sign_out, (busy) => setBusy(signOut, busy, 'Sign out', 'Signing out…'));
+  watch(
+    (s) => ({ settings: s.app?.settings, saving: !!s.pending.save_settings }),
+    ({ settings, saving }) => {
+      // While a change is being saved, the switch shows what the user chose.
+      if (!settings || saving) return;
+      available.input.checked = settings.available_for_calls;
+      autostart.input.checked = settings.autostart;
+    },
+  );
+  watch((s) => !!s.pending.devices, (loading) => setDisabled(refresh, loading));
+  watch(
+    (s) => s.app?.hosting ?? null,
+    (host) => {
+      show(hosting, !!host);
+      if (!host) return;
+      setText(hostUrl, host.url);
+      setText(hostAdmin, host.admin_username);
+      setText(hostDir, host.data_dir);
+    },
+  );
+  return { el };
 }

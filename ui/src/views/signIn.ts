@@ -2,12 +2,12 @@
 import type { Actions } from '../actions';
 import { h } from '../dom';
 import { icon } from '../icons';
-import type { UiState } from '../state';
+import type { Watch } from '../state';
 import type { View } from './common';
 import { connectForm } from './connectForm';
 
-export function signInView(actions: Actions): View & { focus(): void } {
-  const form = connectForm(actions, 'sign_in', 'Sign in');
+export function signInView(actions: Actions, watch: Watch): View & { focus(): void } {
+  const form = connectForm(actions, watch, 'sign_in', 'Sign in');
   const el = h(
     'main',
     { class: 'welcome' },
@@ -20,5 +20,5 @@ export function signInView(actions: Actions): View & { focus(): void } {
       form.el,
     ),
   );
-  return { el, focus: () => form.focus(), update: (s: UiState) => form.update(s) };
+  return { el, focus: () => form.focus() };
 }

@@ -2,7 +2,7 @@
 // they sign in (and, when this computer hosts, at which address).
 import type { Actions } from '../actions';
 import { alertRegion, field, h, setAttr, setText, show } from '../dom';
-import type { UiState } from '../state';
+import type { Watch } from '../state';
 import type { AppState, UserSummary } from '../types';
 import { button, setBusy, type View } from './common';
 
@@ -19,7 +19,7 @@ export function addedSentence(u: UserSummary): string {
   return name ? `${name} can now sign in as ${u.username}.` : `${u.username} can now sign in.`;
 }
 
-export function teammatesView(actions: Actions): View {
+export function teammatesView(actions: Actions, watch: Watch): View {
   const fullName = h('input', { type: 'text', name: 'teammate_full_name', required: true, autocomplete: 'off' });
   // Not "username"/"current-password": the browser must not fill in the admin's own sign-in.
   const username = h('input', {
@@ -71,22 +71,18 @@ export function teammatesView(actions: Actions): View {
     status,
   );
 
-  let shown = '';
-  return {
-    el: section,
-    update(s: UiState) {
-      const app = s.app;
-      show(section, !!app?.me?.is_admin);
-      if (!app) return;
-      setText(alert, s.errors.teammates ?? '');
-      setBusy(submit, !!s.pending.add_teammate, 'Add teammate', 'Adding…');
-      setAttr(form, 'aria-busy', s.pending.add_teammate ? 'true' : null);
-
-      const added = s.addedTeammate;
-      const address = teammateAddress(app);
-      const sig = added ? JSON.stringify([added.username, added.full_name, address]) : '';
-      if (sig === shown) return;
-      shown = sig;
+  watch((s) => !!s.app?.me?.is_admin, (isAdmin) => show(section, isAdmin));
+  watch((s) => s.errors.teammates ?? '', (error) => setText(alert, error));
+  watch(
+    (s) => !!s.pending.add_teammate,
+    (adding) => {
+      setBusy(submit, adding, 'Add teammate', 'Adding…');
+      setAttr(form, 'aria-busy', adding ? 'true' : null);
+    },
+  );
+  watch(
+    (s) => ({ added: s.addedTeammate, address: s.app ? teammateAddress(s.app) : null }),
+    ({ added, address }) => {
       if (!added) {
         status.replaceChildren();
       } else if (address) {
@@ -96,5 +92,6 @@ export function teammatesView(actions: Actions): View {
         status.replaceChildren(addedSentence(added));
       }
     },
-  };
+  );
+  return { el: section };
 }
