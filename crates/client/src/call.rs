@@ -10,13 +10,14 @@ use crate::api::Api;
 use crate::error::ClientError;
 use crate::events::Event;
 use crate::meter::{CallQuality, QualityMeter};
-use crate::room::{self, Ws, send};
+pub use crate::room::MediaOptions;
+use crate::room::{self, Ws, description, send};
 use futures::StreamExt;
-use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use switchboard_media::audio::{AudioSink, AudioSource};
 use switchboard_media::{AudioPeer, Candidate};
 use switchboard_protocol::api::CallSession;
+use switchboard_protocol::signal::{ClientSignal, ServerSignal, SessionDescription, raw_payload};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -42,28 +43,6 @@ pub struct MediaCall {
 /// How often levels and quality go out as events.
 const LEVEL_EVERY: Duration = Duration::from_millis(100);
 const QUALITY_EVERY: Duration = Duration::from_secs(1);
-
-#[derive(Clone, Debug)]
-pub struct MediaOptions {
-    /// Offer loopback ICE candidates (both peers on one machine).
-    pub include_loopback: bool,
-    /// Relay through TURN only.
-    pub relay_only: bool,
-}
-
-impl MediaOptions {
-    /// Loopback candidates when the server itself is on this machine: then the other
-    /// peer may be too (and on a machine with no other network, they are the only path).
-    pub fn for_server(base: &str) -> Self {
-        let host = base.split("://").nth(1).unwrap_or(base);
-        MediaOptions {
-            include_loopback: host.starts_with("127.")
-                || host.starts_with("localhost")
-                || host.starts_with("[::1]"),
-            relay_only: false,
-        }
-    }
-}
 
 fn media_error(e: impl std::fmt::Display) -> ClientError {
     ClientError::Protocol(format!("media: {e}"))
@@ -241,23 +220,24 @@ async fn session(
     leave: &mut oneshot::Receiver<()>,
     negotiated: &mut bool,
 ) -> Link {
-    let _ = send(ws, json!({"type": "join-call"})).await;
+    let _ = send(ws, &ClientSignal::JoinCall).await;
     let mut ping = tokio::time::interval(Duration::from_secs(20));
     loop {
         tokio::select! {
             _ = &mut *leave => {
-                let _ = send(ws, json!({"type": "leave-call"})).await;
+                let _ = send(ws, &ClientSignal::LeaveCall).await;
                 let _ = ws.close(None).await;
                 return Link::Left;
             }
             Some(candidate) = candidates.recv() => {
-                let message = json!({"type": "ice-candidate", "candidate": candidate, "target_id": peer_id});
-                if !send(ws, message).await {
+                let candidate = raw_payload(&candidate);
+                let message = ClientSignal::IceCandidate { candidate: &candidate, target_id: Some(peer_id) };
+                if !send(ws, &message).await {
                     return Link::Lost("send failed".into());
                 }
             }
             _ = ping.tick() => {
-                let _ = send(ws, json!({"type": "ping"})).await;
+                let _ = send(ws, &ClientSignal::Ping).await;
             }
             message = ws.next() => {
                 let text = match message {
@@ -266,41 +246,46 @@ async fn session(
                     Some(Ok(_)) => continue,
                     Some(Err(e)) => return Link::Lost(e.to_string()),
                 };
-                let Ok(msg) = serde_json::from_str::<Value>(&text) else { continue };
-                let from = msg["from_user"].as_i64().or_else(|| msg["user_id"].as_i64());
-                if from.is_some_and(|f| f != peer_id) {
+                let signal = match ServerSignal::parse(&text) {
+                    Ok(signal) => signal,
+                    Err(e) => {
+                        tracing::debug!(error = %e, "unreadable signaling message");
+                        continue;
+                    }
+                };
+                if signal.sender().is_some_and(|from| from != peer_id) {
                     continue;
                 }
-                match msg["type"].as_str() {
+                match signal {
                     // We were here first: we offer (once: a rejoin after a server restart
                     // finds the media already flowing).
-                    Some("user_joined") if !*negotiated => match peer.create_offer().await {
+                    ServerSignal::UserJoined(_) if !*negotiated => match peer.create_offer().await {
                         Ok(sdp) => {
-                            let offer = json!({"type": "offer", "offer": {"type": "offer", "sdp": sdp}, "target_id": peer_id});
-                            let _ = send(ws, offer).await;
+                            let offer = raw_payload(&SessionDescription::offer(sdp));
+                            let _ = send(ws, &ClientSignal::Offer { offer: &offer, target_id: Some(peer_id) }).await;
                         }
                         Err(e) => tracing::warn!(error = %e, "cannot create an offer"),
                     },
-                    Some("webrtc_offer") if !*negotiated => {
-                        let Some(sdp) = msg["offer"]["sdp"].as_str() else { continue };
-                        match peer.accept_offer(sdp.to_owned()).await {
+                    ServerSignal::WebrtcOffer { offer, .. } if !*negotiated => {
+                        let Some(offer) = description(offer) else { continue };
+                        match peer.accept_offer(offer.sdp).await {
                             Ok(answer) => {
                                 *negotiated = true;
-                                let answer = json!({"type": "answer", "answer": {"type": "answer", "sdp": answer}, "target_id": peer_id});
-                                let _ = send(ws, answer).await;
+                                let answer = raw_payload(&SessionDescription::answer(answer));
+                                let _ = send(ws, &ClientSignal::Answer { answer: &answer, target_id: peer_id }).await;
                             }
                             Err(e) => tracing::warn!(error = %e, "cannot answer the offer"),
                         }
                     }
-                    Some("webrtc_answer") if !*negotiated => {
-                        if let Some(sdp) = msg["answer"]["sdp"].as_str() {
-                            match peer.accept_answer(sdp.to_owned()).await {
+                    ServerSignal::WebrtcAnswer { answer, .. } if !*negotiated => {
+                        if let Some(answer) = description(answer) {
+                            match peer.accept_answer(answer.sdp).await {
                                 Ok(()) => *negotiated = true,
                                 Err(e) => tracing::warn!(error = %e, "cannot take the answer"),
                             }
                         }
                     }
-                    Some("ice_candidate") => match serde_json::from_value::<Candidate>(msg["candidate"].clone()) {
+                    ServerSignal::IceCandidate { candidate, .. } => match serde_json::from_str::<Candidate>(candidate.get()) {
                         Ok(candidate) => {
                             if let Err(e) = peer.add_remote_candidate(candidate).await {
                                 tracing::debug!(error = %e, "candidate refused");
@@ -310,10 +295,10 @@ async fn session(
                     },
                     // Only an explicit leave is a hang-up: a socket that dropped (user_left)
                     // may be a server restart while the media goes on.
-                    Some("call_left") => {
+                    ServerSignal::CallLeft(_) => {
                         let _ = ended.send(Some(MediaEnd::RemoteLeft));
                     }
-                    Some("error") => tracing::warn!(message = %msg["message"], "signaling error"),
+                    ServerSignal::Error { message } => tracing::warn!(%message, "signaling error"),
                     _ => {}
                 }
             }

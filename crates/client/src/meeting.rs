@@ -12,16 +12,15 @@
 //! mesh renegotiates once (a short gap in the audio), then carries on.
 
 use crate::api::Api;
-use crate::call::MediaOptions;
 use crate::error::ClientError;
-use crate::room::{self, Ws, send};
+use crate::room::{self, MediaOptions, Ws, description, send};
 use futures::StreamExt;
-use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use switchboard_media::audio::{AudioSink, AudioSource};
 use switchboard_media::{AudioPeer, Candidate, Mixer, PeerConfig, Uplink};
+use switchboard_protocol::signal::{ClientSignal, ServerSignal, SessionDescription, raw_payload};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -244,14 +243,6 @@ impl Mesh {
     }
 }
 
-/// A user id as the server sends it: a number, or a string of digits from a backend
-/// whose ids are strings.
-fn user_id(value: &Value) -> Option<i64> {
-    value
-        .as_i64()
-        .or_else(|| value.as_str().and_then(|s| s.parse().ok()))
-}
-
 /// The meeting's signaling: reconnects the room socket until we leave.
 async fn run(mut ws: Ws, url: String, mut mesh: Mesh, mut leave: oneshot::Receiver<()>) {
     let (news_tx, mut news) = mpsc::unbounded_channel();
@@ -272,19 +263,20 @@ async fn session(
     news: &mut mpsc::UnboundedReceiver<PeerNews>,
     leave: &mut oneshot::Receiver<()>,
 ) -> bool {
-    let _ = send(ws, json!({"type": "join-call"})).await;
+    let _ = send(ws, &ClientSignal::JoinCall).await;
     let mut ping = tokio::time::interval(Duration::from_secs(20));
     loop {
         tokio::select! {
             _ = &mut *leave => {
-                let _ = send(ws, json!({"type": "leave-call"})).await;
+                let _ = send(ws, &ClientSignal::LeaveCall).await;
                 let _ = ws.close(None).await;
                 return true;
             }
             Some(item) = news.recv() => match item {
                 PeerNews::Candidate(user, candidate) => {
-                    let message = json!({"type": "ice-candidate", "candidate": candidate, "target_id": user});
-                    if !send(ws, message).await {
+                    let candidate = raw_payload(&candidate);
+                    let message = ClientSignal::IceCandidate { candidate: &candidate, target_id: Some(user) };
+                    if !send(ws, &message).await {
                         return false;
                     }
                 }
@@ -303,7 +295,7 @@ async fn session(
                 }
             },
             _ = ping.tick() => {
-                let _ = send(ws, json!({"type": "ping"})).await;
+                let _ = send(ws, &ClientSignal::Ping).await;
             }
             message = ws.next() => {
                 let text = match message {
@@ -315,8 +307,10 @@ async fn session(
                         return false;
                     }
                 };
-                let Ok(msg) = serde_json::from_str::<Value>(&text) else { continue };
-                handle(ws, mesh, news_tx, &msg).await;
+                match ServerSignal::parse(&text) {
+                    Ok(signal) => handle(ws, mesh, news_tx, signal).await,
+                    Err(e) => tracing::debug!(error = %e, "unreadable meeting signaling message"),
+                }
             }
         }
     }
@@ -326,59 +320,66 @@ async fn handle(
     ws: &mut Ws,
     mesh: &mut Mesh,
     news_tx: &mpsc::UnboundedSender<PeerNews>,
-    msg: &Value,
+    signal: ServerSignal<'_>,
 ) {
-    let Some(from) = user_id(&msg["from_user"]).or_else(|| user_id(&msg["user_id"])) else {
-        if msg["type"] == "error" {
-            tracing::warn!(message = %msg["message"], "meeting signaling error");
+    let Some(from) = signal.sender() else {
+        if let ServerSignal::Error { message } = signal {
+            tracing::warn!(%message, "meeting signaling error");
         }
         return;
     };
     if from == mesh.me {
         return;
     }
-    match msg["type"].as_str() {
-        Some("user_joined") => {
+    match signal {
+        ServerSignal::UserJoined(_) => {
             let Some(peer) = mesh.fresh_peer(from, news_tx).await else {
                 return;
             };
             match peer.create_offer().await {
                 Ok(sdp) => {
-                    let offer = json!({"type": "offer", "offer": {"type": "offer", "sdp": sdp}, "target_id": from});
-                    let _ = send(ws, offer).await;
+                    let offer = raw_payload(&SessionDescription::offer(sdp));
+                    let message = ClientSignal::Offer {
+                        offer: &offer,
+                        target_id: Some(from),
+                    };
+                    let _ = send(ws, &message).await;
                 }
                 Err(e) => tracing::warn!(user = from, error = %e, "cannot create an offer"),
             }
         }
-        Some("webrtc_offer") => {
-            let Some(sdp) = msg["offer"]["sdp"].as_str() else {
+        ServerSignal::WebrtcOffer { offer, .. } => {
+            let Some(offer) = description(offer) else {
                 return;
             };
             let Some(peer) = mesh.fresh_peer(from, news_tx).await else {
                 return;
             };
-            match peer.accept_offer(sdp.to_owned()).await {
+            match peer.accept_offer(offer.sdp).await {
                 Ok(answer) => {
-                    let answer = json!({"type": "answer", "answer": {"type": "answer", "sdp": answer}, "target_id": from});
-                    let _ = send(ws, answer).await;
+                    let answer = raw_payload(&SessionDescription::answer(answer));
+                    let message = ClientSignal::Answer {
+                        answer: &answer,
+                        target_id: from,
+                    };
+                    let _ = send(ws, &message).await;
                 }
                 Err(e) => tracing::warn!(user = from, error = %e, "cannot answer the offer"),
             }
         }
-        Some("webrtc_answer") => {
-            let (Some(sdp), Some(slot)) = (msg["answer"]["sdp"].as_str(), mesh.peers.get(&from))
-            else {
+        ServerSignal::WebrtcAnswer { answer, .. } => {
+            let (Some(answer), Some(slot)) = (description(answer), mesh.peers.get(&from)) else {
                 return;
             };
-            if let Err(e) = slot.peer.accept_answer(sdp.to_owned()).await {
+            if let Err(e) = slot.peer.accept_answer(answer.sdp).await {
                 tracing::warn!(user = from, error = %e, "cannot take the answer");
             }
         }
-        Some("ice_candidate") => {
+        ServerSignal::IceCandidate { candidate, .. } => {
             let Some(slot) = mesh.peers.get(&from) else {
                 return;
             };
-            match serde_json::from_value::<Candidate>(msg["candidate"].clone()) {
+            match serde_json::from_str::<Candidate>(candidate.get()) {
                 Ok(candidate) => {
                     if let Err(e) = slot.peer.add_remote_candidate(candidate).await {
                         tracing::debug!(error = %e, "candidate refused");
@@ -388,7 +389,7 @@ async fn handle(
             }
         }
         // Left the call, or its socket closed: seed 002 drops that peer.
-        Some("call_left") | Some("user_left") => mesh.drop_peer(from).await,
+        ServerSignal::CallLeft(_) | ServerSignal::UserLeft(_) => mesh.drop_peer(from).await,
         _ => {}
     }
 }

@@ -2,13 +2,36 @@
 //! and the peer configuration built from the server's ICE servers.
 
 use crate::api::Api;
-use crate::call::MediaOptions;
 use crate::error::ClientError;
 use futures::SinkExt;
-use serde_json::Value;
+use serde_json::value::RawValue;
 use switchboard_media::{IceServer, PeerConfig};
+use switchboard_protocol::signal::{ClientSignal, SessionDescription};
 use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::Message;
+
+/// How a call's or meeting's peers gather candidates.
+#[derive(Clone, Debug)]
+pub struct MediaOptions {
+    /// Offer loopback ICE candidates (both peers on one machine).
+    pub include_loopback: bool,
+    /// Relay through TURN only.
+    pub relay_only: bool,
+}
+
+impl MediaOptions {
+    /// Loopback candidates when the server itself is on this machine: then the other
+    /// peer may be too (and on a machine with no other network, they are the only path).
+    pub fn for_server(base: &str) -> Self {
+        let host = base.split("://").nth(1).unwrap_or(base);
+        MediaOptions {
+            include_loopback: host.starts_with("127.")
+                || host.starts_with("localhost")
+                || host.starts_with("[::1]"),
+            relay_only: false,
+        }
+    }
+}
 
 pub(crate) type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -40,8 +63,8 @@ pub(crate) async fn reconnect(url: &str, leave: &mut oneshot::Receiver<()>) -> O
     }
 }
 
-pub(crate) async fn send(ws: &mut Ws, value: Value) -> bool {
-    ws.send(Message::Text(value.to_string().into()))
+pub(crate) async fn send(ws: &mut Ws, signal: &ClientSignal<'_>) -> bool {
+    ws.send(Message::Text(signal.to_json().into()))
         .await
         .is_ok()
 }
@@ -65,4 +88,11 @@ pub(crate) async fn peer_config(
         relay_only: options.relay_only,
         include_loopback: options.include_loopback,
     })
+}
+
+/// The SDP in an offer or answer payload; `None` (logged) when it is not one.
+pub(crate) fn description(payload: &RawValue) -> Option<SessionDescription> {
+    serde_json::from_str(payload.get())
+        .inspect_err(|e| tracing::warn!(error = %e, "an offer or answer without an SDP"))
+        .ok()
 }

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod call;
 pub mod presence;
+pub mod signal;
 pub mod ws;
 
 pub use call::{CallAction, CallStatus, CallType, Refusal, Role, transition};

@@ -1,6 +1,7 @@
 //! The one error type handlers return: a status, a sentence for the user, and an optional
 //! machine-readable `code`. Every 4xx/5xx body is `{"error": "..."}` (SPEC §8).
 
+use crate::auth::TokenProblem;
 use crate::store::StoreError;
 use axum::Json;
 use axum::http::StatusCode;
@@ -87,5 +88,11 @@ pub fn sentence(text: &str) -> String {
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
+    }
+}
+
+impl From<TokenProblem> for ApiError {
+    fn from(problem: TokenProblem) -> Self {
+        ApiError::unauthorized(problem.to_string())
     }
 }

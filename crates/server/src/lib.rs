@@ -3,6 +3,7 @@
 //! [`Server::bind`] serves it in-process (desktop host mode, tests on port 0);
 //! the `switchboard-server` binary runs it headless.
 
+pub mod app;
 pub mod auth;
 pub mod domain;
 pub mod error;
@@ -10,7 +11,9 @@ pub mod http;
 pub mod jaas;
 pub mod realtime;
 pub mod rtc;
+pub mod rules;
 pub mod server;
+pub mod session;
 pub mod store;
 
 pub use server::{Server, ServerConfig, StartError, launch_with_tcp_listener};

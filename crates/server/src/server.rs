@@ -1,10 +1,12 @@
 //! Starting and stopping the server: in-process for the desktop app and tests, or from
 //! the `switchboard-server` binary.
 
+use crate::app::AppState;
 use crate::auth::Tokens;
-use crate::http::{AppState, Rules, router};
+use crate::http::router;
 use crate::jaas::{Jitsi, JitsiSettings};
 use crate::realtime::Realtime;
+use crate::rules::Rules;
 use crate::store::{PostgresDatabase, SqliteDatabase, Store, StoreError};
 use axum::ServiceExt;
 use axum::extract::Request;

@@ -1,75 +1,17 @@
 //! Sign-in, sign-out, `me`, and the [`AuthUser`] extractor every protected route uses.
 
 use super::body::JsonObject;
-use super::{AppState, blocking, no_store};
-use crate::auth::{TokenInfo, TokenProblem, decoy_hash, verify_password};
+use super::{blocking, no_store};
+use crate::app::AppState;
+use crate::auth::{decoy_hash, verify_password};
 use crate::domain::presence;
 use crate::error::ApiError;
+use crate::session::AuthUser;
 use axum::Json;
-use axum::extract::{FromRequestParts, State};
-use axum::http::HeaderMap;
-use axum::http::request::Parts;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use switchboard_protocol::api::{LoginResponse, UserInfo};
-
-/// The signed-in user of a request: `Authorization: Token <t>` or `Bearer <t>`.
-#[derive(Clone, Debug)]
-pub struct AuthUser {
-    pub id: i64,
-    pub token: TokenInfo,
-}
-
-impl From<TokenProblem> for ApiError {
-    fn from(problem: TokenProblem) -> Self {
-        ApiError::unauthorized(problem.to_string())
-    }
-}
-
-/// The credential in an `Authorization` header, under either scheme.
-pub fn header_token(headers: &HeaderMap) -> Option<&str> {
-    let value = headers
-        .get(axum::http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?;
-    let (scheme, token) = value.trim().split_once(' ')?;
-    (scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer"))
-        .then(|| token.trim())
-        .filter(|t| !t.is_empty())
-}
-
-impl AuthUser {
-    /// Verifies signature, expiry and revocation.
-    pub async fn from_token(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
-        let info = state.tokens.verify(token)?;
-        let revoked = match state.store.revoked_in_memory(&info.jti) {
-            Some(revoked) => revoked,
-            None => {
-                let jti = info.jti.clone();
-                state
-                    .store
-                    .read(move |tx| tx.is_token_revoked(&jti))
-                    .await?
-            }
-        };
-        if revoked {
-            return Err(TokenProblem::Revoked.into());
-        }
-        Ok(AuthUser {
-            id: info.user_id,
-            token: info,
-        })
-    }
-}
-
-impl FromRequestParts<AppState> for AuthUser {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = header_token(&parts.headers).ok_or(TokenProblem::Missing)?;
-        AuthUser::from_token(state, token).await
-    }
-}
 
 /// `POST /api/login/` `{"username","password"}` (seed 003).
 pub async fn login_with_username(

@@ -1,10 +1,11 @@
 //! `/api/jitsi-calls/` and seed 004's `/api/calls/invite` (SPEC §3, §6).
 
 use super::body::{JsonObject, path_id};
-use super::{AppState, AuthUser};
+use crate::app::AppState;
 use crate::domain::calls::{self, Actor, InitiateError};
 use crate::domain::require_user;
 use crate::error::ApiError;
+use crate::session::AuthUser;
 use crate::store::{HistoryQuery, StoreError};
 use axum::Json;
 use axum::extract::{Path, Query, State};

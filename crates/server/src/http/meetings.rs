@@ -1,9 +1,11 @@
 //! `/api/meetings/` and seed 002's health and video-call routes (SPEC §5).
 
 use super::body::{JsonObject, path_id};
-use super::{AppState, AuthUser, created};
+use super::created;
+use crate::app::AppState;
 use crate::domain::meetings::{self, NewMeeting};
 use crate::error::ApiError;
+use crate::session::AuthUser;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

@@ -8,50 +8,17 @@ mod meetings;
 mod presence;
 mod users;
 
-pub use auth::{AuthUser, header_token};
-
-use crate::auth::Tokens;
+use crate::app::AppState;
 use crate::error::ApiError;
-use crate::jaas::Jitsi;
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
-
-/// Timing rules the handlers apply.
-#[derive(Clone, Debug)]
-pub struct Rules {
-    /// How long a heartbeat keeps a user online without an open socket.
-    pub presence_timeout: chrono::Duration,
-    /// How long a call may ring unanswered before it is missed.
-    pub ring_timeout: std::time::Duration,
-    /// How often sockets are pinged; one missed answer drops the socket.
-    pub socket_ping_interval: std::time::Duration,
-    /// ICE servers for `GET /api/rtc/config`.
-    pub rtc: crate::rtc::RtcSettings,
-    /// How long this instance's socket leases last unrenewed (see `realtime::lease`).
-    pub instance_lease: std::time::Duration,
-    /// Which notification sockets get `presence_update`.
-    pub presence_push: crate::realtime::PresencePush,
-}
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    pub tokens: Arc<Tokens>,
-    pub jitsi: Arc<Jitsi>,
-    pub rules: Arc<Rules>,
-    pub realtime: Arc<crate::realtime::Realtime>,
-    /// SQLite: the lock that keeps a second server off this database while this one runs.
-    pub serving_lock: Option<Arc<std::fs::File>>,
-}
 
 /// All routes. Paths are matched without their trailing slash (the seeds' clients send
 /// one, others do not); `crate::server` strips it before routing.
@@ -96,12 +63,7 @@ pub fn router(state: AppState) -> Router {
             "/api/meetings/{id}",
             get(meetings::one).delete(meetings::delete),
         )
-        .route("/api/ws/{user_id}", get(crate::realtime::notify::handler))
-        .route(
-            "/ws/meeting/{id}",
-            get(crate::realtime::signal::meeting_room),
-        )
-        .route("/ws/call/{id}", get(crate::realtime::signal::call_room))
+        .merge(crate::realtime::router())
         .fallback(no_such_route);
 
     api.with_state(state)

@@ -1,10 +1,11 @@
 //! `/api/user-presence/` (SPEC §2).
 
 use super::body::JsonObject;
-use super::{AppState, AuthUser};
+use crate::app::AppState;
 use crate::domain::presence::{self, StatusUpdate};
 use crate::domain::require_user;
 use crate::error::ApiError;
+use crate::session::AuthUser;
 use axum::Json;
 use axum::extract::State;
 use chrono::Utc;

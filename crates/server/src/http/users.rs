@@ -1,10 +1,12 @@
 //! `/api/users/`: the directory, and admin-only account creation.
 
 use super::body::{JsonObject, path_id};
-use super::{AppState, AuthUser, blocking, created};
+use super::{blocking, created};
+use crate::app::AppState;
 use crate::auth::{hash_password, password_problem};
 use crate::domain::users;
 use crate::error::ApiError;
+use crate::session::AuthUser;
 use crate::store::{NewUser, StoreError};
 use axum::Json;
 use axum::extract::{Path, State};

@@ -8,11 +8,28 @@ pub mod limit;
 pub mod notify;
 pub mod redis_bus;
 pub mod signal;
+pub mod socket;
 
+pub use crate::rules::PresencePush;
 pub use hub::{Bus, BusEvent, Hub, LocalBus, RoomKey};
 
+/// The socket routes: notifications and signaling rooms. `http::router` merges them; they
+/// take only the realtime side and the token checker from its state.
+pub fn router<S>() -> axum::Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Arc<Realtime>: axum::extract::FromRef<S>,
+    Arc<crate::auth::Tokens>: axum::extract::FromRef<S>,
+{
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/api/ws/{user_id}", get(notify::handler))
+        .route("/ws/meeting/{id}", get(signal::meeting_room))
+        .route("/ws/call/{id}", get(signal::call_room))
+}
+
 use crate::domain::calls::{self, Actor};
-use crate::http::Rules;
+use crate::rules::Rules;
 use crate::store::{Store, StoreError};
 use axum::extract::ws::Utf8Bytes;
 use std::sync::Arc;
@@ -20,21 +37,6 @@ use switchboard_protocol::api::CallSession;
 use switchboard_protocol::ws::Notification;
 use switchboard_protocol::{CallAction, CallStatus};
 use tokio::sync::Notify;
-
-/// Which notification sockets are sent `presence_update`.
-///
-/// Every change goes to every socket that takes it, so the cost is changes × sockets: at
-/// ten thousand sockets one call start is ten thousand frames. Clients that show presence
-/// (Switchboard's own) ask for it with `?presence=1`; `Subscribers` spares the others
-/// (seed clients, headless integrations) the flood.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum PresencePush {
-    /// Every notification socket (SPEC §4).
-    #[default]
-    Everyone,
-    /// Only sockets opened with `?presence=1`.
-    Subscribers,
-}
 
 /// The realtime side of the server, shared by handlers and socket tasks.
 pub struct Realtime {

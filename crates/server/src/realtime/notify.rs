@@ -2,336 +2,41 @@
 //! (one per device) are fine; each gets every event.
 
 use super::Realtime;
-use super::hub::{Outbound, OutboundRx, OutboundTx, QUEUE_DEPTH, outbound_queue};
-use super::limit::TokenBucket;
+use super::hub::Outbound;
+use super::socket::{Pump, Step, configure, is_ping, refuse, socket_user};
+use crate::auth::Tokens;
 use crate::domain::calls;
 use crate::error::ApiError;
-use crate::http::{AppState, AuthUser};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use std::collections::HashMap;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 use switchboard_protocol::CallStatus;
-use tokio::sync::broadcast;
-
-/// Largest frame a client may send (SPEC: 64 KiB).
-pub const MAX_FRAME_BYTES: usize = 64 << 10;
-/// A send that takes longer than this means the client stopped reading.
-const SEND_TIMEOUT: Duration = Duration::from_secs(10);
-/// Messages a client may send: average per second, and burst.
-pub const RATE: f64 = 50.0;
-pub const BURST: f64 = 200.0;
-/// Messages dropped in a row before a flooding socket is closed.
-pub const FLOOD_CLOSE_AFTER: u32 = 500;
-/// Presence batches are written at each socket's own phase within this window, so ten
-/// thousand sockets do not all write in the same instant and stall invites behind them.
-pub const PRESENCE_SPREAD: Duration = Duration::from_millis(250);
-
-/// Socket settings shared by notification and signaling sockets.
-pub fn configure(ws: WebSocketUpgrade) -> WebSocketUpgrade {
-    ws.max_message_size(MAX_FRAME_BYTES)
-        .max_frame_size(MAX_FRAME_BYTES)
-        // Every idle socket holds this buffer: 512 bytes rather than 1 KiB is 5 MB less at
-        // 10,000 sockets, for one more read per 1 KB offer (no change in relay p99).
-        .read_buffer_size(512)
-        // Frames queue up to 8 KiB until a flush: a presence batch is one write.
-        .write_buffer_size(8 << 10)
-}
-
-/// The user a socket belongs to: `?token=` (browsers cannot set headers on a WebSocket),
-/// or the `Authorization` header.
-pub async fn socket_user(
-    state: &AppState,
-    headers: &HeaderMap,
-    query: &HashMap<String, String>,
-) -> Result<AuthUser, ApiError> {
-    let token = query
-        .get("token")
-        .map(String::as_str)
-        .filter(|t| !t.is_empty())
-        .or_else(|| crate::http::header_token(headers))
-        .ok_or(crate::auth::TokenProblem::Missing)?;
-    AuthUser::from_token(state, token).await
-}
-
-/// Sends `{"type":"error"}` and closes with 1008 (policy violation).
-pub async fn refuse(mut socket: WebSocket, message: &str) {
-    let error = serde_json::json!({"type": "error", "message": message}).to_string();
-    let _ = socket.send(Message::Text(error.into())).await;
-    let _ = socket
-        .send(Message::Close(Some(CloseFrame {
-            code: 1008,
-            reason: Utf8Bytes::from(message.chars().take(100).collect::<String>()),
-        })))
-        .await;
-}
+use switchboard_protocol::signal::ServerSignal;
 
 pub async fn handler(
-    State(state): State<AppState>,
+    State(rt): State<Arc<Realtime>>,
+    State(tokens): State<Arc<Tokens>>,
     Path(raw): Path<String>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    let auth = socket_user(&state, &headers, &query).await?;
+    let auth = socket_user(&tokens, &rt.store, &headers, &query).await?;
     let ws = configure(ws);
     if raw.parse::<i64>().ok() != Some(auth.id) {
         return Ok(ws.on_upgrade(|socket| {
             refuse(socket, "This notification channel belongs to another user.")
         }));
     }
-    let rt = state.realtime.clone();
     let jti = auth.token.jti;
     let asked = query
         .get("presence")
         .is_some_and(|v| v == "1" || v == "true");
-    let presence = asked || state.rules.presence_push == super::PresencePush::Everyone;
+    let presence = asked || rt.rules.presence_push == super::PresencePush::Everyone;
     Ok(ws.on_upgrade(move |socket| run(socket, rt, auth.id, jti, presence)))
-}
-
-/// What a socket task does with its time; shared with the signaling socket.
-pub struct Pump {
-    pub socket: WebSocket,
-    pub rx: OutboundRx,
-    pub bucket: TokenBucket,
-    pub dropped_in_a_row: u32,
-    pub last_rate_warning: Option<Instant>,
-    pub started: Instant,
-    pub heard_since_ping: bool,
-    pub ping: tokio::time::Interval,
-    /// Presence batches waiting for this socket's phase.
-    presence_waiting: Vec<super::hub::PresenceBatch>,
-    /// Boxed, and only while a batch waits: a timer inline in every idle socket's task
-    /// would cost each of them its size.
-    presence_due: Option<Pin<Box<tokio::time::Sleep>>>,
-    /// This socket's offset within [`PRESENCE_SPREAD`].
-    presence_phase: Duration,
-    closing: tokio::sync::watch::Receiver<bool>,
-}
-
-/// One step of a socket's life.
-pub enum Step {
-    /// A text frame from the client, within its rate limit.
-    Text(Utf8Bytes),
-    /// Something to write.
-    Out(Outbound),
-    /// Presence updates to write together.
-    Batch(super::hub::PresenceBatch),
-    /// Nothing for the caller to do.
-    Idle,
-    /// The socket is finished (closed, dead, too slow, flooding).
-    Done,
-}
-
-impl Pump {
-    pub fn new(
-        socket: WebSocket,
-        ping_every: Duration,
-        conn: u64,
-        closing: tokio::sync::watch::Receiver<bool>,
-    ) -> (Self, OutboundTx) {
-        let (tx, rx) = outbound_queue(QUEUE_DEPTH);
-        let mut ping =
-            tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
-        ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let pump = Pump {
-            socket,
-            rx,
-            bucket: TokenBucket::new(RATE, BURST, Duration::ZERO),
-            dropped_in_a_row: 0,
-            last_rate_warning: None,
-            started: Instant::now(),
-            heard_since_ping: true,
-            ping,
-            presence_waiting: Vec::new(),
-            presence_due: None,
-            closing,
-            presence_phase: PRESENCE_SPREAD.mul_f64(
-                (conn.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11) as f64 / (1u64 << 53) as f64,
-            ),
-        };
-        (pump, tx)
-    }
-
-    /// Writes frames with one flush; false when the socket is gone or stopped reading.
-    pub async fn send_all(&mut self, frames: &[Utf8Bytes]) -> bool {
-        use futures::SinkExt;
-        let write = async {
-            for frame in frames {
-                self.socket.feed(Message::Text(frame.clone())).await?;
-            }
-            self.socket.flush().await
-        };
-        matches!(tokio::time::timeout(SEND_TIMEOUT, write).await, Ok(Ok(())))
-    }
-
-    /// Writes a frame; false when the socket is gone or stopped reading.
-    pub async fn send(&mut self, message: Message) -> bool {
-        matches!(
-            tokio::time::timeout(SEND_TIMEOUT, self.socket.send(message)).await,
-            Ok(Ok(()))
-        )
-    }
-
-    pub async fn send_error(&mut self, message: &str) -> bool {
-        let error = serde_json::json!({"type": "error", "message": message}).to_string();
-        self.send(Message::Text(error.into())).await
-    }
-
-    /// Waits for the next thing to do: a client frame, a queued frame, or a ping tick.
-    /// `extra` lets the caller add a source (the presence feed).
-    pub async fn next(
-        &mut self,
-        presence: Option<&mut broadcast::Receiver<super::hub::PresenceBatch>>,
-    ) -> Step {
-        let presence_next = async {
-            match presence {
-                Some(rx) => rx.recv().await,
-                None => std::future::pending().await,
-            }
-        };
-        let due = self.presence_due.as_mut();
-        let presence_due = async move {
-            match due {
-                Some(sleep) => sleep.as_mut().await,
-                None => std::future::pending().await,
-            }
-        };
-        let mut closing = self.closing.clone();
-        let closing = async move {
-            // The guard `wait_for` returns must not live across the awaits below.
-            let _ = closing.wait_for(|closing| *closing).await;
-        };
-        tokio::select! {
-            _ = closing => {
-                let _ = self.send(Message::Close(Some(CloseFrame { code: 1001, reason: "server shutting down".into() }))).await;
-                Step::Done
-            }
-            _ = presence_due => {
-                self.presence_due = None;
-                let batches = std::mem::take(&mut self.presence_waiting);
-                let frames: Vec<Utf8Bytes> = batches.iter().flat_map(|b| b.iter().cloned()).collect();
-                Step::Batch(std::sync::Arc::new(frames))
-            }
-            incoming = self.socket.recv() => match incoming {
-                Some(Ok(Message::Text(text))) => {
-                    self.heard_since_ping = true;
-                    self.admit(text).await
-                }
-                Some(Ok(Message::Binary(_))) => {
-                    self.heard_since_ping = true;
-                    match self.admit(Utf8Bytes::default()).await {
-                        Step::Text(_) => {
-                            if self.send_error("Binary frames are not understood; send JSON text.").await { Step::Idle } else { Step::Done }
-                        }
-                        other => other,
-                    }
-                }
-                Some(Err(e)) => {
-                    if is_too_big(&e) {
-                        let _ = self.send(Message::Close(Some(CloseFrame { code: 1009, reason: "frames are limited to 64 KiB".into() }))).await;
-                    }
-                    Step::Done
-                }
-                Some(Ok(Message::Close(_))) | None => Step::Done,
-                Some(Ok(_)) => {
-                    self.heard_since_ping = true;
-                    Step::Idle
-                }
-            },
-            out = self.rx.recv_async() => match out {
-                Ok(out) => Step::Out(out),
-                Err(_) => {
-                    // The hub dropped this socket: it fell too far behind.
-                    let _ = self.send(Message::Close(Some(CloseFrame { code: 1011, reason: "too slow to keep up".into() }))).await;
-                    Step::Done
-                }
-            },
-            batch = presence_next => match batch {
-                Ok(batch) => {
-                    self.presence_waiting.push(batch);
-                    if self.presence_due.is_none() {
-                        self.presence_due = Some(Box::pin(tokio::time::sleep(self.presence_phase)));
-                    }
-                    Step::Idle
-                }
-                Err(broadcast::error::RecvError::Lagged(skipped)) => {
-                    // Presence is pushed as differences: a socket that missed some would
-                    // show wrong presence until it reconnects, so make it reconnect (and
-                    // fetch everything) now.
-                    tracing::debug!(skipped, "socket fell behind presence updates; closing it");
-                    let _ = self.send(Message::Close(Some(CloseFrame { code: 1011, reason: "fell behind; reconnect".into() }))).await;
-                    Step::Done
-                }
-                Err(broadcast::error::RecvError::Closed) => Step::Done,
-            },
-            _ = self.ping.tick() => {
-                if !self.heard_since_ping {
-                    tracing::debug!("socket did not answer a ping; dropping it");
-                    return Step::Done;
-                }
-                self.heard_since_ping = false;
-                if self.send(Message::Ping(Default::default())).await { Step::Idle } else { Step::Done }
-            }
-        }
-    }
-
-    /// Applies the rate limit to a client frame.
-    async fn admit(&mut self, text: Utf8Bytes) -> Step {
-        if self.bucket.try_take(self.started.elapsed()) {
-            self.dropped_in_a_row = 0;
-            return Step::Text(text);
-        }
-        self.dropped_in_a_row += 1;
-        if self.dropped_in_a_row >= FLOOD_CLOSE_AFTER {
-            let _ = self
-                .send(Message::Close(Some(CloseFrame {
-                    code: 1008,
-                    reason: "message flood".into(),
-                })))
-                .await;
-            return Step::Done;
-        }
-        let warn = self
-            .last_rate_warning
-            .is_none_or(|at| at.elapsed() >= Duration::from_secs(1));
-        if warn {
-            self.last_rate_warning = Some(Instant::now());
-            if !self
-                .send_error("Too many messages: slow down; messages over the limit are dropped.")
-                .await
-            {
-                return Step::Done;
-            }
-        }
-        Step::Idle
-    }
-}
-
-/// Whether a read failed because the client's frame was over the size limit.
-fn is_too_big(error: &axum::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(e) = source {
-        if let Some(ws) = e.downcast_ref::<tokio_tungstenite::tungstenite::Error>() {
-            return matches!(ws, tokio_tungstenite::tungstenite::Error::Capacity(_));
-        }
-        source = e.source();
-    }
-    false
-}
-
-/// Whether a client frame is `{"type":"ping"}` (browsers cannot send WebSocket pings).
-pub fn is_ping(text: &str) -> bool {
-    #[derive(serde::Deserialize)]
-    struct Typed<'a> {
-        #[serde(rename = "type", borrow)]
-        kind: Option<std::borrow::Cow<'a, str>>,
-    }
-    serde_json::from_str::<Typed<'_>>(text).is_ok_and(|t| t.kind.as_deref() == Some("ping"))
 }
 
 /// The socket's task. Not an `async fn`: an `async fn` copies each argument into a local
@@ -367,10 +72,13 @@ fn run(
                 Step::Idle => {}
                 Step::Text(text) => {
                     let reply = if is_ping(&text) {
-                        r#"{"type":"pong"}"#.to_owned()
+                        ServerSignal::Pong
                     } else {
-                        serde_json::json!({"type": "error", "message": "This socket only takes {\"type\":\"ping\"}; use the REST API for actions."}).to_string()
+                        ServerSignal::Error {
+                            message: "This socket only takes {\"type\":\"ping\"}; use the REST API for actions.".into(),
+                        }
                     };
+                    let reply = reply.to_json();
                     if !pump.send(Message::Text(reply.into())).await {
                         break;
                     }

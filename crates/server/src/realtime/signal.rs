@@ -1,73 +1,70 @@
 //! Signaling rooms (SPEC §4, seed 002's grammar): `GET /ws/meeting/{id}/` for a meeting's
 //! host and participants, `GET /ws/call/{id}/` for a call's two users.
 //!
-//! Offers, answers and candidates are relayed byte for byte (`RawValue`): a peer gets
+//! Messages are `protocol::signal`'s types. Offers, answers and candidates are relayed
+//! byte for byte (`RawValue`): a peer gets
 //! exactly what the other sent, never re-encoded, never echoed back.
 
 use super::Realtime;
 use super::hub::{BusEvent, ConnId, Outbound, RoomKey};
-use super::notify::{Pump, Step, configure, is_ping, refuse, socket_user};
+use super::socket::{Pump, Step, configure, refuse, socket_user};
+use crate::auth::Tokens;
 use crate::domain::{meetings, require_user};
 use crate::error::ApiError;
-use crate::http::AppState;
 use crate::store::StoreError;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use serde::Deserialize;
-use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 use switchboard_protocol::api::UserInfo;
+use switchboard_protocol::signal::{ClientSignal, MemberNotice, ServerSignal};
 
 /// `GET /ws/call/{call_id}/`: the call's initiator and recipient, while it is live.
 pub async fn call_room(
-    State(state): State<AppState>,
+    State(rt): State<Arc<Realtime>>,
+    State(tokens): State<Arc<Tokens>>,
     Path(raw): Path<String>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    join(state, &raw, &query, &headers, ws, RoomKey::Call).await
+    join(rt, &tokens, &raw, &query, &headers, ws, RoomKey::Call).await
 }
 
 /// `GET /ws/meeting/{meeting_id}/`: the meeting's host and participants.
 pub async fn meeting_room(
-    State(state): State<AppState>,
+    State(rt): State<Arc<Realtime>>,
+    State(tokens): State<Arc<Tokens>>,
     Path(raw): Path<String>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    join(state, &raw, &query, &headers, ws, RoomKey::Meeting).await
+    join(rt, &tokens, &raw, &query, &headers, ws, RoomKey::Meeting).await
 }
 
 /// Authenticates the socket, checks membership, and upgrades (refusals are sent on the
 /// socket as SPEC §4 asks).
 async fn join(
-    state: AppState,
+    rt: Arc<Realtime>,
+    tokens: &Tokens,
     raw: &str,
     query: &HashMap<String, String>,
     headers: &HeaderMap,
     ws: WebSocketUpgrade,
     room_of: fn(i64) -> RoomKey,
 ) -> Result<Response, ApiError> {
-    let auth = socket_user(&state, headers, query).await?;
+    let auth = socket_user(tokens, &rt.store, headers, query).await?;
     let room = room_of(raw.parse::<i64>().unwrap_or(0));
     let user_id = auth.id;
-    let admitted = state
+    let admitted = rt
         .store
         .read(move |tx| admission(tx, room, user_id))
         .await?;
-    Ok(upgrade(
-        auth.token.jti,
-        configure(ws),
-        state.realtime.clone(),
-        room,
-        admitted,
-    ))
+    Ok(upgrade(auth.token.jti, configure(ws), rt, room, admitted))
 }
 
 /// Who may be in a room: a call's two users while it is live; a meeting's host and
@@ -116,22 +113,18 @@ fn upgrade(
 struct Member {
     conn: ConnId,
     id: i64,
-    /// JSON-encoded email, ready to splice into frames.
-    email_json: String,
     info: UserInfo,
 }
 
 impl Member {
-    fn presence_frame(&self, kind: &str, verb: &str) -> String {
-        let name = self.info.display_name();
-        serde_json::json!({
-            "type": kind,
-            "user_id": self.id,
-            "email": self.info.email,
-            "full_name": self.info.full_name,
-            "message": format!("{name} {verb}"),
-        })
-        .to_string()
+    /// `user_joined` and the like: who, and a sentence such as "Ann joined the call".
+    fn notice(&self, verb: &str) -> MemberNotice<'_> {
+        MemberNotice {
+            user_id: self.id,
+            email: Cow::Borrowed(&self.info.email),
+            full_name: Cow::Borrowed(&self.info.full_name),
+            message: Cow::Owned(format!("{} {verb}", self.info.display_name())),
+        }
     }
 }
 
@@ -147,20 +140,16 @@ fn run(
     let conn = rt.hub.next_conn_id();
     let (mut pump, tx) = Pump::new(socket, rt.rules.socket_ping_interval, conn, rt.closing());
     rt.hub.bind_token(&jti, conn, tx.clone());
-    let mut email_json = serde_json::to_string(&user.email).unwrap_or_else(|_| "\"\"".into());
-    // Held for the socket's life: not serde_json's 128-byte starting buffer.
-    email_json.shrink_to_fit();
     let me = Member {
         conn,
         id: user.id,
-        email_json,
         info: user,
     };
     let noun = match room {
         RoomKey::Call(_) => "call",
         RoomKey::Meeting(_) => "meeting",
     };
-    let joined = me.presence_frame("user_joined", &format!("joined the {noun}"));
+    let joined = ServerSignal::UserJoined(me.notice(&format!("joined the {noun}"))).to_json();
     rt.join_room(room, me.id, conn, tx, joined.into());
     tracing::debug!(?room, user_id = me.id, conn, "signaling socket joined");
     async move {
@@ -182,22 +171,28 @@ fn run(
                         break;
                     }
                 }
-                Step::Text(text) => {
-                    if is_ping(&text) {
-                        if !pump.send(Message::Text(r#"{"type":"pong"}"#.into())).await {
+                Step::Text(text) => match ClientSignal::parse(&text) {
+                    Ok(ClientSignal::Ping) => {
+                        if !pump
+                            .send(Message::Text(ServerSignal::Pong.to_json().into()))
+                            .await
+                        {
                             break;
                         }
-                        continue;
                     }
-                    match relay(&rt, room, &me, &text) {
-                        Ok(()) => {}
-                        Err(problem) => {
-                            if !pump.send_error(&problem).await {
-                                break;
-                            }
+                    Ok(signal) => {
+                        if let Err(problem) = relay(&rt, room, &me, signal)
+                            && !pump.send_error(&problem).await
+                        {
+                            break;
                         }
                     }
-                }
+                    Err(problem) => {
+                        if !pump.send_error(&problem.to_string()).await {
+                            break;
+                        }
+                    }
+                },
             }
         }
         rt.leave_room(room, conn);
@@ -208,7 +203,7 @@ fn run(
             &me,
             None,
             false,
-            me.presence_frame("user_left", &format!("left the {noun}")),
+            ServerSignal::UserLeft(me.notice(&format!("left the {noun}"))).to_json(),
         );
         tracing::debug!(?room, user_id = me.id, conn, "signaling socket left");
     }
@@ -231,112 +226,49 @@ fn to_room(
     });
 }
 
-/// A client message, with payloads left as the client wrote them.
-#[derive(Deserialize)]
-struct Incoming<'a> {
-    #[serde(rename = "type", borrow)]
-    kind: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    offer: Option<&'a RawValue>,
-    #[serde(borrow)]
-    answer: Option<&'a RawValue>,
-    #[serde(borrow)]
-    candidate: Option<&'a RawValue>,
-    #[serde(borrow)]
-    target_id: Option<&'a RawValue>,
-}
-
-/// A payload field, present and not `null`.
-fn payload<'a>(value: Option<&'a RawValue>, kind: &str, field: &str) -> Result<&'a str, String> {
-    match value.map(RawValue::get) {
-        Some(raw) if raw != "null" => Ok(raw),
-        _ => Err(format!("A \"{kind}\" message needs an \"{field}\" field.")),
-    }
-}
-
-/// Checks and routes one client message.
-fn relay(rt: &Realtime, room: RoomKey, me: &Member, text: &str) -> Result<(), String> {
-    let msg: Incoming<'_> = serde_json::from_str(text).map_err(|e| {
-        if e.is_syntax() || e.is_eof() {
-            format!("The message is not valid JSON ({e}).")
-        } else {
-            format!("The message has the wrong shape ({e}).")
-        }
-    })?;
-    let kind = msg
-        .kind
-        .as_deref()
-        .ok_or("The message needs a \"type\" field.")?;
-    let target = target(rt, room, msg.target_id)?;
-    let id = me.id;
-    let frame = match kind {
-        "offer" => {
-            let offer = payload(msg.offer, kind, "offer")?;
-            format!(
-                r#"{{"type":"webrtc_offer","offer":{offer},"from_user":{id},"from_email":{}}}"#,
-                me.email_json
-            )
-        }
-        "answer" => {
-            let answer = payload(msg.answer, kind, "answer")?;
-            if target.is_none() {
-                return Err(
-                    "An \"answer\" message needs a \"target_id\": the user whose offer it answers."
-                        .into(),
-                );
-            }
-            format!(
-                r#"{{"type":"webrtc_answer","answer":{answer},"from_user":{id},"from_email":{}}}"#,
-                me.email_json
-            )
-        }
-        "ice-candidate" => {
-            let candidate = payload(msg.candidate, kind, "candidate")?;
-            format!(r#"{{"type":"ice_candidate","candidate":{candidate},"from_user":{id}}}"#)
-        }
-        "join-call" => {
-            to_room(
-                rt,
-                room,
-                me,
-                None,
-                true,
-                me.presence_frame("call_joined", "joined the call"),
-            );
-            return Ok(());
-        }
-        "leave-call" => {
-            to_room(
-                rt,
-                room,
-                me,
-                None,
-                true,
-                me.presence_frame("call_left", "left the call"),
-            );
-            return Ok(());
-        }
-        other => {
-            return Err(format!(
-                "Unknown message type {other:?}; expected offer, answer, ice-candidate, join-call, leave-call or ping."
-            ));
-        }
-    };
-    to_room(rt, room, me, target, false, frame);
-    Ok(())
-}
-
-/// `target_id`, if given: a user id (number or digit string) with a socket in this room.
-fn target(rt: &Realtime, room: RoomKey, raw: Option<&RawValue>) -> Result<Option<i64>, String> {
-    let Some(raw) = raw.map(RawValue::get).filter(|r| *r != "null") else {
-        return Ok(None);
-    };
-    let id = raw
-        .trim_matches('"')
-        .parse::<i64>()
-        .map_err(|_| format!("target_id must be a user id, not {raw}."))?;
-    if !rt.hub.in_room(room, id) {
+/// Routes one client message; `Err` is the sentence to send back.
+fn relay(
+    rt: &Realtime,
+    room: RoomKey,
+    me: &Member,
+    signal: ClientSignal<'_>,
+) -> Result<(), String> {
+    let target = signal.target();
+    if let Some(id) = target
+        && !rt.hub.in_room(room, id)
+    {
         return Err(format!("User {id} is not in this room."));
     }
-    Ok(Some(id))
+    let from_email = || Cow::Borrowed(me.info.email.as_str());
+    let (frame, echo) = match signal {
+        ClientSignal::Offer { offer, .. } => {
+            let frame = ServerSignal::WebrtcOffer {
+                offer,
+                from_user: me.id,
+                from_email: from_email(),
+            };
+            (frame, false)
+        }
+        ClientSignal::Answer { answer, .. } => {
+            let frame = ServerSignal::WebrtcAnswer {
+                answer,
+                from_user: me.id,
+                from_email: from_email(),
+            };
+            (frame, false)
+        }
+        ClientSignal::IceCandidate { candidate, .. } => {
+            let frame = ServerSignal::IceCandidate {
+                candidate,
+                from_user: me.id,
+            };
+            (frame, false)
+        }
+        ClientSignal::JoinCall => (ServerSignal::CallJoined(me.notice("joined the call")), true),
+        ClientSignal::LeaveCall => (ServerSignal::CallLeft(me.notice("left the call")), true),
+        // Answered by the socket loop.
+        ClientSignal::Ping => return Ok(()),
+    };
+    to_room(rt, room, me, target, echo, frame.to_json());
+    Ok(())
 }

@@ -1,0 +1,40 @@
+//! What every HTTP handler can reach. The socket routes take only the parts they need
+//! (through `FromRef`), so `realtime` does not depend on this module or on `http`.
+
+use crate::auth::Tokens;
+use crate::jaas::Jitsi;
+use crate::realtime::Realtime;
+use crate::rules::Rules;
+use crate::store::Store;
+use axum::extract::FromRef;
+use std::sync::Arc;
+
+/// The state behind every route.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub tokens: Arc<Tokens>,
+    pub jitsi: Arc<Jitsi>,
+    pub rules: Arc<Rules>,
+    pub realtime: Arc<Realtime>,
+    /// SQLite: the lock that keeps a second server off this database while this one runs.
+    pub serving_lock: Option<Arc<std::fs::File>>,
+}
+
+impl FromRef<AppState> for Store {
+    fn from_ref(state: &AppState) -> Store {
+        state.store.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<Tokens> {
+    fn from_ref(state: &AppState) -> Arc<Tokens> {
+        state.tokens.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<Realtime> {
+    fn from_ref(state: &AppState) -> Arc<Realtime> {
+        state.realtime.clone()
+    }
+}
