@@ -6,6 +6,7 @@
 //! supplies reads and writes.
 
 mod postgres;
+mod sql;
 mod sqlite;
 
 pub use postgres::PostgresDatabase;
@@ -53,26 +54,6 @@ impl StoreError {
         } else {
             format!("Another account already uses the email {}.", user.email)
         })
-    }
-}
-
-/// Column lists both engines select, in the order their row readers expect.
-const USER_COLUMNS: &str = "id, username, email, full_name, is_admin, password_hash";
-const CALL_COLUMNS: &str = "id, session_id, room_name, call_type, status, initiator_id, recipient_id, started_at, ended_at, created_at";
-const VIDEO_CALL_COLUMNS: &str = "id, meeting_id, caller_id, status, started_at, ended_at";
-
-fn video_status_str(status: VideoCallStatus) -> &'static str {
-    match status {
-        VideoCallStatus::Active => "active",
-        VideoCallStatus::Ended => "ended",
-    }
-}
-
-fn video_status(text: &str) -> Result<VideoCallStatus, String> {
-    match text {
-        "active" => Ok(VideoCallStatus::Active),
-        "ended" => Ok(VideoCallStatus::Ended),
-        other => Err(format!("unknown video call status {other:?}")),
     }
 }
 

@@ -1,0 +1,204 @@
+//! The SQLite engine's own tests: its caches, and the statement cache against every
+//! statement the shared SQL runs.
+
+use super::*;
+use crate::store::{CallRow, HistoryQuery, MeetingRow, NewUser, Store, Tx, VideoCallRow};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use switchboard_protocol::api::{MeetingStatus, VideoCallStatus};
+use switchboard_protocol::{CallStatus, CallType, PresenceState, PresenceStatus};
+
+fn user(tx: &mut dyn Tx, name: &str) -> Result<i64, StoreError> {
+    let new = NewUser {
+        username: name.into(),
+        email: String::new(),
+        full_name: String::new(),
+        password_hash: "x".into(),
+        is_admin: false,
+    };
+    tx.insert_user(&new, Utc::now())
+}
+
+/// The in-memory presence cache holds committed state only, and what a file held
+/// when it was opened.
+#[test]
+fn the_presence_cache_follows_commits_only() -> Result<(), StoreError> {
+    let dir = tempfile::tempdir().map_err(StoreError::backend)?;
+    let path = dir.path().join("db.sqlite3");
+    let store = Store::new(Arc::new(SqliteDatabase::open(&path)?));
+    let id = store.write_blocking(|tx| {
+        let id = user(tx, "p")?;
+        let mut p = PresenceState::default();
+        p.heartbeat(Utc::now());
+        tx.save_presence(id, &p)?;
+        Ok(id)
+    })?;
+    let cached = |store: &Store| {
+        store
+            .presence_snapshot()
+            .into_iter()
+            .find(|(u, _)| *u == id)
+            .map(|(_, p)| p.status)
+    };
+    assert_eq!(cached(&store), Some(PresenceStatus::Online));
+    let failed: Result<(), StoreError> = store.write_blocking(|tx| {
+        let mut p = tx.presence(id)?;
+        p.status = PresenceStatus::Dnd;
+        tx.save_presence(id, &p)?;
+        Err(StoreError::Invalid("roll back".into()))
+    });
+    assert!(failed.is_err());
+    assert_eq!(
+        cached(&store),
+        Some(PresenceStatus::Online),
+        "a rolled-back save is not cached"
+    );
+    drop(store);
+    let reopened = Store::new(Arc::new(SqliteDatabase::open(&path)?));
+    assert_eq!(
+        cached(&reopened),
+        Some(PresenceStatus::Online),
+        "loaded at open"
+    );
+    Ok(())
+}
+
+/// Records each distinct statement the shared SQL runs.
+struct Recording<'a> {
+    inner: SqliteConn<'a>,
+    seen: &'a mut BTreeSet<&'static str>,
+}
+
+impl Conn for Recording<'_> {
+    fn execute(&mut self, sql: &'static str, params: &[Value<'_>]) -> Result<u64, SqlError> {
+        self.seen.insert(sql);
+        self.inner.execute(sql, params)
+    }
+
+    fn query(
+        &mut self,
+        sql: &'static str,
+        params: &[Value<'_>],
+        each: &mut EachRow<'_>,
+    ) -> Result<(), SqlError> {
+        self.seen.insert(sql);
+        self.inner.query(sql, params, each)
+    }
+
+    fn batch(&mut self, sql: &'static str) -> Result<(), SqlError> {
+        self.inner.batch(sql)
+    }
+}
+
+/// Calls every `Tx` method, refusals included.
+fn every_method(tx: &mut dyn Tx) -> Result<(), StoreError> {
+    let now = Utc::now();
+    let (a, b) = (user(tx, "a")?, user(tx, "b")?);
+    assert!(matches!(user(tx, "A"), Err(StoreError::Conflict(_))));
+    tx.user(a)?;
+    tx.user_by_login("a")?;
+    tx.users()?;
+    let mut p = tx.presence(a)?;
+    p.heartbeat(now);
+    tx.save_presence(a, &p)?;
+    tx.all_presence()?;
+    let mut call = CallRow {
+        id: 0,
+        session_id: uuid::Uuid::new_v4(),
+        room_name: "r".into(),
+        call_type: CallType::Audio,
+        status: CallStatus::Pending,
+        initiator_id: a,
+        recipient_id: b,
+        started_at: None,
+        ended_at: None,
+        created_at: now,
+    };
+    call.id = tx.insert_call(&call)?;
+    assert!(matches!(
+        tx.insert_call(&call),
+        Err(StoreError::Conflict(_))
+    ));
+    tx.call(call.id)?;
+    tx.live_call_of(a)?;
+    tx.live_calls()?;
+    call.status = CallStatus::Completed;
+    tx.update_call(&call)?;
+    tx.call_history(&HistoryQuery {
+        user_id: a,
+        status: Some(CallStatus::Completed),
+        offset: 0,
+        limit: 10,
+    })?;
+    let mut meeting = MeetingRow {
+        id: 0,
+        title: "m".into(),
+        host_id: a,
+        participant_ids: vec![b],
+        status: MeetingStatus::Scheduled,
+        scheduled_at: None,
+        created_at: now,
+    };
+    meeting.id = tx.insert_meeting(&meeting)?;
+    tx.meeting(meeting.id)?;
+    tx.meetings_of(b)?;
+    tx.set_meeting_status(meeting.id, MeetingStatus::Ongoing)?;
+    let mut video = VideoCallRow {
+        id: 0,
+        meeting_id: meeting.id,
+        caller_id: a,
+        status: VideoCallStatus::Active,
+        started_at: now,
+        ended_at: None,
+    };
+    video.id = tx.insert_video_call(&video)?;
+    tx.video_call(video.id)?;
+    tx.active_video_call_of_meeting(meeting.id)?;
+    video.status = VideoCallStatus::Ended;
+    tx.update_video_call(&video)?;
+    tx.delete_meeting(meeting.id)?;
+    tx.revoke_token("jti", now)?;
+    tx.is_token_revoked("jti")?;
+    tx.set_setting("k", "v")?;
+    tx.setting("k")?;
+    tx.renew_instance("i", now)?;
+    tx.renew_instance("i", now)?;
+    tx.set_socket_lease("i", a, 1)?;
+    tx.set_socket_lease("i", a, 0)?;
+    tx.drop_instance("i")?;
+    tx.reclaim_leases(now)?;
+    Ok(())
+}
+
+/// Every statement the store runs is kept prepared: if they outnumbered the cache,
+/// they would evict each other and every use would parse its SQL again.
+#[test]
+fn the_statement_cache_holds_every_statement() -> Result<(), StoreError> {
+    let db = SqliteDatabase::in_memory()?;
+    let mut conn = db
+        .conn
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let tx = conn.transaction()?;
+    let mut seen = BTreeSet::new();
+    let mut handle = SqlTx::new(
+        Recording {
+            inner: SqliteConn(&tx),
+            seen: &mut seen,
+        },
+        &sql::SQLITE,
+    );
+    every_method(&mut handle)?;
+    drop(handle);
+    assert!(
+        seen.len() >= 35,
+        "every method ran: {} statements",
+        seen.len()
+    );
+    assert!(
+        seen.len() <= STATEMENT_CACHE,
+        "{} statements do not fit a cache of {STATEMENT_CACHE}; raise it",
+        seen.len()
+    );
+    Ok(())
+}
