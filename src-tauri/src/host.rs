@@ -6,11 +6,8 @@
 use serde::Serialize;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
-use switchboard_server::auth::{hash_password, password_problem};
-use switchboard_server::domain::users;
-use switchboard_server::server::open_store;
-use switchboard_server::store::{NewUser, StoreError};
-use switchboard_server::{Server, ServerConfig};
+use switchboard_server::store::StoreError;
+use switchboard_server::{NewAccount, Server, ServerConfig};
 
 /// Where teammates reach the hosted backend.
 #[derive(Clone, Debug, Serialize)]
@@ -72,34 +69,19 @@ impl Host {
         password: &str,
         full_name: &str,
     ) -> Result<(), String> {
-        if let Some(problem) = password_problem(password) {
-            return Err(problem.to_owned());
-        }
-        let config = ServerConfig::new(self.data_dir.clone());
-        let (username, password, full_name) = (
-            username.trim().to_owned(),
-            password.to_owned(),
-            full_name.trim().to_owned(),
-        );
-        let created = tokio::task::spawn_blocking(move || {
-            let store = open_store(&config).map_err(|e| e.to_string())?;
-            let password_hash = hash_password(&password).map_err(|e| e.to_string())?;
-            // No email: the admin can add one later, and a made-up one fails validation.
-            let user = NewUser {
-                username,
-                email: String::new(),
-                full_name,
-                password_hash,
-                is_admin: true,
-            };
-            match store.write_blocking(|tx| users::create(tx, user, switchboard_server::now())) {
-                Ok(_) => Ok(true),
-                Err(StoreError::Conflict(_)) => Ok(false),
-                Err(e) => Err(e.to_string()),
-            }
-        })
-        .await
-        .map_err(|e| format!("Creating the admin account failed: {e}"))??;
+        // No email: the admin can add one later, and a made-up one fails validation.
+        let account = NewAccount {
+            username: username.trim().to_owned(),
+            email: String::new(),
+            full_name: full_name.trim().to_owned(),
+            password: password.to_owned(),
+            is_admin: true,
+        };
+        let created = match self.server.accounts().create(account).await {
+            Ok(_) => true,
+            Err(StoreError::Conflict(_)) => false,
+            Err(e) => return Err(e.to_string()),
+        };
         if !created {
             tracing::info!("the admin account exists already; signing in to it");
         }

@@ -22,8 +22,8 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use switchboard_bench::{TICKS_PER_SECOND, percentiles, round, sample};
-use switchboard_server::auth::{Tokens, hash_password};
-use switchboard_server::domain::users;
+use switchboard_server::Accounts;
+use switchboard_server::auth::Tokens;
 use switchboard_server::server::open_store;
 use switchboard_server::{ServerConfig, now};
 use tokio::net::TcpSocket;
@@ -143,10 +143,13 @@ struct User {
 
 fn prepare(config: &ServerConfig, count: usize) -> Result<Vec<User>> {
     let store = open_store(config)?;
-    let hash = hash_password("bench-password")?;
+    Accounts::new(store.clone()).create_test_users_blocking(
+        "load",
+        count as u32,
+        "bench-password",
+    )?;
     let ttl = chrono::Duration::hours(24);
     let (tokens, ids) = store.write_blocking(|tx| {
-        users::create_test_users(tx, "load", count as u32, &hash, now())?;
         let tokens = Tokens::load(tx, ttl)?;
         let mut ids = Vec::with_capacity(count);
         for n in 1..=count {

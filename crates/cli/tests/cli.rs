@@ -11,10 +11,14 @@ const PASSWORD: &str = "password123";
 async fn backend(names: &[&str]) -> (Server, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = ServerConfig::new(dir.path().to_path_buf());
-    switchboard_server::server::seed_accounts(&config, names, PASSWORD).expect("accounts");
     let server = Server::bind("127.0.0.1:0".parse().expect("addr"), config)
         .await
         .expect("server");
+    server
+        .accounts()
+        .seed(names, PASSWORD)
+        .await
+        .expect("accounts");
     (server, dir)
 }
 

@@ -10,15 +10,16 @@
 
 use crate::api::Api;
 use crate::backoff::Backoff;
+use crate::calls_seen::CallsSeen;
 use crate::error::ClientError;
 use crate::events::{ConnectionState, Event, RealtimeMode};
 use futures::{SinkExt, StreamExt};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use switchboard_protocol::api::{CallSession, DirectoryEntry, UserInfo};
 use switchboard_protocol::ws::Notification;
-use switchboard_protocol::{CallAction, CallStatus, CallType, PresenceStatus};
+use switchboard_protocol::{CallAction, CallType, PresenceStatus};
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
@@ -58,10 +59,8 @@ struct Shared {
     me: UserInfo,
     events: broadcast::Sender<Event>,
     config: EngineConfig,
-    /// Calls already announced as incoming, so a resync does not ring twice.
-    announced: Mutex<HashSet<i64>>,
-    /// Last status seen per call, so polling reports each change once.
-    seen: Mutex<HashMap<i64, CallStatus>>,
+    /// What has been reported of each call, so nothing rings or is reported twice.
+    calls: Mutex<CallsSeen>,
     /// Everyone in the last directory: presence of someone else means a new colleague.
     known_users: Mutex<HashSet<i64>>,
     /// Set while a directory refetch for a new colleague is under way.
@@ -78,8 +77,7 @@ impl Engine {
             me: me.clone(),
             events: events.clone(),
             config,
-            announced: Mutex::new(HashSet::new()),
-            seen: Mutex::new(HashMap::new()),
+            calls: Mutex::new(CallsSeen::default()),
             known_users: Mutex::new(HashSet::new()),
             refetching: std::sync::atomic::AtomicBool::new(false),
         });
@@ -202,15 +200,8 @@ impl Shared {
 
     /// Reports a call: incoming once, and every status change once.
     fn saw_call(&self, call: &CallSession) {
-        let incoming = call.recipient == self.me.id
-            && matches!(call.status, CallStatus::Pending | CallStatus::Ringing);
-        if incoming
-            && self
-                .announced
-                .lock()
-                .map(|mut a| a.insert(call.id))
-                .unwrap_or(false)
-        {
+        let report = self.calls().saw(self.me.id, call);
+        if report.incoming {
             self.emit(Event::IncomingCall {
                 call_id: call.id,
                 from_user_id: call.initiator,
@@ -219,30 +210,22 @@ impl Shared {
                 room_name: call.room_name.clone(),
             });
         }
-        let changed = self
-            .seen
-            .lock()
-            .map(|mut seen| seen.insert(call.id, call.status) != Some(call.status))
-            .unwrap_or(true);
-        if changed {
+        if report.changed {
             self.emit(Event::CallUpdated {
                 call: Box::new(call.clone()),
             });
         }
     }
 
-    /// Calls last seen ringing or active: their state is fetched again after a drop, or
-    /// on every poll, so an end that happened meanwhile is reported.
-    fn live_calls_seen(&self) -> Vec<i64> {
-        self.seen
+    /// The call tracker; a panic elsewhere while holding it leaves it usable.
+    fn calls(&self) -> std::sync::MutexGuard<'_, CallsSeen> {
+        self.calls
             .lock()
-            .map(|seen| {
-                seen.iter()
-                    .filter(|(_, s)| !s.is_final())
-                    .map(|(id, _)| *id)
-                    .collect()
-            })
-            .unwrap_or_default()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn live_calls_seen(&self) -> Vec<i64> {
+        self.calls().live()
     }
 
     /// After (re)connecting: the current call and everyone's presence, fetched again.
@@ -287,12 +270,7 @@ impl Shared {
                 room_name,
                 ..
             } => {
-                if self
-                    .announced
-                    .lock()
-                    .map(|mut a| a.insert(call_id))
-                    .unwrap_or(false)
-                {
+                if self.calls().invite(call_id) {
                     self.emit(Event::IncomingCall {
                         call_id,
                         from_user_id,

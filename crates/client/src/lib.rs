@@ -12,6 +12,7 @@
 pub mod api;
 pub mod backoff;
 pub mod call;
+mod calls_seen;
 pub mod engine;
 pub mod error;
 pub mod events;

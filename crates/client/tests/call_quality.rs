@@ -17,11 +17,14 @@ const PASSWORD: &str = "password123";
 async fn levels_and_quality_come_out_of_the_engine_during_a_call() {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = ServerConfig::new(dir.path().to_path_buf());
-    switchboard_server::server::seed_accounts(&config, &["ann", "bob"], PASSWORD)
-        .expect("accounts");
     let server = Server::bind("127.0.0.1:0".parse().expect("addr"), config)
         .await
         .expect("server");
+    server
+        .accounts()
+        .seed(&["ann", "bob"], PASSWORD)
+        .await
+        .expect("accounts");
     let url = server.url();
     let mut ann = Api::new(&url).expect("url");
     let ann_id = ann.login("ann", PASSWORD).await.expect("login").user.id;

@@ -24,10 +24,14 @@ impl Backend {
     async fn start(names: &[&str]) -> Backend {
         let dir = tempfile::tempdir().expect("tempdir");
         let config = ServerConfig::new(dir.path().to_path_buf());
-        switchboard_server::server::seed_accounts(&config, names, PASSWORD).expect("accounts");
         let server = Server::bind("127.0.0.1:0".parse().expect("addr"), config.clone())
             .await
             .expect("server");
+        server
+            .accounts()
+            .seed(names, PASSWORD)
+            .await
+            .expect("accounts");
         Backend {
             addr: server.local_addr(),
             server: Some(server),

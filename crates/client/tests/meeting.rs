@@ -40,10 +40,14 @@ async fn three_people_hear_each_other_and_a_leaver_is_dropped() {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = ServerConfig::new(dir.path().to_path_buf());
     let names = ["ann", "bob", "cat", "dan"];
-    switchboard_server::server::seed_accounts(&config, &names, PASSWORD).expect("accounts");
     let server = Server::bind("127.0.0.1:0".parse().expect("addr"), config)
         .await
         .expect("server");
+    server
+        .accounts()
+        .seed(&names, PASSWORD)
+        .await
+        .expect("accounts");
     let url = format!("http://{}", server.local_addr());
 
     let mut apis = Vec::new();

@@ -77,11 +77,14 @@ async fn two_phones_call_talk_mute_hang_up_and_call_again() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut config = ServerConfig::new(dir.path().to_path_buf());
     config.ring_timeout = Duration::from_secs(2);
-    switchboard_server::server::seed_accounts(&config, &["ann", "bob", "cat"], PASSWORD)
-        .expect("accounts");
     let server = Server::bind("127.0.0.1:0".parse().expect("addr"), config)
         .await
         .expect("server");
+    server
+        .accounts()
+        .seed(&["ann", "bob", "cat"], PASSWORD)
+        .await
+        .expect("accounts");
     let url = server.url();
     let mut ann = handset(&url, "ann", ANN_TONE).await;
     let mut bob = handset(&url, "bob", BOB_TONE).await;

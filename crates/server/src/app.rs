@@ -1,6 +1,7 @@
 //! What every HTTP handler can reach. The socket routes take only the parts they need
 //! (through `FromRef`), so `realtime` does not depend on this module or on `http`.
 
+use crate::accounts::Accounts;
 use crate::auth::Tokens;
 use crate::jaas::Jitsi;
 use crate::realtime::Realtime;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub accounts: Accounts,
     pub tokens: Arc<Tokens>,
     pub jitsi: Arc<Jitsi>,
     pub rules: Arc<Rules>,

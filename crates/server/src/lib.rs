@@ -3,6 +3,7 @@
 //! [`Server::bind`] serves it in-process (desktop host mode, tests on port 0);
 //! the `switchboard-server` binary runs it headless.
 
+pub mod accounts;
 pub mod app;
 pub mod auth;
 pub mod domain;
@@ -16,6 +17,7 @@ pub mod server;
 pub mod session;
 pub mod store;
 
+pub use accounts::{Accounts, NewAccount};
 pub use server::{Server, ServerConfig, StartError, launch_with_tcp_listener};
 
 /// The current time at microsecond precision: what the database stores, so a value

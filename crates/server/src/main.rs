@@ -6,13 +6,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
-use switchboard_server::auth::{hash_password, password_problem};
-use switchboard_server::domain::{meetings, users};
+use switchboard_server::domain::meetings;
 use switchboard_server::jaas::JitsiSettings;
 use switchboard_server::realtime::PresencePush;
 use switchboard_server::server::open_store;
-use switchboard_server::store::NewUser;
-use switchboard_server::{Server, ServerConfig};
+use switchboard_server::{Accounts, NewAccount, Server, ServerConfig};
 
 #[derive(Parser)]
 #[command(
@@ -144,6 +142,16 @@ enum UserCommand {
         /// Let this account create others through the API.
         #[arg(long)]
         admin: bool,
+        #[command(flatten)]
+        data_dir: DataDirArg,
+    },
+    /// Set an account's password (it signs in with the new one from now on).
+    SetPassword {
+        /// The username or email.
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password: String,
         #[command(flatten)]
         data_dir: DataDirArg,
     },
@@ -291,20 +299,14 @@ fn user(command: UserCommand) -> Result<()> {
             admin,
             data_dir,
         } => {
-            if let Some(problem) = password_problem(&password) {
-                bail!("{problem}");
-            }
-            let store = open_store(&data_dir.config()?)?;
-            let password_hash = hash_password(&password)?;
-            let new = NewUser {
+            let accounts = Accounts::open(&data_dir.config()?)?;
+            let user = accounts.create_blocking(NewAccount {
                 username,
                 email,
                 full_name,
-                password_hash,
+                password,
                 is_admin: admin,
-            };
-            let user =
-                store.write_blocking(|tx| users::create(tx, new, switchboard_server::now()))?;
+            })?;
             println!(
                 "Created {}user {} (id {}).",
                 if user.is_admin { "admin " } else { "" },
@@ -312,29 +314,22 @@ fn user(command: UserCommand) -> Result<()> {
                 user.id
             );
         }
+        UserCommand::SetPassword {
+            username,
+            password,
+            data_dir,
+        } => {
+            Accounts::open(&data_dir.config()?)?.set_password_blocking(&username, &password)?;
+            println!("Set the password of {username}.");
+        }
         UserCommand::CreateTestUsers {
             count,
             prefix,
             password,
             data_dir,
         } => {
-            if let Some(problem) = password_problem(&password) {
-                bail!("{problem}");
-            }
-            if let Some(problem) = users::username_problem(&format!("{prefix}{count}")) {
-                bail!("the prefix makes invalid usernames: {problem}");
-            }
-            let store = open_store(&data_dir.config()?)?;
-            let password_hash = hash_password(&password)?;
-            let created = store.write_blocking(|tx| {
-                users::create_test_users(
-                    tx,
-                    &prefix,
-                    count,
-                    &password_hash,
-                    switchboard_server::now(),
-                )
-            })?;
+            let accounts = Accounts::open(&data_dir.config()?)?;
+            let created = accounts.create_test_users_blocking(&prefix, count, &password)?;
             println!(
                 "Created {created} test users ({prefix}1..{prefix}{count}; {} already existed).",
                 count - created

@@ -1,6 +1,7 @@
 //! Starting and stopping the server: in-process for the desktop app and tests, or from
 //! the `switchboard-server` binary.
 
+use crate::accounts::Accounts;
 use crate::app::AppState;
 use crate::auth::Tokens;
 use crate::http::router;
@@ -133,36 +134,6 @@ pub fn open_store(config: &ServerConfig) -> Result<Store, StartError> {
     Ok(Store::new(Arc::new(db)))
 }
 
-/// Creates accounts `name` (email `name@example.com`, full name "Name Example") sharing
-/// one password; the first is an admin. For tests, demos and benchmarks.
-pub fn seed_accounts(
-    config: &ServerConfig,
-    names: &[&str],
-    password: &str,
-) -> Result<(), StartError> {
-    let store = open_store(config)?;
-    let hash = crate::auth::hash_password(password)?;
-    store.write_blocking(|tx| {
-        for (n, name) in names.iter().enumerate() {
-            let mut chars = name.chars();
-            let capitalised: String = chars
-                .next()
-                .map(|f| f.to_uppercase().chain(chars).collect())
-                .unwrap_or_default();
-            let user = crate::store::NewUser {
-                username: (*name).into(),
-                email: format!("{name}@example.com"),
-                full_name: format!("{capitalised} Example"),
-                password_hash: hash.clone(),
-                is_admin: n == 0,
-            };
-            crate::domain::users::create(tx, user, crate::now())?;
-        }
-        Ok(())
-    })?;
-    Ok(())
-}
-
 fn chrono_duration(d: Duration, what: &'static str) -> Result<chrono::Duration, StartError> {
     chrono::Duration::from_std(d).map_err(|_| StartError::Config(what))
 }
@@ -220,6 +191,7 @@ pub fn app_state(config: &ServerConfig) -> Result<AppState, StartError> {
     crate::realtime::reconcile_after_start(&realtime, exclusive)?;
     Ok(AppState {
         realtime,
+        accounts: Accounts::new(store.clone()),
         store,
         tokens: Arc::new(tokens),
         jitsi: Arc::new(Jitsi::new(config.jitsi.clone())),
@@ -270,6 +242,7 @@ pub async fn launch_with_tcp_listener(
 /// A server running on a background task.
 pub struct Server {
     addr: SocketAddr,
+    accounts: Accounts,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -306,6 +279,7 @@ impl Server {
                 .await?;
             state.realtime.set_bus(bus);
         }
+        let accounts = state.accounts.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(launch_with_tcp_listener(listener, state, async move {
             let _ = stopped.await;
@@ -313,6 +287,7 @@ impl Server {
         tracing::info!(%addr, "Switchboard server listening");
         Ok(Server {
             addr,
+            accounts,
             stop: Some(stop),
             task,
         })
@@ -320,6 +295,11 @@ impl Server {
 
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Account administration on the database this server serves.
+    pub fn accounts(&self) -> &Accounts {
+        &self.accounts
     }
 
     /// `http://<addr>`, for clients.

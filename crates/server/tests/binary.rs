@@ -213,6 +213,42 @@ fn user_commands_create_accounts_and_explain_mistakes() {
             .is_none(),
         "the refused run created nothing"
     );
+
+    // A forgotten password is replaced from the command line.
+    let set_password = |login: &str| {
+        run(
+            &[
+                "user",
+                "set-password",
+                "--username",
+                login,
+                "--password",
+                "another-pw-2",
+            ],
+            dir.path(),
+        )
+    };
+    let out = set_password("Alice");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "Set the password of Alice.");
+    let out = set_password("nobody");
+    assert!(!out.status.success());
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "switchboard-server: There is no user nobody."
+    );
+    let stored = store
+        .write_blocking(|tx| tx.user_by_login("alice"))
+        .expect("read alice")
+        .expect("alice exists");
+    assert!(switchboard_server::auth::verify_password(
+        "another-pw-2",
+        &stored.password_hash
+    ));
+    assert!(!switchboard_server::auth::verify_password(
+        "secret-pw-1",
+        &stored.password_hash
+    ));
 }
 
 /// An unreachable or malformed PostgreSQL URL is one sentence, without the password.

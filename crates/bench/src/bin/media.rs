@@ -65,8 +65,8 @@ async fn run(args: Args) -> Result<()> {
     let dir = tempfile::tempdir()?;
     let config = ServerConfig::new(dir.path().to_path_buf());
     let names = ["caller", "callee", "m1", "m2", "m3", "m4", "m5", "m6"];
-    switchboard_server::server::seed_accounts(&config, &names, PASSWORD)?;
     let server = Server::bind("127.0.0.1:0".parse()?, config).await?;
+    server.accounts().seed(&names, PASSWORD).await?;
     let url = server.url();
     let mut caller = Api::new(&url)?;
     let caller_id = caller.login("caller", PASSWORD).await?.user.id;

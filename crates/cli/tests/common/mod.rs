@@ -13,10 +13,14 @@ pub const PASSWORD: &str = "password123";
 pub async fn backend_with_config(names: &[&str]) -> (Server, tempfile::TempDir, ServerConfig) {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = ServerConfig::new(dir.path().join("data"));
-    switchboard_server::server::seed_accounts(&config, names, PASSWORD).expect("accounts");
     let server = Server::bind("127.0.0.1:0".parse().expect("addr"), config.clone())
         .await
         .expect("server");
+    server
+        .accounts()
+        .seed(names, PASSWORD)
+        .await
+        .expect("accounts");
     (server, dir, config)
 }
 

@@ -204,3 +204,140 @@ pub fn history(
         .collect::<Result<Vec<_>, _>>()?;
     Ok((count, calls))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{NewUser, SqliteDatabase, Store};
+    use switchboard_protocol::PresenceStatus;
+
+    const TIMEOUT: fn() -> Duration = || Duration::seconds(60);
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_750_000_000 + seconds, 0).unwrap_or_default()
+    }
+
+    /// A store with ann, bob and cat, all heartbeating at t=0.
+    fn people() -> Result<(Store, [i64; 3]), StoreError> {
+        let store = Store::new(std::sync::Arc::new(SqliteDatabase::in_memory()?));
+        let ids = store.write_blocking(|tx| {
+            let mut ids = [0; 3];
+            for (slot, name) in ids.iter_mut().zip(["ann", "bob", "cat"]) {
+                let user = NewUser {
+                    username: name.into(),
+                    email: String::new(),
+                    full_name: String::new(),
+                    password_hash: "x".into(),
+                    is_admin: false,
+                };
+                *slot = tx.insert_user(&user, at(0))?;
+                super::super::presence::heartbeat(tx, *slot, at(0))?;
+            }
+            Ok(ids)
+        })?;
+        Ok((store, ids))
+    }
+
+    fn call(
+        store: &Store,
+        from: i64,
+        to: i64,
+        now: DateTime<Utc>,
+    ) -> Result<CallSession, InitiateError> {
+        // As the handler does: a refusal is an answer, not a failed transaction.
+        store.write_blocking(|tx| Ok(initiate(tx, from, to, CallType::Audio, now, TIMEOUT(), 7)))?
+    }
+
+    fn act(
+        store: &Store,
+        id: i64,
+        actor: Actor,
+        action: CallAction,
+        now: DateTime<Utc>,
+    ) -> Result<Transitioned, StoreError> {
+        store.write_blocking(|tx| apply(tx, id, actor, action, now))
+    }
+
+    fn status_of(store: &Store, user: i64) -> Result<PresenceStatus, StoreError> {
+        store.write_blocking(|tx| Ok(tx.presence(user)?.status))
+    }
+
+    #[test]
+    fn initiate_refuses_with_a_code_for_each_reason() -> Result<(), StoreError> {
+        let (store, [ann, bob, cat]) = people()?;
+        let code = |r: Result<CallSession, InitiateError>| r.err().and_then(|e| e.code());
+        assert_eq!(code(call(&store, ann, ann, at(1))), Some("self"));
+        // Bob's last heartbeat is older than the presence timeout: offline.
+        assert_eq!(code(call(&store, ann, bob, at(61))), Some("offline"));
+        let first =
+            call(&store, ann, bob, at(1)).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        assert_eq!(first.status, CallStatus::Pending);
+        assert_eq!(code(call(&store, ann, cat, at(2))), Some("caller_busy"));
+        assert_eq!(code(call(&store, cat, bob, at(2))), Some("busy"));
+        // A refusal stores nothing: cat is still free to call.
+        assert_eq!(status_of(&store, cat)?, PresenceStatus::Online);
+        Ok(())
+    }
+
+    #[test]
+    fn a_call_runs_from_ring_to_end_with_its_timestamps_and_presence() -> Result<(), StoreError> {
+        let (store, [ann, bob, _]) = people()?;
+        let id = call(&store, ann, bob, at(1))
+            .map_err(|e| StoreError::Invalid(e.to_string()))?
+            .id;
+        assert_eq!(
+            status_of(&store, ann)?,
+            PresenceStatus::Busy,
+            "the caller is busy at once"
+        );
+        assert_eq!(
+            status_of(&store, bob)?,
+            PresenceStatus::Online,
+            "the callee is not, yet"
+        );
+        let rung = act(&store, id, Actor::System, CallAction::Deliver, at(2))?;
+        assert_eq!(
+            (rung.previous, rung.call.status),
+            (CallStatus::Pending, CallStatus::Ringing)
+        );
+        let answered = act(&store, id, Actor::User(bob), CallAction::Answer, at(5))?;
+        assert_eq!(answered.call.status, CallStatus::Active);
+        assert_eq!(answered.call.started_at, Some(at(5)));
+        assert_eq!(status_of(&store, bob)?, PresenceStatus::Busy);
+        let ended = act(&store, id, Actor::User(bob), CallAction::End, at(65))?;
+        assert_eq!(ended.call.status, CallStatus::Completed);
+        assert_eq!(ended.call.ended_at, Some(at(65)));
+        // Both are back to what they were before the call.
+        assert_eq!(status_of(&store, ann)?, PresenceStatus::Online);
+        assert_eq!(status_of(&store, bob)?, PresenceStatus::Online);
+        Ok(())
+    }
+
+    #[test]
+    fn refused_transitions_say_why_and_strangers_see_no_call() -> Result<(), StoreError> {
+        let (store, [ann, bob, cat]) = people()?;
+        let id = call(&store, ann, bob, at(1))
+            .map_err(|e| StoreError::Invalid(e.to_string()))?
+            .id;
+        assert!(matches!(
+            act(&store, id, Actor::User(ann), CallAction::Answer, at(2)),
+            Err(StoreError::Forbidden(_))
+        ));
+        assert!(matches!(
+            act(&store, id, Actor::User(cat), CallAction::End, at(2)),
+            Err(StoreError::NotFound(_))
+        ));
+        let missed = act(&store, id, Actor::System, CallAction::Timeout, at(31))?;
+        assert_eq!(missed.call.status, CallStatus::Missed);
+        assert!(matches!(
+            act(&store, id, Actor::User(bob), CallAction::Answer, at(32)),
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(
+            status_of(&store, ann)?,
+            PresenceStatus::Online,
+            "the caller is freed"
+        );
+        Ok(())
+    }
+}

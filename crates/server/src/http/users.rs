@@ -1,13 +1,13 @@
 //! `/api/users/`: the directory, and admin-only account creation.
 
 use super::body::{JsonObject, path_id};
-use super::{blocking, created};
+use super::created;
+use crate::accounts::NewAccount;
 use crate::app::AppState;
-use crate::auth::{hash_password, password_problem};
 use crate::domain::users;
 use crate::error::ApiError;
 use crate::session::AuthUser;
-use crate::store::{NewUser, StoreError};
+use crate::store::StoreError;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -62,31 +62,18 @@ pub async fn create(
             "Only an administrator can create accounts.",
         ));
     }
-    let username = body.required_string("username", 150)?;
-    let password = body.required_string("password", 1024)?;
-    if let Some(problem) = password_problem(&password) {
-        return Err(ApiError::bad_request(problem));
-    }
-    let email = body.string("email", 254)?.unwrap_or_default();
-    let full_name = body.string("full_name", 200)?.unwrap_or_default();
-    let make_admin = body.bool("is_admin")?.unwrap_or(false);
-    if let Some(problem) =
-        users::username_problem(&username).or_else(|| users::email_problem(&email))
-    {
-        return Err(ApiError::bad_request(problem));
-    }
-    let password_hash = blocking(move || hash_password(&password)).await??;
-    let user = NewUser {
-        username,
-        email,
-        full_name,
-        password_hash,
-        is_admin: make_admin,
+    let account = NewAccount {
+        username: body.required_string("username", 150)?,
+        password: body.required_string("password", 1024)?,
+        email: body.string("email", 254)?.unwrap_or_default(),
+        full_name: body.string("full_name", 200)?.unwrap_or_default(),
+        is_admin: body.bool("is_admin")?.unwrap_or(false),
     };
-    let info = state
-        .store
-        .write(move |tx| users::create(tx, user, crate::now()))
-        .await?;
-    tracing::info!(user_id = info.id, by = admin_id, "account created");
+    let info = state.accounts.create(account).await?;
+    tracing::info!(
+        user_id = info.id,
+        by = admin_id,
+        "account created by an admin"
+    );
     Ok(created(info))
 }

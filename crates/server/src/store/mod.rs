@@ -126,6 +126,7 @@ pub trait Tx {
     /// By username or email, case-insensitively.
     fn user_by_login(&mut self, login: &str) -> Result<Option<UserRecord>, StoreError>;
     fn users(&mut self) -> Result<Vec<UserInfo>, StoreError>;
+    fn set_password_hash(&mut self, user_id: i64, hash: &str) -> Result<(), StoreError>;
 
     // Presence. A user with no stored row has `PresenceState::default()`.
     fn presence(&mut self, user_id: i64) -> Result<PresenceState, StoreError>;

@@ -502,6 +502,17 @@ impl<C: Conn> Tx for SqlTx<C> {
         })
     }
 
+    fn set_password_hash(&mut self, user_id: i64, hash: &str) -> Result<(), StoreError> {
+        let changed = self.execute(
+            "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+            &[user_id.into(), hash.into()],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("There is no user {user_id}.")));
+        }
+        Ok(())
+    }
+
     fn presence(&mut self, user_id: i64) -> Result<PresenceState, StoreError> {
         let found = self.row(
             concat!(

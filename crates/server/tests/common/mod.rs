@@ -8,11 +8,7 @@ pub mod ws;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
-use switchboard_server::auth::hash_password;
-use switchboard_server::domain::users;
-use switchboard_server::server::open_store;
-use switchboard_server::store::NewUser;
-use switchboard_server::{Server, ServerConfig};
+use switchboard_server::{Accounts, Server, ServerConfig};
 
 pub const PASSWORD: &str = "password123";
 
@@ -58,36 +54,15 @@ pub fn fresh_database() -> Option<String> {
     Some(format!("{base}/{name}"))
 }
 
-/// Creates accounts straight in the store (the CLI's path), sharing one password hash.
-pub fn seed_users(config: &ServerConfig, names: &[&str], admin: Option<&str>) {
-    off_runtime(|| seed_users_here(config, names, admin))
-}
-
-fn seed_users_here(config: &ServerConfig, names: &[&str], admin: Option<&str>) {
-    let store = open_store(config).expect("open store");
-    let hash = hash_password(PASSWORD).expect("hash");
-    store
-        .write_blocking(|tx| {
-            for name in names {
-                let user = NewUser {
-                    username: (*name).into(),
-                    email: format!("{name}@example.com"),
-                    full_name: format!("{} Example", capitalise(name)),
-                    password_hash: hash.clone(),
-                    is_admin: admin == Some(*name),
-                };
-                users::create(tx, user, switchboard_server::now())?;
-            }
-            Ok(())
-        })
-        .expect("seed users");
-}
-
-fn capitalise(name: &str) -> String {
-    let mut c = name.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
+/// Creates accounts before the server starts (the CLI's path), sharing one password;
+/// the first is an admin.
+pub fn seed_users(config: &ServerConfig, names: &[&str]) {
+    off_runtime(|| {
+        Accounts::open(config)
+            .expect("open the accounts")
+            .seed_blocking(names, PASSWORD)
+            .expect("seed users")
+    })
 }
 
 impl TestServer {
@@ -106,7 +81,7 @@ impl TestServer {
             config.bus_channel = format!("test:{}", uuid::Uuid::new_v4().simple());
         }
         tune(&mut config);
-        seed_users(&config, names, names.first().copied());
+        seed_users(&config, names);
         let mut server = TestServer {
             url: String::new(),
             server: None,

@@ -98,6 +98,7 @@ fn every_method(tx: &mut dyn Tx) -> Result<(), StoreError> {
     tx.user(a)?;
     tx.user_by_login("a")?;
     tx.users()?;
+    tx.set_password_hash(a, "y")?;
     let mut p = tx.presence(a)?;
     p.heartbeat(now);
     tx.save_presence(a, &p)?;

@@ -1,0 +1,152 @@
+//! Which calls the engine has reported, so each invite rings once and each status change
+//! is reported once, whichever way it arrives (socket push, resync after a reconnect,
+//! polling) and however often. Pure: the engine asks, then emits.
+
+use std::collections::{HashMap, HashSet};
+use switchboard_protocol::CallStatus;
+use switchboard_protocol::api::CallSession;
+
+#[derive(Debug, Default)]
+pub struct CallsSeen {
+    /// Calls already announced as incoming.
+    announced: HashSet<i64>,
+    /// The last status reported per call.
+    statuses: HashMap<i64, CallStatus>,
+}
+
+/// What to report about a call just seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Report {
+    /// Ring: the call is for me, still ringing, and not announced before.
+    pub incoming: bool,
+    /// Its status differs from the last one reported.
+    pub changed: bool,
+}
+
+impl CallsSeen {
+    /// An invite pushed on the notification socket: true the first time only.
+    pub fn invite(&mut self, call_id: i64) -> bool {
+        self.announced.insert(call_id)
+    }
+
+    /// A call's current state, from any source.
+    pub fn saw(&mut self, me: i64, call: &CallSession) -> Report {
+        let ringing_for_me = call.recipient == me
+            && matches!(call.status, CallStatus::Pending | CallStatus::Ringing);
+        Report {
+            incoming: ringing_for_me && self.announced.insert(call.id),
+            changed: self.statuses.insert(call.id, call.status) != Some(call.status),
+        }
+    }
+
+    /// Calls last seen ringing or active: fetched again after a reconnect, or on every
+    /// poll, so an end that happened meanwhile is reported.
+    pub fn live(&self) -> Vec<i64> {
+        let mut live: Vec<i64> = self
+            .statuses
+            .iter()
+            .filter(|(_, status)| !status.is_final())
+            .map(|(id, _)| *id)
+            .collect();
+        live.sort_unstable();
+        live
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, Utc};
+    use switchboard_protocol::CallType;
+    use switchboard_protocol::api::UserSummary;
+
+    const ME: i64 = 2;
+
+    fn call(id: i64, from: i64, to: i64, status: CallStatus) -> CallSession {
+        let person = |id: i64| UserSummary {
+            id,
+            username: format!("u{id}"),
+            email: String::new(),
+            full_name: String::new(),
+        };
+        let epoch = DateTime::<Utc>::from_timestamp(0, 0).unwrap_or_default();
+        CallSession::new(
+            id,
+            uuid::Uuid::nil(),
+            format!("room-{id}"),
+            CallType::Audio,
+            status,
+            person(from),
+            person(to),
+            None,
+            None,
+            epoch,
+        )
+    }
+
+    #[test]
+    fn an_invite_rings_once_whether_pushed_resynced_or_polled() {
+        let mut seen = CallsSeen::default();
+        assert!(seen.invite(7), "the push rings");
+        assert!(!seen.invite(7), "a repeated push does not");
+        let resynced = seen.saw(ME, &call(7, 1, ME, CallStatus::Ringing));
+        assert_eq!(
+            resynced,
+            Report {
+                incoming: false,
+                changed: true
+            }
+        );
+        // Polling first, then the push that was late: still one ring.
+        assert!(seen.saw(ME, &call(8, 1, ME, CallStatus::Pending)).incoming);
+        assert!(!seen.invite(8));
+    }
+
+    #[test]
+    fn each_status_change_is_reported_once() {
+        let mut seen = CallsSeen::default();
+        let statuses = [
+            CallStatus::Pending,
+            CallStatus::Pending,
+            CallStatus::Ringing,
+            CallStatus::Active,
+            CallStatus::Active,
+            CallStatus::Completed,
+            CallStatus::Completed,
+        ];
+        let changes: Vec<bool> = statuses
+            .iter()
+            .map(|s| seen.saw(ME, &call(9, 1, ME, *s)).changed)
+            .collect();
+        assert_eq!(changes, [true, false, true, true, false, true, false]);
+    }
+
+    #[test]
+    fn only_calls_to_me_that_still_ring_are_incoming() {
+        let mut seen = CallsSeen::default();
+        assert!(
+            !seen.saw(ME, &call(1, ME, 3, CallStatus::Ringing)).incoming,
+            "my own outgoing call"
+        );
+        assert!(
+            !seen.saw(ME, &call(2, 1, ME, CallStatus::Active)).incoming,
+            "already answered"
+        );
+        assert!(
+            !seen.saw(ME, &call(3, 1, ME, CallStatus::Missed)).incoming,
+            "already over"
+        );
+        assert!(seen.saw(ME, &call(4, 1, ME, CallStatus::Ringing)).incoming);
+    }
+
+    #[test]
+    fn live_calls_are_those_not_final() {
+        let mut seen = CallsSeen::default();
+        seen.saw(ME, &call(5, 1, ME, CallStatus::Active));
+        seen.saw(ME, &call(3, ME, 4, CallStatus::Ringing));
+        seen.saw(ME, &call(4, 1, ME, CallStatus::Rejected));
+        assert_eq!(seen.live(), [3, 5]);
+        seen.saw(ME, &call(5, 1, ME, CallStatus::Completed));
+        assert_eq!(seen.live(), [3]);
+    }
+}

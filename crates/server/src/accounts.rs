@@ -1,0 +1,162 @@
+//! Accounts: the one way they are made and changed, whoever asks: the admin's API call,
+//! the server's command line, the desktop host's first run, tests and benchmarks.
+//!
+//! Reach it from a running server with [`crate::Server::accounts`] (the desktop host
+//! must: a second store on the database a server is serving would be a second writer
+//! with caches of its own), or with [`Accounts::open`] when no server runs (the CLI).
+
+use crate::auth::{hash_password, password_problem};
+use crate::domain::users;
+use crate::server::{ServerConfig, StartError, open_store};
+use crate::store::{NewUser, Store, StoreError};
+use switchboard_protocol::api::UserInfo;
+
+/// A new account, with its password in clear (hashed here, never stored).
+#[derive(Clone, Debug, Default)]
+pub struct NewAccount {
+    pub username: String,
+    pub email: String,
+    pub full_name: String,
+    pub password: String,
+    pub is_admin: bool,
+}
+
+/// Account administration over one store.
+#[derive(Clone)]
+pub struct Accounts {
+    store: Store,
+}
+
+impl Accounts {
+    pub fn new(store: Store) -> Self {
+        Accounts { store }
+    }
+
+    /// For tools that run while no server does (the server's `user` commands).
+    pub fn open(config: &ServerConfig) -> Result<Self, StartError> {
+        Ok(Accounts::new(open_store(config)?))
+    }
+
+    /// Checks and stores a new account. `Invalid` for a bad username, email, name or
+    /// password; `Conflict` when the username or email is taken. Blocks for the password
+    /// hash (tens of milliseconds): async callers use [`Accounts::create`].
+    pub fn create_blocking(&self, account: NewAccount) -> Result<UserInfo, StoreError> {
+        if let Some(problem) = password_problem(&account.password) {
+            return Err(StoreError::Invalid(problem.into()));
+        }
+        // Cheap checks before the expensive hash.
+        if let Some(problem) = users::username_problem(&account.username)
+            .or_else(|| users::email_problem(&account.email))
+        {
+            return Err(StoreError::Invalid(problem));
+        }
+        let user = NewUser {
+            password_hash: hash_password(&account.password)?,
+            username: account.username,
+            email: account.email,
+            full_name: account.full_name,
+            is_admin: account.is_admin,
+        };
+        let info = self
+            .store
+            .write_blocking(|tx| users::create(tx, user, crate::now()))?;
+        tracing::info!(user_id = info.id, admin = info.is_admin, "account created");
+        Ok(info)
+    }
+
+    /// [`Accounts::create_blocking`] off the async threads.
+    pub async fn create(&self, account: NewAccount) -> Result<UserInfo, StoreError> {
+        let accounts = self.clone();
+        tokio::task::spawn_blocking(move || accounts.create_blocking(account))
+            .await
+            .map_err(|e| StoreError::backend(format!("account worker stopped: {e}")))?
+    }
+
+    /// Replaces the password of the user with this username (or email). Tokens already
+    /// issued stay valid until they expire.
+    pub fn set_password_blocking(&self, login: &str, password: &str) -> Result<(), StoreError> {
+        if let Some(problem) = password_problem(password) {
+            return Err(StoreError::Invalid(problem.into()));
+        }
+        let hash = hash_password(password)?;
+        self.store.write_blocking(|tx| {
+            let user = tx
+                .user_by_login(login)?
+                .ok_or_else(|| StoreError::NotFound(format!("There is no user {login}.")))?;
+            tx.set_password_hash(user.info.id, &hash)
+        })?;
+        tracing::info!(login, "password changed");
+        Ok(())
+    }
+
+    /// [`Accounts::set_password_blocking`] off the async threads.
+    pub async fn set_password(&self, login: &str, password: &str) -> Result<(), StoreError> {
+        let accounts = self.clone();
+        let (login, password) = (login.to_owned(), password.to_owned());
+        tokio::task::spawn_blocking(move || accounts.set_password_blocking(&login, &password))
+            .await
+            .map_err(|e| StoreError::backend(format!("account worker stopped: {e}")))?
+    }
+
+    /// Creates `prefix1..prefixN` (skipping names that exist) sharing one password, like
+    /// the seeds' management command; returns how many were new.
+    pub fn create_test_users_blocking(
+        &self,
+        prefix: &str,
+        count: u32,
+        password: &str,
+    ) -> Result<u32, StoreError> {
+        if let Some(problem) = password_problem(password) {
+            return Err(StoreError::Invalid(problem.into()));
+        }
+        if let Some(problem) = users::username_problem(&format!("{prefix}{count}")) {
+            return Err(StoreError::Invalid(format!(
+                "The prefix makes invalid usernames: {problem}"
+            )));
+        }
+        // One hash for all: hashing thousands of passwords one by one takes minutes.
+        let hash = hash_password(password)?;
+        self.store
+            .write_blocking(|tx| users::create_test_users(tx, prefix, count, &hash, crate::now()))
+    }
+
+    /// Accounts `name` (email `name@example.com`, full name "Name Example") sharing one
+    /// password; the first is an admin. For tests, demos and benchmarks.
+    pub fn seed_blocking(&self, names: &[&str], password: &str) -> Result<(), StoreError> {
+        let hash = hash_password(password)?;
+        self.store.write_blocking(|tx| {
+            for (n, name) in names.iter().enumerate() {
+                let user = NewUser {
+                    username: (*name).to_owned(),
+                    email: format!("{name}@example.com"),
+                    full_name: format!("{} Example", capitalised(name)),
+                    password_hash: hash.clone(),
+                    is_admin: n == 0,
+                };
+                users::create(tx, user, crate::now())?;
+            }
+            Ok(())
+        })
+    }
+
+    /// [`Accounts::seed_blocking`] off the async threads.
+    pub async fn seed(&self, names: &[&str], password: &str) -> Result<(), StoreError> {
+        let accounts = self.clone();
+        let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+        let password = password.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            accounts.seed_blocking(&names, &password)
+        })
+        .await
+        .map_err(|e| StoreError::backend(format!("account worker stopped: {e}")))?
+    }
+}
+
+fn capitalised(name: &str) -> String {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
