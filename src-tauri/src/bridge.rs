@@ -1,12 +1,12 @@
 //! Engine events → the UI (one Tauri event, `engine`), the OS notification, the ringtone,
 //! the window and the tray.
 
-use crate::core::{AppState, Core, Shell};
 use crate::notify::{self, Choice};
-use crate::ringer::Ringer;
 use crate::tray::Tray;
 use crate::windows;
 use std::sync::{Arc, Mutex, OnceLock};
+use switchboard_app::ringtone::Ringtone;
+use switchboard_app::{AppState, Controller, Shell};
 use switchboard_client::{ConnectionState, Event};
 use tauri::{AppHandle, Emitter, Manager};
 
@@ -21,7 +21,7 @@ struct Ringing {
     call_id: i64,
     caller: String,
     notification: Option<u32>,
-    _ringer: Option<Ringer>,
+    _ringtone: Option<Ringtone>,
 }
 
 pub struct TauriShell {
@@ -47,33 +47,35 @@ impl TauriShell {
         self.tray.get().and_then(Option::as_ref)
     }
 
-    fn ring(self: &Arc<Self>, core: &Arc<Core>, call_id: i64, caller: String) {
-        let (shell, core) = (self.clone(), core.clone());
+    fn ring(self: &Arc<Self>, controller: &Arc<Controller>, call_id: i64, caller: String) {
+        let (shell, controller) = (self.clone(), controller.clone());
         tauri::async_runtime::spawn(async move {
-            if !core.should_ring().await {
+            if !controller.should_ring().await {
                 tracing::info!(call_id, "not ringing: do not disturb");
                 return;
             }
             windows::raise_for_call(&shell.app);
-            let ringer = Ringer::start(
-                core.settings()
+            let ringtone = Ringtone::start(
+                controller
+                    .settings()
                     .ring_device
-                    .or(core.settings().output_device),
+                    .or(controller.settings().output_device),
             );
-            let choice_core = core.clone();
+            let choice_controller = controller.clone();
             let app = shell.app.clone();
             let notification = notify::incoming_call(&caller, RING_SECONDS, move |choice| {
-                let core = choice_core.clone();
+                let controller = choice_controller.clone();
                 tauri::async_runtime::spawn(async move {
                     let result = match choice {
-                        Choice::Accept => core.answer_call(call_id).await.map(|_| ()),
-                        Choice::Reject => core.reject_call(call_id).await.map(|_| ()),
+                        Choice::Accept => controller.answer_call(call_id).await.map(|_| ()),
+                        Choice::Reject => controller.reject_call(call_id).await.map(|_| ()),
                         Choice::Open => {
                             windows::show(&app);
                             Ok(())
                         }
                     };
-                    if let Err(message) = result {
+                    if let Err(e) = result {
+                        let message = e.to_string();
                         let _ = app.emit(ENGINE_EVENT, Event::Problem { message });
                     }
                 });
@@ -83,7 +85,7 @@ impl TauriShell {
                     call_id,
                     caller,
                     notification,
-                    _ringer: ringer,
+                    _ringtone: ringtone,
                 });
             }
         });
@@ -121,7 +123,7 @@ impl Shell for TauriShell {
         }
     }
 
-    fn on_event(&self, event: &Event, core: &Arc<Core>) {
+    fn on_event(&self, event: &Event, controller: &Arc<Controller>) {
         if let Err(e) = self.app.emit(ENGINE_EVENT, event) {
             tracing::warn!(error = %e, "cannot send an event to the UI");
         }
@@ -133,7 +135,9 @@ impl Shell for TauriShell {
             } => {
                 // `self` is behind an Arc in the app's state; find it there.
                 if let Some(shell) = self.app.try_state::<Arc<TauriShell>>() {
-                    shell.inner().ring(core, *call_id, caller_name.clone());
+                    shell
+                        .inner()
+                        .ring(controller, *call_id, caller_name.clone());
                 }
             }
             Event::CallUpdated { call } => {
@@ -148,9 +152,13 @@ impl Shell for TauriShell {
                 }
             }
             Event::Connection(state) => {
-                let (shell, core, state) = (self.app.clone(), core.clone(), state.clone());
+                let (shell, controller, state) =
+                    (self.app.clone(), controller.clone(), state.clone());
                 tauri::async_runtime::spawn(async move {
-                    let who = core.my_name().await.unwrap_or_else(|| "Switchboard".into());
+                    let who = controller
+                        .my_name()
+                        .await
+                        .unwrap_or_else(|| "Switchboard".into());
                     let line = match state {
                         ConnectionState::Online { .. } => format!("{who} — online"),
                         ConnectionState::Connecting => format!("{who} — connecting…"),

@@ -1,25 +1,13 @@
 //! `switchboard://call/<username>` (and `tel:`-style `switchboard:<username>`): opening
 //! such a link shows the app and calls that colleague.
 
-use crate::core::Core;
 use crate::windows;
 use std::sync::Arc;
+use switchboard_app::Controller;
+use switchboard_app::links::username_in;
 use switchboard_client::Event;
 use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_deep_link::DeepLinkExt;
-
-/// The username a link asks to call, if it is one of ours.
-pub fn username_in(link: &str) -> Option<String> {
-    let rest = link.trim().strip_prefix("switchboard:")?;
-    let rest = rest.trim_start_matches('/');
-    let name = rest.strip_prefix("call/").unwrap_or(rest);
-    let name = name.trim_end_matches('/');
-    let valid = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "@.+-_".contains(c));
-    valid.then(|| name.to_owned())
-}
 
 /// Links opened while the app runs (on Linux they arrive through the single-instance
 /// plugin; elsewhere through the deep-link plugin).
@@ -43,25 +31,11 @@ pub fn open(app: &AppHandle, link: &str) {
         tracing::warn!(%link, "not a switchboard call link");
         return;
     };
-    let (app, core) = (app.clone(), app.state::<Arc<Core>>().inner().clone());
+    let (app, controller) = (app.clone(), app.state::<Arc<Controller>>().inner().clone());
     tauri::async_runtime::spawn(async move {
-        if let Err(message) = core.call_username(&username).await {
+        if let Err(e) = controller.call_username(&username).await {
+            let message = e.to_string();
             let _ = app.emit(crate::bridge::ENGINE_EVENT, Event::Problem { message });
         }
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::username_in;
-
-    #[test]
-    fn call_links_name_a_user_and_nothing_else() {
-        assert_eq!(username_in("switchboard://call/bob"), Some("bob".into()));
-        assert_eq!(username_in("switchboard://call/bob/"), Some("bob".into()));
-        assert_eq!(username_in("switchboard:ann.lee"), Some("ann.lee".into()));
-        assert_eq!(username_in("switchboard://call/"), None);
-        assert_eq!(username_in("switchboard://call/bob;rm -rf"), None);
-        assert_eq!(username_in("https://call/bob"), None);
-    }
 }

@@ -1,24 +1,21 @@
-//! `switchboard`: the desktop app. Thin glue: the client engine does the work (see
-//! `core`), the web UI in `ui/` draws it, and these modules connect the two.
+//! `switchboard`: the desktop app. Thin glue: the controller (`switchboard-app`) and the
+//! client engine do the work, the web UI in `ui/` draws it, and these modules connect
+//! the two: commands in, events out, tray, windows, notifications.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod bridge;
 mod commands;
-mod core;
 mod deep_link;
-mod host;
 mod notify;
-mod ringer;
-mod settings;
 mod tray;
 mod windows;
 
-use crate::core::{Core, Paths};
 use anyhow::{Context, Result};
 use clap::Parser;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use switchboard_app::{Controller, Paths};
 use switchboard_client::token_store::TokenStore;
 use tauri::{Manager, WindowEvent};
 
@@ -33,7 +30,7 @@ struct Args {
     #[arg(long)]
     embedded: bool,
     /// Where the embedded backend listens.
-    #[arg(long, env = "SWITCHBOARD_LISTEN", default_value = core::DEFAULT_LISTEN)]
+    #[arg(long, env = "SWITCHBOARD_LISTEN", default_value = switchboard_app::DEFAULT_LISTEN)]
     listen: SocketAddr,
     /// Settings and the embedded backend's database [default: the OS data directory].
     #[arg(long, env = "SWITCHBOARD_DATA_DIR")]
@@ -107,22 +104,22 @@ fn main() -> Result<()> {
         ])
         .setup(move |app| {
             let shell = bridge::TauriShell::new(app.handle().clone());
-            let core = Core::new(paths, TokenStore::default(), shell.clone());
-            let quit_core = core.clone();
+            let controller = Controller::new(paths, TokenStore::default(), shell.clone());
+            let quit = controller.clone();
             shell.set_tray(tray::Tray::build(app.handle(), move |app| {
-                let (core, app) = (quit_core.clone(), app.clone());
+                let (controller, app) = (quit.clone(), app.clone());
                 tauri::async_runtime::spawn(async move {
-                    core.shut_down().await;
+                    controller.shut_down().await;
                     app.exit(0);
                 });
             }));
             app.manage(shell);
-            app.manage(core.clone());
+            app.manage(controller.clone());
             deep_link::listen(app.handle());
             windows::show_when_loaded(app.handle());
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
-                core.resume(embedded).await;
+                controller.resume(embedded).await;
                 if let Some(link) = first_link {
                     deep_link::open(&handle, &link);
                 }

@@ -1,13 +1,23 @@
 //! Host mode: the whole backend in this app, for a team with no server.
 //!
 //! The server crate runs in-process on the app's runtime; teammates connect to one of
-//! this machine's LAN addresses. The database lives in the app's data directory.
+//! this machine's LAN addresses. The database lives in the app's data directory, and the
+//! app reaches it only through the running [`Server`] (its accounts), never a second
+//! store of its own.
 
+use crate::controller::Controller;
+use crate::error::AppError;
+use crate::settings::Hosting;
+use crate::state::AppState;
 use serde::Serialize;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use switchboard_server::store::StoreError;
 use switchboard_server::{NewAccount, Server, ServerConfig};
+
+/// Where hosting listens unless told otherwise: every interface, so teammates can reach it.
+pub const DEFAULT_LISTEN: &str = "0.0.0.0:8000";
 
 /// Where teammates reach the hosted backend.
 #[derive(Clone, Debug, Serialize)]
@@ -21,17 +31,17 @@ pub struct HostInfo {
 }
 
 /// The running embedded backend.
-pub struct Host {
+pub(crate) struct Host {
     server: Server,
     data_dir: PathBuf,
 }
 
 impl Host {
     /// Serves on `listen` from `data_dir`. A busy port is said in words.
-    pub async fn start(listen: SocketAddr, data_dir: &Path) -> Result<Host, String> {
+    pub async fn start(listen: SocketAddr, data_dir: &Path) -> Result<Host, AppError> {
         let config = ServerConfig::new(data_dir.to_path_buf());
         let server = Server::bind(listen, config).await.map_err(|e| {
-            format!("Cannot host on {listen}: {e}. Is another Switchboard already hosting there? Choose another address.")
+            AppError::Hosting(format!("Cannot host on {listen}: {e}. Is another Switchboard already hosting there? Choose another address."))
         })?;
         tracing::info!(url = %server.url(), data_dir = %data_dir.display(), "hosting the team backend");
         Ok(Host {
@@ -68,7 +78,7 @@ impl Host {
         username: &str,
         password: &str,
         full_name: &str,
-    ) -> Result<(), String> {
+    ) -> Result<(), AppError> {
         // No email: the admin can add one later, and a made-up one fails validation.
         let account = NewAccount {
             username: username.trim().to_owned(),
@@ -80,7 +90,8 @@ impl Host {
         let created = match self.server.accounts().create(account).await {
             Ok(_) => true,
             Err(StoreError::Conflict(_)) => false,
-            Err(e) => return Err(e.to_string()),
+            Err(StoreError::Invalid(problem)) => return Err(AppError::Invalid(problem)),
+            Err(e) => return Err(AppError::Hosting(e.to_string())),
         };
         if !created {
             tracing::info!("the admin account exists already; signing in to it");
@@ -92,6 +103,59 @@ impl Host {
         if let Err(e) = self.server.shutdown().await {
             tracing::warn!(error = %e, "the embedded backend did not stop cleanly");
         }
+    }
+}
+
+impl Controller {
+    pub(crate) async fn start_host(&self, listen: SocketAddr) -> Result<(), AppError> {
+        let mut host = self.host.lock().await;
+        if host.is_none() {
+            *host = Some(Host::start(listen, &self.paths.data_dir).await?);
+        }
+        Ok(())
+    }
+
+    /// Hosts the team's backend here, creates the admin account and signs in to it.
+    pub async fn host_team(
+        self: &Arc<Self>,
+        username: String,
+        password: String,
+        full_name: String,
+        listen: Option<String>,
+    ) -> Result<AppState, AppError> {
+        let listen_text = listen
+            .filter(|l| !l.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+        let requested: SocketAddr = listen_text.trim().parse().map_err(|_| {
+            AppError::invalid(format!(
+                "{listen_text} is not an address to listen on; use one such as 0.0.0.0:8000."
+            ))
+        })?;
+        // Already hosting (`--embedded`): keep the address the server is bound to, so the
+        // next start hosts there again.
+        let running = self.host.lock().await.as_ref().map(Host::listen_addr);
+        let listen = running.unwrap_or(requested);
+        if username.trim().is_empty() {
+            return Err(AppError::invalid(
+                "Choose a username for the admin account.",
+            ));
+        }
+        self.start_host(listen).await?;
+        let url = {
+            let host = self.host.lock().await;
+            let host = host
+                .as_ref()
+                .ok_or_else(|| AppError::Hosting("The embedded backend is not running.".into()))?;
+            host.ensure_admin(&username, &password, &full_name).await?;
+            host.local_url()
+        };
+        self.update_saved(|s| {
+            s.hosting = Some(Hosting {
+                listen: listen.to_string(),
+                admin_username: username.trim().to_owned(),
+            })
+        })?;
+        self.sign_in(url, username, password).await
     }
 }
 

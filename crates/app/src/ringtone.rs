@@ -1,5 +1,5 @@
 //! The ringtone: two seconds of a 440 + 480 Hz chord, four of silence, on the chosen
-//! device, until the call is answered, rejected or missed (dropping the ringer stops it).
+//! device, until the call is answered, rejected or missed (dropping the ringtone stops it).
 
 use std::f64::consts::TAU;
 use std::time::Duration;
@@ -7,14 +7,14 @@ use switchboard_media::audio::AudioSink;
 use switchboard_media::devices::open_speakers;
 use switchboard_media::tone::{FRAME_SAMPLES, SAMPLE_RATE};
 
-pub struct Ringer {
+pub struct Ringtone {
     task: tokio::task::JoinHandle<()>,
 }
 
-impl Ringer {
+impl Ringtone {
     /// Starts ringing on `device` (`None`: the default output). A machine with no sound
     /// device gets no ring, only a warning in the log: the window and notification remain.
-    pub fn start(device: Option<String>) -> Option<Ringer> {
+    pub fn start(device: Option<String>) -> Option<Ringtone> {
         let (handle, mut speakers) = match open_speakers(device.as_deref()) {
             Ok(opened) => opened,
             Err(e) => {
@@ -32,11 +32,11 @@ impl Ringer {
                 n += 1;
             }
         });
-        Some(Ringer { task })
+        Some(Ringtone { task })
     }
 }
 
-impl Drop for Ringer {
+impl Drop for Ringtone {
     fn drop(&mut self) {
         self.task.abort();
     }

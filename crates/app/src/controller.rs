@@ -1,0 +1,172 @@
+//! The controller: the state the app keeps across sign-in, hosting and calls, and the
+//! engine events it notes before handing them to the shell.
+
+use crate::directory::Directory;
+use crate::error::AppError;
+use crate::hosting::Host;
+use crate::settings::{Saved, Settings};
+use crate::state::AppState;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+use switchboard_client::phone::Phone;
+use switchboard_client::token_store::TokenStore;
+use switchboard_client::{ConnectionState, Event, MediaState};
+use switchboard_media::devices::DeviceHandle;
+use tokio::sync::{broadcast, watch};
+
+/// Where the app keeps its files.
+#[derive(Clone, Debug)]
+pub struct Paths {
+    pub settings_file: PathBuf,
+    pub data_dir: PathBuf,
+}
+
+/// Receives every engine event after the controller has noted it (the shell's glue).
+pub trait Shell: Send + Sync + 'static {
+    fn on_event(&self, event: &Event, controller: &Arc<Controller>);
+    /// The controller changed the phase or the user list by itself (start-up sign-in
+    /// done, a teammate added): the UI redraws from `state`.
+    fn on_state(&self, state: &AppState);
+}
+
+/// One signed-in user.
+pub(crate) struct Session {
+    pub phone: Arc<Phone>,
+    pub server_url: String,
+    pub forward: tokio::task::JoinHandle<()>,
+}
+
+/// What the event stream last said, for redrawing the UI from scratch.
+#[derive(Default)]
+pub(crate) struct Live {
+    pub connection: Option<ConnectionState>,
+    pub media: Option<(i64, MediaState)>,
+    pub directory: Directory,
+}
+
+pub struct Controller {
+    pub(crate) paths: Paths,
+    saved: Mutex<Saved>,
+    pub(crate) tokens: TokenStore,
+    pub(crate) session: tokio::sync::Mutex<Option<Session>>,
+    pub(crate) host: tokio::sync::Mutex<Option<Host>>,
+    live: Mutex<Live>,
+    /// The sound devices of the call in progress, for switching mid-call.
+    pub(crate) devices: Arc<Mutex<Option<[DeviceHandle; 2]>>>,
+    /// True once `resume` has finished, so the first `app_state` does not show the
+    /// sign-in screen for a moment before the saved sign-in completes.
+    resumed: watch::Sender<bool>,
+    pub(crate) shell: Arc<dyn Shell>,
+}
+
+impl Controller {
+    pub fn new(paths: Paths, tokens: TokenStore, shell: Arc<dyn Shell>) -> Arc<Controller> {
+        let saved = Saved::load(&paths.settings_file);
+        Arc::new(Controller {
+            paths,
+            saved: Mutex::new(saved),
+            tokens,
+            session: tokio::sync::Mutex::new(None),
+            host: tokio::sync::Mutex::new(None),
+            live: Mutex::new(Live::default()),
+            devices: Arc::new(Mutex::new(None)),
+            resumed: watch::Sender::new(false),
+            shell,
+        })
+    }
+
+    pub(crate) fn saved(&self) -> Saved {
+        self.saved
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    pub(crate) fn update_saved(&self, change: impl FnOnce(&mut Saved)) -> Result<(), AppError> {
+        let snapshot = {
+            let mut saved = self.saved.lock().unwrap_or_else(PoisonError::into_inner);
+            change(&mut saved);
+            saved.clone()
+        };
+        snapshot
+            .save(&self.paths.settings_file)
+            .map_err(AppError::Settings)
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.saved().settings
+    }
+
+    /// What the event stream last said; a panic elsewhere leaves it readable.
+    pub(crate) fn live(&self) -> MutexGuard<'_, Live> {
+        self.live.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// At start: hosts again if this app hosted before (or `embedded` asks), and signs
+    /// in again with the keyring's token. Failures leave the app on the sign-in screen.
+    pub async fn resume(self: &Arc<Self>, embedded: Option<std::net::SocketAddr>) {
+        if let Err(e) = self.resume_saved(embedded).await {
+            self.problem(e.to_string());
+        }
+        self.resumed.send_replace(true);
+        let state = self.app_state().await;
+        self.shell.on_state(&state);
+    }
+
+    /// Waits (at most `limit`) for `resume` to finish: a start-up sign-in normally takes
+    /// a few milliseconds, and an unreachable server must not keep the window blank.
+    pub async fn wait_resumed(&self, limit: Duration) {
+        let mut resumed = self.resumed.subscribe();
+        let _ = tokio::time::timeout(limit, resumed.wait_for(|done| *done)).await;
+    }
+
+    pub(crate) fn problem(self: &Arc<Self>, message: String) {
+        tracing::warn!(%message, "problem");
+        // Before any session there is no engine stream: the shell shows it directly.
+        self.shell.on_event(&Event::Problem { message }, self);
+    }
+
+    pub(crate) async fn phone(&self) -> Result<Arc<Phone>, AppError> {
+        self.session
+            .lock()
+            .await
+            .as_ref()
+            .map(|s| s.phone.clone())
+            .ok_or(AppError::NotSignedIn)
+    }
+
+    /// Ends calls and stops hosting, before the process exits.
+    pub async fn shut_down(&self) {
+        self.sign_out_quietly().await;
+        if let Some(host) = self.host.lock().await.take() {
+            host.stop().await;
+        }
+    }
+
+    fn remember(&self, event: &Event) {
+        let mut live = self.live();
+        match event {
+            Event::Connection(state) => live.connection = Some(state.clone()),
+            Event::Media { call_id, media } => live.media = Some((*call_id, media.clone())),
+            Event::Directory { .. } | Event::Presence { .. } => live.directory.apply(event),
+            _ => {}
+        }
+    }
+}
+
+/// Hands every engine event to the shell, after noting what the UI redraws from.
+pub(crate) async fn forward(controller: Arc<Controller>, mut events: broadcast::Receiver<Event>) {
+    loop {
+        match events.recv().await {
+            Ok(event) => {
+                controller.remember(&event);
+                controller.shell.on_event(&event, &controller);
+            }
+            Err(broadcast::error::RecvError::Lagged(n)) => {
+                tracing::warn!(skipped = n, "the UI fell behind the engine's events");
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}

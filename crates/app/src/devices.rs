@@ -1,0 +1,71 @@
+//! The call's sound devices: opened from the settings when a call connects, switched in
+//! place when the settings change mid-call, released when the call's media ends.
+
+use crate::controller::Controller;
+use crate::error::AppError;
+use crate::settings::Settings;
+use std::sync::{Arc, Mutex};
+use switchboard_client::phone::{CallAudio, OpenAudio};
+use switchboard_media::devices::{DeviceHandle, list_devices as system_devices};
+use switchboard_media::devices::{open_microphone, open_speakers};
+
+pub use switchboard_media::devices::DeviceList;
+
+/// The sound devices this machine has. Enumeration can take a moment (ALSA probes each
+/// card), so it runs off the async workers.
+pub async fn list_devices() -> Result<DeviceList, AppError> {
+    tokio::task::spawn_blocking(system_devices)
+        .await
+        .map_err(|e| AppError::Devices(format!("Cannot list the sound devices: {e}")))
+}
+
+impl Controller {
+    /// Opens the devices the settings name when a call connects.
+    pub(crate) fn open_audio(self: &Arc<Self>) -> OpenAudio {
+        let controller = Arc::downgrade(self);
+        Arc::new(move || {
+            let controller = controller.upgrade().ok_or("the app is closing")?;
+            let settings = controller.settings();
+            let (mic_handle, mic) =
+                open_microphone(settings.input_device.as_deref()).map_err(|e| e.to_string())?;
+            let (speaker_handle, speakers) =
+                open_speakers(settings.output_device.as_deref()).map_err(|e| e.to_string())?;
+            if let Ok(mut devices) = controller.devices.lock() {
+                *devices = Some([mic_handle, speaker_handle]);
+            }
+            Ok(CallAudio {
+                source: Box::new(mic),
+                sink: Box::new(speakers),
+                keep: Box::new(ReleaseOnDrop(controller.devices.clone())),
+            })
+        })
+    }
+
+    /// Saves the settings; a device change applies to a call in progress at once.
+    pub fn save_settings(&self, settings: Settings) -> Result<Settings, AppError> {
+        let before = self.settings();
+        self.update_saved(|s| s.settings = settings.clone())?;
+        if let Ok(devices) = self.devices.lock()
+            && let Some([mic, speakers]) = devices.as_ref()
+        {
+            if before.input_device != settings.input_device {
+                mic.switch_to(settings.input_device.clone());
+            }
+            if before.output_device != settings.output_device {
+                speakers.switch_to(settings.output_device.clone());
+            }
+        }
+        Ok(settings)
+    }
+}
+
+/// Releases the call's sound devices when the call's media ends.
+struct ReleaseOnDrop(Arc<Mutex<Option<[DeviceHandle; 2]>>>);
+
+impl Drop for ReleaseOnDrop {
+    fn drop(&mut self) {
+        if let Ok(mut devices) = self.0.lock() {
+            devices.take();
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! Switchboard's desktop controller: what the app does, with no UI toolkit in it.
+//!
+//! The Tauri shell (`src-tauri`) turns commands into calls on [`Controller`] and hands
+//! the controller's news to the web UI through a [`Shell`]. Everything here runs and is
+//! tested without a window: sign-in and the saved session ([`session`]), hosting the
+//! team's backend ([`hosting`]), sound devices and the ringtone ([`devices`],
+//! [`ringtone`]), and the directory kept from engine events ([`directory`]).
+
+mod controller;
+pub mod devices;
+pub mod directory;
+mod error;
+pub mod hosting;
+pub mod links;
+pub mod ringtone;
+mod session;
+pub mod settings;
+mod state;
+
+pub use controller::{Controller, Paths, Shell};
+pub use error::AppError;
+pub use hosting::{DEFAULT_LISTEN, HostInfo};
+pub use settings::Settings;
+pub use state::{AppState, MyStatus, Phase};
