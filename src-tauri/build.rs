@@ -15,24 +15,44 @@ fn main() {
         );
     }
     println!("cargo:rerun-if-changed=../ui/dist");
-    let commands = tauri_build::AppManifest::new().commands(&[
-        "app_state",
-        "host_team",
-        "sign_in",
-        "sign_out",
-        "set_status",
-        "call_user",
-        "answer_call",
-        "reject_call",
-        "hang_up",
-        "set_muted",
-        "call_history",
-        "list_devices",
-        "save_settings",
-        "add_teammate",
-    ]);
+    // The commands are listed once, in src/commands.rs: the ACL below, the handler
+    // main.rs includes, and the UI's ui/src/commands.ts (crates/app/tests/bindings.rs)
+    // are all read from it.
+    println!("cargo:rerun-if-changed=src/commands.rs");
+    let source = std::fs::read_to_string("src/commands.rs")
+        .unwrap_or_else(|e| panic!("cannot read src/commands.rs: {e}"));
+    let names = command_names(&source);
+    let handler = format!(
+        "tauri::generate_handler![{}]",
+        names
+            .iter()
+            .map(|n| format!("commands::{n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let out = std::env::var("OUT_DIR").unwrap_or_else(|e| panic!("OUT_DIR: {e}"));
+    std::fs::write(std::path::Path::new(&out).join("handler.rs"), handler)
+        .unwrap_or_else(|e| panic!("cannot write the command handler: {e}"));
+    // The manifest keeps the names for the build script's life: leaking them is that.
+    let names: Vec<&'static str> = names
+        .into_iter()
+        .map(|n| &*Box::leak(n.into_boxed_str()))
+        .collect();
+    let commands = tauri_build::AppManifest::new().commands(Box::leak(names.into_boxed_slice()));
     let attributes = tauri_build::Attributes::new().app_manifest(commands);
     if let Err(e) = tauri_build::try_build(attributes) {
         panic!("tauri build step failed: {e:#}");
     }
+}
+
+/// The name of each `#[tauri::command]` function, in order.
+fn command_names(source: &str) -> Vec<String> {
+    source
+        .split("#[tauri::command]")
+        .skip(1)
+        .filter_map(|item| {
+            let after = item.split("pub async fn ").nth(1)?;
+            Some(after.split('(').next()?.trim().to_owned())
+        })
+        .collect()
 }

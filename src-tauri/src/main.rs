@@ -86,22 +86,8 @@ fn main() -> Result<()> {
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             None,
         ))
-        .invoke_handler(tauri::generate_handler![
-            commands::app_state,
-            commands::host_team,
-            commands::sign_in,
-            commands::sign_out,
-            commands::set_status,
-            commands::call_user,
-            commands::answer_call,
-            commands::reject_call,
-            commands::hang_up,
-            commands::set_muted,
-            commands::call_history,
-            commands::list_devices,
-            commands::save_settings,
-            commands::add_teammate,
-        ])
+        // Every command of commands.rs, listed by build.rs from that file.
+        .invoke_handler(include!(concat!(env!("OUT_DIR"), "/handler.rs")))
         .setup(move |app| {
             let shell = bridge::TauriShell::new(app.handle().clone());
             let controller = Controller::new(paths, TokenStore::default(), shell.clone());

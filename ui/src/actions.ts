@@ -66,26 +66,26 @@ export class Actions {
   }
 
   async setStatus(status: Presence, message: string): Promise<void> {
-    const r = await this.run('status', 'set_status', () => api.setStatus(status, message));
+    const r = await this.run('status', 'set_status', () => api.setStatus({ status, message }));
     if (r.ok) {
       this.store.update((s) => (s.app ? { ...s, app: { ...s.app, my_status: { status, message } } } : s));
     }
   }
 
   async callUser(userId: number): Promise<void> {
-    const r = await this.run('people', `call:${userId}`, () => api.callUser(userId));
+    const r = await this.run('people', `call:${userId}`, () => api.callUser({ userId }));
     if (r.ok) this.store.update((s) => applyCall(s, r.value, Date.now()));
   }
 
   async answer(callId: number): Promise<void> {
-    const r = await this.run('incoming', 'answer', () => api.answerCall(callId));
+    const r = await this.run('incoming', 'answer', () => api.answerCall({ callId }));
     if (r.ok) this.store.update((s) => applyCall(s, r.value, Date.now()));
   }
 
   async reject(callId: number): Promise<void> {
     // The modal closes at once; a failure is still said, in the main window.
     this.store.update((s) => (s.incoming?.callId === callId ? { ...s, incoming: null } : s));
-    const r = await this.run('global', 'reject', () => api.rejectCall(callId));
+    const r = await this.run('global', 'reject', () => api.rejectCall({ callId }));
     if (r.ok) this.store.update((s) => applyCall(s, r.value, Date.now()));
   }
 
@@ -99,13 +99,13 @@ export class Actions {
   async setMuted(muted: boolean): Promise<void> {
     const was = this.store.get().app?.muted ?? false;
     this.store.update((s) => (s.app ? { ...s, app: { ...s.app, muted } } : s));
-    const r = await this.run('call', 'set_muted', () => api.setMuted(muted));
+    const r = await this.run('call', 'set_muted', () => api.setMuted({ muted }));
     if (!r.ok) this.store.update((s) => (s.app ? { ...s, app: { ...s.app, muted: was } } : s));
   }
 
   async loadHistory(page: number): Promise<void> {
     this.store.update((s) => ({ ...s, history: { ...s.history, loading: true } }));
-    const r = await this.run('history', 'history', () => api.callHistory(page));
+    const r = await this.run('history', 'history', () => api.callHistory({ page }));
     this.store.update((s) => {
       if (!r.ok) return { ...s, history: { ...s.history, loading: false, stale: false } };
       const p = r.value;
@@ -135,7 +135,7 @@ export class Actions {
     const current = this.store.get().app?.settings;
     if (!current) return;
     this.store.set({ notice: null });
-    const r = await this.run(area, 'save_settings', () => api.saveSettings({ ...current, ...patch }));
+    const r = await this.run(area, 'save_settings', () => api.saveSettings({ settings: { ...current, ...patch } }));
     if (r.ok) {
       this.store.update((s) =>
         s.app ? { ...s, app: { ...s.app, settings: r.value }, notice: 'Settings saved.' } : s,

@@ -20,7 +20,7 @@ use switchboard_server::{NewAccount, Server, ServerConfig};
 pub const DEFAULT_LISTEN: &str = "0.0.0.0:8000";
 
 /// Where teammates reach the hosted backend.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct HostInfo {
     /// For this app itself (loopback).
     pub url: String,

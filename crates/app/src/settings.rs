@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 /// The user's preferences, as the UI edits them.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
+#[derive(ts_rs::TS)]
 pub struct Settings {
     /// Microphone by name; `None` is the system default.
     pub input_device: Option<String>,

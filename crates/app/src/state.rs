@@ -8,7 +8,7 @@ use switchboard_client::{ConnectionState, MediaState};
 use switchboard_protocol::PresenceStatus;
 use switchboard_protocol::api::{CallSession, DirectoryEntry, UserInfo};
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct AppState {
     pub phase: Phase,
     pub server_url: Option<String>,
@@ -26,13 +26,14 @@ pub struct AppState {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(ts_rs::TS)]
 pub enum Phase {
     FirstRun,
     SignIn,
     SignedIn,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct MyStatus {
     pub status: PresenceStatus,
     pub message: String,

@@ -8,6 +8,7 @@ use switchboard_protocol::{CallType, PresenceStatus};
 /// How incoming calls and presence reach this client.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum RealtimeMode {
     /// Pushed over the notification WebSocket.
     WebSocket,
@@ -18,6 +19,7 @@ pub enum RealtimeMode {
 /// The engine's link to the server.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ConnectionState {
     Connecting,
     Online {
@@ -38,6 +40,7 @@ pub enum ConnectionState {
 /// Everything the engine tells its UI.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Event {
     Connection(ConnectionState),
     /// Someone is calling this user.
@@ -98,6 +101,7 @@ pub enum Event {
 /// Where a call's media is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum MediaState {
     Connecting,
     Connected {
@@ -113,6 +117,7 @@ pub enum MediaState {
 /// Who or what ended a call's media.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum EndReason {
     /// This user hung up.
     Local,

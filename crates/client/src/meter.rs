@@ -8,6 +8,7 @@ use switchboard_media::quality::{interval_loss, quality};
 
 /// A call's quality over an interval (the last second, or the whole call).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CallQuality {
     /// Round-trip time; `None` until the first RTCP report or ICE check answer.
     pub rtt_ms: Option<f64>,

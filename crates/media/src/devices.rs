@@ -51,6 +51,7 @@ pub enum DeviceError {
 
 /// The system's sound devices by name.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DeviceList {
     pub inputs: Vec<String>,
     pub outputs: Vec<String>,

@@ -14,6 +14,7 @@ pub struct ErrorBody {
 
 /// A user as the seeds' login and `me` return it.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserInfo {
     pub id: i64,
     pub username: String,
@@ -45,6 +46,7 @@ pub struct LoginResponse {
 
 /// Presence as every presence-bearing response shows it.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PresenceView {
     pub status: PresenceStatus,
     pub available_for_calls: bool,
@@ -57,6 +59,7 @@ pub struct PresenceView {
 
 /// One row of `GET /api/users/`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DirectoryEntry {
     pub id: i64,
     pub username: String,
@@ -91,6 +94,7 @@ pub struct NewAccount {
 
 /// The short user shape nested in calls and meetings.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserSummary {
     pub id: i64,
     pub username: String,
@@ -111,6 +115,7 @@ impl UserSummary {
 
 /// A call session (SPEC §3) as every call endpoint returns it.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CallSession {
     pub id: i64,
     pub session_id: Uuid,
@@ -198,6 +203,7 @@ pub struct MaybeCall {
 
 /// A page of a list, in Django REST framework's shape.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Page<T> {
     pub count: i64,
     pub next: Option<String>,

@@ -18,6 +18,7 @@ use std::str::FromStr;
 /// Where a call session stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum CallStatus {
     Pending,
     Ringing,
@@ -87,6 +88,7 @@ impl FromStr for CallStatus {
 /// Audio-only or video call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum CallType {
     #[default]
     Audio,

@@ -8,6 +8,7 @@ use std::str::FromStr;
 /// A user's chosen status. `Dnd` (do not disturb) is Switchboard's addition to the seeds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum PresenceStatus {
     Online,
     Away,

@@ -1,0 +1,174 @@
+//! The UI's contract with the shell, generated from the Rust side so it cannot drift:
+//! `ui/src/bindings.ts` (every type the UI receives, from the types themselves) and
+//! `ui/src/commands.ts` (one typed function per command of `src-tauri/src/commands.rs`).
+//!
+//! The test fails when either file differs from what the Rust code generates; to
+//! regenerate them: `SWITCHBOARD_WRITE_BINDINGS=1 cargo test -p switchboard-app --test bindings`.
+
+use std::path::{Path, PathBuf};
+use switchboard_app::{AppState, HostInfo, MyStatus, Phase, Settings};
+use switchboard_client::meter::CallQuality;
+use switchboard_client::{ConnectionState, EndReason, Event, MediaState, RealtimeMode};
+use switchboard_media::devices::DeviceList;
+use switchboard_protocol::api::{
+    CallSession, DirectoryEntry, Page, PresenceView, UserInfo, UserSummary,
+};
+use switchboard_protocol::{CallStatus, CallType, PresenceStatus};
+use ts_rs::{Config, TS};
+
+const HEADER: &str = "// Generated from the Rust types by crates/app/tests/bindings.rs: do not edit.\n// Regenerate: SWITCHBOARD_WRITE_BINDINGS=1 cargo test -p switchboard-app --test bindings\n";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn declarations() -> String {
+    // Ids and counts fit a JavaScript number; JSON.parse gives numbers, not bigints.
+    let cfg = Config::new().with_large_int("number");
+    let decls = [
+        PresenceStatus::decl(&cfg),
+        CallStatus::decl(&cfg),
+        CallType::decl(&cfg),
+        UserInfo::decl(&cfg),
+        UserSummary::decl(&cfg),
+        PresenceView::decl(&cfg),
+        DirectoryEntry::decl(&cfg),
+        CallSession::decl(&cfg),
+        Page::<CallSession>::decl(&cfg),
+        CallQuality::decl(&cfg),
+        RealtimeMode::decl(&cfg),
+        ConnectionState::decl(&cfg),
+        EndReason::decl(&cfg),
+        MediaState::decl(&cfg),
+        Event::decl(&cfg),
+        DeviceList::decl(&cfg),
+        Settings::decl(&cfg),
+        HostInfo::decl(&cfg),
+        Phase::decl(&cfg),
+        MyStatus::decl(&cfg),
+        AppState::decl(&cfg),
+    ];
+    let mut out = String::from(HEADER);
+    for decl in decls {
+        out.push('\n');
+        out.push_str("export ");
+        out.push_str(decl.trim());
+        out.push('\n');
+    }
+    out
+}
+
+/// A command's Rust argument or result type, as TypeScript.
+fn ts_type(rust: &str) -> String {
+    let rust = rust.trim();
+    if let Some(inner) = rust
+        .strip_prefix("Option<")
+        .and_then(|r| r.strip_suffix('>'))
+    {
+        return format!("{} | null", ts_type(inner));
+    }
+    match rust {
+        "String" => "string".into(),
+        "i64" | "u32" | "i32" | "u64" => "number".into(),
+        "bool" => "boolean".into(),
+        "()" => "null".into(),
+        "Page<CallSession>" => "Page<CallSession>".into(),
+        known @ ("AppState" | "CallSession" | "DeviceList" | "PresenceStatus" | "Settings"
+        | "UserInfo") => known.into(),
+        other => panic!("no TypeScript type for {other}: add it to ts_type in this test"),
+    }
+}
+
+fn camel(snake: &str) -> String {
+    let mut out = String::new();
+    let mut upper = false;
+    for c in snake.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// One typed function per `#[tauri::command]`, read from the commands file itself.
+fn commands(source: &str) -> String {
+    let mut out = String::from(HEADER);
+    out.push_str("import { invoke } from '@tauri-apps/api/core';\n");
+    out.push_str("import type { AppState, CallSession, DeviceList, Page, PresenceStatus, Settings, UserInfo } from './bindings';\n\n");
+    out.push_str("export const commands = {\n");
+    let mut rest = source;
+    let mut count = 0;
+    while let Some(at) = rest.find("#[tauri::command]") {
+        rest = &rest[at..];
+        let start = rest
+            .find("pub async fn ")
+            .expect("a command is a pub async fn")
+            + 13;
+        let open = rest[start..].find('(').expect("arguments") + start;
+        let name = &rest[start..open];
+        let close = rest[open..].find(')').expect("end of arguments") + open;
+        let arrow = rest[close..].find("-> Result<").expect("a Result") + close + 10;
+        let comma = rest[arrow..]
+            .find(", AppError>")
+            .expect("an AppError result")
+            + arrow;
+        let result = ts_type(&rest[arrow..comma]);
+        let args: Vec<(String, String)> = rest[open + 1..close]
+            .split(',')
+            .filter_map(|arg| arg.split_once(':'))
+            .map(|(n, t)| (n.trim().to_owned(), t.trim().to_owned()))
+            .filter(|(_, t)| !t.starts_with("Shared") && t != "AppHandle")
+            .map(|(n, t)| (camel(&n), ts_type(&t)))
+            .collect();
+        let (params, payload) = if args.is_empty() {
+            (String::new(), String::new())
+        } else {
+            let fields: Vec<String> = args.iter().map(|(n, t)| format!("{n}: {t}")).collect();
+            (
+                format!("args: {{ {} }}", fields.join("; ")),
+                ", args".to_owned(),
+            )
+        };
+        out.push_str(&format!(
+            "  {}: ({params}) => invoke<{result}>('{name}'{payload}),\n",
+            camel(name)
+        ));
+        count += 1;
+        rest = &rest[comma..];
+    }
+    assert!(count >= 14, "found only {count} commands");
+    out.push_str("};\n");
+    out
+}
+
+/// Writes `generated` when asked to, else fails when the file differs.
+fn check(file: &str, generated: &str) {
+    let path = root().join(file);
+    if std::env::var_os("SWITCHBOARD_WRITE_BINDINGS").is_some() {
+        std::fs::write(&path, generated).expect("write the bindings");
+        return;
+    }
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        current == generated,
+        "{file} is stale: the Rust types or commands changed. Regenerate it with \
+         SWITCHBOARD_WRITE_BINDINGS=1 cargo test -p switchboard-app --test bindings"
+    );
+}
+
+#[test]
+fn the_ui_types_are_the_rust_types() {
+    check("ui/src/bindings.ts", &declarations());
+}
+
+#[test]
+fn the_ui_commands_are_the_shell_commands() {
+    let source = std::fs::read_to_string(root().join("src-tauri/src/commands.rs"))
+        .expect("read src-tauri/src/commands.rs");
+    check("ui/src/commands.ts", &commands(&source));
+}

@@ -1,0 +1,93 @@
+// Generated from the Rust types by crates/app/tests/bindings.rs: do not edit.
+// Regenerate: SWITCHBOARD_WRITE_BINDINGS=1 cargo test -p switchboard-app --test bindings
+
+export type PresenceStatus = "online" | "away" | "busy" | "offline" | "dnd";
+
+export type CallStatus = "pending" | "ringing" | "active" | "completed" | "rejected" | "cancelled" | "missed" | "failed";
+
+export type CallType = "audio" | "video";
+
+export type UserInfo = { id: number, username: string, email: string, full_name: string, is_admin: boolean, };
+
+export type UserSummary = { id: number, username: string, email: string, full_name: string, };
+
+export type PresenceView = { status: PresenceStatus, available_for_calls: boolean, status_message: string, last_seen: string | null, current_call: number | null, is_online: boolean, is_available: boolean, };
+
+export type DirectoryEntry = { id: number, username: string, email: string, full_name: string, presence: PresenceView, };
+
+export type CallSession = { id: number, session_id: string, room_name: string, call_type: CallType, status: CallStatus, initiator: number, recipient: number, participants: Array<number>, started_at: string | null, ended_at: string | null, duration_seconds: number | null, duration_formatted: string, is_active: boolean, participant_count: number, created_at: string, 
+/**
+ * Names for history and incoming-call screens, so clients need no second lookup.
+ */
+initiator_details: UserSummary, recipient_details: UserSummary, };
+
+export type Page<T> = { count: number, next: string | null, previous: string | null, results: Array<T>, };
+
+export type CallQuality = { 
+/**
+ * Round-trip time; `None` until the first RTCP report or ICE check answer.
+ */
+rtt_ms: number | null, jitter_ms: number, 
+/**
+ * Packets from the other side that never came, as a percentage.
+ */
+loss_pct: number, send_kbps: number, recv_kbps: number, packets_received: number, packets_lost: number, 
+/**
+ * Mean opinion score, 1.0–4.5.
+ */
+mos: number, 
+/**
+ * 1 (bad) to 5 (excellent).
+ */
+score: number, };
+
+export type RealtimeMode = "web_socket" | "polling";
+
+export type ConnectionState = { "state": "connecting" } | { "state": "online", mode: RealtimeMode, } | { "state": "reconnecting", attempt: number, retry_in_ms: number, reason: string, } | { "state": "offline", reason: string, };
+
+export type EndReason = "local" | "remote" | "lost" | "failed";
+
+export type MediaState = { "state": "connecting" } | { "state": "connected", setup_ms: number, } | { "state": "ended", reason: EndReason, 
+/**
+ * What went wrong, for failures and lost links.
+ */
+message: string | null, };
+
+export type Event = { "type": "connection" } & ConnectionState | { "type": "incoming_call", call_id: number, from_user_id: number, caller_name: string, call_type: CallType, room_name: string, } | { "type": "call_updated", call: CallSession, } | { "type": "presence", user_id: number, status: PresenceStatus, available_for_calls: boolean, 
+/**
+ * `None` when the server does not send messages: keep the one already shown.
+ */
+status_message: string | null, } | { "type": "directory", users: Array<DirectoryEntry>, } | { "type": "audio_level", call_id: number, input: number, output: number, } | { "type": "quality", call_id: number, quality: CallQuality, } | { "type": "media", call_id: number, media: MediaState, } | { "type": "muted", call_id: number, muted: boolean, } | { "type": "missed_calls", count: number, } | { "type": "problem", message: string, };
+
+export type DeviceList = { inputs: Array<string>, outputs: Array<string>, default_input: string | null, default_output: string | null, };
+
+export type Settings = { 
+/**
+ * Microphone by name; `None` is the system default.
+ */
+input_device: string | null, output_device: string | null, 
+/**
+ * Where the ringtone plays; `None` is the output device.
+ */
+ring_device: string | null, autostart: boolean, 
+/**
+ * Off: incoming calls do not ring (the server still sees this user as available
+ * unless the status says otherwise).
+ */
+available_for_calls: boolean, };
+
+export type HostInfo = { 
+/**
+ * For this app itself (loopback).
+ */
+url: string, 
+/**
+ * For teammates: one per LAN address of this machine.
+ */
+lan_urls: Array<string>, admin_username: string, data_dir: string, };
+
+export type Phase = "first_run" | "sign_in" | "signed_in";
+
+export type MyStatus = { status: PresenceStatus, message: string, };
+
+export type AppState = { phase: Phase, server_url: string | null, hosting: HostInfo | null, me: UserInfo | null, my_status: MyStatus | null, connection: ConnectionState | null, users: Array<DirectoryEntry>, active_call: CallSession | null, media: MediaState | null, muted: boolean, missed_calls: number, settings: Settings, };
