@@ -5,14 +5,10 @@
 //! app reaches it only through the running [`Server`] (its accounts), never a second
 //! store of its own.
 
-use crate::controller::Controller;
 use crate::error::AppError;
-use crate::settings::Hosting;
-use crate::state::AppState;
 use serde::Serialize;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use switchboard_server::store::StoreError;
 use switchboard_server::{NewAccount, Server, ServerConfig};
 
@@ -103,59 +99,6 @@ impl Host {
         if let Err(e) = self.server.shutdown().await {
             tracing::warn!(error = %e, "the embedded backend did not stop cleanly");
         }
-    }
-}
-
-impl Controller {
-    pub(crate) async fn start_host(&self, listen: SocketAddr) -> Result<(), AppError> {
-        let mut host = self.host.lock().await;
-        if host.is_none() {
-            *host = Some(Host::start(listen, &self.paths.data_dir).await?);
-        }
-        Ok(())
-    }
-
-    /// Hosts the team's backend here, creates the admin account and signs in to it.
-    pub async fn host_team(
-        self: &Arc<Self>,
-        username: String,
-        password: String,
-        full_name: String,
-        listen: Option<String>,
-    ) -> Result<AppState, AppError> {
-        let listen_text = listen
-            .filter(|l| !l.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
-        let requested: SocketAddr = listen_text.trim().parse().map_err(|_| {
-            AppError::invalid(format!(
-                "{listen_text} is not an address to listen on; use one such as 0.0.0.0:8000."
-            ))
-        })?;
-        // Already hosting (`--embedded`): keep the address the server is bound to, so the
-        // next start hosts there again.
-        let running = self.host.lock().await.as_ref().map(Host::listen_addr);
-        let listen = running.unwrap_or(requested);
-        if username.trim().is_empty() {
-            return Err(AppError::invalid(
-                "Choose a username for the admin account.",
-            ));
-        }
-        self.start_host(listen).await?;
-        let url = {
-            let host = self.host.lock().await;
-            let host = host
-                .as_ref()
-                .ok_or_else(|| AppError::Hosting("The embedded backend is not running.".into()))?;
-            host.ensure_admin(&username, &password, &full_name).await?;
-            host.local_url()
-        };
-        self.update_saved(|s| {
-            s.hosting = Some(Hosting {
-                listen: listen.to_string(),
-                admin_username: username.trim().to_owned(),
-            })
-        })?;
-        self.sign_in(url, username, password).await
     }
 }
 

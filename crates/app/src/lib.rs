@@ -16,6 +16,7 @@ pub mod ringtone;
 mod session;
 pub mod settings;
 mod state;
+mod view;
 
 pub use controller::{Controller, Paths, Shell};
 pub use error::AppError;

@@ -3,6 +3,8 @@
 
 use crate::controller::{Controller, Session, forward};
 use crate::error::AppError;
+use crate::hosting::{DEFAULT_LISTEN, Host};
+use crate::settings::Hosting;
 use crate::state::AppState;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -270,5 +272,59 @@ impl Controller {
     pub async fn my_name(&self) -> Option<String> {
         let phone = self.phone().await.ok()?;
         Some(phone.engine().me().display_name().to_owned())
+    }
+}
+
+/// Hosting the team's backend here, and signing in to it.
+impl Controller {
+    pub(crate) async fn start_host(&self, listen: SocketAddr) -> Result<(), AppError> {
+        let mut host = self.host.lock().await;
+        if host.is_none() {
+            *host = Some(Host::start(listen, &self.paths.data_dir).await?);
+        }
+        Ok(())
+    }
+
+    /// Hosts the team's backend here, creates the admin account and signs in to it.
+    pub async fn host_team(
+        self: &Arc<Self>,
+        username: String,
+        password: String,
+        full_name: String,
+        listen: Option<String>,
+    ) -> Result<AppState, AppError> {
+        let listen_text = listen
+            .filter(|l| !l.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+        let requested: SocketAddr = listen_text.trim().parse().map_err(|_| {
+            AppError::invalid(format!(
+                "{listen_text} is not an address to listen on; use one such as 0.0.0.0:8000."
+            ))
+        })?;
+        // Already hosting (`--embedded`): keep the address the server is bound to, so the
+        // next start hosts there again.
+        let running = self.host.lock().await.as_ref().map(Host::listen_addr);
+        let listen = running.unwrap_or(requested);
+        if username.trim().is_empty() {
+            return Err(AppError::invalid(
+                "Choose a username for the admin account.",
+            ));
+        }
+        self.start_host(listen).await?;
+        let url = {
+            let host = self.host.lock().await;
+            let host = host
+                .as_ref()
+                .ok_or_else(|| AppError::Hosting("The embedded backend is not running.".into()))?;
+            host.ensure_admin(&username, &password, &full_name).await?;
+            host.local_url()
+        };
+        self.update_saved(|s| {
+            s.hosting = Some(Hosting {
+                listen: listen.to_string(),
+                admin_username: username.trim().to_owned(),
+            })
+        })?;
+        self.sign_in(url, username, password).await
     }
 }

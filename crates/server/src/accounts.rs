@@ -3,11 +3,10 @@
 //!
 //! Reach it from a running server with [`crate::Server::accounts`] (the desktop host
 //! must: a second store on the database a server is serving would be a second writer
-//! with caches of its own), or with [`Accounts::open`] when no server runs (the CLI).
+//! with caches of its own), or over `server::open_store` when no server runs (the CLI).
 
 use crate::auth::{hash_password, password_problem};
 use crate::domain::users;
-use crate::server::{ServerConfig, StartError, open_store};
 use crate::store::{NewUser, Store, StoreError};
 use switchboard_protocol::api::UserInfo;
 
@@ -30,11 +29,6 @@ pub struct Accounts {
 impl Accounts {
     pub fn new(store: Store) -> Self {
         Accounts { store }
-    }
-
-    /// For tools that run while no server does (the server's `user` commands).
-    pub fn open(config: &ServerConfig) -> Result<Self, StartError> {
-        Ok(Accounts::new(open_store(config)?))
     }
 
     /// Checks and stores a new account. `Invalid` for a bad username, email, name or

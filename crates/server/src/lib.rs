@@ -1,4 +1,5 @@
-//! Switchboard's backend: the seeds' REST API (SPEC §1–3, §5–6, §8) over SQLite.
+//! Switchboard's backend: the seeds' REST API and realtime sockets (SPEC §1–6, §8) over SQLite or
+//! PostgreSQL.
 //!
 //! [`Server::bind`] serves it in-process (desktop host mode, tests on port 0);
 //! the `switchboard-server` binary runs it headless.

@@ -299,7 +299,7 @@ fn user(command: UserCommand) -> Result<()> {
             admin,
             data_dir,
         } => {
-            let accounts = Accounts::open(&data_dir.config()?)?;
+            let accounts = Accounts::new(open_store(&data_dir.config()?)?);
             let user = accounts.create_blocking(NewAccount {
                 username,
                 email,
@@ -319,7 +319,8 @@ fn user(command: UserCommand) -> Result<()> {
             password,
             data_dir,
         } => {
-            Accounts::open(&data_dir.config()?)?.set_password_blocking(&username, &password)?;
+            Accounts::new(open_store(&data_dir.config()?)?)
+                .set_password_blocking(&username, &password)?;
             println!("Set the password of {username}.");
         }
         UserCommand::CreateTestUsers {
@@ -328,7 +329,7 @@ fn user(command: UserCommand) -> Result<()> {
             password,
             data_dir,
         } => {
-            let accounts = Accounts::open(&data_dir.config()?)?;
+            let accounts = Accounts::new(open_store(&data_dir.config()?)?);
             let created = accounts.create_test_users_blocking(&prefix, count, &password)?;
             println!(
                 "Created {created} test users ({prefix}1..{prefix}{count}; {} already existed).",

@@ -58,8 +58,8 @@ pub fn fresh_database() -> Option<String> {
 /// the first is an admin.
 pub fn seed_users(config: &ServerConfig, names: &[&str]) {
     off_runtime(|| {
-        Accounts::open(config)
-            .expect("open the accounts")
+        let store = switchboard_server::server::open_store(config).expect("open the store");
+        Accounts::new(store)
             .seed_blocking(names, PASSWORD)
             .expect("seed users")
     })
