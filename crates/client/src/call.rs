@@ -10,14 +10,15 @@ use crate::api::Api;
 use crate::error::ClientError;
 use crate::events::Event;
 use crate::meter::{CallQuality, QualityMeter};
+use crate::negotiator::{Action, Negotiator, Policy};
 pub use crate::room::MediaOptions;
-use crate::room::{self, Ws, description, send};
+use crate::room::{self, Ws, send};
 use futures::StreamExt;
 use std::time::{Duration, Instant};
 use switchboard_media::audio::{AudioSink, AudioSource};
 use switchboard_media::{AudioPeer, Candidate};
 use switchboard_protocol::api::CallSession;
-use switchboard_protocol::signal::{ClientSignal, ServerSignal, SessionDescription, raw_payload};
+use switchboard_protocol::signal::{ClientSignal, ServerSignal, raw_payload};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -72,6 +73,7 @@ impl MediaCall {
             ws,
             url,
             peer.clone(),
+            me,
             peer_id,
             candidates,
             ended_tx,
@@ -177,26 +179,28 @@ enum Link {
     Lost(String),
 }
 
-/// The signaling side of one call: reconnects the room socket until we hang up.
+/// The signaling side of one call: reconnects the room socket until we hang up. The
+/// negotiation outlives the socket: a rejoin finds the media already flowing.
+#[allow(clippy::too_many_arguments)]
 async fn signal(
     mut ws: Ws,
     url: String,
     peer: std::sync::Arc<AudioPeer>,
+    me: i64,
     peer_id: i64,
     mut candidates: mpsc::UnboundedReceiver<Candidate>,
     ended: watch::Sender<Option<MediaEnd>>,
     mut leave: oneshot::Receiver<()>,
 ) {
-    let mut negotiated = false;
+    let mut negotiator = Negotiator::new(me, peer_id, Policy::KeepMedia);
     loop {
         let link = session(
             &mut ws,
             &peer,
-            peer_id,
+            &mut negotiator,
             &mut candidates,
             &ended,
             &mut leave,
-            &mut negotiated,
         )
         .await;
         match link {
@@ -214,31 +218,29 @@ async fn signal(
 async fn session(
     ws: &mut Ws,
     peer: &AudioPeer,
-    peer_id: i64,
+    negotiator: &mut Negotiator,
     candidates: &mut mpsc::UnboundedReceiver<Candidate>,
     ended: &watch::Sender<Option<MediaEnd>>,
     leave: &mut oneshot::Receiver<()>,
-    negotiated: &mut bool,
 ) -> Link {
     let _ = send(ws, &ClientSignal::JoinCall).await;
     let mut ping = tokio::time::interval(Duration::from_secs(20));
     loop {
-        tokio::select! {
+        let due = room::due(negotiator.poll_timeout());
+        let actions = tokio::select! {
             _ = &mut *leave => {
                 let _ = send(ws, &ClientSignal::LeaveCall).await;
                 let _ = ws.close(None).await;
                 return Link::Left;
             }
             Some(candidate) = candidates.recv() => {
-                let candidate = raw_payload(&candidate);
-                let message = ClientSignal::IceCandidate { candidate: &candidate, target_id: Some(peer_id) };
-                if !send(ws, &message).await {
-                    return Link::Lost("send failed".into());
-                }
+                negotiator.local_candidate(raw_payload(&candidate).get().to_owned())
             }
             _ = ping.tick() => {
                 let _ = send(ws, &ClientSignal::Ping).await;
+                continue;
             }
+            _ = due => negotiator.on_timeout(std::time::Instant::now()),
             message = ws.next() => {
                 let text = match message {
                     Some(Ok(Message::Text(text))) => text,
@@ -246,62 +248,81 @@ async fn session(
                     Some(Ok(_)) => continue,
                     Some(Err(e)) => return Link::Lost(e.to_string()),
                 };
-                let signal = match ServerSignal::parse(&text) {
-                    Ok(signal) => signal,
+                match ServerSignal::parse(&text) {
+                    Ok(ServerSignal::Error { message }) => {
+                        tracing::warn!(%message, "signaling error");
+                        continue;
+                    }
+                    // Only the other participant's messages concern this call.
+                    Ok(signal) if signal.sender() == Some(negotiator.peer()) => negotiator.on_signal(&signal),
+                    Ok(_) => continue,
                     Err(e) => {
                         tracing::debug!(error = %e, "unreadable signaling message");
                         continue;
                     }
-                };
-                if signal.sender().is_some_and(|from| from != peer_id) {
-                    continue;
                 }
-                match signal {
-                    // We were here first: we offer (once: a rejoin after a server restart
-                    // finds the media already flowing).
-                    ServerSignal::UserJoined(_) if !*negotiated => match peer.create_offer().await {
-                        Ok(sdp) => {
-                            let offer = raw_payload(&SessionDescription::offer(sdp));
-                            let _ = send(ws, &ClientSignal::Offer { offer: &offer, target_id: Some(peer_id) }).await;
-                        }
-                        Err(e) => tracing::warn!(error = %e, "cannot create an offer"),
-                    },
-                    ServerSignal::WebrtcOffer { offer, .. } if !*negotiated => {
-                        let Some(offer) = description(offer) else { continue };
-                        match peer.accept_offer(offer.sdp).await {
-                            Ok(answer) => {
-                                *negotiated = true;
-                                let answer = raw_payload(&SessionDescription::answer(answer));
-                                let _ = send(ws, &ClientSignal::Answer { answer: &answer, target_id: peer_id }).await;
-                            }
-                            Err(e) => tracing::warn!(error = %e, "cannot answer the offer"),
-                        }
+            }
+        };
+        if let Err(why) = act(ws, peer, negotiator, actions, ended).await {
+            return Link::Lost(why);
+        }
+    }
+}
+
+/// Does what the negotiator asked, feeding back what the media peer made.
+async fn act(
+    ws: &mut Ws,
+    peer: &AudioPeer,
+    negotiator: &mut Negotiator,
+    actions: Vec<Action>,
+    ended: &watch::Sender<Option<MediaEnd>>,
+) -> Result<(), String> {
+    let mut queue = std::collections::VecDeque::from(actions);
+    while let Some(action) = queue.pop_front() {
+        match action {
+            Action::CreateOffer => match peer.create_offer().await {
+                Ok(sdp) => queue.extend(negotiator.offer_created(sdp, std::time::Instant::now())),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot create an offer");
+                    negotiator.media_failed();
+                }
+            },
+            Action::AcceptOffer(sdp) => match peer.accept_offer(sdp).await {
+                Ok(answer) => queue.extend(negotiator.answer_created(answer)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot answer the offer");
+                    negotiator.media_failed();
+                }
+            },
+            Action::AcceptAnswer(sdp) => {
+                if let Err(e) = peer.accept_answer(sdp).await {
+                    tracing::warn!(error = %e, "cannot take the answer");
+                    negotiator.media_failed();
+                }
+            }
+            Action::AddCandidate(json) => match serde_json::from_str::<Candidate>(&json) {
+                Ok(candidate) => {
+                    if let Err(e) = peer.add_remote_candidate(candidate).await {
+                        tracing::debug!(error = %e, "candidate refused");
                     }
-                    ServerSignal::WebrtcAnswer { answer, .. } if !*negotiated => {
-                        if let Some(answer) = description(answer) {
-                            match peer.accept_answer(answer.sdp).await {
-                                Ok(()) => *negotiated = true,
-                                Err(e) => tracing::warn!(error = %e, "cannot take the answer"),
-                            }
-                        }
-                    }
-                    ServerSignal::IceCandidate { candidate, .. } => match serde_json::from_str::<Candidate>(candidate.get()) {
-                        Ok(candidate) => {
-                            if let Err(e) = peer.add_remote_candidate(candidate).await {
-                                tracing::debug!(error = %e, "candidate refused");
-                            }
-                        }
-                        Err(e) => tracing::debug!(error = %e, "malformed candidate"),
-                    },
-                    // Only an explicit leave is a hang-up: a socket that dropped (user_left)
-                    // may be a server restart while the media goes on.
-                    ServerSignal::CallLeft(_) => {
-                        let _ = ended.send(Some(MediaEnd::RemoteLeft));
-                    }
-                    ServerSignal::Error { message } => tracing::warn!(%message, "signaling error"),
-                    _ => {}
+                }
+                Err(e) => tracing::debug!(error = %e, "malformed candidate"),
+            },
+            // A call keeps its one media peer (Policy::KeepMedia never asks for another).
+            Action::ResetPeer => {}
+            Action::Send(outgoing) => {
+                if !room::send_to(ws, negotiator.peer(), outgoing).await {
+                    return Err("send failed".into());
+                }
+            }
+            // Only an explicit leave is a hang-up: a socket that dropped may be a server
+            // restart while the media goes on.
+            Action::PeerLeft { hung_up } => {
+                if hung_up {
+                    let _ = ended.send(Some(MediaEnd::RemoteLeft));
                 }
             }
         }
     }
+    Ok(())
 }

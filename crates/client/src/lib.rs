@@ -18,6 +18,7 @@ pub mod error;
 pub mod events;
 pub mod meeting;
 pub mod meter;
+pub mod negotiator;
 pub mod phone;
 mod room;
 pub mod token_store;

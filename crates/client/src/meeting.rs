@@ -1,8 +1,9 @@
 //! A small meeting's audio: a full mesh over `/ws/meeting/{id}/`, one [`AudioPeer`] per
 //! other participant, up to [`MAX_MESH_PEERS`].
 //!
-//! Roles follow seed 002's client: a member already in the room gets `user_joined` for a
-//! newcomer and offers to it; the newcomer answers every offer it gets. The microphone is
+//! Roles follow seed 002's client, as each member's [`Negotiator`] applies them: a member
+//! already in the room gets `user_joined` for a newcomer and offers to it; the newcomer
+//! answers every offer it gets. The microphone is
 //! captured and encoded once for all peers ([`Uplink`]); what they send is mixed into one
 //! output ([`Mixer`]).
 //!
@@ -13,14 +14,15 @@
 
 use crate::api::Api;
 use crate::error::ClientError;
-use crate::room::{self, MediaOptions, Ws, description, send};
+use crate::negotiator::{Action, Negotiator, Policy};
+use crate::room::{self, MediaOptions, Ws, send};
 use futures::StreamExt;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use switchboard_media::audio::{AudioSink, AudioSource};
 use switchboard_media::{AudioPeer, Candidate, Mixer, PeerConfig, Uplink};
-use switchboard_protocol::signal::{ClientSignal, ServerSignal, SessionDescription, raw_payload};
+use switchboard_protocol::signal::{ClientSignal, ServerSignal, raw_payload};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -73,6 +75,7 @@ impl MeetingMedia {
             peers: BTreeMap::new(),
             states: peers_tx,
             generation: 0,
+            negotiators: BTreeMap::new(),
         };
         let task = tokio::spawn(run(ws, url, mesh, leave_rx));
         Ok(MeetingMedia {
@@ -158,9 +161,30 @@ struct Mesh {
     peers: BTreeMap<i64, Slot>,
     states: watch::Sender<BTreeMap<i64, PeerState>>,
     generation: u64,
+    /// Offer/answer with each other member, kept across reconnects of the room socket.
+    negotiators: BTreeMap<i64, Negotiator>,
 }
 
 impl Mesh {
+    fn negotiator(&mut self, user: i64) -> &mut Negotiator {
+        let me = self.me;
+        self.negotiators
+            .entry(user)
+            .or_insert_with(|| Negotiator::new(me, user, Policy::Renegotiate))
+    }
+
+    /// `user`'s media peer, made now if there is none yet.
+    async fn peer_for(
+        &mut self,
+        user: i64,
+        news: &mpsc::UnboundedSender<PeerNews>,
+    ) -> Option<Arc<AudioPeer>> {
+        match self.peers.get(&user) {
+            Some(slot) => Some(slot.peer.clone()),
+            None => self.fresh_peer(user, news).await,
+        }
+    }
+
     /// A fresh peer for `user`, replacing any old one. `None` when the mesh is full.
     async fn fresh_peer(
         &mut self,
@@ -266,7 +290,13 @@ async fn session(
     let _ = send(ws, &ClientSignal::JoinCall).await;
     let mut ping = tokio::time::interval(Duration::from_secs(20));
     loop {
-        tokio::select! {
+        let due = room::due(
+            mesh.negotiators
+                .values()
+                .filter_map(Negotiator::poll_timeout)
+                .min(),
+        );
+        let (user, actions) = tokio::select! {
             _ = &mut *leave => {
                 let _ = send(ws, &ClientSignal::LeaveCall).await;
                 let _ = ws.close(None).await;
@@ -274,11 +304,7 @@ async fn session(
             }
             Some(item) = news.recv() => match item {
                 PeerNews::Candidate(user, candidate) => {
-                    let candidate = raw_payload(&candidate);
-                    let message = ClientSignal::IceCandidate { candidate: &candidate, target_id: Some(user) };
-                    if !send(ws, &message).await {
-                        return false;
-                    }
+                    (user, mesh.negotiator(user).local_candidate(raw_payload(&candidate).get().to_owned()))
                 }
                 PeerNews::Connected(user, generation, after) => {
                     if mesh.peers.get(&user).is_some_and(|s| s.generation == generation) {
@@ -286,16 +312,37 @@ async fn session(
                             s.insert(user, PeerState::Connected(after));
                         });
                     }
+                    continue;
                 }
                 PeerNews::Lost(user, generation) => {
                     if mesh.peers.get(&user).is_some_and(|s| s.generation == generation) {
                         tracing::info!(user, "meeting peer lost");
                         mesh.drop_peer(user).await;
+                        // Ready for its next offer or join.
+                        mesh.negotiator(user).media_failed();
                     }
+                    continue;
                 }
             },
             _ = ping.tick() => {
                 let _ = send(ws, &ClientSignal::Ping).await;
+                continue;
+            }
+            _ = due => {
+                let now = Instant::now();
+                let due: Vec<i64> = mesh
+                    .negotiators
+                    .iter()
+                    .filter(|(_, n)| n.poll_timeout().is_some_and(|at| at <= now))
+                    .map(|(user, _)| *user)
+                    .collect();
+                for user in due {
+                    let actions = mesh.negotiator(user).on_timeout(now);
+                    if !act(ws, mesh, news_tx, user, actions).await {
+                        return false;
+                    }
+                }
+                continue;
             }
             message = ws.next() => {
                 let text = match message {
@@ -308,88 +355,102 @@ async fn session(
                     }
                 };
                 match ServerSignal::parse(&text) {
-                    Ok(signal) => handle(ws, mesh, news_tx, signal).await,
-                    Err(e) => tracing::debug!(error = %e, "unreadable meeting signaling message"),
+                    Ok(ServerSignal::Error { message }) => {
+                        tracing::warn!(%message, "meeting signaling error");
+                        continue;
+                    }
+                    Ok(signal) => match signal.sender() {
+                        Some(from) if from != mesh.me => (from, mesh.negotiator(from).on_signal(&signal)),
+                        _ => continue,
+                    },
+                    Err(e) => {
+                        tracing::debug!(error = %e, "unreadable meeting signaling message");
+                        continue;
+                    }
                 }
             }
+        };
+        if !act(ws, mesh, news_tx, user, actions).await {
+            return false;
         }
     }
 }
 
-async fn handle(
+/// Does what `user`'s negotiator asked, feeding back what the media peer made; false when
+/// the room socket failed.
+async fn act(
     ws: &mut Ws,
     mesh: &mut Mesh,
     news_tx: &mpsc::UnboundedSender<PeerNews>,
-    signal: ServerSignal<'_>,
-) {
-    let Some(from) = signal.sender() else {
-        if let ServerSignal::Error { message } = signal {
-            tracing::warn!(%message, "meeting signaling error");
-        }
-        return;
-    };
-    if from == mesh.me {
-        return;
-    }
-    match signal {
-        ServerSignal::UserJoined(_) => {
-            let Some(peer) = mesh.fresh_peer(from, news_tx).await else {
-                return;
-            };
-            match peer.create_offer().await {
-                Ok(sdp) => {
-                    let offer = raw_payload(&SessionDescription::offer(sdp));
-                    let message = ClientSignal::Offer {
-                        offer: &offer,
-                        target_id: Some(from),
-                    };
-                    let _ = send(ws, &message).await;
+    user: i64,
+    actions: Vec<Action>,
+) -> bool {
+    let mut queue = std::collections::VecDeque::from(actions);
+    while let Some(action) = queue.pop_front() {
+        match action {
+            Action::ResetPeer => {
+                if mesh.fresh_peer(user, news_tx).await.is_none() {
+                    mesh.negotiator(user).media_failed();
+                    return true;
                 }
-                Err(e) => tracing::warn!(user = from, error = %e, "cannot create an offer"),
             }
-        }
-        ServerSignal::WebrtcOffer { offer, .. } => {
-            let Some(offer) = description(offer) else {
-                return;
-            };
-            let Some(peer) = mesh.fresh_peer(from, news_tx).await else {
-                return;
-            };
-            match peer.accept_offer(offer.sdp).await {
-                Ok(answer) => {
-                    let answer = raw_payload(&SessionDescription::answer(answer));
-                    let message = ClientSignal::Answer {
-                        answer: &answer,
-                        target_id: from,
-                    };
-                    let _ = send(ws, &message).await;
-                }
-                Err(e) => tracing::warn!(user = from, error = %e, "cannot answer the offer"),
-            }
-        }
-        ServerSignal::WebrtcAnswer { answer, .. } => {
-            let (Some(answer), Some(slot)) = (description(answer), mesh.peers.get(&from)) else {
-                return;
-            };
-            if let Err(e) = slot.peer.accept_answer(answer.sdp).await {
-                tracing::warn!(user = from, error = %e, "cannot take the answer");
-            }
-        }
-        ServerSignal::IceCandidate { candidate, .. } => {
-            let Some(slot) = mesh.peers.get(&from) else {
-                return;
-            };
-            match serde_json::from_str::<Candidate>(candidate.get()) {
-                Ok(candidate) => {
-                    if let Err(e) = slot.peer.add_remote_candidate(candidate).await {
-                        tracing::debug!(error = %e, "candidate refused");
+            Action::CreateOffer => {
+                let Some(peer) = mesh.peer_for(user, news_tx).await else {
+                    mesh.negotiator(user).media_failed();
+                    return true;
+                };
+                match peer.create_offer().await {
+                    Ok(sdp) => {
+                        queue.extend(mesh.negotiator(user).offer_created(sdp, Instant::now()))
+                    }
+                    Err(e) => {
+                        tracing::warn!(user, error = %e, "cannot create an offer");
+                        mesh.negotiator(user).media_failed();
                     }
                 }
-                Err(e) => tracing::debug!(error = %e, "malformed candidate"),
             }
+            Action::AcceptOffer(sdp) => {
+                let Some(peer) = mesh.peer_for(user, news_tx).await else {
+                    mesh.negotiator(user).media_failed();
+                    return true;
+                };
+                match peer.accept_offer(sdp).await {
+                    Ok(answer) => queue.extend(mesh.negotiator(user).answer_created(answer)),
+                    Err(e) => {
+                        tracing::warn!(user, error = %e, "cannot answer the offer");
+                        mesh.negotiator(user).media_failed();
+                    }
+                }
+            }
+            Action::AcceptAnswer(sdp) => {
+                if let Some(slot) = mesh.peers.get(&user)
+                    && let Err(e) = slot.peer.accept_answer(sdp).await
+                {
+                    tracing::warn!(user, error = %e, "cannot take the answer");
+                    mesh.negotiator(user).media_failed();
+                }
+            }
+            Action::AddCandidate(json) => {
+                let Some(slot) = mesh.peers.get(&user) else {
+                    continue;
+                };
+                match serde_json::from_str::<Candidate>(&json) {
+                    Ok(candidate) => {
+                        if let Err(e) = slot.peer.add_remote_candidate(candidate).await {
+                            tracing::debug!(error = %e, "candidate refused");
+                        }
+                    }
+                    Err(e) => tracing::debug!(error = %e, "malformed candidate"),
+                }
+            }
+            Action::Send(outgoing) => {
+                if !room::send_to(ws, user, outgoing).await {
+                    return false;
+                }
+            }
+            // Left the call, or its socket closed: seed 002 drops that peer.
+            Action::PeerLeft { .. } => mesh.drop_peer(user).await,
         }
-        // Left the call, or its socket closed: seed 002 drops that peer.
-        ServerSignal::CallLeft(_) | ServerSignal::UserLeft(_) => mesh.drop_peer(from).await,
-        _ => {}
     }
+    true
 }

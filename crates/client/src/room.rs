@@ -3,10 +3,11 @@
 
 use crate::api::Api;
 use crate::error::ClientError;
+use crate::negotiator::Outgoing;
 use futures::SinkExt;
 use serde_json::value::RawValue;
 use switchboard_media::{IceServer, PeerConfig};
-use switchboard_protocol::signal::{ClientSignal, SessionDescription};
+use switchboard_protocol::signal::{ClientSignal, SessionDescription, raw_payload};
 use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -90,9 +91,35 @@ pub(crate) async fn peer_config(
     })
 }
 
-/// The SDP in an offer or answer payload; `None` (logged) when it is not one.
-pub(crate) fn description(payload: &RawValue) -> Option<SessionDescription> {
-    serde_json::from_str(payload.get())
-        .inspect_err(|e| tracing::warn!(error = %e, "an offer or answer without an SDP"))
-        .ok()
+/// Sends what a negotiator asked for to the member `to`.
+pub(crate) async fn send_to(ws: &mut Ws, to: i64, outgoing: Outgoing) -> bool {
+    let payload = match &outgoing {
+        Outgoing::Offer(sdp) => raw_payload(&SessionDescription::offer(sdp.as_str())),
+        Outgoing::Answer(sdp) => raw_payload(&SessionDescription::answer(sdp.as_str())),
+        Outgoing::Candidate(json) => RawValue::from_string(json.clone()).unwrap_or_default(),
+    };
+    let target_id = Some(to);
+    let signal = match outgoing {
+        Outgoing::Offer(_) => ClientSignal::Offer {
+            offer: &payload,
+            target_id,
+        },
+        Outgoing::Answer(_) => ClientSignal::Answer {
+            answer: &payload,
+            target_id: to,
+        },
+        Outgoing::Candidate(_) => ClientSignal::IceCandidate {
+            candidate: &payload,
+            target_id,
+        },
+    };
+    send(ws, &signal).await
+}
+
+/// Resolves at `due` (a negotiator's timeout), or never.
+pub(crate) async fn due(due: Option<std::time::Instant>) {
+    match due {
+        Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
+        None => std::future::pending().await,
+    }
 }
