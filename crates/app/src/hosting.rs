@@ -9,7 +9,7 @@ use crate::error::AppError;
 use serde::Serialize;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
-use switchboard_server::store::StoreError;
+use switchboard_server::domain::DomainError;
 use switchboard_server::{NewAccount, Server, ServerConfig};
 
 /// Where hosting listens unless told otherwise: every interface, so teammates can reach it.
@@ -85,8 +85,8 @@ impl Host {
         };
         let created = match self.server.accounts().create(account).await {
             Ok(_) => true,
-            Err(StoreError::Conflict(_)) => false,
-            Err(StoreError::Invalid(problem)) => return Err(AppError::Invalid(problem)),
+            Err(e) if e.is_conflict() => false,
+            Err(DomainError::Invalid(problem)) => return Err(AppError::Invalid(problem)),
             Err(e) => return Err(AppError::Hosting(e.to_string())),
         };
         if !created {

@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use switchboard_bench::{TICKS_PER_SECOND, percentiles, round, sample};
 use switchboard_server::Accounts;
 use switchboard_server::auth::Tokens;
+use switchboard_server::domain::DomainError;
 use switchboard_server::server::open_store;
 use switchboard_server::{ServerConfig, now};
 use tokio::net::TcpSocket;
@@ -155,12 +156,12 @@ fn prepare(config: &ServerConfig, count: usize) -> Result<Vec<User>> {
         for n in 1..=count {
             let user = tx
                 .user_by_login(&format!("load{n}"))?
-                .ok_or_else(|| switchboard_server::store::StoreError::backend("user vanished"))?;
+                .ok_or_else(|| DomainError::NotFound(format!("load{n} vanished")))?;
             // As after a REST sign-in: online before the socket opens.
             switchboard_server::domain::presence::heartbeat(tx, user.info.id, now())?;
             ids.push(user.info.id);
         }
-        Ok((tokens, ids))
+        Ok::<_, DomainError>((tokens, ids))
     })?;
     ids.into_iter()
         .map(|id| {

@@ -6,8 +6,9 @@
 //! with caches of its own), or over `server::open_store` when no server runs (the CLI).
 
 use crate::auth::{hash_password, password_problem};
+use crate::domain::DomainError;
 use crate::domain::users;
-use crate::store::{NewUser, Store, StoreError};
+use crate::store::{NewUser, StorageError, Store};
 use switchboard_protocol::api::UserInfo;
 
 /// A new account, with its password in clear (hashed here, never stored).
@@ -34,15 +35,15 @@ impl Accounts {
     /// Checks and stores a new account. `Invalid` for a bad username, email, name or
     /// password; `Conflict` when the username or email is taken. Blocks for the password
     /// hash (tens of milliseconds): async callers use [`Accounts::create`].
-    pub fn create_blocking(&self, account: NewAccount) -> Result<UserInfo, StoreError> {
+    pub fn create_blocking(&self, account: NewAccount) -> Result<UserInfo, DomainError> {
         if let Some(problem) = password_problem(&account.password) {
-            return Err(StoreError::Invalid(problem.into()));
+            return Err(DomainError::Invalid(problem.into()));
         }
         // Cheap checks before the expensive hash.
         if let Some(problem) = users::username_problem(&account.username)
             .or_else(|| users::email_problem(&account.email))
         {
-            return Err(StoreError::Invalid(problem));
+            return Err(DomainError::Invalid(problem));
         }
         let user = NewUser {
             password_hash: hash_password(&account.password)?,
@@ -59,37 +60,49 @@ impl Accounts {
     }
 
     /// [`Accounts::create_blocking`] off the async threads.
-    pub async fn create(&self, account: NewAccount) -> Result<UserInfo, StoreError> {
+    pub async fn create(&self, account: NewAccount) -> Result<UserInfo, DomainError> {
         let accounts = self.clone();
         tokio::task::spawn_blocking(move || accounts.create_blocking(account))
             .await
-            .map_err(|e| StoreError::backend(format!("account worker stopped: {e}")))?
+            .map_err(|e| {
+                DomainError::from(StorageError::backend(format!(
+                    "account worker stopped: {e}"
+                )))
+            })?
     }
 
     /// Replaces the password of the user with this username (or email). Tokens already
     /// issued stay valid until they expire.
-    pub fn set_password_blocking(&self, login: &str, password: &str) -> Result<(), StoreError> {
+    pub fn set_password_blocking(&self, login: &str, password: &str) -> Result<(), DomainError> {
         if let Some(problem) = password_problem(password) {
-            return Err(StoreError::Invalid(problem.into()));
+            return Err(DomainError::Invalid(problem.into()));
         }
         let hash = hash_password(password)?;
         self.store.write_blocking(|tx| {
             let user = tx
                 .user_by_login(login)?
-                .ok_or_else(|| StoreError::NotFound(format!("There is no user {login}.")))?;
-            tx.set_password_hash(user.info.id, &hash)
+                .ok_or_else(|| DomainError::NotFound(format!("There is no user {login}.")))?;
+            if tx.set_password_hash(user.info.id, &hash)? {
+                Ok(())
+            } else {
+                Err(DomainError::NotFound(format!("There is no user {login}.")))
+            }
         })?;
         tracing::info!(login, "password changed");
         Ok(())
     }
 
     /// [`Accounts::set_password_blocking`] off the async threads.
-    pub async fn set_password(&self, login: &str, password: &str) -> Result<(), StoreError> {
+    pub async fn set_password(&self, login: &str, password: &str) -> Result<(), DomainError> {
         let accounts = self.clone();
         let (login, password) = (login.to_owned(), password.to_owned());
         tokio::task::spawn_blocking(move || accounts.set_password_blocking(&login, &password))
             .await
-            .map_err(|e| StoreError::backend(format!("account worker stopped: {e}")))?
+            .map_err(|e| {
+                DomainError::from(StorageError::backend(format!(
+                    "account worker stopped: {e}"
+                )))
+            })?
     }
 
     /// Creates `prefix1..prefixN` (skipping names that exist) sharing one password, like
@@ -99,12 +112,12 @@ impl Accounts {
         prefix: &str,
         count: u32,
         password: &str,
-    ) -> Result<u32, StoreError> {
+    ) -> Result<u32, DomainError> {
         if let Some(problem) = password_problem(password) {
-            return Err(StoreError::Invalid(problem.into()));
+            return Err(DomainError::Invalid(problem.into()));
         }
         if let Some(problem) = users::username_problem(&format!("{prefix}{count}")) {
-            return Err(StoreError::Invalid(format!(
+            return Err(DomainError::Invalid(format!(
                 "The prefix makes invalid usernames: {problem}"
             )));
         }
@@ -116,7 +129,7 @@ impl Accounts {
 
     /// Accounts `name` (email `name@example.com`, full name "Name Example") sharing one
     /// password; the first is an admin. For tests, demos and benchmarks.
-    pub fn seed_blocking(&self, names: &[&str], password: &str) -> Result<(), StoreError> {
+    pub fn seed_blocking(&self, names: &[&str], password: &str) -> Result<(), DomainError> {
         let hash = hash_password(password)?;
         self.store.write_blocking(|tx| {
             for (n, name) in names.iter().enumerate() {
@@ -134,7 +147,7 @@ impl Accounts {
     }
 
     /// [`Accounts::seed_blocking`] off the async threads.
-    pub async fn seed(&self, names: &[&str], password: &str) -> Result<(), StoreError> {
+    pub async fn seed(&self, names: &[&str], password: &str) -> Result<(), DomainError> {
         let accounts = self.clone();
         let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
         let password = password.to_owned();
@@ -143,7 +156,11 @@ impl Accounts {
             accounts.seed_blocking(&names, &password)
         })
         .await
-        .map_err(|e| StoreError::backend(format!("account worker stopped: {e}")))?
+        .map_err(|e| {
+            DomainError::from(StorageError::backend(format!(
+                "account worker stopped: {e}"
+            )))
+        })?
     }
 }
 

@@ -1,6 +1,6 @@
 //! Passwords (argon2id) and bearer tokens (HS256 JWTs with a revocable `jti`).
 
-use crate::store::{StoreError, Tx};
+use crate::store::{StorageError, Tx};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Duration, Utc};
@@ -9,15 +9,28 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// Why a password could not be hashed or a token made: not the user's doing, so the
+/// text is for logs.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("cannot hash the password: {0}")]
+    Hash(String),
+    #[error("cannot sign the token: {0}")]
+    Sign(String),
+    /// Loading or saving the signing secret.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
 /// Hashes a password with argon2id and a fresh random salt.
-pub fn hash_password(password: &str) -> Result<String, StoreError> {
+pub fn hash_password(password: &str) -> Result<String, AuthError> {
     let mut salt_bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut salt_bytes);
-    let salt = SaltString::encode_b64(&salt_bytes).map_err(StoreError::backend)?;
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| AuthError::Hash(e.to_string()))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
-        .map_err(StoreError::backend)
+        .map_err(|e| AuthError::Hash(e.to_string()))
 }
 
 /// Checks a password against a stored hash; a malformed hash never matches.
@@ -80,7 +93,7 @@ const SECRET_SETTING: &str = "token_secret";
 impl Tokens {
     /// Loads the signing secret from the database, creating it on first start, so tokens
     /// survive restarts and every instance sharing the database accepts them.
-    pub fn load(tx: &mut dyn Tx, ttl: Duration) -> Result<Tokens, StoreError> {
+    pub fn load(tx: &mut dyn Tx, ttl: Duration) -> Result<Tokens, AuthError> {
         let secret = match tx.setting(SECRET_SETTING)? {
             Some(secret) => secret,
             None => {
@@ -102,7 +115,7 @@ impl Tokens {
         })
     }
 
-    pub fn issue(&self, user_id: i64, now: DateTime<Utc>) -> Result<String, StoreError> {
+    pub fn issue(&self, user_id: i64, now: DateTime<Utc>) -> Result<String, AuthError> {
         let claims = Claims {
             sub: user_id.to_string(),
             jti: Uuid::new_v4().simple().to_string(),
@@ -110,7 +123,7 @@ impl Tokens {
             exp: (now + self.ttl).timestamp(),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(StoreError::backend)
+            .map_err(|e| AuthError::Sign(e.to_string()))
     }
 
     /// Checks signature and expiry (not revocation, which needs the database).
@@ -159,12 +172,14 @@ mod tests {
     }
 
     #[test]
-    fn tokens_round_trip_expire_and_reject_tampering() -> Result<(), StoreError> {
+    fn tokens_round_trip_expire_and_reject_tampering() -> Result<(), AuthError> {
         let store = Store::new(Arc::new(SqliteDatabase::in_memory()?));
         let tokens = store.write_blocking(|tx| Tokens::load(tx, Duration::hours(1)))?;
         let now = Utc::now();
         let token = tokens.issue(42, now)?;
-        let info = tokens.verify(&token).map_err(StoreError::backend)?;
+        let info = tokens
+            .verify(&token)
+            .map_err(|e| AuthError::Sign(e.to_string()))?;
         assert_eq!(info.user_id, 42);
         assert_eq!(
             info.expires_at.timestamp(),

@@ -1,8 +1,9 @@
 //! The one error type handlers return: a status, a sentence for the user, and an optional
 //! machine-readable `code`. Every 4xx/5xx body is `{"error": "..."}` (SPEC §8).
 
-use crate::auth::TokenProblem;
-use crate::store::StoreError;
+use crate::auth::{AuthError, TokenProblem};
+use crate::domain::DomainError;
+use crate::store::StorageError;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -60,14 +61,34 @@ impl ApiError {
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(err: StoreError) -> Self {
+impl From<DomainError> for ApiError {
+    fn from(err: DomainError) -> Self {
         match err {
-            StoreError::NotFound(m) => ApiError::not_found(m),
-            StoreError::Conflict(m) => ApiError::conflict(m),
-            StoreError::Forbidden(m) => ApiError::forbidden(m),
-            StoreError::Invalid(m) => ApiError::bad_request(m),
-            StoreError::Backend(m) => ApiError::internal(m),
+            DomainError::NotFound(m) => ApiError::not_found(m),
+            DomainError::Conflict(m) => ApiError::conflict(m),
+            DomainError::Forbidden(m) => ApiError::forbidden(m),
+            DomainError::Invalid(m) => ApiError::bad_request(m),
+            DomainError::Storage(e) => e.into(),
+            DomainError::Auth(e) => e.into(),
+        }
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(err: StorageError) -> Self {
+        match err {
+            // A unique constraint's refusal says what is taken.
+            StorageError::Conflict(m) => ApiError::conflict(m),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(err: AuthError) -> Self {
+        match err {
+            AuthError::Storage(e) => e.into(),
+            other => ApiError::internal(other),
         }
     }
 }

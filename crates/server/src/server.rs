@@ -3,12 +3,15 @@
 
 use crate::accounts::Accounts;
 use crate::app::AppState;
+use crate::auth::AuthError;
 use crate::auth::Tokens;
+use crate::domain::DomainError;
 use crate::http::router;
 use crate::jaas::{Jitsi, JitsiSettings};
 use crate::realtime::Realtime;
+use crate::realtime::redis_bus::BusError;
 use crate::rules::Rules;
-use crate::store::{PostgresDatabase, SqliteDatabase, Store, StoreError};
+use crate::store::{PostgresDatabase, SqliteDatabase, StorageError, Store};
 use axum::ServiceExt;
 use axum::extract::Request;
 use std::future::Future;
@@ -96,7 +99,14 @@ pub enum StartError {
         source: std::io::Error,
     },
     #[error("{0}")]
-    Database(#[from] StoreError),
+    Database(#[from] StorageError),
+    #[error("{0}")]
+    Auth(#[from] AuthError),
+    #[error("{0}")]
+    Bus(#[from] BusError),
+    /// Settling the calls the last run left (marking ringing ones missed).
+    #[error("cannot settle the calls left by the last run: {0}")]
+    Recovery(#[from] DomainError),
     #[error("cannot listen on {addr}: {reason}")]
     Bind { addr: SocketAddr, reason: String },
     #[error("{0} is out of range")]
@@ -273,7 +283,7 @@ impl Server {
             .map(|url| (url, config.bus_channel.clone()));
         let state = tokio::task::spawn_blocking(move || app_state(&config))
             .await
-            .map_err(|e| StartError::Database(StoreError::backend(e)))??;
+            .map_err(|e| StartError::Database(StorageError::backend(e)))??;
         if let Some((url, channel)) = redis {
             let bus = crate::realtime::redis_bus::RedisBus::start(&url, &channel, &state.realtime)
                 .await?;

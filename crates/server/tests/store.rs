@@ -9,7 +9,7 @@ use common::fresh_database;
 use switchboard_protocol::{CallStatus, CallType, PresenceState, PresenceStatus};
 use switchboard_server::ServerConfig;
 use switchboard_server::server::open_store;
-use switchboard_server::store::{CallRow, NewUser, Store, StoreError, Tx};
+use switchboard_server::store::{CallRow, NewUser, StorageError, Store, Tx};
 use uuid::Uuid;
 
 /// An empty store on the engine under test (and the temp dir SQLite lives in).
@@ -21,7 +21,7 @@ fn empty_store() -> (Store, ServerConfig, tempfile::TempDir) {
     (store, config, dir)
 }
 
-fn user(tx: &mut dyn Tx, name: &str) -> Result<i64, StoreError> {
+fn user(tx: &mut dyn Tx, name: &str) -> Result<i64, StorageError> {
     let new = NewUser {
         username: name.into(),
         email: String::new(),
@@ -50,7 +50,7 @@ fn call(initiator_id: i64, recipient_id: i64, room: &str) -> CallRow {
 /// Even with the domain's checks bypassed, the schema refuses a second live call for a
 /// user, the transaction carries on after the refusal, and a final status frees both.
 #[test]
-fn the_database_refuses_a_second_live_call_per_user() -> Result<(), StoreError> {
+fn the_database_refuses_a_second_live_call_per_user() -> Result<(), StorageError> {
     let (store, _config, _dir) = empty_store();
     store.write_blocking(|tx| {
         let (a, b, c) = (user(tx, "a")?, user(tx, "b")?, user(tx, "c")?);
@@ -58,7 +58,7 @@ fn the_database_refuses_a_second_live_call_per_user() -> Result<(), StoreError> 
         first.id = tx.insert_call(&first)?;
         for (x, y, room) in [(c, b, "r2"), (a, c, "r3"), (b, a, "r4")] {
             match tx.insert_call(&call(x, y, room)) {
-                Err(StoreError::Conflict(_)) => {}
+                Err(StorageError::Conflict(_)) => {}
                 other => panic!("{x}->{y} should conflict, got {other:?}"),
             }
         }
@@ -74,11 +74,12 @@ fn the_database_refuses_a_second_live_call_per_user() -> Result<(), StoreError> 
 /// Two instances (two stores on one database) put the same callee in two calls at the
 /// same moment: exactly one call is stored.
 #[test]
-fn two_instances_racing_for_one_callee_store_one_call() -> Result<(), StoreError> {
+fn two_instances_racing_for_one_callee_store_one_call() -> Result<(), StorageError> {
     let (first, config, _dir) = empty_store();
     let second = open_store(&config).expect("a second instance opens the same database");
-    let (a, b, c) =
-        first.write_blocking(|tx| Ok((user(tx, "a")?, user(tx, "b")?, user(tx, "c")?)))?;
+    let (a, b, c) = first.write_blocking(|tx| {
+        Ok::<_, StorageError>((user(tx, "a")?, user(tx, "b")?, user(tx, "c")?))
+    })?;
     for round in 0..20 {
         let barrier = std::sync::Barrier::new(2);
         let attempt = |store: &Store, caller: i64, room: String| {
@@ -103,11 +104,11 @@ fn two_instances_racing_for_one_callee_store_one_call() -> Result<(), StoreError
 }
 
 #[test]
-fn a_failed_transaction_leaves_nothing_behind() -> Result<(), StoreError> {
+fn a_failed_transaction_leaves_nothing_behind() -> Result<(), StorageError> {
     let (store, _config, _dir) = empty_store();
-    let result: Result<(), StoreError> = store.write_blocking(|tx| {
+    let result: Result<(), StorageError> = store.write_blocking(|tx| {
         user(tx, "ghost")?;
-        Err(StoreError::Invalid("abort".into()))
+        Err(StorageError::Conflict("abort".into()))
     });
     assert!(result.is_err());
     let found = store.write_blocking(|tx| tx.user_by_login("ghost"))?;
@@ -116,12 +117,12 @@ fn a_failed_transaction_leaves_nothing_behind() -> Result<(), StoreError> {
 }
 
 #[test]
-fn usernames_are_unique_whatever_their_case_and_logins_ignore_case() -> Result<(), StoreError> {
+fn usernames_are_unique_whatever_their_case_and_logins_ignore_case() -> Result<(), StorageError> {
     let (store, _config, _dir) = empty_store();
     store.write_blocking(|tx| {
         user(tx, "Dana")?;
         match user(tx, "dana") {
-            Err(StoreError::Conflict(message)) => assert!(message.contains("taken"), "{message}"),
+            Err(StorageError::Conflict(message)) => assert!(message.contains("taken"), "{message}"),
             other => panic!("a second dana should conflict, got {other:?}"),
         }
         // The refusal did not break the transaction.
@@ -134,7 +135,7 @@ fn usernames_are_unique_whatever_their_case_and_logins_ignore_case() -> Result<(
 }
 
 #[test]
-fn presence_round_trips_every_field_and_reaches_the_cache() -> Result<(), StoreError> {
+fn presence_round_trips_every_field_and_reaches_the_cache() -> Result<(), StorageError> {
     let (store, _config, _dir) = empty_store();
     let state = PresenceState {
         status: PresenceStatus::Busy,
@@ -151,7 +152,7 @@ fn presence_round_trips_every_field_and_reaches_the_cache() -> Result<(), StoreE
         tx.save_presence(id, &state)?;
         assert_eq!(tx.presence(id)?, state);
         assert_eq!(tx.all_presence()?, vec![(id, state.clone())]);
-        Ok(id)
+        Ok::<_, StorageError>(id)
     })?;
     assert_eq!(store.presence_snapshot(), vec![(id, state)]);
     Ok(())
@@ -159,7 +160,7 @@ fn presence_round_trips_every_field_and_reaches_the_cache() -> Result<(), StoreE
 
 /// Timestamps keep microseconds; history pages newest first and filters by status.
 #[test]
-fn call_history_pages_newest_first() -> Result<(), StoreError> {
+fn call_history_pages_newest_first() -> Result<(), StorageError> {
     let (store, _config, _dir) = empty_store();
     store.write_blocking(|tx| {
         let (a, b) = (user(tx, "a")?, user(tx, "b")?);
@@ -203,7 +204,7 @@ fn call_history_pages_newest_first() -> Result<(), StoreError> {
 /// renewing loses its leases (and only its own) once its registration lapses, and it
 /// learns it was reclaimed when it renews again.
 #[test]
-fn socket_leases_sum_over_instances_and_lapse_with_their_instance() -> Result<(), StoreError> {
+fn socket_leases_sum_over_instances_and_lapse_with_their_instance() -> Result<(), StorageError> {
     let (store, _config, _dir) = empty_store();
     let now = Utc::now();
     let later = now + chrono::Duration::seconds(15);
@@ -244,7 +245,7 @@ fn socket_leases_sum_over_instances_and_lapse_with_their_instance() -> Result<()
 /// transactions run on fresh connections instead of failing once per stale one.
 #[test]
 #[ignore = "needs PostgreSQL (SQLite has no connections to lose): run by tests/server-on-postgres.sh"]
-fn transactions_survive_the_database_closing_idle_connections() -> Result<(), StoreError> {
+fn transactions_survive_the_database_closing_idle_connections() -> Result<(), StorageError> {
     let (store, config, _dir) = empty_store();
     let url = config
         .database

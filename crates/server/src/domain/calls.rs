@@ -1,8 +1,9 @@
 //! 1:1 call sessions (SPEC §3): initiation with its refusals, transitions and their
 //! presence side effects, history.
 
+use super::DomainError;
 use super::{require_user, summary};
-use crate::store::{CallRow, HistoryQuery, StoreError, Tx};
+use crate::store::{CallRow, HistoryQuery, Tx};
 use chrono::{DateTime, Duration, Utc};
 use switchboard_protocol::api::CallSession;
 use switchboard_protocol::call::room_name;
@@ -20,7 +21,13 @@ pub enum InitiateError {
     #[error("{0}.")]
     Unreachable(Unreachable),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Domain(#[from] DomainError),
+}
+
+impl From<crate::store::StorageError> for InitiateError {
+    fn from(e: crate::store::StorageError) -> Self {
+        InitiateError::Domain(e.into())
+    }
 }
 
 impl InitiateError {
@@ -32,7 +39,7 @@ impl InitiateError {
             InitiateError::Unreachable(Unreachable::Offline(_)) => Some("offline"),
             InitiateError::Unreachable(Unreachable::NotTakingCalls(_)) => Some("unavailable"),
             InitiateError::Unreachable(Unreachable::Busy(_)) => Some("busy"),
-            InitiateError::Store(_) => None,
+            InitiateError::Domain(_) => None,
         }
     }
 }
@@ -42,7 +49,7 @@ fn capitalised(text: String) -> String {
 }
 
 /// The API shape of a stored call.
-pub fn session(tx: &mut dyn Tx, row: &CallRow) -> Result<CallSession, StoreError> {
+pub fn session(tx: &mut dyn Tx, row: &CallRow) -> Result<CallSession, DomainError> {
     let initiator = require_user(tx, row.initiator_id)?;
     let recipient = require_user(tx, row.recipient_id)?;
     Ok(CallSession::new(
@@ -131,8 +138,8 @@ pub fn apply(
     actor: Actor,
     action: CallAction,
     now: DateTime<Utc>,
-) -> Result<Transitioned, StoreError> {
-    let not_found = || StoreError::NotFound(format!("There is no call with id {call_id}."));
+) -> Result<Transitioned, DomainError> {
+    let not_found = || DomainError::NotFound(format!("There is no call with id {call_id}."));
     let mut row = tx.call(call_id)?.ok_or_else(not_found)?;
     let role = match actor {
         Actor::System => Role::System,
@@ -143,10 +150,10 @@ pub fn apply(
     let previous = row.status;
     let next = transition(previous, role, action).map_err(|refusal| match refusal {
         Refusal::WrongRole { .. } => {
-            StoreError::Forbidden(format!("{}.", capitalised(refusal.to_string())))
+            DomainError::Forbidden(format!("{}.", capitalised(refusal.to_string())))
         }
         Refusal::AlreadyEnded(_) | Refusal::WrongState { .. } => {
-            StoreError::Conflict(format!("{}.", capitalised(refusal.to_string())))
+            DomainError::Conflict(format!("{}.", capitalised(refusal.to_string())))
         }
     })?;
     row.status = next;
@@ -175,17 +182,17 @@ pub fn apply(
 }
 
 /// A call `viewer` takes part in, or 404.
-pub fn get(tx: &mut dyn Tx, call_id: i64, viewer: i64) -> Result<CallSession, StoreError> {
+pub fn get(tx: &mut dyn Tx, call_id: i64, viewer: i64) -> Result<CallSession, DomainError> {
     match tx.call(call_id)? {
         Some(row) if row.initiator_id == viewer || row.recipient_id == viewer => session(tx, &row),
-        _ => Err(StoreError::NotFound(format!(
+        _ => Err(DomainError::NotFound(format!(
             "There is no call with id {call_id}."
         ))),
     }
 }
 
 /// The user's ringing or ongoing call, if any.
-pub fn live_call_of(tx: &mut dyn Tx, user_id: i64) -> Result<Option<CallSession>, StoreError> {
+pub fn live_call_of(tx: &mut dyn Tx, user_id: i64) -> Result<Option<CallSession>, DomainError> {
     match tx.live_call_of(user_id)? {
         Some(row) => session(tx, &row).map(Some),
         None => Ok(None),
@@ -196,7 +203,7 @@ pub fn live_call_of(tx: &mut dyn Tx, user_id: i64) -> Result<Option<CallSession>
 pub fn history(
     tx: &mut dyn Tx,
     query: &HistoryQuery,
-) -> Result<(i64, Vec<CallSession>), StoreError> {
+) -> Result<(i64, Vec<CallSession>), DomainError> {
     let (count, rows) = tx.call_history(query)?;
     let calls = rows
         .iter()
@@ -218,7 +225,7 @@ mod tests {
     }
 
     /// A store with ann, bob and cat, all heartbeating at t=0.
-    fn people() -> Result<(Store, [i64; 3]), StoreError> {
+    fn people() -> Result<(Store, [i64; 3]), DomainError> {
         let store = Store::new(std::sync::Arc::new(SqliteDatabase::in_memory()?));
         let ids = store.write_blocking(|tx| {
             let mut ids = [0; 3];
@@ -233,7 +240,7 @@ mod tests {
                 *slot = tx.insert_user(&user, at(0))?;
                 super::super::presence::heartbeat(tx, *slot, at(0))?;
             }
-            Ok(ids)
+            Ok::<_, DomainError>(ids)
         })?;
         Ok((store, ids))
     }
@@ -245,7 +252,9 @@ mod tests {
         now: DateTime<Utc>,
     ) -> Result<CallSession, InitiateError> {
         // As the handler does: a refusal is an answer, not a failed transaction.
-        store.write_blocking(|tx| Ok(initiate(tx, from, to, CallType::Audio, now, TIMEOUT(), 7)))?
+        store.write_blocking(|tx| {
+            Ok::<_, DomainError>(initiate(tx, from, to, CallType::Audio, now, TIMEOUT(), 7))
+        })?
     }
 
     fn act(
@@ -254,23 +263,23 @@ mod tests {
         actor: Actor,
         action: CallAction,
         now: DateTime<Utc>,
-    ) -> Result<Transitioned, StoreError> {
+    ) -> Result<Transitioned, DomainError> {
         store.write_blocking(|tx| apply(tx, id, actor, action, now))
     }
 
-    fn status_of(store: &Store, user: i64) -> Result<PresenceStatus, StoreError> {
+    fn status_of(store: &Store, user: i64) -> Result<PresenceStatus, DomainError> {
         store.write_blocking(|tx| Ok(tx.presence(user)?.status))
     }
 
     #[test]
-    fn initiate_refuses_with_a_code_for_each_reason() -> Result<(), StoreError> {
+    fn initiate_refuses_with_a_code_for_each_reason() -> Result<(), DomainError> {
         let (store, [ann, bob, cat]) = people()?;
         let code = |r: Result<CallSession, InitiateError>| r.err().and_then(|e| e.code());
         assert_eq!(code(call(&store, ann, ann, at(1))), Some("self"));
         // Bob's last heartbeat is older than the presence timeout: offline.
         assert_eq!(code(call(&store, ann, bob, at(61))), Some("offline"));
         let first =
-            call(&store, ann, bob, at(1)).map_err(|e| StoreError::Invalid(e.to_string()))?;
+            call(&store, ann, bob, at(1)).map_err(|e| DomainError::Invalid(e.to_string()))?;
         assert_eq!(first.status, CallStatus::Pending);
         assert_eq!(code(call(&store, ann, cat, at(2))), Some("caller_busy"));
         assert_eq!(code(call(&store, cat, bob, at(2))), Some("busy"));
@@ -280,10 +289,10 @@ mod tests {
     }
 
     #[test]
-    fn a_call_runs_from_ring_to_end_with_its_timestamps_and_presence() -> Result<(), StoreError> {
+    fn a_call_runs_from_ring_to_end_with_its_timestamps_and_presence() -> Result<(), DomainError> {
         let (store, [ann, bob, _]) = people()?;
         let id = call(&store, ann, bob, at(1))
-            .map_err(|e| StoreError::Invalid(e.to_string()))?
+            .map_err(|e| DomainError::Invalid(e.to_string()))?
             .id;
         assert_eq!(
             status_of(&store, ann)?,
@@ -314,24 +323,24 @@ mod tests {
     }
 
     #[test]
-    fn refused_transitions_say_why_and_strangers_see_no_call() -> Result<(), StoreError> {
+    fn refused_transitions_say_why_and_strangers_see_no_call() -> Result<(), DomainError> {
         let (store, [ann, bob, cat]) = people()?;
         let id = call(&store, ann, bob, at(1))
-            .map_err(|e| StoreError::Invalid(e.to_string()))?
+            .map_err(|e| DomainError::Invalid(e.to_string()))?
             .id;
         assert!(matches!(
             act(&store, id, Actor::User(ann), CallAction::Answer, at(2)),
-            Err(StoreError::Forbidden(_))
+            Err(DomainError::Forbidden(_))
         ));
         assert!(matches!(
             act(&store, id, Actor::User(cat), CallAction::End, at(2)),
-            Err(StoreError::NotFound(_))
+            Err(DomainError::NotFound(_))
         ));
         let missed = act(&store, id, Actor::System, CallAction::Timeout, at(31))?;
         assert_eq!(missed.call.status, CallStatus::Missed);
         assert!(matches!(
             act(&store, id, Actor::User(bob), CallAction::Answer, at(32)),
-            Err(StoreError::Conflict(_))
+            Err(DomainError::Conflict(_))
         ));
         assert_eq!(
             status_of(&store, ann)?,

@@ -1,7 +1,8 @@
 //! Meetings and their video call sessions (seed 002, SPEC §5).
 
+use super::DomainError;
 use super::{require_user, summary};
-use crate::store::{MeetingRow, StoreError, Tx, VideoCallRow};
+use crate::store::{MeetingRow, Tx, VideoCallRow};
 use chrono::{DateTime, Utc};
 use switchboard_protocol::api::{
     Caller, Meeting, MeetingStatus, VideoCallSession, VideoCallStatus,
@@ -13,11 +14,11 @@ pub struct NewMeeting {
     pub scheduled_at: Option<DateTime<Utc>>,
 }
 
-fn not_found(id: i64) -> StoreError {
-    StoreError::NotFound(format!("There is no meeting with id {id}."))
+fn not_found(id: i64) -> DomainError {
+    DomainError::NotFound(format!("There is no meeting with id {id}."))
 }
 
-fn view(tx: &mut dyn Tx, row: &MeetingRow) -> Result<Meeting, StoreError> {
+fn view(tx: &mut dyn Tx, row: &MeetingRow) -> Result<Meeting, DomainError> {
     let host = summary(&require_user(tx, row.host_id)?);
     let participants = row
         .participant_ids
@@ -42,7 +43,7 @@ pub fn is_member(row: &MeetingRow, user_id: i64) -> bool {
 
 /// The meeting if `user_id` is its host or a participant; otherwise 404, so strangers
 /// cannot probe which meetings exist.
-pub fn member_meeting(tx: &mut dyn Tx, id: i64, user_id: i64) -> Result<MeetingRow, StoreError> {
+pub fn member_meeting(tx: &mut dyn Tx, id: i64, user_id: i64) -> Result<MeetingRow, DomainError> {
     match tx.meeting(id)? {
         Some(row) if is_member(&row, user_id) => Ok(row),
         _ => Err(not_found(id)),
@@ -54,13 +55,13 @@ pub fn create(
     host_id: i64,
     new: NewMeeting,
     now: DateTime<Utc>,
-) -> Result<Meeting, StoreError> {
+) -> Result<Meeting, DomainError> {
     let title = new.title.trim().to_owned();
     if title.is_empty() {
-        return Err(StoreError::Invalid("title is required".into()));
+        return Err(DomainError::Invalid("title is required".into()));
     }
     if title.chars().count() > 200 {
-        return Err(StoreError::Invalid(
+        return Err(DomainError::Invalid(
             "The title must be at most 200 characters long.".into(),
         ));
     }
@@ -70,7 +71,7 @@ pub fn create(
             continue;
         }
         if tx.user(id)?.is_none() {
-            return Err(StoreError::Invalid(format!(
+            return Err(DomainError::Invalid(format!(
                 "participant_ids names user {id}, who does not exist."
             )));
         }
@@ -99,16 +100,16 @@ pub fn create_test_meetings(
     count: u32,
     room_size: u32,
     now: DateTime<Utc>,
-) -> Result<(i64, i64), StoreError> {
+) -> Result<(i64, i64), DomainError> {
     if count == 0 || room_size < 2 {
-        return Err(StoreError::Invalid(
+        return Err(DomainError::Invalid(
             "Give at least one meeting of at least two users.".into(),
         ));
     }
-    let user_id = |tx: &mut dyn Tx, n: u64| -> Result<i64, StoreError> {
+    let user_id = |tx: &mut dyn Tx, n: u64| -> Result<i64, DomainError> {
         let name = format!("{prefix}{n}");
         tx.user_by_login(&name)?.map(|u| u.info.id).ok_or_else(|| {
-            StoreError::Invalid(format!(
+            DomainError::Invalid(format!(
                 "There is no user {name}: create the test users first (user create-test-users)."
             ))
         })
@@ -134,12 +135,12 @@ pub fn create_test_meetings(
     Ok(ids)
 }
 
-pub fn get(tx: &mut dyn Tx, id: i64, user_id: i64) -> Result<Meeting, StoreError> {
+pub fn get(tx: &mut dyn Tx, id: i64, user_id: i64) -> Result<Meeting, DomainError> {
     let row = member_meeting(tx, id, user_id)?;
     view(tx, &row)
 }
 
-pub fn list(tx: &mut dyn Tx, user_id: i64) -> Result<Vec<Meeting>, StoreError> {
+pub fn list(tx: &mut dyn Tx, user_id: i64) -> Result<Vec<Meeting>, DomainError> {
     tx.meetings_of(user_id)?
         .iter()
         .map(|row| view(tx, row))
@@ -147,17 +148,17 @@ pub fn list(tx: &mut dyn Tx, user_id: i64) -> Result<Vec<Meeting>, StoreError> {
 }
 
 /// Only the host deletes; the meeting's video call sessions go with it.
-pub fn delete(tx: &mut dyn Tx, id: i64, user_id: i64) -> Result<(), StoreError> {
+pub fn delete(tx: &mut dyn Tx, id: i64, user_id: i64) -> Result<(), DomainError> {
     let row = member_meeting(tx, id, user_id)?;
     if row.host_id != user_id {
-        return Err(StoreError::Forbidden(
+        return Err(DomainError::Forbidden(
             "Only the meeting's host can delete it.".into(),
         ));
     }
-    tx.delete_meeting(id)
+    Ok(tx.delete_meeting(id)?)
 }
 
-fn video_view(tx: &mut dyn Tx, row: &VideoCallRow) -> Result<VideoCallSession, StoreError> {
+fn video_view(tx: &mut dyn Tx, row: &VideoCallRow) -> Result<VideoCallSession, DomainError> {
     let caller = require_user(tx, row.caller_id)?;
     Ok(VideoCallSession {
         id: row.id,
@@ -182,10 +183,10 @@ pub fn start_video_call(
     meeting_id: i64,
     caller_id: i64,
     now: DateTime<Utc>,
-) -> Result<VideoCallSession, StoreError> {
+) -> Result<VideoCallSession, DomainError> {
     member_meeting(tx, meeting_id, caller_id)?;
     if let Some(active) = tx.active_video_call_of_meeting(meeting_id)? {
-        return Err(StoreError::Conflict(format!(
+        return Err(DomainError::Conflict(format!(
             "This meeting already has a call in progress (call {}); join it or end it first.",
             active.id
         )));
@@ -209,12 +210,12 @@ pub fn end_video_call(
     call_id: i64,
     user_id: i64,
     now: DateTime<Utc>,
-) -> Result<VideoCallSession, StoreError> {
-    let missing = || StoreError::NotFound(format!("There is no video call with id {call_id}."));
+) -> Result<VideoCallSession, DomainError> {
+    let missing = || DomainError::NotFound(format!("There is no video call with id {call_id}."));
     let mut row = tx.video_call(call_id)?.ok_or_else(missing)?;
     member_meeting(tx, row.meeting_id, user_id).map_err(|_| missing())?;
     if row.status == VideoCallStatus::Ended {
-        return Err(StoreError::Conflict(
+        return Err(DomainError::Conflict(
             "This video call has already ended.".into(),
         ));
     }

@@ -6,14 +6,56 @@ pub mod meetings;
 pub mod presence;
 pub mod users;
 
-use crate::store::{StoreError, Tx};
+use crate::store::{StorageError, Tx};
 use switchboard_protocol::api::{UserInfo, UserSummary};
 
+/// Why a rule refused, or could not run. Each refusal carries a sentence for the user;
+/// `Storage` is the database's own failure (or a unique constraint's refusal).
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// Hashing a password or signing a token failed.
+    #[error(transparent)]
+    Auth(#[from] crate::auth::AuthError),
+}
+
+impl DomainError {
+    /// A refusal the user can act on (rather than a failure to run the rule), with its
+    /// sentence: unique constraints count, they say what is taken.
+    pub fn refusal(&self) -> Option<&str> {
+        match self {
+            DomainError::NotFound(m)
+            | DomainError::Conflict(m)
+            | DomainError::Forbidden(m)
+            | DomainError::Invalid(m)
+            | DomainError::Storage(StorageError::Conflict(m)) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Whether the rule refused because something is taken or in the wrong state.
+    pub fn is_conflict(&self) -> bool {
+        matches!(
+            self,
+            DomainError::Conflict(_) | DomainError::Storage(StorageError::Conflict(_))
+        )
+    }
+}
+
 /// The user, or a 404 that names the id.
-pub fn require_user(tx: &mut dyn Tx, id: i64) -> Result<UserInfo, StoreError> {
+pub fn require_user(tx: &mut dyn Tx, id: i64) -> Result<UserInfo, DomainError> {
     tx.user(id)?
         .map(|record| record.info)
-        .ok_or_else(|| StoreError::NotFound(format!("There is no user with id {id}.")))
+        .ok_or_else(|| DomainError::NotFound(format!("There is no user with id {id}.")))
 }
 
 pub fn summary(user: &UserInfo) -> UserSummary {

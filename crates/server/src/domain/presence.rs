@@ -1,7 +1,8 @@
 //! Presence reads and updates (SPEC §2).
 
+use super::DomainError;
 use super::require_user;
-use crate::store::{StoreError, Tx};
+use crate::store::Tx;
 use chrono::{DateTime, Duration, Utc};
 use switchboard_protocol::api::{PresenceView, UserInfo, UserPresence};
 use switchboard_protocol::{PresenceState, PresenceStatus};
@@ -46,7 +47,7 @@ pub fn heartbeat(
     tx: &mut dyn Tx,
     user_id: i64,
     now: DateTime<Utc>,
-) -> Result<PresenceState, StoreError> {
+) -> Result<PresenceState, DomainError> {
     let mut state = tx.presence(user_id)?;
     state.heartbeat(now);
     tx.save_presence(user_id, &state)?;
@@ -60,7 +61,7 @@ pub fn update_status(
     user_id: i64,
     update: StatusUpdate,
     now: DateTime<Utc>,
-) -> Result<PresenceState, StoreError> {
+) -> Result<PresenceState, DomainError> {
     let mut state = tx.presence(user_id)?;
     if let Some(status) = update.status {
         if status != PresenceStatus::Offline {
@@ -88,7 +89,7 @@ pub fn online_users(
     viewer: i64,
     now: DateTime<Utc>,
     timeout: Duration,
-) -> Result<Vec<UserPresence>, StoreError> {
+) -> Result<Vec<UserPresence>, DomainError> {
     let mut out = Vec::new();
     for (user_id, state) in tx.all_presence()? {
         if user_id == viewer || !state.is_available(now, timeout) {

@@ -1,7 +1,8 @@
 //! Accounts and the user directory (SPEC §1).
 
+use super::DomainError;
 use super::presence;
-use crate::store::{NewUser, StoreError, Tx};
+use crate::store::{NewUser, Tx};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::HashMap;
 use switchboard_protocol::api::{DirectoryEntry, UserInfo};
@@ -42,12 +43,12 @@ pub fn email_problem(email: &str) -> Option<String> {
 }
 
 /// Validates and stores a new account.
-pub fn create(tx: &mut dyn Tx, user: NewUser, now: DateTime<Utc>) -> Result<UserInfo, StoreError> {
+pub fn create(tx: &mut dyn Tx, user: NewUser, now: DateTime<Utc>) -> Result<UserInfo, DomainError> {
     if let Some(problem) = username_problem(&user.username).or_else(|| email_problem(&user.email)) {
-        return Err(StoreError::Invalid(problem));
+        return Err(DomainError::Invalid(problem));
     }
     if user.full_name.chars().count() > 200 {
-        return Err(StoreError::Invalid(
+        return Err(DomainError::Invalid(
             "The full name must be at most 200 characters long.".into(),
         ));
     }
@@ -70,7 +71,7 @@ pub fn create_test_users(
     count: u32,
     password_hash: &str,
     now: DateTime<Utc>,
-) -> Result<u32, StoreError> {
+) -> Result<u32, DomainError> {
     let mut created = 0;
     for n in 1..=count {
         let username = format!("{prefix}{n}");
@@ -95,7 +96,7 @@ pub fn directory(
     tx: &mut dyn Tx,
     now: DateTime<Utc>,
     timeout: Duration,
-) -> Result<Vec<DirectoryEntry>, StoreError> {
+) -> Result<Vec<DirectoryEntry>, DomainError> {
     let states: HashMap<i64, _> = tx.all_presence()?.into_iter().collect();
     let default = Default::default();
     Ok(tx

@@ -95,7 +95,7 @@ pub async fn logout(
                 p.status = switchboard_protocol::PresenceStatus::Offline;
                 tx.save_presence(id, &p)?;
             }
-            Ok(())
+            Ok::<_, crate::store::StorageError>(())
         })
         .await?;
     // Sockets opened with this token close now (notification and signaling alike).

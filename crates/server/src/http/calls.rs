@@ -2,11 +2,12 @@
 
 use super::body::{JsonObject, path_id};
 use crate::app::AppState;
+use crate::domain::DomainError;
 use crate::domain::calls::{self, Actor, InitiateError};
 use crate::domain::require_user;
 use crate::error::ApiError;
 use crate::session::AuthUser;
-use crate::store::{HistoryQuery, StoreError};
+use crate::store::HistoryQuery;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
@@ -21,7 +22,7 @@ const MAX_PAGE_SIZE: i64 = 100;
 impl From<InitiateError> for ApiError {
     fn from(err: InitiateError) -> Self {
         match err {
-            InitiateError::Store(e) => e.into(),
+            InitiateError::Domain(e) => e.into(),
             InitiateError::SelfCall => ApiError::bad_request(err.to_string()).with_code("self"),
             other => {
                 let code = other.code().unwrap_or("refused");
@@ -45,7 +46,7 @@ async fn start_call(
     let work = tokio::spawn(async move {
         let call = store
             .write(move |tx| {
-                Ok(calls::initiate(
+                Ok::<_, DomainError>(calls::initiate(
                     tx,
                     caller,
                     recipient,
@@ -242,14 +243,14 @@ pub async fn join_info(
     let (call, user) = state
         .store
         .read(move |tx| {
-            Ok((
+            Ok::<_, DomainError>((
                 calls::get(tx, call_id, auth.id)?,
                 require_user(tx, auth.id)?,
             ))
         })
         .await?;
     if call.status.is_final() {
-        return Err(StoreError::Conflict(format!(
+        return Err(DomainError::Conflict(format!(
             "This call has already ended ({}).",
             call.status
         ))

@@ -10,7 +10,6 @@ mod users;
 
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::store::StoreError;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -130,7 +129,7 @@ pub async fn blocking<T: Send + 'static>(
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| ApiError::from(StoreError::backend(format!("worker stopped: {e}"))))
+        .map_err(|e| ApiError::internal(format!("worker stopped: {e}")))
 }
 
 /// `Cache-Control: no-store` for responses that carry credentials.

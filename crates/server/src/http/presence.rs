@@ -23,13 +23,19 @@ pub async fn everyone(
             let now = crate::now();
             let states: std::collections::HashMap<_, _> = tx.all_presence()?.into_iter().collect();
             let default = Default::default();
-            Ok(tx
-                .users()?
-                .iter()
-                .map(|u| {
-                    presence::user_presence(u, states.get(&u.id).unwrap_or(&default), now, timeout)
-                })
-                .collect())
+            Ok::<_, crate::store::StorageError>(
+                tx.users()?
+                    .iter()
+                    .map(|u| {
+                        presence::user_presence(
+                            u,
+                            states.get(&u.id).unwrap_or(&default),
+                            now,
+                            timeout,
+                        )
+                    })
+                    .collect(),
+            )
         })
         .await?;
     Ok(Json(list))
@@ -82,7 +88,7 @@ async fn respond(
     change: impl FnOnce(
         &mut dyn crate::store::Tx,
         chrono::DateTime<Utc>,
-    ) -> Result<switchboard_protocol::PresenceState, crate::store::StoreError>
+    ) -> Result<switchboard_protocol::PresenceState, crate::domain::DomainError>
     + Send
     + 'static,
 ) -> Result<Json<UserPresence>, ApiError> {
@@ -93,7 +99,7 @@ async fn respond(
             let now = crate::now();
             let user = require_user(tx, user_id)?;
             let p = change(tx, now)?;
-            Ok(presence::user_presence(&user, &p, now, timeout))
+            Ok::<_, crate::domain::DomainError>(presence::user_presence(&user, &p, now, timeout))
         })
         .await?;
     state.realtime.presence_changed();

@@ -4,10 +4,10 @@ use super::body::{JsonObject, path_id};
 use super::created;
 use crate::accounts::NewAccount;
 use crate::app::AppState;
+use crate::domain::DomainError;
 use crate::domain::users;
 use crate::error::ApiError;
 use crate::session::AuthUser;
-use crate::store::StoreError;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -40,7 +40,7 @@ pub async fn one(
             users::directory(tx, crate::now(), timeout)?
                 .into_iter()
                 .find(|entry| entry.id == id)
-                .ok_or_else(|| StoreError::NotFound(format!("There is no user with id {id}.")))
+                .ok_or_else(|| DomainError::NotFound(format!("There is no user with id {id}.")))
         })
         .await?;
     Ok(Json(entry))

@@ -12,7 +12,7 @@
 //! calls whose participants went away, so nobody stays `busy` forever.
 
 use super::{BusEvent, Realtime, frame};
-use crate::store::StoreError;
+use crate::domain::DomainError;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -93,7 +93,7 @@ pub async fn run(rt: Arc<Realtime>) {
 async fn visible_now(
     rt: &Realtime,
     only: Option<HashSet<i64>>,
-) -> Result<(HashMap<i64, Visible>, HashSet<i64>), StoreError> {
+) -> Result<(HashMap<i64, Visible>, HashSet<i64>), DomainError> {
     let timeout = rt.rules.presence_timeout;
     let store = rt.store.clone();
     // Off the async workers: with ten thousand users a full sweep is milliseconds of CPU.
@@ -122,7 +122,7 @@ async fn visible_now(
         (visible, online)
     })
     .await
-    .map_err(StoreError::backend)
+    .map_err(|e| DomainError::from(crate::store::StorageError::backend(e)))
 }
 
 /// One pass: push settled changes of the users that changed (or, on a full sweep, of
@@ -132,7 +132,7 @@ async fn pass(
     rt: &Arc<Realtime>,
     state: &mut FeedState,
     full: bool,
-) -> Result<Option<Instant>, StoreError> {
+) -> Result<Option<Instant>, DomainError> {
     // Taken on a full sweep too: everyone is looked at, so the marks are spent.
     let changed = rt.store.presence_cache().take_changed();
     if full {
@@ -151,7 +151,7 @@ async fn pass(
 
 /// Misses calls that rang far past the timeout and fails active calls a participant of
 /// which went offline.
-async fn fail_dead_calls(rt: &Arc<Realtime>, online: &HashSet<i64>) -> Result<(), StoreError> {
+async fn fail_dead_calls(rt: &Arc<Realtime>, online: &HashSet<i64>) -> Result<(), DomainError> {
     let live = rt.store.read(|tx| tx.live_calls()).await?;
     // Backstop for ring timers that failed or died: ringing far past the timeout is missed.
     let overdue = chrono::Duration::from_std(rt.rules.ring_timeout + RING_GRACE)
@@ -163,7 +163,8 @@ async fn fail_dead_calls(rt: &Arc<Realtime>, online: &HashSet<i64>) -> Result<()
     {
         if wall - call.created_at > overdue {
             match rt.system_action(call.id, CallAction::Timeout).await {
-                Ok(()) | Err(StoreError::Conflict(_)) => {}
+                Ok(()) => {}
+                Err(e) if e.is_conflict() => {}
                 Err(e) => {
                     tracing::warn!(call_id = call.id, error = %e, "could not time out the call")
                 }
@@ -180,7 +181,8 @@ async fn fail_dead_calls(rt: &Arc<Realtime>, online: &HashSet<i64>) -> Result<()
             "a participant of an active call went offline"
         );
         match rt.system_action(call.id, CallAction::Fail).await {
-            Ok(()) | Err(StoreError::Conflict(_)) => {}
+            Ok(()) => {}
+            Err(e) if e.is_conflict() => {}
             Err(e) => tracing::warn!(call_id = call.id, error = %e, "could not fail the call"),
         }
     }

@@ -9,7 +9,7 @@
 //! show offline. An instance whose own registration lapsed records its sockets again.
 
 use super::Realtime;
-use crate::store::{StoreError, Tx};
+use crate::store::{StorageError, Tx};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -79,7 +79,7 @@ pub async fn write_socket_changes(
 
 /// One transaction: each user's lease set to the sockets this instance holds now, and
 /// their presence brought up to date (`opened`: a sign of life).
-async fn write_sockets(rt: &Realtime, users: Vec<(i64, bool)>) -> Result<(), StoreError> {
+async fn write_sockets(rt: &Realtime, users: Vec<(i64, bool)>) -> Result<(), StorageError> {
     let (instance, hub) = (rt.instance.clone(), rt.hub.clone());
     rt.store
         .write(move |tx| {
@@ -118,7 +118,7 @@ fn record_sockets(
     user_id: i64,
     sockets: u32,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<(), StorageError> {
     let total = tx.set_socket_lease(instance, user_id, sockets)?;
     set_total(tx, user_id, total, now)
 }
@@ -129,7 +129,7 @@ fn set_total(
     user_id: i64,
     total: u32,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<(), StorageError> {
     let mut p = tx.presence(user_id)?;
     if p.open_sockets == total {
         return Ok(());
@@ -142,7 +142,7 @@ fn set_total(
 }
 
 /// Ends the leases of instances that stopped renewing.
-fn reclaim(tx: &mut dyn Tx, now: DateTime<Utc>) -> Result<usize, StoreError> {
+fn reclaim(tx: &mut dyn Tx, now: DateTime<Utc>) -> Result<usize, StorageError> {
     let touched = tx.reclaim_leases(now)?;
     for &(user_id, total) in &touched {
         set_total(tx, user_id, total, now)?;
@@ -158,7 +158,7 @@ pub fn register(
     lease: Duration,
     exclusive: bool,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<(), StorageError> {
     let ended = reclaim(
         tx,
         if exclusive {

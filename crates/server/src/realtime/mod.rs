@@ -28,9 +28,10 @@ where
         .route("/ws/call/{id}", get(signal::call_room))
 }
 
+use crate::domain::DomainError;
 use crate::domain::calls::{self, Actor};
 use crate::rules::Rules;
-use crate::store::{Store, StoreError};
+use crate::store::Store;
 use axum::extract::ws::Utf8Bytes;
 use std::sync::Arc;
 use switchboard_protocol::api::CallSession;
@@ -175,7 +176,7 @@ impl Realtime {
         self: &Arc<Self>,
         call_id: i64,
         action: CallAction,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), DomainError> {
         let done = self
             .store
             .write(move |tx| calls::apply(tx, call_id, Actor::System, action, crate::now()))
@@ -192,7 +193,8 @@ impl Realtime {
         let this = self.clone();
         tokio::spawn(async move {
             match this.system_action(call_id, CallAction::Deliver).await {
-                Ok(()) | Err(StoreError::Conflict(_)) => {}
+                Ok(()) => {}
+                Err(e) if e.is_conflict() => {}
                 Err(e) => tracing::warn!(call_id, error = %e, "could not mark the call ringing"),
             }
         });
@@ -232,7 +234,8 @@ impl Realtime {
             }
             match this.system_action(call_id, CallAction::Timeout).await {
                 // Answered or ended in time: nothing to do.
-                Ok(()) | Err(StoreError::Conflict(_)) => {}
+                Ok(()) => {}
+                Err(e) if e.is_conflict() => {}
                 Err(e) => tracing::warn!(call_id, error = %e, "ring timeout could not be applied"),
             }
         });
@@ -274,7 +277,7 @@ fn status_frame(call: &CallSession) -> Utf8Bytes {
 ///   the rest of their ring time ([`Realtime::resume_ring_timers`]).
 /// - `active` calls are left alone: media flows peer to peer and may have survived. The
 ///   presence feed fails them if a participant does not come back.
-pub fn reconcile_after_start(rt: &Realtime, exclusive: bool) -> Result<usize, StoreError> {
+pub fn reconcile_after_start(rt: &Realtime, exclusive: bool) -> Result<usize, DomainError> {
     let (instance, lease) = (rt.instance.clone(), rt.rules.instance_lease);
     rt.store.write_blocking(|tx| {
         let now = crate::now();

@@ -12,7 +12,7 @@
 
 use super::hub::{BusEvent, ConnId, Hub, RoomKey};
 use super::{Bus, Realtime};
-use crate::store::StoreError;
+
 use axum::extract::ws::Utf8Bytes;
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -101,6 +101,15 @@ impl Wire {
     }
 }
 
+/// Why the bus to the other instances could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum BusError {
+    #[error("{url} is not a Redis URL ({reason}); use redis://host:6379")]
+    BadUrl { url: String, reason: String },
+    #[error("cannot reach Redis at {url}: {reason}")]
+    Unreachable { url: String, reason: String },
+}
+
 /// The Redis-backed bus of one instance.
 pub struct RedisBus {
     hub: Arc<Hub>,
@@ -118,14 +127,15 @@ impl RedisBus {
         url: &str,
         channel: &str,
         realtime: &Arc<Realtime>,
-    ) -> Result<Arc<RedisBus>, StoreError> {
-        let client = redis::Client::open(url).map_err(|e| {
-            StoreError::Backend(format!(
-                "{url} is not a Redis URL ({e}); use redis://host:6379"
-            ))
+    ) -> Result<Arc<RedisBus>, BusError> {
+        let client = redis::Client::open(url).map_err(|e| BusError::BadUrl {
+            url: url.to_owned(),
+            reason: e.to_string(),
         })?;
-        let unreachable =
-            |e: redis::RedisError| StoreError::Backend(format!("cannot reach Redis at {url}: {e}"));
+        let unreachable = |e: redis::RedisError| BusError::Unreachable {
+            url: url.to_owned(),
+            reason: e.to_string(),
+        };
         let connect = async {
             let publisher = client.get_multiplexed_async_connection().await?;
             let mut subscriber = client.get_async_pubsub().await?;
@@ -134,7 +144,10 @@ impl RedisBus {
         };
         let (publisher, subscriber) = tokio::time::timeout(Duration::from_secs(10), connect)
             .await
-            .map_err(|_| StoreError::Backend(format!("cannot reach Redis at {url}: timed out")))?
+            .map_err(|_| BusError::Unreachable {
+                url: url.to_owned(),
+                reason: "timed out".into(),
+            })?
             .map_err(unreachable)?;
         let origin = rand::random::<u64>();
         let (outbox, queued) = mpsc::unbounded_channel();

@@ -9,9 +9,9 @@ use super::Realtime;
 use super::hub::{BusEvent, ConnId, Outbound, RoomKey};
 use super::socket::{Pump, Step, configure, refuse, socket_user};
 use crate::auth::Tokens;
+use crate::domain::DomainError;
 use crate::domain::{meetings, require_user};
 use crate::error::ApiError;
-use crate::store::StoreError;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -73,7 +73,7 @@ fn admission(
     tx: &mut dyn crate::store::Tx,
     room: RoomKey,
     user_id: i64,
-) -> Result<Result<UserInfo, String>, StoreError> {
+) -> Result<Result<UserInfo, String>, DomainError> {
     let user = require_user(tx, user_id)?;
     Ok(match room {
         RoomKey::Call(id) => match tx.call(id)? {
@@ -88,7 +88,7 @@ fn admission(
         },
         RoomKey::Meeting(id) => match meetings::member_meeting(tx, id, user_id) {
             Ok(_) => Ok(user),
-            Err(StoreError::NotFound(_)) => {
+            Err(DomainError::NotFound(_)) => {
                 Err("You are not a participant of this meeting.".to_owned())
             }
             Err(e) => return Err(e),

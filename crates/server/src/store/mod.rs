@@ -18,38 +18,38 @@ use switchboard_protocol::api::{MeetingStatus, UserInfo, VideoCallStatus};
 use switchboard_protocol::{CallStatus, CallType, PresenceState};
 use uuid::Uuid;
 
-/// Why a storage or domain operation failed. Each variant carries a sentence for the user.
+/// Why the database did not do what was asked. Refusals of the rules themselves are
+/// `domain::DomainError`s; this is only what storage says.
 #[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("{0}")]
-    NotFound(String),
+pub enum StorageError {
+    /// A unique constraint refused the row; the sentence says which (for the user).
     #[error("{0}")]
     Conflict(String),
-    #[error("{0}")]
-    Forbidden(String),
-    #[error("{0}")]
-    Invalid(String),
     /// The engine failed; the text is for logs, not for users.
     #[error("database error: {0}")]
     Backend(String),
+    /// The transaction's body failed and the transaction was rolled back; the body's own
+    /// error is what `Store::write`/`read` return. Engines never report this otherwise.
+    #[error("the transaction was rolled back")]
+    RolledBack,
 }
 
-impl StoreError {
+impl StorageError {
     pub fn backend(err: impl std::fmt::Display) -> Self {
-        StoreError::Backend(err.to_string())
+        StorageError::Backend(err.to_string())
     }
 
     /// The engines' shared words for what their unique constraints refuse.
     fn in_another_call(user_id: i64) -> Self {
-        StoreError::Conflict(format!("User {user_id} is already in another call."))
+        StorageError::Conflict(format!("User {user_id} is already in another call."))
     }
 
     fn room_taken() -> Self {
-        StoreError::Conflict("A call with this room name already exists; try again.".into())
+        StorageError::Conflict("A call with this room name already exists; try again.".into())
     }
 
     fn account_taken(user: &NewUser, username_taken: bool) -> Self {
-        StoreError::Conflict(if username_taken {
+        StorageError::Conflict(if username_taken {
             format!("The username {} is already taken.", user.username)
         } else {
             format!("Another account already uses the email {}.", user.email)
@@ -121,50 +121,52 @@ pub struct HistoryQuery {
 /// The reads and writes one transaction can make. Implemented once per engine.
 pub trait Tx {
     // Users.
-    fn insert_user(&mut self, user: &NewUser, now: DateTime<Utc>) -> Result<i64, StoreError>;
-    fn user(&mut self, id: i64) -> Result<Option<UserRecord>, StoreError>;
+    fn insert_user(&mut self, user: &NewUser, now: DateTime<Utc>) -> Result<i64, StorageError>;
+    fn user(&mut self, id: i64) -> Result<Option<UserRecord>, StorageError>;
     /// By username or email, case-insensitively.
-    fn user_by_login(&mut self, login: &str) -> Result<Option<UserRecord>, StoreError>;
-    fn users(&mut self) -> Result<Vec<UserInfo>, StoreError>;
-    fn set_password_hash(&mut self, user_id: i64, hash: &str) -> Result<(), StoreError>;
+    fn user_by_login(&mut self, login: &str) -> Result<Option<UserRecord>, StorageError>;
+    fn users(&mut self) -> Result<Vec<UserInfo>, StorageError>;
+    /// False when there is no such user.
+    fn set_password_hash(&mut self, user_id: i64, hash: &str) -> Result<bool, StorageError>;
 
     // Presence. A user with no stored row has `PresenceState::default()`.
-    fn presence(&mut self, user_id: i64) -> Result<PresenceState, StoreError>;
-    fn save_presence(&mut self, user_id: i64, presence: &PresenceState) -> Result<(), StoreError>;
-    fn all_presence(&mut self) -> Result<Vec<(i64, PresenceState)>, StoreError>;
+    fn presence(&mut self, user_id: i64) -> Result<PresenceState, StorageError>;
+    fn save_presence(&mut self, user_id: i64, presence: &PresenceState)
+    -> Result<(), StorageError>;
+    fn all_presence(&mut self) -> Result<Vec<(i64, PresenceState)>, StorageError>;
 
     // Calls. `live_calls` holds one row per user in a non-final call: the database
     // itself refuses a second live call for a user.
     /// Inserts the call and claims both users; `Conflict` if either is already claimed.
-    fn insert_call(&mut self, call: &CallRow) -> Result<i64, StoreError>;
-    fn call(&mut self, id: i64) -> Result<Option<CallRow>, StoreError>;
+    fn insert_call(&mut self, call: &CallRow) -> Result<i64, StorageError>;
+    fn call(&mut self, id: i64) -> Result<Option<CallRow>, StorageError>;
     /// Saves status and timestamps; releases both users when the status is final.
-    fn update_call(&mut self, call: &CallRow) -> Result<(), StoreError>;
-    fn live_call_of(&mut self, user_id: i64) -> Result<Option<CallRow>, StoreError>;
-    fn live_calls(&mut self) -> Result<Vec<CallRow>, StoreError>;
+    fn update_call(&mut self, call: &CallRow) -> Result<(), StorageError>;
+    fn live_call_of(&mut self, user_id: i64) -> Result<Option<CallRow>, StorageError>;
+    fn live_calls(&mut self) -> Result<Vec<CallRow>, StorageError>;
     /// Newest first; returns the total count and one page.
-    fn call_history(&mut self, query: &HistoryQuery) -> Result<(i64, Vec<CallRow>), StoreError>;
+    fn call_history(&mut self, query: &HistoryQuery) -> Result<(i64, Vec<CallRow>), StorageError>;
 
     // Meetings (seed 002).
-    fn insert_meeting(&mut self, meeting: &MeetingRow) -> Result<i64, StoreError>;
-    fn meeting(&mut self, id: i64) -> Result<Option<MeetingRow>, StoreError>;
-    fn meetings_of(&mut self, user_id: i64) -> Result<Vec<MeetingRow>, StoreError>;
-    fn set_meeting_status(&mut self, id: i64, status: MeetingStatus) -> Result<(), StoreError>;
+    fn insert_meeting(&mut self, meeting: &MeetingRow) -> Result<i64, StorageError>;
+    fn meeting(&mut self, id: i64) -> Result<Option<MeetingRow>, StorageError>;
+    fn meetings_of(&mut self, user_id: i64) -> Result<Vec<MeetingRow>, StorageError>;
+    fn set_meeting_status(&mut self, id: i64, status: MeetingStatus) -> Result<(), StorageError>;
     /// Deletes the meeting and, with it, its video call sessions.
-    fn delete_meeting(&mut self, id: i64) -> Result<(), StoreError>;
-    fn insert_video_call(&mut self, call: &VideoCallRow) -> Result<i64, StoreError>;
-    fn video_call(&mut self, id: i64) -> Result<Option<VideoCallRow>, StoreError>;
+    fn delete_meeting(&mut self, id: i64) -> Result<(), StorageError>;
+    fn insert_video_call(&mut self, call: &VideoCallRow) -> Result<i64, StorageError>;
+    fn video_call(&mut self, id: i64) -> Result<Option<VideoCallRow>, StorageError>;
     fn active_video_call_of_meeting(
         &mut self,
         meeting_id: i64,
-    ) -> Result<Option<VideoCallRow>, StoreError>;
-    fn update_video_call(&mut self, call: &VideoCallRow) -> Result<(), StoreError>;
+    ) -> Result<Option<VideoCallRow>, StorageError>;
+    fn update_video_call(&mut self, call: &VideoCallRow) -> Result<(), StorageError>;
 
     // Tokens and settings.
-    fn revoke_token(&mut self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError>;
-    fn is_token_revoked(&mut self, jti: &str) -> Result<bool, StoreError>;
-    fn setting(&mut self, key: &str) -> Result<Option<String>, StoreError>;
-    fn set_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
+    fn revoke_token(&mut self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StorageError>;
+    fn is_token_revoked(&mut self, jti: &str) -> Result<bool, StorageError>;
+    fn setting(&mut self, key: &str) -> Result<Option<String>, StorageError>;
+    fn set_setting(&mut self, key: &str, value: &str) -> Result<(), StorageError>;
 
     // Socket leases: which server instance holds which notification sockets.
     /// Registers or renews `instance` until `expires_at`. `false` when it was not
@@ -173,9 +175,9 @@ pub trait Tx {
         &mut self,
         instance: &str,
         expires_at: DateTime<Utc>,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<bool, StorageError>;
     /// Unregisters `instance`; its leases go at the next [`Tx::reclaim_leases`].
-    fn drop_instance(&mut self, instance: &str) -> Result<(), StoreError>;
+    fn drop_instance(&mut self, instance: &str) -> Result<(), StorageError>;
     /// Records that `instance` holds `sockets` notification sockets of `user_id` (0 ends
     /// the lease). Returns the user's sockets on all instances.
     fn set_socket_lease(
@@ -183,15 +185,15 @@ pub trait Tx {
         instance: &str,
         user_id: i64,
         sockets: u32,
-    ) -> Result<u32, StoreError>;
+    ) -> Result<u32, StorageError>;
     /// Unregisters instances whose registration ended before `now`, ends the leases of
     /// every unregistered instance, and returns the users who lost sockets with the
     /// sockets they still hold elsewhere.
-    fn reclaim_leases(&mut self, now: DateTime<Utc>) -> Result<Vec<(i64, u32)>, StoreError>;
+    fn reclaim_leases(&mut self, now: DateTime<Utc>) -> Result<Vec<(i64, u32)>, StorageError>;
 }
 
 /// The body of one transaction, as the engine sees it.
-pub type TxBody<'a> = dyn FnMut(&mut dyn Tx) -> Result<(), StoreError> + 'a;
+pub type TxBody<'a> = dyn FnMut(&mut dyn Tx) -> Result<(), StorageError> + 'a;
 
 /// Everyone's presence as last committed, kept in memory so the presence feed never
 /// scans the table. Engines update it after each commit, in commit order.
@@ -258,9 +260,9 @@ impl PresenceCache {
 /// A database engine: runs a body inside a transaction (blocking).
 pub trait Database: Send + Sync + 'static {
     /// One write transaction: committed when `body` returns Ok, rolled back otherwise.
-    fn write(&self, body: &mut TxBody<'_>) -> Result<(), StoreError>;
+    fn write(&self, body: &mut TxBody<'_>) -> Result<(), StorageError>;
     /// One read-only transaction with a consistent snapshot.
-    fn read(&self, body: &mut TxBody<'_>) -> Result<(), StoreError>;
+    fn read(&self, body: &mut TxBody<'_>) -> Result<(), StorageError>;
     /// Committed presence, updated by every write that saved presence.
     fn presence_cache(&self) -> &PresenceCache;
     /// Whether token `jti` is revoked, when the engine knows without a query: an engine
@@ -287,33 +289,37 @@ impl Store {
         Store { db }
     }
 
-    /// Runs `body` in one write transaction on a blocking thread.
-    pub async fn write<T, F>(&self, body: F) -> Result<T, StoreError>
+    /// Runs `body` in one write transaction on a blocking thread: committed when it
+    /// returns `Ok`, rolled back with its error otherwise.
+    pub async fn write<T, E, F>(&self, body: F) -> Result<T, E>
     where
-        F: FnOnce(&mut dyn Tx) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Tx) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<StorageError> + Send + 'static,
     {
         self.run(Mode::Write, body).await
     }
 
     /// Runs `body` in one read transaction on a blocking thread.
-    pub async fn read<T, F>(&self, body: F) -> Result<T, StoreError>
+    pub async fn read<T, E, F>(&self, body: F) -> Result<T, E>
     where
-        F: FnOnce(&mut dyn Tx) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Tx) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<StorageError> + Send + 'static,
     {
         self.run(Mode::Read, body).await
     }
 
-    async fn run<T, F>(&self, mode: Mode, body: F) -> Result<T, StoreError>
+    async fn run<T, E, F>(&self, mode: Mode, body: F) -> Result<T, E>
     where
-        F: FnOnce(&mut dyn Tx) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Tx) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<StorageError> + Send + 'static,
     {
         let db = self.db.clone();
         tokio::task::spawn_blocking(move || run_once(&*db, mode, body))
             .await
-            .map_err(|e| StoreError::backend(format!("database task stopped: {e}")))?
+            .map_err(|e| E::from(StorageError::backend(format!("database task stopped: {e}"))))?
     }
 
     pub fn presence_cache(&self) -> &PresenceCache {
@@ -331,30 +337,49 @@ impl Store {
     }
 
     /// The blocking form, for command-line tools and start-up work.
-    pub fn write_blocking<T, F>(&self, body: F) -> Result<T, StoreError>
+    pub fn write_blocking<T, E, F>(&self, body: F) -> Result<T, E>
     where
-        F: FnOnce(&mut dyn Tx) -> Result<T, StoreError>,
+        F: FnOnce(&mut dyn Tx) -> Result<T, E>,
+        E: From<StorageError>,
     {
         run_once(&*self.db, Mode::Write, body)
     }
 }
 
-fn run_once<T, F>(db: &dyn Database, mode: Mode, body: F) -> Result<T, StoreError>
+/// Runs `body` once in a transaction; the body's own error comes back as it was, the
+/// engine's as `E::from`.
+fn run_once<T, E, F>(db: &dyn Database, mode: Mode, body: F) -> Result<T, E>
 where
-    F: FnOnce(&mut dyn Tx) -> Result<T, StoreError>,
+    F: FnOnce(&mut dyn Tx) -> Result<T, E>,
+    E: From<StorageError>,
 {
     let mut body = Some(body);
     let mut out = None;
+    let mut failed = None;
     let mut adapter = |tx: &mut dyn Tx| {
         let body = body
             .take()
-            .ok_or_else(|| StoreError::backend("a transaction body ran twice"))?;
-        out = Some(body(tx)?);
-        Ok(())
+            .ok_or_else(|| StorageError::backend("a transaction body ran twice"))?;
+        match body(tx) {
+            Ok(value) => {
+                out = Some(value);
+                Ok(())
+            }
+            Err(e) => {
+                failed = Some(e);
+                Err(StorageError::RolledBack)
+            }
+        }
     };
-    match mode {
-        Mode::Read => db.read(&mut adapter)?,
-        Mode::Write => db.write(&mut adapter)?,
+    let ran = match mode {
+        Mode::Read => db.read(&mut adapter),
+        Mode::Write => db.write(&mut adapter),
+    };
+    if let Some(e) = failed {
+        return Err(e);
     }
-    out.ok_or_else(|| StoreError::backend("a transaction finished without running its body"))
+    ran?;
+    out.ok_or_else(|| {
+        StorageError::backend("a transaction finished without running its body").into()
+    })
 }

@@ -9,7 +9,7 @@
 //! call per user, unique usernames) hold whatever the application does.
 
 use super::sql::{self, SqlTx};
-use super::{Database, StoreError, TxBody};
+use super::{Database, StorageError, TxBody};
 use conn::{CachedClient, CachingManager, PgConn};
 use postgres::NoTls;
 use postgres::error::SqlState;
@@ -56,12 +56,12 @@ impl Drop for PostgresDatabase {
     }
 }
 
-impl From<postgres::Error> for StoreError {
+impl From<postgres::Error> for StorageError {
     /// With the server's own message: `postgres::Error` alone says only "db error".
     fn from(err: postgres::Error) -> Self {
         match std::error::Error::source(&err) {
-            Some(cause) => StoreError::Backend(format!("{err}: {cause}")),
-            None => StoreError::Backend(err.to_string()),
+            Some(cause) => StorageError::Backend(format!("{err}: {cause}")),
+            None => StorageError::Backend(err.to_string()),
         }
     }
 }
@@ -69,9 +69,9 @@ impl From<postgres::Error> for StoreError {
 impl PostgresDatabase {
     /// Connects to `url` (`postgres://user:pass@host:port/db`), with up to `connections`
     /// pooled connections, and brings the schema up to date.
-    pub fn connect(url: &str, connections: u32) -> Result<Self, StoreError> {
+    pub fn connect(url: &str, connections: u32) -> Result<Self, StorageError> {
         let config: postgres::Config = url.parse().map_err(|e| {
-            StoreError::Backend(format!(
+            StorageError::Backend(format!(
                 "{} is not a PostgreSQL URL ({e}); use postgres://user:password@host:5432/database",
                 redact(url)
             ))
@@ -88,7 +88,7 @@ impl PostgresDatabase {
             .connection_timeout(std::time::Duration::from_secs(10))
             .build(manager)
             .map_err(|e| {
-                StoreError::Backend(format!(
+                StorageError::Backend(format!(
                     "cannot connect to PostgreSQL at {}: {e}",
                     redact(url)
                 ))
@@ -108,15 +108,15 @@ impl PostgresDatabase {
         Ok(db)
     }
 
-    fn client(&self) -> Result<r2d2::PooledConnection<CachingManager>, StoreError> {
+    fn client(&self) -> Result<r2d2::PooledConnection<CachingManager>, StorageError> {
         self.pool
             .as_ref()
-            .ok_or_else(|| StoreError::backend("the database is closing"))?
+            .ok_or_else(|| StorageError::backend("the database is closing"))?
             .get()
-            .map_err(|e| StoreError::Backend(format!("no PostgreSQL connection available: {e}")))
+            .map_err(|e| StorageError::Backend(format!("no PostgreSQL connection available: {e}")))
     }
 
-    fn migrate(&self) -> Result<(), StoreError> {
+    fn migrate(&self) -> Result<(), StorageError> {
         let mut client = self.client()?;
         let mut tx = client.client.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATE_LOCK])?;
@@ -131,7 +131,7 @@ impl PostgresDatabase {
             .transpose()?;
         let applied = usize::try_from(applied.unwrap_or(0)).unwrap_or(usize::MAX);
         if applied > MIGRATIONS.len() {
-            return Err(StoreError::Backend(format!(
+            return Err(StorageError::Backend(format!(
                 "the database has schema version {applied}, newer than this Switchboard knows ({}); upgrade Switchboard",
                 MIGRATIONS.len()
             )));
@@ -149,7 +149,7 @@ impl PostgresDatabase {
         Ok(())
     }
 
-    fn run(&self, write: bool, body: &mut TxBody<'_>) -> Result<(), StoreError> {
+    fn run(&self, write: bool, body: &mut TxBody<'_>) -> Result<(), StorageError> {
         let mut closed_connections = 0;
         loop {
             let mut pooled = self.client()?;
@@ -165,7 +165,7 @@ impl PostgresDatabase {
                     pooled.closed = true;
                     tracing::debug!(error = %err, "a pooled PostgreSQL connection was closed; using another");
                 }
-                result => return result.map_err(StoreError::from),
+                result => return result.map_err(StorageError::from),
             }
         }
     }
@@ -224,10 +224,10 @@ fn closed_by_server(err: &postgres::Error, client: &postgres::Client) -> bool {
 /// Where a transaction failed: only a failed `BEGIN` is safe to retry.
 enum Failed {
     AtBegin(postgres::Error),
-    Later(StoreError),
+    Later(StorageError),
 }
 
-impl From<Failed> for StoreError {
+impl From<Failed> for StorageError {
     fn from(failed: Failed) -> Self {
         match failed {
             Failed::AtBegin(err) => err.into(),
@@ -256,11 +256,11 @@ fn redact(url: &str) -> String {
 }
 
 impl Database for PostgresDatabase {
-    fn write(&self, body: &mut TxBody<'_>) -> Result<(), StoreError> {
+    fn write(&self, body: &mut TxBody<'_>) -> Result<(), StorageError> {
         self.run(true, body)
     }
 
-    fn read(&self, body: &mut TxBody<'_>) -> Result<(), StoreError> {
+    fn read(&self, body: &mut TxBody<'_>) -> Result<(), StorageError> {
         self.run(false, body)
     }
 

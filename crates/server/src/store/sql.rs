@@ -7,7 +7,9 @@
 //! differs (case-insensitive name matching uses each engine's own index) come from the
 //! engine's [`Dialect`].
 
-use super::{CallRow, HistoryQuery, MeetingRow, NewUser, StoreError, Tx, UserRecord, VideoCallRow};
+use super::{
+    CallRow, HistoryQuery, MeetingRow, NewUser, StorageError, Tx, UserRecord, VideoCallRow,
+};
 use chrono::{DateTime, Utc};
 use switchboard_protocol::api::{MeetingStatus, UserInfo, VideoCallStatus};
 use switchboard_protocol::{PresenceState, PresenceStatus};
@@ -67,25 +69,25 @@ impl<'a, T: Into<Value<'a>>> From<Option<T>> for Value<'a> {
 
 /// One result row, read by column index. Engines implement the three typed reads.
 pub trait SqlRow {
-    fn opt_int(&self, index: usize) -> Result<Option<i64>, StoreError>;
-    fn opt_text(&self, index: usize) -> Result<Option<String>, StoreError>;
-    fn boolean(&self, index: usize) -> Result<bool, StoreError>;
+    fn opt_int(&self, index: usize) -> Result<Option<i64>, StorageError>;
+    fn opt_text(&self, index: usize) -> Result<Option<String>, StorageError>;
+    fn boolean(&self, index: usize) -> Result<bool, StorageError>;
 }
 
 /// Implements [`SqlRow`] for an engine's row type whose `$get(index)` reads any column
-/// type and whose error converts into [`StoreError`].
+/// type and whose error converts into [`StorageError`].
 macro_rules! sql_row_by {
     ($row:ty, $get:ident) => {
         impl $crate::store::sql::SqlRow for $row {
-            fn opt_int(&self, index: usize) -> Result<Option<i64>, StoreError> {
+            fn opt_int(&self, index: usize) -> Result<Option<i64>, StorageError> {
                 Ok(self.$get(index)?)
             }
 
-            fn opt_text(&self, index: usize) -> Result<Option<String>, StoreError> {
+            fn opt_text(&self, index: usize) -> Result<Option<String>, StorageError> {
                 Ok(self.$get(index)?)
             }
 
-            fn boolean(&self, index: usize) -> Result<bool, StoreError> {
+            fn boolean(&self, index: usize) -> Result<bool, StorageError> {
                 Ok(self.$get(index)?)
             }
         }
@@ -95,44 +97,44 @@ pub(super) use sql_row_by;
 
 /// The required forms of [`SqlRow`]'s reads, and the types built on them.
 trait Columns {
-    fn int(&self, index: usize) -> Result<i64, StoreError>;
-    fn text(&self, index: usize) -> Result<String, StoreError>;
-    fn time(&self, index: usize) -> Result<DateTime<Utc>, StoreError>;
-    fn opt_time(&self, index: usize) -> Result<Option<DateTime<Utc>>, StoreError>;
-    fn parsed<T: std::str::FromStr<Err = String>>(&self, index: usize) -> Result<T, StoreError>;
+    fn int(&self, index: usize) -> Result<i64, StorageError>;
+    fn text(&self, index: usize) -> Result<String, StorageError>;
+    fn time(&self, index: usize) -> Result<DateTime<Utc>, StorageError>;
+    fn opt_time(&self, index: usize) -> Result<Option<DateTime<Utc>>, StorageError>;
+    fn parsed<T: std::str::FromStr<Err = String>>(&self, index: usize) -> Result<T, StorageError>;
 }
 
 impl<R: SqlRow + ?Sized> Columns for R {
-    fn int(&self, index: usize) -> Result<i64, StoreError> {
+    fn int(&self, index: usize) -> Result<i64, StorageError> {
         self.opt_int(index)?.ok_or_else(|| null_in(index))
     }
 
-    fn text(&self, index: usize) -> Result<String, StoreError> {
+    fn text(&self, index: usize) -> Result<String, StorageError> {
         self.opt_text(index)?.ok_or_else(|| null_in(index))
     }
 
-    fn time(&self, index: usize) -> Result<DateTime<Utc>, StoreError> {
+    fn time(&self, index: usize) -> Result<DateTime<Utc>, StorageError> {
         time(self.int(index)?)
     }
 
-    fn opt_time(&self, index: usize) -> Result<Option<DateTime<Utc>>, StoreError> {
+    fn opt_time(&self, index: usize) -> Result<Option<DateTime<Utc>>, StorageError> {
         self.opt_int(index)?.map(time).transpose()
     }
 
-    fn parsed<T: std::str::FromStr<Err = String>>(&self, index: usize) -> Result<T, StoreError> {
-        self.text(index)?.parse().map_err(StoreError::Backend)
+    fn parsed<T: std::str::FromStr<Err = String>>(&self, index: usize) -> Result<T, StorageError> {
+        self.text(index)?.parse().map_err(StorageError::Backend)
     }
 }
 
-fn null_in(index: usize) -> StoreError {
-    StoreError::Backend(format!(
+fn null_in(index: usize) -> StorageError {
+    StorageError::Backend(format!(
         "column {index} is NULL where the schema forbids it"
     ))
 }
 
-fn time(micros: i64) -> Result<DateTime<Utc>, StoreError> {
+fn time(micros: i64) -> Result<DateTime<Utc>, StorageError> {
     DateTime::from_timestamp_micros(micros)
-        .ok_or_else(|| StoreError::Backend(format!("timestamp {micros} is out of range")))
+        .ok_or_else(|| StorageError::Backend(format!("timestamp {micros} is out of range")))
 }
 
 /// How a statement failed, as far as the shared code needs to know.
@@ -140,20 +142,20 @@ fn time(micros: i64) -> Result<DateTime<Utc>, StoreError> {
 pub enum SqlError {
     /// A unique constraint refused the row.
     UniqueViolation,
-    Other(StoreError),
+    Other(StorageError),
 }
 
-impl From<StoreError> for SqlError {
-    fn from(e: StoreError) -> Self {
+impl From<StorageError> for SqlError {
+    fn from(e: StorageError) -> Self {
         SqlError::Other(e)
     }
 }
 
-impl From<SqlError> for StoreError {
+impl From<SqlError> for StorageError {
     fn from(e: SqlError) -> Self {
         match e {
             SqlError::UniqueViolation => {
-                StoreError::Backend("a unique constraint refused the row".into())
+                StorageError::Backend("a unique constraint refused the row".into())
             }
             SqlError::Other(e) => e,
         }
@@ -161,7 +163,7 @@ impl From<SqlError> for StoreError {
 }
 
 /// Each row of a query, in order.
-pub type EachRow<'f> = dyn FnMut(&dyn SqlRow) -> Result<(), StoreError> + 'f;
+pub type EachRow<'f> = dyn FnMut(&dyn SqlRow) -> Result<(), StorageError> + 'f;
 
 /// What an engine supplies to one transaction.
 pub trait Conn {
@@ -247,7 +249,7 @@ pub const POSTGRES: Dialect = Dialect {
     ),
 };
 
-fn user_record(row: &dyn SqlRow) -> Result<UserRecord, StoreError> {
+fn user_record(row: &dyn SqlRow) -> Result<UserRecord, StorageError> {
     Ok(UserRecord {
         info: UserInfo {
             id: row.int(0)?,
@@ -260,10 +262,10 @@ fn user_record(row: &dyn SqlRow) -> Result<UserRecord, StoreError> {
     })
 }
 
-fn call_row(row: &dyn SqlRow) -> Result<CallRow, StoreError> {
+fn call_row(row: &dyn SqlRow) -> Result<CallRow, StorageError> {
     Ok(CallRow {
         id: row.int(0)?,
-        session_id: Uuid::parse_str(&row.text(1)?).map_err(StoreError::backend)?,
+        session_id: Uuid::parse_str(&row.text(1)?).map_err(StorageError::backend)?,
         room_name: row.text(2)?,
         call_type: row.parsed(3)?,
         status: row.parsed(4)?,
@@ -282,12 +284,12 @@ fn video_status_str(status: VideoCallStatus) -> &'static str {
     }
 }
 
-fn video_call_row(row: &dyn SqlRow) -> Result<VideoCallRow, StoreError> {
+fn video_call_row(row: &dyn SqlRow) -> Result<VideoCallRow, StorageError> {
     let status = match row.text(3)?.as_str() {
         "active" => VideoCallStatus::Active,
         "ended" => VideoCallStatus::Ended,
         other => {
-            return Err(StoreError::Backend(format!(
+            return Err(StorageError::Backend(format!(
                 "unknown video call status {other:?}"
             )));
         }
@@ -302,7 +304,7 @@ fn video_call_row(row: &dyn SqlRow) -> Result<VideoCallRow, StoreError> {
     })
 }
 
-fn presence_row(row: &dyn SqlRow) -> Result<(i64, PresenceState), StoreError> {
+fn presence_row(row: &dyn SqlRow) -> Result<(i64, PresenceState), StorageError> {
     let before = row.opt_text(6)?;
     Ok((
         row.int(0)?,
@@ -313,14 +315,14 @@ fn presence_row(row: &dyn SqlRow) -> Result<(i64, PresenceState), StoreError> {
             last_seen: row.opt_time(4)?,
             current_call: row.opt_int(5)?,
             status_before_call: before
-                .map(|s| s.parse::<PresenceStatus>().map_err(StoreError::Backend))
+                .map(|s| s.parse::<PresenceStatus>().map_err(StorageError::Backend))
                 .transpose()?,
             open_sockets: u32::try_from(row.int(7)?).unwrap_or(0),
         },
     ))
 }
 
-fn meeting_row(row: &dyn SqlRow) -> Result<MeetingRow, StoreError> {
+fn meeting_row(row: &dyn SqlRow) -> Result<MeetingRow, StorageError> {
     Ok(MeetingRow {
         id: row.int(0)?,
         title: row.text(1)?,
@@ -357,8 +359,8 @@ impl<C: Conn> SqlTx<C> {
         &mut self,
         sql: &'static str,
         params: &[Value<'_>],
-        decode: fn(&dyn SqlRow) -> Result<T, StoreError>,
-    ) -> Result<Vec<T>, StoreError> {
+        decode: fn(&dyn SqlRow) -> Result<T, StorageError>,
+    ) -> Result<Vec<T>, StorageError> {
         let mut out = Vec::new();
         self.conn.query(sql, params, &mut |row| {
             out.push(decode(row)?);
@@ -371,8 +373,8 @@ impl<C: Conn> SqlTx<C> {
         &mut self,
         sql: &'static str,
         params: &[Value<'_>],
-        decode: fn(&dyn SqlRow) -> Result<T, StoreError>,
-    ) -> Result<Option<T>, StoreError> {
+        decode: fn(&dyn SqlRow) -> Result<T, StorageError>,
+    ) -> Result<Option<T>, StorageError> {
         let mut out = None;
         self.conn.query(sql, params, &mut |row| {
             if out.is_none() {
@@ -383,16 +385,16 @@ impl<C: Conn> SqlTx<C> {
         Ok(out)
     }
 
-    fn exists(&mut self, sql: &'static str, params: &[Value<'_>]) -> Result<bool, StoreError> {
+    fn exists(&mut self, sql: &'static str, params: &[Value<'_>]) -> Result<bool, StorageError> {
         Ok(self.row(sql, params, |_| Ok(()))?.is_some())
     }
 
-    fn int(&mut self, sql: &'static str, params: &[Value<'_>]) -> Result<i64, StoreError> {
+    fn int(&mut self, sql: &'static str, params: &[Value<'_>]) -> Result<i64, StorageError> {
         self.row(sql, params, |row| row.int(0))?
-            .ok_or_else(|| StoreError::backend("a statement that returns a row returned none"))
+            .ok_or_else(|| StorageError::backend("a statement that returns a row returned none"))
     }
 
-    fn execute(&mut self, sql: &'static str, params: &[Value<'_>]) -> Result<u64, StoreError> {
+    fn execute(&mut self, sql: &'static str, params: &[Value<'_>]) -> Result<u64, StorageError> {
         Ok(self.conn.execute(sql, params)?)
     }
 
@@ -400,8 +402,8 @@ impl<C: Conn> SqlTx<C> {
     /// transaction can carry on (PostgreSQL aborts a transaction at a failed statement).
     fn in_savepoint<T>(
         &mut self,
-        work: impl FnOnce(&mut Self) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
+        work: impl FnOnce(&mut Self) -> Result<T, StorageError>,
+    ) -> Result<T, StorageError> {
         self.conn.batch("SAVEPOINT sb")?;
         let result = work(self);
         let end = if result.is_ok() {
@@ -418,15 +420,15 @@ impl<C: Conn> SqlTx<C> {
         &mut self,
         sql: &'static str,
         params: &[Value<'_>],
-        refused: impl FnOnce() -> StoreError,
-    ) -> Result<i64, StoreError> {
+        refused: impl FnOnce() -> StorageError,
+    ) -> Result<i64, StorageError> {
         let mut id = None;
         let result = self.conn.query(sql, params, &mut |row| {
             id = Some(row.int(0)?);
             Ok(())
         });
         match result {
-            Ok(()) => id.ok_or_else(|| StoreError::backend("an insert returned no id")),
+            Ok(()) => id.ok_or_else(|| StorageError::backend("an insert returned no id")),
             Err(SqlError::UniqueViolation) => Err(refused()),
             Err(SqlError::Other(e)) => Err(e),
         }
@@ -436,7 +438,7 @@ impl<C: Conn> SqlTx<C> {
         &mut self,
         sql: &'static str,
         params: &[Value<'_>],
-    ) -> Result<Vec<MeetingRow>, StoreError> {
+    ) -> Result<Vec<MeetingRow>, StorageError> {
         let mut meetings = self.rows(sql, params, meeting_row)?;
         for meeting in &mut meetings {
             meeting.participant_ids = self.rows(
@@ -449,7 +451,7 @@ impl<C: Conn> SqlTx<C> {
     }
 
     /// A user's notification sockets on all instances.
-    fn sockets_of(&mut self, user_id: i64) -> Result<u32, StoreError> {
+    fn sockets_of(&mut self, user_id: i64) -> Result<u32, StorageError> {
         let total = self.int(
             "SELECT CAST(COALESCE(SUM(sockets), 0) AS BIGINT) FROM socket_leases WHERE user_id = ?1",
             &[user_id.into()],
@@ -459,7 +461,7 @@ impl<C: Conn> SqlTx<C> {
 }
 
 impl<C: Conn> Tx for SqlTx<C> {
-    fn insert_user(&mut self, user: &NewUser, now: DateTime<Utc>) -> Result<i64, StoreError> {
+    fn insert_user(&mut self, user: &NewUser, now: DateTime<Utc>) -> Result<i64, StorageError> {
         let inserted = self.in_savepoint(|me| {
             me.insert(
                 "INSERT INTO users (username, email, full_name, password_hash, is_admin, created_at)
@@ -472,19 +474,19 @@ impl<C: Conn> Tx for SqlTx<C> {
                     user.is_admin.into(),
                     now.into(),
                 ],
-                || StoreError::Conflict(String::new()),
+                || StorageError::Conflict(String::new()),
             )
         });
         match inserted {
-            Err(StoreError::Conflict(_)) => {
+            Err(StorageError::Conflict(_)) => {
                 let taken = self.exists(self.dialect.username_taken, &[(&user.username).into()])?;
-                Err(StoreError::account_taken(user, taken))
+                Err(StorageError::account_taken(user, taken))
             }
             other => other,
         }
     }
 
-    fn user(&mut self, id: i64) -> Result<Option<UserRecord>, StoreError> {
+    fn user(&mut self, id: i64) -> Result<Option<UserRecord>, StorageError> {
         self.row(
             concat!("SELECT ", user_columns!(), " FROM users WHERE id = ?1"),
             &[id.into()],
@@ -492,28 +494,25 @@ impl<C: Conn> Tx for SqlTx<C> {
         )
     }
 
-    fn user_by_login(&mut self, login: &str) -> Result<Option<UserRecord>, StoreError> {
+    fn user_by_login(&mut self, login: &str) -> Result<Option<UserRecord>, StorageError> {
         self.row(self.dialect.user_by_login, &[login.into()], user_record)
     }
 
-    fn users(&mut self) -> Result<Vec<UserInfo>, StoreError> {
+    fn users(&mut self) -> Result<Vec<UserInfo>, StorageError> {
         self.rows(self.dialect.users_by_name, &[], |row| {
             user_record(row).map(|r| r.info)
         })
     }
 
-    fn set_password_hash(&mut self, user_id: i64, hash: &str) -> Result<(), StoreError> {
+    fn set_password_hash(&mut self, user_id: i64, hash: &str) -> Result<bool, StorageError> {
         let changed = self.execute(
             "UPDATE users SET password_hash = ?2 WHERE id = ?1",
             &[user_id.into(), hash.into()],
         )?;
-        if changed == 0 {
-            return Err(StoreError::NotFound(format!("There is no user {user_id}.")));
-        }
-        Ok(())
+        Ok(changed > 0)
     }
 
-    fn presence(&mut self, user_id: i64) -> Result<PresenceState, StoreError> {
+    fn presence(&mut self, user_id: i64) -> Result<PresenceState, StorageError> {
         let found = self.row(
             concat!(
                 "SELECT ",
@@ -526,7 +525,7 @@ impl<C: Conn> Tx for SqlTx<C> {
         Ok(found.map(|(_, p)| p).unwrap_or_default())
     }
 
-    fn save_presence(&mut self, user_id: i64, p: &PresenceState) -> Result<(), StoreError> {
+    fn save_presence(&mut self, user_id: i64, p: &PresenceState) -> Result<(), StorageError> {
         self.execute(
             concat!(
                 "INSERT INTO presence (",
@@ -556,7 +555,7 @@ impl<C: Conn> Tx for SqlTx<C> {
         Ok(())
     }
 
-    fn all_presence(&mut self) -> Result<Vec<(i64, PresenceState)>, StoreError> {
+    fn all_presence(&mut self) -> Result<Vec<(i64, PresenceState)>, StorageError> {
         self.rows(
             concat!(
                 "SELECT ",
@@ -570,7 +569,7 @@ impl<C: Conn> Tx for SqlTx<C> {
 
     /// The insert and both claims are one unit (a savepoint), so a refused claim leaves
     /// nothing behind even if the caller's transaction carries on.
-    fn insert_call(&mut self, call: &CallRow) -> Result<i64, StoreError> {
+    fn insert_call(&mut self, call: &CallRow) -> Result<i64, StorageError> {
         self.in_savepoint(|me| {
             let session_id = call.session_id.to_string();
             let id = me.insert(
@@ -588,7 +587,7 @@ impl<C: Conn> Tx for SqlTx<C> {
                     call.ended_at.into(),
                     call.created_at.into(),
                 ],
-                StoreError::room_taken,
+                StorageError::room_taken,
             )?;
             for user in [call.initiator_id, call.recipient_id] {
                 match me.conn.execute(
@@ -597,7 +596,7 @@ impl<C: Conn> Tx for SqlTx<C> {
                 ) {
                     Ok(_) => {}
                     Err(SqlError::UniqueViolation) => {
-                        return Err(StoreError::in_another_call(user));
+                        return Err(StorageError::in_another_call(user));
                     }
                     Err(SqlError::Other(e)) => return Err(e),
                 }
@@ -606,7 +605,7 @@ impl<C: Conn> Tx for SqlTx<C> {
         })
     }
 
-    fn call(&mut self, id: i64) -> Result<Option<CallRow>, StoreError> {
+    fn call(&mut self, id: i64) -> Result<Option<CallRow>, StorageError> {
         self.row(
             concat!("SELECT ", call_columns!(), " FROM calls WHERE id = ?1"),
             &[id.into()],
@@ -614,7 +613,7 @@ impl<C: Conn> Tx for SqlTx<C> {
         )
     }
 
-    fn update_call(&mut self, call: &CallRow) -> Result<(), StoreError> {
+    fn update_call(&mut self, call: &CallRow) -> Result<(), StorageError> {
         self.execute(
             "UPDATE calls SET status = ?2, started_at = ?3, ended_at = ?4 WHERE id = ?1",
             &[
@@ -633,7 +632,7 @@ impl<C: Conn> Tx for SqlTx<C> {
         Ok(())
     }
 
-    fn live_call_of(&mut self, user_id: i64) -> Result<Option<CallRow>, StoreError> {
+    fn live_call_of(&mut self, user_id: i64) -> Result<Option<CallRow>, StorageError> {
         self.row(
             concat!(
                 "SELECT ",
@@ -645,7 +644,7 @@ impl<C: Conn> Tx for SqlTx<C> {
         )
     }
 
-    fn live_calls(&mut self) -> Result<Vec<CallRow>, StoreError> {
+    fn live_calls(&mut self) -> Result<Vec<CallRow>, StorageError> {
         self.rows(
             concat!(
                 "SELECT ",
@@ -657,7 +656,7 @@ impl<C: Conn> Tx for SqlTx<C> {
         )
     }
 
-    fn call_history(&mut self, q: &HistoryQuery) -> Result<(i64, Vec<CallRow>), StoreError> {
+    fn call_history(&mut self, q: &HistoryQuery) -> Result<(i64, Vec<CallRow>), StorageError> {
         // The CAST gives PostgreSQL the parameter's type when it is NULL.
         macro_rules! filter {
             () => {
@@ -683,7 +682,7 @@ impl<C: Conn> Tx for SqlTx<C> {
         Ok((count, rows))
     }
 
-    fn insert_meeting(&mut self, m: &MeetingRow) -> Result<i64, StoreError> {
+    fn insert_meeting(&mut self, m: &MeetingRow) -> Result<i64, StorageError> {
         let id = self.int(
             "INSERT INTO meetings (title, host_id, status, scheduled_at, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
@@ -705,7 +704,7 @@ impl<C: Conn> Tx for SqlTx<C> {
         Ok(id)
     }
 
-    fn meeting(&mut self, id: i64) -> Result<Option<MeetingRow>, StoreError> {
+    fn meeting(&mut self, id: i64) -> Result<Option<MeetingRow>, StorageError> {
         Ok(self
             .meetings(
                 concat!(
@@ -718,7 +717,7 @@ impl<C: Conn> Tx for SqlTx<C> {
             .pop())
     }
 
-    fn meetings_of(&mut self, user_id: i64) -> Result<Vec<MeetingRow>, StoreError> {
+    fn meetings_of(&mut self, user_id: i64) -> Result<Vec<MeetingRow>, StorageError> {
         self.meetings(
             concat!(
                 "SELECT ",
@@ -731,7 +730,7 @@ impl<C: Conn> Tx for SqlTx<C> {
         )
     }
 
-    fn set_meeting_status(&mut self, id: i64, status: MeetingStatus) -> Result<(), StoreError> {
+    fn set_meeting_status(&mut self, id: i64, status: MeetingStatus) -> Result<(), StorageError> {
         self.execute(
             "UPDATE meetings SET status = ?2 WHERE id = ?1",
             &[id.into(), status.as_str().into()],
@@ -739,12 +738,12 @@ impl<C: Conn> Tx for SqlTx<C> {
         Ok(())
     }
 
-    fn delete_meeting(&mut self, id: i64) -> Result<(), StoreError> {
+    fn delete_meeting(&mut self, id: i64) -> Result<(), StorageError> {
         self.execute("DELETE FROM meetings WHERE id = ?1", &[id.into()])?;
         Ok(())
     }
 
-    fn insert_video_call(&mut self, c: &VideoCallRow) -> Result<i64, StoreError> {
+    fn insert_video_call(&mut self, c: &VideoCallRow) -> Result<i64, StorageError> {
         self.int(
             "INSERT INTO video_calls (meeting_id, caller_id, status, started_at, ended_at)
              VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
@@ -758,7 +757,7 @@ impl<C: Conn> Tx for SqlTx<C> {
         )
     }
 
-    fn video_call(&mut self, id: i64) -> Result<Option<VideoCallRow>, StoreError> {
+    fn video_call(&mut self, id: i64) -> Result<Option<VideoCallRow>, StorageError> {
         self.row(
             concat!(
                 "SELECT ",
@@ -773,7 +772,7 @@ impl<C: Conn> Tx for SqlTx<C> {
     fn active_video_call_of_meeting(
         &mut self,
         meeting_id: i64,
-    ) -> Result<Option<VideoCallRow>, StoreError> {
+    ) -> Result<Option<VideoCallRow>, StorageError> {
         self.row(
             concat!(
                 "SELECT ",
@@ -785,7 +784,7 @@ impl<C: Conn> Tx for SqlTx<C> {
         )
     }
 
-    fn update_video_call(&mut self, c: &VideoCallRow) -> Result<(), StoreError> {
+    fn update_video_call(&mut self, c: &VideoCallRow) -> Result<(), StorageError> {
         self.execute(
             "UPDATE video_calls SET status = ?2, ended_at = ?3 WHERE id = ?1",
             &[
@@ -797,7 +796,7 @@ impl<C: Conn> Tx for SqlTx<C> {
         Ok(())
     }
 
-    fn revoke_token(&mut self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError> {
+    fn revoke_token(&mut self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StorageError> {
         self.execute(
             "INSERT INTO revoked_tokens (jti, expires_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
             &[jti.into(), expires_at.into()],
@@ -811,11 +810,11 @@ impl<C: Conn> Tx for SqlTx<C> {
         Ok(())
     }
 
-    fn is_token_revoked(&mut self, jti: &str) -> Result<bool, StoreError> {
+    fn is_token_revoked(&mut self, jti: &str) -> Result<bool, StorageError> {
         self.exists("SELECT 1 FROM revoked_tokens WHERE jti = ?1", &[jti.into()])
     }
 
-    fn setting(&mut self, key: &str) -> Result<Option<String>, StoreError> {
+    fn setting(&mut self, key: &str) -> Result<Option<String>, StorageError> {
         self.row(
             "SELECT value FROM settings WHERE key = ?1",
             &[key.into()],
@@ -823,7 +822,7 @@ impl<C: Conn> Tx for SqlTx<C> {
         )
     }
 
-    fn set_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+    fn set_setting(&mut self, key: &str, value: &str) -> Result<(), StorageError> {
         self.execute(
             "INSERT INTO settings (key, value) VALUES (?1, ?2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -836,7 +835,7 @@ impl<C: Conn> Tx for SqlTx<C> {
         &mut self,
         instance: &str,
         expires_at: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<bool, StorageError> {
         let renewed = self.execute(
             "UPDATE instances SET expires_at = ?2 WHERE id = ?1",
             &[instance.into(), expires_at.into()],
@@ -850,7 +849,7 @@ impl<C: Conn> Tx for SqlTx<C> {
         Ok(renewed > 0)
     }
 
-    fn drop_instance(&mut self, instance: &str) -> Result<(), StoreError> {
+    fn drop_instance(&mut self, instance: &str) -> Result<(), StorageError> {
         self.execute("DELETE FROM instances WHERE id = ?1", &[instance.into()])?;
         Ok(())
     }
@@ -860,7 +859,7 @@ impl<C: Conn> Tx for SqlTx<C> {
         instance: &str,
         user_id: i64,
         sockets: u32,
-    ) -> Result<u32, StoreError> {
+    ) -> Result<u32, StorageError> {
         if sockets == 0 {
             self.execute(
                 "DELETE FROM socket_leases WHERE instance = ?1 AND user_id = ?2",
@@ -876,7 +875,7 @@ impl<C: Conn> Tx for SqlTx<C> {
         self.sockets_of(user_id)
     }
 
-    fn reclaim_leases(&mut self, now: DateTime<Utc>) -> Result<Vec<(i64, u32)>, StoreError> {
+    fn reclaim_leases(&mut self, now: DateTime<Utc>) -> Result<Vec<(i64, u32)>, StorageError> {
         self.execute("DELETE FROM instances WHERE expires_at < ?1", &[now.into()])?;
         let users: std::collections::BTreeSet<i64> = self
             .rows(
@@ -899,6 +898,6 @@ pub const UNEXPIRED_REVOCATIONS: &str =
     "SELECT jti, expires_at FROM revoked_tokens WHERE expires_at >= ?1";
 
 /// Reads [`UNEXPIRED_REVOCATIONS`]'s rows.
-pub fn revocation_row(row: &dyn SqlRow) -> Result<(String, DateTime<Utc>), StoreError> {
+pub fn revocation_row(row: &dyn SqlRow) -> Result<(String, DateTime<Utc>), StorageError> {
     Ok((row.text(0)?, row.time(1)?))
 }

@@ -6,7 +6,7 @@
 //! loss can take back the last few commits.
 
 use super::sql::{self, Conn, EachRow, SqlError, SqlTx, Value, sql_row_by};
-use super::{Database, StoreError, TxBody};
+use super::{Database, StorageError, TxBody};
 use chrono::{DateTime, Utc};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ErrorCode, TransactionBehavior};
@@ -51,10 +51,10 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 /// `PASSIVE` never blocks the writer.
 fn spawn_checkpointer(
     path: &Path,
-) -> Result<std::sync::Arc<std::sync::atomic::AtomicBool>, StoreError> {
-    let conn = Connection::open(path).map_err(StoreError::backend)?;
+) -> Result<std::sync::Arc<std::sync::atomic::AtomicBool>, StorageError> {
+    let conn = Connection::open(path).map_err(StorageError::backend)?;
     conn.busy_timeout(Duration::from_secs(5))
-        .map_err(StoreError::backend)?;
+        .map_err(StorageError::backend)?;
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let stopped = stop.clone();
     std::thread::Builder::new()
@@ -73,41 +73,41 @@ fn spawn_checkpointer(
             }
             checkpoint("TRUNCATE");
         })
-        .map_err(StoreError::backend)?;
+        .map_err(StorageError::backend)?;
     Ok(stop)
 }
 
 impl SqliteDatabase {
     /// Opens (creating if needed) the database file and brings its schema up to date.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
+    pub fn open(path: &Path) -> Result<Self, StorageError> {
         let conn = Connection::open(path).map_err(|e| {
-            StoreError::Backend(format!("cannot open the database {}: {e}", path.display()))
+            StorageError::Backend(format!("cannot open the database {}: {e}", path.display()))
         })?;
         let mut db = Self::setup(conn)?;
         db.conn
             .lock()
-            .map_err(|_| StoreError::backend("the database connection was poisoned by a panic"))?
+            .map_err(|_| StorageError::backend("the database connection was poisoned by a panic"))?
             .execute_batch("PRAGMA wal_autocheckpoint = 0;")
-            .map_err(StoreError::backend)?;
+            .map_err(StorageError::backend)?;
         db.stop_checkpoints = Some(spawn_checkpointer(path)?);
         Ok(db)
     }
 
     /// A private in-memory database, for tests of pure domain code.
-    pub fn in_memory() -> Result<Self, StoreError> {
-        Self::setup(Connection::open_in_memory().map_err(StoreError::backend)?)
+    pub fn in_memory() -> Result<Self, StorageError> {
+        Self::setup(Connection::open_in_memory().map_err(StorageError::backend)?)
     }
 
-    fn setup(mut conn: Connection) -> Result<Self, StoreError> {
+    fn setup(mut conn: Connection) -> Result<Self, StorageError> {
         conn.busy_timeout(Duration::from_secs(5))
-            .map_err(StoreError::backend)?;
+            .map_err(StorageError::backend)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
              PRAGMA foreign_keys = ON;",
         )
-        .map_err(StoreError::backend)?;
+        .map_err(StorageError::backend)?;
         migrate(&mut conn)?;
         let db = SqliteDatabase {
             conn: Mutex::new(conn),
@@ -130,7 +130,11 @@ impl SqliteDatabase {
         Ok(db)
     }
 
-    fn run(&self, behavior: TransactionBehavior, body: &mut TxBody<'_>) -> Result<(), StoreError> {
+    fn run(
+        &self,
+        behavior: TransactionBehavior,
+        body: &mut TxBody<'_>,
+    ) -> Result<(), StorageError> {
         // A panic inside an earlier transaction dropped (rolled back) that transaction:
         // the connection itself is fine, so recover it instead of failing forever.
         let mut conn = self
@@ -139,12 +143,12 @@ impl SqliteDatabase {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let tx = conn
             .transaction_with_behavior(behavior)
-            .map_err(StoreError::backend)?;
+            .map_err(StorageError::backend)?;
         let mut handle = SqlTx::new(SqliteConn(&tx), &sql::SQLITE);
         body(&mut handle)?;
         let saved = std::mem::take(&mut handle.presence_saved);
         let revoked = std::mem::take(&mut handle.revoked);
-        tx.commit().map_err(StoreError::backend)?;
+        tx.commit().map_err(StorageError::backend)?;
         // Still holding the connection: the caches see commits in commit order.
         self.presence.apply(saved);
         self.remember_revoked(revoked);
@@ -166,7 +170,7 @@ impl SqliteDatabase {
 }
 
 /// Revocations of tokens not yet expired: (jti, token expiry).
-fn unexpired_revocations(conn: &Connection) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+fn unexpired_revocations(conn: &Connection) -> Result<Vec<(String, DateTime<Utc>)>, StorageError> {
     let mut found = Vec::new();
     SqliteConn(conn).query(
         sql::UNEXPIRED_REVOCATIONS,
@@ -179,34 +183,34 @@ fn unexpired_revocations(conn: &Connection) -> Result<Vec<(String, DateTime<Utc>
     Ok(found)
 }
 
-fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+fn migrate(conn: &mut Connection) -> Result<(), StorageError> {
     let applied: i64 = conn
         .query_row("PRAGMA user_version", [], |row| row.get(0))
-        .map_err(StoreError::backend)?;
+        .map_err(StorageError::backend)?;
     let applied = usize::try_from(applied).unwrap_or(usize::MAX);
     if applied > MIGRATIONS.len() {
-        return Err(StoreError::Backend(format!(
+        return Err(StorageError::Backend(format!(
             "the database has schema version {applied}, newer than this Switchboard knows ({}); upgrade Switchboard",
             MIGRATIONS.len()
         )));
     }
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
-        let tx = conn.transaction().map_err(StoreError::backend)?;
-        tx.execute_batch(sql).map_err(StoreError::backend)?;
+        let tx = conn.transaction().map_err(StorageError::backend)?;
+        tx.execute_batch(sql).map_err(StorageError::backend)?;
         tx.pragma_update(None, "user_version", (index + 1) as i64)
-            .map_err(StoreError::backend)?;
-        tx.commit().map_err(StoreError::backend)?;
+            .map_err(StorageError::backend)?;
+        tx.commit().map_err(StorageError::backend)?;
         tracing::info!(version = index + 1, "database schema migrated");
     }
     Ok(())
 }
 
 impl Database for SqliteDatabase {
-    fn write(&self, body: &mut TxBody<'_>) -> Result<(), StoreError> {
+    fn write(&self, body: &mut TxBody<'_>) -> Result<(), StorageError> {
         self.run(TransactionBehavior::Immediate, body)
     }
 
-    fn read(&self, body: &mut TxBody<'_>) -> Result<(), StoreError> {
+    fn read(&self, body: &mut TxBody<'_>) -> Result<(), StorageError> {
         self.run(TransactionBehavior::Deferred, body)
     }
 
@@ -233,9 +237,9 @@ impl rusqlite::ToSql for Value<'_> {
     }
 }
 
-impl From<rusqlite::Error> for StoreError {
+impl From<rusqlite::Error> for StorageError {
     fn from(err: rusqlite::Error) -> Self {
-        StoreError::Backend(err.to_string())
+        StorageError::Backend(err.to_string())
     }
 }
 

@@ -1,7 +1,7 @@
 //! The PostgreSQL side of the shared SQL: pooled connections that keep their prepared
 //! statements, and the [`Conn`] a transaction runs its statements through.
 
-use crate::store::StoreError;
+use crate::store::StorageError;
 use crate::store::sql::{Conn, EachRow, SqlError, Value, sql_row_by};
 use postgres::error::SqlState;
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use switchboard_protocol::api::{MeetingStatus, VideoCallStatus};
 use switchboard_protocol::{CallStatus, CallType, PresenceState, PresenceStatus};
 
-fn user(tx: &mut dyn Tx, name: &str) -> Result<i64, StoreError> {
+fn user(tx: &mut dyn Tx, name: &str) -> Result<i64, StorageError> {
     let new = NewUser {
         username: name.into(),
         email: String::new(),
@@ -22,8 +22,8 @@ fn user(tx: &mut dyn Tx, name: &str) -> Result<i64, StoreError> {
 /// The in-memory presence cache holds committed state only, and what a file held
 /// when it was opened.
 #[test]
-fn the_presence_cache_follows_commits_only() -> Result<(), StoreError> {
-    let dir = tempfile::tempdir().map_err(StoreError::backend)?;
+fn the_presence_cache_follows_commits_only() -> Result<(), StorageError> {
+    let dir = tempfile::tempdir().map_err(StorageError::backend)?;
     let path = dir.path().join("db.sqlite3");
     let store = Store::new(Arc::new(SqliteDatabase::open(&path)?));
     let id = store.write_blocking(|tx| {
@@ -31,7 +31,7 @@ fn the_presence_cache_follows_commits_only() -> Result<(), StoreError> {
         let mut p = PresenceState::default();
         p.heartbeat(Utc::now());
         tx.save_presence(id, &p)?;
-        Ok(id)
+        Ok::<_, StorageError>(id)
     })?;
     let cached = |store: &Store| {
         store
@@ -41,11 +41,11 @@ fn the_presence_cache_follows_commits_only() -> Result<(), StoreError> {
             .map(|(_, p)| p.status)
     };
     assert_eq!(cached(&store), Some(PresenceStatus::Online));
-    let failed: Result<(), StoreError> = store.write_blocking(|tx| {
+    let failed: Result<(), StorageError> = store.write_blocking(|tx| {
         let mut p = tx.presence(id)?;
         p.status = PresenceStatus::Dnd;
         tx.save_presence(id, &p)?;
-        Err(StoreError::Invalid("roll back".into()))
+        Err(StorageError::Conflict("roll back".into()))
     });
     assert!(failed.is_err());
     assert_eq!(
@@ -91,10 +91,10 @@ impl Conn for Recording<'_> {
 }
 
 /// Calls every `Tx` method, refusals included.
-fn every_method(tx: &mut dyn Tx) -> Result<(), StoreError> {
+fn every_method(tx: &mut dyn Tx) -> Result<(), StorageError> {
     let now = Utc::now();
     let (a, b) = (user(tx, "a")?, user(tx, "b")?);
-    assert!(matches!(user(tx, "A"), Err(StoreError::Conflict(_))));
+    assert!(matches!(user(tx, "A"), Err(StorageError::Conflict(_))));
     tx.user(a)?;
     tx.user_by_login("a")?;
     tx.users()?;
@@ -118,7 +118,7 @@ fn every_method(tx: &mut dyn Tx) -> Result<(), StoreError> {
     call.id = tx.insert_call(&call)?;
     assert!(matches!(
         tx.insert_call(&call),
-        Err(StoreError::Conflict(_))
+        Err(StorageError::Conflict(_))
     ));
     tx.call(call.id)?;
     tx.live_call_of(a)?;
@@ -174,7 +174,7 @@ fn every_method(tx: &mut dyn Tx) -> Result<(), StoreError> {
 /// Every statement the store runs is kept prepared: if they outnumbered the cache,
 /// they would evict each other and every use would parse its SQL again.
 #[test]
-fn the_statement_cache_holds_every_statement() -> Result<(), StoreError> {
+fn the_statement_cache_holds_every_statement() -> Result<(), StorageError> {
     let db = SqliteDatabase::in_memory()?;
     let mut conn = db
         .conn
