@@ -9,7 +9,7 @@ use crate::state::AppState;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use switchboard_client::phone::Phone;
-use switchboard_client::{Api, Engine, EngineConfig};
+use switchboard_client::{Api, Engine, EngineConfig, Event};
 use switchboard_protocol::PresenceStatus;
 use switchboard_protocol::api::{CallSession, NewAccount, Page, UserInfo};
 
@@ -112,24 +112,28 @@ impl Controller {
     async fn start_session(self: &Arc<Self>, api: Api, url: String) -> Result<(), AppError> {
         let engine = Arc::new(Engine::start(api, EngineConfig::default()).await?);
         tracing::info!(server = %url, user = %engine.me().username, "signed in");
+        // Subscribed before the directory is fetched: presence pushed meanwhile waits in
+        // the receiver and is applied on top of the fetched list, not lost.
         let events = engine.events();
+        let users = match engine.api().users().await {
+            Ok(users) => users,
+            Err(e) => {
+                // The engine's own directory event fills it once it connects.
+                tracing::warn!(error = %e, "cannot fetch the directory at sign-in");
+                Vec::new()
+            }
+        };
+        self.live().directory.replace(users);
         let phone = Arc::new(Phone::new(engine, self.open_audio()));
         let forward = tokio::spawn(forward(self.clone(), events));
         let old = self.session.lock().await.replace(Session {
-            phone: phone.clone(),
+            phone,
             server_url: url,
             forward,
         });
         if let Some(old) = old {
             old.phone.shut_down().await;
             old.forward.abort();
-        }
-        // The engine's first directory may have gone out before we subscribed: fetch it
-        // once, unless an event has brought one meanwhile (it is as fresh).
-        let users = phone.engine().api().users().await?;
-        let mut live = self.live();
-        if live.directory.everyone().is_empty() {
-            live.directory.replace(users);
         }
         Ok(())
     }
@@ -168,10 +172,23 @@ impl Controller {
         message: String,
     ) -> Result<(), AppError> {
         let phone = self.phone().await?;
-        Ok(phone
-            .engine()
-            .set_status(status, Some(message.trim()))
-            .await?)
+        let message = message.trim().to_owned();
+        phone.engine().set_status(status, Some(&message)).await?;
+        // My own entry changes now, not when the push (or a poll) brings it back: a ring
+        // in between must already see do-not-disturb.
+        let me = phone.engine().me().id;
+        let mut live = self.live();
+        let available = live
+            .directory
+            .by_id(me)
+            .is_none_or(|u| u.presence.available_for_calls);
+        live.directory.apply(&Event::Presence {
+            user_id: me,
+            status,
+            available_for_calls: available,
+            status_message: Some(message),
+        });
+        Ok(())
     }
 
     pub async fn call_user(&self, user_id: i64) -> Result<CallSession, AppError> {

@@ -95,31 +95,76 @@ fn camel(snake: &str) -> String {
     out
 }
 
-/// One typed function per `#[tauri::command]`, read from the commands file itself.
+/// The text between `open` (an opening bracket) and its matching close.
+fn bracketed(text: &str, open: usize) -> &str {
+    let mut depth = 0;
+    for (i, c) in text[open..].char_indices() {
+        match c {
+            '(' | '<' | '[' => depth += 1,
+            ')' | '>' | ']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return &text[open + 1..open + i];
+                }
+            }
+            _ => {}
+        }
+    }
+    panic!("unbalanced brackets in {text}");
+}
+
+/// Splits on the commas outside any brackets.
+fn top_level(list: &str) -> Vec<&str> {
+    let (mut depth, mut start, mut parts) = (0i32, 0, Vec::new());
+    for (i, c) in list.char_indices() {
+        match c {
+            '(' | '<' | '[' => depth += 1,
+            ')' | '>' | ']' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(&list[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&list[start..]);
+    parts.into_iter().filter(|p| !p.trim().is_empty()).collect()
+}
+
+/// One typed function per `#[tauri::command]`, read from the commands file itself (each
+/// item is what follows its attribute, up to the next one: a command that is not a
+/// `pub async fn … -> Result<T, AppError>` fails here rather than being misread).
 fn commands(source: &str) -> String {
     let mut out = String::from(HEADER);
     out.push_str("import { invoke } from '@tauri-apps/api/core';\n");
     out.push_str("import type { AppState, CallSession, DeviceList, Page, PresenceStatus, Settings, UserInfo } from './bindings';\n\n");
     out.push_str("export const commands = {\n");
-    let mut rest = source;
-    let mut count = 0;
-    while let Some(at) = rest.find("#[tauri::command]") {
-        rest = &rest[at..];
-        let start = rest
+    let items: Vec<&str> = source.split("#[tauri::command]").skip(1).collect();
+    assert!(items.len() >= 14, "found only {} commands", items.len());
+    for item in items {
+        let fail = |what: &str| -> ! { panic!("a command is not {what}:\n{item}") };
+        let start = item
             .find("pub async fn ")
-            .expect("a command is a pub async fn")
+            .unwrap_or_else(|| fail("a `pub async fn`"))
             + 13;
-        let open = rest[start..].find('(').expect("arguments") + start;
-        let name = &rest[start..open];
-        let close = rest[open..].find(')').expect("end of arguments") + open;
-        let arrow = rest[close..].find("-> Result<").expect("a Result") + close + 10;
-        let comma = rest[arrow..]
-            .find(", AppError>")
-            .expect("an AppError result")
-            + arrow;
-        let result = ts_type(&rest[arrow..comma]);
-        let args: Vec<(String, String)> = rest[open + 1..close]
-            .split(',')
+        let open = item[start..]
+            .find('(')
+            .unwrap_or_else(|| fail("a function"))
+            + start;
+        let name = item[start..open].trim();
+        let args = bracketed(item, open);
+        let after = item[open + args.len() + 2..].trim_start();
+        if !after.starts_with("-> Result<") {
+            fail("returning a Result");
+        }
+        let inner = bracketed(after, after.find('<').unwrap_or_else(|| fail("a Result")));
+        let parts = top_level(inner);
+        if parts.len() != 2 || parts[1].trim() != "AppError" {
+            fail("returning Result<T, AppError>");
+        }
+        let result = ts_type(parts[0]);
+        let args: Vec<(String, String)> = top_level(args)
+            .into_iter()
             .filter_map(|arg| arg.split_once(':'))
             .map(|(n, t)| (n.trim().to_owned(), t.trim().to_owned()))
             .filter(|(_, t)| !t.starts_with("Shared") && t != "AppHandle")
@@ -138,10 +183,7 @@ fn commands(source: &str) -> String {
             "  {}: ({params}) => invoke<{result}>('{name}'{payload}),\n",
             camel(name)
         ));
-        count += 1;
-        rest = &rest[comma..];
     }
-    assert!(count >= 14, "found only {count} commands");
     out.push_str("};\n");
     out
 }

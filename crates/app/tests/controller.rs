@@ -113,6 +113,10 @@ async fn presence_rings_and_links_are_answered_from_the_event_built_directory() 
     ann.set_status(PresenceStatus::Dnd, String::new())
         .await
         .expect("ann dnd");
+    assert!(
+        !ann.should_ring().await,
+        "my own do-not-disturb holds at once, before the push comes back"
+    );
     recorder
         .wait_for("ann dnd", presence_of(ann_id, PresenceStatus::Dnd))
         .await;

@@ -173,6 +173,13 @@ impl Mesh {
             .or_insert_with(|| Negotiator::new(me, user, Policy::Renegotiate))
     }
 
+    /// A negotiation with `user` failed: its media peer may be stuck half way, so it goes,
+    /// and the next offer or join starts with a fresh one.
+    async fn failed(&mut self, user: i64) {
+        self.drop_peer(user).await;
+        self.negotiator(user).media_failed();
+    }
+
     /// `user`'s media peer, made now if there is none yet.
     async fn peer_for(
         &mut self,
@@ -405,7 +412,7 @@ async fn act(
                     }
                     Err(e) => {
                         tracing::warn!(user, error = %e, "cannot create an offer");
-                        mesh.negotiator(user).media_failed();
+                        mesh.failed(user).await;
                     }
                 }
             }
@@ -418,7 +425,7 @@ async fn act(
                     Ok(answer) => queue.extend(mesh.negotiator(user).answer_created(answer)),
                     Err(e) => {
                         tracing::warn!(user, error = %e, "cannot answer the offer");
-                        mesh.negotiator(user).media_failed();
+                        mesh.failed(user).await;
                     }
                 }
             }
@@ -427,7 +434,7 @@ async fn act(
                     && let Err(e) = slot.peer.accept_answer(sdp).await
                 {
                     tracing::warn!(user, error = %e, "cannot take the answer");
-                    mesh.negotiator(user).media_failed();
+                    mesh.failed(user).await;
                 }
             }
             Action::AddCandidate(json) => {

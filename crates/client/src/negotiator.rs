@@ -7,8 +7,12 @@
 //! The rules, from seed 002's client: the member already in the room when the other
 //! joins gets `user_joined` and offers; the newcomer answers. When both offer at once
 //! (glare), the member with the higher user id is polite: it drops its own offer and
-//! answers the other's. An offer left unanswered for [`ANSWER_TIMEOUT`] is made again,
-//! up to [`MAX_OFFERS`] times (a lost answer must not leave a silent call).
+//! answers the other's (on a fresh media peer: webrtc-rs cannot roll an offer back, so
+//! with [`Policy::KeepMedia`], one media peer per call, glare is not resolved yet). An
+//! offer left unanswered for [`ANSWER_TIMEOUT`] is made again from the same media peer,
+//! up to [`MAX_OFFERS`] times (a lost answer must not leave a silent call). An offer from
+//! the session already negotiated renegotiates the media in place; one from a new
+//! session (the SDP `o=` line) means the other side started over.
 
 use std::time::{Duration, Instant};
 use switchboard_protocol::signal::ServerSignal;
@@ -83,6 +87,10 @@ pub struct Negotiator {
     state: State,
     /// Offers made in this negotiation, for [`MAX_OFFERS`].
     offers: u32,
+    /// The session id (the SDP `o=` line) of the peer's media, once known: an offer in
+    /// the same session renegotiates the media we have, one from a new session comes
+    /// from a fresh peer on the other side (its app or its media restarted).
+    remote_session: Option<String>,
 }
 
 impl Negotiator {
@@ -93,6 +101,7 @@ impl Negotiator {
             policy,
             state: State::Idle,
             offers: 0,
+            remote_session: None,
         }
     }
 
@@ -122,6 +131,7 @@ impl Negotiator {
     /// Takes the peer's offer; a fresh media peer first when one is already negotiating.
     fn answer(&mut self, sdp: String, fresh_peer: bool) -> Vec<Action> {
         self.state = State::MakingAnswer;
+        self.remote_session = session_of(&sdp);
         if fresh_peer && self.policy == Policy::Renegotiate {
             vec![Action::ResetPeer, Action::AcceptOffer(sdp)]
         } else {
@@ -138,7 +148,10 @@ impl Negotiator {
                     State::Idle => self.offer_again(false),
                     State::Settled if self.policy == Policy::KeepMedia => Vec::new(),
                     // It joined again: whatever it had negotiated is gone.
-                    _ => self.offer_again(true),
+                    _ => {
+                        self.remote_session = None;
+                        self.offer_again(true)
+                    }
                 }
             }
             ServerSignal::WebrtcOffer { offer, .. } => {
@@ -147,9 +160,13 @@ impl Negotiator {
                 };
                 match self.state {
                     State::Idle => self.answer(sdp, false),
-                    // Offered again (its answer was lost, or it renegotiates): answer
-                    // on the same media peer in a call, a fresh one in a meeting.
-                    State::MakingAnswer | State::Settled => self.answer(sdp, true),
+                    // Offered again. From the same session (its answer was lost, or it
+                    // renegotiates), answer on the media we have; from a new one, the
+                    // other side started over, and so do we (in a meeting).
+                    State::MakingAnswer | State::Settled => {
+                        let restarted = session_of(&sdp) != self.remote_session;
+                        self.answer(sdp, restarted)
+                    }
                     State::MakingOffer | State::AwaitingAnswer { .. } => {
                         if self.polite() {
                             self.answer(sdp, true)
@@ -163,6 +180,7 @@ impl Negotiator {
             ServerSignal::WebrtcAnswer { answer, .. } => match (self.state, sdp_of(answer.get())) {
                 (State::AwaitingAnswer { .. }, Some(sdp)) => {
                     self.state = State::Settled;
+                    self.remote_session = session_of(&sdp);
                     vec![Action::AcceptAnswer(sdp)]
                 }
                 // A late answer to an offer made again, or to none: nothing to apply.
@@ -226,18 +244,23 @@ impl Negotiator {
         }
     }
 
-    /// The time passed: an offer that waited too long is made again.
+    /// The time passed: an offer that waited too long is made again, from the same media
+    /// peer, so an answer to the first one that comes late still fits it.
     pub fn on_timeout(&mut self, now: Instant) -> Vec<Action> {
         match self.poll_timeout() {
-            Some(due) if now >= due => {
-                let offers = self.offers;
-                let actions = self.offer_again(true);
-                self.offers = offers;
-                actions
-            }
+            Some(due) if now >= due => self.offer_again(false),
             _ => Vec::new(),
         }
     }
+}
+
+/// The session id of an SDP (`o=<user> <session id> <version> ...`), which stays the same
+/// across re-offers from one peer connection.
+fn session_of(sdp: &str) -> Option<String> {
+    sdp.lines()
+        .find_map(|line| line.strip_prefix("o="))
+        .and_then(|origin| origin.split_whitespace().nth(1))
+        .map(str::to_owned)
 }
 
 /// The SDP of an offer or answer payload; `None` when it is not one.

@@ -46,7 +46,9 @@ async fn start_call(
     let work = tokio::spawn(async move {
         let call = store
             .write(move |tx| {
-                Ok::<_, DomainError>(calls::initiate(
+                // A refusal (busy, offline, ...) is an answer: nothing was written, and it
+                // goes back as it is. A failure of the rule itself rolls the call back.
+                match calls::initiate(
                     tx,
                     caller,
                     recipient,
@@ -54,7 +56,10 @@ async fn start_call(
                     crate::now(),
                     timeout,
                     random,
-                ))
+                ) {
+                    Err(InitiateError::Domain(e)) => Err(e),
+                    answer => Ok(answer),
+                }
             })
             .await??;
         tracing::info!(call_id = call.id, caller, recipient, room = %call.room_name, "call initiated");
