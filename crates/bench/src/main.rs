@@ -17,11 +17,11 @@ use serde_json::{Value, json};
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use switchboard_bench::{TICKS_PER_SECOND, percentiles, round, sample};
+use switchboard_bench::{TICKS_PER_SECOND, percentiles, round};
 use switchboard_server::Accounts;
 use switchboard_server::auth::Tokens;
 use switchboard_server::domain::DomainError;
@@ -29,6 +29,12 @@ use switchboard_server::server::open_store;
 use switchboard_server::{ServerConfig, now};
 use tokio::net::TcpSocket;
 use tokio_tungstenite::tungstenite::Message;
+
+mod cpu;
+mod processes;
+
+use cpu::{busy_pct, core_ticks, sample_all, server_cpus};
+use processes::{report_proxy_failures, start_nginx, start_server, stop};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -173,134 +179,6 @@ fn prepare(config: &ServerConfig, count: usize) -> Result<Vec<User>> {
         .collect()
 }
 
-/// `program` through taskset when `--server-cpu` is given (taskset execs it: same pid).
-fn pinned(args: &Args, program: &std::path::Path) -> Command {
-    match &args.server_cpu {
-        Some(cpus) => {
-            let mut c = Command::new("taskset");
-            c.args(["-c", cpus]).arg(program);
-            c
-        }
-        None => Command::new(program),
-    }
-}
-
-/// Starts instance `index` on `port + index`.
-fn start_server(args: &Args, data_dir: &std::path::Path, index: u16) -> Result<Child> {
-    let bin = match &args.server_bin {
-        Some(bin) => bin.clone(),
-        None => std::env::current_exe()?
-            .parent()
-            .context("no directory for this executable")?
-            .join("switchboard-server"),
-    };
-    let mut command = pinned(args, &bin);
-    command
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{}", args.port + index),
-            "--ring-timeout",
-            "3600",
-            "--data-dir",
-        ])
-        .arg(data_dir)
-        .env_remove("SWITCHBOARD_DATABASE_URL")
-        .env_remove("SWITCHBOARD_REDIS_URL")
-        .env("RUST_LOG", &args.server_log)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit());
-    if let Some(database) = &args.database {
-        command.args(["--database", database]);
-    }
-    if let Some(redis) = &args.redis {
-        command.args(["--redis", redis, "--bus-channel", "bench"]);
-    }
-    command
-        .spawn()
-        .with_context(|| format!("cannot start {}", bin.display()))
-}
-
-/// Debian's nginx in front of the instances on `port + 100`: round robin, WebSocket
-/// upgrades passed on, keep-alive to the upstreams. A proxied socket costs a worker two
-/// descriptors, and a worker cannot raise its limit past the hard one it inherits (20,000
-/// on some machines): enough workers that each stays under 12,000, spread by `reuseport`.
-/// Before, one worker ran out at 10,000 sockets and stopped accepting.
-fn start_nginx(args: &Args, dir: &std::path::Path) -> Result<Child> {
-    let prefix = dir.join("nginx");
-    std::fs::create_dir_all(prefix.join("logs"))?;
-    let workers = (args.sockets * 2).div_ceil(12_000).max(1);
-    let upstreams: String = (0..args.instances)
-        .map(|i| format!("        server 127.0.0.1:{};\n", args.port + i))
-        .collect();
-    let conf = format!(
-        r#"daemon off;
-worker_processes {workers};
-pid {prefix}/nginx.pid;
-error_log {prefix}/logs/error.log warn;
-events {{ worker_connections 60000; }}
-http {{
-    access_log off;
-    client_body_temp_path {prefix}/body;
-    proxy_temp_path {prefix}/proxy;
-    fastcgi_temp_path {prefix}/fastcgi;
-    uwsgi_temp_path {prefix}/uwsgi;
-    scgi_temp_path {prefix}/scgi;
-    upstream switchboard {{
-{upstreams}        keepalive 128;
-    }}
-    map $http_upgrade $connection_upgrade {{
-        default upgrade;
-        '' '';
-    }}
-    server {{
-        listen 127.0.0.1:{port} backlog=4096 reuseport;
-        location / {{
-            proxy_pass http://switchboard;
-            proxy_http_version 1.1;
-            proxy_set_header Upgrade $http_upgrade;
-            proxy_set_header Connection $connection_upgrade;
-            proxy_set_header Host $host;
-            proxy_read_timeout 1h;
-        }}
-    }}
-}}
-"#,
-        prefix = prefix.display(),
-        port = args.port + 100,
-    );
-    let conf_path = prefix.join("nginx.conf");
-    std::fs::write(&conf_path, conf)?;
-    let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"]
-        .into_iter()
-        .map(std::path::Path::new)
-        .find(|p| p.exists())
-        .context("nginx is not installed (apt-get install nginx)")?;
-    pinned(args, nginx)
-        .arg("-p")
-        .arg(&prefix)
-        .arg("-c")
-        .arg(&conf_path)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .context("cannot start nginx")
-}
-
-/// Stops a child: SIGTERM first (nginx's master then stops its workers), SIGKILL after 5 s.
-fn stop(child: &mut Child) {
-    let _ = Command::new("kill").arg(child.id().to_string()).status();
-    for _ in 0..50 {
-        if let Ok(Some(_)) = child.try_wait() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-}
-
 async fn run(args: Args, users: Vec<User>, dir: &std::path::Path) -> Result<()> {
     let mut children = Vec::new();
     for index in 0..args.instances {
@@ -345,69 +223,6 @@ async fn run(args: Args, users: Vec<User>, dir: &std::path::Path) -> Result<()> 
     let report = result?;
     println!("{report}");
     Ok(())
-}
-
-/// The proxy's own failures (descriptors, upstream errors) on stderr, so a run that the
-/// proxy limited is not read as the servers' result.
-fn report_proxy_failures(log: &std::path::Path) {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    let failures: Vec<&str> = text
-        .lines()
-        .filter(|line| {
-            line.contains("[crit]") || line.contains("[alert]") || line.contains("[error]")
-        })
-        .collect();
-    if let Some(first) = failures.first() {
-        eprintln!(
-            "nginx reported {} failures during the run; the first: {first}",
-            failures.len()
-        );
-    }
-}
-
-/// RSS and CPU ticks summed over the server processes.
-fn sample_all(pids: &[u32]) -> (u64, u64) {
-    pids.iter()
-        .filter_map(|&pid| sample(pid))
-        .fold((0, 0), |(rss, ticks), (r, t)| (rss + r, ticks + t))
-}
-
-/// Busy and total jiffies of the server cores, from /proc/stat: everything that ran there
-/// (the instances, and PostgreSQL, Redis and nginx when they are pinned with them).
-fn core_ticks(cpus: &[usize]) -> (u64, u64) {
-    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-    let mut busy = 0;
-    let mut total = 0;
-    for line in stat.lines() {
-        let mut fields = line.split_whitespace();
-        let Some(name) = fields.next() else { continue };
-        let Some(cpu) = name
-            .strip_prefix("cpu")
-            .and_then(|n| n.parse::<usize>().ok())
-        else {
-            continue;
-        };
-        if !cpus.contains(&cpu) {
-            continue;
-        }
-        let values: Vec<u64> = fields.filter_map(|v| v.parse().ok()).collect();
-        let all: u64 = values.iter().take(8).sum();
-        let idle = values.get(3).copied().unwrap_or(0) + values.get(4).copied().unwrap_or(0);
-        busy += all - idle;
-        total += all;
-    }
-    (busy, total)
-}
-
-fn server_cpus(args: &Args) -> Vec<usize> {
-    args.server_cpu
-        .as_deref()
-        .map(|list| {
-            list.split(',')
-                .filter_map(|c| c.trim().parse().ok())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 async fn measure(
@@ -632,18 +447,6 @@ fn engine(args: &Args) -> &'static str {
         (Some(_), Some(_), 1) => "postgres+redis",
         (Some(_), Some(_), _) => "postgres+redis behind nginx",
     }
-}
-
-/// Busy share of the server cores between two `core_ticks` readings (100 % = all of them).
-fn busy_pct(before: (u64, u64), after: (u64, u64)) -> Value {
-    let total = after.1.saturating_sub(before.1);
-    if total == 0 {
-        return Value::Null;
-    }
-    json!(round(
-        after.0.saturating_sub(before.0) as f64 / total as f64 * 100.0,
-        1
-    ))
 }
 
 /// Whole calls back to back on `lifecycle_pairs` pairs for `lifecycle_s`: the caller

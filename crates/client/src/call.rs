@@ -300,14 +300,7 @@ async fn act(
                     negotiator.media_failed();
                 }
             }
-            Action::AddCandidate(json) => match serde_json::from_str::<Candidate>(&json) {
-                Ok(candidate) => {
-                    if let Err(e) = peer.add_remote_candidate(candidate).await {
-                        tracing::debug!(error = %e, "candidate refused");
-                    }
-                }
-                Err(e) => tracing::debug!(error = %e, "malformed candidate"),
-            },
+            Action::AddCandidate(json) => room::add_candidate(peer, &json).await,
             // A call keeps its one media peer (Policy::KeepMedia never asks for another).
             Action::ResetPeer => {}
             Action::Send(outgoing) => {

@@ -438,16 +438,8 @@ async fn act(
                 }
             }
             Action::AddCandidate(json) => {
-                let Some(slot) = mesh.peers.get(&user) else {
-                    continue;
-                };
-                match serde_json::from_str::<Candidate>(&json) {
-                    Ok(candidate) => {
-                        if let Err(e) = slot.peer.add_remote_candidate(candidate).await {
-                            tracing::debug!(error = %e, "candidate refused");
-                        }
-                    }
-                    Err(e) => tracing::debug!(error = %e, "malformed candidate"),
+                if let Some(slot) = mesh.peers.get(&user) {
+                    room::add_candidate(&slot.peer, &json).await;
                 }
             }
             Action::Send(outgoing) => {

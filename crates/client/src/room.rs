@@ -6,7 +6,7 @@ use crate::error::ClientError;
 use crate::negotiator::Outgoing;
 use futures::SinkExt;
 use serde_json::value::RawValue;
-use switchboard_media::{IceServer, PeerConfig};
+use switchboard_media::{AudioPeer, Candidate, IceServer, PeerConfig};
 use switchboard_protocol::signal::{ClientSignal, SessionDescription, raw_payload};
 use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::Message;
@@ -114,6 +114,18 @@ pub(crate) async fn send_to(ws: &mut Ws, to: i64, outgoing: Outgoing) -> bool {
         },
     };
     send(ws, &signal).await
+}
+
+/// Hands a peer's trickled candidate (JSON) to the media peer; a bad one is only logged.
+pub(crate) async fn add_candidate(peer: &AudioPeer, json: &str) {
+    match serde_json::from_str::<Candidate>(json) {
+        Ok(candidate) => {
+            if let Err(e) = peer.add_remote_candidate(candidate).await {
+                tracing::debug!(error = %e, "candidate refused");
+            }
+        }
+        Err(e) => tracing::debug!(error = %e, "malformed candidate"),
+    }
 }
 
 /// Resolves at `due` (a negotiator's timeout), or never.

@@ -136,7 +136,7 @@ impl Accounts {
                 let user = NewUser {
                     username: (*name).to_owned(),
                     email: format!("{name}@example.com"),
-                    full_name: format!("{} Example", capitalised(name)),
+                    full_name: format!("{} Example", crate::error::sentence(name)),
                     password_hash: hash.clone(),
                     is_admin: n == 0,
                 };
@@ -162,12 +162,4 @@ impl Accounts {
             )))
         })?
     }
-}
-
-fn capitalised(name: &str) -> String {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }

@@ -1,0 +1,93 @@
+//! Row decoders: each turns one result row into the store's type, with the columns in the
+//! order the statements select them (see `statements`).
+
+use super::{Columns, SqlRow};
+use crate::store::{CallRow, MeetingRow, StorageError, UserRecord, VideoCallRow};
+use switchboard_protocol::api::{MeetingStatus, UserInfo, VideoCallStatus};
+use switchboard_protocol::{PresenceState, PresenceStatus};
+use uuid::Uuid;
+
+pub(super) fn user_record(row: &dyn SqlRow) -> Result<UserRecord, StorageError> {
+    Ok(UserRecord {
+        info: UserInfo {
+            id: row.int(0)?,
+            username: row.text(1)?,
+            email: row.text(2)?,
+            full_name: row.text(3)?,
+            is_admin: row.boolean(4)?,
+        },
+        password_hash: row.text(5)?,
+    })
+}
+
+pub(super) fn call_row(row: &dyn SqlRow) -> Result<CallRow, StorageError> {
+    Ok(CallRow {
+        id: row.int(0)?,
+        session_id: Uuid::parse_str(&row.text(1)?).map_err(StorageError::backend)?,
+        room_name: row.text(2)?,
+        call_type: row.parsed(3)?,
+        status: row.parsed(4)?,
+        initiator_id: row.int(5)?,
+        recipient_id: row.int(6)?,
+        started_at: row.opt_time(7)?,
+        ended_at: row.opt_time(8)?,
+        created_at: row.time(9)?,
+    })
+}
+
+pub(super) fn video_status_str(status: VideoCallStatus) -> &'static str {
+    match status {
+        VideoCallStatus::Active => "active",
+        VideoCallStatus::Ended => "ended",
+    }
+}
+
+pub(super) fn video_call_row(row: &dyn SqlRow) -> Result<VideoCallRow, StorageError> {
+    let status = match row.text(3)?.as_str() {
+        "active" => VideoCallStatus::Active,
+        "ended" => VideoCallStatus::Ended,
+        other => {
+            return Err(StorageError::Backend(format!(
+                "unknown video call status {other:?}"
+            )));
+        }
+    };
+    Ok(VideoCallRow {
+        id: row.int(0)?,
+        meeting_id: row.int(1)?,
+        caller_id: row.int(2)?,
+        status,
+        started_at: row.time(4)?,
+        ended_at: row.opt_time(5)?,
+    })
+}
+
+pub(super) fn presence_row(row: &dyn SqlRow) -> Result<(i64, PresenceState), StorageError> {
+    let before = row.opt_text(6)?;
+    Ok((
+        row.int(0)?,
+        PresenceState {
+            status: row.parsed::<PresenceStatus>(1)?,
+            available_for_calls: row.boolean(2)?,
+            status_message: row.text(3)?,
+            last_seen: row.opt_time(4)?,
+            current_call: row.opt_int(5)?,
+            status_before_call: before
+                .map(|s| s.parse::<PresenceStatus>().map_err(StorageError::Backend))
+                .transpose()?,
+            open_sockets: u32::try_from(row.int(7)?).unwrap_or(0),
+        },
+    ))
+}
+
+pub(super) fn meeting_row(row: &dyn SqlRow) -> Result<MeetingRow, StorageError> {
+    Ok(MeetingRow {
+        id: row.int(0)?,
+        title: row.text(1)?,
+        host_id: row.int(2)?,
+        participant_ids: Vec::new(),
+        status: row.parsed::<MeetingStatus>(3)?,
+        scheduled_at: row.opt_time(4)?,
+        created_at: row.time(5)?,
+    })
+}

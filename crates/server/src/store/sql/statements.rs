@@ -1,0 +1,503 @@
+//! Every statement of the store, once for both engines: the `Tx` methods over a `Conn`,
+//! and each engine's dialect for the three statements that differ.
+
+use super::rows::{call_row, presence_row, user_record, video_call_row, video_status_str};
+use super::{Columns, Conn, Dialect, SqlError, SqlTx, Value};
+use crate::store::{
+    CallRow, HistoryQuery, MeetingRow, NewUser, StorageError, Tx, UserRecord, VideoCallRow,
+};
+use chrono::{DateTime, Utc};
+use switchboard_protocol::PresenceState;
+use switchboard_protocol::api::{MeetingStatus, UserInfo};
+
+/// Columns each decoder below reads, in its order.
+macro_rules! user_columns {
+    () => {
+        "id, username, email, full_name, is_admin, password_hash"
+    };
+}
+macro_rules! call_columns {
+    () => {
+        "id, session_id, room_name, call_type, status, initiator_id, recipient_id, started_at, ended_at, created_at"
+    };
+}
+macro_rules! video_call_columns {
+    () => {
+        "id, meeting_id, caller_id, status, started_at, ended_at"
+    };
+}
+macro_rules! presence_columns {
+    () => {
+        "user_id, status, available_for_calls, status_message, last_seen, current_call, status_before_call, open_sockets"
+    };
+}
+macro_rules! meeting_columns {
+    () => {
+        "id, title, host_id, status, scheduled_at, created_at"
+    };
+}
+
+pub const SQLITE: Dialect = Dialect {
+    user_by_login: concat!(
+        "SELECT ",
+        user_columns!(),
+        " FROM users
+         WHERE username = ?1 COLLATE NOCASE OR (email <> '' AND email = ?1 COLLATE NOCASE)
+         ORDER BY username = ?1 COLLATE NOCASE DESC LIMIT 1"
+    ),
+    username_taken: "SELECT 1 FROM users WHERE username = ?1 COLLATE NOCASE",
+    users_by_name: concat!(
+        "SELECT ",
+        user_columns!(),
+        " FROM users ORDER BY username COLLATE NOCASE"
+    ),
+};
+
+pub const POSTGRES: Dialect = Dialect {
+    user_by_login: concat!(
+        "SELECT ",
+        user_columns!(),
+        " FROM users
+         WHERE lower(username) = lower(?1) OR (email <> '' AND lower(email) = lower(?1))
+         ORDER BY (lower(username) = lower(?1)) DESC LIMIT 1"
+    ),
+    username_taken: "SELECT 1 FROM users WHERE lower(username) = lower(?1)",
+    users_by_name: concat!(
+        "SELECT ",
+        user_columns!(),
+        " FROM users ORDER BY lower(username)"
+    ),
+};
+
+impl<C: Conn> Tx for SqlTx<C> {
+    fn insert_user(&mut self, user: &NewUser, now: DateTime<Utc>) -> Result<i64, StorageError> {
+        let inserted = self.in_savepoint(|me| {
+            me.insert(
+                "INSERT INTO users (username, email, full_name, password_hash, is_admin, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+                &[
+                    (&user.username).into(),
+                    (&user.email).into(),
+                    (&user.full_name).into(),
+                    (&user.password_hash).into(),
+                    user.is_admin.into(),
+                    now.into(),
+                ],
+                || StorageError::Conflict(String::new()),
+            )
+        });
+        match inserted {
+            Err(StorageError::Conflict(_)) => {
+                let taken = self.exists(self.dialect.username_taken, &[(&user.username).into()])?;
+                Err(StorageError::account_taken(user, taken))
+            }
+            other => other,
+        }
+    }
+
+    fn user(&mut self, id: i64) -> Result<Option<UserRecord>, StorageError> {
+        self.row(
+            concat!("SELECT ", user_columns!(), " FROM users WHERE id = ?1"),
+            &[id.into()],
+            user_record,
+        )
+    }
+
+    fn user_by_login(&mut self, login: &str) -> Result<Option<UserRecord>, StorageError> {
+        self.row(self.dialect.user_by_login, &[login.into()], user_record)
+    }
+
+    fn users(&mut self) -> Result<Vec<UserInfo>, StorageError> {
+        self.rows(self.dialect.users_by_name, &[], |row| {
+            user_record(row).map(|r| r.info)
+        })
+    }
+
+    fn set_password_hash(&mut self, user_id: i64, hash: &str) -> Result<bool, StorageError> {
+        let changed = self.execute(
+            "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+            &[user_id.into(), hash.into()],
+        )?;
+        Ok(changed > 0)
+    }
+
+    fn presence(&mut self, user_id: i64) -> Result<PresenceState, StorageError> {
+        let found = self.row(
+            concat!(
+                "SELECT ",
+                presence_columns!(),
+                " FROM presence WHERE user_id = ?1"
+            ),
+            &[user_id.into()],
+            presence_row,
+        )?;
+        Ok(found.map(|(_, p)| p).unwrap_or_default())
+    }
+
+    fn save_presence(&mut self, user_id: i64, p: &PresenceState) -> Result<(), StorageError> {
+        self.execute(
+            concat!(
+                "INSERT INTO presence (",
+                presence_columns!(),
+                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (user_id) DO UPDATE SET
+                    status = excluded.status,
+                    available_for_calls = excluded.available_for_calls,
+                    status_message = excluded.status_message,
+                    last_seen = excluded.last_seen,
+                    current_call = excluded.current_call,
+                    status_before_call = excluded.status_before_call,
+                    open_sockets = excluded.open_sockets"
+            ),
+            &[
+                user_id.into(),
+                p.status.as_str().into(),
+                p.available_for_calls.into(),
+                (&p.status_message).into(),
+                p.last_seen.into(),
+                p.current_call.into(),
+                p.status_before_call.map(|s| s.as_str()).into(),
+                p.open_sockets.into(),
+            ],
+        )?;
+        self.presence_saved.push((user_id, p.clone()));
+        Ok(())
+    }
+
+    fn all_presence(&mut self) -> Result<Vec<(i64, PresenceState)>, StorageError> {
+        self.rows(
+            concat!(
+                "SELECT ",
+                presence_columns!(),
+                " FROM presence ORDER BY user_id"
+            ),
+            &[],
+            presence_row,
+        )
+    }
+
+    /// The insert and both claims are one unit (a savepoint), so a refused claim leaves
+    /// nothing behind even if the caller's transaction carries on.
+    fn insert_call(&mut self, call: &CallRow) -> Result<i64, StorageError> {
+        self.in_savepoint(|me| {
+            let session_id = call.session_id.to_string();
+            let id = me.insert(
+                "INSERT INTO calls (session_id, room_name, call_type, status, initiator_id,
+                                    recipient_id, started_at, ended_at, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
+                &[
+                    session_id.as_str().into(),
+                    (&call.room_name).into(),
+                    call.call_type.as_str().into(),
+                    call.status.as_str().into(),
+                    call.initiator_id.into(),
+                    call.recipient_id.into(),
+                    call.started_at.into(),
+                    call.ended_at.into(),
+                    call.created_at.into(),
+                ],
+                StorageError::room_taken,
+            )?;
+            for user in [call.initiator_id, call.recipient_id] {
+                match me.conn.execute(
+                    "INSERT INTO live_calls (user_id, call_id) VALUES (?1, ?2)",
+                    &[user.into(), id.into()],
+                ) {
+                    Ok(_) => {}
+                    Err(SqlError::UniqueViolation) => {
+                        return Err(StorageError::in_another_call(user));
+                    }
+                    Err(SqlError::Other(e)) => return Err(e),
+                }
+            }
+            Ok(id)
+        })
+    }
+
+    fn call(&mut self, id: i64) -> Result<Option<CallRow>, StorageError> {
+        self.row(
+            concat!("SELECT ", call_columns!(), " FROM calls WHERE id = ?1"),
+            &[id.into()],
+            call_row,
+        )
+    }
+
+    fn update_call(&mut self, call: &CallRow) -> Result<(), StorageError> {
+        self.execute(
+            "UPDATE calls SET status = ?2, started_at = ?3, ended_at = ?4 WHERE id = ?1",
+            &[
+                call.id.into(),
+                call.status.as_str().into(),
+                call.started_at.into(),
+                call.ended_at.into(),
+            ],
+        )?;
+        if call.status.is_final() {
+            self.execute(
+                "DELETE FROM live_calls WHERE call_id = ?1",
+                &[call.id.into()],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn live_call_of(&mut self, user_id: i64) -> Result<Option<CallRow>, StorageError> {
+        self.row(
+            concat!(
+                "SELECT ",
+                call_columns!(),
+                " FROM calls WHERE id = (SELECT call_id FROM live_calls WHERE user_id = ?1)"
+            ),
+            &[user_id.into()],
+            call_row,
+        )
+    }
+
+    fn live_calls(&mut self) -> Result<Vec<CallRow>, StorageError> {
+        self.rows(
+            concat!(
+                "SELECT ",
+                call_columns!(),
+                " FROM calls WHERE id IN (SELECT call_id FROM live_calls) ORDER BY id"
+            ),
+            &[],
+            call_row,
+        )
+    }
+
+    fn call_history(&mut self, q: &HistoryQuery) -> Result<(i64, Vec<CallRow>), StorageError> {
+        // The CAST gives PostgreSQL the parameter's type when it is NULL.
+        macro_rules! filter {
+            () => {
+                " FROM calls WHERE (initiator_id = ?1 OR recipient_id = ?1)
+                   AND (CAST(?2 AS TEXT) IS NULL OR status = ?2)"
+            };
+        }
+        let status: Value<'_> = q.status.map(|s| s.as_str()).into();
+        let count = self.int(
+            concat!("SELECT COUNT(*)", filter!()),
+            &[q.user_id.into(), status],
+        )?;
+        let rows = self.rows(
+            concat!(
+                "SELECT ",
+                call_columns!(),
+                filter!(),
+                " ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4"
+            ),
+            &[q.user_id.into(), status, q.limit.into(), q.offset.into()],
+            call_row,
+        )?;
+        Ok((count, rows))
+    }
+
+    fn insert_meeting(&mut self, m: &MeetingRow) -> Result<i64, StorageError> {
+        let id = self.int(
+            "INSERT INTO meetings (title, host_id, status, scheduled_at, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+            &[
+                (&m.title).into(),
+                m.host_id.into(),
+                m.status.as_str().into(),
+                m.scheduled_at.into(),
+                m.created_at.into(),
+            ],
+        )?;
+        for user in &m.participant_ids {
+            self.execute(
+                "INSERT INTO meeting_participants (meeting_id, user_id) VALUES (?1, ?2)
+                 ON CONFLICT DO NOTHING",
+                &[id.into(), (*user).into()],
+            )?;
+        }
+        Ok(id)
+    }
+
+    fn meeting(&mut self, id: i64) -> Result<Option<MeetingRow>, StorageError> {
+        Ok(self
+            .meetings(
+                concat!(
+                    "SELECT ",
+                    meeting_columns!(),
+                    " FROM meetings WHERE id = ?1"
+                ),
+                &[id.into()],
+            )?
+            .pop())
+    }
+
+    fn meetings_of(&mut self, user_id: i64) -> Result<Vec<MeetingRow>, StorageError> {
+        self.meetings(
+            concat!(
+                "SELECT ",
+                meeting_columns!(),
+                " FROM meetings
+                 WHERE host_id = ?1 OR id IN (SELECT meeting_id FROM meeting_participants WHERE user_id = ?1)
+                 ORDER BY created_at DESC, id DESC"
+            ),
+            &[user_id.into()],
+        )
+    }
+
+    fn set_meeting_status(&mut self, id: i64, status: MeetingStatus) -> Result<(), StorageError> {
+        self.execute(
+            "UPDATE meetings SET status = ?2 WHERE id = ?1",
+            &[id.into(), status.as_str().into()],
+        )?;
+        Ok(())
+    }
+
+    fn delete_meeting(&mut self, id: i64) -> Result<(), StorageError> {
+        self.execute("DELETE FROM meetings WHERE id = ?1", &[id.into()])?;
+        Ok(())
+    }
+
+    fn insert_video_call(&mut self, c: &VideoCallRow) -> Result<i64, StorageError> {
+        self.int(
+            "INSERT INTO video_calls (meeting_id, caller_id, status, started_at, ended_at)
+             VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+            &[
+                c.meeting_id.into(),
+                c.caller_id.into(),
+                video_status_str(c.status).into(),
+                c.started_at.into(),
+                c.ended_at.into(),
+            ],
+        )
+    }
+
+    fn video_call(&mut self, id: i64) -> Result<Option<VideoCallRow>, StorageError> {
+        self.row(
+            concat!(
+                "SELECT ",
+                video_call_columns!(),
+                " FROM video_calls WHERE id = ?1"
+            ),
+            &[id.into()],
+            video_call_row,
+        )
+    }
+
+    fn active_video_call_of_meeting(
+        &mut self,
+        meeting_id: i64,
+    ) -> Result<Option<VideoCallRow>, StorageError> {
+        self.row(
+            concat!(
+                "SELECT ",
+                video_call_columns!(),
+                " FROM video_calls WHERE meeting_id = ?1 AND status = 'active' LIMIT 1"
+            ),
+            &[meeting_id.into()],
+            video_call_row,
+        )
+    }
+
+    fn update_video_call(&mut self, c: &VideoCallRow) -> Result<(), StorageError> {
+        self.execute(
+            "UPDATE video_calls SET status = ?2, ended_at = ?3 WHERE id = ?1",
+            &[
+                c.id.into(),
+                video_status_str(c.status).into(),
+                c.ended_at.into(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn revoke_token(&mut self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StorageError> {
+        self.execute(
+            "INSERT INTO revoked_tokens (jti, expires_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            &[jti.into(), expires_at.into()],
+        )?;
+        // Expired tokens fail validation anyway: forget their revocations.
+        self.execute(
+            "DELETE FROM revoked_tokens WHERE expires_at < ?1",
+            &[Utc::now().into()],
+        )?;
+        self.revoked.push((jti.to_owned(), expires_at));
+        Ok(())
+    }
+
+    fn is_token_revoked(&mut self, jti: &str) -> Result<bool, StorageError> {
+        self.exists("SELECT 1 FROM revoked_tokens WHERE jti = ?1", &[jti.into()])
+    }
+
+    fn setting(&mut self, key: &str) -> Result<Option<String>, StorageError> {
+        self.row(
+            "SELECT value FROM settings WHERE key = ?1",
+            &[key.into()],
+            |row| row.text(0),
+        )
+    }
+
+    fn set_setting(&mut self, key: &str, value: &str) -> Result<(), StorageError> {
+        self.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[key.into(), value.into()],
+        )?;
+        Ok(())
+    }
+
+    fn renew_instance(
+        &mut self,
+        instance: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<bool, StorageError> {
+        let renewed = self.execute(
+            "UPDATE instances SET expires_at = ?2 WHERE id = ?1",
+            &[instance.into(), expires_at.into()],
+        )?;
+        if renewed == 0 {
+            self.execute(
+                "INSERT INTO instances (id, expires_at) VALUES (?1, ?2)",
+                &[instance.into(), expires_at.into()],
+            )?;
+        }
+        Ok(renewed > 0)
+    }
+
+    fn drop_instance(&mut self, instance: &str) -> Result<(), StorageError> {
+        self.execute("DELETE FROM instances WHERE id = ?1", &[instance.into()])?;
+        Ok(())
+    }
+
+    fn set_socket_lease(
+        &mut self,
+        instance: &str,
+        user_id: i64,
+        sockets: u32,
+    ) -> Result<u32, StorageError> {
+        if sockets == 0 {
+            self.execute(
+                "DELETE FROM socket_leases WHERE instance = ?1 AND user_id = ?2",
+                &[instance.into(), user_id.into()],
+            )?;
+        } else {
+            self.execute(
+                "INSERT INTO socket_leases (instance, user_id, sockets) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (instance, user_id) DO UPDATE SET sockets = excluded.sockets",
+                &[instance.into(), user_id.into(), sockets.into()],
+            )?;
+        }
+        self.sockets_of(user_id)
+    }
+
+    fn reclaim_leases(&mut self, now: DateTime<Utc>) -> Result<Vec<(i64, u32)>, StorageError> {
+        self.execute("DELETE FROM instances WHERE expires_at < ?1", &[now.into()])?;
+        let users: std::collections::BTreeSet<i64> = self
+            .rows(
+                "DELETE FROM socket_leases WHERE instance NOT IN (SELECT id FROM instances)
+                 RETURNING user_id",
+                &[],
+                |row| row.int(0),
+            )?
+            .into_iter()
+            .collect();
+        users
+            .into_iter()
+            .map(|user_id| Ok((user_id, self.sockets_of(user_id)?)))
+            .collect()
+    }
+}
