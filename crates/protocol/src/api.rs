@@ -8,12 +8,26 @@ use uuid::Uuid;
 
 /// Every 4xx/5xx body.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
+    /// What went wrong and what to do, as a sentence to show a person.
     pub error: String,
+    /// A stable word for refusals a client acts on (`self`, `caller_busy`, `offline`,
+    /// `busy`, `unavailable`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub code: Option<String>,
+}
+
+/// `{"message": "..."}`: `POST /api/auth/logout`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessageBody {
+    pub message: String,
 }
 
 /// A user as the seeds' login and `me` return it.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserInfo {
     pub id: i64,
@@ -37,6 +51,7 @@ impl UserInfo {
 
 /// `POST /api/login/` and `POST /api/auth/login`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginResponse {
     pub token: String,
     /// The same credential as `token`, for clients of seed 002's JWT API.
@@ -46,6 +61,7 @@ pub struct LoginResponse {
 
 /// Presence as every presence-bearing response shows it.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PresenceView {
     pub status: PresenceStatus,
@@ -59,6 +75,7 @@ pub struct PresenceView {
 
 /// One row of `GET /api/users/`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DirectoryEntry {
     pub id: i64,
@@ -70,6 +87,7 @@ pub struct DirectoryEntry {
 
 /// `GET /api/user-presence/...` rows and `update_my_status/` / `heartbeat/` answers.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserPresence {
     pub user: i64,
     pub username: String,
@@ -81,6 +99,7 @@ pub struct UserPresence {
 
 /// `POST /api/users/` (admins only): a new account.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewAccount {
     pub username: String,
     pub password: String,
@@ -94,6 +113,7 @@ pub struct NewAccount {
 
 /// The short user shape nested in calls and meetings.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserSummary {
     pub id: i64,
@@ -115,6 +135,7 @@ impl UserSummary {
 
 /// A call session (SPEC §3) as every call endpoint returns it.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CallSession {
     pub id: i64,
@@ -188,8 +209,18 @@ impl CallSession {
     }
 }
 
+/// `POST /api/calls/invite` (seed 004): the call's id beside the session.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InviteResponse {
+    pub message: String,
+    pub call_id: i64,
+    pub call_session: CallSession,
+}
+
 /// `{"message": "...", "call_session": {...}}` from `initiate_call/` and `update_status/`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CallEnvelope {
     pub message: String,
     pub call_session: CallSession,
@@ -197,12 +228,14 @@ pub struct CallEnvelope {
 
 /// `GET my_active_call/`: `{"call_session": null}` when there is none.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MaybeCall {
     pub call_session: Option<CallSession>,
 }
 
 /// A page of a list, in Django REST framework's shape.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Page<T> {
     pub count: i64,
@@ -213,6 +246,7 @@ pub struct Page<T> {
 
 /// `GET /api/jitsi-calls/{id}/join_info/`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JoinInfo {
     pub room_name: String,
     pub domain: String,
@@ -223,6 +257,7 @@ pub struct JoinInfo {
 
 /// `GET /api/health/`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     pub status: String,
     pub message: String,
@@ -231,6 +266,7 @@ pub struct Health {
 
 /// Meeting lifecycle (seed 002).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum MeetingStatus {
     Scheduled,
@@ -262,6 +298,7 @@ impl std::str::FromStr for MeetingStatus {
 
 /// `/api/meetings/` objects.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Meeting {
     pub id: i64,
     pub title: String,
@@ -275,6 +312,7 @@ pub struct Meeting {
 
 /// The short caller shape of seed 002's video call session.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Caller {
     pub id: i64,
     pub email: String,
@@ -283,6 +321,7 @@ pub struct Caller {
 
 /// Video call session status (seed 002: `active`, then `ended`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum VideoCallStatus {
     Active,
@@ -291,6 +330,7 @@ pub enum VideoCallStatus {
 
 /// `POST /api/health/call/start` and `/call/end`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VideoCallSession {
     pub id: i64,
     pub meeting: i64,
@@ -304,6 +344,7 @@ pub struct VideoCallSession {
 
 /// One ICE server, in `RTCConfiguration` shape.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IceServer {
     pub urls: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -314,8 +355,111 @@ pub struct IceServer {
 
 /// `GET /api/rtc/config`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RtcConfig {
     pub ice_servers: Vec<IceServer>,
+}
+
+// Request bodies. The server reads them field by field (ids may also come as digit
+// strings, `null` counts as absent, unknown fields are ignored); these types are the
+// canonical shapes, for clients and the OpenAPI document.
+
+/// `POST /api/login/`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LoginRequest {
+    #[cfg_attr(feature = "openapi", schema(max_length = 254))]
+    pub username: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 1024))]
+    pub password: String,
+}
+
+/// `POST /api/auth/login` (seed 002): `email` or `username`, and the password.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EmailLoginRequest {
+    /// Used when given; matches a username or an email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 254))]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 254))]
+    pub username: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 1024))]
+    pub password: String,
+}
+
+/// `POST /api/user-presence/update_my_status/`: absent fields stay as they are.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StatusUpdate {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<PresenceStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub available_for_calls: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 255))]
+    pub status_message: Option<String>,
+}
+
+/// `POST /api/jitsi-calls/initiate_call/`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InitiateCall {
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub recipient_id: i64,
+    /// `audio` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_type: Option<CallType>,
+}
+
+/// `POST /api/calls/invite` (seed 004): as `InitiateCall`, with seed 004's field name.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InviteRequest {
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub receiver_id: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_type: Option<CallType>,
+}
+
+/// `POST /api/jitsi-calls/{id}/update_status/`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CallActionRequest {
+    /// What a participant may do to a call; the server's own actions (delivery,
+    /// timeout, failure) are not accepted here.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(answer|reject|cancel|end)$"))]
+    pub action: String,
+}
+
+/// `POST /api/meetings/`: the signed-in user hosts.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewMeeting {
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
+    pub title: String,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 1000))]
+    pub participant_ids: Vec<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_at: Option<DateTime<Utc>>,
+}
+
+/// `POST /api/health/call/start`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StartVideoCall {
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub meeting_id: i64,
+}
+
+/// `POST /api/health/call/end`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EndVideoCall {
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub call_id: i64,
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use crate::store::StorageError;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use switchboard_protocol::api::ErrorBody;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -95,9 +95,9 @@ impl From<AuthError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = match self.code {
-            Some(code) => json!({ "error": self.message, "code": code }),
-            None => json!({ "error": self.message }),
+        let body = ErrorBody {
+            error: self.message,
+            code: self.code.map(str::to_owned),
         };
         (self.status, Json(body)).into_response()
     }

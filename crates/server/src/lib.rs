@@ -21,9 +21,8 @@ pub mod store;
 pub use accounts::{Accounts, NewAccount};
 pub use server::{Server, ServerConfig, StartError, launch_with_tcp_listener};
 
-/// The current time at microsecond precision: what the database stores, so a value
-/// returned before and after a round trip through storage is the same.
+/// The system time at microsecond precision, for what no timing rule depends on (when an
+/// account was made). Rules read [`rules::Clock`] instead.
 pub fn now() -> chrono::DateTime<chrono::Utc> {
-    use chrono::SubsecRound;
-    chrono::Utc::now().trunc_subsecs(6)
+    rules::Clock::System.now()
 }

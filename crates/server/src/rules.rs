@@ -16,6 +16,8 @@ pub struct Rules {
     pub instance_lease: std::time::Duration,
     /// Which notification sockets get `presence_update`.
     pub presence_push: PresencePush,
+    /// Where the rules read the time of day.
+    pub clock: Clock,
 }
 
 /// Which notification sockets are sent `presence_update`.
@@ -31,4 +33,48 @@ pub enum PresencePush {
     Everyone,
     /// Only sockets opened with `?presence=1`.
     Subscribers,
+}
+
+/// Where the server reads the time of day for its rules: presence, ring and lease
+/// timestamps.
+///
+/// Timers already run on tokio's clock; `FollowingTokio` makes timestamps follow it too,
+/// so a test that pauses tokio's time (`start_paused`) moves a call's `created_at`, a
+/// heartbeat's `last_seen` and the ring timer together instead of waiting on the wall.
+#[derive(Clone, Copy, Debug, Default)]
+pub enum Clock {
+    /// The system clock: what a server in production uses, so a suspended laptop or a
+    /// corrected clock still stamps the real time.
+    #[default]
+    System,
+    /// `wall` at `at`, then whatever tokio's clock says has passed since.
+    FollowingTokio {
+        wall: chrono::DateTime<chrono::Utc>,
+        at: tokio::time::Instant,
+    },
+}
+
+impl Clock {
+    /// A clock that starts at the system time now and then follows tokio's clock.
+    pub fn following_tokio() -> Clock {
+        Clock::FollowingTokio {
+            wall: chrono::Utc::now(),
+            at: tokio::time::Instant::now(),
+        }
+    }
+
+    /// The current time at microsecond precision: what the database stores, so a value
+    /// read back after a round trip through storage is equal to the one written.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        use chrono::SubsecRound;
+        let now = match self {
+            Clock::System => chrono::Utc::now(),
+            Clock::FollowingTokio { wall, at } => {
+                let passed =
+                    chrono::Duration::from_std(at.elapsed()).unwrap_or(chrono::Duration::MAX);
+                wall.checked_add_signed(passed).unwrap_or(*wall)
+            }
+        };
+        now.trunc_subsecs(6)
+    }
 }

@@ -46,6 +46,9 @@ pub struct ServerConfig {
     pub instance_lease: Duration,
     /// Which notification sockets get `presence_update` (every socket by default).
     pub presence_push: crate::realtime::PresencePush,
+    /// Where the timing rules read the time of day (the system clock; tests that pause
+    /// tokio's time use [`Clock::following_tokio`](crate::rules::Clock::following_tokio)).
+    pub clock: crate::rules::Clock,
     /// STUN/TURN servers handed to clients.
     pub rtc: crate::rtc::RtcSettings,
     pub jitsi: JitsiSettings,
@@ -65,6 +68,7 @@ impl ServerConfig {
             socket_ping_interval: Duration::from_secs(25),
             instance_lease: Duration::from_secs(15),
             presence_push: crate::realtime::PresencePush::Everyone,
+            clock: crate::rules::Clock::System,
             rtc: crate::rtc::RtcSettings {
                 turn_ttl: Duration::from_secs(24 * 3600),
                 ..Default::default()
@@ -185,7 +189,9 @@ pub fn app_state(config: &ServerConfig) -> Result<AppState, StartError> {
     };
     let store = open_store(config)?;
     let ttl = chrono_duration(config.token_ttl, "the token lifetime")?;
-    let tokens = store.write_blocking(|tx| Tokens::load(tx, ttl))?;
+    let tokens = store
+        .write_blocking(|tx| Tokens::load(tx, ttl))?
+        .with_clock(config.clock);
     if config.instance_lease < Duration::from_secs(1) {
         return Err(StartError::Config("the instance lease (at least 1 s)"));
     }
@@ -196,6 +202,7 @@ pub fn app_state(config: &ServerConfig) -> Result<AppState, StartError> {
         rtc: config.rtc.clone(),
         instance_lease: config.instance_lease,
         presence_push: config.presence_push,
+        clock: config.clock,
     });
     let realtime = Arc::new(Realtime::new(store.clone(), rules.clone()));
     crate::realtime::reconcile_after_start(&realtime, exclusive)?;

@@ -135,10 +135,12 @@ async fn logout_revokes_the_token_across_restarts_and_other_tokens_live_on() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn tokens_expire() {
-    let server =
-        TestServer::start_with(&["admin", "jane"], |c| c.token_ttl = Duration::from_secs(1)).await;
+    let server = TestServer::start_in_simulated_time(&["admin", "jane"], |c| {
+        c.token_ttl = Duration::from_secs(1)
+    })
+    .await;
     let jane = server.login("jane").await;
     assert_eq!(jane.get("/api/auth/me").await.0, StatusCode::OK);
     tokio::time::sleep(Duration::from_millis(2100)).await;
@@ -362,9 +364,9 @@ async fn presence_heartbeat_status_and_online_users() {
     assert_eq!(all.as_array().map(Vec::len), Some(4));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn users_go_offline_when_heartbeats_stop() {
-    let server = TestServer::start_with(&["admin", "jane", "kim"], |c| {
+    let server = TestServer::start_in_simulated_time(&["admin", "jane", "kim"], |c| {
         c.presence_timeout = Duration::from_secs(1)
     })
     .await;

@@ -22,9 +22,9 @@ fn time(value: &Value) -> chrono::DateTime<chrono::Utc> {
 }
 
 /// Seed 000, step by step: initiate → my_active_call → answer → end, with its checks.
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn seed_000_lifecycle() {
-    let server = TestServer::start(&["sahel", "hasel"]).await;
+    let server = TestServer::start_in_simulated_time(&["sahel", "hasel"], |_| {}).await;
     let sahel = server.login("sahel").await;
     let hasel = server.login("hasel").await;
 

@@ -19,9 +19,9 @@ async fn health_is_public() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn seed_002_meeting_call_lifecycle_and_delete_after_call() {
-    let server = TestServer::start(&["host", "guest", "stranger"]).await;
+    let server = TestServer::start_in_simulated_time(&["host", "guest", "stranger"], |_| {}).await;
     let host = server.login("host").await;
     let guest = server.login("guest").await;
     let stranger = server.login("stranger").await;

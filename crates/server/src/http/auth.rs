@@ -10,10 +10,22 @@ use crate::session::AuthUser;
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use switchboard_protocol::api::{self, ErrorBody};
 use switchboard_protocol::api::{LoginResponse, UserInfo};
 
 /// `POST /api/login/` `{"username","password"}` (seed 003).
+#[utoipa::path(
+    post,
+    path = "/api/login",
+    tag = "auth",
+    request_body = api::LoginRequest,
+    responses(
+        (status = 200, description = "Signed in (seed 003). Sent with `Cache-Control: no-store`.", body = api::LoginResponse),
+        (status = 401, description = "Wrong username or password.", body = ErrorBody),
+        (status = 500, description = "The server failed; try again.", body = ErrorBody),
+        super::responses::BadBody,
+    ),
+)]
 pub async fn login_with_username(
     State(state): State<AppState>,
     body: JsonObject,
@@ -24,6 +36,18 @@ pub async fn login_with_username(
 }
 
 /// `POST /api/auth/login` `{"email"|"username","password"}` (seed 002).
+#[utoipa::path(
+    post,
+    path = "/api/auth/login",
+    tag = "auth",
+    request_body = api::EmailLoginRequest,
+    responses(
+        (status = 200, description = "Signed in (seed 002). Sent with `Cache-Control: no-store`.", body = api::LoginResponse),
+        (status = 401, description = "Wrong username or password.", body = ErrorBody),
+        (status = 500, description = "The server failed; try again.", body = ErrorBody),
+        super::responses::BadBody,
+    ),
+)]
 pub async fn login(State(state): State<AppState>, body: JsonObject) -> Result<Response, ApiError> {
     let name = match body.string("email", 254)? {
         Some(email) => email,
@@ -50,7 +74,7 @@ async fn sign_in(state: &AppState, login: String, password: String) -> Result<Re
             ));
         }
     };
-    let now = crate::now();
+    let now = state.rules.clock.now();
     let user_id = user.id;
     state
         .store
@@ -70,6 +94,16 @@ async fn sign_in(state: &AppState, login: String, password: String) -> Result<Re
 }
 
 /// `GET /api/auth/me`.
+#[utoipa::path(
+    get,
+    path = "/api/auth/me",
+    tag = "auth",
+    responses(
+        (status = 200, description = "The signed-in user.", body = api::UserInfo),
+        super::responses::SignedIn,
+    ),
+    security(("token" = [])),
+)]
 pub async fn me(State(state): State<AppState>, auth: AuthUser) -> Result<Json<UserInfo>, ApiError> {
     let user = state
         .store
@@ -80,10 +114,20 @@ pub async fn me(State(state): State<AppState>, auth: AuthUser) -> Result<Json<Us
 
 /// `POST /api/auth/logout`: revokes this token; the user appears offline unless another
 /// device of theirs holds a notification socket.
+#[utoipa::path(
+    post,
+    path = "/api/auth/logout",
+    tag = "auth",
+    responses(
+        (status = 200, description = "The token is revoked and its sockets closed.", body = api::MessageBody),
+        super::responses::SignedIn,
+    ),
+    security(("token" = [])),
+)]
 pub async fn logout(
     State(state): State<AppState>,
     auth: AuthUser,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<api::MessageBody>, ApiError> {
     let AuthUser { id, token } = auth;
     let jti = token.jti.clone();
     state
@@ -104,5 +148,7 @@ pub async fn logout(
         .publish(crate::realtime::BusEvent::Revoked { jti });
     state.realtime.presence_changed();
     tracing::info!(user_id = id, "signed out");
-    Ok(Json(json!({ "message": "Signed out" })))
+    Ok(Json(api::MessageBody {
+        message: "Signed out".into(),
+    }))
 }

@@ -11,8 +11,8 @@ use crate::store::HistoryQuery;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
-use serde_json::{Value, json};
 use std::collections::HashMap;
+use switchboard_protocol::api::{self, ErrorBody};
 use switchboard_protocol::api::{CallEnvelope, CallSession, JoinInfo, MaybeCall, Page};
 use switchboard_protocol::{CallAction, CallStatus, CallType};
 
@@ -38,7 +38,7 @@ async fn start_call(
     recipient: i64,
     call_type: CallType,
 ) -> Result<CallSession, ApiError> {
-    let timeout = state.rules.presence_timeout;
+    let (timeout, clock) = (state.rules.presence_timeout, state.rules.clock);
     let random = rand::random::<u32>();
     let (store, realtime) = (state.store.clone(), state.realtime.clone());
     // Write and push in a task of their own: if the client goes away mid-request, the
@@ -53,7 +53,7 @@ async fn start_call(
                     caller,
                     recipient,
                     call_type,
-                    crate::now(),
+                    clock.now(),
                     timeout,
                     random,
                 ) {
@@ -70,6 +70,18 @@ async fn start_call(
 }
 
 /// `POST initiate_call/` `{recipient_id, call_type}`.
+#[utoipa::path(
+    post,
+    path = "/api/jitsi-calls/initiate_call",
+    tag = "calls",
+    request_body = api::InitiateCall,
+    responses(
+        (status = 200, description = "The call, `pending`; the recipient's devices get `call_invite`.", body = api::CallEnvelope),
+        super::responses::CallRefused,
+        super::responses::SignedIn,
+    ),
+    security(("token" = [])),
+)]
 pub async fn initiate(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -86,22 +98,50 @@ pub async fn initiate(
 
 /// `POST /api/calls/invite` `{receiver_id, call_type?}` (seed 004): the same call, with
 /// its id at the top level as that seed's client reads it.
+#[utoipa::path(
+    post,
+    path = "/api/calls/invite",
+    tag = "calls",
+    request_body = api::InviteRequest,
+    responses(
+        (status = 200, description = "As `initiate_call`, with the call's id at the top (seed 004).", body = api::InviteResponse),
+        super::responses::CallRefused,
+        super::responses::SignedIn,
+    ),
+    security(("token" = [])),
+)]
 pub async fn invite(
     State(state): State<AppState>,
     auth: AuthUser,
     body: JsonObject,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<api::InviteResponse>, ApiError> {
     let recipient = body.required_id("receiver_id")?;
     let call_type = body.parsed::<CallType>("call_type")?.unwrap_or_default();
     let call = start_call(&state, auth.id, recipient, call_type).await?;
-    Ok(Json(json!({
-        "message": "Call initiated successfully",
-        "call_id": call.id,
-        "call_session": call,
-    })))
+    Ok(Json(api::InviteResponse {
+        message: "Call initiated successfully".into(),
+        call_id: call.id,
+        call_session: call,
+    }))
 }
 
 /// `POST {id}/update_status/` `{"action": "answer|reject|cancel|end"}`.
+#[utoipa::path(
+    post,
+    path = "/api/jitsi-calls/{id}/update_status",
+    tag = "calls",
+    params(("id" = i64, Path, description = "The call's id; anything else is a 404.")),
+    request_body = api::CallActionRequest,
+    responses(
+        (status = 200, description = "The call after the action; both parties get `call_status`.", body = api::CallEnvelope),
+        (status = 404, description = "No such call, or not one of yours.", body = ErrorBody),
+        (status = 403, description = "Not this participant's action (only the callee answers).", body = ErrorBody),
+        (status = 409, description = "The call is not in a state that allows it (already ended, say).", body = ErrorBody),
+        super::responses::BadBody,
+        super::responses::SignedIn,
+    ),
+    security(("token" = [])),
+)]
 pub async fn update_status(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -112,11 +152,15 @@ pub async fn update_status(
     let action: CallAction = body
         .parsed("action")?
         .ok_or_else(|| ApiError::bad_request("action is required"))?;
-    let (store, realtime) = (state.store.clone(), state.realtime.clone());
+    let (store, realtime, clock) = (
+        state.store.clone(),
+        state.realtime.clone(),
+        state.rules.clock,
+    );
     // As for initiation: a committed change is always pushed, even if the client left.
     let work = tokio::spawn(async move {
         let done = store
-            .write(move |tx| calls::apply(tx, call_id, Actor::User(auth.id), action, crate::now()))
+            .write(move |tx| calls::apply(tx, call_id, Actor::User(auth.id), action, clock.now()))
             .await?;
         tracing::info!(call_id, user_id = auth.id, action = action.as_str(), status = %done.call.status, "call updated");
         if done.call.status != done.previous {
@@ -132,6 +176,18 @@ pub async fn update_status(
 }
 
 /// `GET {id}/`.
+#[utoipa::path(
+    get,
+    path = "/api/jitsi-calls/{id}",
+    tag = "calls",
+    params(("id" = i64, Path, description = "The call's id; anything else is a 404.")),
+    responses(
+        (status = 200, body = api::CallSession),
+        (status = 404, description = "No such call, or not one of yours.", body = ErrorBody),
+        super::responses::SignedIn,
+    ),
+    security(("token" = [])),
+)]
 pub async fn one(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -146,6 +202,16 @@ pub async fn one(
 }
 
 /// `GET active_calls/`: the caller's ringing or ongoing calls.
+#[utoipa::path(
+    get,
+    path = "/api/jitsi-calls/active_calls",
+    tag = "calls",
+    responses(
+        (status = 200, description = "The caller's pending, ringing or active call, if any.", body = Vec<api::CallSession>),
+        super::responses::SignedIn,
+    ),
+    security(("token" = [])),
+)]
 pub async fn active_calls(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -158,6 +224,16 @@ pub async fn active_calls(
 }
 
 /// `GET my_active_call/`: `{"call_session": null}` when there is none.
+#[utoipa::path(
+    get,
+    path = "/api/jitsi-calls/my_active_call",
+    tag = "calls",
+    responses(
+        (status = 200, description = "The caller's live call, or `{\"call_session\": null}`.", body = api::MaybeCall),
+        super::responses::SignedIn,
+    ),
+    security(("token" = [])),
+)]
 pub async fn my_active_call(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -170,6 +246,21 @@ pub async fn my_active_call(
 }
 
 /// `GET /api/jitsi-calls/?page=&page_size=&status=`: both directions, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/jitsi-calls",
+    tag = "calls",
+    params(("page" = Option<i64>, Query, minimum = 1, description = "From 1 (the default)."),
+        ("page_size" = Option<i64>, Query, minimum = 1, maximum = 100, description = "1 to 100; 20 by default."),
+        ("status" = Option<CallStatus>, Query, description = "Only calls with this status.")),
+    responses(
+        (status = 200, description = "The caller's calls in both directions, newest first.", body = api::Page<api::CallSession>),
+        (status = 400, description = "A query parameter is out of range.", body = ErrorBody),
+        (status = 404, description = "No such page.", body = ErrorBody),
+        super::responses::SignedIn,
+    ),
+    security(("token" = [])),
+)]
 pub async fn history(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -227,6 +318,16 @@ pub async fn history(
 
 /// `GET /api/rtc/config`: ICE servers in `RTCConfiguration` shape, TURN credentials
 /// minted for the caller.
+#[utoipa::path(
+    get,
+    path = "/api/rtc/config",
+    tag = "calls",
+    responses(
+        (status = 200, description = "ICE servers in `RTCConfiguration` shape; TURN credentials are minted for the caller.", body = api::RtcConfig),
+        super::responses::SignedIn,
+    ),
+    security(("token" = [])),
+)]
 pub async fn rtc_config(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -239,6 +340,20 @@ pub async fn rtc_config(
 }
 
 /// `GET {id}/join_info/`: the call's Jitsi room, with a JaaS token when 8x8 is set up.
+#[utoipa::path(
+    get,
+    path = "/api/jitsi-calls/{id}/join_info",
+    tag = "calls",
+    params(("id" = i64, Path, description = "The call's id; anything else is a 404.")),
+    responses(
+        (status = 200, description = "The call's Jitsi room, with a JaaS token when 8x8 is set up.", body = api::JoinInfo),
+        (status = 404, description = "No such call, or not one of yours.", body = ErrorBody),
+        (status = 409, description = "The call has ended.", body = ErrorBody),
+        (status = 503, description = "Video rooms are not available on this server.", body = ErrorBody),
+        super::responses::SignedIn,
+    ),
+    security(("token" = [])),
+)]
 pub async fn join_info(
     State(state): State<AppState>,
     auth: AuthUser,

@@ -10,9 +10,18 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use switchboard_protocol::api::{self, ErrorBody};
 use switchboard_protocol::api::{Health, Meeting, VideoCallSession};
 
 /// `GET /api/health/` (public).
+#[utoipa::path(
+    get,
+    path = "/api/health",
+    tag = "meetings",
+    responses(
+        (status = 200, description = "The server is up.", body = api::Health),
+    ),
+)]
 pub async fn health() -> Json<Health> {
     Json(Health {
         status: "healthy".into(),
@@ -22,6 +31,18 @@ pub async fn health() -> Json<Health> {
 }
 
 /// `POST /api/meetings/` `{title, participant_ids, scheduled_at?}`; the creator hosts.
+#[utoipa::path(
+    post,
+    path = "/api/meetings",
+    tag = "meetings",
+    request_body = api::NewMeeting,
+    responses(
+        (status = 201, description = "The meeting, `scheduled`, hosted by the caller.", body = api::Meeting),
+        super::responses::BadBody,
+        super::responses::SignedIn,
+    ),
+    security(("token" = [])),
+)]
 pub async fn create(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -32,14 +53,25 @@ pub async fn create(
         participant_ids: body.id_list("participant_ids")?.unwrap_or_default(),
         scheduled_at: body.time("scheduled_at")?,
     };
+    let clock = state.rules.clock;
     let meeting = state
         .store
-        .write(move |tx| meetings::create(tx, auth.id, new, crate::now()))
+        .write(move |tx| meetings::create(tx, auth.id, new, clock.now()))
         .await?;
     Ok(created(meeting))
 }
 
 /// `GET /api/meetings/`: meetings the user hosts or takes part in.
+#[utoipa::path(
+    get,
+    path = "/api/meetings",
+    tag = "meetings",
+    responses(
+        (status = 200, description = "Meetings the caller hosts or takes part in.", body = Vec<api::Meeting>),
+        super::responses::SignedIn,
+    ),
+    security(("token" = [])),
+)]
 pub async fn list(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -53,6 +85,18 @@ pub async fn list(
 }
 
 /// `GET /api/meetings/{id}/`.
+#[utoipa::path(
+    get,
+    path = "/api/meetings/{id}",
+    tag = "meetings",
+    params(("id" = i64, Path, description = "The meeting's id; anything else is a 404.")),
+    responses(
+        (status = 200, body = api::Meeting),
+        (status = 404, description = "No such meeting, or not one of yours.", body = ErrorBody),
+        super::responses::SignedIn,
+    ),
+    security(("token" = [])),
+)]
 pub async fn one(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -68,6 +112,19 @@ pub async fn one(
 }
 
 /// `DELETE /api/meetings/{id}/` → 204, also after a call (the seeds answered 500).
+#[utoipa::path(
+    delete,
+    path = "/api/meetings/{id}",
+    tag = "meetings",
+    params(("id" = i64, Path, description = "The meeting's id; anything else is a 404.")),
+    responses(
+        (status = 204, description = "Deleted, with its calls."),
+        (status = 404, description = "No such meeting, or not one of yours.", body = ErrorBody),
+        (status = 403, description = "Only the host may delete a meeting.", body = ErrorBody),
+        super::responses::SignedIn,
+    ),
+    security(("token" = [])),
+)]
 pub async fn delete(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -82,29 +139,59 @@ pub async fn delete(
 }
 
 /// `POST /api/health/call/start` `{meeting_id}` → 201.
+#[utoipa::path(
+    post,
+    path = "/api/health/call/start",
+    tag = "meetings",
+    request_body = api::StartVideoCall,
+    responses(
+        (status = 201, description = "The meeting's call started; the meeting is `ongoing`.", body = api::VideoCallSession),
+        (status = 404, description = "No such meeting, or not one of yours.", body = ErrorBody),
+        (status = 409, description = "The meeting already has a call in progress.", body = ErrorBody),
+        super::responses::BadBody,
+        super::responses::SignedIn,
+    ),
+    security(("token" = [])),
+)]
 pub async fn start_video_call(
     State(state): State<AppState>,
     auth: AuthUser,
     body: JsonObject,
 ) -> Result<Response, ApiError> {
     let meeting_id = body.required_id("meeting_id")?;
+    let clock = state.rules.clock;
     let call = state
         .store
-        .write(move |tx| meetings::start_video_call(tx, meeting_id, auth.id, crate::now()))
+        .write(move |tx| meetings::start_video_call(tx, meeting_id, auth.id, clock.now()))
         .await?;
     Ok(created(call))
 }
 
 /// `POST /api/health/call/end` `{call_id}` → 200 with `ended_at` and `duration`.
+#[utoipa::path(
+    post,
+    path = "/api/health/call/end",
+    tag = "meetings",
+    request_body = api::EndVideoCall,
+    responses(
+        (status = 200, description = "The call ended, with its duration; the meeting is `completed`.", body = api::VideoCallSession),
+        (status = 404, description = "No such video call, or not one of yours.", body = ErrorBody),
+        (status = 409, description = "The call has already ended.", body = ErrorBody),
+        super::responses::BadBody,
+        super::responses::SignedIn,
+    ),
+    security(("token" = [])),
+)]
 pub async fn end_video_call(
     State(state): State<AppState>,
     auth: AuthUser,
     body: JsonObject,
 ) -> Result<Json<VideoCallSession>, ApiError> {
     let call_id = body.required_id("call_id")?;
+    let clock = state.rules.clock;
     let call = state
         .store
-        .write(move |tx| meetings::end_video_call(tx, call_id, auth.id, crate::now()))
+        .write(move |tx| meetings::end_video_call(tx, call_id, auth.id, clock.now()))
         .await?;
     Ok(Json(call))
 }

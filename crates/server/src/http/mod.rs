@@ -5,6 +5,8 @@ mod auth;
 pub mod body;
 mod calls;
 mod meetings;
+pub mod openapi;
+mod responses;
 mod presence;
 mod users;
 
@@ -23,6 +25,7 @@ use tower_http::trace::TraceLayer;
 /// one, others do not); `crate::server` strips it before routing.
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
+        .route("/api/openapi.json", get(openapi::document))
         .route("/api/health", get(meetings::health))
         .route("/api/health/call/start", post(meetings::start_video_call))
         .route("/api/health/call/end", post(meetings::end_video_call))

@@ -9,18 +9,29 @@ use crate::session::AuthUser;
 use axum::Json;
 use axum::extract::State;
 use chrono::Utc;
+use switchboard_protocol::api;
 use switchboard_protocol::api::UserPresence;
 
 /// `GET /api/user-presence/`: everyone's presence.
+#[utoipa::path(
+    get,
+    path = "/api/user-presence",
+    tag = "presence",
+    responses(
+        (status = 200, description = "Everyone's presence, the caller's too.", body = Vec<api::UserPresence>),
+        super::responses::SignedIn,
+    ),
+    security(("token" = [])),
+)]
 pub async fn everyone(
     State(state): State<AppState>,
     _auth: AuthUser,
 ) -> Result<Json<Vec<UserPresence>>, ApiError> {
-    let timeout = state.rules.presence_timeout;
+    let (timeout, clock) = (state.rules.presence_timeout, state.rules.clock);
     let list = state
         .store
         .read(move |tx| {
-            let now = crate::now();
+            let now = clock.now();
             let states: std::collections::HashMap<_, _> = tx.all_presence()?.into_iter().collect();
             let default = Default::default();
             Ok::<_, crate::store::StorageError>(
@@ -42,19 +53,41 @@ pub async fn everyone(
 }
 
 /// `GET online_users/`: online and available, without the caller.
+#[utoipa::path(
+    get,
+    path = "/api/user-presence/online_users",
+    tag = "presence",
+    responses(
+        (status = 200, description = "Users online and taking calls, without the caller.", body = Vec<api::UserPresence>),
+        super::responses::SignedIn,
+    ),
+    security(("token" = [])),
+)]
 pub async fn online_users(
     State(state): State<AppState>,
     auth: AuthUser,
 ) -> Result<Json<Vec<UserPresence>>, ApiError> {
-    let timeout = state.rules.presence_timeout;
+    let (timeout, clock) = (state.rules.presence_timeout, state.rules.clock);
     let list = state
         .store
-        .read(move |tx| presence::online_users(tx, auth.id, crate::now(), timeout))
+        .read(move |tx| presence::online_users(tx, auth.id, clock.now(), timeout))
         .await?;
     Ok(Json(list))
 }
 
 /// `POST update_my_status/` `{status?, available_for_calls?, status_message?}`.
+#[utoipa::path(
+    post,
+    path = "/api/user-presence/update_my_status",
+    tag = "presence",
+    request_body = api::StatusUpdate,
+    responses(
+        (status = 200, description = "The caller's presence after the change. During a call the chosen status is kept for after it.", body = api::UserPresence),
+        super::responses::BadBody,
+        super::responses::SignedIn,
+    ),
+    security(("token" = [])),
+)]
 pub async fn update_my_status(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -72,6 +105,16 @@ pub async fn update_my_status(
 }
 
 /// `POST heartbeat/`: refreshes `last_seen`; offline becomes online.
+#[utoipa::path(
+    post,
+    path = "/api/user-presence/heartbeat",
+    tag = "presence",
+    responses(
+        (status = 200, description = "The caller's presence; an offline user is online again. Any body is ignored.", body = api::UserPresence),
+        super::responses::SignedIn,
+    ),
+    security(("token" = [])),
+)]
 pub async fn heartbeat(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -92,11 +135,11 @@ async fn respond(
     + Send
     + 'static,
 ) -> Result<Json<UserPresence>, ApiError> {
-    let timeout = state.rules.presence_timeout;
+    let (timeout, clock) = (state.rules.presence_timeout, state.rules.clock);
     let view = state
         .store
         .write(move |tx| {
-            let now = crate::now();
+            let now = clock.now();
             let user = require_user(tx, user_id)?;
             let p = change(tx, now)?;
             Ok::<_, crate::domain::DomainError>(presence::user_presence(&user, &p, now, timeout))

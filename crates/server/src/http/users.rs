@@ -12,32 +12,55 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use switchboard_protocol::api::DirectoryEntry;
+use switchboard_protocol::api::{self, ErrorBody};
 
 /// `GET /api/users/`: everyone, with presence.
+#[utoipa::path(
+    get,
+    path = "/api/users",
+    tag = "users",
+    responses(
+        (status = 200, description = "Everyone, with presence.", body = Vec<api::DirectoryEntry>),
+        super::responses::SignedIn,
+    ),
+    security(("token" = [])),
+)]
 pub async fn directory(
     State(state): State<AppState>,
     _auth: AuthUser,
 ) -> Result<Json<Vec<DirectoryEntry>>, ApiError> {
-    let timeout = state.rules.presence_timeout;
+    let (timeout, clock) = (state.rules.presence_timeout, state.rules.clock);
     let entries = state
         .store
-        .read(move |tx| users::directory(tx, crate::now(), timeout))
+        .read(move |tx| users::directory(tx, clock.now(), timeout))
         .await?;
     Ok(Json(entries))
 }
 
 /// `GET /api/users/{id}/`.
+#[utoipa::path(
+    get,
+    path = "/api/users/{id}",
+    tag = "users",
+    params(("id" = i64, Path, description = "The user's id; anything else is a 404.")),
+    responses(
+        (status = 200, body = api::DirectoryEntry),
+        (status = 404, description = "No such user.", body = ErrorBody),
+        super::responses::SignedIn,
+    ),
+    security(("token" = [])),
+)]
 pub async fn one(
     State(state): State<AppState>,
     _auth: AuthUser,
     Path(raw): Path<String>,
 ) -> Result<Json<DirectoryEntry>, ApiError> {
     let id = path_id(&raw, "user")?;
-    let timeout = state.rules.presence_timeout;
+    let (timeout, clock) = (state.rules.presence_timeout, state.rules.clock);
     let entry = state
         .store
         .read(move |tx| {
-            users::directory(tx, crate::now(), timeout)?
+            users::directory(tx, clock.now(), timeout)?
                 .into_iter()
                 .find(|entry| entry.id == id)
                 .ok_or_else(|| DomainError::NotFound(format!("There is no user with id {id}.")))
@@ -47,6 +70,20 @@ pub async fn one(
 }
 
 /// `POST /api/users/` (admins only): `{username, password, email?, full_name?, is_admin?}`.
+#[utoipa::path(
+    post,
+    path = "/api/users",
+    tag = "users",
+    request_body = api::NewAccount,
+    responses(
+        (status = 201, description = "The new account.", body = api::UserInfo),
+        (status = 403, description = "Only an administrator can create accounts.", body = ErrorBody),
+        (status = 409, description = "The username or email is taken.", body = ErrorBody),
+        super::responses::BadBody,
+        super::responses::SignedIn,
+    ),
+    security(("token" = [])),
+)]
 pub async fn create(
     State(state): State<AppState>,
     auth: AuthUser,

@@ -95,10 +95,10 @@ async fn visible_now(
     only: Option<HashSet<i64>>,
 ) -> Result<(HashMap<i64, Visible>, HashSet<i64>), DomainError> {
     let timeout = rt.rules.presence_timeout;
-    let store = rt.store.clone();
+    let (store, clock) = (rt.store.clone(), rt.rules.clock);
     // Off the async workers: with ten thousand users a full sweep is milliseconds of CPU.
     tokio::task::spawn_blocking(move || {
-        let now = crate::now();
+        let now = clock.now();
         let mut visible = HashMap::new();
         let mut online = HashSet::new();
         let rows = match only {
@@ -156,7 +156,7 @@ async fn fail_dead_calls(rt: &Arc<Realtime>, online: &HashSet<i64>) -> Result<()
     // Backstop for ring timers that failed or died: ringing far past the timeout is missed.
     let overdue = chrono::Duration::from_std(rt.rules.ring_timeout + RING_GRACE)
         .unwrap_or(chrono::Duration::MAX);
-    let wall = crate::now();
+    let wall = rt.rules.clock.now();
     for call in live
         .iter()
         .filter(|c| !c.status.is_final() && c.status != CallStatus::Active)

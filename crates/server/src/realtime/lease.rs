@@ -80,10 +80,10 @@ pub async fn write_socket_changes(
 /// One transaction: each user's lease set to the sockets this instance holds now, and
 /// their presence brought up to date (`opened`: a sign of life).
 async fn write_sockets(rt: &Realtime, users: Vec<(i64, bool)>) -> Result<(), StorageError> {
-    let (instance, hub) = (rt.instance.clone(), rt.hub.clone());
+    let (instance, hub, clock) = (rt.instance.clone(), rt.hub.clone(), rt.rules.clock);
     rt.store
         .write(move |tx| {
-            let now = crate::now();
+            let now = clock.now();
             for &(user_id, opened) in &users {
                 // Read inside the transaction: the last write carries the latest count.
                 let held = u32::try_from(hub.sockets_of(user_id)).unwrap_or(u32::MAX);
@@ -185,10 +185,11 @@ pub async fn run(rt: Arc<Realtime>) {
         tick.tick().await;
         let instance = rt.instance.clone();
         let hub = rt.hub.clone();
+        let clock = rt.rules.clock;
         let renewed = rt
             .store
             .write(move |tx| {
-                let now = crate::now();
+                let now = clock.now();
                 if !tx.renew_instance(&instance, lease_end(now, lease))? {
                     tracing::warn!(
                         "this instance's socket leases lapsed (was it paused?); recording its sockets again"
@@ -213,12 +214,12 @@ pub async fn run(rt: Arc<Realtime>) {
 
 /// On a clean stop: unregisters this instance and ends its leases at once.
 pub async fn release(rt: &Realtime) {
-    let instance = rt.instance.clone();
+    let (instance, clock) = (rt.instance.clone(), rt.rules.clock);
     let released = rt
         .store
         .write(move |tx| {
             tx.drop_instance(&instance)?;
-            reclaim(tx, crate::now())
+            reclaim(tx, clock.now())
         })
         .await;
     if let Err(e) = released {

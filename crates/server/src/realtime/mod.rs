@@ -177,9 +177,10 @@ impl Realtime {
         call_id: i64,
         action: CallAction,
     ) -> Result<(), DomainError> {
+        let clock = self.rules.clock;
         let done = self
             .store
-            .write(move |tx| calls::apply(tx, call_id, Actor::System, action, crate::now()))
+            .write(move |tx| calls::apply(tx, call_id, Actor::System, action, clock.now()))
             .await?;
         if done.call.status != done.previous {
             tracing::info!(call_id, action = action.as_str(), status = %done.call.status, "call updated by the server");
@@ -211,7 +212,7 @@ impl Realtime {
                 return;
             }
         };
-        let now = crate::now();
+        let now = self.rules.clock.now();
         for call in live
             .iter()
             .filter(|c| matches!(c.status, CallStatus::Pending | CallStatus::Ringing))
@@ -280,7 +281,7 @@ fn status_frame(call: &CallSession) -> Utf8Bytes {
 pub fn reconcile_after_start(rt: &Realtime, exclusive: bool) -> Result<usize, DomainError> {
     let (instance, lease) = (rt.instance.clone(), rt.rules.instance_lease);
     rt.store.write_blocking(|tx| {
-        let now = crate::now();
+        let now = rt.rules.clock.now();
         lease::register(tx, &instance, lease, exclusive, now)?;
         if !exclusive {
             return Ok(0);

@@ -16,6 +16,22 @@ use std::sync::Arc;
 use switchboard_protocol::CallStatus;
 use switchboard_protocol::signal::ServerSignal;
 
+/// `GET /api/ws/{user_id}`: the user's notification socket.
+#[utoipa::path(
+    get,
+    path = "/api/ws/{user_id}",
+    tag = "realtime",
+    params(
+        ("user_id" = i64, Path, description = "The signed-in user's own id."),
+        ("token" = Option<String>, Query, description = "The sign-in token, for clients that cannot set headers on a WebSocket."),
+        ("presence" = Option<String>, Query, description = "`1` or `true`: also push `presence_update` (SPEC §4)."),
+    ),
+    responses(
+        (status = 101, description = "A notification socket: `call_invite`, `call_status` and `presence_update` frames; the client may send `{\"type\": \"ping\"}`. A socket of someone else's id is refused with an `error` frame and close code 1008."),
+        super::socket::NoUpgrade,
+    ),
+    security(("token" = [])),
+)]
 pub async fn handler(
     State(rt): State<Arc<Realtime>>,
     State(tokens): State<Arc<Tokens>>,

@@ -23,6 +23,20 @@ use switchboard_protocol::api::UserInfo;
 use switchboard_protocol::signal::{ClientSignal, MemberNotice, ServerSignal};
 
 /// `GET /ws/call/{call_id}/`: the call's initiator and recipient, while it is live.
+#[utoipa::path(
+    get,
+    path = "/ws/call/{id}",
+    tag = "realtime",
+    params(
+        ("id" = i64, Path, description = "The call's id."),
+        ("token" = Option<String>, Query, description = "The sign-in token, for clients that cannot set headers on a WebSocket."),
+    ),
+    responses(
+        (status = 101, description = "The call's signaling room (seed 002's grammar), open to its two participants while it is live; others get an `error` frame and close code 1008."),
+        super::socket::NoUpgrade,
+    ),
+    security(("token" = [])),
+)]
 pub async fn call_room(
     State(rt): State<Arc<Realtime>>,
     State(tokens): State<Arc<Tokens>>,
@@ -35,6 +49,20 @@ pub async fn call_room(
 }
 
 /// `GET /ws/meeting/{meeting_id}/`: the meeting's host and participants.
+#[utoipa::path(
+    get,
+    path = "/ws/meeting/{id}",
+    tag = "realtime",
+    params(
+        ("id" = i64, Path, description = "The meeting's id."),
+        ("token" = Option<String>, Query, description = "The sign-in token, for clients that cannot set headers on a WebSocket."),
+    ),
+    responses(
+        (status = 101, description = "The meeting's signaling room, open to its host and participants; others get an `error` frame and close code 1008."),
+        super::socket::NoUpgrade,
+    ),
+    security(("token" = [])),
+)]
 pub async fn meeting_room(
     State(rt): State<Arc<Realtime>>,
     State(tokens): State<Arc<Tokens>>,

@@ -312,3 +312,15 @@ pub fn is_ping(text: &str) -> bool {
     }
     serde_json::from_str::<Typed<'_>>(text).is_ok_and(|t| t.kind.as_deref() == Some("ping"))
 }
+
+/// What a WebSocket route answers instead of upgrading (for the OpenAPI document).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum NoUpgrade {
+    /// Not a WebSocket upgrade request.
+    #[response(status = 400)]
+    NotAnUpgrade(switchboard_protocol::api::ErrorBody),
+    /// No token, or one that is not valid; sign in again.
+    #[response(status = 401)]
+    Unauthorized(switchboard_protocol::api::ErrorBody),
+}

@@ -8,6 +8,7 @@ pub mod ws;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
+use switchboard_server::rules::Clock;
 use switchboard_server::{Accounts, Server, ServerConfig};
 
 pub const PASSWORD: &str = "password123";
@@ -71,9 +72,25 @@ impl TestServer {
         Self::start_with(names, |_| {}).await
     }
 
+    /// For tests run with `#[tokio::test(start_paused = true)]`: server timers and
+    /// timestamps then move in simulated time, which jumps to the next timer whenever
+    /// every task waits. With two instances on a Redis bus, the runtime also waits on
+    /// Redis, and a jump then would fire timers early: there the test runs on real time.
+    pub async fn start_in_simulated_time(
+        names: &[&str],
+        tune: impl FnOnce(&mut ServerConfig),
+    ) -> TestServer {
+        if std::env::var(REDIS_ENV).is_ok() && std::env::var(POSTGRES_ENV).is_ok() {
+            tokio::time::resume();
+        }
+        Self::start_with(names, tune).await
+    }
+
     pub async fn start_with(names: &[&str], tune: impl FnOnce(&mut ServerConfig)) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut config = ServerConfig::new(dir.path().to_path_buf());
+        // Timestamps follow tokio's clock, so tests that pause it see one timeline.
+        config.clock = Clock::following_tokio();
         config.database = fresh_database();
         if config.database.is_some() {
             config.redis_url = std::env::var(REDIS_ENV).ok();
@@ -145,6 +162,25 @@ pub async fn login_at(base: &str, username: &str) -> Client {
     client
 }
 
+/// Runs `io` with tokio's paused clock held still (no effect when time is not paused).
+///
+/// A paused runtime that parks while a request is on the loopback wire handles the
+/// socket event and jumps the clock to the next timer in the same park, so a request
+/// would seem to take until, say, a presence hold ran out. A blocking task in flight
+/// keeps the clock from jumping (tokio documents this for `spawn_blocking`): one is
+/// held for the length of the request, so requests take no simulated time and only the
+/// test's own waits let timers fire.
+pub async fn while_time_stands_still<T>(io: impl std::future::Future<Output = T>) -> T {
+    let (release, held) = std::sync::mpsc::channel::<()>();
+    let hold = tokio::task::spawn_blocking(move || {
+        let _ = held.recv();
+    });
+    let out = io.await;
+    drop(release);
+    let _ = hold.await;
+    out
+}
+
 pub fn http_client() -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
@@ -181,13 +217,16 @@ impl Client {
     }
 
     pub async fn send(&self, req: reqwest::RequestBuilder) -> (StatusCode, Value) {
-        let resp = self
-            .auth(req)
-            .send()
-            .await
-            .expect("request reaches the server");
-        let status = resp.status();
-        let text = resp.text().await.expect("body");
+        let (status, text) = while_time_stands_still(async {
+            let resp = self
+                .auth(req)
+                .send()
+                .await
+                .expect("request reaches the server");
+            let status = resp.status();
+            (status, resp.text().await.expect("body"))
+        })
+        .await;
         let body = if text.is_empty() {
             Value::Null
         } else {

@@ -3,8 +3,10 @@
 use super::Client;
 use futures::{SinkExt, StreamExt};
 use serde_json::Value;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+// tokio's: tests that pause time wait in simulated time.
 use tokio::net::TcpStream;
+use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -19,9 +21,10 @@ pub fn ws_url(client: &Client, path: &str) -> String {
 }
 
 pub async fn connect(client: &Client, path: &str) -> Ws {
-    let (ws, _) = tokio_tungstenite::connect_async(ws_url(client, path))
-        .await
-        .unwrap_or_else(|e| panic!("{} connects to {path}: {e}", client.username));
+    let (ws, _) =
+        super::while_time_stands_still(tokio_tungstenite::connect_async(ws_url(client, path)))
+            .await
+            .unwrap_or_else(|e| panic!("{} connects to {path}: {e}", client.username));
     ws
 }
 

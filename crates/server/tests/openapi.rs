@@ -1,0 +1,476 @@
+//! The OpenAPI document against the real server: every documented operation is called,
+//! and each answer's status must be one the document lists for it and its body must
+//! validate against the schema given there. A handler or type that changes without the
+//! document following fails here.
+
+mod common;
+
+use common::ws::ws_url;
+use common::{Client, TestServer};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+/// The document, and which operations the test has checked.
+struct Document {
+    doc: Value,
+    checked: BTreeSet<(String, String)>,
+}
+
+impl Document {
+    async fn fetch(server: &TestServer) -> Document {
+        let (status, doc) = server.anonymous().get("/api/openapi.json").await;
+        assert_eq!(status, StatusCode::OK, "{doc}");
+        assert_eq!(doc["openapi"], "3.1.0");
+        Document {
+            doc,
+            checked: BTreeSet::new(),
+        }
+    }
+
+    /// `body` (Null for none) is what `method path` answered with `status`.
+    fn check(&mut self, method: &str, path: &str, status: StatusCode, body: &Value) {
+        let errors = self.mismatches(method, path, status, body);
+        assert!(
+            errors.is_empty(),
+            "{method} {path} {status} does not match the document: {errors:?}\nbody: {body}"
+        );
+        self.checked.insert((method.to_owned(), path.to_owned()));
+    }
+
+    /// How `body` departs from the schema the document gives `method path` `status`.
+    fn mismatches(
+        &self,
+        method: &str,
+        path: &str,
+        status: StatusCode,
+        body: &Value,
+    ) -> Vec<String> {
+        let operation = &self.doc["paths"][path][method];
+        assert!(
+            operation.is_object(),
+            "{method} {path} is not in the document"
+        );
+        let response = &operation["responses"][status.as_str()];
+        assert!(
+            response.is_object(),
+            "{method} {path} answered {status}, which the document does not list for it: {body}"
+        );
+        let schema = &response["content"]["application/json"]["schema"];
+        if schema.is_null() {
+            if body.is_null() {
+                Vec::new()
+            } else {
+                vec![format!("documented without a body but sent one")]
+            }
+        } else {
+            // The schema's `$ref`s point into the document's components.
+            let root = json!({"components": self.doc["components"], "allOf": [schema]});
+            let validator = jsonschema::options()
+                .should_validate_formats(true)
+                .build(&root)
+                .unwrap_or_else(|e| panic!("the schema of {method} {path} {status}: {e}"));
+            validator
+                .iter_errors(body)
+                .map(|e| format!("{e} (at {})", e.instance_path()))
+                .collect()
+        }
+    }
+
+    async fn get(&mut self, client: &Client, path: &str, actual: &str) -> (StatusCode, Value) {
+        let (status, body) = client.get(actual).await;
+        self.check("get", path, status, &body);
+        (status, body)
+    }
+
+    async fn post(
+        &mut self,
+        client: &Client,
+        path: &str,
+        actual: &str,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        let (status, answer) = client.post(actual, body).await;
+        self.check("post", path, status, &answer);
+        (status, answer)
+    }
+
+    async fn delete(&mut self, client: &Client, path: &str, actual: &str) -> (StatusCode, Value) {
+        let (status, body) = client.delete(actual).await;
+        self.check("delete", path, status, &body);
+        (status, body)
+    }
+
+    /// Every operation in the document was called at least once.
+    fn assert_all_checked(&self) {
+        let mut missing = Vec::new();
+        for (path, item) in self.doc["paths"].as_object().into_iter().flatten() {
+            for method in ["get", "post", "put", "patch", "delete"] {
+                if item.get(method).is_some()
+                    && !self.checked.contains(&(method.to_owned(), path.clone()))
+                {
+                    missing.push(format!("{method} {path}"));
+                }
+            }
+        }
+        assert_eq!(missing, Vec::<String>::new(), "operations never called");
+    }
+}
+
+#[tokio::test]
+async fn every_route_answers_as_the_document_says() {
+    let server = TestServer::start(&["admin", "alice", "bob", "carol"]).await;
+    let mut doc = Document::fetch(&server).await;
+    let anonymous = server.anonymous();
+
+    // The checker itself: bodies that break the schema are caught.
+    let me = "/api/auth/me";
+    for wrong in [
+        json!({"id": "7", "username": "a", "email": "", "full_name": ""}),
+        json!({"username": "a", "email": "", "full_name": ""}),
+        json!([]),
+    ] {
+        let found = doc.mismatches("get", me, StatusCode::OK, &wrong);
+        assert!(!found.is_empty(), "{wrong} passed as a user");
+    }
+    let call = "/api/jitsi-calls/{id}";
+    let bad_date = json!({"error": "x", "code": 3});
+    assert!(
+        !doc.mismatches("get", call, StatusCode::NOT_FOUND, &bad_date)
+            .is_empty()
+    );
+
+    // Health and sign-in.
+    doc.get(&anonymous, "/api/health", "/api/health/").await;
+    let creds = json!({"username": "alice", "password": common::PASSWORD});
+    doc.post(&anonymous, "/api/login", "/api/login/", creds)
+        .await;
+    let wrong = json!({"username": "alice", "password": "not the password"});
+    let (s, _) = doc
+        .post(&anonymous, "/api/login", "/api/login/", wrong)
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = doc
+        .post(&anonymous, "/api/login", "/api/login/", json!({}))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let by_email = json!({"email": "bob@example.com", "password": common::PASSWORD});
+    let (s, _) = doc
+        .post(&anonymous, "/api/auth/login", "/api/auth/login", by_email)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+
+    let admin = server.login("admin").await;
+    let alice = server.login("alice").await;
+    let bob = server.login("bob").await;
+    let carol = server.login("carol").await;
+    doc.get(&alice, "/api/auth/me", "/api/auth/me").await;
+    let (s, _) = doc.get(&anonymous, "/api/auth/me", "/api/auth/me").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    // Users.
+    doc.get(&alice, "/api/users", "/api/users/").await;
+    doc.get(
+        &alice,
+        "/api/users/{id}",
+        &format!("/api/users/{}/", bob.id),
+    )
+    .await;
+    let (s, _) = doc.get(&alice, "/api/users/{id}", "/api/users/9999/").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let account = json!({"username": "dave", "password": "long enough", "email": "dave@example.com", "full_name": "Dave", "is_admin": false});
+    let (s, _) = doc
+        .post(&admin, "/api/users", "/api/users/", account.clone())
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _) = doc.post(&admin, "/api/users", "/api/users/", account).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, _) = doc
+        .post(
+            &alice,
+            "/api/users",
+            "/api/users/",
+            json!({"username": "eve"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // Presence.
+    doc.get(&alice, "/api/user-presence", "/api/user-presence/")
+        .await;
+    doc.get(
+        &alice,
+        "/api/user-presence/online_users",
+        "/api/user-presence/online_users/",
+    )
+    .await;
+    let update =
+        json!({"status": "away", "status_message": "In Leeds", "available_for_calls": true});
+    let path = "/api/user-presence/update_my_status";
+    doc.post(&carol, path, "/api/user-presence/update_my_status/", update)
+        .await;
+    let (s, _) = doc
+        .post(&carol, path, path, json!({"status": "asleep"}))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let update = json!({"status": "online"});
+    doc.post(&carol, path, path, update).await;
+    let path = "/api/user-presence/heartbeat";
+    doc.post(&carol, path, "/api/user-presence/heartbeat/", json!({}))
+        .await;
+
+    // Calls.
+    let calls = "/api/jitsi-calls";
+    let none = doc
+        .get(
+            &alice,
+            "/api/jitsi-calls/my_active_call",
+            "/api/jitsi-calls/my_active_call/",
+        )
+        .await
+        .1;
+    assert_eq!(none, json!({"call_session": null}));
+    let initiate = "/api/jitsi-calls/initiate_call";
+    let (s, _) = doc
+        .post(
+            &alice,
+            initiate,
+            initiate,
+            json!({"recipient_id": alice.id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = doc
+        .post(&alice, initiate, initiate, json!({"recipient_id": 9999}))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, call) = doc
+        .post(
+            &alice,
+            initiate,
+            "/api/jitsi-calls/initiate_call/",
+            json!({"recipient_id": bob.id, "call_type": "audio"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{call}");
+    let call_id = call["call_session"]["id"].as_i64().expect("call id");
+    let (s, refused) = doc
+        .post(&carol, initiate, initiate, json!({"recipient_id": bob.id}))
+        .await;
+    assert_eq!(
+        (s, &refused["code"]),
+        (StatusCode::CONFLICT, &json!("busy"))
+    );
+    doc.get(
+        &alice,
+        "/api/jitsi-calls/my_active_call",
+        "/api/jitsi-calls/my_active_call",
+    )
+    .await;
+    doc.get(
+        &alice,
+        "/api/jitsi-calls/active_calls",
+        "/api/jitsi-calls/active_calls/",
+    )
+    .await;
+    doc.get(
+        &bob,
+        "/api/jitsi-calls/{id}",
+        &format!("{calls}/{call_id}/"),
+    )
+    .await;
+    let (s, _) = doc
+        .get(
+            &carol,
+            "/api/jitsi-calls/{id}",
+            &format!("{calls}/{call_id}/"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = doc
+        .get(
+            &alice,
+            "/api/jitsi-calls/{id}/join_info",
+            &format!("{calls}/{call_id}/join_info/"),
+        )
+        .await;
+    assert!(
+        s == StatusCode::OK || s == StatusCode::SERVICE_UNAVAILABLE,
+        "{s}"
+    );
+    let update = "/api/jitsi-calls/{id}/update_status";
+    let actual = format!("{calls}/{call_id}/update_status/");
+    let (s, _) = doc
+        .post(&alice, update, &actual, json!({"action": "answer"}))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = doc
+        .post(&bob, update, &actual, json!({"action": "hold"}))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = doc
+        .post(&bob, update, &actual, json!({"action": "answer"}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = doc
+        .post(
+            &alice,
+            initiate,
+            initiate,
+            json!({"recipient_id": carol.id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "the caller is in a call");
+    doc.post(&alice, update, &actual, json!({"action": "end"}))
+        .await;
+    let (s, _) = doc
+        .post(&alice, update, &actual, json!({"action": "end"}))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, _) = doc
+        .post(
+            &alice,
+            update,
+            &format!("{calls}/9999/update_status/"),
+            json!({"action": "end"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = doc
+        .get(
+            &alice,
+            "/api/jitsi-calls/{id}/join_info",
+            &format!("{calls}/{call_id}/join_info/"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "no room for an ended call");
+    let invite = json!({"receiver_id": carol.id, "call_type": "video"});
+    let (s, invited) = doc
+        .post(&bob, "/api/calls/invite", "/api/calls/invite", invite)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let invited_id = invited["call_id"].as_i64().expect("call id");
+    doc.post(
+        &carol,
+        update,
+        &format!("{calls}/{invited_id}/update_status/"),
+        json!({"action": "reject"}),
+    )
+    .await;
+    let (s, page) = doc
+        .get(&alice, calls, "/api/jitsi-calls/?page=1&page_size=1")
+        .await;
+    assert_eq!((s, &page["count"]), (StatusCode::OK, &json!(1)));
+    let (s, _) = doc
+        .get(&alice, calls, "/api/jitsi-calls/?status=completed")
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = doc
+        .get(&alice, calls, "/api/jitsi-calls/?page_size=1000")
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = doc.get(&alice, calls, "/api/jitsi-calls/?page=7").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    doc.get(&alice, "/api/rtc/config", "/api/rtc/config").await;
+
+    // Meetings and their video calls.
+    let new = json!({"title": "Pipeline review", "participant_ids": [bob.id], "scheduled_at": "2026-12-04T09:30:00Z"});
+    let (s, meeting) = doc
+        .post(&alice, "/api/meetings", "/api/meetings/", new)
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{meeting}");
+    let meeting_id = meeting["id"].as_i64().expect("meeting id");
+    let (s, _) = doc
+        .post(
+            &alice,
+            "/api/meetings",
+            "/api/meetings/",
+            json!({"title": ""}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    doc.get(&bob, "/api/meetings", "/api/meetings/").await;
+    let one = format!("/api/meetings/{meeting_id}/");
+    doc.get(&bob, "/api/meetings/{id}", &one).await;
+    let (s, _) = doc.get(&carol, "/api/meetings/{id}", &one).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let start = "/api/health/call/start";
+    let (s, video) = doc
+        .post(&bob, start, start, json!({"meeting_id": meeting_id}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{video}");
+    let (s, _) = doc
+        .post(&alice, start, start, json!({"meeting_id": meeting_id}))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, _) = doc
+        .post(&carol, start, start, json!({"meeting_id": meeting_id}))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let end = "/api/health/call/end";
+    let ended = json!({"call_id": video["id"]});
+    let (s, _) = doc.post(&alice, end, end, ended.clone()).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = doc.post(&alice, end, end, ended).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, _) = doc.delete(&bob, "/api/meetings/{id}", &one).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "only the host deletes");
+    let (s, _) = doc.delete(&alice, "/api/meetings/{id}", &one).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = doc.delete(&alice, "/api/meetings/{id}", &one).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // The WebSocket routes: a real upgrade, a plain GET, a bad token.
+    let live = doc
+        .post(&alice, initiate, initiate, json!({"recipient_id": bob.id}))
+        .await
+        .1;
+    let live_id = live["call_session"]["id"].as_i64().expect("call id");
+    let meeting = doc
+        .post(
+            &alice,
+            "/api/meetings",
+            "/api/meetings/",
+            json!({"title": "Stand-up"}),
+        )
+        .await
+        .1;
+    let sockets = [
+        ("/api/ws/{user_id}", format!("/api/ws/{}/", alice.id)),
+        ("/ws/call/{id}", format!("/ws/call/{live_id}/")),
+        (
+            "/ws/meeting/{id}",
+            format!("/ws/meeting/{}/", meeting["id"]),
+        ),
+    ];
+    for (path, actual) in &sockets {
+        let upgraded = tokio_tungstenite::connect_async(ws_url(&alice, actual))
+            .await
+            .unwrap_or_else(|e| panic!("{actual} upgrades: {e}"))
+            .1;
+        doc.check("get", path, upgraded.status(), &Value::Null);
+        let (s, _) = doc.get(&alice, path, actual).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{actual} without an upgrade");
+        let mut forged = alice.clone();
+        forged.token = Some("not-a-token".into());
+        match tokio_tungstenite::connect_async(ws_url(&forged, actual)).await {
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                let body: Value = response
+                    .body()
+                    .as_deref()
+                    .and_then(|b| serde_json::from_slice(b).ok())
+                    .unwrap_or(Value::Null);
+                doc.check("get", path, response.status(), &body);
+            }
+            other => panic!("{actual} with a forged token: {other:?}"),
+        }
+    }
+
+    // Signing out last: the token stops working.
+    doc.post(&alice, "/api/auth/logout", "/api/auth/logout/", json!({}))
+        .await;
+    let (s, _) = doc.get(&alice, "/api/auth/me", "/api/auth/me").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    doc.assert_all_checked();
+}
