@@ -263,3 +263,70 @@ async fn bad_input_is_a_client_error_never_a_500() {
     let (s, _) = alice.get("/api/auth/me").await;
     assert_eq!(s, StatusCode::OK);
 }
+
+/// NUL, line breaks and other control characters in any string the server stores are a
+/// 400 with a sentence, on every engine (PostgreSQL would refuse NUL with a 500).
+#[tokio::test]
+async fn control_characters_in_stored_strings_are_refused() {
+    let server = TestServer::start(&["admin", "alice"]).await;
+    let admin = server.login("admin").await;
+    let alice = server.login("alice").await;
+    let account = |field: &str, value: &str| {
+        let mut body = json!({"username": "newbie", "password": "long enough", "email": "newbie@example.com", "full_name": "New Bie"});
+        body[field] = json!(value);
+        body
+    };
+    for bad in [
+        "nul\u{0}here",
+        "two\nlines",
+        "tab\there",
+        "esc\u{1b}[31m",
+        "c1\u{85}",
+    ] {
+        let cases = [
+            (&admin, "/api/users/", "username", account("username", bad)),
+            (&admin, "/api/users/", "email", account("email", bad)),
+            (
+                &admin,
+                "/api/users/",
+                "full_name",
+                account("full_name", bad),
+            ),
+            (
+                &admin,
+                "/api/users/",
+                "password",
+                account("password", &format!("{bad}-long-enough")),
+            ),
+            (
+                &alice,
+                "/api/user-presence/update_my_status/",
+                "status_message",
+                json!({"status_message": bad}),
+            ),
+            (&alice, "/api/meetings/", "title", json!({"title": bad})),
+        ];
+        for (client, route, field, body) in cases {
+            let (s, b) = client.post(route, body).await;
+            let error = b["error"].as_str().unwrap_or_default();
+            assert!(
+                s == StatusCode::BAD_REQUEST
+                    && error.starts_with(&format!("{field} contains a control character")),
+                "{route} {field}={bad:?}: {s} {b}"
+            );
+        }
+    }
+    // Nothing was stored, and ordinary text still is.
+    let (_, users) = alice.get("/api/users/").await;
+    assert_eq!(users.as_array().map(Vec::len), Some(2));
+    let (s, p) = alice
+        .post(
+            "/api/user-presence/update_my_status/",
+            json!({"status_message": "Back at 3 — café ☕"}),
+        )
+        .await;
+    assert_eq!(
+        (s, p["status_message"].as_str()),
+        (StatusCode::OK, Some("Back at 3 — café ☕"))
+    );
+}

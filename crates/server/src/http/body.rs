@@ -68,13 +68,22 @@ impl JsonObject {
         Self::required(key, self.id(key)?)
     }
 
+    /// A string of at most `max_chars` characters, none of them a control character:
+    /// every stored string comes through here, and NUL, line breaks or escape sequences
+    /// in a name break the screens that show it (and PostgreSQL refuses NUL outright).
     pub fn string(&self, key: &str, max_chars: usize) -> Result<Option<String>, ApiError> {
         match self.field(key) {
             None => Ok(None),
-            Some(Value::String(s)) if s.chars().count() <= max_chars => Ok(Some(s.clone())),
-            Some(Value::String(_)) => Err(ApiError::bad_request(format!(
-                "{key} must be at most {max_chars} characters long"
-            ))),
+            Some(Value::String(s)) if s.chars().count() > max_chars => Err(ApiError::bad_request(
+                format!("{key} must be at most {max_chars} characters long"),
+            )),
+            Some(Value::String(s)) => match s.chars().find(|c| c.is_control()) {
+                Some(c) => Err(ApiError::bad_request(format!(
+                    "{key} contains a control character (U+{:04X}); remove it and try again.",
+                    u32::from(c)
+                ))),
+                None => Ok(Some(s.clone())),
+            },
             Some(_) => Err(ApiError::bad_request(format!("{key} must be a string"))),
         }
     }

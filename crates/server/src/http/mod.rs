@@ -6,8 +6,8 @@ pub mod body;
 mod calls;
 mod meetings;
 pub mod openapi;
-mod responses;
 mod presence;
+mod responses;
 mod users;
 
 use crate::app::AppState;
