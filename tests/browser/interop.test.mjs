@@ -11,12 +11,15 @@ import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
+import { join, dirname, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const target = join(here, '..', '..', 'target', 'debug');
+// Where cargo put the binaries: CARGO_TARGET_DIR (relative to the repository) when set,
+// as scripts/test honours it.
+const root = join(here, '..', '..');
+const target = join(resolvePath(root, process.env.CARGO_TARGET_DIR || 'target'), 'debug');
 const SERVER = join(target, 'switchboard-server');
 const CLI = join(target, 'switchboard-cli');
 const PASSWORD = 'password123';
@@ -83,7 +86,11 @@ function startServer(dataDir) {
 }
 
 async function login(url, username) {
-  const res = await fetch(`${url}/api/login/`, { method: 'POST', body: JSON.stringify({ username, password: PASSWORD }) });
+  const res = await fetch(`${url}/api/login/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: PASSWORD }),
+  });
   assert.equal(res.status, 200);
   return res.json();
 }

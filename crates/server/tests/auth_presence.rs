@@ -399,3 +399,45 @@ async fn users_go_offline_when_heartbeats_stop() {
         .await;
     assert_eq!(s, StatusCode::OK);
 }
+
+/// Sign-in takes `application/json` only: a web page can send `text/plain`, form or
+/// untyped POSTs to a server on the visitor's network without a CORS preflight.
+#[tokio::test]
+async fn sign_in_takes_json_only() {
+    let server = TestServer::start(&["admin", "jane"]).await;
+    let client = server.anonymous();
+    let body = json!({"username": "jane", "password": common::PASSWORD}).to_string();
+    let form = format!("username=jane&password={}", common::PASSWORD);
+    for route in ["/api/login/", "/api/auth/login"] {
+        let url = format!("{}{route}", client.base);
+        for (content_type, body) in [
+            (Some("text/plain;charset=UTF-8"), body.clone()),
+            (Some("application/x-www-form-urlencoded"), form.clone()),
+            (Some("multipart/form-data; boundary=x"), body.clone()),
+            (None, body.clone()),
+        ] {
+            let mut req = client.http.post(&url).body(body);
+            if let Some(content_type) = content_type {
+                req = req.header("Content-Type", content_type);
+            }
+            let (s, b) = client.send(req).await;
+            assert_eq!(
+                (s, b["error"].as_str()),
+                (
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    Some(
+                        "Sign-in takes a JSON body: send it with `Content-Type: application/json`."
+                    )
+                ),
+                "{route} as {content_type:?}"
+            );
+        }
+        let req = client
+            .http
+            .post(&url)
+            .header("Content-Type", "Application/JSON; charset=utf-8")
+            .body(body.clone());
+        let (s, b) = client.send(req).await;
+        assert_eq!(s, StatusCode::OK, "{route}: {b}");
+    }
+}

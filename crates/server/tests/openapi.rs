@@ -154,6 +154,13 @@ async fn every_route_answers_as_the_document_says() {
         .post(&anonymous, "/api/login", "/api/login/", json!({}))
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
+    let untyped = anonymous
+        .http
+        .post(format!("{}/api/login/", anonymous.base))
+        .body(r#"{"username": "alice"}"#);
+    let (s, body) = anonymous.send(untyped).await;
+    doc.check("post", "/api/login", s, &body);
+    assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let by_email = json!({"email": "bob@example.com", "password": common::PASSWORD});
     let (s, _) = doc
         .post(&anonymous, "/api/auth/login", "/api/auth/login", by_email)

@@ -8,7 +8,9 @@ use crate::domain::presence;
 use crate::error::ApiError;
 use crate::session::AuthUser;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use switchboard_protocol::api::{self, ErrorBody};
 use switchboard_protocol::api::{LoginResponse, UserInfo};
@@ -22,12 +24,14 @@ use switchboard_protocol::api::{LoginResponse, UserInfo};
     responses(
         (status = 200, description = "Signed in (seed 003). Sent with `Cache-Control: no-store`.", body = api::LoginResponse),
         (status = 401, description = "Wrong username or password.", body = ErrorBody),
+        (status = 415, description = "The body was not sent as `Content-Type: application/json`.", body = ErrorBody),
         (status = 500, description = "The server failed; try again.", body = ErrorBody),
         super::responses::BadBody,
     ),
 )]
 pub async fn login_with_username(
     State(state): State<AppState>,
+    _json: JsonOnly,
     body: JsonObject,
 ) -> Result<Response, ApiError> {
     let username = body.required_string("username", 254)?;
@@ -44,11 +48,16 @@ pub async fn login_with_username(
     responses(
         (status = 200, description = "Signed in (seed 002). Sent with `Cache-Control: no-store`.", body = api::LoginResponse),
         (status = 401, description = "Wrong username or password.", body = ErrorBody),
+        (status = 415, description = "The body was not sent as `Content-Type: application/json`.", body = ErrorBody),
         (status = 500, description = "The server failed; try again.", body = ErrorBody),
         super::responses::BadBody,
     ),
 )]
-pub async fn login(State(state): State<AppState>, body: JsonObject) -> Result<Response, ApiError> {
+pub async fn login(
+    State(state): State<AppState>,
+    _json: JsonOnly,
+    body: JsonObject,
+) -> Result<Response, ApiError> {
     let name = match body.string("email", 254)? {
         Some(email) => email,
         None => body
@@ -57,6 +66,34 @@ pub async fn login(State(state): State<AppState>, body: JsonObject) -> Result<Re
     };
     let password = body.required_string("password", 1024)?;
     sign_in(&state, name, password).await
+}
+
+/// Sign-in takes JSON only. Any web page may send a `text/plain` or form POST to a
+/// server on the user's network without asking first; `application/json` needs the
+/// browser's CORS preflight, which this server never grants, so a page cannot try
+/// passwords here in a visitor's name.
+/// (Checked before the body is read, so a form body gets this answer too.)
+pub struct JsonOnly;
+
+impl<S: Send + Sync> FromRequestParts<S> for JsonOnly {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let is_json = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"));
+        if is_json {
+            Ok(JsonOnly)
+        } else {
+            Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Sign-in takes a JSON body: send it with `Content-Type: application/json`.",
+            ))
+        }
+    }
 }
 
 async fn sign_in(state: &AppState, login: String, password: String) -> Result<Response, ApiError> {
