@@ -23,8 +23,9 @@ fi
 cd crates/server
 # Tests that need PostgreSQL (and Redis) are #[ignore]d in plain `cargo test`, so a
 # missing database fails them here instead of passing them silently; the cluster binary's
-# tests need Redis too, so it runs in the second pass only.
-run_all='for binary in "$@"; do
+# tests need Redis too, so it runs in the second pass only. `set -e`: a failing binary
+# fails the pass, not only the last one.
+run_all='set -e; for binary in "$@"; do
   case "$(basename "$binary")" in cluster-*) [ -n "${SWITCHBOARD_TEST_REDIS_URL:-}" ] || continue ;; esac
   echo "-- $(basename "$binary")"; "$binary" --quiet --include-ignored; done'
 echo "-- on PostgreSQL, one instance"

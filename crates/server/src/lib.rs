@@ -21,8 +21,9 @@ pub mod store;
 pub use accounts::{Accounts, NewAccount};
 pub use server::{Server, ServerConfig, StartError, launch_with_tcp_listener};
 
-/// The system time at microsecond precision, for what no timing rule depends on (when an
-/// account was made). Rules read [`rules::Clock`] instead.
+/// The system time at microsecond precision, for what no timing rule depends on: when an
+/// account was made, and credentials other programs check (TURN, JaaS). Rules read
+/// [`rules::Clock`] instead.
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     rules::Clock::System.now()
 }
