@@ -71,15 +71,26 @@ impl Saved {
         }
     }
 
-    /// Writes atomically (temp file, then rename), so a crash never leaves half a file.
+    /// Writes atomically (temp file, then rename), so a crash never leaves half a file;
+    /// owner-only (`0600`), as the server's own files are: they name the server and the
+    /// account.
     pub fn save(&self, path: &Path) -> Result<(), String> {
+        use std::io::Write;
         let fail = |e: std::io::Error| format!("Cannot save settings to {}: {e}", path.display());
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(fail)?;
         }
         let text = serde_json::to_vec_pretty(self).map_err(|e| e.to_string())?;
         let temp: PathBuf = path.with_extension("json.tmp");
-        std::fs::write(&temp, text).map_err(fail)?;
+        // A leftover from a crash keeps its mode if opened again: start afresh.
+        let _ = std::fs::remove_file(&temp);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&temp).map_err(fail)?;
+        file.write_all(&text).map_err(fail)?;
+        drop(file);
         std::fs::rename(&temp, path).map_err(fail)
     }
 }
@@ -105,6 +116,12 @@ mod tests {
         };
         saved.save(&path).expect("save");
         assert_eq!(Saved::load(&path), saved);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).expect("stat").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "settings are the user's alone");
+        }
 
         std::fs::write(&path, "{ not json").expect("write");
         assert_eq!(Saved::load(&path), Saved::default());

@@ -99,6 +99,10 @@ struct ServeArgs {
     /// change per socket.
     #[arg(long, env = "SWITCHBOARD_PRESENCE_PUSH", value_enum, default_value_t = PresencePushArg::Everyone)]
     presence_push: PresencePushArg,
+    /// Sockets (notification and signaling) one account may hold on this instance; one
+    /// more is refused with 429.
+    #[arg(long, env = "SWITCHBOARD_SOCKETS_PER_USER", default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    sockets_per_user: u64,
     /// STUN server URLs handed to clients (repeatable), e.g. stun:stun.example.org:3478.
     #[arg(
         long = "stun-url",
@@ -127,14 +131,63 @@ enum PresencePushArg {
     Subscribers,
 }
 
+/// Where an account's password comes from: a prompt, or standard input for scripts.
+/// Never the arguments, which every user of the machine can read (`ps`).
+#[derive(Args)]
+struct PasswordArg {
+    /// Read the password from the first line of standard input (for scripts). Without
+    /// it, the password is asked for at a prompt, twice, without echo.
+    #[arg(long)]
+    password_stdin: bool,
+    /// Refused with an explanation: kept so that old scripts get one.
+    #[arg(long, hide = true)]
+    password: Option<String>,
+}
+
+impl PasswordArg {
+    fn read(&self, username: &str) -> Result<String> {
+        use std::io::{BufRead, IsTerminal};
+        if self.password.is_some() {
+            bail!(
+                "a password on the command line is visible to every user of this machine (ps, shell history); pipe it with --password-stdin, or leave it out and type it at the prompt"
+            );
+        }
+        if self.password_stdin {
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("cannot read the password from standard input")?;
+            let password = line.trim_end_matches(['\r', '\n']).to_owned();
+            if password.is_empty() {
+                bail!("--password-stdin read no password; pipe a line holding it");
+            }
+            return Ok(password);
+        }
+        if !std::io::stdin().is_terminal() {
+            bail!(
+                "no password given: run this in a terminal to type it at the prompt, or pipe it with --password-stdin"
+            );
+        }
+        let password = rpassword::prompt_password(format!("Password for {username}: "))
+            .context("cannot read the password at the prompt")?;
+        let again = rpassword::prompt_password("The same password again: ")
+            .context("cannot read the password at the prompt")?;
+        if password != again {
+            bail!("the two passwords differ; run the command again");
+        }
+        Ok(password)
+    }
+}
+
 #[derive(Subcommand)]
 enum UserCommand {
     /// Create one account.
     Add {
         #[arg(long)]
         username: String,
-        #[arg(long)]
-        password: String,
+        #[command(flatten)]
+        password: PasswordArg,
         #[arg(long, default_value = "")]
         email: String,
         #[arg(long, default_value = "")]
@@ -150,8 +203,8 @@ enum UserCommand {
         /// The username or email.
         #[arg(long)]
         username: String,
-        #[arg(long)]
-        password: String,
+        #[command(flatten)]
+        password: PasswordArg,
         #[command(flatten)]
         data_dir: DataDirArg,
     },
@@ -241,6 +294,7 @@ fn serve(args: ServeArgs) -> Result<()> {
     config.ring_timeout = Duration::from_secs(args.ring_timeout);
     config.presence_timeout = Duration::from_secs(args.presence_timeout);
     config.instance_lease = Duration::from_secs(args.instance_lease);
+    config.sockets_per_user = usize::try_from(args.sockets_per_user).unwrap_or(usize::MAX);
     config.presence_push = match args.presence_push {
         PresencePushArg::Everyone => PresencePush::Everyone,
         PresencePushArg::Subscribers => PresencePush::Subscribers,
@@ -299,6 +353,7 @@ fn user(command: UserCommand) -> Result<()> {
             admin,
             data_dir,
         } => {
+            let password = password.read(&username)?;
             let accounts = Accounts::new(open_store(&data_dir.config()?)?);
             let user = accounts.create_blocking(NewAccount {
                 username,
@@ -319,6 +374,7 @@ fn user(command: UserCommand) -> Result<()> {
             password,
             data_dir,
         } => {
+            let password = password.read(&username)?;
             Accounts::new(open_store(&data_dir.config()?)?)
                 .set_password_blocking(&username, &password)?;
             println!("Set the password of {username}.");

@@ -18,6 +18,8 @@ pub struct Rules {
     pub presence_push: PresencePush,
     /// Where the rules read the time of day.
     pub clock: Clock,
+    /// Sockets (notification and signaling) one user may hold on one instance.
+    pub sockets_per_user: usize,
 }
 
 /// Which notification sockets are sent `presence_update`.

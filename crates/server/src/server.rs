@@ -49,6 +49,9 @@ pub struct ServerConfig {
     /// Where the timing rules read the time of day (the system clock; tests that pause
     /// tokio's time use [`Clock::following_tokio`](crate::rules::Clock::following_tokio)).
     pub clock: crate::rules::Clock,
+    /// Sockets one user may hold on one instance (16: every device and tab a person
+    /// uses, with room for reconnects while dead ones time out).
+    pub sockets_per_user: usize,
     /// STUN/TURN servers handed to clients.
     pub rtc: crate::rtc::RtcSettings,
     pub jitsi: JitsiSettings,
@@ -69,6 +72,7 @@ impl ServerConfig {
             instance_lease: Duration::from_secs(15),
             presence_push: crate::realtime::PresencePush::Everyone,
             clock: crate::rules::Clock::System,
+            sockets_per_user: 16,
             rtc: crate::rtc::RtcSettings {
                 turn_ttl: Duration::from_secs(24 * 3600),
                 ..Default::default()
@@ -97,8 +101,13 @@ fn is_postgres_url(database: &str) -> bool {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error("cannot create the data directory {path}: {source}")]
+    #[error("cannot create the data directory {path}, or make it private: {source}")]
     DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot make {path} readable by this user only: {source}")]
+    PrivateFile {
         path: PathBuf,
         source: std::io::Error,
     },
@@ -130,8 +139,9 @@ pub enum StartError {
 /// at once; writes serialise anyway, reads spread over these.
 const POSTGRES_CONNECTIONS: u32 = 16;
 
+/// Creates the data directory owner-only, or tightens it (see `private_files`).
 fn create_data_dir(config: &ServerConfig) -> Result<(), StartError> {
-    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
+    crate::private_files::data_dir(&config.data_dir).map_err(|source| StartError::DataDir {
         path: config.data_dir.clone(),
         source,
     })
@@ -144,7 +154,17 @@ pub fn open_store(config: &ServerConfig) -> Result<Store, StartError> {
         let db = PostgresDatabase::connect(url, POSTGRES_CONNECTIONS)?;
         return Ok(Store::new(Arc::new(db)));
     }
-    let db = SqliteDatabase::open(&config.database_path())?;
+    let path = config.database_path();
+    let private = |source| StartError::PrivateFile {
+        path: path.clone(),
+        source,
+    };
+    // Before opening, so the -wal and -shm SQLite makes take the database's tight mode;
+    // after, for anything it made anyway.
+    crate::private_files::precreate(&path).map_err(private)?;
+    crate::private_files::database_files(&path).map_err(private)?;
+    let db = SqliteDatabase::open(&path)?;
+    crate::private_files::database_files(&path).map_err(private)?;
     Ok(Store::new(Arc::new(db)))
 }
 
@@ -159,15 +179,14 @@ fn lock_for_serving(database: &Path) -> Result<std::fs::File, StartError> {
     let mut name = database.as_os_str().to_owned();
     name.push(".serving-lock");
     let path = PathBuf::from(name);
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|source| StartError::Lock {
-            path: path.clone(),
-            source,
-        })?;
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, crate::private_files::FILE_MODE);
+    let file = options.open(&path).map_err(|source| StartError::Lock {
+        path: path.clone(),
+        source,
+    })?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(std::fs::TryLockError::WouldBlock) => Err(StartError::DatabaseInUse {
@@ -195,6 +214,9 @@ pub fn app_state(config: &ServerConfig) -> Result<AppState, StartError> {
     if config.instance_lease < Duration::from_secs(1) {
         return Err(StartError::Config("the instance lease (at least 1 s)"));
     }
+    if config.sockets_per_user == 0 {
+        return Err(StartError::Config("the sockets per user (at least 1)"));
+    }
     let rules = Arc::new(Rules {
         presence_timeout: chrono_duration(config.presence_timeout, "the presence timeout")?,
         ring_timeout: config.ring_timeout,
@@ -203,6 +225,7 @@ pub fn app_state(config: &ServerConfig) -> Result<AppState, StartError> {
         instance_lease: config.instance_lease,
         presence_push: config.presence_push,
         clock: config.clock,
+        sockets_per_user: config.sockets_per_user,
     });
     let realtime = Arc::new(Realtime::new(store.clone(), rules.clone()));
     crate::realtime::reconcile_after_start(&realtime, exclusive)?;

@@ -46,6 +46,25 @@ fn run(args: &[&str], data_dir: &Path) -> Output {
         .expect("run switchboard-server")
 }
 
+/// A `user add` / `user set-password` with the password piped to `--password-stdin`.
+fn run_with_password(args: &[&str], password: &str, data_dir: &Path) -> Output {
+    use std::io::Write;
+    let mut child = command(data_dir)
+        .args(args)
+        .arg("--password-stdin")
+        .arg("--data-dir")
+        .arg(data_dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run switchboard-server");
+    if let Some(mut stdin) = child.stdin.take() {
+        writeln!(stdin, "{password}").expect("write the password");
+    }
+    child.wait_with_output().expect("run switchboard-server")
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -82,30 +101,17 @@ async fn get(url: &str, token: &str) -> (StatusCode, Value) {
 #[test]
 fn user_commands_create_accounts_and_explain_mistakes() {
     let dir = home();
-    let out = run(
-        &[
-            "user",
-            "add",
-            "--username",
-            "alice",
-            "--password",
-            "secret-pw-1",
-            "--admin",
-        ],
+    let out = run_with_password(
+        &["user", "add", "--username", "alice", "--admin"],
+        "secret-pw-1",
         dir.path(),
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout).trim(), "Created admin user alice (id 1).");
 
-    let out = run(
-        &[
-            "user",
-            "add",
-            "--username",
-            "ALICE",
-            "--password",
-            "secret-pw-1",
-        ],
+    let out = run_with_password(
+        &["user", "add", "--username", "ALICE"],
+        "secret-pw-1",
         dir.path(),
     );
     assert!(!out.status.success());
@@ -114,14 +120,46 @@ fn user_commands_create_accounts_and_explain_mistakes() {
         "switchboard-server: The username ALICE is already taken."
     );
 
-    let out = run(
-        &["user", "add", "--username", "bob", "--password", "short"],
-        dir.path(),
-    );
+    let out = run_with_password(&["user", "add", "--username", "bob"], "short", dir.path());
     assert!(!out.status.success());
     assert_eq!(
         text(&out.stderr).trim(),
         "switchboard-server: The password must be at least 8 characters long."
+    );
+    // Never from the arguments, which `ps` shows; no prompt without a terminal.
+    let out = run(
+        &[
+            "user",
+            "add",
+            "--username",
+            "bob",
+            "--password",
+            "long enough",
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        (out.status.success(), text(&out.stderr).trim()),
+        (
+            false,
+            "switchboard-server: a password on the command line is visible to every user of this machine (ps, shell history); pipe it with --password-stdin, or leave it out and type it at the prompt"
+        )
+    );
+    let out = run(&["user", "add", "--username", "bob"], dir.path());
+    assert_eq!(
+        (out.status.success(), text(&out.stderr).trim()),
+        (
+            false,
+            "switchboard-server: no password given: run this in a terminal to type it at the prompt, or pipe it with --password-stdin"
+        )
+    );
+    let out = run_with_password(&["user", "add", "--username", "bob"], "", dir.path());
+    assert_eq!(
+        (out.status.success(), text(&out.stderr).trim()),
+        (
+            false,
+            "switchboard-server: --password-stdin read no password; pipe a line holding it"
+        )
     );
 
     let out = run(
@@ -216,15 +254,9 @@ fn user_commands_create_accounts_and_explain_mistakes() {
 
     // A forgotten password is replaced from the command line.
     let set_password = |login: &str| {
-        run(
-            &[
-                "user",
-                "set-password",
-                "--username",
-                login,
-                "--password",
-                "another-pw-2",
-            ],
+        run_with_password(
+            &["user", "set-password", "--username", login],
+            "another-pw-2",
             dir.path(),
         )
     };
@@ -355,15 +387,9 @@ async fn a_second_server_on_the_same_sqlite_database_is_refused() {
         return; // PostgreSQL: several instances sharing it are the point.
     }
     for name in ["alice", "bob"] {
-        let args = [
-            "user",
-            "add",
-            "--username",
-            name,
-            "--password",
-            common::PASSWORD,
-        ];
-        assert!(run(&args, dir.path()).status.success());
+        let args = ["user", "add", "--username", name];
+        let out = run_with_password(&args, common::PASSWORD, dir.path());
+        assert!(out.status.success(), "{}", text(&out.stderr));
     }
     let first = serve(dir.path(), "127.0.0.1:0");
     let alice = common::login_at(&first.url, "alice").await;
@@ -397,15 +423,9 @@ async fn a_second_server_on_the_same_sqlite_database_is_refused() {
     // The first server goes on serving, and account commands still work beside it.
     let bob = common::login_at(&first.url, "bob").await;
     assert_eq!(bob.presence_of(alice.id).await["is_online"], true);
-    let args = [
-        "user",
-        "add",
-        "--username",
-        "carol",
-        "--password",
-        common::PASSWORD,
-    ];
-    assert!(run(&args, dir.path()).status.success());
+    let args = ["user", "add", "--username", "carol"];
+    let out = run_with_password(&args, common::PASSWORD, dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
 }
 
 /// A call acknowledged before `kill -9` is there after a restart, and no password or
@@ -414,18 +434,12 @@ async fn a_second_server_on_the_same_sqlite_database_is_refused() {
 async fn kill_9_loses_no_acknowledged_call_and_logs_hold_no_secrets() {
     let dir = home();
     for (name, admin) in [("alice", true), ("bob", false)] {
-        let mut args = vec![
-            "user",
-            "add",
-            "--username",
-            name,
-            "--password",
-            "sup3r-secret-pw",
-        ];
+        let mut args = vec!["user", "add", "--username", name];
         if admin {
             args.push("--admin");
         }
-        assert!(run(&args, dir.path()).status.success());
+        let out = run_with_password(&args, "sup3r-secret-pw", dir.path());
+        assert!(out.status.success(), "{}", text(&out.stderr));
     }
     let mut server = serve(dir.path(), "127.0.0.1:0");
     let url = server.url.clone();
@@ -518,4 +532,73 @@ async fn kill_9_loses_no_acknowledged_call_and_logs_hold_no_secrets() {
     // No fragment of a token either (its signature part is the secret-bearing one).
     let signature = alice_token.rsplit('.').next().unwrap_or_default();
     assert!(!logs.contains(signature));
+}
+
+/// The data directory is the server's alone: created owner-only, with the database, its
+/// WAL files and lock owner read-write; looser modes found at a start are tightened and
+/// logged. (On SQLite in every pass: the files are SQLite's.)
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_directory_and_database_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| {
+        std::fs::metadata(p)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    let chmod = |p: &Path, mode: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).expect("chmod")
+    };
+    let serve_sqlite = |data: &Path| {
+        let mut command = Command::new(BIN);
+        command
+            .env_remove("SWITCHBOARD_DATA_DIR")
+            .env_remove("SWITCHBOARD_DATABASE_URL")
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data);
+        Served::spawn(command)
+    };
+    let root = tempfile::tempdir().expect("tempdir");
+    let data = root.path().join("team").join("data");
+    let database = data.join("switchboard.sqlite3");
+    let beside = |suffix: &str| {
+        let mut name = database.as_os_str().to_owned();
+        name.push(suffix);
+        std::path::PathBuf::from(name)
+    };
+
+    // A fresh start creates everything private, with nothing to complain about.
+    let served = serve_sqlite(&data);
+    assert_eq!(mode(&data), 0o700, "the data directory");
+    for file in [
+        database.clone(),
+        beside("-wal"),
+        beside("-shm"),
+        beside(".serving-lock"),
+    ] {
+        assert_eq!(mode(&file), 0o600, "{}", file.display());
+    }
+    assert!(
+        !served.log().contains("permissions are tightened"),
+        "{}",
+        served.log()
+    );
+    drop(served);
+
+    // Someone loosened them while it was stopped: the next start tightens and says so.
+    chmod(&data, 0o755);
+    chmod(&database, 0o644);
+    let served = serve_sqlite(&data);
+    assert_eq!((mode(&data), mode(&database)), (0o700, 0o600));
+    let log = served.log();
+    for path in [&data, &database] {
+        assert!(
+            log.lines().any(|l| l.contains("permissions are tightened")
+                && l.contains(&path.display().to_string())),
+            "no warning about {}: {log}",
+            path.display()
+        );
+    }
 }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::ws::ws_url;
+use common::ws::{refused, ws_url};
 use common::{Client, TestServer};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -261,13 +261,10 @@ async fn every_route_answers_as_the_document_says() {
         .await;
     assert_eq!(s, StatusCode::OK, "{call}");
     let call_id = call["call_session"]["id"].as_i64().expect("call id");
-    let (s, refused) = doc
+    let (s, busy) = doc
         .post(&carol, initiate, initiate, json!({"recipient_id": bob.id}))
         .await;
-    assert_eq!(
-        (s, &refused["code"]),
-        (StatusCode::CONFLICT, &json!("busy"))
-    );
+    assert_eq!((s, &busy["code"]), (StatusCode::CONFLICT, &json!("busy")));
     doc.get(
         &alice,
         "/api/jitsi-calls/my_active_call",
@@ -460,17 +457,8 @@ async fn every_route_answers_as_the_document_says() {
         assert_eq!(s, StatusCode::BAD_REQUEST, "{actual} without an upgrade");
         let mut forged = alice.clone();
         forged.token = Some("not-a-token".into());
-        match tokio_tungstenite::connect_async(ws_url(&forged, actual)).await {
-            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
-                let body: Value = response
-                    .body()
-                    .as_deref()
-                    .and_then(|b| serde_json::from_slice(b).ok())
-                    .unwrap_or(Value::Null);
-                doc.check("get", path, response.status(), &body);
-            }
-            other => panic!("{actual} with a forged token: {other:?}"),
-        }
+        let (s, body) = refused(&forged, actual).await;
+        doc.check("get", path, s, &body);
     }
 
     // Signing out last: the token stops working.

@@ -5,7 +5,8 @@
 mod common;
 
 use common::ws::{
-    connect, expect, expect_status, next_json, next_non_presence, notifications, send, ws_url,
+    connect, expect, expect_status, next_json, next_non_presence, notifications, refused, send,
+    ws_url,
 };
 use common::{Client, TestServer};
 use futures::{SinkExt, StreamExt};
@@ -873,4 +874,45 @@ async fn signing_out_closes_the_sockets_of_that_token() {
     // And the revoked token cannot open a new one.
     let url = ws_url(&laptop, &format!("/api/ws/{}", laptop.id));
     assert!(tokio_tungstenite::connect_async(url).await.is_err());
+}
+
+/// One account holds at most 16 sockets by default, signaling rooms included: one more
+/// is refused with a 429 sentence, another account still connects, and a closed
+/// socket's place comes back.
+#[tokio::test]
+async fn one_account_holds_at_most_sixteen_sockets() {
+    let server = TestServer::start(&["alice", "bob"]).await;
+    let alice = server.login("alice").await;
+    let bob = server.login("bob").await;
+    let mut held = Vec::new();
+    for _ in 0..15 {
+        held.push(notifications(&alice).await);
+    }
+    let call_id = alice.call(&bob).await["id"].as_i64().expect("id");
+    let room = format!("/ws/call/{call_id}/");
+    held.push(connect(&alice, &room).await);
+    let own = format!("/api/ws/{}/", alice.id);
+    for path in [&own, &room] {
+        let (s, body) = refused(&alice, path).await;
+        assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{path}: {body}");
+        assert_eq!(
+            body["error"],
+            "This account already has 16 connections open, the most one account may hold; close Switchboard in other tabs or on other devices, then try again."
+        );
+    }
+    let _bob = notifications(&bob).await;
+
+    let mut first = held.remove(0);
+    first.close(None).await.expect("close");
+    let deadline = Instant::now() + 5 * SECOND;
+    loop {
+        match tokio_tungstenite::connect_async(ws_url(&alice, &own)).await {
+            Ok((ws, _)) => {
+                held.push(ws);
+                break;
+            }
+            Err(e) if Instant::now() > deadline => panic!("the place never came back: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
 }

@@ -6,6 +6,7 @@ pub mod hub;
 pub mod lease;
 pub mod limit;
 pub mod notify;
+pub mod quota;
 pub mod redis_bus;
 pub mod signal;
 pub mod socket;
@@ -57,6 +58,8 @@ pub struct Realtime {
     presence_kick: Notify,
     /// Set when the server shuts down: sockets close (1001) and timers stop.
     closing: tokio::sync::watch::Sender<bool>,
+    /// Sockets each user holds on this instance, against `Rules::sockets_per_user`.
+    pub quota: Arc<quota::SocketQuota>,
 }
 /// Serialises a notification once, for every socket it goes to.
 pub fn frame(notification: &Notification) -> Utf8Bytes {
@@ -72,7 +75,9 @@ impl Realtime {
     pub fn new(store: Store, rules: Arc<Rules>) -> Self {
         let hub = Arc::new(Hub::new());
         let (socket_changes, socket_changes_rx) = tokio::sync::mpsc::unbounded_channel();
+        let quota = quota::SocketQuota::new(rules.sockets_per_user);
         Realtime {
+            quota,
             socket_changes,
             socket_changes_rx: std::sync::Mutex::new(Some(socket_changes_rx)),
             store,

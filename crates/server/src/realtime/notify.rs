@@ -3,7 +3,7 @@
 
 use super::Realtime;
 use super::hub::Outbound;
-use super::socket::{Pump, Step, configure, is_ping, refuse, socket_user};
+use super::socket::{Pump, Step, configure, is_ping, refuse, socket_permit, socket_user};
 use crate::auth::Tokens;
 use crate::domain::calls;
 use crate::error::ApiError;
@@ -41,6 +41,7 @@ pub async fn handler(
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
     let auth = socket_user(&tokens, &rt.store, &headers, &query).await?;
+    let permit = socket_permit(&rt.quota, auth.id)?;
     let ws = configure(ws);
     if raw.parse::<i64>().ok() != Some(auth.id) {
         return Ok(ws.on_upgrade(|socket| {
@@ -52,7 +53,13 @@ pub async fn handler(
         .get("presence")
         .is_some_and(|v| v == "1" || v == "true");
     let presence = asked || rt.rules.presence_push == super::PresencePush::Everyone;
-    Ok(ws.on_upgrade(move |socket| run(socket, rt, auth.id, jti, presence)))
+    Ok(ws.on_upgrade(move |socket| {
+        let task = run(socket, rt, auth.id, jti, presence);
+        async move {
+            task.await;
+            drop(permit);
+        }
+    }))
 }
 
 /// The socket's task. Not an `async fn`: an `async fn` copies each argument into a local

@@ -7,7 +7,8 @@
 
 use super::Realtime;
 use super::hub::{BusEvent, ConnId, Outbound, RoomKey};
-use super::socket::{Pump, Step, configure, refuse, socket_user};
+use super::quota::SocketPermit;
+use super::socket::{Pump, Step, configure, refuse, socket_permit, socket_user};
 use crate::auth::Tokens;
 use crate::domain::DomainError;
 use crate::domain::{meetings, require_user};
@@ -86,13 +87,21 @@ async fn join(
     room_of: fn(i64) -> RoomKey,
 ) -> Result<Response, ApiError> {
     let auth = socket_user(tokens, &rt.store, headers, query).await?;
+    let permit = socket_permit(&rt.quota, auth.id)?;
     let room = room_of(raw.parse::<i64>().unwrap_or(0));
     let user_id = auth.id;
     let admitted = rt
         .store
         .read(move |tx| admission(tx, room, user_id))
         .await?;
-    Ok(upgrade(auth.token.jti, configure(ws), rt, room, admitted))
+    Ok(upgrade(
+        auth.token.jti,
+        configure(ws),
+        rt,
+        room,
+        admitted,
+        permit,
+    ))
 }
 
 /// Who may be in a room: a call's two users while it is live; a meeting's host and
@@ -130,10 +139,20 @@ fn upgrade(
     rt: Arc<Realtime>,
     room: RoomKey,
     admitted: Result<UserInfo, String>,
+    permit: SocketPermit,
 ) -> Response {
     match admitted {
-        Ok(user) => ws.on_upgrade(move |socket| run(socket, rt, room, user, jti)),
-        Err(why) => ws.on_upgrade(move |socket| async move { refuse(socket, &why).await }),
+        Ok(user) => ws.on_upgrade(move |socket| {
+            let task = run(socket, rt, room, user, jti);
+            async move {
+                task.await;
+                drop(permit);
+            }
+        }),
+        Err(why) => ws.on_upgrade(move |socket| async move {
+            refuse(socket, &why).await;
+            drop(permit);
+        }),
     }
 }
 

@@ -56,6 +56,22 @@ pub async fn socket_user(
     AuthUser::from_token(tokens, store, token).await
 }
 
+/// A place in `user_id`'s socket quota, or a 429 saying how to get one back.
+pub fn socket_permit(
+    quota: &std::sync::Arc<super::quota::SocketQuota>,
+    user_id: i64,
+) -> Result<super::quota::SocketPermit, ApiError> {
+    quota.acquire(user_id).ok_or_else(|| {
+        ApiError::new(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "This account already has {} connections open, the most one account may hold; close Switchboard in other tabs or on other devices, then try again.",
+                quota.per_user()
+            ),
+        )
+    })
+}
+
 /// Sends `{"type":"error"}` and closes with 1008 (policy violation).
 pub async fn refuse(mut socket: WebSocket, message: &str) {
     let error = ServerSignal::Error {
@@ -323,4 +339,7 @@ pub enum NoUpgrade {
     /// No token, or one that is not valid; sign in again.
     #[response(status = 401)]
     Unauthorized(switchboard_protocol::api::ErrorBody),
+    /// The account holds as many sockets as one may (16 by default); close some first.
+    #[response(status = 429)]
+    TooMany(switchboard_protocol::api::ErrorBody),
 }

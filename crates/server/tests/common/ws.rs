@@ -28,6 +28,24 @@ pub async fn connect(client: &Client, path: &str) -> Ws {
     ws
 }
 
+/// A socket upgrade the server refuses: its HTTP status and JSON body (Null if none).
+pub async fn refused(client: &Client, path: &str) -> (reqwest::StatusCode, Value) {
+    match tokio_tungstenite::connect_async(ws_url(client, path)).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            let body = response
+                .body()
+                .as_deref()
+                .and_then(|b| serde_json::from_slice(b).ok())
+                .unwrap_or(Value::Null);
+            (response.status(), body)
+        }
+        other => panic!(
+            "{} expected {path} to be refused: {other:?}",
+            client.username
+        ),
+    }
+}
+
 pub async fn notifications(client: &Client) -> Ws {
     connect(client, &format!("/api/ws/{}", client.id)).await
 }
