@@ -99,7 +99,10 @@ test('a browser peer and a Rust peer hear each other', { timeout: 90_000 }, asyn
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-browser-'));
   const data = join(dir, 'data');
   for (const name of ['web', 'rust']) {
-    execFileSync(SERVER, ['user', 'add', '--username', name, '--password', PASSWORD, '--data-dir', data], { stdio: 'ignore' });
+    execFileSync(SERVER, ['user', 'add', '--username', name, '--password-stdin', '--data-dir', data], {
+      input: `${PASSWORD}\n`,
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
   }
   const { child: server, url } = await startServer(data);
   const browserTone = join(dir, 'browser-440.wav');
