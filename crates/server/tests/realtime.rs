@@ -916,3 +916,70 @@ async fn one_account_holds_at_most_sixteen_sockets() {
         }
     }
 }
+
+/// A socket closes with 1008 and a sentence once its token has expired: at the first
+/// ping tick after expiry (a socket outlives its token by at most one ping interval),
+/// never before. Notification and signaling sockets alike. In simulated time on every
+/// pass: nothing here waits on a message crossing the Redis bus.
+#[tokio::test(start_paused = true)]
+async fn sockets_close_once_their_token_expires() {
+    let server = TestServer::start_with(&["alice", "bob"], |c| {
+        c.token_ttl = Duration::from_secs(60);
+        c.socket_ping_interval = Duration::from_secs(40);
+    })
+    .await;
+    let alice = server.login("alice").await;
+    let bob = server.login("bob").await;
+    let opened = Instant::now();
+    let mut own = notifications(&alice).await;
+    let call_id = alice.call(&bob).await["id"].as_i64().expect("id");
+    let mut room = connect(&bob, &format!("/ws/call/{call_id}/")).await;
+    for socket in [&mut own, &mut room] {
+        let frame = loop {
+            match tokio::time::timeout(300 * SECOND, socket.next()).await {
+                Ok(Some(Ok(Message::Close(frame)))) => break frame,
+                Ok(Some(Ok(_))) => {} // pushes and pings
+                other => panic!("the socket ended without a close frame: {other:?}"),
+            }
+        };
+        let at = opened.elapsed();
+        let frame = frame.expect("a close frame with a reason");
+        assert_eq!(
+            (u16::from(frame.code), frame.reason.as_str()),
+            (1008, "Your session has expired; sign in again.")
+        );
+        // Ticks at 40 s (token good: open) and 80 s (expired at 60 s: closed).
+        assert_eq!(at.as_secs(), 80, "{at:?}");
+    }
+}
+
+/// Calls started and cancelled in a loop leave no ring timers behind: each timer is
+/// cancelled with its call, instead of sleeping out the ring time (45 s) for nothing.
+#[tokio::test]
+async fn ended_calls_leave_no_ring_timers_behind() {
+    let server = TestServer::start(&["alice", "bob"]).await;
+    let alice = server.login("alice").await;
+    let bob = server.login("bob").await;
+    let alive = || {
+        tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks()
+    };
+    let call_and_cancel = || async {
+        let call_id = alice.call(&bob).await["id"].as_i64().expect("id");
+        let (s, _) = alice.act(call_id, "cancel").await;
+        assert_eq!(s, StatusCode::OK);
+    };
+    call_and_cancel().await; // connections and pools settle first
+    let before = alive();
+    for _ in 0..100 {
+        call_and_cancel().await;
+    }
+    // Aborted tasks are gone once the runtime has run them once more.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let after = alive();
+    assert!(
+        after < before + 10,
+        "tasks alive: {before} before, {after} after 100 calls"
+    );
+}

@@ -60,6 +60,9 @@ pub struct Realtime {
     closing: tokio::sync::watch::Sender<bool>,
     /// Sockets each user holds on this instance, against `Rules::sockets_per_user`.
     pub quota: Arc<quota::SocketQuota>,
+    /// Ring timers of calls this instance started, cancelled when the call is answered
+    /// or ends: a caller who starts and cancels calls in a loop leaves no sleeping tasks.
+    ring_timers: dashmap::DashMap<i64, tokio::task::AbortHandle>,
 }
 /// Serialises a notification once, for every socket it goes to.
 pub fn frame(notification: &Notification) -> Utf8Bytes {
@@ -78,6 +81,7 @@ impl Realtime {
         let quota = quota::SocketQuota::new(rules.sockets_per_user);
         Realtime {
             quota,
+            ring_timers: dashmap::DashMap::new(),
             socket_changes,
             socket_changes_rx: std::sync::Mutex::new(Some(socket_changes_rx)),
             store,
@@ -160,6 +164,11 @@ impl Realtime {
 
     /// A transition: `call_status` to both participants.
     pub fn call_changed(&self, call: &CallSession) {
+        if !matches!(call.status, CallStatus::Pending | CallStatus::Ringing)
+            && let Some((_, timer)) = self.ring_timers.remove(&call.id)
+        {
+            timer.abort();
+        }
         let frame = status_frame(call);
         for user_id in [call.initiator, call.recipient] {
             self.publish(BusEvent::ToUser {
@@ -232,12 +241,13 @@ impl Realtime {
     fn schedule_ring_timeout(self: &Arc<Self>, call_id: i64, after: std::time::Duration) {
         let this = self.clone();
         let mut closing = self.closing();
-        tokio::spawn(async move {
+        let timer = tokio::spawn(async move {
             tokio::select! {
                 _ = tokio::time::sleep(after) => {}
                 // Shutting down: start-up reconciliation deals with the call next time.
                 _ = closing.wait_for(|closing| *closing) => return,
             }
+            this.ring_timers.remove(&call_id);
             match this.system_action(call_id, CallAction::Timeout).await {
                 // Answered or ended in time: nothing to do.
                 Ok(()) => {}
@@ -245,6 +255,7 @@ impl Realtime {
                 Err(e) => tracing::warn!(call_id, error = %e, "ring timeout could not be applied"),
             }
         });
+        self.ring_timers.insert(call_id, timer.abort_handle());
     }
 }
 

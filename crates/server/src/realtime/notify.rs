@@ -3,7 +3,9 @@
 
 use super::Realtime;
 use super::hub::Outbound;
-use super::socket::{Pump, Step, configure, is_ping, refuse, socket_permit, socket_user};
+use super::socket::{
+    Pump, Step, configure, is_ping, refuse, socket_permit, socket_user, token_deadline,
+};
 use crate::auth::Tokens;
 use crate::domain::calls;
 use crate::error::ApiError;
@@ -48,13 +50,14 @@ pub async fn handler(
             refuse(socket, "This notification channel belongs to another user.")
         }));
     }
+    let expires = token_deadline(rt.rules.clock, auth.token.expires_at);
     let jti = auth.token.jti;
     let asked = query
         .get("presence")
         .is_some_and(|v| v == "1" || v == "true");
     let presence = asked || rt.rules.presence_push == super::PresencePush::Everyone;
     Ok(ws.on_upgrade(move |socket| {
-        let task = run(socket, rt, auth.id, jti, presence);
+        let task = run(socket, rt, auth.id, jti, presence, expires);
         async move {
             task.await;
             drop(permit);
@@ -71,9 +74,11 @@ fn run(
     user_id: i64,
     jti: String,
     presence: bool,
+    expires: tokio::time::Instant,
 ) -> impl Future<Output = ()> {
     let conn = rt.hub.next_conn_id();
-    let (mut pump, tx) = Pump::new(socket, rt.rules.socket_ping_interval, conn, rt.closing());
+    let ping_every = rt.rules.socket_ping_interval;
+    let (mut pump, tx) = Pump::new(socket, ping_every, conn, rt.closing(), expires);
     rt.hub.bind_token(&jti, conn, tx.clone());
     let mut presence = presence.then(|| rt.hub.subscribe_presence());
     rt.hub.attach_user(user_id, conn, tx);

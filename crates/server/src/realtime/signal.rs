@@ -8,8 +8,8 @@
 use super::Realtime;
 use super::hub::{BusEvent, ConnId, Outbound, RoomKey};
 use super::quota::SocketPermit;
-use super::socket::{Pump, Step, configure, refuse, socket_permit, socket_user};
-use crate::auth::Tokens;
+use super::socket::{Pump, Step, configure, refuse, socket_permit, socket_user, token_deadline};
+use crate::auth::{TokenInfo, Tokens};
 use crate::domain::DomainError;
 use crate::domain::{meetings, require_user};
 use crate::error::ApiError;
@@ -95,7 +95,7 @@ async fn join(
         .read(move |tx| admission(tx, room, user_id))
         .await?;
     Ok(upgrade(
-        auth.token.jti,
+        auth.token,
         configure(ws),
         rt,
         room,
@@ -134,7 +134,7 @@ fn admission(
 }
 
 fn upgrade(
-    jti: String,
+    token: TokenInfo,
     ws: WebSocketUpgrade,
     rt: Arc<Realtime>,
     room: RoomKey,
@@ -143,7 +143,8 @@ fn upgrade(
 ) -> Response {
     match admitted {
         Ok(user) => ws.on_upgrade(move |socket| {
-            let task = run(socket, rt, room, user, jti);
+            let expires = token_deadline(rt.rules.clock, token.expires_at);
+            let task = run(socket, rt, room, user, token.jti, expires);
             async move {
                 task.await;
                 drop(permit);
@@ -183,9 +184,11 @@ fn run(
     room: RoomKey,
     user: UserInfo,
     jti: String,
+    expires: tokio::time::Instant,
 ) -> impl Future<Output = ()> {
     let conn = rt.hub.next_conn_id();
-    let (mut pump, tx) = Pump::new(socket, rt.rules.socket_ping_interval, conn, rt.closing());
+    let ping_every = rt.rules.socket_ping_interval;
+    let (mut pump, tx) = Pump::new(socket, ping_every, conn, rt.closing(), expires);
     rt.hub.bind_token(&jti, conn, tx.clone());
     let me = Member {
         conn,

@@ -56,6 +56,19 @@ pub async fn socket_user(
     AuthUser::from_token(tokens, store, token).await
 }
 
+/// The close reason of a socket whose token expired.
+pub const TOKEN_EXPIRED: &str = "Your session has expired; sign in again.";
+
+/// The instant, on tokio's clock, at which a token expiring at `expires_at` (by the
+/// rules' clock) lapses.
+pub fn token_deadline(
+    clock: crate::rules::Clock,
+    expires_at: chrono::DateTime<chrono::Utc>,
+) -> tokio::time::Instant {
+    let left = (expires_at - clock.now()).to_std().unwrap_or_default();
+    tokio::time::Instant::now() + left
+}
+
 /// A place in `user_id`'s socket quota, or a 429 saying how to get one back.
 pub fn socket_permit(
     quota: &std::sync::Arc<super::quota::SocketQuota>,
@@ -104,6 +117,10 @@ pub struct Pump {
     /// This socket's offset within [`PRESENCE_SPREAD`].
     presence_phase: Duration,
     closing: tokio::sync::watch::Receiver<bool>,
+    /// When the socket's token expires. Checked at each ping tick rather than with a
+    /// timer of its own, so an idle socket costs no more: a socket outlives its token by
+    /// at most one ping interval.
+    expires: tokio::time::Instant,
 }
 
 /// One step of a socket's life.
@@ -126,6 +143,7 @@ impl Pump {
         ping_every: Duration,
         conn: u64,
         closing: tokio::sync::watch::Receiver<bool>,
+        expires: tokio::time::Instant,
     ) -> (Self, OutboundTx) {
         let (tx, rx) = outbound_queue(QUEUE_DEPTH);
         let mut ping =
@@ -143,6 +161,7 @@ impl Pump {
             presence_waiting: Vec::new(),
             presence_due: None,
             closing,
+            expires,
             presence_phase: PRESENCE_SPREAD.mul_f64(
                 (conn.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11) as f64 / (1u64 << 53) as f64,
             ),
@@ -265,6 +284,11 @@ impl Pump {
                 Err(broadcast::error::RecvError::Closed) => Step::Done,
             },
             _ = self.ping.tick() => {
+                if tokio::time::Instant::now() >= self.expires {
+                    tracing::debug!("socket's token expired; closing it");
+                    let _ = self.send(Message::Close(Some(CloseFrame { code: 1008, reason: TOKEN_EXPIRED.into() }))).await;
+                    return Step::Done;
+                }
                 if !self.heard_since_ping {
                     tracing::debug!("socket did not answer a ping; dropping it");
                     return Step::Done;
