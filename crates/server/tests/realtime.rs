@@ -771,30 +771,38 @@ async fn presence_flickers_are_not_pushed_but_lasting_changes_are() {
 
     let call_id = alice.call(&bob).await["id"].as_i64().expect("id");
     alice.act(call_id, "cancel").await;
-    let mut about_alice = Vec::new();
+    // A flicker would show alice busy. (With two instances, one may still repeat her
+    // sign-in's `online` once its sweep notices it: that is not a flicker.)
+    let mut flickers = Vec::new();
     while let Some(v) = next_json(&mut watch, Duration::from_millis(1200)).await {
-        if v["type"] == "presence_update" && v["user_id"] == alice.id {
-            about_alice.push(v);
+        if v["type"] == "presence_update" && v["user_id"] == alice.id && v["status"] != "online" {
+            flickers.push(v);
         }
     }
     assert_eq!(
-        about_alice,
+        flickers,
         Vec::<Value>::new(),
         "a call hung up at once is not pushed"
     );
 
     let call_id = alice.call(&bob).await["id"].as_i64().expect("id");
-    let busy = expect(&mut watch, "presence_update", 5 * SECOND).await;
-    assert_eq!(
-        (busy["user_id"].as_i64(), busy["status"].as_str()),
-        (Some(alice.id), Some("busy"))
-    );
+    let status_of_alice = |v: &Value| {
+        (v["type"] == "presence_update" && v["user_id"] == alice.id)
+            .then(|| v["status"].as_str().unwrap_or_default().to_owned())
+    };
+    let mut seen = Vec::new();
+    while !seen.iter().any(|s| s == "busy") {
+        let v = expect(&mut watch, "presence_update", 5 * SECOND).await;
+        seen.extend(status_of_alice(&v));
+    }
     alice.act(call_id, "cancel").await;
-    let back = expect(&mut watch, "presence_update", 5 * SECOND).await;
-    assert_eq!(
-        (back["user_id"].as_i64(), back["status"].as_str()),
-        (Some(alice.id), Some("online"))
-    );
+    // Back online, pushed (`expect` fails the test if it never comes).
+    loop {
+        let v = expect(&mut watch, "presence_update", 5 * SECOND).await;
+        if status_of_alice(&v).as_deref() == Some("online") {
+            break;
+        }
+    }
 }
 
 /// Two people opening a call room at the same instant: exactly one of them is told the
