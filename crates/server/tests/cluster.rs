@@ -7,7 +7,9 @@
 mod common;
 
 use common::process::{BIN, Served};
-use common::ws::{Ws, connect, expect, expect_status, next_json, notifications, send};
+use common::ws::{
+    Ws, connect, expect, expect_status, next_json, notifications, one_told_of_the_other, send,
+};
 use common::{Client, REDIS_ENV, fresh_database, login_at, seed_users};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -146,7 +148,7 @@ async fn kill_9_of_one_instance_leaves_the_other_carrying_the_survivors() {
     let room = format!("/ws/call/{call_id}/");
     let mut alice_room = connect(&alice, &room).await;
     let mut bob_room_two = connect(&bob_two, &room).await;
-    expect(&mut alice_room, "user_joined", 5 * SECOND).await;
+    one_told_of_the_other(&mut alice_room, alice.id, &mut bob_room_two, bob_two.id).await;
     send(
         &mut alice_room,
         json!({"type": "offer", "offer": {"type": "offer", "sdp": "v=0"}, "target_id": bob_one.id}),
@@ -252,7 +254,7 @@ async fn the_call_lifecycle_runs_through_nginx_in_front_of_two_instances() {
     let room = format!("/ws/call/{call_id}/");
     let mut alice_room = connect(&alice, &room).await;
     let mut bob_room = connect(&bob, &room).await;
-    expect(&mut alice_room, "user_joined", 5 * SECOND).await;
+    one_told_of_the_other(&mut alice_room, alice.id, &mut bob_room, bob.id).await;
     send(
         &mut alice_room,
         json!({"type": "offer", "offer": {"type": "offer", "sdp": "v=0"}, "target_id": bob.id}),

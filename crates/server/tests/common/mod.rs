@@ -38,6 +38,12 @@ pub fn off_runtime<T: Send>(work: impl FnOnce() -> T + Send) -> T {
 /// The Redis server the suite runs its instances' bus on (see tests/with-redis.sh).
 pub const REDIS_ENV: &str = "SWITCHBOARD_TEST_REDIS_URL";
 
+/// Whether the suite runs as two instances on a Redis bus (the cluster pass), where
+/// tests run on real time: see [`TestServer::start_in_simulated_time`].
+pub fn shares_a_bus() -> bool {
+    std::env::var(REDIS_ENV).is_ok() && std::env::var(POSTGRES_ENV).is_ok()
+}
+
 /// A fresh, empty database on the suite's PostgreSQL server, or `None` for SQLite.
 pub fn fresh_database() -> Option<String> {
     let admin_url = std::env::var(POSTGRES_ENV).ok()?;
@@ -80,7 +86,7 @@ impl TestServer {
         names: &[&str],
         tune: impl FnOnce(&mut ServerConfig),
     ) -> TestServer {
-        if std::env::var(REDIS_ENV).is_ok() && std::env::var(POSTGRES_ENV).is_ok() {
+        if shares_a_bus() {
             tokio::time::resume();
         }
         Self::start_with(names, tune).await

@@ -63,6 +63,26 @@ pub async fn next_json(ws: &mut Ws, wait: Duration) -> Option<Value> {
     }
 }
 
+/// Two sockets that joined one room: waits until one of them is told of the other (a
+/// `user_joined` naming the other's user) and returns which, 0 or 1. Which one is the
+/// order of the joins: with two instances that is the bus's order, not the order in
+/// which the sockets connected.
+pub async fn one_told_of_the_other(a: &mut Ws, a_user: i64, b: &mut Ws, b_user: i64) -> usize {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        let (which, frame) = tokio::select! {
+            v = next_json(a, Duration::from_millis(100)) => (0, v),
+            v = next_json(b, Duration::from_millis(100)) => (1, v),
+        };
+        if let Some(v) = frame.filter(|v| v["type"] == "user_joined") {
+            let other = if which == 0 { b_user } else { a_user };
+            assert_eq!(v["user_id"], other, "told of the wrong member: {v}");
+            return which;
+        }
+    }
+    panic!("neither of users {a_user} and {b_user} was told of the other");
+}
+
 /// The next message of type `kind` (others skipped), within `wait`.
 pub async fn expect(ws: &mut Ws, kind: &str, wait: Duration) -> Value {
     let deadline = Instant::now() + wait;
