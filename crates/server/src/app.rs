@@ -21,6 +21,10 @@ pub struct AppState {
     pub realtime: Arc<Realtime>,
     /// SQLite: the lock that keeps a second server off this database while this one runs.
     pub serving_lock: Option<Arc<std::fs::File>>,
+    /// Wrong passwords per login name (see `throttle`).
+    pub login_throttle: Arc<crate::throttle::LoginThrottle>,
+    /// Password checks running at once, at most one per core (see `throttle`).
+    pub password_checks: Arc<tokio::sync::Semaphore>,
 }
 
 impl FromRef<AppState> for Store {

@@ -18,6 +18,7 @@ pub mod rules;
 pub mod server;
 pub mod session;
 pub mod store;
+pub mod throttle;
 
 pub use accounts::{Accounts, NewAccount};
 pub use server::{Server, ServerConfig, StartError, launch_with_tcp_listener};

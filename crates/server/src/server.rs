@@ -237,6 +237,10 @@ pub fn app_state(config: &ServerConfig) -> Result<AppState, StartError> {
         jitsi: Arc::new(Jitsi::new(config.jitsi.clone())),
         rules,
         serving_lock,
+        login_throttle: Arc::default(),
+        password_checks: Arc::new(tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(2, usize::from),
+        )),
     })
 }
 

@@ -441,3 +441,81 @@ async fn sign_in_takes_json_only() {
         assert_eq!(s, StatusCode::OK, "{route}: {b}");
     }
 }
+
+/// Wrong passwords for one name: five are free, then each try waits twice as long
+/// (429 with `Retry-After`); the right password after the wait signs in and starts the
+/// count again; other names are never held up. In simulated time.
+#[tokio::test(start_paused = true)]
+async fn wrong_passwords_slow_down_their_name_only() {
+    let server = TestServer::start_in_simulated_time(&["admin", "jane", "kim"], |_| {}).await;
+    let client = server.anonymous();
+    let try_login = |name: &'static str, password: &'static str| {
+        let client = client.clone();
+        async move {
+            let url = format!("{}/api/login/", client.base);
+            let body = json!({"username": name, "password": password});
+            let resp = common::while_time_stands_still(client.http.post(url).json(&body).send())
+                .await
+                .expect("request");
+            let retry = resp
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let status = resp.status();
+            let body: Value = common::while_time_stands_still(resp.json())
+                .await
+                .unwrap_or(Value::Null);
+            (
+                status,
+                retry,
+                body["error"].as_str().unwrap_or_default().to_owned(),
+            )
+        }
+    };
+    for _ in 0..6 {
+        assert_eq!(
+            try_login("jane", "wrong-guess").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let (s, retry, error) = try_login("jane", "wrong-guess").await;
+    assert_eq!(
+        (s, retry.as_deref()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("1"))
+    );
+    assert_eq!(
+        error,
+        "Too many wrong passwords for jane; wait 1 s before trying again, or ask your administrator to set a new password."
+    );
+    let (s, _, _) = try_login("jane", common::PASSWORD).await;
+    assert_eq!(
+        s,
+        StatusCode::TOO_MANY_REQUESTS,
+        "not even the right one, yet"
+    );
+    assert_eq!(
+        try_login("kim", common::PASSWORD).await.0,
+        StatusCode::OK,
+        "others sign in"
+    );
+
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        try_login("jane", "wrong-guess").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (s, retry, _) = try_login("JANE", "wrong-guess").await;
+    assert_eq!(
+        (s, retry.as_deref()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("2"))
+    );
+
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(try_login("jane", common::PASSWORD).await.0, StatusCode::OK);
+    assert_eq!(
+        try_login("jane", "wrong-guess").await.0,
+        StatusCode::UNAUTHORIZED,
+        "the count starts again"
+    );
+}

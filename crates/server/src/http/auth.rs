@@ -14,6 +14,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use switchboard_protocol::api::{self, ErrorBody};
 use switchboard_protocol::api::{LoginResponse, UserInfo};
+use tokio::time::Instant;
 
 /// `POST /api/login/` `{"username","password"}` (seed 003).
 #[utoipa::path(
@@ -25,6 +26,7 @@ use switchboard_protocol::api::{LoginResponse, UserInfo};
         (status = 200, description = "Signed in (seed 003). Sent with `Cache-Control: no-store`.", body = api::LoginResponse),
         (status = 401, description = "Wrong username or password.", body = ErrorBody),
         (status = 415, description = "The body was not sent as `Content-Type: application/json`.", body = ErrorBody),
+        (status = 429, description = "Too many wrong passwords for this name: wait the `Retry-After` seconds.", body = ErrorBody),
         (status = 500, description = "The server failed; try again.", body = ErrorBody),
         super::responses::BadBody,
     ),
@@ -49,6 +51,7 @@ pub async fn login_with_username(
         (status = 200, description = "Signed in (seed 002). Sent with `Cache-Control: no-store`.", body = api::LoginResponse),
         (status = 401, description = "Wrong username or password.", body = ErrorBody),
         (status = 415, description = "The body was not sent as `Content-Type: application/json`.", body = ErrorBody),
+        (status = 429, description = "Too many wrong passwords for this name: wait the `Retry-After` seconds.", body = ErrorBody),
         (status = 500, description = "The server failed; try again.", body = ErrorBody),
         super::responses::BadBody,
     ),
@@ -66,6 +69,22 @@ pub async fn login(
     };
     let password = body.required_string("password", 1024)?;
     sign_in(&state, name, password).await
+}
+
+/// 429 with `Retry-After`: `login` must wait `wait` before its next try.
+fn too_many_tries(login: &str, wait: std::time::Duration) -> Response {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let mut response = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        format!(
+            "Too many wrong passwords for {login}; wait {seconds} s before trying again, or ask your administrator to set a new password."
+        ),
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, seconds.into());
+    response
 }
 
 /// Sign-in takes JSON only. Any web page may send a `text/plain` or form POST to a
@@ -97,20 +116,33 @@ impl<S: Send + Sync> FromRequestParts<S> for JsonOnly {
 }
 
 async fn sign_in(state: &AppState, login: String, password: String) -> Result<Response, ApiError> {
-    let found = state.store.read(move |tx| tx.user_by_login(&login)).await?;
+    if let Err(wait) = state.login_throttle.check(&login, Instant::now()) {
+        return Ok(too_many_tries(&login, wait));
+    }
+    let name = login.clone();
+    let found = state.store.read(move |tx| tx.user_by_login(&name)).await?;
     let (user, hash) = match found {
         Some(record) => (Some(record.info), record.password_hash),
         None => (None, decoy_hash().to_owned()),
     };
-    let matches = blocking(move || verify_password(&password, &hash)).await?;
+    let matches = {
+        let _turn = state
+            .password_checks
+            .acquire()
+            .await
+            .map_err(|_| ApiError::internal("password checks have stopped"))?;
+        blocking(move || verify_password(&password, &hash)).await?
+    };
     let user = match (user, matches) {
         (Some(user), true) => user,
         _ => {
+            state.login_throttle.failed(&login, Instant::now());
             return Err(ApiError::unauthorized(
                 "Wrong username or password; check both and try again.",
             ));
         }
     };
+    state.login_throttle.succeeded(&login);
     let now = state.rules.clock.now();
     let user_id = user.id;
     state
