@@ -42,6 +42,7 @@ impl Accounts {
         // Cheap checks before the expensive hash.
         if let Some(problem) = users::username_problem(&account.username)
             .or_else(|| users::email_problem(&account.email))
+            .or_else(|| users::full_name_problem(&account.full_name))
         {
             return Err(DomainError::Invalid(problem));
         }

@@ -58,6 +58,8 @@ pub fn password_problem(password: &str) -> Option<&'static str> {
         Some("The password must be at least 8 characters long.")
     } else if password.len() > 1024 {
         Some("The password must be at most 1024 bytes long.")
+    } else if password.chars().any(char::is_control) {
+        Some("The password must not contain control characters such as tabs or line breaks.")
     } else {
         None
     }

@@ -270,7 +270,9 @@ pub async fn launch_with_tcp_listener(
         shutdown.await;
         closer.close_all();
     };
-    let served = axum::serve(listener, ServiceExt::<Request>::into_make_service(app))
+    // With the peer's address: sign-in throttles count per name and address.
+    let app = ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app);
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
     realtime.close_all();

@@ -1,9 +1,12 @@
 //! Sign-in throttles, so guessing passwords costs the guesser and not the team.
 //!
-//! - Per login name: five wrong passwords are free (typos); after that each further try
-//!   must wait twice as long as the one before (1 s, 2 s, 4 s, … up to 15 min) since
-//!   the last wrong one. A right password resets the count. The name is throttled, not
-//!   the address, so a guesser cannot lock a colleague out for longer than the wait.
+//! - Per login name and client address: five tries that end in a wrong password are
+//!   free (typos); after that each further try must wait twice as long as the one
+//!   before (1 s, 2 s, 4 s, … up to 15 min) since the last one. A try counts when it
+//!   starts, so guesses sent all at once are throttled at once; the right password
+//!   takes its try back and resets the count. Keyed by address too, so a guesser
+//!   elsewhere cannot lock a colleague out (behind a proxy every address is the
+//!   proxy's: then it is per name).
 //! - Password checks: at most one per core at a time. argon2 takes 19 MiB and a core for
 //!   tens of milliseconds each, so 600 sign-ins at once would otherwise take gigabytes
 //!   and starve every other request of the blocking pool; they queue instead.
@@ -11,20 +14,25 @@
 //! The rules are pure: the caller passes the time, so tests step it.
 
 use dashmap::DashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// Wrong passwords allowed before the waits start.
+/// Tries allowed before the waits start.
 pub const FREE_FAILURES: u32 = 5;
 /// The longest wait.
 pub const MAX_WAIT: Duration = Duration::from_secs(15 * 60);
-/// Names remembered before old entries (past their wait) are forgotten.
+/// Entries kept before old ones (past their wait) are forgotten.
 const REMEMBERED: usize = 10_000;
+/// How often, at most, a full map is swept for old entries.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
-/// Wrong passwords per login name.
+/// Tries per login name and client address.
 #[derive(Default)]
 pub struct LoginThrottle {
-    failures: DashMap<String, Failures>,
+    failures: DashMap<(String, IpAddr), Failures>,
+    last_sweep: Mutex<Option<Instant>>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -33,7 +41,8 @@ struct Failures {
     last: Instant,
 }
 
-/// How long one must wait after `count` wrong passwords in a row.
+/// How long one must wait after `count` tries in a row that were not followed by the
+/// right password.
 pub fn wait_after(count: u32) -> Duration {
     match count.checked_sub(FREE_FAILURES + 1) {
         None => Duration::ZERO,
@@ -42,40 +51,44 @@ pub fn wait_after(count: u32) -> Duration {
 }
 
 impl LoginThrottle {
-    /// `Err(wait)` while `login` must still wait before another try.
-    pub fn check(&self, login: &str, now: Instant) -> Result<(), Duration> {
-        let Some(failures) = self.failures.get(&key(login)).map(|f| *f) else {
-            return Ok(());
-        };
-        let ready = failures.last + wait_after(failures.count);
+    /// Starts a try of `login` from `from` at `now`: `Err(wait)` while it must still
+    /// wait, else the try is counted (as wrong until [`LoginThrottle::succeeded`]).
+    pub fn attempt(&self, login: &str, from: IpAddr, now: Instant) -> Result<(), Duration> {
+        self.sweep(now);
+        let mut entry = self.failures.entry((key(login), from)).or_insert(Failures {
+            count: 0,
+            last: now,
+        });
+        let ready = entry.last + wait_after(entry.count);
         if now < ready {
-            Err(ready - now)
-        } else {
-            Ok(())
+            return Err(ready - now);
         }
-    }
-
-    /// A wrong password for `login` at `now`.
-    pub fn failed(&self, login: &str, now: Instant) {
-        if self.failures.len() >= REMEMBERED {
-            self.failures
-                .retain(|_, f| now < f.last + wait_after(f.count).max(Duration::from_secs(60)));
-        }
-        self.failures
-            .entry(key(login))
-            .and_modify(|f| {
-                f.count = f.count.saturating_add(1);
-                f.last = now;
-            })
-            .or_insert(Failures {
-                count: 1,
-                last: now,
-            });
+        entry.count = entry.count.saturating_add(1);
+        entry.last = now;
+        Ok(())
     }
 
     /// The right password: the count starts again.
-    pub fn succeeded(&self, login: &str) {
-        self.failures.remove(&key(login));
+    pub fn succeeded(&self, login: &str, from: IpAddr) {
+        self.failures.remove(&(key(login), from));
+    }
+
+    /// Forgets entries whose wait is long over, when there are many, at most once a
+    /// minute: a flood of failures for new names costs one sweep a minute, not one each.
+    fn sweep(&self, now: Instant) {
+        if self.failures.len() < REMEMBERED {
+            return;
+        }
+        let Ok(mut last) = self.last_sweep.lock() else {
+            return;
+        };
+        if last.is_some_and(|at| now < at + SWEEP_EVERY) {
+            return;
+        }
+        *last = Some(now);
+        drop(last);
+        self.failures
+            .retain(|_, f| now < f.last + wait_after(f.count).max(SWEEP_EVERY));
     }
 }
 
@@ -88,6 +101,9 @@ fn key(login: &str) -> String {
 mod tests {
     use super::*;
 
+    const HERE: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+    const THERE: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 9));
+
     #[test]
     fn waits_start_after_five_and_double_up_to_fifteen_minutes() {
         let waits: Vec<u64> = (0..=16).map(|n| wait_after(n).as_secs()).collect();
@@ -99,31 +115,35 @@ mod tests {
     }
 
     #[test]
-    fn a_name_waits_after_its_failures_and_a_success_resets_it() {
+    fn tries_count_when_they_start_and_a_success_gives_the_count_back() {
         let throttle = LoginThrottle::default();
         let start = Instant::now();
-        for _ in 0..FREE_FAILURES {
-            assert_eq!(throttle.check("Ann", start), Ok(()));
-            throttle.failed("Ann", start);
+        // Six at once (none has finished): the seventh already waits.
+        for _ in 0..6 {
+            assert_eq!(throttle.attempt("Ann", HERE, start), Ok(()));
         }
-        assert_eq!(throttle.check("ann", start), Ok(()), "five are free");
-        throttle.failed("ANN", start);
-        assert_eq!(throttle.check("ann", start), Err(Duration::from_secs(1)));
         assert_eq!(
-            throttle.check("bob", start),
+            throttle.attempt("ann", HERE, start),
+            Err(Duration::from_secs(1))
+        );
+        assert_eq!(throttle.attempt("bob", HERE, start), Ok(()), "other names");
+        assert_eq!(
+            throttle.attempt("ann", THERE, start),
             Ok(()),
-            "other names are not held up"
+            "other addresses"
         );
         let later = start + Duration::from_millis(400);
         assert_eq!(
-            throttle.check("ann", later),
+            throttle.attempt("ANN", HERE, later),
             Err(Duration::from_millis(600))
         );
         let ready = start + Duration::from_secs(1);
-        assert_eq!(throttle.check("ann", ready), Ok(()));
-        throttle.failed("ann", ready);
-        assert_eq!(throttle.check("ann", ready), Err(Duration::from_secs(2)));
-        throttle.succeeded(" Ann ");
-        assert_eq!(throttle.check("ann", ready), Ok(()));
+        assert_eq!(throttle.attempt(" ann ", HERE, ready), Ok(()));
+        assert_eq!(
+            throttle.attempt("ann", HERE, ready),
+            Err(Duration::from_secs(2))
+        );
+        throttle.succeeded("Ann", HERE);
+        assert_eq!(throttle.attempt("ann", HERE, ready), Ok(()));
     }
 }

@@ -442,9 +442,9 @@ async fn sign_in_takes_json_only() {
     }
 }
 
-/// Wrong passwords for one name: five are free, then each try waits twice as long
-/// (429 with `Retry-After`); the right password after the wait signs in and starts the
-/// count again; other names are never held up. In simulated time.
+/// Wrong passwords for one name from one address: five are free, then each try waits
+/// twice as long (429 with `Retry-After`); the right password after the wait signs in
+/// and starts the count again; other names are never held up. In simulated time.
 #[tokio::test(start_paused = true)]
 async fn wrong_passwords_slow_down_their_name_only() {
     let server = TestServer::start_in_simulated_time(&["admin", "jane", "kim"], |_| {}).await;
@@ -486,7 +486,7 @@ async fn wrong_passwords_slow_down_their_name_only() {
     );
     assert_eq!(
         error,
-        "Too many wrong passwords for jane; wait 1 s before trying again, or ask your administrator to set a new password."
+        "Too many wrong passwords for jane from this address; wait 1 s before trying again."
     );
     let (s, _, _) = try_login("jane", common::PASSWORD).await;
     assert_eq!(

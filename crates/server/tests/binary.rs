@@ -153,6 +153,18 @@ fn user_commands_create_accounts_and_explain_mistakes() {
             "switchboard-server: no password given: run this in a terminal to type it at the prompt, or pipe it with --password-stdin"
         )
     );
+    let out = run_with_password(
+        &["user", "add", "--username", "bob"],
+        "tab\there-in-it",
+        dir.path(),
+    );
+    assert_eq!(
+        (out.status.success(), text(&out.stderr).trim()),
+        (
+            false,
+            "switchboard-server: The password must not contain control characters such as tabs or line breaks."
+        )
+    );
     let out = run_with_password(&["user", "add", "--username", "bob"], "", dir.path());
     assert_eq!(
         (out.status.success(), text(&out.stderr).trim()),

@@ -27,6 +27,14 @@ pub fn username_problem(username: &str) -> Option<String> {
 }
 
 /// Why an email is refused; empty means "no email".
+/// A full name with a control character (NUL, a line break, an escape sequence) would
+/// break the lists and notifications that show it.
+pub fn full_name_problem(full_name: &str) -> Option<String> {
+    full_name.chars().any(char::is_control).then(|| {
+        "The full name must not contain control characters such as tabs or line breaks.".into()
+    })
+}
+
 pub fn email_problem(email: &str) -> Option<String> {
     if email.is_empty() {
         return None;
@@ -38,7 +46,7 @@ pub fn email_problem(email: &str) -> Option<String> {
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
         })
-        && !email.chars().any(char::is_whitespace);
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
     (!valid).then(|| format!("{email:?} is not a valid email address."))
 }
 

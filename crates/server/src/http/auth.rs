@@ -8,10 +8,11 @@ use crate::domain::presence;
 use crate::error::ApiError;
 use crate::session::AuthUser;
 use axum::Json;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use std::net::{IpAddr, SocketAddr};
 use switchboard_protocol::api::{self, ErrorBody};
 use switchboard_protocol::api::{LoginResponse, UserInfo};
 use tokio::time::Instant;
@@ -33,12 +34,13 @@ use tokio::time::Instant;
 )]
 pub async fn login_with_username(
     State(state): State<AppState>,
+    ConnectInfo(from): ConnectInfo<SocketAddr>,
     _json: JsonOnly,
     body: JsonObject,
 ) -> Result<Response, ApiError> {
     let username = body.required_string("username", 254)?;
-    let password = body.required_string("password", 1024)?;
-    sign_in(&state, username, password).await
+    let password = body.required_secret("password", 1024)?;
+    sign_in(&state, from.ip(), username, password).await
 }
 
 /// `POST /api/auth/login` `{"email"|"username","password"}` (seed 002).
@@ -58,6 +60,7 @@ pub async fn login_with_username(
 )]
 pub async fn login(
     State(state): State<AppState>,
+    ConnectInfo(from): ConnectInfo<SocketAddr>,
     _json: JsonOnly,
     body: JsonObject,
 ) -> Result<Response, ApiError> {
@@ -67,8 +70,8 @@ pub async fn login(
             .string("username", 254)?
             .ok_or_else(|| ApiError::bad_request("email or username is required"))?,
     };
-    let password = body.required_string("password", 1024)?;
-    sign_in(&state, name, password).await
+    let password = body.required_secret("password", 1024)?;
+    sign_in(&state, from.ip(), name, password).await
 }
 
 /// 429 with `Retry-After`: `login` must wait `wait` before its next try.
@@ -77,7 +80,7 @@ fn too_many_tries(login: &str, wait: std::time::Duration) -> Response {
     let mut response = ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         format!(
-            "Too many wrong passwords for {login}; wait {seconds} s before trying again, or ask your administrator to set a new password."
+            "Too many wrong passwords for {login} from this address; wait {seconds} s before trying again."
         ),
     )
     .into_response();
@@ -115,8 +118,14 @@ impl<S: Send + Sync> FromRequestParts<S> for JsonOnly {
     }
 }
 
-async fn sign_in(state: &AppState, login: String, password: String) -> Result<Response, ApiError> {
-    if let Err(wait) = state.login_throttle.check(&login, Instant::now()) {
+async fn sign_in(
+    state: &AppState,
+    from: IpAddr,
+    login: String,
+    password: String,
+) -> Result<Response, ApiError> {
+    // Counted before the check, so guesses sent all at once are counted at once.
+    if let Err(wait) = state.login_throttle.attempt(&login, from, Instant::now()) {
         return Ok(too_many_tries(&login, wait));
     }
     let name = login.clone();
@@ -125,24 +134,28 @@ async fn sign_in(state: &AppState, login: String, password: String) -> Result<Re
         Some(record) => (Some(record.info), record.password_hash),
         None => (None, decoy_hash().to_owned()),
     };
-    let matches = {
-        let _turn = state
-            .password_checks
-            .acquire()
-            .await
-            .map_err(|_| ApiError::internal("password checks have stopped"))?;
-        blocking(move || verify_password(&password, &hash)).await?
-    };
+    // The permit goes with the work: if the client leaves, the handler is dropped but
+    // the blocking check runs on, and must keep its place until it ends.
+    let turn = state
+        .password_checks
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| ApiError::internal("password checks have stopped"))?;
+    let matches = blocking(move || {
+        let _turn = turn;
+        verify_password(&password, &hash)
+    })
+    .await?;
     let user = match (user, matches) {
         (Some(user), true) => user,
         _ => {
-            state.login_throttle.failed(&login, Instant::now());
             return Err(ApiError::unauthorized(
                 "Wrong username or password; check both and try again.",
             ));
         }
     };
-    state.login_throttle.succeeded(&login);
+    state.login_throttle.succeeded(&login, from);
     let now = state.rules.clock.now();
     let user_id = user.id;
     state

@@ -88,6 +88,19 @@ impl JsonObject {
         }
     }
 
+    /// A password to check: any characters, since it is never stored or shown (an
+    /// account made before control characters were refused can still sign in).
+    pub fn required_secret(&self, key: &str, max_chars: usize) -> Result<String, ApiError> {
+        match self.field(key) {
+            None => Err(ApiError::bad_request(format!("{key} is required"))),
+            Some(Value::String(s)) if s.chars().count() <= max_chars => Ok(s.clone()),
+            Some(Value::String(_)) => Err(ApiError::bad_request(format!(
+                "{key} must be at most {max_chars} characters long"
+            ))),
+            Some(_) => Err(ApiError::bad_request(format!("{key} must be a string"))),
+        }
+    }
+
     pub fn required_string(&self, key: &str, max_chars: usize) -> Result<String, ApiError> {
         Self::required(key, self.string(key, max_chars)?)
     }
