@@ -13,8 +13,7 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::net::{IpAddr, SocketAddr};
-use switchboard_protocol::api::{self, ErrorBody};
-use switchboard_protocol::api::{LoginResponse, UserInfo};
+use switchboard_protocol::api::{self, LoginResponse, UserInfo};
 use tokio::time::Instant;
 
 /// `POST /api/login/` `{"username","password"}` (seed 003).
@@ -25,10 +24,7 @@ use tokio::time::Instant;
     request_body = api::LoginRequest,
     responses(
         (status = 200, description = "Signed in (seed 003). Sent with `Cache-Control: no-store`.", body = api::LoginResponse),
-        (status = 401, description = "Wrong username or password.", body = ErrorBody),
-        (status = 415, description = "The body was not sent as `Content-Type: application/json`.", body = ErrorBody),
-        (status = 429, description = "Too many wrong passwords for this name: wait the `Retry-After` seconds.", body = ErrorBody),
-        (status = 500, description = "The server failed; try again.", body = ErrorBody),
+        super::responses::SignInRefused,
         super::responses::BadBody,
     ),
 )]
@@ -51,10 +47,7 @@ pub async fn login_with_username(
     request_body = api::EmailLoginRequest,
     responses(
         (status = 200, description = "Signed in (seed 002). Sent with `Cache-Control: no-store`.", body = api::LoginResponse),
-        (status = 401, description = "Wrong username or password.", body = ErrorBody),
-        (status = 415, description = "The body was not sent as `Content-Type: application/json`.", body = ErrorBody),
-        (status = 429, description = "Too many wrong passwords for this name: wait the `Retry-After` seconds.", body = ErrorBody),
-        (status = 500, description = "The server failed; try again.", body = ErrorBody),
+        super::responses::SignInRefused,
         super::responses::BadBody,
     ),
 )]

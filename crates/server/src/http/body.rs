@@ -72,28 +72,30 @@ impl JsonObject {
     /// every stored string comes through here, and NUL, line breaks or escape sequences
     /// in a name break the screens that show it (and PostgreSQL refuses NUL outright).
     pub fn string(&self, key: &str, max_chars: usize) -> Result<Option<String>, ApiError> {
-        match self.field(key) {
-            None => Ok(None),
-            Some(Value::String(s)) if s.chars().count() > max_chars => Err(ApiError::bad_request(
-                format!("{key} must be at most {max_chars} characters long"),
-            )),
-            Some(Value::String(s)) => match s.chars().find(|c| c.is_control()) {
-                Some(c) => Err(ApiError::bad_request(format!(
-                    "{key} contains a control character (U+{:04X}); remove it and try again.",
-                    u32::from(c)
-                ))),
-                None => Ok(Some(s.clone())),
-            },
-            Some(_) => Err(ApiError::bad_request(format!("{key} must be a string"))),
+        let text = self.any_string(key, max_chars)?;
+        if let Some(c) = text
+            .as_deref()
+            .and_then(|t| t.chars().find(|c| c.is_control()))
+        {
+            return Err(ApiError::bad_request(format!(
+                "{key} contains a control character (U+{:04X}); remove it and try again.",
+                u32::from(c)
+            )));
         }
+        Ok(text)
     }
 
     /// A password to check: any characters, since it is never stored or shown (an
     /// account made before control characters were refused can still sign in).
     pub fn required_secret(&self, key: &str, max_chars: usize) -> Result<String, ApiError> {
+        Self::required(key, self.any_string(key, max_chars)?)
+    }
+
+    /// A string of at most `max_chars` characters, whatever they are.
+    fn any_string(&self, key: &str, max_chars: usize) -> Result<Option<String>, ApiError> {
         match self.field(key) {
-            None => Err(ApiError::bad_request(format!("{key} is required"))),
-            Some(Value::String(s)) if s.chars().count() <= max_chars => Ok(s.clone()),
+            None => Ok(None),
+            Some(Value::String(s)) if s.chars().count() <= max_chars => Ok(Some(s.clone())),
             Some(Value::String(_)) => Err(ApiError::bad_request(format!(
                 "{key} must be at most {max_chars} characters long"
             ))),

@@ -45,3 +45,22 @@ pub enum CallRefused {
     #[response(status = 413)]
     TooLarge(ErrorBody),
 }
+
+/// Why a sign-in did not succeed (both sign-in routes).
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum SignInRefused {
+    /// Wrong username or password.
+    #[response(status = 401)]
+    WrongPassword(ErrorBody),
+    /// The body was not sent as `Content-Type: application/json`.
+    #[response(status = 415)]
+    NotJson(ErrorBody),
+    /// Too many wrong passwords for this name from this address: wait the `Retry-After`
+    /// seconds.
+    #[response(status = 429)]
+    TooManyTries(ErrorBody),
+    /// The server failed; try again.
+    #[response(status = 500)]
+    Internal(ErrorBody),
+}
