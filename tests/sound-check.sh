@@ -2,7 +2,9 @@
 # Real sound devices without sound hardware: a PulseAudio server with two null sinks in a
 # temp runtime dir — `mic` (whose monitor is the default microphone) and `spk` (the
 # default speakers). cpal reaches it the way a desktop does, through ALSA's pulse plugin.
-# The ignored `sound` tests then call with the default devices and check what was heard.
+# The ignored `sound` tests then call with the default devices and check what was heard;
+# the `room` tests add a loopback from the speakers into the microphone (an echo path)
+# and check the voice processing with speech from espeak-ng.
 set -euo pipefail
 runtime="$(mktemp -d)"
 export XDG_RUNTIME_DIR="$runtime" PULSE_RUNTIME_PATH="$runtime/pulse"
@@ -25,3 +27,5 @@ if ! cargo test --locked -p switchboard-cli --test sound -- --ignored --test-thr
   echo "sound check: FAILED once; running it again" >&2
   cargo test --locked -p switchboard-cli --test sound -- --ignored --test-threads 1
 fi
+echo "== voice processing in a room: echo, double talk, noise, gain"
+cargo test --locked -p switchboard-cli --test room -- --ignored --test-threads 1 --nocapture

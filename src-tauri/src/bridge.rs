@@ -60,6 +60,7 @@ impl TauriShell {
                     .settings()
                     .ring_device
                     .or(controller.settings().output_device),
+                controller.echo_reference(),
             );
             let choice_controller = controller.clone();
             let app = shell.app.clone();

@@ -61,6 +61,20 @@ status_message: string | null, } | { "type": "directory", users: Array<Directory
 
 export type DeviceList = { inputs: Array<string>, outputs: Array<string>, default_input: string | null, default_output: string | null, };
 
+export type VoiceSettings = { 
+/**
+ * Removes what the speakers play from what the microphone hears.
+ */
+echo_cancel: boolean, 
+/**
+ * Removes steady background noise (fans, hum, traffic).
+ */
+noise_suppression: boolean, 
+/**
+ * Brings a quiet or loud voice to a steady level.
+ */
+auto_gain: boolean, };
+
 export type Settings = { 
 /**
  * Microphone by name; `None` is the system default.
@@ -74,7 +88,11 @@ ring_device: string | null, autostart: boolean,
  * Off: incoming calls do not ring (the server still sees this user as available
  * unless the status says otherwise).
  */
-available_for_calls: boolean, };
+available_for_calls: boolean, 
+/**
+ * Echo cancellation, noise suppression and auto gain on the microphone.
+ */
+voice: VoiceSettings, };
 
 export type HostInfo = { 
 /**

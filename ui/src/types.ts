@@ -17,6 +17,7 @@ export type {
   Settings,
   UserInfo,
   UserSummary,
+  VoiceSettings,
 } from './bindings';
 
 export type Presence = PresenceStatus;

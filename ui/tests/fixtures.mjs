@@ -35,6 +35,7 @@ export const SETTINGS = {
   ring_device: null,
   autostart: true,
   available_for_calls: true,
+  voice: { echo_cancel: true, noise_suppression: true, auto_gain: true },
 };
 
 export function appState(patch = {}) {

@@ -98,6 +98,12 @@ for (const scheme of ['light', 'dark']) {
     await page.getByRole('button', { name: 'Settings' }).click();
     await page.waitForFunction(() => document.querySelectorAll('.settings select[data-device="input"] option').length === 3);
     await shot(page, '7-settings', { fullPage: true });
+    // Raw audio for music: the three processing switches off, still there to turn on.
+    await page.getByRole('checkbox', { name: 'Raw audio (for music)' }).check();
+    await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
+    assert.ok(!(await page.getByRole('checkbox', { name: 'Echo cancellation' }).isChecked()));
+    await page.getByRole('region', { name: 'Audio' }).scrollIntoViewIfNeeded();
+    await shot(page, '7-settings-raw-audio');
     await finish(page);
 
     page = await open({

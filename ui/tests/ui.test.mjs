@@ -462,6 +462,7 @@ test('settings: devices, available for calls, autostart, sign out', async () => 
     ring_device: 'Built-in Speakers',
     autostart: true,
     available_for_calls: true,
+    voice: { echo_cancel: true, noise_suppression: true, auto_gain: true },
   });
   await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
 
@@ -483,6 +484,69 @@ test('settings: devices, available for calls, autostart, sign out', async () => 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   assert.equal(await page.getByLabel('Server address').inputValue(), 'http://10.0.0.5:8000');
+  await finish(page);
+});
+
+test('settings: audio switches, raw audio for music, by keyboard', async () => {
+  const page = await openApp(env, { responses: { app_state: { ok: appState() } } });
+  await page.getByRole('button', { name: 'Settings' }).click();
+  const audio = page.getByRole('region', { name: 'Audio' });
+  const echo = audio.getByRole('checkbox', { name: 'Echo cancellation' });
+  const noise = audio.getByRole('checkbox', { name: 'Noise suppression' });
+  const gain = audio.getByRole('checkbox', { name: 'Automatic gain' });
+  const raw = audio.getByRole('checkbox', { name: 'Raw audio (for music)' });
+  await echo.waitFor();
+  const checked = async () => Promise.all([echo, noise, gain, raw].map((c) => c.isChecked()));
+  assert.deepEqual(await checked(), [true, true, true, false], 'processing on, raw off');
+  // Each switch is described by its hint.
+  const hint = (loc) => loc.evaluate((e) => document.getElementById(e.getAttribute('aria-describedby'))?.textContent);
+  assert.equal(await hint(echo), 'Removes your speakers’ sound from your microphone. Not needed with a headset.');
+  assert.equal(await hint(noise), 'Removes steady background noise such as fans.');
+  assert.equal(await hint(gain), 'Keeps your voice at a steady level.');
+
+  // Keyboard only: from the last control before the group, Tab walks the four switches.
+  const focused = () => page.evaluate(() => (document.activeElement?.labels?.[0]?.textContent ?? document.activeElement?.textContent ?? '').trim());
+  await page.getByRole('button', { name: 'Refresh device list' }).focus();
+  for (const name of ['Echo cancellation', 'Noise suppression', 'Automatic gain', 'Raw audio (for music)']) {
+    await page.keyboard.press('Tab');
+    assert.equal(await focused(), name);
+  }
+
+  // Raw on: all three off, saved as such (the rest of the settings unchanged).
+  await page.keyboard.press('Space');
+  await until(page, () => window.__test.calls('save_settings').length === 1);
+  assert.deepEqual((await lastArgs(page, 'save_settings')).settings, {
+    ...appState().settings,
+    voice: { echo_cancel: false, noise_suppression: false, auto_gain: false },
+  });
+  await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
+  assert.deepEqual(await checked(), [false, false, false, true]);
+
+  // The three stay usable: noise suppression back on turns raw off.
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await focused(), 'Noise suppression');
+  await page.keyboard.press('Space');
+  await until(page, () => window.__test.calls('save_settings').length === 2);
+  assert.deepEqual((await lastArgs(page, 'save_settings')).settings.voice, { echo_cancel: false, noise_suppression: true, auto_gain: false });
+  assert.deepEqual(await checked(), [false, true, false, false]);
+
+  // Back to all three off by hand: raw shows on again; raw off turns all three on.
+  await noise.press('Space');
+  await until(page, () => window.__test.calls('save_settings').length === 3);
+  assert.deepEqual(await checked(), [false, false, false, true]);
+  await raw.press('Space');
+  await until(page, () => window.__test.calls('save_settings').length === 4);
+  assert.deepEqual((await lastArgs(page, 'save_settings')).settings.voice, { echo_cancel: true, noise_suppression: true, auto_gain: true });
+  assert.deepEqual(await checked(), [true, true, true, false]);
+
+  // A failed save shows the saved values again.
+  await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
+  await respond(page, 'save_settings', { err: 'Could not save the settings.' });
+  await raw.press('Space');
+  await page.getByRole('alert').filter({ hasText: 'Could not save' }).waitFor();
+  await until(page, () => document.querySelector('.settings .toggle-raw input')?.checked === false);
+  assert.deepEqual(await checked(), [true, true, true, false]);
   await finish(page);
 });
 

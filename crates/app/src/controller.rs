@@ -12,7 +12,7 @@ use std::time::Duration;
 use switchboard_client::phone::Phone;
 use switchboard_client::token_store::TokenStore;
 use switchboard_client::{ConnectionState, Event, MediaState};
-use switchboard_media::devices::DeviceHandle;
+use switchboard_media::devices::{DeviceHandle, EchoReference, VoicePath};
 use tokio::sync::{broadcast, watch};
 
 /// Where the app keeps its files.
@@ -54,6 +54,9 @@ pub struct Controller {
     live: Mutex<Live>,
     /// The sound devices of the call in progress, for switching mid-call.
     pub(crate) devices: Arc<Mutex<Option<[DeviceHandle; 2]>>>,
+    /// The microphone's processing stage and what the speakers play (the call and the
+    /// ringtone), for as long as the app runs: one stage per device, not per call.
+    pub(crate) voice: VoicePath,
     /// True once `resume` has finished, so the first `app_state` does not show the
     /// sign-in screen for a moment before the saved sign-in completes.
     resumed: watch::Sender<bool>,
@@ -63,6 +66,7 @@ pub struct Controller {
 impl Controller {
     pub fn new(paths: Paths, tokens: TokenStore, shell: Arc<dyn Shell>) -> Arc<Controller> {
         let saved = Saved::load(&paths.settings_file);
+        let voice = VoicePath::new(saved.settings.voice);
         Arc::new(Controller {
             paths,
             saved: Mutex::new(saved),
@@ -71,6 +75,7 @@ impl Controller {
             host: tokio::sync::Mutex::new(None),
             live: Mutex::new(Live::default()),
             devices: Arc::new(Mutex::new(None)),
+            voice,
             resumed: watch::Sender::new(false),
             shell,
         })
@@ -96,6 +101,12 @@ impl Controller {
 
     pub fn settings(&self) -> Settings {
         self.saved().settings
+    }
+
+    /// Where anything played on the speakers during a call (the ringtone of a second call)
+    /// must go, so the echo canceller knows it.
+    pub fn echo_reference(&self) -> &EchoReference {
+        &self.voice.reference
     }
 
     /// What the event stream last said; a panic elsewhere leaves it readable.

@@ -26,10 +26,13 @@ impl Controller {
         Arc::new(move || {
             let controller = controller.upgrade().ok_or("the app is closing")?;
             let settings = controller.settings();
+            let voice = &controller.voice;
             let (mic_handle, mic) =
-                open_microphone(settings.input_device.as_deref()).map_err(|e| e.to_string())?;
+                open_microphone(settings.input_device.as_deref(), Some(voice.clone()))
+                    .map_err(|e| e.to_string())?;
             let (speaker_handle, speakers) =
-                open_speakers(settings.output_device.as_deref()).map_err(|e| e.to_string())?;
+                open_speakers(settings.output_device.as_deref(), Some(&voice.reference))
+                    .map_err(|e| e.to_string())?;
             if let Ok(mut devices) = controller.devices.lock() {
                 *devices = Some([mic_handle, speaker_handle]);
             }
@@ -41,10 +44,12 @@ impl Controller {
         })
     }
 
-    /// Saves the settings; a device change applies to a call in progress at once.
+    /// Saves the settings; a device or processing change applies to a call in progress
+    /// at once.
     pub fn save_settings(&self, settings: Settings) -> Result<Settings, AppError> {
         let before = self.settings();
         self.update_saved(|s| s.settings = settings.clone())?;
+        self.voice.control.set(settings.voice);
         if let Ok(devices) = self.devices.lock()
             && let Some([mic, speakers]) = devices.as_ref()
         {

@@ -4,7 +4,7 @@
 use std::f64::consts::TAU;
 use std::time::Duration;
 use switchboard_media::audio::AudioSink;
-use switchboard_media::devices::open_speakers;
+use switchboard_media::devices::{EchoReference, open_speakers};
 use switchboard_media::tone::{FRAME_SAMPLES, SAMPLE_RATE};
 
 pub struct Ringtone {
@@ -14,8 +14,9 @@ pub struct Ringtone {
 impl Ringtone {
     /// Starts ringing on `device` (`None`: the default output). A machine with no sound
     /// device gets no ring, only a warning in the log: the window and notification remain.
-    pub fn start(device: Option<String>) -> Option<Ringtone> {
-        let (handle, mut speakers) = match open_speakers(device.as_deref()) {
+    /// What it plays joins `echo`, so a call in progress cancels its echo too.
+    pub fn start(device: Option<String>, echo: &EchoReference) -> Option<Ringtone> {
+        let (handle, mut speakers) = match open_speakers(device.as_deref(), Some(echo)) {
             Ok(opened) => opened,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot ring: no output device");

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use switchboard_media::processing::VoiceSettings;
 
 /// The user's preferences, as the UI edits them.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -17,6 +18,8 @@ pub struct Settings {
     /// Off: incoming calls do not ring (the server still sees this user as available
     /// unless the status says otherwise).
     pub available_for_calls: bool,
+    /// Echo cancellation, noise suppression and auto gain on the microphone.
+    pub voice: VoiceSettings,
 }
 
 impl Default for Settings {
@@ -27,6 +30,7 @@ impl Default for Settings {
             ring_device: None,
             autostart: false,
             available_for_calls: true,
+            voice: VoiceSettings::default(),
         }
     }
 }

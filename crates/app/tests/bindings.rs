@@ -10,6 +10,7 @@ use switchboard_app::{AppState, HostInfo, MyStatus, Phase, Settings};
 use switchboard_client::meter::CallQuality;
 use switchboard_client::{ConnectionState, EndReason, Event, MediaState, RealtimeMode};
 use switchboard_media::devices::DeviceList;
+use switchboard_media::processing::VoiceSettings;
 use switchboard_protocol::api::{
     CallSession, DirectoryEntry, Page, PresenceView, UserInfo, UserSummary,
 };
@@ -42,6 +43,7 @@ fn declarations() -> String {
         MediaState::decl(&cfg),
         Event::decl(&cfg),
         DeviceList::decl(&cfg),
+        VoiceSettings::decl(&cfg),
         Settings::decl(&cfg),
         HostInfo::decl(&cfg),
         Phase::decl(&cfg),

@@ -12,7 +12,10 @@ use switchboard_client::{Api, Engine, EngineConfig, Event};
 use switchboard_media::audio::{
     AudioSink, AudioSource, Silence, ToneSource, WavRecorder, WavSource,
 };
-use switchboard_media::devices::{DeviceHandle, open_microphone, open_speakers};
+use switchboard_media::devices::{
+    DeviceHandle, VoiceControl, VoicePath, open_microphone, open_speakers,
+};
+use switchboard_media::processing::VoiceSettings;
 use switchboard_protocol::api::CallSession;
 use switchboard_protocol::{CallStatus, CallType};
 use tokio::sync::broadcast;
@@ -41,6 +44,18 @@ pub struct AudioArgs {
     /// Speakers to use when nothing is recorded.
     #[arg(long, env = "SWITCHBOARD_OUTPUT_DEVICE")]
     output_device: Option<String>,
+    /// Do not cancel the echo of the speakers in the microphone (with a headset there is none).
+    #[arg(long)]
+    no_echo_cancel: bool,
+    /// Do not suppress steady background noise in the microphone.
+    #[arg(long)]
+    no_noise_suppression: bool,
+    /// Do not adjust the microphone's level automatically.
+    #[arg(long)]
+    no_auto_gain: bool,
+    /// Send the microphone as it is, with no processing at all (for music).
+    #[arg(long)]
+    raw_audio: bool,
 }
 
 /// A call's audio ends, and the sound devices behind them (kept open while held).
@@ -48,6 +63,8 @@ pub struct Endpoints {
     pub source: Box<dyn AudioSource>,
     pub sink: Box<dyn AudioSink>,
     pub devices: Vec<DeviceHandle>,
+    /// The microphone's processing stage, when the microphone is used.
+    pub voice: Option<VoiceControl>,
 }
 
 impl AudioArgs {
@@ -60,26 +77,48 @@ impl AudioArgs {
         Ok(())
     }
 
+    /// What the microphone's processing stage runs, from the flags.
+    pub fn voice_settings(&self) -> VoiceSettings {
+        if self.raw_audio {
+            return VoiceSettings::RAW;
+        }
+        VoiceSettings {
+            echo_cancel: !self.no_echo_cancel,
+            noise_suppression: !self.no_noise_suppression,
+            auto_gain: !self.no_auto_gain,
+        }
+    }
+
     /// The microphone unless a tone or a file is sent (or only a recording is wanted);
-    /// the speakers unless the far end is recorded.
+    /// the speakers unless the far end is recorded. Tones and files bypass the voice
+    /// processing; the microphone goes through it, with the speakers as its echo reference.
     pub fn open(&self) -> Result<Endpoints> {
         let mut devices = Vec::new();
+        let path = VoicePath::new(self.voice_settings());
+        let mut voice = None;
         let source: Box<dyn AudioSource> = match (&self.tone, &self.play) {
             (Some(hz), _) => Box::new(ToneSource::new(*hz)),
             (None, Some(path)) => Box::new(WavSource::open(path)?),
             (None, None) if self.record.is_some() => Box::new(Silence),
             (None, None) => {
-                let (handle, mic) = open_microphone(self.input_device.as_deref())?;
+                let (handle, mic) =
+                    open_microphone(self.input_device.as_deref(), Some(path.clone()))?;
                 println!("Microphone: {}.", handle.current());
+                println!(
+                    "Voice processing: {}.",
+                    describe_voice(&self.voice_settings())
+                );
                 devices.push(handle);
+                voice = Some(path.control.clone());
                 Box::new(mic)
             }
         };
         let sink: Box<dyn AudioSink> = match &self.record {
-            Some(path) => Box::new(WavRecorder::create(path)?),
+            Some(file) => Box::new(WavRecorder::create(file)?),
             None if self.tone.is_some() || self.play.is_some() => Box::new(Discard),
             None => {
-                let (handle, speakers) = open_speakers(self.output_device.as_deref())?;
+                let (handle, speakers) =
+                    open_speakers(self.output_device.as_deref(), Some(&path.reference))?;
                 println!("Speakers: {}.", handle.current());
                 devices.push(handle);
                 Box::new(speakers)
@@ -89,7 +128,25 @@ impl AudioArgs {
             source,
             sink,
             devices,
+            voice,
         })
+    }
+}
+
+/// `echo cancellation, noise suppression, auto gain` or `off (raw audio)`.
+fn describe_voice(settings: &VoiceSettings) -> String {
+    let on: Vec<&str> = [
+        (settings.echo_cancel, "echo cancellation"),
+        (settings.noise_suppression, "noise suppression"),
+        (settings.auto_gain, "auto gain"),
+    ]
+    .into_iter()
+    .filter_map(|(on, name)| on.then_some(name))
+    .collect();
+    if on.is_empty() {
+        "off (raw audio)".into()
+    } else {
+        on.join(", ")
     }
 }
 
@@ -142,6 +199,7 @@ async fn talk(
     let api = engine.api();
     let options = MediaOptions::for_server(api.base());
     let ends = audio.open()?;
+    let voice = ends.voice;
     let mut media =
         MediaCall::start(api, engine.me().id, call, ends.source, ends.sink, options).await?;
     let _devices = ends.devices;
@@ -217,6 +275,7 @@ async fn talk(
             "status": record.status,
             "duration_seconds": record.duration_seconds,
             "quality": quality,
+            "voice": voice.as_ref().map(VoiceControl::stats),
         });
         std::fs::write(path, serde_json::to_vec_pretty(&stats)?)
             .with_context(|| format!("cannot write {}", path.display()))?;
@@ -326,6 +385,7 @@ pub async fn listen(
 /// `join-meeting ID`: talks in the meeting until the duration passes or Ctrl-C.
 pub async fn join_meeting(api: Api, meeting_id: i64, audio: &AudioArgs) -> Result<()> {
     let ends = audio.open()?;
+    let voice = ends.voice;
     let me = api.me().await?;
     let meeting = api.meeting(meeting_id).await?;
     let names: std::collections::HashMap<i64, String> = std::iter::once(&meeting.host)
@@ -390,6 +450,7 @@ pub async fn join_meeting(api: Api, meeting_id: i64, audio: &AudioArgs) -> Resul
             "meeting_id": meeting_id,
             "talk_ms": talked.as_millis() as u64,
             "setup_ms": setups,
+            "voice": voice.as_ref().map(VoiceControl::stats),
         });
         std::fs::write(path, serde_json::to_vec_pretty(&stats)?)
             .with_context(|| format!("cannot write {}", path.display()))?;

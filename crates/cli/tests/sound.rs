@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{backend, cli, finish, recorded_frames, token};
+use common::{backend, cli, finish, recorded_frames, token, write_wav};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 use switchboard_media::devices::{DeviceError, open_microphone, open_speakers};
@@ -15,22 +15,9 @@ const CALLER_TONE: f64 = 440.0;
 
 /// A 48 kHz mono WAV of `seconds` of `hz`.
 fn tone_wav(path: &std::path::Path, hz: f64, seconds: usize) {
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: 48_000,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut writer = hound::WavWriter::create(path, spec).expect("wav");
-    let mut tone = ToneGenerator::new(hz, 0.3);
-    let mut frame = vec![0i16; FRAME_SAMPLES];
-    for _ in 0..seconds * 50 {
-        tone.fill(&mut frame);
-        for s in &frame {
-            writer.write_sample(*s).expect("sample");
-        }
-    }
-    writer.finalize().expect("finalize");
+    let mut samples = vec![0i16; seconds * 48_000];
+    ToneGenerator::new(hz, 0.3).fill(&mut samples);
+    write_wav(path, &samples);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -186,14 +173,14 @@ fn devices_are_chosen_by_name_and_switched_in_place() {
         !list.inputs.is_empty() && !list.outputs.is_empty(),
         "{list:?}"
     );
-    match open_speakers(Some("no such speakers")) {
+    match open_speakers(Some("no such speakers"), None) {
         Err(DeviceError::NotFound { available, .. }) => {
             assert!(available.contains(&list.outputs[0]), "{available}")
         }
         Err(other) => panic!("unexpected error: {other}"),
         Ok(_) => panic!("opened a device that does not exist"),
     }
-    let (mic, _source) = open_microphone(None).expect("default microphone");
+    let (mic, _source) = open_microphone(None, None).expect("default microphone");
     let default = mic.current();
     let other = list
         .inputs

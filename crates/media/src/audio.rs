@@ -40,7 +40,7 @@ impl AudioSource for Silence {
     }
 }
 
-/// A WAV file, looped; stereo is mixed down, and the rate must be 48 kHz.
+/// A WAV file, looped; stereo is mixed down, and other rates are converted to 48 kHz.
 pub struct WavSource {
     samples: Vec<i16>,
     position: usize,
@@ -50,8 +50,12 @@ pub struct WavSource {
 pub enum WavError {
     #[error("cannot read {path}: {reason}")]
     Read { path: String, reason: String },
-    #[error("{path} is {rate} Hz; use a 48000 Hz WAV file (e.g. `sox in.wav -r 48000 out.wav`)")]
-    Rate { path: String, rate: u32 },
+    #[error("{path} is {rate} Hz and cannot be converted to 48000 Hz: {reason}")]
+    Rate {
+        path: String,
+        rate: u32,
+        reason: String,
+    },
     #[error("cannot write {path}: {reason}")]
     Write { path: String, reason: String },
 }
@@ -65,12 +69,6 @@ impl WavSource {
         };
         let mut reader = hound::WavReader::open(path).map_err(read_error)?;
         let spec = reader.spec();
-        if spec.sample_rate != SAMPLE_RATE {
-            return Err(WavError::Rate {
-                path: shown,
-                rate: spec.sample_rate,
-            });
-        }
         let channels = usize::from(spec.channels.max(1));
         let raw: Vec<i32> = match spec.sample_format {
             hound::SampleFormat::Int => {
@@ -87,13 +85,22 @@ impl WavSource {
                 .collect::<Result<_, _>>()
                 .map_err(read_error)?,
         };
-        let samples: Vec<i16> = raw
+        let mono: Vec<i16> = raw
             .chunks(channels)
             .map(|c| {
                 (c.iter().sum::<i32>() / c.len() as i32)
                     .clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16
             })
             .collect();
+        let samples = if spec.sample_rate == SAMPLE_RATE || mono.is_empty() {
+            mono
+        } else {
+            to_call_rate(&mono, spec.sample_rate).map_err(|reason| WavError::Rate {
+                path: shown.clone(),
+                rate: spec.sample_rate,
+                reason,
+            })?
+        };
         if samples.is_empty() {
             return Err(WavError::Read {
                 path: shown,
@@ -105,6 +112,37 @@ impl WavSource {
             position: 0,
         })
     }
+}
+
+/// A whole recording converted to 48 kHz (rubato's FFT resampler: a fixed ratio, done
+/// once, at full quality).
+pub fn to_call_rate(samples: &[i16], from_hz: u32) -> Result<Vec<i16>, String> {
+    use rubato::audioadapter::Adapter;
+    use rubato::audioadapter_buffers::direct::SequentialSliceOfVecs;
+    use rubato::{Fft, FixedSync, Resampler};
+    let mut resampler = Fft::<f32>::new(
+        from_hz as usize,
+        SAMPLE_RATE as usize,
+        1024,
+        1,
+        FixedSync::Input,
+    )
+    .map_err(|e| e.to_string())?;
+    let input = [samples
+        .iter()
+        .map(|s| f32::from(*s) / 32768.0)
+        .collect::<Vec<f32>>()];
+    let frames = samples.len();
+    let adapter = SequentialSliceOfVecs::new(&input, 1, frames).map_err(|e| e.to_string())?;
+    let out = resampler
+        .process_all(&adapter, frames, None)
+        .map_err(|e| e.to_string())?;
+    Ok((0..out.frames())
+        .map(|f| {
+            let v = out.read_sample(0, f).unwrap_or(0.0);
+            (v.clamp(-1.0, 1.0) * 32767.0) as i16
+        })
+        .collect())
 }
 
 impl AudioSource for WavSource {
@@ -196,3 +234,44 @@ impl AudioSink for Tee {
 
 /// Frames per second of audio, for sizing buffers.
 pub const FRAMES_PER_SECOND: usize = SAMPLE_RATE as usize / FRAME_SAMPLES;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tone::{FRAME_SAMPLES, has_tone};
+
+    #[test]
+    fn a_wav_at_another_rate_is_converted_keeping_length_and_pitch() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("speech-rate.wav");
+        let spec = hound::WavSpec {
+            channels: 2,
+            sample_rate: 22_050,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut writer = hound::WavWriter::create(&path, spec).expect("wav");
+        // Two seconds of 440 Hz, the same in both channels.
+        let mut tone = ToneGenerator::new(440.0 * 48_000.0 / 22_050.0, 0.3);
+        let mut chunk = vec![0i16; 22_050];
+        for _ in 0..2 {
+            tone.fill(&mut chunk);
+            for s in &chunk {
+                writer.write_sample(*s).expect("left");
+                writer.write_sample(*s).expect("right");
+            }
+        }
+        writer.finalize().expect("finalize");
+
+        let mut source = WavSource::open(&path).expect("converted");
+        assert!(
+            source.samples.len().abs_diff(96_000) <= 960,
+            "{} samples for two seconds",
+            source.samples.len()
+        );
+        let mut frame = vec![0i16; FRAME_SAMPLES];
+        source.fill(&mut frame);
+        source.fill(&mut frame);
+        assert!(has_tone(&frame, 440.0), "the pitch survives conversion");
+    }
+}

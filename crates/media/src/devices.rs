@@ -7,17 +7,24 @@
 //! device that fails (unplugged) is replaced by the system default, while the call keeps
 //! its source or sink throughout.
 //!
+//! A microphone can carry a [`VoicePath`]: its audio then goes through the voice
+//! processing stage, with what the speakers played (every output opened with the same
+//! [`EchoReference`]: the call's mix, the ringtone) as the echo canceller's reference,
+//! tapped at the playout point, and the render→capture delay taken from the devices'
+//! timestamps.
+//!
 //! Devices that cannot run at 48 kHz mono are converted: channels are averaged (input) or
 //! copied (output), and the rate is converted by linear interpolation, which is enough
 //! for voice.
 
 use crate::audio::{AudioSink, AudioSource};
+use crate::processing::{VoiceProcessor, VoiceSettings, VoiceStats};
 use crate::tone::{FRAME_SAMPLES, SAMPLE_RATE};
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 /// Most audio a ring holds (10 frames, 200 ms): beyond it the oldest samples go, so a
@@ -92,11 +99,29 @@ impl Direction {
 
 /// Samples in flight between a device thread and the call.
 #[derive(Default)]
-struct Ring(Mutex<VecDeque<i16>>);
+struct Ring {
+    samples: Mutex<VecDeque<i16>>,
+    /// The device's own latency as its last callback reported it (capture → callback for
+    /// a microphone, callback → playback for speakers), µs.
+    device_latency_us: AtomicU32,
+}
 
 impl Ring {
+    fn len(&self) -> usize {
+        self.samples.lock().map(|r| r.len()).unwrap_or(0)
+    }
+
+    fn set_latency(&self, latency: Duration) {
+        let us = u32::try_from(latency.as_micros()).unwrap_or(u32::MAX);
+        self.device_latency_us.store(us, Ordering::Relaxed);
+    }
+
+    fn latency_ms(&self) -> f64 {
+        f64::from(self.device_latency_us.load(Ordering::Relaxed)) / 1000.0
+    }
+
     fn push(&self, samples: impl IntoIterator<Item = i16>) {
-        if let Ok(mut ring) = self.0.lock() {
+        if let Ok(mut ring) = self.samples.lock() {
             ring.extend(samples);
             let excess = ring.len().saturating_sub(RING_CAPACITY);
             ring.drain(..excess);
@@ -105,7 +130,7 @@ impl Ring {
 
     /// Fills `out`, with silence for whatever is not there (an underrun).
     fn pop_into(&self, out: &mut [i16]) {
-        let Ok(mut ring) = self.0.lock() else {
+        let Ok(mut ring) = self.samples.lock() else {
             out.fill(0);
             return;
         };
@@ -173,26 +198,163 @@ impl Drop for DeviceHandle {
     }
 }
 
-/// The microphone `name` (or the default) as a call's audio source.
-pub fn open_microphone(name: Option<&str>) -> Result<(DeviceHandle, DeviceSource), DeviceError> {
-    let ring = Arc::new(Ring::default());
-    let handle = start(Direction::Input, name, ring.clone())?;
-    Ok((handle, DeviceSource(ring)))
+/// Everything the speakers play that a microphone may hear back: each output opened with
+/// it adds its own tap, and the taps are summed, as the air sums them.
+#[derive(Clone, Default)]
+pub struct EchoReference(Arc<Mutex<Vec<Weak<Ring>>>>);
+
+/// What the reference played since it was last taken.
+struct Played {
+    samples: Vec<i16>,
+    /// Played but not yet taken, in samples (the most of any tap).
+    waiting: usize,
+    /// The output devices' latency (the most of any tap), ms.
+    device_latency_ms: f64,
 }
 
-/// The speakers `name` (or the default) as a call's audio sink.
-pub fn open_speakers(name: Option<&str>) -> Result<(DeviceHandle, DeviceSink), DeviceError> {
+impl EchoReference {
+    fn tap(&self) -> Arc<Ring> {
+        let ring = Arc::new(Ring::default());
+        if let Ok(mut taps) = self.0.lock() {
+            taps.retain(|t| t.strong_count() > 0);
+            taps.push(Arc::downgrade(&ring));
+        }
+        ring
+    }
+
+    /// The next `n` samples each output played, summed; outputs that are gone drop out.
+    fn take(&self, n: usize) -> Played {
+        let mut played = Played {
+            samples: vec![0; n],
+            waiting: 0,
+            device_latency_ms: 0.0,
+        };
+        let taps: Vec<Arc<Ring>> = match self.0.lock() {
+            Ok(taps) => taps.iter().filter_map(Weak::upgrade).collect(),
+            Err(_) => return played,
+        };
+        let mut chunk = vec![0; n];
+        for tap in taps {
+            played.waiting = played.waiting.max(tap.len().saturating_sub(n));
+            played.device_latency_ms = played.device_latency_ms.max(tap.latency_ms());
+            tap.pop_into(&mut chunk);
+            for (sum, s) in played.samples.iter_mut().zip(&chunk) {
+                *sum = sum.saturating_add(*s);
+            }
+        }
+        played
+    }
+}
+
+/// A running processing stage's settings (changeable mid-call) and what it reports.
+#[derive(Clone, Default)]
+pub struct VoiceControl(Arc<Mutex<VoiceStats>>);
+
+impl VoiceControl {
+    pub fn new(settings: VoiceSettings) -> VoiceControl {
+        VoiceControl(Arc::new(Mutex::new(VoiceStats {
+            settings,
+            ..VoiceStats::default()
+        })))
+    }
+
+    /// Takes effect from the next frame.
+    pub fn set(&self, settings: VoiceSettings) {
+        if let Ok(mut stats) = self.0.lock() {
+            stats.settings = settings;
+        }
+    }
+
+    /// The latest figures (refreshed every second) and the settings in force.
+    pub fn stats(&self) -> VoiceStats {
+        self.0.lock().map(|s| *s).unwrap_or_default()
+    }
+}
+
+/// How a microphone's audio is processed: the stage's control and what the speakers
+/// played.
+#[derive(Clone, Default)]
+pub struct VoicePath {
+    pub control: VoiceControl,
+    pub reference: EchoReference,
+}
+
+impl VoicePath {
+    pub fn new(settings: VoiceSettings) -> VoicePath {
+        VoicePath {
+            control: VoiceControl::new(settings),
+            reference: EchoReference::default(),
+        }
+    }
+}
+
+/// The microphone `name` (or the default) as a call's audio source, through the voice
+/// processing stage when `voice` is given.
+pub fn open_microphone(
+    name: Option<&str>,
+    voice: Option<VoicePath>,
+) -> Result<(DeviceHandle, DeviceSource), DeviceError> {
     let ring = Arc::new(Ring::default());
-    let handle = start(Direction::Output, name, ring.clone())?;
+    let handle = start(Direction::Input, name, ring.clone())?;
+    let processing = voice.map(|path| {
+        let processor = VoiceProcessor::new(path.control.stats().settings);
+        (path, processor, 0)
+    });
+    Ok((handle, DeviceSource { ring, processing }))
+}
+
+/// The speakers `name` (or the default) as a call's audio sink; what they play is added
+/// to `echo` when given.
+pub fn open_speakers(
+    name: Option<&str>,
+    echo: Option<&EchoReference>,
+) -> Result<(DeviceHandle, DeviceSink), DeviceError> {
+    let ring = Arc::new(Ring::default());
+    let played = echo.map(EchoReference::tap);
+    let handle = start_output(name, ring.clone(), played)?;
     Ok((handle, DeviceSink(ring)))
 }
 
-/// What the microphone captured, a frame at a time.
-pub struct DeviceSource(Arc<Ring>);
+/// What the microphone captured, a frame at a time, processed when it has a voice path.
+pub struct DeviceSource {
+    ring: Arc<Ring>,
+    /// The path, its stage, and frames since the stats were last published.
+    processing: Option<(VoicePath, VoiceProcessor, u32)>,
+}
+
+/// Frames between two publications of the stage's figures (1 s).
+const STATS_EVERY: u32 = 50;
 
 impl AudioSource for DeviceSource {
     fn fill(&mut self, frame: &mut [i16]) {
-        self.0.pop_into(frame);
+        let waiting = self.ring.len().saturating_sub(frame.len());
+        self.ring.pop_into(frame);
+        let Some((path, processor, frames)) = &mut self.processing else {
+            return;
+        };
+        processor.apply(path.control.stats().settings);
+        let played = path.reference.take(frame.len());
+        // How long after the reference samples are handed over now their echo is
+        // processed: output latency, then the air (unknown, small), then input latency,
+        // plus the difference between what waits in the two buffers.
+        let per_ms = f64::from(SAMPLE_RATE) / 1000.0;
+        let delay = played.device_latency_ms
+            + self.ring.latency_ms()
+            + (waiting as f64 - played.waiting as f64) / per_ms;
+        processor.set_delay_ms(delay.round() as i32);
+        processor.render(&played.samples);
+        processor.capture(frame);
+        *frames += 1;
+        if *frames >= STATS_EVERY {
+            *frames = 0;
+            let stats = processor.stats();
+            if let Ok(mut shown) = path.control.0.lock() {
+                *shown = VoiceStats {
+                    settings: shown.settings,
+                    ..stats
+                };
+            }
+        }
     }
 }
 
@@ -242,13 +404,34 @@ fn start(
     name: Option<&str>,
     ring: Arc<Ring>,
 ) -> Result<DeviceHandle, DeviceError> {
+    start_with(direction, name, ring, None)
+}
+
+fn start_output(
+    name: Option<&str>,
+    ring: Arc<Ring>,
+    played: Option<Arc<Ring>>,
+) -> Result<DeviceHandle, DeviceError> {
+    start_with(Direction::Output, name, ring, played)
+}
+
+/// `played`, for an output: where what it plays is copied, for the echo canceller.
+fn start_with(
+    direction: Direction,
+    name: Option<&str>,
+    ring: Arc<Ring>,
+    played: Option<Arc<Ring>>,
+) -> Result<DeviceHandle, DeviceError> {
     let (control, commands) = mpsc::channel();
     let (opened_tx, opened) = mpsc::channel();
     let current = Arc::new(Mutex::new(String::new()));
     let (name, failures, shown) = (name.map(str::to_owned), control.clone(), current.clone());
     std::thread::Builder::new()
         .name(format!("sound-{}", direction.word()))
-        .spawn(move || run(direction, name, ring, commands, failures, shown, opened_tx))
+        .spawn(move || {
+            let rings = Rings { ring, played };
+            run(direction, name, rings, commands, failures, shown, opened_tx)
+        })
         .map_err(|e| DeviceError::Unusable {
             kind: direction.word(),
             name: "(any)".into(),
@@ -261,11 +444,19 @@ fn start(
     }
 }
 
+/// A device thread's buffers: the one it shares with the call, and for an output the copy
+/// of what it played.
+#[derive(Clone)]
+struct Rings {
+    ring: Arc<Ring>,
+    played: Option<Arc<Ring>>,
+}
+
 /// The device thread: owns the stream; reopens on a switch or a failure.
 fn run(
     direction: Direction,
     mut name: Option<String>,
-    ring: Arc<Ring>,
+    rings: Rings,
     commands: mpsc::Receiver<Control>,
     failures: mpsc::Sender<Control>,
     current: Arc<Mutex<String>>,
@@ -282,7 +473,7 @@ fn run(
             let stream = build(
                 direction,
                 &device,
-                ring.clone(),
+                rings.clone(),
                 Reporter {
                     failures: failures.clone(),
                     stream: stream_number,
@@ -367,7 +558,7 @@ struct Reporter {
 fn build(
     direction: Direction,
     device: &cpal::Device,
-    ring: Arc<Ring>,
+    rings: Rings,
     reporter: Reporter,
 ) -> Result<cpal::Stream, DeviceError> {
     let unusable = |reason: String| DeviceError::Unusable {
@@ -407,6 +598,7 @@ fn build(
         buffer_size: cpal::BufferSize::Default,
     };
     let channels = usize::from(config.channels.max(1));
+    let Rings { ring, played } = rings;
     let Reporter {
         failures,
         stream: stream_number,
@@ -429,8 +621,10 @@ fn build(
             let mut convert = Resampler::new(rate, SAMPLE_RATE);
             device.build_input_stream(
                 config,
-                move |data: &[f32], _: &_| {
+                move |data: &[f32], info: &cpal::InputCallbackInfo| {
                     callbacks.fetch_add(1, Ordering::Relaxed);
+                    let at = info.timestamp();
+                    ring.set_latency(at.callback.duration_since(at.capture));
                     let mono = data.chunks(channels).map(|c| {
                         let mean = c.iter().sum::<f32>() / c.len() as f32;
                         (mean.clamp(-1.0, 1.0) * f32::from(i16::MAX)) as i16
@@ -445,8 +639,10 @@ fn build(
             let mut convert = Resampler::new(rate, SAMPLE_RATE);
             device.build_input_stream(
                 config,
-                move |data: &[i16], _: &_| {
+                move |data: &[i16], info: &cpal::InputCallbackInfo| {
                     callbacks.fetch_add(1, Ordering::Relaxed);
+                    let at = info.timestamp();
+                    ring.set_latency(at.callback.duration_since(at.capture));
                     let mono = data.chunks(channels).map(|c| {
                         (c.iter().map(|s| i32::from(*s)).sum::<i32>() / c.len() as i32) as i16
                     });
@@ -456,52 +652,77 @@ fn build(
                 None,
             )
         }
-        (Direction::Output, cpal::SampleFormat::F32) => {
-            let mut convert = Resampler::new(SAMPLE_RATE, rate);
-            let mut pending = VecDeque::new();
-            device.build_output_stream(
-                config,
-                move |data: &mut [f32], _: &_| {
-                    callbacks.fetch_add(1, Ordering::Relaxed);
-                    let frames = data.len() / channels;
-                    fill_output(&ring, &mut convert, &mut pending, frames);
-                    for (out, s) in data.chunks_mut(channels).zip(pending.drain(..frames)) {
-                        out.fill(f32::from(s) / f32::from(i16::MAX));
-                    }
-                },
-                on_error,
-                None,
-            )
-        }
-        (Direction::Output, _) => {
-            let mut convert = Resampler::new(SAMPLE_RATE, rate);
-            let mut pending = VecDeque::new();
-            device.build_output_stream(
-                config,
-                move |data: &mut [i16], _: &_| {
-                    callbacks.fetch_add(1, Ordering::Relaxed);
-                    let frames = data.len() / channels;
-                    fill_output(&ring, &mut convert, &mut pending, frames);
-                    for (out, s) in data.chunks_mut(channels).zip(pending.drain(..frames)) {
-                        out.fill(s);
-                    }
-                },
-                on_error,
-                None,
-            )
-        }
+        (Direction::Output, cpal::SampleFormat::F32) => device.build_output_stream(
+            config,
+            playout(ring, played, callbacks, rate, channels, |s| {
+                f32::from(s) / f32::from(i16::MAX)
+            }),
+            on_error,
+            None,
+        ),
+        (Direction::Output, _) => device.build_output_stream(
+            config,
+            playout(ring, played, callbacks, rate, channels, |s| s),
+            on_error,
+            None,
+        ),
     }
     .map_err(|e| unusable(e.to_string()))?;
     stream.play().map_err(|e| unusable(e.to_string()))?;
     Ok(stream)
 }
 
-/// Tops `pending` up to `frames` device samples, converted from the call's 48 kHz.
-fn fill_output(ring: &Ring, convert: &mut Resampler, pending: &mut VecDeque<i16>, frames: usize) {
+/// An output stream's data callback: the call's audio converted to the device's rate and
+/// sample type, on every channel.
+fn playout<T: Copy>(
+    ring: Arc<Ring>,
+    played: Option<Arc<Ring>>,
+    callbacks: Arc<AtomicU64>,
+    rate: u32,
+    channels: usize,
+    sample: impl Fn(i16) -> T,
+) -> impl FnMut(&mut [T], &cpal::OutputCallbackInfo) {
+    let mut convert = Resampler::new(SAMPLE_RATE, rate);
+    let mut pending = VecDeque::new();
+    move |data, info| {
+        callbacks.fetch_add(1, Ordering::Relaxed);
+        let frames = data.len() / channels;
+        let at = info.timestamp();
+        let latency = at.playback.duration_since(at.callback);
+        fill_output(
+            &ring,
+            played.as_deref(),
+            latency,
+            &mut convert,
+            &mut pending,
+            frames,
+        );
+        for (out, s) in data.chunks_mut(channels).zip(pending.drain(..frames)) {
+            out.fill(sample(s));
+        }
+    }
+}
+
+/// Tops `pending` up to `frames` device samples, converted from the call's 48 kHz, and
+/// copies what it took to `played`: the playout point, where the echo starts.
+fn fill_output(
+    ring: &Ring,
+    played: Option<&Ring>,
+    latency: Duration,
+    convert: &mut Resampler,
+    pending: &mut VecDeque<i16>,
+    frames: usize,
+) {
     while pending.len() < frames {
         let mut chunk = [0i16; 240];
         ring.pop_into(&mut chunk);
+        if let Some(played) = played {
+            played.push(chunk);
+        }
         pending.extend(convert.run(chunk));
+    }
+    if let Some(played) = played {
+        played.set_latency(latency);
     }
 }
 

@@ -10,6 +10,7 @@ pub mod codec;
 pub mod devices;
 pub mod mixer;
 pub mod peer;
+pub mod processing;
 pub mod quality;
 pub mod tone;
 pub mod uplink;

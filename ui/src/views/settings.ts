@@ -1,10 +1,11 @@
 // Settings: hosting, teammates (admins), account and server, sign out, calls, sound
-// devices and startup.
+// devices, audio (voice processing) and startup.
 import type { Actions } from '../actions';
 import { alertRegion, h, setDisabled, setText, show, uid } from '../dom';
 import { displayName } from '../format';
 import { icon } from '../icons';
 import type { Watch } from '../state';
+import type { VoiceSettings } from '../types';
 import { button, setBusy, type View } from './common';
 import { devicePickers } from './devices';
 import { hostAddresses } from './hostInfo';
@@ -52,6 +53,43 @@ export function settingsView(actions: Actions, watch: Watch): View {
   const refresh = button('Refresh device list', { cls: 'ghost small', icon: icon('refresh'), onclick: () => void actions.loadDevices() });
   const devices = section('Sound devices', pickers.el, refresh);
 
+  // Voice processing on the microphone. What is saved is what the switches show, so a
+  // second change made while the first is being saved keeps the first. "Raw audio" is
+  // not a setting of its own: it is on exactly when all three are off.
+  const saveVoice = () => {
+    raw.input.checked = !echo.input.checked && !noise.input.checked && !gain.input.checked;
+    const voice: VoiceSettings = {
+      echo_cancel: echo.input.checked,
+      noise_suppression: noise.input.checked,
+      auto_gain: gain.input.checked,
+    };
+    void actions.saveSettings({ voice });
+  };
+  const echo = toggle(
+    'Echo cancellation',
+    'Removes your speakers’ sound from your microphone. Not needed with a headset.',
+    saveVoice,
+  );
+  const noise = toggle('Noise suppression', 'Removes steady background noise such as fans.', saveVoice);
+  const gain = toggle('Automatic gain', 'Keeps your voice at a steady level.', saveVoice);
+  const raw = toggle(
+    'Raw audio (for music)',
+    'Turns the three above off, so music and instruments come through as they are.',
+    (on) => {
+      for (const t of [echo, noise, gain]) t.input.checked = !on;
+      saveVoice();
+    },
+  );
+  raw.el.classList.add('toggle-raw');
+  const audio = section(
+    'Audio',
+    h('p', { class: 'hint', text: 'How your microphone is cleaned up before others hear it. Changes apply at once, also during a call.' }),
+    echo.el,
+    noise.el,
+    gain.el,
+    raw.el,
+  );
+
   const autostart = toggle(
     'Start Switchboard when I log in',
     'So that colleagues can reach you without you opening it.',
@@ -93,6 +131,7 @@ export function settingsView(actions: Actions, watch: Watch): View {
     account,
     calls,
     devices,
+    audio,
     startup,
   );
 
@@ -113,6 +152,11 @@ export function settingsView(actions: Actions, watch: Watch): View {
       if (!settings || saving) return;
       available.input.checked = settings.available_for_calls;
       autostart.input.checked = settings.autostart;
+      const { echo_cancel, noise_suppression, auto_gain } = settings.voice;
+      echo.input.checked = echo_cancel;
+      noise.input.checked = noise_suppression;
+      gain.input.checked = auto_gain;
+      raw.input.checked = !echo_cancel && !noise_suppression && !auto_gain;
     },
   );
   watch((s) => !!s.pending.devices, (loading) => setDisabled(refresh, loading));

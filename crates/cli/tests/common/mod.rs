@@ -78,3 +78,18 @@ pub fn recorded_frames(path: &std::path::Path, skip_s: f64) -> Vec<Vec<i16>> {
         .map(<[i16]>::to_vec)
         .collect()
 }
+
+/// Writes a 48 kHz mono 16-bit WAV file.
+pub fn write_wav(path: &std::path::Path, samples: &[i16]) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 48_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut writer = hound::WavWriter::create(path, spec).expect("wav");
+    for s in samples {
+        writer.write_sample(*s).expect("sample");
+    }
+    writer.finalize().expect("finalize");
+}
