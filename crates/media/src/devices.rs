@@ -296,10 +296,7 @@ pub fn open_microphone(
 ) -> Result<(DeviceHandle, DeviceSource), DeviceError> {
     let ring = Arc::new(Ring::default());
     let handle = start(Direction::Input, name, ring.clone())?;
-    let processing = voice.map(|path| {
-        let processor = VoiceProcessor::new(path.control.stats().settings);
-        (path, processor, 0)
-    });
+    let processing = voice.map(Processing::new);
     Ok((handle, DeviceSource { ring, processing }))
 }
 
@@ -318,42 +315,15 @@ pub fn open_speakers(
 /// What the microphone captured, a frame at a time, processed when it has a voice path.
 pub struct DeviceSource {
     ring: Arc<Ring>,
-    /// The path, its stage, and frames since the stats were last published.
-    processing: Option<(VoicePath, VoiceProcessor, u32)>,
+    processing: Option<Processing>,
 }
-
-/// Frames between two publications of the stage's figures (1 s).
-const STATS_EVERY: u32 = 50;
 
 impl AudioSource for DeviceSource {
     fn fill(&mut self, frame: &mut [i16]) {
         let waiting = self.ring.len().saturating_sub(frame.len());
         self.ring.pop_into(frame);
-        let Some((path, processor, frames)) = &mut self.processing else {
-            return;
-        };
-        processor.apply(path.control.stats().settings);
-        let played = path.reference.take(frame.len());
-        // How long after the reference samples are handed over now their echo is
-        // processed: output latency, then the air (unknown, small), then input latency,
-        // plus the difference between what waits in the two buffers.
-        let per_ms = f64::from(SAMPLE_RATE) / 1000.0;
-        let delay = played.device_latency_ms
-            + self.ring.latency_ms()
-            + (waiting as f64 - played.waiting as f64) / per_ms;
-        processor.set_delay_ms(delay.round() as i32);
-        processor.render(&played.samples);
-        processor.capture(frame);
-        *frames += 1;
-        if *frames >= STATS_EVERY {
-            *frames = 0;
-            let stats = processor.stats();
-            if let Ok(mut shown) = path.control.0.lock() {
-                *shown = VoiceStats {
-                    settings: shown.settings,
-                    ..stats
-                };
-            }
+        if let Some(processing) = &mut self.processing {
+            processing.run(frame, waiting, self.ring.latency_ms());
         }
     }
 }
@@ -364,6 +334,95 @@ pub struct DeviceSink(Arc<Ring>);
 impl AudioSink for DeviceSink {
     fn push(&mut self, frame: &[i16]) {
         self.0.push(frame.iter().copied());
+    }
+}
+
+/// Any source through the voice processing stage, as a microphone's audio would go: for
+/// tests and benchmarks that process tones and files (which otherwise bypass it).
+pub struct ProcessedSource {
+    inner: Box<dyn AudioSource>,
+    processing: Processing,
+}
+
+impl ProcessedSource {
+    pub fn new(inner: Box<dyn AudioSource>, path: VoicePath) -> ProcessedSource {
+        ProcessedSource {
+            inner,
+            processing: Processing::new(path),
+        }
+    }
+}
+
+impl AudioSource for ProcessedSource {
+    fn fill(&mut self, frame: &mut [i16]) {
+        self.inner.fill(frame);
+        self.processing.run(frame, 0, 0.0);
+    }
+}
+
+impl EchoReference {
+    /// A sink whose frames join the reference, as what speakers play does.
+    pub fn sink(&self) -> ReferenceSink {
+        ReferenceSink(self.tap())
+    }
+}
+
+/// Frames that join an [`EchoReference`] (see [`EchoReference::sink`]).
+pub struct ReferenceSink(Arc<Ring>);
+
+impl AudioSink for ReferenceSink {
+    fn push(&mut self, frame: &[i16]) {
+        self.0.push(frame.iter().copied());
+    }
+}
+
+/// A voice path's stage at work on one source.
+struct Processing {
+    path: VoicePath,
+    stage: VoiceProcessor,
+    /// Frames since the figures were last published.
+    frames: u32,
+}
+
+/// Frames between two publications of the stage's figures (1 s).
+const STATS_EVERY: u32 = 50;
+
+impl Processing {
+    fn new(path: VoicePath) -> Processing {
+        let stage = VoiceProcessor::new(path.control.stats().settings);
+        Processing {
+            path,
+            stage,
+            frames: 0,
+        }
+    }
+
+    /// Processes `frame`, given how many samples still wait behind it and the capture
+    /// device's latency.
+    fn run(&mut self, frame: &mut [i16], waiting: usize, capture_latency_ms: f64) {
+        self.stage.apply(self.path.control.stats().settings);
+        let played = self.path.reference.take(frame.len());
+        // How long after the reference samples are handed over now their echo is
+        // processed: output latency, then the air (unknown, small), then input latency,
+        // plus the difference between what waits in the two buffers.
+        let per_ms = f64::from(SAMPLE_RATE) / 1000.0;
+        let delay = played.device_latency_ms
+            + capture_latency_ms
+            + (waiting as f64 - played.waiting as f64) / per_ms;
+        self.stage.set_delay_ms(delay.round() as i32);
+        self.stage.render(&played.samples);
+        self.stage.capture(frame);
+        self.frames += 1;
+        if self.frames >= STATS_EVERY {
+            self.frames = 0;
+            let stats = self.stage.stats();
+            if let Ok(mut shown) = self.path.control.0.lock() {
+                *shown = VoiceStats {
+                    settings: shown.settings,
+                    ..stats
+                };
+            }
+        }
     }
 }
 

@@ -5,7 +5,9 @@
 //! - accept → first decoded audio: from the callee's `answer` request to the first frame
 //!   carrying the other side's tone, each direction, over `--calls` calls;
 //! - CPU per 1:1 call: process CPU over `--cpu-seconds` of one call, divided by its two
-//!   sides (the server is idle while media flows peer to peer);
+//!   sides (the server is idle while media flows peer to peer), with the tones sent raw
+//!   and again through the voice processing stage (echo cancellation against what each
+//!   side receives, noise suppression, auto gain), as a microphone's audio goes;
 //! - meetings (`--mesh 3,4,6`): everyone joins at once; time until every member is
 //!   connected with every other, until every member hears every other's tone, and CPU
 //!   per participant (each sends to and decodes from all the others).
@@ -18,7 +20,9 @@ use switchboard_bench::{TICKS_PER_SECOND, percentiles, round, sample};
 use switchboard_client::Api;
 use switchboard_client::call::{MediaCall, MediaOptions};
 use switchboard_client::meeting::MeetingMedia;
-use switchboard_media::audio::{FrameLog, ToneSource};
+use switchboard_media::audio::{AudioSink, AudioSource, FrameLog, Tee, ToneSource};
+use switchboard_media::devices::{ProcessedSource, VoicePath};
+use switchboard_media::processing::VoiceSettings;
 use switchboard_media::tone::{energy_share, has_tone, rms};
 use switchboard_protocol::{CallAction, CallType};
 use switchboard_server::{Server, ServerConfig};
@@ -76,24 +80,26 @@ async fn run(args: Args) -> Result<()> {
     let mut to_callee = Vec::new();
     let mut to_caller = Vec::new();
     for n in 0..args.calls {
-        let ((heard_by_caller, heard_by_callee), _) =
-            one_call(&caller, caller_id, &callee, callee_id, Duration::ZERO)
-                .await
-                .with_context(|| format!("call {n}"))?;
+        let ((heard_by_caller, heard_by_callee), _) = one_call(
+            &caller,
+            caller_id,
+            &callee,
+            callee_id,
+            Duration::ZERO,
+            false,
+        )
+        .await
+        .with_context(|| format!("call {n}"))?;
         to_caller.push(heard_by_caller);
         to_callee.push(heard_by_callee);
     }
     to_caller.sort_unstable();
     to_callee.sort_unstable();
 
-    let (_, cpu_pct) = one_call(
-        &caller,
-        caller_id,
-        &callee,
-        callee_id,
-        Duration::from_secs(args.cpu_seconds),
-    )
-    .await?;
+    let hold = Duration::from_secs(args.cpu_seconds);
+    let (_, cpu_pct) = one_call(&caller, caller_id, &callee, callee_id, hold, false).await?;
+    let (_, processed_cpu_pct) =
+        one_call(&caller, caller_id, &callee, callee_id, hold, true).await?;
     let mut members = Vec::new();
     for name in &names[2..] {
         let mut api = Api::new(&url)?;
@@ -118,6 +124,10 @@ async fn run(args: Args) -> Result<()> {
         "cpu_pct_of_a_core": {
             "whole_call_both_sides": round(cpu_pct, 2),
             "per_side": round(cpu_pct / 2.0, 2),
+            "with_voice_processing": {
+                "whole_call_both_sides": round(processed_cpu_pct, 2),
+                "per_side": round(processed_cpu_pct / 2.0, 2),
+            },
             "seconds": args.cpu_seconds,
         },
         "mesh": meshes,
@@ -125,6 +135,22 @@ async fn run(args: Args) -> Result<()> {
     println!("{report}");
     server.shutdown().await?;
     Ok(())
+}
+
+/// One side's audio ends: `tone` sent, what is heard logged; when `processed`, the tone
+/// goes through the voice processing stage with what is heard as its echo reference.
+fn ends(
+    tone: f64,
+    heard: &FrameLog,
+    processed: bool,
+) -> (Box<dyn AudioSource>, Box<dyn AudioSink>) {
+    let tone = Box::new(ToneSource::new(tone));
+    if !processed {
+        return (tone, Box::new(heard.clone()));
+    }
+    let path = VoicePath::new(VoiceSettings::default());
+    let sink = Tee(Box::new(heard.clone()), Box::new(path.reference.sink()));
+    (Box::new(ProcessedSource::new(tone, path)), Box::new(sink))
 }
 
 /// One call. Returns the microseconds from accept to the first frame of the far tone
@@ -136,27 +162,30 @@ async fn one_call(
     callee: &Api,
     callee_id: i64,
     hold: Duration,
+    processed: bool,
 ) -> Result<((u64, u64), f64)> {
     let call = caller.initiate_call(callee_id, CallType::Audio).await?;
     let accepted = Instant::now();
     let answered = callee.update_call(call.id, CallAction::Answer).await?;
     let (heard_by_caller, heard_by_callee) = (FrameLog::default(), FrameLog::default());
     let options = MediaOptions::for_server(caller.base());
+    let (caller_sends, caller_hears) = ends(CALLER_TONE, &heard_by_caller, processed);
+    let (callee_sends, callee_hears) = ends(CALLEE_TONE, &heard_by_callee, processed);
     let (a, b) = tokio::join!(
         MediaCall::start(
             caller,
             caller_id,
             &answered,
-            Box::new(ToneSource::new(CALLER_TONE)),
-            Box::new(heard_by_caller.clone()),
+            caller_sends,
+            caller_hears,
             options.clone()
         ),
         MediaCall::start(
             callee,
             callee_id,
             &answered,
-            Box::new(ToneSource::new(CALLEE_TONE)),
-            Box::new(heard_by_callee.clone()),
+            callee_sends,
+            callee_hears,
             options
         ),
     );
