@@ -12,11 +12,20 @@ pub struct Ringtone {
 }
 
 impl Ringtone {
-    /// Starts ringing on `device` (`None`: the default output). A machine with no sound
-    /// device gets no ring, only a warning in the log: the window and notification remain.
-    /// What it plays joins `echo`, so a call in progress cancels its echo too.
+    /// Starts ringing on `device` (`None`: the default output). A chosen device that is
+    /// not there (the headset is unplugged) rings the default output instead; a machine
+    /// with no sound device gets no ring, only a warning in the log: the window and
+    /// notification remain. What it plays joins `echo`, so a call in progress cancels its
+    /// echo too.
     pub fn start(device: Option<String>, echo: &EchoReference) -> Option<Ringtone> {
-        let (handle, mut speakers) = match open_speakers(device.as_deref(), Some(echo)) {
+        let opened = open_speakers(device.as_deref(), Some(echo)).or_else(|e| {
+            if device.is_none() {
+                return Err(e);
+            }
+            tracing::warn!(error = %e, "the ringing device is not there; ringing on the default output");
+            open_speakers(None, Some(echo))
+        });
+        let (handle, mut speakers) = match opened {
             Ok(opened) => opened,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot ring: no output device");
@@ -44,7 +53,7 @@ impl Drop for Ringtone {
 }
 
 /// Frame `n` of the ring cadence (6 s: 2 s on, 4 s off), 48 kHz mono.
-fn ring_frame(n: u64) -> Vec<i16> {
+pub fn ring_frame(n: u64) -> Vec<i16> {
     let frames_per_second = u64::from(SAMPLE_RATE) / FRAME_SAMPLES as u64;
     let in_cycle = n % (6 * frames_per_second);
     if in_cycle >= 2 * frames_per_second {

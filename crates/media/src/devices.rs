@@ -14,8 +14,7 @@
 //! timestamps.
 //!
 //! Devices that cannot run at 48 kHz mono are converted: channels are averaged (input) or
-//! copied (output), and the rate is converted by linear interpolation, which is enough
-//! for voice.
+//! copied (output), and the rate is converted by [`Resampler`] (rubato).
 
 use crate::audio::{AudioSink, AudioSource};
 use crate::processing::{VoiceProcessor, VoiceSettings, VoiceStats};
@@ -785,43 +784,79 @@ fn fill_output(
     }
 }
 
-/// Streaming linear-interpolation rate conversion. Pure.
-#[derive(Clone, Debug)]
+/// Streaming rate conversion between a device and the call's 48 kHz: rubato's FFT
+/// resampler (a fixed ratio, with an anti-aliasing filter) over 10 ms blocks. The linear
+/// interpolation it replaced was 41 dB off a band-limited reference at 44.1 ↔ 48 kHz but
+/// only 25–27 dB at 16 ↔ 48 kHz (a Bluetooth headset's rate), for 2–3 µs per 10 ms;
+/// this costs 4–7 µs (docs/audio.md). Pure.
 pub struct Resampler {
-    /// Input samples per output sample.
-    step: f64,
-    /// Position of the next output sample, in input samples after `last`.
-    position: f64,
-    last: i16,
+    /// `None` when the rates are equal (or cannot be converted: then samples pass as
+    /// they are, at the wrong pitch, rather than not at all).
+    fft: Option<rubato::Fft<f32>>,
+    pending: Vec<f32>,
+    out: Vec<f32>,
 }
 
 impl Resampler {
     pub fn new(from_hz: u32, to_hz: u32) -> Resampler {
+        let fft = (from_hz != to_hz)
+            .then(|| {
+                let block = (from_hz as usize / 100).max(1);
+                rubato::Fft::<f32>::new(
+                    from_hz as usize,
+                    to_hz as usize,
+                    block,
+                    1,
+                    rubato::FixedSync::Input,
+                )
+                .map_err(|e| {
+                    tracing::warn!(from_hz, to_hz, error = %e, "cannot convert the sound device's rate")
+                })
+                .ok()
+            })
+            .flatten();
+        let out = vec![0.0; fft.as_ref().map_or(0, rubato::Resampler::output_frames_max)];
         Resampler {
-            step: f64::from(from_hz) / f64::from(to_hz.max(1)),
-            position: 1.0,
-            last: 0,
+            fft,
+            pending: Vec::new(),
+            out,
         }
     }
 
-    /// Converts the next stretch of input; state carries over to the next call.
+    /// Converts the next stretch of input; what does not fill a block waits for the next
+    /// call.
     pub fn run(&mut self, input: impl IntoIterator<Item = i16>) -> Vec<i16> {
-        if (self.step - 1.0).abs() < f64::EPSILON {
+        use rubato::Resampler as _;
+        use rubato::audioadapter_buffers::direct::SequentialSlice;
+        let Some(fft) = &mut self.fft else {
             return input.into_iter().collect();
-        }
-        let mut out = Vec::new();
-        for sample in input {
-            // Output samples falling between `last` (at 0) and `sample` (at 1).
-            while self.position <= 1.0 {
-                let t = self.position;
-                let value = f64::from(self.last) * (1.0 - t) + f64::from(sample) * t;
-                out.push(value.round() as i16);
-                self.position += self.step;
+        };
+        self.pending
+            .extend(input.into_iter().map(|s| f32::from(s) / 32768.0));
+        let mut converted = Vec::new();
+        loop {
+            let needed = fft.input_frames_next();
+            if self.pending.len() < needed {
+                return converted;
             }
-            self.position -= 1.0;
-            self.last = sample;
+            let out_len = self.out.len();
+            let buffers =
+                SequentialSlice::new(&self.pending[..needed], 1, needed).and_then(|input| {
+                    SequentialSlice::new_mut(&mut self.out[..], 1, out_len).map(|o| (input, o))
+                });
+            let Ok((input, mut output)) = buffers else {
+                return converted;
+            };
+            match fft.process_into_buffer(&input, &mut output, None) {
+                Ok((_, produced)) => converted.extend(
+                    self.out[..produced]
+                        .iter()
+                        .map(|v| (v.clamp(-1.0, 1.0) * 32767.0) as i16),
+                ),
+                Err(e) => tracing::debug!(error = %e, "sound block not converted"),
+            }
+            self.pending.drain(..needed);
         }
-        out
     }
 }
 
@@ -891,6 +926,7 @@ mod tests {
             for chunk in input.chunks(333) {
                 out.extend(r.run(chunk.iter().copied()));
             }
+            // Whole 10 ms blocks: one second in, one second out.
             let expected = to as usize;
             assert!(
                 out.len().abs_diff(expected) <= 2,
