@@ -54,8 +54,9 @@ pub struct Controller {
     live: Mutex<Live>,
     /// The sound devices of the call in progress, for switching mid-call.
     pub(crate) devices: Arc<Mutex<Option<[DeviceHandle; 2]>>>,
-    /// The microphone's processing stage and what the speakers play (the call and the
-    /// ringtone), for as long as the app runs: one stage per device, not per call.
+    /// The microphone's processing settings and what the speakers play (the call and
+    /// the ringtone), for as long as the app runs; each call's microphone runs one stage
+    /// with them, however many peers the call has.
     pub(crate) voice: VoicePath,
     /// True once `resume` has finished, so the first `app_state` does not show the
     /// sign-in screen for a moment before the saved sign-in completes.

@@ -118,7 +118,8 @@ impl VoiceProcessor {
         self.settings
     }
 
-    /// Switches parts on or off without losing what the others have learned.
+    /// Switches parts on or off. The module starts its parts afresh when one changes, so
+    /// the echo canceller relearns the room (a second or two).
     pub fn apply(&mut self, settings: VoiceSettings) {
         if settings != self.settings {
             self.apm.apply_config(settings.config());
