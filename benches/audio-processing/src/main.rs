@@ -62,15 +62,15 @@ mod with_sonora {
         }
         fn render(&mut self, frame: &mut [f32]) {
             let input = frame.to_vec();
-            self.0
-                .process_render_f32(&[&input], &mut [frame])
-                .expect("render frame");
+            if let Err(e) = self.0.process_render_f32(&[&input], &mut [frame]) {
+                eprintln!("render frame not processed: {e}");
+            }
         }
         fn capture(&mut self, frame: &mut [f32]) {
             let input = frame.to_vec();
-            self.0
-                .process_capture_f32(&[&input], &mut [frame])
-                .expect("capture frame");
+            if let Err(e) = self.0.process_capture_f32(&[&input], &mut [frame]) {
+                eprintln!("capture frame not processed: {e}");
+            }
         }
     }
 }
@@ -87,7 +87,13 @@ mod with_webrtc {
 
     impl WebrtcApm {
         pub fn new(echo: bool, noise: bool, gain: bool) -> Self {
-            let processor = Processor::new(48_000).expect("processor");
+            let processor = match Processor::new(48_000) {
+                Ok(p) => p,
+                Err(e) => {
+                    eprintln!("cannot create the C++ module's processor: {e}");
+                    std::process::exit(1);
+                }
+            };
             processor.set_config(Config {
                 high_pass_filter: Some(HighPassFilter::default()),
                 echo_canceller: echo.then(EchoCanceller::default),
@@ -112,21 +118,29 @@ mod with_webrtc {
             "webrtc-audio-processing 2.1.0 (bundled)"
         }
         fn render(&mut self, frame: &mut [f32]) {
-            self.0.process_render_frame([frame]).expect("render frame");
+            if let Err(e) = self.0.process_render_frame([frame]) {
+                eprintln!("render frame not processed: {e}");
+            }
         }
         fn capture(&mut self, frame: &mut [f32]) {
-            self.0.process_capture_frame([frame]).expect("capture frame");
+            if let Err(e) = self.0.process_capture_frame([frame]) {
+                eprintln!("capture frame not processed: {e}");
+            }
         }
     }
 }
 
-fn read_wav(path: &str) -> Vec<f32> {
-    let mut reader = hound::WavReader::open(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    assert_eq!(reader.spec().sample_rate as usize, RATE, "{path}: use 48 kHz");
+/// A 48 kHz WAV file's samples, or what is wrong with it.
+fn read_wav(path: &str) -> Result<Vec<f32>, String> {
+    let mut reader = hound::WavReader::open(path).map_err(|e| format!("{path}: {e}"))?;
+    if reader.spec().sample_rate as usize != RATE {
+        return Err(format!("{path}: use a 48 kHz WAV file (run.sh makes them)"));
+    }
     reader
         .samples::<i16>()
-        .map(|s| f32::from(s.expect("sample")) / 32768.0)
-        .collect()
+        .map(|s| s.map(|v| f32::from(v) / 32768.0))
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("{path}: {e}"))
 }
 
 /// Scales `signal` so its active (non-silent) frames have RMS `dbfs`.
@@ -289,7 +303,13 @@ fn main() {
         eprintln!("usage: compare <far.wav> <near.wav> (48 kHz mono)");
         std::process::exit(2);
     };
-    let (mut far, mut near) = (read_wav(far), read_wav(near));
+    let (mut far, mut near) = match (read_wav(far), read_wav(near)) {
+        (Ok(far), Ok(near)) => (far, near),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+    };
     set_level(&mut far, -20.0);
     set_level(&mut near, -26.0);
     #[cfg(feature = "sonora")]
