@@ -17,13 +17,17 @@
 //! copied (output), and the rate is converted by [`Resampler`] (rubato).
 
 use crate::audio::{AudioSink, AudioSource};
-use crate::processing::{VoiceProcessor, VoiceSettings, VoiceStats};
+use crate::resample::Resampler;
 use crate::tone::{FRAME_SAMPLES, SAMPLE_RATE};
+use crate::voice_path::Processing;
+pub use crate::voice_path::{
+    EchoReference, ProcessedSource, ReferenceSink, VoiceControl, VoicePath,
+};
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Most audio a ring holds (10 frames, 200 ms): beyond it the oldest samples go, so a
@@ -98,7 +102,7 @@ impl Direction {
 
 /// Samples in flight between a device thread and the call.
 #[derive(Default)]
-struct Ring {
+pub(crate) struct Ring {
     samples: Mutex<VecDeque<i16>>,
     /// The device's own latency as its last callback reported it (capture → callback for
     /// a microphone, callback → playback for speakers), µs.
@@ -106,20 +110,20 @@ struct Ring {
 }
 
 impl Ring {
-    fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.samples.lock().map(|r| r.len()).unwrap_or(0)
     }
 
-    fn set_latency(&self, latency: Duration) {
+    pub(crate) fn set_latency(&self, latency: Duration) {
         let us = u32::try_from(latency.as_micros()).unwrap_or(u32::MAX);
         self.device_latency_us.store(us, Ordering::Relaxed);
     }
 
-    fn latency_ms(&self) -> f64 {
+    pub(crate) fn latency_ms(&self) -> f64 {
         f64::from(self.device_latency_us.load(Ordering::Relaxed)) / 1000.0
     }
 
-    fn push(&self, samples: impl IntoIterator<Item = i16>) {
+    pub(crate) fn push(&self, samples: impl IntoIterator<Item = i16>) {
         if let Ok(mut ring) = self.samples.lock() {
             ring.extend(samples);
             let excess = ring.len().saturating_sub(RING_CAPACITY);
@@ -128,7 +132,7 @@ impl Ring {
     }
 
     /// Fills `out`, with silence for whatever is not there (an underrun).
-    fn pop_into(&self, out: &mut [i16]) {
+    pub(crate) fn pop_into(&self, out: &mut [i16]) {
         let Ok(mut ring) = self.samples.lock() else {
             out.fill(0);
             return;
@@ -197,96 +201,6 @@ impl Drop for DeviceHandle {
     }
 }
 
-/// Everything the speakers play that a microphone may hear back: each output opened with
-/// it adds its own tap, and the taps are summed, as the air sums them.
-#[derive(Clone, Default)]
-pub struct EchoReference(Arc<Mutex<Vec<Weak<Ring>>>>);
-
-/// What the reference played since it was last taken.
-struct Played {
-    samples: Vec<i16>,
-    /// Played but not yet taken, in samples (the most of any tap).
-    waiting: usize,
-    /// The output devices' latency (the most of any tap), ms.
-    device_latency_ms: f64,
-}
-
-impl EchoReference {
-    fn tap(&self) -> Arc<Ring> {
-        let ring = Arc::new(Ring::default());
-        if let Ok(mut taps) = self.0.lock() {
-            taps.retain(|t| t.strong_count() > 0);
-            taps.push(Arc::downgrade(&ring));
-        }
-        ring
-    }
-
-    /// The next `n` samples each output played, summed; outputs that are gone drop out.
-    fn take(&self, n: usize) -> Played {
-        let mut played = Played {
-            samples: vec![0; n],
-            waiting: 0,
-            device_latency_ms: 0.0,
-        };
-        let taps: Vec<Arc<Ring>> = match self.0.lock() {
-            Ok(taps) => taps.iter().filter_map(Weak::upgrade).collect(),
-            Err(_) => return played,
-        };
-        let mut chunk = vec![0; n];
-        for tap in taps {
-            played.waiting = played.waiting.max(tap.len().saturating_sub(n));
-            played.device_latency_ms = played.device_latency_ms.max(tap.latency_ms());
-            tap.pop_into(&mut chunk);
-            for (sum, s) in played.samples.iter_mut().zip(&chunk) {
-                *sum = sum.saturating_add(*s);
-            }
-        }
-        played
-    }
-}
-
-/// A running processing stage's settings (changeable mid-call) and what it reports.
-#[derive(Clone, Default)]
-pub struct VoiceControl(Arc<Mutex<VoiceStats>>);
-
-impl VoiceControl {
-    pub fn new(settings: VoiceSettings) -> VoiceControl {
-        VoiceControl(Arc::new(Mutex::new(VoiceStats {
-            settings,
-            ..VoiceStats::default()
-        })))
-    }
-
-    /// Takes effect from the next frame.
-    pub fn set(&self, settings: VoiceSettings) {
-        if let Ok(mut stats) = self.0.lock() {
-            stats.settings = settings;
-        }
-    }
-
-    /// The latest figures (refreshed every second) and the settings in force.
-    pub fn stats(&self) -> VoiceStats {
-        self.0.lock().map(|s| *s).unwrap_or_default()
-    }
-}
-
-/// How a microphone's audio is processed: the stage's control and what the speakers
-/// played.
-#[derive(Clone, Default)]
-pub struct VoicePath {
-    pub control: VoiceControl,
-    pub reference: EchoReference,
-}
-
-impl VoicePath {
-    pub fn new(settings: VoiceSettings) -> VoicePath {
-        VoicePath {
-            control: VoiceControl::new(settings),
-            reference: EchoReference::default(),
-        }
-    }
-}
-
 /// The microphone `name` (or the default) as a call's audio source, through the voice
 /// processing stage when `voice` is given.
 pub fn open_microphone(
@@ -333,95 +247,6 @@ pub struct DeviceSink(Arc<Ring>);
 impl AudioSink for DeviceSink {
     fn push(&mut self, frame: &[i16]) {
         self.0.push(frame.iter().copied());
-    }
-}
-
-/// Any source through the voice processing stage, as a microphone's audio would go: for
-/// tests and benchmarks that process tones and files (which otherwise bypass it).
-pub struct ProcessedSource {
-    inner: Box<dyn AudioSource>,
-    processing: Processing,
-}
-
-impl ProcessedSource {
-    pub fn new(inner: Box<dyn AudioSource>, path: VoicePath) -> ProcessedSource {
-        ProcessedSource {
-            inner,
-            processing: Processing::new(path),
-        }
-    }
-}
-
-impl AudioSource for ProcessedSource {
-    fn fill(&mut self, frame: &mut [i16]) {
-        self.inner.fill(frame);
-        self.processing.run(frame, 0, 0.0);
-    }
-}
-
-impl EchoReference {
-    /// A sink whose frames join the reference, as what speakers play does.
-    pub fn sink(&self) -> ReferenceSink {
-        ReferenceSink(self.tap())
-    }
-}
-
-/// Frames that join an [`EchoReference`] (see [`EchoReference::sink`]).
-pub struct ReferenceSink(Arc<Ring>);
-
-impl AudioSink for ReferenceSink {
-    fn push(&mut self, frame: &[i16]) {
-        self.0.push(frame.iter().copied());
-    }
-}
-
-/// A voice path's stage at work on one source.
-struct Processing {
-    path: VoicePath,
-    stage: VoiceProcessor,
-    /// Frames since the figures were last published.
-    frames: u32,
-}
-
-/// Frames between two publications of the stage's figures (1 s).
-const STATS_EVERY: u32 = 50;
-
-impl Processing {
-    fn new(path: VoicePath) -> Processing {
-        let stage = VoiceProcessor::new(path.control.stats().settings);
-        Processing {
-            path,
-            stage,
-            frames: 0,
-        }
-    }
-
-    /// Processes `frame`, given how many samples still wait behind it and the capture
-    /// device's latency.
-    fn run(&mut self, frame: &mut [i16], waiting: usize, capture_latency_ms: f64) {
-        self.stage.apply(self.path.control.stats().settings);
-        let played = self.path.reference.take(frame.len());
-        // How long after the reference samples are handed over now their echo is
-        // processed: output latency, then the air (unknown, small), then input latency,
-        // plus the difference between what waits in the two buffers.
-        let per_ms = f64::from(SAMPLE_RATE) / 1000.0;
-        let delay = played.device_latency_ms
-            + capture_latency_ms
-            + (waiting as f64 - played.waiting as f64) / per_ms;
-        self.stage.set_delay_ms(delay.round() as i32);
-        self.stage.render(&played.samples);
-        self.stage.capture(frame);
-        self.frames += 1;
-        if self.frames >= STATS_EVERY {
-            self.frames = 0;
-            let stats = self.stage.stats();
-            if let Ok(mut shown) = self.path.control.0.lock() {
-                *shown = VoiceStats {
-                    settings: shown.settings,
-                    ..stats
-                };
-            }
-        }
     }
 }
 
@@ -784,86 +609,9 @@ fn fill_output(
     }
 }
 
-/// Streaming rate conversion between a device and the call's 48 kHz: rubato's FFT
-/// resampler (a fixed ratio, with an anti-aliasing filter) over 10 ms blocks. The linear
-/// interpolation it replaced was 41 dB off a band-limited reference at 44.1 ↔ 48 kHz but
-/// only 25–27 dB at 16 ↔ 48 kHz (a Bluetooth headset's rate), for 2–3 µs per 10 ms;
-/// this costs 4–7 µs (docs/audio.md). Pure.
-pub struct Resampler {
-    /// `None` when the rates are equal (or cannot be converted: then samples pass as
-    /// they are, at the wrong pitch, rather than not at all).
-    fft: Option<rubato::Fft<f32>>,
-    pending: Vec<f32>,
-    out: Vec<f32>,
-}
-
-impl Resampler {
-    pub fn new(from_hz: u32, to_hz: u32) -> Resampler {
-        let fft = (from_hz != to_hz)
-            .then(|| {
-                let block = (from_hz as usize / 100).max(1);
-                rubato::Fft::<f32>::new(
-                    from_hz as usize,
-                    to_hz as usize,
-                    block,
-                    1,
-                    rubato::FixedSync::Input,
-                )
-                .map_err(|e| {
-                    tracing::warn!(from_hz, to_hz, error = %e, "cannot convert the sound device's rate")
-                })
-                .ok()
-            })
-            .flatten();
-        let out = vec![0.0; fft.as_ref().map_or(0, rubato::Resampler::output_frames_max)];
-        Resampler {
-            fft,
-            pending: Vec::new(),
-            out,
-        }
-    }
-
-    /// Converts the next stretch of input; what does not fill a block waits for the next
-    /// call.
-    pub fn run(&mut self, input: impl IntoIterator<Item = i16>) -> Vec<i16> {
-        use rubato::Resampler as _;
-        use rubato::audioadapter_buffers::direct::SequentialSlice;
-        let Some(fft) = &mut self.fft else {
-            return input.into_iter().collect();
-        };
-        self.pending
-            .extend(input.into_iter().map(|s| f32::from(s) / 32768.0));
-        let mut converted = Vec::new();
-        loop {
-            let needed = fft.input_frames_next();
-            if self.pending.len() < needed {
-                return converted;
-            }
-            let out_len = self.out.len();
-            let buffers =
-                SequentialSlice::new(&self.pending[..needed], 1, needed).and_then(|input| {
-                    SequentialSlice::new_mut(&mut self.out[..], 1, out_len).map(|o| (input, o))
-                });
-            let Ok((input, mut output)) = buffers else {
-                return converted;
-            };
-            match fft.process_into_buffer(&input, &mut output, None) {
-                Ok((_, produced)) => converted.extend(
-                    self.out[..produced]
-                        .iter()
-                        .map(|v| (v.clamp(-1.0, 1.0) * 32767.0) as i16),
-                ),
-                Err(e) => tracing::debug!(error = %e, "sound block not converted"),
-            }
-            self.pending.drain(..needed);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tone::{ToneGenerator, has_tone};
 
     #[test]
     fn glitches_keep_the_stream_and_lost_devices_end_it() {
@@ -907,37 +655,5 @@ mod tests {
         let mut rest = vec![1; RING_CAPACITY];
         ring.pop_into(&mut rest);
         assert_eq!(rest[RING_CAPACITY - 4..], [0, 0, 0, 0]);
-    }
-
-    #[test]
-    fn resampling_keeps_the_rate_and_the_tone() {
-        for (from, to) in [
-            (44_100, 48_000),
-            (48_000, 44_100),
-            (16_000, 48_000),
-            (48_000, 48_000),
-        ] {
-            // 440 Hz at the input's rate (the generator counts in 48 kHz samples).
-            let mut tone = ToneGenerator::new(440.0 * 48_000.0 / f64::from(from), 0.3);
-            let mut input = vec![0i16; from as usize]; // one second
-            tone.fill(&mut input);
-            let mut r = Resampler::new(from, to);
-            let mut out = Vec::new();
-            for chunk in input.chunks(333) {
-                out.extend(r.run(chunk.iter().copied()));
-            }
-            // Whole 10 ms blocks: one second in, one second out.
-            let expected = to as usize;
-            assert!(
-                out.len().abs_diff(expected) <= 2,
-                "{from}→{to}: {} samples for one second",
-                out.len()
-            );
-            if to == 48_000 {
-                // The tone's pitch survives: 440 Hz after conversion to 48 kHz.
-                let frame = &out[FRAME_SAMPLES..2 * FRAME_SAMPLES];
-                assert!(has_tone(frame, 440.0), "{from}→{to}");
-            }
-        }
     }
 }

@@ -12,8 +12,10 @@ pub mod mixer;
 pub mod peer;
 pub mod processing;
 pub mod quality;
+pub mod resample;
 pub mod tone;
 pub mod uplink;
+pub mod voice_path;
 
 pub use mixer::Mixer;
 pub use peer::{AudioPeer, Candidate, IceServer, MediaError, PeerConfig};

@@ -1,0 +1,186 @@
+//! The voice path: what the voice processing stage hears as echo (everything the
+//! speakers play, tapped at the playout point and summed) and how a source's frames go
+//! through the stage, with the render→capture delay worked out from the buffers.
+
+use crate::audio::{AudioSink, AudioSource};
+use crate::devices::Ring;
+use crate::processing::{VoiceProcessor, VoiceSettings, VoiceStats};
+use crate::tone::SAMPLE_RATE;
+use std::sync::{Arc, Mutex, Weak};
+
+/// Everything the speakers play that a microphone may hear back: each output opened with
+/// it adds its own tap, and the taps are summed, as the air sums them.
+#[derive(Clone, Default)]
+pub struct EchoReference(Arc<Mutex<Vec<Weak<Ring>>>>);
+
+/// What the reference played since it was last taken.
+pub(crate) struct Played {
+    pub(crate) samples: Vec<i16>,
+    /// Played but not yet taken, in samples (the most of any tap).
+    pub(crate) waiting: usize,
+    /// The output devices' latency (the most of any tap), ms.
+    pub(crate) device_latency_ms: f64,
+}
+
+impl EchoReference {
+    /// A sink whose frames join the reference, as what speakers play does.
+    pub fn sink(&self) -> ReferenceSink {
+        ReferenceSink(self.tap())
+    }
+
+    pub(crate) fn tap(&self) -> Arc<Ring> {
+        let ring = Arc::new(Ring::default());
+        if let Ok(mut taps) = self.0.lock() {
+            taps.retain(|t| t.strong_count() > 0);
+            taps.push(Arc::downgrade(&ring));
+        }
+        ring
+    }
+
+    /// The next `n` samples each output played, summed; outputs that are gone drop out.
+    pub(crate) fn take(&self, n: usize) -> Played {
+        let mut played = Played {
+            samples: vec![0; n],
+            waiting: 0,
+            device_latency_ms: 0.0,
+        };
+        let taps: Vec<Arc<Ring>> = match self.0.lock() {
+            Ok(taps) => taps.iter().filter_map(Weak::upgrade).collect(),
+            Err(_) => return played,
+        };
+        let mut chunk = vec![0; n];
+        for tap in taps {
+            played.waiting = played.waiting.max(tap.len().saturating_sub(n));
+            played.device_latency_ms = played.device_latency_ms.max(tap.latency_ms());
+            tap.pop_into(&mut chunk);
+            for (sum, s) in played.samples.iter_mut().zip(&chunk) {
+                *sum = sum.saturating_add(*s);
+            }
+        }
+        played
+    }
+}
+
+/// A running processing stage's settings (changeable mid-call) and what it reports.
+#[derive(Clone, Default)]
+pub struct VoiceControl(Arc<Mutex<VoiceStats>>);
+
+impl VoiceControl {
+    pub fn new(settings: VoiceSettings) -> VoiceControl {
+        VoiceControl(Arc::new(Mutex::new(VoiceStats {
+            settings,
+            ..VoiceStats::default()
+        })))
+    }
+
+    /// Takes effect from the next frame.
+    pub fn set(&self, settings: VoiceSettings) {
+        if let Ok(mut stats) = self.0.lock() {
+            stats.settings = settings;
+        }
+    }
+
+    /// The latest figures (refreshed every second) and the settings in force.
+    pub fn stats(&self) -> VoiceStats {
+        self.0.lock().map(|s| *s).unwrap_or_default()
+    }
+}
+
+/// How a microphone's audio is processed: the stage's control and what the speakers
+/// played.
+#[derive(Clone, Default)]
+pub struct VoicePath {
+    pub control: VoiceControl,
+    pub reference: EchoReference,
+}
+
+impl VoicePath {
+    pub fn new(settings: VoiceSettings) -> VoicePath {
+        VoicePath {
+            control: VoiceControl::new(settings),
+            reference: EchoReference::default(),
+        }
+    }
+}
+
+/// Any source through the voice processing stage, as a microphone's audio would go: for
+/// tests and benchmarks that process tones and files (which otherwise bypass it).
+pub struct ProcessedSource {
+    inner: Box<dyn AudioSource>,
+    processing: Processing,
+}
+
+impl ProcessedSource {
+    pub fn new(inner: Box<dyn AudioSource>, path: VoicePath) -> ProcessedSource {
+        ProcessedSource {
+            inner,
+            processing: Processing::new(path),
+        }
+    }
+}
+
+impl AudioSource for ProcessedSource {
+    fn fill(&mut self, frame: &mut [i16]) {
+        self.inner.fill(frame);
+        self.processing.run(frame, 0, 0.0);
+    }
+}
+
+/// Frames that join an [`EchoReference`] (see [`EchoReference::sink`]).
+pub struct ReferenceSink(Arc<Ring>);
+
+impl AudioSink for ReferenceSink {
+    fn push(&mut self, frame: &[i16]) {
+        self.0.push(frame.iter().copied());
+    }
+}
+
+/// A voice path's stage at work on one source.
+pub(crate) struct Processing {
+    path: VoicePath,
+    stage: VoiceProcessor,
+    /// Frames since the figures were last published.
+    frames: u32,
+}
+
+/// Frames between two publications of the stage's figures (1 s).
+const STATS_EVERY: u32 = 50;
+
+impl Processing {
+    pub(crate) fn new(path: VoicePath) -> Processing {
+        let stage = VoiceProcessor::new(path.control.stats().settings);
+        Processing {
+            path,
+            stage,
+            frames: 0,
+        }
+    }
+
+    /// Processes `frame`, given how many samples still wait behind it and the capture
+    /// device's latency.
+    pub(crate) fn run(&mut self, frame: &mut [i16], waiting: usize, capture_latency_ms: f64) {
+        self.stage.apply(self.path.control.stats().settings);
+        let played = self.path.reference.take(frame.len());
+        // How long after the reference samples are handed over now their echo is
+        // processed: output latency, then the air (unknown, small), then input latency,
+        // plus the difference between what waits in the two buffers.
+        let per_ms = f64::from(SAMPLE_RATE) / 1000.0;
+        let delay = played.device_latency_ms
+            + capture_latency_ms
+            + (waiting as f64 - played.waiting as f64) / per_ms;
+        self.stage.set_delay_ms(delay.round() as i32);
+        self.stage.render(&played.samples);
+        self.stage.capture(frame);
+        self.frames += 1;
+        if self.frames >= STATS_EVERY {
+            self.frames = 0;
+            let stats = self.stage.stats();
+            if let Ok(mut shown) = self.path.control.0.lock() {
+                *shown = VoiceStats {
+                    settings: shown.settings,
+                    ..stats
+                };
+            }
+        }
+    }
+}
