@@ -11,6 +11,8 @@ mod common;
 use common::{backend, cli, finish, token, write_wav};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use switchboard_media::audio::to_call_rate;
 use switchboard_media::tone::FRAME_SAMPLES;
@@ -177,6 +179,36 @@ impl Drop for Room {
     }
 }
 
+/// Threads that keep the cores busy until dropped.
+struct Busy(Arc<AtomicBool>, Vec<std::thread::JoinHandle<()>>);
+
+impl Busy {
+    fn start(threads: usize) -> Busy {
+        let stop = Arc::new(AtomicBool::new(false));
+        let spinners = (0..threads)
+            .map(|_| {
+                let stop = stop.clone();
+                std::thread::spawn(move || {
+                    let mut x = 0u64;
+                    while !stop.load(Ordering::Relaxed) {
+                        x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+                    }
+                })
+            })
+            .collect();
+        Busy(stop, spinners)
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+        for spinner in self.1.drain(..) {
+            let _ = spinner.join();
+        }
+    }
+}
+
 /// Bob talking into his microphone until dropped.
 struct Talking(Child);
 
@@ -300,7 +332,11 @@ async fn ann_does_not_hear_herself_and_still_hears_bob_in_a_room() {
         SETTLE_SECONDS,
     )
     .await;
+    // On a busy machine, as desktops are: the canceller once lost its grip for seconds
+    // when the call thread ran late (docs/audio.md), which only showed under load.
+    let busy = Busy::start(2);
     let (processed, stats) = call(d, "echo-processed", Some(&v.ann), &[], SETTLE_SECONDS).await;
+    drop(busy);
     let (back_raw, back) = (v.ann_level - level(&raw), v.ann_level - level(&processed));
     eprintln!(
         "ann sent speech at {:.1} dBFS; it came back {back_raw:.1} dB down with raw audio, \
@@ -311,9 +347,8 @@ async fn ann_does_not_hear_herself_and_still_hears_bob_in_a_room() {
         back_raw <= 10.0,
         "the room's echo path is not real: only {back_raw:.1} dB down without processing"
     );
-    // The target is 25 dB, met in most runs (64–68 dB); one CI run gave 15–16 dB, a
-    // defect still open (docs/audio.md, "Not done yet"). Raw is ~6 dB.
-    assert!(back >= 12.0, "ann hears herself only {back:.1} dB down");
+    // Raw is ~6 dB; processed, 64–67 dB in our runs, loaded or not.
+    assert!(back >= 25.0, "ann hears herself only {back:.1} dB down");
     assert!(
         stats["voice"]["erle_db"].is_number() && stats["voice"]["reported_delay_ms"].is_number(),
         "bob's stage reports its figures: {}",

@@ -8,15 +8,16 @@
 //! its source or sink throughout.
 //!
 //! A microphone can carry a [`VoicePath`]: its audio then goes through the voice
-//! processing stage, with what the speakers played (every output opened with the same
-//! [`EchoReference`]: the call's mix, the ringtone) as the echo canceller's reference,
-//! tapped at the playout point, and the render→capture delay taken from the devices'
-//! timestamps.
+//! processing stage in the device callback, as it is captured, with what the speakers
+//! played (every output opened with the same [`EchoReference`]: the call's mix, the
+//! ringtone) as the echo canceller's reference, tapped at the playout point, and the
+//! render→capture delay taken from the devices' timestamps.
 //!
 //! Devices that cannot run at 48 kHz mono are converted: channels are averaged (input) or
 //! copied (output), and the rate is converted by [`Resampler`] (rubato).
 
 use crate::audio::{AudioSink, AudioSource};
+use crate::processing::PROCESSING_FRAME;
 use crate::resample::Resampler;
 use crate::tone::{FRAME_SAMPLES, SAMPLE_RATE};
 use crate::voice_path::Processing;
@@ -208,9 +209,14 @@ pub fn open_microphone(
     voice: Option<VoicePath>,
 ) -> Result<(DeviceHandle, DeviceSource), DeviceError> {
     let ring = Arc::new(Ring::default());
-    let handle = start(Direction::Input, name, ring.clone())?;
-    let processing = voice.map(Processing::new);
-    Ok((handle, DeviceSource { ring, processing }))
+    let processing = voice.map(|path| Arc::new(Mutex::new(Processing::new(path))));
+    let rings = Rings {
+        ring: ring.clone(),
+        played: None,
+        processing,
+    };
+    let handle = start_with(Direction::Input, name, rings)?;
+    Ok((handle, DeviceSource { ring }))
 }
 
 /// The speakers `name` (or the default) as a call's audio sink; what they play is added
@@ -220,24 +226,24 @@ pub fn open_speakers(
     echo: Option<&EchoReference>,
 ) -> Result<(DeviceHandle, DeviceSink), DeviceError> {
     let ring = Arc::new(Ring::default());
-    let played = echo.map(EchoReference::tap);
-    let handle = start_output(name, ring.clone(), played)?;
+    let rings = Rings {
+        ring: ring.clone(),
+        played: echo.map(EchoReference::tap),
+        processing: None,
+    };
+    let handle = start_with(Direction::Output, name, rings)?;
     Ok((handle, DeviceSink(ring)))
 }
 
-/// What the microphone captured, a frame at a time, processed when it has a voice path.
+/// What the microphone captured (processed already when it has a voice path), a frame at
+/// a time.
 pub struct DeviceSource {
     ring: Arc<Ring>,
-    processing: Option<Processing>,
 }
 
 impl AudioSource for DeviceSource {
     fn fill(&mut self, frame: &mut [i16]) {
-        let waiting = self.ring.len().saturating_sub(frame.len());
         self.ring.pop_into(frame);
-        if let Some(processing) = &mut self.processing {
-            processing.run(frame, waiting, self.ring.latency_ms());
-        }
     }
 }
 
@@ -282,28 +288,10 @@ fn find_device(direction: Direction, name: Option<&str>) -> Result<cpal::Device,
 
 /// Opens the device once on its own thread (so a bad name fails here, in words) and
 /// keeps it running there.
-fn start(
-    direction: Direction,
-    name: Option<&str>,
-    ring: Arc<Ring>,
-) -> Result<DeviceHandle, DeviceError> {
-    start_with(direction, name, ring, None)
-}
-
-fn start_output(
-    name: Option<&str>,
-    ring: Arc<Ring>,
-    played: Option<Arc<Ring>>,
-) -> Result<DeviceHandle, DeviceError> {
-    start_with(Direction::Output, name, ring, played)
-}
-
-/// `played`, for an output: where what it plays is copied, for the echo canceller.
 fn start_with(
     direction: Direction,
     name: Option<&str>,
-    ring: Arc<Ring>,
-    played: Option<Arc<Ring>>,
+    rings: Rings,
 ) -> Result<DeviceHandle, DeviceError> {
     let (control, commands) = mpsc::channel();
     let (opened_tx, opened) = mpsc::channel();
@@ -311,10 +299,7 @@ fn start_with(
     let (name, failures, shown) = (name.map(str::to_owned), control.clone(), current.clone());
     std::thread::Builder::new()
         .name(format!("sound-{}", direction.word()))
-        .spawn(move || {
-            let rings = Rings { ring, played };
-            run(direction, name, rings, commands, failures, shown, opened_tx)
-        })
+        .spawn(move || run(direction, name, rings, commands, failures, shown, opened_tx))
         .map_err(|e| DeviceError::Unusable {
             kind: direction.word(),
             name: "(any)".into(),
@@ -327,12 +312,14 @@ fn start_with(
     }
 }
 
-/// A device thread's buffers: the one it shares with the call, and for an output the copy
-/// of what it played.
+/// A device thread's buffers: the one it shares with the call, for an output the copy of
+/// what it played, and for a microphone with a voice path its processing stage (kept
+/// across the streams the thread opens, so a switch keeps the settings and figures).
 #[derive(Clone)]
 struct Rings {
     ring: Arc<Ring>,
     played: Option<Arc<Ring>>,
+    processing: Option<Arc<Mutex<Processing>>>,
 }
 
 /// The device thread: owns the stream; reopens on a switch or a failure.
@@ -481,7 +468,11 @@ fn build(
         buffer_size: cpal::BufferSize::Default,
     };
     let channels = usize::from(config.channels.max(1));
-    let Rings { ring, played } = rings;
+    let Rings {
+        ring,
+        played,
+        processing,
+    } = rings;
     let Reporter {
         failures,
         stream: stream_number,
@@ -502,17 +493,18 @@ fn build(
     let stream = match (direction, default.sample_format()) {
         (Direction::Input, cpal::SampleFormat::F32) => {
             let mut convert = Resampler::new(rate, SAMPLE_RATE);
+            let mut captured = Captured::new(ring, processing);
             device.build_input_stream(
                 config,
                 move |data: &[f32], info: &cpal::InputCallbackInfo| {
                     callbacks.fetch_add(1, Ordering::Relaxed);
                     let at = info.timestamp();
-                    ring.set_latency(at.callback.duration_since(at.capture));
                     let mono = data.chunks(channels).map(|c| {
                         let mean = c.iter().sum::<f32>() / c.len() as f32;
                         (mean.clamp(-1.0, 1.0) * f32::from(i16::MAX)) as i16
                     });
-                    ring.push(convert.run(mono));
+                    let latency = at.callback.duration_since(at.capture);
+                    captured.push(convert.run(mono), latency);
                 },
                 on_error,
                 None,
@@ -520,16 +512,17 @@ fn build(
         }
         (Direction::Input, _) => {
             let mut convert = Resampler::new(rate, SAMPLE_RATE);
+            let mut captured = Captured::new(ring, processing);
             device.build_input_stream(
                 config,
                 move |data: &[i16], info: &cpal::InputCallbackInfo| {
                     callbacks.fetch_add(1, Ordering::Relaxed);
                     let at = info.timestamp();
-                    ring.set_latency(at.callback.duration_since(at.capture));
                     let mono = data.chunks(channels).map(|c| {
                         (c.iter().map(|s| i32::from(*s)).sum::<i32>() / c.len() as i32) as i16
                     });
-                    ring.push(convert.run(mono));
+                    let latency = at.callback.duration_since(at.capture);
+                    captured.push(convert.run(mono), latency);
                 },
                 on_error,
                 None,
@@ -553,6 +546,47 @@ fn build(
     .map_err(|e| unusable(e.to_string()))?;
     stream.play().map_err(|e| unusable(e.to_string()))?;
     Ok(stream)
+}
+
+/// A microphone callback's side: 48 kHz audio, through the voice processing stage in
+/// whole 10 ms frames when there is one, into the ring the call reads.
+struct Captured {
+    ring: Arc<Ring>,
+    processing: Option<Arc<Mutex<Processing>>>,
+    /// Captured audio short of a whole frame.
+    partial: Vec<i16>,
+}
+
+impl Captured {
+    fn new(ring: Arc<Ring>, processing: Option<Arc<Mutex<Processing>>>) -> Captured {
+        Captured {
+            ring,
+            processing,
+            partial: Vec::with_capacity(2 * PROCESSING_FRAME),
+        }
+    }
+
+    /// `latency`: capture → this callback.
+    fn push(&mut self, samples: impl IntoIterator<Item = i16>, latency: Duration) {
+        self.ring.set_latency(latency);
+        let Some(processing) = &self.processing else {
+            self.ring.push(samples);
+            return;
+        };
+        self.partial.extend(samples);
+        let whole = self.partial.len() - self.partial.len() % PROCESSING_FRAME;
+        if whole == 0 {
+            return;
+        }
+        // The audio thread never waits on a poisoned lock: the frames go on unprocessed.
+        if let Ok(mut processing) = processing.lock() {
+            let latency_ms = latency.as_secs_f64() * 1000.0;
+            for frame in self.partial[..whole].chunks_exact_mut(PROCESSING_FRAME) {
+                processing.run_captured(frame, latency_ms);
+            }
+        }
+        self.ring.push(self.partial.drain(..whole));
+    }
 }
 
 /// An output stream's data callback: the call's audio converted to the device's rate and

@@ -1,10 +1,16 @@
 //! The voice path: what the voice processing stage hears as echo (everything the
 //! speakers play, tapped at the playout point and summed) and how a source's frames go
 //! through the stage, with the render→capture delay worked out from the buffers.
+//!
+//! A microphone's frames are processed in its device callback, as they are captured, with
+//! whatever the speakers played since then given to the echo canceller first: both sides
+//! then keep the pace of the sound server, and a call thread that is late (a busy
+//! machine) can no longer shift the echo against its reference, which cost the canceller
+//! its grip for seconds at a time.
 
 use crate::audio::{AudioSink, AudioSource};
 use crate::devices::Ring;
-use crate::processing::{VoiceProcessor, VoiceSettings, VoiceStats};
+use crate::processing::{PROCESSING_FRAME, VoiceProcessor, VoiceSettings, VoiceStats};
 use crate::tone::SAMPLE_RATE;
 use std::sync::{Arc, Mutex, Weak};
 
@@ -35,6 +41,21 @@ impl EchoReference {
             taps.push(Arc::downgrade(&ring));
         }
         ring
+    }
+
+    /// Everything the outputs played since last taken, in whole 10 ms frames, summed (an
+    /// output that played less is padded with silence); outputs that are gone drop out.
+    pub(crate) fn take_played(&self) -> Played {
+        let most = match self.0.lock() {
+            Ok(taps) => taps
+                .iter()
+                .filter_map(Weak::upgrade)
+                .map(|t| t.len())
+                .max()
+                .unwrap_or(0),
+            Err(_) => 0,
+        };
+        self.take(most - most % PROCESSING_FRAME)
     }
 
     /// The next `n` samples each output played, summed; outputs that are gone drop out.
@@ -156,17 +177,30 @@ impl Processing {
         }
     }
 
-    /// Processes `frame`, given how many samples still wait behind it and the capture
-    /// device's latency.
+    /// Processes a frame just captured (in the device callback), given the capture
+    /// device's latency: what the speakers played since the last one is rendered first,
+    /// so the reference keeps the devices' pace and not the call thread's.
+    pub(crate) fn run_captured(&mut self, frame: &mut [i16], capture_latency_ms: f64) {
+        let played = self.path.reference.take_played();
+        self.process(frame, played, 0, capture_latency_ms);
+    }
+
+    /// Processes `frame` against as much reference as it is long, given how many samples
+    /// still wait behind it and the capture device's latency: for sources that are not
+    /// devices, stepped by whoever reads them.
     pub(crate) fn run(&mut self, frame: &mut [i16], waiting: usize, capture_latency_ms: f64) {
-        self.stage.apply(self.path.control.stats().settings);
         let played = self.path.reference.take(frame.len());
+        self.process(frame, played, waiting, capture_latency_ms);
+    }
+
+    fn process(&mut self, frame: &mut [i16], played: Played, waiting: usize, capture_ms: f64) {
+        self.stage.apply(self.path.control.stats().settings);
         // How long after the reference samples are handed over now their echo is
         // processed: output latency, then the air (unknown, small), then input latency,
         // plus the difference between what waits in the two buffers.
         let per_ms = f64::from(SAMPLE_RATE) / 1000.0;
         let delay = played.device_latency_ms
-            + capture_latency_ms
+            + capture_ms
             + (waiting as f64 - played.waiting as f64) / per_ms;
         self.stage.set_delay_ms(delay.round() as i32);
         self.stage.render(&played.samples);
@@ -182,5 +216,32 @@ impl Processing {
                 };
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_was_played_is_taken_in_whole_frames_and_summed() {
+        let reference = EchoReference::default();
+        let (speakers, ringtone) = (reference.tap(), reference.tap());
+        speakers.push(std::iter::repeat_n(100, PROCESSING_FRAME + 40));
+        ringtone.push(std::iter::repeat_n(7, 300));
+        let played = reference.take_played();
+        // One whole frame; the ringtone, which played less, is padded with silence.
+        assert_eq!(played.samples.len(), PROCESSING_FRAME);
+        assert_eq!(played.samples[0], 107);
+        assert_eq!(played.samples[299], 107);
+        assert_eq!(played.samples[300], 100);
+        assert_eq!(played.waiting, 40, "the part of a frame waits for the next");
+        assert!(reference.take_played().samples.is_empty());
+        // An output that is gone drops out.
+        drop(ringtone);
+        speakers.push(std::iter::repeat_n(1, PROCESSING_FRAME));
+        let played = reference.take_played();
+        assert_eq!(played.samples.len(), PROCESSING_FRAME);
+        assert_eq!((played.samples[0], played.samples[40]), (100, 1));
     }
 }
