@@ -48,3 +48,6 @@ pcm.switchboard_test_headset {
 ALSA
 XDG_CONFIG_HOME="$runtime/config" \
   cargo test --locked -p switchboard-app --test ringing_device -- --ignored --test-threads 1
+echo "== a headset unplugged mid-call and plugged in again"
+XDG_CONFIG_HOME="$runtime/config" \
+  cargo test --locked -p switchboard-cli --test unplug -- --ignored --test-threads 1 --nocapture

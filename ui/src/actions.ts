@@ -165,7 +165,8 @@ export class Actions {
     if (tab === 'settings') void this.loadDevices();
   }
 
-  dismiss(what: 'outcome' | 'global' | 'host'): void {
+  dismiss(what: 'outcome' | 'global' | 'host' | 'device'): void {
+    if (what === 'device') this.store.set({ deviceSwitch: null });
     if (what === 'outcome') this.store.set({ outcome: null, endedMedia: null });
     if (what === 'global') this.store.setError('global', null);
     if (what === 'host') this.store.set({ hostNoticeDismissed: true });

@@ -53,11 +53,19 @@ export type MediaState = { "state": "connecting" } | { "state": "connected", set
  */
 message: string | null, };
 
+export type SwitchReason = "gone" | "back";
+
+export type DeviceSwitch = { 
+/**
+ * `input` (the microphone) or `output` (speakers, ringtone).
+ */
+direction: string, from: string, to: string, reason: SwitchReason, };
+
 export type Event = { "type": "connection" } & ConnectionState | { "type": "incoming_call", call_id: number, from_user_id: number, caller_name: string, call_type: CallType, room_name: string, } | { "type": "call_updated", call: CallSession, } | { "type": "presence", user_id: number, status: PresenceStatus, available_for_calls: boolean, 
 /**
  * `None` when the server does not send messages: keep the one already shown.
  */
-status_message: string | null, } | { "type": "directory", users: Array<DirectoryEntry>, } | { "type": "audio_level", call_id: number, input: number, output: number, } | { "type": "quality", call_id: number, quality: CallQuality, } | { "type": "media", call_id: number, media: MediaState, } | { "type": "muted", call_id: number, muted: boolean, } | { "type": "missed_calls", count: number, } | { "type": "problem", message: string, };
+status_message: string | null, } | { "type": "directory", users: Array<DirectoryEntry>, } | { "type": "audio_level", call_id: number, input: number, output: number, } | { "type": "quality", call_id: number, quality: CallQuality, } | { "type": "media", call_id: number, media: MediaState, } | { "type": "muted", call_id: number, muted: boolean, } | { "type": "missed_calls", count: number, } | { "type": "problem", message: string, } | { "type": "sound_device", switch: DeviceSwitch, };
 
 export type DeviceList = { inputs: Array<string>, outputs: Array<string>, default_input: string | null, default_output: string | null, };
 

@@ -1,5 +1,5 @@
 // Pure formatting: durations, times, presence and quality words. No DOM here.
-import type { CallQuality, ConnectionState, Presence, UserSummary } from './types';
+import type { CallQuality, ConnectionState, DeviceSwitch, Presence, UserSummary } from './types';
 
 /** 83 → "1:23", 3723 → "1:02:03". Negative or missing counts as 0. */
 export function formatDuration(seconds: number | null | undefined): string {
@@ -132,6 +132,19 @@ export function describeConnection(c: ConnectionState | null): {
       };
     }
   }
+}
+
+/** A call's device that moved on its own, in a sentence for the banner. */
+export function describeDeviceSwitch(d: DeviceSwitch): string {
+  const mic = d.direction === 'input';
+  const what = mic ? 'microphone' : 'speakers';
+  if (d.reason === 'back') {
+    return `Your ${what} “${d.to}” ${mic ? 'is' : 'are'} back: the call uses ${mic ? 'it' : 'them'} again.`;
+  }
+  return (
+    `Your ${what} “${d.from}” stopped (unplugged?): the call now uses “${d.to}”. ` +
+    `It switches back when “${d.from}” returns.`
+  );
 }
 
 function sentenceFragment(s: string): string {

@@ -175,6 +175,8 @@ export function applyEvent(s: UiState, ev: EngineEvent, now: number): UiState {
       return { ...s, app: { ...app, missed_calls: ev.count } };
     case 'problem':
       return { ...s, errors: { ...s.errors, global: ev.message } };
+    case 'sound_device':
+      return { ...s, deviceSwitch: ev.switch };
     default:
       return s;
   }

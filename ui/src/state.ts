@@ -2,7 +2,15 @@
 // the incoming call, call quality, …), and a tiny store whose views each watch one slice.
 import type { Outcome } from './calls';
 import type { PresenceFilter } from './people';
-import type { AppState, CallQuality, CallSession, DeviceList, MediaState, UserSummary } from './types';
+import type {
+  AppState,
+  CallQuality,
+  CallSession,
+  DeviceList,
+  DeviceSwitch,
+  MediaState,
+  UserSummary,
+} from './types';
 
 export type Tab = 'people' | 'history' | 'settings';
 
@@ -53,6 +61,8 @@ export interface UiState {
   endedMedia: MediaState | null;
   history: HistoryView;
   devices: DeviceList | null;
+  /** The last time a call's sound device moved on its own (until dismissed). */
+  deviceSwitch: DeviceSwitch | null;
   errors: Partial<Record<ErrorArea, string>>;
   /** Commands in flight, by a key such as 'sign_in' or 'call_user:5'. */
   pending: Record<string, boolean>;
@@ -91,6 +101,7 @@ export function initialState(): UiState {
     endedMedia: null,
     history: emptyHistory(),
     devices: null,
+    deviceSwitch: null,
     errors: {},
     pending: {},
     hostNoticeDismissed: false,

@@ -10,6 +10,7 @@ export type {
   CallStatus,
   ConnectionState,
   DeviceList,
+  DeviceSwitch,
   DirectoryEntry,
   HostInfo,
   MediaState,

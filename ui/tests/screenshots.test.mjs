@@ -80,6 +80,9 @@ for (const scheme of ['light', 'dark']) {
     await page.getByRole('button', { name: 'Mute' }).click();
     await page.waitForFunction(() => document.querySelector('.btn.mute')?.getAttribute('aria-pressed') === 'true');
     await shot(page, '5-in-call-muted');
+    await engine(page, { type: 'sound_device', switch: { direction: 'output', from: 'USB Headset', to: 'default', reason: 'gone' } });
+    await page.locator('.banner-device').waitFor();
+    await shot(page, '5-in-call-headset-unplugged');
     await page.getByRole('button', { name: 'End call' }).click();
     await engine(page, { type: 'call_updated', call: call(70, ME, BOB, 'completed') });
     await page.locator('.call-outcome', { hasText: 'Call ended — 1:23' }).waitFor();

@@ -421,6 +421,20 @@ test('connection banner, problem events and my status', async () => {
   await page.locator('.banner-problem').getByRole('button', { name: 'Dismiss' }).click();
   await problem.waitFor({ state: 'hidden' });
 
+  // A headset pulled out mid-call, then plugged in again: told, as news, not an alarm.
+  const moved = { direction: 'output', from: 'USB Headset', to: 'default', reason: 'gone' };
+  await engine(page, { type: 'sound_device', switch: moved });
+  const device = page.getByRole('status').filter({ hasText: 'call now uses “default”' });
+  await device.waitFor();
+  assert.equal(
+    await text(device),
+    'Your speakers “USB Headset” stopped (unplugged?): the call now uses “default”. It switches back when “USB Headset” returns.',
+  );
+  await engine(page, { type: 'sound_device', switch: { ...moved, from: 'default', to: 'USB Headset', reason: 'back' } });
+  await until(page, () => /speakers “USB Headset” are back/.test(document.querySelector('.banner-device')?.textContent ?? ''));
+  await page.locator('.banner-device').getByRole('button', { name: 'Dismiss' }).click();
+  await page.locator('.banner-device').waitFor({ state: 'hidden' });
+
   await page.getByLabel('My status', { exact: true }).selectOption('away');
   await until(page, () => window.__test.calls('set_status').length === 1);
   assert.deepEqual(await lastArgs(page, 'set_status'), { status: 'away', message: 'In the office' });

@@ -5,8 +5,9 @@ use crate::controller::Controller;
 use crate::error::AppError;
 use crate::settings::Settings;
 use std::sync::{Arc, Mutex};
+use switchboard_client::Event;
 use switchboard_client::phone::{CallAudio, OpenAudio};
-use switchboard_media::devices::{DeviceHandle, list_devices as system_devices};
+use switchboard_media::devices::{DeviceHandle, DeviceSwitch, list_devices as system_devices};
 use switchboard_media::devices::{open_microphone, open_speakers};
 
 pub use switchboard_media::devices::DeviceList;
@@ -33,6 +34,14 @@ impl Controller {
             let (speaker_handle, speakers) =
                 open_speakers(settings.output_device.as_deref(), Some(&voice.reference))
                     .map_err(|e| e.to_string())?;
+            for handle in [&mic_handle, &speaker_handle] {
+                let controller = Arc::downgrade(&controller);
+                handle.on_switch(move |switch| {
+                    if let Some(controller) = controller.upgrade() {
+                        controller.device_switched(switch);
+                    }
+                });
+            }
             if let Ok(mut devices) = controller.devices.lock() {
                 *devices = Some([mic_handle, speaker_handle]);
             }
@@ -42,6 +51,12 @@ impl Controller {
                 keep: Box::new(ReleaseOnDrop(controller.devices.clone())),
             })
         })
+    }
+
+    /// Tells the UI that a call's device moved on its own (called on the device thread).
+    fn device_switched(self: &Arc<Self>, switch: DeviceSwitch) {
+        tracing::info!(?switch, "sound device moved");
+        self.shell.on_event(&Event::SoundDevice { switch }, self);
     }
 
     /// Saves the settings; a device or processing change applies to a call in progress

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use switchboard_app::{AppState, HostInfo, MyStatus, Phase, Settings};
 use switchboard_client::meter::CallQuality;
 use switchboard_client::{ConnectionState, EndReason, Event, MediaState, RealtimeMode};
-use switchboard_media::devices::DeviceList;
+use switchboard_media::devices::{DeviceList, DeviceSwitch, SwitchReason};
 use switchboard_media::processing::VoiceSettings;
 use switchboard_protocol::api::{
     CallSession, DirectoryEntry, Page, PresenceView, UserInfo, UserSummary,
@@ -41,6 +41,8 @@ fn declarations() -> String {
         ConnectionState::decl(&cfg),
         EndReason::decl(&cfg),
         MediaState::decl(&cfg),
+        SwitchReason::decl(&cfg),
+        DeviceSwitch::decl(&cfg),
         Event::decl(&cfg),
         DeviceList::decl(&cfg),
         VoiceSettings::decl(&cfg),

@@ -8,40 +8,15 @@
 //! (Recording the null sinks' monitors was tried first: on a sink nothing else had
 //! played to, parecord delivered only 0.3–0.9 s of 2.3 s, too erratic to judge by.)
 
-use std::process::Command;
+#[path = "../../../tests/support/pulse.rs"]
+mod pulse;
+
+use pulse::sinks_playing;
 use std::time::Duration;
 use switchboard_app::ringtone::Ringtone;
 use switchboard_media::devices::EchoReference;
 
 const HEADSET: &str = "Switchboard test headset";
-
-/// `pactl list short <what>` as rows of columns.
-fn pactl_list(what: &str) -> Vec<Vec<String>> {
-    let out = Command::new("pactl")
-        .args(["list", "short", what])
-        .output()
-        .expect("pactl");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| l.split('\t').map(str::to_owned).collect())
-        .collect()
-}
-
-/// The names of the sinks this process's streams are playing to.
-fn sinks_playing() -> Vec<String> {
-    let sinks = pactl_list("sinks");
-    let name_of = |index: &str| {
-        sinks
-            .iter()
-            .find(|s| s.first().map(String::as_str) == Some(index))
-            .and_then(|s| s.get(1).cloned())
-            .unwrap_or_else(|| format!("sink #{index}"))
-    };
-    pactl_list("sink-inputs")
-        .iter()
-        .filter_map(|input| input.get(1).map(|sink| name_of(sink)))
-        .collect()
-}
 
 /// Rings on `device`; returns the sinks its stream played to.
 async fn ring_on(device: Option<&str>) -> Vec<String> {

@@ -4,6 +4,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use serde_json::json;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use switchboard_client::call::{MediaCall, MediaEnd, MediaOptions};
 use switchboard_client::meeting::{MeetingMedia, PeerState};
@@ -13,7 +14,8 @@ use switchboard_media::audio::{
     AudioSink, AudioSource, Silence, ToneSource, WavRecorder, WavSource,
 };
 use switchboard_media::devices::{
-    DeviceHandle, VoiceControl, VoicePath, open_microphone, open_speakers,
+    DeviceHandle, DeviceSwitch, SwitchReason, VoiceControl, VoicePath, open_microphone,
+    open_speakers,
 };
 use switchboard_media::processing::VoiceSettings;
 use switchboard_protocol::api::CallSession;
@@ -65,6 +67,30 @@ pub struct Endpoints {
     pub devices: Vec<DeviceHandle>,
     /// The microphone's processing stage, when the microphone is used.
     pub voice: Option<VoiceControl>,
+    /// Moves the devices made on their own (unplugged, plugged in again), in order.
+    pub switches: Arc<Mutex<Vec<DeviceSwitch>>>,
+}
+
+/// Says a device's own move and keeps it for the statistics.
+fn watch(handle: &DeviceHandle, switches: &Arc<Mutex<Vec<DeviceSwitch>>>) {
+    let switches = switches.clone();
+    handle.on_switch(move |switch| {
+        let what = if switch.direction == "input" {
+            "Microphone"
+        } else {
+            "Speakers"
+        };
+        match switch.reason {
+            SwitchReason::Gone => println!(
+                "{what}: {} is gone (unplugged?); now using {}.",
+                switch.from, switch.to
+            ),
+            SwitchReason::Back => println!("{what}: {} is back; using it again.", switch.to),
+        }
+        if let Ok(mut switches) = switches.lock() {
+            switches.push(switch);
+        }
+    });
 }
 
 impl AudioArgs {
@@ -94,6 +120,7 @@ impl AudioArgs {
     /// processing; the microphone goes through it, with the speakers as its echo reference.
     pub fn open(&self) -> Result<Endpoints> {
         let mut devices = Vec::new();
+        let switches = Arc::default();
         let path = VoicePath::new(self.voice_settings());
         let mut voice = None;
         let source: Box<dyn AudioSource> = match (&self.tone, &self.play) {
@@ -104,6 +131,7 @@ impl AudioArgs {
                 let (handle, mic) =
                     open_microphone(self.input_device.as_deref(), Some(path.clone()))?;
                 println!("Microphone: {}.", handle.current());
+                watch(&handle, &switches);
                 println!(
                     "Voice processing: {}.",
                     describe_voice(&self.voice_settings())
@@ -120,6 +148,7 @@ impl AudioArgs {
                 let (handle, speakers) =
                     open_speakers(self.output_device.as_deref(), Some(&path.reference))?;
                 println!("Speakers: {}.", handle.current());
+                watch(&handle, &switches);
                 devices.push(handle);
                 Box::new(speakers)
             }
@@ -129,6 +158,7 @@ impl AudioArgs {
             sink,
             devices,
             voice,
+            switches,
         })
     }
 }
@@ -199,7 +229,7 @@ async fn talk(
     let api = engine.api();
     let options = MediaOptions::for_server(api.base());
     let ends = audio.open()?;
-    let voice = ends.voice;
+    let (voice, switches) = (ends.voice, ends.switches);
     let mut media =
         MediaCall::start(api, engine.me().id, call, ends.source, ends.sink, options).await?;
     let _devices = ends.devices;
@@ -276,6 +306,7 @@ async fn talk(
             "duration_seconds": record.duration_seconds,
             "quality": quality,
             "voice": voice.as_ref().map(VoiceControl::stats),
+            "device_switches": switches.lock().map(|s| s.clone()).unwrap_or_default(),
         });
         std::fs::write(path, serde_json::to_vec_pretty(&stats)?)
             .with_context(|| format!("cannot write {}", path.display()))?;
@@ -385,7 +416,7 @@ pub async fn listen(
 /// `join-meeting ID`: talks in the meeting until the duration passes or Ctrl-C.
 pub async fn join_meeting(api: Api, meeting_id: i64, audio: &AudioArgs) -> Result<()> {
     let ends = audio.open()?;
-    let voice = ends.voice;
+    let (voice, switches) = (ends.voice, ends.switches);
     let me = api.me().await?;
     let meeting = api.meeting(meeting_id).await?;
     let names: std::collections::HashMap<i64, String> = std::iter::once(&meeting.host)
@@ -451,6 +482,7 @@ pub async fn join_meeting(api: Api, meeting_id: i64, audio: &AudioArgs) -> Resul
             "talk_ms": talked.as_millis() as u64,
             "setup_ms": setups,
             "voice": voice.as_ref().map(VoiceControl::stats),
+            "device_switches": switches.lock().map(|s| s.clone()).unwrap_or_default(),
         });
         std::fs::write(path, serde_json::to_vec_pretty(&stats)?)
             .with_context(|| format!("cannot write {}", path.display()))?;

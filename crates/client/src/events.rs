@@ -2,6 +2,7 @@
 
 use crate::meter::CallQuality;
 use serde::Serialize;
+use switchboard_media::devices::DeviceSwitch;
 use switchboard_protocol::api::{CallSession, DirectoryEntry};
 use switchboard_protocol::{CallType, PresenceStatus};
 
@@ -95,6 +96,11 @@ pub enum Event {
     /// Something failed that the user should hear about.
     Problem {
         message: String,
+    },
+    /// A sound device of the call moved on its own: unplugged (the system default took
+    /// over) or the chosen one plugged in again.
+    SoundDevice {
+        switch: DeviceSwitch,
     },
 }
 

@@ -41,6 +41,9 @@ const REOPEN_AFTER: Duration = Duration::from_millis(500);
 /// audio still moves is what decides. (Without a glitch, a quiet second is no sign: a
 /// device's period can be that long.)
 const STALLED_AFTER: Duration = Duration::from_secs(1);
+/// How often the device thread looks at the device list (an unplugged device is left
+/// within this, and the stream reopened on the default).
+const WATCH_EVERY: Duration = Duration::from_millis(250);
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
@@ -181,7 +184,7 @@ fn ends_the_stream(kind: cpal::ErrorKind) -> bool {
 /// Controls a running device: switch it or stop it. Dropping the handle stops it.
 pub struct DeviceHandle {
     control: mpsc::Sender<Control>,
-    current: Arc<Mutex<String>>,
+    shared: Shared,
 }
 
 impl DeviceHandle {
@@ -192,7 +195,19 @@ impl DeviceHandle {
 
     /// The device in use now.
     pub fn current(&self) -> String {
-        self.current.lock().map(|c| c.clone()).unwrap_or_default()
+        self.shared
+            .current
+            .lock()
+            .map(|c| c.clone())
+            .unwrap_or_default()
+    }
+
+    /// Calls `f` whenever the device moves without being asked: unplugged (to the
+    /// default), or the chosen one plugged in again.
+    pub fn on_switch(&self, f: impl Fn(DeviceSwitch) + Send + 'static) {
+        if let Ok(mut on_switch) = self.shared.on_switch.lock() {
+            *on_switch = Some(Box::new(f));
+        }
     }
 }
 
@@ -295,8 +310,8 @@ fn start_with(
 ) -> Result<DeviceHandle, DeviceError> {
     let (control, commands) = mpsc::channel();
     let (opened_tx, opened) = mpsc::channel();
-    let current = Arc::new(Mutex::new(String::new()));
-    let (name, failures, shown) = (name.map(str::to_owned), control.clone(), current.clone());
+    let shared = Shared::default();
+    let (name, failures, shown) = (name.map(str::to_owned), control.clone(), shared.clone());
     std::thread::Builder::new()
         .name(format!("sound-{}", direction.word()))
         .spawn(move || run(direction, name, rings, commands, failures, shown, opened_tx))
@@ -306,7 +321,7 @@ fn start_with(
             reason: e.to_string(),
         })?;
     match opened.recv() {
-        Ok(Ok(())) => Ok(DeviceHandle { control, current }),
+        Ok(Ok(())) => Ok(DeviceHandle { control, shared }),
         Ok(Err(e)) => Err(e),
         Err(_) => Err(DeviceError::NoDevice(direction.word())),
     }
@@ -322,18 +337,23 @@ struct Rings {
     processing: Option<Arc<Mutex<Processing>>>,
 }
 
-/// The device thread: owns the stream; reopens on a switch or a failure.
+/// The device thread: owns the stream; reopens on a switch or a failure, and watches
+/// the device list: a device in use that is gone from it is left for the default, and the
+/// one the user chose is taken again when it is back.
 fn run(
     direction: Direction,
-    mut name: Option<String>,
+    chosen: Option<String>,
     rings: Rings,
     commands: mpsc::Receiver<Control>,
     failures: mpsc::Sender<Control>,
-    current: Arc<Mutex<String>>,
+    shared: Shared,
     opened: mpsc::Sender<Result<(), DeviceError>>,
 ) {
     let mut first = Some(opened);
     let mut stream_number = 0;
+    let (mut chosen, mut name) = (chosen.clone(), chosen);
+    // Why the next stream is opened, when the thread moved on its own.
+    let mut moved: Option<SwitchReason> = None;
     loop {
         stream_number += 1;
         // The stream's callbacks and glitches, for the stall watch.
@@ -351,16 +371,14 @@ fn run(
                     glitches: glitches.clone(),
                 },
             )?;
-            if let Ok(mut current) = current.lock() {
-                *current = shown;
-            }
-            Ok(stream)
+            Ok((stream, shown))
         });
         let stream = match (stream, first.take()) {
-            (Ok(stream), opened) => {
+            (Ok((stream, shown)), opened) => {
                 if let Some(opened) = opened {
                     let _ = opened.send(Ok(()));
                 }
+                shared.opened(direction, shown, moved.take());
                 Some(stream)
             }
             (Err(e), Some(opened)) => {
@@ -372,43 +390,147 @@ fn run(
                 None
             }
         };
-        let mut callbacks_seen = 0;
+        let (mut callbacks_seen, mut since_stall_check) = (0, Duration::ZERO);
+        let mut waited = Duration::ZERO;
         let command = loop {
-            let wait = if stream.is_some() {
-                STALLED_AFTER
-            } else {
-                REOPEN_AFTER
-            };
-            match commands.recv_timeout(wait) {
+            match commands.recv_timeout(WATCH_EVERY) {
                 Ok(command) if !applies_to(&command, stream_number) => continue,
-                Ok(command) => break Some(command),
+                Ok(command) => break Some(Next::Asked(command)),
                 Err(mpsc::RecvTimeoutError::Disconnected) => break None,
-                Err(mpsc::RecvTimeoutError::Timeout) if stream.is_none() => {
-                    break Some(Control::Switch(None));
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
+            waited += WATCH_EVERY;
+            if stream.is_none() {
+                if waited >= REOPEN_AFTER {
+                    break Some(Next::Move(None, SwitchReason::Gone));
                 }
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    let now = callbacks.load(Ordering::Relaxed);
-                    if now == callbacks_seen && glitches.load(Ordering::Relaxed) > 0 {
-                        break Some(Control::Failed {
-                            stream: stream_number,
-                            reason: format!(
-                                "no audio exchanged for {STALLED_AFTER:?} after a glitch"
-                            ),
-                        });
-                    }
-                    callbacks_seen = now;
+                continue;
+            }
+            let present = |n: &str| find_device(direction, Some(n)).is_ok();
+            match watch_step(name.as_deref(), chosen.as_deref(), present) {
+                Some(WatchMove::ToDefault) => {
+                    tracing::warn!(device = ?name, "sound device gone; switching to the default");
+                    break Some(Next::Move(None, SwitchReason::Gone));
                 }
+                Some(WatchMove::BackTo(device)) => {
+                    tracing::info!(%device, "the chosen sound device is back; switching to it");
+                    break Some(Next::Move(Some(device), SwitchReason::Back));
+                }
+                None => {}
+            }
+            since_stall_check += WATCH_EVERY;
+            if since_stall_check >= STALLED_AFTER {
+                since_stall_check = Duration::ZERO;
+                let now = callbacks.load(Ordering::Relaxed);
+                if now == callbacks_seen && glitches.load(Ordering::Relaxed) > 0 {
+                    break Some(Next::Asked(Control::Failed {
+                        stream: stream_number,
+                        reason: format!("no audio exchanged for {STALLED_AFTER:?} after a glitch"),
+                    }));
+                }
+                callbacks_seen = now;
             }
         };
         drop(stream);
+        // The thread's own moves keep the user's choice; the user's replace it.
         match command {
-            Some(Control::Switch(next)) => name = next,
-            Some(Control::Failed { reason, .. }) => {
+            Some(Next::Move(next, reason)) => (name, moved) = (next, Some(reason)),
+            Some(Next::Asked(Control::Switch(next))) => {
+                (chosen, name, moved) = (next.clone(), next, None);
+            }
+            Some(Next::Asked(Control::Failed { reason, .. })) => {
                 tracing::warn!(%reason, "sound device failed; switching to the default");
                 std::thread::sleep(REOPEN_AFTER);
-                name = None;
+                (name, moved) = (None, Some(SwitchReason::Gone));
             }
-            Some(Control::Stop) | None => return,
+            Some(Next::Asked(Control::Stop)) | None => return,
+        }
+    }
+}
+
+/// Why a device thread's stream is closed.
+enum Next {
+    /// The handle asked, or the stream reported a failure.
+    Asked(Control),
+    /// The watch moves to another device.
+    Move(Option<String>, SwitchReason),
+}
+
+/// What the device watch does on a tick.
+#[derive(Debug, PartialEq, Eq)]
+enum WatchMove {
+    /// The device in use is gone: the system default takes over.
+    ToDefault,
+    /// The device the user chose is back after a fallback: take it again.
+    BackTo(String),
+}
+
+/// `open`: the device asked for now (`None`: the default); `chosen`: the user's choice;
+/// `present`: whether the system lists a device now.
+fn watch_step(
+    open: Option<&str>,
+    chosen: Option<&str>,
+    present: impl Fn(&str) -> bool,
+) -> Option<WatchMove> {
+    match (open, chosen) {
+        (Some(open), _) if !present(open) => Some(WatchMove::ToDefault),
+        (None, Some(chosen)) if present(chosen) => Some(WatchMove::BackTo(chosen.to_owned())),
+        _ => None,
+    }
+}
+
+/// Why a device thread moved to another device without being asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum SwitchReason {
+    /// The device in use failed or was unplugged: the system default took over.
+    Gone,
+    /// The device the user chose was plugged in again.
+    Back,
+}
+
+/// A device thread moved a stream on its own: what to tell the user.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct DeviceSwitch {
+    /// `input` (the microphone) or `output` (speakers, ringtone).
+    pub direction: String,
+    pub from: String,
+    pub to: String,
+    pub reason: SwitchReason,
+}
+
+/// Called with each [`DeviceSwitch`] (on the device thread: keep it short).
+pub type OnSwitch = Box<dyn Fn(DeviceSwitch) + Send>;
+
+/// What a device thread shares with its handle: the device in use, and who hears of moves.
+#[derive(Clone, Default)]
+struct Shared {
+    current: Arc<Mutex<String>>,
+    on_switch: Arc<Mutex<Option<OnSwitch>>>,
+}
+
+impl Shared {
+    /// A stream is open on `shown`; tells the watcher when the thread moved there itself.
+    fn opened(&self, direction: Direction, shown: String, moved: Option<SwitchReason>) {
+        let Ok(mut current) = self.current.lock() else {
+            return;
+        };
+        let from = std::mem::replace(&mut *current, shown.clone());
+        drop(current);
+        let Some(reason) = moved.filter(|_| from != shown) else {
+            return;
+        };
+        if let Ok(on_switch) = self.on_switch.lock()
+            && let Some(on_switch) = on_switch.as_ref()
+        {
+            on_switch(DeviceSwitch {
+                direction: direction.word().to_owned(),
+                from,
+                to: shown,
+                reason,
+            });
         }
     }
 }
@@ -677,6 +799,68 @@ mod tests {
         assert!(!applies_to(&failed(2), 3));
         assert!(applies_to(&Control::Switch(None), 3));
         assert!(applies_to(&Control::Stop, 3));
+    }
+
+    #[test]
+    fn the_watch_leaves_a_gone_device_and_takes_the_chosen_one_back() {
+        let only = |listed: &'static [&'static str]| move |n: &str| listed.contains(&n);
+        let headset = Some("headset");
+        // In use and listed: stay.
+        assert_eq!(watch_step(headset, headset, only(&["headset"])), None);
+        // Unplugged: the default.
+        assert_eq!(
+            watch_step(headset, headset, only(&[])),
+            Some(WatchMove::ToDefault)
+        );
+        // On the default after that, still unplugged: stay.
+        assert_eq!(watch_step(None, headset, only(&[])), None);
+        // Plugged in again: back to it.
+        assert_eq!(
+            watch_step(None, headset, only(&["headset"])),
+            Some(WatchMove::BackTo("headset".into()))
+        );
+        // The default by choice: nothing to watch for.
+        assert_eq!(watch_step(None, None, only(&["headset"])), None);
+    }
+
+    #[test]
+    fn a_move_is_told_once_and_only_when_the_thread_made_it() {
+        let shared = Shared::default();
+        let told = Arc::new(Mutex::new(Vec::new()));
+        let sink = told.clone();
+        *shared.on_switch.lock().unwrap() = Some(Box::new(move |s| sink.lock().unwrap().push(s)));
+        shared.opened(Direction::Output, "headset".into(), None);
+        shared.opened(
+            Direction::Output,
+            "default".into(),
+            Some(SwitchReason::Gone),
+        );
+        // Reopened on the same device after a failure: nothing changed for the user.
+        shared.opened(
+            Direction::Output,
+            "default".into(),
+            Some(SwitchReason::Gone),
+        );
+        shared.opened(
+            Direction::Output,
+            "headset".into(),
+            Some(SwitchReason::Back),
+        );
+        // The user's own switch is not announced back to them.
+        shared.opened(Direction::Output, "default".into(), None);
+        let told = told.lock().unwrap();
+        let moves: Vec<_> = told
+            .iter()
+            .map(|s| (s.from.as_str(), s.to.as_str(), s.reason))
+            .collect();
+        assert_eq!(
+            moves,
+            [
+                ("headset", "default", SwitchReason::Gone),
+                ("default", "headset", SwitchReason::Back)
+            ]
+        );
+        assert_eq!(told[0].direction, "output");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 // `problem` messages, and, after hosting, where teammates connect.
 import type { Actions } from '../actions';
 import { h, setAttr, setText, show } from '../dom';
-import { describeConnection } from '../format';
+import { describeConnection, describeDeviceSwitch } from '../format';
 import { icon } from '../icons';
 import type { Watch } from '../state';
 import { button, type View } from './common';
@@ -26,6 +26,16 @@ export function bannersView(actions: Actions, watch: Watch): View {
     icon('warn'),
     h('div', { role: 'alert', class: 'banner-alert' }, problemText),
     button('Dismiss', { cls: 'ghost small', onclick: () => actions.dismiss('global') }),
+  );
+
+  // A device that moved on its own is news, not an error: a status region, no alarm.
+  const deviceText = h('p', { class: 'banner-text' });
+  const device = h(
+    'div',
+    { class: 'banner banner-device' },
+    icon('mic'),
+    h('div', { role: 'status', class: 'banner-alert' }, deviceText),
+    button('Dismiss', { cls: 'ghost small', onclick: () => actions.dismiss('device') }),
   );
 
   const addresses = hostAddresses(watch);
@@ -63,10 +73,17 @@ export function bannersView(actions: Actions, watch: Watch): View {
     },
   );
   watch(
+    (s) => s.deviceSwitch,
+    (d) => {
+      setText(deviceText, d ? describeDeviceSwitch(d) : '');
+      show(device, !!d);
+    },
+  );
+  watch(
     // Settings shows the same addresses in full, so the banner steps aside there.
     (s) => !!s.app?.hosting && !s.hostNoticeDismissed && s.tab !== 'settings',
     (shown) => show(host, shown),
   );
 
-  return { el: h('div', { class: 'banners' }, conn, problem, host) };
+  return { el: h('div', { class: 'banners' }, conn, problem, device, host) };
 }
