@@ -192,6 +192,7 @@ async fn run(args: Args, users: Vec<User>, dir: &std::path::Path) -> Result<()> 
         args.port
     };
     let base = format!("http://127.0.0.1:{entry_port}");
+    switchboard_tls::install_default_provider();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
         .build()?;

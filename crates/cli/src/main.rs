@@ -7,7 +7,7 @@ use anyhow::{Context, Result, anyhow};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
 use switchboard_client::token_store::TokenStore;
-use switchboard_client::{Api, ClientError};
+use switchboard_client::{Api, ClientError, Fingerprint, Trust};
 use switchboard_protocol::PresenceStatus;
 use switchboard_protocol::api::CallSession;
 
@@ -26,6 +26,11 @@ struct Cli {
         default_value = "http://127.0.0.1:8000"
     )]
     server: String,
+    /// The server's certificate fingerprint (sha256:…, as the host's screen or invite
+    /// link shows it): trust exactly that certificate. Without it, the server's
+    /// certificate must be signed by an authority this computer trusts.
+    #[arg(long, global = true, env = "SWITCHBOARD_SERVER_FINGERPRINT")]
+    server_fingerprint: Option<Fingerprint>,
     /// Which saved sign-in to use: several accounts on one server each get a profile.
     #[arg(
         long,
@@ -153,9 +158,17 @@ fn main() -> ExitCode {
     }
 }
 
+impl Cli {
+    /// The API of the server named, trusted as the flags say.
+    fn api(&self) -> Result<Api, ClientError> {
+        let trust = self.server_fingerprint.map_or(Trust::System, Trust::Pinned);
+        Api::with_trust(&self.server, trust)
+    }
+}
+
 /// The signed-in API for this server and profile.
 async fn session(cli: &Cli) -> Result<Api> {
-    let api = Api::new(&cli.server)?;
+    let api = cli.api()?;
     if let Ok(token) = std::env::var("SWITCHBOARD_TOKEN")
         && !token.is_empty()
     {
@@ -177,7 +190,7 @@ async fn session(cli: &Cli) -> Result<Api> {
 async fn run(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::Login { username, password } => {
-            let mut api = Api::new(&cli.server)?;
+            let mut api = cli.api()?;
             let login = api.login(username, password).await?;
             let (server, profile, token) =
                 (cli.server.clone(), cli.profile.clone(), login.token.clone());

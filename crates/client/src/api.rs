@@ -6,12 +6,14 @@ use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+use std::sync::Arc;
 use std::time::Duration;
 use switchboard_protocol::api::{
     CallEnvelope, CallSession, DirectoryEntry, LoginResponse, MaybeCall, NewAccount, Page,
     UserInfo, UserPresence,
 };
 use switchboard_protocol::{CallAction, CallType, PresenceStatus};
+use switchboard_tls::{ClientConfig, Trust, client_config};
 
 /// A client for one server, optionally signed in.
 #[derive(Clone)]
@@ -19,16 +21,31 @@ pub struct Api {
     http: reqwest::Client,
     base: String,
     token: Option<String>,
+    trust: Trust,
+    /// The TLS configuration for `trust`, shared with the WebSocket connections.
+    tls: Arc<ClientConfig>,
 }
 
 impl Api {
-    /// `base` is the server's root URL, e.g. `http://127.0.0.1:8000`.
+    /// `base` is the server's root URL, e.g. `https://crm.example.com`; its certificate
+    /// must be signed by an authority this computer trusts.
     pub fn new(base: &str) -> Result<Api, ClientError> {
+        Api::with_trust(base, Trust::System)
+    }
+
+    /// A server whose certificate is trusted as `trust` says: a host's own, pinned by
+    /// its fingerprint, is reached over `https://` only.
+    pub fn with_trust(base: &str, trust: Trust) -> Result<Api, ClientError> {
         let base = base.trim().trim_end_matches('/').to_owned();
         if !(base.starts_with("http://") || base.starts_with("https://")) || base.len() < 10 {
             return Err(ClientError::BadUrl(base));
         }
+        if matches!(trust, Trust::Pinned(_)) && base.starts_with("http://") {
+            return Err(ClientError::PinnedPlainHttp(base));
+        }
+        let tls = client_config(&trust).map_err(|e| ClientError::Protocol(e.to_string()))?;
         let http = reqwest::Client::builder()
+            .use_preconfigured_tls((*tls).clone())
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(20))
             .build()
@@ -37,7 +54,18 @@ impl Api {
             http,
             base,
             token: None,
+            trust,
+            tls,
         })
+    }
+
+    /// How this client trusts the server's certificate.
+    pub fn trust(&self) -> &Trust {
+        &self.trust
+    }
+
+    pub(crate) fn tls(&self) -> Arc<ClientConfig> {
+        self.tls.clone()
     }
 
     pub fn with_token(mut self, token: impl Into<String>) -> Self {
@@ -78,9 +106,11 @@ impl Api {
         if let Some(body) = body {
             req = req.json(&body);
         }
-        let resp = req.send().await.map_err(|e| ClientError::Unreachable {
-            url: self.base.clone(),
-            reason: describe(&e),
+        let resp = req.send().await.map_err(|e| {
+            ClientError::from_connect(&self.base, &e).unwrap_or_else(|| ClientError::Unreachable {
+                url: self.base.clone(),
+                reason: describe(&e),
+            })
         })?;
         let status = resp.status();
         let text = resp.text().await.map_err(|e| ClientError::Unreachable {

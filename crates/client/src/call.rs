@@ -12,7 +12,7 @@ use crate::events::Event;
 use crate::meter::{CallQuality, QualityMeter};
 use crate::negotiator::{Action, Negotiator, Policy};
 pub use crate::room::MediaOptions;
-use crate::room::{self, Ws, send};
+use crate::room::{self, Dial, Ws, send};
 use futures::StreamExt;
 use std::time::{Duration, Instant};
 use switchboard_media::audio::{AudioSink, AudioSource};
@@ -65,13 +65,13 @@ impl MediaCall {
             .await
             .map_err(media_error)?;
         let peer = std::sync::Arc::new(peer);
-        let url = api.ws_url(&format!("/ws/call/{}/", call.id))?;
-        let ws = room::connect(api, &url, "the call's signaling socket").await?;
+        let dial = Dial::new(api, &format!("/ws/call/{}/", call.id))?;
+        let ws = room::connect(api, &dial, "the call's signaling socket").await?;
         let (ended_tx, ended) = watch::channel(None);
         let (leave, leave_rx) = oneshot::channel();
         let task = tokio::spawn(signal(
             ws,
-            url,
+            dial,
             peer.clone(),
             me,
             peer_id,
@@ -184,7 +184,7 @@ enum Link {
 #[allow(clippy::too_many_arguments)]
 async fn signal(
     mut ws: Ws,
-    url: String,
+    dial: Dial,
     peer: std::sync::Arc<AudioPeer>,
     me: i64,
     peer_id: i64,
@@ -207,7 +207,7 @@ async fn signal(
             Link::Left => return,
             Link::Lost(why) => tracing::info!(%why, "call signaling lost; reconnecting"),
         }
-        match room::reconnect(&url, &mut leave).await {
+        match room::reconnect(&dial, &mut leave).await {
             Some(socket) => ws = socket,
             None => return,
         }

@@ -13,6 +13,7 @@ use crate::backoff::Backoff;
 use crate::calls_seen::CallsSeen;
 use crate::error::ClientError;
 use crate::events::{ConnectionState, Event, RealtimeMode};
+use crate::room::Dial;
 use futures::{SinkExt, StreamExt};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -343,16 +344,12 @@ async fn listen(shared: Arc<Shared>) {
 async fn session(shared: &Arc<Shared>, backoff: &mut Backoff) -> Ended {
     // `presence=1`: this client shows presence, so it takes the updates even from a
     // server that pushes them only to sockets that ask.
-    let url = match shared
-        .api
-        .ws_url(&format!("/api/ws/{}", shared.me.id))
-        .map(|url| format!("{url}&presence=1"))
-    {
-        Ok(url) => url,
+    let dial = match Dial::new(&shared.api, &format!("/api/ws/{}", shared.me.id)) {
+        Ok(dial) => dial.with_query("presence=1"),
         Err(e) => return Ended::SignedOut(e.to_string()),
     };
-    let mut ws = match tokio_tungstenite::connect_async(url.as_str()).await {
-        Ok((ws, _)) => ws,
+    let mut ws = match dial.open().await {
+        Ok(ws) => ws,
         Err(WsError::Http(response)) => {
             return match response.status().as_u16() {
                 404 => Ended::NoWebSocket,
@@ -360,7 +357,12 @@ async fn session(shared: &Arc<Shared>, backoff: &mut Backoff) -> Ended {
                 other => Ended::Dropped(format!("the server answered HTTP {other}")),
             };
         }
-        Err(e) => return Ended::Dropped(format!("cannot connect: {e}")),
+        Err(e) => {
+            return Ended::Dropped(match ClientError::from_connect(shared.api.base(), &e) {
+                Some(refused) => refused.to_string(),
+                None => format!("cannot connect: {e}"),
+            });
+        }
     };
     backoff.reset();
     shared.state(ConnectionState::Online {

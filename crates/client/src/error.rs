@@ -2,6 +2,7 @@
 //! in a sentence a person can act on.
 
 use reqwest::StatusCode;
+use switchboard_tls::{CertificateProblem, certificate_problem};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -32,8 +33,33 @@ pub enum ClientError {
     /// This user cannot place or take a call now (already in one).
     #[error("{0}")]
     Busy(String),
-    #[error("{0} is not a valid server address; use a URL such as http://127.0.0.1:8000")]
+    #[error("{0} is not a valid server address; use a URL such as https://192.168.1.20:8443")]
     BadUrl(String),
+    /// The server's certificate was refused (changed since it was pinned, or signed by
+    /// no authority this computer trusts).
+    #[error("Not connecting to {url}: {problem}.")]
+    Certificate {
+        url: String,
+        problem: CertificateProblem,
+    },
+    #[error(
+        "{0} is plain http, but this server's certificate is pinned: its address starts with https://"
+    )]
+    PinnedPlainHttp(String),
+}
+
+impl ClientError {
+    /// The refusal in a failed connection's error chain, when it failed for the
+    /// server's certificate.
+    pub fn from_connect(
+        url: &str,
+        error: &(dyn std::error::Error + 'static),
+    ) -> Option<ClientError> {
+        certificate_problem(error).map(|problem| ClientError::Certificate {
+            url: url.to_owned(),
+            problem,
+        })
+    }
 }
 
 impl ClientError {

@@ -15,7 +15,7 @@
 use crate::api::Api;
 use crate::error::ClientError;
 use crate::negotiator::{Action, Negotiator, Policy};
-use crate::room::{self, MediaOptions, Ws, send};
+use crate::room::{self, Dial, MediaOptions, Ws, send};
 use futures::StreamExt;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -61,8 +61,8 @@ impl MeetingMedia {
         // close the socket.
         api.meeting(meeting_id).await?;
         let config = room::peer_config(api, &options).await?;
-        let url = api.ws_url(&format!("/ws/meeting/{meeting_id}/"))?;
-        let ws = room::connect(api, &url, "the meeting's signaling socket").await?;
+        let dial = Dial::new(api, &format!("/ws/meeting/{meeting_id}/"))?;
+        let ws = room::connect(api, &dial, "the meeting's signaling socket").await?;
         let uplink = Arc::new(Uplink::start(source));
         let mixer = Arc::new(Mixer::start(sink));
         let (peers_tx, peers) = watch::channel(BTreeMap::new());
@@ -77,7 +77,7 @@ impl MeetingMedia {
             generation: 0,
             negotiators: BTreeMap::new(),
         };
-        let task = tokio::spawn(run(ws, url, mesh, leave_rx));
+        let task = tokio::spawn(run(ws, dial, mesh, leave_rx));
         Ok(MeetingMedia {
             uplink,
             mixer,
@@ -275,10 +275,10 @@ impl Mesh {
 }
 
 /// The meeting's signaling: reconnects the room socket until we leave.
-async fn run(mut ws: Ws, url: String, mut mesh: Mesh, mut leave: oneshot::Receiver<()>) {
+async fn run(mut ws: Ws, dial: Dial, mut mesh: Mesh, mut leave: oneshot::Receiver<()>) {
     let (news_tx, mut news) = mpsc::unbounded_channel();
     while !session(&mut ws, &mut mesh, &news_tx, &mut news, &mut leave).await {
-        match room::reconnect(&url, &mut leave).await {
+        match room::reconnect(&dial, &mut leave).await {
             Some(socket) => ws = socket,
             None => break,
         }

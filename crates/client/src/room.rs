@@ -6,10 +6,14 @@ use crate::error::ClientError;
 use crate::negotiator::Outgoing;
 use futures::SinkExt;
 use serde_json::value::RawValue;
+use std::sync::Arc;
 use switchboard_media::{AudioPeer, Candidate, IceServer, PeerConfig};
 use switchboard_protocol::signal::{ClientSignal, SessionDescription, raw_payload};
+use switchboard_tls::ClientConfig;
 use tokio::sync::oneshot;
+use tokio_tungstenite::Connector;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::error::Error as WsError;
 
 /// How a call's or meeting's peers gather candidates.
 #[derive(Clone, Debug)]
@@ -37,28 +41,56 @@ impl MediaOptions {
 pub(crate) type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-/// Opens a room socket; `what` names it in the error ("the call's signaling socket").
-pub(crate) async fn connect(api: &Api, url: &str, what: &str) -> Result<Ws, ClientError> {
-    let (ws, _) =
-        tokio_tungstenite::connect_async(url)
+/// A socket's URL and the server's TLS trust: what opening it (again) takes.
+#[derive(Clone)]
+pub(crate) struct Dial {
+    url: String,
+    tls: Arc<ClientConfig>,
+}
+
+impl Dial {
+    /// The socket at `path` (`/api/ws/7`) on `api`'s server, signed in.
+    pub(crate) fn new(api: &Api, path: &str) -> Result<Dial, ClientError> {
+        Ok(Dial {
+            url: api.ws_url(path)?,
+            tls: api.tls(),
+        })
+    }
+
+    /// The same socket with `query` (`presence=1`) added.
+    pub(crate) fn with_query(mut self, query: &str) -> Dial {
+        self.url = format!("{}&{query}", self.url);
+        self
+    }
+
+    pub(crate) async fn open(&self) -> Result<Ws, WsError> {
+        let tls = Connector::Rustls(self.tls.clone());
+        tokio_tungstenite::connect_async_tls_with_config(&self.url, None, false, Some(tls))
             .await
-            .map_err(|e| ClientError::Unreachable {
-                url: api.base().to_owned(),
-                reason: format!("{what}: {e}"),
-            })?;
-    Ok(ws)
+            .map(|(ws, _)| ws)
+    }
+}
+
+/// Opens a room socket; `what` names it in the error ("the call's signaling socket").
+pub(crate) async fn connect(api: &Api, dial: &Dial, what: &str) -> Result<Ws, ClientError> {
+    dial.open().await.map_err(|e| {
+        ClientError::from_connect(api.base(), &e).unwrap_or_else(|| ClientError::Unreachable {
+            url: api.base().to_owned(),
+            reason: format!("{what}: {e}"),
+        })
+    })
 }
 
 /// Opens the room socket again after a loss, with full-jitter backoff; `None` if we
 /// leave meanwhile.
-pub(crate) async fn reconnect(url: &str, leave: &mut oneshot::Receiver<()>) -> Option<Ws> {
+pub(crate) async fn reconnect(dial: &Dial, leave: &mut oneshot::Receiver<()>) -> Option<Ws> {
     let mut backoff = crate::backoff::Backoff::default();
     loop {
         tokio::select! {
             _ = &mut *leave => return None,
             _ = tokio::time::sleep(backoff.next_delay(rand::random::<f64>())) => {}
         }
-        if let Ok((socket, _)) = tokio_tungstenite::connect_async(url).await {
+        if let Ok(socket) = dial.open().await {
             return Some(socket);
         }
     }

@@ -324,6 +324,7 @@ async fn rest_only_proxy(target: String) -> SocketAddr {
     use axum::body::Bytes;
     use axum::http::{HeaderMap, Method, StatusCode, Uri};
     use axum::response::IntoResponse;
+    switchboard_tls::install_default_provider();
     let http = reqwest::Client::new();
     let app = axum::Router::new().fallback(
         move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {

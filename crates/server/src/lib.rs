@@ -19,6 +19,7 @@ pub mod server;
 pub mod session;
 pub mod store;
 pub mod throttle;
+mod tls_listener;
 
 pub use accounts::{Accounts, NewAccount};
 pub use server::{Server, ServerConfig, StartError, launch_with_tcp_listener};

@@ -3,7 +3,7 @@
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 use switchboard_server::domain::meetings;
@@ -11,6 +11,7 @@ use switchboard_server::jaas::JitsiSettings;
 use switchboard_server::realtime::PresencePush;
 use switchboard_server::server::open_store;
 use switchboard_server::{Accounts, NewAccount, Server, ServerConfig};
+use switchboard_tls::ServerIdentity;
 
 #[derive(Parser)]
 #[command(
@@ -33,6 +34,12 @@ enum Command {
     /// Manage meetings.
     #[command(subcommand)]
     Meeting(MeetingCommand),
+    /// Print the fingerprint of the certificate `serve --tls-self-signed` serves (made
+    /// now if it does not exist yet), for teammates to pin.
+    Fingerprint {
+        #[command(flatten)]
+        data_dir: DataDirArg,
+    },
 }
 
 #[derive(Args)]
@@ -123,6 +130,63 @@ struct ServeArgs {
     /// Hours a sign-in token stays valid.
     #[arg(long, env = "SWITCHBOARD_TOKEN_TTL_HOURS", default_value_t = 168, value_parser = clap::value_parser!(u64).range(1..=8760))]
     token_ttl_hours: u64,
+    #[command(flatten)]
+    tls: TlsArgs,
+}
+
+/// How the server is reached: HTTPS (a certificate from an authority, or its own that
+/// clients pin) or, on loopback or behind a proxy that terminates TLS, plain HTTP.
+#[derive(Args)]
+struct TlsArgs {
+    /// Serve HTTPS with this certificate chain (PEM); with --tls-key.
+    #[arg(long, env = "SWITCHBOARD_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, env = "SWITCHBOARD_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a certificate of this server's own, made on first start in the
+    /// data directory and kept: teammates' apps pin its fingerprint (logged at start,
+    /// and printed by `switchboard-server fingerprint`). For a team without a
+    /// certificate authority.
+    #[arg(long, env = "SWITCHBOARD_TLS_SELF_SIGNED", conflicts_with = "tls_cert")]
+    tls_self_signed: bool,
+    /// Allow plain HTTP on an address other than loopback: only behind a proxy that
+    /// terminates TLS, since passwords and tokens would otherwise cross the network
+    /// unencrypted.
+    #[arg(long, env = "SWITCHBOARD_INSECURE_HTTP")]
+    insecure_http: bool,
+}
+
+impl TlsArgs {
+    /// The certificate to serve, or none when plain HTTP is safe or asked for.
+    fn identity(&self, listen: SocketAddr, data_dir: &Path) -> Result<Option<ServerIdentity>> {
+        if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
+            return Ok(Some(ServerIdentity::from_pem_files(cert, key)?));
+        }
+        if self.tls_self_signed {
+            switchboard_server::private_files::data_dir(data_dir).with_context(|| {
+                format!("cannot create the data directory {}", data_dir.display())
+            })?;
+            let names = [listen.ip().to_string()];
+            return Ok(Some(ServerIdentity::self_signed_in(data_dir, &names)?));
+        }
+        if !listen.ip().is_loopback() {
+            if !self.insecure_http {
+                bail!(
+                    "refusing to serve plain HTTP on {listen}: passwords and sign-in tokens \
+                     would cross the network unencrypted. Give --tls-cert and --tls-key \
+                     (PEM), or --tls-self-signed for a certificate of this server's own that \
+                     teammates' apps pin, or --insecure-http if a proxy in front of this \
+                     server terminates TLS"
+                );
+            }
+            tracing::warn!(
+                %listen,
+                "serving plain HTTP on a network address (--insecure-http): only safe behind a proxy that terminates TLS"
+            );
+        }
+        Ok(None)
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -279,6 +343,14 @@ fn run(cli: Cli) -> Result<()> {
         Command::Serve(args) => serve(args),
         Command::User(command) => user(command),
         Command::Meeting(command) => meeting(command),
+        Command::Fingerprint { data_dir } => {
+            let dir = data_dir.resolve()?;
+            switchboard_server::private_files::data_dir(&dir)
+                .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+            let identity = ServerIdentity::self_signed_in(&dir, &[])?;
+            println!("{}", identity.fingerprint());
+            Ok(())
+        }
     }
 }
 
@@ -307,6 +379,10 @@ fn serve(args: ServeArgs) -> Result<()> {
     config.rtc.stun_urls = args.stun_urls;
     config.rtc.turn_urls = args.turn_urls;
     config.rtc.turn_secret = args.turn_secret;
+    config.tls = args
+        .tls
+        .identity(args.listen, &config.data_dir)?
+        .map(std::sync::Arc::new);
     limit_malloc_arenas();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {

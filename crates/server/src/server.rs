@@ -12,13 +12,16 @@ use crate::realtime::Realtime;
 use crate::realtime::redis_bus::BusError;
 use crate::rules::Rules;
 use crate::store::{PostgresDatabase, SqliteDatabase, StorageError, Store};
+use crate::tls_listener::TlsListener;
 use axum::ServiceExt;
 use axum::extract::Request;
+use axum::serve::ListenerExt;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+use switchboard_tls::{Fingerprint, ServerIdentity};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -55,6 +58,8 @@ pub struct ServerConfig {
     /// STUN/TURN servers handed to clients.
     pub rtc: crate::rtc::RtcSettings,
     pub jitsi: JitsiSettings,
+    /// Serve HTTPS and WSS with this certificate (plain HTTP when `None`).
+    pub tls: Option<Arc<ServerIdentity>>,
 }
 
 impl ServerConfig {
@@ -78,6 +83,7 @@ impl ServerConfig {
                 ..Default::default()
             },
             jitsi: JitsiSettings::default(),
+            tls: None,
         }
     }
 
@@ -133,6 +139,8 @@ pub enum StartError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{0}")]
+    Tls(#[from] switchboard_tls::TlsError),
 }
 
 /// PostgreSQL connections per instance: about the blocking threads that run transactions
@@ -244,10 +252,24 @@ pub fn app_state(config: &ServerConfig) -> Result<AppState, StartError> {
     })
 }
 
-/// Serves the API on `listener` until `shutdown` resolves, then finishes open requests.
-/// The presence feed runs for as long as the server does.
+/// Serves the API over plain HTTP on `listener` until `shutdown` resolves, then
+/// finishes open requests. The presence feed runs for as long as the server does.
 pub async fn launch_with_tcp_listener(
     listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    launch(Listening::Plain(listener), state, shutdown).await
+}
+
+/// Where the server takes its connections.
+enum Listening {
+    Plain(TcpListener),
+    Tls(TlsListener),
+}
+
+async fn launch(
+    listener: Listening,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -272,9 +294,15 @@ pub async fn launch_with_tcp_listener(
     };
     // With the peer's address: sign-in throttles count per name and address.
     let app = ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app);
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let served = match listener {
+        Listening::Plain(tcp) => axum::serve(tcp, app).with_graceful_shutdown(shutdown).await,
+        // `tap_io` gives axum the peer's address for TLS streams as for TCP ones.
+        Listening::Tls(tls) => {
+            axum::serve(tls.tap_io(|_| {}), app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    };
     realtime.close_all();
     feed.abort();
     leases.abort();
@@ -288,6 +316,8 @@ pub async fn launch_with_tcp_listener(
 /// A server running on a background task.
 pub struct Server {
     addr: SocketAddr,
+    /// The certificate's fingerprint, when serving HTTPS.
+    fingerprint: Option<Fingerprint>,
     accounts: Accounts,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
@@ -317,6 +347,11 @@ impl Server {
             .redis_url
             .clone()
             .map(|url| (url, config.bus_channel.clone()));
+        let tls = config
+            .tls
+            .as_ref()
+            .map(|identity| Ok::<_, StartError>((identity.acceptor()?, identity.fingerprint())))
+            .transpose()?;
         let state = tokio::task::spawn_blocking(move || app_state(&config))
             .await
             .map_err(|e| StartError::Database(StorageError::backend(e)))??;
@@ -327,12 +362,30 @@ impl Server {
         }
         let accounts = state.accounts.clone();
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(launch_with_tcp_listener(listener, state, async move {
+        let fingerprint = tls.as_ref().map(|(_, fingerprint)| *fingerprint);
+        let listening = match tls {
+            Some((acceptor, _)) => {
+                Listening::Tls(TlsListener::new(listener, acceptor).map_err(|e| {
+                    StartError::Bind {
+                        addr,
+                        reason: e.to_string(),
+                    }
+                })?)
+            }
+            None => Listening::Plain(listener),
+        };
+        let task = tokio::spawn(launch(listening, state, async move {
             let _ = stopped.await;
         }));
-        tracing::info!(%addr, "Switchboard server listening");
+        match fingerprint {
+            Some(fingerprint) => {
+                tracing::info!(%addr, %fingerprint, "Switchboard server listening (HTTPS)");
+            }
+            None => tracing::info!(%addr, "Switchboard server listening (plain HTTP)"),
+        }
         Ok(Server {
             addr,
+            fingerprint,
             accounts,
             stop: Some(stop),
             task,
@@ -348,9 +401,19 @@ impl Server {
         &self.accounts
     }
 
-    /// `http://<addr>`, for clients.
+    /// `https://<addr>` (or `http://` without TLS), for clients.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.fingerprint.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// The SHA-256 of the certificate it serves, which clients pin; `None` without TLS.
+    pub fn fingerprint(&self) -> Option<Fingerprint> {
+        self.fingerprint
     }
 
     /// Stops accepting connections and waits for open requests to finish.

@@ -614,3 +614,111 @@ async fn the_data_directory_and_database_are_private() {
         );
     }
 }
+
+/// `serve` refuses plain HTTP on a network address unless told it sits behind a TLS
+/// proxy; with `--tls-self-signed` it serves HTTPS with a certificate of its own, kept in
+/// the data directory (key 0600), whose fingerprint it logs and `fingerprint` prints,
+/// and which a client pinning it reaches; the admin's PEM files serve the same way.
+#[tokio::test]
+async fn plain_http_only_on_loopback_and_https_with_a_certificate_of_its_own() {
+    let dir = home();
+    let out = command(dir.path())
+        .args(["serve", "--listen", "0.0.0.0:0", "--data-dir"])
+        .arg(dir.path())
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("refusing to serve plain HTTP on 0.0.0.0:0")
+            && err.contains("--tls-self-signed")
+            && err.contains("--insecure-http"),
+        "{err}"
+    );
+
+    let served = Served::spawn({
+        let mut c = command(dir.path());
+        c.args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-self-signed",
+            "--data-dir",
+        ])
+        .arg(dir.path());
+        c
+    });
+    assert!(served.url.starts_with("https://"), "{}", served.url);
+    let printed = run(&["fingerprint"], dir.path());
+    assert!(printed.status.success(), "{}", text(&printed.stderr));
+    let fingerprint = text(&printed.stdout).trim().to_owned();
+    assert!(
+        served.log().contains(&format!("fingerprint={fingerprint}")),
+        "the log names the fingerprint {fingerprint}: {}",
+        served.log()
+    );
+    let pinned = switchboard_tls::Fingerprint::parse(&fingerprint).expect("a fingerprint");
+    let health = |url: String, trust: switchboard_tls::Trust| async move {
+        let tls = switchboard_tls::client_config(&trust).expect("tls");
+        let client = reqwest::Client::builder()
+            .use_preconfigured_tls((*tls).clone())
+            .timeout(Duration::from_secs(10))
+            .build()
+            .expect("client");
+        client.get(format!("{url}/api/health/")).send().await
+    };
+    let ok = health(served.url.clone(), switchboard_tls::Trust::Pinned(pinned))
+        .await
+        .expect("health over https");
+    assert_eq!(ok.status(), StatusCode::OK);
+    let refused = health(served.url.clone(), switchboard_tls::Trust::System)
+        .await
+        .expect_err("a certificate nobody signed");
+    assert_eq!(
+        switchboard_tls::certificate_problem(&refused),
+        Some(switchboard_tls::CertificateProblem::Unknown)
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let key = dir.path().join("tls-key.pem");
+        let mode = std::fs::metadata(&key).expect("key").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", key.display());
+    }
+    drop(served);
+
+    // The same certificate given as PEM files (as from a certificate authority).
+    let other = home();
+    let served = Served::spawn({
+        let mut c = command(other.path());
+        c.args(["serve", "--listen", "127.0.0.1:0", "--tls-cert"])
+            .arg(dir.path().join("tls-cert.pem"))
+            .arg("--tls-key")
+            .arg(dir.path().join("tls-key.pem"))
+            .arg("--data-dir")
+            .arg(other.path());
+        c
+    });
+    let ok = health(served.url.clone(), switchboard_tls::Trust::Pinned(pinned))
+        .await
+        .expect("health over https");
+    assert_eq!(ok.status(), StatusCode::OK);
+    drop(served);
+
+    // A key file that is not there: one sentence naming it.
+    let out = command(other.path())
+        .args(["serve", "--listen", "127.0.0.1:0", "--tls-cert"])
+        .arg(dir.path().join("tls-cert.pem"))
+        .args(["--tls-key", "/nonexistent/key.pem", "--data-dir"])
+        .arg(other.path())
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("cannot read /nonexistent/key.pem"),
+        "{}",
+        text(&out.stderr)
+    );
+}

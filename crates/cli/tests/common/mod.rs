@@ -13,7 +13,13 @@ pub const PASSWORD: &str = "password123";
 pub async fn backend_with_config(names: &[&str]) -> (Server, tempfile::TempDir, ServerConfig) {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = ServerConfig::new(dir.path().join("data"));
-    let server = Server::bind("127.0.0.1:0".parse().expect("addr"), config.clone())
+    let server = serve(config.clone(), names).await;
+    (server, dir, config)
+}
+
+/// A server on 127.0.0.1 with `config`, holding accounts `names` (password [`PASSWORD`]).
+pub async fn serve(config: ServerConfig, names: &[&str]) -> Server {
+    let server = Server::bind("127.0.0.1:0".parse().expect("addr"), config)
         .await
         .expect("server");
     server
@@ -21,7 +27,7 @@ pub async fn backend_with_config(names: &[&str]) -> (Server, tempfile::TempDir, 
         .seed(names, PASSWORD)
         .await
         .expect("accounts");
-    (server, dir, config)
+    server
 }
 
 pub async fn backend(names: &[&str]) -> (Server, tempfile::TempDir) {

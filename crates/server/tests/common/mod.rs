@@ -188,6 +188,7 @@ pub async fn while_time_stands_still<T>(io: impl std::future::Future<Output = T>
 }
 
 pub fn http_client() -> reqwest::Client {
+    switchboard_tls::install_default_provider();
     reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()

@@ -10,6 +10,7 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_switchboard-server");
 /// A `serve` process whose stderr is collected, and the address it reported.
 pub struct Served {
     pub child: Child,
+    /// `https://` when it said it serves HTTPS.
     pub url: String,
     pub log: Arc<Mutex<String>>,
 }
@@ -33,9 +34,15 @@ impl Served {
                 if let Some(addr) = line
                     .split("addr=")
                     .nth(1)
+                    .and_then(|rest| rest.split_whitespace().next())
                     .filter(|_| line.contains("listening"))
                 {
-                    let _ = addr_tx.send(addr.trim().to_owned());
+                    let scheme = if line.contains("(HTTPS)") {
+                        "https"
+                    } else {
+                        "http"
+                    };
+                    let _ = addr_tx.send(format!("{scheme}://{addr}"));
                 }
                 if let Ok(mut log) = sink.lock() {
                     log.push_str(&line);
@@ -43,7 +50,7 @@ impl Served {
                 }
             }
         });
-        let addr = addr_rx
+        let url = addr_rx
             .recv_timeout(Duration::from_secs(30))
             .unwrap_or_else(|_| {
                 let _ = child.kill();
@@ -52,11 +59,7 @@ impl Served {
                     log.lock().map(|l| l.clone()).unwrap_or_default()
                 )
             });
-        Served {
-            child,
-            url: format!("http://{addr}"),
-            log,
-        }
+        Served { child, url, log }
     }
 
     /// Everything it logged so far.
