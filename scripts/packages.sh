@@ -24,6 +24,7 @@ install_missing() {
     command -v secret-tool >/dev/null 2>&1 || need+=(libsecret-tools)
     command -v turnserver >/dev/null 2>&1 || need+=(coturn)   # relay-only and lossy-link calls
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)   # the server suite on PostgreSQL
+    command -v openssl >/dev/null 2>&1 || need+=(openssl)   # ... over TLS (the test database's certificates)
     command -v redis-server >/dev/null 2>&1 || need+=(redis-server)   # ... and as two instances on a Redis bus
     [ -x /usr/sbin/nginx ] || need+=(nginx)   # ... behind a reverse proxy
     # A PulseAudio server with null sinks for the sound-device tests.

@@ -8,23 +8,18 @@ mod common;
 
 use common::{PASSWORD, cli, finish, recorded_frames, serve};
 use std::process::Output;
-use std::sync::Arc;
 use std::time::Duration;
 use switchboard_client::{Api, Fingerprint, Trust};
 use switchboard_media::tone::has_tone;
-use switchboard_server::{Server, ServerConfig};
-use switchboard_tls::ServerIdentity;
+use switchboard_server::{Server, ServerConfig, ServerTls};
 
 /// A server on 127.0.0.1 serving HTTPS with its own certificate, with accounts.
 async fn https_backend(names: &[&str]) -> (Server, tempfile::TempDir, Fingerprint) {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut config = ServerConfig::new(dir.path().join("data"));
-    std::fs::create_dir_all(&config.data_dir).expect("data dir");
-    let identity = ServerIdentity::self_signed_in(&config.data_dir, &[]).expect("certificate");
-    let fingerprint = identity.fingerprint();
-    config.tls = Some(Arc::new(identity));
+    config.tls = ServerTls::Own;
     let server = serve(config, names).await;
-    assert_eq!(server.fingerprint(), Some(fingerprint));
+    let fingerprint = server.fingerprint().expect("serving https");
     assert!(server.url().starts_with("https://"), "{}", server.url());
     (server, dir, fingerprint)
 }

@@ -146,6 +146,11 @@ impl Api {
         })
     }
 
+    /// Whether the server answers (`GET /api/health/`), over the trust this client has.
+    pub async fn health(&self) -> Result<(), ClientError> {
+        self.get::<Value>("/api/health/").await.map(|_| ())
+    }
+
     async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
         self.request(Method::GET, path, None).await
     }

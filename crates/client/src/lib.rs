@@ -27,4 +27,4 @@ pub use api::Api;
 pub use engine::{Engine, EngineConfig};
 pub use error::ClientError;
 pub use events::{ConnectionState, EndReason, Event, MediaState, RealtimeMode};
-pub use switchboard_tls::{Fingerprint, Trust};
+pub use switchboard_tls::{CertificateProblem, Fingerprint, Trust, probe};

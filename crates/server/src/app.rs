@@ -25,6 +25,9 @@ pub struct AppState {
     pub login_throttle: Arc<crate::throttle::LoginThrottle>,
     /// Password checks running at once, at most one per core (see `throttle`).
     pub password_checks: Arc<tokio::sync::Semaphore>,
+    /// Web pages from other origins that may open sockets (see `http::origin`),
+    /// normalised.
+    pub allowed_origins: Arc<Vec<String>>,
 }
 
 impl FromRef<AppState> for Store {

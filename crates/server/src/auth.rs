@@ -83,8 +83,21 @@ pub struct TokenInfo {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A key for one purpose from the server's secret: HMAC-SHA256(secret, purpose), so a
+/// key that leaks (or is misused) does not give away the token secret.
+fn derive_key(secret: &[u8], purpose: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret)
+        .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
+    mac.update(purpose);
+    mac.finalize().into_bytes().into()
+}
+
 /// Issues and verifies bearer tokens with one server-wide secret.
 pub struct Tokens {
+    /// Signs the Redis bus's messages (see `realtime::redis_bus`): derived from the token
+    /// secret, which every instance sharing the database has and Redis does not.
+    bus_key: [u8; 32],
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
@@ -115,12 +128,18 @@ impl Tokens {
         // Checked in `verify` against `clock`.
         validation.validate_exp = false;
         Ok(Tokens {
+            bus_key: derive_key(secret.as_bytes(), b"switchboard redis bus v1"),
             encoding: EncodingKey::from_secret(secret.as_bytes()),
             decoding: DecodingKey::from_secret(secret.as_bytes()),
             validation,
             ttl,
             clock: Clock::System,
         })
+    }
+
+    /// The key that authenticates bus messages between instances.
+    pub fn bus_key(&self) -> [u8; 32] {
+        self.bus_key
     }
 
     /// Issued tokens expire by `clock` (the server's rules clock).

@@ -22,7 +22,7 @@ pub mod throttle;
 mod tls_listener;
 
 pub use accounts::{Accounts, NewAccount};
-pub use server::{Server, ServerConfig, StartError, launch_with_tcp_listener};
+pub use server::{Server, ServerConfig, ServerTls, StartError, launch_with_tcp_listener};
 
 /// The system time at microsecond precision, for what no timing rule depends on: when an
 /// account was made, and credentials other programs check (TURN, JaaS). Rules read

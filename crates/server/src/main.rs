@@ -3,14 +3,14 @@
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 use switchboard_server::domain::meetings;
 use switchboard_server::jaas::JitsiSettings;
 use switchboard_server::realtime::PresencePush;
 use switchboard_server::server::open_store;
-use switchboard_server::{Accounts, NewAccount, Server, ServerConfig};
+use switchboard_server::{Accounts, NewAccount, Server, ServerConfig, ServerTls};
 use switchboard_tls::ServerIdentity;
 
 #[derive(Parser)]
@@ -48,8 +48,8 @@ struct DataDirArg {
     #[arg(long, env = "SWITCHBOARD_DATA_DIR")]
     data_dir: Option<PathBuf>,
     /// The database: a `postgres://user:password@host/db` URL for PostgreSQL (several
-    /// instances can share it), or a SQLite file path [default: switchboard.sqlite3 in
-    /// the data directory].
+    /// instances can share it; `?sslmode=verify-full&sslrootcert=ca.pem` as with libpq),
+    /// or a SQLite file path [default: switchboard.sqlite3 in the data directory].
     #[arg(long, env = "SWITCHBOARD_DATABASE_URL", hide_env_values = true)]
     database: Option<String>,
 }
@@ -132,6 +132,15 @@ struct ServeArgs {
     token_ttl_hours: u64,
     #[command(flatten)]
     tls: TlsArgs,
+    /// A web page's origin (`https://crm.example.com`) that may open sockets, e.g. a
+    /// CRM's web app (repeatable). Pages from this server's own address always may;
+    /// the app and the CLI send no origin.
+    #[arg(
+        long = "allowed-origin",
+        env = "SWITCHBOARD_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
+    allowed_origins: Vec<String>,
 }
 
 /// How the server is reached: HTTPS (a certificate from an authority, or its own that
@@ -159,16 +168,13 @@ struct TlsArgs {
 
 impl TlsArgs {
     /// The certificate to serve, or none when plain HTTP is safe or asked for.
-    fn identity(&self, listen: SocketAddr, data_dir: &Path) -> Result<Option<ServerIdentity>> {
+    fn choice(&self, listen: SocketAddr) -> Result<ServerTls> {
         if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
-            return Ok(Some(ServerIdentity::from_pem_files(cert, key)?));
+            let identity = ServerIdentity::from_pem_files(cert, key)?;
+            return Ok(ServerTls::Given(std::sync::Arc::new(identity)));
         }
         if self.tls_self_signed {
-            switchboard_server::private_files::data_dir(data_dir).with_context(|| {
-                format!("cannot create the data directory {}", data_dir.display())
-            })?;
-            let names = [listen.ip().to_string()];
-            return Ok(Some(ServerIdentity::self_signed_in(data_dir, &names)?));
+            return Ok(ServerTls::Own);
         }
         if !listen.ip().is_loopback() {
             if !self.insecure_http {
@@ -185,7 +191,7 @@ impl TlsArgs {
                 "serving plain HTTP on a network address (--insecure-http): only safe behind a proxy that terminates TLS"
             );
         }
-        Ok(None)
+        Ok(ServerTls::Off)
     }
 }
 
@@ -379,10 +385,8 @@ fn serve(args: ServeArgs) -> Result<()> {
     config.rtc.stun_urls = args.stun_urls;
     config.rtc.turn_urls = args.turn_urls;
     config.rtc.turn_secret = args.turn_secret;
-    config.tls = args
-        .tls
-        .identity(args.listen, &config.data_dir)?
-        .map(std::sync::Arc::new);
+    config.tls = args.tls.choice(args.listen)?;
+    config.allowed_origins = args.allowed_origins;
     limit_malloc_arenas();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {

@@ -58,8 +58,24 @@ pub struct ServerConfig {
     /// STUN/TURN servers handed to clients.
     pub rtc: crate::rtc::RtcSettings,
     pub jitsi: JitsiSettings,
-    /// Serve HTTPS and WSS with this certificate (plain HTTP when `None`).
-    pub tls: Option<Arc<ServerIdentity>>,
+    /// Plain HTTP, or HTTPS and WSS with which certificate.
+    pub tls: ServerTls,
+    /// Web pages from other origins (`https://crm.example.com`) that may open sockets;
+    /// a page from the server's own address always may, native clients send no origin.
+    pub allowed_origins: Vec<String>,
+}
+
+/// Which certificate the server serves, if any.
+#[derive(Clone, Debug, Default)]
+pub enum ServerTls {
+    /// Plain HTTP: on loopback, or behind a proxy that terminates TLS.
+    #[default]
+    Off,
+    /// The server's own, made on first start in the data directory and kept, so the
+    /// fingerprint teammates pinned stays valid.
+    Own,
+    /// One given (an authority's, from PEM files).
+    Given(Arc<ServerIdentity>),
 }
 
 impl ServerConfig {
@@ -83,7 +99,8 @@ impl ServerConfig {
                 ..Default::default()
             },
             jitsi: JitsiSettings::default(),
-            tls: None,
+            tls: ServerTls::Off,
+            allowed_origins: Vec::new(),
         }
     }
 
@@ -246,6 +263,13 @@ pub fn app_state(config: &ServerConfig) -> Result<AppState, StartError> {
         rules,
         serving_lock,
         login_throttle: Arc::default(),
+        allowed_origins: Arc::new(
+            config
+                .allowed_origins
+                .iter()
+                .map(|o| crate::http::origin::normalised(o))
+                .collect(),
+        ),
         password_checks: Arc::new(tokio::sync::Semaphore::new(
             std::thread::available_parallelism().map_or(2, usize::from),
         )),
@@ -347,17 +371,31 @@ impl Server {
             .redis_url
             .clone()
             .map(|url| (url, config.bus_channel.clone()));
-        let tls = config
-            .tls
-            .as_ref()
+        let listen_ip = addr.ip().to_string();
+        let (state, identity) = tokio::task::spawn_blocking(move || {
+            // The data directory exists once the store is open: the own certificate
+            // goes there.
+            let state = app_state(&config)?;
+            let identity = match &config.tls {
+                ServerTls::Off => None,
+                ServerTls::Own => Some(Arc::new(ServerIdentity::self_signed_in(
+                    &config.data_dir,
+                    &[listen_ip],
+                )?)),
+                ServerTls::Given(identity) => Some(identity.clone()),
+            };
+            Ok::<_, StartError>((state, identity))
+        })
+        .await
+        .map_err(|e| StartError::Database(StorageError::backend(e)))??;
+        let tls = identity
             .map(|identity| Ok::<_, StartError>((identity.acceptor()?, identity.fingerprint())))
             .transpose()?;
-        let state = tokio::task::spawn_blocking(move || app_state(&config))
-            .await
-            .map_err(|e| StartError::Database(StorageError::backend(e)))??;
         if let Some((url, channel)) = redis {
-            let bus = crate::realtime::redis_bus::RedisBus::start(&url, &channel, &state.realtime)
-                .await?;
+            let key = state.tokens.bus_key();
+            let bus =
+                crate::realtime::redis_bus::RedisBus::start(&url, &channel, key, &state.realtime)
+                    .await?;
             state.realtime.set_bus(bus);
         }
         let accounts = state.accounts.clone();

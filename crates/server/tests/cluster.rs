@@ -384,3 +384,60 @@ impl Drop for Nginx {
         let _ = self.child.wait();
     }
 }
+
+/// Someone who can reach Redis but does not hold the cluster's secret publishes a call
+/// invite for bob on the bus: it is dropped and logged, and bob's socket never sees it,
+/// while a real invite from another instance still arrives.
+#[tokio::test]
+#[ignore = "needs PostgreSQL and Redis: run by tests/server-on-postgres.sh"]
+async fn a_forged_bus_message_is_not_delivered() {
+    let cluster = Cluster::new(&["alice", "bob"]);
+    let one = cluster.instance();
+    let two = cluster.instance();
+    let alice = login_at(&two.url, "alice").await;
+    let bob = login_at(&one.url, "bob").await;
+    let mut bob_ws = notifications(&bob).await;
+    wait_online(&alice, bob.id, true, 5 * SECOND).await;
+
+    let frame = json!({
+        "type": "call_invite", "call_id": 424242, "from_user_id": alice.id,
+        "caller_name": "Alice (forged)", "call_type": "audio", "room_name": "forged"
+    });
+    let forged = json!({
+        "origin": 1,
+        "events": [{"kind": "to_user", "user_id": bob.id, "frame": frame.to_string(), "invite_call": null}]
+    })
+    .to_string();
+    let client = redis::Client::open(cluster.redis.as_str()).expect("redis url");
+    let mut redis = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis");
+    // As JSON alone, and behind a made-up signature.
+    for message in [
+        forged.clone().into_bytes(),
+        [vec![0u8; 32], forged.into_bytes()].concat(),
+    ] {
+        let _: i64 = redis::cmd("PUBLISH")
+            .arg(&cluster.channel)
+            .arg(message)
+            .query_async(&mut redis)
+            .await
+            .expect("publish");
+    }
+    // A real call from the other instance arrives; the forged one never did.
+    let call = alice.call(&bob).await;
+    let call_id = call["id"].as_i64().expect("call id");
+    let invite = expect(&mut bob_ws, "call_invite", 5 * SECOND).await;
+    assert_eq!(invite["call_id"].as_i64(), Some(call_id), "{invite}");
+    let deadline = Instant::now() + SECOND;
+    while Instant::now() < deadline && !one.log().contains("dropped an unauthenticated bus message")
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        one.log().contains("dropped an unauthenticated bus message"),
+        "{}",
+        one.log()
+    );
+}

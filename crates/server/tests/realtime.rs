@@ -1013,3 +1013,57 @@ async fn ended_calls_leave_no_ring_timers_behind() {
         "tasks alive: {before} before, {after} after 100 calls"
     );
 }
+
+/// A web page from another origin cannot open a socket (a browser sends any page's
+/// socket with the visitor's address and whatever the page knows); the server's own
+/// pages, an origin the admin allows and native clients (no Origin) can.
+#[tokio::test]
+async fn pages_from_other_origins_cannot_open_sockets() {
+    let server = TestServer::start_with(&["bob"], |c| {
+        c.allowed_origins = vec!["https://CRM.example.com/".into()];
+    })
+    .await;
+    let bob = server.login("bob").await;
+    let url = ws_url(&bob, &format!("/api/ws/{}", bob.id));
+    let open = |origin: Option<&str>| {
+        let mut request =
+            tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+                url.clone(),
+            )
+            .expect("request");
+        if let Some(origin) = origin {
+            request
+                .headers_mut()
+                .insert("Origin", origin.parse().expect("header"));
+        }
+        tokio_tungstenite::connect_async(request)
+    };
+    match open(Some("http://evil.example")).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), StatusCode::FORBIDDEN);
+            let body: Value = response
+                .body()
+                .as_deref()
+                .and_then(|b| serde_json::from_slice(b).ok())
+                .unwrap_or(Value::Null);
+            let said = body["error"].as_str().unwrap_or_default();
+            assert!(
+                said.contains("http://evil.example may not open Switchboard sockets")
+                    && said.contains("--allowed-origin"),
+                "{body}"
+            );
+        }
+        other => panic!("a page from elsewhere got a socket: {other:?}"),
+    }
+    for origin in [
+        None,
+        Some(server.url.as_str()),
+        Some("https://crm.example.com"),
+    ] {
+        let (mut ws, _) = open(origin)
+            .await
+            .unwrap_or_else(|e| panic!("origin {origin:?} refused: {e}"));
+        send(&mut ws, json!({"type": "ping"})).await;
+        expect(&mut ws, "pong", 5 * SECOND).await;
+    }
+}

@@ -274,3 +274,52 @@ fn transactions_survive_the_database_closing_idle_connections() -> Result<(), St
     }
     Ok(())
 }
+
+/// Connections to PostgreSQL are encrypted as the URL's `sslmode` says, and with
+/// `verify-full` only to a server whose certificate the given authority signed for its
+/// address. The test database serves TLS with such a certificate (tests/with-postgres.sh).
+#[test]
+#[ignore = "needs PostgreSQL: run by tests/server-on-postgres.sh"]
+fn postgres_connections_are_encrypted_as_sslmode_says() {
+    let url = std::env::var("SWITCHBOARD_TEST_DATABASE_URL").expect("a test database");
+    let ca = std::env::var("SWITCHBOARD_TEST_DATABASE_CA").expect("the database's authority");
+    let encrypted = |url: String| -> Result<bool, String> {
+        std::thread::spawn(move || {
+            let (config, tls) =
+                switchboard_server::store::connection_config(&url).map_err(|e| e.to_string())?;
+            let mut client = config.connect(tls).map_err(|e| format!("{e:?}"))?;
+            let row = client
+                .query_one(
+                    "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                    &[],
+                )
+                .map_err(|e| e.to_string())?;
+            Ok(row.get::<_, bool>(0))
+        })
+        .join()
+        .expect("connect")
+    };
+    assert_eq!(encrypted(format!("{url}?sslmode=disable")), Ok(false));
+    assert_eq!(encrypted(format!("{url}?sslmode=require")), Ok(true));
+    assert_eq!(
+        encrypted(url.clone()),
+        Ok(true),
+        "prefer, as libpq, is the default"
+    );
+    assert_eq!(
+        encrypted(format!("{url}?sslmode=verify-full&sslrootcert={ca}")),
+        Ok(true)
+    );
+    // Without the database's authority, its certificate is nobody's this computer knows.
+    let refused = encrypted(format!("{url}?sslmode=verify-full")).expect_err("refused");
+    assert!(refused.contains("UnknownIssuer"), "{refused}");
+    // A mode libpq does not have is named.
+    let e = switchboard_server::store::connection_config(&format!("{url}?sslmode=sometimes"))
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        e.contains("sslmode=sometimes is not one of disable, prefer, require"),
+        "{e}"
+    );
+}

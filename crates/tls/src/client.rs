@@ -144,18 +144,125 @@ pub fn client_config(trust: &Trust) -> Result<Arc<ClientConfig>, TlsError> {
     config_with(provider, verifier)
 }
 
+/// Certificates signed by the system's authorities or by the one in `extra_roots` (a PEM
+/// file, e.g. a database's own authority: libpq's `sslrootcert`), names checked. No
+/// protocol named: for PostgreSQL.
+pub fn authority_config(extra_roots: Option<&std::path::Path>) -> Result<ClientConfig, TlsError> {
+    crate::install_default_provider();
+    let provider = provider();
+    let mut roots = RootCertStore::empty();
+    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    if let Some(path) = extra_roots {
+        use rustls_pki_types::pem::PemObject;
+        let read = |reason: String| TlsError::Read {
+            path: path.to_owned(),
+            reason,
+        };
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+            .map_err(|e| read(e.to_string()))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| read(e.to_string()))?;
+        let (added, _) = roots.add_parsable_certificates(certs);
+        if added == 0 {
+            return Err(TlsError::Missing {
+                path: path.to_owned(),
+                what: "certificate",
+            });
+        }
+    }
+    let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        .build()
+        .map_err(|e| TlsError::Config(e.to_string()))?;
+    bare_config(provider, verifier)
+}
+
+/// Encrypted, whoever's certificate it is: what PostgreSQL's `sslmode=require` means
+/// (a passive listener learns nothing; one who can stand in for the server could). The
+/// handshake's signatures are still checked. No protocol named: for PostgreSQL.
+pub fn encryption_only_config() -> Result<ClientConfig, TlsError> {
+    crate::install_default_provider();
+    let provider = provider();
+    let verifier = Arc::new(AnyCertificate {
+        provider: provider.clone(),
+    });
+    bare_config(provider, verifier)
+}
+
+/// Accepts any certificate (see [`encryption_only_config`]).
+#[derive(Debug)]
+struct AnyCertificate {
+    provider: Arc<CryptoProvider>,
+}
+
+impl ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// A configuration for our HTTP and WebSocket clients: HTTP/1.1 (WebSocket upgrades
+/// need it).
 fn config_with(
     provider: Arc<CryptoProvider>,
     verifier: Arc<dyn ServerCertVerifier>,
 ) -> Result<Arc<ClientConfig>, TlsError> {
-    let mut config = ClientConfig::builder_with_provider(provider)
+    let mut config = bare_config(provider, verifier)?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// No protocol named (ALPN): for PostgreSQL, which would refuse HTTP's.
+fn bare_config(
+    provider: Arc<CryptoProvider>,
+    verifier: Arc<dyn ServerCertVerifier>,
+) -> Result<ClientConfig, TlsError> {
+    Ok(ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| TlsError::Config(e.to_string()))?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Arc::new(config))
+        .with_no_client_auth())
 }
 
 /// The fingerprint of the certificate the server at `host:port` shows, trusting nothing

@@ -9,7 +9,10 @@ mod error;
 mod fingerprint;
 mod server;
 
-pub use client::{CertificateProblem, Trust, certificate_problem, client_config, probe};
+pub use client::{
+    CertificateProblem, Trust, authority_config, certificate_problem, client_config,
+    encryption_only_config, probe,
+};
 pub use error::TlsError;
 pub use fingerprint::Fingerprint;
 pub use server::ServerIdentity;

@@ -6,6 +6,7 @@ pub mod body;
 mod calls;
 mod meetings;
 pub mod openapi;
+pub mod origin;
 mod presence;
 mod responses;
 mod users;
@@ -68,7 +69,9 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::realtime::router())
         .fallback(no_such_route);
 
+    let origins = middleware::from_fn_with_state(state.clone(), origin::check_socket_origin);
     api.with_state(state)
+        .layer(origins)
         .layer(DefaultBodyLimit::max(body::MAX_BODY_BYTES))
         .layer(middleware::from_fn(json_errors))
         .layer(CatchPanicLayer::custom(|_| {

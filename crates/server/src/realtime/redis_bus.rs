@@ -123,9 +123,11 @@ const MAX_RETRY: Duration = Duration::from_secs(5);
 impl RedisBus {
     /// Connects to `url`, subscribes to `channel` and starts the publisher and subscriber
     /// tasks. Fails (in words) if Redis cannot be reached now; later outages are retried.
+    /// `key` signs every message; messages without its signature are dropped.
     pub async fn start(
         url: &str,
         channel: &str,
+        key: [u8; 32],
         realtime: &Arc<Realtime>,
     ) -> Result<Arc<RedisBus>, BusError> {
         let client = redis::Client::open(url).map_err(|e| BusError::BadUrl {
@@ -163,11 +165,13 @@ impl RedisBus {
             .forward_commits(Box::new(move |changes| {
                 let _ = forward.send(Wire::Presence { changes });
             }));
+        let signer = Signer(key);
         tokio::spawn(publish_loop(
             client.clone(),
             publisher,
             channel.to_owned(),
             origin,
+            signer.clone(),
             queued,
         ));
         tokio::spawn(subscribe_loop(
@@ -175,6 +179,7 @@ impl RedisBus {
             subscriber,
             channel.to_owned(),
             origin,
+            signer,
             Arc::downgrade(realtime),
         ));
         tracing::info!(%url, channel, "bus on Redis");
@@ -220,6 +225,7 @@ async fn publish_loop(
     mut connection: redis::aio::MultiplexedConnection,
     channel: String,
     origin: u64,
+    signer: Signer,
     mut queued: mpsc::UnboundedReceiver<Wire>,
 ) {
     let mut events = Vec::new();
@@ -229,7 +235,7 @@ async fn publish_loop(
             events: std::mem::take(&mut events),
         };
         let payload = match serde_json::to_vec(&envelope) {
-            Ok(payload) => payload,
+            Ok(json) => signer.sign(json),
             Err(e) => {
                 tracing::error!(error = %e, "cannot encode a bus event");
                 continue;
@@ -262,9 +268,11 @@ async fn subscribe_loop(
     mut subscriber: redis::aio::PubSub,
     channel: String,
     origin: u64,
+    signer: Signer,
     realtime: Weak<Realtime>,
 ) {
     let mut retry = FIRST_RETRY;
+    let mut forged = 0u64;
     loop {
         {
             let mut messages = subscriber.on_message();
@@ -273,7 +281,15 @@ async fn subscribe_loop(
                 let Some(rt) = realtime.upgrade() else {
                     return;
                 };
-                let payload = message.get_payload_bytes();
+                let Some(payload) = signer.verified(message.get_payload_bytes()) else {
+                    // Not from an instance that holds the secret: someone with access to
+                    // Redis (a forged call invite or offer). Counted, logged, dropped.
+                    forged += 1;
+                    if forged.is_power_of_two() {
+                        tracing::warn!(forged, "dropped an unauthenticated bus message");
+                    }
+                    continue;
+                };
                 match serde_json::from_slice::<Envelope>(payload) {
                     Ok(envelope) => {
                         let own = envelope.origin == origin;
@@ -313,6 +329,44 @@ async fn subscribe_loop(
                 Err(e) => tracing::warn!(error = %e, "cannot reach Redis"),
             }
         }
+    }
+}
+
+/// Signs bus messages and checks their signatures: HMAC-SHA256 over the JSON, sent in
+/// front of it.
+#[derive(Clone)]
+struct Signer([u8; 32]);
+
+/// Bytes of the signature in front of each message.
+const TAG_BYTES: usize = 32;
+
+impl Signer {
+    fn mac(&self) -> hmac::Hmac<sha2::Sha256> {
+        use hmac::Mac;
+        <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"))
+    }
+
+    fn sign(&self, json: Vec<u8>) -> Vec<u8> {
+        use hmac::Mac;
+        let mut mac = self.mac();
+        mac.update(&json);
+        let mut message = mac.finalize().into_bytes().to_vec();
+        message.extend_from_slice(&json);
+        message
+    }
+
+    /// The JSON of a message signed with this key; `None` for anything else.
+    fn verified<'a>(&self, message: &'a [u8]) -> Option<&'a [u8]> {
+        use hmac::Mac;
+        if message.len() < TAG_BYTES {
+            return None;
+        }
+        let (tag, json) = message.split_at(TAG_BYTES);
+        let mut mac = self.mac();
+        mac.update(json);
+        // Constant time: a forger learns nothing from how fast it failed.
+        mac.verify_slice(tag).ok().map(|()| json)
     }
 }
 
@@ -362,4 +416,31 @@ fn receive(rt: &Realtime, event: Wire) {
         },
     };
     rt.hub.deliver(event);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_messages_signed_with_the_key_are_read() {
+        let signer = Signer([7; 32]);
+        let json = br#"{"origin":1,"events":[]}"#.to_vec();
+        let signed = signer.sign(json.clone());
+        assert_eq!(signer.verified(&signed), Some(&json[..]));
+        // Unsigned, as anyone with access to Redis could publish it.
+        assert_eq!(signer.verified(&json), None);
+        // Signed with another key (another cluster's secret).
+        assert_eq!(Signer([8; 32]).verified(&signed), None);
+        // Changed after signing: a bit of the JSON, or of the signature.
+        let mut tampered = signed.clone();
+        if let Some(last) = tampered.last_mut() {
+            *last ^= 1;
+        }
+        assert_eq!(signer.verified(&tampered), None);
+        let mut tampered = signed;
+        tampered[0] ^= 1;
+        assert_eq!(signer.verified(&tampered), None);
+        assert_eq!(signer.verified(b"short"), None);
+    }
 }

@@ -9,7 +9,7 @@ mod postgres;
 mod sql;
 mod sqlite;
 
-pub use postgres::PostgresDatabase;
+pub use postgres::{PostgresDatabase, connection_config};
 pub use sqlite::SqliteDatabase;
 
 use chrono::{DateTime, Utc};

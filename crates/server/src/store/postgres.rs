@@ -11,9 +11,10 @@
 use super::sql::{self, SqlTx};
 use super::{Database, StorageError, TxBody};
 use conn::{CachedClient, CachingManager, PgConn};
-use postgres::NoTls;
+use postgres::config::SslMode;
 use postgres::error::SqlState;
 use r2d2_postgres::PostgresConnectionManager;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 #[path = "postgres/conn.rs"]
 mod conn;
@@ -70,13 +71,8 @@ impl PostgresDatabase {
     /// Connects to `url` (`postgres://user:pass@host:port/db`), with up to `connections`
     /// pooled connections, and brings the schema up to date.
     pub fn connect(url: &str, connections: u32) -> Result<Self, StorageError> {
-        let config: postgres::Config = url.parse().map_err(|e| {
-            StorageError::Backend(format!(
-                "{} is not a PostgreSQL URL ({e}); use postgres://user:password@host:5432/database",
-                redact(url)
-            ))
-        })?;
-        let manager = CachingManager(PostgresConnectionManager::new(config, NoTls));
+        let (config, tls) = connection_config(url)?;
+        let manager = CachingManager(PostgresConnectionManager::new(config, tls));
         let max_connections = connections.max(1);
         let pool = r2d2::Pool::builder()
             .max_size(max_connections)
@@ -237,6 +233,54 @@ impl From<Failed> for StorageError {
 }
 
 /// The URL without its password, for messages and logs.
+/// The connection settings in `url`, and its TLS as libpq reads `sslmode` (tokio-postgres
+/// itself knows only disable, prefer and require, and never checks a certificate):
+/// `disable`; `prefer` (the default) and `require`, encrypted without checking whose
+/// certificate it is; `verify-ca` and `verify-full`, a certificate signed by the system's
+/// authorities or by `sslrootcert` (a PEM file) for the host's name (both check the name).
+pub fn connection_config(url: &str) -> Result<(postgres::Config, MakeRustlsConnect), StorageError> {
+    let not_a_url = |e: String| {
+        StorageError::Backend(format!(
+            "{} is not a PostgreSQL URL ({e}); use postgres://user:password@host:5432/database",
+            redact(url)
+        ))
+    };
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let (mut sslmode, mut rootcert, mut rest) = ("prefer".to_owned(), None, Vec::new());
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("sslmode", mode)) => sslmode = mode.to_owned(),
+            Some(("sslrootcert", path)) => rootcert = Some(std::path::PathBuf::from(path)),
+            _ => rest.push(pair),
+        }
+    }
+    let url_for_driver = if rest.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", rest.join("&"))
+    };
+    let mut config: postgres::Config = url_for_driver
+        .parse()
+        .map_err(|e| not_a_url(format!("{e}")))?;
+    let tls_failed = |e: switchboard_tls::TlsError| StorageError::Backend(format!("{e}"));
+    let (mode, tls) = match sslmode.as_str() {
+        "disable" => (SslMode::Disable, switchboard_tls::encryption_only_config()),
+        "allow" | "prefer" => (SslMode::Prefer, switchboard_tls::encryption_only_config()),
+        "require" => (SslMode::Require, switchboard_tls::encryption_only_config()),
+        "verify-ca" | "verify-full" => (
+            SslMode::Require,
+            switchboard_tls::authority_config(rootcert.as_deref()),
+        ),
+        other => {
+            return Err(not_a_url(format!(
+                "sslmode={other} is not one of disable, prefer, require, verify-ca, verify-full"
+            )));
+        }
+    };
+    config.ssl_mode(mode);
+    Ok((config, MakeRustlsConnect::new(tls.map_err(tls_failed)?)))
+}
+
 fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {

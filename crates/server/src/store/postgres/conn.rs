@@ -5,7 +5,7 @@ use crate::store::StorageError;
 use crate::store::sql::{Conn, EachRow, SqlError, Value, sql_row_by};
 use postgres::error::SqlState;
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
-use postgres::{NoTls, Row, Statement, Transaction};
+use postgres::{Row, Statement, Transaction};
 use r2d2_postgres::PostgresConnectionManager;
 use std::collections::HashMap;
 
@@ -20,7 +20,7 @@ pub struct CachedClient {
 }
 
 /// r2d2_postgres's manager, with a statement cache on each connection.
-pub struct CachingManager(pub PostgresConnectionManager<NoTls>);
+pub struct CachingManager(pub PostgresConnectionManager<tokio_postgres_rustls::MakeRustlsConnect>);
 
 impl r2d2::ManageConnection for CachingManager {
     type Connection = CachedClient;

@@ -1,0 +1,104 @@
+//! Which web pages may open a socket. A browser lets any page open a WebSocket to any
+//! address it can reach, with the visitor's cookies and whatever the page knows, and
+//! says which page asked in `Origin`. Native clients (the app, the CLI) send none. A page
+//! from this server's own address may; so may the origins an admin allows (a CRM's web
+//! app); any other page is refused before the upgrade.
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// `scheme://host[:port]`, lower case, without a trailing slash: how origins compare.
+pub fn normalised(origin: &str) -> String {
+    origin.trim().trim_end_matches('/').to_ascii_lowercase()
+}
+
+/// Whether a socket upgrade from `origin` (the header; `None`: not a browser) to a
+/// server reached as `host` (the Host header) may go ahead.
+pub fn allows(allowed: &[String], origin: Option<&str>, host: Option<&str>) -> bool {
+    let Some(origin) = origin else {
+        return true;
+    };
+    let origin = normalised(origin);
+    let same_origin = host.is_some_and(|host| {
+        origin
+            .split_once("://")
+            .is_some_and(|(_, authority)| authority == host.to_ascii_lowercase())
+    });
+    same_origin || allowed.contains(&origin)
+}
+
+/// Refuses WebSocket upgrades from pages this server does not allow (403, in words).
+pub async fn check_socket_origin(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let is_upgrade = req
+        .headers()
+        .get(header::UPGRADE)
+        .is_some_and(|u| u.as_bytes().eq_ignore_ascii_case(b"websocket"));
+    if !is_upgrade {
+        return next.run(req).await;
+    }
+    // Copied out: a borrow of the request may not live across the await (its body is
+    // not Sync).
+    let (origin, host) = {
+        let text = |name| {
+            req.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        (text(header::ORIGIN), text(header::HOST))
+    };
+    if allows(&state.allowed_origins, origin.as_deref(), host.as_deref()) {
+        return next.run(req).await;
+    }
+    let origin = origin.unwrap_or_default();
+    tracing::info!(%origin, "socket refused: a web page from another origin");
+    ApiError::forbidden(format!(
+        "A web page from {origin} may not open Switchboard sockets. If it is your CRM, the \
+         server's administrator can allow it with --allowed-origin {origin}."
+    ))
+    .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_from_elsewhere_are_refused_and_native_clients_are_not() {
+        let allowed = vec![normalised("https://crm.example.com/")];
+        let host = Some("10.0.0.5:8000");
+        assert!(
+            allows(&allowed, None, host),
+            "the app and the CLI send no Origin"
+        );
+        assert!(
+            allows(&allowed, Some("https://10.0.0.5:8000"), host),
+            "the server's own page"
+        );
+        assert!(
+            allows(&allowed, Some("HTTPS://CRM.example.com"), host),
+            "an allowed CRM"
+        );
+        assert!(!allows(&allowed, Some("http://evil.example"), host));
+        assert!(
+            !allows(&allowed, Some("null"), host),
+            "a sandboxed page or a file"
+        );
+        assert!(
+            !allows(&allowed, Some("https://10.0.0.5:8001"), host),
+            "another port"
+        );
+        assert!(
+            !allows(&[], Some("https://10.0.0.5:8000"), None),
+            "no Host to compare"
+        );
+    }
+}
