@@ -7,6 +7,11 @@
 //!   takes its try back and resets the count. Keyed by address too, so a guesser
 //!   elsewhere cannot lock a colleague out (behind a proxy every address is the
 //!   proxy's: then it is per name).
+//! - Per client address, whatever the name: thirty tries that end in a wrong password
+//!   are free (an office behind one address mistypes too), then the same doubling
+//!   waits, so one address cannot try a password against every account (credential
+//!   stuffing). A right password takes its own try back. Loopback is exempt: behind a
+//!   proxy on the same machine every client has its address.
 //! - Password checks: at most one per core at a time. argon2 takes 19 MiB and a core for
 //!   tens of milliseconds each, so 600 sign-ins at once would otherwise take gigabytes
 //!   and starve every other request of the blocking pool; they queue instead.
@@ -21,6 +26,8 @@ use tokio::time::Instant;
 
 /// Tries allowed before the waits start.
 pub const FREE_FAILURES: u32 = 5;
+/// Tries one address may get wrong, over all names, before its waits start.
+pub const FREE_FAILURES_PER_ADDRESS: u32 = 30;
 /// The longest wait.
 pub const MAX_WAIT: Duration = Duration::from_secs(15 * 60);
 /// Entries kept before old ones (past their wait) are forgotten.
@@ -32,6 +39,7 @@ const SWEEP_EVERY: Duration = Duration::from_secs(60);
 #[derive(Default)]
 pub struct LoginThrottle {
     failures: DashMap<(String, IpAddr), Failures>,
+    per_address: DashMap<IpAddr, Failures>,
     last_sweep: Mutex<Option<Instant>>,
 }
 
@@ -44,7 +52,16 @@ struct Failures {
 /// How long one must wait after `count` tries in a row that were not followed by the
 /// right password.
 pub fn wait_after(count: u32) -> Duration {
-    match count.checked_sub(FREE_FAILURES + 1) {
+    wait_after_free(count, FREE_FAILURES)
+}
+
+/// The same, for an address over all names.
+pub fn address_wait_after(count: u32) -> Duration {
+    wait_after_free(count, FREE_FAILURES_PER_ADDRESS)
+}
+
+fn wait_after_free(count: u32, free: u32) -> Duration {
+    match count.checked_sub(free + 1) {
         None => Duration::ZERO,
         Some(over) => Duration::from_secs(1u64 << over.min(20)).min(MAX_WAIT),
     }
@@ -55,22 +72,39 @@ impl LoginThrottle {
     /// wait, else the try is counted (as wrong until [`LoginThrottle::succeeded`]).
     pub fn attempt(&self, login: &str, from: IpAddr, now: Instant) -> Result<(), Duration> {
         self.sweep(now);
-        let mut entry = self.failures.entry((key(login), from)).or_insert(Failures {
+        let fresh = Failures {
             count: 0,
             last: now,
-        });
+        };
+        let mut address =
+            (!from.is_loopback()).then(|| self.per_address.entry(from).or_insert(fresh));
+        if let Some(address) = &address {
+            let ready = address.last + address_wait_after(address.count);
+            if now < ready {
+                return Err(ready - now);
+            }
+        }
+        let mut entry = self.failures.entry((key(login), from)).or_insert(fresh);
         let ready = entry.last + wait_after(entry.count);
         if now < ready {
             return Err(ready - now);
         }
         entry.count = entry.count.saturating_add(1);
         entry.last = now;
+        if let Some(address) = &mut address {
+            address.count = address.count.saturating_add(1);
+            address.last = now;
+        }
         Ok(())
     }
 
-    /// The right password: the count starts again.
+    /// The right password: the count for the name starts again, and the address gets
+    /// this try back.
     pub fn succeeded(&self, login: &str, from: IpAddr) {
         self.failures.remove(&(key(login), from));
+        if let Some(mut address) = self.per_address.get_mut(&from) {
+            address.count = address.count.saturating_sub(1);
+        }
     }
 
     /// Forgets entries whose wait is long over, when there are many, at most once a
@@ -89,6 +123,8 @@ impl LoginThrottle {
         drop(last);
         self.failures
             .retain(|_, f| now < f.last + wait_after(f.count).max(SWEEP_EVERY));
+        self.per_address
+            .retain(|_, f| now < f.last + address_wait_after(f.count).max(SWEEP_EVERY));
     }
 }
 
@@ -145,5 +181,33 @@ mod tests {
         );
         throttle.succeeded("Ann", HERE);
         assert_eq!(throttle.attempt("ann", HERE, ready), Ok(()));
+    }
+
+    #[test]
+    fn one_address_trying_many_names_waits_after_thirty_and_loopback_never_does() {
+        let throttle = LoginThrottle::default();
+        let start = Instant::now();
+        // Credential stuffing: one wrong guess each for many names.
+        for n in 0..=FREE_FAILURES_PER_ADDRESS {
+            assert_eq!(throttle.attempt(&format!("user{n}"), THERE, start), Ok(()));
+        }
+        assert_eq!(
+            throttle.attempt("someone-new", THERE, start),
+            Err(Duration::from_secs(1)),
+            "the address waits, whatever the name"
+        );
+        let elsewhere = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 10));
+        assert_eq!(
+            throttle.attempt("user1", elsewhere, start),
+            Ok(()),
+            "other addresses"
+        );
+        // A colleague at that address who knows their password takes their try back.
+        throttle.succeeded("user0", THERE);
+        assert_eq!(throttle.attempt("user0", THERE, start), Ok(()));
+        // Behind a proxy on this machine every client is 127.0.0.1: no address limit.
+        for n in 0..100 {
+            assert_eq!(throttle.attempt(&format!("user{n}"), HERE, start), Ok(()));
+        }
     }
 }
