@@ -4,7 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard_app::devices::DeviceList;
-use switchboard_app::{AppError, AppState, Controller, Settings};
+use switchboard_app::links::Invite;
+use switchboard_app::{AppError, AppState, Controller, ServerCheck, Settings};
 use switchboard_protocol::PresenceStatus;
 use switchboard_protocol::api::Page;
 use switchboard_protocol::api::{CallSession, UserInfo};
@@ -51,8 +52,24 @@ pub async fn sign_in(
     server_url: String,
     username: String,
     password: String,
+    fingerprint: Option<String>,
 ) -> Result<AppState, AppError> {
-    controller.sign_in(server_url, username, password).await
+    controller
+        .sign_in(server_url, username, password, fingerprint)
+        .await
+}
+
+#[tauri::command]
+pub async fn check_server(
+    controller: Shared<'_>,
+    server_url: String,
+) -> Result<ServerCheck, AppError> {
+    controller.check_server(server_url).await
+}
+
+#[tauri::command]
+pub async fn open_invite(controller: Shared<'_>, link: String) -> Result<Invite, AppError> {
+    controller.open_invite(link).await
 }
 
 #[tauri::command]

@@ -1,10 +1,11 @@
 //! `switchboard://call/<username>` (and `tel:`-style `switchboard:<username>`): opening
-//! such a link shows the app and calls that colleague.
+//! such a link shows the app and calls that colleague. `switchboard://join?server=…&fp=…`
+//! (an invite) fills the sign-in form with the team's server and its certificate.
 
 use crate::windows;
 use std::sync::Arc;
 use switchboard_app::Controller;
-use switchboard_app::links::username_in;
+use switchboard_app::links::{invite_in, username_in};
 use switchboard_client::Event;
 use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_deep_link::DeepLinkExt;
@@ -24,14 +25,25 @@ pub fn listen(app: &AppHandle) {
     });
 }
 
-/// Shows the app and calls the user the link names.
+/// Shows the app and calls the user the link names, or, for an invite link, fills the
+/// sign-in form with the server and its certificate.
 pub fn open(app: &AppHandle, link: &str) {
     windows::show(app);
+    let (app, controller) = (app.clone(), app.state::<Arc<Controller>>().inner().clone());
+    if invite_in(link).is_some() {
+        let link = link.to_owned();
+        tauri::async_runtime::spawn(async move {
+            if let Err(e) = controller.open_invite(link).await {
+                let message = e.to_string();
+                let _ = app.emit(crate::bridge::ENGINE_EVENT, Event::Problem { message });
+            }
+        });
+        return;
+    }
     let Some(username) = username_in(link) else {
-        tracing::warn!(%link, "not a switchboard call link");
+        tracing::warn!(%link, "not a switchboard call or invite link");
         return;
     };
-    let (app, controller) = (app.clone(), app.state::<Arc<Controller>>().inner().clone());
     tauri::async_runtime::spawn(async move {
         if let Err(e) = controller.call_username(&username).await {
             let message = e.to_string();

@@ -23,12 +23,13 @@ assert.ok(APP && CLI && NOTIFY_LOG && SHOTS, 'run this through tests/desktop/run
 const ALICE = { name: 'Alice Martin', username: 'alice', password: 'alice-e2e-password' };
 const BOB = { name: 'Bob Stone', username: 'bob', password: 'bob-e2e-password' };
 
-let work, port, server, app;
+let work, port, server, fingerprint, app;
 const children = [];
 
 /** switchboard-cli as Bob, against the app's embedded backend. */
 function cli(args, opts = {}) {
-  const child = spawn(CLI, ['--server', server, '--profile', 'e2e-bob', ...args], {
+  assert.ok(fingerprint, "Bob has the host's fingerprint from the invite link");
+  const child = spawn(CLI, ['--server', server, '--server-fingerprint', fingerprint, '--profile', 'e2e-bob', ...args], {
     env: { ...process.env, SWITCHBOARD_PASSWORD: BOB.password },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...opts,
@@ -90,7 +91,7 @@ function rmsWindows(wav) {
 before(async () => {
   work = await mkdtemp(join(process.env.E2E_WORK ?? '/tmp', 'e2e-'));
   port = await freePort();
-  server = `http://127.0.0.1:${port}`;
+  server = `https://127.0.0.1:${port}`;
   app = await launchApp();
 });
 
@@ -103,7 +104,13 @@ test('first run with --embedded: host for my team, and the admin is signed in', 
   await hostTeam(app, ALICE, () => shot('01-first-run-host'));
   assert.equal((await app.textOf('.me-name'))?.trim(), ALICE.name);
   const banner = await app.textOf('.banner-host');
-  assert.match(banner ?? '', new RegExp(`127\\.0\\.0\\.1:${port}`), 'the hosting banner shows the address teammates use');
+  assert.match(banner ?? '', new RegExp(`https://127\\.0\\.0\\.1:${port}`), 'the hosting banner shows the address teammates use');
+  // Alice sends Bob the invite link the banner shows: it carries the certificate's
+  // fingerprint, which Bob's client pins (HTTPS to the app's own certificate).
+  const invite = /switchboard:\/\/join\?server=(\S+?)&fp=(sha256:[0-9a-f]{64})/.exec(banner ?? '');
+  assert.ok(invite, `the hosting banner shows an invite link: ${banner}`);
+  assert.equal(invite[1], server);
+  fingerprint = invite[2];
   await shot('02-signed-in-host');
 });
 

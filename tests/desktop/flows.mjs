@@ -1,5 +1,6 @@
 // Steps shared by the e2e test and the footprint benchmark, done as a person would.
 import assert from 'node:assert/strict';
+import https from 'node:https';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -42,13 +43,27 @@ export async function hostTeam(app, admin, beforeSubmit = async () => {}) {
   await app.visible('.people', 30_000);
 }
 
-/** Signs in over HTTP and returns the API token. */
-export async function apiLogin(server, username, password) {
-  const res = await fetch(`${server}/api/login/`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password }),
+/**
+ * A JSON request to the app's embedded server over HTTPS, trusting exactly its own
+ * certificate (`ca`, the PEM in the app's data directory; it names 127.0.0.1).
+ */
+export async function apiRequest(server, ca, path, { method = 'GET', token, body } = {}) {
+  const headers = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Token ${token}`;
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const res = await new Promise((resolve, reject) => {
+    const req = https.request(`${server}${path}`, { method, headers, ca }, resolve);
+    req.on('error', reject);
+    req.end(payload);
   });
-  assert.equal(res.status, 200, `login as ${username}: ${await res.clone().text()}`);
-  return (await res.json()).token;
+  let text = '';
+  for await (const chunk of res) text += chunk;
+  return { status: res.statusCode, text };
+}
+
+/** Signs in over HTTPS and returns the API token. */
+export async function apiLogin(server, ca, username, password) {
+  const res = await apiRequest(server, ca, '/api/login/', { method: 'POST', body: { username, password } });
+  assert.equal(res.status, 200, `login as ${username}: ${res.text}`);
+  return JSON.parse(res.text).token;
 }

@@ -6,7 +6,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { apiLogin, freePort, hostTeam, launch } from './flows.mjs';
+import { apiLogin, apiRequest, freePort, hostTeam, launch } from './flows.mjs';
 
 const APP = process.env.SWITCHBOARD_APP;
 const DRIVER = `http://127.0.0.1:${process.env.WEBDRIVER_PORT ?? 4444}`;
@@ -16,24 +16,26 @@ const ADMIN = { name: 'Alice Martin', username: 'alice', password: 'alice-bench-
 
 const work = await mkdtemp(join(process.env.E2E_WORK ?? '/tmp', 'footprint-'));
 const port = await freePort();
-const server = `http://127.0.0.1:${port}`;
+const server = `https://127.0.0.1:${port}`;
 const args = ['--embedded', '--listen', `127.0.0.1:${port}`, '--data-dir', join(work, 'app')];
 
 // 1. Set up as a person would: host, sign in (the token goes to the keyring), then add
 //    100 colleagues over the API, a third of them online.
 const driven = await launch(DRIVER, APP, args);
 await hostTeam(driven, ADMIN);
-const token = await apiLogin(server, ADMIN.username, ADMIN.password);
+// The embedded server's own certificate (HTTPS), trusted as exactly that.
+const ca = await readFile(join(work, 'app', 'server', 'tls-cert.pem'));
+const token = await apiLogin(server, ca, ADMIN.username, ADMIN.password);
 for (let n = 1; n <= 100; n++) {
-  const res = await fetch(`${server}/api/users/`, {
+  const res = await apiRequest(server, ca, '/api/users/', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Token ${token}` },
-    body: JSON.stringify({ username: `colleague${n}`, password: 'colleague-password', full_name: `Colleague ${n}` }),
+    token,
+    body: { username: `colleague${n}`, password: 'colleague-password', full_name: `Colleague ${n}` },
   });
-  assert.equal(res.status, 201, await res.text());
+  assert.equal(res.status, 201, res.text);
 }
 // Coming online is what tells a running app about colleagues added since it signed in.
-for (let n = 3; n <= 100; n += 3) await apiLogin(server, `colleague${n}`, 'colleague-password');
+for (let n = 3; n <= 100; n += 3) await apiLogin(server, ca, `colleague${n}`, 'colleague-password');
 await driven.until('100 colleagues listed', async () => (await driven.js('return document.querySelectorAll(".person").length')) >= 100, 30_000);
 await driven.end();
 await sleep(1000);

@@ -1,12 +1,21 @@
 // What the user can do: each action runs one command, puts its answer into the store,
 // and shows a rejected command's sentence in the error area next to that action.
-import { errorText, normalizeServerUrl } from './format';
+import { errorText, isHttps, looksLikeInvite, normalizeServerUrl } from './format';
 import { api, onEngine } from './ipc';
-import { applyCall, applyEvent, endLocally, withAppState } from './reduce';
+import { applyCall, applyEvent, endLocally, inviteFor, withAppState } from './reduce';
 import type { ErrorArea, Store, Tab } from './state';
-import type { EngineEvent, NewTeammate, Presence, Settings } from './types';
+import type { EngineEvent, Invite, NewTeammate, Presence, Settings } from './types';
 
 type Result<T> = { ok: true; value: T } | { ok: false };
+
+/** The forms that sign in: "Connect to a server" (first run) and "Sign in". */
+export type ConnectArea = 'first_run' | 'sign_in';
+
+export interface Credentials {
+  serverUrl: string;
+  username: string;
+  password: string;
+}
 
 export class Actions {
   constructor(private store: Store) {}
@@ -55,8 +64,60 @@ export class Actions {
     if (r.ok) this.store.update((s) => ({ ...withAppState(s, r.value, Date.now()), hostNoticeDismissed: false }));
   }
 
-  async signIn(area: 'first_run' | 'sign_in', a: { serverUrl: string; username: string; password: string }): Promise<void> {
-    const r = await this.run(area, 'sign_in', () => api.signIn({ ...a, serverUrl: normalizeServerUrl(a.serverUrl) }));
+  /** An invite link typed or pasted into the server address: the shell reads it (and sets
+   * `AppState.invite`, as an invite opened from outside does); the form fills itself from
+   * it. Null, with the shell's sentence in the form, when it is not one. */
+  async openInvite(area: ConnectArea, link: string): Promise<Invite | null> {
+    this.store.set({ certificate: null });
+    const r = await this.run(area, 'open_invite', () => api.openInvite({ link: link.trim() }));
+    if (!r.ok) return null;
+    const invite = r.value;
+    this.store.update((s) => (s.app ? { ...s, app: { ...s.app, invite } } : s));
+    return invite;
+  }
+
+  /**
+   * The sign-in form's submit. With an invite for that server, its certificate is pinned.
+   * Otherwise an https server's certificate is checked first: one this computer trusts
+   * (pinned before, or an authority's) signs in; one nobody vouches for is shown to the
+   * user to compare (`certificate`, answered by `trustCertificate` or dismissed); one
+   * other than the certificate trusted before is refused. Plain http signs in as it is.
+   */
+  async connect(area: ConnectArea, a: Credentials): Promise<void> {
+    this.store.set({ certificate: null });
+    let serverUrl = normalizeServerUrl(a.serverUrl);
+    if (looksLikeInvite(a.serverUrl)) {
+      const invite = await this.openInvite(area, a.serverUrl);
+      if (!invite) return;
+      serverUrl = invite.server;
+    }
+    const invite = inviteFor(this.store.get(), serverUrl);
+    if (invite) return this.signIn(area, { ...a, serverUrl }, invite.fingerprint);
+    if (!isHttps(serverUrl)) return this.signIn(area, { ...a, serverUrl }, null);
+
+    const r = await this.run(area, 'check_server', () => api.checkServer({ serverUrl }));
+    if (!r.ok) return;
+    const { server_url, certificate } = r.value;
+    const trust = certificate?.trust.kind;
+    if (!certificate || trust === 'pinned' || trust === 'authority') {
+      return this.signIn(area, { ...a, serverUrl: server_url }, null);
+    }
+    this.store.set({ certificate: { area, serverUrl: server_url, check: certificate } });
+  }
+
+  /** "Trust and sign in": the user compared the fingerprint; it is pinned. */
+  async trustCertificate(a: { username: string; password: string }): Promise<void> {
+    const q = this.store.get().certificate;
+    if (!q || q.check.trust.kind !== 'unknown') return;
+    await this.signIn(q.area, { ...a, serverUrl: q.serverUrl }, q.check.fingerprint);
+  }
+
+  /** `fingerprint`: the certificate to pin; null: the one pinned before, or an authority's. */
+  async signIn(area: ConnectArea, a: Credentials, fingerprint: string | null): Promise<void> {
+    const r = await this.run(area, 'sign_in', () =>
+      api.signIn({ ...a, serverUrl: normalizeServerUrl(a.serverUrl), fingerprint }),
+    );
+    this.store.set({ certificate: null });
     if (r.ok) this.store.update((s) => withAppState(s, r.value, Date.now()));
   }
 
@@ -165,7 +226,8 @@ export class Actions {
     if (tab === 'settings') void this.loadDevices();
   }
 
-  dismiss(what: 'outcome' | 'global' | 'host' | 'device'): void {
+  dismiss(what: 'outcome' | 'global' | 'host' | 'device' | 'certificate'): void {
+    if (what === 'certificate') this.store.set({ certificate: null });
     if (what === 'device') this.store.set({ deviceSwitch: null });
     if (what === 'outcome') this.store.set({ outcome: null, endedMedia: null });
     if (what === 'global') this.store.setError('global', null);

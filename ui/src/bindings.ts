@@ -110,10 +110,58 @@ url: string,
 /**
  * For teammates: one per LAN address of this machine.
  */
-lan_urls: Array<string>, admin_username: string, data_dir: string, };
+lan_urls: Array<string>, 
+/**
+ * The SHA-256 of the server's certificate (`sha256:…`), which teammates' apps pin.
+ */
+fingerprint: string, 
+/**
+ * The same in groups of four, for comparing by eye or reading aloud.
+ */
+fingerprint_grouped: string, 
+/**
+ * One per LAN address: `switchboard://join?server=…&fp=…`, to send to teammates.
+ */
+invite_links: Array<string>, admin_username: string, data_dir: string, };
+
+export type Invite = { 
+/**
+ * `https://ADDR:PORT`.
+ */
+server: string, 
+/**
+ * `sha256:…`, to pin.
+ */
+fingerprint: string, };
+
+export type CertificateTrust = { "kind": "pinned" } | { "kind": "authority" } | { "kind": "unknown" } | { "kind": "changed", pinned: string, };
+
+export type CertificateCheck = { 
+/**
+ * `sha256:…`
+ */
+fingerprint: string, 
+/**
+ * In groups of four, to compare with the host's screen.
+ */
+fingerprint_grouped: string, trust: CertificateTrust, };
+
+export type ServerCheck = { 
+/**
+ * The address as it will be used (`https://` added when none was typed).
+ */
+server_url: string, 
+/**
+ * `None`: plain http, nothing to check (only on a network the user trusts).
+ */
+certificate: CertificateCheck | null, };
 
 export type Phase = "first_run" | "sign_in" | "signed_in";
 
 export type MyStatus = { status: PresenceStatus, message: string, };
 
-export type AppState = { phase: Phase, server_url: string | null, hosting: HostInfo | null, me: UserInfo | null, my_status: MyStatus | null, connection: ConnectionState | null, users: Array<DirectoryEntry>, active_call: CallSession | null, media: MediaState | null, muted: boolean, missed_calls: number, settings: Settings, };
+export type AppState = { phase: Phase, server_url: string | null, hosting: HostInfo | null, me: UserInfo | null, my_status: MyStatus | null, connection: ConnectionState | null, users: Array<DirectoryEntry>, active_call: CallSession | null, media: MediaState | null, muted: boolean, missed_calls: number, settings: Settings, 
+/**
+ * An invite link opened (`switchboard://join?…`) and not used yet.
+ */
+invite: Invite | null, };

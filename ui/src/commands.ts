@@ -1,13 +1,15 @@
 // Generated from the Rust types by crates/app/tests/bindings.rs: do not edit.
 // Regenerate: SWITCHBOARD_WRITE_BINDINGS=1 cargo test -p switchboard-app --test bindings
 import { invoke } from '@tauri-apps/api/core';
-import type { AppState, CallSession, DeviceList, Page, PresenceStatus, Settings, UserInfo } from './bindings';
+import type { AppState, CallSession, DeviceList, Invite, Page, PresenceStatus, ServerCheck, Settings, UserInfo } from './bindings';
 
 export const commands = {
   appState: () => invoke<AppState>('app_state'),
   addTeammate: (args: { fullName: string; username: string; email: string; password: string }) => invoke<UserInfo>('add_teammate', args),
   hostTeam: (args: { username: string; password: string; fullName: string; listen: string | null }) => invoke<AppState>('host_team', args),
-  signIn: (args: { serverUrl: string; username: string; password: string }) => invoke<AppState>('sign_in', args),
+  signIn: (args: { serverUrl: string; username: string; password: string; fingerprint: string | null }) => invoke<AppState>('sign_in', args),
+  checkServer: (args: { serverUrl: string }) => invoke<ServerCheck>('check_server', args),
+  openInvite: (args: { link: string }) => invoke<Invite>('open_invite', args),
   signOut: () => invoke<AppState>('sign_out'),
   setStatus: (args: { status: PresenceStatus; message: string }) => invoke<null>('set_status', args),
   callUser: (args: { userId: number }) => invoke<CallSession>('call_user', args),

@@ -159,9 +159,34 @@ export function errorText(e: unknown): string {
   return 'Something went wrong. Please try again.';
 }
 
-/** "10.0.0.5:8000" → "http://10.0.0.5:8000"; a typed scheme is kept; spaces and a trailing "/" go. */
+/** "10.0.0.5:8000" → "https://10.0.0.5:8000" (as the shell does); a typed scheme is kept;
+ * spaces and a trailing "/" go. */
 export function normalizeServerUrl(input: string): string {
   const t = input.trim().replace(/\/+$/, '');
   if (!t) return t;
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(t) ? t : `http://${t}`;
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(t) ? t : `https://${t}`;
+}
+
+/** Whether two addresses name the same server, as typed or as the shell gives them. */
+export function sameServer(a: string, b: string): boolean {
+  const x = normalizeServerUrl(a).toLowerCase();
+  return x !== '' && x === normalizeServerUrl(b).toLowerCase();
+}
+
+/** Whether an address is https (its certificate is then checked before a first sign-in). */
+export function isHttps(url: string): boolean {
+  return /^https:\/\//i.test(url.trim());
+}
+
+/** Text pasted into the server address that is an invite link (`switchboard://join?…`)
+ * rather than an address; the shell says whether it is a valid one. */
+export function looksLikeInvite(text: string): boolean {
+  return /^switchboard:/i.test(text.trim());
+}
+
+/** "sha256:ab12cd34…" → "AB12 CD34 …": a certificate fingerprint in groups of four, to
+ * compare by eye (the same as the shell's `fingerprint_grouped`). */
+export function groupFingerprint(fingerprint: string): string {
+  const hex = fingerprint.trim().replace(/^sha256:/i, '').replace(/[:\s]/g, '').toUpperCase();
+  return (hex.match(/.{1,4}/g) ?? []).join(' ');
 }

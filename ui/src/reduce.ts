@@ -1,10 +1,10 @@
 // Pure state transitions: a new AppState from a command, an engine event, a call update.
 // No DOM and no IPC, so every rule here is unit-tested.
 import { describeEnd, isFinal, localEndStatus } from './calls';
-import { displayName } from './format';
+import { displayName, sameServer } from './format';
 import { applyPresence } from './people';
 import { emptyHistory, initialState, type Incoming, type UiState } from './state';
-import type { AppState, CallSession, EngineEvent } from './types';
+import type { AppState, CallSession, EngineEvent, Invite } from './types';
 
 const NO_CALL = {
   quality: null,
@@ -20,11 +20,19 @@ export function withAppState(s: UiState, app: AppState, now: number): UiState {
   const call = app.active_call;
   const signedOut = app.phase !== 'signed_in';
   // Signed out, the UI starts afresh, but a repeat of the same screen (the shell's
-  // start-up state arriving while someone types) keeps the error shown on it.
+  // start-up state arriving while someone types, or the state an invite link brings)
+  // keeps the error and the certificate question shown on it.
+  const sameScreen = s.app?.phase === app.phase;
   const base: UiState = signedOut
-    ? { ...initialState(), errors: s.app?.phase === app.phase ? s.errors : {}, pending: s.pending }
+    ? {
+        ...initialState(),
+        errors: sameScreen ? s.errors : {},
+        certificate: sameScreen ? s.certificate : null,
+        pending: s.pending,
+      }
     : {
         ...s,
+        certificate: null,
         history: s.app?.me?.id === meId ? s.history : emptyHistory(),
       };
   let next: UiState = { ...base, app: { ...app, users } };
@@ -39,6 +47,13 @@ export function withAppState(s: UiState, app: AppState, now: number): UiState {
     next = { ...next, callStartedAt: sane ? Math.min(started, now) : now };
   }
   return next;
+}
+
+/** The invite (opened or pasted) for the server at `serverUrl`, if there is one: its
+ * certificate is pinned only for the server it names, not for an address typed since. */
+export function inviteFor(s: UiState, serverUrl: string): Invite | null {
+  const invite = s.app?.invite;
+  return invite && sameServer(invite.server, serverUrl) ? invite : null;
 }
 
 function incomingFrom(call: CallSession, meId: number | null): Incoming | null {

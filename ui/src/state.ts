@@ -6,6 +6,7 @@ import type {
   AppState,
   CallQuality,
   CallSession,
+  CertificateCheck,
   DeviceList,
   DeviceSwitch,
   MediaState,
@@ -33,6 +34,15 @@ export interface Incoming {
   fromUserId: number;
   callerName: string;
   callType: 'audio' | 'video';
+}
+
+/** A server whose certificate needs the user before signing in: one no authority signed
+ * (compare its fingerprint, then trust it or not), or one other than the certificate this
+ * computer trusted for that server (refused). Asked by the form in `area`. */
+export interface CertificateQuestion {
+  area: 'first_run' | 'sign_in';
+  serverUrl: string;
+  check: CertificateCheck;
 }
 
 export interface HistoryView {
@@ -64,6 +74,8 @@ export interface UiState {
   /** The last time a call's sound device moved on its own (until dismissed). */
   deviceSwitch: DeviceSwitch | null;
   errors: Partial<Record<ErrorArea, string>>;
+  /** The sign-in form's question about the server's certificate, until answered. */
+  certificate: CertificateQuestion | null;
   /** Commands in flight, by a key such as 'sign_in' or 'call_user:5'. */
   pending: Record<string, boolean>;
   /** The "teammates connect to" card after hosting was dismissed. */
@@ -103,6 +115,7 @@ export function initialState(): UiState {
     devices: null,
     deviceSwitch: null,
     errors: {},
+    certificate: null,
     pending: {},
     hostNoticeDismissed: false,
     notice: null,

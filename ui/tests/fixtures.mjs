@@ -41,7 +41,7 @@ export const SETTINGS = {
 export function appState(patch = {}) {
   return {
     phase: 'signed_in',
-    server_url: 'http://10.0.0.5:8000',
+    server_url: 'https://10.0.0.5:8000',
     hosting: null,
     me: ME,
     my_status: { status: 'online', message: 'In the office' },
@@ -52,6 +52,7 @@ export function appState(patch = {}) {
     muted: false,
     missed_calls: 0,
     settings: SETTINGS,
+    invite: null,
     ...patch,
   };
 }
@@ -66,12 +67,35 @@ export const FIRST_RUN = {
   users: [],
 };
 
-export const HOSTING = {
-  url: 'http://127.0.0.1:8000',
-  lan_urls: ['http://192.168.1.20:8000'],
-  admin_username: 'alice',
-  data_dir: '/home/alice/.local/share/switchboard',
-};
+/** "sha256:ab12…" as the shell groups it: "AB12 …" (written out here, not with the UI's helper). */
+export function grouped(fingerprint) {
+  return fingerprint.slice('sha256:'.length).toUpperCase().match(/.{4}/g).join(' ');
+}
+
+/** Certificates: the host's own, another one, and one trusted before. */
+export const FP_HOST = 'sha256:4740ae6347b0172c01254ff55bae5aff5199f4446e7f6d643d40185b3f475145';
+export const FP_OTHER = 'sha256:d9298a10d1b0735837dc4bd85dac641b0f3cef27a47e5d53a54f2f3f5b2fcffa';
+
+export const inviteLink = (server, fp = FP_HOST) => `switchboard://join?server=${server}&fp=${fp}`;
+
+export function hosting(lanUrls = ['https://192.168.1.20:8000']) {
+  return {
+    url: 'https://127.0.0.1:8000',
+    lan_urls: lanUrls,
+    fingerprint: FP_HOST,
+    fingerprint_grouped: grouped(FP_HOST),
+    invite_links: lanUrls.map((u) => inviteLink(u)),
+    admin_username: 'alice',
+    data_dir: '/home/alice/.local/share/switchboard',
+  };
+}
+
+export const HOSTING = hosting();
+
+/** `check_server`'s answers for https://10.0.0.5:8000. */
+export function serverCheck(trust, fp = FP_OTHER, server_url = 'https://10.0.0.5:8000') {
+  return { server_url, certificate: { fingerprint: fp, fingerprint_grouped: grouped(fp), trust } };
+}
 
 const summary = (u) => ({ id: u.id, username: u.username, email: u.email, full_name: u.full_name });
 

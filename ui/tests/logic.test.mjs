@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { appState, BOB, call, CAROL, DAN, ME, USERS, user } from './fixtures.mjs';
+import { appState, BOB, call, CAROL, DAN, FIRST_RUN, FP_HOST, grouped, ME, serverCheck, USERS, user } from './fixtures.mjs';
 import { UI } from './support.mjs';
 
 let m;
@@ -71,11 +71,52 @@ test('connection: words and a banner only when it is not fine', () => {
   );
 });
 
-test('server address: a scheme is added when missing', () => {
-  assert.equal(m.normalizeServerUrl(' 10.0.0.5:8000 '), 'http://10.0.0.5:8000');
+test('server address: https is added when no scheme is typed (as the shell does)', () => {
+  assert.equal(m.normalizeServerUrl(' 10.0.0.5:8000 '), 'https://10.0.0.5:8000');
   assert.equal(m.normalizeServerUrl('https://crm.acme.test/'), 'https://crm.acme.test');
+  assert.equal(m.normalizeServerUrl('http://10.0.0.5:8000//'), 'http://10.0.0.5:8000');
   assert.equal(m.normalizeServerUrl('HTTP://X'), 'HTTP://X');
   assert.equal(m.normalizeServerUrl(''), '');
+  assert.ok(m.isHttps('10.0.0.5:8000') === false && m.isHttps(' HTTPS://x') && !m.isHttps('http://x'));
+  assert.ok(m.sameServer('10.0.0.5:8000', 'https://10.0.0.5:8000/'));
+  assert.ok(m.sameServer('https://Host.Example:8000', 'https://host.example:8000'));
+  assert.ok(!m.sameServer('http://10.0.0.5:8000', 'https://10.0.0.5:8000'));
+  assert.ok(!m.sameServer('', ''));
+});
+
+test('certificates: fingerprints in groups of four, invite links told from addresses', () => {
+  assert.equal(m.groupFingerprint(FP_HOST), grouped(FP_HOST));
+  assert.equal(
+    m.groupFingerprint(FP_HOST),
+    '4740 AE63 47B0 172C 0125 4FF5 5BAE 5AFF 5199 F444 6E7F 6D64 3D40 185B 3F47 5145',
+  );
+  assert.equal(m.groupFingerprint(FP_HOST).split(' ').length, 16);
+  // As the shell accepts them: upper-case prefix, colons, spaces.
+  assert.equal(m.groupFingerprint(' SHA256:ab:cd:ef:01:23 '), 'ABCD EF01 23');
+  assert.equal(m.groupFingerprint('abcd ef01'), 'ABCD EF01');
+  assert.equal(m.groupFingerprint(''), '');
+  assert.ok(m.looksLikeInvite(' switchboard://join?server=https://10.0.0.5:8000&fp=sha256:00'));
+  assert.ok(m.looksLikeInvite('Switchboard:join?x'));
+  assert.ok(!m.looksLikeInvite('https://10.0.0.5:8000'));
+  assert.ok(!m.looksLikeInvite('10.0.0.5:8000'));
+});
+
+test('reducer: an invite’s certificate is for its own server only', () => {
+  const invite = { server: 'https://192.168.1.20:8000', fingerprint: FP_HOST };
+  const s = m.withAppState(m.initialState(), { ...FIRST_RUN, invite }, 0);
+  assert.equal(m.inviteFor(s, '192.168.1.20:8000'), invite);
+  assert.equal(m.inviteFor(s, 'https://192.168.1.20:8000/'), invite);
+  assert.equal(m.inviteFor(s, 'https://192.168.1.21:8000'), null);
+  assert.equal(m.inviteFor(s, ''), null);
+  assert.equal(m.inviteFor(m.withAppState(m.initialState(), FIRST_RUN, 0), 'https://192.168.1.20:8000'), null);
+});
+
+test('reducer: the certificate question stays through a repeat of the same screen, not past it', () => {
+  const q = { area: 'first_run', serverUrl: 'https://10.0.0.5:8000', check: serverCheck({ kind: 'unknown' }).certificate };
+  const asked = { ...m.withAppState(m.initialState(), FIRST_RUN, 0), certificate: q };
+  assert.equal(m.withAppState(asked, { ...FIRST_RUN, invite: null }, 0).certificate, q);
+  const signIn = appState({ phase: 'sign_in', me: null, my_status: null, users: [], connection: null });
+  assert.equal(m.withAppState(asked, signIn, 0).certificate, null);
 });
 
 test('errors: the shell’s sentence as is', () => {

@@ -2,7 +2,7 @@
 // look at. Each also checks that the screen it shot is the one it meant to.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { appState, BOB, call, CAROL, DAN, FIRST_RUN, HOSTING, ME, QUALITY_GOOD, USERS } from './fixtures.mjs';
+import { appState, BOB, call, CAROL, DAN, FIRST_RUN, FP_HOST, hosting, HOSTING, ME, QUALITY_GOOD, serverCheck, USERS } from './fixtures.mjs';
 import { engine, finish, openApp, setup, shot } from './support.mjs';
 
 let env;
@@ -45,15 +45,55 @@ for (const scheme of ['light', 'dark']) {
     await shot(page, '1-first-run-embedded', { fullPage: true });
     await finish(page);
 
+    // Connecting to a server whose certificate no authority signed: compare, then trust.
+    page = await open({ app_state: { ok: FIRST_RUN }, check_server: { ok: serverCheck({ kind: 'unknown' }) } });
+    const connect = page.locator('form[aria-label="Connect"]');
+    await connect.getByLabel('Server address').fill('10.0.0.5:8000');
+    await connect.getByLabel('Username').fill('alice');
+    await connect.getByLabel('Password').fill('secret');
+    await connect.getByRole('button', { name: 'Connect' }).click();
+    await page.getByRole('region', { name: 'Is this your team’s server?' }).waitFor();
+    await shot(page, '1-first-run-certificate', { fullPage: true });
+    await page.setViewportSize({ width: 440, height: 900 });
+    await shot(page, '1-first-run-certificate-narrow', { fullPage: true });
+    await finish(page);
+
+    // An invite link pasted (here: opened) fills the address and brings the certificate.
+    page = await open({
+      app_state: { ok: { ...FIRST_RUN, invite: { server: 'https://192.168.1.20:8000', fingerprint: FP_HOST } } },
+    });
+    await page.locator('.invite-note').waitFor();
+    await shot(page, '1-first-run-invite', { fullPage: true });
+    await finish(page);
+
     page = await open({
       app_state: { ok: appState({ phase: 'sign_in', me: null, my_status: null, users: [], connection: null }) },
-      sign_in: { err: 'Cannot reach the server at http://10.0.0.5:8000: is it running?' },
+      check_server: [
+        { ok: serverCheck({ kind: 'pinned' }) },
+        { ok: serverCheck({ kind: 'changed', pinned: FP_HOST }) },
+      ],
+      sign_in: { err: 'Cannot reach the server at https://10.0.0.5:8000: is it running?' },
     });
     await page.getByLabel('Username').fill('alice');
     await page.getByLabel('Password').fill('secret');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').filter({ hasText: 'Cannot reach' }).waitFor();
     await shot(page, '2-sign-in-error');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('region', { name: /certificate has changed/ }).waitFor();
+    await shot(page, '2-sign-in-certificate-changed', { fullPage: true });
+    await finish(page);
+
+    // After hosting: the banner with the fingerprint and the invite link, wide and narrow.
+    const host = hosting(['https://192.168.1.20:8000', 'https://10.8.0.3:8000']);
+    page = await open({ app_state: { ok: appState({ hosting: host, server_url: host.url, users: [USERS[0]] }) } });
+    await page.locator('.banner-host .fingerprint').waitFor();
+    await shot(page, '3-people-hosting');
+    await page.setViewportSize({ width: 440, height: 900 });
+    await shot(page, '3-people-hosting-narrow', { fullPage: true });
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('region', { name: 'Hosting for your team' }).waitFor();
+    await shot(page, '7-settings-hosting-narrow');
     await finish(page);
 
     page = await open({ app_state: { ok: appState({ missed_calls: 2 }) } });

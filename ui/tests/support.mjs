@@ -62,10 +62,11 @@ export function launch() {
 
 /**
  * A fresh page with the fake shell answering `responses` (see tests/harness.ts), the
- * app loaded and its first screen drawn. Page errors and console errors fail the test.
+ * app loaded and its first screen drawn; `permissions` such as 'clipboard-read' (to check
+ * what Copy copied). Page errors and console errors fail the test.
  */
-export async function openApp(env, { responses, colorScheme = 'light', viewport = { width: 1100, height: 760 } }) {
-  const context = await env.browser.newContext({ colorScheme, viewport, reducedMotion: 'reduce' });
+export async function openApp(env, { responses, colorScheme = 'light', viewport = { width: 1100, height: 760 }, permissions = [] }) {
+  const context = await env.browser.newContext({ colorScheme, viewport, reducedMotion: 'reduce', permissions });
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));

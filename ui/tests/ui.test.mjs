@@ -9,9 +9,15 @@ import {
   CAROL,
   DAN,
   FIRST_RUN,
+  FP_HOST,
+  FP_OTHER,
+  grouped,
+  hosting,
   HOSTING,
+  inviteLink,
   ME,
   QUALITY_GOOD,
+  serverCheck,
   USERS,
   user,
 } from './fixtures.mjs';
@@ -49,7 +55,7 @@ test('first run: hosting for the team shows the teammates’ address, here and i
 
   const banner = page.locator('.banner-host');
   await banner.waitFor();
-  assert.match(await text(banner), /http:\/\/192\.168\.1\.20:8000/);
+  assert.match(await text(banner), /https:\/\/192\.168\.1\.20:8000/);
   assert.deepEqual(await lastArgs(page, 'host_team'), {
     username: 'alice',
     password: 'correct horse',
@@ -61,42 +67,313 @@ test('first run: hosting for the team shows the teammates’ address, here and i
   await page.getByRole('button', { name: 'Settings' }).click();
   const hosting = page.getByRole('region', { name: 'Hosting for your team' });
   await hosting.waitFor();
-  assert.match(await text(hosting), /http:\/\/192\.168\.1\.20:8000/);
+  assert.match(await text(hosting), /https:\/\/192\.168\.1\.20:8000/);
   assert.match(await text(hosting), /\/home\/alice\/\.local\/share\/switchboard/);
   await finish(page);
 });
 
-test('first run: connecting to a server signs in with the address as typed (scheme added)', async () => {
-  const page = await openApp(env, { responses: { app_state: { ok: FIRST_RUN }, sign_in: { ok: appState() } } });
+test('first run: a server with an authority’s certificate: checked, then signed in with no fingerprint (https added)', async () => {
+  const page = await openApp(env, {
+    responses: {
+      app_state: { ok: FIRST_RUN },
+      check_server: { ok: serverCheck({ kind: 'authority' }) },
+      sign_in: { ok: appState() },
+    },
+  });
   const form = page.locator('form[aria-label="Connect"]');
   await form.getByLabel('Server address').fill('10.0.0.5:8000');
   await form.getByLabel('Username').fill('alice');
   await form.getByLabel('Password').fill('pw');
   await form.getByRole('button', { name: 'Connect' }).click();
   await page.locator('.person').first().waitFor();
-  assert.deepEqual(await lastArgs(page, 'sign_in'), { serverUrl: 'http://10.0.0.5:8000', username: 'alice', password: 'pw' });
+  assert.deepEqual(await lastArgs(page, 'check_server'), { serverUrl: 'https://10.0.0.5:8000' });
+  assert.deepEqual(await lastArgs(page, 'sign_in'), {
+    serverUrl: 'https://10.0.0.5:8000',
+    username: 'alice',
+    password: 'pw',
+    fingerprint: null,
+  });
+  assert.equal((await invoked(page, 'open_invite')).length, 0);
   assert.ok(!(await page.locator('.banner-host').isVisible()), 'no hosting banner when connecting');
   await finish(page);
 });
 
-test('sign in: a rejected sign-in shows the shell’s sentence, then signing in works', async () => {
+test('first run: a plain http address signs in as typed, with no certificate to check', async () => {
+  const page = await openApp(env, { responses: { app_state: { ok: FIRST_RUN }, sign_in: { ok: appState() } } });
+  const form = page.locator('form[aria-label="Connect"]');
+  await form.getByLabel('Server address').fill('http://10.0.0.5:8000/');
+  await form.getByLabel('Username').fill('alice');
+  await form.getByLabel('Password').fill('pw');
+  await form.getByLabel('Password').press('Enter');
+  await page.locator('.person').first().waitFor();
+  assert.equal((await invoked(page, 'check_server')).length, 0);
+  assert.deepEqual(await lastArgs(page, 'sign_in'), { serverUrl: 'http://10.0.0.5:8000', username: 'alice', password: 'pw', fingerprint: null });
+  await finish(page);
+});
+
+/** Paste `text` into `input` as the system clipboard would (Ctrl+V). */
+function paste(input, text) {
+  return input.evaluate((el, t) => {
+    el.focus();
+    const data = new DataTransfer();
+    data.setData('text/plain', t);
+    const ev = new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true });
+    // Nothing handled it: the browser would insert the text.
+    if (el.dispatchEvent(ev)) {
+      el.value = t;
+      el.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertFromPaste' }));
+    }
+  }, text);
+}
+
+test('first run: an invite link pasted into the address fills it and pins its certificate (no check)', async () => {
+  const link = inviteLink('https://192.168.1.20:8000');
+  const invite = { server: 'https://192.168.1.20:8000', fingerprint: FP_HOST };
+  const page = await openApp(env, {
+    responses: {
+      app_state: { ok: FIRST_RUN },
+      open_invite: [{ err: 'That is not a Switchboard invite link: it starts with switchboard://join? and names the server and its fingerprint. Ask the host to send it again.' }, { ok: invite }],
+      sign_in: { ok: appState() },
+    },
+  });
+  const form = page.locator('form[aria-label="Connect"]');
+  const address = form.getByLabel('Server address');
+  const hint = await address.evaluate((e) => e.getAttribute('aria-describedby').split(' ').map((id) => document.getElementById(id)?.textContent).join(' '));
+  assert.match(hint, /You can also paste the invite link the host sent you\./);
+
+  // A broken link is said as the shell says it; the text stays to be corrected.
+  await paste(address, 'switchboard://join?server=https://192.168.1.20:8000');
+  await form.getByRole('alert').filter({ hasText: 'not a Switchboard invite link' }).waitFor();
+  assert.equal(await address.inputValue(), 'switchboard://join?server=https://192.168.1.20:8000');
+
+  await paste(address, `  ${link}\n`);
+  await until(page, () => document.querySelector('input[name="server"]').value === 'https://192.168.1.20:8000');
+  assert.deepEqual(await lastArgs(page, 'open_invite'), { link });
+  assert.equal(await form.locator('.alert').textContent(), '', 'the earlier error is gone');
+  const note = form.locator('.invite-note');
+  assert.equal(await text(note), `Certificate from the invite: ${grouped(FP_HOST)}`);
+  assert.match(await text(note), /^Certificate from the invite: 4740 AE63 47B0 172C /);
+
+  await form.getByLabel('Username').fill('bob');
+  await form.getByLabel('Password').fill('pw');
+  await form.getByRole('button', { name: 'Connect' }).click();
+  await page.locator('.person').first().waitFor();
+  assert.deepEqual(await lastArgs(page, 'sign_in'), {
+    serverUrl: 'https://192.168.1.20:8000',
+    username: 'bob',
+    password: 'pw',
+    fingerprint: FP_HOST,
+  });
+  assert.equal((await invoked(page, 'check_server')).length, 0, 'the invite’s certificate needs no check');
+  await finish(page);
+});
+
+test('sign in: an invite link typed into the address is read too; another address drops its certificate', async () => {
+  const link = inviteLink('https://192.168.1.20:8000');
   const signIn = appState({ phase: 'sign_in', me: null, my_status: null, users: [], connection: null });
   const page = await openApp(env, {
-    responses: { app_state: { ok: signIn }, sign_in: [{ err: 'Wrong username or password.' }, { ok: appState() }] },
+    responses: {
+      app_state: { ok: signIn },
+      open_invite: { ok: { server: 'https://192.168.1.20:8000', fingerprint: FP_HOST } },
+      check_server: { ok: serverCheck({ kind: 'pinned' }) },
+      sign_in: [{ err: 'Wrong username or password.' }, { ok: appState() }],
+    },
   });
-  assert.equal(await page.getByLabel('Server address').inputValue(), 'http://10.0.0.5:8000');
-  await page.getByLabel('Username').fill('alice');
+  const address = page.getByLabel('Server address');
+  await address.fill(link);
+  await page.getByLabel('Username').fill('bob');
   await page.getByLabel('Password').fill('nope');
   await page.getByLabel('Password').press('Enter');
-  const alert = page.getByRole('alert').filter({ hasText: 'Wrong' });
-  await alert.waitFor();
-  assert.equal((await alert.textContent()).trim(), 'Wrong username or password.');
-  assert.deepEqual(await lastArgs(page, 'sign_in'), { serverUrl: 'http://10.0.0.5:8000', username: 'alice', password: 'nope' });
+  await page.getByRole('alert').filter({ hasText: 'Wrong' }).waitFor();
+  assert.equal(await address.inputValue(), 'https://192.168.1.20:8000');
+  assert.equal((await lastArgs(page, 'sign_in')).fingerprint, FP_HOST);
+  assert.ok(await page.locator('.invite-note').isVisible());
 
+  // The invite's certificate is for its server only.
+  await address.fill('https://10.0.0.5:8000');
+  assert.ok(!(await page.locator('.invite-note').isVisible()));
   await page.getByLabel('Password').fill('right');
+  await page.getByLabel('Password').press('Enter');
+  await page.locator('.person').first().waitFor();
+  assert.deepEqual(await lastArgs(page, 'check_server'), { serverUrl: 'https://10.0.0.5:8000' });
+  assert.deepEqual(await lastArgs(page, 'sign_in'), { serverUrl: 'https://10.0.0.5:8000', username: 'bob', password: 'right', fingerprint: null });
+  await finish(page);
+});
+
+test('sign in: an invite link opened from outside (AppState.invite) fills the form', async () => {
+  const signIn = appState({ phase: 'sign_in', me: null, my_status: null, users: [], connection: null });
+  const invite = { server: 'https://192.168.1.20:8000', fingerprint: FP_HOST };
+  const page = await openApp(env, { responses: { app_state: { ok: signIn }, sign_in: { ok: appState() } } });
+  const address = page.getByLabel('Server address');
+  assert.equal(await address.inputValue(), 'https://10.0.0.5:8000');
+  await page.getByLabel('Username').fill('bob');
+  // The shell pushes the state when a switchboard://join?… link is opened.
+  await engine(page, { type: 'app_state', state: { ...signIn, invite } });
+  await until(page, () => document.querySelector('input[name="server"]').value === 'https://192.168.1.20:8000');
+  assert.equal(await text(page.locator('.invite-note')), `Certificate from the invite: ${grouped(FP_HOST)}`);
+  assert.equal(await page.getByLabel('Username').inputValue(), 'bob', 'what was typed stays');
+  await page.getByLabel('Password').fill('pw');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('.person').first().waitFor();
-  assert.equal(await text(page.locator('.me-name')), 'Alice Martin');
+  assert.equal((await lastArgs(page, 'sign_in')).fingerprint, FP_HOST);
+  assert.equal((await invoked(page, 'check_server')).length, 0);
+  await finish(page);
+
+  // Also on first run, when the app starts from the link.
+  const first = await openApp(env, { responses: { app_state: { ok: { ...FIRST_RUN, invite } } } });
+  const form = first.locator('form[aria-label="Connect"]');
+  assert.ok(await form.isVisible());
+  assert.equal(await form.getByLabel('Server address').inputValue(), 'https://192.168.1.20:8000');
+  assert.ok(await form.locator('.invite-note').isVisible());
+  await finish(first);
+});
+
+test('first run: a certificate no authority signed is shown to compare; “Trust and sign in” pins it', async () => {
+  const page = await openApp(env, {
+    responses: {
+      app_state: { ok: FIRST_RUN },
+      check_server: { ok: serverCheck({ kind: 'unknown' }), delayMs: 150 },
+      sign_in: { ok: appState(), delayMs: 150 },
+    },
+  });
+  const form = page.locator('form[aria-label="Connect"]');
+  await form.getByLabel('Server address').fill('10.0.0.5:8000');
+  await form.getByLabel('Username').fill('alice');
+  await form.getByLabel('Password').fill('pw');
+  await form.getByLabel('Password').press('Enter');
+  await until(page, () => document.querySelector('form[aria-label="Connect"] [type="submit"]')?.textContent === 'Checking the server…');
+
+  const panel = page.getByRole('region', { name: 'Is this your team’s server?' });
+  await panel.waitFor();
+  assert.equal((await invoked(page, 'sign_in')).length, 0, 'not signed in before the user answers');
+  await until(page, () => document.activeElement?.classList.contains('cert-panel'));
+  assert.match(await text(panel), /The certificate of https:\/\/10\.0\.0\.5:8000 is not signed by an authority this computer knows/);
+  assert.match(await text(panel), /Settings → Hosting for your team/);
+  assert.match(await text(panel), /invite link/);
+  assert.equal(await text(panel.locator('code.fingerprint').first()), grouped(FP_OTHER));
+  assert.equal(await panel.locator('code.fingerprint').first().evaluate((e) => getComputedStyle(e).fontFamily.includes('mono')), true);
+  assert.ok(!(await form.getByRole('button', { name: 'Connect' }).isVisible()), 'the panel’s buttons answer now');
+
+  // Keyboard: Tab to "Trust and sign in", Enter.
+  await page.keyboard.press('Tab');
+  assert.equal(await focusedText(page), 'Trust and sign in');
+  await page.keyboard.press('Enter');
+  await until(page, () => document.querySelector('.cert-panel .btn.primary')?.textContent === 'Signing in…');
+  await page.locator('.person').first().waitFor();
+  assert.deepEqual(await lastArgs(page, 'sign_in'), {
+    serverUrl: 'https://10.0.0.5:8000',
+    username: 'alice',
+    password: 'pw',
+    fingerprint: FP_OTHER,
+  });
+  assert.equal((await invoked(page, 'sign_in')).length, 1);
+  await finish(page);
+});
+
+test('sign in: Cancel (or Escape) on the certificate question signs nobody in', async () => {
+  const signIn = appState({ phase: 'sign_in', me: null, my_status: null, users: [], connection: null });
+  const page = await openApp(env, {
+    responses: { app_state: { ok: signIn }, check_server: { ok: serverCheck({ kind: 'unknown' }) }, sign_in: { ok: appState() } },
+  });
+  await page.getByLabel('Username').fill('alice');
+  await page.getByLabel('Password').fill('pw');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const panel = page.getByRole('region', { name: 'Is this your team’s server?' });
+  await panel.waitFor();
+  await panel.getByRole('button', { name: 'Cancel' }).click();
+  await panel.waitFor({ state: 'hidden' });
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'server', 'back to the address');
+  assert.ok(await page.getByRole('button', { name: 'Sign in' }).isVisible());
+
+  await page.getByLabel('Password').press('Enter');
+  await panel.waitFor();
+  await until(page, () => document.activeElement?.classList.contains('cert-panel'));
+  await page.keyboard.press('Escape');
+  await panel.waitFor({ state: 'hidden' });
+
+  // Editing the address also drops the question about the address as it was.
+  await page.getByLabel('Password').press('Enter');
+  await panel.waitFor();
+  await page.getByLabel('Server address').fill('https://10.0.0.6:8000');
+  await panel.waitFor({ state: 'hidden' });
+  assert.equal((await invoked(page, 'check_server')).length, 3);
+  assert.equal((await invoked(page, 'sign_in')).length, 0);
+  await finish(page);
+});
+
+test('sign in: a certificate other than the one trusted before is refused, with both fingerprints', async () => {
+  const signIn = appState({ phase: 'sign_in', me: null, my_status: null, users: [], connection: null });
+  const page = await openApp(env, {
+    responses: {
+      app_state: { ok: signIn },
+      check_server: [{ ok: serverCheck({ kind: 'changed', pinned: FP_HOST }) }, { err: 'Cannot reach the server at https://10.0.0.5:8000: is it running?' }],
+      sign_in: { ok: appState() },
+    },
+  });
+  await page.getByLabel('Username').fill('alice');
+  await page.getByLabel('Password').fill('pw');
+  await page.getByLabel('Password').press('Enter');
+  const panel = page.getByRole('region', { name: /certificate has changed/ });
+  await panel.waitFor();
+  await until(page, () => document.activeElement?.classList.contains('cert-panel'));
+  const said = await text(panel);
+  assert.match(said, /The server at https:\/\/10\.0\.0\.5:8000 shows a different certificate than the one this computer trusted for it\./);
+  assert.match(said, /Someone on the network may be standing in for it/);
+  assert.match(said, /If the host made a new certificate, ask them to send you a new invite link/);
+  assert.deepEqual(await panel.locator('code.fingerprint').allInnerTexts(), [grouped(FP_OTHER), grouped(FP_HOST)]);
+  assert.ok(!(await panel.getByRole('button', { name: /Trust/ }).isVisible()), 'no way to trust it here');
+  await panel.getByRole('button', { name: 'Close' }).click();
+  await panel.waitFor({ state: 'hidden' });
+  assert.equal((await invoked(page, 'sign_in')).length, 0);
+
+  // A check that fails says why, where sign-in errors are said.
+  await page.getByLabel('Password').press('Enter');
+  const alert = page.getByRole('alert').filter({ hasText: 'Cannot reach' });
+  await alert.waitFor();
+  assert.equal((await alert.textContent()).trim(), 'Cannot reach the server at https://10.0.0.5:8000: is it running?');
+  assert.equal((await invoked(page, 'sign_in')).length, 0);
+  await finish(page);
+});
+
+test('hosting: the banner shows the certificate fingerprint and one invite link, Settings all of them; Copy copies', async () => {
+  const host = hosting(['https://192.168.1.20:8000', 'https://10.8.0.3:8000']);
+  const page = await openApp(env, {
+    permissions: ['clipboard-read', 'clipboard-write'],
+    responses: { app_state: { ok: appState({ hosting: host, server_url: host.url, users: [USERS[0]] }) } },
+  });
+  const banner = page.locator('.banner-host');
+  await banner.waitFor();
+  const fingerprint = banner.getByRole('group', { name: 'Certificate fingerprint' });
+  assert.equal(await text(fingerprint.locator('code')), grouped(FP_HOST));
+  assert.match(await text(banner), /paste it into “Connect to a server” \(or open it\), and their app checks that it is really this computer/);
+  const links = banner.getByRole('list', { name: 'Invite links' }).getByRole('listitem');
+  assert.equal(await links.count(), 1, 'one invite link in the banner');
+  assert.equal(await links.locator('code').textContent(), host.invite_links[0]);
+  // What the desktop end-to-end test reads from the banner (its innerText: the link is
+  // cut short on screen only).
+  const seen = /switchboard:\/\/join\?server=(\S+?)&fp=(sha256:[0-9a-f]{64})/.exec(await text(banner));
+  assert.deepEqual(seen?.slice(1), ['https://192.168.1.20:8000', FP_HOST]);
+  // The two addresses stay as they were.
+  assert.deepEqual(await banner.locator('.lan-url').allInnerTexts(), host.lan_urls);
+
+  await banner.getByRole('button', { name: 'Copy the invite link' }).click();
+  await banner.getByRole('status').filter({ hasText: 'Copied the invite link.' }).waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), host.invite_links[0]);
+
+  await page.getByRole('button', { name: 'Settings' }).click();
+  const section = page.getByRole('region', { name: 'Hosting for your team' });
+  await section.waitFor();
+  assert.equal(await text(section.getByRole('group', { name: 'Certificate fingerprint' }).locator('code')), grouped(FP_HOST));
+  assert.deepEqual(await section.locator('.invite-link').allTextContents(), host.invite_links);
+  await section.getByRole('button', { name: 'Copy the invite link for https://10.8.0.3:8000' }).press('Enter');
+  await section.getByRole('status').filter({ hasText: 'Copied the invite link.' }).waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), host.invite_links[1]);
+  await section.getByRole('button', { name: 'Copy https://192.168.1.20:8000' }).click();
+  await section.getByRole('status').filter({ hasText: 'Copied https://192.168.1.20:8000.' }).waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'https://192.168.1.20:8000');
+  // The long links stay inside the section.
+  const overflow = await section.evaluate((el) => el.scrollWidth - el.clientWidth);
+  assert.ok(overflow <= 0, `the section does not overflow (${overflow}px)`);
   await finish(page);
 });
 
@@ -397,7 +674,7 @@ test('history: missed calls badge, missed call highlighted with words, badge res
 
 test('connection banner, problem events and my status', async () => {
   const page = await openApp(env, {
-    responses: { app_state: { ok: appState() }, set_status: [{ ok: null }, { ok: null }, { err: 'Cannot reach the server at http://10.0.0.5:8000: is it running?' }] },
+    responses: { app_state: { ok: appState() }, set_status: [{ ok: null }, { ok: null }, { err: 'Cannot reach the server at https://10.0.0.5:8000: is it running?' }] },
   });
   await page.locator('.person').first().waitFor();
   assert.equal(await text(page.locator('.conn')), 'Connected');
@@ -493,11 +770,11 @@ test('settings: devices, available for calls, autostart, sign out', async () => 
   assert.ok(await page.getByLabel('Start Switchboard when I log in').isChecked(), 'a failed save shows the saved value again');
 
   const account = page.getByRole('region', { name: 'Account' });
-  assert.match(await text(account), /Signed in as\s+Alice Martin \(alice\)\s+Server\s+http:\/\/10\.0\.0\.5:8000/);
+  assert.match(await text(account), /Signed in as\s+Alice Martin \(alice\)\s+Server\s+https:\/\/10\.0\.0\.5:8000/);
   assert.ok(!(await page.getByRole('region', { name: 'Hosting for your team' }).isVisible()), 'no hosting section when not hosting');
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-  assert.equal(await page.getByLabel('Server address').inputValue(), 'http://10.0.0.5:8000');
+  assert.equal(await page.getByLabel('Server address').inputValue(), 'https://10.0.0.5:8000');
   await finish(page);
 });
 
@@ -654,7 +931,7 @@ test('teammates: when this app hosts, the status gives the address teammates use
   await status.waitFor();
   assert.equal(
     (await status.textContent()).trim(),
-    'Bob Stone can now sign in as bob. Server address: http://192.168.1.20:8000',
+    'Bob Stone can now sign in as bob. Server address: https://192.168.1.20:8000',
   );
   // Leaving Settings forgets the confirmation.
   await page.getByRole('button', { name: 'People' }).click();
@@ -692,8 +969,8 @@ test('first run when the app already hosts: Host is preselected, no listen addre
   assert.ok(!(await form.getByLabel('Listen address (optional)').isVisible()), 'no listen address: the server listens already');
   assert.equal(
     await text(form.locator('.running-note')),
-    'Switchboard’s server is already running on this computer at http://127.0.0.1:8000. ' +
-      'Teammates will connect to http://192.168.1.20:8000. Create your admin account to finish.',
+    'Switchboard’s server is already running on this computer at https://127.0.0.1:8000. ' +
+      'Teammates will connect to https://192.168.1.20:8000. Create your admin account to finish.',
   );
 
   // The user may still connect elsewhere, and a later state does not undo that choice.

@@ -4,6 +4,7 @@
 use crate::directory::Directory;
 use crate::error::AppError;
 use crate::hosting::Host;
+use crate::links::Invite;
 use crate::settings::{Saved, Settings};
 use crate::state::AppState;
 use std::path::PathBuf;
@@ -43,6 +44,8 @@ pub(crate) struct Live {
     pub connection: Option<ConnectionState>,
     pub media: Option<(i64, MediaState)>,
     pub directory: Directory,
+    /// An invite link opened and not used yet: the sign-in form fills itself from it.
+    pub invite: Option<Invite>,
 }
 
 pub struct Controller {

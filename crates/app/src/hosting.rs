@@ -1,16 +1,18 @@
 //! Host mode: the whole backend in this app, for a team with no server.
 //!
 //! The server crate runs in-process on the app's runtime; teammates connect to one of
-//! this machine's LAN addresses. The database lives in the app's data directory, and the
-//! app reaches it only through the running [`Server`] (its accounts), never a second
-//! store of its own.
+//! this machine's LAN addresses, over HTTPS with the host's own certificate (made on
+//! first start in the data directory and kept), whose fingerprint their apps pin from the
+//! invite link. The database lives in the app's data directory, and the app reaches it
+//! only through the running [`Server`] (its accounts), never a second store of its own.
 
 use crate::error::AppError;
 use serde::Serialize;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use switchboard_client::Fingerprint;
 use switchboard_server::domain::DomainError;
-use switchboard_server::{NewAccount, Server, ServerConfig};
+use switchboard_server::{NewAccount, Server, ServerConfig, ServerTls};
 
 /// Where hosting listens unless told otherwise: every interface, so teammates can reach it.
 pub const DEFAULT_LISTEN: &str = "0.0.0.0:8000";
@@ -22,6 +24,12 @@ pub struct HostInfo {
     pub url: String,
     /// For teammates: one per LAN address of this machine.
     pub lan_urls: Vec<String>,
+    /// The SHA-256 of the server's certificate (`sha256:…`), which teammates' apps pin.
+    pub fingerprint: String,
+    /// The same in groups of four, for comparing by eye or reading aloud.
+    pub fingerprint_grouped: String,
+    /// One per LAN address: `switchboard://join?server=…&fp=…`, to send to teammates.
+    pub invite_links: Vec<String>,
     pub admin_username: String,
     pub data_dir: String,
 }
@@ -35,7 +43,8 @@ pub(crate) struct Host {
 impl Host {
     /// Serves on `listen` from `data_dir`. A busy port is said in words.
     pub async fn start(listen: SocketAddr, data_dir: &Path) -> Result<Host, AppError> {
-        let config = ServerConfig::new(data_dir.to_path_buf());
+        let mut config = ServerConfig::new(data_dir.to_path_buf());
+        config.tls = ServerTls::Own;
         let server = Server::bind(listen, config).await.map_err(|e| {
             AppError::Hosting(format!("Cannot host on {listen}: {e}. Is another Switchboard already hosting there? Choose another address."))
         })?;
@@ -54,14 +63,31 @@ impl Host {
     /// The loopback URL this app signs in through.
     pub fn local_url(&self) -> String {
         let port = self.server.local_addr().port();
-        format!("http://127.0.0.1:{port}")
+        format!("https://127.0.0.1:{port}")
+    }
+
+    /// The certificate's fingerprint, which this app and teammates' apps pin.
+    pub fn fingerprint(&self) -> Result<Fingerprint, AppError> {
+        self.server
+            .fingerprint()
+            .ok_or_else(|| AppError::Hosting("The embedded backend is not serving HTTPS.".into()))
     }
 
     pub fn info(&self, admin_username: &str) -> HostInfo {
         let addr = self.server.local_addr();
+        let lan_urls = lan_urls(addr);
+        let fingerprint = self.server.fingerprint();
         HostInfo {
             url: self.local_url(),
-            lan_urls: lan_urls(addr),
+            invite_links: fingerprint.map_or_else(Vec::new, |fp| {
+                lan_urls
+                    .iter()
+                    .map(|url| crate::links::invite_link(url, &fp))
+                    .collect()
+            }),
+            lan_urls,
+            fingerprint: fingerprint.map(|f| f.to_string()).unwrap_or_default(),
+            fingerprint_grouped: fingerprint.map(|f| f.grouped()).unwrap_or_default(),
             admin_username: admin_username.to_owned(),
             data_dir: self.data_dir.display().to_string(),
         }
@@ -102,25 +128,25 @@ impl Host {
     }
 }
 
-/// `http://<ip>:<port>` for each non-loopback IPv4 address when listening on all
+/// `https://<ip>:<port>` for each non-loopback IPv4 address when listening on all
 /// interfaces; the listen address itself otherwise.
 fn lan_urls(addr: SocketAddr) -> Vec<String> {
     let port = addr.port();
     if !addr.ip().is_unspecified() {
-        return vec![format!("http://{addr}")];
+        return vec![format!("https://{addr}")];
     }
     let mut urls: Vec<String> = if_addrs::get_if_addrs()
         .unwrap_or_default()
         .into_iter()
         .filter(|i| !i.is_loopback())
         .filter_map(|i| match i.ip() {
-            IpAddr::V4(ip) => Some(format!("http://{ip}:{port}")),
+            IpAddr::V4(ip) => Some(format!("https://{ip}:{port}")),
             IpAddr::V6(_) => None,
         })
         .collect();
     if urls.is_empty() {
         // No network but loopback: only this machine can connect.
-        urls.push(format!("http://127.0.0.1:{port}"));
+        urls.push(format!("https://127.0.0.1:{port}"));
     }
     urls
 }
@@ -128,7 +154,7 @@ fn lan_urls(addr: SocketAddr) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use switchboard_client::Api;
+    use switchboard_client::{Api, Trust};
 
     #[tokio::test]
     async fn the_admin_account_is_created_once_and_can_sign_in() {
@@ -147,7 +173,8 @@ mod tests {
         host.ensure_admin("alice", "a-long-password", "Alice Martin")
             .await
             .expect("an existing admin is kept");
-        let mut api = Api::new(&host.local_url()).expect("api");
+        let pinned = Trust::Pinned(host.fingerprint().expect("https"));
+        let mut api = Api::with_trust(&host.local_url(), pinned).expect("api");
         let login = api
             .login("alice", "a-long-password")
             .await

@@ -21,5 +21,6 @@ mod view;
 pub use controller::{Controller, Paths, Shell};
 pub use error::AppError;
 pub use hosting::{DEFAULT_LISTEN, HostInfo};
+pub use session::{CertificateCheck, CertificateTrust, ServerCheck};
 pub use settings::Settings;
 pub use state::{AppState, MyStatus, Phase};

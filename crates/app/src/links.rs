@@ -1,4 +1,67 @@
-//! `switchboard://call/<username>` (and `tel:`-style `switchboard:<username>`) links.
+//! `switchboard://call/<username>` (and `tel:`-style `switchboard:<username>`) links, and
+//! invite links: `switchboard://join?server=https://ADDR:PORT&fp=sha256:…`, which a host
+//! sends teammates so their apps connect to the right server and pin its certificate.
+
+use serde::Serialize;
+use switchboard_client::Fingerprint;
+
+/// What an invite link says: where the team's server is and its certificate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct Invite {
+    /// `https://ADDR:PORT`.
+    pub server: String,
+    /// `sha256:…`, to pin.
+    pub fingerprint: String,
+}
+
+/// The invite link for a server at `server` (`https://…`) with this certificate.
+pub fn invite_link(server: &str, fingerprint: &Fingerprint) -> String {
+    format!("switchboard://join?server={server}&fp={fingerprint}")
+}
+
+/// The invite in `link`, if it is one (and well formed: an https server, a fingerprint).
+pub fn invite_in(link: &str) -> Option<Invite> {
+    let rest = link.trim().strip_prefix("switchboard:")?;
+    let query = rest.trim_start_matches('/').strip_prefix("join")?;
+    let query = query.trim_start_matches('/').strip_prefix('?')?;
+    let (mut server, mut fingerprint) = (None, None);
+    for pair in query.split('&') {
+        match pair.split_once('=') {
+            Some(("server", value)) => server = Some(percent_decoded(value)?),
+            Some(("fp", value)) => fingerprint = Fingerprint::parse(&percent_decoded(value)?).ok(),
+            _ => {}
+        }
+    }
+    let server = server?.trim_end_matches('/').to_owned();
+    let host = server.strip_prefix("https://")?;
+    let valid = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+    let fingerprint = fingerprint?.to_string();
+    valid.then_some(Invite {
+        server,
+        fingerprint,
+    })
+}
+
+/// `%3A` → `:` (links pasted from chat apps are often encoded); `None` if malformed.
+fn percent_decoded(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
 
 /// The username a link asks to call, if it is one of ours.
 pub fn username_in(link: &str) -> Option<String> {
@@ -15,7 +78,32 @@ pub fn username_in(link: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::username_in;
+    use super::*;
+
+    #[test]
+    fn invite_links_round_trip_and_refuse_anything_else() {
+        let fp = Fingerprint::of(b"the host's certificate");
+        let link = invite_link("https://10.0.0.5:8000", &fp);
+        let invite = invite_in(&link).expect("an invite");
+        assert_eq!(invite.server, "https://10.0.0.5:8000");
+        assert_eq!(invite.fingerprint, fp.to_string());
+        // Encoded, as chat apps pass links on.
+        let encoded = link.replace("https://", "https%3A%2F%2F");
+        assert_eq!(invite_in(&encoded), Some(invite.clone()));
+        // Not an invite: plain http, no fingerprint, a broken one, another host's text.
+        assert_eq!(invite_in(&link.replace("https://", "http://")), None);
+        assert_eq!(
+            invite_in("switchboard://join?server=https://10.0.0.5:8000"),
+            None
+        );
+        assert_eq!(invite_in(&format!("{}00", link)), None);
+        assert_eq!(
+            invite_in("switchboard://join?server=https://a b&fp=x"),
+            None
+        );
+        assert_eq!(invite_in("switchboard://call/bob"), None);
+        assert_eq!(username_in(&link), None, "an invite is not a call link");
+    }
 
     #[test]
     fn call_links_name_a_user_and_nothing_else() {

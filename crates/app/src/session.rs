@@ -4,12 +4,16 @@
 use crate::controller::{Controller, Session, forward};
 use crate::error::AppError;
 use crate::hosting::{DEFAULT_LISTEN, Host};
+use crate::links::{Invite, invite_in};
 use crate::settings::Hosting;
 use crate::state::AppState;
+use serde::Serialize;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use switchboard_client::phone::Phone;
-use switchboard_client::{Api, Engine, EngineConfig, Event};
+use switchboard_client::{
+    Api, CertificateProblem, ClientError, Engine, EngineConfig, Event, Fingerprint, Trust,
+};
 use switchboard_protocol::PresenceStatus;
 use switchboard_protocol::api::{CallSession, NewAccount, Page, UserInfo};
 
@@ -20,21 +24,76 @@ fn profile(username: &str) -> String {
     format!("{PROFILE}-{username}")
 }
 
-/// `10.0.0.5:8000` → `http://10.0.0.5:8000`; trailing slashes dropped.
+/// `10.0.0.5:8000` → `https://10.0.0.5:8000` (a team's server serves HTTPS; a CRM on
+/// plain http is typed with its `http://`); trailing slashes dropped.
 fn normalise_url(url: &str) -> Result<String, AppError> {
     let url = url.trim().trim_end_matches('/');
     if url.is_empty() {
         return Err(AppError::invalid(
-            "Enter the server's address, such as http://10.0.0.5:8000.",
+            "Enter the server's address, such as https://10.0.0.5:8000.",
         ));
     }
     let url = if url.contains("://") {
         url.to_owned()
     } else {
-        format!("http://{url}")
+        format!("https://{url}")
     };
     Api::new(&url)?;
     Ok(url)
+}
+
+/// `sha256:…` as typed or pasted, or a sentence saying what is wrong with it.
+fn parse_fingerprint(text: &str) -> Result<Fingerprint, AppError> {
+    Fingerprint::parse(text).map_err(|e| AppError::invalid(format!("{e}.")))
+}
+
+/// What this app makes of a server's certificate before signing in to it.
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
+pub struct ServerCheck {
+    /// The address as it will be used (`https://` added when none was typed).
+    pub server_url: String,
+    /// `None`: plain http, nothing to check (only on a network the user trusts).
+    pub certificate: Option<CertificateCheck>,
+}
+
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
+pub struct CertificateCheck {
+    /// `sha256:…`
+    pub fingerprint: String,
+    /// In groups of four, to compare with the host's screen.
+    pub fingerprint_grouped: String,
+    pub trust: CertificateTrust,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CertificateTrust {
+    /// The certificate this app pinned for this server.
+    Pinned,
+    /// Signed by an authority this computer trusts.
+    Authority,
+    /// Neither: the user compares the fingerprint with the host's, then trusts it (or
+    /// uses the host's invite link).
+    Unknown,
+    /// Another certificate than the one pinned: refused unless the user brings the new
+    /// fingerprint from the host (an invite link).
+    Changed { pinned: String },
+}
+
+/// `10.0.0.5:8000` or `[::1]:8000` (an https URL without its scheme), as a host and a
+/// port (443 when none is given).
+fn split_host_port(address: &str) -> Result<(&str, u16), AppError> {
+    let address = address.split('/').next().unwrap_or(address);
+    let (host, port) = match address.rsplit_once(':') {
+        Some((host, port)) if !port.contains(']') => (host, port),
+        _ => (address, "443"),
+    };
+    let port = port.parse().map_err(|_| {
+        AppError::invalid(format!(
+            "{address} is not a server address; use one such as https://10.0.0.5:8000."
+        ))
+    })?;
+    Ok((host, port))
 }
 
 impl Controller {
@@ -55,9 +114,16 @@ impl Controller {
         let (Some(url), Some(username)) = (saved.server_url.clone(), saved.username.clone()) else {
             return Ok(());
         };
-        let url = match self.host.lock().await.as_ref() {
-            Some(host) if saved.hosting.is_some() => host.local_url(),
-            _ => url,
+        let (url, trust) = match self.host.lock().await.as_ref() {
+            Some(host) if saved.hosting.is_some() => {
+                (host.local_url(), Trust::Pinned(host.fingerprint()?))
+            }
+            _ => (
+                url,
+                saved
+                    .server_fingerprint
+                    .map_or(Trust::System, Trust::Pinned),
+            ),
         };
         let tokens = self.tokens.clone();
         let (server, profile) = (url.clone(), profile(&username));
@@ -68,24 +134,94 @@ impl Controller {
             return Ok(());
         };
         // An expired token fails here: the sign-in screen says why.
-        self.start_session(Api::new(&url)?.with_token(token), url)
+        self.start_session(Api::with_trust(&url, trust)?.with_token(token), url)
             .await
     }
 
+    /// Takes an invite link (opened, or pasted into the sign-in form): the form fills
+    /// itself with the server and the certificate to pin.
+    pub async fn open_invite(&self, link: String) -> Result<Invite, AppError> {
+        let invite = invite_in(&link).ok_or_else(|| {
+            AppError::invalid(
+                "That is not a Switchboard invite link: it starts with switchboard://join? and names the server and its fingerprint. Ask the host to send it again.",
+            )
+        })?;
+        self.live().invite = Some(invite.clone());
+        let state = self.app_state().await;
+        self.shell.on_state(&state);
+        Ok(invite)
+    }
+
+    /// The server's certificate as this app sees it, for the sign-in form to show
+    /// before a first connection (trust on first use, with the fingerprint to compare).
+    pub async fn check_server(&self, server_url: String) -> Result<ServerCheck, AppError> {
+        let url = normalise_url(&server_url)?;
+        let Some(address) = url.strip_prefix("https://") else {
+            return Ok(ServerCheck {
+                server_url: url,
+                certificate: None,
+            });
+        };
+        let (host, port) = split_host_port(address)?;
+        let shown = switchboard_client::probe(host, port)
+            .await
+            .map_err(|e| AppError::invalid(format!("{e}.")))?;
+        let saved = self.saved();
+        let pinned = saved
+            .server_fingerprint
+            .filter(|_| saved.server_url.as_deref() == Some(url.as_str()));
+        let trust = match pinned {
+            Some(pinned) if pinned == shown => CertificateTrust::Pinned,
+            Some(pinned) => CertificateTrust::Changed {
+                pinned: pinned.to_string(),
+            },
+            None => match Api::new(&url)?.health().await {
+                Ok(()) => CertificateTrust::Authority,
+                Err(ClientError::Certificate {
+                    problem: CertificateProblem::Unknown,
+                    ..
+                }) => CertificateTrust::Unknown,
+                Err(e) => return Err(e.into()),
+            },
+        };
+        Ok(ServerCheck {
+            server_url: url,
+            certificate: Some(CertificateCheck {
+                fingerprint: shown.to_string(),
+                fingerprint_grouped: shown.grouped(),
+                trust,
+            }),
+        })
+    }
+
     /// Signs in, keeps the token in the OS keyring and starts listening for calls.
+    /// `fingerprint`: the certificate to pin (from an invite link, or the one the user
+    /// compared and trusted); without it, the one pinned for this server before, or an
+    /// authority's.
     pub async fn sign_in(
         self: &Arc<Self>,
         server_url: String,
         username: String,
         password: String,
+        fingerprint: Option<String>,
     ) -> Result<AppState, AppError> {
         let url = normalise_url(&server_url)?;
         let username = username.trim().to_owned();
         if username.is_empty() || password.is_empty() {
             return Err(AppError::invalid("Enter your username and password."));
         }
+        let given = fingerprint
+            .filter(|f| !f.trim().is_empty())
+            .map(|f| parse_fingerprint(&f))
+            .transpose()?;
+        let saved = self.saved();
+        let pin = given.or_else(|| {
+            saved
+                .server_fingerprint
+                .filter(|_| saved.server_url.as_deref() == Some(url.as_str()))
+        });
         self.sign_out_quietly().await;
-        let mut api = Api::new(&url)?;
+        let mut api = Api::with_trust(&url, pin.map_or(Trust::System, Trust::Pinned))?;
         let login = api.login(&username, &password).await?;
         let tokens = self.tokens.clone();
         let (server, profile, token) = (url.clone(), profile(&username), login.token);
@@ -98,6 +234,7 @@ impl Controller {
         };
         self.update_saved(|s| {
             s.server_url = Some(url.clone());
+            s.server_fingerprint = pin;
             s.username = Some(username.clone());
         })?;
         self.start_session(api, url).await?;
@@ -328,13 +465,13 @@ impl Controller {
             ));
         }
         self.start_host(listen).await?;
-        let url = {
+        let (url, fingerprint) = {
             let host = self.host.lock().await;
             let host = host
                 .as_ref()
                 .ok_or_else(|| AppError::Hosting("The embedded backend is not running.".into()))?;
             host.ensure_admin(&username, &password, &full_name).await?;
-            host.local_url()
+            (host.local_url(), host.fingerprint()?)
         };
         self.update_saved(|s| {
             s.hosting = Some(Hosting {
@@ -342,6 +479,7 @@ impl Controller {
                 admin_username: username.trim().to_owned(),
             })
         })?;
-        self.sign_in(url, username, password).await
+        self.sign_in(url, username, password, Some(fingerprint.to_string()))
+            .await
     }
 }

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use switchboard_client::Fingerprint;
 use switchboard_media::processing::VoiceSettings;
 
 /// The user's preferences, as the UI edits them.
@@ -47,6 +48,9 @@ pub struct Hosting {
 #[serde(default)]
 pub struct Saved {
     pub server_url: Option<String>,
+    /// The certificate pinned for `server_url` (from an invite link, the host's screen,
+    /// or this app's own host); `None`: an authority must sign it.
+    pub server_fingerprint: Option<Fingerprint>,
     pub username: Option<String>,
     pub hosting: Option<Hosting>,
     pub settings: Settings,
@@ -109,7 +113,8 @@ mod tests {
         let path = dir.path().join("settings.json");
         assert_eq!(Saved::load(&path), Saved::default());
         let saved = Saved {
-            server_url: Some("http://10.0.0.5:8000".into()),
+            server_url: Some("https://10.0.0.5:8000".into()),
+            server_fingerprint: Some(Fingerprint::of(b"the host's certificate")),
             username: Some("ann".into()),
             hosting: None,
             settings: Settings {

@@ -1,6 +1,7 @@
 //! What the UI needs to draw itself from scratch (see docs/desktop.md).
 
 use crate::hosting::HostInfo;
+use crate::links::Invite;
 use crate::settings::Settings;
 use serde::Serialize;
 use switchboard_client::{ConnectionState, MediaState};
@@ -21,6 +22,8 @@ pub struct AppState {
     pub muted: bool,
     pub missed_calls: u32,
     pub settings: Settings,
+    /// An invite link opened (`switchboard://join?…`) and not used yet.
+    pub invite: Option<Invite>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -38,6 +38,7 @@ impl Controller {
                 muted: false,
                 missed_calls: 0,
                 settings: saved.settings,
+                invite: self.live().invite.clone(),
             };
         };
         let phone = &session.phone;
@@ -76,6 +77,7 @@ impl Controller {
             muted: phone.muted().await,
             missed_calls: phone.missed_calls(),
             settings: saved.settings,
+            invite: self.live().invite.clone(),
         }
     }
 }

@@ -6,7 +6,10 @@
 //! regenerate them: `SWITCHBOARD_WRITE_BINDINGS=1 cargo test -p switchboard-app --test bindings`.
 
 use std::path::{Path, PathBuf};
-use switchboard_app::{AppState, HostInfo, MyStatus, Phase, Settings};
+use switchboard_app::links::Invite;
+use switchboard_app::{
+    AppState, CertificateCheck, CertificateTrust, HostInfo, MyStatus, Phase, ServerCheck, Settings,
+};
 use switchboard_client::meter::CallQuality;
 use switchboard_client::{ConnectionState, EndReason, Event, MediaState, RealtimeMode};
 use switchboard_media::devices::{DeviceList, DeviceSwitch, SwitchReason};
@@ -48,6 +51,10 @@ fn declarations() -> String {
         VoiceSettings::decl(&cfg),
         Settings::decl(&cfg),
         HostInfo::decl(&cfg),
+        Invite::decl(&cfg),
+        CertificateTrust::decl(&cfg),
+        CertificateCheck::decl(&cfg),
+        ServerCheck::decl(&cfg),
         Phase::decl(&cfg),
         MyStatus::decl(&cfg),
         AppState::decl(&cfg),
@@ -77,8 +84,8 @@ fn ts_type(rust: &str) -> String {
         "bool" => "boolean".into(),
         "()" => "null".into(),
         "Page<CallSession>" => "Page<CallSession>".into(),
-        known @ ("AppState" | "CallSession" | "DeviceList" | "PresenceStatus" | "Settings"
-        | "UserInfo") => known.into(),
+        known @ ("AppState" | "CallSession" | "DeviceList" | "Invite" | "PresenceStatus"
+        | "ServerCheck" | "Settings" | "UserInfo") => known.into(),
         other => panic!("no TypeScript type for {other}: add it to ts_type in this test"),
     }
 }
@@ -141,7 +148,7 @@ fn top_level(list: &str) -> Vec<&str> {
 fn commands(source: &str) -> String {
     let mut out = String::from(HEADER);
     out.push_str("import { invoke } from '@tauri-apps/api/core';\n");
-    out.push_str("import type { AppState, CallSession, DeviceList, Page, PresenceStatus, Settings, UserInfo } from './bindings';\n\n");
+    out.push_str("import type { AppState, CallSession, DeviceList, Invite, Page, PresenceStatus, ServerCheck, Settings, UserInfo } from './bindings';\n\n");
     out.push_str("export const commands = {\n");
     let items: Vec<&str> = source.split("#[tauri::command]").skip(1).collect();
     assert!(items.len() >= 14, "found only {} commands", items.len());

@@ -3,11 +3,12 @@
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use switchboard_app::CertificateTrust;
 use switchboard_app::{AppError, AppState, Controller, Paths, Phase, Shell};
 use switchboard_client::token_store::TokenStore;
 use switchboard_client::{Api, Event};
 use switchboard_protocol::{CallStatus, PresenceStatus};
-use switchboard_server::{Server, ServerConfig};
+use switchboard_server::{Server, ServerConfig, ServerTls};
 
 const PASSWORD: &str = "password123";
 
@@ -74,7 +75,7 @@ async fn presence_rings_and_links_are_answered_from_the_event_built_directory() 
     ));
 
     let state = ann
-        .sign_in(server.url(), "ann".into(), PASSWORD.into())
+        .sign_in(server.url(), "ann".into(), PASSWORD.into(), None)
         .await
         .expect("ann signs in");
     assert_eq!(state.phase, Phase::SignedIn);
@@ -149,4 +150,128 @@ async fn presence_rings_and_links_are_answered_from_the_event_built_directory() 
 
     ann.shut_down().await;
     server.shutdown().await.expect("shutdown");
+}
+
+/// A controller with its own settings file and data directory under `dir`.
+fn controller(dir: &std::path::Path, name: &str, shell: Arc<Recorder>) -> Arc<Controller> {
+    let paths = Paths {
+        settings_file: dir.join(format!("{name}-settings.json")),
+        data_dir: dir.join(format!("{name}-data")),
+    };
+    Controller::new(
+        paths,
+        TokenStore::with_service("switchboard-app-test"),
+        shell,
+    )
+}
+
+/// Alice hosts (HTTPS with the app's own certificate, which her own app pins); Bob's
+/// app sees a certificate nobody signed, is refused until he brings the host's
+/// fingerprint in an invite link, then pins it; when another certificate answers at the
+/// same address, Bob's app refuses it in words.
+#[tokio::test]
+async fn a_teammate_pins_the_hosts_certificate_and_refuses_another() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let alice = controller(dir.path(), "alice", Arc::default());
+    let state = alice
+        .host_team(
+            "alice".into(),
+            PASSWORD.into(),
+            "Alice Martin".into(),
+            Some("127.0.0.1:0".into()),
+        )
+        .await
+        .expect("alice hosts and signs in over https");
+    assert_eq!(state.phase, Phase::SignedIn);
+    let host = state.hosting.expect("hosting");
+    assert!(host.url.starts_with("https://127.0.0.1:"), "{}", host.url);
+    assert!(
+        host.fingerprint.starts_with("sha256:"),
+        "{}",
+        host.fingerprint
+    );
+    assert_eq!(host.fingerprint_grouped.split(' ').count(), 16);
+    let [invite_link] = host.invite_links.as_slice() else {
+        panic!("one invite link for one address: {:?}", host.invite_links)
+    };
+    let url = host.url.clone();
+    assert_eq!(
+        invite_link,
+        &format!("switchboard://join?server={url}&fp={}", host.fingerprint)
+    );
+    alice
+        .add_teammate(
+            "Bob Stone".into(),
+            "bob".into(),
+            String::new(),
+            PASSWORD.into(),
+        )
+        .await
+        .expect("bob's account");
+
+    let bob = controller(dir.path(), "bob", Arc::default());
+    // First contact: a certificate no authority signed; its fingerprint to compare.
+    let check = bob.check_server(url.clone()).await.expect("check");
+    let certificate = check.certificate.expect("https");
+    assert_eq!(certificate.trust, CertificateTrust::Unknown);
+    assert_eq!(certificate.fingerprint, host.fingerprint);
+    let refused = bob
+        .sign_in(url.clone(), "bob".into(), PASSWORD.into(), None)
+        .await
+        .expect_err("not trusted without the fingerprint");
+    assert!(refused.to_string().contains("invite link"), "{refused}");
+
+    // The invite link fills the form; signing in with its fingerprint pins it.
+    let invite = bob.open_invite(invite_link.clone()).await.expect("invite");
+    assert_eq!(bob.app_state().await.invite, Some(invite.clone()));
+    let wrong = bob
+        .open_invite("switchboard://join?server=http://x".into())
+        .await;
+    assert!(
+        wrong
+            .expect_err("not an invite")
+            .to_string()
+            .contains("not a Switchboard invite link")
+    );
+    let state = bob
+        .sign_in(
+            invite.server.clone(),
+            "bob".into(),
+            PASSWORD.into(),
+            Some(invite.fingerprint.clone()),
+        )
+        .await
+        .expect("bob signs in with the pinned certificate");
+    assert_eq!(state.phase, Phase::SignedIn);
+    assert_eq!(state.invite, None, "the invite is used");
+    let check = bob.check_server(url.clone()).await.expect("check");
+    assert_eq!(
+        check.certificate.expect("https").trust,
+        CertificateTrust::Pinned
+    );
+    bob.sign_out().await.expect("sign out");
+
+    // Another certificate at the same address (someone standing in for the host).
+    let addr: std::net::SocketAddr = url.trim_start_matches("https://").parse().expect("addr");
+    alice.shut_down().await;
+    let mut config = ServerConfig::new(dir.path().join("impostor"));
+    config.tls = ServerTls::Own;
+    let impostor = Server::bind(addr, config).await.expect("the same address");
+    let check = bob.check_server(url.clone()).await.expect("check");
+    assert_eq!(
+        check.certificate.expect("https").trust,
+        CertificateTrust::Changed {
+            pinned: host.fingerprint.clone()
+        }
+    );
+    let refused = bob
+        .sign_in(url.clone(), "bob".into(), PASSWORD.into(), None)
+        .await
+        .expect_err("another certificate is refused");
+    let said = refused.to_string();
+    assert!(
+        said.contains("standing in for the server") && said.contains(&host.fingerprint),
+        "{said}"
+    );
+    impostor.shutdown().await.expect("shutdown");
 }

@@ -38,7 +38,7 @@ export function bannersView(actions: Actions, watch: Watch): View {
     button('Dismiss', { cls: 'ghost small', onclick: () => actions.dismiss('device') }),
   );
 
-  const addresses = hostAddresses(watch);
+  const addresses = hostAddresses(watch, { invites: 'first' });
   const host = h(
     'section',
     { class: 'banner banner-host', 'aria-labelledby': 'host-notice-title' },

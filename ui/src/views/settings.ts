@@ -97,7 +97,7 @@ export function settingsView(actions: Actions, watch: Watch): View {
   );
   const startup = section('Startup', autostart.el);
 
-  const addresses = hostAddresses(watch);
+  const addresses = hostAddresses(watch, { invites: 'all' });
   const hostUrl = h('dd', { class: 'mono' });
   const hostAdmin = h('dd', { class: 'mono' });
   const hostDir = h('dd', { class: 'mono' });
