@@ -1,8 +1,10 @@
 //! OS notifications (freedesktop D-Bus on Linux, through notify-rust): the incoming call,
 //! with Accept / Reject buttons where the notification server supports actions, and the
-//! missed call that replaces it.
+//! missed call that replaces it. The caller's name is another user's text: without
+//! direction tricks, its markup escaped (notification servers render some HTML).
 
 use notify_rust::{Hint, Notification, Timeout, Urgency};
+use switchboard_app::text::for_notification_body;
 
 /// What the user clicked on an incoming-call notification.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,7 +29,10 @@ pub fn incoming_call(
     notification
         .appname("Switchboard")
         .summary("Incoming call")
-        .body(&format!("{caller} is calling you."))
+        .body(&format!(
+            "{} is calling you.",
+            for_notification_body(caller)
+        ))
         .icon("call-start")
         .hint(Hint::Category("call.incoming".into()))
         .urgency(Urgency::Critical)
@@ -68,7 +73,10 @@ pub fn missed_call(id: Option<u32>, caller: &str) {
     let shown = notification
         .appname("Switchboard")
         .summary("Missed call")
-        .body(&format!("You missed a call from {caller}."))
+        .body(&format!(
+            "You missed a call from {}.",
+            for_notification_body(caller)
+        ))
         .icon("call-missed")
         .hint(Hint::Category("call.unanswered".into()))
         .urgency(Urgency::Normal)

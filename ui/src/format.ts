@@ -55,10 +55,21 @@ export function presenceLabel(p: Presence): string {
   return PRESENCE_LABEL[p] ?? p;
 }
 
-/** The name to show for a person: full name, else username. */
+/** Unicode bidirectional controls: embeddings and overrides (LRE RLE PDF LRO RLO),
+ * isolates (LRI RLI FSI PDI), and the marks (LRM RLM ALM). */
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g;
+
+/** Text from another user or the server, safe to show: without the bidirectional controls
+ * that could make "Alice" read backwards or spoof what a name or status says. Right-to-left
+ * letters (Arabic, Hebrew) stay; the element showing the text has `dir="auto"`. */
+export function plainText(s: string | null | undefined): string {
+  return (s ?? '').replace(BIDI_CONTROLS, '');
+}
+
+/** The name to show for a person: full name, else username (without bidi controls). */
 export function displayName(u: Pick<UserSummary, 'full_name' | 'username'> | null | undefined): string {
   if (!u) return 'Someone';
-  return u.full_name.trim() || u.username;
+  return plainText(u.full_name).trim() || plainText(u.username);
 }
 
 /** "Bob Stone" → "BS", "alice" → "A". */

@@ -1,5 +1,5 @@
 // Pure logic about the directory: search, filter, order, live presence, who can be called.
-import { displayName } from './format';
+import { displayName, plainText } from './format';
 import type { DirectoryEntry, Presence } from './types';
 
 export type PresenceFilter = 'all' | 'available' | Presence;
@@ -20,11 +20,12 @@ function fold(s: string): string {
   return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
 }
 
-/** Every word of the query appears in the name, username or email. */
+/** Every word of the query appears in the name, username or email (as shown: without
+ * bidi controls). */
 export function matchesQuery(u: DirectoryEntry, query: string): boolean {
-  const words = fold(query).split(/\s+/).filter(Boolean);
+  const words = fold(plainText(query)).split(/\s+/).filter(Boolean);
   if (words.length === 0) return true;
-  const hay = fold(`${u.full_name} ${u.username} ${u.email}`);
+  const hay = fold(plainText(`${u.full_name} ${u.username} ${u.email}`));
   return words.every((w) => hay.includes(w));
 }
 

@@ -126,6 +126,49 @@ test('errors: the shell’s sentence as is', () => {
   assert.match(m.errorText(undefined), /Something went wrong/);
 });
 
+test('plain text: bidi controls from other users are removed, right-to-left letters kept', () => {
+  const controls = {
+    LRE: '\u202A',
+    RLE: '\u202B',
+    PDF: '\u202C',
+    LRO: '\u202D',
+    RLO: '\u202E',
+    LRI: '\u2066',
+    RLI: '\u2067',
+    FSI: '\u2068',
+    PDI: '\u2069',
+    LRM: '\u200E',
+    RLM: '\u200F',
+    ALM: '\u061C',
+  };
+  for (const [name, c] of Object.entries(controls)) {
+    assert.equal(m.plainText(`Ali${c}ce`), 'Alice', `${name} is removed`);
+    assert.equal(m.plainText(`${c}${c}Bob${c}`), 'Bob', `${name} is removed everywhere`);
+  }
+  assert.equal(m.plainText('Back at \u202E00:51'), 'Back at 00:51');
+  assert.equal(m.plainText('\u2067Bob\u2069 \u202Dx\u202C'), 'Bob x');
+  // Arabic and Hebrew letters (and their own punctuation) stay as they are.
+  for (const rtl of ['فريد حداد', 'דנה לוי', 'مرحبا، كيف الحال؟', 'שלום (בבית)']) {
+    assert.equal(m.plainText(rtl), rtl);
+    assert.equal(m.plainText(`\u202B${rtl}\u202C`), rtl);
+  }
+  // Ordinary text is unchanged, including accents, emoji, joiners and quotes.
+  for (const ok of ['Alice Martin', 'Zoë Ångström', 'bob@acme.test', '“Renewals all morning”', '👩‍💻 on call', '']) {
+    assert.equal(m.plainText(ok), ok);
+  }
+  assert.equal(m.plainText(null), '');
+  assert.equal(m.plainText(undefined), '');
+  // Names use it: a name that is nothing but controls falls back to the username.
+  assert.equal(m.displayName({ full_name: '\u202Eecila', username: 'al\u202Eice' }), 'ecila');
+  assert.equal(m.displayName({ full_name: '\u202E\u2066 ', username: 'al\u202Eice' }), 'alice');
+  // Search matches the text as shown.
+  const spoof = user(9, 'mal\u202Elory', 'Mal\u202Elory \u2066Hunt\u2069', 'online');
+  assert.equal(m.matchesQuery(spoof, 'mallory hunt'), true);
+  assert.equal(m.matchesQuery(spoof, 'mallory@acme'), true, 'the email too');
+  assert.equal(m.matchesQuery(spoof, 'yrol'), false, 'not the reversed text');
+  assert.equal(m.matchesQuery(spoof, 'mal\u202Elory'), true);
+});
+
 test('people: search by name, username, email, accents; filters; order; me left out', () => {
   const others = USERS.slice(1);
   const names = (list) => list.map((u) => u.full_name);

@@ -672,6 +672,77 @@ test('history: missed calls badge, missed call highlighted with words, badge res
   await finish(page);
 });
 
+test('odd names: bidi controls in names and statuses are not shown (people, search, incoming call, history)', async () => {
+  // Names and statuses others typed, with overrides, isolates and marks meant to spoof.
+  const mallory = user(8, 'mal\u202Elory', '\u202EMallory\u202C \u2066Hunt\u2069', 'online', { status_message: 'Back at \u202E00:51' });
+  const farah = user(9, 'farah', 'فرح \u202Bحداد\u202C\u200F', 'online', { status_message: '\u2067في اجتماع\u2069\u061C' });
+  const CONTROLS = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/;
+  const page = await openApp(env, {
+    responses: {
+      app_state: { ok: appState({ users: [...USERS, mallory, farah], my_status: { status: 'online', message: '\u202EIn the office' } }) },
+      call_history: {
+        ok: {
+          count: 2,
+          next: null,
+          previous: null,
+          results: [call(95, mallory, ME, 'missed'), call(96, ME, farah, 'completed')],
+        },
+      },
+    },
+  });
+  const row = page.locator('.person[data-user-id="8"]');
+  await row.waitFor();
+  assert.equal(await row.locator('.person-name').textContent(), 'Mallory Hunt');
+  assert.equal(await row.locator('.person-sub').textContent(), 'mallory · mallory@acme.test');
+  assert.equal(await row.locator('.status-msg').textContent(), '“Back at 00:51”');
+  assert.ok(await row.getByRole('button', { name: 'Call Mallory Hunt' }).isEnabled());
+  // Right-to-left names keep their letters, and each name or status sets its own direction.
+  const rtl = page.locator('.person[data-user-id="9"]');
+  assert.equal(await rtl.locator('.person-name').textContent(), 'فرح حداد');
+  assert.equal(await rtl.locator('.status-msg').textContent(), '“في اجتماع”');
+  for (const sel of ['.person-name', '.person-sub', '.status-msg']) {
+    assert.equal(await rtl.locator(sel).getAttribute('dir'), 'auto', `${sel} has dir="auto"`);
+  }
+  assert.ok(!CONTROLS.test(await page.locator('.people-list').textContent()), 'no control character in the list');
+  assert.equal(await page.locator('.status-message').inputValue(), 'In the office', 'my own status, from the server, too');
+
+  // Search matches the text as shown.
+  const search = page.getByLabel('Search people');
+  await search.fill('mallory hunt');
+  await until(page, () => document.querySelectorAll('.person').length === 1);
+  assert.equal(await page.locator('.person').getAttribute('data-user-id'), '8');
+  await search.fill('حداد');
+  await until(page, () => document.querySelectorAll('.person').length === 1);
+  assert.equal(await page.locator('.person').getAttribute('data-user-id'), '9');
+  await search.press('Escape');
+  await until(page, () => document.querySelectorAll('.person').length === 8);
+
+  // A status message arriving live is cleaned too.
+  await engine(page, { type: 'presence', user_id: 8, status: 'away', available_for_calls: true, status_message: 'Lunch \u202Dtill 2\u202C' });
+  await until(page, () => document.querySelector('.person[data-user-id="8"] .status-msg')?.textContent === '“Lunch till 2”');
+
+  // The incoming-call modal: the caller's name as the engine sent it, cleaned.
+  await engine(page, { type: 'incoming_call', call_id: 95, from_user_id: 8, caller_name: '\u202EMallory\u202C \u2067Hunt\u2069', call_type: 'audio', room_name: 'r' });
+  const dialog = page.getByRole('alertdialog', { name: 'Mallory Hunt is calling' });
+  await dialog.waitFor();
+  assert.equal(await dialog.locator('#incoming-title').textContent(), 'Mallory Hunt is calling');
+  assert.equal(await dialog.locator('.caller-name').getAttribute('dir'), 'auto');
+  assert.equal(await dialog.locator('.avatar').textContent(), 'MH');
+  await engine(page, { type: 'call_updated', call: call(95, mallory, ME, 'cancelled') });
+  await dialog.waitFor({ state: 'hidden' });
+  await page.locator('.call-outcome', { hasText: 'Mallory Hunt hung up before you answered.' }).waitFor();
+
+  // History.
+  await page.getByRole('button', { name: /History/ }).click();
+  const rows = page.locator('table.history tbody tr');
+  await rows.first().waitFor();
+  assert.match(await text(page.locator('tr[data-call-id="95"]')), /Incoming\s+Mallory Hunt\s+Missed/);
+  assert.equal(await page.locator('tr[data-call-id="96"] td.who').textContent(), 'فرح حداد');
+  assert.equal(await page.locator('tr[data-call-id="96"] td.who [dir="auto"]').count(), 1);
+  assert.ok(!CONTROLS.test(await page.locator('table.history').textContent()), 'no control character in history');
+  await finish(page);
+});
+
 test('connection banner, problem events and my status', async () => {
   const page = await openApp(env, {
     responses: { app_state: { ok: appState() }, set_status: [{ ok: null }, { ok: null }, { err: 'Cannot reach the server at https://10.0.0.5:8000: is it running?' }] },

@@ -16,6 +16,7 @@ pub mod ringtone;
 mod session;
 pub mod settings;
 mod state;
+pub mod text;
 mod view;
 
 pub use controller::{Controller, Paths, Shell};

@@ -415,11 +415,12 @@ impl Server {
         let task = tokio::spawn(launch(listening, state, async move {
             let _ = stopped.await;
         }));
+        // `listening addr=…` first: scripts and tests read the address from it.
         match fingerprint {
             Some(fingerprint) => {
-                tracing::info!(%addr, %fingerprint, "Switchboard server listening (HTTPS)");
+                tracing::info!(%addr, scheme = "https", %fingerprint, "Switchboard server listening");
             }
-            None => tracing::info!(%addr, "Switchboard server listening (plain HTTP)"),
+            None => tracing::info!(%addr, scheme = "http", "Switchboard server listening"),
         }
         Ok(Server {
             addr,

@@ -29,7 +29,8 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
   const watchActive = whileShown(watch, isActiveCall);
   // Ringing out.
   const ringAvatar = h('span', { class: 'avatar large ringing', 'aria-hidden': 'true' });
-  const ringTitle = h('h2', { class: 'call-title' });
+  const ringName = h('span', { class: 'peer-name', dir: 'auto' });
+  const ringTitle = h('h2', { class: 'call-title' }, 'Calling ', ringName, '…');
   const cancel = button('Cancel', { cls: 'danger', icon: icon('phone-off'), onclick: () => void actions.hangUp() });
   const ringing = h(
     'div',
@@ -41,7 +42,7 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
 
   // In the call.
   const avatarEl = h('span', { class: 'avatar large', 'aria-hidden': 'true' });
-  const peer = h('h2', { class: 'call-title' });
+  const peer = h('h2', { class: 'call-title', dir: 'auto' });
   const timer = h('span', { class: 'timer', role: 'timer', 'aria-live': 'off' });
   const mediaText = h('span', { class: 'media-state' });
   const muteLabel = h('span', { class: 'label', text: 'Mute' });
@@ -106,7 +107,7 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
       setAttr(el, 'data-mode', isRingingOut ? 'ringing' : isActive ? 'active' : ended ? 'outcome' : 'none');
       if (call) {
         const other = displayName(otherParty(call, meId));
-        setText(ringTitle, `Calling ${other}…`);
+        setText(ringName, other);
         setText(ringAvatar, initials(other));
         setText(avatarEl, initials(other));
         setText(peer, other);

@@ -1,7 +1,7 @@
 // The top bar: who I am, my status and message, and the connection to the server.
 import type { Actions } from '../actions';
 import { alertRegion, h, setAttr, setText, uid } from '../dom';
-import { describeConnection, displayName, initials } from '../format';
+import { describeConnection, displayName, initials, plainText } from '../format';
 import { icon } from '../icons';
 import type { Watch } from '../state';
 import type { Presence } from '../types';
@@ -16,7 +16,7 @@ const MY_STATUSES: [Presence, string][] = [
 
 export function headerView(actions: Actions, watch: Watch): View {
   const av = h('span', { class: 'avatar', 'aria-hidden': 'true' });
-  const name = h('span', { class: 'me-name' });
+  const name = h('span', { class: 'me-name', dir: 'auto' });
   const selectId = uid('my-status');
   const status = h(
     'select',
@@ -31,6 +31,7 @@ export function headerView(actions: Actions, watch: Watch): View {
     maxlength: '120',
     placeholder: 'Add a status message',
     autocomplete: 'off',
+    dir: 'auto',
   });
   const alert = alertRegion();
   const statusDot = h('span', { class: 'presence' }, h('span', { class: 'dot', 'aria-hidden': 'true' }));
@@ -90,8 +91,9 @@ export function headerView(actions: Actions, watch: Watch): View {
         status.value = st.status;
       }
       setAttr(statusDot, 'data-status', st.status);
-      if (st.message !== lastMessage && document.activeElement !== message) message.value = st.message;
-      lastMessage = st.message;
+      const said = plainText(st.message);
+      if (said !== lastMessage && document.activeElement !== message) message.value = said;
+      lastMessage = said;
     },
   );
   watch((s) => s.errors.status ?? '', (error) => setText(alert, error));

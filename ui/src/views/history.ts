@@ -20,7 +20,7 @@ function row(call: CallSession, meId: number | null, now: Date): HTMLTableRowEle
     'tr',
     { class: missed ? 'missed' : '', 'data-call-id': String(call.id), 'data-status': call.status },
     h('td', { class: 'dir' }, icon(dir), h('span', { text: dirWord })),
-    h('td', { class: 'who', text: displayName(otherParty(call, meId)) }),
+    h('td', { class: 'who' }, h('span', { dir: 'auto', text: displayName(otherParty(call, meId)) })),
     h(
       'td',
       { class: 'status' },

@@ -2,7 +2,7 @@
 // starts on Accept and stays inside until the call is answered, declined or gone.
 import type { Actions } from '../actions';
 import { alertRegion, h, setText } from '../dom';
-import { initials } from '../format';
+import { initials, plainText } from '../format';
 import { icon } from '../icons';
 import type { Watch } from '../state';
 import { button, setBusy } from './common';
@@ -14,7 +14,10 @@ export function incomingView(
   onOpenChange: (open: boolean) => void,
 ): { el: HTMLElement; attach(watch: Watch): void } {
   const av = h('span', { class: 'avatar huge ringing', 'aria-hidden': 'true' });
-  const title = h('h2', { id: 'incoming-title', class: 'modal-title' });
+  // The caller's name is isolated (dir="auto"): a right-to-left name reads correctly and
+  // does not reorder " is calling".
+  const caller = h('span', { class: 'caller-name', dir: 'auto' });
+  const title = h('h2', { id: 'incoming-title', class: 'modal-title' }, caller, ' is calling');
   const desc = h('p', { id: 'incoming-desc', class: 'modal-text' });
   const alert = alertRegion();
   let callId: number | null = null;
@@ -83,8 +86,9 @@ export function incomingView(
           const wasOpen = callId != null;
           callId = inc?.callId ?? null;
           if (inc) {
-            setText(av, initials(inc.callerName));
-            setText(title, `${inc.callerName} is calling`);
+            const name = plainText(inc.callerName);
+            setText(av, initials(name));
+            setText(caller, name);
             const kind = inc.callType === 'video' ? 'Video call, answered with audio only' : 'Audio call';
             setText(desc, `${kind}. Press Enter to accept or Escape to decline.`);
             setText(alert, error);

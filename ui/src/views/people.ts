@@ -1,7 +1,7 @@
 // People: the directory with live presence, search, a status filter and a Call button.
 import type { Actions } from '../actions';
 import { alertRegion, field, h, setAttr, setDisabled, setText, show } from '../dom';
-import { displayName, plural } from '../format';
+import { displayName, plainText, plural } from '../format';
 import { icon } from '../icons';
 import { callBlockReason, effectiveStatus, FILTERS, isCallable, visibleUsers, type PresenceFilter } from '../people';
 import type { Store, Watch } from '../state';
@@ -22,10 +22,10 @@ interface Row {
 }
 
 function personRow(u0: DirectoryEntry, actions: Actions): Row {
-  const name = h('span', { class: 'person-name' });
-  const sub = h('span', { class: 'person-sub' });
+  const name = h('span', { class: 'person-name', dir: 'auto' });
+  const sub = h('span', { class: 'person-sub', dir: 'auto' });
   const presence = presenceTag();
-  const message = h('span', { class: 'status-msg' });
+  const message = h('span', { class: 'status-msg', dir: 'auto' });
   const reasonId = `reason-${u0.id}`;
   const reason = h('span', { class: 'sr-only', id: reasonId });
   const note = h('span', { class: 'call-reason', 'aria-hidden': 'true' });
@@ -53,11 +53,14 @@ function personRow(u0: DirectoryEntry, actions: Actions): Row {
       userId = u.id;
       const n = displayName(u);
       setText(name, n);
-      setText(sub, u.email ? `${u.username} · ${u.email}` : u.username);
+      const username = plainText(u.username);
+      const email = plainText(u.email);
+      setText(sub, email ? `${username} · ${email}` : username);
       const st = effectiveStatus(u);
       presence.set(st);
       setAttr(li, 'data-status', st);
-      setText(message, u.presence.status_message ? `“${u.presence.status_message}”` : '');
+      const said = plainText(u.presence.status_message);
+      setText(message, said ? `“${said}”` : '');
       const why = callBlockReason(u, inCall);
       setBusy(call, calling, 'Call', 'Calling…');
       setDisabled(call, calling || why !== null);

@@ -2,7 +2,7 @@
 // devices, audio (voice processing) and startup.
 import type { Actions } from '../actions';
 import { alertRegion, h, setDisabled, setText, show, uid } from '../dom';
-import { displayName } from '../format';
+import { displayName, plainText } from '../format';
 import { icon } from '../icons';
 import type { Watch } from '../state';
 import type { VoiceSettings } from '../types';
@@ -33,7 +33,7 @@ export function settingsView(actions: Actions, watch: Watch): View {
   const alert = alertRegion();
   const notice = h('p', { class: 'notice', role: 'status' });
 
-  const who = h('dd');
+  const who = h('dd', { dir: 'auto' });
   const server = h('dd', { class: 'mono' });
   const signOut = button('Sign out', { cls: 'secondary', onclick: () => void actions.signOut() });
   const account = section(
@@ -140,7 +140,7 @@ export function settingsView(actions: Actions, watch: Watch): View {
   watch(
     (s) => ({ me: s.app?.me ?? null, serverUrl: s.app?.server_url ?? null }),
     ({ me, serverUrl }) => {
-      setText(who, me ? `${displayName(me)} (${me.username})` : '—');
+      setText(who, me ? `${displayName(me)} (${plainText(me.username)})` : '—');
       setText(server, serverUrl ?? '—');
     },
   );

@@ -2,6 +2,7 @@
 // they sign in (and, when this computer hosts, at which address).
 import type { Actions } from '../actions';
 import { alertRegion, field, h, setAttr, setText, show } from '../dom';
+import { plainText } from '../format';
 import type { Watch } from '../state';
 import type { AppState, UserSummary } from '../types';
 import { button, setBusy, type View } from './common';
@@ -15,8 +16,9 @@ export function teammateAddress(app: AppState): string | null {
 
 /** "Bob Stone can now sign in as bob." */
 export function addedSentence(u: UserSummary): string {
-  const name = u.full_name.trim();
-  return name ? `${name} can now sign in as ${u.username}.` : `${u.username} can now sign in.`;
+  const name = plainText(u.full_name).trim();
+  const username = plainText(u.username);
+  return name ? `${name} can now sign in as ${username}.` : `${username} can now sign in.`;
 }
 
 export function teammatesView(actions: Actions, watch: Watch): View {

@@ -37,7 +37,7 @@ impl Served {
                     .and_then(|rest| rest.split_whitespace().next())
                     .filter(|_| line.contains("listening"))
                 {
-                    let scheme = if line.contains("(HTTPS)") {
+                    let scheme = if line.contains("scheme=https") {
                         "https"
                     } else {
                         "http"
