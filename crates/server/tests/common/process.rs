@@ -37,11 +37,12 @@ impl Served {
                     .and_then(|rest| rest.split_whitespace().next())
                     .filter(|_| line.contains("listening"))
                 {
-                    let scheme = if line.contains("scheme=https") {
-                        "https"
-                    } else {
-                        "http"
-                    };
+                    let scheme =
+                        if line.contains("scheme=https") || line.contains("scheme=\"https\"") {
+                            "https"
+                        } else {
+                            "http"
+                        };
                     let _ = addr_tx.send(format!("{scheme}://{addr}"));
                 }
                 if let Ok(mut log) = sink.lock() {
