@@ -17,23 +17,23 @@
 //! copied (output), and the rate is converted by [`Resampler`] (rubato).
 
 use crate::audio::{AudioSink, AudioSource};
+pub use crate::device_moves::{DeviceSwitch, OnSwitch, SwitchReason};
+use crate::device_moves::{Shared, WatchMove, watch_step};
 use crate::processing::PROCESSING_FRAME;
 use crate::resample::Resampler;
-use crate::tone::{FRAME_SAMPLES, SAMPLE_RATE};
+use crate::ring::Ring;
+use crate::tone::SAMPLE_RATE;
 use crate::voice_path::Processing;
 pub use crate::voice_path::{
     EchoReference, ProcessedSource, ReferenceSink, VoiceControl, VoicePath,
 };
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// Most audio a ring holds (10 frames, 200 ms): beyond it the oldest samples go, so a
-/// device running slightly fast cannot build up delay.
-const RING_CAPACITY: usize = 10 * FRAME_SAMPLES;
 /// Wait before reopening a device that failed.
 const REOPEN_AFTER: Duration = Duration::from_millis(500);
 /// A stream that reported a glitch and then exchanged no audio for this long is taken for
@@ -101,51 +101,6 @@ impl Direction {
             Direction::Input => "input",
             Direction::Output => "output",
         }
-    }
-}
-
-/// Samples in flight between a device thread and the call.
-#[derive(Default)]
-pub(crate) struct Ring {
-    samples: Mutex<VecDeque<i16>>,
-    /// The device's own latency as its last callback reported it (capture → callback for
-    /// a microphone, callback → playback for speakers), µs.
-    device_latency_us: AtomicU32,
-}
-
-impl Ring {
-    pub(crate) fn len(&self) -> usize {
-        self.samples.lock().map(|r| r.len()).unwrap_or(0)
-    }
-
-    pub(crate) fn set_latency(&self, latency: Duration) {
-        let us = u32::try_from(latency.as_micros()).unwrap_or(u32::MAX);
-        self.device_latency_us.store(us, Ordering::Relaxed);
-    }
-
-    pub(crate) fn latency_ms(&self) -> f64 {
-        f64::from(self.device_latency_us.load(Ordering::Relaxed)) / 1000.0
-    }
-
-    pub(crate) fn push(&self, samples: impl IntoIterator<Item = i16>) {
-        if let Ok(mut ring) = self.samples.lock() {
-            ring.extend(samples);
-            let excess = ring.len().saturating_sub(RING_CAPACITY);
-            ring.drain(..excess);
-        }
-    }
-
-    /// Fills `out`, with silence for whatever is not there (an underrun).
-    pub(crate) fn pop_into(&self, out: &mut [i16]) {
-        let Ok(mut ring) = self.samples.lock() else {
-            out.fill(0);
-            return;
-        };
-        let n = out.len().min(ring.len());
-        for (o, s) in out.iter_mut().zip(ring.drain(..n)) {
-            *o = s;
-        }
-        out[n..].fill(0);
     }
 }
 
@@ -378,7 +333,7 @@ fn run(
                 if let Some(opened) = opened {
                     let _ = opened.send(Ok(()));
                 }
-                shared.opened(direction, shown, moved.take());
+                shared.opened(direction.word(), shown, moved.take());
                 Some(stream)
             }
             (Err(e), Some(opened)) => {
@@ -454,85 +409,6 @@ enum Next {
     Asked(Control),
     /// The watch moves to another device.
     Move(Option<String>, SwitchReason),
-}
-
-/// What the device watch does on a tick.
-#[derive(Debug, PartialEq, Eq)]
-enum WatchMove {
-    /// The device in use is gone: the system default takes over.
-    ToDefault,
-    /// The device the user chose is back after a fallback: take it again.
-    BackTo(String),
-}
-
-/// `open`: the device asked for now (`None`: the default); `chosen`: the user's choice;
-/// `present`: whether the system lists a device now.
-fn watch_step(
-    open: Option<&str>,
-    chosen: Option<&str>,
-    present: impl Fn(&str) -> bool,
-) -> Option<WatchMove> {
-    match (open, chosen) {
-        (Some(open), _) if !present(open) => Some(WatchMove::ToDefault),
-        (None, Some(chosen)) if present(chosen) => Some(WatchMove::BackTo(chosen.to_owned())),
-        _ => None,
-    }
-}
-
-/// Why a device thread moved to another device without being asked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub enum SwitchReason {
-    /// The device in use failed or was unplugged: the system default took over.
-    Gone,
-    /// The device the user chose was plugged in again.
-    Back,
-}
-
-/// A device thread moved a stream on its own: what to tell the user.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct DeviceSwitch {
-    /// `input` (the microphone) or `output` (speakers, ringtone).
-    pub direction: String,
-    pub from: String,
-    pub to: String,
-    pub reason: SwitchReason,
-}
-
-/// Called with each [`DeviceSwitch`] (on the device thread: keep it short).
-pub type OnSwitch = Box<dyn Fn(DeviceSwitch) + Send>;
-
-/// What a device thread shares with its handle: the device in use, and who hears of moves.
-#[derive(Clone, Default)]
-struct Shared {
-    current: Arc<Mutex<String>>,
-    on_switch: Arc<Mutex<Option<OnSwitch>>>,
-}
-
-impl Shared {
-    /// A stream is open on `shown`; tells the watcher when the thread moved there itself.
-    fn opened(&self, direction: Direction, shown: String, moved: Option<SwitchReason>) {
-        let Ok(mut current) = self.current.lock() else {
-            return;
-        };
-        let from = std::mem::replace(&mut *current, shown.clone());
-        drop(current);
-        let Some(reason) = moved.filter(|_| from != shown) else {
-            return;
-        };
-        if let Ok(on_switch) = self.on_switch.lock()
-            && let Some(on_switch) = on_switch.as_ref()
-        {
-            on_switch(DeviceSwitch {
-                direction: direction.word().to_owned(),
-                from,
-                to: shown,
-                reason,
-            });
-        }
-    }
 }
 
 /// What a stream's callbacks tell its device thread.
@@ -799,79 +675,5 @@ mod tests {
         assert!(!applies_to(&failed(2), 3));
         assert!(applies_to(&Control::Switch(None), 3));
         assert!(applies_to(&Control::Stop, 3));
-    }
-
-    #[test]
-    fn the_watch_leaves_a_gone_device_and_takes_the_chosen_one_back() {
-        let only = |listed: &'static [&'static str]| move |n: &str| listed.contains(&n);
-        let headset = Some("headset");
-        // In use and listed: stay.
-        assert_eq!(watch_step(headset, headset, only(&["headset"])), None);
-        // Unplugged: the default.
-        assert_eq!(
-            watch_step(headset, headset, only(&[])),
-            Some(WatchMove::ToDefault)
-        );
-        // On the default after that, still unplugged: stay.
-        assert_eq!(watch_step(None, headset, only(&[])), None);
-        // Plugged in again: back to it.
-        assert_eq!(
-            watch_step(None, headset, only(&["headset"])),
-            Some(WatchMove::BackTo("headset".into()))
-        );
-        // The default by choice: nothing to watch for.
-        assert_eq!(watch_step(None, None, only(&["headset"])), None);
-    }
-
-    #[test]
-    fn a_move_is_told_once_and_only_when_the_thread_made_it() {
-        let shared = Shared::default();
-        let told = Arc::new(Mutex::new(Vec::new()));
-        let sink = told.clone();
-        *shared.on_switch.lock().unwrap() = Some(Box::new(move |s| sink.lock().unwrap().push(s)));
-        shared.opened(Direction::Output, "headset".into(), None);
-        shared.opened(
-            Direction::Output,
-            "default".into(),
-            Some(SwitchReason::Gone),
-        );
-        // Reopened on the same device after a failure: nothing changed for the user.
-        shared.opened(
-            Direction::Output,
-            "default".into(),
-            Some(SwitchReason::Gone),
-        );
-        shared.opened(
-            Direction::Output,
-            "headset".into(),
-            Some(SwitchReason::Back),
-        );
-        // The user's own switch is not announced back to them.
-        shared.opened(Direction::Output, "default".into(), None);
-        let told = told.lock().unwrap();
-        let moves: Vec<_> = told
-            .iter()
-            .map(|s| (s.from.as_str(), s.to.as_str(), s.reason))
-            .collect();
-        assert_eq!(
-            moves,
-            [
-                ("headset", "default", SwitchReason::Gone),
-                ("default", "headset", SwitchReason::Back)
-            ]
-        );
-        assert_eq!(told[0].direction, "output");
-    }
-
-    #[test]
-    fn the_ring_drops_the_oldest_and_pads_underruns_with_silence() {
-        let ring = Ring::default();
-        ring.push((0..RING_CAPACITY as i32 + 100).map(|n| (n % 1000) as i16));
-        let mut out = vec![1; 4];
-        ring.pop_into(&mut out);
-        assert_eq!(out, vec![100, 101, 102, 103], "the first 100 were dropped");
-        let mut rest = vec![1; RING_CAPACITY];
-        ring.pop_into(&mut rest);
-        assert_eq!(rest[RING_CAPACITY - 4..], [0, 0, 0, 0]);
     }
 }

@@ -7,12 +7,14 @@
 
 pub mod audio;
 pub mod codec;
+mod device_moves;
 pub mod devices;
 pub mod mixer;
 pub mod peer;
 pub mod processing;
 pub mod quality;
 pub mod resample;
+mod ring;
 pub mod tone;
 pub mod uplink;
 pub mod voice_path;

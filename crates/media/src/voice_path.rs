@@ -9,8 +9,8 @@
 //! its grip for seconds at a time.
 
 use crate::audio::{AudioSink, AudioSource};
-use crate::devices::Ring;
 use crate::processing::{PROCESSING_FRAME, VoiceProcessor, VoiceSettings, VoiceStats};
+use crate::ring::Ring;
 use crate::tone::SAMPLE_RATE;
 use std::sync::{Arc, Mutex, Weak};
 
