@@ -123,8 +123,8 @@ pub fn client_config(trust: &Trust) -> Result<Arc<ClientConfig>, TlsError> {
     crate::install_default_provider();
     let provider = provider();
     let verifier: Arc<dyn ServerCertVerifier> = match trust {
-        Trust::Pinned(pinned) => Arc::new(Pinned {
-            pinned: *pinned,
+        Trust::Pinned(pinned) => Arc::new(ByFingerprint {
+            accept: Accept::Exactly(*pinned),
             provider: provider.clone(),
             shown: None,
         }),
@@ -182,63 +182,12 @@ pub fn authority_config(extra_roots: Option<&std::path::Path>) -> Result<ClientC
 pub fn encryption_only_config() -> Result<ClientConfig, TlsError> {
     crate::install_default_provider();
     let provider = provider();
-    let verifier = Arc::new(AnyCertificate {
+    let verifier = Arc::new(ByFingerprint {
+        accept: Accept::Any,
         provider: provider.clone(),
+        shown: None,
     });
     bare_config(provider, verifier)
-}
-
-/// Accepts any certificate (see [`encryption_only_config`]).
-#[derive(Debug)]
-struct AnyCertificate {
-    provider: Arc<CryptoProvider>,
-}
-
-impl ServerCertVerifier for AnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
 }
 
 /// A configuration for our HTTP and WebSocket clients: HTTP/1.1 (WebSocket upgrades
@@ -276,9 +225,8 @@ pub async fn probe(host: &str, port: u16) -> Result<Fingerprint, TlsError> {
     };
     let shown = Arc::new(Mutex::new(None));
     let provider = provider();
-    let verifier = Arc::new(Pinned {
-        // Matches nothing: every certificate is recorded, none trusted.
-        pinned: Fingerprint::of(b""),
+    let verifier = Arc::new(ByFingerprint {
+        accept: Accept::Nothing,
         provider: provider.clone(),
         shown: Some(shown.clone()),
     });
@@ -302,17 +250,28 @@ pub async fn probe(host: &str, port: u16) -> Result<Fingerprint, TlsError> {
     seen.ok_or_else(|| failed("it did not show a certificate (is it serving https?)".into()))
 }
 
-/// Accepts exactly one certificate, by its SHA-256; names and issuers do not matter, the
-/// handshake's signatures still do (the server must hold the pinned certificate's key).
+/// Which certificates a [`ByFingerprint`] verifier accepts.
 #[derive(Debug)]
-struct Pinned {
-    pinned: Fingerprint,
+enum Accept {
+    /// Exactly one, by its SHA-256 (a pinned host).
+    Exactly(Fingerprint),
+    /// Any (PostgreSQL's `sslmode=require`: encrypted, whoever's certificate it is).
+    Any,
+    /// None: every certificate is recorded and refused ([`probe`]).
+    Nothing,
+}
+
+/// Judges a certificate by its SHA-256 alone: names and issuers do not matter, the
+/// handshake's signatures still do (the server must hold the certificate's key).
+#[derive(Debug)]
+struct ByFingerprint {
+    accept: Accept,
     provider: Arc<CryptoProvider>,
     /// Where the certificate shown is recorded, for [`probe`].
     shown: Option<Arc<Mutex<Option<Fingerprint>>>>,
 }
 
-impl ServerCertVerifier for Pinned {
+impl ServerCertVerifier for ByFingerprint {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -327,15 +286,17 @@ impl ServerCertVerifier for Pinned {
         {
             *slot = Some(shown);
         }
-        if shown == self.pinned {
-            return Ok(ServerCertVerified::assertion());
+        let refused = |pinned| {
+            Err(rustls::Error::InvalidCertificate(CertificateError::Other(
+                rustls::OtherError(Arc::new(PinMismatch { pinned, shown })),
+            )))
+        };
+        match self.accept {
+            Accept::Exactly(pinned) if pinned == shown => Ok(ServerCertVerified::assertion()),
+            Accept::Exactly(pinned) => refused(pinned),
+            Accept::Any => Ok(ServerCertVerified::assertion()),
+            Accept::Nothing => refused(Fingerprint::of(b"")),
         }
-        Err(rustls::Error::InvalidCertificate(CertificateError::Other(
-            rustls::OtherError(Arc::new(PinMismatch {
-                pinned: self.pinned,
-                shown,
-            })),
-        )))
     }
 
     fn verify_tls12_signature(
