@@ -7,7 +7,7 @@ use anyhow::{Context, Result, anyhow};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
 use switchboard_client::token_store::TokenStore;
-use switchboard_client::{Api, ClientError, Fingerprint, Trust};
+use switchboard_client::{Api, CertificateProblem, ClientError, Fingerprint, Trust};
 use switchboard_protocol::PresenceStatus;
 use switchboard_protocol::api::CallSession;
 
@@ -153,6 +153,16 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("switchboard-cli: {e:#}");
+            // The sentence speaks of invite links; from a terminal the pin is a flag.
+            if let Some(ClientError::Certificate {
+                problem: CertificateProblem::Unknown,
+                ..
+            }) = e.downcast_ref::<ClientError>()
+            {
+                eprintln!(
+                    "switchboard-cli: to trust the host's own certificate, pass --server-fingerprint sha256:… as the host's screen shows it (on a headless server: switchboard-server fingerprint)."
+                );
+            }
             ExitCode::FAILURE
         }
     }

@@ -135,7 +135,9 @@ async fn other_certificates_and_plain_http_are_refused_in_words() {
     assert!(!out.status.success());
     let text = said(&out);
     assert!(
-        text.contains("not signed by an authority") && text.contains("invite link"),
+        text.contains("not signed by an authority")
+            && text.contains("invite link")
+            && text.contains("pass --server-fingerprint"),
         "{text}"
     );
 

@@ -183,7 +183,7 @@ impl TlsArgs {
                      would cross the network unencrypted. Give --tls-cert and --tls-key \
                      (PEM), or --tls-self-signed for a certificate of this server's own that \
                      teammates' apps pin, or --insecure-http if a proxy in front of this \
-                     server terminates TLS"
+                     server terminates TLS."
                 );
             }
             tracing::warn!(
