@@ -173,7 +173,7 @@ fn prepare(config: &ServerConfig, count: usize) -> Result<Vec<User>> {
         .map(|id| {
             Ok(User {
                 id,
-                token: tokens.issue(id, now())?,
+                token: tokens.issue(id, 0, now())?,
             })
         })
         .collect()

@@ -36,6 +36,13 @@ pub struct UserInfo {
     pub full_name: String,
     #[serde(default)]
     pub is_admin: bool,
+    /// False while an administrator has disabled the account (Django's name for it).
+    #[serde(default = "yes")]
+    pub is_active: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl UserInfo {
@@ -82,6 +89,9 @@ pub struct DirectoryEntry {
     pub username: String,
     pub email: String,
     pub full_name: String,
+    /// False while an administrator has disabled the account: it cannot sign in.
+    #[serde(default = "yes")]
+    pub is_active: bool,
     pub presence: PresenceView,
 }
 
@@ -387,6 +397,82 @@ pub struct EmailLoginRequest {
     pub username: Option<String>,
     #[cfg_attr(feature = "openapi", schema(max_length = 1024))]
     pub password: String,
+}
+
+/// `POST /api/auth/password`: the signed-in user's new password. Every other session of
+/// theirs is signed out; the answer carries a fresh token for this one.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordChange {
+    #[cfg_attr(feature = "openapi", schema(max_length = 1024))]
+    pub current_password: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 1024))]
+    pub new_password: String,
+}
+
+/// `POST /api/invites` (admins only): how long the code may be used.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewInvite {
+    /// Hours until the code expires: 1 to 720, 72 when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in_hours: Option<u32>,
+}
+
+/// `POST /api/invites/redeem` (no token): a teammate makes their own account with a
+/// one-time invite code and is signed in.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RedeemInvite {
+    #[cfg_attr(feature = "openapi", schema(max_length = 128))]
+    pub code: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 150))]
+    pub username: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 1024))]
+    pub password: String,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 254))]
+    pub email: String,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
+    pub full_name: String,
+}
+
+/// Where an invite code stands.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum InviteState {
+    /// Not used yet and not expired.
+    Open,
+    Used,
+    Expired,
+    Revoked,
+}
+
+/// An invite as `GET /api/invites` lists it. The code itself is shown once, when the
+/// invite is made (the server keeps only its hash).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Invite {
+    pub id: i64,
+    pub state: InviteState,
+    pub created_by: i64,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// The account made with it.
+    pub used_by: Option<i64>,
+}
+
+/// `POST /api/invites`'s answer: the invite and its code, which is not shown again.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CreatedInvite {
+    pub code: String,
+    pub invite: Invite,
 }
 
 /// `POST /api/user-presence/update_my_status/`: absent fields stay as they are.

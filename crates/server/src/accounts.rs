@@ -7,9 +7,41 @@
 
 use crate::auth::{hash_password, password_problem};
 use crate::domain::DomainError;
-use crate::domain::users;
+use crate::domain::{invites, users};
 use crate::store::{NewUser, StorageError, Store};
-use switchboard_protocol::api::UserInfo;
+use sha2::Digest;
+use switchboard_protocol::api::{CreatedInvite, UserInfo};
+
+/// A fresh invite code: 128 random bits as 32 lowercase hex digits.
+fn new_invite_code() -> String {
+    let bytes: [u8; 16] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What the store keeps of a code. Codes are read case-insensitively and without the
+/// spaces or dashes a person may add when reading one out.
+pub fn invite_code_hash(code: &str) -> String {
+    let normal: String = code
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect();
+    sha2::Sha256::digest(normal.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Runs blocking work (password hashing) off the async threads.
+async fn worker<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, DomainError> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        DomainError::from(StorageError::backend(format!(
+            "account worker stopped: {e}"
+        )))
+    })
+}
 
 /// A new account, with its password in clear (hashed here, never stored).
 #[derive(Clone, Debug, Default)]
@@ -72,8 +104,9 @@ impl Accounts {
             })?
     }
 
-    /// Replaces the password of the user with this username (or email). Tokens already
-    /// issued stay valid until they expire.
+    /// Replaces the password of the user with this username (or email) and refuses
+    /// every token issued so far (a server that is running on SQLite notices at its next
+    /// start; change passwords through the API to sign people out at once).
     pub fn set_password_blocking(&self, login: &str, password: &str) -> Result<(), DomainError> {
         if let Some(problem) = password_problem(password) {
             return Err(DomainError::Invalid(problem.into()));
@@ -83,14 +116,83 @@ impl Accounts {
             let user = tx
                 .user_by_login(login)?
                 .ok_or_else(|| DomainError::NotFound(format!("There is no user {login}.")))?;
-            if tx.set_password_hash(user.info.id, &hash)? {
-                Ok(())
-            } else {
-                Err(DomainError::NotFound(format!("There is no user {login}.")))
-            }
+            tx.set_password_hash(user.info.id, &hash)?;
+            tx.bump_token_epoch(user.info.id)?
+                .ok_or_else(|| DomainError::NotFound(format!("There is no user {login}.")))
         })?;
         tracing::info!(login, "password changed");
         Ok(())
+    }
+
+    /// Gives `user_id` the password `new_password` and signs them out everywhere; returns
+    /// the new token epoch, for the one token the caller issues next. The caller has
+    /// checked the current password.
+    pub async fn change_password(
+        &self,
+        user_id: i64,
+        new_password: String,
+    ) -> Result<i64, DomainError> {
+        if let Some(problem) = password_problem(&new_password) {
+            return Err(DomainError::Invalid(problem.into()));
+        }
+        let hash = worker(move || hash_password(&new_password)).await??;
+        let epoch = self
+            .store
+            .write(move |tx| {
+                tx.set_password_hash(user_id, &hash)?;
+                tx.bump_token_epoch(user_id)?.ok_or_else(|| {
+                    DomainError::NotFound(format!("There is no user with id {user_id}."))
+                })
+            })
+            .await?;
+        tracing::info!(user_id, "password changed; signed out everywhere");
+        Ok(epoch)
+    }
+
+    /// A new invite by `admin_id` lasting `hours`; the code is returned once and only its
+    /// hash is stored.
+    pub async fn invite(&self, admin_id: i64, hours: u32) -> Result<CreatedInvite, DomainError> {
+        let code = new_invite_code();
+        let hash = invite_code_hash(&code);
+        let invite = self
+            .store
+            .write(move |tx| invites::create(tx, admin_id, &hash, hours, crate::now()))
+            .await?;
+        tracing::info!(invite = invite.id, by = admin_id, hours, "invite made");
+        Ok(CreatedInvite { code, invite })
+    }
+
+    /// Makes `account` (never an admin) with invite `code`, which is used up. The code is
+    /// checked before the password is hashed, so wrong codes cost no hashing.
+    pub async fn redeem(&self, code: &str, account: NewAccount) -> Result<UserInfo, DomainError> {
+        if let Some(problem) = password_problem(&account.password)
+            .map(str::to_owned)
+            .or_else(|| users::username_problem(&account.username))
+            .or_else(|| users::email_problem(&account.email))
+            .or_else(|| users::full_name_problem(&account.full_name))
+        {
+            return Err(DomainError::Invalid(problem));
+        }
+        let hash = invite_code_hash(code);
+        let checked = hash.clone();
+        self.store
+            .read(move |tx| invites::open_invite(tx, &checked, crate::now()))
+            .await?;
+        let password = account.password;
+        let password_hash = worker(move || hash_password(&password)).await??;
+        let user = NewUser {
+            password_hash,
+            username: account.username,
+            email: account.email,
+            full_name: account.full_name,
+            is_admin: false,
+        };
+        let info = self
+            .store
+            .write(move |tx| invites::redeem(tx, &hash, user, crate::now()))
+            .await?;
+        tracing::info!(user_id = info.id, "account made with an invite");
+        Ok(info)
     }
 
     /// [`Accounts::set_password_blocking`] off the async threads.

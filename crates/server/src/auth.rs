@@ -73,6 +73,10 @@ struct Claims {
     jti: String,
     iat: i64,
     exp: i64,
+    /// The account's token epoch when it was issued; a later epoch refuses it (signed out
+    /// everywhere). Tokens from before epochs existed count as epoch 0.
+    #[serde(default)]
+    ep: i64,
 }
 
 /// A verified token: whose it is and how to revoke it.
@@ -81,6 +85,7 @@ pub struct TokenInfo {
     pub user_id: i64,
     pub jti: String,
     pub expires_at: DateTime<Utc>,
+    pub epoch: i64,
 }
 
 /// A key for one purpose from the server's secret: HMAC-SHA256(secret, purpose), so a
@@ -147,12 +152,14 @@ impl Tokens {
         Tokens { clock, ..self }
     }
 
-    pub fn issue(&self, user_id: i64, now: DateTime<Utc>) -> Result<String, AuthError> {
+    /// A token for `user_id` in the account's current token `epoch`.
+    pub fn issue(&self, user_id: i64, epoch: i64, now: DateTime<Utc>) -> Result<String, AuthError> {
         let claims = Claims {
             sub: user_id.to_string(),
             jti: Uuid::new_v4().simple().to_string(),
             iat: now.timestamp(),
             exp: (now + self.ttl).timestamp(),
+            ep: epoch,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| AuthError::Sign(e.to_string()))
@@ -169,6 +176,7 @@ impl Tokens {
             user_id: data.claims.sub.parse().map_err(|_| TokenProblem::Invalid)?,
             jti: data.claims.jti,
             expires_at: DateTime::from_timestamp(data.claims.exp, 0).unwrap_or_default(),
+            epoch: data.claims.ep,
         })
     }
 }
@@ -181,6 +189,14 @@ pub enum TokenProblem {
     Invalid,
     #[error("You have signed out with this token; sign in again.")]
     Revoked,
+    #[error(
+        "You were signed out on every device (your password changed, or you chose to sign out everywhere); sign in again."
+    )]
+    SignedOutEverywhere,
+    #[error("An administrator has disabled your account; ask them to enable it again.")]
+    Disabled,
+    #[error("This account has been deleted.")]
+    Deleted,
     #[error(
         "Sign in first: send your token as `Authorization: Token <token>` or `Bearer <token>`."
     )]
@@ -208,17 +224,17 @@ mod tests {
         let store = Store::new(Arc::new(SqliteDatabase::in_memory()?));
         let tokens = store.write_blocking(|tx| Tokens::load(tx, Duration::hours(1)))?;
         let now = Utc::now();
-        let token = tokens.issue(42, now)?;
+        let token = tokens.issue(42, 3, now)?;
         let info = tokens
             .verify(&token)
             .map_err(|e| AuthError::Sign(e.to_string()))?;
-        assert_eq!(info.user_id, 42);
+        assert_eq!((info.user_id, info.epoch), (42, 3));
         assert_eq!(
             info.expires_at.timestamp(),
             (now + Duration::hours(1)).timestamp()
         );
 
-        let old = tokens.issue(42, now - Duration::hours(2))?;
+        let old = tokens.issue(42, 0, now - Duration::hours(2))?;
         assert_eq!(tokens.verify(&old).err(), Some(TokenProblem::Expired));
 
         let mut tampered = token.clone();

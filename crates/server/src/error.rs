@@ -114,6 +114,11 @@ pub fn sentence(text: &str) -> String {
 
 impl From<TokenProblem> for ApiError {
     fn from(problem: TokenProblem) -> Self {
-        ApiError::unauthorized(problem.to_string())
+        let error = ApiError::unauthorized(problem.to_string());
+        match problem {
+            TokenProblem::Disabled => error.with_code("account_disabled"),
+            TokenProblem::Deleted => error.with_code("account_deleted"),
+            _ => error,
+        }
     }
 }

@@ -169,6 +169,7 @@ fn probe_user() -> UserInfo {
         email: String::new(),
         full_name: String::new(),
         is_admin: false,
+        is_active: true,
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::auth::{TokenInfo, TokenProblem, Tokens};
 use crate::error::ApiError;
-use crate::store::Store;
+use crate::store::{AccountState, Store, TokenStanding};
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
@@ -29,27 +29,45 @@ pub fn header_token(headers: &HeaderMap) -> Option<&str> {
 }
 
 impl AuthUser {
-    /// Verifies signature, expiry and revocation.
+    /// Verifies signature, expiry, revocation and the account's standing.
     pub async fn from_token(
         tokens: &Tokens,
         store: &Store,
         token: &str,
     ) -> Result<AuthUser, ApiError> {
         let info = tokens.verify(token)?;
-        let revoked = match store.revoked_in_memory(&info.jti) {
-            Some(revoked) => revoked,
+        let standing = match store.standing_in_memory(&info.jti, info.user_id) {
+            Some(standing) => standing,
             None => {
-                let jti = info.jti.clone();
-                store.read(move |tx| tx.is_token_revoked(&jti)).await?
+                let (jti, user_id) = (info.jti.clone(), info.user_id);
+                store
+                    .read(move |tx| tx.token_standing(&jti, user_id))
+                    .await?
             }
         };
-        if revoked {
-            return Err(TokenProblem::Revoked.into());
+        if let Some(problem) = refusal(standing, info.epoch) {
+            return Err(problem.into());
         }
         Ok(AuthUser {
             id: info.user_id,
             token: info,
         })
+    }
+}
+
+/// Why a validly signed, unexpired token of `epoch` is refused, if it is.
+fn refusal(standing: TokenStanding, epoch: i64) -> Option<TokenProblem> {
+    if standing.revoked {
+        return Some(TokenProblem::Revoked);
+    }
+    match standing.account {
+        None => Some(TokenProblem::Invalid),
+        Some((AccountState::Disabled, _)) => Some(TokenProblem::Disabled),
+        Some((AccountState::Deleted, _)) => Some(TokenProblem::Deleted),
+        Some((AccountState::Active, current)) if epoch < current => {
+            Some(TokenProblem::SignedOutEverywhere)
+        }
+        Some((AccountState::Active, _)) => None,
     }
 }
 
@@ -65,5 +83,45 @@ where
         let token = header_token(&parts.headers).ok_or(TokenProblem::Missing)?;
         let tokens = Arc::<Tokens>::from_ref(state);
         AuthUser::from_token(&tokens, &Store::from_ref(state), token).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn standing(revoked: bool, account: Option<(AccountState, i64)>) -> TokenStanding {
+        TokenStanding { revoked, account }
+    }
+
+    #[test]
+    fn a_token_stands_while_its_account_is_active_in_its_epoch() {
+        use AccountState::*;
+        assert_eq!(refusal(standing(false, Some((Active, 2))), 2), None);
+        // A later epoch than the account's cannot be minted without the secret; it is
+        // not refused for being new.
+        assert_eq!(refusal(standing(false, Some((Active, 2))), 3), None);
+        assert_eq!(
+            refusal(standing(false, Some((Active, 2))), 1),
+            Some(TokenProblem::SignedOutEverywhere)
+        );
+        assert_eq!(
+            refusal(standing(true, Some((Active, 0))), 0),
+            Some(TokenProblem::Revoked)
+        );
+        for epoch in [0, 5] {
+            assert_eq!(
+                refusal(standing(false, Some((Disabled, 0))), epoch),
+                Some(TokenProblem::Disabled)
+            );
+            assert_eq!(
+                refusal(standing(false, Some((Deleted, 0))), epoch),
+                Some(TokenProblem::Deleted)
+            );
+        }
+        assert_eq!(
+            refusal(standing(false, None), 0),
+            Some(TokenProblem::Invalid)
+        );
     }
 }

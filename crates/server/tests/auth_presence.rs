@@ -22,7 +22,7 @@ async fn both_login_routes_and_both_auth_schemes_work() {
     assert_eq!(legacy["token"], legacy["access"]);
     assert_eq!(
         legacy["user"],
-        json!({"id": 2, "username": "jane", "email": "jane@example.com", "full_name": "Jane Example", "is_admin": false})
+        json!({"id": 2, "username": "jane", "email": "jane@example.com", "full_name": "Jane Example", "is_admin": false, "is_active": true})
     );
     for body in [
         json!({"email": "JANE@example.com", "password": PASSWORD}),

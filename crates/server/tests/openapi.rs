@@ -461,6 +461,138 @@ async fn every_route_answers_as_the_document_says() {
         doc.check("get", path, s, &body);
     }
 
+    // Invites, and accounts people control.
+    let (s, made) = doc
+        .post(
+            &admin,
+            "/api/invites",
+            "/api/invites/",
+            json!({"expires_in_hours": 24}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _) = doc
+        .post(&alice, "/api/invites", "/api/invites", json!({}))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    doc.get(&admin, "/api/invites", "/api/invites/").await;
+    let redeem = "/api/invites/redeem";
+    let (s, joined) = doc
+        .post(
+            &anonymous,
+            redeem,
+            redeem,
+            json!({"code": made["code"], "username": "erin", "password": "erins secret", "full_name": "Erin"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = doc
+        .post(
+            &anonymous,
+            redeem,
+            redeem,
+            json!({"code": made["code"], "username": "frank", "password": "franks secret"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (_, spare) = doc
+        .post(&admin, "/api/invites", "/api/invites", json!({}))
+        .await;
+    let invite = "/api/invites/{id}";
+    let (s, _) = doc
+        .delete(
+            &admin,
+            invite,
+            &format!("/api/invites/{}/", spare["invite"]["id"]),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = doc
+        .delete(
+            &admin,
+            invite,
+            &format!("/api/invites/{}", made["invite"]["id"]),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let erin = Client {
+        token: joined["token"].as_str().map(str::to_owned),
+        id: joined["user"]["id"].as_i64().unwrap_or_default(),
+        ..anonymous.clone()
+    };
+    let password = "/api/auth/password";
+    let (s, _) = doc
+        .post(
+            &erin,
+            password,
+            password,
+            json!({"current_password": "wrong", "new_password": "erins new secret"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, changed) = doc
+        .post(
+            &erin,
+            password,
+            "/api/auth/password/",
+            json!({"current_password": "erins secret", "new_password": "erins new secret"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let erin = Client {
+        token: changed["token"].as_str().map(str::to_owned),
+        ..erin
+    };
+    for action in ["disable", "enable"] {
+        let path = format!("/api/users/{{id}}/{action}");
+        let (s, _) = doc
+            .post(
+                &alice,
+                &path,
+                &format!("/api/users/{}/{action}", bob.id),
+                json!({}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, _) = doc
+            .post(
+                &admin,
+                &path,
+                &format!("/api/users/{}/{action}/", erin.id),
+                json!({}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+    }
+    let everywhere = "/api/auth/logout_everywhere";
+    let (s, _) = doc.post(&erin, everywhere, everywhere, json!({})).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "disabling signed erin out");
+    let erin = Client {
+        token: doc
+            .post(
+                &anonymous,
+                "/api/auth/login",
+                "/api/auth/login",
+                json!({"username": "erin", "password": "erins new secret"}),
+            )
+            .await
+            .1["token"]
+            .as_str()
+            .map(str::to_owned),
+        ..erin
+    };
+    let (s, _) = doc.post(&erin, everywhere, everywhere, json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    let user = "/api/users/{id}";
+    let (s, _) = doc
+        .delete(&admin, user, &format!("/api/users/{}/", erin.id))
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = doc
+        .delete(&admin, user, &format!("/api/users/{}", admin.id))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+
     // Signing out last: the token stops working.
     doc.post(&alice, "/api/auth/logout", "/api/auth/logout/", json!({}))
         .await;

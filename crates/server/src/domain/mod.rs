@@ -2,6 +2,7 @@
 //! atomically on every storage engine. Handlers call these through `Store::write`/`read`.
 
 pub mod calls;
+pub mod invites;
 pub mod meetings;
 pub mod presence;
 pub mod users;

@@ -2,7 +2,7 @@
 
 use super::DomainError;
 use super::presence;
-use crate::store::{NewUser, Tx};
+use crate::store::{AccountState, NewUser, Tx};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::HashMap;
 use switchboard_protocol::api::{DirectoryEntry, UserInfo};
@@ -67,6 +67,7 @@ pub fn create(tx: &mut dyn Tx, user: NewUser, now: DateTime<Utc>) -> Result<User
         email: user.email,
         full_name: user.full_name,
         is_admin: user.is_admin,
+        is_active: true,
     })
 }
 
@@ -118,9 +119,81 @@ pub fn directory(
                 username: user.username,
                 email: user.email,
                 full_name: user.full_name,
+                is_active: user.is_active,
             }
         })
         .collect())
+}
+
+/// What an administrator does to another account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountAction {
+    Disable,
+    Enable,
+    Delete,
+}
+
+impl AccountAction {
+    fn verb(self) -> &'static str {
+        match self {
+            AccountAction::Disable => "disable",
+            AccountAction::Enable => "enable",
+            AccountAction::Delete => "delete",
+        }
+    }
+}
+
+/// The name a deleted account keeps in the call history: not a valid username (it has
+/// spaces), so it never takes one from anybody.
+pub fn retired_name(id: i64) -> String {
+    format!("(deleted user {id})")
+}
+
+/// Applies an administrator's `action` to account `target`; returns the account as it
+/// is now. Only admins may, never on their own account (a team must keep one admin who
+/// can sign in), and never on an account already deleted.
+pub fn administer(
+    tx: &mut dyn Tx,
+    admin_id: i64,
+    target: i64,
+    action: AccountAction,
+) -> Result<UserInfo, DomainError> {
+    let admin = super::require_user(tx, admin_id)?;
+    if !admin.is_admin {
+        return Err(DomainError::Forbidden(format!(
+            "Only an administrator can {} accounts.",
+            action.verb()
+        )));
+    }
+    if target == admin_id {
+        return Err(DomainError::Conflict(format!(
+            "You cannot {} your own account; ask another administrator.",
+            action.verb()
+        )));
+    }
+    tx.user(target)?
+        .filter(|r| r.state != AccountState::Deleted)
+        .ok_or_else(|| DomainError::NotFound(format!("There is no user with id {target}.")))?;
+    match action {
+        AccountAction::Disable => {
+            tx.set_account_state(target, AccountState::Disabled)?;
+            // Tokens from before stay dead once the account is enabled again.
+            tx.bump_token_epoch(target)?;
+        }
+        AccountAction::Enable => {
+            tx.set_account_state(target, AccountState::Active)?;
+        }
+        AccountAction::Delete => {
+            tx.retire_user(target, &retired_name(target))?;
+        }
+    }
+    if action != AccountAction::Enable {
+        // Offline now for everyone watching; their sockets close right after.
+        let mut presence = tx.presence(target)?;
+        presence.status = switchboard_protocol::PresenceStatus::Offline;
+        tx.save_presence(target, &presence)?;
+    }
+    super::require_user(tx, target)
 }
 
 #[cfg(test)]

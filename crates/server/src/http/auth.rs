@@ -7,6 +7,7 @@ use crate::auth::{decoy_hash, verify_password};
 use crate::domain::presence;
 use crate::error::ApiError;
 use crate::session::AuthUser;
+use crate::store::AccountState;
 use axum::Json;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
@@ -67,14 +68,13 @@ pub async fn login(
     sign_in(&state, from.ip(), name, password).await
 }
 
-/// 429 with `Retry-After`: `login` must wait `wait` before its next try.
-fn too_many_tries(login: &str, wait: std::time::Duration) -> Response {
+/// 429 with `Retry-After`: the next try must wait `wait`. `what` names what was wrong
+/// too often ("wrong passwords for jane").
+pub(super) fn too_many_tries(what: &str, wait: std::time::Duration) -> Response {
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     let mut response = ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
-        format!(
-            "Too many wrong passwords for {login} from this address; wait {seconds} s before trying again."
-        ),
+        format!("Too many {what} from this address; wait {seconds} s before trying again."),
     )
     .into_response();
     response
@@ -119,14 +119,41 @@ async fn sign_in(
 ) -> Result<Response, ApiError> {
     // Counted before the check, so guesses sent all at once are counted at once.
     if let Err(wait) = state.login_throttle.attempt(&login, from, Instant::now()) {
-        return Ok(too_many_tries(&login, wait));
+        return Ok(too_many_tries(
+            &format!("wrong passwords for {login}"),
+            wait,
+        ));
     }
     let name = login.clone();
     let found = state.store.read(move |tx| tx.user_by_login(&name)).await?;
-    let (user, hash) = match found {
-        Some(record) => (Some(record.info), record.password_hash),
-        None => (None, decoy_hash().to_owned()),
+    let hash = found
+        .as_ref()
+        .map_or_else(|| decoy_hash().to_owned(), |r| r.password_hash.clone());
+    if !check_password(state, password, hash).await? {
+        return Err(wrong_password());
+    }
+    let Some(record) = found else {
+        return Err(wrong_password());
     };
+    // Said only to someone who knows the password.
+    if record.state == AccountState::Disabled {
+        return Err(crate::auth::TokenProblem::Disabled.into());
+    }
+    state.login_throttle.succeeded(&login, from);
+    tracing::info!(user_id = record.info.id, "signed in");
+    start_session(state, record.info, record.token_epoch).await
+}
+
+fn wrong_password() -> ApiError {
+    ApiError::unauthorized("Wrong username or password; check both and try again.")
+}
+
+/// Verifies `password` against `hash`, at most one check per core at a time.
+pub(super) async fn check_password(
+    state: &AppState,
+    password: String,
+    hash: String,
+) -> Result<bool, ApiError> {
     // The permit goes with the work: if the client leaves, the handler is dropped but
     // the blocking check runs on, and must keep its place until it ends.
     let turn = state
@@ -135,20 +162,19 @@ async fn sign_in(
         .acquire_owned()
         .await
         .map_err(|_| ApiError::internal("password checks have stopped"))?;
-    let matches = blocking(move || {
+    blocking(move || {
         let _turn = turn;
         verify_password(&password, &hash)
     })
-    .await?;
-    let user = match (user, matches) {
-        (Some(user), true) => user,
-        _ => {
-            return Err(ApiError::unauthorized(
-                "Wrong username or password; check both and try again.",
-            ));
-        }
-    };
-    state.login_throttle.succeeded(&login, from);
+    .await
+}
+
+/// Marks `user` online and answers with a new token of token epoch `epoch`.
+pub(super) async fn start_session(
+    state: &AppState,
+    user: UserInfo,
+    epoch: i64,
+) -> Result<Response, ApiError> {
     let now = state.rules.clock.now();
     let user_id = user.id;
     state
@@ -156,8 +182,7 @@ async fn sign_in(
         .write(move |tx| presence::heartbeat(tx, user_id, now))
         .await?;
     state.realtime.presence_changed();
-    let token = state.tokens.issue(user.id, now)?;
-    tracing::info!(user_id = user.id, "signed in");
+    let token = state.tokens.issue(user.id, epoch, now)?;
     Ok(no_store(
         Json(LoginResponse {
             access: token.clone(),

@@ -1,6 +1,7 @@
 //! The HTTP API: routes, shared state, authentication, and the layers that keep every
 //! error a JSON `{"error": ...}` (SPEC §8).
 
+mod accounts;
 mod auth;
 pub mod body;
 mod calls;
@@ -34,8 +35,24 @@ pub fn router(state: AppState) -> Router {
         .route("/api/auth/login", post(auth::login))
         .route("/api/auth/me", get(auth::me))
         .route("/api/auth/logout", post(auth::logout))
+        .route(
+            "/api/auth/logout_everywhere",
+            post(accounts::logout_everywhere),
+        )
+        .route("/api/auth/password", post(accounts::change_password))
         .route("/api/users", get(users::directory).post(users::create))
-        .route("/api/users/{id}", get(users::one))
+        .route("/api/users/{id}", get(users::one).delete(accounts::delete))
+        .route("/api/users/{id}/disable", post(accounts::disable))
+        .route("/api/users/{id}/enable", post(accounts::enable))
+        .route(
+            "/api/invites",
+            get(accounts::list_invites).post(accounts::create_invite),
+        )
+        .route("/api/invites/redeem", post(accounts::redeem_invite))
+        .route(
+            "/api/invites/{id}",
+            axum::routing::delete(accounts::revoke_invite),
+        )
         .route("/api/user-presence", get(presence::everyone))
         .route(
             "/api/user-presence/online_users",

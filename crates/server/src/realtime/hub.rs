@@ -4,6 +4,7 @@
 //! queue is full is too slow to keep: it is dropped from the hub, which closes its queue,
 //! and its task closes the socket.
 
+use crate::auth::TokenInfo;
 use axum::extract::ws::Utf8Bytes;
 use dashmap::DashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -62,6 +63,13 @@ pub enum BusEvent {
     },
     /// A token was revoked (sign-out): every socket opened with it closes.
     Revoked { jti: String },
+    /// An account was cut off: its sockets opened with tokens of an epoch before
+    /// `before_epoch` close (signed out everywhere), or all of them when that is `None`
+    /// (disabled or deleted).
+    CutOff {
+        user_id: i64,
+        before_epoch: Option<i64>,
+    },
     /// To every notification socket: one pass of the presence feed, written together.
     Presence { frames: PresenceBatch },
     /// To the members of a signaling room: one user (`target_user`) or all; the sender
@@ -87,6 +95,9 @@ pub struct Hub {
     presence: broadcast::Sender<PresenceBatch>,
     /// Sockets by the token (`jti`) that opened them, so a sign-out can close them.
     tokens: DashMap<String, Vec<(ConnId, OutboundTx)>>,
+    /// The same sockets by account: (token id, token epoch, socket), so cutting an account
+    /// off closes them.
+    accounts: DashMap<i64, Vec<(String, i64, ConnId)>>,
     next_conn: AtomicU64,
     /// Room members on other instances (conn, user), learnt from the bus.
     remote_rooms: DashMap<RoomKey, Vec<(ConnId, i64)>>,
@@ -108,6 +119,7 @@ impl Hub {
             rooms: DashMap::new(),
             presence: broadcast::channel(64).0,
             tokens: DashMap::new(),
+            accounts: DashMap::new(),
             next_conn: AtomicU64::new((u64::from(rand::random::<u32>()) << 32) | 1),
             remote_rooms: DashMap::new(),
             unordered_joins: dashmap::DashSet::new(),
@@ -228,19 +240,50 @@ impl Hub {
                 .is_some_and(|members| members.iter().any(|(_, u)| *u == user_id))
     }
 
-    /// Remembers that socket `id` was opened with token `jti`.
-    pub fn bind_token(&self, jti: &str, id: ConnId, tx: OutboundTx) {
+    /// Remembers that socket `id` was opened with `token`.
+    pub fn bind_token(&self, token: &TokenInfo, id: ConnId, tx: OutboundTx) {
         self.tokens
-            .entry(jti.to_owned())
+            .entry(token.jti.clone())
             .or_default()
             .push((id, tx));
+        self.accounts
+            .entry(token.user_id)
+            .or_default()
+            .push((token.jti.clone(), token.epoch, id));
     }
 
-    pub fn unbind_token(&self, jti: &str, id: ConnId) {
-        self.tokens.remove_if_mut(jti, |_, conns| {
+    pub fn unbind_token(&self, token: &TokenInfo, id: ConnId) {
+        self.tokens.remove_if_mut(&token.jti, |_, conns| {
             conns.retain(|(c, _)| *c != id);
             conns.is_empty()
         });
+        self.accounts.remove_if_mut(&token.user_id, |_, conns| {
+            conns.retain(|(_, _, c)| *c != id);
+            conns.is_empty()
+        });
+    }
+
+    /// Closes the sockets of `user_id` opened with tokens before `before_epoch` (all when
+    /// `None`); returns how many were told to close.
+    fn cut_off(&self, user_id: i64, before_epoch: Option<i64>, reason: &'static str) -> usize {
+        let Some(conns) = self.accounts.get(&user_id).map(|c| c.clone()) else {
+            return 0;
+        };
+        let mut closed = 0;
+        for (jti, epoch, id) in conns {
+            if before_epoch.is_some_and(|before| epoch >= before) {
+                continue;
+            }
+            if let Some(sockets) = self.tokens.get(&jti) {
+                closed += sockets
+                    .iter()
+                    .filter(|(c, tx)| {
+                        *c == id && tx.try_send(Outbound::Close { code: 1008, reason }).is_ok()
+                    })
+                    .count();
+            }
+        }
+        closed
     }
 
     pub fn subscribe_presence(&self) -> broadcast::Receiver<PresenceBatch> {
@@ -264,6 +307,17 @@ impl Hub {
                     .count(),
                 None => 0,
             },
+            BusEvent::CutOff {
+                user_id,
+                before_epoch,
+            } => {
+                let reason = if before_epoch.is_some() {
+                    "signed out everywhere"
+                } else {
+                    "account disabled"
+                };
+                self.cut_off(user_id, before_epoch, reason)
+            }
             BusEvent::ToUser {
                 user_id,
                 frame,

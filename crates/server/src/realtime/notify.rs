@@ -6,7 +6,7 @@ use super::hub::Outbound;
 use super::socket::{
     Pump, Step, configure, is_ping, refuse, socket_permit, socket_user, token_deadline,
 };
-use crate::auth::Tokens;
+use crate::auth::{TokenInfo, Tokens};
 use crate::domain::calls;
 use crate::error::ApiError;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
@@ -51,13 +51,13 @@ pub async fn handler(
         }));
     }
     let expires = token_deadline(rt.rules.clock, auth.token.expires_at);
-    let jti = auth.token.jti;
+    let token = auth.token;
     let asked = query
         .get("presence")
         .is_some_and(|v| v == "1" || v == "true");
     let presence = asked || rt.rules.presence_push == super::PresencePush::Everyone;
     Ok(ws.on_upgrade(move |socket| {
-        let task = run(socket, rt, auth.id, jti, presence, expires);
+        let task = run(socket, rt, auth.id, token, presence, expires);
         async move {
             task.await;
             drop(permit);
@@ -72,14 +72,14 @@ fn run(
     socket: WebSocket,
     rt: Arc<Realtime>,
     user_id: i64,
-    jti: String,
+    token: TokenInfo,
     presence: bool,
     expires: tokio::time::Instant,
 ) -> impl Future<Output = ()> {
     let conn = rt.hub.next_conn_id();
     let ping_every = rt.rules.socket_ping_interval;
     let (mut pump, tx) = Pump::new(socket, ping_every, conn, rt.closing(), expires);
-    rt.hub.bind_token(&jti, conn, tx.clone());
+    rt.hub.bind_token(&token, conn, tx.clone());
     let mut presence = presence.then(|| rt.hub.subscribe_presence());
     rt.hub.attach_user(user_id, conn, tx);
     tracing::debug!(user_id, conn, "notification socket open");
@@ -89,7 +89,7 @@ fn run(
         // An invite that went out while this device was not connected rings it now.
         if let Some((call_id, frame)) = pending_invite(&rt, user_id).await {
             if !pump.send(Message::Text(frame)).await {
-                return finish(&rt, user_id, conn, &jti).await;
+                return finish(&rt, user_id, conn, &token).await;
             }
             rt.invite_delivered(call_id);
         }
@@ -138,13 +138,13 @@ fn run(
                 }
             }
         }
-        finish(&rt, user_id, conn, &jti).await;
+        finish(&rt, user_id, conn, &token).await;
     }
 }
 
-async fn finish(rt: &Arc<Realtime>, user_id: i64, conn: u64, jti: &str) {
+async fn finish(rt: &Arc<Realtime>, user_id: i64, conn: u64, token: &TokenInfo) {
     rt.hub.detach_user(user_id, conn);
-    rt.hub.unbind_token(jti, conn);
+    rt.hub.unbind_token(token, conn);
     rt.record_socket(user_id, false).await;
     tracing::debug!(user_id, conn, "notification socket closed");
 }

@@ -44,6 +44,10 @@ enum Wire {
     Revoked {
         jti: String,
     },
+    CutOff {
+        user_id: i64,
+        before_epoch: Option<i64>,
+    },
     ToRoom {
         room: RoomKey,
         from_conn: u64,
@@ -83,6 +87,13 @@ impl Wire {
                 invite_call: *invite_call,
             },
             BusEvent::Revoked { jti } => Wire::Revoked { jti: jti.clone() },
+            BusEvent::CutOff {
+                user_id,
+                before_epoch,
+            } => Wire::CutOff {
+                user_id: *user_id,
+                before_epoch: *before_epoch,
+            },
             BusEvent::ToRoom {
                 room,
                 from_conn,
@@ -388,6 +399,13 @@ fn receive(rt: &Realtime, event: Wire) {
             invite_call,
         },
         Wire::Revoked { jti } => BusEvent::Revoked { jti },
+        Wire::CutOff {
+            user_id,
+            before_epoch,
+        } => BusEvent::CutOff {
+            user_id,
+            before_epoch,
+        },
         Wire::Joined {
             room,
             conn,

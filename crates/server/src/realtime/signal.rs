@@ -144,7 +144,7 @@ fn upgrade(
     match admitted {
         Ok(user) => ws.on_upgrade(move |socket| {
             let expires = token_deadline(rt.rules.clock, token.expires_at);
-            let task = run(socket, rt, room, user, token.jti, expires);
+            let task = run(socket, rt, room, user, token, expires);
             async move {
                 task.await;
                 drop(permit);
@@ -183,13 +183,13 @@ fn run(
     rt: Arc<Realtime>,
     room: RoomKey,
     user: UserInfo,
-    jti: String,
+    token: TokenInfo,
     expires: tokio::time::Instant,
 ) -> impl Future<Output = ()> {
     let conn = rt.hub.next_conn_id();
     let ping_every = rt.rules.socket_ping_interval;
     let (mut pump, tx) = Pump::new(socket, ping_every, conn, rt.closing(), expires);
-    rt.hub.bind_token(&jti, conn, tx.clone());
+    rt.hub.bind_token(&token, conn, tx.clone());
     let me = Member {
         conn,
         id: user.id,
@@ -246,7 +246,7 @@ fn run(
             }
         }
         rt.leave_room(room, conn);
-        rt.hub.unbind_token(&jti, conn);
+        rt.hub.unbind_token(&token, conn);
         to_room(
             &rt,
             room,

@@ -62,6 +62,63 @@ impl StorageError {
 pub struct UserRecord {
     pub info: UserInfo,
     pub password_hash: String,
+    pub state: AccountState,
+    /// Tokens issued in an earlier epoch are refused (see [`Tx::bump_token_epoch`]).
+    pub token_epoch: i64,
+}
+
+/// Whether an account may be used.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AccountState {
+    #[default]
+    Active,
+    /// An administrator cut it off: it cannot sign in and its tokens are refused.
+    Disabled,
+    /// Kept for the call history only; its username and email are free again.
+    Deleted,
+}
+
+impl AccountState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountState::Active => "active",
+            AccountState::Disabled => "disabled",
+            AccountState::Deleted => "deleted",
+        }
+    }
+}
+
+impl std::str::FromStr for AccountState {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "active" => Ok(AccountState::Active),
+            "disabled" => Ok(AccountState::Disabled),
+            "deleted" => Ok(AccountState::Deleted),
+            other => Err(format!("unknown account state {other:?}")),
+        }
+    }
+}
+
+/// What a token's holder is, beyond its signature and expiry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenStanding {
+    /// Signed out with this very token.
+    pub revoked: bool,
+    /// The account's state and token epoch; `None` when there is no such user.
+    pub account: Option<(AccountState, i64)>,
+}
+
+/// An invite row; the code itself is never stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InviteRow {
+    pub id: i64,
+    pub created_by: i64,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub used_by: Option<i64>,
+    pub revoked: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -128,6 +185,32 @@ pub trait Tx {
     fn users(&mut self) -> Result<Vec<UserInfo>, StorageError>;
     /// False when there is no such user.
     fn set_password_hash(&mut self, user_id: i64, hash: &str) -> Result<bool, StorageError>;
+    /// Disables or re-enables an account; false when there is no such user.
+    fn set_account_state(
+        &mut self,
+        user_id: i64,
+        state: AccountState,
+    ) -> Result<bool, StorageError>;
+    /// Refuses every token issued so far to the user; returns the new epoch, which new
+    /// tokens carry (`None`: no such user).
+    fn bump_token_epoch(&mut self, user_id: i64) -> Result<Option<i64>, StorageError>;
+    /// Deletes an account but keeps its row for the call history: its username becomes
+    /// `retired_name`, its email and password go, and every token is refused.
+    fn retire_user(&mut self, user_id: i64, retired_name: &str) -> Result<bool, StorageError>;
+    /// The revocation of `jti` and the standing of `user_id`, in one statement.
+    fn token_standing(&mut self, jti: &str, user_id: i64) -> Result<TokenStanding, StorageError>;
+
+    // Invites.
+    fn insert_invite(&mut self, code_hash: &str, invite: &InviteRow) -> Result<i64, StorageError>;
+    fn invite_by_code_hash(&mut self, code_hash: &str) -> Result<Option<InviteRow>, StorageError>;
+    fn invite(&mut self, id: i64) -> Result<Option<InviteRow>, StorageError>;
+    /// Newest first.
+    fn invites(&mut self) -> Result<Vec<InviteRow>, StorageError>;
+    /// Marks an open invite used by `user_id`; false when it was no longer open (used or
+    /// revoked meanwhile).
+    fn use_invite(&mut self, id: i64, user_id: i64) -> Result<bool, StorageError>;
+    /// False when it had been used already.
+    fn revoke_invite(&mut self, id: i64) -> Result<bool, StorageError>;
 
     // Presence. A user with no stored row has `PresenceState::default()`.
     fn presence(&mut self, user_id: i64) -> Result<PresenceState, StorageError>;
@@ -265,10 +348,11 @@ pub trait Database: Send + Sync + 'static {
     fn read(&self, body: &mut TxBody<'_>) -> Result<(), StorageError>;
     /// Committed presence, updated by every write that saved presence.
     fn presence_cache(&self) -> &PresenceCache;
-    /// Whether token `jti` is revoked, when the engine knows without a query: an engine
-    /// that is the only writer of its data (SQLite) keeps every revocation in memory.
-    /// `None`: ask the database (instances sharing PostgreSQL revoke for each other).
-    fn revoked_in_memory(&self, _jti: &str) -> Option<bool> {
+    /// [`Tx::token_standing`], when the engine knows without a query: an engine that is
+    /// the only writer of its data (SQLite) keeps every revocation and every account that
+    /// is not plainly active in memory. `None`: ask the database (instances sharing
+    /// PostgreSQL cut tokens off for each other).
+    fn standing_in_memory(&self, _jti: &str, _user_id: i64) -> Option<TokenStanding> {
         None
     }
 }
@@ -326,9 +410,9 @@ impl Store {
         self.db.presence_cache()
     }
 
-    /// See [`Database::revoked_in_memory`].
-    pub fn revoked_in_memory(&self, jti: &str) -> Option<bool> {
-        self.db.revoked_in_memory(jti)
+    /// See [`Database::standing_in_memory`].
+    pub fn standing_in_memory(&self, jti: &str, user_id: i64) -> Option<TokenStanding> {
+        self.db.standing_in_memory(jti, user_id)
     }
 
     /// Everyone's committed presence, from memory.

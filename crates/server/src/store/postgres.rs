@@ -23,6 +23,7 @@ mod conn;
 const MIGRATIONS: &[&str] = &[
     include_str!("postgres/0001_initial.sql"),
     include_str!("postgres/0002_socket_leases.sql"),
+    include_str!("postgres/0003_accounts_and_invites.sql"),
 ];
 
 /// The advisory lock every write transaction holds (any constant unique to Switchboard).

@@ -7,7 +7,7 @@
 //! differs (case-insensitive name matching uses each engine's own index) come from the
 //! engine's [`Dialect`].
 
-use super::{MeetingRow, StorageError};
+use super::{AccountState, MeetingRow, StorageError};
 use chrono::{DateTime, Utc};
 use rows::meeting_row;
 use switchboard_protocol::PresenceState;
@@ -196,6 +196,9 @@ pub struct SqlTx<C> {
     /// Tokens this transaction revoked (jti, expiry), for engines that keep them in
     /// memory once it commits.
     pub revoked: Vec<(String, DateTime<Utc>)>,
+    /// Accounts whose state or token epoch this transaction changed: (user, state,
+    /// epoch), for engines that keep them in memory once it commits.
+    pub standings: Vec<(i64, AccountState, i64)>,
 }
 
 impl<C: Conn> SqlTx<C> {
@@ -205,6 +208,7 @@ impl<C: Conn> SqlTx<C> {
             dialect,
             presence_saved: Vec::new(),
             revoked: Vec::new(),
+            standings: Vec::new(),
         }
     }
 
@@ -316,6 +320,15 @@ impl<C: Conn> SqlTx<C> {
 /// Statements that run outside a transaction body, at open.
 pub const UNEXPIRED_REVOCATIONS: &str =
     "SELECT jti, expires_at FROM revoked_tokens WHERE expires_at >= ?1";
+
+/// Accounts that are not plainly active: disabled, deleted, or signed out everywhere.
+pub const UNUSUAL_STANDINGS: &str =
+    "SELECT id, state, token_epoch FROM users WHERE state <> 'active' OR token_epoch <> 0";
+
+/// Reads [`UNUSUAL_STANDINGS`]'s rows: (user, state, epoch).
+pub fn standing_row(row: &dyn SqlRow) -> Result<(i64, AccountState, i64), StorageError> {
+    rows::standing_row(row)
+}
 
 /// Reads [`UNEXPIRED_REVOCATIONS`]'s rows.
 pub fn revocation_row(row: &dyn SqlRow) -> Result<(String, DateTime<Utc>), StorageError> {

@@ -6,7 +6,7 @@
 //! loss can take back the last few commits.
 
 use super::sql::{self, Conn, EachRow, SqlError, SqlTx, Value, sql_row_by};
-use super::{Database, StorageError, TxBody};
+use super::{AccountState, Database, StorageError, TokenStanding, TxBody};
 use chrono::{DateTime, Utc};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ErrorCode, TransactionBehavior};
@@ -23,6 +23,7 @@ const STATEMENT_CACHE: usize = 64;
 const MIGRATIONS: &[&str] = &[
     include_str!("sqlite/0001_initial.sql"),
     include_str!("sqlite/0002_socket_leases.sql"),
+    include_str!("sqlite/0003_accounts_and_invites.sql"),
 ];
 
 pub struct SqliteDatabase {
@@ -31,6 +32,9 @@ pub struct SqliteDatabase {
     /// Every unexpired revocation (jti → token expiry): this process is the database's
     /// only writer, so checking a token needs no query (and no turn on the connection).
     revoked: dashmap::DashMap<String, DateTime<Utc>>,
+    /// Accounts that are not plainly active (disabled, deleted, signed out everywhere):
+    /// state and token epoch. Absent means active in epoch 0.
+    standings: dashmap::DashMap<i64, (AccountState, i64)>,
     /// Set on drop: tells the checkpoint thread to finish.
     stop_checkpoints: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
@@ -113,6 +117,7 @@ impl SqliteDatabase {
             conn: Mutex::new(conn),
             presence: super::PresenceCache::default(),
             revoked: dashmap::DashMap::new(),
+            standings: dashmap::DashMap::new(),
             stop_checkpoints: None,
         };
         let mut loaded = Vec::new();
@@ -125,8 +130,14 @@ impl SqliteDatabase {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner),
         )?;
+        let standings = unusual_standings(
+            &db.conn
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )?;
         db.presence.apply(loaded);
         db.remember_revoked(revoked);
+        db.remember_standings(standings);
         Ok(db)
     }
 
@@ -148,11 +159,23 @@ impl SqliteDatabase {
         body(&mut handle)?;
         let saved = std::mem::take(&mut handle.presence_saved);
         let revoked = std::mem::take(&mut handle.revoked);
+        let standings = std::mem::take(&mut handle.standings);
         tx.commit().map_err(StorageError::backend)?;
         // Still holding the connection: the caches see commits in commit order.
         self.presence.apply(saved);
         self.remember_revoked(revoked);
+        self.remember_standings(standings);
         Ok(())
+    }
+
+    fn remember_standings(&self, standings: Vec<(i64, AccountState, i64)>) {
+        for (user_id, state, epoch) in standings {
+            if state == AccountState::Active && epoch == 0 {
+                self.standings.remove(&user_id);
+            } else {
+                self.standings.insert(user_id, (state, epoch));
+            }
+        }
     }
 
     /// Adds committed revocations and forgets those of tokens that have expired (an
@@ -167,6 +190,16 @@ impl SqliteDatabase {
             self.revoked.insert(jti, expires_at);
         }
     }
+}
+
+/// Accounts that are not plainly active: (user, state, token epoch).
+fn unusual_standings(conn: &Connection) -> Result<Vec<(i64, AccountState, i64)>, StorageError> {
+    let mut found = Vec::new();
+    SqliteConn(conn).query(sql::UNUSUAL_STANDINGS, &[], &mut |row| {
+        found.push(sql::standing_row(row)?);
+        Ok(())
+    })?;
+    Ok(found)
 }
 
 /// Revocations of tokens not yet expired: (jti, token expiry).
@@ -218,8 +251,15 @@ impl Database for SqliteDatabase {
         &self.presence
     }
 
-    fn revoked_in_memory(&self, jti: &str) -> Option<bool> {
-        Some(self.revoked.contains_key(jti))
+    fn standing_in_memory(&self, jti: &str, user_id: i64) -> Option<TokenStanding> {
+        let account = self
+            .standings
+            .get(&user_id)
+            .map_or((AccountState::Active, 0), |found| *found);
+        Some(TokenStanding {
+            revoked: self.revoked.contains_key(jti),
+            account: Some(account),
+        })
     }
 }
 

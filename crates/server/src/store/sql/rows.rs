@@ -2,12 +2,15 @@
 //! order the statements select them (see `statements`).
 
 use super::{Columns, SqlRow};
-use crate::store::{CallRow, MeetingRow, StorageError, UserRecord, VideoCallRow};
+use crate::store::{
+    AccountState, CallRow, InviteRow, MeetingRow, StorageError, UserRecord, VideoCallRow,
+};
 use switchboard_protocol::api::{MeetingStatus, UserInfo, VideoCallStatus};
 use switchboard_protocol::{PresenceState, PresenceStatus};
 use uuid::Uuid;
 
 pub(super) fn user_record(row: &dyn SqlRow) -> Result<UserRecord, StorageError> {
+    let state = row.parsed::<AccountState>(6)?;
     Ok(UserRecord {
         info: UserInfo {
             id: row.int(0)?,
@@ -15,8 +18,27 @@ pub(super) fn user_record(row: &dyn SqlRow) -> Result<UserRecord, StorageError> 
             email: row.text(2)?,
             full_name: row.text(3)?,
             is_admin: row.boolean(4)?,
+            is_active: state == AccountState::Active,
         },
         password_hash: row.text(5)?,
+        state,
+        token_epoch: row.int(7)?,
+    })
+}
+
+/// (user id, state, token epoch).
+pub(super) fn standing_row(row: &dyn SqlRow) -> Result<(i64, AccountState, i64), StorageError> {
+    Ok((row.int(0)?, row.parsed(1)?, row.int(2)?))
+}
+
+pub(super) fn invite_row(row: &dyn SqlRow) -> Result<InviteRow, StorageError> {
+    Ok(InviteRow {
+        id: row.int(0)?,
+        created_by: row.int(1)?,
+        created_at: row.time(2)?,
+        expires_at: row.time(3)?,
+        used_by: row.opt_int(4)?,
+        revoked: row.boolean(5)?,
     })
 }
 

@@ -1,10 +1,13 @@
 //! Every statement of the store, once for both engines: the `Tx` methods over a `Conn`,
 //! and each engine's dialect for the three statements that differ.
 
-use super::rows::{call_row, presence_row, user_record, video_call_row, video_status_str};
+use super::rows::{
+    call_row, invite_row, presence_row, standing_row, user_record, video_call_row, video_status_str,
+};
 use super::{Columns, Conn, Dialect, SqlError, SqlTx, Value};
 use crate::store::{
-    CallRow, HistoryQuery, MeetingRow, NewUser, StorageError, Tx, UserRecord, VideoCallRow,
+    AccountState, CallRow, HistoryQuery, InviteRow, MeetingRow, NewUser, StorageError,
+    TokenStanding, Tx, UserRecord, VideoCallRow,
 };
 use chrono::{DateTime, Utc};
 use switchboard_protocol::PresenceState;
@@ -13,7 +16,12 @@ use switchboard_protocol::api::{MeetingStatus, UserInfo};
 /// Columns each decoder below reads, in its order.
 macro_rules! user_columns {
     () => {
-        "id, username, email, full_name, is_admin, password_hash"
+        "id, username, email, full_name, is_admin, password_hash, state, token_epoch"
+    };
+}
+macro_rules! invite_columns {
+    () => {
+        "id, created_by, created_at, expires_at, used_by, revoked"
     };
 }
 macro_rules! call_columns {
@@ -49,7 +57,7 @@ pub const SQLITE: Dialect = Dialect {
     users_by_name: concat!(
         "SELECT ",
         user_columns!(),
-        " FROM users ORDER BY username COLLATE NOCASE"
+        " FROM users WHERE state <> 'deleted' ORDER BY username COLLATE NOCASE"
     ),
 };
 
@@ -65,7 +73,7 @@ pub const POSTGRES: Dialect = Dialect {
     users_by_name: concat!(
         "SELECT ",
         user_columns!(),
-        " FROM users ORDER BY lower(username)"
+        " FROM users WHERE state <> 'deleted' ORDER BY lower(username)"
     ),
 };
 
@@ -117,6 +125,130 @@ impl<C: Conn> Tx for SqlTx<C> {
         let changed = self.execute(
             "UPDATE users SET password_hash = ?2 WHERE id = ?1",
             &[user_id.into(), hash.into()],
+        )?;
+        Ok(changed > 0)
+    }
+
+    fn set_account_state(
+        &mut self,
+        user_id: i64,
+        state: AccountState,
+    ) -> Result<bool, StorageError> {
+        let changed = self.rows(
+            "UPDATE users SET state = ?2 WHERE id = ?1 AND state <> 'deleted'
+             RETURNING id, state, token_epoch",
+            &[user_id.into(), state.as_str().into()],
+            standing_row,
+        )?;
+        let found = !changed.is_empty();
+        self.standings.extend(changed);
+        Ok(found)
+    }
+
+    fn bump_token_epoch(&mut self, user_id: i64) -> Result<Option<i64>, StorageError> {
+        let changed = self.row(
+            "UPDATE users SET token_epoch = token_epoch + 1 WHERE id = ?1
+             RETURNING id, state, token_epoch",
+            &[user_id.into()],
+            standing_row,
+        )?;
+        let epoch = changed.map(|(_, _, epoch)| epoch);
+        self.standings.extend(changed);
+        Ok(epoch)
+    }
+
+    fn retire_user(&mut self, user_id: i64, retired_name: &str) -> Result<bool, StorageError> {
+        let changed = self.rows(
+            "UPDATE users SET state = 'deleted', username = ?2, email = '', password_hash = '',
+                 is_admin = ?3, token_epoch = token_epoch + 1
+             WHERE id = ?1 RETURNING id, state, token_epoch",
+            &[user_id.into(), retired_name.into(), false.into()],
+            standing_row,
+        )?;
+        let found = !changed.is_empty();
+        self.standings.extend(changed);
+        Ok(found)
+    }
+
+    fn token_standing(&mut self, jti: &str, user_id: i64) -> Result<TokenStanding, StorageError> {
+        let found = self.row(
+            "SELECT state, token_epoch,
+                    EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?1)
+             FROM users WHERE id = ?2",
+            &[jti.into(), user_id.into()],
+            |row| Ok((row.parsed::<AccountState>(0)?, row.int(1)?, row.boolean(2)?)),
+        )?;
+        Ok(match found {
+            Some((state, epoch, revoked)) => TokenStanding {
+                revoked,
+                account: Some((state, epoch)),
+            },
+            None => TokenStanding {
+                revoked: self.is_token_revoked(jti)?,
+                account: None,
+            },
+        })
+    }
+
+    fn insert_invite(&mut self, code_hash: &str, invite: &InviteRow) -> Result<i64, StorageError> {
+        self.insert(
+            "INSERT INTO invites (code_hash, created_by, created_at, expires_at, revoked)
+             VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+            &[
+                code_hash.into(),
+                invite.created_by.into(),
+                invite.created_at.into(),
+                invite.expires_at.into(),
+                invite.revoked.into(),
+            ],
+            || StorageError::Conflict("That invite code exists already; make another.".into()),
+        )
+    }
+
+    fn invite_by_code_hash(&mut self, code_hash: &str) -> Result<Option<InviteRow>, StorageError> {
+        self.row(
+            concat!(
+                "SELECT ",
+                invite_columns!(),
+                " FROM invites WHERE code_hash = ?1"
+            ),
+            &[code_hash.into()],
+            invite_row,
+        )
+    }
+
+    fn invite(&mut self, id: i64) -> Result<Option<InviteRow>, StorageError> {
+        self.row(
+            concat!("SELECT ", invite_columns!(), " FROM invites WHERE id = ?1"),
+            &[id.into()],
+            invite_row,
+        )
+    }
+
+    fn invites(&mut self) -> Result<Vec<InviteRow>, StorageError> {
+        self.rows(
+            concat!(
+                "SELECT ",
+                invite_columns!(),
+                " FROM invites ORDER BY id DESC"
+            ),
+            &[],
+            invite_row,
+        )
+    }
+
+    fn use_invite(&mut self, id: i64, user_id: i64) -> Result<bool, StorageError> {
+        let changed = self.execute(
+            "UPDATE invites SET used_by = ?2 WHERE id = ?1 AND used_by IS NULL AND revoked = ?3",
+            &[id.into(), user_id.into(), false.into()],
+        )?;
+        Ok(changed > 0)
+    }
+
+    fn revoke_invite(&mut self, id: i64) -> Result<bool, StorageError> {
+        let changed = self.execute(
+            "UPDATE invites SET revoked = ?2 WHERE id = ?1 AND used_by IS NULL",
+            &[id.into(), true.into()],
         )?;
         Ok(changed > 0)
     }
