@@ -5,10 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 use switchboard_app::devices::DeviceList;
 use switchboard_app::links::Invite;
-use switchboard_app::{AppError, AppState, Controller, ServerCheck, Settings};
+use switchboard_app::{
+    AppError, AppState, Controller, JoinRequest, ServerCheck, Settings, TeamInvite,
+};
 use switchboard_protocol::PresenceStatus;
 use switchboard_protocol::api::Page;
-use switchboard_protocol::api::{CallSession, UserInfo};
+use switchboard_protocol::api::{CallSession, InviteCode, UserInfo};
 use tauri::{AppHandle, State};
 use tauri_plugin_autostart::ManagerExt;
 
@@ -75,6 +77,59 @@ pub async fn open_invite(controller: Shared<'_>, link: String) -> Result<Invite,
 #[tauri::command]
 pub async fn sign_out(controller: Shared<'_>) -> Result<AppState, AppError> {
     controller.sign_out().await
+}
+
+#[tauri::command]
+pub async fn sign_out_everywhere(controller: Shared<'_>) -> Result<AppState, AppError> {
+    controller.sign_out_everywhere().await
+}
+
+#[tauri::command]
+pub async fn change_password(
+    controller: Shared<'_>,
+    current_password: String,
+    new_password: String,
+) -> Result<AppState, AppError> {
+    controller
+        .change_password(current_password, new_password)
+        .await
+}
+
+#[tauri::command]
+pub async fn join_team(controller: Shared<'_>, join: JoinRequest) -> Result<AppState, AppError> {
+    controller.join_team(join).await
+}
+
+#[tauri::command]
+pub async fn create_invite(
+    controller: Shared<'_>,
+    hours: Option<u32>,
+) -> Result<TeamInvite, AppError> {
+    controller.create_invite(hours).await
+}
+
+#[tauri::command]
+pub async fn list_invites(controller: Shared<'_>) -> Result<Vec<InviteCode>, AppError> {
+    controller.invites().await
+}
+
+#[tauri::command]
+pub async fn revoke_invite(controller: Shared<'_>, id: i64) -> Result<InviteCode, AppError> {
+    controller.revoke_invite(id).await
+}
+
+#[tauri::command]
+pub async fn set_account_active(
+    controller: Shared<'_>,
+    user_id: i64,
+    active: bool,
+) -> Result<UserInfo, AppError> {
+    controller.set_account_active(user_id, active).await
+}
+
+#[tauri::command]
+pub async fn delete_account(controller: Shared<'_>, user_id: i64) -> Result<(), AppError> {
+    controller.delete_account(user_id).await
 }
 
 #[tauri::command]

@@ -5,7 +5,7 @@
 // history. Then the app restarts and signs her in again from the keyring.
 // Run by run.sh, which sets up the desktop session; screenshots land in SCREENSHOT_DIR.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -59,6 +59,21 @@ function test(name, body) {
       throw e;
     }
   });
+}
+
+/**
+ * Waits until no copy of the app on this data directory runs. The app is single-instance:
+ * a copy started while the last one is still closing hands its arguments to it and exits,
+ * and the driver then waits for a window that never comes.
+ */
+async function appGone() {
+  const dataDir = join(work, 'app');
+  for (let i = 0; i < 150; i++) {
+    const found = spawnSync('pgrep', ['-f', '--', `--data-dir ${dataDir}`]);
+    if (found.status === 1) return;
+    await sleep(200);
+  }
+  assert.fail(`the app on ${dataDir} is still running 30 s after its session ended`);
 }
 
 function launchApp() {
@@ -196,6 +211,7 @@ test('Bob calls: notification, full-screen modal, accept, talk, mute, end, histo
 
 test('after a restart the app signs in again from the keyring', async () => {
   await app.end();
+  await appGone();
   app = await launchApp();
   await app.visible('.people', 30_000);
   assert.equal((await app.textOf('.me-name'))?.trim(), ALICE.name);

@@ -7,13 +7,21 @@ export type CallStatus = "pending" | "ringing" | "active" | "completed" | "rejec
 
 export type CallType = "audio" | "video";
 
-export type UserInfo = { id: number, username: string, email: string, full_name: string, is_admin: boolean, };
+export type UserInfo = { id: number, username: string, email: string, full_name: string, is_admin: boolean, 
+/**
+ * False while an administrator has disabled the account (Django's name for it).
+ */
+is_active: boolean, };
 
 export type UserSummary = { id: number, username: string, email: string, full_name: string, };
 
 export type PresenceView = { status: PresenceStatus, available_for_calls: boolean, status_message: string, last_seen: string | null, current_call: number | null, is_online: boolean, is_available: boolean, };
 
-export type DirectoryEntry = { id: number, username: string, email: string, full_name: string, presence: PresenceView, };
+export type DirectoryEntry = { id: number, username: string, email: string, full_name: string, 
+/**
+ * False while an administrator has disabled the account: it cannot sign in.
+ */
+is_active: boolean, presence: PresenceView, };
 
 export type CallSession = { id: number, session_id: string, room_name: string, call_type: CallType, status: CallStatus, initiator: number, recipient: number, participants: Array<number>, started_at: string | null, ended_at: string | null, duration_seconds: number | null, duration_formatted: string, is_active: boolean, participant_count: number, created_at: string, 
 /**
@@ -132,7 +140,33 @@ server: string,
 /**
  * `sha256:…`, to pin.
  */
-fingerprint: string, };
+fingerprint: string, 
+/**
+ * A one-time invite code: the teammate makes their own account with it.
+ */
+code: string | null, };
+
+export type InviteCodeState = "open" | "used" | "expired" | "revoked";
+
+export type InviteCode = { id: number, state: InviteCodeState, created_by: number, created_at: string, expires_at: string, 
+/**
+ * The account made with it.
+ */
+used_by: number | null, };
+
+export type TeamInvite = { code: string, 
+/**
+ * `switchboard://join?server=…&fp=…&code=…`, one per address teammates can reach
+ * the server at; empty when this app has no certificate to pin for the server (it
+ * has an authority's): teammates then enter `server_url` and the code.
+ */
+links: Array<string>, server_url: string, invite: InviteCode, };
+
+export type JoinRequest = { server_url: string, 
+/**
+ * `sha256:…` from the invite link; absent when typed by hand.
+ */
+fingerprint: string | null, code: string, username: string, full_name: string, email: string, password: string, };
 
 export type CertificateTrust = { "kind": "pinned" } | { "kind": "authority" } | { "kind": "unknown" } | { "kind": "changed", pinned: string, };
 

@@ -1,7 +1,7 @@
 // Generated from the Rust types by crates/app/tests/bindings.rs: do not edit.
 // Regenerate: SWITCHBOARD_WRITE_BINDINGS=1 cargo test -p switchboard-app --test bindings
 import { invoke } from '@tauri-apps/api/core';
-import type { AppState, CallSession, DeviceList, Invite, Page, PresenceStatus, ServerCheck, Settings, UserInfo } from './bindings';
+import type { AppState, CallSession, DeviceList, Invite, InviteCode, JoinRequest, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo } from './bindings';
 
 export const commands = {
   appState: () => invoke<AppState>('app_state'),
@@ -11,6 +11,14 @@ export const commands = {
   checkServer: (args: { serverUrl: string }) => invoke<ServerCheck>('check_server', args),
   openInvite: (args: { link: string }) => invoke<Invite>('open_invite', args),
   signOut: () => invoke<AppState>('sign_out'),
+  signOutEverywhere: () => invoke<AppState>('sign_out_everywhere'),
+  changePassword: (args: { currentPassword: string; newPassword: string }) => invoke<AppState>('change_password', args),
+  joinTeam: (args: { join: JoinRequest }) => invoke<AppState>('join_team', args),
+  createInvite: (args: { hours: number | null }) => invoke<TeamInvite>('create_invite', args),
+  listInvites: () => invoke<InviteCode[]>('list_invites'),
+  revokeInvite: (args: { id: number }) => invoke<InviteCode>('revoke_invite', args),
+  setAccountActive: (args: { userId: number; active: boolean }) => invoke<UserInfo>('set_account_active', args),
+  deleteAccount: (args: { userId: number }) => invoke<null>('delete_account', args),
   setStatus: (args: { status: PresenceStatus; message: string }) => invoke<null>('set_status', args),
   callUser: (args: { userId: number }) => invoke<CallSession>('call_user', args),
   answerCall: (args: { callId: number }) => invoke<CallSession>('answer_call', args),

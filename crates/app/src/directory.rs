@@ -72,6 +72,7 @@ mod tests {
             username: username.into(),
             email: String::new(),
             full_name: String::new(),
+            is_active: true,
             presence: PresenceView {
                 status,
                 available_for_calls: true,

@@ -73,6 +73,11 @@ impl Host {
             .ok_or_else(|| AppError::Hosting("The embedded backend is not serving HTTPS.".into()))
     }
 
+    /// `https://ADDR:PORT` for each LAN address of this machine: where teammates reach it.
+    pub fn lan_urls(&self) -> Vec<String> {
+        lan_urls(self.server.local_addr())
+    }
+
     pub fn info(&self, admin_username: &str) -> HostInfo {
         let addr = self.server.local_addr();
         let lan_urls = lan_urls(addr);
@@ -82,7 +87,7 @@ impl Host {
             invite_links: fingerprint.map_or_else(Vec::new, |fp| {
                 lan_urls
                     .iter()
-                    .map(|url| crate::links::invite_link(url, &fp))
+                    .map(|url| crate::links::invite_link(url, &fp, None))
                     .collect()
             }),
             lan_urls,

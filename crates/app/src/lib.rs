@@ -16,6 +16,7 @@ pub mod ringtone;
 mod session;
 pub mod settings;
 mod state;
+mod team;
 pub mod text;
 mod view;
 
@@ -25,3 +26,4 @@ pub use hosting::{DEFAULT_LISTEN, HostInfo};
 pub use session::{CertificateCheck, CertificateTrust, ServerCheck};
 pub use settings::Settings;
 pub use state::{AppState, MyStatus, Phase};
+pub use team::{JoinRequest, TeamInvite};

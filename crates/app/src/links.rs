@@ -1,6 +1,7 @@
 //! `switchboard://call/<username>` (and `tel:`-style `switchboard:<username>`) links, and
-//! invite links: `switchboard://join?server=https://ADDR:PORT&fp=sha256:…`, which a host
-//! sends teammates so their apps connect to the right server and pin its certificate.
+//! invite links: `switchboard://join?server=https://ADDR:PORT&fp=sha256:…[&code=…]`,
+//! which a host sends teammates so their apps connect to the right server and pin its
+//! certificate; with a one-time code, the teammate makes their own account.
 
 use serde::Serialize;
 use switchboard_client::Fingerprint;
@@ -12,11 +13,26 @@ pub struct Invite {
     pub server: String,
     /// `sha256:…`, to pin.
     pub fingerprint: String,
+    /// A one-time invite code: the teammate makes their own account with it.
+    pub code: Option<String>,
 }
 
-/// The invite link for a server at `server` (`https://…`) with this certificate.
-pub fn invite_link(server: &str, fingerprint: &Fingerprint) -> String {
-    format!("switchboard://join?server={server}&fp={fingerprint}")
+/// The invite link for a server at `server` (`https://…`) with this certificate, and
+/// a one-time account code when there is one.
+pub fn invite_link(server: &str, fingerprint: &Fingerprint, code: Option<&str>) -> String {
+    match code {
+        Some(code) => format!("switchboard://join?server={server}&fp={fingerprint}&code={code}"),
+        None => format!("switchboard://join?server={server}&fp={fingerprint}"),
+    }
+}
+
+/// Invite codes are hex digits, perhaps grouped with dashes; anything else is not one.
+fn code_in(text: &str) -> Option<String> {
+    let code = text.trim();
+    let valid = !code.is_empty()
+        && code.len() <= 128
+        && code.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+    valid.then(|| code.to_ascii_lowercase())
 }
 
 /// The invite in `link`, if it is one (and well formed: an https server, a fingerprint).
@@ -24,11 +40,12 @@ pub fn invite_in(link: &str) -> Option<Invite> {
     let rest = link.trim().strip_prefix("switchboard:")?;
     let query = rest.trim_start_matches('/').strip_prefix("join")?;
     let query = query.trim_start_matches('/').strip_prefix('?')?;
-    let (mut server, mut fingerprint) = (None, None);
+    let (mut server, mut fingerprint, mut code) = (None, None, None);
     for pair in query.split('&') {
         match pair.split_once('=') {
             Some(("server", value)) => server = Some(percent_decoded(value)?),
             Some(("fp", value)) => fingerprint = Fingerprint::parse(&percent_decoded(value)?).ok(),
+            Some(("code", value)) => code = Some(code_in(&percent_decoded(value)?)?),
             _ => {}
         }
     }
@@ -42,6 +59,7 @@ pub fn invite_in(link: &str) -> Option<Invite> {
     valid.then_some(Invite {
         server,
         fingerprint,
+        code,
     })
 }
 
@@ -83,10 +101,18 @@ mod tests {
     #[test]
     fn invite_links_round_trip_and_refuse_anything_else() {
         let fp = Fingerprint::of(b"the host's certificate");
-        let link = invite_link("https://10.0.0.5:8000", &fp);
+        let link = invite_link("https://10.0.0.5:8000", &fp, None);
         let invite = invite_in(&link).expect("an invite");
         assert_eq!(invite.server, "https://10.0.0.5:8000");
         assert_eq!(invite.fingerprint, fp.to_string());
+        assert_eq!(invite.code, None);
+        let with_code = invite_link("https://10.0.0.5:8000", &fp, Some("00ff-AB12"));
+        assert_eq!(
+            invite_in(&with_code).and_then(|i| i.code),
+            Some("00ff-ab12".into())
+        );
+        // A code that is not one spoils the link rather than being dropped quietly.
+        assert_eq!(invite_in(&format!("{link}&code=<script>")), None);
         // Encoded, as chat apps pass links on.
         let encoded = link.replace("https://", "https%3A%2F%2F");
         assert_eq!(invite_in(&encoded), Some(invite.clone()));

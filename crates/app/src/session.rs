@@ -205,14 +205,29 @@ impl Controller {
         password: String,
         fingerprint: Option<String>,
     ) -> Result<AppState, AppError> {
-        let url = normalise_url(&server_url)?;
+        let (url, pin) = self.pin_for(&server_url, fingerprint.as_deref())?;
         let username = username.trim().to_owned();
         if username.is_empty() || password.is_empty() {
             return Err(AppError::invalid("Enter your username and password."));
         }
-        let given = fingerprint
+        self.sign_out_quietly().await;
+        let mut api = Api::with_trust(&url, pin.map_or(Trust::System, Trust::Pinned))?;
+        let login = api.login(&username, &password).await?;
+        self.adopt_sign_in(api, url, pin, username, login.token)
+            .await
+    }
+
+    /// The saved server (and its pinned certificate) to use for `server_url`: the pin
+    /// `given` (from an invite or compared by the user), else the one kept for it.
+    pub(crate) fn pin_for(
+        &self,
+        server_url: &str,
+        given: Option<&str>,
+    ) -> Result<(String, Option<Fingerprint>), AppError> {
+        let url = normalise_url(server_url)?;
+        let given = given
             .filter(|f| !f.trim().is_empty())
-            .map(|f| parse_fingerprint(&f))
+            .map(parse_fingerprint)
             .transpose()?;
         let saved = self.saved();
         let pin = given.or_else(|| {
@@ -220,11 +235,21 @@ impl Controller {
                 .server_fingerprint
                 .filter(|_| saved.server_url.as_deref() == Some(url.as_str()))
         });
-        self.sign_out_quietly().await;
-        let mut api = Api::with_trust(&url, pin.map_or(Trust::System, Trust::Pinned))?;
-        let login = api.login(&username, &password).await?;
+        Ok((url, pin))
+    }
+
+    /// Keeps a fresh sign-in (`api` carries `token`): the token in the OS keyring, the
+    /// server and its pin in the settings, and a session listening for calls.
+    pub(crate) async fn adopt_sign_in(
+        self: &Arc<Self>,
+        api: Api,
+        url: String,
+        pin: Option<Fingerprint>,
+        username: String,
+        token: String,
+    ) -> Result<AppState, AppError> {
         let tokens = self.tokens.clone();
-        let (server, profile, token) = (url.clone(), profile(&username), login.token);
+        let (server, profile) = (url.clone(), profile(&username));
         let stored =
             tokio::task::spawn_blocking(move || tokens.save(&server, &profile, &token)).await;
         let keyring_problem = match stored {
@@ -286,9 +311,21 @@ impl Controller {
 
     /// Signs out: hangs up, ends the server session and forgets the token.
     pub async fn sign_out(self: &Arc<Self>) -> Result<AppState, AppError> {
+        self.sign_out_from(false).await
+    }
+
+    /// Signs out here and on every other device of this account.
+    pub async fn sign_out_everywhere(self: &Arc<Self>) -> Result<AppState, AppError> {
+        self.sign_out_from(true).await
+    }
+
+    async fn sign_out_from(self: &Arc<Self>, everywhere: bool) -> Result<AppState, AppError> {
         if let Ok(phone) = self.phone().await {
             let api = phone.engine().api().clone();
-            if let Err(e) = api.logout().await {
+            if everywhere {
+                // The user asked for the other devices: a failure is theirs to know.
+                api.logout_everywhere().await?;
+            } else if let Err(e) = api.logout().await {
                 tracing::info!(error = %e, "logout request failed; forgetting the token anyway");
             }
             let saved = self.saved();
@@ -416,10 +453,7 @@ impl Controller {
         let api = phone.engine().api();
         let user = api.create_user(&account).await?;
         // The new colleague has no presence yet, so no event would list them.
-        let users = api.users().await?;
-        self.live().directory.replace(users);
-        let state = self.app_state().await;
-        self.shell.on_state(&state);
+        self.refresh_directory(api).await?;
         Ok(user)
     }
 

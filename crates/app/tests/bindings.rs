@@ -8,14 +8,16 @@
 use std::path::{Path, PathBuf};
 use switchboard_app::links::Invite;
 use switchboard_app::{
-    AppState, CertificateCheck, CertificateTrust, HostInfo, MyStatus, Phase, ServerCheck, Settings,
+    AppState, CertificateCheck, CertificateTrust, HostInfo, JoinRequest, MyStatus, Phase,
+    ServerCheck, Settings, TeamInvite,
 };
 use switchboard_client::meter::CallQuality;
 use switchboard_client::{ConnectionState, EndReason, Event, MediaState, RealtimeMode};
 use switchboard_media::devices::{DeviceList, DeviceSwitch, SwitchReason};
 use switchboard_media::processing::VoiceSettings;
 use switchboard_protocol::api::{
-    CallSession, DirectoryEntry, Page, PresenceView, UserInfo, UserSummary,
+    CallSession, DirectoryEntry, InviteCode, InviteCodeState, Page, PresenceView, UserInfo,
+    UserSummary,
 };
 use switchboard_protocol::{CallStatus, CallType, PresenceStatus};
 use ts_rs::{Config, TS};
@@ -52,6 +54,10 @@ fn declarations() -> String {
         Settings::decl(&cfg),
         HostInfo::decl(&cfg),
         Invite::decl(&cfg),
+        InviteCodeState::decl(&cfg),
+        InviteCode::decl(&cfg),
+        TeamInvite::decl(&cfg),
+        JoinRequest::decl(&cfg),
         CertificateTrust::decl(&cfg),
         CertificateCheck::decl(&cfg),
         ServerCheck::decl(&cfg),
@@ -84,8 +90,10 @@ fn ts_type(rust: &str) -> String {
         "bool" => "boolean".into(),
         "()" => "null".into(),
         "Page<CallSession>" => "Page<CallSession>".into(),
-        known @ ("AppState" | "CallSession" | "DeviceList" | "Invite" | "PresenceStatus"
-        | "ServerCheck" | "Settings" | "UserInfo") => known.into(),
+        "Vec<InviteCode>" => "InviteCode[]".into(),
+        known @ ("AppState" | "CallSession" | "DeviceList" | "Invite" | "InviteCode"
+        | "JoinRequest" | "PresenceStatus" | "ServerCheck" | "Settings" | "TeamInvite"
+        | "UserInfo") => known.into(),
         other => panic!("no TypeScript type for {other}: add it to ts_type in this test"),
     }
 }
@@ -148,7 +156,7 @@ fn top_level(list: &str) -> Vec<&str> {
 fn commands(source: &str) -> String {
     let mut out = String::from(HEADER);
     out.push_str("import { invoke } from '@tauri-apps/api/core';\n");
-    out.push_str("import type { AppState, CallSession, DeviceList, Invite, Page, PresenceStatus, ServerCheck, Settings, UserInfo } from './bindings';\n\n");
+    out.push_str("import type { AppState, CallSession, DeviceList, Invite, InviteCode, JoinRequest, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo } from './bindings';\n\n");
     out.push_str("export const commands = {\n");
     let items: Vec<&str> = source.split("#[tauri::command]").skip(1).collect();
     assert!(items.len() >= 14, "found only {} commands", items.len());

@@ -275,3 +275,130 @@ async fn a_teammate_pins_the_hosts_certificate_and_refuses_another() {
     );
     impostor.shutdown().await.expect("shutdown");
 }
+
+/// Alice hosts and invites Bob with a one-time code: Bob's app opens the link and makes
+/// his own account (Alice never types his password). Bob changes his password and his
+/// app carries on signed in; when Alice disables him, his app hears it at once.
+#[tokio::test]
+async fn a_teammate_joins_with_a_one_time_invite_and_can_be_cut_off() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let alice = controller(dir.path(), "alice", Arc::default());
+    alice
+        .host_team(
+            "alice".into(),
+            PASSWORD.into(),
+            "Alice Martin".into(),
+            Some("127.0.0.1:0".into()),
+        )
+        .await
+        .expect("alice hosts");
+    let made = alice.create_invite(Some(24)).await.expect("an invite");
+    let [link] = made.links.as_slice() else {
+        panic!("one link for one address: {:?}", made.links)
+    };
+    assert!(link.ends_with(&format!("&code={}", made.code)), "{link}");
+
+    let bob_shell = Arc::new(Recorder::default());
+    let bob = controller(dir.path(), "bob", bob_shell.clone());
+    let invite = bob.open_invite(link.clone()).await.expect("the link reads");
+    assert_eq!(invite.code.as_deref(), Some(made.code.as_str()));
+    let join = |username: &str, password: &str| switchboard_app::JoinRequest {
+        server_url: invite.server.clone(),
+        fingerprint: Some(invite.fingerprint.clone()),
+        code: made.code.clone(),
+        username: username.into(),
+        full_name: "Bob Stone".into(),
+        email: String::new(),
+        password: password.into(),
+    };
+    let taken = bob
+        .join_team(join("alice", "bobs own secret"))
+        .await
+        .expect_err("alice's name is taken");
+    assert!(taken.to_string().contains("already taken"), "{taken}");
+    assert!(
+        bob.app_state().await.invite.is_some(),
+        "the form keeps its invite"
+    );
+    let state = bob
+        .join_team(join("bob", "bobs own secret"))
+        .await
+        .expect("bob makes his account");
+    assert_eq!(state.phase, Phase::SignedIn);
+    let me = state.me.expect("me");
+    assert_eq!((me.username.as_str(), me.is_admin), ("bob", false));
+    let again = controller(dir.path(), "bob-again", Arc::default())
+        .join_team(join("bobby", "bobs own secret"))
+        .await
+        .expect_err("a code works once");
+    assert!(again.to_string().contains("used already"), "{again}");
+    let invites = alice.invites().await.expect("invites");
+    assert_eq!(invites[0].used_by, Some(me.id));
+    assert!(
+        bob.create_invite(None)
+            .await
+            .expect_err("not an admin")
+            .to_string()
+            .contains("Only an administrator")
+    );
+
+    // A new password: this app goes on with the new token.
+    let wrong = bob
+        .change_password("not it".into(), "bobs newer secret".into())
+        .await
+        .expect_err("the current password is checked");
+    assert!(
+        wrong.to_string().contains("current password is wrong"),
+        "{wrong}"
+    );
+    let state = bob
+        .change_password("bobs own secret".into(), "bobs newer secret".into())
+        .await
+        .expect("changed");
+    assert_eq!(state.phase, Phase::SignedIn);
+    bob.set_status(PresenceStatus::Away, "lunch".into())
+        .await
+        .expect("the new token works");
+
+    // Alice disables Bob: his app is told at once, in words.
+    bob_shell
+        .wait_for("online", |e| {
+            matches!(
+                e,
+                Event::Connection(switchboard_client::ConnectionState::Online { .. })
+            )
+        })
+        .await;
+    let cut = alice
+        .set_account_active(me.id, false)
+        .await
+        .expect("disabled");
+    assert!(!cut.is_active);
+    assert!(
+        alice
+            .app_state()
+            .await
+            .users
+            .iter()
+            .any(|u| u.id == me.id && !u.is_active)
+    );
+    bob_shell
+        .wait_for("offline", |e| {
+            matches!(e, Event::Connection(switchboard_client::ConnectionState::Offline { reason })
+                if reason.contains("disabled"))
+        })
+        .await;
+    let refused = bob
+        .sign_in(
+            invite.server.clone(),
+            "bob".into(),
+            "bobs newer secret".into(),
+            None,
+        )
+        .await
+        .expect_err("a disabled account cannot sign in");
+    assert!(refused.to_string().contains("disabled"), "{refused}");
+    alice.delete_account(me.id).await.expect("deleted");
+    assert!(alice.app_state().await.users.iter().all(|u| u.id != me.id));
+    alice.shut_down().await;
+}

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use switchboard_client::token_store::TokenStore;
 use switchboard_client::{Api, CertificateProblem, ClientError, Fingerprint, Trust};
 use switchboard_protocol::PresenceStatus;
-use switchboard_protocol::api::CallSession;
+use switchboard_protocol::api::{CallSession, RedeemInvite};
 
 #[derive(Parser)]
 #[command(
@@ -52,8 +52,33 @@ enum Command {
         #[arg(long, env = "SWITCHBOARD_PASSWORD", hide_env_values = true)]
         password: String,
     },
+    /// Make your own account with a one-time invite code from an administrator, and
+    /// sign in to it.
+    Join {
+        /// The code from the invite (the `code=` part of its link).
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        username: String,
+        #[arg(long, env = "SWITCHBOARD_PASSWORD", hide_env_values = true)]
+        password: String,
+        #[arg(long, default_value = "")]
+        full_name: String,
+        #[arg(long, default_value = "")]
+        email: String,
+    },
+    /// Make a one-time invite code for a teammate (administrators only).
+    Invite {
+        /// How long the code works, in hours (1 to 720).
+        #[arg(long, default_value_t = 72)]
+        hours: u32,
+    },
     /// Sign out: the server revokes the token and the keyring forgets it.
-    Logout,
+    Logout {
+        /// Sign out every device of this account, this one too.
+        #[arg(long)]
+        everywhere: bool,
+    },
     /// Who this profile is signed in as.
     Whoami,
     /// Everyone, with presence.
@@ -216,7 +241,63 @@ async fn run(cli: Cli) -> Result<()> {
                 login.user.display_name()
             );
         }
-        Command::Logout => {
+        Command::Join {
+            code,
+            username,
+            password,
+            full_name,
+            email,
+        } => {
+            let mut api = cli.api()?;
+            let joined = api
+                .redeem_invite(&RedeemInvite {
+                    code: code.clone(),
+                    username: username.clone(),
+                    password: password.clone(),
+                    email: email.clone(),
+                    full_name: full_name.clone(),
+                })
+                .await?;
+            let (server, profile, token) = (
+                cli.server.clone(),
+                cli.profile.clone(),
+                joined.token.clone(),
+            );
+            tokio::task::spawn_blocking(move || {
+                TokenStore::default().save(&server, &profile, &token)
+            })
+            .await?
+            .context(
+                "the account was made, but the token could not be saved; sign in with `login`",
+            )?;
+            println!(
+                "Made the account {} on {} and signed in.",
+                joined.user.username, cli.server
+            );
+        }
+        Command::Invite { hours } => {
+            let made = session(&cli).await?.create_invite(Some(*hours)).await?;
+            println!("Invite code: {}", made.code);
+            if let Some(fp) = cli.server_fingerprint {
+                println!(
+                    "Invite link: switchboard://join?server={}&fp={fp}&code={}",
+                    cli.server, made.code
+                );
+            }
+            println!(
+                "It works once, until {}; the teammate runs `switchboard-cli join --code …` or opens the link in the app.",
+                made.invite.expires_at.format("%Y-%m-%d %H:%M UTC")
+            );
+        }
+        Command::Logout { everywhere: true } => {
+            let api = session(&cli).await?;
+            api.logout_everywhere().await?;
+            let (server, profile) = (cli.server.clone(), cli.profile.clone());
+            tokio::task::spawn_blocking(move || TokenStore::default().forget(&server, &profile))
+                .await??;
+            println!("Signed out on every device.");
+        }
+        Command::Logout { everywhere: false } => {
             let api = session(&cli).await?;
             match api.logout().await {
                 Ok(()) | Err(ClientError::SignedOut(_)) => {}

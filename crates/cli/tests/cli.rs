@@ -177,3 +177,75 @@ async fn login_saves_the_token_in_the_keyring_and_logout_forgets_it() {
     assert!(!o.status.success());
     assert!(err(&o).contains("not signed in"), "{}", err(&o));
 }
+
+/// An admin makes a one-time invite code from a terminal; a teammate makes their own
+/// account with it (the token goes to the keyring), and signs out of every device.
+/// Needs the Secret Service: run by `tests/keyring-check.sh` inside `dbus-run-session`.
+#[tokio::test]
+#[ignore = "needs a Secret Service: run by scripts/test inside dbus-run-session"]
+async fn an_invite_code_from_the_terminal_makes_an_account() {
+    let (server, _dir) = backend(&["alice", "bob"]).await;
+    let url = server.url();
+    let mut admin = Api::new(&url).expect("api");
+    admin.login("alice", PASSWORD).await.expect("login");
+    let token = admin.token().map(str::to_owned).unwrap_or_default();
+    let mut bob = Api::new(&url).expect("api");
+    bob.login("bob", PASSWORD).await.expect("login");
+    let bob_token = bob.token().map(str::to_owned).unwrap_or_default();
+
+    let o = cli(&url, Some(&bob_token), &["invite"]).await;
+    assert!(!o.status.success());
+    assert!(err(&o).contains("Only an administrator"), "{}", err(&o));
+    let o = cli(&url, Some(&token), &["invite", "--hours", "2"]).await;
+    assert!(o.status.success(), "{}", err(&o));
+    let code = out(&o)
+        .lines()
+        .find_map(|l| l.strip_prefix("Invite code: "))
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("no code in {}", out(&o)));
+
+    let join = |code: String| {
+        let url = url.clone();
+        async move {
+            cli(
+                &url,
+                None,
+                &[
+                    "--profile",
+                    "joined",
+                    "join",
+                    "--code",
+                    &code,
+                    "--username",
+                    "carol",
+                    "--full-name",
+                    "Carol Jones",
+                    "--password",
+                    "carols own secret",
+                ],
+            )
+            .await
+        }
+    };
+    let o = join(code.clone()).await;
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(
+        out(&o).trim(),
+        format!("Made the account carol on {url} and signed in.")
+    );
+    let o = cli(&url, None, &["--profile", "joined", "whoami"]).await;
+    assert!(out(&o).starts_with("carol (Carol Jones)"), "{}", out(&o));
+    let o = join(code).await;
+    assert!(!o.status.success());
+    assert!(err(&o).contains("used already"), "{}", err(&o));
+
+    let o = cli(
+        &url,
+        None,
+        &["--profile", "joined", "logout", "--everywhere"],
+    )
+    .await;
+    assert!(o.status.success(), "{}", err(&o));
+    let o = cli(&url, None, &["--profile", "joined", "whoami"]).await;
+    assert!(err(&o).contains("not signed in"), "{}", err(&o));
+}

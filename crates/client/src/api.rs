@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard_protocol::api::{
-    CallEnvelope, CallSession, DirectoryEntry, LoginResponse, MaybeCall, NewAccount, Page,
-    UserInfo, UserPresence,
+    CallEnvelope, CallSession, DirectoryEntry, InviteCode, InviteCodeRequest, IssuedInviteCode,
+    LoginResponse, MaybeCall, NewAccount, Page, PasswordChange, RedeemInvite, UserInfo,
+    UserPresence,
 };
 use switchboard_protocol::{CallAction, CallType, PresenceStatus};
 use switchboard_tls::{ClientConfig, Trust, client_config};
@@ -132,7 +133,8 @@ impl Api {
             .or_else(|| body["detail"].as_str())
             .map(str::to_owned)
             .unwrap_or_else(|| format!("The server refused the request ({status})."));
-        if status == StatusCode::UNAUTHORIZED {
+        // A 401 with a code (`account_disabled`) says more than "sign in again".
+        if status == StatusCode::UNAUTHORIZED && body["code"].is_null() {
             return Err(if self.token.is_some() {
                 ClientError::SignedOut(message.trim_end_matches('.').to_owned())
             } else {
@@ -189,6 +191,81 @@ impl Api {
 
     pub async fn logout(&self) -> Result<(), ClientError> {
         self.post::<Value>("/api/auth/logout", json!({}))
+            .await
+            .map(|_| ())
+    }
+
+    /// Signs out every session of this account, this one too.
+    pub async fn logout_everywhere(&self) -> Result<(), ClientError> {
+        self.post::<Value>("/api/auth/logout_everywhere", json!({}))
+            .await
+            .map(|_| ())
+    }
+
+    /// Changes the password; every other session is signed out, and this `Api` carries
+    /// the one new token (the old one is refused from now on).
+    pub async fn change_password(
+        &mut self,
+        current_password: &str,
+        new_password: &str,
+    ) -> Result<LoginResponse, ClientError> {
+        let body = PasswordChange {
+            current_password: current_password.to_owned(),
+            new_password: new_password.to_owned(),
+        };
+        let changed: LoginResponse = self.post("/api/auth/password", body).await?;
+        self.token = Some(changed.token.clone());
+        Ok(changed)
+    }
+
+    /// Makes an account with a one-time invite code; on success this `Api` carries the
+    /// new account's token.
+    pub async fn redeem_invite(
+        &mut self,
+        redeem: &RedeemInvite,
+    ) -> Result<LoginResponse, ClientError> {
+        self.token = None;
+        let joined: LoginResponse = self.post("/api/invites/redeem", redeem).await?;
+        self.token = Some(joined.token.clone());
+        Ok(joined)
+    }
+
+    /// A one-time invite code (administrators only); `hours` defaults to the server's 72.
+    pub async fn create_invite(&self, hours: Option<u32>) -> Result<IssuedInviteCode, ClientError> {
+        self.post(
+            "/api/invites",
+            InviteCodeRequest {
+                expires_in_hours: hours,
+            },
+        )
+        .await
+    }
+
+    /// Every invite, newest first (administrators only).
+    pub async fn invites(&self) -> Result<Vec<InviteCode>, ClientError> {
+        self.get("/api/invites").await
+    }
+
+    /// Withdraws an unused invite (administrators only).
+    pub async fn revoke_invite(&self, id: i64) -> Result<InviteCode, ClientError> {
+        self.request(Method::DELETE, &format!("/api/invites/{id}"), None)
+            .await
+    }
+
+    /// Disables (`false`) or enables (`true`) an account (administrators only).
+    pub async fn set_account_active(
+        &self,
+        user_id: i64,
+        active: bool,
+    ) -> Result<UserInfo, ClientError> {
+        let action = if active { "enable" } else { "disable" };
+        self.post(&format!("/api/users/{user_id}/{action}"), json!({}))
+            .await
+    }
+
+    /// Deletes an account (administrators only); its calls stay in the history.
+    pub async fn delete_user(&self, user_id: i64) -> Result<(), ClientError> {
+        self.request::<Value>(Method::DELETE, &format!("/api/users/{user_id}"), None)
             .await
             .map(|_| ())
     }

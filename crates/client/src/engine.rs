@@ -340,6 +340,13 @@ async fn listen(shared: Arc<Shared>) {
     }
 }
 
+/// The server's sentence in a refused upgrade's JSON body (`{"error": …}`), without
+/// its full stop (it is shown inside another sentence).
+fn refusal_in(body: &Option<Vec<u8>>) -> Option<String> {
+    let body: serde_json::Value = serde_json::from_slice(body.as_deref()?).ok()?;
+    Some(body["error"].as_str()?.trim_end_matches('.').to_owned())
+}
+
 /// One connection of the notification socket, until it ends.
 async fn session(shared: &Arc<Shared>, backoff: &mut Backoff) -> Ended {
     // `presence=1`: this client shows presence, so it takes the updates even from a
@@ -353,7 +360,10 @@ async fn session(shared: &Arc<Shared>, backoff: &mut Backoff) -> Ended {
         Err(WsError::Http(response)) => {
             return match response.status().as_u16() {
                 404 => Ended::NoWebSocket,
-                401 | 403 => Ended::SignedOut("the server refused the saved sign-in".into()),
+                401 | 403 => Ended::SignedOut(
+                    refusal_in(response.body())
+                        .unwrap_or_else(|| "the server refused the saved sign-in".into()),
+                ),
                 other => Ended::Dropped(format!("the server answered HTTP {other}")),
             };
         }
@@ -382,7 +392,13 @@ async fn session(shared: &Arc<Shared>, backoff: &mut Backoff) -> Ended {
                     }
                 }
                 Some(Ok(Message::Close(frame))) => {
+                    // 1008 (policy): signed out, everywhere or here, or the account was
+                    // disabled. Reconnecting would only be refused.
+                    let policy = frame.as_ref().is_some_and(|f| u16::from(f.code) == 1008);
                     let reason = frame.map(|f| f.reason.to_string()).filter(|r| !r.is_empty());
+                    if policy {
+                        return Ended::SignedOut(reason.unwrap_or_else(|| "signed out".into()));
+                    }
                     return Ended::Dropped(reason.unwrap_or_else(|| "the server closed the connection".into()));
                 }
                 Some(Ok(_)) => {}

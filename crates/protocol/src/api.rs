@@ -413,7 +413,7 @@ pub struct PasswordChange {
 /// `POST /api/invites` (admins only): how long the code may be used.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct NewInvite {
+pub struct InviteCodeRequest {
     /// Hours until the code expires: 1 to 720, 72 when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in_hours: Option<u32>,
@@ -443,7 +443,7 @@ pub struct RedeemInvite {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
-pub enum InviteState {
+pub enum InviteCodeState {
     /// Not used yet and not expired.
     Open,
     Used,
@@ -456,9 +456,9 @@ pub enum InviteState {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct Invite {
+pub struct InviteCode {
     pub id: i64,
-    pub state: InviteState,
+    pub state: InviteCodeState,
     pub created_by: i64,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -470,9 +470,9 @@ pub struct Invite {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct CreatedInvite {
+pub struct IssuedInviteCode {
     pub code: String,
-    pub invite: Invite,
+    pub invite: InviteCode,
 }
 
 /// `POST /api/user-presence/update_my_status/`: absent fields stay as they are.

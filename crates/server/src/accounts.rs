@@ -10,7 +10,7 @@ use crate::domain::DomainError;
 use crate::domain::{invites, users};
 use crate::store::{NewUser, StorageError, Store};
 use sha2::Digest;
-use switchboard_protocol::api::{CreatedInvite, UserInfo};
+use switchboard_protocol::api::{IssuedInviteCode, UserInfo};
 
 /// A fresh invite code: 128 random bits as 32 lowercase hex digits.
 fn new_invite_code() -> String {
@@ -151,7 +151,7 @@ impl Accounts {
 
     /// A new invite by `admin_id` lasting `hours`; the code is returned once and only its
     /// hash is stored.
-    pub async fn invite(&self, admin_id: i64, hours: u32) -> Result<CreatedInvite, DomainError> {
+    pub async fn invite(&self, admin_id: i64, hours: u32) -> Result<IssuedInviteCode, DomainError> {
         let code = new_invite_code();
         let hash = invite_code_hash(&code);
         let invite = self
@@ -159,7 +159,7 @@ impl Accounts {
             .write(move |tx| invites::create(tx, admin_id, &hash, hours, crate::now()))
             .await?;
         tracing::info!(invite = invite.id, by = admin_id, hours, "invite made");
-        Ok(CreatedInvite { code, invite })
+        Ok(IssuedInviteCode { code, invite })
     }
 
     /// Makes `account` (never an admin) with invite `code`, which is used up. The code is

@@ -209,7 +209,10 @@ async fn a_new_password_signs_out_every_other_session_and_closes_its_sockets() {
         .await;
     assert_eq!(s, StatusCode::OK, "{changed}");
     let (code, reason) = closed(&mut phone_notes).await;
-    assert_eq!((code, reason.as_str()), (1008, "signed out everywhere"));
+    assert_eq!(
+        (code, reason.as_str()),
+        (1008, "signed out on every device")
+    );
     refused_with(&phone, "signed out on every device").await;
     refused_with(&laptop, "signed out on every device").await;
     let fresh = with_token(&laptop, &changed["token"]);
@@ -265,7 +268,10 @@ async fn an_administrator_disables_enables_and_deletes_accounts() {
         .await;
     assert_eq!((s, &b["is_active"]), (StatusCode::OK, &json!(false)), "{b}");
     let (code, reason) = closed(&mut bob_notes).await;
-    assert_eq!((code, reason.as_str()), (1008, "account disabled"));
+    assert_eq!(
+        (code, reason.as_str()),
+        (1008, "an administrator disabled or deleted this account")
+    );
     let refusal = refused_with(&bob, "disabled").await;
     assert_eq!(refusal["code"], "account_disabled");
     let (s, b) = sign_in(&anon, "bob", PASSWORD).await;

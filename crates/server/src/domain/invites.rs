@@ -5,7 +5,7 @@ use super::DomainError;
 use super::users;
 use crate::store::{InviteRow, NewUser, Tx};
 use chrono::{DateTime, Duration, Utc};
-use switchboard_protocol::api::{Invite, InviteState, UserInfo};
+use switchboard_protocol::api::{InviteCode, InviteCodeState, UserInfo};
 
 /// How long a code lasts when the admin does not say.
 pub const DEFAULT_HOURS: u32 = 72;
@@ -13,17 +13,17 @@ pub const DEFAULT_HOURS: u32 = 72;
 pub const MAX_HOURS: u32 = 720;
 
 /// The API's view of a stored invite at `now`.
-pub fn view(row: &InviteRow, now: DateTime<Utc>) -> Invite {
+pub fn view(row: &InviteRow, now: DateTime<Utc>) -> InviteCode {
     let state = if row.used_by.is_some() {
-        InviteState::Used
+        InviteCodeState::Used
     } else if row.revoked {
-        InviteState::Revoked
+        InviteCodeState::Revoked
     } else if row.expires_at <= now {
-        InviteState::Expired
+        InviteCodeState::Expired
     } else {
-        InviteState::Open
+        InviteCodeState::Open
     };
-    Invite {
+    InviteCode {
         id: row.id,
         state,
         created_by: row.created_by,
@@ -57,7 +57,7 @@ pub fn create(
     code_hash: &str,
     hours: u32,
     now: DateTime<Utc>,
-) -> Result<Invite, DomainError> {
+) -> Result<InviteCode, DomainError> {
     require_admin(tx, admin_id)?;
     if let Some(problem) = hours_problem(hours) {
         return Err(DomainError::Invalid(problem));
@@ -79,7 +79,7 @@ pub fn list(
     tx: &mut dyn Tx,
     admin_id: i64,
     now: DateTime<Utc>,
-) -> Result<Vec<Invite>, DomainError> {
+) -> Result<Vec<InviteCode>, DomainError> {
     require_admin(tx, admin_id)?;
     Ok(tx.invites()?.iter().map(|row| view(row, now)).collect())
 }
@@ -90,7 +90,7 @@ pub fn revoke(
     admin_id: i64,
     id: i64,
     now: DateTime<Utc>,
-) -> Result<Invite, DomainError> {
+) -> Result<InviteCode, DomainError> {
     require_admin(tx, admin_id)?;
     let row = tx
         .invite(id)?
@@ -118,10 +118,10 @@ pub fn open_invite(
         )
     })?;
     let refusal = match view(&row, now).state {
-        InviteState::Open => return Ok(row),
-        InviteState::Used => "This invite code has been used already; ask for a new invite.",
-        InviteState::Revoked => "This invite code was withdrawn; ask for a new invite.",
-        InviteState::Expired => "This invite code has expired; ask for a new invite.",
+        InviteCodeState::Open => return Ok(row),
+        InviteCodeState::Used => "This invite code has been used already; ask for a new invite.",
+        InviteCodeState::Revoked => "This invite code was withdrawn; ask for a new invite.",
+        InviteCodeState::Expired => "This invite code has expired; ask for a new invite.",
     };
     Err(DomainError::Conflict(refusal.into()))
 }
@@ -167,11 +167,23 @@ mod tests {
     #[test]
     fn an_invite_is_open_until_used_revoked_or_expired() {
         let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
-        assert_eq!(view(&row(None, false, 60), now).state, InviteState::Open);
-        assert_eq!(view(&row(None, false, 0), now).state, InviteState::Expired);
-        assert_eq!(view(&row(None, true, 60), now).state, InviteState::Revoked);
+        assert_eq!(
+            view(&row(None, false, 60), now).state,
+            InviteCodeState::Open
+        );
+        assert_eq!(
+            view(&row(None, false, 0), now).state,
+            InviteCodeState::Expired
+        );
+        assert_eq!(
+            view(&row(None, true, 60), now).state,
+            InviteCodeState::Revoked
+        );
         // Used wins: the list should say who joined, whatever happened after.
-        assert_eq!(view(&row(Some(2), true, -5), now).state, InviteState::Used);
+        assert_eq!(
+            view(&row(Some(2), true, -5), now).state,
+            InviteCodeState::Used
+        );
     }
 
     #[test]

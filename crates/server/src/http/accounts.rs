@@ -17,7 +17,7 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use std::net::SocketAddr;
-use switchboard_protocol::api::{self, ErrorBody, Invite, UserInfo};
+use switchboard_protocol::api::{self, ErrorBody, InviteCode, UserInfo};
 use tokio::time::Instant;
 
 /// `POST /api/auth/password` `{current_password, new_password}`.
@@ -211,9 +211,9 @@ pub async fn delete(
     post,
     path = "/api/invites",
     tag = "users",
-    request_body = api::NewInvite,
+    request_body = api::InviteCodeRequest,
     responses(
-        (status = 201, description = "The invite and its code, shown this once. Sent with `Cache-Control: no-store`.", body = api::CreatedInvite),
+        (status = 201, description = "The invite and its code, shown this once. Sent with `Cache-Control: no-store`.", body = api::IssuedInviteCode),
         (status = 403, description = "Only an administrator can manage invites.", body = ErrorBody),
         super::responses::BadBody,
         super::responses::SignedIn,
@@ -239,7 +239,7 @@ pub async fn create_invite(
     path = "/api/invites",
     tag = "users",
     responses(
-        (status = 200, description = "Every invite, newest first, without codes.", body = Vec<api::Invite>),
+        (status = 200, description = "Every invite, newest first, without codes.", body = Vec<api::InviteCode>),
         (status = 403, description = "Only an administrator can manage invites.", body = ErrorBody),
         super::responses::SignedIn,
     ),
@@ -248,7 +248,7 @@ pub async fn create_invite(
 pub async fn list_invites(
     State(state): State<AppState>,
     auth: AuthUser,
-) -> Result<Json<Vec<Invite>>, ApiError> {
+) -> Result<Json<Vec<InviteCode>>, ApiError> {
     let (admin_id, now) = (auth.id, state.rules.clock.now());
     let list = state
         .store
@@ -264,7 +264,7 @@ pub async fn list_invites(
     tag = "users",
     params(("id" = i64, Path, description = "The invite to withdraw.")),
     responses(
-        (status = 200, description = "Withdrawn: its code no longer works.", body = api::Invite),
+        (status = 200, description = "Withdrawn: its code no longer works.", body = api::InviteCode),
         (status = 403, description = "Only an administrator can manage invites.", body = ErrorBody),
         (status = 404, description = "No such invite.", body = ErrorBody),
         (status = 409, description = "It has been used already.", body = ErrorBody),
@@ -276,7 +276,7 @@ pub async fn revoke_invite(
     State(state): State<AppState>,
     auth: AuthUser,
     Path(raw): Path<String>,
-) -> Result<Json<Invite>, ApiError> {
+) -> Result<Json<InviteCode>, ApiError> {
     let id = path_id(&raw, "invite")?;
     let (admin_id, now) = (auth.id, state.rules.clock.now());
     let invite = state

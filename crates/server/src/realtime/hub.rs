@@ -311,10 +311,11 @@ impl Hub {
                 user_id,
                 before_epoch,
             } => {
+                // Shown inside "The server signed you out: …".
                 let reason = if before_epoch.is_some() {
-                    "signed out everywhere"
+                    "signed out on every device"
                 } else {
-                    "account disabled"
+                    "an administrator disabled or deleted this account"
                 };
                 self.cut_off(user_id, before_epoch, reason)
             }
