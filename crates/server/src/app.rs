@@ -28,6 +28,12 @@ pub struct AppState {
     /// Web pages from other origins that may open sockets (see `http::origin`),
     /// normalised.
     pub allowed_origins: Arc<Vec<String>>,
+    /// Host names a loopback server answers to besides addresses and `localhost`
+    /// (see `http::origin::check_host`), normalised.
+    pub allowed_hosts: Arc<Vec<String>>,
+    /// Whether Host is checked: set when the server starts listening on a loopback
+    /// address.
+    pub check_host: bool,
 }
 
 impl FromRef<AppState> for Store {

@@ -114,6 +114,21 @@ pub struct Tokens {
 
 const SECRET_SETTING: &str = "token_secret";
 
+/// 32 random bytes as hex: the token secret.
+fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Replaces the token secret: every token signed with the old one fails verification
+/// (and the Redis bus key changes with it). Servers load the secret when they start.
+pub fn rotate_secret(tx: &mut dyn Tx) -> Result<(), AuthError> {
+    tx.set_setting(SECRET_SETTING, &new_secret())?;
+    tracing::info!("token secret rotated");
+    Ok(())
+}
+
 impl Tokens {
     /// Loads the signing secret from the database, creating it on first start, so tokens
     /// survive restarts and every instance sharing the database accepts them.
@@ -121,9 +136,7 @@ impl Tokens {
         let secret = match tx.setting(SECRET_SETTING)? {
             Some(secret) => secret,
             None => {
-                let mut bytes = [0u8; 32];
-                rand::rng().fill_bytes(&mut bytes);
-                let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                let secret = new_secret();
                 tx.set_setting(SECRET_SETTING, &secret)?;
                 secret
             }

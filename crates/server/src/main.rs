@@ -40,6 +40,20 @@ enum Command {
         #[command(flatten)]
         data_dir: DataDirArg,
     },
+    /// The secret that signs sign-in tokens.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Replace the token-signing secret: every token issued so far is refused, so
+    /// everyone signs in again. Restart every running server afterwards (each keeps the
+    /// secret it started with).
+    Rotate {
+        #[command(flatten)]
+        data_dir: DataDirArg,
+    },
 }
 
 #[derive(Args)]
@@ -141,6 +155,15 @@ struct ServeArgs {
         value_delimiter = ','
     )]
     allowed_origins: Vec<String>,
+    /// A host name this server answers to when it listens on loopback behind a proxy
+    /// that passes its public name in Host (repeatable). Addresses and `localhost`
+    /// always work; other names are refused there, against DNS rebinding.
+    #[arg(
+        long = "allowed-host",
+        env = "SWITCHBOARD_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    allowed_hosts: Vec<String>,
 }
 
 /// How the server is reached: HTTPS (a certificate from an authority, or its own that
@@ -349,6 +372,14 @@ fn run(cli: Cli) -> Result<()> {
         Command::Serve(args) => serve(args),
         Command::User(command) => user(command),
         Command::Meeting(command) => meeting(command),
+        Command::Keys(KeysCommand::Rotate { data_dir }) => {
+            let store = open_store(&data_dir.config()?)?;
+            store.write_blocking(switchboard_server::auth::rotate_secret)?;
+            println!(
+                "The token secret is new: every sign-in made before is refused, and everyone signs in again. Restart every running Switchboard server on this database now; until then they accept the old tokens."
+            );
+            Ok(())
+        }
         Command::Fingerprint { data_dir } => {
             let dir = data_dir.resolve()?;
             switchboard_server::private_files::data_dir(&dir)
@@ -387,6 +418,7 @@ fn serve(args: ServeArgs) -> Result<()> {
     config.rtc.turn_secret = args.turn_secret;
     config.tls = args.tls.choice(args.listen)?;
     config.allowed_origins = args.allowed_origins;
+    config.allowed_hosts = args.allowed_hosts;
     limit_malloc_arenas();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {

@@ -63,6 +63,9 @@ pub struct ServerConfig {
     /// Web pages from other origins (`https://crm.example.com`) that may open sockets;
     /// a page from the server's own address always may, native clients send no origin.
     pub allowed_origins: Vec<String>,
+    /// Host names a server bound to loopback answers to besides addresses and
+    /// `localhost`: the public name a proxy in front of it passes on.
+    pub allowed_hosts: Vec<String>,
 }
 
 /// Which certificate the server serves, if any.
@@ -101,6 +104,7 @@ impl ServerConfig {
             jitsi: JitsiSettings::default(),
             tls: ServerTls::Off,
             allowed_origins: Vec::new(),
+            allowed_hosts: Vec::new(),
         }
     }
 
@@ -270,6 +274,14 @@ pub fn app_state(config: &ServerConfig) -> Result<AppState, StartError> {
                 .map(|o| crate::http::origin::normalised(o))
                 .collect(),
         ),
+        allowed_hosts: Arc::new(
+            config
+                .allowed_hosts
+                .iter()
+                .map(|h| h.trim().to_ascii_lowercase())
+                .collect(),
+        ),
+        check_host: false,
         password_checks: Arc::new(tokio::sync::Semaphore::new(
             std::thread::available_parallelism().map_or(2, usize::from),
         )),
@@ -309,6 +321,14 @@ async fn launch(
         ))
     });
     realtime.resume_ring_timers().await;
+    let local = match &listener {
+        Listening::Plain(tcp) => tcp.local_addr(),
+        Listening::Tls(tls) => axum::serve::Listener::local_addr(tls),
+    }?;
+    let state = AppState {
+        check_host: local.ip().is_loopback(),
+        ..state
+    };
     let app = NormalizePathLayer::trim_trailing_slash().layer(router(state));
     // Upgraded sockets are not tracked by the graceful shutdown: close them ourselves.
     let closer = realtime.clone();

@@ -519,3 +519,38 @@ async fn wrong_passwords_slow_down_their_name_only() {
         "the count starts again"
     );
 }
+
+/// A server on loopback answers to addresses and `localhost` only: a page whose own name
+/// was pointed at 127.0.0.1 (DNS rebinding) is refused before it can try passwords, and
+/// the refusal says how to name a proxy's host.
+#[tokio::test]
+async fn a_loopback_server_refuses_host_names_it_was_not_given() {
+    let server = TestServer::start(&["admin", "jane"]).await;
+    let anon = server.anonymous();
+    let login = json!({"username": "jane", "password": PASSWORD});
+    let port = server.url.rsplit(':').next().unwrap_or_default().to_owned();
+    for (host, allowed) in [
+        (format!("127.0.0.1:{port}"), true),
+        (format!("localhost:{port}"), true),
+        (format!("rebound.evil.example:{port}"), false),
+    ] {
+        let (s, b) = anon
+            .send(
+                anon.http
+                    .post(format!("{}/api/login/", server.url))
+                    .header("Host", &host)
+                    .json(&login),
+            )
+            .await;
+        if allowed {
+            assert_eq!(s, StatusCode::OK, "{host}: {b}");
+        } else {
+            assert_eq!(s, StatusCode::FORBIDDEN, "{host}: {b}");
+            let error = b["error"].as_str().unwrap_or_default();
+            assert!(
+                error.contains("--allowed-host rebound.evil.example"),
+                "{error}"
+            );
+        }
+    }
+}

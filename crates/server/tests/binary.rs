@@ -722,3 +722,46 @@ async fn plain_http_only_on_loopback_and_https_with_a_certificate_of_its_own() {
         text(&out.stderr)
     );
 }
+
+/// `keys rotate` signs everyone out: after a restart, tokens from before are refused in
+/// words and signing in again works.
+#[tokio::test]
+async fn rotating_the_token_secret_signs_everyone_out() {
+    let dir = home();
+    let out = run_with_password(
+        &["user", "add", "--username", "alice"],
+        common::PASSWORD,
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let served = serve(dir.path(), "127.0.0.1:0");
+    let url = served.url.clone();
+    let alice = common::login_at(&url, "alice").await;
+    let token = alice.token.clone().unwrap_or_default();
+    drop(served);
+
+    let out = run(&["keys", "rotate"], dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("everyone signs in again"),
+        "{}",
+        text(&out.stdout)
+    );
+    let served = serve(dir.path(), "127.0.0.1:0");
+    let (status, body) = get(&format!("{}/api/auth/me", served.url), &token).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("sign in again"),
+        "{body}"
+    );
+    let again = common::login_at(&served.url, "alice").await;
+    let (status, _) = get(
+        &format!("{}/api/auth/me", served.url),
+        again.token.as_deref().unwrap_or_default(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+}

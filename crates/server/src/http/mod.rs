@@ -87,8 +87,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(no_such_route);
 
     let origins = middleware::from_fn_with_state(state.clone(), origin::check_socket_origin);
+    let hosts = middleware::from_fn_with_state(state.clone(), origin::check_host);
     api.with_state(state)
         .layer(origins)
+        .layer(hosts)
         .layer(DefaultBodyLimit::max(body::MAX_BODY_BYTES))
         .layer(middleware::from_fn(json_errors))
         .layer(CatchPanicLayer::custom(|_| {

@@ -1,3 +1,5 @@
+//! Which web pages may open a socket, and which host names a loopback server answers to.
+//!
 //! Which web pages may open a socket. A browser lets any page open a WebSocket to any
 //! address it can reach, with the visitor's cookies and whatever the page knows, and
 //! says which page asked in `Origin`. Native clients (the app, the CLI) send none. A page
@@ -67,9 +69,86 @@ pub async fn check_socket_origin(
     .into_response()
 }
 
+/// Whether a server bound to loopback answers a request for `host` (the Host header).
+/// A page on a name the attacker controls can point that name at 127.0.0.1 (DNS
+/// rebinding) and then talk to a loopback server as its own origin: sign-in attempts
+/// without any preflight. IP literals and `localhost` cannot be rebound; a proxy in front
+/// that passes its own public name is named with `--allowed-host`.
+pub fn host_allowed(allowed: &[String], host: Option<&str>) -> bool {
+    let Some(host) = host else {
+        // HTTP/1.0 without Host: no browser sends that.
+        return true;
+    };
+    let host = host.trim().to_ascii_lowercase();
+    let name = if let Some(v6) = host.strip_prefix('[') {
+        return v6
+            .split(']')
+            .next()
+            .is_some_and(|ip| ip.parse::<std::net::Ipv6Addr>().is_ok());
+    } else {
+        host.rsplit_once(':')
+            .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
+            .map_or(host.as_str(), |(name, _)| name)
+    };
+    name.parse::<std::net::Ipv4Addr>().is_ok()
+        || name == "localhost"
+        || name.ends_with(".localhost")
+        || allowed.iter().any(|a| a == name)
+}
+
+/// On a server bound to loopback, refuses requests for host names it was not told about
+/// (403, in words).
+pub async fn check_host(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if !state.check_host {
+        return next.run(req).await;
+    }
+    let allowed = &state.allowed_hosts;
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if host_allowed(allowed, host.as_deref()) {
+        return next.run(req).await;
+    }
+    let host = host.unwrap_or_default();
+    tracing::info!(%host, "request refused: a host name this loopback server does not serve");
+    ApiError::forbidden(format!(
+        "This server listens on this computer only and does not answer to {host}. If a proxy          forwards that name to it, start the server with --allowed-host {}.",
+        host.rsplit_once(':').map_or(host.as_str(), |(name, _)| name)
+    ))
+    .into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_loopback_server_answers_to_addresses_and_named_hosts_only() {
+        let allowed = vec!["crm.example.com".to_owned()];
+        for host in [
+            "127.0.0.1:8000",
+            "127.0.0.1",
+            "[::1]:8000",
+            "localhost:8000",
+            "app.localhost",
+            "CRM.example.com:443",
+            "10.0.0.5:8000",
+        ] {
+            assert!(host_allowed(&allowed, Some(host)), "{host}");
+        }
+        assert!(host_allowed(&allowed, None));
+        for host in [
+            "evil.example:8000",
+            "localhost.evil.example",
+            "127.0.0.1.nip.io",
+            "[not-an-ip]:80",
+            "crm.example.com.evil.example",
+        ] {
+            assert!(!host_allowed(&allowed, Some(host)), "{host}");
+        }
+    }
 
     #[test]
     fn pages_from_elsewhere_are_refused_and_native_clients_are_not() {
