@@ -147,6 +147,15 @@ pub async fn call_user(controller: Shared<'_>, user_id: i64) -> Result<CallSessi
 }
 
 #[tauri::command]
+pub async fn confirm_link_call(
+    controller: Shared<'_>,
+    call: bool,
+    always: bool,
+) -> Result<Option<CallSession>, AppError> {
+    controller.confirm_link_call(call, always).await
+}
+
+#[tauri::command]
 pub async fn answer_call(controller: Shared<'_>, call_id: i64) -> Result<CallSession, AppError> {
     controller.answer_call(call_id).await
 }

@@ -1,5 +1,6 @@
 //! `switchboard://call/<username>` (and `tel:`-style `switchboard:<username>`): opening
-//! such a link shows the app and calls that colleague. `switchboard://join?server=…&fp=…`
+//! such a link shows the app and asks whether to call that colleague (or calls at once,
+//! if the user chose so). `switchboard://join?server=…&fp=…`
 //! (an invite) fills the sign-in form with the team's server and its certificate.
 
 use crate::windows;
@@ -25,8 +26,8 @@ pub fn listen(app: &AppHandle) {
     });
 }
 
-/// Shows the app and calls the user the link names, or, for an invite link, fills the
-/// sign-in form with the server and its certificate.
+/// Shows the app and offers to call the user the link names, or, for an invite link,
+/// fills the sign-in form with the server and its certificate.
 pub fn open(app: &AppHandle, link: &str) {
     windows::show(app);
     let (app, controller) = (app.clone(), app.state::<Arc<Controller>>().inner().clone());
@@ -45,7 +46,7 @@ pub fn open(app: &AppHandle, link: &str) {
         return;
     };
     tauri::async_runtime::spawn(async move {
-        if let Err(e) = controller.call_username(&username).await {
+        if let Err(e) = controller.open_call_link(&username).await {
             let message = e.to_string();
             let _ = app.emit(crate::bridge::ENGINE_EVENT, Event::Problem { message });
         }

@@ -108,7 +108,12 @@ available_for_calls: boolean,
 /**
  * Echo cancellation, noise suppression and auto gain on the microphone.
  */
-voice: VoiceSettings, };
+voice: VoiceSettings, 
+/**
+ * Call at once when a `switchboard://call/…` link is opened, instead of asking
+ * first. Off by default: any web page or message can hold such a link.
+ */
+call_links_without_asking: boolean, };
 
 export type HostInfo = { 
 /**
@@ -194,8 +199,18 @@ export type Phase = "first_run" | "sign_in" | "signed_in";
 
 export type MyStatus = { status: PresenceStatus, message: string, };
 
+export type LinkCall = { user_id: number, username: string, 
+/**
+ * The full name, or the username when there is none.
+ */
+display_name: string, };
+
 export type AppState = { phase: Phase, server_url: string | null, hosting: HostInfo | null, me: UserInfo | null, my_status: MyStatus | null, connection: ConnectionState | null, users: Array<DirectoryEntry>, active_call: CallSession | null, media: MediaState | null, muted: boolean, missed_calls: number, settings: Settings, 
 /**
  * An invite link opened (`switchboard://join?…`) and not used yet.
  */
-invite: Invite | null, };
+invite: Invite | null, 
+/**
+ * A call link opened and waiting for the user to say Call or Cancel.
+ */
+link_call: LinkCall | null, };

@@ -21,6 +21,7 @@ export const commands = {
   deleteAccount: (args: { userId: number }) => invoke<null>('delete_account', args),
   setStatus: (args: { status: PresenceStatus; message: string }) => invoke<null>('set_status', args),
   callUser: (args: { userId: number }) => invoke<CallSession>('call_user', args),
+  confirmLinkCall: (args: { call: boolean; always: boolean }) => invoke<CallSession | null>('confirm_link_call', args),
   answerCall: (args: { callId: number }) => invoke<CallSession>('answer_call', args),
   rejectCall: (args: { callId: number }) => invoke<CallSession>('reject_call', args),
   hangUp: () => invoke<null>('hang_up'),

@@ -46,6 +46,8 @@ pub(crate) struct Live {
     pub directory: Directory,
     /// An invite link opened and not used yet: the sign-in form fills itself from it.
     pub invite: Option<Invite>,
+    /// A call link opened and not yet confirmed or cancelled.
+    pub link_call: Option<crate::state::LinkCall>,
 }
 
 pub struct Controller {

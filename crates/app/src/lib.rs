@@ -25,5 +25,5 @@ pub use error::AppError;
 pub use hosting::{DEFAULT_LISTEN, HostInfo};
 pub use session::{CertificateCheck, CertificateTrust, ServerCheck};
 pub use settings::Settings;
-pub use state::{AppState, MyStatus, Phase};
+pub use state::{AppState, LinkCall, MyStatus, Phase};
 pub use team::{JoinRequest, TeamInvite};

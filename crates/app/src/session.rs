@@ -6,7 +6,7 @@ use crate::error::AppError;
 use crate::hosting::{DEFAULT_LISTEN, Host};
 use crate::links::{Invite, invite_in};
 use crate::settings::Hosting;
-use crate::state::AppState;
+use crate::state::{AppState, LinkCall};
 use serde::Serialize;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -369,20 +369,59 @@ impl Controller {
         Ok(self.phone().await?.call(user_id).await?)
     }
 
-    /// Calls a colleague by username (click-to-call links).
-    pub async fn call_username(&self, username: &str) -> Result<CallSession, AppError> {
+    /// A `switchboard://call/<username>` link was opened: asks the user first (the
+    /// link may come from any web page or message), unless they chose to call at once.
+    /// Returns the call when it was placed now.
+    pub async fn open_call_link(&self, username: &str) -> Result<Option<CallSession>, AppError> {
         let phone = self.phone().await?;
-        let user_id = self
+        let callee = self
             .live()
             .directory
             .by_username(username)
-            .map(|u| u.id)
+            .map(|u| LinkCall {
+                user_id: u.id,
+                username: u.username.clone(),
+                display_name: if u.full_name.trim().is_empty() {
+                    u.username.clone()
+                } else {
+                    u.full_name.clone()
+                },
+            })
             .ok_or_else(|| {
                 AppError::invalid(format!(
                     "There is no colleague named {username} on this server."
                 ))
             })?;
-        Ok(phone.call(user_id).await?)
+        if self.settings().call_links_without_asking {
+            return Ok(Some(phone.call(callee.user_id).await?));
+        }
+        self.live().link_call = Some(callee);
+        let state = self.app_state().await;
+        self.shell.on_state(&state);
+        Ok(None)
+    }
+
+    /// The user's answer to a call link: `call` places it; `always` stops asking for
+    /// call links from now on. Returns the call when one was placed.
+    pub async fn confirm_link_call(
+        &self,
+        call: bool,
+        always: bool,
+    ) -> Result<Option<CallSession>, AppError> {
+        let Some(callee) = self.live().link_call.take() else {
+            return Err(AppError::invalid(
+                "No call link is waiting: open the link again.",
+            ));
+        };
+        if always && call {
+            let mut settings = self.settings();
+            settings.call_links_without_asking = true;
+            self.save_settings(settings)?;
+        }
+        if !call {
+            return Ok(None);
+        }
+        Ok(Some(self.phone().await?.call(callee.user_id).await?))
     }
 
     pub async fn answer_call(&self, call_id: i64) -> Result<CallSession, AppError> {

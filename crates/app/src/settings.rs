@@ -21,6 +21,9 @@ pub struct Settings {
     pub available_for_calls: bool,
     /// Echo cancellation, noise suppression and auto gain on the microphone.
     pub voice: VoiceSettings,
+    /// Call at once when a `switchboard://call/…` link is opened, instead of asking
+    /// first. Off by default: any web page or message can hold such a link.
+    pub call_links_without_asking: bool,
 }
 
 impl Default for Settings {
@@ -32,6 +35,7 @@ impl Default for Settings {
             autostart: false,
             available_for_calls: true,
             voice: VoiceSettings::default(),
+            call_links_without_asking: false,
         }
     }
 }

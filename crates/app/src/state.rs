@@ -24,6 +24,17 @@ pub struct AppState {
     pub settings: Settings,
     /// An invite link opened (`switchboard://join?…`) and not used yet.
     pub invite: Option<Invite>,
+    /// A call link opened and waiting for the user to say Call or Cancel.
+    pub link_call: Option<LinkCall>,
+}
+
+/// Whom a `switchboard://call/…` link asks to call, shown before dialing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct LinkCall {
+    pub user_id: i64,
+    pub username: String,
+    /// The full name, or the username when there is none.
+    pub display_name: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

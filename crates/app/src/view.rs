@@ -39,6 +39,7 @@ impl Controller {
                 missed_calls: 0,
                 settings: saved.settings,
                 invite: self.live().invite.clone(),
+                link_call: None,
             };
         };
         let phone = &session.phone;
@@ -64,6 +65,10 @@ impl Controller {
                 .map(|(_, m)| m);
             (live.connection.clone(), media, my_status, users)
         };
+        let (invite, link_call) = {
+            let live = self.live();
+            (live.invite.clone(), live.link_call.clone())
+        };
         AppState {
             phase: Phase::SignedIn,
             server_url: Some(session.server_url.clone()),
@@ -77,7 +82,8 @@ impl Controller {
             muted: phone.muted().await,
             missed_calls: phone.missed_calls(),
             settings: saved.settings,
-            invite: self.live().invite.clone(),
+            invite,
+            link_call,
         }
     }
 }

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use switchboard_app::links::Invite;
 use switchboard_app::{
-    AppState, CertificateCheck, CertificateTrust, HostInfo, JoinRequest, MyStatus, Phase,
+    AppState, CertificateCheck, CertificateTrust, HostInfo, JoinRequest, LinkCall, MyStatus, Phase,
     ServerCheck, Settings, TeamInvite,
 };
 use switchboard_client::meter::CallQuality;
@@ -63,6 +63,7 @@ fn declarations() -> String {
         ServerCheck::decl(&cfg),
         Phase::decl(&cfg),
         MyStatus::decl(&cfg),
+        LinkCall::decl(&cfg),
         AppState::decl(&cfg),
     ];
     let mut out = String::from(HEADER);

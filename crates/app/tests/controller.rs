@@ -70,7 +70,7 @@ async fn presence_rings_and_links_are_answered_from_the_event_built_directory() 
 
     assert_eq!(ann.app_state().await.phase, Phase::FirstRun);
     assert!(matches!(
-        ann.call_username("bob").await,
+        ann.open_call_link("bob").await,
         Err(AppError::NotSignedIn)
     ));
 
@@ -134,7 +134,7 @@ async fn presence_rings_and_links_are_answered_from_the_event_built_directory() 
         .await;
 
     // Links: a colleague by name, in any case; a stranger is one clear sentence.
-    match ann.call_username("nobody").await {
+    match ann.open_call_link("nobody").await {
         Err(AppError::Invalid(sentence)) => assert_eq!(
             sentence,
             "There is no colleague named nobody on this server."
@@ -144,8 +144,36 @@ async fn presence_rings_and_links_are_answered_from_the_event_built_directory() 
     bob.set_status(Some(PresenceStatus::Online), None, None)
         .await
         .expect("bob back");
-    let call = ann.call_username("BOB").await.expect("ann calls bob");
+    // A link asks first (any page can hold one): nothing is dialed until Call.
+    let asked = ann.open_call_link("BOB").await.expect("the link is read");
+    assert!(asked.is_none(), "no call before the user says so");
+    let waiting = ann.app_state().await.link_call.expect("a question");
+    assert_eq!(
+        (waiting.user_id, waiting.display_name.as_str()),
+        (bob_id, "Bob Example")
+    );
+    assert_eq!(ann.confirm_link_call(false, false).await.ok(), Some(None));
+    assert!(ann.app_state().await.link_call.is_none(), "cancelled");
+    assert!(
+        ann.confirm_link_call(true, false).await.is_err(),
+        "nothing left to confirm"
+    );
+    ann.open_call_link("bob").await.expect("asked again");
+    let call = ann
+        .confirm_link_call(true, true)
+        .await
+        .expect("ann calls bob")
+        .expect("a call");
     assert_eq!((call.recipient, call.status), (bob_id, CallStatus::Pending));
+    assert!(ann.settings().call_links_without_asking);
+    ann.hang_up().await.expect("hang up");
+    // Chosen once: the next link calls at once.
+    let call = ann
+        .open_call_link("bob")
+        .await
+        .expect("the link is read")
+        .expect("called without asking");
+    assert_eq!(call.recipient, bob_id);
     ann.hang_up().await.expect("hang up");
 
     ann.shut_down().await;
