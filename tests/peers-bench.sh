@@ -64,7 +64,7 @@ PRESENCE_PUSH=subscribers
 start_switchboard() {
   # Quiet like the peers (no access log); the server pinned to the same core they get.
   RUST_LOG=warn setsid taskset -c "$SERVER_CPU" "$SERVER_BIN" serve --listen "127.0.0.1:$PORT" \
-    --data-dir "$DATA" --presence-push "$PRESENCE_PUSH" >"$BENCH_CACHE/switchboard.log" 2>&1 &
+    --data-dir "$DATA" --presence-push "$PRESENCE_PUSH" --call-burst 0 >"$BENCH_CACHE/switchboard.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 100); do
     curl -fsS "http://127.0.0.1:$PORT/api/health/" >/dev/null 2>&1 && return 0

@@ -35,6 +35,9 @@ pub(crate) fn start_server(args: &Args, data_dir: &std::path::Path, index: u16) 
             &format!("127.0.0.1:{}", args.port + index),
             "--ring-timeout",
             "3600",
+            // The load starts calls far faster than a person: no per-account limit.
+            "--call-burst",
+            "0",
             "--data-dir",
         ])
         .arg(data_dir)

@@ -23,6 +23,8 @@ pub struct AppState {
     pub serving_lock: Option<Arc<std::fs::File>>,
     /// Wrong passwords per login name (see `throttle`).
     pub login_throttle: Arc<crate::throttle::LoginThrottle>,
+    /// Calls started per account (see `throttle`).
+    pub call_throttle: Arc<crate::throttle::CallThrottle>,
     /// Password checks running at once, at most one per core (see `throttle`).
     pub password_checks: Arc<tokio::sync::Semaphore>,
     /// Web pages from other origins that may open sockets (see `http::origin`),

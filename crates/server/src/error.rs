@@ -15,6 +15,8 @@ pub struct ApiError {
     pub message: String,
     /// A stable word clients can branch on (`busy`, `offline`, ...), when there is one.
     pub code: Option<&'static str>,
+    /// Seconds for `Retry-After`, on a 429.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -23,6 +25,16 @@ impl ApiError {
             status,
             message: message.into(),
             code: None,
+            retry_after: None,
+        }
+    }
+
+    /// 429 with `Retry-After`: `sentence(seconds)` says what to wait for, in words.
+    pub fn too_many(wait: std::time::Duration, sentence: impl FnOnce(u64) -> String) -> Self {
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        ApiError {
+            retry_after: Some(seconds),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, sentence(seconds))
         }
     }
 
@@ -99,7 +111,13 @@ impl IntoResponse for ApiError {
             error: self.message,
             code: self.code.map(str::to_owned),
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

@@ -124,6 +124,15 @@ struct ServeArgs {
     /// more is refused with 429.
     #[arg(long, env = "SWITCHBOARD_SOCKETS_PER_USER", default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     sockets_per_user: u64,
+    /// Sockets one network address may hold on this instance, over all accounts (0: no
+    /// cap). Loopback addresses are never capped. Behind a proxy on another machine
+    /// every client has the proxy's address: set 0 there.
+    #[arg(long, env = "SWITCHBOARD_SOCKETS_PER_ADDRESS", default_value_t = 256)]
+    sockets_per_address: u64,
+    /// Calls one account may start at once; then one more every 6 s (0: no limit, for
+    /// load tests only).
+    #[arg(long, env = "SWITCHBOARD_CALL_BURST", default_value_t = 10)]
+    call_burst: u32,
     /// STUN server URLs handed to clients (repeatable), e.g. stun:stun.example.org:3478.
     #[arg(
         long = "stun-url",
@@ -404,6 +413,8 @@ fn serve(args: ServeArgs) -> Result<()> {
     config.presence_timeout = Duration::from_secs(args.presence_timeout);
     config.instance_lease = Duration::from_secs(args.instance_lease);
     config.sockets_per_user = usize::try_from(args.sockets_per_user).unwrap_or(usize::MAX);
+    config.sockets_per_address = usize::try_from(args.sockets_per_address).unwrap_or(usize::MAX);
+    config.call_burst = args.call_burst;
     config.presence_push = match args.presence_push {
         PresencePushArg::Everyone => PresencePush::Everyone,
         PresencePushArg::Subscribers => PresencePush::Subscribers,

@@ -20,6 +20,8 @@ pub struct Rules {
     pub clock: Clock,
     /// Sockets (notification and signaling) one user may hold on one instance.
     pub sockets_per_user: usize,
+    /// Sockets one non-loopback address may hold on one instance; 0: no cap.
+    pub sockets_per_address: usize,
 }
 
 /// Which notification sockets are sent `presence_update`.

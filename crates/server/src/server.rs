@@ -55,6 +55,12 @@ pub struct ServerConfig {
     /// Sockets one user may hold on one instance (16: every device and tab a person
     /// uses, with room for reconnects while dead ones time out).
     pub sockets_per_user: usize,
+    /// Sockets one network address may hold on one instance, over all accounts (256: an
+    /// office behind one NAT; 0: no cap). Loopback addresses are never capped.
+    pub sockets_per_address: usize,
+    /// Calls one account may start at once before waiting 6 s per call (10; 0: no limit,
+    /// for load tests).
+    pub call_burst: u32,
     /// STUN/TURN servers handed to clients.
     pub rtc: crate::rtc::RtcSettings,
     pub jitsi: JitsiSettings,
@@ -97,6 +103,8 @@ impl ServerConfig {
             presence_push: crate::realtime::PresencePush::Everyone,
             clock: crate::rules::Clock::System,
             sockets_per_user: 16,
+            sockets_per_address: 256,
+            call_burst: crate::throttle::CALL_BURST,
             rtc: crate::rtc::RtcSettings {
                 turn_ttl: Duration::from_secs(24 * 3600),
                 ..Default::default()
@@ -255,6 +263,7 @@ pub fn app_state(config: &ServerConfig) -> Result<AppState, StartError> {
         presence_push: config.presence_push,
         clock: config.clock,
         sockets_per_user: config.sockets_per_user,
+        sockets_per_address: config.sockets_per_address,
     });
     let realtime = Arc::new(Realtime::new(store.clone(), rules.clone()));
     crate::realtime::reconcile_after_start(&realtime, exclusive)?;
@@ -267,6 +276,7 @@ pub fn app_state(config: &ServerConfig) -> Result<AppState, StartError> {
         rules,
         serving_lock,
         login_throttle: Arc::default(),
+        call_throttle: Arc::new(crate::throttle::CallThrottle::new(config.call_burst)),
         allowed_origins: Arc::new(
             config
                 .allowed_origins

@@ -16,6 +16,10 @@
 //!   tens of milliseconds each, so 600 sign-ins at once would otherwise take gigabytes
 //!   and starve every other request of the blocking pool; they queue instead.
 //!
+//! - Calls: each account may start ten calls at once, then one more every six seconds
+//!   (a token bucket). Nobody dials faster by hand; a script that starts and cancels a
+//!   thousand calls to ring a colleague's phone is refused after the tenth.
+//!
 //! The rules are pure: the caller passes the time, so tests step it.
 
 use dashmap::DashMap;
@@ -64,6 +68,61 @@ fn wait_after_free(count: u32, free: u32) -> Duration {
     match count.checked_sub(free + 1) {
         None => Duration::ZERO,
         Some(over) => Duration::from_secs(1u64 << over.min(20)).min(MAX_WAIT),
+    }
+}
+
+/// Calls an account may start at once.
+pub const CALL_BURST: u32 = 10;
+/// Then one more call per this long.
+pub const CALL_REFILL: Duration = Duration::from_secs(6);
+
+/// Calls started per account: a token bucket of `burst` (normally [`CALL_BURST`])
+/// refilled every [`CALL_REFILL`].
+pub struct CallThrottle {
+    /// 0: no limit (load tests).
+    burst: u32,
+    /// Per user: the calls left and when that was counted.
+    buckets: DashMap<i64, (u32, Instant)>,
+}
+
+impl Default for CallThrottle {
+    fn default() -> Self {
+        CallThrottle::new(CALL_BURST)
+    }
+}
+
+impl CallThrottle {
+    pub fn new(burst: u32) -> Self {
+        CallThrottle {
+            burst,
+            buckets: DashMap::new(),
+        }
+    }
+
+    /// Takes one call from `user_id`'s bucket at `now`, or says how long until one is
+    /// there.
+    pub fn attempt(&self, user_id: i64, now: Instant) -> Result<(), Duration> {
+        if self.burst == 0 {
+            return Ok(());
+        }
+        let burst = self.burst;
+        let mut bucket = self.buckets.entry(user_id).or_insert((burst, now));
+        let (left, since) = *bucket;
+        let refills = now.saturating_duration_since(since).as_nanos() / CALL_REFILL.as_nanos();
+        let refills = u32::try_from(refills).unwrap_or(u32::MAX);
+        let (left, since) = if refills == 0 {
+            (left, since)
+        } else if left.saturating_add(refills) >= burst {
+            (burst, now)
+        } else {
+            (left + refills, since + CALL_REFILL * refills)
+        };
+        if left == 0 {
+            *bucket = (0, since);
+            return Err(since + CALL_REFILL - now);
+        }
+        *bucket = (left - 1, since);
+        Ok(())
     }
 }
 
@@ -136,6 +195,35 @@ fn key(login: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn calls_come_in_a_burst_of_ten_then_one_every_six_seconds() {
+        let throttle = CallThrottle::default();
+        let start = Instant::now();
+        for n in 0..CALL_BURST {
+            assert_eq!(throttle.attempt(1, start), Ok(()), "call {n}");
+        }
+        assert_eq!(throttle.attempt(1, start), Err(CALL_REFILL));
+        assert_eq!(
+            throttle.attempt(2, start),
+            Ok(()),
+            "another caller has their own"
+        );
+        let later = start + Duration::from_secs(4);
+        assert_eq!(throttle.attempt(1, later), Err(Duration::from_secs(2)));
+        let refilled = start + CALL_REFILL;
+        assert_eq!(throttle.attempt(1, refilled), Ok(()));
+        assert!(
+            throttle.attempt(1, refilled).is_err(),
+            "one refill is one call"
+        );
+        // A long pause gives the whole burst back, never more.
+        let rested = refilled + CALL_REFILL * 100;
+        for _ in 0..CALL_BURST {
+            assert_eq!(throttle.attempt(1, rested), Ok(()));
+        }
+        assert!(throttle.attempt(1, rested).is_err());
+    }
 
     const HERE: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
     const THERE: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 9));

@@ -535,3 +535,57 @@ async fn concurrent_calls_from_one_user_create_exactly_one() {
     }
     assert_eq!(ok, 1);
 }
+
+/// Call bombing: a script starting and cancelling calls to ring a colleague's phone is
+/// refused after ten, with `Retry-After` and a sentence; the colleague stays free, and
+/// other callers reach them.
+#[tokio::test(start_paused = true)]
+async fn starting_calls_in_a_loop_is_refused_after_ten() {
+    let server = TestServer::start_in_simulated_time(&["mallory", "victim", "carol"], |_| {}).await;
+    let mallory = server.login("mallory").await;
+    let victim = server.login("victim").await;
+    let carol = server.login("carol").await;
+    for n in 0..10 {
+        let (s, call) = mallory
+            .post(
+                "/api/jitsi-calls/initiate_call/",
+                json!({"recipient_id": victim.id}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "call {n}: {call}");
+        let id = call["call_session"]["id"].as_i64().unwrap_or_default();
+        assert_eq!(mallory.act(id, "cancel").await.0, StatusCode::OK);
+    }
+    for route in ["/api/jitsi-calls/initiate_call/", "/api/calls/invite"] {
+        let (s, b) = mallory
+            .send(
+                mallory
+                    .http
+                    .post(format!("{}{route}", mallory.base))
+                    .json(&json!({"recipient_id": victim.id, "receiver_id": victim.id})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{route}: {b}");
+        assert!(
+            b["error"].as_str().unwrap_or_default().contains("wait 6 s"),
+            "{b}"
+        );
+    }
+    let presence = carol.presence_of(victim.id).await;
+    assert_eq!(presence["current_call"], Value::Null, "{presence}");
+    let call = carol.call(&victim).await;
+    assert_eq!(call["status"], "pending", "others still reach the victim");
+    // One more call every six seconds.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let (s, _) = mallory
+        .post(
+            "/api/jitsi-calls/initiate_call/",
+            json!({"recipient_id": carol.id}),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::CONFLICT,
+        "allowed again (carol is busy calling)"
+    );
+}

@@ -71,16 +71,10 @@ pub async fn login(
 /// 429 with `Retry-After`: the next try must wait `wait`. `what` names what was wrong
 /// too often ("wrong passwords for jane").
 pub(super) fn too_many_tries(what: &str, wait: std::time::Duration) -> Response {
-    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    let mut response = ApiError::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        format!("Too many {what} from this address; wait {seconds} s before trying again."),
-    )
-    .into_response();
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, seconds.into());
-    response
+    ApiError::too_many(wait, |seconds| {
+        format!("Too many {what} from this address; wait {seconds} s before trying again.")
+    })
+    .into_response()
 }
 
 /// Sign-in takes JSON only. Any web page may send a `text/plain` or form POST to a

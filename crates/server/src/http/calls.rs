@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use switchboard_protocol::api::{self, ErrorBody};
 use switchboard_protocol::api::{CallEnvelope, CallSession, JoinInfo, MaybeCall, Page};
 use switchboard_protocol::{CallAction, CallStatus, CallType};
+use tokio::time::Instant;
 
 const DEFAULT_PAGE_SIZE: i64 = 20;
 const MAX_PAGE_SIZE: i64 = 100;
@@ -38,6 +39,14 @@ async fn start_call(
     recipient: i64,
     call_type: CallType,
 ) -> Result<CallSession, ApiError> {
+    if let Err(wait) = state.call_throttle.attempt(caller, Instant::now()) {
+        tracing::info!(caller, recipient, "call refused: too many calls started");
+        return Err(ApiError::too_many(wait, |seconds| {
+            format!(
+                "You have started many calls in a short time; wait {seconds} s before calling again."
+            )
+        }));
+    }
     let (timeout, clock) = (state.rules.presence_timeout, state.rules.clock);
     let random = rand::random::<u32>();
     let (store, realtime) = (state.store.clone(), state.realtime.clone());

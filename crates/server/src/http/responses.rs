@@ -44,6 +44,10 @@ pub enum CallRefused {
     /// The body is over the 1 MiB limit.
     #[response(status = 413)]
     TooLarge(ErrorBody),
+    /// This account started ten calls in a short time: wait the `Retry-After` seconds
+    /// (one more call every 6 s).
+    #[response(status = 429)]
+    TooManyCalls(ErrorBody),
 }
 
 /// Why a sign-in did not succeed (both sign-in routes).

@@ -78,7 +78,8 @@ impl Realtime {
     pub fn new(store: Store, rules: Arc<Rules>) -> Self {
         let hub = Arc::new(Hub::new());
         let (socket_changes, socket_changes_rx) = tokio::sync::mpsc::unbounded_channel();
-        let quota = quota::SocketQuota::new(rules.sockets_per_user);
+        let quota =
+            quota::SocketQuota::new(rules.sockets_per_user, Some(rules.sockets_per_address));
         Realtime {
             quota,
             ring_timers: dashmap::DashMap::new(),

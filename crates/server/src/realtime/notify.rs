@@ -10,10 +10,11 @@ use crate::auth::{TokenInfo, Tokens};
 use crate::domain::calls;
 use crate::error::ApiError;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use switchboard_protocol::CallStatus;
 use switchboard_protocol::signal::ServerSignal;
@@ -39,11 +40,12 @@ pub async fn handler(
     State(tokens): State<Arc<Tokens>>,
     Path(raw): Path<String>,
     Query(query): Query<HashMap<String, String>>,
+    ConnectInfo(from): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
     let auth = socket_user(&tokens, &rt.store, &headers, &query).await?;
-    let permit = socket_permit(&rt.quota, auth.id)?;
+    let permit = socket_permit(&rt.quota, auth.id, from.ip())?;
     let ws = configure(ws);
     if raw.parse::<i64>().ok() != Some(auth.id) {
         return Ok(ws.on_upgrade(|socket| {

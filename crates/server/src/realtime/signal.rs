@@ -14,11 +14,12 @@ use crate::domain::DomainError;
 use crate::domain::{meetings, require_user};
 use crate::error::ApiError;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use switchboard_protocol::api::UserInfo;
 use switchboard_protocol::signal::{ClientSignal, MemberNotice, ServerSignal};
@@ -43,10 +44,17 @@ pub async fn call_room(
     State(tokens): State<Arc<Tokens>>,
     Path(raw): Path<String>,
     Query(query): Query<HashMap<String, String>>,
+    ConnectInfo(from): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    join(rt, &tokens, &raw, &query, &headers, ws, RoomKey::Call).await
+    let asked = Asked {
+        raw: &raw,
+        query: &query,
+        headers: &headers,
+        from: from.ip(),
+    };
+    join(rt, &tokens, asked, ws, RoomKey::Call).await
 }
 
 /// `GET /ws/meeting/{meeting_id}/`: the meeting's host and participants.
@@ -69,26 +77,40 @@ pub async fn meeting_room(
     State(tokens): State<Arc<Tokens>>,
     Path(raw): Path<String>,
     Query(query): Query<HashMap<String, String>>,
+    ConnectInfo(from): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    join(rt, &tokens, &raw, &query, &headers, ws, RoomKey::Meeting).await
+    let asked = Asked {
+        raw: &raw,
+        query: &query,
+        headers: &headers,
+        from: from.ip(),
+    };
+    join(rt, &tokens, asked, ws, RoomKey::Meeting).await
 }
 
 /// Authenticates the socket, checks membership, and upgrades (refusals are sent on the
 /// socket as SPEC §4 asks).
+/// What a room upgrade asked for: the room id as written, the query and headers (the
+/// token), and the peer's address.
+struct Asked<'a> {
+    raw: &'a str,
+    query: &'a HashMap<String, String>,
+    headers: &'a HeaderMap,
+    from: IpAddr,
+}
+
 async fn join(
     rt: Arc<Realtime>,
     tokens: &Tokens,
-    raw: &str,
-    query: &HashMap<String, String>,
-    headers: &HeaderMap,
+    asked: Asked<'_>,
     ws: WebSocketUpgrade,
     room_of: fn(i64) -> RoomKey,
 ) -> Result<Response, ApiError> {
-    let auth = socket_user(tokens, &rt.store, headers, query).await?;
-    let permit = socket_permit(&rt.quota, auth.id)?;
-    let room = room_of(raw.parse::<i64>().unwrap_or(0));
+    let auth = socket_user(tokens, &rt.store, asked.headers, asked.query).await?;
+    let permit = socket_permit(&rt.quota, auth.id, asked.from)?;
+    let room = room_of(asked.raw.parse::<i64>().unwrap_or(0));
     let user_id = auth.id;
     let admitted = rt
         .store

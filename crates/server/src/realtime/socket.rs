@@ -69,19 +69,24 @@ pub fn token_deadline(
     tokio::time::Instant::now() + left
 }
 
-/// A place in `user_id`'s socket quota, or a 429 saying how to get one back.
+/// A place in `user_id`'s socket quota and in `from`'s, or a 429 saying how to get one
+/// back.
 pub fn socket_permit(
     quota: &std::sync::Arc<super::quota::SocketQuota>,
     user_id: i64,
+    from: std::net::IpAddr,
 ) -> Result<super::quota::SocketPermit, ApiError> {
-    quota.acquire(user_id).ok_or_else(|| {
-        ApiError::new(
-            axum::http::StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "This account already has {} connections open, the most one account may hold; close Switchboard in other tabs or on other devices, then try again.",
-                quota.per_user()
+    use super::quota::Refused;
+    quota.acquire(user_id, from).map_err(|refused| {
+        let sentence = match refused {
+            Refused::User(cap) => format!(
+                "This account already has {cap} connections open, the most one account may hold; close Switchboard in other tabs or on other devices, then try again."
             ),
-        )
+            Refused::Address(cap) => format!(
+                "Your network address already has {cap} connections open to this server, the most one address may hold; try again later, or ask the administrator to raise --sockets-per-address."
+            ),
+        };
+        ApiError::new(axum::http::StatusCode::TOO_MANY_REQUESTS, sentence)
     })
 }
 
