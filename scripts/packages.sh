@@ -27,6 +27,10 @@ install_missing() {
     command -v openssl >/dev/null 2>&1 || need+=(openssl)   # ... over TLS (the test database's certificates)
     command -v redis-server >/dev/null 2>&1 || need+=(redis-server)   # ... and as two instances on a Redis bus
     [ -x /usr/sbin/nginx ] || need+=(nginx)   # ... behind a reverse proxy
+    # A teammate on another address: a network namespace, curl and Python inside it.
+    command -v ip >/dev/null 2>&1 || need+=(iproute2)
+    command -v curl >/dev/null 2>&1 || need+=(curl)
+    command -v python3 >/dev/null 2>&1 || need+=(python3)
     # A PulseAudio server with null sinks for the sound-device tests.
     command -v pulseaudio >/dev/null 2>&1 || need+=(pulseaudio)
     command -v parecord >/dev/null 2>&1 || need+=(pulseaudio-utils)
