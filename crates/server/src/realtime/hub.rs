@@ -70,6 +70,9 @@ pub enum BusEvent {
         user_id: i64,
         before_epoch: Option<i64>,
     },
+    /// A call was answered or ended: every instance drops its ring timer for it (the one
+    /// that started the call holds it). No socket is written to.
+    CallSettled { call_id: i64 },
     /// To every notification socket: one pass of the presence feed, written together.
     Presence { frames: PresenceBatch },
     /// To the members of a signaling room: one user (`target_user`) or all; the sender
@@ -294,6 +297,7 @@ impl Hub {
     pub fn deliver(&self, event: BusEvent) -> usize {
         match event {
             BusEvent::Presence { frames } => self.presence.send(frames).unwrap_or(0),
+            BusEvent::CallSettled { .. } => 0,
             BusEvent::Revoked { jti } => match self.tokens.remove(&jti) {
                 Some((_, conns)) => conns
                     .iter()

@@ -165,10 +165,10 @@ impl Realtime {
 
     /// A transition: `call_status` to both participants.
     pub fn call_changed(&self, call: &CallSession) {
-        if !matches!(call.status, CallStatus::Pending | CallStatus::Ringing)
-            && let Some((_, timer)) = self.ring_timers.remove(&call.id)
-        {
-            timer.abort();
+        if !matches!(call.status, CallStatus::Pending | CallStatus::Ringing) {
+            // Here, and on the instance that started the call if that is another.
+            self.cancel_ring_timer(call.id);
+            self.publish(BusEvent::CallSettled { call_id: call.id });
         }
         let frame = status_frame(call);
         for user_id in [call.initiator, call.recipient] {
@@ -179,6 +179,13 @@ impl Realtime {
             });
         }
         self.presence_changed();
+    }
+
+    /// Drops this instance's ring timer for `call_id`, if it holds one.
+    pub fn cancel_ring_timer(&self, call_id: i64) {
+        if let Some((_, timer)) = self.ring_timers.remove(&call_id) {
+            timer.abort();
+        }
     }
 
     /// Someone's presence may have changed: the feed compares and pushes.

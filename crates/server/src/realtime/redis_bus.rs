@@ -44,6 +44,9 @@ enum Wire {
     Revoked {
         jti: String,
     },
+    CallSettled {
+        call_id: i64,
+    },
     CutOff {
         user_id: i64,
         before_epoch: Option<i64>,
@@ -87,6 +90,7 @@ impl Wire {
                 invite_call: *invite_call,
             },
             BusEvent::Revoked { jti } => Wire::Revoked { jti: jti.clone() },
+            BusEvent::CallSettled { call_id } => Wire::CallSettled { call_id: *call_id },
             BusEvent::CutOff {
                 user_id,
                 before_epoch,
@@ -387,6 +391,10 @@ fn receive(rt: &Realtime, event: Wire) {
         Wire::Presence { changes } => {
             rt.store.presence_cache().apply_remote(changes);
             rt.presence_changed();
+            return;
+        }
+        Wire::CallSettled { call_id } => {
+            rt.cancel_ring_timer(call_id);
             return;
         }
         Wire::ToUser {
