@@ -10,11 +10,34 @@ type Result<T> = { ok: true; value: T } | { ok: false };
 
 /** The forms that sign in: "Connect to a server" (first run) and "Sign in". */
 export type ConnectArea = 'first_run' | 'sign_in';
+/** …and the one that makes an account with an invite code ("Create your account"). */
+export type FormArea = ConnectArea | 'join';
 
 export interface Credentials {
   serverUrl: string;
   username: string;
   password: string;
+}
+
+/** What "Create your account" asks for. With an invite opened from a link, `serverUrl`
+ * and `code` are the invite's; typed by hand, they are what was typed. */
+export interface JoinFields {
+  serverUrl: string;
+  code: string;
+  fullName: string;
+  username: string;
+  email: string;
+  password: string;
+}
+
+/** The shortest password the server takes (Django's default validators). */
+export const MIN_PASSWORD = 8;
+
+/** What is wrong with a new password and its confirmation, in a sentence; null when fine. */
+export function passwordProblem(password: string, confirm: string): string | null {
+  if (password.length < MIN_PASSWORD) return `The password needs at least ${MIN_PASSWORD} characters.`;
+  if (password !== confirm) return 'The two passwords do not match. Type the same password in both fields.';
+  return null;
 }
 
 export class Actions {
@@ -67,7 +90,7 @@ export class Actions {
   /** An invite link typed or pasted into the server address: the shell reads it (and sets
    * `AppState.invite`, as an invite opened from outside does); the form fills itself from
    * it. Null, with the shell's sentence in the form, when it is not one. */
-  async openInvite(area: ConnectArea, link: string): Promise<Invite | null> {
+  async openInvite(area: FormArea, link: string): Promise<Invite | null> {
     this.store.set({ certificate: null });
     const r = await this.run(area, 'open_invite', () => api.openInvite({ link: link.trim() }));
     if (!r.ok) return null;
@@ -88,27 +111,40 @@ export class Actions {
     let serverUrl = normalizeServerUrl(a.serverUrl);
     if (looksLikeInvite(a.serverUrl)) {
       const invite = await this.openInvite(area, a.serverUrl);
-      if (!invite) return;
+      // With a code, the link is for making an account: "Create your account" takes over.
+      if (!invite || invite.code) return;
       serverUrl = invite.server;
     }
+    return this.withCertificate(area, serverUrl, (url, fingerprint) => this.signIn(area, { ...a, serverUrl: url }, fingerprint));
+  }
+
+  /**
+   * Go on to `then` with the certificate to pin for `serverUrl`: an invite's for that
+   * server; none (null) for plain http, or for a certificate this computer already trusts.
+   * One nobody vouches for is asked about first (`certificate`, in the form of `area`),
+   * and one other than the certificate trusted before is refused there.
+   */
+  private async withCertificate(
+    area: FormArea,
+    serverUrl: string,
+    then: (serverUrl: string, fingerprint: string | null) => Promise<void>,
+  ): Promise<void> {
     const invite = inviteFor(this.store.get(), serverUrl);
-    if (invite) return this.signIn(area, { ...a, serverUrl }, invite.fingerprint);
-    if (!isHttps(serverUrl)) return this.signIn(area, { ...a, serverUrl }, null);
+    if (invite) return then(serverUrl, invite.fingerprint);
+    if (!isHttps(serverUrl)) return then(serverUrl, null);
 
     const r = await this.run(area, 'check_server', () => api.checkServer({ serverUrl }));
     if (!r.ok) return;
     const { server_url, certificate } = r.value;
     const trust = certificate?.trust.kind;
-    if (!certificate || trust === 'pinned' || trust === 'authority') {
-      return this.signIn(area, { ...a, serverUrl: server_url }, null);
-    }
+    if (!certificate || trust === 'pinned' || trust === 'authority') return then(server_url, null);
     this.store.set({ certificate: { area, serverUrl: server_url, check: certificate } });
   }
 
   /** "Trust and sign in": the user compared the fingerprint; it is pinned. */
   async trustCertificate(a: { username: string; password: string }): Promise<void> {
     const q = this.store.get().certificate;
-    if (!q || q.check.trust.kind !== 'unknown') return;
+    if (!q || q.area === 'join' || q.check.trust.kind !== 'unknown') return;
     await this.signIn(q.area, { ...a, serverUrl: q.serverUrl }, q.check.fingerprint);
   }
 
@@ -119,6 +155,134 @@ export class Actions {
     );
     this.store.set({ certificate: null });
     if (r.ok) this.store.update((s) => withAppState(s, r.value, Date.now()));
+  }
+
+  /**
+   * "Create your account" with an invite code. From an invite link (`AppState.invite` with
+   * its code) the server and its certificate are the link's. Typed by hand, the server's
+   * certificate is checked as for signing in; an invite link pasted into the address is
+   * read first (and brings its code when none was typed).
+   */
+  async join(a: JoinFields): Promise<void> {
+    this.store.set({ certificate: null });
+    let serverUrl = normalizeServerUrl(a.serverUrl);
+    let code = a.code.trim();
+    if (looksLikeInvite(a.serverUrl)) {
+      const invite = await this.openInvite('join', a.serverUrl);
+      if (!invite) return;
+      serverUrl = invite.server;
+      code = code || (invite.code ?? '');
+    }
+    return this.withCertificate('join', serverUrl, (url, fingerprint) => this.joinTeam({ ...a, serverUrl: url, code }, fingerprint));
+  }
+
+  /** "Trust and create account": the user compared the fingerprint; it is pinned. */
+  async trustCertificateToJoin(a: JoinFields): Promise<void> {
+    const q = this.store.get().certificate;
+    if (!q || q.area !== 'join' || q.check.trust.kind !== 'unknown') return;
+    await this.joinTeam({ ...a, serverUrl: q.serverUrl, code: a.code.trim() }, q.check.fingerprint);
+  }
+
+  private async joinTeam(a: JoinFields, fingerprint: string | null): Promise<void> {
+    const r = await this.run('join', 'join_team', () =>
+      api.joinTeam({
+        join: {
+          server_url: normalizeServerUrl(a.serverUrl),
+          fingerprint,
+          code: a.code.trim(),
+          username: a.username.trim(),
+          full_name: a.fullName.trim(),
+          email: a.email.trim(),
+          password: a.password,
+        },
+      }),
+    );
+    this.store.set({ certificate: null });
+    if (r.ok) this.store.update((s) => withAppState(s, r.value, Date.now()));
+  }
+
+  /** A form's own check failed (passwords that differ): said where the shell's errors are. */
+  say(area: ErrorArea, message: string | null): void {
+    this.store.setError(area, message);
+  }
+
+  /** Settings → Account. True when the password changed (the form then clears). */
+  async changePassword(currentPassword: string, newPassword: string): Promise<boolean> {
+    this.store.set({ accountNotice: null });
+    const r = await this.run('account', 'change_password', () => api.changePassword({ currentPassword, newPassword }));
+    if (r.ok) {
+      this.store.update((s) => ({
+        ...withAppState(s, r.value, Date.now()),
+        accountNotice: 'Password changed. Your other devices were signed out.',
+      }));
+    }
+    return r.ok;
+  }
+
+  /** Every session of this account ends, this one too: back to signing in. */
+  async signOutEverywhere(): Promise<void> {
+    const r = await this.run('everywhere', 'sign_out_everywhere', api.signOutEverywhere);
+    if (r.ok) this.store.update((s) => withAppState(s, r.value, Date.now()));
+  }
+
+  /** Admins: a one-time invite code valid for `hours`; its code is shown until "Done". */
+  async createInvite(hours: number): Promise<boolean> {
+    this.store.set({ createdInvite: null });
+    const r = await this.run('invites', 'create_invite', () => api.createInvite({ hours }));
+    if (r.ok) {
+      const created = r.value;
+      this.store.update((s) => ({
+        ...s,
+        createdInvite: created,
+        invites: [created.invite, ...(s.invites ?? []).filter((i) => i.id !== created.invite.id)],
+      }));
+    }
+    return r.ok;
+  }
+
+  forgetCreatedInvite(): void {
+    this.store.set({ createdInvite: null });
+  }
+
+  async loadInvites(): Promise<void> {
+    const r = await this.run('invite_list', 'list_invites', api.listInvites);
+    if (r.ok) this.store.set({ invites: r.value });
+  }
+
+  /** "Withdraw": the code no longer works. */
+  async revokeInvite(id: number): Promise<boolean> {
+    const r = await this.run('invite_list', `revoke_invite:${id}`, () => api.revokeInvite({ id }));
+    if (r.ok) {
+      const revoked = r.value;
+      this.store.update((s) => ({
+        ...s,
+        invites: (s.invites ?? []).map((i) => (i.id === revoked.id ? revoked : i)),
+        createdInvite: s.createdInvite?.invite.id === revoked.id ? null : s.createdInvite,
+      }));
+    }
+    return r.ok;
+  }
+
+  /** Admins: disable (or enable again) a teammate's account. The shell also pushes the new
+   * state; the directory shows the change at once. */
+  async setAccountActive(userId: number, active: boolean): Promise<boolean> {
+    const r = await this.run('team', `account:${userId}`, () => api.setAccountActive({ userId, active }));
+    if (r.ok) {
+      const isActive = r.value.is_active;
+      this.store.update((s) =>
+        s.app ? { ...s, app: { ...s.app, users: s.app.users.map((u) => (u.id === userId ? { ...u, is_active: isActive } : u)) } } : s,
+      );
+    }
+    return r.ok;
+  }
+
+  /** Admins: delete a teammate's account (their calls stay in the history). */
+  async deleteAccount(userId: number): Promise<boolean> {
+    const r = await this.run('team', `account:${userId}`, () => api.deleteAccount({ userId }));
+    if (r.ok) {
+      this.store.update((s) => (s.app ? { ...s, app: { ...s.app, users: s.app.users.filter((u) => u.id !== userId) } } : s));
+    }
+    return r.ok;
   }
 
   async signOut(): Promise<void> {
@@ -221,7 +385,7 @@ export class Actions {
   }
 
   selectTab(tab: Tab): void {
-    this.store.set({ tab, notice: null, addedTeammate: null });
+    this.store.set({ tab, notice: null, addedTeammate: null, accountNotice: null });
     if (tab === 'history') void this.loadHistory(1);
     if (tab === 'settings') void this.loadDevices();
   }

@@ -28,7 +28,8 @@ export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/** "14:05" today, "Yesterday 09:12", "Mon 3 Mar, 14:05" this year, else with the year. */
+/** "14:05" today, "Yesterday 09:12", "Tomorrow 09:12" (an invite's expiry), "Mon 3 Mar, 14:05"
+ * this year, else with the year. */
 export function formatWhen(iso: string | null, now: Date = new Date(), locale?: string): string {
   if (!iso) return '—';
   const d = new Date(iso);
@@ -38,6 +39,7 @@ export function formatWhen(iso: string | null, now: Date = new Date(), locale?: 
   const days = Math.round((startOfDay(now) - startOfDay(d)) / 86_400_000);
   if (days === 0) return `Today ${time}`;
   if (days === 1) return `Yesterday ${time}`;
+  if (days === -1) return `Tomorrow ${time}`;
   const opts: Intl.DateTimeFormatOptions = { weekday: 'short', day: 'numeric', month: 'short' };
   if (d.getFullYear() !== now.getFullYear()) opts.year = 'numeric';
   return `${d.toLocaleDateString(locale, opts)}, ${time}`;

@@ -43,7 +43,8 @@ export function matchesFilter(u: DirectoryEntry, filter: PresenceFilter): boolea
   return effectiveStatus(u) === filter;
 }
 
-/** Search, filter, then order: online first, offline last, by name within. */
+/** Search, filter, then order: online first, offline last, disabled accounts after
+ * everyone, by name within. */
 export function visibleUsers(
   users: DirectoryEntry[],
   query: string,
@@ -54,15 +55,23 @@ export function visibleUsers(
     .filter((u) => u.id !== meId && matchesQuery(u, query) && matchesFilter(u, filter))
     .sort(
       (a, b) =>
+        Number(isDisabled(a)) - Number(isDisabled(b)) ||
         ORDER[effectiveStatus(a)] - ORDER[effectiveStatus(b)] ||
         displayName(a).localeCompare(displayName(b)),
     );
+}
+
+/** An account an administrator disabled: it cannot sign in, so it cannot be called. (A
+ * directory entry without the field, from an older shell, counts as active.) */
+export function isDisabled(u: Pick<DirectoryEntry, 'is_active'>): boolean {
+  return u.is_active === false;
 }
 
 /** Why this person cannot be called right now, as a sentence; null when they can. */
 export function callBlockReason(u: DirectoryEntry, iAmInACall: boolean): string | null {
   const name = displayName(u);
   const p = u.presence;
+  if (isDisabled(u)) return `${name}’s account is disabled by an administrator, so they cannot take calls.`;
   if (iAmInACall) return 'You are already in a call.';
   if (!p.is_online || p.status === 'offline') return `${name} is offline.`;
   if (p.current_call != null) return `${name} is in a call.`;

@@ -30,11 +30,16 @@ export function withAppState(s: UiState, app: AppState, now: number): UiState {
         certificate: sameScreen ? s.certificate : null,
         pending: s.pending,
       }
-    : {
-        ...s,
-        certificate: null,
-        history: s.app?.me?.id === meId ? s.history : emptyHistory(),
-      };
+    : s.app?.me?.id === meId
+      ? { ...s, certificate: null }
+      : {
+          ...s,
+          certificate: null,
+          history: emptyHistory(),
+          invites: null,
+          createdInvite: null,
+          accountNotice: null,
+        };
   let next: UiState = { ...base, app: { ...app, users } };
   if (!call) {
     return { ...next, ...NO_CALL, incoming: null };

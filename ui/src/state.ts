@@ -9,7 +9,9 @@ import type {
   CertificateCheck,
   DeviceList,
   DeviceSwitch,
+  InviteCode,
   MediaState,
+  TeamInvite,
   UserSummary,
 } from './types';
 
@@ -27,6 +29,12 @@ export type ErrorArea =
   | 'history'
   | 'settings'
   | 'teammates'
+  | 'join'
+  | 'account'
+  | 'everywhere'
+  | 'invites'
+  | 'invite_list'
+  | 'team'
   | 'global';
 
 export interface Incoming {
@@ -40,7 +48,7 @@ export interface Incoming {
  * (compare its fingerprint, then trust it or not), or one other than the certificate this
  * computer trusted for that server (refused). Asked by the form in `area`. */
 export interface CertificateQuestion {
-  area: 'first_run' | 'sign_in';
+  area: 'first_run' | 'sign_in' | 'join';
   serverUrl: string;
   check: CertificateCheck;
 }
@@ -84,6 +92,12 @@ export interface UiState {
   notice: string | null;
   /** The teammate this admin just added (Settings → Teammates says how they sign in). */
   addedTeammate: UserSummary | null;
+  /** Settings → Account's confirmation, e.g. "Password changed. …" */
+  accountNotice: string | null;
+  /** Settings → Team (admins): the invite codes, null until loaded. */
+  invites: InviteCode[] | null;
+  /** The invite this admin just made: its code is shown this once, until "Done". */
+  createdInvite: TeamInvite | null;
 }
 
 export function emptyHistory(): HistoryView {
@@ -120,6 +134,9 @@ export function initialState(): UiState {
     hostNoticeDismissed: false,
     notice: null,
     addedTeammate: null,
+    accountNotice: null,
+    invites: null,
+    createdInvite: null,
   };
 }
 

@@ -1,6 +1,6 @@
 // Shapes of docs/desktop.md, filled with a small team.
 
-export const ME = { id: 1, username: 'alice', email: 'alice@acme.test', full_name: 'Alice Martin', is_admin: true };
+export const ME = { id: 1, username: 'alice', email: 'alice@acme.test', full_name: 'Alice Martin', is_admin: true, is_active: true };
 
 function presence(status, extra = {}) {
   return {
@@ -16,7 +16,8 @@ function presence(status, extra = {}) {
 }
 
 export function user(id, username, full_name, status, extra = {}) {
-  return { id, username, email: `${username}@acme.test`, full_name, presence: presence(status, extra) };
+  const { is_active = true, ...rest } = extra;
+  return { id, username, email: `${username}@acme.test`, full_name, is_active, presence: presence(status, rest) };
 }
 
 export const USERS = [
@@ -139,3 +140,34 @@ export const QUALITY_GOOD = {
   mos: 4.2,
   score: 4,
 };
+
+/** A hand-made sign-in screen state (signed out, server known). */
+export const SIGN_IN = appState({ phase: 'sign_in', me: null, my_status: null, users: [], connection: null });
+
+/** An invite link with a one-time code, and what the shell makes of it. */
+export const INVITE_CODE = 'K7QM-4XPA-93TD';
+export const joinLink = (server = 'https://192.168.1.20:8000', fp = FP_HOST, code = INVITE_CODE) =>
+  `switchboard://join?server=${server}&fp=${fp}&code=${code}`;
+export const CODE_INVITE = { server: 'https://192.168.1.20:8000', fingerprint: FP_HOST, code: INVITE_CODE };
+
+const hoursFromNow = (h) => new Date(Date.now() + h * 3600_000).toISOString();
+
+/** Invite codes as `list_invites` gives them, newest first. */
+export function invites() {
+  return [
+    { id: 14, state: 'open', created_by: 1, created_at: hoursFromNow(-1), expires_at: hoursFromNow(71), used_by: null },
+    { id: 13, state: 'used', created_by: 1, created_at: hoursFromNow(-30), expires_at: hoursFromNow(42), used_by: 3 },
+    { id: 12, state: 'expired', created_by: 1, created_at: hoursFromNow(-200), expires_at: hoursFromNow(-32), used_by: null },
+    { id: 11, state: 'revoked', created_by: 1, created_at: hoursFromNow(-220), expires_at: hoursFromNow(-52), used_by: null },
+  ];
+}
+
+/** `create_invite`'s answer: the code, shown once, and one link per address (or none). */
+export function teamInvite({ id = 15, hours = 72, links = [joinLink(), joinLink('https://10.8.0.3:8000')] } = {}) {
+  return {
+    code: INVITE_CODE,
+    links,
+    server_url: 'https://192.168.1.20:8000',
+    invite: { id, state: 'open', created_by: 1, created_at: hoursFromNow(0), expires_at: hoursFromNow(hours), used_by: null },
+  };
+}

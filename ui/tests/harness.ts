@@ -33,6 +33,7 @@ const defaults: Record<string, Reply | Reply[]> = {
   list_devices: { ok: { inputs: ['Built-in Microphone', 'USB Headset'], outputs: ['Built-in Speakers', 'USB Headset'] } },
   save_settings: { echo: 'settings' },
   call_history: { ok: { count: 0, next: null, previous: null, results: [] } },
+  list_invites: { ok: [] },
 };
 
 const responses: Record<string, Reply | Reply[]> = { ...defaults, ...(window.__testInit?.responses ?? {}) };

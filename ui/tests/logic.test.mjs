@@ -465,3 +465,37 @@ test('reducer: an incoming call cancelled by the caller closes the modal and say
   assert.equal(s.app.active_call.id, 41);
   assert.equal(s.outcome, null);
 });
+
+test('disabled accounts: cannot be called (said why), listed after everyone; an entry without the field is active', () => {
+  const names = (list) => list.map((u) => u.full_name);
+  const carol = { ...CAROL, is_active: false };
+  const users = USERS.map((u) => (u.id === carol.id ? carol : u));
+  assert.equal(m.isDisabled(carol), true);
+  assert.equal(m.isDisabled(BOB), false);
+  const { is_active: _gone, ...older } = BOB;
+  assert.equal(m.isDisabled(older), false, 'an older shell sends no is_active');
+  assert.equal(m.callBlockReason(carol, false), 'Carol Diaz’s account is disabled by an administrator, so they cannot take calls.');
+  assert.equal(m.callBlockReason(carol, true), m.callBlockReason(carol, false), 'the account, not my call, is the reason');
+  assert.equal(m.isCallable(carol), false);
+  assert.equal(names(m.visibleUsers(users, '', 'all', ME.id)).at(-1), 'Carol Diaz');
+  assert.deepEqual(names(m.visibleUsers(users, '', 'available', ME.id)), ['Bob Stone', 'Dan Okafor']);
+});
+
+test('formatWhen: an invite that expires tomorrow says so', () => {
+  const now = new Date(2025, 2, 5, 12, 0);
+  assert.match(m.formatWhen(new Date(2025, 2, 6, 9, 30).toISOString(), now, 'en-GB'), /^Tomorrow 09:30$/);
+  assert.match(m.formatWhen(new Date(2025, 2, 8, 9, 30).toISOString(), now, 'en-GB'), /^Sat 8 Mar, 09:30$/);
+});
+
+test('a new account signed in (join_team) starts with no invites or notices of the one before', () => {
+  let s = m.withAppState(m.initialState(), appState(), 0);
+  s = { ...s, invites: [{ id: 1 }], createdInvite: { code: 'X' }, accountNotice: 'Password changed.' };
+  const same = m.withAppState(s, appState(), 0);
+  assert.deepEqual(same.invites, [{ id: 1 }], 'the same account keeps them');
+  const other = m.withAppState(s, appState({ me: { ...ME, id: 9, username: 'hana' } }), 0);
+  assert.equal(other.invites, null);
+  assert.equal(other.createdInvite, null);
+  assert.equal(other.accountNotice, null);
+  const signedOut = m.withAppState(s, { ...FIRST_RUN, phase: 'sign_in' }, 0);
+  assert.equal(signedOut.createdInvite, null, 'signing out forgets the code');
+});

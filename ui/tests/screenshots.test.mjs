@@ -2,7 +2,25 @@
 // look at. Each also checks that the screen it shot is the one it meant to.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { appState, BOB, call, CAROL, DAN, FIRST_RUN, FP_HOST, hosting, HOSTING, ME, QUALITY_GOOD, serverCheck, USERS } from './fixtures.mjs';
+import {
+  appState,
+  BOB,
+  call,
+  CAROL,
+  CODE_INVITE,
+  DAN,
+  FIRST_RUN,
+  FP_HOST,
+  hosting,
+  HOSTING,
+  invites,
+  ME,
+  QUALITY_GOOD,
+  serverCheck,
+  SIGN_IN,
+  teamInvite,
+  USERS,
+} from './fixtures.mjs';
 import { engine, finish, openApp, setup, shot } from './support.mjs';
 
 let env;
@@ -174,6 +192,93 @@ for (const scheme of ['light', 'dark']) {
     await page.setViewportSize({ width: 440, height: 900 });
     await teammates.scrollIntoViewIfNeeded();
     await shot(page, '8-teammate-narrow');
+    await finish(page);
+
+    // An invite link with a code: "Create your account" (first run), then passwords that differ.
+    page = await open({ app_state: { ok: { ...FIRST_RUN, invite: CODE_INVITE } } });
+    const join = page.locator('form[aria-label="Create your account"]');
+    await join.waitFor();
+    await shot(page, '2-join-invite', { fullPage: true });
+    await join.getByLabel('Full name').fill('Hana Sato');
+    await join.getByLabel('Username').fill('hana');
+    await join.getByLabel('Password', { exact: true }).fill('correct horse');
+    await join.getByLabel('Confirm password').fill('correct hose');
+    await join.getByRole('button', { name: 'Create account' }).click();
+    await join.getByRole('alert').filter({ hasText: 'do not match' }).waitFor();
+    await shot(page, '2-join-invite-mismatch', { fullPage: true });
+    await finish(page);
+
+    // "I have an invite code" on the sign-in screen, typed by hand, with a certificate to compare.
+    page = await open({ app_state: { ok: SIGN_IN }, check_server: { ok: serverCheck({ kind: 'unknown' }) } });
+    await page.getByRole('button', { name: 'I have an invite code' }).waitFor();
+    await shot(page, '2-sign-in-invite-toggle');
+    await page.getByRole('button', { name: 'I have an invite code' }).click();
+    const byHand = page.locator('form[aria-label="Create your account"]');
+    await byHand.getByLabel('Invite code', { exact: true }).fill('K7QM-4XPA-93TD');
+    await shot(page, '2-join-by-hand', { fullPage: true });
+    await byHand.getByLabel('Full name').fill('Hana Sato');
+    await byHand.getByLabel('Username').fill('hana');
+    await byHand.getByLabel('Password', { exact: true }).fill('correct horse');
+    await byHand.getByLabel('Confirm password').fill('correct horse');
+    await byHand.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('region', { name: 'Is this your team’s server?' }).waitFor();
+    await shot(page, '2-join-by-hand-certificate', { fullPage: true });
+    await page.setViewportSize({ width: 440, height: 900 });
+    await shot(page, '2-join-by-hand-certificate-narrow', { fullPage: true });
+    await finish(page);
+
+    // A disabled account in People.
+    page = await open({ app_state: { ok: appState({ users: USERS.map((u) => (u.id === 3 ? { ...u, is_active: false } : u)) }) } });
+    await page.locator('.person[data-disabled="true"]').waitFor();
+    await shot(page, '3-people-disabled');
+    await finish(page);
+
+    // Settings → Account: password changed, then "Sign out everywhere?".
+    page = await open({ app_state: { ok: appState({ me: { ...ME, is_admin: false } }) }, change_password: { ok: appState({ me: { ...ME, is_admin: false } }) } });
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const account = page.getByRole('region', { name: 'Account', exact: true });
+    await account.getByLabel('Current password').fill('old secret');
+    await account.getByLabel('New password', { exact: true }).fill('new secret 1');
+    await account.getByLabel('Confirm new password').fill('new secret 1');
+    await account.getByRole('button', { name: 'Change password' }).click();
+    await account.getByRole('status').filter({ hasText: 'Password changed' }).waitFor();
+    await account.getByRole('button', { name: 'Sign out everywhere', exact: true }).click();
+    await account.getByRole('group', { name: /Sign out on all your devices/ }).waitFor();
+    await account.scrollIntoViewIfNeeded();
+    await shot(page, '9-settings-account');
+    await page.setViewportSize({ width: 440, height: 900 });
+    await account.scrollIntoViewIfNeeded();
+    await shot(page, '9-settings-account-narrow');
+    await finish(page);
+
+    // Settings → Team: an invite just made, the invites, the members (one disabled, one
+    // being deleted).
+    const disabledDan = USERS.map((u) => (u.id === 4 ? { ...u, is_active: false } : u));
+    page = await open({
+      app_state: { ok: appState({ users: disabledDan }) },
+      list_invites: { ok: invites() },
+      create_invite: { ok: teamInvite() },
+    });
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const team = page.getByRole('region', { name: 'Team', exact: true });
+    await team.getByRole('button', { name: 'Create invite' }).click();
+    await team.getByRole('group', { name: 'Invite ready' }).waitFor();
+    await page.locator('.invite-row').nth(4).waitFor();
+    await team.locator('li[data-user-id="2"]').getByRole('button', { name: 'Delete Bob Stone' }).click();
+    await team.getByRole('group', { name: /^Delete Bob Stone\?/ }).waitFor();
+    await shot(page, '9-settings-team', { fullPage: true });
+    await page.setViewportSize({ width: 440, height: 900 });
+    await shot(page, '9-settings-team-narrow', { fullPage: true });
+    await finish(page);
+
+    // An invite with no link to pin (the server has an authority's certificate).
+    page = await open({ app_state: { ok: appState() }, create_invite: { ok: teamInvite({ links: [] }) } });
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('button', { name: 'Create invite' }).click();
+    const ready = page.getByRole('group', { name: 'Invite ready' });
+    await ready.waitFor();
+    await ready.scrollIntoViewIfNeeded();
+    await shot(page, '9-settings-team-no-links');
     await finish(page);
   });
 }

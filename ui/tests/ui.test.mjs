@@ -8,10 +8,15 @@ import {
   call,
   CAROL,
   DAN,
+  CODE_INVITE,
   FIRST_RUN,
   FP_HOST,
   FP_OTHER,
   grouped,
+  INVITE_CODE,
+  invites,
+  SIGN_IN,
+  teamInvite,
   hosting,
   HOSTING,
   inviteLink,
@@ -843,7 +848,7 @@ test('settings: devices, available for calls, autostart, sign out', async () => 
   const account = page.getByRole('region', { name: 'Account' });
   assert.match(await text(account), /Signed in as\s+Alice Martin \(alice\)\s+Server\s+https:\/\/10\.0\.0\.5:8000/);
   assert.ok(!(await page.getByRole('region', { name: 'Hosting for your team' }).isVisible()), 'no hosting section when not hosting');
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   assert.equal(await page.getByLabel('Server address').inputValue(), 'https://10.0.0.5:8000');
   await finish(page);
@@ -1135,4 +1140,442 @@ test('dark mode follows prefers-color-scheme: dark background, light text', asyn
   assert.ok(luminance(dark.text) > 0.8, `dark text ${dark.text}`);
   assert.ok(luminance(light.body) > 0.9, `light body ${light.body}`);
   assert.ok(luminance(light.text) < 0.2, `light text ${light.text}`);
+});
+
+// Invites, accounts and the team (the shell's join_team, change_password,
+// sign_out_everywhere, create_invite, list_invites, revoke_invite, set_account_active,
+// delete_account).
+
+const joinForm = (page) => page.locator('form[aria-label="Create your account"]');
+
+/** Fill "Create your account" (the fields shared by both ways in). */
+async function fillAccount(form, { fullName = 'Hana Sato', username = 'hana', email = 'hana@acme.test', password = 'correct horse', confirm = password } = {}) {
+  await form.getByLabel('Full name').fill(fullName);
+  await form.getByLabel('Username').fill(username);
+  await form.getByLabel('Email (optional)').fill(email);
+  await form.getByLabel('Password', { exact: true }).fill(password);
+  await form.getByLabel('Confirm password').fill(confirm);
+}
+
+test('join: an invite link with a code asks to create the account; passwords that differ are caught; join_team gets the invite', async () => {
+  const page = await openApp(env, {
+    responses: {
+      app_state: { ok: { ...FIRST_RUN, invite: CODE_INVITE } },
+      join_team: [{ err: 'The username hana is taken.' }, { ok: appState({ me: { ...ME, id: 8, username: 'hana', full_name: 'Hana Sato', is_admin: false } }) }],
+    },
+  });
+  const form = joinForm(page);
+  await form.waitFor();
+  // Instead of the sign-in form, which is one click away.
+  assert.equal(await page.locator('form[aria-label="Connect"]').count(), 0);
+  assert.ok(await page.getByRole('button', { name: 'I already have an account: sign in' }).isVisible());
+  assert.ok(await form.getByRole('heading', { name: 'Create your account' }).isVisible());
+  assert.deepEqual(await form.locator('.join-invite-line').allTextContents(), [
+    'You were invited to the team at https://192.168.1.20:8000.',
+    `Its certificate, from the invite: ${grouped(FP_HOST)}`,
+  ]);
+  // From a link, the server and the code are not asked.
+  assert.equal(await form.getByLabel('Server address').isVisible(), false);
+  assert.equal(await form.getByLabel('Invite code').isVisible(), false);
+
+  // The two passwords differ: said in a sentence, nothing sent.
+  await fillAccount(form, { password: 'correct horse', confirm: 'correct hose' });
+  await form.getByRole('button', { name: 'Create account' }).click();
+  const alert = form.getByRole('alert');
+  await alert.filter({ hasText: 'do not match' }).waitFor();
+  assert.equal((await alert.textContent()).trim(), 'The two passwords do not match. Type the same password in both fields.');
+  assert.equal(await form.getByLabel('Confirm password').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'confirm_password');
+  // Too short, both the same.
+  await form.getByLabel('Password', { exact: true }).fill('short');
+  await form.getByLabel('Confirm password').fill('short');
+  await form.getByLabel('Confirm password').press('Enter');
+  await alert.filter({ hasText: 'at least 8 characters' }).waitFor();
+  assert.equal(await form.getByLabel('Password', { exact: true }).getAttribute('aria-invalid'), 'true');
+  assert.equal((await invoked(page, 'join_team')).length, 0, 'nothing sent while the passwords are wrong');
+
+  // The shell's refusal is said as it wrote it; what was typed stays.
+  await form.getByLabel('Password', { exact: true }).fill('correct horse');
+  await form.getByLabel('Confirm password').fill('correct horse');
+  assert.equal(await form.getByLabel('Password', { exact: true }).getAttribute('aria-invalid'), null, 'typing again clears the mark');
+  await form.getByRole('button', { name: 'Create account' }).click();
+  await alert.filter({ hasText: 'taken' }).waitFor();
+  assert.equal((await alert.textContent()).trim(), 'The username hana is taken.');
+  assert.equal(await form.getByLabel('Username').inputValue(), 'hana');
+
+  await form.getByLabel('Username').fill('  hana.sato ');
+  await form.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('button', { name: 'Settings' }).waitFor();
+  assert.deepEqual(await lastArgs(page, 'join_team'), {
+    join: {
+      server_url: 'https://192.168.1.20:8000',
+      fingerprint: FP_HOST,
+      code: INVITE_CODE,
+      username: 'hana.sato',
+      full_name: 'Hana Sato',
+      email: 'hana@acme.test',
+      password: 'correct horse',
+    },
+  });
+  assert.equal((await invoked(page, 'check_server')).length, 0, 'the invite’s certificate needs no check');
+  assert.equal((await invoked(page, 'sign_in')).length, 0);
+  await finish(page);
+});
+
+test('join: an invite with a code opened while signed out switches the sign-in screen; “I already have an account” goes back', async () => {
+  const page = await openApp(env, { responses: { app_state: { ok: SIGN_IN }, sign_in: { ok: appState() } } });
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  assert.equal(await joinForm(page).count(), 0);
+  await engine(page, { type: 'app_state', state: { ...SIGN_IN, invite: CODE_INVITE } });
+  await page.getByRole('heading', { name: 'Create your account', level: 1 }).waitFor();
+  await until(page, () => document.activeElement?.getAttribute('name') === 'full_name');
+  assert.equal(await page.locator('form[aria-label="Sign in"]').count(), 0);
+
+  await page.getByRole('button', { name: 'I already have an account: sign in' }).click();
+  await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
+  assert.equal(await joinForm(page).count(), 0);
+  // The invite's server and certificate still fill the sign-in form.
+  assert.equal(await page.getByLabel('Server address').inputValue(), 'https://192.168.1.20:8000');
+  await page.getByLabel('Username').fill('hana');
+  await page.getByLabel('Password').fill('correct horse');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('.person').first().waitFor();
+  assert.equal((await lastArgs(page, 'sign_in')).fingerprint, FP_HOST);
+  await finish(page);
+});
+
+test('join: “I have an invite code” by hand: server and code typed; an unknown certificate is compared (Escape cancels), then pinned', async () => {
+  const page = await openApp(env, {
+    responses: {
+      app_state: { ok: SIGN_IN },
+      check_server: { ok: serverCheck({ kind: 'unknown' }) },
+      join_team: { ok: appState() },
+    },
+  });
+  const toggle = page.getByRole('button', { name: 'I have an invite code' });
+  await toggle.click();
+  const form = joinForm(page);
+  await form.waitFor();
+  await page.getByRole('heading', { name: 'Create your account', level: 1 }).waitFor();
+  assert.equal(await page.locator('form[aria-label="Sign in"]').count(), 0, 'the sign-in form makes way');
+  // The server the app knows is already there; the code is next.
+  assert.equal(await form.getByLabel('Server address').inputValue(), 'https://10.0.0.5:8000');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'invite_code');
+  await form.getByLabel('Server address').fill('10.0.0.5:8000');
+  await form.getByLabel('Invite code').fill(' K7QM-4XPA-93TD ');
+  await fillAccount(form, { email: '' });
+  await form.getByRole('button', { name: 'Create account' }).click();
+
+  const panel = form.getByRole('region', { name: 'Is this your team’s server?' });
+  await panel.waitFor();
+  await until(page, () => document.activeElement?.classList.contains('cert-panel'));
+  assert.deepEqual(await lastArgs(page, 'check_server'), { serverUrl: 'https://10.0.0.5:8000' });
+  assert.equal(await text(panel.locator('code.fingerprint').first()), grouped(FP_OTHER));
+  assert.equal((await invoked(page, 'join_team')).length, 0, 'nothing sent before the user answers');
+  await page.keyboard.press('Escape');
+  await panel.waitFor({ state: 'hidden' });
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'join_server');
+
+  await form.getByRole('button', { name: 'Create account' }).click();
+  await panel.waitFor();
+  await panel.getByRole('button', { name: 'Trust and create account' }).click();
+  await page.locator('.person').first().waitFor();
+  assert.deepEqual(await lastArgs(page, 'join_team'), {
+    join: {
+      server_url: 'https://10.0.0.5:8000',
+      fingerprint: FP_OTHER,
+      code: 'K7QM-4XPA-93TD',
+      username: 'hana',
+      full_name: 'Hana Sato',
+      email: '',
+      password: 'correct horse',
+    },
+  });
+  await finish(page);
+
+  // A server whose certificate an authority signed: no question, no fingerprint.
+  const first = await openApp(env, {
+    responses: { app_state: { ok: FIRST_RUN }, check_server: { ok: serverCheck({ kind: 'authority' }) }, join_team: { ok: appState() } },
+  });
+  await first.getByRole('button', { name: 'I have an invite code' }).click();
+  const f = joinForm(first);
+  await f.getByLabel('Server address').fill('https://10.0.0.5:8000');
+  await f.getByLabel('Invite code').fill('K7QM-4XPA-93TD');
+  await fillAccount(f);
+  await f.getByLabel('Confirm password').press('Enter');
+  await first.locator('.person').first().waitFor();
+  assert.equal((await lastArgs(first, 'join_team')).join.fingerprint, null);
+  await finish(first);
+});
+
+test('settings: change password, checked here first; the app stays signed in', async () => {
+  const page = await openApp(env, {
+    responses: {
+      app_state: { ok: appState() },
+      change_password: [{ err: 'The current password is not right.' }, { ok: appState(), delayMs: 150 }],
+    },
+  });
+  await page.getByRole('button', { name: 'Settings' }).click();
+  const account = page.getByRole('region', { name: 'Account', exact: true });
+  const form = account.getByRole('form', { name: 'Change password' });
+  await form.waitFor();
+  await form.getByLabel('Current password').fill('old secret');
+  await form.getByLabel('New password', { exact: true }).fill('new secret 1');
+  await form.getByLabel('Confirm new password').fill('new secret 2');
+  await form.getByRole('button', { name: 'Change password' }).click();
+  const alert = form.getByRole('alert');
+  await alert.filter({ hasText: 'do not match' }).waitFor();
+  assert.equal((await invoked(page, 'change_password')).length, 0);
+  assert.equal(await form.getByLabel('Confirm new password').getAttribute('aria-invalid'), 'true');
+
+  await form.getByLabel('Confirm new password').fill('new secret 1');
+  await form.getByLabel('Confirm new password').press('Enter');
+  await alert.filter({ hasText: 'not right' }).waitFor();
+  assert.equal((await alert.textContent()).trim(), 'The current password is not right.');
+
+  await form.getByLabel('Current password').fill('old secret!');
+  await form.getByRole('button', { name: 'Change password' }).click();
+  await until(page, () => document.querySelector('.account-form [type="submit"]')?.textContent === 'Changing…');
+  const status = account.getByRole('status').filter({ hasText: 'Password changed' });
+  await status.waitFor();
+  assert.equal((await status.textContent()).trim(), 'Password changed. Your other devices were signed out.');
+  assert.deepEqual(await lastArgs(page, 'change_password'), { currentPassword: 'old secret!', newPassword: 'new secret 1' });
+  for (const label of ['Current password', 'New password', 'Confirm new password']) {
+    assert.equal(await form.getByLabel(label, { exact: true }).inputValue(), '', `${label} is cleared`);
+  }
+  assert.equal(await form.locator('.alert').textContent(), '');
+  assert.ok(await page.getByRole('heading', { name: 'Settings' }).isVisible(), 'still signed in, still in Settings');
+  await finish(page);
+});
+
+test('settings: sign out everywhere asks first; Escape and Cancel keep me signed in', async () => {
+  const page = await openApp(env, {
+    responses: { app_state: { ok: appState() }, sign_out_everywhere: { ok: SIGN_IN } },
+  });
+  await page.getByRole('button', { name: 'Settings' }).click();
+  const account = page.getByRole('region', { name: 'Account', exact: true });
+  const everywhere = account.getByRole('button', { name: 'Sign out everywhere', exact: true });
+  await everywhere.click();
+  const ask = account.getByRole('group', { name: /^Sign out on all your devices, this one too\?/ });
+  await ask.waitFor();
+  await until(page, () => document.activeElement?.classList.contains('confirm'));
+  assert.ok(!(await everywhere.isVisible()));
+  await page.keyboard.press('Escape');
+  await ask.waitFor({ state: 'hidden' });
+  assert.equal(await focusedText(page), 'Sign out everywhere', 'back on the button');
+
+  await page.keyboard.press('Enter');
+  await ask.waitFor();
+  await ask.getByRole('button', { name: 'Cancel' }).click();
+  await ask.waitFor({ state: 'hidden' });
+  assert.equal((await invoked(page, 'sign_out_everywhere')).length, 0);
+
+  // By keyboard: open, Tab to the confirming button, Enter.
+  await everywhere.press('Enter');
+  await ask.waitFor();
+  await page.keyboard.press('Tab');
+  assert.equal(await focusedText(page), 'Yes, sign out everywhere');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  assert.equal((await invoked(page, 'sign_out_everywhere')).length, 1);
+  assert.equal((await invoked(page, 'sign_out')).length, 0);
+  await finish(page);
+});
+
+test('team: an admin creates an invite (link and code shown once, Copy copies), sees the invites, withdraws one', async () => {
+  const made = teamInvite({ hours: 168 });
+  const page = await openApp(env, {
+    permissions: ['clipboard-read', 'clipboard-write'],
+    responses: {
+      app_state: { ok: appState() },
+      list_invites: { ok: invites() },
+      create_invite: { ok: made },
+      revoke_invite: [{ ok: { ...invites()[0], state: 'revoked' } }, { ok: { ...made.invite, state: 'revoked' } }],
+    },
+  });
+  await page.getByRole('button', { name: 'Settings' }).click();
+  const team = page.getByRole('region', { name: 'Team', exact: true });
+  await team.waitFor();
+  assert.equal((await invoked(page, 'list_invites')).length, 1, 'the invites are fetched when Settings opens');
+
+  // The list: each state in words, the account an invite made by name.
+  const list = team.getByRole('list', { name: 'Invites' });
+  await until(page, () => document.querySelectorAll('.invite-row').length === 4);
+  const rows = list.getByRole('listitem');
+  assert.deepEqual(await rows.locator('.tag').allInnerTexts(), ['Open', 'Used', 'Expired', 'Withdrawn']);
+  assert.match(await text(rows.nth(0)), /^Open\s+Works until \S/);
+  assert.match(await text(rows.nth(1)), /Used by Carol Diaz/);
+  assert.match(await text(rows.nth(1)), /Made \S.* by Alice Martin \(you\)/);
+  assert.match(await text(rows.nth(2)), /Expired .*unused/);
+  assert.equal(await list.getByRole('button', { name: /^Withdraw/ }).count(), 1, 'only an open invite can be withdrawn');
+
+  // A new invite, for 7 days.
+  const invite = team.getByRole('region', { name: 'Invite a teammate' });
+  const lifetime = invite.getByLabel('Invite works for');
+  assert.equal(await lifetime.inputValue(), '72', '3 days unless chosen otherwise');
+  assert.deepEqual(await lifetime.locator('option').allInnerTexts(), ['24 hours', '3 days', '7 days']);
+  await lifetime.selectOption('168');
+  await invite.getByRole('button', { name: 'Create invite' }).click();
+  const result = invite.getByRole('group', { name: 'Invite ready' });
+  await result.waitFor();
+  await until(page, () => document.activeElement?.classList.contains('invite-created'));
+  assert.deepEqual(await lastArgs(page, 'create_invite'), { hours: 168 });
+  assert.match(await text(result), /The code is shown only once, here, and works once; it expires /);
+  assert.equal(await result.getByLabel('Invite link for https://192.168.1.20:8000', { exact: true }).inputValue(), made.links[0]);
+  assert.equal(await result.getByLabel('Invite link for https://10.8.0.3:8000', { exact: true }).inputValue(), made.links[1]);
+  const code = result.getByLabel('Invite code', { exact: true });
+  assert.equal(await code.inputValue(), INVITE_CODE);
+  assert.equal(await code.getAttribute('readonly'), '');
+  await result.getByRole('button', { name: 'Copy the invite code' }).click();
+  await result.getByRole('status').filter({ hasText: 'Copied the invite code.' }).waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), INVITE_CODE);
+  await result.getByRole('button', { name: 'Copy the invite link for https://10.8.0.3:8000' }).click();
+  await until(page, () => document.querySelector('.invite-created .copied')?.textContent === 'Copied the invite link for https://10.8.0.3:8000.');
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), made.links[1]);
+  // The new invite heads the list.
+  await until(page, () => document.querySelectorAll('.invite-row').length === 5);
+  assert.equal(await rows.first().getAttribute('data-invite-id'), '15');
+
+  // When the clipboard refuses, the text is selected to copy by hand.
+  await page.evaluate(() => {
+    navigator.clipboard.writeText = () => Promise.reject(new Error('denied'));
+  });
+  await result.getByRole('button', { name: 'Copy the invite code' }).click();
+  await result.getByRole('status').filter({ hasText: 'Could not copy by itself' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('code-input')), true);
+  const selected = await page.evaluate(() => {
+    const el = document.activeElement;
+    return el.value.slice(el.selectionStart, el.selectionEnd);
+  });
+  assert.equal(selected, INVITE_CODE, 'the whole code is selected');
+
+  // Withdraw the older open invite: it says so, the new one's code stays shown.
+  await list.locator('li[data-invite-id="14"]').getByRole('button', { name: /^Withdraw the invite that works until/ }).click();
+  await until(page, () => document.querySelector('li[data-invite-id="14"]')?.dataset.state === 'revoked');
+  assert.deepEqual(await lastArgs(page, 'revoke_invite'), { id: 14 });
+  assert.equal(await text(list.locator('li[data-invite-id="14"] .tag')), 'Withdrawn');
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.inviteId), '14', 'focus stays on the row');
+  assert.ok(await result.isVisible());
+  // Withdrawing the new one: its code no longer works, so it is no longer shown.
+  await list.locator('li[data-invite-id="15"]').getByRole('button', { name: /^Withdraw/ }).click();
+  await result.waitFor({ state: 'hidden' });
+  assert.deepEqual(await lastArgs(page, 'revoke_invite'), { id: 15 });
+  await finish(page);
+});
+
+test('team: an invite with no link to pin says to enter the server address and the code; Done hides the code', async () => {
+  const made = teamInvite({ links: [] });
+  const page = await openApp(env, { responses: { app_state: { ok: appState() }, create_invite: { ok: made } } });
+  await page.getByRole('button', { name: 'Settings' }).click();
+  const invite = page.getByRole('region', { name: 'Invite a teammate' });
+  await invite.getByRole('button', { name: 'Create invite' }).click();
+  const result = invite.getByRole('group', { name: 'Invite ready' });
+  await result.waitFor();
+  assert.deepEqual(await lastArgs(page, 'create_invite'), { hours: 72 });
+  assert.match(
+    await text(result),
+    /Teammates open Switchboard, choose “I have an invite code”, and enter the server address https:\/\/192\.168\.1\.20:8000 and the code\./,
+  );
+  assert.equal(await result.getByRole('textbox', { name: /^Invite link/ }).count(), 0);
+  assert.equal(await result.getByLabel('Server address', { exact: true }).inputValue(), 'https://192.168.1.20:8000');
+  assert.equal(await result.getByLabel('Invite code', { exact: true }).inputValue(), INVITE_CODE);
+  assert.ok(await result.getByRole('button', { name: 'Copy the server address' }).isVisible());
+  await result.getByRole('button', { name: 'Done' }).click();
+  await result.waitFor({ state: 'hidden' });
+  assert.equal(await page.locator('.invite-created input').count(), 0, 'the code is gone from the page');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'invite_hours');
+  await finish(page);
+});
+
+test('team: disable, enable, and delete with a confirmation naming the person', async () => {
+  const bobInfo = { id: 2, username: 'bob', email: 'bob@acme.test', full_name: 'Bob Stone', is_admin: false };
+  const page = await openApp(env, {
+    responses: {
+      app_state: { ok: appState() },
+      set_account_active: [{ ok: { ...bobInfo, is_active: false } }, { ok: { ...bobInfo, is_active: true } }],
+      delete_account: { ok: null, delayMs: 100 },
+    },
+  });
+  await page.getByRole('button', { name: 'Settings' }).click();
+  const members = page.getByRole('region', { name: 'Team members' });
+  await members.waitFor();
+  const list = members.getByRole('list', { name: 'Team members' });
+  assert.equal(await list.getByRole('listitem').count(), USERS.length - 1, 'everyone but me');
+  const bob = list.locator('li[data-user-id="2"]');
+
+  await bob.getByRole('button', { name: 'Disable Bob Stone' }).click();
+  await bob.getByRole('button', { name: 'Enable Bob Stone' }).waitFor();
+  assert.deepEqual(await lastArgs(page, 'set_account_active'), { userId: 2, active: false });
+  assert.ok(await bob.getByText('Disabled', { exact: true }).isVisible());
+  assert.equal(await focusedText(page), 'Enable', 'focus stays on the same button');
+  await page.keyboard.press('Enter');
+  await bob.getByRole('button', { name: 'Disable Bob Stone' }).waitFor();
+  assert.deepEqual(await lastArgs(page, 'set_account_active'), { userId: 2, active: true });
+  assert.ok(!(await bob.getByText('Disabled', { exact: true }).isVisible()));
+
+  // Delete asks first, naming the person; Escape and Cancel keep the account.
+  const remove = bob.getByRole('button', { name: 'Delete Bob Stone' });
+  await remove.click();
+  const ask = bob.getByRole('group', { name: 'Delete Bob Stone? They can no longer sign in; their calls stay in the history.' });
+  await ask.waitFor();
+  await until(page, () => document.activeElement?.classList.contains('confirm'));
+  await page.keyboard.press('Escape');
+  await ask.waitFor({ state: 'hidden' });
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Delete Bob Stone');
+  await remove.press('Enter');
+  await ask.getByRole('button', { name: 'Cancel' }).click();
+  await ask.waitFor({ state: 'hidden' });
+  assert.equal((await invoked(page, 'delete_account')).length, 0);
+
+  await remove.click();
+  await ask.getByRole('button', { name: 'Delete', exact: true }).click();
+  await until(page, () => !document.querySelector('.member-list li[data-user-id="2"]'));
+  assert.deepEqual(await lastArgs(page, 'delete_account'), { userId: 2 });
+  assert.equal(await list.getByRole('listitem').count(), USERS.length - 2);
+  await until(page, () => document.activeElement?.textContent === 'Team members');
+  // The shell's own push afterwards changes nothing more.
+  await engine(page, { type: 'app_state', state: appState({ users: USERS.filter((u) => u.id !== 2) }) });
+  assert.equal(await list.getByRole('listitem').count(), USERS.length - 2);
+  await page.getByRole('button', { name: 'People' }).click();
+  await page.locator('.person').first().waitFor();
+  assert.equal(await page.locator('.person[data-user-id="2"]').count(), 0);
+  await finish(page);
+});
+
+test('people: a disabled account shows “Disabled” and cannot be called', async () => {
+  const users = USERS.map((u) => (u.id === 3 ? { ...u, is_active: false } : u));
+  const page = await openApp(env, { responses: { app_state: { ok: appState({ users }) } } });
+  const carol = page.locator('.person[data-user-id="3"]');
+  await carol.waitFor();
+  const tag = carol.locator('.tag-disabled');
+  assert.ok(await tag.isVisible());
+  assert.equal(await tag.textContent(), 'Disabled');
+  const callCarol = carol.getByRole('button', { name: 'Call Carol Diaz' });
+  assert.ok(await callCarol.isDisabled());
+  const why = 'Carol Diaz’s account is disabled by an administrator, so they cannot take calls.';
+  assert.equal(await callCarol.getAttribute('title'), why);
+  assert.equal(await page.locator(`#${await callCarol.getAttribute('aria-describedby')}`).textContent(), why);
+  // Nobody else is tagged; disabled accounts come last.
+  assert.equal(await page.locator('.person .tag-disabled:visible').count(), 1);
+  assert.equal(await page.locator('.person').last().getAttribute('data-user-id'), '3');
+  await page.getByLabel('Show').selectOption('available');
+  await until(page, () => document.querySelectorAll('.person').length === 2);
+  assert.deepEqual(await page.locator('.person-name').allInnerTexts(), ['Bob Stone', 'Dan Okafor']);
+  await finish(page);
+});
+
+test('team: not shown to someone who is not an admin, who still has their own account settings', async () => {
+  const me = { ...ME, is_admin: false };
+  const page = await openApp(env, { responses: { app_state: { ok: appState({ me }) } } });
+  await page.getByRole('button', { name: 'Settings' }).click();
+  const account = page.getByRole('region', { name: 'Account', exact: true });
+  await account.waitFor();
+  assert.equal(await page.getByRole('region', { name: 'Team', exact: true }).count(), 0);
+  assert.ok(!(await page.locator('.settings-section.team').isVisible()));
+  assert.equal(await page.getByRole('button', { name: 'Create invite' }).count(), 0);
+  assert.equal(await page.getByRole('button', { name: /^(Disable|Delete) / }).count(), 0);
+  assert.equal((await invoked(page, 'list_invites')).length, 0, 'no invites asked for');
+  assert.ok(await account.getByRole('button', { name: 'Change password' }).isVisible());
+  assert.ok(await account.getByRole('button', { name: 'Sign out everywhere' }).isVisible());
+  await finish(page);
 });

@@ -13,7 +13,8 @@ export function fingerprintBlock(cls = ''): HTMLElement {
   return h('code', { class: `fingerprint ${cls}`.trim() });
 }
 
-export function certificatePanel(on: { trust(): void; cancel(): void }): {
+/** `joining`: the question comes from "Create your account" rather than signing in. */
+export function certificatePanel(on: { trust(): void; cancel(): void; joining?: boolean }): {
   el: HTMLElement;
   set(q: CertificateQuestion | null): void;
   focus(): void;
@@ -27,7 +28,7 @@ export function certificatePanel(on: { trust(): void; cancel(): void }): {
   const pinnedLabel = h('p', { class: 'cert-label', text: 'Trusted before' });
   const pinned = fingerprintBlock();
   const advice = h('p');
-  const trust = button('Trust and sign in', { cls: 'primary', onclick: () => on.trust() });
+  const trust = button(on.joining ? 'Trust and create account' : 'Trust and sign in', { cls: 'primary', onclick: () => on.trust() });
   const cancel = button('Cancel', { cls: 'secondary', onclick: () => on.cancel() });
   const el = h(
     'section',
@@ -58,11 +59,11 @@ export function certificatePanel(on: { trust(): void; cancel(): void }): {
       setText(shown, check.fingerprint_grouped || groupFingerprint(check.fingerprint));
       if (check.trust.kind === 'changed') {
         el.dataset.kind = 'changed';
-        setText(title, 'Not signed in: this server’s certificate has changed');
+        setText(title, `${on.joining ? 'No account made' : 'Not signed in'}: this server’s certificate has changed`);
         setText(
           intro,
           `The server at ${serverUrl} shows a different certificate than the one this computer trusted for it. ` +
-            'Someone on the network may be standing in for it, so Switchboard did not sign in.',
+            `Someone on the network may be standing in for it, so Switchboard did not ${on.joining ? 'send it anything' : 'sign in'}.`,
         );
         setText(shownLabel, 'Shown now');
         setText(pinned, groupFingerprint(check.trust.pinned));

@@ -1,5 +1,5 @@
 // Pieces shared by the views: the View shape, avatars, presence dots, busy buttons.
-import { h, setAttr, setDisabled, setText } from '../dom';
+import { h, setAttr, setDisabled, setText, uid } from '../dom';
 import { initials, presenceLabel } from '../format';
 import type { Presence } from '../types';
 
@@ -45,4 +45,50 @@ export function button(
     opts.icon ?? null,
     h('span', { class: 'label', text: label }),
   );
+}
+
+/**
+ * "Are you sure?" in place: the question, a confirming button and Cancel. It takes focus
+ * when opened (read out by its question); Escape, like Cancel, closes it.
+ */
+export function confirmation(opts: {
+  confirmLabel: string;
+  onConfirm(): void;
+  onCancel(): void;
+}): {
+  el: HTMLElement;
+  set(question: string, detail: string): void;
+  confirm: HTMLButtonElement;
+  cancel: HTMLButtonElement;
+  focus(): void;
+} {
+  const id = uid('confirm');
+  // The question in bold, what follows from it in plain text; both name the group.
+  const question = h('span', { class: 'confirm-question', id: `${id}-q` });
+  const detail = h('span', { class: 'confirm-detail', id: `${id}-d` });
+  const confirm = button(opts.confirmLabel, { cls: 'danger small', onclick: () => opts.onConfirm() });
+  const cancel = button('Cancel', { cls: 'secondary small', onclick: () => opts.onCancel() });
+  const el = h(
+    'div',
+    { class: 'confirm', role: 'group', 'aria-labelledby': `${question.id} ${detail.id}`, tabindex: '-1', hidden: true },
+    h('p', null, question, ' ', detail),
+    h('div', { class: 'confirm-actions' }, confirm, cancel),
+  );
+  el.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && !confirm.disabled) {
+      e.preventDefault();
+      e.stopPropagation();
+      opts.onCancel();
+    }
+  });
+  return {
+    el,
+    set(q, d) {
+      setText(question, q);
+      setText(detail, d);
+    },
+    confirm,
+    cancel,
+    focus: () => el.focus(),
+  };
 }

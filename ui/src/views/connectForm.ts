@@ -28,7 +28,7 @@ export function connectForm(actions: Actions, watch: Watch, area: ConnectArea, s
   const alert = alertRegion();
   /** The invite in the state (opened from outside or pasted here), the certificate
    * question being open, and a command of this form in flight. */
-  let invite: Invite | null = null;
+  let invite: Pick<Invite, 'server' | 'fingerprint'> | null = null;
   let asked = false;
   let busy = false;
   const urlField = field(

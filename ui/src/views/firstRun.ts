@@ -8,9 +8,16 @@ import type { Watch } from '../state';
 import { button, setBusy, type View } from './common';
 import { connectForm } from './connectForm';
 import { hostAddressList } from './hostInfo';
+import { accountForms, joinForm } from './joinForm';
 
 export function firstRunView(actions: Actions, watch: Watch): View & { focus(): void } {
-  const connect = connectForm(actions, watch, 'first_run', 'Connect');
+  // "Connect to a server": sign in, or create an account with an invite code.
+  const connect = accountForms(
+    connectForm(actions, watch, 'first_run', 'Connect'),
+    joinForm(actions, watch, { heading: true }),
+    actions,
+    watch,
+  );
 
   const fullName = h('input', { type: 'text', name: 'full_name', required: true, autocomplete: 'name' });
   const username = h('input', { type: 'text', name: 'username', required: true, autocomplete: 'username', spellcheck: 'false', value: 'admin' });

@@ -3,13 +3,14 @@ import type { Actions } from '../actions';
 import { alertRegion, field, h, setAttr, setDisabled, setText, show } from '../dom';
 import { displayName, plainText, plural } from '../format';
 import { icon } from '../icons';
-import { callBlockReason, effectiveStatus, FILTERS, isCallable, visibleUsers, type PresenceFilter } from '../people';
+import { callBlockReason, effectiveStatus, FILTERS, isCallable, isDisabled, visibleUsers, type PresenceFilter } from '../people';
 import type { Store, Watch } from '../state';
 import type { DirectoryEntry } from '../types';
 import { avatar, button, presenceTag, setBusy, type View } from './common';
 
 function shortReason(u: DirectoryEntry): string {
-  if (effectiveStatus(u) === 'offline') return '';
+  // A disabled account: its tag says so.
+  if (isDisabled(u) || effectiveStatus(u) === 'offline') return '';
   if (u.presence.current_call != null) return 'In a call';
   if (u.presence.status === 'busy' || u.presence.status === 'dnd') return '';
   return u.presence.available_for_calls ? '' : 'Not taking calls';
@@ -23,6 +24,8 @@ interface Row {
 
 function personRow(u0: DirectoryEntry, actions: Actions): Row {
   const name = h('span', { class: 'person-name', dir: 'auto' });
+  // Disabled by an administrator: said in words next to the name.
+  const disabledTag = h('span', { class: 'tag tag-disabled', text: 'Disabled', hidden: true });
   const sub = h('span', { class: 'person-sub', dir: 'auto' });
   const presence = presenceTag();
   const message = h('span', { class: 'status-msg', dir: 'auto' });
@@ -40,7 +43,7 @@ function personRow(u0: DirectoryEntry, actions: Actions): Row {
     'li',
     { class: 'person', 'data-user-id': String(u0.id) },
     av,
-    h('div', { class: 'person-who' }, name, sub),
+    h('div', { class: 'person-who' }, h('span', { class: 'person-line' }, name, disabledTag), sub),
     h('div', { class: 'person-presence' }, presence.el, message),
     h('div', { class: 'person-action' }, call, note, reason),
   );
@@ -59,6 +62,9 @@ function personRow(u0: DirectoryEntry, actions: Actions): Row {
       const st = effectiveStatus(u);
       presence.set(st);
       setAttr(li, 'data-status', st);
+      const disabled = isDisabled(u);
+      show(disabledTag, disabled);
+      setAttr(li, 'data-disabled', disabled ? 'true' : null);
       const said = plainText(u.presence.status_message);
       setText(message, said ? `“${said}”` : '');
       const why = callBlockReason(u, inCall);

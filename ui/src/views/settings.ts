@@ -1,5 +1,5 @@
-// Settings: hosting, teammates (admins), account and server, sign out, calls, sound
-// devices, audio (voice processing) and startup.
+// Settings: hosting, the team (admins: invites, accounts), my account (server, sign out,
+// password, sign out everywhere), calls, sound devices, audio (voice processing), startup.
 import type { Actions } from '../actions';
 import { alertRegion, h, setDisabled, setText, show, uid } from '../dom';
 import { displayName, plainText } from '../format';
@@ -9,7 +9,8 @@ import type { VoiceSettings } from '../types';
 import { button, setBusy, type View } from './common';
 import { devicePickers } from './devices';
 import { hostAddresses } from './hostInfo';
-import { teammatesView } from './teammates';
+import { accountSecurity } from './account';
+import { teamView } from './team';
 
 function toggle(label: string, hint: string, onchange: (on: boolean) => void): { el: HTMLElement; input: HTMLInputElement } {
   const id = uid('t');
@@ -36,10 +37,12 @@ export function settingsView(actions: Actions, watch: Watch): View {
   const who = h('dd', { dir: 'auto' });
   const server = h('dd', { class: 'mono' });
   const signOut = button('Sign out', { cls: 'secondary', onclick: () => void actions.signOut() });
+  const security = accountSecurity(actions, watch);
   const account = section(
     'Account',
     h('dl', { class: 'facts' }, h('dt', { text: 'Signed in as' }), who, h('dt', { text: 'Server' }), server),
     signOut,
+    security.el,
   );
 
   const available = toggle(
@@ -118,7 +121,7 @@ export function settingsView(actions: Actions, watch: Watch): View {
   );
   hosting.classList.add('hosting');
 
-  const teammates = teammatesView(actions, watch);
+  const team = teamView(actions, watch);
 
   const el = h(
     'section',
@@ -127,7 +130,7 @@ export function settingsView(actions: Actions, watch: Watch): View {
     alert,
     notice,
     hosting,
-    teammates.el,
+    team.el,
     account,
     calls,
     devices,

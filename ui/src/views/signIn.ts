@@ -1,13 +1,31 @@
-// Sign in to a known server (after signing out, or when the saved sign-in expired).
+// Sign in to a known server (after signing out, or when the saved sign-in expired), or
+// create an account with an invite code (from an invite link, or typed by hand).
 import type { Actions } from '../actions';
-import { h } from '../dom';
+import { h, setText } from '../dom';
 import { icon } from '../icons';
 import type { Watch } from '../state';
 import type { View } from './common';
 import { connectForm } from './connectForm';
+import { accountForms, joinForm } from './joinForm';
 
 export function signInView(actions: Actions, watch: Watch): View & { focus(): void } {
-  const form = connectForm(actions, watch, 'sign_in', 'Sign in');
+  const title = h('h1', { text: 'Sign in' });
+  const lead = h('p', { class: 'lead' });
+  const forms = accountForms(
+    connectForm(actions, watch, 'sign_in', 'Sign in'),
+    joinForm(actions, watch, { heading: false }),
+    actions,
+    watch,
+    (joining) => {
+      setText(title, joining ? 'Create your account' : 'Sign in');
+      setText(
+        lead,
+        joining
+          ? 'Your team admin invited you. Choose the name colleagues see and how you sign in.'
+          : 'Use the username and password your team admin gave you.',
+      );
+    },
+  );
   const el = h(
     'main',
     { class: 'welcome' },
@@ -15,10 +33,10 @@ export function signInView(actions: Actions, watch: Watch): View & { focus(): vo
       'div',
       { class: 'card welcome-card' },
       h('p', { class: 'brand-line' }, icon('phone', 'icon brand-icon'), 'Switchboard'),
-      h('h1', { text: 'Sign in' }),
-      h('p', { class: 'lead', text: 'Use the username and password your team admin gave you.' }),
-      form.el,
+      title,
+      lead,
+      forms.el,
     ),
   );
-  return { el, focus: () => form.focus() };
+  return { el, focus: () => forms.focus() };
 }

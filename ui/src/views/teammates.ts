@@ -1,5 +1,6 @@
-// Settings → Teammates (admins only): create an account for a colleague, then say how
-// they sign in (and, when this computer hosts, at which address).
+// Settings → Team → "Or add teammates with a password" (admins only): create an account
+// for a colleague, then say how they sign in (and, when this computer hosts, at which
+// address). Invites (team.ts) are the recommended way; this stays for when there is none.
 import type { Actions } from '../actions';
 import { alertRegion, field, h, setAttr, setText, show } from '../dom';
 import { plainText } from '../format';
@@ -66,9 +67,12 @@ export function teammatesView(actions: Actions, watch: Watch): View {
   const titleId = 'teammates-title';
   const section = h(
     'section',
-    { class: 'settings-section teammates', 'aria-labelledby': titleId },
-    h('h3', { id: titleId, text: 'Teammates' }),
-    h('p', { class: 'hint', text: 'Create an account for each colleague. Only administrators see this.' }),
+    { class: 'team-part teammates', 'aria-labelledby': titleId },
+    h('h4', { id: titleId, text: 'Or add teammates with a password' }),
+    h('p', {
+      class: 'hint',
+      text: 'You make the account and choose its password, then tell them both privately. An invite (above) saves that step.',
+    }),
     form,
     status,
   );
