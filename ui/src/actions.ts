@@ -3,7 +3,7 @@
 import { errorText, isHttps, looksLikeInvite, normalizeServerUrl } from './format';
 import { api, onEngine } from './ipc';
 import { applyCall, applyEvent, endLocally, inviteFor, withAppState } from './reduce';
-import type { ErrorArea, Store, Tab } from './state';
+import type { ErrorArea, Store, Tab, UiState } from './state';
 import type { EngineEvent, Invite, NewTeammate, Presence, Settings } from './types';
 
 type Result<T> = { ok: true; value: T } | { ok: false };
@@ -300,6 +300,37 @@ export class Actions {
   async callUser(userId: number): Promise<void> {
     const r = await this.run('people', `call:${userId}`, () => api.callUser({ userId }));
     if (r.ok) this.store.update((s) => applyCall(s, r.value, Date.now()));
+  }
+
+  /**
+   * The answer to a call link (`AppState.link_call`): Call (with `always`, call links call
+   * at once from now on) or Cancel. The shell takes the question whatever happens next;
+   * its state is then taken again (the call placed, the setting saved). A failure is said
+   * in the dialog while it is still open, else in the main window.
+   */
+  async confirmLinkCall(call: boolean, always: boolean): Promise<void> {
+    const r = await this.run('link_call', 'confirm_link_call', () => api.confirmLinkCall({ call, always: call && always }));
+    const withoutQuestion = (s: UiState): UiState => (s.app?.link_call ? { ...s, app: { ...s.app, link_call: null } } : s);
+    if (r.ok) {
+      const placed = r.value;
+      this.store.update((s) => (placed ? applyCall(withoutQuestion(s), placed, Date.now()) : withoutQuestion(s)));
+    }
+    try {
+      const app = await api.appState();
+      this.store.update((s) => withAppState(s, app, Date.now()));
+    } catch {
+      // The shell's next state brings the rest; until then, what it surely did.
+      this.store.update((s) => {
+        const next = withoutQuestion(s);
+        if (!r.ok || !call || !always || !next.app) return next;
+        return { ...next, app: { ...next.app, settings: { ...next.app.settings, call_links_without_asking: true } } };
+      });
+    }
+    const error = this.store.get().errors.link_call;
+    if (error && !this.store.get().app?.link_call) {
+      this.store.setError('link_call', null);
+      this.store.setError('global', error);
+    }
   }
 
   async answer(callId: number): Promise<void> {

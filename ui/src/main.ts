@@ -7,6 +7,7 @@ import { initialState, Store, type Scope, type Watch } from './state';
 import { button } from './views/common';
 import { firstRunView } from './views/firstRun';
 import { incomingView } from './views/incoming';
+import { linkCallView } from './views/linkCall';
 import { mainView } from './views/mainView';
 import { signInView } from './views/signIn';
 
@@ -54,20 +55,45 @@ function makeScreen(phase: Phase, watch: Watch): Screen {
   }
 }
 
+// The dialogs: an incoming call, and a call link asking before it dials. While either is
+// open the window behind is inert; an incoming call goes over a call link's question (the
+// question waits, inert, and takes focus back when the call is answered or declined).
+const open = { incoming: false, link: false };
 let restoreFocus: HTMLElement | null = null;
-const incoming = incomingView(actions, (open) => {
-  root.inert = open;
-  if (open) {
+
+/** One dialog opens or closes: remember where the user was when the first one opens. */
+function layer(which: keyof typeof open, isOpen: boolean): void {
+  if (isOpen && !open.incoming && !open.link) {
     restoreFocus = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-  } else {
-    // After answering, go to the call's controls; otherwise back where the user was.
-    const s = store.get();
-    if (s.app?.active_call?.status === 'active' || s.outcome) main?.callPanel.focusMain();
-    else if (restoreFocus?.isConnected) restoreFocus.focus();
-    restoreFocus = null;
   }
+  open[which] = isOpen;
+  root.inert = open.incoming || open.link;
+  linkCall.el.inert = open.incoming;
+}
+
+/** Both dialogs closed: to the call's controls after a call began or ended (answered, or
+ * placed from a call link), otherwise back where the user was. */
+function afterDialogs(toCall: boolean): void {
+  if (toCall) main?.callPanel.focusMain();
+  else if (restoreFocus?.isConnected) restoreFocus.focus();
+  restoreFocus = null;
+}
+
+const incoming = incomingView(actions, (isOpen) => {
+  layer('incoming', isOpen);
+  if (isOpen) return;
+  if (open.link) return linkCall.focus();
+  const s = store.get();
+  afterDialogs(s.app?.active_call?.status === 'active' || !!s.outcome);
 });
-modalRoot.append(incoming.el);
+const linkCall = linkCallView(actions, (isOpen) => {
+  layer('link', isOpen);
+  if (isOpen || open.incoming) return;
+  const s = store.get();
+  afterDialogs(!!s.app?.active_call && s.app.active_call.initiator === s.app.me?.id);
+});
+// The incoming call after the question, so that it paints over it.
+modalRoot.append(linkCall.el, incoming.el);
 
 let screen: Scope | null = null;
 store.watch(
@@ -79,6 +105,7 @@ store.watch(
     root.replaceChildren(shown.el);
     shown.focus();
     // Watched after the screen's own views, so that they see what the screen has drawn.
+    linkCall.attach(screen.watch);
     incoming.attach(screen.watch);
     followCallFocus(screen.watch);
   },
@@ -90,7 +117,8 @@ function followCallFocus(watch: Watch): void {
   watch(
     (s) => ({ call: s.app?.active_call ?? null, meId: s.app?.me?.id ?? null, incoming: s.incoming, pending: s.pending }),
     ({ call, meId, incoming: ringing }, prev) => {
-      if (!prev || ringing || !main) return;
+      // A dialog open over the window hands focus back itself when it closes.
+      if (!prev || ringing || open.link || !main) return;
       const before = prev.call;
       const focusLost = document.activeElement === document.body || document.activeElement === null;
       const startedByMe = call && !before && call.initiator === meId;

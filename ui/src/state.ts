@@ -26,6 +26,7 @@ export type ErrorArea =
   | 'people'
   | 'call'
   | 'incoming'
+  | 'link_call'
   | 'history'
   | 'settings'
   | 'teammates'

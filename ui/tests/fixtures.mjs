@@ -37,6 +37,7 @@ export const SETTINGS = {
   autostart: true,
   available_for_calls: true,
   voice: { echo_cancel: true, noise_suppression: true, auto_gain: true },
+  call_links_without_asking: false,
 };
 
 export function appState(patch = {}) {
@@ -54,6 +55,7 @@ export function appState(patch = {}) {
     missed_calls: 0,
     settings: SETTINGS,
     invite: null,
+    link_call: null,
     ...patch,
   };
 }
@@ -170,4 +172,10 @@ export function teamInvite({ id = 15, hours = 72, links = [joinLink(), joinLink(
     server_url: 'https://192.168.1.20:8000',
     invite: { id, state: 'open', created_by: 1, created_at: hoursFromNow(0), expires_at: hoursFromNow(hours), used_by: null },
   };
+}
+
+/** `AppState.link_call`: a `switchboard://call/<username>` link opened, waiting for Call or
+ * Cancel (the shell's display name: the full name, else the username). */
+export function linkCall(u) {
+  return { user_id: u.id, username: u.username, display_name: u.full_name || u.username };
 }

@@ -34,6 +34,8 @@ const defaults: Record<string, Reply | Reply[]> = {
   save_settings: { echo: 'settings' },
   call_history: { ok: { count: 0, next: null, previous: null, results: [] } },
   list_invites: { ok: [] },
+  // A call link's Cancel; a test that presses Call gives the CallSession to answer with.
+  confirm_link_call: { ok: null },
 };
 
 const responses: Record<string, Reply | Reply[]> = { ...defaults, ...(window.__testInit?.responses ?? {}) };

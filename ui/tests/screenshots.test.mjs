@@ -14,6 +14,7 @@ import {
   hosting,
   HOSTING,
   invites,
+  linkCall,
   ME,
   QUALITY_GOOD,
   serverCheck,
@@ -125,6 +126,25 @@ for (const scheme of ['light', 'dark']) {
     await engine(page, { type: 'incoming_call', call_id: 60, from_user_id: 2, caller_name: 'Bob Stone', call_type: 'video', room_name: 'r' });
     await page.getByRole('alertdialog').waitFor();
     await shot(page, '4-incoming');
+    await finish(page);
+
+    // A call link asks before dialing; during a call, Call waits with the reason.
+    page = await open({ app_state: { ok: appState() } });
+    await page.locator('.person').first().waitFor();
+    await engine(page, { type: 'app_state', state: appState({ link_call: linkCall(BOB) }) });
+    const question = page.getByRole('dialog', { name: 'Call Bob Stone?' });
+    await question.waitFor();
+    await page.waitForFunction(() => document.activeElement?.closest('.link-call') != null);
+    await shot(page, '4-call-link');
+    await page.setViewportSize({ width: 440, height: 900 });
+    await shot(page, '4-call-link-narrow');
+    await finish(page);
+
+    const inCall = { active_call: call(70, ME, CAROL, 'active'), media: { state: 'connected', setup_ms: 380 } };
+    page = await open({ app_state: { ok: appState({ ...inCall, link_call: linkCall(BOB) }) } });
+    await page.getByRole('dialog', { name: 'Call Bob Stone?' }).waitFor();
+    assert.ok(await page.getByRole('button', { name: 'Call', exact: true }).isDisabled());
+    await shot(page, '4-call-link-in-call');
     await finish(page);
 
     page = await open({

@@ -96,6 +96,11 @@ export function engine(page, payload) {
   return page.evaluate((p) => window.__test.emit(p), payload);
 }
 
+/** The shell pushes a whole new AppState (as when a call link is opened). */
+export function pushState(page, state) {
+  return engine(page, { type: 'app_state', state });
+}
+
 export function invoked(page, cmd) {
   return page.evaluate((c) => window.__test.calls(c), cmd);
 }

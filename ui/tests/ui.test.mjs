@@ -15,6 +15,8 @@ import {
   grouped,
   INVITE_CODE,
   invites,
+  linkCall,
+  SETTINGS,
   SIGN_IN,
   teamInvite,
   hosting,
@@ -26,7 +28,7 @@ import {
   USERS,
   user,
 } from './fixtures.mjs';
-import { engine, finish, invoked, openApp, respond, setup } from './support.mjs';
+import { engine, finish, invoked, openApp, pushState, respond, setup } from './support.mjs';
 
 let env;
 before(async () => {
@@ -830,6 +832,7 @@ test('settings: devices, available for calls, autostart, sign out', async () => 
     autostart: true,
     available_for_calls: true,
     voice: { echo_cancel: true, noise_suppression: true, auto_gain: true },
+    call_links_without_asking: false,
   });
   await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
 
@@ -1577,5 +1580,204 @@ test('team: not shown to someone who is not an admin, who still has their own ac
   assert.equal((await invoked(page, 'list_invites')).length, 0, 'no invites asked for');
   assert.ok(await account.getByRole('button', { name: 'Change password' }).isVisible());
   assert.ok(await account.getByRole('button', { name: 'Sign out everywhere' }).isVisible());
+  await finish(page);
+});
+
+// Call links (`switchboard://call/<username>`): the shell pushes an AppState with
+// `link_call`; nothing is dialed until the user says Call.
+const LINK_DIALOG = { name: 'Call Bob Stone?' };
+const activeName = (page) => page.evaluate(() => {
+  const el = document.activeElement;
+  return (el?.labels?.[0]?.textContent ?? el?.querySelector?.('.label')?.textContent ?? el?.textContent ?? '').trim();
+});
+
+test('call link: asks first, naming the colleague; focus starts on Call and stays inside; Cancel dials nobody', async () => {
+  const page = await openApp(env, { responses: { app_state: { ok: appState() } } });
+  await page.locator('.person').first().waitFor();
+  const search = page.getByLabel('Search people');
+  await search.focus();
+  await pushState(page, appState({ link_call: linkCall(BOB) }));
+  const dialog = page.getByRole('dialog', LINK_DIALOG);
+  await dialog.waitFor();
+  assert.equal(await dialog.getAttribute('aria-modal'), 'true');
+  assert.match(await text(dialog), /A link asks to call Bob Stone \(bob\)\./);
+  assert.equal(await dialog.locator('.avatar').textContent(), 'BS');
+  assert.equal(await dialog.locator('.caller-name').getAttribute('dir'), 'auto');
+  const always = dialog.getByRole('checkbox', { name: 'Don’t ask again for call links' });
+  assert.ok(!(await always.isChecked()), 'asking stays on unless chosen');
+  assert.ok(await page.evaluate(() => document.getElementById('app').inert), 'the window behind is inert');
+  assert.equal(await activeName(page), 'Call', 'focus starts on Call');
+
+  // Tab goes round the dialog: the choice, Cancel, Call, and back.
+  await page.keyboard.press('Tab');
+  assert.equal(await activeName(page), 'Don’t ask again for call links');
+  await page.keyboard.press('Tab');
+  assert.equal(await activeName(page), 'Cancel');
+  await page.keyboard.press('Tab');
+  assert.equal(await activeName(page), 'Call', 'focus stays in the dialog');
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await activeName(page), 'Cancel');
+  // A click on the backdrop neither closes it nor reaches the window behind.
+  await page.mouse.click(20, 700);
+  assert.ok(await dialog.isVisible());
+
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  assert.deepEqual(await lastArgs(page, 'confirm_link_call'), { call: false, always: false });
+  assert.equal((await invoked(page, 'confirm_link_call')).length, 1);
+  assert.equal((await invoked(page, 'call_user')).length, 0);
+  assert.ok(!(await page.evaluate(() => document.getElementById('app').inert)));
+  await until(page, () => document.activeElement?.getAttribute('type') === 'search');
+  assert.ok(!(await page.locator('.call-card').isVisible()), 'no call');
+
+  // Signed out, a question is not shown.
+  await pushState(page, { ...SIGN_IN, link_call: linkCall(BOB) });
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  assert.ok(!(await page.getByRole('dialog').isVisible()));
+  await finish(page);
+});
+
+test('call link: “Don’t ask again” and Enter on Call place the call and turn the setting on', async () => {
+  const ringing = call(90, ME, BOB, 'pending');
+  const page = await openApp(env, {
+    responses: {
+      app_state: [
+        { ok: appState() },
+        { ok: appState({ active_call: ringing, settings: { ...SETTINGS, call_links_without_asking: true } }) },
+      ],
+      confirm_link_call: { ok: ringing },
+    },
+  });
+  await page.locator('.person').first().waitFor();
+  // An Enter typed for something else as the question appears does not call.
+  await page.evaluate(async (state) => {
+    await window.__test.emit({ type: 'app_state', state });
+    document.activeElement.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+  }, appState({ link_call: linkCall(BOB) }));
+  const dialog = page.getByRole('dialog', LINK_DIALOG);
+  await dialog.waitFor();
+  assert.equal((await invoked(page, 'confirm_link_call')).length, 0);
+
+  await until(page, () => document.activeElement?.textContent?.includes('Call'));
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Space');
+  assert.ok(await dialog.getByRole('checkbox', { name: 'Don’t ask again for call links' }).isChecked());
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await activeName(page), 'Call');
+  await page.waitForTimeout(350); // past the guard against a stray Enter
+  await page.keyboard.press('Enter');
+  await dialog.waitFor({ state: 'hidden' });
+  assert.deepEqual(await lastArgs(page, 'confirm_link_call'), { call: true, always: true });
+  assert.equal((await invoked(page, 'confirm_link_call')).length, 1);
+
+  const card = page.locator('.call-card');
+  await card.getByText('Calling Bob Stone…').waitFor();
+  await until(page, () => document.activeElement?.textContent?.includes('Cancel') && !!document.activeElement.closest('.call-card'));
+  assert.equal((await invoked(page, 'app_state')).length, 2, 'the state is taken again afterwards');
+
+  // The setting the shell saved shows in Settings.
+  await page.getByRole('button', { name: 'Settings' }).click();
+  assert.ok(await page.getByRole('checkbox', { name: 'Call at once when a call link is opened' }).isChecked());
+  await finish(page);
+});
+
+test('call link: Escape cancels; a failure is said in the main window', async () => {
+  const page = await openApp(env, {
+    responses: {
+      app_state: { ok: appState() },
+      confirm_link_call: [{ ok: null }, { err: 'Bob Stone is in another call.' }],
+    },
+  });
+  await page.locator('.person').first().waitFor();
+  await pushState(page, appState({ link_call: linkCall(BOB) }));
+  const dialog = page.getByRole('dialog', LINK_DIALOG);
+  await dialog.waitFor();
+  const always = dialog.getByRole('checkbox', { name: 'Don’t ask again for call links' });
+  await always.check();
+  // Escape anywhere in the dialog is Cancel; "Don’t ask again" goes only with Call.
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  assert.deepEqual(await lastArgs(page, 'confirm_link_call'), { call: false, always: false });
+  assert.equal((await invoked(page, 'app_state')).length, 2, 'the state is taken again afterwards');
+
+  // The next link asks again, the choice unticked; the shell refuses the call.
+  await pushState(page, appState({ link_call: linkCall(BOB) }));
+  await dialog.waitFor();
+  assert.ok(!(await always.isChecked()));
+  await dialog.getByRole('button', { name: 'Call', exact: true }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  assert.deepEqual(await lastArgs(page, 'confirm_link_call'), { call: true, always: false });
+  const problem = page.getByRole('alert').filter({ hasText: 'Bob Stone is in another call.' });
+  await problem.waitFor();
+  assert.ok(await problem.isVisible());
+  assert.ok(!(await page.locator('.call-card').isVisible()));
+  await finish(page);
+});
+
+test('call link: during a call, Call is off with the reason; an incoming call goes over it', async () => {
+  const active = call(91, ME, CAROL, 'active');
+  const page = await openApp(env, {
+    responses: {
+      app_state: { ok: appState({ active_call: active, media: { state: 'connected', setup_ms: 300 } }) },
+      reject_call: { ok: call(92, DAN, ME, 'rejected') },
+    },
+  });
+  await page.getByRole('region', { name: 'Call with Carol Diaz' }).waitFor();
+  // A name with controls meant to spoof is shown clean.
+  await pushState(page, appState({ active_call: active, media: { state: 'connected', setup_ms: 300 }, link_call: { ...linkCall(BOB), display_name: '\u202EBob\u202C Stone' } }));
+  const dialog = page.getByRole('dialog', LINK_DIALOG);
+  await dialog.waitFor();
+  const callButton = dialog.getByRole('button', { name: 'Call', exact: true });
+  assert.ok(await callButton.isDisabled());
+  assert.ok(await dialog.getByRole('checkbox').isDisabled());
+  const reason = dialog.locator('#link-call-reason');
+  assert.match(await text(reason), /^Finish your call first\./);
+  assert.equal(await callButton.getAttribute('aria-describedby'), 'link-call-reason');
+  assert.equal(await activeName(page), 'Cancel', 'focus starts on Cancel, Call being off');
+  await page.keyboard.press('Tab');
+  assert.equal(await activeName(page), 'Cancel', 'nothing else to go to');
+
+  // Someone calls: their dialog goes over the question, which waits.
+  await engine(page, { type: 'incoming_call', call_id: 92, from_user_id: 4, caller_name: 'Dan Okafor', call_type: 'audio', room_name: 'r' });
+  const ringing = page.getByRole('alertdialog', { name: 'Dan Okafor is calling' });
+  await ringing.waitFor();
+  await until(page, () => document.activeElement?.textContent?.includes('Accept'));
+  assert.ok(await page.evaluate(() => document.querySelector('.link-call').closest('.modal-backdrop').inert));
+  await page.keyboard.press('Escape');
+  await ringing.waitFor({ state: 'hidden' });
+  assert.deepEqual(await lastArgs(page, 'reject_call'), { callId: 92 });
+  assert.equal((await invoked(page, 'confirm_link_call')).length, 0, 'Escape was the incoming call’s');
+  await until(page, () => document.activeElement?.closest('.link-call') != null);
+  assert.equal(await activeName(page), 'Cancel');
+
+  // The call ends: Call comes on, the reason goes.
+  await engine(page, { type: 'call_updated', call: call(91, ME, CAROL, 'completed') });
+  await until(page, () => !document.querySelector('.link-call .btn.primary').disabled);
+  assert.ok(!(await reason.isVisible()));
+  assert.ok(await dialog.getByRole('checkbox').isEnabled());
+  assert.equal(await callButton.getAttribute('aria-describedby'), null);
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  assert.deepEqual(await lastArgs(page, 'confirm_link_call'), { call: false, always: false });
+  await finish(page);
+});
+
+test('settings: “Call at once when a call link is opened” saves call_links_without_asking', async () => {
+  const page = await openApp(env, { responses: { app_state: { ok: appState() } } });
+  await page.getByRole('button', { name: 'Settings' }).click();
+  const calls = page.getByRole('region', { name: 'Calls' });
+  const atOnce = calls.getByRole('checkbox', { name: 'Call at once when a call link is opened' });
+  await atOnce.waitFor();
+  assert.ok(!(await atOnce.isChecked()), 'off by default');
+  const hint = await atOnce.evaluate((e) => document.getElementById(e.getAttribute('aria-describedby'))?.textContent);
+  assert.equal(hint, 'Off: Switchboard asks first, because any web page or message can hold such a link.');
+  await atOnce.check();
+  await until(page, () => window.__test.calls('save_settings').length === 1);
+  assert.deepEqual((await lastArgs(page, 'save_settings')).settings, { ...SETTINGS, call_links_without_asking: true });
+  await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
+  assert.ok(await atOnce.isChecked());
+  await atOnce.uncheck();
+  await until(page, () => window.__test.calls('save_settings').length === 2);
+  assert.equal((await lastArgs(page, 'save_settings')).settings.call_links_without_asking, false);
   await finish(page);
 });

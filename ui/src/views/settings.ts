@@ -50,7 +50,12 @@ export function settingsView(actions: Actions, watch: Watch): View {
     'When off, nobody can ring you (like Do not disturb). You can still call others.',
     (on) => void actions.saveSettings({ available_for_calls: on }),
   );
-  const calls = section('Calls', available.el);
+  const linksAtOnce = toggle(
+    'Call at once when a call link is opened',
+    'Off: Switchboard asks first, because any web page or message can hold such a link.',
+    (on) => void actions.saveSettings({ call_links_without_asking: on }),
+  );
+  const calls = section('Calls', available.el, linksAtOnce.el);
 
   const pickers = devicePickers(actions, watch, 'settings', ['input', 'output', 'ring']);
   const refresh = button('Refresh device list', { cls: 'ghost small', icon: icon('refresh'), onclick: () => void actions.loadDevices() });
@@ -154,6 +159,7 @@ export function settingsView(actions: Actions, watch: Watch): View {
       // While a change is being saved, the switch shows what the user chose.
       if (!settings || saving) return;
       available.input.checked = settings.available_for_calls;
+      linksAtOnce.input.checked = settings.call_links_without_asking;
       autostart.input.checked = settings.autostart;
       const { echo_cancel, noise_suppression, auto_gain } = settings.voice;
       echo.input.checked = echo_cancel;
