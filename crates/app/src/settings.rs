@@ -72,7 +72,7 @@ impl Saved {
                 return Saved::default();
             }
         };
-        match serde_json::from_str(&text) {
+        match Saved::parse(&text) {
             Ok(saved) => saved,
             Err(e) => {
                 let aside = path.with_extension("json.damaged");
@@ -81,6 +81,11 @@ impl Saved {
                 Saved::default()
             }
         }
+    }
+
+    /// Reads the file's text; `Err` says what is wrong with it.
+    pub fn parse(text: &str) -> Result<Saved, String> {
+        serde_json::from_str(text).map_err(|e| e.to_string())
     }
 
     /// Writes atomically (temp file, then rename), so a crash never leaves half a file;
