@@ -330,3 +330,37 @@ async fn control_characters_in_stored_strings_are_refused() {
         (StatusCode::OK, Some("Back at 3 — café ☕"))
     );
 }
+
+/// A meeting names at most 100 participants: more is a 400 that says so, before any of
+/// them is looked up; a list longer than any meeting's is refused as the body is read.
+#[tokio::test]
+async fn a_meeting_names_at_most_a_hundred_participants() {
+    let server = TestServer::start(&["alice", "bob"]).await;
+    let alice = server.login("alice").await;
+    for (count, says) in [
+        (150, "at most 100 participants; this one names 150"),
+        (150_000, "at most 1000 ids"),
+    ] {
+        let many: Vec<i64> = (1..=count).collect();
+        let (s, b) = alice
+            .post(
+                "/api/meetings/",
+                json!({"title": "Everyone", "participant_ids": many}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+        assert!(
+            b["error"].as_str().unwrap_or_default().contains(says),
+            "{b}"
+        );
+    }
+    let ok: Vec<i64> = vec![2; 100];
+    let (s, b) = alice
+        .post(
+            "/api/meetings/",
+            json!({"title": "Bob", "participant_ids": ok}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    assert_eq!(b["participant_ids"], json!([2]));
+}
