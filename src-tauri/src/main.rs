@@ -53,6 +53,7 @@ fn paths(data_dir: Option<PathBuf>) -> Result<Paths> {
 }
 
 fn main() -> Result<()> {
+    switchboard_app::return_large_blocks();
     let started = std::time::Instant::now();
     tracing_subscriber::fmt()
         .with_env_filter(

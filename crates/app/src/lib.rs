@@ -26,4 +26,7 @@ pub use hosting::{DEFAULT_LISTEN, HostInfo};
 pub use session::{CertificateCheck, CertificateTrust, ServerCheck};
 pub use settings::Settings;
 pub use state::{AppState, LinkCall, MyStatus, Phase};
+/// For the app's `main`, before any thread: it may host its team's backend, whose
+/// password checks need their large blocks given back (see the server's `malloc`).
+pub use switchboard_server::malloc::return_large_blocks;
 pub use team::{JoinRequest, TeamInvite};

@@ -444,13 +444,20 @@ pub async fn join_meeting(api: Api, meeting_id: i64, audio: &AudioArgs) -> Resul
         .map(Duration::from_secs_f64)
         .unwrap_or(Duration::MAX);
     let mut peers = media.watch();
+    let mut closed = media.closed();
     let mut shown = std::collections::BTreeMap::new();
     let mut setups = serde_json::Map::new();
     loop {
         let left = until.saturating_sub(started.elapsed());
         tokio::select! {
+            // The room's close before the peers' end: both come when the host deletes it.
+            biased;
             _ = tokio::time::sleep(left.min(Duration::from_secs(86_400))) => break,
             _ = tokio::signal::ctrl_c() => break,
+            Ok(why) = closed.wait_for(Option::is_some) => {
+                println!("The meeting is over: {}.", why.as_deref().unwrap_or("the server closed it"));
+                break;
+            }
             changed = peers.changed() => {
                 if changed.is_err() {
                     bail!("the meeting's connection stopped");

@@ -380,6 +380,17 @@ impl Api {
         self.get(&format!("/api/meetings/{meeting_id}/")).await
     }
 
+    /// Deletes a meeting (its host only); anyone still in its room is put out of it.
+    pub async fn delete_meeting(&self, meeting_id: i64) -> Result<(), ClientError> {
+        self.request::<Value>(
+            Method::DELETE,
+            &format!("/api/meetings/{meeting_id}/"),
+            None,
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// One page of call history, newest first.
     pub async fn history(
         &self,

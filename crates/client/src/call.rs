@@ -29,6 +29,9 @@ pub enum MediaEnd {
     RemoteLeft,
     /// The connection to the other side failed (its app or network went away).
     MediaLost,
+    /// The server closed the call's room for good, for this reason: "the call ended" (by
+    /// the other side, or on the server), or a refusal to let us back in.
+    Closed(String),
 }
 
 /// A running call's media.
@@ -177,6 +180,8 @@ enum Link {
     /// The socket went away (a server restart, a network blip): reconnect; the media
     /// flows peer to peer meanwhile.
     Lost(String),
+    /// The server closed the room to us for good (the call ended; see `room::closed`).
+    Ended(String),
 }
 
 /// The signaling side of one call: reconnects the room socket until we hang up. The
@@ -205,6 +210,18 @@ async fn signal(
         .await;
         match link {
             Link::Left => return,
+            Link::Ended(why) => {
+                tracing::info!(%why, "the server closed the call room");
+                // A `leave-call` heard just before keeps its reason.
+                ended.send_if_modified(|end| {
+                    let first = end.is_none();
+                    if first {
+                        *end = Some(MediaEnd::Closed(why));
+                    }
+                    first
+                });
+                return;
+            }
             Link::Lost(why) => tracing::info!(%why, "call signaling lost; reconnecting"),
         }
         match room::reconnect(&dial, &mut leave).await {
@@ -244,7 +261,8 @@ async fn session(
             message = ws.next() => {
                 let text = match message {
                     Some(Ok(Message::Text(text))) => text,
-                    Some(Ok(Message::Close(_))) | None => return Link::Lost("the server closed the call room".into()),
+                    Some(Ok(Message::Close(frame))) => return room::closed(frame, "the server closed the call room").map_or_else(Link::Lost, Link::Ended),
+                    None => return Link::Lost("the call room's socket closed".into()),
                     Some(Ok(_)) => continue,
                     Some(Err(e)) => return Link::Lost(e.to_string()),
                 };

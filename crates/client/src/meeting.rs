@@ -43,6 +43,7 @@ pub struct MeetingMedia {
     uplink: Arc<Uplink>,
     mixer: Arc<Mixer>,
     peers: watch::Receiver<BTreeMap<i64, PeerState>>,
+    closed: watch::Receiver<Option<String>>,
     leave: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -77,11 +78,13 @@ impl MeetingMedia {
             generation: 0,
             negotiators: BTreeMap::new(),
         };
-        let task = tokio::spawn(run(ws, dial, mesh, leave_rx));
+        let (closed_tx, closed) = watch::channel(None);
+        let task = tokio::spawn(run(ws, dial, mesh, leave_rx, closed_tx));
         Ok(MeetingMedia {
             uplink,
             mixer,
             peers,
+            closed,
             leave: Some(leave),
             task,
         })
@@ -95,6 +98,12 @@ impl MeetingMedia {
     /// Follows the peers as they connect and leave.
     pub fn watch(&self) -> watch::Receiver<BTreeMap<i64, PeerState>> {
         self.peers.clone()
+    }
+
+    /// Set, with the reason, when the server closed the meeting for good (its host deleted
+    /// it): every peer is closed then and there is nothing to rejoin.
+    pub fn closed(&self) -> watch::Receiver<Option<String>> {
+        self.closed.clone()
     }
 
     /// Waits until audio flows with at least `count` others.
@@ -274,10 +283,37 @@ impl Mesh {
     }
 }
 
-/// The meeting's signaling: reconnects the room socket until we leave.
-async fn run(mut ws: Ws, dial: Dial, mut mesh: Mesh, mut leave: oneshot::Receiver<()>) {
+/// How one connection to the meeting room ended.
+enum Link {
+    /// We left.
+    Left,
+    /// The socket was lost: reconnect.
+    Lost,
+    /// The server closed the room for good (the meeting was deleted).
+    Ended(String),
+}
+
+/// The meeting's signaling: reconnects the room socket until we leave or the server
+/// closes the room for good (`closed` then says why).
+async fn run(
+    mut ws: Ws,
+    dial: Dial,
+    mut mesh: Mesh,
+    mut leave: oneshot::Receiver<()>,
+    closed: watch::Sender<Option<String>>,
+) {
     let (news_tx, mut news) = mpsc::unbounded_channel();
-    while !session(&mut ws, &mut mesh, &news_tx, &mut news, &mut leave).await {
+    loop {
+        match session(&mut ws, &mut mesh, &news_tx, &mut news, &mut leave).await {
+            Link::Left => break,
+            Link::Ended(why) => {
+                tracing::info!(%why, "the server closed the meeting room");
+                mesh.close_all().await;
+                closed.send_replace(Some(why));
+                return;
+            }
+            Link::Lost => {}
+        }
         match room::reconnect(&dial, &mut leave).await {
             Some(socket) => ws = socket,
             None => break,
@@ -286,14 +322,14 @@ async fn run(mut ws: Ws, dial: Dial, mut mesh: Mesh, mut leave: oneshot::Receive
     mesh.close_all().await;
 }
 
-/// One connection to the meeting room; true when we left, false when the socket was lost.
+/// One connection to the meeting room.
 async fn session(
     ws: &mut Ws,
     mesh: &mut Mesh,
     news_tx: &mpsc::UnboundedSender<PeerNews>,
     news: &mut mpsc::UnboundedReceiver<PeerNews>,
     leave: &mut oneshot::Receiver<()>,
-) -> bool {
+) -> Link {
     let _ = send(ws, &ClientSignal::JoinCall).await;
     let mut ping = tokio::time::interval(Duration::from_secs(20));
     loop {
@@ -307,7 +343,7 @@ async fn session(
             _ = &mut *leave => {
                 let _ = send(ws, &ClientSignal::LeaveCall).await;
                 let _ = ws.close(None).await;
-                return true;
+                return Link::Left;
             }
             Some(item) = news.recv() => match item {
                 PeerNews::Candidate(user, candidate) => {
@@ -346,7 +382,7 @@ async fn session(
                 for user in due {
                     let actions = mesh.negotiator(user).on_timeout(now);
                     if !act(ws, mesh, news_tx, user, actions).await {
-                        return false;
+                        return Link::Lost;
                     }
                 }
                 continue;
@@ -354,11 +390,20 @@ async fn session(
             message = ws.next() => {
                 let text = match message {
                     Some(Ok(Message::Text(text))) => text,
-                    Some(Ok(Message::Close(_))) | None => return false,
+                    Some(Ok(Message::Close(frame))) => {
+                        return match room::closed(frame, "the server closed the meeting room") {
+                            Ok(why) => Link::Ended(why),
+                            Err(why) => {
+                                tracing::info!(%why, "meeting signaling lost; reconnecting");
+                                Link::Lost
+                            }
+                        };
+                    }
+                    None => return Link::Lost,
                     Some(Ok(_)) => continue,
                     Some(Err(e)) => {
                         tracing::info!(error = %e, "meeting signaling lost; reconnecting");
-                        return false;
+                        return Link::Lost;
                     }
                 };
                 match ServerSignal::parse(&text) {
@@ -378,7 +423,7 @@ async fn session(
             }
         };
         if !act(ws, mesh, news_tx, user, actions).await {
-            return false;
+            return Link::Lost;
         }
     }
 }

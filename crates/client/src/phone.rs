@@ -377,6 +377,13 @@ async fn talk(
                         EndReason::Lost,
                         Some("The connection to the other side was lost.".to_owned()),
                     ),
+                    // Ended on the server: by the other side (its app may have gone
+                    // before it could say goodbye), or a refusal to let us back in.
+                    MediaEnd::Closed(why) if why == "the call ended" => (EndReason::Remote, None),
+                    MediaEnd::Closed(why) => (
+                        EndReason::Lost,
+                        Some(format!("The server ended the call: {why}")),
+                    ),
                 };
                 finish(shared, call_id, reason, message).await;
                 return;

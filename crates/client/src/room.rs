@@ -14,6 +14,8 @@ use tokio::sync::oneshot;
 use tokio_tungstenite::Connector;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::error::Error as WsError;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 /// How a call's or meeting's peers gather candidates.
 #[derive(Clone, Debug)]
@@ -93,6 +95,29 @@ pub(crate) async fn reconnect(dial: &Dial, leave: &mut oneshot::Receiver<()>) ->
         if let Ok(socket) = dial.open().await {
             return Some(socket);
         }
+    }
+}
+
+/// How a room socket the server closed ended: `Ok(reason)` when the room is closed to us
+/// for good, so the client stops: 1000, the call ended or the meeting was deleted; 1008,
+/// the server refuses us (a call that ended while we were away, a revoked token) and
+/// would again. `Err` with what to log when it is worth reconnecting (a restart, 1001; a
+/// slow link, 1011).
+pub(crate) fn closed(frame: Option<CloseFrame>, lost: &str) -> Result<String, String> {
+    match frame {
+        Some(frame) if matches!(frame.code, CloseCode::Normal | CloseCode::Policy) => {
+            Ok(if frame.reason.is_empty() {
+                "the room closed".to_owned()
+            } else {
+                frame.reason.to_string()
+            })
+        }
+        Some(frame) => Err(format!(
+            "{lost} ({}: {})",
+            u16::from(frame.code),
+            frame.reason
+        )),
+        None => Err(lost.to_owned()),
     }
 }
 

@@ -5,7 +5,7 @@ mod common;
 
 use common::next;
 use std::time::{Duration, Instant};
-use switchboard_client::call::{MediaCall, MediaOptions};
+use switchboard_client::call::{MediaCall, MediaEnd, MediaOptions};
 use switchboard_client::{Api, Engine, EngineConfig, Event};
 use switchboard_media::audio::{FrameLog, ToneSource};
 use switchboard_protocol::{CallAction, CallType};
@@ -111,6 +111,19 @@ async fn levels_and_quality_come_out_of_the_engine_during_a_call() {
     assert!(muted.elapsed() < Duration::from_secs(1));
     assert!(input > 0.1);
 
+    // The call ends on the server (here over HTTP, with both peers still up and no
+    // leave-call sent): the room's sockets close with 1000 and both sides take that as the
+    // end, instead of reconnecting to a room that now refuses them.
+    let mut a = a;
+    ann.update_call(call.id, CallAction::End)
+        .await
+        .expect("end");
+    for (who, media) in [("ann", &mut a), ("bob", &mut b)] {
+        let end = tokio::time::timeout(Duration::from_secs(3), media.remote_end())
+            .await
+            .unwrap_or_else(|_| panic!("{who}'s media did not end with the call"));
+        assert_eq!(end, MediaEnd::Closed("the call ended".into()), "{who}");
+    }
     a.hang_up().await;
     b.hang_up().await;
     server.shutdown().await.expect("shutdown");

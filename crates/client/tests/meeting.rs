@@ -150,6 +150,19 @@ async fn three_people_hear_each_other_and_a_leaver_is_dropped() {
         assert_eq!(share_of_frames_with(&frames, tones[2], 0.2), 0.0);
         assert!(share_of_frames_with(&frames, tones[1 - n], 0.5) >= 0.9);
     }
+    // Ann, the host, deletes the meeting while Bob is still in it: the server closes the
+    // room and Bob's client stops there, with the reason, instead of reconnecting.
+    let bob = members.pop().expect("bob");
+    let mut closed = bob.closed();
+    apis[0].delete_meeting(meeting.id).await.expect("delete");
+    let why = tokio::time::timeout(Duration::from_secs(5), closed.wait_for(Option::is_some))
+        .await
+        .expect("bob is told within 5 s")
+        .expect("told, not dropped")
+        .clone();
+    assert_eq!(why.as_deref(), Some("the meeting was deleted"));
+    assert!(bob.peers().is_empty(), "bob's peers are closed");
+    bob.leave().await;
     for media in members {
         media.leave().await;
     }

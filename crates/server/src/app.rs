@@ -36,6 +36,9 @@ pub struct AppState {
     /// Whether Host is checked: set when the server starts listening on a loopback
     /// address.
     pub check_host: bool,
+    /// `https` when this server terminates TLS, for the absolute links it writes (page
+    /// links); a proxy in front says its own with `X-Forwarded-Proto`.
+    pub scheme: &'static str,
 }
 
 impl FromRef<AppState> for Store {

@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod jaas;
+pub mod malloc;
 pub mod private_files;
 pub mod realtime;
 pub mod rtc;

@@ -340,24 +340,6 @@ enum MeetingCommand {
     },
 }
 
-/// glibc gives each thread that allocates its own malloc arena, up to eight per core.
-/// The server's threads (async workers, the blocking pool that runs SQLite, the presence
-/// feed) each leave partly used arenas behind: 4–7 MB more resident memory holding
-/// 10,000 sockets, with no measurable speed gained (docs/performance.md). Threads keep
-/// their small-block caches, so one shared arena is rarely contended. An operator's own
-/// `MALLOC_ARENA_MAX` wins.
-fn limit_malloc_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
-        // SAFETY: mallopt only sets a glibc tunable; it is called before any other
-        // thread exists.
-        let set = unsafe { libc::mallopt(libc::M_ARENA_MAX, 1) };
-        if set != 1 {
-            tracing::debug!("glibc refused the malloc arena limit; using its default");
-        }
-    }
-}
-
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -430,7 +412,8 @@ fn serve(args: ServeArgs) -> Result<()> {
     config.tls = args.tls.choice(args.listen)?;
     config.allowed_origins = args.allowed_origins;
     config.allowed_hosts = args.allowed_hosts;
-    limit_malloc_arenas();
+    switchboard_server::malloc::limit_arenas();
+    switchboard_server::malloc::return_large_blocks();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let mut server = Server::bind(args.listen, config).await?;

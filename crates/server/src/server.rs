@@ -267,6 +267,20 @@ pub fn app_state(config: &ServerConfig) -> Result<AppState, StartError> {
     });
     let realtime = Arc::new(Realtime::new(store.clone(), rules.clone()));
     crate::realtime::reconcile_after_start(&realtime, exclusive)?;
+    // An administrator's `switchboard-server user …` on this SQLite file while we serve:
+    // the accounts it cut off lose their sockets as if it had gone through the API.
+    let weak = Arc::downgrade(&realtime);
+    store.on_outside_changes(Box::new(move |changed| {
+        let Some(realtime) = weak.upgrade() else {
+            return;
+        };
+        for (user_id, state, epoch) in changed {
+            realtime.publish(crate::realtime::BusEvent::CutOff {
+                user_id,
+                before_epoch: (state == crate::store::AccountState::Active).then_some(epoch),
+            });
+        }
+    }));
     Ok(AppState {
         realtime,
         accounts: Accounts::new(store.clone()),
@@ -275,6 +289,7 @@ pub fn app_state(config: &ServerConfig) -> Result<AppState, StartError> {
         jitsi: Arc::new(Jitsi::new(config.jitsi.clone())),
         rules,
         serving_lock,
+        scheme: "http",
         login_throttle: Arc::default(),
         call_throttle: Arc::new(crate::throttle::CallThrottle::new(config.call_burst)),
         allowed_origins: Arc::new(
@@ -337,6 +352,10 @@ async fn launch(
     }?;
     let state = AppState {
         check_host: local.ip().is_loopback(),
+        scheme: match &listener {
+            Listening::Plain(_) => "http",
+            Listening::Tls(_) => "https",
+        },
         ..state
     };
     let app = NormalizePathLayer::trim_trailing_slash().layer(router(state));

@@ -554,3 +554,121 @@ async fn a_loopback_server_refuses_host_names_it_was_not_given() {
         }
     }
 }
+
+/// Tokens an attacker could make, each refused on HTTP and on every socket route, with
+/// the sentence that says to sign in again (never a 500, never the wrong user).
+#[tokio::test]
+async fn forged_tokens_are_refused_on_http_and_sockets() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+    use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+
+    let server = TestServer::start(&["admin", "jane", "kim"]).await;
+    let jane = server.login("jane").await;
+    let kim = server.login("kim").await;
+    let secret = common::off_runtime(|| {
+        let store = switchboard_server::server::open_store(&server.config).expect("open store");
+        store
+            .write_blocking(|tx| tx.setting("token_secret"))
+            .expect("read")
+            .expect("the server made its secret")
+    });
+    let now = chrono::Utc::now().timestamp();
+    let claims = |sub: i64, exp: Option<i64>| {
+        let mut c = json!({"sub": sub.to_string(), "jti": uuid::Uuid::new_v4().simple().to_string(), "iat": now});
+        if let Some(exp) = exp {
+            c["exp"] = json!(exp);
+        }
+        c
+    };
+    let hs256 = |key: &[u8], c: &Value| {
+        encode(
+            &Header::new(Algorithm::HS256),
+            c,
+            &EncodingKey::from_secret(key),
+        )
+        .expect("sign")
+    };
+    let real = jane.token.clone().expect("jane's token");
+    let [head, _, signature] =
+        <[&str; 3]>::try_from(real.split('.').collect::<Vec<_>>()).expect("three parts");
+    let jaas_key = EncodingKey::from_rsa_pem(include_bytes!("fixtures/jaas_test_pkcs8.pem"))
+        .expect("the JaaS test key");
+    let forged = [
+        (
+            "signed with another secret",
+            hs256(
+                b"not the server's secret",
+                &claims(jane.id, Some(now + 3600)),
+            ),
+        ),
+        (
+            "alg none",
+            format!(
+                "{}.{}.",
+                B64.encode(r#"{"alg":"none","typ":"JWT"}"#),
+                B64.encode(claims(jane.id, Some(now + 3600)).to_string())
+            ),
+        ),
+        (
+            "RS256 with the JaaS key",
+            encode(
+                &Header::new(Algorithm::RS256),
+                &claims(jane.id, Some(now + 3600)),
+                &jaas_key,
+            )
+            .expect("sign"),
+        ),
+        (
+            "expired",
+            hs256(secret.as_bytes(), &claims(jane.id, Some(now - 60))),
+        ),
+        (
+            "without exp",
+            hs256(secret.as_bytes(), &claims(jane.id, None)),
+        ),
+        (
+            "jane's signature on kim's id",
+            format!(
+                "{head}.{}.{signature}",
+                B64.encode(claims(kim.id, Some(now + 3600)).to_string())
+            ),
+        ),
+    ];
+    let stranger = |token: &str| {
+        let mut c = jane.clone();
+        c.token = Some(token.to_owned());
+        c
+    };
+    for (what, token) in &forged {
+        let attacker = stranger(token);
+        let (s, body) = attacker.get("/api/auth/me").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{what}: {body}");
+        let error = body["error"].as_str().unwrap_or("");
+        assert!(error.contains("sign in again"), "{what}: {error}");
+        let anon = server.anonymous();
+        let bearer = anon
+            .send(
+                anon.http
+                    .get(format!("{}/api/users/", server.url))
+                    .header("Authorization", format!("Bearer {token}")),
+            )
+            .await;
+        assert_eq!(bearer.0, StatusCode::UNAUTHORIZED, "{what} as Bearer");
+        for path in [
+            format!("/api/ws/{}/", jane.id),
+            format!("/api/ws/{}/", kim.id),
+        ] {
+            let (s, body) = common::ws::refused(&attacker, &path).await;
+            assert_eq!(s, StatusCode::UNAUTHORIZED, "{what} on {path}: {body}");
+        }
+    }
+    // The same secret and claims made the right way are accepted: the refusals above are
+    // about what was forged, not about tokens made outside the server.
+    let honest = stranger(&hs256(
+        secret.as_bytes(),
+        &claims(jane.id, Some(now + 3600)),
+    ));
+    let (s, me) = honest.get("/api/auth/me").await;
+    assert_eq!((s, me["username"].as_str()), (StatusCode::OK, Some("jane")));
+}

@@ -723,10 +723,8 @@ async fn plain_http_only_on_loopback_and_https_with_a_certificate_of_its_own() {
     );
 }
 
-/// `keys rotate` signs everyone out: after a restart, tokens from before are refused in
-/// words and signing in again works.
-#[tokio::test]
-async fn rotating_the_token_secret_signs_everyone_out() {
+/// A server with one account, alice, made with `user add`, and alice signed in to it.
+async fn alice_signed_in() -> (tempfile::TempDir, Served, common::Client) {
     let dir = home();
     let out = run_with_password(
         &["user", "add", "--username", "alice"],
@@ -735,8 +733,15 @@ async fn rotating_the_token_secret_signs_everyone_out() {
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let served = serve(dir.path(), "127.0.0.1:0");
-    let url = served.url.clone();
-    let alice = common::login_at(&url, "alice").await;
+    let alice = common::login_at(&served.url, "alice").await;
+    (dir, served, alice)
+}
+
+/// `keys rotate` signs everyone out: after a restart, tokens from before are refused in
+/// words and signing in again works.
+#[tokio::test]
+async fn rotating_the_token_secret_signs_everyone_out() {
+    let (dir, served, alice) = alice_signed_in().await;
     let token = alice.token.clone().unwrap_or_default();
     drop(served);
 
@@ -764,4 +769,78 @@ async fn rotating_the_token_secret_signs_everyone_out() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
+}
+
+/// `user set-password` run by an administrator while the server serves the same data:
+/// the old password and every token from before stop working at once, and on SQLite
+/// (where the server keeps standings in memory) the account's sockets close too.
+#[tokio::test]
+async fn a_password_set_with_the_command_line_while_serving_signs_the_user_out() {
+    use futures::StreamExt;
+    let (dir, served, alice) = alice_signed_in().await;
+    let token = alice.token.clone().unwrap_or_default();
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!(
+        "{}/api/ws/{}/?token={token}",
+        served.url.replacen("http", "ws", 1),
+        alice.id
+    ))
+    .await
+    .expect("alice's notification socket");
+
+    let out = run_with_password(
+        &["user", "set-password", "--username", "alice"],
+        "a-brand-new-password",
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // A token check looks for another process's commits at most once a second.
+    let refused = async {
+        loop {
+            let (status, body) = get(&format!("{}/api/auth/me", served.url), &token).await;
+            if status == StatusCode::UNAUTHORIZED {
+                return body;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    let body = tokio::time::timeout(Duration::from_secs(5), refused)
+        .await
+        .expect("the old token is refused within 5 s");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("signed out on every device"),
+        "{body}"
+    );
+    if std::env::var_os(common::POSTGRES_ENV).is_none() {
+        let closed = tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                match socket.next().await {
+                    Some(Ok(tokio_tungstenite::tungstenite::Message::Close(frame))) => {
+                        return frame.map(|f| u16::from(f.code));
+                    }
+                    Some(Ok(_)) => {}
+                    _ => return None,
+                }
+            }
+        })
+        .await
+        .expect("the socket closes within 5 s");
+        assert_eq!(closed, Some(1008));
+    }
+    let (status, _) = post(
+        &format!("{}/api/login/", served.url),
+        None,
+        json!({"username": "alice", "password": common::PASSWORD}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the old password");
+    let (status, _) = post(
+        &format!("{}/api/login/", served.url),
+        None,
+        json!({"username": "alice", "password": "a-brand-new-password"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "the new password");
 }

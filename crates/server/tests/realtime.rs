@@ -512,6 +512,83 @@ async fn strangers_are_refused_from_meeting_and_call_rooms() {
     );
 }
 
+/// Skips text until the server closes `ws`: the close frame's code and reason.
+async fn close_frame(ws: &mut common::ws::Ws, wait: Duration) -> Option<(u16, String)> {
+    let deadline = Instant::now() + wait;
+    loop {
+        let left = deadline.checked_duration_since(Instant::now())?;
+        match tokio::time::timeout(left, ws.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => {
+                return frame.map(|f| (u16::from(f.code), f.reason.to_string()));
+            }
+            Ok(Some(Ok(_))) => {}
+            _ => return None,
+        }
+    }
+}
+
+#[tokio::test]
+async fn rooms_close_when_their_call_ends_or_their_meeting_is_deleted() {
+    let server = TestServer::start(&["alice", "bob", "carol", "dave"]).await;
+    let [alice, bob, carol, dave] = [
+        server.login("alice").await,
+        server.login("bob").await,
+        server.login("carol").await,
+        server.login("dave").await,
+    ];
+    // A call: both sides' room sockets close with 1000 once it ends, so clients stop
+    // instead of reconnecting to a room that refuses them.
+    let call_id = alice.call(&bob).await["id"].as_i64().expect("id");
+    let (s, _) = bob.act(call_id, "answer").await;
+    assert_eq!(s, StatusCode::OK);
+    let mut alice_ws = connect(&alice, &format!("/ws/call/{call_id}/")).await;
+    let mut bob_ws = connect(&bob, &format!("/ws/call/{call_id}/")).await;
+    one_told_of_the_other(&mut alice_ws, alice.id, &mut bob_ws, bob.id).await;
+    // An unrelated call's room stays open.
+    let other_call = carol.call(&dave).await["id"].as_i64().expect("id");
+    let mut carol_ws = connect(&carol, &format!("/ws/call/{other_call}/")).await;
+    let (s, _) = bob.act(call_id, "end").await;
+    assert_eq!(s, StatusCode::OK);
+    for ws in [&mut alice_ws, &mut bob_ws] {
+        assert_eq!(
+            close_frame(ws, 5 * SECOND).await,
+            Some((1000, "the call ended".to_owned()))
+        );
+    }
+    send(&mut carol_ws, json!({"type": "ping"})).await;
+    assert_eq!(
+        expect(&mut carol_ws, "pong", 5 * SECOND).await["type"],
+        "pong"
+    );
+
+    // A meeting: its room closes when the host deletes it, not when its call ends.
+    let meeting_id = meeting(&alice, &[&bob]).await;
+    let mut host_ws = connect(&alice, &format!("/ws/meeting/{meeting_id}/")).await;
+    let mut guest_ws = connect(&bob, &format!("/ws/meeting/{meeting_id}/")).await;
+    one_told_of_the_other(&mut host_ws, alice.id, &mut guest_ws, bob.id).await;
+    let (s, session) = alice
+        .post("/api/health/call/start", json!({"meeting_id": meeting_id}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{session}");
+    let (s, _) = alice
+        .post("/api/health/call/end", json!({"call_id": session["id"]}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    send(&mut guest_ws, json!({"type": "ping"})).await;
+    assert_eq!(
+        expect(&mut guest_ws, "pong", 5 * SECOND).await["type"],
+        "pong"
+    );
+    let (s, _) = alice.delete(&format!("/api/meetings/{meeting_id}/")).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    for ws in [&mut host_ws, &mut guest_ws] {
+        assert_eq!(
+            close_frame(ws, 5 * SECOND).await,
+            Some((1000, "the meeting was deleted".to_owned()))
+        );
+    }
+}
+
 #[tokio::test]
 async fn messages_never_cross_rooms() {
     let server = TestServer::start(&["a", "b", "c", "d"]).await;
@@ -945,6 +1022,9 @@ async fn sockets_close_once_their_token_expires() {
     let bob = server.login("bob").await;
     let mut own = notifications(&alice).await;
     let call_id = alice.call(&bob).await["id"].as_i64().expect("id");
+    // Answered: an unanswered call would be missed (and its room closed) first.
+    let (s, _) = bob.act(call_id, "answer").await;
+    assert_eq!(s, StatusCode::OK);
     let mut room = connect(&bob, &format!("/ws/call/{call_id}/")).await;
     // Both read at once: a socket nobody reads does not answer pings.
     let (own_closed, room_closed) = tokio::join!(

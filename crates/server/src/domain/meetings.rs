@@ -152,11 +152,20 @@ pub fn get(tx: &mut dyn Tx, id: i64, user_id: i64) -> Result<Meeting, DomainErro
     view(tx, &row)
 }
 
-pub fn list(tx: &mut dyn Tx, user_id: i64) -> Result<Vec<Meeting>, DomainError> {
-    tx.meetings_of(user_id)?
+/// One page of the meetings `user_id` hosts or takes part in, newest first, and how many
+/// there are in all.
+pub fn list(
+    tx: &mut dyn Tx,
+    user_id: i64,
+    offset: i64,
+    limit: i64,
+) -> Result<(i64, Vec<Meeting>), DomainError> {
+    let (count, rows) = tx.meetings_of(user_id, offset, limit)?;
+    let meetings = rows
         .iter()
         .map(|row| view(tx, row))
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((count, meetings))
 }
 
 /// Only the host deletes; the meeting's video call sessions go with it.

@@ -1,6 +1,7 @@
 //! `/api/jitsi-calls/` and seed 004's `/api/calls/invite` (SPEC §3, §6).
 
 use super::body::{JsonObject, path_id};
+use super::paging::PageRequest;
 use crate::app::AppState;
 use crate::domain::DomainError;
 use crate::domain::calls::{self, Actor, InitiateError};
@@ -10,15 +11,12 @@ use crate::session::AuthUser;
 use crate::store::HistoryQuery;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use std::collections::HashMap;
 use switchboard_protocol::api::{self, ErrorBody};
 use switchboard_protocol::api::{CallEnvelope, CallSession, JoinInfo, MaybeCall, Page};
 use switchboard_protocol::{CallAction, CallStatus, CallType};
 use tokio::time::Instant;
-
-const DEFAULT_PAGE_SIZE: i64 = 20;
-const MAX_PAGE_SIZE: i64 = 100;
 
 impl From<InitiateError> for ApiError {
     fn from(err: InitiateError) -> Self {
@@ -276,20 +274,7 @@ pub async fn history(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Page<CallSession>>, ApiError> {
-    let number = |key: &str, default: i64, max: i64| -> Result<i64, ApiError> {
-        match params.get(key) {
-            None => Ok(default),
-            Some(text) => text
-                .parse::<i64>()
-                .ok()
-                .filter(|n| (1..=max).contains(n))
-                .ok_or_else(|| {
-                    ApiError::bad_request(format!("{key} must be a whole number from 1 to {max}"))
-                }),
-        }
-    };
-    let page = number("page", 1, i64::MAX / MAX_PAGE_SIZE)?;
-    let page_size = number("page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
+    let request = PageRequest::parse(&params)?;
     let status = params
         .get("status")
         .map(|s| s.parse::<CallStatus>().map_err(ApiError::bad_request))
@@ -297,32 +282,22 @@ pub async fn history(
     let query = HistoryQuery {
         user_id: auth.id,
         status,
-        offset: (page - 1) * page_size,
-        limit: page_size,
+        offset: request.offset(),
+        limit: request.page_size,
     };
-    let (count, results) = state
+    let page = state
         .store
         .read(move |tx| calls::history(tx, &query))
         .await?;
-    if results.is_empty() && page > 1 {
-        return Err(ApiError::not_found(format!(
-            "There is no page {page} of your call history."
-        )));
-    }
-    let link = |n: i64| {
-        let host = headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost");
-        let status = status.map(|s| format!("&status={s}")).unwrap_or_default();
-        format!("http://{host}/api/jitsi-calls/?page={n}&page_size={page_size}{status}")
-    };
-    Ok(Json(Page {
-        count,
-        next: (page * page_size < count).then(|| link(page + 1)),
-        previous: (page > 1).then(|| link(page - 1)),
-        results,
-    }))
+    let extra = status.map(|s| format!("&status={s}")).unwrap_or_default();
+    Ok(Json(request.respond(
+        &state,
+        &headers,
+        "/api/jitsi-calls/",
+        &extra,
+        page,
+        "your call history",
+    )?))
 }
 
 /// `GET /api/rtc/config`: ICE servers in `RTCConfiguration` shape, TURN credentials

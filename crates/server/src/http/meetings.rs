@@ -2,16 +2,18 @@
 
 use super::body::{JsonObject, path_id};
 use super::created;
+use super::paging::PageRequest;
 use crate::app::AppState;
 use crate::domain::meetings::{self, NewMeeting};
 use crate::error::ApiError;
 use crate::session::AuthUser;
 use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use std::collections::HashMap;
 use switchboard_protocol::api::{self, ErrorBody};
-use switchboard_protocol::api::{Health, Meeting, VideoCallSession};
+use switchboard_protocol::api::{Health, Meeting, Page, VideoCallSession};
 
 /// `GET /api/health/` (public).
 #[utoipa::path(
@@ -61,13 +63,19 @@ pub async fn create(
     Ok(created(meeting))
 }
 
-/// `GET /api/meetings/`: meetings the user hosts or takes part in.
+/// `GET /api/meetings/?page=&page_size=`: meetings the user hosts or takes part in,
+/// newest first, a page at a time (a host with 50,000 meetings cannot make one request
+/// hold the database for everyone).
 #[utoipa::path(
     get,
     path = "/api/meetings",
     tag = "meetings",
+    params(("page" = Option<i64>, Query, minimum = 1, description = "From 1 (the default)."),
+        ("page_size" = Option<i64>, Query, minimum = 1, maximum = 100, description = "1 to 100; 20 by default.")),
     responses(
-        (status = 200, description = "Meetings the caller hosts or takes part in.", body = Vec<api::Meeting>),
+        (status = 200, description = "Meetings the caller hosts or takes part in, newest first.", body = api::Page<api::Meeting>),
+        (status = 400, description = "A query parameter is out of range.", body = ErrorBody),
+        (status = 404, description = "No such page.", body = ErrorBody),
         super::responses::SignedIn,
     ),
     security(("token" = [])),
@@ -75,13 +83,22 @@ pub async fn create(
 pub async fn list(
     State(state): State<AppState>,
     auth: AuthUser,
-) -> Result<Json<Vec<Meeting>>, ApiError> {
-    Ok(Json(
-        state
-            .store
-            .read(move |tx| meetings::list(tx, auth.id))
-            .await?,
-    ))
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<Page<Meeting>>, ApiError> {
+    let request = PageRequest::parse(&params)?;
+    let page = state
+        .store
+        .read(move |tx| meetings::list(tx, auth.id, request.offset(), request.page_size))
+        .await?;
+    Ok(Json(request.respond(
+        &state,
+        &headers,
+        "/api/meetings/",
+        "",
+        page,
+        "your meetings",
+    )?))
 }
 
 /// `GET /api/meetings/{id}/`.
@@ -131,10 +148,18 @@ pub async fn delete(
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&raw, "meeting")?;
-    state
-        .store
-        .write(move |tx| meetings::delete(tx, id, auth.id))
-        .await?;
+    // In a task of its own: a client that goes away mid-request still has the room of
+    // the meeting it deleted closed.
+    let (store, realtime) = (state.store.clone(), state.realtime.clone());
+    tokio::spawn(async move {
+        store
+            .write(move |tx| meetings::delete(tx, id, auth.id))
+            .await?;
+        realtime.meeting_deleted(id);
+        Ok::<_, ApiError>(())
+    })
+    .await
+    .map_err(ApiError::internal)??;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

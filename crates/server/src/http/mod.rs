@@ -8,6 +8,7 @@ mod calls;
 mod meetings;
 pub mod openapi;
 pub mod origin;
+mod paging;
 mod presence;
 mod responses;
 mod users;

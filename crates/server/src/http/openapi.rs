@@ -63,6 +63,7 @@ use utoipa::{Modify, OpenApi};
     components(schemas(
         ErrorBody,
         api::Page<api::CallSession>,
+        api::Page<api::Meeting>,
         CallStatus,
         CallType,
         PresenceStatus,

@@ -35,6 +35,25 @@ pub enum RoomKey {
     Meeting(i64),
 }
 
+/// Why a signaling room closed for good. Its sockets close with code 1000 (normal) and
+/// this reason: the room's purpose is over, so clients stop instead of reconnecting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomEnd {
+    CallEnded,
+    MeetingDeleted,
+}
+
+impl RoomEnd {
+    /// The close frame's reason, read by clients and people.
+    pub fn reason(self) -> &'static str {
+        match self {
+            RoomEnd::CallEnded => "the call ended",
+            RoomEnd::MeetingDeleted => "the meeting was deleted",
+        }
+    }
+}
+
 /// What a socket task is asked to write.
 #[derive(Debug)]
 pub enum Outbound {
@@ -73,6 +92,8 @@ pub enum BusEvent {
     /// A call was answered or ended: every instance drops its ring timer for it (the one
     /// that started the call holds it). No socket is written to.
     CallSettled { call_id: i64 },
+    /// A call ended or a meeting was deleted: its room's sockets close.
+    RoomClosed { room: RoomKey, why: RoomEnd },
     /// To every notification socket: one pass of the presence feed, written together.
     Presence { frames: PresenceBatch },
     /// To the members of a signaling room: one user (`target_user`) or all; the sender
@@ -298,6 +319,18 @@ impl Hub {
         match event {
             BusEvent::Presence { frames } => self.presence.send(frames).unwrap_or(0),
             BusEvent::CallSettled { .. } => 0,
+            BusEvent::RoomClosed { room, why } => self.rooms.get(&room).map_or(0, |conns| {
+                conns
+                    .iter()
+                    .filter(|c| {
+                        c.tx.try_send(Outbound::Close {
+                            code: 1000,
+                            reason: why.reason(),
+                        })
+                        .is_ok()
+                    })
+                    .count()
+            }),
             BusEvent::Revoked { jti } => match self.tokens.remove(&jti) {
                 Some((_, conns)) => conns
                     .iter()

@@ -12,7 +12,7 @@ pub mod signal;
 pub mod socket;
 
 pub use crate::rules::PresencePush;
-pub use hub::{Bus, BusEvent, Hub, LocalBus, RoomKey};
+pub use hub::{Bus, BusEvent, Hub, LocalBus, RoomEnd, RoomKey};
 
 /// The socket routes: notifications and signaling rooms. `http::router` merges them; they
 /// take only the realtime side and the token checker from its state.
@@ -178,7 +178,23 @@ impl Realtime {
                 invite_call: None,
             });
         }
+        if call.status.is_final() {
+            // The room sockets close with 1000: clients stop rather than reconnect. (The
+            // status above goes to other sockets: it may arrive before or after.)
+            self.publish(BusEvent::RoomClosed {
+                room: RoomKey::Call(call.id),
+                why: RoomEnd::CallEnded,
+            });
+        }
         self.presence_changed();
+    }
+
+    /// A meeting was deleted: the sockets in its room close (and cannot open again).
+    pub fn meeting_deleted(&self, meeting_id: i64) {
+        self.publish(BusEvent::RoomClosed {
+            room: RoomKey::Meeting(meeting_id),
+            why: RoomEnd::MeetingDeleted,
+        });
     }
 
     /// Drops this instance's ring timer for `call_id`, if it holds one.

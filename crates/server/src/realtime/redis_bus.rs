@@ -10,7 +10,7 @@
 //! One publisher task keeps the order of events; a lost Redis connection is retried with
 //! backoff, and what is published meanwhile reaches this instance's sockets only.
 
-use super::hub::{BusEvent, ConnId, Hub, RoomKey};
+use super::hub::{BusEvent, ConnId, Hub, RoomEnd, RoomKey};
 use super::{Bus, Realtime};
 
 use axum::extract::ws::Utf8Bytes;
@@ -50,6 +50,10 @@ enum Wire {
     CutOff {
         user_id: i64,
         before_epoch: Option<i64>,
+    },
+    RoomClosed {
+        room: RoomKey,
+        why: RoomEnd,
     },
     ToRoom {
         room: RoomKey,
@@ -97,6 +101,10 @@ impl Wire {
             } => Wire::CutOff {
                 user_id: *user_id,
                 before_epoch: *before_epoch,
+            },
+            BusEvent::RoomClosed { room, why } => Wire::RoomClosed {
+                room: *room,
+                why: *why,
             },
             BusEvent::ToRoom {
                 room,
@@ -407,6 +415,7 @@ fn receive(rt: &Realtime, event: Wire) {
             invite_call,
         },
         Wire::Revoked { jti } => BusEvent::Revoked { jti },
+        Wire::RoomClosed { room, why } => BusEvent::RoomClosed { room, why },
         Wire::CutOff {
             user_id,
             before_epoch,

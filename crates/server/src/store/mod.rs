@@ -233,7 +233,14 @@ pub trait Tx {
     // Meetings (seed 002).
     fn insert_meeting(&mut self, meeting: &MeetingRow) -> Result<i64, StorageError>;
     fn meeting(&mut self, id: i64) -> Result<Option<MeetingRow>, StorageError>;
-    fn meetings_of(&mut self, user_id: i64) -> Result<Vec<MeetingRow>, StorageError>;
+    /// How many meetings `user_id` hosts or takes part in, and `limit` of them from
+    /// `offset`, newest first.
+    fn meetings_of(
+        &mut self,
+        user_id: i64,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(i64, Vec<MeetingRow>), StorageError>;
     fn set_meeting_status(&mut self, id: i64, status: MeetingStatus) -> Result<(), StorageError>;
     /// Deletes the meeting and, with it, its video call sessions.
     fn delete_meeting(&mut self, id: i64) -> Result<(), StorageError>;
@@ -340,6 +347,10 @@ impl PresenceCache {
     }
 }
 
+/// Receives accounts whose standing another process changed in the database (user id,
+/// state, token epoch), so their sockets can be closed (must not block).
+pub type StandingHook = Box<dyn Fn(Vec<(i64, AccountState, i64)>) + Send + Sync>;
+
 /// A database engine: runs a body inside a transaction (blocking).
 pub trait Database: Send + Sync + 'static {
     /// One write transaction: committed when `body` returns Ok, rolled back otherwise.
@@ -355,6 +366,9 @@ pub trait Database: Send + Sync + 'static {
     fn standing_in_memory(&self, _jti: &str, _user_id: i64) -> Option<TokenStanding> {
         None
     }
+    /// Where an engine that keeps standings in memory reports the ones another process
+    /// changed (`switchboard-server user set-password` while this server runs).
+    fn on_outside_changes(&self, _hook: StandingHook) {}
 }
 
 /// Cheap handle to the database shared by every request.
@@ -413,6 +427,11 @@ impl Store {
     /// See [`Database::standing_in_memory`].
     pub fn standing_in_memory(&self, jti: &str, user_id: i64) -> Option<TokenStanding> {
         self.db.standing_in_memory(jti, user_id)
+    }
+
+    /// See [`Database::on_outside_changes`].
+    pub fn on_outside_changes(&self, hook: StandingHook) {
+        self.db.on_outside_changes(hook);
     }
 
     /// Everyone's committed presence, from memory.

@@ -6,13 +6,14 @@
 //! loss can take back the last few commits.
 
 use super::sql::{self, Conn, EachRow, SqlError, SqlTx, Value, sql_row_by};
-use super::{AccountState, Database, StorageError, TokenStanding, TxBody};
+use super::{AccountState, Database, StandingHook, StorageError, TokenStanding, TxBody};
 use chrono::{DateTime, Utc};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 use std::path::Path;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 /// Prepared statements kept per connection. More than the store's distinct statements
 /// (about 40): with rusqlite's default of 16 they evicted each other, and re-preparing
@@ -24,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite/0001_initial.sql"),
     include_str!("sqlite/0002_socket_leases.sql"),
     include_str!("sqlite/0003_accounts_and_invites.sql"),
+    include_str!("sqlite/0004_meetings_by_host.sql"),
 ];
 
 pub struct SqliteDatabase {
@@ -37,7 +39,21 @@ pub struct SqliteDatabase {
     standings: dashmap::DashMap<i64, (AccountState, i64)>,
     /// Set on drop: tells the checkpoint thread to finish.
     stop_checkpoints: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// `PRAGMA data_version` when the caches above last matched the file. It changes when
+    /// another process commits (an administrator's `switchboard-server user …` while
+    /// this one serves): then they are read again (see [`SqliteDatabase::catch_up`]).
+    seen_version: AtomicI64,
+    /// When a token check last looked for such commits, in ms since `opened`: at most
+    /// once a second, and never waiting for the connection.
+    looked_at_ms: AtomicU64,
+    opened: Instant,
+    /// Told of the accounts another process changed, with the connection held: it must
+    /// not use the store (it publishes to the sockets, which never waits).
+    outside_changes: std::sync::OnceLock<StandingHook>,
 }
+
+/// How often, at most, a token check looks for another process's commits.
+const LOOK_OUTSIDE_EVERY_MS: u64 = 1000;
 
 impl Drop for SqliteDatabase {
     fn drop(&mut self) {
@@ -119,7 +135,19 @@ impl SqliteDatabase {
             revoked: dashmap::DashMap::new(),
             standings: dashmap::DashMap::new(),
             stop_checkpoints: None,
+            seen_version: AtomicI64::new(0),
+            looked_at_ms: AtomicU64::new(0),
+            opened: Instant::now(),
+            outside_changes: std::sync::OnceLock::new(),
         };
+        {
+            let conn = db
+                .conn
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            db.seen_version
+                .store(data_version(&conn)?, Ordering::Relaxed);
+        }
         let mut loaded = Vec::new();
         db.run(TransactionBehavior::Deferred, &mut |tx| {
             loaded = tx.all_presence()?;
@@ -152,6 +180,9 @@ impl SqliteDatabase {
             .conn
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Err(e) = self.catch_up(&conn) {
+            tracing::warn!(error = %e, "cannot look for another process's changes");
+        }
         let tx = conn
             .transaction_with_behavior(behavior)
             .map_err(StorageError::backend)?;
@@ -165,6 +196,42 @@ impl SqliteDatabase {
         self.presence.apply(saved);
         self.remember_revoked(revoked);
         self.remember_standings(standings);
+        Ok(())
+    }
+
+    /// Reads the standings and revocations again when another process committed since
+    /// this connection last looked, and reports the accounts whose standing changed. The
+    /// caller holds the connection (the hook must not use the store).
+    fn catch_up(&self, conn: &Connection) -> Result<(), StorageError> {
+        let version = data_version(conn)?;
+        if self.seen_version.load(Ordering::Relaxed) == version {
+            return Ok(());
+        }
+        let standings = unusual_standings(conn)?;
+        let revoked = unexpired_revocations(conn)?;
+        // Only once read: a failed read is tried again at the next look.
+        self.seen_version.store(version, Ordering::Relaxed);
+        let changed: Vec<(i64, AccountState, i64)> = standings
+            .iter()
+            .filter(|(user, state, epoch)| {
+                self.standings.get(user).map(|s| *s) != Some((*state, *epoch))
+            })
+            .copied()
+            .collect();
+        // Accounts back to plainly active (enabled again) are forgotten.
+        self.standings
+            .retain(|user, _| standings.iter().any(|(u, ..)| u == user));
+        self.remember_standings(standings);
+        self.remember_revoked(revoked);
+        if !changed.is_empty() {
+            tracing::info!(
+                accounts = changed.len(),
+                "accounts changed by another process"
+            );
+            if let Some(hook) = self.outside_changes.get() {
+                hook(changed);
+            }
+        }
         Ok(())
     }
 
@@ -190,6 +257,13 @@ impl SqliteDatabase {
             self.revoked.insert(jti, expires_at);
         }
     }
+}
+
+/// A number that changes whenever another connection commits to the file.
+fn data_version(conn: &Connection) -> Result<i64, StorageError> {
+    conn.prepare_cached("PRAGMA data_version")
+        .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
+        .map_err(StorageError::backend)
 }
 
 /// Accounts that are not plainly active: (user, state, token epoch).
@@ -252,6 +326,20 @@ impl Database for SqliteDatabase {
     }
 
     fn standing_in_memory(&self, jti: &str, user_id: i64) -> Option<TokenStanding> {
+        let now = u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let last = self.looked_at_ms.load(Ordering::Relaxed);
+        if now.saturating_sub(last) >= LOOK_OUTSIDE_EVERY_MS
+            && self
+                .looked_at_ms
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+            // Busy: the transaction holding it catches up itself. Not busy: one cached
+            // pragma (microseconds) on this thread; a reload only after an outside commit.
+            && let Ok(conn) = self.conn.try_lock()
+            && let Err(e) = self.catch_up(&conn)
+        {
+            tracing::warn!(error = %e, "cannot look for another process's changes");
+        }
         let account = self
             .standings
             .get(&user_id)
@@ -260,6 +348,10 @@ impl Database for SqliteDatabase {
             revoked: self.revoked.contains_key(jti),
             account: Some(account),
         })
+    }
+
+    fn on_outside_changes(&self, hook: StandingHook) {
+        let _ = self.outside_changes.set(hook);
     }
 }
 

@@ -458,17 +458,29 @@ impl<C: Conn> Tx for SqlTx<C> {
             .pop())
     }
 
-    fn meetings_of(&mut self, user_id: i64) -> Result<Vec<MeetingRow>, StorageError> {
-        self.meetings(
+    fn meetings_of(
+        &mut self,
+        user_id: i64,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(i64, Vec<MeetingRow>), StorageError> {
+        macro_rules! filter {
+            () => {
+                " FROM meetings
+                 WHERE host_id = ?1 OR id IN (SELECT meeting_id FROM meeting_participants WHERE user_id = ?1)"
+            };
+        }
+        let count = self.int(concat!("SELECT COUNT(*)", filter!()), &[user_id.into()])?;
+        let rows = self.meetings(
             concat!(
                 "SELECT ",
                 meeting_columns!(),
-                " FROM meetings
-                 WHERE host_id = ?1 OR id IN (SELECT meeting_id FROM meeting_participants WHERE user_id = ?1)
-                 ORDER BY created_at DESC, id DESC"
+                filter!(),
+                " ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3"
             ),
-            &[user_id.into()],
-        )
+            &[user_id.into(), limit.into(), offset.into()],
+        )?;
+        Ok((count, rows))
     }
 
     fn set_meeting_status(&mut self, id: i64, status: MeetingStatus) -> Result<(), StorageError> {

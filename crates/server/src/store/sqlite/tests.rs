@@ -142,7 +142,7 @@ fn every_method(tx: &mut dyn Tx) -> Result<(), StorageError> {
     };
     meeting.id = tx.insert_meeting(&meeting)?;
     tx.meeting(meeting.id)?;
-    tx.meetings_of(b)?;
+    tx.meetings_of(b, 0, 10)?;
     tx.set_meeting_status(meeting.id, MeetingStatus::Ongoing)?;
     let mut video = VideoCallRow {
         id: 0,
