@@ -23,11 +23,51 @@ export type DirectoryEntry = { id: number, username: string, email: string, full
  */
 is_active: boolean, presence: PresenceView, };
 
+export type Regarding = { 
+/**
+ * The kind of record, as the CRM names it: `deal`, `contact`, `ticket`.
+ */
+type: string, 
+/**
+ * The record's id in the CRM.
+ */
+id: string, 
+/**
+ * What people see: "ACME renewal".
+ */
+label: string, 
+/**
+ * The record's page, http or https only.
+ */
+url?: string, };
+
+export type CallLog = { 
+/**
+ * Who wrote it: one of the call's participants.
+ */
+author: number, outcome?: string, note?: string, created_at: string, updated_at: string, };
+
+export type CallOutcomes = { outcomes: Array<string>, };
+
+export type NewCallLog = { outcome?: string, note?: string, };
+
 export type CallSession = { id: number, session_id: string, room_name: string, call_type: CallType, status: CallStatus, initiator: number, recipient: number, participants: Array<number>, started_at: string | null, ended_at: string | null, duration_seconds: number | null, duration_formatted: string, is_active: boolean, participant_count: number, created_at: string, 
 /**
  * Names for history and incoming-call screens, so clients need no second lookup.
  */
-initiator_details: UserSummary, recipient_details: UserSummary, };
+initiator_details: UserSummary, recipient_details: UserSummary, 
+/**
+ * The CRM record the call is about, when the caller gave one.
+ */
+regarding?: Regarding, 
+/**
+ * What the callee said when declining ("In a meeting; I'll call you back").
+ */
+decline_message?: string, 
+/**
+ * The participants' notes and outcomes after the call, oldest first.
+ */
+logs?: Array<CallLog>, };
 
 export type Page<T> = { count: number, next: string | null, previous: string | null, results: Array<T>, };
 
@@ -69,7 +109,11 @@ export type DeviceSwitch = {
  */
 direction: string, from: string, to: string, reason: SwitchReason, };
 
-export type Event = { "type": "connection" } & ConnectionState | { "type": "incoming_call", call_id: number, from_user_id: number, caller_name: string, call_type: CallType, room_name: string, } | { "type": "call_updated", call: CallSession, } | { "type": "presence", user_id: number, status: PresenceStatus, available_for_calls: boolean, 
+export type Event = { "type": "connection" } & ConnectionState | { "type": "incoming_call", call_id: number, from_user_id: number, caller_name: string, call_type: CallType, room_name: string, 
+/**
+ * The CRM record the call is about, to show with the caller's name.
+ */
+regarding: Regarding | null, } | { "type": "call_updated", call: CallSession, } | { "type": "presence", user_id: number, status: PresenceStatus, available_for_calls: boolean, 
 /**
  * `None` when the server does not send messages: keep the one already shown.
  */

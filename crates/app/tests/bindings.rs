@@ -19,6 +19,7 @@ use switchboard_protocol::api::{
     CallSession, DirectoryEntry, InviteCode, InviteCodeState, Page, PresenceView, UserInfo,
     UserSummary,
 };
+use switchboard_protocol::crm::{CallLog, CallOutcomes, NewCallLog, Regarding};
 use switchboard_protocol::{CallStatus, CallType, PresenceStatus};
 use ts_rs::{Config, TS};
 
@@ -39,6 +40,10 @@ fn declarations() -> String {
         UserSummary::decl(&cfg),
         PresenceView::decl(&cfg),
         DirectoryEntry::decl(&cfg),
+        Regarding::decl(&cfg),
+        CallLog::decl(&cfg),
+        CallOutcomes::decl(&cfg),
+        NewCallLog::decl(&cfg),
         CallSession::decl(&cfg),
         Page::<CallSession>::decl(&cfg),
         CallQuality::decl(&cfg),

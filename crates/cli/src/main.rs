@@ -3,13 +3,15 @@
 
 mod talk;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
+use switchboard_client::api::HistoryFilter;
 use switchboard_client::token_store::TokenStore;
 use switchboard_client::{Api, CertificateProblem, ClientError, Fingerprint, Trust};
 use switchboard_protocol::PresenceStatus;
 use switchboard_protocol::api::{CallSession, RedeemInvite};
+use switchboard_protocol::crm::{CallOutcomes, NewCallLog, Regarding};
 
 #[derive(Parser)]
 #[command(
@@ -89,10 +91,34 @@ enum Command {
         #[arg(long)]
         message: Option<String>,
     },
-    /// Your calls, newest first.
+    /// Your calls, newest first, with what they were about and their logs.
     History {
         #[arg(long, default_value_t = 20)]
         limit: u32,
+        /// Only calls about this CRM record, TYPE:ID (`deal:4711`).
+        #[arg(long, value_name = "TYPE:ID")]
+        about: Option<String>,
+        /// Only calls logged with this outcome.
+        #[arg(long)]
+        outcome: Option<String>,
+        /// Only calls whose notes contain this text.
+        #[arg(long)]
+        search: Option<String>,
+    },
+    /// Log an ended call: an outcome from the team's list (`outcomes`), a note, or both.
+    /// Yours can be changed for 24 hours.
+    Log {
+        call_id: i64,
+        #[arg(long)]
+        outcome: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// The outcomes a call can be logged with; `--set` replaces them (administrators).
+    Outcomes {
+        /// An outcome, in order; repeat for each.
+        #[arg(long = "set", value_name = "OUTCOME")]
+        set: Vec<String>,
     },
     /// Call someone and talk (audio from --tone or --play).
     Call {
@@ -100,6 +126,16 @@ enum Command {
         /// Ask for a video call (the audio path is the same).
         #[arg(long)]
         video: bool,
+        /// The CRM record the call is about, TYPE:ID (`deal:4711`): the callee sees it
+        /// with your name, and the call is listed under it.
+        #[arg(long, value_name = "TYPE:ID")]
+        about: Option<String>,
+        /// What the record is called ("ACME renewal") [default: its TYPE and ID].
+        #[arg(long, requires = "about")]
+        label: Option<String>,
+        /// The record's page in the CRM (http or https).
+        #[arg(long, requires = "about")]
+        url: Option<String>,
         /// Mute after this many seconds of talk.
         #[arg(long)]
         mute_after: Option<f64>,
@@ -112,6 +148,9 @@ enum Command {
         auto_answer: bool,
         #[arg(long)]
         auto_reject: bool,
+        /// With --auto-reject: the message the caller sees ("In a meeting").
+        #[arg(long, requires = "auto_reject")]
+        reject_message: Option<String>,
         /// How many calls to take before exiting.
         #[arg(long, default_value_t = 1)]
         count: u32,
@@ -311,23 +350,40 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Call {
             username,
             video,
+            about,
+            label,
+            url,
             mute_after,
             audio,
-        } => talk::call(session(&cli).await?, username, *video, audio, *mute_after).await?,
+        } => {
+            let regarding = about
+                .as_deref()
+                .map(|about| regarding(about, label.as_deref(), url.as_deref()))
+                .transpose()?;
+            talk::call(
+                session(&cli).await?,
+                username,
+                *video,
+                regarding,
+                audio,
+                *mute_after,
+            )
+            .await?
+        }
         Command::Listen {
             auto_answer,
             auto_reject,
+            reject_message,
             count,
             audio,
         } => {
-            talk::listen(
-                session(&cli).await?,
-                *auto_answer,
-                *auto_reject,
-                *count,
-                audio,
-            )
-            .await?
+            let answer = match (auto_answer, reject_message) {
+                (true, _) => talk::Answer::Accept,
+                (false, Some(message)) => talk::Answer::DeclineSaying(message.clone()),
+                (false, None) if *auto_reject => talk::Answer::Decline,
+                (false, None) => bail!("choose --auto-answer or --auto-reject"),
+            };
+            talk::listen(session(&cli).await?, answer, *count, audio).await?
         }
         Command::JoinMeeting { meeting_id, audio } => {
             talk::join_meeting(session(&cli).await?, *meeting_id, audio).await?
@@ -398,33 +454,130 @@ async fn run(cli: Cli) -> Result<()> {
                 }
             );
         }
-        Command::History { limit } => {
+        Command::History {
+            limit,
+            about,
+            outcome,
+            search,
+        } => {
             let api = session(&cli).await?;
             let me = api.me().await?;
-            let page = api.history(1, (*limit).clamp(1, 100)).await?;
+            let filter = HistoryFilter {
+                regarding: about
+                    .as_deref()
+                    .map(|about| regarding(about, None, None).map(|r| (r.kind, r.id)))
+                    .transpose()?,
+                outcome: outcome.clone(),
+                note_text: search.clone(),
+            };
+            let filtered = filter.regarding.is_some() || outcome.is_some() || search.is_some();
+            let page = api
+                .history_where(1, (*limit).clamp(1, 100), &filter)
+                .await?;
             if page.results.is_empty() {
-                println!("No calls yet.");
+                println!(
+                    "{}",
+                    if filtered {
+                        "No such calls."
+                    } else {
+                        "No calls yet."
+                    }
+                );
             }
             for call in &page.results {
                 println!("{}", history_line(call, me.id));
+            }
+        }
+        Command::Log {
+            call_id,
+            outcome,
+            note,
+        } => {
+            let api = session(&cli).await?;
+            let me = api.me().await?;
+            let log = NewCallLog {
+                outcome: outcome.clone(),
+                note: note.clone(),
+            };
+            let call = api.log_call(*call_id, &log).await?;
+            println!("Logged.\n{}", history_line(&call, me.id));
+        }
+        Command::Outcomes { set } => {
+            let api = session(&cli).await?;
+            let list = if set.is_empty() {
+                api.call_outcomes().await?
+            } else {
+                api.set_call_outcomes(&CallOutcomes {
+                    outcomes: set.clone(),
+                })
+                .await?
+            };
+            for outcome in &list.outcomes {
+                println!("{outcome}");
             }
         }
     }
     Ok(())
 }
 
-/// `2025-11-22 19:54  → bob  completed  00:14`
+/// `deal:4711` (with a label and a page, when given) as the record a call is about.
+fn regarding(about: &str, label: Option<&str>, url: Option<&str>) -> Result<Regarding> {
+    let Some((kind, id)) = about
+        .split_once(':')
+        .filter(|(k, i)| !k.is_empty() && !i.is_empty())
+    else {
+        bail!("--about takes TYPE:ID, like deal:4711");
+    };
+    let record = Regarding {
+        kind: kind.to_owned(),
+        id: id.to_owned(),
+        label: label.map_or_else(|| format!("{kind} {id}"), str::to_owned),
+        url: url.map(str::to_owned),
+    };
+    if let Some(problem) = record.problem() {
+        bail!("{problem}");
+    }
+    Ok(record)
+}
+
+/// `#12  2025-11-22 19:54  → bob  completed  00:14`, then what it was about, the
+/// callee's message and each participant's log on lines of their own.
 fn history_line(call: &CallSession, me: i64) -> String {
     let (arrow, peer) = if call.initiator == me {
         ("→", &call.recipient_details)
     } else {
         ("←", &call.initiator_details)
     };
-    format!(
-        "{}  {arrow} {:<16} {:<9} {}",
+    let mut line = format!(
+        "#{:<5} {}  {arrow} {:<16} {:<9} {}",
+        call.id,
         call.created_at.format("%Y-%m-%d %H:%M"),
         peer.username,
         call.status.as_str(),
         call.duration_formatted
-    )
+    );
+    if let Some(r) = &call.regarding {
+        line.push_str(&format!("\n       about {} {}: {}", r.kind, r.id, r.label));
+        if let Some(url) = &r.url {
+            line.push_str(&format!(" <{url}>"));
+        }
+    }
+    if let Some(message) = &call.decline_message {
+        line.push_str(&format!("\n       declined: \"{message}\""));
+    }
+    for log in &call.logs {
+        let who = if log.author == call.initiator {
+            &call.initiator_details.username
+        } else {
+            &call.recipient_details.username
+        };
+        let outcome = log
+            .outcome
+            .as_deref()
+            .map(|o| format!("[{o}] "))
+            .unwrap_or_default();
+        let note = log.note.as_deref().unwrap_or_default().replace('\n', " / ");
+        line.push_str(&format!("\n       {who}: {outcome}{note}"));
+    }
+    line
 }

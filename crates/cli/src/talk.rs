@@ -18,7 +18,8 @@ use switchboard_media::devices::{
     open_speakers,
 };
 use switchboard_media::processing::VoiceSettings;
-use switchboard_protocol::api::CallSession;
+use switchboard_protocol::api::{CallSession, InitiateCall};
+use switchboard_protocol::crm::Regarding;
 use switchboard_protocol::{CallStatus, CallType};
 use tokio::sync::broadcast;
 
@@ -209,7 +210,10 @@ async fn wait_status(
 
 fn why_not(call: &CallSession, name: &str) -> String {
     match call.status {
-        CallStatus::Rejected => format!("{name} declined the call."),
+        CallStatus::Rejected => match &call.decline_message {
+            Some(message) => format!("{name} declined the call: \"{message}\""),
+            None => format!("{name} declined the call."),
+        },
         CallStatus::Missed => format!("{name} did not answer."),
         CallStatus::Cancelled => "The call was cancelled.".into(),
         CallStatus::Failed => "The call failed.".into(),
@@ -330,6 +334,7 @@ pub async fn call(
     api: Api,
     username: &str,
     video: bool,
+    regarding: Option<Regarding>,
     audio: &AudioArgs,
     mute_after: Option<f64>,
 ) -> Result<()> {
@@ -348,17 +353,22 @@ pub async fn call(
     };
     let engine = Engine::start(api, EngineConfig::default()).await?;
     let mut events = engine.events();
+    let about = regarding
+        .as_ref()
+        .map(|r| format!(" about {} {}: {}", r.kind, r.id, r.label))
+        .unwrap_or_default();
     let call = engine
-        .call(
-            callee.id,
-            if video {
+        .start_call(&InitiateCall {
+            recipient_id: callee.id,
+            call_type: Some(if video {
                 CallType::Video
             } else {
                 CallType::Audio
-            },
-        )
+            }),
+            regarding,
+        })
         .await?;
-    println!("Calling {name}…");
+    println!("Calling {name}{about}…");
     let answered = wait_status(
         &mut events,
         call.id,
@@ -373,17 +383,16 @@ pub async fn call(
     talk(&engine, &mut events, &answered, audio, mute_after).await
 }
 
-/// `listen`: waits for calls and answers or rejects them.
-pub async fn listen(
-    api: Api,
-    auto_answer: bool,
-    auto_reject: bool,
-    count: u32,
-    audio: &AudioArgs,
-) -> Result<()> {
-    if !auto_answer && !auto_reject {
-        bail!("choose --auto-answer or --auto-reject");
-    }
+/// What `listen` does with each call.
+pub enum Answer {
+    Accept,
+    Decline,
+    /// Decline with this message for the caller.
+    DeclineSaying(String),
+}
+
+/// `listen`: waits for calls and answers or declines them.
+pub async fn listen(api: Api, answer: Answer, count: u32, audio: &AudioArgs) -> Result<()> {
     audio.check()?;
     let engine = Engine::start(api, EngineConfig::default()).await?;
     let mut events = engine.events();
@@ -394,17 +403,31 @@ pub async fn listen(
                 Ok(Event::IncomingCall {
                     call_id,
                     caller_name,
+                    regarding,
                     ..
-                }) => break (call_id, caller_name),
+                }) => {
+                    let about = regarding
+                        .map(|r| format!(" about {} {}: {}", r.kind, r.id, r.label))
+                        .unwrap_or_default();
+                    break (call_id, format!("{caller_name}{about}"));
+                }
                 Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
                 Err(broadcast::error::RecvError::Closed) => bail!("the engine stopped"),
             }
         };
         println!("Incoming call from {caller}.");
-        if auto_reject {
-            engine.reject(call_id).await?;
-            println!("Rejected.");
-            continue;
+        match &answer {
+            Answer::Accept => {}
+            Answer::Decline => {
+                engine.reject(call_id).await?;
+                println!("Rejected.");
+                continue;
+            }
+            Answer::DeclineSaying(message) => {
+                engine.decline(call_id, message).await?;
+                println!("Rejected, saying \"{message}\".");
+                continue;
+            }
         }
         let call = engine.answer(call_id).await?;
         println!("Answered.");

@@ -9,10 +9,11 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard_protocol::api::{
-    CallEnvelope, CallSession, DirectoryEntry, InviteCode, InviteCodeRequest, IssuedInviteCode,
-    LoginResponse, MaybeCall, NewAccount, Page, PasswordChange, RedeemInvite, UserInfo,
-    UserPresence,
+    CallEnvelope, CallSession, DirectoryEntry, InitiateCall, InviteCode, InviteCodeRequest,
+    IssuedInviteCode, LoginResponse, MaybeCall, NewAccount, Page, PasswordChange, RedeemInvite,
+    UserInfo, UserPresence,
 };
+use switchboard_protocol::crm::{CallOutcomes, NewCallLog, Regarding};
 use switchboard_protocol::{CallAction, CallType, PresenceStatus};
 use switchboard_tls::{ClientConfig, Trust, client_config};
 
@@ -316,13 +317,60 @@ impl Api {
         recipient_id: i64,
         call_type: CallType,
     ) -> Result<CallSession, ClientError> {
+        self.start_call(&InitiateCall {
+            recipient_id,
+            call_type: Some(call_type),
+            regarding: None,
+        })
+        .await
+    }
+
+    /// Starts a call as `request` says: to whom, audio or video, about which record. A
+    /// record that would be refused is refused here, in the same words.
+    pub async fn start_call(&self, request: &InitiateCall) -> Result<CallSession, ClientError> {
+        if let Some(problem) = request.regarding.as_ref().and_then(Regarding::problem) {
+            return Err(ClientError::Invalid(problem));
+        }
+        let envelope: CallEnvelope = self
+            .post("/api/jitsi-calls/initiate_call/", json!(request))
+            .await?;
+        Ok(envelope.call_session)
+    }
+
+    /// Declines a ringing call with a message for the caller.
+    pub async fn decline(&self, call_id: i64, message: &str) -> Result<CallSession, ClientError> {
         let envelope: CallEnvelope = self
             .post(
-                "/api/jitsi-calls/initiate_call/",
-                json!({"recipient_id": recipient_id, "call_type": call_type}),
+                &format!("/api/jitsi-calls/{call_id}/update_status/"),
+                json!({"action": "reject", "message": message}),
             )
             .await?;
         Ok(envelope.call_session)
+    }
+
+    /// Writes (or, within 24 hours, changes) the signed-in participant's log of an ended
+    /// call; the call comes back with everyone's logs.
+    pub async fn log_call(
+        &self,
+        call_id: i64,
+        log: &NewCallLog,
+    ) -> Result<CallSession, ClientError> {
+        self.post(&format!("/api/jitsi-calls/{call_id}/log/"), json!(log))
+            .await
+    }
+
+    /// The outcomes a call can be logged with, in the team's order.
+    pub async fn call_outcomes(&self) -> Result<CallOutcomes, ClientError> {
+        self.get("/api/call-outcomes/").await
+    }
+
+    /// Sets the team's outcomes (administrators only).
+    pub async fn set_call_outcomes(
+        &self,
+        outcomes: &CallOutcomes,
+    ) -> Result<CallOutcomes, ClientError> {
+        self.request(Method::PUT, "/api/call-outcomes/", Some(json!(outcomes)))
+            .await
     }
 
     pub async fn update_call(
@@ -397,10 +445,36 @@ impl Api {
         page: u32,
         page_size: u32,
     ) -> Result<Page<CallSession>, ClientError> {
-        self.get(&format!(
-            "/api/jitsi-calls/?page={page}&page_size={page_size}"
-        ))
-        .await
+        self.history_where(page, page_size, &HistoryFilter::default())
+            .await
+    }
+
+    /// One page of the calls `filter` picks, newest first.
+    pub async fn history_where(
+        &self,
+        page: u32,
+        page_size: u32,
+        filter: &HistoryFilter,
+    ) -> Result<Page<CallSession>, ClientError> {
+        // Built before the request: the serializer may not be held across an await (it is
+        // not Send).
+        let query = {
+            let mut query = url::form_urlencoded::Serializer::new(String::new());
+            query.append_pair("page", &page.to_string());
+            query.append_pair("page_size", &page_size.to_string());
+            if let Some((kind, id)) = &filter.regarding {
+                query.append_pair("regarding_type", kind);
+                query.append_pair("regarding_id", id);
+            }
+            if let Some(outcome) = &filter.outcome {
+                query.append_pair("outcome", outcome);
+            }
+            if let Some(text) = &filter.note_text {
+                query.append_pair("q", text);
+            }
+            query.finish()
+        };
+        self.get(&format!("/api/jitsi-calls/?{query}")).await
     }
 }
 
@@ -413,4 +487,15 @@ fn describe(e: &reqwest::Error) -> String {
     } else {
         e.to_string()
     }
+}
+
+/// Which calls a history page lists (all when empty).
+#[derive(Clone, Debug, Default)]
+pub struct HistoryFilter {
+    /// Calls about this record: (type, id).
+    pub regarding: Option<(String, String)>,
+    /// Calls a participant logged with this outcome.
+    pub outcome: Option<String>,
+    /// Calls whose notes contain this text.
+    pub note_text: Option<String>,
 }

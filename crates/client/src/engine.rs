@@ -18,7 +18,7 @@ use futures::{SinkExt, StreamExt};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use switchboard_protocol::api::{CallSession, DirectoryEntry, UserInfo};
+use switchboard_protocol::api::{CallSession, DirectoryEntry, InitiateCall, UserInfo};
 use switchboard_protocol::ws::Notification;
 use switchboard_protocol::{CallAction, CallType, PresenceStatus};
 use tokio::sync::broadcast;
@@ -123,6 +123,20 @@ impl Engine {
         Ok(call)
     }
 
+    /// Calls as `request` says (to whom, audio or video, about which CRM record).
+    pub async fn start_call(&self, request: &InitiateCall) -> Result<CallSession, ClientError> {
+        let call = self.api.start_call(request).await?;
+        self.publish_call(&call);
+        Ok(call)
+    }
+
+    /// Declines a ringing call with a message the caller sees at once.
+    pub async fn decline(&self, call_id: i64, message: &str) -> Result<CallSession, ClientError> {
+        let call = self.api.decline(call_id, message).await?;
+        self.publish_call(&call);
+        Ok(call)
+    }
+
     pub async fn answer(&self, call_id: i64) -> Result<CallSession, ClientError> {
         self.act(call_id, CallAction::Answer).await
     }
@@ -209,6 +223,7 @@ impl Shared {
                 caller_name: call.initiator_details.display_name().to_owned(),
                 call_type: call.call_type,
                 room_name: call.room_name.clone(),
+                regarding: call.regarding.clone(),
             });
         }
         if report.changed {
@@ -269,6 +284,7 @@ impl Shared {
                 call_id,
                 call_type,
                 room_name,
+                regarding,
                 ..
             } => {
                 if self.calls().invite(call_id) {
@@ -278,6 +294,7 @@ impl Shared {
                         caller_name,
                         call_type,
                         room_name,
+                        regarding,
                     });
                 }
             }

@@ -46,6 +46,9 @@ pub enum ClientError {
         "{0} is plain http, but this server's certificate is pinned: its address starts with https://"
     )]
     PinnedPlainHttp(String),
+    /// What was asked for would be refused (checked before sending): why, in words.
+    #[error("{0}")]
+    Invalid(String),
 }
 
 impl ClientError {

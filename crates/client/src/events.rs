@@ -51,6 +51,8 @@ pub enum Event {
         caller_name: String,
         call_type: CallType,
         room_name: String,
+        /// The CRM record the call is about, to show with the caller's name.
+        regarding: Option<switchboard_protocol::crm::Regarding>,
     },
     /// A call of this user changed (ringing, answered, ended ...).
     CallUpdated {

@@ -225,6 +225,7 @@ async fn an_incoming_call_and_its_states_reach_the_engine() {
             caller_name: "Alice Example".into(),
             call_type: CallType::Audio,
             room_name: call.room_name.clone(),
+            regarding: None,
         }
     );
     wait_for(

@@ -1,6 +1,7 @@
 //! REST payloads (SPEC §1–3, §5–7), as the server sends them and clients read them.
 
 use crate::call::{CallStatus, CallType, format_duration};
+use crate::crm::{CallLog, Regarding};
 use crate::presence::PresenceStatus;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -166,6 +167,18 @@ pub struct CallSession {
     /// Names for history and incoming-call screens, so clients need no second lookup.
     pub initiator_details: UserSummary,
     pub recipient_details: UserSummary,
+    /// The CRM record the call is about, when the caller gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub regarding: Option<Regarding>,
+    /// What the callee said when declining ("In a meeting; I'll call you back").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub decline_message: Option<String>,
+    /// The participants' notes and outcomes after the call, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<CallLog>>", optional))]
+    pub logs: Vec<CallLog>,
 }
 
 impl CallSession {
@@ -206,6 +219,9 @@ impl CallSession {
             created_at,
             initiator_details: initiator,
             recipient_details: recipient,
+            regarding: None,
+            decline_message: None,
+            logs: Vec::new(),
         }
     }
 
@@ -497,6 +513,9 @@ pub struct InitiateCall {
     /// `audio` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_type: Option<CallType>,
+    /// The CRM record the call is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regarding: Option<Regarding>,
 }
 
 /// `POST /api/calls/invite` (seed 004): as `InitiateCall`, with seed 004's field name.
@@ -507,6 +526,9 @@ pub struct InviteRequest {
     pub receiver_id: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_type: Option<CallType>,
+    /// The CRM record the call is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regarding: Option<Regarding>,
 }
 
 /// `POST /api/jitsi-calls/{id}/update_status/`.
@@ -517,6 +539,10 @@ pub struct CallActionRequest {
     /// timeout, failure) are not accepted here.
     #[cfg_attr(feature = "openapi", schema(pattern = "^(answer|reject|cancel|end)$"))]
     pub action: String,
+    /// With `reject`: a message for the caller, shown at once and kept on the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
+    pub message: Option<String>,
 }
 
 /// `POST /api/meetings/`: the signed-in user hosts.

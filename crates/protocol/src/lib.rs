@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod call;
+pub mod crm;
 pub mod presence;
 pub mod signal;
 pub mod ws;

@@ -2,6 +2,7 @@
 
 use crate::api::CallSession;
 use crate::call::CallType;
+use crate::crm::Regarding;
 use crate::presence::PresenceStatus;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -18,6 +19,9 @@ pub enum Notification {
         call_type: CallType,
         room_name: String,
         timestamp: DateTime<Utc>,
+        /// The CRM record the call is about, to show with the caller's name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        regarding: Option<Regarding>,
     },
     /// A call this user takes part in changed state.
     CallStatus { call_session: Box<CallSession> },
@@ -68,6 +72,7 @@ mod tests {
             call_type: CallType::Audio,
             room_name: "crm-20250101000000-00000000".into(),
             timestamp: DateTime::from_timestamp(0, 0).unwrap_or_default(),
+            regarding: None,
         };
         let json = serde_json::to_value(&invite).unwrap_or_default();
         assert_eq!(json["type"], "call_invite");

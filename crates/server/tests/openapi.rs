@@ -95,6 +95,18 @@ impl Document {
         (status, answer)
     }
 
+    async fn put(
+        &mut self,
+        client: &Client,
+        path: &str,
+        actual: &str,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        let (status, answer) = client.put(actual, body).await;
+        self.check("put", path, status, &answer);
+        (status, answer)
+    }
+
     async fn delete(&mut self, client: &Client, path: &str, actual: &str) -> (StatusCode, Value) {
         let (status, body) = client.delete(actual).await;
         self.check("delete", path, status, &body);
@@ -348,6 +360,54 @@ async fn every_route_answers_as_the_document_says() {
         )
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "no room for an ended call");
+    // After the call: each side's log, the team's outcomes.
+    let log = "/api/jitsi-calls/{id}/log";
+    let actual_log = format!("{calls}/{call_id}/log/");
+    let (s, _) = doc
+        .post(
+            &alice,
+            log,
+            &actual_log,
+            json!({"outcome": "Resolved", "note": "Done."}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = doc.post(&alice, log, &actual_log, json!({})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = doc
+        .post(&carol, log, &actual_log, json!({"note": "x"}))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let outcomes = "/api/call-outcomes";
+    let (s, _) = doc.get(&bob, outcomes, "/api/call-outcomes/").await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = doc
+        .put(
+            &bob,
+            outcomes,
+            "/api/call-outcomes/",
+            json!({"outcomes": ["Sold"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = doc
+        .put(
+            &admin,
+            outcomes,
+            "/api/call-outcomes/",
+            json!({"outcomes": []}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = doc
+        .put(
+            &admin,
+            outcomes,
+            "/api/call-outcomes/",
+            json!({"outcomes": ["Resolved", "Follow-up needed"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
     let invite = json!({"receiver_id": carol.id, "call_type": "video"});
     let (s, invited) = doc
         .post(&bob, "/api/calls/invite", "/api/calls/invite", invite)

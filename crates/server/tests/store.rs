@@ -44,6 +44,8 @@ fn call(initiator_id: i64, recipient_id: i64, room: &str) -> CallRow {
         started_at: None,
         ended_at: None,
         created_at: Utc::now(),
+        regarding: None,
+        decline_message: None,
     }
 }
 
@@ -178,9 +180,9 @@ fn call_history_pages_newest_first() -> Result<(), StorageError> {
         }
         let query = switchboard_server::store::HistoryQuery {
             user_id: b,
-            status: None,
             offset: 0,
             limit: 2,
+            ..Default::default()
         };
         let (count, page) = tx.call_history(&query)?;
         assert_eq!(count, 5);

@@ -7,6 +7,7 @@ use crate::store::{CallRow, HistoryQuery, Tx};
 use chrono::{DateTime, Duration, Utc};
 use switchboard_protocol::api::CallSession;
 use switchboard_protocol::call::room_name;
+use switchboard_protocol::crm::{CallLog, CallOutcomes, LOG_EDITABLE_HOURS, Regarding};
 use switchboard_protocol::presence::Unreachable;
 use switchboard_protocol::{CallAction, CallStatus, CallType, Refusal, Role, transition};
 use uuid::Uuid;
@@ -52,7 +53,7 @@ fn capitalised(text: String) -> String {
 pub fn session(tx: &mut dyn Tx, row: &CallRow) -> Result<CallSession, DomainError> {
     let initiator = require_user(tx, row.initiator_id)?;
     let recipient = require_user(tx, row.recipient_id)?;
-    Ok(CallSession::new(
+    let mut call = CallSession::new(
         row.id,
         row.session_id,
         row.room_name.clone(),
@@ -63,20 +64,38 @@ pub fn session(tx: &mut dyn Tx, row: &CallRow) -> Result<CallSession, DomainErro
         row.started_at,
         row.ended_at,
         row.created_at,
-    ))
+    );
+    call.regarding = row.regarding.clone();
+    call.decline_message = row.decline_message.clone();
+    call.logs = tx.call_logs(row.id)?;
+    Ok(call)
 }
 
-/// Starts a call from `caller_id` to `recipient_id`: checks both users, stores the call
-/// as `pending`, and makes the caller `busy`. `random` seeds the room name.
+/// A call someone asks for.
+#[derive(Clone, Debug)]
+pub struct NewCall {
+    pub caller_id: i64,
+    pub recipient_id: i64,
+    pub call_type: CallType,
+    /// The CRM record it is about (already checked).
+    pub regarding: Option<Regarding>,
+}
+
+/// Starts `call`: checks both users, stores the call as `pending`, and makes the caller
+/// `busy`. `random` seeds the room name.
 pub fn initiate(
     tx: &mut dyn Tx,
-    caller_id: i64,
-    recipient_id: i64,
-    call_type: CallType,
+    call: NewCall,
     now: DateTime<Utc>,
     presence_timeout: Duration,
     random: u32,
 ) -> Result<CallSession, InitiateError> {
+    let NewCall {
+        caller_id,
+        recipient_id,
+        call_type,
+        regarding,
+    } = call;
     if caller_id == recipient_id {
         return Err(InitiateError::SelfCall);
     }
@@ -105,6 +124,8 @@ pub fn initiate(
         started_at: None,
         ended_at: None,
         created_at: now,
+        regarding,
+        decline_message: None,
     };
     row.id = tx.insert_call(&row)?;
 
@@ -132,11 +153,13 @@ pub struct Transitioned {
 
 /// Applies `action` by `actor` to call `call_id`, with its effects on both users' presence.
 /// A user who is not in the call gets the same 404 as for a call that does not exist.
+/// `decline_message` goes with a reject (the callee's words for the caller).
 pub fn apply(
     tx: &mut dyn Tx,
     call_id: i64,
     actor: Actor,
     action: CallAction,
+    decline_message: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<Transitioned, DomainError> {
     let not_found = || DomainError::NotFound(format!("There is no call with id {call_id}."));
@@ -157,6 +180,9 @@ pub fn apply(
         }
     })?;
     row.status = next;
+    if next == CallStatus::Rejected && previous != CallStatus::Rejected {
+        row.decline_message = decline_message;
+    }
     if next == CallStatus::Active && row.started_at.is_none() {
         row.started_at = Some(now);
         let mut p = tx.presence(row.recipient_id)?;
@@ -179,6 +205,95 @@ pub fn apply(
         call: session(tx, &row)?,
         previous,
     })
+}
+
+const OUTCOMES_SETTING: &str = "call_outcomes";
+
+/// The outcomes a call can be logged with: the administrators' list, or the defaults.
+pub fn outcomes(tx: &mut dyn Tx) -> Result<CallOutcomes, DomainError> {
+    Ok(tx
+        .setting(OUTCOMES_SETTING)?
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default())
+}
+
+/// Replaces the team's outcomes: administrators only. Logs written with an outcome no
+/// longer listed keep it.
+pub fn set_outcomes(tx: &mut dyn Tx, by: i64, list: &CallOutcomes) -> Result<(), DomainError> {
+    if !require_user(tx, by)?.is_admin {
+        return Err(DomainError::Forbidden(
+            "Only an administrator can change the call outcomes.".into(),
+        ));
+    }
+    if let Some(problem) = list.problem() {
+        return Err(DomainError::Invalid(problem));
+    }
+    let json = serde_json::to_string(list)
+        .map_err(|e| DomainError::Storage(crate::store::StorageError::backend(e)))?;
+    tx.set_setting(OUTCOMES_SETTING, &json)?;
+    Ok(())
+}
+
+/// `author`'s log of an ended call they took part in: an outcome from the team's list, a
+/// note, or both. They may change it for [`LOG_EDITABLE_HOURS`] after first writing it.
+pub fn log(
+    tx: &mut dyn Tx,
+    call_id: i64,
+    author: i64,
+    outcome: Option<String>,
+    note: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<CallSession, DomainError> {
+    let not_found = || DomainError::NotFound(format!("There is no call with id {call_id}."));
+    let row = tx.call(call_id)?.ok_or_else(not_found)?;
+    if author != row.initiator_id && author != row.recipient_id {
+        return Err(not_found());
+    }
+    if !row.status.is_final() {
+        return Err(DomainError::Conflict(
+            "The call is still going on; log it once it has ended.".into(),
+        ));
+    }
+    if outcome.is_none() && note.is_none() {
+        return Err(DomainError::Invalid(
+            "Give an outcome, a note or both.".into(),
+        ));
+    }
+    if let Some(outcome) = &outcome {
+        let team = outcomes(tx)?;
+        if !team.outcomes.contains(outcome) {
+            return Err(DomainError::Invalid(format!(
+                "\"{outcome}\" is not one of the team's outcomes ({}).",
+                team.outcomes.join(", ")
+            )));
+        }
+    }
+    let created_at = match tx
+        .call_logs(call_id)?
+        .into_iter()
+        .find(|l| l.author == author)
+    {
+        Some(old) if now - old.created_at > Duration::hours(LOG_EDITABLE_HOURS) => {
+            return Err(DomainError::Forbidden(format!(
+                "A log can be changed for {LOG_EDITABLE_HOURS} hours after it was written; yours \
+                 was written on {}.",
+                old.created_at.format("%Y-%m-%d at %H:%M UTC")
+            )));
+        }
+        Some(old) => old.created_at,
+        None => now,
+    };
+    tx.save_call_log(
+        call_id,
+        &CallLog {
+            author,
+            outcome,
+            note,
+            created_at,
+            updated_at: now,
+        },
+    )?;
+    session(tx, &row)
 }
 
 /// A call `viewer` takes part in, or 404.
@@ -253,7 +368,18 @@ mod tests {
     ) -> Result<CallSession, InitiateError> {
         // As the handler does: a refusal is an answer, not a failed transaction.
         store.write_blocking(|tx| {
-            Ok::<_, DomainError>(initiate(tx, from, to, CallType::Audio, now, TIMEOUT(), 7))
+            Ok::<_, DomainError>(initiate(
+                tx,
+                NewCall {
+                    caller_id: from,
+                    recipient_id: to,
+                    call_type: CallType::Audio,
+                    regarding: None,
+                },
+                now,
+                TIMEOUT(),
+                7,
+            ))
         })?
     }
 
@@ -264,7 +390,7 @@ mod tests {
         action: CallAction,
         now: DateTime<Utc>,
     ) -> Result<Transitioned, DomainError> {
-        store.write_blocking(|tx| apply(tx, id, actor, action, now))
+        store.write_blocking(|tx| apply(tx, id, actor, action, None, now))
     }
 
     fn status_of(store: &Store, user: i64) -> Result<PresenceStatus, DomainError> {

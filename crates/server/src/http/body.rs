@@ -103,6 +103,50 @@ impl JsonObject {
         }
     }
 
+    /// Text a person wrote over several lines (a note): as [`JsonObject::string`], with
+    /// line breaks and tabs allowed; blank counts as absent.
+    pub fn text(&self, key: &str, max_chars: usize) -> Result<Option<String>, ApiError> {
+        let Some(text) = self.any_string(key, max_chars)? else {
+            return Ok(None);
+        };
+        if text.trim().is_empty() {
+            return Ok(None);
+        }
+        switchboard_protocol::crm::check_text(key, &text, max_chars, true)
+            .map_err(|e| ApiError::bad_request(format!("{e}; remove it and try again.")))?;
+        Ok(Some(text))
+    }
+
+    /// A list of `T` (at most 100): anything else is a 400 naming `key`.
+    pub fn list<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<Vec<T>>, ApiError> {
+        match self.field(key) {
+            None => Ok(None),
+            Some(Value::Array(items)) if items.len() <= 100 => {
+                serde_json::from_value(Value::Array(items.clone()))
+                    .map(Some)
+                    .map_err(|e| ApiError::bad_request(format!("{key}: {e}")))
+            }
+            Some(Value::Array(_)) => Err(ApiError::bad_request(format!(
+                "{key} may list at most 100 items"
+            ))),
+            Some(_) => Err(ApiError::bad_request(format!("{key} must be a list"))),
+        }
+    }
+
+    /// A nested object read as `T`: anything else is a 400 naming `key`.
+    pub fn object<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, ApiError> {
+        match self.field(key) {
+            None => Ok(None),
+            Some(value @ Value::Object(_)) => serde_json::from_value(value.clone())
+                .map(Some)
+                .map_err(|e| ApiError::bad_request(format!("{key}: {e}"))),
+            Some(_) => Err(ApiError::bad_request(format!("{key} must be an object"))),
+        }
+    }
+
     pub fn required_string(&self, key: &str, max_chars: usize) -> Result<String, ApiError> {
         Self::required(key, self.string(key, max_chars)?)
     }

@@ -1,7 +1,7 @@
 //! `/api/jitsi-calls/` and seed 004's `/api/calls/invite` (SPEC §3, §6).
 
 use super::body::{JsonObject, path_id};
-use super::paging::PageRequest;
+use super::paging::{PageRequest, encode_query};
 use crate::app::AppState;
 use crate::domain::DomainError;
 use crate::domain::calls::{self, Actor, InitiateError};
@@ -15,6 +15,7 @@ use axum::http::HeaderMap;
 use std::collections::HashMap;
 use switchboard_protocol::api::{self, ErrorBody};
 use switchboard_protocol::api::{CallEnvelope, CallSession, JoinInfo, MaybeCall, Page};
+use switchboard_protocol::crm::{self, DECLINE_MESSAGE_MAX, Regarding};
 use switchboard_protocol::{CallAction, CallStatus, CallType};
 use tokio::time::Instant;
 
@@ -31,11 +32,21 @@ impl From<InitiateError> for ApiError {
     }
 }
 
+/// The optional `regarding` of a body: the CRM record the call is about, checked.
+fn regarding(body: &JsonObject) -> Result<Option<Regarding>, ApiError> {
+    let regarding = body.object::<Regarding>("regarding")?;
+    if let Some(problem) = regarding.as_ref().and_then(Regarding::problem) {
+        return Err(ApiError::bad_request(problem));
+    }
+    Ok(regarding)
+}
+
 async fn start_call(
     state: &AppState,
     caller: i64,
     recipient: i64,
     call_type: CallType,
+    regarding: Option<Regarding>,
 ) -> Result<CallSession, ApiError> {
     if let Err(wait) = state.call_throttle.attempt(caller, Instant::now()) {
         tracing::info!(caller, recipient, "call refused: too many calls started");
@@ -55,15 +66,13 @@ async fn start_call(
             .write(move |tx| {
                 // A refusal (busy, offline, ...) is an answer: nothing was written, and it
                 // goes back as it is. A failure of the rule itself rolls the call back.
-                match calls::initiate(
-                    tx,
-                    caller,
-                    recipient,
+                let call = calls::NewCall {
+                    caller_id: caller,
+                    recipient_id: recipient,
                     call_type,
-                    clock.now(),
-                    timeout,
-                    random,
-                ) {
+                    regarding,
+                };
+                match calls::initiate(tx, call, clock.now(), timeout, random) {
                     Err(InitiateError::Domain(e)) => Err(e),
                     answer => Ok(answer),
                 }
@@ -96,7 +105,7 @@ pub async fn initiate(
 ) -> Result<Json<CallEnvelope>, ApiError> {
     let recipient = body.required_id("recipient_id")?;
     let call_type = body.parsed::<CallType>("call_type")?.unwrap_or_default();
-    let call = start_call(&state, auth.id, recipient, call_type).await?;
+    let call = start_call(&state, auth.id, recipient, call_type, regarding(&body)?).await?;
     Ok(Json(CallEnvelope {
         message: "Call initiated successfully".into(),
         call_session: call,
@@ -124,7 +133,7 @@ pub async fn invite(
 ) -> Result<Json<api::InviteResponse>, ApiError> {
     let recipient = body.required_id("receiver_id")?;
     let call_type = body.parsed::<CallType>("call_type")?.unwrap_or_default();
-    let call = start_call(&state, auth.id, recipient, call_type).await?;
+    let call = start_call(&state, auth.id, recipient, call_type, regarding(&body)?).await?;
     Ok(Json(api::InviteResponse {
         message: "Call initiated successfully".into(),
         call_id: call.id,
@@ -159,6 +168,13 @@ pub async fn update_status(
     let action: CallAction = body
         .parsed("action")?
         .ok_or_else(|| ApiError::bad_request("action is required"))?;
+    let message = body.string("message", DECLINE_MESSAGE_MAX)?;
+    if message.is_some() && action != CallAction::Reject {
+        return Err(ApiError::bad_request(
+            "message goes with action \"reject\" only",
+        ));
+    }
+    let message = message.filter(|m| !m.trim().is_empty());
     let (store, realtime, clock) = (
         state.store.clone(),
         state.realtime.clone(),
@@ -167,7 +183,16 @@ pub async fn update_status(
     // As for initiation: a committed change is always pushed, even if the client left.
     let work = tokio::spawn(async move {
         let done = store
-            .write(move |tx| calls::apply(tx, call_id, Actor::User(auth.id), action, clock.now()))
+            .write(move |tx| {
+                calls::apply(
+                    tx,
+                    call_id,
+                    Actor::User(auth.id),
+                    action,
+                    message,
+                    clock.now(),
+                )
+            })
             .await?;
         tracing::info!(call_id, user_id = auth.id, action = action.as_str(), status = %done.call.status, "call updated");
         if done.call.status != done.previous {
@@ -259,7 +284,11 @@ pub async fn my_active_call(
     tag = "calls",
     params(("page" = Option<i64>, Query, minimum = 1, description = "From 1 (the default)."),
         ("page_size" = Option<i64>, Query, minimum = 1, maximum = 100, description = "1 to 100; 20 by default."),
-        ("status" = Option<CallStatus>, Query, description = "Only calls with this status.")),
+        ("status" = Option<CallStatus>, Query, description = "Only calls with this status."),
+        ("regarding_type" = Option<String>, Query, description = "With `regarding_id`: only calls about this CRM record."),
+        ("regarding_id" = Option<String>, Query, description = "With `regarding_type`."),
+        ("outcome" = Option<String>, Query, description = "Only calls a participant logged with this outcome."),
+        ("q" = Option<String>, Query, description = "Only calls whose notes contain this text.")),
     responses(
         (status = 200, description = "The caller's calls in both directions, newest first.", body = api::Page<api::CallSession>),
         (status = 400, description = "A query parameter is out of range.", body = ErrorBody),
@@ -279,9 +308,31 @@ pub async fn history(
         .get("status")
         .map(|s| s.parse::<CallStatus>().map_err(ApiError::bad_request))
         .transpose()?;
+    let text = |key: &str, max: usize| -> Result<Option<String>, ApiError> {
+        match params.get(key).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+            Some(v) if v.chars().count() > max || v.chars().any(char::is_control) => {
+                Err(ApiError::bad_request(format!(
+                    "{key} must be at most {max} characters, on one line"
+                )))
+            }
+            other => Ok(other.map(str::to_owned)),
+        }
+    };
+    let regarding = match (text("regarding_type", 40)?, text("regarding_id", 100)?) {
+        (Some(kind), Some(id)) => Some((kind, id)),
+        (None, None) => None,
+        _ => {
+            return Err(ApiError::bad_request(
+                "regarding_type and regarding_id go together",
+            ));
+        }
+    };
     let query = HistoryQuery {
         user_id: auth.id,
         status,
+        regarding,
+        outcome: text("outcome", 60)?,
+        note_text: text("q", 200)?,
         offset: request.offset(),
         limit: request.page_size,
     };
@@ -289,7 +340,14 @@ pub async fn history(
         .store
         .read(move |tx| calls::history(tx, &query))
         .await?;
-    let extra = status.map(|s| format!("&status={s}")).unwrap_or_default();
+    let extra: String = ["status", "regarding_type", "regarding_id", "outcome", "q"]
+        .iter()
+        .filter_map(|key| {
+            params
+                .get(*key)
+                .map(|v| format!("&{key}={}", encode_query(v)))
+        })
+        .collect();
     Ok(Json(request.respond(
         &state,
         &headers,
@@ -298,6 +356,91 @@ pub async fn history(
         page,
         "your call history",
     )?))
+}
+
+/// `POST {id}/log/` `{outcome?, note?}`: the signed-in participant's log of an ended call.
+#[utoipa::path(
+    post,
+    path = "/api/jitsi-calls/{id}/log",
+    tag = "calls",
+    params(("id" = i64, Path, description = "The call's id; anything else is a 404.")),
+    request_body = crm::NewCallLog,
+    responses(
+        (status = 200, description = "The call with everyone's logs.", body = api::CallSession),
+        (status = 404, description = "No such call, or not one of yours.", body = ErrorBody),
+        (status = 403, description = "The log was written more than 24 hours ago.", body = ErrorBody),
+        (status = 409, description = "The call has not ended yet.", body = ErrorBody),
+        super::responses::BadBody,
+        super::responses::SignedIn,
+    ),
+    security(("token" = [])),
+)]
+pub async fn log(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(raw): Path<String>,
+    body: JsonObject,
+) -> Result<Json<CallSession>, ApiError> {
+    let call_id = path_id(&raw, "call")?;
+    let outcome = body.string("outcome", crm::OUTCOME_MAX)?;
+    let note = body.text("note", crm::NOTE_MAX)?;
+    let now = state.rules.clock.now();
+    let call = state
+        .store
+        .write(move |tx| calls::log(tx, call_id, auth.id, outcome, note, now))
+        .await?;
+    tracing::info!(call_id, user_id = auth.id, "call logged");
+    Ok(Json(call))
+}
+
+/// `GET /api/call-outcomes/`: what a call can be logged with, in order.
+#[utoipa::path(
+    get,
+    path = "/api/call-outcomes",
+    tag = "calls",
+    responses(
+        (status = 200, body = crm::CallOutcomes),
+        super::responses::SignedIn,
+    ),
+    security(("token" = [])),
+)]
+pub async fn outcomes(
+    State(state): State<AppState>,
+    _auth: AuthUser,
+) -> Result<Json<crm::CallOutcomes>, ApiError> {
+    Ok(Json(state.store.read(calls::outcomes).await?))
+}
+
+/// `PUT /api/call-outcomes/` `{outcomes: [...]}`: administrators set the team's list.
+#[utoipa::path(
+    put,
+    path = "/api/call-outcomes",
+    tag = "calls",
+    request_body = crm::CallOutcomes,
+    responses(
+        (status = 200, body = crm::CallOutcomes),
+        (status = 403, description = "Only administrators change the list.", body = ErrorBody),
+        super::responses::BadBody,
+        super::responses::SignedIn,
+    ),
+    security(("token" = [])),
+)]
+pub async fn set_outcomes(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    body: JsonObject,
+) -> Result<Json<crm::CallOutcomes>, ApiError> {
+    let list = crm::CallOutcomes {
+        outcomes: body
+            .list::<String>("outcomes")?
+            .ok_or_else(|| ApiError::bad_request("outcomes is required"))?,
+    };
+    let saved = list.clone();
+    state
+        .store
+        .write(move |tx| calls::set_outcomes(tx, auth.id, &saved))
+        .await?;
+    Ok(Json(list))
 }
 
 /// `GET /api/rtc/config`: ICE servers in `RTCConfiguration` shape, TURN credentials

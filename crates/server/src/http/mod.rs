@@ -77,6 +77,11 @@ pub fn router(state: AppState) -> Router {
             post(calls::update_status),
         )
         .route("/api/jitsi-calls/{id}/join_info", get(calls::join_info))
+        .route("/api/jitsi-calls/{id}/log", post(calls::log))
+        .route(
+            "/api/call-outcomes",
+            get(calls::outcomes).put(calls::set_outcomes),
+        )
         .route("/api/calls/invite", post(calls::invite))
         .route("/api/rtc/config", get(calls::rtc_config))
         .route("/api/meetings", get(meetings::list).post(meetings::create))

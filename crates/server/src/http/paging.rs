@@ -78,3 +78,8 @@ impl PageRequest {
         })
     }
 }
+
+/// A query parameter's value, percent-encoded for a link.
+pub fn encode_query(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}

@@ -218,7 +218,7 @@ impl Realtime {
         let clock = self.rules.clock;
         let done = self
             .store
-            .write(move |tx| calls::apply(tx, call_id, Actor::System, action, clock.now()))
+            .write(move |tx| calls::apply(tx, call_id, Actor::System, action, None, clock.now()))
             .await?;
         if done.call.status != done.previous {
             tracing::info!(call_id, action = action.as_str(), status = %done.call.status, "call updated by the server");
@@ -298,6 +298,7 @@ pub fn invite_frame(call: &CallSession) -> Utf8Bytes {
         call_type: call.call_type,
         room_name: call.room_name.clone(),
         timestamp: call.created_at,
+        regarding: call.regarding.clone(),
     })
 }
 
@@ -329,7 +330,7 @@ pub fn reconcile_after_start(rt: &Realtime, exclusive: bool) -> Result<usize, Do
         let mut missed = 0;
         for call in tx.live_calls()? {
             if matches!(call.status, CallStatus::Pending | CallStatus::Ringing) {
-                calls::apply(tx, call.id, Actor::System, CallAction::Timeout, now)?;
+                calls::apply(tx, call.id, Actor::System, CallAction::Timeout, None, now)?;
                 missed += 1;
             }
         }

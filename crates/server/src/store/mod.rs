@@ -15,6 +15,7 @@ pub use sqlite::SqliteDatabase;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use switchboard_protocol::api::{MeetingStatus, UserInfo, VideoCallStatus};
+use switchboard_protocol::crm::{CallLog, Regarding};
 use switchboard_protocol::{CallStatus, CallType, PresenceState};
 use uuid::Uuid;
 
@@ -143,6 +144,10 @@ pub struct CallRow {
     pub started_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// The CRM record the call is about.
+    pub regarding: Option<Regarding>,
+    /// The callee's message with a decline.
+    pub decline_message: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -171,6 +176,12 @@ pub struct VideoCallRow {
 pub struct HistoryQuery {
     pub user_id: i64,
     pub status: Option<CallStatus>,
+    /// Only calls about this record: (type, id).
+    pub regarding: Option<(String, String)>,
+    /// Only calls a participant logged with this outcome.
+    pub outcome: Option<String>,
+    /// Only calls whose notes contain this text (case-insensitively for ASCII).
+    pub note_text: Option<String>,
     pub offset: i64,
     pub limit: i64,
 }
@@ -225,6 +236,10 @@ pub trait Tx {
     fn call(&mut self, id: i64) -> Result<Option<CallRow>, StorageError>;
     /// Saves status and timestamps; releases both users when the status is final.
     fn update_call(&mut self, call: &CallRow) -> Result<(), StorageError>;
+    /// The participants' logs of a call, oldest first.
+    fn call_logs(&mut self, call_id: i64) -> Result<Vec<CallLog>, StorageError>;
+    /// Writes `author`'s log of a call, replacing theirs (its `created_at` stays).
+    fn save_call_log(&mut self, call_id: i64, log: &CallLog) -> Result<(), StorageError>;
     fn live_call_of(&mut self, user_id: i64) -> Result<Option<CallRow>, StorageError>;
     fn live_calls(&mut self) -> Result<Vec<CallRow>, StorageError>;
     /// Newest first; returns the total count and one page.

@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("postgres/0002_socket_leases.sql"),
     include_str!("postgres/0003_accounts_and_invites.sql"),
     include_str!("postgres/0004_meetings_by_host.sql"),
+    include_str!("postgres/0005_calls_about_records.sql"),
 ];
 
 /// The advisory lock every write transaction holds (any constant unique to Switchboard).

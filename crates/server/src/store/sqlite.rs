@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite/0002_socket_leases.sql"),
     include_str!("sqlite/0003_accounts_and_invites.sql"),
     include_str!("sqlite/0004_meetings_by_host.sql"),
+    include_str!("sqlite/0005_calls_about_records.sql"),
 ];
 
 pub struct SqliteDatabase {

@@ -6,6 +6,7 @@ use crate::store::{
     AccountState, CallRow, InviteRow, MeetingRow, StorageError, UserRecord, VideoCallRow,
 };
 use switchboard_protocol::api::{MeetingStatus, UserInfo, VideoCallStatus};
+use switchboard_protocol::crm::{CallLog, Regarding};
 use switchboard_protocol::{PresenceState, PresenceStatus};
 use uuid::Uuid;
 
@@ -54,6 +55,26 @@ pub(super) fn call_row(row: &dyn SqlRow) -> Result<CallRow, StorageError> {
         started_at: row.opt_time(7)?,
         ended_at: row.opt_time(8)?,
         created_at: row.time(9)?,
+        regarding: match (row.opt_text(10)?, row.opt_text(11)?, row.opt_text(12)?) {
+            (Some(kind), Some(id), Some(label)) => Some(Regarding {
+                kind,
+                id,
+                label,
+                url: row.opt_text(13)?,
+            }),
+            _ => None,
+        },
+        decline_message: row.opt_text(14)?,
+    })
+}
+
+pub(super) fn call_log_row(row: &dyn SqlRow) -> Result<CallLog, StorageError> {
+    Ok(CallLog {
+        author: row.int(0)?,
+        outcome: row.opt_text(1)?,
+        note: row.opt_text(2)?,
+        created_at: row.time(3)?,
+        updated_at: row.time(4)?,
     })
 }
 

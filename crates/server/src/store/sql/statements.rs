@@ -2,7 +2,8 @@
 //! and each engine's dialect for the three statements that differ.
 
 use super::rows::{
-    call_row, invite_row, presence_row, standing_row, user_record, video_call_row, video_status_str,
+    call_log_row, call_row, invite_row, presence_row, standing_row, user_record, video_call_row,
+    video_status_str,
 };
 use super::{Columns, Conn, Dialect, SqlError, SqlTx, Value};
 use crate::store::{
@@ -12,6 +13,7 @@ use crate::store::{
 use chrono::{DateTime, Utc};
 use switchboard_protocol::PresenceState;
 use switchboard_protocol::api::{MeetingStatus, UserInfo};
+use switchboard_protocol::crm::CallLog;
 
 /// Columns each decoder below reads, in its order.
 macro_rules! user_columns {
@@ -26,7 +28,7 @@ macro_rules! invite_columns {
 }
 macro_rules! call_columns {
     () => {
-        "id, session_id, room_name, call_type, status, initiator_id, recipient_id, started_at, ended_at, created_at"
+        "id, session_id, room_name, call_type, status, initiator_id, recipient_id, started_at, ended_at, created_at, regarding_type, regarding_id, regarding_label, regarding_url, decline_message"
     };
 }
 macro_rules! video_call_columns {
@@ -313,10 +315,14 @@ impl<C: Conn> Tx for SqlTx<C> {
     fn insert_call(&mut self, call: &CallRow) -> Result<i64, StorageError> {
         self.in_savepoint(|me| {
             let session_id = call.session_id.to_string();
+            let regarding = call.regarding.as_ref();
             let id = me.insert(
                 "INSERT INTO calls (session_id, room_name, call_type, status, initiator_id,
-                                    recipient_id, started_at, ended_at, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
+                                    recipient_id, started_at, ended_at, created_at,
+                                    regarding_type, regarding_id, regarding_label,
+                                    regarding_url, decline_message)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                 RETURNING id",
                 &[
                     session_id.as_str().into(),
                     (&call.room_name).into(),
@@ -327,6 +333,11 @@ impl<C: Conn> Tx for SqlTx<C> {
                     call.started_at.into(),
                     call.ended_at.into(),
                     call.created_at.into(),
+                    regarding.map(|r| r.kind.as_str()).into(),
+                    regarding.map(|r| r.id.as_str()).into(),
+                    regarding.map(|r| r.label.as_str()).into(),
+                    regarding.and_then(|r| r.url.as_deref()).into(),
+                    call.decline_message.as_deref().into(),
                 ],
                 StorageError::room_taken,
             )?;
@@ -356,12 +367,14 @@ impl<C: Conn> Tx for SqlTx<C> {
 
     fn update_call(&mut self, call: &CallRow) -> Result<(), StorageError> {
         self.execute(
-            "UPDATE calls SET status = ?2, started_at = ?3, ended_at = ?4 WHERE id = ?1",
+            "UPDATE calls SET status = ?2, started_at = ?3, ended_at = ?4, decline_message = ?5
+             WHERE id = ?1",
             &[
                 call.id.into(),
                 call.status.as_str().into(),
                 call.started_at.into(),
                 call.ended_at.into(),
+                call.decline_message.as_deref().into(),
             ],
         )?;
         if call.status.is_final() {
@@ -398,29 +411,81 @@ impl<C: Conn> Tx for SqlTx<C> {
     }
 
     fn call_history(&mut self, q: &HistoryQuery) -> Result<(i64, Vec<CallRow>), StorageError> {
-        // The CAST gives PostgreSQL the parameter's type when it is NULL.
+        // The CASTs give PostgreSQL the parameters' types when they are NULL. A note is
+        // matched with LIKE, its own % and _ escaped.
         macro_rules! filter {
             () => {
                 " FROM calls WHERE (initiator_id = ?1 OR recipient_id = ?1)
-                   AND (CAST(?2 AS TEXT) IS NULL OR status = ?2)"
+                   AND (CAST(?2 AS TEXT) IS NULL OR status = ?2)
+                   AND (CAST(?3 AS TEXT) IS NULL OR (regarding_type = ?3 AND regarding_id = ?4))
+                   AND (CAST(?5 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM call_logs l
+                        WHERE l.call_id = calls.id AND l.outcome = ?5))
+                   AND (CAST(?6 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM call_logs l
+                        WHERE l.call_id = calls.id
+                          AND LOWER(l.note) LIKE '%' || LOWER(?6) || '%' ESCAPE '\\'))"
             };
         }
         let status: Value<'_> = q.status.map(|s| s.as_str()).into();
-        let count = self.int(
-            concat!("SELECT COUNT(*)", filter!()),
-            &[q.user_id.into(), status],
-        )?;
+        let (kind, id) = match &q.regarding {
+            Some((kind, id)) => (Some(kind.as_str()), Some(id.as_str())),
+            None => (None, None),
+        };
+        let text = q.note_text.as_deref().map(|t| {
+            t.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        });
+        let filters: [Value<'_>; 6] = [
+            q.user_id.into(),
+            status,
+            kind.into(),
+            id.into(),
+            q.outcome.as_deref().into(),
+            text.as_deref().into(),
+        ];
+        let count = self.int(concat!("SELECT COUNT(*)", filter!()), &filters)?;
+        let paged: Vec<Value<'_>> = filters
+            .into_iter()
+            .chain([q.limit.into(), q.offset.into()])
+            .collect();
         let rows = self.rows(
             concat!(
                 "SELECT ",
                 call_columns!(),
                 filter!(),
-                " ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4"
+                " ORDER BY created_at DESC, id DESC LIMIT ?7 OFFSET ?8"
             ),
-            &[q.user_id.into(), status, q.limit.into(), q.offset.into()],
+            &paged,
             call_row,
         )?;
         Ok((count, rows))
+    }
+
+    fn call_logs(&mut self, call_id: i64) -> Result<Vec<CallLog>, StorageError> {
+        self.rows(
+            "SELECT author_id, outcome, note, created_at, updated_at FROM call_logs
+             WHERE call_id = ?1 ORDER BY created_at, author_id",
+            &[call_id.into()],
+            call_log_row,
+        )
+    }
+
+    fn save_call_log(&mut self, call_id: i64, log: &CallLog) -> Result<(), StorageError> {
+        self.execute(
+            "INSERT INTO call_logs (call_id, author_id, outcome, note, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (call_id, author_id)
+             DO UPDATE SET outcome = ?3, note = ?4, updated_at = ?6",
+            &[
+                call_id.into(),
+                log.author.into(),
+                log.outcome.as_deref().into(),
+                log.note.as_deref().into(),
+                log.created_at.into(),
+                log.updated_at.into(),
+            ],
+        )?;
+        Ok(())
     }
 
     fn insert_meeting(&mut self, m: &MeetingRow) -> Result<i64, StorageError> {

@@ -114,6 +114,13 @@ fn every_method(tx: &mut dyn Tx) -> Result<(), StorageError> {
         started_at: None,
         ended_at: None,
         created_at: now,
+        regarding: Some(switchboard_protocol::crm::Regarding {
+            kind: "deal".into(),
+            id: "4711".into(),
+            label: "ACME".into(),
+            url: None,
+        }),
+        decline_message: None,
     };
     call.id = tx.insert_call(&call)?;
     assert!(matches!(
@@ -125,12 +132,35 @@ fn every_method(tx: &mut dyn Tx) -> Result<(), StorageError> {
     tx.live_calls()?;
     call.status = CallStatus::Completed;
     tx.update_call(&call)?;
-    tx.call_history(&HistoryQuery {
+    tx.save_call_log(
+        call.id,
+        &switchboard_protocol::crm::CallLog {
+            author: a,
+            outcome: Some("Resolved".into()),
+            note: Some("100% done_".into()),
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    assert_eq!(tx.call_logs(call.id)?.len(), 1);
+    let about = HistoryQuery {
         user_id: a,
         status: Some(CallStatus::Completed),
+        regarding: Some(("deal".into(), "4711".into())),
+        outcome: Some("Resolved".into()),
+        note_text: Some("0% DONE_".into()),
         offset: 0,
         limit: 10,
-    })?;
+    };
+    assert_eq!(tx.call_history(&about)?.0, 1);
+    // % and _ in the text are themselves, not wildcards.
+    for text in ["0%_", "1_0", "x"] {
+        let query = HistoryQuery {
+            note_text: Some(text.into()),
+            ..about.clone()
+        };
+        assert_eq!(tx.call_history(&query)?.0, 0, "{text}");
+    }
     let mut meeting = MeetingRow {
         id: 0,
         title: "m".into(),
