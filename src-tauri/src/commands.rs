@@ -11,6 +11,7 @@ use switchboard_app::{
 use switchboard_protocol::PresenceStatus;
 use switchboard_protocol::api::Page;
 use switchboard_protocol::api::{CallSession, InviteCode, UserInfo};
+use switchboard_protocol::crm::{CallOutcomes, NewCallLog};
 use tauri::{AppHandle, State};
 use tauri_plugin_autostart::ManagerExt;
 
@@ -163,6 +164,29 @@ pub async fn answer_call(controller: Shared<'_>, call_id: i64) -> Result<CallSes
 #[tauri::command]
 pub async fn reject_call(controller: Shared<'_>, call_id: i64) -> Result<CallSession, AppError> {
     controller.reject_call(call_id).await
+}
+
+#[tauri::command]
+pub async fn decline_call(
+    controller: Shared<'_>,
+    call_id: i64,
+    message: String,
+) -> Result<CallSession, AppError> {
+    controller.decline_call(call_id, message).await
+}
+
+#[tauri::command]
+pub async fn log_call(
+    controller: Shared<'_>,
+    call_id: i64,
+    log: NewCallLog,
+) -> Result<CallSession, AppError> {
+    controller.log_call(call_id, log).await
+}
+
+#[tauri::command]
+pub async fn call_outcomes(controller: Shared<'_>) -> Result<CallOutcomes, AppError> {
+    controller.call_outcomes().await
 }
 
 #[tauri::command]

@@ -1,7 +1,7 @@
 // Generated from the Rust types by crates/app/tests/bindings.rs: do not edit.
 // Regenerate: SWITCHBOARD_WRITE_BINDINGS=1 cargo test -p switchboard-app --test bindings
 import { invoke } from '@tauri-apps/api/core';
-import type { AppState, CallSession, DeviceList, Invite, InviteCode, JoinRequest, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo } from './bindings';
+import type { AppState, CallOutcomes, CallSession, DeviceList, Invite, InviteCode, JoinRequest, NewCallLog, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo } from './bindings';
 
 export const commands = {
   appState: () => invoke<AppState>('app_state'),
@@ -24,6 +24,9 @@ export const commands = {
   confirmLinkCall: (args: { call: boolean; always: boolean }) => invoke<CallSession | null>('confirm_link_call', args),
   answerCall: (args: { callId: number }) => invoke<CallSession>('answer_call', args),
   rejectCall: (args: { callId: number }) => invoke<CallSession>('reject_call', args),
+  declineCall: (args: { callId: number; message: string }) => invoke<CallSession>('decline_call', args),
+  logCall: (args: { callId: number; log: NewCallLog }) => invoke<CallSession>('log_call', args),
+  callOutcomes: () => invoke<CallOutcomes>('call_outcomes'),
   hangUp: () => invoke<null>('hang_up'),
   setMuted: (args: { muted: boolean }) => invoke<null>('set_muted', args),
   callHistory: (args: { page: number }) => invoke<Page<CallSession>>('call_history', args),

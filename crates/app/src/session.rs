@@ -16,6 +16,7 @@ use switchboard_client::{
 };
 use switchboard_protocol::PresenceStatus;
 use switchboard_protocol::api::{CallSession, NewAccount, Page, UserInfo};
+use switchboard_protocol::crm::{CallOutcomes, NewCallLog};
 
 /// The keyring profile the desktop app signs in under.
 const PROFILE: &str = "desktop";
@@ -430,6 +431,36 @@ impl Controller {
 
     pub async fn reject_call(&self, call_id: i64) -> Result<CallSession, AppError> {
         Ok(self.phone().await?.reject(call_id).await?)
+    }
+
+    /// Declines a ringing call with a message the caller sees at once.
+    pub async fn decline_call(
+        &self,
+        call_id: i64,
+        message: String,
+    ) -> Result<CallSession, AppError> {
+        Ok(self
+            .phone()
+            .await?
+            .engine()
+            .decline(call_id, &message)
+            .await?)
+    }
+
+    /// Writes (or, within 24 hours, changes) my log of an ended call.
+    pub async fn log_call(&self, call_id: i64, log: NewCallLog) -> Result<CallSession, AppError> {
+        Ok(self
+            .phone()
+            .await?
+            .engine()
+            .api()
+            .log_call(call_id, &log)
+            .await?)
+    }
+
+    /// The outcomes a call can be logged with, in the team's order.
+    pub async fn call_outcomes(&self) -> Result<CallOutcomes, AppError> {
+        Ok(self.phone().await?.engine().api().call_outcomes().await?)
     }
 
     pub async fn hang_up(&self) -> Result<(), AppError> {

@@ -97,9 +97,9 @@ fn ts_type(rust: &str) -> String {
         "()" => "null".into(),
         "Page<CallSession>" => "Page<CallSession>".into(),
         "Vec<InviteCode>" => "InviteCode[]".into(),
-        known @ ("AppState" | "CallSession" | "DeviceList" | "Invite" | "InviteCode"
-        | "JoinRequest" | "PresenceStatus" | "ServerCheck" | "Settings" | "TeamInvite"
-        | "UserInfo") => known.into(),
+        known @ ("AppState" | "CallOutcomes" | "CallSession" | "DeviceList" | "Invite"
+        | "InviteCode" | "JoinRequest" | "NewCallLog" | "PresenceStatus"
+        | "ServerCheck" | "Settings" | "TeamInvite" | "UserInfo") => known.into(),
         other => panic!("no TypeScript type for {other}: add it to ts_type in this test"),
     }
 }
@@ -162,7 +162,7 @@ fn top_level(list: &str) -> Vec<&str> {
 fn commands(source: &str) -> String {
     let mut out = String::from(HEADER);
     out.push_str("import { invoke } from '@tauri-apps/api/core';\n");
-    out.push_str("import type { AppState, CallSession, DeviceList, Invite, InviteCode, JoinRequest, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo } from './bindings';\n\n");
+    out.push_str("import type { AppState, CallOutcomes, CallSession, DeviceList, Invite, InviteCode, JoinRequest, NewCallLog, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo } from './bindings';\n\n");
     out.push_str("export const commands = {\n");
     let items: Vec<&str> = source.split("#[tauri::command]").skip(1).collect();
     assert!(items.len() >= 14, "found only {} commands", items.len());
