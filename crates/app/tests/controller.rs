@@ -7,6 +7,8 @@ use switchboard_app::CertificateTrust;
 use switchboard_app::{AppError, AppState, Controller, Paths, Phase, Shell};
 use switchboard_client::token_store::TokenStore;
 use switchboard_client::{Api, Event};
+use switchboard_protocol::api::InitiateCall;
+use switchboard_protocol::crm::{NewCallLog, Regarding};
 use switchboard_protocol::{CallStatus, PresenceStatus};
 use switchboard_server::{Server, ServerConfig, ServerTls};
 
@@ -175,6 +177,69 @@ async fn presence_rings_and_links_are_answered_from_the_event_built_directory() 
         .expect("called without asking");
     assert_eq!(call.recipient, bob_id);
     ann.hang_up().await.expect("hang up");
+
+    // Bob calls about a deal: the ring carries the record; ann declines with a message
+    // that bob's call then holds, and logs the call with one of the team's outcomes.
+    let deal = Regarding {
+        kind: "deal".into(),
+        id: "4711".into(),
+        label: "ACME renewal".into(),
+        url: None,
+    };
+    let call = bob
+        .start_call(&InitiateCall {
+            recipient_id: ann_id,
+            call_type: None,
+            regarding: Some(deal.clone()),
+        })
+        .await
+        .expect("bob calls ann");
+    recorder
+        .wait_for("the ring about the deal", |e| {
+            matches!(e, Event::IncomingCall { call_id, regarding: Some(r), .. }
+                if *call_id == call.id && r.label == "ACME renewal")
+        })
+        .await;
+    let declined = ann
+        .decline_call(call.id, "In a meeting, back at 3".into())
+        .await
+        .expect("ann declines");
+    assert_eq!(declined.status, CallStatus::Rejected);
+    let seen_by_bob = bob.call(call.id).await.expect("bob's view");
+    assert_eq!(
+        seen_by_bob.decline_message.as_deref(),
+        Some("In a meeting, back at 3")
+    );
+    let outcomes = ann.call_outcomes().await.expect("outcomes");
+    let logged = ann
+        .log_call(
+            call.id,
+            NewCallLog {
+                outcome: outcomes.outcomes.first().cloned(),
+                note: Some("Call bob back about the renewal".into()),
+            },
+        )
+        .await
+        .expect("ann logs the call");
+    assert_eq!(logged.logs.len(), 1);
+    assert_eq!(logged.logs[0].author, ann_id);
+    assert_eq!(logged.regarding, Some(deal));
+    let refused = ann
+        .log_call(
+            call.id,
+            NewCallLog {
+                outcome: Some("Sold".into()),
+                note: None,
+            },
+        )
+        .await
+        .expect_err("an outcome the team does not have");
+    assert!(
+        refused
+            .to_string()
+            .contains("not one of the team's outcomes"),
+        "{refused}"
+    );
 
     ann.shut_down().await;
     server.shutdown().await.expect("shutdown");
