@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use switchboard_app::links::{invite_in, invite_link, username_in};
+use switchboard_app::links::{call_link_in, invite_in, invite_link, username_in};
 use switchboard_client::Fingerprint;
 
 fuzz_target!(|data: &[u8]| {
@@ -20,6 +20,13 @@ fuzz_target!(|data: &[u8]| {
             invite.code.as_deref(),
         ));
         assert_eq!(again.as_ref(), Some(&invite));
+    }
+    // A call link that parses names a valid user and a record the server would take.
+    if let Some(Ok(call)) = call_link_in(link) {
+        assert!(username_in(&format!("switchboard://call/{}", call.username)).is_some());
+        if let Some(record) = &call.regarding {
+            assert_eq!(record.problem(), None, "{record:?}");
+        }
     }
     if let Some(name) = username_in(link) {
         assert!(!name.is_empty());

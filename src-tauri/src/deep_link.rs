@@ -6,7 +6,7 @@
 use crate::windows;
 use std::sync::Arc;
 use switchboard_app::Controller;
-use switchboard_app::links::{invite_in, username_in};
+use switchboard_app::links::{call_link_in, invite_in};
 use switchboard_client::Event;
 use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_deep_link::DeepLinkExt;
@@ -41,12 +41,22 @@ pub fn open(app: &AppHandle, link: &str) {
         });
         return;
     }
-    let Some(username) = username_in(link) else {
-        tracing::warn!(%link, "not a switchboard call or invite link");
-        return;
+    let call = match call_link_in(link) {
+        Some(Ok(call)) => call,
+        Some(Err(message)) => {
+            let _ = app.emit(crate::bridge::ENGINE_EVENT, Event::Problem { message });
+            return;
+        }
+        None => {
+            tracing::warn!(%link, "not a switchboard call or invite link");
+            return;
+        }
     };
     tauri::async_runtime::spawn(async move {
-        if let Err(e) = controller.open_call_link(&username).await {
+        let opened = controller
+            .open_call_link_about(&call.username, call.regarding)
+            .await;
+        if let Err(e) = opened {
             let message = e.to_string();
             let _ = app.emit(crate::bridge::ENGINE_EVENT, Event::Problem { message });
         }

@@ -247,7 +247,11 @@ export type LinkCall = { user_id: number, username: string,
 /**
  * The full name, or the username when there is none.
  */
-display_name: string, };
+display_name: string, 
+/**
+ * The CRM record the link says the call is about.
+ */
+regarding: Regarding | null, };
 
 export type AppState = { phase: Phase, server_url: string | null, hosting: HostInfo | null, me: UserInfo | null, my_status: MyStatus | null, connection: ConnectionState | null, users: Array<DirectoryEntry>, active_call: CallSession | null, media: MediaState | null, muted: boolean, missed_calls: number, settings: Settings, 
 /**

@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 use switchboard_client::Fingerprint;
+use switchboard_protocol::crm::Regarding;
 
 /// What an invite link says: where the team's server is and its certificate.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -81,6 +82,67 @@ fn percent_decoded(text: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// What a call link asks for: whom to call, and the CRM record the call is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallLink {
+    pub username: String,
+    pub regarding: Option<Regarding>,
+}
+
+/// The call a link asks for, if it is a call link:
+/// `switchboard://call/<username>[?regarding_type=deal&regarding_id=4711&label=…&url=…]`
+/// (a CRM record page builds one). `Err` with a sentence when the record it names would
+/// be refused; a record's type and id come together, its label defaults to them.
+pub fn call_link_in(link: &str) -> Option<Result<CallLink, String>> {
+    let rest = link.trim().strip_prefix("switchboard:")?;
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.trim_start_matches('/').starts_with("join") {
+        return None;
+    }
+    let username = username_in(&format!("switchboard:{path}"))?;
+    let mut fields = std::collections::HashMap::new();
+    for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        fields.insert(key.into_owned(), value.into_owned());
+    }
+    let (kind, id) = match (
+        fields.remove("regarding_type"),
+        fields.remove("regarding_id"),
+    ) {
+        (None, None) => {
+            return Some(Ok(CallLink {
+                username,
+                regarding: None,
+            }));
+        }
+        (Some(kind), Some(id)) => (kind, id),
+        _ => {
+            return Some(Err(
+                "This call link names a record without both its type and its id; ask for a \
+                 new link."
+                    .into(),
+            ));
+        }
+    };
+    let regarding = Regarding {
+        label: fields
+            .remove("label")
+            .filter(|l| !l.trim().is_empty())
+            .unwrap_or_else(|| format!("{kind} {id}")),
+        url: fields.remove("url").filter(|u| !u.is_empty()),
+        kind,
+        id,
+    };
+    Some(match regarding.problem() {
+        Some(problem) => Err(format!(
+            "This call link's record would be refused ({problem}); ask for a new link."
+        )),
+        None => Ok(CallLink {
+            username,
+            regarding: Some(regarding),
+        }),
+    })
+}
+
 /// The username a link asks to call, if it is one of ours.
 pub fn username_in(link: &str) -> Option<String> {
     let rest = link.trim().strip_prefix("switchboard:")?;
@@ -129,6 +191,47 @@ mod tests {
         );
         assert_eq!(invite_in("switchboard://call/bob"), None);
         assert_eq!(username_in(&link), None, "an invite is not a call link");
+    }
+
+    #[test]
+    fn call_links_may_name_the_record_the_call_is_about() {
+        let plain = call_link_in("switchboard://call/bob").and_then(Result::ok);
+        assert_eq!(
+            plain,
+            Some(CallLink {
+                username: "bob".into(),
+                regarding: None
+            })
+        );
+        let about = call_link_in(
+            "switchboard://call/bob?regarding_type=deal&regarding_id=4711&label=ACME%20renewal&url=https%3A%2F%2Fcrm.example%2Fdeals%2F4711",
+        )
+        .and_then(Result::ok)
+        .and_then(|l| l.regarding)
+        .expect("a record");
+        assert_eq!(
+            (about.kind.as_str(), about.id.as_str(), about.label.as_str()),
+            ("deal", "4711", "ACME renewal")
+        );
+        assert_eq!(about.url.as_deref(), Some("https://crm.example/deals/4711"));
+        let unlabelled =
+            call_link_in("switchboard://call/bob?regarding_type=ticket&regarding_id=9")
+                .and_then(Result::ok)
+                .and_then(|l| l.regarding)
+                .expect("a record");
+        assert_eq!(unlabelled.label, "ticket 9");
+        for bad in [
+            "switchboard://call/bob?regarding_type=deal",
+            "switchboard://call/bob?regarding_type=deal&regarding_id=1&url=javascript:alert(1)",
+            "switchboard://call/bob?regarding_type=a%20deal&regarding_id=1",
+        ] {
+            assert!(matches!(call_link_in(bad), Some(Err(_))), "{bad}");
+        }
+        assert_eq!(
+            call_link_in("switchboard://join?server=https://a:1&fp=x"),
+            None
+        );
+        assert_eq!(call_link_in("https://crm.example/call/bob"), None);
     }
 
     #[test]

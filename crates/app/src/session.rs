@@ -16,7 +16,7 @@ use switchboard_client::{
 };
 use switchboard_protocol::PresenceStatus;
 use switchboard_protocol::api::{CallSession, NewAccount, Page, UserInfo};
-use switchboard_protocol::crm::{CallOutcomes, NewCallLog};
+use switchboard_protocol::crm::{CallOutcomes, NewCallLog, Regarding};
 
 /// The keyring profile the desktop app signs in under.
 const PROFILE: &str = "desktop";
@@ -374,6 +374,16 @@ impl Controller {
     /// link may come from any web page or message), unless they chose to call at once.
     /// Returns the call when it was placed now.
     pub async fn open_call_link(&self, username: &str) -> Result<Option<CallSession>, AppError> {
+        self.open_call_link_about(username, None).await
+    }
+
+    /// As [`Controller::open_call_link`], for a link that names the CRM record the call
+    /// is about (the question shows it; the call carries it).
+    pub async fn open_call_link_about(
+        &self,
+        username: &str,
+        regarding: Option<Regarding>,
+    ) -> Result<Option<CallSession>, AppError> {
         let phone = self.phone().await?;
         let callee = self
             .live()
@@ -387,6 +397,7 @@ impl Controller {
                 } else {
                     u.full_name.clone()
                 },
+                regarding: regarding.clone(),
             })
             .ok_or_else(|| {
                 AppError::invalid(format!(
@@ -394,7 +405,7 @@ impl Controller {
                 ))
             })?;
         if self.settings().call_links_without_asking {
-            return Ok(Some(phone.call(callee.user_id).await?));
+            return Ok(Some(phone.call_about(callee.user_id, regarding).await?));
         }
         self.live().link_call = Some(callee);
         let state = self.app_state().await;
@@ -422,7 +433,12 @@ impl Controller {
         if !call {
             return Ok(None);
         }
-        Ok(Some(self.phone().await?.call(callee.user_id).await?))
+        Ok(Some(
+            self.phone()
+                .await?
+                .call_about(callee.user_id, callee.regarding)
+                .await?,
+        ))
     }
 
     pub async fn answer_call(&self, call_id: i64) -> Result<CallSession, AppError> {

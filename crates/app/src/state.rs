@@ -35,6 +35,8 @@ pub struct LinkCall {
     pub username: String,
     /// The full name, or the username when there is none.
     pub display_name: String,
+    /// The CRM record the link says the call is about.
+    pub regarding: Option<switchboard_protocol::crm::Regarding>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -223,7 +223,7 @@ async fn presence_rings_and_links_are_answered_from_the_event_built_directory() 
         .expect("ann logs the call");
     assert_eq!(logged.logs.len(), 1);
     assert_eq!(logged.logs[0].author, ann_id);
-    assert_eq!(logged.regarding, Some(deal));
+    assert_eq!(logged.regarding.as_ref(), Some(&deal));
     let refused = ann
         .log_call(
             call.id,
@@ -240,6 +240,16 @@ async fn presence_rings_and_links_are_answered_from_the_event_built_directory() 
             .contains("not one of the team's outcomes"),
         "{refused}"
     );
+
+    // A call link from a CRM page names the deal (ann chose "call at once" above): the
+    // call carries it to bob.
+    let linked = ann
+        .open_call_link_about("bob", Some(deal.clone()))
+        .await
+        .expect("the link is read")
+        .expect("called at once");
+    assert_eq!(linked.regarding, Some(deal));
+    ann.hang_up().await.expect("hang up");
 
     ann.shut_down().await;
     server.shutdown().await.expect("shutdown");

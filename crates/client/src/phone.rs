@@ -15,7 +15,8 @@ use std::any::Any;
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard_media::audio::{AudioSink, AudioSource};
-use switchboard_protocol::api::CallSession;
+use switchboard_protocol::api::{CallSession, InitiateCall};
+use switchboard_protocol::crm::Regarding;
 use switchboard_protocol::{CallStatus, CallType};
 use tokio::sync::{Mutex, broadcast, oneshot, watch};
 use tokio::task::JoinHandle;
@@ -98,11 +99,27 @@ impl Phone {
 
     /// Calls `user_id`. Refused while another call is under way.
     pub async fn call(&self, user_id: i64) -> Result<CallSession, ClientError> {
+        self.call_about(user_id, None).await
+    }
+
+    /// Calls `user_id` about a CRM record (shown to them with the ring, kept on the call).
+    pub async fn call_about(
+        &self,
+        user_id: i64,
+        regarding: Option<Regarding>,
+    ) -> Result<CallSession, ClientError> {
         let mut current = self.shared.current.lock().await;
         if let Some(call) = &current.call {
             return Err(already_in(call, self.engine.me().id));
         }
-        let call = self.engine.call(user_id, CallType::Audio).await?;
+        let call = self
+            .engine
+            .start_call(&InitiateCall {
+                recipient_id: user_id,
+                call_type: Some(CallType::Audio),
+                regarding,
+            })
+            .await?;
         current.call = Some(call.clone());
         current.muted = false;
         Ok(call)
