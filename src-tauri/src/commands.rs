@@ -189,6 +189,24 @@ pub async fn call_outcomes(controller: Shared<'_>) -> Result<CallOutcomes, AppEr
     controller.call_outcomes().await
 }
 
+/// Opens a CRM record's page in the user's browser: http and https addresses only, as
+/// the server checked them when the call was made.
+#[tauri::command]
+pub async fn open_record_page(app: AppHandle, url: String) -> Result<(), AppError> {
+    use tauri_plugin_opener::OpenerExt;
+    let web = url::Url::parse(&url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
+    let Some(web) = web else {
+        return Err(AppError::invalid(format!(
+            "{url} is not a web address; only http and https pages are opened."
+        )));
+    };
+    app.opener()
+        .open_url(web.as_str(), None::<&str>)
+        .map_err(|e| AppError::invalid(format!("The browser could not be opened: {e}")))
+}
+
 #[tauri::command]
 pub async fn hang_up(controller: Shared<'_>) -> Result<(), AppError> {
     controller.hang_up().await

@@ -4,7 +4,7 @@ import { errorText, isHttps, looksLikeInvite, normalizeServerUrl } from './forma
 import { api, onEngine } from './ipc';
 import { applyCall, applyEvent, endLocally, inviteFor, withAppState } from './reduce';
 import type { ErrorArea, Store, Tab, UiState } from './state';
-import type { EngineEvent, Invite, NewTeammate, Presence, Settings } from './types';
+import type { CallSession, EngineEvent, Invite, NewCallLog, NewTeammate, Presence, Settings } from './types';
 
 type Result<T> = { ok: true; value: T } | { ok: false };
 
@@ -345,6 +345,45 @@ export class Actions {
     if (r.ok) this.store.update((s) => applyCall(s, r.value, Date.now()));
   }
 
+  /** Decline with a message the caller sees ("In a meeting — I'll call you back…"). */
+  async decline(callId: number, message: string): Promise<void> {
+    this.store.update((s) => (s.incoming?.callId === callId ? { ...s, incoming: null } : s));
+    const r = await this.run('global', 'reject', () => api.declineCall({ callId, message }));
+    if (r.ok) this.store.update((s) => applyCall(s, r.value, Date.now()));
+  }
+
+  /** The team's outcome list for the after-call panel, once per sign-in. */
+  async loadOutcomes(): Promise<void> {
+    const s = this.store.get();
+    if (s.outcomes || s.pending.call_outcomes) return;
+    const r = await this.run('after_call', 'call_outcomes', api.callOutcomes);
+    if (r.ok) this.store.set({ outcomes: r.value.outcomes });
+  }
+
+  /** Save my outcome and note for an ended call; the panel then shows what was saved. */
+  async logCall(callId: number, log: NewCallLog): Promise<boolean> {
+    const r = await this.run('after_call', 'log_call', () => api.logCall({ callId, log }));
+    if (!r.ok) return false;
+    const call = r.value;
+    this.store.update((s) => {
+      const meId = s.app?.me?.id ?? null;
+      const logs = call.logs ?? [];
+      const mine = [...logs].reverse().find((l) => l.author === meId) ?? null;
+      const saved = mine ?? { author: meId ?? 0, ...log, created_at: '', updated_at: '' };
+      return {
+        ...s,
+        afterCall: s.afterCall?.callId === callId ? { ...s.afterCall, saved } : s.afterCall,
+        history: withCall(s.history, call),
+      };
+    });
+    return true;
+  }
+
+  /** Skip (or Close, once saved): the after-call panel goes. */
+  closeAfterCall(): void {
+    this.store.update((s) => ({ ...s, afterCall: null, errors: withoutError(s.errors, 'after_call') }));
+  }
+
   async hangUp(): Promise<void> {
     const callId = this.store.get().app?.active_call?.id;
     if (callId == null) return;
@@ -428,4 +467,17 @@ export class Actions {
     if (what === 'global') this.store.setError('global', null);
     if (what === 'host') this.store.set({ hostNoticeDismissed: true });
   }
+}
+
+/** The history page with `call`'s row replaced by the newer copy, when it is on it. */
+function withCall(h: UiState['history'], call: CallSession): UiState['history'] {
+  if (!h.results.some((c) => c.id === call.id)) return h;
+  return { ...h, results: h.results.map((c) => (c.id === call.id ? call : c)) };
+}
+
+function withoutError(errors: UiState['errors'], area: ErrorArea): UiState['errors'] {
+  if (!(area in errors)) return errors;
+  const copy = { ...errors };
+  delete copy[area];
+  return copy;
 }

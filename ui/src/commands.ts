@@ -27,6 +27,7 @@ export const commands = {
   declineCall: (args: { callId: number; message: string }) => invoke<CallSession>('decline_call', args),
   logCall: (args: { callId: number; log: NewCallLog }) => invoke<CallSession>('log_call', args),
   callOutcomes: () => invoke<CallOutcomes>('call_outcomes'),
+  openRecordPage: (args: { url: string }) => invoke<null>('open_record_page', args),
   hangUp: () => invoke<null>('hang_up'),
   setMuted: (args: { muted: boolean }) => invoke<null>('set_muted', args),
   callHistory: (args: { page: number }) => invoke<Page<CallSession>>('call_history', args),

@@ -1,5 +1,5 @@
 // Pure formatting: durations, times, presence and quality words. No DOM here.
-import type { CallQuality, ConnectionState, DeviceSwitch, Presence, UserSummary } from './types';
+import type { CallQuality, ConnectionState, DeviceSwitch, Presence, Regarding, UserSummary } from './types';
 
 /** 83 → "1:23", 3723 → "1:02:03". Negative or missing counts as 0. */
 export function formatDuration(seconds: number | null | undefined): string {
@@ -202,4 +202,28 @@ export function looksLikeInvite(text: string): boolean {
 export function groupFingerprint(fingerprint: string): string {
   const hex = fingerprint.trim().replace(/^sha256:/i, '').replace(/[:\s]/g, '').toUpperCase();
   return (hex.match(/.{1,4}/g) ?? []).join(' ');
+}
+
+/** The kind of CRM record in words: "deal" → "Deal", "support_ticket" → "Support ticket". */
+export function recordKind(type: string): string {
+  const t = plainText(type).replace(/[_-]+/g, ' ').trim();
+  return t ? t[0].toUpperCase() + t.slice(1) : 'Record';
+}
+
+/** What a call is about, for "About Deal: ACME renewal": the kind, the label, and the
+ * record's address when it is an http(s) one (anything else is not made a link). */
+export function describeRegarding(r: Regarding): { kind: string; label: string; url: string | null } {
+  const label = plainText(r.label).trim() || plainText(r.id).trim() || 'Untitled';
+  return { kind: recordKind(r.type), label, url: httpUrl(r.url) };
+}
+
+/** `url` when it is an absolute http or https address, else null. */
+export function httpUrl(url: string | null | undefined): string | null {
+  if (!url) return null;
+  try {
+    const u = new URL(url.trim());
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
+  } catch {
+    return null;
+  }
 }

@@ -46,6 +46,11 @@ const SHAPES: Record<string, Shape[]> = {
     ['circle', { cx: '12', cy: '12', r: '9' }],
     ['path', { d: 'M12 7v5l3 2' }],
   ],
+  message: [['path', { d: 'M4 5h16v11H9l-5 4z' }]],
+  note: [
+    ['path', { d: 'M5 3h10l4 4v14H5z' }],
+    ['path', { d: 'M9 12h6M9 16h6' }],
+  ],
   gear: [
     ['circle', { cx: '12', cy: '12', r: '3' }],
     [

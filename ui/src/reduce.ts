@@ -1,6 +1,6 @@
 // Pure state transitions: a new AppState from a command, an engine event, a call update.
 // No DOM and no IPC, so every rule here is unit-tested.
-import { describeEnd, isFinal, localEndStatus } from './calls';
+import { describeEnd, isFinal, localEndStatus, otherParty } from './calls';
 import { displayName, sameServer } from './format';
 import { applyPresence } from './people';
 import { emptyHistory, initialState, type Incoming, type UiState } from './state';
@@ -39,6 +39,8 @@ export function withAppState(s: UiState, app: AppState, now: number): UiState {
           invites: null,
           createdInvite: null,
           accountNotice: null,
+          afterCall: null,
+          outcomes: null,
         };
   let next: UiState = { ...base, app: { ...app, users } };
   if (!call) {
@@ -68,6 +70,7 @@ function incomingFrom(call: CallSession, meId: number | null): Incoming | null {
     fromUserId: call.initiator,
     callerName: displayName(call.initiator_details),
     callType: call.call_type,
+    ...(call.regarding ? { regarding: call.regarding } : {}),
   };
 }
 
@@ -100,7 +103,17 @@ export function applyCall(s: UiState, call: CallSession, now: number): UiState {
         app: { ...app, active_call: null, media: null, muted: false },
         outcome,
         endedMedia: media,
-        errors: withoutKey(s.errors, 'call'),
+        errors: withoutKey(withoutKey(s.errors, 'call'), 'after_call'),
+        // A call that was talked on ends with the after-call panel (outcome and note).
+        afterCall:
+          call.status === 'completed'
+            ? {
+                callId: call.id,
+                withName: displayName(otherParty(call, meId)),
+                regarding: call.regarding ?? current?.regarding ?? null,
+                saved: null,
+              }
+            : s.afterCall,
       };
     } else if (!current) {
       // A call to me that ended before I answered, or the shell confirming a call I ended.
@@ -163,6 +176,8 @@ export function applyEvent(s: UiState, ev: EngineEvent, now: number): UiState {
           fromUserId: ev.from_user_id,
           callerName: ev.caller_name,
           callType: ev.call_type,
+          // An older shell sends no record.
+          ...(ev.regarding ? { regarding: ev.regarding } : {}),
         },
       };
     case 'call_updated':

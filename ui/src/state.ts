@@ -10,7 +10,9 @@ import type {
   DeviceList,
   DeviceSwitch,
   InviteCode,
+  CallLog,
   MediaState,
+  Regarding,
   TeamInvite,
   UserSummary,
 } from './types';
@@ -26,6 +28,7 @@ export type ErrorArea =
   | 'people'
   | 'call'
   | 'incoming'
+  | 'after_call'
   | 'link_call'
   | 'history'
   | 'settings'
@@ -43,6 +46,18 @@ export interface Incoming {
   fromUserId: number;
   callerName: string;
   callType: 'audio' | 'video';
+  /** The CRM record the call is about, when the caller gave one (absent otherwise). */
+  regarding?: Regarding;
+}
+
+/** A call I was in that ended, waiting for my outcome and note (or Skip). */
+export interface AfterCall {
+  callId: number;
+  /** Who the call was with, for the panel's heading. */
+  withName: string;
+  regarding: Regarding | null;
+  /** My log once saved (the panel then says so). */
+  saved: CallLog | null;
 }
 
 /** A server whose certificate needs the user before signing in: one no authority signed
@@ -99,6 +114,10 @@ export interface UiState {
   invites: InviteCode[] | null;
   /** The invite this admin just made: its code is shown this once, until "Done". */
   createdInvite: TeamInvite | null;
+  /** The after-call panel: outcome and note for the call that just ended. */
+  afterCall: AfterCall | null;
+  /** The team's call outcomes (`call_outcomes`), null until loaded. */
+  outcomes: string[] | null;
 }
 
 export function emptyHistory(): HistoryView {
@@ -138,6 +157,8 @@ export function initialState(): UiState {
     accountNotice: null,
     invites: null,
     createdInvite: null,
+    afterCall: null,
+    outcomes: null,
   };
 }
 

@@ -5,6 +5,7 @@ import type { AppState, CallSession, Event, Page, PresenceStatus } from './bindi
 
 export type {
   AppState,
+  CallLog,
   CallQuality,
   CallSession,
   CallStatus,
@@ -20,7 +21,9 @@ export type {
   InviteCodeState,
   JoinRequest,
   MediaState,
+  NewCallLog,
   PresenceView,
+  Regarding,
   ServerCheck,
   Settings,
   TeamInvite,

@@ -176,6 +176,6 @@ export function teamInvite({ id = 15, hours = 72, links = [joinLink(), joinLink(
 
 /** `AppState.link_call`: a `switchboard://call/<username>` link opened, waiting for Call or
  * Cancel (the shell's display name: the full name, else the username). */
-export function linkCall(u) {
-  return { user_id: u.id, username: u.username, display_name: u.full_name || u.username };
+export function linkCall(u, regarding = null) {
+  return { user_id: u.id, username: u.username, display_name: u.full_name || u.username, regarding };
 }

@@ -300,5 +300,70 @@ for (const scheme of ['light', 'dark']) {
     await ready.scrollIntoViewIfNeeded();
     await shot(page, '9-settings-team-no-links');
     await finish(page);
+    // The CRM record a call is about; quick replies; the after-call log; history with notes.
+    const deal = { type: 'deal', id: 'D-118', label: 'ACME renewal', url: 'https://crm.acme.test/deals/118' };
+    page = await open({ app_state: { ok: appState() } });
+    await page.locator('.person').first().waitFor();
+    await engine(page, { type: 'incoming_call', call_id: 60, from_user_id: 2, caller_name: 'Bob Stone', call_type: 'audio', room_name: 'r', regarding: deal });
+    await page.getByRole('alertdialog').locator('.modal-regarding').waitFor();
+    await shot(page, '4-incoming-regarding');
+    await page.getByRole('button', { name: 'Reply…' }).click();
+    await page.getByLabel('Your own message', { exact: true }).fill('Back at 3, call me then');
+    await shot(page, '4-incoming-replies');
+    await finish(page);
+
+    const logged = call(70, ME, BOB, 'completed', {
+      regarding: deal,
+      logs: [{ author: 1, outcome: 'Follow-up needed', note: 'Send the revised quote by Friday.', created_at: '2025-03-03T10:02:00Z', updated_at: '2025-03-03T10:02:00Z' }],
+    });
+    page = await open({
+      app_state: { ok: appState({ active_call: call(70, ME, BOB, 'active', { regarding: deal, started_at: new Date(Date.now() - 83_000).toISOString() }), media: { state: 'connected', setup_ms: 380 } }) },
+      log_call: [{ err: 'Calls can be logged for 24 hours after they end.' }, { ok: logged }],
+    });
+    await page.locator('.call-active .call-regarding').waitFor();
+    await shot(page, '5-in-call-regarding');
+    await page.getByRole('button', { name: 'End call' }).click();
+    await engine(page, { type: 'call_updated', call: call(70, ME, BOB, 'completed', { regarding: deal }) });
+    const panel = page.locator('.after-call');
+    await panel.waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('#after-call-outcome option').length === 5);
+    await panel.getByLabel('Outcome').selectOption('Follow-up needed');
+    await panel.getByLabel('Note').fill('Send the revised quote by Friday.');
+    await shot(page, '5-after-call');
+    await panel.getByRole('button', { name: 'Save' }).click();
+    await panel.locator('.alert', { hasText: '24 hours' }).waitFor();
+    await shot(page, '5-after-call-error');
+    await panel.getByRole('button', { name: 'Save' }).click();
+    await panel.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    await shot(page, '5-after-call-saved');
+    await finish(page);
+
+    const ago = (m) => new Date(Date.now() - m * 60_000).toISOString();
+    page = await open({
+      app_state: { ok: appState() },
+      call_history: {
+        ok: {
+          count: 3,
+          next: null,
+          previous: null,
+          results: [
+            call(111, ME, BOB, 'completed', {
+              regarding: deal,
+              created_at: ago(10),
+              logs: [
+                { author: 1, outcome: 'Follow-up needed', note: 'Send the revised quote by Friday.', created_at: ago(8), updated_at: ago(8) },
+                { author: 2, outcome: 'Resolved', created_at: ago(7), updated_at: ago(7) },
+              ],
+            }),
+            call(112, ME, CAROL, 'rejected', { decline_message: "In a meeting — I'll call you back in 10 minutes", created_at: ago(40) }),
+            call(113, DAN, ME, 'missed', { regarding: { type: 'ticket', id: 'T-4', label: 'Printer on fire' }, created_at: ago(90) }),
+          ],
+        },
+      },
+    });
+    await page.getByRole('button', { name: /History/ }).click();
+    await page.locator('.call-logs').first().waitFor();
+    await shot(page, '6-history-crm');
+    await finish(page);
   });
 }

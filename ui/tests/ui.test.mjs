@@ -498,12 +498,17 @@ test('incoming call: modal with focus on Accept, trapped; Enter answers', async 
   assert.equal((await invoked(page, 'answer_call')).length, 0);
   await until(page, () => document.activeElement?.textContent?.includes('Accept'));
   assert.ok(await page.evaluate(() => document.getElementById('app').inert), 'the window behind is inert');
+  // Tab goes Accept → Reply… → Decline → Accept, and back with Shift+Tab.
+  await page.keyboard.press('Tab');
+  assert.match(await focusedText(page), /Reply…/);
   await page.keyboard.press('Tab');
   assert.match(await focusedText(page), /Decline/);
   await page.keyboard.press('Tab');
   assert.match(await focusedText(page), /Accept/, 'focus stays in the dialog');
   await page.keyboard.press('Shift+Tab');
   assert.match(await focusedText(page), /Decline/);
+  await page.keyboard.press('Shift+Tab');
+  assert.match(await focusedText(page), /Reply…/);
   await page.keyboard.press('Shift+Tab');
   assert.match(await focusedText(page), /Accept/);
   await page.waitForTimeout(350); // past the guard against a stray Enter

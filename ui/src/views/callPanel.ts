@@ -7,7 +7,7 @@ import { displayName, durationWords, formatDuration, initials } from '../format'
 import { icon } from '../icons';
 import { whileShown, type UiState, type Watch } from '../state';
 import type { MediaState } from '../types';
-import { button, setBusy, type View } from './common';
+import { button, regardingLine, setBusy, type View } from './common';
 import { devicePickers } from './devices';
 import { levelMeter, qualityIndicator } from './meters';
 
@@ -31,12 +31,14 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
   const ringAvatar = h('span', { class: 'avatar large ringing', 'aria-hidden': 'true' });
   const ringName = h('span', { class: 'peer-name', dir: 'auto' });
   const ringTitle = h('h2', { class: 'call-title' }, 'Calling ', ringName, '…');
+  const ringRegarding = regardingLine('p', 'call-regarding');
+  const activeRegarding = regardingLine('p', 'call-regarding');
   const cancel = button('Cancel', { cls: 'danger', icon: icon('phone-off'), onclick: () => void actions.hangUp() });
   const ringing = h(
     'div',
     { class: 'call-ringing' },
     ringAvatar,
-    h('div', { class: 'call-head' }, ringTitle, h('p', { class: 'call-sub', text: 'Ringing. They will see who is calling.' })),
+    h('div', { class: 'call-head' }, ringTitle, ringRegarding.el, h('p', { class: 'call-sub', text: 'Ringing. They will see who is calling.' })),
     cancel,
   );
 
@@ -65,7 +67,7 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
       'div',
       { class: 'call-top' },
       avatarEl,
-      h('div', { class: 'call-head' }, peer, h('p', { class: 'call-sub' }, timer, h('span', { class: 'sep', 'aria-hidden': 'true', text: '·' }), mediaText)),
+      h('div', { class: 'call-head' }, peer, activeRegarding.el, h('p', { class: 'call-sub' }, timer, h('span', { class: 'sep', 'aria-hidden': 'true', text: '·' }), mediaText)),
       h('div', { class: 'call-controls' }, mutedBadge, mute, end),
     ),
     h(
@@ -111,6 +113,8 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
         setText(ringAvatar, initials(other));
         setText(avatarEl, initials(other));
         setText(peer, other);
+        ringRegarding.set(call.regarding);
+        activeRegarding.set(call.regarding);
         setAttr(el, 'aria-label', isActive ? `Call with ${other}` : `Calling ${other}`);
         setBusy(cancel, ending, 'Cancel', 'Cancelling…');
         setBusy(end, ending, 'End call', 'Ending…');

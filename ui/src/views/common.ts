@@ -1,7 +1,8 @@
 // Pieces shared by the views: the View shape, avatars, presence dots, busy buttons.
 import { h, setAttr, setDisabled, setText, uid } from '../dom';
-import { initials, presenceLabel } from '../format';
-import type { Presence } from '../types';
+import { describeRegarding, errorText, initials, presenceLabel } from '../format';
+import { api } from '../ipc';
+import type { Presence, Regarding } from '../types';
 
 /** A piece of the screen. It keeps itself up to date: its factory is given a `Watch` and
  * watches the slices of the state it draws from. */
@@ -90,5 +91,51 @@ export function confirmation(opts: {
     confirm,
     cancel,
     focus: () => el.focus(),
+  };
+}
+
+/** "About Deal: ACME renewal", the label a link to the CRM record when it has an http(s)
+ * address. A click asks the shell to open it in the user's browser (a link followed in
+ * the webview would navigate the app itself); a failure is said next to it. */
+export function regardingNode(r: Regarding): HTMLElement {
+  const { kind, label, url } = describeRegarding(r);
+  const problem = h('span', { class: 'record-problem', role: 'status' });
+  let name: HTMLElement;
+  if (url) {
+    name = h(
+      'a',
+      { class: 'record-link', href: url, target: '_blank', rel: 'noopener noreferrer', dir: 'auto' },
+      label,
+      h('span', { class: 'sr-only', text: ' (opens in your browser)' }),
+    );
+    name.addEventListener('click', (e) => {
+      e.preventDefault();
+      setText(problem, '');
+      api.openRecordPage({ url }).catch((err: unknown) => {
+        setText(problem, ` ${errorText(err)}`);
+      });
+    });
+  } else {
+    name = h('span', { class: 'record-label', dir: 'auto', text: label });
+  }
+  return h('span', { class: 'regarding', 'data-type': kind }, `About ${kind}: `, name, problem);
+}
+
+/** A line that shows what a call is about, or nothing (hidden) when it is about nothing. */
+export function regardingLine(tag: 'p' | 'div' = 'p', cls = 'regarding-line'): {
+  el: HTMLElement;
+  set(r: Regarding | null | undefined): void;
+} {
+  const el = h(tag, { class: cls, hidden: true });
+  let shown: Regarding | null = null;
+  return {
+    el,
+    set(r) {
+      const next = r ?? null;
+      if (next === shown || (next && shown && JSON.stringify(next) === JSON.stringify(shown))) return;
+      shown = next;
+      el.replaceChildren(...(next ? [regardingNode(next)] : []));
+      el.hidden = !next;
+    },
   };
 }

@@ -2,13 +2,43 @@
 import type { Actions } from '../actions';
 import { callDuration, direction, isMissed, otherParty, statusWord } from '../calls';
 import { alertRegion, h, setDisabled, setText, show } from '../dom';
-import { displayName, durationWords, formatDuration, formatWhen, plural } from '../format';
+import { displayName, durationWords, formatDuration, formatWhen, plainText, plural } from '../format';
 import { icon } from '../icons';
 import type { Watch } from '../state';
-import type { CallSession } from '../types';
-import { button, setBusy, type View } from './common';
+import type { CallLog, CallSession } from '../types';
+import { button, regardingNode, setBusy, type View } from './common';
 
 const PAGE_SIZE = 20;
+
+/** Who wrote a log: "You", or the other participant's name. */
+function authorName(call: CallSession, log: CallLog, meId: number | null): string {
+  if (log.author === meId) return 'You';
+  if (log.author === call.initiator) return displayName(call.initiator_details);
+  if (log.author === call.recipient) return displayName(call.recipient_details);
+  return 'Someone';
+}
+
+/** The participants' logs: "Bob Stone: Resolved — Sent the quote." */
+function logList(call: CallSession, meId: number | null): HTMLUListElement | null {
+  const logs = (call.logs ?? []).filter((l) => plainText(l.outcome).trim() || plainText(l.note).trim());
+  if (logs.length === 0) return null;
+  return h(
+    'ul',
+    { class: 'call-logs', 'aria-label': 'After-call notes' },
+    ...logs.map((l) => {
+      const outcome = plainText(l.outcome).trim();
+      const note = plainText(l.note).trim();
+      return h(
+        'li',
+        null,
+        h('span', { class: 'log-author', text: `${authorName(call, l, meId)}: ` }),
+        outcome ? h('span', { class: 'log-outcome', dir: 'auto', text: outcome }) : null,
+        outcome && note ? ' — ' : null,
+        note ? h('span', { class: 'log-note', dir: 'auto', text: note }) : null,
+      );
+    }),
+  );
+}
 
 function row(call: CallSession, meId: number | null, now: Date): HTMLTableRowElement {
   const dir = direction(call, meId);
@@ -16,16 +46,24 @@ function row(call: CallSession, meId: number | null, now: Date): HTMLTableRowEle
   const dirWord = `${dir === 'incoming' ? 'Incoming' : 'Outgoing'}${call.call_type === 'video' ? ' video' : ''}`;
   const secs = callDuration(call);
   const answered = call.status === 'completed' && secs != null;
+  const declineMessage = call.status === 'rejected' ? plainText(call.decline_message).trim() : '';
   return h(
     'tr',
     { class: missed ? 'missed' : '', 'data-call-id': String(call.id), 'data-status': call.status },
     h('td', { class: 'dir' }, icon(dir), h('span', { text: dirWord })),
-    h('td', { class: 'who' }, h('span', { dir: 'auto', text: displayName(otherParty(call, meId)) })),
+    h(
+      'td',
+      { class: 'who' },
+      h('span', { dir: 'auto', text: displayName(otherParty(call, meId)) }),
+      call.regarding ? h('div', { class: 'row-regarding' }, regardingNode(call.regarding)) : null,
+      logList(call, meId),
+    ),
     h(
       'td',
       { class: 'status' },
       missed ? icon('missed') : null,
       missed ? h('strong', { text: statusWord(call, meId) }) : statusWord(call, meId),
+      declineMessage ? h('div', { class: 'decline-message' }, h('span', { class: 'sr-only', text: 'Message: ' }), h('span', { dir: 'auto', text: `“${declineMessage}”` })) : null,
     ),
     h(
       'td',

@@ -8,7 +8,7 @@ import { alertRegion, h, setAttr, setDisabled, setText, show } from '../dom';
 import { initials, plainText } from '../format';
 import { icon } from '../icons';
 import type { Watch } from '../state';
-import { button, setBusy } from './common';
+import { button, regardingLine, setBusy } from './common';
 
 /** As for an incoming call: an Enter typed for something else just as it opens does not call. */
 const ENTER_GUARD_MS = 300;
@@ -21,6 +21,8 @@ export function linkCallView(
   // Names are isolated (dir="auto"): a right-to-left name does not reorder the sentence.
   const titleName = h('span', { class: 'caller-name', dir: 'auto' });
   const title = h('h2', { id: 'link-call-title', class: 'modal-title' }, 'Call ', titleName, '?');
+  // The CRM record the link says the call is about (a CRM page's click-to-call).
+  const regarding = regardingLine('p', 'modal-regarding');
   const name = h('span', { dir: 'auto' });
   const username = h('span', { class: 'link-call-username', dir: 'auto' });
   const desc = h(
@@ -63,6 +65,7 @@ export function linkCallView(
     av,
     h('p', { class: 'modal-kicker is-question', text: 'Call link' }),
     title,
+    regarding.el,
     desc,
     alwaysRow,
     reason,
@@ -137,6 +140,7 @@ export function linkCallView(
             setText(titleName, shown);
             setText(name, shown);
             setText(username, plainText(link.username));
+            regarding.set(link.regarding);
             if (!wasOpen) always.checked = false;
             setText(reason, inCall ? 'Finish your call first. Cancel goes back to it; open the link again afterwards.' : '');
             show(reason, inCall);

@@ -3,6 +3,7 @@ import type { Actions } from '../actions';
 import { h, setAttr, setText, show } from '../dom';
 import { icon, type IconName } from '../icons';
 import { whileShown, type Store, type Tab, type Watch } from '../state';
+import { afterCallView } from './afterCall';
 import { bannersView } from './banners';
 import { callPanelView } from './callPanel';
 import type { View } from './common';
@@ -25,6 +26,7 @@ export function mainView(
   const header = headerView(actions, watch);
   const banners = bannersView(actions, watch);
   const callPanel = callPanelView(actions, watch);
+  const afterCall = afterCallView(actions, watch);
   // Only the section on screen is drawn; it catches up when its tab is chosen.
   const inTab = (tab: Tab) => whileShown(watch, (s) => s.tab === tab);
   const panels: Record<Tab, View> = {
@@ -45,7 +47,7 @@ export function mainView(
     return { tab, b };
   });
   const nav = h('nav', { class: 'tabs', 'aria-label': 'Sections' }, ...tabButtons.map((t) => t.b));
-  const content = h('main', { class: 'content', id: 'content' }, callPanel.el, ...Object.values(panels).map((p) => p.el));
+  const content = h('main', { class: 'content', id: 'content' }, callPanel.el, afterCall.el, ...Object.values(panels).map((p) => p.el));
   const el = h('div', { class: 'layout' }, header.el, banners.el, nav, content);
 
   watch(
