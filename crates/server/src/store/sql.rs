@@ -335,6 +335,11 @@ pub fn revocation_row(row: &dyn SqlRow) -> Result<(String, DateTime<Utc>), Stora
     Ok((row.text(0)?, row.time(1)?))
 }
 
+#[path = "sql/columns.rs"]
+#[macro_use]
+mod columns;
+#[path = "sql/call_records.rs"]
+mod call_records;
 #[path = "sql/rows.rs"]
 mod rows;
 #[path = "sql/statements.rs"]

@@ -2,10 +2,9 @@
 //! and each engine's dialect for the three statements that differ.
 
 use super::rows::{
-    call_log_row, call_row, invite_row, presence_row, standing_row, user_record, video_call_row,
-    video_status_str,
+    call_row, invite_row, presence_row, standing_row, user_record, video_call_row, video_status_str,
 };
-use super::{Columns, Conn, Dialect, SqlError, SqlTx, Value};
+use super::{Columns, Conn, Dialect, SqlError, SqlTx};
 use crate::store::{
     AccountState, CallRow, HistoryQuery, InviteRow, MeetingRow, NewUser, StorageError,
     TokenStanding, Tx, UserRecord, VideoCallRow,
@@ -16,37 +15,6 @@ use switchboard_protocol::api::{MeetingStatus, UserInfo};
 use switchboard_protocol::crm::CallLog;
 
 /// Columns each decoder below reads, in its order.
-macro_rules! user_columns {
-    () => {
-        "id, username, email, full_name, is_admin, password_hash, state, token_epoch"
-    };
-}
-macro_rules! invite_columns {
-    () => {
-        "id, created_by, created_at, expires_at, used_by, revoked"
-    };
-}
-macro_rules! call_columns {
-    () => {
-        "id, session_id, room_name, call_type, status, initiator_id, recipient_id, started_at, ended_at, created_at, regarding_type, regarding_id, regarding_label, regarding_url, decline_message"
-    };
-}
-macro_rules! video_call_columns {
-    () => {
-        "id, meeting_id, caller_id, status, started_at, ended_at"
-    };
-}
-macro_rules! presence_columns {
-    () => {
-        "user_id, status, available_for_calls, status_message, last_seen, current_call, status_before_call, open_sockets"
-    };
-}
-macro_rules! meeting_columns {
-    () => {
-        "id, title, host_id, status, scheduled_at, created_at"
-    };
-}
-
 pub const SQLITE: Dialect = Dialect {
     user_by_login: concat!(
         "SELECT ",
@@ -411,81 +379,15 @@ impl<C: Conn> Tx for SqlTx<C> {
     }
 
     fn call_history(&mut self, q: &HistoryQuery) -> Result<(i64, Vec<CallRow>), StorageError> {
-        // The CASTs give PostgreSQL the parameters' types when they are NULL. A note is
-        // matched with LIKE, its own % and _ escaped.
-        macro_rules! filter {
-            () => {
-                " FROM calls WHERE (initiator_id = ?1 OR recipient_id = ?1)
-                   AND (CAST(?2 AS TEXT) IS NULL OR status = ?2)
-                   AND (CAST(?3 AS TEXT) IS NULL OR (regarding_type = ?3 AND regarding_id = ?4))
-                   AND (CAST(?5 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM call_logs l
-                        WHERE l.call_id = calls.id AND l.outcome = ?5))
-                   AND (CAST(?6 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM call_logs l
-                        WHERE l.call_id = calls.id
-                          AND LOWER(l.note) LIKE '%' || LOWER(?6) || '%' ESCAPE '\\'))"
-            };
-        }
-        let status: Value<'_> = q.status.map(|s| s.as_str()).into();
-        let (kind, id) = match &q.regarding {
-            Some((kind, id)) => (Some(kind.as_str()), Some(id.as_str())),
-            None => (None, None),
-        };
-        let text = q.note_text.as_deref().map(|t| {
-            t.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        });
-        let filters: [Value<'_>; 6] = [
-            q.user_id.into(),
-            status,
-            kind.into(),
-            id.into(),
-            q.outcome.as_deref().into(),
-            text.as_deref().into(),
-        ];
-        let count = self.int(concat!("SELECT COUNT(*)", filter!()), &filters)?;
-        let paged: Vec<Value<'_>> = filters
-            .into_iter()
-            .chain([q.limit.into(), q.offset.into()])
-            .collect();
-        let rows = self.rows(
-            concat!(
-                "SELECT ",
-                call_columns!(),
-                filter!(),
-                " ORDER BY created_at DESC, id DESC LIMIT ?7 OFFSET ?8"
-            ),
-            &paged,
-            call_row,
-        )?;
-        Ok((count, rows))
+        self.history_page(q)
     }
 
     fn call_logs(&mut self, call_id: i64) -> Result<Vec<CallLog>, StorageError> {
-        self.rows(
-            "SELECT author_id, outcome, note, created_at, updated_at FROM call_logs
-             WHERE call_id = ?1 ORDER BY created_at, author_id",
-            &[call_id.into()],
-            call_log_row,
-        )
+        self.logs_of_call(call_id)
     }
 
     fn save_call_log(&mut self, call_id: i64, log: &CallLog) -> Result<(), StorageError> {
-        self.execute(
-            "INSERT INTO call_logs (call_id, author_id, outcome, note, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (call_id, author_id)
-             DO UPDATE SET outcome = ?3, note = ?4, updated_at = ?6",
-            &[
-                call_id.into(),
-                log.author.into(),
-                log.outcome.as_deref().into(),
-                log.note.as_deref().into(),
-                log.created_at.into(),
-                log.updated_at.into(),
-            ],
-        )?;
-        Ok(())
+        self.write_call_log(call_id, log)
     }
 
     fn insert_meeting(&mut self, m: &MeetingRow) -> Result<i64, StorageError> {
