@@ -557,7 +557,7 @@ fn history_line(call: &CallSession, me: i64) -> String {
         call.duration_formatted
     );
     if let Some(r) = &call.regarding {
-        line.push_str(&format!("\n       about {} {}: {}", r.kind, r.id, r.label));
+        line.push_str(&format!("\n       {}", talk::about(r)));
         if let Some(url) = &r.url {
             line.push_str(&format!(" <{url}>"));
         }

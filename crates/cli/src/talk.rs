@@ -355,7 +355,7 @@ pub async fn call(
     let mut events = engine.events();
     let about = regarding
         .as_ref()
-        .map(|r| format!(" about {} {}: {}", r.kind, r.id, r.label))
+        .map(|r| format!(" {}", about(r)))
         .unwrap_or_default();
     let call = engine
         .start_call(&InitiateCall {
@@ -383,6 +383,11 @@ pub async fn call(
     talk(&engine, &mut events, &answered, audio, mute_after).await
 }
 
+/// `about deal 4711: ACME renewal`: a call's record, as every command prints it.
+pub fn about(r: &Regarding) -> String {
+    format!("about {} {}: {}", r.kind, r.id, r.label)
+}
+
 /// What `listen` does with each call.
 pub enum Answer {
     Accept,
@@ -407,7 +412,7 @@ pub async fn listen(api: Api, answer: Answer, count: u32, audio: &AudioArgs) -> 
                     ..
                 }) => {
                     let about = regarding
-                        .map(|r| format!(" about {} {}: {}", r.kind, r.id, r.label))
+                        .map(|r| format!(" {}", about(&r)))
                         .unwrap_or_default();
                     break (call_id, format!("{caller_name}{about}"));
                 }
