@@ -39,7 +39,10 @@ test('a level change touches only the meters: 5 s of audio_level with 200 collea
   // the level events are left to change the page.
   await page.waitForFunction(() => document.querySelectorAll('.call-card select[data-device="input"] option').length === 3);
   // The call timer counts real seconds; hold the clock still so it does not tick meanwhile.
+  // Its interval keeps running, so let it fire once at the held time: a tick that was due
+  // (the held second can be past the one last drawn) lands before we start watching.
   await page.clock.setFixedTime(await page.evaluate(() => Date.now()));
+  await page.waitForTimeout(1100);
   await nextFrame(page);
 
   await page.evaluate(() => {
