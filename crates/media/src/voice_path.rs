@@ -185,6 +185,12 @@ impl Processing {
         self.process(frame, played, 0, capture_latency_ms);
     }
 
+    /// Drops what the speakers played since the last frame, for a microphone that drops
+    /// what it captured to catch up.
+    pub(crate) fn skip_played(&mut self) {
+        self.path.reference.take_played();
+    }
+
     /// Processes `frame` against as much reference as it is long, given how many samples
     /// still wait behind it and the capture device's latency: for sources that are not
     /// devices, stepped by whoever reads them.
