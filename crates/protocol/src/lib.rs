@@ -8,6 +8,7 @@ pub mod call;
 pub mod crm;
 pub mod presence;
 pub mod signal;
+pub mod webhooks;
 pub mod ws;
 
 pub use call::{CallAction, CallStatus, CallType, Refusal, Role, transition};

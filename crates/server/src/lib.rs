@@ -21,6 +21,7 @@ pub mod session;
 pub mod store;
 pub mod throttle;
 mod tls_listener;
+pub mod webhooks;
 
 pub use accounts::{Accounts, NewAccount};
 pub use server::{Server, ServerConfig, ServerTls, StartError, launch_with_tcp_listener};

@@ -27,7 +27,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -114,6 +114,16 @@ struct ServeArgs {
     /// release them (renewed every third of it).
     #[arg(long, env = "SWITCHBOARD_INSTANCE_LEASE", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=3600))]
     instance_lease: u64,
+    /// Seconds a webhook endpoint has to answer one delivery.
+    #[arg(long, env = "SWITCHBOARD_WEBHOOK_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    webhook_timeout: u64,
+    /// Seconds before a failed webhook delivery's first retry; each later one waits
+    /// twice as long, up to an hour.
+    #[arg(long, env = "SWITCHBOARD_WEBHOOK_RETRY_BASE", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    webhook_retry_base: u64,
+    /// Hours a webhook delivery is retried before it is marked failed.
+    #[arg(long, env = "SWITCHBOARD_WEBHOOK_RETRY_HOURS", default_value_t = 24, value_parser = clap::value_parser!(u64).range(1..=720))]
+    webhook_retry_hours: u64,
     /// Which notification sockets get presence updates: `everyone`, or `subscribers`
     /// (sockets opened with ?presence=1, as Switchboard's clients do). With thousands
     /// of sockets, `subscribers` spares clients that never show presence a frame per
@@ -360,7 +370,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Serve(args) => serve(args),
+        Command::Serve(args) => serve(*args),
         Command::User(command) => user(command),
         Command::Meeting(command) => meeting(command),
         Command::Keys(KeysCommand::Rotate { data_dir }) => {
@@ -394,6 +404,9 @@ fn serve(args: ServeArgs) -> Result<()> {
     config.ring_timeout = Duration::from_secs(args.ring_timeout);
     config.presence_timeout = Duration::from_secs(args.presence_timeout);
     config.instance_lease = Duration::from_secs(args.instance_lease);
+    config.webhooks.timeout = Duration::from_secs(args.webhook_timeout);
+    config.webhooks.retry_base = Duration::from_secs(args.webhook_retry_base);
+    config.webhooks.give_up_after = Duration::from_secs(args.webhook_retry_hours * 3600);
     config.sockets_per_user = usize::try_from(args.sockets_per_user).unwrap_or(usize::MAX);
     config.sockets_per_address = usize::try_from(args.sockets_per_address).unwrap_or(usize::MAX);
     config.call_burst = args.call_burst;

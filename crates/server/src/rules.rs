@@ -22,6 +22,8 @@ pub struct Rules {
     pub sockets_per_user: usize,
     /// Sockets one non-loopback address may hold on one instance; 0: no cap.
     pub sockets_per_address: usize,
+    /// How webhook deliveries are sent and retried.
+    pub webhooks: crate::webhooks::WebhookRules,
 }
 
 /// Which notification sockets are sent `presence_update`.

@@ -72,6 +72,8 @@ pub struct ServerConfig {
     /// Host names a server bound to loopback answers to besides addresses and
     /// `localhost`: the public name a proxy in front of it passes on.
     pub allowed_hosts: Vec<String>,
+    /// How webhook deliveries are sent and retried.
+    pub webhooks: crate::webhooks::WebhookRules,
 }
 
 /// Which certificate the server serves, if any.
@@ -113,6 +115,7 @@ impl ServerConfig {
             tls: ServerTls::Off,
             allowed_origins: Vec::new(),
             allowed_hosts: Vec::new(),
+            webhooks: crate::webhooks::WebhookRules::default(),
         }
     }
 
@@ -264,6 +267,7 @@ pub fn app_state(config: &ServerConfig) -> Result<AppState, StartError> {
         clock: config.clock,
         sockets_per_user: config.sockets_per_user,
         sockets_per_address: config.sockets_per_address,
+        webhooks: config.webhooks.clone(),
     });
     let realtime = Arc::new(Realtime::new(store.clone(), rules.clone()));
     crate::realtime::reconcile_after_start(&realtime, exclusive)?;
@@ -346,6 +350,11 @@ async fn launch(
         ))
     });
     realtime.resume_ring_timers().await;
+    let webhooks = tokio::spawn(crate::webhooks::run(
+        state.store.clone(),
+        state.rules.webhooks.clone(),
+        state.rules.clock,
+    ));
     let local = match &listener {
         Listening::Plain(tcp) => tcp.local_addr(),
         Listening::Tls(tls) => axum::serve::Listener::local_addr(tls),
@@ -379,6 +388,7 @@ async fn launch(
     realtime.close_all();
     feed.abort();
     leases.abort();
+    webhooks.abort();
     if let Some(writer) = socket_writer {
         writer.abort();
     }

@@ -408,6 +408,44 @@ async fn every_route_answers_as_the_document_says() {
         )
         .await;
     assert_eq!(s, StatusCode::OK);
+    // Webhooks: an endpoint (nobody listens there), an event for it, its delivery log.
+    let hooks = "/api/webhooks";
+    let hook = json!({"url": "http://127.0.0.1:9/hooks", "secret": "whsec-0123456789abcdef", "events": ["call.logged"]});
+    let (s, _) = doc.post(&bob, hooks, "/api/webhooks/", hook.clone()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = doc
+        .post(&admin, hooks, "/api/webhooks/", json!({"url": "x"}))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, created) = doc.post(&admin, hooks, "/api/webhooks/", hook).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let hook_id = created["id"].as_i64().expect("webhook id");
+    let (s, _) = doc
+        .post(
+            &alice,
+            log,
+            &actual_log,
+            json!({"note": "Done, and minuted."}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, list) = doc.get(&admin, hooks, "/api/webhooks/").await;
+    assert_eq!((s, list[0]["pending"].as_i64()), (StatusCode::OK, Some(1)));
+    let deliveries = "/api/webhooks/{id}/deliveries";
+    let actual_deliveries = format!("/api/webhooks/{hook_id}/deliveries/");
+    let (s, page) = doc.get(&admin, deliveries, &actual_deliveries).await;
+    assert_eq!((s, page["count"].as_i64()), (StatusCode::OK, Some(1)));
+    let (s, _) = doc.get(&bob, deliveries, &actual_deliveries).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let one_hook = "/api/webhooks/{id}";
+    let (s, _) = doc
+        .delete(&admin, one_hook, &format!("/api/webhooks/{hook_id}/"))
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = doc
+        .delete(&admin, one_hook, &format!("/api/webhooks/{hook_id}/"))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     let invite = json!({"receiver_id": carol.id, "call_type": "video"});
     let (s, invited) = doc
         .post(&bob, "/api/calls/invite", "/api/calls/invite", invite)

@@ -9,6 +9,7 @@ use switchboard_protocol::api::CallSession;
 use switchboard_protocol::call::room_name;
 use switchboard_protocol::crm::{CallLog, CallOutcomes, LOG_EDITABLE_HOURS, Regarding};
 use switchboard_protocol::presence::Unreachable;
+use switchboard_protocol::webhooks::WebhookEvent;
 use switchboard_protocol::{CallAction, CallStatus, CallType, Refusal, Role, transition};
 use uuid::Uuid;
 
@@ -201,10 +202,13 @@ pub fn apply(
     if next != previous {
         tx.update_call(&row)?;
     }
-    Ok(Transitioned {
-        call: session(tx, &row)?,
-        previous,
-    })
+    let call = session(tx, &row)?;
+    if next != previous
+        && let Some(event) = WebhookEvent::for_call_end(next)
+    {
+        super::webhooks::enqueue(tx, event, &call, now)?;
+    }
+    Ok(Transitioned { call, previous })
 }
 
 const OUTCOMES_SETTING: &str = "call_outcomes";
@@ -220,11 +224,7 @@ pub fn outcomes(tx: &mut dyn Tx) -> Result<CallOutcomes, DomainError> {
 /// Replaces the team's outcomes: administrators only. Logs written with an outcome no
 /// longer listed keep it.
 pub fn set_outcomes(tx: &mut dyn Tx, by: i64, list: &CallOutcomes) -> Result<(), DomainError> {
-    if !require_user(tx, by)?.is_admin {
-        return Err(DomainError::Forbidden(
-            "Only an administrator can change the call outcomes.".into(),
-        ));
-    }
+    super::require_admin(tx, by, "change the call outcomes")?;
     if let Some(problem) = list.problem() {
         return Err(DomainError::Invalid(problem));
     }
@@ -293,7 +293,9 @@ pub fn log(
             updated_at: now,
         },
     )?;
-    session(tx, &row)
+    let call = session(tx, &row)?;
+    super::webhooks::enqueue(tx, WebhookEvent::CallLogged, &call, now)?;
+    Ok(call)
 }
 
 /// A call `viewer` takes part in, or 404.

@@ -34,13 +34,7 @@ pub fn view(row: &InviteRow, now: DateTime<Utc>) -> InviteCode {
 }
 
 fn require_admin(tx: &mut dyn Tx, user_id: i64) -> Result<(), DomainError> {
-    if super::require_user(tx, user_id)?.is_admin {
-        Ok(())
-    } else {
-        Err(DomainError::Forbidden(
-            "Only an administrator can manage invites.".into(),
-        ))
-    }
+    super::require_admin(tx, user_id, "manage invites")
 }
 
 /// Why a lifetime is refused.

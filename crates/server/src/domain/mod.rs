@@ -6,6 +6,7 @@ pub mod invites;
 pub mod meetings;
 pub mod presence;
 pub mod users;
+pub mod webhooks;
 
 use crate::store::{StorageError, Tx};
 use switchboard_protocol::api::{UserInfo, UserSummary};
@@ -57,6 +58,21 @@ pub fn require_user(tx: &mut dyn Tx, id: i64) -> Result<UserInfo, DomainError> {
     tx.user(id)?
         .map(|record| record.info)
         .ok_or_else(|| DomainError::NotFound(format!("There is no user with id {id}.")))
+}
+
+/// Refuses anyone but an administrator, saying what only one can do ("manage invites").
+pub fn require_admin(
+    tx: &mut dyn Tx,
+    user_id: i64,
+    only_they_can: &str,
+) -> Result<(), DomainError> {
+    if require_user(tx, user_id)?.is_admin {
+        Ok(())
+    } else {
+        Err(DomainError::Forbidden(format!(
+            "Only an administrator can {only_they_can}."
+        )))
+    }
 }
 
 pub fn summary(user: &UserInfo) -> UserSummary {

@@ -12,6 +12,7 @@ mod paging;
 mod presence;
 mod responses;
 mod users;
+mod webhooks;
 
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -89,6 +90,12 @@ pub fn router(state: AppState) -> Router {
             "/api/meetings/{id}",
             get(meetings::one).delete(meetings::delete),
         )
+        .route("/api/webhooks", get(webhooks::list).post(webhooks::create))
+        .route(
+            "/api/webhooks/{id}",
+            axum::routing::delete(webhooks::delete),
+        )
+        .route("/api/webhooks/{id}/deliveries", get(webhooks::deliveries))
         .merge(crate::realtime::router())
         .fallback(no_such_route);
 

@@ -59,6 +59,10 @@ use utoipa::{Modify, OpenApi};
         super::meetings::delete,
         super::meetings::start_video_call,
         super::meetings::end_video_call,
+        super::webhooks::list,
+        super::webhooks::create,
+        super::webhooks::delete,
+        super::webhooks::deliveries,
         crate::realtime::notify::handler,
         crate::realtime::signal::call_room,
         crate::realtime::signal::meeting_room,
@@ -67,6 +71,8 @@ use utoipa::{Modify, OpenApi};
         ErrorBody,
         api::Page<api::CallSession>,
         api::Page<api::Meeting>,
+        api::Page<switchboard_protocol::webhooks::WebhookDelivery>,
+        switchboard_protocol::webhooks::WebhookBody,
         CallStatus,
         CallType,
         PresenceStatus,
@@ -78,6 +84,7 @@ use utoipa::{Modify, OpenApi};
         (name = "presence", description = "Who is online and reachable"),
         (name = "calls", description = "One-to-one calls"),
         (name = "meetings", description = "Meetings and their video calls (seed 002)"),
+        (name = "webhooks", description = "Telling the CRM of record about calls: signed POSTs from a durable outbox (docs/crm.md)"),
         (name = "realtime", description = "WebSocket routes: notifications and signaling rooms"),
     )
 )]

@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use switchboard_protocol::api::{MeetingStatus, UserInfo, VideoCallStatus};
 use switchboard_protocol::crm::{CallLog, Regarding};
+use switchboard_protocol::webhooks::{WebhookDelivery, WebhookEvent};
 use switchboard_protocol::{CallStatus, CallType, PresenceState};
 use uuid::Uuid;
 
@@ -186,6 +187,47 @@ pub struct HistoryQuery {
     pub limit: i64,
 }
 
+/// A webhook endpoint as stored, with the secret deliveries are signed with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookRow {
+    pub id: i64,
+    pub url: String,
+    pub secret: String,
+    pub events: Vec<WebhookEvent>,
+    pub created_by: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A delivery the worker may send, with its endpoint's address and key.
+#[derive(Clone, Debug)]
+pub struct DueDelivery {
+    pub id: i64,
+    pub url: String,
+    pub secret: String,
+    pub event: WebhookEvent,
+    pub event_id: Uuid,
+    /// The JSON body, as written with the change it reports.
+    pub payload: String,
+    /// Attempts made before this one.
+    pub attempts: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// How one delivery attempt ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Attempt {
+    /// The endpoint answered 2xx.
+    Delivered { status: u16 },
+    /// It did not; try again at `at`.
+    Retry {
+        at: DateTime<Utc>,
+        status: Option<u16>,
+        error: String,
+    },
+    /// It did not, and the delivery's deadline has passed.
+    GaveUp { status: Option<u16>, error: String },
+}
+
 /// The reads and writes one transaction can make. Implemented once per engine.
 pub trait Tx {
     // Users.
@@ -295,6 +337,52 @@ pub trait Tx {
     /// every unregistered instance, and returns the users who lost sockets with the
     /// sockets they still hold elsewhere.
     fn reclaim_leases(&mut self, now: DateTime<Utc>) -> Result<Vec<(i64, u32)>, StorageError>;
+
+    // Webhooks: endpoints, and the outbox of deliveries written with the changes.
+    fn insert_webhook(&mut self, hook: &WebhookRow) -> Result<i64, StorageError>;
+    /// Oldest first.
+    fn webhooks(&mut self) -> Result<Vec<WebhookRow>, StorageError>;
+    /// Deletes the endpoint and its deliveries; false when there was none.
+    fn delete_webhook(&mut self, id: i64) -> Result<bool, StorageError>;
+    /// The endpoint's (pending, failed) deliveries.
+    fn delivery_counts(&mut self, webhook_id: i64) -> Result<(i64, i64), StorageError>;
+    /// Queues `payload` for the endpoint, due at `now`.
+    fn insert_delivery(
+        &mut self,
+        webhook_id: i64,
+        event: WebhookEvent,
+        event_id: Uuid,
+        payload: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError>;
+    /// Pending deliveries due by `now` that no instance holds, oldest due first.
+    fn due_deliveries(
+        &mut self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<DueDelivery>, StorageError>;
+    /// Takes a due delivery for this instance until `until`; false when another instance
+    /// took it first (or it is no longer due).
+    fn claim_delivery(
+        &mut self,
+        id: i64,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StorageError>;
+    /// Records an attempt and releases the claim.
+    fn finish_attempt(
+        &mut self,
+        id: i64,
+        now: DateTime<Utc>,
+        attempt: &Attempt,
+    ) -> Result<(), StorageError>;
+    /// The endpoint's deliveries, newest first: the total and one page.
+    fn deliveries(
+        &mut self,
+        webhook_id: i64,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(i64, Vec<WebhookDelivery>), StorageError>;
 }
 
 /// The body of one transaction, as the engine sees it.

@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("postgres/0003_accounts_and_invites.sql"),
     include_str!("postgres/0004_meetings_by_host.sql"),
     include_str!("postgres/0005_calls_about_records.sql"),
+    include_str!("postgres/0006_webhooks.sql"),
 ];
 
 /// The advisory lock every write transaction holds (any constant unique to Switchboard).

@@ -344,5 +344,7 @@ mod call_records;
 mod rows;
 #[path = "sql/statements.rs"]
 mod statements;
+#[path = "sql/webhooks.rs"]
+mod webhooks;
 
 pub use statements::{POSTGRES, SQLITE};

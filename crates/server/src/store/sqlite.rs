@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite/0003_accounts_and_invites.sql"),
     include_str!("sqlite/0004_meetings_by_host.sql"),
     include_str!("sqlite/0005_calls_about_records.sql"),
+    include_str!("sqlite/0006_webhooks.sql"),
 ];
 
 pub struct SqliteDatabase {

@@ -6,13 +6,15 @@ use super::rows::{
 };
 use super::{Columns, Conn, Dialect, SqlError, SqlTx};
 use crate::store::{
-    AccountState, CallRow, HistoryQuery, InviteRow, MeetingRow, NewUser, StorageError,
-    TokenStanding, Tx, UserRecord, VideoCallRow,
+    AccountState, Attempt, CallRow, DueDelivery, HistoryQuery, InviteRow, MeetingRow, NewUser,
+    StorageError, TokenStanding, Tx, UserRecord, VideoCallRow, WebhookRow,
 };
 use chrono::{DateTime, Utc};
 use switchboard_protocol::PresenceState;
 use switchboard_protocol::api::{MeetingStatus, UserInfo};
 use switchboard_protocol::crm::CallLog;
+use switchboard_protocol::webhooks::{WebhookDelivery, WebhookEvent};
+use uuid::Uuid;
 
 /// Columns each decoder below reads, in its order.
 pub const SQLITE: Dialect = Dialect {
@@ -610,5 +612,68 @@ impl<C: Conn> Tx for SqlTx<C> {
             .into_iter()
             .map(|user_id| Ok((user_id, self.sockets_of(user_id)?)))
             .collect()
+    }
+
+    // Webhooks: the statements are in `webhooks.rs`.
+    fn insert_webhook(&mut self, hook: &WebhookRow) -> Result<i64, StorageError> {
+        self.webhook_insert(hook)
+    }
+
+    fn webhooks(&mut self) -> Result<Vec<WebhookRow>, StorageError> {
+        self.webhook_list()
+    }
+
+    fn delete_webhook(&mut self, id: i64) -> Result<bool, StorageError> {
+        self.webhook_delete(id)
+    }
+
+    fn delivery_counts(&mut self, webhook_id: i64) -> Result<(i64, i64), StorageError> {
+        self.webhook_delivery_counts(webhook_id)
+    }
+
+    fn insert_delivery(
+        &mut self,
+        webhook_id: i64,
+        event: WebhookEvent,
+        event_id: Uuid,
+        payload: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        self.delivery_insert(webhook_id, event, event_id, payload, now)
+    }
+
+    fn due_deliveries(
+        &mut self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<DueDelivery>, StorageError> {
+        self.deliveries_due(now, limit)
+    }
+
+    fn claim_delivery(
+        &mut self,
+        id: i64,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StorageError> {
+        self.delivery_claim(id, now, until)
+    }
+
+    fn finish_attempt(
+        &mut self,
+        id: i64,
+        now: DateTime<Utc>,
+        attempt: &Attempt,
+    ) -> Result<(), StorageError> {
+        self.delivery_finish(id, now, attempt)
+    }
+
+    fn deliveries(
+        &mut self,
+        webhook_id: i64,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(i64, Vec<WebhookDelivery>), StorageError> {
+        self.delivery_page(webhook_id, offset, limit)
     }
 }
