@@ -13,6 +13,7 @@ use switchboard_protocol::api::{
     IssuedInviteCode, LoginResponse, MaybeCall, NewAccount, Page, PasswordChange, RedeemInvite,
     UserInfo, UserPresence,
 };
+use switchboard_protocol::callbacks::{Callback, NewCallback};
 use switchboard_protocol::crm::{CallOutcomes, NewCallLog, Regarding};
 use switchboard_protocol::{CallAction, CallType, PresenceStatus};
 use switchboard_tls::{ClientConfig, Trust, client_config};
@@ -357,6 +358,36 @@ impl Api {
     ) -> Result<CallSession, ClientError> {
         self.post(&format!("/api/jitsi-calls/{call_id}/log/"), json!(log))
             .await
+    }
+
+    /// My call-backs: open ones by due time, then the last 50 done.
+    pub async fn callbacks(&self) -> Result<Vec<Callback>, ClientError> {
+        self.get("/api/callbacks/").await
+    }
+
+    /// A call-back for me to make.
+    pub async fn create_callback(&self, new: &NewCallback) -> Result<Callback, ClientError> {
+        self.post("/api/callbacks/", json!(new)).await
+    }
+
+    pub async fn complete_callback(&self, id: i64) -> Result<Callback, ClientError> {
+        self.post(&format!("/api/callbacks/{id}/complete/"), json!({}))
+            .await
+    }
+
+    /// Due again `seconds` from now.
+    pub async fn snooze_callback(&self, id: i64, seconds: i64) -> Result<Callback, ClientError> {
+        self.post(
+            &format!("/api/callbacks/{id}/snooze/"),
+            json!({"due_in_seconds": seconds}),
+        )
+        .await
+    }
+
+    pub async fn delete_callback(&self, id: i64) -> Result<(), ClientError> {
+        self.request::<Value>(Method::DELETE, &format!("/api/callbacks/{id}/"), None)
+            .await
+            .map(|_| ())
     }
 
     /// The outcomes a call can be logged with, in the team's order.

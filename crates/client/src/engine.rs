@@ -315,6 +315,7 @@ impl Shared {
                     status_message,
                 })
             }
+            Notification::CallbackDue { callback } => self.emit(Event::CallbackDue { callback }),
         }
     }
 }

@@ -99,6 +99,10 @@ pub enum Event {
     Problem {
         message: String,
     },
+    /// One of this user's call-backs is due now.
+    CallbackDue {
+        callback: Box<switchboard_protocol::callbacks::Callback>,
+    },
     /// A sound device of the call moved on its own: unplugged (the system default took
     /// over) or the chosen one plugged in again.
     SoundDevice {

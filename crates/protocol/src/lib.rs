@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod call;
+pub mod callbacks;
 pub mod crm;
 pub mod presence;
 pub mod signal;

@@ -2,6 +2,7 @@
 
 use crate::api::CallSession;
 use crate::call::CallType;
+use crate::callbacks::Callback;
 use crate::crm::Regarding;
 use crate::presence::PresenceStatus;
 use chrono::{DateTime, Utc};
@@ -35,6 +36,8 @@ pub enum Notification {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         status_message: Option<String>,
     },
+    /// One of this user's call-backs is due now.
+    CallbackDue { callback: Box<Callback> },
 }
 
 #[cfg(test)]

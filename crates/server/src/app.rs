@@ -39,6 +39,8 @@ pub struct AppState {
     /// `https` when this server terminates TLS, for the absolute links it writes (page
     /// links); a proxy in front says its own with `X-Forwarded-Proto`.
     pub scheme: &'static str,
+    /// Pokes the call-back notifier when a due time changes (see `callbacks_due`).
+    pub callback_wake: Arc<tokio::sync::Notify>,
 }
 
 impl FromRef<AppState> for Store {

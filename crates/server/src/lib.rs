@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod app;
 pub mod auth;
+pub mod callbacks_due;
 pub mod domain;
 pub mod error;
 pub mod http;

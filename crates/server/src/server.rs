@@ -311,6 +311,7 @@ pub fn app_state(config: &ServerConfig) -> Result<AppState, StartError> {
                 .collect(),
         ),
         check_host: false,
+        callback_wake: Arc::default(),
         password_checks: Arc::new(tokio::sync::Semaphore::new(
             std::thread::available_parallelism().map_or(2, usize::from),
         )),
@@ -350,6 +351,10 @@ async fn launch(
         ))
     });
     realtime.resume_ring_timers().await;
+    let callbacks_due = tokio::spawn(crate::callbacks_due::run(
+        realtime.clone(),
+        state.callback_wake.clone(),
+    ));
     let webhooks = tokio::spawn(crate::webhooks::run(
         state.store.clone(),
         state.rules.webhooks.clone(),
@@ -389,6 +394,7 @@ async fn launch(
     feed.abort();
     leases.abort();
     webhooks.abort();
+    callbacks_due.abort();
     if let Some(writer) = socket_writer {
         writer.abort();
     }

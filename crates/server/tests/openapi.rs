@@ -408,6 +408,93 @@ async fn every_route_answers_as_the_document_says() {
         )
         .await;
     assert_eq!(s, StatusCode::OK);
+    // Call-backs: Alice's to call Bob back.
+    let callbacks = "/api/callbacks";
+    let (s, made) = doc
+        .post(
+            &alice,
+            callbacks,
+            "/api/callbacks/",
+            json!({"user_id": bob.id, "due_in_seconds": 600, "call_id": call_id, "note": "Prices"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let callback_id = made["id"].as_i64().expect("call-back id");
+    let (s, _) = doc
+        .post(
+            &alice,
+            callbacks,
+            "/api/callbacks/",
+            json!({"user_id": bob.id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = doc.get(&alice, callbacks, "/api/callbacks/").await;
+    assert_eq!(s, StatusCode::OK);
+    let snooze = "/api/callbacks/{id}/snooze";
+    let (s, _) = doc
+        .post(
+            &alice,
+            snooze,
+            &format!("/api/callbacks/{callback_id}/snooze/"),
+            json!({"due_at": "2026-12-24T09:00:00Z"}),
+        )
+        .await;
+    assert!(s == StatusCode::OK || s == StatusCode::BAD_REQUEST, "{s}");
+    let (s, _) = doc
+        .post(
+            &alice,
+            snooze,
+            &format!("/api/callbacks/{callback_id}/snooze/"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let complete = "/api/callbacks/{id}/complete";
+    let (s, _) = doc
+        .post(
+            &bob,
+            complete,
+            &format!("/api/callbacks/{callback_id}/complete/"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "only Alice's");
+    let (s, _) = doc
+        .post(
+            &alice,
+            complete,
+            &format!("/api/callbacks/{callback_id}/complete/"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = doc
+        .post(
+            &alice,
+            snooze,
+            &format!("/api/callbacks/{callback_id}/snooze/"),
+            json!({"due_in_seconds": 60}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "done already");
+    let one_callback = "/api/callbacks/{id}";
+    let (s, _) = doc
+        .delete(
+            &alice,
+            one_callback,
+            &format!("/api/callbacks/{callback_id}/"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = doc
+        .delete(
+            &alice,
+            one_callback,
+            &format!("/api/callbacks/{callback_id}/"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     // Webhooks: an endpoint (nobody listens there), an event for it, its delivery log.
     let hooks = "/api/webhooks";
     let hook = json!({"url": "http://127.0.0.1:9/hooks", "secret": "whsec-0123456789abcdef", "events": ["call.logged"]});

@@ -252,7 +252,7 @@ async fn call_events_reach_the_crm_signed_and_are_retried_until_it_takes_them() 
     .await;
     // An endpoint for other events hears nothing of these.
     let other = Receiver::start(&[]).await;
-    register(&admin, &other.url, &["callback.created"]).await;
+    register(&admin, &other.url, &["call.missed"]).await;
 
     let deal = json!({"type": "deal", "id": "4711", "label": "ACME renewal"});
     let (s, made) = jane
@@ -335,9 +335,41 @@ async fn call_events_reach_the_crm_signed_and_are_retried_until_it_takes_them() 
         "In a meeting; I'll call you back"
     );
 
+    // Call-backs: made, and done by the call back.
+    let callbacks = Receiver::start(&[]).await;
+    register(
+        &admin,
+        &callbacks.url,
+        &["callback.created", "callback.completed"],
+    )
+    .await;
+    let (s, made) = tom
+        .post(
+            "/api/callbacks/",
+            json!({"user_id": jane.id, "due_in_seconds": 600, "call_id": declined_id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{made}");
+    let back = tom.call(&jane).await;
+    let back_id = back["id"].as_i64().expect("id");
+    assert_eq!(jane.act(back_id, "answer").await.0, StatusCode::OK);
+    assert_eq!(tom.act(back_id, "end").await.0, StatusCode::OK);
+    let got = callbacks.wait_for(2, Duration::from_secs(10)).await;
+    assert_eq!(got[0].header("switchboard-event"), "callback.created");
+    assert_eq!(got[0].json()["data"]["user_id"], jane.id);
+    assert_eq!(got[1].header("switchboard-event"), "callback.completed");
+    assert_eq!(got[1].json()["data"]["completed_by_call"], back_id);
+    let got = crm.wait_for(6, Duration::from_secs(10)).await;
+    assert_eq!(
+        got[5].header("switchboard-event"),
+        "call.completed",
+        "the call back"
+    );
+
     // Settled: nothing more arrives, from either instance.
     tokio::time::sleep(Duration::from_millis(600)).await;
-    assert_eq!(crm.received().len(), 5, "each attempt once");
+    assert_eq!(crm.received().len(), 6, "each attempt once");
+    assert_eq!(callbacks.received().len(), 2);
     assert!(other.received().is_empty());
     let (_, list) = admin.get("/api/webhooks/").await;
     assert_eq!(

@@ -186,6 +186,7 @@ pub fn apply(
     }
     if next == CallStatus::Active && row.started_at.is_none() {
         row.started_at = Some(now);
+        super::callbacks::complete_by_call(tx, &row, now)?;
         let mut p = tx.presence(row.recipient_id)?;
         p.heartbeat(now);
         p.enter_call(row.id);

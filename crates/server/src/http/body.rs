@@ -64,6 +64,16 @@ impl JsonObject {
         self.field(key).map(|v| to_id(key, v)).transpose()
     }
 
+    /// A whole number (of seconds, say), negative or not.
+    pub fn integer(&self, key: &str) -> Result<Option<i64>, ApiError> {
+        self.field(key)
+            .map(|v| {
+                v.as_i64()
+                    .ok_or_else(|| ApiError::bad_request(format!("{key} must be a whole number")))
+            })
+            .transpose()
+    }
+
     pub fn required_id(&self, key: &str) -> Result<i64, ApiError> {
         Self::required(key, self.id(key)?)
     }

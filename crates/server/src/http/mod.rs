@@ -4,6 +4,7 @@
 mod accounts;
 mod auth;
 pub mod body;
+mod callbacks;
 mod calls;
 mod meetings;
 pub mod openapi;
@@ -90,6 +91,16 @@ pub fn router(state: AppState) -> Router {
             "/api/meetings/{id}",
             get(meetings::one).delete(meetings::delete),
         )
+        .route(
+            "/api/callbacks",
+            get(callbacks::list).post(callbacks::create),
+        )
+        .route(
+            "/api/callbacks/{id}",
+            axum::routing::delete(callbacks::delete),
+        )
+        .route("/api/callbacks/{id}/complete", post(callbacks::complete))
+        .route("/api/callbacks/{id}/snooze", post(callbacks::snooze))
         .route("/api/webhooks", get(webhooks::list).post(webhooks::create))
         .route(
             "/api/webhooks/{id}",

@@ -228,6 +228,23 @@ pub enum Attempt {
     GaveUp { status: Option<u16>, error: String },
 }
 
+/// A call-back as stored: `owner_id` is to call `user_id` back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallbackRow {
+    pub id: i64,
+    pub owner_id: i64,
+    pub user_id: i64,
+    pub due_at: DateTime<Utc>,
+    pub regarding: Option<Regarding>,
+    pub note: Option<String>,
+    pub call_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    /// When its due notification went out (cleared by a snooze).
+    pub notified_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub completed_by_call: Option<i64>,
+}
+
 /// The reads and writes one transaction can make. Implemented once per engine.
 pub trait Tx {
     // Users.
@@ -376,6 +393,25 @@ pub trait Tx {
         now: DateTime<Utc>,
         attempt: &Attempt,
     ) -> Result<(), StorageError>;
+    // Call-backs.
+    fn insert_callback(&mut self, callback: &CallbackRow) -> Result<i64, StorageError>;
+    fn callback(&mut self, id: i64) -> Result<Option<CallbackRow>, StorageError>;
+    /// The owner's open call-backs by due time, then the 50 done most recently.
+    fn callbacks_of(&mut self, owner: i64) -> Result<Vec<CallbackRow>, StorageError>;
+    fn open_callback_count(&mut self, owner: i64) -> Result<i64, StorageError>;
+    /// Saves due time, note, notification and completion.
+    fn save_callback(&mut self, callback: &CallbackRow) -> Result<(), StorageError>;
+    fn delete_callback(&mut self, id: i64) -> Result<bool, StorageError>;
+    /// Open call-backs either of the two owes the other.
+    fn open_callbacks_between(&mut self, a: i64, b: i64) -> Result<Vec<CallbackRow>, StorageError>;
+    /// The earliest due time of an open call-back not yet notified.
+    fn next_callback_due(&mut self) -> Result<Option<DateTime<Utc>>, StorageError>;
+    /// Open call-backs due by `now` and not yet notified.
+    fn callbacks_due(&mut self, now: DateTime<Utc>) -> Result<Vec<CallbackRow>, StorageError>;
+    /// Marks a due call-back notified; false when another instance did first (or it was
+    /// done meanwhile).
+    fn claim_callback_notice(&mut self, id: i64, now: DateTime<Utc>) -> Result<bool, StorageError>;
+
     /// The endpoint's deliveries, newest first: the total and one page.
     fn deliveries(
         &mut self,

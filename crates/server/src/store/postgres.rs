@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("postgres/0004_meetings_by_host.sql"),
     include_str!("postgres/0005_calls_about_records.sql"),
     include_str!("postgres/0006_webhooks.sql"),
+    include_str!("postgres/0007_callbacks.sql"),
 ];
 
 /// The advisory lock every write transaction holds (any constant unique to Switchboard).

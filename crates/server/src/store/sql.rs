@@ -340,6 +340,8 @@ pub fn revocation_row(row: &dyn SqlRow) -> Result<(String, DateTime<Utc>), Stora
 mod columns;
 #[path = "sql/call_records.rs"]
 mod call_records;
+#[path = "sql/callbacks.rs"]
+mod callbacks;
 #[path = "sql/rows.rs"]
 mod rows;
 #[path = "sql/statements.rs"]

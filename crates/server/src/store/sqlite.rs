@@ -28,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite/0004_meetings_by_host.sql"),
     include_str!("sqlite/0005_calls_about_records.sql"),
     include_str!("sqlite/0006_webhooks.sql"),
+    include_str!("sqlite/0007_callbacks.sql"),
 ];
 
 pub struct SqliteDatabase {

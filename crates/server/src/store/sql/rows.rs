@@ -55,17 +55,32 @@ pub(super) fn call_row(row: &dyn SqlRow) -> Result<CallRow, StorageError> {
         started_at: row.opt_time(7)?,
         ended_at: row.opt_time(8)?,
         created_at: row.time(9)?,
-        regarding: match (row.opt_text(10)?, row.opt_text(11)?, row.opt_text(12)?) {
+        regarding: regarding_at(row, 10)?,
+        decline_message: row.opt_text(14)?,
+    })
+}
+
+/// A record from four columns (type, id, label, url) from `first` on; none when the
+/// first three are NULL.
+pub(super) fn regarding_at(
+    row: &dyn SqlRow,
+    first: usize,
+) -> Result<Option<Regarding>, StorageError> {
+    Ok(
+        match (
+            row.opt_text(first)?,
+            row.opt_text(first + 1)?,
+            row.opt_text(first + 2)?,
+        ) {
             (Some(kind), Some(id), Some(label)) => Some(Regarding {
                 kind,
                 id,
                 label,
-                url: row.opt_text(13)?,
+                url: row.opt_text(first + 3)?,
             }),
             _ => None,
         },
-        decline_message: row.opt_text(14)?,
-    })
+    )
 }
 
 pub(super) fn call_log_row(row: &dyn SqlRow) -> Result<CallLog, StorageError> {

@@ -6,8 +6,8 @@ use super::rows::{
 };
 use super::{Columns, Conn, Dialect, SqlError, SqlTx};
 use crate::store::{
-    AccountState, Attempt, CallRow, DueDelivery, HistoryQuery, InviteRow, MeetingRow, NewUser,
-    StorageError, TokenStanding, Tx, UserRecord, VideoCallRow, WebhookRow,
+    AccountState, Attempt, CallRow, CallbackRow, DueDelivery, HistoryQuery, InviteRow, MeetingRow,
+    NewUser, StorageError, TokenStanding, Tx, UserRecord, VideoCallRow, WebhookRow,
 };
 use chrono::{DateTime, Utc};
 use switchboard_protocol::PresenceState;
@@ -666,6 +666,47 @@ impl<C: Conn> Tx for SqlTx<C> {
         attempt: &Attempt,
     ) -> Result<(), StorageError> {
         self.delivery_finish(id, now, attempt)
+    }
+
+    // Call-backs: the statements are in `callbacks.rs`.
+    fn insert_callback(&mut self, callback: &CallbackRow) -> Result<i64, StorageError> {
+        self.callback_insert(callback)
+    }
+
+    fn callback(&mut self, id: i64) -> Result<Option<CallbackRow>, StorageError> {
+        self.callback_by_id(id)
+    }
+
+    fn callbacks_of(&mut self, owner: i64) -> Result<Vec<CallbackRow>, StorageError> {
+        self.callbacks_owned(owner)
+    }
+
+    fn open_callback_count(&mut self, owner: i64) -> Result<i64, StorageError> {
+        self.callbacks_open_count(owner)
+    }
+
+    fn save_callback(&mut self, callback: &CallbackRow) -> Result<(), StorageError> {
+        self.callback_save(callback)
+    }
+
+    fn delete_callback(&mut self, id: i64) -> Result<bool, StorageError> {
+        self.callback_delete(id)
+    }
+
+    fn open_callbacks_between(&mut self, a: i64, b: i64) -> Result<Vec<CallbackRow>, StorageError> {
+        self.callbacks_open_between(a, b)
+    }
+
+    fn next_callback_due(&mut self) -> Result<Option<DateTime<Utc>>, StorageError> {
+        self.callback_next_due()
+    }
+
+    fn callbacks_due(&mut self, now: DateTime<Utc>) -> Result<Vec<CallbackRow>, StorageError> {
+        self.callbacks_due_by(now)
+    }
+
+    fn claim_callback_notice(&mut self, id: i64, now: DateTime<Utc>) -> Result<bool, StorageError> {
+        self.callback_claim_notice(id, now)
     }
 
     fn deliveries(
