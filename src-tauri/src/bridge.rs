@@ -143,9 +143,37 @@ impl Shell for TauriShell {
             }
             Event::CallUpdated { call } => {
                 use switchboard_protocol::CallStatus;
+                // A call that connected may have done a call-back.
+                if call.status == CallStatus::Active {
+                    show_callbacks_due(&self.app, controller);
+                }
                 if call.status != CallStatus::Pending && call.status != CallStatus::Ringing {
                     self.stop_ringing(call.id, call.status == CallStatus::Missed);
                 }
+            }
+            Event::CallbackDue { callback } => {
+                let (app, id) = (self.app.clone(), callback.id);
+                let about = callback.regarding.as_ref().map(|r| r.label.clone());
+                let person = if callback.user_details.full_name.trim().is_empty() {
+                    callback.user_details.username.clone()
+                } else {
+                    callback.user_details.full_name.clone()
+                };
+                let (calling, reporting, opening) = (controller.clone(), app.clone(), app.clone());
+                notify::callback_due(
+                    &person,
+                    about.as_deref(),
+                    move || {
+                        tauri::async_runtime::spawn(async move {
+                            if let Err(e) = calling.call_back(id).await {
+                                let message = e.to_string();
+                                let _ = reporting.emit(ENGINE_EVENT, Event::Problem { message });
+                            }
+                        });
+                    },
+                    move || crate::windows::show(&opening),
+                );
+                show_callbacks_due(&app, controller);
             }
             Event::MissedCalls { count } => {
                 if let Some(tray) = self.tray() {
@@ -176,4 +204,22 @@ impl Shell for TauriShell {
             _ => {}
         }
     }
+}
+
+/// Puts how many call-backs are due now in the tray (asked of the server, off the
+/// caller's thread).
+pub fn show_callbacks_due(app: &AppHandle, controller: &Arc<Controller>) {
+    let (app, controller) = (app.clone(), controller.clone());
+    tauri::async_runtime::spawn(async move {
+        match controller.callbacks_due().await {
+            Ok(count) => {
+                if let Some(shell) = app.try_state::<Arc<TauriShell>>()
+                    && let Some(tray) = shell.tray()
+                {
+                    tray.set_callbacks_due(count);
+                }
+            }
+            Err(e) => tracing::info!(error = %e, "cannot count the call-backs due"),
+        }
+    });
 }

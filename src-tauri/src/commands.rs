@@ -11,6 +11,7 @@ use switchboard_app::{
 use switchboard_protocol::PresenceStatus;
 use switchboard_protocol::api::Page;
 use switchboard_protocol::api::{CallSession, InviteCode, UserInfo};
+use switchboard_protocol::callbacks::{Callback, NewCallback};
 use switchboard_protocol::crm::{CallOutcomes, NewCallLog};
 use tauri::{AppHandle, State};
 use tauri_plugin_autostart::ManagerExt;
@@ -187,6 +188,64 @@ pub async fn log_call(
 #[tauri::command]
 pub async fn call_outcomes(controller: Shared<'_>) -> Result<CallOutcomes, AppError> {
     controller.call_outcomes().await
+}
+
+/// My call-backs: open ones by due time, then the last 50 done.
+#[tauri::command]
+pub async fn callbacks(controller: Shared<'_>) -> Result<Vec<Callback>, AppError> {
+    controller.callbacks().await
+}
+
+#[tauri::command]
+pub async fn create_callback(
+    app: AppHandle,
+    controller: Shared<'_>,
+    new: NewCallback,
+) -> Result<Callback, AppError> {
+    let made = controller.create_callback(new).await?;
+    crate::bridge::show_callbacks_due(&app, controller.inner());
+    Ok(made)
+}
+
+#[tauri::command]
+pub async fn complete_callback(
+    app: AppHandle,
+    controller: Shared<'_>,
+    id: i64,
+) -> Result<Callback, AppError> {
+    let done = controller.complete_callback(id).await?;
+    crate::bridge::show_callbacks_due(&app, controller.inner());
+    Ok(done)
+}
+
+/// Due again `seconds` from now.
+#[tauri::command]
+pub async fn snooze_callback(
+    app: AppHandle,
+    controller: Shared<'_>,
+    id: i64,
+    seconds: i64,
+) -> Result<Callback, AppError> {
+    let snoozed = controller.snooze_callback(id, seconds).await?;
+    crate::bridge::show_callbacks_due(&app, controller.inner());
+    Ok(snoozed)
+}
+
+#[tauri::command]
+pub async fn delete_callback(
+    app: AppHandle,
+    controller: Shared<'_>,
+    id: i64,
+) -> Result<(), AppError> {
+    controller.delete_callback(id).await?;
+    crate::bridge::show_callbacks_due(&app, controller.inner());
+    Ok(())
+}
+
+/// Calls the person back, about the call-back's record.
+#[tauri::command]
+pub async fn call_back(controller: Shared<'_>, id: i64) -> Result<CallSession, AppError> {
+    controller.call_back(id).await
 }
 
 /// Opens a CRM record's page in the user's browser: http and https addresses only, as

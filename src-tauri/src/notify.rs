@@ -99,3 +99,50 @@ pub fn withdraw(id: u32) {
         handle.close();
     }
 }
+
+/// Shows "Call back X (about …)" for a call-back that is due; `on_call_back` runs (on a
+/// thread of its own) when the user clicks "Call back", `on_open` for the body.
+pub fn callback_due(
+    person: &str,
+    about: Option<&str>,
+    on_call_back: impl FnOnce() + Send + 'static,
+    on_open: impl FnOnce() + Send + 'static,
+) {
+    let actions = notify_rust::get_capabilities()
+        .map(|caps| caps.iter().any(|c| c == "actions"))
+        .unwrap_or(false);
+    let body = match about {
+        Some(about) => format!(
+            "Call {} back — about {}.",
+            for_notification_body(person),
+            for_notification_body(about)
+        ),
+        None => format!("Call {} back.", for_notification_body(person)),
+    };
+    let mut notification = Notification::new();
+    notification
+        .appname("Switchboard")
+        .summary("Call-back due")
+        .body(&body)
+        .icon("call-start")
+        .hint(Hint::Category("im".into()))
+        .urgency(Urgency::Normal);
+    if actions {
+        notification
+            .action("default", "Open")
+            .action("call_back", "Call back");
+    }
+    match notification.show() {
+        Ok(handle) if actions => {
+            std::thread::spawn(move || {
+                handle.wait_for_action(|action| match action {
+                    "call_back" => on_call_back(),
+                    "default" => on_open(),
+                    _ => {}
+                });
+            });
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "cannot show the call-back notification"),
+    }
+}

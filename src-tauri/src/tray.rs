@@ -1,4 +1,4 @@
-//! The tray icon: who I am and my status, missed calls, Show and Quit.
+//! The tray icon: who I am and my status, missed calls, call-backs due, Show and Quit.
 
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
@@ -8,6 +8,7 @@ use tauri::{AppHandle, Wry};
 pub struct Tray {
     status: MenuItem<Wry>,
     missed: MenuItem<Wry>,
+    callbacks: MenuItem<Wry>,
 }
 
 impl Tray {
@@ -38,6 +39,16 @@ impl Tray {
         };
         let _ = self.missed.set_text(text);
     }
+
+    /// Call-backs due now (or overdue).
+    pub fn set_callbacks_due(&self, count: usize) {
+        let text = match count {
+            0 => "No call-backs due".to_owned(),
+            1 => "1 call-back due".to_owned(),
+            n => format!("{n} call-backs due"),
+        };
+        let _ = self.callbacks.set_text(text);
+    }
 }
 
 fn build(
@@ -46,10 +57,14 @@ fn build(
 ) -> tauri::Result<Tray> {
     let status = MenuItem::with_id(app, "status", "Not signed in", false, None::<&str>)?;
     let missed = MenuItem::with_id(app, "missed", "No missed calls", false, None::<&str>)?;
+    let callbacks = MenuItem::with_id(app, "callbacks", "No call-backs due", false, None::<&str>)?;
     let show = MenuItem::with_id(app, "show", "Show Switchboard", true, None::<&str>)?;
     let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
     let separator = PredefinedMenuItem::separator(app)?;
-    let menu = Menu::with_items(app, &[&status, &missed, &separator, &show, &quit])?;
+    let menu = Menu::with_items(
+        app,
+        &[&status, &missed, &callbacks, &separator, &show, &quit],
+    )?;
     let mut builder = TrayIconBuilder::with_id("main")
         .tooltip("Switchboard")
         .menu(&menu)
@@ -72,5 +87,9 @@ fn build(
         builder = builder.icon(icon.clone());
     }
     builder.build(app)?;
-    Ok(Tray { status, missed })
+    Ok(Tray {
+        status,
+        missed,
+        callbacks,
+    })
 }

@@ -69,6 +69,42 @@ decline_message?: string,
  */
 logs?: Array<CallLog>, };
 
+export type Callback = { id: number, 
+/**
+ * Who calls back: the task is theirs.
+ */
+owner: number, 
+/**
+ * Who is to be called.
+ */
+user_id: number, user_details: UserSummary, due_at: string, 
+/**
+ * The record the call-back is about (from the call it came from, unless given).
+ */
+regarding?: Regarding, note?: string, 
+/**
+ * The declined or missed call it came from.
+ */
+call_id?: number, created_at: string, 
+/**
+ * When it was done: by hand, or by the call that connected (`completed_by_call`).
+ */
+completed_at?: string, completed_by_call?: number, };
+
+export type NewCallback = { 
+/**
+ * Who to call back.
+ */
+user_id: number, due_at?: string, 
+/**
+ * From now; 600 is "in 10 minutes".
+ */
+due_in_seconds?: number, regarding?: Regarding, note?: string, 
+/**
+ * The call it comes from (declined or missed): its record is carried over.
+ */
+call_id?: number, };
+
 export type Page<T> = { count: number, next: string | null, previous: string | null, results: Array<T>, };
 
 export type CallQuality = { 
@@ -117,7 +153,7 @@ regarding: Regarding | null, } | { "type": "call_updated", call: CallSession, } 
 /**
  * `None` when the server does not send messages: keep the one already shown.
  */
-status_message: string | null, } | { "type": "directory", users: Array<DirectoryEntry>, } | { "type": "audio_level", call_id: number, input: number, output: number, } | { "type": "quality", call_id: number, quality: CallQuality, } | { "type": "media", call_id: number, media: MediaState, } | { "type": "muted", call_id: number, muted: boolean, } | { "type": "missed_calls", count: number, } | { "type": "problem", message: string, } | { "type": "sound_device", switch: DeviceSwitch, };
+status_message: string | null, } | { "type": "directory", users: Array<DirectoryEntry>, } | { "type": "audio_level", call_id: number, input: number, output: number, } | { "type": "quality", call_id: number, quality: CallQuality, } | { "type": "media", call_id: number, media: MediaState, } | { "type": "muted", call_id: number, muted: boolean, } | { "type": "missed_calls", count: number, } | { "type": "problem", message: string, } | { "type": "callback_due", callback: Callback, } | { "type": "sound_device", switch: DeviceSwitch, };
 
 export type DeviceList = { inputs: Array<string>, outputs: Array<string>, default_input: string | null, default_output: string | null, };
 

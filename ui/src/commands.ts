@@ -1,7 +1,7 @@
 // Generated from the Rust types by crates/app/tests/bindings.rs: do not edit.
 // Regenerate: SWITCHBOARD_WRITE_BINDINGS=1 cargo test -p switchboard-app --test bindings
 import { invoke } from '@tauri-apps/api/core';
-import type { AppState, CallOutcomes, CallSession, DeviceList, Invite, InviteCode, JoinRequest, NewCallLog, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo } from './bindings';
+import type { AppState, Callback, CallOutcomes, CallSession, DeviceList, Invite, InviteCode, JoinRequest, NewCallback, NewCallLog, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo } from './bindings';
 
 export const commands = {
   appState: () => invoke<AppState>('app_state'),
@@ -27,6 +27,12 @@ export const commands = {
   declineCall: (args: { callId: number; message: string }) => invoke<CallSession>('decline_call', args),
   logCall: (args: { callId: number; log: NewCallLog }) => invoke<CallSession>('log_call', args),
   callOutcomes: () => invoke<CallOutcomes>('call_outcomes'),
+  callbacks: () => invoke<Callback[]>('callbacks'),
+  createCallback: (args: { new: NewCallback }) => invoke<Callback>('create_callback', args),
+  completeCallback: (args: { id: number }) => invoke<Callback>('complete_callback', args),
+  snoozeCallback: (args: { id: number; seconds: number }) => invoke<Callback>('snooze_callback', args),
+  deleteCallback: (args: { id: number }) => invoke<null>('delete_callback', args),
+  callBack: (args: { id: number }) => invoke<CallSession>('call_back', args),
   openRecordPage: (args: { url: string }) => invoke<null>('open_record_page', args),
   hangUp: () => invoke<null>('hang_up'),
   setMuted: (args: { muted: boolean }) => invoke<null>('set_muted', args),

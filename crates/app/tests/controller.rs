@@ -8,8 +8,9 @@ use switchboard_app::{AppError, AppState, Controller, Paths, Phase, Shell};
 use switchboard_client::token_store::TokenStore;
 use switchboard_client::{Api, Event};
 use switchboard_protocol::api::InitiateCall;
+use switchboard_protocol::callbacks::NewCallback;
 use switchboard_protocol::crm::{NewCallLog, Regarding};
-use switchboard_protocol::{CallStatus, PresenceStatus};
+use switchboard_protocol::{CallAction, CallStatus, PresenceStatus};
 use switchboard_server::{Server, ServerConfig, ServerTls};
 
 const PASSWORD: &str = "password123";
@@ -238,6 +239,46 @@ async fn presence_rings_and_links_are_answered_from_the_event_built_directory() 
         refused
             .to_string()
             .contains("not one of the team's outcomes"),
+        "{refused}"
+    );
+
+    // Ann will call bob back: a call-back from the declined call, due at once. The due
+    // notice reaches her; calling back carries the deal, and bob answering completes it.
+    let made = ann
+        .create_callback(NewCallback {
+            user_id: bob_id,
+            due_in_seconds: Some(0),
+            call_id: Some(call.id),
+            ..NewCallback::default()
+        })
+        .await
+        .expect("a call-back");
+    assert_eq!(made.regarding.as_ref(), Some(&deal), "from the call");
+    recorder
+        .wait_for(
+            "the call-back due",
+            |e| matches!(e, Event::CallbackDue { callback } if callback.id == made.id),
+        )
+        .await;
+    assert_eq!(ann.callbacks_due().await.expect("count"), 1);
+    let back = ann.call_back(made.id).await.expect("ann calls back");
+    assert_eq!(
+        (back.recipient, back.regarding.as_ref()),
+        (bob_id, Some(&deal))
+    );
+    bob.update_call(back.id, CallAction::Answer)
+        .await
+        .expect("bob answers");
+    let listed = ann.callbacks().await.expect("the list");
+    assert_eq!(listed[0].completed_by_call, Some(back.id), "{listed:?}");
+    assert_eq!(ann.callbacks_due().await.expect("count"), 0);
+    ann.hang_up().await.expect("hang up");
+    let refused = ann
+        .call_back(made.id + 100)
+        .await
+        .expect_err("no such call-back");
+    assert!(
+        refused.to_string().contains("no call-back with id"),
         "{refused}"
     );
 
