@@ -154,11 +154,7 @@ impl Shell for TauriShell {
             Event::CallbackDue { callback } => {
                 let (app, id) = (self.app.clone(), callback.id);
                 let about = callback.regarding.as_ref().map(|r| r.label.clone());
-                let person = if callback.user_details.full_name.trim().is_empty() {
-                    callback.user_details.username.clone()
-                } else {
-                    callback.user_details.full_name.clone()
-                };
+                let person = display_name(&callback.user_details);
                 let (calling, reporting, opening) = (controller.clone(), app.clone(), app.clone());
                 notify::callback_due(
                     &person,
@@ -174,6 +170,29 @@ impl Shell for TauriShell {
                     move || crate::windows::show(&opening),
                 );
                 show_callbacks_due(&app, controller);
+            }
+            Event::NoteReceived { note } => {
+                let opening = self.app.clone();
+                notify::note_received(&display_name(&note.from_details), &note.text, move || {
+                    crate::windows::show(&opening)
+                });
+            }
+            Event::ColleagueAvailable { camp_on } => {
+                let (calling, reporting, opening) =
+                    (controller.clone(), self.app.clone(), self.app.clone());
+                let user_id = camp_on.user_id;
+                notify::colleague_available(
+                    &display_name(&camp_on.user_details),
+                    move || {
+                        tauri::async_runtime::spawn(async move {
+                            if let Err(e) = calling.call_user(user_id).await {
+                                let message = e.to_string();
+                                let _ = reporting.emit(ENGINE_EVENT, Event::Problem { message });
+                            }
+                        });
+                    },
+                    move || crate::windows::show(&opening),
+                );
             }
             Event::MissedCalls { count } => {
                 if let Some(tray) = self.tray() {
@@ -222,4 +241,13 @@ pub fn show_callbacks_due(app: &AppHandle, controller: &Arc<Controller>) {
             Err(e) => tracing::info!(error = %e, "cannot count the call-backs due"),
         }
     });
+}
+
+/// The full name, or the username when there is none.
+fn display_name(user: &switchboard_protocol::api::UserSummary) -> String {
+    if user.full_name.trim().is_empty() {
+        user.username.clone()
+    } else {
+        user.full_name.clone()
+    }
 }

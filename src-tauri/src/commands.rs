@@ -11,6 +11,7 @@ use switchboard_app::{
 use switchboard_protocol::PresenceStatus;
 use switchboard_protocol::api::Page;
 use switchboard_protocol::api::{CallSession, InviteCode, UserInfo};
+use switchboard_protocol::busy_lamp::{CampOn, NewNote, Note};
 use switchboard_protocol::callbacks::{Callback, NewCallback};
 use switchboard_protocol::crm::{CallOutcomes, NewCallLog};
 use tauri::{AppHandle, State};
@@ -240,6 +241,45 @@ pub async fn delete_callback(
     controller.delete_callback(id).await?;
     crate::bridge::show_callbacks_due(&app, controller.inner());
     Ok(())
+}
+
+/// Notes left for me, newest first.
+#[tauri::command]
+pub async fn notes(controller: Shared<'_>) -> Result<Vec<Note>, AppError> {
+    controller.notes().await
+}
+
+/// Leaves a note for a colleague who cannot take a call now.
+#[tauri::command]
+pub async fn leave_note(controller: Shared<'_>, note: NewNote) -> Result<Note, AppError> {
+    controller.leave_note(note).await
+}
+
+#[tauri::command]
+pub async fn mark_note_read(controller: Shared<'_>, id: i64) -> Result<Note, AppError> {
+    controller.mark_note_read(id).await
+}
+
+#[tauri::command]
+pub async fn delete_note(controller: Shared<'_>, id: i64) -> Result<(), AppError> {
+    controller.delete_note(id).await
+}
+
+/// Whom I wait for.
+#[tauri::command]
+pub async fn camp_ons(controller: Shared<'_>) -> Result<Vec<CampOn>, AppError> {
+    controller.camp_ons().await
+}
+
+/// Tell me once when `user_id` can take calls.
+#[tauri::command]
+pub async fn camp_on(controller: Shared<'_>, user_id: i64) -> Result<CampOn, AppError> {
+    controller.camp_on(user_id).await
+}
+
+#[tauri::command]
+pub async fn cancel_camp_on(controller: Shared<'_>, id: i64) -> Result<(), AppError> {
+    controller.cancel_camp_on(id).await
 }
 
 /// Calls the person back, about the call-back's record.

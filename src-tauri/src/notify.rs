@@ -108,9 +108,6 @@ pub fn callback_due(
     on_call_back: impl FnOnce() + Send + 'static,
     on_open: impl FnOnce() + Send + 'static,
 ) {
-    let actions = notify_rust::get_capabilities()
-        .map(|caps| caps.iter().any(|c| c == "actions"))
-        .unwrap_or(false);
     let body = match about {
         Some(about) => format!(
             "Call {} back — about {}.",
@@ -119,30 +116,81 @@ pub fn callback_due(
         ),
         None => format!("Call {} back.", for_notification_body(person)),
     };
+    offer(
+        "Call-back due",
+        &body,
+        ("call_back", "Call back"),
+        on_call_back,
+        on_open,
+    );
+}
+
+/// Shows "X can take calls now" for a colleague the user waited for; "Call" calls them.
+pub fn colleague_available(
+    person: &str,
+    on_call: impl FnOnce() + Send + 'static,
+    on_open: impl FnOnce() + Send + 'static,
+) {
+    let body = format!("{} can take calls now.", for_notification_body(person));
+    offer("Available", &body, ("call", "Call"), on_call, on_open);
+}
+
+/// Shows "Note from X" with the note's first line.
+pub fn note_received(from: &str, text: &str, on_open: impl FnOnce() + Send + 'static) {
+    let first_line: String = text
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect();
+    let body = format!(
+        "{}: {}",
+        for_notification_body(from),
+        for_notification_body(&first_line)
+    );
+    offer("Note", &body, ("default", "Open"), on_open, || {});
+}
+
+/// A notification with one action besides opening the app (where the notification
+/// server supports actions); each handler runs on a thread of its own.
+fn offer(
+    summary: &str,
+    body: &str,
+    (action, label): (&'static str, &str),
+    on_action: impl FnOnce() + Send + 'static,
+    on_open: impl FnOnce() + Send + 'static,
+) {
+    let actions = notify_rust::get_capabilities()
+        .map(|caps| caps.iter().any(|c| c == "actions"))
+        .unwrap_or(false);
     let mut notification = Notification::new();
     notification
         .appname("Switchboard")
-        .summary("Call-back due")
-        .body(&body)
+        .summary(summary)
+        .body(body)
         .icon("call-start")
         .hint(Hint::Category("im".into()))
         .urgency(Urgency::Normal);
     if actions {
-        notification
-            .action("default", "Open")
-            .action("call_back", "Call back");
+        notification.action("default", "Open");
+        if action != "default" {
+            notification.action(action, label);
+        }
     }
     match notification.show() {
         Ok(handle) if actions => {
             std::thread::spawn(move || {
-                handle.wait_for_action(|action| match action {
-                    "call_back" => on_call_back(),
-                    "default" => on_open(),
-                    _ => {}
+                handle.wait_for_action(|chosen| {
+                    if chosen == action {
+                        on_action();
+                    } else if chosen == "default" {
+                        on_open();
+                    }
                 });
             });
         }
         Ok(_) => {}
-        Err(e) => tracing::warn!(error = %e, "cannot show the call-back notification"),
+        Err(e) => tracing::warn!(error = %e, summary, "cannot show the notification"),
     }
 }

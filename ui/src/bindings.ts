@@ -105,6 +105,32 @@ due_in_seconds?: number, regarding?: Regarding, note?: string,
  */
 call_id?: number, };
 
+export type Note = { id: number, from_user_id: number, from_details: UserSummary, to_user_id: number, text: string, regarding?: Regarding, created_at: string, 
+/**
+ * When the recipient marked it read.
+ */
+read_at?: string, };
+
+export type NewNote = { 
+/**
+ * Who it is for.
+ */
+user_id: number, text: string, regarding?: Regarding, };
+
+export type CampOn = { id: number, 
+/**
+ * Who is waiting for them.
+ */
+watcher: number, 
+/**
+ * Whom they wait for.
+ */
+user_id: number, user_details: UserSummary, created_at: string, 
+/**
+ * After this it is dropped, told or not.
+ */
+expires_at: string, };
+
 export type Page<T> = { count: number, next: string | null, previous: string | null, results: Array<T>, };
 
 export type CallQuality = { 
@@ -153,7 +179,7 @@ regarding: Regarding | null, } | { "type": "call_updated", call: CallSession, } 
 /**
  * `None` when the server does not send messages: keep the one already shown.
  */
-status_message: string | null, } | { "type": "directory", users: Array<DirectoryEntry>, } | { "type": "audio_level", call_id: number, input: number, output: number, } | { "type": "quality", call_id: number, quality: CallQuality, } | { "type": "media", call_id: number, media: MediaState, } | { "type": "muted", call_id: number, muted: boolean, } | { "type": "missed_calls", count: number, } | { "type": "problem", message: string, } | { "type": "callback_due", callback: Callback, } | { "type": "sound_device", switch: DeviceSwitch, };
+status_message: string | null, } | { "type": "directory", users: Array<DirectoryEntry>, } | { "type": "audio_level", call_id: number, input: number, output: number, } | { "type": "quality", call_id: number, quality: CallQuality, } | { "type": "media", call_id: number, media: MediaState, } | { "type": "muted", call_id: number, muted: boolean, } | { "type": "missed_calls", count: number, } | { "type": "problem", message: string, } | { "type": "callback_due", callback: Callback, } | { "type": "note_received", note: Note, } | { "type": "colleague_available", camp_on: CampOn, } | { "type": "sound_device", switch: DeviceSwitch, };
 
 export type DeviceList = { inputs: Array<string>, outputs: Array<string>, default_input: string | null, default_output: string | null, };
 

@@ -1,7 +1,7 @@
 // Generated from the Rust types by crates/app/tests/bindings.rs: do not edit.
 // Regenerate: SWITCHBOARD_WRITE_BINDINGS=1 cargo test -p switchboard-app --test bindings
 import { invoke } from '@tauri-apps/api/core';
-import type { AppState, Callback, CallOutcomes, CallSession, DeviceList, Invite, InviteCode, JoinRequest, NewCallback, NewCallLog, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo } from './bindings';
+import type { AppState, Callback, CallOutcomes, CallSession, CampOn, DeviceList, Invite, InviteCode, JoinRequest, NewCallback, NewCallLog, NewNote, Note, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo } from './bindings';
 
 export const commands = {
   appState: () => invoke<AppState>('app_state'),
@@ -32,6 +32,13 @@ export const commands = {
   completeCallback: (args: { id: number }) => invoke<Callback>('complete_callback', args),
   snoozeCallback: (args: { id: number; seconds: number }) => invoke<Callback>('snooze_callback', args),
   deleteCallback: (args: { id: number }) => invoke<null>('delete_callback', args),
+  notes: () => invoke<Note[]>('notes'),
+  leaveNote: (args: { note: NewNote }) => invoke<Note>('leave_note', args),
+  markNoteRead: (args: { id: number }) => invoke<Note>('mark_note_read', args),
+  deleteNote: (args: { id: number }) => invoke<null>('delete_note', args),
+  campOns: () => invoke<CampOn[]>('camp_ons'),
+  campOn: (args: { userId: number }) => invoke<CampOn>('camp_on', args),
+  cancelCampOn: (args: { id: number }) => invoke<null>('cancel_camp_on', args),
   callBack: (args: { id: number }) => invoke<CallSession>('call_back', args),
   openRecordPage: (args: { url: string }) => invoke<null>('open_record_page', args),
   hangUp: () => invoke<null>('hang_up'),

@@ -19,6 +19,7 @@ use switchboard_protocol::api::{
     CallSession, DirectoryEntry, InviteCode, InviteCodeState, Page, PresenceView, UserInfo,
     UserSummary,
 };
+use switchboard_protocol::busy_lamp::{CampOn, NewNote, Note};
 use switchboard_protocol::callbacks::{Callback, NewCallback};
 use switchboard_protocol::crm::{CallLog, CallOutcomes, NewCallLog, Regarding};
 use switchboard_protocol::{CallStatus, CallType, PresenceStatus};
@@ -48,6 +49,9 @@ fn declarations() -> String {
         CallSession::decl(&cfg),
         Callback::decl(&cfg),
         NewCallback::decl(&cfg),
+        Note::decl(&cfg),
+        NewNote::decl(&cfg),
+        CampOn::decl(&cfg),
         Page::<CallSession>::decl(&cfg),
         CallQuality::decl(&cfg),
         RealtimeMode::decl(&cfg),
@@ -101,11 +105,12 @@ fn ts_type(rust: &str) -> String {
         "Page<CallSession>" => "Page<CallSession>".into(),
         "Vec<InviteCode>" => "InviteCode[]".into(),
         "Vec<Callback>" => "Callback[]".into(),
-        known @ ("AppState" | "Callback" | "CallOutcomes" | "CallSession" | "DeviceList"
-        | "Invite" | "InviteCode" | "JoinRequest" | "NewCallback" | "NewCallLog"
-        | "PresenceStatus" | "ServerCheck" | "Settings" | "TeamInvite" | "UserInfo") => {
-            known.into()
-        }
+        "Vec<Note>" => "Note[]".into(),
+        "Vec<CampOn>" => "CampOn[]".into(),
+        known @ ("AppState" | "Callback" | "CampOn" | "CallOutcomes" | "CallSession"
+        | "DeviceList" | "Invite" | "InviteCode" | "JoinRequest" | "NewCallback"
+        | "NewCallLog" | "NewNote" | "Note" | "PresenceStatus" | "ServerCheck"
+        | "Settings" | "TeamInvite" | "UserInfo") => known.into(),
         other => panic!("no TypeScript type for {other}: add it to ts_type in this test"),
     }
 }
@@ -168,7 +173,7 @@ fn top_level(list: &str) -> Vec<&str> {
 fn commands(source: &str) -> String {
     let mut out = String::from(HEADER);
     out.push_str("import { invoke } from '@tauri-apps/api/core';\n");
-    out.push_str("import type { AppState, Callback, CallOutcomes, CallSession, DeviceList, Invite, InviteCode, JoinRequest, NewCallback, NewCallLog, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo } from './bindings';\n\n");
+    out.push_str("import type { AppState, Callback, CallOutcomes, CallSession, CampOn, DeviceList, Invite, InviteCode, JoinRequest, NewCallback, NewCallLog, NewNote, Note, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo } from './bindings';\n\n");
     out.push_str("export const commands = {\n");
     let items: Vec<&str> = source.split("#[tauri::command]").skip(1).collect();
     assert!(items.len() >= 14, "found only {} commands", items.len());

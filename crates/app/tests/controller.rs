@@ -8,6 +8,7 @@ use switchboard_app::{AppError, AppState, Controller, Paths, Phase, Shell};
 use switchboard_client::token_store::TokenStore;
 use switchboard_client::{Api, Event};
 use switchboard_protocol::api::InitiateCall;
+use switchboard_protocol::busy_lamp::NewNote;
 use switchboard_protocol::callbacks::NewCallback;
 use switchboard_protocol::crm::{NewCallLog, Regarding};
 use switchboard_protocol::{CallAction, CallStatus, PresenceStatus};
@@ -281,6 +282,28 @@ async fn presence_rings_and_links_are_answered_from_the_event_built_directory() 
         refused.to_string().contains("no call-back with id"),
         "{refused}"
     );
+
+    // Bob leaves ann a note about the deal: it reaches her at once and waits in her
+    // inbox. Ann cannot wait for bob while he can take calls.
+    bob.send_note(&NewNote {
+        user_id: ann_id,
+        text: "Call me when you can".into(),
+        regarding: Some(deal.clone()),
+    })
+    .await
+    .expect("bob leaves a note");
+    recorder
+        .wait_for("the note", |e| {
+            matches!(e, Event::NoteReceived { note } if note.text == "Call me when you can")
+        })
+        .await;
+    let inbox = ann.notes().await.expect("the inbox");
+    assert_eq!(inbox[0].regarding.as_ref(), Some(&deal));
+    let read = ann.mark_note_read(inbox[0].id).await.expect("read");
+    assert!(read.read_at.is_some());
+    let refused = ann.camp_on(bob_id).await.expect_err("bob can take calls");
+    assert!(refused.to_string().contains("can take calls now"), "{refused}");
+    assert!(ann.camp_ons().await.expect("camp-ons").is_empty());
 
     // A call link from a CRM page names the deal (ann chose "call at once" above): the
     // call carries it to bob.

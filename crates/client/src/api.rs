@@ -13,6 +13,7 @@ use switchboard_protocol::api::{
     IssuedInviteCode, LoginResponse, MaybeCall, NewAccount, Page, PasswordChange, RedeemInvite,
     UserInfo, UserPresence,
 };
+use switchboard_protocol::busy_lamp::{CampOn, NewCampOn, NewNote, Note};
 use switchboard_protocol::callbacks::{Callback, NewCallback};
 use switchboard_protocol::crm::{CallOutcomes, NewCallLog, Regarding};
 use switchboard_protocol::{CallAction, CallType, PresenceStatus};
@@ -386,6 +387,43 @@ impl Api {
 
     pub async fn delete_callback(&self, id: i64) -> Result<(), ClientError> {
         self.request::<Value>(Method::DELETE, &format!("/api/callbacks/{id}/"), None)
+            .await
+            .map(|_| ())
+    }
+
+    /// Notes left for me, newest first.
+    pub async fn notes(&self) -> Result<Vec<Note>, ClientError> {
+        self.get("/api/notes/").await
+    }
+
+    /// Leaves a note for a colleague who cannot take a call now.
+    pub async fn send_note(&self, note: &NewNote) -> Result<Note, ClientError> {
+        self.post("/api/notes/", json!(note)).await
+    }
+
+    pub async fn mark_note_read(&self, id: i64) -> Result<Note, ClientError> {
+        self.post(&format!("/api/notes/{id}/read/"), json!({}))
+            .await
+    }
+
+    pub async fn delete_note(&self, id: i64) -> Result<(), ClientError> {
+        self.request::<Value>(Method::DELETE, &format!("/api/notes/{id}/"), None)
+            .await
+            .map(|_| ())
+    }
+
+    /// Whom I wait for.
+    pub async fn camp_ons(&self) -> Result<Vec<CampOn>, ClientError> {
+        self.get("/api/camp-ons/").await
+    }
+
+    /// Be told once when a colleague can take calls again.
+    pub async fn camp_on(&self, new: &NewCampOn) -> Result<CampOn, ClientError> {
+        self.post("/api/camp-ons/", json!(new)).await
+    }
+
+    pub async fn cancel_camp_on(&self, id: i64) -> Result<(), ClientError> {
+        self.request::<Value>(Method::DELETE, &format!("/api/camp-ons/{id}/"), None)
             .await
             .map(|_| ())
     }

@@ -316,6 +316,10 @@ impl Shared {
                 })
             }
             Notification::CallbackDue { callback } => self.emit(Event::CallbackDue { callback }),
+            Notification::NoteReceived { note } => self.emit(Event::NoteReceived { note }),
+            Notification::ColleagueAvailable { camp_on } => {
+                self.emit(Event::ColleagueAvailable { camp_on })
+            }
         }
     }
 }

@@ -103,6 +103,14 @@ pub enum Event {
     CallbackDue {
         callback: Box<switchboard_protocol::callbacks::Callback>,
     },
+    /// A colleague left this user a note.
+    NoteReceived {
+        note: Box<switchboard_protocol::busy_lamp::Note>,
+    },
+    /// Someone this user camped on can take calls now.
+    ColleagueAvailable {
+        camp_on: Box<switchboard_protocol::busy_lamp::CampOn>,
+    },
     /// A sound device of the call moved on its own: unplugged (the system default took
     /// over) or the chosen one plugged in again.
     SoundDevice {

@@ -4,6 +4,7 @@
 //! so that the server, the desktop client and their tests agree on one definition.
 
 pub mod api;
+pub mod busy_lamp;
 pub mod call;
 pub mod callbacks;
 pub mod crm;

@@ -1,6 +1,7 @@
 //! Messages the server pushes on a user's notification socket (`/api/ws/{user_id}`, SPEC §4).
 
 use crate::api::CallSession;
+use crate::busy_lamp::{CampOn, Note};
 use crate::call::CallType;
 use crate::callbacks::Callback;
 use crate::crm::Regarding;
@@ -38,6 +39,10 @@ pub enum Notification {
     },
     /// One of this user's call-backs is due now.
     CallbackDue { callback: Box<Callback> },
+    /// Someone left this user a note (they could not take a call).
+    NoteReceived { note: Box<Note> },
+    /// Someone this user camped on can take calls now (sent once; the camp-on is gone).
+    ColleagueAvailable { camp_on: Box<CampOn> },
 }
 
 #[cfg(test)]

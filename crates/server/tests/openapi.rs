@@ -495,6 +495,105 @@ async fn every_route_answers_as_the_document_says() {
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+    // Notes and camp-ons.
+    let notes = "/api/notes";
+    let (s, note) = doc
+        .post(
+            &alice,
+            notes,
+            "/api/notes/",
+            json!({"user_id": bob.id, "text": "Call me"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let note_id = note["id"].as_i64().expect("note id");
+    let (s, _) = doc
+        .post(&alice, notes, "/api/notes/", json!({"user_id": bob.id}))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = doc.get(&bob, notes, "/api/notes/").await;
+    assert_eq!(s, StatusCode::OK);
+    let read = "/api/notes/{id}/read";
+    let (s, _) = doc
+        .post(
+            &bob,
+            read,
+            &format!("/api/notes/{note_id}/read/"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = doc
+        .post(
+            &alice,
+            read,
+            &format!("/api/notes/{note_id}/read/"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "bob's");
+    let one_note = "/api/notes/{id}";
+    let (s, _) = doc
+        .delete(&bob, one_note, &format!("/api/notes/{note_id}/"))
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = doc
+        .delete(&bob, one_note, &format!("/api/notes/{note_id}/"))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let camp_ons = "/api/camp-ons";
+    let (s, _) = doc
+        .post(
+            &alice,
+            camp_ons,
+            "/api/camp-ons/",
+            json!({"user_id": 999_999}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = doc
+        .post(
+            &alice,
+            camp_ons,
+            "/api/camp-ons/",
+            json!({"user_id": carol.id, "expires_in_seconds": 1}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    // Carol is not taking calls for a moment, so Alice can wait for her.
+    let dnd = "/api/user-presence/update_my_status/";
+    let (s, _) = carol.post(dnd, json!({"status": "dnd"})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, camp) = doc
+        .post(
+            &alice,
+            camp_ons,
+            "/api/camp-ons/",
+            json!({"user_id": carol.id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{camp}");
+    let (s, _) = doc
+        .post(
+            &alice,
+            camp_ons,
+            "/api/camp-ons/",
+            json!({"user_id": bob.id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "bob can take calls");
+    let (s, _) = doc.get(&alice, camp_ons, "/api/camp-ons/").await;
+    assert_eq!(s, StatusCode::OK);
+    let one_camp = "/api/camp-ons/{id}";
+    let (s, _) = doc.delete(&alice, one_camp, "/api/camp-ons/999999/").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let camp_id = camp["id"].as_i64().expect("camp-on id");
+    let (s, _) = doc
+        .delete(&alice, one_camp, &format!("/api/camp-ons/{camp_id}/"))
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = carol.post(dnd, json!({"status": "online"})).await;
+    assert_eq!(s, StatusCode::OK);
     // Webhooks: an endpoint (nobody listens there), an event for it, its delivery log.
     let hooks = "/api/webhooks";
     let hook = json!({"url": "http://127.0.0.1:9/hooks", "secret": "whsec-0123456789abcdef", "events": ["call.logged"]});

@@ -1,6 +1,7 @@
 //! Domain operations: synchronous code over one transaction (`&mut dyn Tx`), so each runs
 //! atomically on every storage engine. Handlers call these through `Store::write`/`read`.
 
+pub mod busy_lamp;
 pub mod callbacks;
 pub mod calls;
 pub mod invites;

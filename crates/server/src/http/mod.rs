@@ -4,6 +4,7 @@
 mod accounts;
 mod auth;
 pub mod body;
+mod busy_lamp;
 mod callbacks;
 mod calls;
 mod meetings;
@@ -101,6 +102,23 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/callbacks/{id}/complete", post(callbacks::complete))
         .route("/api/callbacks/{id}/snooze", post(callbacks::snooze))
+        .route(
+            "/api/notes",
+            get(busy_lamp::inbox).post(busy_lamp::send_note),
+        )
+        .route(
+            "/api/notes/{id}",
+            axum::routing::delete(busy_lamp::delete_note),
+        )
+        .route("/api/notes/{id}/read", post(busy_lamp::mark_read))
+        .route(
+            "/api/camp-ons",
+            get(busy_lamp::camp_ons).post(busy_lamp::camp_on),
+        )
+        .route(
+            "/api/camp-ons/{id}",
+            axum::routing::delete(busy_lamp::cancel_camp_on),
+        )
         .route("/api/webhooks", get(webhooks::list).post(webhooks::create))
         .route(
             "/api/webhooks/{id}",

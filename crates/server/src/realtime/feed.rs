@@ -192,12 +192,13 @@ async fn fail_dead_calls(rt: &Arc<Realtime>, online: &HashSet<i64>) -> Result<()
 /// Pushes the states in `visible` that differ from what was pushed and have held for
 /// [`MIN_STABLE`]; returns when the next still-settling one is due.
 fn push_settled(
-    rt: &Realtime,
+    rt: &Arc<Realtime>,
     state: &mut FeedState,
     visible: HashMap<i64, Visible>,
 ) -> Option<Instant> {
     let now = Instant::now();
     let mut frames = Vec::new();
+    let mut reachable = Vec::new();
     let mut next_due: Option<Instant> = None;
     for (user_id, current) in visible {
         if state.pushed.get(&user_id) == Some(&current) {
@@ -216,6 +217,9 @@ fn push_settled(
             next_due = Some(next_due.map_or(due, |d| d.min(due)));
             continue;
         }
+        if current.status == PresenceStatus::Online && current.available_for_calls {
+            reachable.push(user_id);
+        }
         frames.push(frame(&Notification::PresenceUpdate {
             user_id,
             status: current.status,
@@ -230,5 +234,43 @@ fn push_settled(
             frames: Arc::new(frames),
         });
     }
+    if !reachable.is_empty() {
+        tokio::spawn(tell_camp_ons(rt.clone(), reachable));
+    }
     next_due
+}
+
+/// These users became reachable: whoever camped on them is told, once (every instance's
+/// feed sees the change; the one that takes a camp-on tells it).
+async fn tell_camp_ons(rt: Arc<Realtime>, users: Vec<i64>) {
+    let now = rt.rules.clock.now();
+    let taken = rt
+        .store
+        .write(move |tx| {
+            let mut taken = Vec::new();
+            for user in users {
+                taken.extend(crate::domain::busy_lamp::take_camp_ons(tx, user, now)?);
+            }
+            Ok::<_, DomainError>(taken)
+        })
+        .await;
+    match taken {
+        Ok(taken) => {
+            for camp_on in taken {
+                tracing::info!(
+                    watcher = camp_on.watcher,
+                    user = camp_on.user_id,
+                    "camp-on told"
+                );
+                rt.publish(BusEvent::ToUser {
+                    user_id: camp_on.watcher,
+                    frame: frame(&Notification::ColleagueAvailable {
+                        camp_on: Box::new(camp_on),
+                    }),
+                    invite_call: None,
+                });
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "camp-ons could not be told"),
+    }
 }

@@ -245,6 +245,28 @@ pub struct CallbackRow {
     pub completed_by_call: Option<i64>,
 }
 
+/// A note as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NoteRow {
+    pub id: i64,
+    pub from_id: i64,
+    pub to_id: i64,
+    pub text: String,
+    pub regarding: Option<Regarding>,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+/// A camp-on as stored: `watcher_id` waits for `user_id`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CampOnRow {
+    pub id: i64,
+    pub watcher_id: i64,
+    pub user_id: i64,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
 /// The reads and writes one transaction can make. Implemented once per engine.
 pub trait Tx {
     // Users.
@@ -411,6 +433,31 @@ pub trait Tx {
     /// Marks a due call-back notified; false when another instance did first (or it was
     /// done meanwhile).
     fn claim_callback_notice(&mut self, id: i64, now: DateTime<Utc>) -> Result<bool, StorageError>;
+
+    // Notes and camp-ons.
+    fn insert_note(&mut self, note: &NoteRow) -> Result<i64, StorageError>;
+    fn note(&mut self, id: i64) -> Result<Option<NoteRow>, StorageError>;
+    /// Notes for `to`, newest first.
+    fn notes_for(&mut self, to: i64, limit: i64) -> Result<Vec<NoteRow>, StorageError>;
+    fn mark_note_read(&mut self, id: i64, at: DateTime<Utc>) -> Result<(), StorageError>;
+    fn delete_note(&mut self, id: i64) -> Result<bool, StorageError>;
+    /// Replaces the watcher's camp-on on the same person, if any.
+    fn insert_camp_on(&mut self, camp_on: &CampOnRow) -> Result<i64, StorageError>;
+    /// The watcher's unexpired camp-ons.
+    fn camp_ons_by(
+        &mut self,
+        watcher: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<CampOnRow>, StorageError>;
+    /// Deletes the watcher's camp-on `id`; false when there was none.
+    fn delete_camp_on(&mut self, id: i64, watcher: i64) -> Result<bool, StorageError>;
+    /// Deletes every camp-on on `user` and returns the unexpired ones: this
+    /// transaction's to tell.
+    fn take_camp_ons_on(
+        &mut self,
+        user: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<CampOnRow>, StorageError>;
 
     /// The endpoint's deliveries, newest first: the total and one page.
     fn deliveries(

@@ -28,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("postgres/0005_calls_about_records.sql"),
     include_str!("postgres/0006_webhooks.sql"),
     include_str!("postgres/0007_callbacks.sql"),
+    include_str!("postgres/0008_notes_and_camp_ons.sql"),
 ];
 
 /// The advisory lock every write transaction holds (any constant unique to Switchboard).

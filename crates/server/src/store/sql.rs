@@ -338,6 +338,8 @@ pub fn revocation_row(row: &dyn SqlRow) -> Result<(String, DateTime<Utc>), Stora
 #[path = "sql/columns.rs"]
 #[macro_use]
 mod columns;
+#[path = "sql/busy_lamp.rs"]
+mod busy_lamp;
 #[path = "sql/call_records.rs"]
 mod call_records;
 #[path = "sql/callbacks.rs"]

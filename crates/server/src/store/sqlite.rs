@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite/0005_calls_about_records.sql"),
     include_str!("sqlite/0006_webhooks.sql"),
     include_str!("sqlite/0007_callbacks.sql"),
+    include_str!("sqlite/0008_notes_and_camp_ons.sql"),
 ];
 
 pub struct SqliteDatabase {

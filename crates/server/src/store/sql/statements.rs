@@ -6,8 +6,9 @@ use super::rows::{
 };
 use super::{Columns, Conn, Dialect, SqlError, SqlTx};
 use crate::store::{
-    AccountState, Attempt, CallRow, CallbackRow, DueDelivery, HistoryQuery, InviteRow, MeetingRow,
-    NewUser, StorageError, TokenStanding, Tx, UserRecord, VideoCallRow, WebhookRow,
+    AccountState, Attempt, CallRow, CallbackRow, CampOnRow, DueDelivery, HistoryQuery, InviteRow,
+    MeetingRow, NewUser, NoteRow, StorageError, TokenStanding, Tx, UserRecord, VideoCallRow,
+    WebhookRow,
 };
 use chrono::{DateTime, Utc};
 use switchboard_protocol::PresenceState;
@@ -707,6 +708,51 @@ impl<C: Conn> Tx for SqlTx<C> {
 
     fn claim_callback_notice(&mut self, id: i64, now: DateTime<Utc>) -> Result<bool, StorageError> {
         self.callback_claim_notice(id, now)
+    }
+
+    // Notes and camp-ons: the statements are in `busy_lamp.rs`.
+    fn insert_note(&mut self, note: &NoteRow) -> Result<i64, StorageError> {
+        self.note_insert(note)
+    }
+
+    fn note(&mut self, id: i64) -> Result<Option<NoteRow>, StorageError> {
+        self.note_by_id(id)
+    }
+
+    fn notes_for(&mut self, to: i64, limit: i64) -> Result<Vec<NoteRow>, StorageError> {
+        self.note_list(to, limit)
+    }
+
+    fn mark_note_read(&mut self, id: i64, at: DateTime<Utc>) -> Result<(), StorageError> {
+        self.note_mark_read(id, at)
+    }
+
+    fn delete_note(&mut self, id: i64) -> Result<bool, StorageError> {
+        self.note_delete(id)
+    }
+
+    fn insert_camp_on(&mut self, camp_on: &CampOnRow) -> Result<i64, StorageError> {
+        self.camp_on_insert(camp_on)
+    }
+
+    fn camp_ons_by(
+        &mut self,
+        watcher: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<CampOnRow>, StorageError> {
+        self.camp_on_list(watcher, now)
+    }
+
+    fn delete_camp_on(&mut self, id: i64, watcher: i64) -> Result<bool, StorageError> {
+        self.camp_on_delete(id, watcher)
+    }
+
+    fn take_camp_ons_on(
+        &mut self,
+        user: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<CampOnRow>, StorageError> {
+        self.camp_ons_take(user, now)
     }
 
     fn deliveries(
