@@ -151,16 +151,18 @@ test('the admin adds Bob in Settings, and Bob signs in with the CLI and appears 
   await shot('04-people-bob-online');
 });
 
-test('Bob calls: notification, full-screen modal, accept, talk, mute, end, history', async () => {
+test('Bob calls about a deal: notification, full-screen modal, accept, talk, mute, end, after-call log, history', async () => {
   const recording = join(work, 'bob-heard.wav');
   const stats = join(work, 'bob-call.json');
   // Bob only listens: while a tone plays on Alice's speakers, her echo canceller (on by
-  // default) would rightly hold down the steady tone in her microphone.
-  const call = cli(['call', 'alice', '--record', recording, '--stats-json', stats]);
+  // default) would rightly hold down the steady tone in her microphone. The call is about
+  // a CRM record.
+  const call = cli(['call', 'alice', '--about', 'deal:4711', '--label', 'ACME renewal', '--record', recording, '--stats-json', stats]);
 
-  // The full-screen incoming-call modal, with the caller's name.
+  // The full-screen incoming-call modal, with the caller's name and the record.
   const modal = await app.visible('[aria-labelledby="incoming-title"]', 30_000);
   assert.match(await modal.text(), /Bob Stone/);
+  assert.match(await modal.text(), /Deal: ACME renewal/, 'the modal says what the call is about');
   await shot('05-incoming-call');
 
   // The OS notification went to the session's notification server.
@@ -197,13 +199,33 @@ test('Bob calls: notification, full-screen modal, accept, talk, mute, end, histo
   const tail = rms.slice(-10, -3);
   assert.ok(tail.every((r) => r < 0.005), `Bob heard silence after mute (last windows ${tail.map((r) => r.toFixed(4)).join(' ')})`);
 
+  // The after-call panel: an outcome from the team's list and a note, saved.
+  const panel = await app.visible('section.after-call', 15_000);
+  assert.match(await panel.text(), /ACME renewal/, 'the panel names the record');
+  const outcome = await app.field('Outcome', 'section.after-call');
+  await app.until('the outcomes to load', () => app.js('return arguments[0].options.length > 1', outcome));
+  await app.js(
+    `const select = arguments[0];
+     select.value = [...select.options].find((o) => o.text === 'Resolved').value;
+     select.dispatchEvent(new Event('change', { bubbles: true }));`,
+    outcome,
+  );
+  await (await app.field('Note', 'section.after-call')).type('Renewal agreed at 12 months');
+  await shot('08-after-call');
+  await (await app.button('Save')).click();
+  await app.until('the log to be saved', async () => /Saved\./.test((await app.textOf('section.after-call')) ?? ''), 15_000);
+
   await (await app.button('History')).click();
   const row = await app.until('the call in history', () =>
     app.js(`return [...document.querySelectorAll('table.history tbody tr')].find((r) => r.innerText.includes('Bob Stone')) ?? null`),
   );
   assert.equal(await row.attribute('data-status'), 'completed');
   assert.match(await row.text(), /\d+:\d\d/, 'the history row shows a duration');
-  await shot('08-history');
+  await app.until('the history to show the record and the log', async () => {
+    const text = (await app.textOf('table.history')) ?? '';
+    return /ACME renewal/.test(text) && /Resolved/.test(text) && /Renewal agreed/.test(text);
+  }, 10_000);
+  await shot('09-history');
   // In the call the server showed Alice as busy; the call's end gives her status back.
   await app.until('my status back to Online after the call', async () =>
     (await app.js('return document.querySelector(".status-select")?.value')) === 'online', 10_000);
