@@ -14,6 +14,7 @@ use switchboard_protocol::api::{CallSession, InviteCode, UserInfo};
 use switchboard_protocol::busy_lamp::{CampOn, NewNote, Note};
 use switchboard_protocol::callbacks::{Callback, NewCallback};
 use switchboard_protocol::crm::{CallOutcomes, NewCallLog};
+use switchboard_protocol::webhooks::{NewWebhook, Webhook, WebhookDelivery};
 use tauri::{AppHandle, State};
 use tauri_plugin_autostart::ManagerExt;
 
@@ -241,6 +242,40 @@ pub async fn delete_callback(
     controller.delete_callback(id).await?;
     crate::bridge::show_callbacks_due(&app, controller.inner());
     Ok(())
+}
+
+/// Replaces the team's call outcomes (administrators only).
+#[tauri::command]
+pub async fn set_call_outcomes(
+    controller: Shared<'_>,
+    outcomes: CallOutcomes,
+) -> Result<CallOutcomes, AppError> {
+    controller.set_call_outcomes(outcomes).await
+}
+
+/// The team's webhook endpoints (administrators only).
+#[tauri::command]
+pub async fn webhooks(controller: Shared<'_>) -> Result<Vec<Webhook>, AppError> {
+    controller.webhooks().await
+}
+
+#[tauri::command]
+pub async fn create_webhook(controller: Shared<'_>, new: NewWebhook) -> Result<Webhook, AppError> {
+    controller.create_webhook(new).await
+}
+
+#[tauri::command]
+pub async fn delete_webhook(controller: Shared<'_>, id: i64) -> Result<(), AppError> {
+    controller.delete_webhook(id).await
+}
+
+/// An endpoint's newest deliveries.
+#[tauri::command]
+pub async fn webhook_deliveries(
+    controller: Shared<'_>,
+    id: i64,
+) -> Result<Vec<WebhookDelivery>, AppError> {
+    controller.webhook_deliveries(id).await
 }
 
 /// Notes left for me, newest first.

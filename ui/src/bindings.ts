@@ -131,6 +131,56 @@ user_id: number, user_details: UserSummary, created_at: string,
  */
 expires_at: string, };
 
+export type WebhookEvent = "call.completed" | "call.missed" | "call.rejected" | "call.logged" | "callback.created" | "callback.completed";
+
+export type NewWebhook = { 
+/**
+ * An http:// or https:// address that takes POSTs.
+ */
+url: string, 
+/**
+ * The key deliveries are signed with; never shown again.
+ */
+secret: string, 
+/**
+ * At least one.
+ */
+events: Array<WebhookEvent>, };
+
+export type Webhook = { id: number, url: string, events: Array<WebhookEvent>, created_by: number, created_at: string, 
+/**
+ * Deliveries waiting for their first or next attempt.
+ */
+pending: number, 
+/**
+ * Deliveries given up on after retrying for a day.
+ */
+failed: number, };
+
+export type DeliveryState = "pending" | "delivered" | "failed";
+
+export type WebhookDelivery = { id: number, webhook_id: number, event: WebhookEvent, 
+/**
+ * The same on every attempt: what receivers drop repeats by.
+ */
+event_id: string, state: DeliveryState, 
+/**
+ * Attempts made so far.
+ */
+attempts: number, created_at: string, 
+/**
+ * When it is tried next (pending only).
+ */
+next_attempt_at?: string, delivered_at?: string, 
+/**
+ * The HTTP status of the last attempt, when the endpoint answered.
+ */
+last_status?: number, 
+/**
+ * Why the last attempt did not deliver.
+ */
+last_error?: string, };
+
 export type Page<T> = { count: number, next: string | null, previous: string | null, results: Array<T>, };
 
 export type CallQuality = { 

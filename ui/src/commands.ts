@@ -1,7 +1,7 @@
 // Generated from the Rust types by crates/app/tests/bindings.rs: do not edit.
 // Regenerate: SWITCHBOARD_WRITE_BINDINGS=1 cargo test -p switchboard-app --test bindings
 import { invoke } from '@tauri-apps/api/core';
-import type { AppState, Callback, CallOutcomes, CallSession, CampOn, DeviceList, Invite, InviteCode, JoinRequest, NewCallback, NewCallLog, NewNote, Note, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo } from './bindings';
+import type { AppState, Callback, CallOutcomes, CallSession, CampOn, DeviceList, Invite, InviteCode, JoinRequest, NewCallback, NewCallLog, NewNote, NewWebhook, Note, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo, Webhook, WebhookDelivery } from './bindings';
 
 export const commands = {
   appState: () => invoke<AppState>('app_state'),
@@ -32,6 +32,11 @@ export const commands = {
   completeCallback: (args: { id: number }) => invoke<Callback>('complete_callback', args),
   snoozeCallback: (args: { id: number; seconds: number }) => invoke<Callback>('snooze_callback', args),
   deleteCallback: (args: { id: number }) => invoke<null>('delete_callback', args),
+  setCallOutcomes: (args: { outcomes: CallOutcomes }) => invoke<CallOutcomes>('set_call_outcomes', args),
+  webhooks: () => invoke<Webhook[]>('webhooks'),
+  createWebhook: (args: { new: NewWebhook }) => invoke<Webhook>('create_webhook', args),
+  deleteWebhook: (args: { id: number }) => invoke<null>('delete_webhook', args),
+  webhookDeliveries: (args: { id: number }) => invoke<WebhookDelivery[]>('webhook_deliveries', args),
   notes: () => invoke<Note[]>('notes'),
   leaveNote: (args: { note: NewNote }) => invoke<Note>('leave_note', args),
   markNoteRead: (args: { id: number }) => invoke<Note>('mark_note_read', args),

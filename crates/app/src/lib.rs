@@ -6,6 +6,7 @@
 //! team's backend ([`hosting`]), sound devices and the ringtone ([`devices`],
 //! [`ringtone`]), and the directory kept from engine events ([`directory`]).
 
+mod admin;
 mod busy_lamp;
 mod callbacks;
 mod controller;

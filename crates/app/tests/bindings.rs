@@ -22,6 +22,9 @@ use switchboard_protocol::api::{
 use switchboard_protocol::busy_lamp::{CampOn, NewNote, Note};
 use switchboard_protocol::callbacks::{Callback, NewCallback};
 use switchboard_protocol::crm::{CallLog, CallOutcomes, NewCallLog, Regarding};
+use switchboard_protocol::webhooks::{
+    DeliveryState, NewWebhook, Webhook, WebhookDelivery, WebhookEvent,
+};
 use switchboard_protocol::{CallStatus, CallType, PresenceStatus};
 use ts_rs::{Config, TS};
 
@@ -52,6 +55,11 @@ fn declarations() -> String {
         Note::decl(&cfg),
         NewNote::decl(&cfg),
         CampOn::decl(&cfg),
+        WebhookEvent::decl(&cfg),
+        NewWebhook::decl(&cfg),
+        Webhook::decl(&cfg),
+        DeliveryState::decl(&cfg),
+        WebhookDelivery::decl(&cfg),
         Page::<CallSession>::decl(&cfg),
         CallQuality::decl(&cfg),
         RealtimeMode::decl(&cfg),
@@ -107,10 +115,12 @@ fn ts_type(rust: &str) -> String {
         "Vec<Callback>" => "Callback[]".into(),
         "Vec<Note>" => "Note[]".into(),
         "Vec<CampOn>" => "CampOn[]".into(),
+        "Vec<Webhook>" => "Webhook[]".into(),
+        "Vec<WebhookDelivery>" => "WebhookDelivery[]".into(),
         known @ ("AppState" | "Callback" | "CampOn" | "CallOutcomes" | "CallSession"
         | "DeviceList" | "Invite" | "InviteCode" | "JoinRequest" | "NewCallback"
-        | "NewCallLog" | "NewNote" | "Note" | "PresenceStatus" | "ServerCheck"
-        | "Settings" | "TeamInvite" | "UserInfo") => known.into(),
+        | "NewCallLog" | "NewNote" | "NewWebhook" | "Note" | "PresenceStatus"
+        | "Webhook" | "ServerCheck" | "Settings" | "TeamInvite" | "UserInfo") => known.into(),
         other => panic!("no TypeScript type for {other}: add it to ts_type in this test"),
     }
 }
@@ -173,7 +183,7 @@ fn top_level(list: &str) -> Vec<&str> {
 fn commands(source: &str) -> String {
     let mut out = String::from(HEADER);
     out.push_str("import { invoke } from '@tauri-apps/api/core';\n");
-    out.push_str("import type { AppState, Callback, CallOutcomes, CallSession, CampOn, DeviceList, Invite, InviteCode, JoinRequest, NewCallback, NewCallLog, NewNote, Note, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo } from './bindings';\n\n");
+    out.push_str("import type { AppState, Callback, CallOutcomes, CallSession, CampOn, DeviceList, Invite, InviteCode, JoinRequest, NewCallback, NewCallLog, NewNote, NewWebhook, Note, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo, Webhook, WebhookDelivery } from './bindings';\n\n");
     out.push_str("export const commands = {\n");
     let items: Vec<&str> = source.split("#[tauri::command]").skip(1).collect();
     assert!(items.len() >= 14, "found only {} commands", items.len());

@@ -10,7 +10,8 @@ use switchboard_client::{Api, Event};
 use switchboard_protocol::api::InitiateCall;
 use switchboard_protocol::busy_lamp::NewNote;
 use switchboard_protocol::callbacks::NewCallback;
-use switchboard_protocol::crm::{NewCallLog, Regarding};
+use switchboard_protocol::crm::{CallOutcomes, NewCallLog, Regarding};
+use switchboard_protocol::webhooks::{NewWebhook, WebhookEvent};
 use switchboard_protocol::{CallAction, CallStatus, PresenceStatus};
 use switchboard_server::{Server, ServerConfig, ServerTls};
 
@@ -283,6 +284,33 @@ async fn presence_rings_and_links_are_answered_from_the_event_built_directory() 
         "{refused}"
     );
 
+    // Ann, the team's administrator, changes the outcomes and registers a webhook; an
+    // empty list is refused before it is sent.
+    let refused = ann
+        .set_call_outcomes(CallOutcomes { outcomes: vec![] })
+        .await
+        .expect_err("an empty list");
+    assert!(refused.to_string().starts_with("Outcomes must list"), "{refused}");
+    let set = ann
+        .set_call_outcomes(CallOutcomes {
+            outcomes: vec!["Sold".into(), "Lost".into()],
+        })
+        .await
+        .expect("outcomes set");
+    assert_eq!(ann.call_outcomes().await.expect("outcomes"), set);
+    let hook = ann
+        .create_webhook(NewWebhook {
+            url: "http://127.0.0.1:9/hooks".into(),
+            secret: "whsec-0123456789abcdef".into(),
+            events: vec![WebhookEvent::CallLogged],
+        })
+        .await
+        .expect("a webhook");
+    assert_eq!(ann.webhooks().await.expect("webhooks"), vec![hook.clone()]);
+    assert!(ann.webhook_deliveries(hook.id).await.expect("log").is_empty());
+    ann.delete_webhook(hook.id).await.expect("deleted");
+    assert!(ann.webhooks().await.expect("webhooks").is_empty());
+
     // Bob leaves ann a note about the deal: it reaches her at once and waits in her
     // inbox. Ann cannot wait for bob while he can take calls.
     bob.send_note(&NewNote {
@@ -293,16 +321,20 @@ async fn presence_rings_and_links_are_answered_from_the_event_built_directory() 
     .await
     .expect("bob leaves a note");
     recorder
-        .wait_for("the note", |e| {
-            matches!(e, Event::NoteReceived { note } if note.text == "Call me when you can")
-        })
+        .wait_for(
+            "the note",
+            |e| matches!(e, Event::NoteReceived { note } if note.text == "Call me when you can"),
+        )
         .await;
     let inbox = ann.notes().await.expect("the inbox");
     assert_eq!(inbox[0].regarding.as_ref(), Some(&deal));
     let read = ann.mark_note_read(inbox[0].id).await.expect("read");
     assert!(read.read_at.is_some());
     let refused = ann.camp_on(bob_id).await.expect_err("bob can take calls");
-    assert!(refused.to_string().contains("can take calls now"), "{refused}");
+    assert!(
+        refused.to_string().contains("can take calls now"),
+        "{refused}"
+    );
     assert!(ann.camp_ons().await.expect("camp-ons").is_empty());
 
     // A call link from a CRM page names the deal (ann chose "call at once" above): the

@@ -16,6 +16,7 @@ use switchboard_protocol::api::{
 use switchboard_protocol::busy_lamp::{CampOn, NewCampOn, NewNote, Note};
 use switchboard_protocol::callbacks::{Callback, NewCallback};
 use switchboard_protocol::crm::{CallOutcomes, NewCallLog, Regarding};
+use switchboard_protocol::webhooks::{NewWebhook, Webhook, WebhookDelivery};
 use switchboard_protocol::{CallAction, CallType, PresenceStatus};
 use switchboard_tls::{ClientConfig, Trust, client_config};
 
@@ -389,6 +390,34 @@ impl Api {
         self.request::<Value>(Method::DELETE, &format!("/api/callbacks/{id}/"), None)
             .await
             .map(|_| ())
+    }
+
+    /// The team's webhook endpoints (administrators only).
+    pub async fn webhooks(&self) -> Result<Vec<Webhook>, ClientError> {
+        self.get("/api/webhooks/").await
+    }
+
+    pub async fn create_webhook(&self, new: &NewWebhook) -> Result<Webhook, ClientError> {
+        self.post("/api/webhooks/", json!(new)).await
+    }
+
+    pub async fn delete_webhook(&self, id: i64) -> Result<(), ClientError> {
+        self.request::<Value>(Method::DELETE, &format!("/api/webhooks/{id}/"), None)
+            .await
+            .map(|_| ())
+    }
+
+    /// One page of an endpoint's deliveries, newest first.
+    pub async fn webhook_deliveries(
+        &self,
+        id: i64,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<WebhookDelivery>, ClientError> {
+        self.get(&format!(
+            "/api/webhooks/{id}/deliveries/?page={page}&page_size={page_size}"
+        ))
+        .await
     }
 
     /// Notes left for me, newest first.
