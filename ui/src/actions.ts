@@ -1,10 +1,20 @@
 // What the user can do: each action runs one command, puts its answer into the store,
 // and shows a rejected command's sentence in the error area next to that action.
+import { isMissingRoute, type Feature } from './features';
 import { errorText, isHttps, looksLikeInvite, normalizeServerUrl } from './format';
 import { api, onEngine } from './ipc';
-import { applyCall, applyEvent, endLocally, inviteFor, withAppState } from './reduce';
+import {
+  applyCall,
+  applyEvent,
+  changedCallback,
+  endLocally,
+  inviteFor,
+  withAppState,
+  withCallbacks,
+  withoutCallback,
+} from './reduce';
 import type { ErrorArea, Store, Tab, UiState } from './state';
-import type { CallSession, EngineEvent, Invite, NewCallLog, NewTeammate, Presence, Settings } from './types';
+import type { Callback, CallSession, EngineEvent, Invite, NewCallback, NewCallLog, NewTeammate, Presence, Settings } from './types';
 
 type Result<T> = { ok: true; value: T } | { ok: false };
 
@@ -30,6 +40,15 @@ export interface JoinFields {
   password: string;
 }
 
+/** Where a call-back's buttons are: the Call-backs list, or the banner saying one is due. */
+export type CallbackArea = 'callbacks' | 'callback_due';
+
+/** Who is signed in where, or null: call-backs and features belong to one account. */
+export function accountKey(s: UiState): string | null {
+  const app = s.app;
+  return app?.phase === 'signed_in' && app.me ? `${app.me.id}@${app.server_url ?? ''}` : null;
+}
+
 /** The shortest password the server takes (Django's default validators). */
 export const MIN_PASSWORD = 8;
 
@@ -43,17 +62,31 @@ export function passwordProblem(password: string, confirm: string): string | nul
 export class Actions {
   constructor(private store: Store) {}
 
-  private async run<T>(area: ErrorArea, key: string, f: () => Promise<T>): Promise<Result<T>> {
+  /** Run a command; a refusal is said in `area`, unless it says the server has no route
+   * for `feature` (a seeds-style backend): the feature is then hidden, and nothing said. */
+  private async run<T>(area: ErrorArea, key: string, f: () => Promise<T>, feature?: Feature): Promise<Result<T>> {
     this.store.setError(area, null);
     this.store.setPending(key, true);
     try {
       return { ok: true, value: await f() };
     } catch (e) {
-      this.store.setError(area, errorText(e));
+      if (feature && isMissingRoute(e)) this.missing(feature);
+      else this.store.setError(area, errorText(e));
       return { ok: false };
     } finally {
       this.store.setPending(key, false);
     }
+  }
+
+  /** This server has no routes for `feature`: what needs them goes from the screen. */
+  private missing(feature: Feature): void {
+    this.store.update((s) => ({
+      ...s,
+      missing: { ...s.missing, [feature]: true },
+      ...(feature === 'callbacks'
+        ? { callbacks: null, callbackDue: null, tab: s.tab === 'callbacks' ? 'people' : s.tab }
+        : { afterCall: null, outcomes: null }),
+    }));
   }
 
   private listening = false;
@@ -64,7 +97,14 @@ export class Actions {
     if (this.listening) return this.reload();
     const buffer: EngineEvent[] = [];
     let ready = false;
-    const apply = (ev: EngineEvent) => this.store.update((s) => applyEvent(s, ev, Date.now()));
+    const apply = (ev: EngineEvent) => {
+      const account = accountKey(this.store.get());
+      this.store.update((s) => applyEvent(s, ev, Date.now()));
+      // The shell's new state, or a call-back due: the list again (a new sign-in loads it
+      // through main.ts's watch).
+      const same = account !== null && accountKey(this.store.get()) === account;
+      if (ev.type === 'callback_due' || (ev.type === 'app_state' && same)) void this.loadCallbacks();
+    };
     const listened = await this.run('boot', 'boot', () =>
       onEngine((ev) => (ready ? apply(ev) : buffer.push(ev))),
     );
@@ -345,19 +385,103 @@ export class Actions {
     if (r.ok) this.store.update((s) => applyCall(s, r.value, Date.now()));
   }
 
-  /** Decline with a message the caller sees ("In a meeting — I'll call you back…"). */
-  async decline(callId: number, message: string): Promise<void> {
+  /** Decline with a message the caller sees ("In a meeting — I'll call you back…"); with
+   * `callBackIn` (seconds), a call-back to the caller is then added for me, from this call. */
+  async decline(callId: number, message: string, callBackIn?: number): Promise<void> {
+    const inc = this.store.get().incoming;
+    const callerId = inc?.callId === callId ? inc.fromUserId : null;
     this.store.update((s) => (s.incoming?.callId === callId ? { ...s, incoming: null } : s));
     const r = await this.run('global', 'reject', () => api.declineCall({ callId, message }));
-    if (r.ok) this.store.update((s) => applyCall(s, r.value, Date.now()));
+    if (!r.ok) return;
+    this.store.update((s) => applyCall(s, r.value, Date.now()));
+    if (callBackIn && callerId != null) {
+      const made = await this.createCallback({ user_id: callerId, due_in_seconds: callBackIn, call_id: callId }, 'global');
+      const error = this.store.get().errors.global;
+      if (!made && error) this.store.setError('global', `The call was declined, but the call-back was not added: ${error}`);
+    }
   }
 
-  /** The team's outcome list for the after-call panel, once per sign-in. */
+  /** The team's outcome list for the after-call panel, once per sign-in (a server without
+   * outcomes hides the panel). */
   async loadOutcomes(): Promise<void> {
     const s = this.store.get();
-    if (s.outcomes || s.pending.call_outcomes) return;
-    const r = await this.run('after_call', 'call_outcomes', api.callOutcomes);
+    if (s.outcomes || s.pending.call_outcomes || s.missing.call_outcomes) return;
+    const r = await this.run('after_call', 'call_outcomes', api.callOutcomes, 'call_outcomes');
     if (r.ok) this.store.set({ outcomes: r.value.outcomes });
+  }
+
+  private callbacksAgain = false;
+
+  /** My call-backs. A load asked for while one runs runs once more after it. */
+  async loadCallbacks(): Promise<void> {
+    const s = this.store.get();
+    const account = accountKey(s);
+    if (!account || s.missing.callbacks) return;
+    if (s.pending.callbacks) {
+      this.callbacksAgain = true;
+      return;
+    }
+    const r = await this.run('callbacks', 'callbacks', api.callbacks, 'callbacks');
+    if (r.ok && accountKey(this.store.get()) === account) {
+      const list = r.value;
+      this.store.update((st) => withCallbacks(st, list, Date.now()));
+    }
+    if (this.callbacksAgain) {
+      this.callbacksAgain = false;
+      return this.loadCallbacks();
+    }
+  }
+
+  /** A call-back for me (from a declined or missed call, or by hand). True when added. */
+  async createCallback(nc: NewCallback, area: ErrorArea): Promise<boolean> {
+    if (this.store.get().missing.callbacks) return false;
+    const key = `create_callback:${nc.call_id ?? `user${nc.user_id}`}`;
+    const r = await this.run(area, key, () => api.createCallback({ new: nc }), 'callbacks');
+    if (!r.ok) return false;
+    const made = r.value;
+    this.store.update((s) => changedCallback(s, made));
+    void this.loadCallbacks();
+    return true;
+  }
+
+  /** Call the person back, about the call-back's record; the server marks it done when
+   * they answer. The due banner goes. */
+  async callBack(id: number, area: CallbackArea): Promise<void> {
+    const r = await this.run(area, `callback:${id}`, () => api.callBack({ id }));
+    if (r.ok) {
+      const placed = r.value;
+      this.store.update((s) => withoutCallback(applyCall(s, placed, Date.now()), id, false));
+    }
+  }
+
+  /** Due again in `seconds`. */
+  async snoozeCallback(id: number, seconds: number, area: CallbackArea): Promise<boolean> {
+    const r = await this.run(area, `callback:${id}`, () => api.snoozeCallback({ id, seconds }));
+    return this.callbackChanged(r);
+  }
+
+  /** Done by hand. */
+  async completeCallback(id: number, area: CallbackArea): Promise<boolean> {
+    const r = await this.run(area, `callback:${id}`, () => api.completeCallback({ id }));
+    return this.callbackChanged(r);
+  }
+
+  async deleteCallback(id: number, area: CallbackArea): Promise<boolean> {
+    const r = await this.run(area, `callback:${id}`, () => api.deleteCallback({ id }));
+    if (r.ok) {
+      this.store.update((s) => withoutCallback(s, id, true));
+      void this.loadCallbacks();
+    }
+    return r.ok;
+  }
+
+  private callbackChanged(r: Result<Callback>): boolean {
+    if (r.ok) {
+      const changed = r.value;
+      this.store.update((s) => changedCallback(s, changed));
+      void this.loadCallbacks();
+    }
+    return r.ok;
   }
 
   /** Save my outcome and note for an ended call; the panel then shows what was saved. */
@@ -457,10 +581,12 @@ export class Actions {
   selectTab(tab: Tab): void {
     this.store.set({ tab, notice: null, addedTeammate: null, accountNotice: null });
     if (tab === 'history') void this.loadHistory(1);
+    if (tab === 'callbacks') void this.loadCallbacks();
     if (tab === 'settings') void this.loadDevices();
   }
 
-  dismiss(what: 'outcome' | 'global' | 'host' | 'device' | 'certificate'): void {
+  dismiss(what: 'outcome' | 'global' | 'host' | 'device' | 'certificate' | 'callback_due'): void {
+    if (what === 'callback_due') this.store.update((s) => ({ ...s, callbackDue: null, errors: withoutError(s.errors, 'callback_due') }));
     if (what === 'certificate') this.store.set({ certificate: null });
     if (what === 'device') this.store.set({ deviceSwitch: null });
     if (what === 'outcome') this.store.set({ outcome: null, endedMedia: null });

@@ -47,6 +47,9 @@ const SHAPES: Record<string, Shape[]> = {
     ['path', { d: 'M12 7v5l3 2' }],
   ],
   message: [['path', { d: 'M4 5h16v11H9l-5 4z' }]],
+  bell: [['path', { d: 'M6 16v-5a6 6 0 0 1 12 0v5l2 2H4zM10 21h4' }]],
+  check: [['path', { d: 'M5 12.5l4.5 4.5L19 7.5' }]],
+  trash: [['path', { d: 'M4 7h16M10 7V4h4v3M6 7l1 13h10l1-13M10 11v6M14 11v6' }]],
   note: [
     ['path', { d: 'M5 3h10l4 4v14H5z' }],
     ['path', { d: 'M9 12h6M9 16h6' }],

@@ -1,7 +1,7 @@
 // Entry point: load the state from the shell, listen to the engine, and show the one
 // screen that fits the phase (first run, sign in, signed in). Each screen keeps itself up
 // to date through the store's watches, which end when the screen is replaced.
-import { Actions } from './actions';
+import { accountKey, Actions } from './actions';
 import { h, setText } from './dom';
 import { initialState, Store, type Scope, type Watch } from './state';
 import { button } from './views/common';
@@ -141,7 +141,24 @@ store.watch(
   },
 );
 
-// The running call timer: only its text changes.
-setInterval(() => main?.callPanel.tick(), 1000);
+// Signed in (or as someone else, or to another server): my call-backs, and the team's
+// outcomes, which also tell whether this server has these features at all. Again when a
+// call becomes active or ends: a call that connects completes the call-back it returns.
+store.watch(
+  (s) => ({ account: accountKey(s), talking: s.app?.active_call?.status === 'active' }),
+  ({ account, talking }, prev) => {
+    if (!account || !prev) return;
+    if (account !== prev.account) {
+      void actions.loadCallbacks();
+      void actions.loadOutcomes();
+    } else if (talking !== prev.talking) void actions.loadCallbacks();
+  },
+);
+
+// The running call timer, and how long until call-backs are due: only their text changes.
+setInterval(() => {
+  main?.callPanel.tick();
+  main?.tick();
+}, 1000);
 
 void actions.boot();

@@ -1,10 +1,11 @@
 // Pure state transitions: a new AppState from a command, an engine event, a call update.
 // No DOM and no IPC, so every rule here is unit-tested.
+import { isOpen, withCallback } from './callbacks';
 import { describeEnd, isFinal, localEndStatus, otherParty } from './calls';
 import { displayName, sameServer } from './format';
 import { applyPresence } from './people';
-import { emptyHistory, initialState, type Incoming, type UiState } from './state';
-import type { AppState, CallSession, EngineEvent, Invite } from './types';
+import { emptyHistory, initialState, noneMissing, type Incoming, type UiState } from './state';
+import type { AppState, Callback, CallSession, EngineEvent, Invite } from './types';
 
 const NO_CALL = {
   quality: null,
@@ -31,16 +32,16 @@ export function withAppState(s: UiState, app: AppState, now: number): UiState {
         pending: s.pending,
       }
     : s.app?.me?.id === meId
-      ? { ...s, certificate: null }
+      ? { ...s, certificate: null, ...(s.app?.server_url === app.server_url ? {} : otherServer()) }
       : {
           ...s,
+          ...otherServer(),
           certificate: null,
           history: emptyHistory(),
           invites: null,
           createdInvite: null,
           accountNotice: null,
           afterCall: null,
-          outcomes: null,
         };
   let next: UiState = { ...base, app: { ...app, users } };
   if (!call) {
@@ -54,6 +55,39 @@ export function withAppState(s: UiState, app: AppState, now: number): UiState {
     next = { ...next, callStartedAt: sane ? Math.min(started, now) : now };
   }
   return next;
+}
+
+/** What is known about one server's features and my call-backs there, forgotten for another. */
+function otherServer(): Pick<UiState, 'callbacks' | 'callbackDue' | 'missing' | 'outcomes'> {
+  return { callbacks: null, callbackDue: null, missing: noneMissing(), outcomes: null };
+}
+
+/** My call-backs as `callbacks` gave them (`now` in ms). The due banner stays while its
+ * call-back is open and not put off since (snoozed on another device, say). */
+export function withCallbacks(s: UiState, list: Callback[], now: number): UiState {
+  const due = s.callbackDue;
+  const still = due ? list.find((c) => c.id === due.id) : undefined;
+  const keep = !!due && !!still && isOpen(still) && (still.due_at === due.due_at || Date.parse(still.due_at) <= now);
+  return { ...s, callbacks: list, callbackDue: keep ? still : null };
+}
+
+/** One call-back changed (snoozed, done): the list shows it now, and the due banner goes
+ * if it was about it. */
+export function changedCallback(s: UiState, c: Callback): UiState {
+  return {
+    ...s,
+    callbacks: s.callbacks && withCallback(s.callbacks, c),
+    callbackDue: s.callbackDue?.id === c.id ? null : s.callbackDue,
+  };
+}
+
+/** One call-back deleted (or called back: the banner about it goes). */
+export function withoutCallback(s: UiState, id: number, fromList: boolean): UiState {
+  return {
+    ...s,
+    callbacks: fromList && s.callbacks ? s.callbacks.filter((c) => c.id !== id) : s.callbacks,
+    callbackDue: s.callbackDue?.id === id ? null : s.callbackDue,
+  };
 }
 
 /** The invite (opened or pasted) for the server at `serverUrl`, if there is one: its
@@ -210,6 +244,14 @@ export function applyEvent(s: UiState, ev: EngineEvent, now: number): UiState {
       return { ...s, app: { ...app, missed_calls: ev.count } };
     case 'problem':
       return { ...s, errors: { ...s.errors, global: ev.message } };
+    case 'callback_due':
+      if (app.phase !== 'signed_in') return s;
+      return {
+        ...s,
+        callbackDue: ev.callback,
+        callbacks: s.callbacks && withCallback(s.callbacks, ev.callback),
+        errors: withoutKey(s.errors, 'callback_due'),
+      };
     case 'sound_device':
       return { ...s, deviceSwitch: ev.switch };
     default:

@@ -1,9 +1,11 @@
 // The UI's state: the shell's AppState plus what only the UI keeps (tab, search, errors,
 // the incoming call, call quality, …), and a tiny store whose views each watch one slice.
 import type { Outcome } from './calls';
+import type { Feature } from './features';
 import type { PresenceFilter } from './people';
 import type {
   AppState,
+  Callback,
   CallQuality,
   CallSession,
   CertificateCheck,
@@ -17,7 +19,7 @@ import type {
   UserSummary,
 } from './types';
 
-export type Tab = 'people' | 'history' | 'settings';
+export type Tab = 'people' | 'callbacks' | 'history' | 'settings';
 
 /** Where an error is shown: next to the action that failed. */
 export type ErrorArea =
@@ -29,6 +31,8 @@ export type ErrorArea =
   | 'call'
   | 'incoming'
   | 'after_call'
+  | 'callbacks'
+  | 'callback_due'
   | 'link_call'
   | 'history'
   | 'settings'
@@ -118,6 +122,16 @@ export interface UiState {
   afterCall: AfterCall | null;
   /** The team's call outcomes (`call_outcomes`), null until loaded. */
   outcomes: string[] | null;
+  /** My call-backs (`callbacks`): open ones by due time, then done ones; null until loaded. */
+  callbacks: Callback[] | null;
+  /** The call-back the shell last said is due (`callback_due`), for the banner. */
+  callbackDue: Callback | null;
+  /** Features this server turned out not to have (a seeds-style backend): hidden. */
+  missing: Record<Feature, boolean>;
+}
+
+export function noneMissing(): Record<Feature, boolean> {
+  return { callbacks: false, call_outcomes: false };
 }
 
 export function emptyHistory(): HistoryView {
@@ -159,6 +173,9 @@ export function initialState(): UiState {
     createdInvite: null,
     afterCall: null,
     outcomes: null,
+    callbacks: null,
+    callbackDue: null,
+    missing: noneMissing(),
   };
 }
 

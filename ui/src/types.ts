@@ -5,6 +5,7 @@ import type { AppState, CallSession, Event, Page, PresenceStatus } from './bindi
 
 export type {
   AppState,
+  Callback,
   CallLog,
   CallQuality,
   CallSession,
@@ -21,6 +22,7 @@ export type {
   InviteCodeState,
   JoinRequest,
   MediaState,
+  NewCallback,
   NewCallLog,
   PresenceView,
   Regarding,

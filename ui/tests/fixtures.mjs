@@ -179,3 +179,19 @@ export function teamInvite({ id = 15, hours = 72, links = [joinLink(), joinLink(
 export function linkCall(u, regarding = null) {
   return { user_id: u.id, username: u.username, display_name: u.full_name || u.username, regarding };
 }
+
+/** A Callback of mine (`callbacks`): to call `who` back at `dueAt` (an ISO time). */
+export function callback(id, who, dueAt, patch = {}) {
+  return {
+    id,
+    owner: ME.id,
+    user_id: who.id,
+    user_details: summary(who),
+    due_at: dueAt,
+    created_at: new Date(Date.parse(dueAt) - 600_000).toISOString(),
+    ...patch,
+  };
+}
+
+/** An ISO time `minutes` from now (negative: ago). */
+export const minutesFromNow = (minutes) => new Date(Date.now() + minutes * 60_000).toISOString();

@@ -35,6 +35,7 @@ const defaults: Record<string, Reply | Reply[]> = {
   call_history: { ok: { count: 0, next: null, previous: null, results: [] } },
   list_invites: { ok: [] },
   call_outcomes: { ok: { outcomes: ['Resolved', 'Follow-up needed', 'No decision', 'Wrong person'] } },
+  callbacks: { ok: [] },
   // A call link's Cancel; a test that presses Call gives the CallSession to answer with.
   confirm_link_call: { ok: null },
 };

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { appState, BOB, call, CAROL, DAN, FIRST_RUN, FP_HOST, grouped, ME, serverCheck, USERS, user } from './fixtures.mjs';
+import { appState, BOB, call, callback, CAROL, DAN, FIRST_RUN, FP_HOST, grouped, ME, serverCheck, USERS, user } from './fixtures.mjs';
 import { UI } from './support.mjs';
 
 let m;
@@ -17,7 +17,7 @@ before(async () => {
   const entry = join(dir, 'entry.ts');
   writeFileSync(
     entry,
-    ['format', 'people', 'calls', 'reduce', 'state']
+    ['format', 'people', 'calls', 'reduce', 'state', 'features', 'callbacks']
       .map((f) => `export * from ${JSON.stringify(join(UI, 'src', `${f}.ts`))};`)
       .join('\n'),
   );
@@ -498,4 +498,87 @@ test('a new account signed in (join_team) starts with no invites or notices of t
   assert.equal(other.accountNotice, null);
   const signedOut = m.withAppState(s, { ...FIRST_RUN, phase: 'sign_in' }, 0);
   assert.equal(signedOut.createdInvite, null, 'signing out forgets the code');
+});
+
+test('features: a route the server does not have (Switchboard, Django REST framework, a 404 page) is told from other refusals', () => {
+  for (const missing of [
+    "There is no API route GET /api/callbacks/; see the README's API section.",
+    'There is no API route POST /api/callbacks/.',
+    'Not found.',
+    'not found',
+    'The server refused the request (404 Not Found).',
+    new Error('Not found.'),
+  ]) {
+    assert.ok(m.isMissingRoute(missing), String(missing));
+  }
+  for (const other of [
+    'There is no call-back with id 4.',
+    'There is no user with id 2.',
+    'Not signed in: sign in first.',
+    'The server is unreachable at https://10.0.0.5:8000: connection refused. Check the address and that the server is running.',
+    'The server refused the request (500 Internal Server Error).',
+    'bob is busy.',
+    'Your session has ended (Not found); sign in again.',
+    null,
+  ]) {
+    assert.ok(!m.isMissingRoute(other), String(other));
+  }
+});
+
+test('call-backs: due in words (rounded up before, down after), what is due, their order', () => {
+  const now = Date.parse('2025-03-03T10:00:00Z');
+  const at = (secs) => new Date(now + secs * 1000).toISOString();
+  assert.equal(m.dueWords(at(600), now), 'due in 10 min');
+  assert.equal(m.dueWords(at(599), now), 'due in 10 min');
+  assert.equal(m.dueWords(at(10), now), 'due in 1 min');
+  assert.equal(m.dueWords(at(3900), now), 'due in 1 h 5 min');
+  assert.equal(m.dueWords(at(7200), now), 'due in 2 h');
+  assert.equal(m.dueWords(at(2 * 86400), now), 'due in 2 days');
+  assert.equal(m.dueWords(at(0), now), 'due now');
+  assert.equal(m.dueWords(at(-59), now), 'due now');
+  assert.equal(m.dueWords(at(-300), now), 'overdue by 5 min');
+  assert.equal(m.dueWords(at(-330), now), 'overdue by 5 min');
+  assert.equal(m.dueWords('soon', now), 'due');
+
+  const overdue = callback(1, BOB, at(-300));
+  const later = callback(2, CAROL, at(600));
+  const done = callback(3, DAN, at(-900), { completed_at: at(-60) });
+  const doneBefore = callback(4, DAN, at(-900), { completed_at: at(-600) });
+  assert.equal(m.dueCount([overdue, later, done], now), 1, 'open and due only');
+  assert.equal(m.dueCount(null, now), 0);
+  assert.ok(m.isDue(overdue, now) && !m.isDue(later, now) && !m.isDue(done, now));
+  assert.deepEqual(m.sortCallbacks([doneBefore, later, done, overdue]).map((c) => c.id), [1, 2, 3, 4]);
+  assert.deepEqual(m.withCallback([overdue, later], { ...overdue, due_at: at(1200) }).map((c) => c.id), [2, 1], 'a snoozed one moves');
+  assert.equal(m.callbackForCall([{ ...done, call_id: 9 }, { ...later, call_id: 9 }], 9).id, 2, 'the open one');
+  assert.equal(m.callbackForCall([{ ...done, call_id: 9 }], 9), null);
+});
+
+test('reducer: callback_due shows the banner until the call-back is done, deleted or put off; another account starts afresh', () => {
+  const now = Date.parse('2025-03-03T10:00:00Z');
+  const due = callback(1, BOB, new Date(now - 1000).toISOString());
+  let s = m.withCallbacks(signedIn(), [callback(2, CAROL, new Date(now + 600_000).toISOString())], now);
+  s = { ...s, errors: { callback_due: 'That call-back is done already.' } };
+  s = m.applyEvent(s, { type: 'callback_due', callback: due }, now);
+  assert.equal(s.callbackDue, due);
+  assert.deepEqual(s.callbacks.map((c) => c.id), [1, 2], 'in the list at once, in order');
+  assert.deepEqual(s.errors, {}, 'a new notice, no old error');
+  assert.equal(m.withCallbacks(s, [due], now).callbackDue.id, 1, 'still open');
+  assert.equal(m.withCallbacks(s, [{ ...due, completed_at: new Date(now).toISOString() }], now).callbackDue, null, 'done elsewhere');
+  assert.equal(m.withCallbacks(s, [], now).callbackDue, null, 'deleted elsewhere');
+  assert.equal(m.withCallbacks(s, [{ ...due, due_at: new Date(now + 600_000).toISOString() }], now).callbackDue, null, 'snoozed elsewhere');
+  assert.equal(m.changedCallback(s, { ...due, due_at: new Date(now + 600_000).toISOString() }).callbackDue, null);
+  assert.deepEqual(m.withoutCallback(s, 1, true).callbacks.map((c) => c.id), [2]);
+  assert.equal(m.withoutCallback(s, 1, false).callbacks.length, 2);
+
+  s = { ...s, missing: { callbacks: false, call_outcomes: true } };
+  const same = m.withAppState(s, appState(), now);
+  assert.equal(same.callbacks, s.callbacks);
+  assert.equal(same.missing.call_outcomes, true, 'the same server: what it lacks is known');
+  for (const other of [appState({ me: { ...ME, id: 9 } }), appState({ server_url: 'https://10.0.0.6:8000' })]) {
+    const next = m.withAppState(s, other, now);
+    assert.equal(next.callbacks, null);
+    assert.equal(next.callbackDue, null);
+    assert.deepEqual(next.missing, { callbacks: false, call_outcomes: false });
+  }
+  assert.equal(m.applyEvent(m.initialState(), { type: 'callback_due', callback: due }, now).callbackDue, null, 'not signed in');
 });

@@ -6,6 +6,7 @@ import {
   appState,
   BOB,
   call,
+  callback,
   CAROL,
   CODE_INVITE,
   DAN,
@@ -16,6 +17,7 @@ import {
   invites,
   linkCall,
   ME,
+  minutesFromNow,
   QUALITY_GOOD,
   serverCheck,
   SIGN_IN,
@@ -360,10 +362,44 @@ for (const scheme of ['light', 'dark']) {
           ],
         },
       },
+      callbacks: { ok: [callback(20, DAN, minutesFromNow(25), { call_id: 113 })] },
     });
     await page.getByRole('button', { name: /History/ }).click();
     await page.locator('.call-logs').first().waitFor();
     await shot(page, '6-history-crm');
+    // "Call back later" on the declined call: the times to choose from; the missed one has
+    // its call-back already.
+    await page.locator('tr[data-call-id="112"]').getByRole('button', { name: 'Call back later' }).click();
+    await page.locator('tr[data-call-id="112"]').getByRole('button', { name: 'In 10 minutes' }).waitFor();
+    await shot(page, '6-history-call-back-later');
+    await finish(page);
+
+    // Call-backs: one overdue (about a deal, with a note), two to come, two done; then one due.
+    const callbacks = [
+      callback(1, BOB, minutesFromNow(-5), { regarding: deal, note: 'Wants the revised quote before Friday.', call_id: 60 }),
+      callback(2, CAROL, minutesFromNow(10), { call_id: 112 }),
+      callback(3, DAN, minutesFromNow(90), { regarding: { type: 'ticket', id: 'T-4', label: 'Printer on fire' } }),
+      callback(4, BOB, minutesFromNow(-60), { completed_at: minutesFromNow(-30), completed_by_call: 77 }),
+      callback(5, CAROL, minutesFromNow(-200), { completed_at: minutesFromNow(-100) }),
+    ];
+    page = await open({ app_state: { ok: appState() }, callbacks: { ok: callbacks } });
+    await page.getByRole('button', { name: /^Call-backs/ }).click();
+    await page.locator('li[data-callback-id="3"]').waitFor();
+    assert.equal(await page.locator('.due-badge > span').first().innerText(), '1');
+    await page.locator('li[data-callback-id="2"]').getByRole('button', { name: 'Snooze' }).click();
+    await page.locator('li[data-callback-id="2"]').getByRole('button', { name: '1 hour' }).waitFor();
+    await page.locator('.callbacks-done summary').click();
+    await page.locator('li[data-callback-id="5"]').waitFor();
+    await shot(page, '10-callbacks', { fullPage: true });
+    await page.getByRole('button', { name: 'People' }).click();
+    await engine(page, { type: 'callback_due', callback: callbacks[0] });
+    await page.getByRole('region', { name: 'Call-back due' }).waitFor();
+    await shot(page, '10-callback-due');
+    await page.setViewportSize({ width: 440, height: 900 });
+    await shot(page, '10-callback-due-narrow');
+    await page.getByRole('button', { name: /^Call-backs/ }).click();
+    await page.locator('li[data-callback-id="3"]').waitFor();
+    await shot(page, '10-callbacks-narrow', { fullPage: true });
     await finish(page);
   });
 }

@@ -92,7 +92,8 @@ export function afterCallView(actions: Actions, watch: Watch): View {
   });
 
   watch(
-    (s) => ({ after: s.afterCall, inCall: !!s.app?.active_call }),
+    // A server without call outcomes (a seeds-style backend) has no panel.
+    (s) => ({ after: s.missing.call_outcomes ? null : s.afterCall, inCall: !!s.app?.active_call }),
     ({ after, inCall }, prev) => {
       const isNew = after?.callId !== current?.callId;
       current = after;

@@ -1,11 +1,12 @@
 // Under the top bar: the connection banner (reconnecting / offline), the engine's
-// `problem` messages, and, after hosting, where teammates connect.
+// `problem` messages, a call-back that is due, and, after hosting, where teammates connect.
 import type { Actions } from '../actions';
-import { h, setAttr, setText, show } from '../dom';
-import { describeConnection, describeDeviceSwitch } from '../format';
+import { alertRegion, h, setAttr, setDisabled, setText, show } from '../dom';
+import { describeConnection, describeDeviceSwitch, displayName, plainText } from '../format';
 import { icon } from '../icons';
 import type { Watch } from '../state';
-import { button, type View } from './common';
+import type { Callback } from '../types';
+import { button, regardingNode, type View } from './common';
 import { hostAddresses } from './hostInfo';
 
 export function bannersView(actions: Actions, watch: Watch): View {
@@ -37,6 +38,65 @@ export function bannersView(actions: Actions, watch: Watch): View {
     h('div', { role: 'status', class: 'banner-alert' }, deviceText),
     button('Dismiss', { cls: 'ghost small', onclick: () => actions.dismiss('device') }),
   );
+
+  // A call-back of mine is due (the shell also shows a notification): a banner, not a
+  // dialog, with what can be done about it here and now.
+  const dueName = h('strong', { class: 'callback-due-name', dir: 'auto' });
+  const dueAbout = h('span', { class: 'callback-due-about' });
+  const dueNote = h('p', { class: 'banner-note', dir: 'auto' });
+  const dueAlert = alertRegion();
+  let dueId: number | null = null;
+  const callBack = button('Call back', {
+    cls: 'primary small',
+    icon: icon('phone'),
+    onclick: () => dueId != null && void actions.callBack(dueId, 'callback_due'),
+  });
+  const snooze = button('Snooze 10 min', {
+    cls: 'secondary small',
+    onclick: () => dueId != null && void actions.snoozeCallback(dueId, 600, 'callback_due'),
+  });
+  const doneBtn = button('Done', {
+    cls: 'secondary small',
+    icon: icon('check'),
+    onclick: () => dueId != null && void actions.completeCallback(dueId, 'callback_due'),
+  });
+  const due = h(
+    'section',
+    { class: 'banner banner-callback', 'aria-label': 'Call-back due' },
+    icon('bell'),
+    h(
+      'div',
+      { class: 'banner-body' },
+      h('div', { role: 'alert', class: 'banner-alert' }, h('p', { class: 'banner-text' }, 'Call-back due: ', dueName, dueAbout)),
+      dueNote,
+      dueAlert,
+      h('div', { class: 'banner-actions' }, callBack, snooze, doneBtn),
+    ),
+    button('Dismiss', { cls: 'ghost small', onclick: () => actions.dismiss('callback_due') }),
+  );
+  // Whether the user was working in the banner (a button there may have gone disabled,
+  // which drops focus, by the time the banner goes).
+  let focusInDue = false;
+  due.addEventListener('focusin', () => {
+    focusInDue = true;
+  });
+  due.addEventListener('focusout', (e) => {
+    const to = e.relatedTarget as Node | null;
+    if (to && !due.contains(to)) focusInDue = false;
+  });
+  const drawDue = (c: Callback | null) => {
+    dueId = c?.id ?? null;
+    if (!c) {
+      setText(dueName, '');
+      dueAbout.replaceChildren();
+      setText(dueNote, '');
+      return;
+    }
+    setText(dueName, displayName(c.user_details));
+    dueAbout.replaceChildren(...(c.regarding ? [' — ', regardingNode(c.regarding, 'about')] : []));
+    const note = plainText(c.note).trim();
+    setText(dueNote, note ? `“${note}”` : '');
+  };
 
   const addresses = hostAddresses(watch, { invites: 'first' });
   const host = h(
@@ -85,5 +145,31 @@ export function bannersView(actions: Actions, watch: Watch): View {
     (shown) => show(host, shown),
   );
 
-  return { el: h('div', { class: 'banners' }, conn, problem, device, host) };
+  watch(
+    (s) => s.callbackDue,
+    (c, prev) => {
+      // Focus in the banner as it goes (Snooze, Done, Dismiss): to the section on screen.
+      const active = document.activeElement;
+      const hadFocus = !c && !!prev && focusInDue && (due.contains(active) || !active || active === document.body);
+      drawDue(c);
+      show(due, !!c);
+      if (hadFocus) {
+        focusInDue = false;
+        document.querySelector<HTMLElement>('#content .panel:not([hidden]) h2')?.focus();
+      }
+    },
+  );
+  watch((s) => s.errors.callback_due ?? '', (error) => setText(dueAlert, error));
+  watch(
+    (s) => ({ id: s.callbackDue?.id ?? null, pending: s.pending, inCall: !!s.app?.active_call }),
+    ({ id, pending, inCall }) => {
+      const busy = id != null && !!pending[`callback:${id}`];
+      setDisabled(callBack, busy || inCall);
+      setAttr(callBack, 'title', inCall ? 'You are in a call.' : null);
+      setDisabled(snooze, busy);
+      setDisabled(doneBtn, busy);
+    },
+  );
+
+  return { el: h('div', { class: 'banners' }, conn, problem, device, due, host) };
 }

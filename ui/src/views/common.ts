@@ -97,7 +97,7 @@ export function confirmation(opts: {
 /** "About Deal: ACME renewal", the label a link to the CRM record when it has an http(s)
  * address. A click asks the shell to open it in the user's browser (a link followed in
  * the webview would navigate the app itself); a failure is said next to it. */
-export function regardingNode(r: Regarding): HTMLElement {
+export function regardingNode(r: Regarding, about = 'About'): HTMLElement {
   const { kind, label, url } = describeRegarding(r);
   const problem = h('span', { class: 'record-problem', role: 'status' });
   let name: HTMLElement;
@@ -118,7 +118,7 @@ export function regardingNode(r: Regarding): HTMLElement {
   } else {
     name = h('span', { class: 'record-label', dir: 'auto', text: label });
   }
-  return h('span', { class: 'regarding', 'data-type': kind }, `About ${kind}: `, name, problem);
+  return h('span', { class: 'regarding', 'data-type': kind }, `${about} ${kind}: `, name, problem);
 }
 
 /** A line that shows what a call is about, or nothing (hidden) when it is about nothing. */
@@ -137,5 +137,68 @@ export function regardingLine(tag: 'p' | 'div' = 'p', cls = 'regarding-line'): {
       el.replaceChildren(...(next ? [regardingNode(next)] : []));
       el.hidden = !next;
     },
+  };
+}
+
+/**
+ * A button that opens a few times to choose from ("10 minutes", "1 hour"), as a group
+ * right after it; choosing one closes the group and runs `onChoose` with its seconds.
+ * Escape in the group closes it, back on the button. `key` marks the buttons (data-focus)
+ * so that a list drawn again can put focus back on the same one.
+ */
+export function laterChoices(opts: {
+  label: string;
+  groupLabel: string;
+  choices: readonly { label: string; seconds: number }[];
+  choiceLabel?: (label: string) => string;
+  cls?: string;
+  key?: string;
+  onChoose(seconds: number): void;
+}): { el: HTMLElement; toggle: HTMLButtonElement; setDisabled(disabled: boolean): void; close(): void } {
+  const id = uid('later');
+  const toggle = button(opts.label, { cls: opts.cls ?? 'ghost small' });
+  toggle.classList.add('later-toggle');
+  setAttr(toggle, 'aria-expanded', 'false');
+  setAttr(toggle, 'aria-controls', id);
+  const buttons = opts.choices.map((c) => {
+    const b = button(opts.choiceLabel ? opts.choiceLabel(c.label) : c.label, {
+      cls: 'secondary small',
+      onclick: () => {
+        setOpen(false);
+        opts.onChoose(c.seconds);
+      },
+    });
+    if (opts.key) b.dataset.focus = `${opts.key}-${c.seconds}`;
+    return b;
+  });
+  if (opts.key) toggle.dataset.focus = opts.key;
+  const group = h('div', { class: 'later-choices', id, role: 'group', 'aria-label': opts.groupLabel, hidden: true }, ...buttons);
+  const el = h('div', { class: 'later' }, toggle, group);
+  let isOpen = false;
+  const setOpen = (open: boolean) => {
+    isOpen = open;
+    group.hidden = !open;
+    setAttr(toggle, 'aria-expanded', open ? 'true' : 'false');
+  };
+  toggle.addEventListener('click', () => {
+    setOpen(!isOpen);
+    if (isOpen) buttons[0]?.focus();
+  });
+  el.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && isOpen) {
+      e.preventDefault();
+      e.stopPropagation();
+      setOpen(false);
+      toggle.focus();
+    }
+  });
+  return {
+    el,
+    toggle,
+    setDisabled(disabled) {
+      setDisabled(toggle, disabled);
+      for (const b of buttons) setDisabled(b, disabled);
+    },
+    close: () => setOpen(false),
   };
 }

@@ -1,12 +1,13 @@
 // History: my calls, newest first, 20 a page; missed calls stand out (icon, word, weight).
 import type { Actions } from '../actions';
+import { callbackForCall, LATER } from '../callbacks';
 import { callDuration, direction, isMissed, otherParty, statusWord } from '../calls';
 import { alertRegion, h, setDisabled, setText, show } from '../dom';
 import { displayName, durationWords, formatDuration, formatWhen, plainText, plural } from '../format';
 import { icon } from '../icons';
 import type { Watch } from '../state';
-import type { CallLog, CallSession } from '../types';
-import { button, regardingNode, setBusy, type View } from './common';
+import type { Callback, CallLog, CallSession } from '../types';
+import { button, laterChoices, regardingNode, setBusy, type View } from './common';
 
 const PAGE_SIZE = 20;
 
@@ -40,7 +41,59 @@ function logList(call: CallSession, meId: number | null): HTMLUListElement | nul
   );
 }
 
-function row(call: CallSession, meId: number | null, now: Date): HTMLTableRowElement {
+/** A call that did not connect: one to call back. */
+function toCallBack(call: CallSession, meId: number | null): boolean {
+  return call.status === 'missed' || call.status === 'rejected' || isMissed(call, meId);
+}
+
+interface CallBackLater {
+  el: HTMLElement;
+  /** The offer, or the call-back made from this call; nothing on a server without them. */
+  set(callbacks: Callback[] | null, missing: boolean, busy: boolean): void;
+}
+
+/** "Call back later": in 10 minutes or in 1 hour, a call-back from this call. */
+function callBackLater(call: CallSession, meId: number | null, actions: Actions): CallBackLater {
+  const other = otherParty(call, meId);
+  const name = displayName(other);
+  const menu = laterChoices({
+    label: 'Call back later',
+    groupLabel: `Call back ${name}`,
+    choices: LATER,
+    choiceLabel: (l) => `In ${l}`,
+    cls: 'ghost small',
+    onChoose: (seconds) => void actions.createCallback({ user_id: other.id, due_in_seconds: seconds, call_id: call.id }, 'history'),
+  });
+  const made = h('span', { class: 'callback-made', tabindex: '-1' });
+  const el = h('div', { class: 'row-callback', hidden: true }, menu.el, made);
+  let working = false;
+  el.addEventListener('focusin', () => {
+    working = true;
+  });
+  el.addEventListener('focusout', (e) => {
+    const to = e.relatedTarget as Node | null;
+    if (to && !el.contains(to)) working = false;
+  });
+  return {
+    el,
+    set(callbacks, missing, busy) {
+      // Unknown until the call-backs are loaded: nothing offered yet.
+      show(el, !missing && callbacks !== null);
+      const cb = callbackForCall(callbacks, call.id);
+      const wasOffer = !menu.el.hidden;
+      show(menu.el, !cb);
+      show(made, !!cb);
+      menu.setDisabled(busy);
+      setText(made, cb ? `Call-back due ${formatWhen(cb.due_at)}` : '');
+      if (cb && wasOffer && working) {
+        const active = document.activeElement;
+        if (!active || active === document.body || el.contains(active)) made.focus();
+      }
+    },
+  };
+}
+
+function row(call: CallSession, meId: number | null, now: Date, later: CallBackLater | null): HTMLTableRowElement {
   const dir = direction(call, meId);
   const missed = isMissed(call, meId);
   const dirWord = `${dir === 'incoming' ? 'Incoming' : 'Outgoing'}${call.call_type === 'video' ? ' video' : ''}`;
@@ -64,6 +117,7 @@ function row(call: CallSession, meId: number | null, now: Date): HTMLTableRowEle
       missed ? icon('missed') : null,
       missed ? h('strong', { text: statusWord(call, meId) }) : statusWord(call, meId),
       declineMessage ? h('div', { class: 'decline-message' }, h('span', { class: 'sr-only', text: 'Message: ' }), h('span', { dir: 'auto', text: `“${declineMessage}”` })) : null,
+      later?.el,
     ),
     h(
       'td',
@@ -119,11 +173,26 @@ export function historyView(actions: Actions, watch: Watch): View {
   watch((s) => s.errors.history ?? '', (error) => setText(alert, error));
   // A page of calls is a new array each time it is loaded, so the rows are rebuilt once
   // per load (the "5 minutes ago" times are then fresh too).
+  let offers = new Map<number, CallBackLater>();
   watch(
     (s) => ({ results: s.history.results, meId: s.app?.me?.id ?? null }),
     ({ results, meId }) => {
       const now = new Date();
-      tbody.replaceChildren(...results.map((c) => row(c, meId, now)));
+      offers = new Map();
+      tbody.replaceChildren(
+        ...results.map((c) => {
+          const later = toCallBack(c, meId) ? callBackLater(c, meId, actions) : null;
+          if (later) offers.set(c.id, later);
+          return row(c, meId, now, later);
+        }),
+      );
+    },
+  );
+  // The offers follow my call-backs (one made from a call shows instead of the offer).
+  watch(
+    (s) => ({ results: s.history.results, callbacks: s.callbacks, missing: s.missing.callbacks, pending: s.pending }),
+    ({ callbacks, missing, pending }) => {
+      for (const [callId, later] of offers) later.set(callbacks, missing, !!pending[`create_callback:${callId}`]);
     },
   );
   watch(

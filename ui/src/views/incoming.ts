@@ -2,7 +2,7 @@
 // starts on Accept and stays inside until the call is answered, declined or gone.
 // "Reply…" opens quick replies: declining with a message the caller sees.
 import type { Actions } from '../actions';
-import { alertRegion, h, setAttr, setDisabled, setText } from '../dom';
+import { alertRegion, h, setAttr, setDisabled, setText, show } from '../dom';
 import { initials, plainText } from '../format';
 import { icon } from '../icons';
 import type { Watch } from '../state';
@@ -11,7 +11,13 @@ import { button, regardingLine, setBusy } from './common';
 const ENTER_GUARD_MS = 300;
 /** The longest message the caller is sent (one line). */
 export const REPLY_MAX = 200;
-export const QUICK_REPLIES = ["In a meeting — I'll call you back in 10 minutes", "Can't talk now, send me a message"];
+/** Declining with a message; one that says when I will call back also adds that call-back
+ * for me (`callBackIn` seconds), on a server that has call-backs. */
+export const QUICK_REPLIES: readonly { text: string; callBackIn?: number }[] = [
+  { text: "In a meeting — I'll call you back in 10 minutes", callBackIn: 600 },
+  { text: "Can't talk now, send me a message" },
+  { text: "I'll call you back in an hour", callBackIn: 3600 },
+];
 
 export function incomingView(
   actions: Actions,
@@ -32,19 +38,29 @@ export function incomingView(
   reject.append(h('kbd', { 'aria-hidden': 'true', text: 'Esc' }));
 
   // Quick replies: decline with a message.
-  const decline = (message: string) => {
+  const decline = (message: string, callBackIn?: number) => {
     const m = message.replace(/\s+/g, ' ').trim().slice(0, REPLY_MAX);
-    if (callId != null && m) void actions.decline(callId, m);
+    if (callId != null && m) void actions.decline(callId, m, callBackIn);
   };
   const replyToggle = button('Reply…', { cls: 'ghost small reply-toggle', icon: icon('message') });
-  const quick = QUICK_REPLIES.map((text) =>
+  const quick = QUICK_REPLIES.map(({ text, callBackIn }) =>
     h(
       'button',
-      { type: 'button', class: 'btn secondary small quick-reply', onclick: () => decline(text) },
+      {
+        type: 'button',
+        class: 'btn secondary small quick-reply',
+        'data-call-back': callBackIn ? 'true' : null,
+        onclick: () => decline(text, callBackIn),
+      },
       h('span', { class: 'sr-only', text: 'Decline with: ' }),
       h('span', { class: 'label', text }),
     ),
   );
+  const callBackHint = h('p', {
+    class: 'hint',
+    id: 'incoming-callback-hint',
+    text: '“Call you back” replies also add a call-back for you.',
+  });
   const custom = h('input', {
     type: 'text',
     id: 'incoming-reply',
@@ -72,6 +88,7 @@ export function incomingView(
     'div',
     { class: 'replies', id: 'incoming-replies', role: 'group', 'aria-label': 'Decline with a message', hidden: true },
     ...quick,
+    callBackHint,
     customForm,
   );
   setAttr(replyToggle, 'aria-expanded', 'false');
@@ -163,6 +180,13 @@ export function incomingView(
     /** Draw from the store through `watch`. The dialog outlives screens, so each screen
      * attaches it again, after its own views: closing it hands focus to what they drew. */
     attach(watch) {
+      watch(
+        (s) => s.missing.callbacks,
+        (missing) => {
+          show(callBackHint, !missing);
+          for (const b of quick) if (b.dataset.callBack) setAttr(b, 'aria-describedby', missing ? null : callBackHint.id);
+        },
+      );
       watch(
         (s) => ({ inc: s.incoming, error: s.errors.incoming ?? '', answering: !!s.pending.answer }),
         ({ inc, error, answering }) => {

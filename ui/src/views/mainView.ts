@@ -1,10 +1,12 @@
 // The signed-in window: top bar, banners, section tabs, the call card and one section.
 import type { Actions } from '../actions';
+import { dueCount } from '../callbacks';
 import { h, setAttr, setText, show } from '../dom';
 import { icon, type IconName } from '../icons';
 import { whileShown, type Store, type Tab, type Watch } from '../state';
 import { afterCallView } from './afterCall';
 import { bannersView } from './banners';
+import { callbacksView } from './callbacks';
 import { callPanelView } from './callPanel';
 import type { View } from './common';
 import { headerView } from './header';
@@ -14,6 +16,7 @@ import { settingsView } from './settings';
 
 const TABS: [Tab, string, IconName][] = [
   ['people', 'People', 'users'],
+  ['callbacks', 'Call-backs', 'bell'],
   ['history', 'History', 'clock'],
   ['settings', 'Settings', 'gear'],
 ];
@@ -22,27 +25,32 @@ export function mainView(
   actions: Actions,
   store: Store,
   watch: Watch,
-): View & { focus(): void; callPanel: ReturnType<typeof callPanelView> } {
+): View & { focus(): void; tick(): void; callPanel: ReturnType<typeof callPanelView> } {
   const header = headerView(actions, watch);
   const banners = bannersView(actions, watch);
   const callPanel = callPanelView(actions, watch);
   const afterCall = afterCallView(actions, watch);
   // Only the section on screen is drawn; it catches up when its tab is chosen.
   const inTab = (tab: Tab) => whileShown(watch, (s) => s.tab === tab);
+  const callbacks = callbacksView(actions, inTab('callbacks'));
   const panels: Record<Tab, View> = {
     people: peopleView(actions, store, inTab('people')),
+    callbacks,
     history: historyView(actions, inTab('history')),
     settings: settingsView(actions, inTab('settings')),
   };
   const badgeCount = h('span');
   const badge = h('span', { class: 'badge' }, badgeCount, h('span', { class: 'sr-only', text: ' missed' }));
+  // Call-backs due now (not the ones due later): a count that changes with the clock too.
+  const dueCountEl = h('span');
+  const dueBadge = h('span', { class: 'due-badge' }, dueCountEl, h('span', { class: 'sr-only', text: ' due' }));
   const tabButtons = TABS.map(([tab, label, ic]) => {
     const b = h(
       'button',
       { type: 'button', class: 'tab', 'data-tab': tab, onclick: () => actions.selectTab(tab) },
       icon(ic),
       h('span', { class: 'label', text: label }),
-      tab === 'history' ? badge : null,
+      tab === 'history' ? badge : tab === 'callbacks' ? dueBadge : null,
     );
     return { tab, b };
   });
@@ -55,6 +63,21 @@ export function mainView(
     (missed) => {
       setText(badgeCount, String(missed));
       show(badge, missed > 0);
+    },
+  );
+  let callbackList = store.get().callbacks;
+  const drawDue = () => {
+    const due = dueCount(callbackList, Date.now());
+    setText(dueCountEl, String(due));
+    show(dueBadge, due > 0);
+  };
+  watch(
+    (s) => ({ list: s.callbacks, missing: s.missing.callbacks }),
+    ({ list, missing }) => {
+      callbackList = list;
+      drawDue();
+      // A server without call-backs: no tab for them.
+      show(tabButtons.find((t) => t.tab === 'callbacks')!.b, !missing);
     },
   );
   watch(
@@ -70,6 +93,10 @@ export function mainView(
   return {
     el,
     callPanel,
+    tick() {
+      drawDue();
+      callbacks.tick();
+    },
     focus() {
       // Land on the section heading: screen readers read it, Tab goes on to search.
       content.querySelector<HTMLElement>('.panel:not([hidden]) h2')?.focus();
