@@ -22,6 +22,22 @@ fn main() {
     let source = std::fs::read_to_string("src/commands.rs")
         .unwrap_or_else(|e| panic!("cannot read src/commands.rs: {e}"));
     let names = command_names(&source);
+    // Tauri refuses a command the window's capability does not allow, at run time and
+    // only in the real app ("X not allowed"): every command is checked here instead.
+    println!("cargo:rerun-if-changed=capabilities/default.json");
+    let capability = std::fs::read_to_string("capabilities/default.json")
+        .unwrap_or_else(|e| panic!("cannot read capabilities/default.json: {e}"));
+    let missing: Vec<String> = names
+        .iter()
+        .map(|n| format!("\"allow-{}\"", n.replace('_', "-")))
+        .filter(|permission| !capability.contains(permission.as_str()))
+        .collect();
+    if !missing.is_empty() {
+        panic!(
+            "src-tauri/capabilities/default.json does not allow these commands of src/commands.rs: add {} to its permissions",
+            missing.join(", ")
+        );
+    }
     let handler = format!(
         "tauri::generate_handler![{}]",
         names
