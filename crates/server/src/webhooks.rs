@@ -116,13 +116,9 @@ const BATCH: i64 = 16;
 
 /// Sends due deliveries until the task is aborted.
 pub async fn run(store: Store, rules: WebhookRules, clock: Clock) {
-    let http = match client(&rules) {
-        Ok(http) => http,
-        Err(e) => {
-            tracing::error!(error = %e, "webhooks cannot be sent: no HTTP client");
-            return;
-        }
-    };
+    // Made at the first delivery: a team that registers no webhook (the desktop app's
+    // embedded server, mostly) never loads the system's root certificates for it.
+    let http = tokio::sync::OnceCell::new();
     loop {
         let sent = match pass(&store, &rules, clock, &http).await {
             Ok(sent) => sent,
@@ -157,10 +153,20 @@ async fn pass(
     store: &Store,
     rules: &WebhookRules,
     clock: Clock,
-    http: &reqwest::Client,
+    http: &tokio::sync::OnceCell<reqwest::Client>,
 ) -> Result<usize, StorageError> {
     let now = clock.now();
     let due = store.read(move |tx| tx.due_deliveries(now, BATCH)).await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let http = match http.get_or_try_init(|| async { client(rules) }).await {
+        Ok(http) => http,
+        Err(e) => {
+            tracing::error!(error = %e, "webhooks cannot be sent: no HTTP client");
+            return Ok(0);
+        }
+    };
     let mut claimed = Vec::new();
     for delivery in due {
         let until =
