@@ -290,7 +290,10 @@ async fn presence_rings_and_links_are_answered_from_the_event_built_directory() 
         .set_call_outcomes(CallOutcomes { outcomes: vec![] })
         .await
         .expect_err("an empty list");
-    assert!(refused.to_string().starts_with("Outcomes must list"), "{refused}");
+    assert!(
+        refused.to_string().starts_with("Outcomes must list"),
+        "{refused}"
+    );
     let set = ann
         .set_call_outcomes(CallOutcomes {
             outcomes: vec!["Sold".into(), "Lost".into()],
@@ -307,7 +310,12 @@ async fn presence_rings_and_links_are_answered_from_the_event_built_directory() 
         .await
         .expect("a webhook");
     assert_eq!(ann.webhooks().await.expect("webhooks"), vec![hook.clone()]);
-    assert!(ann.webhook_deliveries(hook.id).await.expect("log").is_empty());
+    assert!(
+        ann.webhook_deliveries(hook.id)
+            .await
+            .expect("log")
+            .is_empty()
+    );
     ann.delete_webhook(hook.id).await.expect("deleted");
     assert!(ann.webhooks().await.expect("webhooks").is_empty());
 
