@@ -1,7 +1,9 @@
 // What the user can do: each action runs one command, puts its answer into the store,
 // and shows a rejected command's sentence in the error area next to that action.
+import { isFreeNow, sortNotes, withNote } from './busyLamp';
+import { logTitle, otherParty } from './calls';
 import { isMissingRoute, type Feature } from './features';
-import { errorText, isHttps, looksLikeInvite, normalizeServerUrl } from './format';
+import { displayName, errorText, isHttps, looksLikeInvite, normalizeServerUrl } from './format';
 import { api, onEngine } from './ipc';
 import {
   applyCall,
@@ -14,7 +16,20 @@ import {
   withoutCallback,
 } from './reduce';
 import type { ErrorArea, Store, Tab, UiState } from './state';
-import type { Callback, CallSession, EngineEvent, Invite, NewCallback, NewCallLog, NewTeammate, Presence, Settings } from './types';
+import type {
+  Callback,
+  CallSession,
+  CampOn,
+  EngineEvent,
+  Invite,
+  NewCallback,
+  NewCallLog,
+  NewTeammate,
+  NewWebhook,
+  Presence,
+  Settings,
+  Webhook,
+} from './types';
 
 type Result<T> = { ok: true; value: T } | { ok: false };
 
@@ -80,13 +95,17 @@ export class Actions {
 
   /** This server has no routes for `feature`: what needs them goes from the screen. */
   private missing(feature: Feature): void {
-    this.store.update((s) => ({
-      ...s,
-      missing: { ...s.missing, [feature]: true },
-      ...(feature === 'callbacks'
-        ? { callbacks: null, callbackDue: null, tab: s.tab === 'callbacks' ? 'people' : s.tab }
-        : { afterCall: null, outcomes: null }),
-    }));
+    this.store.update((s) => {
+      const away = (tab: Tab): Tab => (s.tab === tab ? 'people' : s.tab);
+      const gone: Record<Feature, Partial<UiState>> = {
+        callbacks: { callbacks: null, callbackDue: null, tab: away('callbacks') },
+        call_outcomes: { afterCall: null, outcomes: null },
+        notes: { notes: null, noteBanner: null, tab: away('notes') },
+        camp_ons: { campOns: null, freeNow: [] },
+        webhooks: { webhooks: null, deliveries: {} },
+      };
+      return { ...s, missing: { ...s.missing, [feature]: true }, ...gone[feature] };
+    });
   }
 
   private listening = false;
@@ -104,6 +123,11 @@ export class Actions {
       // through main.ts's watch).
       const same = account !== null && accountKey(this.store.get()) === account;
       if (ev.type === 'callback_due' || (ev.type === 'app_state' && same)) void this.loadCallbacks();
+      // Notes and camp-ons may have come and gone while the shell was reconnecting.
+      if (ev.type === 'app_state' && same) {
+        void this.loadNotes();
+        void this.loadCampOns();
+      }
     };
     const listened = await this.run('boot', 'boot', () =>
       onEngine((ev) => (ready ? apply(ev) : buffer.push(ev))),
@@ -337,9 +361,11 @@ export class Actions {
     }
   }
 
-  async callUser(userId: number): Promise<void> {
-    const r = await this.run('people', `call:${userId}`, () => api.callUser({ userId }));
+  /** Call someone: from People, a note's "Call back", or the banner saying they are free. */
+  async callUser(userId: number, area: ErrorArea = 'people'): Promise<boolean> {
+    const r = await this.run(area, `call:${userId}`, () => api.callUser({ userId }));
     if (r.ok) this.store.update((s) => applyCall(s, r.value, Date.now()));
+    return r.ok;
   }
 
   /**
@@ -403,11 +429,192 @@ export class Actions {
 
   /** The team's outcome list for the after-call panel, once per sign-in (a server without
    * outcomes hides the panel). */
-  async loadOutcomes(): Promise<void> {
+  async loadOutcomes(area: ErrorArea = 'after_call'): Promise<void> {
     const s = this.store.get();
     if (s.outcomes || s.pending.call_outcomes || s.missing.call_outcomes) return;
-    const r = await this.run('after_call', 'call_outcomes', api.callOutcomes, 'call_outcomes');
+    const r = await this.run(area, 'call_outcomes', api.callOutcomes, 'call_outcomes');
     if (r.ok) this.store.set({ outcomes: r.value.outcomes });
+  }
+
+  /** Admins: the team's outcome list, in this order. True when saved. */
+  async saveOutcomes(outcomes: string[]): Promise<boolean> {
+    const r = await this.run('outcomes_admin', 'set_call_outcomes', () => api.setCallOutcomes({ outcomes: { outcomes } }));
+    if (r.ok) this.store.set({ outcomes: r.value.outcomes });
+    return r.ok;
+  }
+
+  /** Admins: the webhook endpoints, each time Settings opens. */
+  async loadWebhooks(): Promise<void> {
+    const s = this.store.get();
+    if (s.missing.webhooks || s.pending.webhooks) return;
+    const r = await this.run('webhooks', 'webhooks', api.webhooks, 'webhooks');
+    if (r.ok) this.store.set({ webhooks: r.value });
+  }
+
+  /** Admins: a new endpoint; null when refused (the refusal is said in the form). */
+  async createWebhook(nw: NewWebhook): Promise<Webhook | null> {
+    const r = await this.run('webhook_form', 'create_webhook', () => api.createWebhook({ new: nw }));
+    if (!r.ok) return null;
+    const made = r.value;
+    this.store.update((s) => ({ ...s, webhooks: [...(s.webhooks ?? []).filter((w) => w.id !== made.id), made] }));
+    return made;
+  }
+
+  /** Admins: the endpoint goes, with its log; nothing pending is sent. */
+  async deleteWebhook(id: number): Promise<boolean> {
+    const r = await this.run('webhooks', `webhook:${id}`, () => api.deleteWebhook({ id }));
+    if (r.ok) {
+      this.store.update((s) => {
+        const deliveries = { ...s.deliveries };
+        delete deliveries[id];
+        return { ...s, webhooks: s.webhooks && s.webhooks.filter((w) => w.id !== id), deliveries };
+      });
+    }
+    return r.ok;
+  }
+
+  /** Admins: what was sent to an endpoint, and how it went. */
+  async loadDeliveries(id: number): Promise<void> {
+    const r = await this.run('webhooks', `deliveries:${id}`, () => api.webhookDeliveries({ id }));
+    if (r.ok) {
+      const list = r.value;
+      this.store.update((s) => ({ ...s, deliveries: { ...s.deliveries, [id]: list } }));
+    }
+  }
+
+  /** Notes left for me. A note that arrives while they load is kept. */
+  async loadNotes(): Promise<void> {
+    const s = this.store.get();
+    const account = accountKey(s);
+    if (!account || s.missing.notes || s.pending.notes) return;
+    const before = new Set((s.notes ?? []).map((n) => n.id));
+    const r = await this.run('notes', 'notes', api.notes, 'notes');
+    if (!r.ok || accountKey(this.store.get()) !== account) return;
+    const loaded = sortNotes(r.value);
+    this.store.update((st) => {
+      const arrived = (st.notes ?? []).filter((n) => !before.has(n.id) && !loaded.some((x) => x.id === n.id));
+      return { ...st, notes: arrived.reduce((list, n) => withNote(list, n), loaded) };
+    });
+  }
+
+  /** A note for a colleague who cannot take a call now. True when sent (the row says so). */
+  async leaveNote(userId: number, name: string, text: string): Promise<boolean> {
+    this.store.set({ peopleNotice: null });
+    const r = await this.run('leave_note', 'leave_note', () => api.leaveNote({ note: { user_id: userId, text } }));
+    if (r.ok) this.store.set({ peopleNotice: { userId, text: `Note sent to ${name}.` } });
+    return r.ok;
+  }
+
+  async markNoteRead(id: number): Promise<boolean> {
+    const r = await this.run('notes', `note:${id}`, () => api.markNoteRead({ id }));
+    if (r.ok) {
+      const read = r.value;
+      this.store.update((s) => ({ ...s, notes: s.notes && withNote(s.notes, read) }));
+    }
+    return r.ok;
+  }
+
+  async deleteNote(id: number): Promise<boolean> {
+    const r = await this.run('notes', `note:${id}`, () => api.deleteNote({ id }));
+    if (r.ok) {
+      this.store.update((s) => ({
+        ...s,
+        notes: s.notes && s.notes.filter((n) => n.id !== id),
+        noteBanner: s.noteBanner?.id === id ? null : s.noteBanner,
+      }));
+    }
+    return r.ok;
+  }
+
+  /** The banner's "Open": the Notes tab, the banner gone. */
+  openNote(): void {
+    this.selectTab('notes');
+    this.dismiss('note_banner');
+  }
+
+  /** Whom I wait for. One that ended while they load stays ended. */
+  async loadCampOns(): Promise<void> {
+    const s = this.store.get();
+    const account = accountKey(s);
+    if (!account || s.missing.camp_ons || s.pending.camp_ons) return;
+    const r = await this.run('people', 'camp_ons', api.campOns, 'camp_ons');
+    if (!r.ok || accountKey(this.store.get()) !== account) return;
+    const list = r.value;
+    this.store.update((st) => ({ ...st, campOns: list.filter((c) => !st.freeNow.some((f) => f.id === c.id)) }));
+  }
+
+  /**
+   * "Tell me when free": told once (`colleague_available`) when they can take calls. The
+   * server refuses when they can take calls already: the row says so (call them), as news,
+   * not as an error. True when waiting.
+   */
+  async campOn(userId: number): Promise<boolean> {
+    if (this.store.get().missing.camp_ons) return false;
+    const key = `camp_on:${userId}`;
+    this.store.update((s) => ({ ...s, peopleNotice: null, errors: withoutError(s.errors, 'people') }));
+    this.store.setPending(key, true);
+    try {
+      const made = await api.campOn({ userId });
+      this.store.update((s) => ({
+        ...s,
+        campOns: [...(s.campOns ?? []).filter((c) => c.id !== made.id && c.user_id !== userId), made],
+        freeNow: s.freeNow.filter((c) => c.user_id !== userId),
+      }));
+      return true;
+    } catch (e) {
+      const text = errorText(e);
+      if (isMissingRoute(e)) this.missing('camp_ons');
+      else if (isFreeNow(text)) this.store.set({ peopleNotice: { userId, text } });
+      else this.store.setError('people', text);
+      return false;
+    } finally {
+      this.store.setPending(key, false);
+    }
+  }
+
+  /** Stop waiting. One the server no longer has (told meanwhile, run out) goes too. */
+  async cancelCampOn(c: CampOn): Promise<boolean> {
+    this.store.set({ peopleNotice: null });
+    const r = await this.run('people', `camp_on:${c.user_id}`, () => api.cancelCampOn({ id: c.id }));
+    if (r.ok) this.store.update((s) => ({ ...s, campOns: s.campOns && s.campOns.filter((x) => x.id !== c.id) }));
+    else void this.loadCampOns();
+    return r.ok;
+  }
+
+  /** The banner's Call: the colleague who became free. The banner goes once it rings. */
+  async callFree(c: CampOn): Promise<boolean> {
+    const ok = await this.callUser(c.user_id, 'free_now');
+    if (ok) this.dismissFree(c.id);
+    return ok;
+  }
+
+  dismissFree(id: number): void {
+    this.store.update((s) => ({
+      ...s,
+      freeNow: s.freeNow.filter((c) => c.id !== id),
+      errors: s.freeNow.length <= 1 ? withoutError(s.errors, 'free_now') : s.errors,
+    }));
+  }
+
+  /** History's "Log…": the after-call panel, for a missed or declined call. */
+  openLog(call: CallSession): void {
+    const s = this.store.get();
+    if (s.missing.call_outcomes) return;
+    const meId = s.app?.me?.id ?? null;
+    const mine = [...(call.logs ?? [])].reverse().find((l) => l.author === meId) ?? null;
+    this.store.update((st) => ({
+      ...st,
+      afterCall: {
+        callId: call.id,
+        withName: displayName(otherParty(call, meId)),
+        regarding: call.regarding ?? null,
+        saved: mine,
+        title: logTitle(call, meId),
+        fromHistory: true,
+      },
+      errors: withoutError(st.errors, 'after_call'),
+    }));
+    void this.loadOutcomes();
   }
 
   private callbacksAgain = false;
@@ -579,14 +786,16 @@ export class Actions {
   }
 
   selectTab(tab: Tab): void {
-    this.store.set({ tab, notice: null, addedTeammate: null, accountNotice: null });
+    this.store.set({ tab, notice: null, addedTeammate: null, accountNotice: null, peopleNotice: null });
     if (tab === 'history') void this.loadHistory(1);
     if (tab === 'callbacks') void this.loadCallbacks();
+    if (tab === 'notes') void this.loadNotes();
     if (tab === 'settings') void this.loadDevices();
   }
 
-  dismiss(what: 'outcome' | 'global' | 'host' | 'device' | 'certificate' | 'callback_due'): void {
+  dismiss(what: 'outcome' | 'global' | 'host' | 'device' | 'certificate' | 'callback_due' | 'note_banner'): void {
     if (what === 'callback_due') this.store.update((s) => ({ ...s, callbackDue: null, errors: withoutError(s.errors, 'callback_due') }));
+    if (what === 'note_banner') this.store.update((s) => ({ ...s, noteBanner: null, errors: withoutError(s.errors, 'note_banner') }));
     if (what === 'certificate') this.store.set({ certificate: null });
     if (what === 'device') this.store.set({ deviceSwitch: null });
     if (what === 'outcome') this.store.set({ outcome: null, endedMedia: null });

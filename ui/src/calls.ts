@@ -108,3 +108,15 @@ function sentence(s: string): string {
   const t = s.trim();
   return /[.!?]$/.test(t) ? t : `${t}.`;
 }
+
+/** The heading for logging a call that did not connect, from History: "Log the missed
+ * call from Bob Stone", "Log the call Carol Diaz declined". */
+export function logTitle(call: CallSession, meId: number | null): string {
+  const name = displayName(otherParty(call, meId));
+  const out = direction(call, meId) === 'outgoing';
+  if (call.status === 'rejected') return out ? `Log the call ${name} declined` : `Log the call you declined from ${name}`;
+  if (call.status === 'missed' || call.status === 'cancelled') {
+    return out ? `Log the call ${name} did not answer` : `Log the missed call from ${name}`;
+  }
+  return `Log the call with ${name}`;
+}

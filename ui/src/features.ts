@@ -1,10 +1,11 @@
 // Server features the UI shows only when the server has them. A seeds-style CRM backend
-// (the Django API) has no call-backs (`/api/callbacks/`) and no after-call outcomes
-// (`/api/call-outcomes/`): against it those features are hidden, not broken.
+// (the Django API) has no call-backs (`/api/callbacks/`), no after-call outcomes
+// (`/api/call-outcomes/`), no notes (`/api/notes/`), no camp-ons (`/api/camp-ons/`) and no
+// webhooks (`/api/webhooks/`): against it those features are hidden, not broken.
 import { errorText } from './format';
 
 /** A feature that needs routes an older or seeds-style backend does not have. */
-export type Feature = 'callbacks' | 'call_outcomes';
+export type Feature = 'callbacks' | 'call_outcomes' | 'notes' | 'camp_ons' | 'webhooks';
 
 /**
  * Whether a rejected command failed because the server has no such route: the shell

@@ -49,6 +49,14 @@ const SHAPES: Record<string, Shape[]> = {
   message: [['path', { d: 'M4 5h16v11H9l-5 4z' }]],
   bell: [['path', { d: 'M6 16v-5a6 6 0 0 1 12 0v5l2 2H4zM10 21h4' }]],
   check: [['path', { d: 'M5 12.5l4.5 4.5L19 7.5' }]],
+  plus: [['path', { d: 'M12 5v14M5 12h14' }]],
+  up: [['path', { d: 'M12 19V5M6 11l6-6 6 6' }]],
+  down: [['path', { d: 'M12 5v14M6 13l6 6 6-6' }]],
+  key: [
+    ['circle', { cx: '8', cy: '15', r: '4' }],
+    ['path', { d: 'M11 12l9-9M16 7l3 3M14 9l2 2' }],
+  ],
+  send: [['path', { d: 'M4 12l16-8-6 16-3-7z' }]],
   trash: [['path', { d: 'M4 7h16M10 7V4h4v3M6 7l1 13h10l1-13M10 11v6M14 11v6' }]],
   note: [
     ['path', { d: 'M5 3h10l4 4v14H5z' }],

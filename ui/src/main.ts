@@ -141,9 +141,10 @@ store.watch(
   },
 );
 
-// Signed in (or as someone else, or to another server): my call-backs, and the team's
-// outcomes, which also tell whether this server has these features at all. Again when a
-// call becomes active or ends: a call that connects completes the call-back it returns.
+// Signed in (or as someone else, or to another server): my call-backs, notes and
+// camp-ons, and the team's outcomes, which also tell whether this server has these
+// features at all. Call-backs again when a call becomes active or ends: a call that
+// connects completes the call-back it returns.
 store.watch(
   (s) => ({ account: accountKey(s), talking: s.app?.active_call?.status === 'active' }),
   ({ account, talking }, prev) => {
@@ -151,6 +152,8 @@ store.watch(
     if (account !== prev.account) {
       void actions.loadCallbacks();
       void actions.loadOutcomes();
+      void actions.loadNotes();
+      void actions.loadCampOns();
     } else if (talking !== prev.talking) void actions.loadCallbacks();
   },
 );

@@ -1,11 +1,12 @@
 // Pure state transitions: a new AppState from a command, an engine event, a call update.
 // No DOM and no IPC, so every rule here is unit-tested.
+import { withNote } from './busyLamp';
 import { isOpen, withCallback } from './callbacks';
 import { describeEnd, isFinal, localEndStatus, otherParty } from './calls';
 import { displayName, sameServer } from './format';
 import { applyPresence } from './people';
 import { emptyHistory, initialState, noneMissing, type Incoming, type UiState } from './state';
-import type { AppState, Callback, CallSession, EngineEvent, Invite } from './types';
+import type { AppState, Callback, CallSession, CampOn, EngineEvent, Invite, Note } from './types';
 
 const NO_CALL = {
   quality: null,
@@ -57,9 +58,56 @@ export function withAppState(s: UiState, app: AppState, now: number): UiState {
   return next;
 }
 
-/** What is known about one server's features and my call-backs there, forgotten for another. */
-function otherServer(): Pick<UiState, 'callbacks' | 'callbackDue' | 'missing' | 'outcomes'> {
-  return { callbacks: null, callbackDue: null, missing: noneMissing(), outcomes: null };
+/** What is known about one server's features and my call-backs, notes and camp-ons there,
+ * forgotten for another. */
+function otherServer(): Pick<
+  UiState,
+  | 'callbacks'
+  | 'callbackDue'
+  | 'missing'
+  | 'outcomes'
+  | 'notes'
+  | 'noteBanner'
+  | 'campOns'
+  | 'freeNow'
+  | 'peopleNotice'
+  | 'webhooks'
+  | 'deliveries'
+> {
+  return {
+    callbacks: null,
+    callbackDue: null,
+    missing: noneMissing(),
+    outcomes: null,
+    notes: null,
+    noteBanner: null,
+    campOns: null,
+    freeNow: [],
+    peopleNotice: null,
+    webhooks: null,
+    deliveries: {},
+  };
+}
+
+/** A note arrived (`note_received`): in the inbox at once (when it is loaded), and a
+ * banner says who it is from. */
+export function noteReceived(s: UiState, note: Note): UiState {
+  return {
+    ...s,
+    notes: s.notes && withNote(s.notes, note),
+    noteBanner: note,
+    errors: withoutKey(s.errors, 'note_banner'),
+  };
+}
+
+/** A camp-on is over (`colleague_available`): gone from my list, and a banner says that
+ * colleague can take calls now (once per camp-on). */
+export function colleagueAvailable(s: UiState, c: CampOn): UiState {
+  return {
+    ...s,
+    campOns: s.campOns && s.campOns.filter((x) => x.id !== c.id),
+    freeNow: [...s.freeNow.filter((x) => x.id !== c.id && x.user_id !== c.user_id), c],
+  };
 }
 
 /** My call-backs as `callbacks` gave them (`now` in ms). The due banner stays while its
@@ -252,6 +300,12 @@ export function applyEvent(s: UiState, ev: EngineEvent, now: number): UiState {
         callbacks: s.callbacks && withCallback(s.callbacks, ev.callback),
         errors: withoutKey(s.errors, 'callback_due'),
       };
+    case 'note_received':
+      if (app.phase !== 'signed_in' || s.missing.notes) return s;
+      return noteReceived(s, ev.note);
+    case 'colleague_available':
+      if (app.phase !== 'signed_in' || s.missing.camp_ons) return s;
+      return colleagueAvailable(s, ev.camp_on);
     case 'sound_device':
       return { ...s, deviceSwitch: ev.switch };
     default:

@@ -7,6 +7,7 @@ import type {
   AppState,
   Callback,
   CallQuality,
+  CampOn,
   CallSession,
   CertificateCheck,
   DeviceList,
@@ -14,12 +15,15 @@ import type {
   InviteCode,
   CallLog,
   MediaState,
+  Note,
   Regarding,
   TeamInvite,
   UserSummary,
+  Webhook,
+  WebhookDelivery,
 } from './types';
 
-export type Tab = 'people' | 'callbacks' | 'history' | 'settings';
+export type Tab = 'people' | 'callbacks' | 'notes' | 'history' | 'settings';
 
 /** Where an error is shown: next to the action that failed. */
 export type ErrorArea =
@@ -33,6 +37,14 @@ export type ErrorArea =
   | 'after_call'
   | 'callbacks'
   | 'callback_due'
+  | 'notes'
+  | 'note_banner'
+  | 'leave_note'
+  | 'free_now'
+  | 'outcomes_admin'
+  | 'webhooks'
+  | 'webhook_form'
+  | 'deliveries'
   | 'link_call'
   | 'history'
   | 'settings'
@@ -54,14 +66,26 @@ export interface Incoming {
   regarding?: Regarding;
 }
 
-/** A call I was in that ended, waiting for my outcome and note (or Skip). */
+/** A call I was in that ended, waiting for my outcome and note (or Skip); or a missed or
+ * declined call opened from History with "Log…". */
 export interface AfterCall {
   callId: number;
   /** Who the call was with, for the panel's heading. */
   withName: string;
   regarding: Regarding | null;
-  /** My log once saved (the panel then says so). */
+  /** My log once saved (the panel then says so); from History, the one saved before. */
   saved: CallLog | null;
+  /** The heading when it is not "How did the call with … go?" (a missed call, say). */
+  title?: string;
+  /** Opened from History's "Log…": shown even during a call, and focus goes back there. */
+  fromHistory?: boolean;
+}
+
+/** A line said on one person's row in People: "Note sent to Erin Walsh.", or "Erin Walsh
+ * can take calls now: call them." (a camp-on refused because they became free). */
+export interface PeopleNotice {
+  userId: number;
+  text: string;
 }
 
 /** A server whose certificate needs the user before signing in: one no authority signed
@@ -126,12 +150,26 @@ export interface UiState {
   callbacks: Callback[] | null;
   /** The call-back the shell last said is due (`callback_due`), for the banner. */
   callbackDue: Callback | null;
+  /** Notes left for me (`notes`), newest first; null until loaded. */
+  notes: Note[] | null;
+  /** The note the shell last said arrived (`note_received`), for the banner. */
+  noteBanner: Note | null;
+  /** Whom I wait for (`camp_ons`); null until loaded. */
+  campOns: CampOn[] | null;
+  /** Camp-ons the shell said are over: that colleague can take calls now (banners). */
+  freeNow: CampOn[];
+  /** What a row in People says after a note or a camp-on (until the next one). */
+  peopleNotice: PeopleNotice | null;
+  /** Settings → Webhooks (admins): the endpoints, null until loaded. */
+  webhooks: Webhook[] | null;
+  /** Each endpoint's deliveries, by its id, once asked for. */
+  deliveries: Record<number, WebhookDelivery[]>;
   /** Features this server turned out not to have (a seeds-style backend): hidden. */
   missing: Record<Feature, boolean>;
 }
 
 export function noneMissing(): Record<Feature, boolean> {
-  return { callbacks: false, call_outcomes: false };
+  return { callbacks: false, call_outcomes: false, notes: false, camp_ons: false, webhooks: false };
 }
 
 export function emptyHistory(): HistoryView {
@@ -175,6 +213,13 @@ export function initialState(): UiState {
     outcomes: null,
     callbacks: null,
     callbackDue: null,
+    notes: null,
+    noteBanner: null,
+    campOns: null,
+    freeNow: [],
+    peopleNotice: null,
+    webhooks: null,
+    deliveries: {},
     missing: noneMissing(),
   };
 }

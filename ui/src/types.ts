@@ -10,8 +10,10 @@ export type {
   CallQuality,
   CallSession,
   CallStatus,
+  CampOn,
   CertificateCheck,
   CertificateTrust,
+  DeliveryState,
   ConnectionState,
   DeviceList,
   DeviceSwitch,
@@ -24,6 +26,9 @@ export type {
   MediaState,
   NewCallback,
   NewCallLog,
+  NewNote,
+  NewWebhook,
+  Note,
   PresenceView,
   Regarding,
   ServerCheck,
@@ -32,6 +37,9 @@ export type {
   UserInfo,
   UserSummary,
   VoiceSettings,
+  Webhook,
+  WebhookDelivery,
+  WebhookEvent,
 } from './bindings';
 
 export type Presence = PresenceStatus;

@@ -195,3 +195,61 @@ export function callback(id, who, dueAt, patch = {}) {
 
 /** An ISO time `minutes` from now (negative: ago). */
 export const minutesFromNow = (minutes) => new Date(Date.now() + minutes * 60_000).toISOString();
+
+/** A Note left for me (`notes`) by `from`, `minutesAgo` ago; unread unless `read_at`. */
+export function note(id, from, text, minutesAgo = 5, patch = {}) {
+  return {
+    id,
+    from_user_id: from.id,
+    from_details: summary(from),
+    to_user_id: ME.id,
+    text,
+    created_at: minutesFromNow(-minutesAgo),
+    ...patch,
+  };
+}
+
+/** A CampOn of mine (`camp_ons`): told when `who` can take calls. */
+export function campOn(id, who, patch = {}) {
+  return {
+    id,
+    watcher: ME.id,
+    user_id: who.id,
+    user_details: summary(who),
+    created_at: minutesFromNow(-2),
+    expires_at: minutesFromNow(600),
+    ...patch,
+  };
+}
+
+/** A Webhook endpoint (`webhooks`). */
+export function webhook(id, url, patch = {}) {
+  return {
+    id,
+    url,
+    events: ['call.completed', 'call.missed', 'call.rejected', 'call.logged'],
+    created_by: ME.id,
+    created_at: minutesFromNow(-3000),
+    pending: 0,
+    failed: 0,
+    ...patch,
+  };
+}
+
+/** A WebhookDelivery (`webhook_deliveries`). */
+export function delivery(id, webhookId, event, state, patch = {}) {
+  return {
+    id,
+    webhook_id: webhookId,
+    event,
+    event_id: `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`,
+    state,
+    attempts: 1,
+    created_at: minutesFromNow(-id),
+    ...patch,
+  };
+}
+
+export const ERIN = USERS[4];
+export const FARID = USERS[5];
+export const GRACE = USERS[6];

@@ -36,6 +36,9 @@ const defaults: Record<string, Reply | Reply[]> = {
   list_invites: { ok: [] },
   call_outcomes: { ok: { outcomes: ['Resolved', 'Follow-up needed', 'No decision', 'Wrong person'] } },
   callbacks: { ok: [] },
+  notes: { ok: [] },
+  camp_ons: { ok: [] },
+  webhooks: { ok: [] },
   // A call link's Cancel; a test that presses Call gives the CallSession to answer with.
   confirm_link_call: { ok: null },
 };

@@ -578,7 +578,7 @@ test('reducer: callback_due shows the banner until the call-back is done, delete
     const next = m.withAppState(s, other, now);
     assert.equal(next.callbacks, null);
     assert.equal(next.callbackDue, null);
-    assert.deepEqual(next.missing, { callbacks: false, call_outcomes: false });
+    assert.deepEqual(next.missing, { callbacks: false, call_outcomes: false, notes: false, camp_ons: false, webhooks: false });
   }
   assert.equal(m.applyEvent(m.initialState(), { type: 'callback_due', callback: due }, now).callbackDue, null, 'not signed in');
 });

@@ -7,9 +7,13 @@ import {
   BOB,
   call,
   callback,
+  campOn,
   CAROL,
   CODE_INVITE,
   DAN,
+  delivery,
+  ERIN,
+  FARID,
   FIRST_RUN,
   FP_HOST,
   hosting,
@@ -18,11 +22,13 @@ import {
   linkCall,
   ME,
   minutesFromNow,
+  note,
   QUALITY_GOOD,
   serverCheck,
   SIGN_IN,
   teamInvite,
   USERS,
+  webhook,
 } from './fixtures.mjs';
 import { engine, finish, openApp, setup, shot } from './support.mjs';
 
@@ -400,6 +406,98 @@ for (const scheme of ['light', 'dark']) {
     await page.getByRole('button', { name: /^Call-backs/ }).click();
     await page.locator('li[data-callback-id="3"]').waitFor();
     await shot(page, '10-callbacks-narrow', { fullPage: true });
+    await finish(page);
+
+    // The busy lamp: offers for those who cannot take a call now, a camp-on, a note sent;
+    // then a note being written; the banners when a colleague is free and a note arrives.
+    const notes = [
+      note(3, BOB, 'Can you call me about the ACME renewal?\nThey want the revised quote before Friday.', 4, { regarding: deal }),
+      note(2, CAROL, 'Lunch moved to 1 pm.', 80),
+      note(1, DAN, 'Sent you the ticket notes.', 60 * 26, { read_at: minutesFromNow(-60 * 25) }),
+    ];
+    const erins = note(4, ERIN, 'Out of the meeting now: call me?', 0, { regarding: deal });
+    page = await open({
+      app_state: { ok: appState() },
+      camp_ons: { ok: [campOn(7, FARID)] },
+      // At sign-in, then when Notes opens (with the one that arrived meanwhile).
+      notes: [{ ok: notes }, { ok: [erins, ...notes] }],
+      leave_note: { ok: note(9, ME, 'x') },
+    });
+    const erin = page.locator('.person[data-user-id="5"]');
+    await erin.getByRole('button', { name: 'Leave a note for Erin Walsh' }).click();
+    await page.keyboard.type('Call me when you are out of the meeting.');
+    await page.getByRole('button', { name: 'Send note' }).click();
+    await erin.getByRole('status').filter({ hasText: 'Note sent to Erin Walsh.' }).waitFor();
+    await page.locator('.person[data-user-id="6"] .camp-on:not([hidden])').waitFor();
+    await shot(page, '11-people-busy-lamp');
+    await page.locator('.person[data-user-id="7"]').getByRole('button', { name: 'Leave a note for Grace Lee' }).click();
+    await page.keyboard.type('Back tomorrow? The Jones file needs your sign-off.\nNo rush today.');
+    await page.locator('.person[data-user-id="7"]').scrollIntoViewIfNeeded();
+    await shot(page, '11-people-leave-note');
+    await page.keyboard.press('Escape');
+    await engine(page, { type: 'colleague_available', camp_on: campOn(7, FARID) });
+    await engine(page, { type: 'note_received', note: erins });
+    await page.getByRole('region', { name: 'Note received' }).waitFor();
+    await page.getByRole('region', { name: 'Farid Haddad can take calls now' }).waitFor();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot(page, '11-banners');
+    await page.getByRole('region', { name: 'Note received' }).getByRole('button', { name: 'Open' }).click();
+    await page.locator('li[data-note-id="4"]').waitFor();
+    await shot(page, '11-notes');
+    await page.setViewportSize({ width: 440, height: 900 });
+    await shot(page, '11-notes-narrow', { fullPage: true });
+    await page.getByRole('button', { name: 'People' }).click();
+    await page.locator('.person').first().waitFor();
+    await shot(page, '11-people-busy-lamp-narrow', { fullPage: true });
+    await finish(page);
+
+    // Settings for administrators: the outcome list (one moved), the webhooks with one's
+    // deliveries open and a secret generated for a new one.
+    page = await open({
+      app_state: { ok: appState() },
+      webhooks: {
+        ok: [
+          webhook(1, 'https://crm.acme.test/hooks/switchboard', { pending: 2, failed: 1 }),
+          webhook(2, 'http://10.0.0.9:8080/switchboard', { events: ['callback.created', 'callback.completed'] }),
+        ],
+      },
+      webhook_deliveries: {
+        ok: [
+          delivery(5, 1, 'call.completed', 'pending', { attempts: 3, last_status: 500, last_error: 'Internal Server Error', next_attempt_at: minutesFromNow(4) }),
+          delivery(4, 1, 'call.logged', 'delivered', { last_status: 204, delivered_at: minutesFromNow(-3) }),
+          delivery(3, 1, 'call.missed', 'failed', { attempts: 14, last_error: 'connection refused' }),
+        ],
+      },
+    });
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const outcomes = page.getByRole('region', { name: 'Call outcomes' });
+    await outcomes.getByLabel('Outcome 1', { exact: true }).waitFor();
+    await outcomes.getByRole('button', { name: 'Move “No decision” up' }).click();
+    await outcomes.getByRole('button', { name: 'Add outcome' }).click();
+    await page.keyboard.type('Sold');
+    await shot(page, '12-settings-outcomes', { element: outcomes });
+    const hooks = page.getByRole('region', { name: 'Webhooks' });
+    await hooks.locator('.webhook-row').first().waitFor();
+    await hooks.getByRole('button', { name: 'Deliveries to https://crm.acme.test/hooks/switchboard' }).click();
+    await hooks.locator('table.deliveries').waitFor();
+    await hooks.getByLabel('Address').fill('https://crm.acme.test/hooks/calls');
+    await hooks.getByRole('button', { name: 'Generate a secret' }).click();
+    await shot(page, '12-settings-webhooks', { element: hooks });
+    await hooks.getByRole('button', { name: 'Delete the webhook to http://10.0.0.9:8080/switchboard' }).click();
+    await page.setViewportSize({ width: 440, height: 900 });
+    await shot(page, '12-settings-webhooks-narrow', { element: hooks });
+    await finish(page);
+
+    // History: "Log…" on a missed call opens the outcome and note form for it.
+    page = await open({ app_state: { ok: appState({ missed_calls: 2 }) }, call_history: { ok: HISTORY } });
+    await page.getByRole('button', { name: /History/ }).click();
+    await page.locator('tr[data-call-id="101"]').getByRole('button', { name: 'Log the call with Bob Stone' }).click();
+    const logPanel = page.getByRole('region', { name: 'Log the missed call from Bob Stone' });
+    await logPanel.waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('#after-call-outcome option').length === 5);
+    await logPanel.getByLabel('Outcome').selectOption('Follow-up needed');
+    await logPanel.getByLabel('Note').fill('Left a voicemail; try again at 3.');
+    await shot(page, '6-history-log');
     await finish(page);
   });
 }

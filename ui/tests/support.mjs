@@ -109,10 +109,13 @@ export function respond(page, cmd, reply) {
   return page.evaluate(([c, r]) => window.__test.respond(c, r), [cmd, reply]);
 }
 
-export async function shot(page, name, { fullPage = false } = {}) {
+/** The page (or, with `element`, one locator's box) into tests/screenshots/. */
+export async function shot(page, name, { fullPage = false, element = null } = {}) {
   mkdirSync(SHOTS, { recursive: true });
   const scheme = await page.evaluate(() => (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'));
-  await page.screenshot({ path: join(SHOTS, `${name}-${scheme}.png`), animations: 'disabled', fullPage });
+  const path = join(SHOTS, `${name}-${scheme}.png`);
+  if (element) await element.screenshot({ path, animations: 'disabled' });
+  else await page.screenshot({ path, animations: 'disabled', fullPage });
 }
 
 /** One browser, one server and the harness for a whole test file. */

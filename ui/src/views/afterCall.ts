@@ -1,5 +1,6 @@
 // After a call I talked on: a small panel (not a dialog) for my outcome and a note. Save
 // sends `log_call` and then says what was saved (Edit changes it); Skip closes the panel.
+// History's "Log…" opens the same panel for a missed or declined call.
 import type { Actions } from '../actions';
 import { alertRegion, h, setDisabled, setOptions, setText, show } from '../dom';
 import { plainText } from '../format';
@@ -62,17 +63,35 @@ export function afterCallView(actions: Actions, watch: Watch): View {
 
   let current: AfterCall | null = null;
   let editing = true;
+  const fill = (log: CallLog | null) => {
+    outcome.value = log?.outcome ?? '';
+    // An outcome no longer in the team's list is kept as it was chosen.
+    if (log?.outcome && outcome.value !== log.outcome) {
+      outcome.append(h('option', { value: log.outcome, text: plainText(log.outcome) }));
+      outcome.value = log.outcome;
+    }
+    note.value = log?.note ?? '';
+    countText();
+  };
   const showForm = (on: boolean) => {
     editing = on;
     show(form, on);
     show(saved, !on && !!current?.saved);
     if (on && current?.saved) {
-      outcome.value = current.saved.outcome ?? '';
-      note.value = current.saved.note ?? '';
-      countText();
+      fill(current.saved);
       outcome.focus();
     }
   };
+  // Opened from History: where to go back to when the panel closes.
+  let backTo: number | null = null;
+  let focusInside = false;
+  el.addEventListener('focusin', () => {
+    focusInside = true;
+  });
+  el.addEventListener('focusout', (e) => {
+    const to = e.relatedTarget as Node | null;
+    if (to && !el.contains(to)) focusInside = false;
+  });
 
   form.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -95,22 +114,37 @@ export function afterCallView(actions: Actions, watch: Watch): View {
     // A server without call outcomes (a seeds-style backend) has no panel.
     (s) => ({ after: s.missing.call_outcomes ? null : s.afterCall, inCall: !!s.app?.active_call }),
     ({ after, inCall }, prev) => {
-      const isNew = after?.callId !== current?.callId;
+      const isNew = after?.callId !== current?.callId || after?.fromHistory !== current?.fromHistory;
+      const opened = !!after?.fromHistory && (isNew || prev?.after == null);
+      const closedFrom = !after && prev?.after?.fromHistory ? backTo : null;
       current = after;
-      show(el, !!after && !inCall);
+      // After a call, the panel waits for the next call to end; one opened from History
+      // shows at once.
+      show(el, !!after && (!inCall || !!after.fromHistory));
+      if (closedFrom != null) {
+        backTo = null;
+        const active = document.activeElement;
+        if (focusInside && (!active || active === document.body || el.contains(active))) {
+          focusInside = false;
+          document.querySelector<HTMLElement>(`tr[data-call-id="${closedFrom}"] .log-btn`)?.focus();
+        }
+      }
       if (!after) return;
       if (isNew || prev?.after == null) {
-        // A new call to log: an empty form, and the team's outcomes if not loaded yet.
-        outcome.value = '';
-        note.value = '';
-        countText();
+        // A new call to log: an empty form (or, from History, what I saved before), and
+        // the team's outcomes if not loaded yet.
+        fill(after.fromHistory ? after.saved : null);
         void actions.loadOutcomes();
       }
-      setText(title, `How did the call with ${after.withName} go?`);
+      setText(title, after.title ?? `How did the call with ${after.withName} go?`);
       regarding.set(after.regarding);
       if (after.saved) setText(savedText, savedWords(after.saved));
       if (isNew) showForm(true);
       else show(saved, !editing && !!after.saved);
+      if (opened) {
+        backTo = after.callId;
+        outcome.focus();
+      }
     },
   );
   watch(
@@ -118,7 +152,9 @@ export function afterCallView(actions: Actions, watch: Watch): View {
     (list) => {
       const keep = outcome.value;
       const options: [string, string][] = [['', 'No outcome'], ...(list ?? []).map((o): [string, string] => [o, plainText(o)])];
-      setOptions(outcome, options, options.some(([v]) => v === keep) ? keep : '');
+      // An outcome saved before and since removed from the list stays choosable here.
+      if (keep && !options.some(([v]) => v === keep)) options.push([keep, plainText(keep)]);
+      setOptions(outcome, options, keep);
     },
   );
   watch((s) => s.errors.after_call ?? '', (error) => setText(alert, error));

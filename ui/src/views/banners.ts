@@ -1,12 +1,14 @@
 // Under the top bar: the connection banner (reconnecting / offline), the engine's
-// `problem` messages, a call-back that is due, and, after hosting, where teammates connect.
+// `problem` messages, a call-back that is due, a colleague I waited for who can take calls
+// now, a note left for me, and, after hosting, where teammates connect.
 import type { Actions } from '../actions';
+import { firstLine } from '../busyLamp';
 import { alertRegion, h, setAttr, setDisabled, setText, show } from '../dom';
 import { describeConnection, describeDeviceSwitch, displayName, plainText } from '../format';
 import { icon } from '../icons';
 import type { Watch } from '../state';
-import type { Callback } from '../types';
-import { button, regardingNode, type View } from './common';
+import type { Callback, CampOn, Note } from '../types';
+import { button, regardingNode, setBusy, type View } from './common';
 import { hostAddresses } from './hostInfo';
 
 export function bannersView(actions: Actions, watch: Watch): View {
@@ -98,6 +100,46 @@ export function bannersView(actions: Actions, watch: Watch): View {
     setText(dueNote, note ? `“${note}”` : '');
   };
 
+  // Colleagues I waited for ("Tell me when free") who can take calls now: one banner each.
+  const freeAlert = alertRegion();
+  const free = h('div', { class: 'free-banners' }, freeAlert);
+  const freeShown = new Map<number, FreeBanner>();
+
+  // A note left for me: who, its first line, what about; Open goes to Notes.
+  const noteName = h('strong', { class: 'note-banner-name', dir: 'auto' });
+  const noteLine = h('span', { class: 'note-banner-line', dir: 'auto' });
+  const noteAbout = h('p', { class: 'banner-note' });
+  let noteId: number | null = null;
+  const open = button('Open', {
+    cls: 'primary small',
+    icon: icon('message'),
+    onclick: () => {
+      const id = noteId;
+      actions.openNote();
+      const target = document.querySelector<HTMLElement>(`li[data-note-id="${id}"]`) ?? document.getElementById('notes-title');
+      target?.focus();
+    },
+  });
+  const noteBanner = h(
+    'section',
+    { class: 'banner banner-inbox', 'aria-label': 'Note received' },
+    icon('message'),
+    h(
+      'div',
+      { class: 'banner-body' },
+      h('div', { role: 'alert', class: 'banner-alert' }, h('p', { class: 'banner-text' }, 'Note from ', noteName, ': ', noteLine)),
+      noteAbout,
+      h('div', { class: 'banner-actions' }, open),
+    ),
+    button('Dismiss', { cls: 'ghost small', onclick: () => actions.dismiss('note_banner') }),
+  );
+  const drawNote = (n: Note | null) => {
+    noteId = n?.id ?? null;
+    setText(noteName, n ? displayName(n.from_details) : '');
+    setText(noteLine, n ? firstLine(n.text) : '');
+    noteAbout.replaceChildren(...(n?.regarding ? [regardingNode(n.regarding)] : []));
+  };
+
   const addresses = hostAddresses(watch, { invites: 'first' });
   const host = h(
     'section',
@@ -160,6 +202,66 @@ export function bannersView(actions: Actions, watch: Watch): View {
     },
   );
   watch((s) => s.errors.callback_due ?? '', (error) => setText(dueAlert, error));
+
+  /** Focus was in a banner that goes: to the heading of the section on screen. */
+  const toSection = () => document.querySelector<HTMLElement>('#content .panel:not([hidden]) h2')?.focus();
+  const lostFocus = (banner: HTMLElement) => {
+    const active = document.activeElement;
+    return banner.contains(active) || !active || active === document.body;
+  };
+
+  watch(
+    (s) => s.freeNow,
+    (list) => {
+      const keep = new Set(list.map((c) => c.id));
+      let hadFocus = false;
+      for (const [id, b] of freeShown) {
+        if (keep.has(id)) continue;
+        hadFocus ||= b.el.contains(document.activeElement) || b.working();
+        b.el.remove();
+        freeShown.delete(id);
+      }
+      for (const c of list) {
+        if (freeShown.has(c.id)) continue;
+        const b = freeBanner(c, actions);
+        freeShown.set(c.id, b);
+        free.insertBefore(b.el, freeAlert);
+      }
+      if (hadFocus && (!document.activeElement || document.activeElement === document.body)) {
+        const first = freeShown.values().next().value as FreeBanner | undefined;
+        if (first) first.focus();
+        else toSection();
+      }
+    },
+  );
+  watch(
+    (s) => ({ list: s.freeNow, pending: s.pending, inCall: !!s.app?.active_call }),
+    ({ list, pending, inCall }) => {
+      for (const c of list) freeShown.get(c.id)?.set(inCall, !!pending[`call:${c.user_id}`]);
+    },
+  );
+  watch((s) => s.errors.free_now ?? '', (error) => setText(freeAlert, error));
+
+  let focusInNote = false;
+  noteBanner.addEventListener('focusin', () => {
+    focusInNote = true;
+  });
+  noteBanner.addEventListener('focusout', (e) => {
+    const to = e.relatedTarget as Node | null;
+    if (to && !noteBanner.contains(to)) focusInNote = false;
+  });
+  watch(
+    (s) => s.noteBanner,
+    (n, prev) => {
+      const hadFocus = !n && !!prev && focusInNote && lostFocus(noteBanner);
+      drawNote(n);
+      show(noteBanner, !!n);
+      if (hadFocus) {
+        focusInNote = false;
+        toSection();
+      }
+    },
+  );
   watch(
     (s) => ({ id: s.callbackDue?.id ?? null, pending: s.pending, inCall: !!s.app?.active_call }),
     ({ id, pending, inCall }) => {
@@ -171,5 +273,51 @@ export function bannersView(actions: Actions, watch: Watch): View {
     },
   );
 
-  return { el: h('div', { class: 'banners' }, conn, problem, device, due, host) };
+  return { el: h('div', { class: 'banners' }, conn, problem, device, due, free, noteBanner, host) };
+}
+
+interface FreeBanner {
+  el: HTMLElement;
+  set(inCall: boolean, calling: boolean): void;
+  focus(): void;
+  /** Whether the user was working in it (a button there may have gone disabled). */
+  working(): boolean;
+}
+
+/** "Tom Lee can take calls now", with Call and Dismiss. */
+function freeBanner(c: CampOn, actions: Actions): FreeBanner {
+  const name = displayName(c.user_details);
+  const call = button('Call', { cls: 'primary small', icon: icon('phone'), onclick: () => void actions.callFree(c) });
+  setAttr(call, 'aria-label', `Call ${name}`);
+  const dismiss = button('Dismiss', { cls: 'ghost small', onclick: () => actions.dismissFree(c.id) });
+  const el = h(
+    'section',
+    { class: 'banner banner-free', 'aria-label': `${name} can take calls now`, 'data-camp-on-id': String(c.id) },
+    icon('phone'),
+    h(
+      'div',
+      { class: 'banner-body' },
+      h('div', { role: 'alert', class: 'banner-alert' }, h('p', { class: 'banner-text' }, h('strong', { dir: 'auto', text: name }), ' can take calls now')),
+      h('div', { class: 'banner-actions' }, call),
+    ),
+    dismiss,
+  );
+  let inside = false;
+  el.addEventListener('focusin', () => {
+    inside = true;
+  });
+  el.addEventListener('focusout', (e) => {
+    const to = e.relatedTarget as Node | null;
+    if (to && !el.contains(to)) inside = false;
+  });
+  return {
+    el,
+    set(inCall, calling) {
+      setBusy(call, calling, 'Call', 'Calling…');
+      setDisabled(call, calling || inCall);
+      setAttr(call, 'title', inCall ? 'You are in a call.' : null);
+    },
+    focus: () => (call.disabled ? dismiss : call).focus(),
+    working: () => inside,
+  };
 }

@@ -2,7 +2,7 @@
 import type { Actions } from '../actions';
 import { callbackForCall, LATER } from '../callbacks';
 import { callDuration, direction, isMissed, otherParty, statusWord } from '../calls';
-import { alertRegion, h, setDisabled, setText, show } from '../dom';
+import { alertRegion, h, setAttr, setDisabled, setText, show } from '../dom';
 import { displayName, durationWords, formatDuration, formatWhen, plainText, plural } from '../format';
 import { icon } from '../icons';
 import type { Watch } from '../state';
@@ -93,7 +93,23 @@ function callBackLater(call: CallSession, meId: number | null, actions: Actions)
   };
 }
 
-function row(call: CallSession, meId: number | null, now: Date, later: CallBackLater | null): HTMLTableRowElement {
+/** "Log…" for a missed or declined call: the after-call panel's outcome and note for it
+ * ("Edit log…" once I wrote one). */
+function logButton(call: CallSession, meId: number | null, actions: Actions): HTMLButtonElement {
+  const name = displayName(otherParty(call, meId));
+  const mine = (call.logs ?? []).some((l) => l.author === meId);
+  const b = button(mine ? 'Edit log…' : 'Log…', { cls: 'ghost small log-btn', onclick: () => actions.openLog(call) });
+  setAttr(b, 'aria-label', mine ? `Edit log of the call with ${name}` : `Log the call with ${name}`);
+  return b;
+}
+
+function row(
+  call: CallSession,
+  meId: number | null,
+  now: Date,
+  later: CallBackLater | null,
+  log: HTMLButtonElement | null,
+): HTMLTableRowElement {
   const dir = direction(call, meId);
   const missed = isMissed(call, meId);
   const dirWord = `${dir === 'incoming' ? 'Incoming' : 'Outgoing'}${call.call_type === 'video' ? ' video' : ''}`;
@@ -117,7 +133,7 @@ function row(call: CallSession, meId: number | null, now: Date, later: CallBackL
       missed ? icon('missed') : null,
       missed ? h('strong', { text: statusWord(call, meId) }) : statusWord(call, meId),
       declineMessage ? h('div', { class: 'decline-message' }, h('span', { class: 'sr-only', text: 'Message: ' }), h('span', { dir: 'auto', text: `“${declineMessage}”` })) : null,
-      later?.el,
+      later || log ? h('div', { class: 'row-actions' }, later?.el, log) : null,
     ),
     h(
       'td',
@@ -174,16 +190,18 @@ export function historyView(actions: Actions, watch: Watch): View {
   // A page of calls is a new array each time it is loaded, so the rows are rebuilt once
   // per load (the "5 minutes ago" times are then fresh too).
   let offers = new Map<number, CallBackLater>();
+  // Missed and declined calls can be logged too, on a server with call outcomes.
   watch(
-    (s) => ({ results: s.history.results, meId: s.app?.me?.id ?? null }),
-    ({ results, meId }) => {
+    (s) => ({ results: s.history.results, meId: s.app?.me?.id ?? null, logs: !s.missing.call_outcomes }),
+    ({ results, meId, logs }) => {
       const now = new Date();
       offers = new Map();
       tbody.replaceChildren(
         ...results.map((c) => {
-          const later = toCallBack(c, meId) ? callBackLater(c, meId, actions) : null;
+          const unanswered = toCallBack(c, meId);
+          const later = unanswered ? callBackLater(c, meId, actions) : null;
           if (later) offers.set(c.id, later);
-          return row(c, meId, now, later);
+          return row(c, meId, now, later, unanswered && logs ? logButton(c, meId, actions) : null);
         }),
       );
     },

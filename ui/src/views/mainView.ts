@@ -1,5 +1,6 @@
 // The signed-in window: top bar, banners, section tabs, the call card and one section.
 import type { Actions } from '../actions';
+import { unreadCount } from '../busyLamp';
 import { dueCount } from '../callbacks';
 import { h, setAttr, setText, show } from '../dom';
 import { icon, type IconName } from '../icons';
@@ -11,12 +12,14 @@ import { callPanelView } from './callPanel';
 import type { View } from './common';
 import { headerView } from './header';
 import { historyView } from './history';
+import { notesView } from './notes';
 import { peopleView } from './people';
 import { settingsView } from './settings';
 
 const TABS: [Tab, string, IconName][] = [
   ['people', 'People', 'users'],
   ['callbacks', 'Call-backs', 'bell'],
+  ['notes', 'Notes', 'message'],
   ['history', 'History', 'clock'],
   ['settings', 'Settings', 'gear'],
 ];
@@ -36,6 +39,7 @@ export function mainView(
   const panels: Record<Tab, View> = {
     people: peopleView(actions, store, inTab('people')),
     callbacks,
+    notes: notesView(actions, inTab('notes')),
     history: historyView(actions, inTab('history')),
     settings: settingsView(actions, inTab('settings')),
   };
@@ -44,13 +48,16 @@ export function mainView(
   // Call-backs due now (not the ones due later): a count that changes with the clock too.
   const dueCountEl = h('span');
   const dueBadge = h('span', { class: 'due-badge' }, dueCountEl, h('span', { class: 'sr-only', text: ' due' }));
+  // Notes not read yet.
+  const unreadEl = h('span');
+  const unreadBadge = h('span', { class: 'due-badge' }, unreadEl, h('span', { class: 'sr-only', text: ' unread' }));
   const tabButtons = TABS.map(([tab, label, ic]) => {
     const b = h(
       'button',
       { type: 'button', class: 'tab', 'data-tab': tab, onclick: () => actions.selectTab(tab) },
       icon(ic),
       h('span', { class: 'label', text: label }),
-      tab === 'history' ? badge : tab === 'callbacks' ? dueBadge : null,
+      tab === 'history' ? badge : tab === 'callbacks' ? dueBadge : tab === 'notes' ? unreadBadge : null,
     );
     return { tab, b };
   });
@@ -78,6 +85,16 @@ export function mainView(
       drawDue();
       // A server without call-backs: no tab for them.
       show(tabButtons.find((t) => t.tab === 'callbacks')!.b, !missing);
+    },
+  );
+  watch(
+    (s) => ({ notes: s.notes, missing: s.missing.notes }),
+    ({ notes, missing }) => {
+      const unread = unreadCount(notes);
+      setText(unreadEl, String(unread));
+      show(unreadBadge, unread > 0);
+      // A server without notes: no inbox (nor a tab for it).
+      show(tabButtons.find((t) => t.tab === 'notes')!.b, !missing);
     },
   );
   watch(

@@ -1,5 +1,6 @@
-// Settings: hosting, the team (admins: invites, accounts), my account (server, sign out,
-// password, sign out everywhere), calls, sound devices, audio (voice processing), startup.
+// Settings: hosting, the team (admins: invites, accounts), the team's call outcomes and
+// webhooks (admins), my account (server, sign out, password, sign out everywhere), calls,
+// sound devices, audio (voice processing), startup.
 import type { Actions } from '../actions';
 import { alertRegion, h, setDisabled, setText, show, uid } from '../dom';
 import { displayName, plainText } from '../format';
@@ -11,6 +12,7 @@ import { devicePickers } from './devices';
 import { hostAddresses } from './hostInfo';
 import { accountSecurity } from './account';
 import { teamView } from './team';
+import { outcomesAdmin, webhooksAdmin } from './admin';
 
 function toggle(label: string, hint: string, onchange: (on: boolean) => void): { el: HTMLElement; input: HTMLInputElement } {
   const id = uid('t');
@@ -127,6 +129,8 @@ export function settingsView(actions: Actions, watch: Watch): View {
   hosting.classList.add('hosting');
 
   const team = teamView(actions, watch);
+  const outcomes = outcomesAdmin(actions, watch);
+  const webhooks = webhooksAdmin(actions, watch);
 
   const el = h(
     'section',
@@ -136,6 +140,8 @@ export function settingsView(actions: Actions, watch: Watch): View {
     notice,
     hosting,
     team.el,
+    outcomes.el,
+    webhooks.el,
     account,
     calls,
     devices,
