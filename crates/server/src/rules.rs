@@ -1,6 +1,8 @@
 //! The server's timing and delivery rules: what handlers and socket tasks both apply,
 //! set once from `ServerConfig`.
 
+use std::time::Duration;
+
 /// Timing rules the handlers and socket tasks apply.
 #[derive(Clone, Debug)]
 pub struct Rules {
@@ -23,7 +25,7 @@ pub struct Rules {
     /// Sockets one non-loopback address may hold on one instance; 0: no cap.
     pub sockets_per_address: usize,
     /// How webhook deliveries are sent and retried.
-    pub webhooks: crate::webhooks::WebhookRules,
+    pub webhooks: WebhookRules,
 }
 
 /// Which notification sockets are sent `presence_update`.
@@ -82,5 +84,55 @@ impl Clock {
             }
         };
         now.trunc_subsecs(6)
+    }
+}
+
+/// How deliveries are sent and retried.
+#[derive(Clone, Debug)]
+pub struct WebhookRules {
+    /// How long an endpoint has to answer one POST.
+    pub timeout: Duration,
+    /// The wait before the first retry; each later one doubles it, up to `retry_max`.
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+    /// How long after its event a delivery is retried before it is marked failed.
+    pub give_up_after: Duration,
+    /// How often the outbox is looked at for due deliveries.
+    pub poll: Duration,
+}
+
+impl Default for WebhookRules {
+    /// 10 s per POST; retries after 10 s, 20 s, 40 s … up to an hour apart, for a day;
+    /// the outbox is looked at every second.
+    fn default() -> Self {
+        WebhookRules {
+            timeout: Duration::from_secs(10),
+            retry_base: Duration::from_secs(10),
+            retry_max: Duration::from_secs(3600),
+            give_up_after: Duration::from_secs(24 * 3600),
+            poll: Duration::from_secs(1),
+        }
+    }
+}
+
+impl WebhookRules {
+    /// How long a claimed delivery stays this instance's: the POST's time, twice over,
+    /// so a claim runs out only when its instance is gone.
+    pub fn claim(&self) -> Duration {
+        self.timeout * 2 + Duration::from_secs(1)
+    }
+
+    /// The wait after `failed` failed attempts (1 or more): `retry_base` doubled per
+    /// earlier failure, capped at `retry_max`, of which the upper half is random
+    /// (`random` in 0..1) so that a receiver's outage does not end in a stampede.
+    pub fn retry_delay(&self, failed: i64, random: f64) -> Duration {
+        let doublings = u32::try_from(failed.saturating_sub(1).max(0))
+            .unwrap_or(u32::MAX)
+            .min(30);
+        let full = self
+            .retry_base
+            .saturating_mul(1u32 << doublings)
+            .min(self.retry_max);
+        full / 2 + full.mul_f64(random.clamp(0.0, 1.0) / 2.0)
     }
 }
