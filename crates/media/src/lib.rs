@@ -6,6 +6,7 @@
 //! so the WebRTC line can change behind it.
 
 pub mod audio;
+mod capture;
 pub mod codec;
 mod device_moves;
 pub mod devices;
