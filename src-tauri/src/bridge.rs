@@ -54,7 +54,11 @@ impl TauriShell {
                 tracing::info!(call_id, "not ringing: do not disturb");
                 return;
             }
-            windows::raise_for_call(&shell.app);
+            if crate::callbox::wanted(&shell.app, controller.settings().incoming_call_display) {
+                crate::callbox::open(&shell.app);
+            } else {
+                windows::raise_for_call(&shell.app);
+            }
             let ringtone = Ringtone::start(
                 controller
                     .settings()
@@ -100,6 +104,7 @@ impl TauriShell {
         if ringing.as_ref().is_none_or(|r| r.call_id != call_id) {
             return;
         }
+        crate::callbox::close(&self.app);
         if let Some(done) = ringing.take() {
             if missed {
                 notify::missed_call(done.notification, &done.caller);
@@ -241,6 +246,12 @@ pub fn show_callbacks_due(app: &AppHandle, controller: &Arc<Controller>) {
             Err(e) => tracing::info!(error = %e, "cannot count the call-backs due"),
         }
     });
+}
+
+/// A sentence for the UI's problem banner, from outside any command (a shortcut, the
+/// callbox's window, a notification's button).
+pub fn problem(app: &AppHandle, message: String) {
+    let _ = app.emit(ENGINE_EVENT, Event::Problem { message });
 }
 
 /// The full name, or the username when there is none.

@@ -6,7 +6,8 @@ use std::time::Duration;
 use switchboard_app::devices::DeviceList;
 use switchboard_app::links::Invite;
 use switchboard_app::{
-    AppError, AppState, Controller, JoinRequest, ServerCheck, Settings, TeamInvite,
+    About, AppError, AppState, Controller, JoinRequest, ServerCheck, Settings, TeamInvite,
+    VideoRoom,
 };
 use switchboard_protocol::PresenceStatus;
 use switchboard_protocol::api::Page;
@@ -370,7 +371,12 @@ pub async fn save_settings(
     controller: Shared<'_>,
     settings: Settings,
 ) -> Result<Settings, AppError> {
+    crate::shortcuts::check(&settings.shortcuts)?;
+    let before = controller.settings().shortcuts;
     let saved = controller.save_settings(settings)?;
+    if saved.shortcuts != before {
+        crate::shortcuts::apply(&app, &saved.shortcuts)?;
+    }
     let autolaunch = app.autolaunch();
     let applied = if saved.autostart {
         autolaunch.enable()
@@ -386,4 +392,55 @@ pub async fn save_settings(
         }
     }
     Ok(saved)
+}
+
+/// Version and the app's folders, for the about box.
+#[tauri::command]
+pub async fn about(controller: Shared<'_>) -> Result<About, AppError> {
+    Ok(controller.about(crate::logs::dir()))
+}
+
+/// Opens the log folder in the file manager, for support.
+#[tauri::command]
+pub async fn open_log_folder(app: AppHandle) -> Result<(), AppError> {
+    use tauri_plugin_opener::OpenerExt;
+    let dir = crate::logs::dir();
+    app.opener()
+        .open_path(dir.display().to_string(), None::<&str>)
+        .map_err(|e| {
+            AppError::invalid(format!(
+                "The log folder {} could not be opened ({e}); open it in a file manager.",
+                dir.display()
+            ))
+        })
+}
+
+/// Opens the call's video room (its Jitsi room from `join_info`) in the browser.
+#[tauri::command]
+pub async fn open_video_room(
+    app: AppHandle,
+    controller: Shared<'_>,
+    call_id: i64,
+) -> Result<VideoRoom, AppError> {
+    use tauri_plugin_opener::OpenerExt;
+    let room = controller.video_room(call_id).await?;
+    app.opener()
+        .open_url(room.url.as_str(), None::<&str>)
+        .map_err(|e| AppError::invalid(format!("The browser could not be opened: {e}")))?;
+    tracing::info!(call_id, domain = %room.domain, "video room opened in the browser");
+    Ok(room)
+}
+
+/// Shows and focuses the main window (the callbox, after answering there).
+#[tauri::command]
+pub async fn show_main_window(app: AppHandle) -> Result<(), AppError> {
+    crate::windows::show(&app);
+    Ok(())
+}
+
+/// Closes the callbox (its page, once nothing rings any more).
+#[tauri::command]
+pub async fn close_callbox(app: AppHandle) -> Result<(), AppError> {
+    crate::callbox::close(&app);
+    Ok(())
 }

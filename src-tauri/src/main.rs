@@ -5,9 +5,13 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod bridge;
+mod callbox;
 mod commands;
 mod deep_link;
+mod idle;
+mod logs;
 mod notify;
+mod shortcuts;
 mod tray;
 mod windows;
 
@@ -35,34 +39,46 @@ struct Args {
     /// Settings and the embedded backend's database [default: the OS data directory].
     #[arg(long, env = "SWITCHBOARD_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// Started by the desktop session (autostart): with "start minimised" on, the
+    /// window stays in the tray.
+    #[arg(long)]
+    autostarted: bool,
     /// A `switchboard://call/<username>` link to open.
     link: Option<String>,
 }
 
-fn paths(data_dir: Option<PathBuf>) -> Result<Paths> {
-    let dir = match data_dir {
-        Some(dir) => dir,
+/// What the autostart entry passes, so a start with the session can be told apart.
+const AUTOSTARTED: &str = "--autostarted";
+
+/// The app's folder: settings, logs and the embedded backend's data.
+fn app_dir(data_dir: Option<PathBuf>) -> Result<PathBuf> {
+    match data_dir {
+        Some(dir) => Ok(dir),
         None => directories::ProjectDirs::from("", "", "switchboard")
             .map(|d| d.data_dir().to_path_buf())
-            .context("cannot find an OS data directory for this user; pass --data-dir")?,
-    };
-    Ok(Paths {
+            .context("cannot find an OS data directory for this user; pass --data-dir"),
+    }
+}
+
+fn paths(dir: &std::path::Path) -> Paths {
+    Paths {
         settings_file: dir.join("settings.json"),
         data_dir: dir.join("server"),
-    })
+    }
 }
 
 fn main() -> Result<()> {
     switchboard_app::return_large_blocks();
     let started = std::time::Instant::now();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tao=warn,wry=warn".into()),
-        )
-        .init();
     let args = Args::parse();
-    let paths = paths(args.data_dir.clone())?;
+    let dir = app_dir(args.data_dir.clone())?;
+    let _flush_logs = logs::init(&dir.join("logs"));
+    let paths = paths(&dir);
+    let settings = switchboard_app::settings::Saved::load(&paths.settings_file).settings;
+    if args.autostarted && settings.start_minimised {
+        tracing::info!("started with the session: the window stays in the tray");
+        windows::start_hidden();
+    }
     // One async worker: calls need a few percent of a core, and a second worker only
     // adds cross-thread wake-ups (docs/benchmarks.md).
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -86,8 +102,17 @@ fn main() -> Result<()> {
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
-            None,
+            Some(vec![AUTOSTARTED]),
         ))
+        .plugin(shortcuts::plugin())
+        // The main window's size and position across restarts; the callbox always
+        // opens in the corner.
+        .plugin(
+            tauri_plugin_window_state::Builder::new()
+                .with_state_flags(windows::geometry())
+                .with_denylist(&[callbox::LABEL])
+                .build(),
+        )
         // Every command of commands.rs, listed by build.rs from that file.
         .invoke_handler(include!(concat!(env!("OUT_DIR"), "/handler.rs")))
         .setup(move |app| {
@@ -97,12 +122,17 @@ fn main() -> Result<()> {
             shell.set_tray(tray::Tray::build(app.handle(), move |app| {
                 let (controller, app) = (quit.clone(), app.clone());
                 tauri::async_runtime::spawn(async move {
+                    windows::save_geometry(&app);
                     controller.shut_down().await;
                     app.exit(0);
                 });
             }));
             app.manage(shell);
             app.manage(controller.clone());
+            if let Err(e) = shortcuts::apply(app.handle(), &settings.shortcuts) {
+                tracing::warn!(error = %e, "global shortcuts");
+            }
+            idle::watch(controller.clone());
             deep_link::listen(app.handle());
             windows::show_when_loaded(app.handle());
             let handle = app.handle().clone();

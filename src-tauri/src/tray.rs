@@ -1,11 +1,15 @@
 //! The tray icon: who I am and my status, missed calls, call-backs due, Show and Quit.
 
+use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
-use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
+use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Wry};
 
-/// The menu lines that change.
+/// The menu lines that change, and the icon that shows the missed-call count.
 pub struct Tray {
+    icon: TrayIcon<Wry>,
+    /// The app's icon without a badge.
+    plain: Option<Image<'static>>,
     status: MenuItem<Wry>,
     missed: MenuItem<Wry>,
     callbacks: MenuItem<Wry>,
@@ -38,6 +42,26 @@ impl Tray {
             n => format!("{n} missed calls"),
         };
         let _ = self.missed.set_text(text);
+        self.set_badge(count);
+    }
+
+    /// The count drawn on the icon itself (a red disc, "9+" above nine).
+    fn set_badge(&self, count: u32) {
+        let Some(plain) = &self.plain else { return };
+        let (width, height) = (plain.width(), plain.height());
+        if width != height {
+            return;
+        }
+        let pixels = switchboard_app::badge::draw(plain.rgba(), width, count);
+        let icon = Image::new_owned(pixels, width, height);
+        if let Err(e) = self.icon.set_icon(Some(icon)) {
+            tracing::info!(error = %e, "cannot draw the missed-call count on the tray icon");
+        }
+        let tooltip = match count {
+            0 => "Switchboard".to_owned(),
+            n => format!("Switchboard — {} missed", switchboard_app::badge::label(n)),
+        };
+        let _ = self.icon.set_tooltip(Some(tooltip));
     }
 
     /// Call-backs due now (or overdue).
@@ -83,11 +107,14 @@ fn build(
                 crate::windows::show(tray.app_handle());
             }
         });
-    if let Some(icon) = app.default_window_icon() {
+    let plain = app.default_window_icon().map(|i| i.clone().to_owned());
+    if let Some(icon) = &plain {
         builder = builder.icon(icon.clone());
     }
-    builder.build(app)?;
+    let icon = builder.build(app)?;
     Ok(Tray {
+        icon,
+        plain,
         status,
         missed,
         callbacks,

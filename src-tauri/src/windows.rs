@@ -29,7 +29,42 @@ pub fn raise_for_call(app: &AppHandle) {
 }
 
 pub fn hide(window: &tauri::Window) {
+    save_geometry(window.app_handle());
     let _ = window.hide();
+}
+
+/// Whether the main window is on screen, not minimised, and has the keyboard: a call
+/// then rings in it (the full-window modal) rather than in the callbox.
+pub fn main_in_front(app: &AppHandle) -> bool {
+    main_window(app).is_some_and(|w| {
+        w.is_visible().unwrap_or(false)
+            && !w.is_minimized().unwrap_or(false)
+            && w.is_focused().unwrap_or(false)
+    })
+}
+
+/// The main window's size and position as they are now, for the next start (also
+/// written when the app quits).
+pub fn save_geometry(app: &AppHandle) {
+    use tauri_plugin_window_state::AppHandleExt;
+    if let Err(e) = app.save_window_state(geometry()) {
+        tracing::info!(error = %e, "cannot save the window's size and position");
+    }
+}
+
+/// What the window-state plugin restores: size, position and maximised; never whether
+/// the window is shown (start-up decides that).
+pub fn geometry() -> tauri_plugin_window_state::StateFlags {
+    use tauri_plugin_window_state::StateFlags;
+    StateFlags::SIZE | StateFlags::POSITION | StateFlags::MAXIMIZED
+}
+
+/// Autostarted with "start minimised" on: the window stays hidden at start-up (the tray
+/// shows it).
+static START_HIDDEN: AtomicBool = AtomicBool::new(false);
+
+pub fn start_hidden() {
+    START_HIDDEN.store(true, Ordering::Relaxed);
 }
 
 /// If the page has not loaded by then, the window is shown anyway (blank beats absent).
@@ -43,7 +78,7 @@ pub fn show_when_loaded(app: &AppHandle) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         tokio::time::sleep(SHOW_AT_THE_LATEST).await;
-        if !SHOWN.swap(true, Ordering::Relaxed) {
+        if !START_HIDDEN.load(Ordering::Relaxed) && !SHOWN.swap(true, Ordering::Relaxed) {
             tracing::warn!("the UI did not load within 3 s; showing the window anyway");
             show(&app);
         }
@@ -63,11 +98,12 @@ pub fn page_loaded(
     payload: &tauri::webview::PageLoadPayload<'_>,
 ) {
     if payload.event() != tauri::webview::PageLoadEvent::Finished
+        || webview.label() != MAIN
         || LOADED.swap(true, Ordering::Relaxed)
     {
         return;
     }
-    if !SHOWN.swap(true, Ordering::Relaxed) {
+    if !START_HIDDEN.load(Ordering::Relaxed) && !SHOWN.swap(true, Ordering::Relaxed) {
         show(webview.app_handle());
     }
     tracing::info!(

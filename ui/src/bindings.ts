@@ -247,6 +247,16 @@ noise_suppression: boolean,
  */
 auto_gain: boolean, };
 
+export type IncomingCallDisplay = "auto" | "callbox" | "window";
+
+export type Shortcuts = { toggle_mute: string, answer: string, hang_up: string, 
+/**
+ * Held: the microphone is open; released: muted again.
+ */
+push_to_talk: string, };
+
+export type ShortcutAction = "toggle_mute" | "answer" | "hang_up" | "push_to_talk";
+
 export type Settings = { 
 /**
  * Microphone by name; `None` is the system default.
@@ -269,7 +279,43 @@ voice: VoiceSettings,
  * Call at once when a `switchboard://call/…` link is opened, instead of asking
  * first. Off by default: any web page or message can hold such a link.
  */
-call_links_without_asking: boolean, };
+call_links_without_asking: boolean, 
+/**
+ * How an incoming call shows itself.
+ */
+incoming_call_display: IncomingCallDisplay, 
+/**
+ * Keys that work from any application (empty: none).
+ */
+shortcuts: Shortcuts, 
+/**
+ * Status "away" after this long without keyboard or mouse input; 0: never.
+ */
+auto_away_after_seconds: number, 
+/**
+ * Started with the session (autostart): stay in the tray, no window.
+ */
+start_minimised: boolean, };
+
+export type VideoRoom = { 
+/**
+ * The address to open: `https://…/ROOM`, with `?jwt=` for 8x8 JaaS.
+ */
+url: string, domain: string, room_name: string, 
+/**
+ * Whether the room is joined with a JaaS token (8x8) or is an open room.
+ */
+with_token: boolean, };
+
+export type About = { version: string, 
+/**
+ * Where the app writes its logs (for support).
+ */
+log_dir: string, settings_file: string, 
+/**
+ * The embedded backend's data (database, certificate), when this app hosts.
+ */
+data_dir: string, };
 
 export type HostInfo = { 
 /**

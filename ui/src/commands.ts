@@ -1,7 +1,7 @@
 // Generated from the Rust types by crates/app/tests/bindings.rs: do not edit.
 // Regenerate: SWITCHBOARD_WRITE_BINDINGS=1 cargo test -p switchboard-app --test bindings
 import { invoke } from '@tauri-apps/api/core';
-import type { AppState, Callback, CallOutcomes, CallSession, CampOn, DeviceList, Invite, InviteCode, JoinRequest, NewCallback, NewCallLog, NewNote, NewWebhook, Note, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo, Webhook, WebhookDelivery } from './bindings';
+import type { About, AppState, Callback, CallOutcomes, CallSession, CampOn, DeviceList, Invite, InviteCode, JoinRequest, NewCallback, NewCallLog, NewNote, NewWebhook, Note, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo, VideoRoom, Webhook, WebhookDelivery } from './bindings';
 
 export const commands = {
   appState: () => invoke<AppState>('app_state'),
@@ -51,4 +51,9 @@ export const commands = {
   callHistory: (args: { page: number }) => invoke<Page<CallSession>>('call_history', args),
   listDevices: () => invoke<DeviceList>('list_devices'),
   saveSettings: (args: { settings: Settings }) => invoke<Settings>('save_settings', args),
+  about: () => invoke<About>('about'),
+  openLogFolder: () => invoke<null>('open_log_folder'),
+  openVideoRoom: (args: { callId: number }) => invoke<VideoRoom>('open_video_room', args),
+  showMainWindow: () => invoke<null>('show_main_window'),
+  closeCallbox: () => invoke<null>('close_callbox'),
 };

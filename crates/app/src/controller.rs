@@ -67,6 +67,8 @@ pub struct Controller {
     /// sign-in screen for a moment before the saved sign-in completes.
     resumed: watch::Sender<bool>,
     pub(crate) shell: Arc<dyn Shell>,
+    /// Whether "away" is auto-away's doing, and what it replaced.
+    pub(crate) auto_away: Mutex<crate::auto_away::AutoAway>,
 }
 
 impl Controller {
@@ -84,6 +86,7 @@ impl Controller {
             voice,
             resumed: watch::Sender::new(false),
             shell,
+            auto_away: Mutex::new(Default::default()),
         })
     }
 

@@ -22,6 +22,11 @@ pub enum AppError {
     /// A sound device could not be listed or opened.
     #[error("{0}")]
     Devices(String),
+    /// `join_info` named something that is not a web address.
+    #[error(
+        "The server's video room address is not a web address ({0}): ask whoever runs the server to check its Jitsi settings."
+    )]
+    VideoRoom(String),
 }
 
 impl AppError {

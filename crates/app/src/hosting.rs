@@ -45,6 +45,9 @@ impl Host {
     pub async fn start(listen: SocketAddr, data_dir: &Path) -> Result<Host, AppError> {
         let mut config = ServerConfig::new(data_dir.to_path_buf());
         config.tls = ServerTls::Own;
+        // Video rooms: 8x8 JaaS or another Jitsi domain, from the same environment
+        // variables as the headless server (docs/api.md).
+        config.jitsi = switchboard_server::jaas::JitsiSettings::from_env();
         let server = Server::bind(listen, config).await.map_err(|e| {
             AppError::Hosting(format!("Cannot host on {listen}: {e}. Is another Switchboard already hosting there? Choose another address."))
         })?;

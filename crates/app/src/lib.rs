@@ -7,9 +7,12 @@
 //! [`ringtone`]), and the directory kept from engine events ([`directory`]).
 
 mod admin;
+pub mod auto_away;
+pub mod badge;
 mod busy_lamp;
 mod callbacks;
 mod controller;
+mod desktop;
 pub mod devices;
 pub mod directory;
 mod error;
@@ -24,10 +27,11 @@ pub mod text;
 mod view;
 
 pub use controller::{Controller, Paths, Shell};
+pub use desktop::{About, VideoRoom};
 pub use error::AppError;
 pub use hosting::{DEFAULT_LISTEN, HostInfo};
 pub use session::{CertificateCheck, CertificateTrust, ServerCheck};
-pub use settings::Settings;
+pub use settings::{IncomingCallDisplay, Settings, ShortcutAction, Shortcuts};
 pub use state::{AppState, LinkCall, MyStatus, Phase};
 /// For the app's `main`, before any thread: it may host its team's backend, whose
 /// password checks need their large blocks given back (see the server's `malloc`).

@@ -24,6 +24,133 @@ pub struct Settings {
     /// Call at once when a `switchboard://call/…` link is opened, instead of asking
     /// first. Off by default: any web page or message can hold such a link.
     pub call_links_without_asking: bool,
+    /// How an incoming call shows itself.
+    pub incoming_call_display: IncomingCallDisplay,
+    /// Keys that work from any application (empty: none).
+    pub shortcuts: Shortcuts,
+    /// Status "away" after this long without keyboard or mouse input; 0: never.
+    pub auto_away_after_seconds: u32,
+    /// Started with the session (autostart): stay in the tray, no window.
+    pub start_minimised: bool,
+}
+
+/// Where an incoming call rings on screen.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+#[derive(ts_rs::TS)]
+pub enum IncomingCallDisplay {
+    /// The callbox, unless the app's window is in front (then the window's own modal).
+    #[default]
+    Auto,
+    /// Always the small callbox in the corner, which never takes the keyboard.
+    Callbox,
+    /// Always the app's window, raised, with the full-window modal.
+    Window,
+}
+
+/// Global shortcuts, in the form `Ctrl+Alt+M` (modifiers, then one key); empty: unset.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+#[derive(ts_rs::TS)]
+pub struct Shortcuts {
+    pub toggle_mute: String,
+    pub answer: String,
+    pub hang_up: String,
+    /// Held: the microphone is open; released: muted again.
+    pub push_to_talk: String,
+}
+
+impl Default for Shortcuts {
+    fn default() -> Self {
+        Shortcuts {
+            toggle_mute: "Ctrl+Alt+M".into(),
+            answer: "Ctrl+Alt+A".into(),
+            hang_up: "Ctrl+Alt+H".into(),
+            push_to_talk: String::new(),
+        }
+    }
+}
+
+/// What a global shortcut does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[derive(ts_rs::TS)]
+pub enum ShortcutAction {
+    ToggleMute,
+    Answer,
+    HangUp,
+    PushToTalk,
+}
+
+impl ShortcutAction {
+    pub const ALL: [ShortcutAction; 4] = [
+        ShortcutAction::ToggleMute,
+        ShortcutAction::Answer,
+        ShortcutAction::HangUp,
+        ShortcutAction::PushToTalk,
+    ];
+
+    /// The name the Settings screen uses for it.
+    pub fn label(self) -> &'static str {
+        match self {
+            ShortcutAction::ToggleMute => "Mute / unmute",
+            ShortcutAction::Answer => "Answer",
+            ShortcutAction::HangUp => "Hang up",
+            ShortcutAction::PushToTalk => "Push to talk",
+        }
+    }
+}
+
+impl Shortcuts {
+    /// Each action with its keys, unset ones left out.
+    pub fn bound(&self) -> Vec<(ShortcutAction, &str)> {
+        ShortcutAction::ALL
+            .into_iter()
+            .map(|action| (action, self.keys(action)))
+            .filter(|(_, keys)| !keys.trim().is_empty())
+            .collect()
+    }
+
+    pub fn keys(&self, action: ShortcutAction) -> &str {
+        match action {
+            ShortcutAction::ToggleMute => &self.toggle_mute,
+            ShortcutAction::Answer => &self.answer,
+            ShortcutAction::HangUp => &self.hang_up,
+            ShortcutAction::PushToTalk => &self.push_to_talk,
+        }
+    }
+
+    /// Two actions on the same keys: a sentence naming both, for the Settings screen.
+    /// Keys are compared without case or spaces (`ctrl + alt + m` is `Ctrl+Alt+M`).
+    pub fn conflict(&self) -> Option<String> {
+        let bound = self.bound();
+        let norm = |keys: &str| -> String {
+            let mut parts: Vec<String> = keys
+                .split('+')
+                .map(|p| p.trim().to_ascii_lowercase())
+                .map(|p| match p.as_str() {
+                    "control" => "ctrl".to_owned(),
+                    "option" => "alt".to_owned(),
+                    _ => p,
+                })
+                .collect();
+            let key = parts.pop();
+            parts.sort();
+            parts.extend(key);
+            parts.join("+")
+        };
+        for (i, (first, keys)) in bound.iter().enumerate() {
+            if let Some((second, _)) = bound[i + 1..].iter().find(|(_, k)| norm(k) == norm(keys)) {
+                return Some(format!(
+                    "{} and {} are both on {}: give one of them other keys.",
+                    first.label(),
+                    second.label(),
+                    keys.trim()
+                ));
+            }
+        }
+        None
+    }
 }
 
 impl Default for Settings {
@@ -36,6 +163,10 @@ impl Default for Settings {
             available_for_calls: true,
             voice: VoiceSettings::default(),
             call_links_without_asking: false,
+            incoming_call_display: IncomingCallDisplay::Auto,
+            shortcuts: Shortcuts::default(),
+            auto_away_after_seconds: 10 * 60,
+            start_minimised: true,
         }
     }
 }
@@ -117,6 +248,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn two_actions_on_the_same_keys_are_named() {
+        let mut keys = Shortcuts::default();
+        assert_eq!(keys.conflict(), None);
+        keys.push_to_talk = " alt + CTRL + m".into();
+        assert_eq!(
+            keys.conflict().as_deref(),
+            Some(
+                "Mute / unmute and Push to talk are both on Ctrl+Alt+M: give one of them other keys."
+            )
+        );
+        keys.push_to_talk = "Ctrl+Alt+N".into();
+        assert_eq!(keys.conflict(), None);
+        // Unset actions never conflict with each other.
+        keys.answer.clear();
+        keys.hang_up.clear();
+        assert_eq!(keys.conflict(), None);
+        assert_eq!(keys.bound().len(), 2);
+    }
+
+    #[test]
     fn settings_survive_a_round_trip_and_damage_is_set_aside() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("settings.json");
@@ -140,6 +291,13 @@ mod tests {
             let mode = std::fs::metadata(&path).expect("stat").permissions().mode();
             assert_eq!(mode & 0o777, 0o600, "settings are the user's alone");
         }
+
+        // A file from before a setting existed reads with that setting's default.
+        std::fs::write(&path, r#"{"settings": {"autostart": true}}"#).expect("write");
+        let old = Saved::load(&path);
+        assert!(old.settings.autostart);
+        assert_eq!(old.settings.shortcuts, Shortcuts::default());
+        assert_eq!(old.settings.auto_away_after_seconds, 600);
 
         std::fs::write(&path, "{ not json").expect("write");
         assert_eq!(Saved::load(&path), Saved::default());

@@ -8,8 +8,9 @@
 use std::path::{Path, PathBuf};
 use switchboard_app::links::Invite;
 use switchboard_app::{
-    AppState, CertificateCheck, CertificateTrust, HostInfo, JoinRequest, LinkCall, MyStatus, Phase,
-    ServerCheck, Settings, TeamInvite,
+    About, AppState, CertificateCheck, CertificateTrust, HostInfo, IncomingCallDisplay,
+    JoinRequest, LinkCall, MyStatus, Phase, ServerCheck, Settings, ShortcutAction, Shortcuts,
+    TeamInvite, VideoRoom,
 };
 use switchboard_client::meter::CallQuality;
 use switchboard_client::{ConnectionState, EndReason, Event, MediaState, RealtimeMode};
@@ -71,7 +72,12 @@ fn declarations() -> String {
         Event::decl(&cfg),
         DeviceList::decl(&cfg),
         VoiceSettings::decl(&cfg),
+        IncomingCallDisplay::decl(&cfg),
+        Shortcuts::decl(&cfg),
+        ShortcutAction::decl(&cfg),
         Settings::decl(&cfg),
+        VideoRoom::decl(&cfg),
+        About::decl(&cfg),
         HostInfo::decl(&cfg),
         Invite::decl(&cfg),
         InviteCodeState::decl(&cfg),
@@ -117,10 +123,11 @@ fn ts_type(rust: &str) -> String {
         "Vec<CampOn>" => "CampOn[]".into(),
         "Vec<Webhook>" => "Webhook[]".into(),
         "Vec<WebhookDelivery>" => "WebhookDelivery[]".into(),
-        known @ ("AppState" | "Callback" | "CampOn" | "CallOutcomes" | "CallSession"
+        known @ ("About" | "AppState" | "Callback" | "CampOn" | "CallOutcomes" | "CallSession"
         | "DeviceList" | "Invite" | "InviteCode" | "JoinRequest" | "NewCallback"
         | "NewCallLog" | "NewNote" | "NewWebhook" | "Note" | "PresenceStatus"
-        | "Webhook" | "ServerCheck" | "Settings" | "TeamInvite" | "UserInfo") => known.into(),
+        | "Webhook" | "ServerCheck" | "Settings" | "TeamInvite" | "UserInfo"
+        | "VideoRoom") => known.into(),
         other => panic!("no TypeScript type for {other}: add it to ts_type in this test"),
     }
 }
@@ -183,7 +190,7 @@ fn top_level(list: &str) -> Vec<&str> {
 fn commands(source: &str) -> String {
     let mut out = String::from(HEADER);
     out.push_str("import { invoke } from '@tauri-apps/api/core';\n");
-    out.push_str("import type { AppState, Callback, CallOutcomes, CallSession, CampOn, DeviceList, Invite, InviteCode, JoinRequest, NewCallback, NewCallLog, NewNote, NewWebhook, Note, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo, Webhook, WebhookDelivery } from './bindings';\n\n");
+    out.push_str("import type { About, AppState, Callback, CallOutcomes, CallSession, CampOn, DeviceList, Invite, InviteCode, JoinRequest, NewCallback, NewCallLog, NewNote, NewWebhook, Note, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo, VideoRoom, Webhook, WebhookDelivery } from './bindings';\n\n");
     out.push_str("export const commands = {\n");
     let items: Vec<&str> = source.split("#[tauri::command]").skip(1).collect();
     assert!(items.len() >= 14, "found only {} commands", items.len());

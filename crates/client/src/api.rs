@@ -494,6 +494,15 @@ impl Api {
         self.get(&format!("/api/jitsi-calls/{call_id}/")).await
     }
 
+    /// The call's Jitsi room, with a JaaS token when the server has 8x8 set up.
+    pub async fn join_info(
+        &self,
+        call_id: i64,
+    ) -> Result<switchboard_protocol::api::JoinInfo, ClientError> {
+        self.get(&format!("/api/jitsi-calls/{call_id}/join_info/"))
+            .await
+    }
+
     /// ICE servers to use for calls (`GET /api/rtc/config`); none from a server without it.
     pub async fn rtc_config(&self) -> Result<switchboard_protocol::api::RtcConfig, ClientError> {
         match self.get("/api/rtc/config").await {

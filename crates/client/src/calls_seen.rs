@@ -23,10 +23,37 @@ pub struct Report {
     pub changed: bool,
 }
 
+/// The ring timeout SPEC gives servers (45 s), and a little for clocks that differ.
+pub const STALE_INVITE: chrono::TimeDelta = chrono::TimeDelta::seconds(45 + 5);
+
+/// What to do with a pushed invite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Invite {
+    Ring,
+    /// Announced before (pushed twice, or seen by a resync first).
+    Seen,
+    /// Sent longer ago than a call rings (a socket that delivers after the machine
+    /// slept): ask the server, and ring only if it still rings.
+    Stale,
+}
+
 impl CallsSeen {
-    /// An invite pushed on the notification socket: true the first time only.
-    pub fn invite(&mut self, call_id: i64) -> bool {
-        self.announced.insert(call_id)
+    /// An invite pushed on the notification socket, sent at `sent` (the server's clock),
+    /// read at `now`: rings the first time only, and never when it is old.
+    pub fn invite(
+        &mut self,
+        call_id: i64,
+        sent: chrono::DateTime<chrono::Utc>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Invite {
+        if self.announced.contains(&call_id) {
+            Invite::Seen
+        } else if now - sent > STALE_INVITE {
+            Invite::Stale
+        } else {
+            self.announced.insert(call_id);
+            Invite::Ring
+        }
     }
 
     /// A call's current state, from any source.
@@ -84,11 +111,19 @@ mod tests {
         )
     }
 
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::<Utc>::from_timestamp(1_800_000_000 + seconds, 0).unwrap_or_default()
+    }
+
     #[test]
     fn an_invite_rings_once_whether_pushed_resynced_or_polled() {
         let mut seen = CallsSeen::default();
-        assert!(seen.invite(7), "the push rings");
-        assert!(!seen.invite(7), "a repeated push does not");
+        assert_eq!(seen.invite(7, at(0), at(1)), Invite::Ring, "the push rings");
+        assert_eq!(
+            seen.invite(7, at(0), at(2)),
+            Invite::Seen,
+            "a repeated push does not"
+        );
         let resynced = seen.saw(ME, &call(7, 1, ME, CallStatus::Ringing));
         assert_eq!(
             resynced,
@@ -99,7 +134,31 @@ mod tests {
         );
         // Polling first, then the push that was late: still one ring.
         assert!(seen.saw(ME, &call(8, 1, ME, CallStatus::Pending)).incoming);
-        assert!(!seen.invite(8));
+        assert_eq!(seen.invite(8, at(0), at(1)), Invite::Seen);
+    }
+
+    #[test]
+    fn an_invite_older_than_a_ring_is_checked_with_the_server_not_rung() {
+        let mut seen = CallsSeen::default();
+        // Clocks a few seconds apart, either way: still rings.
+        assert_eq!(seen.invite(1, at(10), at(5)), Invite::Ring);
+        assert_eq!(seen.invite(2, at(0), at(50)), Invite::Ring);
+        // Delivered after the machine slept: the server decides.
+        assert_eq!(seen.invite(3, at(0), at(51)), Invite::Stale);
+        assert_eq!(seen.invite(3, at(0), at(600)), Invite::Stale);
+        // The server says it was missed: reported as a change, never as a ring.
+        let missed = seen.saw(ME, &call(3, 1, ME, CallStatus::Missed));
+        assert_eq!(
+            missed,
+            Report {
+                incoming: false,
+                changed: true
+            }
+        );
+        // A server with a longer ring timeout says it still rings: then it rings, once.
+        assert_eq!(seen.invite(4, at(0), at(90)), Invite::Stale);
+        assert!(seen.saw(ME, &call(4, 1, ME, CallStatus::Ringing)).incoming);
+        assert_eq!(seen.invite(4, at(0), at(91)), Invite::Seen);
     }
 
     #[test]

@@ -10,7 +10,7 @@
 
 use crate::api::Api;
 use crate::backoff::Backoff;
-use crate::calls_seen::CallsSeen;
+use crate::calls_seen::{CallsSeen, Invite};
 use crate::error::ClientError;
 use crate::events::{ConnectionState, Event, RealtimeMode};
 use crate::room::Dial;
@@ -285,19 +285,30 @@ impl Shared {
                 call_type,
                 room_name,
                 regarding,
-                ..
-            } => {
-                if self.calls().invite(call_id) {
-                    self.emit(Event::IncomingCall {
-                        call_id,
-                        from_user_id,
-                        caller_name,
-                        call_type,
-                        room_name,
-                        regarding,
+                timestamp,
+            } => match self.calls().invite(call_id, timestamp, chrono::Utc::now()) {
+                Invite::Ring => self.emit(Event::IncomingCall {
+                    call_id,
+                    from_user_id,
+                    caller_name,
+                    call_type,
+                    room_name,
+                    regarding,
+                }),
+                Invite::Seen => {}
+                Invite::Stale => {
+                    tracing::info!(call_id, sent = %timestamp, "an old invite arrived: asking the server whether it still rings");
+                    let shared = self.clone();
+                    tokio::spawn(async move {
+                        match shared.api.call(call_id).await {
+                            Ok(call) => shared.saw_call(&call),
+                            Err(e) => {
+                                tracing::info!(call_id, error = %e, "cannot check an old invite; not ringing it")
+                            }
+                        }
                     });
                 }
-            }
+            },
             Notification::CallStatus { call_session } => self.saw_call(&call_session),
             Notification::PresenceUpdate {
                 user_id,
