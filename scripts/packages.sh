@@ -1,6 +1,7 @@
 # Installs the Debian packages Switchboard needs that are missing (as root), or says
 # which to install. `install_missing app` for building and running the desktop app;
-# `install_missing test` adds what the tests start (coturn, PulseAudio, Chromium, ...).
+# `install_missing package` adds tauri-cli, which builds the .deb and .rpm;
+# `install_missing test` adds both and what the tests start (coturn, PulseAudio, ...).
 install_missing() {
   local need=()
   command -v cc >/dev/null 2>&1 || need+=(build-essential)
@@ -43,6 +44,13 @@ install_missing() {
     command -v xvfb-run >/dev/null 2>&1 || need+=(xvfb xauth)
     [ -d /usr/lib/python3/dist-packages/dbusmock ] || need+=(python3-dbusmock)
     command -v gdbus >/dev/null 2>&1 || need+=(libglib2.0-bin)
+    # ... keys and idle time from outside the app (global shortcuts, auto-away), and a
+    # window of another application to type in (xlogo).
+    command -v xdotool >/dev/null 2>&1 || need+=(xdotool)
+    command -v xlogo >/dev/null 2>&1 || need+=(x11-apps)
+    # The packages: the .rpm is inspected with rpm, the .deb's menu entry checked.
+    command -v rpm >/dev/null 2>&1 || need+=(rpm)
+    command -v xdg-mime >/dev/null 2>&1 || need+=(xdg-utils)
   fi
   if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
@@ -61,5 +69,11 @@ install_missing() {
   if [ "${1:-app}" = test ] && ! command -v tauri-driver >/dev/null 2>&1; then
     echo "== installing tauri-driver (WebDriver for the app's end-to-end test)"
     cargo install --quiet --locked tauri-driver --version '^2'
+  fi
+  if [ "${1:-app}" != app ] && ! cargo tauri --version >/dev/null 2>&1; then
+    echo "== installing tauri-cli (it builds the .deb and .rpm; from crates.io, nothing else downloaded)"
+    # Optimised lightly: it only packs files, and a full release build of it takes
+    # 25 CPU-minutes on a 2-core machine.
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=1 cargo install --quiet --locked tauri-cli --version '^2'
   fi
 }

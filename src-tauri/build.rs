@@ -1,10 +1,9 @@
 //! Tauri's build step, with the config at the workspace root and an ACL for our commands.
 //!
-//! tauri-build 2.6 reads `tauri.conf.json` from this crate's directory and has no way to
-//! point it elsewhere (`Attributes::config_path` does not exist; `TAURI_CONFIG` only
-//! merges), so `src-tauri/tauri.conf.json` is a symlink to the root file. The app itself
-//! embeds the root file through `generate_context!("../tauri.conf.json")`, so the paths
-//! in it (`ui/dist`, `icons/`) are relative to the workspace root.
+//! tauri-build 2.6, `generate_context!` and tauri-cli (which builds the .deb and .rpm)
+//! all read `tauri.conf.json` from this crate's directory and have no way to point it
+//! elsewhere, so `src-tauri/tauri.conf.json` is a symlink to the root file, and the paths
+//! in it (`../ui/dist`, `../icons/`, `package/`) are relative to this directory.
 
 fn main() {
     // The UI is embedded at compile time; say how to build it instead of a cryptic error.

@@ -145,16 +145,20 @@ fn main() -> Result<()> {
             Ok(())
         })
         .on_page_load(move |webview, payload| windows::page_loaded(webview, started, payload))
-        .on_window_event(|window, event| {
+        .on_window_event(|window, event| match event {
             // Closing hides: the app keeps running in the tray and never drops a call.
-            if let WindowEvent::CloseRequested { api, .. } = event
-                && window.app_handle().tray_by_id("main").is_some()
+            WindowEvent::CloseRequested { api, .. }
+                if window.app_handle().tray_by_id("main").is_some() =>
             {
                 api.prevent_close();
                 windows::hide(window);
             }
+            WindowEvent::Moved(_) | WindowEvent::Resized(_) if window.label() == windows::MAIN => {
+                windows::geometry_changed(window.app_handle());
+            }
+            _ => {}
         })
-        .run(tauri::generate_context!("../tauri.conf.json"))
+        .run(tauri::generate_context!())
         .context("the app failed to run")?;
     drop(runtime);
     Ok(())

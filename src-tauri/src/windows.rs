@@ -52,6 +52,20 @@ pub fn save_geometry(app: &AppHandle) {
     }
 }
 
+/// The window was moved or resized: its geometry is written once it has been still for a
+/// second, so a session that ends by killing the app (a log-out) still keeps it.
+pub fn geometry_changed(app: &AppHandle) {
+    static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let mine = GENERATION.fetch_add(1, Ordering::Relaxed) + 1;
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        if GENERATION.load(Ordering::Relaxed) == mine {
+            save_geometry(&app);
+        }
+    });
+}
+
 /// What the window-state plugin restores: size, position and maximised; never whether
 /// the window is shown (start-up decides that).
 pub fn geometry() -> tauri_plugin_window_state::StateFlags {

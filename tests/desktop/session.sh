@@ -2,7 +2,8 @@
 # A desktop session for the real app, inside `xvfb-run` + `dbus-run-session`: an unlocked
 # Secret Service (gnome-keyring), a notification server (dbusmock's, which logs every
 # Notify call to $NOTIFY_LOG), a PulseAudio server (speakers: a null sink; microphone: the
-# monitor of a second null sink that plays a 660 Hz tone) and tauri-driver on $WEBDRIVER_PORT. Then runs "$@" in it.
+# monitor of a second null sink that plays a 660 Hz tone), a stand-in browser (xdg-open
+# logging to $OPENED_LOG) and tauri-driver on $WEBDRIVER_PORT. Then runs "$@" in it.
 # HOME is a temp dir, so nothing touches the user's keyring, settings or sound.
 set -euo pipefail
 work="$(mktemp -d)"
@@ -48,6 +49,17 @@ for _ in $(seq 50); do
   gdbus introspect --session -d org.freedesktop.Notifications -o /org/freedesktop/Notifications >/dev/null 2>&1 && break
   sleep 0.1
 done
+
+# The user's browser and file manager: xdg-open, as the app calls it, logs what it was
+# asked to open to $OPENED_LOG instead (a video room's address, the log folder).
+export OPENED_LOG="$work/opened.log"
+mkdir -p "$work/bin"
+cat >"$work/bin/xdg-open" <<'SH'
+#!/bin/sh
+printf '%s\n' "$*" >>"$OPENED_LOG"
+SH
+chmod +x "$work/bin/xdg-open"
+export PATH="$work/bin:$PATH"
 
 export WEBDRIVER_PORT="${WEBDRIVER_PORT:-4444}" DRIVER_LOG="$work/tauri-driver.log" E2E_WORK="$work"
 tauri-driver --port "$WEBDRIVER_PORT" --native-port "$((WEBDRIVER_PORT + 1))" >"$DRIVER_LOG" 2>&1 &

@@ -146,6 +146,21 @@ export class Session {
     return this.js('const el = document.querySelector(arguments[0]); return el ? el.innerText : null;', css);
   }
 
+  /** The handles of the app's windows (one per webview: the main window, the callbox). */
+  windows() {
+    return this.cmd('GET', '/window/handles');
+  }
+
+  /** The current window's handle. */
+  window() {
+    return this.cmd('GET', '/window');
+  }
+
+  /** Makes later commands go to the window `handle`. */
+  switchTo(handle) {
+    return this.cmd('POST', '/window', { handle });
+  }
+
   async screenshot() {
     return Buffer.from(await this.cmd('GET', '/screenshot'), 'base64');
   }

@@ -33,6 +33,9 @@ pub enum Step {
 pub struct Inputs<'a> {
     /// Time since the last keyboard or mouse input.
     pub idle: Duration,
+    /// Time since the previous step (the poll interval, or longer after a sleep): an
+    /// input within it is a return, however short the setting.
+    pub since_last_step: Duration,
     /// The setting; zero is off.
     pub after: Duration,
     /// My status and message as the server last said (`None`: not known yet).
@@ -60,7 +63,7 @@ impl AutoAway {
                 self.replaced = None;
                 return Step::Nothing;
             }
-            if now.after.is_zero() || now.idle < now.after {
+            if now.after.is_zero() || now.idle < now.after || now.idle < now.since_last_step {
                 let message = replaced.clone();
                 self.replaced = None;
                 return Step::ComeBack { message };
@@ -96,6 +99,7 @@ mod tests {
     fn inputs(idle_s: u64, status: PresenceStatus, in_call: bool) -> Inputs<'static> {
         Inputs {
             idle: Duration::from_secs(idle_s),
+            since_last_step: POLL,
             after: AFTER,
             status: Some((status, "at my desk")),
             in_call,
@@ -123,6 +127,19 @@ mod tests {
         );
         assert!(!away.is_away());
         assert_eq!(away.step(inputs(3, Online, false)), Step::Nothing);
+    }
+
+    #[test]
+    fn an_input_between_two_looks_is_a_return_even_with_a_short_setting() {
+        // Three seconds, looked at every five: the mouse moved four seconds ago.
+        let short = |idle_s: u64, status| Inputs {
+            after: Duration::from_secs(3),
+            ..inputs(idle_s, status, false)
+        };
+        let mut away = AutoAway::default();
+        assert!(matches!(away.step(short(3, Online)), Step::GoAway { .. }));
+        assert_eq!(away.step(short(8, Away)), Step::Nothing);
+        assert!(matches!(away.step(short(4, Away)), Step::ComeBack { .. }));
     }
 
     #[test]

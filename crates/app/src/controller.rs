@@ -48,6 +48,9 @@ pub(crate) struct Live {
     pub invite: Option<Invite>,
     /// A call link opened and not yet confirmed or cancelled.
     pub link_call: Option<crate::state::LinkCall>,
+    /// The call ringing here now (the engine's last invite, until its status moves on),
+    /// for the global "answer" shortcut.
+    pub ringing: Option<i64>,
 }
 
 pub struct Controller {
@@ -67,8 +70,8 @@ pub struct Controller {
     /// sign-in screen for a moment before the saved sign-in completes.
     resumed: watch::Sender<bool>,
     pub(crate) shell: Arc<dyn Shell>,
-    /// Whether "away" is auto-away's doing, and what it replaced.
-    pub(crate) auto_away: Mutex<crate::auto_away::AutoAway>,
+    /// Whether "away" is auto-away's doing and what it replaced, and when it last looked.
+    pub(crate) auto_away: Mutex<(crate::auto_away::AutoAway, Option<std::time::Instant>)>,
 }
 
 impl Controller {
@@ -170,6 +173,17 @@ impl Controller {
             Event::Connection(state) => live.connection = Some(state.clone()),
             Event::Media { call_id, media } => live.media = Some((*call_id, media.clone())),
             Event::Directory { .. } | Event::Presence { .. } => live.directory.apply(event),
+            Event::IncomingCall { call_id, .. } => live.ringing = Some(*call_id),
+            Event::CallUpdated { call }
+                if live.ringing == Some(call.id)
+                    && !matches!(
+                        call.status,
+                        switchboard_protocol::CallStatus::Pending
+                            | switchboard_protocol::CallStatus::Ringing
+                    ) =>
+            {
+                live.ringing = None;
+            }
             _ => {}
         }
     }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::PoisonError;
 use std::time::Duration;
-use switchboard_protocol::{CallStatus, PresenceStatus};
+use switchboard_protocol::PresenceStatus;
 
 /// A call's video room, to open in the browser.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq, ts_rs::TS)]
@@ -51,15 +51,21 @@ impl Controller {
                 .directory
                 .by_id(me)
                 .map(|u| (u.presence.status, u.presence.status_message.as_str()));
-            self.auto_away
+            let mut auto_away = self
+                .auto_away
                 .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .step(Inputs {
-                    idle,
-                    after,
-                    status,
-                    in_call,
-                })
+                .unwrap_or_else(PoisonError::into_inner);
+            let (machine, last_step) = &mut *auto_away;
+            let now = std::time::Instant::now();
+            let since_last_step = last_step.map_or(Duration::ZERO, |t| now - t);
+            *last_step = Some(now);
+            machine.step(Inputs {
+                idle,
+                since_last_step,
+                after,
+                status,
+                in_call,
+            })
         };
         match step {
             Step::Nothing => Ok(()),
@@ -85,12 +91,9 @@ impl Controller {
     /// Answers the call ringing here, if one is; nothing ringing is not an error.
     pub async fn answer_ringing(&self) -> Result<(), AppError> {
         let phone = self.phone().await?;
-        let me = phone.engine().me().id;
-        let ringing = phone.current_call().await.filter(|call| {
-            call.recipient == me && matches!(call.status, CallStatus::Pending | CallStatus::Ringing)
-        });
-        if let Some(call) = ringing {
-            phone.answer(call.id).await?;
+        let ringing = self.live().ringing;
+        if let Some(call_id) = ringing {
+            phone.answer(call_id).await?;
         }
         Ok(())
     }
