@@ -1,4 +1,5 @@
-// Bundles src/main.ts into dist/app.js and copies the static page and styles.
+// Bundles src/main.ts into dist/app.js (the main window) and src/callbox.ts into
+// dist/callbox.js (the callbox window), and copies the static pages and styles.
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -9,8 +10,8 @@ const dist = join(here, 'dist');
 mkdirSync(dist, { recursive: true });
 
 await build({
-  entryPoints: [join(here, 'src/main.ts')],
-  outfile: join(dist, 'app.js'),
+  entryPoints: { app: join(here, 'src/main.ts'), callbox: join(here, 'src/callbox.ts') },
+  outdir: dist,
   bundle: true,
   format: 'esm',
   // WebKitGTK (Linux), WebView2 (Windows) and WKWebView (macOS) all run ES2020.
@@ -18,7 +19,7 @@ await build({
   minify: process.env.NODE_ENV === 'production',
   logLevel: 'warning',
 });
-for (const file of ['index.html', 'app.css']) {
+for (const file of ['index.html', 'callbox.html', 'app.css']) {
   copyFileSync(join(here, 'static', file), join(dist, file));
 }
-console.log('built dist/index.html, dist/app.js, dist/app.css');
+console.log('built dist/index.html, dist/app.js, dist/callbox.html, dist/callbox.js, dist/app.css');

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use switchboard_app::ringtone::Ringtone;
 use switchboard_app::{AppState, Controller, Shell};
 use switchboard_client::{ConnectionState, Event};
+use switchboard_protocol::CallStatus;
 use tauri::{AppHandle, Emitter, Manager};
 
 /// The event name the UI listens to.
@@ -96,15 +97,25 @@ impl TauriShell {
         });
     }
 
-    /// The ringing call was answered, rejected, cancelled or missed.
-    fn stop_ringing(&self, call_id: i64, missed: bool) {
+    /// The ringing call was answered, rejected, cancelled or missed. Answered here while
+    /// the callbox showed it (its Accept, the shortcut, the notification): the main
+    /// window comes forward with the call's controls.
+    fn stop_ringing(&self, controller: &Arc<Controller>, call_id: i64, status: CallStatus) {
         let Ok(mut ringing) = self.ringing.lock() else {
             return;
         };
         if ringing.as_ref().is_none_or(|r| r.call_id != call_id) {
             return;
         }
-        crate::callbox::close(&self.app);
+        let missed = status == CallStatus::Missed;
+        if crate::callbox::close(&self.app) && status == CallStatus::Active {
+            let (app, controller) = (self.app.clone(), controller.clone());
+            tauri::async_runtime::spawn(async move {
+                if controller.in_call(call_id).await {
+                    windows::show(&app);
+                }
+            });
+        }
         if let Some(done) = ringing.take() {
             if missed {
                 notify::missed_call(done.notification, &done.caller);
@@ -147,13 +158,12 @@ impl Shell for TauriShell {
                 }
             }
             Event::CallUpdated { call } => {
-                use switchboard_protocol::CallStatus;
                 // A call that connected may have done a call-back.
                 if call.status == CallStatus::Active {
                     show_callbacks_due(&self.app, controller);
                 }
                 if call.status != CallStatus::Pending && call.status != CallStatus::Ringing {
-                    self.stop_ringing(call.id, call.status == CallStatus::Missed);
+                    self.stop_ringing(controller, call.id, call.status);
                 }
             }
             Event::CallbackDue { callback } => {

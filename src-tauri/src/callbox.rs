@@ -48,10 +48,14 @@ pub fn open(app: &AppHandle) {
     }
 }
 
-/// Closes the callbox if it is open.
-pub fn close(app: &AppHandle) {
-    if let Some(window) = app.get_webview_window(LABEL) {
-        let _ = window.destroy();
+/// Closes the callbox; returns whether it was open.
+pub fn close(app: &AppHandle) -> bool {
+    match app.get_webview_window(LABEL) {
+        Some(window) => {
+            let _ = window.destroy();
+            true
+        }
+        None => false,
     }
 }
 

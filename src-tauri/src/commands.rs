@@ -441,6 +441,6 @@ pub async fn show_main_window(app: AppHandle) -> Result<(), AppError> {
 /// Closes the callbox (its page, once nothing rings any more).
 #[tauri::command]
 pub async fn close_callbox(app: AppHandle) -> Result<(), AppError> {
-    crate::callbox::close(&app);
+    let _ = crate::callbox::close(&app);
     Ok(())
 }

@@ -75,7 +75,12 @@ export function passwordProblem(password: string, confirm: string): string | nul
 }
 
 export class Actions {
-  constructor(private store: Store) {}
+  /** `lists`: whether this page keeps my call-backs, notes and camp-ons (the main window
+   * does; the callbox, which only rings a call, does not ask the server for them). */
+  constructor(
+    private store: Store,
+    private lists = true,
+  ) {}
 
   /** Run a command; a refusal is said in `area`, unless it says the server has no route
    * for `feature` (a seeds-style backend): the feature is then hidden, and nothing said. */
@@ -122,6 +127,7 @@ export class Actions {
       // The shell's new state, or a call-back due: the list again (a new sign-in loads it
       // through main.ts's watch).
       const same = account !== null && accountKey(this.store.get()) === account;
+      if (!this.lists) return;
       if (ev.type === 'callback_due' || (ev.type === 'app_state' && same)) void this.loadCallbacks();
       // Notes and camp-ons may have come and gone while the shell was reconnecting.
       if (ev.type === 'app_state' && same) {
@@ -399,32 +405,59 @@ export class Actions {
     }
   }
 
-  async answer(callId: number): Promise<void> {
+  /** True when answered. */
+  async answer(callId: number): Promise<boolean> {
     const r = await this.run('incoming', 'answer', () => api.answerCall({ callId }));
     if (r.ok) this.store.update((s) => applyCall(s, r.value, Date.now()));
+    return r.ok;
   }
 
-  async reject(callId: number): Promise<void> {
-    // The modal closes at once; a failure is still said, in the main window.
-    this.store.update((s) => (s.incoming?.callId === callId ? { ...s, incoming: null } : s));
+  /** True when rejected. The ring goes from the screen at once (`atOnce`, the modal), or
+   * once the shell has rejected it (the callbox, which closes with it). A failure is said
+   * in 'global'. */
+  async reject(callId: number, atOnce = true): Promise<boolean> {
+    if (atOnce) this.store.update((s) => (s.incoming?.callId === callId ? { ...s, incoming: null } : s));
     const r = await this.run('global', 'reject', () => api.rejectCall({ callId }));
     if (r.ok) this.store.update((s) => applyCall(s, r.value, Date.now()));
+    return r.ok;
   }
 
   /** Decline with a message the caller sees ("In a meeting — I'll call you back…"); with
-   * `callBackIn` (seconds), a call-back to the caller is then added for me, from this call. */
-  async decline(callId: number, message: string, callBackIn?: number): Promise<void> {
+   * `callBackIn` (seconds), a call-back to the caller is then added for me, from this call.
+   * True when declined (a call-back that could not be added is said in 'global');
+   * `atOnce` as for `reject`. */
+  async decline(callId: number, message: string, callBackIn?: number, atOnce = true): Promise<boolean> {
     const inc = this.store.get().incoming;
     const callerId = inc?.callId === callId ? inc.fromUserId : null;
-    this.store.update((s) => (s.incoming?.callId === callId ? { ...s, incoming: null } : s));
+    if (atOnce) this.store.update((s) => (s.incoming?.callId === callId ? { ...s, incoming: null } : s));
     const r = await this.run('global', 'reject', () => api.declineCall({ callId, message }));
-    if (!r.ok) return;
+    if (!r.ok) return false;
     this.store.update((s) => applyCall(s, r.value, Date.now()));
     if (callBackIn && callerId != null) {
       const made = await this.createCallback({ user_id: callerId, due_in_seconds: callBackIn, call_id: callId }, 'global');
       const error = this.store.get().errors.global;
       if (!made && error) this.store.setError('global', `The call was declined, but the call-back was not added: ${error}`);
     }
+    return true;
+  }
+
+  /** A video call's room, opened in the browser; the call card then says where. */
+  async openVideoRoom(callId: number): Promise<void> {
+    const r = await this.run('video', `video_room:${callId}`, () => api.openVideoRoom({ callId }));
+    if (r.ok) this.store.set({ videoRoom: { callId, room: r.value } });
+  }
+
+  /** Settings → About Switchboard: the version and folders, once. */
+  async loadAbout(): Promise<void> {
+    const s = this.store.get();
+    if (s.about || s.pending.about) return;
+    const r = await this.run('about', 'about', api.about);
+    if (r.ok) this.store.set({ about: r.value });
+  }
+
+  /** The log folder in the file manager (for support). */
+  async openLogFolder(): Promise<void> {
+    await this.run('about', 'open_log_folder', api.openLogFolder);
   }
 
   /** The team's outcome list for the after-call panel, once per sign-in (a server without
@@ -484,6 +517,7 @@ export class Actions {
 
   /** Notes left for me. A note that arrives while they load is kept. */
   async loadNotes(): Promise<void> {
+    if (!this.lists) return;
     const s = this.store.get();
     const account = accountKey(s);
     if (!account || s.missing.notes || s.pending.notes) return;
@@ -534,6 +568,7 @@ export class Actions {
 
   /** Whom I wait for. One that ended while they load stays ended. */
   async loadCampOns(): Promise<void> {
+    if (!this.lists) return;
     const s = this.store.get();
     const account = accountKey(s);
     if (!account || s.missing.camp_ons || s.pending.camp_ons) return;
@@ -621,6 +656,7 @@ export class Actions {
 
   /** My call-backs. A load asked for while one runs runs once more after it. */
   async loadCallbacks(): Promise<void> {
+    if (!this.lists) return;
     const s = this.store.get();
     const account = accountKey(s);
     if (!account || s.missing.callbacks) return;
@@ -761,11 +797,29 @@ export class Actions {
     const current = this.store.get().app?.settings;
     if (!current) return;
     this.store.set({ notice: null });
-    const r = await this.run(area, 'save_settings', () => api.saveSettings({ settings: { ...current, ...patch } }));
+    const r = await this.run(area, 'save_settings', async () => {
+      try {
+        return await api.saveSettings({ settings: { ...current, ...patch } });
+      } catch (e) {
+        // Refused, or saved but not all applied ("Settings saved, but Ctrl+Alt+M is
+        // taken…"): the screen shows what the shell keeps now.
+        await this.reloadSettings();
+        throw e;
+      }
+    });
     if (r.ok) {
       this.store.update((s) =>
         s.app ? { ...s, app: { ...s.app, settings: r.value }, notice: 'Settings saved.' } : s,
       );
+    }
+  }
+
+  private async reloadSettings(): Promise<void> {
+    try {
+      const { settings } = await api.appState();
+      this.store.update((s) => (s.app ? { ...s, app: { ...s.app, settings } } : s));
+    } catch {
+      // The settings shown stay those saved last.
     }
   }
 
@@ -790,7 +844,10 @@ export class Actions {
     if (tab === 'history') void this.loadHistory(1);
     if (tab === 'callbacks') void this.loadCallbacks();
     if (tab === 'notes') void this.loadNotes();
-    if (tab === 'settings') void this.loadDevices();
+    if (tab === 'settings') {
+      void this.loadDevices();
+      void this.loadAbout();
+    }
   }
 
   dismiss(what: 'outcome' | 'global' | 'host' | 'device' | 'certificate' | 'callback_due' | 'note_banner'): void {

@@ -411,6 +411,8 @@ display_name: string,
  */
 regarding: Regarding | null, };
 
+export type RingingCall = { call_id: number, from_user_id: number, caller_name: string, call_type: CallType, regarding: Regarding | null, };
+
 export type AppState = { phase: Phase, server_url: string | null, hosting: HostInfo | null, me: UserInfo | null, my_status: MyStatus | null, connection: ConnectionState | null, users: Array<DirectoryEntry>, active_call: CallSession | null, media: MediaState | null, muted: boolean, missed_calls: number, settings: Settings, 
 /**
  * An invite link opened (`switchboard://join?…`) and not used yet.
@@ -419,4 +421,10 @@ invite: Invite | null,
 /**
  * A call link opened and waiting for the user to say Call or Cancel.
  */
-link_call: LinkCall | null, };
+link_call: LinkCall | null, 
+/**
+ * A call ringing here now (not yet in `active_call`, which holds only calls this
+ * app placed or answered), so a window opened while it rings (the callbox, a
+ * reloaded page) shows it.
+ */
+ringing: RingingCall | null, };

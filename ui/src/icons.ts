@@ -16,6 +16,19 @@ const SHAPES: Record<string, Shape[]> = {
     ['rect', { x: '9', y: '3', width: '6', height: '11', rx: '3' }],
     ['path', { d: 'M5 11a7 7 0 0 0 14 0M12 18v3M3 3l18 18' }],
   ],
+  video: [
+    ['rect', { x: '3', y: '6', width: '12', height: '12', rx: '2' }],
+    ['path', { d: 'M15 10.5l6-3.5v10l-6-3.5' }],
+  ],
+  keyboard: [
+    ['rect', { x: '2.5', y: '6', width: '19', height: '12', rx: '2' }],
+    ['path', { d: 'M6 10h.01M10 10h.01M14 10h.01M18 10h.01M7 14h10' }],
+  ],
+  folder: [['path', { d: 'M3 6a1 1 0 0 1 1-1h5l2 2h9a1 1 0 0 1 1 1v10a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1z' }]],
+  info: [
+    ['circle', { cx: '12', cy: '12', r: '9' }],
+    ['path', { d: 'M12 11v6M12 7.5h.01' }],
+  ],
   incoming: [['path', { d: 'M17 7L7 17M16 17H7V8' }]],
   outgoing: [['path', { d: 'M7 17L17 7M8 7h9v9' }]],
   missed: [['path', { d: 'M4 7l6 6 4-4 6 6M20 10v5h-5' }]],

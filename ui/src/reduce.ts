@@ -6,12 +6,13 @@ import { describeEnd, isFinal, localEndStatus, otherParty } from './calls';
 import { displayName, sameServer } from './format';
 import { applyPresence } from './people';
 import { emptyHistory, initialState, noneMissing, type Incoming, type UiState } from './state';
-import type { AppState, Callback, CallSession, CampOn, EngineEvent, Invite, Note } from './types';
+import type { AppState, Callback, CallSession, CampOn, EngineEvent, Invite, Note, RingingCall } from './types';
 
 const NO_CALL = {
   quality: null,
   levels: { input: 0, output: 0 },
   callStartedAt: null,
+  videoRoom: null,
 } as const;
 
 /** Take a whole AppState from the shell (app_state, sign_in, host_team, sign_out, and the
@@ -45,10 +46,16 @@ export function withAppState(s: UiState, app: AppState, now: number): UiState {
           afterCall: null,
         };
   let next: UiState = { ...base, app: { ...app, users } };
+  // A call ringing here that no command of this window answered yet: a window opened
+  // while it rings (the callbox, a reload) shows it too.
+  const ringing = signedOut ? null : incomingFromRinging(app.ringing ?? null);
   if (!call) {
-    return { ...next, ...NO_CALL, incoming: null };
+    return { ...next, ...NO_CALL, incoming: ringing };
   }
-  next.incoming = incomingFrom(call, meId) ?? (s.incoming?.callId === call.id ? s.incoming : null);
+  next.incoming =
+    incomingFrom(call, meId) ??
+    (ringing && ringing.callId !== call.id ? ringing : null) ??
+    (s.incoming?.callId === call.id ? s.incoming : null);
   if (call.status === 'active' && next.callStartedAt == null) {
     // The server's start time, unless clocks disagree so much that it makes no sense.
     const started = call.started_at ? Date.parse(call.started_at) : NaN;
@@ -145,6 +152,17 @@ export function inviteFor(s: UiState, serverUrl: string): Invite | null {
   return invite && sameServer(invite.server, serverUrl) ? invite : null;
 }
 
+function incomingFromRinging(r: RingingCall | null): Incoming | null {
+  if (!r) return null;
+  return {
+    callId: r.call_id,
+    fromUserId: r.from_user_id,
+    callerName: r.caller_name,
+    callType: r.call_type,
+    ...(r.regarding ? { regarding: r.regarding } : {}),
+  };
+}
+
 function incomingFrom(call: CallSession, meId: number | null): Incoming | null {
   if (call.recipient !== meId || (call.status !== 'ringing' && call.status !== 'pending')) return null;
   return {
@@ -185,7 +203,7 @@ export function applyCall(s: UiState, call: CallSession, now: number): UiState {
         app: { ...app, active_call: null, media: null, muted: false },
         outcome,
         endedMedia: media,
-        errors: withoutKey(withoutKey(s.errors, 'call'), 'after_call'),
+        errors: withoutKey(withoutKey(withoutKey(s.errors, 'call'), 'after_call'), 'video'),
         // A call that was talked on ends with the after-call panel (outcome and note).
         afterCall:
           call.status === 'completed'

@@ -4,6 +4,7 @@ import type { Outcome } from './calls';
 import type { Feature } from './features';
 import type { PresenceFilter } from './people';
 import type {
+  About,
   AppState,
   Callback,
   CallQuality,
@@ -19,6 +20,7 @@ import type {
   Regarding,
   TeamInvite,
   UserSummary,
+  VideoRoom,
   Webhook,
   WebhookDelivery,
 } from './types';
@@ -48,6 +50,10 @@ export type ErrorArea =
   | 'link_call'
   | 'history'
   | 'settings'
+  | 'away'
+  | 'shortcuts'
+  | 'about'
+  | 'video'
   | 'teammates'
   | 'join'
   | 'account'
@@ -166,6 +172,10 @@ export interface UiState {
   deliveries: Record<number, WebhookDelivery[]>;
   /** Features this server turned out not to have (a seeds-style backend): hidden. */
   missing: Record<Feature, boolean>;
+  /** Settings → About Switchboard: version and folders, null until loaded. */
+  about: About | null;
+  /** The video room last opened in the browser for a call (`open_video_room`). */
+  videoRoom: { callId: number; room: VideoRoom } | null;
 }
 
 export function noneMissing(): Record<Feature, boolean> {
@@ -221,6 +231,8 @@ export function initialState(): UiState {
     webhooks: null,
     deliveries: {},
     missing: noneMissing(),
+    about: null,
+    videoRoom: null,
   };
 }
 

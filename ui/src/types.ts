@@ -4,6 +4,7 @@
 import type { AppState, CallSession, Event, Page, PresenceStatus } from './bindings';
 
 export type {
+  About,
   AppState,
   Callback,
   CallLog,
@@ -19,6 +20,7 @@ export type {
   DeviceSwitch,
   DirectoryEntry,
   HostInfo,
+  IncomingCallDisplay,
   Invite,
   InviteCode,
   InviteCodeState,
@@ -31,11 +33,14 @@ export type {
   Note,
   PresenceView,
   Regarding,
+  RingingCall,
   ServerCheck,
   Settings,
+  Shortcuts,
   TeamInvite,
   UserInfo,
   UserSummary,
+  VideoRoom,
   VoiceSettings,
   Webhook,
   WebhookDelivery,

@@ -38,7 +38,25 @@ export const SETTINGS = {
   available_for_calls: true,
   voice: { echo_cancel: true, noise_suppression: true, auto_gain: true },
   call_links_without_asking: false,
+  incoming_call_display: 'auto',
+  shortcuts: { toggle_mute: 'Ctrl+Alt+M', answer: 'Ctrl+Alt+A', hang_up: 'Ctrl+Alt+H', push_to_talk: '' },
+  auto_away_after_seconds: 600,
+  start_minimised: true,
 };
+
+/** `about`'s answer. */
+export const ABOUT = {
+  version: '0.1.0',
+  log_dir: '/home/alice/.local/state/switchboard/logs',
+  settings_file: '/home/alice/.config/switchboard/settings.json',
+  data_dir: '/home/alice/.local/share/switchboard',
+};
+
+/** `open_video_room`'s answer for call `id`. */
+export function videoRoom(id, patch = {}) {
+  const room_name = `crm-20250303100000-${String(id).padStart(8, '0')}`;
+  return { url: `https://meet.jit.si/${room_name}`, domain: 'meet.jit.si', room_name, with_token: false, ...patch };
+}
 
 export function appState(patch = {}) {
   return {
@@ -56,6 +74,7 @@ export function appState(patch = {}) {
     settings: SETTINGS,
     invite: null,
     link_call: null,
+    ringing: null,
     ...patch,
   };
 }

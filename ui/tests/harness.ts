@@ -41,6 +41,17 @@ const defaults: Record<string, Reply | Reply[]> = {
   webhooks: { ok: [] },
   // A call link's Cancel; a test that presses Call gives the CallSession to answer with.
   confirm_link_call: { ok: null },
+  about: {
+    ok: {
+      version: '0.1.0',
+      log_dir: '/home/alice/.local/state/switchboard/logs',
+      settings_file: '/home/alice/.config/switchboard/settings.json',
+      data_dir: '/home/alice/.local/share/switchboard',
+    },
+  },
+  open_log_folder: { ok: null },
+  show_main_window: { ok: null },
+  close_callbox: { ok: null },
 };
 
 const responses: Record<string, Reply | Reply[]> = { ...defaults, ...(window.__testInit?.responses ?? {}) };

@@ -15,7 +15,7 @@ export const SHOTS = join(here, 'screenshots');
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
 
 export async function startServer() {
-  for (const f of ['index.html', 'app.js', 'app.css']) {
+  for (const f of ['index.html', 'app.js', 'app.css', 'callbox.html', 'callbox.js']) {
     if (!existsSync(join(DIST, f))) throw new Error(`dist/${f} is missing: run "npm run build" first.`);
   }
   const server = createServer((req, res) => {
@@ -63,9 +63,13 @@ export function launch() {
 /**
  * A fresh page with the fake shell answering `responses` (see tests/harness.ts), the
  * app loaded and its first screen drawn; `permissions` such as 'clipboard-read' (to check
- * what Copy copied). Page errors and console errors fail the test.
+ * what Copy copied). Page errors and console errors fail the test. `page`: another page
+ * of dist/ than the main window's (see `openCallbox`).
  */
-export async function openApp(env, { responses, colorScheme = 'light', viewport = { width: 1100, height: 760 }, permissions = [] }) {
+export async function openApp(
+  env,
+  { responses, colorScheme = 'light', viewport = { width: 1100, height: 760 }, permissions = [], page: file = '' },
+) {
   const context = await env.browser.newContext({ colorScheme, viewport, reducedMotion: 'reduce', permissions });
   const page = await context.newPage();
   const problems = [];
@@ -77,11 +81,17 @@ export async function openApp(env, { responses, colorScheme = 'light', viewport 
     window.__testInit = { responses: r };
   }, responses);
   await page.addInitScript({ content: env.harness });
-  await page.goto(env.server.url);
-  await page.locator('#app > *').first().waitFor();
+  await page.goto(env.server.url + file);
+  // The callbox draws nothing until a call rings.
+  await page.locator('#app > *').first().waitFor(file ? { state: 'attached' } : undefined);
   await page.waitForFunction(() => window.__test.calls('app_state').length > 0);
   page.problems = problems;
   return page;
+}
+
+/** The callbox window's page (callbox.html), at its size in the shell: 380×168. */
+export function openCallbox(env, options) {
+  return openApp(env, { viewport: { width: 380, height: 168 }, ...options, page: 'callbox.html' });
 }
 
 /** Close the page's context; fail if the page logged an error or threw. */

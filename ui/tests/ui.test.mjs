@@ -543,13 +543,29 @@ test('incoming call: Escape declines; a call cancelled by the caller closes the 
   assert.equal((await invoked(page, 'answer_call')).length, 0);
   await until(page, () => document.activeElement?.getAttribute('type') === 'search');
 
-  // A CRM client may place a video call: the modal says it is taken as audio.
+  // A CRM client may place a video call: the voice is Switchboard's, the video the browser's.
   await engine(page, incoming(62, 'video'));
   await dialog.waitFor();
-  assert.match(await text(dialog), /Video call, answered with audio only\. Press Enter/);
+  assert.match(await text(dialog), /Video call — the video opens in your browser\. Press Enter/);
   await engine(page, { type: 'call_updated', call: call(62, BOB, ME, 'cancelled') });
   await dialog.waitFor({ state: 'hidden' });
   await page.locator('.call-outcome', { hasText: 'Bob Stone hung up before you answered.' }).waitFor();
+  await finish(page);
+});
+
+test('incoming call: a window that opens (or reloads) while a call rings shows it from AppState.ringing', async () => {
+  const rings = { call_id: 63, from_user_id: 2, caller_name: 'Bob Stone', call_type: 'audio', regarding: null };
+  const page = await openApp(env, {
+    responses: { app_state: { ok: appState({ ringing: rings }) }, answer_call: { ok: call(63, BOB, ME, 'active') } },
+  });
+  const dialog = page.getByRole('alertdialog', { name: 'Bob Stone is calling' });
+  await dialog.waitFor();
+  // A later whole state (a shortcut, a teammate added) keeps the ring on screen ...
+  await pushState(page, appState({ ringing: rings }));
+  assert.ok(await dialog.isVisible());
+  // ... and one without it (answered elsewhere, cancelled) takes it away.
+  await pushState(page, appState());
+  await dialog.waitFor({ state: 'hidden' });
   await finish(page);
 });
 
@@ -838,6 +854,10 @@ test('settings: devices, available for calls, autostart, sign out', async () => 
     available_for_calls: true,
     voice: { echo_cancel: true, noise_suppression: true, auto_gain: true },
     call_links_without_asking: false,
+    incoming_call_display: 'auto',
+    shortcuts: { toggle_mute: 'Ctrl+Alt+M', answer: 'Ctrl+Alt+A', hang_up: 'Ctrl+Alt+H', push_to_talk: '' },
+    auto_away_after_seconds: 600,
+    start_minimised: true,
   });
   await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
 

@@ -49,8 +49,8 @@ pub(crate) struct Live {
     /// A call link opened and not yet confirmed or cancelled.
     pub link_call: Option<crate::state::LinkCall>,
     /// The call ringing here now (the engine's last invite, until its status moves on),
-    /// for the global "answer" shortcut.
-    pub ringing: Option<i64>,
+    /// for the callbox and the global "answer" shortcut.
+    pub ringing: Option<crate::state::RingingCall>,
 }
 
 pub struct Controller {
@@ -173,9 +173,24 @@ impl Controller {
             Event::Connection(state) => live.connection = Some(state.clone()),
             Event::Media { call_id, media } => live.media = Some((*call_id, media.clone())),
             Event::Directory { .. } | Event::Presence { .. } => live.directory.apply(event),
-            Event::IncomingCall { call_id, .. } => live.ringing = Some(*call_id),
+            Event::IncomingCall {
+                call_id,
+                from_user_id,
+                caller_name,
+                call_type,
+                regarding,
+                ..
+            } => {
+                live.ringing = Some(crate::state::RingingCall {
+                    call_id: *call_id,
+                    from_user_id: *from_user_id,
+                    caller_name: caller_name.clone(),
+                    call_type: *call_type,
+                    regarding: regarding.clone(),
+                });
+            }
             Event::CallUpdated { call }
-                if live.ringing == Some(call.id)
+                if live.ringing.as_ref().is_some_and(|r| r.call_id == call.id)
                     && !matches!(
                         call.status,
                         switchboard_protocol::CallStatus::Pending

@@ -91,11 +91,19 @@ impl Controller {
     /// Answers the call ringing here, if one is; nothing ringing is not an error.
     pub async fn answer_ringing(&self) -> Result<(), AppError> {
         let phone = self.phone().await?;
-        let ringing = self.live().ringing;
+        let ringing = self.live().ringing.as_ref().map(|r| r.call_id);
         if let Some(call_id) = ringing {
             phone.answer(call_id).await?;
         }
         Ok(())
+    }
+
+    /// Whether this app is in the call `call_id` (answered or placed here).
+    pub async fn in_call(&self, call_id: i64) -> bool {
+        match self.phone().await {
+            Ok(phone) => phone.current_call().await.is_some_and(|c| c.id == call_id),
+            Err(_) => false,
+        }
     }
 
     /// The call's video room from the server (`join_info`), checked to be a web address

@@ -32,7 +32,7 @@ pub use error::AppError;
 pub use hosting::{DEFAULT_LISTEN, HostInfo};
 pub use session::{CertificateCheck, CertificateTrust, ServerCheck};
 pub use settings::{IncomingCallDisplay, Settings, ShortcutAction, Shortcuts};
-pub use state::{AppState, LinkCall, MyStatus, Phase};
+pub use state::{AppState, LinkCall, MyStatus, Phase, RingingCall};
 /// For the app's `main`, before any thread: it may host its team's backend, whose
 /// password checks need their large blocks given back (see the server's `malloc`).
 pub use switchboard_server::malloc::return_large_blocks;

@@ -26,6 +26,20 @@ pub struct AppState {
     pub invite: Option<Invite>,
     /// A call link opened and waiting for the user to say Call or Cancel.
     pub link_call: Option<LinkCall>,
+    /// A call ringing here now (not yet in `active_call`, which holds only calls this
+    /// app placed or answered), so a window opened while it rings (the callbox, a
+    /// reloaded page) shows it.
+    pub ringing: Option<RingingCall>,
+}
+
+/// A call ringing here, as its invite said.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct RingingCall {
+    pub call_id: i64,
+    pub from_user_id: i64,
+    pub caller_name: String,
+    pub call_type: switchboard_protocol::CallType,
+    pub regarding: Option<switchboard_protocol::crm::Regarding>,
 }
 
 /// Whom a `switchboard://call/…` link asks to call, shown before dialing.

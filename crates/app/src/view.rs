@@ -40,6 +40,7 @@ impl Controller {
                 settings: saved.settings,
                 invite: self.live().invite.clone(),
                 link_call: None,
+                ringing: None,
             };
         };
         let phone = &session.phone;
@@ -65,9 +66,13 @@ impl Controller {
                 .map(|(_, m)| m);
             (live.connection.clone(), media, my_status, users)
         };
-        let (invite, link_call) = {
+        let (invite, link_call, ringing) = {
             let live = self.live();
-            (live.invite.clone(), live.link_call.clone())
+            (
+                live.invite.clone(),
+                live.link_call.clone(),
+                live.ringing.clone(),
+            )
         };
         AppState {
             phase: Phase::SignedIn,
@@ -84,6 +89,7 @@ impl Controller {
             settings: saved.settings,
             invite,
             link_call,
+            ringing,
         }
     }
 }

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use switchboard_app::links::Invite;
 use switchboard_app::{
     About, AppState, CertificateCheck, CertificateTrust, HostInfo, IncomingCallDisplay,
-    JoinRequest, LinkCall, MyStatus, Phase, ServerCheck, Settings, ShortcutAction, Shortcuts,
-    TeamInvite, VideoRoom,
+    JoinRequest, LinkCall, MyStatus, Phase, RingingCall, ServerCheck, Settings, ShortcutAction,
+    Shortcuts, TeamInvite, VideoRoom,
 };
 use switchboard_client::meter::CallQuality;
 use switchboard_client::{ConnectionState, EndReason, Event, MediaState, RealtimeMode};
@@ -90,6 +90,7 @@ fn declarations() -> String {
         Phase::decl(&cfg),
         MyStatus::decl(&cfg),
         LinkCall::decl(&cfg),
+        RingingCall::decl(&cfg),
         AppState::decl(&cfg),
     ];
     let mut out = String::from(HEADER);

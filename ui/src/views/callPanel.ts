@@ -11,10 +11,11 @@ import { button, regardingLine, setBusy, type View } from './common';
 import { devicePickers } from './devices';
 import { levelMeter, qualityIndicator } from './meters';
 
-function mediaWords(m: MediaState | null, video: boolean): string {
+function mediaWords(m: MediaState | null): string {
   if (!m || m.state === 'connecting') return 'Connecting audio…';
-  // Switchboard carries voice only; a video call from a CRM client is taken as audio.
-  if (m.state === 'connected') return video ? 'Connected, audio only' : 'Connected';
+  // Switchboard carries the voice; a video call's picture is in the browser (the card's
+  // video line).
+  if (m.state === 'connected') return 'Connected';
   if (m.reason === 'lost') return 'Connection lost';
   if (m.reason === 'failed') return m.message ?? 'Audio failed';
   return 'Ended';
@@ -60,6 +61,25 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
   const spkLevel = levelMeter('Speaker level');
   const pickers = devicePickers(actions, watchActive, 'call', ['input', 'output']);
   const callAlert = alertRegion();
+
+  // A video call (from a CRM client): its video room opens in the browser.
+  const videoText = h('p', { class: 'call-video-text', role: 'status' });
+  const videoOpen = button('Open video room', { cls: 'secondary small', icon: icon('video') });
+  const videoHint = h('p', {
+    class: 'hint',
+    text: 'Your voice stays on this call: keep the microphone muted in the browser, or they hear you twice.',
+  });
+  const videoAlert = alertRegion();
+  const video = h(
+    'div',
+    { class: 'call-video', role: 'group', 'aria-label': 'Video' },
+    icon('video'),
+    h('div', { class: 'call-video-body' }, videoText, videoHint, videoAlert),
+    videoOpen,
+  );
+  let videoCallId: number | null = null;
+  videoOpen.addEventListener('click', () => videoCallId != null && void actions.openVideoRoom(videoCallId));
+
   const active = h(
     'div',
     { class: 'call-active' },
@@ -70,6 +90,7 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
       h('div', { class: 'call-head' }, peer, activeRegarding.el, h('p', { class: 'call-sub' }, timer, h('span', { class: 'sep', 'aria-hidden': 'true', text: '·' }), mediaText)),
       h('div', { class: 'call-controls' }, mutedBadge, mute, end),
     ),
+    video,
     h(
       'div',
       { class: 'call-details' },
@@ -137,10 +158,32 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
     },
   );
   watchActive(
-    (s) => ({ media: s.app?.media ?? null, video: s.app?.active_call?.call_type === 'video' }),
-    ({ media, video }) => {
-      setText(mediaText, mediaWords(media, video));
+    (s) => s.app?.media ?? null,
+    (media) => {
+      setText(mediaText, mediaWords(media));
       setAttr(mediaText, 'data-state', media?.state ?? 'connecting');
+    },
+  );
+  watchActive(
+    (s) => {
+      const call = s.app?.active_call;
+      const callId = call?.call_type === 'video' ? call.id : null;
+      return {
+        callId,
+        room: callId != null && s.videoRoom?.callId === callId ? s.videoRoom.room : null,
+        opening: callId != null && !!s.pending[`video_room:${callId}`],
+        error: s.errors.video ?? '',
+      };
+    },
+    ({ callId, room, opening, error }) => {
+      videoCallId = callId;
+      show(video, callId != null);
+      if (callId == null) return;
+      setText(videoText, room ? `Video is open in your browser (${room.domain}).` : 'Video call: the video opens in your browser.');
+      const idle = room ? 'Open again' : 'Open video room';
+      setBusy(videoOpen, opening, idle, 'Opening…');
+      setAttr(videoOpen, 'aria-label', room && !opening ? 'Open the video room again' : null);
+      setText(videoAlert, error);
     },
   );
   watchActive(

@@ -198,7 +198,9 @@ export function incomingView(
             setText(av, initials(name));
             setText(caller, name);
             regarding.set(inc.regarding);
-            const kind = inc.callType === 'video' ? 'Video call, answered with audio only' : 'Audio call';
+            // The voice is Switchboard's; a video call's picture opens in the browser (the
+            // call card's "Open video room").
+            const kind = inc.callType === 'video' ? 'Video call — the video opens in your browser' : 'Audio call';
             setText(desc, `${kind}. Press Enter to accept or Escape to decline.`);
             setText(alert, error);
             setBusy(accept, answering, 'Accept', 'Connecting…');

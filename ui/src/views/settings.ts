@@ -1,8 +1,9 @@
 // Settings: hosting, the team (admins: invites, accounts), the team's call outcomes and
 // webhooks (admins), my account (server, sign out, password, sign out everywhere), calls,
-// sound devices, audio (voice processing), startup.
+// incoming calls (callbox or window), sound devices, audio (voice processing), away,
+// global shortcuts, startup, and About Switchboard.
 import type { Actions } from '../actions';
-import { alertRegion, h, setDisabled, setText, show, uid } from '../dom';
+import { alertRegion, h, setDisabled, setText, show } from '../dom';
 import { displayName, plainText } from '../format';
 import { icon } from '../icons';
 import type { Watch } from '../state';
@@ -13,24 +14,8 @@ import { hostAddresses } from './hostInfo';
 import { accountSecurity } from './account';
 import { teamView } from './team';
 import { outcomesAdmin, webhooksAdmin } from './admin';
-
-function toggle(label: string, hint: string, onchange: (on: boolean) => void): { el: HTMLElement; input: HTMLInputElement } {
-  const id = uid('t');
-  const input = h('input', { type: 'checkbox', id, class: 'switch', 'aria-describedby': `${id}-hint` });
-  input.addEventListener('change', () => onchange(input.checked));
-  const el = h(
-    'div',
-    { class: 'toggle' },
-    input,
-    h('div', null, h('label', { for: id, text: label }), h('p', { class: 'hint', id: `${id}-hint`, text: hint })),
-  );
-  return { el, input };
-}
-
-function section(title: string, ...children: (Node | null)[]): HTMLElement {
-  const id = uid('s');
-  return h('section', { class: 'settings-section', 'aria-labelledby': id }, h('h3', { id, text: title }), ...children);
-}
+import { aboutSection, awaySection, incomingCallsSection, shortcutsSection } from './desktopSettings';
+import { section, toggle } from './settingsParts';
 
 export function settingsView(actions: Actions, watch: Watch): View {
   const alert = alertRegion();
@@ -105,7 +90,17 @@ export function settingsView(actions: Actions, watch: Watch): View {
     'So that colleagues can reach you without you opening it.',
     (on) => void actions.saveSettings({ autostart: on }),
   );
-  const startup = section('Startup', autostart.el);
+  const startMinimised = toggle(
+    'Start minimised to the tray',
+    'Only when Switchboard starts as you log in (the switch above): it then waits in the tray without opening its window.',
+    (on) => void actions.saveSettings({ start_minimised: on }),
+  );
+  const startup = section('Startup', autostart.el, startMinimised.el);
+  const incomingCalls = incomingCallsSection(actions, watch);
+  const away = awaySection(actions, watch);
+  const shortcuts = shortcutsSection(actions, watch);
+  const about = aboutSection(actions, watch);
+  const toAbout = button('About Switchboard', { cls: 'ghost small', icon: icon('info'), onclick: () => about.focus() });
 
   const addresses = hostAddresses(watch, { invites: 'all' });
   const hostUrl = h('dd', { class: 'mono' });
@@ -135,7 +130,7 @@ export function settingsView(actions: Actions, watch: Watch): View {
   const el = h(
     'section',
     { class: 'panel settings', 'aria-labelledby': 'settings-title' },
-    h('div', { class: 'toolbar' }, h('h2', { id: 'settings-title', text: 'Settings', tabindex: '-1' })),
+    h('div', { class: 'toolbar' }, h('h2', { id: 'settings-title', text: 'Settings', tabindex: '-1' }), toAbout),
     alert,
     notice,
     hosting,
@@ -144,9 +139,13 @@ export function settingsView(actions: Actions, watch: Watch): View {
     webhooks.el,
     account,
     calls,
+    incomingCalls.el,
     devices,
     audio,
+    away.el,
+    shortcuts.el,
     startup,
+    about.el,
   );
 
   watch((s) => s.errors.settings ?? '', (error) => setText(alert, error));
@@ -167,6 +166,9 @@ export function settingsView(actions: Actions, watch: Watch): View {
       available.input.checked = settings.available_for_calls;
       linksAtOnce.input.checked = settings.call_links_without_asking;
       autostart.input.checked = settings.autostart;
+      startMinimised.input.checked = settings.start_minimised;
+      // Without autostart it does nothing: shown as it is, but off to the touch.
+      setDisabled(startMinimised.input, !settings.autostart);
       const { echo_cancel, noise_suppression, auto_gain } = settings.voice;
       echo.input.checked = echo_cancel;
       noise.input.checked = noise_suppression;
