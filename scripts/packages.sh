@@ -48,6 +48,7 @@ install_missing() {
     # window of another application to type in (xlogo).
     command -v xdotool >/dev/null 2>&1 || need+=(xdotool)
     command -v xlogo >/dev/null 2>&1 || need+=(x11-apps)
+    [ -x /usr/bin/import ] || need+=(imagemagick)   # a screenshot of the callbox window
     # The packages: the .rpm is inspected with rpm, the .deb's menu entry checked.
     command -v rpm >/dev/null 2>&1 || need+=(rpm)
     command -v xdg-mime >/dev/null 2>&1 || need+=(xdg-utils)
