@@ -91,8 +91,17 @@ echo "== the installed app starts in host mode (Xvfb) and answers /api/health ov
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 data="$work/user-data"
 mkdir -p "$work/home"
-HOME="$work/home" xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
-  /usr/bin/switchboard --embedded --listen "127.0.0.1:$port" --data-dir "$data" \
+shots="${SCREENSHOT_DIR:-$root/tests/package/screenshots}"
+mkdir -p "$shots"
+rm -f "$shots/installed-app.png"
+# The app, and a picture of the virtual screen once its window has loaded.
+HOME="$work/home" LOG="$work/app.log" SHOT="$shots/installed-app.png" \
+  xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
+    /usr/bin/switchboard "$@" & app=$!
+    for _ in $(seq 150); do grep -q "window loaded" "$LOG" && break; sleep 0.2; done
+    sleep 4   # the first screen, after the saved state is read
+    import -window root "$SHOT" || true
+    wait "$app"' _ --embedded --listen "127.0.0.1:$port" --data-dir "$data" \
   >"$work/app.log" 2>&1 &
 app_pid=$!
 health=""
@@ -107,6 +116,8 @@ grep -q '"status":"healthy"' <<<"$health" || { tail -30 "$work/app.log" >&2; fai
 grep -q 'window loaded' "$work/app.log" || sleep 3
 grep -q 'window loaded' "$work/app.log" || { tail -30 "$work/app.log" >&2; fail "the installed app's window did not load"; }
 ls "$data"/logs/switchboard.*.log >/dev/null 2>&1 || fail "the app wrote no log file in $data/logs"
+for _ in $(seq 50); do [ -s "$shots/installed-app.png" ] && break; sleep 0.2; done
+[ -s "$shots/installed-app.png" ] && echo "screenshot: $shots/installed-app.png"
 kill "$app_pid"
 wait "$app_pid" 2>/dev/null || true
 app_pid=""
