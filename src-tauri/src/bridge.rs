@@ -161,6 +161,7 @@ impl Shell for TauriShell {
                 // A call that connected may have done a call-back.
                 if call.status == CallStatus::Active {
                     show_callbacks_due(&self.app, controller);
+                    push_to_talk_starts_muted(controller, call.id);
                 }
                 if call.status != CallStatus::Pending && call.status != CallStatus::Ringing {
                     self.stop_ringing(controller, call.id, call.status);
@@ -254,6 +255,28 @@ pub fn show_callbacks_due(app: &AppHandle, controller: &Arc<Controller>) {
                 }
             }
             Err(e) => tracing::info!(error = %e, "cannot count the call-backs due"),
+        }
+    });
+}
+
+/// With a push-to-talk key set, a call this app is in starts muted: the microphone is
+/// open only while the key is held.
+fn push_to_talk_starts_muted(controller: &Arc<Controller>, call_id: i64) {
+    if controller
+        .settings()
+        .shortcuts
+        .push_to_talk
+        .trim()
+        .is_empty()
+    {
+        return;
+    }
+    let controller = controller.clone();
+    tauri::async_runtime::spawn(async move {
+        if controller.in_call(call_id).await
+            && let Err(e) = controller.set_muted(true).await
+        {
+            tracing::info!(error = %e, "cannot mute for push-to-talk");
         }
     });
 }

@@ -190,6 +190,26 @@ test('a call rings in the callbox without taking the keyboard; global shortcuts 
   assert.equal(result.status, 'completed');
 });
 
+test('push-to-talk: a call starts muted, holding the key opens the microphone, letting go mutes it', async () => {
+  await changeSettings({ shortcuts: { toggle_mute: 'Ctrl+Alt+M', answer: 'Ctrl+Alt+A', hang_up: 'Ctrl+Alt+H', push_to_talk: 'Ctrl+Alt+P' } });
+  xdotool('windowfocus', '--sync', xlogo);
+  const call = cli(['call', 'carol']);
+  await app.until('the callbox window', async () => xWindows('^Incoming call — Switchboard$').length > 0, 30_000);
+  await sleep(400);
+  xdotool('key', '--clearmodifiers', 'ctrl+alt+a');
+  await app.until('the call to connect', async () => /Connected|connected/.test((await app.textOf('.call-card')) ?? ''), 30_000);
+  const pressed = () => app.js('return document.querySelector("button.mute")?.getAttribute("aria-pressed")');
+  await app.until('the call to start muted', async () => (await pressed()) === 'true', 10_000);
+  xdotool('keydown', 'ctrl+alt+p');
+  await app.until('the microphone open while the key is held', async () => (await pressed()) === 'false', 10_000);
+  xdotool('keyup', 'ctrl+alt+p');
+  await app.until('muted again once it is let go', async () => (await pressed()) === 'true', 10_000);
+  await changeSettings({ shortcuts: { toggle_mute: 'Ctrl+Alt+M', answer: 'Ctrl+Alt+A', hang_up: 'Ctrl+Alt+H', push_to_talk: '' } });
+  xdotool('key', '--clearmodifiers', 'ctrl+alt+h');
+  const { code, out } = await call.done;
+  assert.equal(code, 0, out);
+});
+
 test('a call cancelled while it rings closes the callbox', async () => {
   const token = await apiLogin(server, ca, DAN.username, DAN.password);
   const me = JSON.parse((await apiRequest(server, ca, '/api/users/', { token })).text);
