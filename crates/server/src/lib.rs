@@ -13,6 +13,7 @@ pub mod error;
 pub mod http;
 pub mod jaas;
 pub mod malloc;
+pub mod metrics;
 pub mod private_files;
 pub mod realtime;
 pub mod rtc;

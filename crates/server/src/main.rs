@@ -130,6 +130,10 @@ struct ServeArgs {
     /// change per socket.
     #[arg(long, env = "SWITCHBOARD_PRESENCE_PUSH", value_enum, default_value_t = PresencePushArg::Everyone)]
     presence_push: PresencePushArg,
+    /// Serve Prometheus metrics at `GET /metrics` on this address (e.g. 127.0.0.1:9100),
+    /// apart from the API; off unless given (docs/operations.md).
+    #[arg(long, env = "SWITCHBOARD_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
     /// Sockets (notification and signaling) one account may hold on this instance; one
     /// more is refused with 429.
     #[arg(long, env = "SWITCHBOARD_SOCKETS_PER_USER", default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=100_000))]
@@ -428,7 +432,11 @@ fn serve(args: ServeArgs) -> Result<()> {
     switchboard_server::malloc::limit_arenas();
     switchboard_server::malloc::return_large_blocks();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let metrics_listen = args.metrics_listen;
     runtime.block_on(async move {
+        if let Some(addr) = metrics_listen {
+            serve_metrics(addr).await?;
+        }
         let mut server = Server::bind(args.listen, config).await?;
         tokio::select! {
             result = server.wait() => result.context("the server stopped")?,
@@ -439,6 +447,36 @@ fn serve(args: ServeArgs) -> Result<()> {
         }
         Ok(())
     })
+}
+
+/// Installs the metrics recorder and serves `GET /metrics` on `addr` (plain HTTP: bind
+/// it where only the monitoring system reaches).
+async fn serve_metrics(addr: SocketAddr) -> Result<()> {
+    let handle = switchboard_server::metrics::install()
+        .map_err(|e| anyhow::anyhow!("cannot start the metrics recorder: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot serve metrics on {addr}: is the port free?"))?;
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let handle = handle.clone();
+            async move {
+                (
+                    [("content-type", "text/plain; version=0.0.4")],
+                    handle.render(),
+                )
+            }
+        }),
+    );
+    let addr = listener.local_addr().unwrap_or(addr);
+    tracing::info!(%addr, "metrics at GET /metrics");
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::warn!(error = %e, "the metrics listener stopped");
+        }
+    });
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -134,6 +134,11 @@ async fn pass(
         let answer = send(http, &delivery, clock).await;
         let now = clock.now();
         let attempt = judge(rules, &delivery, answer, now, rand::random::<f64>());
+        crate::metrics::webhook_attempt(match &attempt {
+            Attempt::Delivered { .. } => "delivered",
+            Attempt::Retry { .. } => "retry",
+            Attempt::GaveUp { .. } => "gave_up",
+        });
         match &attempt {
             Attempt::Delivered { .. } => {
                 tracing::info!(delivery = delivery.id, event = %delivery.event, "webhook delivered")

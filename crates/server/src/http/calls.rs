@@ -48,7 +48,8 @@ async fn start_call(
     call_type: CallType,
     regarding: Option<Regarding>,
 ) -> Result<CallSession, ApiError> {
-    if let Err(wait) = state.call_throttle.attempt(caller, Instant::now()) {
+    let received = Instant::now();
+    if let Err(wait) = state.call_throttle.attempt(caller, received) {
         tracing::info!(caller, recipient, "call refused: too many calls started");
         return Err(ApiError::too_many(wait, |seconds| {
             format!(
@@ -80,6 +81,7 @@ async fn start_call(
             .await??;
         tracing::info!(call_id = call.id, caller, recipient, room = %call.room_name, "call initiated");
         realtime.call_created(&call);
+        crate::metrics::invite_handled(received.elapsed());
         Ok::<_, ApiError>(call)
     });
     work.await.map_err(ApiError::internal)?

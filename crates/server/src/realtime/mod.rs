@@ -165,6 +165,7 @@ impl Realtime {
 
     /// A transition: `call_status` to both participants.
     pub fn call_changed(&self, call: &CallSession) {
+        crate::metrics::call_ended(call.status);
         if !matches!(call.status, CallStatus::Pending | CallStatus::Ringing) {
             // Here, and on the instance that started the call if that is another.
             self.cancel_ring_timer(call.id);

@@ -85,7 +85,9 @@ fn run(
     let mut presence = presence.then(|| rt.hub.subscribe_presence());
     rt.hub.attach_user(user_id, conn, tx);
     tracing::debug!(user_id, conn, "notification socket open");
+    let counted = crate::metrics::Connection::open("notifications");
     async move {
+        let _counted = counted;
         rt.record_socket(user_id, true).await;
 
         // An invite that went out while this device was not connected rings it now.

@@ -224,7 +224,9 @@ fn run(
     let joined = ServerSignal::UserJoined(me.notice(&format!("joined the {noun}"))).to_json();
     rt.join_room(room, me.id, conn, tx, joined.into());
     tracing::debug!(?room, user_id = me.id, conn, "signaling socket joined");
+    let counted = crate::metrics::Connection::open("signaling");
     async move {
+        let _counted = counted;
         loop {
             match pump.next(None).await {
                 Step::Done => break,
@@ -342,5 +344,6 @@ fn relay(
         ClientSignal::Ping => return Ok(()),
     };
     to_room(rt, room, me, target, echo, frame.to_json());
+    crate::metrics::message_relayed();
     Ok(())
 }

@@ -563,6 +563,7 @@ pub struct Store {
     db: Arc<dyn Database>,
 }
 
+#[derive(Clone, Copy)]
 enum Mode {
     Read,
     Write,
@@ -601,9 +602,16 @@ impl Store {
         E: From<StorageError> + Send + 'static,
     {
         let db = self.db.clone();
-        tokio::task::spawn_blocking(move || run_once(&*db, mode, body))
+        let started = std::time::Instant::now();
+        let answer = tokio::task::spawn_blocking(move || run_once(&*db, mode, body))
             .await
-            .map_err(|e| E::from(StorageError::backend(format!("database task stopped: {e}"))))?
+            .map_err(|e| E::from(StorageError::backend(format!("database task stopped: {e}"))))?;
+        let mode = match mode {
+            Mode::Read => "read",
+            Mode::Write => "write",
+        };
+        crate::metrics::transaction(mode, started.elapsed());
+        answer
     }
 
     pub fn presence_cache(&self) -> &PresenceCache {

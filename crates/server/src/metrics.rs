@@ -1,0 +1,128 @@
+//! Prometheus metrics, off unless `serve --metrics-listen ADDR` asks: then one
+//! process-wide recorder, served as text at `GET /metrics` on that address (never on the
+//! API's). Every name starts with `switchboard_`; docs/operations.md says what each one
+//! means. Without a recorder the calls below cost an atomic load each.
+
+use metrics::{counter, gauge, histogram};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::sync::OnceLock;
+use std::time::Duration;
+use switchboard_protocol::CallStatus;
+
+pub const CONNECTIONS: &str = "switchboard_connections";
+pub const MESSAGES_RELAYED: &str = "switchboard_messages_relayed_total";
+pub const INVITES: &str = "switchboard_invites_total";
+pub const INVITE_HANDLING: &str = "switchboard_invite_handling_seconds";
+pub const CALL_OUTCOMES: &str = "switchboard_call_outcomes_total";
+pub const TRANSACTIONS: &str = "switchboard_db_transaction_seconds";
+pub const WEBHOOK_DELIVERIES: &str = "switchboard_webhook_deliveries_total";
+
+/// Histogram buckets for the invite's handling time: 50 µs to 1 s.
+const INVITE_BUCKETS: [f64; 14] = [
+    0.00005, 0.0001, 0.0002, 0.0003, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0,
+];
+/// Database transactions: 100 µs to 5 s.
+const TRANSACTION_BUCKETS: [f64; 12] = [
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 1.0, 5.0,
+];
+
+static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// Installs the process's recorder (once; later calls return the same handle).
+pub fn install() -> Result<PrometheusHandle, String> {
+    if let Some(handle) = HANDLE.get() {
+        return Ok(handle.clone());
+    }
+    let recorder = PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Full(INVITE_HANDLING.into()), &INVITE_BUCKETS)
+        .and_then(|b| {
+            b.set_buckets_for_metric(Matcher::Full(TRANSACTIONS.into()), &TRANSACTION_BUCKETS)
+        })
+        .map_err(|e| e.to_string())?
+        .build_recorder();
+    let handle = recorder.handle();
+    metrics::set_global_recorder(recorder).map_err(|e| e.to_string())?;
+    describe();
+    Ok(HANDLE.get_or_init(|| handle).clone())
+}
+
+/// The text Prometheus scrapes, if metrics are on.
+pub fn render() -> Option<String> {
+    HANDLE.get().map(PrometheusHandle::render)
+}
+
+fn describe() {
+    use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
+    describe_gauge!(
+        CONNECTIONS,
+        "WebSockets open on this instance, by kind (notifications, signaling)"
+    );
+    describe_counter!(
+        MESSAGES_RELAYED,
+        "Signaling messages relayed between peers (offers, answers, candidates, notices)"
+    );
+    describe_counter!(INVITES, "Calls started (each sends one call_invite)");
+    describe_histogram!(
+        INVITE_HANDLING,
+        Unit::Seconds,
+        "From an initiate_call request's arrival to its call_invite handed to the callee's sockets (on one instance: queued on them; with a bus: published)"
+    );
+    describe_counter!(
+        CALL_OUTCOMES,
+        "Calls that reached a final status, by status"
+    );
+    describe_histogram!(
+        TRANSACTIONS,
+        Unit::Seconds,
+        "Database transactions, by mode (read, write), including the wait for a connection"
+    );
+    describe_counter!(
+        WEBHOOK_DELIVERIES,
+        "Webhook delivery attempts, by result (delivered, retry, gave_up)"
+    );
+}
+
+/// Counts one open WebSocket of `kind` while it lives.
+pub struct Connection(&'static str);
+
+impl Connection {
+    pub fn open(kind: &'static str) -> Connection {
+        gauge!(CONNECTIONS, "kind" => kind).increment(1.0);
+        Connection(kind)
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        gauge!(CONNECTIONS, "kind" => self.0).decrement(1.0);
+    }
+}
+
+pub fn message_relayed() {
+    counter!(MESSAGES_RELAYED).increment(1);
+}
+
+pub fn invite_handled(took: Duration) {
+    counter!(INVITES).increment(1);
+    histogram!(INVITE_HANDLING).record(took.as_secs_f64());
+}
+
+pub fn call_ended(status: CallStatus) {
+    let status = match status {
+        CallStatus::Completed => "completed",
+        CallStatus::Rejected => "rejected",
+        CallStatus::Cancelled => "cancelled",
+        CallStatus::Missed => "missed",
+        CallStatus::Failed => "failed",
+        CallStatus::Pending | CallStatus::Ringing | CallStatus::Active => return,
+    };
+    counter!(CALL_OUTCOMES, "status" => status).increment(1);
+}
+
+pub fn transaction(mode: &'static str, took: Duration) {
+    histogram!(TRANSACTIONS, "mode" => mode).record(took.as_secs_f64());
+}
+
+pub fn webhook_attempt(result: &'static str) {
+    counter!(WEBHOOK_DELIVERIES, "result" => result).increment(1);
+}
