@@ -49,6 +49,7 @@ install_missing() {
     command -v xdotool >/dev/null 2>&1 || need+=(xdotool)
     command -v xlogo >/dev/null 2>&1 || need+=(x11-apps)
     [ -x /usr/bin/import ] || need+=(imagemagick)   # a screenshot of the callbox window
+    [ -d /usr/lib/python3/dist-packages/Xlib ] || need+=(python3-xlib)   # another app holding a shortcut
     # The packages: the .rpm is inspected with rpm, the .deb's menu entry checked.
     command -v rpm >/dev/null 2>&1 || need+=(rpm)
     command -v xdg-mime >/dev/null 2>&1 || need+=(xdg-utils)

@@ -210,6 +210,31 @@ test('push-to-talk: a call starts muted, holding the key opens the microphone, l
   assert.equal(code, 0, out);
 });
 
+test('a shortcut another application holds is named in the error, and nothing else is refused', async () => {
+  // Another application grabs Ctrl+Alt+J, as a desktop's own shortcut would.
+  const holder = spawn('/usr/bin/python3', ['-c', `
+import sys, time
+from Xlib import X, XK, display
+d = display.Display()
+root = d.screen().root
+root.grab_key(d.keysym_to_keycode(XK.string_to_keysym('j')), X.ControlMask | X.Mod1Mask, True, X.GrabModeAsync, X.GrabModeAsync)
+d.sync()
+print('grabbed', flush=True)
+time.sleep(600)
+`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(holder);
+  const ready = await Promise.race([once(holder.stdout, 'data').then(() => 'grabbed'), once(holder, 'exit').then(() => 'exited')]);
+  assert.equal(ready, 'grabbed', 'the other application holds Ctrl+Alt+J (python3-xlib)');
+  const { settings } = await invoke('app_state');
+  const refused = await app.js(
+    `return window.__TAURI_INTERNALS__.invoke('save_settings', { settings: arguments[0] }).then(() => null, (e) => String(e));`,
+    { ...settings, shortcuts: { ...settings.shortcuts, toggle_mute: 'Ctrl+Alt+J' } },
+  );
+  assert.equal(refused, 'Settings saved, but Ctrl+Alt+J (Mute / unmute) is taken by another application or the desktop: choose other keys.');
+  holder.kill('SIGKILL');
+  await changeSettings({ shortcuts: { toggle_mute: 'Ctrl+Alt+M', answer: 'Ctrl+Alt+A', hang_up: 'Ctrl+Alt+H', push_to_talk: '' } });
+});
+
 test('a call cancelled while it rings closes the callbox', async () => {
   const token = await apiLogin(server, ca, DAN.username, DAN.password);
   const me = JSON.parse((await apiRequest(server, ca, '/api/users/', { token })).text);

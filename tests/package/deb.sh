@@ -43,9 +43,12 @@ done
 
 echo "== what the .rpm holds"
 rpm -qp --queryformat '%{NAME} %{VERSION} %{ARCH}\n' "$rpm"
-rpm -qpl "$rpm" | grep -qx /usr/bin/switchboard || fail "the .rpm has no /usr/bin/switchboard"
-rpm -qpl "$rpm" | grep -qx /usr/share/applications/Switchboard.desktop || fail "the .rpm has no desktop entry"
-rpm -qp --requires "$rpm" | grep -q webkit2gtk4.1 || fail "the .rpm does not require webkit2gtk4.1"
+# Whole outputs first: `rpm … | grep -q` fails under pipefail when grep stops reading.
+rpm_files="$(rpm -qpl "$rpm")"
+rpm_requires="$(rpm -qp --requires "$rpm")"
+grep -qx /usr/bin/switchboard <<<"$rpm_files" || fail "the .rpm has no /usr/bin/switchboard"
+grep -qx /usr/share/applications/Switchboard.desktop <<<"$rpm_files" || fail "the .rpm has no desktop entry"
+grep -q webkit2gtk4.1 <<<"$rpm_requires" || fail "the .rpm does not require webkit2gtk4.1"
 
 if [ "$(id -u)" != 0 ]; then
   echo "== not root: installing with apt skipped (run as root to install, start and remove the package)"
@@ -57,8 +60,18 @@ if dpkg -s switchboard >/dev/null 2>&1; then
 fi
 work="$(mktemp -d)"
 app_pid=""
+# Stops the installed app, its Xvfb and its D-Bus session: the whole process group.
+stop_app() {
+  if [ -n "$app_pid" ]; then
+    kill -- -"$app_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 -- -"$app_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 -- -"$app_pid" 2>/dev/null || true
+    wait "$app_pid" 2>/dev/null || true
+    app_pid=""
+  fi
+}
 cleanup() {
-  [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null || true
+  stop_app
   wait 2>/dev/null || true
   DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq switchboard >/dev/null 2>&1 || true
   # WebKit's session may have started the document portal, which mounts a FUSE file
@@ -71,7 +84,7 @@ trap cleanup EXIT
 echo "== apt-get install ./$(basename "$deb")"
 cp "$deb" "$work/"
 (cd "$work" && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "./$(basename "$deb")" >/dev/null)
-dpkg -s switchboard | grep -q '^Status: install ok installed' || fail "apt did not install switchboard"
+grep -q '^Status: install ok installed' <<<"$(dpkg -s switchboard)" || fail "apt did not install switchboard"
 dpkg -L switchboard >"$work/files"
 echo "installed $(wc -l <"$work/files") paths"
 
@@ -95,8 +108,9 @@ shots="${SCREENSHOT_DIR:-$root/tests/package/screenshots}"
 mkdir -p "$shots"
 rm -f "$shots/installed-app.png"
 # The app, and a picture of the virtual screen once its window has loaded.
+# Its own process group (setsid), so that stopping it stops Xvfb and the app too.
 HOME="$work/home" LOG="$work/app.log" SHOT="$shots/installed-app.png" \
-  xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
+  setsid xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
     /usr/bin/switchboard "$@" & app=$!
     for _ in $(seq 150); do grep -q "window loaded" "$LOG" && break; sleep 0.2; done
     sleep 4   # the first screen, after the saved state is read
@@ -118,13 +132,12 @@ grep -q 'window loaded' "$work/app.log" || { tail -30 "$work/app.log" >&2; fail 
 ls "$data"/logs/switchboard.*.log >/dev/null 2>&1 || fail "the app wrote no log file in $data/logs"
 for _ in $(seq 50); do [ -s "$shots/installed-app.png" ] && break; sleep 0.2; done
 [ -s "$shots/installed-app.png" ] && echo "screenshot: $shots/installed-app.png"
-kill "$app_pid"
-wait "$app_pid" 2>/dev/null || true
-app_pid=""
+stop_app
 
+pgrep -f "^/usr/bin/switchboard --embedded --listen 127.0.0.1:$port" >/dev/null && fail "the installed app still runs after it was stopped"
 echo "== apt-get remove switchboard"
 DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq switchboard >/dev/null
-dpkg -s switchboard 2>/dev/null | grep -q '^Status: install ok installed' && fail "still installed after apt-get remove"
+grep -q '^Status: install ok installed' <<<"$(dpkg -s switchboard 2>/dev/null || true)" && fail "still installed after apt-get remove"
 left=()
 while read -r path; do
   [ -f "$path" ] || [ -L "$path" ] && left+=("$path")
