@@ -406,6 +406,10 @@ async fn measure(
         / TICKS_PER_SECOND
         / connect_secs.max(1e-9)
         * 100.0;
+    let cpu_us_per_connect = (ticks_after_connect - ticks_before_connect) as f64 / TICKS_PER_SECOND
+        * 1e6
+        / (shared.connected.load(Relaxed).max(1) as f64);
+    let invite_handling_p99_ms = invite_handling_p99_ms(http, args).await;
     Ok(json!({
         "mode": "invite",
         "sockets": args.sockets,
@@ -425,6 +429,8 @@ async fn measure(
         "hold_ms": args.hold_ms,
         "presence_frames_during_invites": presence_during_invites,
         "invite_ms": percentiles(&lat),
+        "invite_handling_p99_ms": invite_handling_p99_ms,
+        "server_cpu_us_per_connect": round(cpu_us_per_connect, 0),
         "post_ms": percentiles(&post),
         "lifecycle": lifecycle,
         "instances": args.instances,
@@ -439,6 +445,34 @@ async fn measure(
             "fds": fds,
         },
     }))
+}
+
+/// The 99th percentile of the servers' own invite handling time (request in, invite
+/// handed to the callee's sockets), from every instance's `/metrics` histogram; `null`
+/// if none answered. Bucket-interpolated, so as coarse as the buckets around it.
+async fn invite_handling_p99_ms(http: &reqwest::Client, args: &Args) -> Value {
+    let mut buckets = Vec::new();
+    for index in 0..args.instances {
+        let url = format!(
+            "http://127.0.0.1:{}/metrics",
+            processes::metrics_port(args, index)
+        );
+        match http.get(&url).send().await {
+            Ok(res) => match res.text().await {
+                Ok(text) => switchboard_bench::histogram_buckets(
+                    &text,
+                    switchboard_server::metrics::INVITE_HANDLING,
+                    &mut buckets,
+                ),
+                Err(e) => eprintln!("cannot read {url}: {e}"),
+            },
+            Err(e) => eprintln!("cannot scrape {url}: {e}"),
+        }
+    }
+    match switchboard_bench::histogram_quantile(0.99, &buckets) {
+        Some(seconds) => json!(round(seconds * 1000.0, 3)),
+        None => Value::Null,
+    }
 }
 
 fn engine(args: &Args) -> &'static str {

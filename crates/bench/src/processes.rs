@@ -38,6 +38,9 @@ pub(crate) fn start_server(args: &Args, data_dir: &std::path::Path, index: u16) 
             // The load starts calls far faster than a person: no per-account limit.
             "--call-burst",
             "0",
+            // The invite's handling time, as the server measures it (invite_handling_p99_ms).
+            "--metrics-listen",
+            &format!("127.0.0.1:{}", metrics_port(args, index)),
             "--data-dir",
         ])
         .arg(data_dir)
@@ -55,6 +58,11 @@ pub(crate) fn start_server(args: &Args, data_dir: &std::path::Path, index: u16) 
     command
         .spawn()
         .with_context(|| format!("cannot start {}", bin.display()))
+}
+
+/// Where instance `index` serves its metrics: `port + 200 + index`.
+pub(crate) fn metrics_port(args: &Args, index: u16) -> u16 {
+    args.port + 200 + index
 }
 
 /// Debian's nginx in front of the instances on `port + 100`: round robin, WebSocket
