@@ -17,9 +17,11 @@ pub const CALL_OUTCOMES: &str = "switchboard_call_outcomes_total";
 pub const TRANSACTIONS: &str = "switchboard_db_transaction_seconds";
 pub const WEBHOOK_DELIVERIES: &str = "switchboard_webhook_deliveries_total";
 
-/// Histogram buckets for the invite's handling time: 50 µs to 1 s.
-const INVITE_BUCKETS: [f64; 14] = [
-    0.00005, 0.0001, 0.0002, 0.0003, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0,
+/// Histogram buckets for the invite's handling time: 50 µs to 1 s, finest around the
+/// 0.3 ms target of a 10,000-socket server, where a percentile is read between bounds.
+const INVITE_BUCKETS: [f64; 20] = [
+    0.00005, 0.0001, 0.00015, 0.0002, 0.00025, 0.0003, 0.0004, 0.0005, 0.0006, 0.0008, 0.001,
+    0.0015, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0,
 ];
 /// Database transactions: 100 µs to 5 s.
 const TRANSACTION_BUCKETS: [f64; 12] = [
