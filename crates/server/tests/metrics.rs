@@ -4,7 +4,8 @@
 mod common;
 
 use common::process::{BIN, Served};
-use common::ws::{connect, expect, notifications, send};
+use common::prometheus::{sample, scrape};
+use common::ws::{connect, expect, notifications, one_told_of_the_other, send};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::process::Command;
@@ -36,27 +37,6 @@ fn add_user(data_dir: &std::path::Path, username: &str) {
     assert!(child.wait().expect("user add").success());
 }
 
-/// The value of the sample `name{labels}` (the whole series name as Prometheus prints
-/// it), or 0 when it is not there yet.
-fn sample(text: &str, series: &str) -> f64 {
-    text.lines()
-        .filter(|l| !l.starts_with('#'))
-        .find_map(|l| {
-            l.strip_prefix(series)?
-                .strip_prefix(' ')?
-                .trim()
-                .parse()
-                .ok()
-        })
-        .unwrap_or(0.0)
-}
-
-async fn scrape(url: &str) -> String {
-    let res = reqwest::get(url).await.expect("scrape /metrics");
-    assert_eq!(res.status(), StatusCode::OK);
-    res.text().await.expect("the metrics text")
-}
-
 #[tokio::test]
 async fn metrics_count_sockets_invites_relayed_messages_and_outcomes_during_a_call() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -76,20 +56,7 @@ async fn metrics_count_sockets_invites_relayed_messages_and_outcomes_during_a_ca
         ])
         .arg(dir.path());
     let served = Served::spawn(serve);
-    let metrics_addr = {
-        let log = served.log();
-        let line = log
-            .lines()
-            .find(|l| l.contains("metrics at GET /metrics"))
-            .unwrap_or_else(|| panic!("no metrics address in the log:\n{log}"))
-            .to_owned();
-        line.split("addr=")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .map(str::to_owned)
-            .expect("the metrics address")
-    };
-    let metrics = format!("http://{metrics_addr}/metrics");
+    let metrics = served.metrics_url();
 
     let alice = common::login_at(&served.url, "alice").await;
     let bob = common::login_at(&served.url, "bob").await;
@@ -101,7 +68,8 @@ async fn metrics_count_sockets_invites_relayed_messages_and_outcomes_during_a_ca
     let room = format!("/ws/call/{call_id}/");
     let mut alice_room = connect(&alice, &room).await;
     let mut bob_room = connect(&bob, &room).await;
-    expect(&mut alice_room, "user_joined", WAIT).await;
+    // Either may be told of the other: the joins run in the sockets' own tasks.
+    one_told_of_the_other(&mut alice_room, alice.id, &mut bob_room, bob.id).await;
     send(
         &mut alice_room,
         json!({"type": "offer", "offer": {"type": "offer", "sdp": "v=0"}, "target_id": bob.id}),
