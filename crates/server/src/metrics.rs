@@ -16,6 +16,8 @@ pub const INVITE_HANDLING: &str = "switchboard_invite_handling_seconds";
 pub const CALL_OUTCOMES: &str = "switchboard_call_outcomes_total";
 pub const TRANSACTIONS: &str = "switchboard_db_transaction_seconds";
 pub const WEBHOOK_DELIVERIES: &str = "switchboard_webhook_deliveries_total";
+pub const BUS_LAG: &str = "switchboard_bus_lag_seconds";
+pub const BUS_DROPPED: &str = "switchboard_bus_dropped_total";
 
 /// Histogram buckets for the invite's handling time: 50 µs to 1 s, finest around the
 /// 0.3 ms target of a 10,000-socket server, where a percentile is read between bounds.
@@ -26,6 +28,11 @@ const INVITE_BUCKETS: [f64; 20] = [
 /// Database transactions: 100 µs to 5 s.
 const TRANSACTION_BUCKETS: [f64; 12] = [
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 1.0, 5.0,
+];
+
+/// The bus between instances: 100 µs to 10 s (a Redis outage holds messages back).
+const BUS_BUCKETS: [f64; 12] = [
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 1.0, 10.0,
 ];
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -40,6 +47,7 @@ pub fn install() -> Result<PrometheusHandle, String> {
         .and_then(|b| {
             b.set_buckets_for_metric(Matcher::Full(TRANSACTIONS.into()), &TRANSACTION_BUCKETS)
         })
+        .and_then(|b| b.set_buckets_for_metric(Matcher::Full(BUS_LAG.into()), &BUS_BUCKETS))
         .map_err(|e| e.to_string())?
         .build_recorder();
     let handle = recorder.handle();
@@ -77,6 +85,15 @@ fn describe() {
         TRANSACTIONS,
         Unit::Seconds,
         "Database transactions, by mode (read, write), including the wait for a connection"
+    );
+    describe_histogram!(
+        BUS_LAG,
+        Unit::Seconds,
+        "From an event queued for the bus to its message read back from Redis, by sender (this_instance: one clock; other_instance: two clocks, as far apart as they are)"
+    );
+    describe_counter!(
+        BUS_DROPPED,
+        "Bus messages dropped, by reason (unauthenticated: not signed with the cluster's key; undecodable)"
     );
     describe_counter!(
         WEBHOOK_DELIVERIES,
@@ -127,4 +144,19 @@ pub fn transaction(mode: &'static str, took: Duration) {
 
 pub fn webhook_attempt(result: &'static str) {
     counter!(WEBHOOK_DELIVERIES, "result" => result).increment(1);
+}
+
+/// A bus message read back `lag` after its oldest event was queued; `own` when this
+/// instance sent it.
+pub fn bus_message_received(own: bool, lag: Duration) {
+    let from = if own {
+        "this_instance"
+    } else {
+        "other_instance"
+    };
+    histogram!(BUS_LAG, "from" => from).record(lag.as_secs_f64());
+}
+
+pub fn bus_message_dropped(reason: &'static str) {
+    counter!(BUS_DROPPED, "reason" => reason).increment(1);
 }

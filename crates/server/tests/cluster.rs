@@ -7,6 +7,7 @@
 mod common;
 
 use common::process::{BIN, Served};
+use common::prometheus::{sample, scrape};
 use common::ws::{
     Ws, connect, expect, expect_status, next_json, notifications, one_told_of_the_other, send,
 };
@@ -53,6 +54,11 @@ impl Cluster {
 
     /// One more instance of the cluster.
     fn instance(&self) -> Served {
+        self.instance_with(&[])
+    }
+
+    /// One more instance, with `extra` arguments to `serve`.
+    fn instance_with(&self, extra: &[&str]) -> Served {
         let mut command = Command::new(BIN);
         command
             .env_remove("SWITCHBOARD_DATA_DIR")
@@ -62,7 +68,8 @@ impl Cluster {
             .args(["--redis", &self.redis, "--bus-channel", &self.channel])
             .args(["--instance-lease", LEASE, "--presence-timeout", PRESENCE])
             .args(["--ring-timeout", RING, "--data-dir"])
-            .arg(self.dir.path());
+            .arg(self.dir.path())
+            .args(extra);
         Served::spawn(command)
     }
 }
@@ -392,7 +399,7 @@ impl Drop for Nginx {
 #[ignore = "needs PostgreSQL and Redis: run by tests/server-on-postgres.sh"]
 async fn a_forged_bus_message_is_not_delivered() {
     let cluster = Cluster::new(&["alice", "bob"]);
-    let one = cluster.instance();
+    let one = cluster.instance_with(&["--metrics-listen", "127.0.0.1:0"]);
     let two = cluster.instance();
     let alice = login_at(&two.url, "alice").await;
     let bob = login_at(&one.url, "bob").await;
@@ -439,5 +446,26 @@ async fn a_forged_bus_message_is_not_delivered() {
         one.log().contains("dropped an unauthenticated bus message"),
         "{}",
         one.log()
+    );
+    // Counted as dropped; the real invite's message timed as bus lag.
+    let metrics = scrape(&one.metrics_url()).await;
+    assert_eq!(
+        sample(
+            &metrics,
+            "switchboard_bus_dropped_total{reason=\"unauthenticated\"}"
+        ),
+        2.0,
+        "{metrics}"
+    );
+    let from_other = "switchboard_bus_lag_seconds_count{from=\"other_instance\"}";
+    let received = sample(&metrics, from_other);
+    assert!(received >= 1.0, "{metrics}");
+    let lag = sample(
+        &metrics,
+        "switchboard_bus_lag_seconds_sum{from=\"other_instance\"}",
+    ) / received;
+    assert!(
+        (0.0..1.0).contains(&lag),
+        "mean bus lag {lag} s:\n{metrics}"
     );
 }

@@ -27,7 +27,35 @@ use tokio::sync::mpsc;
 struct Envelope {
     /// The publishing instance, so it can skip its own messages.
     origin: u64,
+    /// When its oldest event was queued, in microseconds since the Unix epoch on the
+    /// publisher's clock: the start of the bus lag a receiver measures. Absent from
+    /// older instances' messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    queued_us: Option<i64>,
     events: Vec<Wire>,
+}
+
+/// An event waiting for the publisher, and when it was queued.
+struct Queued {
+    at_us: i64,
+    wire: Wire,
+}
+
+/// Microseconds since the Unix epoch on this machine's clock (the bus's lag spans
+/// processes, so `Instant` cannot measure it).
+fn unix_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// Queues `wire` for the publisher (which stops only with the server).
+fn enqueue(outbox: &mpsc::UnboundedSender<Queued>, wire: Wire) {
+    let _ = outbox.send(Queued {
+        at_us: unix_micros(),
+        wire,
+    });
 }
 
 /// Events per message at most: one message stays small enough to publish at once.
@@ -136,7 +164,7 @@ pub enum BusError {
 /// The Redis-backed bus of one instance.
 pub struct RedisBus {
     hub: Arc<Hub>,
-    outbox: mpsc::UnboundedSender<Wire>,
+    outbox: mpsc::UnboundedSender<Queued>,
 }
 
 /// First reconnect delay; doubles up to [`MAX_RETRY`].
@@ -186,7 +214,7 @@ impl RedisBus {
             .store
             .presence_cache()
             .forward_commits(Box::new(move |changes| {
-                let _ = forward.send(Wire::Presence { changes });
+                enqueue(&forward, Wire::Presence { changes });
             }));
         let signer = Signer(key);
         tokio::spawn(publish_loop(
@@ -213,8 +241,7 @@ impl RedisBus {
 impl Bus for RedisBus {
     fn publish(&self, event: BusEvent) {
         if let Some(wire) = Wire::from_event(&event) {
-            // Fails only once the publisher stopped, with the server.
-            let _ = self.outbox.send(wire);
+            enqueue(&self.outbox, wire);
         }
         self.hub.deliver(event);
     }
@@ -229,17 +256,20 @@ impl Bus for RedisBus {
         frame: Utf8Bytes,
     ) {
         hub.join_room_unordered(room, user_id, id, tx);
-        let _ = self.outbox.send(Wire::Joined {
-            room,
-            conn: id,
-            user_id,
-            frame: frame.as_str().to_owned(),
-        });
+        enqueue(
+            &self.outbox,
+            Wire::Joined {
+                room,
+                conn: id,
+                user_id,
+                frame: frame.as_str().to_owned(),
+            },
+        );
     }
 
     fn leave_room(&self, hub: &Hub, room: RoomKey, id: ConnId) {
         hub.leave_room(room, id);
-        let _ = self.outbox.send(Wire::Left { room, conn: id });
+        enqueue(&self.outbox, Wire::Left { room, conn: id });
     }
 }
 
@@ -249,13 +279,14 @@ async fn publish_loop(
     channel: String,
     origin: u64,
     signer: Signer,
-    mut queued: mpsc::UnboundedReceiver<Wire>,
+    mut queued: mpsc::UnboundedReceiver<Queued>,
 ) {
-    let mut events = Vec::new();
-    while queued.recv_many(&mut events, MAX_EVENTS_PER_MESSAGE).await > 0 {
+    let mut batch = Vec::new();
+    while queued.recv_many(&mut batch, MAX_EVENTS_PER_MESSAGE).await > 0 {
         let envelope = Envelope {
             origin,
-            events: std::mem::take(&mut events),
+            queued_us: batch.first().map(|q| q.at_us),
+            events: batch.drain(..).map(|q| q.wire).collect(),
         };
         let payload = match serde_json::to_vec(&envelope) {
             Ok(json) => signer.sign(json),
@@ -308,6 +339,7 @@ async fn subscribe_loop(
                     // Not from an instance that holds the secret: someone with access to
                     // Redis (a forged call invite or offer). Counted, logged, dropped.
                     forged += 1;
+                    crate::metrics::bus_message_dropped("unauthenticated");
                     if forged.is_power_of_two() {
                         tracing::warn!(forged, "dropped an unauthenticated bus message");
                     }
@@ -316,6 +348,10 @@ async fn subscribe_loop(
                 match serde_json::from_slice::<Envelope>(payload) {
                     Ok(envelope) => {
                         let own = envelope.origin == origin;
+                        if let Some(queued) = envelope.queued_us {
+                            let lag = u64::try_from(unix_micros() - queued).unwrap_or(0);
+                            crate::metrics::bus_message_received(own, Duration::from_micros(lag));
+                        }
                         for event in envelope.events {
                             match event {
                                 // Joins are ordered by the bus: this instance's own come
@@ -331,7 +367,10 @@ async fn subscribe_loop(
                             }
                         }
                     }
-                    Err(e) => tracing::warn!(error = %e, "undecodable bus message skipped"),
+                    Err(e) => {
+                        crate::metrics::bus_message_dropped("undecodable");
+                        tracing::warn!(error = %e, "undecodable bus message skipped");
+                    }
                 }
             }
         }
