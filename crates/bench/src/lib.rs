@@ -43,10 +43,11 @@ pub fn percentiles(sorted_us: &[u64]) -> Value {
 }
 
 /// The cumulative buckets (`le` upper bound in seconds → count) of one Prometheus
-/// histogram in a `/metrics` text, e.g. `switchboard_invite_handling_seconds`. Several
-/// texts (one per instance) add up into `into`.
-pub fn histogram_buckets(text: &str, name: &str, into: &mut Vec<(f64, f64)>) {
-    let prefix = format!("{name}_bucket{{le=\"");
+/// histogram in a `/metrics` text, e.g. `switchboard_invite_handling_seconds`; `labels`
+/// picks one series of a labelled one (`mode="write",`, as the exporter prints them
+/// before `le`), or is empty. Several texts (one per instance) add up into `into`.
+pub fn histogram_buckets(text: &str, name: &str, labels: &str, into: &mut Vec<(f64, f64)>) {
+    let prefix = format!("{name}_bucket{{{labels}le=\"");
     for line in text.lines() {
         let Some(rest) = line.strip_prefix(&prefix) else {
             continue;
@@ -117,19 +118,19 @@ h_count 100
     #[test]
     fn quantiles_interpolate_inside_their_bucket_and_instances_add_up() {
         let mut buckets = Vec::new();
-        histogram_buckets(TEXT, "h", &mut buckets);
+        histogram_buckets(TEXT, "h", "", &mut buckets);
         assert_eq!(buckets.len(), 4);
         let q = |q, buckets: &[(f64, f64)]| histogram_quantile(q, buckets).expect("observations");
         assert!((q(0.5, &buckets) - 0.001).abs() < 1e-12);
         assert!((q(0.7, &buckets) - 0.0015).abs() < 1e-12);
         assert!((q(0.99, &buckets) - (0.002 + 0.003 * 0.9)).abs() < 1e-12);
         // A second instance with the same counts: the same quantiles, twice the total.
-        histogram_buckets(TEXT, "h", &mut buckets);
+        histogram_buckets(TEXT, "h", "", &mut buckets);
         assert_eq!(buckets.last().map(|b| b.1), Some(200.0));
         assert!((q(0.7, &buckets) - 0.0015).abs() < 1e-12);
         // Other metrics and empty histograms.
         let mut none = Vec::new();
-        histogram_buckets(TEXT, "other", &mut none);
+        histogram_buckets(TEXT, "other", "", &mut none);
         assert_eq!(histogram_quantile(0.99, &none), None);
         assert_eq!(
             histogram_quantile(0.99, &[(1.0, 0.0), (f64::INFINITY, 0.0)]),
@@ -140,5 +141,20 @@ h_count 100
             histogram_quantile(0.99, &[(1.0, 1.0), (f64::INFINITY, 10.0)]),
             Some(1.0)
         );
+    }
+
+    #[test]
+    fn one_series_of_a_labelled_histogram_is_read_alone() {
+        let text = "t_bucket{mode=\"read\",le=\"0.001\"} 10
+t_bucket{mode=\"read\",le=\"+Inf\"} 10
+t_bucket{mode=\"write\",le=\"0.001\"} 1
+t_bucket{mode=\"write\",le=\"+Inf\"} 4
+";
+        let mut write = Vec::new();
+        histogram_buckets(text, "t", "mode=\"write\",", &mut write);
+        assert_eq!(write, vec![(0.001, 1.0), (f64::INFINITY, 4.0)]);
+        let mut unlabelled = Vec::new();
+        histogram_buckets(text, "t", "", &mut unlabelled);
+        assert!(unlabelled.is_empty());
     }
 }

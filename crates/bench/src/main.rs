@@ -96,6 +96,13 @@ struct Args {
     /// Seconds the lifecycle phase runs.
     #[arg(long, default_value_t = 10.0)]
     lifecycle_s: f64,
+    /// Seconds a server has to exit after SIGTERM before it is killed (a server under
+    /// valgrind, as `--server-bin` may start it, needs longer to write its profile).
+    #[arg(long, default_value_t = 5.0)]
+    stop_grace_s: f64,
+    /// Seconds to wait for the servers to answer /api/health/ (longer under valgrind).
+    #[arg(long, default_value_t = 30.0)]
+    start_timeout_s: f64,
 }
 
 struct Shared {
@@ -196,6 +203,7 @@ async fn run(args: Args, users: Vec<User>, dir: &std::path::Path) -> Result<()> 
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
         .build()?;
+    let grace = Duration::from_secs_f64(args.stop_grace_s.max(0.1));
     let ready = Instant::now();
     let mut up = 0;
     while up < args.instances {
@@ -210,14 +218,14 @@ async fn run(args: Args, users: Vec<User>, dir: &std::path::Path) -> Result<()> 
             up += 1;
             continue;
         }
-        if ready.elapsed() > Duration::from_secs(30) {
-            children.iter_mut().for_each(stop);
+        if ready.elapsed() > Duration::from_secs_f64(args.start_timeout_s.max(1.0)) {
+            children.iter_mut().for_each(|c| stop(c, grace));
             bail!("the servers did not come up");
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let result = measure(&args, &users, &base, entry_port, &http, &pids).await;
-    children.iter_mut().for_each(stop);
+    children.iter_mut().for_each(|c| stop(c, grace));
     if args.instances > 1 {
         report_proxy_failures(&dir.join("nginx/logs/error.log"));
     }
@@ -409,7 +417,7 @@ async fn measure(
     let cpu_us_per_connect = (ticks_after_connect - ticks_before_connect) as f64 / TICKS_PER_SECOND
         * 1e6
         / (shared.connected.load(Relaxed).max(1) as f64);
-    let invite_handling_p99_ms = invite_handling_p99_ms(http, args).await;
+    let histograms = server_histograms(http, args).await;
     Ok(json!({
         "mode": "invite",
         "sockets": args.sockets,
@@ -429,7 +437,8 @@ async fn measure(
         "hold_ms": args.hold_ms,
         "presence_frames_during_invites": presence_during_invites,
         "invite_ms": percentiles(&lat),
-        "invite_handling_p99_ms": invite_handling_p99_ms,
+        "invite_handling_p99_ms": histograms["invite_handling_ms"]["p99"],
+        "server_histograms": histograms,
         "server_cpu_us_per_connect": round(cpu_us_per_connect, 0),
         "post_ms": percentiles(&post),
         "lifecycle": lifecycle,
@@ -447,11 +456,12 @@ async fn measure(
     }))
 }
 
-/// The 99th percentile of the servers' own invite handling time (request in, invite
-/// handed to the callee's sockets), from every instance's `/metrics` histogram; `null`
-/// if none answered. Bucket-interpolated, so as coarse as the buckets around it.
-async fn invite_handling_p99_ms(http: &reqwest::Client, args: &Args) -> Value {
-    let mut buckets = Vec::new();
+/// The servers' own histograms, from every instance's `/metrics` (summed): the invite's
+/// handling time (request in, invite handed to the callee's sockets) and the write
+/// transactions inside it. Bucket-interpolated, so as coarse as the buckets around each
+/// figure; `null` where none answered.
+async fn server_histograms(http: &reqwest::Client, args: &Args) -> Value {
+    let (mut invites, mut writes) = (Vec::new(), Vec::new());
     for index in 0..args.instances {
         let url = format!(
             "http://127.0.0.1:{}/metrics",
@@ -459,20 +469,26 @@ async fn invite_handling_p99_ms(http: &reqwest::Client, args: &Args) -> Value {
         );
         match http.get(&url).send().await {
             Ok(res) => match res.text().await {
-                Ok(text) => switchboard_bench::histogram_buckets(
-                    &text,
-                    switchboard_server::metrics::INVITE_HANDLING,
-                    &mut buckets,
-                ),
+                Ok(text) => {
+                    use switchboard_server::metrics::{INVITE_HANDLING, TRANSACTIONS};
+                    switchboard_bench::histogram_buckets(&text, INVITE_HANDLING, "", &mut invites);
+                    let write = "mode=\"write\",";
+                    switchboard_bench::histogram_buckets(&text, TRANSACTIONS, write, &mut writes);
+                }
                 Err(e) => eprintln!("cannot read {url}: {e}"),
             },
             Err(e) => eprintln!("cannot scrape {url}: {e}"),
         }
     }
-    match switchboard_bench::histogram_quantile(0.99, &buckets) {
-        Some(seconds) => json!(round(seconds * 1000.0, 3)),
-        None => Value::Null,
-    }
+    let ms =
+        |q: f64, buckets: &[(f64, f64)]| match switchboard_bench::histogram_quantile(q, buckets) {
+            Some(seconds) => json!(round(seconds * 1000.0, 3)),
+            None => Value::Null,
+        };
+    json!({
+        "invite_handling_ms": {"p50": ms(0.5, &invites), "p99": ms(0.99, &invites)},
+        "write_transaction_ms": {"p50": ms(0.5, &writes), "p99": ms(0.99, &writes)},
+    })
 }
 
 fn engine(args: &Args) -> &'static str {

@@ -132,10 +132,12 @@ http {{
         .context("cannot start nginx")
 }
 
-/// Stops a child: SIGTERM first (nginx's master then stops its workers), SIGKILL after 5 s.
-pub(crate) fn stop(child: &mut Child) {
+/// Stops a child: SIGTERM first (nginx's master then stops its workers), SIGKILL after
+/// `grace` (a server under a profiler writes its profile as it exits, slowly).
+pub(crate) fn stop(child: &mut Child, grace: Duration) {
     let _ = Command::new("kill").arg(child.id().to_string()).status();
-    for _ in 0..50 {
+    let polls = (grace.as_millis() / 100).max(1);
+    for _ in 0..polls {
         if let Ok(Some(_)) = child.try_wait() {
             return;
         }
