@@ -5,6 +5,7 @@ use crate::notify::{self, Choice};
 use crate::tray::Tray;
 use crate::windows;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
 use switchboard_app::ringtone::Ringtone;
 use switchboard_app::{AppState, Controller, Shell};
 use switchboard_client::{ConnectionState, Event};
@@ -25,10 +26,52 @@ struct Ringing {
     _ringtone: Option<Ringtone>,
 }
 
+/// An invite on its way to the screen.
+struct InviteArrived {
+    call_id: i64,
+    at: Instant,
+    /// The window it rings in, once the shell has chosen.
+    window: Option<&'static str>,
+    /// Windows that drew it, and when (one may report before the shell has chosen).
+    drawn: Vec<(String, Instant)>,
+}
+
+impl InviteArrived {
+    /// When the window it rings in drew it, once both are known.
+    fn on_screen(&self) -> Option<(&'static str, Instant)> {
+        let window = self.window?;
+        let (_, at) = self.drawn.iter().find(|(w, _)| w == window)?;
+        Some((window, *at))
+    }
+}
+
+/// Takes the invite in `arrived` and logs its time to ring once it is on screen in the
+/// window it rings in (docs/benchmarks.md).
+fn log_time_to_ring(arrived: &mut Option<InviteArrived>) {
+    let Some((window, drawn)) = arrived.as_ref().and_then(InviteArrived::on_screen) else {
+        return;
+    };
+    if let Some(invite) = arrived.take() {
+        // Tenths of a millisecond are plenty.
+        let seconds = drawn.duration_since(invite.at).as_secs_f64();
+        let since_invite_ms = (seconds * 10_000.0).round() / 10.0;
+        tracing::info!(
+            call_id = invite.call_id,
+            window,
+            since_invite_ms,
+            "incoming call on screen"
+        );
+    }
+}
+
 pub struct TauriShell {
     app: AppHandle,
     tray: OnceLock<Option<Tray>>,
     ringing: Mutex<Option<Ringing>>,
+    /// The last invite to reach the engine, when, and the window it rings in once the
+    /// shell has chosen, until that window reports it drawn: the in-app part of the time
+    /// to ring (docs/benchmarks.md).
+    invite_arrived: Mutex<Option<InviteArrived>>,
 }
 
 impl TauriShell {
@@ -37,6 +80,7 @@ impl TauriShell {
             app,
             tray: OnceLock::new(),
             ringing: Mutex::new(None),
+            invite_arrived: Mutex::new(None),
         })
     }
 
@@ -56,8 +100,10 @@ impl TauriShell {
                 return;
             }
             if crate::callbox::wanted(&shell.app, controller.settings().incoming_call_display) {
+                shell.rings_in(call_id, crate::callbox::LABEL);
                 crate::callbox::open(&shell.app);
             } else {
+                shell.rings_in(call_id, windows::MAIN);
                 windows::raise_for_call(&shell.app);
             }
             let ringtone = Ringtone::start(
@@ -100,6 +146,28 @@ impl TauriShell {
     /// The ringing call was answered, rejected, cancelled or missed. Answered here while
     /// the callbox showed it (its Accept, the shortcut, the notification): the main
     /// window comes forward with the call's controls.
+    /// Call `call_id` rings in `window`: the one whose drawing [`Self::ring_on_screen`]
+    /// times (the main window also draws its dialog behind a callbox).
+    fn rings_in(&self, call_id: i64, window: &'static str) {
+        if let Ok(mut arrived) = self.invite_arrived.lock() {
+            if let Some(invite) = arrived.as_mut().filter(|a| a.call_id == call_id) {
+                invite.window = Some(window);
+            }
+            log_time_to_ring(&mut arrived);
+        }
+    }
+
+    /// `window` drew ringing call `call_id`: logged once per call, for the window it rings
+    /// in, with the time since its invite reached the engine.
+    pub fn ring_on_screen(&self, call_id: i64, window: &str) {
+        if let Ok(mut arrived) = self.invite_arrived.lock() {
+            if let Some(invite) = arrived.as_mut().filter(|a| a.call_id == call_id) {
+                invite.drawn.push((window.to_owned(), Instant::now()));
+            }
+            log_time_to_ring(&mut arrived);
+        }
+    }
+
     fn stop_ringing(&self, controller: &Arc<Controller>, call_id: i64, status: CallStatus) {
         let Ok(mut ringing) = self.ringing.lock() else {
             return;
@@ -150,6 +218,14 @@ impl Shell for TauriShell {
                 caller_name,
                 ..
             } => {
+                if let Ok(mut arrived) = self.invite_arrived.lock() {
+                    *arrived = Some(InviteArrived {
+                        call_id: *call_id,
+                        at: Instant::now(),
+                        window: None,
+                        drawn: Vec::new(),
+                    });
+                }
                 // `self` is behind an Arc in the app's state; find it there.
                 if let Some(shell) = self.app.try_state::<Arc<TauriShell>>() {
                     shell

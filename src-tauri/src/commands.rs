@@ -438,6 +438,21 @@ pub async fn show_main_window(app: AppHandle) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The page drew ringing call `call_id` (the callbox, or the main window's dialog): the
+/// shell logs how long after the invite arrived (the time to ring, docs/benchmarks.md).
+#[tauri::command]
+pub async fn ring_shown(
+    app: AppHandle,
+    window: tauri::Window,
+    call_id: i64,
+) -> Result<(), AppError> {
+    use tauri::Manager;
+    if let Some(shell) = app.try_state::<Arc<crate::bridge::TauriShell>>() {
+        shell.ring_on_screen(call_id, window.label());
+    }
+    Ok(())
+}
+
 /// Closes the callbox (its page, once nothing rings any more).
 #[tauri::command]
 pub async fn close_callbox(app: AppHandle) -> Result<(), AppError> {

@@ -45,11 +45,11 @@ function start() {
   const t0 = process.hrtime.bigint();
   const child = spawn(APP, args, { env: { ...process.env, RUST_LOG: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
   const seen = new Map();
-  child.stderr.on('data', () => {});
+  child.stdout.on('data', () => {});
   let buf = '';
   let log = '';
-  // The app logs to stdout (tracing's default).
-  child.stdout.on('data', (d) => {
+  // The app logs to stderr (and its log file).
+  child.stderr.on('data', (d) => {
     buf += d;
     log += d;
     for (const line of buf.split('\n').slice(0, -1)) {

@@ -8,6 +8,7 @@ import { Actions } from './actions';
 import { api } from './ipc';
 import { initialState, Store, type Incoming } from './state';
 import { callboxView } from './views/callbox';
+import { ringShown } from './ringShown';
 
 /** Opened with nothing ringing yet: how long the ring has to arrive before it closes. */
 const WAIT_FOR_RING_MS = 2000;
@@ -34,6 +35,7 @@ const view = callboxView({ accept, reject, decline, close });
 function draw(): void {
   const ringing = store.get().incoming;
   view.draw({ call: ringing ?? shown, ringing: !!ringing, busy, problem });
+  if (ringing) ringShown(ringing.callId);
   const name = (ringing ?? shown)?.callerName;
   document.title = name ? `${name} is calling — Switchboard` : 'Incoming call — Switchboard';
 }

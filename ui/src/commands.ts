@@ -56,4 +56,5 @@ export const commands = {
   openVideoRoom: (args: { callId: number }) => invoke<VideoRoom>('open_video_room', args),
   showMainWindow: () => invoke<null>('show_main_window'),
   closeCallbox: () => invoke<null>('close_callbox'),
+  ringShown: (args: { callId: number }) => invoke<null>('ring_shown', args),
 };

@@ -3,6 +3,7 @@
 // to date through the store's watches, which end when the screen is replaced.
 import { accountKey, Actions } from './actions';
 import { h, setText } from './dom';
+import { ringShown } from './ringShown';
 import { initialState, Store, type Scope, type Watch } from './state';
 import { button } from './views/common';
 import { firstRunView } from './views/firstRun';
@@ -81,7 +82,11 @@ function afterDialogs(toCall: boolean): void {
 
 const incoming = incomingView(actions, (isOpen) => {
   layer('incoming', isOpen);
-  if (isOpen) return;
+  if (isOpen) {
+    const ringing = store.get().incoming;
+    if (ringing) ringShown(ringing.callId);
+    return;
+  }
   if (open.link) return linkCall.focus();
   const s = store.get();
   afterDialogs(s.app?.active_call?.status === 'active' || !!s.outcome);

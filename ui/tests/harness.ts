@@ -52,6 +52,7 @@ const defaults: Record<string, Reply | Reply[]> = {
   open_log_folder: { ok: null },
   show_main_window: { ok: null },
   close_callbox: { ok: null },
+  ring_shown: { ok: null },
 };
 
 const responses: Record<string, Reply | Reply[]> = { ...defaults, ...(window.__testInit?.responses ?? {}) };
