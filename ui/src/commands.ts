@@ -55,6 +55,6 @@ export const commands = {
   openLogFolder: () => invoke<null>('open_log_folder'),
   openVideoRoom: (args: { callId: number }) => invoke<VideoRoom>('open_video_room', args),
   showMainWindow: () => invoke<null>('show_main_window'),
-  closeCallbox: () => invoke<null>('close_callbox'),
   ringShown: (args: { callId: number }) => invoke<null>('ring_shown', args),
+  closeCallbox: () => invoke<null>('close_callbox'),
 };

@@ -221,7 +221,10 @@ fn commands(source: &str) -> String {
             .into_iter()
             .filter_map(|arg| arg.split_once(':'))
             .map(|(n, t)| (n.trim().to_owned(), t.trim().to_owned()))
-            .filter(|(_, t)| !t.starts_with("Shared") && t != "AppHandle")
+            // Tauri fills these in; the UI does not pass them.
+            .filter(|(_, t)| {
+                !t.starts_with("Shared") && !matches!(t.as_str(), "AppHandle" | "tauri::Window")
+            })
             .map(|(n, t)| (camel(&n), ts_type(&t)))
             .collect();
         let (params, payload) = if args.is_empty() {
