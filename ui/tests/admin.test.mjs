@@ -4,8 +4,13 @@
 // against the fake shell.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { appState, delivery, ME, minutesFromNow, webhook } from './fixtures.mjs';
+import { appState, fixturesAt, ME, NOON } from './fixtures.mjs';
 import { finish, invoked, openApp, setup } from './support.mjs';
+
+// Deliveries say when as "Today 11:57": their times count from a fixed noon, and the page
+// that shows them starts its clock there (`now: NOON`), so that a few minutes from now stay
+// today whatever the hour the tests run at.
+const { delivery, minutesFromNow, webhook } = fixturesAt(NOON);
 
 let env;
 before(async () => {
@@ -104,6 +109,7 @@ test('webhooks (admins): the endpoints with their counts; Add with a generated s
   const hooks = [webhook(1, 'https://crm.acme.test/hooks/switchboard', { pending: 2, failed: 1 }), webhook(2, 'http://10.0.0.9:8080/sb', { events: ['callback.created'] })];
   const made = webhook(3, 'https://crm.acme.test/hooks/calls', { events: ['call.completed', 'call.missed', 'call.rejected', 'call.logged', 'callback.completed'] });
   const page = await openApp(env, {
+    now: NOON,
     responses: {
       app_state: { ok: appState() },
       webhooks: { ok: hooks },

@@ -4,7 +4,7 @@
 // fake shell.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { appState, BOB, call, campOn, CAROL, DAN, ERIN, FARID, GRACE, ME, minutesFromNow, note, USERS } from './fixtures.mjs';
+import { appState, BOB, call, campOn, CAROL, DAN, ERIN, FARID, fixturesAt, GRACE, ME, minutesFromNow, NOON, note, USERS } from './fixtures.mjs';
 import { engine, finish, invoked, openApp, pushState, respond, setup } from './support.mjs';
 
 let env;
@@ -254,16 +254,19 @@ test('note_received: a banner “Note from …: first line” with Open (to the 
 });
 
 test('notes inbox: newest first, who, when, the record, the text with its line breaks; Mark read, Delete and Call back', async () => {
+  // "Today" and "Yesterday" depend on the hour: count from noon, and set the page's clock to it.
+  const noon = fixturesAt(NOON);
   const list = [
-    note(1, DAN, 'Sent you the ticket notes.', 60 * 26, { read_at: minutesFromNow(-60 * 25) }),
-    note(3, BOB, 'Can you call me about ACME?\n\nThey want the quote\tbefore Friday.', 4, { regarding: DEAL }),
-    note(2, ERIN, 'Lunch moved to 1 pm.', 80),
+    noon.note(1, DAN, 'Sent you the ticket notes.', 60 * 26, { read_at: noon.minutesFromNow(-60 * 25) }),
+    noon.note(3, BOB, 'Can you call me about ACME?\n\nThey want the quote\tbefore Friday.', 4, { regarding: DEAL }),
+    noon.note(2, ERIN, 'Lunch moved to 1 pm.', 80),
   ];
   const page = await openApp(env, {
+    now: NOON,
     responses: {
       app_state: { ok: appState() },
       notes: { ok: list },
-      mark_note_read: [{ err: 'There is no note with id 3.' }, { ok: { ...list[1], read_at: minutesFromNow(0) } }],
+      mark_note_read: [{ err: 'There is no note with id 3.' }, { ok: { ...list[1], read_at: noon.minutesFromNow(0) } }],
       delete_note: { ok: null },
       call_user: { ok: call(91, ME, BOB, 'ringing') },
     },

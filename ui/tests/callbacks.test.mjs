@@ -3,8 +3,13 @@
 // without them, in headless Chromium against the fake shell.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { appState, BOB, call, callback, CAROL, DAN, ME, minutesFromNow } from './fixtures.mjs';
+import { appState, BOB, call, callback, CAROL, DAN, fixturesAt, ME, NOON } from './fixtures.mjs';
 import { engine, finish, invoked, openApp, pushState, respond, setup } from './support.mjs';
+
+// Call-backs show when they are due or were done as "Today 12:05": every time here counts
+// from a fixed noon, and the pages that show them start their clocks there (`now: NOON`), so
+// that minutes or hours from now stay today whatever the hour the tests run at.
+const { minutesFromNow } = fixturesAt(NOON);
 
 let env;
 before(async () => {
@@ -53,6 +58,7 @@ const tab = (page) => page.getByRole('button', { name: /^Call-backs/ });
 test('call-backs: a tab with a count of those due; each shows who, when (relative, exact in a title), the record and the note; done ones folded', async () => {
   const list = myCallbacks();
   const page = await openApp(env, {
+    now: NOON,
     responses: { app_state: { ok: appState() }, callbacks: { ok: list }, open_record_page: { ok: null } },
   });
   await until(page, () => document.querySelector('.due-badge')?.offsetParent != null);
@@ -101,6 +107,7 @@ test('call-backs: Call back, Snooze (by keyboard), Done and Delete invoke their 
   const snoozed = { ...carol, due_at: minutesFromNow(60) };
   const doneBob = { ...bob, completed_at: minutesFromNow(0) };
   const page = await openApp(env, {
+    now: NOON,
     responses: {
       app_state: { ok: appState() },
       callbacks: { ok: list },
@@ -176,7 +183,7 @@ test('call-backs: Call back, Snooze (by keyboard), Done and Delete invoke their 
 });
 
 test('call-backs: loaded again on app_state, on callback_due, and when a call becomes active or ends', async () => {
-  const page = await openApp(env, { responses: { app_state: { ok: appState() }, callbacks: { ok: myCallbacks() } } });
+  const page = await openApp(env, { now: NOON, responses: { app_state: { ok: appState() }, callbacks: { ok: myCallbacks() } } });
   await page.locator('.person').first().waitFor();
   await until(page, () => window.__test.calls('callbacks').length === 1);
   await pushState(page, appState());
@@ -196,6 +203,7 @@ test('call-backs: loaded again on app_state, on callback_due, and when a call be
 test('incoming call: “I’ll call you back in 10 minutes” declines, then adds a call-back to the caller from that call; the hour one too', async () => {
   const made = callback(9, BOB, minutesFromNow(10), { call_id: 63, regarding: DEAL });
   const page = await openApp(env, {
+    now: NOON,
     responses: {
       app_state: { ok: appState() },
       decline_call: { ok: call(63, BOB, ME, 'rejected') },
@@ -251,6 +259,7 @@ test('incoming call: “I’ll call you back in 10 minutes” declines, then add
 test('callback_due: a banner (not a dialog) says who and what about; Call back, Snooze 10 min and Done work; Dismiss', async () => {
   const due = myCallbacks()[0];
   const page = await openApp(env, {
+    now: NOON,
     responses: {
       app_state: { ok: appState() },
       callbacks: { ok: myCallbacks() },
@@ -310,6 +319,7 @@ test('callback_due: a banner (not a dialog) says who and what about; Call back, 
 test('history: “Call back later” for a missed or declined call adds a call-back from that call (10 minutes or 1 hour)', async () => {
   const later = callback(11, BOB, minutesFromNow(10), { call_id: 101 });
   const page = await openApp(env, {
+    now: NOON,
     responses: {
       app_state: { ok: appState() },
       call_history: {

@@ -171,28 +171,6 @@ export const joinLink = (server = 'https://192.168.1.20:8000', fp = FP_HOST, cod
   `switchboard://join?server=${server}&fp=${fp}&code=${code}`;
 export const CODE_INVITE = { server: 'https://192.168.1.20:8000', fingerprint: FP_HOST, code: INVITE_CODE };
 
-const hoursFromNow = (h) => new Date(Date.now() + h * 3600_000).toISOString();
-
-/** Invite codes as `list_invites` gives them, newest first. */
-export function invites() {
-  return [
-    { id: 14, state: 'open', created_by: 1, created_at: hoursFromNow(-1), expires_at: hoursFromNow(71), used_by: null },
-    { id: 13, state: 'used', created_by: 1, created_at: hoursFromNow(-30), expires_at: hoursFromNow(42), used_by: 3 },
-    { id: 12, state: 'expired', created_by: 1, created_at: hoursFromNow(-200), expires_at: hoursFromNow(-32), used_by: null },
-    { id: 11, state: 'revoked', created_by: 1, created_at: hoursFromNow(-220), expires_at: hoursFromNow(-52), used_by: null },
-  ];
-}
-
-/** `create_invite`'s answer: the code, shown once, and one link per address (or none). */
-export function teamInvite({ id = 15, hours = 72, links = [joinLink(), joinLink('https://10.8.0.3:8000')] } = {}) {
-  return {
-    code: INVITE_CODE,
-    links,
-    server_url: 'https://192.168.1.20:8000',
-    invite: { id, state: 'open', created_by: 1, created_at: hoursFromNow(0), expires_at: hoursFromNow(hours), used_by: null },
-  };
-}
-
 /** `AppState.link_call`: a `switchboard://call/<username>` link opened, waiting for Call or
  * Cancel (the shell's display name: the full name, else the username). */
 export function linkCall(u, regarding = null) {
@@ -212,63 +190,110 @@ export function callback(id, who, dueAt, patch = {}) {
   };
 }
 
-/** An ISO time `minutes` from now (negative: ago). */
-export const minutesFromNow = (minutes) => new Date(Date.now() + minutes * 60_000).toISOString();
-
-/** A Note left for me (`notes`) by `from`, `minutesAgo` ago; unread unless `read_at`. */
-export function note(id, from, text, minutesAgo = 5, patch = {}) {
-  return {
-    id,
-    from_user_id: from.id,
-    from_details: summary(from),
-    to_user_id: ME.id,
-    text,
-    created_at: minutesFromNow(-minutesAgo),
-    ...patch,
-  };
-}
-
-/** A CampOn of mine (`camp_ons`): told when `who` can take calls. */
-export function campOn(id, who, patch = {}) {
-  return {
-    id,
-    watcher: ME.id,
-    user_id: who.id,
-    user_details: summary(who),
-    created_at: minutesFromNow(-2),
-    expires_at: minutesFromNow(600),
-    ...patch,
-  };
-}
-
-/** A Webhook endpoint (`webhooks`). */
-export function webhook(id, url, patch = {}) {
-  return {
-    id,
-    url,
-    events: ['call.completed', 'call.missed', 'call.rejected', 'call.logged'],
-    created_by: ME.id,
-    created_at: minutesFromNow(-3000),
-    pending: 0,
-    failed: 0,
-    ...patch,
-  };
-}
-
-/** A WebhookDelivery (`webhook_deliveries`). */
-export function delivery(id, webhookId, event, state, patch = {}) {
-  return {
-    id,
-    webhook_id: webhookId,
-    event,
-    event_id: `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`,
-    state,
-    attempts: 1,
-    created_at: minutesFromNow(-id),
-    ...patch,
-  };
-}
-
 export const ERIN = USERS[4];
 export const FARID = USERS[5];
 export const GRACE = USERS[6];
+
+/**
+ * The fixtures that carry times, counting from `now()` (ms since the epoch): exported just
+ * below counting from the real clock, and from a fixed instant by `fixturesAt`.
+ */
+function timed(now) {
+  const at = (ms) => new Date(now() + ms).toISOString();
+  /** An ISO time `minutes` from now (negative: ago). */
+  const minutesFromNow = (minutes) => at(minutes * 60_000);
+  const hoursFromNow = (hours) => at(hours * 3600_000);
+  return {
+    minutesFromNow,
+
+    /** Invite codes as `list_invites` gives them, newest first. */
+    invites() {
+      return [
+        { id: 14, state: 'open', created_by: 1, created_at: hoursFromNow(-1), expires_at: hoursFromNow(71), used_by: null },
+        { id: 13, state: 'used', created_by: 1, created_at: hoursFromNow(-30), expires_at: hoursFromNow(42), used_by: 3 },
+        { id: 12, state: 'expired', created_by: 1, created_at: hoursFromNow(-200), expires_at: hoursFromNow(-32), used_by: null },
+        { id: 11, state: 'revoked', created_by: 1, created_at: hoursFromNow(-220), expires_at: hoursFromNow(-52), used_by: null },
+      ];
+    },
+
+    /** `create_invite`'s answer: the code, shown once, and one link per address (or none). */
+    teamInvite({ id = 15, hours = 72, links = [joinLink(), joinLink('https://10.8.0.3:8000')] } = {}) {
+      return {
+        code: INVITE_CODE,
+        links,
+        server_url: 'https://192.168.1.20:8000',
+        invite: { id, state: 'open', created_by: 1, created_at: hoursFromNow(0), expires_at: hoursFromNow(hours), used_by: null },
+      };
+    },
+
+    /** A Note left for me (`notes`) by `from`, `minutesAgo` ago; unread unless `read_at`. */
+    note(id, from, text, minutesAgo = 5, patch = {}) {
+      return {
+        id,
+        from_user_id: from.id,
+        from_details: summary(from),
+        to_user_id: ME.id,
+        text,
+        created_at: minutesFromNow(-minutesAgo),
+        ...patch,
+      };
+    },
+
+    /** A CampOn of mine (`camp_ons`): told when `who` can take calls. */
+    campOn(id, who, patch = {}) {
+      return {
+        id,
+        watcher: ME.id,
+        user_id: who.id,
+        user_details: summary(who),
+        created_at: minutesFromNow(-2),
+        expires_at: minutesFromNow(600),
+        ...patch,
+      };
+    },
+
+    /** A Webhook endpoint (`webhooks`). */
+    webhook(id, url, patch = {}) {
+      return {
+        id,
+        url,
+        events: ['call.completed', 'call.missed', 'call.rejected', 'call.logged'],
+        created_by: ME.id,
+        created_at: minutesFromNow(-3000),
+        pending: 0,
+        failed: 0,
+        ...patch,
+      };
+    },
+
+    /** A WebhookDelivery (`webhook_deliveries`). */
+    delivery(id, webhookId, event, state, patch = {}) {
+      return {
+        id,
+        webhook_id: webhookId,
+        event,
+        event_id: `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`,
+        state,
+        attempts: 1,
+        created_at: minutesFromNow(-id),
+        ...patch,
+      };
+    },
+  };
+}
+
+export const { minutesFromNow, invites, teamInvite, note, campOn, webhook, delivery } = timed(() => Date.now());
+
+/**
+ * Today at 12:00 on this machine (ms since the epoch), for tests that show dates as "Today"
+ * or "Yesterday": counted from the real clock, 10 minutes from now is tomorrow when the
+ * tests run at 23:55, so such a test builds its times with `fixturesAt(NOON)` and opens the
+ * page with `openApp(env, { now: NOON, … })`, which sets the page's clock to the same
+ * instant. Midday keeps offsets of up to ±12 h on their day. The page runs in this machine's time zone (the test browser's
+ * context sets none), so its noon is this one.
+ */
+export const NOON = new Date().setHours(12, 0, 0, 0);
+
+/** The fixtures that carry times (`minutesFromNow`, `note`, `delivery`, …) counting from
+ * the fixed instant `now` (ms since the epoch, e.g. NOON) instead of the real clock. */
+export const fixturesAt = (now) => timed(() => now);

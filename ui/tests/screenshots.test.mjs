@@ -7,30 +7,30 @@ import {
   BOB,
   call,
   callback,
-  campOn,
   CAROL,
   CODE_INVITE,
   DAN,
-  delivery,
   ERIN,
   FARID,
   FIRST_RUN,
+  fixturesAt,
   FP_HOST,
   hosting,
   HOSTING,
-  invites,
   linkCall,
   ME,
-  minutesFromNow,
-  note,
+  NOON,
   QUALITY_GOOD,
   serverCheck,
   SIGN_IN,
-  teamInvite,
   USERS,
-  webhook,
 } from './fixtures.mjs';
 import { engine, finish, openApp, setup, shot } from './support.mjs';
+
+// Screens show dates as "Today 11:55" or "Yesterday": every time here counts from a fixed
+// noon and every page starts its clock there, so that the same screens are shot whatever
+// the hour the tests run at.
+const { campOn, delivery, invites, minutesFromNow, note, teamInvite, webhook } = fixturesAt(NOON);
 
 let env;
 before(async () => {
@@ -45,8 +45,8 @@ const HISTORY = {
   next: null,
   previous: null,
   results: [
-    call(101, BOB, ME, 'missed', { created_at: new Date(Date.now() - 20 * 60_000).toISOString() }),
-    call(102, ME, CAROL, 'completed', { duration_seconds: 312, created_at: new Date(Date.now() - 95 * 60_000).toISOString() }),
+    call(101, BOB, ME, 'missed', { created_at: new Date(NOON - 20 * 60_000).toISOString() }),
+    call(102, ME, CAROL, 'completed', { duration_seconds: 312, created_at: new Date(NOON - 95 * 60_000).toISOString() }),
     call(103, DAN, ME, 'completed', { duration_seconds: 47, call_type: 'video' }),
     call(104, ME, BOB, 'missed'),
     call(105, ME, DAN, 'rejected'),
@@ -56,7 +56,7 @@ const HISTORY = {
 
 for (const scheme of ['light', 'dark']) {
   test(`screenshots (${scheme})`, async () => {
-    const open = (responses) => openApp(env, { colorScheme: scheme, responses });
+    const open = (responses) => openApp(env, { colorScheme: scheme, responses, now: NOON });
 
     let page = await open({ app_state: { ok: FIRST_RUN } });
     await page.getByRole('heading', { name: 'Welcome' }).waitFor();
@@ -156,7 +156,7 @@ for (const scheme of ['light', 'dark']) {
     await finish(page);
 
     page = await open({
-      app_state: { ok: appState({ active_call: call(70, ME, BOB, 'active', { started_at: new Date(Date.now() - 83_000).toISOString() }), media: { state: 'connected', setup_ms: 380 }, my_status: { status: 'busy', message: 'In the office' } }) },
+      app_state: { ok: appState({ active_call: call(70, ME, BOB, 'active', { started_at: new Date(NOON - 83_000).toISOString() }), media: { state: 'connected', setup_ms: 380 }, my_status: { status: 'busy', message: 'In the office' } }) },
     });
     await page.locator('.call-active').waitFor();
     await engine(page, { type: 'quality', call_id: 70, quality: QUALITY_GOOD });
@@ -325,7 +325,7 @@ for (const scheme of ['light', 'dark']) {
       logs: [{ author: 1, outcome: 'Follow-up needed', note: 'Send the revised quote by Friday.', created_at: '2025-03-03T10:02:00Z', updated_at: '2025-03-03T10:02:00Z' }],
     });
     page = await open({
-      app_state: { ok: appState({ active_call: call(70, ME, BOB, 'active', { regarding: deal, started_at: new Date(Date.now() - 83_000).toISOString() }), media: { state: 'connected', setup_ms: 380 } }) },
+      app_state: { ok: appState({ active_call: call(70, ME, BOB, 'active', { regarding: deal, started_at: new Date(NOON - 83_000).toISOString() }), media: { state: 'connected', setup_ms: 380 } }) },
       log_call: [{ err: 'Calls can be logged for 24 hours after they end.' }, { ok: logged }],
     });
     await page.locator('.call-active .call-regarding').waitFor();
@@ -346,7 +346,7 @@ for (const scheme of ['light', 'dark']) {
     await shot(page, '5-after-call-saved');
     await finish(page);
 
-    const ago = (m) => new Date(Date.now() - m * 60_000).toISOString();
+    const ago = (m) => new Date(NOON - m * 60_000).toISOString();
     page = await open({
       app_state: { ok: appState() },
       call_history: {

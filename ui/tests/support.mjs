@@ -64,14 +64,22 @@ export function launch() {
  * A fresh page with the fake shell answering `responses` (see tests/harness.ts), the
  * app loaded and its first screen drawn; `permissions` such as 'clipboard-read' (to check
  * what Copy copied). Page errors and console errors fail the test. `page`: another page
- * of dist/ than the main window's (see `openCallbox`).
+ * of dist/ than the main window's (see `openCallbox`). `now`: the instant (ms since the
+ * epoch) the page's clock starts at, for a test that shows dates as "Today" or
+ * "Yesterday" (see NOON and fixturesAt in fixtures.mjs); without it, the real clock.
  */
 export async function openApp(
   env,
-  { responses, colorScheme = 'light', viewport = { width: 1100, height: 760 }, permissions = [], page: file = '' },
+  { responses, colorScheme = 'light', viewport = { width: 1100, height: 760 }, permissions = [], page: file = '', now },
 ) {
   const context = await env.browser.newContext({ colorScheme, viewport, reducedMotion: 'reduce', permissions });
   const page = await context.newPage();
+  if (now !== undefined) {
+    // Before the page's scripts run, so that they never see the real date. The clock then
+    // runs on from `now` in real time, and timers (the app's 1 s tick, the 300 ms Enter
+    // guard, the harness's delayed replies) fire as they would: nothing pauses it.
+    await page.clock.install({ time: now });
+  }
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => {
