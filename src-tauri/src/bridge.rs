@@ -143,9 +143,6 @@ impl TauriShell {
         });
     }
 
-    /// The ringing call was answered, rejected, cancelled or missed. Answered here while
-    /// the callbox showed it (its Accept, the shortcut, the notification): the main
-    /// window comes forward with the call's controls.
     /// Call `call_id` rings in `window`: the one whose drawing [`Self::ring_on_screen`]
     /// times (the main window also draws its dialog behind a callbox).
     fn rings_in(&self, call_id: i64, window: &'static str) {
@@ -168,6 +165,9 @@ impl TauriShell {
         }
     }
 
+    /// The ringing call was answered, rejected, cancelled or missed. Answered here while
+    /// the callbox showed it (its Accept, the shortcut, the notification): the main
+    /// window comes forward with the call's controls.
     fn stop_ringing(&self, controller: &Arc<Controller>, call_id: i64, status: CallStatus) {
         let Ok(mut ringing) = self.ringing.lock() else {
             return;
