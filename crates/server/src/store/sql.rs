@@ -344,6 +344,10 @@ mod busy_lamp;
 mod call_records;
 #[path = "sql/callbacks.rs"]
 mod callbacks;
+#[path = "sql/invites.rs"]
+mod invites;
+#[path = "sql/leases.rs"]
+mod leases;
 #[path = "sql/rows.rs"]
 mod rows;
 #[path = "sql/statements.rs"]

@@ -2,7 +2,7 @@
 //! and each engine's dialect for the three statements that differ.
 
 use super::rows::{
-    call_row, invite_row, presence_row, standing_row, user_record, video_call_row, video_status_str,
+    call_row, presence_row, standing_row, user_record, video_call_row, video_status_str,
 };
 use super::{Columns, Conn, Dialect, SqlError, SqlTx};
 use crate::store::{
@@ -164,66 +164,27 @@ impl<C: Conn> Tx for SqlTx<C> {
     }
 
     fn insert_invite(&mut self, code_hash: &str, invite: &InviteRow) -> Result<i64, StorageError> {
-        self.insert(
-            "INSERT INTO invites (code_hash, created_by, created_at, expires_at, revoked)
-             VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
-            &[
-                code_hash.into(),
-                invite.created_by.into(),
-                invite.created_at.into(),
-                invite.expires_at.into(),
-                invite.revoked.into(),
-            ],
-            || StorageError::Conflict("That invite code exists already; make another.".into()),
-        )
+        self.invite_insert(code_hash, invite)
     }
 
     fn invite_by_code_hash(&mut self, code_hash: &str) -> Result<Option<InviteRow>, StorageError> {
-        self.row(
-            concat!(
-                "SELECT ",
-                invite_columns!(),
-                " FROM invites WHERE code_hash = ?1"
-            ),
-            &[code_hash.into()],
-            invite_row,
-        )
+        self.invite_find_by_code_hash(code_hash)
     }
 
     fn invite(&mut self, id: i64) -> Result<Option<InviteRow>, StorageError> {
-        self.row(
-            concat!("SELECT ", invite_columns!(), " FROM invites WHERE id = ?1"),
-            &[id.into()],
-            invite_row,
-        )
+        self.invite_find(id)
     }
 
     fn invites(&mut self) -> Result<Vec<InviteRow>, StorageError> {
-        self.rows(
-            concat!(
-                "SELECT ",
-                invite_columns!(),
-                " FROM invites ORDER BY id DESC"
-            ),
-            &[],
-            invite_row,
-        )
+        self.invite_list()
     }
 
     fn use_invite(&mut self, id: i64, user_id: i64) -> Result<bool, StorageError> {
-        let changed = self.execute(
-            "UPDATE invites SET used_by = ?2 WHERE id = ?1 AND used_by IS NULL AND revoked = ?3",
-            &[id.into(), user_id.into(), false.into()],
-        )?;
-        Ok(changed > 0)
+        self.invite_use(id, user_id)
     }
 
     fn revoke_invite(&mut self, id: i64) -> Result<bool, StorageError> {
-        let changed = self.execute(
-            "UPDATE invites SET revoked = ?2 WHERE id = ?1 AND used_by IS NULL",
-            &[id.into(), true.into()],
-        )?;
-        Ok(changed > 0)
+        self.invite_revoke(id)
     }
 
     fn presence(&mut self, user_id: i64) -> Result<PresenceState, StorageError> {
@@ -559,22 +520,11 @@ impl<C: Conn> Tx for SqlTx<C> {
         instance: &str,
         expires_at: DateTime<Utc>,
     ) -> Result<bool, StorageError> {
-        let renewed = self.execute(
-            "UPDATE instances SET expires_at = ?2 WHERE id = ?1",
-            &[instance.into(), expires_at.into()],
-        )?;
-        if renewed == 0 {
-            self.execute(
-                "INSERT INTO instances (id, expires_at) VALUES (?1, ?2)",
-                &[instance.into(), expires_at.into()],
-            )?;
-        }
-        Ok(renewed > 0)
+        self.instance_renew(instance, expires_at)
     }
 
     fn drop_instance(&mut self, instance: &str) -> Result<(), StorageError> {
-        self.execute("DELETE FROM instances WHERE id = ?1", &[instance.into()])?;
-        Ok(())
+        self.instance_drop(instance)
     }
 
     fn set_socket_lease(
@@ -583,36 +533,11 @@ impl<C: Conn> Tx for SqlTx<C> {
         user_id: i64,
         sockets: u32,
     ) -> Result<u32, StorageError> {
-        if sockets == 0 {
-            self.execute(
-                "DELETE FROM socket_leases WHERE instance = ?1 AND user_id = ?2",
-                &[instance.into(), user_id.into()],
-            )?;
-        } else {
-            self.execute(
-                "INSERT INTO socket_leases (instance, user_id, sockets) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (instance, user_id) DO UPDATE SET sockets = excluded.sockets",
-                &[instance.into(), user_id.into(), sockets.into()],
-            )?;
-        }
-        self.sockets_of(user_id)
+        self.lease_set(instance, user_id, sockets)
     }
 
     fn reclaim_leases(&mut self, now: DateTime<Utc>) -> Result<Vec<(i64, u32)>, StorageError> {
-        self.execute("DELETE FROM instances WHERE expires_at < ?1", &[now.into()])?;
-        let users: std::collections::BTreeSet<i64> = self
-            .rows(
-                "DELETE FROM socket_leases WHERE instance NOT IN (SELECT id FROM instances)
-                 RETURNING user_id",
-                &[],
-                |row| row.int(0),
-            )?
-            .into_iter()
-            .collect();
-        users
-            .into_iter()
-            .map(|user_id| Ok((user_id, self.sockets_of(user_id)?)))
-            .collect()
+        self.leases_reclaim(now)
     }
 
     // Webhooks: the statements are in `webhooks.rs`.
