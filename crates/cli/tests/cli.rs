@@ -6,19 +6,13 @@ use switchboard_protocol::CallType;
 use switchboard_server::{Server, ServerConfig};
 
 const BIN: &str = env!("CARGO_BIN_EXE_switchboard-cli");
-const PASSWORD: &str = "password123";
+#[path = "../../../tests/support/serve.rs"]
+mod serve;
+use serve::{PASSWORD, serve};
 
 async fn backend(names: &[&str]) -> (Server, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = ServerConfig::new(dir.path().to_path_buf());
-    let server = Server::bind("127.0.0.1:0".parse().expect("addr"), config)
-        .await
-        .expect("server");
-    server
-        .accounts()
-        .seed(names, PASSWORD)
-        .await
-        .expect("accounts");
+    let server = serve(ServerConfig::new(dir.path().to_path_buf()), names).await;
     (server, dir)
 }
 

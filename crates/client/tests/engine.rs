@@ -5,14 +5,14 @@
 
 mod common;
 
-use common::{PASSWORD, pinned, signed_in};
+use common::{PASSWORD, own_tls, pinned, serve, signed_in};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use switchboard_client::{
     Api, ClientError, ConnectionState, Engine, EngineConfig, Event, Fingerprint, RealtimeMode,
 };
 use switchboard_protocol::{CallStatus, CallType};
-use switchboard_server::{Server, ServerConfig, ServerTls};
+use switchboard_server::{Server, ServerConfig};
 use tokio::sync::broadcast;
 
 /// A team server as a host runs it (HTTPS, its own certificate), which the test can stop
@@ -28,16 +28,8 @@ struct Backend {
 impl Backend {
     async fn start(names: &[&str]) -> Backend {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut config = ServerConfig::new(dir.path().to_path_buf());
-        config.tls = ServerTls::Own;
-        let server = Server::bind("127.0.0.1:0".parse().expect("addr"), config.clone())
-            .await
-            .expect("server");
-        server
-            .accounts()
-            .seed(names, PASSWORD)
-            .await
-            .expect("accounts");
+        let config = own_tls(&dir);
+        let server = serve(config.clone(), names).await;
         Backend {
             addr: server.local_addr(),
             fingerprint: server.fingerprint().expect("serving https"),

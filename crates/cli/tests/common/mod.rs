@@ -8,26 +8,15 @@ use switchboard_client::Api;
 use switchboard_server::{Server, ServerConfig};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_switchboard-cli");
-pub const PASSWORD: &str = "password123";
+#[path = "../../../../tests/support/serve.rs"]
+mod serve;
+pub use serve::{PASSWORD, serve};
 
 pub async fn backend_with_config(names: &[&str]) -> (Server, tempfile::TempDir, ServerConfig) {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = ServerConfig::new(dir.path().join("data"));
     let server = serve(config.clone(), names).await;
     (server, dir, config)
-}
-
-/// A server on 127.0.0.1 with `config`, holding accounts `names` (password [`PASSWORD`]).
-pub async fn serve(config: ServerConfig, names: &[&str]) -> Server {
-    let server = Server::bind("127.0.0.1:0".parse().expect("addr"), config)
-        .await
-        .expect("server");
-    server
-        .accounts()
-        .seed(names, PASSWORD)
-        .await
-        .expect("accounts");
-    server
 }
 
 pub async fn backend(names: &[&str]) -> (Server, tempfile::TempDir) {

@@ -9,7 +9,9 @@ use switchboard_client::{Api, Event, Fingerprint, Trust};
 use switchboard_server::{Server, ServerConfig, ServerTls};
 use tokio::sync::broadcast;
 
-pub const PASSWORD: &str = "password123";
+#[path = "../../../../tests/support/serve.rs"]
+mod serve;
+pub use serve::{PASSWORD, serve};
 
 /// A team server on 127.0.0.1 serving HTTPS with its own certificate, holding accounts
 /// `names` (password [`PASSWORD`]).
@@ -28,17 +30,9 @@ impl Host {
     /// `tune` changes the configuration before the server starts.
     pub async fn start_with(names: &[&str], tune: impl FnOnce(&mut ServerConfig)) -> Host {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut config = ServerConfig::new(dir.path().to_path_buf());
-        config.tls = ServerTls::Own;
+        let mut config = own_tls(&dir);
         tune(&mut config);
-        let server = Server::bind("127.0.0.1:0".parse().expect("addr"), config.clone())
-            .await
-            .expect("server");
-        server
-            .accounts()
-            .seed(names, PASSWORD)
-            .await
-            .expect("accounts");
+        let server = serve(config.clone(), names).await;
         let fingerprint = server.fingerprint().expect("serving https");
         Host {
             server,
@@ -64,6 +58,13 @@ impl Host {
     pub async fn signed_in(&self, name: &str) -> Api {
         signed_in(&self.url(), self.fingerprint, name).await
     }
+}
+
+/// A host's configuration: data in `dir`, HTTPS with a certificate it makes there.
+pub fn own_tls(dir: &tempfile::TempDir) -> ServerConfig {
+    let mut config = ServerConfig::new(dir.path().to_path_buf());
+    config.tls = ServerTls::Own;
+    config
 }
 
 /// A client for `url` that trusts only the certificate with `fingerprint`.
