@@ -411,6 +411,23 @@ async fn fifty_thousand_meetings_are_paged_and_stall_nobody() {
         format!("meeting {}", MEETINGS - 1)
     );
     assert_eq!(first["previous"], serde_json::Value::Null);
+    // Each meeting of a page carries its own participants (read for the page at once).
+    for m in first["results"].as_array().into_iter().flatten() {
+        let n: i64 = m["title"]
+            .as_str()
+            .and_then(|t| t.strip_prefix("meeting "))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{m}"));
+        let want = if n % 2 == 0 { vec![guest_id] } else { vec![] };
+        assert_eq!(m["participant_ids"], json!(want), "{m}");
+        let named: Vec<i64> = m["participants"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p["id"].as_i64())
+            .collect();
+        assert_eq!(named, want, "{m}");
+    }
     let next = first["next"].as_str().expect("a next link").to_owned();
     assert!(
         next.starts_with(&hoarder.base),

@@ -275,6 +275,9 @@ pub trait Tx {
     /// By username or email, case-insensitively.
     fn user_by_login(&mut self, login: &str) -> Result<Option<UserRecord>, StorageError>;
     fn users(&mut self) -> Result<Vec<UserInfo>, StorageError>;
+    /// The users with these ids, whatever their standing, in no set order; an id with no
+    /// row is left out. One statement, however many ids.
+    fn users_by_ids(&mut self, ids: &[i64]) -> Result<Vec<UserInfo>, StorageError>;
     /// False when there is no such user.
     fn set_password_hash(&mut self, user_id: i64, hash: &str) -> Result<bool, StorageError>;
     /// Disables or re-enables an account; false when there is no such user.

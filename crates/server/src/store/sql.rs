@@ -185,6 +185,12 @@ pub struct Dialect {
     pub username_taken: &'static str,
     /// Everyone, by username, case-insensitively.
     pub users_by_name: &'static str,
+    /// Users by id: `?1` is a JSON array of ids (an engine's own way to take a list).
+    pub users_by_ids: &'static str,
+    /// `(meeting_id, user_id)` of meetings' participants: `?1` a JSON array of meetings.
+    pub participants_of_meetings: &'static str,
+    /// Makes the users in the JSON array `?2` participants of meeting `?1`.
+    pub add_participants: &'static str,
 }
 
 /// The engine-independent side of one transaction.
@@ -297,12 +303,22 @@ impl<C: Conn> SqlTx<C> {
         params: &[Value<'_>],
     ) -> Result<Vec<MeetingRow>, StorageError> {
         let mut meetings = self.rows(sql, params, meeting_row)?;
+        if meetings.is_empty() {
+            return Ok(meetings);
+        }
+        // One statement for the whole page's participants, not one per meeting.
+        let ids = json_ids(meetings.iter().map(|m| m.id));
+        let pairs = self.rows(
+            self.dialect.participants_of_meetings,
+            &[ids.as_str().into()],
+            |row| Ok((row.int(0)?, row.int(1)?)),
+        )?;
         for meeting in &mut meetings {
-            meeting.participant_ids = self.rows(
-                "SELECT user_id FROM meeting_participants WHERE meeting_id = ?1 ORDER BY user_id",
-                &[meeting.id.into()],
-                |row| row.int(0),
-            )?;
+            meeting.participant_ids = pairs
+                .iter()
+                .filter(|(of, _)| *of == meeting.id)
+                .map(|(_, user)| *user)
+                .collect();
         }
         Ok(meetings)
     }
@@ -315,6 +331,12 @@ impl<C: Conn> SqlTx<C> {
         )?;
         Ok(u32::try_from(total).unwrap_or(u32::MAX))
     }
+}
+
+/// `ids` as a JSON array, the one form a list takes as a statement's parameter.
+fn json_ids(ids: impl Iterator<Item = i64>) -> String {
+    let ids: Vec<String> = ids.map(|id| id.to_string()).collect();
+    format!("[{}]", ids.join(","))
 }
 
 /// Statements that run outside a transaction body, at open.

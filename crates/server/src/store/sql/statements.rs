@@ -17,6 +17,56 @@ use switchboard_protocol::crm::CallLog;
 use switchboard_protocol::webhooks::{WebhookDelivery, WebhookEvent};
 use uuid::Uuid;
 
+/// The ids in the JSON array bound at `$param`, as a one-column table (`value`): how
+/// each engine lets one statement take a list.
+macro_rules! sqlite_ids {
+    ($param:literal) => {
+        concat!("SELECT value FROM json_each(", $param, ")")
+    };
+}
+macro_rules! postgres_ids {
+    ($param:literal) => {
+        concat!(
+            "SELECT CAST(value AS BIGINT) AS value FROM json_array_elements_text(CAST(",
+            $param,
+            " AS TEXT)::json)"
+        )
+    };
+}
+
+/// The statements that take a list, each written once over an engine's `ids` macro.
+macro_rules! users_by_ids {
+    ($ids:ident) => {
+        concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users WHERE id IN (",
+            $ids!("?1"),
+            ")"
+        )
+    };
+}
+macro_rules! participants_of_meetings {
+    ($ids:ident) => {
+        concat!(
+            "SELECT meeting_id, user_id FROM meeting_participants WHERE meeting_id IN (",
+            $ids!("?1"),
+            ") ORDER BY meeting_id, user_id"
+        )
+    };
+}
+macro_rules! add_participants {
+    ($ids:ident) => {
+        concat!(
+            "INSERT INTO meeting_participants (meeting_id, user_id)
+             SELECT CAST(?1 AS BIGINT), value FROM (",
+            $ids!("?2"),
+            // `WHERE true`: SQLite reads ON CONFLICT after a bare SELECT as a join's.
+            ") AS ids WHERE true ON CONFLICT DO NOTHING"
+        )
+    };
+}
+
 /// Columns each decoder below reads, in its order.
 pub const SQLITE: Dialect = Dialect {
     user_by_login: concat!(
@@ -32,6 +82,9 @@ pub const SQLITE: Dialect = Dialect {
         user_columns!(),
         " FROM users WHERE state <> 'deleted' ORDER BY username COLLATE NOCASE"
     ),
+    users_by_ids: users_by_ids!(sqlite_ids),
+    participants_of_meetings: participants_of_meetings!(sqlite_ids),
+    add_participants: add_participants!(sqlite_ids),
 };
 
 pub const POSTGRES: Dialect = Dialect {
@@ -48,6 +101,9 @@ pub const POSTGRES: Dialect = Dialect {
         user_columns!(),
         " FROM users WHERE state <> 'deleted' ORDER BY lower(username)"
     ),
+    users_by_ids: users_by_ids!(postgres_ids),
+    participants_of_meetings: participants_of_meetings!(postgres_ids),
+    add_participants: add_participants!(postgres_ids),
 };
 
 impl<C: Conn> Tx for SqlTx<C> {
@@ -86,6 +142,16 @@ impl<C: Conn> Tx for SqlTx<C> {
 
     fn user_by_login(&mut self, login: &str) -> Result<Option<UserRecord>, StorageError> {
         self.row(self.dialect.user_by_login, &[login.into()], user_record)
+    }
+
+    fn users_by_ids(&mut self, ids: &[i64]) -> Result<Vec<UserInfo>, StorageError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = super::json_ids(ids.iter().copied());
+        self.rows(self.dialect.users_by_ids, &[ids.as_str().into()], |row| {
+            user_record(row).map(|r| r.info)
+        })
     }
 
     fn users(&mut self) -> Result<Vec<UserInfo>, StorageError> {
@@ -366,11 +432,11 @@ impl<C: Conn> Tx for SqlTx<C> {
                 m.created_at.into(),
             ],
         )?;
-        for user in &m.participant_ids {
+        if !m.participant_ids.is_empty() {
+            let users = super::json_ids(m.participant_ids.iter().copied());
             self.execute(
-                "INSERT INTO meeting_participants (meeting_id, user_id) VALUES (?1, ?2)
-                 ON CONFLICT DO NOTHING",
-                &[id.into(), (*user).into()],
+                self.dialect.add_participants,
+                &[id.into(), users.as_str().into()],
             )?;
         }
         Ok(id)
