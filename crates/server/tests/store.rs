@@ -235,10 +235,18 @@ fn socket_leases_sum_over_instances_and_lapse_with_their_instance() -> Result<()
             "a reclaimed instance is told so"
         );
 
-        // A lease written by an instance that is not registered goes at the next reclaim.
+        // A lease written by an instance that is not registered (dropped, or lapsed and
+        // stopped for good after writing): a reclaim of lapsed instances does not see it,
+        // the sweep for orphans ends it.
         tx.drop_instance("two")?;
         assert_eq!(tx.set_socket_lease("two", b, 1)?, 1);
-        assert_eq!(tx.reclaim_leases(now)?, vec![(b, 0)]);
+        assert_eq!(
+            tx.reclaim_leases(later)?,
+            vec![],
+            "one is registered till later"
+        );
+        assert_eq!(tx.reclaim_orphan_leases()?, vec![(b, 0)]);
+        assert_eq!(tx.reclaim_orphan_leases()?, vec![], "once");
         Ok(())
     })
 }

@@ -141,9 +141,25 @@ fn set_total(
     tx.save_presence(user_id, &p)
 }
 
+/// How many renewals between two sweeps for leases no registered instance holds (a
+/// scan of every lease row; the renewals in between look at lapsed instances only).
+const ORPHAN_SWEEP_EVERY: u32 = 12;
+
+/// Which leases a reclaim ends.
+#[derive(Clone, Copy)]
+enum Reclaim {
+    /// Those of instances whose registration lapsed.
+    Lapsed,
+    /// Those too of every instance that is not registered.
+    LapsedAndOrphans,
+}
+
 /// Ends the leases of instances that stopped renewing.
-fn reclaim(tx: &mut dyn Tx, now: DateTime<Utc>) -> Result<usize, StorageError> {
-    let touched = tx.reclaim_leases(now)?;
+fn reclaim(tx: &mut dyn Tx, now: DateTime<Utc>, which: Reclaim) -> Result<usize, StorageError> {
+    let mut touched = tx.reclaim_leases(now)?;
+    if let Reclaim::LapsedAndOrphans = which {
+        touched.extend(tx.reclaim_orphan_leases()?);
+    }
     for &(user_id, total) in &touched {
         set_total(tx, user_id, total, now)?;
     }
@@ -166,6 +182,7 @@ pub fn register(
         } else {
             now
         },
+        Reclaim::LapsedAndOrphans,
     )?;
     if ended > 0 {
         tracing::info!(users = ended, "sockets left by an earlier run released");
@@ -181,8 +198,15 @@ pub async fn run(rt: Arc<Realtime>) {
     let mut tick = tokio::time::interval(lease / 3);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tick.tick().await;
+    let mut renewals = 0u32;
     loop {
         tick.tick().await;
+        renewals = renewals.wrapping_add(1);
+        let which = if renewals.is_multiple_of(ORPHAN_SWEEP_EVERY) {
+            Reclaim::LapsedAndOrphans
+        } else {
+            Reclaim::Lapsed
+        };
         let instance = rt.instance.clone();
         let hub = rt.hub.clone();
         let clock = rt.rules.clock;
@@ -198,7 +222,7 @@ pub async fn run(rt: Arc<Realtime>) {
                         record_sockets(tx, &instance, user_id, sockets, now)?;
                     }
                 }
-                reclaim(tx, now)
+                reclaim(tx, now, which)
             })
             .await;
         match renewed {
@@ -219,7 +243,7 @@ pub async fn release(rt: &Realtime) {
         .store
         .write(move |tx| {
             tx.drop_instance(&instance)?;
-            reclaim(tx, clock.now())
+            reclaim(tx, clock.now(), Reclaim::LapsedAndOrphans)
         })
         .await;
     if let Err(e) = released {

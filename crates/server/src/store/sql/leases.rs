@@ -54,16 +54,38 @@ impl<C: Conn> SqlTx<C> {
         &mut self,
         now: DateTime<Utc>,
     ) -> Result<Vec<(i64, u32)>, StorageError> {
-        self.execute("DELETE FROM instances WHERE expires_at < ?1", &[now.into()])?;
-        let users: std::collections::BTreeSet<i64> = self
-            .rows(
-                "DELETE FROM socket_leases WHERE instance NOT IN (SELECT id FROM instances)
-                 RETURNING user_id",
-                &[],
+        let lapsed = self.rows(
+            "DELETE FROM instances WHERE expires_at < ?1 RETURNING id",
+            &[now.into()],
+            |row| row.text(0),
+        )?;
+        let mut users = std::collections::BTreeSet::new();
+        // Rare (an instance stopped): the lease rows are found by the key's first column.
+        for instance in &lapsed {
+            users.extend(self.rows(
+                "DELETE FROM socket_leases WHERE instance = ?1 RETURNING user_id",
+                &[instance.as_str().into()],
                 |row| row.int(0),
-            )?
-            .into_iter()
-            .collect();
+            )?);
+        }
+        self.totals_of(users)
+    }
+
+    pub(super) fn leases_reclaim_orphans(&mut self) -> Result<Vec<(i64, u32)>, StorageError> {
+        let users = self.rows(
+            "DELETE FROM socket_leases WHERE instance NOT IN (SELECT id FROM instances)
+             RETURNING user_id",
+            &[],
+            |row| row.int(0),
+        )?;
+        self.totals_of(users.into_iter().collect())
+    }
+
+    /// Each user with the sockets they hold on all instances.
+    fn totals_of(
+        &mut self,
+        users: std::collections::BTreeSet<i64>,
+    ) -> Result<Vec<(i64, u32)>, StorageError> {
         users
             .into_iter()
             .map(|user_id| Ok((user_id, self.sockets_of(user_id)?)))

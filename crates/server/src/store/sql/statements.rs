@@ -606,6 +606,10 @@ impl<C: Conn> Tx for SqlTx<C> {
         self.leases_reclaim(now)
     }
 
+    fn reclaim_orphan_leases(&mut self) -> Result<Vec<(i64, u32)>, StorageError> {
+        self.leases_reclaim_orphans()
+    }
+
     // Webhooks: the statements are in `webhooks.rs`.
     fn insert_webhook(&mut self, hook: &WebhookRow) -> Result<i64, StorageError> {
         self.webhook_insert(hook)

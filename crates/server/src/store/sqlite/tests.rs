@@ -198,6 +198,7 @@ fn every_method(tx: &mut dyn Tx) -> Result<(), StorageError> {
     tx.set_socket_lease("i", a, 0)?;
     tx.drop_instance("i")?;
     tx.reclaim_leases(now)?;
+    tx.reclaim_orphan_leases()?;
     Ok(())
 }
 
