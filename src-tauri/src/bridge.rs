@@ -30,18 +30,18 @@ struct Ringing {
 struct InviteArrived {
     call_id: i64,
     at: Instant,
-    /// The window it rings in, once the shell has chosen.
-    window: Option<&'static str>,
-    /// Windows that drew it, and when (one may report before the shell has chosen).
+    /// The window it rings in and when the shell showed it, once it has.
+    window: Option<(&'static str, Instant)>,
+    /// Windows that drew it, and when (a page kept loaded may draw it before it is shown).
     drawn: Vec<(String, Instant)>,
 }
 
 impl InviteArrived {
-    /// When the window it rings in drew it, once both are known.
+    /// When it was on screen in the window it rings in: drawn there, and shown.
     fn on_screen(&self) -> Option<(&'static str, Instant)> {
-        let window = self.window?;
-        let (_, at) = self.drawn.iter().find(|(w, _)| w == window)?;
-        Some((window, *at))
+        let (window, shown) = self.window?;
+        let (_, drawn) = self.drawn.iter().find(|(w, _)| w == window)?;
+        Some((window, shown.max(*drawn)))
     }
 }
 
@@ -100,11 +100,11 @@ impl TauriShell {
                 return;
             }
             if crate::callbox::wanted(&shell.app, controller.settings().incoming_call_display) {
-                shell.rings_in(call_id, crate::callbox::LABEL);
                 crate::callbox::open(&shell.app);
+                shell.rings_in(call_id, crate::callbox::LABEL);
             } else {
-                shell.rings_in(call_id, windows::MAIN);
                 windows::raise_for_call(&shell.app);
+                shell.rings_in(call_id, windows::MAIN);
             }
             let ringtone = Ringtone::start(
                 controller
@@ -143,12 +143,13 @@ impl TauriShell {
         });
     }
 
-    /// Call `call_id` rings in `window`: the one whose drawing [`Self::ring_on_screen`]
-    /// times (the main window also draws its dialog behind a callbox).
+    /// Call `call_id` rings in `window`, shown just now: the one whose drawing
+    /// [`Self::ring_on_screen`] times (the main window also draws its dialog behind a
+    /// callbox).
     fn rings_in(&self, call_id: i64, window: &'static str) {
         if let Ok(mut arrived) = self.invite_arrived.lock() {
             if let Some(invite) = arrived.as_mut().filter(|a| a.call_id == call_id) {
-                invite.window = Some(window);
+                invite.window = Some((window, Instant::now()));
             }
             log_time_to_ring(&mut arrived);
         }

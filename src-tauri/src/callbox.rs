@@ -1,9 +1,14 @@
 //! The callbox: a small frameless window in the screen's corner that rings a call
 //! without taking the keyboard from what the user is typing in. Always on top, on every
-//! workspace, out of the taskbar; it closes when the call stops ringing here.
+//! workspace, out of the taskbar; it goes when the call stops ringing here.
+//!
+//! It is built hidden once the main window has loaded and only ever hidden after that,
+//! so a ring shows a page that is already there: building the webview and loading its
+//! page when the call came took some 400 ms of the time to ring (docs/benchmarks.md).
 
-use switchboard_app::IncomingCallDisplay;
-use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
+use std::sync::Arc;
+use switchboard_app::{Controller, IncomingCallDisplay};
+use tauri::{AppHandle, LogicalPosition, Manager, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
 
 pub const LABEL: &str = "callbox";
 const WIDTH: f64 = 380.0;
@@ -20,12 +25,66 @@ pub fn wanted(app: &AppHandle, display: IncomingCallDisplay) -> bool {
     }
 }
 
-/// Opens the callbox (the page `callbox.html` draws the ringing call from the app's state
-/// and events), or leaves an open one as it is.
-pub fn open(app: &AppHandle) {
-    if app.get_webview_window(LABEL).is_some() {
+/// Builds the callbox, hidden, for the calls to come; not when calls ring in the main
+/// window by choice (a later change of mind builds it at the first ring).
+pub fn prepare(app: &AppHandle) {
+    let display = app
+        .try_state::<Arc<Controller>>()
+        .map(|c| c.settings().incoming_call_display);
+    if app.get_webview_window(LABEL).is_some() || display == Some(IncomingCallDisplay::Window) {
         return;
     }
+    match builder(app).visible(false).build() {
+        Ok(window) => {
+            keep_focus_where_it_is(&window);
+            tracing::info!("callbox ready, hidden");
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot build the callbox ahead; it is built when a call rings")
+        }
+    }
+}
+
+/// Shows the callbox (the page `callbox.html` draws the ringing call from the app's state
+/// and events), building it first if it is not there.
+pub fn open(app: &AppHandle) {
+    if let Some(window) = app.get_webview_window(LABEL) {
+        if let Some((x, y)) = corner(app) {
+            let _ = window.set_position(LogicalPosition::new(x, y));
+        }
+        match window.show() {
+            Ok(()) => tracing::info!("callbox shown"),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot show the callbox; raising the window instead");
+                crate::windows::raise_for_call(app);
+            }
+        }
+        return;
+    }
+    match builder(app).build() {
+        Ok(window) => {
+            keep_focus_where_it_is(&window);
+            tracing::info!("callbox open");
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot open the callbox; raising the window instead");
+            crate::windows::raise_for_call(app);
+        }
+    }
+}
+
+/// Hides the callbox, kept for the next call; returns whether it was on screen.
+pub fn close(app: &AppHandle) -> bool {
+    match app.get_webview_window(LABEL) {
+        Some(window) if window.is_visible().unwrap_or(false) => {
+            let _ = window.hide();
+            true
+        }
+        _ => false,
+    }
+}
+
+fn builder(app: &AppHandle) -> WebviewWindowBuilder<'_, tauri::Wry, AppHandle> {
     let mut builder = WebviewWindowBuilder::new(app, LABEL, WebviewUrl::App("callbox.html".into()))
         .title("Incoming call — Switchboard")
         .inner_size(WIDTH, HEIGHT)
@@ -39,24 +98,22 @@ pub fn open(app: &AppHandle) {
     if let Some((x, y)) = corner(app) {
         builder = builder.position(x, y);
     }
-    match builder.build() {
-        Ok(_) => tracing::info!("callbox open"),
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot open the callbox; raising the window instead");
-            crate::windows::raise_for_call(app);
-        }
-    }
+    builder
 }
 
-/// Closes the callbox; returns whether it was open.
-pub fn close(app: &AppHandle) -> bool {
-    match app.get_webview_window(LABEL) {
-        Some(window) => {
-            let _ = window.destroy();
-            true
+/// Every time it is shown, not only the first (`focused(false)` holds until the first
+/// paint): the window manager is asked not to give it the keyboard as it maps.
+fn keep_focus_where_it_is(window: &WebviewWindow) {
+    #[cfg(target_os = "linux")]
+    {
+        use gtk::prelude::GtkWindowExt;
+        match window.gtk_window() {
+            Ok(gtk_window) => gtk_window.set_focus_on_map(false),
+            Err(e) => tracing::debug!(error = %e, "no GTK window for the callbox"),
         }
-        None => false,
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = window;
 }
 
 /// The bottom-right corner of the primary monitor's work area, in logical pixels.

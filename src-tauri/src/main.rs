@@ -144,7 +144,13 @@ fn main() -> Result<()> {
             });
             Ok(())
         })
-        .on_page_load(move |webview, payload| windows::page_loaded(webview, started, payload))
+        .on_page_load(move |webview, payload| {
+            if windows::page_loaded(webview, started, payload) {
+                // After the main window, so that start-up does not wait for it.
+                let app = webview.app_handle().clone();
+                tauri::async_runtime::spawn(async move { callbox::prepare(&app) });
+            }
+        })
         .on_window_event(|window, event| match event {
             // Closing hides: the app keeps running in the tray and never drops a call.
             WindowEvent::CloseRequested { api, .. }

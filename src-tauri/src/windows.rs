@@ -106,16 +106,17 @@ static LOADED: AtomicBool = AtomicBool::new(false);
 
 /// On the first page load: shows the window and logs how long that took after the
 /// process started (the start-up figure in docs/benchmarks.md comes from this line).
+/// Returns whether this was that load.
 pub fn page_loaded(
     webview: &tauri::Webview,
     started: Instant,
     payload: &tauri::webview::PageLoadPayload<'_>,
-) {
+) -> bool {
     if payload.event() != tauri::webview::PageLoadEvent::Finished
         || webview.label() != MAIN
         || LOADED.swap(true, Ordering::Relaxed)
     {
-        return;
+        return false;
     }
     if !START_HIDDEN.load(Ordering::Relaxed) && !SHOWN.swap(true, Ordering::Relaxed) {
         show(webview.app_handle());
@@ -124,4 +125,5 @@ pub fn page_loaded(
         since_start_ms = started.elapsed().as_millis() as u64,
         "window loaded"
     );
+    true
 }

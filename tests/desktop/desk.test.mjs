@@ -174,7 +174,7 @@ test('a call rings in the callbox without taking the keyboard; global shortcuts 
   await sleep(400);
   xdotool('key', '--clearmodifiers', 'ctrl+alt+a');
   await app.until('the call to connect', async () => /Connected|connected/.test((await app.textOf('.call-card')) ?? ''), 30_000);
-  await app.until('the callbox to close once answered', async () => xWindows('^Incoming call — Switchboard$').length === 0, 10_000);
+  await app.until('the callbox to close once answered', async () => xWindows('^Incoming call — Switchboard$', { visible: true }).length === 0, 10_000);
 
   xdotool('key', '--clearmodifiers', 'ctrl+alt+m');
   await app.until('mute to show as on', async () => (await app.js('return document.querySelector("button.mute")?.getAttribute("aria-pressed")')) === 'true');
@@ -194,7 +194,7 @@ test('push-to-talk: a call starts muted, holding the key opens the microphone, l
   await changeSettings({ shortcuts: { toggle_mute: 'Ctrl+Alt+M', answer: 'Ctrl+Alt+A', hang_up: 'Ctrl+Alt+H', push_to_talk: 'Ctrl+Alt+P' } });
   xdotool('windowfocus', '--sync', xlogo);
   const call = cli(['call', 'carol']);
-  await app.until('the callbox window', async () => xWindows('^Incoming call — Switchboard$').length > 0, 30_000);
+  await app.until('the callbox window', async () => xWindows('^Incoming call — Switchboard$', { visible: true }).length > 0, 30_000);
   await sleep(400);
   xdotool('key', '--clearmodifiers', 'ctrl+alt+a');
   await app.until('the call to connect', async () => /Connected|connected/.test((await app.textOf('.call-card')) ?? ''), 30_000);
@@ -242,10 +242,10 @@ test('a call cancelled while it rings closes the callbox', async () => {
   const started = await apiRequest(server, ca, '/api/jitsi-calls/initiate_call/', { method: 'POST', token, body: { recipient_id: carol.id } });
   assert.equal(started.status, 200, started.text);
   const id = JSON.parse(started.text).call_session.id;
-  await app.until('the callbox window', async () => xWindows('^Incoming call — Switchboard$').length > 0, 30_000);
+  await app.until('the callbox window', async () => xWindows('^Incoming call — Switchboard$', { visible: true }).length > 0, 30_000);
   const cancelled = await apiRequest(server, ca, `/api/jitsi-calls/${id}/update_status/`, { method: 'POST', token, body: { action: 'cancel' } });
   assert.equal(cancelled.status, 200, cancelled.text);
-  await app.until('the callbox to close', async () => xWindows('^Incoming call — Switchboard$').length === 0, 15_000);
+  await app.until('the callbox to close', async () => xWindows('^Incoming call — Switchboard$', { visible: true }).length === 0, 15_000);
 });
 
 test('auto-away: away after the idle time, online again on input', async () => {
@@ -267,7 +267,7 @@ test('auto-away: away after the idle time, online again on input', async () => {
 test('a video call opens its room in the browser with a JaaS token for Carol', async () => {
   await writeFile(OPENED_LOG, '');
   const call = cli(['call', 'carol', '--video']);
-  await app.until('the callbox window', async () => xWindows('^Incoming call — Switchboard$').length > 0, 30_000);
+  await app.until('the callbox window', async () => xWindows('^Incoming call — Switchboard$', { visible: true }).length > 0, 30_000);
   await sleep(400);
   xdotool('key', '--clearmodifiers', 'ctrl+alt+a');
   await app.until('the call to connect', async () => /Connected|connected/.test((await app.textOf('.call-card')) ?? ''), 30_000);

@@ -16,6 +16,8 @@ pids=()
 cleanup() {
   for pid in "${pids[@]}"; do pkill -P "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  # E2E_KEEP_LOG=FILE keeps tauri-driver's and the apps' whole log for a look afterwards.
+  if [ -n "${E2E_KEEP_LOG:-}" ]; then cp "$work/tauri-driver.log" "$E2E_KEEP_LOG" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT

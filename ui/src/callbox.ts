@@ -1,9 +1,11 @@
-// The callbox page (callbox.html): the shell opens it in a small always-on-top window in
+// The callbox page (callbox.html): the shell shows it in a small always-on-top window in
 // the screen's corner when a call rings while the main window is not in front. It keeps
 // the same state as the main window (the shell's AppState and its `engine` events, through
 // the same store and reducer) and shows only the call ringing. Answered here, the main
 // window comes to the front; once nothing rings here any more (answered, rejected,
-// cancelled, missed, answered on another device) the callbox closes itself.
+// cancelled, missed, answered on another device) the callbox closes itself. The shell
+// builds it hidden ahead of the first call and only hides it on close, so a ring has only
+// to show it: after a close the page starts afresh and waits, hidden, for the next ring.
 import { Actions } from './actions';
 import { api } from './ipc';
 import { initialState, Store, type Incoming } from './state';
@@ -27,6 +29,8 @@ let problem = '';
  * it stays until Close. Any other goes with the call. */
 let problemOutlives = false;
 let closing = false;
+/** Hidden (built ahead, or closed), waiting for the next ring: no timer to close again. */
+let idle = document.visibilityState === 'hidden';
 let waiting: ReturnType<typeof setTimeout> | null = null;
 
 const view = callboxView({ accept, reject, decline, close });
@@ -44,6 +48,7 @@ function draw(): void {
 function settle(): void {
   const s = store.get();
   if (s.incoming) {
+    idle = false;
     shown = s.incoming;
     if (waiting) clearTimeout(waiting);
     waiting = null;
@@ -56,6 +61,7 @@ function settle(): void {
   if (!s.app && !s.errors.boot) return;
   if (problem && problemOutlives) return;
   if (shown) return close();
+  if (idle) return;
   // The shell opens the callbox as the call rings: the ring is in the state, or on its way.
   waiting ??= setTimeout(() => {
     if (!store.get().incoming) close();
@@ -66,10 +72,23 @@ function close(): void {
   if (closing) return;
   closing = true;
   if (waiting) clearTimeout(waiting);
-  api.closeCallbox().catch(() => {
-    // The shell also closes it once the call stops ringing.
-    closing = false;
-  });
+  waiting = null;
+  api.closeCallbox().then(
+    () => {
+      // Hidden, kept for the next call: nothing of this one stays on it (and a call that
+      // rang meanwhile is drawn).
+      shown = null;
+      problem = '';
+      problemOutlives = false;
+      idle = true;
+      closing = false;
+      settle();
+    },
+    () => {
+      // The shell also closes it once the call stops ringing.
+      closing = false;
+    },
+  );
 }
 
 async function act(kind: 'answer' | 'reject', run: () => Promise<boolean>, area: 'incoming' | 'global'): Promise<void> {
@@ -115,5 +134,15 @@ function decline(callId: number, message: string, callBackIn?: number): void {
 }
 
 store.watch((s) => ({ incoming: s.incoming, loaded: !!s.app || !!s.errors.boot }), settle);
+
+// WebKit does not run a hidden page's event handlers until it is shown (the engine's
+// events wait), so on being shown the page asks the shell for the state, which has the
+// call ringing now.
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState !== 'visible') return;
+  idle = false;
+  void actions.reload();
+  settle();
+});
 
 void actions.boot();

@@ -223,6 +223,30 @@ test('callbox: a ring that arrives as an event after the page loaded shows; noth
   await finish(page);
 });
 
+test('callbox: kept hidden between calls — built before any ring, it closes once and the next calls show on the same page', async () => {
+  // The shell builds the callbox hidden at start: nothing rings, so it says so once.
+  const page = await openCallbox(env, {
+    responses: { app_state: { ok: appState() }, reject_call: { ok: call(61, BOB, ME, 'rejected') } },
+  });
+  await closed(page);
+  await page.waitForTimeout(2500);
+  assert.equal((await invoked(page, 'close_callbox')).length, 1, 'hidden, it waits for the next ring without closing again');
+  // A ring: drawn at once, on the page as it is.
+  await engine(page, { type: 'incoming_call', call_id: 61, from_user_id: 2, caller_name: 'Bob Stone', call_type: 'audio', room_name: 'r' });
+  await page.getByRole('alertdialog', { name: 'Audio call Bob Stone' }).waitFor();
+  await page.getByRole('button', { name: /Reject/ }).click();
+  await until(page, () => window.__test.calls('close_callbox').length === 2);
+  assert.ok(!(await page.locator('.callbox').isVisible()), 'nothing of the last call stays on it');
+  // The next call, after the last one closed: the same page again, Accept focused.
+  await engine(page, { type: 'incoming_call', call_id: 62, from_user_id: 2, caller_name: 'Bob Stone', call_type: 'video', room_name: 'r2' });
+  await page.getByRole('alertdialog', { name: 'Video call Bob Stone' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'AcceptEnter');
+  await engine(page, { type: 'call_updated', call: call(62, BOB, ME, 'cancelled', { call_type: 'video' }) });
+  await until(page, () => window.__test.calls('close_callbox').length === 3);
+  assert.deepEqual(await sent(page), ['close_callbox', 'reject_call', 'close_callbox', 'close_callbox']);
+  await finish(page);
+});
+
 test('callbox: keyboard — Enter or A accepts (not in the first moment), Escape or R rejects', async () => {
   // An Enter pressed just as the call shows does nothing.
   let page = await openCallbox(env, { responses: { app_state: { ok: appState() }, answer_call: { ok: call(60, BOB, ME, 'active') } } });
