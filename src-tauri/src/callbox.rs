@@ -34,15 +34,7 @@ pub fn prepare(app: &AppHandle) {
     if app.get_webview_window(LABEL).is_some() || display == Some(IncomingCallDisplay::Window) {
         return;
     }
-    match builder(app).visible(false).build() {
-        Ok(window) => {
-            keep_focus_where_it_is(&window);
-            tracing::info!("callbox ready, hidden");
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot build the callbox ahead; it is built when a call rings")
-        }
-    }
+    build(app, false);
 }
 
 /// Shows the callbox (the page `callbox.html` draws the ringing call from the app's state
@@ -61,16 +53,7 @@ pub fn open(app: &AppHandle) {
         }
         return;
     }
-    match builder(app).build() {
-        Ok(window) => {
-            keep_focus_where_it_is(&window);
-            tracing::info!("callbox open");
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot open the callbox; raising the window instead");
-            crate::windows::raise_for_call(app);
-        }
-    }
+    build(app, true);
 }
 
 /// Hides the callbox, kept for the next call; returns whether it was on screen.
@@ -81,6 +64,49 @@ pub fn close(app: &AppHandle) -> bool {
             true
         }
         _ => false,
+    }
+}
+
+/// Builds the callbox, shown or hidden, in the main window's web process: one of its own
+/// costs some 70 MB PSS for as long as the app runs (docs/benchmarks.md). The related
+/// view is reached on the main thread, so the window is built there.
+fn build(app: &AppHandle, visible: bool) {
+    let handle = app.clone();
+    let shared = app.get_webview_window(crate::windows::MAIN).map(|main| {
+        main.with_webview(move |webview| {
+            #[cfg(target_os = "linux")]
+            let builder = builder(&handle).with_related_view(webview.inner());
+            #[cfg(not(target_os = "linux"))]
+            let builder = {
+                let _ = webview;
+                builder(&handle)
+            };
+            built(&handle, builder.visible(visible).build(), visible);
+        })
+    });
+    match shared {
+        Some(Ok(())) => {}
+        Some(Err(e)) => {
+            tracing::warn!(error = %e, "cannot reach the main window's webview; the callbox gets a web process of its own");
+            built(app, builder(app).visible(visible).build(), visible);
+        }
+        None => built(app, builder(app).visible(visible).build(), visible),
+    }
+}
+
+fn built(app: &AppHandle, window: tauri::Result<WebviewWindow>, visible: bool) {
+    match window {
+        Ok(window) => {
+            keep_focus_where_it_is(&window);
+            tracing::info!(visible, "callbox built");
+        }
+        Err(e) if visible => {
+            tracing::warn!(error = %e, "cannot open the callbox; raising the window instead");
+            crate::windows::raise_for_call(app);
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot build the callbox ahead; it is built when a call rings")
+        }
     }
 }
 
