@@ -453,7 +453,7 @@ pub async fn ring_shown(
     Ok(())
 }
 
-/// Closes the callbox (its page, once nothing rings any more).
+/// Hides the callbox, kept for the next call (its page asks, once nothing rings any more).
 #[tauri::command]
 pub async fn close_callbox(app: AppHandle) -> Result<(), AppError> {
     let _ = crate::callbox::close(&app);
