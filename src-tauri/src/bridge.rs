@@ -155,6 +155,11 @@ impl TauriShell {
         }
     }
 
+    /// Whether a call rings here now (until it is answered, rejected, cancelled or missed).
+    pub fn rings(&self) -> bool {
+        self.ringing.lock().is_ok_and(|r| r.is_some())
+    }
+
     /// `window` drew ringing call `call_id`: logged once per call, for the window it rings
     /// in, with the time since its invite reached the engine.
     pub fn ring_on_screen(&self, call_id: i64, window: &str) {

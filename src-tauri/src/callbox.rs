@@ -74,6 +74,13 @@ fn build(app: &AppHandle, visible: bool) {
     let handle = app.clone();
     let shared = app.get_webview_window(crate::windows::MAIN).map(|main| {
         main.with_webview(move |webview| {
+            // A ring may have come while this waited for the main thread.
+            if let Some(window) = handle.get_webview_window(LABEL) {
+                if visible {
+                    let _ = window.show();
+                }
+                return;
+            }
             #[cfg(target_os = "linux")]
             let builder = builder(&handle).with_related_view(webview.inner());
             #[cfg(not(target_os = "linux"))]
@@ -128,14 +135,21 @@ fn builder(app: &AppHandle) -> WebviewWindowBuilder<'_, tauri::Wry, AppHandle> {
 }
 
 /// Every time it is shown, not only the first (`focused(false)` holds until the first
-/// paint): the window manager is asked not to give it the keyboard as it maps.
+/// paint): the window manager is asked not to give it the keyboard as it maps. GTK is
+/// called on the main thread.
 fn keep_focus_where_it_is(window: &WebviewWindow) {
     #[cfg(target_os = "linux")]
     {
-        use gtk::prelude::GtkWindowExt;
-        match window.gtk_window() {
-            Ok(gtk_window) => gtk_window.set_focus_on_map(false),
-            Err(e) => tracing::debug!(error = %e, "no GTK window for the callbox"),
+        let on_main = window.clone();
+        let queued = window.run_on_main_thread(move || {
+            use gtk::prelude::GtkWindowExt;
+            match on_main.gtk_window() {
+                Ok(gtk_window) => gtk_window.set_focus_on_map(false),
+                Err(e) => tracing::debug!(error = %e, "no GTK window for the callbox"),
+            }
+        });
+        if let Err(e) = queued {
+            tracing::debug!(error = %e, "cannot reach the main thread for the callbox");
         }
     }
     #[cfg(not(target_os = "linux"))]

@@ -453,9 +453,17 @@ pub async fn ring_shown(
     Ok(())
 }
 
-/// Hides the callbox, kept for the next call (its page asks, once nothing rings any more).
+/// Hides the callbox, kept for the next call (its page asks, once nothing rings there any
+/// more). Not while a call rings: a page that saw a call end late must not hide the next
+/// one; the shell hides it itself when the ringing stops.
 #[tauri::command]
 pub async fn close_callbox(app: AppHandle) -> Result<(), AppError> {
-    let _ = crate::callbox::close(&app);
+    use tauri::Manager;
+    let rings = app
+        .try_state::<Arc<crate::bridge::TauriShell>>()
+        .is_some_and(|shell| shell.rings());
+    if !rings {
+        let _ = crate::callbox::close(&app);
+    }
     Ok(())
 }

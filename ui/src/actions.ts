@@ -114,40 +114,54 @@ export class Actions {
   }
 
   private listening = false;
+  /** Events that arrive while the state is being loaded, applied after it: a state read
+   * before an event must not undo it. `null`: no load under way. */
+  private held: EngineEvent[] | null = [];
+  /** State loads under way. */
+  private reloading = 0;
+
+  private apply(ev: EngineEvent): void {
+    const account = accountKey(this.store.get());
+    this.store.update((s) => applyEvent(s, ev, Date.now()));
+    // The shell's new state, or a call-back due: the list again (a new sign-in loads it
+    // through main.ts's watch).
+    const same = account !== null && accountKey(this.store.get()) === account;
+    if (!this.lists) return;
+    if (ev.type === 'callback_due' || (ev.type === 'app_state' && same)) void this.loadCallbacks();
+    // Notes and camp-ons may have come and gone while the shell was reconnecting.
+    if (ev.type === 'app_state' && same) {
+      void this.loadNotes();
+      void this.loadCampOns();
+    }
+  }
 
   /** Listen first (buffering), then load the state, so no event is lost in between.
    * Also the boot screen's "Try again". */
   async boot(): Promise<void> {
     if (this.listening) return this.reload();
-    const buffer: EngineEvent[] = [];
-    let ready = false;
-    const apply = (ev: EngineEvent) => {
-      const account = accountKey(this.store.get());
-      this.store.update((s) => applyEvent(s, ev, Date.now()));
-      // The shell's new state, or a call-back due: the list again (a new sign-in loads it
-      // through main.ts's watch).
-      const same = account !== null && accountKey(this.store.get()) === account;
-      if (!this.lists) return;
-      if (ev.type === 'callback_due' || (ev.type === 'app_state' && same)) void this.loadCallbacks();
-      // Notes and camp-ons may have come and gone while the shell was reconnecting.
-      if (ev.type === 'app_state' && same) {
-        void this.loadNotes();
-        void this.loadCampOns();
-      }
-    };
     const listened = await this.run('boot', 'boot', () =>
-      onEngine((ev) => (ready ? apply(ev) : buffer.push(ev))),
+      onEngine((ev) => (this.held ? this.held.push(ev) : this.apply(ev))),
     );
     if (!listened.ok) return;
     this.listening = true;
     await this.reload();
-    ready = true;
-    buffer.splice(0).forEach(apply);
   }
 
+  /** The shell's state again; events that arrive meanwhile are applied after it. */
   async reload(): Promise<void> {
-    const r = await this.run('boot', 'boot', api.appState);
-    if (r.ok) this.store.update((s) => withAppState(s, r.value, Date.now()));
+    this.held ??= [];
+    this.reloading++;
+    try {
+      const r = await this.run('boot', 'boot', api.appState);
+      if (r.ok) this.store.update((s) => withAppState(s, r.value, Date.now()));
+    } finally {
+      this.reloading--;
+      if (this.reloading === 0) {
+        const held = this.held ?? [];
+        this.held = null;
+        held.forEach((ev) => this.apply(ev));
+      }
+    }
   }
 
   async hostTeam(a: { fullName: string; username: string; password: string; listen: string }): Promise<void> {

@@ -49,6 +49,11 @@ function settle(): void {
   const s = store.get();
   if (s.incoming) {
     idle = false;
+    if (!busy && s.incoming.callId !== shown?.callId) {
+      // Another call than the one a sentence was about.
+      problem = '';
+      problemOutlives = false;
+    }
     shown = s.incoming;
     if (waiting) clearTimeout(waiting);
     waiting = null;
@@ -139,7 +144,19 @@ store.watch((s) => ({ incoming: s.incoming, loaded: !!s.app || !!s.errors.boot }
 // events wait), so on being shown the page asks the shell for the state, which has the
 // call ringing now.
 document.addEventListener('visibilitychange', () => {
-  if (document.visibilityState !== 'visible') return;
+  if (document.visibilityState !== 'visible') {
+    // Hidden by the shell (the call stopped ringing here): nothing is left to close, and
+    // what was on it is not for the next call.
+    if (waiting) clearTimeout(waiting);
+    waiting = null;
+    if (!busy) {
+      shown = null;
+      problem = '';
+      problemOutlives = false;
+    }
+    idle = true;
+    return;
+  }
   idle = false;
   void actions.reload();
   settle();

@@ -247,6 +247,35 @@ test('callbox: kept hidden between calls — built before any ring, it closes on
   await finish(page);
 });
 
+/** What the shell's hide and show do to the page: WebKit's visibility, as it reports it. */
+const setVisible = (page, visible) =>
+  page.evaluate((v) => {
+    Object.defineProperty(document, 'visibilityState', { value: v ? 'visible' : 'hidden', configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, visible);
+
+test('callbox: hidden by the shell and shown again — the state is read again and nothing of the last call stays', async () => {
+  const page = await openCallbox(env, {
+    responses: { ...ringingState(), answer_call: { err: 'Bob Stone hung up before you answered.' } },
+  });
+  await page.getByRole('button', { name: 'Accept' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Bob Stone hung up before you answered.' }).waitFor();
+  // The shell hides it as the call stops ringing; the page hears of the end later.
+  await setVisible(page, false);
+  await engine(page, { type: 'call_updated', call: call(60, BOB, ME, 'cancelled') });
+  // The next call: shown by the shell, drawn from the state the page asks for.
+  const next = call(61, BOB, ME, 'ringing', { call_type: 'video' });
+  const rings = { call_id: next.id, from_user_id: next.initiator, caller_name: 'Bob Stone', call_type: 'video', regarding: null };
+  await respond(page, 'app_state', { ok: appState({ ringing: rings }) });
+  const loads = (await invoked(page, 'app_state')).length;
+  await setVisible(page, true);
+  await page.getByRole('alertdialog', { name: 'Video call Bob Stone' }).waitFor();
+  assert.equal((await invoked(page, 'app_state')).length, loads + 1, 'the state read again on being shown');
+  assert.equal(await page.locator('.callbox-problem').innerText(), '', 'the last call’s sentence is gone');
+  assert.ok(await page.getByRole('button', { name: 'Accept' }).isEnabled());
+  await finish(page);
+});
+
 test('callbox: keyboard — Enter or A accepts (not in the first moment), Escape or R rejects', async () => {
   // An Enter pressed just as the call shows does nothing.
   let page = await openCallbox(env, { responses: { app_state: { ok: appState() }, answer_call: { ok: call(60, BOB, ME, 'active') } } });

@@ -156,11 +156,13 @@ enum Reclaim {
 
 /// Ends the leases of instances that stopped renewing.
 fn reclaim(tx: &mut dyn Tx, now: DateTime<Utc>, which: Reclaim) -> Result<usize, StorageError> {
-    let mut touched = tx.reclaim_leases(now)?;
+    let mut touched: std::collections::BTreeMap<i64, u32> =
+        tx.reclaim_leases(now)?.into_iter().collect();
     if let Reclaim::LapsedAndOrphans = which {
+        // A user in both lists: the later total is the one that stands.
         touched.extend(tx.reclaim_orphan_leases()?);
     }
-    for &(user_id, total) in &touched {
+    for (&user_id, &total) in &touched {
         set_total(tx, user_id, total, now)?;
     }
     Ok(touched.len())
