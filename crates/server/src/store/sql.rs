@@ -370,6 +370,8 @@ mod callbacks;
 mod invites;
 #[path = "sql/leases.rs"]
 mod leases;
+#[path = "sql/meetings.rs"]
+mod meetings;
 #[path = "sql/rows.rs"]
 mod rows;
 #[path = "sql/statements.rs"]

@@ -1,9 +1,7 @@
 //! Every statement of the store, once for both engines: the `Tx` methods over a `Conn`,
 //! and each engine's dialect for the three statements that differ.
 
-use super::rows::{
-    call_row, presence_row, standing_row, user_record, video_call_row, video_status_str,
-};
+use super::rows::{call_row, presence_row, standing_row, user_record};
 use super::{Columns, Conn, Dialect, SqlError, SqlTx};
 use crate::store::{
     AccountState, Attempt, CallRow, CallbackRow, CampOnRow, DueDelivery, HistoryQuery, InviteRow,
@@ -420,39 +418,13 @@ impl<C: Conn> Tx for SqlTx<C> {
         self.write_call_log(call_id, log)
     }
 
+    // Meetings and their video calls: the statements are in `meetings.rs`.
     fn insert_meeting(&mut self, m: &MeetingRow) -> Result<i64, StorageError> {
-        let id = self.int(
-            "INSERT INTO meetings (title, host_id, status, scheduled_at, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
-            &[
-                (&m.title).into(),
-                m.host_id.into(),
-                m.status.as_str().into(),
-                m.scheduled_at.into(),
-                m.created_at.into(),
-            ],
-        )?;
-        if !m.participant_ids.is_empty() {
-            let users = super::json_ids(m.participant_ids.iter().copied());
-            self.execute(
-                self.dialect.add_participants,
-                &[id.into(), users.as_str().into()],
-            )?;
-        }
-        Ok(id)
+        self.meeting_insert(m)
     }
 
     fn meeting(&mut self, id: i64) -> Result<Option<MeetingRow>, StorageError> {
-        Ok(self
-            .meetings(
-                concat!(
-                    "SELECT ",
-                    meeting_columns!(),
-                    " FROM meetings WHERE id = ?1"
-                ),
-                &[id.into()],
-            )?
-            .pop())
+        self.meeting_by_id(id)
     }
 
     fn meetings_of(
@@ -461,89 +433,34 @@ impl<C: Conn> Tx for SqlTx<C> {
         offset: i64,
         limit: i64,
     ) -> Result<(i64, Vec<MeetingRow>), StorageError> {
-        macro_rules! filter {
-            () => {
-                " FROM meetings
-                 WHERE host_id = ?1 OR id IN (SELECT meeting_id FROM meeting_participants WHERE user_id = ?1)"
-            };
-        }
-        let count = self.int(concat!("SELECT COUNT(*)", filter!()), &[user_id.into()])?;
-        let rows = self.meetings(
-            concat!(
-                "SELECT ",
-                meeting_columns!(),
-                filter!(),
-                " ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3"
-            ),
-            &[user_id.into(), limit.into(), offset.into()],
-        )?;
-        Ok((count, rows))
+        self.meetings_page(user_id, offset, limit)
     }
 
     fn set_meeting_status(&mut self, id: i64, status: MeetingStatus) -> Result<(), StorageError> {
-        self.execute(
-            "UPDATE meetings SET status = ?2 WHERE id = ?1",
-            &[id.into(), status.as_str().into()],
-        )?;
-        Ok(())
+        self.meeting_set_status(id, status)
     }
 
     fn delete_meeting(&mut self, id: i64) -> Result<(), StorageError> {
-        self.execute("DELETE FROM meetings WHERE id = ?1", &[id.into()])?;
-        Ok(())
+        self.meeting_delete(id)
     }
 
     fn insert_video_call(&mut self, c: &VideoCallRow) -> Result<i64, StorageError> {
-        self.int(
-            "INSERT INTO video_calls (meeting_id, caller_id, status, started_at, ended_at)
-             VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
-            &[
-                c.meeting_id.into(),
-                c.caller_id.into(),
-                video_status_str(c.status).into(),
-                c.started_at.into(),
-                c.ended_at.into(),
-            ],
-        )
+        self.video_call_insert(c)
     }
 
     fn video_call(&mut self, id: i64) -> Result<Option<VideoCallRow>, StorageError> {
-        self.row(
-            concat!(
-                "SELECT ",
-                video_call_columns!(),
-                " FROM video_calls WHERE id = ?1"
-            ),
-            &[id.into()],
-            video_call_row,
-        )
+        self.video_call_by_id(id)
     }
 
     fn active_video_call_of_meeting(
         &mut self,
         meeting_id: i64,
     ) -> Result<Option<VideoCallRow>, StorageError> {
-        self.row(
-            concat!(
-                "SELECT ",
-                video_call_columns!(),
-                " FROM video_calls WHERE meeting_id = ?1 AND status = 'active' LIMIT 1"
-            ),
-            &[meeting_id.into()],
-            video_call_row,
-        )
+        self.video_call_active_of(meeting_id)
     }
 
     fn update_video_call(&mut self, c: &VideoCallRow) -> Result<(), StorageError> {
-        self.execute(
-            "UPDATE video_calls SET status = ?2, ended_at = ?3 WHERE id = ?1",
-            &[
-                c.id.into(),
-                video_status_str(c.status).into(),
-                c.ended_at.into(),
-            ],
-        )?;
-        Ok(())
+        self.video_call_update(c)
     }
 
     fn revoke_token(&mut self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StorageError> {
