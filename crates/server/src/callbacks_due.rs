@@ -21,7 +21,11 @@ pub async fn run(realtime: Arc<Realtime>, wake: Arc<Notify>) {
     let (store, clock) = (realtime.store.clone(), realtime.rules.clock);
     loop {
         let now = clock.now();
-        match store.write(move |tx| callbacks::take_due(tx, now)).await {
+        // Keyed, with nothing to lock: each notice is claimed by one conditional update.
+        match store
+            .write_keyed(move |tx| callbacks::take_due(tx, now))
+            .await
+        {
             Ok(due) => {
                 for callback in due {
                     tracing::info!(

@@ -122,8 +122,9 @@ async fn pass(
         let until =
             now + chrono::Duration::from_std(rules.claim()).unwrap_or(chrono::Duration::MAX);
         let id = delivery.id;
+        // Keyed, with nothing to lock: each is one statement on its own row.
         if store
-            .write(move |tx| tx.claim_delivery(id, now, until))
+            .write_keyed(move |tx| tx.claim_delivery(id, now, until))
             .await?
         {
             claimed.push(delivery);
@@ -152,7 +153,7 @@ async fn pass(
         }
         let id = delivery.id;
         store
-            .write(move |tx| tx.finish_attempt(id, now, &attempt))
+            .write_keyed(move |tx| tx.finish_attempt(id, now, &attempt))
             .await
     });
     for finished in futures::future::join_all(sends).await {

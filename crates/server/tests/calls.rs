@@ -630,3 +630,104 @@ async fn a_thousand_calls_started_and_cancelled_ring_the_colleague_only_ten_time
         "allowed again (carol is busy calling)"
     );
 }
+
+/// On PostgreSQL a call locks only what its rules touch. While another instance holds a
+/// transaction on Ann and Bob (their calls and presence), Cat calls Dan, Dan answers and
+/// Cat hangs up; Ann's call to Bob waits for that transaction (PostgreSQL shows it
+/// waiting on a lock) and then rings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL: run by tests/server-on-postgres.sh"]
+async fn a_transaction_on_two_users_holds_up_only_their_calls() {
+    use switchboard_server::store::{LockKey, StorageError};
+    let server = TestServer::start(&["admin", "ann", "bob", "cat", "dan"]).await;
+    let url = server
+        .config
+        .database
+        .clone()
+        .expect("set SWITCHBOARD_TEST_DATABASE_URL (tests/with-postgres.sh)");
+    let (ann, bob) = (server.login("ann").await, server.login("bob").await);
+    let (cat, dan) = (server.login("cat").await, server.login("dan").await);
+
+    // The other instance: a store of its own on the same database, holding a keyed
+    // transaction on Ann and Bob until told to let go.
+    let other = common::off_runtime(|| {
+        switchboard_server::server::open_store(&server.config).expect("a second store opens")
+    });
+    let (locked, is_locked) = std::sync::mpsc::channel::<()>();
+    let (let_go, wait_to_let_go) = std::sync::mpsc::channel::<()>();
+    let (ann_id, bob_id) = (ann.id, bob.id);
+    let holder = std::thread::spawn(move || {
+        other.write_keyed_blocking(|tx| {
+            tx.lock(&[LockKey::User(ann_id), LockKey::User(bob_id)])?;
+            let _ = locked.send(());
+            let _ = wait_to_let_go.recv();
+            Ok::<_, StorageError>(())
+        })
+    });
+    tokio::task::spawn_blocking(move || is_locked.recv())
+        .await
+        .expect("join")
+        .expect("the other instance took its locks");
+
+    let initiate = "/api/jitsi-calls/initiate_call/";
+    let ann_rings_bob = {
+        let ann = ann.clone();
+        tokio::spawn(async move { ann.post(initiate, json!({"recipient_id": bob_id})).await })
+    };
+    // PostgreSQL itself says when Ann's call waits on a lock the other instance holds.
+    let waiting_on_a_lock = || {
+        let url = url.clone();
+        common::off_runtime(move || {
+            let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+            let row = client
+                .query_one(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+                    &[],
+                )
+                .expect("pg_locks");
+            row.get::<_, i64>(0)
+        })
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while waiting_on_a_lock() == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "Ann's call never waited on the other instance's lock"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // Meanwhile Cat and Dan's whole call goes through (a plain write lock would hold it
+    // up until the other instance lets go, which it does not before this is done).
+    let cat_and_dan = async {
+        let (s, b) = cat.post(initiate, json!({"recipient_id": dan.id})).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        let call = &b["call_session"]["id"];
+        for (who, action) in [(&dan, "answer"), (&cat, "end")] {
+            let (s, b) = who
+                .post(
+                    &format!("/api/jitsi-calls/{call}/update_status/"),
+                    json!({"action": action}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{action}: {b}");
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), cat_and_dan)
+        .await
+        .expect("Cat and Dan's call waited for a transaction on Ann and Bob");
+    assert!(
+        !ann_rings_bob.is_finished(),
+        "Ann's call went through while the other instance held Ann and Bob"
+    );
+    assert!(waiting_on_a_lock() > 0, "Ann's call stopped waiting");
+
+    let _ = let_go.send(());
+    holder
+        .join()
+        .expect("holder thread")
+        .expect("the other instance's transaction commits");
+    let (s, b) = ann_rings_bob.await.expect("join");
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["call_session"]["status"], "pending");
+}

@@ -3,7 +3,7 @@
 
 use super::DomainError;
 use super::{require_user, summary};
-use crate::store::{CallRow, HistoryQuery, Tx};
+use crate::store::{CallRow, HistoryQuery, LockKey, Tx};
 use chrono::{DateTime, Duration, Utc};
 use switchboard_protocol::api::CallSession;
 use switchboard_protocol::call::room_name;
@@ -100,6 +100,8 @@ pub fn initiate(
     if caller_id == recipient_id {
         return Err(InitiateError::SelfCall);
     }
+    // Everything decided on below is the two users' calls and presence.
+    tx.lock(&[LockKey::User(caller_id), LockKey::User(recipient_id)])?;
     let recipient = require_user(tx, recipient_id)?;
     if tx.live_call_of(caller_id)?.is_some() {
         return Err(InitiateError::CallerBusy);
@@ -164,7 +166,14 @@ pub fn apply(
     now: DateTime<Utc>,
 ) -> Result<Transitioned, DomainError> {
     let not_found = || DomainError::NotFound(format!("There is no call with id {call_id}."));
+    // The call, then its two people (whose presence an answer or an end changes): a
+    // call's people never change, so reading them before their locks is safe.
+    tx.lock(&[LockKey::Call(call_id)])?;
     let mut row = tx.call(call_id)?.ok_or_else(not_found)?;
+    tx.lock(&[
+        LockKey::User(row.initiator_id),
+        LockKey::User(row.recipient_id),
+    ])?;
     let role = match actor {
         Actor::System => Role::System,
         Actor::User(id) if id == row.initiator_id => Role::Initiator,

@@ -2,7 +2,7 @@
 
 use super::DomainError;
 use super::require_user;
-use crate::store::Tx;
+use crate::store::{LockKey, Tx};
 use chrono::{DateTime, Duration, Utc};
 use switchboard_protocol::api::{PresenceView, UserInfo, UserPresence};
 use switchboard_protocol::{PresenceState, PresenceStatus};
@@ -48,6 +48,7 @@ pub fn heartbeat(
     user_id: i64,
     now: DateTime<Utc>,
 ) -> Result<PresenceState, DomainError> {
+    tx.lock(&[LockKey::User(user_id)])?;
     let mut state = tx.presence(user_id)?;
     state.heartbeat(now);
     tx.save_presence(user_id, &state)?;
@@ -62,6 +63,7 @@ pub fn update_status(
     update: StatusUpdate,
     now: DateTime<Utc>,
 ) -> Result<PresenceState, DomainError> {
+    tx.lock(&[LockKey::User(user_id)])?;
     let mut state = tx.presence(user_id)?;
     if let Some(status) = update.status {
         if status != PresenceStatus::Offline {

@@ -173,7 +173,7 @@ pub(super) async fn start_session(
     let user_id = user.id;
     state
         .store
-        .write(move |tx| presence::heartbeat(tx, user_id, now))
+        .write_keyed(move |tx| presence::heartbeat(tx, user_id, now))
         .await?;
     state.realtime.presence_changed();
     let token = state.tokens.issue(user.id, epoch, now)?;

@@ -64,7 +64,7 @@ async fn start_call(
     // committed call still gets its invite and its ring timer.
     let work = tokio::spawn(async move {
         let call = store
-            .write(move |tx| {
+            .write_keyed(move |tx| {
                 // A refusal (busy, offline, ...) is an answer: nothing was written, and it
                 // goes back as it is. A failure of the rule itself rolls the call back.
                 let call = calls::NewCall {
@@ -185,7 +185,7 @@ pub async fn update_status(
     // As for initiation: a committed change is always pushed, even if the client left.
     let work = tokio::spawn(async move {
         let done = store
-            .write(move |tx| {
+            .write_keyed(move |tx| {
                 calls::apply(
                     tx,
                     call_id,

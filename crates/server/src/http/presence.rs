@@ -138,7 +138,8 @@ async fn respond(
     let (timeout, clock) = (state.rules.presence_timeout, state.rules.clock);
     let view = state
         .store
-        .write(move |tx| {
+        // Keyed: each change locks the user's own presence first.
+        .write_keyed(move |tx| {
             let now = clock.now();
             let user = require_user(tx, user_id)?;
             let p = change(tx, now)?;

@@ -13,6 +13,7 @@
 
 use super::{BusEvent, Realtime, frame};
 use crate::domain::DomainError;
+use crate::store::LockKey;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -246,7 +247,11 @@ async fn tell_camp_ons(rt: Arc<Realtime>, users: Vec<i64>) {
     let now = rt.rules.clock.now();
     let taken = rt
         .store
-        .write(move |tx| {
+        .write_keyed(move |tx| {
+            // Keyed: after every call, each instance's feed gets here, and a plain write
+            // would stop every other write for it.
+            let keys: Vec<LockKey> = users.iter().map(|&user| LockKey::User(user)).collect();
+            tx.lock(&keys)?;
             let mut taken = Vec::new();
             for user in users {
                 taken.extend(crate::domain::busy_lamp::take_camp_ons(tx, user, now)?);

@@ -9,7 +9,7 @@
 //! show offline. An instance whose own registration lapsed records its sockets again.
 
 use super::Realtime;
-use crate::store::{StorageError, Tx};
+use crate::store::{LockKey, StorageError, Tx};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -162,6 +162,10 @@ fn reclaim(tx: &mut dyn Tx, now: DateTime<Utc>, which: Reclaim) -> Result<usize,
         // A user in both lists: the later total is the one that stands.
         touched.extend(tx.reclaim_orphan_leases()?);
     }
+    // The leases' rows are this instance's to end (their holders lapsed); the users'
+    // presence is not, so it is locked before it is read.
+    let users: Vec<LockKey> = touched.keys().map(|&user| LockKey::User(user)).collect();
+    tx.lock(&users)?;
     for (&user_id, &total) in &touched {
         set_total(tx, user_id, total, now)?;
     }
@@ -212,15 +216,24 @@ pub async fn run(rt: Arc<Realtime>) {
         let instance = rt.instance.clone();
         let hub = rt.hub.clone();
         let clock = rt.rules.clock;
+        // Keyed, so that every few seconds on every instance a renewal does not stop all
+        // other writes: it locks the users whose presence it changes (usually none).
         let renewed = rt
             .store
-            .write(move |tx| {
+            .write_keyed(move |tx| {
                 let now = clock.now();
                 if !tx.renew_instance(&instance, lease_end(now, lease))? {
                     tracing::warn!(
                         "this instance's socket leases lapsed (was it paused?); recording its sockets again"
                     );
-                    for (user_id, sockets) in hub.socket_counts() {
+                    // Rare (a paused process); the reclaim below locks more users after
+                    // these, so a renewal racing it may be told of a deadlock and retries
+                    // at the next tick.
+                    let counts = hub.socket_counts();
+                    let users: Vec<LockKey> =
+                        counts.iter().map(|&(user, _)| LockKey::User(user)).collect();
+                    tx.lock(&users)?;
+                    for (user_id, sockets) in counts {
                         record_sockets(tx, &instance, user_id, sockets, now)?;
                     }
                 }

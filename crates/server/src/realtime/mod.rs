@@ -219,7 +219,9 @@ impl Realtime {
         let clock = self.rules.clock;
         let done = self
             .store
-            .write(move |tx| calls::apply(tx, call_id, Actor::System, action, None, clock.now()))
+            .write_keyed(move |tx| {
+                calls::apply(tx, call_id, Actor::System, action, None, clock.now())
+            })
             .await?;
         if done.call.status != done.previous {
             tracing::info!(call_id, action = action.as_str(), status = %done.call.status, "call updated by the server");

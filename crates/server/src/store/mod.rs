@@ -267,8 +267,36 @@ pub struct CampOnRow {
     pub expires_at: DateTime<Utc>,
 }
 
+/// What a keyed write ([`Store::write_keyed`]) locks before it reads what it decides on.
+/// Calls sort before users, and a transaction takes its keys in that order (a call, then
+/// its people), so two transactions never wait for each other in a circle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LockKey {
+    Call(i64),
+    User(i64),
+}
+
+impl LockKey {
+    /// One number per key, apart from every other lock Switchboard takes: the kind in the
+    /// bits from 2^48 up, the id below (ids that large would take a sequence centuries;
+    /// one past it, as a request may name, only shares a lock, which costs a wait).
+    pub fn number(self) -> i64 {
+        let (kind, id) = match self {
+            LockKey::Call(id) => (1, id),
+            LockKey::User(id) => (2, id),
+        };
+        kind << 48 | (id & ((1 << 48) - 1))
+    }
+}
+
 /// The reads and writes one transaction can make. Implemented once per engine.
 pub trait Tx {
+    /// In a keyed write, waits until no other transaction holds any of `keys`, and holds
+    /// them until this one ends. Everything a rule reads and then writes on is locked
+    /// first: the call it changes, then the users whose calls and presence it checks.
+    /// Engines with one writer at a time (SQLite) have nothing to do.
+    fn lock(&mut self, keys: &[LockKey]) -> Result<(), StorageError>;
+
     // Users.
     fn insert_user(&mut self, user: &NewUser, now: DateTime<Utc>) -> Result<i64, StorageError>;
     fn user(&mut self, id: i64) -> Result<Option<UserRecord>, StorageError>;
@@ -548,7 +576,14 @@ pub type StandingHook = Box<dyn Fn(Vec<(i64, AccountState, i64)>) + Send + Sync>
 /// A database engine: runs a body inside a transaction (blocking).
 pub trait Database: Send + Sync + 'static {
     /// One write transaction: committed when `body` returns Ok, rolled back otherwise.
+    /// It runs alone: no other write runs beside it, on this instance or another.
     fn write(&self, body: &mut TxBody<'_>) -> Result<(), StorageError>;
+    /// A write that runs beside other keyed writes, apart from those that lock a key it
+    /// locks ([`Tx::lock`]); it still never runs beside a plain [`Database::write`].
+    /// Engines with one writer (SQLite) run it as a plain write.
+    fn write_keyed(&self, body: &mut TxBody<'_>) -> Result<(), StorageError> {
+        self.write(body)
+    }
     /// One read-only transaction with a consistent snapshot.
     fn read(&self, body: &mut TxBody<'_>) -> Result<(), StorageError>;
     /// Committed presence, updated by every write that saved presence.
@@ -575,6 +610,7 @@ pub struct Store {
 enum Mode {
     Read,
     Write,
+    WriteKeyed,
 }
 
 impl Store {
@@ -591,6 +627,20 @@ impl Store {
         E: From<StorageError> + Send + 'static,
     {
         self.run(Mode::Write, body).await
+    }
+
+    /// As [`Store::write`], for a body that [`Tx::lock`]s what it touches before it reads
+    /// anything it decides on: on PostgreSQL it runs beside other instances' and requests'
+    /// keyed writes that lock other keys (calls between other people), where a plain write
+    /// waits for every other write. The hot rules (a call starting, changing, a
+    /// heartbeat) take this path; the rest keep the plain one.
+    pub async fn write_keyed<T, E, F>(&self, body: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut dyn Tx) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StorageError> + Send + 'static,
+    {
+        self.run(Mode::WriteKeyed, body).await
     }
 
     /// Runs `body` in one read transaction on a blocking thread.
@@ -616,7 +666,7 @@ impl Store {
             .map_err(|e| E::from(StorageError::backend(format!("database task stopped: {e}"))))?;
         let mode = match mode {
             Mode::Read => "read",
-            Mode::Write => "write",
+            Mode::Write | Mode::WriteKeyed => "write",
         };
         crate::metrics::transaction(mode, started.elapsed());
         answer
@@ -649,6 +699,15 @@ impl Store {
     {
         run_once(&*self.db, Mode::Write, body)
     }
+
+    /// The blocking form of [`Store::write_keyed`].
+    pub fn write_keyed_blocking<T, E, F>(&self, body: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut dyn Tx) -> Result<T, E>,
+        E: From<StorageError>,
+    {
+        run_once(&*self.db, Mode::WriteKeyed, body)
+    }
 }
 
 /// Runs `body` once in a transaction; the body's own error comes back as it was, the
@@ -679,6 +738,7 @@ where
     let ran = match mode {
         Mode::Read => db.read(&mut adapter),
         Mode::Write => db.write(&mut adapter),
+        Mode::WriteKeyed => db.write_keyed(&mut adapter),
     };
     if let Some(e) = failed {
         return Err(e);
@@ -687,4 +747,26 @@ where
     out.ok_or_else(|| {
         StorageError::backend("a transaction finished without running its body").into()
     })
+}
+
+#[cfg(test)]
+mod lock_key_tests {
+    use super::LockKey;
+
+    /// Calls sort before users (the order transactions take them in), and no key's
+    /// number is another's or the write lock's, even for ids a request may make up.
+    #[test]
+    fn keys_sort_calls_first_and_never_share_a_number_with_another_kind() {
+        let mut keys = vec![LockKey::User(1), LockKey::Call(9), LockKey::User(0)];
+        keys.sort();
+        assert_eq!(keys, [LockKey::Call(9), LockKey::User(0), LockKey::User(1)]);
+        for id in [0, 1, 7, (1 << 48) - 1, 1 << 48, -1, i64::MAX, i64::MIN] {
+            let (call, user) = (LockKey::Call(id).number(), LockKey::User(id).number());
+            assert_ne!(call, user, "id {id}");
+            assert!((1 << 48..2 << 48).contains(&call), "call {id}: {call}");
+            assert!((2 << 48..3 << 48).contains(&user), "user {id}: {user}");
+            // The write lock's constant lies below every key.
+            assert!(0x5357_4254_4348 < call);
+        }
+    }
 }

@@ -1,12 +1,19 @@
 //! The PostgreSQL engine, for several server instances sharing one database.
 //!
 //! Transactions run on pooled connections of the synchronous `postgres` client, on the
-//! same blocking threads as SQLite's. Every write transaction first takes one
-//! transaction-scoped advisory lock, so writes are serialised across all instances the
-//! way SQLite's single writer serialises them: domain code that reads then writes (is
-//! the callee free? then ring) never races another instance. Reads take no lock and see
-//! a consistent snapshot (`REPEATABLE READ`). The schema's own constraints (one live
-//! call per user, unique usernames) hold whatever the application does.
+//! same blocking threads as SQLite's. Domain code reads then writes (is the callee free?
+//! then ring), so writes are kept apart with transaction-scoped advisory locks, across
+//! all instances:
+//! - a plain write takes one lock exclusively, so it runs alone, the way SQLite's single
+//!   writer runs every write;
+//! - a keyed write (the hot rules: calls starting and changing, heartbeats) takes that
+//!   lock shared, and then locks the call and the users it touches ([`super::Tx::lock`]). Keyed
+//!   writes about other people run side by side, on one instance or several; each reads
+//!   after its locks, at `READ COMMITTED`, so it sees every commit that touched its keys.
+//!
+//! Reads take no lock and see a consistent snapshot (`REPEATABLE READ`). The schema's own
+//! constraints (one live call per user, unique usernames) hold whatever the application
+//! does.
 
 use super::sql::{self, SqlTx};
 use super::{Database, StorageError, TxBody};
@@ -31,7 +38,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("postgres/0008_notes_and_camp_ons.sql"),
 ];
 
-/// The advisory lock every write transaction holds (any constant unique to Switchboard).
+/// The advisory lock every write transaction holds: exclusively for a plain write, shared
+/// for a keyed one (any constant unique to Switchboard, below [`super::LockKey`]'s numbers).
 const WRITE_LOCK: i64 = 0x5357_4254_4348; // "SWBTCH"
 /// A second lock for migrations, so two instances starting together migrate once.
 const MIGRATE_LOCK: i64 = 0x5357_4254_4d47;
@@ -43,6 +51,10 @@ pub struct PostgresDatabase {
     pool: Option<Pool>,
     max_connections: u32,
     presence: super::PresenceCache,
+    /// Held from a commit that saved presence until the cache has it: two transactions
+    /// that save one user's presence commit in lock order, and this keeps their rows
+    /// reaching the cache in that order (keyed writes commit side by side).
+    commit_order: std::sync::Mutex<()>,
 }
 
 impl Drop for PostgresDatabase {
@@ -99,6 +111,7 @@ impl PostgresDatabase {
             pool: Some(pool),
             max_connections,
             presence: super::PresenceCache::default(),
+            commit_order: std::sync::Mutex::new(()),
         };
         db.migrate()?;
         let mut loaded = Vec::new();
@@ -151,11 +164,11 @@ impl PostgresDatabase {
         Ok(())
     }
 
-    fn run(&self, write: bool, body: &mut TxBody<'_>) -> Result<(), StorageError> {
+    fn run(&self, kind: Kind, body: &mut TxBody<'_>) -> Result<(), StorageError> {
         let mut closed_connections = 0;
         loop {
             let mut pooled = self.client()?;
-            match self.run_on(&mut pooled, write, body) {
+            match self.run_on(&mut pooled, kind, body) {
                 // The server closed this idle connection (a restart, an idle timeout)
                 // and nothing ran: the pool drops it, and a fresh one retries. Every
                 // idle connection may be stale after a restart, hence more than once.
@@ -175,16 +188,21 @@ impl PostgresDatabase {
     fn run_on(
         &self,
         pooled: &mut CachedClient,
-        write: bool,
+        kind: Kind,
         body: &mut TxBody<'_>,
     ) -> Result<(), Failed> {
         let CachedClient {
             client, statements, ..
         } = pooled;
-        let mut tx = if write {
+        // A simple query: one round trip, where a parameterised one takes two.
+        let lock = match kind {
+            Kind::Read => None,
+            Kind::Write => Some(format!("SELECT pg_advisory_xact_lock({WRITE_LOCK})")),
+            Kind::WriteKeyed => Some(format!("SELECT pg_advisory_xact_lock_shared({WRITE_LOCK})")),
+        };
+        let mut tx = if let Some(lock) = lock {
             let mut tx = client.transaction().map_err(Failed::AtBegin)?;
-            // A simple query: one round trip, where a parameterised one takes two.
-            tx.batch_execute(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK})"))
+            tx.batch_execute(&lock)
                 .map_err(|e| Failed::Later(e.into()))?;
             tx
         } else {
@@ -204,11 +222,20 @@ impl PostgresDatabase {
         );
         body(&mut handle).map_err(Failed::Later)?;
         let saved = std::mem::take(&mut handle.presence_saved);
+        let _in_order = (!saved.is_empty())
+            .then(|| self.commit_order.lock().unwrap_or_else(|e| e.into_inner()));
         tx.commit().map_err(|e| Failed::Later(e.into()))?;
-        // Writes are serialised by the lock, so commits reach the cache in order.
         self.presence.apply(saved);
         Ok(())
     }
+}
+
+/// Which transaction [`PostgresDatabase::run`] begins.
+#[derive(Clone, Copy)]
+enum Kind {
+    Read,
+    Write,
+    WriteKeyed,
 }
 
 /// Whether `err` says the server ended the connection: its end was seen, or the server's
@@ -307,11 +334,15 @@ fn redact(url: &str) -> String {
 
 impl Database for PostgresDatabase {
     fn write(&self, body: &mut TxBody<'_>) -> Result<(), StorageError> {
-        self.run(true, body)
+        self.run(Kind::Write, body)
+    }
+
+    fn write_keyed(&self, body: &mut TxBody<'_>) -> Result<(), StorageError> {
+        self.run(Kind::WriteKeyed, body)
     }
 
     fn read(&self, body: &mut TxBody<'_>) -> Result<(), StorageError> {
-        self.run(false, body)
+        self.run(Kind::Read, body)
     }
 
     fn presence_cache(&self) -> &super::PresenceCache {

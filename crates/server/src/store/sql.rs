@@ -175,6 +175,8 @@ pub trait Conn {
     ) -> Result<(), SqlError>;
     /// Runs statements without parameters (savepoints).
     fn batch(&mut self, sql: &'static str) -> Result<(), SqlError>;
+    /// Takes the transaction-scoped locks `keys`, in the order given (see [`Tx::lock`]).
+    fn lock(&mut self, keys: &[i64]) -> Result<(), SqlError>;
 }
 
 /// The statements whose SQL differs between engines.

@@ -426,6 +426,11 @@ impl Conn for SqliteConn<'_> {
     fn batch(&mut self, sql: &'static str) -> Result<(), SqlError> {
         self.0.execute_batch(sql).map_err(sql_error)
     }
+
+    /// Nothing to take: every write transaction holds the database's one write lock.
+    fn lock(&mut self, _keys: &[i64]) -> Result<(), SqlError> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -126,4 +126,17 @@ impl Conn for PgConn<'_, '_> {
     fn batch(&mut self, sql: &'static str) -> Result<(), SqlError> {
         self.tx.batch_execute(sql).map_err(sql_error)
     }
+
+    /// One round trip: numbers only, so the simple protocol carries them safely, one
+    /// statement per lock so they are taken in the order given.
+    fn lock(&mut self, keys: &[i64]) -> Result<(), SqlError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let sql: String = keys
+            .iter()
+            .map(|key| format!("SELECT pg_advisory_xact_lock({key});"))
+            .collect();
+        self.tx.batch_execute(&sql).map_err(sql_error)
+    }
 }

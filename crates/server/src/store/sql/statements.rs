@@ -5,8 +5,8 @@ use super::rows::{call_row, presence_row, standing_row, user_record};
 use super::{Columns, Conn, Dialect, SqlError, SqlTx};
 use crate::store::{
     AccountState, Attempt, CallRow, CallbackRow, CampOnRow, DueDelivery, HistoryQuery, InviteRow,
-    MeetingRow, NewUser, NoteRow, StorageError, TokenStanding, Tx, UserRecord, VideoCallRow,
-    WebhookRow,
+    LockKey, MeetingRow, NewUser, NoteRow, StorageError, TokenStanding, Tx, UserRecord,
+    VideoCallRow, WebhookRow,
 };
 use chrono::{DateTime, Utc};
 use switchboard_protocol::PresenceState;
@@ -105,6 +105,14 @@ pub const POSTGRES: Dialect = Dialect {
 };
 
 impl<C: Conn> Tx for SqlTx<C> {
+    fn lock(&mut self, keys: &[LockKey]) -> Result<(), StorageError> {
+        let mut sorted = keys.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let numbers: Vec<i64> = sorted.into_iter().map(LockKey::number).collect();
+        Ok(self.conn.lock(&numbers)?)
+    }
+
     fn insert_user(&mut self, user: &NewUser, now: DateTime<Utc>) -> Result<i64, StorageError> {
         let inserted = self.in_savepoint(|me| {
             me.insert(

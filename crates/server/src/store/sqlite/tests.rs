@@ -2,7 +2,7 @@
 //! statement the shared SQL runs.
 
 use super::*;
-use crate::store::{CallRow, HistoryQuery, MeetingRow, NewUser, Store, Tx, VideoCallRow};
+use crate::store::{CallRow, HistoryQuery, LockKey, MeetingRow, NewUser, Store, Tx, VideoCallRow};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use switchboard_protocol::api::{MeetingStatus, VideoCallStatus};
@@ -88,12 +88,17 @@ impl Conn for Recording<'_> {
     fn batch(&mut self, sql: &'static str) -> Result<(), SqlError> {
         self.inner.batch(sql)
     }
+
+    fn lock(&mut self, keys: &[i64]) -> Result<(), SqlError> {
+        self.inner.lock(keys)
+    }
 }
 
 /// Calls every `Tx` method, refusals included.
 fn every_method(tx: &mut dyn Tx) -> Result<(), StorageError> {
     let now = Utc::now();
     let (a, b) = (user(tx, "a")?, user(tx, "b")?);
+    tx.lock(&[LockKey::User(b), LockKey::Call(1), LockKey::User(a)])?;
     assert!(matches!(user(tx, "A"), Err(StorageError::Conflict(_))));
     tx.user(a)?;
     tx.user_by_login("a")?;
