@@ -1,6 +1,8 @@
 // The desktop app's footprint (docs/benchmarks.md): cold start to the window showing the
 // UI, idle memory of the whole app (its process and WebKit's) signed in with 100
-// colleagues listed, and the binary's size. Run by footprint.sh in a desktop session.
+// colleagues listed, and the binary's size; then the same idle memory of a Tauri "hello
+// world" built with the same toolchain and WebKit (HELLO_WORLD), the baseline the app is
+// held to. Run by footprint.sh in a desktop session.
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
@@ -11,7 +13,8 @@ import { apiLogin, apiRequest, freePort, hostTeam, launch } from './flows.mjs';
 const APP = process.env.SWITCHBOARD_APP;
 const DRIVER = `http://127.0.0.1:${process.env.WEBDRIVER_PORT ?? 4444}`;
 const STARTS = Number(process.env.STARTS ?? 7);
-const IDLE_SECONDS = Number(process.env.IDLE_SECONDS ?? 30);
+const IDLE_SECONDS = Number(process.env.IDLE_SECONDS ?? 60);
+const HELLO_WORLD = process.env.HELLO_WORLD;
 const ADMIN = { name: 'Alice Martin', username: 'alice', password: 'alice-bench-password' };
 
 const work = await mkdtemp(join(process.env.E2E_WORK ?? '/tmp', 'footprint-'));
@@ -40,10 +43,10 @@ await driven.until('100 colleagues listed', async () => (await driven.js('return
 await driven.end();
 await sleep(1000);
 
-/** Starts the app as a user would (no WebDriver); resolves when `line` is logged. */
-function start() {
+/** Starts the app as a user would (no WebDriver); `wait(line)` resolves when it is logged. */
+function start(binary = APP, argv = args) {
   const t0 = process.hrtime.bigint();
-  const child = spawn(APP, args, { env: { ...process.env, RUST_LOG: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, argv, { env: { ...process.env, RUST_LOG: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
   const seen = new Map();
   child.stdout.on('data', () => {});
   let buf = '';
@@ -107,17 +110,35 @@ async function memory(pid) {
   const uss_mb = (kb('Private_Clean') + kb('Private_Dirty')) / 1024;
   return { pid, name, rss_mb: kb('Rss') / 1024, pss_mb: kb('Pss') / 1024, uss_mb };
 }
+/** Memory of `child` and its descendants after IDLE_SECONDS, per process. */
+async function idleMemory(child, keepAs) {
+  await sleep(IDLE_SECONDS * 1000);
+  const processes = await Promise.all((await tree(child.pid)).map(memory));
+  // SMAPS_DIR=dir keeps each process's full /proc/<pid>/smaps, to see which mappings the
+  // memory is in (tests/desktop/smaps-by-mapping.py groups them).
+  if (process.env.SMAPS_DIR) {
+    for (const p of processes) await writeFile(join(process.env.SMAPS_DIR, `${keepAs}-${p.name}-${p.pid}.smaps`), await readFile(`/proc/${p.pid}/smaps`, 'utf8'));
+  }
+  return processes;
+}
 const idle = start();
 await idle.wait('signed in');
-await sleep(IDLE_SECONDS * 1000);
-const pids = await tree(idle.child.pid);
-const processes = await Promise.all(pids.map(memory));
-// SMAPS_DIR=dir keeps each process's full /proc/<pid>/smaps, to see which mappings the
-// memory is in (tests/desktop/smaps-by-mapping.py groups them).
-if (process.env.SMAPS_DIR) {
-  for (const p of processes) await writeFile(join(process.env.SMAPS_DIR, `${p.name}-${p.pid}.smaps`), await readFile(`/proc/${p.pid}/smaps`, 'utf8'));
-}
+const processes = await idleMemory(idle.child, 'switchboard');
 await idle.stop();
+
+// 4. The baseline: the hello world, started the same way, idle as long, measured the
+//    same way once its page (WebKit's web process) is up.
+let hello = null;
+if (HELLO_WORLD) {
+  const started = start(HELLO_WORLD, []);
+  const deadline = Date.now() + 30_000;
+  while ((await tree(started.child.pid)).length < 3) {
+    if (Date.now() > deadline || started.child.exitCode !== null) throw new Error(`the hello world did not start its web process (exit ${started.child.exitCode})`);
+    await sleep(50);
+  }
+  hello = await idleMemory(started.child, 'hello-world');
+  await started.stop();
+}
 
 const bin = await stat(APP);
 let stripped = null;
@@ -130,15 +151,27 @@ try {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mb = (b) => +(b / 1048576).toFixed(1);
 const round = (x) => +x.toFixed(1);
+const rounded = (list) => list.map((p) => ({ ...p, rss_mb: round(p.rss_mb), pss_mb: round(p.pss_mb), uss_mb: round(p.uss_mb) }));
+const sum = (list, key) => round(list.reduce((a, p) => a + p[key], 0));
 const report = {
   starts: STARTS,
   window_loaded_ms: { median: round(median(loaded)), min: round(Math.min(...loaded)), max: round(Math.max(...loaded)) },
   signed_in_ms: { median: round(median(signedIn)), min: round(Math.min(...signedIn)), max: round(Math.max(...signedIn)) },
   idle_after_s: IDLE_SECONDS,
-  processes: processes.map((p) => ({ ...p, rss_mb: round(p.rss_mb), pss_mb: round(p.pss_mb), uss_mb: round(p.uss_mb) })),
-  total_rss_mb: round(processes.reduce((a, p) => a + p.rss_mb, 0)),
-  total_pss_mb: round(processes.reduce((a, p) => a + p.pss_mb, 0)),
-  total_uss_mb: round(processes.reduce((a, p) => a + p.uss_mb, 0)),
+  processes: rounded(processes),
+  total_rss_mb: sum(processes, 'rss_mb'),
+  total_pss_mb: sum(processes, 'pss_mb'),
+  total_uss_mb: sum(processes, 'uss_mb'),
+  hello_world: hello && {
+    processes: rounded(hello),
+    total_rss_mb: sum(hello, 'rss_mb'),
+    total_pss_mb: sum(hello, 'pss_mb'),
+    total_uss_mb: sum(hello, 'uss_mb'),
+  },
+  // The issue's target: the app's PSS at most 1.15× the hello world's.
+  pss_vs_hello_world: hello && +(sum(processes, 'pss_mb') / sum(hello, 'pss_mb')).toFixed(3),
+  // What the app adds to any Tauri app: its USS over the hello world's.
+  uss_over_hello_world_mb: hello && round(sum(processes, 'uss_mb') - sum(hello, 'uss_mb')),
   binary_mb: mb(bin.size),
   binary_stripped_mb: stripped === null ? null : mb(stripped),
 };
