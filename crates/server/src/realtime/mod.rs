@@ -62,7 +62,17 @@ pub struct Realtime {
     pub quota: Arc<quota::SocketQuota>,
     /// Ring timers of calls this instance started, cancelled when the call is answered
     /// or ends: a caller who starts and cancels calls in a loop leaves no sleeping tasks.
-    ring_timers: dashmap::DashMap<i64, tokio::task::AbortHandle>,
+    ring_timers: dashmap::DashMap<i64, RingTimer>,
+    /// Set when this instance is its database's only one (SQLite): every call ringing
+    /// anywhere then has its timer in `ring_timers`, so a socket that opens needs no
+    /// query to learn that nothing rings for its user.
+    sole_instance: std::sync::atomic::AtomicBool,
+}
+
+/// A ringing call's timer, and whom it rings.
+struct RingTimer {
+    timer: tokio::task::AbortHandle,
+    callee: i64,
 }
 /// Serialises a notification once, for every socket it goes to.
 pub fn frame(notification: &Notification) -> Utf8Bytes {
@@ -83,6 +93,7 @@ impl Realtime {
         Realtime {
             quota,
             ring_timers: dashmap::DashMap::new(),
+            sole_instance: std::sync::atomic::AtomicBool::new(false),
             socket_changes,
             socket_changes_rx: std::sync::Mutex::new(Some(socket_changes_rx)),
             store,
@@ -149,6 +160,9 @@ impl Realtime {
     /// A new call: the invite to the callee's devices, the state to the caller's, and the
     /// ring timer.
     pub fn call_created(self: &Arc<Self>, call: &CallSession) {
+        // The timer first: a socket of the callee's that opens meanwhile either finds it
+        // (and reads the invite) or is attached in time for the frame below.
+        self.schedule_ring_timeout(call.id, call.recipient, self.rules.ring_timeout);
         self.publish(BusEvent::ToUser {
             user_id: call.recipient,
             frame: invite_frame(call),
@@ -160,7 +174,6 @@ impl Realtime {
             invite_call: None,
         });
         self.presence_changed();
-        self.schedule_ring_timeout(call.id, self.rules.ring_timeout);
     }
 
     /// A transition: `call_status` to both participants.
@@ -200,9 +213,18 @@ impl Realtime {
 
     /// Drops this instance's ring timer for `call_id`, if it holds one.
     pub fn cancel_ring_timer(&self, call_id: i64) {
-        if let Some((_, timer)) = self.ring_timers.remove(&call_id) {
-            timer.abort();
+        if let Some((_, ring)) = self.ring_timers.remove(&call_id) {
+            ring.timer.abort();
         }
+    }
+
+    /// Whether a call may be ringing for `user_id`: always, unless this instance is the
+    /// only one and holds no ring timer for them.
+    pub fn may_ring_for(&self, user_id: i64) -> bool {
+        !self
+            .sole_instance
+            .load(std::sync::atomic::Ordering::Acquire)
+            || self.ring_timers.iter().any(|ring| ring.callee == user_id)
     }
 
     /// Someone's presence may have changed: the feed compares and pushes.
@@ -260,12 +282,17 @@ impl Realtime {
         {
             let rung = (now - call.created_at).to_std().unwrap_or_default();
             let left = self.rules.ring_timeout.saturating_sub(rung);
-            self.schedule_ring_timeout(call.id, left);
+            self.schedule_ring_timeout(call.id, call.recipient_id, left);
         }
     }
 
     /// After `after`, an unanswered call is `missed`.
-    fn schedule_ring_timeout(self: &Arc<Self>, call_id: i64, after: std::time::Duration) {
+    fn schedule_ring_timeout(
+        self: &Arc<Self>,
+        call_id: i64,
+        callee: i64,
+        after: std::time::Duration,
+    ) {
         let this = self.clone();
         let mut closing = self.closing();
         let timer = tokio::spawn(async move {
@@ -282,7 +309,9 @@ impl Realtime {
                 Err(e) => tracing::warn!(call_id, error = %e, "ring timeout could not be applied"),
             }
         });
-        self.ring_timers.insert(call_id, timer.abort_handle());
+        let timer = timer.abort_handle();
+        self.ring_timers
+            .insert(call_id, RingTimer { timer, callee });
     }
 }
 
@@ -324,7 +353,7 @@ fn status_frame(call: &CallSession) -> Utf8Bytes {
 ///   presence feed fails them if a participant does not come back.
 pub fn reconcile_after_start(rt: &Realtime, exclusive: bool) -> Result<usize, DomainError> {
     let (instance, lease) = (rt.instance.clone(), rt.rules.instance_lease);
-    rt.store.write_blocking(|tx| {
+    let missed = rt.store.write_blocking(|tx| {
         let now = rt.rules.clock.now();
         lease::register(tx, &instance, lease, exclusive, now)?;
         if !exclusive {
@@ -340,6 +369,10 @@ pub fn reconcile_after_start(rt: &Realtime, exclusive: bool) -> Result<usize, Do
         if missed > 0 {
             tracing::info!(missed, "calls left ringing by a restart marked missed");
         }
-        Ok(missed)
-    })
+        Ok::<_, DomainError>(missed)
+    })?;
+    // Nothing rang before this instance, and nothing can ring but through it.
+    rt.sole_instance
+        .store(exclusive, std::sync::atomic::Ordering::Release);
+    Ok(missed)
 }

@@ -155,6 +155,9 @@ async fn finish(rt: &Arc<Realtime>, user_id: i64, conn: u64, token: &TokenInfo) 
 
 /// The invite frame of a call ringing for `user_id`, if there is one.
 async fn pending_invite(rt: &Arc<Realtime>, user_id: i64) -> Option<(i64, Utf8Bytes)> {
+    if !rt.may_ring_for(user_id) {
+        return None;
+    }
     let call = rt
         .store
         .read(move |tx| calls::live_call_of(tx, user_id))
