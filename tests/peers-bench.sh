@@ -19,7 +19,10 @@
 # (tests/peers/harness-disjoint-invites.patch): its invite mode chains invite k from user
 # k+1 to user k, so every user is in two ringing calls at once, which SPEC §3 refuses
 # (409, busy). `--disjoint-invites` sends invite k from user 2k+1 to user 2k instead, for
-# every peer alike. The patch is skipped once the harness has the flag.
+# every peer alike. The patch is skipped once the harness has the flag. A second patch
+# (tests/peers/harness-cpu-per-phase.patch) adds each phase's server CPU time to the
+# harness's lines (the samples just outside the phase, every SAMPLE_INTERVAL_S, 0.1 s
+# here), for the cost per connect, relayed message and invite in `report`.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 HARNESS_SRC="${BENCH_PEERS:-$ROOT/../shared/bench-peers}"
@@ -33,6 +36,9 @@ PORT="${SWITCHBOARD_PORT:-8080}"
 export OUT="${OUT:-$BENCH_CACHE/results-side-by-side.jsonl}"
 SWEEP_OUT="${SWEEP_OUT:-$BENCH_CACHE/results-rate-sweep.jsonl}"
 export SERVER_CPU="${SERVER_CPU:-0}" LOADGEN_CPU="${LOADGEN_CPU:-1}"
+# The harness samples the servers' CPU this often; short phases (1,000 connects take
+# 0.2 s) need it finer than its default 0.5 s.
+export SAMPLE_INTERVAL_S="${SAMPLE_INTERVAL_S:-0.1}"
 SIZES="${SIZES:-1000 5000 10000}"
 RATES="${RATES:-1000 5000 10000 15000 20000 40000}"
 SWEEP_SOCKETS="${SWEEP_SOCKETS:-10000}"
@@ -48,6 +54,9 @@ setup() {
   rm -rf "$HARNESS/loadgen/target"
   if ! grep -q disjoint_invites "$HARNESS/loadgen/src/main.rs"; then
     (cd "$HARNESS" && patch -s -p1 <"$ROOT/tests/peers/harness-disjoint-invites.patch")
+  fi
+  if ! grep -q cpu_ms_connect "$HARNESS/tools/merge.py"; then
+    (cd "$HARNESS" && patch -s -p1 <"$ROOT/tests/peers/harness-cpu-per-phase.patch")
   fi
   "$HARNESS/run.sh" setup
   "$BENCH_CACHE/venv/bin/pip" install -q matplotlib
@@ -147,6 +156,6 @@ case "$cmd" in
   setup) setup ;;
   matrix) matrix ${@:-switchboard p1 p2 p3} ;;
   sweep) sweep ${@:-switchboard p2 p3} ;;
-  report) "$BENCH_CACHE/venv/bin/python" "$ROOT/tests/peers/report.py" "$OUT" "$SWEEP_OUT" "$ROOT/docs/rate-sweep.png" ;;
-  *) sed -n '2,21p' "$0"; exit 2 ;;
+  report) "$BENCH_CACHE/venv/bin/python" "$ROOT/tests/peers/report.py" "$OUT" "$SWEEP_OUT" "$ROOT/docs/rate-sweep.png" "$ROOT/docs/cost-per-op.png" ;;
+  *) sed -n '2,25p' "$0"; exit 2 ;;
 esac
