@@ -5,9 +5,14 @@
 //! as synchronous code over `&mut dyn Tx`, and always run atomically: the engine only
 //! supplies reads and writes.
 
+mod lock_key;
 mod postgres;
+mod presence_cache;
 mod sql;
 mod sqlite;
+
+pub use lock_key::LockKey;
+pub use presence_cache::{CommitHook, PresenceCache};
 
 pub use postgres::{PostgresDatabase, connection_config};
 pub use sqlite::SqliteDatabase;
@@ -267,28 +272,6 @@ pub struct CampOnRow {
     pub expires_at: DateTime<Utc>,
 }
 
-/// What a keyed write ([`Store::write_keyed`]) locks before it reads what it decides on.
-/// Calls sort before users, and a transaction takes its keys in that order (a call, then
-/// its people), so two transactions never wait for each other in a circle.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum LockKey {
-    Call(i64),
-    User(i64),
-}
-
-impl LockKey {
-    /// One number per key, apart from every other lock Switchboard takes: the kind in the
-    /// bits from 2^48 up, the id below (ids that large would take a sequence centuries;
-    /// one past it, as a request may name, only shares a lock, which costs a wait).
-    pub fn number(self) -> i64 {
-        let (kind, id) = match self {
-            LockKey::Call(id) => (1, id),
-            LockKey::User(id) => (2, id),
-        };
-        kind << 48 | (id & ((1 << 48) - 1))
-    }
-}
-
 /// The reads and writes one transaction can make. Implemented once per engine.
 pub trait Tx {
     /// In a keyed write, waits until no other transaction holds any of `keys`, and holds
@@ -507,68 +490,6 @@ pub trait Tx {
 /// The body of one transaction, as the engine sees it.
 pub type TxBody<'a> = dyn FnMut(&mut dyn Tx) -> Result<(), StorageError> + 'a;
 
-/// Everyone's presence as last committed, kept in memory so the presence feed never
-/// scans the table. Engines update it after each commit, in commit order.
-/// Receives the presence rows of each commit of this instance (must not block).
-pub type CommitHook = Box<dyn Fn(Vec<(i64, PresenceState)>) + Send + Sync>;
-
-#[derive(Default)]
-pub struct PresenceCache {
-    rows: dashmap::DashMap<i64, PresenceState>,
-    /// Users whose row changed since the presence feed last asked: it diffs only them
-    /// between its full sweeps.
-    changed: std::sync::Mutex<std::collections::HashSet<i64>>,
-    /// Where this instance's commits also go (the bus, for the other instances' caches).
-    forward: std::sync::OnceLock<CommitHook>,
-}
-
-impl PresenceCache {
-    /// Rows this instance committed.
-    pub fn apply(&self, changes: Vec<(i64, PresenceState)>) {
-        if changes.is_empty() {
-            return;
-        }
-        if let Some(forward) = self.forward.get() {
-            forward(changes.clone());
-        }
-        self.apply_remote(changes);
-    }
-
-    /// Rows another instance committed.
-    pub fn apply_remote(&self, changes: Vec<(i64, PresenceState)>) {
-        let mut changed = self.changed.lock().unwrap_or_else(|e| e.into_inner());
-        for (user_id, state) in changes {
-            self.rows.insert(user_id, state);
-            changed.insert(user_id);
-        }
-    }
-
-    /// The users whose rows changed since the last call (and forgets them).
-    pub fn take_changed(&self) -> std::collections::HashSet<i64> {
-        std::mem::take(&mut *self.changed.lock().unwrap_or_else(|e| e.into_inner()))
-    }
-
-    /// The rows of `users` that exist.
-    pub fn rows_of(&self, users: impl IntoIterator<Item = i64>) -> Vec<(i64, PresenceState)> {
-        users
-            .into_iter()
-            .filter_map(|id| self.rows.get(&id).map(|row| (id, row.value().clone())))
-            .collect()
-    }
-
-    /// Sends every later commit of this instance to `to` as well.
-    pub fn forward_commits(&self, hook: CommitHook) {
-        let _ = self.forward.set(hook);
-    }
-
-    pub fn snapshot(&self) -> Vec<(i64, PresenceState)> {
-        self.rows
-            .iter()
-            .map(|e| (*e.key(), e.value().clone()))
-            .collect()
-    }
-}
-
 /// Receives accounts whose standing another process changed in the database (user id,
 /// state, token epoch), so their sockets can be closed (must not block).
 pub type StandingHook = Box<dyn Fn(Vec<(i64, AccountState, i64)>) + Send + Sync>;
@@ -747,26 +668,4 @@ where
     out.ok_or_else(|| {
         StorageError::backend("a transaction finished without running its body").into()
     })
-}
-
-#[cfg(test)]
-mod lock_key_tests {
-    use super::LockKey;
-
-    /// Calls sort before users (the order transactions take them in), and no key's
-    /// number is another's or the write lock's, even for ids a request may make up.
-    #[test]
-    fn keys_sort_calls_first_and_never_share_a_number_with_another_kind() {
-        let mut keys = vec![LockKey::User(1), LockKey::Call(9), LockKey::User(0)];
-        keys.sort();
-        assert_eq!(keys, [LockKey::Call(9), LockKey::User(0), LockKey::User(1)]);
-        for id in [0, 1, 7, (1 << 48) - 1, 1 << 48, -1, i64::MAX, i64::MIN] {
-            let (call, user) = (LockKey::Call(id).number(), LockKey::User(id).number());
-            assert_ne!(call, user, "id {id}");
-            assert!((1 << 48..2 << 48).contains(&call), "call {id}: {call}");
-            assert!((2 << 48..3 << 48).contains(&user), "user {id}: {user}");
-            // The write lock's constant lies below every key.
-            assert!(0x5357_4254_4348 < call);
-        }
-    }
 }
