@@ -250,8 +250,7 @@ async fn tell_camp_ons(rt: Arc<Realtime>, users: Vec<i64>) {
         .write_keyed(move |tx| {
             // Keyed: after every call, each instance's feed gets here, and a plain write
             // would stop every other write for it.
-            let keys: Vec<LockKey> = users.iter().map(|&user| LockKey::User(user)).collect();
-            tx.lock(&keys)?;
+            tx.lock(&LockKey::users(users.iter().copied()))?;
             let mut taken = Vec::new();
             for user in users {
                 taken.extend(crate::domain::busy_lamp::take_camp_ons(tx, user, now)?);

@@ -164,8 +164,7 @@ fn reclaim(tx: &mut dyn Tx, now: DateTime<Utc>, which: Reclaim) -> Result<usize,
     }
     // The leases' rows are this instance's to end (their holders lapsed); the users'
     // presence is not, so it is locked before it is read.
-    let users: Vec<LockKey> = touched.keys().map(|&user| LockKey::User(user)).collect();
-    tx.lock(&users)?;
+    tx.lock(&LockKey::users(touched.keys().copied()))?;
     for (&user_id, &total) in &touched {
         set_total(tx, user_id, total, now)?;
     }
@@ -230,9 +229,7 @@ pub async fn run(rt: Arc<Realtime>) {
                     // these, so a renewal racing it may be told of a deadlock and retries
                     // at the next tick.
                     let counts = hub.socket_counts();
-                    let users: Vec<LockKey> =
-                        counts.iter().map(|&(user, _)| LockKey::User(user)).collect();
-                    tx.lock(&users)?;
+                    tx.lock(&LockKey::users(counts.iter().map(|&(user, _)| user)))?;
                     for (user_id, sockets) in counts {
                         record_sockets(tx, &instance, user_id, sockets, now)?;
                     }

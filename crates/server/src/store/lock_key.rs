@@ -20,6 +20,11 @@ impl LockKey {
         };
         kind << 48 | (id & ((1 << 48) - 1))
     }
+
+    /// The keys of these users.
+    pub fn users(ids: impl IntoIterator<Item = i64>) -> Vec<LockKey> {
+        ids.into_iter().map(LockKey::User).collect()
+    }
 }
 
 #[cfg(test)]

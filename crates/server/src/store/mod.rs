@@ -527,8 +527,9 @@ pub struct Store {
     db: Arc<dyn Database>,
 }
 
+/// Which transaction a body runs in (engines that tell the kinds of write apart use it).
 #[derive(Clone, Copy)]
-enum Mode {
+pub(super) enum Mode {
     Read,
     Write,
     WriteKeyed,

@@ -16,7 +16,7 @@
 //! does.
 
 use super::sql::{self, SqlTx};
-use super::{Database, StorageError, TxBody};
+use super::{Database, Mode, StorageError, TxBody};
 use conn::{CachedClient, CachingManager, PgConn};
 use postgres::config::SslMode;
 use postgres::error::SqlState;
@@ -164,7 +164,7 @@ impl PostgresDatabase {
         Ok(())
     }
 
-    fn run(&self, kind: Kind, body: &mut TxBody<'_>) -> Result<(), StorageError> {
+    fn run(&self, kind: Mode, body: &mut TxBody<'_>) -> Result<(), StorageError> {
         let mut closed_connections = 0;
         loop {
             let mut pooled = self.client()?;
@@ -188,7 +188,7 @@ impl PostgresDatabase {
     fn run_on(
         &self,
         pooled: &mut CachedClient,
-        kind: Kind,
+        kind: Mode,
         body: &mut TxBody<'_>,
     ) -> Result<(), Failed> {
         let CachedClient {
@@ -196,9 +196,9 @@ impl PostgresDatabase {
         } = pooled;
         // A simple query: one round trip, where a parameterised one takes two.
         let lock = match kind {
-            Kind::Read => None,
-            Kind::Write => Some(format!("SELECT pg_advisory_xact_lock({WRITE_LOCK})")),
-            Kind::WriteKeyed => Some(format!("SELECT pg_advisory_xact_lock_shared({WRITE_LOCK})")),
+            Mode::Read => None,
+            Mode::Write => Some(format!("SELECT pg_advisory_xact_lock({WRITE_LOCK})")),
+            Mode::WriteKeyed => Some(format!("SELECT pg_advisory_xact_lock_shared({WRITE_LOCK})")),
         };
         let mut tx = if let Some(lock) = lock {
             let mut tx = client.transaction().map_err(Failed::AtBegin)?;
@@ -228,14 +228,6 @@ impl PostgresDatabase {
         self.presence.apply(saved);
         Ok(())
     }
-}
-
-/// Which transaction [`PostgresDatabase::run`] begins.
-#[derive(Clone, Copy)]
-enum Kind {
-    Read,
-    Write,
-    WriteKeyed,
 }
 
 /// Whether `err` says the server ended the connection: its end was seen, or the server's
@@ -334,15 +326,15 @@ fn redact(url: &str) -> String {
 
 impl Database for PostgresDatabase {
     fn write(&self, body: &mut TxBody<'_>) -> Result<(), StorageError> {
-        self.run(Kind::Write, body)
+        self.run(Mode::Write, body)
     }
 
     fn write_keyed(&self, body: &mut TxBody<'_>) -> Result<(), StorageError> {
-        self.run(Kind::WriteKeyed, body)
+        self.run(Mode::WriteKeyed, body)
     }
 
     fn read(&self, body: &mut TxBody<'_>) -> Result<(), StorageError> {
-        self.run(Kind::Read, body)
+        self.run(Mode::Read, body)
     }
 
     fn presence_cache(&self) -> &super::PresenceCache {
