@@ -8,12 +8,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { addUsers, login, startServer } from './server.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // Where cargo put the binaries: CARGO_TARGET_DIR (relative to the repository) when set,
@@ -22,7 +23,6 @@ const root = join(here, '..', '..');
 const target = join(resolvePath(root, process.env.CARGO_TARGET_DIR || 'target'), 'debug');
 const SERVER = join(target, 'switchboard-server');
 const CLI = join(target, 'switchboard-cli');
-const PASSWORD = 'password123';
 
 /** A 48 kHz mono 16-bit WAV of a sine tone. */
 function toneWav(path, hz, seconds) {
@@ -70,41 +70,11 @@ function energyShare(frame, hz) {
 const rms = f => Math.sqrt(f.reduce((a, v) => a + (v / 32767) ** 2, 0) / f.length);
 const hasTone = (f, hz) => rms(f) > 0.01 && energyShare(f, hz) > 0.5;
 
-function startServer(dataDir) {
-  const child = spawn(SERVER, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
-    env: { ...process.env, RUST_LOG: 'info' }, stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let log = '';
-    child.stderr.on('data', chunk => {
-      log += chunk;
-      const m = log.match(/listening addr=(\S+)/);
-      if (m) resolve({ child, url: `http://${m[1]}` });
-    });
-    child.on('exit', code => reject(new Error(`server exited (${code}): ${log}`)));
-  });
-}
-
-async function login(url, username) {
-  const res = await fetch(`${url}/api/login/`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: PASSWORD }),
-  });
-  assert.equal(res.status, 200);
-  return res.json();
-}
-
 test('a browser peer and a Rust peer hear each other', { timeout: 90_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-browser-'));
   const data = join(dir, 'data');
-  for (const name of ['web', 'rust']) {
-    execFileSync(SERVER, ['user', 'add', '--username', name, '--password-stdin', '--data-dir', data], {
-      input: `${PASSWORD}\n`,
-      stdio: ['pipe', 'ignore', 'pipe'],
-    });
-  }
-  const { child: server, url } = await startServer(data);
+  addUsers(SERVER, data, ['web', 'rust']);
+  const { child: server, url } = await startServer(SERVER, data);
   const browserTone = join(dir, 'browser-440.wav');
   toneWav(browserTone, 440, 30);
   const recording = join(dir, 'rust-heard.wav');

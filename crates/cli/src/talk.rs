@@ -164,6 +164,15 @@ impl AudioArgs {
     }
 }
 
+/// How long audio waited between each sound device and the call, by `input`/`output`.
+fn queues(devices: &[DeviceHandle]) -> serde_json::Value {
+    devices
+        .iter()
+        .map(|d| (d.kind().to_owned(), json!(d.queue())))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
 /// `echo cancellation, noise suppression, auto gain` or `off (raw audio)`.
 fn describe_voice(settings: &VoiceSettings) -> String {
     let on: Vec<&str> = [
@@ -236,7 +245,7 @@ async fn talk(
     let (voice, switches) = (ends.voice, ends.switches);
     let mut media =
         MediaCall::start(api, engine.me().id, call, ends.source, ends.sink, options).await?;
-    let _devices = ends.devices;
+    let devices = ends.devices;
     let setup = media
         .connected(Duration::from_secs(15))
         .await
@@ -310,6 +319,7 @@ async fn talk(
             "duration_seconds": record.duration_seconds,
             "quality": quality,
             "voice": voice.as_ref().map(VoiceControl::stats),
+            "queues": queues(&devices),
             "device_switches": switches.lock().map(|s| s.clone()).unwrap_or_default(),
         });
         std::fs::write(path, serde_json::to_vec_pretty(&stats)?)
@@ -460,7 +470,7 @@ pub async fn join_meeting(api: Api, meeting_id: i64, audio: &AudioArgs) -> Resul
     let options = MediaOptions::for_server(api.base());
     let media =
         MeetingMedia::join(&api, me.id, meeting_id, ends.source, ends.sink, options).await?;
-    let _devices = ends.devices;
+    let devices = ends.devices;
     println!(
         "Joined \"{}\" ({} invited); waiting for the others.",
         meeting.title,
@@ -517,6 +527,7 @@ pub async fn join_meeting(api: Api, meeting_id: i64, audio: &AudioArgs) -> Resul
             "talk_ms": talked.as_millis() as u64,
             "setup_ms": setups,
             "voice": voice.as_ref().map(VoiceControl::stats),
+            "queues": queues(&devices),
             "device_switches": switches.lock().map(|s| s.clone()).unwrap_or_default(),
         });
         std::fs::write(path, serde_json::to_vec_pretty(&stats)?)

@@ -5,10 +5,23 @@ use crate::tone::{FRAME_SAMPLES, SAMPLE_RATE, ToneGenerator};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
+use tokio::sync::Notify;
 
 /// Produces one frame of [`FRAME_SAMPLES`] samples at a time.
 pub trait AudioSource: Send {
     fn fill(&mut self, frame: &mut [i16]);
+
+    /// For a source that keeps its own time (a sound device): signalled when a whole
+    /// frame is waiting, so the frame is sent at once rather than at the next 20 ms tick,
+    /// which cost a call 10 ms on average. `None`: the source is read every 20 ms.
+    fn frame_ready(&self) -> Option<Arc<Notify>> {
+        None
+    }
+
+    /// Whether a whole frame is waiting now (asked only of sources with `frame_ready`).
+    fn has_frame(&self) -> bool {
+        true
+    }
 }
 
 /// Takes each decoded frame from the far end.

@@ -21,6 +21,7 @@ use crate::capture::Captured;
 pub use crate::device_moves::{DeviceSwitch, OnSwitch, SwitchReason};
 use crate::device_moves::{Shared, WatchMove, watch_step};
 use crate::resample::Resampler;
+pub use crate::ring::QueueStats;
 use crate::ring::Ring;
 use crate::tone::SAMPLE_RATE;
 use crate::voice_path::Processing;
@@ -140,6 +141,9 @@ fn ends_the_stream(kind: cpal::ErrorKind) -> bool {
 pub struct DeviceHandle {
     control: mpsc::Sender<Control>,
     shared: Shared,
+    /// The ring between the device and the call, for its queue's figures.
+    ring: Arc<Ring>,
+    direction: Direction,
 }
 
 impl DeviceHandle {
@@ -155,6 +159,16 @@ impl DeviceHandle {
             .lock()
             .map(|c| c.clone())
             .unwrap_or_default()
+    }
+
+    /// `"input"` (a microphone) or `"output"` (speakers).
+    pub fn kind(&self) -> &'static str {
+        self.direction.word()
+    }
+
+    /// How long audio waits between the device and the call, and what was trimmed.
+    pub fn queue(&self) -> QueueStats {
+        self.ring.stats()
     }
 
     /// Calls `f` whenever the device moves without being asked: unplugged (to the
@@ -178,7 +192,7 @@ pub fn open_microphone(
     name: Option<&str>,
     voice: Option<VoicePath>,
 ) -> Result<(DeviceHandle, DeviceSource), DeviceError> {
-    let ring = Arc::new(Ring::default());
+    let ring = Arc::new(Ring::bounded());
     let processing = voice.map(|path| Arc::new(Mutex::new(Processing::new(path))));
     let rings = Rings {
         ring: ring.clone(),
@@ -195,7 +209,7 @@ pub fn open_speakers(
     name: Option<&str>,
     echo: Option<&EchoReference>,
 ) -> Result<(DeviceHandle, DeviceSink), DeviceError> {
-    let ring = Arc::new(Ring::default());
+    let ring = Arc::new(Ring::bounded());
     let rings = Rings {
         ring: ring.clone(),
         played: echo.map(EchoReference::tap),
@@ -211,9 +225,26 @@ pub struct DeviceSource {
     ring: Arc<Ring>,
 }
 
+/// Most frames a microphone's ring may hold when the uplink reads it: more is a backlog
+/// (captured while the call was set up, or while the machine stalled) that would only
+/// be sent in a burst and make the far end's queue stand.
+const MOST_WAITING: usize = 3 * crate::tone::FRAME_SAMPLES;
+
 impl AudioSource for DeviceSource {
     fn fill(&mut self, frame: &mut [i16]) {
+        if self.ring.len() > MOST_WAITING {
+            self.ring.keep_newest(frame.len());
+        }
         self.ring.pop_into(frame);
+        self.ring.taken();
+    }
+
+    fn frame_ready(&self) -> Option<Arc<tokio::sync::Notify>> {
+        Some(self.ring.frame_ready())
+    }
+
+    fn has_frame(&self) -> bool {
+        self.ring.len() >= crate::tone::FRAME_SAMPLES
     }
 }
 
@@ -265,6 +296,7 @@ fn start_with(
 ) -> Result<DeviceHandle, DeviceError> {
     let (control, commands) = mpsc::channel();
     let (opened_tx, opened) = mpsc::channel();
+    let ring = rings.ring.clone();
     let shared = Shared::default();
     let (name, failures, shown) = (name.map(str::to_owned), control.clone(), shared.clone());
     std::thread::Builder::new()
@@ -276,7 +308,12 @@ fn start_with(
             reason: e.to_string(),
         })?;
     match opened.recv() {
-        Ok(Ok(())) => Ok(DeviceHandle { control, shared }),
+        Ok(Ok(())) => Ok(DeviceHandle {
+            control,
+            shared,
+            ring,
+            direction,
+        }),
         Ok(Err(e)) => Err(e),
         Err(_) => Err(DeviceError::NoDevice(direction.word())),
     }
@@ -463,7 +500,7 @@ fn build(
     let config = cpal::StreamConfig {
         channels: default.channels(),
         sample_rate: rate,
-        buffer_size: cpal::BufferSize::Default,
+        buffer_size: period(default.buffer_size(), rate),
     };
     let channels = usize::from(config.channels.max(1));
     let Rings {
@@ -546,6 +583,20 @@ fn build(
     Ok(stream)
 }
 
+/// Device periods of 10 ms (the voice processing's frame) when the device offers them:
+/// the host's default (ALSA through PulseAudio: 21 ms periods for a microphone, a 30 ms
+/// buffer for speakers) added a fifth to a call's mouth-to-ear latency. cpal keeps two
+/// periods in an output's buffer.
+fn period(supported: &cpal::SupportedBufferSize, rate: u32) -> cpal::BufferSize {
+    let ten_ms = rate / 100;
+    match supported {
+        cpal::SupportedBufferSize::Range { min, max } if (*min..=*max).contains(&ten_ms) => {
+            cpal::BufferSize::Fixed(ten_ms)
+        }
+        _ => cpal::BufferSize::Default,
+    }
+}
+
 /// An output stream's data callback: the call's audio converted to the device's rate and
 /// sample type, on every channel.
 fn playout<T: Copy>(
@@ -595,6 +646,7 @@ fn fill_output(
         }
         pending.extend(convert.run(chunk));
     }
+    ring.taken();
     if let Some(played) = played {
         played.set_latency(latency);
     }

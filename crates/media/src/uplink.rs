@@ -15,6 +15,9 @@ use webrtc::track::track_local::track_local_static_sample::TrackLocalStaticSampl
 
 type Tracks = Arc<Mutex<Vec<Arc<TrackLocalStaticSample>>>>;
 
+/// How long the uplink waits for a device's next frame before sending silence.
+const DEVICE_STALL: Duration = Duration::from_millis(60);
+
 /// Captures, encodes and fans out the local audio. Dropping it stops the capture.
 pub struct Uplink {
     tracks: Tracks,
@@ -77,7 +80,8 @@ impl Drop for Uplink {
     }
 }
 
-/// Every 20 ms: a frame from the source (silence when muted), encoded once, sent to all.
+/// Every 20 ms (or as a device delivers): a frame from the source (silence when muted),
+/// encoded once, sent to all.
 async fn capture(
     mut source: Box<dyn AudioSource>,
     tracks: Tracks,
@@ -94,8 +98,20 @@ async fn capture(
     let mut frame = vec![0i16; FRAME_SAMPLES];
     let mut tick = tokio::time::interval(Duration::from_millis(20));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let ready = source.frame_ready();
     loop {
-        tick.tick().await;
+        match &ready {
+            // A device: each frame goes as soon as it is whole. One that stops delivering
+            // (unplugged, moving to another) is read anyway after a while, for silence, so
+            // the far end's stream keeps its pace.
+            Some(ready) if !source.has_frame() => {
+                let _ = tokio::time::timeout(DEVICE_STALL, ready.notified()).await;
+            }
+            Some(_) => {}
+            None => {
+                tick.tick().await;
+            }
+        }
         // The source is read even when muted, so it stays in time; its audio is dropped.
         source.fill(&mut frame);
         level.store((rms(&frame) as f32).to_bits(), Ordering::Relaxed);
