@@ -11,6 +11,9 @@ install_missing() {
   [ -e /usr/include/openssl/ssl.h ] || need+=(libssl-dev)
   # Sound devices (cpal over ALSA).
   [ -e /usr/include/alsa/asoundlib.h ] || need+=(libasound2-dev)
+  # Video: VP8 from libvpx, its Rust bindings generated from the headers (bindgen: libclang).
+  pkg-config --exists vpx 2>/dev/null || need+=(libvpx-dev)
+  ls /usr/lib/llvm-*/lib/clang/*/include/stddef.h >/dev/null 2>&1 || need+=(libclang-dev)
   # Tauri 2 on Linux: WebKitGTK 4.1, GTK 3, the tray's appindicator, SVG icons, libsoup 3.
   pkg-config --exists webkit2gtk-4.1 2>/dev/null || need+=(libwebkit2gtk-4.1-dev)
   pkg-config --exists gtk+-3.0 2>/dev/null || need+=(libgtk-3-dev)

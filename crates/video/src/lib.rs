@@ -1,0 +1,9 @@
+//! Video for calls: I420 frames, VP8 encoding and decoding through libvpx, and a test
+//! pattern whose frame counter survives the codec, so a test can read from decoded
+//! pixels which frame arrived and when it was made.
+
+pub mod frame;
+pub mod pattern;
+pub mod vp8;
+
+pub use frame::Frame;
