@@ -27,7 +27,8 @@ PULSE_CONFIG="$runtime/daemon.conf" pulseaudio --daemonize=no --exit-idle-time=-
   --load="module-null-sink sink_name=caller_spk rate=48000" \
   --log-target=file:"$runtime/pulse.log" &
 pulse=$!
-trap 'kill $pulse 2>/dev/null || true; rm -rf "$runtime"' EXIT
+# The browsers' helpers may still be writing their runtime files as the script ends.
+trap 'kill $pulse 2>/dev/null || true; wait $pulse 2>/dev/null || true; rm -rf "$runtime" 2>/dev/null || true' EXIT
 for _ in $(seq 50); do pactl info >/dev/null 2>&1 && break; sleep 0.1; done
 pactl load-module module-remap-sink sink_name=mouth master=probe channels=1 \
   channel_map=mono master_channel_map=front-left remix=no >/dev/null
