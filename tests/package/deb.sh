@@ -37,7 +37,7 @@ for path in usr/bin/switchboard usr/share/applications/Switchboard.desktop \
   grep -Eq " (\./)?$path\$" <<<"$contents" || fail "the .deb has no /$path"
 done
 depends="$(dpkg-deb --field "$deb" Depends)"
-for dep in libwebkit2gtk-4.1-0 libgtk-3-0 libasound2 libayatana-appindicator3-1; do
+for dep in libwebkit2gtk-4.1-0 libgtk-3-0 libasound2 libvpx7 libayatana-appindicator3-1; do
   grep -q "$dep" <<<"$depends" || fail "the .deb does not depend on $dep ($depends)"
 done
 

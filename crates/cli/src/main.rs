@@ -123,9 +123,6 @@ enum Command {
     /// Call someone and talk (audio from --tone or --play).
     Call {
         username: String,
-        /// Ask for a video call (the audio path is the same).
-        #[arg(long)]
-        video: bool,
         /// The CRM record the call is about, TYPE:ID (`deal:4711`): the callee sees it
         /// with your name, and the call is listed under it.
         #[arg(long, value_name = "TYPE:ID")]
@@ -349,7 +346,6 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Call {
             username,
-            video,
             about,
             label,
             url,
@@ -363,7 +359,6 @@ async fn run(cli: Cli) -> Result<()> {
             talk::call(
                 session(&cli).await?,
                 username,
-                *video,
                 regarding,
                 audio,
                 *mute_after,

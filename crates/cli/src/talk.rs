@@ -18,9 +18,11 @@ use switchboard_media::devices::{
     open_speakers,
 };
 use switchboard_media::processing::VoiceSettings;
+use switchboard_media::video::{PatternSource, VideoOptions};
 use switchboard_protocol::api::{CallSession, InitiateCall};
 use switchboard_protocol::crm::Regarding;
 use switchboard_protocol::{CallStatus, CallType};
+use switchboard_video::vp8::EncoderSettings;
 use tokio::sync::broadcast;
 
 /// Where the call's audio comes from and goes to.
@@ -59,6 +61,26 @@ pub struct AudioArgs {
     /// Send the microphone as it is, with no processing at all (for music).
     #[arg(long)]
     raw_audio: bool,
+    /// Video as well, from this source: `pattern` (a test pattern with a frame counter,
+    /// 640×480 at 30 fps). A call placed with it is a video call.
+    #[arg(long, value_name = "SOURCE", value_parser = parse_video)]
+    video: Option<VideoChoice>,
+}
+
+/// Where a call's video comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VideoChoice {
+    Pattern,
+}
+
+fn parse_video(s: &str) -> Result<VideoChoice, String> {
+    match s {
+        "pattern" => Ok(VideoChoice::Pattern),
+        other if other == "screen" || other.starts_with("camera") => Err(format!(
+            "{other}: cameras and screens are not supported yet; `pattern` sends a test pattern"
+        )),
+        other => Err(format!("{other}: not a video source; use `pattern`")),
+    }
 }
 
 /// A call's audio ends, and the sound devices behind them (kept open while held).
@@ -102,6 +124,23 @@ impl AudioArgs {
             WavSource::open(path)?;
         }
         Ok(())
+    }
+
+    /// Whether the call carries video.
+    pub fn wants_video(&self) -> bool {
+        self.video.is_some()
+    }
+
+    /// The call's video: the chosen source sent, the far end's received and counted.
+    fn video_options(&self) -> Result<VideoOptions> {
+        Ok(match self.video {
+            None => VideoOptions::default(),
+            Some(VideoChoice::Pattern) => VideoOptions {
+                source: Some(Box::new(PatternSource::new(EncoderSettings::VGA)?)),
+                receive: true,
+                sink: None,
+            },
+        })
     }
 
     /// What the microphone's processing stage runs, from the flags.
@@ -243,8 +282,17 @@ async fn talk(
     let options = MediaOptions::for_server(api.base());
     let ends = audio.open()?;
     let (voice, switches) = (ends.voice, ends.switches);
-    let mut media =
-        MediaCall::start(api, engine.me().id, call, ends.source, ends.sink, options).await?;
+    let video = audio.video_options()?;
+    let mut media = MediaCall::start_with_video(
+        api,
+        engine.me().id,
+        call,
+        ends.source,
+        ends.sink,
+        options,
+        video,
+    )
+    .await?;
     let devices = ends.devices;
     let setup = media
         .connected(Duration::from_secs(15))
@@ -293,6 +341,7 @@ async fn talk(
     };
     let talked = talk_started.elapsed();
     let quality = media.quality().await;
+    let media_video = media.video_stats();
     media.hang_up().await;
     let record = match engine.end(call.id).await {
         Ok(record) => record,
@@ -309,9 +358,17 @@ async fn talk(
         record.duration_formatted
     );
     println!("{}", describe_quality(&quality));
+    let video = audio.wants_video().then_some(media_video);
+    if let Some(v) = &video {
+        println!(
+            "Video: {} pictures sent; {} received at {} fps, {}×{}.",
+            v.frames_sent, v.frames_decoded, v.fps, v.width, v.height
+        );
+    }
     if let Some(path) = &audio.stats_json {
         let stats = json!({
             "call_id": call.id,
+            "video": video,
             "setup_ms": setup.as_millis() as u64,
             "talk_ms": talked.as_millis() as u64,
             "ended_by": ended_by,
@@ -343,7 +400,6 @@ fn describe_quality(q: &CallQuality) -> String {
 pub async fn call(
     api: Api,
     username: &str,
-    video: bool,
     regarding: Option<Regarding>,
     audio: &AudioArgs,
     mute_after: Option<f64>,
@@ -370,7 +426,7 @@ pub async fn call(
     let call = engine
         .start_call(&InitiateCall {
             recipient_id: callee.id,
-            call_type: Some(if video {
+            call_type: Some(if audio.wants_video() {
                 CallType::Video
             } else {
                 CallType::Audio

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{backend, backend_with_config, cli, finish, recorded_frames, token};
+use common::{backend, backend_with_config, cli, finish, recorded_frames, stats_json, token};
 use std::path::Path;
 use std::time::Duration;
 use switchboard_media::tone::{FRAME_SAMPLES, has_tone};
@@ -16,13 +16,6 @@ fn analyse(path: &Path, tone: f64, other: f64, skip_s: f64) -> (usize, usize, us
     let with = frames.iter().filter(|f| has_tone(f, tone)).count();
     let wrong = frames.iter().filter(|f| has_tone(f, other)).count();
     (with, wrong, frames.len())
-}
-
-fn json(path: &Path) -> serde_json::Value {
-    serde_json::from_slice(
-        &std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
-    )
-    .expect("json")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -83,7 +76,7 @@ async fn two_cli_users_talk_hear_each_other_and_hang_up() {
                 String::from_utf8_lossy(&out.stderr)
             );
         }
-        let (b_stats, a_stats) = (json(&b_json), json(&a_json));
+        let (b_stats, a_stats) = (stats_json(&b_json), stats_json(&a_json));
         assert_eq!(
             (b_stats["ended_by"].as_str(), a_stats["ended_by"].as_str()),
             (Some("local"), Some("remote"))
@@ -207,7 +200,7 @@ async fn a_server_restart_mid_call_does_not_stop_the_audio() {
         );
         assert_eq!(wrong, 0);
     }
-    let stats = json(&b_json);
+    let stats = stats_json(&b_json);
     assert_eq!(stats["status"], "completed", "{stats}");
     drop(restarted);
 }

@@ -16,7 +16,8 @@ use crate::room::{self, Dial, Ws, send};
 use futures::StreamExt;
 use std::time::{Duration, Instant};
 use switchboard_media::audio::{AudioSink, AudioSource};
-use switchboard_media::{AudioPeer, Candidate};
+use switchboard_media::video::{VideoOptions, VideoStats};
+use switchboard_media::{AudioPeer, Candidate, Uplink};
 use switchboard_protocol::api::CallSession;
 use switchboard_protocol::signal::{ClientSignal, ServerSignal, raw_payload};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
@@ -62,9 +63,24 @@ impl MediaCall {
         sink: Box<dyn AudioSink>,
         options: MediaOptions,
     ) -> Result<MediaCall, ClientError> {
+        let no_video = VideoOptions::default();
+        Self::start_with_video(api, me, call, source, sink, options, no_video).await
+    }
+
+    /// [`start`](Self::start), with video as `video` says.
+    pub async fn start_with_video(
+        api: &Api,
+        me: i64,
+        call: &CallSession,
+        source: Box<dyn AudioSource>,
+        sink: Box<dyn AudioSink>,
+        options: MediaOptions,
+        video: VideoOptions,
+    ) -> Result<MediaCall, ClientError> {
         let peer_id = call.peer_of(me).id;
         let config = room::peer_config(api, &options).await?;
-        let (peer, candidates) = AudioPeer::new(config, source, sink)
+        let uplink = std::sync::Arc::new(Uplink::start(source));
+        let (peer, candidates) = AudioPeer::with_video(config, uplink, sink, video)
             .await
             .map_err(media_error)?;
         let peer = std::sync::Arc::new(peer);
@@ -100,6 +116,11 @@ impl MediaCall {
 
     pub fn set_muted(&self, muted: bool) {
         self.peer.set_muted(muted);
+    }
+
+    /// What the call's video did so far (all zero in an audio call).
+    pub fn video_stats(&self) -> VideoStats {
+        self.peer.video_stats()
     }
 
     /// Quality over the whole call so far.

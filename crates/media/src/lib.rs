@@ -1,4 +1,4 @@
-//! Switchboard's media engine: WebRTC audio calls in Rust (webrtc-rs 0.17.2, the classic
+//! Switchboard's media engine: WebRTC audio (and VP8 video) calls in Rust (webrtc-rs 0.17.2, the classic
 //! line: measured on our machines it connects over TURN in ~20 ms where 0.21 adds ~2 s of
 //! setup and ~20 ms per relayed packet), Opus 48 kHz, 20 ms frames.
 //!
@@ -18,6 +18,7 @@ pub mod resample;
 mod ring;
 pub mod tone;
 pub mod uplink;
+pub mod video;
 pub mod voice_path;
 
 pub use mixer::Mixer;

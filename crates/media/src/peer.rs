@@ -1,5 +1,6 @@
-//! One WebRTC audio peer (webrtc-rs 0.17.2): Opus 48 kHz in 20 ms frames, trickle ICE
-//! with candidates queued until the remote description is set, mute that sends silence.
+//! One WebRTC peer (webrtc-rs 0.17.2): Opus 48 kHz audio in 20 ms frames (and, with
+//! [`VideoOptions`], a VP8 video track: see `video.rs`), trickle ICE with candidates
+//! queued until the remote description is set, mute that sends silence.
 //!
 //! Signaling is the caller's job: this type produces and consumes SDP strings and
 //! candidate JSON in the browser's shape (`candidate`, `sdpMid`, `sdpMLineIndex`), so the
@@ -10,13 +11,14 @@ use crate::codec::Decoder;
 use crate::quality::{ReceiveCounters, round_trip_from_report};
 use crate::tone::{FRAME_SAMPLES, rms};
 use crate::uplink::Uplink;
+use crate::video::{self, SharedCounters, VideoOptions, VideoStats};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{Mutex, mpsc, watch};
 use webrtc::api::APIBuilder;
-use webrtc::api::interceptor_registry::configure_rtcp_reports;
-use webrtc::api::media_engine::{MIME_TYPE_OPUS, MediaEngine};
+use webrtc::api::interceptor_registry::{configure_nack, configure_rtcp_reports};
+use webrtc::api::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8, MediaEngine};
 use webrtc::api::setting_engine::SettingEngine;
 use webrtc::ice::mdns::MulticastDnsMode;
 use webrtc::ice_transport::ice_candidate::{RTCIceCandidate, RTCIceCandidateInit};
@@ -28,7 +30,9 @@ use webrtc::peer_connection::peer_connection_state::RTCPeerConnectionState;
 use webrtc::peer_connection::policy::ice_transport_policy::RTCIceTransportPolicy;
 use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
 use webrtc::rtcp::receiver_report::ReceiverReport;
-use webrtc::rtp_transceiver::rtp_codec::RTCRtpCodecCapability;
+use webrtc::rtp_transceiver::RTCRtpTransceiverInit;
+use webrtc::rtp_transceiver::rtp_codec::{RTCRtpCodecCapability, RTPCodecType};
+use webrtc::rtp_transceiver::rtp_transceiver_direction::RTCRtpTransceiverDirection;
 use webrtc::track::track_local::TrackLocal;
 use webrtc::track::track_local::track_local_static_sample::TrackLocalStaticSample;
 
@@ -42,6 +46,8 @@ pub enum MediaError {
     ConnectTimeout(Duration),
     #[error("the connection failed")]
     Failed,
+    #[error("video: {0}")]
+    Video(String),
 }
 
 /// An ICE server as the backend hands it out (`GET /api/rtc/config`).
@@ -88,6 +94,7 @@ pub struct AudioPeer {
     round_trip: Arc<AtomicU64>,
     uplink: Arc<Uplink>,
     track: Arc<TrackLocalStaticSample>,
+    video: SharedCounters,
     /// Candidates that arrived before the remote description.
     early_candidates: Mutex<Option<Vec<Candidate>>>,
     state: watch::Receiver<RTCPeerConnectionState>,
@@ -111,12 +118,28 @@ impl AudioPeer {
         uplink: Arc<Uplink>,
         sink: Box<dyn AudioSink>,
     ) -> Result<(AudioPeer, mpsc::UnboundedReceiver<Candidate>), MediaError> {
+        Self::with_video(config, uplink, sink, VideoOptions::default()).await
+    }
+
+    /// A peer with audio and, as `video` says, a VP8 video track sent and/or received.
+    pub async fn with_video(
+        config: PeerConfig,
+        uplink: Arc<Uplink>,
+        sink: Box<dyn AudioSink>,
+        video: VideoOptions,
+    ) -> Result<(AudioPeer, mpsc::UnboundedReceiver<Candidate>), MediaError> {
         let mut media = MediaEngine::default();
         media.register_default_codecs()?;
         // RTCP sender/receiver reports only (RTT, jitter and loss for the call's stats):
         // the default set also runs NACK and transport-wide congestion feedback, which an
         // audio-only call with Opus FEC does not use, at a cost in timers and wake-ups.
+        // Video needs NACK: a lost packet of a picture is asked for again.
         let registry = configure_rtcp_reports(Registry::new());
+        let registry = if video.is_on() {
+            configure_nack(registry, &mut media)
+        } else {
+            registry
+        };
         let mut settings = SettingEngine::default();
         settings.set_ice_multicast_dns_mode(MulticastDnsMode::Disabled);
         settings.set_include_loopback_candidate(config.include_loopback);
@@ -167,6 +190,41 @@ impl AudioPeer {
         let sender = pc
             .add_track(Arc::clone(&track) as Arc<dyn TrackLocal + Send + Sync>)
             .await?;
+        let video_counters = SharedCounters::default();
+        let VideoOptions {
+            source: video_source,
+            receive: video_receive,
+            sink: video_sink,
+        } = video;
+        let video_send = match video_source {
+            Some(source) => {
+                let video_track = Arc::new(TrackLocalStaticSample::new(
+                    RTCRtpCodecCapability {
+                        mime_type: MIME_TYPE_VP8.to_owned(),
+                        clock_rate: 90_000,
+                        ..Default::default()
+                    },
+                    "video".to_owned(),
+                    "switchboard".to_owned(),
+                ));
+                let video_sender = pc
+                    .add_track(Arc::clone(&video_track) as Arc<dyn TrackLocal + Send + Sync>)
+                    .await?;
+                Some((source, video_track, video_sender))
+            }
+            None if video_receive => {
+                pc.add_transceiver_from_kind(
+                    RTPCodecType::Video,
+                    Some(RTCRtpTransceiverInit {
+                        direction: RTCRtpTransceiverDirection::Recvonly,
+                        send_encodings: Vec::new(),
+                    }),
+                )
+                .await?;
+                None
+            }
+            None => None,
+        };
 
         let (candidates_tx, candidates_rx) = mpsc::unbounded_channel();
         pc.on_ice_candidate(Box::new(move |candidate: Option<RTCIceCandidate>| {
@@ -189,7 +247,23 @@ impl AudioPeer {
         let output_level = Arc::new(AtomicU32::new(0));
         let origin = Instant::now();
         let (counters, level) = (received.clone(), output_level.clone());
+        let video_sink = std::sync::Mutex::new(video_sink);
+        let (pc_weak, video_seen) = (Arc::downgrade(&pc), video_counters.clone());
         pc.on_track(Box::new(move |remote, receiver, _transceiver| {
+            if remote.kind() == RTPCodecType::Video {
+                let (pc, counters) = (pc_weak.clone(), video_seen.clone());
+                let sink = video_sink.lock().ok().and_then(|mut s| s.take());
+                return Box::pin(async move {
+                    tokio::spawn(async move { while receiver.read_rtcp().await.is_ok() {} });
+                    if video_receive {
+                        tokio::spawn(async move {
+                            if let Err(e) = video::receive(remote, pc, sink, counters).await {
+                                tracing::warn!(error = %e, "cannot receive the far end's video");
+                            }
+                        });
+                    }
+                });
+            }
             let sink = sink.clone();
             let (counters, level) = (counters.clone(), level.clone());
             Box::pin(async move {
@@ -252,6 +326,14 @@ impl AudioPeer {
         }));
 
         let mut tasks = Vec::new();
+        if let Some((source, video_track, video_sender)) = video_send {
+            tasks.push(tokio::spawn(video::send(
+                source,
+                video_track,
+                video_sender,
+                video_counters.clone(),
+            )));
+        }
         // RTCP from the far end must be read for the interceptors to work. Its receiver
         // reports also give the round trip (RFC 3550 §6.4.1), computed here because
         // webrtc-rs 0.17's stats report one up to a report interval (1 s) too long.
@@ -285,6 +367,7 @@ impl AudioPeer {
                 round_trip,
                 uplink,
                 track,
+                video: video_counters,
                 early_candidates: Mutex::new(Some(Vec::new())),
                 state,
                 tasks: std::sync::Mutex::new(tasks),
@@ -419,6 +502,14 @@ impl AudioPeer {
             }
         }
         stats
+    }
+
+    /// What the call's video did so far (all zero without video).
+    pub fn video_stats(&self) -> VideoStats {
+        self.video
+            .lock()
+            .map(|c| c.stats.clone())
+            .unwrap_or_default()
     }
 
     /// Resolves when the connection fails for good (ICE timed out, or closed): the far end

@@ -1,13 +1,17 @@
 //! A synthetic camera for tests: colour bars that move a little each frame (so the
-//! encoder has motion to code) under a band of black and white cells that spell the
-//! frame's number. The cells are wide and flat, so the number survives VP8 at any
-//! bitrate a call uses, and a receiver reads it back from decoded pixels: which frame
-//! arrived, in what order, and (with the sender's clock) how long it took.
+//! encoder has motion to code) under two rows of black and white cells, one spelling the
+//! frame's number and one a time stamp the sender chose (its clock, in ms, mod 2^20).
+//! The cells are wide and flat, so both survive VP8 at any bitrate a call uses, and a
+//! receiver reads them back from decoded pixels: which frame arrived, in what order, and
+//! (on one machine, one clock) how long it took from capture to picture.
 
 use crate::frame::{Frame, VideoError};
 
-/// Bits of the frame number: 2^20 frames is over nine hours at 30 frames a second.
+/// Bits of each row's value: 2^20 frames is over nine hours at 30 frames a second, and
+/// 2^20 ms over seventeen minutes, ample for a delay.
 const NUMBER_BITS: u32 = 20;
+/// What the stamp row wraps at.
+pub const STAMP_MODULUS: u32 = 1 << NUMBER_BITS;
 /// A checksum of the number's set bits (plus 5, mod 16: an all-black or all-white picture
 /// fails it), so a misread is caught, not believed.
 const CHECK_BITS: u32 = 4;
@@ -38,16 +42,17 @@ impl TestPattern {
         })
     }
 
-    /// The next frame, numbered one more than the last (from 0).
-    pub fn next_frame(&mut self) -> Frame {
+    /// The next frame, numbered one more than the last (from 0), carrying `stamp`
+    /// (mod [`STAMP_MODULUS`]).
+    pub fn next_frame(&mut self, stamp: u32) -> Frame {
         let number = self.next;
         self.next = (self.next + 1) % (1 << NUMBER_BITS);
         let mut frame = match Frame::black(self.width, self.height) {
             Ok(f) => f,
             // The size was checked in `new`.
-            Err(_) => return self.next_frame(),
+            Err(_) => return self.next_frame(stamp),
         };
-        let (w, h) = (self.width as usize, self.height as usize);
+        let w = self.width as usize;
         let band = band_height(self.height) as usize;
         let (y, u, v) = frame.planes_mut();
         // Eight colour bars moving 4 pixels a frame, below the band.
@@ -63,33 +68,48 @@ impl TestPattern {
         ];
         let shift = (number as usize * 4) % w;
         let bar_of = |x: usize| BARS[((x + shift) % w) * BARS.len() / w];
-        for row in band..h {
-            for x in 0..w {
-                y[row * w + x] = bar_of(x).0;
-            }
+        // One row of each plane, copied down: the bars are vertical.
+        let luma_row: Vec<u8> = (0..w).map(|x| bar_of(x).0).collect();
+        let cb_row: Vec<u8> = (0..w / 2).map(|x| bar_of(2 * x).1).collect();
+        let cr_row: Vec<u8> = (0..w / 2).map(|x| bar_of(2 * x).2).collect();
+        for row in y.chunks_exact_mut(w).skip(band) {
+            row.copy_from_slice(&luma_row);
         }
-        for row in band / 2..h / 2 {
-            for x in 0..w / 2 {
-                let (_, cb, cr) = bar_of(2 * x);
-                u[row * (w / 2) + x] = cb;
-                v[row * (w / 2) + x] = cr;
-            }
+        for row in u.chunks_exact_mut(w / 2).skip(band / 2) {
+            row.copy_from_slice(&cb_row);
         }
-        let bits = cells(number);
+        for row in v.chunks_exact_mut(w / 2).skip(band / 2) {
+            row.copy_from_slice(&cr_row);
+        }
         let cell = w / CELLS as usize;
-        for row in 0..band {
-            for (i, bit) in bits.iter().enumerate() {
-                let luma = if *bit { WHITE } else { BLACK };
-                y[row * w + i * cell..row * w + (i + 1) * cell].fill(luma);
+        for (bits, rows) in [
+            (cells(number), 0..band / 2),
+            (cells(stamp % STAMP_MODULUS), band / 2..band),
+        ] {
+            for row in rows {
+                for (i, bit) in bits.iter().enumerate() {
+                    let luma = if *bit { WHITE } else { BLACK };
+                    y[row * w + i * cell..row * w + (i + 1) * cell].fill(luma);
+                }
             }
         }
         frame
     }
 }
 
-/// The band of cells: an eighth of the picture, at least 16 rows, an even number.
+/// The band of cells (two rows): an eighth of the picture, at least 32 rows, a multiple
+/// of four.
 fn band_height(height: u32) -> u32 {
-    (height / 8).max(16) & !1
+    (height / 8).max(32) & !3
+}
+
+/// What a test pattern frame says about itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stamp {
+    /// The frame's number (from 0).
+    pub number: u32,
+    /// The value the sender stamped it with (mod [`STAMP_MODULUS`]).
+    pub stamp: u32,
 }
 
 /// The frame number's bits, most significant first, then the checksum's.
@@ -106,21 +126,30 @@ fn checksum(number: u32) -> u32 {
     (number.count_ones() + CHECK_OFFSET) % (1 << CHECK_BITS)
 }
 
-/// The number a test pattern frame carries, read from its pixels (the middle of each
-/// cell, so edges smeared by the codec do not count); `None` if the checksum does not
-/// match: not a pattern frame, or one too damaged to trust.
-pub fn read_frame_number(frame: &Frame) -> Option<u32> {
-    let (w, h) = (frame.width() as usize, frame.height() as usize);
+/// The number and stamp a test pattern frame carries, read from its pixels (the middle
+/// of each cell, so edges smeared by the codec do not count); `None` if a checksum does
+/// not match: not a pattern frame, or one too damaged to trust.
+pub fn read_stamp(frame: &Frame) -> Option<Stamp> {
     let band = band_height(frame.height()) as usize;
+    Some(Stamp {
+        number: read_row(frame, 0, band / 2)?,
+        stamp: read_row(frame, band / 2, band)?,
+    })
+}
+
+/// The number in the row of cells between rows `top` and `bottom`.
+fn read_row(frame: &Frame, top: usize, bottom: usize) -> Option<u32> {
+    let (w, h) = (frame.width() as usize, frame.height() as usize);
     let cell = w / CELLS as usize;
-    if cell < 4 || h < band {
+    if cell < 4 || h < bottom {
         return None;
     }
     let luma = frame.luma();
+    let tall = bottom - top;
     let bits: Vec<bool> = (0..CELLS as usize)
         .map(|i| {
             let (x0, x1) = (i * cell + cell / 4, (i + 1) * cell - cell / 4);
-            let (y0, y1) = (band / 4, band - band / 4);
+            let (y0, y1) = (top + tall / 4, bottom - tall / 4);
             let mut sum = 0u64;
             for row in y0..y1 {
                 sum += luma[row * w + x0..row * w + x1]
@@ -146,30 +175,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn each_frame_carries_its_number() {
+    fn each_frame_carries_its_number_and_stamp() {
         let mut pattern = TestPattern::new(640, 480).expect("a size");
         for n in 0..40 {
-            assert_eq!(read_frame_number(&pattern.next_frame()), Some(n));
+            let stamp = 1_000_000 + 33 * n;
+            assert_eq!(
+                read_stamp(&pattern.next_frame(stamp)),
+                Some(Stamp {
+                    number: n,
+                    stamp: stamp % STAMP_MODULUS
+                })
+            );
         }
     }
 
     #[test]
     fn a_picture_that_is_not_the_pattern_reads_as_none() {
         let mut black = Frame::black(640, 480).expect("a size");
-        assert_eq!(read_frame_number(&black), None);
+        assert_eq!(read_stamp(&black), None);
         let (y, _, _) = black.planes_mut();
         y.fill(WHITE);
-        assert_eq!(read_frame_number(&black), None, "all white");
+        assert_eq!(read_stamp(&black), None, "all white");
         // Frame 1 with its top bit flipped as well: the checksum catches it.
         let mut pattern = TestPattern::new(640, 480).expect("a size");
-        pattern.next_frame();
-        let mut frame = pattern.next_frame();
+        pattern.next_frame(0);
+        let mut frame = pattern.next_frame(0);
         let (y, _, _) = frame.planes_mut();
         let cell = 640 / CELLS as usize;
-        for row in 0..60 {
+        for row in 0..30 {
             y[row * 640..row * 640 + cell].fill(WHITE);
         }
-        assert_eq!(read_frame_number(&frame), None);
+        assert_eq!(read_stamp(&frame), None);
     }
 
     #[test]

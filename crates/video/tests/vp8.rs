@@ -2,7 +2,7 @@
 //! read back from the decoded pixels.
 
 use switchboard_video::Frame;
-use switchboard_video::pattern::{TestPattern, read_frame_number};
+use switchboard_video::pattern::{TestPattern, read_stamp};
 use switchboard_video::vp8::{EncodedFrame, EncoderSettings, Vp8Decoder, Vp8Encoder};
 
 fn encode(settings: EncoderSettings, frames: u32, keyframe_at: &[u32]) -> Vec<EncodedFrame> {
@@ -10,7 +10,7 @@ fn encode(settings: EncoderSettings, frames: u32, keyframe_at: &[u32]) -> Vec<En
     let mut encoder = Vp8Encoder::new(settings).expect("an encoder");
     (0..frames)
         .flat_map(|n| {
-            let frame = pattern.next_frame();
+            let frame = pattern.next_frame(n);
             encoder
                 .encode(&frame, keyframe_at.contains(&n))
                 .expect("encoded")
@@ -28,7 +28,7 @@ fn numbers(coded: &[EncodedFrame]) -> Vec<Option<u32>> {
                 .expect("decoded")
                 .expect("a picture");
             assert_eq!((frame.width(), frame.height()), (640, 480));
-            read_frame_number(&frame)
+            read_stamp(&frame).map(|s| s.number)
         })
         .collect()
 }
@@ -116,7 +116,7 @@ fn hd_is_coded_too() {
             .expect("decoded")
             .expect("a picture");
         assert_eq!((frame.width(), frame.height()), (1280, 720));
-        assert_eq!(read_frame_number(&frame), Some(n as u32));
+        assert_eq!(read_stamp(&frame).map(|s| s.number), Some(n as u32));
     }
 }
 

@@ -88,3 +88,11 @@ pub fn write_wav(path: &std::path::Path, samples: &[i16]) {
     }
     writer.finalize().expect("finalize");
 }
+
+/// A `--stats-json` file.
+pub fn stats_json(path: &std::path::Path) -> serde_json::Value {
+    serde_json::from_slice(
+        &std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .expect("json")
+}

@@ -5,7 +5,8 @@
 use std::time::{Duration, Instant};
 use switchboard_media::audio::{FrameLog, ToneSource};
 use switchboard_media::tone::has_tone;
-use switchboard_media::{AudioPeer, PeerConfig};
+use switchboard_media::{AudioPeer, Candidate, PeerConfig};
+use tokio::sync::mpsc;
 
 pub const A_TONE: f64 = 440.0;
 pub const B_TONE: f64 = 1000.0;
@@ -41,6 +42,24 @@ pub async fn connect_within(config_a: PeerConfig, config_b: PeerConfig, budget: 
     )
     .await
     .expect("peer b");
+    negotiate(&a, &mut a_candidates, &b, &mut b_candidates, budget).await;
+    Pair {
+        a,
+        heard_by_a,
+        b,
+        heard_by_b,
+        setup: started.elapsed(),
+    }
+}
+
+/// `a` offers, `b` answers, candidates trickle both ways until both are connected.
+pub async fn negotiate(
+    a: &AudioPeer,
+    a_candidates: &mut mpsc::UnboundedReceiver<Candidate>,
+    b: &AudioPeer,
+    b_candidates: &mut mpsc::UnboundedReceiver<Candidate>,
+    budget: Duration,
+) {
     let offer = a.create_offer().await.expect("offer");
     // Candidates may arrive before the answer is set: the peer must queue them.
     let answer = b.accept_offer(offer).await.expect("answer");
@@ -57,13 +76,6 @@ pub async fn connect_within(config_a: PeerConfig, config_b: PeerConfig, budget: 
             }
         }
         assert!(Instant::now() < deadline, "no connection within {budget:?}");
-    }
-    Pair {
-        a,
-        heard_by_a,
-        b,
-        heard_by_b,
-        setup: started.elapsed(),
     }
 }
 

@@ -1,0 +1,323 @@
+//! Video in a call: a source's pictures coded as VP8 and sent on the peer's video track
+//! (a keyframe whenever the far end reports a lost picture), and the far end's track
+//! reassembled, decoded and counted, with the test pattern's stamps read back so a call
+//! can say what arrived, in what order, how fast, and how late.
+
+use crate::peer::MediaError;
+use bytes::Bytes;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use switchboard_video::Frame;
+use switchboard_video::frame::VideoError;
+use switchboard_video::pattern::{STAMP_MODULUS, TestPattern, read_stamp};
+use switchboard_video::vp8::{EncodedFrame, EncoderSettings, Vp8Decoder, Vp8Encoder};
+use webrtc::media::Sample;
+use webrtc::media::io::sample_builder::SampleBuilder;
+use webrtc::peer_connection::RTCPeerConnection;
+use webrtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
+use webrtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
+use webrtc::rtp::codecs::vp8::Vp8Packet;
+use webrtc::rtp_transceiver::rtp_sender::RTCRtpSender;
+use webrtc::track::track_local::track_local_static_sample::TrackLocalStaticSample;
+use webrtc::track::track_remote::TrackRemote;
+
+/// Where a call's pictures come from: a camera, a screen, the test pattern.
+pub trait VideoSource: Send {
+    /// The size and rate it delivers.
+    fn settings(&self) -> EncoderSettings;
+    /// The picture to send now (asked at the source's rate).
+    fn capture(&mut self) -> Frame;
+}
+
+/// Where the far end's pictures go (a window, a canvas).
+pub trait VideoSink: Send {
+    fn show(&mut self, frame: &Frame);
+}
+
+/// What a peer does with video: send a source's pictures, receive the far end's.
+#[derive(Default)]
+pub struct VideoOptions {
+    pub source: Option<Box<dyn VideoSource>>,
+    /// Receive and decode the far end's video (counted in [`VideoStats`]).
+    pub receive: bool,
+    /// Also hand each decoded picture to this.
+    pub sink: Option<Box<dyn VideoSink>>,
+}
+
+impl VideoOptions {
+    pub fn is_on(&self) -> bool {
+        self.source.is_some() || self.receive
+    }
+}
+
+/// The test pattern as a camera: each picture stamped with this machine's clock.
+pub struct PatternSource {
+    pattern: TestPattern,
+    settings: EncoderSettings,
+}
+
+impl PatternSource {
+    pub fn new(settings: EncoderSettings) -> Result<PatternSource, VideoError> {
+        Ok(PatternSource {
+            pattern: TestPattern::new(settings.width, settings.height)?,
+            settings,
+        })
+    }
+}
+
+impl VideoSource for PatternSource {
+    fn settings(&self) -> EncoderSettings {
+        self.settings
+    }
+
+    fn capture(&mut self) -> Frame {
+        self.pattern.next_frame(clock_ms())
+    }
+}
+
+/// This machine's clock in ms, as the pattern's stamps carry it (mod 2^20).
+fn clock_ms() -> u32 {
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    (ms % u128::from(STAMP_MODULUS)) as u32
+}
+
+/// What a call's video did, each side counting its own.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct VideoStats {
+    pub frames_sent: u64,
+    pub frames_decoded: u64,
+    /// Pictures decoded per second, from the first to the last.
+    pub fps: f64,
+    pub width: u32,
+    pub height: u32,
+    /// Test pattern pictures among those decoded, and how many came after a later one.
+    pub pattern_frames: u64,
+    pub out_of_order: u64,
+    /// Capture to decoded picture, mean and most, from the pattern's stamps (one clock:
+    /// both ends on one machine).
+    pub glass_to_glass_ms: Option<f64>,
+    pub glass_to_glass_max_ms: Option<f64>,
+    /// Keyframes the far end asked this side for, and this side asked the far end for.
+    pub keyframes_asked_of_us: u64,
+    pub keyframes_we_asked: u64,
+}
+
+/// The receiving side's running figures.
+#[derive(Default)]
+pub(crate) struct VideoCounters {
+    pub(crate) stats: VideoStats,
+    first: Option<Instant>,
+    last_number: Option<u32>,
+    delay_sum_ms: f64,
+    delays: u64,
+}
+
+impl VideoCounters {
+    fn decoded(&mut self, frame: &Frame, now: Instant) {
+        let s = &mut self.stats;
+        s.frames_decoded += 1;
+        (s.width, s.height) = (frame.width(), frame.height());
+        let first = *self.first.get_or_insert(now);
+        let span = now.duration_since(first).as_secs_f64();
+        if span > 0.0 {
+            s.fps = ((s.frames_decoded - 1) as f64 / span * 10.0).round() / 10.0;
+        }
+        if let Some(stamp) = read_stamp(frame) {
+            s.pattern_frames += 1;
+            if self.last_number.is_some_and(|last| stamp.number <= last) {
+                s.out_of_order += 1;
+            }
+            self.last_number = Some(stamp.number);
+            let delay = (clock_ms() + STAMP_MODULUS - stamp.stamp) % STAMP_MODULUS;
+            self.delay_sum_ms += f64::from(delay);
+            self.delays += 1;
+            s.glass_to_glass_ms =
+                Some((self.delay_sum_ms / self.delays as f64 * 10.0).round() / 10.0);
+            s.glass_to_glass_max_ms =
+                Some(s.glass_to_glass_max_ms.unwrap_or(0.0).max(f64::from(delay)));
+        }
+    }
+}
+
+pub(crate) type SharedCounters = Arc<Mutex<VideoCounters>>;
+
+/// Codes `source` at its rate onto `track`; a picture loss reported on `sender` makes the
+/// next picture a keyframe. Runs until aborted. Capture and encoding run on a thread of
+/// their own: a 640×480 picture takes milliseconds to code, and on the runtime's threads
+/// that would hold up the audio beside it.
+pub(crate) async fn send(
+    source: Box<dyn VideoSource>,
+    track: Arc<TrackLocalStaticSample>,
+    sender: Arc<RTCRtpSender>,
+    counters: SharedCounters,
+) {
+    let settings = source.settings();
+    let period = Duration::from_secs_f64(1.0 / f64::from(settings.fps.max(1)));
+    let keyframe = Arc::new(AtomicBool::new(false));
+    let asked = keyframe.clone();
+    let feedback_counters = counters.clone();
+    let feedback = tokio::spawn(async move {
+        let mut buf = vec![0u8; 1500];
+        while let Ok((packets, _)) = sender.read(&mut buf).await {
+            for packet in &packets {
+                let any = packet.as_any();
+                if any.is::<PictureLossIndication>() || any.is::<FullIntraRequest>() {
+                    asked.store(true, Ordering::Relaxed);
+                    if let Ok(mut c) = feedback_counters.lock() {
+                        c.stats.keyframes_asked_of_us += 1;
+                    }
+                }
+            }
+        }
+    });
+    let (coded_tx, mut coded) = tokio::sync::mpsc::channel(4);
+    let encoding = std::thread::Builder::new()
+        .name("video-encode".into())
+        .spawn(move || encode(source, period, &keyframe, &coded_tx));
+    if let Err(e) = encoding {
+        tracing::error!(error = %e, "cannot start the video encoder's thread");
+        feedback.abort();
+        return;
+    }
+    while let Some(pictures) = coded.recv().await {
+        for picture in pictures {
+            let sample = Sample {
+                data: Bytes::from(picture.data),
+                timestamp: SystemTime::now(),
+                duration: period,
+                ..Default::default()
+            };
+            if let Err(e) = track.write_sample(&sample).await {
+                tracing::debug!(error = %e, "video frame not sent");
+                continue;
+            }
+            if let Ok(mut c) = counters.lock() {
+                c.stats.frames_sent += 1;
+            }
+        }
+    }
+    feedback.abort();
+}
+
+/// The encoder's thread: a picture every `period`, coded and handed over, until the
+/// sending side is gone. A picture that is late is skipped, not sent in a burst.
+fn encode(
+    mut source: Box<dyn VideoSource>,
+    period: Duration,
+    keyframe: &AtomicBool,
+    out: &tokio::sync::mpsc::Sender<Vec<EncodedFrame>>,
+) {
+    let mut encoder = match Vp8Encoder::new(source.settings()) {
+        Ok(e) => e,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot encode outgoing video");
+            return;
+        }
+    };
+    let mut next = Instant::now();
+    loop {
+        let frame = source.capture();
+        match encoder.encode(&frame, keyframe.swap(false, Ordering::Relaxed)) {
+            Ok(coded) => {
+                if out.blocking_send(coded).is_err() {
+                    return; // the call is over
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "video frame not encoded"),
+        }
+        next += period;
+        let now = Instant::now();
+        if next > now {
+            std::thread::sleep(next - now);
+        } else if now - next > period {
+            next = now;
+        }
+    }
+}
+
+/// Least time between two keyframe requests: one lost picture is enough to ask.
+const ASK_AGAIN_AFTER: Duration = Duration::from_millis(500);
+
+/// Reassembles, decodes and counts the far end's video until its track ends.
+pub(crate) async fn receive(
+    remote: Arc<TrackRemote>,
+    pc: Weak<RTCPeerConnection>,
+    mut sink: Option<Box<dyn VideoSink>>,
+    counters: SharedCounters,
+) -> Result<(), MediaError> {
+    let mut decoder = Vp8Decoder::new().map_err(|e| MediaError::Video(e.to_string()))?;
+    let mut builder = SampleBuilder::new(128, Vp8Packet::default(), 90_000);
+    let media_ssrc = remote.ssrc();
+    let mut asked: Option<Instant> = None;
+    // Until a keyframe arrives nothing decodes: ask at once rather than wait for one.
+    let mut ask = true;
+    loop {
+        if ask
+            && asked.is_none_or(|at| at.elapsed() >= ASK_AGAIN_AFTER)
+            && let Some(pc) = pc.upgrade()
+        {
+            let pli = PictureLossIndication {
+                sender_ssrc: 0,
+                media_ssrc,
+            };
+            if pc.write_rtcp(&[Box::new(pli)]).await.is_ok() {
+                asked = Some(Instant::now());
+                if let Ok(mut c) = counters.lock() {
+                    c.stats.keyframes_we_asked += 1;
+                }
+            }
+        }
+        let (packet, _) = match remote.read_rtp().await {
+            Ok(p) => p,
+            Err(_) => return Ok(()), // the track ended
+        };
+        builder.push(packet);
+        while let Some(sample) = builder.pop() {
+            match decoder.decode(&sample.data) {
+                Ok(Some(frame)) => {
+                    ask = false;
+                    if let Ok(mut c) = counters.lock() {
+                        c.decoded(&frame, Instant::now());
+                    }
+                    if let Some(sink) = sink.as_mut() {
+                        sink.show(&frame);
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::debug!(error = %e, "video frame not decoded; asking for a keyframe");
+                    ask = true;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_counters_read_order_rate_and_delay_from_the_pattern() {
+        let mut pattern = TestPattern::new(640, 480).expect("a size");
+        let mut counters = VideoCounters::default();
+        let start = Instant::now();
+        let frames: Vec<Frame> = (0..4).map(|_| pattern.next_frame(clock_ms())).collect();
+        for (i, n) in [0usize, 1, 3, 2].into_iter().enumerate() {
+            counters.decoded(&frames[n], start + Duration::from_millis(100 * i as u64));
+        }
+        let s = &counters.stats;
+        assert_eq!(
+            (s.frames_decoded, s.pattern_frames, s.out_of_order),
+            (4, 4, 1)
+        );
+        assert_eq!((s.width, s.height), (640, 480));
+        assert_eq!(s.fps, 10.0, "four pictures over 300 ms");
+        let delay = s.glass_to_glass_ms.expect("a delay");
+        assert!((0.0..1000.0).contains(&delay), "{delay}");
+    }
+}
