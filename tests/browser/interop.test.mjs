@@ -8,13 +8,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { addUsers, login, startServer } from './server.mjs';
+import { addUsers, callPage, login, rustPeer, startServer } from './server.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // Where cargo put the binaries: CARGO_TARGET_DIR (relative to the repository) when set,
@@ -82,35 +80,12 @@ test('a browser peer and a Rust peer hear each other', { timeout: 90_000 }, asyn
   try {
     const web = await login(url, 'web');
     const rust = await login(url, 'rust');
-    listener = spawn(CLI, ['--server', url, 'listen', '--auto-answer', '--tone', '1000', '--record', recording, '--duration', '9'], {
-      env: { ...process.env, SWITCHBOARD_TOKEN: rust.token, RUST_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let listenerOut = '';
-    listener.stdout.on('data', c => { listenerOut += c; });
-    listener.stderr.on('data', c => { listenerOut += c; });
-    const listenerDone = new Promise(resolve => listener.on('exit', code => resolve(code)));
+    const rustSide = rustPeer(CLI, url, rust.token, ['listen', '--auto-answer', '--tone', '1000', '--record', recording, '--duration', '9']);
+    listener = rustSide.child;
     await new Promise(r => setTimeout(r, 1000));
 
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--allow-loopback-in-peer-connection',
-        '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-        // The page is served through Playwright's router, so Chromium cannot tell it is on
-        // loopback and its Local Network Access checks would block the call room socket.
-        '--disable-features=LocalNetworkAccessChecks',
-        '--autoplay-policy=no-user-gesture-required',
-        `--use-file-for-fake-audio-capture=${browserTone}`,
-      ],
-    });
-    const page = await browser.newPage();
-    page.on('console', m => process.stderr.write(`[page] ${m.text()}\n`));
-    page.on('websocket', w => { w.on('close', () => process.stderr.write(`[ws closed] ${w.url()}\n`)); w.on('socketerror', e => process.stderr.write(`[ws error] ${e}\n`)); });
-    // Serve the page from the server's own origin, so its fetches and socket are same-origin.
-    await page.route(`${url}/call-page.html`, route =>
-      route.fulfill({ contentType: 'text/html', body: readFileSync(join(here, 'call-page.html'), 'utf8') }));
-    await page.goto(`${url}/call-page.html`);
+    let page;
+    ({ browser, page } = await callPage(url, [`--use-file-for-fake-audio-capture=${browserTone}`]));
     const state = await page.evaluate(args => window.startCall(args), { token: web.token, calleeId: rust.user.id });
     assert.equal(state, 'connected', 'the browser connected to the Rust peer');
 
@@ -128,8 +103,8 @@ test('a browser peer and a Rust peer hear each other', { timeout: 90_000 }, asyn
     assert.ok(second.packets > first.packets + 50, `packets from Rust keep coming: ${first.packets} -> ${second.packets}`);
     assert.ok(second.energy > first.energy && second.energy > 0, `inbound energy rises: ${first.energy} -> ${second.energy}`);
 
-    const code = await listenerDone;
-    assert.equal(code, 0, `the Rust listener finished cleanly:\n${listenerOut}`);
+    const code = await rustSide.done;
+    assert.equal(code, 0, `the Rust listener finished cleanly:\n${rustSide.output()}`);
     const samples = readWav(recording);
     const frames = [];
     for (let i = 48000; i + 960 <= samples.length; i += 960) frames.push(samples.subarray(i, i + 960));

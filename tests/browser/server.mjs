@@ -1,7 +1,13 @@
-// The real Switchboard server for the browser scripts: users added with its CLI, started
-// on port 0, and a sign-in.
+// The real Switchboard server for the browser scripts (users added with its CLI, started
+// on port 0, a sign-in), a Rust peer, and headless Chromium on the call page.
 
 import { spawn, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
 
 export const PASSWORD = 'password123';
 
@@ -40,4 +46,46 @@ export async function login(url, username) {
   });
   if (res.status !== 200) throw new Error(`signing ${username} in: ${res.status} ${await res.text()}`);
   return res.json();
+}
+
+/** `switchboard-cli --server URL ARGS…` signed in with `token`: the child, a promise of
+ *  its exit code, and everything it printed so far. */
+export function rustPeer(cli, url, token, args) {
+  const child = spawn(cli, ['--server', url, ...args], {
+    env: { ...process.env, SWITCHBOARD_TOKEN: token, RUST_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', c => { out += c; });
+  child.stderr.on('data', c => { out += c; });
+  const done = new Promise(resolve => child.on('exit', code => resolve(code)));
+  return { child, done, output: () => out };
+}
+
+/** Headless Debian Chromium (fake camera and microphone, `extraArgs` added) on
+ *  call-page.html, served from the server's own origin so its fetches and sockets are
+ *  same-origin. */
+export async function callPage(url, extraArgs = []) {
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--allow-loopback-in-peer-connection',
+      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+      // The page is served through Playwright's router, so Chromium cannot tell it is on
+      // loopback and its Local Network Access checks would block the call room socket.
+      '--disable-features=LocalNetworkAccessChecks',
+      '--autoplay-policy=no-user-gesture-required',
+      ...extraArgs,
+    ],
+  });
+  const page = await browser.newPage();
+  page.on('console', m => process.stderr.write(`[page] ${m.text()}\n`));
+  page.on('websocket', w => {
+    w.on('close', () => process.stderr.write(`[ws closed] ${w.url()}\n`));
+    w.on('socketerror', e => process.stderr.write(`[ws error] ${e}\n`));
+  });
+  await page.route(`${url}/call-page.html`, route =>
+    route.fulfill({ contentType: 'text/html', body: readFileSync(join(here, 'call-page.html'), 'utf8') }));
+  await page.goto(`${url}/call-page.html`);
+  return { browser, page };
 }
