@@ -62,8 +62,10 @@ pub struct AudioArgs {
     #[arg(long)]
     raw_audio: bool,
     /// Video as well, from this source: `pattern` (a test pattern with a frame counter,
-    /// 640×480 at 30 fps). A call placed with it is a video call.
-    #[arg(long, value_name = "SOURCE", value_parser = parse_video)]
+    /// 640×480 at 30 fps; also what `--video` alone means). A call placed with it is a
+    /// video call.
+    #[arg(long, value_name = "SOURCE", value_parser = parse_video, num_args = 0..=1,
+          default_missing_value = "pattern")]
     video: Option<VideoChoice>,
 }
 
