@@ -10,6 +10,7 @@ mod capture;
 pub mod codec;
 mod device_moves;
 pub mod devices;
+pub mod error;
 pub mod mixer;
 pub mod peer;
 pub mod processing;

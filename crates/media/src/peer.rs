@@ -8,6 +8,7 @@
 
 use crate::audio::{AudioSink, AudioSource};
 use crate::codec::Decoder;
+pub use crate::error::MediaError;
 use crate::quality::{ReceiveCounters, round_trip_from_report};
 use crate::tone::{FRAME_SAMPLES, rms};
 use crate::uplink::Uplink;
@@ -40,20 +41,6 @@ use webrtc::rtp_transceiver::rtp_codec::{
 use webrtc::rtp_transceiver::rtp_transceiver_direction::RTCRtpTransceiverDirection;
 use webrtc::track::track_local::TrackLocal;
 use webrtc::track::track_local::track_local_static_sample::TrackLocalStaticSample;
-
-#[derive(Debug, thiserror::Error)]
-pub enum MediaError {
-    #[error("WebRTC: {0}")]
-    WebRtc(#[from] webrtc::Error),
-    #[error("{0}")]
-    Codec(#[from] crate::codec::CodecError),
-    #[error("the call did not connect within {0:?}")]
-    ConnectTimeout(Duration),
-    #[error("the connection failed")]
-    Failed,
-    #[error("video: {0}")]
-    Video(String),
-}
 
 /// An ICE server as the backend hands it out (`GET /api/rtc/config`).
 #[derive(Clone, Debug, Default)]

@@ -3,7 +3,7 @@
 //! reassembled, decoded and counted, with the test pattern's stamps read back so a call
 //! can say what arrived, in what order, how fast, and how late.
 
-use crate::peer::MediaError;
+use crate::error::MediaError;
 use bytes::Bytes;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
