@@ -41,7 +41,7 @@ install_missing() {
     ls /usr/lib/*/alsa-lib/libasound_module_pcm_pulse.so >/dev/null 2>&1 || need+=(libasound2-plugins)
     command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)   # real speech for the voice processing tests
     command -v chromium >/dev/null 2>&1 || need+=(chromium)   # Debian's build; nothing is downloaded
-    # The desktop app end to end: WebKit's WebDriver, a virtual X display, a mock
+    # The desktop app end to end and screen sharing: WebKit's WebDriver, a virtual X display, a mock
     # notification server, and gdbus to wait for it.
     command -v WebKitWebDriver >/dev/null 2>&1 || need+=(webkit2gtk-driver)
     command -v xvfb-run >/dev/null 2>&1 || need+=(xvfb xauth)

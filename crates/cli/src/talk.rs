@@ -6,6 +6,7 @@ use serde_json::json;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use switchboard_capture::{CaptureError, ScreenSource, ScreenTarget};
 use switchboard_client::call::{MediaCall, MediaEnd, MediaOptions};
 use switchboard_client::meeting::{MeetingMedia, PeerState};
 use switchboard_client::meter::CallQuality;
@@ -62,8 +63,9 @@ pub struct AudioArgs {
     #[arg(long)]
     raw_audio: bool,
     /// Video as well, from this source: `pattern` (a test pattern with a frame counter,
-    /// 640×480 at 30 fps; also what `--video` alone means). A call placed with it is a
-    /// video call.
+    /// 640×480 at 30 fps; also what `--video` alone means), `screen` (the whole X11
+    /// screen, 15 fps, scaled to fit 1280×720) or `window:ID` (one X11 window, by the id
+    /// `xwininfo` prints). A call placed with it is a video call.
     #[arg(long, value_name = "SOURCE", value_parser = parse_video, num_args = 0..=1,
           default_missing_value = "pattern")]
     video: Option<VideoChoice>,
@@ -73,15 +75,23 @@ pub struct AudioArgs {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum VideoChoice {
     Pattern,
+    Screen(ScreenTarget),
 }
 
 fn parse_video(s: &str) -> Result<VideoChoice, String> {
     match s {
         "pattern" => Ok(VideoChoice::Pattern),
-        other if other == "screen" || other.starts_with("camera") => Err(format!(
-            "{other}: cameras and screens are not supported yet; `pattern` sends a test pattern"
+        other if other.starts_with("camera") => Err(format!(
+            "{other}: cameras are not supported yet; `pattern` sends a test pattern, \
+             `screen` shares the screen"
         )),
-        other => Err(format!("{other}: not a video source; use `pattern`")),
+        other if other == "screen" || other.starts_with("window:") => other
+            .parse()
+            .map(VideoChoice::Screen)
+            .map_err(|e: CaptureError| e.to_string()),
+        other => Err(format!(
+            "{other}: not a video source; use `pattern`, `screen` or `window:ID`"
+        )),
     }
 }
 
@@ -139,6 +149,11 @@ impl AudioArgs {
             None => VideoOptions::default(),
             Some(VideoChoice::Pattern) => VideoOptions {
                 source: Some(Box::new(PatternSource::new(EncoderSettings::VGA)?)),
+                receive: true,
+                sink: None,
+            },
+            Some(VideoChoice::Screen(target)) => VideoOptions {
+                source: Some(Box::new(ScreenSource::open(None, target)?)),
                 receive: true,
                 sink: None,
             },

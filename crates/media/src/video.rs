@@ -7,11 +7,11 @@ use crate::error::MediaError;
 use bytes::Bytes;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 use switchboard_video::Frame;
-use switchboard_video::frame::VideoError;
-use switchboard_video::pattern::{STAMP_MODULUS, TestPattern, read_stamp};
-use switchboard_video::vp8::{EncodedFrame, EncoderSettings, Vp8Decoder, Vp8Encoder};
+use switchboard_video::pattern::{STAMP_MODULUS, read_stamp};
+pub use switchboard_video::source::{PatternSource, VideoSource, clock_ms};
+use switchboard_video::vp8::{EncodedFrame, Vp8Decoder, Vp8Encoder};
 use webrtc::media::Sample;
 use webrtc::media::io::sample_builder::SampleBuilder;
 use webrtc::peer_connection::RTCPeerConnection;
@@ -21,14 +21,6 @@ use webrtc::rtp::codecs::vp8::Vp8Packet;
 use webrtc::rtp_transceiver::rtp_sender::RTCRtpSender;
 use webrtc::track::track_local::track_local_static_sample::TrackLocalStaticSample;
 use webrtc::track::track_remote::TrackRemote;
-
-/// Where a call's pictures come from: a camera, a screen, the test pattern.
-pub trait VideoSource: Send {
-    /// The size and rate it delivers.
-    fn settings(&self) -> EncoderSettings;
-    /// The picture to send now (asked at the source's rate).
-    fn capture(&mut self) -> Frame;
-}
 
 /// Where the far end's pictures go (a window, a canvas).
 pub trait VideoSink: Send {
@@ -49,40 +41,6 @@ impl VideoOptions {
     pub fn is_on(&self) -> bool {
         self.source.is_some() || self.receive
     }
-}
-
-/// The test pattern as a camera: each picture stamped with this machine's clock.
-pub struct PatternSource {
-    pattern: TestPattern,
-    settings: EncoderSettings,
-}
-
-impl PatternSource {
-    pub fn new(settings: EncoderSettings) -> Result<PatternSource, VideoError> {
-        Ok(PatternSource {
-            pattern: TestPattern::new(settings.width, settings.height)?,
-            settings,
-        })
-    }
-}
-
-impl VideoSource for PatternSource {
-    fn settings(&self) -> EncoderSettings {
-        self.settings
-    }
-
-    fn capture(&mut self) -> Frame {
-        self.pattern.next_frame(clock_ms())
-    }
-}
-
-/// This machine's clock in ms, as the pattern's stamps carry it (mod 2^20).
-fn clock_ms() -> u32 {
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or(0);
-    (ms % u128::from(STAMP_MODULUS)) as u32
 }
 
 /// What a call's video did, each side counting its own.
@@ -128,7 +86,7 @@ impl VideoCounters {
         }
         if let Some(stamp) = read_stamp(frame) {
             s.pattern_frames += 1;
-            if self.last_number.is_some_and(|last| stamp.number <= last) {
+            if self.last_number.is_some_and(|last| stamp.number < last) {
                 s.out_of_order += 1;
             }
             self.last_number = Some(stamp.number);
@@ -219,15 +177,24 @@ fn encode(
         }
     };
     let mut next = Instant::now();
+    let mut failing = false;
     loop {
-        let frame = source.capture();
-        match encoder.encode(&frame, keyframe.swap(false, Ordering::Relaxed)) {
+        let coded = source
+            .capture()
+            .and_then(|frame| encoder.encode(&frame, keyframe.swap(false, Ordering::Relaxed)));
+        match coded {
             Ok(coded) => {
                 if out.blocking_send(coded).is_err() {
                     return; // the call is over
                 }
+                failing = false;
             }
-            Err(e) => tracing::warn!(error = %e, "video frame not encoded"),
+            Err(e) if !failing => {
+                // Said once per run of failures, not thirty times a second.
+                tracing::warn!(error = %e, "video picture not sent");
+                failing = true;
+            }
+            Err(_) => {}
         }
         next += period;
         let now = Instant::now();
@@ -300,6 +267,7 @@ pub(crate) async fn receive(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use switchboard_video::pattern::TestPattern;
 
     #[test]
     fn the_counters_read_order_rate_and_delay_from_the_pattern() {

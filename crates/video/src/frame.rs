@@ -15,6 +15,12 @@ pub enum VideoError {
     },
     #[error("the VP8 codec failed to {what}: {detail}")]
     Codec { what: &'static str, detail: String },
+    /// A captured picture that cannot be converted (its size or layout is wrong).
+    #[error("{0}")]
+    BadPicture(String),
+    /// The camera or screen could not give a picture.
+    #[error("{0}")]
+    Capture(String),
 }
 
 /// One I420 picture.

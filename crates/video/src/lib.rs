@@ -2,8 +2,10 @@
 //! pattern whose frame counter survives the codec, so a test can read from decoded
 //! pixels which frame arrived and when it was made.
 
+pub mod convert;
 pub mod frame;
 pub mod pattern;
+pub mod source;
 pub mod vp8;
 
 pub use frame::Frame;

@@ -37,8 +37,19 @@ pub async fn token(url: &str, name: &str) -> String {
 
 /// A `switchboard-cli` process signed in with `token`, output captured.
 pub fn cli(url: &str, token: &str, args: &[&str]) -> std::process::Child {
+    cli_with_env(url, token, args, &[])
+}
+
+/// [`cli`] with more environment (a `DISPLAY` to share).
+pub fn cli_with_env(
+    url: &str,
+    token: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> std::process::Child {
     Command::new(BIN)
         .args(["--server", url])
+        .envs(env.iter().copied())
         .args(args)
         .env("SWITCHBOARD_TOKEN", token)
         .env(

@@ -1,0 +1,218 @@
+//! Pictures between the layouts capture and display use and the I420 that VP8 codes:
+//! a screen's 32-bit BGRX scaled to fit the encoder and converted (BT.601, video range,
+//! as WebRTC sends), and a decoded picture back to RGBA for a canvas. The colour maths
+//! and scaling are `yuv` and `fast_image_resize` (SIMD, both well kept), not ours.
+
+use crate::frame::{Frame, VideoError};
+use fast_image_resize::images::{Image, ImageRef};
+use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use yuv::{
+    BufferStoreMut, YuvConversionMode, YuvPlanarImage, YuvPlanarImageMut, YuvRange,
+    YuvStandardMatrix,
+};
+
+/// The largest even size within `max_width`×`max_height` that keeps `width`×`height`'s
+/// shape (a 1920×1080 screen fits 1280×720 as 1280×720, a 1280×1024 one as 900×720).
+/// Never larger than the picture itself; at least 2×2.
+pub fn fit_within(width: u32, height: u32, max_width: u32, max_height: u32) -> (u32, u32) {
+    let (w, h) = (u64::from(width.max(1)), u64::from(height.max(1)));
+    let scale_num_den = if w * u64::from(max_height) > h * u64::from(max_width) {
+        (u64::from(max_width), w) // width-bound
+    } else {
+        (u64::from(max_height), h)
+    };
+    let (num, den) = if scale_num_den.0 >= scale_num_den.1 {
+        (1, 1) // already fits: never enlarge
+    } else {
+        scale_num_den
+    };
+    let even = |v: u64| ((v * num / den) as u32 & !1).max(2);
+    (even(w), even(h))
+}
+
+/// Turns 32-bit BGRX pictures (X11's and most capture APIs' layout) of any size into
+/// I420 frames of one fixed size, keeping its scratch buffers between pictures.
+pub struct BgrxToI420 {
+    width: u32,
+    height: u32,
+    resizer: Resizer,
+    scaled: Vec<u8>,
+}
+
+impl BgrxToI420 {
+    /// Converts to `width`×`height` pictures (even sizes).
+    pub fn new(width: u32, height: u32) -> Result<BgrxToI420, VideoError> {
+        Frame::black(width, height)?;
+        Ok(BgrxToI420 {
+            width,
+            height,
+            resizer: Resizer::new(),
+            scaled: Vec::new(),
+        })
+    }
+
+    /// One picture: `bgrx` holds `height` rows of `stride` bytes, each `width` pixels of
+    /// four bytes. Scaled (bilinear) when its size differs from the output's.
+    pub fn convert(
+        &mut self,
+        bgrx: &[u8],
+        width: u32,
+        height: u32,
+        stride: usize,
+    ) -> Result<Frame, VideoError> {
+        let needed = stride * height.saturating_sub(1) as usize + 4 * width as usize;
+        if width == 0 || height == 0 || stride < 4 * width as usize || bgrx.len() < needed {
+            return Err(VideoError::BadPicture(format!(
+                "{} bytes are not a {width}×{height} BGRX picture with rows of {stride} bytes",
+                bgrx.len()
+            )));
+        }
+        let (rows, row_bytes) = if (width, height) == (self.width, self.height) {
+            (bgrx, stride)
+        } else {
+            // The scaler wants packed rows; X11 pads rows only to 32 bits, so a 4-byte
+            // pixel's rows are packed already unless the source says otherwise.
+            let packed;
+            let source = if stride == 4 * width as usize {
+                &bgrx[..4 * width as usize * height as usize]
+            } else {
+                packed = bgrx
+                    .chunks(stride)
+                    .take(height as usize)
+                    .flat_map(|row| &row[..4 * width as usize])
+                    .copied()
+                    .collect::<Vec<u8>>();
+                &packed[..]
+            };
+            let src = ImageRef::new(width, height, source, PixelType::U8x4)
+                .map_err(|e| VideoError::BadPicture(e.to_string()))?;
+            self.scaled
+                .resize(4 * self.width as usize * self.height as usize, 0);
+            let mut dst =
+                Image::from_slice_u8(self.width, self.height, &mut self.scaled, PixelType::U8x4)
+                    .map_err(|e| VideoError::BadPicture(e.to_string()))?;
+            // The fourth byte is padding, not alpha: scaling must not weigh by it.
+            let options = ResizeOptions::new()
+                .resize_alg(ResizeAlg::Convolution(FilterType::Bilinear))
+                .use_alpha(false);
+            self.resizer
+                .resize(&src, &mut dst, &options)
+                .map_err(|e| VideoError::BadPicture(e.to_string()))?;
+            (&self.scaled[..], 4 * self.width as usize)
+        };
+        let mut frame = Frame::black(self.width, self.height)?;
+        let (w, h) = (self.width, self.height);
+        let (y, u, v) = frame.planes_mut();
+        let mut planes = YuvPlanarImageMut {
+            y_plane: BufferStoreMut::Borrowed(y),
+            y_stride: w,
+            u_plane: BufferStoreMut::Borrowed(u),
+            u_stride: w / 2,
+            v_plane: BufferStoreMut::Borrowed(v),
+            v_stride: w / 2,
+            width: w,
+            height: h,
+        };
+        yuv::bgra_to_yuv420(
+            &mut planes,
+            rows,
+            row_bytes as u32,
+            YuvRange::Limited,
+            YuvStandardMatrix::Bt601,
+            YuvConversionMode::Balanced,
+        )
+        .map_err(|e| VideoError::BadPicture(e.to_string()))?;
+        Ok(frame)
+    }
+}
+
+/// A picture as RGBA bytes (opaque), row after row: what a canvas's `ImageData` takes.
+pub fn to_rgba(frame: &Frame) -> Result<Vec<u8>, VideoError> {
+    let (w, h) = (frame.width(), frame.height());
+    let luma = w as usize * h as usize;
+    let (y, uv) = frame.i420().split_at(luma);
+    let (u, v) = uv.split_at(luma / 4);
+    let planes = YuvPlanarImage {
+        y_plane: y,
+        y_stride: w,
+        u_plane: u,
+        u_stride: w / 2,
+        v_plane: v,
+        v_stride: w / 2,
+        width: w,
+        height: h,
+    };
+    let mut rgba = vec![0u8; 4 * luma];
+    yuv::yuv420_to_rgba(
+        &planes,
+        &mut rgba,
+        4 * w,
+        YuvRange::Limited,
+        YuvStandardMatrix::Bt601,
+    )
+    .map_err(|e| VideoError::BadPicture(e.to_string()))?;
+    Ok(rgba)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pattern::{TestPattern, read_stamp};
+
+    #[test]
+    fn sizes_fit_keeping_their_shape_and_even() {
+        assert_eq!(fit_within(1920, 1080, 1280, 720), (1280, 720));
+        assert_eq!(fit_within(1280, 1024, 1280, 720), (900, 720));
+        assert_eq!(fit_within(3840, 1080, 1280, 720), (1280, 360));
+        assert_eq!(fit_within(1024, 768, 1280, 720), (960, 720));
+        assert_eq!(
+            fit_within(801, 601, 1280, 720),
+            (800, 600),
+            "never enlarged; even"
+        );
+        assert_eq!(fit_within(1, 1, 1280, 720), (2, 2));
+    }
+
+    /// The pattern through RGBA and back (as it goes from a screen to the encoder) keeps
+    /// its colours close and its numbers readable, at its own size and scaled.
+    #[test]
+    fn a_picture_survives_rgba_and_back_at_its_size_and_scaled() {
+        let mut pattern = TestPattern::new(640, 480).expect("a size");
+        let frame = pattern.next_frame(4242);
+        let rgba = to_rgba(&frame).expect("to rgba");
+        // RGBA to BGRX: swap red and blue.
+        let bgrx: Vec<u8> = rgba.chunks(4).flat_map(|p| [p[2], p[1], p[0], 0]).collect();
+        let mut same = BgrxToI420::new(640, 480).expect("a size");
+        let back = same.convert(&bgrx, 640, 480, 640 * 4).expect("convert");
+        let worst = frame
+            .i420()
+            .iter()
+            .zip(back.i420())
+            .map(|(a, b)| a.abs_diff(*b))
+            .max()
+            .unwrap_or(255);
+        assert!(worst <= 3, "off by {worst}");
+        assert_eq!(read_stamp(&back).map(|s| s.stamp), Some(4242));
+        // A bigger screen scaled down to the picture's size still reads.
+        let big: Vec<u8> = (0..960)
+            .flat_map(|row| {
+                let src = &bgrx[(row * 480 / 960) * 640 * 4..][..640 * 4];
+                (0..1280).flat_map(move |col| {
+                    let p = &src[(col * 640 / 1280) * 4..][..4];
+                    [p[0], p[1], p[2], p[3]]
+                })
+            })
+            .collect();
+        let scaled = same.convert(&big, 1280, 960, 1280 * 4).expect("scaled");
+        assert_eq!(read_stamp(&scaled).map(|s| s.stamp), Some(4242));
+    }
+
+    #[test]
+    fn short_or_mis_sized_pictures_are_refused_in_words() {
+        let mut c = BgrxToI420::new(64, 32).expect("a size");
+        let e = c.convert(&[0; 10], 64, 32, 256).unwrap_err();
+        assert!(e.to_string().contains("not a 64×32 BGRX picture"), "{e}");
+        let e = c.convert(&[0; 8192], 64, 32, 100).unwrap_err();
+        assert!(e.to_string().contains("rows of 100 bytes"), "{e}");
+    }
+}
