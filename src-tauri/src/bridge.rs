@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 use switchboard_app::ringtone::Ringtone;
 use switchboard_app::{AppState, Controller, Shell};
-use switchboard_client::{ConnectionState, Event};
+use switchboard_client::{ConnectionState, Event, MediaState};
 use switchboard_protocol::CallStatus;
 use tauri::{AppHandle, Emitter, Manager};
 
@@ -72,6 +72,8 @@ pub struct TauriShell {
     /// shell has chosen, until that window reports it drawn: the in-app part of the time
     /// to ring (docs/benchmarks.md).
     invite_arrived: Mutex<Option<InviteArrived>>,
+    /// Video pictures waiting for the UI to take them.
+    pub video: crate::video::VideoMailbox,
 }
 
 impl TauriShell {
@@ -81,6 +83,7 @@ impl TauriShell {
             tray: OnceLock::new(),
             ringing: Mutex::new(None),
             invite_arrived: Mutex::new(None),
+            video: Default::default(),
         })
     }
 
@@ -208,6 +211,10 @@ struct StateEvent<'a> {
 }
 
 impl Shell for TauriShell {
+    fn on_video(&self, picture: &switchboard_app::VideoPicture) {
+        self.video.put(picture);
+    }
+
     fn on_state(&self, state: &AppState) {
         if let Err(e) = self.app.emit(ENGINE_EVENT, StateEvent { state }) {
             tracing::warn!(error = %e, "cannot send the app state to the UI");
@@ -215,6 +222,13 @@ impl Shell for TauriShell {
     }
 
     fn on_event(&self, event: &Event, controller: &Arc<Controller>) {
+        if let Event::Media {
+            media: MediaState::Connecting | MediaState::Ended { .. },
+            ..
+        } = event
+        {
+            self.video.clear();
+        }
         if let Err(e) = self.app.emit(ENGINE_EVENT, event) {
             tracing::warn!(error = %e, "cannot send an event to the UI");
         }
@@ -283,7 +297,7 @@ impl Shell for TauriShell {
                     &display_name(&camp_on.user_details),
                     move || {
                         tauri::async_runtime::spawn(async move {
-                            if let Err(e) = calling.call_user(user_id).await {
+                            if let Err(e) = calling.call_user(user_id, false).await {
                                 let message = e.to_string();
                                 let _ = reporting.emit(ENGINE_EVENT, Event::Problem { message });
                             }

@@ -147,8 +147,12 @@ pub async fn set_status(
 }
 
 #[tauri::command]
-pub async fn call_user(controller: Shared<'_>, user_id: i64) -> Result<CallSession, AppError> {
-    controller.call_user(user_id).await
+pub async fn call_user(
+    controller: Shared<'_>,
+    user_id: i64,
+    video: bool,
+) -> Result<CallSession, AppError> {
+    controller.call_user(user_id, video).await
 }
 
 #[tauri::command]
@@ -466,4 +470,20 @@ pub async fn close_callbox(app: AppHandle) -> Result<(), AppError> {
         let _ = crate::callbox::close(&app);
     }
     Ok(())
+}
+
+/// The next picture of the video call (the far end's, or our own preview), as raw bytes
+/// (see video.rs), as soon as there is one; empty after a second without any.
+#[tauri::command]
+pub async fn next_video_picture(app: AppHandle) -> Result<tauri::ipc::Response, AppError> {
+    use tauri::Manager;
+    let Some(shell) = app.try_state::<Arc<crate::bridge::TauriShell>>() else {
+        // Not set up yet: answer after the usual wait, not at once (the page asks again).
+        tokio::time::sleep(crate::video::WAIT).await;
+        return Ok(tauri::ipc::Response::new(Vec::new()));
+    };
+    let shell = shell.inner().clone();
+    Ok(tauri::ipc::Response::new(
+        shell.video.next(crate::video::WAIT).await,
+    ))
 }

@@ -13,6 +13,7 @@ mod logs;
 mod notify;
 mod shortcuts;
 mod tray;
+mod video;
 mod windows;
 
 use anyhow::{Context, Result};

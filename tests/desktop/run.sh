@@ -15,6 +15,9 @@ export JITSI_8X8_APP_ID="vpaas-magic-cookie-5703ae038cf44020aaf85831e835d5f6"
 export JITSI_8X8_KID="$JITSI_8X8_APP_ID/4f4910"
 JITSI_8X8_API_KEY="$(cat "$fixtures/jaas_test_pkcs8.pem")"
 export JITSI_8X8_API_KEY JAAS_PUBLIC_KEY_FILE="$(realpath "$fixtures/jaas_test_public.pem")"
+# The app's camera in video calls: the test pattern (its frame counter is read back from
+# the call card's canvas, and by the CLI on the other end).
+export SWITCHBOARD_CAMERA=pattern
 # One file at a time: both drive apps through one tauri-driver and one X display.
 exec bash "$here/session.sh" bash -c '
   files=(); for f in ${E2E_TESTS:-e2e desk}; do files+=("$0/$f.test.mjs"); done

@@ -4,7 +4,7 @@ import { isFreeNow, sortNotes, withNote } from './busyLamp';
 import { logTitle, otherParty } from './calls';
 import { isMissingRoute, type Feature } from './features';
 import { displayName, errorText, isHttps, looksLikeInvite, normalizeServerUrl } from './format';
-import { api, onEngine } from './ipc';
+import { api, onEngine, pullVideo } from './ipc';
 import {
   applyCall,
   applyEvent,
@@ -30,6 +30,7 @@ import type {
   Settings,
   Webhook,
 } from './types';
+import { VideoFeeds } from './video';
 
 type Result<T> = { ok: true; value: T } | { ok: false };
 
@@ -111,6 +112,29 @@ export class Actions {
       };
       return { ...s, missing: { ...s.missing, [feature]: true }, ...gone[feature] };
     });
+  }
+
+  /** The video call's pictures (native video), drawn on the call card's canvases; the
+   * store hears only when a feed's first picture is on screen, or when they clear. */
+  readonly video = new VideoFeeds((pictures) => this.store.set({ pictures }));
+
+  /** Native video: the video call in progress (its id), or null. During one, the main
+   * window asks the shell for its pictures, one after the other (ipc.ts, `pullVideo`); the
+   * callbox never does. A refusal is said on the call card instead of "Waiting for …’s
+   * video", until a later request is answered. */
+  followVideo(callId: number | null): void {
+    this.video.follow(callId);
+    if (callId === null) return;
+    void pullVideo({
+      following: () => this.video.following,
+      take: (picture) => this.video.push(picture),
+      answered: () => this.setVideoProblem(null),
+      refused: (e) => this.setVideoProblem(errorText(e)),
+    });
+  }
+
+  private setVideoProblem(videoProblem: string | null): void {
+    if (this.store.get().videoProblem !== videoProblem) this.store.set({ videoProblem });
   }
 
   private listening = false;
@@ -381,9 +405,10 @@ export class Actions {
     }
   }
 
-  /** Call someone: from People, a note's "Call back", or the banner saying they are free. */
-  async callUser(userId: number, area: ErrorArea = 'people'): Promise<boolean> {
-    const r = await this.run(area, `call:${userId}`, () => api.callUser({ userId }));
+  /** Call someone: from People, a note's "Call back", or the banner saying they are free.
+   * `video`: a video call (People's "Video call"), with pictures both ways. */
+  async callUser(userId: number, area: ErrorArea = 'people', video = false): Promise<boolean> {
+    const r = await this.run(area, `call:${userId}`, () => api.callUser({ userId, video }));
     if (r.ok) this.store.update((s) => applyCall(s, r.value, Date.now()));
     return r.ok;
   }

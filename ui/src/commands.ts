@@ -20,7 +20,7 @@ export const commands = {
   setAccountActive: (args: { userId: number; active: boolean }) => invoke<UserInfo>('set_account_active', args),
   deleteAccount: (args: { userId: number }) => invoke<null>('delete_account', args),
   setStatus: (args: { status: PresenceStatus; message: string }) => invoke<null>('set_status', args),
-  callUser: (args: { userId: number }) => invoke<CallSession>('call_user', args),
+  callUser: (args: { userId: number; video: boolean }) => invoke<CallSession>('call_user', args),
   confirmLinkCall: (args: { call: boolean; always: boolean }) => invoke<CallSession | null>('confirm_link_call', args),
   answerCall: (args: { callId: number }) => invoke<CallSession>('answer_call', args),
   rejectCall: (args: { callId: number }) => invoke<CallSession>('reject_call', args),
@@ -57,4 +57,5 @@ export const commands = {
   showMainWindow: () => invoke<null>('show_main_window'),
   ringShown: (args: { callId: number }) => invoke<null>('ring_shown', args),
   closeCallbox: () => invoke<null>('close_callbox'),
+  nextVideoPicture: () => invoke<ArrayBuffer>('next_video_picture'),
 };

@@ -92,3 +92,20 @@ export function setOptions(select: HTMLSelectElement, options: [string, string][
   if (!same) select.replaceChildren(...options.map(([v, l]) => h('option', { value: v, text: l })));
   if (select.value !== selected) select.value = selected;
 }
+
+/** Everything else in the page's top-level element that holds `el` made inert, as under a
+ * dialog (for a part of the page shown over the rest); returns what undoes it. What was
+ * inert before stays so. */
+export function inertAround(el: HTMLElement): () => void {
+  const made: HTMLElement[] = [];
+  for (let node: HTMLElement = el; node.parentElement && node.parentElement !== document.body; node = node.parentElement) {
+    for (const sibling of node.parentElement.children) {
+      if (sibling === node || !(sibling instanceof HTMLElement) || sibling.inert) continue;
+      sibling.inert = true;
+      made.push(sibling);
+    }
+  }
+  return () => {
+    for (const m of made) m.inert = false;
+  };
+}

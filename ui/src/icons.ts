@@ -20,6 +20,9 @@ const SHAPES: Record<string, Shape[]> = {
     ['rect', { x: '3', y: '6', width: '12', height: '12', rx: '2' }],
     ['path', { d: 'M15 10.5l6-3.5v10l-6-3.5' }],
   ],
+  // Full window, and back.
+  expand: [['path', { d: 'M4 9V4h5M15 4h5v5M20 15v5h-5M9 20H4v-5' }]],
+  shrink: [['path', { d: 'M9 4v5H4M20 9h-5V4M15 20v-5h5M4 15h5v5' }]],
   keyboard: [
     ['rect', { x: '2.5', y: '6', width: '19', height: '12', rx: '2' }],
     ['path', { d: 'M6 10h.01M10 10h.01M14 10h.01M18 10h.01M7 14h10' }],

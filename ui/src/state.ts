@@ -24,6 +24,7 @@ import type {
   Webhook,
   WebhookDelivery,
 } from './types';
+import { NONE_SHOWN, type Shown } from './video';
 
 export type Tab = 'people' | 'callbacks' | 'notes' | 'history' | 'settings';
 
@@ -176,6 +177,11 @@ export interface UiState {
   about: About | null;
   /** The video room last opened in the browser for a call (`open_video_room`). */
   videoRoom: { callId: number; room: VideoRoom } | null;
+  /** Native video: whether the video call's pictures (theirs, mine) are on screen yet. */
+  pictures: Shown;
+  /** Why the shell gives no pictures (it refused `next_video_picture`, and has not
+   * answered it since), or null. */
+  videoProblem: string | null;
 }
 
 export function noneMissing(): Record<Feature, boolean> {
@@ -233,6 +239,8 @@ export function initialState(): UiState {
     missing: noneMissing(),
     about: null,
     videoRoom: null,
+    pictures: NONE_SHOWN,
+    videoProblem: null,
   };
 }
 

@@ -39,7 +39,7 @@ test('busy lamp: “Leave a note” and “Tell me when free” for those who ca
   await offers(page, 5).getByRole('button', { name: 'Tell me when Erin Walsh is free' }).waitFor();
   // Can take a call (online, or away: it still rings): Call, nothing else.
   for (const [id, name] of [[2, 'Bob Stone'], [4, 'Dan Okafor']]) {
-    assert.ok(await row(page, id).getByRole('button', { name: `Call ${name}` }).isEnabled());
+    assert.ok(await row(page, id).getByRole('button', { name: `Call ${name}`, exact: true }).isEnabled());
     assert.ok(!(await offers(page, id).isVisible()), `${name} can take a call`);
   }
   // A disabled account: neither.
@@ -51,7 +51,7 @@ test('busy lamp: “Leave a note” and “Tell me when free” for those who ca
     [7, 'Grace Lee', 'Grace Lee is offline.'],
     [8, 'Hana Sato', 'Hana Sato is not taking calls.'],
   ]) {
-    assert.ok(await row(page, id).getByRole('button', { name: `Call ${name}` }).isDisabled());
+    assert.ok(await row(page, id).getByRole('button', { name: `Call ${name}`, exact: true }).isDisabled());
     assert.ok(await offers(page, id).getByRole('button', { name: `Leave a note for ${name}` }).isVisible(), name);
     const tell = offers(page, id).getByRole('button', { name: `Tell me when ${name} is free` });
     assert.ok(await tell.isVisible(), name);
@@ -64,7 +64,7 @@ test('busy lamp: “Leave a note” and “Tell me when free” for those who ca
   // Erin's call ends and she is available again: the offers go.
   await engine(page, { type: 'presence', user_id: 5, status: 'online', available_for_calls: true });
   await until(page, () => document.querySelector('.person[data-user-id="5"] .person-offers')?.hidden === true);
-  assert.ok(await row(page, 5).getByRole('button', { name: 'Call Erin Walsh' }).isEnabled());
+  assert.ok(await row(page, 5).getByRole('button', { name: 'Call Erin Walsh', exact: true }).isEnabled());
   // Bob goes on Do not disturb: they come.
   await engine(page, { type: 'presence', user_id: 2, status: 'dnd', available_for_calls: true });
   await offers(page, 2).getByRole('button', { name: 'Leave a note for Bob Stone' }).waitFor();
@@ -205,7 +205,7 @@ test('colleague_available: a banner “… can take calls now” with Call and D
   // Call: a refusal is said; then it rings, and the banner goes.
   await banner.getByRole('button', { name: 'Call Grace Lee' }).click();
   await page.locator('.free-banners .alert', { hasText: 'Grace Lee is busy.' }).waitFor();
-  assert.deepEqual(await lastArgs(page, 'call_user'), { userId: 7 });
+  assert.deepEqual(await lastArgs(page, 'call_user'), { userId: 7, video: false });
   await banner.getByRole('button', { name: 'Call Grace Lee' }).click();
   await page.getByText('Calling Grace Lee…').waitFor();
   await banner.waitFor({ state: 'hidden' });
@@ -317,7 +317,7 @@ test('notes inbox: newest first, who, when, the record, the text with its line b
   await page.locator('li[data-note-id="3"]').waitFor();
   await page.getByRole('button', { name: 'Call back Bob Stone' }).click();
   await page.getByText('Calling Bob Stone…').waitFor();
-  assert.deepEqual(await lastArgs(page, 'call_user'), { userId: 2 });
+  assert.deepEqual(await lastArgs(page, 'call_user'), { userId: 2, video: false });
   await finish(page);
 });
 

@@ -1,4 +1,5 @@
-// The UI's pure logic (no DOM): formatting, people, calls and the state reducer.
+// The UI's pure logic (no DOM): formatting, people, calls, the state reducer, and how a
+// video picture is read from the shell's message.
 // The TypeScript modules are bundled by esbuild into one ES module and imported.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,7 @@ before(async () => {
   const entry = join(dir, 'entry.ts');
   writeFileSync(
     entry,
-    ['format', 'people', 'calls', 'reduce', 'state', 'features', 'callbacks']
+    ['format', 'people', 'calls', 'reduce', 'state', 'features', 'callbacks', 'video']
       .map((f) => `export * from ${JSON.stringify(join(UI, 'src', `${f}.ts`))};`)
       .join('\n'),
   );
@@ -581,4 +582,28 @@ test('reducer: callback_due shows the banner until the call-back is done, delete
     assert.deepEqual(next.missing, { callbacks: false, call_outcomes: false, notes: false, camp_ons: false, webhooks: false });
   }
   assert.equal(m.applyEvent(m.initialState(), { type: 'callback_due', callback: due }, now).callbackDue, null, 'not signed in');
+});
+
+test('video: a picture from the shell (feed, size, RGBA) is read; anything else is not a picture', () => {
+  const frame = (feed, width, height, pixels = width * height * 4) => {
+    const buf = new ArrayBuffer(12 + pixels);
+    const view = new DataView(buf);
+    view.setUint8(0, feed);
+    view.setUint32(4, width, true);
+    view.setUint32(8, height, true);
+    new Uint8Array(buf, 12).fill(7);
+    return buf;
+  };
+  const remote = m.readFrame(frame(0, 4, 2));
+  assert.equal(remote.feed, 'remote');
+  assert.deepEqual([remote.width, remote.height, remote.pixels.length, remote.pixels.byteOffset], [4, 2, 32, 12]);
+  assert.equal(m.readFrame(frame(1, 300, 200)).feed, 'local');
+  // Longer than the size says: the pixels are the first width × height × 4.
+  assert.equal(m.readFrame(frame(0, 2, 2, 100)).pixels.length, 16);
+  assert.equal(m.readFrame(frame(2, 4, 2)), null, 'no such feed');
+  assert.equal(m.readFrame(frame(0, 4, 2, 31)), null, 'short of pixels');
+  assert.equal(m.readFrame(frame(0, 0, 2, 0)), null, 'empty');
+  assert.equal(m.readFrame(frame(0, 9000, 1, 0)), null, 'too large');
+  assert.equal(m.readFrame(new ArrayBuffer(11)), null, 'no header');
+  assert.deepEqual(m.initialState().pictures, { remote: false, local: false });
 });

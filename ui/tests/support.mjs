@@ -119,6 +119,46 @@ export function pushState(page, state) {
   return engine(page, { type: 'app_state', state });
 }
 
+/**
+ * Give the fake shell one picture for `next_video_picture`, in the shell's layout (see
+ * src/video.ts): a request waiting for one is answered with it at once, else the next
+ * request is (see tests/harness.ts). `feed` 'remote' (theirs) or 'local' (mine),
+ * `width`×`height`, filled with `fill` ([r, g, b]), or with vertical `bars` of those
+ * colours, and with a `block`-pixel square of `topLeft` and of `bottomRight` in those
+ * corners when given.
+ */
+export async function sendFrame(
+  page,
+  { feed = 'remote', width, height, fill = [40, 40, 40], bars = null, topLeft = null, bottomRight = null, block = 8 },
+) {
+  await page.evaluate(
+    ({ feed, width, height, fill, bars, topLeft, bottomRight, block }) => {
+      const buf = new ArrayBuffer(12 + width * height * 4);
+      const view = new DataView(buf);
+      view.setUint8(0, feed === 'local' ? 1 : 0);
+      view.setUint32(4, width, true);
+      view.setUint32(8, height, true);
+      const px = new Uint8ClampedArray(buf, 12);
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          let rgb = bars ? bars[Math.floor((x * bars.length) / width)] : fill;
+          if (topLeft && x < block && y < block) rgb = topLeft;
+          if (bottomRight && x >= width - block && y >= height - block) rgb = bottomRight;
+          px.set([...rgb, 255], (y * width + x) * 4);
+        }
+      }
+      window.__test.picture(buf);
+    },
+    { feed, width, height, fill, bars, topLeft, bottomRight, block },
+  );
+}
+
+/** The fake shell's pictures: how many are queued and not taken, and how many
+ * `next_video_picture` requests wait for one. */
+export function pictureQueue(page) {
+  return page.evaluate(() => ({ queued: window.__test.queued(), waiting: window.__test.waiting() }));
+}
+
 export function invoked(page, cmd) {
   return page.evaluate((c) => window.__test.calls(c), cmd);
 }

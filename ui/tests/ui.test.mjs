@@ -418,7 +418,7 @@ test('people: list without me, search, status filter, live presence and director
 
   // Grace is offline: her Call button is disabled and says why.
   const grace = page.locator('.person[data-user-id="7"]');
-  const graceCall = grace.getByRole('button', { name: 'Call Grace Lee' });
+  const graceCall = grace.getByRole('button', { name: 'Call Grace Lee', exact: true });
   assert.ok(await graceCall.isDisabled());
   const describedBy = await graceCall.getAttribute('aria-describedby');
   assert.equal(await page.locator(`#${describedBy}`).textContent(), 'Grace Lee is offline.');
@@ -434,7 +434,7 @@ test('people: list without me, search, status filter, live presence and director
   // Bob goes busy.
   await engine(page, { type: 'presence', user_id: 2, status: 'busy', available_for_calls: true });
   await until(page, () => document.querySelector('.person[data-user-id="2"]')?.dataset.status === 'busy');
-  assert.ok(await bob.getByRole('button', { name: 'Call Bob Stone' }).isDisabled());
+  assert.ok(await bob.getByRole('button', { name: 'Call Bob Stone', exact: true }).isDisabled());
 
   // A new directory (which includes me): a newcomer appears, I still do not.
   await engine(page, { type: 'directory', users: [...USERS, user(8, 'hana', 'Hana Sato', 'online')] });
@@ -451,13 +451,13 @@ test('calling: Call invokes call_user with the id, shows "Calling…", and a bus
       call_user: [{ ok: call(50, ME, BOB, 'ringing') }, { err: 'Carol Diaz is busy.' }],
     },
   });
-  await page.getByRole('button', { name: 'Call Bob Stone' }).click();
+  await page.getByRole('button', { name: 'Call Bob Stone', exact: true }).click();
   const card = page.locator('.call-card');
   await card.getByText('Calling Bob Stone…').waitFor();
-  assert.deepEqual(await lastArgs(page, 'call_user'), { userId: 2 });
+  assert.deepEqual(await lastArgs(page, 'call_user'), { userId: 2, video: false });
   assert.match(await focusedText(page), /Cancel/, 'focus moves to Cancel');
   // While I am in a call, nobody can be called.
-  assert.ok(await page.getByRole('button', { name: 'Call Carol Diaz' }).isDisabled());
+  assert.ok(await page.getByRole('button', { name: 'Call Carol Diaz', exact: true }).isDisabled());
   assert.ok(await page.locator('#in-call-note').isVisible());
 
   await engine(page, { type: 'call_updated', call: call(50, ME, BOB, 'ringing') });
@@ -466,11 +466,11 @@ test('calling: Call invokes call_user with the id, shows "Calling…", and a bus
   assert.equal(await text(card.getByRole('status').filter({ hasText: 'cancelled' })), 'You cancelled the call to Bob Stone.');
   assert.equal((await invoked(page, 'hang_up')).length, 1);
 
-  await page.getByRole('button', { name: 'Call Carol Diaz' }).click();
+  await page.getByRole('button', { name: 'Call Carol Diaz', exact: true }).click();
   const alert = page.getByRole('alert').filter({ hasText: 'Carol Diaz is busy.' });
   await alert.waitFor();
   assert.ok(await alert.isVisible());
-  assert.deepEqual(await lastArgs(page, 'call_user'), { userId: 3 });
+  assert.deepEqual(await lastArgs(page, 'call_user'), { userId: 3, video: false });
   await finish(page);
 });
 
@@ -546,7 +546,7 @@ test('incoming call: Escape declines; a call cancelled by the caller closes the 
   // A CRM client may place a video call: the voice is Switchboard's, the video the browser's.
   await engine(page, incoming(62, 'video'));
   await dialog.waitFor();
-  assert.match(await text(dialog), /Video call — the video opens in your browser\. Press Enter/);
+  assert.match(await text(dialog), /Video call\. Press Enter/);
   await engine(page, { type: 'call_updated', call: call(62, BOB, ME, 'cancelled') });
   await dialog.waitFor({ state: 'hidden' });
   await page.locator('.call-outcome', { hasText: 'Bob Stone hung up before you answered.' }).waitFor();
@@ -641,7 +641,7 @@ test('the end of an outgoing call says how: declined, not answered, connection l
   await engine(page, { type: 'call_updated', call: call(80, ME, BOB, 'rejected') });
   await page.locator('.call-outcome', { hasText: 'Bob Stone declined the call.' }).waitFor();
 
-  await page.getByRole('button', { name: 'Call Carol Diaz' }).click();
+  await page.getByRole('button', { name: 'Call Carol Diaz', exact: true }).click();
   await page.getByText('Calling Carol Diaz…').waitFor();
   await engine(page, { type: 'call_updated', call: call(81, ME, CAROL, 'missed') });
   await page.locator('.call-outcome', { hasText: 'Carol Diaz did not answer.' }).waitFor();
@@ -723,7 +723,7 @@ test('odd names: bidi controls in names and statuses are not shown (people, sear
   assert.equal(await row.locator('.person-name').textContent(), 'Mallory Hunt');
   assert.equal(await row.locator('.person-sub').textContent(), 'mallory · mallory@acme.test');
   assert.equal(await row.locator('.status-msg').textContent(), '“Back at 00:51”');
-  assert.ok(await row.getByRole('button', { name: 'Call Mallory Hunt' }).isEnabled());
+  assert.ok(await row.getByRole('button', { name: 'Call Mallory Hunt', exact: true }).isEnabled());
   // Right-to-left names keep their letters, and each name or status sets its own direction.
   const rtl = page.locator('.person[data-user-id="9"]');
   assert.equal(await rtl.locator('.person-name').textContent(), 'فرح حداد');
@@ -1578,7 +1578,7 @@ test('people: a disabled account shows “Disabled” and cannot be called', asy
   const tag = carol.locator('.tag-disabled');
   assert.ok(await tag.isVisible());
   assert.equal(await tag.textContent(), 'Disabled');
-  const callCarol = carol.getByRole('button', { name: 'Call Carol Diaz' });
+  const callCarol = carol.getByRole('button', { name: 'Call Carol Diaz', exact: true });
   assert.ok(await callCarol.isDisabled());
   const why = 'Carol Diaz’s account is disabled by an administrator, so they cannot take calls.';
   assert.equal(await callCarol.getAttribute('title'), why);

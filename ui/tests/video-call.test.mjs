@@ -1,5 +1,5 @@
-// A video call (placed by a CRM client): Switchboard carries the voice, and the call card
-// opens the call's video room in the browser (open_video_room).
+// A video call's room in the browser (open_video_room), for a caller not on Switchboard (a
+// CRM client, say): under the call's own pictures (native-video.test.mjs), a second way.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { appState, BOB, call, ME, videoRoom } from './fixtures.mjs';
@@ -24,9 +24,9 @@ const inVideoCall = (id = 70, patch = {}) =>
 test('video call: "Open video room" opens it in the browser; the card then says where, and opens it again', async () => {
   const page = await openApp(env, { responses: { app_state: { ok: inVideoCall() }, open_video_room: { ok: videoRoom(70), delayMs: 150 } } });
   const card = page.getByRole('region', { name: 'Call with Bob Stone' });
-  const video = card.getByRole('group', { name: 'Video' });
+  const video = card.getByRole('group', { name: 'Video room' });
   await video.waitFor();
-  assert.match(await video.innerText(), /Video call: the video opens in your browser\./);
+  assert.match(await video.innerText(), /If Bob Stone is not on Switchboard, meet in the call’s video room in your browser\./);
   assert.equal(await card.locator('.media-state').innerText(), 'Connected', 'no more "audio only"');
   await video.getByRole('button', { name: 'Open video room' }).click();
   await video.getByRole('button', { name: 'Opening…' }).waitFor();
@@ -46,7 +46,7 @@ test('video call: a refusal is said as its sentence, and the button stays to try
   const page = await openApp(env, {
     responses: { app_state: { ok: inVideoCall() }, open_video_room: [{ err: refusal }, { ok: videoRoom(70, { domain: '8x8.vc', with_token: true }) }] },
   });
-  const video = page.getByRole('group', { name: 'Video' });
+  const video = page.getByRole('group', { name: 'Video room' });
   await video.getByRole('button', { name: 'Open video room' }).click();
   await video.getByRole('alert').filter({ hasText: refusal }).waitFor();
   await video.getByRole('button', { name: 'Open video room' }).click();
@@ -67,14 +67,14 @@ test('video call: an audio call has no video line; the next video call starts af
 
   // A video call rings in and is answered: the line shows, opened once, then the call ends.
   await engine(page, { type: 'call_updated', call: call(71, BOB, ME, 'active', { call_type: 'video' }) });
-  const video = page.getByRole('group', { name: 'Video' });
+  const video = page.getByRole('group', { name: 'Video room' });
   await video.getByRole('button', { name: 'Open video room' }).click();
   await video.getByRole('status').filter({ hasText: 'Video is open in your browser' }).waitFor();
   await engine(page, { type: 'call_updated', call: call(71, BOB, ME, 'completed', { call_type: 'video' }) });
   await video.waitFor({ state: 'hidden' });
   await engine(page, { type: 'call_updated', call: call(72, BOB, ME, 'active', { call_type: 'video' }) });
   await video.waitFor();
-  assert.match(await video.innerText(), /Video call: the video opens in your browser\./);
+  assert.match(await video.innerText(), /If Bob Stone is not on Switchboard, meet in the call’s video room in your browser\./);
   assert.ok(await video.getByRole('button', { name: 'Open video room' }).isVisible());
   await finish(page);
 });
@@ -85,7 +85,7 @@ test('video call: the incoming modal says the video opens in the browser', async
   await engine(page, { type: 'incoming_call', call_id: 62, from_user_id: 2, caller_name: 'Bob Stone', call_type: 'video', room_name: 'r' });
   const dialog = page.getByRole('alertdialog', { name: 'Bob Stone is calling' });
   await dialog.waitFor();
-  assert.match(await dialog.innerText(), /Video call — the video opens in your browser\. Press Enter to accept or Escape to decline\./);
+  assert.match(await dialog.innerText(), /Video call\. Press Enter to accept or Escape to decline\./);
   assert.doesNotMatch(await dialog.innerText(), /audio only/);
   await finish(page);
 });
@@ -97,7 +97,7 @@ for (const scheme of ['light', 'dark']) {
       responses: { app_state: { ok: inVideoCall() }, open_video_room: { err: 'Video rooms are unavailable: the server has no Jitsi configured.' } },
     });
     const card = page.getByRole('region', { name: 'Call with Bob Stone' });
-    await card.getByRole('group', { name: 'Video' }).waitFor();
+    await card.getByRole('group', { name: 'Video room' }).waitFor();
     await shot(page, 'video-call', { element: card });
     await card.getByRole('button', { name: 'Open video room' }).click();
     await card.getByRole('alert').filter({ hasText: 'unavailable' }).waitFor();

@@ -29,6 +29,9 @@ pub trait Shell: Send + Sync + 'static {
     /// The controller changed the phase or the user list by itself (start-up sign-in
     /// done, a teammate added): the UI redraws from `state`.
     fn on_state(&self, state: &AppState);
+    /// A picture of a video call to draw (the far end's, or this side's preview). Called
+    /// on the video threads, up to 30 times a second: hand it on, do not wait.
+    fn on_video(&self, _picture: &crate::video::VideoPicture) {}
 }
 
 /// One signed-in user.

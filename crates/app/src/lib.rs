@@ -24,6 +24,7 @@ pub mod settings;
 mod state;
 mod team;
 pub mod text;
+mod video;
 mod view;
 
 pub use controller::{Controller, Paths, Shell};
@@ -37,3 +38,4 @@ pub use state::{AppState, LinkCall, MyStatus, Phase, RingingCall};
 /// password checks need their large blocks given back (see the server's `malloc`).
 pub use switchboard_server::malloc::return_large_blocks;
 pub use team::{JoinRequest, TeamInvite};
+pub use video::{CAMERA_ENV, VideoFeed, VideoPicture};

@@ -14,9 +14,9 @@ use switchboard_client::phone::Phone;
 use switchboard_client::{
     Api, CertificateProblem, ClientError, Engine, EngineConfig, Event, Fingerprint, Trust,
 };
-use switchboard_protocol::PresenceStatus;
 use switchboard_protocol::api::{CallSession, NewAccount, Page, UserInfo};
 use switchboard_protocol::crm::{CallOutcomes, NewCallLog, Regarding};
+use switchboard_protocol::{CallType, PresenceStatus};
 
 /// The keyring profile the desktop app signs in under.
 const PROFILE: &str = "desktop";
@@ -287,7 +287,11 @@ impl Controller {
             }
         };
         self.live().directory.replace(users);
-        let phone = Arc::new(Phone::new(engine, self.open_audio()));
+        let phone = Arc::new(Phone::with_video(
+            engine,
+            self.open_audio(),
+            Some(self.open_video()),
+        ));
         let forward = tokio::spawn(forward(self.clone(), events));
         let old = self.session.lock().await.replace(Session {
             phone,
@@ -366,8 +370,18 @@ impl Controller {
         Ok(())
     }
 
-    pub async fn call_user(&self, user_id: i64) -> Result<CallSession, AppError> {
-        Ok(self.phone().await?.call(user_id).await?)
+    /// Calls `user_id`: a voice call, or a video call when `video`.
+    pub async fn call_user(&self, user_id: i64, video: bool) -> Result<CallSession, AppError> {
+        let call_type = if video {
+            CallType::Video
+        } else {
+            CallType::Audio
+        };
+        Ok(self
+            .phone()
+            .await?
+            .call_with(user_id, call_type, None)
+            .await?)
     }
 
     /// A `switchboard://call/<username>` link was opened: asks the user first (the

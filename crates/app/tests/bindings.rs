@@ -116,6 +116,8 @@ fn ts_type(rust: &str) -> String {
         "String" => "string".into(),
         "i64" | "u32" | "i32" | "u64" => "number".into(),
         "bool" => "boolean".into(),
+        // Raw bytes (a video picture).
+        "tauri::ipc::Response" => "ArrayBuffer".into(),
         "()" => "null".into(),
         "Page<CallSession>" => "Page<CallSession>".into(),
         "Vec<InviteCode>" => "InviteCode[]".into(),

@@ -127,7 +127,7 @@ async fn auto_away_goes_away_when_idle_comes_back_on_input_and_leaves_chosen_sta
     settings.auto_away_after_seconds = 60;
     ann.save_settings(settings).expect("saved");
     let bob_id = bob.me().await.expect("bob").id;
-    ann.call_user(bob_id).await.expect("ann calls bob");
+    ann.call_user(bob_id, false).await.expect("ann calls bob");
     ann.auto_away_tick(minutes(5)).await.expect("tick");
     // (The server shows a caller as busy.)
     assert_ne!(status_seen_by(&bob, ann_id).await.0, PresenceStatus::Away);

@@ -15,6 +15,7 @@ use std::any::Any;
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard_media::audio::{AudioSink, AudioSource};
+use switchboard_media::video::{VideoOptions, VideoSink, VideoSource};
 use switchboard_protocol::api::{CallSession, InitiateCall};
 use switchboard_protocol::crm::Regarding;
 use switchboard_protocol::{CallStatus, CallType};
@@ -32,6 +33,16 @@ pub struct CallAudio {
 /// Opens a call's sound when the call connects (devices, or tones in tests).
 pub type OpenAudio = Arc<dyn Fn() -> Result<CallAudio, String> + Send + Sync>;
 
+/// A video call's pictures: what this side sends (none: it only receives; an error: its
+/// camera would not open, said to the user) and where the far end's go once decoded.
+pub struct CallVideo {
+    pub source: Result<Option<Box<dyn VideoSource>>, String>,
+    pub sink: Option<Box<dyn VideoSink>>,
+}
+
+/// Opens a video call's pictures when it connects (a camera, the screen, a window).
+pub type OpenVideo = Arc<dyn Fn() -> CallVideo + Send + Sync>;
+
 /// How long the media may take to connect before the call is given up.
 const CONNECT_WITHIN: Duration = Duration::from_secs(20);
 
@@ -45,6 +56,8 @@ pub struct Phone {
 struct Shared {
     engine: Arc<Engine>,
     open_audio: OpenAudio,
+    /// `None`: this phone takes video calls as audio only.
+    open_video: Option<OpenVideo>,
     options: MediaOptions,
     current: Mutex<Current>,
     missed: std::sync::Mutex<u32>,
@@ -65,12 +78,23 @@ struct MediaHandle {
 }
 
 impl Phone {
-    /// Starts acting on `engine`'s events.
+    /// Starts acting on `engine`'s events; video calls are taken as audio only.
     pub fn new(engine: Arc<Engine>, open_audio: OpenAudio) -> Phone {
+        Phone::with_video(engine, open_audio, None)
+    }
+
+    /// [`new`](Self::new), and a video call (placed or answered here) carries pictures
+    /// both ways, as `open_video` opens them.
+    pub fn with_video(
+        engine: Arc<Engine>,
+        open_audio: OpenAudio,
+        open_video: Option<OpenVideo>,
+    ) -> Phone {
         let options = MediaOptions::for_server(engine.api().base());
         let shared = Arc::new(Shared {
             engine: engine.clone(),
             open_audio,
+            open_video,
             options,
             current: Mutex::default(),
             missed: std::sync::Mutex::new(0),
@@ -108,6 +132,16 @@ impl Phone {
         user_id: i64,
         regarding: Option<Regarding>,
     ) -> Result<CallSession, ClientError> {
+        self.call_with(user_id, CallType::Audio, regarding).await
+    }
+
+    /// Calls `user_id`, a voice or a video call, about a record if `regarding` says.
+    pub async fn call_with(
+        &self,
+        user_id: i64,
+        call_type: CallType,
+        regarding: Option<Regarding>,
+    ) -> Result<CallSession, ClientError> {
         let mut current = self.shared.current.lock().await;
         if let Some(call) = &current.call {
             return Err(already_in(call, self.engine.me().id));
@@ -116,7 +150,7 @@ impl Phone {
             .engine
             .start_call(&InitiateCall {
                 recipient_id: user_id,
-                call_type: Some(CallType::Audio),
+                call_type: Some(call_type),
                 regarding,
             })
             .await?;
@@ -336,13 +370,14 @@ async fn connect(
 ) -> Result<Option<(MediaCall, Box<dyn Any + Send>)>, String> {
     let audio = (shared.open_audio)().map_err(|e| format!("The sound devices failed: {e}"))?;
     let engine = &shared.engine;
-    let mut media = MediaCall::start(
+    let mut media = MediaCall::start_with_video(
         engine.api(),
         engine.me().id,
         call,
         audio.source,
         audio.sink,
         shared.options.clone(),
+        open_video(shared, call),
     )
     .await
     .map_err(|e| e.to_string())?;
@@ -363,6 +398,30 @@ async fn connect(
             media.hang_up().await;
             Ok(None)
         }
+    }
+}
+
+/// A video call's pictures, if this phone does video and the call is one. A camera that
+/// will not open is said, and the call goes on: this side still sees and hears the other.
+fn open_video(shared: &Shared, call: &CallSession) -> VideoOptions {
+    let Some(open) = shared
+        .open_video
+        .as_ref()
+        .filter(|_| call.call_type == CallType::Video)
+    else {
+        return VideoOptions::default();
+    };
+    let CallVideo { source, sink } = open();
+    let source = source.unwrap_or_else(|e| {
+        shared.emit(Event::Problem {
+            message: format!("Your video could not start ({e}); you still see and hear them."),
+        });
+        None
+    });
+    VideoOptions {
+        source,
+        receive: true,
+        sink,
     }
 }
 

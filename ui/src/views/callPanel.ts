@@ -1,8 +1,8 @@
-// The call card: "Calling Bob…" while it rings, the in-call controls once answered,
-// and how the call ended afterwards.
+// The call card: "Calling Bob…" while it rings, the in-call controls once answered (with
+// the pictures of a video call above them), and how the call ended afterwards.
 import type { Actions } from '../actions';
 import { otherParty } from '../calls';
-import { alertRegion, h, setAttr, setText, show } from '../dom';
+import { alertRegion, h, inertAround, setAttr, setText, show } from '../dom';
 import { displayName, durationWords, formatDuration, initials } from '../format';
 import { icon } from '../icons';
 import { whileShown, type UiState, type Watch } from '../state';
@@ -13,8 +13,7 @@ import { levelMeter, qualityIndicator } from './meters';
 
 function mediaWords(m: MediaState | null): string {
   if (!m || m.state === 'connecting') return 'Connecting audio…';
-  // Switchboard carries the voice; a video call's picture is in the browser (the card's
-  // video line).
+  // A video call's pictures say by themselves whether they come (the card's video area).
   if (m.state === 'connected') return 'Connected';
   if (m.reason === 'lost') return 'Connection lost';
   if (m.reason === 'failed') return m.message ?? 'Audio failed';
@@ -62,7 +61,51 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
   const pickers = devicePickers(actions, watchActive, 'call', ['input', 'output']);
   const callAlert = alertRegion();
 
-  // A video call (from a CRM client): its video room opens in the browser.
+  // A video call: their picture, large, with mine in its corner once it comes (drawn by
+  // actions.video as the shell sends them), and "Full window".
+  const remote = h('canvas', { class: 'video-remote', role: 'img', hidden: true });
+  const local = h('canvas', { class: 'video-local', role: 'img', 'aria-label': 'Your video', hidden: true });
+  actions.video.attach({ remote, local });
+  const waitingText = h('span');
+  const waiting = h('p', { class: 'video-waiting', role: 'status' }, icon('video'), waitingText);
+  const fullKey = h('kbd', { 'aria-hidden': 'true', text: 'Esc' });
+  const full = h(
+    'button',
+    { type: 'button', class: 'btn small video-full', 'aria-pressed': 'false' },
+    icon('expand', 'icon i-expand'),
+    icon('shrink', 'icon i-shrink'),
+    h('span', { class: 'label', text: 'Full window' }),
+    fullKey,
+  );
+  const stage = h('div', { class: 'call-stage' }, remote, waiting, local, full);
+  let isFull = false;
+  let undoInert: (() => void) | null = null;
+  // Escape leaves full window, unless a dialog over the window (an incoming call) has it.
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key !== 'Escape' || e.defaultPrevented || el.closest('[inert]')) return;
+    e.preventDefault();
+    setFull(false);
+  };
+  /** Full window: the call card over the whole window, the rest of it inert. */
+  const setFull = (on: boolean) => {
+    if (on === isFull) return;
+    isFull = on;
+    setAttr(full, 'aria-pressed', on ? 'true' : 'false');
+    setAttr(full, 'aria-keyshortcuts', on ? 'Escape' : null);
+    setAttr(el, 'data-full-window', on);
+    if (on) {
+      undoInert = inertAround(el);
+      document.addEventListener('keydown', onKey);
+    } else {
+      undoInert?.();
+      undoInert = null;
+      document.removeEventListener('keydown', onKey);
+    }
+  };
+  full.addEventListener('click', () => setFull(!isFull));
+
+  // Their video room in the browser, for a caller who is not on Switchboard (from a CRM
+  // client, say): below the pictures, as a second way.
   const videoText = h('p', { class: 'call-video-text', role: 'status' });
   const videoOpen = button('Open video room', { cls: 'secondary small', icon: icon('video') });
   const videoHint = h('p', {
@@ -72,7 +115,7 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
   const videoAlert = alertRegion();
   const video = h(
     'div',
-    { class: 'call-video', role: 'group', 'aria-label': 'Video' },
+    { class: 'call-video', role: 'group', 'aria-label': 'Video room' },
     icon('video'),
     h('div', { class: 'call-video-body' }, videoText, videoHint, videoAlert),
     videoOpen,
@@ -83,6 +126,7 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
   const active = h(
     'div',
     { class: 'call-active' },
+    stage,
     h(
       'div',
       { class: 'call-top' },
@@ -164,22 +208,46 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
       setAttr(mediaText, 'data-state', media?.state ?? 'connecting');
     },
   );
+  // A video call's pictures: "Waiting for …" until theirs comes, mine once it does. Full
+  // window ends with the call (and the canvases clear: actions.followVideo, from main.ts).
+  watch(
+    (s) => {
+      const call = s.app?.active_call;
+      const isVideo = !!call && call.status === 'active' && call.call_type === 'video';
+      return {
+        isVideo,
+        name: isVideo && call ? displayName(otherParty(call, s.app?.me?.id ?? null)) : '',
+        pictures: s.pictures,
+        problem: s.videoProblem,
+      };
+    },
+    ({ isVideo, name, pictures, problem }) => {
+      show(stage, isVideo);
+      if (!isVideo) return setFull(false);
+      setAttr(remote, 'aria-label', `${name}’s video`);
+      show(remote, pictures.remote);
+      show(local, pictures.local);
+      show(waiting, !pictures.remote);
+      setText(waitingText, problem ? `Video cannot be shown here: ${problem}` : `Waiting for ${name}’s video…`);
+    },
+  );
   watchActive(
     (s) => {
       const call = s.app?.active_call;
       const callId = call?.call_type === 'video' ? call.id : null;
       return {
+        name: callId != null && call ? displayName(otherParty(call, s.app?.me?.id ?? null)) : '',
         callId,
         room: callId != null && s.videoRoom?.callId === callId ? s.videoRoom.room : null,
         opening: callId != null && !!s.pending[`video_room:${callId}`],
         error: s.errors.video ?? '',
       };
     },
-    ({ callId, room, opening, error }) => {
+    ({ name, callId, room, opening, error }) => {
       videoCallId = callId;
       show(video, callId != null);
       if (callId == null) return;
-      setText(videoText, room ? `Video is open in your browser (${room.domain}).` : 'Video call: the video opens in your browser.');
+      setText(videoText, room ? `Video is open in your browser (${room.domain}).` : `If ${name} is not on Switchboard, meet in the call’s video room in your browser.`);
       const idle = room ? 'Open again' : 'Open video room';
       setBusy(videoOpen, opening, idle, 'Opening…');
       setAttr(videoOpen, 'aria-label', room && !opening ? 'Open the video room again' : null);

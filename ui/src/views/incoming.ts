@@ -200,7 +200,7 @@ export function incomingView(
             regarding.set(inc.regarding);
             // The voice is Switchboard's; a video call's picture opens in the browser (the
             // call card's "Open video room").
-            const kind = inc.callType === 'video' ? 'Video call — the video opens in your browser' : 'Audio call';
+            const kind = inc.callType === 'video' ? 'Video call' : 'Audio call';
             setText(desc, `${kind}. Press Enter to accept or Escape to decline.`);
             setText(alert, error);
             setBusy(accept, answering, 'Accept', 'Connecting…');

@@ -1,6 +1,6 @@
-// People: the directory with live presence, search, a status filter and a Call button; for
-// someone who cannot take a call now (the busy lamp), "Leave a note" and "Tell me when
-// free" instead, and the camp-ons I made.
+// People: the directory with live presence, search, a status filter, and Call and Video
+// call buttons; for someone who cannot take a call now (the busy lamp), "Leave a note" and
+// "Tell me when free" instead, and the camp-ons I made.
 import type { Actions } from '../actions';
 import { campOnFor, campOnWords, NOTE_TEXT_MAX, offersFor } from '../busyLamp';
 import { alertRegion, field, h, setAttr, setDisabled, setText, show, uid } from '../dom';
@@ -70,6 +70,12 @@ function personRow(u0: DirectoryEntry, actions: Actions, handlers: RowHandlers):
     icon: icon('phone'),
     onclick: () => void actions.callUser(userId),
   });
+  // A video call: an icon, named in words for screen readers and in a tooltip.
+  const videoCall = h(
+    'button',
+    { type: 'button', class: 'btn icon-only call-btn video-call-btn', onclick: () => void actions.callUser(userId, 'people', true) },
+    icon('video'),
+  );
 
   // For someone who cannot take a call now: a note, or word when they are free.
   const leave = button('Leave a note', {
@@ -109,7 +115,7 @@ function personRow(u0: DirectoryEntry, actions: Actions, handlers: RowHandlers):
     av,
     h('div', { class: 'person-who' }, h('span', { class: 'person-line' }, name, disabledTag), sub),
     h('div', { class: 'person-presence' }, presence.el, message),
-    h('div', { class: 'person-action' }, call, note, reason),
+    h('div', { class: 'person-action' }, h('div', { class: 'person-calls' }, videoCall, call), note, reason),
     offers,
     notice,
   );
@@ -141,6 +147,10 @@ function personRow(u0: DirectoryEntry, actions: Actions, handlers: RowHandlers):
       setAttr(call, 'aria-describedby', why ? reasonId : null);
       setText(reason, why ?? '');
       setAttr(call, 'title', why);
+      setDisabled(videoCall, st.calling || why !== null);
+      setAttr(videoCall, 'aria-label', `Video call ${n}`);
+      setAttr(videoCall, 'aria-describedby', why ? reasonId : null);
+      setAttr(videoCall, 'title', why ?? 'Video call');
       // On screen, only what the presence column does not already say ("In a call",
       // "Not taking calls"); "You are already in a call" is said once above the list.
       setText(note, why && !st.inCall ? shortReason(u) : '');

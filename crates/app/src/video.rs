@@ -1,0 +1,159 @@
+//! Video calls in the app: the pictures this side sends (chosen by `SWITCHBOARD_CAMERA`
+//! until cameras are picked in the settings), and every picture, the far end's and a
+//! preview of our own, handed to the shell as RGBA for the UI to draw.
+
+use crate::controller::{Controller, Shell};
+use std::sync::Arc;
+use switchboard_capture::{ScreenSource, ScreenTarget};
+use switchboard_client::phone::{CallVideo, OpenVideo};
+use switchboard_media::video::{PatternSource, VideoSink, VideoSource};
+use switchboard_video::Frame;
+use switchboard_video::convert::to_rgba;
+use switchboard_video::frame::VideoError;
+use switchboard_video::vp8::EncoderSettings;
+
+/// What this app sends in a video call: unset or `none`, nothing (it still sees the other
+/// side); `pattern`, the test pattern (a camera for tests and demos); `screen` or
+/// `window:ID`, the X11 screen or one window. Cameras (V4L2) are not built yet.
+pub const CAMERA_ENV: &str = "SWITCHBOARD_CAMERA";
+
+/// Which picture it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VideoFeed {
+    /// The other side's.
+    Remote = 0,
+    /// This side's own, as it is sent (the preview).
+    Local = 1,
+}
+
+/// A picture for the UI: RGBA, row after row, opaque.
+pub struct VideoPicture {
+    pub feed: VideoFeed,
+    pub width: u32,
+    pub height: u32,
+    pub rgba: Vec<u8>,
+}
+
+/// The preview is drawn at most this often (one sent picture in this many): a thumbnail
+/// needs no more, and each is a million bytes through the webview.
+const PREVIEW_EVERY: u32 = 2;
+
+impl Controller {
+    /// Opens a video call's pictures when it connects.
+    pub(crate) fn open_video(self: &Arc<Self>) -> OpenVideo {
+        let shell = self.shell.clone();
+        Arc::new(move || CallVideo {
+            source: chosen_source(std::env::var(CAMERA_ENV).ok().as_deref()).map(|source| {
+                source.map(|inner| {
+                    Box::new(Previewed {
+                        inner,
+                        preview: ToShell::new(shell.clone(), VideoFeed::Local, PREVIEW_EVERY),
+                    }) as Box<dyn VideoSource>
+                })
+            }),
+            sink: Some(Box::new(ToShell::new(shell.clone(), VideoFeed::Remote, 1))),
+        })
+    }
+}
+
+/// The source `choice` names (see [`CAMERA_ENV`]).
+fn chosen_source(choice: Option<&str>) -> Result<Option<Box<dyn VideoSource>>, String> {
+    match choice.map(str::trim) {
+        None | Some("" | "none") => Ok(None),
+        Some("pattern") => PatternSource::new(EncoderSettings::VGA)
+            .map(|p| Some(Box::new(p) as Box<dyn VideoSource>))
+            .map_err(|e| e.to_string()),
+        Some(other) => {
+            let target: ScreenTarget = other.parse().map_err(|_| {
+                format!(
+                    "{CAMERA_ENV}={other} is not a video source: use `pattern`, `screen`, \
+                     `window:ID` or `none`"
+                )
+            })?;
+            ScreenSource::open(None, target)
+                .map(|s| Some(Box::new(s) as Box<dyn VideoSource>))
+                .map_err(|e| e.to_string())
+        }
+    }
+}
+
+/// Hands one picture in `every` to the shell, as RGBA.
+struct ToShell {
+    shell: Arc<dyn Shell>,
+    feed: VideoFeed,
+    every: u32,
+    count: u32,
+}
+
+impl ToShell {
+    fn new(shell: Arc<dyn Shell>, feed: VideoFeed, every: u32) -> ToShell {
+        ToShell {
+            shell,
+            feed,
+            every: every.max(1),
+            count: 0,
+        }
+    }
+}
+
+impl VideoSink for ToShell {
+    fn show(&mut self, frame: &Frame) {
+        self.count = self.count.wrapping_add(1);
+        if !self.count.is_multiple_of(self.every) {
+            return;
+        }
+        match to_rgba(frame) {
+            Ok(rgba) => self.shell.on_video(&VideoPicture {
+                feed: self.feed,
+                width: frame.width(),
+                height: frame.height(),
+                rgba,
+            }),
+            Err(e) => tracing::debug!(error = %e, "picture not shown"),
+        }
+    }
+}
+
+/// A source whose pictures are also shown here, as they are sent.
+struct Previewed {
+    inner: Box<dyn VideoSource>,
+    preview: ToShell,
+}
+
+impl VideoSource for Previewed {
+    fn settings(&self) -> EncoderSettings {
+        self.inner.settings()
+    }
+
+    fn capture(&mut self) -> Result<Frame, VideoError> {
+        let frame = self.inner.capture()?;
+        self.preview.show(&frame);
+        Ok(frame)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_source_is_chosen_in_words() {
+        assert!(matches!(chosen_source(None), Ok(None)));
+        assert!(matches!(chosen_source(Some("none")), Ok(None)));
+        let pattern = chosen_source(Some("pattern"))
+            .ok()
+            .flatten()
+            .expect("a pattern");
+        assert_eq!(pattern.settings(), EncoderSettings::VGA);
+        let e = chosen_source(Some("webcam")).err().expect("refused");
+        assert!(
+            e.contains("SWITCHBOARD_CAMERA=webcam is not a video source"),
+            "{e}"
+        );
+        let e = chosen_source(Some("screen")).err();
+        // With no display here (or one), either the screen opens or it says why.
+        if let Some(e) = e {
+            assert!(e.contains("X display"), "{e}");
+        }
+    }
+}

@@ -1,0 +1,405 @@
+// Native video: the shell decodes a video call's pictures; during the call the main window
+// asks for them one after the other (`next_video_picture`, one binary message each, see
+// src/video.ts and src/ipc.ts), and the call card draws theirs large and mine in its
+// corner. The fake shell answers from the pictures a test queues (`sendFrame`; see
+// tests/harness.ts). People has "Video call" next to Call.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { appState, BOB, call, CAROL, ME } from './fixtures.mjs';
+import { engine, finish, invoked, openApp, openCallbox, pictureQueue, respond, sendFrame, setup, shot } from './support.mjs';
+
+let env;
+before(async () => {
+  env = await setup();
+});
+after(async () => {
+  await env?.close();
+});
+
+const until = (page, fn, arg) => page.waitForFunction(fn, arg, { timeout: 5000 });
+const CONNECTED = { state: 'connected', setup_ms: 380 };
+const videoCall = (id = 70, status = 'active') =>
+  call(id, BOB, ME, status, { call_type: 'video', started_at: new Date(Date.now() - 83_000).toISOString() });
+const inVideoCall = (id = 70) => appState({ active_call: videoCall(id), media: CONNECTED });
+
+const RED = [220, 30, 40];
+const BLUE = [30, 70, 230];
+const GREY = [60, 60, 60];
+const GREEN = [20, 180, 90];
+/** Test-pattern colours, for pictures that look like pictures in the screenshots. */
+const BARS = [
+  [192, 192, 192],
+  [192, 192, 0],
+  [0, 192, 192],
+  [0, 192, 0],
+  [192, 0, 192],
+  [192, 0, 0],
+  [0, 0, 192],
+];
+
+/** The pixel at (x, y) of the canvas `selector`, as [r, g, b, a], and the canvas's size. */
+const pixel = (page, selector, x, y) =>
+  page.evaluate(
+    ({ selector, x, y }) => {
+      const canvas = document.querySelector(selector);
+      return { rgba: Array.from(canvas.getContext('2d').getImageData(x, y, 1, 1).data), size: [canvas.width, canvas.height] };
+    },
+    { selector, x, y },
+  );
+const shown = (page, selector) => until(page, (s) => !document.querySelector(s).hidden, selector);
+/** How many times the page asked for a picture. */
+const asked = async (page) => (await invoked(page, 'next_video_picture')).length;
+/** Two animation frames: a picture taken has been drawn by then. */
+const twoFrames = (page) => page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+
+/** Whether two boxes (from boundingBox) overlap. */
+const overlap = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+test('native video: "Waiting for …" until their picture; then theirs, drawn whole, and mine in the corner', async () => {
+  const page = await openApp(env, { responses: { app_state: { ok: inVideoCall() } } });
+  const card = page.getByRole('region', { name: 'Call with Bob Stone' });
+  const waiting = card.getByRole('status').filter({ hasText: 'Waiting for Bob Stone’s video…' });
+  await waiting.waitFor();
+  assert.equal(await card.getByRole('img', { name: /video/ }).count(), 0, 'no picture before the first one comes');
+
+  await sendFrame(page, { feed: 'remote', width: 64, height: 48, fill: GREY, topLeft: RED, bottomRight: BLUE });
+  const theirs = card.getByRole('img', { name: 'Bob Stone’s video' });
+  await theirs.waitFor();
+  await waiting.waitFor({ state: 'hidden' });
+  assert.deepEqual(await pixel(page, '.video-remote', 0, 0), { rgba: [...RED, 255], size: [64, 48] });
+  assert.deepEqual((await pixel(page, '.video-remote', 63, 47)).rgba, [...BLUE, 255]);
+  assert.deepEqual((await pixel(page, '.video-remote', 32, 24)).rgba, [...GREY, 255]);
+  // Scaled into the 16:9 box whole: the 4:3 picture is as high as the box.
+  const box = await page.locator('.call-stage').boundingBox();
+  assert.ok(Math.abs(box.width / box.height - 16 / 9) < 0.02, `16:9 box, not ${box.width}×${box.height}`);
+  assert.equal(await page.locator('.video-remote').evaluate((c) => getComputedStyle(c).objectFit), 'contain');
+  assert.equal(await page.locator('.video-local').isVisible(), false, 'no inset before my first picture');
+
+  await sendFrame(page, { feed: 'local', width: 32, height: 24, fill: GREEN });
+  const mine = card.getByRole('img', { name: 'Your video' });
+  await mine.waitFor();
+  assert.deepEqual(await pixel(page, '.video-local', 5, 5), { rgba: [...GREEN, 255], size: [32, 24] });
+  // In the bottom-right corner of their picture, inside it.
+  const inset = await mine.boundingBox();
+  assert.ok(inset.x + inset.width <= box.x + box.width && inset.y + inset.height <= box.y + box.height);
+  assert.ok(inset.x > box.x + box.width / 2 && inset.y > box.y + box.height / 2, 'bottom right');
+  assert.ok(inset.width < box.width / 3, 'small');
+  // The controls are under the pictures, out of the inset's way.
+  for (const name of ['Mute', 'End call']) {
+    const b = await card.getByRole('button', { name, exact: true }).boundingBox();
+    assert.ok(b.y >= box.y + box.height, `${name} under the video`);
+  }
+  // The video room stays, under them.
+  const room = await card.getByRole('group', { name: 'Video room' }).boundingBox();
+  assert.ok(room.y >= box.y + box.height);
+  await finish(page);
+});
+
+test('native video: pictures that come at once are all taken, only the newest drawn (once a frame); a bad message is dropped', async () => {
+  const page = await openApp(env, { responses: { app_state: { ok: inVideoCall() } } });
+  await page.getByText('Waiting for Bob Stone’s video…').waitFor();
+  await until(page, () => window.__test.waiting() === 1);
+  await page.evaluate(() => {
+    window.__puts = 0;
+    const put = CanvasRenderingContext2D.prototype.putImageData;
+    CanvasRenderingContext2D.prototype.putImageData = function (...args) {
+      window.__puts++;
+      return put.apply(this, args);
+    };
+  });
+  const before = await asked(page);
+  // Three pictures in one go (a window that could not draw meanwhile): only the last.
+  await page.evaluate(() => {
+    for (const [i, colour] of [[255, 0, 0], [0, 255, 0], [0, 0, 255]].entries()) {
+      const buf = new ArrayBuffer(12 + 16 * 8 * 4);
+      const view = new DataView(buf);
+      view.setUint32(4, 16, true);
+      view.setUint32(8, 8, true);
+      const px = new Uint8ClampedArray(buf, 12);
+      for (let p = 0; p < 16 * 8; p++) px.set([...colour, 255], p * 4);
+      window.__test.picture(buf);
+      if (i === 0) {
+        // Not a picture: a feed that does not exist, and one shorter than its size says.
+        const bad = new ArrayBuffer(12 + 4);
+        new DataView(bad).setUint8(0, 7);
+        window.__test.picture(bad);
+        const short = new ArrayBuffer(12 + 4);
+        new DataView(short).setUint32(4, 16, true);
+        new DataView(short).setUint32(8, 8, true);
+        window.__test.picture(short);
+      }
+    }
+  });
+  await shown(page, '.video-remote');
+  await twoFrames(page);
+  // All five taken, one request each (the first answered the request already waiting),
+  // and the page asks for the next one.
+  assert.deepEqual(await pictureQueue(page), { queued: 0, waiting: 1 }, 'all taken; one request out');
+  assert.equal((await asked(page)) - before, 5);
+  assert.equal(await page.evaluate(() => window.__puts), 1, 'one draw for three pictures');
+  assert.deepEqual((await pixel(page, '.video-remote', 3, 3)).rgba, [0, 0, 255, 255]);
+  await finish(page);
+});
+
+test('native video: Full window with the button and with Escape; mute and end stay on screen, the rest is inert', async () => {
+  const page = await openApp(env, { responses: { app_state: { ok: inVideoCall() } } });
+  const card = page.getByRole('region', { name: 'Call with Bob Stone' });
+  await sendFrame(page, { feed: 'remote', width: 64, height: 36, bars: BARS });
+  await sendFrame(page, { feed: 'local', width: 32, height: 18, fill: GREEN });
+  await shown(page, '.video-local');
+  const fullWindow = card.getByRole('button', { name: 'Full window' });
+  assert.equal(await fullWindow.getAttribute('aria-pressed'), 'false');
+
+  await fullWindow.click();
+  assert.equal(await fullWindow.getAttribute('aria-pressed'), 'true');
+  const viewport = page.viewportSize();
+  const stage = await page.locator('.call-stage').boundingBox();
+  assert.equal(stage.x, 0);
+  assert.equal(stage.y, 0);
+  assert.equal(stage.width, viewport.width);
+  assert.ok(stage.height > viewport.height - 120, 'the picture fills the window but the call bar');
+  const inset = await page.locator('.video-local').boundingBox();
+  for (const name of ['Mute', 'End call']) {
+    const b = card.getByRole('button', { name, exact: true });
+    assert.ok(await b.isVisible(), `${name} on screen`);
+    const r = await b.boundingBox();
+    assert.ok(r.y + r.height <= viewport.height && r.x + r.width <= viewport.width, `${name} inside the window`);
+    assert.ok(!overlap(r, inset), `${name} not under the inset`);
+    // Nothing lies over it: a click there lands on it.
+    assert.ok(await page.evaluate(([x, y, n]) => document.elementFromPoint(x, y)?.closest('button')?.textContent?.includes(n), [r.x + r.width / 2, r.y + r.height / 2, name]));
+  }
+  // What is behind cannot be reached by Tab or click.
+  assert.ok(await page.locator('.people').evaluate((el) => !!el.closest('[inert]')));
+  assert.ok(await page.locator('.tabs').evaluate((el) => !!el.closest('[inert]')));
+  assert.equal(await card.getByRole('group', { name: 'Video room' }).isVisible(), false);
+  // Mute works from there.
+  await respond(page, 'set_muted', { ok: null });
+  await card.getByRole('button', { name: 'Mute', exact: true }).click();
+  assert.deepEqual((await invoked(page, 'set_muted'))[0].args, { muted: true });
+
+  // Escape leaves it; the page behind comes back.
+  await page.keyboard.press('Escape');
+  assert.equal(await fullWindow.getAttribute('aria-pressed'), 'false');
+  assert.equal(await page.locator('.people').evaluate((el) => !!el.closest('[inert]')), false);
+  assert.ok((await page.locator('.call-stage').boundingBox()).width < viewport.width);
+
+  // By keyboard: Enter in, Space out.
+  await fullWindow.focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await fullWindow.getAttribute('aria-pressed'), 'true');
+  await page.keyboard.press('Space');
+  assert.equal(await fullWindow.getAttribute('aria-pressed'), 'false');
+
+  // The call ends in full window: the card leaves it.
+  await fullWindow.click();
+  await engine(page, { type: 'call_updated', call: videoCall(70, 'completed') });
+  await page.locator('.call-outcome').waitFor();
+  assert.equal(await page.locator('.call-card').getAttribute('data-full-window'), null);
+  assert.equal(await page.locator('.people').evaluate((el) => !!el.closest('[inert]')), false);
+  await finish(page);
+});
+
+test('native video: when the call ends the pictures go; the next video call starts from "Waiting…"', async () => {
+  // A request waits 10 s for a picture here: the one out when the call ends is still out
+  // when the next call begins.
+  const page = await openApp(env, { responses: { app_state: { ok: inVideoCall(70) }, next_video_picture: { pictures: 10_000 } } });
+  await sendFrame(page, { feed: 'remote', width: 64, height: 48, fill: RED });
+  await sendFrame(page, { feed: 'local', width: 32, height: 24, fill: GREEN });
+  await shown(page, '.video-local');
+  await shown(page, '.video-remote');
+  await until(page, () => window.__test.waiting() === 1);
+  await engine(page, { type: 'call_updated', call: videoCall(70, 'completed') });
+  await page.locator('.call-outcome').waitFor();
+  assert.equal((await pixel(page, '.video-remote', 5, 5)).rgba[3], 0, 'their picture cleared');
+  assert.equal((await pixel(page, '.video-local', 5, 5)).rgba[3], 0, 'mine cleared');
+
+  await engine(page, { type: 'call_updated', call: videoCall(71) });
+  const card = page.getByRole('region', { name: 'Call with Bob Stone' });
+  await card.getByRole('status').filter({ hasText: 'Waiting for Bob Stone’s video…' }).waitFor();
+  assert.deepEqual(await pictureQueue(page), { queued: 0, waiting: 1 }, 'one request out: the one asked in the last call');
+  // A picture on its way when the call ended (the answer to that request) is not kept
+  // for the next call; the page asks again for this one's.
+  await sendFrame(page, { feed: 'remote', width: 64, height: 48, fill: BLUE });
+  await until(page, () => window.__test.waiting() === 1);
+  await twoFrames(page);
+  assert.equal(await page.locator('.video-remote').isVisible(), false);
+  assert.equal(await page.locator('.video-local').isVisible(), false);
+  assert.equal((await pixel(page, '.video-remote', 5, 5)).rgba[3], 0);
+  await sendFrame(page, { feed: 'remote', width: 64, height: 48, fill: GREY });
+  await shown(page, '.video-remote');
+  assert.deepEqual((await pixel(page, '.video-remote', 5, 5)).rgba, [...GREY, 255]);
+  await finish(page);
+});
+
+test('native video: an audio call has no video area, and pictures during it are not asked for', async () => {
+  const page = await openApp(env, { responses: { app_state: { ok: appState({ active_call: call(80, ME, BOB, 'active'), media: CONNECTED }) } } });
+  await page.locator('.call-active').waitFor();
+  await sendFrame(page, { feed: 'remote', width: 64, height: 48, fill: RED });
+  await page.waitForTimeout(300);
+  await twoFrames(page);
+  assert.equal(await asked(page), 0);
+  assert.deepEqual(await pictureQueue(page), { queued: 1, waiting: 0 }, 'the picture is not taken');
+  assert.equal(await page.locator('.call-stage').isVisible(), false);
+  assert.equal(await page.locator('.call-video').isVisible(), false);
+  assert.equal(await page.getByRole('button', { name: 'Full window' }).count(), 0);
+  assert.equal(await page.getByText('Waiting for').count(), 0);
+  assert.equal(await page.getByRole('img', { name: /video/ }).count(), 0);
+  await finish(page);
+});
+
+test('native video: pictures are asked for during a video call only, one request at a time, and no more once it ends', async () => {
+  // A request waits 200 ms for a picture here (the real shell: 1 s), then is answered empty.
+  const page = await openApp(env, { responses: { app_state: { ok: appState() }, next_video_picture: { pictures: 200 } } });
+  await page.getByRole('button', { name: 'Video call Bob Stone' }).waitFor();
+  await page.waitForTimeout(400);
+  assert.equal(await asked(page), 0, 'not out of a call');
+  // Not while a video call rings, nor during an audio call.
+  await engine(page, { type: 'call_updated', call: call(80, ME, BOB, 'ringing', { call_type: 'video' }) });
+  await page.getByText('Calling Bob Stone…').waitFor();
+  await page.waitForTimeout(400);
+  assert.equal(await asked(page), 0, 'not while it rings');
+  await engine(page, { type: 'call_updated', call: call(80, ME, BOB, 'cancelled', { call_type: 'video' }) });
+  await engine(page, { type: 'call_updated', call: call(81, ME, BOB, 'active') });
+  await page.locator('.call-active').waitFor();
+  await page.waitForTimeout(400);
+  assert.equal(await asked(page), 0, 'not in an audio call');
+  await engine(page, { type: 'call_updated', call: call(81, ME, BOB, 'completed') });
+  await page.locator('.call-outcome').waitFor();
+
+  // A video call: asked at once, and again after each answer, empty ones too.
+  await engine(page, { type: 'call_updated', call: videoCall(82) });
+  await until(page, () => window.__test.calls('next_video_picture').length >= 3);
+  for (let i = 0; i < 5; i++) {
+    assert.ok((await pictureQueue(page)).waiting <= 1, 'one request at a time');
+    await page.waitForTimeout(60);
+  }
+  await sendFrame(page, { feed: 'remote', width: 64, height: 48, fill: RED });
+  await shown(page, '.video-remote');
+
+  // Ended: the request out is answered (empty, 200 ms on), and no other one is made.
+  await engine(page, { type: 'call_updated', call: videoCall(82, 'completed') });
+  await page.locator('.call-outcome').waitFor();
+  await until(page, () => window.__test.waiting() === 0);
+  const ended = await asked(page);
+  await page.waitForTimeout(700);
+  assert.equal(await asked(page), ended, 'no request after the call');
+  await finish(page);
+});
+
+test('native video: a refused request says why instead of "Waiting…", is asked again, and video comes back when one is answered', async () => {
+  const page = await openApp(env, {
+    responses: { app_state: { ok: inVideoCall() }, next_video_picture: { err: 'The video decoder stopped.' } },
+  });
+  const card = page.getByRole('region', { name: 'Call with Bob Stone' });
+  const problem = card.getByRole('status').filter({ hasText: 'Video cannot be shown here: The video decoder stopped.' });
+  await problem.waitFor();
+  assert.ok(await page.getByRole('button', { name: 'Open video room' }).isVisible(), 'the video room is the way left');
+  // Asked again about once a second, not in a tight loop.
+  const first = await asked(page);
+  await page.waitForTimeout(1500);
+  const retries = (await asked(page)) - first;
+  assert.ok(retries >= 1 && retries <= 2, `${retries} retries in 1.5 s`);
+  assert.ok(await problem.isVisible(), 'still said while refused');
+
+  // The shell answers again (empty: no picture yet): back to waiting.
+  await respond(page, 'next_video_picture', { pictures: 300 });
+  await card.getByRole('status').filter({ hasText: 'Waiting for Bob Stone’s video…' }).waitFor();
+  assert.equal(await problem.count(), 0);
+  await sendFrame(page, { feed: 'remote', width: 64, height: 48, fill: GREY, topLeft: RED });
+  await shown(page, '.video-remote');
+  assert.deepEqual(await pixel(page, '.video-remote', 0, 0), { rgba: [...RED, 255], size: [64, 48] });
+  await finish(page);
+});
+
+test('native video: the callbox does not ask for pictures, not even during a video call', async () => {
+  const rings = { call_id: 90, from_user_id: BOB.id, caller_name: 'Bob Stone', call_type: 'video', regarding: null };
+  const page = await openCallbox(env, { responses: { app_state: { ok: appState({ ringing: rings }) } } });
+  await page.getByRole('alertdialog', { name: 'Video call Bob Stone' }).waitFor();
+  await engine(page, { type: 'call_updated', call: call(90, BOB, ME, 'active', { call_type: 'video' }) });
+  await sendFrame(page, { feed: 'remote', width: 64, height: 48, fill: RED });
+  await page.waitForTimeout(1200);
+  assert.equal(await asked(page), 0);
+  assert.deepEqual(await pictureQueue(page), { queued: 1, waiting: 0 });
+  await finish(page);
+});
+
+test('People: "Video call" next to Call sends call_user with video; Call without; same rules, by keyboard too', async () => {
+  const page = await openApp(env, {
+    responses: {
+      app_state: { ok: appState() },
+      call_user: [{ ok: call(50, ME, BOB, 'ringing', { call_type: 'video' }) }, { ok: call(51, ME, CAROL, 'ringing') }],
+    },
+  });
+  const video = page.getByRole('button', { name: 'Video call Bob Stone' });
+  await video.waitFor();
+  assert.equal(await video.getAttribute('title'), 'Video call');
+  // Disabled exactly where Call is (offline, in a call, not taking calls…), with the reason.
+  const rows = await page.locator('.person').evaluateAll((lis) =>
+    lis.map((li) => {
+      const [v, c] = li.querySelectorAll('.person-calls button');
+      return { id: li.dataset.userId, video: v.disabled, call: c.disabled, described: v.getAttribute('aria-describedby') === c.getAttribute('aria-describedby') };
+    }),
+  );
+  assert.ok(rows.some((r) => r.call), 'someone cannot be called');
+  for (const r of rows) {
+    assert.equal(r.video, r.call, `row ${r.id}`);
+    assert.ok(r.described, `row ${r.id}: the same reason`);
+  }
+  // Tab goes from Video call to Call.
+  await video.focus();
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Call Bob Stone');
+
+  await video.focus();
+  await page.keyboard.press('Enter');
+  await page.getByText('Calling Bob Stone…').waitFor();
+  assert.deepEqual((await invoked(page, 'call_user'))[0].args, { userId: 2, video: true });
+  assert.ok(await page.getByRole('button', { name: 'Video call Carol Diaz' }).isDisabled(), 'not during a call');
+  await engine(page, { type: 'call_updated', call: call(50, ME, BOB, 'cancelled', { call_type: 'video' }) });
+  await page.locator('.call-outcome').waitFor();
+
+  await page.getByRole('button', { name: 'Call Carol Diaz', exact: true }).click();
+  await page.getByText('Calling Carol Diaz…').waitFor();
+  assert.deepEqual((await invoked(page, 'call_user'))[1].args, { userId: 3, video: false });
+  await finish(page);
+});
+
+for (const scheme of ['light', 'dark']) {
+  test(`native video: screenshots (${scheme})`, async () => {
+    // People, out of a call: Video call and Call on each row that can take one.
+    const people = await openApp(env, { colorScheme: scheme, responses: { app_state: { ok: appState() } } });
+    await people.getByRole('button', { name: 'Video call Bob Stone' }).waitFor();
+    await shot(people, 'native-video-people', { element: people.locator('.people-list') });
+    await people.getByRole('button', { name: 'Video call Bob Stone' }).focus();
+    await people.keyboard.press('Tab');
+    await people.keyboard.press('Shift+Tab');
+    await shot(people, 'native-video-people-focus', { element: people.locator('.person').first() });
+    await finish(people);
+
+    const page = await openApp(env, { colorScheme: scheme, responses: { app_state: { ok: inVideoCall() } } });
+    const card = page.getByRole('region', { name: 'Call with Bob Stone' });
+    await card.getByText('Waiting for Bob Stone’s video…').waitFor();
+    await shot(page, 'native-video-waiting', { element: card });
+
+    await sendFrame(page, { feed: 'remote', width: 640, height: 360, bars: BARS, topLeft: RED, bottomRight: BLUE, block: 40 });
+    await sendFrame(page, { feed: 'local', width: 320, height: 180, fill: [70, 110, 160], topLeft: GREEN, block: 30 });
+    await shown(page, '.video-local');
+    await shot(page, 'native-video', { element: card });
+    // The window as it opens: the pictures and the controls under them, without scrolling.
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot(page, 'native-video-window');
+
+    await card.getByRole('button', { name: 'Full window' }).click();
+    await shot(page, 'native-video-full');
+    // Muted, in full window: the badge and Unmute in the bar.
+    await engine(page, { type: 'muted', call_id: 70, muted: true });
+    await card.getByRole('button', { name: 'Unmute' }).waitFor();
+    await shot(page, 'native-video-full-muted');
+
+    await page.setViewportSize({ width: 440, height: 800 });
+    await shot(page, 'native-video-full-narrow');
+    await page.keyboard.press('Escape');
+    await shot(page, 'native-video-narrow', { element: card });
+    await finish(page);
+  });
+}
