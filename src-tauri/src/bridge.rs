@@ -211,7 +211,7 @@ struct StateEvent<'a> {
 }
 
 impl Shell for TauriShell {
-    fn on_video(&self, picture: &switchboard_app::VideoPicture) {
+    fn on_video(&self, picture: switchboard_app::VideoPicture) {
         self.video.put(picture);
     }
 

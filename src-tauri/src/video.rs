@@ -1,16 +1,25 @@
 //! Video pictures → the UI, pulled: the UI asks for the next picture (`next_video_picture`)
-//! as soon as it has the last, and gets the newest one of either feed as raw bytes (no
-//! JSON, no base64). Pictures the UI had no time for are replaced, never queued: pushed
-//! at 30 a second, 1.2 MB each, they piled up in the webview's IPC and the call card fell
-//! seconds behind the call.
+//! as soon as it has the last, and gets the newest one of either feed as a JPEG behind a
+//! small header (no JSON, no base64). Pictures the UI had no time for are replaced, never
+//! queued, and never converted.
 //!
-//! A picture is a 12-byte header (feed, three zero bytes, width and height as
-//! little-endian u32) and the RGBA pixels.
+//! Why pulled: pushed at 30 a second on a Tauri channel, pictures piled up in the
+//! webview's IPC and the call card fell seconds behind the call. Why JPEG: WebKitGTK's
+//! IPC carried a 1.2 MB RGBA picture in ~115 ms (8 a second); the test pattern at
+//! 640×480 is a 13 kB JPEG made in ~3 ms (docs/video.md).
+//!
+//! A message is a 12-byte header (feed, three zero bytes, width and height as
+//! little-endian u32) and the JPEG.
 
 use std::sync::Mutex;
 use std::time::Duration;
 use switchboard_app::{VideoFeed, VideoPicture};
+use switchboard_video::Frame;
+use switchboard_video::convert::to_jpeg;
 use tokio::sync::Notify;
+
+/// JPEG quality: text on a shared screen stays legible, a face stays a face.
+const QUALITY: u8 = 80;
 
 /// The newest picture of each feed the UI has not taken yet.
 #[derive(Default)]
@@ -20,7 +29,7 @@ pub struct VideoMailbox {
 }
 
 struct Latest {
-    pictures: [Option<Vec<u8>>; 2],
+    pictures: [Option<Frame>; 2],
     /// The feed taken last: when both wait, the other goes first, so a far end that
     /// refills faster than the page takes never starves the preview.
     last: usize,
@@ -43,14 +52,9 @@ const HEADER: usize = 12;
 pub const WAIT: Duration = Duration::from_secs(1);
 
 impl VideoMailbox {
-    pub fn put(&self, picture: &VideoPicture) {
-        let mut message = Vec::with_capacity(HEADER + picture.rgba.len());
-        message.extend_from_slice(&[picture.feed as u8, 0, 0, 0]);
-        message.extend_from_slice(&picture.width.to_le_bytes());
-        message.extend_from_slice(&picture.height.to_le_bytes());
-        message.extend_from_slice(&picture.rgba);
+    pub fn put(&self, picture: VideoPicture) {
         if let Ok(mut latest) = self.latest.lock() {
-            latest.pictures[picture.feed as usize] = Some(message);
+            latest.pictures[picture.feed as usize] = Some(picture.frame);
         }
         self.arrived.notify_one();
     }
@@ -63,13 +67,18 @@ impl VideoMailbox {
         }
     }
 
-    /// The newest untaken picture (the feeds in turn when both wait), waiting up to
-    /// `within` for one; empty if none came.
+    /// The newest untaken picture (the feeds in turn when both wait) as a message,
+    /// waiting up to `within` for one; empty if none came.
     pub async fn next(&self, within: Duration) -> Vec<u8> {
         let deadline = tokio::time::Instant::now() + within;
         loop {
-            if let Some(picture) = self.take() {
-                return picture;
+            if let Some((feed, frame)) = self.take() {
+                // A few ms of coding: off the runtime's threads.
+                let message = tokio::task::spawn_blocking(move || message(feed, &frame)).await;
+                match message {
+                    Ok(Some(message)) => return message,
+                    Ok(None) | Err(_) => continue,
+                }
             }
             if tokio::time::timeout_at(deadline, self.arrived.notified())
                 .await
@@ -80,7 +89,7 @@ impl VideoMailbox {
         }
     }
 
-    fn take(&self) -> Option<Vec<u8>> {
+    fn take(&self) -> Option<(usize, Frame)> {
         let mut latest = self.latest.lock().ok()?;
         let order = [VideoFeed::Remote as usize, VideoFeed::Local as usize];
         let feed = order
@@ -88,40 +97,68 @@ impl VideoMailbox {
             .filter(|&f| latest.pictures[f].is_some())
             .min_by_key(|&f| f == latest.last)?;
         latest.last = feed;
-        latest.pictures[feed].take()
+        latest.pictures[feed].take().map(|frame| (feed, frame))
     }
+}
+
+/// The header and the JPEG; `None` if the picture cannot be coded (said in the log).
+fn message(feed: usize, frame: &Frame) -> Option<Vec<u8>> {
+    let jpeg = to_jpeg(frame, QUALITY)
+        .map_err(|e| tracing::debug!(error = %e, "picture not shown"))
+        .ok()?;
+    let mut message = Vec::with_capacity(HEADER + jpeg.len());
+    message.extend_from_slice(&[feed as u8, 0, 0, 0]);
+    message.extend_from_slice(&frame.width().to_le_bytes());
+    message.extend_from_slice(&frame.height().to_le_bytes());
+    message.extend_from_slice(&jpeg);
+    Some(message)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use switchboard_video::pattern::TestPattern;
 
-    fn picture(feed: VideoFeed, shade: u8) -> VideoPicture {
+    /// A picture numbered `n` (its pattern's stamp), to tell pictures apart after coding.
+    fn picture(feed: VideoFeed, n: u32) -> VideoPicture {
         VideoPicture {
             feed,
-            width: 2,
-            height: 1,
-            rgba: vec![shade; 8],
+            frame: TestPattern::new(128, 64).expect("a size").next_frame(n),
         }
     }
 
+    /// The stamp a message's JPEG shows, by decoding it again.
+    fn stamp_of(message: &[u8]) -> u32 {
+        let rgb = jpeg_decoder::Decoder::new(&message[HEADER..])
+            .decode()
+            .expect("a JPEG");
+        let bgrx: Vec<u8> = rgb.chunks(3).flat_map(|p| [p[2], p[1], p[0], 0]).collect();
+        let frame = switchboard_video::convert::BgrxToI420::new(128, 64)
+            .and_then(|mut c| c.convert(&bgrx, 128, 64, 128 * 4))
+            .expect("converted");
+        switchboard_video::pattern::read_stamp(&frame)
+            .expect("the pattern")
+            .stamp
+    }
+
     #[tokio::test(start_paused = true)]
-    async fn the_newest_picture_of_each_feed_is_taken_and_none_queue() {
+    async fn the_newest_picture_of_each_feed_is_taken_as_a_jpeg_and_none_queue() {
         let mailbox = VideoMailbox::default();
         assert!(
             mailbox.next(WAIT).await.is_empty(),
             "nothing yet: empty after the wait"
         );
-        for shade in [1, 2, 3] {
-            mailbox.put(&picture(VideoFeed::Local, shade));
+        for n in [1, 2, 3] {
+            mailbox.put(picture(VideoFeed::Local, n));
         }
-        mailbox.put(&picture(VideoFeed::Remote, 9));
+        mailbox.put(picture(VideoFeed::Remote, 9));
         let first = mailbox.next(WAIT).await;
-        assert_eq!(&first[..HEADER], &[0, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0]);
-        assert_eq!(&first[HEADER..], &[9; 8], "the far end's first");
+        assert_eq!(&first[..HEADER], &[0, 0, 0, 0, 128, 0, 0, 0, 64, 0, 0, 0]);
+        assert_eq!(&first[HEADER..HEADER + 2], &[0xff, 0xd8], "a JPEG follows");
+        assert_eq!(stamp_of(&first), 9, "the far end's first");
         let second = mailbox.next(WAIT).await;
         assert_eq!(
-            (second[0], second[HEADER]),
+            (second[0], stamp_of(&second)),
             (1, 3),
             "only the newest preview"
         );
@@ -132,14 +169,14 @@ mod tests {
     async fn both_feeds_take_turns_and_a_call_s_leftovers_are_dropped() {
         let mailbox = VideoMailbox::default();
         let mut feeds = Vec::new();
-        for shade in 0..4 {
+        for n in 0..4 {
             // The far end refills before every request; the preview still gets its turn.
-            mailbox.put(&picture(VideoFeed::Remote, shade));
-            mailbox.put(&picture(VideoFeed::Local, shade));
+            mailbox.put(picture(VideoFeed::Remote, n));
+            mailbox.put(picture(VideoFeed::Local, n));
             feeds.push(mailbox.next(WAIT).await[0]);
         }
         assert_eq!(feeds, [0, 1, 0, 1]);
-        mailbox.put(&picture(VideoFeed::Remote, 7));
+        mailbox.put(picture(VideoFeed::Remote, 7));
         mailbox.clear();
         assert!(
             mailbox.next(WAIT).await.is_empty(),

@@ -584,26 +584,36 @@ test('reducer: callback_due shows the banner until the call-back is done, delete
   assert.equal(m.applyEvent(m.initialState(), { type: 'callback_due', callback: due }, now).callbackDue, null, 'not signed in');
 });
 
-test('video: a picture from the shell (feed, size, RGBA) is read; anything else is not a picture', () => {
-  const frame = (feed, width, height, pixels = width * height * 4) => {
-    const buf = new ArrayBuffer(12 + pixels);
+test('video: a picture from the shell (feed, size, JPEG) is read; anything else is not a picture', () => {
+  // The start of a JPEG file (SOI, then APP0), and more bytes of it.
+  const JPEG = [0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00];
+  const frame = (feed, width, height, body = JPEG) => {
+    const buf = new ArrayBuffer(12 + body.length);
     const view = new DataView(buf);
     view.setUint8(0, feed);
     view.setUint32(4, width, true);
     view.setUint32(8, height, true);
-    new Uint8Array(buf, 12).fill(7);
+    new Uint8Array(buf, 12).set(body);
     return buf;
   };
-  const remote = m.readFrame(frame(0, 4, 2));
+  const remote = m.readFrame(frame(0, 640, 360));
   assert.equal(remote.feed, 'remote');
-  assert.deepEqual([remote.width, remote.height, remote.pixels.length, remote.pixels.byteOffset], [4, 2, 32, 12]);
+  assert.deepEqual([remote.width, remote.height, remote.jpeg.length, remote.jpeg.byteOffset], [640, 360, JPEG.length, 12]);
+  assert.ok(remote.jpeg instanceof Uint8Array);
+  assert.deepEqual(Array.from(remote.jpeg), JPEG, 'the JPEG: all the bytes after the header');
   assert.equal(m.readFrame(frame(1, 300, 200)).feed, 'local');
-  // Longer than the size says: the pixels are the first width × height × 4.
-  assert.equal(m.readFrame(frame(0, 2, 2, 100)).pixels.length, 16);
+  // The decoder says whether the rest is a picture: four bytes that start as a JPEG pass.
+  assert.equal(m.readFrame(frame(0, 2, 2, [0xff, 0xd8, 0xff, 0xd9])).jpeg.length, 4);
   assert.equal(m.readFrame(frame(2, 4, 2)), null, 'no such feed');
-  assert.equal(m.readFrame(frame(0, 4, 2, 31)), null, 'short of pixels');
-  assert.equal(m.readFrame(frame(0, 0, 2, 0)), null, 'empty');
-  assert.equal(m.readFrame(frame(0, 9000, 1, 0)), null, 'too large');
+  assert.equal(m.readFrame(frame(0, 4, 2, [0xff, 0xd8, 0xff])), null, 'shorter than a JPEG');
+  assert.equal(m.readFrame(frame(0, 4, 2, [])), null, 'no body');
+  assert.equal(m.readFrame(frame(0, 4, 2, new Array(32).fill(7))), null, 'RGBA, not a JPEG');
+  assert.equal(m.readFrame(frame(0, 4, 2, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a])), null, 'a PNG, not a JPEG');
+  assert.equal(m.readFrame(frame(0, 4, 2, [0xd8, 0xff, 0xff, 0xe0])), null, 'FF D8 must be first');
+  assert.equal(m.readFrame(frame(0, 0, 2)), null, 'empty');
+  assert.equal(m.readFrame(frame(0, 4, 0)), null, 'empty');
+  assert.equal(m.readFrame(frame(0, 9000, 1)), null, 'too wide');
+  assert.equal(m.readFrame(frame(0, 1, 9000)), null, 'too high');
   assert.equal(m.readFrame(new ArrayBuffer(11)), null, 'no header');
   assert.deepEqual(m.initialState().pictures, { remote: false, local: false });
 });

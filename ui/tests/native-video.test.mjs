@@ -1,12 +1,14 @@
-// Native video: the shell decodes a video call's pictures; during the call the main window
-// asks for them one after the other (`next_video_picture`, one binary message each, see
-// src/video.ts and src/ipc.ts), and the call card draws theirs large and mine in its
-// corner. The fake shell answers from the pictures a test queues (`sendFrame`; see
-// tests/harness.ts). People has "Video call" next to Call.
+// Native video: the shell decodes a video call's pictures and sends each as a JPEG; during
+// the call the main window asks for them one after the other (`next_video_picture`, one
+// binary message each, see src/video.ts and src/ipc.ts), decodes them, and the call card
+// draws theirs large and mine in its corner. The fake shell answers from the pictures a
+// test queues (`sendFrame`, JPEGs made in the page; see tests/support.mjs and
+// tests/harness.ts). JPEG is lossy: colours are compared within ±24 a channel, in the
+// middle of a colour, not at its edges. People has "Video call" next to Call.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { appState, BOB, call, CAROL, ME } from './fixtures.mjs';
-import { engine, finish, invoked, openApp, openCallbox, pictureQueue, respond, sendFrame, setup, shot } from './support.mjs';
+import { engine, finish, invoked, makeFrames, openApp, openCallbox, pictureQueue, respond, sendFrame, setup, shot } from './support.mjs';
 
 let env;
 before(async () => {
@@ -46,10 +48,22 @@ const pixel = (page, selector, x, y) =>
     },
     { selector, x, y },
   );
+/** JPEG changes a colour a little: up to this much a channel in these pictures. */
+const TOLERANCE = 24;
+/** The pixel at (x, y) of the canvas `selector` is `rgb` (within TOLERANCE) and opaque. */
+async function assertColour(page, selector, x, y, rgb) {
+  const { rgba } = await pixel(page, selector, x, y);
+  assert.ok(
+    rgba[3] === 255 && rgb.every((c, i) => Math.abs(rgba[i] - c) <= TOLERANCE),
+    `${selector} at (${x}, ${y}): [${rgba}], not [${rgb}, 255] ± ${TOLERANCE}`,
+  );
+}
+/** The size of the canvas `selector`. */
+const size = async (page, selector) => (await pixel(page, selector, 0, 0)).size;
 const shown = (page, selector) => until(page, (s) => !document.querySelector(s).hidden, selector);
 /** How many times the page asked for a picture. */
 const asked = async (page) => (await invoked(page, 'next_video_picture')).length;
-/** Two animation frames: a picture taken has been drawn by then. */
+/** Two animation frames: a picture taken has begun decoding by then. */
 const twoFrames = (page) => page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
 
 /** Whether two boxes (from boundingBox) overlap. */
@@ -66,9 +80,11 @@ test('native video: "Waiting for …" until their picture; then theirs, drawn wh
   const theirs = card.getByRole('img', { name: 'Bob Stone’s video' });
   await theirs.waitFor();
   await waiting.waitFor({ state: 'hidden' });
-  assert.deepEqual(await pixel(page, '.video-remote', 0, 0), { rgba: [...RED, 255], size: [64, 48] });
-  assert.deepEqual((await pixel(page, '.video-remote', 63, 47)).rgba, [...BLUE, 255]);
-  assert.deepEqual((await pixel(page, '.video-remote', 32, 24)).rgba, [...GREY, 255]);
+  // The 16-pixel corner blocks, in their middles, and the grey between.
+  assert.deepEqual(await size(page, '.video-remote'), [64, 48]);
+  await assertColour(page, '.video-remote', 8, 8, RED);
+  await assertColour(page, '.video-remote', 56, 40, BLUE);
+  await assertColour(page, '.video-remote', 32, 24, GREY);
   // Scaled into the 16:9 box whole: the 4:3 picture is as high as the box.
   const box = await page.locator('.call-stage').boundingBox();
   assert.ok(Math.abs(box.width / box.height - 16 / 9) < 0.02, `16:9 box, not ${box.width}×${box.height}`);
@@ -78,7 +94,8 @@ test('native video: "Waiting for …" until their picture; then theirs, drawn wh
   await sendFrame(page, { feed: 'local', width: 32, height: 24, fill: GREEN });
   const mine = card.getByRole('img', { name: 'Your video' });
   await mine.waitFor();
-  assert.deepEqual(await pixel(page, '.video-local', 5, 5), { rgba: [...GREEN, 255], size: [32, 24] });
+  assert.deepEqual(await size(page, '.video-local'), [32, 24]);
+  await assertColour(page, '.video-local', 16, 12, GREEN);
   // In the bottom-right corner of their picture, inside it.
   const inset = await mine.boundingBox();
   assert.ok(inset.x + inset.width <= box.x + box.width && inset.y + inset.height <= box.y + box.height);
@@ -95,49 +112,160 @@ test('native video: "Waiting for …" until their picture; then theirs, drawn wh
   await finish(page);
 });
 
-test('native video: pictures that come at once are all taken, only the newest drawn (once a frame); a bad message is dropped', async () => {
+test('native video: pictures that come at once are all taken, only the newest decoded and drawn; a bad message is dropped', async () => {
   const page = await openApp(env, { responses: { app_state: { ok: inVideoCall() } } });
   await page.getByText('Waiting for Bob Stone’s video…').waitFor();
   await until(page, () => window.__test.waiting() === 1);
   await page.evaluate(() => {
-    window.__puts = 0;
-    const put = CanvasRenderingContext2D.prototype.putImageData;
-    CanvasRenderingContext2D.prototype.putImageData = function (...args) {
-      window.__puts++;
-      return put.apply(this, args);
+    window.__draws = 0;
+    window.__decodes = 0;
+    const draw = CanvasRenderingContext2D.prototype.drawImage;
+    CanvasRenderingContext2D.prototype.drawImage = function (...args) {
+      if (this.canvas.classList.contains('video-remote')) window.__draws++;
+      return draw.apply(this, args);
+    };
+    const decode = window.createImageBitmap;
+    window.createImageBitmap = (...args) => {
+      window.__decodes++;
+      return decode.apply(window, args);
     };
   });
+  const colours = [[255, 0, 0], [0, 255, 0], [0, 0, 255]];
+  await makeFrames(page, colours.map((fill) => ({ feed: 'remote', width: 16, height: 8, fill })));
   const before = await asked(page);
   // Three pictures in one go (a window that could not draw meanwhile): only the last.
   await page.evaluate(() => {
-    for (const [i, colour] of [[255, 0, 0], [0, 255, 0], [0, 0, 255]].entries()) {
-      const buf = new ArrayBuffer(12 + 16 * 8 * 4);
+    const header = (feed, body) => {
+      const buf = new ArrayBuffer(12 + body.length);
       const view = new DataView(buf);
+      view.setUint8(0, feed);
       view.setUint32(4, 16, true);
       view.setUint32(8, 8, true);
-      const px = new Uint8ClampedArray(buf, 12);
-      for (let p = 0; p < 16 * 8; p++) px.set([...colour, 255], p * 4);
+      new Uint8Array(buf, 12).set(body);
+      return buf;
+    };
+    for (const [i, buf] of window.__frames.entries()) {
       window.__test.picture(buf);
       if (i === 0) {
-        // Not a picture: a feed that does not exist, and one shorter than its size says.
-        const bad = new ArrayBuffer(12 + 4);
-        new DataView(bad).setUint8(0, 7);
-        window.__test.picture(bad);
-        const short = new ArrayBuffer(12 + 4);
-        new DataView(short).setUint32(4, 16, true);
-        new DataView(short).setUint32(8, 8, true);
-        window.__test.picture(short);
+        // Not a picture: a feed that does not exist (a JPEG otherwise), a body too short
+        // for a JPEG, and RGBA (what the shell sent before JPEG) instead of a JPEG.
+        window.__test.picture(header(7, new Uint8Array(buf, 12)));
+        window.__test.picture(header(0, [0xff, 0xd8]));
+        window.__test.picture(header(0, new Uint8Array(16 * 8 * 4).fill(255)));
       }
     }
   });
   await shown(page, '.video-remote');
   await twoFrames(page);
-  // All five taken, one request each (the first answered the request already waiting),
+  // All six taken, one request each (the first answered the request already waiting),
   // and the page asks for the next one.
   assert.deepEqual(await pictureQueue(page), { queued: 0, waiting: 1 }, 'all taken; one request out');
-  assert.equal((await asked(page)) - before, 5);
-  assert.equal(await page.evaluate(() => window.__puts), 1, 'one draw for three pictures');
-  assert.deepEqual((await pixel(page, '.video-remote', 3, 3)).rgba, [0, 0, 255, 255]);
+  assert.equal((await asked(page)) - before, 6);
+  assert.equal(await page.evaluate(() => window.__decodes), 1, 'one decode for three pictures');
+  assert.equal(await page.evaluate(() => window.__draws), 1, 'one draw for three pictures');
+  assert.deepEqual(await size(page, '.video-remote'), [16, 8]);
+  await assertColour(page, '.video-remote', 8, 4, [0, 0, 255]);
+  await finish(page);
+});
+
+test('native video: one decode at a time a feed, then the newest that came meanwhile; a late decode from the last call is not drawn in the next; a failed one is forgotten', async () => {
+  // A request waits 200 ms for a picture here, then is answered empty.
+  const page = await openApp(env, { responses: { app_state: { ok: inVideoCall(70) }, next_video_picture: { pictures: 200 } } });
+  await page.getByText('Waiting for Bob Stone’s video…').waitFor();
+  // Decoding takes as long as the test says: each decode waits for `__release[i]()`. The
+  // bitmaps it gives count their close().
+  await page.evaluate(() => {
+    window.__release = [];
+    window.__closed = 0;
+    const decode = window.createImageBitmap;
+    window.createImageBitmap = (...args) => {
+      let release;
+      const gate = new Promise((done) => (release = done));
+      window.__release.push(release);
+      return decode.apply(window, args).then(
+        (bitmap) =>
+          gate.then(() => {
+            const close = bitmap.close;
+            bitmap.close = function () {
+              window.__closed++;
+              return close.call(this);
+            };
+            return bitmap;
+          }),
+        (error) => gate.then(() => Promise.reject(error)),
+      );
+    };
+  });
+  const decodes = () => page.evaluate(() => window.__release.length);
+  const release = (i) => page.evaluate((i) => window.__release[i](), i);
+  const closed = () => page.evaluate(() => window.__closed);
+  const taken = () => until(page, () => window.__test.queued() === 0 && window.__test.waiting() === 1);
+
+  await sendFrame(page, { feed: 'remote', width: 64, height: 48, fill: RED });
+  await until(page, () => window.__release.length === 1);
+  // Two more while the first decodes: they wait, and only the newer is decoded next.
+  await sendFrame(page, { feed: 'remote', width: 64, height: 48, fill: GREEN });
+  await sendFrame(page, { feed: 'remote', width: 64, height: 48, fill: BLUE });
+  await taken();
+  await twoFrames(page);
+  assert.equal(await decodes(), 1, 'no second decode of a feed while one is under way');
+  assert.equal(await page.locator('.video-remote').isVisible(), false, 'nothing shown before a decode ends');
+  await release(0);
+  await shown(page, '.video-remote');
+  await assertColour(page, '.video-remote', 32, 24, RED);
+  await until(page, () => window.__release.length === 2);
+  await release(1);
+  await until(page, () => window.__closed === 2);
+  await assertColour(page, '.video-remote', 32, 24, BLUE);
+  await twoFrames(page);
+  assert.equal(await decodes(), 2, 'the green one, overtaken while waiting, is never decoded');
+
+  // A picture that passes for a JPEG but does not decode: forgotten, the next is drawn.
+  await page.evaluate(() => {
+    const buf = new ArrayBuffer(12 + 64);
+    const view = new DataView(buf);
+    view.setUint32(4, 64, true);
+    view.setUint32(8, 48, true);
+    new Uint8Array(buf, 12).set([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]);
+    window.__test.picture(buf);
+  });
+  await until(page, () => window.__release.length === 3);
+  await release(2);
+  await sendFrame(page, { feed: 'remote', width: 64, height: 48, fill: GREY });
+  await until(page, () => window.__release.length === 4);
+  await release(3);
+  await until(page, () => window.__closed === 3);
+  await assertColour(page, '.video-remote', 32, 24, GREY);
+
+  // A decode under way when the call ends, ending when the next call has begun: not drawn
+  // there (its bitmap closed), and that call still waits for its own first picture.
+  await sendFrame(page, { feed: 'remote', width: 64, height: 48, fill: GREEN });
+  await sendFrame(page, { feed: 'local', width: 32, height: 24, fill: GREEN });
+  await until(page, () => window.__release.length === 6);
+  await engine(page, { type: 'call_updated', call: videoCall(70, 'completed') });
+  await page.locator('.call-outcome').waitFor();
+  const lastAsked = await asked(page);
+  await engine(page, { type: 'call_updated', call: videoCall(71) });
+  const card = page.getByRole('region', { name: 'Call with Bob Stone' });
+  const waiting = card.getByRole('status').filter({ hasText: 'Waiting for Bob Stone’s video…' });
+  await waiting.waitFor();
+  await release(4);
+  await release(5);
+  await until(page, () => window.__closed === 5);
+  await twoFrames(page);
+  assert.equal((await pixel(page, '.video-remote', 32, 24)).rgba[3], 0, 'their late picture is not drawn');
+  assert.equal((await pixel(page, '.video-local', 16, 12)).rgba[3], 0, 'nor mine');
+  assert.equal(await page.locator('.video-remote').isVisible(), false);
+  assert.equal(await page.locator('.video-local').isVisible(), false);
+  assert.ok(await waiting.isVisible(), 'still waiting for this call’s picture');
+
+  // This call's own picture (to a request asked in it) is drawn.
+  await until(page, (n) => window.__test.calls('next_video_picture').length > n && window.__test.waiting() === 1, lastAsked);
+  await sendFrame(page, { feed: 'remote', width: 64, height: 48, fill: BLUE });
+  await until(page, () => window.__release.length === 7);
+  await release(6);
+  await shown(page, '.video-remote');
+  await assertColour(page, '.video-remote', 32, 24, BLUE);
   await finish(page);
 });
 
@@ -227,7 +355,7 @@ test('native video: when the call ends the pictures go; the next video call star
   assert.equal((await pixel(page, '.video-remote', 5, 5)).rgba[3], 0);
   await sendFrame(page, { feed: 'remote', width: 64, height: 48, fill: GREY });
   await shown(page, '.video-remote');
-  assert.deepEqual((await pixel(page, '.video-remote', 5, 5)).rgba, [...GREY, 255]);
+  await assertColour(page, '.video-remote', 32, 24, GREY);
   await finish(page);
 });
 
@@ -307,7 +435,8 @@ test('native video: a refused request says why instead of "Waiting…", is asked
   assert.equal(await problem.count(), 0);
   await sendFrame(page, { feed: 'remote', width: 64, height: 48, fill: GREY, topLeft: RED });
   await shown(page, '.video-remote');
-  assert.deepEqual(await pixel(page, '.video-remote', 0, 0), { rgba: [...RED, 255], size: [64, 48] });
+  assert.deepEqual(await size(page, '.video-remote'), [64, 48]);
+  await assertColour(page, '.video-remote', 8, 8, RED);
   await finish(page);
 });
 

@@ -120,37 +120,55 @@ export function pushState(page, state) {
 }
 
 /**
- * Give the fake shell one picture for `next_video_picture`, in the shell's layout (see
- * src/video.ts): a request waiting for one is answered with it at once, else the next
- * request is (see tests/harness.ts). `feed` 'remote' (theirs) or 'local' (mine),
- * `width`×`height`, filled with `fill` ([r, g, b]), or with vertical `bars` of those
- * colours, and with a `block`-pixel square of `topLeft` and of `bottomRight` in those
- * corners when given.
+ * Make pictures in the shell's layout (see src/video.ts), in the page: a 12-byte header,
+ * then a JPEG that the page's canvas encodes (`convertToBlob`, quality 0.95). One per
+ * `spec`: `feed` 'remote' (theirs) or 'local' (mine), `width`×`height`, filled with `fill`
+ * ([r, g, b]), or with vertical `bars` of those colours, and with a `block`-pixel square of
+ * `topLeft` and of `bottomRight` in those corners when given. JPEG is lossy: compare
+ * colours with a tolerance (`near` in native-video.test.mjs), away from edges. They are
+ * left in the page as `window.__frames` (ArrayBuffers, in order); returns their sizes
+ * (bytes).
  */
-export async function sendFrame(
-  page,
-  { feed = 'remote', width, height, fill = [40, 40, 40], bars = null, topLeft = null, bottomRight = null, block = 8 },
-) {
-  await page.evaluate(
-    ({ feed, width, height, fill, bars, topLeft, bottomRight, block }) => {
-      const buf = new ArrayBuffer(12 + width * height * 4);
+export function makeFrames(page, specs) {
+  return page.evaluate(async (specs) => {
+    window.__frames = [];
+    for (const spec of specs) {
+      const { feed = 'remote', width, height, fill = [40, 40, 40], bars = null, topLeft = null, bottomRight = null, block = 16 } = spec;
+      const canvas = new OffscreenCanvas(width, height);
+      const g = canvas.getContext('2d');
+      const paint = (rgb, x, y, w, h) => {
+        g.fillStyle = `rgb(${rgb.join(',')})`;
+        g.fillRect(x, y, w, h);
+      };
+      paint(fill, 0, 0, width, height);
+      if (bars) {
+        // Bar i: the columns x with floor(x × bars / width) = i.
+        const edge = (i) => Math.ceil((i * width) / bars.length);
+        bars.forEach((rgb, i) => paint(rgb, edge(i), 0, edge(i + 1) - edge(i), height));
+      }
+      if (topLeft) paint(topLeft, 0, 0, block, block);
+      if (bottomRight) paint(bottomRight, width - block, height - block, block, block);
+      const jpeg = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.95 })).arrayBuffer());
+      const buf = new ArrayBuffer(12 + jpeg.length);
       const view = new DataView(buf);
       view.setUint8(0, feed === 'local' ? 1 : 0);
       view.setUint32(4, width, true);
       view.setUint32(8, height, true);
-      const px = new Uint8ClampedArray(buf, 12);
-      for (let y = 0; y < height; y++) {
-        for (let x = 0; x < width; x++) {
-          let rgb = bars ? bars[Math.floor((x * bars.length) / width)] : fill;
-          if (topLeft && x < block && y < block) rgb = topLeft;
-          if (bottomRight && x >= width - block && y >= height - block) rgb = bottomRight;
-          px.set([...rgb, 255], (y * width + x) * 4);
-        }
-      }
-      window.__test.picture(buf);
-    },
-    { feed, width, height, fill, bars, topLeft, bottomRight, block },
-  );
+      new Uint8Array(buf, 12).set(jpeg);
+      window.__frames.push(buf);
+    }
+    return window.__frames.map((b) => b.byteLength);
+  }, specs);
+}
+
+/**
+ * Give the fake shell one picture for `next_video_picture` (made as `makeFrames` says): a
+ * request waiting for one is answered with it at once, else the next request is (see
+ * tests/harness.ts).
+ */
+export async function sendFrame(page, spec) {
+  await makeFrames(page, [spec]);
+  await page.evaluate(() => window.__test.picture(window.__frames[0]));
 }
 
 /** The fake shell's pictures: how many are queued and not taken, and how many

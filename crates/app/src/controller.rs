@@ -30,8 +30,8 @@ pub trait Shell: Send + Sync + 'static {
     /// done, a teammate added): the UI redraws from `state`.
     fn on_state(&self, state: &AppState);
     /// A picture of a video call to draw (the far end's, or this side's preview). Called
-    /// on the video threads, up to 30 times a second: hand it on, do not wait.
-    fn on_video(&self, _picture: &crate::video::VideoPicture) {}
+    /// on the video threads, up to 30 times a second: keep it, do not wait.
+    fn on_video(&self, _picture: crate::video::VideoPicture) {}
 }
 
 /// One signed-in user.

@@ -1,6 +1,7 @@
 //! Video calls in the app: the pictures this side sends (chosen by `SWITCHBOARD_CAMERA`
 //! until cameras are picked in the settings), and every picture, the far end's and a
-//! preview of our own, handed to the shell as RGBA for the UI to draw.
+//! preview of our own, handed to the shell for the UI to draw (it converts only those
+//! the UI has time for).
 
 use crate::controller::{Controller, Shell};
 use std::sync::Arc;
@@ -8,7 +9,6 @@ use switchboard_capture::{ScreenSource, ScreenTarget};
 use switchboard_client::phone::{CallVideo, OpenVideo};
 use switchboard_media::video::{PatternSource, VideoSink, VideoSource};
 use switchboard_video::Frame;
-use switchboard_video::convert::to_rgba;
 use switchboard_video::frame::VideoError;
 use switchboard_video::vp8::EncoderSettings;
 
@@ -26,16 +26,14 @@ pub enum VideoFeed {
     Local = 1,
 }
 
-/// A picture for the UI: RGBA, row after row, opaque.
+/// A picture for the UI.
 pub struct VideoPicture {
     pub feed: VideoFeed,
-    pub width: u32,
-    pub height: u32,
-    pub rgba: Vec<u8>,
+    pub frame: Frame,
 }
 
-/// The preview is drawn at most this often (one sent picture in this many): a thumbnail
-/// needs no more, and each is a million bytes through the webview.
+/// The preview is offered at most this often (one sent picture in this many): a
+/// thumbnail needs no more.
 const PREVIEW_EVERY: u32 = 2;
 
 impl Controller {
@@ -77,7 +75,7 @@ fn chosen_source(choice: Option<&str>) -> Result<Option<Box<dyn VideoSource>>, S
     }
 }
 
-/// Hands one picture in `every` to the shell, as RGBA.
+/// Hands one picture in `every` to the shell.
 struct ToShell {
     shell: Arc<dyn Shell>,
     feed: VideoFeed,
@@ -102,15 +100,10 @@ impl VideoSink for ToShell {
         if !self.count.is_multiple_of(self.every) {
             return;
         }
-        match to_rgba(frame) {
-            Ok(rgba) => self.shell.on_video(&VideoPicture {
-                feed: self.feed,
-                width: frame.width(),
-                height: frame.height(),
-                rgba,
-            }),
-            Err(e) => tracing::debug!(error = %e, "picture not shown"),
-        }
+        self.shell.on_video(VideoPicture {
+            feed: self.feed,
+            frame: frame.clone(),
+        });
     }
 }
 

@@ -1,9 +1,11 @@
 //! What a picture costs: 300 test pattern pictures at 640×480 made, coded and decoded,
-//! with the time of each step per picture and the bytes it took.
+//! with the time of each step per picture and the bytes it took; and what showing one in
+//! the app's webview costs, as RGBA or as a JPEG.
 //!
 //!     cargo run --release -p switchboard-video --example encode_speed
 
 use std::time::{Duration, Instant};
+use switchboard_video::convert::{to_jpeg, to_rgba};
 use switchboard_video::pattern::TestPattern;
 use switchboard_video::vp8::{EncoderSettings, Vp8Decoder, Vp8Encoder};
 
@@ -15,10 +17,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut decoder = Vp8Decoder::new()?;
     let (mut make, mut code, mut decode) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
     let (mut coded, mut bytes, mut keyframe_bytes) = (0, 0, 0);
+    let (mut rgba, mut jpeg, mut rgba_bytes, mut jpeg_bytes) =
+        (Duration::ZERO, Duration::ZERO, 0, 0);
     for n in 0..PICTURES {
         let t = Instant::now();
         let frame = pattern.next_frame(n);
         make += t.elapsed();
+        let t = Instant::now();
+        rgba_bytes += to_rgba(&frame)?.len();
+        rgba += t.elapsed();
+        let t = Instant::now();
+        jpeg_bytes += to_jpeg(&frame, 80)?.len();
+        jpeg += t.elapsed();
         let t = Instant::now();
         let pictures = encoder.encode(&frame, false)?;
         code += t.elapsed();
@@ -41,6 +51,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         per(code),
         per(decode),
         bytes / coded.max(1)
+    );
+    println!(
+        "for the webview, per picture: RGBA {:.2} ms, {} bytes; JPEG (quality 80) {:.2} ms, {} bytes",
+        per(rgba),
+        rgba_bytes / PICTURES as usize,
+        per(jpeg),
+        jpeg_bytes / PICTURES as usize
     );
     Ok(())
 }

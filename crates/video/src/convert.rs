@@ -1,7 +1,8 @@
 //! Pictures between the layouts capture and display use and the I420 that VP8 codes:
 //! a screen's 32-bit BGRX scaled to fit the encoder and converted (BT.601, video range,
-//! as WebRTC sends), and a decoded picture back to RGBA for a canvas. The colour maths
-//! and scaling are `yuv` and `fast_image_resize` (SIMD, both well kept), not ours.
+//! as WebRTC sends), and a decoded picture back to RGBA, or to a JPEG for a webview. The
+//! colour maths, scaling and JPEG coding are `yuv`, `fast_image_resize` and
+//! `jpeg-encoder` (SIMD, all well kept), not ours.
 
 use crate::frame::{Frame, VideoError};
 use fast_image_resize::images::{Image, ImageRef};
@@ -154,6 +155,83 @@ pub fn to_rgba(frame: &Frame) -> Result<Vec<u8>, VideoError> {
     Ok(rgba)
 }
 
+/// A picture as a JPEG (baseline, 4:2:0, `quality` 1-100): a twentieth of its RGBA bytes,
+/// which is what a webview's IPC can carry thirty times a second. The I420 planes go to
+/// the encoder as they are, stretched from video range to JPEG's full range.
+pub fn to_jpeg(frame: &Frame, quality: u8) -> Result<Vec<u8>, VideoError> {
+    let too_big = || {
+        VideoError::BadPicture(format!(
+            "{}×{} is too big for a JPEG",
+            frame.width(),
+            frame.height()
+        ))
+    };
+    let width = u16::try_from(frame.width()).map_err(|_| too_big())?;
+    let height = u16::try_from(frame.height()).map_err(|_| too_big())?;
+    let mut out = Vec::with_capacity(frame.i420().len() / 8);
+    let mut encoder = jpeg_encoder::Encoder::new(&mut out, quality.clamp(1, 100));
+    encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
+    encoder
+        .encode_image(I420Jpeg::new(frame, width, height))
+        .map_err(|e| VideoError::BadPicture(format!("cannot make a JPEG: {e}")))?;
+    Ok(out)
+}
+
+/// An I420 frame as `jpeg-encoder` reads pictures: a row of Y, Cb and Cr at a time.
+struct I420Jpeg<'a> {
+    frame: &'a Frame,
+    width: u16,
+    height: u16,
+    /// Video range (16-235 luma, 16-240 chroma) to full range, per value.
+    luma: [u8; 256],
+    chroma: [u8; 256],
+}
+
+impl<'a> I420Jpeg<'a> {
+    fn new(frame: &'a Frame, width: u16, height: u16) -> I420Jpeg<'a> {
+        let stretch = |v: usize, low: f32, span: f32, centre: f32| {
+            ((v as f32 - low) * 255.0 / span + centre)
+                .round()
+                .clamp(0.0, 255.0) as u8
+        };
+        I420Jpeg {
+            frame,
+            width,
+            height,
+            luma: std::array::from_fn(|v| stretch(v, 16.0, 219.0, 0.0)),
+            chroma: std::array::from_fn(|v| stretch(v, 128.0, 224.0, 128.0)),
+        }
+    }
+}
+
+impl jpeg_encoder::ImageBuffer for I420Jpeg<'_> {
+    fn get_jpeg_color_type(&self) -> jpeg_encoder::JpegColorType {
+        jpeg_encoder::JpegColorType::Ycbcr
+    }
+
+    fn width(&self) -> u16 {
+        self.width
+    }
+
+    fn height(&self) -> u16 {
+        self.height
+    }
+
+    fn fill_buffers(&self, y: u16, buffers: &mut [Vec<u8>; 4]) {
+        let (w, h) = (usize::from(self.width), usize::from(self.height));
+        let (y, half) = (usize::from(y), w / 2);
+        let data = self.frame.i420();
+        let luma = &data[y * w..][..w];
+        let (u, v) = data[w * h..].split_at(half * (h / 2));
+        let (u, v) = (&u[(y / 2) * half..][..half], &v[(y / 2) * half..][..half]);
+        for x in 0..w {
+            buffers[0].push(self.luma[usize::from(luma[x])]);
+            buffers[1].push(self.chroma[usize::from(u[x / 2])]);
+            buffers[2].push(self.chroma[usize::from(v[x / 2])]);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,6 +283,30 @@ mod tests {
             .collect();
         let scaled = same.convert(&big, 1280, 960, 1280 * 4).expect("scaled");
         assert_eq!(read_stamp(&scaled).map(|s| s.stamp), Some(4242));
+    }
+
+    /// The pattern as a JPEG is small and, decoded again, still reads.
+    #[test]
+    fn a_jpeg_of_the_pattern_is_small_and_reads_back() {
+        let frame = TestPattern::new(640, 480)
+            .expect("a size")
+            .next_frame(31337);
+        let jpeg = to_jpeg(&frame, 80).expect("a jpeg");
+        assert_eq!(&jpeg[..2], &[0xff, 0xd8], "a JPEG's start");
+        assert!(jpeg.len() < frame.i420().len() / 5, "{} bytes", jpeg.len());
+        let mut decoder = jpeg_decoder::Decoder::new(&jpeg[..]);
+        let rgb = decoder.decode().expect("decodes");
+        let info = decoder.info().expect("info");
+        assert_eq!((info.width, info.height), (640, 480));
+        let bgrx: Vec<u8> = rgb.chunks(3).flat_map(|p| [p[2], p[1], p[0], 0]).collect();
+        let back = BgrxToI420::new(640, 480)
+            .expect("a size")
+            .convert(&bgrx, 640, 480, 640 * 4)
+            .expect("convert");
+        assert_eq!(read_stamp(&back).map(|s| s.stamp), Some(31337));
+        // The bars' colours survive: the first bar is white (luma 235 in video range).
+        let white = rgb[3 * (640 * 300 + 20)..][..3].to_vec();
+        assert!(white.iter().all(|&c| c > 235), "{white:?}");
     }
 
     #[test]
