@@ -20,7 +20,7 @@ let pulling = false;
 /** What the pulls cost, since the page loaded: pictures taken, and the time requests that
  * brought one took in all (ms). The end-to-end test reads it (`window.videoPullStats`) to
  * say how fast pictures cross from the shell to the page. */
-export const videoPullStats = { pictures: 0, ms: 0 };
+export const videoPullStats = { pictures: 0, ms: 0, requests: 0 };
 (globalThis as { videoPullStats?: typeof videoPullStats }).videoPullStats = videoPullStats;
 
 /** What `pullVideo` asks for pictures for, and where it gives their answers. */
@@ -53,8 +53,9 @@ export async function pullVideo(pull: VideoPull): Promise<void> {
   try {
     for (let call = pull.following(); call !== null; call = pull.following()) {
       try {
+        videoPullStats.requests += 1;
         const asked = performance.now();
-        const picture = await api.nextVideoPicture();
+        const picture = asBuffer(await api.nextVideoPicture());
         if (picture.byteLength > 0) {
           videoPullStats.pictures += 1;
           videoPullStats.ms += performance.now() - asked;
@@ -69,4 +70,16 @@ export async function pullVideo(pull: VideoPull): Promise<void> {
   } finally {
     pulling = false;
   }
+}
+
+/** Raw bytes from a command as an ArrayBuffer: Tauri gives one over its custom-protocol
+ * IPC, but an array of numbers when it has fallen back to postMessage (it does, for the
+ * rest of the page's life, after one failed request). */
+function asBuffer(answer: unknown): ArrayBuffer {
+  if (answer instanceof ArrayBuffer) return answer;
+  if (ArrayBuffer.isView(answer)) {
+    return new Uint8Array(answer.buffer, answer.byteOffset, answer.byteLength).slice().buffer;
+  }
+  if (Array.isArray(answer)) return new Uint8Array(answer).buffer;
+  return new ArrayBuffer(0);
 }

@@ -227,6 +227,10 @@ export function applyCall(s: UiState, call: CallSession, now: number): UiState {
     // Someone calls while I am already in a call: only the modal learns of it.
     return s.incoming ? s : { ...s, incoming: incomingFrom(call, meId) };
   }
+  // A call only moves forward (ringing, active, ended), but news of it does not arrive in
+  // order: the answer pushed by the server can come before the reply to the command that
+  // placed the call. An older, ringing picture of a call already active is dropped.
+  if (current?.id === call.id && current.status === 'active' && call.status === 'ringing') return s;
   const becameActive = call.status === 'active' && current?.status !== 'active';
   next = {
     ...s,

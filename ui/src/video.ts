@@ -28,6 +28,16 @@ export interface Picture {
 /** Bytes before the JPEG: the feed (0 remote, 1 local), three zeros, then the width and the
  * height (u32, little-endian) of the picture. */
 export const FRAME_HEADER = 12;
+/** A picture is decoded at the next animation frame, or after this long without one. */
+const DRAW_LATEST_MS = 100;
+/** A decode that takes longer than this is given up. */
+const DECODE_WITHIN_MS = 1000;
+
+/** What became of the pictures taken, since the page loaded (the end-to-end test reads
+ * it as `window.videoPictureStats` when the canvas shows nothing). */
+export const videoPictureStats = { taken: 0, unreadable: 0, decoded: 0, undecoded: 0, drawn: 0 };
+(globalThis as { videoPictureStats?: typeof videoPictureStats }).videoPictureStats = videoPictureStats;
+
 /** No picture is bigger than this either way (the shell sends 1280×720 at most). */
 const MAX_SIDE = 8192;
 
@@ -100,14 +110,30 @@ export class VideoFeeds {
   /** One message from the shell: kept as its feed's newest picture until it is decoded. */
   push(buf: ArrayBuffer): void {
     if (this.call === null) return;
+    videoPictureStats.taken += 1;
     const picture = readFrame(buf);
-    if (!picture) return;
+    if (!picture) {
+      videoPictureStats.unreadable += 1;
+      return;
+    }
     this.latest[picture.feed] = picture;
     this.nextFrame();
   }
 
   private nextFrame(): void {
-    this.frame ??= requestAnimationFrame(() => this.decodeLatest());
+    if (this.frame !== null) return;
+    // At the next animation frame, or after DRAW_LATEST_MS if the webview gives none (a
+    // window it thinks hidden): a picture must never wait for a frame that may not come.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const run = () => {
+      if (this.frame === null) return;
+      cancelAnimationFrame(this.frame);
+      clearTimeout(timer);
+      this.frame = null;
+      this.decodeLatest();
+    };
+    this.frame = requestAnimationFrame(run);
+    timer = setTimeout(run, DRAW_LATEST_MS);
   }
 
   /** At an animation frame: the newest picture of each feed not decoding is decoded. */
@@ -127,10 +153,18 @@ export class VideoFeeds {
     this.decoding[feed] = true;
     let bitmap: ImageBitmap | null = null;
     try {
-      bitmap = await createImageBitmap(new Blob([picture.jpeg], { type: 'image/jpeg' }));
+      // A decode that never ends must not stop the feed: after DECODE_WITHIN_MS it is
+      // given up (its bitmap closed whenever it comes).
+      const decoding = createImageBitmap(new Blob([picture.jpeg], { type: 'image/jpeg' }));
+      bitmap = await Promise.race([
+        decoding,
+        new Promise<null>((done) => setTimeout(() => done(null), DECODE_WITHIN_MS)),
+      ]);
+      if (!bitmap) void decoding.then((late) => late.close(), () => {});
     } catch {
       // Not a JPEG after all (damaged): forgotten, the next picture is drawn.
     }
+    videoPictureStats[bitmap ? 'decoded' : 'undecoded'] += 1;
     this.decoding[feed] = false;
     if (bitmap) {
       if (era === this.era) this.draw(picture, bitmap);
@@ -147,6 +181,7 @@ export class VideoFeeds {
     if (canvas.width !== picture.width) canvas.width = picture.width;
     if (canvas.height !== picture.height) canvas.height = picture.height;
     context.drawImage(bitmap, 0, 0, picture.width, picture.height);
+    videoPictureStats.drawn += 1;
     if (!this.shown[picture.feed]) this.setShown({ ...this.shown, [picture.feed]: true });
   }
 

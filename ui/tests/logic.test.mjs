@@ -438,6 +438,15 @@ test('reducer: a call from ringing to active to completed', () => {
   assert.equal(m.applyCall(s, call(21, DAN, CAROL, 'active'), 0), s);
 });
 
+test('reducer: the reply that placed a call, coming after its answer, does not take it back to ringing', () => {
+  let s = signedIn();
+  // Bob answered at once: the server's push came before call_user's reply.
+  s = m.applyCall(s, call(22, ME, BOB, 'active', { call_type: 'video' }), 1000);
+  const late = m.applyCall(s, call(22, ME, BOB, 'ringing', { call_type: 'video' }), 1100);
+  assert.equal(late, s);
+  assert.equal(late.app.active_call.status, 'active');
+});
+
 test('reducer: hanging up ends the call on screen, the final update refines the outcome', () => {
   let s = signedIn();
   s = m.applyCall(s, call(30, BOB, ME, 'active'), 10_000);
