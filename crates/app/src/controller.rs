@@ -31,7 +31,7 @@ pub trait Shell: Send + Sync + 'static {
     fn on_state(&self, state: &AppState);
     /// A picture of a video call to draw (the far end's, or this side's preview). Called
     /// on the video threads, up to 30 times a second: keep it, do not wait.
-    fn on_video(&self, _picture: crate::video::VideoPicture) {}
+    fn on_video(&self, _picture: crate::picture::VideoPicture) {}
 }
 
 /// One signed-in user.

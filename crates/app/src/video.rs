@@ -4,6 +4,7 @@
 //! the UI has time for).
 
 use crate::controller::{Controller, Shell};
+use crate::picture::{VideoFeed, VideoPicture};
 use std::sync::Arc;
 use switchboard_capture::{ScreenSource, ScreenTarget};
 use switchboard_client::phone::{CallVideo, OpenVideo};
@@ -16,21 +17,6 @@ use switchboard_video::vp8::EncoderSettings;
 /// side); `pattern`, the test pattern (a camera for tests and demos); `screen` or
 /// `window:ID`, the X11 screen or one window. Cameras (V4L2) are not built yet.
 pub const CAMERA_ENV: &str = "SWITCHBOARD_CAMERA";
-
-/// Which picture it is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum VideoFeed {
-    /// The other side's.
-    Remote = 0,
-    /// This side's own, as it is sent (the preview).
-    Local = 1,
-}
-
-/// A picture for the UI.
-pub struct VideoPicture {
-    pub feed: VideoFeed,
-    pub frame: Frame,
-}
 
 /// The preview is offered at most this often (one sent picture in this many): a
 /// thumbnail needs no more.
