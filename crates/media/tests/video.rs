@@ -1,15 +1,21 @@
 //! Two real webrtc-rs peers on loopback with VP8 video: each sends the test pattern and
 //! reads the other's frame numbers and time stamps back out of the decoded pixels.
 
-use std::sync::Arc;
+use rand::Rng;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use switchboard_media::audio::{FrameLog, ToneSource};
-use switchboard_media::video::{PatternSource, VideoOptions, VideoStats};
+use switchboard_media::video::{PatternSource, VideoOptions, VideoSink, VideoStats};
 use switchboard_media::{AudioPeer, PeerConfig, Uplink};
+use switchboard_video::frame::Frame;
+use switchboard_video::pattern::read_stamp;
 use switchboard_video::vp8::EncoderSettings;
 
 mod common;
 
+use common::relay::{Lose, coturn, impairment_proxy, turn_config};
 use common::{A_TONE, B_TONE, negotiate, tally};
 
 fn config() -> PeerConfig {
@@ -30,6 +36,7 @@ fn pattern() -> VideoOptions {
 }
 
 async fn peer(
+    config: PeerConfig,
     tone: f64,
     video: VideoOptions,
 ) -> (
@@ -39,10 +46,9 @@ async fn peer(
 ) {
     let heard = FrameLog::default();
     let uplink = Arc::new(Uplink::start(Box::new(ToneSource::new(tone))));
-    let (peer, candidates) =
-        AudioPeer::with_video(config(), uplink, Box::new(heard.clone()), video)
-            .await
-            .expect("a peer");
+    let (peer, candidates) = AudioPeer::with_video(config, uplink, Box::new(heard.clone()), video)
+        .await
+        .expect("a peer");
     (peer, heard, candidates)
 }
 
@@ -50,8 +56,8 @@ async fn connect(
     a_video: VideoOptions,
     b_video: VideoOptions,
 ) -> (AudioPeer, FrameLog, AudioPeer, FrameLog) {
-    let (a, heard_by_a, mut a_candidates) = peer(A_TONE, a_video).await;
-    let (b, heard_by_b, mut b_candidates) = peer(B_TONE, b_video).await;
+    let (a, heard_by_a, mut a_candidates) = peer(config(), A_TONE, a_video).await;
+    let (b, heard_by_b, mut b_candidates) = peer(config(), B_TONE, b_video).await;
     let budget = Duration::from_secs(15);
     negotiate(&a, &mut a_candidates, &b, &mut b_candidates, budget).await;
     (a, heard_by_a, b, heard_by_b)
@@ -125,6 +131,148 @@ async fn a_peer_without_video_takes_a_video_offer_as_audio() {
         VideoStats::default(),
         "b does nothing with video"
     );
+    a.close().await;
+    b.close().await;
+}
+
+/// Every picture a side was shown: when, and the pattern number read from it (`None`:
+/// too damaged to read).
+#[derive(Clone, Default)]
+struct Shown(Arc<Mutex<Vec<Picture>>>);
+
+/// When a picture was shown, and its pattern number.
+type Picture = (Instant, Option<u32>);
+
+impl VideoSink for Shown {
+    fn show(&mut self, frame: &Frame) {
+        let number = read_stamp(frame).map(|s| s.number);
+        if let Ok(mut shown) = self.0.lock() {
+            shown.push((Instant::now(), number));
+        }
+    }
+}
+
+impl Shown {
+    fn pictures(&self) -> Vec<Picture> {
+        self.0.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+fn pattern_shown_on(shown: &Shown) -> VideoOptions {
+    VideoOptions {
+        sink: Some(Box::new(shown.clone())),
+        ..pattern()
+    }
+}
+
+/// The lossy-link rig of the relay tests (5 % loss both ways, 80 ms each way, between
+/// peer a and coturn), with video both ways and a burst in which the link loses
+/// everything for 400 ms. After it each side must show a newer picture within a second;
+/// the voice beside the video must keep the quality it has on the same link without it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_a_lossy_link_video_recovers_within_a_second_of_a_burst_and_the_voice_carries_on() {
+    let turn = coturn().await;
+    let blackout = Arc::new(AtomicBool::new(false));
+    let dark = blackout.clone();
+    let lose: Lose =
+        Arc::new(move |_, _| dark.load(Ordering::Relaxed) || rand::rng().random_bool(0.05));
+    let link = impairment_proxy(
+        SocketAddr::from(([127, 0, 0, 1], turn.port)),
+        lose,
+        Duration::from_millis(80),
+    )
+    .await;
+    let (shown_by_a, shown_by_b) = (Shown::default(), Shown::default());
+    let (a, heard_by_a, mut a_candidates) = peer(
+        turn_config(link.port(), 1),
+        A_TONE,
+        pattern_shown_on(&shown_by_a),
+    )
+    .await;
+    let (b, heard_by_b, mut b_candidates) = peer(
+        turn_config(turn.port, 2),
+        B_TONE,
+        pattern_shown_on(&shown_by_b),
+    )
+    .await;
+    negotiate(
+        &a,
+        &mut a_candidates,
+        &b,
+        &mut b_candidates,
+        Duration::from_secs(20),
+    )
+    .await;
+
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (window, bytes_before) = (Instant::now(), link.bytes());
+    let span = Duration::from_secs(3);
+    tokio::time::sleep(span).await;
+    let bytes_after = link.bytes();
+    let kbps =
+        |before: u64, after: u64| (after - before) as f64 * 8.0 / span.as_secs_f64() / 1000.0;
+    eprintln!(
+        "over the lossy link: a sends {:.0} kbit/s, receives {:.0} kbit/s (after the link's losses)",
+        kbps(bytes_before.0, bytes_after.0),
+        kbps(bytes_before.1, bytes_after.1)
+    );
+    let expected = (span.as_millis() / 20) as usize;
+    for (who, log, tone, own) in [
+        ("a", &heard_by_a, B_TONE, A_TONE),
+        ("b", &heard_by_b, A_TONE, B_TONE),
+    ] {
+        let (with, wrong, _) = tally(log, window, tone, own);
+        eprintln!("{who}: tone in {with} of {expected} expected frames beside the video");
+        // The bound the voice-only test on this link keeps.
+        assert!(
+            with * 100 >= expected * 85,
+            "{who}: tone in {with} of {expected}"
+        );
+        assert_eq!(wrong, 0);
+    }
+
+    blackout.store(true, Ordering::Relaxed);
+    let burst_start = Instant::now();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    blackout.store(false, Ordering::Relaxed);
+    let burst_end = Instant::now();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let end = Instant::now();
+
+    for (who, shown, peer) in [("a", &shown_by_a, &a), ("b", &shown_by_b, &b)] {
+        let pictures = shown.pictures();
+        let last_before = pictures
+            .iter()
+            .filter(|(at, _)| *at < burst_start)
+            .filter_map(|(_, n)| *n)
+            .max()
+            .expect("pictures before the burst");
+        let recovered = pictures
+            .iter()
+            .find(|(at, n)| *at >= burst_end && n.is_some_and(|n| n > last_before))
+            .map(|(at, _)| at.duration_since(burst_end));
+        let settled = burst_end + Duration::from_secs(1);
+        let after: Vec<_> = pictures.iter().filter(|(at, _)| *at >= settled).collect();
+        let damaged = pictures.iter().filter(|(_, n)| n.is_none()).count();
+        let stats = peer.video_stats();
+        eprintln!(
+            "{who}: newer picture {recovered:?} after the burst; {} pictures in the last {:?}; \
+             {damaged} of {} shown too damaged to read; {stats:?}",
+            after.len(),
+            end.duration_since(settled),
+            pictures.len()
+        );
+        let recovered = recovered.expect("a newer picture after the burst");
+        assert!(
+            recovered < Duration::from_secs(1),
+            "{who}: video recovered {recovered:?} after the burst"
+        );
+        let fps = after.len() as f64 / end.duration_since(settled).as_secs_f64();
+        assert!(
+            fps >= 15.0,
+            "{who}: {fps:.1} pictures a second after the burst"
+        );
+    }
     a.close().await;
     b.close().await;
 }

@@ -2,6 +2,8 @@
 //! counting tone frames.
 #![allow(dead_code)]
 
+pub mod relay;
+
 use std::time::{Duration, Instant};
 use switchboard_media::audio::{FrameLog, ToneSource};
 use switchboard_media::tone::has_tone;
