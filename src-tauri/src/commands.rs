@@ -7,7 +7,7 @@ use switchboard_app::devices::DeviceList;
 use switchboard_app::links::Invite;
 use switchboard_app::{
     About, AppError, AppState, Controller, JoinRequest, ServerCheck, Settings, TeamInvite,
-    VideoRoom,
+    VideoRoom, VideoSend,
 };
 use switchboard_protocol::PresenceStatus;
 use switchboard_protocol::api::Page;
@@ -354,6 +354,12 @@ pub async fn hang_up(controller: Shared<'_>) -> Result<(), AppError> {
 #[tauri::command]
 pub async fn set_muted(controller: Shared<'_>, muted: bool) -> Result<(), AppError> {
     controller.set_muted(muted).await
+}
+
+/// Sends the camera or the screen in the current call, or nothing.
+#[tauri::command]
+pub async fn set_video(controller: Shared<'_>, send: VideoSend) -> Result<(), AppError> {
+    controller.set_video(send).await
 }
 
 #[tauri::command]

@@ -257,6 +257,8 @@ push_to_talk: string, };
 
 export type ShortcutAction = "toggle_mute" | "answer" | "hang_up" | "push_to_talk";
 
+export type VideoSend = "off" | "camera" | "screen";
+
 export type Settings = { 
 /**
  * Microphone by name; `None` is the system default.

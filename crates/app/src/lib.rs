@@ -40,4 +40,4 @@ pub use state::{AppState, LinkCall, MyStatus, Phase, RingingCall};
 /// password checks need their large blocks given back (see the server's `malloc`).
 pub use switchboard_server::malloc::return_large_blocks;
 pub use team::{JoinRequest, TeamInvite};
-pub use video::CAMERA_ENV;
+pub use video::{CAMERA_ENV, VideoSend};

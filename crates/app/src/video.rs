@@ -4,11 +4,14 @@
 //! the UI has time for).
 
 use crate::controller::{Controller, Shell};
+use crate::error::AppError;
 use crate::picture::{VideoFeed, VideoPicture};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use switchboard_capture::{ScreenSource, ScreenTarget};
 use switchboard_client::phone::{CallVideo, OpenVideo};
 use switchboard_media::video::{PatternSource, VideoSink, VideoSource};
+use switchboard_protocol::CallType;
 use switchboard_video::Frame;
 use switchboard_video::frame::VideoError;
 use switchboard_video::vp8::EncoderSettings;
@@ -18,26 +21,72 @@ use switchboard_video::vp8::EncoderSettings;
 /// `window:ID`, the X11 screen or one window. Cameras (V4L2) are not built yet.
 pub const CAMERA_ENV: &str = "SWITCHBOARD_CAMERA";
 
+/// What this side sends in a call, as the call card's buttons choose it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum VideoSend {
+    /// Nothing: the camera or share stops (the far end keeps sending if it does).
+    Off,
+    /// The camera ([`CAMERA_ENV`] says which source that is).
+    Camera,
+    /// The whole screen.
+    Screen,
+}
+
 /// The preview is offered at most this often (one sent picture in this many): a
 /// thumbnail needs no more.
 const PREVIEW_EVERY: u32 = 2;
 
 impl Controller {
-    /// Opens a video call's pictures when it connects.
+    /// Opens a call's pictures when it connects: the camera in a video call, none in a
+    /// voice call; the far end's pictures go to the shell in both, should it send any.
     pub(crate) fn open_video(self: &Arc<Self>) -> OpenVideo {
         let shell = self.shell.clone();
-        Arc::new(move || CallVideo {
-            source: chosen_source(std::env::var(CAMERA_ENV).ok().as_deref()).map(|source| {
-                source.map(|inner| {
-                    Box::new(Previewed {
-                        inner,
-                        preview: ToShell::new(shell.clone(), VideoFeed::Local, PREVIEW_EVERY),
-                    }) as Box<dyn VideoSource>
-                })
-            }),
+        Arc::new(move |call_type| CallVideo {
+            source: match call_type {
+                CallType::Video => {
+                    camera().map(|source| source.map(|inner| previewed(inner, shell.clone())))
+                }
+                CallType::Audio => Ok(None),
+            },
             sink: Some(Box::new(ToShell::new(shell.clone(), VideoFeed::Remote, 1))),
         })
     }
+
+    /// Sends the camera or the screen in the current call from now on, or nothing: a
+    /// voice call becomes a video call, a camera gives way to a share and back.
+    pub async fn set_video(&self, send: VideoSend) -> Result<(), AppError> {
+        let source = match send {
+            VideoSend::Off => None,
+            VideoSend::Camera => Some(camera().map_err(AppError::Invalid)?.ok_or_else(|| {
+                AppError::Invalid(format!(
+                    "No camera is set up: set {CAMERA_ENV} to `pattern`, `screen` or \
+                     `window:ID` (cameras are not supported yet)."
+                ))
+            })?),
+            VideoSend::Screen => Some(
+                ScreenSource::open(None, ScreenTarget::Screen)
+                    .map(|s| Box::new(s) as Box<dyn VideoSource>)
+                    .map_err(|e| AppError::Invalid(format!("Your screen cannot be shared: {e}")))?,
+            ),
+        };
+        let source = source.map(|inner| previewed(inner, self.shell.clone()));
+        self.phone().await?.set_video(source).await?;
+        Ok(())
+    }
+}
+
+/// The camera the environment names (see [`CAMERA_ENV`]).
+fn camera() -> Result<Option<Box<dyn VideoSource>>, String> {
+    chosen_source(std::env::var(CAMERA_ENV).ok().as_deref())
+}
+
+/// `inner`, with a preview of what it sends handed to the shell.
+fn previewed(inner: Box<dyn VideoSource>, shell: Arc<dyn Shell>) -> Box<dyn VideoSource> {
+    Box::new(Previewed {
+        inner,
+        preview: ToShell::new(shell, VideoFeed::Local, PREVIEW_EVERY),
+    })
 }
 
 /// The source `choice` names (see [`CAMERA_ENV`]).

@@ -10,7 +10,7 @@ use switchboard_app::links::Invite;
 use switchboard_app::{
     About, AppState, CertificateCheck, CertificateTrust, HostInfo, IncomingCallDisplay,
     JoinRequest, LinkCall, MyStatus, Phase, RingingCall, ServerCheck, Settings, ShortcutAction,
-    Shortcuts, TeamInvite, VideoRoom,
+    Shortcuts, TeamInvite, VideoRoom, VideoSend,
 };
 use switchboard_client::meter::CallQuality;
 use switchboard_client::{ConnectionState, EndReason, Event, MediaState, RealtimeMode};
@@ -75,6 +75,7 @@ fn declarations() -> String {
         IncomingCallDisplay::decl(&cfg),
         Shortcuts::decl(&cfg),
         ShortcutAction::decl(&cfg),
+        VideoSend::decl(&cfg),
         Settings::decl(&cfg),
         VideoRoom::decl(&cfg),
         About::decl(&cfg),
@@ -130,7 +131,7 @@ fn ts_type(rust: &str) -> String {
         | "DeviceList" | "Invite" | "InviteCode" | "JoinRequest" | "NewCallback"
         | "NewCallLog" | "NewNote" | "NewWebhook" | "Note" | "PresenceStatus"
         | "Webhook" | "ServerCheck" | "Settings" | "TeamInvite" | "UserInfo"
-        | "VideoRoom") => known.into(),
+        | "VideoRoom" | "VideoSend") => known.into(),
         other => panic!("no TypeScript type for {other}: add it to ts_type in this test"),
     }
 }

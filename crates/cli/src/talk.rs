@@ -150,12 +150,12 @@ impl AudioArgs {
             Some(VideoChoice::Pattern) => VideoOptions {
                 source: Some(Box::new(PatternSource::new(EncoderSettings::VGA)?)),
                 receive: true,
-                sink: None,
+                ..Default::default()
             },
             Some(VideoChoice::Screen(target)) => VideoOptions {
                 source: Some(Box::new(ScreenSource::open(None, target)?)),
                 receive: true,
-                sink: None,
+                ..Default::default()
             },
         })
     }

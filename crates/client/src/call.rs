@@ -16,7 +16,7 @@ use crate::room::{self, Dial, Ws, send};
 use futures::StreamExt;
 use std::time::{Duration, Instant};
 use switchboard_media::audio::{AudioSink, AudioSource};
-use switchboard_media::video::{VideoOptions, VideoStats};
+use switchboard_media::video::{VideoOptions, VideoSource, VideoStats};
 use switchboard_media::{AudioPeer, Candidate, Uplink};
 use switchboard_protocol::api::CallSession;
 use switchboard_protocol::signal::{ClientSignal, ServerSignal, raw_payload};
@@ -40,6 +40,8 @@ pub struct MediaCall {
     peer: std::sync::Arc<AudioPeer>,
     ended: watch::Receiver<Option<MediaEnd>>,
     leave: Option<oneshot::Sender<()>>,
+    /// Asks the signaling task to offer again (this side's media changed).
+    renegotiate: mpsc::UnboundedSender<()>,
     task: tokio::task::JoinHandle<()>,
     reports: Option<tokio::task::JoinHandle<()>>,
     started: Instant,
@@ -88,13 +90,14 @@ impl MediaCall {
         let ws = room::connect(api, &dial, "the call's signaling socket").await?;
         let (ended_tx, ended) = watch::channel(None);
         let (leave, leave_rx) = oneshot::channel();
+        let (renegotiate, renegotiations) = mpsc::unbounded_channel();
         let task = tokio::spawn(signal(
             ws,
             dial,
             peer.clone(),
-            me,
-            peer_id,
+            (me, peer_id),
             candidates,
+            renegotiations,
             ended_tx,
             leave_rx,
         ));
@@ -102,6 +105,7 @@ impl MediaCall {
             peer,
             ended,
             leave: Some(leave),
+            renegotiate,
             task,
             reports: None,
             started: Instant::now(),
@@ -116,6 +120,22 @@ impl MediaCall {
 
     pub fn set_muted(&self, muted: bool) {
         self.peer.set_muted(muted);
+    }
+
+    /// Sends `source`'s pictures from now on (`None`: stops sending video). The first
+    /// video this side sends in a call is offered to the other side again; later changes
+    /// go out on the same track.
+    pub async fn set_video(&self, source: Option<Box<dyn VideoSource>>) -> Result<(), ClientError> {
+        if self
+            .peer
+            .set_video_source(source)
+            .await
+            .map_err(media_error)?
+        {
+            // The signaling task outlives the media; if it is gone, so is the call.
+            let _ = self.renegotiate.send(());
+        }
+        Ok(())
     }
 
     /// What the call's video did so far (all zero in an audio call).
@@ -212,9 +232,9 @@ async fn signal(
     mut ws: Ws,
     dial: Dial,
     peer: std::sync::Arc<AudioPeer>,
-    me: i64,
-    peer_id: i64,
+    (me, peer_id): (i64, i64),
     mut candidates: mpsc::UnboundedReceiver<Candidate>,
+    mut renegotiations: mpsc::UnboundedReceiver<()>,
     ended: watch::Sender<Option<MediaEnd>>,
     mut leave: oneshot::Receiver<()>,
 ) {
@@ -224,7 +244,7 @@ async fn signal(
             &mut ws,
             &peer,
             &mut negotiator,
-            &mut candidates,
+            (&mut candidates, &mut renegotiations),
             &ended,
             &mut leave,
         )
@@ -257,7 +277,10 @@ async fn session(
     ws: &mut Ws,
     peer: &AudioPeer,
     negotiator: &mut Negotiator,
-    candidates: &mut mpsc::UnboundedReceiver<Candidate>,
+    (candidates, renegotiations): (
+        &mut mpsc::UnboundedReceiver<Candidate>,
+        &mut mpsc::UnboundedReceiver<()>,
+    ),
     ended: &watch::Sender<Option<MediaEnd>>,
     leave: &mut oneshot::Receiver<()>,
 ) -> Link {
@@ -274,6 +297,7 @@ async fn session(
             Some(candidate) = candidates.recv() => {
                 negotiator.local_candidate(raw_payload(&candidate).get().to_owned())
             }
+            Some(()) = renegotiations.recv() => negotiator.renegotiate(),
             _ = ping.tick() => {
                 let _ = send(ws, &ClientSignal::Ping).await;
                 continue;

@@ -91,6 +91,8 @@ pub struct Negotiator {
     /// the same session renegotiates the media we have, one from a new session comes
     /// from a fresh peer on the other side (its app or its media restarted).
     remote_session: Option<String>,
+    /// This side's media changed while a negotiation ran: offer again once it settles.
+    offer_when_settled: bool,
 }
 
 impl Negotiator {
@@ -102,6 +104,7 @@ impl Negotiator {
             state: State::Idle,
             offers: 0,
             remote_session: None,
+            offer_when_settled: false,
         }
     }
 
@@ -111,6 +114,31 @@ impl Negotiator {
 
     pub fn peer(&self) -> i64 {
         self.peer
+    }
+
+    /// This side's media changed in a way only a new offer carries (a video track added
+    /// in a call): offer now if the negotiation is settled, or as soon as it is. (If both
+    /// sides of a 1:1 call do this at the same moment, both offers cross, and without a
+    /// rollback in webrtc-rs neither can be answered: the audio goes on as negotiated,
+    /// the new track does not start.)
+    pub fn renegotiate(&mut self) -> Vec<Action> {
+        if self.state == State::Settled {
+            self.offers = 0;
+            self.offer_again(false)
+        } else {
+            self.offer_when_settled = true;
+            Vec::new()
+        }
+    }
+
+    /// Settled: and if this side's media changed meanwhile, it offers again at once.
+    fn settle(&mut self, mut actions: Vec<Action>) -> Vec<Action> {
+        self.state = State::Settled;
+        if std::mem::take(&mut self.offer_when_settled) {
+            self.offers = 0;
+            actions.extend(self.offer_again(false));
+        }
+        actions
     }
 
     /// In glare, the polite side gives way.
@@ -179,9 +207,8 @@ impl Negotiator {
             }
             ServerSignal::WebrtcAnswer { answer, .. } => match (self.state, sdp_of(answer.get())) {
                 (State::AwaitingAnswer { .. }, Some(sdp)) => {
-                    self.state = State::Settled;
                     self.remote_session = session_of(&sdp);
-                    vec![Action::AcceptAnswer(sdp)]
+                    self.settle(vec![Action::AcceptAnswer(sdp)])
                 }
                 // A late answer to an offer made again, or to none: nothing to apply.
                 _ => Vec::new(),
@@ -220,8 +247,7 @@ impl Negotiator {
         if self.state != State::MakingAnswer {
             return Vec::new();
         }
-        self.state = State::Settled;
-        vec![Action::Send(Outgoing::Answer(sdp))]
+        self.settle(vec![Action::Send(Outgoing::Answer(sdp))])
     }
 
     /// The media peer could not do what it was asked: wait for the next offer or join.

@@ -19,7 +19,7 @@ use switchboard_media::video::{VideoOptions, VideoSink, VideoSource};
 use switchboard_protocol::api::{CallSession, InitiateCall};
 use switchboard_protocol::crm::Regarding;
 use switchboard_protocol::{CallStatus, CallType};
-use tokio::sync::{Mutex, broadcast, oneshot, watch};
+use tokio::sync::{Mutex, broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 /// A call's sound: where it comes from, where it goes, and whatever must stay alive
@@ -33,15 +33,17 @@ pub struct CallAudio {
 /// Opens a call's sound when the call connects (devices, or tones in tests).
 pub type OpenAudio = Arc<dyn Fn() -> Result<CallAudio, String> + Send + Sync>;
 
-/// A video call's pictures: what this side sends (none: it only receives; an error: its
-/// camera would not open, said to the user) and where the far end's go once decoded.
+/// A call's pictures: what this side sends (none: it only receives; an error: its camera
+/// would not open, said to the user) and where the far end's go once decoded.
 pub struct CallVideo {
     pub source: Result<Option<Box<dyn VideoSource>>, String>,
     pub sink: Option<Box<dyn VideoSink>>,
 }
 
-/// Opens a video call's pictures when it connects (a camera, the screen, a window).
-pub type OpenVideo = Arc<dyn Fn() -> CallVideo + Send + Sync>;
+/// Opens a call's pictures when it connects: for a video call, a camera, the screen or a
+/// window; for a voice call, no source (video may still be turned on later, see
+/// [`Phone::set_video`]), and the sink for the far end's, should it turn its own on.
+pub type OpenVideo = Arc<dyn Fn(CallType) -> CallVideo + Send + Sync>;
 
 /// How long the media may take to connect before the call is given up.
 const CONNECT_WITHIN: Duration = Duration::from_secs(20);
@@ -74,8 +76,12 @@ struct Current {
 struct MediaHandle {
     stop: oneshot::Sender<()>,
     muted: watch::Sender<bool>,
+    video: mpsc::UnboundedSender<VideoChange>,
     task: JoinHandle<()>,
 }
+
+/// A source to send in place of the current one (`None`: stop sending video).
+type VideoChange = Option<Box<dyn VideoSource>>;
 
 impl Phone {
     /// Starts acting on `engine`'s events; video calls are taken as audio only.
@@ -213,6 +219,25 @@ impl Phone {
         }
     }
 
+    /// Sends `source`'s pictures in the current call from now on, in place of what it
+    /// sent before (`None`: stops sending; the source is dropped, a camera's light goes
+    /// off). A voice call becomes a video call this way, without the voice stopping. Not
+    /// in a call, or in one this phone cannot do video in, is an error in words.
+    pub async fn set_video(&self, source: Option<Box<dyn VideoSource>>) -> Result<(), ClientError> {
+        if self.shared.open_video.is_none() {
+            return Err(ClientError::Invalid(
+                "This app cannot send video.".to_owned(),
+            ));
+        }
+        let current = self.shared.current.lock().await;
+        match &current.media {
+            Some(media) if media.video.send(source).is_ok() => Ok(()),
+            _ => Err(ClientError::Invalid(
+                "There is no call to send video in; start or answer one first.".to_owned(),
+            )),
+        }
+    }
+
     /// Calls missed since [`Phone::reset_missed`].
     pub fn missed_calls(&self) -> u32 {
         self.shared.missed.lock().map(|m| *m).unwrap_or(0)
@@ -334,10 +359,12 @@ async fn on_call_update(shared: &Arc<Shared>, call: CallSession) {
 fn start_media(shared: Arc<Shared>, call: CallSession, muted: bool) -> MediaHandle {
     let (stop, stop_rx) = oneshot::channel();
     let (muted_tx, muted_rx) = watch::channel(muted);
-    let task = tokio::spawn(run_media(shared, call, stop_rx, muted_rx));
+    let (video, video_rx) = mpsc::unbounded_channel();
+    let task = tokio::spawn(run_media(shared, call, stop_rx, muted_rx, video_rx));
     MediaHandle {
         stop,
         muted: muted_tx,
+        video,
         task,
     }
 }
@@ -348,11 +375,12 @@ async fn run_media(
     call: CallSession,
     mut stop: oneshot::Receiver<()>,
     mut muted: watch::Receiver<bool>,
+    video: mpsc::UnboundedReceiver<VideoChange>,
 ) {
     let call_id = call.id;
     shared.emit_media(call_id, MediaState::Connecting);
     let failure = match connect(&shared, &call, &mut stop, &mut muted).await {
-        Ok(Some(media)) => return talk(&shared, call_id, media, stop, muted).await,
+        Ok(Some(media)) => return talk(&shared, call_id, media, stop, muted, video).await,
         // Stopped before it connected: whoever stopped it reports the end.
         Ok(None) => return,
         Err(message) => message,
@@ -401,17 +429,14 @@ async fn connect(
     }
 }
 
-/// A video call's pictures, if this phone does video and the call is one. A camera that
-/// will not open is said, and the call goes on: this side still sees and hears the other.
+/// A call's pictures, if this phone does video: a video call sends and receives from the
+/// start, a voice call is ready for either side to turn video on. A camera that will not
+/// open is said, and the call goes on: this side still sees and hears the other.
 fn open_video(shared: &Shared, call: &CallSession) -> VideoOptions {
-    let Some(open) = shared
-        .open_video
-        .as_ref()
-        .filter(|_| call.call_type == CallType::Video)
-    else {
+    let Some(open) = shared.open_video.as_ref() else {
         return VideoOptions::default();
     };
-    let CallVideo { source, sink } = open();
+    let CallVideo { source, sink } = open(call.call_type);
     let source = source.unwrap_or_else(|e| {
         shared.emit(Event::Problem {
             message: format!("Your video could not start ({e}); you still see and hear them."),
@@ -420,7 +445,8 @@ fn open_video(shared: &Shared, call: &CallSession) -> VideoOptions {
     });
     VideoOptions {
         source,
-        receive: true,
+        receive: call.call_type == CallType::Video,
+        later: true,
         sink,
     }
 }
@@ -432,12 +458,20 @@ async fn talk(
     (mut media, _keep): (MediaCall, Box<dyn Any + Send>),
     mut stop: oneshot::Receiver<()>,
     mut muted: watch::Receiver<bool>,
+    mut video: mpsc::UnboundedReceiver<VideoChange>,
 ) {
     loop {
         tokio::select! {
             _ = &mut stop => {
                 media.hang_up().await;
                 return;
+            }
+            Some(source) = video.recv() => {
+                if let Err(e) = media.set_video(source).await {
+                    shared.emit(Event::Problem {
+                        message: format!("Your video could not change ({e}); the call goes on."),
+                    });
+                }
             }
             changed = muted.changed() => {
                 if changed.is_err() {

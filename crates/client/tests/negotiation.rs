@@ -374,3 +374,56 @@ fn leave_call_is_a_hang_up_and_a_closed_socket_is_not() {
     let _ = a.receive(&notice("hung up", 2), now);
     assert_eq!(a.left, [false, true]);
 }
+
+#[test]
+fn a_change_of_media_in_a_settled_call_is_offered_again_on_the_same_peers() {
+    let now = Instant::now();
+    let (mut a, mut b) = pair(Policy::KeepMedia);
+    a.inbox.push_back(notice("joined", 2));
+    progress(&mut a, &mut b, now, &mut keep_all);
+    assert_connected(&a, &b);
+    // B (the answerer) turns video on: it offers this time, and A answers in place.
+    let actions = b.neg.renegotiate();
+    let to_a = b.run(actions, now);
+    a.inbox.extend(to_a);
+    progress(&mut a, &mut b, now, &mut keep_all);
+    assert_connected(&a, &b);
+    assert_eq!((a.sent_offers, b.sent_offers), (1, 1));
+    assert_eq!((a.sent_answers, b.sent_answers), (1, 1));
+    assert_eq!(
+        (a.media.generation, b.media.generation),
+        (0, 0),
+        "no new peer on either side"
+    );
+}
+
+#[test]
+fn a_change_of_media_during_a_negotiation_is_offered_once_it_settles() {
+    let now = Instant::now();
+    // The offerer, with its first offer out.
+    let (mut a, mut b) = pair(Policy::KeepMedia);
+    let to_b = a.receive(&notice("joined", 2), now);
+    let actions = a.neg.renegotiate();
+    assert!(a.run(actions, now).is_empty(), "waits for the answer");
+    b.inbox.extend(to_b);
+    progress(&mut a, &mut b, now, &mut keep_all);
+    assert_connected(&a, &b);
+    assert_eq!(
+        (a.sent_offers, b.sent_answers),
+        (2, 2),
+        "offered again after"
+    );
+
+    // The answerer, before the offer came.
+    let (mut a, mut b) = pair(Policy::KeepMedia);
+    let actions = b.neg.renegotiate();
+    assert!(b.run(actions, now).is_empty(), "nothing to offer on yet");
+    a.inbox.push_back(notice("joined", 2));
+    progress(&mut a, &mut b, now, &mut keep_all);
+    assert_connected(&a, &b);
+    assert_eq!(
+        (b.sent_answers, b.sent_offers),
+        (1, 1),
+        "answered, then offered"
+    );
+}

@@ -1,7 +1,7 @@
 //! The phone's video calls against the real server with real webrtc-rs peers: a video
 //! call placed by one phone carries its camera (the test pattern) to the other, which has
 //! no camera and still sees it; the voice goes on beside it; a voice call between the same
-//! phones carries no pictures.
+//! phones carries no pictures, until either side turns video on in it.
 
 mod common;
 
@@ -11,7 +11,7 @@ use std::time::Duration;
 use switchboard_client::phone::{CallAudio, CallVideo, OpenAudio, OpenVideo, Phone};
 use switchboard_client::{Engine, EngineConfig, Event, MediaState};
 use switchboard_media::audio::{FrameLog, ToneSource};
-use switchboard_media::video::{PatternSource, VideoSink};
+use switchboard_media::video::{PatternSource, VideoSink, VideoSource};
 use switchboard_protocol::CallType;
 use switchboard_video::Frame;
 use switchboard_video::pattern::read_stamp;
@@ -64,10 +64,8 @@ async fn handset(host: &Host, name: &str, camera: bool) -> Handset {
         })
     });
     let shown = seen.clone();
-    let open_video: OpenVideo = Arc::new(move || CallVideo {
-        source: Ok(camera.then(|| {
-            Box::new(PatternSource::new(EncoderSettings::VGA).expect("pattern")) as Box<_>
-        })),
+    let open_video: OpenVideo = Arc::new(move |call_type| CallVideo {
+        source: Ok((camera && call_type == CallType::Video).then(pattern)),
         sink: Some(Box::new(shown.clone())),
     });
     Handset {
@@ -79,9 +77,21 @@ async fn handset(host: &Host, name: &str, camera: bool) -> Handset {
     }
 }
 
+fn pattern() -> Box<dyn VideoSource> {
+    Box::new(PatternSource::new(EncoderSettings::VGA).expect("pattern"))
+}
+
 /// Places a call of `call_type` from `from` to `to`, answers it, waits for both sides'
 /// media, talks for two seconds and hangs up.
 async fn talk(from: &mut Handset, to: &mut Handset, call_type: CallType) {
+    connect(from, to, call_type).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    from.phone.hang_up().await.expect("hang up");
+}
+
+/// Places a call of `call_type` from `from` to `to`, answers it, and waits for both
+/// sides' media.
+async fn connect(from: &mut Handset, to: &mut Handset, call_type: CallType) {
     let call = from
         .phone
         .call_with(to.id, call_type, None)
@@ -104,8 +114,6 @@ async fn talk(from: &mut Handset, to: &mut Handset, call_type: CallType) {
         .await;
         assert!(matches!(state, MediaState::Connected { .. }), "{state:?}");
     }
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    from.phone.hang_up().await.expect("hang up");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -144,4 +152,72 @@ async fn a_video_call_shows_the_callers_camera_to_a_callee_without_one() {
         before,
         "no pictures in a voice call"
     );
+}
+
+/// Pictures `seen` after waiting `span`, read from the pattern and in order.
+async fn seen_over(seen: &Seen, span: Duration) -> Vec<u32> {
+    let before = seen.numbers().len();
+    tokio::time::sleep(span).await;
+    let numbers = seen.numbers()[before..].to_vec();
+    let read: Vec<u32> = numbers.iter().flatten().copied().collect();
+    assert_eq!(read.len(), numbers.len(), "every picture is the pattern");
+    assert!(read.windows(2).all(|w| w[0] < w[1]), "in order: {read:?}");
+    read
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_voice_call_turns_into_video_and_back_without_the_voice_stopping() {
+    let host = Host::start(&["ann", "bob"]).await;
+    let mut ann = handset(&host, "ann", false).await;
+    let mut bob = handset(&host, "bob", false).await;
+    let e = bob.phone.set_video(Some(pattern())).await.err();
+    assert!(
+        e.is_some_and(|e| e.to_string().contains("no call to send video in")),
+        "not in a call: said in words"
+    );
+    connect(&mut ann, &mut bob, CallType::Audio).await;
+    let talking = std::time::Instant::now();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(ann.seen.numbers().is_empty(), "a voice call: no pictures");
+
+    // Bob (who answered) turns his camera on: his phone offers again.
+    bob.phone.set_video(Some(pattern())).await.expect("bob on");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let read = seen_over(&ann.seen, Duration::from_secs(1)).await;
+    assert!(read.len() >= 25, "ann sees bob: {} in 1 s", read.len());
+
+    // Ann (who called) turns hers on too.
+    ann.phone.set_video(Some(pattern())).await.expect("ann on");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let read = seen_over(&bob.seen, Duration::from_secs(1)).await;
+    assert!(read.len() >= 25, "bob sees ann: {} in 1 s", read.len());
+
+    // Bob turns his off: ann's picture of him stops, his of her goes on.
+    bob.phone.set_video(None).await.expect("bob off");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        seen_over(&ann.seen, Duration::from_secs(1))
+            .await
+            .is_empty(),
+        "bob's video is off"
+    );
+    assert!(
+        seen_over(&bob.seen, Duration::from_secs(1)).await.len() >= 25,
+        "ann's goes on"
+    );
+
+    // The voice went on through all of it, both ways.
+    let expected = talking.elapsed().as_millis() as usize / 20;
+    for (who, heard) in [("ann", &ann.heard), ("bob", &bob.heard)] {
+        let frames = heard
+            .frames()
+            .iter()
+            .filter(|(at, _)| *at >= talking)
+            .count();
+        assert!(
+            frames * 100 >= expected * 95,
+            "{who} heard {frames} of {expected} voice frames through the changes"
+        );
+    }
+    ann.phone.hang_up().await.expect("hang up");
 }

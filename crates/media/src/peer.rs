@@ -12,7 +12,7 @@ pub use crate::error::MediaError;
 use crate::quality::{ReceiveCounters, round_trip_from_report};
 use crate::tone::{FRAME_SAMPLES, rms};
 use crate::uplink::Uplink;
-use crate::video::{self, SharedCounters, VideoOptions, VideoStats};
+use crate::video::{self, SharedCounters, VideoOptions, VideoSource, VideoStats};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -38,6 +38,7 @@ use webrtc::rtp_transceiver::RTCRtpTransceiverInit;
 use webrtc::rtp_transceiver::rtp_codec::{
     RTCRtpCodecCapability, RTCRtpCodecParameters, RTPCodecType,
 };
+use webrtc::rtp_transceiver::rtp_sender::RTCRtpSender;
 use webrtc::rtp_transceiver::rtp_transceiver_direction::RTCRtpTransceiverDirection;
 use webrtc::track::track_local::TrackLocal;
 use webrtc::track::track_local::track_local_static_sample::TrackLocalStaticSample;
@@ -136,10 +137,52 @@ pub struct AudioPeer {
     uplink: Arc<Uplink>,
     track: Arc<TrackLocalStaticSample>,
     video: SharedCounters,
+    /// The video this side sends, once it has a track (kept when the source stops, so
+    /// the next one goes out on it without renegotiating).
+    video_out: std::sync::Mutex<Option<VideoOut>>,
+    /// One change of video source at a time (adding a track awaits).
+    video_change: Mutex<()>,
     /// Candidates that arrived before the remote description.
     early_candidates: Mutex<Option<Vec<Candidate>>>,
     state: watch::Receiver<RTCPeerConnectionState>,
     tasks: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
+}
+
+/// This side's video track and the task coding a source onto it, if one runs.
+struct VideoOut {
+    track: Arc<TrackLocalStaticSample>,
+    sender: Arc<RTCRtpSender>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl VideoOut {
+    fn start(&mut self, source: Box<dyn VideoSource>, counters: &SharedCounters) {
+        self.stop();
+        self.task = Some(tokio::spawn(video::send(
+            source,
+            self.track.clone(),
+            self.sender.clone(),
+            counters.clone(),
+        )));
+    }
+
+    fn stop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+fn video_track() -> Arc<TrackLocalStaticSample> {
+    Arc::new(TrackLocalStaticSample::new(
+        RTCRtpCodecCapability {
+            mime_type: MIME_TYPE_VP8.to_owned(),
+            clock_rate: 90_000,
+            ..Default::default()
+        },
+        "video".to_owned(),
+        "switchboard".to_owned(),
+    ))
 }
 
 impl AudioPeer {
@@ -235,19 +278,13 @@ impl AudioPeer {
         let VideoOptions {
             source: video_source,
             receive: video_receive,
+            later: video_later,
             sink: video_sink,
         } = video;
+        let video_decode = video_receive || video_later;
         let video_send = match video_source {
             Some(source) => {
-                let video_track = Arc::new(TrackLocalStaticSample::new(
-                    RTCRtpCodecCapability {
-                        mime_type: MIME_TYPE_VP8.to_owned(),
-                        clock_rate: 90_000,
-                        ..Default::default()
-                    },
-                    "video".to_owned(),
-                    "switchboard".to_owned(),
-                ));
+                let video_track = video_track();
                 let video_sender = pc
                     .add_track(Arc::clone(&video_track) as Arc<dyn TrackLocal + Send + Sync>)
                     .await?;
@@ -296,7 +333,7 @@ impl AudioPeer {
                 let sink = video_sink.lock().ok().and_then(|mut s| s.take());
                 return Box::pin(async move {
                     tokio::spawn(async move { while receiver.read_rtcp().await.is_ok() {} });
-                    if video_receive {
+                    if video_decode {
                         tokio::spawn(async move {
                             if let Err(e) = video::receive(remote, pc, sink, counters).await {
                                 tracing::warn!(error = %e, "cannot receive the far end's video");
@@ -367,14 +404,15 @@ impl AudioPeer {
         }));
 
         let mut tasks = Vec::new();
-        if let Some((source, video_track, video_sender)) = video_send {
-            tasks.push(tokio::spawn(video::send(
-                source,
-                video_track,
-                video_sender,
-                video_counters.clone(),
-            )));
-        }
+        let video_out = video_send.map(|(source, track, sender)| {
+            let mut out = VideoOut {
+                track,
+                sender,
+                task: None,
+            };
+            out.start(source, &video_counters);
+            out
+        });
         // RTCP from the far end must be read for the interceptors to work. Its receiver
         // reports also give the round trip (RFC 3550 §6.4.1), computed here because
         // webrtc-rs 0.17's stats report one up to a report interval (1 s) too long.
@@ -409,6 +447,8 @@ impl AudioPeer {
                 uplink,
                 track,
                 video: video_counters,
+                video_out: std::sync::Mutex::new(video_out),
+                video_change: Mutex::new(()),
                 early_candidates: Mutex::new(Some(Vec::new())),
                 state,
                 tasks: std::sync::Mutex::new(tasks),
@@ -424,7 +464,8 @@ impl AudioPeer {
         Ok(offer.sdp)
     }
 
-    /// Takes the other side's offer and returns the answer.
+    /// Takes the other side's offer and returns the answer. Not while an offer of ours is
+    /// out: webrtc-rs 0.17 cannot roll one back (its signaling states have no rollback).
     pub async fn accept_offer(&self, sdp: String) -> Result<String, MediaError> {
         self.pc
             .set_remote_description(RTCSessionDescription::offer(sdp)?)
@@ -545,6 +586,48 @@ impl AudioPeer {
         stats
     }
 
+    /// Sends `source`'s pictures from now on, in place of any before; `None` stops sending
+    /// (the source is dropped: a camera's light goes off). Returns whether the far end
+    /// must be offered again: the first video this side sends in a call needs a track of
+    /// its own, which only a new offer and answer carry. Other changes do not
+    /// renegotiate: the far end sees the pictures change, or stop.
+    pub async fn set_video_source(
+        &self,
+        source: Option<Box<dyn VideoSource>>,
+    ) -> Result<bool, MediaError> {
+        let _one_at_a_time = self.video_change.lock().await;
+        let first_source = {
+            let mut out = self.video_out.lock().map_err(|_| MediaError::Failed)?;
+            match (out.as_mut(), source) {
+                (Some(out), Some(source)) => {
+                    out.start(source, &self.video);
+                    return Ok(false);
+                }
+                (Some(out), None) => {
+                    out.stop();
+                    return Ok(false);
+                }
+                (None, None) => return Ok(false),
+                (None, Some(source)) => source,
+            }
+        };
+        let track = video_track();
+        let sender = self
+            .pc
+            .add_track(Arc::clone(&track) as Arc<dyn TrackLocal + Send + Sync>)
+            .await?;
+        let mut out = VideoOut {
+            track,
+            sender,
+            task: None,
+        };
+        out.start(first_source, &self.video);
+        if let Ok(mut slot) = self.video_out.lock() {
+            *slot = Some(out);
+        }
+        Ok(true)
+    }
+
     /// What the call's video did so far (all zero without video).
     pub fn video_stats(&self) -> VideoStats {
         self.video
@@ -577,6 +660,11 @@ impl AudioPeer {
 
     fn stop(&self) {
         self.uplink.detach(&self.track);
+        if let Ok(mut out) = self.video_out.lock()
+            && let Some(out) = out.as_mut()
+        {
+            out.stop();
+        }
         if let Ok(mut tasks) = self.tasks.lock() {
             for task in tasks.drain(..) {
                 task.abort();

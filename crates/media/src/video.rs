@@ -31,15 +31,31 @@ pub trait VideoSink: Send {
 #[derive(Default)]
 pub struct VideoOptions {
     pub source: Option<Box<dyn VideoSource>>,
-    /// Receive and decode the far end's video (counted in [`VideoStats`]).
+    /// Receive and decode the far end's video (counted in [`VideoStats`]) from the start:
+    /// without a source, the first offer asks for video only one way.
     pub receive: bool,
+    /// Video may start later in the call (either side turns a camera or a share on, see
+    /// `AudioPeer::set_video_source`): NACK is on from the start, since the peer's
+    /// interceptors cannot change, and video the far end adds is decoded when it comes.
+    /// Without it and `receive`, video the far end adds is left unread.
+    pub later: bool,
     /// Also hand each decoded picture to this.
     pub sink: Option<Box<dyn VideoSink>>,
 }
 
 impl VideoOptions {
+    /// Whether the peer must be set up for video at all.
     pub fn is_on(&self) -> bool {
-        self.source.is_some() || self.receive
+        self.source.is_some() || self.receive || self.later
+    }
+}
+
+/// Aborts a task when dropped: a task that spawned it and is itself aborted takes it along.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -104,7 +120,8 @@ impl VideoCounters {
 pub(crate) type SharedCounters = Arc<Mutex<VideoCounters>>;
 
 /// Codes `source` at its rate onto `track`; a picture loss reported on `sender` makes the
-/// next picture a keyframe. Runs until aborted. Capture and encoding run on a thread of
+/// next picture a keyframe. Runs until aborted (another source takes the track over, or
+/// video stops): the source is then dropped within one picture's time. Capture and encoding run on a thread of
 /// their own: a 640×480 picture takes milliseconds to code, and on the runtime's threads
 /// that would hold up the audio beside it.
 pub(crate) async fn send(
@@ -118,7 +135,7 @@ pub(crate) async fn send(
     let keyframe = Arc::new(AtomicBool::new(false));
     let asked = keyframe.clone();
     let feedback_counters = counters.clone();
-    let feedback = tokio::spawn(async move {
+    let feedback = AbortOnDrop(tokio::spawn(async move {
         let mut buf = vec![0u8; 1500];
         while let Ok((packets, _)) = sender.read(&mut buf).await {
             for packet in &packets {
@@ -131,14 +148,13 @@ pub(crate) async fn send(
                 }
             }
         }
-    });
+    }));
     let (coded_tx, mut coded) = tokio::sync::mpsc::channel(4);
     let encoding = std::thread::Builder::new()
         .name("video-encode".into())
         .spawn(move || encode(source, period, &keyframe, &coded_tx));
     if let Err(e) = encoding {
         tracing::error!(error = %e, "cannot start the video encoder's thread");
-        feedback.abort();
         return;
     }
     while let Some(pictures) = coded.recv().await {
@@ -158,7 +174,7 @@ pub(crate) async fn send(
             }
         }
     }
-    feedback.abort();
+    drop(feedback);
 }
 
 /// The encoder's thread: a picture every `period`, coded and handed over, until the

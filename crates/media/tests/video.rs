@@ -31,7 +31,7 @@ fn pattern() -> VideoOptions {
             PatternSource::new(EncoderSettings::VGA).expect("a pattern"),
         )),
         receive: true,
-        sink: None,
+        ..Default::default()
     }
 }
 
@@ -271,6 +271,127 @@ async fn over_a_lossy_link_video_recovers_within_a_second_of_a_burst_and_the_voi
         assert!(
             fps >= 15.0,
             "{who}: {fps:.1} pictures a second after the burst"
+        );
+    }
+    a.close().await;
+    b.close().await;
+}
+
+/// A peer set up for video that may start later, showing what it decodes on `shown`.
+fn video_later(shown: &Shown) -> VideoOptions {
+    VideoOptions {
+        later: true,
+        sink: Some(Box::new(shown.clone())),
+        ..Default::default()
+    }
+}
+
+fn pattern_source(width: u32, height: u32) -> Box<dyn switchboard_media::video::VideoSource> {
+    let settings = EncoderSettings {
+        width,
+        height,
+        ..EncoderSettings::VGA
+    };
+    Box::new(PatternSource::new(settings).expect("a pattern"))
+}
+
+/// `from` offers what it has now, `to` answers: a renegotiation on the media they have.
+async fn offer_again(from: &AudioPeer, to: &AudioPeer) {
+    let offer = from.create_offer().await.expect("offer");
+    let answer = to.accept_offer(offer).await.expect("answer");
+    from.accept_answer(answer).await.expect("accept answer");
+}
+
+/// Pictures shown since `since` whose pattern could be read.
+fn shown_since(shown: &Shown, since: Instant) -> usize {
+    shown
+        .pictures()
+        .iter()
+        .filter(|(at, n)| *at >= since && n.is_some())
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn video_turned_on_switched_and_off_inside_a_voice_call_while_the_voice_carries_on() {
+    let (shown_by_a, shown_by_b) = (Shown::default(), Shown::default());
+    let (a, heard_by_a, mut a_candidates) = peer(config(), A_TONE, video_later(&shown_by_a)).await;
+    let (b, heard_by_b, mut b_candidates) = peer(config(), B_TONE, video_later(&shown_by_b)).await;
+    let budget = Duration::from_secs(15);
+    negotiate(&a, &mut a_candidates, &b, &mut b_candidates, budget).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let window = Instant::now();
+    assert_eq!(shown_by_b.pictures().len(), 0, "a voice call: no pictures");
+
+    // a turns video on: a new track, so a offers again.
+    let renegotiate = a
+        .set_video_source(Some(pattern_source(640, 480)))
+        .await
+        .expect("video on");
+    assert!(renegotiate, "the first video in a call needs a new offer");
+    offer_again(&a, &b).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let since = Instant::now();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let seen = shown_since(&shown_by_b, since);
+    assert!(seen >= 25, "b sees a's video once it is on: {seen} in 1 s");
+    assert_eq!(b.video_stats().width, 640);
+
+    // b turns its own on too (b offers; it answered before).
+    assert!(
+        b.set_video_source(Some(pattern_source(640, 480)))
+            .await
+            .expect("b on")
+    );
+    offer_again(&b, &a).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let since = Instant::now();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(shown_since(&shown_by_a, since) >= 25, "a sees b's video");
+    assert!(shown_since(&shown_by_b, since) >= 25, "b still sees a's");
+
+    // a switches to another source (a share at another size): no renegotiation.
+    let renegotiate = a
+        .set_video_source(Some(pattern_source(320, 240)))
+        .await
+        .expect("switch");
+    assert!(!renegotiate, "a new source goes out on the same track");
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(
+        (b.video_stats().width, b.video_stats().height),
+        (320, 240),
+        "b sees the new source"
+    );
+
+    // a turns video off: the pictures stop; b's keep coming.
+    assert!(!a.set_video_source(None).await.expect("off"));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let since = Instant::now();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(shown_since(&shown_by_b, since), 0, "a's video is off");
+    assert!(shown_since(&shown_by_a, since) >= 25, "b's video goes on");
+
+    // And on again, on the track it kept.
+    assert!(
+        !a.set_video_source(Some(pattern_source(640, 480)))
+            .await
+            .expect("on again")
+    );
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let since = Instant::now();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(shown_since(&shown_by_b, since) >= 25, "a's video is back");
+
+    // The voice went on through all of it.
+    let (b_tone_at_a, _, frames_a) = tally(&heard_by_a, window, B_TONE, A_TONE);
+    let (a_tone_at_b, _, frames_b) = tally(&heard_by_b, window, A_TONE, B_TONE);
+    let span = window.elapsed().as_millis() as usize / 20;
+    eprintln!(
+        "voice through the changes: a heard {b_tone_at_a}, b heard {a_tone_at_b} of {span} frames"
+    );
+    for (heard, frames) in [(b_tone_at_a, frames_a), (a_tone_at_b, frames_b)] {
+        assert!(
+            heard * 100 >= span * 95,
+            "{heard} of {span} expected ({frames} arrived)"
         );
     }
     a.close().await;
