@@ -1,5 +1,6 @@
 // Video interop: headless Debian Chromium (its fake camera) calls a Rust peer
-// (`switchboard-cli listen --video pattern`) through the real server. Chromium must
+// (`switchboard-cli listen --video pattern`) through the real server, and answers one
+// (`switchboard-cli call --video pattern`). Chromium must
 // decode Switchboard's VP8 and show the test pattern (its frame numbers read back from
 // the picture on a canvas, rising); Switchboard must decode Chromium's camera.
 //
@@ -71,6 +72,50 @@ test('a browser and a Rust peer see each other\'s video', { timeout: 90_000 }, a
   } finally {
     if (browser) await browser.close();
     if (listener && listener.exitCode === null) listener.kill();
+    server.kill();
+  }
+});
+
+test('a Rust peer video-calls a browser, which answers with its camera', { timeout: 90_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-video-'));
+  const data = join(dir, 'data');
+  addUsers(SERVER, data, ['web', 'rust']);
+  const { child: server, url } = await startServer(SERVER, data);
+  const stats = join(dir, 'rust.json');
+  let browser, caller;
+  try {
+    const web = await login(url, 'web');
+    const rust = await login(url, 'rust');
+    let page;
+    ({ browser, page } = await callPage(url));
+    // The browser waits for the invite; the Rust peer calls and offers video.
+    const answered = page.evaluate(args => window.answerCall(args), { token: web.token, userId: web.user.id, video: true });
+    await sleep(500);
+    const rustSide = rustPeer(CLI, url, rust.token, ['call', 'web', '--video', 'pattern', '--tone', '1000',
+      '--record', join(dir, 'rust.wav'), '--duration', '8', '--stats-json', stats]);
+    caller = rustSide.child;
+    assert.equal(await answered, 'connected', 'the browser answered and connected');
+
+    let seen = null;
+    for (let waited = 0; !(seen && seen.framesDecoded >= 30) && waited < 6000; waited += 100) {
+      seen = await page.evaluate(() => window.inboundVideo());
+      await sleep(100);
+    }
+    const shown = await page.evaluate(() => window.remotePattern());
+    process.stderr.write(`chromium answering: ${JSON.stringify(seen)}; pattern ${JSON.stringify(shown)}\n`);
+    assert.ok(seen && seen.framesDecoded >= 30, `Chromium decodes the caller's video: ${JSON.stringify(seen)}`);
+    assert.equal(seen.codec, 'video/VP8');
+    assert.ok(shown, 'the canvas shows Switchboard\'s test pattern');
+
+    const code = await rustSide.done;
+    assert.equal(code, 0, `the Rust caller finished cleanly:\n${rustSide.output()}`);
+    const video = JSON.parse(readFileSync(stats, 'utf8')).video;
+    process.stderr.write(`switchboard calling: ${JSON.stringify(video)}\n`);
+    assert.ok(video.frames_decoded >= 60, `Switchboard decoded the answering browser's camera: ${JSON.stringify(video)}`);
+    assert.equal(video.pattern_frames, 0, 'Chromium sends its own camera');
+  } finally {
+    if (browser) await browser.close();
+    if (caller && caller.exitCode === null) caller.kill();
     server.kill();
   }
 });
