@@ -15,6 +15,7 @@ pub mod mixer;
 pub mod peer;
 pub mod processing;
 pub mod quality;
+pub mod rate;
 pub mod resample;
 mod ring;
 pub mod tone;

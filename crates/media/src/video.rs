@@ -4,8 +4,9 @@
 //! can say what arrived, in what order, how fast, and how late.
 
 use crate::error::MediaError;
+use crate::rate::RateControl;
 use bytes::Bytes;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant, SystemTime};
 use switchboard_video::Frame;
@@ -17,6 +18,8 @@ use webrtc::media::io::sample_builder::SampleBuilder;
 use webrtc::peer_connection::RTCPeerConnection;
 use webrtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use webrtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
+use webrtc::rtcp::payload_feedbacks::receiver_estimated_maximum_bitrate::ReceiverEstimatedMaximumBitrate;
+use webrtc::rtcp::receiver_report::ReceiverReport;
 use webrtc::rtp::codecs::vp8::Vp8Packet;
 use webrtc::rtp_transceiver::rtp_sender::RTCRtpSender;
 use webrtc::track::track_local::track_local_static_sample::TrackLocalStaticSample;
@@ -78,6 +81,9 @@ pub struct VideoStats {
     /// Keyframes the far end asked this side for, and this side asked the far end for.
     pub keyframes_asked_of_us: u64,
     pub keyframes_we_asked: u64,
+    /// The bitrate this side codes its video at now (kbit/s), as the far end's reports
+    /// steer it; 0 while it sends none.
+    pub send_kbps: u32,
 }
 
 /// The receiving side's running figures.
@@ -134,8 +140,24 @@ pub(crate) async fn send(
     let period = Duration::from_secs_f64(1.0 / f64::from(settings.fps.max(1)));
     let keyframe = Arc::new(AtomicBool::new(false));
     let asked = keyframe.clone();
+    let mut rate = RateControl::new(
+        settings.bitrate_kbps,
+        MIN_KBPS,
+        settings.bitrate_kbps.saturating_mul(2),
+    );
+    let bitrate = Arc::new(AtomicU32::new(rate.target_kbps()));
+    let steer = bitrate.clone();
     let feedback_counters = counters.clone();
+    if let Ok(mut c) = counters.lock() {
+        c.stats.send_kbps = rate.target_kbps();
+    }
     let feedback = AbortOnDrop(tokio::spawn(async move {
+        let ours = sender
+            .get_parameters()
+            .await
+            .encodings
+            .first()
+            .map(|e| e.ssrc);
         let mut buf = vec![0u8; 1500];
         while let Ok((packets, _)) = sender.read(&mut buf).await {
             for packet in &packets {
@@ -145,6 +167,22 @@ pub(crate) async fn send(
                     if let Ok(mut c) = feedback_counters.lock() {
                         c.stats.keyframes_asked_of_us += 1;
                     }
+                    continue;
+                }
+                let target = if let Some(rr) = any.downcast_ref::<ReceiverReport>() {
+                    rr.reports
+                        .iter()
+                        .find(|r| ours.is_none_or(|ssrc| r.ssrc == ssrc))
+                        .map(|r| rate.on_loss(f64::from(r.fraction_lost) / 256.0))
+                } else {
+                    any.downcast_ref::<ReceiverEstimatedMaximumBitrate>()
+                        .map(|remb| rate.on_remb(remb.bitrate))
+                };
+                if let Some(kbps) = target {
+                    steer.store(kbps, Ordering::Relaxed);
+                    if let Ok(mut c) = feedback_counters.lock() {
+                        c.stats.send_kbps = kbps;
+                    }
                 }
             }
         }
@@ -152,11 +190,17 @@ pub(crate) async fn send(
     let (coded_tx, mut coded) = tokio::sync::mpsc::channel(4);
     let encoding = std::thread::Builder::new()
         .name("video-encode".into())
-        .spawn(move || encode(source, period, &keyframe, &coded_tx));
+        .spawn(move || encode(source, period, (&keyframe, &bitrate), &coded_tx));
     if let Err(e) = encoding {
         tracing::error!(error = %e, "cannot start the video encoder's thread");
         return;
     }
+    let stopped = counters.clone();
+    let _sends_nothing_after = scopeguard(move || {
+        if let Ok(mut c) = stopped.lock() {
+            c.stats.send_kbps = 0;
+        }
+    });
     while let Some(pictures) = coded.recv().await {
         for picture in pictures {
             let sample = Sample {
@@ -182,7 +226,7 @@ pub(crate) async fn send(
 fn encode(
     mut source: Box<dyn VideoSource>,
     period: Duration,
-    keyframe: &AtomicBool,
+    (keyframe, bitrate): (&AtomicBool, &AtomicU32),
     out: &tokio::sync::mpsc::Sender<Vec<EncodedFrame>>,
 ) {
     let mut encoder = match Vp8Encoder::new(source.settings()) {
@@ -194,7 +238,15 @@ fn encode(
     };
     let mut next = Instant::now();
     let mut failing = false;
+    let mut asked_kbps = encoder.settings().bitrate_kbps;
     loop {
+        let kbps = bitrate.load(Ordering::Relaxed);
+        if kbps != asked_kbps {
+            asked_kbps = kbps;
+            if let Err(e) = encoder.set_bitrate(kbps) {
+                tracing::debug!(error = %e, kbps, "the encoder kept its bitrate");
+            }
+        }
         let coded = source
             .capture()
             .and_then(|frame| encoder.encode(&frame, keyframe.swap(false, Ordering::Relaxed)));
@@ -220,6 +272,23 @@ fn encode(
             next = now;
         }
     }
+}
+
+/// The least a video track is coded at, whatever the reports say: below it a picture is
+/// mush, and the call is better served by the voice alone.
+const MIN_KBPS: u32 = 100;
+
+/// Runs `f` when dropped: on every way out of a task, aborts included.
+fn scopeguard(f: impl FnOnce()) -> impl Drop {
+    struct Guard<F: FnOnce()>(Option<F>);
+    impl<F: FnOnce()> Drop for Guard<F> {
+        fn drop(&mut self) {
+            if let Some(f) = self.0.take() {
+                f();
+            }
+        }
+    }
+    Guard(Some(f))
 }
 
 /// Least time between two keyframe requests: one lost picture is enough to ask.
