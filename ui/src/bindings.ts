@@ -67,7 +67,15 @@ decline_message?: string,
 /**
  * The participants' notes and outcomes after the call, oldest first.
  */
-logs?: Array<CallLog>, };
+logs?: Array<CallLog>, 
+/**
+ * Who has put the active call on hold (`update_status/` with `hold`), and since when.
+ */
+on_hold_by?: number, on_hold_since?: string, 
+/**
+ * Seconds the call spent on hold in holds that are over.
+ */
+hold_seconds?: number, };
 
 export type Callback = { id: number, 
 /**

@@ -179,6 +179,21 @@ pub struct CallSession {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "ts", ts(as = "Option<Vec<CallLog>>", optional))]
     pub logs: Vec<CallLog>,
+    /// Who has put the active call on hold (`update_status/` with `hold`), and since when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub on_hold_by: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub on_hold_since: Option<DateTime<Utc>>,
+    /// Seconds the call spent on hold in holds that are over.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<i64>", optional))]
+    pub hold_seconds: i64,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 impl CallSession {
@@ -222,6 +237,9 @@ impl CallSession {
             regarding: None,
             decline_message: None,
             logs: Vec::new(),
+            on_hold_by: None,
+            on_hold_since: None,
+            hold_seconds: 0,
         }
     }
 
@@ -536,8 +554,13 @@ pub struct InviteRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CallActionRequest {
     /// What a participant may do to a call; the server's own actions (delivery,
-    /// timeout, failure) are not accepted here.
-    #[cfg_attr(feature = "openapi", schema(pattern = "^(answer|reject|cancel|end)$"))]
+    /// timeout, failure) are not accepted here. `hold` and `resume` (an active call):
+    /// either participant holds, only the holder resumes; the call stays `active`, and
+    /// `on_hold_by` says who holds it.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(answer|reject|cancel|end|hold|resume)$")
+    )]
     pub action: String,
     /// With `reject`: a message for the caller, shown at once and kept on the call.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -8,7 +8,9 @@
 //!           └─timeout (server)──→ missed
 //! any non-final ─fail→ failed
 //! ```
-//! Final states never change again.
+//! Final states never change again. An active call can be put on hold and resumed by
+//! either participant: it stays `active`, and who holds it is a second, smaller machine
+//! ([`hold_transition`]).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -151,10 +153,14 @@ pub enum CallAction {
     Timeout,
     /// Media or server failure.
     Fail,
+    /// A participant pauses the active call: no sound either way until resumed.
+    Hold,
+    /// The participant who held the call takes it back.
+    Resume,
 }
 
 impl CallAction {
-    pub const ALL: [CallAction; 7] = [
+    pub const ALL: [CallAction; 9] = [
         CallAction::Answer,
         CallAction::Reject,
         CallAction::Cancel,
@@ -162,14 +168,18 @@ impl CallAction {
         CallAction::Deliver,
         CallAction::Timeout,
         CallAction::Fail,
+        CallAction::Hold,
+        CallAction::Resume,
     ];
 
     /// The actions a participant may request over `update_status/`.
-    pub const USER_ACTIONS: [CallAction; 4] = [
+    pub const USER_ACTIONS: [CallAction; 6] = [
         CallAction::Answer,
         CallAction::Reject,
         CallAction::Cancel,
         CallAction::End,
+        CallAction::Hold,
+        CallAction::Resume,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -181,6 +191,8 @@ impl CallAction {
             CallAction::Deliver => "deliver",
             CallAction::Timeout => "timeout",
             CallAction::Fail => "fail",
+            CallAction::Hold => "hold",
+            CallAction::Resume => "resume",
         }
     }
 
@@ -194,6 +206,8 @@ impl CallAction {
             CallAction::Deliver => "Call ringing",
             CallAction::Timeout => "Call missed",
             CallAction::Fail => "Call failed",
+            CallAction::Hold => "Call on hold",
+            CallAction::Resume => "Call resumed",
         }
     }
 }
@@ -206,7 +220,7 @@ impl FromStr for CallAction {
             .find(|action| action.as_str() == s)
             .ok_or_else(|| {
                 format!(
-                    "action must be one of \"answer\", \"reject\", \"cancel\", \"end\", not {s:?}"
+                    "action must be one of \"answer\", \"reject\", \"cancel\", \"end\", \"hold\", \"resume\", not {s:?}"
                 )
             })
     }
@@ -227,6 +241,15 @@ pub enum Refusal {
         action: CallAction,
         status: CallStatus,
     },
+    /// Hold on a call already held.
+    #[error("this call is already on hold")]
+    AlreadyOnHold,
+    /// Resume on a call nobody holds.
+    #[error("this call is not on hold")]
+    NotOnHold,
+    /// Resume by the participant who did not hold the call.
+    #[error("only the person who put this call on hold can resume it")]
+    HeldByOther,
 }
 
 fn role_refusal_text(action: CallAction) -> &'static str {
@@ -238,6 +261,9 @@ fn role_refusal_text(action: CallAction) -> &'static str {
         CallAction::End => "only the two people in this call can end it",
         CallAction::Deliver | CallAction::Timeout => "only the server decides this",
         CallAction::Fail => "this role cannot fail a call",
+        CallAction::Hold | CallAction::Resume => {
+            "only the two people in this call can hold or resume it"
+        }
     }
 }
 
@@ -259,7 +285,7 @@ pub fn transition(
     let role_allowed = match action {
         A::Answer | A::Reject => role == Role::Recipient,
         A::Cancel => role == Role::Initiator,
-        A::End => role != Role::System,
+        A::End | A::Hold | A::Resume => role != Role::System,
         A::Deliver | A::Timeout => role == Role::System,
         A::Fail => true,
     };
@@ -277,9 +303,29 @@ pub fn transition(
         A::Deliver if ringing => S::Ringing,
         A::Timeout if ringing => S::Missed,
         A::Fail => S::Failed,
+        A::Hold | A::Resume if status == S::Active => S::Active,
         _ => return Err(Refusal::WrongState { action, status }),
     };
     Ok(next)
+}
+
+/// Who holds an active call after participant `actor` asks to hold or resume it
+/// (`on_hold_by`: who holds it now). Either participant may hold a call nobody holds;
+/// only the one who held it may resume it. Any other action leaves it as it is. Check
+/// [`transition`] first: this does not look at the call's status.
+pub fn hold_transition(
+    on_hold_by: Option<i64>,
+    actor: i64,
+    action: CallAction,
+) -> Result<Option<i64>, Refusal> {
+    match (action, on_hold_by) {
+        (CallAction::Hold, None) => Ok(Some(actor)),
+        (CallAction::Hold, Some(_)) => Err(Refusal::AlreadyOnHold),
+        (CallAction::Resume, Some(holder)) if holder == actor => Ok(None),
+        (CallAction::Resume, Some(_)) => Err(Refusal::HeldByOther),
+        (CallAction::Resume, None) => Err(Refusal::NotOnHold),
+        (_, held) => Ok(held),
+    }
 }
 
 /// `MM:SS`, or `H:MM:SS` from one hour on (SPEC §3).
@@ -353,6 +399,10 @@ mod tests {
             (A::Timeout, _, _) => refuse_role,
 
             (A::Fail, _, _) => Ok(S::Failed),
+
+            (A::Hold | A::Resume, Role::System, _) => refuse_role,
+            (A::Hold | A::Resume, _, S::Active) => Ok(S::Active),
+            (A::Hold | A::Resume, _, _) => refuse_state,
         }
     }
 
@@ -371,7 +421,38 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 8 * 3 * 7);
+        assert_eq!(checked, 8 * 3 * 9);
+    }
+
+    #[test]
+    fn either_participant_holds_and_only_the_holder_resumes() {
+        let (ann, bob) = (1, 2);
+        for action in A::ALL {
+            for held in [None, Some(ann), Some(bob)] {
+                for actor in [ann, bob] {
+                    let expected = match (action, held) {
+                        (A::Hold, None) => Ok(Some(actor)),
+                        (A::Hold, Some(_)) => Err(Refusal::AlreadyOnHold),
+                        (A::Resume, None) => Err(Refusal::NotOnHold),
+                        (A::Resume, Some(h)) if h == actor => Ok(None),
+                        (A::Resume, Some(_)) => Err(Refusal::HeldByOther),
+                        (_, held) => Ok(held),
+                    };
+                    assert_eq!(
+                        hold_transition(held, actor, action),
+                        expected,
+                        "{action:?} by {actor} on a call held by {held:?}"
+                    );
+                }
+            }
+        }
+        let msg = hold_transition(Some(bob), ann, A::Resume)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            msg,
+            "only the person who put this call on hold can resume it"
+        );
     }
 
     #[test]

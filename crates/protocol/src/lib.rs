@@ -13,5 +13,5 @@ pub mod signal;
 pub mod webhooks;
 pub mod ws;
 
-pub use call::{CallAction, CallStatus, CallType, Refusal, Role, transition};
+pub use call::{CallAction, CallStatus, CallType, Refusal, Role, hold_transition, transition};
 pub use presence::{PresenceState, PresenceStatus};

@@ -731,3 +731,105 @@ async fn a_transaction_on_two_users_holds_up_only_their_calls() {
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["call_session"]["status"], "pending");
 }
+
+/// The next `call_status` frame on `ws` (invites and presence skipped).
+async fn next_status(ws: &mut common::ws::Ws) -> Value {
+    while let Some(frame) = next_non_presence(ws, Duration::from_secs(5)).await {
+        if frame["type"] == "call_status" {
+            return frame["call_session"].clone();
+        }
+    }
+    panic!("no call_status within 5 s");
+}
+
+/// Hold and resume (issue 24): either participant holds, both are told at once, only
+/// the holder resumes, the call stays active throughout, and the time on hold is kept.
+#[tokio::test(start_paused = true)]
+async fn a_call_is_held_and_resumed_and_its_hold_time_kept() {
+    let server = TestServer::start_in_simulated_time(&["alice", "bob", "eve"], |_| {}).await;
+    let alice = server.login("alice").await;
+    let bob = server.login("bob").await;
+    let eve = server.login("eve").await;
+    let call_id = id(&alice.call(&bob).await);
+
+    // Not before it is answered.
+    let (s, b) = alice.act(call_id, "hold").await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (
+            StatusCode::CONFLICT,
+            Some("Cannot hold a call that is pending.")
+        )
+    );
+    let (s, _) = bob.act(call_id, "answer").await;
+    assert_eq!(s, StatusCode::OK);
+    let (mut alice_ws, mut bob_ws) = (notifications(&alice).await, notifications(&bob).await);
+
+    // Bob holds: both hear of it at once; the call stays active.
+    let (s, b) = bob.act(call_id, "hold").await;
+    assert_eq!(
+        (s, b["message"].as_str()),
+        (StatusCode::OK, Some("Call on hold"))
+    );
+    for ws in [&mut alice_ws, &mut bob_ws] {
+        let call = next_status(ws).await;
+        assert_eq!(
+            (call["status"].as_str(), call["on_hold_by"].as_i64()),
+            (Some("active"), Some(bob.id)),
+            "{call}"
+        );
+        assert!(call["on_hold_since"].is_string(), "{call}");
+    }
+    // A second hold, alice's resume of bob's hold, a stranger: refused in words.
+    let (s, b) = alice.act(call_id, "hold").await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (StatusCode::CONFLICT, Some("This call is already on hold."))
+    );
+    let (s, b) = alice.act(call_id, "resume").await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (
+            StatusCode::CONFLICT,
+            Some("Only the person who put this call on hold can resume it.")
+        )
+    );
+    let (s, _) = eve.act(call_id, "resume").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Presence is unchanged: both still in the call.
+    for user in [&alice, &bob] {
+        let p = user.presence_of(user.id).await;
+        assert_eq!(p["current_call"], json!(call_id), "{}", user.username);
+    }
+
+    // Forty seconds later bob resumes: both are told; the hold's time is kept.
+    tokio::time::sleep(Duration::from_secs(40)).await;
+    let (s, b) = bob.act(call_id, "resume").await;
+    assert_eq!(
+        (s, b["message"].as_str()),
+        (StatusCode::OK, Some("Call resumed"))
+    );
+    for ws in [&mut alice_ws, &mut bob_ws] {
+        let call = next_status(ws).await;
+        assert_eq!(call["on_hold_by"], Value::Null, "{call}");
+        assert_eq!(call["hold_seconds"], 40, "{call}");
+    }
+    let (s, b) = bob.act(call_id, "resume").await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (StatusCode::CONFLICT, Some("This call is not on hold."))
+    );
+
+    // Alice holds, and the call ends while held: the hold's time is added, the hold goes.
+    let (s, _) = alice.act(call_id, "hold").await;
+    assert_eq!(s, StatusCode::OK);
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let (s, b) = bob.act(call_id, "end").await;
+    assert_eq!(s, StatusCode::OK);
+    let call = &b["call_session"];
+    assert_eq!(call["status"], "completed");
+    assert_eq!(call["on_hold_by"], Value::Null, "{call}");
+    assert_eq!(call["hold_seconds"], 45, "{call}");
+    let (_, kept) = alice.get(&format!("/api/jitsi-calls/{call_id}/")).await;
+    assert_eq!(kept["hold_seconds"], 45, "kept on the record: {kept}");
+}

@@ -321,7 +321,7 @@ async fn every_route_answers_as_the_document_says() {
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, _) = doc
-        .post(&bob, update, &actual, json!({"action": "hold"}))
+        .post(&bob, update, &actual, json!({"action": "pause"}))
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     let (s, _) = doc

@@ -46,6 +46,9 @@ fn call(initiator_id: i64, recipient_id: i64, room: &str) -> CallRow {
         created_at: Utc::now(),
         regarding: None,
         decline_message: None,
+        on_hold_by: None,
+        held_since: None,
+        hold_seconds: 0,
     }
 }
 

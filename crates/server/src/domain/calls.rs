@@ -10,7 +10,9 @@ use switchboard_protocol::call::room_name;
 use switchboard_protocol::crm::{CallLog, CallOutcomes, LOG_EDITABLE_HOURS, Regarding};
 use switchboard_protocol::presence::Unreachable;
 use switchboard_protocol::webhooks::WebhookEvent;
-use switchboard_protocol::{CallAction, CallStatus, CallType, Refusal, Role, transition};
+use switchboard_protocol::{
+    CallAction, CallStatus, CallType, Refusal, Role, hold_transition, transition,
+};
 use uuid::Uuid;
 
 /// A refusal of `initiate` that clients can branch on, beside its sentence.
@@ -69,6 +71,9 @@ pub fn session(tx: &mut dyn Tx, row: &CallRow) -> Result<CallSession, DomainErro
     call.regarding = row.regarding.clone();
     call.decline_message = row.decline_message.clone();
     call.logs = tx.call_logs(row.id)?;
+    call.on_hold_by = row.on_hold_by;
+    call.on_hold_since = row.held_since;
+    call.hold_seconds = row.hold_seconds;
     Ok(call)
 }
 
@@ -129,6 +134,9 @@ pub fn initiate(
         created_at: now,
         regarding,
         decline_message: None,
+        on_hold_by: None,
+        held_since: None,
+        hold_seconds: 0,
     };
     row.id = tx.insert_call(&row)?;
 
@@ -147,11 +155,21 @@ pub enum Actor {
     System,
 }
 
-/// The result of a transition: the call after it, and the status before.
+/// The result of a transition: the call after it, the status before, and whether
+/// anything changed (its status, or who holds it): what both sides are told.
 #[derive(Clone, Debug)]
 pub struct Transitioned {
     pub call: CallSession,
     pub previous: CallStatus,
+    pub changed: bool,
+}
+
+/// A hold that is over: its seconds are added to the call's.
+fn end_hold(row: &mut CallRow, now: DateTime<Utc>) {
+    if let Some(since) = row.held_since.take() {
+        row.hold_seconds += (now - since).num_seconds().max(0);
+    }
+    row.on_hold_by = None;
 }
 
 /// Applies `action` by `actor` to call `call_id`, with its effects on both users' presence.
@@ -181,14 +199,27 @@ pub fn apply(
         Actor::User(_) => return Err(not_found()),
     };
     let previous = row.status;
-    let next = transition(previous, role, action).map_err(|refusal| match refusal {
-        Refusal::WrongRole { .. } => {
-            DomainError::Forbidden(format!("{}.", capitalised(refusal.to_string())))
+    let refused = |refusal: Refusal| {
+        let sentence = format!("{}.", capitalised(refusal.to_string()));
+        match refusal {
+            Refusal::WrongRole { .. } => DomainError::Forbidden(sentence),
+            _ => DomainError::Conflict(sentence),
         }
-        Refusal::AlreadyEnded(_) | Refusal::WrongState { .. } => {
-            DomainError::Conflict(format!("{}.", capitalised(refusal.to_string())))
+    };
+    let next = transition(previous, role, action).map_err(refused)?;
+    let mut held_changed = false;
+    if let Actor::User(actor) = actor
+        && matches!(action, CallAction::Hold | CallAction::Resume)
+    {
+        let holder = hold_transition(row.on_hold_by, actor, action).map_err(refused)?;
+        if holder.is_some() {
+            row.on_hold_by = holder;
+            row.held_since = Some(now);
+        } else {
+            end_hold(&mut row, now);
         }
-    })?;
+        held_changed = true;
+    }
     row.status = next;
     if next == CallStatus::Rejected && previous != CallStatus::Rejected {
         row.decline_message = decline_message;
@@ -203,13 +234,14 @@ pub fn apply(
     }
     if next.is_final() {
         row.ended_at = Some(now);
+        end_hold(&mut row, now);
         for user in [row.initiator_id, row.recipient_id] {
             let mut p = tx.presence(user)?;
             p.leave_call(row.id);
             tx.save_presence(user, &p)?;
         }
     }
-    if next != previous {
+    if next != previous || held_changed {
         tx.update_call(&row)?;
     }
     let call = session(tx, &row)?;
@@ -218,7 +250,11 @@ pub fn apply(
     {
         super::webhooks::enqueue(tx, event, &call, now)?;
     }
-    Ok(Transitioned { call, previous })
+    Ok(Transitioned {
+        call,
+        previous,
+        changed: next != previous || held_changed,
+    })
 }
 
 const OUTCOMES_SETTING: &str = "call_outcomes";

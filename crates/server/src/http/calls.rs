@@ -197,7 +197,7 @@ pub async fn update_status(
             })
             .await?;
         tracing::info!(call_id, user_id = auth.id, action = action.as_str(), status = %done.call.status, "call updated");
-        if done.call.status != done.previous {
+        if done.changed {
             realtime.call_changed(&done.call);
         }
         Ok::<_, ApiError>(done)

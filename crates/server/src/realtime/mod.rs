@@ -245,7 +245,7 @@ impl Realtime {
                 calls::apply(tx, call_id, Actor::System, action, None, clock.now())
             })
             .await?;
-        if done.call.status != done.previous {
+        if done.changed {
             tracing::info!(call_id, action = action.as_str(), status = %done.call.status, "call updated by the server");
             self.call_changed(&done.call);
         }

@@ -154,6 +154,10 @@ pub struct CallRow {
     pub regarding: Option<Regarding>,
     /// The callee's message with a decline.
     pub decline_message: Option<String>,
+    /// Who holds the active call, since when, and the seconds of holds already over.
+    pub on_hold_by: Option<i64>,
+    pub held_since: Option<DateTime<Utc>>,
+    pub hold_seconds: i64,
 }
 
 #[derive(Clone, Debug)]

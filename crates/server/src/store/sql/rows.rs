@@ -57,6 +57,9 @@ pub(super) fn call_row(row: &dyn SqlRow) -> Result<CallRow, StorageError> {
         created_at: row.time(9)?,
         regarding: regarding_at(row, 10)?,
         decline_message: row.opt_text(14)?,
+        on_hold_by: row.opt_int(15)?,
+        held_since: row.opt_time(16)?,
+        hold_seconds: row.int(17)?,
     })
 }
 

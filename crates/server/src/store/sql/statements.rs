@@ -371,7 +371,8 @@ impl<C: Conn> Tx for SqlTx<C> {
 
     fn update_call(&mut self, call: &CallRow) -> Result<(), StorageError> {
         self.execute(
-            "UPDATE calls SET status = ?2, started_at = ?3, ended_at = ?4, decline_message = ?5
+            "UPDATE calls SET status = ?2, started_at = ?3, ended_at = ?4, decline_message = ?5,
+                              on_hold_by = ?6, held_since = ?7, hold_seconds = ?8
              WHERE id = ?1",
             &[
                 call.id.into(),
@@ -379,6 +380,9 @@ impl<C: Conn> Tx for SqlTx<C> {
                 call.started_at.into(),
                 call.ended_at.into(),
                 call.decline_message.as_deref().into(),
+                call.on_hold_by.into(),
+                call.held_since.into(),
+                call.hold_seconds.into(),
             ],
         )?;
         if call.status.is_final() {

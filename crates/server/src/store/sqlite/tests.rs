@@ -126,6 +126,9 @@ fn every_method(tx: &mut dyn Tx) -> Result<(), StorageError> {
             url: None,
         }),
         decline_message: None,
+        on_hold_by: None,
+        held_since: None,
+        hold_seconds: 0,
     };
     call.id = tx.insert_call(&call)?;
     assert!(matches!(

@@ -1,0 +1,5 @@
+-- Issue 24: a participant may put an active call on hold; who holds it, since when,
+-- and the seconds of holds already over are kept on the call.
+ALTER TABLE calls ADD COLUMN on_hold_by BIGINT;
+ALTER TABLE calls ADD COLUMN held_since BIGINT;
+ALTER TABLE calls ADD COLUMN hold_seconds BIGINT NOT NULL DEFAULT 0;
