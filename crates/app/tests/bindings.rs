@@ -194,7 +194,7 @@ fn top_level(list: &str) -> Vec<&str> {
 fn commands(source: &str) -> String {
     let mut out = String::from(HEADER);
     out.push_str("import { invoke } from '@tauri-apps/api/core';\n");
-    out.push_str("import type { About, AppState, Callback, CallOutcomes, CallSession, CampOn, DeviceList, Invite, InviteCode, JoinRequest, NewCallback, NewCallLog, NewNote, NewWebhook, Note, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo, VideoRoom, Webhook, WebhookDelivery } from './bindings';\n\n");
+    out.push_str("import type { About, AppState, Callback, CallOutcomes, CallSession, CampOn, DeviceList, Invite, InviteCode, JoinRequest, NewCallback, NewCallLog, NewNote, NewWebhook, Note, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo, VideoRoom, VideoSend, Webhook, WebhookDelivery } from './bindings';\n\n");
     out.push_str("export const commands = {\n");
     let items: Vec<&str> = source.split("#[tauri::command]").skip(1).collect();
     assert!(items.len() >= 14, "found only {} commands", items.len());
