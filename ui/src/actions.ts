@@ -11,6 +11,7 @@ import {
   changedCallback,
   endLocally,
   inviteFor,
+  videoSending,
   withAppState,
   withCallbacks,
   withoutCallback,
@@ -28,6 +29,7 @@ import type {
   NewWebhook,
   Presence,
   Settings,
+  VideoSend,
   Webhook,
 } from './types';
 import { VideoFeeds } from './video';
@@ -114,14 +116,15 @@ export class Actions {
     });
   }
 
-  /** The video call's pictures (native video), drawn on the call card's canvases; the
-   * store hears only when a feed's first picture is on screen, or when they clear. */
+  /** The call's pictures (native video), drawn on the call card's canvases; the store
+   * hears only when a feed's first picture is on screen, when its pictures stop or come
+   * again, or when they clear. */
   readonly video = new VideoFeeds((pictures) => this.store.set({ pictures }));
 
-  /** Native video: the video call in progress (its id), or null. During one, the main
-   * window asks the shell for its pictures, one after the other (ipc.ts, `pullVideo`); the
-   * callbox never does. A refusal is said on the call card instead of "Waiting for …’s
-   * video", until a later request is answered. */
+  /** Native video: the call in progress (its id), or null. During one (a voice call too:
+   * either side may turn video on), the main window asks the shell for its pictures, one
+   * after the other (ipc.ts, `pullVideo`); the callbox never does. A refusal is said on the
+   * call card instead of "Waiting for …’s video", until a later request is answered. */
   followVideo(callId: number | null): void {
     this.video.follow(callId);
     if (callId === null) return;
@@ -797,6 +800,23 @@ export class Actions {
     if (r.ok) this.store.update((s) => endLocally(s, callId, Date.now()));
   }
 
+  /**
+   * The call card's camera and share buttons (`from`: which one): what this side sends in
+   * the call from now on, the camera, the screen or nothing, one at a time (a voice call
+   * becomes a video call). One change at a time; a refusal (no camera set up, a screen that
+   * cannot be shared) is said on the call card, and what is sent stays as it was.
+   */
+  async setVideo(send: VideoSend, from: VideoSource): Promise<void> {
+    const s = this.store.get();
+    const callId = s.app?.active_call?.id;
+    if (callId == null || videoSending(s) === send || isChangingVideo(s)) return;
+    const r = await this.run('call', `set_video:${from}`, () => api.setVideo({ send }));
+    if (!r.ok || this.store.get().app?.active_call?.id !== callId) return;
+    // My preview waits for the new source's first picture: the old one's last is not it.
+    this.video.forget('local');
+    this.store.set({ videoSend: { callId, send } });
+  }
+
   async setMuted(muted: boolean): Promise<void> {
     const was = this.store.get().app?.muted ?? false;
     this.store.update((s) => (s.app ? { ...s, app: { ...s.app, muted } } : s));
@@ -898,6 +918,14 @@ export class Actions {
     if (what === 'global') this.store.setError('global', null);
     if (what === 'host') this.store.set({ hostNoticeDismissed: true });
   }
+}
+
+/** The call card's buttons that send video: each turns its source on and off. */
+export type VideoSource = Exclude<VideoSend, 'off'>;
+
+/** Whether a camera or share button's `set_video` is in flight (either: one at a time). */
+export function isChangingVideo(s: UiState, from?: VideoSource): boolean {
+  return from ? !!s.pending[`set_video:${from}`] : !!(s.pending['set_video:camera'] || s.pending['set_video:screen']);
 }
 
 /** The history page with `call`'s row replaced by the newer copy, when it is on it. */

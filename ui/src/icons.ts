@@ -20,6 +20,15 @@ const SHAPES: Record<string, Shape[]> = {
     ['rect', { x: '3', y: '6', width: '12', height: '12', rx: '2' }],
     ['path', { d: 'M15 10.5l6-3.5v10l-6-3.5' }],
   ],
+  'video-off': [
+    ['rect', { x: '3', y: '6', width: '12', height: '12', rx: '2' }],
+    ['path', { d: 'M15 10.5l6-3.5v10l-6-3.5M3 3l18 18' }],
+  ],
+  // A screen with an arrow going up out of it: sharing it.
+  screen: [
+    ['rect', { x: '3', y: '4', width: '18', height: '12', rx: '2' }],
+    ['path', { d: 'M8 20h8M12 16v4M12 12.5V7.5M9.5 10l2.5-2.5 2.5 2.5' }],
+  ],
   // Full window, and back.
   expand: [['path', { d: 'M4 9V4h5M15 4h5v5M20 15v5h-5M9 20H4v-5' }]],
   shrink: [['path', { d: 'M9 4v5H4M20 9h-5V4M15 20v-5h5M4 15h5v5' }]],

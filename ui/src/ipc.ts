@@ -1,6 +1,6 @@
 // The only module that talks to the Tauri shell: the generated command functions
 // (commands.ts, one per command of src-tauri/src/commands.rs), the `engine` events, and
-// the loop that asks for a video call's pictures.
+// the loop that asks for a call's pictures.
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { commands } from './commands';
 import type { EngineEvent } from './types';
@@ -25,7 +25,7 @@ export const videoPullStats = { pictures: 0, ms: 0, requests: 0 };
 
 /** What `pullVideo` asks for pictures for, and where it gives their answers. */
 export interface VideoPull {
-  /** The video call whose pictures are wanted (its id), or null: none. */
+  /** The call whose pictures are wanted (its id), or null: none. */
   following(): number | null;
   /** A picture (one binary message, its layout: video.ts). */
   take(picture: ArrayBuffer): void;
@@ -36,9 +36,10 @@ export interface VideoPull {
 }
 
 /**
- * Native video: asks the shell for the pictures of the video call `following()` names,
- * one request at a time, for as long as it names one (it is asked again after each
- * answer), and gives each picture to `take`. The shell answers `next_video_picture` with
+ * Native video: asks the shell for the pictures of the call `following()` names (a voice
+ * call's too: either side may turn a camera on or share a screen in it), one request at a
+ * time, for as long as it names one (it is asked again after each answer), and gives each
+ * picture to `take`. The shell answers `next_video_picture` with
  * the newest picture not taken yet as soon as there is one, or with an empty one after a
  * second without: it keeps no queue, so a page that draws slowly skips pictures and never
  * falls behind the call.

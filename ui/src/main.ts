@@ -169,13 +169,15 @@ setInterval(() => {
   main?.tick();
 }, 1000);
 
-// Native video: pictures are asked for during the video call in progress; when it ends (or
-// another begins), the call card's canvases clear and wait for the next call's first ones.
-// Only here: the callbox shows no video.
+// Native video: pictures are asked for during the call in progress, a voice call too (either
+// side may turn a camera on or share a screen in it; a request the shell answers after a
+// second without a picture costs next to nothing); when it ends (or another begins), the
+// call card's canvases clear and wait for the next call's first ones. Only here: the
+// callbox shows no video.
 store.watch(
   (s) => {
     const call = s.app?.active_call;
-    return call?.call_type === 'video' && call.status === 'active' ? call.id : null;
+    return call?.status === 'active' ? call.id : null;
   },
   (callId) => actions.followVideo(callId),
 );

@@ -6,14 +6,25 @@ import { describeEnd, isFinal, localEndStatus, otherParty } from './calls';
 import { displayName, sameServer } from './format';
 import { applyPresence } from './people';
 import { emptyHistory, initialState, noneMissing, type Incoming, type UiState } from './state';
-import type { AppState, Callback, CallSession, CampOn, EngineEvent, Invite, Note, RingingCall } from './types';
+import type { AppState, Callback, CallSession, CampOn, EngineEvent, Invite, Note, RingingCall, VideoSend } from './types';
 
 const NO_CALL = {
   quality: null,
   levels: { input: 0, output: 0 },
   callStartedAt: null,
   videoRoom: null,
+  videoSend: null,
 } as const;
+
+/** What this side sends in the active call: what its camera and share buttons chose last,
+ * or else what the shell opened as it connected (the camera in a video call, nothing in a
+ * voice call). Out of a call, or while one rings: nothing. */
+export function videoSending(s: UiState): VideoSend {
+  const call = s.app?.active_call;
+  if (!call || call.status !== 'active') return 'off';
+  if (s.videoSend?.callId === call.id) return s.videoSend.send;
+  return call.call_type === 'video' ? 'camera' : 'off';
+}
 
 /** Take a whole AppState from the shell (app_state, sign_in, host_team, sign_out, and the
  * `app_state` event). Commands still in flight stay pending: their own answer ends them. */

@@ -21,6 +21,7 @@ import type {
   TeamInvite,
   UserSummary,
   VideoRoom,
+  VideoSend,
   Webhook,
   WebhookDelivery,
 } from './types';
@@ -177,8 +178,13 @@ export interface UiState {
   about: About | null;
   /** The video room last opened in the browser for a call (`open_video_room`). */
   videoRoom: { callId: number; room: VideoRoom } | null;
-  /** Native video: whether the video call's pictures (theirs, mine) are on screen yet. */
+  /** Native video: what the call's pictures (theirs, mine) show: none yet, live, or
+   * stopped coming. */
   pictures: Shown;
+  /** What this side sends in the call, as its camera and share buttons last set it
+   * (`set_video`); null, or another call's: what the shell opened as the call connected
+   * (see `videoSending`). */
+  videoSend: { callId: number; send: VideoSend } | null;
   /** Why the shell gives no pictures (it refused `next_video_picture`, and has not
    * answered it since), or null. */
   videoProblem: string | null;
@@ -240,6 +246,7 @@ export function initialState(): UiState {
     about: null,
     videoRoom: null,
     pictures: NONE_SHOWN,
+    videoSend: null,
     videoProblem: null,
   };
 }

@@ -41,6 +41,7 @@ export type {
   UserInfo,
   UserSummary,
   VideoRoom,
+  VideoSend,
   VoiceSettings,
   Webhook,
   WebhookDelivery,

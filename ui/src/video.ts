@@ -1,5 +1,6 @@
-// Native video: the pictures of a video call as the shell sends them (asked for one after
-// the other with `next_video_picture`, see ipc.ts), drawn on the call card's canvases.
+// Native video: the pictures of a call as the shell sends them (asked for one after the
+// other with `next_video_picture`, see ipc.ts), drawn on the call card's canvases. A voice
+// call has them too once either side turns a camera on or shares a screen.
 // Each comes as a JPEG, which the page decodes (`createImageBitmap`): 20-90× fewer bytes
 // across the IPC than RGBA (15-50 kB instead of 1.2 MB at 640×480), which in WebKitGTK
 // took ~115 ms a picture, so only ~8 a second arrived, half a second late. Pictures can
@@ -12,10 +13,21 @@ export type Feed = 'remote' | 'local';
 
 export const FEEDS: readonly Feed[] = ['remote', 'local'];
 
-/** Whether each feed has a picture on screen in this call. */
-export type Shown = Record<Feed, boolean>;
+/** What a feed shows in this call: nothing yet; its newest picture (`live`); or nothing
+ * again (`stopped`), its pictures having stopped coming for STOPPED_AFTER_MS after at least
+ * one was drawn (the other side turned its video off): its last picture would look like a
+ * frozen call. The next picture drawn makes it `live` again. */
+export type FeedState = 'none' | 'live' | 'stopped';
 
-export const NONE_SHOWN: Shown = { remote: false, local: false };
+/** What each feed shows in this call. */
+export type Shown = Record<Feed, FeedState>;
+
+export const NONE_SHOWN: Shown = { remote: 'none', local: 'none' };
+
+/** A feed with no new picture drawn for this long has stopped (see FeedState). Pictures
+ * come at 15-30 a second while a side sends, and the shell answers a request within a
+ * second even without one: two seconds without one is not a slow picture. */
+export const STOPPED_AFTER_MS = 2000;
 
 export interface Picture {
   feed: Feed;
@@ -60,8 +72,9 @@ export function readFrame(buf: ArrayBuffer): Picture | null {
  * The call's pictures: the newest of each feed, decoded and drawn on the canvas given for
  * it (sized to the picture; CSS scales it). Pictures are taken only while `follow` names a
  * call; when that call ends (or another begins) the canvases clear, and each feed waits for
- * its first picture again. `onShown` hears when a feed gets its first picture (its first
- * one decoded and drawn) or loses it.
+ * its first picture again (as a feed `forget` names does). `onShown` hears when a feed's
+ * state changes: its first picture decoded and drawn, its pictures stopped, come again, or
+ * cleared.
  *
  * Each feed has at most one decode under way. Pictures that come meanwhile wait, the newest
  * only, and the newest is decoded next (at the next animation frame). A decode that ends
@@ -77,8 +90,11 @@ export class VideoFeeds {
   private canvases: Partial<Record<Feed, HTMLCanvasElement>> = {};
   private frame: number | null = null;
   private call: number | null = null;
-  /** Goes up with each call followed (or none): a decode begun before is not drawn. */
-  private era = 0;
+  /** Each feed's: goes up with each call followed (or none), and when the feed is
+   * forgotten: a decode begun before is not drawn. */
+  private era: Record<Feed, number> = { remote: 0, local: 0 };
+  /** Each feed's timer that says its pictures stopped, from its last picture drawn. */
+  private stopping: Record<Feed, ReturnType<typeof setTimeout> | undefined> = { remote: undefined, local: undefined };
 
   constructor(private onShown: (shown: Shown) => void) {}
 
@@ -87,24 +103,36 @@ export class VideoFeeds {
     this.canvases = { ...canvases };
   }
 
-  /** The video call whose pictures are taken (its id), or null. */
+  /** The call whose pictures are taken (its id), or null. */
   get following(): number | null {
     return this.call;
   }
 
-  /** The video call in progress (its id), or null: pictures are taken only during one. */
+  /** The call in progress (its id), or null: pictures are taken only during one. */
   follow(callId: number | null): void {
     if (callId === this.call) return;
     this.call = callId;
-    this.era += 1;
-    this.latest = { remote: null, local: null };
     if (this.frame !== null) cancelAnimationFrame(this.frame);
     this.frame = null;
-    for (const feed of FEEDS) {
-      const canvas = this.canvases[feed];
-      if (canvas) clear(canvas);
-    }
+    for (const feed of FEEDS) this.clearFeed(feed);
     this.setShown(NONE_SHOWN);
+  }
+
+  /** `feed` starts again from its next picture, its last one gone (my preview, when what I
+   * send changes: the camera's last picture is not the screen I share, nor what I send
+   * once I turn it on again). */
+  forget(feed: Feed): void {
+    this.clearFeed(feed);
+    this.setShown({ ...this.shown, [feed]: 'none' });
+  }
+
+  private clearFeed(feed: Feed): void {
+    this.era[feed] += 1;
+    this.latest[feed] = null;
+    clearTimeout(this.stopping[feed]);
+    this.stopping[feed] = undefined;
+    const canvas = this.canvases[feed];
+    if (canvas) clear(canvas);
   }
 
   /** One message from the shell: kept as its feed's newest picture until it is decoded. */
@@ -149,7 +177,7 @@ export class VideoFeeds {
 
   private async decode(picture: Picture): Promise<void> {
     const { feed } = picture;
-    const era = this.era;
+    const era = this.era[feed];
     this.decoding[feed] = true;
     let bitmap: ImageBitmap | null = null;
     try {
@@ -167,7 +195,7 @@ export class VideoFeeds {
     videoPictureStats[bitmap ? 'decoded' : 'undecoded'] += 1;
     this.decoding[feed] = false;
     if (bitmap) {
-      if (era === this.era) this.draw(picture, bitmap);
+      if (era === this.era[feed]) this.draw(picture, bitmap);
       bitmap.close();
     }
     // Pictures that came during the decode: the newest is next.
@@ -182,7 +210,14 @@ export class VideoFeeds {
     if (canvas.height !== picture.height) canvas.height = picture.height;
     context.drawImage(bitmap, 0, 0, picture.width, picture.height);
     videoPictureStats.drawn += 1;
-    if (!this.shown[picture.feed]) this.setShown({ ...this.shown, [picture.feed]: true });
+    this.setFeed(picture.feed, 'live');
+    // Stopped, unless another picture is drawn before this runs out.
+    clearTimeout(this.stopping[picture.feed]);
+    this.stopping[picture.feed] = setTimeout(() => this.setFeed(picture.feed, 'stopped'), STOPPED_AFTER_MS);
+  }
+
+  private setFeed(feed: Feed, state: FeedState): void {
+    if (this.shown[feed] !== state) this.setShown({ ...this.shown, [feed]: state });
   }
 
   private setShown(shown: Shown): void {

@@ -44,6 +44,7 @@ declare global {
 const defaults: Record<string, Reply | Reply[]> = {
   set_status: { ok: null },
   set_muted: { ok: null },
+  set_video: { ok: null },
   hang_up: { ok: null },
   list_devices: { ok: { inputs: ['Built-in Microphone', 'USB Headset'], outputs: ['Built-in Speakers', 'USB Headset'] } },
   save_settings: { echo: 'settings' },

@@ -447,6 +447,28 @@ test('reducer: the reply that placed a call, coming after its answer, does not t
   assert.equal(late.app.active_call.status, 'active');
 });
 
+test('reducer: what this side sends: the camera in a video call, nothing in a voice call, until the buttons change it; each call afresh', () => {
+  let s = signedIn();
+  assert.equal(m.videoSending(s), 'off', 'out of a call');
+  s = m.applyCall(s, call(40, ME, BOB, 'ringing', { call_type: 'video' }), 0);
+  assert.equal(m.videoSending(s), 'off', 'not while it rings');
+  s = m.applyCall(s, call(40, ME, BOB, 'active', { call_type: 'video' }), 0);
+  assert.equal(m.videoSending(s), 'camera', 'the shell opens the camera as a video call connects');
+  s = { ...s, videoSend: { callId: 40, send: 'screen' } };
+  assert.equal(m.videoSending(s), 'screen');
+  s = m.applyCall(s, call(40, ME, BOB, 'completed', { call_type: 'video' }), 0);
+  assert.equal(s.videoSend, null, 'forgotten when the call ends');
+  s = m.applyCall(s, call(41, BOB, ME, 'active'), 0);
+  assert.equal(m.videoSending(s), 'off', 'a voice call sends nothing at first');
+  s = { ...s, videoSend: { callId: 41, send: 'camera' } };
+  assert.equal(m.videoSending(s), 'camera');
+  // A choice made in another call (a state from the shell with another call in it) is not this one's.
+  s = m.withAppState(s, appState({ active_call: call(42, BOB, ME, 'active', { call_type: 'video' }) }), 0);
+  assert.equal(m.videoSending(s), 'camera');
+  s = { ...s, videoSend: { callId: 41, send: 'off' } };
+  assert.equal(m.videoSending(s), 'camera');
+});
+
 test('reducer: hanging up ends the call on screen, the final update refines the outcome', () => {
   let s = signedIn();
   s = m.applyCall(s, call(30, BOB, ME, 'active'), 10_000);
@@ -624,5 +646,5 @@ test('video: a picture from the shell (feed, size, JPEG) is read; anything else 
   assert.equal(m.readFrame(frame(0, 9000, 1)), null, 'too wide');
   assert.equal(m.readFrame(frame(0, 1, 9000)), null, 'too high');
   assert.equal(m.readFrame(new ArrayBuffer(11)), null, 'no header');
-  assert.deepEqual(m.initialState().pictures, { remote: false, local: false });
+  assert.deepEqual(m.initialState().pictures, { remote: 'none', local: 'none' });
 });

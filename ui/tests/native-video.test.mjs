@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { appState, BOB, call, CAROL, ME } from './fixtures.mjs';
-import { engine, finish, invoked, makeFrames, openApp, openCallbox, pictureQueue, respond, sendFrame, setup, shot } from './support.mjs';
+import { engine, finish, invoked, keepSending, makeFrames, openApp, openCallbox, pictureQueue, respond, sendFrame, setup, shot } from './support.mjs';
 
 let env;
 before(async () => {
@@ -359,44 +359,48 @@ test('native video: when the call ends the pictures go; the next video call star
   await finish(page);
 });
 
-test('native video: an audio call has no video area, and pictures during it are not asked for', async () => {
+test('native video: a voice call has no video area while neither side sends, but its pictures are asked for', async () => {
   const page = await openApp(env, { responses: { app_state: { ok: appState({ active_call: call(80, ME, BOB, 'active'), media: CONNECTED }) } } });
   await page.locator('.call-active').waitFor();
-  await sendFrame(page, { feed: 'remote', width: 64, height: 48, fill: RED });
+  // Either side may turn video on in it (voice-video.test.mjs): the page asks all along.
+  await until(page, () => window.__test.waiting() === 1);
   await page.waitForTimeout(300);
-  await twoFrames(page);
-  assert.equal(await asked(page), 0);
-  assert.deepEqual(await pictureQueue(page), { queued: 1, waiting: 0 }, 'the picture is not taken');
   assert.equal(await page.locator('.call-stage').isVisible(), false);
   assert.equal(await page.locator('.call-video').isVisible(), false);
   assert.equal(await page.getByRole('button', { name: 'Full window' }).count(), 0);
   assert.equal(await page.getByText('Waiting for').count(), 0);
+  assert.equal(await page.getByText('not sending video').count(), 0);
   assert.equal(await page.getByRole('img', { name: /video/ }).count(), 0);
   await finish(page);
 });
 
-test('native video: pictures are asked for during a video call only, one request at a time, and no more once it ends', async () => {
+test('native video: pictures are asked for during a call only (a voice call too), one request at a time, and no more once it ends', async () => {
   // A request waits 200 ms for a picture here (the real shell: 1 s), then is answered empty.
   const page = await openApp(env, { responses: { app_state: { ok: appState() }, next_video_picture: { pictures: 200 } } });
   await page.getByRole('button', { name: 'Video call Bob Stone' }).waitFor();
   await page.waitForTimeout(400);
   assert.equal(await asked(page), 0, 'not out of a call');
-  // Not while a video call rings, nor during an audio call.
+  // Not while a video call rings.
   await engine(page, { type: 'call_updated', call: call(80, ME, BOB, 'ringing', { call_type: 'video' }) });
   await page.getByText('Calling Bob Stone…').waitFor();
   await page.waitForTimeout(400);
   assert.equal(await asked(page), 0, 'not while it rings');
   await engine(page, { type: 'call_updated', call: call(80, ME, BOB, 'cancelled', { call_type: 'video' }) });
+  // A voice call: asked, one request at a time, and no more once it ends.
   await engine(page, { type: 'call_updated', call: call(81, ME, BOB, 'active') });
   await page.locator('.call-active').waitFor();
-  await page.waitForTimeout(400);
-  assert.equal(await asked(page), 0, 'not in an audio call');
+  await until(page, () => window.__test.calls('next_video_picture').length >= 2);
+  assert.ok((await pictureQueue(page)).waiting <= 1, 'one request at a time');
   await engine(page, { type: 'call_updated', call: call(81, ME, BOB, 'completed') });
   await page.locator('.call-outcome').waitFor();
+  await until(page, () => window.__test.waiting() === 0);
+  const voice = await asked(page);
+  await page.waitForTimeout(400);
+  assert.equal(await asked(page), voice, 'no request after the voice call');
 
   // A video call: asked at once, and again after each answer, empty ones too.
   await engine(page, { type: 'call_updated', call: videoCall(82) });
-  await until(page, () => window.__test.calls('next_video_picture').length >= 3);
+  await until(page, (n) => window.__test.calls('next_video_picture').length >= n + 3, voice);
   for (let i = 0; i < 5; i++) {
     assert.ok((await pictureQueue(page)).waiting <= 1, 'one request at a time');
     await page.waitForTimeout(60);
@@ -510,9 +514,13 @@ for (const scheme of ['light', 'dark']) {
     await card.getByText('Waiting for Bob Stone’s video…').waitFor();
     await shot(page, 'native-video-waiting', { element: card });
 
-    await sendFrame(page, { feed: 'remote', width: 640, height: 360, bars: BARS, topLeft: RED, bottomRight: BLUE, block: 40 });
-    await sendFrame(page, { feed: 'local', width: 320, height: 180, fill: [70, 110, 160], topLeft: GREEN, block: 30 });
+    // Sent on and on, as in a call: pictures that stop would show that they stopped.
+    await keepSending(page, [
+      { feed: 'remote', width: 640, height: 360, bars: BARS, topLeft: RED, bottomRight: BLUE, block: 40 },
+      { feed: 'local', width: 320, height: 180, fill: [70, 110, 160], topLeft: GREEN, block: 30 },
+    ]);
     await shown(page, '.video-local');
+    await shown(page, '.video-remote');
     await shot(page, 'native-video', { element: card });
     // The window as it opens: the pictures and the controls under them, without scrolling.
     await page.evaluate(() => window.scrollTo(0, 0));

@@ -171,6 +171,27 @@ export async function sendFrame(page, spec) {
   await page.evaluate(() => window.__test.picture(window.__frames[0]));
 }
 
+/**
+ * Keep giving the fake shell pictures, as a side that sends video does: the pictures of
+ * `specs` (made as `makeFrames` says) now and then every `everyMs` milliseconds, until
+ * `keepSending` is called again (with other pictures, or none: `[]`) or the page closes.
+ * A feed whose pictures stop shows that they stopped (src/video.ts, STOPPED_AFTER_MS):
+ * what a screenshot of a picture needs.
+ */
+export async function keepSending(page, specs, everyMs = 300) {
+  if (specs.length) await makeFrames(page, specs);
+  await page.evaluate(
+    ({ count, everyMs }) => {
+      clearInterval(window.__sending);
+      const frames = count ? window.__frames.slice(0, count) : [];
+      const send = () => frames.forEach((f) => window.__test.picture(f));
+      send();
+      window.__sending = count ? setInterval(send, everyMs) : undefined;
+    },
+    { count: specs.length, everyMs },
+  );
+}
+
 /** The fake shell's pictures: how many are queued and not taken, and how many
  * `next_video_picture` requests wait for one. */
 export function pictureQueue(page) {

@@ -1,12 +1,15 @@
 // The call card: "Calling Bob…" while it rings, the in-call controls once answered (with
-// the pictures of a video call above them), and how the call ended afterwards.
-import type { Actions } from '../actions';
+// the call's pictures above them, a voice call's too once there are some), and how the
+// call ended afterwards.
+import { isChangingVideo, type Actions, type VideoSource } from '../actions';
 import { otherParty } from '../calls';
 import { alertRegion, h, inertAround, setAttr, setText, show } from '../dom';
 import { displayName, durationWords, formatDuration, initials } from '../format';
-import { icon } from '../icons';
+import { icon, type IconName } from '../icons';
+import { videoSending } from '../reduce';
 import { whileShown, type UiState, type Watch } from '../state';
 import type { MediaState } from '../types';
+import type { FeedState } from '../video';
 import { button, regardingLine, setBusy, type View } from './common';
 import { devicePickers } from './devices';
 import { levelMeter, qualityIndicator } from './meters';
@@ -22,6 +25,50 @@ function mediaWords(m: MediaState | null): string {
 
 function isActiveCall(s: UiState): boolean {
   return s.app?.active_call?.status === 'active';
+}
+
+/** What the video area says where their picture is not shown. */
+function stageWords(name: string, remote: FeedState, isVideo: boolean, problem: string | null): string {
+  if (problem) return `Video cannot be shown here: ${problem}`;
+  if (remote === 'stopped') return `${name} turned their video off`;
+  // A voice call shows the area once I send: theirs may never come.
+  return isVideo ? `Waiting for ${name}’s video…` : `${name} is not sending video`;
+}
+
+/** The words and icons of the buttons that send my video: what each does, and (like Mute)
+ * an icon for the state it is in. */
+const SOURCES: Record<VideoSource, { on: string; off: string; icons: Record<'on' | 'off', IconName> }> = {
+  camera: { off: 'Turn camera on', on: 'Turn camera off', icons: { off: 'video-off', on: 'video' } },
+  screen: { off: 'Share screen', on: 'Stop sharing', icons: { off: 'screen', on: 'screen' } },
+};
+
+/** The camera's or the share's button: pressed while this side sends that source, and
+ * waiting (not pressable) while either button's change is under way. */
+function sourceButton(actions: Actions, source: VideoSource): { el: HTMLButtonElement; set(on: boolean, busy: boolean, waiting: boolean): void } {
+  const words = SOURCES[source];
+  const label = h('span', { class: 'label', text: words.off });
+  const el = h(
+    'button',
+    { type: 'button', class: 'btn video-send', 'aria-pressed': 'false', 'data-source': source },
+    icon(words.icons.off, 'icon i-off'),
+    icon(words.icons.on, 'icon i-on'),
+    label,
+  );
+  el.addEventListener('click', () => {
+    if (el.getAttribute('aria-disabled') === 'true') return;
+    void actions.setVideo(el.getAttribute('aria-pressed') === 'true' ? 'off' : source, source);
+  });
+  return {
+    el,
+    set(on, busy, waiting) {
+      setAttr(el, 'aria-pressed', on ? 'true' : 'false');
+      setText(label, on ? words.on : words.off);
+      // aria-disabled, not disabled: a disabled button loses keyboard focus (and the call
+      // card would then move it to Mute) just when the user pressed it.
+      setAttr(el, 'aria-disabled', waiting ? 'true' : null);
+      setAttr(el, 'aria-busy', busy ? 'true' : null);
+    },
+  };
 }
 
 export function callPanelView(actions: Actions, watch: Watch): View & { focusMain(): void; tick(): void } {
@@ -54,6 +101,9 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
   mute.append(micIcon, micOffIcon, muteLabel);
   const mutedBadge = h('span', { class: 'muted-badge', role: 'status' });
   const end = button('End call', { cls: 'danger', icon: icon('phone-off'), onclick: () => void actions.hangUp() });
+  // What I send, in any call: the camera or my screen, one at a time.
+  const camera = sourceButton(actions, 'camera');
+  const share = sourceButton(actions, 'screen');
   mute.addEventListener('click', () => void actions.setMuted(mute.getAttribute('aria-pressed') !== 'true'));
   const quality = qualityIndicator();
   const micLevel = levelMeter('Microphone level');
@@ -61,13 +111,13 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
   const pickers = devicePickers(actions, watchActive, 'call', ['input', 'output']);
   const callAlert = alertRegion();
 
-  // A video call: their picture, large, with mine in its corner once it comes (drawn by
+  // The call's pictures: theirs, large, with mine in its corner while I send (drawn by
   // actions.video as the shell sends them), and "Full window".
   const remote = h('canvas', { class: 'video-remote', role: 'img', hidden: true });
   const local = h('canvas', { class: 'video-local', role: 'img', 'aria-label': 'Your video', hidden: true });
   actions.video.attach({ remote, local });
   const waitingText = h('span');
-  const waiting = h('p', { class: 'video-waiting', role: 'status' }, icon('video'), waitingText);
+  const waiting = h('p', { class: 'video-waiting', role: 'status' }, icon('video', 'icon i-video'), icon('video-off', 'icon i-video-off'), waitingText);
   const fullKey = h('kbd', { 'aria-hidden': 'true', text: 'Esc' });
   const full = h(
     'button',
@@ -132,7 +182,10 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
       { class: 'call-top' },
       avatarEl,
       h('div', { class: 'call-head' }, peer, activeRegarding.el, h('p', { class: 'call-sub' }, timer, h('span', { class: 'sep', 'aria-hidden': 'true', text: '·' }), mediaText)),
-      h('div', { class: 'call-controls' }, mutedBadge, mute, end),
+      h('div', { class: 'call-controls' }, mute, camera.el, share.el, end),
+      // "Muted" on a line of its own under them: beside the buttons it would push them
+      // onto another row when it appears, away from the pointer that pressed Mute.
+      mutedBadge,
     ),
     video,
     h(
@@ -208,27 +261,36 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
       setAttr(mediaText, 'data-state', media?.state ?? 'connecting');
     },
   );
-  // A video call's pictures: "Waiting for …" until theirs comes, mine once it does. Full
-  // window ends with the call (and the canvases clear: actions.followVideo, from main.ts).
+  // The call's pictures: in a video call "Waiting for …" until theirs comes; in a voice
+  // call, once I send or theirs come. Mine only while I send (its last picture would stay
+  // otherwise), theirs only while they come: when they stop, that they turned it off.
+  // Full window ends with the call (and the canvases clear: actions.followVideo, from
+  // main.ts).
   watch(
     (s) => {
       const call = s.app?.active_call;
-      const isVideo = !!call && call.status === 'active' && call.call_type === 'video';
+      const isActive = !!call && call.status === 'active';
       return {
-        isVideo,
-        name: isVideo && call ? displayName(otherParty(call, s.app?.me?.id ?? null)) : '',
+        isActive,
+        isVideo: isActive && call?.call_type === 'video',
+        name: isActive && call ? displayName(otherParty(call, s.app?.me?.id ?? null)) : '',
+        sending: videoSending(s) !== 'off',
         pictures: s.pictures,
         problem: s.videoProblem,
       };
     },
-    ({ isVideo, name, pictures, problem }) => {
-      show(stage, isVideo);
-      if (!isVideo) return setFull(false);
+    ({ isActive, isVideo, name, sending, pictures, problem }) => {
+      const staged = isActive && (isVideo || sending || pictures.remote !== 'none');
+      show(stage, staged);
+      if (!staged) return setFull(false);
       setAttr(remote, 'aria-label', `${name}’s video`);
-      show(remote, pictures.remote);
-      show(local, pictures.local);
-      show(waiting, !pictures.remote);
-      setText(waitingText, problem ? `Video cannot be shown here: ${problem}` : `Waiting for ${name}’s video…`);
+      show(remote, pictures.remote === 'live');
+      show(local, sending && pictures.local !== 'none');
+      show(waiting, pictures.remote !== 'live');
+      // Their camera crossed out when they send none (any more), not while it may come.
+      const theirsOff = pictures.remote === 'stopped' || (!isVideo && pictures.remote === 'none');
+      setAttr(waiting, 'data-off', theirsOff && !problem);
+      setText(waitingText, stageWords(name, pictures.remote, isVideo, problem));
     },
   );
   watchActive(
@@ -252,6 +314,13 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
       setBusy(videoOpen, opening, idle, 'Opening…');
       setAttr(videoOpen, 'aria-label', room && !opening ? 'Open the video room again' : null);
       setText(videoAlert, error);
+    },
+  );
+  watchActive(
+    (s) => ({ sending: videoSending(s), cameraBusy: isChangingVideo(s, 'camera'), shareBusy: isChangingVideo(s, 'screen') }),
+    ({ sending, cameraBusy, shareBusy }) => {
+      camera.set(sending === 'camera', cameraBusy, cameraBusy || shareBusy);
+      share.set(sending === 'screen', shareBusy, cameraBusy || shareBusy);
     },
   );
   watchActive(
