@@ -356,6 +356,12 @@ pub async fn set_muted(controller: Shared<'_>, muted: bool) -> Result<(), AppErr
     controller.set_muted(muted).await
 }
 
+/// Puts the current call on hold (`on`), or takes it back.
+#[tauri::command]
+pub async fn hold_call(controller: Shared<'_>, on: bool) -> Result<CallSession, AppError> {
+    controller.hold_call(on).await
+}
+
 /// Sends the camera or the screen in the current call, or nothing.
 #[tauri::command]
 pub async fn set_video(controller: Shared<'_>, send: VideoSend) -> Result<(), AppError> {

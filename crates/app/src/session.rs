@@ -497,6 +497,11 @@ impl Controller {
         Ok(self.phone().await?.hang_up().await?)
     }
 
+    /// Puts the current call on hold, or takes it back (only the one who held it can).
+    pub async fn hold_call(&self, on: bool) -> Result<CallSession, AppError> {
+        Ok(self.phone().await?.set_held(on).await?)
+    }
+
     pub async fn set_muted(&self, muted: bool) -> Result<(), AppError> {
         self.phone().await?.set_muted(muted).await;
         Ok(())

@@ -17,7 +17,7 @@ use futures::StreamExt;
 use std::time::{Duration, Instant};
 use switchboard_media::audio::{AudioSink, AudioSource};
 use switchboard_media::video::{VideoOptions, VideoSource, VideoStats};
-use switchboard_media::{AudioPeer, Candidate, Uplink};
+use switchboard_media::{AudioPeer, Candidate, Hold, Uplink};
 use switchboard_protocol::api::CallSession;
 use switchboard_protocol::signal::{ClientSignal, ServerSignal, raw_payload};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
@@ -120,6 +120,11 @@ impl MediaCall {
 
     pub fn set_muted(&self, muted: bool) {
         self.peer.set_muted(muted);
+    }
+
+    /// What this side plays while the call is on hold (its sending is stopped by muting).
+    pub fn set_hold(&self, hold: Hold) {
+        self.peer.set_hold(hold);
     }
 
     /// Sends `source`'s pictures from now on (`None`: stops sending video). The first

@@ -10,8 +10,9 @@ use switchboard_protocol::api::CallSession;
 pub struct CallsSeen {
     /// Calls already announced as incoming.
     announced: HashSet<i64>,
-    /// The last status reported per call.
-    statuses: HashMap<i64, CallStatus>,
+    /// The last status reported per call, and who held it then (a hold or resume changes
+    /// no status but is reported too).
+    statuses: HashMap<i64, (CallStatus, Option<i64>)>,
 }
 
 /// What to report about a call just seen.
@@ -19,7 +20,7 @@ pub struct CallsSeen {
 pub struct Report {
     /// Ring: the call is for me, still ringing, and not announced before.
     pub incoming: bool,
-    /// Its status differs from the last one reported.
+    /// Its status, or who holds it, differs from the last one reported.
     pub changed: bool,
 }
 
@@ -62,7 +63,8 @@ impl CallsSeen {
             && matches!(call.status, CallStatus::Pending | CallStatus::Ringing);
         Report {
             incoming: ringing_for_me && self.announced.insert(call.id),
-            changed: self.statuses.insert(call.id, call.status) != Some(call.status),
+            changed: self.statuses.insert(call.id, (call.status, call.on_hold_by))
+                != Some((call.status, call.on_hold_by)),
         }
     }
 
@@ -72,7 +74,7 @@ impl CallsSeen {
         let mut live: Vec<i64> = self
             .statuses
             .iter()
-            .filter(|(_, status)| !status.is_final())
+            .filter(|(_, (status, _))| !status.is_final())
             .map(|(id, _)| *id)
             .collect();
         live.sort_unstable();
@@ -178,6 +180,22 @@ mod tests {
             .map(|s| seen.saw(ME, &call(9, 1, ME, *s)).changed)
             .collect();
         assert_eq!(changes, [true, false, true, true, false, true, false]);
+    }
+
+    #[test]
+    fn a_hold_and_a_resume_are_each_reported_once() {
+        let mut seen = CallsSeen::default();
+        let active = call(9, 1, ME, CallStatus::Active);
+        let held = CallSession {
+            on_hold_by: Some(1),
+            ..active.clone()
+        };
+        let changes: Vec<bool> = [&active, &held, &held, &active, &active]
+            .iter()
+            .map(|c| seen.saw(ME, c).changed)
+            .collect();
+        assert_eq!(changes, [true, true, false, true, false]);
+        assert_eq!(seen.live(), [9]);
     }
 
     #[test]

@@ -150,6 +150,16 @@ impl Engine {
         self.act(call_id, CallAction::End).await
     }
 
+    /// Puts the active call on hold (`true`) or takes it back; the other side is told.
+    pub async fn hold(&self, call_id: i64, on: bool) -> Result<CallSession, ClientError> {
+        let action = if on {
+            CallAction::Hold
+        } else {
+            CallAction::Resume
+        };
+        self.act(call_id, action).await
+    }
+
     async fn act(&self, call_id: i64, action: CallAction) -> Result<CallSession, ClientError> {
         let call = self.api.update_call(call_id, action).await?;
         self.publish_call(&call);

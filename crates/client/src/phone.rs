@@ -14,6 +14,7 @@ use crate::events::{EndReason, Event, MediaState};
 use std::any::Any;
 use std::sync::Arc;
 use std::time::Duration;
+use switchboard_media::Hold;
 use switchboard_media::audio::{AudioSink, AudioSource};
 use switchboard_media::video::{VideoOptions, VideoSink, VideoSource};
 use switchboard_protocol::api::{CallSession, InitiateCall};
@@ -76,6 +77,7 @@ struct Current {
 struct MediaHandle {
     stop: oneshot::Sender<()>,
     muted: watch::Sender<bool>,
+    hold: watch::Sender<Hold>,
     video: mpsc::UnboundedSender<VideoChange>,
     task: JoinHandle<()>,
 }
@@ -238,6 +240,25 @@ impl Phone {
         }
     }
 
+    /// Puts the current call on hold (`true`: no sound either way; the other side hears a
+    /// soft beep every few seconds) or takes it back. Only the one who held it can. Not in
+    /// an active call is an error in words.
+    pub async fn set_held(&self, on: bool) -> Result<CallSession, ClientError> {
+        let call_id = {
+            let current = self.shared.current.lock().await;
+            match &current.call {
+                Some(call) if call.status == CallStatus::Active => call.id,
+                _ => {
+                    return Err(ClientError::Invalid(
+                        "There is no call in progress to hold or resume.".to_owned(),
+                    ));
+                }
+            }
+        };
+        // The server tells both sides (`call_status`); that is what changes the sound.
+        self.engine.hold(call_id, on).await
+    }
+
     /// Calls missed since [`Phone::reset_missed`].
     pub fn missed_calls(&self) -> u32 {
         self.shared.missed.lock().map(|m| *m).unwrap_or(0)
@@ -351,21 +372,62 @@ async fn on_call_update(shared: &Arc<Shared>, call: CallSession) {
     }
     let muted = current.muted;
     current.call = Some(call.clone());
-    if call.status == CallStatus::Active && current.media.is_none() {
-        current.media = Some(start_media(shared.clone(), call, muted));
+    let hold = hold_of(&call, shared.engine.me().id);
+    match &current.media {
+        None if call.status == CallStatus::Active => {
+            current.media = Some(start_media(shared.clone(), call, muted, hold));
+        }
+        Some(media) => {
+            media
+                .hold
+                .send_if_modified(|h| std::mem::replace(h, hold) != hold);
+        }
+        None => {}
     }
 }
 
-fn start_media(shared: Arc<Shared>, call: CallSession, muted: bool) -> MediaHandle {
+/// Who holds `call`, seen from `me`.
+fn hold_of(call: &CallSession, me: i64) -> Hold {
+    match call.on_hold_by {
+        None => Hold::Off,
+        Some(holder) if holder == me => Hold::ByUs,
+        Some(_) => Hold::ByThem,
+    }
+}
+
+fn start_media(shared: Arc<Shared>, call: CallSession, muted: bool, hold: Hold) -> MediaHandle {
     let (stop, stop_rx) = oneshot::channel();
     let (muted_tx, muted_rx) = watch::channel(muted);
+    let (hold_tx, hold_rx) = watch::channel(hold);
     let (video, video_rx) = mpsc::unbounded_channel();
-    let task = tokio::spawn(run_media(shared, call, stop_rx, muted_rx, video_rx));
+    let controls = Controls {
+        muted: muted_rx,
+        hold: hold_rx,
+        video: video_rx,
+    };
+    let task = tokio::spawn(run_media(shared, call, stop_rx, controls));
     MediaHandle {
         stop,
         muted: muted_tx,
+        hold: hold_tx,
         video,
         task,
+    }
+}
+
+/// What the user (and the server, for hold) changes in a running call.
+struct Controls {
+    muted: watch::Receiver<bool>,
+    hold: watch::Receiver<Hold>,
+    video: mpsc::UnboundedReceiver<VideoChange>,
+}
+
+impl Controls {
+    /// Applies mute and hold: on hold, nothing is sent either way, whatever mute says.
+    fn apply(&mut self, media: &MediaCall) {
+        let hold = *self.hold.borrow_and_update();
+        media.set_muted(*self.muted.borrow_and_update() || hold != Hold::Off);
+        media.set_hold(hold);
     }
 }
 
@@ -374,13 +436,12 @@ async fn run_media(
     shared: Arc<Shared>,
     call: CallSession,
     mut stop: oneshot::Receiver<()>,
-    mut muted: watch::Receiver<bool>,
-    video: mpsc::UnboundedReceiver<VideoChange>,
+    mut controls: Controls,
 ) {
     let call_id = call.id;
     shared.emit_media(call_id, MediaState::Connecting);
-    let failure = match connect(&shared, &call, &mut stop, &mut muted).await {
-        Ok(Some(media)) => return talk(&shared, call_id, media, stop, muted, video).await,
+    let failure = match connect(&shared, &call, &mut stop, &mut controls).await {
+        Ok(Some(media)) => return talk(&shared, call_id, media, stop, controls).await,
         // Stopped before it connected: whoever stopped it reports the end.
         Ok(None) => return,
         Err(message) => message,
@@ -394,7 +455,7 @@ async fn connect(
     shared: &Shared,
     call: &CallSession,
     stop: &mut oneshot::Receiver<()>,
-    muted: &mut watch::Receiver<bool>,
+    controls: &mut Controls,
 ) -> Result<Option<(MediaCall, Box<dyn Any + Send>)>, String> {
     let audio = (shared.open_audio)().map_err(|e| format!("The sound devices failed: {e}"))?;
     let engine = &shared.engine;
@@ -409,7 +470,7 @@ async fn connect(
     )
     .await
     .map_err(|e| e.to_string())?;
-    media.set_muted(*muted.borrow_and_update());
+    controls.apply(&media);
     media.report_to(call.id, engine.emitter());
     tokio::select! {
         connected = media.connected(CONNECT_WITHIN) => match connected {
@@ -457,8 +518,7 @@ async fn talk(
     call_id: i64,
     (mut media, _keep): (MediaCall, Box<dyn Any + Send>),
     mut stop: oneshot::Receiver<()>,
-    mut muted: watch::Receiver<bool>,
-    mut video: mpsc::UnboundedReceiver<VideoChange>,
+    mut controls: Controls,
 ) {
     loop {
         tokio::select! {
@@ -466,19 +526,15 @@ async fn talk(
                 media.hang_up().await;
                 return;
             }
-            Some(source) = video.recv() => {
+            Some(source) = controls.video.recv() => {
                 if let Err(e) = media.set_video(source).await {
                     shared.emit(Event::Problem {
                         message: format!("Your video could not change ({e}); the call goes on."),
                     });
                 }
             }
-            changed = muted.changed() => {
-                if changed.is_err() {
-                    continue;
-                }
-                media.set_muted(*muted.borrow_and_update());
-            }
+            Ok(()) = controls.muted.changed() => controls.apply(&media),
+            Ok(()) = controls.hold.changed() => controls.apply(&media),
             end = media.remote_end() => {
                 media.hang_up().await;
                 let (reason, message) = match end {

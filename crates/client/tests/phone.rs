@@ -217,3 +217,101 @@ async fn two_phones_call_talk_mute_hang_up_and_call_again() {
     .await;
     assert!(cat.phone.current_call().await.is_none());
 }
+
+/// Hold (issue 24): bob holds; neither hears the other, ann hears the soft hold beep from
+/// her own app (bob hears nothing), ann cannot resume bob's hold; bob resumes and both
+/// hear each other again. Ann's mute survives the hold.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_call_is_silent_both_ways_with_a_beep_for_the_held_and_resumes() {
+    use switchboard_media::tone::HOLD_TONE_HZ;
+    let host = Host::start(&["ann", "bob"]).await;
+    let mut ann = handset(&host, "ann", ANN_TONE).await;
+    let mut bob = handset(&host, "bob", BOB_TONE).await;
+    let refused = bob.phone.set_held(true).await.expect_err("no call yet");
+    assert!(
+        refused.to_string().contains("no call in progress"),
+        "{refused}"
+    );
+    let call = ann.phone.call(bob.id).await.expect("call");
+    let call_id = next(&mut bob.events, Duration::from_secs(5), |e| match e {
+        Event::IncomingCall { call_id, .. } => Some(*call_id),
+        _ => None,
+    })
+    .await;
+    assert_eq!(call_id, call.id);
+    bob.phone.answer(call_id).await.expect("answer");
+    for side in [&mut ann, &mut bob] {
+        let state = next(&mut side.events, Duration::from_secs(10), |e| {
+            media_of(call_id)(e).filter(|m| !matches!(m, MediaState::Connecting))
+        })
+        .await;
+        assert!(matches!(state, MediaState::Connected { .. }), "{state:?}");
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let held = bob.phone.set_held(true).await.expect("hold");
+    assert_eq!(held.on_hold_by, Some(bob.id));
+    let told = next(&mut ann.events, Duration::from_secs(2), |e| match e {
+        Event::CallUpdated { call } if call.id == call_id => call.on_hold_by,
+        _ => None,
+    })
+    .await;
+    assert_eq!(told, bob.id, "ann is told at once who holds the call");
+    let refused = ann.phone.set_held(false).await.expect_err("not ann's hold");
+    assert!(
+        refused.to_string().contains("Only the person who put"),
+        "{refused}"
+    );
+
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let window = Instant::now();
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    let (bob_at_ann, n_ann) = share_with(&ann.heard, window, BOB_TONE);
+    let (ann_at_bob, n_bob) = share_with(&bob.heard, window, ANN_TONE);
+    let (beep_at_ann, _) = share_with(&ann.heard, window, HOLD_TONE_HZ);
+    let (beep_at_bob, _) = share_with(&bob.heard, window, HOLD_TONE_HZ);
+    eprintln!(
+        "on hold: ann heard bob in {bob_at_ann} of {n_ann}, the beep in {beep_at_ann}; \
+         bob heard ann in {ann_at_bob} of {n_bob}, the beep in {beep_at_bob}"
+    );
+    assert!(
+        n_ann >= 120 && n_bob >= 120,
+        "the line stays up: {n_ann}, {n_bob}"
+    );
+    assert_eq!((bob_at_ann, ann_at_bob), (0, 0), "no sound either way");
+    // One or two 300 ms beeps (15 frames each) in 3.1 s, at most a frame cut at each end.
+    assert!(
+        (13..=32).contains(&beep_at_ann),
+        "ann hears the hold beep: {beep_at_ann}"
+    );
+    assert_eq!(beep_at_bob, 0, "the one who holds hears nothing");
+
+    ann.phone.set_muted(true).await;
+    let resumed = bob.phone.set_held(false).await.expect("resume");
+    assert_eq!(resumed.on_hold_by, None);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let window = Instant::now();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (bob_at_ann, n) = share_with(&ann.heard, window, BOB_TONE);
+    assert!(
+        n >= 60 && bob_at_ann * 10 >= n * 9,
+        "ann hears bob again: {bob_at_ann} of {n}"
+    );
+    let (ann_at_bob, _) = share_with(&bob.heard, window, ANN_TONE);
+    assert_eq!(ann_at_bob, 0, "ann's own mute outlasts the hold");
+    assert_eq!(
+        share_with(&ann.heard, window, HOLD_TONE_HZ).0,
+        0,
+        "no beep after"
+    );
+    ann.phone.set_muted(false).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let window = Instant::now();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let (ann_at_bob, n) = share_with(&bob.heard, window, ANN_TONE);
+    assert!(
+        n >= 40 && ann_at_bob * 10 >= n * 9,
+        "bob hears ann: {ann_at_bob} of {n}"
+    );
+    ann.phone.hang_up().await.expect("hang up");
+}

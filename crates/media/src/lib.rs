@@ -24,5 +24,5 @@ pub mod video;
 pub mod voice_path;
 
 pub use mixer::Mixer;
-pub use peer::{AudioPeer, Candidate, IceServer, MediaError, PeerConfig};
+pub use peer::{AudioPeer, Candidate, Hold, IceServer, MediaError, PeerConfig};
 pub use uplink::Uplink;

@@ -10,11 +10,11 @@ use crate::audio::{AudioSink, AudioSource};
 use crate::codec::Decoder;
 pub use crate::error::MediaError;
 use crate::quality::{ReceiveCounters, round_trip_from_report};
-use crate::tone::{FRAME_SAMPLES, rms};
+use crate::tone::{FRAME_SAMPLES, HoldTone, rms};
 use crate::uplink::Uplink;
 use crate::video::{self, SharedCounters, VideoOptions, VideoSource, VideoStats};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{Mutex, mpsc, watch};
 use webrtc::api::APIBuilder;
@@ -128,8 +128,40 @@ pub struct PeerStats {
     pub output_level: f32,
 }
 
+/// A call on hold: no sound either way until it is resumed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Hold {
+    #[default]
+    Off,
+    /// This side holds the call: it plays nothing.
+    ByUs,
+    /// The other side holds it: this side plays a soft beep every few seconds
+    /// ([`HoldTone`]), so its user knows the call is still there.
+    ByThem,
+}
+
+impl Hold {
+    fn to_u8(self) -> u8 {
+        match self {
+            Hold::Off => 0,
+            Hold::ByUs => 1,
+            Hold::ByThem => 2,
+        }
+    }
+
+    fn from_u8(n: u8) -> Hold {
+        match n {
+            1 => Hold::ByUs,
+            2 => Hold::ByThem,
+            _ => Hold::Off,
+        }
+    }
+}
+
 pub struct AudioPeer {
     pc: Arc<RTCPeerConnection>,
+    /// [`Hold`], as a number the receiving task reads for every packet.
+    hold: Arc<AtomicU8>,
     received: Arc<std::sync::Mutex<ReceiveCounters>>,
     output_level: Arc<AtomicU32>,
     /// Latest round trip from RTCP, in µs; 0 until the first report.
@@ -321,6 +353,8 @@ impl AudioPeer {
         }));
 
         let sink = Arc::new(std::sync::Mutex::new(sink));
+        let hold = Arc::new(AtomicU8::new(Hold::Off.to_u8()));
+        let held = hold.clone();
         let received = Arc::new(std::sync::Mutex::new(ReceiveCounters::default()));
         let output_level = Arc::new(AtomicU32::new(0));
         let origin = Instant::now();
@@ -343,7 +377,7 @@ impl AudioPeer {
                 });
             }
             let sink = sink.clone();
-            let (counters, level) = (counters.clone(), level.clone());
+            let (counters, level, held) = (counters.clone(), level.clone(), held.clone());
             Box::pin(async move {
                 // The far end's sender reports must be read for our receiver reports to
                 // carry their timing back, from which the far end gets its round trip.
@@ -357,6 +391,7 @@ impl AudioPeer {
                         }
                     };
                     let mut last_seq: Option<u16> = None;
+                    let mut hold_tone = HoldTone::default();
                     while let Ok((packet, _)) = remote.read_rtp().await {
                         if packet.payload.is_empty() {
                             continue;
@@ -389,6 +424,15 @@ impl AudioPeer {
                         match decoder.decode(&packet.payload) {
                             Ok(frame) => pcm.extend(frame),
                             Err(e) => tracing::debug!(error = %e, "undecodable audio packet"),
+                        }
+                        // On hold, what the far end sends (silence: it holds too) is not
+                        // played; its packets still pace what is.
+                        match Hold::from_u8(held.load(Ordering::Relaxed)) {
+                            Hold::Off => {}
+                            Hold::ByUs => pcm.fill(0),
+                            Hold::ByThem => pcm
+                                .chunks_mut(FRAME_SAMPLES)
+                                .for_each(|frame| hold_tone.fill(frame)),
                         }
                         if let Some(last) = pcm.rchunks(FRAME_SAMPLES).next() {
                             level.store((rms(last) as f32).to_bits(), Ordering::Relaxed);
@@ -441,6 +485,7 @@ impl AudioPeer {
         Ok((
             AudioPeer {
                 pc,
+                hold,
                 received,
                 output_level,
                 round_trip,
@@ -519,6 +564,12 @@ impl AudioPeer {
 
     pub fn is_muted(&self) -> bool {
         self.uplink.is_muted()
+    }
+
+    /// What this side plays while the call is on hold (see [`Hold`]); sending is the
+    /// caller's to stop (mute).
+    pub fn set_hold(&self, hold: Hold) {
+        self.hold.store(hold.to_u8(), Ordering::Relaxed);
     }
 
     /// Waits until the peer connection is connected.

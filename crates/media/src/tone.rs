@@ -37,6 +37,43 @@ impl ToneGenerator {
     }
 }
 
+/// The frequency of [`HoldTone`]'s beeps: apart from the test tones (440 and 1000 Hz), so
+/// tests can tell them from a voice.
+pub const HOLD_TONE_HZ: f64 = 660.0;
+
+/// What a call on hold sounds like to the side that is held: a soft beep of 300 ms every
+/// 3 s, so they know the call is alive (silence would sound like a dropped line).
+#[derive(Clone, Debug)]
+pub struct HoldTone {
+    tone: ToneGenerator,
+    frame: u32,
+}
+
+/// Frames (20 ms) in one beep, and from one beep's start to the next.
+const HOLD_BEEP_FRAMES: u32 = 15;
+const HOLD_PERIOD_FRAMES: u32 = 150;
+
+impl Default for HoldTone {
+    fn default() -> Self {
+        HoldTone {
+            tone: ToneGenerator::new(HOLD_TONE_HZ, 0.05),
+            frame: 0,
+        }
+    }
+}
+
+impl HoldTone {
+    /// Fills the next 20 ms `frame`.
+    pub fn fill(&mut self, frame: &mut [i16]) {
+        if self.frame % HOLD_PERIOD_FRAMES < HOLD_BEEP_FRAMES {
+            self.tone.fill(frame);
+        } else {
+            frame.fill(0);
+        }
+        self.frame = self.frame.wrapping_add(1);
+    }
+}
+
 /// Root mean square of a frame, as a share of full scale.
 pub fn rms(frame: &[i16]) -> f64 {
     if frame.is_empty() {
@@ -137,5 +174,24 @@ mod tests {
         g.fill(&mut first);
         g.fill(&mut second);
         assert_eq!([first, second].concat(), whole);
+    }
+
+    #[test]
+    fn the_hold_tone_beeps_softly_for_300_ms_every_3_s() {
+        let mut hold = HoldTone::default();
+        let frames: Vec<Vec<i16>> = (0..300)
+            .map(|_| {
+                let mut f = vec![0i16; FRAME_SAMPLES];
+                hold.fill(&mut f);
+                f
+            })
+            .collect();
+        let beeping: Vec<usize> = (0..300)
+            .filter(|&i| has_tone(&frames[i], HOLD_TONE_HZ))
+            .collect();
+        let expected: Vec<usize> = (0..15).chain(150..165).collect();
+        assert_eq!(beeping, expected);
+        assert!(frames.iter().all(|f| rms(f) < 0.04), "soft");
+        assert!(!has_tone(&frames[0], 440.0) && !has_tone(&frames[0], 1000.0));
     }
 }
