@@ -69,6 +69,10 @@ decline_message?: string,
  */
 logs?: Array<CallLog>, 
 /**
+ * The call this one was transferred from (`transfer/`): its other party calls here.
+ */
+transferred_from?: number, 
+/**
  * Who has put the active call on hold (`update_status/` with `hold`), and since when.
  */
 on_hold_by?: number, on_hold_since?: string, 

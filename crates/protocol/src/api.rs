@@ -179,6 +179,10 @@ pub struct CallSession {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "ts", ts(as = "Option<Vec<CallLog>>", optional))]
     pub logs: Vec<CallLog>,
+    /// The call this one was transferred from (`transfer/`): its other party calls here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub transferred_from: Option<i64>,
     /// Who has put the active call on hold (`update_status/` with `hold`), and since when.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
@@ -237,6 +241,7 @@ impl CallSession {
             regarding: None,
             decline_message: None,
             logs: Vec::new(),
+            transferred_from: None,
             on_hold_by: None,
             on_hold_since: None,
             hold_seconds: 0,
@@ -547,6 +552,25 @@ pub struct InviteRequest {
     /// The CRM record the call is about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regarding: Option<Regarding>,
+}
+
+/// `POST /api/jitsi-calls/{id}/transfer/`: hand an active call to a colleague.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TransferRequest {
+    /// Who the other party is put through to.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub to_user_id: i64,
+}
+
+/// The answer to `transfer/`: the call that now rings (the other party calling
+/// `to_user_id`, `transferred_from` the old one) and the old call, ended.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TransferResponse {
+    pub message: String,
+    pub call_session: CallSession,
+    pub transferred_call: CallSession,
 }
 
 /// `POST /api/jitsi-calls/{id}/update_status/`.

@@ -833,3 +833,188 @@ async fn a_call_is_held_and_resumed_and_its_hold_time_kept() {
     let (_, kept) = alice.get(&format!("/api/jitsi-calls/{call_id}/")).await;
     assert_eq!(kept["hold_seconds"], 45, "kept on the record: {kept}");
 }
+
+/// A blind transfer (issue 24): bob, on a call with alice, puts her through to carol. The
+/// refusals (offline, busy, not in progress, a stranger, himself, alice) change nothing;
+/// the transfer ends bob's call and rings carol with alice calling, about the same record.
+#[tokio::test]
+async fn a_blind_transfer_rings_the_colleague_and_ends_the_transferrers_call() {
+    let server = TestServer::start(&["alice", "bob", "carol", "dave", "eve", "frank"]).await;
+    let alice = server.login("alice").await;
+    let bob = server.login("bob").await;
+    let carol = server.login("carol").await;
+    let eve = server.login("eve").await;
+    let frank = server.login("frank").await;
+    let regarding = json!({"type": "deal", "id": "D-42", "label": "Acme renewal"});
+    let (s, b) = alice
+        .post(
+            "/api/jitsi-calls/initiate_call/",
+            json!({"recipient_id": bob.id, "regarding": regarding}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let call_id = id(&b["call_session"]);
+    let transfer = |by: &Client, to: i64| {
+        let by = by.clone();
+        async move {
+            by.post(
+                &format!("/api/jitsi-calls/{call_id}/transfer/"),
+                json!({ "to_user_id": to }),
+            )
+            .await
+        }
+    };
+
+    // Not before it is answered.
+    let (s, b) = transfer(&bob, carol.id).await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (
+            StatusCode::CONFLICT,
+            Some("Only a call in progress can be transferred; this one is pending.")
+        )
+    );
+    bob.act(call_id, "answer").await;
+    let mut carol_ws = notifications(&carol).await;
+    let mut alice_ws = notifications(&alice).await;
+
+    // Refusals, with initiate's codes; the call goes on untouched.
+    let (s, b) = transfer(&bob, 4).await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::CONFLICT, Some("offline")),
+        "{b}"
+    );
+    assert_eq!(b["error"], "Dave Example is offline.");
+    let busy = eve.call(&frank).await;
+    let (s, b) = transfer(&bob, eve.id).await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::CONFLICT, Some("busy")),
+        "{b}"
+    );
+    eve.act(id(&busy), "cancel").await;
+    let (s, b) = transfer(&bob, bob.id).await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("self")),
+        "{b}"
+    );
+    let (s, b) = transfer(&bob, alice.id).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    let (s, _) = transfer(&carol, eve.id).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "a stranger sees no call");
+    let (s, b) = bob
+        .post(&format!("/api/jitsi-calls/{call_id}/transfer/"), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    let (_, still) = alice.get(&format!("/api/jitsi-calls/{call_id}/")).await;
+    assert_eq!(still["status"], "active", "nothing changed: {still}");
+
+    // The transfer.
+    let (s, b) = transfer(&bob, carol.id).await;
+    assert_eq!(
+        (s, b["message"].as_str()),
+        (StatusCode::OK, Some("Call transferred")),
+        "{b}"
+    );
+    let (old, new) = (&b["transferred_call"], &b["call_session"]);
+    assert_eq!(old["status"], "completed");
+    assert_eq!(
+        (
+            new["status"].as_str(),
+            new["initiator"].as_i64(),
+            new["recipient"].as_i64()
+        ),
+        (Some("pending"), Some(alice.id), Some(carol.id)),
+        "{new}"
+    );
+    assert_eq!(new["transferred_from"], call_id);
+    assert_eq!(new["regarding"]["id"], "D-42", "the record goes along");
+    let new_id = id(new);
+
+    // Carol is rung; alice hears her old call end and her new one start.
+    let invite = loop {
+        let frame = next_non_presence(&mut carol_ws, Duration::from_secs(5))
+            .await
+            .expect("carol is rung");
+        if frame["type"] == "call_invite" {
+            break frame;
+        }
+    };
+    assert_eq!(invite["call_id"], new_id);
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        let call = next_status(&mut alice_ws).await;
+        seen.push((
+            call["id"].as_i64(),
+            call["status"].as_str().map(str::to_owned),
+        ));
+    }
+    assert!(
+        seen.contains(&(Some(call_id), Some("completed".into()))),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&(Some(new_id), Some("pending".into()))),
+        "{seen:?}"
+    );
+    // Bob is free; alice is in the new call.
+    let p = bob.presence_of(bob.id).await;
+    assert_eq!(
+        (p["status"].as_str(), &p["current_call"]),
+        (Some("online"), &Value::Null)
+    );
+    let p = alice.presence_of(alice.id).await;
+    assert_eq!(p["current_call"], new_id);
+    // Carol answers: alice and carol talk.
+    let (s, b) = carol.act(new_id, "answer").await;
+    assert_eq!(
+        (s, b["call_session"]["status"].as_str()),
+        (StatusCode::OK, Some("active"))
+    );
+    // The old call cannot be transferred again.
+    let (s, _) = transfer(&bob, eve.id).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+}
+
+/// Both participants transfer the same call at once (on a cluster, through different
+/// instances): exactly one transfer happens, and the other is told the call is over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_transfers_of_one_call_at_once_make_exactly_one_new_call() {
+    let server = TestServer::start(&["alice", "bob", "carol", "eve"]).await;
+    let alice = server.login("alice").await;
+    let bob = server.login("bob").await;
+    let carol = server.login("carol").await;
+    let eve = server.login("eve").await;
+    for round in 0..5 {
+        let call_id = id(&alice.call(&bob).await);
+        bob.act(call_id, "answer").await;
+        let path = format!("/api/jitsi-calls/{call_id}/transfer/");
+        let (by_bob, by_alice) = tokio::join!(
+            bob.post(&path, json!({"to_user_id": carol.id})),
+            alice.post(&path, json!({"to_user_id": eve.id})),
+        );
+        let both = [&by_bob, &by_alice];
+        let won: Vec<_> = both.iter().filter(|(s, _)| *s == StatusCode::OK).collect();
+        assert_eq!(won.len(), 1, "round {round}: {by_bob:?} {by_alice:?}");
+        let lost = if by_bob.0 == StatusCode::OK {
+            &by_alice
+        } else {
+            &by_bob
+        };
+        assert_eq!(lost.0, StatusCode::CONFLICT, "round {round}: {lost:?}");
+        // Clear the new call before the next round.
+        let new = &won[0].1["call_session"];
+        let caller = if new["initiator"] == alice.id {
+            &alice
+        } else {
+            &bob
+        };
+        caller.act(id(new), "cancel").await;
+    }
+    for user in [&alice, &bob, &carol, &eve] {
+        let p = user.presence_of(user.id).await;
+        assert_eq!(p["current_call"], Value::Null, "{}", user.username);
+    }
+}

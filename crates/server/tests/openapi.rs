@@ -337,6 +337,25 @@ async fn every_route_answers_as_the_document_says() {
         )
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "the caller is in a call");
+    let transfer = "/api/jitsi-calls/{id}/transfer";
+    let (s, _) = doc
+        .post(
+            &bob,
+            transfer,
+            &format!("{calls}/{call_id}/transfer/"),
+            json!({"to_user_id": bob.id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "not to oneself");
+    let (s, _) = doc
+        .post(
+            &carol,
+            transfer,
+            &format!("{calls}/{call_id}/transfer/"),
+            json!({"to_user_id": bob.id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "not someone else's call");
     doc.post(&alice, update, &actual, json!({"action": "end"}))
         .await;
     let (s, _) = doc

@@ -49,6 +49,7 @@ fn call(initiator_id: i64, recipient_id: i64, room: &str) -> CallRow {
         on_hold_by: None,
         held_since: None,
         hold_seconds: 0,
+        transferred_from: None,
     }
 }
 

@@ -71,6 +71,7 @@ pub fn session(tx: &mut dyn Tx, row: &CallRow) -> Result<CallSession, DomainErro
     call.regarding = row.regarding.clone();
     call.decline_message = row.decline_message.clone();
     call.logs = tx.call_logs(row.id)?;
+    call.transferred_from = row.transferred_from;
     call.on_hold_by = row.on_hold_by;
     call.on_hold_since = row.held_since;
     call.hold_seconds = row.hold_seconds;
@@ -107,44 +108,143 @@ pub fn initiate(
     }
     // Everything decided on below is the two users' calls and presence.
     tx.lock(&[LockKey::User(caller_id), LockKey::User(recipient_id)])?;
-    let recipient = require_user(tx, recipient_id)?;
     if tx.live_call_of(caller_id)?.is_some() {
         return Err(InitiateError::CallerBusy);
     }
-    let recipient_presence = tx.presence(recipient_id)?;
-    recipient_presence
-        .reachability(recipient.display_name(), now, presence_timeout)
+    check_reachable(tx, recipient_id, now, presence_timeout)?;
+    let row = open_call(
+        tx,
+        NewCall {
+            caller_id,
+            recipient_id,
+            call_type,
+            regarding,
+        },
+        None,
+        now,
+        random,
+    )?;
+    Ok(session(tx, &row)?)
+}
+
+/// Whether `user_id` can be rung now: a user, online, taking calls, in no call. (Their
+/// lock is the caller's to hold.)
+fn check_reachable(
+    tx: &mut dyn Tx,
+    user_id: i64,
+    now: DateTime<Utc>,
+    presence_timeout: Duration,
+) -> Result<(), InitiateError> {
+    let user = require_user(tx, user_id)?;
+    tx.presence(user_id)?
+        .reachability(user.display_name(), now, presence_timeout)
         .map_err(InitiateError::Unreachable)?;
-    if tx.live_call_of(recipient_id)?.is_some() {
+    if tx.live_call_of(user_id)?.is_some() {
         return Err(InitiateError::Unreachable(Unreachable::Busy(
-            recipient.display_name().to_owned(),
+            user.display_name().to_owned(),
         )));
     }
+    Ok(())
+}
 
+/// Stores `call` as `pending` (a transfer's links back to the call it came from) and puts
+/// its caller in it.
+fn open_call(
+    tx: &mut dyn Tx,
+    call: NewCall,
+    transferred_from: Option<i64>,
+    now: DateTime<Utc>,
+    random: u32,
+) -> Result<CallRow, InitiateError> {
     let mut row = CallRow {
         id: 0,
         session_id: Uuid::new_v4(),
         room_name: room_name(now, random),
-        call_type,
+        call_type: call.call_type,
         status: CallStatus::Pending,
-        initiator_id: caller_id,
-        recipient_id,
+        initiator_id: call.caller_id,
+        recipient_id: call.recipient_id,
         started_at: None,
         ended_at: None,
         created_at: now,
-        regarding,
+        regarding: call.regarding,
         decline_message: None,
         on_hold_by: None,
         held_since: None,
         hold_seconds: 0,
+        transferred_from,
     };
     row.id = tx.insert_call(&row)?;
-
-    let mut caller_presence = tx.presence(caller_id)?;
+    let mut caller_presence = tx.presence(call.caller_id)?;
     caller_presence.heartbeat(now);
     caller_presence.enter_call(row.id);
-    tx.save_presence(caller_id, &caller_presence)?;
-    Ok(session(tx, &row)?)
+    tx.save_presence(call.caller_id, &caller_presence)?;
+    Ok(row)
+}
+
+/// A blind transfer: the call that was, ended, and the one that rings in its place.
+#[derive(Clone, Debug)]
+pub struct Transferred {
+    pub ended: CallSession,
+    pub ringing: CallSession,
+}
+
+/// `actor` hands their active call `call_id` to `to_user_id`: the other party's call to
+/// them starts ringing (linking back with `transferred_from`, about the same record), and
+/// `actor`'s call ends. All in one transaction, and every refusal (the new person busy,
+/// offline, not taking calls; the call not in progress) before anything is written, with
+/// the codes `initiate` uses.
+pub fn transfer(
+    tx: &mut dyn Tx,
+    call_id: i64,
+    actor: i64,
+    to_user_id: i64,
+    now: DateTime<Utc>,
+    presence_timeout: Duration,
+    random: u32,
+) -> Result<Transferred, InitiateError> {
+    let not_found = || DomainError::NotFound(format!("There is no call with id {call_id}."));
+    tx.lock(&[LockKey::Call(call_id)])?;
+    let row = tx.call(call_id)?.ok_or_else(not_found)?;
+    let other = match actor {
+        a if a == row.initiator_id => row.recipient_id,
+        a if a == row.recipient_id => row.initiator_id,
+        _ => return Err(not_found().into()),
+    };
+    if row.status != CallStatus::Active {
+        return Err(DomainError::Conflict(format!(
+            "Only a call in progress can be transferred; this one is {}.",
+            row.status
+        ))
+        .into());
+    }
+    if to_user_id == actor {
+        return Err(InitiateError::SelfCall);
+    }
+    if to_user_id == other {
+        return Err(DomainError::Invalid(
+            "They are already on this call: transfer it to someone else.".into(),
+        )
+        .into());
+    }
+    tx.lock(&[
+        LockKey::User(row.initiator_id),
+        LockKey::User(row.recipient_id),
+        LockKey::User(to_user_id),
+    ])?;
+    check_reachable(tx, to_user_id, now, presence_timeout)?;
+    let ended = apply(tx, call_id, Actor::User(actor), CallAction::End, None, now)?.call;
+    let next = NewCall {
+        caller_id: other,
+        recipient_id: to_user_id,
+        call_type: row.call_type,
+        regarding: row.regarding.clone(),
+    };
+    let ringing = open_call(tx, next, Some(call_id), now, random)?;
+    Ok(Transferred {
+        ended,
+        ringing: session(tx, &ringing)?,
+    })
 }
 
 /// Who acts on a call.

@@ -209,6 +209,62 @@ pub async fn update_status(
     }))
 }
 
+/// `POST {id}/transfer/` `{to_user_id}`: a blind transfer by a participant of an active
+/// call. The other party's call to `to_user_id` rings at once; the caller's call ends.
+#[utoipa::path(
+    post,
+    path = "/api/jitsi-calls/{id}/transfer",
+    tag = "calls",
+    params(("id" = i64, Path, description = "The call's id; anything else is a 404.")),
+    request_body = api::TransferRequest,
+    responses(
+        (status = 200, description = "The new call, `pending` (the other party calls `to_user_id`, who gets `call_invite`), and the old one, `completed`; both parties of each get `call_status`.", body = api::TransferResponse),
+        (status = 404, description = "No such call, or not one of yours.", body = ErrorBody),
+        super::responses::CallRefused,
+        super::responses::SignedIn,
+    ),
+    security(("token" = [])),
+)]
+pub async fn transfer(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(raw): Path<String>,
+    body: JsonObject,
+) -> Result<Json<api::TransferResponse>, ApiError> {
+    let call_id = path_id(&raw, "call")?;
+    let to_user = body.required_id("to_user_id")?;
+    let (timeout, clock) = (state.rules.presence_timeout, state.rules.clock);
+    let random = rand::random::<u32>();
+    let (store, realtime) = (state.store.clone(), state.realtime.clone());
+    // As for initiation: what is committed is pushed, even if the client left.
+    let work = tokio::spawn(async move {
+        let done = store
+            .write_keyed(move |tx| {
+                match calls::transfer(tx, call_id, auth.id, to_user, clock.now(), timeout, random) {
+                    Err(InitiateError::Domain(e)) => Err(e),
+                    answer => Ok(answer),
+                }
+            })
+            .await??;
+        tracing::info!(
+            call_id,
+            by = auth.id,
+            to = to_user,
+            new_call = done.ringing.id,
+            "call transferred"
+        );
+        realtime.call_changed(&done.ended);
+        realtime.call_created(&done.ringing);
+        Ok::<_, ApiError>(done)
+    });
+    let done = work.await.map_err(ApiError::internal)??;
+    Ok(Json(api::TransferResponse {
+        message: "Call transferred".into(),
+        call_session: done.ringing,
+        transferred_call: done.ended,
+    }))
+}
+
 /// `GET {id}/`.
 #[utoipa::path(
     get,

@@ -79,6 +79,7 @@ pub fn router(state: AppState) -> Router {
             "/api/jitsi-calls/{id}/update_status",
             post(calls::update_status),
         )
+        .route("/api/jitsi-calls/{id}/transfer", post(calls::transfer))
         .route("/api/jitsi-calls/{id}/join_info", get(calls::join_info))
         .route("/api/jitsi-calls/{id}/log", post(calls::log))
         .route(

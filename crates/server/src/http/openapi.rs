@@ -48,6 +48,7 @@ use utoipa::{Modify, OpenApi};
         super::calls::my_active_call,
         super::calls::one,
         super::calls::update_status,
+        super::calls::transfer,
         super::calls::join_info,
         super::calls::log,
         super::calls::outcomes,

@@ -158,6 +158,8 @@ pub struct CallRow {
     pub on_hold_by: Option<i64>,
     pub held_since: Option<DateTime<Utc>>,
     pub hold_seconds: i64,
+    /// The call this one was transferred from.
+    pub transferred_from: Option<i64>,
 }
 
 #[derive(Clone, Debug)]

@@ -60,6 +60,7 @@ pub(super) fn call_row(row: &dyn SqlRow) -> Result<CallRow, StorageError> {
         on_hold_by: row.opt_int(15)?,
         held_since: row.opt_time(16)?,
         hold_seconds: row.int(17)?,
+        transferred_from: row.opt_int(18)?,
     })
 }
 

@@ -324,8 +324,8 @@ impl<C: Conn> Tx for SqlTx<C> {
                 "INSERT INTO calls (session_id, room_name, call_type, status, initiator_id,
                                     recipient_id, started_at, ended_at, created_at,
                                     regarding_type, regarding_id, regarding_label,
-                                    regarding_url, decline_message)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                                    regarding_url, decline_message, transferred_from)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
                  RETURNING id",
                 &[
                     session_id.as_str().into(),
@@ -342,6 +342,7 @@ impl<C: Conn> Tx for SqlTx<C> {
                     regarding.map(|r| r.label.as_str()).into(),
                     regarding.and_then(|r| r.url.as_deref()).into(),
                     call.decline_message.as_deref().into(),
+                    call.transferred_from.into(),
                 ],
                 StorageError::room_taken,
             )?;

@@ -129,6 +129,7 @@ fn every_method(tx: &mut dyn Tx) -> Result<(), StorageError> {
         on_hold_by: None,
         held_since: None,
         hold_seconds: 0,
+        transferred_from: None,
     };
     call.id = tx.insert_call(&call)?;
     assert!(matches!(
