@@ -356,6 +356,12 @@ pub async fn set_muted(controller: Shared<'_>, muted: bool) -> Result<(), AppErr
     controller.set_muted(muted).await
 }
 
+/// Puts the other party of the current call through to `user_id` (a blind transfer).
+#[tauri::command]
+pub async fn transfer_call(controller: Shared<'_>, user_id: i64) -> Result<CallSession, AppError> {
+    controller.transfer_call(user_id).await
+}
+
 /// Puts the current call on hold (`on`), or takes it back.
 #[tauri::command]
 pub async fn hold_call(controller: Shared<'_>, on: bool) -> Result<CallSession, AppError> {

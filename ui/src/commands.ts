@@ -48,6 +48,7 @@ export const commands = {
   openRecordPage: (args: { url: string }) => invoke<null>('open_record_page', args),
   hangUp: () => invoke<null>('hang_up'),
   setMuted: (args: { muted: boolean }) => invoke<null>('set_muted', args),
+  transferCall: (args: { userId: number }) => invoke<CallSession>('transfer_call', args),
   holdCall: (args: { on: boolean }) => invoke<CallSession>('hold_call', args),
   setVideo: (args: { send: VideoSend }) => invoke<null>('set_video', args),
   callHistory: (args: { page: number }) => invoke<Page<CallSession>>('call_history', args),

@@ -497,6 +497,12 @@ impl Controller {
         Ok(self.phone().await?.hang_up().await?)
     }
 
+    /// Puts the other party of the current call through to `user_id` (a blind transfer);
+    /// returns the call that now rings there.
+    pub async fn transfer_call(&self, user_id: i64) -> Result<CallSession, AppError> {
+        Ok(self.phone().await?.transfer(user_id).await?)
+    }
+
     /// Puts the current call on hold, or takes it back (only the one who held it can).
     pub async fn hold_call(&self, on: bool) -> Result<CallSession, AppError> {
         Ok(self.phone().await?.set_held(on).await?)

@@ -471,6 +471,20 @@ impl Api {
             .await
     }
 
+    /// Puts the other party of active call `call_id` through to `to_user_id` (a blind
+    /// transfer): the new call, ringing, and the old one, ended.
+    pub async fn transfer(
+        &self,
+        call_id: i64,
+        to_user_id: i64,
+    ) -> Result<switchboard_protocol::api::TransferResponse, ClientError> {
+        self.post(
+            &format!("/api/jitsi-calls/{call_id}/transfer/"),
+            json!({ "to_user_id": to_user_id }),
+        )
+        .await
+    }
+
     pub async fn update_call(
         &self,
         call_id: i64,

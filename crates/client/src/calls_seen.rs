@@ -63,7 +63,9 @@ impl CallsSeen {
             && matches!(call.status, CallStatus::Pending | CallStatus::Ringing);
         Report {
             incoming: ringing_for_me && self.announced.insert(call.id),
-            changed: self.statuses.insert(call.id, (call.status, call.on_hold_by))
+            changed: self
+                .statuses
+                .insert(call.id, (call.status, call.on_hold_by))
                 != Some((call.status, call.on_hold_by)),
         }
     }

@@ -160,6 +160,19 @@ impl Engine {
         self.act(call_id, action).await
     }
 
+    /// A blind transfer of active call `call_id` to `to_user_id`: returns the new call (the
+    /// other party calling them) after reporting it and the old one, ended.
+    pub async fn transfer(
+        &self,
+        call_id: i64,
+        to_user_id: i64,
+    ) -> Result<CallSession, ClientError> {
+        let done = self.api.transfer(call_id, to_user_id).await?;
+        self.publish_call(&done.transferred_call);
+        self.publish_call(&done.call_session);
+        Ok(done.call_session)
+    }
+
     async fn act(&self, call_id: i64, action: CallAction) -> Result<CallSession, ClientError> {
         let call = self.api.update_call(call_id, action).await?;
         self.publish_call(&call);

@@ -69,6 +69,10 @@ struct Shared {
 #[derive(Default)]
 struct Current {
     call: Option<CallSession>,
+    /// The last call that ended here: a call transferred from it is this phone's next.
+    ended: Option<i64>,
+    /// A call this phone is transferring: its end is [`Phone::transfer`]'s to report.
+    transferring: Option<i64>,
     media: Option<MediaHandle>,
     muted: bool,
 }
@@ -259,6 +263,64 @@ impl Phone {
         self.engine.hold(call_id, on).await
     }
 
+    /// Puts the other party of the current call through to `to_user_id` (a blind
+    /// transfer): their call to them rings at once, and this side's call ends. A refusal
+    /// (they are busy, offline, not taking calls) changes nothing and is said in words.
+    pub async fn transfer(&self, to_user_id: i64) -> Result<CallSession, ClientError> {
+        let call_id = {
+            let mut current = self.shared.current.lock().await;
+            let call_id = match &current.call {
+                Some(call) if call.status == CallStatus::Active => call.id,
+                _ => {
+                    return Err(ClientError::Invalid(
+                        "There is no call in progress to transfer.".to_owned(),
+                    ));
+                }
+            };
+            current.transferring = Some(call_id);
+            call_id
+        };
+        let done = self.engine.transfer(call_id, to_user_id).await;
+        let (media, ended_meanwhile) = {
+            let mut current = self.shared.current.lock().await;
+            current.transferring = None;
+            let ours = current.call.as_ref().is_some_and(|c| c.id == call_id);
+            // Refused: the call goes on, unless its media ended while we asked (its end
+            // was left to us then).
+            let gone = current.media.as_ref().is_some_and(|m| m.task.is_finished());
+            if ours && (done.is_ok() || gone) {
+                current.call = None;
+                current.ended = Some(call_id);
+                (current.media.take(), done.is_err())
+            } else {
+                (None, false)
+            }
+        };
+        if ended_meanwhile && let Some(media) = media {
+            let message = "The call ended while it was being transferred.".to_owned();
+            media
+                .stop(&self.shared.engine, call_id, EndReason::Lost, Some(message))
+                .await;
+            return done;
+        }
+        let ringing = done?;
+        if let Some(media) = media {
+            let message = format!(
+                "Transferred to {}.",
+                ringing.recipient_details.display_name()
+            );
+            media
+                .stop(
+                    &self.shared.engine,
+                    call_id,
+                    EndReason::Local,
+                    Some(message),
+                )
+                .await;
+        }
+        Ok(ringing)
+    }
+
     /// Calls missed since [`Phone::reset_missed`].
     pub fn missed_calls(&self) -> u32 {
         self.shared.missed.lock().map(|m| *m).unwrap_or(0)
@@ -355,13 +417,32 @@ async fn follow(shared: Arc<Shared>, mut events: broadcast::Receiver<Event>) {
 async fn on_call_update(shared: &Arc<Shared>, call: CallSession) {
     let mut current = shared.current.lock().await;
     let ours = current.call.as_ref().is_some_and(|c| c.id == call.id);
+    if !ours && transferred_here(&current, &call, shared.engine.me().id) {
+        // The other side put us through to someone: this phone now places that call.
+        tracing::info!(call_id = call.id, from = ?call.transferred_from, "call transferred here");
+        if let Some(media) = current.media.take() {
+            let old = current.call.as_ref().map_or(0, |c| c.id);
+            current.call = Some(call);
+            drop(current);
+            media
+                .stop(&shared.engine, old, EndReason::Remote, None)
+                .await;
+        } else {
+            current.call = Some(call);
+        }
+        return;
+    }
     if !ours {
         // A call this phone did not place or answer (another device of the same user,
         // or an invite still ringing): nothing to run.
         return;
     }
+    if call.status.is_final() && current.transferring == Some(call.id) {
+        return; // Phone::transfer ends it, saying to whom
+    }
     if call.status.is_final() {
         current.call = None;
+        current.ended = Some(call.id);
         if let Some(media) = current.media.take() {
             drop(current);
             media
@@ -384,6 +465,17 @@ async fn on_call_update(shared: &Arc<Shared>, call: CallSession) {
         }
         None => {}
     }
+}
+
+/// Whether `call` is one the server started for `me` in place of this phone's current
+/// (or just ended) call: the other side transferred it, and `me` now calls someone.
+fn transferred_here(current: &Current, call: &CallSession, me: i64) -> bool {
+    let Some(from) = call.transferred_from else {
+        return false;
+    };
+    call.initiator == me
+        && !call.status.is_final()
+        && (current.call.as_ref().is_some_and(|c| c.id == from) || current.ended == Some(from))
 }
 
 /// Who holds `call`, seen from `me`.
@@ -562,10 +654,16 @@ async fn talk(
 async fn finish(shared: &Shared, call_id: i64, reason: EndReason, message: Option<String>) {
     {
         let mut current = shared.current.lock().await;
-        if current.call.as_ref().is_some_and(|c| c.id == call_id) {
-            current.call = None;
-            current.media = None;
+        // Whoever took the call from here (a hang-up, a transfer, the server's end)
+        // stops the media and reports the end; and during a transfer, the transfer does.
+        if current.transferring == Some(call_id)
+            || current.call.as_ref().is_none_or(|c| c.id != call_id)
+        {
+            return;
         }
+        current.call = None;
+        current.media = None;
+        current.ended = Some(call_id);
     }
     // The other side usually recorded the end already; this covers a lost link.
     if let Err(e) = shared.engine.end(call_id).await {

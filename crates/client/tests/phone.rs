@@ -315,3 +315,89 @@ async fn a_held_call_is_silent_both_ways_with_a_beep_for_the_held_and_resumes() 
     );
     ann.phone.hang_up().await.expect("hang up");
 }
+
+/// A blind transfer (issue 24) through three phones: ann calls bob, bob puts her through
+/// to cat. Bob's call ends at once; ann's phone now calls cat (without ann doing
+/// anything); cat answers, and ann and cat hear each other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transferred_caller_is_put_through_and_talks_to_the_colleague() {
+    const CAT_TONE: f64 = 1500.0;
+    let host = Host::start(&["ann", "bob", "cat"]).await;
+    let mut ann = handset(&host, "ann", ANN_TONE).await;
+    let mut bob = handset(&host, "bob", BOB_TONE).await;
+    let mut cat = handset(&host, "cat", CAT_TONE).await;
+    let refused = bob.phone.transfer(cat.id).await.expect_err("no call yet");
+    assert!(
+        refused.to_string().contains("no call in progress"),
+        "{refused}"
+    );
+
+    let first = ann.phone.call(bob.id).await.expect("call");
+    let first_id = first.id;
+    next(&mut bob.events, Duration::from_secs(5), |e| match e {
+        Event::IncomingCall { call_id, .. } if *call_id == first_id => Some(()),
+        _ => None,
+    })
+    .await;
+    bob.phone.answer(first_id).await.expect("answer");
+    for side in [&mut ann, &mut bob] {
+        let state = next(&mut side.events, Duration::from_secs(10), |e| {
+            media_of(first_id)(e).filter(|m| !matches!(m, MediaState::Connecting))
+        })
+        .await;
+        assert!(matches!(state, MediaState::Connected { .. }), "{state:?}");
+    }
+
+    let ringing = bob.phone.transfer(cat.id).await.expect("transfer");
+    assert_eq!((ringing.initiator, ringing.recipient), (ann.id, cat.id));
+    assert_eq!(ringing.transferred_from, Some(first_id));
+    let ended = next(&mut bob.events, Duration::from_secs(3), |e| {
+        media_of(first_id)(e).filter(|m| matches!(m, MediaState::Ended { .. }))
+    })
+    .await;
+    assert!(
+        matches!(&ended, MediaState::Ended { reason: EndReason::Local, message: Some(m) } if m.contains("Transferred to")),
+        "{ended:?}"
+    );
+    assert!(bob.phone.current_call().await.is_none(), "bob is free");
+
+    let incoming = next(&mut cat.events, Duration::from_secs(5), |e| match e {
+        Event::IncomingCall { call_id, .. } => Some(*call_id),
+        _ => None,
+    })
+    .await;
+    assert_eq!(incoming, ringing.id);
+    // Ann's phone took the new call as its own.
+    let mut waited = Duration::ZERO;
+    while ann.phone.current_call().await.map(|c| c.id) != Some(ringing.id) {
+        assert!(
+            waited < Duration::from_secs(3),
+            "ann's phone adopts the transferred call"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        waited += Duration::from_millis(50);
+    }
+    cat.phone.answer(ringing.id).await.expect("cat answers");
+    for side in [&mut ann, &mut cat] {
+        let state = next(&mut side.events, Duration::from_secs(10), |e| {
+            media_of(ringing.id)(e).filter(|m| !matches!(m, MediaState::Connecting))
+        })
+        .await;
+        assert!(matches!(state, MediaState::Connected { .. }), "{state:?}");
+    }
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let window = Instant::now();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (cat_at_ann, n) = share_with(&ann.heard, window, CAT_TONE);
+    assert!(
+        n >= 50 && cat_at_ann * 10 >= n * 9,
+        "ann hears cat: {cat_at_ann} of {n}"
+    );
+    let (ann_at_cat, n) = share_with(&cat.heard, window, ANN_TONE);
+    assert!(
+        n >= 50 && ann_at_cat * 10 >= n * 9,
+        "cat hears ann: {ann_at_cat} of {n}"
+    );
+    assert_eq!(share_with(&ann.heard, window, BOB_TONE).0, 0, "bob is gone");
+    ann.phone.hang_up().await.expect("hang up");
+}
