@@ -817,6 +817,28 @@ export class Actions {
     this.store.set({ videoSend: { callId, send } });
   }
 
+  /**
+   * The call card's Hold (`on`) and Resume. Either side may hold the call; only the one who
+   * held it may take it back (the shell refuses the other with a sentence, said on the call
+   * card). Nothing changes on screen before the shell's answer: the call it gives back is
+   * the one both sides now see (the other hears of it as a call update).
+   */
+  async holdCall(on: boolean): Promise<void> {
+    const s = this.store.get();
+    const callId = s.app?.active_call?.status === 'active' ? s.app.active_call.id : null;
+    if (callId == null || s.pending.hold_call) return;
+    const r = await this.run('call', 'hold_call', () => api.holdCall({ on }));
+    if (!r.ok) return;
+    const held = r.value;
+    // Only into the same call, still under way: an answer coming after the call ended (they
+    // hung up meanwhile) would bring it back.
+    this.store.update((st) =>
+      st.app?.active_call?.id === callId && st.app.active_call.status === 'active' && held.id === callId
+        ? applyCall(st, held, Date.now())
+        : st,
+    );
+  }
+
   async setMuted(muted: boolean): Promise<void> {
     const was = this.store.get().app?.muted ?? false;
     this.store.update((s) => (s.app ? { ...s, app: { ...s.app, muted } } : s));

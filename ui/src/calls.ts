@@ -18,6 +18,14 @@ export function otherParty(call: CallSession, meId: number | null): UserSummary 
   return call.initiator === meId ? call.recipient_details : call.initiator_details;
 }
 
+/** Who holds a call, seen from my side: nobody, me, or the other participant. */
+export type HoldSide = 'none' | 'me' | 'them';
+
+export function holdSide(call: CallSession | null | undefined, meId: number | null): HoldSide {
+  if (!call || call.status !== 'active' || call.on_hold_by == null) return 'none';
+  return call.on_hold_by === meId ? 'me' : 'them';
+}
+
 /** A call to me that I never picked up: it rang out, or the caller gave up first. */
 export function isMissed(call: CallSession, meId: number | null): boolean {
   return direction(call, meId) === 'incoming' && (call.status === 'missed' || call.status === 'cancelled');

@@ -29,6 +29,12 @@ const SHAPES: Record<string, Shape[]> = {
     ['rect', { x: '3', y: '4', width: '18', height: '12', rx: '2' }],
     ['path', { d: 'M8 20h8M12 16v4M12 12.5V7.5M9.5 10l2.5-2.5 2.5 2.5' }],
   ],
+  // Hold (two bars) and Resume (a triangle), as on any player.
+  pause: [
+    ['rect', { x: '6.5', y: '5', width: '3.5', height: '14', rx: '1' }],
+    ['rect', { x: '14', y: '5', width: '3.5', height: '14', rx: '1' }],
+  ],
+  play: [['path', { d: 'M7 5l12 7-12 7z' }]],
   // Full window, and back.
   expand: [['path', { d: 'M4 9V4h5M15 4h5v5M20 15v5h-5M9 20H4v-5' }]],
   shrink: [['path', { d: 'M9 4v5H4M20 9h-5V4M15 20v-5h5M4 15h5v5' }]],

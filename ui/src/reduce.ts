@@ -12,6 +12,7 @@ const NO_CALL = {
   quality: null,
   levels: { input: 0, output: 0 },
   callStartedAt: null,
+  holdStartedAt: null,
   videoRoom: null,
   videoSend: null,
 } as const;
@@ -24,6 +25,24 @@ export function videoSending(s: UiState): VideoSend {
   if (!call || call.status !== 'active') return 'off';
   if (s.videoSend?.callId === call.id) return s.videoSend.send;
   return call.call_type === 'video' ? 'camera' : 'off';
+}
+
+/** A time the server gave (`iso`) on this clock (ms): as it is, unless clocks disagree so
+ * much that it makes no sense (`now` then); never later than `now`. */
+function serverTime(iso: string | null | undefined, now: number): number {
+  const at = iso ? Date.parse(iso) : NaN;
+  const sane = Number.isFinite(at) && now - at < 12 * 3600_000;
+  return sane ? Math.min(at, now) : now;
+}
+
+/** When the hold on `call` began, for the hold timer: kept while the same hold goes on,
+ * `fresh` for one this state did not know; null while nobody holds the call. */
+function holdStart(s: UiState, call: CallSession, fresh: number): number | null {
+  if (call.status !== 'active' || call.on_hold_by == null) return null;
+  const before = s.app?.active_call;
+  const same =
+    before?.id === call.id && before.on_hold_by === call.on_hold_by && before.on_hold_since === call.on_hold_since;
+  return same && s.holdStartedAt != null ? s.holdStartedAt : fresh;
 }
 
 /** Take a whole AppState from the shell (app_state, sign_in, host_team, sign_out, and the
@@ -68,12 +87,10 @@ export function withAppState(s: UiState, app: AppState, now: number): UiState {
     (ringing && ringing.callId !== call.id ? ringing : null) ??
     (s.incoming?.callId === call.id ? s.incoming : null);
   if (call.status === 'active' && next.callStartedAt == null) {
-    // The server's start time, unless clocks disagree so much that it makes no sense.
-    const started = call.started_at ? Date.parse(call.started_at) : NaN;
-    const sane = Number.isFinite(started) && now - started < 12 * 3600_000;
-    next = { ...next, callStartedAt: sane ? Math.min(started, now) : now };
+    next = { ...next, callStartedAt: serverTime(call.started_at, now) };
   }
-  return next;
+  // A hold already under way (a window opened or reloaded during it): the server's time.
+  return { ...next, holdStartedAt: holdStart(s, call, serverTime(call.on_hold_since, now)) };
 }
 
 /** What is known about one server's features and my call-backs, notes and camp-ons there,
@@ -240,12 +257,16 @@ export function applyCall(s: UiState, call: CallSession, now: number): UiState {
   }
   // A call only moves forward (ringing, active, ended), but news of it does not arrive in
   // order: the answer pushed by the server can come before the reply to the command that
-  // placed the call. An older, ringing picture of a call already active is dropped.
+  // placed the call. An older, ringing picture of a call already active is dropped. An
+  // active one always replaces it: holding and resuming change only who holds it.
   if (current?.id === call.id && current.status === 'active' && call.status === 'ringing') return s;
   const becameActive = call.status === 'active' && current?.status !== 'active';
   next = {
     ...s,
     app: { ...app, active_call: call, media: current?.id === call.id ? app.media : null },
+    // A hold heard of as it happens starts now, here, whatever the two clocks say (as the
+    // call's timer does).
+    holdStartedAt: holdStart(s, call, now),
     outcome: null,
     incoming:
       call.status === 'active'

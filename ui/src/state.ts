@@ -126,6 +126,9 @@ export interface UiState {
   levels: { input: number; output: number };
   /** Local clock (ms) when the current call became active, for the running timer. */
   callStartedAt: number | null;
+  /** Local clock (ms) when the current call's hold began, for the hold timer; null while
+   * nobody holds it. */
+  holdStartedAt: number | null;
   outcome: Outcome | null;
   /** The media state the last call ended with (for the outcome sentence). */
   endedMedia: MediaState | null;
@@ -217,6 +220,7 @@ export function initialState(): UiState {
     quality: null,
     levels: { input: 0, output: 0 },
     callStartedAt: null,
+    holdStartedAt: null,
     outcome: null,
     endedMedia: null,
     history: emptyHistory(),

@@ -447,6 +447,59 @@ test('reducer: the reply that placed a call, coming after its answer, does not t
   assert.equal(late.app.active_call.status, 'active');
 });
 
+test('reducer: holding and resuming an active call (only who holds it changes) replace it; the hold timer starts then, and stops', () => {
+  let s = signedIn();
+  s = m.applyCall(s, call(22, ME, BOB, 'active'), 1000);
+  assert.equal(s.holdStartedAt, null);
+  assert.equal(m.holdSide(s.app.active_call, ME.id), 'none');
+  // Bob holds it: the same call, still active; the server's clock is not this one.
+  const held = call(22, ME, BOB, 'active', { on_hold_by: BOB.id, on_hold_since: '2025-03-03T10:00:30Z' });
+  s = m.applyCall(s, held, 30_000);
+  assert.equal(s.app.active_call.on_hold_by, BOB.id);
+  assert.equal(m.holdSide(s.app.active_call, ME.id), 'them');
+  assert.equal(s.holdStartedAt, 30_000, 'heard of as it happens: counted from then, on this clock');
+  // The same hold again (a command's answer, then the update): the hold timer goes on.
+  s = m.applyCall(s, { ...held }, 31_000);
+  assert.equal(s.holdStartedAt, 30_000);
+  // An older, ringing picture does not undo it.
+  assert.equal(m.applyCall(s, call(22, ME, BOB, 'ringing'), 32_000), s);
+  // Resumed.
+  s = m.applyCall(s, call(22, ME, BOB, 'active', { hold_seconds: 12 }), 42_000);
+  assert.equal(s.app.active_call.on_hold_by, undefined);
+  assert.equal(s.app.active_call.hold_seconds, 12);
+  assert.equal(s.holdStartedAt, null);
+  assert.equal(s.callStartedAt, 1000, 'the call timer goes on');
+  // Held by me (a null holder counts as nobody).
+  assert.equal(m.holdSide(call(22, ME, BOB, 'active', { on_hold_by: null }), ME.id), 'none');
+  s = m.applyCall(s, call(22, ME, BOB, 'active', { on_hold_by: ME.id, on_hold_since: '2025-03-03T10:00:50Z' }), 50_000);
+  assert.equal(m.holdSide(s.app.active_call, ME.id), 'me');
+  assert.equal(s.holdStartedAt, 50_000);
+  // A call that ends on hold leaves no hold behind.
+  s = m.applyCall(s, call(22, ME, BOB, 'completed', { hold_seconds: 22 }), 60_000);
+  assert.equal(s.holdStartedAt, null);
+  assert.equal(m.holdSide(s.app.active_call, ME.id), 'none');
+});
+
+test('reducer: a state from the shell during a hold counts it from the server’s time, unless clocks disagree', () => {
+  const since = '2025-03-03T10:00:35Z';
+  const now = Date.parse('2025-03-03T10:01:00Z');
+  const heldCall = (patch = {}) => call(9, BOB, ME, 'active', { on_hold_by: ME.id, on_hold_since: since, ...patch });
+  let s = m.withAppState(m.initialState(), appState({ active_call: heldCall() }), now);
+  assert.equal(s.holdStartedAt, Date.parse(since));
+  // The same hold in a later state: kept.
+  s = m.withAppState(s, appState({ active_call: heldCall() }), now + 5000);
+  assert.equal(s.holdStartedAt, Date.parse(since));
+  // Resumed, then held again with a time from the future (this clock is behind): now.
+  s = m.withAppState(s, appState({ active_call: call(9, BOB, ME, 'active') }), now + 6000);
+  assert.equal(s.holdStartedAt, null);
+  s = m.withAppState(s, appState({ active_call: heldCall({ on_hold_since: '2025-03-03T10:05:00Z' }) }), now + 7000);
+  assert.equal(s.holdStartedAt, now + 7000);
+  const farOff = m.withAppState(m.initialState(), appState({ active_call: heldCall() }), Date.parse('2025-04-01T00:00:00Z'));
+  assert.equal(farOff.holdStartedAt, Date.parse('2025-04-01T00:00:00Z'), 'a time far off is not believed');
+  const ended = m.withAppState(s, appState(), now + 8000);
+  assert.equal(ended.holdStartedAt, null);
+});
+
 test('reducer: what this side sends: the camera in a video call, nothing in a voice call, until the buttons change it; each call afresh', () => {
   let s = signedIn();
   assert.equal(m.videoSending(s), 'off', 'out of a call');

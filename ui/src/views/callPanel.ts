@@ -2,8 +2,8 @@
 // the call's pictures above them, a voice call's too once there are some), and how the
 // call ended afterwards.
 import { isChangingVideo, type Actions, type VideoSource } from '../actions';
-import { otherParty } from '../calls';
-import { alertRegion, h, inertAround, setAttr, setText, show } from '../dom';
+import { holdSide, otherParty, type HoldSide } from '../calls';
+import { alertRegion, h, inertAround, setAttr, setText, show, uid } from '../dom';
 import { displayName, durationWords, formatDuration, initials } from '../format';
 import { icon, type IconName } from '../icons';
 import { videoSending } from '../reduce';
@@ -14,10 +14,11 @@ import { button, regardingLine, setBusy, type View } from './common';
 import { devicePickers } from './devices';
 import { levelMeter, qualityIndicator } from './meters';
 
-function mediaWords(m: MediaState | null): string {
+function mediaWords(m: MediaState | null, held: boolean): string {
   if (!m || m.state === 'connecting') return 'Connecting audio…';
   // A video call's pictures say by themselves whether they come (the card's video area).
-  if (m.state === 'connected') return 'Connected';
+  // On hold, no sound goes either way: "Connected" would say otherwise.
+  if (m.state === 'connected') return held ? 'On hold' : 'Connected';
   if (m.reason === 'lost') return 'Connection lost';
   if (m.reason === 'failed') return m.message ?? 'Audio failed';
   return 'Ended';
@@ -71,6 +72,91 @@ function sourceButton(actions: Actions, source: VideoSource): { el: HTMLButtonEl
   };
 }
 
+/** Hold and Resume: pressed while this side holds the call. While the other side holds it,
+ * it cannot be pressed (a held call is not held again, and only they can resume it), and
+ * says why (its tooltip, and its description: `why`, kept beside it). */
+function holdButton(actions: Actions): {
+  el: HTMLButtonElement;
+  why: HTMLElement;
+  set(side: HoldSide, name: string, busy: boolean): void;
+} {
+  const label = h('span', { class: 'label', text: 'Hold' });
+  const why = h('span', { id: uid('hold-why'), hidden: true });
+  const el = h(
+    'button',
+    { type: 'button', class: 'btn hold', 'aria-pressed': 'false' },
+    icon('pause', 'icon i-pause'),
+    icon('play', 'icon i-play'),
+    label,
+  );
+  el.addEventListener('click', () => {
+    if (el.getAttribute('aria-disabled') === 'true') return;
+    void actions.holdCall(el.getAttribute('aria-pressed') !== 'true');
+  });
+  return {
+    el,
+    why,
+    set(side, name, busy) {
+      const theirs = side === 'them';
+      const because = theirs ? `${name} put the call on hold` : '';
+      setAttr(el, 'aria-pressed', side === 'me' ? 'true' : 'false');
+      setText(label, side === 'me' ? 'Resume' : 'Hold');
+      // aria-disabled, not disabled: the button keeps keyboard focus while it waits, and
+      // when they put the call on hold under it.
+      setAttr(el, 'aria-disabled', theirs || busy ? 'true' : null);
+      setAttr(el, 'aria-busy', busy ? 'true' : null);
+      setText(why, because);
+      setAttr(el, 'title', because || null);
+      setAttr(el, 'aria-describedby', theirs ? why.id : null);
+    },
+  };
+}
+
+/** What each side reads while the call is on hold. */
+function holdWords(side: HoldSide, name: string): { status: string; hint: string } {
+  if (side === 'me') {
+    return { status: `You put ${name} on hold`, hint: `Neither of you hears the other. ${name} hears a soft beep until you resume.` };
+  }
+  if (side === 'them') {
+    return {
+      status: `${name} put you on hold`,
+      hint: `Neither of you hears the other until ${name} resumes. The soft beep means you are still connected.`,
+    };
+  }
+  return { status: '', hint: '' };
+}
+
+/**
+ * "You put Bob Stone on hold" (or "Bob Stone put you on hold"), for how long, and what it
+ * means: a line of its own under the call's controls while the call is on hold. Kept in
+ * the page (out of sight) when it is not, so that its status is heard as it fills.
+ */
+function holdLine(): { el: HTMLElement; set(side: HoldSide, name: string): void; tick(secs: number): void } {
+  const status = h('strong', { class: 'hold-status', role: 'status' });
+  const timer = h('span', { class: 'hold-timer', role: 'timer', 'aria-live': 'off' });
+  const hint = h('p', { class: 'hold-hint' });
+  const el = h(
+    'div',
+    { class: 'call-hold' },
+    icon('pause', 'icon'),
+    h('div', { class: 'hold-body' }, h('p', { class: 'hold-head' }, status, timer), hint),
+  );
+  return {
+    el,
+    set(side, name) {
+      const words = holdWords(side, name);
+      setAttr(el, 'data-held', side === 'none' ? null : side);
+      setText(status, words.status);
+      setText(hint, words.hint);
+      show(timer, side !== 'none');
+    },
+    tick(secs) {
+      setText(timer, formatDuration(secs));
+      setAttr(timer, 'aria-label', `On hold for ${durationWords(secs)}`);
+    },
+  };
+}
+
 export function callPanelView(actions: Actions, watch: Watch): View & { focusMain(): void; tick(): void } {
   // The in-call part draws only while a call is active.
   const watchActive = whileShown(watch, isActiveCall);
@@ -104,6 +190,8 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
   // What I send, in any call: the camera or my screen, one at a time.
   const camera = sourceButton(actions, 'camera');
   const share = sourceButton(actions, 'screen');
+  const hold = holdButton(actions);
+  const held = holdLine();
   mute.addEventListener('click', () => void actions.setMuted(mute.getAttribute('aria-pressed') !== 'true'));
   const quality = qualityIndicator();
   const micLevel = levelMeter('Microphone level');
@@ -182,9 +270,11 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
       { class: 'call-top' },
       avatarEl,
       h('div', { class: 'call-head' }, peer, activeRegarding.el, h('p', { class: 'call-sub' }, timer, h('span', { class: 'sep', 'aria-hidden': 'true', text: '·' }), mediaText)),
-      h('div', { class: 'call-controls' }, mute, camera.el, share.el, end),
-      // "Muted" on a line of its own under them: beside the buttons it would push them
-      // onto another row when it appears, away from the pointer that pressed Mute.
+      h('div', { class: 'call-controls' }, mute, camera.el, share.el, hold.el, hold.why, end),
+      // "On hold" and "Muted" on lines of their own under them: beside the buttons (or
+      // above) they would move them when they appear, away from the pointer that pressed
+      // Hold or Mute.
+      held.el,
       mutedBadge,
     ),
     video,
@@ -208,10 +298,13 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
   const el = h('section', { class: 'call-card', 'aria-label': 'Call' }, ringing, active, callAlert, outcome, outcomeLive);
 
   let startedAt: number | null = null;
+  /** When the hold began (local ms), while the call is on hold. */
+  let heldSince: number | null = null;
   const tick = () => {
     const secs = startedAt != null ? (Date.now() - startedAt) / 1000 : 0;
     setText(timer, formatDuration(secs));
     setAttr(timer, 'aria-label', `Call time ${durationWords(secs)}`);
+    if (heldSince != null) held.tick(Math.max(0, (Date.now() - heldSince) / 1000));
   };
 
   // Which part shows, and who the call is with.
@@ -255,10 +348,10 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
     },
   );
   watchActive(
-    (s) => s.app?.media ?? null,
-    (media) => {
-      setText(mediaText, mediaWords(media));
-      setAttr(mediaText, 'data-state', media?.state ?? 'connecting');
+    (s) => ({ media: s.app?.media ?? null, held: holdSide(s.app?.active_call, s.app?.me?.id ?? null) !== 'none' }),
+    ({ media, held }) => {
+      setText(mediaText, mediaWords(media, held));
+      setAttr(mediaText, 'data-state', held && media?.state === 'connected' ? 'held' : media?.state ?? 'connecting');
     },
   );
   // The call's pictures: in a video call "Waiting for …" until theirs comes; in a voice
@@ -314,6 +407,29 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
       setBusy(videoOpen, opening, idle, 'Opening…');
       setAttr(videoOpen, 'aria-label', room && !opening ? 'Open the video room again' : null);
       setText(videoAlert, error);
+    },
+  );
+  // On hold, on either side: the line that says who holds it and for how long, the card in
+  // the hold colour, and Hold. Not only while active: a call that ends on hold leaves the
+  // card (its outcome) in its usual colour.
+  watch(
+    (s) => {
+      const call = s.app?.active_call ?? null;
+      const meId = s.app?.me?.id ?? null;
+      const side = holdSide(call, meId);
+      return {
+        side,
+        name: call && side !== 'none' ? displayName(otherParty(call, meId)) : '',
+        since: side === 'none' ? null : s.holdStartedAt,
+        busy: !!s.pending.hold_call,
+      };
+    },
+    ({ side, name, since, busy }) => {
+      setAttr(el, 'data-held', side === 'none' ? null : side);
+      hold.set(side, name, busy);
+      held.set(side, name);
+      heldSince = since;
+      if (since != null) held.tick(Math.max(0, (Date.now() - since) / 1000));
     },
   );
   watchActive(

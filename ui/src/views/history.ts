@@ -103,6 +103,13 @@ function logButton(call: CallSession, meId: number | null, actions: Actions): HT
   return b;
 }
 
+/** "On hold 0:40" under the duration of a call that spent time on hold; nothing else. */
+function holdTime(call: CallSession): HTMLElement | null {
+  const secs = call.hold_seconds ?? 0;
+  if (secs <= 0) return null;
+  return h('div', { class: 'row-hold', 'aria-label': `On hold ${durationWords(secs)}`, text: `On hold ${formatDuration(secs)}` });
+}
+
 function row(
   call: CallSession,
   meId: number | null,
@@ -139,6 +146,7 @@ function row(
       'td',
       { class: 'duration' },
       answered ? h('span', { 'aria-label': durationWords(secs), text: formatDuration(secs) }) : h('span', { 'aria-label': 'none', text: '—' }),
+      answered ? holdTime(call) : null,
     ),
     h('td', { class: 'when' }, h('time', { datetime: call.created_at, text: formatWhen(call.created_at, now) })),
   );
