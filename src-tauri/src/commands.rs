@@ -6,8 +6,8 @@ use std::time::Duration;
 use switchboard_app::devices::DeviceList;
 use switchboard_app::links::Invite;
 use switchboard_app::{
-    About, AppError, AppState, Controller, JoinRequest, ServerCheck, Settings, TeamInvite,
-    VideoRoom, VideoSend,
+    About, AppError, AppState, Controller, FoundHost, JoinRequest, ServerCheck, Settings,
+    TeamInvite, VideoRoom, VideoSend,
 };
 use switchboard_protocol::PresenceStatus;
 use switchboard_protocol::api::Page;
@@ -354,6 +354,12 @@ pub async fn hang_up(controller: Shared<'_>) -> Result<(), AppError> {
 #[tauri::command]
 pub async fn set_muted(controller: Shared<'_>, muted: bool) -> Result<(), AppError> {
     controller.set_muted(muted).await
+}
+
+/// Team hosts answering on the local network (mDNS), for the Connect screen.
+#[tauri::command]
+pub async fn find_hosts(controller: Shared<'_>) -> Result<Vec<FoundHost>, AppError> {
+    controller.find_hosts().await
 }
 
 /// Puts the other party of the current call through to `user_id` (a blind transfer).

@@ -271,6 +271,20 @@ export type ShortcutAction = "toggle_mute" | "answer" | "hang_up" | "push_to_tal
 
 export type VideoSend = "off" | "camera" | "screen";
 
+export type FoundHost = { 
+/**
+ * What its user called it ("Alice's Switchboard").
+ */
+name: string, 
+/**
+ * Where to connect: `https://ADDR:PORT`.
+ */
+url: string, 
+/**
+ * Its certificate's fingerprint (`sha256:…`), to pin, if it said one.
+ */
+fingerprint: string | null, };
+
 export type Settings = { 
 /**
  * Microphone by name; `None` is the system default.

@@ -1,7 +1,7 @@
 // Generated from the Rust types by crates/app/tests/bindings.rs: do not edit.
 // Regenerate: SWITCHBOARD_WRITE_BINDINGS=1 cargo test -p switchboard-app --test bindings
 import { invoke } from '@tauri-apps/api/core';
-import type { About, AppState, Callback, CallOutcomes, CallSession, CampOn, DeviceList, Invite, InviteCode, JoinRequest, NewCallback, NewCallLog, NewNote, NewWebhook, Note, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo, VideoRoom, VideoSend, Webhook, WebhookDelivery } from './bindings';
+import type { About, AppState, Callback, CallOutcomes, CallSession, CampOn, DeviceList, FoundHost, Invite, InviteCode, JoinRequest, NewCallback, NewCallLog, NewNote, NewWebhook, Note, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo, VideoRoom, VideoSend, Webhook, WebhookDelivery } from './bindings';
 
 export const commands = {
   appState: () => invoke<AppState>('app_state'),
@@ -48,6 +48,7 @@ export const commands = {
   openRecordPage: (args: { url: string }) => invoke<null>('open_record_page', args),
   hangUp: () => invoke<null>('hang_up'),
   setMuted: (args: { muted: boolean }) => invoke<null>('set_muted', args),
+  findHosts: () => invoke<FoundHost[]>('find_hosts'),
   transferCall: (args: { userId: number }) => invoke<CallSession>('transfer_call', args),
   holdCall: (args: { on: boolean }) => invoke<CallSession>('hold_call', args),
   setVideo: (args: { send: VideoSend }) => invoke<null>('set_video', args),

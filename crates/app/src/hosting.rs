@@ -38,6 +38,35 @@ pub struct HostInfo {
 pub(crate) struct Host {
     server: Server,
     data_dir: PathBuf,
+    /// Its announcement on the local network, while it listens beyond this machine.
+    announcer: Option<switchboard_discovery::Announcer>,
+}
+
+/// A team host found on the local network, for the Connect screen.
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
+pub struct FoundHost {
+    /// What its user called it ("Alice's Switchboard").
+    pub name: String,
+    /// Where to connect: `https://ADDR:PORT`.
+    pub url: String,
+    /// Its certificate's fingerprint (`sha256:…`), to pin, if it said one.
+    pub fingerprint: Option<String>,
+}
+
+/// Lists team hosts that answer on the local network within `wait` (blocking).
+pub fn find_hosts(wait: std::time::Duration) -> Result<Vec<FoundHost>, AppError> {
+    let hosts =
+        switchboard_discovery::find_hosts(wait).map_err(|e| AppError::Hosting(e.to_string()))?;
+    Ok(hosts
+        .into_iter()
+        .filter_map(|h| {
+            Some(FoundHost {
+                url: h.url()?,
+                name: h.name,
+                fingerprint: h.fingerprint,
+            })
+        })
+        .collect())
 }
 
 impl Host {
@@ -52,10 +81,34 @@ impl Host {
             AppError::Hosting(format!("Cannot host on {listen}: {e}. Is another Switchboard already hosting there? Choose another address."))
         })?;
         tracing::info!(url = %server.url(), data_dir = %data_dir.display(), "hosting the team backend");
-        Ok(Host {
+        let mut host = Host {
             server,
             data_dir: data_dir.to_path_buf(),
-        })
+            announcer: None,
+        };
+        host.announce(&format!("Switchboard on {}", machine_name()));
+        Ok(host)
+    }
+
+    /// Announces this host on the local network as `name` (in place of any earlier
+    /// announcement), when it listens beyond this machine. Hosting goes on without it
+    /// if the network refuses multicast: teammates can still type the address.
+    pub fn announce(&mut self, name: &str) {
+        let addr = self.server.local_addr();
+        if addr.ip().is_loopback() {
+            return;
+        }
+        self.announcer = None;
+        let announcement = switchboard_discovery::Announcement {
+            name: name.to_owned(),
+            port: addr.port(),
+            tls: true,
+            fingerprint: self.server.fingerprint().map(|f| f.to_string()),
+        };
+        match switchboard_discovery::Announcer::start(&announcement) {
+            Ok(announcer) => self.announcer = Some(announcer),
+            Err(e) => tracing::warn!(error = %e, "the team host is not announced on the network"),
+        }
     }
 
     /// The address the server is bound to.
@@ -129,11 +182,21 @@ impl Host {
         Ok(())
     }
 
-    pub async fn stop(self) {
+    pub async fn stop(mut self) {
+        self.announcer = None;
         if let Err(e) = self.server.shutdown().await {
             tracing::warn!(error = %e, "the embedded backend did not stop cleanly");
         }
     }
+}
+
+/// This machine's name, for an announcement before anyone named the host.
+fn machine_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "this computer".to_owned())
 }
 
 /// `https://<ip>:<port>` for each non-loopback IPv4 address when listening on all

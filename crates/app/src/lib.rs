@@ -31,7 +31,7 @@ mod view;
 pub use controller::{Controller, Paths, Shell};
 pub use desktop::{About, VideoRoom};
 pub use error::AppError;
-pub use hosting::{DEFAULT_LISTEN, HostInfo};
+pub use hosting::{DEFAULT_LISTEN, FoundHost, HostInfo};
 pub use picture::{VideoFeed, VideoPicture};
 pub use session::{CertificateCheck, CertificateTrust, ServerCheck};
 pub use settings::{IncomingCallDisplay, Settings, ShortcutAction, Shortcuts};

@@ -568,6 +568,14 @@ impl Controller {
         Ok(user)
     }
 
+    /// Team hosts answering on the local network (about two seconds), for Connect.
+    pub async fn find_hosts(&self) -> Result<Vec<crate::hosting::FoundHost>, AppError> {
+        let wait = std::time::Duration::from_secs(2);
+        tokio::task::spawn_blocking(move || crate::hosting::find_hosts(wait))
+            .await
+            .map_err(|e| AppError::Hosting(e.to_string()))?
+    }
+
     pub async fn my_name(&self) -> Option<String> {
         let phone = self.phone().await.ok()?;
         Some(phone.engine().me().display_name().to_owned())
@@ -618,6 +626,12 @@ impl Controller {
             host.ensure_admin(&username, &password, &full_name).await?;
             (host.local_url(), host.fingerprint()?)
         };
+        if let Some(host) = self.host.lock().await.as_mut() {
+            let who = Some(full_name.trim())
+                .filter(|n| !n.is_empty())
+                .unwrap_or(username.trim());
+            host.announce(&format!("{who}'s Switchboard"));
+        }
         self.update_saved(|s| {
             s.hosting = Some(Hosting {
                 listen: listen.to_string(),

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use switchboard_app::links::Invite;
 use switchboard_app::{
-    About, AppState, CertificateCheck, CertificateTrust, HostInfo, IncomingCallDisplay,
+    About, AppState, CertificateCheck, CertificateTrust, FoundHost, HostInfo, IncomingCallDisplay,
     JoinRequest, LinkCall, MyStatus, Phase, RingingCall, ServerCheck, Settings, ShortcutAction,
     Shortcuts, TeamInvite, VideoRoom, VideoSend,
 };
@@ -76,6 +76,7 @@ fn declarations() -> String {
         Shortcuts::decl(&cfg),
         ShortcutAction::decl(&cfg),
         VideoSend::decl(&cfg),
+        FoundHost::decl(&cfg),
         Settings::decl(&cfg),
         VideoRoom::decl(&cfg),
         About::decl(&cfg),
@@ -127,6 +128,7 @@ fn ts_type(rust: &str) -> String {
         "Vec<CampOn>" => "CampOn[]".into(),
         "Vec<Webhook>" => "Webhook[]".into(),
         "Vec<WebhookDelivery>" => "WebhookDelivery[]".into(),
+        "Vec<FoundHost>" => "FoundHost[]".into(),
         known @ ("About" | "AppState" | "Callback" | "CampOn" | "CallOutcomes" | "CallSession"
         | "DeviceList" | "Invite" | "InviteCode" | "JoinRequest" | "NewCallback"
         | "NewCallLog" | "NewNote" | "NewWebhook" | "Note" | "PresenceStatus"
@@ -194,7 +196,7 @@ fn top_level(list: &str) -> Vec<&str> {
 fn commands(source: &str) -> String {
     let mut out = String::from(HEADER);
     out.push_str("import { invoke } from '@tauri-apps/api/core';\n");
-    out.push_str("import type { About, AppState, Callback, CallOutcomes, CallSession, CampOn, DeviceList, Invite, InviteCode, JoinRequest, NewCallback, NewCallLog, NewNote, NewWebhook, Note, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo, VideoRoom, VideoSend, Webhook, WebhookDelivery } from './bindings';\n\n");
+    out.push_str("import type { About, AppState, Callback, CallOutcomes, CallSession, CampOn, DeviceList, FoundHost, Invite, InviteCode, JoinRequest, NewCallback, NewCallLog, NewNote, NewWebhook, Note, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo, VideoRoom, VideoSend, Webhook, WebhookDelivery } from './bindings';\n\n");
     out.push_str("export const commands = {\n");
     let items: Vec<&str> = source.split("#[tauri::command]").skip(1).collect();
     assert!(items.len() >= 14, "found only {} commands", items.len());

@@ -156,6 +156,15 @@ enum Command {
     },
     /// List sound devices (for --input-device / --output-device).
     Devices,
+    /// Find team hosts on the local network (mDNS): name, address and fingerprint.
+    Discover {
+        /// How long to listen for answers.
+        #[arg(long, default_value_t = 3)]
+        seconds: u64,
+        /// One JSON object per host instead of lines for people.
+        #[arg(long)]
+        json: bool,
+    },
     /// Join a meeting's audio (a mesh of up to six) and talk until --duration or Ctrl-C.
     JoinMeeting {
         meeting_id: i64,
@@ -382,6 +391,37 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::JoinMeeting { meeting_id, audio } => {
             talk::join_meeting(session(&cli).await?, *meeting_id, audio).await?
+        }
+        &Command::Discover { seconds, json } => {
+            let wait = std::time::Duration::from_secs(seconds.clamp(1, 60));
+            let hosts =
+                tokio::task::spawn_blocking(move || switchboard_discovery::find_hosts(wait))
+                    .await??;
+            if hosts.is_empty() && !json {
+                println!(
+                    "No team host answered on this network in {}s. Ask for its address instead.",
+                    wait.as_secs()
+                );
+            }
+            for host in hosts {
+                let url = host.url().unwrap_or_default();
+                if json {
+                    let line = serde_json::json!({
+                        "name": host.name,
+                        "url": url,
+                        "addresses": host.addresses.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                        "port": host.port,
+                        "fingerprint": host.fingerprint,
+                    });
+                    println!("{line}");
+                } else {
+                    let pin = host
+                        .fingerprint
+                        .map(|fp| format!("  --server-fingerprint {fp}"))
+                        .unwrap_or_default();
+                    println!("{}  {url}{pin}", host.name);
+                }
+            }
         }
         Command::Devices => {
             let list =
