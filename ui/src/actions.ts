@@ -11,6 +11,7 @@ import {
   changedCallback,
   endLocally,
   inviteFor,
+  transferredAway,
   videoSending,
   withAppState,
   withCallbacks,
@@ -837,6 +838,23 @@ export class Actions {
         ? applyCall(st, held, Date.now())
         : st,
     );
+  }
+
+  /**
+   * The transfer dialog's choice: put the other party of my call through to `userId` (a
+   * blind transfer: their call to them rings at once). True when it went: my call ends on
+   * screen, saying to whom. A refusal (they are busy, offline, not taking calls) is said in
+   * the dialog, and the call goes on untouched. One at a time.
+   */
+  async transferCall(userId: number): Promise<boolean> {
+    const s = this.store.get();
+    const callId = s.app?.active_call?.status === 'active' ? s.app.active_call.id : null;
+    if (callId == null || s.pending.transfer_call) return false;
+    const r = await this.run('transfer', 'transfer_call', () => api.transferCall({ userId }));
+    if (!r.ok) return false;
+    const placed = r.value;
+    this.store.update((st) => transferredAway(st, callId, placed, Date.now()));
+    return true;
   }
 
   async setMuted(muted: boolean): Promise<void> {

@@ -97,13 +97,28 @@ export function describeEnd(
       return { ...base, kind: 'failed', text: `The call with ${name} failed.${detail}` };
     default: {
       const secs = callDuration(call) ?? localSeconds;
-      let text = secs != null ? `Call ended — ${formatDuration(secs)}` : 'Call ended.';
-      if (ended?.reason === 'lost') text += `. The connection to ${name} was lost.${detail}`;
-      else if (ended?.reason === 'failed') text += `. The audio failed.${detail}`;
-      else if (ended?.reason === 'remote') text += `. ${name} hung up.`;
-      return { ...base, kind: ended?.reason === 'lost' || ended?.reason === 'failed' ? 'failed' : 'ended', text };
+      const text = secs != null ? `Call ended — ${formatDuration(secs)}` : 'Call ended.';
+      let more = '';
+      if (ended?.reason === 'lost') more = `The connection to ${name} was lost.${detail}`;
+      else if (ended?.reason === 'failed') more = `The audio failed.${detail}`;
+      else if (ended?.reason === 'remote') more = `${name} hung up.`;
+      // What this side did, when the shell says it (a transfer: "Transferred to Carol Diaz.").
+      else if (ended?.reason === 'local' && ended.message) more = sentence(ended.message);
+      return { ...base, kind: ended?.reason === 'lost' || ended?.reason === 'failed' ? 'failed' : 'ended', text: endedAnd(text, more) };
     }
   }
+}
+
+/** "Call ended — 1:23" and what more there is to say about it, as one sentence after the
+ * other: "Call ended — 1:23. Bob Stone hung up." */
+export function endedAnd(text: string, more: string): string {
+  return more ? `${text.replace(/\.$/, '')}. ${sentence(more)}` : text;
+}
+
+/** What the call card says of a call I was put through to (a blind transfer): who put me
+ * through (`by`, when known) to whom. */
+export function putThroughWords(by: string | null, to: string): string {
+  return by ? `${by} put you through to ${to}` : `You were put through to ${to}`;
 }
 
 /** The status a call I just hung up on will end with, before the shell confirms it. */

@@ -2,11 +2,11 @@
 // No DOM and no IPC, so every rule here is unit-tested.
 import { withNote } from './busyLamp';
 import { isOpen, withCallback } from './callbacks';
-import { describeEnd, isFinal, localEndStatus, otherParty } from './calls';
+import { describeEnd, endedAnd, isFinal, localEndStatus, otherParty } from './calls';
 import { displayName, sameServer } from './format';
 import { applyPresence } from './people';
 import { emptyHistory, initialState, noneMissing, type Incoming, type UiState } from './state';
-import type { AppState, Callback, CallSession, CampOn, EngineEvent, Invite, Note, RingingCall, VideoSend } from './types';
+import type { AppState, Callback, CallSession, CampOn, EngineEvent, Invite, MediaState, Note, RingingCall, VideoSend } from './types';
 
 const NO_CALL = {
   quality: null,
@@ -108,6 +108,7 @@ function otherServer(): Pick<
   | 'peopleNotice'
   | 'webhooks'
   | 'deliveries'
+  | 'lastEnded'
 > {
   return {
     callbacks: null,
@@ -121,6 +122,7 @@ function otherServer(): Pick<
     peopleNotice: null,
     webhooks: null,
     deliveries: {},
+    lastEnded: null,
   };
 }
 
@@ -231,6 +233,7 @@ export function applyCall(s: UiState, call: CallSession, now: number): UiState {
         app: { ...app, active_call: null, media: null, muted: false },
         outcome,
         endedMedia: media,
+        lastEnded: { callId: call.id, withName: displayName(otherParty(call, meId)) },
         errors: withoutKey(withoutKey(withoutKey(s.errors, 'call'), 'after_call'), 'video'),
         // A call that was talked on ends with the after-call panel (outcome and note).
         afterCall:
@@ -251,6 +254,11 @@ export function applyCall(s: UiState, call: CallSession, now: number): UiState {
   }
 
   // Non-final: ringing either way, or active.
+  if (current?.status === 'active' && current.id !== call.id && isPutThrough(call, current.id, meId)) {
+    // Put through (a transfer): the server ended my call and started this one from me in
+    // its place. News of that end may come later (or not before this): it ends here now.
+    return applyCall(applyCall(s, { ...current, status: 'completed' }, now), call, now);
+  }
   if (current && current.id !== call.id) {
     // Someone calls while I am already in a call: only the modal learns of it.
     return s.incoming ? s : { ...s, incoming: incomingFrom(call, meId) };
@@ -280,6 +288,47 @@ export function applyCall(s: UiState, call: CallSession, now: number): UiState {
   }
   if (!current) next = { ...next, quality: null, levels: { input: 0, output: 0 } };
   return next;
+}
+
+/** Whether `call` is one the other party of my call `fromId` put me through to: it comes
+ * from that call, and I place it. */
+function isPutThrough(call: CallSession, fromId: number, meId: number): boolean {
+  return call.transferred_from === fromId && call.initiator === meId;
+}
+
+/** Who put me through to `call` (a transfer): the other party of the call it came from, as
+ * far as this window knows that call; null when it does not (a window opened since). */
+export function putThroughBy(s: UiState, call: CallSession): string | null {
+  const from = call.transferred_from;
+  if (from == null) return null;
+  if (s.lastEnded?.callId === from) return s.lastEnded.withName;
+  const known = s.history.results.find((c) => c.id === from);
+  return known ? displayName(otherParty(known, s.app?.me?.id ?? null)) : null;
+}
+
+/**
+ * A call's media that ends after the call did, saying what this side did: a transfer ends
+ * the call on the server first, and its media then says "Transferred to Carol Diaz.". The
+ * outcome still shown for that call says it too, once.
+ */
+export function endedLater(s: UiState, callId: number, media: MediaState): UiState {
+  const outcome = s.outcome;
+  if (outcome?.callId !== callId || media.state !== 'ended' || media.reason !== 'local' || !media.message) return s;
+  if (s.endedMedia?.state === 'ended') return s;
+  return { ...s, endedMedia: media, outcome: { ...outcome, text: endedAnd(outcome.text, media.message) } };
+}
+
+/**
+ * After `transfer_call` succeeded (`placed`: the call now ringing from the other party to
+ * the colleague): my call `callId` ends on screen now, saying to whom it went, as the
+ * shell's media end says it. The shell's own news of the end, before or after this,
+ * refines it or finds it said.
+ */
+export function transferredAway(s: UiState, callId: number, placed: CallSession, now: number): UiState {
+  const media: MediaState = { state: 'ended', reason: 'local', message: `Transferred to ${displayName(placed.recipient_details)}.` };
+  const app = s.app;
+  if (app?.active_call?.id === callId) return endLocally({ ...s, app: { ...app, media } }, callId, now);
+  return endedLater(s, callId, media);
 }
 
 /** After `hang_up` succeeds: end the call on screen now; the shell's final update refines it. */
@@ -337,7 +386,7 @@ export function applyEvent(s: UiState, ev: EngineEvent, now: number): UiState {
       if (call?.id !== ev.call_id) return s;
       return { ...s, quality: ev.quality };
     case 'media':
-      if (call?.id !== ev.call_id) return s;
+      if (call?.id !== ev.call_id) return endedLater(s, ev.call_id, ev.media);
       return { ...s, app: { ...app, media: ev.media } };
     case 'muted':
       if (call && call.id !== ev.call_id) return s;

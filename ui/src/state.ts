@@ -37,6 +37,7 @@ export type ErrorArea =
   | 'status'
   | 'people'
   | 'call'
+  | 'transfer'
   | 'incoming'
   | 'after_call'
   | 'callbacks'
@@ -132,6 +133,9 @@ export interface UiState {
   outcome: Outcome | null;
   /** The media state the last call ended with (for the outcome sentence). */
   endedMedia: MediaState | null;
+  /** The last call that ended here (its id) and who it was with: a call I was put through
+   * to from it (a transfer) says who put me through. */
+  lastEnded: { callId: number; withName: string } | null;
   history: HistoryView;
   devices: DeviceList | null;
   /** The last time a call's sound device moved on its own (until dismissed). */
@@ -223,6 +227,7 @@ export function initialState(): UiState {
     holdStartedAt: null,
     outcome: null,
     endedMedia: null,
+    lastEnded: null,
     history: emptyHistory(),
     devices: null,
     deviceSwitch: null,

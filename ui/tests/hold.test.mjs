@@ -54,8 +54,8 @@ test('hold: Hold puts the call on hold, Resume takes it back; the card says so w
     },
   });
   await holdBtn(page).waitFor();
-  // Before End call, not pressed; nothing says "on hold".
-  assert.deepEqual(await card(page).locator('.call-controls button').allInnerTexts(), ['Mute', 'Turn camera on', 'Share screen', 'Hold', 'End call']);
+  // Before Transfer and End call, not pressed; nothing says "on hold".
+  assert.deepEqual(await card(page).locator('.call-controls button').allInnerTexts(), ['Mute', 'Turn camera on', 'Share screen', 'Hold', 'Transfer', 'End call']);
   assert.equal(await pressed(holdBtn(page)), 'false');
   assert.equal(await held(page), null);
   assert.equal(await lineShown(page), false);
@@ -196,7 +196,7 @@ test('hold: by keyboard, Tab to Hold, Enter and Space hold and resume, focus sta
   await holdBtn(page).waitFor();
   assert.equal(await focused(), 'Hold');
   await page.keyboard.press('Tab');
-  assert.equal(await focused(), 'End call');
+  assert.equal(await focused(), 'Transfer');
   assert.deepEqual(await asked(page), [{ on: true }, { on: false }]);
 
   // Put on hold by them while it has focus: it keeps focus, and cannot be pressed.

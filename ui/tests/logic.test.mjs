@@ -536,6 +536,63 @@ test('reducer: hanging up ends the call on screen, the final update refines the 
   assert.equal(s.outcome.text, 'You cancelled the call to Carol Diaz.');
 });
 
+test('transfer: my call ends saying to whom, whatever order the answer, the call’s end and its media’s come in', () => {
+  const media = { state: 'ended', reason: 'local', message: 'Transferred to Carol Diaz.' };
+  const placed = call(31, BOB, CAROL, 'pending', { transferred_from: 30 });
+  assert.equal(m.describeEnd(call(30, ME, BOB, 'completed'), ME.id, media).text, 'Call ended — 1:23. Transferred to Carol Diaz.');
+  assert.equal(m.describeEnd(call(30, ME, BOB, 'completed'), ME.id, { ...media, message: null }).text, 'Call ended — 1:23', 'a hang-up says nothing more');
+  assert.equal(m.endedAnd('Call ended.', 'Bob Stone hung up'), 'Call ended. Bob Stone hung up.');
+  const talking = m.applyCall(signedIn(), call(30, ME, BOB, 'active'), 10_000);
+
+  // The answer first: ended at once; the shell's end refines the time, its media adds nothing.
+  let s = m.transferredAway(talking, 30, placed, 22_000);
+  assert.equal(s.app.active_call, null);
+  assert.equal(s.outcome.text, 'Call ended — 0:12. Transferred to Carol Diaz.');
+  assert.equal(s.afterCall.withName, 'Bob Stone', 'the call I talked on can be logged');
+  s = m.applyCall(s, call(30, ME, BOB, 'completed'), 23_000);
+  s = m.applyCall(s, placed, 23_000);
+  s = m.applyEvent(s, { type: 'media', call_id: 30, media }, 23_000);
+  assert.equal(s.outcome.text, 'Call ended — 1:23. Transferred to Carol Diaz.');
+  assert.equal(s.app.active_call, null, 'their new call is not mine');
+
+  // The shell's end first, then its media, then the answer.
+  s = m.applyCall(talking, call(30, ME, BOB, 'completed'), 23_000);
+  assert.equal(s.outcome.text, 'Call ended — 1:23');
+  s = m.applyEvent(s, { type: 'media', call_id: 30, media }, 23_000);
+  assert.equal(s.outcome.text, 'Call ended — 1:23. Transferred to Carol Diaz.');
+  s = m.transferredAway(s, 30, placed, 24_000);
+  assert.equal(s.outcome.text, 'Call ended — 1:23. Transferred to Carol Diaz.', 'said once');
+  // A media end that says nothing, or for another call, changes nothing.
+  const quiet = m.applyCall(talking, call(30, ME, BOB, 'completed'), 23_000);
+  assert.equal(m.applyEvent(quiet, { type: 'media', call_id: 30, media: { ...media, message: null } }, 0), quiet);
+  assert.equal(m.applyEvent(quiet, { type: 'media', call_id: 29, media }, 0), quiet);
+});
+
+test('put through: the call I was put through to replaces my call, whichever comes first; who put me through is known from it', () => {
+  const talking = m.applyCall(signedIn(), call(30, BOB, ME, 'active'), 10_000);
+  const mine = call(31, ME, CAROL, 'pending', { transferred_from: 30 });
+  // The old call's end first, then the new call.
+  let s = m.applyCall(m.applyCall(talking, call(30, BOB, ME, 'completed'), 20_000), mine, 20_000);
+  assert.equal(s.app.active_call.id, 31);
+  assert.equal(s.outcome, null);
+  assert.equal(m.putThroughBy(s, s.app.active_call), 'Bob Stone');
+  // The new call first: the old one ends here with it.
+  s = m.applyCall(talking, mine, 20_000);
+  assert.equal(s.app.active_call.id, 31);
+  assert.equal(s.afterCall.callId, 30);
+  assert.equal(m.putThroughBy(s, s.app.active_call), 'Bob Stone');
+  s = m.applyCall(s, call(30, BOB, ME, 'completed'), 21_000);
+  assert.equal(s.app.active_call.id, 31, 'the old call’s end, after, changes nothing');
+  assert.equal(s.callStartedAt, null, 'ringing, not timed');
+  // Someone else's call from mine (they put Bob through to Carol, not me): not mine.
+  s = m.applyCall(talking, call(32, BOB, CAROL, 'pending', { transferred_from: 30 }), 20_000);
+  assert.equal(s, talking);
+  // Not known here (a window opened since): null, the card says it without a name.
+  assert.equal(m.putThroughBy(signedIn(), mine), null);
+  assert.equal(m.putThroughWords(null, 'Carol Diaz'), 'You were put through to Carol Diaz');
+  assert.equal(m.putThroughWords('Bob Stone', 'Carol Diaz'), 'Bob Stone put you through to Carol Diaz');
+});
+
 test('reducer: an incoming call cancelled by the caller closes the modal and says so', () => {
   let s = signedIn();
   s = m.applyEvent(s, { type: 'incoming_call', call_id: 40, from_user_id: 2, caller_name: 'Bob Stone', call_type: 'audio', room_name: 'r' }, 0);

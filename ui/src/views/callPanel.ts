@@ -1,18 +1,20 @@
-// The call card: "Calling Bob…" while it rings, the in-call controls once answered (with
-// the call's pictures above them, a voice call's too once there are some), and how the
-// call ended afterwards.
+// The call card: "Calling Bob…" while it rings (and who put me through, for a call a
+// colleague transferred to me to place), the in-call controls once answered (with the
+// call's pictures above them, a voice call's too once there are some; Transfer opens its
+// dialog, views/transfer.ts), and how the call ended afterwards.
 import { isChangingVideo, type Actions, type VideoSource } from '../actions';
-import { holdSide, otherParty, type HoldSide } from '../calls';
+import { holdSide, otherParty, putThroughWords, type HoldSide } from '../calls';
 import { alertRegion, h, inertAround, setAttr, setText, show, uid } from '../dom';
 import { displayName, durationWords, formatDuration, initials } from '../format';
 import { icon, type IconName } from '../icons';
-import { videoSending } from '../reduce';
+import { putThroughBy, videoSending } from '../reduce';
 import { whileShown, type UiState, type Watch } from '../state';
 import type { MediaState } from '../types';
 import type { FeedState } from '../video';
 import { button, regardingLine, setBusy, type View } from './common';
 import { devicePickers } from './devices';
 import { levelMeter, qualityIndicator } from './meters';
+import { transferDialog } from './transfer';
 
 function mediaWords(m: MediaState | null, held: boolean): string {
   if (!m || m.state === 'connecting') return 'Connecting audio…';
@@ -165,13 +167,18 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
   const ringName = h('span', { class: 'peer-name', dir: 'auto' });
   const ringTitle = h('h2', { class: 'call-title' }, 'Calling ', ringName, '…');
   const ringRegarding = regardingLine('p', 'call-regarding');
+  // A call I was put through to (a transfer): who put me through, to whom. Said once, as
+  // the outcome is: the visible line is hidden from screen readers, its live copy is not.
+  const putThroughText = h('span', { dir: 'auto' });
+  const putThrough = h('p', { class: 'call-put-through', 'aria-hidden': 'true', hidden: true }, icon('outgoing'), putThroughText);
+  const putThroughLive = h('p', { role: 'status', class: 'sr-only' });
   const activeRegarding = regardingLine('p', 'call-regarding');
   const cancel = button('Cancel', { cls: 'danger', icon: icon('phone-off'), onclick: () => void actions.hangUp() });
   const ringing = h(
     'div',
     { class: 'call-ringing' },
     ringAvatar,
-    h('div', { class: 'call-head' }, ringTitle, ringRegarding.el, h('p', { class: 'call-sub', text: 'Ringing. They will see who is calling.' })),
+    h('div', { class: 'call-head' }, ringTitle, putThrough, ringRegarding.el, h('p', { class: 'call-sub', text: 'Ringing. They will see who is calling.' })),
     cancel,
   );
 
@@ -192,6 +199,10 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
   const share = sourceButton(actions, 'screen');
   const hold = holdButton(actions);
   const held = holdLine();
+  // Transfer: a dialog to choose whom the other party is put through to.
+  const transferBtn = button('Transfer', { cls: 'transfer-btn', icon: icon('outgoing'), onclick: () => transfer.open() });
+  setAttr(transferBtn, 'aria-haspopup', 'dialog');
+  const transfer = transferDialog(actions, watch, transferBtn);
   mute.addEventListener('click', () => void actions.setMuted(mute.getAttribute('aria-pressed') !== 'true'));
   const quality = qualityIndicator();
   const micLevel = levelMeter('Microphone level');
@@ -270,7 +281,7 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
       { class: 'call-top' },
       avatarEl,
       h('div', { class: 'call-head' }, peer, activeRegarding.el, h('p', { class: 'call-sub' }, timer, h('span', { class: 'sep', 'aria-hidden': 'true', text: '·' }), mediaText)),
-      h('div', { class: 'call-controls' }, mute, camera.el, share.el, hold.el, hold.why, end),
+      h('div', { class: 'call-controls' }, mute, camera.el, share.el, hold.el, hold.why, transferBtn, end),
       // "On hold" and "Muted" on lines of their own under them: beside the buttons (or
       // above) they would move them when they appear, away from the pointer that pressed
       // Hold or Mute.
@@ -295,7 +306,17 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
   // Kept in the page so that the sentence is announced when it appears.
   const outcomeLive = h('div', { role: 'status', class: 'sr-only' });
 
-  const el = h('section', { class: 'call-card', 'aria-label': 'Call' }, ringing, active, callAlert, outcome, outcomeLive);
+  const el = h(
+    'section',
+    { class: 'call-card', 'aria-label': 'Call' },
+    ringing,
+    active,
+    callAlert,
+    outcome,
+    outcomeLive,
+    putThroughLive,
+    transfer.el,
+  );
 
   let startedAt: number | null = null;
   /** When the hold began (local ms), while the call is on hold. */
@@ -309,8 +330,18 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
 
   // Which part shows, and who the call is with.
   watch(
-    (s) => ({ call: s.app?.active_call ?? null, meId: s.app?.me?.id ?? null, outcome: s.outcome, ending: !!s.pending.hang_up }),
-    ({ call, meId, outcome: ended, ending }) => {
+    (s) => {
+      const call = s.app?.active_call ?? null;
+      const putThroughCall = call?.transferred_from != null && call.initiator === s.app?.me?.id && call.status !== 'active';
+      return {
+        call,
+        meId: s.app?.me?.id ?? null,
+        outcome: s.outcome,
+        ending: !!s.pending.hang_up,
+        putThrough: call && putThroughCall ? putThroughWords(putThroughBy(s, call), displayName(call.recipient_details)) : '',
+      };
+    },
+    ({ call, meId, outcome: ended, ending, putThrough: words }) => {
       const isRingingOut = !!call && call.initiator === meId && (call.status === 'ringing' || call.status === 'pending');
       const isActive = !!call && call.status === 'active';
       show(ringing, isRingingOut);
@@ -330,6 +361,9 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
         setBusy(cancel, ending, 'Cancel', 'Cancelling…');
         setBusy(end, ending, 'End call', 'Ending…');
       }
+      setText(putThroughText, isRingingOut ? words : '');
+      setText(putThroughLive, isRingingOut ? words : '');
+      show(putThrough, isRingingOut && !!words);
       const text = !call && ended ? ended.text : '';
       setText(outcomeText, text);
       setText(outcomeLive, text);
@@ -460,6 +494,8 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
   return {
     el,
     focusMain() {
+      // The transfer dialog, when open, keeps focus inside it.
+      if (transfer.isOpen) return transfer.focus();
       const target = [cancel, mute, dismiss].find((b) => b.offsetParent !== null);
       target?.focus();
     },
