@@ -212,6 +212,19 @@ export class Actions {
   }
 
   /**
+   * The Connect screen's "Hosts on this network": the shell listens for team hosts'
+   * announcements (mDNS) for about two seconds. One search at a time; a refusal (the
+   * network cannot be searched) is said in the section, and the list goes with it.
+   * Nothing is trusted from an answer: anyone on the network can announce a host, so a
+   * host chosen fills the address only, and its certificate is checked as a typed one's.
+   */
+  async findHosts(): Promise<void> {
+    if (this.store.get().pending.find_hosts) return;
+    const r = await this.run('find_hosts', 'find_hosts', api.findHosts);
+    this.store.set({ foundHosts: r.ok ? r.value : null });
+  }
+
+  /**
    * The sign-in form's submit. With an invite for that server, its certificate is pinned.
    * Otherwise an https server's certificate is checked first: one this computer trusts
    * (pinned before, or an authority's) signs in; one nobody vouches for is shown to the

@@ -54,13 +54,14 @@ export function withAppState(s: UiState, app: AppState, now: number): UiState {
   const signedOut = app.phase !== 'signed_in';
   // Signed out, the UI starts afresh, but a repeat of the same screen (the shell's
   // start-up state arriving while someone types, or the state an invite link brings)
-  // keeps the error and the certificate question shown on it.
+  // keeps the error, the certificate question and the hosts found shown on it.
   const sameScreen = s.app?.phase === app.phase;
   const base: UiState = signedOut
     ? {
         ...initialState(),
         errors: sameScreen ? s.errors : {},
         certificate: sameScreen ? s.certificate : null,
+        foundHosts: sameScreen ? s.foundHosts : null,
         pending: s.pending,
       }
     : s.app?.me?.id === meId

@@ -13,6 +13,7 @@ import type {
   CertificateCheck,
   DeviceList,
   DeviceSwitch,
+  FoundHost,
   InviteCode,
   CallLog,
   MediaState,
@@ -34,6 +35,7 @@ export type ErrorArea =
   | 'boot'
   | 'first_run'
   | 'sign_in'
+  | 'find_hosts'
   | 'status'
   | 'people'
   | 'call'
@@ -143,6 +145,10 @@ export interface UiState {
   errors: Partial<Record<ErrorArea, string>>;
   /** The sign-in form's question about the server's certificate, until answered. */
   certificate: CertificateQuestion | null;
+  /** Team hosts that answered on the local network (`find_hosts`, the Connect screen's
+   * "Hosts on this network"), null until a search has answered (or when it failed). Only
+   * what they announce: the certificate of the one chosen is checked as a typed one's. */
+  foundHosts: FoundHost[] | null;
   /** Commands in flight, by a key such as 'sign_in' or 'call_user:5'. */
   pending: Record<string, boolean>;
   /** The "teammates connect to" card after hosting was dismissed. */
@@ -233,6 +239,7 @@ export function initialState(): UiState {
     deviceSwitch: null,
     errors: {},
     certificate: null,
+    foundHosts: null,
     pending: {},
     hostNoticeDismissed: false,
     notice: null,

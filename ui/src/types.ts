@@ -19,6 +19,7 @@ export type {
   DeviceList,
   DeviceSwitch,
   DirectoryEntry,
+  FoundHost,
   HostInfo,
   IncomingCallDisplay,
   Invite,

@@ -1,17 +1,27 @@
 // The "server URL, username, password" form, used by first run and by sign in. An invite
 // link pasted into the server address (or opened from outside: `AppState.invite`) fills
 // the address and brings the certificate to pin; an https server's certificate is checked
-// before a first sign-in (see `Actions.connect`).
+// before a first sign-in (see `Actions.connect`). With `findHosts` (first run's Connect),
+// the team hosts found on the local network are listed under the address, to choose from.
 import type { Actions, ConnectArea } from '../actions';
 import { alertRegion, field, h, setText, show } from '../dom';
 import { groupFingerprint, looksLikeInvite, sameServer } from '../format';
 import type { Watch } from '../state';
-import type { Invite } from '../types';
+import type { FoundHost, Invite } from '../types';
 import { certificatePanel } from './certificate';
 import { button, setBusy, type View } from './common';
+import { foundHostsSection } from './foundHosts';
 
-export function connectForm(actions: Actions, watch: Watch, area: ConnectArea, submitLabel: string): View & {
+export function connectForm(
+  actions: Actions,
+  watch: Watch,
+  area: ConnectArea,
+  submitLabel: string,
+  { findHosts = false }: { findHosts?: boolean } = {},
+): View & {
   focus(): void;
+  /** Search the local network for team hosts (with `findHosts`; otherwise nothing). */
+  searchHosts(): void;
 } {
   const url = h('input', {
     type: 'text',
@@ -55,10 +65,24 @@ export function connectForm(actions: Actions, watch: Watch, area: ConnectArea, s
     cancel: cancelQuestion,
   });
 
+  // Under the address, not over it: the address field stays where it is while the search
+  // runs and its answer comes. A host chosen fills the address only (its announcement
+  // proves nothing), and the next field to fill takes the focus.
+  const hosts = findHosts
+    ? foundHostsSection(actions, watch, {
+        choose: (host: FoundHost) => {
+          url.value = host.url;
+          addressChanged();
+          (username.value ? password : username).focus();
+        },
+      })
+    : null;
+
   const form = h(
     'form',
     { class: 'form', 'aria-label': submitLabel },
     urlField,
+    hosts?.el,
     field('Username', username),
     field('Password', password),
     alert,
@@ -86,7 +110,7 @@ export function connectForm(actions: Actions, watch: Watch, area: ConnectArea, s
     triedLink = link.trim();
     void actions.openInvite(area, link).then((opened) => {
       if (opened) url.value = opened.server;
-      drawInviteNote();
+      drawAddress();
     });
   };
   url.addEventListener('paste', (e) => {
@@ -99,11 +123,13 @@ export function connectForm(actions: Actions, watch: Watch, area: ConnectArea, s
   url.addEventListener('change', () => {
     if (looksLikeInvite(url.value) && url.value.trim() !== triedLink) openInvite(url.value);
   });
-  url.addEventListener('input', () => {
+  /** The address changed (typed, or a host chosen). */
+  function addressChanged(): void {
     // The question was about the address as it was.
     if (asked) actions.dismiss('certificate');
-    drawInviteNote();
-  });
+    drawAddress();
+  }
+  url.addEventListener('input', addressChanged);
 
   const drawInviteNote = () => {
     const current = invite && sameServer(invite.server, url.value) ? invite : null;
@@ -116,6 +142,11 @@ export function connectForm(actions: Actions, watch: Watch, area: ConnectArea, s
     }
     show(inviteNote, !!current);
   };
+  /** What follows the address: the invite's certificate note, the host found marked. */
+  function drawAddress(): void {
+    drawInviteNote();
+    hosts?.mark(url.value);
+  }
 
   let prefilled = false;
   watch(
@@ -124,6 +155,7 @@ export function connectForm(actions: Actions, watch: Watch, area: ConnectArea, s
       if (prefilled || !serverUrl) return;
       url.value = serverUrl;
       prefilled = true;
+      drawAddress();
     },
   );
   // An invite (opened from outside, or pasted here) fills the address.
@@ -135,7 +167,7 @@ export function connectForm(actions: Actions, watch: Watch, area: ConnectArea, s
         url.value = invite.server;
         prefilled = true;
       }
-      drawInviteNote();
+      drawAddress();
     },
   );
   watch((s) => s.errors[area] ?? '', (error) => setText(alert, error));
@@ -163,5 +195,6 @@ export function connectForm(actions: Actions, watch: Watch, area: ConnectArea, s
     focus() {
       (url.value ? username.value ? password : username : url).focus();
     },
+    searchHosts: () => hosts?.search(),
   };
 }

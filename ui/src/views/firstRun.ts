@@ -11,13 +11,10 @@ import { hostAddressList } from './hostInfo';
 import { accountForms, joinForm } from './joinForm';
 
 export function firstRunView(actions: Actions, watch: Watch): View & { focus(): void } {
-  // "Connect to a server": sign in, or create an account with an invite code.
-  const connect = accountForms(
-    connectForm(actions, watch, 'first_run', 'Connect'),
-    joinForm(actions, watch, { heading: true }),
-    actions,
-    watch,
-  );
+  // "Connect to a server": sign in, or create an account with an invite code. The sign-in
+  // form lists the team hosts found on the local network.
+  const signIn = connectForm(actions, watch, 'first_run', 'Connect', { findHosts: true });
+  const connect = accountForms(signIn, joinForm(actions, watch, { heading: true }), actions, watch);
 
   const fullName = h('input', { type: 'text', name: 'full_name', required: true, autocomplete: 'name' });
   const username = h('input', { type: 'text', name: 'username', required: true, autocomplete: 'username', spellcheck: 'false', value: 'admin' });
@@ -65,10 +62,17 @@ export function firstRunView(actions: Actions, watch: Watch): View & { focus(): 
     choice('host', 'Host for my team', 'This computer runs the server; teammates connect to it.', icon('server', 'icon choice-icon'), false),
   );
   const radio = (value: 'connect' | 'host') => choices.querySelector(`input[value="${value}"]`) as HTMLInputElement;
+  // The network is searched for team hosts once, when "Connect to a server" first shows
+  // (at once, unless this computer already hosts): "Search again" is the user's after that.
+  let searched = false;
   const showChoice = () => {
     const host = radio('host').checked;
     show(hostForm, host);
     show(connect.el, !host);
+    if (!host && !searched) {
+      searched = true;
+      signIn.searchHosts();
+    }
   };
   // Until the user picks, the choice follows the state (Host when the app already hosts);
   // after that, no state update changes it.
@@ -115,6 +119,8 @@ export function firstRunView(actions: Actions, watch: Watch): View & { focus(): 
       else setBusy(hostSubmit, busy, 'Start hosting', 'Starting the server…');
     },
   );
+  // The choice as it stands now (searching the network when it is Connect).
+  showChoice();
   return {
     el,
     focus() {
