@@ -2,17 +2,11 @@
 // (name, address, fingerprint), choosing one (mouse and keyboard) fills the address and
 // pins nothing, nothing found, a refusal, Search again; and screenshots, light and dark.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { appState, FIRST_RUN, FP_HOST, FP_OTHER, grouped, HOSTING, NOON, serverCheck, SIGN_IN } from './fixtures.mjs';
-import { engine, finish, invoked, openApp, setup, shot } from './support.mjs';
+import { engine, finish, invoked, openApp, setupPerFile, shot } from './support.mjs';
 
-let env;
-before(async () => {
-  env = await setup();
-});
-after(async () => {
-  await env?.close();
-});
+const env = setupPerFile();
 
 const until = (page, fn, arg) => page.waitForFunction(fn, arg, { timeout: 5000 });
 const text = (loc) => loc.innerText();

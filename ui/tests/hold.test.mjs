@@ -3,17 +3,11 @@
 // pressed and says why, refusals, and the time a call spent on hold in History. Either
 // side may hold; only the one who held may resume (the shell refuses the other).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { appState, BOB, call, ME } from './fixtures.mjs';
-import { engine, finish, invoked, openApp, pushState, setup, shot } from './support.mjs';
+import { engine, finish, invoked, openApp, pushState, setupPerFile, shot } from './support.mjs';
 
-let env;
-before(async () => {
-  env = await setup();
-});
-after(async () => {
-  await env?.close();
-});
+const env = setupPerFile();
 
 const until = (page, fn, arg) => page.waitForFunction(fn, arg, { timeout: 5000 });
 const CONNECTED = { state: 'connected', setup_ms: 380 };

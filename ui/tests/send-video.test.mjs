@@ -4,17 +4,11 @@
 // when their pictures stop. Pictures come from the fake shell (tests/support.mjs,
 // `sendFrame` and `keepSending`); native-video.test.mjs tests how they are drawn.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { appState, BOB, call, ME } from './fixtures.mjs';
-import { engine, finish, invoked, keepSending, openApp, respond, sendFrame, setup, shot } from './support.mjs';
+import { engine, finish, invoked, keepSending, openApp, respond, sendFrame, setupPerFile, shot } from './support.mjs';
 
-let env;
-before(async () => {
-  env = await setup();
-});
-after(async () => {
-  await env?.close();
-});
+const env = setupPerFile();
 
 const until = (page, fn, arg) => page.waitForFunction(fn, arg, { timeout: 5000 });
 const CONNECTED = { state: 'connected', setup_ms: 380 };

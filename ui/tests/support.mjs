@@ -3,6 +3,7 @@
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { after, before } from 'node:test';
 import { dirname, extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -216,6 +217,19 @@ export async function shot(page, name, { fullPage = false, element = null } = {}
 }
 
 /** One browser, one server and the harness for a whole test file. */
+/** The browser, page server and harness for a whole test file: set up before its first
+ * test, closed after its last (`openApp(env, …)` in each test). */
+export function setupPerFile() {
+  const env = {};
+  before(async () => {
+    Object.assign(env, await setup());
+  });
+  after(async () => {
+    await env.close?.();
+  });
+  return env;
+}
+
 export async function setup() {
   const [browser, server, harness] = await Promise.all([launch(), startServer(), buildHarness()]);
   return {

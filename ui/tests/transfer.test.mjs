@@ -5,17 +5,11 @@
 // "Transferred to …", Escape and Cancel. Then the other side: the caller put through
 // to a colleague, whose call card says who put them through.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { appState, BOB, call, CAROL, ME, user, USERS } from './fixtures.mjs';
-import { engine, finish, invoked, openApp, pushState, setup, shot } from './support.mjs';
+import { engine, finish, invoked, openApp, pushState, setupPerFile, shot } from './support.mjs';
 
-let env;
-before(async () => {
-  env = await setup();
-});
-after(async () => {
-  await env?.close();
-});
+const env = setupPerFile();
 
 const until = (page, fn, arg) => page.waitForFunction(fn, arg, { timeout: 5000 });
 const CONNECTED = { state: 'connected', setup_ms: 380 };

@@ -11,6 +11,7 @@ pub mod codec;
 mod device_moves;
 pub mod devices;
 pub mod error;
+mod hold;
 pub mod mixer;
 pub mod peer;
 pub mod processing;

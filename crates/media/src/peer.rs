@@ -9,10 +9,13 @@
 use crate::audio::{AudioSink, AudioSource};
 use crate::codec::Decoder;
 pub use crate::error::MediaError;
+pub use crate::hold::Hold;
 use crate::quality::{ReceiveCounters, round_trip_from_report};
 use crate::tone::{FRAME_SAMPLES, HoldTone, rms};
 use crate::uplink::Uplink;
-use crate::video::{self, SharedCounters, VideoOptions, VideoSource, VideoStats};
+use crate::video::{
+    self, SharedCounters, VideoOptions, VideoOut, VideoSource, VideoStats, video_track,
+};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -38,7 +41,6 @@ use webrtc::rtp_transceiver::RTCRtpTransceiverInit;
 use webrtc::rtp_transceiver::rtp_codec::{
     RTCRtpCodecCapability, RTCRtpCodecParameters, RTPCodecType,
 };
-use webrtc::rtp_transceiver::rtp_sender::RTCRtpSender;
 use webrtc::rtp_transceiver::rtp_transceiver_direction::RTCRtpTransceiverDirection;
 use webrtc::track::track_local::TrackLocal;
 use webrtc::track::track_local::track_local_static_sample::TrackLocalStaticSample;
@@ -128,36 +130,6 @@ pub struct PeerStats {
     pub output_level: f32,
 }
 
-/// A call on hold: no sound either way until it is resumed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Hold {
-    #[default]
-    Off,
-    /// This side holds the call: it plays nothing.
-    ByUs,
-    /// The other side holds it: this side plays a soft beep every few seconds
-    /// ([`HoldTone`]), so its user knows the call is still there.
-    ByThem,
-}
-
-impl Hold {
-    fn to_u8(self) -> u8 {
-        match self {
-            Hold::Off => 0,
-            Hold::ByUs => 1,
-            Hold::ByThem => 2,
-        }
-    }
-
-    fn from_u8(n: u8) -> Hold {
-        match n {
-            1 => Hold::ByUs,
-            2 => Hold::ByThem,
-            _ => Hold::Off,
-        }
-    }
-}
-
 pub struct AudioPeer {
     pc: Arc<RTCPeerConnection>,
     /// [`Hold`], as a number the receiving task reads for every packet.
@@ -178,43 +150,6 @@ pub struct AudioPeer {
     early_candidates: Mutex<Option<Vec<Candidate>>>,
     state: watch::Receiver<RTCPeerConnectionState>,
     tasks: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
-}
-
-/// This side's video track and the task coding a source onto it, if one runs.
-struct VideoOut {
-    track: Arc<TrackLocalStaticSample>,
-    sender: Arc<RTCRtpSender>,
-    task: Option<tokio::task::JoinHandle<()>>,
-}
-
-impl VideoOut {
-    fn start(&mut self, source: Box<dyn VideoSource>, counters: &SharedCounters) {
-        self.stop();
-        self.task = Some(tokio::spawn(video::send(
-            source,
-            self.track.clone(),
-            self.sender.clone(),
-            counters.clone(),
-        )));
-    }
-
-    fn stop(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
-    }
-}
-
-fn video_track() -> Arc<TrackLocalStaticSample> {
-    Arc::new(TrackLocalStaticSample::new(
-        RTCRtpCodecCapability {
-            mime_type: MIME_TYPE_VP8.to_owned(),
-            clock_rate: 90_000,
-            ..Default::default()
-        },
-        "video".to_owned(),
-        "switchboard".to_owned(),
-    ))
 }
 
 impl AudioPeer {

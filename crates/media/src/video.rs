@@ -13,6 +13,7 @@ use switchboard_video::Frame;
 use switchboard_video::pattern::{STAMP_MODULUS, read_stamp};
 pub use switchboard_video::source::{PatternSource, VideoSource, clock_ms};
 use switchboard_video::vp8::{EncodedFrame, Vp8Decoder, Vp8Encoder};
+use webrtc::api::media_engine::MIME_TYPE_VP8;
 use webrtc::media::Sample;
 use webrtc::media::io::sample_builder::SampleBuilder;
 use webrtc::peer_connection::RTCPeerConnection;
@@ -21,6 +22,7 @@ use webrtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndicat
 use webrtc::rtcp::payload_feedbacks::receiver_estimated_maximum_bitrate::ReceiverEstimatedMaximumBitrate;
 use webrtc::rtcp::receiver_report::ReceiverReport;
 use webrtc::rtp::codecs::vp8::Vp8Packet;
+use webrtc::rtp_transceiver::rtp_codec::RTCRtpCodecCapability;
 use webrtc::rtp_transceiver::rtp_sender::RTCRtpSender;
 use webrtc::track::track_local::track_local_static_sample::TrackLocalStaticSample;
 use webrtc::track::track_remote::TrackRemote;
@@ -124,6 +126,43 @@ impl VideoCounters {
 }
 
 pub(crate) type SharedCounters = Arc<Mutex<VideoCounters>>;
+
+/// This side's video track and the task coding a source onto it, if one runs.
+pub(crate) struct VideoOut {
+    pub(crate) track: Arc<TrackLocalStaticSample>,
+    pub(crate) sender: Arc<RTCRtpSender>,
+    pub(crate) task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl VideoOut {
+    pub(crate) fn start(&mut self, source: Box<dyn VideoSource>, counters: &SharedCounters) {
+        self.stop();
+        self.task = Some(tokio::spawn(send(
+            source,
+            self.track.clone(),
+            self.sender.clone(),
+            counters.clone(),
+        )));
+    }
+
+    pub(crate) fn stop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+pub(crate) fn video_track() -> Arc<TrackLocalStaticSample> {
+    Arc::new(TrackLocalStaticSample::new(
+        RTCRtpCodecCapability {
+            mime_type: MIME_TYPE_VP8.to_owned(),
+            clock_rate: 90_000,
+            ..Default::default()
+        },
+        "video".to_owned(),
+        "switchboard".to_owned(),
+    ))
+}
 
 /// Codes `source` at its rate onto `track`; a picture loss reported on `sender` makes the
 /// next picture a keyframe. Runs until aborted (another source takes the track over, or

@@ -15,7 +15,7 @@ use switchboard_video::vp8::EncoderSettings;
 
 mod common;
 
-use common::relay::{Lose, coturn, impairment_proxy, turn_config};
+use common::relay::{Coturn, Link, Lose, coturn, impairment_proxy, turn_config};
 use common::{A_TONE, B_TONE, negotiate, tally};
 
 fn config() -> PeerConfig {
@@ -165,42 +165,65 @@ fn pattern_shown_on(shown: &Shown) -> VideoOptions {
     }
 }
 
+/// A relay-only call with video through Debian's coturn: peer a reaches it only through
+/// an impaired link (`lose`, `delay` each way), peer b directly.
+struct LinkedPair {
+    _turn: Coturn,
+    link: Link,
+    a: AudioPeer,
+    heard_by_a: FrameLog,
+    b: AudioPeer,
+    heard_by_b: FrameLog,
+}
+
+async fn over_impaired_link(
+    lose: Lose,
+    delay: Duration,
+    a_video: VideoOptions,
+    b_video: VideoOptions,
+) -> LinkedPair {
+    let turn = coturn().await;
+    let link = impairment_proxy(SocketAddr::from(([127, 0, 0, 1], turn.port)), lose, delay).await;
+    let (a, heard_by_a, mut a_candidates) =
+        peer(turn_config(link.port(), 1), A_TONE, a_video).await;
+    let (b, heard_by_b, mut b_candidates) = peer(turn_config(turn.port, 2), B_TONE, b_video).await;
+    let budget = Duration::from_secs(20);
+    negotiate(&a, &mut a_candidates, &b, &mut b_candidates, budget).await;
+    LinkedPair {
+        _turn: turn,
+        link,
+        a,
+        heard_by_a,
+        b,
+        heard_by_b,
+    }
+}
+
 /// The lossy-link rig of the relay tests (5 % loss both ways, 80 ms each way, between
 /// peer a and coturn), with video both ways and a burst in which the link loses
 /// everything for 400 ms. After it each side must show a newer picture within a second;
 /// the voice beside the video must keep the quality it has on the same link without it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn over_a_lossy_link_video_recovers_within_a_second_of_a_burst_and_the_voice_carries_on() {
-    let turn = coturn().await;
     let blackout = Arc::new(AtomicBool::new(false));
     let dark = blackout.clone();
     let lose: Lose =
         Arc::new(move |_, _| dark.load(Ordering::Relaxed) || rand::rng().random_bool(0.05));
-    let link = impairment_proxy(
-        SocketAddr::from(([127, 0, 0, 1], turn.port)),
+    let (shown_by_a, shown_by_b) = (Shown::default(), Shown::default());
+    // Bound, not `..`: a field left out of the pattern is dropped at once, and coturn with it.
+    let LinkedPair {
+        _turn,
+        link,
+        a,
+        heard_by_a,
+        b,
+        heard_by_b,
+        ..
+    } = over_impaired_link(
         lose,
         Duration::from_millis(80),
-    )
-    .await;
-    let (shown_by_a, shown_by_b) = (Shown::default(), Shown::default());
-    let (a, heard_by_a, mut a_candidates) = peer(
-        turn_config(link.port(), 1),
-        A_TONE,
         pattern_shown_on(&shown_by_a),
-    )
-    .await;
-    let (b, heard_by_b, mut b_candidates) = peer(
-        turn_config(turn.port, 2),
-        B_TONE,
         pattern_shown_on(&shown_by_b),
-    )
-    .await;
-    negotiate(
-        &a,
-        &mut a_candidates,
-        &b,
-        &mut b_candidates,
-        Duration::from_secs(20),
     )
     .await;
 
@@ -405,26 +428,11 @@ async fn video_turned_on_switched_and_off_inside_a_voice_call_while_the_voice_ca
 /// at the 600 kbit/s they started at.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sender_on_a_lossy_link_grows_its_bitrate_less_than_one_on_a_clean_link() {
-    let turn = coturn().await;
     let lose: Lose = Arc::new(|direction, _| {
         direction == common::relay::Direction::ToTurn && rand::rng().random_bool(0.40)
     });
-    let link = impairment_proxy(
-        SocketAddr::from(([127, 0, 0, 1], turn.port)),
-        lose,
-        Duration::from_millis(20),
-    )
-    .await;
-    let (a, _, mut a_candidates) = peer(turn_config(link.port(), 1), A_TONE, pattern()).await;
-    let (b, _, mut b_candidates) = peer(turn_config(turn.port, 2), B_TONE, pattern()).await;
-    negotiate(
-        &a,
-        &mut a_candidates,
-        &b,
-        &mut b_candidates,
-        Duration::from_secs(20),
-    )
-    .await;
+    let LinkedPair { _turn, a, b, .. } =
+        over_impaired_link(lose, Duration::from_millis(20), pattern(), pattern()).await;
     tokio::time::sleep(Duration::from_secs(5)).await;
     let (lossy, clean) = (a.video_stats(), b.video_stats());
     eprintln!(
