@@ -203,6 +203,13 @@ impl TauriShell {
     }
 }
 
+/// The `{ type: 'meeting', meeting }` payload of the `engine` event (`null`: left).
+#[derive(Clone, serde::Serialize)]
+#[serde(tag = "type", rename = "meeting")]
+struct MeetingEvent<'a> {
+    meeting: Option<&'a switchboard_app::MeetingView>,
+}
+
 /// The `{ type: 'app_state', state }` payload of the `engine` event.
 #[derive(Clone, serde::Serialize)]
 #[serde(tag = "type", rename = "app_state")]
@@ -213,6 +220,12 @@ struct StateEvent<'a> {
 impl Shell for TauriShell {
     fn on_video(&self, picture: switchboard_app::VideoPicture) {
         self.video.put(picture);
+    }
+
+    fn on_meeting(&self, meeting: Option<&switchboard_app::MeetingView>) {
+        if let Err(e) = self.app.emit(ENGINE_EVENT, MeetingEvent { meeting }) {
+            tracing::warn!(error = %e, "cannot send the meeting to the UI");
+        }
     }
 
     fn on_state(&self, state: &AppState) {
@@ -282,6 +295,24 @@ impl Shell for TauriShell {
                     move || crate::windows::show(&opening),
                 );
                 show_callbacks_due(&app, controller);
+            }
+            Event::MeetingStarted { meeting, call } => {
+                let (joining, reporting, opening) =
+                    (controller.clone(), self.app.clone(), self.app.clone());
+                let meeting_id = meeting.id;
+                notify::meeting_started(
+                    &meeting.title,
+                    &call.caller.full_name,
+                    move || {
+                        tauri::async_runtime::spawn(async move {
+                            if let Err(e) = joining.join_meeting(meeting_id).await {
+                                let message = e.to_string();
+                                let _ = reporting.emit(ENGINE_EVENT, Event::Problem { message });
+                            }
+                        });
+                    },
+                    move || crate::windows::show(&opening),
+                );
             }
             Event::NoteReceived { note } => {
                 let opening = self.app.clone();

@@ -6,12 +6,12 @@ use std::time::Duration;
 use switchboard_app::devices::DeviceList;
 use switchboard_app::links::Invite;
 use switchboard_app::{
-    About, AppError, AppState, Controller, FoundHost, JoinRequest, ServerCheck, Settings,
-    TeamInvite, VideoRoom, VideoSend,
+    About, AppError, AppState, Controller, FoundHost, JoinRequest, MeetingView, ServerCheck,
+    Settings, TeamInvite, VideoRoom, VideoSend,
 };
 use switchboard_protocol::PresenceStatus;
 use switchboard_protocol::api::Page;
-use switchboard_protocol::api::{CallSession, InviteCode, UserInfo};
+use switchboard_protocol::api::{CallSession, InviteCode, Meeting, NewMeeting, UserInfo};
 use switchboard_protocol::busy_lamp::{CampOn, NewNote, Note};
 use switchboard_protocol::callbacks::{Callback, NewCallback};
 use switchboard_protocol::crm::{CallOutcomes, NewCallLog};
@@ -372,6 +372,53 @@ pub async fn transfer_call(controller: Shared<'_>, user_id: i64) -> Result<CallS
 #[tauri::command]
 pub async fn hold_call(controller: Shared<'_>, on: bool) -> Result<CallSession, AppError> {
     controller.hold_call(on).await
+}
+
+/// One page (from 1) of my meetings, newest first.
+#[tauri::command]
+pub async fn meetings(controller: Shared<'_>, page: u32) -> Result<Page<Meeting>, AppError> {
+    controller.meetings(page).await
+}
+
+/// Creates a meeting I host.
+#[tauri::command]
+pub async fn create_meeting(controller: Shared<'_>, new: NewMeeting) -> Result<Meeting, AppError> {
+    controller.create_meeting(new).await
+}
+
+/// Deletes a meeting I host.
+#[tauri::command]
+pub async fn delete_meeting(controller: Shared<'_>, meeting_id: i64) -> Result<(), AppError> {
+    controller.delete_meeting(meeting_id).await
+}
+
+/// Joins a meeting's audio, starting its call if nobody has.
+#[tauri::command]
+pub async fn join_meeting(
+    controller: Shared<'_>,
+    meeting_id: i64,
+) -> Result<MeetingView, AppError> {
+    controller.join_meeting(meeting_id).await
+}
+
+/// Leaves the meeting; the others carry on.
+#[tauri::command]
+pub async fn leave_meeting(controller: Shared<'_>) -> Result<(), AppError> {
+    controller.leave_meeting().await
+}
+
+/// Ends the meeting for everyone in it.
+#[tauri::command]
+pub async fn end_meeting(controller: Shared<'_>) -> Result<(), AppError> {
+    controller.end_meeting().await
+}
+
+#[tauri::command]
+pub async fn set_meeting_muted(
+    controller: Shared<'_>,
+    muted: bool,
+) -> Result<MeetingView, AppError> {
+    controller.set_meeting_muted(muted).await
 }
 
 /// Sends the camera or the screen in the current call, or nothing.

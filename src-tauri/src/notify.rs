@@ -135,6 +135,28 @@ pub fn colleague_available(
     offer("Available", &body, ("call", "Call"), on_call, on_open);
 }
 
+/// Shows "X started the meeting T"; "Join" joins it.
+pub fn meeting_started(
+    title: &str,
+    starter: &str,
+    on_join: impl FnOnce() + Send + 'static,
+    on_open: impl FnOnce() + Send + 'static,
+) {
+    let body = if starter.trim().is_empty() {
+        format!(
+            "\u{201c}{}\u{201d} has started.",
+            for_notification_body(title)
+        )
+    } else {
+        format!(
+            "{} started \u{201c}{}\u{201d}.",
+            for_notification_body(starter),
+            for_notification_body(title)
+        )
+    };
+    offer("Meeting", &body, ("join", "Join"), on_join, on_open);
+}
+
 /// Shows "Note from X" with the note's first line.
 pub fn note_received(from: &str, text: &str, on_open: impl FnOnce() + Send + 'static) {
     let first_line: String = text

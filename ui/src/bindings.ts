@@ -195,6 +195,28 @@ last_error?: string, };
 
 export type Page<T> = { count: number, next: string | null, previous: string | null, results: Array<T>, };
 
+export type MeetingStatus = "scheduled" | "ongoing" | "completed";
+
+export type Meeting = { id: number, title: string, host: UserSummary, participants: Array<UserSummary>, participant_ids: Array<number>, status: MeetingStatus, scheduled_at: string | null, created_at: string, 
+/**
+ * The call in progress (seed 002's video call session), while the meeting is
+ * `ongoing`: what joining it joins and ending it ends. Servers that predate it do
+ * not send it.
+ */
+active_call_id?: number, };
+
+export type NewMeeting = { title: string, participant_ids: Array<number>, scheduled_at?: string, };
+
+export type Caller = { id: number, email: string, full_name: string, };
+
+export type VideoCallStatus = "active" | "ended";
+
+export type VideoCallSession = { id: number, meeting: number, caller: Caller, status: VideoCallStatus, started_at: string, ended_at: string | null, 
+/**
+ * Seconds, once ended.
+ */
+duration: number | null, };
+
 export type CallQuality = { 
 /**
  * Round-trip time; `None` until the first RTCP report or ICE check answer.
@@ -241,7 +263,7 @@ regarding: Regarding | null, } | { "type": "call_updated", call: CallSession, } 
 /**
  * `None` when the server does not send messages: keep the one already shown.
  */
-status_message: string | null, } | { "type": "directory", users: Array<DirectoryEntry>, } | { "type": "audio_level", call_id: number, input: number, output: number, } | { "type": "quality", call_id: number, quality: CallQuality, } | { "type": "media", call_id: number, media: MediaState, } | { "type": "muted", call_id: number, muted: boolean, } | { "type": "missed_calls", count: number, } | { "type": "problem", message: string, } | { "type": "callback_due", callback: Callback, } | { "type": "note_received", note: Note, } | { "type": "colleague_available", camp_on: CampOn, } | { "type": "sound_device", switch: DeviceSwitch, };
+status_message: string | null, } | { "type": "directory", users: Array<DirectoryEntry>, } | { "type": "audio_level", call_id: number, input: number, output: number, } | { "type": "quality", call_id: number, quality: CallQuality, } | { "type": "media", call_id: number, media: MediaState, } | { "type": "muted", call_id: number, muted: boolean, } | { "type": "missed_calls", count: number, } | { "type": "problem", message: string, } | { "type": "callback_due", callback: Callback, } | { "type": "note_received", note: Note, } | { "type": "colleague_available", camp_on: CampOn, } | { "type": "meeting_started", meeting: Meeting, call: VideoCallSession, } | { "type": "meeting_ended", meeting_id: number, call: VideoCallSession, } | { "type": "sound_device", switch: DeviceSwitch, };
 
 export type DeviceList = { inputs: Array<string>, outputs: Array<string>, default_input: string | null, default_output: string | null, };
 
@@ -441,6 +463,37 @@ regarding: Regarding | null, };
 
 export type RingingCall = { call_id: number, from_user_id: number, caller_name: string, call_type: CallType, regarding: Regarding | null, };
 
+export type MeetingPeerState = "away" | "connecting" | "connected";
+
+export type MeetingPeer = { user_id: number, name: string, state: MeetingPeerState, 
+/**
+ * Their voice's level (0–1) in the last frame.
+ */
+level: number, 
+/**
+ * Over the last second, once connected.
+ */
+quality: CallQuality | null, };
+
+export type MeetingView = { meeting_id: number, title: string, host_id: number, 
+/**
+ * The meeting's call, which "End for everyone" ends.
+ */
+call_id: number | null, muted: boolean, 
+/**
+ * My microphone's level (0–1), after mute.
+ */
+my_level: number, 
+/**
+ * Everyone else invited, in the meeting's order, whether here or not.
+ */
+participants: Array<MeetingPeer>, 
+/**
+ * Set once this app is out of the meeting for a reason other than leaving (it
+ * ended, was deleted, the audio failed), in words.
+ */
+ended: string | null, };
+
 export type AppState = { phase: Phase, server_url: string | null, hosting: HostInfo | null, me: UserInfo | null, my_status: MyStatus | null, connection: ConnectionState | null, users: Array<DirectoryEntry>, active_call: CallSession | null, media: MediaState | null, muted: boolean, missed_calls: number, settings: Settings, 
 /**
  * An invite link opened (`switchboard://join?…`) and not used yet.
@@ -455,4 +508,8 @@ link_call: LinkCall | null,
  * app placed or answered), so a window opened while it rings (the callbox, a
  * reloaded page) shows it.
  */
-ringing: RingingCall | null, };
+ringing: RingingCall | null, 
+/**
+ * The meeting this app is in.
+ */
+meeting: MeetingView | null, };

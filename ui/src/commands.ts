@@ -1,7 +1,7 @@
 // Generated from the Rust types by crates/app/tests/bindings.rs: do not edit.
 // Regenerate: SWITCHBOARD_WRITE_BINDINGS=1 cargo test -p switchboard-app --test bindings
 import { invoke } from '@tauri-apps/api/core';
-import type { About, AppState, Callback, CallOutcomes, CallSession, CampOn, DeviceList, FoundHost, Invite, InviteCode, JoinRequest, NewCallback, NewCallLog, NewNote, NewWebhook, Note, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo, VideoRoom, VideoSend, Webhook, WebhookDelivery } from './bindings';
+import type { About, AppState, Callback, CallOutcomes, CallSession, CampOn, DeviceList, FoundHost, Invite, InviteCode, JoinRequest, Meeting, MeetingView, NewCallback, NewCallLog, NewMeeting, NewNote, NewWebhook, Note, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo, VideoRoom, VideoSend, Webhook, WebhookDelivery } from './bindings';
 
 export const commands = {
   appState: () => invoke<AppState>('app_state'),
@@ -51,6 +51,13 @@ export const commands = {
   findHosts: () => invoke<FoundHost[]>('find_hosts'),
   transferCall: (args: { userId: number }) => invoke<CallSession>('transfer_call', args),
   holdCall: (args: { on: boolean }) => invoke<CallSession>('hold_call', args),
+  meetings: (args: { page: number }) => invoke<Page<Meeting>>('meetings', args),
+  createMeeting: (args: { new: NewMeeting }) => invoke<Meeting>('create_meeting', args),
+  deleteMeeting: (args: { meetingId: number }) => invoke<null>('delete_meeting', args),
+  joinMeeting: (args: { meetingId: number }) => invoke<MeetingView>('join_meeting', args),
+  leaveMeeting: () => invoke<null>('leave_meeting'),
+  endMeeting: () => invoke<null>('end_meeting'),
+  setMeetingMuted: (args: { muted: boolean }) => invoke<MeetingView>('set_meeting_muted', args),
   setVideo: (args: { send: VideoSend }) => invoke<null>('set_video', args),
   callHistory: (args: { page: number }) => invoke<Page<CallSession>>('call_history', args),
   listDevices: () => invoke<DeviceList>('list_devices'),

@@ -66,6 +66,7 @@ impl Controller {
             .into_iter()
             .find(|c| c.id == id)
             .ok_or_else(|| AppError::invalid(format!("There is no call-back with id {id}; it may have been deleted on another device.")))?;
+        self.not_in_meeting().await?;
         Ok(phone
             .call_about(callback.user_id, callback.regarding)
             .await?)

@@ -32,6 +32,9 @@ pub trait Shell: Send + Sync + 'static {
     /// A picture of a video call to draw (the far end's, or this side's preview). Called
     /// on the video threads, up to 30 times a second: keep it, do not wait.
     fn on_video(&self, _picture: crate::picture::VideoPicture) {}
+    /// The meeting this app is in changed (people, levels: up to five times a second);
+    /// `None` once it has left. A view with `ended` set says why it is out of it.
+    fn on_meeting(&self, _meeting: Option<&crate::meetings::MeetingView>) {}
 }
 
 /// One signed-in user.
@@ -62,6 +65,8 @@ pub struct Controller {
     pub(crate) tokens: TokenStore,
     pub(crate) session: tokio::sync::Mutex<Option<Session>>,
     pub(crate) host: tokio::sync::Mutex<Option<Host>>,
+    /// The meeting this app is in, if any.
+    pub(crate) meeting: tokio::sync::Mutex<Option<crate::meetings::InMeeting>>,
     live: Mutex<Live>,
     /// The sound devices of the call in progress, for switching mid-call.
     pub(crate) devices: Arc<Mutex<Option<[DeviceHandle; 2]>>>,
@@ -87,6 +92,7 @@ impl Controller {
             tokens,
             session: tokio::sync::Mutex::new(None),
             host: tokio::sync::Mutex::new(None),
+            meeting: tokio::sync::Mutex::new(None),
             live: Mutex::new(Live::default()),
             devices: Arc::new(Mutex::new(None)),
             voice,
@@ -212,6 +218,20 @@ pub(crate) async fn forward(controller: Arc<Controller>, mut events: broadcast::
     loop {
         match events.recv().await {
             Ok(event) => {
+                if let Event::IncomingCall { call_id, .. } = &event
+                    && controller.in_meeting().await
+                {
+                    // One thing at a time: the caller hears why at once.
+                    let (controller, call_id) = (controller.clone(), *call_id);
+                    tokio::spawn(async move {
+                        let message = crate::meetings::IN_A_MEETING.to_owned();
+                        if let Err(e) = controller.decline_call(call_id, message).await {
+                            tracing::warn!(call_id, error = %e, "cannot decline a call during a meeting");
+                        }
+                    });
+                    continue;
+                }
+                controller.meeting_event(&event).await;
                 controller.remember(&event);
                 controller.shell.on_event(&event, &controller);
             }

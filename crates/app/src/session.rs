@@ -306,6 +306,7 @@ impl Controller {
     }
 
     pub(crate) async fn sign_out_quietly(&self) {
+        self.leave_meeting_because(None).await;
         let session = self.session.lock().await.take();
         if let Some(session) = session {
             session.phone.shut_down().await;
@@ -377,6 +378,7 @@ impl Controller {
         } else {
             CallType::Audio
         };
+        self.not_in_meeting().await?;
         Ok(self
             .phone()
             .await?
@@ -419,6 +421,7 @@ impl Controller {
                 ))
             })?;
         if self.settings().call_links_without_asking {
+            self.not_in_meeting().await?;
             return Ok(Some(phone.call_about(callee.user_id, regarding).await?));
         }
         self.live().link_call = Some(callee);
@@ -447,6 +450,7 @@ impl Controller {
         if !call {
             return Ok(None);
         }
+        self.not_in_meeting().await?;
         Ok(Some(
             self.phone()
                 .await?
@@ -456,6 +460,7 @@ impl Controller {
     }
 
     pub async fn answer_call(&self, call_id: i64) -> Result<CallSession, AppError> {
+        self.not_in_meeting().await?;
         Ok(self.phone().await?.answer(call_id).await?)
     }
 

@@ -30,6 +30,8 @@ pub struct AppState {
     /// app placed or answered), so a window opened while it rings (the callbox, a
     /// reloaded page) shows it.
     pub ringing: Option<RingingCall>,
+    /// The meeting this app is in.
+    pub meeting: Option<crate::meetings::MeetingView>,
 }
 
 /// A call ringing here, as its invite said.

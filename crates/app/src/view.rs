@@ -41,6 +41,7 @@ impl Controller {
                 invite: self.live().invite.clone(),
                 link_call: None,
                 ringing: None,
+                meeting: None,
             };
         };
         let phone = &session.phone;
@@ -90,6 +91,7 @@ impl Controller {
             invite,
             link_call,
             ringing,
+            meeting: self.current_meeting().await,
         }
     }
 }

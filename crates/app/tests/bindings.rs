@@ -9,16 +9,17 @@ use std::path::{Path, PathBuf};
 use switchboard_app::links::Invite;
 use switchboard_app::{
     About, AppState, CertificateCheck, CertificateTrust, FoundHost, HostInfo, IncomingCallDisplay,
-    JoinRequest, LinkCall, MyStatus, Phase, RingingCall, ServerCheck, Settings, ShortcutAction,
-    Shortcuts, TeamInvite, VideoRoom, VideoSend,
+    JoinRequest, LinkCall, MeetingPeer, MeetingPeerState, MeetingView, MyStatus, Phase,
+    RingingCall, ServerCheck, Settings, ShortcutAction, Shortcuts, TeamInvite, VideoRoom,
+    VideoSend,
 };
 use switchboard_client::meter::CallQuality;
 use switchboard_client::{ConnectionState, EndReason, Event, MediaState, RealtimeMode};
 use switchboard_media::devices::{DeviceList, DeviceSwitch, SwitchReason};
 use switchboard_media::processing::VoiceSettings;
 use switchboard_protocol::api::{
-    CallSession, DirectoryEntry, InviteCode, InviteCodeState, Page, PresenceView, UserInfo,
-    UserSummary,
+    CallSession, Caller, DirectoryEntry, InviteCode, InviteCodeState, Meeting, MeetingStatus,
+    NewMeeting, Page, PresenceView, UserInfo, UserSummary, VideoCallSession, VideoCallStatus,
 };
 use switchboard_protocol::busy_lamp::{CampOn, NewNote, Note};
 use switchboard_protocol::callbacks::{Callback, NewCallback};
@@ -62,6 +63,12 @@ fn declarations() -> String {
         DeliveryState::decl(&cfg),
         WebhookDelivery::decl(&cfg),
         Page::<CallSession>::decl(&cfg),
+        MeetingStatus::decl(&cfg),
+        Meeting::decl(&cfg),
+        NewMeeting::decl(&cfg),
+        Caller::decl(&cfg),
+        VideoCallStatus::decl(&cfg),
+        VideoCallSession::decl(&cfg),
         CallQuality::decl(&cfg),
         RealtimeMode::decl(&cfg),
         ConnectionState::decl(&cfg),
@@ -93,6 +100,9 @@ fn declarations() -> String {
         MyStatus::decl(&cfg),
         LinkCall::decl(&cfg),
         RingingCall::decl(&cfg),
+        MeetingPeerState::decl(&cfg),
+        MeetingPeer::decl(&cfg),
+        MeetingView::decl(&cfg),
         AppState::decl(&cfg),
     ];
     let mut out = String::from(HEADER);
@@ -122,6 +132,7 @@ fn ts_type(rust: &str) -> String {
         "tauri::ipc::Response" => "ArrayBuffer".into(),
         "()" => "null".into(),
         "Page<CallSession>" => "Page<CallSession>".into(),
+        "Page<Meeting>" => "Page<Meeting>".into(),
         "Vec<InviteCode>" => "InviteCode[]".into(),
         "Vec<Callback>" => "Callback[]".into(),
         "Vec<Note>" => "Note[]".into(),
@@ -130,10 +141,10 @@ fn ts_type(rust: &str) -> String {
         "Vec<WebhookDelivery>" => "WebhookDelivery[]".into(),
         "Vec<FoundHost>" => "FoundHost[]".into(),
         known @ ("About" | "AppState" | "Callback" | "CampOn" | "CallOutcomes" | "CallSession"
-        | "DeviceList" | "Invite" | "InviteCode" | "JoinRequest" | "NewCallback"
-        | "NewCallLog" | "NewNote" | "NewWebhook" | "Note" | "PresenceStatus"
-        | "Webhook" | "ServerCheck" | "Settings" | "TeamInvite" | "UserInfo"
-        | "VideoRoom" | "VideoSend") => known.into(),
+        | "DeviceList" | "Invite" | "InviteCode" | "JoinRequest" | "Meeting"
+        | "MeetingView" | "NewCallback" | "NewCallLog" | "NewMeeting" | "NewNote"
+        | "NewWebhook" | "Note" | "PresenceStatus" | "Webhook" | "ServerCheck"
+        | "Settings" | "TeamInvite" | "UserInfo" | "VideoRoom" | "VideoSend") => known.into(),
         other => panic!("no TypeScript type for {other}: add it to ts_type in this test"),
     }
 }
@@ -196,7 +207,7 @@ fn top_level(list: &str) -> Vec<&str> {
 fn commands(source: &str) -> String {
     let mut out = String::from(HEADER);
     out.push_str("import { invoke } from '@tauri-apps/api/core';\n");
-    out.push_str("import type { About, AppState, Callback, CallOutcomes, CallSession, CampOn, DeviceList, FoundHost, Invite, InviteCode, JoinRequest, NewCallback, NewCallLog, NewNote, NewWebhook, Note, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo, VideoRoom, VideoSend, Webhook, WebhookDelivery } from './bindings';\n\n");
+    out.push_str("import type { About, AppState, Callback, CallOutcomes, CallSession, CampOn, DeviceList, FoundHost, Invite, InviteCode, JoinRequest, Meeting, MeetingView, NewCallback, NewCallLog, NewMeeting, NewNote, NewWebhook, Note, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo, VideoRoom, VideoSend, Webhook, WebhookDelivery } from './bindings';\n\n");
     out.push_str("export const commands = {\n");
     let items: Vec<&str> = source.split("#[tauri::command]").skip(1).collect();
     assert!(items.len() >= 14, "found only {} commands", items.len());

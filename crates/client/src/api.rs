@@ -535,11 +535,48 @@ impl Api {
         title: &str,
         participant_ids: &[i64],
     ) -> Result<switchboard_protocol::api::Meeting, ClientError> {
-        self.post(
-            "/api/meetings/",
-            json!({"title": title, "participant_ids": participant_ids}),
-        )
+        self.schedule_meeting(&switchboard_protocol::api::NewMeeting {
+            title: title.to_owned(),
+            participant_ids: participant_ids.to_vec(),
+            scheduled_at: None,
+        })
         .await
+    }
+
+    /// Creates a meeting, with a time when it has one.
+    pub async fn schedule_meeting(
+        &self,
+        new: &switchboard_protocol::api::NewMeeting,
+    ) -> Result<switchboard_protocol::api::Meeting, ClientError> {
+        self.post("/api/meetings/", json!(new)).await
+    }
+
+    /// One page of the meetings this user hosts or takes part in, newest first.
+    pub async fn meetings(
+        &self,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<switchboard_protocol::api::Meeting>, ClientError> {
+        self.get(&format!("/api/meetings/?page={page}&page_size={page_size}"))
+            .await
+    }
+
+    /// Starts a meeting's call (it becomes `ongoing`; its members are told).
+    pub async fn start_meeting_call(
+        &self,
+        meeting_id: i64,
+    ) -> Result<switchboard_protocol::api::VideoCallSession, ClientError> {
+        self.post("/api/health/call/start", json!({"meeting_id": meeting_id}))
+            .await
+    }
+
+    /// Ends a meeting's call (it becomes `completed`; its members are told).
+    pub async fn end_meeting_call(
+        &self,
+        call_id: i64,
+    ) -> Result<switchboard_protocol::api::VideoCallSession, ClientError> {
+        self.post("/api/health/call/end", json!({"call_id": call_id}))
+            .await
     }
 
     pub async fn meeting(

@@ -354,6 +354,12 @@ impl Shared {
             Notification::ColleagueAvailable { camp_on } => {
                 self.emit(Event::ColleagueAvailable { camp_on })
             }
+            Notification::MeetingStarted { meeting, call } => {
+                self.emit(Event::MeetingStarted { meeting, call })
+            }
+            Notification::MeetingEnded { meeting_id, call } => {
+                self.emit(Event::MeetingEnded { meeting_id, call })
+            }
         }
     }
 }

@@ -111,6 +111,16 @@ pub enum Event {
     ColleagueAvailable {
         camp_on: Box<switchboard_protocol::busy_lamp::CampOn>,
     },
+    /// A meeting this user is in has started: their app offers to join.
+    MeetingStarted {
+        meeting: Box<switchboard_protocol::api::Meeting>,
+        call: Box<switchboard_protocol::api::VideoCallSession>,
+    },
+    /// A meeting's call ended: an app still in its room leaves.
+    MeetingEnded {
+        meeting_id: i64,
+        call: Box<switchboard_protocol::api::VideoCallSession>,
+    },
     /// A sound device of the call moved on its own: unplugged (the system default took
     /// over) or the chosen one plugged in again.
     SoundDevice {

@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use switchboard_media::audio::{AudioSink, AudioSource};
+use switchboard_media::peer::PeerStats;
 use switchboard_media::{AudioPeer, Candidate, Mixer, PeerConfig, Uplink};
 use switchboard_protocol::signal::{ClientSignal, ServerSignal, raw_payload};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -38,11 +39,15 @@ pub enum PeerState {
     Connected(Duration),
 }
 
+/// Each other participant's media peer, shared with the mesh task for [`MeetingMedia::stats`].
+type Connections = Arc<std::sync::Mutex<BTreeMap<i64, Arc<AudioPeer>>>>;
+
 /// A meeting's audio while we are in it.
 pub struct MeetingMedia {
     uplink: Arc<Uplink>,
     mixer: Arc<Mixer>,
     peers: watch::Receiver<BTreeMap<i64, PeerState>>,
+    connections: Connections,
     closed: watch::Receiver<Option<String>>,
     leave: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
@@ -68,12 +73,14 @@ impl MeetingMedia {
         let mixer = Arc::new(Mixer::start(sink));
         let (peers_tx, peers) = watch::channel(BTreeMap::new());
         let (leave, leave_rx) = oneshot::channel();
+        let connections = Connections::default();
         let mesh = Mesh {
             me,
             config,
             uplink: uplink.clone(),
             mixer: mixer.clone(),
             peers: BTreeMap::new(),
+            connections: connections.clone(),
             states: peers_tx,
             generation: 0,
             negotiators: BTreeMap::new(),
@@ -84,6 +91,7 @@ impl MeetingMedia {
             uplink,
             mixer,
             peers,
+            connections,
             closed,
             leave: Some(leave),
             task,
@@ -132,6 +140,24 @@ impl MeetingMedia {
         self.uplink.set_muted(muted);
     }
 
+    /// Each connection's counters as of now (for its quality), by participant.
+    pub async fn stats(&self) -> BTreeMap<i64, PeerStats> {
+        let peers: Vec<(i64, Arc<AudioPeer>)> = match self.connections.lock() {
+            Ok(c) => c.iter().map(|(user, peer)| (*user, peer.clone())).collect(),
+            Err(_) => Vec::new(),
+        };
+        let mut stats = BTreeMap::new();
+        for (user, peer) in peers {
+            stats.insert(user, peer.stats().await);
+        }
+        stats
+    }
+
+    /// My microphone's level (0–1) in the last frame; 0 while muted.
+    pub fn my_level(&self) -> f32 {
+        self.uplink.level()
+    }
+
     /// Who is speaking: each participant's level (0–1) in the last frame.
     pub fn levels(&self) -> Vec<(i64, f32)> {
         self.mixer.levels()
@@ -168,6 +194,7 @@ struct Mesh {
     uplink: Arc<Uplink>,
     mixer: Arc<Mixer>,
     peers: BTreeMap<i64, Slot>,
+    connections: Connections,
     states: watch::Sender<BTreeMap<i64, PeerState>>,
     generation: u64,
     /// Offer/answer with each other member, kept across reconnects of the room socket.
@@ -261,10 +288,16 @@ impl Mesh {
         self.states.send_modify(|s| {
             s.insert(user, PeerState::Connecting);
         });
+        if let Ok(mut connections) = self.connections.lock() {
+            connections.insert(user, peer.clone());
+        }
         Some(peer)
     }
 
     async fn drop_peer(&mut self, user: i64) {
+        if let Ok(mut connections) = self.connections.lock() {
+            connections.remove(&user);
+        }
         if let Some(slot) = self.peers.remove(&user) {
             slot.watcher.abort();
             slot.peer.close().await;

@@ -114,6 +114,30 @@ async fn three_people_hear_each_other_and_a_leaver_is_dropped() {
         }
     }
 
+    // Each connection's counters, for the app's per-person quality: everyone sends to and
+    // hears from each of the other two.
+    for (n, media) in members.iter().enumerate() {
+        let stats = media.stats().await;
+        let others: Vec<i64> = ids[..3]
+            .iter()
+            .copied()
+            .filter(|&id| id != ids[n])
+            .collect();
+        assert_eq!(
+            stats.keys().copied().collect::<Vec<_>>(),
+            others,
+            "member {n}"
+        );
+        for (user, s) in &stats {
+            assert!(
+                s.received.received >= 100 && s.packets_sent >= 100,
+                "member {n} with {user}: {} received, {} sent",
+                s.received.received,
+                s.packets_sent
+            );
+        }
+    }
+
     // Cat leaves: the others drop her peer within a second and stop hearing her.
     let cat = members.pop().expect("cat");
     let left = Instant::now();

@@ -316,6 +316,7 @@ pub struct Health {
 /// Meeting lifecycle (seed 002).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum MeetingStatus {
     Scheduled,
@@ -348,6 +349,7 @@ impl std::str::FromStr for MeetingStatus {
 /// `/api/meetings/` objects.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Meeting {
     pub id: i64,
     pub title: String,
@@ -357,11 +359,18 @@ pub struct Meeting {
     pub status: MeetingStatus,
     pub scheduled_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// The call in progress (seed 002's video call session), while the meeting is
+    /// `ongoing`: what joining it joins and ending it ends. Servers that predate it do
+    /// not send it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub active_call_id: Option<i64>,
 }
 
 /// The short caller shape of seed 002's video call session.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Caller {
     pub id: i64,
     pub email: String,
@@ -371,6 +380,7 @@ pub struct Caller {
 /// Video call session status (seed 002: `active`, then `ended`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum VideoCallStatus {
     Active,
@@ -380,6 +390,7 @@ pub enum VideoCallStatus {
 /// `POST /api/health/call/start` and `/call/end`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct VideoCallSession {
     pub id: i64,
     pub meeting: i64,
@@ -595,6 +606,7 @@ pub struct CallActionRequest {
 /// `POST /api/meetings/`: the signed-in user hosts.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NewMeeting {
     #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub title: String,
@@ -602,6 +614,7 @@ pub struct NewMeeting {
     #[cfg_attr(feature = "openapi", schema(max_items = 1000))]
     pub participant_ids: Vec<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub scheduled_at: Option<DateTime<Utc>>,
 }
 

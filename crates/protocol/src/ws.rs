@@ -1,6 +1,6 @@
 //! Messages the server pushes on a user's notification socket (`/api/ws/{user_id}`, SPEC §4).
 
-use crate::api::CallSession;
+use crate::api::{CallSession, Meeting, VideoCallSession};
 use crate::busy_lamp::{CampOn, Note};
 use crate::call::CallType;
 use crate::callbacks::Callback;
@@ -43,6 +43,19 @@ pub enum Notification {
     NoteReceived { note: Box<Note> },
     /// Someone this user camped on can take calls now (sent once; the camp-on is gone).
     ColleagueAvailable { camp_on: Box<CampOn> },
+    /// A meeting this user hosts or takes part in has started (someone started its
+    /// call): their app offers to join. Not sent to the one who started it.
+    MeetingStarted {
+        meeting: Box<Meeting>,
+        call: Box<VideoCallSession>,
+    },
+    /// A meeting's call ended (`POST /api/health/call/end`): whoever is still in its room
+    /// leaves it. Sent to every member, the one who ended it included (their other
+    /// devices).
+    MeetingEnded {
+        meeting_id: i64,
+        call: Box<VideoCallSession>,
+    },
 }
 
 #[cfg(test)]

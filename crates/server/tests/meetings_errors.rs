@@ -1,10 +1,13 @@
-//! Meetings (seed 002, SPEC §5) and the error contract (SPEC §8) over real HTTP.
+//! Meetings (seed 002, SPEC §5) and the error contract (SPEC §8) over real HTTP; a
+//! meeting's start and end pushed to its members' notification sockets.
 
 mod common;
 
 use common::TestServer;
+use common::ws::{expect, next_non_presence, notifications};
 use reqwest::StatusCode;
 use serde_json::json;
+use std::time::Duration;
 
 #[tokio::test]
 async fn health_is_public() {
@@ -152,6 +155,72 @@ async fn seed_002_meeting_call_lifecycle_and_delete_after_call() {
         host.delete(&format!("/api/meetings/{meeting_id}/")).await.0,
         StatusCode::NOT_FOUND
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn members_hear_a_meeting_start_and_end_and_nobody_else_does() {
+    let server =
+        TestServer::start_in_simulated_time(&["host", "ann", "bob", "stranger"], |_| {}).await;
+    let [host, ann, bob, stranger] = [
+        server.login("host").await,
+        server.login("ann").await,
+        server.login("bob").await,
+        server.login("stranger").await,
+    ];
+    let (s, m) = host
+        .post(
+            "/api/meetings/",
+            json!({"title": "Pipeline review", "participant_ids": [ann.id, bob.id]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    let meeting_id = m["id"].as_i64().expect("id");
+    assert!(m.get("active_call_id").is_none(), "not started: {m}");
+    let mut sockets = Vec::new();
+    for user in [&host, &ann, &bob, &stranger] {
+        sockets.push(notifications(user).await);
+    }
+    let [host_ws, ann_ws, bob_ws, stranger_ws] = &mut sockets[..] else {
+        unreachable!("four sockets")
+    };
+
+    // Ann starts it: the host and Bob are told, with who started it; Ann is not.
+    let (s, call) = ann
+        .post("/api/health/call/start", json!({"meeting_id": meeting_id}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{call}");
+    for ws in [&mut *host_ws, &mut *bob_ws] {
+        let started = expect(ws, "meeting_started", Duration::from_secs(5)).await;
+        assert_eq!(started["meeting"]["id"], meeting_id);
+        assert_eq!(started["meeting"]["title"], "Pipeline review");
+        assert_eq!(started["meeting"]["status"], "ongoing");
+        assert_eq!(started["meeting"]["active_call_id"], call["id"]);
+        assert_eq!(started["call"]["id"], call["id"]);
+        assert_eq!(started["call"]["caller"]["id"], ann.id);
+    }
+    for ws in [&mut *ann_ws, &mut *stranger_ws] {
+        let next = next_non_presence(ws, Duration::from_secs(2)).await;
+        assert!(next.is_none(), "only the others are told: {next:?}");
+    }
+    let (_, read) = bob.get(&format!("/api/meetings/{meeting_id}/")).await;
+    assert_eq!(read["active_call_id"], call["id"], "{read}");
+
+    // Bob ends it: every member is told (Ann's other devices too), the stranger is not.
+    let call_id = call["id"].as_i64().expect("call id");
+    let (s, ended) = bob
+        .post("/api/health/call/end", json!({"call_id": call_id}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{ended}");
+    for ws in [&mut *host_ws, &mut *ann_ws, &mut *bob_ws] {
+        let end = expect(ws, "meeting_ended", Duration::from_secs(5)).await;
+        assert_eq!(end["meeting_id"], meeting_id);
+        assert_eq!(end["call"]["status"], "ended");
+    }
+    let next = next_non_presence(stranger_ws, Duration::from_secs(2)).await;
+    assert!(next.is_none(), "a stranger hears nothing: {next:?}");
+    let (_, read) = host.get(&format!("/api/meetings/{meeting_id}/")).await;
+    assert_eq!(read["status"], "completed");
+    assert!(read.get("active_call_id").is_none(), "{read}");
 }
 
 #[tokio::test]

@@ -45,6 +45,11 @@ fn views(tx: &mut dyn Tx, rows: &[MeetingRow]) -> Result<Vec<Meeting>, DomainErr
     };
     rows.iter()
         .map(|row| {
+            // Only an ongoing meeting has a call to look up.
+            let active_call_id = match row.status {
+                MeetingStatus::Ongoing => tx.active_video_call_of_meeting(row.id)?.map(|c| c.id),
+                _ => None,
+            };
             Ok(Meeting {
                 id: row.id,
                 title: row.title.clone(),
@@ -58,6 +63,7 @@ fn views(tx: &mut dyn Tx, rows: &[MeetingRow]) -> Result<Vec<Meeting>, DomainErr
                 status: row.status,
                 scheduled_at: row.scheduled_at,
                 created_at: row.created_at,
+                active_call_id,
             })
         })
         .collect()

@@ -4,6 +4,7 @@ use super::body::{JsonObject, path_id};
 use super::created;
 use super::paging::PageRequest;
 use crate::app::AppState;
+use crate::domain::DomainError;
 use crate::domain::meetings::{self, NewMeeting};
 use crate::error::ApiError;
 use crate::session::AuthUser;
@@ -185,10 +186,14 @@ pub async fn start_video_call(
 ) -> Result<Response, ApiError> {
     let meeting_id = body.required_id("meeting_id")?;
     let clock = state.rules.clock;
-    let call = state
+    let (call, meeting) = state
         .store
-        .write(move |tx| meetings::start_video_call(tx, meeting_id, auth.id, clock.now()))
+        .write(move |tx| {
+            let call = meetings::start_video_call(tx, meeting_id, auth.id, clock.now())?;
+            Ok::<_, DomainError>((call, meetings::get(tx, meeting_id, auth.id)?))
+        })
         .await?;
+    state.realtime.meeting_started(&meeting, &call);
     Ok(created(call))
 }
 
@@ -214,9 +219,13 @@ pub async fn end_video_call(
 ) -> Result<Json<VideoCallSession>, ApiError> {
     let call_id = body.required_id("call_id")?;
     let clock = state.rules.clock;
-    let call = state
+    let (call, meeting) = state
         .store
-        .write(move |tx| meetings::end_video_call(tx, call_id, auth.id, clock.now()))
+        .write(move |tx| {
+            let call = meetings::end_video_call(tx, call_id, auth.id, clock.now())?;
+            Ok::<_, DomainError>((call.clone(), meetings::get(tx, call.meeting, auth.id)?))
+        })
         .await?;
+    state.realtime.meeting_ended(&meeting, &call);
     Ok(Json(call))
 }

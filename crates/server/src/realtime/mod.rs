@@ -35,7 +35,7 @@ use crate::rules::Rules;
 use crate::store::Store;
 use axum::extract::ws::Utf8Bytes;
 use std::sync::Arc;
-use switchboard_protocol::api::CallSession;
+use switchboard_protocol::api::{CallSession, Meeting, VideoCallSession};
 use switchboard_protocol::ws::Notification;
 use switchboard_protocol::{CallAction, CallStatus};
 use tokio::sync::Notify;
@@ -75,6 +75,18 @@ struct RingTimer {
     callee: i64,
 }
 /// Serialises a notification once, for every socket it goes to.
+/// A meeting's host and participants, each once.
+fn members(meeting: &Meeting) -> impl Iterator<Item = i64> + '_ {
+    let host = meeting.host.id;
+    std::iter::once(host).chain(
+        meeting
+            .participant_ids
+            .iter()
+            .copied()
+            .filter(move |&id| id != host),
+    )
+}
+
 pub fn frame(notification: &Notification) -> Utf8Bytes {
     let mut text = serde_json::to_string(notification)
         .unwrap_or_else(|e| format!(r#"{{"type":"error","message":"cannot encode: {e}"}}"#));
@@ -209,6 +221,38 @@ impl Realtime {
             room: RoomKey::Meeting(meeting_id),
             why: RoomEnd::MeetingDeleted,
         });
+    }
+
+    /// A meeting's call started: `meeting_started` to its members but the starter, whose
+    /// apps offer to join.
+    pub fn meeting_started(&self, meeting: &Meeting, call: &VideoCallSession) {
+        let frame = frame(&Notification::MeetingStarted {
+            meeting: Box::new(meeting.clone()),
+            call: Box::new(call.clone()),
+        });
+        for user_id in members(meeting).filter(|&id| id != call.caller.id) {
+            self.publish(BusEvent::ToUser {
+                user_id,
+                frame: frame.clone(),
+                invite_call: None,
+            });
+        }
+    }
+
+    /// A meeting's call ended: `meeting_ended` to every member, so apps still in its room
+    /// leave it.
+    pub fn meeting_ended(&self, meeting: &Meeting, call: &VideoCallSession) {
+        let frame = frame(&Notification::MeetingEnded {
+            meeting_id: meeting.id,
+            call: Box::new(call.clone()),
+        });
+        for user_id in members(meeting) {
+            self.publish(BusEvent::ToUser {
+                user_id,
+                frame: frame.clone(),
+                invite_call: None,
+            });
+        }
     }
 
     /// Drops this instance's ring timer for `call_id`, if it holds one.
