@@ -194,6 +194,10 @@ pub struct CallSession {
     #[serde(default, skip_serializing_if = "is_zero")]
     #[cfg_attr(feature = "ts", ts(as = "Option<i64>", optional))]
     pub hold_seconds: i64,
+    /// The meeting this call grew into (`add_participant/`): both its parties move there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub escalated_to_meeting: Option<i64>,
 }
 
 fn is_zero(n: &i64) -> bool {
@@ -245,6 +249,7 @@ impl CallSession {
             on_hold_by: None,
             on_hold_since: None,
             hold_seconds: 0,
+            escalated_to_meeting: None,
         }
     }
 
@@ -572,6 +577,27 @@ pub struct TransferRequest {
     /// Who the other party is put through to.
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub to_user_id: i64,
+}
+
+/// `POST /api/jitsi-calls/{id}/add_participant/`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AddParticipantRequest {
+    /// Who joins the two on the call.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub user_id: i64,
+}
+
+/// The answer to `add_participant/`: the meeting the call grew into (hosted by whoever
+/// added someone, with the three of them), its call in progress, and the 1:1 call, ended,
+/// pointing at the meeting (`escalated_to_meeting`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AddParticipantResponse {
+    pub message: String,
+    pub meeting: Meeting,
+    pub meeting_call: VideoCallSession,
+    pub call_session: CallSession,
 }
 
 /// The answer to `transfer/`: the call that now rings (the other party calling

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::ws::{next_non_presence, notifications};
+use common::ws::{expect, next_non_presence, notifications};
 use common::{Client, TestServer, while_time_stands_still};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -1017,4 +1017,108 @@ async fn two_transfers_of_one_call_at_once_make_exactly_one_new_call() {
         let p = user.presence_of(user.id).await;
         assert_eq!(p["current_call"], Value::Null, "{}", user.username);
     }
+}
+
+/// Adding a colleague (issue 24): bob, on a call with alice, adds carol. Refusals (busy,
+/// offline, already on it, a stranger, not in progress) change nothing; then the call
+/// becomes a meeting of the three hosted by bob, the 1:1 call ends pointing at it, both
+/// its parties hear that (and are free for calls), and only carol is told the meeting
+/// started.
+#[tokio::test]
+async fn adding_a_colleague_grows_the_call_into_a_meeting_of_three() {
+    let server = TestServer::start(&["alice", "bob", "carol", "dave", "eve", "frank"]).await;
+    let alice = server.login("alice").await;
+    let bob = server.login("bob").await;
+    let carol = server.login("carol").await;
+    let eve = server.login("eve").await;
+    let frank = server.login("frank").await;
+    let call_id = id(&alice.call(&bob).await);
+    let add = |by: &Client, user: i64| {
+        let by = by.clone();
+        async move {
+            by.post(
+                &format!("/api/jitsi-calls/{call_id}/add_participant/"),
+                json!({ "user_id": user }),
+            )
+            .await
+        }
+    };
+    let (s, b) = add(&bob, carol.id).await;
+    assert_eq!(s, StatusCode::CONFLICT, "not before it is answered: {b}");
+    bob.act(call_id, "answer").await;
+    let mut alice_ws = notifications(&alice).await;
+    let mut bob_ws = notifications(&bob).await;
+    let mut carol_ws = notifications(&carol).await;
+
+    let (s, b) = add(&bob, 4).await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::CONFLICT, Some("offline")),
+        "{b}"
+    );
+    let busy = eve.call(&frank).await;
+    let (s, b) = add(&bob, eve.id).await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::CONFLICT, Some("busy")),
+        "{b}"
+    );
+    eve.act(id(&busy), "cancel").await;
+    for already in [alice.id, bob.id] {
+        let (s, b) = add(&bob, already).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    }
+    let (s, _) = add(&carol, eve.id).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "a stranger sees no call");
+    let (_, still) = alice.get(&format!("/api/jitsi-calls/{call_id}/")).await;
+    assert_eq!(still["status"], "active", "nothing changed: {still}");
+    assert!(still.get("escalated_to_meeting").is_none(), "{still}");
+
+    let (s, b) = add(&bob, carol.id).await;
+    assert_eq!(
+        (s, b["message"].as_str()),
+        (StatusCode::OK, Some("Participant added")),
+        "{b}"
+    );
+    let meeting = &b["meeting"];
+    let meeting_id = meeting["id"].as_i64().expect("meeting id");
+    assert_eq!(meeting["host"]["id"], bob.id);
+    assert_eq!(meeting["participant_ids"], json!([alice.id, carol.id]));
+    assert_eq!(meeting["status"], "ongoing");
+    assert_eq!(
+        meeting["title"],
+        "Alice Example, Bob Example and Carol Example"
+    );
+    assert_eq!(meeting["active_call_id"], b["meeting_call"]["id"]);
+    assert_eq!(b["call_session"]["status"], "completed");
+    assert_eq!(b["call_session"]["escalated_to_meeting"], meeting_id);
+
+    // Both parties hear their call end, pointing at the meeting; carol hears it started.
+    for ws in [&mut alice_ws, &mut bob_ws] {
+        let call = next_status(ws).await;
+        assert_eq!(
+            (call["id"].as_i64(), call["status"].as_str()),
+            (Some(call_id), Some("completed"))
+        );
+        assert_eq!(call["escalated_to_meeting"], meeting_id);
+    }
+    let started = expect(&mut carol_ws, "meeting_started", Duration::from_secs(5)).await;
+    assert_eq!(started["meeting"]["id"], meeting_id);
+    assert_eq!(started["call"]["caller"]["id"], bob.id);
+    for ws in [&mut alice_ws, &mut bob_ws] {
+        let next = next_non_presence(ws, Duration::from_millis(500)).await;
+        assert!(
+            next.is_none(),
+            "the parties follow their call, not a notice: {next:?}"
+        );
+    }
+    // All three may open the meeting; alice and bob are free for calls again.
+    for who in [&alice, &bob, &carol] {
+        let (s, _) = who.get(&format!("/api/meetings/{meeting_id}/")).await;
+        assert_eq!(s, StatusCode::OK);
+    }
+    let p = alice.presence_of(alice.id).await;
+    assert_eq!(p["current_call"], Value::Null);
+    let (s, _) = add(&bob, eve.id).await;
+    assert_eq!(s, StatusCode::CONFLICT, "the call is over");
 }

@@ -356,6 +356,25 @@ async fn every_route_answers_as_the_document_says() {
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "not someone else's call");
+    let add = "/api/jitsi-calls/{id}/add_participant";
+    let (s, _) = doc
+        .post(
+            &bob,
+            add,
+            &format!("{calls}/{call_id}/add_participant/"),
+            json!({"user_id": alice.id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "already on it");
+    let (s, _) = doc
+        .post(
+            &carol,
+            add,
+            &format!("{calls}/{call_id}/add_participant/"),
+            json!({"user_id": bob.id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "not someone else's call");
     doc.post(&alice, update, &actual, json!({"action": "end"}))
         .await;
     let (s, _) = doc

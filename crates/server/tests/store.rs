@@ -50,6 +50,7 @@ fn call(initiator_id: i64, recipient_id: i64, room: &str) -> CallRow {
         held_since: None,
         hold_seconds: 0,
         transferred_from: None,
+        escalated_to_meeting: None,
     }
 }
 

@@ -2,10 +2,11 @@
 //! presence side effects, history.
 
 use super::DomainError;
+use super::meetings;
 use super::{require_user, summary};
 use crate::store::{CallRow, HistoryQuery, LockKey, Tx};
 use chrono::{DateTime, Duration, Utc};
-use switchboard_protocol::api::CallSession;
+use switchboard_protocol::api::{CallSession, Meeting, VideoCallSession};
 use switchboard_protocol::call::room_name;
 use switchboard_protocol::crm::{CallLog, CallOutcomes, LOG_EDITABLE_HOURS, Regarding};
 use switchboard_protocol::presence::Unreachable;
@@ -75,6 +76,7 @@ pub fn session(tx: &mut dyn Tx, row: &CallRow) -> Result<CallSession, DomainErro
     call.on_hold_by = row.on_hold_by;
     call.on_hold_since = row.held_since;
     call.hold_seconds = row.hold_seconds;
+    call.escalated_to_meeting = row.escalated_to_meeting;
     Ok(call)
 }
 
@@ -173,6 +175,7 @@ fn open_call(
         held_since: None,
         hold_seconds: 0,
         transferred_from,
+        escalated_to_meeting: None,
     };
     row.id = tx.insert_call(&row)?;
     let mut caller_presence = tx.presence(call.caller_id)?;
@@ -244,6 +247,80 @@ pub fn transfer(
     Ok(Transferred {
         ended,
         ringing: session(tx, &ringing)?,
+    })
+}
+
+/// A 1:1 call grown into a meeting: the call that was, ended and pointing at the meeting;
+/// the meeting; and the meeting's call, in progress.
+#[derive(Clone, Debug)]
+pub struct Escalated {
+    pub ended: CallSession,
+    pub meeting: Meeting,
+    pub meeting_call: VideoCallSession,
+}
+
+/// `actor` adds `user_id` to their active call `call_id`: a meeting of the three, hosted
+/// by `actor`, starts (seed 002's model: a meeting and its call), and the 1:1 call ends
+/// pointing at it (`escalated_to_meeting`), so both parties' apps move to the meeting's
+/// room. One transaction; every refusal (the new person busy, offline, not taking calls,
+/// already on it; the call not in progress) comes before anything is written, with the
+/// codes `initiate` uses.
+pub fn add_participant(
+    tx: &mut dyn Tx,
+    call_id: i64,
+    actor: i64,
+    user_id: i64,
+    now: DateTime<Utc>,
+    presence_timeout: Duration,
+) -> Result<Escalated, InitiateError> {
+    let not_found = || DomainError::NotFound(format!("There is no call with id {call_id}."));
+    tx.lock(&[LockKey::Call(call_id)])?;
+    let mut row = tx.call(call_id)?.ok_or_else(not_found)?;
+    let other = match actor {
+        a if a == row.initiator_id => row.recipient_id,
+        a if a == row.recipient_id => row.initiator_id,
+        _ => return Err(not_found().into()),
+    };
+    if row.status != CallStatus::Active {
+        return Err(DomainError::Conflict(format!(
+            "Only a call in progress can take someone else; this one is {}.",
+            row.status
+        ))
+        .into());
+    }
+    if user_id == actor || user_id == other {
+        return Err(DomainError::Invalid(
+            "They are already on this call: add someone else.".into(),
+        )
+        .into());
+    }
+    tx.lock(&[
+        LockKey::User(row.initiator_id),
+        LockKey::User(row.recipient_id),
+        LockKey::User(user_id),
+    ])?;
+    check_reachable(tx, user_id, now, presence_timeout)?;
+    let names = [row.initiator_id, row.recipient_id, user_id]
+        .map(|id| require_user(tx, id).map(|u| u.display_name().to_owned()));
+    let [first, second, third] = names;
+    let title: String = format!("{}, {} and {}", first?, second?, third?)
+        .chars()
+        .take(200)
+        .collect();
+    let new = meetings::NewMeeting {
+        title,
+        participant_ids: vec![other, user_id],
+        scheduled_at: None,
+    };
+    let meeting = meetings::create(tx, actor, new, now)?;
+    let meeting_call = meetings::start_video_call(tx, meeting.id, actor, now)?;
+    row.escalated_to_meeting = Some(meeting.id);
+    tx.update_call(&row)?;
+    let ended = apply(tx, call_id, Actor::User(actor), CallAction::End, None, now)?.call;
+    Ok(Escalated {
+        ended,
+        meeting: meetings::get(tx, meeting.id, actor)?,
+        meeting_call,
     })
 }
 

@@ -265,6 +265,63 @@ pub async fn transfer(
     }))
 }
 
+/// `POST {id}/add_participant/` `{user_id}`: a participant of an active call adds a
+/// colleague. The call grows into a meeting of the three (hosted by the one who added);
+/// the 1:1 call ends pointing at it, and both its parties' apps move there.
+#[utoipa::path(
+    post,
+    path = "/api/jitsi-calls/{id}/add_participant",
+    tag = "calls",
+    params(("id" = i64, Path, description = "The call's id; anything else is a 404.")),
+    request_body = api::AddParticipantRequest,
+    responses(
+        (status = 200, description = "The meeting, `ongoing`, and its call; the 1:1 call `completed` with `escalated_to_meeting` (both parties get `call_status`; the added colleague gets `meeting_started`).", body = api::AddParticipantResponse),
+        (status = 404, description = "No such call, or not one of yours.", body = ErrorBody),
+        super::responses::CallRefused,
+        super::responses::SignedIn,
+    ),
+    security(("token" = [])),
+)]
+pub async fn add_participant(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(raw): Path<String>,
+    body: JsonObject,
+) -> Result<Json<api::AddParticipantResponse>, ApiError> {
+    let call_id = path_id(&raw, "call")?;
+    let user_id = body.required_id("user_id")?;
+    let (timeout, clock) = (state.rules.presence_timeout, state.rules.clock);
+    let (store, realtime) = (state.store.clone(), state.realtime.clone());
+    // As for initiation: what is committed is pushed, even if the client left.
+    let work = tokio::spawn(async move {
+        let done = store
+            .write_keyed(move |tx| {
+                match calls::add_participant(tx, call_id, auth.id, user_id, clock.now(), timeout) {
+                    Err(InitiateError::Domain(e)) => Err(e),
+                    answer => Ok(answer),
+                }
+            })
+            .await??;
+        tracing::info!(
+            call_id,
+            by = auth.id,
+            added = user_id,
+            meeting = done.meeting.id,
+            "call grew into a meeting"
+        );
+        realtime.call_changed(&done.ended);
+        realtime.meeting_started_for(&done.meeting, &done.meeting_call, &[user_id]);
+        Ok::<_, ApiError>(done)
+    });
+    let done = work.await.map_err(ApiError::internal)??;
+    Ok(Json(api::AddParticipantResponse {
+        message: "Participant added".into(),
+        meeting: done.meeting,
+        meeting_call: done.meeting_call,
+        call_session: done.ended,
+    }))
+}
+
 /// `GET {id}/`.
 #[utoipa::path(
     get,

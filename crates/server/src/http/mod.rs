@@ -80,6 +80,10 @@ pub fn router(state: AppState) -> Router {
             post(calls::update_status),
         )
         .route("/api/jitsi-calls/{id}/transfer", post(calls::transfer))
+        .route(
+            "/api/jitsi-calls/{id}/add_participant",
+            post(calls::add_participant),
+        )
         .route("/api/jitsi-calls/{id}/join_info", get(calls::join_info))
         .route("/api/jitsi-calls/{id}/log", post(calls::log))
         .route(

@@ -49,6 +49,7 @@ use utoipa::{Modify, OpenApi};
         super::calls::one,
         super::calls::update_status,
         super::calls::transfer,
+        super::calls::add_participant,
         super::calls::join_info,
         super::calls::log,
         super::calls::outcomes,

@@ -226,11 +226,20 @@ impl Realtime {
     /// A meeting's call started: `meeting_started` to its members but the starter, whose
     /// apps offer to join.
     pub fn meeting_started(&self, meeting: &Meeting, call: &VideoCallSession) {
+        let others: Vec<i64> = members(meeting)
+            .filter(|&id| id != call.caller.id)
+            .collect();
+        self.meeting_started_for(meeting, call, &others);
+    }
+
+    /// `meeting_started` to `users` only (a call grown into a meeting: its two parties
+    /// follow their call there; only the one added is told this way).
+    pub fn meeting_started_for(&self, meeting: &Meeting, call: &VideoCallSession, users: &[i64]) {
         let frame = frame(&Notification::MeetingStarted {
             meeting: Box::new(meeting.clone()),
             call: Box::new(call.clone()),
         });
-        for user_id in members(meeting).filter(|&id| id != call.caller.id) {
+        for &user_id in users {
             self.publish(BusEvent::ToUser {
                 user_id,
                 frame: frame.clone(),

@@ -160,6 +160,8 @@ pub struct CallRow {
     pub hold_seconds: i64,
     /// The call this one was transferred from.
     pub transferred_from: Option<i64>,
+    /// The meeting this call grew into when a participant added someone.
+    pub escalated_to_meeting: Option<i64>,
 }
 
 #[derive(Clone, Debug)]

@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("postgres/0007_callbacks.sql"),
     include_str!("postgres/0008_notes_and_camp_ons.sql"),
     include_str!("postgres/0009_hold.sql"),
+    include_str!("postgres/0010_escalation.sql"),
 ];
 
 /// The advisory lock every write transaction holds: exclusively for a plain write, shared

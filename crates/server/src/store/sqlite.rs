@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite/0007_callbacks.sql"),
     include_str!("sqlite/0008_notes_and_camp_ons.sql"),
     include_str!("sqlite/0009_hold.sql"),
+    include_str!("sqlite/0010_escalation.sql"),
 ];
 
 pub struct SqliteDatabase {

@@ -13,7 +13,7 @@ macro_rules! invite_columns {
 }
 macro_rules! call_columns {
     () => {
-        "id, session_id, room_name, call_type, status, initiator_id, recipient_id, started_at, ended_at, created_at, regarding_type, regarding_id, regarding_label, regarding_url, decline_message, on_hold_by, held_since, hold_seconds, transferred_from"
+        "id, session_id, room_name, call_type, status, initiator_id, recipient_id, started_at, ended_at, created_at, regarding_type, regarding_id, regarding_label, regarding_url, decline_message, on_hold_by, held_since, hold_seconds, transferred_from, escalated_to_meeting"
     };
 }
 macro_rules! video_call_columns {

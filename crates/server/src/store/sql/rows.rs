@@ -61,6 +61,7 @@ pub(super) fn call_row(row: &dyn SqlRow) -> Result<CallRow, StorageError> {
         held_since: row.opt_time(16)?,
         hold_seconds: row.int(17)?,
         transferred_from: row.opt_int(18)?,
+        escalated_to_meeting: row.opt_int(19)?,
     })
 }
 

@@ -373,7 +373,8 @@ impl<C: Conn> Tx for SqlTx<C> {
     fn update_call(&mut self, call: &CallRow) -> Result<(), StorageError> {
         self.execute(
             "UPDATE calls SET status = ?2, started_at = ?3, ended_at = ?4, decline_message = ?5,
-                              on_hold_by = ?6, held_since = ?7, hold_seconds = ?8
+                              on_hold_by = ?6, held_since = ?7, hold_seconds = ?8,
+                              escalated_to_meeting = ?9
              WHERE id = ?1",
             &[
                 call.id.into(),
@@ -384,6 +385,7 @@ impl<C: Conn> Tx for SqlTx<C> {
                 call.on_hold_by.into(),
                 call.held_since.into(),
                 call.hold_seconds.into(),
+                call.escalated_to_meeting.into(),
             ],
         )?;
         if call.status.is_final() {

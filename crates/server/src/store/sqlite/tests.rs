@@ -130,6 +130,7 @@ fn every_method(tx: &mut dyn Tx) -> Result<(), StorageError> {
         held_since: None,
         hold_seconds: 0,
         transferred_from: None,
+        escalated_to_meeting: None,
     };
     call.id = tx.insert_call(&call)?;
     assert!(matches!(

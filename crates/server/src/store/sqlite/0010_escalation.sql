@@ -1,0 +1,2 @@
+-- Issue 24: a call a participant grew into a meeting (`add_participant/`) says which.
+ALTER TABLE calls ADD COLUMN escalated_to_meeting INTEGER REFERENCES meetings (id) ON DELETE SET NULL;
