@@ -374,6 +374,12 @@ pub async fn hold_call(controller: Shared<'_>, on: bool) -> Result<CallSession, 
     controller.hold_call(on).await
 }
 
+/// Adds a colleague to the call in progress: it grows into a meeting of the three.
+#[tauri::command]
+pub async fn add_to_call(controller: Shared<'_>, user_id: i64) -> Result<Meeting, AppError> {
+    controller.add_to_call(user_id).await
+}
+
 /// One page (from 1) of my meetings, newest first.
 #[tauri::command]
 pub async fn meetings(controller: Shared<'_>, page: u32) -> Result<Page<Meeting>, AppError> {

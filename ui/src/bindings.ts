@@ -79,7 +79,11 @@ on_hold_by?: number, on_hold_since?: string,
 /**
  * Seconds the call spent on hold in holds that are over.
  */
-hold_seconds?: number, };
+hold_seconds?: number, 
+/**
+ * The meeting this call grew into (`add_participant/`): both its parties move there.
+ */
+escalated_to_meeting?: number, };
 
 export type Callback = { id: number, 
 /**

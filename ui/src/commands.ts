@@ -51,6 +51,7 @@ export const commands = {
   findHosts: () => invoke<FoundHost[]>('find_hosts'),
   transferCall: (args: { userId: number }) => invoke<CallSession>('transfer_call', args),
   holdCall: (args: { on: boolean }) => invoke<CallSession>('hold_call', args),
+  addToCall: (args: { userId: number }) => invoke<Meeting>('add_to_call', args),
   meetings: (args: { page: number }) => invoke<Page<Meeting>>('meetings', args),
   createMeeting: (args: { new: NewMeeting }) => invoke<Meeting>('create_meeting', args),
   deleteMeeting: (args: { meetingId: number }) => invoke<null>('delete_meeting', args),

@@ -176,6 +176,14 @@ impl Controller {
         }
     }
 
+    /// Whether this app ran `call_id`'s media (another device of the user may have).
+    fn ran_media_of(&self, call_id: i64) -> bool {
+        self.live()
+            .media
+            .as_ref()
+            .is_some_and(|(id, _)| *id == call_id)
+    }
+
     fn remember(&self, event: &Event) {
         let mut live = self.live();
         match event {
@@ -232,6 +240,13 @@ pub(crate) async fn forward(controller: Arc<Controller>, mut events: broadcast::
                     continue;
                 }
                 controller.meeting_event(&event).await;
+                if let Event::CallUpdated { call } = &event
+                    && let Some(meeting_id) = call.escalated_to_meeting
+                    && call.status.is_final()
+                    && controller.ran_media_of(call.id)
+                {
+                    controller.follow_call_into_meeting(call.id, meeting_id);
+                }
                 controller.remember(&event);
                 controller.shell.on_event(&event, &controller);
             }

@@ -182,6 +182,31 @@ impl Controller {
         Ok(shown)
     }
 
+    /// Adds `user_id` to the call in progress: it grows into a meeting of the three,
+    /// which this app (and the other party's) then joins without hanging up.
+    pub async fn add_to_call(&self, user_id: i64) -> Result<Meeting, AppError> {
+        Ok(self.phone().await?.add_participant(user_id).await?.meeting)
+    }
+
+    /// A call this app ran grew into a meeting (either party added someone): once the
+    /// phone has let go of it, joins the meeting. Reported as a problem if it cannot.
+    pub(crate) fn follow_call_into_meeting(self: &Arc<Self>, call_id: i64, meeting_id: i64) {
+        let controller = self.clone();
+        tokio::spawn(async move {
+            if let Ok(phone) = controller.phone().await
+                && !phone.released(call_id, Duration::from_secs(3)).await
+            {
+                tracing::warn!(call_id, "the call was not let go of in 3 s; joining anyway");
+            }
+            tracing::info!(call_id, meeting_id, "the call grew into a meeting: joining");
+            if let Err(e) = controller.join_meeting(meeting_id).await {
+                controller.problem(format!(
+                    "The call moved to a meeting, but joining it failed: {e}"
+                ));
+            }
+        });
+    }
+
     /// Leaves the meeting (the others carry on).
     pub async fn leave_meeting(&self) -> Result<(), AppError> {
         self.leave_meeting_because(None).await;

@@ -485,6 +485,19 @@ impl Api {
         .await
     }
 
+    /// Adds `user_id` to an active call: it grows into a meeting of the three.
+    pub async fn add_participant(
+        &self,
+        call_id: i64,
+        user_id: i64,
+    ) -> Result<switchboard_protocol::api::AddParticipantResponse, ClientError> {
+        self.post(
+            &format!("/api/jitsi-calls/{call_id}/add_participant/"),
+            json!({ "user_id": user_id }),
+        )
+        .await
+    }
+
     pub async fn update_call(
         &self,
         call_id: i64,

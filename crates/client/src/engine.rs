@@ -173,6 +173,18 @@ impl Engine {
         Ok(done.call_session)
     }
 
+    /// Adds `user_id` to the active call `call_id`: the call ends, pointing at the meeting
+    /// of the three it grew into (see [`Phone::released`](crate::phone::Phone::released)).
+    pub async fn add_participant(
+        &self,
+        call_id: i64,
+        user_id: i64,
+    ) -> Result<switchboard_protocol::api::AddParticipantResponse, ClientError> {
+        let done = self.api.add_participant(call_id, user_id).await?;
+        self.publish_call(&done.call_session);
+        Ok(done)
+    }
+
     async fn act(&self, call_id: i64, action: CallAction) -> Result<CallSession, ClientError> {
         let call = self.api.update_call(call_id, action).await?;
         self.publish_call(&call);

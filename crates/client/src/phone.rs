@@ -321,6 +321,48 @@ impl Phone {
         Ok(ringing)
     }
 
+    /// Adds `user_id` to the current call: it grows into a meeting of the three, which
+    /// both parties then join (see [`Phone::released`]). A refusal (they are busy,
+    /// offline, already on it) changes nothing and is said in words.
+    pub async fn add_participant(
+        &self,
+        user_id: i64,
+    ) -> Result<switchboard_protocol::api::AddParticipantResponse, ClientError> {
+        let call_id = match self.current_call().await {
+            Some(call) if call.status == CallStatus::Active => call.id,
+            _ => {
+                return Err(ClientError::Invalid(
+                    "There is no call in progress to add someone to.".to_owned(),
+                ));
+            }
+        };
+        self.engine.add_participant(call_id, user_id).await
+    }
+
+    /// Waits (at most `within`) until this phone has let go of `call_id`: a call that grew
+    /// into a meeting, before the meeting opens the devices. Its media may still be
+    /// closing; the devices take a second user.
+    pub async fn released(&self, call_id: i64, within: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let held = self
+                .shared
+                .current
+                .lock()
+                .await
+                .call
+                .as_ref()
+                .is_some_and(|c| c.id == call_id);
+            if !held {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
     /// Calls missed since [`Phone::reset_missed`].
     pub fn missed_calls(&self) -> u32 {
         self.shared.missed.lock().map(|m| *m).unwrap_or(0)
@@ -445,8 +487,11 @@ async fn on_call_update(shared: &Arc<Shared>, call: CallSession) {
         current.ended = Some(call.id);
         if let Some(media) = current.media.take() {
             drop(current);
+            let message = call
+                .escalated_to_meeting
+                .map(|_| "The call moved to a meeting.".to_owned());
             media
-                .stop(&shared.engine, call.id, EndReason::Remote, None)
+                .stop(&shared.engine, call.id, EndReason::Remote, message)
                 .await;
         }
         return;

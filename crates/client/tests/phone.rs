@@ -1,17 +1,20 @@
 //! The phone runs a user's calls end to end against the real server with real webrtc-rs
 //! peers: media starts on answer and carries each side's tone, mute reaches the far end,
 //! either side's hang-up ends both within a second, a busy user is told so, a second call
-//! works, and an unanswered call counts as missed.
+//! works, an unanswered call counts as missed, and a call grows into a meeting without
+//! the voices stopping for long.
 
 mod common;
 
 use common::{Host, PASSWORD, next};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use switchboard_client::call::MediaOptions;
+use switchboard_client::meeting::MeetingMedia;
 use switchboard_client::phone::{CallAudio, OpenAudio, Phone};
 use switchboard_client::{EndReason, Engine, EngineConfig, Event, MediaState};
 use switchboard_media::audio::{FrameLog, ToneSource};
-use switchboard_media::tone::has_tone;
+use switchboard_media::tone::{energy_share, has_tone, rms};
 use switchboard_protocol::CallStatus;
 use tokio::sync::broadcast;
 
@@ -400,4 +403,143 @@ async fn a_transferred_caller_is_put_through_and_talks_to_the_colleague() {
     );
     assert_eq!(share_with(&ann.heard, window, BOB_TONE).0, 0, "bob is gone");
     ann.phone.hang_up().await.expect("hang up");
+}
+
+/// Share of `frames` where `tone` is at least a fifth of the sound: one voice of a mix.
+fn in_mix(frame: &[i16], tone: f64) -> bool {
+    rms(frame) > 0.01 && energy_share(frame, tone) > 0.2
+}
+
+/// What the app does with a call that grew into a meeting: once the phone has let go of
+/// it, joins the meeting's audio (sending `tone`, heard in the handset's log).
+async fn follow_into(
+    side: &Handset,
+    call_id: i64,
+    meeting_id: i64,
+    tone: f64,
+    url: &str,
+) -> MeetingMedia {
+    assert!(
+        side.phone.released(call_id, Duration::from_secs(3)).await,
+        "the phone let go of the call"
+    );
+    MeetingMedia::join(
+        side.phone.engine().api(),
+        side.id,
+        meeting_id,
+        Box::new(ToneSource::new(tone)),
+        Box::new(side.heard.clone()),
+        MediaOptions::for_server(url),
+    )
+    .await
+    .expect("join the meeting")
+}
+
+/// Ann adds Cat to her call with Bob (issue 24): the call ends pointing at a meeting of the
+/// three, both phones let go of it, and their meeting audio starts; Bob hears Ann again
+/// within a second of the switch, and then everyone hears the other two.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_grows_into_a_meeting_and_the_voices_carry_on() {
+    const CAT_TONE: f64 = 1500.0;
+    let host = Host::start(&["ann", "bob", "cat"]).await;
+    let url = host.url();
+    let mut ann = handset(&host, "ann", ANN_TONE).await;
+    let mut bob = handset(&host, "bob", BOB_TONE).await;
+    let mut cat = handset(&host, "cat", CAT_TONE).await;
+    let call = ann.phone.call(bob.id).await.expect("call");
+    let call_id = call.id;
+    next(&mut bob.events, Duration::from_secs(5), |e| match e {
+        Event::IncomingCall { call_id: id, .. } if *id == call_id => Some(()),
+        _ => None,
+    })
+    .await;
+    bob.phone.answer(call_id).await.expect("answer");
+    for side in [&mut ann, &mut bob] {
+        let state = next(&mut side.events, Duration::from_secs(10), |e| {
+            media_of(call_id)(e).filter(|m| !matches!(m, MediaState::Connecting))
+        })
+        .await;
+        assert!(matches!(state, MediaState::Connected { .. }), "{state:?}");
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // The switch: each side follows its call into the meeting as the app does.
+    let switched = Instant::now();
+    let added = ann.phone.add_participant(cat.id).await.expect("add cat");
+    let meeting_id = added.meeting.id;
+    assert_eq!(added.call_session.escalated_to_meeting, Some(meeting_id));
+    let (ann_meeting, bob_meeting) = tokio::join!(
+        follow_into(&ann, call_id, meeting_id, ANN_TONE, &url),
+        follow_into(&bob, call_id, meeting_id, BOB_TONE, &url)
+    );
+    let started = next(&mut cat.events, Duration::from_secs(5), |e| match e {
+        Event::MeetingStarted { meeting, .. } => Some(meeting.id),
+        _ => None,
+    })
+    .await;
+    assert_eq!(started, meeting_id, "cat is offered the meeting");
+    let cat_meeting = MeetingMedia::join(
+        cat.phone.engine().api(),
+        cat.id,
+        meeting_id,
+        Box::new(ToneSource::new(CAT_TONE)),
+        Box::new(cat.heard.clone()),
+        MediaOptions::for_server(&host.url()),
+    )
+    .await
+    .expect("cat joins");
+    for media in [&ann_meeting, &bob_meeting, &cat_meeting] {
+        media
+            .connected_with(2, Duration::from_secs(20))
+            .await
+            .expect("a mesh of three");
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let window = Instant::now();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    // Bob's ear across the switch: the longest time without Ann's voice.
+    let ann_at_bob: Vec<Instant> = bob
+        .heard
+        .frames()
+        .into_iter()
+        .filter(|(at, f)| *at >= switched - Duration::from_millis(300) && in_mix(f, ANN_TONE))
+        .map(|(at, _)| at)
+        .collect();
+    let gap = ann_at_bob
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .max()
+        .unwrap_or(Duration::MAX);
+    println!(
+        "bob lost ann's voice for at most {} ms over the switch",
+        gap.as_millis()
+    );
+    assert!(
+        gap < Duration::from_secs(1),
+        "a gap of {gap:?} in ann's voice at bob"
+    );
+    for (who, log, others) in [
+        ("ann", &ann.heard, [BOB_TONE, CAT_TONE]),
+        ("bob", &bob.heard, [ANN_TONE, CAT_TONE]),
+        ("cat", &cat.heard, [ANN_TONE, BOB_TONE]),
+    ] {
+        let frames: Vec<Vec<i16>> = log
+            .frames()
+            .into_iter()
+            .filter(|(at, _)| *at >= window)
+            .map(|(_, f)| f)
+            .collect();
+        for tone in others {
+            let with = frames.iter().filter(|f| in_mix(f, tone)).count();
+            assert!(
+                frames.len() >= 50 && with * 10 >= frames.len() * 9,
+                "{who} hears {tone} Hz in {with} of {} frames",
+                frames.len()
+            );
+        }
+    }
+    for media in [ann_meeting, bob_meeting, cat_meeting] {
+        media.leave().await;
+    }
 }
