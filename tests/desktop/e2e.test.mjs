@@ -2,7 +2,9 @@
 // WebKitGTK. Alice hosts the team's backend in the app (--embedded), adds Bob, Bob signs
 // in with switchboard-cli and calls her; she gets the OS notification (dbusmock logs it)
 // and the full-screen modal, accepts, talks, mutes, ends, and finds the call in her
-// history. Then the app restarts and signs her in again from the keyring.
+// history. Then she starts a meeting with Bob and Carol (two CLIs) from the app, and each
+// of the three hears the other two. Then the app restarts and signs her in again from the
+// keyring.
 // Run by run.sh, which sets up the desktop session; screenshots land in SCREENSHOT_DIR.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -11,7 +13,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test as nodeTest } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, hostTeam, launch } from './flows.mjs';
+import { apiLogin, apiRequest, freePort, hostTeam, launch } from './flows.mjs';
 import { CELL_LUMAS, readPattern } from './pattern.mjs';
 
 const APP = process.env.SWITCHBOARD_APP;
@@ -23,15 +25,16 @@ assert.ok(APP && CLI && NOTIFY_LOG && SHOTS, 'run this through tests/desktop/run
 
 const ALICE = { name: 'Alice Martin', username: 'alice', password: 'alice-e2e-password' };
 const BOB = { name: 'Bob Stone', username: 'bob', password: 'bob-e2e-password' };
+const CAROL = { name: 'Carol Diaz', username: 'carol', password: 'carol-e2e-password' };
 
 let work, port, server, fingerprint, app;
 const children = [];
 
-/** switchboard-cli as Bob, against the app's embedded backend. */
-function cli(args, opts = {}) {
+/** switchboard-cli as Bob (or `as`), against the app's embedded backend. */
+function cli(args, { as = BOB, ...opts } = {}) {
   assert.ok(fingerprint, "Bob has the host's fingerprint from the invite link");
-  const child = spawn(CLI, ['--server', server, '--server-fingerprint', fingerprint, '--profile', 'e2e-bob', ...args], {
-    env: { ...process.env, SWITCHBOARD_PASSWORD: BOB.password },
+  const child = spawn(CLI, ['--server', server, '--server-fingerprint', fingerprint, '--profile', `e2e-${as.username}`, ...args], {
+    env: { ...process.env, SWITCHBOARD_PASSWORD: as.password },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...opts,
   });
@@ -102,6 +105,51 @@ function rmsWindows(wav) {
     out.push(Math.sqrt(sum / perWindow));
   }
   return out;
+}
+
+/** Mono 16-bit samples (as numbers in -1..1) of a WAV file, and its rate. */
+function wavSamples(wav) {
+  let off = 12, fmt, data;
+  while (off + 8 <= wav.length) {
+    const id = wav.toString('ascii', off, off + 4), size = wav.readUInt32LE(off + 4);
+    if (id === 'fmt ') fmt = { channels: wav.readUInt16LE(off + 10), rate: wav.readUInt32LE(off + 12), bits: wav.readUInt16LE(off + 22) };
+    if (id === 'data') data = wav.subarray(off + 8, off + 8 + size);
+    off += 8 + size + (size % 2);
+  }
+  assert.ok(fmt && data && fmt.bits === 16, 'a 16-bit WAV recording');
+  return { rate: fmt.rate, samples: pcm16(data, fmt.channels) };
+}
+
+/** The first channel of interleaved 16-bit little-endian PCM, in -1..1. */
+function pcm16(bytes, channels = 1) {
+  const frame = channels * 2;
+  const out = new Float64Array(Math.floor(bytes.length / frame));
+  for (let i = 0; i < out.length; i++) out[i] = bytes.readInt16LE(i * frame) / 32768;
+  return out;
+}
+
+/**
+ * In how many 100 ms windows (with sound in them) the tone `hz` carries at least a tenth of
+ * the energy (Goertzel): a voice in a meeting's mix of two.
+ */
+function windowsWithTone({ rate, samples }, hz) {
+  const n = Math.round(rate / 10);
+  const k = (2 * Math.PI * hz) / rate;
+  let hits = 0;
+  for (let start = 0; start + n <= samples.length; start += n) {
+    let s1 = 0, s2 = 0, energy = 0;
+    for (let i = 0; i < n; i++) {
+      const x = samples[start + i];
+      energy += x * x;
+      const s0 = x + 2 * Math.cos(k) * s1 - s2;
+      s2 = s1;
+      s1 = s0;
+    }
+    if (Math.sqrt(energy / n) < 0.005) continue;
+    const power = (s1 * s1 + s2 * s2 - 2 * Math.cos(k) * s1 * s2) * 2 / n;
+    if (power / energy >= 0.1) hits++;
+  }
+  return hits;
 }
 
 before(async () => {
@@ -313,6 +361,106 @@ videoTest('Alice video-calls Bob from the people list: each sees the other\'s pi
   assert.ok(video.pattern_frames >= 30, `Bob decoded Alice's pictures: ${JSON.stringify(video)}`);
   assert.equal(video.out_of_order, 0, JSON.stringify(video));
   assert.deepEqual([video.width, video.height], [640, 480]);
+});
+
+test('a meeting: Bob starts it, Alice joins from the app\'s notice, Carol joins too, and each hears the other two', async () => {
+  // Carol gets an account; Alice (an administrator) schedules the meeting over the API.
+  const ca = await readFile(join(work, 'app', 'server', 'tls-cert.pem'));
+  const token = await apiLogin(server, ca, ALICE.username, ALICE.password);
+  const made = await apiRequest(server, ca, '/api/users/', {
+    method: 'POST',
+    token,
+    body: { username: CAROL.username, password: CAROL.password, full_name: CAROL.name },
+  });
+  assert.equal(made.status, 201, made.text);
+  const login = await cli(['login', '--username', CAROL.username], { as: CAROL }).done;
+  assert.equal(login.code, 0, login.out);
+  const users = JSON.parse((await apiRequest(server, ca, '/api/users/', { token })).text);
+  const idOf = (name) => (users.results ?? users).find((u) => u.username === name).id;
+  const created = await apiRequest(server, ca, '/api/meetings/', {
+    method: 'POST',
+    token,
+    body: { title: 'Pipeline review', participant_ids: [idOf('bob'), idOf('carol')] },
+  });
+  assert.equal(created.status, 201, created.text);
+  const meetingId = JSON.parse(created.text).id;
+
+  // Bob starts it (over the API, as his CRM would): Alice's app tells her with an OS
+  // notification offering Join, and a banner in the window, whose Join she clicks.
+  const bobToken = await apiLogin(server, ca, BOB.username, BOB.password);
+  const started = await apiRequest(server, ca, '/api/health/call/start', { method: 'POST', token: bobToken, body: { meeting_id: meetingId } });
+  assert.equal(started.status, 201, started.text);
+  const notified = await app.until('the meeting notification', async () => {
+    const log = await readFile(NOTIFY_LOG, 'utf8').catch(() => '');
+    return log.split('\n').find((l) => /\bNotify\b/.test(l) && /Pipeline review/.test(l));
+  }, 10_000);
+  assert.match(notified, /Bob Stone/, 'the notification says who started it');
+  assert.match(notified, /join/i, 'the notification offers Join');
+  await app.until('the banner offering to join', async () => /Pipeline review/.test((await app.textOf('body')) ?? ''), 10_000);
+  await shot('12-meeting-started-banner');
+  await (await app.button('Join')).click();
+  const panel = '[aria-label="Meeting: Pipeline review"]';
+  await app.visible(panel, 30_000);
+
+  // Alice's ears: the speakers' monitor, recorded from now on.
+  const ears = spawn('parec', ['--device=spk.monitor', '--format=s16le', '--rate=48000', '--channels=1', '--latency-msec=50'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(ears);
+  const heardByAlice = [];
+  ears.stdout.on('data', (d) => heardByAlice.push(d));
+
+  // Bob and Carol each send a tone of their own and record what they hear; Alice's
+  // microphone carries 660 Hz (run.sh).
+  const joinWithCli = (who, hz) => {
+    const recording = join(work, `${who.username}-meeting.wav`);
+    const run = cli(['join-meeting', String(meetingId), '--tone', String(hz), '--record', recording, '--duration', '10'], { as: who });
+    return { run, recording };
+  };
+  const bob = joinWithCli(BOB, 440);
+  const carol = joinWithCli(CAROL, 880);
+  for (const [name, who] of [['Bob', bob], ['Carol', carol]]) {
+    await app.until(`${name} talking with the other two`, async () => {
+      const said = who.run.output();
+      return ['alice', 'bob', 'carol'].filter((u) => new RegExp(`Talking with ${u}\\b`).test(said)).length === 2;
+    }, 30_000);
+  }
+  await app.until('the panel to show Bob and Carol connected', async () => {
+    const text = (await app.textOf(panel)) ?? '';
+    return /Bob Stone/.test(text) && /Carol Diaz/.test(text) && !/Connecting|Not here/.test(text);
+  }, 20_000);
+  await sleep(2000);
+  await shot('13-meeting');
+  for (const [name, who] of [['Bob', bob], ['Carol', carol]]) {
+    const { code, out } = await who.run.done;
+    assert.equal(code, 0, `${name}'s switchboard-cli join-meeting: ${out}`);
+  }
+  ears.kill('SIGINT');
+  await once(ears, 'exit');
+
+  const alice = { rate: 48000, samples: pcm16(Buffer.concat(heardByAlice)) };
+  const heard = {
+    Alice: alice,
+    Bob: wavSamples(await readFile(bob.recording)),
+    Carol: wavSamples(await readFile(carol.recording)),
+  };
+  const tones = { Alice: 660, Bob: 440, Carol: 880 };
+  const table = {};
+  for (const [listener, sound] of Object.entries(heard)) {
+    for (const [speaker, hz] of Object.entries(tones)) {
+      table[`${listener} hears ${speaker}`] = windowsWithTone(sound, hz);
+    }
+  }
+  console.log('meeting: 100 ms windows with each voice', JSON.stringify(table));
+  for (const listener of Object.keys(heard)) {
+    for (const speaker of Object.keys(tones)) {
+      if (speaker === listener) continue;
+      assert.ok(table[`${listener} hears ${speaker}`] >= 10, `${listener} hears ${speaker}: ${JSON.stringify(table)}`);
+    }
+  }
+
+  // The two CLIs left: the panel says so; then Alice leaves and the panel goes.
+  await app.until('Bob and Carol shown as gone', async () => /Not here[\s\S]*Not here/.test((await app.textOf(panel)) ?? ''), 15_000);
+  await (await app.button('Leave')).click();
+  await app.until('the meeting panel to go', async () => (await app.js('return document.querySelector(arguments[0])', panel)) === null, 10_000);
 });
 
 test('after a restart the app signs in again from the keyring', async () => {

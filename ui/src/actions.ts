@@ -3,8 +3,9 @@
 import { isFreeNow, sortNotes, withNote } from './busyLamp';
 import { logTitle, otherParty } from './calls';
 import { isMissingRoute, type Feature } from './features';
-import { displayName, errorText, isHttps, looksLikeInvite, normalizeServerUrl } from './format';
+import { displayName, errorText, isHttps, looksLikeInvite, normalizeServerUrl, plainText } from './format';
 import { api, onEngine, pullVideo } from './ipc';
+import { joining, withListedMeeting, withoutListedMeeting } from './meetings';
 import {
   applyCall,
   applyEvent,
@@ -15,6 +16,7 @@ import {
   videoSending,
   withAppState,
   withCallbacks,
+  withMeetingView,
   withoutCallback,
 } from './reduce';
 import type { ErrorArea, Store, Tab, UiState } from './state';
@@ -24,8 +26,10 @@ import type {
   CampOn,
   EngineEvent,
   Invite,
+  Meeting,
   NewCallback,
   NewCallLog,
+  NewMeeting,
   NewTeammate,
   NewWebhook,
   Presence,
@@ -150,7 +154,11 @@ export class Actions {
 
   private apply(ev: EngineEvent): void {
     const account = accountKey(this.store.get());
+    const meetingBefore = this.store.get().app?.meeting?.meeting_id ?? null;
     this.store.update((s) => applyEvent(s, ev, Date.now()));
+    // A meeting started, ended, joined (from the notification, say) or left: the list again.
+    const meetingAfter = this.store.get().app?.meeting?.meeting_id ?? null;
+    if (ev.type === 'meeting_started' || ev.type === 'meeting_ended' || meetingAfter !== meetingBefore) this.refreshMeetings();
     // The shell's new state, or a call-back due: the list again (a new sign-in loads it
     // through main.ts's watch).
     const same = account !== null && accountKey(this.store.get()) === account;
@@ -160,6 +168,7 @@ export class Actions {
     if (ev.type === 'app_state' && same) {
       void this.loadNotes();
       void this.loadCampOns();
+      this.refreshMeetings();
     }
   }
 
@@ -783,6 +792,149 @@ export class Actions {
     return r.ok;
   }
 
+  private meetingsAgain = false;
+
+  /**
+   * My meetings, again: as many pages as are shown ("More" added them), from the first. A
+   * load asked for while one runs runs once more after it.
+   */
+  async loadMeetings(): Promise<void> {
+    if (!this.lists) return;
+    const s = this.store.get();
+    const account = accountKey(s);
+    if (!account) return;
+    if (s.pending.meetings) {
+      this.meetingsAgain = true;
+      return;
+    }
+    const pages = Math.max(1, s.meetings?.page ?? 1);
+    const r = await this.run('meetings', 'meetings', async () => {
+      const results: Meeting[] = [];
+      let last = null;
+      for (let page = 1; page <= pages; page++) {
+        last = await api.meetings({ page });
+        results.push(...last.results.filter((m) => !results.some((x) => x.id === m.id)));
+        if (last.next == null) return { results, page, hasNext: false, count: last.count };
+      }
+      return { results, page: pages, hasNext: last?.next != null, count: last?.count ?? results.length };
+    });
+    if (r.ok && accountKey(this.store.get()) === account) this.store.set({ meetings: r.value });
+    if (this.meetingsAgain) {
+      this.meetingsAgain = false;
+      return this.loadMeetings();
+    }
+  }
+
+  /** The list again if it is on screen (the tab loads it whenever it is chosen). */
+  private refreshMeetings(): void {
+    const s = this.store.get();
+    if (this.lists && s.tab === 'meetings' && s.app?.phase === 'signed_in') void this.loadMeetings();
+  }
+
+  /** "More": the next page of meetings, after those shown. */
+  async moreMeetings(): Promise<void> {
+    const s = this.store.get();
+    const list = s.meetings;
+    if (!list?.hasNext || s.pending.meetings || s.pending.more_meetings) return;
+    const account = accountKey(s);
+    const page = list.page + 1;
+    const r = await this.run('meetings', 'more_meetings', () => api.meetings({ page }));
+    if (!r.ok || accountKey(this.store.get()) !== account) return;
+    const p = r.value;
+    this.store.update((st) => {
+      const cur = st.meetings;
+      // Loaded again meanwhile from the start, to another length: that one stands.
+      if (!cur || cur.page !== page - 1) return st;
+      const shown = new Set(cur.results.map((m) => m.id));
+      const results = [...cur.results, ...p.results.filter((m) => !shown.has(m.id))];
+      return { ...st, meetings: { results, page, hasNext: p.next != null, count: p.count } };
+    });
+  }
+
+  /** The New meeting dialog's Create: the meeting, and (`startNow`) joined at once. Null
+   * when refused (said in the dialog). */
+  async createMeeting(nm: NewMeeting, startNow: boolean): Promise<Meeting | null> {
+    this.store.set({ meetingsNotice: null });
+    const r = await this.run('meeting_form', 'create_meeting', () => api.createMeeting({ new: nm }));
+    if (!r.ok) return null;
+    const made = r.value;
+    this.store.update((s) => ({
+      ...s,
+      meetings: s.meetings && withListedMeeting(s.meetings, made),
+      meetingsNotice: `Meeting “${plainText(made.title)}” created.`,
+    }));
+    if (startNow) await this.joinMeeting(made.id, 'meetings');
+    else this.refreshMeetings();
+    return made;
+  }
+
+  /** The host's Delete (confirmed): it goes for everyone invited. */
+  async deleteMeeting(m: Meeting): Promise<boolean> {
+    this.store.set({ meetingsNotice: null });
+    const r = await this.run('meetings', `meeting:${m.id}`, () => api.deleteMeeting({ meetingId: m.id }));
+    if (r.ok) {
+      this.store.update((s) => ({
+        ...s,
+        meetings: s.meetings && withoutListedMeeting(s.meetings, m.id),
+        meetingsNotice: `Meeting “${plainText(m.title)}” deleted.`,
+        meetingStarted: s.meetingStarted?.meeting.id === m.id ? null : s.meetingStarted,
+      }));
+      this.refreshMeetings();
+    }
+    return r.ok;
+  }
+
+  /**
+   * Join, Start or Start again (the list, the banner): into the meeting's audio, its call
+   * started if nobody has. One at a time; a refusal (during a call, another meeting) is
+   * said in `area`. True when in it.
+   */
+  async joinMeeting(meetingId: number, area: ErrorArea = 'meetings'): Promise<boolean> {
+    if (joining(this.store.get()) !== null) return false;
+    // The sentence about the meeting left last goes.
+    this.store.update((s) => (s.meetingEnded ? { ...s, meetingEnded: null } : s));
+    const r = await this.run(area, `join_meeting:${meetingId}`, () => api.joinMeeting({ meetingId }));
+    if (!r.ok) return false;
+    const view = r.value;
+    // The shell's views may have come first (newer ones), or said it is over already.
+    this.store.update((s) =>
+      s.app?.meeting?.meeting_id === meetingId || s.meetingEnded?.meetingId === meetingId ? s : withMeetingView(s, view),
+    );
+    this.refreshMeetings();
+    return true;
+  }
+
+  /** Leave: the others carry on. */
+  async leaveMeeting(): Promise<void> {
+    const r = await this.run('meeting', 'leave_meeting', api.leaveMeeting);
+    if (r.ok) this.store.update((s) => withMeetingView(s, null));
+    this.refreshMeetings();
+  }
+
+  /** End for everyone (confirmed): the meeting's call ends, and this app leaves it. */
+  async endMeeting(): Promise<void> {
+    const r = await this.run('meeting', 'end_meeting', api.endMeeting);
+    if (r.ok) this.store.update((s) => withMeetingView(s, null));
+    this.refreshMeetings();
+  }
+
+  /** Mute and Unmute in a meeting: shown at once, back as it was if refused. */
+  async setMeetingMuted(muted: boolean): Promise<void> {
+    const s = this.store.get();
+    const meeting = s.app?.meeting;
+    if (!meeting || s.pending.set_meeting_muted) return;
+    const setMuted = (to: boolean) =>
+      this.store.update((st) => {
+        const m = st.app?.meeting;
+        return st.app && m?.meeting_id === meeting.meeting_id && m.muted !== to ? { ...st, app: { ...st.app, meeting: { ...m, muted: to } } } : st;
+      });
+    setMuted(muted);
+    const r = await this.run('meeting', 'set_meeting_muted', () => api.setMeetingMuted({ muted }));
+    if (!r.ok) return setMuted(!muted);
+    const view = r.value;
+    this.store.update((st) => (st.app?.meeting?.meeting_id === view.meeting_id ? withMeetingView(st, view) : st));
+  }
+
   /** Save my outcome and note for an ended call; the panel then shows what was saved. */
   async logCall(callId: number, log: NewCallLog): Promise<boolean> {
     const r = await this.run('after_call', 'log_call', () => api.logCall({ callId, log }));
@@ -952,17 +1104,22 @@ export class Actions {
   }
 
   selectTab(tab: Tab): void {
-    this.store.set({ tab, notice: null, addedTeammate: null, accountNotice: null, peopleNotice: null });
+    this.store.set({ tab, notice: null, addedTeammate: null, accountNotice: null, peopleNotice: null, meetingsNotice: null });
     if (tab === 'history') void this.loadHistory(1);
     if (tab === 'callbacks') void this.loadCallbacks();
     if (tab === 'notes') void this.loadNotes();
+    if (tab === 'meetings') void this.loadMeetings();
     if (tab === 'settings') {
       void this.loadDevices();
       void this.loadAbout();
     }
   }
 
-  dismiss(what: 'outcome' | 'global' | 'host' | 'device' | 'certificate' | 'callback_due' | 'note_banner'): void {
+  dismiss(
+    what: 'outcome' | 'global' | 'host' | 'device' | 'certificate' | 'callback_due' | 'note_banner' | 'meeting_started' | 'meeting_ended',
+  ): void {
+    if (what === 'meeting_started') this.store.update((s) => ({ ...s, meetingStarted: null, errors: withoutError(s.errors, 'meeting_banner') }));
+    if (what === 'meeting_ended') this.store.set({ meetingEnded: null });
     if (what === 'callback_due') this.store.update((s) => ({ ...s, callbackDue: null, errors: withoutError(s.errors, 'callback_due') }));
     if (what === 'note_banner') this.store.update((s) => ({ ...s, noteBanner: null, errors: withoutError(s.errors, 'note_banner') }));
     if (what === 'certificate') this.store.set({ certificate: null });

@@ -78,6 +78,13 @@ const SHAPES: Record<string, Shape[]> = {
     ['path', { d: 'M12 7v5l3 2' }],
   ],
   message: [['path', { d: 'M4 5h16v11H9l-5 4z' }]],
+  // Meetings: a calendar page.
+  calendar: [
+    ['rect', { x: '3.5', y: '5', width: '17', height: '15', rx: '2' }],
+    ['path', { d: 'M3.5 10h17M8 3v4M16 3v4' }],
+  ],
+  // Leave (a meeting): out through a door.
+  leave: [['path', { d: 'M14 4h5v16h-5M10 8l-4 4 4 4M6 12h10' }]],
   bell: [['path', { d: 'M6 16v-5a6 6 0 0 1 12 0v5l2 2H4zM10 21h4' }]],
   check: [['path', { d: 'M5 12.5l4.5 4.5L19 7.5' }]],
   plus: [['path', { d: 'M12 5v14M5 12h14' }]],

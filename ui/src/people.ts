@@ -1,5 +1,6 @@
 // Pure logic about the directory: search, filter, order, live presence, who can be called.
 import { displayName, plainText } from './format';
+import { CALL_IN_MEETING } from './meetings';
 import type { DirectoryEntry, Presence } from './types';
 
 export type PresenceFilter = 'all' | 'available' | Presence;
@@ -67,12 +68,14 @@ export function isDisabled(u: Pick<DirectoryEntry, 'is_active'>): boolean {
   return u.is_active === false;
 }
 
-/** Why this person cannot be called right now, as a sentence; null when they can. */
-export function callBlockReason(u: DirectoryEntry, iAmInACall: boolean): string | null {
+/** Why this person cannot be called right now, as a sentence; null when they can. During a
+ * meeting (`iAmInAMeeting`) nobody can be called (the shell refuses). */
+export function callBlockReason(u: DirectoryEntry, iAmInACall: boolean, iAmInAMeeting = false): string | null {
   const name = displayName(u);
   const p = u.presence;
   if (isDisabled(u)) return `${name}’s account is disabled by an administrator, so they cannot take calls.`;
   if (iAmInACall) return 'You are already in a call.';
+  if (iAmInAMeeting) return CALL_IN_MEETING;
   if (!p.is_online || p.status === 'offline') return `${name} is offline.`;
   if (p.current_call != null) return `${name} is in a call.`;
   if (p.status === 'busy') return `${name} is busy.`;

@@ -4,9 +4,22 @@ import { withNote } from './busyLamp';
 import { isOpen, withCallback } from './callbacks';
 import { describeEnd, endedAnd, isFinal, localEndStatus, otherParty } from './calls';
 import { displayName, sameServer } from './format';
+import { endedFrom, endedInList, startedBy, withListedMeeting } from './meetings';
 import { applyPresence } from './people';
 import { emptyHistory, initialState, noneMissing, type Incoming, type UiState } from './state';
-import type { AppState, Callback, CallSession, CampOn, EngineEvent, Invite, MediaState, Note, RingingCall, VideoSend } from './types';
+import type {
+  AppState,
+  Callback,
+  CallSession,
+  CampOn,
+  EngineEvent,
+  Invite,
+  MediaState,
+  MeetingView,
+  Note,
+  RingingCall,
+  VideoSend,
+} from './types';
 
 const NO_CALL = {
   quality: null,
@@ -76,7 +89,10 @@ export function withAppState(s: UiState, app: AppState, now: number): UiState {
           accountNotice: null,
           afterCall: null,
         };
-  let next: UiState = { ...base, app: { ...app, users } };
+  let next: UiState = { ...base, app: { ...app, users, meeting: app.meeting ?? null } };
+  // (The shell's state names the meeting it is in; one it was put out of is only sent as
+  // a `meeting` payload, but is taken the same way here.)
+  if (app.meeting?.ended) next = withMeetingView(next, app.meeting);
   // A call ringing here that no command of this window answered yet: a window opened
   // while it rings (the callbox, a reload) shows it too.
   const ringing = signedOut ? null : incomingFromRinging(app.ringing ?? null);
@@ -110,6 +126,10 @@ function otherServer(): Pick<
   | 'webhooks'
   | 'deliveries'
   | 'lastEnded'
+  | 'meetings'
+  | 'meetingsNotice'
+  | 'meetingEnded'
+  | 'meetingStarted'
 > {
   return {
     callbacks: null,
@@ -124,6 +144,41 @@ function otherServer(): Pick<
     webhooks: null,
     deliveries: {},
     lastEnded: null,
+    meetings: null,
+    meetingsNotice: null,
+    meetingEnded: null,
+    meetingStarted: null,
+  };
+}
+
+/**
+ * The meeting this app is in, as the shell says it (the `meeting` payload, the answers to
+ * `join_meeting` and `set_meeting_muted`): null once it has left; a view with `ended` puts
+ * it out of the meeting, and its sentence is kept until dismissed. Being in a meeting ends
+ * the banner offering to join it, and the sentence about a meeting left before.
+ */
+export function withMeetingView(s: UiState, view: MeetingView | null): UiState {
+  const app = s.app;
+  if (!app) return s;
+  const banner = (id: number) => (s.meetingStarted?.meeting.id === id ? null : s.meetingStarted);
+  if (view?.ended) {
+    return {
+      ...s,
+      app: { ...app, meeting: null },
+      meetingEnded: endedFrom(view),
+      meetingStarted: banner(view.meeting_id),
+      errors: withoutKey(s.errors, 'meeting'),
+    };
+  }
+  if (!view) {
+    if ((app.meeting ?? null) === null) return s;
+    return { ...s, app: { ...app, meeting: null }, errors: withoutKey(s.errors, 'meeting') };
+  }
+  return {
+    ...s,
+    app: { ...app, meeting: view },
+    meetingEnded: null,
+    meetingStarted: banner(view.meeting_id),
   };
 }
 
@@ -412,6 +467,31 @@ export function applyEvent(s: UiState, ev: EngineEvent, now: number): UiState {
       return colleagueAvailable(s, ev.camp_on);
     case 'sound_device':
       return { ...s, deviceSwitch: ev.switch };
+    case 'meeting': {
+      const view = ev.meeting;
+      // While my mute change is under way, the views sent meanwhile still carry the old one.
+      const mine = app.meeting;
+      const keepMute = !!view && !view.ended && !!s.pending.set_meeting_muted && mine?.meeting_id === view.meeting_id;
+      return withMeetingView(s, keepMute && mine ? { ...view, muted: mine.muted } : view);
+    }
+    case 'meeting_started': {
+      if (app.phase !== 'signed_in') return s;
+      // Under way now, whatever the copy sent says.
+      const meeting = { ...ev.meeting, status: 'ongoing' as const, active_call_id: ev.meeting.active_call_id ?? ev.call.id };
+      const inIt = app.meeting?.meeting_id === meeting.id;
+      return {
+        ...s,
+        meetings: s.meetings && withListedMeeting(s.meetings, meeting),
+        meetingStarted: inIt ? s.meetingStarted : { meeting, by: startedBy(meeting, ev.call) },
+        errors: inIt ? s.errors : withoutKey(s.errors, 'meeting_banner'),
+      };
+    }
+    case 'meeting_ended':
+      return {
+        ...s,
+        meetings: s.meetings && endedInList(s.meetings, ev.meeting_id),
+        meetingStarted: s.meetingStarted?.meeting.id === ev.meeting_id ? null : s.meetingStarted,
+      };
     default:
       return s;
   }

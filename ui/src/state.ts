@@ -17,6 +17,7 @@ import type {
   InviteCode,
   CallLog,
   MediaState,
+  Meeting,
   Note,
   Regarding,
   TeamInvite,
@@ -28,7 +29,7 @@ import type {
 } from './types';
 import { NONE_SHOWN, type Shown } from './video';
 
-export type Tab = 'people' | 'callbacks' | 'notes' | 'history' | 'settings';
+export type Tab = 'people' | 'meetings' | 'callbacks' | 'notes' | 'history' | 'settings';
 
 /** Where an error is shown: next to the action that failed. */
 export type ErrorArea =
@@ -40,6 +41,10 @@ export type ErrorArea =
   | 'people'
   | 'call'
   | 'transfer'
+  | 'meetings'
+  | 'meeting'
+  | 'meeting_form'
+  | 'meeting_banner'
   | 'incoming'
   | 'after_call'
   | 'callbacks'
@@ -106,6 +111,32 @@ export interface CertificateQuestion {
   area: 'first_run' | 'sign_in' | 'join';
   serverUrl: string;
   check: CertificateCheck;
+}
+
+/** My meetings (`meetings`): the pages loaded so far, in the server's order. */
+export interface MeetingList {
+  results: Meeting[];
+  /** The last page loaded (from 1). */
+  page: number;
+  /** The server has more after it ("More"). */
+  hasNext: boolean;
+  count: number;
+}
+
+/** A meeting this app was put out of (it ended, was deleted, its audio failed): said until
+ * dismissed. */
+export interface MeetingEnded {
+  meetingId: number;
+  title: string;
+  /** The shell's sentence: "The meeting has ended." */
+  text: string;
+}
+
+/** A meeting a colleague started (`meeting_started`), for the banner that offers Join. */
+export interface MeetingStarted {
+  meeting: Meeting;
+  /** Who started it. */
+  by: string;
 }
 
 export interface HistoryView {
@@ -181,6 +212,15 @@ export interface UiState {
   freeNow: CampOn[];
   /** What a row in People says after a note or a camp-on (until the next one). */
   peopleNotice: PeopleNotice | null;
+  /** My meetings, null until loaded (the Meetings tab loads them). */
+  meetings: MeetingList | null;
+  /** A short confirmation in the Meetings tab ("“Weekly sync” created."). */
+  meetingsNotice: string | null;
+  /** Why this app is out of the meeting it was in, until dismissed. (The meeting it is in
+   * is the shell's: `app.meeting`.) */
+  meetingEnded: MeetingEnded | null;
+  /** The banner: a colleague started a meeting I am in, until joined, dismissed, or over. */
+  meetingStarted: MeetingStarted | null;
   /** Settings → Webhooks (admins): the endpoints, null until loaded. */
   webhooks: Webhook[] | null;
   /** Each endpoint's deliveries, by its id, once asked for. */
@@ -256,6 +296,10 @@ export function initialState(): UiState {
     campOns: null,
     freeNow: [],
     peopleNotice: null,
+    meetings: null,
+    meetingsNotice: null,
+    meetingEnded: null,
+    meetingStarted: null,
     webhooks: null,
     deliveries: {},
     missing: noneMissing(),

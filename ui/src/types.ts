@@ -1,7 +1,7 @@
 // The shell ↔ UI contract (docs/desktop.md). The types are generated from the Rust ones
 // (bindings.ts, by crates/app/tests/bindings.rs); this module gives the UI's names to a
 // few and adds what only the UI has.
-import type { AppState, CallSession, Event, Page, PresenceStatus } from './bindings';
+import type { AppState, CallSession, Event, MeetingView, Page, PresenceStatus } from './bindings';
 
 export type {
   About,
@@ -27,8 +27,14 @@ export type {
   InviteCodeState,
   JoinRequest,
   MediaState,
+  Meeting,
+  MeetingPeer,
+  MeetingPeerState,
+  MeetingStatus,
+  MeetingView,
   NewCallback,
   NewCallLog,
+  NewMeeting,
   NewNote,
   NewWebhook,
   Note,
@@ -41,6 +47,7 @@ export type {
   TeamInvite,
   UserInfo,
   UserSummary,
+  VideoCallSession,
   VideoRoom,
   VideoSend,
   VoiceSettings,
@@ -60,6 +67,12 @@ export interface NewTeammate {
   password: string;
 }
 
-/** What arrives on the `engine` event: the engine's events, and the whole state when the
- * shell changes the phase or the user list by itself (start-up sign-in, a teammate added). */
-export type EngineEvent = Event | { type: 'app_state'; state: AppState };
+/** What arrives on the `engine` event: the engine's events, the whole state when the
+ * shell changes the phase or the user list by itself (start-up sign-in, a teammate added),
+ * and the meeting this app is in whenever it changes (up to 5 times a second while in one,
+ * for the levels): `null` once it has left, a view with `ended` set when it was put out of
+ * it (the meeting ended, was deleted, its audio failed). */
+export type EngineEvent =
+  | Event
+  | { type: 'app_state'; state: AppState }
+  | { type: 'meeting'; meeting: MeetingView | null };

@@ -75,6 +75,7 @@ export function appState(patch = {}) {
     invite: null,
     link_call: null,
     ringing: null,
+    meeting: null,
     ...patch,
   };
 }
@@ -297,3 +298,59 @@ export const NOON = new Date().setHours(12, 0, 0, 0);
 /** The fixtures that carry times (`minutesFromNow`, `note`, `delivery`, …) counting from
  * the fixed instant `now` (ms since the epoch, e.g. NOON) instead of the real clock. */
 export const fixturesAt = (now) => timed(() => now);
+
+/** A Meeting (`meetings`): `host` and `guests` are user objects; an ongoing one has a call. */
+export function meeting(id, title, host, guests, status = 'scheduled', patch = {}) {
+  return {
+    id,
+    title,
+    host: summary(host),
+    participants: guests.map(summary),
+    participant_ids: guests.map((u) => u.id),
+    status,
+    scheduled_at: null,
+    created_at: '2025-03-03T09:00:00Z',
+    ...(status === 'ongoing' ? { active_call_id: 500 + id } : {}),
+    ...patch,
+  };
+}
+
+/** `meetings`' answer: one page. */
+export function meetingPage(results, patch = {}) {
+  return { count: results.length, next: null, previous: null, results, ...patch };
+}
+
+/** One other member of the meeting I am in (`MeetingPeer`). */
+export function peer(u, state = 'away', patch = {}) {
+  return { user_id: u.id, name: u.full_name, state, level: 0, quality: null, ...patch };
+}
+
+/** The meeting I am in (`MeetingView`), as the shell sends it: everyone invited but me,
+ * the host first, not here yet unless `peers` says otherwise (by user id). */
+export function meetingView(m, { peers = {}, ...patch } = {}) {
+  const people = [m.host, ...m.participants].filter((u, i, all) => u.id !== ME.id && all.findIndex((x) => x.id === u.id) === i);
+  return {
+    meeting_id: m.id,
+    title: m.title,
+    host_id: m.host.id,
+    call_id: m.active_call_id ?? 900 + m.id,
+    muted: false,
+    my_level: 0,
+    participants: people.map((u) => ({ ...peer(u), ...(peers[u.id] ?? {}) })),
+    ended: null,
+    ...patch,
+  };
+}
+
+/** The meeting's call (`VideoCallSession`), started by `caller`. */
+export function meetingCall(id, meetingId, caller, status = 'active') {
+  return {
+    id,
+    meeting: meetingId,
+    caller: { id: caller.id, email: caller.email, full_name: caller.full_name },
+    status,
+    started_at: '2025-03-03T10:00:00Z',
+    ended_at: status === 'ended' ? '2025-03-03T10:30:00Z' : null,
+    duration: status === 'ended' ? 1800 : null,
+  };
+}

@@ -3,12 +3,13 @@
 // now, a note left for me, and, after hosting, where teammates connect.
 import type { Actions } from '../actions';
 import { firstLine } from '../busyLamp';
-import { alertRegion, h, setAttr, setDisabled, setText, show } from '../dom';
+import { alertRegion, h, setAttr, setDisabled, setText, show, uid } from '../dom';
 import { describeConnection, describeDeviceSwitch, displayName, plainText } from '../format';
 import { icon } from '../icons';
+import { joinBlockReason, joining } from '../meetings';
 import type { Watch } from '../state';
 import type { Callback, CampOn, Note } from '../types';
-import { button, regardingNode, setBusy, type View } from './common';
+import { busyWhy, button, regardingNode, setBusy, type View } from './common';
 import { hostAddresses } from './hostInfo';
 
 export function bannersView(actions: Actions, watch: Watch): View {
@@ -140,6 +141,40 @@ export function bannersView(actions: Actions, watch: Watch): View {
     noteAbout.replaceChildren(...(n?.regarding ? [regardingNode(n.regarding)] : []));
   };
 
+  // A colleague started a meeting I am in (the shell also shows a notification): Join.
+  const startedName = h('strong', { class: 'meeting-banner-name', dir: 'auto' });
+  const startedTitle = h('span', { class: 'meeting-banner-title', dir: 'auto' });
+  const startedAlert = alertRegion();
+  let startedId: number | null = null;
+  const joinStarted = button('Join', {
+    cls: 'primary small',
+    icon: icon('phone'),
+    onclick: () => startedId != null && joinStarted.getAttribute('aria-disabled') !== 'true' && void actions.joinMeeting(startedId, 'meeting_banner'),
+  });
+  const startedWhyId = uid('meeting-banner-why');
+  const startedWhy = h('span', { class: 'sr-only', id: startedWhyId });
+  const meetingBanner = h(
+    'section',
+    { class: 'banner banner-meeting', 'aria-label': 'Meeting started' },
+    icon('calendar'),
+    h(
+      'div',
+      { class: 'banner-body' },
+      h('div', { role: 'alert', class: 'banner-alert' }, h('p', { class: 'banner-text' }, startedName, ' started “', startedTitle, '”')),
+      startedAlert,
+      h('div', { class: 'banner-actions' }, joinStarted, startedWhy),
+    ),
+    button('Dismiss', { cls: 'ghost small', onclick: () => actions.dismiss('meeting_started') }),
+  );
+  let focusInMeeting = false;
+  meetingBanner.addEventListener('focusin', () => {
+    focusInMeeting = true;
+  });
+  meetingBanner.addEventListener('focusout', (e) => {
+    const to = e.relatedTarget as Node | null;
+    if (to && !meetingBanner.contains(to)) focusInMeeting = false;
+  });
+
   const addresses = hostAddresses(watch, { invites: 'first' });
   const host = h(
     'section',
@@ -235,7 +270,7 @@ export function bannersView(actions: Actions, watch: Watch): View {
     },
   );
   watch(
-    (s) => ({ list: s.freeNow, pending: s.pending, inCall: !!s.app?.active_call }),
+    (s) => ({ list: s.freeNow, pending: s.pending, inCall: busyWhy(s) }),
     ({ list, pending, inCall }) => {
       for (const c of list) freeShown.get(c.id)?.set(inCall, !!pending[`call:${c.user_id}`]);
     },
@@ -263,22 +298,63 @@ export function bannersView(actions: Actions, watch: Watch): View {
     },
   );
   watch(
-    (s) => ({ id: s.callbackDue?.id ?? null, pending: s.pending, inCall: !!s.app?.active_call }),
+    (s) => ({ id: s.callbackDue?.id ?? null, pending: s.pending, inCall: busyWhy(s) }),
     ({ id, pending, inCall }) => {
       const busy = id != null && !!pending[`callback:${id}`];
-      setDisabled(callBack, busy || inCall);
-      setAttr(callBack, 'title', inCall ? 'You are in a call.' : null);
+      setDisabled(callBack, busy || !!inCall);
+      setAttr(callBack, 'title', inCall);
       setDisabled(snooze, busy);
       setDisabled(doneBtn, busy);
     },
   );
 
-  return { el: h('div', { class: 'banners' }, conn, problem, device, due, free, noteBanner, host) };
+  watch(
+    (s) => ({ started: s.meetingStarted, inMeeting: s.app?.meeting?.meeting_id ?? null }),
+    ({ started, inMeeting }, prev) => {
+      const gone = !started && !!prev?.started;
+      // Joined: the meeting card takes focus (views/meetingPanel.ts). Otherwise focus in
+      // the banner as it goes (Dismiss, the meeting over): to the section on screen.
+      const joined = gone && inMeeting === prev?.started?.meeting.id;
+      const hadFocus = gone && !joined && focusInMeeting && lostFocus(meetingBanner);
+      startedId = started?.meeting.id ?? null;
+      setText(startedName, started ? plainText(started.by) : '');
+      setText(startedTitle, started ? plainText(started.meeting.title).trim() || 'Untitled meeting' : '');
+      show(meetingBanner, !!started);
+      if (hadFocus) {
+        focusInMeeting = false;
+        toSection();
+      }
+    },
+  );
+  watch(
+    (s) => {
+      const id = s.meetingStarted?.meeting.id ?? null;
+      return {
+        joiningThis: id !== null && !!s.pending[`join_meeting:${id}`],
+        joiningAny: joining(s) !== null,
+        why: id === null ? null : joinBlockReason(s, id),
+      };
+    },
+    ({ joiningThis, joiningAny, why }) => {
+      setText(joinStarted.querySelector('.label')!, joiningThis ? 'Joining…' : 'Join');
+      // Waiting: keeps focus (aria-disabled), which goes to the meeting card once in it.
+      setAttr(joinStarted, 'aria-disabled', joiningThis ? 'true' : null);
+      setAttr(joinStarted, 'aria-busy', joiningThis ? 'true' : null);
+      setDisabled(joinStarted, (joiningAny && !joiningThis) || !!why);
+      setAttr(joinStarted, 'title', why);
+      setText(startedWhy, why ?? '');
+      setAttr(joinStarted, 'aria-describedby', why ? startedWhyId : null);
+    },
+  );
+  watch((s) => s.errors.meeting_banner ?? '', (error) => setText(startedAlert, error));
+
+  return { el: h('div', { class: 'banners' }, conn, problem, device, due, meetingBanner, free, noteBanner, host) };
 }
 
 interface FreeBanner {
   el: HTMLElement;
-  set(inCall: boolean, calling: boolean): void;
+  /** `inCall`: why Call is off (a call, a meeting), or null. */
+  set(inCall: string | null, calling: boolean): void;
   focus(): void;
   /** Whether the user was working in it (a button there may have gone disabled). */
   working(): boolean;
@@ -314,8 +390,8 @@ function freeBanner(c: CampOn, actions: Actions): FreeBanner {
     el,
     set(inCall, calling) {
       setBusy(call, calling, 'Call', 'Calling…');
-      setDisabled(call, calling || inCall);
-      setAttr(call, 'title', inCall ? 'You are in a call.' : null);
+      setDisabled(call, calling || !!inCall);
+      setAttr(call, 'title', inCall);
     },
     focus: () => (call.disabled ? dismiss : call).focus(),
     working: () => inside,

@@ -8,7 +8,7 @@ import { displayName, formatWhen, plainText, plural } from '../format';
 import { icon } from '../icons';
 import type { Watch } from '../state';
 import type { Callback } from '../types';
-import { avatar, button, laterChoices, regardingNode, setBusy, type View } from './common';
+import { avatar, busyWhy, button, laterChoices, regardingNode, setBusy, type View } from './common';
 
 const capital = (s: string) => (s ? s[0].toUpperCase() + s.slice(1) : s);
 
@@ -29,8 +29,9 @@ function details(c: Callback): (HTMLElement | null)[] {
 
 interface OpenRow {
   li: HTMLLIElement;
-  /** Buttons off while a command on this call-back runs; Call back also during a call. */
-  set(busy: boolean, inCall: boolean): void;
+  /** Buttons off while a command on this call-back runs; Call back also during a call or
+   * a meeting (`inCall`: why, or null). */
+  set(busy: boolean, inCall: string | null): void;
   tick(now: number): void;
 }
 
@@ -55,7 +56,6 @@ function openRow(c: Callback, actions: Actions): OpenRow {
   const remove = button('Delete', { cls: 'ghost small danger-text', icon: icon('trash'), onclick: () => void actions.deleteCallback(c.id, 'callbacks') });
   setAttr(remove, 'aria-describedby', nameId);
   remove.dataset.focus = `${c.id}:delete`;
-  const inCallReason = 'You are in a call.';
 
   const li = h(
     'li',
@@ -72,8 +72,8 @@ function openRow(c: Callback, actions: Actions): OpenRow {
   return {
     li,
     set(busy, inCall) {
-      setDisabled(call, busy || inCall);
-      setAttr(call, 'title', inCall ? inCallReason : null);
+      setDisabled(call, busy || !!inCall);
+      setAttr(call, 'title', inCall);
       snooze.setDisabled(busy);
       setDisabled(done, busy);
       setDisabled(remove, busy);
@@ -135,7 +135,7 @@ export function callbacksView(actions: Actions, watch: Watch): View & { tick(): 
   let rows: OpenRow[] = [];
   let open: Callback[] = [];
   let loaded = false;
-  let state = { pending: {} as Record<string, boolean>, inCall: false };
+  let state = { pending: {} as Record<string, boolean>, inCall: null as string | null };
 
   const drawSummary = (now: number) => {
     if (!loaded) return;
@@ -220,7 +220,7 @@ export function callbacksView(actions: Actions, watch: Watch): View & { tick(): 
     },
   );
   watch(
-    (s) => ({ pending: s.pending, inCall: !!s.app?.active_call }),
+    (s) => ({ pending: s.pending, inCall: busyWhy(s) }),
     (next) => {
       state = next;
       applyState();

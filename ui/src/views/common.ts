@@ -2,6 +2,8 @@
 import { h, setAttr, setDisabled, setText, uid } from '../dom';
 import { describeRegarding, errorText, initials, presenceLabel } from '../format';
 import { api } from '../ipc';
+import { CALL_IN_MEETING } from '../meetings';
+import type { UiState } from '../state';
 import type { Presence, Regarding } from '../types';
 
 /** A piece of the screen. It keeps itself up to date: its factory is given a `Watch` and
@@ -26,6 +28,14 @@ export function presenceTag(): { el: HTMLSpanElement; set(p: Presence): void } {
       setText(text, presenceLabel(p));
     },
   };
+}
+
+/** Why nobody can be called from here now: I am in a call, or in a meeting; null when
+ * calling is possible (as far as I go). */
+export function busyWhy(s: UiState): string | null {
+  if (s.app?.active_call) return 'You are in a call.';
+  if (s.app?.meeting) return CALL_IN_MEETING;
+  return null;
 }
 
 /** Show a button as busy (label changes, disabled) while its command runs. */

@@ -127,10 +127,13 @@ export function linkCallView(
         (s) => ({
           link: s.app?.phase === 'signed_in' ? s.app.link_call : null,
           inCall: !!s.app?.active_call,
+          inMeeting: !s.app?.active_call && !!s.app?.meeting,
           error: s.errors.link_call ?? '',
           pending: !!s.pending.confirm_link_call,
         }),
-        ({ link, inCall, error, pending }) => {
+        ({ link, inCall: inACall, inMeeting, error, pending }) => {
+          // A call and a meeting alike: this call waits until it is over.
+          const inCall = inACall || inMeeting;
           const wasOpen = open;
           open = !!link;
           busy = pending;
@@ -142,13 +145,20 @@ export function linkCallView(
             setText(username, plainText(link.username));
             regarding.set(link.regarding);
             if (!wasOpen) always.checked = false;
-            setText(reason, inCall ? 'Finish your call first. Cancel goes back to it; open the link again afterwards.' : '');
+            setText(
+              reason,
+              inMeeting
+                ? 'Leave the meeting first. Cancel goes back to it; open the link again afterwards.'
+                : inCall
+                  ? 'Finish your call first. Cancel goes back to it; open the link again afterwards.'
+                  : '',
+            );
             show(reason, inCall);
             setText(alert, error);
             setBusy(call, pending, 'Call', 'Calling…');
             setDisabled(call, pending || inCall);
             setAttr(call, 'aria-describedby', inCall ? reason.id : null);
-            setAttr(call, 'title', inCall ? 'Finish your call first' : null);
+            setAttr(call, 'title', inMeeting ? 'Leave the meeting first' : inCall ? 'Finish your call first' : null);
             setDisabled(cancel, pending);
             setDisabled(always, pending || inCall);
             setAttr(alwaysRow, 'data-off', inCall);

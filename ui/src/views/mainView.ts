@@ -1,4 +1,5 @@
-// The signed-in window: top bar, banners, section tabs, the call card and one section.
+// The signed-in window: top bar, banners, section tabs, the call card (or the meeting
+// card) and one section.
 import type { Actions } from '../actions';
 import { unreadCount } from '../busyLamp';
 import { dueCount } from '../callbacks';
@@ -11,6 +12,8 @@ import { callbacksView } from './callbacks';
 import { callPanelView } from './callPanel';
 import type { View } from './common';
 import { headerView } from './header';
+import { meetingPanelView } from './meetingPanel';
+import { meetingsView } from './meetings';
 import { historyView } from './history';
 import { notesView } from './notes';
 import { peopleView } from './people';
@@ -18,6 +21,7 @@ import { settingsView } from './settings';
 
 const TABS: [Tab, string, IconName][] = [
   ['people', 'People', 'users'],
+  ['meetings', 'Meetings', 'calendar'],
   ['callbacks', 'Call-backs', 'bell'],
   ['notes', 'Notes', 'message'],
   ['history', 'History', 'clock'],
@@ -32,12 +36,14 @@ export function mainView(
   const header = headerView(actions, watch);
   const banners = bannersView(actions, watch);
   const callPanel = callPanelView(actions, watch);
+  const meetingPanel = meetingPanelView(actions, watch);
   const afterCall = afterCallView(actions, watch);
   // Only the section on screen is drawn; it catches up when its tab is chosen.
   const inTab = (tab: Tab) => whileShown(watch, (s) => s.tab === tab);
   const callbacks = callbacksView(actions, inTab('callbacks'));
   const panels: Record<Tab, View> = {
     people: peopleView(actions, store, inTab('people')),
+    meetings: meetingsView(actions, inTab('meetings')),
     callbacks,
     notes: notesView(actions, inTab('notes')),
     history: historyView(actions, inTab('history')),
@@ -62,7 +68,7 @@ export function mainView(
     return { tab, b };
   });
   const nav = h('nav', { class: 'tabs', 'aria-label': 'Sections' }, ...tabButtons.map((t) => t.b));
-  const content = h('main', { class: 'content', id: 'content' }, callPanel.el, afterCall.el, ...Object.values(panels).map((p) => p.el));
+  const content = h('main', { class: 'content', id: 'content' }, callPanel.el, meetingPanel.el, afterCall.el, ...Object.values(panels).map((p) => p.el));
   const el = h('div', { class: 'layout' }, header.el, banners.el, nav, content);
 
   watch(

@@ -9,7 +9,7 @@ import { icon } from '../icons';
 import { callBlockReason } from '../people';
 import type { Watch } from '../state';
 import type { DirectoryEntry, Note } from '../types';
-import { avatar, button, regardingNode, setBusy, type View } from './common';
+import { avatar, busyWhy, button, regardingNode, setBusy, type View } from './common';
 
 interface NoteRow {
   li: HTMLLIElement;
@@ -104,7 +104,7 @@ export function notesView(actions: Actions, watch: Watch): View {
   );
 
   let rows: { note: Note; row: NoteRow }[] = [];
-  let state: { pending: Record<string, boolean>; inCall: boolean; users: DirectoryEntry[] } = { pending: {}, inCall: false, users: [] };
+  let state: { pending: Record<string, boolean>; inCall: string | null; users: DirectoryEntry[] } = { pending: {}, inCall: null, users: [] };
 
   // Where focus was in the list, to put it back when the list is drawn again (a note
   // marked read is drawn anew; a deleted one goes: then to the note now in its place).
@@ -141,7 +141,7 @@ export function notesView(actions: Actions, watch: Watch): View {
     const byId = new Map(state.users.map((u) => [u.id, u]));
     for (const { note, row } of rows) {
       const from = byId.get(note.from_user_id);
-      const why = state.inCall ? 'You are in a call.' : from ? callBlockReason(from, false) : null;
+      const why = state.inCall ?? (from ? callBlockReason(from, false) : null);
       row.set(!!state.pending[`note:${note.id}`], !!state.pending[`call:${note.from_user_id}`], why);
     }
   };
@@ -176,7 +176,7 @@ export function notesView(actions: Actions, watch: Watch): View {
     },
   );
   watch(
-    (s) => ({ pending: s.pending, inCall: !!s.app?.active_call, users: s.app?.users ?? [] }),
+    (s) => ({ pending: s.pending, inCall: busyWhy(s), users: s.app?.users ?? [] }),
     (next) => {
       state = next;
       applyState();

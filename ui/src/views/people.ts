@@ -22,6 +22,8 @@ function shortReason(u: DirectoryEntry): string {
 /** What a row shows besides the person: my call, the offers, a camp-on, a notice. */
 interface RowState {
   inCall: boolean;
+  /** I am in a meeting: nobody can be called until I leave it. */
+  inMeeting: boolean;
   calling: boolean;
   /** The server has notes (they were loaded): "Leave a note" can be offered. */
   notesOn: boolean;
@@ -140,7 +142,7 @@ function personRow(u0: DirectoryEntry, actions: Actions, handlers: RowHandlers):
       setAttr(li, 'data-disabled', disabled ? 'true' : null);
       const said = plainText(u.presence.status_message);
       setText(message, said ? `“${said}”` : '');
-      const why = callBlockReason(u, st.inCall);
+      const why = callBlockReason(u, st.inCall, st.inMeeting);
       setBusy(call, st.calling, 'Call', 'Calling…');
       setDisabled(call, st.calling || why !== null);
       setAttr(call, 'aria-label', `Call ${n}`);
@@ -152,8 +154,9 @@ function personRow(u0: DirectoryEntry, actions: Actions, handlers: RowHandlers):
       setAttr(videoCall, 'aria-describedby', why ? reasonId : null);
       setAttr(videoCall, 'title', why ?? 'Video call');
       // On screen, only what the presence column does not already say ("In a call",
-      // "Not taking calls"); "You are already in a call" is said once above the list.
-      setText(note, why && !st.inCall ? shortReason(u) : '');
+      // "Not taking calls"); "You are already in a call" (or in a meeting) is said once
+      // above the list.
+      setText(note, why && !st.inCall && !st.inMeeting ? shortReason(u) : '');
 
       // The busy lamp's offers: a note (unless its form is open here), and a camp-on
       // unless I already wait for them (then that is said, with Cancel).
@@ -179,6 +182,9 @@ function personRow(u0: DirectoryEntry, actions: Actions, handlers: RowHandlers):
   };
   return row;
 }
+
+const IN_CALL_NOTE = 'You are in a call. Calling is available again when it ends.';
+const IN_MEETING_NOTE = 'You are in a meeting. Leave the meeting to call someone.';
 
 const usable = (b: HTMLButtonElement) => !b.disabled && b.getClientRects().length > 0;
 
@@ -294,7 +300,7 @@ export function peopleView(actions: Actions, store: Store, watch: Watch): View {
   filter.addEventListener('change', () => store.set({ filter: filter.value as PresenceFilter }));
 
   const summary = h('p', { class: 'summary', role: 'status' });
-  const inCallNote = h('p', { class: 'note', id: 'in-call-note', text: 'You are in a call. Calling is available again when it ends.' });
+  const inCallNote = h('p', { class: 'note', id: 'in-call-note' });
   const alert = alertRegion();
   const list = h('ul', { class: 'people-list', 'aria-label': 'People' });
   const empty = h('p', { class: 'empty' });
@@ -324,7 +330,13 @@ export function peopleView(actions: Actions, store: Store, watch: Watch): View {
       if (filter.value !== chosen) filter.value = chosen;
     },
   );
-  watch((s) => !!s.app?.active_call, (inCall) => show(inCallNote, inCall));
+  watch(
+    (s) => ({ inCall: !!s.app?.active_call, inMeeting: !!s.app?.meeting }),
+    ({ inCall, inMeeting }) => {
+      setText(inCallNote, inCall ? IN_CALL_NOTE : inMeeting ? IN_MEETING_NOTE : '');
+      show(inCallNote, inCall || inMeeting);
+    },
+  );
 
   const rows = new Map<number, Row>();
   let noteRow: Row | null = null;
@@ -354,6 +366,7 @@ export function peopleView(actions: Actions, store: Store, watch: Watch): View {
     meId: number | null;
     isAdmin: boolean;
     inCall: boolean;
+    inMeeting: boolean;
     pending: Record<string, boolean>;
     campOns: CampOn[] | null;
     notesOn: boolean;
@@ -375,6 +388,7 @@ export function peopleView(actions: Actions, store: Store, watch: Watch): View {
       meId: s.app?.me?.id ?? null,
       isAdmin: !!s.app?.me?.is_admin,
       inCall: !!s.app?.active_call,
+      inMeeting: !!s.app?.meeting,
       pending: s.pending,
       campOns: s.campOns,
       notesOn: s.notes !== null && !s.missing.notes,
@@ -391,7 +405,7 @@ export function peopleView(actions: Actions, store: Store, watch: Watch): View {
       }
     },
   );
-  function draw({ all, query, chosen, meId, isAdmin, inCall, pending, campOns, notesOn, campOnsOn, notice }: Slice): void {
+  function draw({ all, query, chosen, meId, isAdmin, inCall, inMeeting, pending, campOns, notesOn, campOnsOn, notice }: Slice): void {
     if (!all) return;
     const now = Date.now();
     const users = visibleUsers(all, query, chosen, meId);
@@ -415,6 +429,7 @@ export function peopleView(actions: Actions, store: Store, watch: Watch): View {
       }
       row.update(u, {
         inCall,
+        inMeeting,
         calling: !!pending[`call:${u.id}`],
         notesOn,
         campOnsOn,
