@@ -401,6 +401,8 @@ test('a meeting: Bob starts it, Alice joins from the app\'s notice, Carol joins 
   await (await app.button('Join')).click();
   const panel = '[aria-label="Meeting: Pipeline review"]';
   await app.visible(panel, 30_000);
+  const myStatus = () => app.js('return document.querySelector(".status-select")?.value');
+  await app.until('my status to say busy during the meeting', async () => (await myStatus()) === 'busy', 10_000);
 
   // Alice's ears: the speakers' monitor, recorded from now on.
   const ears = spawn('parec', ['--device=spk.monitor', '--format=s16le', '--rate=48000', '--channels=1', '--latency-msec=50'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -461,6 +463,7 @@ test('a meeting: Bob starts it, Alice joins from the app\'s notice, Carol joins 
   await app.until('Bob and Carol shown as gone', async () => /Not here[\s\S]*Not here/.test((await app.textOf(panel)) ?? ''), 15_000);
   await (await app.button('Leave')).click();
   await app.until('the meeting panel to go', async () => (await app.js('return document.querySelector(arguments[0])', panel)) === null, 10_000);
+  await app.until('my status back to Online after the meeting', async () => (await myStatus()) === 'online', 10_000);
 });
 
 test('after a restart the app signs in again from the keyring', async () => {

@@ -18,6 +18,7 @@ use switchboard_client::call::MediaOptions;
 use switchboard_client::meeting::{MeetingMedia, PeerState};
 use switchboard_client::meter::{CallQuality, QualityMeter};
 use switchboard_client::{ClientError, Event};
+use switchboard_protocol::PresenceStatus;
 use switchboard_protocol::api::{Meeting, NewMeeting, Page};
 use tokio::sync::watch;
 
@@ -25,6 +26,9 @@ use tokio::sync::watch;
 const VIEW_EVERY: Duration = Duration::from_millis(200);
 /// How often each connection's quality is measured.
 const QUALITY_EVERY: Duration = Duration::from_secs(1);
+
+/// My status message while in a meeting (with "busy", set when I was simply online).
+pub const IN_A_MEETING_STATUS: &str = "In a meeting";
 
 /// What a caller sees when a call reaches someone in a meeting.
 pub const IN_A_MEETING: &str = "In a meeting; try again later or leave a note.";
@@ -77,6 +81,9 @@ pub(crate) struct InMeeting {
     /// Set by "End for everyone" before it asks the server: the `meeting_ended` that comes
     /// back is then ours, not news to show.
     ending: AtomicBool,
+    /// My status before the meeting made me busy, given back when I leave (unless I
+    /// changed it meanwhile).
+    status_before: Option<(PresenceStatus, String)>,
     /// The devices, released when the meeting is left.
     _keep: Box<dyn std::any::Any + Send>,
 }
@@ -169,12 +176,14 @@ impl Controller {
         let follow = tokio::spawn(follow(Arc::downgrade(self), media.clone(), view.clone()));
         let shown = view.borrow().clone();
         tracing::info!(meeting_id, "joined the meeting");
+        let status_before = self.busy_for_meeting(engine.me().id).await;
         *slot = Some(InMeeting {
             meeting_id,
             media,
             view,
             follow,
             ending: AtomicBool::new(false),
+            status_before,
             _keep: audio.keep,
         });
         drop(slot);
@@ -288,6 +297,9 @@ impl Controller {
             Err(_) => tracing::warn!("the meeting's media is still shared; it stops when dropped"),
         }
         tracing::info!(meeting_id = current.meeting_id, "left the meeting");
+        if let Some((status, message)) = current.status_before {
+            self.status_after_meeting(status, message).await;
+        }
         match last.ended {
             Some(_) => self.shell.on_meeting(Some(&last)),
             None => self.shell.on_meeting(None),
@@ -305,6 +317,45 @@ impl Controller {
                 self.leave_meeting_because(Some("The meeting has ended.".into()))
                     .await;
             }
+        }
+    }
+}
+
+impl Controller {
+    /// Shows colleagues I am in a meeting (busy, "In a meeting": the server then refuses
+    /// calls to me as busy) when I was simply online; returns what to give back.
+    async fn busy_for_meeting(&self, me: i64) -> Option<(PresenceStatus, String)> {
+        let before = self.live().directory.by_id(me).map(|u| {
+            let p = &u.presence;
+            (p.status, p.status_message.clone())
+        })?;
+        if before.0 != PresenceStatus::Online {
+            return None;
+        }
+        match self
+            .set_status(PresenceStatus::Busy, IN_A_MEETING_STATUS.to_owned())
+            .await
+        {
+            Ok(()) => Some(before),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot show the meeting in my status");
+                None
+            }
+        }
+    }
+
+    /// Gives my status back after a meeting, unless I changed it during the meeting.
+    async fn status_after_meeting(&self, status: PresenceStatus, message: String) {
+        let Ok(phone) = self.phone().await else {
+            return;
+        };
+        let me = phone.engine().me().id;
+        let still_ours = self.live().directory.by_id(me).is_some_and(|u| {
+            u.presence.status == PresenceStatus::Busy
+                && u.presence.status_message == IN_A_MEETING_STATUS
+        });
+        if still_ours && let Err(e) = self.set_status(status, message).await {
+            tracing::warn!(error = %e, "cannot give my status back after the meeting");
         }
     }
 }
