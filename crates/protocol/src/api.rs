@@ -570,13 +570,20 @@ pub struct InviteRequest {
     pub regarding: Option<Regarding>,
 }
 
-/// `POST /api/jitsi-calls/{id}/transfer/`: hand an active call to a colleague.
+/// `POST /api/jitsi-calls/{id}/transfer/`: hand an active call to a colleague, with one
+/// of the two fields.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TransferRequest {
-    /// Who the other party is put through to.
+    /// A blind transfer: who the other party is put through to (their call rings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
-    pub to_user_id: i64,
+    pub to_user_id: Option<i64>,
+    /// An attended transfer: the caller's call with the colleague they consulted (this
+    /// call on hold meanwhile); the two are joined in a new call, already under way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub to_call_id: Option<i64>,
 }
 
 /// `POST /api/jitsi-calls/{id}/add_participant/`.

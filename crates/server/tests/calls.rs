@@ -1122,3 +1122,149 @@ async fn adding_a_colleague_grows_the_call_into_a_meeting_of_three() {
     let (s, _) = add(&bob, eve.id).await;
     assert_eq!(s, StatusCode::CONFLICT, "the call is over");
 }
+
+/// An attended transfer (issue 24): bob, on a call with alice, holds it, consults carol in
+/// a second call, then joins alice and carol. While he consults he is busy for others and
+/// cannot take the held call back; the join ends both his calls and starts alice's with
+/// carol already under way. Going back instead (ending the consultation, resuming) also
+/// works, and he is in the held call again meanwhile.
+#[tokio::test]
+async fn an_attended_transfer_joins_the_held_caller_with_the_colleague_consulted() {
+    let server = TestServer::start(&["alice", "bob", "carol", "eve"]).await;
+    let alice = server.login("alice").await;
+    let bob = server.login("bob").await;
+    let carol = server.login("carol").await;
+    let eve = server.login("eve").await;
+    let held = id(&alice.call(&bob).await);
+    bob.act(held, "answer").await;
+    let initiate = |by: &Client, to: i64| {
+        let by = by.clone();
+        async move {
+            by.post(
+                "/api/jitsi-calls/initiate_call/",
+                json!({ "recipient_id": to }),
+            )
+            .await
+        }
+    };
+    let (s, b) = initiate(&bob, carol.id).await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::CONFLICT, Some("caller_busy")),
+        "hold it first: {b}"
+    );
+    let (s, _) = bob.act(held, "hold").await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, b) = initiate(&alice, eve.id).await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::CONFLICT, Some("caller_busy")),
+        "only the holder may: {b}"
+    );
+
+    // Going back: consult, end the consultation, take the call back.
+    let (s, b) = initiate(&bob, carol.id).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let consult = id(&b["call_session"]);
+    carol.act(consult, "answer").await;
+    let (s, b) = initiate(&eve, bob.id).await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::CONFLICT, Some("busy")),
+        "{b}"
+    );
+    let (s, b) = bob.act(held, "resume").await;
+    assert_eq!(s, StatusCode::CONFLICT, "not while consulting: {b}");
+    assert!(
+        b["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("another call")),
+        "{b}"
+    );
+    bob.act(consult, "end").await;
+    let p = bob.presence_of(bob.id).await;
+    assert_eq!(
+        (p["status"].as_str(), &p["current_call"]),
+        (Some("busy"), &json!(held)),
+        "back in the held call"
+    );
+    let (s, b) = bob.act(held, "resume").await;
+    assert_eq!(
+        (s, b["call_session"]["status"].as_str()),
+        (StatusCode::OK, Some("active")),
+        "{b}"
+    );
+
+    // Consult again, then join them.
+    bob.act(held, "hold").await;
+    let (_, b) = initiate(&bob, carol.id).await;
+    let consult = id(&b["call_session"]);
+    let transfer = |by: &Client, body: Value| {
+        let by = by.clone();
+        async move {
+            by.post(&format!("/api/jitsi-calls/{held}/transfer/"), body)
+                .await
+        }
+    };
+    let (s, b) = transfer(&bob, json!({})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    let (s, b) = transfer(&bob, json!({"to_user_id": carol.id, "to_call_id": consult})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "one or the other: {b}");
+    let (s, b) = transfer(&bob, json!({"to_call_id": consult})).await;
+    assert_eq!(s, StatusCode::CONFLICT, "carol has not answered: {b}");
+    carol.act(consult, "answer").await;
+    let (s, b) = transfer(&bob, json!({"to_call_id": held})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    let (s, _) = transfer(&carol, json!({"to_call_id": consult})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "not carol's call to hand on");
+    let mut alice_ws = notifications(&alice).await;
+    let mut carol_ws = notifications(&carol).await;
+    let (s, b) = transfer(&bob, json!({"to_call_id": consult})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let joined = &b["call_session"];
+    assert_eq!(
+        (
+            joined["status"].as_str(),
+            joined["initiator"].as_i64(),
+            joined["recipient"].as_i64()
+        ),
+        (Some("active"), Some(alice.id), Some(carol.id)),
+        "{joined}"
+    );
+    assert_eq!(joined["transferred_from"], held);
+    assert_eq!(b["transferred_call"]["status"], "completed");
+    let joined_id = id(joined);
+    for (ws, old) in [(&mut alice_ws, held), (&mut carol_ws, consult)] {
+        let mut seen = Vec::new();
+        while seen.len() < 2 {
+            let call = next_status(ws).await;
+            seen.push((
+                call["id"].as_i64(),
+                call["status"].as_str().map(str::to_owned),
+            ));
+        }
+        assert!(
+            seen.contains(&(Some(old), Some("completed".into()))),
+            "{seen:?}"
+        );
+        assert!(
+            seen.contains(&(Some(joined_id), Some("active".into()))),
+            "{seen:?}"
+        );
+    }
+    let p = bob.presence_of(bob.id).await;
+    assert_eq!(
+        (p["status"].as_str(), &p["current_call"]),
+        (Some("online"), &Value::Null),
+        "bob is free"
+    );
+    for who in [&alice, &carol] {
+        let p = who.presence_of(who.id).await;
+        assert_eq!(p["current_call"], joined_id);
+    }
+    let (s, b) = carol.act(joined_id, "end").await;
+    assert_eq!(
+        (s, b["call_session"]["status"].as_str()),
+        (StatusCode::OK, Some("completed"))
+    );
+}

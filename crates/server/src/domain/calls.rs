@@ -110,7 +110,12 @@ pub fn initiate(
     }
     // Everything decided on below is the two users' calls and presence.
     tx.lock(&[LockKey::User(caller_id), LockKey::User(recipient_id)])?;
-    if tx.live_call_of(caller_id)?.is_some() {
+    // A call the caller holds does not count: that is how they consult someone before
+    // handing it over (an attended transfer).
+    if tx
+        .live_call_of(caller_id)?
+        .is_some_and(|call| call.on_hold_by != Some(caller_id))
+    {
         return Err(InitiateError::CallerBusy);
     }
     check_reachable(tx, recipient_id, now, presence_timeout)?;
@@ -189,7 +194,10 @@ fn open_call(
 #[derive(Clone, Debug)]
 pub struct Transferred {
     pub ended: CallSession,
+    /// The new call: ringing after a blind transfer, active after an attended one.
     pub ringing: CallSession,
+    /// An attended transfer's consultation call, ended with the first.
+    pub consulted: Option<CallSession>,
 }
 
 /// `actor` hands their active call `call_id` to `to_user_id`: the other party's call to
@@ -247,6 +255,7 @@ pub fn transfer(
     Ok(Transferred {
         ended,
         ringing: session(tx, &ringing)?,
+        consulted: None,
     })
 }
 
@@ -324,6 +333,92 @@ pub fn add_participant(
     })
 }
 
+/// An attended transfer: `actor` put call `call_id` (with X) on hold, called Y
+/// (`to_call_id`, answered), and now joins X and Y: both calls end for `actor`, and a new
+/// call between X (calling) and Y starts already `active`, linking back to `call_id`
+/// (`transferred_from`). One transaction; refusals first (either call not in progress or
+/// not `actor`'s, the same call twice, X and Y the same person).
+pub fn transfer_attended(
+    tx: &mut dyn Tx,
+    call_id: i64,
+    actor: i64,
+    to_call_id: i64,
+    now: DateTime<Utc>,
+    random: u32,
+) -> Result<Transferred, InitiateError> {
+    let not_found = |id: i64| DomainError::NotFound(format!("There is no call with id {id}."));
+    if to_call_id == call_id {
+        return Err(DomainError::Invalid(
+            "to_call_id must be the other call: the one with whoever takes this call.".into(),
+        )
+        .into());
+    }
+    let mut ids = [call_id, to_call_id];
+    ids.sort_unstable();
+    tx.lock(&ids.map(LockKey::Call))?;
+    let held = tx.call(call_id)?.ok_or_else(|| not_found(call_id))?;
+    let consulted = tx.call(to_call_id)?.ok_or_else(|| not_found(to_call_id))?;
+    let other_in = |row: &CallRow| match actor {
+        a if a == row.initiator_id => Some(row.recipient_id),
+        a if a == row.recipient_id => Some(row.initiator_id),
+        _ => None,
+    };
+    let caller = other_in(&held).ok_or_else(|| not_found(call_id))?;
+    let callee = other_in(&consulted).ok_or_else(|| not_found(to_call_id))?;
+    for row in [&held, &consulted] {
+        if row.status != CallStatus::Active {
+            return Err(DomainError::Conflict(format!(
+                "Only calls in progress can be joined; call {} is {}.",
+                row.id, row.status
+            ))
+            .into());
+        }
+    }
+    if caller == callee {
+        return Err(DomainError::Invalid(
+            "Both calls are with the same person: there is nobody to put through.".into(),
+        )
+        .into());
+    }
+    tx.lock(&[
+        LockKey::User(actor),
+        LockKey::User(caller),
+        LockKey::User(callee),
+    ])?;
+    let ended = apply(tx, call_id, Actor::User(actor), CallAction::End, None, now)?.call;
+    let consulted = apply(
+        tx,
+        to_call_id,
+        Actor::User(actor),
+        CallAction::End,
+        None,
+        now,
+    )?
+    .call;
+    let next = NewCall {
+        caller_id: caller,
+        recipient_id: callee,
+        call_type: held.call_type,
+        regarding: held.regarding.clone(),
+    };
+    let opened = open_call(tx, next, Some(call_id), now, random)?;
+    // Both said yes already: the call is under way at once.
+    let joined = apply(
+        tx,
+        opened.id,
+        Actor::User(callee),
+        CallAction::Answer,
+        None,
+        now,
+    )?
+    .call;
+    Ok(Transferred {
+        ended,
+        ringing: joined,
+        consulted: Some(consulted),
+    })
+}
+
 /// Who acts on a call.
 #[derive(Clone, Copy, Debug)]
 pub enum Actor {
@@ -389,6 +484,16 @@ pub fn apply(
         && matches!(action, CallAction::Hold | CallAction::Resume)
     {
         let holder = hold_transition(row.on_hold_by, actor, action).map_err(refused)?;
+        if action == CallAction::Resume
+            && let Some(other) = tx.live_call_of(actor)?
+            && other.id != row.id
+            && other.on_hold_by != Some(actor)
+        {
+            return Err(DomainError::Conflict(format!(
+                "You are on another call (call {}); end it before taking this one back.",
+                other.id
+            )));
+        }
         if holder.is_some() {
             row.on_hold_by = holder;
             row.held_since = Some(now);
@@ -420,6 +525,16 @@ pub fn apply(
     }
     if next != previous || held_changed {
         tx.update_call(&row)?;
+    }
+    if next.is_final() && !previous.is_final() {
+        // Someone who still has a call they held (a consultation ended) is in that one.
+        for user in [row.initiator_id, row.recipient_id] {
+            if let Some(held) = tx.live_call_of(user)? {
+                let mut p = tx.presence(user)?;
+                p.enter_call(held.id);
+                tx.save_presence(user, &p)?;
+            }
+        }
     }
     let call = session(tx, &row)?;
     if next != previous

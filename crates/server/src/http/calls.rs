@@ -211,6 +211,8 @@ pub async fn update_status(
 
 /// `POST {id}/transfer/` `{to_user_id}`: a blind transfer by a participant of an active
 /// call. The other party's call to `to_user_id` rings at once; the caller's call ends.
+/// `{to_call_id}`: an attended transfer; the other party and the one consulted in
+/// `to_call_id` are joined in a new call, already active, and both calls end.
 #[utoipa::path(
     post,
     path = "/api/jitsi-calls/{id}/transfer",
@@ -218,7 +220,7 @@ pub async fn update_status(
     params(("id" = i64, Path, description = "The call's id; anything else is a 404.")),
     request_body = api::TransferRequest,
     responses(
-        (status = 200, description = "The new call, `pending` (the other party calls `to_user_id`, who gets `call_invite`), and the old one, `completed`; both parties of each get `call_status`.", body = api::TransferResponse),
+        (status = 200, description = "The new call, `pending` (the other party calls `to_user_id`, who gets `call_invite`) or, attended, `active`; and the old one, `completed`; both parties of each call get `call_status`.", body = api::TransferResponse),
         (status = 404, description = "No such call, or not one of yours.", body = ErrorBody),
         super::responses::CallRefused,
         super::responses::SignedIn,
@@ -232,7 +234,16 @@ pub async fn transfer(
     body: JsonObject,
 ) -> Result<Json<api::TransferResponse>, ApiError> {
     let call_id = path_id(&raw, "call")?;
-    let to_user = body.required_id("to_user_id")?;
+    // A blind transfer names a person; an attended one the call with them.
+    let to = match (body.id("to_user_id")?, body.id("to_call_id")?) {
+        (Some(user), None) => Ok(user),
+        (None, Some(call)) => Err(call),
+        _ => {
+            return Err(ApiError::bad_request(
+                "Give either to_user_id (a blind transfer) or to_call_id (the call to join this one with).",
+            ));
+        }
+    };
     let (timeout, clock) = (state.rules.presence_timeout, state.rules.clock);
     let random = rand::random::<u32>();
     let (store, realtime) = (state.store.clone(), state.realtime.clone());
@@ -240,7 +251,12 @@ pub async fn transfer(
     let work = tokio::spawn(async move {
         let done = store
             .write_keyed(move |tx| {
-                match calls::transfer(tx, call_id, auth.id, to_user, clock.now(), timeout, random) {
+                let now = clock.now();
+                let answer = match to {
+                    Ok(user) => calls::transfer(tx, call_id, auth.id, user, now, timeout, random),
+                    Err(call) => calls::transfer_attended(tx, call_id, auth.id, call, now, random),
+                };
+                match answer {
                     Err(InitiateError::Domain(e)) => Err(e),
                     answer => Ok(answer),
                 }
@@ -249,12 +265,19 @@ pub async fn transfer(
         tracing::info!(
             call_id,
             by = auth.id,
-            to = to_user,
             new_call = done.ringing.id,
+            attended = to.is_err(),
             "call transferred"
         );
         realtime.call_changed(&done.ended);
-        realtime.call_created(&done.ringing);
+        match &done.consulted {
+            Some(consulted) => {
+                // Attended: the consultation ends too, and the new call is under way.
+                realtime.call_changed(consulted);
+                realtime.call_changed(&done.ringing);
+            }
+            None => realtime.call_created(&done.ringing),
+        }
         Ok::<_, ApiError>(done)
     });
     let done = work.await.map_err(ApiError::internal)??;

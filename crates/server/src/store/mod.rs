@@ -332,8 +332,9 @@ pub trait Tx {
     -> Result<(), StorageError>;
     fn all_presence(&mut self) -> Result<Vec<(i64, PresenceState)>, StorageError>;
 
-    // Calls. `live_calls` holds one row per user in a non-final call: the database
-    // itself refuses a second live call for a user.
+    // Calls. `live_calls` holds one row per user in each non-final call: the database
+    // itself refuses a second live call for a user unless all but one are parked (held
+    // by that user: an attended transfer's consultation).
     /// Inserts the call and claims both users; `Conflict` if either is already claimed.
     fn insert_call(&mut self, call: &CallRow) -> Result<i64, StorageError>;
     fn call(&mut self, id: i64) -> Result<Option<CallRow>, StorageError>;
@@ -343,6 +344,7 @@ pub trait Tx {
     fn call_logs(&mut self, call_id: i64) -> Result<Vec<CallLog>, StorageError>;
     /// Writes `author`'s log of a call, replacing theirs (its `created_at` stays).
     fn save_call_log(&mut self, call_id: i64, log: &CallLog) -> Result<(), StorageError>;
+    /// The user's live call that is not parked, else a parked one.
     fn live_call_of(&mut self, user_id: i64) -> Result<Option<CallRow>, StorageError>;
     fn live_calls(&mut self) -> Result<Vec<CallRow>, StorageError>;
     /// Newest first; returns the total count and one page.

@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("postgres/0008_notes_and_camp_ons.sql"),
     include_str!("postgres/0009_hold.sql"),
     include_str!("postgres/0010_escalation.sql"),
+    include_str!("postgres/0011_parked_calls.sql"),
 ];
 
 /// The advisory lock every write transaction holds: exclusively for a plain write, shared

@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite/0008_notes_and_camp_ons.sql"),
     include_str!("sqlite/0009_hold.sql"),
     include_str!("sqlite/0010_escalation.sql"),
+    include_str!("sqlite/0011_parked_calls.sql"),
 ];
 
 pub struct SqliteDatabase {

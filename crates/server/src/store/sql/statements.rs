@@ -348,7 +348,7 @@ impl<C: Conn> Tx for SqlTx<C> {
             )?;
             for user in [call.initiator_id, call.recipient_id] {
                 match me.conn.execute(
-                    "INSERT INTO live_calls (user_id, call_id) VALUES (?1, ?2)",
+                    "INSERT INTO live_calls (user_id, call_id, active_user) VALUES (?1, ?2, ?1)",
                     &[user.into(), id.into()],
                 ) {
                     Ok(_) => {}
@@ -393,16 +393,45 @@ impl<C: Conn> Tx for SqlTx<C> {
                 "DELETE FROM live_calls WHERE call_id = ?1",
                 &[call.id.into()],
             )?;
+        } else {
+            // Whoever holds the call has it parked: free to be in one other call.
+            match self.conn.execute(
+                "UPDATE live_calls SET active_user = CASE WHEN user_id = ?2 THEN NULL ELSE user_id END
+                 WHERE call_id = ?1",
+                &[call.id.into(), call.on_hold_by.into()],
+            ) {
+                Ok(_) => {}
+                Err(SqlError::UniqueViolation) => {
+                    return Err(StorageError::Conflict(
+                        "You are on another call; end it before taking this one back.".into(),
+                    ));
+                }
+                Err(SqlError::Other(e)) => return Err(e),
+            }
         }
         Ok(())
     }
 
     fn live_call_of(&mut self, user_id: i64) -> Result<Option<CallRow>, StorageError> {
+        // Two lookups rather than one statement with both: SQLite planned that one again
+        // at each bound user.
+        let active = self.row(
+            concat!(
+                "SELECT ",
+                call_columns!(),
+                " FROM calls WHERE id = (SELECT call_id FROM live_calls WHERE active_user = ?1)"
+            ),
+            &[user_id.into()],
+            call_row,
+        )?;
+        if active.is_some() {
+            return Ok(active);
+        }
         self.row(
             concat!(
                 "SELECT ",
                 call_columns!(),
-                " FROM calls WHERE id = (SELECT call_id FROM live_calls WHERE user_id = ?1)"
+                " FROM calls WHERE id = (SELECT MIN(call_id) FROM live_calls WHERE user_id = ?1)"
             ),
             &[user_id.into()],
             call_row,
