@@ -485,6 +485,20 @@ impl Api {
         .await
     }
 
+    /// An attended transfer: joins `call_id`'s other party (the held call) with the one in
+    /// `to_call_id` (the consultation); returns the transfer's answer.
+    pub async fn transfer_attended(
+        &self,
+        call_id: i64,
+        to_call_id: i64,
+    ) -> Result<switchboard_protocol::api::TransferResponse, ClientError> {
+        self.post(
+            &format!("/api/jitsi-calls/{call_id}/transfer/"),
+            json!({ "to_call_id": to_call_id }),
+        )
+        .await
+    }
+
     /// Adds `user_id` to an active call: it grows into a meeting of the three.
     pub async fn add_participant(
         &self,

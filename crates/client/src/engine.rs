@@ -173,6 +173,18 @@ impl Engine {
         Ok(done.call_session)
     }
 
+    /// Joins the held call `call_id`'s other party with the one in `to_call_id` (an
+    /// attended transfer); returns their new call, already active.
+    pub async fn transfer_to_call(
+        &self,
+        call_id: i64,
+        to_call_id: i64,
+    ) -> Result<CallSession, ClientError> {
+        let done = self.api.transfer_attended(call_id, to_call_id).await?;
+        self.publish_call(&done.transferred_call);
+        Ok(done.call_session)
+    }
+
     /// Adds `user_id` to the active call `call_id`: the call ends, pointing at the meeting
     /// of the three it grew into (see [`Phone::released`](crate::phone::Phone::released)).
     pub async fn add_participant(

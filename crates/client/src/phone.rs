@@ -23,6 +23,8 @@ use switchboard_protocol::{CallStatus, CallType};
 use tokio::sync::{Mutex, broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
+mod consult;
+
 /// A call's sound: where it comes from, where it goes, and whatever must stay alive
 /// meanwhile (open device streams).
 pub struct CallAudio {
@@ -75,6 +77,17 @@ struct Current {
     transferring: Option<i64>,
     media: Option<MediaHandle>,
     muted: bool,
+    /// A call this side holds while it consults someone (an attended transfer).
+    parked: Option<Parked>,
+}
+
+/// A held call waiting while this side consults someone: its media keeps running, silent
+/// (the other side hears the hold beep).
+struct Parked {
+    call: CallSession,
+    media: Option<MediaHandle>,
+    /// Being joined with the consultation: its end is [`Phone::complete_transfer`]'s.
+    transferring: bool,
 }
 
 /// The running media task of the current call.
@@ -458,19 +471,48 @@ async fn follow(shared: Arc<Shared>, mut events: broadcast::Receiver<Event>) {
 
 async fn on_call_update(shared: &Arc<Shared>, call: CallSession) {
     let mut current = shared.current.lock().await;
+    let me = shared.engine.me().id;
+    if let Some(parked) = current.parked.as_mut().filter(|p| p.call.id == call.id) {
+        if !call.status.is_final() {
+            if let Some(media) = &parked.media {
+                let hold = hold_of(&call, me);
+                media
+                    .hold
+                    .send_if_modified(|h| std::mem::replace(h, hold) != hold);
+            }
+            parked.call = call;
+            return;
+        }
+        if parked.transferring {
+            return; // Phone::complete_transfer ends it, saying to whom
+        }
+        // The held party hung up while we consulted.
+        let media = current.parked.take().and_then(|p| p.media);
+        drop(current);
+        if let Some(media) = media {
+            media
+                .stop(&shared.engine, call.id, EndReason::Remote, None)
+                .await;
+        }
+        return;
+    }
     let ours = current.call.as_ref().is_some_and(|c| c.id == call.id);
-    if !ours && transferred_here(&current, &call, shared.engine.me().id) {
-        // The other side put us through to someone: this phone now places that call.
+    if !ours && transferred_here(&current, &call, me) {
+        // The other side put us through to someone: this phone now places that call (a
+        // blind transfer), or is in it already (an attended one: both said yes).
         tracing::info!(call_id = call.id, from = ?call.transferred_from, "call transferred here");
-        if let Some(media) = current.media.take() {
-            let old = current.call.as_ref().map_or(0, |c| c.id);
-            current.call = Some(call);
-            drop(current);
+        let old = current.call.as_ref().map_or(0, |c| c.id);
+        let old_media = current.media.take();
+        current.call = Some(call.clone());
+        if call.status == CallStatus::Active {
+            let hold = hold_of(&call, me);
+            current.media = Some(start_media(shared.clone(), call, current.muted, hold));
+        }
+        drop(current);
+        if let Some(media) = old_media {
             media
                 .stop(&shared.engine, old, EndReason::Remote, None)
                 .await;
-        } else {
-            current.call = Some(call);
         }
         return;
     }
@@ -513,14 +555,22 @@ async fn on_call_update(shared: &Arc<Shared>, call: CallSession) {
 }
 
 /// Whether `call` is one the server started for `me` in place of this phone's current
-/// (or just ended) call: the other side transferred it, and `me` now calls someone.
+/// (or just ended) call: the other side transferred it, and `me` now calls someone; or,
+/// after an attended transfer, `me` was the one consulted and is now in it, already
+/// under way, with the other party.
 fn transferred_here(current: &Current, call: &CallSession, me: i64) -> bool {
     let Some(from) = call.transferred_from else {
         return false;
     };
-    call.initiator == me
-        && !call.status.is_final()
-        && (current.call.as_ref().is_some_and(|c| c.id == from) || current.ended == Some(from))
+    if call.status.is_final() {
+        return false;
+    }
+    let was_here =
+        current.call.as_ref().is_some_and(|c| c.id == from) || current.ended == Some(from);
+    let consulted = call.recipient == me
+        && call.status == CallStatus::Active
+        && (current.call.is_some() || current.ended.is_some());
+    (call.initiator == me && was_here) || consulted
 }
 
 /// Who holds `call`, seen from `me`.

@@ -543,3 +543,142 @@ async fn a_call_grows_into_a_meeting_and_the_voices_carry_on() {
         media.leave().await;
     }
 }
+
+/// Waits until `side`'s phone has `call_id` as its current call.
+async fn current_is(side: &Handset, call_id: i64) {
+    let mut waited = Duration::ZERO;
+    while side.phone.current_call().await.map(|c| c.id) != Some(call_id) {
+        assert!(
+            waited < Duration::from_secs(5),
+            "call {call_id} never became current"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        waited += Duration::from_millis(20);
+    }
+}
+
+/// Frames since `since` in `log` with `tone` in them, and all of them.
+fn heard_since(log: &FrameLog, since: Instant, tone: f64) -> (usize, usize) {
+    let frames: Vec<Vec<i16>> = log
+        .frames()
+        .into_iter()
+        .filter(|(at, _)| *at >= since)
+        .map(|(_, f)| f)
+        .collect();
+    (
+        frames.iter().filter(|f| in_mix(f, tone)).count(),
+        frames.len(),
+    )
+}
+
+/// An attended transfer through three phones (issue 24): Bob holds Ann and consults Cat
+/// (Ann hears no Bob meanwhile), goes back to Ann once, consults again, then joins Ann and
+/// Cat: their phones take the new call as theirs and they hear each other, not Bob.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attended_transfer_consults_goes_back_and_then_joins_the_two() {
+    const CAT_TONE: f64 = 1500.0;
+    let host = Host::start(&["ann", "bob", "cat"]).await;
+    let mut ann = handset(&host, "ann", ANN_TONE).await;
+    let mut bob = handset(&host, "bob", BOB_TONE).await;
+    let mut cat = handset(&host, "cat", CAT_TONE).await;
+    let first = ann.phone.call(bob.id).await.expect("call").id;
+    next(&mut bob.events, Duration::from_secs(5), |e| match e {
+        Event::IncomingCall { call_id, .. } if *call_id == first => Some(()),
+        _ => None,
+    })
+    .await;
+    bob.phone.answer(first).await.expect("answer");
+    for side in [&mut ann, &mut bob] {
+        next(&mut side.events, Duration::from_secs(10), |e| {
+            media_of(first)(e).filter(|m| matches!(m, MediaState::Connected { .. }))
+        })
+        .await;
+    }
+    let refused = bob
+        .phone
+        .complete_transfer()
+        .await
+        .expect_err("nothing to join");
+    assert!(refused.to_string().contains("no consultation"), "{refused}");
+
+    // Consult Cat, then go back to Ann.
+    let cat_id = cat.id;
+    let consultation = bob.phone.consult(cat_id).await.expect("consult").id;
+    assert_eq!(bob.phone.held_call().await.map(|c| c.id), Some(first));
+    let answer_cat = async |cat: &mut Handset, call_id: i64| {
+        next(&mut cat.events, Duration::from_secs(5), |e| match e {
+            Event::IncomingCall { call_id: id, .. } if *id == call_id => Some(()),
+            _ => None,
+        })
+        .await;
+        cat.phone.answer(call_id).await.expect("cat answers");
+        next(&mut cat.events, Duration::from_secs(10), |e| {
+            media_of(call_id)(e).filter(|m| matches!(m, MediaState::Connected { .. }))
+        })
+        .await;
+    };
+    answer_cat(&mut cat, consultation).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let window = Instant::now();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        heard_since(&ann.heard, window, BOB_TONE).0,
+        0,
+        "ann hears no bob while held"
+    );
+    let (bob_at_cat, n) = heard_since(&cat.heard, window, BOB_TONE);
+    assert!(
+        n >= 40 && bob_at_cat * 10 >= n * 9,
+        "cat hears bob: {bob_at_cat} of {n}"
+    );
+    let back = bob.phone.back_to_held().await.expect("back to ann");
+    assert_eq!((back.id, back.on_hold_by), (first, None));
+    assert!(bob.phone.held_call().await.is_none());
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let window = Instant::now();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let (bob_at_ann, n) = heard_since(&ann.heard, window, BOB_TONE);
+    assert!(
+        n >= 40 && bob_at_ann * 10 >= n * 9,
+        "ann hears bob again: {bob_at_ann} of {n}"
+    );
+
+    // Consult again, and join them.
+    let consultation = bob.phone.consult(cat_id).await.expect("consult again").id;
+    answer_cat(&mut cat, consultation).await;
+    let joined = bob.phone.complete_transfer().await.expect("join them");
+    assert_eq!(
+        (
+            joined.initiator,
+            joined.recipient,
+            joined.status,
+            joined.transferred_from
+        ),
+        (ann.id, cat.id, CallStatus::Active, Some(first))
+    );
+    assert!(bob.phone.current_call().await.is_none(), "bob is free");
+    assert!(bob.phone.held_call().await.is_none());
+    current_is(&ann, joined.id).await;
+    current_is(&cat, joined.id).await;
+    for side in [&mut ann, &mut cat] {
+        next(&mut side.events, Duration::from_secs(10), |e| {
+            media_of(joined.id)(e).filter(|m| matches!(m, MediaState::Connected { .. }))
+        })
+        .await;
+    }
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let window = Instant::now();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for (who, log, hears, not) in [
+        ("ann", &ann.heard, CAT_TONE, BOB_TONE),
+        ("cat", &cat.heard, ANN_TONE, BOB_TONE),
+    ] {
+        let (with, n) = heard_since(log, window, hears);
+        assert!(
+            n >= 50 && with * 10 >= n * 9,
+            "{who} hears {hears} Hz in {with} of {n}"
+        );
+        assert_eq!(heard_since(log, window, not).0, 0, "{who} hears no bob");
+    }
+    ann.phone.hang_up().await.expect("hang up");
+}
