@@ -368,6 +368,24 @@ pub async fn transfer_call(controller: Shared<'_>, user_id: i64) -> Result<CallS
     controller.transfer_call(user_id).await
 }
 
+/// An attended transfer: holds the call and calls `user_id` about it.
+#[tauri::command]
+pub async fn consult_call(controller: Shared<'_>, user_id: i64) -> Result<CallSession, AppError> {
+    controller.consult_call(user_id).await
+}
+
+/// Joins the held call's other party with the colleague consulted.
+#[tauri::command]
+pub async fn complete_transfer(controller: Shared<'_>) -> Result<CallSession, AppError> {
+    controller.complete_transfer().await
+}
+
+/// Ends the consultation and takes the held call back.
+#[tauri::command]
+pub async fn back_to_held(controller: Shared<'_>) -> Result<CallSession, AppError> {
+    controller.back_to_held().await
+}
+
 /// Puts the current call on hold (`on`), or takes it back.
 #[tauri::command]
 pub async fn hold_call(controller: Shared<'_>, on: bool) -> Result<CallSession, AppError> {

@@ -498,7 +498,11 @@ participants: Array<MeetingPeer>,
  */
 ended: string | null, };
 
-export type AppState = { phase: Phase, server_url: string | null, hosting: HostInfo | null, me: UserInfo | null, my_status: MyStatus | null, connection: ConnectionState | null, users: Array<DirectoryEntry>, active_call: CallSession | null, media: MediaState | null, muted: boolean, missed_calls: number, settings: Settings, 
+export type AppState = { phase: Phase, server_url: string | null, hosting: HostInfo | null, me: UserInfo | null, my_status: MyStatus | null, connection: ConnectionState | null, users: Array<DirectoryEntry>, active_call: CallSession | null, 
+/**
+ * A call this app holds while the user consults someone (an attended transfer).
+ */
+held_call: CallSession | null, media: MediaState | null, muted: boolean, missed_calls: number, settings: Settings, 
 /**
  * An invite link opened (`switchboard://join?…`) and not used yet.
  */

@@ -508,6 +508,22 @@ impl Controller {
         Ok(self.phone().await?.transfer(user_id).await?)
     }
 
+    /// An attended transfer, first step: holds the current call and calls `user_id` about
+    /// it; returns the consultation.
+    pub async fn consult_call(&self, user_id: i64) -> Result<CallSession, AppError> {
+        Ok(self.phone().await?.consult(user_id).await?)
+    }
+
+    /// Joins the held call's other party with the colleague consulted; returns their call.
+    pub async fn complete_transfer(&self) -> Result<CallSession, AppError> {
+        Ok(self.phone().await?.complete_transfer().await?)
+    }
+
+    /// Ends the consultation and takes the held call back.
+    pub async fn back_to_held(&self) -> Result<CallSession, AppError> {
+        Ok(self.phone().await?.back_to_held().await?)
+    }
+
     /// Puts the current call on hold, or takes it back (only the one who held it can).
     pub async fn hold_call(&self, on: bool) -> Result<CallSession, AppError> {
         Ok(self.phone().await?.set_held(on).await?)

@@ -18,6 +18,8 @@ pub struct AppState {
     pub connection: Option<ConnectionState>,
     pub users: Vec<DirectoryEntry>,
     pub active_call: Option<CallSession>,
+    /// A call this app holds while the user consults someone (an attended transfer).
+    pub held_call: Option<CallSession>,
     pub media: Option<MediaState>,
     pub muted: bool,
     pub missed_calls: u32,
