@@ -7,11 +7,13 @@ import { displayName, errorText, isHttps, looksLikeInvite, normalizeServerUrl, p
 import { api, onEngine, pullVideo } from './ipc';
 import { joining, withListedMeeting, withoutListedMeeting } from './meetings';
 import {
+  addedToCall,
   applyCall,
   applyEvent,
   changedCallback,
   endLocally,
   inviteFor,
+  meetingDidNotCome,
   transferredAway,
   videoSending,
   withAppState,
@@ -1020,6 +1022,31 @@ export class Actions {
     const placed = r.value;
     this.store.update((st) => transferredAway(st, callId, placed, Date.now()));
     return true;
+  }
+
+  /**
+   * The add dialog's choice: add `userId` to my call. The call grows into a meeting of the
+   * three (hosted by me), which both our apps join by themselves: true when it went, and
+   * the call card then says so until the meeting's view comes (a refusal, such as "Carol
+   * Diaz is busy.", is said in the dialog, and the call goes on). One at a time.
+   */
+  async addToCall(userId: number): Promise<boolean> {
+    const s = this.store.get();
+    const callId = s.app?.active_call?.status === 'active' ? s.app.active_call.id : null;
+    if (callId == null || s.pending.add_to_call) return false;
+    const who = s.app?.users.find((u) => u.id === userId);
+    const name = who ? displayName(who) : 'them';
+    const r = await this.run('add_to_call', 'add_to_call', () => api.addToCall({ userId }));
+    if (!r.ok) return false;
+    const made = r.value;
+    this.store.update((st) => addedToCall(st, callId, made, name));
+    return true;
+  }
+
+  /** My call `callId` grew into a meeting whose view did not come in time (main.ts): it
+   * ends on screen as any call does, saying where it went. */
+  meetingDidNotCome(callId: number): void {
+    this.store.update((s) => meetingDidNotCome(s, callId));
   }
 
   async setMuted(muted: boolean): Promise<void> {

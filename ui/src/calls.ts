@@ -65,7 +65,13 @@ export interface Outcome {
   callId: number;
   text: string;
   kind: 'ended' | 'unanswered' | 'failed';
+  /** A call that grew into a meeting the app did not get into (by itself): that meeting,
+   * for the line saying where the call went. */
+  movedTo?: number;
 }
+
+/** The line under the outcome of a call that grew into a meeting the app did not join. */
+export const MOVED_LINE = 'The call moved to a meeting; open Meetings to join it.';
 
 /**
  * How a call ended, in a sentence for the person who was on it:

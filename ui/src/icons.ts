@@ -88,6 +88,11 @@ const SHAPES: Record<string, Shape[]> = {
   bell: [['path', { d: 'M6 16v-5a6 6 0 0 1 12 0v5l2 2H4zM10 21h4' }]],
   check: [['path', { d: 'M5 12.5l4.5 4.5L19 7.5' }]],
   plus: [['path', { d: 'M12 5v14M5 12h14' }]],
+  // Add someone (to a call): a person, and a plus beside them.
+  'user-plus': [
+    ['circle', { cx: '9', cy: '8', r: '3.5' }],
+    ['path', { d: 'M2.5 20a6.5 6.5 0 0 1 13 0M19 8v6M16 11h6' }],
+  ],
   up: [['path', { d: 'M12 19V5M6 11l6-6 6 6' }]],
   down: [['path', { d: 'M12 5v14M6 13l6 6 6-6' }]],
   key: [

@@ -4,7 +4,7 @@
 import { accountKey, Actions } from './actions';
 import { h, setText } from './dom';
 import { ringShown } from './ringShown';
-import { initialState, Store, type Scope, type Watch } from './state';
+import { initialState, MOVE_WAIT_MS, Store, type Scope, type Watch } from './state';
 import { button } from './views/common';
 import { firstRunView } from './views/firstRun';
 import { incomingView } from './views/incoming';
@@ -160,6 +160,19 @@ store.watch(
       void actions.loadNotes();
       void actions.loadCampOns();
     } else if (talking !== prev.talking) void actions.loadCallbacks();
+  },
+);
+
+// A call that grew into a meeting waits for the meeting's view, from when it ended (or,
+// while it is still on, from add_to_call's answer); without one, it ends on screen as any
+// call does, saying where it went.
+let moveTimer: ReturnType<typeof setTimeout> | undefined;
+store.watch(
+  (s) => (s.moving ? `${s.moving.callId}:${s.moving.endedAt ?? 'on'}` : null),
+  (key) => {
+    clearTimeout(moveTimer);
+    const callId = store.get().moving?.callId;
+    if (key !== null && callId != null) moveTimer = setTimeout(() => actions.meetingDidNotCome(callId), MOVE_WAIT_MS);
   },
 );
 

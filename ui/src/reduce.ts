@@ -2,11 +2,11 @@
 // No DOM and no IPC, so every rule here is unit-tested.
 import { withNote } from './busyLamp';
 import { isOpen, withCallback } from './callbacks';
-import { describeEnd, endedAnd, isFinal, localEndStatus, otherParty } from './calls';
+import { describeEnd, endedAnd, isFinal, localEndStatus, otherParty, type Outcome } from './calls';
 import { displayName, sameServer } from './format';
 import { endedFrom, endedInList, startedBy, withListedMeeting } from './meetings';
 import { applyPresence } from './people';
-import { emptyHistory, initialState, noneMissing, type Incoming, type UiState } from './state';
+import { emptyHistory, initialState, noneMissing, type AfterCall, type Incoming, type UiState } from './state';
 import type {
   AppState,
   Callback,
@@ -15,6 +15,7 @@ import type {
   EngineEvent,
   Invite,
   MediaState,
+  Meeting,
   MeetingView,
   Note,
   RingingCall,
@@ -93,6 +94,7 @@ export function withAppState(s: UiState, app: AppState, now: number): UiState {
   // (The shell's state names the meeting it is in; one it was put out of is only sent as
   // a `meeting` payload, but is taken the same way here.)
   if (app.meeting?.ended) next = withMeetingView(next, app.meeting);
+  else if (app.meeting) next = arrivedIn(next, app.meeting.meeting_id);
   // A call ringing here that no command of this window answered yet: a window opened
   // while it rings (the callbox, a reload) shows it too.
   const ringing = signedOut ? null : incomingFromRinging(app.ringing ?? null);
@@ -130,6 +132,7 @@ function otherServer(): Pick<
   | 'meetingsNotice'
   | 'meetingEnded'
   | 'meetingStarted'
+  | 'moving'
 > {
   return {
     callbacks: null,
@@ -148,6 +151,7 @@ function otherServer(): Pick<
     meetingsNotice: null,
     meetingEnded: null,
     meetingStarted: null,
+    moving: null,
   };
 }
 
@@ -158,6 +162,7 @@ function otherServer(): Pick<
  * the banner offering to join it, and the sentence about a meeting left before.
  */
 export function withMeetingView(s: UiState, view: MeetingView | null): UiState {
+  if (view) s = arrivedIn(s, view.meeting_id);
   const app = s.app;
   if (!app) return s;
   const banner = (id: number) => (s.meetingStarted?.meeting.id === id ? null : s.meetingStarted);
@@ -180,6 +185,54 @@ export function withMeetingView(s: UiState, view: MeetingView | null): UiState {
     meetingEnded: null,
     meetingStarted: banner(view.meeting_id),
   };
+}
+
+/**
+ * The app is in meeting `meetingId` (or was put out of it, which the meeting card says):
+ * a call growing into it is done moving, and the sentence shown for a call that moved
+ * into it without the app (`Outcome.movedTo`) goes, the meeting card in its place.
+ */
+function arrivedIn(s: UiState, meetingId: number): UiState {
+  const moving = s.moving && (s.moving.meetingId === null || s.moving.meetingId === meetingId) ? null : s.moving;
+  const late = s.outcome?.movedTo === meetingId;
+  if (moving === s.moving && !late) return s;
+  return { ...s, moving, ...(late ? { outcome: null, endedMedia: null } : {}) };
+}
+
+/**
+ * After `add_to_call` succeeded (`meeting`: the meeting my call `callId` grows into, and
+ * `name`: whom I added): the call card says so until the meeting's view comes. The call's
+ * end may have come first (it then names whom I added), or the meeting's view (nothing
+ * left to say). The meeting is in my list at once.
+ */
+export function addedToCall(s: UiState, callId: number, meeting: Meeting, name: string): UiState {
+  const app = s.app;
+  if (!app) return s;
+  const listed: UiState = {
+    ...s,
+    meetings: s.meetings && withListedMeeting(s.meetings, meeting),
+    meetingStarted: s.meetingStarted?.meeting.id === meeting.id ? null : s.meetingStarted,
+  };
+  if (app.meeting?.meeting_id === meeting.id) return listed;
+  const m = s.moving;
+  if (m?.callId === callId) return { ...listed, moving: { ...m, meetingId: meeting.id, added: name } };
+  const call = app.active_call;
+  if (call?.id !== callId || call.status !== 'active') return listed;
+  const withName = displayName(otherParty(call, app.me?.id ?? null));
+  return { ...listed, moving: { callId, meetingId: meeting.id, added: name, withName, endedAt: null, fallback: null } };
+}
+
+/**
+ * The meeting my call `callId` grew into did not come in time (`MOVE_WAIT_MS`): the call
+ * ends on screen as any call does (the after-call panel too), saying where it went. While
+ * the call is still on (its end not heard of either), only the line saying it moves goes.
+ */
+export function meetingDidNotCome(s: UiState, callId: number): UiState {
+  const m = s.moving;
+  if (!m || m.callId !== callId) return s;
+  if (!m.fallback) return { ...s, moving: null };
+  const { outcome, endedMedia, afterCall } = m.fallback;
+  return { ...s, moving: null, outcome, endedMedia, afterCall: afterCall ?? s.afterCall };
 }
 
 /** A note arrived (`note_received`): in the inbox at once (when it is loaded), and a
@@ -283,6 +336,16 @@ export function applyCall(s: UiState, call: CallSession, now: number): UiState {
       history: s.history.loaded ? { ...s.history, stale: true } : s.history,
     };
     if (isCurrent) {
+      // A call that was talked on ends with the after-call panel (outcome and note).
+      const afterCall: AfterCall | null =
+        call.status === 'completed'
+          ? {
+              callId: call.id,
+              withName: displayName(otherParty(call, meId)),
+              regarding: call.regarding ?? current?.regarding ?? null,
+              saved: null,
+            }
+          : s.afterCall;
       next = {
         ...next,
         ...NO_CALL,
@@ -290,18 +353,22 @@ export function applyCall(s: UiState, call: CallSession, now: number): UiState {
         outcome,
         endedMedia: media,
         lastEnded: { callId: call.id, withName: displayName(otherParty(call, meId)) },
-        errors: withoutKey(withoutKey(withoutKey(s.errors, 'call'), 'after_call'), 'video'),
-        // A call that was talked on ends with the after-call panel (outcome and note).
-        afterCall:
-          call.status === 'completed'
-            ? {
-                callId: call.id,
-                withName: displayName(otherParty(call, meId)),
-                regarding: call.regarding ?? current?.regarding ?? null,
-                saved: null,
-              }
-            : s.afterCall,
+        errors: withoutKey(withoutKey(withoutKey(withoutKey(s.errors, 'call'), 'after_call'), 'video'), 'add_to_call'),
+        afterCall,
       };
+      // (A copy without the field, of the call I added someone to: the meeting I was told.)
+      const asked = s.moving?.callId === call.id ? s.moving.meetingId : null;
+      const meetingId = call.status === 'completed' ? call.escalated_to_meeting ?? asked : null;
+      if (meetingId != null) {
+        // It grew into a meeting, which the shell joins by itself: no end to show, unless
+        // the meeting does not come (`meetingDidNotCome`).
+        const moved: Outcome = { ...describeEnd(call, meId, null, localSecs), movedTo: meetingId };
+        return intoMeeting({ ...next, outcome: null, endedMedia: null, afterCall: s.afterCall }, s, call, meetingId, now, {
+          outcome: moved,
+          endedMedia: media,
+          afterCall,
+        });
+      }
     } else if (!current) {
       // A call to me that ended before I answered, or the shell confirming a call I ended.
       next = { ...next, outcome };
@@ -344,6 +411,37 @@ export function applyCall(s: UiState, call: CallSession, now: number): UiState {
   }
   if (!current) next = { ...next, quality: null, levels: { input: 0, output: 0 } };
   return next;
+}
+
+/** My call `call` ended into meeting `meetingId` (`s`: the state with the call ended,
+ * `before`: as it was). Already in that meeting (its view came first), nothing more;
+ * otherwise the call card says the call is moving there until the view comes. The banner
+ * offering to join it goes: the shell joins it. */
+function intoMeeting(
+  s: UiState,
+  before: UiState,
+  call: CallSession,
+  meetingId: number,
+  now: number,
+  fallback: { outcome: Outcome; endedMedia: MediaState | null; afterCall: AfterCall | null },
+): UiState {
+  const meId = s.app?.me?.id ?? null;
+  const inIt = s.app?.meeting?.meeting_id === meetingId;
+  const was = before.moving?.callId === call.id ? before.moving : null;
+  return {
+    ...s,
+    meetingStarted: s.meetingStarted?.meeting.id === meetingId ? null : s.meetingStarted,
+    moving: inIt
+      ? null
+      : {
+          callId: call.id,
+          meetingId,
+          added: was?.added ?? null,
+          withName: displayName(otherParty(call, meId)),
+          endedAt: now,
+          fallback,
+        },
+  };
 }
 
 /** Whether `call` is one the other party of my call `fromId` put me through to: it comes
@@ -478,7 +576,8 @@ export function applyEvent(s: UiState, ev: EngineEvent, now: number): UiState {
       if (app.phase !== 'signed_in') return s;
       // Under way now, whatever the copy sent says.
       const meeting = { ...ev.meeting, status: 'ongoing' as const, active_call_id: ev.meeting.active_call_id ?? ev.call.id };
-      const inIt = app.meeting?.meeting_id === meeting.id;
+      // Not for a meeting the app is in, or is moving into by itself (my call grew into it).
+      const inIt = app.meeting?.meeting_id === meeting.id || (s.moving !== null && s.moving.meetingId === meeting.id);
       return {
         ...s,
         meetings: s.meetings && withListedMeeting(s.meetings, meeting),

@@ -41,6 +41,7 @@ export type ErrorArea =
   | 'people'
   | 'call'
   | 'transfer'
+  | 'add_to_call'
   | 'meetings'
   | 'meeting'
   | 'meeting_form'
@@ -139,6 +140,29 @@ export interface MeetingStarted {
   by: string;
 }
 
+/** My call growing into a meeting: I added a colleague (`add_to_call`), or the call ended
+ * naming the meeting it became (`escalated_to_meeting`), which the shell joins by itself.
+ * The call card says so, instead of how the call ended, until the meeting's view comes;
+ * without one after `MOVE_WAIT_MS`, the call ends on screen as any call does, saying
+ * where it went (`fallback`). */
+export interface MovingToMeeting {
+  callId: number;
+  /** The meeting it becomes (add_to_call's answer, the call's `escalated_to_meeting`). */
+  meetingId: number | null;
+  /** Whom I added ("Carol Diaz"); null when the other party did. */
+  added: string | null;
+  /** Who the call was with. */
+  withName: string;
+  /** Local ms when the call ended into the meeting; null while it is still on. */
+  endedAt: number | null;
+  /** What the end of the call shows if the meeting's view does not come: the outcome
+   * sentence, the media it ended with, the after-call panel. Null while the call is on. */
+  fallback: { outcome: Outcome; endedMedia: MediaState | null; afterCall: AfterCall | null } | null;
+}
+
+/** How long a call that grew into a meeting waits for the meeting's view (ms). */
+export const MOVE_WAIT_MS = 5000;
+
 export interface HistoryView {
   page: number;
   count: number;
@@ -221,6 +245,8 @@ export interface UiState {
   meetingEnded: MeetingEnded | null;
   /** The banner: a colleague started a meeting I am in, until joined, dismissed, or over. */
   meetingStarted: MeetingStarted | null;
+  /** My call growing into a meeting, until the meeting's view comes (or not). */
+  moving: MovingToMeeting | null;
   /** Settings → Webhooks (admins): the endpoints, null until loaded. */
   webhooks: Webhook[] | null;
   /** Each endpoint's deliveries, by its id, once asked for. */
@@ -300,6 +326,7 @@ export function initialState(): UiState {
     meetingsNotice: null,
     meetingEnded: null,
     meetingStarted: null,
+    moving: null,
     webhooks: null,
     deliveries: {},
     missing: noneMissing(),

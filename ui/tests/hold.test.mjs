@@ -48,8 +48,8 @@ test('hold: Hold puts the call on hold, Resume takes it back; the card says so w
     },
   });
   await holdBtn(page).waitFor();
-  // Before Transfer and End call, not pressed; nothing says "on hold".
-  assert.deepEqual(await card(page).locator('.call-controls button').allInnerTexts(), ['Mute', 'Turn camera on', 'Share screen', 'Hold', 'Transfer', 'End call']);
+  // Before Transfer, Add someone and End call, not pressed; nothing says "on hold".
+  assert.deepEqual(await card(page).locator('.call-controls button').allInnerTexts(), ['Mute', 'Turn camera on', 'Share screen', 'Hold', 'Transfer', 'Add someone', 'End call']);
   assert.equal(await pressed(holdBtn(page)), 'false');
   assert.equal(await held(page), null);
   assert.equal(await lineShown(page), false);

@@ -286,7 +286,8 @@ test('native video: Full window with the button and with Escape; mute and end st
   assert.equal(stage.y, 0);
   assert.equal(stage.width, viewport.width);
   // The picture fills the window down to the call bar, which is at the bottom: who, and
-  // the buttons on their own row (six of them do not fit beside the name at this width).
+  // the buttons on their own row (the seven of them do not fit beside the name at this
+  // width, but in one row below it).
   const bar = await card.locator('.call-top').boundingBox();
   assert.ok(Math.abs(stage.y + stage.height - bar.y) <= 1 && Math.abs(bar.y + bar.height - viewport.height) <= 1, 'the picture fills the window but the call bar');
   assert.ok(bar.height < 150, `the call bar is ${bar.height} px high`);

@@ -47,9 +47,9 @@ test('send video: in a voice call the camera and share buttons send one source a
   await cameraOn(page).waitFor();
   assert.equal(await pressed(cameraOn(page)), 'false');
   assert.equal(await pressed(shareOn(page)), 'false');
-  // Next to Mute, Hold, Transfer and End call, in this order.
+  // Next to Mute, Hold, Transfer, Add someone and End call, in this order.
   const controls = await card(page).locator('.call-controls button').allInnerTexts();
-  assert.deepEqual(controls, ['Mute', 'Turn camera on', 'Share screen', 'Hold', 'Transfer', 'End call']);
+  assert.deepEqual(controls, ['Mute', 'Turn camera on', 'Share screen', 'Hold', 'Transfer', 'Add someone', 'End call']);
 
   await cameraOn(page).click();
   await cameraOff(page).waitFor();
@@ -229,6 +229,8 @@ test('send video: by keyboard, Tab to the buttons, Enter and Space press them, f
   assert.equal(await focused(), 'Hold');
   await page.keyboard.press('Tab');
   assert.equal(await focused(), 'Transfer');
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(), 'Add someone');
   await page.keyboard.press('Tab');
   assert.equal(await focused(), 'End call');
   assert.deepEqual(await sent(page), ['camera', 'off', 'screen']);

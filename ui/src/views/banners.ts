@@ -319,7 +319,9 @@ export function bannersView(actions: Actions, watch: Watch): View {
       startedId = started?.meeting.id ?? null;
       setText(startedName, started ? plainText(started.by) : '');
       setText(startedTitle, started ? plainText(started.meeting.title).trim() || 'Untitled meeting' : '');
-      show(meetingBanner, !!started);
+      // Never for the meeting the app is in (the reducer sees to it; the meeting card is
+      // there instead).
+      show(meetingBanner, !!started && started.meeting.id !== inMeeting);
       if (hadFocus) {
         focusInMeeting = false;
         toSection();

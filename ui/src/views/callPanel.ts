@@ -1,16 +1,19 @@
 // The call card: "Calling Bob…" while it rings (and who put me through, for a call a
 // colleague transferred to me to place), the in-call controls once answered (with the
-// call's pictures above them, a voice call's too once there are some; Transfer opens its
-// dialog, views/transfer.ts), and how the call ended afterwards.
+// call's pictures above them, a voice call's too once there are some; Transfer and Add
+// someone open their dialogs, views/transfer.ts and views/addToCall.ts), and how the call
+// ended afterwards; or, for a call that grew into a meeting, that it moves there, until
+// the meeting card takes its place.
 import { isChangingVideo, type Actions, type VideoSource } from '../actions';
-import { holdSide, otherParty, putThroughWords, type HoldSide } from '../calls';
+import { holdSide, MOVED_LINE, otherParty, putThroughWords, type HoldSide } from '../calls';
 import { alertRegion, h, inertAround, setAttr, setText, show, uid } from '../dom';
 import { displayName, durationWords, formatDuration, initials } from '../format';
 import { icon, type IconName } from '../icons';
 import { putThroughBy, videoSending } from '../reduce';
-import { whileShown, type UiState, type Watch } from '../state';
+import { whileShown, type MovingToMeeting, type UiState, type Watch } from '../state';
 import type { MediaState } from '../types';
 import type { FeedState } from '../video';
+import { addToCallDialog } from './addToCall';
 import { button, regardingLine, setBusy, type View } from './common';
 import { devicePickers } from './devices';
 import { levelMeter, qualityIndicator } from './meters';
@@ -23,7 +26,20 @@ function mediaWords(m: MediaState | null, held: boolean): string {
   if (m.state === 'connected') return held ? 'On hold' : 'Connected';
   if (m.reason === 'lost') return 'Connection lost';
   if (m.reason === 'failed') return m.message ?? 'Audio failed';
+  // The other side's end, when the shell says more ("The call moved to a meeting.").
+  if (m.reason === 'remote' && m.message) return m.message.trim().replace(/\.$/, '');
   return 'Ended';
+}
+
+/** Under "Moving to a meeting…", once the call ended into it. */
+function movedWords(m: MovingToMeeting): string {
+  return m.added ? `You added ${m.added} to your call with ${m.withName}.` : `Your call with ${m.withName} became a meeting.`;
+}
+
+/** What the call card says while my call moves into a meeting: whom I added, or (the other
+ * party added someone) only that it moves. Said once, as the move begins. */
+function movingWords(m: MovingToMeeting): string {
+  return m.added ? `Adding ${m.added}: moving to a meeting…` : `Your call with ${m.withName} is moving to a meeting…`;
 }
 
 function isActiveCall(s: UiState): boolean {
@@ -203,6 +219,18 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
   const transferBtn = button('Transfer', { cls: 'transfer-btn', icon: icon('outgoing'), onclick: () => transfer.open() });
   setAttr(transferBtn, 'aria-haspopup', 'dialog');
   const transfer = transferDialog(actions, watch, transferBtn);
+  // Add someone: a dialog to choose a colleague to bring in; the call becomes a meeting.
+  const addLabel = h('span', { class: 'label', text: 'Add someone' });
+  const addBtn = h('button', { type: 'button', class: 'btn add-btn', 'aria-haspopup': 'dialog' }, icon('user-plus'), addLabel);
+  addBtn.addEventListener('click', () => {
+    if (addBtn.getAttribute('aria-disabled') !== 'true') add.open();
+  });
+  const add = addToCallDialog(actions, watch, addBtn);
+  // "Adding Carol Diaz: moving to a meeting…", on its own line under the controls while
+  // the call is still on (the same words then fill the card once it ended; said once, by
+  // movingLive).
+  const addingText = h('span', { dir: 'auto' });
+  const adding = h('p', { class: 'call-adding', 'aria-hidden': 'true', hidden: true }, icon('user-plus'), addingText);
   mute.addEventListener('click', () => void actions.setMuted(mute.getAttribute('aria-pressed') !== 'true'));
   const quality = qualityIndicator();
   const micLevel = levelMeter('Microphone level');
@@ -281,12 +309,13 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
       { class: 'call-top' },
       avatarEl,
       h('div', { class: 'call-head' }, peer, activeRegarding.el, h('p', { class: 'call-sub' }, timer, h('span', { class: 'sep', 'aria-hidden': 'true', text: '·' }), mediaText)),
-      h('div', { class: 'call-controls' }, mute, camera.el, share.el, hold.el, hold.why, transferBtn, end),
+      h('div', { class: 'call-controls' }, mute, camera.el, share.el, hold.el, hold.why, transferBtn, addBtn, end),
       // "On hold" and "Muted" on lines of their own under them: beside the buttons (or
       // above) they would move them when they appear, away from the pointer that pressed
       // Hold or Mute.
       held.el,
       mutedBadge,
+      adding,
     ),
     video,
     h(
@@ -302,20 +331,42 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
   // Said once: the visible sentence is hidden from screen readers, the live copy is not.
   const outcomeText = h('p', { class: 'outcome-text', 'aria-hidden': 'true' });
   const dismiss = button('Dismiss', { cls: 'ghost small', onclick: () => actions.dismiss('outcome') });
-  const outcome = h('div', { class: 'call-outcome' }, icon('phone-off'), outcomeText, dismiss);
+  // A call that grew into a meeting the app did not get into: where it went, and the way
+  // there.
+  const openMeetings = button('Open Meetings', { cls: 'secondary small', icon: icon('calendar'), onclick: () => toMeetings() });
+  const moved = h('div', { class: 'outcome-moved', hidden: true }, h('p', { 'aria-hidden': 'true', text: MOVED_LINE }), openMeetings);
+  const outcome = h('div', { class: 'call-outcome' }, icon('phone-off'), h('div', { class: 'outcome-body' }, outcomeText, moved), dismiss);
   // Kept in the page so that the sentence is announced when it appears.
   const outcomeLive = h('div', { role: 'status', class: 'sr-only' });
+  const toMeetings = () => {
+    actions.selectTab('meetings');
+    document.getElementById('meetings-title')?.focus();
+  };
+
+  // Moving into a meeting (the call grew into one): until the meeting card takes over.
+  const movingTitle = h('h2', { class: 'call-title', text: 'Moving to a meeting…' });
+  const movingText = h('p', { class: 'call-sub', dir: 'auto', 'aria-hidden': 'true' });
+  const movingEl = h(
+    'div',
+    { class: 'call-moving' },
+    h('span', { class: 'avatar large moving-badge', 'aria-hidden': 'true' }, icon('user-plus')),
+    h('div', { class: 'call-head' }, movingTitle, movingText),
+  );
+  const movingLive = h('p', { role: 'status', class: 'sr-only' });
 
   const el = h(
     'section',
     { class: 'call-card', 'aria-label': 'Call' },
     ringing,
     active,
+    movingEl,
     callAlert,
     outcome,
     outcomeLive,
+    movingLive,
     putThroughLive,
     transfer.el,
+    add.el,
   );
 
   let startedAt: number | null = null;
@@ -337,18 +388,24 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
         call,
         meId: s.app?.me?.id ?? null,
         outcome: s.outcome,
+        moving: s.moving,
         ending: !!s.pending.hang_up,
         putThrough: call && putThroughCall ? putThroughWords(putThroughBy(s, call), displayName(call.recipient_details)) : '',
       };
     },
-    ({ call, meId, outcome: ended, ending, putThrough: words }) => {
+    ({ call, meId, outcome: ended, moving, ending, putThrough: words }, prev) => {
       const isRingingOut = !!call && call.initiator === meId && (call.status === 'ringing' || call.status === 'pending');
       const isActive = !!call && call.status === 'active';
+      // Moving into a meeting: said instead of how the call ended.
+      const isMoving = !call && !!moving;
+      const isOutcome = !call && !moving && !!ended;
+      const wasMoving = prev?.moving != null && !prev.call;
       show(ringing, isRingingOut);
       show(active, isActive);
-      show(outcome, !call && !!ended);
-      show(el, isRingingOut || isActive || (!call && !!ended));
-      setAttr(el, 'data-mode', isRingingOut ? 'ringing' : isActive ? 'active' : ended ? 'outcome' : 'none');
+      show(movingEl, isMoving);
+      show(outcome, isOutcome);
+      show(el, isRingingOut || isActive || isMoving || isOutcome);
+      setAttr(el, 'data-mode', isRingingOut ? 'ringing' : isActive ? 'active' : isMoving ? 'moving' : isOutcome ? 'outcome' : 'none');
       if (call) {
         const other = displayName(otherParty(call, meId));
         setText(ringName, other);
@@ -364,10 +421,35 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
       setText(putThroughText, isRingingOut ? words : '');
       setText(putThroughLive, isRingingOut ? words : '');
       show(putThrough, isRingingOut && !!words);
-      const text = !call && ended ? ended.text : '';
+      const text = isOutcome && ended ? ended.text : '';
+      const movedTo = isOutcome && ended?.movedTo != null;
       setText(outcomeText, text);
-      setText(outcomeLive, text);
+      setText(outcomeLive, movedTo ? `${text}. ${MOVED_LINE}` : text);
+      show(moved, movedTo);
       if (ended) setAttr(outcome, 'data-kind', ended.kind);
+      // The line while the call is still on (I added someone), then the card's own words
+      // once it ended: the same sentence, said once.
+      const sayMoving = moving && (isMoving || (isActive && call?.id === moving.callId && !!moving.added)) ? movingWords(moving) : '';
+      setText(addingText, isActive ? sayMoving : '');
+      show(adding, isActive && !!sayMoving);
+      setText(movingText, isMoving && moving ? movedWords(moving) : '');
+      setText(movingLive, sayMoving);
+      if (isMoving && moving) setAttr(el, 'aria-label', `Call with ${moving.withName}: moving to a meeting`);
+      // The meeting did not come: focus that was lost as the call ended goes to the way there.
+      if (wasMoving && isOutcome && movedTo) {
+        const a = document.activeElement;
+        if (!a || a === document.body || el.contains(a)) openMeetings.focus();
+      }
+    },
+  );
+  // Add someone: working while the shell adds them, and off once the call moves.
+  watchActive(
+    (s) => ({ pending: !!s.pending.add_to_call, moving: s.moving?.callId != null && s.moving.callId === s.app?.active_call?.id }),
+    ({ pending, moving }) => {
+      setText(addLabel, pending ? 'Adding…' : 'Add someone');
+      setAttr(addBtn, 'aria-busy', pending ? 'true' : null);
+      // aria-disabled, not disabled: focus stays on it (the dialog hands it back there).
+      setAttr(addBtn, 'aria-disabled', pending || moving ? 'true' : null);
     },
   );
   watch((s) => s.errors.call ?? '', (error) => setText(callAlert, error));
@@ -494,8 +576,9 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
   return {
     el,
     focusMain() {
-      // The transfer dialog, when open, keeps focus inside it.
+      // The transfer and add dialogs, when open, keep focus inside them.
       if (transfer.isOpen) return transfer.focus();
+      if (add.isOpen) return add.focus();
       const target = [cancel, mute, dismiss].find((b) => b.offsetParent !== null);
       target?.focus();
     },

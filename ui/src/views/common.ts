@@ -34,7 +34,8 @@ export function presenceTag(): { el: HTMLSpanElement; set(p: Presence): void } {
  * calling is possible (as far as I go). */
 export function busyWhy(s: UiState): string | null {
   if (s.app?.active_call) return 'You are in a call.';
-  if (s.app?.meeting) return CALL_IN_MEETING;
+  // (A call moving into a meeting is as good as in it: the shell joins it.)
+  if (s.app?.meeting || s.moving) return CALL_IN_MEETING;
   return null;
 }
 

@@ -1,4 +1,5 @@
-// History: my calls, newest first, 20 a page; missed calls stand out (icon, word, weight).
+// History: my calls, newest first, 20 a page; missed calls stand out (icon, word, weight),
+// and a call that grew into a meeting says so.
 import type { Actions } from '../actions';
 import { callbackForCall, LATER } from '../callbacks';
 import { callDuration, direction, isMissed, otherParty, statusWord } from '../calls';
@@ -139,6 +140,8 @@ function row(
       { class: 'status' },
       missed ? icon('missed') : null,
       missed ? h('strong', { text: statusWord(call, meId) }) : statusWord(call, meId),
+      // A call someone added a colleague to: it went on as a meeting.
+      call.escalated_to_meeting != null ? h('span', { class: 'became-meeting' }, icon('calendar'), 'Became a meeting') : null,
       declineMessage ? h('div', { class: 'decline-message' }, h('span', { class: 'sr-only', text: 'Message: ' }), h('span', { dir: 'auto', text: `“${declineMessage}”` })) : null,
       later || log ? h('div', { class: 'row-actions' }, later?.el, log) : null,
     ),

@@ -145,7 +145,7 @@ export function newMeetingDialog(actions: Actions, watch: Watch, opener: HTMLBut
       'aria-describedby': descId,
       novalidate: true,
     },
-    h('div', { class: 'transfer-head' }, icon('calendar', 'icon transfer-icon'), heading),
+    h('div', { class: 'chooser-head' }, icon('calendar', 'icon chooser-icon'), heading),
     desc,
     titleField,
     people,

@@ -331,7 +331,8 @@ export function peopleView(actions: Actions, store: Store, watch: Watch): View {
     },
   );
   watch(
-    (s) => ({ inCall: !!s.app?.active_call, inMeeting: !!s.app?.meeting }),
+    // (A call moving into a meeting is as good as in it: the shell joins it.)
+    (s) => ({ inCall: !!s.app?.active_call, inMeeting: !!s.app?.meeting || s.moving !== null }),
     ({ inCall, inMeeting }) => {
       setText(inCallNote, inCall ? IN_CALL_NOTE : inMeeting ? IN_MEETING_NOTE : '');
       show(inCallNote, inCall || inMeeting);
@@ -388,7 +389,7 @@ export function peopleView(actions: Actions, store: Store, watch: Watch): View {
       meId: s.app?.me?.id ?? null,
       isAdmin: !!s.app?.me?.is_admin,
       inCall: !!s.app?.active_call,
-      inMeeting: !!s.app?.meeting,
+      inMeeting: !!s.app?.meeting || s.moving !== null,
       pending: s.pending,
       campOns: s.campOns,
       notesOn: s.notes !== null && !s.missing.notes,
