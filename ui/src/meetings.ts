@@ -2,15 +2,12 @@
 // who is in it, why it cannot be joined now, and the list's and the banner's state rules.
 // No DOM and no IPC.
 import { displayName, formatWhen, plainText } from './format';
-import type { MeetingEnded, MeetingList, UiState } from './state';
+import { inCall, type MeetingEnded, type MeetingList, type UiState } from './state';
 import type { Meeting, MeetingStatus, MeetingView, UserSummary, VideoCallSession } from './types';
 
 /** A meeting's audio is a mesh of six: me and at most five colleagues. */
 export const MEETING_SIZE = 6;
 export const MAX_OTHERS = MEETING_SIZE - 1;
-
-/** Why Call (in People, Call-backs, Notes, the banners) is off during a meeting. */
-export const CALL_IN_MEETING = 'Leave the meeting to call.';
 
 export const MEETING_STATUS_WORDS: Record<MeetingStatus, string> = {
   scheduled: 'Scheduled',
@@ -81,7 +78,7 @@ export function currentMeeting(s: UiState): MeetingView | null {
 /** Why meeting `meetingId` cannot be joined now, in a sentence; null when it can. The
  * shell refuses both (a call and a meeting are never under way together). */
 export function joinBlockReason(s: UiState, meetingId: number): string | null {
-  return joinBlockWhy(!!s.app?.active_call, currentMeeting(s)?.meeting_id ?? null, meetingId);
+  return joinBlockWhy(inCall(s), currentMeeting(s)?.meeting_id ?? null, meetingId);
 }
 
 /** As `joinBlockReason`, from whether I am in a call and the meeting I am in (its id). */

@@ -1,7 +1,9 @@
 // Pure logic about the directory: search, filter, order, live presence, who can be called.
 import { displayName, plainText } from './format';
-import { CALL_IN_MEETING } from './meetings';
 import type { DirectoryEntry, Presence } from './types';
+
+/** Why Call (in People, Call-backs, Notes, the banners) is off during a meeting. */
+export const CALL_IN_MEETING = 'Leave the meeting to call.';
 
 export type PresenceFilter = 'all' | 'available' | Presence;
 

@@ -34,7 +34,7 @@ pub trait Shell: Send + Sync + 'static {
     fn on_video(&self, _picture: crate::picture::VideoPicture) {}
     /// The meeting this app is in changed (people, levels: up to five times a second);
     /// `None` once it has left. A view with `ended` set says why it is out of it.
-    fn on_meeting(&self, _meeting: Option<&crate::meetings::MeetingView>) {}
+    fn on_meeting(&self, _meeting: Option<&crate::meeting_view::MeetingView>) {}
 }
 
 /// One signed-in user.
@@ -66,7 +66,7 @@ pub struct Controller {
     pub(crate) session: tokio::sync::Mutex<Option<Session>>,
     pub(crate) host: tokio::sync::Mutex<Option<Host>>,
     /// The meeting this app is in, if any.
-    pub(crate) meeting: tokio::sync::Mutex<Option<crate::meetings::InMeeting>>,
+    pub(crate) meeting: tokio::sync::Mutex<Option<crate::meeting_view::InMeeting>>,
     live: Mutex<Live>,
     /// The sound devices of the call in progress, for switching mid-call.
     pub(crate) devices: Arc<Mutex<Option<[DeviceHandle; 2]>>>,
@@ -232,7 +232,7 @@ pub(crate) async fn forward(controller: Arc<Controller>, mut events: broadcast::
                     // One thing at a time: the caller hears why at once.
                     let (controller, call_id) = (controller.clone(), *call_id);
                     tokio::spawn(async move {
-                        let message = crate::meetings::IN_A_MEETING.to_owned();
+                        let message = crate::meeting_view::IN_A_MEETING.to_owned();
                         if let Err(e) = controller.decline_call(call_id, message).await {
                             tracing::warn!(call_id, error = %e, "cannot decline a call during a meeting");
                         }

@@ -9,14 +9,16 @@
 
 use crate::controller::Controller;
 use crate::error::AppError;
-use serde::Serialize;
+use crate::meeting_view::{
+    IN_A_MEETING_STATUS, InMeeting, MeetingPeer, MeetingPeerState, MeetingView,
+};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use switchboard_client::call::MediaOptions;
 use switchboard_client::meeting::{MeetingMedia, PeerState};
-use switchboard_client::meter::{CallQuality, QualityMeter};
+use switchboard_client::meter::QualityMeter;
 use switchboard_client::{ClientError, Event};
 use switchboard_protocol::PresenceStatus;
 use switchboard_protocol::api::{Meeting, NewMeeting, Page};
@@ -26,67 +28,6 @@ use tokio::sync::watch;
 const VIEW_EVERY: Duration = Duration::from_millis(200);
 /// How often each connection's quality is measured.
 const QUALITY_EVERY: Duration = Duration::from_secs(1);
-
-/// My status message while in a meeting (with "busy", set when I was simply online).
-pub const IN_A_MEETING_STATUS: &str = "In a meeting";
-
-/// What a caller sees when a call reaches someone in a meeting.
-pub const IN_A_MEETING: &str = "In a meeting; try again later or leave a note.";
-
-/// The meeting this app is in, as the UI draws it.
-#[derive(Clone, Debug, PartialEq, Serialize, ts_rs::TS)]
-pub struct MeetingView {
-    pub meeting_id: i64,
-    pub title: String,
-    pub host_id: i64,
-    /// The meeting's call, which "End for everyone" ends.
-    pub call_id: Option<i64>,
-    pub muted: bool,
-    /// My microphone's level (0–1), after mute.
-    pub my_level: f32,
-    /// Everyone else invited, in the meeting's order, whether here or not.
-    pub participants: Vec<MeetingPeer>,
-    /// Set once this app is out of the meeting for a reason other than leaving (it
-    /// ended, was deleted, the audio failed), in words.
-    pub ended: Option<String>,
-}
-
-/// One other member of the meeting.
-#[derive(Clone, Debug, PartialEq, Serialize, ts_rs::TS)]
-pub struct MeetingPeer {
-    pub user_id: i64,
-    pub name: String,
-    pub state: MeetingPeerState,
-    /// Their voice's level (0–1) in the last frame.
-    pub level: f32,
-    /// Over the last second, once connected.
-    pub quality: Option<CallQuality>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
-#[serde(rename_all = "snake_case")]
-pub enum MeetingPeerState {
-    /// Not in the meeting's room.
-    Away,
-    Connecting,
-    Connected,
-}
-
-/// The meeting this app is in.
-pub(crate) struct InMeeting {
-    meeting_id: i64,
-    media: Arc<MeetingMedia>,
-    view: watch::Sender<MeetingView>,
-    follow: tokio::task::JoinHandle<()>,
-    /// Set by "End for everyone" before it asks the server: the `meeting_ended` that comes
-    /// back is then ours, not news to show.
-    ending: AtomicBool,
-    /// My status before the meeting made me busy, given back when I leave (unless I
-    /// changed it meanwhile).
-    status_before: Option<(PresenceStatus, String)>,
-    /// The devices, released when the meeting is left.
-    _keep: Box<dyn std::any::Any + Send>,
-}
 
 impl Controller {
     /// One page (from 1) of the meetings I host or am invited to, newest first.

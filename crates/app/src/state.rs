@@ -33,7 +33,7 @@ pub struct AppState {
     /// reloaded page) shows it.
     pub ringing: Option<RingingCall>,
     /// The meeting this app is in.
-    pub meeting: Option<crate::meetings::MeetingView>,
+    pub meeting: Option<crate::meeting_view::MeetingView>,
 }
 
 /// A call ringing here, as its invite said.

@@ -2,8 +2,8 @@
 import { h, setAttr, setDisabled, setText, uid } from '../dom';
 import { describeRegarding, errorText, initials, presenceLabel } from '../format';
 import { api } from '../ipc';
-import { CALL_IN_MEETING } from '../meetings';
-import type { UiState } from '../state';
+import { CALL_IN_MEETING } from '../people';
+import { inCall, type UiState } from '../state';
 import type { Presence, Regarding } from '../types';
 
 /** A piece of the screen. It keeps itself up to date: its factory is given a `Watch` and
@@ -33,7 +33,7 @@ export function presenceTag(): { el: HTMLSpanElement; set(p: Presence): void } {
 /** Why nobody can be called from here now: I am in a call, or in a meeting; null when
  * calling is possible (as far as I go). */
 export function busyWhy(s: UiState): string | null {
-  if (s.app?.active_call) return 'You are in a call.';
+  if (inCall(s)) return 'You are in a call.';
   // (A call moving into a meeting is as good as in it: the shell joins it.)
   if (s.app?.meeting || s.moving) return CALL_IN_MEETING;
   return null;
