@@ -10,9 +10,14 @@ import {
   addedToCall,
   applyCall,
   applyEvent,
+  backFromConsult,
   changedCallback,
+  consulting,
   endLocally,
   inviteFor,
+  joinedUp,
+  joinRefused,
+  joinStarts,
   meetingDidNotCome,
   transferredAway,
   videoSending,
@@ -994,7 +999,8 @@ export class Actions {
   async holdCall(on: boolean): Promise<void> {
     const s = this.store.get();
     const callId = s.app?.active_call?.status === 'active' ? s.app.active_call.id : null;
-    if (callId == null || s.pending.hold_call) return;
+    // (Not the consultation's: one call on hold at a time.)
+    if (callId == null || s.pending.hold_call || s.app?.held_call) return;
     const r = await this.run('call', 'hold_call', () => api.holdCall({ on }));
     if (!r.ok) return;
     const held = r.value;
@@ -1016,12 +1022,56 @@ export class Actions {
   async transferCall(userId: number): Promise<boolean> {
     const s = this.store.get();
     const callId = s.app?.active_call?.status === 'active' ? s.app.active_call.id : null;
-    if (callId == null || s.pending.transfer_call) return false;
+    if (callId == null || s.pending.transfer_call || s.pending.consult_call || s.app?.held_call) return false;
     const r = await this.run('transfer', 'transfer_call', () => api.transferCall({ userId }));
     if (!r.ok) return false;
     const placed = r.value;
     this.store.update((st) => transferredAway(st, callId, placed, Date.now()));
     return true;
+  }
+
+  /**
+   * The transfer dialog's other choice: talk to `userId` first (an attended transfer). The
+   * shell holds my call and calls them about it: true when it went, and the call card then
+   * shows that call (the consultation) under the held one's strip. A refusal (they are
+   * busy, offline) is said in the dialog; my call stays as the shell left it (on hold: its
+   * update says so). One at a time.
+   */
+  async consultCall(userId: number): Promise<boolean> {
+    const s = this.store.get();
+    const callId = s.app?.active_call?.status === 'active' ? s.app.active_call.id : null;
+    if (callId == null || s.pending.consult_call || s.pending.transfer_call || s.app?.held_call) return false;
+    const r = await this.run('transfer', 'consult_call', () => api.consultCall({ userId }));
+    if (!r.ok) return false;
+    const consultation = r.value;
+    this.store.update((st) => consulting(st, callId, consultation, Date.now()));
+    return true;
+  }
+
+  /**
+   * The held-call strip's "Transfer to …": join the held party and the colleague consulted
+   * (once they answered). Both my calls end, saying who talk now. A refusal ("They have
+   * not answered yet: …") is said on the strip, and both calls go on.
+   */
+  async completeTransfer(): Promise<void> {
+    const s = this.store.get();
+    const app = s.app;
+    if (!app?.held_call || app.active_call?.status !== 'active' || s.consult?.joining || s.pending.back_to_held) return;
+    this.store.update(joinStarts);
+    const r = await this.run('consult', 'complete_transfer', api.completeTransfer);
+    this.store.update((st) => (r.ok ? joinedUp(st, r.value, Date.now()) : joinRefused(st, Date.now())));
+  }
+
+  /**
+   * The held-call strip's "Back to …" (and "Resume …" once the consultation ended): the
+   * consultation ends (or stops ringing), and the held call is the current one again, off
+   * hold. A refusal is said on the strip.
+   */
+  async backToHeld(): Promise<void> {
+    const s = this.store.get();
+    if (!s.app?.held_call || s.consult?.joining || s.pending.back_to_held) return;
+    const r = await this.run('consult', 'back_to_held', api.backToHeld);
+    if (r.ok) this.store.update((st) => backFromConsult(st, r.value, Date.now()));
   }
 
   /**
@@ -1033,7 +1083,7 @@ export class Actions {
   async addToCall(userId: number): Promise<boolean> {
     const s = this.store.get();
     const callId = s.app?.active_call?.status === 'active' ? s.app.active_call.id : null;
-    if (callId == null || s.pending.add_to_call) return false;
+    if (callId == null || s.pending.add_to_call || s.app?.held_call) return false;
     const who = s.app?.users.find((u) => u.id === userId);
     const name = who ? displayName(who) : 'them';
     const r = await this.run('add_to_call', 'add_to_call', () => api.addToCall({ userId }));

@@ -120,14 +120,25 @@ store.watch(
  * button that had it went away in a call ("Cancel" once answered, "End call" while busy). */
 function followCallFocus(watch: Watch): void {
   watch(
-    (s) => ({ call: s.app?.active_call ?? null, meId: s.app?.me?.id ?? null, incoming: s.incoming, pending: s.pending }),
-    ({ call, meId, incoming: ringing }, prev) => {
+    (s) => ({
+      call: s.app?.active_call ?? null,
+      held: s.app?.held_call ?? null,
+      meId: s.app?.me?.id ?? null,
+      incoming: s.incoming,
+      pending: s.pending,
+    }),
+    ({ call, held, meId, incoming: ringing }, prev) => {
       // A dialog open over the window hands focus back itself when it closes.
       if (!prev || ringing || open.link || !main) return;
       const before = prev.call;
-      const focusLost = document.activeElement === document.body || document.activeElement === null;
+      // Lost: on nothing, or on a call card button that went away with what it did (Cancel
+      // once answered, "Transfer to …" once done; the page has not moved focus off it yet).
+      const at = document.activeElement;
+      const gone = at instanceof HTMLElement && !!at.closest('.call-card') && at.offsetParent === null;
+      const focusLost = at === document.body || at === null || gone;
       const startedByMe = call && !before && call.initiator === meId;
-      const ended = !call && before;
+      // (Or the call I held while consulting someone, once nothing else was left.)
+      const ended = !call && (before || (prev.held && !held));
       if (startedByMe || (ended && focusLost) || (call && focusLost)) main.callPanel.focusMain();
     },
   );

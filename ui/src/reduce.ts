@@ -6,7 +6,7 @@ import { describeEnd, endedAnd, isFinal, localEndStatus, otherParty, type Outcom
 import { displayName, sameServer } from './format';
 import { endedFrom, endedInList, startedBy, withListedMeeting } from './meetings';
 import { applyPresence } from './people';
-import { emptyHistory, initialState, noneMissing, type AfterCall, type Incoming, type UiState } from './state';
+import { emptyHistory, initialState, noneMissing, type AfterCall, type Consult, type Incoming, type UiState } from './state';
 import type {
   AppState,
   Callback,
@@ -90,7 +90,16 @@ export function withAppState(s: UiState, app: AppState, now: number): UiState {
           accountNotice: null,
           afterCall: null,
         };
-  let next: UiState = { ...base, app: { ...app, users, meeting: app.meeting ?? null } };
+  // (An older shell sends no held call.)
+  const held = signedOut ? null : app.held_call ?? null;
+  let next: UiState = { ...base, app: { ...app, users, meeting: app.meeting ?? null, held_call: held } };
+  // A call held while I consult someone (a window opened or reloaded meanwhile): its timers
+  // from the server, unless this window knew the call already.
+  next = {
+    ...next,
+    consult: held ? putAside(s, held, now) : null,
+    heldGone: next.heldGone && call?.id === next.heldGone.callId ? next.heldGone : null,
+  };
   // (The shell's state names the meeting it is in; one it was put out of is only sent as
   // a `meeting` payload, but is taken the same way here.)
   if (app.meeting?.ended) next = withMeetingView(next, app.meeting);
@@ -105,6 +114,8 @@ export function withAppState(s: UiState, app: AppState, now: number): UiState {
     incomingFrom(call, meId) ??
     (ringing && ringing.callId !== call.id ? ringing : null) ??
     (s.incoming?.callId === call.id ? s.incoming : null);
+  // (Another call than the one this window timed, such as a consultation: its own time.)
+  if (s.app?.active_call?.id !== call.id) next = { ...next, callStartedAt: null };
   if (call.status === 'active' && next.callStartedAt == null) {
     next = { ...next, callStartedAt: serverTime(call.started_at, now) };
   }
@@ -322,6 +333,14 @@ export function applyCall(s: UiState, call: CallSession, now: number): UiState {
   const current = app.active_call;
   let next: UiState;
 
+  // The call I hold while consulting someone, and the end of either call while
+  // complete_transfer runs (its answer says what that end is).
+  if (app.held_call?.id === call.id) return heldCallNews(s, call);
+  const joining = s.consult?.joining;
+  if (joining && isFinal(call.status) && call.id === current?.id) {
+    return { ...s, consult: { ...s.consult!, joining: [...joining, call] } };
+  }
+
   if (isFinal(call.status)) {
     const isCurrent = current?.id === call.id;
     const isIncoming = s.incoming?.callId === call.id;
@@ -335,10 +354,16 @@ export function applyCall(s: UiState, call: CallSession, now: number): UiState {
       incoming: isIncoming ? null : s.incoming,
       history: s.history.loaded ? { ...s.history, stale: true } : s.history,
     };
+    // A consultation ending while the held call waits: that call stays on hold, alone.
+    if (isCurrent && app.held_call) return consultationEnded(next, call, meId, media);
     if (isCurrent) {
-      // A call that was talked on ends with the after-call panel (outcome and note).
+      // A call that was talked on ends with the after-call panel (outcome and note); not
+      // a consultation that went on after the held party hung up (the held call's panel
+      // waits for it).
+      const afterConsult = s.heldGone?.callId === call.id;
+      const callErrorsGone = withoutKey(withoutKey(withoutKey(s.errors, 'call'), 'video'), 'add_to_call');
       const afterCall: AfterCall | null =
-        call.status === 'completed'
+        call.status === 'completed' && !afterConsult
           ? {
               callId: call.id,
               withName: displayName(otherParty(call, meId)),
@@ -353,8 +378,9 @@ export function applyCall(s: UiState, call: CallSession, now: number): UiState {
         outcome,
         endedMedia: media,
         lastEnded: { callId: call.id, withName: displayName(otherParty(call, meId)) },
-        errors: withoutKey(withoutKey(withoutKey(withoutKey(s.errors, 'call'), 'after_call'), 'video'), 'add_to_call'),
+        errors: afterConsult ? callErrorsGone : withoutKey(callErrorsGone, 'after_call'),
         afterCall,
+        heldGone: null,
       };
       // (A copy without the field, of the call I added someone to: the meeting I was told.)
       const asked = s.moving?.callId === call.id ? s.moving.meetingId : null;
@@ -377,9 +403,11 @@ export function applyCall(s: UiState, call: CallSession, now: number): UiState {
   }
 
   // Non-final: ringing either way, or active.
-  if (current?.status === 'active' && current.id !== call.id && isPutThrough(call, current.id, meId)) {
+  if (current?.status === 'active' && current.id !== call.id && (isPutThrough(call, current.id, meId) || isJoinedHere(call, meId))) {
     // Put through (a transfer): the server ended my call and started this one from me in
-    // its place. News of that end may come later (or not before this): it ends here now.
+    // its place; or (an attended transfer) I was the one consulted, and am now in a call
+    // with the party that was held. News of that end may come later (or not before this):
+    // it ends here now.
     return applyCall(applyCall(s, { ...current, status: 'completed' }, now), call, now);
   }
   if (current && current.id !== call.id) {
@@ -395,6 +423,8 @@ export function applyCall(s: UiState, call: CallSession, now: number): UiState {
   next = {
     ...s,
     app: { ...app, active_call: call, media: current?.id === call.id ? app.media : null },
+    // Another call while the held call waits alone: how the last one ended is old news.
+    consult: s.consult && current?.id !== call.id ? { ...s.consult, ended: null } : s.consult,
     // A hold heard of as it happens starts now, here, whatever the two clocks say (as the
     // call's timer does).
     holdStartedAt: holdStart(s, call, now),
@@ -494,6 +524,195 @@ export function endLocally(s: UiState, callId: number, now: number): UiState {
   return applyCall(s, ended, now);
 }
 
+/** Whether `call` is the one an attended transfer put me in, as the colleague consulted:
+ * to me, already under way (both said yes), from a call (the held one, not mine). */
+function isJoinedHere(call: CallSession, meId: number): boolean {
+  return call.recipient === meId && call.status === 'active' && call.transferred_from != null;
+}
+
+/** What the UI keeps of `held`, my call put aside for a consultation: what this window
+ * knew of it (it was current here), or else what the server says. */
+function putAside(s: UiState, held: CallSession, now: number): Consult {
+  if (s.consult?.heldId === held.id) return s.consult;
+  const app = s.app;
+  const wasCurrent = app?.active_call?.id === held.id;
+  return {
+    heldId: held.id,
+    startedAt: wasCurrent && s.callStartedAt != null ? s.callStartedAt : serverTime(held.started_at, now),
+    holdSince: wasCurrent && s.holdStartedAt != null ? s.holdStartedAt : serverTime(held.on_hold_since, now),
+    media: wasCurrent ? app?.media ?? null : null,
+    muted: wasCurrent ? !!app?.muted : false,
+    videoSend: wasCurrent && s.videoSend?.callId === held.id ? s.videoSend.send : null,
+    ended: null,
+    joining: null,
+  };
+}
+
+/**
+ * After `consult_call` succeeded: my call `heldId` waits on hold (`app.held_call`), and the
+ * call to the colleague (`consultation`, ringing) is the current one. Already so (the
+ * shell's state came first), nothing more. The held call ended meanwhile (its party hung
+ * up as I asked): the consultation is an ordinary call, saying so.
+ */
+export function consulting(s: UiState, heldId: number, consultation: CallSession, now: number): UiState {
+  const app = s.app;
+  if (!app?.me) return s;
+  const current = app.active_call;
+  if (current?.id === consultation.id) return s;
+  if (current?.id !== heldId || current.status !== 'active') {
+    const gone = s.outcome?.callId === heldId ? s.outcome.text : null;
+    const next = applyCall(s, consultation, now);
+    return gone && next.app?.active_call?.id === consultation.id ? { ...next, heldGone: { callId: consultation.id, text: gone } } : next;
+  }
+  return {
+    ...s,
+    ...NO_CALL,
+    app: { ...app, held_call: current, active_call: consultation, media: null, muted: false },
+    consult: { ...putAside(s, current, now), ended: null, joining: null },
+    heldGone: null,
+    callStartedAt: consultation.status === 'active' ? now : null,
+    outcome: null,
+    errors: withoutKey(withoutKey(s.errors, 'consult'), 'call'),
+  };
+}
+
+/** How a consultation ended, said on the held-call strip while the held call waits alone:
+ * "Cat Diaz declined the call.", "Cat Diaz hung up.", "Your call with Cat Diaz ended." */
+function consultationWords(call: CallSession, meId: number, media: MediaState | null): string {
+  if (call.status !== 'completed') return describeEnd(call, meId, media).text;
+  const name = displayName(otherParty(call, meId));
+  const ended = media?.state === 'ended' ? media : null;
+  if (ended?.reason === 'remote') return `${name} hung up.`;
+  if (ended?.reason === 'lost') return `The connection to ${name} was lost.`;
+  return `Your call with ${name} ended.`;
+}
+
+/** The consultation `call` ended (`s`: with the bookkeeping of any end done) while the held
+ * call waits: no after-call panel, nor an outcome of its own; the held call stays on hold,
+ * and its strip says how the consultation ended. */
+function consultationEnded(s: UiState, call: CallSession, meId: number, media: MediaState | null): UiState {
+  const app = s.app!;
+  return {
+    ...s,
+    ...NO_CALL,
+    app: { ...app, active_call: null, media: null, muted: false },
+    consult: s.consult && { ...s.consult, ended: consultationWords(call, meId, media), joining: null },
+    outcome: null,
+    endedMedia: null,
+    errors: withoutKey(withoutKey(withoutKey(s.errors, 'call'), 'video'), 'add_to_call'),
+  };
+}
+
+/** News of the call I hold while consulting someone: who holds it, or that it ended (the
+ * held party hung up; while complete_transfer runs, its answer says). */
+function heldCallNews(s: UiState, call: CallSession): UiState {
+  const app = s.app!;
+  const meId = app.me!.id;
+  const consult = s.consult;
+  if (!isFinal(call.status)) return { ...s, app: { ...app, held_call: call } };
+  if (consult?.joining) return { ...s, consult: { ...consult, joining: [...consult.joining, call] } };
+  const name = displayName(otherParty(call, meId));
+  const text = call.status === 'completed' ? `${name} hung up while on hold.` : describeEnd(call, meId, null).text;
+  const base: UiState = {
+    ...s,
+    app: { ...app, held_call: null },
+    consult: null,
+    // It was talked on: its after-call panel, which waits for the consultation to end.
+    afterCall:
+      call.status === 'completed'
+        ? { callId: call.id, withName: name, regarding: call.regarding ?? app.held_call?.regarding ?? null, saved: null }
+        : s.afterCall,
+    lastEnded: { callId: call.id, withName: name },
+    history: s.history.loaded ? { ...s.history, stale: true } : s.history,
+    errors: withoutKey(s.errors, 'consult'),
+  };
+  // The consultation goes on (an ordinary call now), saying so; or nothing is left.
+  const current = app.active_call;
+  if (current) return { ...base, heldGone: { callId: current.id, text } };
+  return { ...base, outcome: { callId: call.id, text, kind: 'ended' }, endedMedia: null };
+}
+
+/** `complete_transfer` starts: ends of either call heard until its answer wait for it. */
+export function joinStarts(s: UiState): UiState {
+  return s.consult && !s.consult.joining ? { ...s, consult: { ...s.consult, joining: [] } } : s;
+}
+
+/** `complete_transfer` was refused: the ends heard meanwhile are taken as they came. */
+export function joinRefused(s: UiState, now: number): UiState {
+  const heard = s.consult?.joining ?? [];
+  let next: UiState = s.consult ? { ...s, consult: { ...s.consult, joining: null } } : s;
+  for (const call of heard) next = applyCall(next, call, now);
+  return next;
+}
+
+/**
+ * After `complete_transfer` succeeded (`joined`: the held party's call with the colleague,
+ * under way): both my calls end now. The consultation ends without a word of its own; the
+ * held call as a blind transfer's does (its after-call panel), saying who talk now, as the
+ * shell's media end says it ("Ann Lee and Cat Diaz are talking now.", its words when
+ * heard already). The shell's own news of the ends, after, refines it or finds it said.
+ */
+export function joinedUp(s: UiState, joined: CallSession, now: number): UiState {
+  const app = s.app;
+  const held = app?.held_call;
+  if (!app?.me || !held) return joinRefused(s, now);
+  const meId = app.me.id;
+  const consult = s.consult;
+  const said = (m: MediaState | null | undefined) => (m?.state === 'ended' && m.reason === 'local' && m.message ? m.message : null);
+  const message =
+    said(app.media) ??
+    said(consult?.media) ??
+    `${displayName(joined.initiator_details)} and ${displayName(joined.recipient_details)} are talking now.`;
+  const media: MediaState = { state: 'ended', reason: 'local', message };
+  const name = displayName(otherParty(held, meId));
+  const localSecs = consult?.startedAt != null ? Math.round((now - consult.startedAt) / 1000) : null;
+  const consultation = app.active_call;
+  const mine = (id: number | undefined) => id === held.id || (consultation != null && id === consultation.id);
+  let errors = s.errors;
+  for (const area of ['call', 'consult', 'after_call', 'video', 'add_to_call', 'transfer'] as const) errors = withoutKey(errors, area);
+  return {
+    ...s,
+    ...NO_CALL,
+    app: { ...app, active_call: null, held_call: null, media: null, muted: false },
+    consult: null,
+    heldGone: null,
+    incoming: mine(s.incoming?.callId) ? null : s.incoming,
+    outcome: describeEnd({ ...held, status: 'completed' }, meId, media, localSecs),
+    endedMedia: media,
+    lastEnded: { callId: held.id, withName: name },
+    afterCall: { callId: held.id, withName: name, regarding: held.regarding ?? null, saved: null },
+    history: s.history.loaded ? { ...s.history, stale: true } : s.history,
+    errors,
+  };
+}
+
+/**
+ * After `back_to_held` succeeded (`call`: the held call, taken off hold): it is the current
+ * call again, with its timer, media, mute and video as they were; the consultation (if one
+ * was still on) ended without a word. An answer about another call changes nothing.
+ */
+export function backFromConsult(s: UiState, call: CallSession, now: number): UiState {
+  const app = s.app;
+  if (!app || app.held_call?.id !== call.id || isFinal(call.status)) return s;
+  const consult = s.consult?.heldId === call.id ? s.consult : null;
+  const consultation = app.active_call;
+  return {
+    ...s,
+    ...NO_CALL,
+    app: { ...app, active_call: call, held_call: null, media: consult?.media ?? null, muted: consult?.muted ?? false },
+    consult: null,
+    heldGone: null,
+    outcome: null,
+    endedMedia: null,
+    incoming: consultation && s.incoming?.callId === consultation.id ? null : s.incoming,
+    callStartedAt: consult?.startedAt ?? serverTime(call.started_at, now),
+    // (Still held, should the shell say so: the same hold goes on.)
+    holdStartedAt: call.on_hold_by != null ? consult?.holdSince ?? now : null,
+    videoSend: consult?.videoSend ? { callId: call.id, send: consult.videoSend } : null,
+    errors: withoutKey(withoutKey(s.errors, 'consult'), 'call'),
+  };
+}
+
 export function applyEvent(s: UiState, ev: EngineEvent, now: number): UiState {
   // The whole state applies even before the first one arrived (e.g. after a failed boot).
   if (ev.type === 'app_state') return withAppState(s, ev.state, now);
@@ -540,6 +759,8 @@ export function applyEvent(s: UiState, ev: EngineEvent, now: number): UiState {
       if (call?.id !== ev.call_id) return s;
       return { ...s, quality: ev.quality };
     case 'media':
+      // The held call's media runs on, silent, while I consult someone: given back with it.
+      if (s.consult?.heldId === ev.call_id && call?.id !== ev.call_id) return { ...s, consult: { ...s.consult, media: ev.media } };
       if (call?.id !== ev.call_id) return endedLater(s, ev.call_id, ev.media);
       return { ...s, app: { ...app, media: ev.media } };
     case 'muted':

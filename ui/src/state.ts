@@ -41,6 +41,7 @@ export type ErrorArea =
   | 'people'
   | 'call'
   | 'transfer'
+  | 'consult'
   | 'add_to_call'
   | 'meetings'
   | 'meeting'
@@ -160,6 +161,45 @@ export interface MovingToMeeting {
   fallback: { outcome: Outcome; endedMedia: MediaState | null; afterCall: AfterCall | null } | null;
 }
 
+/**
+ * An attended transfer (`consult_call`): my call held (`app.held_call`) while I talk to a
+ * colleague about it (the consultation: `app.active_call`, until it ends; the held call
+ * then waits alone, still on hold). What only the UI keeps of the held call while it is
+ * not the current one: its timers, and what it had when it was put aside, given back when
+ * it is current again (`back_to_held`).
+ */
+export interface Consult {
+  heldId: number;
+  /** Local ms when the held call became active (its call timer), and when its hold began
+   * (the held-call strip's timer). */
+  startedAt: number | null;
+  holdSince: number;
+  /** Its media state (the shell keeps it running, silent), my mute, and what I sent. */
+  media: MediaState | null;
+  muted: boolean;
+  videoSend: VideoSend | null;
+  /** How the last consultation ended, while the held call waits alone ("Cat Diaz
+   * declined the call."); null while one is under way. */
+  ended: string | null;
+  /** While `complete_transfer` runs: the ends of either call heard meanwhile, which wait
+   * for its answer (they are the transfer itself when it went, and are taken as they
+   * come when it was refused). Null otherwise. */
+  joining: CallSession[] | null;
+}
+
+/** The held party hung up while I consulted someone: said on the call card while that
+ * consultation (`callId`) goes on, which is then an ordinary call. */
+export interface HeldGone {
+  callId: number;
+  text: string;
+}
+
+/** Whether I am in a call: one under way or ringing, or one I hold while consulting
+ * someone about it (even once that consultation ended). */
+export function inCall(s: UiState): boolean {
+  return !!s.app?.active_call || !!s.app?.held_call;
+}
+
 /** How long a call that grew into a meeting waits for the meeting's view (ms). */
 export const MOVE_WAIT_MS = 5000;
 
@@ -187,6 +227,10 @@ export interface UiState {
   /** Local clock (ms) when the current call's hold began, for the hold timer; null while
    * nobody holds it. */
   holdStartedAt: number | null;
+  /** An attended transfer under way: the held call's side of it (`app.held_call`). */
+  consult: Consult | null;
+  /** The held party hung up during a consultation that goes on. */
+  heldGone: HeldGone | null;
   outcome: Outcome | null;
   /** The media state the last call ended with (for the outcome sentence). */
   endedMedia: MediaState | null;
@@ -297,6 +341,8 @@ export function initialState(): UiState {
     levels: { input: 0, output: 0 },
     callStartedAt: null,
     holdStartedAt: null,
+    consult: null,
+    heldGone: null,
     outcome: null,
     endedMedia: null,
     lastEnded: null,

@@ -235,11 +235,17 @@ test('transfer: Escape and Cancel close it, focus back on Transfer; Tab stays in
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('Tab');
   assert.equal(await focused(), 'CancelEsc');
+  // Round to how to transfer (the one chosen: "Transfer now"), then the search box.
+  await page.keyboard.press('Tab');
+  const onChoice = () => page.evaluate(() => document.activeElement?.closest('.transfer-mode-option')?.dataset.mode ?? null);
+  assert.equal(await onChoice(), 'now', 'round to how to transfer');
   await page.keyboard.press('Tab');
   assert.ok(await search(page).evaluate((e) => e === document.activeElement), 'round to the search box');
   await page.keyboard.press('Tab');
   assert.equal(await focused(), '4', 'the list’s stop is the row focused last');
   await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await onChoice(), 'now');
   await page.keyboard.press('Shift+Tab');
   assert.equal(await focused(), 'CancelEsc');
   // Up from the first row: the search box.

@@ -5,7 +5,7 @@ import type { Actions } from '../actions';
 import { alertRegion, h, setDisabled, setOptions, setText, show } from '../dom';
 import { plainText } from '../format';
 import { icon } from '../icons';
-import type { AfterCall, Watch } from '../state';
+import { inCall, type AfterCall, type Watch } from '../state';
 import type { CallLog } from '../types';
 import { button, regardingLine, setBusy, type View } from './common';
 
@@ -112,7 +112,7 @@ export function afterCallView(actions: Actions, watch: Watch): View {
 
   watch(
     // A server without call outcomes (a seeds-style backend) has no panel.
-    (s) => ({ after: s.missing.call_outcomes ? null : s.afterCall, inCall: !!s.app?.active_call }),
+    (s) => ({ after: s.missing.call_outcomes ? null : s.afterCall, inCall: inCall(s) }),
     ({ after, inCall }, prev) => {
       const isNew = after?.callId !== current?.callId || after?.fromHistory !== current?.fromHistory;
       const opened = !!after?.fromHistory && (isNew || prev?.after == null);

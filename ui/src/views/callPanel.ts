@@ -4,6 +4,11 @@
 // someone open their dialogs, views/transfer.ts and views/addToCall.ts), and how the call
 // ended afterwards; or, for a call that grew into a meeting, that it moves there, until
 // the meeting card takes its place.
+//
+// While I talk to a colleague before putting the caller through (an attended transfer),
+// the card shows that call (the consultation) as the current one, under a strip for the
+// held call: who waits, for how long, "Transfer to …" once the colleague answered and
+// "Back to …"; once the consultation ended, the strip alone, with "Resume …".
 import { isChangingVideo, type Actions, type VideoSource } from '../actions';
 import { holdSide, MOVED_LINE, otherParty, putThroughWords, type HoldSide } from '../calls';
 import { alertRegion, h, inertAround, setAttr, setText, show, uid } from '../dom';
@@ -11,6 +16,7 @@ import { displayName, durationWords, formatDuration, initials } from '../format'
 import { icon, type IconName } from '../icons';
 import { putThroughBy, videoSending } from '../reduce';
 import { whileShown, type MovingToMeeting, type UiState, type Watch } from '../state';
+import type { CallSession } from '../types';
 import type { MediaState } from '../types';
 import type { FeedState } from '../video';
 import { addToCallDialog } from './addToCall';
@@ -96,7 +102,7 @@ function sourceButton(actions: Actions, source: VideoSource): { el: HTMLButtonEl
 function holdButton(actions: Actions): {
   el: HTMLButtonElement;
   why: HTMLElement;
-  set(side: HoldSide, name: string, busy: boolean): void;
+  set(side: HoldSide, name: string, busy: boolean, blocked: string | null): void;
 } {
   const label = h('span', { class: 'label', text: 'Hold' });
   const why = h('span', { id: uid('hold-why'), hidden: true });
@@ -114,18 +120,19 @@ function holdButton(actions: Actions): {
   return {
     el,
     why,
-    set(side, name, busy) {
+    set(side, name, busy, blocked) {
       const theirs = side === 'them';
-      const because = theirs ? `${name} put the call on hold` : '';
+      // (A consultation: another call is on hold already.)
+      const because = blocked ?? (theirs ? `${name} put the call on hold` : '');
       setAttr(el, 'aria-pressed', side === 'me' ? 'true' : 'false');
       setText(label, side === 'me' ? 'Resume' : 'Hold');
       // aria-disabled, not disabled: the button keeps keyboard focus while it waits, and
       // when they put the call on hold under it.
-      setAttr(el, 'aria-disabled', theirs || busy ? 'true' : null);
+      setAttr(el, 'aria-disabled', theirs || busy || !!blocked ? 'true' : null);
       setAttr(el, 'aria-busy', busy ? 'true' : null);
       setText(why, because);
       setAttr(el, 'title', because || null);
-      setAttr(el, 'aria-describedby', theirs ? why.id : null);
+      setAttr(el, 'aria-describedby', because ? why.id : null);
     },
   };
 }
@@ -175,6 +182,136 @@ function holdLine(): { el: HTMLElement; set(side: HoldSide, name: string): void;
   };
 }
 
+/** What the held-call strip shows: nothing; that the held party hung up (the consultation
+ * goes on); or the held call, while the consultation rings, once they answered, or once
+ * it ended (the held call alone). */
+type StripView =
+  | { state: 'none' }
+  | { state: 'gone'; text: string }
+  | {
+      state: 'ringing' | 'talking' | 'alone';
+      held: string;
+      /** Who the consultation is (was) with; how it ended, once it did. */
+      to: string;
+      ended: string | null;
+      joining: boolean;
+      going: boolean;
+      error: string;
+    };
+
+/** What the strip's line says, under who waits. */
+function stripNote(v: StripView): string {
+  switch (v.state) {
+    case 'none':
+      return '';
+    case 'gone':
+      return v.text;
+    case 'ringing':
+      return `Waiting for ${v.to} to answer…`;
+    case 'talking':
+      return v.joining ? `Putting ${v.held} through to ${v.to}…` : `You are talking to ${v.to}. ${v.held} hears a soft beep.`;
+    case 'alone':
+      return `${v.ended ?? 'Your other call ended.'} ${v.held} is still on hold.`;
+  }
+}
+
+/**
+ * The held call during an attended transfer, on a strip of its own at the top of the call
+ * card: "Ann Lee — on hold" with a running timer, what goes on, and the two ways out:
+ * "Transfer to Cat Diaz" (once they answered; until then it cannot be pressed and says
+ * why) and "Back to Ann Lee" ("Resume Ann Lee" once the consultation ended). Its refusals
+ * are said inside it. Kept in the page (hidden) when there is none.
+ */
+function heldStrip(actions: Actions): {
+  el: HTMLElement;
+  set(v: StripView): void;
+  tick(secs: number): void;
+  /** The button focus goes to when the call card takes it: Resume, the held call alone. */
+  main(): HTMLButtonElement | null;
+} {
+  const name = h('strong', { class: 'held-name', dir: 'auto' });
+  const onHold = h('span', { class: 'held-on', text: ' — on hold' });
+  const timer = h('span', { class: 'held-timer', role: 'timer', 'aria-live': 'off' });
+  const note = h('p', { class: 'held-note', id: uid('held-note'), role: 'status' });
+  const joinLabel = h('span', { class: 'label' });
+  const join = h('button', { type: 'button', class: 'btn primary held-join' }, icon('outgoing'), joinLabel);
+  const backLabel = h('span', { class: 'label' });
+  const back = h('button', { type: 'button', class: 'btn secondary held-back' }, icon('play'), backLabel);
+  const alert = alertRegion();
+  const pause = h('span', { class: 'held-icon' }, icon('pause'));
+  const gone = h('span', { class: 'held-icon is-gone', hidden: true }, icon('phone-off'));
+  const actionsEl = h('div', { class: 'held-actions' }, join, back);
+  const el = h(
+    'div',
+    { class: 'held-strip', role: 'group', hidden: true },
+    pause,
+    gone,
+    h('div', { class: 'held-body' }, h('p', { class: 'held-head' }, h('span', { class: 'held-who' }, name, onHold), timer), note, alert),
+    actionsEl,
+  );
+  const off = (b: HTMLButtonElement) => b.getAttribute('aria-disabled') === 'true';
+  join.addEventListener('click', () => {
+    if (!off(join)) void actions.completeTransfer();
+  });
+  back.addEventListener('click', () => {
+    if (!off(back)) void actions.backToHeld();
+  });
+  let shown: StripView = { state: 'none' };
+  return {
+    el,
+    set(v) {
+      shown = v;
+      show(el, v.state !== 'none');
+      setAttr(el, 'data-state', v.state === 'none' ? null : v.state);
+      setText(note, stripNote(v));
+      const isGone = v.state === 'gone';
+      show(pause, !isGone);
+      show(gone, isGone);
+      show(onHold, !isGone);
+      show(timer, !isGone && v.state !== 'none');
+      show(actionsEl, !isGone && v.state !== 'none');
+      if (v.state === 'none' || v.state === 'gone') {
+        setText(name, '');
+        setText(alert, '');
+        setAttr(el, 'aria-label', isGone ? 'Held call' : null);
+        return;
+      }
+      setText(name, v.held);
+      setText(alert, v.error);
+      setAttr(el, 'aria-label', `On hold: ${v.held}`);
+      const ringing = v.state === 'ringing';
+      const busy = v.joining || v.going;
+      // Transfer to …: only once they answered (until then, why not: its description);
+      // not once the consultation ended.
+      show(join, v.state !== 'alone');
+      setText(joinLabel, v.joining ? 'Transferring…' : `Transfer to ${v.to}`);
+      setAttr(join, 'aria-disabled', ringing || busy ? 'true' : null);
+      setAttr(join, 'aria-busy', v.joining ? 'true' : null);
+      setAttr(join, 'title', ringing ? `${v.to} has not answered yet` : null);
+      setAttr(join, 'aria-describedby', ringing ? note.id : null);
+      // Back to …, or Resume … once the held call waits alone: the way on then.
+      const alone = v.state === 'alone';
+      setText(backLabel, v.going ? (alone ? 'Resuming…' : 'Going back…') : `${alone ? 'Resume' : 'Back to'} ${v.held}`);
+      back.classList.toggle('primary', alone);
+      back.classList.toggle('secondary', !alone);
+      setAttr(back, 'aria-disabled', busy ? 'true' : null);
+      setAttr(back, 'aria-busy', v.going ? 'true' : null);
+    },
+    tick(secs) {
+      setText(timer, formatDuration(secs));
+      setAttr(timer, 'aria-label', `On hold for ${durationWords(secs)}`);
+    },
+    main: () => (shown.state === 'alone' ? back : null),
+  };
+}
+
+/** Why the consultation's Hold, Transfer and Add someone cannot be pressed: one transfer at
+ * a time. */
+function consultBlock(held: CallSession | null | undefined, call: CallSession | null | undefined, meId: number | null): string | null {
+  if (!held || !call) return null;
+  return `One transfer at a time: first put ${displayName(otherParty(held, meId))} through, or go back to them.`;
+}
+
 export function callPanelView(actions: Actions, watch: Watch): View & { focusMain(): void; tick(): void } {
   // The in-call part draws only while a call is active.
   const watchActive = whileShown(watch, isActiveCall);
@@ -215,10 +352,19 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
   const share = sourceButton(actions, 'screen');
   const hold = holdButton(actions);
   const held = holdLine();
-  // Transfer: a dialog to choose whom the other party is put through to.
-  const transferBtn = button('Transfer', { cls: 'transfer-btn', icon: icon('outgoing'), onclick: () => transfer.open() });
+  // Transfer: a dialog to choose whom the other party is put through to, and how.
+  const transferBtn = button('Transfer', {
+    cls: 'transfer-btn',
+    icon: icon('outgoing'),
+    onclick: () => transferBtn.getAttribute('aria-disabled') !== 'true' && transfer.open(),
+  });
   setAttr(transferBtn, 'aria-haspopup', 'dialog');
   const transfer = transferDialog(actions, watch, transferBtn);
+  // Why Hold, Transfer and Add someone cannot be pressed during a consultation (their
+  // description).
+  const blockedWhy = h('span', { id: uid('consult-why'), hidden: true });
+  // The held call, during an attended transfer.
+  const strip = heldStrip(actions);
   // Add someone: a dialog to choose a colleague to bring in; the call becomes a meeting.
   const addLabel = h('span', { class: 'label', text: 'Add someone' });
   const addBtn = h('button', { type: 'button', class: 'btn add-btn', 'aria-haspopup': 'dialog' }, icon('user-plus'), addLabel);
@@ -309,7 +455,7 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
       { class: 'call-top' },
       avatarEl,
       h('div', { class: 'call-head' }, peer, activeRegarding.el, h('p', { class: 'call-sub' }, timer, h('span', { class: 'sep', 'aria-hidden': 'true', text: '·' }), mediaText)),
-      h('div', { class: 'call-controls' }, mute, camera.el, share.el, hold.el, hold.why, transferBtn, addBtn, end),
+      h('div', { class: 'call-controls' }, mute, camera.el, share.el, hold.el, hold.why, transferBtn, addBtn, end, blockedWhy),
       // "On hold" and "Muted" on lines of their own under them: beside the buttons (or
       // above) they would move them when they appear, away from the pointer that pressed
       // Hold or Mute.
@@ -357,6 +503,7 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
   const el = h(
     'section',
     { class: 'call-card', 'aria-label': 'Call' },
+    strip.el,
     ringing,
     active,
     movingEl,
@@ -372,6 +519,11 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
   let startedAt: number | null = null;
   /** When the hold began (local ms), while the call is on hold. */
   let heldSince: number | null = null;
+  /** When the held call's hold began (local ms), during an attended transfer. */
+  let stripSince: number | null = null;
+  const tickStrip = () => {
+    if (stripSince != null) strip.tick(Math.max(0, (Date.now() - stripSince) / 1000));
+  };
   const tick = () => {
     const secs = startedAt != null ? (Date.now() - startedAt) / 1000 : 0;
     setText(timer, formatDuration(secs));
@@ -386,6 +538,7 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
       const putThroughCall = call?.transferred_from != null && call.initiator === s.app?.me?.id && call.status !== 'active';
       return {
         call,
+        held: s.app?.held_call ?? null,
         meId: s.app?.me?.id ?? null,
         outcome: s.outcome,
         moving: s.moving,
@@ -393,19 +546,26 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
         putThrough: call && putThroughCall ? putThroughWords(putThroughBy(s, call), displayName(call.recipient_details)) : '',
       };
     },
-    ({ call, meId, outcome: ended, moving, ending, putThrough: words }, prev) => {
+    ({ call, held: heldCall, meId, outcome: ended, moving, ending, putThrough: words }, prev) => {
       const isRingingOut = !!call && call.initiator === meId && (call.status === 'ringing' || call.status === 'pending');
       const isActive = !!call && call.status === 'active';
+      // The call I hold while consulting someone, once that call ended: it waits alone.
+      const isHeld = !!heldCall && !isRingingOut && !isActive;
       // Moving into a meeting: said instead of how the call ended.
-      const isMoving = !call && !!moving;
-      const isOutcome = !call && !moving && !!ended;
+      const isMoving = !call && !heldCall && !!moving;
+      const isOutcome = !call && !heldCall && !moving && !!ended;
       const wasMoving = prev?.moving != null && !prev.call;
       show(ringing, isRingingOut);
       show(active, isActive);
       show(movingEl, isMoving);
       show(outcome, isOutcome);
-      show(el, isRingingOut || isActive || isMoving || isOutcome);
-      setAttr(el, 'data-mode', isRingingOut ? 'ringing' : isActive ? 'active' : isMoving ? 'moving' : isOutcome ? 'outcome' : 'none');
+      show(el, isRingingOut || isActive || isHeld || isMoving || isOutcome);
+      setAttr(
+        el,
+        'data-mode',
+        isRingingOut ? 'ringing' : isActive ? 'active' : isHeld ? 'held' : isMoving ? 'moving' : isOutcome ? 'outcome' : 'none',
+      );
+      setAttr(el, 'data-consult', !!heldCall && (isRingingOut || isActive));
       if (call) {
         const other = displayName(otherParty(call, meId));
         setText(ringName, other);
@@ -418,6 +578,7 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
         setBusy(cancel, ending, 'Cancel', 'Cancelling…');
         setBusy(end, ending, 'End call', 'Ending…');
       }
+      if (isHeld && heldCall) setAttr(el, 'aria-label', `Call with ${displayName(otherParty(heldCall, meId))}, on hold`);
       setText(putThroughText, isRingingOut ? words : '');
       setText(putThroughLive, isRingingOut ? words : '');
       show(putThrough, isRingingOut && !!words);
@@ -442,14 +603,59 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
       }
     },
   );
-  // Add someone: working while the shell adds them, and off once the call moves.
+  // Add someone: working while the shell adds them, and off once the call moves. Off, as
+  // Transfer, during a consultation (one transfer at a time), saying why.
   watchActive(
-    (s) => ({ pending: !!s.pending.add_to_call, moving: s.moving?.callId != null && s.moving.callId === s.app?.active_call?.id }),
-    ({ pending, moving }) => {
+    (s) => ({
+      pending: !!s.pending.add_to_call,
+      moving: s.moving?.callId != null && s.moving.callId === s.app?.active_call?.id,
+      blocked: consultBlock(s.app?.held_call, s.app?.active_call, s.app?.me?.id ?? null),
+    }),
+    ({ pending, moving, blocked }) => {
       setText(addLabel, pending ? 'Adding…' : 'Add someone');
       setAttr(addBtn, 'aria-busy', pending ? 'true' : null);
       // aria-disabled, not disabled: focus stays on it (the dialog hands it back there).
-      setAttr(addBtn, 'aria-disabled', pending || moving ? 'true' : null);
+      setAttr(addBtn, 'aria-disabled', pending || moving || !!blocked ? 'true' : null);
+      setText(blockedWhy, blocked ?? '');
+      for (const b of [addBtn, transferBtn]) {
+        setAttr(b, 'title', blocked);
+        setAttr(b, 'aria-describedby', blocked ? blockedWhy.id : null);
+      }
+      setAttr(transferBtn, 'aria-disabled', blocked ? 'true' : null);
+    },
+  );
+  // The held call's strip, during an attended transfer.
+  watch(
+    (s) => {
+      const app = s.app;
+      const meId = app?.me?.id ?? null;
+      const heldCall = app?.held_call ?? null;
+      const call = app?.active_call ?? null;
+      return {
+        heldCall,
+        call,
+        meId,
+        consult: s.consult,
+        gone: s.heldGone,
+        joining: !!s.pending.complete_transfer,
+        going: !!s.pending.back_to_held,
+        error: s.errors.consult ?? '',
+      };
+    },
+    ({ heldCall, call, meId, consult, gone, joining, going, error }) => {
+      const mine = !!call && (call.status === 'active' || call.initiator === meId);
+      let v: StripView = { state: 'none' };
+      if (heldCall) {
+        const state = !call || !mine ? 'alone' : call.status === 'active' ? 'talking' : 'ringing';
+        const to = call && mine ? displayName(otherParty(call, meId)) : '';
+        const ended = consult?.ended ?? null;
+        v = { state, held: displayName(otherParty(heldCall, meId)), to, ended, joining, going, error };
+      } else if (gone && call?.id === gone.callId) {
+        v = { state: 'gone', text: gone.text };
+      }
+      strip.set(v);
+      stripSince = heldCall ? consult?.holdSince ?? null : null;
+      tickStrip();
     },
   );
   watch((s) => s.errors.call ?? '', (error) => setText(callAlert, error));
@@ -538,11 +744,12 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
         name: call && side !== 'none' ? displayName(otherParty(call, meId)) : '',
         since: side === 'none' ? null : s.holdStartedAt,
         busy: !!s.pending.hold_call,
+        blocked: consultBlock(s.app?.held_call, call, meId),
       };
     },
-    ({ side, name, since, busy }) => {
+    ({ side, name, since, busy, blocked }) => {
       setAttr(el, 'data-held', side === 'none' ? null : side);
-      hold.set(side, name, busy);
+      hold.set(side, name, busy, blocked);
       held.set(side, name);
       heldSince = since;
       if (since != null) held.tick(Math.max(0, (Date.now() - since) / 1000));
@@ -579,12 +786,13 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
       // The transfer and add dialogs, when open, keep focus inside them.
       if (transfer.isOpen) return transfer.focus();
       if (add.isOpen) return add.focus();
-      const target = [cancel, mute, dismiss].find((b) => b.offsetParent !== null);
+      const target = [cancel, mute, dismiss, strip.main()].find((b) => !!b && b.offsetParent !== null);
       target?.focus();
     },
-    /** The running timer: called every second; only the timer's text changes. */
+    /** The running timers: called every second; only the timers' text changes. */
     tick() {
       if (!active.hidden) tick();
+      tickStrip();
     },
   };
 }

@@ -13,6 +13,9 @@
 //
 // Each part has a shared class (`chooser-…`, styled once) and the dialog's own
 // (`transfer-…`, `add-…`, for tests and anything particular).
+//
+// A dialog may also offer a choice above the search box that changes what choosing does
+// (Transfer: now, or after talking to them first): `PickerKind.choice`, on Tab's way.
 import { alertRegion, field, h, inertAround, setAttr, setDisabled, setText, show, uid } from '../dom';
 import { displayName, initials, plainText, plural, presenceLabel } from '../format';
 import { icon, type IconName } from '../icons';
@@ -31,25 +34,44 @@ function shortWhy(u: DirectoryEntry): string {
   return 'Not taking calls';
 }
 
+/** A choice above the search box that changes what choosing a colleague does. */
+export interface PickerChoice {
+  el: HTMLElement;
+  /** Where Tab lands in it (it comes before the search box on Tab's way). */
+  tabStop(): HTMLElement;
+  /** Off while the shell works on a choice. */
+  setDisabled(on: boolean): void;
+}
+
+/** An element holding the other party's name ("Bob Stone"), kept up to date; one per place
+ * the name is said. */
+export type NameSpan = () => HTMLElement;
+
 /** What makes one dialog of the kind differ from the other. */
 export interface PickerKind {
   /** The dialog's own class prefix: 'transfer' or 'add'. */
   kind: string;
-  /** The dialog's icon, and each choosable row's. */
+  /** The dialog's icon, and (unless `rowIcon` says otherwise) each choosable row's. */
   icon: IconName;
-  /** The heading and the text under it; `them`: an element holding the other party's name. */
-  title(them: HTMLElement): (Node | string)[];
-  desc(them: HTMLElement): (Node | string)[];
+  /** The icon at the end of a choosable row. */
+  rowIcon?: () => Node;
+  /** The heading and the text under it. */
+  title(them: NameSpan): (Node | string)[];
+  desc(them: NameSpan): (Node | string)[];
+  /** Above the search box: a choice that changes what choosing does; `changed`: to call when
+   * it changes (the dialog redraws). */
+  choice?(changed: () => void, them: NameSpan): PickerChoice;
   /** On the row being chosen, while the shell works: "Putting through…". */
-  rowBusy: string;
+  rowBusy(): string;
   /** The summary while the shell works: "Putting Bob Stone through to Carol Diaz…". */
   working(them: string, to: string): string;
   /** "… can take the call now", after "6 colleagues, 2". */
   canNow: string;
   /** Nobody else on the server. */
   nobody(them: string): string;
-  /** The command's pending key and the area its refusal is said in. */
-  pendingKey: string;
+  /** The commands' pending keys (any of them pending: the shell works), and the area
+   * their refusals are said in. */
+  pendingKeys: string[];
   errorArea: ErrorArea;
   /** Ask the shell; true when it went (the dialog then closes). */
   choose(userId: number): Promise<boolean>;
@@ -91,7 +113,7 @@ function pickRow(k: PickerKind, c: (part: string) => string, u0: DirectoryEntry,
     av,
     h('span', { class: c('who') }, name, sub),
     h('span', { class: c('state') }, presence.el, whyShort),
-    icon(k.icon, `icon ${c('go')}`),
+    k.rowIcon ? h('span', { class: c('go') }, k.rowIcon()) : icon(k.icon, `icon ${c('go')}`),
   );
   const li = h('li', null, btn, whyFull);
   let userId = u0.id;
@@ -117,7 +139,7 @@ function pickRow(k: PickerKind, c: (part: string) => string, u0: DirectoryEntry,
       setAttr(btn, 'aria-describedby', st.why ? whyId : null);
       setAttr(btn, 'title', st.why);
       setText(whyFull, st.why ?? '');
-      setText(whyShort, st.busy ? k.rowBusy : st.why ? shortWhy(u) : '');
+      setText(whyShort, st.busy ? k.rowBusy() : st.why ? shortWhy(u) : '');
       setAttr(btn, 'tabindex', st.current ? '0' : '-1');
     },
   };
@@ -145,10 +167,16 @@ export function colleaguePicker(k: PickerKind, watch: Watch, opener: HTMLButtonE
   const c = (part: string) => `chooser-${part} ${k.kind}-${part}`;
   const titleId = uid(`${k.kind}-title`);
   const descId = uid(`${k.kind}-desc`);
-  const titleName = h('span', { dir: 'auto' });
-  const title = h('h2', { id: titleId, class: 'modal-title' }, ...k.title(titleName));
-  const descName = h('span', { dir: 'auto' });
-  const desc = h('p', { id: descId, class: 'modal-text' }, ...k.desc(descName));
+  // Every place the other party's name is said.
+  const names: HTMLElement[] = [];
+  const them: NameSpan = () => {
+    const span = h('span', { dir: 'auto' });
+    names.push(span);
+    return span;
+  };
+  const title = h('h2', { id: titleId, class: 'modal-title' }, ...k.title(them));
+  const desc = h('p', { id: descId, class: 'modal-text' }, ...k.desc(them));
+  const choice = k.choice?.(() => redraw(), them) ?? null;
   const search = h('input', {
     type: 'search',
     class: 'search',
@@ -173,6 +201,7 @@ export function colleaguePicker(k: PickerKind, watch: Watch, opener: HTMLButtonE
     { class: `modal ${c('dialog')}`, role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': titleId, 'aria-describedby': descId },
     h('div', { class: c('head') }, icon(k.icon, `icon ${c('icon')}`), title),
     desc,
+    choice?.el,
     searchField,
     summary,
     list,
@@ -224,12 +253,17 @@ export function colleaguePicker(k: PickerKind, watch: Watch, opener: HTMLButtonE
       e.preventDefault();
       close(true);
     } else if (e.key === 'Tab') {
-      // Focus goes round the search box, the list (its current row) and Cancel.
+      // Focus goes round the choice (if any), the search box, the list (its current row)
+      // and Cancel.
       e.preventDefault();
       const row = shownRows().find((r) => r.btn.tabIndex === 0);
-      const items = [search, row?.btn, cancel].filter((x): x is HTMLInputElement | HTMLButtonElement => !!x && !x.disabled);
+      const stop = choice?.tabStop();
+      const items = [stop, search, row?.btn, cancel].filter((x): x is HTMLElement => !!x && !(x as HTMLInputElement).disabled);
       if (items.length === 0) return;
-      const at = items.findIndex((x) => x === document.activeElement || (x === row?.btn && list.contains(document.activeElement)));
+      const inside = (x: HTMLElement, part: HTMLElement | undefined) => x === part && !!choice && choice.el.contains(document.activeElement);
+      const at = items.findIndex(
+        (x) => x === document.activeElement || (x === row?.btn && list.contains(document.activeElement)) || inside(x, stop),
+      );
       const step = e.shiftKey ? -1 : 1;
       items[(at + step + items.length) % items.length].focus();
     }
@@ -307,7 +341,7 @@ export function colleaguePicker(k: PickerKind, watch: Watch, opener: HTMLButtonE
         themId: them?.id ?? null,
         themName: them ? displayName(them) : '',
         callId: active?.id ?? null,
-        pending: !!s.pending[k.pendingKey],
+        pending: k.pendingKeys.some((key) => !!s.pending[key]),
         error: s.errors[k.errorArea] ?? '',
       };
     },
@@ -321,12 +355,12 @@ export function colleaguePicker(k: PickerKind, watch: Watch, opener: HTMLButtonE
 
   function draw({ users, meId, themId, themName, pending, error }: Slice): void {
     busy = pending;
-    setText(titleName, themName);
-    setText(descName, themName);
+    for (const name of names) setText(name, themName);
     setText(alert, isOpen ? error : '');
     setAttr(dialog, 'aria-busy', pending ? 'true' : null);
     setDisabled(search, pending);
     setDisabled(cancel, pending);
+    choice?.setDisabled(pending);
     if (!isOpen || !users || themId == null) return;
 
     const shown = pickOrder(users, search.value, meId, themId);

@@ -7,7 +7,7 @@ import type { Actions } from '../actions';
 import { alertRegion, h, setAttr, setDisabled, setText, show } from '../dom';
 import { initials, plainText } from '../format';
 import { icon } from '../icons';
-import type { Watch } from '../state';
+import { inCall, type Watch } from '../state';
 import { button, regardingLine, setBusy } from './common';
 
 /** As for an incoming call: an Enter typed for something else just as it opens does not call. */
@@ -126,8 +126,8 @@ export function linkCallView(
       watch(
         (s) => ({
           link: s.app?.phase === 'signed_in' ? s.app.link_call : null,
-          inCall: !!s.app?.active_call,
-          inMeeting: !s.app?.active_call && !!s.app?.meeting,
+          inCall: inCall(s),
+          inMeeting: !inCall(s) && !!s.app?.meeting,
           error: s.errors.link_call ?? '',
           pending: !!s.pending.confirm_link_call,
         }),

@@ -17,7 +17,7 @@ import {
   MEETING_STATUS_WORDS,
   meetingWhen,
 } from '../meetings';
-import type { Watch } from '../state';
+import { inCall, type Watch } from '../state';
 import type { Meeting } from '../types';
 import { button, confirmation, setBusy, type View } from './common';
 import { newMeetingDialog } from './newMeeting';
@@ -290,7 +290,7 @@ export function meetingsView(actions: Actions, watch: Watch): View {
     },
   );
   watch(
-    (s): Busy => ({ pending: s.pending, inCall: !!s.app?.active_call, meetingId: s.app?.meeting?.meeting_id ?? null }),
+    (s): Busy => ({ pending: s.pending, inCall: inCall(s), meetingId: s.app?.meeting?.meeting_id ?? null }),
     (next) => {
       state = next;
       applyState();

@@ -7,7 +7,7 @@ import { alertRegion, field, h, setAttr, setDisabled, setText, show, uid } from 
 import { displayName, plainText, plural } from '../format';
 import { icon } from '../icons';
 import { callBlockReason, effectiveStatus, FILTERS, isCallable, isDisabled, visibleUsers, type PresenceFilter } from '../people';
-import type { PeopleNotice, Store, Watch } from '../state';
+import { inCall, type PeopleNotice, type Store, type Watch } from '../state';
 import type { CampOn, DirectoryEntry } from '../types';
 import { avatar, button, presenceTag, setBusy, type View } from './common';
 
@@ -332,7 +332,7 @@ export function peopleView(actions: Actions, store: Store, watch: Watch): View {
   );
   watch(
     // (A call moving into a meeting is as good as in it: the shell joins it.)
-    (s) => ({ inCall: !!s.app?.active_call, inMeeting: !!s.app?.meeting || s.moving !== null }),
+    (s) => ({ inCall: inCall(s), inMeeting: !!s.app?.meeting || s.moving !== null }),
     ({ inCall, inMeeting }) => {
       setText(inCallNote, inCall ? IN_CALL_NOTE : inMeeting ? IN_MEETING_NOTE : '');
       show(inCallNote, inCall || inMeeting);
@@ -388,7 +388,7 @@ export function peopleView(actions: Actions, store: Store, watch: Watch): View {
       chosen: s.filter,
       meId: s.app?.me?.id ?? null,
       isAdmin: !!s.app?.me?.is_admin,
-      inCall: !!s.app?.active_call,
+      inCall: inCall(s),
       inMeeting: !!s.app?.meeting || s.moving !== null,
       pending: s.pending,
       campOns: s.campOns,
