@@ -86,6 +86,8 @@ struct Current {
 struct Parked {
     call: CallSession,
     media: Option<MediaHandle>,
+    /// The user's mute in it, given back with it.
+    muted: bool,
     /// Being joined with the consultation: its end is [`Phone::complete_transfer`]'s.
     transferring: bool,
 }
@@ -192,6 +194,12 @@ impl Phone {
         if let Some(call) = current.call.as_ref().filter(|c| c.id != call_id) {
             return Err(already_in(call, self.engine.me().id));
         }
+        if let Some(parked) = &current.parked {
+            return Err(ClientError::Busy(format!(
+                "{} is waiting on hold: take the call back or end it first.",
+                parked.call.peer_of(self.engine.me().id).display_name()
+            )));
+        }
         let call = self.engine.answer(call_id).await?;
         current.call = Some(call.clone());
         current.muted = false;
@@ -207,7 +215,14 @@ impl Phone {
     pub async fn hang_up(&self) -> Result<(), ClientError> {
         let (call, media) = {
             let mut current = self.shared.current.lock().await;
-            (current.call.take(), current.media.take())
+            match current.call.take() {
+                Some(call) => (Some(call), current.media.take()),
+                // Only a held call left (the consultation is over): that one ends.
+                None => match current.parked.take() {
+                    Some(parked) => (Some(parked.call), parked.media),
+                    None => (None, None),
+                },
+            }
         };
         let Some(call) = call else { return Ok(()) };
         if let Some(media) = media {

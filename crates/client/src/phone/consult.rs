@@ -46,9 +46,11 @@ impl Phone {
             }
             let media = current.media.take();
             current.call = None;
+            let muted = current.muted;
             current.parked = Some(Parked {
                 call: held,
                 media,
+                muted,
                 transferring: false,
             });
         }
@@ -180,6 +182,11 @@ impl Phone {
         let parked = current.parked.take()?;
         current.call = Some(parked.call.clone());
         current.media = parked.media;
+        current.muted = parked.muted;
+        self.shared.emit(crate::events::Event::Muted {
+            call_id: parked.call.id,
+            muted: parked.muted,
+        });
         Some(parked.call)
     }
 }
