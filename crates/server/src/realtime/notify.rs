@@ -90,12 +90,16 @@ fn run(
         let _counted = counted;
         rt.record_socket(user_id, true).await;
 
-        // An invite that went out while this device was not connected rings it now.
+        // An invite that went out while this device was not connected rings it now. A
+        // call made while this socket was opening may also have queued its invite here:
+        // that copy is not sent again.
+        let mut rung = None;
         if let Some((call_id, frame)) = pending_invite(&rt, user_id).await {
             if !pump.send(Message::Text(frame)).await {
                 return finish(&rt, user_id, conn, &token).await;
             }
             rt.invite_delivered(call_id);
+            rung = Some(call_id);
         }
 
         loop {
@@ -134,6 +138,7 @@ fn run(
                         .await;
                     break;
                 }
+                Step::Out(Outbound::Invite { call_id, .. }) if rung == Some(call_id) => {}
                 Step::Out(Outbound::Invite { call_id, frame }) => {
                     if !pump.send(Message::Text(frame)).await {
                         break;
