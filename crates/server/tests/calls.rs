@@ -1019,6 +1019,47 @@ async fn two_transfers_of_one_call_at_once_make_exactly_one_new_call() {
     }
 }
 
+/// An attended transfer racing the held party's hang-up (on a cluster, through different
+/// instances): exactly one of them happens, and nobody is left in a call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_attended_transfer_and_a_hang_up_at_once_do_not_both_happen() {
+    let server = TestServer::start(&["alice", "bob", "carol"]).await;
+    let alice = server.login("alice").await;
+    let bob = server.login("bob").await;
+    let carol = server.login("carol").await;
+    for round in 0..5 {
+        let held = id(&alice.call(&bob).await);
+        bob.act(held, "answer").await;
+        bob.act(held, "hold").await;
+        let consult = id(&bob.call(&carol).await);
+        carol.act(consult, "answer").await;
+        let path = format!("/api/jitsi-calls/{held}/transfer/");
+        let (joined, hung_up) = tokio::join!(
+            bob.post(&path, json!({"to_call_id": consult})),
+            alice.act(held, "end"),
+        );
+        let statuses = (joined.0, hung_up.0);
+        match statuses {
+            (StatusCode::OK, StatusCode::CONFLICT) => {
+                carol.act(id(&joined.1["call_session"]), "end").await;
+            }
+            (StatusCode::CONFLICT, StatusCode::OK) => {
+                bob.act(consult, "end").await;
+            }
+            other => panic!("round {round}: {other:?} {joined:?} {hung_up:?}"),
+        }
+        for user in [&alice, &bob, &carol] {
+            let p = user.presence_of(user.id).await;
+            assert_eq!(
+                p["current_call"],
+                Value::Null,
+                "round {round}: {}",
+                user.username
+            );
+        }
+    }
+}
+
 /// Adding a colleague (issue 24): bob, on a call with alice, adds carol. Refusals (busy,
 /// offline, already on it, a stranger, not in progress) change nothing; then the call
 /// becomes a meeting of the three hosted by bob, the 1:1 call ends pointing at it, both
