@@ -4,6 +4,7 @@
 pub mod busy_lamp;
 pub mod callbacks;
 pub mod calls;
+pub mod handover;
 pub mod invites;
 pub mod meetings;
 pub mod presence;

@@ -5,6 +5,7 @@ use super::paging::{PageRequest, encode_query};
 use crate::app::AppState;
 use crate::domain::DomainError;
 use crate::domain::calls::{self, Actor, InitiateError};
+use crate::domain::handover;
 use crate::domain::require_user;
 use crate::error::ApiError;
 use crate::session::AuthUser;
@@ -253,8 +254,12 @@ pub async fn transfer(
             .write_keyed(move |tx| {
                 let now = clock.now();
                 let answer = match to {
-                    Ok(user) => calls::transfer(tx, call_id, auth.id, user, now, timeout, random),
-                    Err(call) => calls::transfer_attended(tx, call_id, auth.id, call, now, random),
+                    Ok(user) => {
+                        handover::transfer(tx, call_id, auth.id, user, now, timeout, random)
+                    }
+                    Err(call) => {
+                        handover::transfer_attended(tx, call_id, auth.id, call, now, random)
+                    }
                 };
                 match answer {
                     Err(InitiateError::Domain(e)) => Err(e),
@@ -319,7 +324,8 @@ pub async fn add_participant(
     let work = tokio::spawn(async move {
         let done = store
             .write_keyed(move |tx| {
-                match calls::add_participant(tx, call_id, auth.id, user_id, clock.now(), timeout) {
+                match handover::add_participant(tx, call_id, auth.id, user_id, clock.now(), timeout)
+                {
                     Err(InitiateError::Domain(e)) => Err(e),
                     answer => Ok(answer),
                 }
