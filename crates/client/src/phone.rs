@@ -23,7 +23,7 @@ use switchboard_protocol::{CallStatus, CallType};
 use tokio::sync::{Mutex, broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
-mod consult;
+mod handover;
 
 /// A call's sound: where it comes from, where it goes, and whatever must stay alive
 /// meanwhile (open device streams).
@@ -289,106 +289,6 @@ impl Phone {
         };
         // The server tells both sides (`call_status`); that is what changes the sound.
         self.engine.hold(call_id, on).await
-    }
-
-    /// Puts the other party of the current call through to `to_user_id` (a blind
-    /// transfer): their call to them rings at once, and this side's call ends. A refusal
-    /// (they are busy, offline, not taking calls) changes nothing and is said in words.
-    pub async fn transfer(&self, to_user_id: i64) -> Result<CallSession, ClientError> {
-        let call_id = {
-            let mut current = self.shared.current.lock().await;
-            let call_id = match &current.call {
-                Some(call) if call.status == CallStatus::Active => call.id,
-                _ => {
-                    return Err(ClientError::Invalid(
-                        "There is no call in progress to transfer.".to_owned(),
-                    ));
-                }
-            };
-            current.transferring = Some(call_id);
-            call_id
-        };
-        let done = self.engine.transfer(call_id, to_user_id).await;
-        let (media, ended_meanwhile) = {
-            let mut current = self.shared.current.lock().await;
-            current.transferring = None;
-            let ours = current.call.as_ref().is_some_and(|c| c.id == call_id);
-            // Refused: the call goes on, unless its media ended while we asked (its end
-            // was left to us then).
-            let gone = current.media.as_ref().is_some_and(|m| m.task.is_finished());
-            if ours && (done.is_ok() || gone) {
-                current.call = None;
-                current.ended = Some(call_id);
-                (current.media.take(), done.is_err())
-            } else {
-                (None, false)
-            }
-        };
-        if ended_meanwhile && let Some(media) = media {
-            let message = "The call ended while it was being transferred.".to_owned();
-            media
-                .stop(&self.shared.engine, call_id, EndReason::Lost, Some(message))
-                .await;
-            return done;
-        }
-        let ringing = done?;
-        if let Some(media) = media {
-            let message = format!(
-                "Transferred to {}.",
-                ringing.recipient_details.display_name()
-            );
-            media
-                .stop(
-                    &self.shared.engine,
-                    call_id,
-                    EndReason::Local,
-                    Some(message),
-                )
-                .await;
-        }
-        Ok(ringing)
-    }
-
-    /// Adds `user_id` to the current call: it grows into a meeting of the three, which
-    /// both parties then join (see [`Phone::released`]). A refusal (they are busy,
-    /// offline, already on it) changes nothing and is said in words.
-    pub async fn add_participant(
-        &self,
-        user_id: i64,
-    ) -> Result<switchboard_protocol::api::AddParticipantResponse, ClientError> {
-        let call_id = match self.current_call().await {
-            Some(call) if call.status == CallStatus::Active => call.id,
-            _ => {
-                return Err(ClientError::Invalid(
-                    "There is no call in progress to add someone to.".to_owned(),
-                ));
-            }
-        };
-        self.engine.add_participant(call_id, user_id).await
-    }
-
-    /// Waits (at most `within`) until this phone has let go of `call_id`: a call that grew
-    /// into a meeting, before the meeting opens the devices. Its media may still be
-    /// closing; the devices take a second user.
-    pub async fn released(&self, call_id: i64, within: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + within;
-        loop {
-            let held = self
-                .shared
-                .current
-                .lock()
-                .await
-                .call
-                .as_ref()
-                .is_some_and(|c| c.id == call_id);
-            if !held {
-                return true;
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return false;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
     }
 
     /// Calls missed since [`Phone::reset_missed`].
