@@ -8,29 +8,14 @@
 // "Resume Ann Lee"); the held party hanging up meanwhile; refusals; the keyboard; news in
 // any order (the reducer); and the colleague consulted, put in the call with the caller.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { test } from 'node:test';
 import { appState, BOB, call, ME, user, USERS } from './fixtures.mjs';
-import { engine, finish, invoked, openApp, pushState, respond, setupPerFile, shot, UI } from './support.mjs';
+import { bundledLogic, engine, finish, invoked, openApp, pushState, respond, setupPerFile, shot } from './support.mjs';
 
 const env = setupPerFile();
 
 // The pure rules (the reducer), bundled by esbuild as logic.test.mjs does.
-let m;
-let dir;
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'switchboard-attended-'));
-  const entry = join(dir, 'entry.ts');
-  writeFileSync(entry, ['reduce', 'state', 'calls'].map((f) => `export * from ${JSON.stringify(join(UI, 'src', `${f}.ts`))};`).join('\n'));
-  const out = join(dir, 'logic.mjs');
-  await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'neutral', outfile: out, logLevel: 'warning' });
-  m = await import(pathToFileURL(out).href);
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
+const m = bundledLogic(['reduce', 'state', 'calls']);
 
 const until = (page, fn, arg) => page.waitForFunction(fn, arg, { timeout: 5000 });
 const CONNECTED = { state: 'connected', setup_ms: 380 };

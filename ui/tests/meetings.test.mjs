@@ -5,12 +5,7 @@
 // everyone), why the app was put out of one (`ended`), the banner when a colleague starts
 // one (`meeting_started`, cleared by `meeting_ended`), and Call turned off meanwhile.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { test } from 'node:test';
 import {
   appState,
   BOB,
@@ -29,22 +24,12 @@ import {
   QUALITY_GOOD,
   USERS,
 } from './fixtures.mjs';
-import { engine, finish, invoked, openApp, setupPerFile, shot, UI } from './support.mjs';
+import { bundledLogic, engine, finish, invoked, openApp, setupPerFile, shot } from './support.mjs';
 
 const env = setupPerFile();
 
 // The pure rules (src/meetings.ts, the reducer), bundled by esbuild as logic.test.mjs does.
-let m;
-let dir;
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'switchboard-meetings-'));
-  const entry = join(dir, 'entry.ts');
-  writeFileSync(entry, ['meetings', 'reduce', 'state', 'people'].map((f) => `export * from ${JSON.stringify(join(UI, 'src', `${f}.ts`))};`).join('\n'));
-  const out = join(dir, 'logic.mjs');
-  await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'neutral', outfile: out, logLevel: 'warning' });
-  m = await import(pathToFileURL(out).href);
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
+const m = bundledLogic(['meetings', 'reduce', 'state', 'people']);
 
 const until = (page, fn, arg) => page.waitForFunction(fn, arg, { timeout: 5000 });
 const at = (hours, minutes = 0) => new Date(new Date(NOON).setHours(hours, minutes, 0, 0)).toISOString();

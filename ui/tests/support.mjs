@@ -1,11 +1,12 @@
 // Test support: serve dist/ on 127.0.0.1, build the fake-shell harness, launch Debian's
 // Chromium headless, and open the app with a scripted shell.
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import { after, before } from 'node:test';
 import { dirname, extname, join, normalize } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -241,4 +242,23 @@ export async function setup() {
       await server.close();
     },
   };
+}
+
+/**
+ * The UI's pure modules `files` (names under src/, without .ts), bundled by esbuild for a
+ * test file: an object that holds their exports once the file's `before` has run.
+ */
+export function bundledLogic(files) {
+  const logic = {};
+  let dir;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'switchboard-logic-'));
+    const entry = join(dir, 'entry.ts');
+    writeFileSync(entry, files.map((f) => `export * from ${JSON.stringify(join(UI, 'src', `${f}.ts`))};`).join('\n'));
+    const out = join(dir, 'logic.mjs');
+    await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'neutral', outfile: out, logLevel: 'warning' });
+    Object.assign(logic, await import(pathToFileURL(out).href));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  return logic;
 }
