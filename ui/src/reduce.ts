@@ -11,6 +11,7 @@ import type {
   AppState,
   Callback,
   CallSession,
+  CallStatus,
   CampOn,
   EngineEvent,
   Invite,
@@ -325,6 +326,9 @@ function incomingFrom(call: CallSession, meId: number | null): Incoming | null {
 }
 
 /** A CallSession from an event or a command's answer. */
+/** How far a call not yet ended has got: news of an earlier stage is old news. */
+const STAGE: Record<CallStatus, number> = { pending: 0, ringing: 1, active: 2, completed: 3, rejected: 3, cancelled: 3, missed: 3, failed: 3 };
+
 export function applyCall(s: UiState, call: CallSession, now: number): UiState {
   const app = s.app;
   if (!app || !app.me) return s;
@@ -416,9 +420,10 @@ export function applyCall(s: UiState, call: CallSession, now: number): UiState {
   }
   // A call only moves forward (ringing, active, ended), but news of it does not arrive in
   // order: the answer pushed by the server can come before the reply to the command that
-  // placed the call. An older, ringing picture of a call already active is dropped. An
-  // active one always replaces it: holding and resuming change only who holds it.
-  if (current?.id === call.id && current.status === 'active' && call.status === 'ringing') return s;
+  // placed the call, which says `pending` (not yet delivered). An older picture (pending
+  // or ringing) of a call already further on is dropped. An active one always replaces
+  // it: holding and resuming change only who holds it.
+  if (current?.id === call.id && STAGE[call.status] < STAGE[current.status]) return s;
   const becameActive = call.status === 'active' && current?.status !== 'active';
   next = {
     ...s,

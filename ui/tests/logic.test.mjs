@@ -445,6 +445,11 @@ test('reducer: the reply that placed a call, coming after its answer, does not t
   const late = m.applyCall(s, call(22, ME, BOB, 'ringing', { call_type: 'video' }), 1100);
   assert.equal(late, s);
   assert.equal(late.app.active_call.status, 'active');
+  // The reply itself says `pending` (placed, not yet delivered): older still.
+  assert.equal(m.applyCall(s, call(22, ME, BOB, 'pending', { call_type: 'video' }), 1100), s);
+  // And a delivery ringing does not go back to pending.
+  const ringing = m.applyCall(signedIn(), call(23, ME, BOB, 'ringing'), 1000);
+  assert.equal(m.applyCall(ringing, call(23, ME, BOB, 'pending'), 1050), ringing);
 });
 
 test('reducer: holding and resuming an active call (only who holds it changes) replace it; the hold timer starts then, and stops', () => {
