@@ -3,8 +3,9 @@
 // in with switchboard-cli and calls her; she gets the OS notification (dbusmock logs it)
 // and the full-screen modal, accepts, talks, mutes, ends, and finds the call in her
 // history. Then she starts a meeting with Bob and Carol (two CLIs) from the app, and each
-// of the three hears the other two. Then the app restarts and signs her in again from the
-// keyring.
+// of the three hears the other two. She calls Bob, holds and resumes the call and puts him
+// through to Carol; then calls him again and adds Carol, and the call becomes a meeting.
+// Then the app restarts and signs her in again from the keyring.
 // Run by run.sh, which sets up the desktop session; screenshots land in SCREENSHOT_DIR.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -29,6 +30,8 @@ const CAROL = { name: 'Carol Diaz', username: 'carol', password: 'carol-e2e-pass
 
 let work, port, server, fingerprint, app;
 const children = [];
+/** Each switchboard-cli run: who, what, and what it said (shown when a test fails). */
+const runs = [];
 
 /** switchboard-cli as Bob (or `as`), against the app's embedded backend. */
 function cli(args, { as = BOB, ...opts } = {}) {
@@ -43,6 +46,7 @@ function cli(args, { as = BOB, ...opts } = {}) {
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
   const done = once(child, 'exit').then(([code]) => ({ code, out }));
+  runs.push({ who: as.username, args, output: () => out });
   return { child, done, output: () => out };
 }
 
@@ -54,12 +58,14 @@ async function shot(name) {
 let failures = 0;
 function test(name, body) {
   nodeTest(name, async () => {
+    const firstRun = runs.length;
     try {
       await body();
     } catch (e) {
       const page = await app?.textOf('body').catch(() => null);
       await shot(`FAILED-${++failures}`).catch(() => {});
       if (page) e.message += `\n--- the window showed:\n${page}`;
+      for (const run of runs.slice(firstRun)) e.message += `\n--- ${run.who}'s switchboard-cli ${run.args.join(' ')} said:\n${run.output()}`;
       throw e;
     }
   });
@@ -129,25 +135,26 @@ function pcm16(bytes, channels = 1) {
 }
 
 /**
- * In how many 100 ms windows (with sound in them) the tone `hz` carries at least a tenth of
- * the energy (Goertzel): a voice in a meeting's mix of two.
+ * In how many 100 ms windows the tone `hz` is heard: its amplitude (a Hann-windowed DFT
+ * bin) at least 0.01 (-40 dBFS), whatever else plays. The test voices are at 0.3 and 0.37,
+ * the hold beep at 0.05; three tones 110 Hz or more apart do not leak into each other's
+ * bins through a Hann window. A voice's share of the mix would not do: a quieter voice in
+ * a meeting is still plainly heard.
  */
 function windowsWithTone({ rate, samples }, hz) {
   const n = Math.round(rate / 10);
   const k = (2 * Math.PI * hz) / rate;
+  const hann = Float64Array.from({ length: n }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (n - 1)));
+  const gain = hann.reduce((a, b) => a + b, 0) / 2;
   let hits = 0;
   for (let start = 0; start + n <= samples.length; start += n) {
-    let s1 = 0, s2 = 0, energy = 0;
+    let re = 0, im = 0;
     for (let i = 0; i < n; i++) {
-      const x = samples[start + i];
-      energy += x * x;
-      const s0 = x + 2 * Math.cos(k) * s1 - s2;
-      s2 = s1;
-      s1 = s0;
+      const x = samples[start + i] * hann[i];
+      re += x * Math.cos(k * i);
+      im -= x * Math.sin(k * i);
     }
-    if (Math.sqrt(energy / n) < 0.005) continue;
-    const power = (s1 * s1 + s2 * s2 - 2 * Math.cos(k) * s1 * s2) * 2 / n;
-    if (power / energy >= 0.1) hits++;
+    if (Math.hypot(re, im) / gain >= 0.01) hits++;
   }
   return hits;
 }
@@ -224,7 +231,7 @@ test('Bob calls about a deal: notification, full-screen modal, accept, talk, mut
   await (await app.button('Accept')).click();
   await app.until('the call to connect', async () => /Connected|connected/.test((await app.textOf('.call-card')) ?? ''), 30_000);
   assert.match((await app.textOf('.call-card')) ?? '', /Bob Stone/);
-  await sleep(2500); // talk: Alice's microphone carries a 660 Hz tone (run.sh)
+  await sleep(2500); // talk: Alice's microphone carries a 550 Hz tone (session.sh)
   await shot('06-in-call');
 
   const mute = await app.visible('button.mute');
@@ -411,7 +418,7 @@ test('a meeting: Bob starts it, Alice joins from the app\'s notice, Carol joins 
   ears.stdout.on('data', (d) => heardByAlice.push(d));
 
   // Bob and Carol each send a tone of their own and record what they hear; Alice's
-  // microphone carries 660 Hz (run.sh).
+  // microphone carries 550 Hz (session.sh).
   const joinWithCli = (who, hz) => {
     const recording = join(work, `${who.username}-meeting.wav`);
     const run = cli(['join-meeting', String(meetingId), '--tone', String(hz), '--record', recording, '--duration', '10'], { as: who });
@@ -444,7 +451,7 @@ test('a meeting: Bob starts it, Alice joins from the app\'s notice, Carol joins 
     Bob: wavSamples(await readFile(bob.recording)),
     Carol: wavSamples(await readFile(carol.recording)),
   };
-  const tones = { Alice: 660, Bob: 440, Carol: 880 };
+  const tones = { Alice: 550, Bob: 440, Carol: 880 };
   const table = {};
   for (const [listener, sound] of Object.entries(heard)) {
     for (const [speaker, hz] of Object.entries(tones)) {
@@ -464,6 +471,154 @@ test('a meeting: Bob starts it, Alice joins from the app\'s notice, Carol joins 
   await (await app.button('Leave')).click();
   await app.until('the meeting panel to go', async () => (await app.js('return document.querySelector(arguments[0])', panel)) === null, 10_000);
   await app.until('my status back to Online after the meeting', async () => (await myStatus()) === 'online', 10_000);
+});
+
+/** Alice's ears: her speakers' monitor, recorded from now until `stop()`; `at(ms)` gives the
+ * 100 ms windows' samples from that wall-clock time on. */
+function recordAlice() {
+  const ears = spawn('parec', ['--device=spk.monitor', '--format=s16le', '--rate=48000', '--channels=1', '--latency-msec=50'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(ears);
+  const chunks = [];
+  let startedAt = null;
+  ears.stdout.on('data', (d) => {
+    // The first chunk's first sample was captured about its own length ago.
+    startedAt ??= Date.now() - (d.length / 2 / 48);
+    chunks.push(d);
+  });
+  return {
+    async stop() {
+      ears.kill('SIGINT');
+      await once(ears, 'exit');
+      return { rate: 48000, samples: pcm16(Buffer.concat(chunks)), startedAt };
+    },
+  };
+}
+
+/** The part of `sound` (from `recordAlice`) between two wall-clock times. */
+function between(sound, fromMs, toMs) {
+  const at = (t) => Math.max(0, Math.round(((t - sound.startedAt) * sound.rate) / 1000));
+  return { rate: sound.rate, samples: sound.samples.subarray(at(fromMs), at(toMs)) };
+}
+
+test('Alice holds her call with Bob, resumes, then puts him through to Carol: the hold stops the sound both ways, and Bob and Carol talk', async () => {
+  // Bob (440 Hz) and Carol (880 Hz) answer with the CLI; Bob's follows the transfer, as
+  // the app does: the server starts his call to Carol, and he talks in it.
+  const bobHeard = join(work, 'bob-hold-transfer.wav');
+  const carolHeard = join(work, 'carol-transferred.wav');
+  const bob = cli(['listen', '--auto-answer', '--tone', '440', '--record', bobHeard, '--duration', '40']);
+  const carol = cli(['listen', '--auto-answer', '--tone', '880', '--record', carolHeard, '--duration', '6'], { as: CAROL });
+  await app.until('Bob and Carol listening', async () => /Listening for calls/.test(bob.output()) && /Listening for calls/.test(carol.output()), 20_000);
+  const ears = recordAlice();
+  await (await app.button('People')).click();
+  await (await app.button('Call Bob Stone')).click();
+  await app.until('the call to connect', async () => /Connected|connected/.test((await app.textOf('.call-card')) ?? ''), 30_000);
+  await sleep(3000);
+
+  const holdAt = Date.now();
+  await (await app.button('Hold')).click();
+  await app.until('Bob told he is on hold', async () => /On hold: Alice Martin holds the call/.test(bob.output()), 10_000);
+  await app.until('the card to say the call is on hold', async () => /on hold/i.test((await app.textOf('.call-card')) ?? ''), 5_000);
+  await shot('14-call-on-hold');
+  await sleep(4000);
+  const resumeAt = Date.now();
+  await (await app.button('Resume')).click();
+  await app.until('Bob off hold', async () => /Off hold/.test(bob.output()), 10_000);
+  await sleep(3000);
+
+  const transferAt = Date.now();
+  await (await app.button('Transfer')).click();
+  await app.until('the transfer dialog to list Carol', async () => /Carol Diaz/.test((await app.textOf('body')) ?? ''), 10_000);
+  await shot('15-transfer-dialog');
+  // "Transfer now" is the dialog's first choice: choosing Carol puts Bob through at once.
+  await (await app.button('Carol Diaz, Online')).click();
+  await app.until('Bob put through to Carol', async () => /Transferred: calling Carol Diaz/.test(bob.output()), 10_000);
+  await app.until("Alice's card to say whom she put him through to", async () => /Transferred to Carol Diaz/.test((await app.textOf('body')) ?? ''), 10_000);
+  await shot('16-transferred');
+  for (const [name, who] of [['Carol', carol], ['Bob', bob]]) {
+    const { code, out } = await who.done;
+    assert.equal(code, 0, `${name}'s switchboard-cli listen: ${out}`);
+  }
+  assert.match(bob.output(), /Carol Diaz answered/);
+  const alice = await ears.stop();
+
+  // Alice (the holder) plays nothing while the call is held, and Bob again once resumed.
+  const talking = windowsWithTone(between(alice, holdAt - 2500, holdAt), 440);
+  const held = windowsWithTone(between(alice, holdAt + 800, resumeAt), 440);
+  const resumed = windowsWithTone(between(alice, resumeAt + 1500, transferAt), 440);
+  // Bob, held, hears his app's soft beep (660 Hz) and not Alice (550 Hz); then Carol.
+  const bobSound = wavSamples(await readFile(bobHeard));
+  const carolSound = wavSamples(await readFile(carolHeard));
+  const table = {
+    'Alice hears Bob before the hold': talking,
+    'Alice hears Bob while she holds': held,
+    'Alice hears Bob after resuming': resumed,
+    'Bob hears the hold beep': windowsWithTone(bobSound, 660),
+    'Bob hears Alice': windowsWithTone(bobSound, 550),
+    'Bob hears Carol': windowsWithTone(bobSound, 880),
+    'Carol hears Bob': windowsWithTone(carolSound, 440),
+    'Carol hears Alice': windowsWithTone(carolSound, 550),
+  };
+  console.log('hold and transfer: 100 ms windows with each voice', JSON.stringify(table));
+  assert.ok(talking >= 15, `Alice heard Bob before the hold: ${JSON.stringify(table)}`);
+  assert.equal(held, 0, `Alice heard nothing of Bob while holding: ${JSON.stringify(table)}`);
+  assert.ok(resumed >= 8, `Alice heard Bob again after resuming: ${JSON.stringify(table)}`);
+  assert.ok(table['Bob hears the hold beep'] >= 2, `Bob heard the hold beep: ${JSON.stringify(table)}`);
+  assert.ok(table['Bob hears Alice'] >= 5, `Bob heard Alice: ${JSON.stringify(table)}`);
+  assert.ok(table['Bob hears Carol'] >= 30, `Bob heard Carol after the transfer: ${JSON.stringify(table)}`);
+  assert.ok(table['Carol hears Bob'] >= 30, `Carol heard Bob: ${JSON.stringify(table)}`);
+  assert.equal(table['Carol hears Alice'], 0, `Carol never heard Alice: ${JSON.stringify(table)}`);
+});
+
+test('Alice adds Carol to her call with Bob: the call becomes a meeting of the three, and each hears the other two', async () => {
+  // Carol's CLI joins the meetings she is in as they start; Bob's follows his call into
+  // the meeting, as the app does.
+  const bobHeard = join(work, 'bob-added.wav');
+  const carolHeard = join(work, 'carol-added.wav');
+  const bob = cli(['listen', '--auto-answer', '--tone', '440', '--record', bobHeard, '--duration', '18']);
+  const carol = cli(['listen', '--join-meetings', '--auto-answer', '--tone', '880', '--record', carolHeard, '--duration', '9'], { as: CAROL });
+  await app.until('Bob and Carol listening', async () => /Listening for calls/.test(bob.output()) && /Listening for calls/.test(carol.output()), 20_000);
+  await (await app.button('People')).click();
+  await (await app.button('Call Bob Stone')).click();
+  await app.until('the call to connect', async () => /Connected|connected/.test((await app.textOf('.call-card')) ?? ''), 30_000);
+  await sleep(2000);
+  await (await app.button('Add someone')).click();
+  await app.until('the dialog to list Carol', async () => /Carol Diaz/.test((await app.textOf('body')) ?? ''), 10_000);
+  await (await app.button('Carol Diaz, Online')).click();
+  const addedAt = Date.now();
+  const ears = recordAlice();
+  await app.until('Bob to follow the call into the meeting', async () => /The call became a meeting; joining it/.test(bob.output()), 10_000);
+  await app.until('Carol to join it', async () => /Meeting .* joining it/.test(carol.output()), 10_000);
+  for (const [name, who, others] of [['Bob', bob, ['alice', 'carol']], ['Carol', carol, ['alice', 'bob']]]) {
+    await app.until(`${name} talking with the other two`, async () => others.every((u) => new RegExp(`Talking with ${u}\\b`).test(who.output())), 30_000);
+  }
+  const panel = '[aria-label^="Meeting: "]';
+  await app.until('the meeting card to show Bob and Carol connected', async () => {
+    const text = (await app.textOf(panel)) ?? '';
+    return /Bob Stone/.test(text) && /Carol Diaz/.test(text) && !/Connecting|Not here/.test(text);
+  }, 20_000);
+  await sleep(2000);
+  await shot('17-call-became-meeting');
+  for (const [name, who] of [['Carol', carol], ['Bob', bob]]) {
+    const { code, out } = await who.done;
+    assert.equal(code, 0, `${name}'s switchboard-cli listen: ${out}`);
+  }
+  const alice = await ears.stop();
+  const heard = {
+    Alice: between(alice, addedAt + 2000, Date.now()),
+    Bob: wavSamples(await readFile(bobHeard)),
+    Carol: wavSamples(await readFile(carolHeard)),
+  };
+  const tones = { Alice: 550, Bob: 440, Carol: 880 };
+  const table = {};
+  for (const [listener, sound] of Object.entries(heard)) {
+    for (const [speaker, hz] of Object.entries(tones)) {
+      if (speaker !== listener) table[`${listener} hears ${speaker}`] = windowsWithTone(sound, hz);
+    }
+  }
+  console.log('a call grown into a meeting: 100 ms windows with each voice', JSON.stringify(table));
+  for (const [pair, windows] of Object.entries(table)) assert.ok(windows >= 10, `${pair}: ${JSON.stringify(table)}`);
+  await (await app.button('Leave')).click();
+  await app.until('the meeting card to go', async () => (await app.js('return document.querySelector(arguments[0])', panel)) === null, 10_000);
 });
 
 test('after a restart the app signs in again from the keyring', async () => {

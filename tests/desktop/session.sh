@@ -2,8 +2,9 @@
 # A desktop session for the real app, inside `xvfb-run` + `dbus-run-session`: an unlocked
 # Secret Service (gnome-keyring), a notification server (dbusmock's, which logs every
 # Notify call to $NOTIFY_LOG), a PulseAudio server (speakers: a null sink; microphone: the
-# monitor of a second null sink that plays a 660 Hz tone), a stand-in browser (xdg-open
-# logging to $OPENED_LOG) and tauri-driver on $WEBDRIVER_PORT. Then runs "$@" in it.
+# monitor of a second null sink that plays a 550 Hz tone, apart from the hold beep's
+# 660 Hz), a stand-in browser (xdg-open logging to $OPENED_LOG) and tauri-driver on
+# $WEBDRIVER_PORT. Then runs "$@" in it.
 # HOME is a temp dir, so nothing touches the user's keyring, settings or sound.
 set -euo pipefail
 work="$(mktemp -d)"
@@ -43,7 +44,7 @@ pactl set-default-source mic.monitor
 import math, struct, sys, wave
 with wave.open(sys.argv[1], "wb") as w:
     w.setnchannels(1); w.setsampwidth(2); w.setframerate(48000)
-    w.writeframes(b"".join(struct.pack("<h", int(12000 * math.sin(2 * math.pi * 660 * n / 48000))) for n in range(48000 * 10)))
+    w.writeframes(b"".join(struct.pack("<h", int(12000 * math.sin(2 * math.pi * 550 * n / 48000))) for n in range(48000 * 10)))
 PY
 (while paplay --device=mic "$work/tone.wav"; do :; done) &
 pids+=($!)

@@ -1,6 +1,7 @@
 //! `switchboard-cli`: Switchboard from a terminal or a script. Tokens live in the OS
 //! keyring (one per server and profile); `SWITCHBOARD_TOKEN` overrides it for scripts.
 
+mod conversation;
 mod talk;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -148,9 +149,13 @@ enum Command {
         /// With --auto-reject: the message the caller sees ("In a meeting").
         #[arg(long, requires = "auto_reject")]
         reject_message: Option<String>,
-        /// How many calls to take before exiting.
+        /// How many calls (and meetings, with --join-meetings) to take before exiting.
         #[arg(long, default_value_t = 1)]
         count: u32,
+        /// Also join the meetings you are in as they start, as when a colleague adds you
+        /// to their call.
+        #[arg(long)]
+        join_meetings: bool,
         #[command(flatten)]
         audio: talk::AudioArgs,
     },
@@ -379,6 +384,7 @@ async fn run(cli: Cli) -> Result<()> {
             auto_reject,
             reject_message,
             count,
+            join_meetings,
             audio,
         } => {
             let answer = match (auto_answer, reject_message) {
@@ -387,7 +393,7 @@ async fn run(cli: Cli) -> Result<()> {
                 (false, None) if *auto_reject => talk::Answer::Decline,
                 (false, None) => bail!("choose --auto-answer or --auto-reject"),
             };
-            talk::listen(session(&cli).await?, answer, *count, audio).await?
+            talk::listen(session(&cli).await?, answer, *count, *join_meetings, audio).await?
         }
         Command::JoinMeeting { meeting_id, audio } => {
             talk::join_meeting(session(&cli).await?, *meeting_id, audio).await?

@@ -1,15 +1,14 @@
-//! `call` and `listen`: real calls with audio from a tone or a WAV file, recorded to WAV.
+//! `call`, `listen` and `join-meeting`: real calls with audio from a tone, a WAV file or
+//! the microphone, recorded to WAV or played; the talking itself is in `conversation`.
 
-use anyhow::{Context, Result, anyhow, bail};
+use crate::conversation::{Line, answered, converse, meet};
+use anyhow::{Result, anyhow, bail};
 use clap::Args;
 use serde_json::json;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use switchboard_capture::{CaptureError, ScreenSource, ScreenTarget};
-use switchboard_client::call::{MediaCall, MediaEnd, MediaOptions};
-use switchboard_client::meeting::{MeetingMedia, PeerState};
-use switchboard_client::meter::CallQuality;
 use switchboard_client::{Api, Engine, EngineConfig, Event};
 use switchboard_media::audio::{
     AudioSink, AudioSource, Silence, ToneSource, WavRecorder, WavSource,
@@ -20,9 +19,9 @@ use switchboard_media::devices::{
 };
 use switchboard_media::processing::VoiceSettings;
 use switchboard_media::video::{PatternSource, VideoOptions};
-use switchboard_protocol::api::{CallSession, InitiateCall};
+use switchboard_protocol::CallType;
+use switchboard_protocol::api::InitiateCall;
 use switchboard_protocol::crm::Regarding;
-use switchboard_protocol::{CallStatus, CallType};
 use switchboard_video::vp8::EncoderSettings;
 use tokio::sync::broadcast;
 
@@ -40,10 +39,10 @@ pub struct AudioArgs {
     record: Option<PathBuf>,
     /// Hang up after this many seconds of talk.
     #[arg(long)]
-    duration: Option<f64>,
+    pub(crate) duration: Option<f64>,
     /// Write call statistics (setup time, duration, who ended, quality) as JSON.
     #[arg(long)]
-    stats_json: Option<PathBuf>,
+    pub(crate) stats_json: Option<PathBuf>,
     /// Microphone to use when no --tone/--play is given (`switchboard-cli devices`).
     #[arg(long, env = "SWITCHBOARD_INPUT_DEVICE")]
     input_device: Option<String>,
@@ -144,7 +143,7 @@ impl AudioArgs {
     }
 
     /// The call's video: the chosen source sent, the far end's received and counted.
-    fn video_options(&self) -> Result<VideoOptions> {
+    pub(crate) fn video_options(&self) -> Result<VideoOptions> {
         Ok(match self.video {
             None => VideoOptions::default(),
             Some(VideoChoice::Pattern) => VideoOptions {
@@ -221,7 +220,7 @@ impl AudioArgs {
 }
 
 /// How long audio waited between each sound device and the call, by `input`/`output`.
-fn queues(devices: &[DeviceHandle]) -> serde_json::Value {
+pub(crate) fn queues(devices: &[DeviceHandle]) -> serde_json::Value {
     devices
         .iter()
         .map(|d| (d.kind().to_owned(), json!(d.queue())))
@@ -250,167 +249,6 @@ struct Discard;
 
 impl AudioSink for Discard {
     fn push(&mut self, _frame: &[i16]) {}
-}
-
-/// The next update of `call_id` with a status in `wanted` (or any final one).
-async fn wait_status(
-    events: &mut broadcast::Receiver<Event>,
-    call_id: i64,
-    within: Duration,
-    wanted: &[CallStatus],
-) -> Result<CallSession> {
-    let deadline = tokio::time::Instant::now() + within;
-    loop {
-        let event = tokio::time::timeout_at(deadline, events.recv())
-            .await
-            .map_err(|_| anyhow!("no answer within {} s", within.as_secs()))?;
-        if let Ok(Event::CallUpdated { call }) = event
-            && call.id == call_id
-            && (wanted.contains(&call.status) || call.status.is_final())
-        {
-            return Ok(*call);
-        }
-    }
-}
-
-fn why_not(call: &CallSession, name: &str) -> String {
-    match call.status {
-        CallStatus::Rejected => match &call.decline_message {
-            Some(message) => format!("{name} declined the call: \"{message}\""),
-            None => format!("{name} declined the call."),
-        },
-        CallStatus::Missed => format!("{name} did not answer."),
-        CallStatus::Cancelled => "The call was cancelled.".into(),
-        CallStatus::Failed => "The call failed.".into(),
-        other => format!("The call is {other}."),
-    }
-}
-
-/// Talks until the duration passes, the other side hangs up, or the call ends; then
-/// hangs up if it was us. Returns who ended it.
-async fn talk(
-    engine: &Engine,
-    events: &mut broadcast::Receiver<Event>,
-    call: &CallSession,
-    audio: &AudioArgs,
-    mute_after: Option<f64>,
-) -> Result<()> {
-    let api = engine.api();
-    let options = MediaOptions::for_server(api.base());
-    let ends = audio.open()?;
-    let (voice, switches) = (ends.voice, ends.switches);
-    let video = audio.video_options()?;
-    let mut media = MediaCall::start_with_video(
-        api,
-        engine.me().id,
-        call,
-        ends.source,
-        ends.sink,
-        options,
-        video,
-    )
-    .await?;
-    let devices = ends.devices;
-    let setup = media
-        .connected(Duration::from_secs(15))
-        .await
-        .context("the audio did not connect")?;
-    println!(
-        "Connected: audio is flowing (set up in {} ms).",
-        setup.as_millis()
-    );
-    let talk_started = Instant::now();
-    let until = audio
-        .duration
-        .map(Duration::from_secs_f64)
-        .unwrap_or(Duration::MAX);
-    let mute_at = mute_after.map(Duration::from_secs_f64);
-    let mut muted = false;
-    let ended_by = loop {
-        let mute_wait = match (mute_at, muted) {
-            (Some(at), false) => at.saturating_sub(talk_started.elapsed()),
-            _ => Duration::MAX,
-        };
-        let left = until.saturating_sub(talk_started.elapsed());
-        tokio::select! {
-            _ = tokio::time::sleep(left.min(Duration::from_secs(86_400))) => break "local",
-            _ = tokio::time::sleep(mute_wait.min(Duration::from_secs(86_400))), if mute_at.is_some() && !muted => {
-                media.set_muted(true);
-                muted = true;
-                println!("Muted.");
-            }
-            end = media.remote_end() => {
-                if end == MediaEnd::MediaLost {
-                    eprintln!("switchboard-cli: the connection to the other side was lost");
-                }
-                break "remote";
-            }
-            event = events.recv() => {
-                if let Ok(Event::CallUpdated { call: update }) = event
-                    && update.id == call.id
-                    && update.status.is_final()
-                {
-                    break "remote";
-                }
-            }
-            _ = tokio::signal::ctrl_c() => break "local",
-        }
-    };
-    let talked = talk_started.elapsed();
-    let quality = media.quality().await;
-    let media_video = media.video_stats();
-    media.hang_up().await;
-    let record = match engine.end(call.id).await {
-        Ok(record) => record,
-        // Already ended by the other side.
-        Err(_) => engine.api().call(call.id).await?,
-    };
-    println!(
-        "Call ended by {} ({}).",
-        if ended_by == "local" {
-            "you"
-        } else {
-            "the other side"
-        },
-        record.duration_formatted
-    );
-    println!("{}", describe_quality(&quality));
-    let video = audio.wants_video().then_some(media_video);
-    if let Some(v) = &video {
-        println!(
-            "Video: {} pictures sent; {} received at {} fps, {}×{}.",
-            v.frames_sent, v.frames_decoded, v.fps, v.width, v.height
-        );
-    }
-    if let Some(path) = &audio.stats_json {
-        let stats = json!({
-            "call_id": call.id,
-            "video": video,
-            "setup_ms": setup.as_millis() as u64,
-            "talk_ms": talked.as_millis() as u64,
-            "ended_by": ended_by,
-            "status": record.status,
-            "duration_seconds": record.duration_seconds,
-            "quality": quality,
-            "voice": voice.as_ref().map(VoiceControl::stats),
-            "queues": queues(&devices),
-            "device_switches": switches.lock().map(|s| s.clone()).unwrap_or_default(),
-        });
-        std::fs::write(path, serde_json::to_vec_pretty(&stats)?)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    Ok(())
-}
-
-/// `Quality 5/5 (MOS 4.41): round trip 1.2 ms, jitter 0.3 ms, 0.0 % lost, 31.8 kbit/s in.`
-fn describe_quality(q: &CallQuality) -> String {
-    let rtt = q
-        .rtt_ms
-        .map_or_else(|| "not measured".to_owned(), |r| format!("{r} ms"));
-    format!(
-        "Quality {}/5 (MOS {:.2}): round trip {rtt}, jitter {} ms, {} % lost, {} kbit/s in.",
-        q.score, q.mos, q.jitter_ms, q.loss_pct, q.recv_kbps
-    )
 }
 
 /// `call USERNAME`.
@@ -452,18 +290,8 @@ pub async fn call(
         })
         .await?;
     println!("Calling {name}{about}…");
-    let answered = wait_status(
-        &mut events,
-        call.id,
-        Duration::from_secs(120),
-        &[CallStatus::Active],
-    )
-    .await?;
-    if answered.status != CallStatus::Active {
-        bail!("{}", why_not(&answered, &name));
-    }
-    println!("{name} answered.");
-    talk(&engine, &mut events, &answered, audio, mute_after).await
+    let answered = answered(&mut events, call.id, &name).await?;
+    converse(&engine, &mut events, answered, audio, mute_after).await
 }
 
 /// `about deal 4711: ACME renewal`: a call's record, as every command prints it.
@@ -479,14 +307,34 @@ pub enum Answer {
     DeclineSaying(String),
 }
 
-/// `listen`: waits for calls and answers or declines them.
-pub async fn listen(api: Api, answer: Answer, count: u32, audio: &AudioArgs) -> Result<()> {
+/// What `listen` was offered.
+enum Offer {
+    Call {
+        call_id: i64,
+        caller: String,
+    },
+    /// A meeting this user is in started (or a colleague added them to their call).
+    Meeting {
+        meeting_id: i64,
+        said: String,
+    },
+}
+
+/// `listen`: waits for calls and answers or declines them; with `join_meetings`, joins
+/// the meetings this user is in as they start (counted like calls).
+pub async fn listen(
+    api: Api,
+    answer: Answer,
+    count: u32,
+    join_meetings: bool,
+    audio: &AudioArgs,
+) -> Result<()> {
     audio.check()?;
     let engine = Engine::start(api, EngineConfig::default()).await?;
     let mut events = engine.events();
     println!("Listening for calls as {}.", engine.me().username);
     for _ in 0..count.max(1) {
-        let (call_id, caller) = loop {
+        let offer = loop {
             match events.recv().await {
                 Ok(Event::IncomingCall {
                     call_id,
@@ -497,10 +345,33 @@ pub async fn listen(api: Api, answer: Answer, count: u32, audio: &AudioArgs) -> 
                     let about = regarding
                         .map(|r| format!(" {}", about(&r)))
                         .unwrap_or_default();
-                    break (call_id, format!("{caller_name}{about}"));
+                    let caller = format!("{caller_name}{about}");
+                    break Offer::Call { call_id, caller };
+                }
+                Ok(Event::MeetingStarted { meeting, .. }) if join_meetings => {
+                    let host = if meeting.host.full_name.is_empty() {
+                        &meeting.host.username
+                    } else {
+                        &meeting.host.full_name
+                    };
+                    let said = format!("\"{}\" started (hosted by {host})", meeting.title);
+                    break Offer::Meeting {
+                        meeting_id: meeting.id,
+                        said,
+                    };
                 }
                 Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
                 Err(broadcast::error::RecvError::Closed) => bail!("the engine stopped"),
+            }
+        };
+        let (call_id, caller) = match offer {
+            Offer::Call { call_id, caller } => (call_id, caller),
+            Offer::Meeting { meeting_id, said } => {
+                println!("Meeting {said}; joining it.");
+                let line = Line::open(audio)?;
+                let left = audio.duration.map(Duration::from_secs_f64);
+                meet(engine.api(), meeting_id, &line, audio, left).await?;
+                continue;
             }
         };
         println!("Incoming call from {caller}.");
@@ -519,92 +390,14 @@ pub async fn listen(api: Api, answer: Answer, count: u32, audio: &AudioArgs) -> 
         }
         let call = engine.answer(call_id).await?;
         println!("Answered.");
-        talk(&engine, &mut events, &call, audio, None).await?;
+        converse(&engine, &mut events, call, audio, None).await?;
     }
     Ok(())
 }
 
 /// `join-meeting ID`: talks in the meeting until the duration passes or Ctrl-C.
 pub async fn join_meeting(api: Api, meeting_id: i64, audio: &AudioArgs) -> Result<()> {
-    let ends = audio.open()?;
-    let (voice, switches) = (ends.voice, ends.switches);
-    let me = api.me().await?;
-    let meeting = api.meeting(meeting_id).await?;
-    let names: std::collections::HashMap<i64, String> = std::iter::once(&meeting.host)
-        .chain(&meeting.participants)
-        .map(|u| (u.id, u.username.clone()))
-        .collect();
-    let name_of = |id: i64| {
-        names
-            .get(&id)
-            .cloned()
-            .unwrap_or_else(|| format!("user {id}"))
-    };
-    let options = MediaOptions::for_server(api.base());
-    let media =
-        MeetingMedia::join(&api, me.id, meeting_id, ends.source, ends.sink, options).await?;
-    let devices = ends.devices;
-    println!(
-        "Joined \"{}\" ({} invited); waiting for the others.",
-        meeting.title,
-        names.len()
-    );
-    let started = Instant::now();
-    let until = audio
-        .duration
-        .map(Duration::from_secs_f64)
-        .unwrap_or(Duration::MAX);
-    let mut peers = media.watch();
-    let mut closed = media.closed();
-    let mut shown = std::collections::BTreeMap::new();
-    let mut setups = serde_json::Map::new();
-    loop {
-        let left = until.saturating_sub(started.elapsed());
-        tokio::select! {
-            // The room's close before the peers' end: both come when the host deletes it.
-            biased;
-            _ = tokio::time::sleep(left.min(Duration::from_secs(86_400))) => break,
-            _ = tokio::signal::ctrl_c() => break,
-            Ok(why) = closed.wait_for(Option::is_some) => {
-                println!("The meeting is over: {}.", why.as_deref().unwrap_or("the server closed it"));
-                break;
-            }
-            changed = peers.changed() => {
-                if changed.is_err() {
-                    bail!("the meeting's connection stopped");
-                }
-                let now = peers.borrow_and_update().clone();
-                for (id, state) in &now {
-                    if let PeerState::Connected(after) = state
-                        && shown.get(id) != Some(state)
-                    {
-                        println!("Talking with {} (set up in {} ms).", name_of(*id), after.as_millis());
-                        setups.insert(name_of(*id), json!(after.as_millis() as u64));
-                    }
-                }
-                for id in shown.keys() {
-                    if !now.contains_key(id) {
-                        println!("{} left.", name_of(*id));
-                    }
-                }
-                shown = now;
-            }
-        }
-    }
-    let talked = started.elapsed();
-    media.leave().await;
-    println!("Left the meeting.");
-    if let Some(path) = &audio.stats_json {
-        let stats = json!({
-            "meeting_id": meeting_id,
-            "talk_ms": talked.as_millis() as u64,
-            "setup_ms": setups,
-            "voice": voice.as_ref().map(VoiceControl::stats),
-            "queues": queues(&devices),
-            "device_switches": switches.lock().map(|s| s.clone()).unwrap_or_default(),
-        });
-        std::fs::write(path, serde_json::to_vec_pretty(&stats)?)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    Ok(())
+    let line = Line::open(audio)?;
+    let until = audio.duration.map(Duration::from_secs_f64);
+    meet(&api, meeting_id, &line, audio, until).await
 }
