@@ -247,14 +247,7 @@ test('found hosts: a name from the network loses its bidi controls; a host with 
   await finish(page);
 });
 
-test('found hosts: only on first run’s Connect: not on Sign in, and not searched while this computer hosts until Connect is chosen', async () => {
-  const signIn = await openApp(env, { responses: { app_state: { ok: SIGN_IN }, find_hosts: { ok: HOSTS } } });
-  await signIn.getByRole('heading', { name: 'Sign in' }).waitFor();
-  await signIn.waitForTimeout(100);
-  assert.equal(await section(signIn).count(), 0);
-  assert.equal((await invoked(signIn, 'find_hosts')).length, 0);
-  await finish(signIn);
-
+test('found hosts: not searched on first run while this computer hosts, until Connect is chosen', async () => {
   const running = { ...HOSTING, admin_username: '' };
   const page = await openApp(env, {
     responses: { app_state: { ok: { ...FIRST_RUN, hosting: running, server_url: running.url } }, find_hosts: { ok: HOSTS } },
@@ -293,3 +286,31 @@ for (const scheme of ['light', 'dark']) {
     await finish(page);
   });
 }
+
+test('sign in (after signing out): the hosts are listed under the address too; choosing one puts its address in place of the saved one', async () => {
+  const page = await openApp(env, {
+    responses: {
+      app_state: { ok: SIGN_IN },
+      find_hosts: { ok: HOSTS },
+      check_server: { ok: serverCheck({ kind: 'unknown' }, FP_OTHER, RECEPTION.url) },
+    },
+  });
+  const form = page.locator('form[aria-label="Sign in"]');
+  const saved = await form.getByLabel('Server address').inputValue();
+  assert.notEqual(saved, '', 'the server signed in to last is filled in');
+  await status(page).filter({ hasText: 'Found 2 hosts' }).waitFor();
+  assert.equal((await invoked(page, 'find_hosts')).length, 1, 'searched once, as the screen opened');
+  assert.equal(await rows(page).count(), 2);
+  await row(page, RECEPTION).click();
+  assert.equal(await form.getByLabel('Server address').inputValue(), RECEPTION.url);
+  assert.equal(await row(page, RECEPTION).getAttribute('aria-current'), 'true');
+  await form.getByLabel('Username').fill('bob');
+  await form.getByLabel('Password').fill('pw');
+  await form.getByRole('button', { name: 'Sign in' }).click();
+  // Found, not trusted: its certificate is shown to compare, as a typed address's is.
+  await page.getByRole('region', { name: 'Is this your team’s server?' }).waitFor();
+  assert.deepEqual(await lastArgs(page, 'check_server'), { serverUrl: RECEPTION.url });
+  assert.equal((await invoked(page, 'sign_in')).length, 0);
+  await shot(page, 'sign-in-found-hosts');
+  await finish(page);
+});

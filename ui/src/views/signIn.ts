@@ -1,5 +1,7 @@
 // Sign in to a known server (after signing out, or when the saved sign-in expired), or
-// create an account with an invite code (from an invite link, or typed by hand).
+// create an account with an invite code (from an invite link, or typed by hand). The team
+// hosts on the local network are listed under the address, as on first run's Connect: the
+// way to another team's host, or to ours at its new address.
 import type { Actions } from '../actions';
 import { h, setText } from '../dom';
 import { icon } from '../icons';
@@ -11,8 +13,10 @@ import { accountForms, joinForm } from './joinForm';
 export function signInView(actions: Actions, watch: Watch): View & { focus(): void } {
   const title = h('h1', { text: 'Sign in' });
   const lead = h('p', { class: 'lead' });
+  const connect = connectForm(actions, watch, 'sign_in', 'Sign in', { findHosts: true });
+  connect.searchHosts();
   const forms = accountForms(
-    connectForm(actions, watch, 'sign_in', 'Sign in'),
+    connect,
     joinForm(actions, watch, { heading: false }),
     actions,
     watch,
