@@ -1,7 +1,7 @@
 //! A conversation: one call, and whatever it turns into (a transfer, a meeting), with
 //! its sound kept across them; and a meeting's mesh, talked in.
 
-use crate::talk::{AudioArgs, queues};
+use crate::sound::{AudioArgs, queues};
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::json;
 use std::sync::{Arc, Mutex};

@@ -2,6 +2,7 @@
 //! keyring (one per server and profile); `SWITCHBOARD_TOKEN` overrides it for scripts.
 
 mod conversation;
+mod sound;
 mod talk;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -138,7 +139,7 @@ enum Command {
         #[arg(long)]
         mute_after: Option<f64>,
         #[command(flatten)]
-        audio: talk::AudioArgs,
+        audio: sound::AudioArgs,
     },
     /// Wait for calls and answer or reject them.
     Listen {
@@ -157,7 +158,7 @@ enum Command {
         #[arg(long)]
         join_meetings: bool,
         #[command(flatten)]
-        audio: talk::AudioArgs,
+        audio: sound::AudioArgs,
     },
     /// List sound devices (for --input-device / --output-device).
     Devices,
@@ -174,7 +175,7 @@ enum Command {
     JoinMeeting {
         meeting_id: i64,
         #[command(flatten)]
-        audio: talk::AudioArgs,
+        audio: sound::AudioArgs,
     },
 }
 
