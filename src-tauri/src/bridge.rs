@@ -296,23 +296,35 @@ impl Shell for TauriShell {
                 );
                 show_callbacks_due(&app, controller);
             }
-            Event::MeetingStarted { meeting, call } => {
+            Event::MeetingStarted {
+                meeting,
+                call,
+                added_to_call,
+            } => {
                 let (joining, reporting, opening) =
                     (controller.clone(), self.app.clone(), self.app.clone());
                 let meeting_id = meeting.id;
-                notify::meeting_started(
-                    &meeting.title,
-                    &call.caller.full_name,
-                    move || {
-                        tauri::async_runtime::spawn(async move {
-                            if let Err(e) = joining.join_meeting(meeting_id).await {
-                                let message = e.to_string();
-                                let _ = reporting.emit(ENGINE_EVENT, Event::Problem { message });
-                            }
-                        });
-                    },
-                    move || crate::windows::show(&opening),
-                );
+                let join = move || {
+                    tauri::async_runtime::spawn(async move {
+                        if let Err(e) = joining.join_meeting(meeting_id).await {
+                            let message = e.to_string();
+                            let _ = reporting.emit(ENGINE_EVENT, Event::Problem { message });
+                        }
+                    });
+                };
+                let open = move || crate::windows::show(&opening);
+                match added_to_call {
+                    // Whoever added them hosts the meeting.
+                    Some(added) => notify::added_to_call(
+                        &display_name(&meeting.host),
+                        &display_name(&added.with),
+                        join,
+                        open,
+                    ),
+                    None => {
+                        notify::meeting_started(&meeting.title, &call.caller.full_name, join, open)
+                    }
+                }
             }
             Event::NoteReceived { note } => {
                 let opening = self.app.clone();

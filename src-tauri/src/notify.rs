@@ -157,6 +157,22 @@ pub fn meeting_started(
     offer("Meeting", &body, ("join", "Join"), on_join, on_open);
 }
 
+/// Shows "Incoming call: Bob Stone is adding you to his call with Ann Lee." with Join: a
+/// colleague added this user to their call (it became a meeting of the three).
+pub fn added_to_call(
+    adder: &str,
+    with: &str,
+    on_join: impl FnOnce() + Send + 'static,
+    on_open: impl FnOnce() + Send + 'static,
+) {
+    let body = format!(
+        "{} is adding you to a call with {}.",
+        for_notification_body(adder),
+        for_notification_body(with)
+    );
+    offer("Incoming call", &body, ("join", "Join"), on_join, on_open);
+}
+
 /// Shows "Note from X" with the note's first line.
 pub fn note_received(from: &str, text: &str, on_open: impl FnOnce() + Send + 'static) {
     let first_line: String = text

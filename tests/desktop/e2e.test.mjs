@@ -4,8 +4,9 @@
 // and the full-screen modal, accepts, talks, mutes, ends, and finds the call in her
 // history. Then she starts a meeting with Bob and Carol (two CLIs) from the app, and each
 // of the three hears the other two. She calls Bob, holds and resumes the call and puts him
-// through to Carol; then calls him again and adds Carol, and the call becomes a meeting.
-// Then the app restarts and signs her in again from the keyring.
+// through to Carol; then calls him again and adds Carol, and the call becomes a meeting;
+// then Bob adds her to his call with Carol. Then the app restarts and signs her in again
+// from the keyring.
 // Run by run.sh, which sets up the desktop session; screenshots land in SCREENSHOT_DIR.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -619,6 +620,74 @@ test('Alice adds Carol to her call with Bob: the call becomes a meeting of the t
   // Alice's microphone reaches the CLIs in a meeting far less than theirs reach each other
   // (Carol heard her in 8, 10 and 55 windows of 90 over three runs; a tone in syllables did
   // no better): open in the issue notes. Here: that her voice gets through at all.
+  for (const [pair, windows] of Object.entries(table)) {
+    assert.ok(windows >= (pair.endsWith('hears Alice') ? 3 : 10), `${pair}: ${JSON.stringify(table)}`);
+  }
+  await (await app.button('Leave')).click();
+  await app.until('the meeting card to go', async () => (await app.js('return document.querySelector(arguments[0])', panel)) === null, 10_000);
+});
+
+test('Bob adds Alice to his call with Carol: her app says so as an incoming call would, she joins, and the three hear each other', async () => {
+  const ca = await readFile(join(work, 'app', 'server', 'tls-cert.pem'));
+  const bobHeard = join(work, 'bob-adds-alice.wav');
+  const carolHeard = join(work, 'carol-adds-alice.wav');
+  const carol = cli(['listen', '--auto-answer', '--tone', '880', '--record', carolHeard, '--duration', '16'], { as: CAROL });
+  await app.until('Carol listening', async () => /Listening for calls/.test(carol.output()), 20_000);
+  const bob = cli(['call', 'carol', '--tone', '440', '--record', bobHeard, '--duration', '18']);
+  await app.until('Bob and Carol talking', async () => /Connected/.test(bob.output()), 30_000);
+
+  // Bob adds Alice over the API, as his app's "Add someone" does.
+  const token = await apiLogin(server, ca, BOB.username, BOB.password);
+  const calls = JSON.parse((await apiRequest(server, ca, '/api/jitsi-calls/', { token })).text);
+  const live = (calls.results ?? calls).find((c) => c.status === 'active');
+  assert.ok(live, `Bob's call is listed: ${JSON.stringify(calls)}`);
+  const users = JSON.parse((await apiRequest(server, ca, '/api/users/', { token })).text);
+  const aliceId = (users.results ?? users).find((u) => u.username === ALICE.username).id;
+  const added = await apiRequest(server, ca, `/api/jitsi-calls/${live.id}/add_participant/`, { method: 'POST', token, body: { user_id: aliceId } });
+  assert.equal(added.status, 200, added.text);
+
+  const notified = await app.until('the notification', async () => {
+    const log = await readFile(NOTIFY_LOG, 'utf8').catch(() => '');
+    return log.split('\n').find((l) => /\bNotify\b/.test(l) && /adding you to a call/.test(l));
+  }, 10_000);
+  assert.match(notified, /Incoming call/);
+  assert.match(notified, /Bob Stone is adding you to a call with Carol Diaz/);
+  assert.match(notified, /join/i, 'the notification offers Join');
+  const banner = '[aria-label="Added to a call"]';
+  await app.until('the banner', async () => /Bob Stone is adding you to a call with Carol Diaz/.test((await app.textOf(banner)) ?? ''), 10_000);
+  await app.js('window.scrollTo(0, 0)');
+  await shot('18-added-to-a-call');
+  await (await app.button('Join')).click();
+  const joinedAt = Date.now();
+  const ears = recordAlice();
+  const panel = '[aria-label^="Meeting: "]';
+  await app.until('the meeting card with Bob and Carol connected', async () => {
+    const text = (await app.textOf(panel)) ?? '';
+    return /Bob Stone/.test(text) && /Carol Diaz/.test(text) && !/Connecting|Not here/.test(text);
+  }, 30_000);
+  for (const [name, who] of [['Bob', bob], ['Carol', carol]]) {
+    assert.match(who.output(), /The call became a meeting; joining it/, `${name} followed the call`);
+  }
+  await sleep(4000);
+  const alice = await ears.stop();
+  for (const [name, who] of [['Carol', carol], ['Bob', bob]]) {
+    const { code, out } = await who.done;
+    assert.equal(code, 0, `${name}'s switchboard-cli: ${out}`);
+  }
+  const heard = {
+    Alice: between(alice, joinedAt + 2000, Date.now()),
+    Bob: wavSamples(await readFile(bobHeard)),
+    Carol: wavSamples(await readFile(carolHeard)),
+  };
+  const tones = { Alice: 550, Bob: 440, Carol: 880 };
+  const table = {};
+  for (const [listener, sound] of Object.entries(heard)) {
+    for (const [speaker, hz] of Object.entries(tones)) {
+      if (speaker !== listener) table[`${listener} hears ${speaker}`] = windowsWithTone(sound, hz);
+    }
+  }
+  console.log('added to a call: 100 ms windows with each voice', JSON.stringify(table));
+  // Alice's voice: that it gets through at all (see the add-someone test above).
   for (const [pair, windows] of Object.entries(table)) {
     assert.ok(windows >= (pair.endsWith('hears Alice') ? 3 : 10), `${pair}: ${JSON.stringify(table)}`);
   }

@@ -221,6 +221,12 @@ export type VideoCallSession = { id: number, meeting: number, caller: Caller, st
  */
 duration: number | null, };
 
+export type AddedToCall = { call_id: number, 
+/**
+ * The call's other party (the one who added is the meeting call's `caller`).
+ */
+with: UserSummary, };
+
 export type CallQuality = { 
 /**
  * Round-trip time; `None` until the first RTCP report or ICE check answer.
@@ -267,7 +273,12 @@ regarding: Regarding | null, } | { "type": "call_updated", call: CallSession, } 
 /**
  * `None` when the server does not send messages: keep the one already shown.
  */
-status_message: string | null, } | { "type": "directory", users: Array<DirectoryEntry>, } | { "type": "audio_level", call_id: number, input: number, output: number, } | { "type": "quality", call_id: number, quality: CallQuality, } | { "type": "media", call_id: number, media: MediaState, } | { "type": "muted", call_id: number, muted: boolean, } | { "type": "missed_calls", count: number, } | { "type": "problem", message: string, } | { "type": "callback_due", callback: Callback, } | { "type": "note_received", note: Note, } | { "type": "colleague_available", camp_on: CampOn, } | { "type": "meeting_started", meeting: Meeting, call: VideoCallSession, } | { "type": "meeting_ended", meeting_id: number, call: VideoCallSession, } | { "type": "sound_device", switch: DeviceSwitch, };
+status_message: string | null, } | { "type": "directory", users: Array<DirectoryEntry>, } | { "type": "audio_level", call_id: number, input: number, output: number, } | { "type": "quality", call_id: number, quality: CallQuality, } | { "type": "media", call_id: number, media: MediaState, } | { "type": "muted", call_id: number, muted: boolean, } | { "type": "missed_calls", count: number, } | { "type": "problem", message: string, } | { "type": "callback_due", callback: Callback, } | { "type": "note_received", note: Note, } | { "type": "colleague_available", camp_on: CampOn, } | { "type": "meeting_started", meeting: Meeting, call: VideoCallSession, 
+/**
+ * When this user was just added to the 1:1 call it grew from: the app says "Ann
+ * Lee is adding you to her call with Bob Stone".
+ */
+added_to_call: AddedToCall | null, } | { "type": "meeting_ended", meeting_id: number, call: VideoCallSession, } | { "type": "sound_device", switch: DeviceSwitch, };
 
 export type DeviceList = { inputs: Array<string>, outputs: Array<string>, default_input: string | null, default_output: string | null, };
 

@@ -807,7 +807,9 @@ export function applyEvent(s: UiState, ev: EngineEvent, now: number): UiState {
       return {
         ...s,
         meetings: s.meetings && withListedMeeting(s.meetings, meeting),
-        meetingStarted: inIt ? s.meetingStarted : { meeting, by: startedBy(meeting, ev.call) },
+        meetingStarted: inIt
+          ? s.meetingStarted
+          : { meeting, by: startedBy(meeting, ev.call), addedWith: ev.added_to_call ? displayName(ev.added_to_call.with) : null },
         errors: inIt ? s.errors : withoutKey(s.errors, 'meeting_banner'),
       };
     }

@@ -139,6 +139,8 @@ export interface MeetingStarted {
   meeting: Meeting;
   /** Who started it. */
   by: string;
+  /** When they added me to their call (it became this meeting): who else is on it. */
+  addedWith?: string | null;
 }
 
 /** My call growing into a meeting: I added a colleague (`add_to_call`), or the call ended

@@ -610,6 +610,31 @@ test('meetings: a colleague starts one: a banner with Join and Dismiss; joined, 
   await finish(page);
 });
 
+test('meetings: a colleague adds me to their call: the banner says who adds me to a call with whom; Join joins the meeting it became', async () => {
+  const grown = meeting(21, 'Bob Stone, Carol Diaz and Me', BOB, [CAROL, ME], 'ongoing', { active_call_id: 321 });
+  const page = await openApp(env, {
+    now: NOON,
+    responses: { app_state: { ok: appState() }, meetings: { ok: LIST }, join_meeting: { ok: meetingView(grown) } },
+  });
+  await engine(page, {
+    type: 'meeting_started',
+    meeting: grown,
+    call: meetingCall(321, grown.id, BOB),
+    added_to_call: { call_id: 77, with: CAROL },
+  });
+  const banner = page.getByRole('region', { name: 'Added to a call' });
+  await banner.getByRole('alert').filter({ hasText: 'Bob Stone is adding you to a call with Carol Diaz' }).waitFor();
+  assert.equal(await banner.locator('.banner-text').textContent(), 'Bob Stone is adding you to a call with Carol Diaz');
+  await shot(page, 'meeting-added-to-call-banner');
+  await banner.getByRole('button', { name: 'Join' }).click();
+  await card(page, grown.title).waitFor();
+  assert.deepEqual(await asked(page, 'join_meeting'), [{ meetingId: grown.id }]);
+  // A meeting started as one still says so.
+  await engine(page, { type: 'meeting_started', meeting: REVIEW, call: meetingCall(412, REVIEW.id, CAROL), added_to_call: null });
+  await page.getByRole('region', { name: 'Meeting started' }).getByText('Carol Diaz started “Q3 pipeline review”').waitFor();
+  await finish(page);
+});
+
 test('meetings: in a meeting, Call is off everywhere with why; other meetings cannot be joined; in a call, no meeting can', async () => {
   const page = await openApp(env, {
     now: NOON,

@@ -27,6 +27,7 @@ use switchboard_protocol::crm::{CallLog, CallOutcomes, NewCallLog, Regarding};
 use switchboard_protocol::webhooks::{
     DeliveryState, NewWebhook, Webhook, WebhookDelivery, WebhookEvent,
 };
+use switchboard_protocol::ws::AddedToCall;
 use switchboard_protocol::{CallStatus, CallType, PresenceStatus};
 use ts_rs::{Config, TS};
 
@@ -69,6 +70,7 @@ fn declarations() -> String {
         Caller::decl(&cfg),
         VideoCallStatus::decl(&cfg),
         VideoCallSession::decl(&cfg),
+        AddedToCall::decl(&cfg),
         CallQuality::decl(&cfg),
         RealtimeMode::decl(&cfg),
         ConnectionState::decl(&cfg),

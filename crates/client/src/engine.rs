@@ -378,9 +378,15 @@ impl Shared {
             Notification::ColleagueAvailable { camp_on } => {
                 self.emit(Event::ColleagueAvailable { camp_on })
             }
-            Notification::MeetingStarted { meeting, call } => {
-                self.emit(Event::MeetingStarted { meeting, call })
-            }
+            Notification::MeetingStarted {
+                meeting,
+                call,
+                added_to_call,
+            } => self.emit(Event::MeetingStarted {
+                meeting,
+                call,
+                added_to_call,
+            }),
             Notification::MeetingEnded { meeting_id, call } => {
                 self.emit(Event::MeetingEnded { meeting_id, call })
             }

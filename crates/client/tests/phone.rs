@@ -473,11 +473,22 @@ async fn a_call_grows_into_a_meeting_and_the_voices_carry_on() {
         follow_into(&bob, call_id, meeting_id, BOB_TONE, &url)
     );
     let started = next(&mut cat.events, Duration::from_secs(5), |e| match e {
-        Event::MeetingStarted { meeting, .. } => Some(meeting.id),
+        Event::MeetingStarted {
+            meeting,
+            added_to_call,
+            ..
+        } => Some((
+            meeting.id,
+            added_to_call.as_ref().map(|a| (a.call_id, a.with.id)),
+        )),
         _ => None,
     })
     .await;
-    assert_eq!(started, meeting_id, "cat is offered the meeting");
+    assert_eq!(
+        started,
+        (meeting_id, Some((call_id, bob.id))),
+        "cat is offered the meeting, as ann's call with bob"
+    );
     let cat_meeting = MeetingMedia::join(
         cat.phone.engine().api(),
         cat.id,

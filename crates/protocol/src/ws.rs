@@ -1,6 +1,6 @@
 //! Messages the server pushes on a user's notification socket (`/api/ws/{user_id}`, SPEC §4).
 
-use crate::api::{CallSession, Meeting, VideoCallSession};
+use crate::api::{CallSession, Meeting, UserSummary, VideoCallSession};
 use crate::busy_lamp::{CampOn, Note};
 use crate::call::CallType;
 use crate::callbacks::Callback;
@@ -48,6 +48,12 @@ pub enum Notification {
     MeetingStarted {
         meeting: Box<Meeting>,
         call: Box<VideoCallSession>,
+        /// When this user was added to a 1:1 call that grew into the meeting
+        /// (`add_participant/`): which call, and who else is on it, so their app says
+        /// "Bob Stone is adding you to his call with Ann Lee" as an incoming call would.
+        /// Absent for a meeting started as one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        added_to_call: Option<AddedToCall>,
     },
     /// A meeting's call ended (`POST /api/health/call/end`): whoever is still in its room
     /// leaves it. Sent to every member, the one who ended it included (their other
@@ -56,6 +62,15 @@ pub enum Notification {
         meeting_id: i64,
         call: Box<VideoCallSession>,
     },
+}
+
+/// A 1:1 call someone added this user to (it became a meeting of the three).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AddedToCall {
+    pub call_id: i64,
+    /// The call's other party (the one who added is the meeting call's `caller`).
+    pub with: UserSummary,
 }
 
 #[cfg(test)]

@@ -1146,6 +1146,9 @@ async fn adding_a_colleague_grows_the_call_into_a_meeting_of_three() {
     let started = expect(&mut carol_ws, "meeting_started", Duration::from_secs(5)).await;
     assert_eq!(started["meeting"]["id"], meeting_id);
     assert_eq!(started["call"]["caller"]["id"], bob.id);
+    // Bob added her: she is told it is his call with alice.
+    assert_eq!(started["added_to_call"]["call_id"], call_id);
+    assert_eq!(started["added_to_call"]["with"]["id"], alice.id);
     for ws in [&mut alice_ws, &mut bob_ws] {
         let next = next_non_presence(ws, Duration::from_millis(500)).await;
         assert!(

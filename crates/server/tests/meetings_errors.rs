@@ -197,6 +197,7 @@ async fn members_hear_a_meeting_start_and_end_and_nobody_else_does() {
         assert_eq!(started["meeting"]["active_call_id"], call["id"]);
         assert_eq!(started["call"]["id"], call["id"]);
         assert_eq!(started["call"]["caller"]["id"], ann.id);
+        assert!(started.get("added_to_call").is_none(), "{started}");
     }
     for ws in [&mut *ann_ws, &mut *stranger_ws] {
         let next = next_non_presence(ws, Duration::from_secs(2)).await;

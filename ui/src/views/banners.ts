@@ -144,6 +144,10 @@ export function bannersView(actions: Actions, watch: Watch): View {
   // A colleague started a meeting I am in (the shell also shows a notification): Join.
   const startedName = h('strong', { class: 'meeting-banner-name', dir: 'auto' });
   const startedTitle = h('span', { class: 'meeting-banner-title', dir: 'auto' });
+  // "Ann Lee started “Pipeline review”", or, when she added me to her call (it became a
+  // meeting), "Ann Lee is adding you to a call with Bob Stone", as a ringing call says.
+  const addedWith = h('strong', { class: 'meeting-banner-with', dir: 'auto' });
+  const startedText = h('p', { class: 'banner-text' });
   const startedAlert = alertRegion();
   let startedId: number | null = null;
   const joinStarted = button('Join', {
@@ -160,7 +164,7 @@ export function bannersView(actions: Actions, watch: Watch): View {
     h(
       'div',
       { class: 'banner-body' },
-      h('div', { role: 'alert', class: 'banner-alert' }, h('p', { class: 'banner-text' }, startedName, ' started “', startedTitle, '”')),
+      h('div', { role: 'alert', class: 'banner-alert' }, startedText),
       startedAlert,
       h('div', { class: 'banner-actions' }, joinStarted, startedWhy),
     ),
@@ -319,6 +323,13 @@ export function bannersView(actions: Actions, watch: Watch): View {
       startedId = started?.meeting.id ?? null;
       setText(startedName, started ? plainText(started.by) : '');
       setText(startedTitle, started ? plainText(started.meeting.title).trim() || 'Untitled meeting' : '');
+      setText(addedWith, started?.addedWith ? plainText(started.addedWith) : '');
+      startedText.replaceChildren(
+        ...(started?.addedWith
+          ? [startedName, ' is adding you to a call with ', addedWith]
+          : [startedName, ' started “', startedTitle, '”']),
+      );
+      setAttr(meetingBanner, 'aria-label', started?.addedWith ? 'Added to a call' : 'Meeting started');
       // Never for the meeting the app is in (the reducer sees to it; the meeting card is
       // there instead).
       show(meetingBanner, !!started && started.meeting.id !== inMeeting);

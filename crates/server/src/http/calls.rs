@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use switchboard_protocol::api::{self, ErrorBody};
 use switchboard_protocol::api::{CallEnvelope, CallSession, JoinInfo, MaybeCall, Page};
 use switchboard_protocol::crm::{self, DECLINE_MESSAGE_MAX, Regarding};
+use switchboard_protocol::ws::AddedToCall;
 use switchboard_protocol::{CallAction, CallStatus, CallType};
 use tokio::time::Instant;
 
@@ -339,7 +340,19 @@ pub async fn add_participant(
             "call grew into a meeting"
         );
         realtime.call_changed(&done.ended);
-        realtime.meeting_started_for(&done.meeting, &done.meeting_call, &[user_id]);
+        realtime.meeting_started_for(
+            &done.meeting,
+            &done.meeting_call,
+            &[user_id],
+            Some(AddedToCall {
+                call_id,
+                with: if done.ended.initiator == auth.id {
+                    done.ended.recipient_details.clone()
+                } else {
+                    done.ended.initiator_details.clone()
+                },
+            }),
+        );
         Ok::<_, ApiError>(done)
     });
     let done = work.await.map_err(ApiError::internal)??;

@@ -36,7 +36,7 @@ use crate::store::Store;
 use axum::extract::ws::Utf8Bytes;
 use std::sync::Arc;
 use switchboard_protocol::api::{CallSession, Meeting, VideoCallSession};
-use switchboard_protocol::ws::Notification;
+use switchboard_protocol::ws::{AddedToCall, Notification};
 use switchboard_protocol::{CallAction, CallStatus};
 use tokio::sync::Notify;
 
@@ -229,15 +229,23 @@ impl Realtime {
         let others: Vec<i64> = members(meeting)
             .filter(|&id| id != call.caller.id)
             .collect();
-        self.meeting_started_for(meeting, call, &others);
+        self.meeting_started_for(meeting, call, &others, None);
     }
 
-    /// `meeting_started` to `users` only (a call grown into a meeting: its two parties
-    /// follow their call there; only the one added is told this way).
-    pub fn meeting_started_for(&self, meeting: &Meeting, call: &VideoCallSession, users: &[i64]) {
+    /// `meeting_started` to `users` only. For a call grown into a meeting
+    /// (`added_to_call`), its two parties follow their call there; only the one added is
+    /// told this way, with the call and who else is on it.
+    pub fn meeting_started_for(
+        &self,
+        meeting: &Meeting,
+        call: &VideoCallSession,
+        users: &[i64],
+        added_to_call: Option<AddedToCall>,
+    ) {
         let frame = frame(&Notification::MeetingStarted {
             meeting: Box::new(meeting.clone()),
             call: Box::new(call.clone()),
+            added_to_call,
         });
         for &user_id in users {
             self.publish(BusEvent::ToUser {
