@@ -501,6 +501,32 @@ function between(sound, fromMs, toMs) {
   return { rate: sound.rate, samples: sound.samples.subarray(at(fromMs), at(toMs)) };
 }
 
+/**
+ * Alice (her speakers, recorded), Bob and Carol (their CLIs' recordings) in a meeting:
+ * each hears the other two. Alice's microphone reaches the CLIs far less than theirs reach
+ * each other when the app was in the meeting first (Carol heard her in 8, 10 and 55
+ * windows of 90 over three runs; a tone in syllables did no better): open in the issue
+ * notes. For her voice, then, only that it gets through at all.
+ */
+async function eachHearsTheOtherTwo(what, alice, bobRecording, carolRecording) {
+  const heard = {
+    Alice: alice,
+    Bob: wavSamples(await readFile(bobRecording)),
+    Carol: wavSamples(await readFile(carolRecording)),
+  };
+  const tones = { Alice: 550, Bob: 440, Carol: 880 };
+  const table = {};
+  for (const [listener, sound] of Object.entries(heard)) {
+    for (const [speaker, hz] of Object.entries(tones)) {
+      if (speaker !== listener) table[`${listener} hears ${speaker}`] = windowsWithTone(sound, hz);
+    }
+  }
+  console.log(`${what}: 100 ms windows with each voice`, JSON.stringify(table));
+  for (const [pair, windows] of Object.entries(table)) {
+    assert.ok(windows >= (pair.endsWith('hears Alice') ? 3 : 10), `${pair}: ${JSON.stringify(table)}`);
+  }
+}
+
 test('Alice holds her call with Bob, resumes, then puts him through to Carol: the hold stops the sound both ways, and Bob and Carol talk', async () => {
   // Bob (440 Hz) and Carol (880 Hz) answer with the CLI; Bob's follows the transfer, as
   // the app does: the server starts his call to Carol, and he talks in it.
@@ -604,25 +630,7 @@ test('Alice adds Carol to her call with Bob: the call becomes a meeting of the t
     assert.equal(code, 0, `${name}'s switchboard-cli listen: ${out}`);
   }
   const alice = await ears.stop();
-  const heard = {
-    Alice: between(alice, addedAt + 2000, Date.now()),
-    Bob: wavSamples(await readFile(bobHeard)),
-    Carol: wavSamples(await readFile(carolHeard)),
-  };
-  const tones = { Alice: 550, Bob: 440, Carol: 880 };
-  const table = {};
-  for (const [listener, sound] of Object.entries(heard)) {
-    for (const [speaker, hz] of Object.entries(tones)) {
-      if (speaker !== listener) table[`${listener} hears ${speaker}`] = windowsWithTone(sound, hz);
-    }
-  }
-  console.log('a call grown into a meeting: 100 ms windows with each voice', JSON.stringify(table));
-  // Alice's microphone reaches the CLIs in a meeting far less than theirs reach each other
-  // (Carol heard her in 8, 10 and 55 windows of 90 over three runs; a tone in syllables did
-  // no better): open in the issue notes. Here: that her voice gets through at all.
-  for (const [pair, windows] of Object.entries(table)) {
-    assert.ok(windows >= (pair.endsWith('hears Alice') ? 3 : 10), `${pair}: ${JSON.stringify(table)}`);
-  }
+  await eachHearsTheOtherTwo('a call grown into a meeting', between(alice, addedAt + 2000, Date.now()), bobHeard, carolHeard);
   await (await app.button('Leave')).click();
   await app.until('the meeting card to go', async () => (await app.js('return document.querySelector(arguments[0])', panel)) === null, 10_000);
 });
@@ -674,23 +682,7 @@ test('Bob adds Alice to his call with Carol: her app says so as an incoming call
     const { code, out } = await who.done;
     assert.equal(code, 0, `${name}'s switchboard-cli: ${out}`);
   }
-  const heard = {
-    Alice: between(alice, joinedAt + 2000, Date.now()),
-    Bob: wavSamples(await readFile(bobHeard)),
-    Carol: wavSamples(await readFile(carolHeard)),
-  };
-  const tones = { Alice: 550, Bob: 440, Carol: 880 };
-  const table = {};
-  for (const [listener, sound] of Object.entries(heard)) {
-    for (const [speaker, hz] of Object.entries(tones)) {
-      if (speaker !== listener) table[`${listener} hears ${speaker}`] = windowsWithTone(sound, hz);
-    }
-  }
-  console.log('added to a call: 100 ms windows with each voice', JSON.stringify(table));
-  // Alice's voice: that it gets through at all (see the add-someone test above).
-  for (const [pair, windows] of Object.entries(table)) {
-    assert.ok(windows >= (pair.endsWith('hears Alice') ? 3 : 10), `${pair}: ${JSON.stringify(table)}`);
-  }
+  await eachHearsTheOtherTwo('added to a call', between(alice, joinedAt + 2000, Date.now()), bobHeard, carolHeard);
   await (await app.button('Leave')).click();
   await app.until('the meeting card to go', async () => (await app.js('return document.querySelector(arguments[0])', panel)) === null, 10_000);
 });
