@@ -663,7 +663,7 @@ test('Bob adds Alice to his call with Carol: her app says so as an incoming call
   assert.match(notified, /join/i, 'the notification offers Join');
   const banner = '[aria-label="Added to a call"]';
   await app.until('the banner', async () => /Bob Stone is adding you to a call with Carol Diaz/.test((await app.textOf(banner)) ?? ''), 10_000);
-  await app.js('window.scrollTo(0, 0)');
+  await app.js('document.querySelector(arguments[0]).scrollIntoView({ block: "start" })', banner);
   await shot('18-added-to-a-call');
   await (await app.button('Join')).click();
   const joinedAt = Date.now();
