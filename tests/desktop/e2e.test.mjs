@@ -635,7 +635,7 @@ test('Alice adds Carol to her call with Bob: the call becomes a meeting of the t
   await app.until('the meeting card to go', async () => (await app.js('return document.querySelector(arguments[0])', panel)) === null, 10_000);
 });
 
-test('Bob adds Alice to his call with Carol: her app says so as an incoming call would, she joins, and the three hear each other', async () => {
+test('Bob adds Alice to his call with Carol: her app asks as for an incoming call, saying who is on it; she joins, and the three hear each other', async () => {
   const ca = await readFile(join(work, 'app', 'server', 'tls-cert.pem'));
   const bobHeard = join(work, 'bob-adds-alice.wav');
   const carolHeard = join(work, 'carol-adds-alice.wav');
@@ -661,9 +661,12 @@ test('Bob adds Alice to his call with Carol: her app says so as an incoming call
   assert.match(notified, /Incoming call/);
   assert.match(notified, /Bob Stone is adding you to a call with Carol Diaz/);
   assert.match(notified, /join/i, 'the notification offers Join');
-  const banner = '[aria-label="Added to a call"]';
-  await app.until('the banner', async () => /Bob Stone is adding you to a call with Carol Diaz/.test((await app.textOf(banner)) ?? ''), 10_000);
-  await app.js('document.querySelector(arguments[0]).scrollIntoView({ block: "start" })', banner);
+  // The full-screen dialog of an incoming call, saying who adds her and who else is on it
+  // (and the banner behind it, to join later should she decline).
+  const dialog = await app.visible('[aria-labelledby="invitation-title"]', 10_000);
+  assert.match(await dialog.text(), /Bob Stone is adding you to a call/);
+  assert.match(await dialog.text(), /With Carol Diaz/);
+  assert.match((await app.textOf('[aria-label="Added to a call"]')) ?? '', /Bob Stone is adding you to a call with Carol Diaz/);
   await shot('18-added-to-a-call');
   await (await app.button('Join')).click();
   const joinedAt = Date.now();

@@ -1192,6 +1192,11 @@ export class Actions {
     }
   }
 
+  /** The "adding you to a call" dialog's Decline: it closes; the banner still offers Join. */
+  declineAddition(): void {
+    this.store.update((s) => (s.meetingStarted?.asking ? { ...s, meetingStarted: { ...s.meetingStarted, asking: false } } : s));
+  }
+
   dismiss(
     what: 'outcome' | 'global' | 'host' | 'device' | 'certificate' | 'callback_due' | 'note_banner' | 'meeting_started' | 'meeting_ended',
   ): void {

@@ -8,6 +8,7 @@ import { initialState, MOVE_WAIT_MS, Store, type Scope, type Watch } from './sta
 import { button } from './views/common';
 import { firstRunView } from './views/firstRun';
 import { incomingView } from './views/incoming';
+import { invitationView } from './views/invitation';
 import { linkCallView } from './views/linkCall';
 import { mainView } from './views/mainView';
 import { signInView } from './views/signIn';
@@ -56,19 +57,20 @@ function makeScreen(phase: Phase, watch: Watch): Screen {
   }
 }
 
-// The dialogs: an incoming call, and a call link asking before it dials. While either is
-// open the window behind is inert; an incoming call goes over a call link's question (the
-// question waits, inert, and takes focus back when the call is answered or declined).
-const open = { incoming: false, link: false };
+// The dialogs: an incoming call, being added to a colleague's call, and a call link asking
+// before it dials. While one is open the window behind is inert; an incoming call goes over
+// a call link's question (the question waits, inert, and takes focus back when the call is
+// answered or declined).
+const open = { incoming: false, link: false, invitation: false };
 let restoreFocus: HTMLElement | null = null;
 
 /** One dialog opens or closes: remember where the user was when the first one opens. */
 function layer(which: keyof typeof open, isOpen: boolean): void {
-  if (isOpen && !open.incoming && !open.link) {
+  if (isOpen && !open.incoming && !open.link && !open.invitation) {
     restoreFocus = document.activeElement instanceof HTMLElement ? document.activeElement : null;
   }
   open[which] = isOpen;
-  root.inert = open.incoming || open.link;
+  root.inert = open.incoming || open.link || open.invitation;
   linkCall.el.inert = open.incoming;
 }
 
@@ -97,8 +99,14 @@ const linkCall = linkCallView(actions, (isOpen) => {
   const s = store.get();
   afterDialogs(!!s.app?.active_call && s.app.active_call.initiator === s.app.me?.id);
 });
-// The incoming call after the question, so that it paints over it.
-modalRoot.append(linkCall.el, incoming.el);
+// Added to a call: joined, the meeting card takes focus (views/meetingPanel.ts); declined,
+// back where the user was.
+const invitation = invitationView(actions, (isOpen) => {
+  layer('invitation', isOpen);
+  if (!isOpen && !open.incoming && !open.link && !store.get().app?.meeting) afterDialogs(false);
+});
+// The incoming call after the others, so that it paints over them.
+modalRoot.append(linkCall.el, invitation.el, incoming.el);
 
 let screen: Scope | null = null;
 store.watch(
@@ -111,6 +119,7 @@ store.watch(
     shown.focus();
     // Watched after the screen's own views, so that they see what the screen has drawn.
     linkCall.attach(screen.watch);
+    invitation.attach(screen.watch);
     incoming.attach(screen.watch);
     followCallFocus(screen.watch);
   },

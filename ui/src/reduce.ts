@@ -734,6 +734,8 @@ export function applyEvent(s: UiState, ev: EngineEvent, now: number): UiState {
       return {
         ...s,
         outcome: null,
+        // A call ringing takes the screen from being added to one: the banner still offers it.
+        meetingStarted: s.meetingStarted?.asking ? { ...s.meetingStarted, asking: false } : s.meetingStarted,
         incoming: {
           callId: ev.call_id,
           fromUserId: ev.from_user_id,
@@ -809,7 +811,12 @@ export function applyEvent(s: UiState, ev: EngineEvent, now: number): UiState {
         meetings: s.meetings && withListedMeeting(s.meetings, meeting),
         meetingStarted: inIt
           ? s.meetingStarted
-          : { meeting, by: startedBy(meeting, ev.call), addedWith: ev.added_to_call ? displayName(ev.added_to_call.with) : null },
+          : {
+              meeting,
+              by: startedBy(meeting, ev.call),
+              addedWith: ev.added_to_call ? displayName(ev.added_to_call.with) : null,
+              asking: !!ev.added_to_call && !s.incoming && !app.active_call,
+            },
         errors: inIt ? s.errors : withoutKey(s.errors, 'meeting_banner'),
       };
     }

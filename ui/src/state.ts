@@ -141,6 +141,9 @@ export interface MeetingStarted {
   by: string;
   /** When they added me to their call (it became this meeting): who else is on it. */
   addedWith?: string | null;
+  /** Asked as an incoming call is (views/invitation.ts), until Join or Decline: only for
+   * an addition, and not over a call ringing or in progress. */
+  asking?: boolean;
 }
 
 /** My call growing into a meeting: I added a colleague (`add_to_call`), or the call ended

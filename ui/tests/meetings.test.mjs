@@ -610,29 +610,75 @@ test('meetings: a colleague starts one: a banner with Join and Dismiss; joined, 
   await finish(page);
 });
 
-test('meetings: a colleague adds me to their call: the banner says who adds me to a call with whom; Join joins the meeting it became', async () => {
+test('meetings: a colleague adds me to their call: asked as an incoming call is (who adds me, who else is on it); Escape leaves the banner, whose Join joins; Enter joins', async () => {
   const grown = meeting(21, 'Bob Stone, Carol Diaz and Me', BOB, [CAROL, ME], 'ongoing', { active_call_id: 321 });
   const page = await openApp(env, {
     now: NOON,
     responses: { app_state: { ok: appState() }, meetings: { ok: LIST }, join_meeting: { ok: meetingView(grown) } },
   });
-  await engine(page, {
-    type: 'meeting_started',
-    meeting: grown,
-    call: meetingCall(321, grown.id, BOB),
-    added_to_call: { call_id: 77, with: CAROL },
-  });
+  const added = () =>
+    engine(page, { type: 'meeting_started', meeting: grown, call: meetingCall(321, grown.id, BOB), added_to_call: { call_id: 77, with: CAROL } });
+  const dialog = page.getByRole('alertdialog', { name: 'Bob Stone is adding you to a call' });
   const banner = page.getByRole('region', { name: 'Added to a call' });
-  await banner.getByRole('alert').filter({ hasText: 'Bob Stone is adding you to a call with Carol Diaz' }).waitFor();
+
+  // Asked at once, focus on Join; the window behind is inert.
+  await page.getByRole('button', { name: 'Call Bob Stone', exact: true }).focus();
+  await added();
+  await dialog.waitFor();
+  assert.equal(await dialog.locator('#invitation-desc').textContent(), 'With Carol Diaz. Press Enter to join or Escape to decline.');
+  await until(page, () => document.activeElement?.textContent?.includes('Join') && !!document.activeElement.closest('[role="alertdialog"]'));
+  assert.ok(await page.evaluate(() => document.getElementById('app').inert), 'the window behind is inert');
+  await page.waitForTimeout(350); // past the Enter guard, for the screenshot's sake
+  await shot(page, 'meeting-added-to-call-dialog');
+  // Tab stays inside: Join, Decline, Join.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.querySelector('.label')?.textContent), 'Decline');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.querySelector('.label')?.textContent), 'Join');
+
+  // Escape: the dialog goes, focus comes back; the banner says the same and offers Join.
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  await until(page, () => document.activeElement?.getAttribute('aria-label') === 'Call Bob Stone');
   assert.equal(await banner.locator('.banner-text').textContent(), 'Bob Stone is adding you to a call with Carol Diaz');
   await shot(page, 'meeting-added-to-call-banner');
+  assert.deepEqual(await asked(page, 'join_meeting'), []);
   await banner.getByRole('button', { name: 'Join' }).click();
   await card(page, grown.title).waitFor();
   assert.deepEqual(await asked(page, 'join_meeting'), [{ meetingId: grown.id }]);
-  // A meeting started as one still says so.
-  await engine(page, { type: 'meeting_started', meeting: REVIEW, call: meetingCall(412, REVIEW.id, CAROL), added_to_call: null });
-  await page.getByRole('region', { name: 'Meeting started' }).getByText('Carol Diaz started “Q3 pipeline review”').waitFor();
   await finish(page);
+
+  // Enter joins from the dialog.
+  const again = await openApp(env, {
+    now: NOON,
+    responses: { app_state: { ok: appState() }, meetings: { ok: LIST }, join_meeting: { ok: meetingView(grown) } },
+  });
+  await engine(again, { type: 'meeting_started', meeting: grown, call: meetingCall(321, grown.id, BOB), added_to_call: { call_id: 77, with: CAROL } });
+  await again.getByRole('alertdialog', { name: 'Bob Stone is adding you to a call' }).waitFor();
+  await again.waitForTimeout(350);
+  await again.keyboard.press('Enter');
+  await card(again, grown.title).waitFor();
+  assert.deepEqual(await asked(again, 'join_meeting'), [{ meetingId: grown.id }]);
+  await again.getByRole('alertdialog').waitFor({ state: 'hidden' });
+  await finish(again);
+});
+
+test('meetings: being added gives way to a call ringing (its modal on screen, the banner still there); a meeting started as one only says so in the banner', async () => {
+  const grown = meeting(21, 'Bob Stone, Carol Diaz and Me', BOB, [CAROL, ME], 'ongoing', { active_call_id: 321 });
+  const page = await openApp(env, { now: NOON, responses: { app_state: { ok: appState() }, meetings: { ok: LIST } } });
+  await engine(page, { type: 'meeting_started', meeting: grown, call: meetingCall(321, grown.id, BOB), added_to_call: { call_id: 77, with: CAROL } });
+  await page.getByRole('alertdialog', { name: 'Bob Stone is adding you to a call' }).waitFor();
+  await engine(page, { type: 'incoming_call', call_id: 88, from_user_id: DAN.id, caller_name: 'Dan Okafor', call_type: 'audio', room_name: 'r', regarding: null });
+  await page.getByRole('alertdialog', { name: 'Dan Okafor is calling' }).waitFor();
+  assert.equal(await page.getByRole('alertdialog', { name: 'Bob Stone is adding you to a call' }).count(), 0);
+  assert.ok(await page.getByRole('region', { name: 'Added to a call' }).isVisible());
+  await finish(page);
+
+  const plain = await openApp(env, { now: NOON, responses: { app_state: { ok: appState() }, meetings: { ok: LIST } } });
+  await engine(plain, { type: 'meeting_started', meeting: REVIEW, call: meetingCall(412, REVIEW.id, CAROL), added_to_call: null });
+  await plain.getByRole('region', { name: 'Meeting started' }).getByText('Carol Diaz started “Q3 pipeline review”').waitFor();
+  assert.equal(await plain.getByRole('alertdialog').count(), 0, 'no dialog for a meeting started as one');
+  await finish(plain);
 });
 
 test('meetings: in a meeting, Call is off everywhere with why; other meetings cannot be joined; in a call, no meeting can', async () => {
