@@ -5,7 +5,7 @@ use crate::notify::{self, Choice};
 use crate::tray::Tray;
 use crate::windows;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use switchboard_app::ringtone::Ringtone;
 use switchboard_app::{AppState, Controller, Shell};
 use switchboard_client::{ConnectionState, Event, MediaState};
@@ -314,13 +314,17 @@ impl Shell for TauriShell {
                 };
                 let open = move || crate::windows::show(&opening);
                 match added_to_call {
-                    // Whoever added them hosts the meeting.
-                    Some(added) => notify::added_to_call(
-                        &display_name(&meeting.host),
-                        &display_name(&added.with),
-                        join,
-                        open,
-                    ),
+                    // Whoever added them hosts the meeting. As a call rings: the window
+                    // raised (its dialog asks), one ring, the notification.
+                    Some(added) => {
+                        ring_once(&self.app, controller);
+                        notify::added_to_call(
+                            &display_name(&meeting.host),
+                            &display_name(&added.with),
+                            join,
+                            open,
+                        )
+                    }
                     None => {
                         notify::meeting_started(&meeting.title, &call.caller.full_name, join, open)
                     }
@@ -427,6 +431,28 @@ pub fn problem(app: &AppHandle, message: String) {
 }
 
 /// The full name, or the username when there is none.
+/// How long being added to a call rings: one ring of the ringtone (two seconds of chord,
+/// then silence); the dialog and the banner stay until Join or Decline.
+const ADDED_RING: Duration = Duration::from_secs(3);
+
+/// Raises the window and rings once, unless the user takes no calls now.
+fn ring_once(app: &AppHandle, controller: &Arc<Controller>) {
+    let (app, controller) = (app.clone(), controller.clone());
+    tauri::async_runtime::spawn(async move {
+        if !controller.should_ring().await {
+            return;
+        }
+        windows::raise_for_call(&app);
+        let settings = controller.settings();
+        let ringtone = Ringtone::start(
+            settings.ring_device.or(settings.output_device),
+            controller.echo_reference(),
+        );
+        tokio::time::sleep(ADDED_RING).await;
+        drop(ringtone);
+    });
+}
+
 fn display_name(user: &switchboard_protocol::api::UserSummary) -> String {
     if user.full_name.trim().is_empty() {
         user.username.clone()

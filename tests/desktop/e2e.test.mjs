@@ -651,6 +651,9 @@ test('Bob adds Alice to his call with Carol: her app asks as for an incoming cal
   assert.ok(live, `Bob's call is listed: ${JSON.stringify(calls)}`);
   const users = JSON.parse((await apiRequest(server, ca, '/api/users/', { token })).text);
   const aliceId = (users.results ?? users).find((u) => u.username === ALICE.username).id;
+  const ears = recordAlice();
+  await sleep(300);
+  const addedAt = Date.now();
   const added = await apiRequest(server, ca, `/api/jitsi-calls/${live.id}/add_participant/`, { method: 'POST', token, body: { user_id: aliceId } });
   assert.equal(added.status, 200, added.text);
 
@@ -668,9 +671,10 @@ test('Bob adds Alice to his call with Carol: her app asks as for an incoming cal
   assert.match(await dialog.text(), /With Carol Diaz/);
   assert.match((await app.textOf('[aria-label="Added to a call"]')) ?? '', /Bob Stone is adding you to a call with Carol Diaz/);
   await shot('18-added-to-a-call');
+  // It rang once: the ringtone's 440 + 480 Hz chord on her speakers (480 is nobody's voice).
+  await sleep(Math.max(0, addedAt + 3200 - Date.now()));
   await (await app.button('Join')).click();
   const joinedAt = Date.now();
-  const ears = recordAlice();
   const panel = '[aria-label^="Meeting: "]';
   await app.until('the meeting card with Bob and Carol connected', async () => {
     const text = (await app.textOf(panel)) ?? '';
@@ -685,6 +689,9 @@ test('Bob adds Alice to his call with Carol: her app asks as for an incoming cal
     const { code, out } = await who.done;
     assert.equal(code, 0, `${name}'s switchboard-cli: ${out}`);
   }
+  const rang = windowsWithTone(between(alice, addedAt, joinedAt), 480);
+  console.log(`added to a call: the ring heard in ${rang} windows before she joined`);
+  assert.ok(rang >= 5, `her app rang: ${rang} windows with the ringtone`);
   await eachHearsTheOtherTwo('added to a call', between(alice, joinedAt + 2000, Date.now()), bobHeard, carolHeard);
   await (await app.button('Leave')).click();
   await app.until('the meeting card to go', async () => (await app.js('return document.querySelector(arguments[0])', panel)) === null, 10_000);
