@@ -453,6 +453,16 @@ async fn on_call_update(shared: &Arc<Shared>, call: CallSession) {
         }
         return;
     }
+    // News of a call does not arrive in order: the answer pushed by the server can come
+    // before the placing command's own reply (`pending`). An older picture of the current
+    // call is dropped; it would make the call look not yet answered (hold refused).
+    if current
+        .call
+        .as_ref()
+        .is_some_and(|c| stage(call.status) < stage(c.status))
+    {
+        return;
+    }
     let muted = current.muted;
     current.call = Some(call.clone());
     let hold = hold_of(&call, shared.engine.me().id);
@@ -486,6 +496,16 @@ fn transferred_here(current: &Current, call: &CallSession, me: i64) -> bool {
         && call.status == CallStatus::Active
         && (current.call.is_some() || current.ended.is_some());
     (call.initiator == me && was_here) || consulted
+}
+
+/// How far a call has got: pending, ringing, active, ended.
+fn stage(status: CallStatus) -> u8 {
+    match status {
+        CallStatus::Pending => 0,
+        CallStatus::Ringing => 1,
+        CallStatus::Active => 2,
+        _ => 3,
+    }
 }
 
 /// Who holds `call`, seen from `me`.
