@@ -4,6 +4,7 @@
 use crate::sound::{AudioArgs, queues};
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::json;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use switchboard_client::call::{MediaCall, MediaEnd, MediaOptions};
@@ -129,6 +130,24 @@ impl Line {
             voice: ends.voice,
             switches: ends.switches,
         })
+    }
+
+    /// Writes `stats` (a JSON object) with what the sound devices did added: the voice
+    /// processing's figures, the queues, the devices' own moves.
+    fn write_stats(&self, path: &Path, mut stats: serde_json::Value) -> Result<()> {
+        if let Some(fields) = stats.as_object_mut() {
+            fields.insert(
+                "voice".into(),
+                json!(self.voice.as_ref().map(VoiceControl::stats)),
+            );
+            fields.insert("queues".into(), queues(&self.devices));
+            fields.insert(
+                "device_switches".into(),
+                json!(self.switches.lock().map(|s| s.clone()).unwrap_or_default()),
+            );
+        }
+        std::fs::write(path, serde_json::to_vec_pretty(&stats)?)
+            .with_context(|| format!("cannot write {}", path.display()))
     }
 
     fn source(&self) -> Box<dyn AudioSource> {
@@ -361,12 +380,8 @@ async fn talk(
             "status": record.status,
             "duration_seconds": record.duration_seconds,
             "quality": quality,
-            "voice": line.voice.as_ref().map(VoiceControl::stats),
-            "queues": queues(&line.devices),
-            "device_switches": line.switches.lock().map(|s| s.clone()).unwrap_or_default(),
         });
-        std::fs::write(path, serde_json::to_vec_pretty(&stats)?)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        line.write_stats(path, stats)?;
     }
     Ok(end)
 }
@@ -457,12 +472,8 @@ pub(crate) async fn meet(
             "meeting_id": meeting_id,
             "talk_ms": talked.as_millis() as u64,
             "setup_ms": setups,
-            "voice": line.voice.as_ref().map(VoiceControl::stats),
-            "queues": queues(&line.devices),
-            "device_switches": line.switches.lock().map(|s| s.clone()).unwrap_or_default(),
         });
-        std::fs::write(path, serde_json::to_vec_pretty(&stats)?)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        line.write_stats(path, stats)?;
     }
     Ok(())
 }
