@@ -430,7 +430,6 @@ pub fn problem(app: &AppHandle, message: String) {
     let _ = app.emit(ENGINE_EVENT, Event::Problem { message });
 }
 
-/// The full name, or the username when there is none.
 /// How long being added to a call rings: one ring of the ringtone (two seconds of chord,
 /// then silence); the dialog and the banner stay until Join or Decline.
 const ADDED_RING: Duration = Duration::from_secs(3);
@@ -453,6 +452,7 @@ fn ring_once(app: &AppHandle, controller: &Arc<Controller>) {
     });
 }
 
+/// The full name, or the username when there is none.
 fn display_name(user: &switchboard_protocol::api::UserSummary) -> String {
     if user.full_name.trim().is_empty() {
         user.username.clone()

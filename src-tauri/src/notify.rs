@@ -157,7 +157,7 @@ pub fn meeting_started(
     offer("Meeting", &body, ("join", "Join"), on_join, on_open);
 }
 
-/// Shows "Incoming call: Bob Stone is adding you to his call with Ann Lee." with Join: a
+/// Shows "Incoming call: Bob Stone is adding you to a call with Ann Lee." with Join: a
 /// colleague added this user to their call (it became a meeting of the three).
 pub fn added_to_call(
     adder: &str,

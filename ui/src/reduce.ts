@@ -325,9 +325,10 @@ function incomingFrom(call: CallSession, meId: number | null): Incoming | null {
   };
 }
 
-/** A CallSession from an event or a command's answer. */
 /** How far a call not yet ended has got: news of an earlier stage is old news. */
 const STAGE: Record<CallStatus, number> = { pending: 0, ringing: 1, active: 2, completed: 3, rejected: 3, cancelled: 3, missed: 3, failed: 3 };
+
+/** A CallSession from an event or a command's answer. */
 
 export function applyCall(s: UiState, call: CallSession, now: number): UiState {
   const app = s.app;

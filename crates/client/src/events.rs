@@ -116,7 +116,7 @@ pub enum Event {
         meeting: Box<switchboard_protocol::api::Meeting>,
         call: Box<switchboard_protocol::api::VideoCallSession>,
         /// When this user was just added to the 1:1 call it grew from: the app says "Ann
-        /// Lee is adding you to her call with Bob Stone".
+        /// Lee is adding you to a call with Bob Stone".
         added_to_call: Option<switchboard_protocol::ws::AddedToCall>,
     },
     /// A meeting's call ended: an app still in its room leaves.

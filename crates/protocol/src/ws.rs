@@ -50,7 +50,7 @@ pub enum Notification {
         call: Box<VideoCallSession>,
         /// When this user was added to a 1:1 call that grew into the meeting
         /// (`add_participant/`): which call, and who else is on it, so their app says
-        /// "Bob Stone is adding you to his call with Ann Lee" as an incoming call would.
+        /// "Bob Stone is adding you to a call with Ann Lee" as an incoming call would.
         /// Absent for a meeting started as one.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         added_to_call: Option<AddedToCall>,
