@@ -276,7 +276,7 @@ regarding: Regarding | null, } | { "type": "call_updated", call: CallSession, } 
 status_message: string | null, } | { "type": "directory", users: Array<DirectoryEntry>, } | { "type": "audio_level", call_id: number, input: number, output: number, } | { "type": "quality", call_id: number, quality: CallQuality, } | { "type": "media", call_id: number, media: MediaState, } | { "type": "muted", call_id: number, muted: boolean, } | { "type": "missed_calls", count: number, } | { "type": "problem", message: string, } | { "type": "callback_due", callback: Callback, } | { "type": "note_received", note: Note, } | { "type": "colleague_available", camp_on: CampOn, } | { "type": "meeting_started", meeting: Meeting, call: VideoCallSession, 
 /**
  * When this user was just added to the 1:1 call it grew from: the app says "Ann
- * Lee is adding you to her call with Bob Stone".
+ * Lee is adding you to a call with Bob Stone".
  */
 added_to_call: AddedToCall | null, } | { "type": "meeting_ended", meeting_id: number, call: VideoCallSession, } | { "type": "sound_device", switch: DeviceSwitch, };
 
