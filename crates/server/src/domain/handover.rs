@@ -7,6 +7,7 @@ use super::{DomainError, meetings, require_user};
 use crate::store::{CallRow, LockKey, Tx};
 use chrono::{DateTime, Duration, Utc};
 use switchboard_protocol::api::{CallSession, Meeting, VideoCallSession};
+use switchboard_protocol::ws::AddedToCall;
 use switchboard_protocol::{CallAction, CallStatus};
 
 /// The other party of `row` seen from `actor`; `None` when `actor` is not in it.
@@ -90,6 +91,8 @@ pub struct Escalated {
     pub ended: CallSession,
     pub meeting: Meeting,
     pub meeting_call: VideoCallSession,
+    /// What the one added is told: the call, and its other party.
+    pub added_to_call: AddedToCall,
 }
 
 /// `actor` adds `user_id` to their active call `call_id`: a meeting of the three, hosted
@@ -146,10 +149,16 @@ pub fn add_participant(
     row.escalated_to_meeting = Some(meeting.id);
     tx.update_call(&row)?;
     let ended = apply(tx, call_id, Actor::User(actor), CallAction::End, None, now)?.call;
+    let with = if ended.initiator == other {
+        ended.initiator_details.clone()
+    } else {
+        ended.recipient_details.clone()
+    };
     Ok(Escalated {
         ended,
         meeting: meetings::get(tx, meeting.id, actor)?,
         meeting_call,
+        added_to_call: AddedToCall { call_id, with },
     })
 }
 

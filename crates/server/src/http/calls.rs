@@ -17,7 +17,6 @@ use std::collections::HashMap;
 use switchboard_protocol::api::{self, ErrorBody};
 use switchboard_protocol::api::{CallEnvelope, CallSession, JoinInfo, MaybeCall, Page};
 use switchboard_protocol::crm::{self, DECLINE_MESSAGE_MAX, Regarding};
-use switchboard_protocol::ws::AddedToCall;
 use switchboard_protocol::{CallAction, CallStatus, CallType};
 use tokio::time::Instant;
 
@@ -344,14 +343,7 @@ pub async fn add_participant(
             &done.meeting,
             &done.meeting_call,
             &[user_id],
-            Some(AddedToCall {
-                call_id,
-                with: if done.ended.initiator == auth.id {
-                    done.ended.recipient_details.clone()
-                } else {
-                    done.ended.initiator_details.clone()
-                },
-            }),
+            Some(done.added_to_call.clone()),
         );
         Ok::<_, ApiError>(done)
     });
