@@ -33,7 +33,7 @@ async function lastArgs(page, cmd) {
 }
 
 test('first run: the network is searched as Connect opens, under the address, which stays put; then the hosts with name, address and fingerprint', async () => {
-  const page = await openApp(env, { responses: { app_state: { ok: FIRST_RUN }, find_hosts: { ok: HOSTS, delayMs: 400 } } });
+  const page = await openApp(env, { responses: { app_state: { ok: FIRST_RUN }, find_hosts: { ok: HOSTS, delayMs: 2000 } } });
   await status(page).filter({ hasText: SEARCHING }).waitFor();
   assert.equal(await section(page).locator('.found-hosts-again').getAttribute('aria-disabled'), 'true', 'one search at a time');
   assert.equal(await rows(page).count(), 0);
@@ -159,7 +159,7 @@ test('first run: Search again searches once more (one search at a time); a later
   const page = await openApp(env, {
     responses: {
       app_state: { ok: FIRST_RUN },
-      find_hosts: [{ ok: [] }, { ok: HOSTS, delayMs: 400 }, { ok: [ALICE], delayMs: 300 }, { err: REFUSED }],
+      find_hosts: [{ ok: [] }, { ok: HOSTS, delayMs: 1500 }, { ok: [ALICE], delayMs: 1200 }, { err: REFUSED }],
     },
   });
   await status(page).filter({ hasText: NONE_FOUND }).waitFor();
