@@ -503,10 +503,11 @@ function between(sound, fromMs, toMs) {
 
 /**
  * Alice (her speakers, recorded), Bob and Carol (their CLIs' recordings) in a meeting:
- * each hears the other two. Alice's microphone reaches the CLIs far less than theirs reach
- * each other when the app was in the meeting first (Carol heard her in 8, 10 and 55
- * windows of 90 over three runs; a tone in syllables did no better): open in the issue
- * notes. For her voice, then, only that it gets through at all.
+ * each hears the other two. Alice's microphone goes through her app's voice processing,
+ * whose echo canceller holds her tone back while the others' tones play, until it has
+ * found that her microphone does not hear her speakers: 2–6 s after her media starts (the
+ * HMM detector, processing.rs). So the CLIs hear her in a third to four fifths of the
+ * windows, where each hears the other in nearly all.
  */
 async function eachHearsTheOtherTwo(what, alice, bobRecording, carolRecording) {
   const heard = {
@@ -523,7 +524,7 @@ async function eachHearsTheOtherTwo(what, alice, bobRecording, carolRecording) {
   }
   console.log(`${what}: 100 ms windows with each voice`, JSON.stringify(table));
   for (const [pair, windows] of Object.entries(table)) {
-    assert.ok(windows >= (pair.endsWith('hears Alice') ? 3 : 10), `${pair}: ${JSON.stringify(table)}`);
+    assert.ok(windows >= 10, `${pair}: ${JSON.stringify(table)}`);
   }
 }
 
