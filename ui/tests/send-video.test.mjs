@@ -343,3 +343,32 @@ for (const scheme of ['light', 'dark']) {
     await finish(voice);
   });
 }
+
+test('send video: on hold, no picture either way: both pictures give way to "No video while the call is on hold", and come back on resuming', async () => {
+  const page = await openApp(env, { responses: { app_state: { ok: inCall(videoCall()) } } });
+  await sendFrame(page, { feed: 'remote', width: 64, height: 36, bars: BARS });
+  await sendFrame(page, { feed: 'local', width: 32, height: 24, fill: GREEN });
+  await card(page).getByRole('img', { name: 'Bob Stone’s video' }).waitFor();
+  await card(page).getByRole('img', { name: 'Your video' }).waitFor();
+
+  // Bob holds the call (only on_hold_by changes): the shell sends no pictures, so neither
+  // stands frozen; the area says why, with the camera crossed out.
+  const onHold = card(page).getByRole('status').filter({ hasText: 'No video while the call is on hold' });
+  for (const by of [BOB.id, ME.id]) {
+    await engine(page, { type: 'call_updated', call: { ...videoCall(), on_hold_by: by, on_hold_since: new Date().toISOString() } });
+    await onHold.waitFor();
+    assert.equal(await visible(page, '.video-remote'), false, 'their last picture is not left standing');
+    assert.equal(await visible(page, '.video-local'), false, 'nor mine');
+    assert.equal(await page.locator('.video-waiting').getAttribute('data-off'), '', 'the camera crossed out');
+    assert.equal(await card(page).getByText('turned their video off').count(), 0);
+    await shot(page, `send-video-on-hold-by-${by === ME.id ? 'me' : 'them'}`, { element: card(page) });
+  }
+
+  // Resumed: the pictures are shown again as they come.
+  await engine(page, { type: 'call_updated', call: videoCall() });
+  await onHold.waitFor({ state: 'hidden' });
+  await sendFrame(page, { feed: 'remote', width: 64, height: 36, bars: BARS });
+  await shown(page, '.video-remote');
+  await shown(page, '.video-local');
+  await finish(page);
+});

@@ -388,6 +388,7 @@ impl AudioPeer {
                 track,
                 sender,
                 task: None,
+                hold: hold.clone(),
             };
             out.start(source, &video_counters);
             out
@@ -501,8 +502,8 @@ impl AudioPeer {
         self.uplink.is_muted()
     }
 
-    /// What this side plays while the call is on hold (see [`Hold`]); sending is the
-    /// caller's to stop (mute).
+    /// What this side plays while the call is on hold (see [`Hold`]). On hold no picture
+    /// is sent either; the sound sent is the caller's to stop (mute).
     pub fn set_hold(&self, hold: Hold) {
         self.hold.store(hold.to_u8(), Ordering::Relaxed);
     }
@@ -606,6 +607,7 @@ impl AudioPeer {
             track,
             sender,
             task: None,
+            hold: self.hold.clone(),
         };
         out.start(first_source, &self.video);
         if let Ok(mut slot) = self.video_out.lock() {

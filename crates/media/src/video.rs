@@ -4,9 +4,10 @@
 //! can say what arrived, in what order, how fast, and how late.
 
 use crate::error::MediaError;
+use crate::hold::Hold;
 use crate::rate::RateControl;
 use bytes::Bytes;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant, SystemTime};
 use switchboard_video::Frame;
@@ -132,6 +133,8 @@ pub(crate) struct VideoOut {
     pub(crate) track: Arc<TrackLocalStaticSample>,
     pub(crate) sender: Arc<RTCRtpSender>,
     pub(crate) task: Option<tokio::task::JoinHandle<()>>,
+    /// The call's hold (the peer's): no picture goes while the call is on hold.
+    pub(crate) hold: Arc<AtomicU8>,
 }
 
 impl VideoOut {
@@ -142,6 +145,7 @@ impl VideoOut {
             self.track.clone(),
             self.sender.clone(),
             counters.clone(),
+            self.hold.clone(),
         )));
     }
 
@@ -168,12 +172,14 @@ pub(crate) fn video_track() -> Arc<TrackLocalStaticSample> {
 /// next picture a keyframe. Runs until aborted (another source takes the track over, or
 /// video stops): the source is then dropped within one picture's time. Capture and encoding run on a thread of
 /// their own: a 640×480 picture takes milliseconds to code, and on the runtime's threads
-/// that would hold up the audio beside it.
+/// that would hold up the audio beside it. While the call is on hold nothing is captured,
+/// coded or sent, and the first picture after it is a keyframe.
 pub(crate) async fn send(
     source: Box<dyn VideoSource>,
     track: Arc<TrackLocalStaticSample>,
     sender: Arc<RTCRtpSender>,
     counters: SharedCounters,
+    hold: Arc<AtomicU8>,
 ) {
     let settings = source.settings();
     let period = Duration::from_secs_f64(1.0 / f64::from(settings.fps.max(1)));
@@ -229,7 +235,7 @@ pub(crate) async fn send(
     let (coded_tx, mut coded) = tokio::sync::mpsc::channel(4);
     let encoding = std::thread::Builder::new()
         .name("video-encode".into())
-        .spawn(move || encode(source, period, (&keyframe, &bitrate), &coded_tx));
+        .spawn(move || encode(source, period, (&keyframe, &bitrate, &hold), &coded_tx));
     if let Err(e) = encoding {
         tracing::error!(error = %e, "cannot start the video encoder's thread");
         return;
@@ -261,11 +267,12 @@ pub(crate) async fn send(
 }
 
 /// The encoder's thread: a picture every `period`, coded and handed over, until the
-/// sending side is gone. A picture that is late is skipped, not sent in a burst.
+/// sending side is gone. A picture that is late is skipped, not sent in a burst; none is
+/// taken while the call is on hold.
 fn encode(
     mut source: Box<dyn VideoSource>,
     period: Duration,
-    (keyframe, bitrate): (&AtomicBool, &AtomicU32),
+    (keyframe, bitrate, hold): (&AtomicBool, &AtomicU32, &AtomicU8),
     out: &tokio::sync::mpsc::Sender<Vec<EncodedFrame>>,
 ) {
     let mut encoder = match Vp8Encoder::new(source.settings()) {
@@ -278,7 +285,21 @@ fn encode(
     let mut next = Instant::now();
     let mut failing = false;
     let mut asked_kbps = encoder.settings().bitrate_kbps;
+    let mut held = false;
     loop {
+        if Hold::from_u8(hold.load(Ordering::Relaxed)) != Hold::Off {
+            held = true;
+            std::thread::sleep(period);
+            if out.is_closed() {
+                return; // the call is over
+            }
+            next = Instant::now();
+            continue;
+        }
+        if std::mem::take(&mut held) {
+            // The far end may have dropped what it had while nothing came.
+            keyframe.store(true, Ordering::Relaxed);
+        }
         let kbps = bitrate.load(Ordering::Relaxed);
         if kbps != asked_kbps {
             asked_kbps = kbps;

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use switchboard_media::audio::{FrameLog, ToneSource};
 use switchboard_media::video::{PatternSource, VideoOptions, VideoSink, VideoStats};
-use switchboard_media::{AudioPeer, PeerConfig, Uplink};
+use switchboard_media::{AudioPeer, Hold, PeerConfig, Uplink};
 use switchboard_video::frame::Frame;
 use switchboard_video::pattern::read_stamp;
 use switchboard_video::vp8::EncoderSettings;
@@ -418,6 +418,35 @@ async fn video_turned_on_switched_and_off_inside_a_voice_call_while_the_voice_ca
             "{heard} of {span} expected ({frames} arrived)"
         );
     }
+
+    // a holds the call: no pictures either way, and both come back on resuming.
+    a.set_hold(Hold::ByUs);
+    b.set_hold(Hold::ByThem);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let since = Instant::now();
+    let sent = (a.video_stats().frames_sent, b.video_stats().frames_sent);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        shown_since(&shown_by_b, since),
+        0,
+        "a sends no pictures on hold"
+    );
+    assert_eq!(shown_since(&shown_by_a, since), 0, "nor does b, held");
+    assert_eq!(
+        (a.video_stats().frames_sent, b.video_stats().frames_sent),
+        sent,
+        "nothing is coded on hold"
+    );
+    a.set_hold(Hold::Off);
+    b.set_hold(Hold::Off);
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let since = Instant::now();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        shown_since(&shown_by_b, since) >= 25,
+        "a's video is back after the hold"
+    );
+    assert!(shown_since(&shown_by_a, since) >= 25, "and b's");
     a.close().await;
     b.close().await;
 }

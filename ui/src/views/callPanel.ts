@@ -53,8 +53,10 @@ function isActiveCall(s: UiState): boolean {
 }
 
 /** What the video area says where their picture is not shown. */
-function stageWords(name: string, remote: FeedState, isVideo: boolean, problem: string | null): string {
+function stageWords(name: string, remote: FeedState, isVideo: boolean, problem: string | null, held: boolean): string {
   if (problem) return `Video cannot be shown here: ${problem}`;
+  // The shell sends no picture either way on hold; the last ones would stand frozen.
+  if (held) return 'No video while the call is on hold';
   if (remote === 'stopped') return `${name} turned their video off`;
   // A voice call shows the area once I send: theirs may never come.
   return isVideo ? `Waiting for ${name}’s video…` : `${name} is not sending video`;
@@ -690,22 +692,24 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
         isVideo: isActive && call?.call_type === 'video',
         name: isActive && call ? displayName(otherParty(call, s.app?.me?.id ?? null)) : '',
         sending: videoSending(s) !== 'off',
+        held: isActive && holdSide(call, s.app?.me?.id ?? null) !== 'none',
         pictures: s.pictures,
         problem: s.videoProblem,
       };
     },
-    ({ isActive, isVideo, name, sending, pictures, problem }) => {
+    ({ isActive, isVideo, name, sending, held, pictures, problem }) => {
       const staged = isActive && (isVideo || sending || pictures.remote !== 'none');
       show(stage, staged);
       if (!staged) return setFull(false);
       setAttr(remote, 'aria-label', `${name}’s video`);
-      show(remote, pictures.remote === 'live');
-      show(local, sending && pictures.local !== 'none');
-      show(waiting, pictures.remote !== 'live');
+      const live = pictures.remote === 'live' && !held;
+      show(remote, live);
+      show(local, sending && pictures.local !== 'none' && !held);
+      show(waiting, !live);
       // Their camera crossed out when they send none (any more), not while it may come.
-      const theirsOff = pictures.remote === 'stopped' || (!isVideo && pictures.remote === 'none');
+      const theirsOff = held || pictures.remote === 'stopped' || (!isVideo && pictures.remote === 'none');
       setAttr(waiting, 'data-off', theirsOff && !problem);
-      setText(waitingText, stageWords(name, pictures.remote, isVideo, problem));
+      setText(waitingText, stageWords(name, pictures.remote, isVideo, problem, held));
     },
   );
   watchActive(
