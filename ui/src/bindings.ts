@@ -531,4 +531,9 @@ ringing: RingingCall | null,
 /**
  * The meeting this app is in.
  */
-meeting: MeetingView | null, };
+meeting: MeetingView | null, 
+/**
+ * Whether a camera is set up ([`crate::video::CAMERA_ENV`] names a source): a video
+ * call starts by sending it, and the UI shows the camera on only then.
+ */
+camera_set_up: boolean, };

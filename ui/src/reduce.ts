@@ -33,13 +33,13 @@ const NO_CALL = {
 } as const;
 
 /** What this side sends in the active call: what its camera and share buttons chose last,
- * or else what the shell opened as it connected (the camera in a video call, nothing in a
- * voice call). Out of a call, or while one rings: nothing. */
+ * or else what the shell opened as it connected (the camera in a video call, if one is set
+ * up; nothing in a voice call). Out of a call, or while one rings: nothing. */
 export function videoSending(s: UiState): VideoSend {
   const call = s.app?.active_call;
   if (!call || call.status !== 'active') return 'off';
   if (s.videoSend?.callId === call.id) return s.videoSend.send;
-  return call.call_type === 'video' ? 'camera' : 'off';
+  return call.call_type === 'video' && s.app?.camera_set_up ? 'camera' : 'off';
 }
 
 /** A time the server gave (`iso`) on this clock (ms): as it is, unless clocks disagree so

@@ -76,6 +76,7 @@ export function appState(patch = {}) {
     link_call: null,
     ringing: null,
     meeting: null,
+    camera_set_up: true,
     ...patch,
   };
 }

@@ -372,3 +372,22 @@ test('send video: on hold, no picture either way: both pictures give way to "No 
   await shown(page, '.video-local');
   await finish(page);
 });
+
+test('send video: with no camera set up, a video call starts with the camera off, waiting for theirs; pressing it says why', async () => {
+  const noCamera = 'No camera is set up: set SWITCHBOARD_CAMERA to `pattern`, `screen` or `window:ID` (cameras are not supported yet).';
+  const page = await openApp(env, {
+    responses: {
+      app_state: { ok: appState({ active_call: videoCall(), media: CONNECTED, camera_set_up: false }) },
+      set_video: { err: noCamera },
+    },
+  });
+  await cameraOn(page).waitFor();
+  assert.equal(await pressed(cameraOn(page)), 'false', 'nothing is sent, so the button does not say it is');
+  await card(page).getByRole('status').filter({ hasText: 'Waiting for Bob Stone’s video…' }).waitFor();
+  assert.equal(await visible(page, '.video-local'), false);
+  // Pressed, the shell refuses (as it does with no camera): said on the card, still off.
+  await cameraOn(page).click();
+  await card(page).getByText('No camera is set up').waitFor();
+  assert.equal(await pressed(cameraOn(page)), 'false');
+  await finish(page);
+});

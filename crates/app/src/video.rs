@@ -81,6 +81,16 @@ fn camera() -> Result<Option<Box<dyn VideoSource>>, String> {
     chosen_source(std::env::var(CAMERA_ENV).ok().as_deref())
 }
 
+/// Whether [`CAMERA_ENV`] names a source (unset and `none` name none): what a video call
+/// starts by sending, as the UI is told.
+pub(crate) fn camera_set_up() -> bool {
+    names_a_source(std::env::var(CAMERA_ENV).ok().as_deref())
+}
+
+fn names_a_source(choice: Option<&str>) -> bool {
+    !matches!(choice.map(str::trim), None | Some("" | "none"))
+}
+
 /// `inner`, with a preview of what it sends handed to the shell.
 fn previewed(inner: Box<dyn VideoSource>, shell: Arc<dyn Shell>) -> Box<dyn VideoSource> {
     Box::new(Previewed {
@@ -91,12 +101,14 @@ fn previewed(inner: Box<dyn VideoSource>, shell: Arc<dyn Shell>) -> Box<dyn Vide
 
 /// The source `choice` names (see [`CAMERA_ENV`]).
 fn chosen_source(choice: Option<&str>) -> Result<Option<Box<dyn VideoSource>>, String> {
-    match choice.map(str::trim) {
-        None | Some("" | "none") => Ok(None),
-        Some("pattern") => PatternSource::new(EncoderSettings::VGA)
+    let Some(choice) = choice.map(str::trim).filter(|_| names_a_source(choice)) else {
+        return Ok(None);
+    };
+    match choice {
+        "pattern" => PatternSource::new(EncoderSettings::VGA)
             .map(|p| Some(Box::new(p) as Box<dyn VideoSource>))
             .map_err(|e| e.to_string()),
-        Some(other) => {
+        other => {
             let target: ScreenTarget = other.parse().map_err(|_| {
                 format!(
                     "{CAMERA_ENV}={other} is not a video source: use `pattern`, `screen`, \
@@ -168,6 +180,9 @@ mod tests {
     fn the_source_is_chosen_in_words() {
         assert!(matches!(chosen_source(None), Ok(None)));
         assert!(matches!(chosen_source(Some("none")), Ok(None)));
+        assert!(matches!(chosen_source(Some(" ")), Ok(None)));
+        assert!(!names_a_source(None) && !names_a_source(Some(" none ")));
+        assert!(names_a_source(Some("pattern")) && names_a_source(Some("window:42")));
         let pattern = chosen_source(Some("pattern"))
             .ok()
             .flatten()

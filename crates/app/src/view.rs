@@ -43,6 +43,7 @@ impl Controller {
                 link_call: None,
                 ringing: None,
                 meeting: None,
+                camera_set_up: crate::video::camera_set_up(),
             };
         };
         let phone = &session.phone;
@@ -94,6 +95,7 @@ impl Controller {
             link_call,
             ringing,
             meeting: self.current_meeting().await,
+            camera_set_up: crate::video::camera_set_up(),
         }
     }
 }
