@@ -505,9 +505,8 @@ function between(sound, fromMs, toMs) {
  * Alice (her speakers, recorded), Bob and Carol (their CLIs' recordings) in a meeting:
  * each hears the other two. Alice's microphone goes through her app's voice processing,
  * whose echo canceller holds her tone back while the others' tones play, until it has
- * found that her microphone does not hear her speakers: 2–6 s after her media starts (the
- * HMM detector, processing.rs). So the CLIs hear her in a third to four fifths of the
- * windows, where each hears the other in nearly all.
+ * found that her microphone does not hear her speakers: about 2 s after her media starts
+ * (the HMM detector, processing.rs; 4–7 s, and again now and then, with the default one).
  */
 async function eachHearsTheOtherTwo(what, alice, bobRecording, carolRecording) {
   const heard = {
