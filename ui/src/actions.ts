@@ -163,9 +163,11 @@ export class Actions {
     const account = accountKey(this.store.get());
     const meetingBefore = this.store.get().app?.meeting?.meeting_id ?? null;
     this.store.update((s) => applyEvent(s, ev, Date.now()));
-    // A meeting started, ended, joined (from the notification, say) or left: the list again.
+    // A meeting scheduled, started, ended, deleted, joined (from the notification, say) or
+    // left: the list again.
     const meetingAfter = this.store.get().app?.meeting?.meeting_id ?? null;
-    if (ev.type === 'meeting_started' || ev.type === 'meeting_ended' || meetingAfter !== meetingBefore) this.refreshMeetings();
+    const listChanged = ['meeting_scheduled', 'meeting_started', 'meeting_ended', 'meeting_deleted'].includes(ev.type);
+    if (listChanged || meetingAfter !== meetingBefore) this.refreshMeetings();
     // The shell's new state, or a call-back due: the list again (a new sign-in loads it
     // through main.ts's watch).
     const same = account !== null && accountKey(this.store.get()) === account;

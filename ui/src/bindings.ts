@@ -278,7 +278,7 @@ status_message: string | null, } | { "type": "directory", users: Array<Directory
  * When this user was just added to the 1:1 call it grew from: the app says "Ann
  * Lee is adding you to a call with Bob Stone".
  */
-added_to_call: AddedToCall | null, } | { "type": "meeting_ended", meeting_id: number, call: VideoCallSession, } | { "type": "sound_device", switch: DeviceSwitch, };
+added_to_call: AddedToCall | null, } | { "type": "meeting_ended", meeting_id: number, call: VideoCallSession, } | { "type": "meeting_scheduled", meeting: Meeting, } | { "type": "meeting_deleted", meeting_id: number, } | { "type": "sound_device", switch: DeviceSwitch, };
 
 export type DeviceList = { inputs: Array<string>, outputs: Array<string>, default_input: string | null, default_output: string | null, };
 

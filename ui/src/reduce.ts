@@ -827,6 +827,9 @@ export function applyEvent(s: UiState, ev: EngineEvent, now: number): UiState {
         meetings: s.meetings && endedInList(s.meetings, ev.meeting_id),
         meetingStarted: s.meetingStarted?.meeting.id === ev.meeting_id ? null : s.meetingStarted,
       };
+    // Gone: its banner (and invitation) with it; the list reloads (actions.ts).
+    case 'meeting_deleted':
+      return { ...s, meetingStarted: s.meetingStarted?.meeting.id === ev.meeting_id ? null : s.meetingStarted };
     default:
       return s;
   }

@@ -216,6 +216,30 @@ test('meetings: More loads the next page after those shown; Refresh loads them a
   await finish(page);
 });
 
+test('meetings: a colleague schedules one with me, or deletes one: the open list follows at once, and a deleted meeting\'s banner goes', async () => {
+  const PLAN = meeting(15, 'Quarterly plan', BOB, [ME], 'scheduled', { scheduled_at: tomorrowAt(10) });
+  const page = await openApp(env, {
+    now: NOON,
+    responses: {
+      app_state: { ok: appState() },
+      meetings: [{ ok: LIST }, { ok: meetingPage([PLAN, STANDUP, REVIEW, RETRO]) }, { ok: meetingPage([STANDUP, REVIEW, RETRO]) }],
+    },
+  });
+  await openTab(page);
+  await engine(page, { type: 'meeting_scheduled', meeting: PLAN });
+  await row(page, PLAN.id).waitFor();
+  assert.equal((await asked(page, 'meetings')).length, 2, 'loaded again once');
+
+  // Bob starts it, then deletes it before I join: the banner and the row go.
+  const banner = page.getByRole('region', { name: 'Meeting started' });
+  await engine(page, { type: 'meeting_started', meeting: PLAN, call: meetingCall(315, PLAN.id, BOB) });
+  await banner.waitFor();
+  await engine(page, { type: 'meeting_deleted', meeting_id: PLAN.id });
+  await banner.waitFor({ state: 'hidden' });
+  await row(page, PLAN.id).waitFor({ state: 'detached' });
+  await finish(page);
+});
+
 test('meetings: Delete asks first (Cancel and Escape go back to it); deleting removes the meeting and loads the list again', async () => {
   const page = await openApp(env, {
     now: NOON,

@@ -390,6 +390,12 @@ impl Shared {
             Notification::MeetingEnded { meeting_id, call } => {
                 self.emit(Event::MeetingEnded { meeting_id, call })
             }
+            Notification::MeetingScheduled { meeting } => {
+                self.emit(Event::MeetingScheduled { meeting })
+            }
+            Notification::MeetingDeleted { meeting_id } => {
+                self.emit(Event::MeetingDeleted { meeting_id })
+            }
         }
     }
 }

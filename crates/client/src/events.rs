@@ -124,6 +124,15 @@ pub enum Event {
         meeting_id: i64,
         call: Box<switchboard_protocol::api::VideoCallSession>,
     },
+    /// A meeting this user is in was scheduled (by them too, on another device): the
+    /// list of meetings is out of date.
+    MeetingScheduled {
+        meeting: Box<switchboard_protocol::api::Meeting>,
+    },
+    /// A meeting this user was in was deleted by its host.
+    MeetingDeleted {
+        meeting_id: i64,
+    },
     /// A sound device of the call moved on its own: unplugged (the system default took
     /// over) or the chosen one plugged in again.
     SoundDevice {

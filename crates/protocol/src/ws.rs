@@ -55,6 +55,13 @@ pub enum Notification {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         added_to_call: Option<AddedToCall>,
     },
+    /// A meeting this user hosts or takes part in was scheduled: their list of meetings
+    /// shows it without a reload. Sent to every member, its host included (their other
+    /// devices).
+    MeetingScheduled { meeting: Box<Meeting> },
+    /// A meeting this user hosted or took part in was deleted by its host: it leaves their
+    /// list. Sent to every member, the host included.
+    MeetingDeleted { meeting_id: i64 },
     /// A meeting's call ended (`POST /api/health/call/end`): whoever is still in its room
     /// leaves it. Sent to every member, the one who ended it included (their other
     /// devices).

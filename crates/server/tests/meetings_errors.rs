@@ -224,6 +224,58 @@ async fn members_hear_a_meeting_start_and_end_and_nobody_else_does() {
     assert!(read.get("active_call_id").is_none(), "{read}");
 }
 
+#[tokio::test(start_paused = true)]
+async fn members_hear_a_meeting_scheduled_and_deleted_and_nobody_else_does() {
+    let server = TestServer::start_in_simulated_time(&["host", "ann", "stranger"], |_| {}).await;
+    let [host, ann, stranger] = [
+        server.login("host").await,
+        server.login("ann").await,
+        server.login("stranger").await,
+    ];
+    let mut sockets = Vec::new();
+    for user in [&host, &ann, &stranger] {
+        sockets.push(notifications(user).await);
+    }
+    let [host_ws, ann_ws, stranger_ws] = &mut sockets[..] else {
+        unreachable!("three sockets")
+    };
+
+    // The host schedules it: Ann's list can show it at once, and so can the host's other
+    // devices.
+    let (s, m) = host
+        .post(
+            "/api/meetings/",
+            json!({"title": "Quarterly plan", "participant_ids": [ann.id]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    let meeting_id = m["id"].as_i64().expect("id");
+    for ws in [&mut *host_ws, &mut *ann_ws] {
+        let scheduled = expect(ws, "meeting_scheduled", Duration::from_secs(5)).await;
+        assert_eq!(scheduled["meeting"], m, "the meeting as created");
+    }
+
+    // A refused delete tells nobody anything.
+    assert_eq!(
+        ann.delete(&format!("/api/meetings/{meeting_id}/")).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let next = next_non_presence(ann_ws, Duration::from_secs(1)).await;
+    assert!(next.is_none(), "nothing was deleted: {next:?}");
+
+    // The host deletes it: both are told; the stranger heard of neither.
+    assert_eq!(
+        host.delete(&format!("/api/meetings/{meeting_id}/")).await.0,
+        StatusCode::NO_CONTENT
+    );
+    for ws in [&mut *host_ws, &mut *ann_ws] {
+        let deleted = expect(ws, "meeting_deleted", Duration::from_secs(5)).await;
+        assert_eq!(deleted["meeting_id"], meeting_id);
+    }
+    let next = next_non_presence(stranger_ws, Duration::from_secs(2)).await;
+    assert!(next.is_none(), "a stranger hears nothing: {next:?}");
+}
+
 #[tokio::test]
 async fn meeting_input_is_validated() {
     let server = TestServer::start(&["host"]).await;

@@ -208,15 +208,18 @@ pub fn list(
     Ok((count, views(tx, &rows)?))
 }
 
-/// Only the host deletes; the meeting's video call sessions go with it.
-pub fn delete(tx: &mut dyn Tx, id: i64, user_id: i64) -> Result<(), DomainError> {
+/// Only the host deletes; the meeting's video call sessions go with it. Returns the
+/// meeting as it was, for telling its members.
+pub fn delete(tx: &mut dyn Tx, id: i64, user_id: i64) -> Result<Meeting, DomainError> {
     let row = member_meeting(tx, id, user_id)?;
     if row.host_id != user_id {
         return Err(DomainError::Forbidden(
             "Only the meeting's host can delete it.".into(),
         ));
     }
-    Ok(tx.delete_meeting(id)?)
+    let meeting = view(tx, row)?;
+    tx.delete_meeting(id)?;
+    Ok(meeting)
 }
 
 fn video_view(tx: &mut dyn Tx, row: &VideoCallRow) -> Result<VideoCallSession, DomainError> {

@@ -61,6 +61,7 @@ pub async fn create(
         .store
         .write(move |tx| meetings::create(tx, auth.id, new, clock.now()))
         .await?;
+    state.realtime.meeting_scheduled(&meeting);
     Ok(created(meeting))
 }
 
@@ -150,13 +151,13 @@ pub async fn delete(
 ) -> Result<Response, ApiError> {
     let id = path_id(&raw, "meeting")?;
     // In a task of its own: a client that goes away mid-request still has the room of
-    // the meeting it deleted closed.
+    // the meeting it deleted closed, and its members told.
     let (store, realtime) = (state.store.clone(), state.realtime.clone());
     tokio::spawn(async move {
-        store
+        let meeting = store
             .write(move |tx| meetings::delete(tx, id, auth.id))
             .await?;
-        realtime.meeting_deleted(id);
+        realtime.meeting_deleted(&meeting);
         Ok::<_, ApiError>(())
     })
     .await

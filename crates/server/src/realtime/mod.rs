@@ -215,12 +215,25 @@ impl Realtime {
         self.presence_changed();
     }
 
-    /// A meeting was deleted: the sockets in its room close (and cannot open again).
-    pub fn meeting_deleted(&self, meeting_id: i64) {
+    /// A meeting was scheduled: `meeting_scheduled` to every member, so their lists show it.
+    pub fn meeting_scheduled(&self, meeting: &Meeting) {
+        let frame = frame(&Notification::MeetingScheduled {
+            meeting: Box::new(meeting.clone()),
+        });
+        self.to_members(meeting, &frame);
+    }
+
+    /// A meeting was deleted: the sockets in its room close (and cannot open again), and
+    /// `meeting_deleted` goes to every member it had.
+    pub fn meeting_deleted(&self, meeting: &Meeting) {
         self.publish(BusEvent::RoomClosed {
-            room: RoomKey::Meeting(meeting_id),
+            room: RoomKey::Meeting(meeting.id),
             why: RoomEnd::MeetingDeleted,
         });
+        let frame = frame(&Notification::MeetingDeleted {
+            meeting_id: meeting.id,
+        });
+        self.to_members(meeting, &frame);
     }
 
     /// A meeting's call started: `meeting_started` to its members but the starter, whose
@@ -263,6 +276,11 @@ impl Realtime {
             meeting_id: meeting.id,
             call: Box::new(call.clone()),
         });
+        self.to_members(meeting, &frame);
+    }
+
+    /// `frame` to the meeting's host and each participant.
+    fn to_members(&self, meeting: &Meeting, frame: &Utf8Bytes) {
         for user_id in members(meeting) {
             self.publish(BusEvent::ToUser {
                 user_id,
