@@ -57,8 +57,21 @@ impl CallsSeen {
         }
     }
 
-    /// A call's current state, from any source.
+    /// A call's current state, from any source. A picture of an earlier stage than one
+    /// reported is old news, and nothing is reported: a command's reply that lost the race
+    /// with the server's push (`initiate_call/` answered `pending` after the push said
+    /// `active`, when the callee answered at once).
     pub fn saw(&mut self, me: i64, call: &CallSession) -> Report {
+        let older = self
+            .statuses
+            .get(&call.id)
+            .is_some_and(|(last, _)| call.status.stage() < last.stage());
+        if older {
+            return Report {
+                incoming: false,
+                changed: false,
+            };
+        }
         let ringing_for_me = call.recipient == me
             && matches!(call.status, CallStatus::Pending | CallStatus::Ringing);
         Report {
@@ -163,6 +176,41 @@ mod tests {
         assert_eq!(seen.invite(4, at(0), at(90)), Invite::Stale);
         assert!(seen.saw(ME, &call(4, 1, ME, CallStatus::Ringing)).incoming);
         assert_eq!(seen.invite(4, at(0), at(91)), Invite::Seen);
+    }
+
+    #[test]
+    fn an_earlier_stage_seen_after_a_later_one_is_old_news() {
+        // Every pair: seen at `later`, then a picture of `earlier`.
+        for later in CallStatus::ALL {
+            for earlier in CallStatus::ALL {
+                if earlier.stage() >= later.stage() {
+                    continue;
+                }
+                for (from, to) in [(1, ME), (ME, 1)] {
+                    let mut seen = CallsSeen::default();
+                    seen.saw(ME, &call(9, from, to, later));
+                    let stale = seen.saw(ME, &call(9, from, to, earlier));
+                    assert_eq!(
+                        stale,
+                        Report {
+                            incoming: false,
+                            changed: false
+                        },
+                        "{earlier:?} after {later:?}"
+                    );
+                    // And it did not stand in for the later one.
+                    assert!(!seen.saw(ME, &call(9, from, to, later)).changed);
+                }
+            }
+        }
+        // The race it is for: the caller's own `pending` reply after the push's `active`,
+        // then the hold that follows is still reported.
+        let mut seen = CallsSeen::default();
+        seen.saw(ME, &call(5, ME, 1, CallStatus::Active));
+        assert!(!seen.saw(ME, &call(5, ME, 1, CallStatus::Pending)).changed);
+        let mut held = call(5, ME, 1, CallStatus::Active);
+        held.on_hold_by = Some(ME);
+        assert!(seen.saw(ME, &held).changed);
     }
 
     #[test]

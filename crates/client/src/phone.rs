@@ -462,7 +462,7 @@ async fn on_call_update(shared: &Arc<Shared>, call: CallSession) {
     if current
         .call
         .as_ref()
-        .is_some_and(|c| stage(call.status) < stage(c.status))
+        .is_some_and(|c| call.status.stage() < c.status.stage())
     {
         return;
     }
@@ -499,16 +499,6 @@ fn transferred_here(current: &Current, call: &CallSession, me: i64) -> bool {
         && call.status == CallStatus::Active
         && (current.call.is_some() || current.ended.is_some());
     (call.initiator == me && was_here) || consulted
-}
-
-/// How far a call has got: pending, ringing, active, ended.
-fn stage(status: CallStatus) -> u8 {
-    match status {
-        CallStatus::Pending => 0,
-        CallStatus::Ringing => 1,
-        CallStatus::Active => 2,
-        _ => 3,
-    }
 }
 
 /// Who holds `call`, seen from `me`.

@@ -58,6 +58,22 @@ impl CallStatus {
         !self.is_final()
     }
 
+    /// How far along its life a call is: ringing comes after pending, talking after
+    /// ringing, and any end after all of them. News of a call can arrive out of order (a
+    /// command's reply after the server's push); a picture of an earlier stage is old.
+    pub fn stage(self) -> u8 {
+        match self {
+            CallStatus::Pending => 0,
+            CallStatus::Ringing => 1,
+            CallStatus::Active => 2,
+            CallStatus::Completed
+            | CallStatus::Rejected
+            | CallStatus::Cancelled
+            | CallStatus::Missed
+            | CallStatus::Failed => 3,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             CallStatus::Pending => "pending",
