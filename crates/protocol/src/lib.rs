@@ -8,6 +8,7 @@ pub mod busy_lamp;
 pub mod call;
 pub mod callbacks;
 pub mod crm;
+pub mod meetings;
 pub mod presence;
 pub mod signal;
 pub mod webhooks;
