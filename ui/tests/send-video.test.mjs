@@ -389,5 +389,6 @@ test('send video: with no camera set up, a video call starts with the camera off
   await cameraOn(page).click();
   await card(page).getByText('No camera is set up').waitFor();
   assert.equal(await pressed(cameraOn(page)), 'false');
+  await shot(page, 'send-video-no-camera', { element: card(page) });
   await finish(page);
 });
