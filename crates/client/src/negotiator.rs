@@ -7,8 +7,11 @@
 //! The rules, from seed 002's client: the member already in the room when the other
 //! joins gets `user_joined` and offers; the newcomer answers. When both offer at once
 //! (glare), the member with the higher user id is polite: it drops its own offer and
-//! answers the other's (on a fresh media peer: webrtc-rs cannot roll an offer back, so
-//! with [`Policy::KeepMedia`], one media peer per call, glare is not resolved yet). An
+//! answers the other's. In a meeting it answers on a fresh media peer; in a call
+//! ([`Policy::KeepMedia`]) on the one it has, and offers its own change again once that
+//! settles. (webrtc-rs cannot roll an offer back, so the media peer applies a
+//! renegotiation offer locally only when its answer comes; the first offer of a call
+//! crossing the other's is still not resolved, and nothing makes one.) An
 //! offer left unanswered for [`ANSWER_TIMEOUT`] is made again from the same media peer,
 //! up to [`MAX_OFFERS`] times (a lost answer must not leave a silent call). An offer from
 //! the session already negotiated renegotiates the media in place; one from a new
@@ -118,9 +121,8 @@ impl Negotiator {
 
     /// This side's media changed in a way only a new offer carries (a video track added
     /// in a call): offer now if the negotiation is settled, or as soon as it is. (If both
-    /// sides of a 1:1 call do this at the same moment, both offers cross, and without a
-    /// rollback in webrtc-rs neither can be answered: the audio goes on as negotiated,
-    /// the new track does not start.)
+    /// sides of a 1:1 call do this at the same moment, both offers cross: the polite side
+    /// answers the other's, then offers its own again.)
     pub fn renegotiate(&mut self) -> Vec<Action> {
         if self.state == State::Settled {
             self.offers = 0;
@@ -197,6 +199,11 @@ impl Negotiator {
                     }
                     State::MakingOffer | State::AwaitingAnswer { .. } => {
                         if self.polite() {
+                            // On the peer it has (a call), its own change has not gone
+                            // out yet: that offer was dropped, so it is made again.
+                            if self.policy == Policy::KeepMedia {
+                                self.offer_when_settled = true;
+                            }
                             self.answer(sdp, true)
                         } else {
                             // The other side is polite and will answer ours.

@@ -10,14 +10,19 @@ use switchboard_client::negotiator::{
 use switchboard_protocol::signal::{MemberNotice, ServerSignal, SessionDescription, raw_payload};
 
 /// A stand-in media peer with WebRTC's signaling states: it refuses what webrtc-rs
-/// refuses (a remote offer while its own offer is out, an answer with no offer out), and
-/// its descriptions carry an `o=` line whose session id names the peer connection.
+/// refuses (a remote offer while its own offer is applied, an answer with no offer out),
+/// and its descriptions carry an `o=` line whose session id names the peer connection.
+/// Like the real one, it applies a renegotiation offer (one made with a remote already
+/// set) only when the answer comes, so it can answer an offer that crosses it.
 #[derive(Debug, Default)]
 struct Media {
     generation: u32,
     local: Option<String>,
     remote: Option<String>,
+    /// The first offer, applied: no remote offer can be taken now.
     offer_out: bool,
+    /// A renegotiation offer not applied yet.
+    unapplied: Option<String>,
     candidates: Vec<String>,
     made: u32,
 }
@@ -78,8 +83,12 @@ impl Side {
                 match action {
                     Action::CreateOffer => {
                         let sdp = self.media.sdp(self.id, "offer");
-                        self.media.local = Some(sdp.clone());
-                        self.media.offer_out = true;
+                        if self.media.remote.is_some() {
+                            self.media.unapplied = Some(sdp.clone());
+                        } else {
+                            self.media.local = Some(sdp.clone());
+                            self.media.offer_out = true;
+                        }
                         next.extend(self.neg.offer_created(sdp, now));
                     }
                     Action::AcceptOffer(sdp) => {
@@ -88,13 +97,16 @@ impl Side {
                             self.neg.media_failed();
                             continue;
                         }
+                        self.media.unapplied = None;
                         let answer = self.media.sdp(self.id, "answer");
                         self.media.remote = Some(sdp);
                         self.media.local = Some(answer.clone());
                         next.extend(self.neg.answer_created(answer));
                     }
                     Action::AcceptAnswer(sdp) => {
-                        if !self.media.offer_out {
+                        if let Some(offer) = self.media.unapplied.take() {
+                            self.media.local = Some(offer);
+                        } else if !self.media.offer_out {
                             self.neg.media_failed();
                             continue;
                         }
@@ -204,7 +216,11 @@ fn assert_connected(a: &Side, b: &Side) {
     assert_eq!(a.neg.state(), State::Settled, "{:?}", a.media);
     assert_eq!(b.neg.state(), State::Settled, "{:?}", b.media);
     for (this, other) in [(a, b), (b, a)] {
-        assert!(!this.media.offer_out, "{} still has an offer out", this.id);
+        assert!(
+            !this.media.offer_out && this.media.unapplied.is_none(),
+            "{} still has an offer out",
+            this.id
+        );
         assert_eq!(
             this.media.remote.as_deref().and_then(session_of),
             Some(other.media.session(other.id).as_str()),
@@ -240,8 +256,7 @@ fn the_member_already_there_offers_and_the_late_joiner_answers() {
 #[test]
 fn in_glare_the_polite_side_drops_its_offer_and_answers() {
     let now = Instant::now();
-    // A meeting: the polite side answers on a fresh peer. (A call has one peer, and
-    // webrtc-rs cannot roll its offer back: glare is not resolved there yet.)
+    // A meeting: the polite side answers on a fresh peer.
     {
         let (mut a, mut b) = pair(Policy::Renegotiate);
         // Both believe the other joined after them: both offer at once.
@@ -255,6 +270,39 @@ fn in_glare_the_polite_side_drops_its_offer_and_answers() {
         assert_eq!((a.sent_answers, b.sent_answers), (0, 1));
         assert_eq!((a.media.generation, b.media.generation), (0, 1));
     }
+}
+
+#[test]
+fn in_a_call_both_turning_video_on_at_once_the_polite_side_answers_then_offers_again() {
+    let now = Instant::now();
+    let (mut a, mut b) = pair(Policy::KeepMedia);
+    a.inbox.push_back(notice("joined", 2));
+    progress(&mut a, &mut b, now, &mut keep_all);
+    assert_connected(&a, &b);
+    // Both change their media before either hears of the other's offer.
+    let actions = a.neg.renegotiate();
+    let to_b = a.run(actions, now);
+    let actions = b.neg.renegotiate();
+    let to_a = b.run(actions, now);
+    assert_eq!((to_a.len(), to_b.len()), (1, 1), "both offers are out");
+    b.inbox.extend(to_b);
+    a.inbox.extend(to_a);
+    progress(&mut a, &mut b, now, &mut keep_all);
+    assert_connected(&a, &b);
+    // A (the lower id) ignored B's offer; B answered A's on the same peer, then made its
+    // own again, which A answered.
+    assert_eq!((a.sent_offers, a.sent_answers), (2, 1));
+    assert_eq!((b.sent_offers, b.sent_answers), (2, 2));
+    assert_eq!(
+        (a.media.generation, b.media.generation),
+        (0, 0),
+        "no new peer"
+    );
+    assert_eq!(
+        b.media.local.as_deref().map(|sdp| sdp.contains("s=offer")),
+        Some(true)
+    );
+    assert_eq!(a.neg.poll_timeout(), None);
 }
 
 #[test]

@@ -165,6 +165,24 @@ async fn seen_over(seen: &Seen, span: Duration) -> Vec<u32> {
     read
 }
 
+/// Each handset heard ≥ 95 % of the 20 ms voice frames since `talking`.
+fn voice_carried_on_since(talking: std::time::Instant, handsets: &[&Handset]) {
+    let expected = talking.elapsed().as_millis() as usize / 20;
+    for handset in handsets {
+        let frames = handset
+            .heard
+            .frames()
+            .iter()
+            .filter(|(at, _)| *at >= talking)
+            .count();
+        assert!(
+            frames * 100 >= expected * 95,
+            "user {} heard {frames} of {expected} voice frames",
+            handset.id
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_voice_call_turns_into_video_and_back_without_the_voice_stopping() {
     let host = Host::start(&["ann", "bob"]).await;
@@ -207,17 +225,44 @@ async fn a_voice_call_turns_into_video_and_back_without_the_voice_stopping() {
     );
 
     // The voice went on through all of it, both ways.
-    let expected = talking.elapsed().as_millis() as usize / 20;
-    for (who, heard) in [("ann", &ann.heard), ("bob", &bob.heard)] {
-        let frames = heard
-            .frames()
-            .iter()
-            .filter(|(at, _)| *at >= talking)
-            .count();
-        assert!(
-            frames * 100 >= expected * 95,
-            "{who} heard {frames} of {expected} voice frames through the changes"
-        );
-    }
+    voice_carried_on_since(talking, &[&ann, &bob]);
+    ann.phone.hang_up().await.expect("hang up");
+}
+
+/// Both turn their cameras on at the same moment in a voice call, so their offers cross
+/// on the server: Bob (the polite side, the higher id) answers Ann's and offers his own
+/// again, and each sees the other within seconds, the voice going on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_turning_their_cameras_on_at_once_see_each_other() {
+    let host = Host::start(&["ann", "bob"]).await;
+    let mut ann = handset(&host, "ann", false).await;
+    let mut bob = handset(&host, "bob", false).await;
+    assert!(ann.id < bob.id, "bob is the polite side");
+    connect(&mut ann, &mut bob, CallType::Audio).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let talking = std::time::Instant::now();
+
+    let (ann_on, bob_on) = tokio::join!(
+        ann.phone.set_video(Some(pattern())),
+        bob.phone.set_video(Some(pattern()))
+    );
+    ann_on.expect("ann on");
+    bob_on.expect("bob on");
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    let (bob_seen_by_ann, ann_seen_by_bob) = tokio::join!(
+        seen_over(&ann.seen, Duration::from_secs(1)),
+        seen_over(&bob.seen, Duration::from_secs(1))
+    );
+    assert!(
+        bob_seen_by_ann.len() >= 25,
+        "ann sees bob: {} in 1 s",
+        bob_seen_by_ann.len()
+    );
+    assert!(
+        ann_seen_by_bob.len() >= 25,
+        "bob sees ann: {} in 1 s",
+        ann_seen_by_bob.len()
+    );
+    voice_carried_on_since(talking, &[&ann, &bob]);
     ann.phone.hang_up().await.expect("hang up");
 }

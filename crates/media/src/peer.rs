@@ -148,6 +148,9 @@ pub struct AudioPeer {
     video_change: Mutex<()>,
     /// Candidates that arrived before the remote description.
     early_candidates: Mutex<Option<Vec<Candidate>>>,
+    /// Our renegotiation offer, applied locally only with its answer (see
+    /// [`AudioPeer::create_offer`]).
+    unapplied_offer: Mutex<Option<RTCSessionDescription>>,
     state: watch::Receiver<RTCPeerConnectionState>,
     tasks: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
@@ -431,6 +434,7 @@ impl AudioPeer {
                 video_out: std::sync::Mutex::new(video_out),
                 video_change: Mutex::new(()),
                 early_candidates: Mutex::new(Some(Vec::new())),
+                unapplied_offer: Mutex::new(None),
                 state,
                 tasks: std::sync::Mutex::new(tasks),
             },
@@ -438,16 +442,29 @@ impl AudioPeer {
         ))
     }
 
-    /// Creates the offer (this side calls).
+    /// Creates an offer: the first one (this side calls), or one that renegotiates a
+    /// call already set up (video turned on).
+    ///
+    /// A renegotiation offer is applied locally only when its answer comes. Until then
+    /// this peer stays stable, so if the other side's offer crosses ours ("glare"), the
+    /// polite side can still answer it: webrtc-rs 0.17 has no rollback, and this is the
+    /// one it would need. (The first offer is applied at once: that starts gathering
+    /// candidates, and there is nothing negotiated yet for an offer to cross.)
     pub async fn create_offer(&self) -> Result<String, MediaError> {
         let offer = self.pc.create_offer(None).await?;
-        self.pc.set_local_description(offer.clone()).await?;
+        if self.pc.current_remote_description().await.is_some() {
+            *self.unapplied_offer.lock().await = Some(offer.clone());
+        } else {
+            self.pc.set_local_description(offer.clone()).await?;
+        }
         Ok(offer.sdp)
     }
 
-    /// Takes the other side's offer and returns the answer. Not while an offer of ours is
-    /// out: webrtc-rs 0.17 cannot roll one back (its signaling states have no rollback).
+    /// Takes the other side's offer and returns the answer. An unapplied renegotiation
+    /// offer of ours is dropped (the other side gave way or will; ours is made again
+    /// once this settles). Not while our first offer is out: that one is applied.
     pub async fn accept_offer(&self, sdp: String) -> Result<String, MediaError> {
+        self.unapplied_offer.lock().await.take();
         self.pc
             .set_remote_description(RTCSessionDescription::offer(sdp)?)
             .await?;
@@ -457,11 +474,14 @@ impl AudioPeer {
         Ok(answer.sdp)
     }
 
-    /// Takes the other side's answer to our offer.
+    /// Takes the other side's answer to our offer (applying our offer first if it was a
+    /// renegotiation).
     pub async fn accept_answer(&self, sdp: String) -> Result<(), MediaError> {
-        self.pc
-            .set_remote_description(RTCSessionDescription::answer(sdp)?)
-            .await?;
+        let answer = RTCSessionDescription::answer(sdp)?;
+        if let Some(offer) = self.unapplied_offer.lock().await.take() {
+            self.pc.set_local_description(offer).await?;
+        }
+        self.pc.set_remote_description(answer).await?;
         self.flush_early_candidates().await
     }
 

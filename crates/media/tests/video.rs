@@ -451,6 +451,73 @@ async fn video_turned_on_switched_and_off_inside_a_voice_call_while_the_voice_ca
     b.close().await;
 }
 
+/// Both sides turn video on at the same moment, so both offer and the offers cross
+/// ("glare"). The polite side (b) takes a's offer although its own is out, a takes b's
+/// answer, and b then offers its change again: both see each other's video, and the
+/// voice never stopped. (webrtc-rs 0.17 cannot roll an offer back; the peer applies a
+/// renegotiation offer locally only when its answer comes, which is what lets b answer.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_sides_turning_video_on_at_once_both_see_each_other() {
+    let (shown_by_a, shown_by_b) = (Shown::default(), Shown::default());
+    let (a, heard_by_a, mut a_candidates) = peer(config(), A_TONE, video_later(&shown_by_a)).await;
+    let (b, heard_by_b, mut b_candidates) = peer(config(), B_TONE, video_later(&shown_by_b)).await;
+    negotiate(
+        &a,
+        &mut a_candidates,
+        &b,
+        &mut b_candidates,
+        Duration::from_secs(15),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let window = Instant::now();
+
+    for side in [&a, &b] {
+        let renegotiate = side
+            .set_video_source(Some(pattern_source(640, 480)))
+            .await
+            .expect("video on");
+        assert!(renegotiate, "the first video in a call needs a new offer");
+    }
+    let offer_from_a = a.create_offer().await.expect("a's offer");
+    let _crossed = b
+        .create_offer()
+        .await
+        .expect("b's offer, out at the same time");
+    let answer = b
+        .accept_offer(offer_from_a)
+        .await
+        .expect("b answers a's offer though its own is out");
+    a.accept_answer(answer).await.expect("a takes b's answer");
+    offer_again(&b, &a).await;
+
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let since = Instant::now();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let seen = (
+        shown_since(&shown_by_a, since),
+        shown_since(&shown_by_b, since),
+    );
+    eprintln!(
+        "after the crossed offers: a saw {} and b saw {} pictures in 1 s",
+        seen.0, seen.1
+    );
+    assert!(seen.0 >= 25, "a sees b's video: {seen:?}");
+    assert!(seen.1 >= 25, "b sees a's video: {seen:?}");
+
+    let (b_tone_at_a, _, frames_a) = tally(&heard_by_a, window, B_TONE, A_TONE);
+    let (a_tone_at_b, _, frames_b) = tally(&heard_by_b, window, A_TONE, B_TONE);
+    let span = window.elapsed().as_millis() as usize / 20;
+    for (heard, frames) in [(b_tone_at_a, frames_a), (a_tone_at_b, frames_b)] {
+        assert!(
+            heard * 100 >= span * 95,
+            "the voice carried on: {heard} of {span} expected ({frames} arrived)"
+        );
+    }
+    a.close().await;
+    b.close().await;
+}
+
 /// The sender's bitrate follows the far end's receiver reports (the loss left after
 /// NACK's resends): with 40 % of what a sends lost on the way, a holds or backs off where
 /// b, on a clean link, grows 8 % a report. If the reports were not read, both would stay
