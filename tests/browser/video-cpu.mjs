@@ -1,12 +1,13 @@
 // CPU per 1:1 video call, Switchboard (CLI ↔ CLI) against Chromium (page ↔ page), through
-// the same Switchboard server, in one run: both ends send 640×480 at 30 pictures a second
+// the same Switchboard server, in one run: both ends send SIZE at 30 pictures a second
 // and decode the other's, with a voice beside it (a tone for the CLIs, Chromium's fake
 // microphone), and the CPU of every process of both ends is read from /proc over the same
 // window. Each side's decoded frame rate is printed with it: a cheap call that shows
 // fewer pictures is not cheaper.
 //
 // Knobs (env): ROUNDS (2; each runs both pairs, alternating), SECONDS (10, the measured
-// window), OUT (append one JSON line per call), SERVER_BIN and CLI_BIN (default: release).
+// window), SIZE (640x480; up to 1280x720), OUT (append one JSON line per call), SERVER_BIN
+// and CLI_BIN (default: release).
 //
 //     cargo build --release -p switchboard-server -p switchboard-cli
 //     (cd tests/browser && npm ci) && node tests/browser/video-cpu.mjs
@@ -26,6 +27,8 @@ const CLI = process.env.CLI_BIN || join(target, 'release', 'switchboard-cli');
 const ROUNDS = Number(process.env.ROUNDS || 2);
 const SECONDS = Number(process.env.SECONDS || 10);
 const OUT = process.env.OUT;
+const SIZE = process.env.SIZE || '640x480';
+const [WIDTH, HEIGHT] = SIZE.split('x').map(Number);
 /** Pictures flow this long before the window (keyframes, rate control settle). */
 const SETTLE_MS = 3000;
 const sleep = ms => new Promise(r => setTimeout(r, ms));
@@ -34,7 +37,7 @@ async function switchboardCall({ url, dir, users }, round) {
   const talk = (SETTLE_MS + SECONDS * 1000) / 1000 + 2;
   const stats = who => join(dir, `sb-${round}-${who}.json`);
   // Tones in, recordings out: no sound devices, as Chromium's fake ones.
-  const cli = (who, args, tone) => spawn(CLI, ['--server', url, ...args, '--video', 'pattern',
+  const cli = (who, args, tone) => spawn(CLI, ['--server', url, ...args, '--video', `pattern:${SIZE}`,
     '--tone', tone, '--record', join(dir, `sb-${round}-${who}.wav`), '--duration', String(talk),
     '--stats-json', stats(who)], {
     env: { ...process.env, SWITCHBOARD_TOKEN: users[who].token, RUST_LOG: 'warn' },
@@ -54,7 +57,10 @@ async function switchboardCall({ url, dir, users }, round) {
     const used = cpuBetween(before, cpu(processes), SECONDS);
     await Promise.all([caller, callee].map(c => new Promise(r => c.on('exit', r))));
     const video = who => JSON.parse(readFileSync(stats(who), 'utf8')).video;
-    return { cpu: used, fps: { caller: video('caller').fps, callee: video('callee').fps } };
+    return {
+      cpu: used, fps: { caller: video('caller').fps, callee: video('callee').fps },
+      size: `${video('callee').width}x${video('callee').height}`,
+    };
   } finally {
     for (const c of [caller, callee]) if (c.exitCode === null) c.kill();
   }
@@ -65,10 +71,10 @@ async function chromiumCall({ url, users }, round) {
   const [caller, callee] = [await callPage(url, [marker('caller')]), await callPage(url, [marker('callee')])];
   try {
     const answered = callee.page.evaluate(a => window.answerCall(a),
-      { token: users.callee.token, userId: users.callee.user.id, video: true });
+      { token: users.callee.token, userId: users.callee.user.id, video: { width: WIDTH, height: HEIGHT } });
     await sleep(500);
     const called = caller.page.evaluate(a => window.startCall(a),
-      { token: users.caller.token, calleeId: users.callee.user.id, video: true });
+      { token: users.caller.token, calleeId: users.callee.user.id, video: { width: WIDTH, height: HEIGHT } });
     const states = await Promise.all([called, answered]);
     if (states.some(s => s !== 'connected')) throw new Error(`Chromium peers did not connect: ${states}`);
     await sleep(SETTLE_MS);
@@ -102,7 +108,7 @@ try {
   for (let round = 1; round <= ROUNDS; round++) {
     for (const pair of ['switchboard', 'chromium']) {
       const r = await (pair === 'switchboard' ? switchboardCall : chromiumCall)({ url, dir, users }, round);
-      const line = { date: new Date().toISOString(), pair, round, seconds: SECONDS, ...r };
+      const line = { date: new Date().toISOString(), pair, round, seconds: SECONDS, sent: SIZE, ...r };
       console.log(JSON.stringify(line));
       if (OUT) appendFileSync(OUT, `${JSON.stringify(line)}\n`);
       (results[pair] ??= []).push(line);

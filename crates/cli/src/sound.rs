@@ -55,7 +55,8 @@ pub struct AudioArgs {
     #[arg(long)]
     raw_audio: bool,
     /// Video as well, from this source: `pattern` (a test pattern with a frame counter,
-    /// 640×480 at 30 fps; also what `--video` alone means), `screen` (the whole X11
+    /// 640×480 at 30 fps; also what `--video` alone means; `pattern:1280x720` for
+    /// another size, up to 1280×720), `screen` (the whole X11
     /// screen, 15 fps, scaled to fit 1280×720) or `window:ID` (one X11 window, by the id
     /// `xwininfo` prints). A call placed with it is a video call.
     #[arg(long, value_name = "SOURCE", value_parser = parse_video, num_args = 0..=1,
@@ -66,13 +67,46 @@ pub struct AudioArgs {
 /// Where a call's video comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum VideoChoice {
-    Pattern,
+    /// The test pattern at this size.
+    Pattern {
+        width: u32,
+        height: u32,
+    },
     Screen(ScreenTarget),
+}
+
+/// The pattern's sizes: even (the encoder's 4:2:0 pictures), from this smallest one to
+/// the largest a call sends.
+const SMALLEST_PATTERN: (u32, u32) = (160, 120);
+const LARGEST_PATTERN: (u32, u32) = (1280, 720);
+
+fn parse_pattern_size(size: &str) -> Result<VideoChoice, String> {
+    let wrong = || {
+        format!(
+            "pattern:{size}: give the size as WIDTHxHEIGHT, even numbers from 160x120 to \
+             1280x720 (e.g. pattern:1280x720)"
+        )
+    };
+    let (width, height) = size.split_once('x').ok_or_else(wrong)?;
+    let (width, height): (u32, u32) = (
+        width.parse().map_err(|_| wrong())?,
+        height.parse().map_err(|_| wrong())?,
+    );
+    let (low, high) = (SMALLEST_PATTERN, LARGEST_PATTERN);
+    let fits = (low.0..=high.0).contains(&width) && (low.1..=high.1).contains(&height);
+    if !fits || width % 2 == 1 || height % 2 == 1 {
+        return Err(wrong());
+    }
+    Ok(VideoChoice::Pattern { width, height })
 }
 
 fn parse_video(s: &str) -> Result<VideoChoice, String> {
     match s {
-        "pattern" => Ok(VideoChoice::Pattern),
+        "pattern" => Ok(VideoChoice::Pattern {
+            width: EncoderSettings::VGA.width,
+            height: EncoderSettings::VGA.height,
+        }),
+        other if other.starts_with("pattern:") => parse_pattern_size(&other["pattern:".len()..]),
         other if other.starts_with("camera") => Err(format!(
             "{other}: cameras are not supported yet; `pattern` sends a test pattern, \
              `screen` shares the screen"
@@ -139,8 +173,10 @@ impl AudioArgs {
     pub(crate) fn video_options(&self) -> Result<VideoOptions> {
         Ok(match self.video {
             None => VideoOptions::default(),
-            Some(VideoChoice::Pattern) => VideoOptions {
-                source: Some(Box::new(PatternSource::new(EncoderSettings::VGA)?)),
+            Some(VideoChoice::Pattern { width, height }) => VideoOptions {
+                source: Some(Box::new(PatternSource::new(EncoderSettings::sized(
+                    width, height,
+                ))?)),
                 receive: true,
                 ..Default::default()
             },
@@ -242,4 +278,46 @@ struct Discard;
 
 impl AudioSink for Discard {
     fn push(&mut self, _frame: &[i16]) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pattern_takes_a_size_within_what_a_call_sends() {
+        assert_eq!(
+            parse_video("pattern"),
+            Ok(VideoChoice::Pattern {
+                width: 640,
+                height: 480
+            })
+        );
+        assert_eq!(
+            parse_video("pattern:1280x720"),
+            Ok(VideoChoice::Pattern {
+                width: 1280,
+                height: 720
+            })
+        );
+        assert_eq!(
+            parse_video("pattern:160x120"),
+            Ok(VideoChoice::Pattern {
+                width: 160,
+                height: 120
+            })
+        );
+        for wrong in [
+            "pattern:",
+            "pattern:1280",
+            "pattern:1920x1080",
+            "pattern:100x100",
+            "pattern:641x480",
+            "pattern:axb",
+            "pattern:-640x480",
+        ] {
+            let said = parse_video(wrong).expect_err(wrong);
+            assert!(said.contains("WIDTHxHEIGHT"), "{wrong}: {said}");
+        }
+    }
 }

@@ -1,4 +1,4 @@
-//! A small meeting's audio: a full mesh over `/ws/meeting/{id}/`, one [`AudioPeer`] per
+//! A small meeting's audio (and video): a full mesh over `/ws/meeting/{id}/`, one [`AudioPeer`] per
 //! other participant, up to [`MAX_MESH_PEERS`].
 //!
 //! Roles follow seed 002's client, as each member's [`Negotiator`] applies them: a member
@@ -22,7 +22,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use switchboard_media::audio::{AudioSink, AudioSource};
 use switchboard_media::peer::PeerStats;
-use switchboard_media::{AudioPeer, Candidate, Mixer, PeerConfig, Uplink};
+use switchboard_media::video::{VideoOptions, VideoSink, VideoSource, VideoStats};
+use switchboard_media::{AudioPeer, Candidate, Mixer, PeerConfig, Uplink, VideoUplink};
 use switchboard_protocol::signal::{ClientSignal, ServerSignal, raw_payload};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_tungstenite::tungstenite::Message;
@@ -39,12 +40,26 @@ pub enum PeerState {
     Connected(Duration),
 }
 
+/// Where one member's decoded pictures go, asked for each peer made with that member.
+pub type VideoSinkFor = Arc<dyn Fn(i64) -> Option<Box<dyn VideoSink>> + Send + Sync>;
+
+/// A meeting with video: every peer carries a video track each way from the start, so a
+/// camera turned on or off later needs no renegotiation with anyone.
+pub struct MeetingVideo {
+    /// What this member sends at first (`None`: the camera starts off).
+    pub source: Option<Box<dyn VideoSource>>,
+    /// Where each other member's pictures go.
+    pub sink_for: VideoSinkFor,
+}
+
 /// Each other participant's media peer, shared with the mesh task for [`MeetingMedia::stats`].
 type Connections = Arc<std::sync::Mutex<BTreeMap<i64, Arc<AudioPeer>>>>;
 
 /// A meeting's audio while we are in it.
 pub struct MeetingMedia {
     uplink: Arc<Uplink>,
+    /// This member's pictures, coded once for every peer (a meeting joined with video).
+    video: Option<Arc<VideoUplink>>,
     mixer: Arc<Mixer>,
     peers: watch::Receiver<BTreeMap<i64, PeerState>>,
     connections: Connections,
@@ -54,7 +69,7 @@ pub struct MeetingMedia {
 }
 
 impl MeetingMedia {
-    /// Joins the meeting's room; peers are set up as the others are met.
+    /// Joins the meeting's room with audio only; peers are set up as the others are met.
     pub async fn join(
         api: &Api,
         me: i64,
@@ -62,6 +77,19 @@ impl MeetingMedia {
         source: Box<dyn AudioSource>,
         sink: Box<dyn AudioSink>,
         options: MediaOptions,
+    ) -> Result<MeetingMedia, ClientError> {
+        Self::join_with_video(api, me, meeting_id, source, sink, options, None).await
+    }
+
+    /// Joins the meeting's room, with `video` when given.
+    pub async fn join_with_video(
+        api: &Api,
+        me: i64,
+        meeting_id: i64,
+        source: Box<dyn AudioSource>,
+        sink: Box<dyn AudioSink>,
+        options: MediaOptions,
+        video: Option<MeetingVideo>,
     ) -> Result<MeetingMedia, ClientError> {
         // Says "no such meeting" or "not invited" in words, where the room would only
         // close the socket.
@@ -71,6 +99,11 @@ impl MeetingMedia {
         let ws = room::connect(api, &dial, "the meeting's signaling socket").await?;
         let uplink = Arc::new(Uplink::start(source));
         let mixer = Arc::new(Mixer::start(sink));
+        let video = video.map(|video| {
+            let uplink = VideoUplink::new();
+            uplink.set_source(video.source);
+            (uplink, video.sink_for)
+        });
         let (peers_tx, peers) = watch::channel(BTreeMap::new());
         let (leave, leave_rx) = oneshot::channel();
         let connections = Connections::default();
@@ -78,6 +111,7 @@ impl MeetingMedia {
             me,
             config,
             uplink: uplink.clone(),
+            video: video.clone(),
             mixer: mixer.clone(),
             peers: BTreeMap::new(),
             connections: connections.clone(),
@@ -89,6 +123,7 @@ impl MeetingMedia {
         let task = tokio::spawn(run(ws, dial, mesh, leave_rx, closed_tx));
         Ok(MeetingMedia {
             uplink,
+            video: video.map(|(uplink, _)| uplink),
             mixer,
             peers,
             connections,
@@ -138,6 +173,36 @@ impl MeetingMedia {
 
     pub fn set_muted(&self, muted: bool) {
         self.uplink.set_muted(muted);
+    }
+
+    /// Sends `source`'s pictures to everyone from now on, in place of any before; `None`
+    /// turns the camera off (the source is dropped). No one is offered again.
+    pub fn set_video(&self, source: Option<Box<dyn VideoSource>>) -> Result<(), ClientError> {
+        match &self.video {
+            Some(uplink) => {
+                uplink.set_source(source);
+                Ok(())
+            }
+            None => Err(ClientError::Protocol(
+                "this meeting was joined without video: leave and join again with a camera".into(),
+            )),
+        }
+    }
+
+    /// Whether this member's pictures are being sent.
+    pub fn is_sending_video(&self) -> bool {
+        self.video.as_ref().is_some_and(|v| v.is_sending())
+    }
+
+    /// What each connection's video did so far, by participant (all zero without video).
+    pub fn video_stats(&self) -> BTreeMap<i64, VideoStats> {
+        match self.connections.lock() {
+            Ok(c) => c
+                .iter()
+                .map(|(user, peer)| (*user, peer.video_stats()))
+                .collect(),
+            Err(_) => BTreeMap::new(),
+        }
     }
 
     /// Each connection's counters as of now (for its quality), by participant.
@@ -192,6 +257,7 @@ struct Mesh {
     me: i64,
     config: PeerConfig,
     uplink: Arc<Uplink>,
+    video: Option<(Arc<VideoUplink>, VideoSinkFor)>,
     mixer: Arc<Mixer>,
     peers: BTreeMap<i64, Slot>,
     connections: Connections,
@@ -244,14 +310,23 @@ impl Mesh {
         }
         self.drop_peer(user).await;
         let sink = Box::new(self.mixer.input(user));
-        let (peer, mut candidates) =
-            match AudioPeer::on_uplink(self.config.clone(), self.uplink.clone(), sink).await {
-                Ok(p) => p,
-                Err(e) => {
-                    tracing::warn!(user, error = %e, "cannot set up a meeting peer");
-                    return None;
-                }
-            };
+        let video = match &self.video {
+            Some((uplink, sink_for)) => VideoOptions {
+                uplink: Some(uplink.clone()),
+                receive: true,
+                sink: sink_for(user),
+                ..Default::default()
+            },
+            None => VideoOptions::default(),
+        };
+        let made = AudioPeer::with_video(self.config.clone(), self.uplink.clone(), sink, video);
+        let (peer, mut candidates) = match made.await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(user, error = %e, "cannot set up a meeting peer");
+                return None;
+            }
+        };
         let peer = Arc::new(peer);
         self.generation += 1;
         let generation = self.generation;

@@ -22,8 +22,10 @@ mod ring;
 pub mod tone;
 pub mod uplink;
 pub mod video;
+pub mod video_uplink;
 pub mod voice_path;
 
 pub use mixer::Mixer;
 pub use peer::{AudioPeer, Candidate, Hold, IceServer, MediaError, PeerConfig};
 pub use uplink::Uplink;
+pub use video_uplink::VideoUplink;

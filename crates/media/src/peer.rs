@@ -16,6 +16,7 @@ use crate::uplink::Uplink;
 use crate::video::{
     self, SharedCounters, VideoOptions, VideoOut, VideoSource, VideoStats, video_track,
 };
+use crate::video_uplink::VideoAttachment;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -144,6 +145,8 @@ pub struct AudioPeer {
     /// The video this side sends, once it has a track (kept when the source stops, so
     /// the next one goes out on it without renegotiating).
     video_out: std::sync::Mutex<Option<VideoOut>>,
+    /// Or what a meeting's shared [`crate::VideoUplink`] codes, sent on this peer's track.
+    video_shared: std::sync::Mutex<Option<VideoAttachment>>,
     /// One change of video source at a time (adding a track awaits).
     video_change: Mutex<()>,
     /// Candidates that arrived before the remote description.
@@ -247,6 +250,7 @@ impl AudioPeer {
         let video_counters = SharedCounters::default();
         let VideoOptions {
             source: video_source,
+            uplink: video_uplink,
             receive: video_receive,
             later: video_later,
             sink: video_sink,
@@ -260,6 +264,7 @@ impl AudioPeer {
                     .await?;
                 Some((source, video_track, video_sender))
             }
+            None if video_uplink.is_some() => None,
             None if video_receive => {
                 pc.add_transceiver_from_kind(
                     RTPCodecType::Video,
@@ -272,6 +277,17 @@ impl AudioPeer {
                 None
             }
             None => None,
+        };
+
+        let video_shared = match video_uplink {
+            Some(video_uplink) if video_send.is_none() => {
+                let track = video_track();
+                let sender = pc
+                    .add_track(Arc::clone(&track) as Arc<dyn TrackLocal + Send + Sync>)
+                    .await?;
+                Some(video_uplink.attach(track, sender, video_counters.clone()))
+            }
+            _ => None,
         };
 
         let (candidates_tx, candidates_rx) = mpsc::unbounded_channel();
@@ -432,6 +448,7 @@ impl AudioPeer {
                 track,
                 video: video_counters,
                 video_out: std::sync::Mutex::new(video_out),
+                video_shared: std::sync::Mutex::new(video_shared),
                 video_change: Mutex::new(()),
                 early_candidates: Mutex::new(Some(Vec::new())),
                 unapplied_offer: Mutex::new(None),
@@ -603,6 +620,11 @@ impl AudioPeer {
         source: Option<Box<dyn VideoSource>>,
     ) -> Result<bool, MediaError> {
         let _one_at_a_time = self.video_change.lock().await;
+        if self.video_shared.lock().is_ok_and(|s| s.is_some()) {
+            return Err(MediaError::Video(
+                "this peer sends a meeting's shared video: change the source on its uplink".into(),
+            ));
+        }
         let first_source = {
             let mut out = self.video_out.lock().map_err(|_| MediaError::Failed)?;
             match (out.as_mut(), source) {
@@ -672,6 +694,9 @@ impl AudioPeer {
             && let Some(out) = out.as_mut()
         {
             out.stop();
+        }
+        if let Ok(mut shared) = self.video_shared.lock() {
+            shared.take();
         }
         if let Ok(mut tasks) = self.tasks.lock() {
             for task in tasks.drain(..) {

@@ -37,6 +37,9 @@ pub trait VideoSink: Send {
 #[derive(Default)]
 pub struct VideoOptions {
     pub source: Option<Box<dyn VideoSource>>,
+    /// Send what this shared uplink codes (a meeting: one encoder for every member), in
+    /// place of a source of this peer's own.
+    pub uplink: Option<Arc<crate::video_uplink::VideoUplink>>,
     /// Receive and decode the far end's video (counted in [`VideoStats`]) from the start:
     /// without a source, the first offer asks for video only one way.
     pub receive: bool,
@@ -52,12 +55,12 @@ pub struct VideoOptions {
 impl VideoOptions {
     /// Whether the peer must be set up for video at all.
     pub fn is_on(&self) -> bool {
-        self.source.is_some() || self.receive || self.later
+        self.source.is_some() || self.uplink.is_some() || self.receive || self.later
     }
 }
 
 /// Aborts a task when dropped: a task that spawned it and is itself aborted takes it along.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+pub(crate) struct AbortOnDrop(pub(crate) tokio::task::JoinHandle<()>);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
@@ -184,54 +187,23 @@ pub(crate) async fn send(
     let settings = source.settings();
     let period = Duration::from_secs_f64(1.0 / f64::from(settings.fps.max(1)));
     let keyframe = Arc::new(AtomicBool::new(false));
-    let asked = keyframe.clone();
-    let mut rate = RateControl::new(
+    let rate = RateControl::new(
         settings.bitrate_kbps,
         MIN_KBPS,
         settings.bitrate_kbps.saturating_mul(2),
     );
     let bitrate = Arc::new(AtomicU32::new(rate.target_kbps()));
-    let steer = bitrate.clone();
-    let feedback_counters = counters.clone();
     if let Ok(mut c) = counters.lock() {
         c.stats.send_kbps = rate.target_kbps();
     }
-    let feedback = AbortOnDrop(tokio::spawn(async move {
-        let ours = sender
-            .get_parameters()
-            .await
-            .encodings
-            .first()
-            .map(|e| e.ssrc);
-        let mut buf = vec![0u8; 1500];
-        while let Ok((packets, _)) = sender.read(&mut buf).await {
-            for packet in &packets {
-                let any = packet.as_any();
-                if any.is::<PictureLossIndication>() || any.is::<FullIntraRequest>() {
-                    asked.store(true, Ordering::Relaxed);
-                    if let Ok(mut c) = feedback_counters.lock() {
-                        c.stats.keyframes_asked_of_us += 1;
-                    }
-                    continue;
-                }
-                let target = if let Some(rr) = any.downcast_ref::<ReceiverReport>() {
-                    rr.reports
-                        .iter()
-                        .find(|r| ours.is_none_or(|ssrc| r.ssrc == ssrc))
-                        .map(|r| rate.on_loss(f64::from(r.fraction_lost) / 256.0))
-                } else {
-                    any.downcast_ref::<ReceiverEstimatedMaximumBitrate>()
-                        .map(|remb| rate.on_remb(remb.bitrate))
-                };
-                if let Some(kbps) = target {
-                    steer.store(kbps, Ordering::Relaxed);
-                    if let Ok(mut c) = feedback_counters.lock() {
-                        c.stats.send_kbps = kbps;
-                    }
-                }
-            }
-        }
-    }));
+    let steer = bitrate.clone();
+    let feedback = AbortOnDrop(tokio::spawn(read_feedback(
+        sender,
+        rate,
+        keyframe.clone(),
+        counters.clone(),
+        move |kbps| steer.store(kbps, Ordering::Relaxed),
+    )));
     let (coded_tx, mut coded) = tokio::sync::mpsc::channel(4);
     let encoding = std::thread::Builder::new()
         .name("video-encode".into())
@@ -266,10 +238,56 @@ pub(crate) async fn send(
     drop(feedback);
 }
 
+/// Reads the far end's RTCP about our video on `sender` until the track ends: a lost
+/// picture it reports makes the next one a keyframe, and the loss it reports (or its
+/// REMB) steers `rate`, whose every new target goes to `steer`.
+pub(crate) async fn read_feedback(
+    sender: Arc<RTCRtpSender>,
+    mut rate: RateControl,
+    keyframe: Arc<AtomicBool>,
+    counters: SharedCounters,
+    steer: impl Fn(u32) + Send,
+) {
+    let ours = sender
+        .get_parameters()
+        .await
+        .encodings
+        .first()
+        .map(|e| e.ssrc);
+    let mut buf = vec![0u8; 1500];
+    while let Ok((packets, _)) = sender.read(&mut buf).await {
+        for packet in &packets {
+            let any = packet.as_any();
+            if any.is::<PictureLossIndication>() || any.is::<FullIntraRequest>() {
+                keyframe.store(true, Ordering::Relaxed);
+                if let Ok(mut c) = counters.lock() {
+                    c.stats.keyframes_asked_of_us += 1;
+                }
+                continue;
+            }
+            let target = if let Some(rr) = any.downcast_ref::<ReceiverReport>() {
+                rr.reports
+                    .iter()
+                    .find(|r| ours.is_none_or(|ssrc| r.ssrc == ssrc))
+                    .map(|r| rate.on_loss(f64::from(r.fraction_lost) / 256.0))
+            } else {
+                any.downcast_ref::<ReceiverEstimatedMaximumBitrate>()
+                    .map(|remb| rate.on_remb(remb.bitrate))
+            };
+            if let Some(kbps) = target {
+                steer(kbps);
+                if let Ok(mut c) = counters.lock() {
+                    c.stats.send_kbps = kbps;
+                }
+            }
+        }
+    }
+}
+
 /// The encoder's thread: a picture every `period`, coded and handed over, until the
 /// sending side is gone. A picture that is late is skipped, not sent in a burst; none is
 /// taken while the call is on hold.
-fn encode(
+pub(crate) fn encode(
     mut source: Box<dyn VideoSource>,
     period: Duration,
     (keyframe, bitrate, hold): (&AtomicBool, &AtomicU32, &AtomicU8),
@@ -336,10 +354,10 @@ fn encode(
 
 /// The least a video track is coded at, whatever the reports say: below it a picture is
 /// mush, and the call is better served by the voice alone.
-const MIN_KBPS: u32 = 100;
+pub(crate) const MIN_KBPS: u32 = 100;
 
 /// Runs `f` when dropped: on every way out of a task, aborts included.
-fn scopeguard(f: impl FnOnce()) -> impl Drop {
+pub(crate) fn scopeguard(f: impl FnOnce()) -> impl Drop {
     struct Guard<F: FnOnce()>(Option<F>);
     impl<F: FnOnce()> Drop for Guard<F> {
         fn drop(&mut self) {

@@ -546,3 +546,98 @@ async fn the_sender_on_a_lossy_link_grows_its_bitrate_less_than_one_on_a_clean_l
     a.close().await;
     b.close().await;
 }
+
+/// A meeting's video: a's camera (the pattern) is coded once on a shared uplink and sent
+/// to both b and c, each over a peer of its own. Turning it off stops both; a new source
+/// reaches both without renegotiating; c leaving does not stop b's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_meetings_video_is_coded_once_and_reaches_every_member() {
+    let uplink = switchboard_media::VideoUplink::new();
+    uplink.set_source(Some(pattern_source(640, 480)));
+    assert!(uplink.is_sending());
+    let shared = || VideoOptions {
+        uplink: Some(uplink.clone()),
+        receive: true,
+        ..Default::default()
+    };
+    let receiving = |shown: &Shown| VideoOptions {
+        receive: true,
+        sink: Some(Box::new(shown.clone())),
+        ..Default::default()
+    };
+    let (shown_by_b, shown_by_c) = (Shown::default(), Shown::default());
+    let budget = Duration::from_secs(15);
+    let (a_to_b, _, mut ab_candidates) = peer(config(), A_TONE, shared()).await;
+    let (b, _, mut b_candidates) = peer(config(), B_TONE, receiving(&shown_by_b)).await;
+    negotiate(&a_to_b, &mut ab_candidates, &b, &mut b_candidates, budget).await;
+    let (a_to_c, _, mut ac_candidates) = peer(config(), A_TONE, shared()).await;
+    let (c, _, mut c_candidates) = peer(config(), B_TONE, receiving(&shown_by_c)).await;
+    negotiate(&a_to_c, &mut ac_candidates, &c, &mut c_candidates, budget).await;
+
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let since = Instant::now();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let seen = (
+        shown_since(&shown_by_b, since),
+        shown_since(&shown_by_c, since),
+    );
+    assert!(
+        seen.0 >= 25 && seen.1 >= 25,
+        "b and c see a: {seen:?} in 1 s"
+    );
+    assert_eq!((b.video_stats().width, c.video_stats().width), (640, 640));
+    let sent = (
+        a_to_b.video_stats().frames_sent,
+        a_to_c.video_stats().frames_sent,
+    );
+    eprintln!(
+        "one encoder, two members: {sent:?} pictures sent, {seen:?} shown in the last second"
+    );
+    assert!(sent.0 > 0 && sent.1 > 0, "{sent:?}");
+
+    // Off: neither sees anything; the tracks stay.
+    uplink.set_source(None);
+    assert!(!uplink.is_sending());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let since = Instant::now();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let seen = (
+        shown_since(&shown_by_b, since),
+        shown_since(&shown_by_c, since),
+    );
+    assert_eq!(seen, (0, 0), "a's camera is off");
+
+    // Another source (another size): both see it, with no new offer.
+    uplink.set_source(Some(pattern_source(320, 240)));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let since = Instant::now();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let seen = (
+        shown_since(&shown_by_b, since),
+        shown_since(&shown_by_c, since),
+    );
+    assert!(
+        seen.0 >= 25 && seen.1 >= 25,
+        "both see the new source: {seen:?}"
+    );
+    assert_eq!((b.video_stats().width, c.video_stats().width), (320, 320));
+
+    // c leaves: b's pictures go on.
+    a_to_c.close().await;
+    c.close().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let since = Instant::now();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let seen = shown_since(&shown_by_b, since);
+    assert!(seen >= 25, "b still sees a after c left: {seen}");
+
+    // A peer on the shared uplink has no source of its own to change.
+    assert!(
+        a_to_b
+            .set_video_source(Some(pattern_source(640, 480)))
+            .await
+            .is_err()
+    );
+    a_to_b.close().await;
+    b.close().await;
+}

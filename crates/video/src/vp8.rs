@@ -44,6 +44,23 @@ impl EncoderSettings {
         fps: 30,
         bitrate_kbps: 600,
     };
+
+    /// The largest picture a call sends (the 1280×720 at 30), with a start
+    /// bitrate scaled from [`EncoderSettings::VGA`]'s by the picture's area.
+    pub const HD720: EncoderSettings = EncoderSettings::sized(1280, 720);
+
+    /// `width`×`height` at 30 frames a second, starting at VGA's bitrate per pixel.
+    pub const fn sized(width: u32, height: u32) -> EncoderSettings {
+        let vga = EncoderSettings::VGA;
+        let pixels = width as u64 * height as u64;
+        let vga_pixels = vga.width as u64 * vga.height as u64;
+        EncoderSettings {
+            width,
+            height,
+            bitrate_kbps: (vga.bitrate_kbps as u64 * pixels / vga_pixels) as u32,
+            ..vga
+        }
+    }
 }
 
 /// What libvpx says went wrong, in words.

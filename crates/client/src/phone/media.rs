@@ -131,6 +131,7 @@ fn open_video(shared: &Shared, call: &CallSession) -> VideoOptions {
         receive: call.call_type == CallType::Video,
         later: true,
         sink,
+        ..Default::default()
     }
 }
 

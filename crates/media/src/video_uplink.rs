@@ -1,0 +1,234 @@
+//! A meeting's video: the camera captured and coded once, and the same pictures sent to
+//! every other member, as [`crate::Uplink`] does for the microphone. A mesh peer per
+//! member coding its own copy would cost a 640×480 encode per member per picture.
+//!
+//! What that costs the members: a keyframe asked for by any of them is coded for all, and
+//! the bitrate is the lowest any member's reports allow, so the member on the worst link
+//! sets it for everyone (an SFU with simulcast would give each what its link takes).
+
+use crate::hold::Hold;
+use crate::rate::RateControl;
+use crate::video::{
+    AbortOnDrop, MIN_KBPS, SharedCounters, VideoSource, encode, read_feedback, scopeguard,
+};
+use bytes::Bytes;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+use switchboard_video::vp8::EncoderSettings;
+use tokio::sync::broadcast;
+use webrtc::media::Sample;
+use webrtc::rtp_transceiver::rtp_sender::RTCRtpSender;
+use webrtc::track::track_local::track_local_static_sample::TrackLocalStaticSample;
+
+/// One coded picture, as every member's track sends it.
+#[derive(Clone)]
+struct Picture {
+    data: Bytes,
+    duration: Duration,
+}
+
+/// Pictures a member's track may fall behind by before it skips to the next keyframe.
+const BACKLOG: usize = 8;
+
+/// The video sent to every member of a meeting: one source, one encoder.
+pub struct VideoUplink {
+    pictures: broadcast::Sender<Picture>,
+    keyframe: Arc<AtomicBool>,
+    /// What the encoder codes at: the lowest of the members' targets.
+    bitrate: Arc<AtomicU32>,
+    /// Each attached member's target, by attachment.
+    targets: Mutex<BTreeMap<u64, u32>>,
+    next_attachment: AtomicU64,
+    /// The current source's own settings, for a new member's starting bitrate.
+    settings: Mutex<Option<EncoderSettings>>,
+    /// Moves the current source's pictures from its encoder's thread to the members;
+    /// dropping it stops that thread (and with it the source) within a picture.
+    pump: Mutex<Option<AbortOnDrop>>,
+    /// A meeting has no hold; the encoder's loop asks.
+    never_held: Arc<AtomicU8>,
+}
+
+impl Default for VideoUplink {
+    fn default() -> Self {
+        VideoUplink {
+            pictures: broadcast::channel(BACKLOG).0,
+            keyframe: Arc::new(AtomicBool::new(true)),
+            bitrate: Arc::new(AtomicU32::new(EncoderSettings::VGA.bitrate_kbps)),
+            targets: Mutex::new(BTreeMap::new()),
+            next_attachment: AtomicU64::new(0),
+            settings: Mutex::new(None),
+            pump: Mutex::new(None),
+            never_held: Arc::new(AtomicU8::new(Hold::Off.to_u8())),
+        }
+    }
+}
+
+impl VideoUplink {
+    /// An uplink sending nothing until [`VideoUplink::set_source`].
+    pub fn new() -> Arc<VideoUplink> {
+        Arc::new(VideoUplink::default())
+    }
+
+    /// Sends `source`'s pictures to every member from now on, in place of any before;
+    /// `None` stops sending (the source is dropped: a camera's light goes off). Members
+    /// need no renegotiation: their tracks stay, and see the pictures start, change or
+    /// stop. Call inside the runtime.
+    pub fn set_source(&self, source: Option<Box<dyn VideoSource>>) {
+        let Ok(mut pump) = self.pump.lock() else {
+            return;
+        };
+        pump.take();
+        let Some(source) = source else {
+            if let Ok(mut settings) = self.settings.lock() {
+                *settings = None;
+            }
+            return;
+        };
+        let settings = source.settings();
+        if let Ok(mut current) = self.settings.lock() {
+            *current = Some(settings);
+        }
+        let period = Duration::from_secs_f64(1.0 / f64::from(settings.fps.max(1)));
+        let (coded_tx, mut coded) = tokio::sync::mpsc::channel(4);
+        let (keyframe, bitrate, hold) = (
+            self.keyframe.clone(),
+            self.bitrate.clone(),
+            self.never_held.clone(),
+        );
+        let encoding = std::thread::Builder::new()
+            .name("video-encode".into())
+            .spawn(move || encode(source, period, (&keyframe, &bitrate, &hold), &coded_tx));
+        if let Err(e) = encoding {
+            tracing::error!(error = %e, "cannot start the video encoder's thread");
+            return;
+        }
+        let pictures = self.pictures.clone();
+        *pump = Some(AbortOnDrop(tokio::spawn(async move {
+            while let Some(coded) = coded.recv().await {
+                for picture in coded {
+                    // Err: no member yet; the picture is for nobody.
+                    let _ = pictures.send(Picture {
+                        data: Bytes::from(picture.data),
+                        duration: period,
+                    });
+                }
+            }
+        })));
+    }
+
+    /// Whether a source is being sent.
+    pub fn is_sending(&self) -> bool {
+        self.pump.lock().is_ok_and(|p| p.is_some())
+    }
+
+    /// Sends the pictures on one member's `track` until the returned attachment is
+    /// dropped, and reads that member's feedback: its lost pictures ask for a keyframe,
+    /// its reports lower (or raise) the bitrate everyone gets.
+    pub(crate) fn attach(
+        self: &Arc<VideoUplink>,
+        track: Arc<TrackLocalStaticSample>,
+        sender: Arc<RTCRtpSender>,
+        counters: SharedCounters,
+    ) -> VideoAttachment {
+        let id = self.next_attachment.fetch_add(1, Ordering::Relaxed);
+        let start = self
+            .settings
+            .lock()
+            .ok()
+            .and_then(|s| *s)
+            .unwrap_or(EncoderSettings::VGA)
+            .bitrate_kbps;
+        let rate = RateControl::new(start, MIN_KBPS, start.saturating_mul(2));
+        self.set_target(id, rate.target_kbps());
+        // The newcomer can decode nothing before a keyframe.
+        self.keyframe.store(true, Ordering::Relaxed);
+        let uplink = Arc::downgrade(self);
+        let feedback = AbortOnDrop(tokio::spawn(read_feedback(
+            sender,
+            rate,
+            self.keyframe.clone(),
+            counters.clone(),
+            move |kbps| {
+                if let Some(uplink) = uplink.upgrade() {
+                    uplink.set_target(id, kbps);
+                }
+            },
+        )));
+        let mut pictures = self.pictures.subscribe();
+        let keyframe = self.keyframe.clone();
+        let writer = AbortOnDrop(tokio::spawn(async move {
+            let stopped = counters.clone();
+            let _sends_nothing_after = scopeguard(move || {
+                if let Ok(mut c) = stopped.lock() {
+                    c.stats.send_kbps = 0;
+                }
+            });
+            loop {
+                let picture = match pictures.recv().await {
+                    Ok(picture) => picture,
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        // Pictures were skipped: what follows cannot be decoded until
+                        // the next keyframe, so one comes now.
+                        keyframe.store(true, Ordering::Relaxed);
+                        continue;
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                };
+                let sample = Sample {
+                    data: picture.data,
+                    timestamp: SystemTime::now(),
+                    duration: picture.duration,
+                    ..Default::default()
+                };
+                if let Err(e) = track.write_sample(&sample).await {
+                    tracing::debug!(error = %e, "video frame not sent");
+                    continue;
+                }
+                if let Ok(mut c) = counters.lock() {
+                    c.stats.frames_sent += 1;
+                }
+            }
+        }));
+        VideoAttachment {
+            uplink: self.clone(),
+            id,
+            _tasks: [feedback, writer],
+        }
+    }
+
+    fn set_target(&self, id: u64, kbps: u32) {
+        if let Ok(mut targets) = self.targets.lock() {
+            targets.insert(id, kbps);
+            self.steer(&targets);
+        }
+    }
+
+    fn detach(&self, id: u64) {
+        if let Ok(mut targets) = self.targets.lock() {
+            targets.remove(&id);
+            self.steer(&targets);
+        }
+    }
+
+    /// The encoder codes at what the worst-placed member can take.
+    fn steer(&self, targets: &BTreeMap<u64, u32>) {
+        if let Some(&lowest) = targets.values().min() {
+            self.bitrate.store(lowest, Ordering::Relaxed);
+        }
+    }
+}
+
+/// One member's track fed by the uplink; dropping it stops that member's pictures.
+pub(crate) struct VideoAttachment {
+    uplink: Arc<VideoUplink>,
+    id: u64,
+    _tasks: [AbortOnDrop; 2],
+}
+
+impl Drop for VideoAttachment {
+    fn drop(&mut self) {
+        self.uplink.detach(self.id);
+    }
+}
