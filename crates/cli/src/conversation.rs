@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use switchboard_client::call::{MediaCall, MediaEnd, MediaOptions};
-use switchboard_client::meeting::{MeetingMedia, PeerState};
+use switchboard_client::meeting::{MeetingMedia, MeetingVideo, PeerState};
 use switchboard_client::meter::CallQuality;
 use switchboard_client::{Api, Engine, Event};
 use switchboard_media::Hold;
@@ -418,8 +418,22 @@ pub(crate) async fn meet(
             .unwrap_or_else(|| format!("user {id}"))
     };
     let options = MediaOptions::for_server(api.base());
-    let media =
-        MeetingMedia::join(api, me.id, meeting_id, line.source(), line.sink(), options).await?;
+    // With --video every member's pictures are decoded and counted (no window to show
+    // them in); ours go to everyone through one encoder.
+    let video = audio.video_source()?.map(|source| MeetingVideo {
+        source: Some(source),
+        sink_for: Arc::new(|_| None),
+    });
+    let media = MeetingMedia::join_with_video(
+        api,
+        me.id,
+        meeting_id,
+        line.source(),
+        line.sink(),
+        options,
+        video,
+    )
+    .await?;
     println!(
         "Joined \"{}\" ({} invited); waiting for the others.",
         meeting.title,
@@ -431,12 +445,17 @@ pub(crate) async fn meet(
     let mut closed = media.closed();
     let mut shown = std::collections::BTreeMap::new();
     let mut setups = serde_json::Map::new();
+    // Each member's video as last seen: read every second, so that the pictures of one
+    // who left before us are still counted.
+    let mut video = std::collections::BTreeMap::new();
+    let mut read_video = tokio::time::interval(Duration::from_secs(1));
     loop {
         let left = until.saturating_sub(started.elapsed());
         tokio::select! {
             // The room's close before the peers' end: both come when the host deletes it.
             biased;
             _ = tokio::time::sleep(left.min(Duration::from_secs(86_400))) => break,
+            _ = read_video.tick(), if audio.wants_video() => video.extend(media.video_stats()),
             _ = tokio::signal::ctrl_c() => break,
             Ok(why) = closed.wait_for(Option::is_some) => {
                 println!("The meeting is over: {}.", why.as_deref().unwrap_or("the server closed it"));
@@ -465,13 +484,27 @@ pub(crate) async fn meet(
         }
     }
     let talked = started.elapsed();
+    video.extend(media.video_stats());
+    let video: serde_json::Map<String, serde_json::Value> = video
+        .into_iter()
+        .map(|(id, stats)| (name_of(id), json!(stats)))
+        .collect();
     media.leave().await;
     println!("Left the meeting.");
+    if audio.wants_video() {
+        for (name, v) in &video {
+            println!(
+                "Video from {name}: {} received at {} fps, {}×{}; {} of ours sent.",
+                v["frames_decoded"], v["fps"], v["width"], v["height"], v["frames_sent"]
+            );
+        }
+    }
     if let Some(path) = &audio.stats_json {
         let stats = json!({
             "meeting_id": meeting_id,
             "talk_ms": talked.as_millis() as u64,
             "setup_ms": setups,
+            "video": audio.wants_video().then_some(video),
         });
         line.write_stats(path, stats)?;
     }

@@ -15,7 +15,7 @@ use switchboard_media::devices::{
     open_speakers,
 };
 use switchboard_media::processing::VoiceSettings;
-use switchboard_media::video::{PatternSource, VideoOptions};
+use switchboard_media::video::{PatternSource, VideoOptions, VideoSource};
 use switchboard_video::vp8::EncoderSettings;
 
 /// Where the call's audio comes from and goes to.
@@ -171,20 +171,24 @@ impl AudioArgs {
 
     /// The call's video: the chosen source sent, the far end's received and counted.
     pub(crate) fn video_options(&self) -> Result<VideoOptions> {
-        Ok(match self.video {
+        Ok(match self.video_source()? {
             None => VideoOptions::default(),
-            Some(VideoChoice::Pattern { width, height }) => VideoOptions {
-                source: Some(Box::new(PatternSource::new(EncoderSettings::sized(
-                    width, height,
-                ))?)),
+            Some(source) => VideoOptions {
+                source: Some(source),
                 receive: true,
                 ..Default::default()
             },
-            Some(VideoChoice::Screen(target)) => VideoOptions {
-                source: Some(Box::new(ScreenSource::open(None, target)?)),
-                receive: true,
-                ..Default::default()
-            },
+        })
+    }
+
+    /// The chosen video source, opened; `None` without `--video`.
+    pub(crate) fn video_source(&self) -> Result<Option<Box<dyn VideoSource>>> {
+        Ok(match self.video {
+            None => None,
+            Some(VideoChoice::Pattern { width, height }) => Some(Box::new(PatternSource::new(
+                EncoderSettings::sized(width, height),
+            )?)),
+            Some(VideoChoice::Screen(target)) => Some(Box::new(ScreenSource::open(None, target)?)),
         })
     }
 

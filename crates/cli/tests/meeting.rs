@@ -18,9 +18,17 @@ fn heard(path: &Path, hz: f64, skip_s: f64) -> (f64, usize) {
     (with as f64 / frames.len().max(1) as f64, frames.len())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn three_cli_users_meet_and_each_hears_the_other_two() {
-    let names = ["ann", "bob", "cat"];
+/// A server with three users signed in, the first hosting a meeting of all three.
+struct Three {
+    server: switchboard_server::Server,
+    dir: tempfile::TempDir,
+    url: String,
+    apis: Vec<switchboard_client::Api>,
+    /// The meeting's id, as the CLI takes it.
+    meeting: String,
+}
+
+async fn three_in_a_meeting(names: [&str; 3], title: &str) -> Three {
     let (server, dir) = common::backend(&names).await;
     let url = server.url();
     let mut apis = Vec::new();
@@ -31,11 +39,26 @@ async fn three_cli_users_meet_and_each_hears_the_other_two() {
     for api in &apis[1..] {
         ids.push(api.me().await.expect("me").id);
     }
-    let meeting = apis[0]
-        .create_meeting("pipeline review", &ids)
-        .await
-        .expect("meeting");
-    let id = meeting.id.to_string();
+    let meeting = apis[0].create_meeting(title, &ids).await.expect("meeting");
+    Three {
+        server,
+        dir,
+        url,
+        apis,
+        meeting: meeting.id.to_string(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_cli_users_meet_and_each_hears_the_other_two() {
+    let names = ["ann", "bob", "cat"];
+    let Three {
+        server,
+        dir,
+        url,
+        apis,
+        meeting: id,
+    } = three_in_a_meeting(names, "pipeline review").await;
 
     // A meeting that does not exist: one sentence, non-zero exit.
     let missing = finish(cli(
@@ -107,6 +130,84 @@ async fn three_cli_users_meet_and_each_hears_the_other_two() {
                     "{name} hears {hz} Hz in only {share:.2} of frames"
                 );
             }
+        }
+    }
+    server.shutdown().await.expect("shutdown");
+}
+
+/// `join-meeting --video`: each of three CLIs sends the pattern through one encoder and
+/// decodes both others', as its `--stats-json` says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_cli_users_meet_with_video_and_each_sees_the_other_two() {
+    let names = ["ann", "bob", "cat"];
+    let Three {
+        server,
+        dir,
+        url,
+        apis,
+        meeting: id,
+    } = three_in_a_meeting(names, "demo").await;
+    let d = dir.path();
+    let mut children = Vec::new();
+    for (n, api) in apis.iter().enumerate() {
+        let stats = d.join(format!("{n}.json"));
+        children.push(cli(
+            &url,
+            api.token().expect("token"),
+            &[
+                "join-meeting",
+                &id,
+                "--video",
+                "pattern:320x240",
+                "--tone",
+                &(400 + 250 * n).to_string(),
+                "--record",
+                d.join(format!("{n}.wav")).to_str().expect("path"),
+                "--duration",
+                "5",
+                "--stats-json",
+                stats.to_str().expect("path"),
+            ],
+        ));
+    }
+    for (n, child) in children.into_iter().enumerate() {
+        let out = finish(child).await;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{} failed:\n{stdout}\n{}",
+            names[n],
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains("Video from "), "{stdout}");
+        let stats: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(d.join(format!("{n}.json"))).expect("stats"))
+                .expect("json");
+        eprintln!("{}: {stdout}\n{stats}", names[n]);
+        let video = stats["video"].as_object().expect("video by member");
+        let others: Vec<&str> = names.iter().copied().filter(|m| *m != names[n]).collect();
+        assert_eq!(
+            video.keys().map(String::as_str).collect::<Vec<_>>(),
+            others,
+            "{}: {stats}",
+            names[n]
+        );
+        for (from, v) in video {
+            // About 3 s of pictures after set-up, at 30 a second.
+            let decoded = v["frames_decoded"].as_u64().unwrap_or(0);
+            assert!(
+                decoded >= 45,
+                "{} decoded {decoded} of {from}'s: {v}",
+                names[n]
+            );
+            assert_eq!(
+                (v["width"].as_u64(), v["height"].as_u64()),
+                (Some(320), Some(240))
+            );
+            assert_eq!(
+                v["pattern_frames"], v["frames_decoded"],
+                "all the pattern: {v}"
+            );
         }
     }
     server.shutdown().await.expect("shutdown");

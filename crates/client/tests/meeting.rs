@@ -184,9 +184,14 @@ async fn three_people_hear_each_other_and_a_leaver_is_dropped() {
     host.server.shutdown().await.expect("shutdown");
 }
 
-/// The pattern numbers each member was shown from each other member, with when.
+/// When a picture was shown, and the pattern number read from it.
+type Shown = (Instant, Option<u32>);
+
+/// The pictures each member (viewer) was shown of each other member (sender).
 #[derive(Clone, Default)]
-struct Screens(Arc<Mutex<BTreeMap<(i64, i64), Vec<(Instant, Option<u32>)>>>>);
+struct Screens(Arc<Mutex<ByViewerAndSender>>);
+
+type ByViewerAndSender = BTreeMap<(i64, i64), Vec<Shown>>;
 
 /// What `viewer` shows of `sender`.
 struct Screen {
