@@ -348,11 +348,15 @@ async fn act(
     let mut queue = std::collections::VecDeque::from(actions);
     while let Some(action) = queue.pop_front() {
         match action {
+            // After a failure the rest of the queue was planned for a negotiation that is
+            // gone (an offer made then would go unsent, or leave the peer with an offer
+            // applied that the negotiator knows nothing of): it is dropped.
             Action::CreateOffer => match peer.create_offer().await {
                 Ok(sdp) => queue.extend(negotiator.offer_created(sdp, std::time::Instant::now())),
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot create an offer");
                     negotiator.media_failed();
+                    queue.clear();
                 }
             },
             Action::AcceptOffer(sdp) => match peer.accept_offer(sdp).await {
@@ -360,12 +364,14 @@ async fn act(
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot answer the offer");
                     negotiator.media_failed();
+                    queue.clear();
                 }
             },
             Action::AcceptAnswer(sdp) => {
                 if let Err(e) = peer.accept_answer(sdp).await {
                     tracing::warn!(error = %e, "cannot take the answer");
                     negotiator.media_failed();
+                    queue.clear();
                 }
             }
             Action::AddCandidate(json) => room::add_candidate(peer, &json).await,

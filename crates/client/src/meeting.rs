@@ -545,6 +545,7 @@ async fn act(
     user: i64,
     actions: Vec<Action>,
 ) -> bool {
+    // After a failure, the rest of the queue is dropped (as in a call: call.rs).
     let mut queue = std::collections::VecDeque::from(actions);
     while let Some(action) = queue.pop_front() {
         match action {
@@ -566,6 +567,7 @@ async fn act(
                     Err(e) => {
                         tracing::warn!(user, error = %e, "cannot create an offer");
                         mesh.failed(user).await;
+                        queue.clear();
                     }
                 }
             }
@@ -579,6 +581,7 @@ async fn act(
                     Err(e) => {
                         tracing::warn!(user, error = %e, "cannot answer the offer");
                         mesh.failed(user).await;
+                        queue.clear();
                     }
                 }
             }
@@ -588,6 +591,7 @@ async fn act(
                 {
                     tracing::warn!(user, error = %e, "cannot take the answer");
                     mesh.failed(user).await;
+                    queue.clear();
                 }
             }
             Action::AddCandidate(json) => {

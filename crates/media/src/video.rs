@@ -305,12 +305,15 @@ pub(crate) fn encode(
     let mut asked_kbps = encoder.settings().bitrate_kbps;
     let mut held = false;
     loop {
+        if out.is_closed() {
+            // The call is over, or another source took over: checked here and not only
+            // when a picture is handed over, since a source that fails every time (a
+            // shared window closed) hands nothing over.
+            return;
+        }
         if Hold::from_u8(hold.load(Ordering::Relaxed)) != Hold::Off {
             held = true;
             std::thread::sleep(period);
-            if out.is_closed() {
-                return; // the call is over
-            }
             next = Instant::now();
             continue;
         }

@@ -27,7 +27,13 @@ use webrtc::track::track_local::track_local_static_sample::TrackLocalStaticSampl
 struct Picture {
     data: Bytes,
     duration: Duration,
+    keyframe: bool,
 }
+
+/// Members' bitrates are reckoned as for a VGA camera, and scaled to the source sent:
+/// a member's link that takes 80 % of a VGA camera's start takes 80 % of a 720p one's,
+/// and a source switched mid-meeting needs no member's reckoning redone.
+const REFERENCE_KBPS: u32 = EncoderSettings::VGA.bitrate_kbps;
 
 /// Pictures a member's track may fall behind by before it skips to the next keyframe.
 const BACKLOG: usize = 8;
@@ -36,12 +42,13 @@ const BACKLOG: usize = 8;
 pub struct VideoUplink {
     pictures: broadcast::Sender<Picture>,
     keyframe: Arc<AtomicBool>,
-    /// What the encoder codes at: the lowest of the members' targets.
+    /// What the encoder codes at: the lowest of the members' targets, scaled to the source.
     bitrate: Arc<AtomicU32>,
-    /// Each attached member's target, by attachment.
+    /// Each attached member's target, by attachment, in [`REFERENCE_KBPS`] terms.
     targets: Mutex<BTreeMap<u64, u32>>,
     next_attachment: AtomicU64,
-    /// The current source's own settings, for a new member's starting bitrate.
+    /// The current source's own settings: its bitrate is what a member whose link is
+    /// fine gets.
     settings: Mutex<Option<EncoderSettings>>,
     /// Moves the current source's pictures from its encoder's thread to the members;
     /// dropping it stops that thread (and with it the source) within a picture.
@@ -90,6 +97,9 @@ impl VideoUplink {
         if let Ok(mut current) = self.settings.lock() {
             *current = Some(settings);
         }
+        if let Ok(targets) = self.targets.lock() {
+            self.steer(&targets);
+        }
         let period = Duration::from_secs_f64(1.0 / f64::from(settings.fps.max(1)));
         let (coded_tx, mut coded) = tokio::sync::mpsc::channel(4);
         let (keyframe, bitrate, hold) = (
@@ -110,6 +120,7 @@ impl VideoUplink {
                 for picture in coded {
                     // Err: no member yet; the picture is for nobody.
                     let _ = pictures.send(Picture {
+                        keyframe: picture.keyframe,
                         data: Bytes::from(picture.data),
                         duration: period,
                     });
@@ -133,14 +144,7 @@ impl VideoUplink {
         counters: SharedCounters,
     ) -> VideoAttachment {
         let id = self.next_attachment.fetch_add(1, Ordering::Relaxed);
-        let start = self
-            .settings
-            .lock()
-            .ok()
-            .and_then(|s| *s)
-            .unwrap_or(EncoderSettings::VGA)
-            .bitrate_kbps;
-        let rate = RateControl::new(start, MIN_KBPS, start.saturating_mul(2));
+        let rate = RateControl::new(REFERENCE_KBPS, MIN_KBPS, REFERENCE_KBPS * 2);
         self.set_target(id, rate.target_kbps());
         // The newcomer can decode nothing before a keyframe.
         self.keyframe.store(true, Ordering::Relaxed);
@@ -165,17 +169,23 @@ impl VideoUplink {
                     c.stats.send_kbps = 0;
                 }
             });
+            // After pictures were skipped, the ones that follow refer to what this member
+            // never got: none is sent until a keyframe, asked for at once.
+            let mut skipping = false;
             loop {
                 let picture = match pictures.recv().await {
                     Ok(picture) => picture,
                     Err(broadcast::error::RecvError::Lagged(_)) => {
-                        // Pictures were skipped: what follows cannot be decoded until
-                        // the next keyframe, so one comes now.
                         keyframe.store(true, Ordering::Relaxed);
+                        skipping = true;
                         continue;
                     }
                     Err(broadcast::error::RecvError::Closed) => return,
                 };
+                if skipping && !picture.keyframe {
+                    continue;
+                }
+                skipping = false;
                 let sample = Sample {
                     data: picture.data,
                     timestamp: SystemTime::now(),
@@ -212,11 +222,20 @@ impl VideoUplink {
         }
     }
 
-    /// The encoder codes at what the worst-placed member can take.
+    /// The encoder codes at what the worst-placed member can take, for the source sent.
     fn steer(&self, targets: &BTreeMap<u64, u32>) {
-        if let Some(&lowest) = targets.values().min() {
-            self.bitrate.store(lowest, Ordering::Relaxed);
-        }
+        let Some(&lowest) = targets.values().min() else {
+            return;
+        };
+        let source_kbps = self
+            .settings
+            .lock()
+            .ok()
+            .and_then(|s| *s)
+            .map_or(REFERENCE_KBPS, |s| s.bitrate_kbps);
+        let kbps = u64::from(lowest) * u64::from(source_kbps) / u64::from(REFERENCE_KBPS);
+        let kbps = u32::try_from(kbps).unwrap_or(u32::MAX).max(MIN_KBPS);
+        self.bitrate.store(kbps, Ordering::Relaxed);
     }
 }
 
@@ -230,5 +249,41 @@ pub(crate) struct VideoAttachment {
 impl Drop for VideoAttachment {
     fn drop(&mut self) {
         self.uplink.detach(self.id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::video::PatternSource;
+
+    #[tokio::test]
+    async fn the_worst_members_link_sets_the_bitrate_scaled_to_the_source() {
+        let uplink = VideoUplink::new();
+        let coded_at = || uplink.bitrate.load(Ordering::Relaxed);
+        uplink.set_target(0, REFERENCE_KBPS);
+        uplink.set_target(1, REFERENCE_KBPS / 2);
+        assert_eq!(
+            coded_at(),
+            REFERENCE_KBPS / 2,
+            "the worse link, for a VGA camera"
+        );
+        let hd = PatternSource::new(EncoderSettings::HD720).expect("a pattern");
+        uplink.set_source(Some(Box::new(hd)));
+        assert_eq!(
+            coded_at(),
+            EncoderSettings::HD720.bitrate_kbps / 2,
+            "the same share of a 720p source's rate"
+        );
+        uplink.detach(1);
+        assert_eq!(
+            coded_at(),
+            EncoderSettings::HD720.bitrate_kbps,
+            "the worse one left"
+        );
+        uplink.set_target(0, 1);
+        assert_eq!(coded_at(), MIN_KBPS, "never below the least worth sending");
+        uplink.set_source(None);
+        assert!(!uplink.is_sending());
     }
 }
