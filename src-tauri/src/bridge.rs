@@ -223,6 +223,10 @@ impl Shell for TauriShell {
     }
 
     fn on_meeting(&self, meeting: Option<&switchboard_app::MeetingView>) {
+        if meeting.is_none_or(|m| m.ended.is_some()) {
+            // Out of the meeting: its last pictures must not open what comes next.
+            self.video.clear();
+        }
         if let Err(e) = self.app.emit(ENGINE_EVENT, MeetingEvent { meeting }) {
             tracing::warn!(error = %e, "cannot send the meeting to the UI");
         }

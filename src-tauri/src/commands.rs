@@ -445,6 +445,12 @@ pub async fn set_meeting_muted(
     controller.set_meeting_muted(muted).await
 }
 
+/// Turns my camera on or off in the meeting I am in.
+#[tauri::command]
+pub async fn set_meeting_camera(controller: Shared<'_>, on: bool) -> Result<MeetingView, AppError> {
+    controller.set_meeting_camera(on).await
+}
+
 /// Sends the camera or the screen in the current call, or nothing.
 #[tauri::command]
 pub async fn set_video(controller: Shared<'_>, send: VideoSend) -> Result<(), AppError> {
@@ -567,8 +573,9 @@ pub async fn close_callbox(app: AppHandle) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The next picture of the video call (the far end's, or our own preview), as raw bytes
-/// (see video.rs), as soon as there is one; empty after a second without any.
+/// The next picture of the call or meeting (the far end's, a member's, or our own
+/// preview), as raw bytes (see video.rs), as soon as there is one; empty after a second
+/// without any.
 #[tauri::command]
 pub async fn next_video_picture(app: AppHandle) -> Result<tauri::ipc::Response, AppError> {
     use tauri::Manager;

@@ -1,5 +1,5 @@
 //! Video pictures → the UI, pulled: the UI asks for the next picture (`next_video_picture`)
-//! as soon as it has the last, and gets the newest one of either feed as a JPEG behind a
+//! as soon as it has the last, and gets the newest one of some feed as a JPEG behind a
 //! small header (no JSON, no base64). Pictures the UI had no time for are replaced, never
 //! queued, and never converted.
 //!
@@ -8,9 +8,11 @@
 //! IPC carried a 1.2 MB RGBA picture in ~115 ms (8 a second); the test pattern at
 //! 640×480 is a 13 kB JPEG made in ~3 ms (docs/video.md).
 //!
-//! A message is a 12-byte header (feed, three zero bytes, width and height as
-//! little-endian u32) and the JPEG.
+//! A message is a 20-byte header (the feed's kind: 0 the call's far end, 1 my preview,
+//! 2 a meeting member; three zero bytes; width and height as little-endian u32; the
+//! member's user id as a little-endian i64, 0 for a call's feeds) and the JPEG.
 
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 use switchboard_app::{VideoFeed, VideoPicture};
@@ -28,24 +30,17 @@ pub struct VideoMailbox {
     arrived: Notify,
 }
 
+#[derive(Default)]
 struct Latest {
-    pictures: [Option<Frame>; 2],
-    /// The feed taken last: when both wait, the other goes first, so a far end that
-    /// refills faster than the page takes never starves the preview.
-    last: usize,
+    pictures: BTreeMap<VideoFeed, Frame>,
+    /// When each feed was last taken (a count of pictures taken): of the feeds waiting,
+    /// the one taken longest ago goes first, so a far end that refills faster than the
+    /// page takes never starves the preview, nor one meeting member another.
+    taken: BTreeMap<VideoFeed, u64>,
+    count: u64,
 }
 
-impl Default for Latest {
-    /// The far end's picture goes first.
-    fn default() -> Latest {
-        Latest {
-            pictures: [None, None],
-            last: VideoFeed::Local as usize,
-        }
-    }
-}
-
-const HEADER: usize = 12;
+const HEADER: usize = 20;
 
 /// How long the UI's request waits for a picture before it is answered with none (so a
 /// page that stopped wanting pictures is not left with a request that never returns).
@@ -54,20 +49,20 @@ pub const WAIT: Duration = Duration::from_secs(1);
 impl VideoMailbox {
     pub fn put(&self, picture: VideoPicture) {
         if let Ok(mut latest) = self.latest.lock() {
-            latest.pictures[picture.feed as usize] = Some(picture.frame);
+            latest.pictures.insert(picture.feed, picture.frame);
         }
         self.arrived.notify_one();
     }
 
-    /// Forgets what the page has not taken: a call began or ended, and its pictures must
-    /// not open the next one.
+    /// Forgets what the page has not taken: a call or meeting began or ended, and its
+    /// pictures must not open the next one.
     pub fn clear(&self) {
         if let Ok(mut latest) = self.latest.lock() {
             *latest = Latest::default();
         }
     }
 
-    /// The newest untaken picture (the feeds in turn when both wait) as a message,
+    /// The newest untaken picture (the feeds in turn when several wait) as a message,
     /// waiting up to `within` for one; empty if none came.
     pub async fn next(&self, within: Duration) -> Vec<u8> {
         let deadline = tokio::time::Instant::now() + within;
@@ -89,27 +84,31 @@ impl VideoMailbox {
         }
     }
 
-    fn take(&self) -> Option<(usize, Frame)> {
+    fn take(&self) -> Option<(VideoFeed, Frame)> {
         let mut latest = self.latest.lock().ok()?;
-        let order = [VideoFeed::Remote as usize, VideoFeed::Local as usize];
-        let feed = order
-            .into_iter()
-            .filter(|&f| latest.pictures[f].is_some())
-            .min_by_key(|&f| f == latest.last)?;
-        latest.last = feed;
-        latest.pictures[feed].take().map(|frame| (feed, frame))
+        // Never taken counts as longest ago; ties go in the feeds' order (the far end,
+        // then the preview, then the members).
+        let feed = *latest
+            .pictures
+            .keys()
+            .min_by_key(|feed| latest.taken.get(feed).copied().unwrap_or(0))?;
+        latest.count += 1;
+        let count = latest.count;
+        latest.taken.insert(feed, count);
+        latest.pictures.remove(&feed).map(|frame| (feed, frame))
     }
 }
 
 /// The header and the JPEG; `None` if the picture cannot be coded (said in the log).
-fn message(feed: usize, frame: &Frame) -> Option<Vec<u8>> {
+fn message(feed: VideoFeed, frame: &Frame) -> Option<Vec<u8>> {
     let jpeg = to_jpeg(frame, QUALITY)
         .map_err(|e| tracing::debug!(error = %e, "picture not shown"))
         .ok()?;
     let mut message = Vec::with_capacity(HEADER + jpeg.len());
-    message.extend_from_slice(&[feed as u8, 0, 0, 0]);
+    message.extend_from_slice(&[feed.kind(), 0, 0, 0]);
     message.extend_from_slice(&frame.width().to_le_bytes());
     message.extend_from_slice(&frame.height().to_le_bytes());
+    message.extend_from_slice(&feed.member().to_le_bytes());
     message.extend_from_slice(&jpeg);
     Some(message)
 }
@@ -153,7 +152,12 @@ mod tests {
         }
         mailbox.put(picture(VideoFeed::Remote, 9));
         let first = mailbox.next(WAIT).await;
-        assert_eq!(&first[..HEADER], &[0, 0, 0, 0, 128, 0, 0, 0, 64, 0, 0, 0]);
+        assert_eq!(
+            &first[..HEADER],
+            &[
+                0, 0, 0, 0, 128, 0, 0, 0, 64, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+            ]
+        );
         assert_eq!(&first[HEADER..HEADER + 2], &[0xff, 0xd8], "a JPEG follows");
         assert_eq!(stamp_of(&first), 9, "the far end's first");
         let second = mailbox.next(WAIT).await;
@@ -181,6 +185,28 @@ mod tests {
         assert!(
             mailbox.next(WAIT).await.is_empty(),
             "the last call's picture is gone"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_meetings_members_and_my_preview_take_turns_each_named() {
+        let mailbox = VideoMailbox::default();
+        let mut taken = Vec::new();
+        for n in 0..6 {
+            // Member 7 refills before every request; 300 and the preview still get theirs.
+            mailbox.put(picture(VideoFeed::Member(7), n));
+            if n % 2 == 0 {
+                mailbox.put(picture(VideoFeed::Member(300), n));
+                mailbox.put(picture(VideoFeed::Local, n));
+            }
+            let message = mailbox.next(WAIT).await;
+            let member = i64::from_le_bytes(message[12..20].try_into().expect("8 bytes"));
+            taken.push((message[0], member));
+        }
+        assert_eq!(
+            taken,
+            [(1, 0), (2, 7), (2, 300), (1, 0), (2, 7), (2, 300)],
+            "every waiting feed in turn"
         );
     }
 }

@@ -371,7 +371,7 @@ videoTest('Alice video-calls Bob from the people list: each sees the other\'s pi
   assert.deepEqual([video.width, video.height], [640, 480]);
 });
 
-test('a meeting: Bob starts it, Alice joins from the app\'s notice, Carol joins too, and each hears the other two', async () => {
+test('a meeting: Bob starts it, Alice joins from the app\'s notice, Carol joins too, each hears the other two, and their cameras are seen', async () => {
   // Carol gets an account; Alice (an administrator) schedules the meeting over the API.
   const ca = await readFile(join(work, 'app', 'server', 'tls-cert.pem'));
   const token = await apiLogin(server, ca, ALICE.username, ALICE.password);
@@ -419,11 +419,14 @@ test('a meeting: Bob starts it, Alice joins from the app\'s notice, Carol joins 
   ears.stdout.on('data', (d) => heardByAlice.push(d));
 
   // Bob and Carol each send a tone of their own and record what they hear; Alice's
-  // microphone carries 550 Hz (session.sh).
+  // microphone carries 550 Hz (session.sh). Both send the test pattern as their camera,
+  // small (320×240), and count what they decode of everyone's.
   const joinWithCli = (who, hz) => {
     const recording = join(work, `${who.username}-meeting.wav`);
-    const run = cli(['join-meeting', String(meetingId), '--tone', String(hz), '--record', recording, '--duration', '10'], { as: who });
-    return { run, recording };
+    const stats = join(work, `${who.username}-meeting.json`);
+    const run = cli(['join-meeting', String(meetingId), '--tone', String(hz), '--record', recording, '--duration', '10',
+      '--video', 'pattern:320x240', '--stats-json', stats], { as: who });
+    return { run, recording, stats };
   };
   const bob = joinWithCli(BOB, 440);
   const carol = joinWithCli(CAROL, 880);
@@ -437,11 +440,28 @@ test('a meeting: Bob starts it, Alice joins from the app\'s notice, Carol joins 
     const text = (await app.textOf(panel)) ?? '';
     return /Bob Stone/.test(text) && /Carol Diaz/.test(text) && !/Connecting|Not here/.test(text);
   }, 20_000);
+  // Their cameras: a tile each on Alice's card, drawn from what her app decoded. Then she
+  // turns hers on (the test pattern, run.sh), and her own tile shows it.
+  const tiles = () => app.js(`return [...document.querySelectorAll('.meeting-tiles .meeting-tile[data-user-id]')]
+    .filter((t) => t.offsetParent !== null).length`);
+  await app.until("Bob's and Carol's pictures on Alice's card", async () => (await tiles()) === 2, 15_000);
+  await (await app.button('Turn camera on')).click();
+  await app.until('her camera on', async () =>
+    (await app.js('return document.querySelector(".meeting-camera")?.getAttribute("aria-pressed")')) === 'true', 10_000);
   await sleep(2000);
   await shot('13-meeting');
   for (const [name, who] of [['Bob', bob], ['Carol', carol]]) {
     const { code, out } = await who.run.done;
     assert.equal(code, 0, `${name}'s switchboard-cli join-meeting: ${out}`);
+  }
+  // What each CLI decoded of the others' cameras (Alice's from when she turned it on).
+  for (const [name, who, other] of [['Bob', bob, 'carol'], ['Carol', carol, 'bob']]) {
+    const video = JSON.parse(await readFile(who.stats, 'utf8')).video ?? {};
+    console.log(`meeting: ${name} decoded`, JSON.stringify(Object.fromEntries(
+      Object.entries(video).map(([from, v]) => [from, `${v.frames_decoded} at ${v.width}x${v.height}`]))));
+    assert.ok(video.alice?.pattern_frames >= 20, `${name} sees Alice's camera: ${JSON.stringify(video.alice)}`);
+    assert.deepEqual([video.alice.width, video.alice.height], [640, 480]);
+    assert.ok(video[other]?.pattern_frames >= 60, `${name} sees ${other}'s: ${JSON.stringify(video[other])}`);
   }
   ears.kill('SIGINT');
   await once(ears, 'exit');

@@ -44,7 +44,7 @@ import type {
   VideoSend,
   Webhook,
 } from './types';
-import { VideoFeeds } from './video';
+import { VideoFeeds, type VideoKey } from './video';
 
 type Result<T> = { ok: true; value: T } | { ok: false };
 
@@ -128,18 +128,20 @@ export class Actions {
     });
   }
 
-  /** The call's pictures (native video), drawn on the call card's canvases; the store
-   * hears only when a feed's first picture is on screen, when its pictures stop or come
-   * again, or when they clear. */
+  /** The call's or meeting's pictures (native video), drawn on the call card's canvases or
+   * the meeting card's tiles; the store hears only when a feed's first picture is on
+   * screen, when its pictures stop or come again, or when they clear. */
   readonly video = new VideoFeeds((pictures) => this.store.set({ pictures }));
 
-  /** Native video: the call in progress (its id), or null. During one (a voice call too:
-   * either side may turn video on), the main window asks the shell for its pictures, one
+  /** Native video: the call in progress or the meeting this app is in (`videoKey`), or
+   * null. During one (a voice call too: either side may turn video on; a meeting, whose
+   * members may each send theirs), the main window asks the shell for its pictures, one
    * after the other (ipc.ts, `pullVideo`); the callbox never does. A refusal is said on the
-   * call card instead of "Waiting for …’s video", until a later request is answered. */
-  followVideo(callId: number | null): void {
-    this.video.follow(callId);
-    if (callId === null) return;
+   * call card instead of "Waiting for …’s video" (on the meeting card, over its pictures),
+   * until a later request is answered. */
+  followVideo(key: VideoKey | null): void {
+    this.video.follow(key);
+    if (key === null) return;
     void pullVideo({
       following: () => this.video.following,
       take: (picture) => this.video.push(picture),
@@ -941,6 +943,25 @@ export class Actions {
     const r = await this.run('meeting', 'set_meeting_muted', () => api.setMeetingMuted({ muted }));
     if (!r.ok) return setMuted(!muted);
     const view = r.value;
+    this.store.update((st) => (st.app?.meeting?.meeting_id === view.meeting_id ? withMeetingView(st, view) : st));
+  }
+
+  /**
+   * The meeting card's camera button: my camera on (`on`) or off in the meeting, for
+   * everyone in it. Not shown before the shell's answer (the view it gives back); one change
+   * at a time. A refusal (no camera set up) is said on the meeting card, and nothing
+   * changes. My preview then waits for its first new picture: the last one drawn is not
+   * what is sent now.
+   */
+  async setMeetingCamera(on: boolean): Promise<void> {
+    const s = this.store.get();
+    const meeting = s.app?.meeting;
+    if (!meeting || s.pending.set_meeting_camera || meeting.camera_on === on) return;
+    const r = await this.run('meeting', 'set_meeting_camera', () => api.setMeetingCamera({ on }));
+    if (!r.ok) return;
+    const view = r.value;
+    if (this.store.get().app?.meeting?.meeting_id !== view.meeting_id) return;
+    this.video.forget('local');
     this.store.update((st) => (st.app?.meeting?.meeting_id === view.meeting_id ? withMeetingView(st, view) : st));
   }
 

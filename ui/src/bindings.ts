@@ -496,6 +496,10 @@ export type MeetingView = { meeting_id: number, title: string, host_id: number,
  */
 call_id: number | null, muted: boolean, 
 /**
+ * My camera is on: everyone in the meeting sees my pictures.
+ */
+camera_on: boolean, 
+/**
  * My microphone's level (0–1), after mute.
  */
 my_level: number, 

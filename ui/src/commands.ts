@@ -62,6 +62,7 @@ export const commands = {
   leaveMeeting: () => invoke<null>('leave_meeting'),
   endMeeting: () => invoke<null>('end_meeting'),
   setMeetingMuted: (args: { muted: boolean }) => invoke<MeetingView>('set_meeting_muted', args),
+  setMeetingCamera: (args: { on: boolean }) => invoke<MeetingView>('set_meeting_camera', args),
   setVideo: (args: { send: VideoSend }) => invoke<null>('set_video', args),
   callHistory: (args: { page: number }) => invoke<Page<CallSession>>('call_history', args),
   listDevices: () => invoke<DeviceList>('list_devices'),

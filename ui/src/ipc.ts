@@ -25,8 +25,9 @@ export const videoPullStats = { pictures: 0, ms: 0, requests: 0 };
 
 /** What `pullVideo` asks for pictures for, and where it gives their answers. */
 export interface VideoPull {
-  /** The call whose pictures are wanted (its id), or null: none. */
-  following(): number | null;
+  /** The call or meeting whose pictures are wanted (a key that names it, video.ts's
+   * VideoKey), or null: none. */
+  following(): string | null;
   /** A picture (one binary message, its layout: video.ts). */
   take(picture: ArrayBuffer): void;
   /** The shell answered a request (with a picture or without). */
@@ -36,17 +37,18 @@ export interface VideoPull {
 }
 
 /**
- * Native video: asks the shell for the pictures of the call `following()` names (a voice
- * call's too: either side may turn a camera on or share a screen in it), one request at a
- * time, for as long as it names one (it is asked again after each answer), and gives each
- * picture to `take`. The shell answers `next_video_picture` with
- * the newest picture not taken yet as soon as there is one, or with an empty one after a
- * second without: it keeps no queue, so a page that draws slowly skips pictures and never
- * falls behind the call.
+ * Native video: asks the shell for the pictures of the call or meeting `following()` names
+ * (a voice call's too: either side may turn a camera on or share a screen in it; a
+ * meeting's, whose members may each send theirs), one request at a time, for as long as it
+ * names one (it is asked again after each answer), and gives each picture to `take`. The
+ * shell answers `next_video_picture` with the newest picture not taken yet as soon as
+ * there is one, or with an empty one after a second without: it keeps no queue, so a page
+ * that draws slowly skips pictures and never falls behind the call.
  *
- * An answer asked for in one call and coming in another (or after it) is dropped. After a
- * refusal the loop asks again a second later, while the call lasts. Called while the loop
- * runs, it does nothing: that loop follows whichever call `following()` names next.
+ * An answer asked for in one call (or meeting) and coming in another (or after it) is
+ * dropped. After a refusal the loop asks again a second later, while the call lasts. Called
+ * while the loop runs, it does nothing: that loop follows whichever call `following()`
+ * names next.
  */
 export async function pullVideo(pull: VideoPull): Promise<void> {
   if (pulling) return;

@@ -3,6 +3,7 @@
 // to date through the store's watches, which end when the screen is replaced.
 import { accountKey, Actions } from './actions';
 import { h, setText } from './dom';
+import { videoKey } from './reduce';
 import { ringShown } from './ringShown';
 import { initialState, MOVE_WAIT_MS, Store, type Scope, type Watch } from './state';
 import { button } from './views/common';
@@ -204,15 +205,9 @@ setInterval(() => {
 
 // Native video: pictures are asked for during the call in progress, a voice call too (either
 // side may turn a camera on or share a screen in it; a request the shell answers after a
-// second without a picture costs next to nothing); when it ends (or another begins), the
-// call card's canvases clear and wait for the next call's first ones. Only here: the
-// callbox shows no video.
-store.watch(
-  (s) => {
-    const call = s.app?.active_call;
-    return call?.status === 'active' ? call.id : null;
-  },
-  (callId) => actions.followVideo(callId),
-);
+// second without a picture costs next to nothing), and while in a meeting (its members'
+// and my preview); when it ends (or another begins, or the meeting is left), the canvases
+// clear and wait for the next one's first pictures. Only here: the callbox shows no video.
+store.watch(videoKey, (key) => actions.followVideo(key));
 
 void actions.boot();

@@ -22,6 +22,7 @@ import type {
   RingingCall,
   VideoSend,
 } from './types';
+import type { VideoKey } from './video';
 
 const NO_CALL = {
   quality: null,
@@ -40,6 +41,18 @@ export function videoSending(s: UiState): VideoSend {
   if (!call || call.status !== 'active') return 'off';
   if (s.videoSend?.callId === call.id) return s.videoSend.send;
   return call.call_type === 'video' && s.app?.camera_set_up ? 'camera' : 'off';
+}
+
+/** Whose pictures are taken (video.ts, VideoKey): the call in progress once answered (a
+ * voice call too), else the meeting this app is in, by its call (`meeting:<call_id>`; the
+ * meeting's id negated while its view names no call); else none. The app is never in both
+ * (a call cannot be placed or answered during a meeting), but the call comes first. */
+export function videoKey(s: UiState): VideoKey | null {
+  const call = s.app?.active_call;
+  if (call?.status === 'active') return `call:${call.id}`;
+  const meeting = s.app?.meeting;
+  if (!meeting || meeting.ended) return null;
+  return `meeting:${meeting.call_id ?? -meeting.meeting_id}`;
 }
 
 /** A time the server gave (`iso`) on this clock (ms): as it is, unless clocks disagree so

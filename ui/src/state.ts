@@ -306,8 +306,8 @@ export interface UiState {
   about: About | null;
   /** The video room last opened in the browser for a call (`open_video_room`). */
   videoRoom: { callId: number; room: VideoRoom } | null;
-  /** Native video: what the call's pictures (theirs, mine) show: none yet, live, or
-   * stopped coming. */
+  /** Native video: what the call's pictures (theirs, mine) or the meeting's (each
+   * member's, mine) show: none yet, live, or stopped coming (video.ts, `feedState`). */
   pictures: Shown;
   /** What this side sends in the call, as its camera and share buttons last set it
    * (`set_video`); null, or another call's: what the shell opened as the call connected

@@ -336,6 +336,7 @@ export function meetingView(m, { peers = {}, ...patch } = {}) {
     host_id: m.host.id,
     call_id: m.active_call_id ?? 900 + m.id,
     muted: false,
+    camera_on: false,
     my_level: 0,
     participants: people.map((u) => ({ ...peer(u), ...(peers[u.id] ?? {}) })),
     ended: null,

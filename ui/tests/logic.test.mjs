@@ -730,27 +730,38 @@ test('reducer: callback_due shows the banner until the call-back is done, delete
   assert.equal(m.applyEvent(m.initialState(), { type: 'callback_due', callback: due }, now).callbackDue, null, 'not signed in');
 });
 
-test('video: a picture from the shell (feed, size, JPEG) is read; anything else is not a picture', () => {
+test('video: a picture from the shell (feed, size, member, JPEG) is read; anything else is not a picture', () => {
   // The start of a JPEG file (SOI, then APP0), and more bytes of it.
   const JPEG = [0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00];
-  const frame = (feed, width, height, body = JPEG) => {
-    const buf = new ArrayBuffer(12 + body.length);
+  // The 20-byte header: kind, three zeros, width and height (u32 LE), user id (i64 LE).
+  const frame = (feed, width, height, body = JPEG, userId = 0n) => {
+    const buf = new ArrayBuffer(20 + body.length);
     const view = new DataView(buf);
     view.setUint8(0, feed);
     view.setUint32(4, width, true);
     view.setUint32(8, height, true);
-    new Uint8Array(buf, 12).set(body);
+    view.setBigInt64(12, userId, true);
+    new Uint8Array(buf, 20).set(body);
     return buf;
   };
+  assert.equal(m.FRAME_HEADER, 20);
   const remote = m.readFrame(frame(0, 640, 360));
   assert.equal(remote.feed, 'remote');
-  assert.deepEqual([remote.width, remote.height, remote.jpeg.length, remote.jpeg.byteOffset], [640, 360, JPEG.length, 12]);
+  assert.deepEqual([remote.width, remote.height, remote.jpeg.length, remote.jpeg.byteOffset], [640, 360, JPEG.length, 20]);
   assert.ok(remote.jpeg instanceof Uint8Array);
   assert.deepEqual(Array.from(remote.jpeg), JPEG, 'the JPEG: all the bytes after the header');
   assert.equal(m.readFrame(frame(1, 300, 200)).feed, 'local');
+  // A meeting member's, by their user id (bytes 12–19), the id's high bytes too.
+  const member = m.readFrame(frame(2, 320, 180, JPEG, 7n));
+  assert.deepEqual([member.feed, member.width, member.height, member.jpeg.byteOffset], ['member:7', 320, 180, 20]);
+  assert.equal(m.readFrame(frame(2, 4, 2, JPEG, 2n ** 40n + 3n)).feed, `member:${2 ** 40 + 3}`);
+  assert.equal(m.readFrame(frame(2, 4, 2, JPEG, 0n)), null, 'a member picture names its member');
+  assert.equal(m.readFrame(frame(2, 4, 2, JPEG, -5n)), null, 'no negative user ids');
+  assert.equal(m.memberFeed(7), 'member:7');
   // The decoder says whether the rest is a picture: four bytes that start as a JPEG pass.
   assert.equal(m.readFrame(frame(0, 2, 2, [0xff, 0xd8, 0xff, 0xd9])).jpeg.length, 4);
-  assert.equal(m.readFrame(frame(2, 4, 2)), null, 'no such feed');
+  assert.equal(m.readFrame(frame(3, 4, 2)), null, 'no such feed');
+  assert.equal(m.readFrame(frame(7, 4, 2)), null, 'no such feed');
   assert.equal(m.readFrame(frame(0, 4, 2, [0xff, 0xd8, 0xff])), null, 'shorter than a JPEG');
   assert.equal(m.readFrame(frame(0, 4, 2, [])), null, 'no body');
   assert.equal(m.readFrame(frame(0, 4, 2, new Array(32).fill(7))), null, 'RGBA, not a JPEG');
@@ -760,6 +771,14 @@ test('video: a picture from the shell (feed, size, JPEG) is read; anything else 
   assert.equal(m.readFrame(frame(0, 4, 0)), null, 'empty');
   assert.equal(m.readFrame(frame(0, 9000, 1)), null, 'too wide');
   assert.equal(m.readFrame(frame(0, 1, 9000)), null, 'too high');
-  assert.equal(m.readFrame(new ArrayBuffer(11)), null, 'no header');
+  assert.equal(m.readFrame(new ArrayBuffer(19)), null, 'no header');
+  // The old 12-byte header: its JPEG starts where the user id is now; not a picture.
+  const old = new ArrayBuffer(12 + JPEG.length);
+  new DataView(old).setUint32(4, 4, true);
+  new DataView(old).setUint32(8, 2, true);
+  new Uint8Array(old, 12).set(JPEG);
+  assert.equal(m.readFrame(old), null, 'the old 12-byte header');
   assert.deepEqual(m.initialState().pictures, { remote: 'none', local: 'none' });
+  assert.equal(m.feedState(m.initialState().pictures, 'member:7'), 'none');
+  assert.equal(m.feedState({ remote: 'none', local: 'none', 'member:7': 'live' }, 'member:7'), 'live');
 });

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { appState, BOB, call, CAROL, ME } from './fixtures.mjs';
-import { engine, finish, invoked, keepSending, makeFrames, openApp, openCallbox, pictureQueue, respond, sendFrame, setup, shot } from './support.mjs';
+import { assertColour, BARS, BLUE, engine, finish, GREEN, GREY, invoked, keepSending, makeFrames, openApp, openCallbox, pictureQueue, pixel, RED, respond, sendFrame, setup, shot } from './support.mjs';
 
 let env;
 before(async () => {
@@ -24,40 +24,7 @@ const videoCall = (id = 70, status = 'active') =>
   call(id, BOB, ME, status, { call_type: 'video', started_at: new Date(Date.now() - 83_000).toISOString() });
 const inVideoCall = (id = 70) => appState({ active_call: videoCall(id), media: CONNECTED });
 
-const RED = [220, 30, 40];
-const BLUE = [30, 70, 230];
-const GREY = [60, 60, 60];
-const GREEN = [20, 180, 90];
-/** Test-pattern colours, for pictures that look like pictures in the screenshots. */
-const BARS = [
-  [192, 192, 192],
-  [192, 192, 0],
-  [0, 192, 192],
-  [0, 192, 0],
-  [192, 0, 192],
-  [192, 0, 0],
-  [0, 0, 192],
-];
 
-/** The pixel at (x, y) of the canvas `selector`, as [r, g, b, a], and the canvas's size. */
-const pixel = (page, selector, x, y) =>
-  page.evaluate(
-    ({ selector, x, y }) => {
-      const canvas = document.querySelector(selector);
-      return { rgba: Array.from(canvas.getContext('2d').getImageData(x, y, 1, 1).data), size: [canvas.width, canvas.height] };
-    },
-    { selector, x, y },
-  );
-/** JPEG changes a colour a little: up to this much a channel in these pictures. */
-const TOLERANCE = 24;
-/** The pixel at (x, y) of the canvas `selector` is `rgb` (within TOLERANCE) and opaque. */
-async function assertColour(page, selector, x, y, rgb) {
-  const { rgba } = await pixel(page, selector, x, y);
-  assert.ok(
-    rgba[3] === 255 && rgb.every((c, i) => Math.abs(rgba[i] - c) <= TOLERANCE),
-    `${selector} at (${x}, ${y}): [${rgba}], not [${rgb}, 255] ± ${TOLERANCE}`,
-  );
-}
 /** The size of the canvas `selector`. */
 const size = async (page, selector) => (await pixel(page, selector, 0, 0)).size;
 const shown = (page, selector) => until(page, (s) => !document.querySelector(s).hidden, selector);
@@ -136,12 +103,12 @@ test('native video: pictures that come at once are all taken, only the newest de
   // Three pictures in one go (a window that could not draw meanwhile): only the last.
   await page.evaluate(() => {
     const header = (feed, body) => {
-      const buf = new ArrayBuffer(12 + body.length);
+      const buf = new ArrayBuffer(20 + body.length);
       const view = new DataView(buf);
       view.setUint8(0, feed);
       view.setUint32(4, 16, true);
       view.setUint32(8, 8, true);
-      new Uint8Array(buf, 12).set(body);
+      new Uint8Array(buf, 20).set(body);
       return buf;
     };
     for (const [i, buf] of window.__frames.entries()) {
@@ -149,7 +116,7 @@ test('native video: pictures that come at once are all taken, only the newest de
       if (i === 0) {
         // Not a picture: a feed that does not exist (a JPEG otherwise), a body too short
         // for a JPEG, and RGBA (what the shell sent before JPEG) instead of a JPEG.
-        window.__test.picture(header(7, new Uint8Array(buf, 12)));
+        window.__test.picture(header(7, new Uint8Array(buf, 20)));
         window.__test.picture(header(0, [0xff, 0xd8]));
         window.__test.picture(header(0, new Uint8Array(16 * 8 * 4).fill(255)));
       }
@@ -222,11 +189,11 @@ test('native video: one decode at a time a feed, then the newest that came meanw
 
   // A picture that passes for a JPEG but does not decode: forgotten, the next is drawn.
   await page.evaluate(() => {
-    const buf = new ArrayBuffer(12 + 64);
+    const buf = new ArrayBuffer(20 + 64);
     const view = new DataView(buf);
     view.setUint32(4, 64, true);
     view.setUint32(8, 48, true);
-    new Uint8Array(buf, 12).set([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]);
+    new Uint8Array(buf, 20).set([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]);
     window.__test.picture(buf);
   });
   await until(page, () => window.__release.length === 3);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { appState, BOB, call, ME } from './fixtures.mjs';
-import { engine, finish, invoked, keepSending, openApp, respond, sendFrame, setupPerFile, shot } from './support.mjs';
+import { BARS, engine, finish, GREEN, invoked, keepSending, openApp, respond, sendFrame, setupPerFile, shot } from './support.mjs';
 
 const env = setupPerFile();
 
@@ -17,16 +17,6 @@ const voiceCall = (id = 80, status = 'active') => call(id, BOB, ME, status, { st
 const videoCall = (id = 70, status = 'active') => call(id, BOB, ME, status, { call_type: 'video', started_at: started() });
 const inCall = (c) => appState({ active_call: c, media: CONNECTED });
 
-const GREEN = [20, 180, 90];
-const BARS = [
-  [192, 192, 192],
-  [192, 192, 0],
-  [0, 192, 192],
-  [0, 192, 0],
-  [192, 0, 192],
-  [192, 0, 0],
-  [0, 0, 192],
-];
 /** A picture of a screen: a light page, a dark title bar, a blue block of text. */
 const SCREEN = { width: 640, height: 360, fill: [238, 240, 244], topLeft: [40, 44, 52], block: 36, bottomRight: [33, 89, 196] };
 

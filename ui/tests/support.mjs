@@ -1,5 +1,6 @@
 // Test support: serve dist/ on 127.0.0.1, build the fake-shell harness, launch Debian's
 // Chromium headless, and open the app with a scripted shell.
+import assert from 'node:assert/strict';
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -121,10 +122,17 @@ export function pushState(page, state) {
   return engine(page, { type: 'app_state', state });
 }
 
+/** The shell's feed kinds (the header's byte 0, see src/video.ts). */
+export const FEED_KINDS = { remote: 0, local: 1, member: 2 };
+/** Bytes before the JPEG in a picture message (src/video.ts, FRAME_HEADER). */
+export const FRAME_HEADER = 20;
+
 /**
- * Make pictures in the shell's layout (see src/video.ts), in the page: a 12-byte header,
- * then a JPEG that the page's canvas encodes (`convertToBlob`, quality 0.95). One per
- * `spec`: `feed` 'remote' (theirs) or 'local' (mine), `width`×`height`, filled with `fill`
+ * Make pictures in the shell's layout (see src/video.ts), in the page: a 20-byte header
+ * (the feed's kind, three zeros, the width and the height as u32 LE, a meeting member's
+ * user id as i64 LE), then a JPEG that the page's canvas encodes (`convertToBlob`, quality
+ * 0.95). One per `spec`: `feed` 'remote' (theirs in a call), 'local' (mine) or 'member' (a
+ * meeting member's, with their `userId`), `width`×`height`, filled with `fill`
  * ([r, g, b]), or with vertical `bars` of those colours, and with a `block`-pixel square of
  * `topLeft` and of `bottomRight` in those corners when given. JPEG is lossy: compare
  * colours with a tolerance (`near` in native-video.test.mjs), away from edges. They are
@@ -132,10 +140,10 @@ export function pushState(page, state) {
  * (bytes).
  */
 export function makeFrames(page, specs) {
-  return page.evaluate(async (specs) => {
+  return page.evaluate(async ({ specs, kinds, headerBytes }) => {
     window.__frames = [];
     for (const spec of specs) {
-      const { feed = 'remote', width, height, fill = [40, 40, 40], bars = null, topLeft = null, bottomRight = null, block = 16 } = spec;
+      const { feed = 'remote', userId = 0, width, height, fill = [40, 40, 40], bars = null, topLeft = null, bottomRight = null, block = 16 } = spec;
       const canvas = new OffscreenCanvas(width, height);
       const g = canvas.getContext('2d');
       const paint = (rgb, x, y, w, h) => {
@@ -151,16 +159,17 @@ export function makeFrames(page, specs) {
       if (topLeft) paint(topLeft, 0, 0, block, block);
       if (bottomRight) paint(bottomRight, width - block, height - block, block, block);
       const jpeg = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.95 })).arrayBuffer());
-      const buf = new ArrayBuffer(12 + jpeg.length);
+      const buf = new ArrayBuffer(headerBytes + jpeg.length);
       const view = new DataView(buf);
-      view.setUint8(0, feed === 'local' ? 1 : 0);
+      view.setUint8(0, kinds[feed]);
       view.setUint32(4, width, true);
       view.setUint32(8, height, true);
-      new Uint8Array(buf, 12).set(jpeg);
+      view.setBigInt64(12, BigInt(feed === 'member' ? userId : 0), true);
+      new Uint8Array(buf, headerBytes).set(jpeg);
       window.__frames.push(buf);
     }
     return window.__frames.map((b) => b.byteLength);
-  }, specs);
+  }, { specs, kinds: FEED_KINDS, headerBytes: FRAME_HEADER });
 }
 
 /**
@@ -261,4 +270,40 @@ export function bundledLogic(files) {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
   return logic;
+}
+
+// Colours of the pictures the video tests send, and reading them back off a canvas.
+export const RED = [220, 30, 40];
+export const BLUE = [30, 70, 230];
+export const GREY = [60, 60, 60];
+export const GREEN = [20, 180, 90];
+/** Test-pattern colours, for pictures that look like pictures in the screenshots. */
+export const BARS = [
+  [192, 192, 192],
+  [192, 192, 0],
+  [0, 192, 192],
+  [0, 192, 0],
+  [192, 0, 192],
+  [192, 0, 0],
+  [0, 0, 192],
+];
+
+/** The pixel at (x, y) of the canvas `selector`, as [r, g, b, a], and the canvas's size. */
+export const pixel = (page, selector, x, y) =>
+  page.evaluate(
+    ({ selector, x, y }) => {
+      const canvas = document.querySelector(selector);
+      return { rgba: Array.from(canvas.getContext('2d').getImageData(x, y, 1, 1).data), size: [canvas.width, canvas.height] };
+    },
+    { selector, x, y },
+  );
+/** JPEG changes a colour a little: up to this much a channel in these pictures. */
+export const TOLERANCE = 24;
+/** The pixel at (x, y) of the canvas `selector` is `rgb` (within TOLERANCE) and opaque. */
+export async function assertColour(page, selector, x, y, rgb) {
+  const { rgba } = await pixel(page, selector, x, y);
+  assert.ok(
+    rgba[3] === 255 && rgb.every((c, i) => Math.abs(rgba[i] - c) <= TOLERANCE),
+    `${selector} at (${x}, ${y}): [${rgba}], not [${rgb}, 255] ± ${TOLERANCE}`,
+  );
 }

@@ -25,6 +25,8 @@ pub struct MeetingView {
     /// The meeting's call, which "End for everyone" ends.
     pub call_id: Option<i64>,
     pub muted: bool,
+    /// My camera is on: everyone in the meeting sees my pictures.
+    pub camera_on: bool,
     /// My microphone's level (0–1), after mute.
     pub my_level: f32,
     /// Everyone else invited, in the meeting's order, whether here or not.

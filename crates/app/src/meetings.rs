@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use switchboard_client::call::MediaOptions;
-use switchboard_client::meeting::{MeetingMedia, PeerState};
+use switchboard_client::meeting::{MeetingMedia, MeetingVideo, PeerState};
 use switchboard_client::meter::QualityMeter;
 use switchboard_client::{ClientError, Event};
 use switchboard_protocol::PresenceStatus;
@@ -103,13 +103,20 @@ impl Controller {
         }
         let audio = (self.open_audio())().map_err(AppError::Devices)?;
         let options = MediaOptions::for_server(api.base());
-        let media = MeetingMedia::join(
+        // Every meeting can carry video: the camera starts off, and each member's
+        // pictures go to the UI as they come.
+        let video = MeetingVideo {
+            source: None,
+            sink_for: self.meeting_pictures(),
+        };
+        let media = MeetingMedia::join_with_video(
             api,
             engine.me().id,
             meeting_id,
             audio.source,
             audio.sink,
             options,
+            Some(video),
         )
         .await?;
         let media = Arc::new(media);
@@ -198,6 +205,23 @@ impl Controller {
         };
         current.media.set_muted(muted);
         current.view.send_modify(|v| v.muted = muted);
+        Ok(current.view.borrow().clone())
+    }
+
+    /// Turns my camera on or off in the meeting: everyone sees my pictures from now on,
+    /// or no longer. Refused in words when no camera is set up.
+    pub async fn set_meeting_camera(&self, on: bool) -> Result<MeetingView, AppError> {
+        let source = if on {
+            Some(self.camera_for_sending()?)
+        } else {
+            None
+        };
+        let slot = self.meeting.lock().await;
+        let Some(current) = slot.as_ref() else {
+            return Err(AppError::invalid("You are not in a meeting."));
+        };
+        current.media.set_video(source)?;
+        current.view.send_modify(|v| v.camera_on = on);
         Ok(current.view.borrow().clone())
     }
 
@@ -322,6 +346,7 @@ fn first_view(meeting: &Meeting, me: i64) -> MeetingView {
         host_id: meeting.host.id,
         call_id: meeting.active_call_id,
         muted: false,
+        camera_on: false,
         my_level: 0.0,
         participants,
         ended: None,

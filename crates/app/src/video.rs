@@ -9,6 +9,7 @@ use crate::picture::{VideoFeed, VideoPicture};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use switchboard_capture::{ScreenSource, ScreenTarget};
+use switchboard_client::meeting::VideoSinkFor;
 use switchboard_client::phone::{CallVideo, OpenVideo};
 use switchboard_media::video::{PatternSource, VideoSink, VideoSource};
 use switchboard_protocol::CallType;
@@ -53,24 +54,41 @@ impl Controller {
         })
     }
 
+    /// Where each meeting member's pictures go: to the shell, as that member's feed.
+    pub(crate) fn meeting_pictures(&self) -> VideoSinkFor {
+        let shell = self.shell.clone();
+        Arc::new(move |member| {
+            Some(
+                Box::new(ToShell::new(shell.clone(), VideoFeed::Member(member), 1))
+                    as Box<dyn VideoSink>,
+            )
+        })
+    }
+
+    /// The camera, opened to send, with its preview going to the shell; refused in words
+    /// when none is set up.
+    pub(crate) fn camera_for_sending(&self) -> Result<Box<dyn VideoSource>, AppError> {
+        let camera = camera().map_err(AppError::Invalid)?.ok_or_else(|| {
+            AppError::Invalid(format!(
+                "No camera is set up: set {CAMERA_ENV} to `pattern`, `screen` or \
+                 `window:ID` (cameras are not supported yet)."
+            ))
+        })?;
+        Ok(previewed(camera, self.shell.clone()))
+    }
+
     /// Sends the camera or the screen in the current call from now on, or nothing: a
     /// voice call becomes a video call, a camera gives way to a share and back.
     pub async fn set_video(&self, send: VideoSend) -> Result<(), AppError> {
         let source = match send {
             VideoSend::Off => None,
-            VideoSend::Camera => Some(camera().map_err(AppError::Invalid)?.ok_or_else(|| {
-                AppError::Invalid(format!(
-                    "No camera is set up: set {CAMERA_ENV} to `pattern`, `screen` or \
-                     `window:ID` (cameras are not supported yet)."
-                ))
-            })?),
+            VideoSend::Camera => Some(self.camera_for_sending()?),
             VideoSend::Screen => Some(
                 ScreenSource::open(None, ScreenTarget::Screen)
-                    .map(|s| Box::new(s) as Box<dyn VideoSource>)
+                    .map(|s| previewed(Box::new(s), self.shell.clone()))
                     .map_err(|e| AppError::Invalid(format!("Your screen cannot be shared: {e}")))?,
             ),
         };
-        let source = source.map(|inner| previewed(inner, self.shell.clone()));
         self.phone().await?.set_video(source).await?;
         Ok(())
     }

@@ -390,7 +390,7 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
   // actions.video as the shell sends them), and "Full window".
   const remote = h('canvas', { class: 'video-remote', role: 'img', hidden: true });
   const local = h('canvas', { class: 'video-local', role: 'img', 'aria-label': 'Your video', hidden: true });
-  actions.video.attach({ remote, local });
+  actions.video.attach('call', { remote, local });
   const waitingText = h('span');
   const waiting = h('p', { class: 'video-waiting', role: 'status' }, icon('video', 'icon i-video'), icon('video-off', 'icon i-video-off'), waitingText);
   const fullKey = h('kbd', { 'aria-hidden': 'true', text: 'Esc' });
