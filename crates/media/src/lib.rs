@@ -22,6 +22,7 @@ mod ring;
 pub mod tone;
 pub mod uplink;
 pub mod video;
+mod video_coding;
 pub mod video_uplink;
 pub mod voice_path;
 

@@ -4,24 +4,23 @@
 //! can say what arrived, in what order, how fast, and how late.
 
 use crate::error::MediaError;
-use crate::hold::Hold;
 use crate::rate::RateControl;
+pub use crate::video_coding::VideoStats;
+pub(crate) use crate::video_coding::{
+    AbortOnDrop, MIN_KBPS, SharedCounters, encode, read_feedback, scopeguard,
+};
 use bytes::Bytes;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant, SystemTime};
 use switchboard_video::Frame;
-use switchboard_video::pattern::{STAMP_MODULUS, read_stamp};
 pub use switchboard_video::source::{PatternSource, VideoSource, clock_ms};
-use switchboard_video::vp8::{EncodedFrame, Vp8Decoder, Vp8Encoder};
+use switchboard_video::vp8::Vp8Decoder;
 use webrtc::api::media_engine::MIME_TYPE_VP8;
 use webrtc::media::Sample;
 use webrtc::media::io::sample_builder::SampleBuilder;
 use webrtc::peer_connection::RTCPeerConnection;
-use webrtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use webrtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
-use webrtc::rtcp::payload_feedbacks::receiver_estimated_maximum_bitrate::ReceiverEstimatedMaximumBitrate;
-use webrtc::rtcp::receiver_report::ReceiverReport;
 use webrtc::rtp::codecs::vp8::Vp8Packet;
 use webrtc::rtp_transceiver::rtp_codec::RTCRtpCodecCapability;
 use webrtc::rtp_transceiver::rtp_sender::RTCRtpSender;
@@ -58,78 +57,6 @@ impl VideoOptions {
         self.source.is_some() || self.uplink.is_some() || self.receive || self.later
     }
 }
-
-/// Aborts a task when dropped: a task that spawned it and is itself aborted takes it along.
-pub(crate) struct AbortOnDrop(pub(crate) tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-/// What a call's video did, each side counting its own.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct VideoStats {
-    pub frames_sent: u64,
-    pub frames_decoded: u64,
-    /// Pictures decoded per second, from the first to the last.
-    pub fps: f64,
-    pub width: u32,
-    pub height: u32,
-    /// Test pattern pictures among those decoded, and how many came after a later one.
-    pub pattern_frames: u64,
-    pub out_of_order: u64,
-    /// Capture to decoded picture, mean and most, from the pattern's stamps (one clock:
-    /// both ends on one machine).
-    pub glass_to_glass_ms: Option<f64>,
-    pub glass_to_glass_max_ms: Option<f64>,
-    /// Keyframes the far end asked this side for, and this side asked the far end for.
-    pub keyframes_asked_of_us: u64,
-    pub keyframes_we_asked: u64,
-    /// The bitrate this side codes its video at now (kbit/s), as the far end's reports
-    /// steer it; 0 while it sends none.
-    pub send_kbps: u32,
-}
-
-/// The receiving side's running figures.
-#[derive(Default)]
-pub(crate) struct VideoCounters {
-    pub(crate) stats: VideoStats,
-    first: Option<Instant>,
-    last_number: Option<u32>,
-    delay_sum_ms: f64,
-    delays: u64,
-}
-
-impl VideoCounters {
-    fn decoded(&mut self, frame: &Frame, now: Instant) {
-        let s = &mut self.stats;
-        s.frames_decoded += 1;
-        (s.width, s.height) = (frame.width(), frame.height());
-        let first = *self.first.get_or_insert(now);
-        let span = now.duration_since(first).as_secs_f64();
-        if span > 0.0 {
-            s.fps = ((s.frames_decoded - 1) as f64 / span * 10.0).round() / 10.0;
-        }
-        if let Some(stamp) = read_stamp(frame) {
-            s.pattern_frames += 1;
-            if self.last_number.is_some_and(|last| stamp.number < last) {
-                s.out_of_order += 1;
-            }
-            self.last_number = Some(stamp.number);
-            let delay = (clock_ms() + STAMP_MODULUS - stamp.stamp) % STAMP_MODULUS;
-            self.delay_sum_ms += f64::from(delay);
-            self.delays += 1;
-            s.glass_to_glass_ms =
-                Some((self.delay_sum_ms / self.delays as f64 * 10.0).round() / 10.0);
-            s.glass_to_glass_max_ms =
-                Some(s.glass_to_glass_max_ms.unwrap_or(0.0).max(f64::from(delay)));
-        }
-    }
-}
-
-pub(crate) type SharedCounters = Arc<Mutex<VideoCounters>>;
 
 /// This side's video track and the task coding a source onto it, if one runs.
 pub(crate) struct VideoOut {
@@ -238,140 +165,6 @@ pub(crate) async fn send(
     drop(feedback);
 }
 
-/// Reads the far end's RTCP about our video on `sender` until the track ends: a lost
-/// picture it reports makes the next one a keyframe, and the loss it reports (or its
-/// REMB) steers `rate`, whose every new target goes to `steer`.
-pub(crate) async fn read_feedback(
-    sender: Arc<RTCRtpSender>,
-    mut rate: RateControl,
-    keyframe: Arc<AtomicBool>,
-    counters: SharedCounters,
-    steer: impl Fn(u32) + Send,
-) {
-    let ours = sender
-        .get_parameters()
-        .await
-        .encodings
-        .first()
-        .map(|e| e.ssrc);
-    let mut buf = vec![0u8; 1500];
-    while let Ok((packets, _)) = sender.read(&mut buf).await {
-        for packet in &packets {
-            let any = packet.as_any();
-            if any.is::<PictureLossIndication>() || any.is::<FullIntraRequest>() {
-                keyframe.store(true, Ordering::Relaxed);
-                if let Ok(mut c) = counters.lock() {
-                    c.stats.keyframes_asked_of_us += 1;
-                }
-                continue;
-            }
-            let target = if let Some(rr) = any.downcast_ref::<ReceiverReport>() {
-                rr.reports
-                    .iter()
-                    .find(|r| ours.is_none_or(|ssrc| r.ssrc == ssrc))
-                    .map(|r| rate.on_loss(f64::from(r.fraction_lost) / 256.0))
-            } else {
-                any.downcast_ref::<ReceiverEstimatedMaximumBitrate>()
-                    .map(|remb| rate.on_remb(remb.bitrate))
-            };
-            if let Some(kbps) = target {
-                steer(kbps);
-                if let Ok(mut c) = counters.lock() {
-                    c.stats.send_kbps = kbps;
-                }
-            }
-        }
-    }
-}
-
-/// The encoder's thread: a picture every `period`, coded and handed over, until the
-/// sending side is gone. A picture that is late is skipped, not sent in a burst; none is
-/// taken while the call is on hold.
-pub(crate) fn encode(
-    mut source: Box<dyn VideoSource>,
-    period: Duration,
-    (keyframe, bitrate, hold): (&AtomicBool, &AtomicU32, &AtomicU8),
-    out: &tokio::sync::mpsc::Sender<Vec<EncodedFrame>>,
-) {
-    let mut encoder = match Vp8Encoder::new(source.settings()) {
-        Ok(e) => e,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot encode outgoing video");
-            return;
-        }
-    };
-    let mut next = Instant::now();
-    let mut failing = false;
-    let mut asked_kbps = encoder.settings().bitrate_kbps;
-    let mut held = false;
-    loop {
-        if out.is_closed() {
-            // The call is over, or another source took over: checked here and not only
-            // when a picture is handed over, since a source that fails every time (a
-            // shared window closed) hands nothing over.
-            return;
-        }
-        if Hold::from_u8(hold.load(Ordering::Relaxed)) != Hold::Off {
-            held = true;
-            std::thread::sleep(period);
-            next = Instant::now();
-            continue;
-        }
-        if std::mem::take(&mut held) {
-            // The far end may have dropped what it had while nothing came.
-            keyframe.store(true, Ordering::Relaxed);
-        }
-        let kbps = bitrate.load(Ordering::Relaxed);
-        if kbps != asked_kbps {
-            asked_kbps = kbps;
-            if let Err(e) = encoder.set_bitrate(kbps) {
-                tracing::debug!(error = %e, kbps, "the encoder kept its bitrate");
-            }
-        }
-        let coded = source
-            .capture()
-            .and_then(|frame| encoder.encode(&frame, keyframe.swap(false, Ordering::Relaxed)));
-        match coded {
-            Ok(coded) => {
-                if out.blocking_send(coded).is_err() {
-                    return; // the call is over
-                }
-                failing = false;
-            }
-            Err(e) if !failing => {
-                // Said once per run of failures, not thirty times a second.
-                tracing::warn!(error = %e, "video picture not sent");
-                failing = true;
-            }
-            Err(_) => {}
-        }
-        next += period;
-        let now = Instant::now();
-        if next > now {
-            std::thread::sleep(next - now);
-        } else if now - next > period {
-            next = now;
-        }
-    }
-}
-
-/// The least a video track is coded at, whatever the reports say: below it a picture is
-/// mush, and the call is better served by the voice alone.
-pub(crate) const MIN_KBPS: u32 = 100;
-
-/// Runs `f` when dropped: on every way out of a task, aborts included.
-pub(crate) fn scopeguard(f: impl FnOnce()) -> impl Drop {
-    struct Guard<F: FnOnce()>(Option<F>);
-    impl<F: FnOnce()> Drop for Guard<F> {
-        fn drop(&mut self) {
-            if let Some(f) = self.0.take() {
-                f();
-            }
-        }
-    }
-    Guard(Some(f))
-}
-
 /// Least time between two keyframe requests: one lost picture is enough to ask.
 const ASK_AGAIN_AFTER: Duration = Duration::from_millis(500);
 
@@ -427,31 +220,5 @@ pub(crate) async fn receive(
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use switchboard_video::pattern::TestPattern;
-
-    #[test]
-    fn the_counters_read_order_rate_and_delay_from_the_pattern() {
-        let mut pattern = TestPattern::new(640, 480).expect("a size");
-        let mut counters = VideoCounters::default();
-        let start = Instant::now();
-        let frames: Vec<Frame> = (0..4).map(|_| pattern.next_frame(clock_ms())).collect();
-        for (i, n) in [0usize, 1, 3, 2].into_iter().enumerate() {
-            counters.decoded(&frames[n], start + Duration::from_millis(100 * i as u64));
-        }
-        let s = &counters.stats;
-        assert_eq!(
-            (s.frames_decoded, s.pattern_frames, s.out_of_order),
-            (4, 4, 1)
-        );
-        assert_eq!((s.width, s.height), (640, 480));
-        assert_eq!(s.fps, 10.0, "four pictures over 300 ms");
-        let delay = s.glass_to_glass_ms.expect("a delay");
-        assert!((0.0..1000.0).contains(&delay), "{delay}");
     }
 }

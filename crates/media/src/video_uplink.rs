@@ -8,14 +8,15 @@
 
 use crate::hold::Hold;
 use crate::rate::RateControl;
-use crate::video::{
-    AbortOnDrop, MIN_KBPS, SharedCounters, VideoSource, encode, read_feedback, scopeguard,
+use crate::video_coding::{
+    AbortOnDrop, MIN_KBPS, SharedCounters, encode, read_feedback, scopeguard,
 };
 use bytes::Bytes;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
+use switchboard_video::source::VideoSource;
 use switchboard_video::vp8::EncoderSettings;
 use tokio::sync::broadcast;
 use webrtc::media::Sample;
@@ -255,7 +256,7 @@ impl Drop for VideoAttachment {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::video::PatternSource;
+    use switchboard_video::source::PatternSource;
 
     #[tokio::test]
     async fn the_worst_members_link_sets_the_bitrate_scaled_to_the_source() {
