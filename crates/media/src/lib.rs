@@ -13,6 +13,7 @@ pub mod devices;
 pub mod error;
 mod hold;
 pub mod mixer;
+mod offered_codecs;
 pub mod peer;
 pub mod processing;
 pub mod quality;

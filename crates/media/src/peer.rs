@@ -10,6 +10,7 @@ use crate::audio::{AudioSink, AudioSource};
 use crate::codec::Decoder;
 pub use crate::error::MediaError;
 pub use crate::hold::Hold;
+use crate::offered_codecs::register_codecs;
 use crate::quality::{ReceiveCounters, round_trip_from_report};
 use crate::tone::{FRAME_SAMPLES, HoldTone, rms};
 use crate::uplink::Uplink;
@@ -23,9 +24,7 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{Mutex, mpsc, watch};
 use webrtc::api::APIBuilder;
 use webrtc::api::interceptor_registry::{configure_nack, configure_rtcp_reports};
-use webrtc::api::media_engine::{
-    MIME_TYPE_G722, MIME_TYPE_OPUS, MIME_TYPE_PCMA, MIME_TYPE_PCMU, MIME_TYPE_VP8, MediaEngine,
-};
+use webrtc::api::media_engine::{MIME_TYPE_OPUS, MediaEngine};
 use webrtc::api::setting_engine::SettingEngine;
 use webrtc::ice::mdns::MulticastDnsMode;
 use webrtc::ice_transport::ice_candidate::{RTCIceCandidate, RTCIceCandidateInit};
@@ -37,11 +36,8 @@ use webrtc::peer_connection::peer_connection_state::RTCPeerConnectionState;
 use webrtc::peer_connection::policy::ice_transport_policy::RTCIceTransportPolicy;
 use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
 use webrtc::rtcp::receiver_report::ReceiverReport;
-use webrtc::rtp_transceiver::RTCPFeedback;
 use webrtc::rtp_transceiver::RTCRtpTransceiverInit;
-use webrtc::rtp_transceiver::rtp_codec::{
-    RTCRtpCodecCapability, RTCRtpCodecParameters, RTPCodecType,
-};
+use webrtc::rtp_transceiver::rtp_codec::{RTCRtpCodecCapability, RTPCodecType};
 use webrtc::rtp_transceiver::rtp_transceiver_direction::RTCRtpTransceiverDirection;
 use webrtc::track::track_local::TrackLocal;
 use webrtc::track::track_local::track_local_static_sample::TrackLocalStaticSample;
@@ -61,55 +57,6 @@ pub struct PeerConfig {
     pub relay_only: bool,
     /// Offer loopback candidates: needed when peers share a machine with no other network.
     pub include_loopback: bool,
-}
-
-/// The codecs a peer offers and accepts: webrtc-rs's default audio codecs, and of video
-/// VP8 alone, the one this peer codes and decodes (the defaults add VP9 and H.264, which a
-/// browser's offer could have settled on).
-fn register_codecs(media: &mut MediaEngine) -> Result<(), webrtc::Error> {
-    let codec = |mime: &str, clock_rate, channels, fmtp: &str, feedback, payload_type| {
-        RTCRtpCodecParameters {
-            capability: RTCRtpCodecCapability {
-                mime_type: mime.to_owned(),
-                clock_rate,
-                channels,
-                sdp_fmtp_line: fmtp.to_owned(),
-                rtcp_feedback: feedback,
-            },
-            payload_type,
-            ..Default::default()
-        }
-    };
-    for audio in [
-        codec(
-            MIME_TYPE_OPUS,
-            48_000,
-            2,
-            "minptime=10;useinbandfec=1",
-            vec![],
-            111,
-        ),
-        codec(MIME_TYPE_G722, 8_000, 0, "", vec![], 9),
-        codec(MIME_TYPE_PCMU, 8_000, 0, "", vec![], 0),
-        codec(MIME_TYPE_PCMA, 8_000, 0, "", vec![], 8),
-    ] {
-        media.register_codec(audio, RTPCodecType::Audio)?;
-    }
-    let feedback = [
-        ("goog-remb", ""),
-        ("ccm", "fir"),
-        ("nack", ""),
-        ("nack", "pli"),
-    ]
-    .map(|(typ, parameter)| RTCPFeedback {
-        typ: typ.to_owned(),
-        parameter: parameter.to_owned(),
-    })
-    .to_vec();
-    media.register_codec(
-        codec(MIME_TYPE_VP8, 90_000, 0, "", feedback, 96),
-        RTPCodecType::Video,
-    )
 }
 
 /// Longest gap (in 20 ms frames) filled by concealment; past it, audio resumes as is.
