@@ -7,17 +7,16 @@ use crate::error::MediaError;
 use crate::rate::RateControl;
 pub use crate::video_coding::VideoStats;
 pub(crate) use crate::video_coding::{
-    AbortOnDrop, MIN_KBPS, SharedCounters, encode, read_feedback, scopeguard,
+    AbortOnDrop, MIN_KBPS, SharedCounters, encode, read_feedback, scopeguard, send_picture,
 };
 use bytes::Bytes;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering};
 use std::sync::{Arc, Weak};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 use switchboard_video::Frame;
 pub use switchboard_video::source::{PatternSource, VideoSource, clock_ms};
 use switchboard_video::vp8::Vp8Decoder;
 use webrtc::api::media_engine::MIME_TYPE_VP8;
-use webrtc::media::Sample;
 use webrtc::media::io::sample_builder::SampleBuilder;
 use webrtc::peer_connection::RTCPeerConnection;
 use webrtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
@@ -147,19 +146,7 @@ pub(crate) async fn send(
     });
     while let Some(pictures) = coded.recv().await {
         for picture in pictures {
-            let sample = Sample {
-                data: Bytes::from(picture.data),
-                timestamp: SystemTime::now(),
-                duration: period,
-                ..Default::default()
-            };
-            if let Err(e) = track.write_sample(&sample).await {
-                tracing::debug!(error = %e, "video frame not sent");
-                continue;
-            }
-            if let Ok(mut c) = counters.lock() {
-                c.stats.frames_sent += 1;
-            }
+            send_picture(&track, Bytes::from(picture.data), period, &counters).await;
         }
     }
     drop(feedback);

@@ -12,11 +12,13 @@ use switchboard_video::Frame;
 use switchboard_video::pattern::{STAMP_MODULUS, read_stamp};
 use switchboard_video::source::{VideoSource, clock_ms};
 use switchboard_video::vp8::{EncodedFrame, Vp8Encoder};
+use webrtc::media::Sample;
 use webrtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use webrtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use webrtc::rtcp::payload_feedbacks::receiver_estimated_maximum_bitrate::ReceiverEstimatedMaximumBitrate;
 use webrtc::rtcp::receiver_report::ReceiverReport;
 use webrtc::rtp_transceiver::rtp_sender::RTCRtpSender;
+use webrtc::track::track_local::track_local_static_sample::TrackLocalStaticSample;
 
 /// Aborts a task when dropped: a task that spawned it and is itself aborted takes it along.
 pub(crate) struct AbortOnDrop(pub(crate) tokio::task::JoinHandle<()>);
@@ -222,6 +224,29 @@ pub(crate) fn scopeguard(f: impl FnOnce()) -> impl Drop {
         }
     }
     Guard(Some(f))
+}
+
+/// Sends one coded picture on `track` and counts it (a picture that cannot be sent is
+/// said in the log and not counted).
+pub(crate) async fn send_picture(
+    track: &TrackLocalStaticSample,
+    data: bytes::Bytes,
+    duration: Duration,
+    counters: &SharedCounters,
+) {
+    let sample = Sample {
+        data,
+        timestamp: std::time::SystemTime::now(),
+        duration,
+        ..Default::default()
+    };
+    if let Err(e) = track.write_sample(&sample).await {
+        tracing::debug!(error = %e, "video frame not sent");
+        return;
+    }
+    if let Ok(mut c) = counters.lock() {
+        c.stats.frames_sent += 1;
+    }
 }
 
 #[cfg(test)]

@@ -9,17 +9,16 @@
 use crate::hold::Hold;
 use crate::rate::RateControl;
 use crate::video_coding::{
-    AbortOnDrop, MIN_KBPS, SharedCounters, encode, read_feedback, scopeguard,
+    AbortOnDrop, MIN_KBPS, SharedCounters, encode, read_feedback, scopeguard, send_picture,
 };
 use bytes::Bytes;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 use switchboard_video::source::VideoSource;
 use switchboard_video::vp8::EncoderSettings;
 use tokio::sync::broadcast;
-use webrtc::media::Sample;
 use webrtc::rtp_transceiver::rtp_sender::RTCRtpSender;
 use webrtc::track::track_local::track_local_static_sample::TrackLocalStaticSample;
 
@@ -187,19 +186,7 @@ impl VideoUplink {
                     continue;
                 }
                 skipping = false;
-                let sample = Sample {
-                    data: picture.data,
-                    timestamp: SystemTime::now(),
-                    duration: picture.duration,
-                    ..Default::default()
-                };
-                if let Err(e) = track.write_sample(&sample).await {
-                    tracing::debug!(error = %e, "video frame not sent");
-                    continue;
-                }
-                if let Ok(mut c) = counters.lock() {
-                    c.stats.frames_sent += 1;
-                }
+                send_picture(&track, picture.data, picture.duration, &counters).await;
             }
         }));
         VideoAttachment {
