@@ -8,6 +8,7 @@
 pub mod audio;
 mod capture;
 pub mod codec;
+pub mod congestion;
 mod device_moves;
 pub mod devices;
 pub mod error;
@@ -20,6 +21,7 @@ pub mod quality;
 pub mod rate;
 pub mod resample;
 mod ring;
+mod send_times;
 pub mod tone;
 pub mod uplink;
 pub mod video;

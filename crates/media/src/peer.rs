@@ -12,6 +12,7 @@ pub use crate::error::MediaError;
 pub use crate::hold::Hold;
 use crate::offered_codecs::register_codecs;
 use crate::quality::{ReceiveCounters, round_trip_from_report};
+use crate::send_times::{SendLog, configure_twcc};
 use crate::tone::{FRAME_SAMPLES, HoldTone, rms};
 use crate::uplink::Uplink;
 use crate::video::{
@@ -89,6 +90,9 @@ pub struct AudioPeer {
     uplink: Arc<Uplink>,
     track: Arc<TrackLocalStaticSample>,
     video: SharedCounters,
+    /// When each video packet went, for the far end's congestion feedback (`None`
+    /// without video).
+    send_log: Option<SendLog>,
     /// The video this side sends, once it has a track (kept when the source stops, so
     /// the next one goes out on it without renegotiating).
     video_out: std::sync::Mutex<Option<VideoOut>>,
@@ -137,12 +141,13 @@ impl AudioPeer {
         // RTCP sender/receiver reports only (RTT, jitter and loss for the call's stats):
         // the default set also runs NACK and transport-wide congestion feedback, which an
         // audio-only call with Opus FEC does not use, at a cost in timers and wake-ups.
-        // Video needs NACK: a lost packet of a picture is asked for again.
+        // Video needs NACK (a lost packet of a picture is asked for again) and the
+        // transport-wide feedback its delay-based bitrate estimate reads.
         let registry = configure_rtcp_reports(Registry::new());
-        let registry = if video.is_on() {
-            configure_nack(registry, &mut media)
-        } else {
-            registry
+        let send_log = video.is_on().then(SendLog::new);
+        let registry = match &send_log {
+            Some(log) => configure_nack(configure_twcc(registry, &mut media, log)?, &mut media),
+            None => registry,
         };
         let mut settings = SettingEngine::default();
         settings.set_ice_multicast_dns_mode(MulticastDnsMode::Disabled);
@@ -232,7 +237,7 @@ impl AudioPeer {
                 let sender = pc
                     .add_track(Arc::clone(&track) as Arc<dyn TrackLocal + Send + Sync>)
                     .await?;
-                Some(video_uplink.attach(track, sender, video_counters.clone()))
+                Some(video_uplink.attach(track, sender, video_counters.clone(), send_log.clone()))
             }
             _ => None,
         };
@@ -355,6 +360,7 @@ impl AudioPeer {
                 sender,
                 task: None,
                 hold: hold.clone(),
+                send_log: send_log.clone(),
             };
             out.start(source, &video_counters);
             out
@@ -394,6 +400,7 @@ impl AudioPeer {
                 uplink,
                 track,
                 video: video_counters,
+                send_log,
                 video_out: std::sync::Mutex::new(video_out),
                 video_shared: std::sync::Mutex::new(video_shared),
                 video_change: Mutex::new(()),
@@ -597,6 +604,7 @@ impl AudioPeer {
             sender,
             task: None,
             hold: self.hold.clone(),
+            send_log: self.send_log.clone(),
         };
         out.start(first_source, &self.video);
         if let Ok(mut slot) = self.video_out.lock() {

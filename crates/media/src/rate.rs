@@ -1,7 +1,10 @@
 //! The bitrate a video track is coded at, following what the far end reports: the loss in
 //! its receiver reports (the loss-based half of Google's congestion control,
-//! draft-ietf-rmcat-gcc-02 §6) and its REMB estimate when it sends one (Chromium does).
+//! draft-ietf-rmcat-gcc-02 §6), the delay-based estimate made from its transport-wide
+//! feedback (congestion.rs) and its REMB estimate when it sends one. The lowest wins.
 //! No IO: told what arrived, it answers with the new target.
+
+use crate::congestion::{Acked, DelayBasedEstimate};
 
 /// Loss above this is the network saying "too much": back off.
 const BACK_OFF_ABOVE: f64 = 0.10;
@@ -10,13 +13,16 @@ const GROW_BELOW: f64 = 0.02;
 /// Growth per report with little loss (reports come about once a second).
 const GROWTH: f64 = 1.08;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct RateControl {
     target_kbps: f64,
     min_kbps: u32,
     max_kbps: u32,
     /// The far end's latest estimate of what reaches it, if it sends one.
     remb_kbps: Option<u32>,
+    /// What the delay trend of our packets allows, once the far end reports arrivals.
+    delay: DelayBasedEstimate,
+    delay_reported: bool,
 }
 
 impl RateControl {
@@ -28,14 +34,18 @@ impl RateControl {
             min_kbps,
             max_kbps,
             remb_kbps: None,
+            delay: DelayBasedEstimate::new(start_kbps, min_kbps, max_kbps),
+            delay_reported: false,
         }
     }
 
     /// The bitrate to code at now.
     pub fn target_kbps(&self) -> u32 {
-        let ceiling = self
-            .remb_kbps
-            .map_or(self.max_kbps, |remb| remb.min(self.max_kbps));
+        let delay = self.delay_reported.then(|| self.delay.kbps());
+        let ceiling = [self.remb_kbps, delay]
+            .into_iter()
+            .flatten()
+            .fold(self.max_kbps, u32::min);
         (self.target_kbps.round() as u32).clamp(self.min_kbps, ceiling.max(self.min_kbps))
     }
 
@@ -55,6 +65,16 @@ impl RateControl {
         self.target_kbps = self
             .target_kbps
             .clamp(f64::from(self.min_kbps), f64::from(self.max_kbps));
+        self.target_kbps()
+    }
+
+    /// The far end reported when these packets of ours arrived (transport-wide feedback,
+    /// in the order they were sent).
+    pub fn on_arrivals(&mut self, packets: &[Acked]) -> u32 {
+        if !packets.is_empty() {
+            self.delay.on_feedback(packets);
+            self.delay_reported = true;
+        }
         self.target_kbps()
     }
 
@@ -108,5 +128,30 @@ mod tests {
             "the ceiling lifts: 300 × 1.08"
         );
         assert_eq!(rate.on_remb(50_000.0), 100, "never below the floor");
+    }
+
+    #[test]
+    fn arrivals_that_show_a_queue_cap_what_the_loss_reports_would_allow() {
+        let mut rate = RateControl::new(600, 100, 1200);
+        assert_eq!(rate.on_arrivals(&[]), 600, "no feedback: no ceiling");
+        assert_eq!(rate.on_loss(0.0), 648);
+        // Each 10 ms of sending arrives 40 ms apart: a queue that only grows.
+        let queueing: Vec<Acked> = (0..200)
+            .map(|i| Acked {
+                sent_us: i * 10_000,
+                arrived_us: i * 40_000,
+                bytes: 1000,
+            })
+            .collect();
+        let mut target = 0;
+        for report in queueing.chunks(10) {
+            target = rate.on_arrivals(report);
+        }
+        // What arrives is 1,000 bytes per 40 ms, 200 kbit/s: the cut goes under it.
+        assert!(target < 200, "{target}");
+        assert!(
+            rate.on_loss(0.0) < 200,
+            "loss-based growth stays under the ceiling"
+        );
     }
 }

@@ -5,6 +5,7 @@
 
 use crate::error::MediaError;
 use crate::rate::RateControl;
+use crate::send_times::SendLog;
 pub use crate::video_coding::VideoStats;
 pub(crate) use crate::video_coding::{
     AbortOnDrop, MIN_KBPS, SharedCounters, encode, read_feedback, scopeguard, send_picture,
@@ -64,6 +65,7 @@ pub(crate) struct VideoOut {
     pub(crate) task: Option<tokio::task::JoinHandle<()>>,
     /// The call's hold (the peer's): no picture goes while the call is on hold.
     pub(crate) hold: Arc<AtomicU8>,
+    pub(crate) send_log: Option<SendLog>,
 }
 
 impl VideoOut {
@@ -75,6 +77,7 @@ impl VideoOut {
             self.sender.clone(),
             counters.clone(),
             self.hold.clone(),
+            self.send_log.clone(),
         )));
     }
 
@@ -109,6 +112,7 @@ pub(crate) async fn send(
     sender: Arc<RTCRtpSender>,
     counters: SharedCounters,
     hold: Arc<AtomicU8>,
+    send_log: Option<SendLog>,
 ) {
     let settings = source.settings();
     let period = Duration::from_secs_f64(1.0 / f64::from(settings.fps.max(1)));
@@ -125,7 +129,7 @@ pub(crate) async fn send(
     let steer = bitrate.clone();
     let feedback = AbortOnDrop(tokio::spawn(read_feedback(
         sender,
-        rate,
+        (rate, send_log),
         keyframe.clone(),
         counters.clone(),
         move |kbps| steer.store(kbps, Ordering::Relaxed),

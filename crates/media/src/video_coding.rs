@@ -3,8 +3,10 @@
 //! back, and the counters both sides keep. Apart from `video` so that the uplink, which
 //! `video::VideoOptions` names, does not import from it.
 
+use crate::congestion::{Acked, SentPackets, arrivals};
 use crate::hold::Hold;
 use crate::rate::RateControl;
+use crate::send_times::SendLog;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -17,6 +19,7 @@ use webrtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use webrtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use webrtc::rtcp::payload_feedbacks::receiver_estimated_maximum_bitrate::ReceiverEstimatedMaximumBitrate;
 use webrtc::rtcp::receiver_report::ReceiverReport;
+use webrtc::rtcp::transport_feedbacks::transport_layer_cc::TransportLayerCc;
 use webrtc::rtp_transceiver::rtp_sender::RTCRtpSender;
 use webrtc::track::track_local::track_local_static_sample::TrackLocalStaticSample;
 
@@ -97,7 +100,7 @@ pub(crate) type SharedCounters = Arc<Mutex<VideoCounters>>;
 /// REMB) steers `rate`, whose every new target goes to `steer`.
 pub(crate) async fn read_feedback(
     sender: Arc<RTCRtpSender>,
-    mut rate: RateControl,
+    (mut rate, send_log): (RateControl, Option<SendLog>),
     keyframe: Arc<AtomicBool>,
     counters: SharedCounters,
     steer: impl Fn(u32) + Send,
@@ -124,6 +127,11 @@ pub(crate) async fn read_feedback(
                     .iter()
                     .find(|r| ours.is_none_or(|ssrc| r.ssrc == ssrc))
                     .map(|r| rate.on_loss(f64::from(r.fraction_lost) / 256.0))
+            } else if let Some(twcc) = any.downcast_ref::<TransportLayerCc>() {
+                send_log
+                    .as_ref()
+                    .and_then(|log| log.with(|sent| acked(twcc, sent)))
+                    .map(|packets| rate.on_arrivals(&packets))
             } else {
                 any.downcast_ref::<ReceiverEstimatedMaximumBitrate>()
                     .map(|remb| rate.on_remb(remb.bitrate))
@@ -136,6 +144,25 @@ pub(crate) async fn read_feedback(
             }
         }
     }
+}
+
+/// The packets of ours a transport-wide feedback message says arrived, with when they
+/// were sent, in the order they were sent.
+fn acked(feedback: &TransportLayerCc, sent: &SentPackets) -> Vec<Acked> {
+    let mut packets: Vec<Acked> = arrivals(feedback)
+        .into_iter()
+        .filter_map(|a| {
+            let arrived_us = a.at_us?;
+            let sent = sent.get(a.sequence)?;
+            Some(Acked {
+                sent_us: sent.at_us,
+                arrived_us,
+                bytes: sent.bytes,
+            })
+        })
+        .collect();
+    packets.sort_by_key(|p| p.sent_us);
+    packets
 }
 
 /// The encoder's thread: a picture every `period`, coded and handed over, until the

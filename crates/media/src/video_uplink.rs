@@ -8,6 +8,7 @@
 
 use crate::hold::Hold;
 use crate::rate::RateControl;
+use crate::send_times::SendLog;
 use crate::video_coding::{
     AbortOnDrop, MIN_KBPS, SharedCounters, encode, read_feedback, scopeguard, send_picture,
 };
@@ -142,6 +143,7 @@ impl VideoUplink {
         track: Arc<TrackLocalStaticSample>,
         sender: Arc<RTCRtpSender>,
         counters: SharedCounters,
+        send_log: Option<SendLog>,
     ) -> VideoAttachment {
         let id = self.next_attachment.fetch_add(1, Ordering::Relaxed);
         let rate = RateControl::new(REFERENCE_KBPS, MIN_KBPS, REFERENCE_KBPS * 2);
@@ -151,7 +153,7 @@ impl VideoUplink {
         let uplink = Arc::downgrade(self);
         let feedback = AbortOnDrop(tokio::spawn(read_feedback(
             sender,
-            rate,
+            (rate, send_log),
             self.keyframe.clone(),
             counters.clone(),
             move |kbps| {

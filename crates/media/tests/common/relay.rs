@@ -157,6 +157,25 @@ impl Link {
 /// Forwards UDP between one client and `upstream`, delaying every datagram by `delay`
 /// and dropping those `lose` picks, both ways.
 pub async fn impairment_proxy(upstream: SocketAddr, lose: Lose, delay: Duration) -> Link {
+    shaped_proxy(upstream, lose, delay, None).await
+}
+
+/// A narrow way out: what the client sends towards the relay drains through a queue at
+/// `kbps`, as a home or office uplink does; a datagram that would wait longer than
+/// `buffer` in it is dropped (the buffer is full).
+#[derive(Clone, Copy, Debug)]
+pub struct Bottleneck {
+    pub kbps: u32,
+    pub buffer: Duration,
+}
+
+/// `impairment_proxy` with a `bottleneck` on the way to the relay.
+pub async fn shaped_proxy(
+    upstream: SocketAddr,
+    lose: Lose,
+    delay: Duration,
+    bottleneck: Option<Bottleneck>,
+) -> Link {
     let front = Arc::new(UdpSocket::bind("127.0.0.1:0").await.expect("bind"));
     let back = Arc::new(UdpSocket::bind("127.0.0.1:0").await.expect("bind"));
     back.connect(upstream).await.expect("connect upstream");
@@ -170,15 +189,27 @@ pub async fn impairment_proxy(upstream: SocketAddr, lose: Lose, delay: Duration)
     let carried = link.to_turn.clone();
     tokio::spawn(async move {
         let mut buf = vec![0u8; 2048];
+        // When the bottleneck's queue has drained all it holds.
+        let mut free_at = tokio::time::Instant::now();
         while let Ok((n, from)) = f.recv_from(&mut buf).await {
             *c.lock().await = Some(from);
             if lose_up(Direction::ToTurn, &buf[..n]) {
                 continue;
             }
+            let mut leaves = tokio::time::Instant::now();
+            if let Some(neck) = bottleneck {
+                let start = free_at.max(leaves);
+                if start - leaves > neck.buffer {
+                    continue; // the queue is full
+                }
+                free_at =
+                    start + Duration::from_secs_f64(n as f64 * 8.0 / f64::from(neck.kbps) / 1000.0);
+                leaves = free_at;
+            }
             carried.fetch_add(n as u64, Ordering::Relaxed);
             let (b, packet) = (b.clone(), buf[..n].to_vec());
             tokio::spawn(async move {
-                tokio::time::sleep(delay).await;
+                tokio::time::sleep_until(leaves + delay).await;
                 let _ = b.send(&packet).await;
             });
         }
