@@ -54,8 +54,10 @@ pub struct VideoUplink {
     /// Moves the current source's pictures from its encoder's thread to the members;
     /// dropping it stops that thread (and with it the source) within a picture.
     pump: Mutex<Option<AbortOnDrop>>,
-    /// A meeting has no hold; the encoder's loop asks.
-    never_held: Arc<AtomicU8>,
+    /// A meeting has no hold, but with no member attached (alone in the meeting) the
+    /// encoder's loop pauses as if held: coding for nobody cost 15 % of a core at VGA.
+    /// The first picture after is a keyframe, which a newcomer needs anyway.
+    nobody_attached: Arc<AtomicU8>,
 }
 
 impl Default for VideoUplink {
@@ -68,7 +70,7 @@ impl Default for VideoUplink {
             next_attachment: AtomicU64::new(0),
             settings: Mutex::new(None),
             pump: Mutex::new(None),
-            never_held: Arc::new(AtomicU8::new(Hold::Off.to_u8())),
+            nobody_attached: Arc::new(AtomicU8::new(Hold::ByUs.to_u8())),
         }
     }
 }
@@ -106,7 +108,7 @@ impl VideoUplink {
         let (keyframe, bitrate, hold) = (
             self.keyframe.clone(),
             self.bitrate.clone(),
-            self.never_held.clone(),
+            self.nobody_attached.clone(),
         );
         let encoding = std::thread::Builder::new()
             .name("video-encode".into())
@@ -214,6 +216,13 @@ impl VideoUplink {
 
     /// The encoder codes at what the worst-placed member can take, for the source sent.
     fn steer(&self, targets: &BTreeMap<u64, u32>) {
+        let paused = if targets.is_empty() {
+            Hold::ByUs
+        } else {
+            Hold::Off
+        };
+        self.nobody_attached
+            .store(paused.to_u8(), Ordering::Relaxed);
         let Some(&lowest) = targets.values().min() else {
             return;
         };
@@ -275,5 +284,41 @@ mod tests {
         assert_eq!(coded_at(), MIN_KBPS, "never below the least worth sending");
         uplink.set_source(None);
         assert!(!uplink.is_sending());
+    }
+
+    /// Counts the pictures taken from the pattern.
+    struct Counted(PatternSource, Arc<AtomicU64>);
+
+    impl VideoSource for Counted {
+        fn settings(&self) -> EncoderSettings {
+            self.0.settings()
+        }
+        fn capture(
+            &mut self,
+        ) -> Result<switchboard_video::Frame, switchboard_video::frame::VideoError> {
+            self.1.fetch_add(1, Ordering::Relaxed);
+            self.0.capture()
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn nothing_is_captured_or_coded_while_no_member_is_attached() {
+        let uplink = VideoUplink::new();
+        let taken = Arc::new(AtomicU64::new(0));
+        let pattern = PatternSource::new(EncoderSettings::VGA).expect("a pattern");
+        uplink.set_source(Some(Box::new(Counted(pattern, taken.clone()))));
+        let count = || taken.load(Ordering::Relaxed);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(count(), 0, "alone: nothing taken");
+        uplink.set_target(0, REFERENCE_KBPS);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let with_member = count();
+        assert!(with_member >= 5, "a member: pictures taken ({with_member})");
+        uplink.detach(0);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let after = count();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(count() <= after + 1, "the member left: taking stopped");
+        uplink.set_source(None);
     }
 }

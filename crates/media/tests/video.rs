@@ -519,29 +519,31 @@ async fn both_sides_turning_video_on_at_once_both_see_each_other() {
 }
 
 /// The sender's bitrate follows the far end's receiver reports (the loss left after
-/// NACK's resends): with 40 % of what a sends lost on the way, a holds or backs off where
-/// b, on a clean link, grows 8 % a report. If the reports were not read, both would stay
-/// at the 600 kbit/s they started at.
+/// NACK's resends): with 60 % of what a sends lost on the way, a backs off by half the
+/// loss a report, where b, on a clean link, keeps at least the 600 kbit/s it started at
+/// (its growth is capped near what the pattern actually codes, about 400 kbit/s, by the
+/// delay-based estimate). If the reports were not read, a would stay at 600 too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_sender_on_a_lossy_link_grows_its_bitrate_less_than_one_on_a_clean_link() {
+async fn the_sender_on_a_lossy_link_backs_off_where_one_on_a_clean_link_does_not() {
     let lose: Lose = Arc::new(|direction, _| {
-        direction == common::relay::Direction::ToTurn && rand::rng().random_bool(0.40)
+        direction == common::relay::Direction::ToTurn && rand::rng().random_bool(0.60)
     });
     let LinkedPair { _turn, a, b, .. } =
         over_impaired_link(lose, Duration::from_millis(20), pattern(), pattern()).await;
     tokio::time::sleep(Duration::from_secs(5)).await;
     let (lossy, clean) = (a.video_stats(), b.video_stats());
     eprintln!(
-        "a (40 % lost on the way out) codes at {} kbit/s, b (clean) at {} kbit/s",
+        "a (60 % lost on the way out) codes at {} kbit/s, b (clean) at {} kbit/s",
         lossy.send_kbps, clean.send_kbps
     );
+    let start = EncoderSettings::VGA.bitrate_kbps;
     assert!(
-        clean.send_kbps > EncoderSettings::VGA.bitrate_kbps,
-        "b grows on a clean link: {clean:?}"
+        clean.send_kbps >= start,
+        "b keeps its rate on a clean link: {clean:?}"
     );
     assert!(
-        lossy.send_kbps < clean.send_kbps,
-        "a grows less: {lossy:?} against {clean:?}"
+        lossy.send_kbps < start * 5 / 6,
+        "a backs off: {lossy:?} against {clean:?}"
     );
     a.close().await;
     b.close().await;
