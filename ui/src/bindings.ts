@@ -537,7 +537,8 @@ ringing: RingingCall | null,
  */
 meeting: MeetingView | null, 
 /**
- * Whether a camera is set up ([`crate::video::CAMERA_ENV`] names a source): a video
- * call starts by sending it, and the UI shows the camera on only then.
+ * Whether a camera is set up (one is plugged in, or [`crate::video::CAMERA_ENV`]
+ * names a source): a video call starts by sending it, and the UI shows the camera
+ * on only then.
  */
 camera_set_up: boolean, };

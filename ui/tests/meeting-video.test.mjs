@@ -25,7 +25,7 @@ const IN_STANDUP = (patch = {}) =>
     my_level: 0.05,
     ...patch,
   });
-const NO_CAMERA = 'No camera is set up: set SWITCHBOARD_CAMERA to `pattern`, `screen` or `window:ID` (cameras are not supported yet).';
+const NO_CAMERA = 'No camera found: plug one in, or set SWITCHBOARD_CAMERA to `pattern`, `screen` or `window:ID`.';
 
 
 const card = (page) => page.getByRole('region', { name: 'Meeting: Daily stand-up' });

@@ -156,7 +156,7 @@ test('send video: a video call starts with the camera on; turned off, my preview
 });
 
 test('send video: while set_video runs both buttons wait; a refusal is said on the call card and nothing changes', async () => {
-  const noCamera = 'No camera is set up: set SWITCHBOARD_CAMERA to `pattern`, `screen` or `window:ID` (cameras are not supported yet).';
+  const noCamera = 'No camera found: plug one in, or set SWITCHBOARD_CAMERA to `pattern`, `screen` or `window:ID`.';
   const page = await openApp(env, {
     responses: {
       app_state: { ok: inCall(voiceCall()) },
@@ -364,7 +364,7 @@ test('send video: on hold, no picture either way: both pictures give way to "No 
 });
 
 test('send video: with no camera set up, a video call starts with the camera off, waiting for theirs; pressing it says why', async () => {
-  const noCamera = 'No camera is set up: set SWITCHBOARD_CAMERA to `pattern`, `screen` or `window:ID` (cameras are not supported yet).';
+  const noCamera = 'No camera found: plug one in, or set SWITCHBOARD_CAMERA to `pattern`, `screen` or `window:ID`.';
   const page = await openApp(env, {
     responses: {
       app_state: { ok: appState({ active_call: videoCall(), media: CONNECTED, camera_set_up: false }) },

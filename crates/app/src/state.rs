@@ -34,8 +34,9 @@ pub struct AppState {
     pub ringing: Option<RingingCall>,
     /// The meeting this app is in.
     pub meeting: Option<crate::meeting_view::MeetingView>,
-    /// Whether a camera is set up ([`crate::video::CAMERA_ENV`] names a source): a video
-    /// call starts by sending it, and the UI shows the camera on only then.
+    /// Whether a camera is set up (one is plugged in, or [`crate::video::CAMERA_ENV`]
+    /// names a source): a video call starts by sending it, and the UI shows the camera
+    /// on only then.
     pub camera_set_up: bool,
 }
 

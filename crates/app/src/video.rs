@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::picture::{VideoFeed, VideoPicture};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use switchboard_capture::{ScreenSource, ScreenTarget};
+use switchboard_capture::{CameraChoice, CameraSource, ScreenSource, ScreenTarget};
 use switchboard_client::meeting::VideoSinkFor;
 use switchboard_client::phone::{CallVideo, OpenVideo};
 use switchboard_media::video::{PatternSource, VideoSink, VideoSource};
@@ -17,9 +17,10 @@ use switchboard_video::Frame;
 use switchboard_video::frame::VideoError;
 use switchboard_video::vp8::EncoderSettings;
 
-/// What this app sends in a video call: unset or `none`, nothing (it still sees the other
-/// side); `pattern`, the test pattern (a camera for tests and demos); `screen` or
-/// `window:ID`, the X11 screen or one window. Cameras (V4L2) are not built yet.
+/// What this app sends in a video call: unset, the first camera if the machine has one;
+/// `camera:NAME`, the camera whose name (or device) has NAME in it; `none`, nothing (it
+/// still sees the other side); `pattern`, the test pattern (a camera for tests and
+/// demos); `screen` or `window:ID`, the X11 screen or one window.
 pub const CAMERA_ENV: &str = "SWITCHBOARD_CAMERA";
 
 /// What this side sends in a call, as the call card's buttons choose it.
@@ -70,8 +71,8 @@ impl Controller {
     pub(crate) fn camera_for_sending(&self) -> Result<Box<dyn VideoSource>, AppError> {
         let camera = camera().map_err(AppError::Invalid)?.ok_or_else(|| {
             AppError::Invalid(format!(
-                "No camera is set up: set {CAMERA_ENV} to `pattern`, `screen` or \
-                 `window:ID` (cameras are not supported yet)."
+                "No camera found: plug one in, or set {CAMERA_ENV} to `pattern`, `screen` \
+                 or `window:ID`."
             ))
         })?;
         Ok(previewed(camera, self.shell.clone()))
@@ -99,14 +100,35 @@ fn camera() -> Result<Option<Box<dyn VideoSource>>, String> {
     chosen_source(std::env::var(CAMERA_ENV).ok().as_deref())
 }
 
-/// Whether [`CAMERA_ENV`] names a source (unset and `none` name none): what a video call
-/// starts by sending, as the UI is told.
+/// Whether a video call starts by sending something, as the UI is told: [`CAMERA_ENV`]
+/// names a source, or is unset and the machine has a camera.
 pub(crate) fn camera_set_up() -> bool {
-    names_a_source(std::env::var(CAMERA_ENV).ok().as_deref())
+    match std::env::var(CAMERA_ENV).ok().as_deref().map(str::trim) {
+        None | Some("") => has_a_camera(),
+        Some(choice) => names_a_source(Some(choice)),
+    }
 }
 
 fn names_a_source(choice: Option<&str>) -> bool {
     !matches!(choice.map(str::trim), None | Some("" | "none"))
+}
+
+/// Whether a camera is plugged in, looked at no more than every few seconds (each view
+/// the UI gets asks, and a look opens every video device node).
+fn has_a_camera() -> bool {
+    static LOOKED: std::sync::Mutex<Option<(std::time::Instant, bool)>> =
+        std::sync::Mutex::new(None);
+    let Ok(mut looked) = LOOKED.lock() else {
+        return false;
+    };
+    match *looked {
+        Some((at, found)) if at.elapsed() < std::time::Duration::from_secs(3) => found,
+        _ => {
+            let found = !switchboard_capture::cameras().is_empty();
+            *looked = Some((std::time::Instant::now(), found));
+            found
+        }
+    }
 }
 
 /// `inner`, with a preview of what it sends handed to the shell.
@@ -119,18 +141,30 @@ fn previewed(inner: Box<dyn VideoSource>, shell: Arc<dyn Shell>) -> Box<dyn Vide
 
 /// The source `choice` names (see [`CAMERA_ENV`]).
 fn chosen_source(choice: Option<&str>) -> Result<Option<Box<dyn VideoSource>>, String> {
-    let Some(choice) = choice.map(str::trim).filter(|_| names_a_source(choice)) else {
-        return Ok(None);
+    let choice = choice.map(str::trim).unwrap_or("");
+    let camera = |which: CameraChoice| {
+        CameraSource::open(&which, EncoderSettings::VGA)
+            .map(|c| Some(Box::new(c) as Box<dyn VideoSource>))
+            .map_err(|e| e.to_string())
     };
     match choice {
+        // Unset: the first camera, if there is one; no camera is not an error here.
+        "" if switchboard_capture::cameras().is_empty() => Ok(None),
+        "" => camera(CameraChoice::First),
+        "none" => Ok(None),
         "pattern" => PatternSource::new(EncoderSettings::VGA)
             .map(|p| Some(Box::new(p) as Box<dyn VideoSource>))
             .map_err(|e| e.to_string()),
+        other if other.starts_with("camera") => camera(
+            other
+                .parse()
+                .map_err(|e: switchboard_capture::CaptureError| e.to_string())?,
+        ),
         other => {
             let target: ScreenTarget = other.parse().map_err(|_| {
                 format!(
-                    "{CAMERA_ENV}={other} is not a video source: use `pattern`, `screen`, \
-                     `window:ID` or `none`"
+                    "{CAMERA_ENV}={other} is not a video source: use `camera`, \
+                     `camera:NAME`, `pattern`, `screen`, `window:ID` or `none`"
                 )
             })?;
             ScreenSource::open(None, target)
@@ -196,9 +230,16 @@ mod tests {
 
     #[test]
     fn the_source_is_chosen_in_words() {
-        assert!(matches!(chosen_source(None), Ok(None)));
         assert!(matches!(chosen_source(Some("none")), Ok(None)));
-        assert!(matches!(chosen_source(Some(" ")), Ok(None)));
+        if switchboard_capture::cameras().is_empty() {
+            // Unset, with no camera: nothing sent, and no error; asked for, one is.
+            assert!(matches!(chosen_source(None), Ok(None)));
+            assert!(matches!(chosen_source(Some(" ")), Ok(None)));
+            let e = chosen_source(Some("camera")).err().expect("no camera");
+            assert!(e.contains("no camera found"), "{e}");
+        }
+        let e = chosen_source(Some("camera:")).err().expect("refused");
+        assert!(e.contains("camera:NAME"), "{e}");
         assert!(!names_a_source(None) && !names_a_source(Some(" none ")));
         assert!(names_a_source(Some("pattern")) && names_a_source(Some("window:42")));
         let pattern = chosen_source(Some("pattern"))

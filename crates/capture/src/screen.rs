@@ -51,7 +51,7 @@ impl std::str::FromStr for ScreenTarget {
     }
 }
 
-/// Why the screen cannot be shared.
+/// Why the screen cannot be shared, or a camera used.
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
     #[error(
@@ -77,6 +77,22 @@ pub enum CaptureError {
     },
     #[error("the X server refused to give the picture: {0}")]
     Read(String),
+    #[error(
+        "{0} is not a camera: say `camera` for the first, or `camera:NAME` with part of its name or its device (camera:/dev/video2)"
+    )]
+    BadCamera(String),
+    #[error(
+        "no camera found: this machine has no video capture device (/dev/video*). Plug one in, or send `pattern` or `screen`"
+    )]
+    NoCamera,
+    #[error("no camera called {asked}; the cameras here: {there}")]
+    CameraNotFound { asked: String, there: String },
+    #[error("cannot use the camera {name} ({path}): {detail}")]
+    Camera {
+        name: String,
+        path: String,
+        detail: String,
+    },
     #[error(transparent)]
     Video(#[from] VideoError),
 }

@@ -160,7 +160,8 @@ enum Command {
         #[command(flatten)]
         audio: sound::AudioArgs,
     },
-    /// List sound devices (for --input-device / --output-device).
+    /// List sound devices (for --input-device / --output-device) and cameras (for
+    /// --video camera:NAME).
     Devices,
     /// Find team hosts on the local network (mDNS): name, address and fingerprint.
     Discover {
@@ -447,6 +448,14 @@ async fn run(cli: Cli) -> Result<()> {
             println!("Output devices:");
             for name in &list.outputs {
                 println!("  {name}{}", mark(name, &list.default_output));
+            }
+            let cameras = tokio::task::spawn_blocking(switchboard_capture::cameras).await?;
+            println!("Cameras:");
+            if cameras.is_empty() {
+                println!("  (none found)");
+            }
+            for camera in &cameras {
+                println!("  {}  {}", camera.name, camera.path.display());
             }
         }
         Command::Whoami => {

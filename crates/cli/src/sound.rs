@@ -6,7 +6,7 @@ use clap::Args;
 use serde_json::json;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use switchboard_capture::{CaptureError, ScreenSource, ScreenTarget};
+use switchboard_capture::{CameraChoice, CameraSource, CaptureError, ScreenSource, ScreenTarget};
 use switchboard_media::audio::{
     AudioSink, AudioSource, Silence, ToneSource, WavRecorder, WavSource,
 };
@@ -56,7 +56,9 @@ pub struct AudioArgs {
     raw_audio: bool,
     /// Video as well, from this source: `pattern` (a test pattern with a frame counter,
     /// 640×480 at 30 fps; also what `--video` alone means; `pattern:1280x720` for
-    /// another size, up to 1280×720), `screen` (the whole X11
+    /// another size, up to 1280×720), `camera` (the first camera, 640×480 or the
+    /// nearest it gives; `camera:NAME` picks one by part of its name or its device,
+    /// as `switchboard-cli devices` lists them), `screen` (the whole X11
     /// screen, 15 fps, scaled to fit 1280×720) or `window:ID` (one X11 window, by the id
     /// `xwininfo` prints). A call placed with it is a video call.
     #[arg(long, value_name = "SOURCE", value_parser = parse_video, num_args = 0..=1,
@@ -65,13 +67,14 @@ pub struct AudioArgs {
 }
 
 /// Where a call's video comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum VideoChoice {
     /// The test pattern at this size.
     Pattern {
         width: u32,
         height: u32,
     },
+    Camera(CameraChoice),
     Screen(ScreenTarget),
 }
 
@@ -107,16 +110,16 @@ fn parse_video(s: &str) -> Result<VideoChoice, String> {
             height: EncoderSettings::VGA.height,
         }),
         other if other.starts_with("pattern:") => parse_pattern_size(&other["pattern:".len()..]),
-        other if other.starts_with("camera") => Err(format!(
-            "{other}: cameras are not supported yet; `pattern` sends a test pattern, \
-             `screen` shares the screen"
-        )),
+        other if other.starts_with("camera") => other
+            .parse()
+            .map(VideoChoice::Camera)
+            .map_err(|e: CaptureError| e.to_string()),
         other if other == "screen" || other.starts_with("window:") => other
             .parse()
             .map(VideoChoice::Screen)
             .map_err(|e: CaptureError| e.to_string()),
         other => Err(format!(
-            "{other}: not a video source; use `pattern`, `screen` or `window:ID`"
+            "{other}: not a video source; use `pattern`, `camera`, `screen` or `window:ID`"
         )),
     }
 }
@@ -161,6 +164,9 @@ impl AudioArgs {
         if let Some(path) = &self.play {
             WavSource::open(path)?;
         }
+        if let Some(VideoChoice::Camera(choice)) = &self.video {
+            switchboard_capture::camera::find(choice)?;
+        }
         Ok(())
     }
 
@@ -183,12 +189,15 @@ impl AudioArgs {
 
     /// The chosen video source, opened; `None` without `--video`.
     pub(crate) fn video_source(&self) -> Result<Option<Box<dyn VideoSource>>> {
-        Ok(match self.video {
+        Ok(match &self.video {
             None => None,
             Some(VideoChoice::Pattern { width, height }) => Some(Box::new(PatternSource::new(
-                EncoderSettings::sized(width, height),
+                EncoderSettings::sized(*width, *height),
             )?)),
-            Some(VideoChoice::Screen(target)) => Some(Box::new(ScreenSource::open(None, target)?)),
+            Some(VideoChoice::Camera(choice)) => {
+                Some(Box::new(CameraSource::open(choice, EncoderSettings::VGA)?))
+            }
+            Some(VideoChoice::Screen(target)) => Some(Box::new(ScreenSource::open(None, *target)?)),
         })
     }
 

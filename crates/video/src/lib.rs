@@ -2,6 +2,7 @@
 //! pattern whose frame counter survives the codec, so a test can read from decoded
 //! pixels which frame arrived and when it was made.
 
+pub mod camera_pixels;
 pub mod convert;
 pub mod frame;
 pub mod pattern;
