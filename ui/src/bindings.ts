@@ -280,7 +280,7 @@ status_message: string | null, } | { "type": "directory", users: Array<Directory
  */
 added_to_call: AddedToCall | null, } | { "type": "meeting_ended", meeting_id: number, call: VideoCallSession, } | { "type": "meeting_scheduled", meeting: Meeting, } | { "type": "meeting_deleted", meeting_id: number, } | { "type": "sound_device", switch: DeviceSwitch, };
 
-export type DeviceList = { inputs: Array<string>, outputs: Array<string>, default_input: string | null, default_output: string | null, };
+export type DeviceList = { inputs: Array<string>, outputs: Array<string>, default_input: string | null, default_output: string | null, cameras: Array<string>, };
 
 export type VoiceSettings = { 
 /**
@@ -330,7 +330,12 @@ input_device: string | null, output_device: string | null,
 /**
  * Where the ringtone plays; `None` is the output device.
  */
-ring_device: string | null, autostart: boolean, 
+ring_device: string | null, 
+/**
+ * The camera a video call sends, by the name its driver gives (stable when it is
+ * plugged into another port); `None` is the first camera found.
+ */
+camera: string | null, autostart: boolean, 
 /**
  * Off: incoming calls do not ring (the server still sees this user as available
  * unless the status says otherwise).

@@ -34,6 +34,7 @@ export const SETTINGS = {
   input_device: null,
   output_device: null,
   ring_device: null,
+  camera: null,
   autostart: true,
   available_for_calls: true,
   voice: { echo_cancel: true, noise_suppression: true, auto_gain: true },

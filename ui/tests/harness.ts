@@ -46,7 +46,7 @@ const defaults: Record<string, Reply | Reply[]> = {
   set_muted: { ok: null },
   set_video: { ok: null },
   hang_up: { ok: null },
-  list_devices: { ok: { inputs: ['Built-in Microphone', 'USB Headset'], outputs: ['Built-in Speakers', 'USB Headset'] } },
+  list_devices: { ok: { inputs: ['Built-in Microphone', 'USB Headset'], outputs: ['Built-in Speakers', 'USB Headset'], cameras: ['HD Pro Webcam C920'] } },
   save_settings: { echo: 'settings' },
   call_history: { ok: { count: 0, next: null, previous: null, results: [] } },
   list_invites: { ok: [] },

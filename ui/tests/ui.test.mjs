@@ -850,6 +850,7 @@ test('settings: devices, available for calls, autostart, sign out', async () => 
     input_device: null,
     output_device: 'Old Speaker',
     ring_device: 'Built-in Speakers',
+    camera: null,
     autostart: true,
     available_for_calls: true,
     voice: { echo_cancel: true, noise_suppression: true, auto_gain: true },
@@ -867,6 +868,19 @@ test('settings: devices, available for calls, autostart, sign out', async () => 
   await until(page, () => window.__test.calls('save_settings').length === 2);
   assert.equal((await lastArgs(page, 'save_settings')).settings.available_for_calls, false);
   assert.equal((await lastArgs(page, 'save_settings')).settings.ring_device, 'Built-in Speakers');
+
+  const camera = settings.getByLabel('Camera');
+  assert.deepEqual(await camera.locator('option').allInnerTexts(), ['First camera found', 'HD Pro Webcam C920']);
+  await camera.selectOption('HD Pro Webcam C920');
+  await until(page, () => window.__test.calls('save_settings').length === 3);
+  assert.equal((await lastArgs(page, 'save_settings')).settings.camera, 'HD Pro Webcam C920');
+  // Unplugged: the saved camera stays listed, and the default says there is none.
+  await respond(page, 'list_devices', { ok: { inputs: [], outputs: [], cameras: [] } });
+  const listed = await page.evaluate(() => window.__test.calls('list_devices').length);
+  await settings.getByRole('button', { name: 'Refresh device list' }).click();
+  await until(page, (n) => window.__test.calls('list_devices').length > n, listed);
+  await until(page, () => document.querySelector('.settings select[data-device="camera"] option')?.textContent === 'No camera found');
+  assert.deepEqual(await camera.locator('option').allInnerTexts(), ['No camera found', 'HD Pro Webcam C920 (not connected)']);
 
   await respond(page, 'save_settings', { err: 'Could not turn on start at login.' });
   await page.getByLabel('Start Switchboard when I log in').click();

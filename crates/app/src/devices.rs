@@ -10,14 +10,35 @@ use switchboard_client::phone::{CallAudio, OpenAudio};
 use switchboard_media::devices::{DeviceHandle, DeviceSwitch, list_devices as system_devices};
 use switchboard_media::devices::{open_microphone, open_speakers};
 
-pub use switchboard_media::devices::DeviceList;
+/// The devices the settings can pick: sound devices (names as the sound system gives
+/// them) and cameras (names as their drivers give them).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+pub struct DeviceList {
+    pub inputs: Vec<String>,
+    pub outputs: Vec<String>,
+    pub default_input: Option<String>,
+    pub default_output: Option<String>,
+    pub cameras: Vec<String>,
+}
 
-/// The sound devices this machine has. Enumeration can take a moment (ALSA probes each
-/// card), so it runs off the async workers.
+/// The devices this machine has. Enumeration can take a moment (ALSA probes each card,
+/// each camera node is opened), so it runs off the async workers.
 pub async fn list_devices() -> Result<DeviceList, AppError> {
-    tokio::task::spawn_blocking(system_devices)
-        .await
-        .map_err(|e| AppError::Devices(format!("Cannot list the sound devices: {e}")))
+    tokio::task::spawn_blocking(|| {
+        let sound = system_devices();
+        DeviceList {
+            inputs: sound.inputs,
+            outputs: sound.outputs,
+            default_input: sound.default_input,
+            default_output: sound.default_output,
+            cameras: switchboard_capture::cameras()
+                .into_iter()
+                .map(|c| c.name)
+                .collect(),
+        }
+    })
+    .await
+    .map_err(|e| AppError::Devices(format!("Cannot list the devices: {e}")))
 }
 
 impl Controller {

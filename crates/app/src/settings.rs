@@ -15,6 +15,9 @@ pub struct Settings {
     pub output_device: Option<String>,
     /// Where the ringtone plays; `None` is the output device.
     pub ring_device: Option<String>,
+    /// The camera a video call sends, by the name its driver gives (stable when it is
+    /// plugged into another port); `None` is the first camera found.
+    pub camera: Option<String>,
     pub autostart: bool,
     /// Off: incoming calls do not ring (the server still sees this user as available
     /// unless the status says otherwise).
@@ -159,6 +162,7 @@ impl Default for Settings {
             input_device: None,
             output_device: None,
             ring_device: None,
+            camera: None,
             autostart: false,
             available_for_calls: true,
             voice: VoiceSettings::default(),

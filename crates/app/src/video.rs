@@ -44,10 +44,13 @@ impl Controller {
     /// voice call; the far end's pictures go to the shell in both, should it send any.
     pub(crate) fn open_video(self: &Arc<Self>) -> OpenVideo {
         let shell = self.shell.clone();
+        let controller = Arc::downgrade(self);
         Arc::new(move |call_type| CallVideo {
             source: match call_type {
                 CallType::Video => {
-                    camera().map(|source| source.map(|inner| previewed(inner, shell.clone())))
+                    let picked = controller.upgrade().and_then(|c| c.settings().camera);
+                    camera(picked.as_deref())
+                        .map(|source| source.map(|inner| previewed(inner, shell.clone())))
                 }
                 CallType::Audio => Ok(None),
             },
@@ -69,12 +72,15 @@ impl Controller {
     /// The camera, opened to send, with its preview going to the shell; refused in words
     /// when none is set up.
     pub(crate) fn camera_for_sending(&self) -> Result<Box<dyn VideoSource>, AppError> {
-        let camera = camera().map_err(AppError::Invalid)?.ok_or_else(|| {
-            AppError::Invalid(format!(
-                "No camera found: plug one in, or set {CAMERA_ENV} to `pattern`, `screen` \
+        let picked = self.settings().camera;
+        let camera = camera(picked.as_deref())
+            .map_err(AppError::Invalid)?
+            .ok_or_else(|| {
+                AppError::Invalid(format!(
+                    "No camera found: plug one in, or set {CAMERA_ENV} to `pattern`, `screen` \
                  or `window:ID`."
-            ))
-        })?;
+                ))
+            })?;
         Ok(previewed(camera, self.shell.clone()))
     }
 
@@ -96,8 +102,19 @@ impl Controller {
 }
 
 /// The camera the environment names (see [`CAMERA_ENV`]).
-fn camera() -> Result<Option<Box<dyn VideoSource>>, String> {
-    chosen_source(std::env::var(CAMERA_ENV).ok().as_deref())
+/// What a video call sends: [`CAMERA_ENV`] when set, else the camera picked in the
+/// settings (`picked`), else the first camera, if there is one.
+fn camera(picked: Option<&str>) -> Result<Option<Box<dyn VideoSource>>, String> {
+    let set = std::env::var(CAMERA_ENV).ok();
+    match (set.as_deref().map(str::trim), picked) {
+        (Some(choice), _) if !choice.is_empty() => chosen_source(Some(choice)),
+        (_, Some(name)) => {
+            CameraSource::open(&CameraChoice::Named(name.to_owned()), EncoderSettings::VGA)
+                .map(|c| Some(Box::new(c) as Box<dyn VideoSource>))
+                .map_err(|e| e.to_string())
+        }
+        _ => chosen_source(None),
+    }
 }
 
 /// Whether a video call starts by sending something, as the UI is told: [`CAMERA_ENV`]

@@ -6,6 +6,7 @@
 //! regenerate them: `SWITCHBOARD_WRITE_BINDINGS=1 cargo test -p switchboard-app --test bindings`.
 
 use std::path::{Path, PathBuf};
+use switchboard_app::devices::DeviceList;
 use switchboard_app::links::Invite;
 use switchboard_app::{
     About, AppState, CertificateCheck, CertificateTrust, FoundHost, HostInfo, IncomingCallDisplay,
@@ -15,7 +16,7 @@ use switchboard_app::{
 };
 use switchboard_client::meter::CallQuality;
 use switchboard_client::{ConnectionState, EndReason, Event, MediaState, RealtimeMode};
-use switchboard_media::devices::{DeviceList, DeviceSwitch, SwitchReason};
+use switchboard_media::devices::{DeviceSwitch, SwitchReason};
 use switchboard_media::processing::VoiceSettings;
 use switchboard_protocol::api::{
     CallSession, Caller, DirectoryEntry, InviteCode, InviteCodeState, Meeting, MeetingStatus,

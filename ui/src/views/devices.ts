@@ -1,30 +1,40 @@
-// Sound device pickers (microphone, speaker, ringtone), used in Settings and in a call.
+// Device pickers (microphone, speaker, ringtone, camera), used in Settings and in a call.
 import type { Actions } from '../actions';
 import { field, h, setOptions } from '../dom';
 import type { ErrorArea, Watch } from '../state';
 import type { DeviceList, Settings } from '../types';
 
-export type DeviceKind = 'input' | 'output' | 'ring';
+export type DeviceKind = 'input' | 'output' | 'ring' | 'camera';
 
 const KEY: Record<DeviceKind, keyof Settings> = {
   input: 'input_device',
   output: 'output_device',
   ring: 'ring_device',
+  camera: 'camera',
 };
 const LABEL: Record<DeviceKind, string> = {
   input: 'Microphone',
   output: 'Speaker or headset',
   ring: 'Ringtone plays on',
+  camera: 'Camera',
 };
 
 /** `[value, label]` options; "" stands for null (the default). A saved device that is
  * not plugged in stays listed, so the choice is not silently lost. */
 export function deviceOptions(kind: DeviceKind, devices: DeviceList | null, current: string | null): [string, string][] {
-  const names = kind === 'input' ? devices?.inputs ?? [] : devices?.outputs ?? [];
-  const opts: [string, string][] = [['', kind === 'ring' ? 'Same as speaker' : 'System default']];
+  const names = (kind === 'input' ? devices?.inputs : kind === 'camera' ? devices?.cameras : devices?.outputs) ?? [];
+  const opts: [string, string][] = [['', defaultLabel(kind, devices, names)]];
   for (const n of names) opts.push([n, n]);
   if (current && !names.includes(current)) opts.push([current, `${current} (not connected)`]);
   return opts;
+}
+
+/** What "" (no choice saved) means for each kind. */
+function defaultLabel(kind: DeviceKind, devices: DeviceList | null, names: string[]): string {
+  if (kind === 'ring') return 'Same as speaker';
+  if (kind !== 'camera') return 'System default';
+  if (devices && names.length === 0) return 'No camera found';
+  return 'First camera found';
 }
 
 /** The pickers ask for the device list the first time they are drawn (so pass a watch

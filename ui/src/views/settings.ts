@@ -44,9 +44,9 @@ export function settingsView(actions: Actions, watch: Watch): View {
   );
   const calls = section('Calls', available.el, linksAtOnce.el);
 
-  const pickers = devicePickers(actions, watch, 'settings', ['input', 'output', 'ring']);
+  const pickers = devicePickers(actions, watch, 'settings', ['input', 'output', 'ring', 'camera']);
   const refresh = button('Refresh device list', { cls: 'ghost small', icon: icon('refresh'), onclick: () => void actions.loadDevices() });
-  const devices = section('Sound devices', pickers.el, refresh);
+  const devices = section('Devices', pickers.el, refresh);
 
   // Voice processing on the microphone. What is saved is what the switches show, so a
   // second change made while the first is being saved keeps the first. "Raw audio" is
