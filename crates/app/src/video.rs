@@ -239,6 +239,14 @@ impl VideoSource for Previewed {
         self.preview.show(&frame);
         Ok(frame)
     }
+
+    fn pause(&mut self) {
+        self.inner.pause();
+    }
+
+    fn resume(&mut self) -> Result<(), VideoError> {
+        self.inner.resume()
+    }
 }
 
 #[cfg(test)]

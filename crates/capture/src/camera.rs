@@ -119,13 +119,31 @@ enum Pixels {
 
 /// A camera as a [`VideoSource`].
 pub struct CameraSource {
+    camera: Camera,
+    want: EncoderSettings,
     settings: EncoderSettings,
     pixels: Pixels,
-    newest: Arc<(Mutex<Newest>, Condvar)>,
+    /// `None` while paused (a call on hold): the device is closed, its light off.
+    running: Option<Running>,
     last: Option<Frame>,
+}
+
+/// The device streaming, and the thread that reads it.
+struct Running {
+    newest: Arc<(Mutex<Newest>, Condvar)>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
-    name: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            // Within one poll (200 ms; 3 s while a camera starts): the thread then drops
+            // the stream and the device, and the light goes off.
+            let _ = thread.join();
+        }
+    }
 }
 
 /// How long the capture thread waits for a picture before looking whether it should stop.
@@ -141,77 +159,15 @@ impl CameraSource {
         choice: &CameraChoice,
         want: EncoderSettings,
     ) -> Result<CameraSource, CaptureError> {
-        let all = cameras();
-        let camera = pick(&all, choice)?;
-        let failed = |detail: String| CaptureError::Camera {
-            name: camera.name.clone(),
-            path: camera.path.display().to_string(),
-            detail,
-        };
-        let device = Device::with_path(&camera.path).map_err(|e| failed(open_error(&e)))?;
-        let mut wanted = device.format().map_err(|e| failed(e.to_string()))?;
-        wanted.width = want.width;
-        wanted.height = want.height;
-        wanted.fourcc = FourCC::new(b"YUYV");
-        let raw = device
-            .set_format(&wanted)
-            .map_err(|e| failed(e.to_string()))?;
-        let format = if raw.fourcc == wanted.fourcc && raw.width == want.width {
-            raw
-        } else {
-            // No raw pictures at that size: Motion-JPEG, if it comes nearer the size;
-            // otherwise back to what the camera gave raw.
-            wanted.fourcc = FourCC::new(b"MJPG");
-            match device.set_format(&wanted) {
-                Ok(mjpeg)
-                    if mjpeg.fourcc == wanted.fourcc
-                        && mjpeg.width.abs_diff(want.width) < raw.width.abs_diff(want.width) =>
-                {
-                    mjpeg
-                }
-                _ => device.set_format(&raw).map_err(|e| failed(e.to_string()))?,
-            }
-        };
-        let pixels = match &format.fourcc.repr {
-            b"YUYV" => Pixels::Yuyv {
-                stride: format.stride as usize,
-            },
-            b"MJPG" => Pixels::Mjpeg,
-            other => {
-                return Err(failed(format!(
-                    "it offers {}, and Switchboard reads YUYV or MJPG",
-                    String::from_utf8_lossy(other)
-                )));
-            }
-        };
-        if format.width % 2 == 1 || format.height % 2 == 1 || format.width == 0 {
-            return Err(failed(format!(
-                "it gives {}×{} pictures; a call needs an even size",
-                format.width, format.height
-            )));
-        }
-        // Not every camera takes a rate; it then runs at its own.
-        let _ = device.set_params(&Parameters::with_fps(want.fps.max(1)));
-        let mut stream = Stream::with_buffers(&device, Type::VideoCapture, 4)
-            .map_err(|e| failed(e.to_string()))?;
-        stream.set_timeout(FIRST_PICTURE);
-        let newest: Arc<(Mutex<Newest>, Condvar)> = Arc::default();
-        let stop = Arc::new(AtomicBool::new(false));
-        let (to_fill, stopping) = (newest.clone(), stop.clone());
-        let thread = std::thread::Builder::new()
-            .name("camera".into())
-            .spawn(move || capture_loop(device, stream, &to_fill, &stopping))
-            .map_err(|e| failed(e.to_string()))?;
-        tracing::info!(camera = %camera.name, width = format.width, height = format.height,
-            fourcc = %String::from_utf8_lossy(&format.fourcc.repr), "camera opened");
+        let camera = pick(&cameras(), choice)?.clone();
+        let (running, format) = start(&camera, want)?;
         Ok(CameraSource {
             settings: EncoderSettings::sized(format.width, format.height),
-            pixels,
-            newest,
+            pixels: format.pixels,
+            camera,
+            want,
+            running: Some(running),
             last: None,
-            stop,
-            thread: Some(thread),
-            name: camera.name.clone(),
         })
     }
 
@@ -261,6 +217,90 @@ fn pick<'a>(all: &'a [Camera], choice: &CameraChoice) -> Result<&'a Camera, Capt
         },
         (CameraChoice::First, false) => CaptureError::NoCamera,
     })
+}
+
+/// What a camera was set to give.
+struct Given {
+    width: u32,
+    height: u32,
+    pixels: Pixels,
+}
+
+/// Sets `camera` up for `want` and starts its capture thread.
+fn start(camera: &Camera, want: EncoderSettings) -> Result<(Running, Given), CaptureError> {
+    let failed = |detail: String| CaptureError::Camera {
+        name: camera.name.clone(),
+        path: camera.path.display().to_string(),
+        detail,
+    };
+    let device = Device::with_path(&camera.path).map_err(|e| failed(open_error(&e)))?;
+    let mut wanted = device.format().map_err(|e| failed(e.to_string()))?;
+    wanted.width = want.width;
+    wanted.height = want.height;
+    wanted.fourcc = FourCC::new(b"YUYV");
+    let raw = device
+        .set_format(&wanted)
+        .map_err(|e| failed(e.to_string()))?;
+    let format = if raw.fourcc == wanted.fourcc && raw.width == want.width {
+        raw
+    } else {
+        // No raw pictures at that size: Motion-JPEG, if it comes nearer the size;
+        // otherwise back to what the camera gave raw.
+        wanted.fourcc = FourCC::new(b"MJPG");
+        match device.set_format(&wanted) {
+            Ok(mjpeg)
+                if mjpeg.fourcc == wanted.fourcc
+                    && mjpeg.width.abs_diff(want.width) < raw.width.abs_diff(want.width) =>
+            {
+                mjpeg
+            }
+            _ => device.set_format(&raw).map_err(|e| failed(e.to_string()))?,
+        }
+    };
+    let pixels = match &format.fourcc.repr {
+        b"YUYV" => Pixels::Yuyv {
+            stride: format.stride as usize,
+        },
+        b"MJPG" => Pixels::Mjpeg,
+        other => {
+            return Err(failed(format!(
+                "it offers {}, and Switchboard reads YUYV or MJPG",
+                String::from_utf8_lossy(other)
+            )));
+        }
+    };
+    if format.width % 2 == 1 || format.height % 2 == 1 || format.width == 0 {
+        return Err(failed(format!(
+            "it gives {}×{} pictures; a call needs an even size",
+            format.width, format.height
+        )));
+    }
+    // Not every camera takes a rate; it then runs at its own.
+    let _ = device.set_params(&Parameters::with_fps(want.fps.max(1)));
+    let mut stream =
+        Stream::with_buffers(&device, Type::VideoCapture, 4).map_err(|e| failed(e.to_string()))?;
+    stream.set_timeout(FIRST_PICTURE);
+    let newest: Arc<(Mutex<Newest>, Condvar)> = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let (to_fill, stopping) = (newest.clone(), stop.clone());
+    let thread = std::thread::Builder::new()
+        .name("camera".into())
+        .spawn(move || capture_loop(device, stream, &to_fill, &stopping))
+        .map_err(|e| failed(e.to_string()))?;
+    tracing::info!(camera = %camera.name, width = format.width, height = format.height,
+            fourcc = %String::from_utf8_lossy(&format.fourcc.repr), "camera opened");
+    Ok((
+        Running {
+            newest,
+            stop,
+            thread: Some(thread),
+        },
+        Given {
+            width: format.width,
+            height: format.height,
+            pixels,
+        },
+    ))
 }
 
 fn open_error(e: &std::io::Error) -> String {
@@ -332,7 +372,12 @@ impl VideoSource for CameraSource {
     }
 
     fn capture(&mut self) -> Result<Frame, VideoError> {
-        let (slot, ready) = &*self.newest;
+        let name = &self.camera.name;
+        let running = self
+            .running
+            .as_ref()
+            .ok_or_else(|| VideoError::Capture(format!("the camera {name} is paused")))?;
+        let (slot, ready) = &*running.newest;
         let wait = Duration::from_secs_f64(1.5 / f64::from(self.settings.fps.max(1)));
         let picture = {
             let guard = slot
@@ -343,8 +388,7 @@ impl VideoSource for CameraSource {
                 .map_err(|_| VideoError::Capture("the camera's thread failed".into()))?;
             if let Some(why) = &guard.failed {
                 return Err(VideoError::Capture(format!(
-                    "the camera {} stopped: {why}",
-                    self.name
+                    "the camera {name} stopped: {why}"
                 )));
             }
             guard.picture.take()
@@ -357,20 +401,28 @@ impl VideoSource for CameraSource {
             }
             // Nothing new in time (a camera slowed by dim light): show the last again.
             None => self.last.clone().ok_or_else(|| {
-                VideoError::Capture(format!("the camera {} has given no picture yet", self.name))
+                VideoError::Capture(format!("the camera {name} has given no picture yet"))
             }),
         }
     }
-}
 
-impl Drop for CameraSource {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            // Within one poll (200 ms; 3 s while a camera starts): the thread then drops
-            // the stream and the device.
-            let _ = thread.join();
+    /// Closes the device (its light goes off) until `resume`.
+    fn pause(&mut self) {
+        self.running = None;
+    }
+
+    /// Opens the device again, set up as before. If it now gives another size (a
+    /// different camera under the same name), its pictures are refused one by one.
+    fn resume(&mut self) -> Result<(), VideoError> {
+        if self.running.is_some() {
+            return Ok(());
         }
+        let (running, given) =
+            start(&self.camera, self.want).map_err(|e| VideoError::Capture(e.to_string()))?;
+        self.pixels = given.pixels;
+        self.last = None;
+        self.running = Some(running);
+        Ok(())
     }
 }
 

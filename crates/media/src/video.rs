@@ -8,7 +8,8 @@ use crate::rate::RateControl;
 use crate::send_times::SendLog;
 pub use crate::video_coding::VideoStats;
 pub(crate) use crate::video_coding::{
-    AbortOnDrop, MIN_KBPS, SharedCounters, encode, read_feedback, scopeguard, send_picture,
+    AbortOnDrop, EncodeControls, MIN_KBPS, SharedCounters, encode, read_feedback, scopeguard,
+    send_picture,
 };
 use bytes::Bytes;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering};
@@ -137,7 +138,16 @@ pub(crate) async fn send(
     let (coded_tx, mut coded) = tokio::sync::mpsc::channel(4);
     let encoding = std::thread::Builder::new()
         .name("video-encode".into())
-        .spawn(move || encode(source, period, (&keyframe, &bitrate, &hold), &coded_tx));
+        .spawn(move || {
+            let controls = EncodeControls {
+                keyframe,
+                bitrate,
+                hold,
+                // A call's other side is always there to receive.
+                wanted: Arc::new(AtomicBool::new(true)),
+            };
+            encode(source, period, &controls, &coded_tx)
+        });
     if let Err(e) = encoding {
         tracing::error!(error = %e, "cannot start the video encoder's thread");
         return;

@@ -171,9 +171,15 @@ fn acked(feedback: &TransportLayerCc, sent: &SentPackets) -> Vec<Acked> {
 pub(crate) fn encode(
     mut source: Box<dyn VideoSource>,
     period: Duration,
-    (keyframe, bitrate, hold): (&AtomicBool, &AtomicU32, &AtomicU8),
+    controls: &EncodeControls,
     out: &tokio::sync::mpsc::Sender<Vec<EncodedFrame>>,
 ) {
+    let EncodeControls {
+        keyframe,
+        bitrate,
+        hold,
+        wanted,
+    } = controls;
     let mut encoder = match Vp8Encoder::new(source.settings()) {
         Ok(e) => e,
         Err(e) => {
@@ -193,12 +199,17 @@ pub(crate) fn encode(
             return;
         }
         if Hold::from_u8(hold.load(Ordering::Relaxed)) != Hold::Off {
-            held = true;
+            if !std::mem::replace(&mut held, true) {
+                source.pause(); // a camera closes: its light goes off while on hold
+            }
             std::thread::sleep(period);
             next = Instant::now();
             continue;
         }
         if std::mem::take(&mut held) {
+            if let Err(e) = source.resume() {
+                tracing::warn!(error = %e, "the video source did not come back after the hold");
+            }
             // The far end may have dropped what it had while nothing came.
             keyframe.store(true, Ordering::Relaxed);
         }
@@ -208,6 +219,15 @@ pub(crate) fn encode(
             if let Err(e) = encoder.set_bitrate(kbps) {
                 tracing::debug!(error = %e, kbps, "the encoder kept its bitrate");
             }
+        }
+        if !wanted.load(Ordering::Relaxed) {
+            // Nobody to send to: the picture is still taken (a preview shows it), and
+            // the first one coded once someone is there is a keyframe.
+            let _ = source.capture();
+            keyframe.store(true, Ordering::Relaxed);
+            next += period;
+            sleep_until_next(&mut next, period);
+            continue;
         }
         let coded = source
             .capture()
@@ -227,13 +247,32 @@ pub(crate) fn encode(
             Err(_) => {}
         }
         next += period;
-        let now = Instant::now();
-        if next > now {
-            std::thread::sleep(next - now);
-        } else if now - next > period {
-            next = now;
-        }
+        sleep_until_next(&mut next, period);
     }
+}
+
+/// Sleeps until `next`; a thread that fell more than a period behind starts again from
+/// now instead of coding pictures in a burst.
+fn sleep_until_next(next: &mut Instant, period: Duration) {
+    let now = Instant::now();
+    if *next > now {
+        std::thread::sleep(*next - now);
+    } else if now - *next > period {
+        *next = now;
+    }
+}
+
+/// What steers the encoder's thread from outside it.
+#[derive(Clone)]
+pub(crate) struct EncodeControls {
+    /// Code the next picture as a keyframe (a loss reported, a newcomer).
+    pub(crate) keyframe: Arc<AtomicBool>,
+    pub(crate) bitrate: Arc<AtomicU32>,
+    /// The call's [`Hold`]: nothing taken or coded, and the source paused.
+    pub(crate) hold: Arc<AtomicU8>,
+    /// Whether anyone receives the pictures (a meeting's uplink with no member attached
+    /// has no one): without, pictures are taken but not coded.
+    pub(crate) wanted: Arc<AtomicBool>,
 }
 
 /// The least a video track is coded at, whatever the reports say: below it a picture is
@@ -299,5 +338,82 @@ mod tests {
         assert_eq!(s.fps, 10.0, "four pictures over 300 ms");
         let delay = s.glass_to_glass_ms.expect("a delay");
         assert!((0.0..1000.0).contains(&delay), "{delay}");
+    }
+
+    /// Records what the encoder's thread asks of its source.
+    struct Recording(
+        switchboard_video::source::PatternSource,
+        Arc<Mutex<Vec<&'static str>>>,
+    );
+
+    impl VideoSource for Recording {
+        fn settings(&self) -> switchboard_video::vp8::EncoderSettings {
+            self.0.settings()
+        }
+        fn capture(&mut self) -> Result<Frame, switchboard_video::frame::VideoError> {
+            self.1.lock().expect("log").push("capture");
+            self.0.capture()
+        }
+        fn pause(&mut self) {
+            self.1.lock().expect("log").push("pause");
+        }
+        fn resume(&mut self) -> Result<(), switchboard_video::frame::VideoError> {
+            self.1.lock().expect("log").push("resume");
+            Ok(())
+        }
+    }
+
+    /// On hold the source is paused once (a camera closes, its light off) and nothing is
+    /// taken; on resume it is resumed once and the next picture is a keyframe.
+    #[test]
+    fn a_hold_pauses_the_source_and_the_first_picture_after_is_a_keyframe() {
+        let settings = switchboard_video::vp8::EncoderSettings::sized(160, 120);
+        let log: Arc<Mutex<Vec<&'static str>>> = Arc::default();
+        let source = Recording(
+            switchboard_video::source::PatternSource::new(settings).expect("a pattern"),
+            log.clone(),
+        );
+        let controls = EncodeControls {
+            keyframe: Arc::new(AtomicBool::new(false)),
+            bitrate: Arc::new(AtomicU32::new(settings.bitrate_kbps)),
+            hold: Arc::new(AtomicU8::new(Hold::Off.to_u8())),
+            wanted: Arc::new(AtomicBool::new(true)),
+        };
+        let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+        let thread_controls = controls.clone();
+        let period = Duration::from_millis(10);
+        let thread =
+            std::thread::spawn(move || encode(Box::new(source), period, &thread_controls, &tx));
+        let next = |rx: &mut tokio::sync::mpsc::Receiver<Vec<EncodedFrame>>| {
+            rx.blocking_recv()
+                .expect("a picture")
+                .iter()
+                .any(|f| f.keyframe)
+        };
+        assert!(next(&mut rx), "the first picture is a keyframe");
+        assert!(!next(&mut rx));
+        controls.hold.store(Hold::ByUs.to_u8(), Ordering::Relaxed);
+        std::thread::sleep(Duration::from_millis(100));
+        while rx.try_recv().is_ok() {}
+        let before = log.lock().expect("log").len();
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(rx.try_recv().is_err(), "nothing coded on hold");
+        let on_hold: Vec<_> = log.lock().expect("log")[before..].to_vec();
+        assert!(
+            on_hold.is_empty(),
+            "nothing asked of the source on hold: {on_hold:?}"
+        );
+        controls.hold.store(Hold::Off.to_u8(), Ordering::Relaxed);
+        assert!(
+            next(&mut rx),
+            "the first picture after the hold is a keyframe"
+        );
+        drop(rx);
+        thread.join().expect("the thread ends with the call");
+        let log = log.lock().expect("log");
+        let count = |what| log.iter().filter(|w| **w == what).count();
+        assert_eq!((count("pause"), count("resume")), (1, 1), "{log:?}");
+        let paused = log.iter().position(|w| *w == "pause").expect("paused");
+        assert_eq!(log[paused + 1], "resume", "nothing taken between: {log:?}");
     }
 }

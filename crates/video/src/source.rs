@@ -13,6 +13,13 @@ pub trait VideoSource: Send {
     /// The picture to send now. An error skips this picture; the next is asked for at
     /// the next tick (a screen being resized, a camera that stalled).
     fn capture(&mut self) -> Result<Frame, VideoError>;
+    /// Nothing will be asked for until [`VideoSource::resume`] (the call is on hold): a
+    /// camera closes, so that its light goes off.
+    fn pause(&mut self) {}
+    /// Ready to be asked again after a pause (a camera opens again).
+    fn resume(&mut self) -> Result<(), VideoError> {
+        Ok(())
+    }
 }
 
 /// The test pattern as a camera: each picture stamped with this machine's clock.
