@@ -15,12 +15,12 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use switchboard_video::camera_pixels::{jpeg_to_i420, yuyv_to_i420};
 use switchboard_video::frame::{Frame, VideoError};
 use switchboard_video::source::VideoSource;
 use switchboard_video::vp8::EncoderSettings;
-use v4l::buffer::Type;
+use v4l::buffer::{Flags as BufferFlags, Type};
 use v4l::capability::Flags;
 use v4l::io::mmap::Stream;
 use v4l::io::traits::CaptureStream;
@@ -123,8 +123,13 @@ pub struct CameraSource {
     want: EncoderSettings,
     settings: EncoderSettings,
     pixels: Pixels,
-    /// `None` while paused (a call on hold): the device is closed, its light off.
+    /// `None` while paused (a call on hold: the device is closed, its light off) or
+    /// after the camera failed.
     running: Option<Running>,
+    paused: bool,
+    /// After a failure, when to try opening the camera again (it may have been
+    /// replugged, or the program that took it let it go).
+    retry_at: Option<Instant>,
     last: Option<Frame>,
 }
 
@@ -151,6 +156,8 @@ const POLL_MS: i32 = 200;
 /// A camera that gives no picture at all in this long after starting is not working (or
 /// another program holds it): said, and closed.
 const FIRST_PICTURE: Duration = Duration::from_secs(3);
+/// How long after a failure the camera is tried again.
+const RETRY: Duration = Duration::from_secs(2);
 
 impl CameraSource {
     /// Opens the camera `choice` names, asking for `want`'s size and rate; the camera
@@ -167,6 +174,8 @@ impl CameraSource {
             camera,
             want,
             running: Some(running),
+            paused: false,
+            retry_at: None,
             last: None,
         })
     }
@@ -250,7 +259,8 @@ fn start(camera: &Camera, want: EncoderSettings) -> Result<(Running, Given), Cap
         match device.set_format(&wanted) {
             Ok(mjpeg)
                 if mjpeg.fourcc == wanted.fourcc
-                    && mjpeg.width.abs_diff(want.width) < raw.width.abs_diff(want.width) =>
+                    && (raw.fourcc != FourCC::new(b"YUYV")
+                        || mjpeg.width.abs_diff(want.width) < raw.width.abs_diff(want.width)) =>
             {
                 mjpeg
             }
@@ -259,7 +269,8 @@ fn start(camera: &Camera, want: EncoderSettings) -> Result<(Running, Given), Cap
     };
     let pixels = match &format.fourcc.repr {
         b"YUYV" => Pixels::Yuyv {
-            stride: format.stride as usize,
+            // Some drivers leave the row length out (0): rows are then packed.
+            stride: (format.stride as usize).max(2 * format.width as usize),
         },
         b"MJPG" => Pixels::Mjpeg,
         other => {
@@ -344,8 +355,8 @@ fn capture_loop(
             Ok((buffer, meta)) => {
                 started = true;
                 let used = (meta.bytesused as usize).min(buffer.len());
-                if used == 0 {
-                    continue;
+                if used == 0 || meta.flags.contains(BufferFlags::ERROR) {
+                    continue; // the driver says this picture is damaged
                 }
                 if let Ok(mut slot) = slot.lock() {
                     let picture = slot.picture.get_or_insert_with(Vec::new);
@@ -372,35 +383,52 @@ impl VideoSource for CameraSource {
     }
 
     fn capture(&mut self) -> Result<Frame, VideoError> {
-        let name = &self.camera.name;
-        let running = self
-            .running
-            .as_ref()
-            .ok_or_else(|| VideoError::Capture(format!("the camera {name} is paused")))?;
+        if self.paused {
+            return Err(VideoError::Capture(format!(
+                "the camera {} is paused",
+                self.camera.name
+            )));
+        }
+        if self.running.is_none() {
+            self.restart()?;
+        }
+        let Some(running) = self.running.as_ref() else {
+            return Err(VideoError::Capture(format!(
+                "the camera {} is not running",
+                self.camera.name
+            )));
+        };
         let (slot, ready) = &*running.newest;
         let wait = Duration::from_secs_f64(1.5 / f64::from(self.settings.fps.max(1)));
-        let picture = {
+        let taken = {
             let guard = slot
                 .lock()
                 .map_err(|_| VideoError::Capture("the camera's thread failed".into()))?;
             let (mut guard, _) = ready
                 .wait_timeout_while(guard, wait, |n| n.picture.is_none() && n.failed.is_none())
                 .map_err(|_| VideoError::Capture("the camera's thread failed".into()))?;
-            if let Some(why) = &guard.failed {
-                return Err(VideoError::Capture(format!(
-                    "the camera {name} stopped: {why}"
-                )));
+            match guard.failed.take() {
+                Some(why) => Err(why),
+                None => Ok(guard.picture.take()),
             }
-            guard.picture.take()
         };
-        match picture {
-            Some(picture) => {
+        let name = &self.camera.name;
+        match taken {
+            Err(why) => {
+                // Its thread has ended: try again in a while, not thirty times a second.
+                self.running = None;
+                self.retry_at = Some(Instant::now() + RETRY);
+                Err(VideoError::Capture(format!(
+                    "the camera {name} stopped: {why}"
+                )))
+            }
+            Ok(Some(picture)) => {
                 let frame = self.convert(&picture)?;
                 self.last = Some(frame.clone());
                 Ok(frame)
             }
             // Nothing new in time (a camera slowed by dim light): show the last again.
-            None => self.last.clone().ok_or_else(|| {
+            Ok(None) => self.last.clone().ok_or_else(|| {
                 VideoError::Capture(format!("the camera {name} has given no picture yet"))
             }),
         }
@@ -408,21 +436,46 @@ impl VideoSource for CameraSource {
 
     /// Closes the device (its light goes off) until `resume`.
     fn pause(&mut self) {
+        self.paused = true;
         self.running = None;
     }
 
-    /// Opens the device again, set up as before. If it now gives another size (a
-    /// different camera under the same name), its pictures are refused one by one.
+    /// Opens the device again, set up as before. If that fails (another program took
+    /// it meanwhile), pictures are asked for in vain and it is tried again every few
+    /// seconds. If it now gives another size (a different camera under the same name),
+    /// its pictures are refused one by one.
     fn resume(&mut self) -> Result<(), VideoError> {
+        self.paused = false;
+        self.retry_at = None;
         if self.running.is_some() {
             return Ok(());
         }
-        let (running, given) =
-            start(&self.camera, self.want).map_err(|e| VideoError::Capture(e.to_string()))?;
-        self.pixels = given.pixels;
-        self.last = None;
-        self.running = Some(running);
-        Ok(())
+        self.restart()
+    }
+}
+
+impl CameraSource {
+    /// Starts the camera again, unless a failed start was too recent.
+    fn restart(&mut self) -> Result<(), VideoError> {
+        if self.retry_at.is_some_and(|at| Instant::now() < at) {
+            return Err(VideoError::Capture(format!(
+                "the camera {} is not working; trying again shortly",
+                self.camera.name
+            )));
+        }
+        match start(&self.camera, self.want) {
+            Ok((running, given)) => {
+                self.pixels = given.pixels;
+                self.last = None;
+                self.running = Some(running);
+                self.retry_at = None;
+                Ok(())
+            }
+            Err(e) => {
+                self.retry_at = Some(Instant::now() + RETRY);
+                Err(VideoError::Capture(e.to_string()))
+            }
+        }
     }
 }
 

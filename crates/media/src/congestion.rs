@@ -170,6 +170,10 @@ const ACKED_WINDOW_US: i64 = 500_000;
 /// Growth a second while the path is steady, and the cut (of what arrives) on overuse.
 const GROWTH_PER_SECOND: f64 = 1.08;
 const CUT: f64 = 0.85;
+/// An arrival this much later or earlier than its sending explains is the far end's
+/// clock jumping (its 24-bit reference time wraps every 12 days; a device resumed from
+/// sleep), not the path: what was measured is dropped and measuring starts again.
+const ARRIVAL_JUMP_US: i64 = 3_000_000;
 /// The deepest cut: to half of what arrives, when the queue is a second or more.
 const DEEPEST_CUT: f64 = 0.5;
 /// How far back the emptiest the queue has been is looked for.
@@ -338,6 +342,8 @@ pub struct DelayBasedEstimate {
     /// Arrivals over the last `ACKED_WINDOW_US`: (arrived µs, bytes).
     acked: VecDeque<(i64, u32)>,
     last_grown_us: Option<i64>,
+    /// The last packet measured: (sent µs, arrived µs).
+    last_packet: Option<(i64, i64)>,
 }
 
 impl DelayBasedEstimate {
@@ -353,7 +359,18 @@ impl DelayBasedEstimate {
             holding: false,
             acked: VecDeque::new(),
             last_grown_us: None,
+            last_packet: None,
         }
+    }
+
+    /// Forgets every measurement (not the estimate): the far end's clock jumped.
+    fn start_measuring_again(&mut self) {
+        self.group = None;
+        self.previous = None;
+        self.trendline = Trendline::new();
+        self.acked.clear();
+        self.last_grown_us = None;
+        self.holding = false;
     }
 
     pub fn kbps(&self) -> u32 {
@@ -375,6 +392,14 @@ impl DelayBasedEstimate {
     pub fn on_feedback(&mut self, packets: &[Acked]) -> (u32, Usage) {
         let mut overused = false;
         for packet in packets {
+            if let Some((sent, arrived)) = self
+                .last_packet
+                .replace((packet.sent_us, packet.arrived_us))
+                && ((packet.arrived_us - arrived) - (packet.sent_us - sent)).abs() > ARRIVAL_JUMP_US
+            {
+                self.start_measuring_again();
+                overused = false;
+            }
             self.count_arrival(packet);
             if let Some(usage) = self.group_packet(packet) {
                 overused |= usage == Usage::Over;
@@ -385,7 +410,7 @@ impl DelayBasedEstimate {
         } else {
             self.trendline.usage
         };
-        if let Some(now) = packets.iter().map(|p| p.arrived_us).max() {
+        if let Some((_, now)) = self.last_packet.filter(|_| !packets.is_empty()) {
             self.steer(usage, now);
         }
         (self.kbps(), usage)
@@ -393,7 +418,7 @@ impl DelayBasedEstimate {
 
     fn count_arrival(&mut self, packet: &Acked) {
         self.acked.push_back((packet.arrived_us, packet.bytes));
-        let newest = self.acked.iter().map(|(at, _)| *at).max().unwrap_or(0);
+        let newest = packet.arrived_us;
         while self
             .acked
             .front()

@@ -242,3 +242,34 @@ fn it_never_leaves_its_bounds() {
     }
     assert_eq!(estimate.kbps(), 100);
 }
+
+/// The far end's clock jumps back by the 24-bit reference time's whole range (it wraps
+/// every 12 days; libwebrtc counts from its own clock, so a call can span a wrap):
+/// measuring starts again, with no cut, and the arrival window stays bounded.
+#[test]
+fn a_jump_in_the_far_ends_clock_starts_measuring_again_without_a_cut() {
+    let mut estimate = DelayBasedEstimate::new(600, 100, 1200);
+    let wrap = (1i64 << 24) * 64_000;
+    for report in 0..100i64 {
+        let jump = if report >= 50 { -wrap } else { 0 };
+        let packets: Vec<Acked> = (0..3)
+            .map(|i| {
+                let sent = report * 100_000 + i * 33_333;
+                Acked {
+                    sent_us: sent,
+                    arrived_us: sent + 20_000 + jump,
+                    bytes: 1000,
+                }
+            })
+            .collect();
+        let (kbps, usage) = estimate.on_feedback(&packets);
+        assert_ne!(usage, Usage::Over, "report {report}");
+        assert!(kbps >= 600, "report {report}: {kbps}");
+    }
+    assert!(
+        estimate.acked.len() <= 20,
+        "{} arrivals kept",
+        estimate.acked.len()
+    );
+    assert!(estimate.acked_kbps().is_some(), "measuring again");
+}

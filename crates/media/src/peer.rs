@@ -18,6 +18,7 @@ use crate::uplink::Uplink;
 use crate::video::{
     self, SharedCounters, VideoOptions, VideoOut, VideoSource, VideoStats, video_track,
 };
+use crate::video_coding::rtcp_unreadable;
 use crate::video_uplink::VideoAttachment;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
@@ -372,7 +373,12 @@ impl AudioPeer {
         let round_trip = rtt_micros.clone();
         tasks.push(tokio::spawn(async move {
             let mut buf = vec![0u8; 1500];
-            while let Ok((packets, _)) = sender.read(&mut buf).await {
+            loop {
+                let packets = match sender.read(&mut buf).await {
+                    Ok((packets, _)) => packets,
+                    Err(e) if rtcp_unreadable(&e) => continue,
+                    Err(_) => break,
+                };
                 for packet in &packets {
                     let Some(rr) = packet.as_any().downcast_ref::<ReceiverReport>() else {
                         continue;

@@ -8,8 +8,8 @@ use crate::rate::RateControl;
 use crate::send_times::SendLog;
 pub use crate::video_coding::VideoStats;
 pub(crate) use crate::video_coding::{
-    AbortOnDrop, EncodeControls, MIN_KBPS, SharedCounters, encode, read_feedback, scopeguard,
-    send_picture,
+    AbortOnDrop, EncodeControls, MIN_KBPS, SharedCounters, Steering, encode, read_feedback,
+    scopeguard, send_picture,
 };
 use bytes::Bytes;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering};
@@ -130,7 +130,11 @@ pub(crate) async fn send(
     let steer = bitrate.clone();
     let feedback = AbortOnDrop(tokio::spawn(read_feedback(
         sender,
-        (rate, send_log),
+        Steering {
+            rate,
+            send_log,
+            scale: None,
+        },
         keyframe.clone(),
         counters.clone(),
         move |kbps| steer.store(kbps, Ordering::Relaxed),

@@ -100,7 +100,11 @@ pub(crate) type SharedCounters = Arc<Mutex<VideoCounters>>;
 /// REMB) steers `rate`, whose every new target goes to `steer`.
 pub(crate) async fn read_feedback(
     sender: Arc<RTCRtpSender>,
-    (mut rate, send_log): (RateControl, Option<SendLog>),
+    Steering {
+        mut rate,
+        send_log,
+        scale,
+    }: Steering,
     keyframe: Arc<AtomicBool>,
     counters: SharedCounters,
     steer: impl Fn(u32) + Send,
@@ -111,8 +115,21 @@ pub(crate) async fn read_feedback(
         .encodings
         .first()
         .map(|e| e.ssrc);
+    // What was measured in real bits, in the rate's units.
+    let in_units = |real: f64| {
+        scale.as_ref().map_or(real, |s| {
+            real * f64::from(s.load(Ordering::Relaxed)) / 1000.0
+        })
+    };
     let mut buf = vec![0u8; 1500];
-    while let Ok((packets, _)) = sender.read(&mut buf).await {
+    loop {
+        let packets = match sender.read(&mut buf).await {
+            Ok((packets, _)) => packets,
+            // One message that does not parse: the next may (stopping here would leave
+            // the rest of the call deaf to lost pictures and congestion).
+            Err(e) if rtcp_unreadable(&e) => continue,
+            Err(_) => return, // the track or the call ended
+        };
         for packet in &packets {
             let any = packet.as_any();
             if any.is::<PictureLossIndication>() || any.is::<FullIntraRequest>() {
@@ -130,11 +147,11 @@ pub(crate) async fn read_feedback(
             } else if let Some(twcc) = any.downcast_ref::<TransportLayerCc>() {
                 send_log
                     .as_ref()
-                    .and_then(|log| log.with(|sent| acked(twcc, sent)))
+                    .and_then(|log| log.with(|sent| acked(twcc, sent, &in_units)))
                     .map(|packets| rate.on_arrivals(&packets))
             } else {
                 any.downcast_ref::<ReceiverEstimatedMaximumBitrate>()
-                    .map(|remb| rate.on_remb(remb.bitrate))
+                    .map(|remb| rate.on_remb(in_units(f64::from(remb.bitrate)) as f32))
             };
             if let Some(kbps) = target {
                 steer(kbps);
@@ -146,9 +163,33 @@ pub(crate) async fn read_feedback(
     }
 }
 
+/// What a feedback reader steers and measures with.
+pub(crate) struct Steering {
+    pub(crate) rate: RateControl,
+    /// When each packet went, for transport-wide feedback (`None`: not negotiated).
+    pub(crate) send_log: Option<SendLog>,
+    /// The rate's units per 1,000 of real kbit/s, when they are not kbit/s: a meeting
+    /// member's rate is reckoned for a VGA camera whatever the source (video_uplink.rs),
+    /// so what arrives (and a REMB) is scaled the same way before it steers.
+    pub(crate) scale: Option<Arc<AtomicU32>>,
+}
+
+/// Whether a failed RTCP read was one message that did not parse (the next may), rather
+/// than the end of the track or call.
+pub(crate) fn rtcp_unreadable(e: &webrtc::Error) -> bool {
+    matches!(
+        e,
+        webrtc::Error::Rtcp(_) | webrtc::Error::Interceptor(webrtc::interceptor::Error::Rtcp(_))
+    )
+}
+
 /// The packets of ours a transport-wide feedback message says arrived, with when they
 /// were sent, in the order they were sent.
-fn acked(feedback: &TransportLayerCc, sent: &SentPackets) -> Vec<Acked> {
+fn acked(
+    feedback: &TransportLayerCc,
+    sent: &SentPackets,
+    in_units: &impl Fn(f64) -> f64,
+) -> Vec<Acked> {
     let mut packets: Vec<Acked> = arrivals(feedback)
         .into_iter()
         .filter_map(|a| {
@@ -157,7 +198,7 @@ fn acked(feedback: &TransportLayerCc, sent: &SentPackets) -> Vec<Acked> {
             Some(Acked {
                 sent_us: sent.at_us,
                 arrived_us,
-                bytes: sent.bytes,
+                bytes: in_units(f64::from(sent.bytes)).round() as u32,
             })
         })
         .collect();
@@ -415,5 +456,32 @@ mod tests {
         assert_eq!((count("pause"), count("resume")), (1, 1), "{log:?}");
         let paused = log.iter().position(|w| *w == "pause").expect("paused");
         assert_eq!(log[paused + 1], "resume", "nothing taken between: {log:?}");
+    }
+
+    /// A meeting member's rate is reckoned for a VGA camera: what arrives is scaled into
+    /// those units before it steers (a 720p source's kbit/s count for a third).
+    #[test]
+    fn what_arrives_is_counted_in_the_rates_units() {
+        let mut sent = SentPackets::default();
+        sent.on_sent(1, 0, 1200);
+        sent.on_sent(2, 10_000, 900);
+        sent.on_sent(3, 20_000, 600);
+        let mut far_end = webrtc::interceptor::twcc::Recorder::new(1);
+        far_end.record(5, 1, 100_000);
+        far_end.record(5, 3, 121_000);
+        let feedback = far_end.build_feedback_packet();
+        let twcc = feedback[0]
+            .as_any()
+            .downcast_ref::<TransportLayerCc>()
+            .expect("TWCC");
+        let third = |real: f64| real / 3.0;
+        let packets = acked(twcc, &sent, &third);
+        let seen: Vec<(i64, u32)> = packets.iter().map(|p| (p.sent_us, p.bytes)).collect();
+        assert_eq!(
+            seen,
+            [(0, 400), (20_000, 200)],
+            "2 was lost; bytes in thirds"
+        );
+        assert_eq!(packets[1].arrived_us - packets[0].arrived_us, 21_000);
     }
 }

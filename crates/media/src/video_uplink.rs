@@ -10,8 +10,8 @@ use crate::hold::Hold;
 use crate::rate::RateControl;
 use crate::send_times::SendLog;
 use crate::video_coding::{
-    AbortOnDrop, EncodeControls, MIN_KBPS, SharedCounters, encode, read_feedback, scopeguard,
-    send_picture,
+    AbortOnDrop, EncodeControls, MIN_KBPS, SharedCounters, Steering, encode, read_feedback,
+    scopeguard, send_picture,
 };
 use bytes::Bytes;
 use std::collections::BTreeMap;
@@ -48,6 +48,9 @@ pub struct VideoUplink {
     bitrate: Arc<AtomicU32>,
     /// Each attached member's target, by attachment, in [`REFERENCE_KBPS`] terms.
     targets: Mutex<BTreeMap<u64, u32>>,
+    /// Those terms per 1,000 kbit/s of the current source's: what a member's far end
+    /// measures arriving is scaled by it before it steers that member's target.
+    scale: Arc<AtomicU32>,
     next_attachment: AtomicU64,
     /// The current source's own settings: its bitrate is what a member whose link is
     /// fine gets.
@@ -68,6 +71,7 @@ impl Default for VideoUplink {
             keyframe: Arc::new(AtomicBool::new(true)),
             bitrate: Arc::new(AtomicU32::new(EncoderSettings::VGA.bitrate_kbps)),
             targets: Mutex::new(BTreeMap::new()),
+            scale: Arc::new(AtomicU32::new(1000)),
             next_attachment: AtomicU64::new(0),
             settings: Mutex::new(None),
             pump: Mutex::new(None),
@@ -101,6 +105,9 @@ impl VideoUplink {
         if let Ok(mut current) = self.settings.lock() {
             *current = Some(settings);
         }
+        let scale = u64::from(REFERENCE_KBPS) * 1000 / u64::from(settings.bitrate_kbps.max(1));
+        self.scale
+            .store(u32::try_from(scale).unwrap_or(u32::MAX), Ordering::Relaxed);
         if let Ok(targets) = self.targets.lock() {
             self.steer(&targets);
         }
@@ -158,7 +165,11 @@ impl VideoUplink {
         let uplink = Arc::downgrade(self);
         let feedback = AbortOnDrop(tokio::spawn(read_feedback(
             sender,
-            (rate, send_log),
+            Steering {
+                rate,
+                send_log,
+                scale: Some(self.scale.clone()),
+            },
             self.keyframe.clone(),
             counters.clone(),
             move |kbps| {

@@ -40,17 +40,28 @@ pub fn yuyv_to_i420(
     Ok(frame)
 }
 
+/// The most pixels a camera's JPEG picture is decoded with (4096×2160).
+const LARGEST_JPEG_PIXELS: usize = 4096 * 2160;
+
 /// One Motion-JPEG picture. Webcams leave the Huffman tables out of each picture (the
 /// MJPEG convention); the decoder fills in the standard ones.
 pub fn jpeg_to_i420(data: &[u8]) -> Result<Frame, VideoError> {
     let mut decoder = jpeg_decoder::Decoder::new(data);
-    let pixels = decoder
-        .decode()
-        .map_err(|e| VideoError::BadPicture(format!("a camera's JPEG picture: {e}")))?;
+    let bad =
+        |e: jpeg_decoder::Error| VideoError::BadPicture(format!("a camera's JPEG picture: {e}"));
+    // The header first: a damaged one can claim any size, and the decoder checks its
+    // limit only after decoding the whole picture at that size.
+    decoder.read_info().map_err(bad)?;
     let info = decoder
         .info()
         .ok_or_else(|| VideoError::BadPicture("a camera's JPEG picture has no header".into()))?;
     let (width, height) = (u32::from(info.width), u32::from(info.height));
+    if usize::from(info.width) * usize::from(info.height) > LARGEST_JPEG_PIXELS {
+        return Err(VideoError::BadPicture(format!(
+            "a camera's JPEG picture claims {width}×{height}, more than a camera sends"
+        )));
+    }
+    let pixels = decoder.decode().map_err(bad)?;
     let rgb = match info.pixel_format {
         jpeg_decoder::PixelFormat::RGB24 => pixels,
         // A grey camera (some infrared ones): grey is equal R, G and B.
@@ -178,6 +189,20 @@ mod tests {
     #[test]
     fn a_broken_jpeg_is_an_error() {
         let e = jpeg_to_i420(&[0xFF, 0xD8, 0xFF, 0x00, 1, 2, 3]).expect_err("broken");
+        assert!(e.to_string().contains("JPEG"), "{e}");
+    }
+
+    #[test]
+    fn a_jpeg_claiming_a_huge_size_is_refused_before_it_is_decoded() {
+        let mut pattern = TestPattern::new(320, 240).expect("a pattern");
+        let mut jpeg = to_jpeg(&pattern.next_frame(1), 80).expect("a JPEG");
+        // The frame header (SOF0: FF C0, length, precision, height, width): claim 60000².
+        let sof = jpeg
+            .windows(2)
+            .position(|w| w == [0xFF, 0xC0])
+            .expect("a SOF0");
+        jpeg[sof + 5..sof + 9].copy_from_slice(&[0xEA, 0x60, 0xEA, 0x60]);
+        let e = jpeg_to_i420(&jpeg).expect_err("refused");
         assert!(e.to_string().contains("JPEG"), "{e}");
     }
 }
