@@ -377,7 +377,7 @@ test('send video: with no camera set up, a video call starts with the camera off
   assert.equal(await visible(page, '.video-local'), false);
   // Pressed, the shell refuses (as it does with no camera): said on the card, still off.
   await cameraOn(page).click();
-  await card(page).getByText('No camera is set up').waitFor();
+  await card(page).getByText('No camera found').waitFor();
   assert.equal(await pressed(cameraOn(page)), 'false');
   await shot(page, 'send-video-no-camera', { element: card(page) });
   await finish(page);
