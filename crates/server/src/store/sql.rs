@@ -368,6 +368,8 @@ mod busy_lamp;
 mod call_records;
 #[path = "sql/callbacks.rs"]
 mod callbacks;
+#[path = "sql/dialects.rs"]
+mod dialects;
 #[path = "sql/invites.rs"]
 mod invites;
 #[path = "sql/leases.rs"]
@@ -381,4 +383,4 @@ mod statements;
 #[path = "sql/webhooks.rs"]
 mod webhooks;
 
-pub use statements::{POSTGRES, SQLITE};
+pub use dialects::{POSTGRES, SQLITE};
