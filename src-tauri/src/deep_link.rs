@@ -14,16 +14,30 @@ use tauri_plugin_deep_link::DeepLinkExt;
 /// Links opened while the app runs (on Linux they arrive through the single-instance
 /// plugin; elsewhere through the deep-link plugin).
 pub fn listen(app: &AppHandle) {
-    #[cfg(target_os = "linux")]
-    if let Err(e) = app.deep_link().register_all() {
-        tracing::warn!(error = %e, "cannot register the switchboard:// scheme");
-    }
     let handle = app.clone();
     app.deep_link().on_open_url(move |event| {
         for url in event.urls() {
             open(&handle, url.as_str());
         }
     });
+}
+
+/// Makes this binary the desktop's handler of `switchboard://` links, on a thread of its
+/// own once the window has loaded: it runs `update-desktop-database` and `xdg-mime` (a
+/// shell script), 15-25 ms of the start's main thread here and more on a desktop with
+/// many applications. Links keep working meanwhile if an earlier run registered them.
+pub fn register_scheme(app: &AppHandle) {
+    #[cfg(target_os = "linux")]
+    {
+        let app = app.clone();
+        tauri::async_runtime::spawn_blocking(move || {
+            if let Err(e) = app.deep_link().register_all() {
+                tracing::warn!(error = %e, "cannot register the switchboard:// scheme");
+            }
+        });
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = app;
 }
 
 /// Shows the app and offers to call the user the link names, or, for an invite link,

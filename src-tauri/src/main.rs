@@ -12,6 +12,7 @@ mod idle;
 mod logs;
 mod notify;
 mod shortcuts;
+mod startup;
 mod tray;
 mod video;
 mod windows;
@@ -69,8 +70,8 @@ fn paths(dir: &std::path::Path) -> Paths {
 }
 
 fn main() -> Result<()> {
+    let started = startup::main_entered();
     switchboard_app::return_large_blocks();
-    let started = std::time::Instant::now();
     let args = Args::parse();
     let dir = app_dir(args.data_dir.clone())?;
     let _flush_logs = logs::init(&dir.join("logs"));
@@ -117,6 +118,7 @@ fn main() -> Result<()> {
         // Every command of commands.rs, listed by build.rs from that file.
         .invoke_handler(include!(concat!(env!("OUT_DIR"), "/handler.rs")))
         .setup(move |app| {
+            startup::reached(startup::Mark::SetupBegins);
             let shell = bridge::TauriShell::new(app.handle().clone());
             let controller = Controller::new(paths, TokenStore::default(), shell.clone());
             let quit = controller.clone();
@@ -130,9 +132,6 @@ fn main() -> Result<()> {
             }));
             app.manage(shell);
             app.manage(controller.clone());
-            if let Err(e) = shortcuts::apply(app.handle(), &settings.shortcuts) {
-                tracing::warn!(error = %e, "global shortcuts");
-            }
             idle::watch(controller.clone());
             deep_link::listen(app.handle());
             windows::show_when_loaded(app.handle());
@@ -143,12 +142,15 @@ fn main() -> Result<()> {
                     deep_link::open(&handle, &link);
                 }
             });
+            startup::reached(startup::Mark::SetupEnds);
             Ok(())
         })
         .on_page_load(move |webview, payload| {
             if windows::page_loaded(webview, started, payload) {
                 // After the main window, so that start-up does not wait for it.
                 let app = webview.app_handle().clone();
+                shortcuts::apply_at_start(&app);
+                deep_link::register_scheme(&app);
                 tauri::async_runtime::spawn(async move { callbox::prepare(&app) });
             }
         })

@@ -70,13 +70,35 @@ pub fn check(shortcuts: &Shortcuts) -> Result<(), AppError> {
     }
 }
 
+/// At start-up, once the main window has loaded: registers the saved shortcuts on a
+/// thread of their own. Each X11 grab waits on the main thread for the hotkey thread's
+/// next look (every 50 ms), so registering them in setup held the window's first load
+/// back by about 200 ms (docs/benchmarks.md, cold start).
+pub fn apply_at_start(app: &AppHandle) {
+    let Some(controller) = app.try_state::<Arc<Controller>>() else {
+        return;
+    };
+    let shortcuts = controller.settings().shortcuts;
+    let app = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        if let Err(e) = register(&app, &shortcuts) {
+            tracing::warn!(error = %e, "global shortcuts");
+        }
+    });
+}
+
 /// Replaces the registered shortcuts with these. Keys another application holds are
 /// named in the error; the others still work.
 pub fn apply(app: &AppHandle, shortcuts: &Shortcuts) -> Result<(), AppError> {
-    let manager = app.global_shortcut();
-    if let Err(e) = manager.unregister_all() {
+    if let Err(e) = app.global_shortcut().unregister_all() {
         tracing::warn!(error = %e, "cannot release the previous global shortcuts");
     }
+    register(app, shortcuts)
+}
+
+/// Registers each bound shortcut; the error names those another application holds.
+fn register(app: &AppHandle, shortcuts: &Shortcuts) -> Result<(), AppError> {
+    let manager = app.global_shortcut();
     let mut taken = Vec::new();
     for (action, keys) in shortcuts.bound() {
         let registered = keys

@@ -112,18 +112,19 @@ pub fn page_loaded(
     started: Instant,
     payload: &tauri::webview::PageLoadPayload<'_>,
 ) -> bool {
-    if payload.event() != tauri::webview::PageLoadEvent::Finished
-        || webview.label() != MAIN
-        || LOADED.swap(true, Ordering::Relaxed)
-    {
+    if webview.label() != MAIN {
+        return false;
+    }
+    if payload.event() == tauri::webview::PageLoadEvent::Started {
+        crate::startup::reached(crate::startup::Mark::PageStarted);
+        return false;
+    }
+    if LOADED.swap(true, Ordering::Relaxed) {
         return false;
     }
     if !START_HIDDEN.load(Ordering::Relaxed) && !SHOWN.swap(true, Ordering::Relaxed) {
         show(webview.app_handle());
     }
-    tracing::info!(
-        since_start_ms = started.elapsed().as_millis() as u64,
-        "window loaded"
-    );
+    crate::startup::log_first_load(started.elapsed().as_millis() as u64);
     true
 }

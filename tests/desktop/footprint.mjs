@@ -43,11 +43,16 @@ await driven.until('100 colleagues listed', async () => (await driven.js('return
 await driven.end();
 await sleep(1000);
 
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const round = (x) => +x.toFixed(1);
+const spread = (xs) => ({ median: round(median(xs)), min: round(Math.min(...xs)), max: round(Math.max(...xs)) });
+
 /** Starts the app as a user would (no WebDriver); `wait(line)` resolves when it is logged. */
 function start(binary = APP, argv = args) {
   const t0 = process.hrtime.bigint();
   const child = spawn(binary, argv, { env: { ...process.env, RUST_LOG: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
   const seen = new Map();
+  const lines = new Map();
   child.stdout.on('data', () => {});
   let buf = '';
   let log = '';
@@ -57,7 +62,10 @@ function start(binary = APP, argv = args) {
     log += d;
     for (const line of buf.split('\n').slice(0, -1)) {
       for (const key of ['window loaded', 'signed in']) {
-        if (line.includes(key) && !seen.has(key)) seen.set(key, Number(process.hrtime.bigint() - t0) / 1e6);
+        if (line.includes(key) && !seen.has(key)) {
+          seen.set(key, Number(process.hrtime.bigint() - t0) / 1e6);
+          lines.set(key, line);
+        }
       }
     }
     buf = buf.slice(buf.lastIndexOf('\n') + 1);
@@ -70,6 +78,8 @@ function start(binary = APP, argv = args) {
     }
     return seen.get(key);
   };
+  /** The `name=number` fields of the line logged for `key` (the start-up marks). */
+  const fields = (key) => Object.fromEntries([...(lines.get(key) ?? '').replace(/\x1b\[[0-9;]*m/g, '').matchAll(/(\w+)=(\d+)/g)].map(([, k, v]) => [k, Number(v)]));
   const stop = async () => {
     child.kill('SIGTERM');
     const deadline = Date.now() + 5000;
@@ -77,16 +87,32 @@ function start(binary = APP, argv = args) {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await sleep(300);
   };
-  return { child, wait, stop };
+  return { child, wait, fields, stop };
 }
 
 // 2. Start-up: spawn → the window has loaded the UI, and → signed in from the keyring.
-const loaded = [], signedIn = [];
+// Each start's marks (src-tauri/src/startup.rs) are kept: `before_main_ms` is the
+// launcher's clock less the app's own (loading the binary and its libraries).
+const loaded = [], signedIn = [], marks = [];
 for (let i = 0; i < STARTS; i++) {
   const app = start();
-  loaded.push(await app.wait('window loaded'));
+  const ms = await app.wait('window loaded');
+  loaded.push(ms);
+  const f = app.fields('window loaded');
+  marks.push({ loaded_ms: round(ms), before_main_ms: round(ms - (f.since_start_ms ?? ms)), ...f });
   signedIn.push(await app.wait('signed in'));
   await app.stop();
+}
+// The hello world's start-up, timed the same way: the floor any Tauri app on this
+// machine's WebKit starts from.
+const helloLoaded = [], helloMarks = [];
+for (let i = 0; HELLO_WORLD && i < STARTS; i++) {
+  const hello = start(HELLO_WORLD, []);
+  const ms = await hello.wait('window loaded');
+  helloLoaded.push(ms);
+  const f = hello.fields('window loaded');
+  helloMarks.push({ loaded_ms: round(ms), before_main_ms: round(ms - (f.since_start_ms ?? ms)), ...f });
+  await hello.stop();
 }
 
 // 3. Idle memory: RSS and PSS (shared pages split between processes) of the app and all
@@ -148,15 +174,16 @@ try {
 } catch {
   // no strip: report the unstripped size only
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mb = (b) => +(b / 1048576).toFixed(1);
-const round = (x) => +x.toFixed(1);
 const rounded = (list) => list.map((p) => ({ ...p, rss_mb: round(p.rss_mb), pss_mb: round(p.pss_mb), uss_mb: round(p.uss_mb) }));
 const sum = (list, key) => round(list.reduce((a, p) => a + p[key], 0));
 const report = {
   starts: STARTS,
-  window_loaded_ms: { median: round(median(loaded)), min: round(Math.min(...loaded)), max: round(Math.max(...loaded)) },
-  signed_in_ms: { median: round(median(signedIn)), min: round(Math.min(...signedIn)), max: round(Math.max(...signedIn)) },
+  window_loaded_ms: spread(loaded),
+  start_marks: marks,
+  signed_in_ms: spread(signedIn),
+  hello_world_window_loaded_ms: helloLoaded.length ? spread(helloLoaded) : null,
+  hello_world_start_marks: helloMarks,
   idle_after_s: IDLE_SECONDS,
   processes: rounded(processes),
   total_rss_mb: sum(processes, 'rss_mb'),
