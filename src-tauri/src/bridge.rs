@@ -102,6 +102,16 @@ impl TauriShell {
                 tracing::info!(call_id, "not ringing: do not disturb");
                 return;
             }
+            // Ringing from now on, before anything is shown: an answer or a cancel that
+            // arrives meanwhile finds it, and stops whatever is already set up.
+            if let Ok(mut ringing) = shell.ringing.lock() {
+                *ringing = Some(Ringing {
+                    call_id,
+                    caller: caller.clone(),
+                    notification: None,
+                    _ringtone: None,
+                });
+            }
             if crate::callbox::wanted(&shell.app, controller.settings().incoming_call_display) {
                 crate::callbox::open(&shell.app);
                 shell.rings_in(call_id, crate::callbox::LABEL);
@@ -109,41 +119,69 @@ impl TauriShell {
                 windows::raise_for_call(&shell.app);
                 shell.rings_in(call_id, windows::MAIN);
             }
-            let ringtone = Ringtone::start(
-                controller
-                    .settings()
-                    .ring_device
-                    .or(controller.settings().output_device),
-                controller.echo_reference(),
-            );
-            let choice_controller = controller.clone();
-            let app = shell.app.clone();
-            let notification = notify::incoming_call(&caller, RING_SECONDS, move |choice| {
-                let controller = choice_controller.clone();
-                tauri::async_runtime::spawn(async move {
-                    let result = match choice {
-                        Choice::Accept => controller.answer_call(call_id).await.map(|_| ()),
-                        Choice::Reject => controller.reject_call(call_id).await.map(|_| ()),
-                        Choice::Open => {
-                            windows::show(&app);
-                            Ok(())
-                        }
-                    };
-                    if let Err(e) = result {
-                        let message = e.to_string();
-                        let _ = app.emit(ENGINE_EVENT, Event::Problem { message });
-                    }
-                });
-            });
-            if let Ok(mut ringing) = shell.ringing.lock() {
-                *ringing = Some(Ringing {
-                    call_id,
-                    caller,
-                    notification,
-                    _ringtone: ringtone,
-                });
+            if !shell.rings_call(call_id) {
+                // Stopped while the callbox was being shown.
+                crate::callbox::close(&shell.app);
+                return;
             }
+            // Opening the sound device (the first time: ALSA's plugins and a connection
+            // to the sound server) and the notification's D-Bus calls block: on the
+            // blocking pool, not on the one async worker that serves the window's
+            // commands, which the ringing page needs to draw the call.
+            tauri::async_runtime::spawn_blocking(move || {
+                shell.start_ringing_sound_and_notice(&controller, call_id, &caller)
+            });
         });
+    }
+
+    /// The ringtone and the OS notification of ringing call `call_id`, kept with it until
+    /// it stops ringing; if it already stopped while they were being set up, the
+    /// ringtone stops and the notification is withdrawn at once.
+    fn start_ringing_sound_and_notice(
+        &self,
+        controller: &Arc<Controller>,
+        call_id: i64,
+        caller: &str,
+    ) {
+        let settings = controller.settings();
+        let ringtone = Ringtone::start(
+            settings.ring_device.or(settings.output_device),
+            controller.echo_reference(),
+        );
+        let choice_controller = controller.clone();
+        let app = self.app.clone();
+        let notification = notify::incoming_call(caller, RING_SECONDS, move |choice| {
+            let controller = choice_controller.clone();
+            tauri::async_runtime::spawn(async move {
+                let result = match choice {
+                    Choice::Accept => controller.answer_call(call_id).await.map(|_| ()),
+                    Choice::Reject => controller.reject_call(call_id).await.map(|_| ()),
+                    Choice::Open => {
+                        windows::show(&app);
+                        Ok(())
+                    }
+                };
+                if let Err(e) = result {
+                    let message = e.to_string();
+                    let _ = app.emit(ENGINE_EVENT, Event::Problem { message });
+                }
+            });
+        });
+        let Ok(mut ringing) = self.ringing.lock() else {
+            return;
+        };
+        match ringing.as_mut().filter(|r| r.call_id == call_id) {
+            Some(ringing) => {
+                ringing.notification = notification;
+                ringing._ringtone = ringtone;
+            }
+            None => {
+                // It stopped meanwhile: the ringtone stops as it is dropped here.
+                if let Some(id) = notification {
+                    notify::withdraw(id);
+                }
+            }
+        }
     }
 
     /// Call `call_id` rings in `window`, shown just now: the one whose drawing
@@ -161,6 +199,12 @@ impl TauriShell {
     /// Whether a call rings here now (until it is answered, rejected, cancelled or missed).
     pub fn rings(&self) -> bool {
         self.ringing.lock().is_ok_and(|r| r.is_some())
+    }
+
+    fn rings_call(&self, call_id: i64) -> bool {
+        self.ringing
+            .lock()
+            .is_ok_and(|r| r.as_ref().is_some_and(|r| r.call_id == call_id))
     }
 
     /// `window` drew ringing call `call_id`: logged once per call, for the window it rings

@@ -15,6 +15,7 @@ const APP = process.env.SWITCHBOARD_APP;
 const DRIVER = `http://127.0.0.1:${process.env.WEBDRIVER_PORT ?? 4444}`;
 const CALLS = Number(process.env.CALLS ?? 20);
 const MODES = (process.env.MODES ?? 'callbox window').split(/\s+/).filter(Boolean);
+const FIRST_RING_AFTER_MS = Number(process.env.FIRST_RING_AFTER_MS ?? 0);
 const ADMIN = { name: 'Alice Martin', username: 'alice', password: 'alice-bench-password' };
 // Nothing is logged when a ring stops: this long after the cancel, the callbox (or the
 // main window's dialog) has closed, and the next call rings afresh.
@@ -158,6 +159,9 @@ for (const mode of MODES) {
   await writeFile(settingsFile, JSON.stringify(saved, null, 2));
   const app = start(SETUPS[mode].extra);
   await app.signedIn();
+  // FIRST_RING_AFTER_MS: how long the app has been signed in when the first call rings
+  // (0: at once, while the start-up's own work may still be going on).
+  await sleep(FIRST_RING_AFTER_MS);
   const firstRing = await warmUp(app, SETUPS[mode].window);
   const endToEnd = [], inApp = [];
   for (let i = 0; i < CALLS; i++) {

@@ -2,7 +2,7 @@
 # Measures the time to ring (docs/benchmarks.md): a caller's initiate_call to the app's
 # incoming call on screen, in a virtual desktop session. Build it first:
 # cargo build --release -p switchboard
-# Usage: [CALLS=20] [MODES="callbox window"] tests/desktop/time-to-ring.sh [binary, default target/release/switchboard]
+# Usage: [CALLS=20] [MODES="callbox window"] [FIRST_RING_AFTER_MS=0] tests/desktop/time-to-ring.sh [binary, default target/release/switchboard]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 app="$(realpath "${1:-${CARGO_TARGET_DIR:-target}/release/switchboard}")"
