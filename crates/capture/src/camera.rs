@@ -17,6 +17,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use switchboard_video::camera_pixels::{jpeg_to_i420, yuyv_to_i420};
+use switchboard_video::convert::scale_i420;
 use switchboard_video::frame::{Frame, VideoError};
 use switchboard_video::source::VideoSource;
 use switchboard_video::vp8::EncoderSettings;
@@ -123,6 +124,9 @@ pub struct CameraSource {
     want: EncoderSettings,
     settings: EncoderSettings,
     pixels: Pixels,
+    /// The size the device gives now: the stream's (`settings`) unless it came back from
+    /// a hold or a failure at another, whose pictures are then scaled to the stream's.
+    given: (u32, u32),
     /// `None` while paused (a call on hold: the device is closed, its light off) or
     /// after the camera failed.
     running: Option<Running>,
@@ -171,6 +175,7 @@ impl CameraSource {
         Ok(CameraSource {
             settings: EncoderSettings::sized(format.width, format.height),
             pixels: format.pixels,
+            given: (format.width, format.height),
             camera,
             want,
             running: Some(running),
@@ -181,19 +186,21 @@ impl CameraSource {
     }
 
     fn convert(&self, picture: &[u8]) -> Result<Frame, VideoError> {
-        let (width, height) = (self.settings.width, self.settings.height);
+        let (width, height) = self.given;
         let frame = match self.pixels {
             Pixels::Yuyv { stride } => yuyv_to_i420(picture, width, height, stride)?,
             Pixels::Mjpeg => jpeg_to_i420(picture)?,
         };
         if (frame.width(), frame.height()) != (width, height) {
             return Err(VideoError::BadPicture(format!(
-                "the camera sent a {}×{} picture in a {width}×{height} stream",
+                "the camera sent a {}×{} picture where it had said {width}×{height}",
                 frame.width(),
                 frame.height()
             )));
         }
-        Ok(frame)
+        // The encoder's size is fixed for the stream: a camera that came back at another
+        // size is scaled to it rather than refused.
+        scale_i420(&frame, self.settings.width, self.settings.height)
     }
 }
 
@@ -443,7 +450,7 @@ impl VideoSource for CameraSource {
     /// Opens the device again, set up as before. If that fails (another program took
     /// it meanwhile), pictures are asked for in vain and it is tried again every few
     /// seconds. If it now gives another size (a different camera under the same name),
-    /// its pictures are refused one by one.
+    /// its pictures are scaled to the stream's.
     fn resume(&mut self) -> Result<(), VideoError> {
         self.paused = false;
         self.retry_at = None;
@@ -465,6 +472,15 @@ impl CameraSource {
         }
         match start(&self.camera, self.want) {
             Ok((running, given)) => {
+                if (given.width, given.height) != (self.settings.width, self.settings.height) {
+                    tracing::info!(
+                        camera = %self.camera.name,
+                        given = format!("{}×{}", given.width, given.height),
+                        stream = format!("{}×{}", self.settings.width, self.settings.height),
+                        "the camera came back at another size; its pictures are scaled to the stream's"
+                    );
+                }
+                self.given = (given.width, given.height);
                 self.pixels = given.pixels;
                 self.last = None;
                 self.running = Some(running);
@@ -494,6 +510,57 @@ mod tests {
                 path: "/dev/video2".into(),
             },
         ]
+    }
+
+    /// A source as `open` leaves it, without a device: what `convert` needs.
+    fn source_streaming(stream: (u32, u32), given: (u32, u32), pixels: Pixels) -> CameraSource {
+        CameraSource {
+            camera: two().remove(0),
+            want: EncoderSettings::sized(stream.0, stream.1),
+            settings: EncoderSettings::sized(stream.0, stream.1),
+            pixels,
+            given,
+            running: None,
+            paused: false,
+            retry_at: None,
+            last: None,
+        }
+    }
+
+    #[test]
+    fn a_camera_back_at_another_size_is_scaled_to_the_stream() {
+        // Back from a hold at 320×240 in a 640×480 stream: a light picture, YUYV.
+        let (w, h) = (320u32, 240u32);
+        let picture: Vec<u8> = (0..w * h / 2)
+            .flat_map(|_| [180u8, 128, 180, 128])
+            .collect();
+        let source = source_streaming(
+            (640, 480),
+            (w, h),
+            Pixels::Yuyv {
+                stride: 2 * w as usize,
+            },
+        );
+        let frame = source.convert(&picture).expect("scaled, not refused");
+        assert_eq!((frame.width(), frame.height()), (640, 480));
+        assert!(
+            frame.luma().iter().all(|&y| y == 180),
+            "the picture is the camera's"
+        );
+        // At the stream's own size it passes as it is.
+        let same = source_streaming(
+            (w, h),
+            (w, h),
+            Pixels::Yuyv {
+                stride: 2 * w as usize,
+            },
+        );
+        assert_eq!(same.convert(&picture).expect("converted").width(), w);
+        // A picture that does not match what the camera said is still refused in words.
+        let err = source
+            .convert(&picture[..picture.len() / 2])
+            .expect_err("short picture");
+        assert!(!err.to_string().is_empty());
     }
 
     #[test]

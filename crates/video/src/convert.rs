@@ -127,6 +127,34 @@ impl BgrxToI420 {
     }
 }
 
+/// `frame` scaled (bilinear, each plane on its own) to `width`×`height` (even sizes):
+/// for a source whose pictures stop matching the size its stream was set up with, such
+/// as a camera that comes back from a hold at another size. The same frame, copied, if
+/// the size is already right.
+pub fn scale_i420(frame: &Frame, width: u32, height: u32) -> Result<Frame, VideoError> {
+    let (from_w, from_h) = (frame.width(), frame.height());
+    if (from_w, from_h) == (width, height) {
+        return Ok(frame.clone());
+    }
+    let mut scaled = Frame::black(width, height)?;
+    let luma = from_w as usize * from_h as usize;
+    let (y, uv) = frame.i420().split_at(luma);
+    let (u, v) = uv.split_at(luma / 4);
+    let (to_y, to_u, to_v) = scaled.planes_mut();
+    let mut resizer = Resizer::new();
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
+    for (from, to, divisor) in [(y, to_y, 1), (u, to_u, 2), (v, to_v, 2)] {
+        let src = ImageRef::new(from_w / divisor, from_h / divisor, from, PixelType::U8)
+            .map_err(|e| VideoError::BadPicture(e.to_string()))?;
+        let mut dst = Image::from_slice_u8(width / divisor, height / divisor, to, PixelType::U8)
+            .map_err(|e| VideoError::BadPicture(e.to_string()))?;
+        resizer
+            .resize(&src, &mut dst, &options)
+            .map_err(|e| VideoError::BadPicture(e.to_string()))?;
+    }
+    Ok(scaled)
+}
+
 /// A picture as RGBA bytes (opaque), row after row: what a canvas's `ImageData` takes.
 pub fn to_rgba(frame: &Frame) -> Result<Vec<u8>, VideoError> {
     let (w, h) = (frame.width(), frame.height());
@@ -286,6 +314,52 @@ mod tests {
     }
 
     /// The pattern as a JPEG is small and, decoded again, still reads.
+    #[test]
+    fn a_picture_scaled_to_another_size_keeps_what_it_shows() {
+        // Left half dark, right half light, with a coloured right half: scaled down and
+        // up, each plane keeps its halves (bilinear blurs only the seam).
+        let (w, h) = (64u32, 48u32);
+        let mut frame = Frame::black(w, h).unwrap();
+        {
+            let (y, u, _v) = frame.planes_mut();
+            for row in 0..h as usize {
+                for col in (w / 2) as usize..w as usize {
+                    y[row * w as usize + col] = 200;
+                }
+            }
+            for row in 0..(h / 2) as usize {
+                for col in (w / 4) as usize..(w / 2) as usize {
+                    u[row * (w / 2) as usize + col] = 60;
+                }
+            }
+        }
+        for (to_w, to_h) in [(32, 24), (128, 96), (64, 48)] {
+            let scaled = scale_i420(&frame, to_w, to_h).unwrap();
+            assert_eq!((scaled.width(), scaled.height()), (to_w, to_h));
+            let luma = scaled.luma();
+            let at = |x: u32, y: u32| luma[(y * to_w + x) as usize];
+            assert_eq!(at(1, to_h / 2), 16, "{to_w}×{to_h}: the left stays dark");
+            assert_eq!(
+                at(to_w - 2, to_h / 2),
+                200,
+                "{to_w}×{to_h}: the right stays light"
+            );
+            let chroma_w = (to_w / 2) as usize;
+            let u = &scaled.i420()[(to_w * to_h) as usize..][..chroma_w * (to_h / 2) as usize];
+            assert_eq!(
+                u[chroma_w * 2 + 1],
+                128,
+                "{to_w}×{to_h}: no colour on the left"
+            );
+            assert_eq!(
+                u[chroma_w * 2 + chroma_w - 2],
+                60,
+                "{to_w}×{to_h}: colour on the right"
+            );
+        }
+        assert!(scale_i420(&frame, 33, 24).is_err(), "odd sizes are refused");
+    }
+
     #[test]
     fn a_jpeg_of_the_pattern_is_small_and_reads_back() {
         let frame = TestPattern::new(640, 480)
