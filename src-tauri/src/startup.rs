@@ -11,7 +11,8 @@ use std::time::Instant;
 pub enum Mark {
     /// The setup hook begins: Tauri has built the app and the main window's webview.
     SetupBegins,
-    /// The setup hook is done: controller, tray, shortcuts; the main loop runs next.
+    /// The setup hook is done (controller, tray, the engine resuming in the background);
+    /// the main loop runs next.
     SetupEnds,
     /// The main page's load began (WebKit's web process is up and asked for the page).
     PageStarted,

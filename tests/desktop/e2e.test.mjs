@@ -310,7 +310,9 @@ videoTest('Alice video-calls Bob from the people list: each sees the other\'s pi
   // The app's camera is the test pattern (SWITCHBOARD_CAMERA=pattern, run.sh); Bob's CLI
   // sends its own and counts what it decodes of hers.
   const stats = join(work, 'bob-video.json');
-  const bob = cli(['listen', '--auto-answer', '--video', 'pattern', '--duration', '8', '--stats-json', stats]);
+  // Longer than the looks below take on a busy machine: Alice ends the call, not Bob's
+  // timer (with 8 s the call sometimes ended before her End call was pressed).
+  const bob = cli(['listen', '--auto-answer', '--video', 'pattern', '--duration', '40', '--stats-json', stats]);
   await app.until('Bob listening', async () => /Listening for calls/.test(bob.output()), 20_000);
   await (await app.button('People')).click();
   await (await app.button('Video call Bob Stone')).click();
