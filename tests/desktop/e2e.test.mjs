@@ -304,7 +304,10 @@ test('Bob calls about a deal: notification, full-screen modal, accept, talk, mut
 // Opt-in (E2E_VIDEO=1) until it is steady: in about one run in four here the WebDriver
 // session died while the test read the canvas ("invalid session id", the app then hung
 // on exit), and before the reducer fix the card lost the call's active state (see the
-// issue notes). Skipped, not deleted: the default run says so.
+// issue notes). In twelve runs on 2026-12-06 no session died, but one saw only 4
+// different pictures in its 2 s of looks (each look holds the page ~0.15 s), and its
+// unended call then failed the meeting test after it. Skipped, not deleted: the default
+// run says so.
 const videoTest = process.env.E2E_VIDEO ? test : (name, body) => nodeTest.skip(name, body);
 videoTest('Alice video-calls Bob from the people list: each sees the other\'s picture, drawn from Rust on her call card', async () => {
   // The app's camera is the test pattern (SWITCHBOARD_CAMERA=pattern, run.sh); Bob's CLI
