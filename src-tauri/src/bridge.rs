@@ -119,7 +119,7 @@ impl TauriShell {
                 windows::raise_for_call(&shell.app);
                 shell.rings_in(call_id, windows::MAIN);
             }
-            if !shell.rings_call(call_id) {
+            if shell.ringing.lock().is_ok_and(|r| r.is_none()) {
                 // Stopped while the callbox was being shown.
                 crate::callbox::close(&shell.app);
                 return;
@@ -143,11 +143,19 @@ impl TauriShell {
         call_id: i64,
         caller: &str,
     ) {
+        // Each step only if the call still rings: a call answered meanwhile must not have
+        // its sound device taken by a ringtone, nor a notification pop up.
+        if !self.rings_call(call_id) {
+            return;
+        }
         let settings = controller.settings();
         let ringtone = Ringtone::start(
             settings.ring_device.or(settings.output_device),
             controller.echo_reference(),
         );
+        if !self.rings_call(call_id) {
+            return;
+        }
         let choice_controller = controller.clone();
         let app = self.app.clone();
         let notification = notify::incoming_call(caller, RING_SECONDS, move |choice| {
@@ -167,20 +175,18 @@ impl TauriShell {
                 }
             });
         });
-        let Ok(mut ringing) = self.ringing.lock() else {
+        if let Ok(mut ringing) = self.ringing.lock()
+            && let Some(ringing) = ringing.as_mut().filter(|r| r.call_id == call_id)
+        {
+            ringing.notification = notification;
+            ringing._ringtone = ringtone;
             return;
-        };
-        match ringing.as_mut().filter(|r| r.call_id == call_id) {
-            Some(ringing) => {
-                ringing.notification = notification;
-                ringing._ringtone = ringtone;
-            }
-            None => {
-                // It stopped meanwhile: the ringtone stops as it is dropped here.
-                if let Some(id) = notification {
-                    notify::withdraw(id);
-                }
-            }
+        }
+        // It stopped meanwhile: the notification is withdrawn (D-Bus calls) outside the
+        // lock, and the ringtone stops as it is dropped here.
+        drop(ringtone);
+        if let Some(id) = notification {
+            notify::withdraw(id);
         }
     }
 
@@ -490,11 +496,15 @@ fn ring_once(app: &AppHandle, controller: &Arc<Controller>) {
             return;
         }
         windows::raise_for_call(&app);
+        // Opening the device blocks: on the blocking pool, as for an incoming call.
         let settings = controller.settings();
-        let ringtone = Ringtone::start(
-            settings.ring_device.or(settings.output_device),
-            controller.echo_reference(),
-        );
+        let echo = controller.echo_reference().clone();
+        let ringtone = tauri::async_runtime::spawn_blocking(move || {
+            Ringtone::start(settings.ring_device.or(settings.output_device), &echo)
+        })
+        .await
+        .ok()
+        .flatten();
         tokio::time::sleep(ADDED_RING).await;
         drop(ringtone);
     });

@@ -75,21 +75,30 @@ pub fn check(shortcuts: &Shortcuts) -> Result<(), AppError> {
 /// next look (every 50 ms), so registering them in setup held the window's first load
 /// back by about 200 ms (docs/benchmarks.md, cold start).
 pub fn apply_at_start(app: &AppHandle) {
-    let Some(controller) = app.try_state::<Arc<Controller>>() else {
-        return;
-    };
-    let shortcuts = controller.settings().shortcuts;
     let app = app.clone();
     tauri::async_runtime::spawn_blocking(move || {
+        let Some(controller) = app.try_state::<Arc<Controller>>() else {
+            tracing::warn!("global shortcuts not registered: the app has no controller");
+            return;
+        };
+        // Under the lock a settings save takes too, with the settings as they are then:
+        // whichever runs last registers what is saved.
+        let _one_at_a_time = APPLYING.lock().unwrap_or_else(|e| e.into_inner());
+        let shortcuts = controller.settings().shortcuts;
         if let Err(e) = register(&app, &shortcuts) {
-            tracing::warn!(error = %e, "global shortcuts");
+            tracing::warn!(error = %e, "global shortcuts at start-up");
         }
     });
 }
 
+/// Held while shortcuts are registered, so that the start-up's registration and a
+/// settings save never interleave their grabs.
+static APPLYING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Replaces the registered shortcuts with these. Keys another application holds are
 /// named in the error; the others still work.
 pub fn apply(app: &AppHandle, shortcuts: &Shortcuts) -> Result<(), AppError> {
+    let _one_at_a_time = APPLYING.lock().unwrap_or_else(|e| e.into_inner());
     if let Err(e) = app.global_shortcut().unregister_all() {
         tracing::warn!(error = %e, "cannot release the previous global shortcuts");
     }

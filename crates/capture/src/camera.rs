@@ -200,7 +200,7 @@ impl CameraSource {
         }
         // The encoder's size is fixed for the stream: a camera that came back at another
         // size is scaled to it rather than refused.
-        scale_i420(&frame, self.settings.width, self.settings.height)
+        scale_i420(frame, self.settings.width, self.settings.height)
     }
 }
 

@@ -127,14 +127,14 @@ impl BgrxToI420 {
     }
 }
 
-/// `frame` scaled (bilinear, each plane on its own) to `width`×`height` (even sizes):
-/// for a source whose pictures stop matching the size its stream was set up with, such
-/// as a camera that comes back from a hold at another size. The same frame, copied, if
-/// the size is already right.
-pub fn scale_i420(frame: &Frame, width: u32, height: u32) -> Result<Frame, VideoError> {
+/// `frame` scaled (bilinear, each plane on its own) to `width`×`height` (even sizes),
+/// cropped about its centre if its shape differs, never stretched: for a source whose
+/// pictures stop matching the size its stream was set up with, such as a camera that
+/// comes back from a hold at another size. The frame itself if the size is right.
+pub fn scale_i420(frame: Frame, width: u32, height: u32) -> Result<Frame, VideoError> {
     let (from_w, from_h) = (frame.width(), frame.height());
     if (from_w, from_h) == (width, height) {
-        return Ok(frame.clone());
+        return Ok(frame);
     }
     let mut scaled = Frame::black(width, height)?;
     let luma = from_w as usize * from_h as usize;
@@ -142,7 +142,9 @@ pub fn scale_i420(frame: &Frame, width: u32, height: u32) -> Result<Frame, Video
     let (u, v) = uv.split_at(luma / 4);
     let (to_y, to_u, to_v) = scaled.planes_mut();
     let mut resizer = Resizer::new();
-    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
+    let options = ResizeOptions::new()
+        .resize_alg(ResizeAlg::Convolution(FilterType::Bilinear))
+        .fit_into_destination(Some((0.5, 0.5)));
     for (from, to, divisor) in [(y, to_y, 1), (u, to_u, 2), (v, to_v, 2)] {
         let src = ImageRef::new(from_w / divisor, from_h / divisor, from, PixelType::U8)
             .map_err(|e| VideoError::BadPicture(e.to_string()))?;
@@ -313,7 +315,6 @@ mod tests {
         assert_eq!(read_stamp(&scaled).map(|s| s.stamp), Some(4242));
     }
 
-    /// The pattern as a JPEG is small and, decoded again, still reads.
     #[test]
     fn a_picture_scaled_to_another_size_keeps_what_it_shows() {
         // Left half dark, right half light, with a coloured right half: scaled down and
@@ -334,7 +335,7 @@ mod tests {
             }
         }
         for (to_w, to_h) in [(32, 24), (128, 96), (64, 48)] {
-            let scaled = scale_i420(&frame, to_w, to_h).unwrap();
+            let scaled = scale_i420(frame.clone(), to_w, to_h).unwrap();
             assert_eq!((scaled.width(), scaled.height()), (to_w, to_h));
             let luma = scaled.luma();
             let at = |x: u32, y: u32| luma[(y * to_w + x) as usize];
@@ -357,9 +358,19 @@ mod tests {
                 "{to_w}×{to_h}: colour on the right"
             );
         }
-        assert!(scale_i420(&frame, 33, 24).is_err(), "odd sizes are refused");
+        // Another shape is cropped about the centre, not stretched: a 4:3 picture in a
+        // 16:9 stream keeps the middle rows, and the seam stays in the middle.
+        let wide = scale_i420(frame.clone(), 64, 36).unwrap();
+        let luma = wide.luma();
+        assert_eq!(
+            (luma[18 * 64 + 30], luma[18 * 64 + 34]),
+            (16, 200),
+            "the seam stays at the middle"
+        );
+        assert!(scale_i420(frame, 33, 24).is_err(), "odd sizes are refused");
     }
 
+    /// The pattern as a JPEG is small and, decoded again, still reads.
     #[test]
     fn a_jpeg_of_the_pattern_is_small_and_reads_back() {
         let frame = TestPattern::new(640, 480)
