@@ -6,8 +6,8 @@ set -euo pipefail
 printf 'test-keyring-password' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
 export HOME="$(mktemp -d)"   # an empty home: any token written to a file would be in it
 export RUSTUP_HOME="${RUSTUP_HOME:-$REAL_HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$REAL_HOME/.cargo}"
-cargo test --locked -p switchboard-client --test keyring -- --ignored
-cargo test --locked -p switchboard-cli --test cli -- --ignored
+cargo test --locked -p switchboard-client --test integration -- --ignored keyring::
+cargo test --locked -p switchboard-cli --test integration -- --ignored cli::
 found=$(secret-tool lookup service switchboard-keyring-test username 'default@http://127.0.0.1:8000' || true)
 if [ "$found" != "token-for-default" ]; then
   echo "keyring check: the token is not in the Secret Service (got '$found')" >&2

@@ -22,12 +22,15 @@ if [ ${#binaries[@]} -lt 2 ]; then
 fi
 cd crates/server
 # Tests that need PostgreSQL (and Redis) are #[ignore]d in plain `cargo test`, so a
-# missing database fails them here instead of passing them silently; the cluster binary's
-# tests need Redis too, so it runs in the second pass only. `set -e`: a failing binary
-# fails the pass, not only the last one.
+# missing database fails them here instead of passing them silently; the `cluster::` tests
+# (tests/cluster.rs) need Redis too, so they run in the second pass only. `set -e`: a failing binary fails the pass, not only
+# the last one.
 run_all='set -e; for binary in "$@"; do
-  case "$(basename "$binary")" in cluster-*) [ -n "${SWITCHBOARD_TEST_REDIS_URL:-}" ] || continue ;; esac
-  echo "-- $(basename "$binary")"; "$binary" --quiet --include-ignored; done'
+  skip=()
+  case "$(basename "$binary")" in
+    integration-*) [ -n "${SWITCHBOARD_TEST_REDIS_URL:-}" ] || skip=(--skip cluster::) ;;
+  esac
+  echo "-- $(basename "$binary")"; "$binary" --quiet --include-ignored "${skip[@]}"; done'
 echo "-- on PostgreSQL, one instance"
 bash ../../tests/with-postgres.sh bash -c "$run_all" _ "${binaries[@]}"
 echo "-- on PostgreSQL and Redis, two instances"

@@ -23,13 +23,13 @@ pactl set-default-source mic.monitor
 # sound-server error reopened the device; fixed, and the stall test reproduces it). A
 # failed run is still shown in full and repeated once, saying so; two failures in a row
 # fail the check.
-if ! cargo test --locked -p switchboard-cli --test sound -- --ignored --test-threads 1; then
+if ! cargo test --locked -p switchboard-cli --test integration -- --ignored sound:: --test-threads 1; then
   echo "sound check: FAILED once; running it again" >&2
-  cargo test --locked -p switchboard-cli --test sound -- --ignored --test-threads 1
+  cargo test --locked -p switchboard-cli --test integration -- --ignored sound:: --test-threads 1
 fi
 echo "== voice processing in a room: echo, double talk, noise, gain"
 # Real-time audio on a shared machine: as above, one failure is shown and run again.
-room() { cargo test --locked -p switchboard-cli --test room -- --ignored --test-threads 1 --nocapture; }
+room() { cargo test --locked -p switchboard-cli --test integration -- --ignored room:: --test-threads 1 --nocapture; }
 if ! room; then
   echo "room check: FAILED once; running it again" >&2
   room
@@ -47,14 +47,14 @@ pcm.switchboard_test_headset {
 }
 ALSA
 XDG_CONFIG_HOME="$runtime/config" \
-  cargo test --locked -p switchboard-app --test ringing_device -- --ignored --test-threads 1
+  cargo test --locked -p switchboard-app --test integration -- --ignored ringing_device:: --test-threads 1
 echo "== a headset unplugged mid-call and plugged in again"
 # In one run of about fifteen, the call moved off the headset and back a second time
 # after it returned (cause not known yet): a failure prints bob's log, which says why
 # each move was made, and is run again once, as above.
 unplug() {
   XDG_CONFIG_HOME="$runtime/config" \
-    cargo test --locked -p switchboard-cli --test unplug -- --ignored --test-threads 1 --nocapture
+    cargo test --locked -p switchboard-cli --test integration -- --ignored unplug:: --test-threads 1 --nocapture
 }
 if ! unplug; then
   echo "unplug check: FAILED once; running it again" >&2

@@ -1,5 +1,5 @@
 // Generated from the Rust types by crates/app/tests/bindings.rs: do not edit.
-// Regenerate: SWITCHBOARD_WRITE_BINDINGS=1 cargo test -p switchboard-app --test bindings
+// Regenerate: SWITCHBOARD_WRITE_BINDINGS=1 cargo test -p switchboard-app --test integration bindings::
 
 export type PresenceStatus = "online" | "away" | "busy" | "offline" | "dnd";
 

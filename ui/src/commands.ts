@@ -1,5 +1,5 @@
 // Generated from the Rust types by crates/app/tests/bindings.rs: do not edit.
-// Regenerate: SWITCHBOARD_WRITE_BINDINGS=1 cargo test -p switchboard-app --test bindings
+// Regenerate: SWITCHBOARD_WRITE_BINDINGS=1 cargo test -p switchboard-app --test integration bindings::
 import { invoke } from '@tauri-apps/api/core';
 import type { About, AppState, Callback, CallOutcomes, CallSession, CampOn, DeviceList, FoundHost, Invite, InviteCode, JoinRequest, Meeting, MeetingView, NewCallback, NewCallLog, NewMeeting, NewNote, NewWebhook, Note, Page, PresenceStatus, ServerCheck, Settings, TeamInvite, UserInfo, VideoRoom, VideoSend, Webhook, WebhookDelivery } from './bindings';
 

@@ -3,7 +3,7 @@
 //! `ui/src/commands.ts` (one typed function per command of `src-tauri/src/commands.rs`).
 //!
 //! The test fails when either file differs from what the Rust code generates; to
-//! regenerate them: `SWITCHBOARD_WRITE_BINDINGS=1 cargo test -p switchboard-app --test bindings`.
+//! regenerate them: `SWITCHBOARD_WRITE_BINDINGS=1 cargo test -p switchboard-app --test integration bindings::`.
 
 use std::path::{Path, PathBuf};
 use switchboard_app::devices::DeviceList;
@@ -32,7 +32,7 @@ use switchboard_protocol::ws::AddedToCall;
 use switchboard_protocol::{CallStatus, CallType, PresenceStatus};
 use ts_rs::{Config, TS};
 
-const HEADER: &str = "// Generated from the Rust types by crates/app/tests/bindings.rs: do not edit.\n// Regenerate: SWITCHBOARD_WRITE_BINDINGS=1 cargo test -p switchboard-app --test bindings\n";
+const HEADER: &str = "// Generated from the Rust types by crates/app/tests/bindings.rs: do not edit.\n// Regenerate: SWITCHBOARD_WRITE_BINDINGS=1 cargo test -p switchboard-app --test integration bindings::\n";
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -275,7 +275,7 @@ fn check(file: &str, generated: &str) {
     assert!(
         current == generated,
         "{file} is stale: the Rust types or commands changed. Regenerate it with \
-         SWITCHBOARD_WRITE_BINDINGS=1 cargo test -p switchboard-app --test bindings"
+         SWITCHBOARD_WRITE_BINDINGS=1 cargo test -p switchboard-app --test integration bindings::"
     );
 }
 

@@ -5,10 +5,7 @@ use switchboard_client::Api;
 use switchboard_protocol::CallType;
 use switchboard_server::{Server, ServerConfig};
 
-const BIN: &str = env!("CARGO_BIN_EXE_switchboard-cli");
-#[path = "../../../tests/support/serve.rs"]
-mod serve;
-use serve::{PASSWORD, serve};
+use crate::common::{BIN, PASSWORD, serve};
 
 async fn backend(names: &[&str]) -> (Server, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -1,9 +1,7 @@
 //! The CRM around a call from the terminal: a call about a record, declined with a
 //! message, then logged and found in the history by its record, outcome and words.
 
-mod common;
-
-use common::{backend, cli, finish, token};
+use crate::common::{backend, cli, finish, token};
 use std::time::Duration;
 
 fn text(bytes: &[u8]) -> String {

@@ -1,9 +1,9 @@
 //! Three real `switchboard-cli` processes in one meeting: each sends its own tone and
 //! records the mix it hears, which must hold both others' tones and never its own.
 
-mod common;
+use crate::common;
 
-use common::{cli, finish, recorded_frames, signed_in};
+use crate::common::{cli, finish, recorded_frames, signed_in};
 use std::path::Path;
 use switchboard_media::tone::{energy_share, rms};
 

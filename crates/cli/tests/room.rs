@@ -6,9 +6,7 @@
 //!
 //! Speech, not tones: espeak-ng's voices (an echo canceller finds a tone too easy).
 
-mod common;
-
-use common::{backend, cli, finish, token, write_wav};
+use crate::common::{backend, cli, finish, token, write_wav};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::sync::Arc;

@@ -2,9 +2,7 @@
 //! server whose default microphone carries a tone and whose default speakers are
 //! recorded, so a call made without --tone/--play can be heard both ways.
 
-mod common;
-
-use common::{backend, cli, finish, recorded_frames, token, write_wav};
+use crate::common::{backend, cli, finish, recorded_frames, token, write_wav};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 use switchboard_media::devices::{DeviceError, open_microphone, open_speakers};

@@ -2,9 +2,9 @@
 //! sends a tone and records what it hears; the recordings must hold the other's tone in
 //! at least 90 % of frames over at least 2 s, and never their own.
 
-mod common;
-
-use common::{backend, backend_with_config, cli, finish, recorded_frames, stats_json, token};
+use crate::common::{
+    backend, backend_with_config, cli, finish, recorded_frames, stats_json, token,
+};
 use std::path::Path;
 use std::time::Duration;
 use switchboard_media::tone::{FRAME_SAMPLES, has_tone};

@@ -4,9 +4,7 @@
 //! words, a certificate other than the pinned one, an unpinned self-made one, and plain
 //! HTTP to a pinned server.
 
-mod common;
-
-use common::{PASSWORD, cli, finish, recorded_frames, serve};
+use crate::common::{PASSWORD, cli, finish, recorded_frames, serve};
 use std::process::Output;
 use std::time::Duration;
 use switchboard_client::{Api, Fingerprint, Trust};

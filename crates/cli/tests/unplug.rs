@@ -5,12 +5,10 @@
 //! its sink leaves the sound server and its entry leaves ALSA's device list. Where bob's
 //! call plays is read from the sound server (the sink his stream is connected to).
 
-mod common;
-
 #[path = "../../../tests/support/pulse.rs"]
 mod pulse;
 
-use common::{backend, cli, finish, token};
+use crate::common::{backend, cli, finish, token};
 use pulse::{pactl_list, sinks_playing};
 use std::path::PathBuf;
 use std::process::Command;

@@ -2,9 +2,7 @@
 //! sends the test pattern (`--video pattern`) and reads the other's frame numbers and
 //! time stamps back out of the decoded pictures; `--stats-json` says what arrived.
 
-mod common;
-
-use common::{backend, cli, cli_with_env, finish, stats_json, token};
+use crate::common::{backend, cli, cli_with_env, finish, stats_json, token};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;

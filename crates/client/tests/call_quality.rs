@@ -1,9 +1,7 @@
 //! A call's levels and quality reach the engine's one event stream: real server, real
 //! webrtc-rs peers on loopback.
 
-mod common;
-
-use common::{Host, PASSWORD, next};
+use crate::common::{Host, PASSWORD, next};
 use std::time::{Duration, Instant};
 use switchboard_client::call::{MediaCall, MediaEnd, MediaOptions};
 use switchboard_client::{Engine, EngineConfig, Event};

@@ -3,9 +3,7 @@
 //! incoming calls and call state, reconnect with resync after a server restart, and the
 //! polling fallback against a backend without WebSockets.
 
-mod common;
-
-use common::{PASSWORD, own_tls, pinned, serve, signed_in};
+use crate::common::{PASSWORD, own_tls, pinned, serve, signed_in};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use switchboard_client::{

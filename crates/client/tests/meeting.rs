@@ -2,9 +2,7 @@
 //! everyone hears everyone else (and never themselves), a leaver is dropped at once,
 //! someone not invited is told so, and cameras turned on and off are seen by all.
 
-mod common;
-
-use common::Host;
+use crate::common::Host;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

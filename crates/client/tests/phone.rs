@@ -4,9 +4,7 @@
 //! works, an unanswered call counts as missed, and a call grows into a meeting without
 //! the voices stopping for long.
 
-mod common;
-
-use common::{Host, PASSWORD, next};
+use crate::common::{Host, PASSWORD, next};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use switchboard_client::call::MediaOptions;

@@ -3,9 +3,7 @@
 //! no camera and still sees it; the voice goes on beside it; a voice call between the same
 //! phones carries no pictures, until either side turns video on in it.
 
-mod common;
-
-use common::{Host, PASSWORD, next};
+use crate::common::{Host, PASSWORD, next};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use switchboard_client::phone::{CallAudio, CallVideo, OpenAudio, OpenVideo, Phone};

@@ -2,10 +2,8 @@
 //! teammate makes their own account, changing a password, signing out everywhere, and an
 //! administrator disabling, enabling and deleting accounts (issue 19, part 3).
 
-mod common;
-
-use common::ws::{Ws, notifications};
-use common::{Client, PASSWORD, TestServer};
+use crate::common::ws::{Ws, notifications};
+use crate::common::{Client, PASSWORD, TestServer};
 use futures::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{Value, json};

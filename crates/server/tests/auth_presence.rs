@@ -1,8 +1,8 @@
 //! Sign-in, tokens, accounts and presence over real HTTP (SPEC §1–2).
 
-mod common;
+use crate::common;
 
-use common::{PASSWORD, TestServer};
+use crate::common::{PASSWORD, TestServer};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;

@@ -1,17 +1,17 @@
 //! The real `switchboard-server` binary: account commands, `serve`, a `kill -9` that loses
 //! no acknowledged call, config errors as one sentence, and no secrets in the logs.
 
-mod common;
+use crate::common;
 
-use common::http_client;
-use common::process::Served;
+use crate::common::http_client;
+use crate::common::process::Served;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use common::process::BIN;
+use crate::common::process::BIN;
 
 /// A data directory for one test, on the engine under test: with PostgreSQL the
 /// directory names its fresh database in a file that `run` and `serve` pass on.

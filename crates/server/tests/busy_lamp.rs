@@ -3,10 +3,10 @@
 //! camp-on tells the caller once, when the colleague can take calls again, and not
 //! after it has run out.
 
-mod common;
+use crate::common;
 
-use common::ws::{expect, next_json, notifications};
-use common::{TestServer, shares_a_bus};
+use crate::common::ws::{expect, next_json, notifications};
+use crate::common::{TestServer, shares_a_bus};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Duration;

@@ -3,10 +3,10 @@
 //! a snooze, and the call back that completes it. On the cluster pass (real time) the
 //! same with seconds for minutes.
 
-mod common;
+use crate::common;
 
-use common::ws::{expect, next_json, notifications};
-use common::{TestServer, shares_a_bus};
+use crate::common::ws::{expect, next_json, notifications};
+use crate::common::{TestServer, shares_a_bus};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Duration;

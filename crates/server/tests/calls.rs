@@ -1,10 +1,10 @@
 //! Calls over real HTTP (SPEC §3): the seed 000 lifecycle, every refusal, presence side
 //! effects, history, and no double booking under concurrent requests.
 
-mod common;
+use crate::common;
 
-use common::ws::{expect, next_non_presence, notifications};
-use common::{Client, TestServer, while_time_stands_still};
+use crate::common::ws::{expect, next_non_presence, notifications};
+use crate::common::{Client, TestServer, while_time_stands_still};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;

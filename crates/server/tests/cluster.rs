@@ -4,14 +4,14 @@
 //! PostgreSQL and Redis; without them (the SQLite pass) there is no cluster to test and
 //! they return at once, saying so.
 
-mod common;
+use crate::common;
 
-use common::process::{BIN, Served};
-use common::prometheus::{sample, scrape};
-use common::ws::{
+use crate::common::process::{BIN, Served};
+use crate::common::prometheus::{sample, scrape};
+use crate::common::ws::{
     Ws, connect, expect, expect_status, next_json, notifications, one_told_of_the_other, send,
 };
-use common::{Client, REDIS_ENV, fresh_database, login_at, seed_users};
+use crate::common::{Client, REDIS_ENV, fresh_database, login_at, seed_users};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::path::Path;

@@ -1,10 +1,10 @@
 //! The CRM around a call (issue 20) over real HTTP and sockets: a call about a record,
 //! each participant's log of it afterwards, and a decline with a message.
 
-mod common;
+use crate::common;
 
-use common::ws::{expect, expect_status, notifications};
-use common::{Client, TestServer};
+use crate::common::ws::{expect, expect_status, notifications};
+use crate::common::{Client, TestServer};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;

@@ -1,9 +1,7 @@
 //! `join_info/` and 8x8 JaaS tokens (SPEC §6): every key format the seeds met, verified
 //! with the public key; broken credentials explained, never a crash.
 
-mod common;
-
-use common::TestServer;
+use crate::common::TestServer;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use reqwest::StatusCode;
 use serde_json::Value;

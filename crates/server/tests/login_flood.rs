@@ -8,11 +8,11 @@
 //! health keeps answering meanwhile.
 //!
 //! It is also the load tool for the figures in docs/security.md: in release,
-//! `SWITCHBOARD_FLOOD_LOGINS=600 cargo test --release -p switchboard-server --test login_flood -- --nocapture`.
+//! `SWITCHBOARD_FLOOD_LOGINS=600 cargo test --release -p switchboard-server --test integration login_flood:: -- --nocapture`.
 
-mod common;
+use crate::common;
 
-use common::process::{BIN, Served};
+use crate::common::process::{BIN, Served};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::process::Command;

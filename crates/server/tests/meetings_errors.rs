@@ -1,10 +1,10 @@
 //! Meetings (seed 002, SPEC §5) and the error contract (SPEC §8) over real HTTP; a
 //! meeting's start and end pushed to its members' notification sockets.
 
-mod common;
+use crate::common;
 
-use common::TestServer;
-use common::ws::{expect, next_non_presence, notifications};
+use crate::common::TestServer;
+use crate::common::ws::{expect, next_non_presence, notifications};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Duration;

@@ -1,11 +1,11 @@
 //! `serve --metrics-listen`: Prometheus metrics from the real binary, scraped during a
 //! call on their own address (never on the API's).
 
-mod common;
+use crate::common;
 
-use common::process::{BIN, Served};
-use common::prometheus::{sample, scrape};
-use common::ws::{connect, expect, notifications, one_told_of_the_other, send};
+use crate::common::process::{BIN, Served};
+use crate::common::prometheus::{sample, scrape};
+use crate::common::ws::{connect, expect, notifications, one_told_of_the_other, send};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::process::Command;

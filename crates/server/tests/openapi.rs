@@ -3,10 +3,10 @@
 //! validate against the schema given there. A handler or type that changes without the
 //! document following fails here.
 
-mod common;
+use crate::common;
 
-use common::ws::{refused, ws_url};
-use common::{Client, TestServer};
+use crate::common::ws::{refused, ws_url};
+use crate::common::{Client, TestServer};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;

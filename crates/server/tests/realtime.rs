@@ -2,13 +2,13 @@
 //! server — invites, call_status, ring timeout, live presence, signaling rooms, limits,
 //! and reconciliation after a restart.
 
-mod common;
+use crate::common;
 
-use common::ws::{
+use crate::common::ws::{
     connect, expect, expect_status, next_json, next_non_presence, notifications,
     one_told_of_the_other, refused, send, ws_url,
 };
-use common::{Client, TestServer};
+use crate::common::{Client, TestServer};
 use futures::{SinkExt, StreamExt};
 use reqwest::StatusCode;
 use serde_json::{Value, json};

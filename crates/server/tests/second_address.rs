@@ -5,7 +5,7 @@
 //!
 //! Needs root and `ip netns`: ignored in plain `cargo test`, run by scripts/test.
 
-mod common;
+use crate::common;
 #[path = "../../../tests/support/netns.rs"]
 mod netns;
 

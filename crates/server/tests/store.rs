@@ -2,10 +2,9 @@
 //! SWITCHBOARD_TEST_DATABASE_URL, see tests/with-postgres.sh) PostgreSQL: transactions are
 //! atomic, every presence field round-trips, and the schema itself refuses a second live
 //! call for a user, even when two server instances race.
-mod common;
 
+use crate::common::fresh_database;
 use chrono::{DateTime, Utc};
-use common::fresh_database;
 use switchboard_protocol::{CallStatus, CallType, PresenceState, PresenceStatus};
 use switchboard_server::ServerConfig;
 use switchboard_server::server::open_store;

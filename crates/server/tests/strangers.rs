@@ -5,10 +5,10 @@
 //! route is for admins; rooms refuse them; and afterwards everything is as it was. A
 //! route added to the document without a line here fails the test.
 
-mod common;
+use crate::common;
 
-use common::ws::{connect, next_json, refused};
-use common::{Client, TestServer};
+use crate::common::ws::{connect, next_json, refused};
+use crate::common::{Client, TestServer};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;

@@ -4,11 +4,11 @@
 //! the PostgreSQL + Redis pass every test runs on two instances, each with its worker:
 //! each attempt then still reaches the receiver once.
 
-mod common;
+use crate::common;
 
+use crate::common::{Client, TestServer, login_at};
 use axum::body::Bytes;
 use axum::http::HeaderMap;
-use common::{Client, TestServer, login_at};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::VecDeque;
