@@ -43,6 +43,11 @@ impl PresenceCache {
         std::mem::take(&mut *self.changed.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
+    /// `user_id`'s row, if they have one.
+    pub fn get(&self, user_id: i64) -> Option<PresenceState> {
+        self.rows.get(&user_id).map(|row| row.value().clone())
+    }
+
     /// The rows of `users` that exist.
     pub fn rows_of(&self, users: impl IntoIterator<Item = i64>) -> Vec<(i64, PresenceState)> {
         users

@@ -177,6 +177,12 @@ pub trait Conn {
     fn batch(&mut self, sql: &'static str) -> Result<(), SqlError>;
     /// Takes the transaction-scoped locks `keys`, in the order given (see [`Tx::lock`]).
     fn lock(&mut self, keys: &[i64]) -> Result<(), SqlError>;
+    /// A user's committed presence row, where the engine knows every committed row in
+    /// memory (`Some(None)`: the user has none), so reading it costs no query; `None`
+    /// where only the database knows (another instance may have written it).
+    fn committed_presence(&self, _user_id: i64) -> Option<Option<PresenceState>> {
+        None
+    }
 }
 
 /// The statements whose SQL differs between engines.

@@ -6,7 +6,7 @@
 //! loss can take back the last few commits.
 
 use super::sql::{self, Conn, EachRow, SqlError, SqlTx, Value, sql_row_by};
-use super::{AccountState, Database, StandingHook, StorageError, TokenStanding, TxBody};
+use super::{AccountState, Database, StandingHook, StorageError, TokenStanding, Tx, TxBody};
 use chrono::{DateTime, Utc};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ErrorCode, TransactionBehavior};
@@ -14,6 +14,7 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+use switchboard_protocol::PresenceState;
 
 /// Prepared statements kept per connection. More than the store's distinct statements
 /// (about 40): with rusqlite's default of 16 they evicted each other, and re-preparing
@@ -187,13 +188,15 @@ impl SqliteDatabase {
             .conn
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Err(e) = self.catch_up(&conn) {
-            tracing::warn!(error = %e, "cannot look for another process's changes");
-        }
         let tx = conn
             .transaction_with_behavior(behavior)
             .map_err(StorageError::backend)?;
-        let mut handle = SqlTx::new(SqliteConn(&tx), &sql::SQLITE);
+        // Inside the transaction: a write transaction holds the write lock from here on,
+        // so nothing committed elsewhere is missing from the caches it reads.
+        if let Err(e) = self.catch_up(&tx) {
+            tracing::warn!(error = %e, "cannot look for another process's changes");
+        }
+        let mut handle = SqlTx::new(SqliteConn(&tx, Some(&self.presence)), &sql::SQLITE);
         body(&mut handle)?;
         let saved = std::mem::take(&mut handle.presence_saved);
         let revoked = std::mem::take(&mut handle.revoked);
@@ -216,6 +219,9 @@ impl SqliteDatabase {
         }
         let standings = unusual_standings(conn)?;
         let revoked = unexpired_revocations(conn)?;
+        // Another process may have saved presence too (`user add` makes the new account's
+        // row), and transactions read presence from the cache.
+        let presence = SqlTx::new(SqliteConn(conn, None), &sql::SQLITE).all_presence()?;
         // Only once read: a failed read is tried again at the next look.
         self.seen_version.store(version, Ordering::Relaxed);
         let changed: Vec<(i64, AccountState, i64)> = standings
@@ -230,6 +236,7 @@ impl SqliteDatabase {
             .retain(|user, _| standings.iter().any(|(u, ..)| u == user));
         self.remember_standings(standings);
         self.remember_revoked(revoked);
+        self.presence.apply(presence);
         if !changed.is_empty() {
             tracing::info!(
                 accounts = changed.len(),
@@ -276,7 +283,7 @@ fn data_version(conn: &Connection) -> Result<i64, StorageError> {
 /// Accounts that are not plainly active: (user, state, token epoch).
 fn unusual_standings(conn: &Connection) -> Result<Vec<(i64, AccountState, i64)>, StorageError> {
     let mut found = Vec::new();
-    SqliteConn(conn).query(sql::UNUSUAL_STANDINGS, &[], &mut |row| {
+    SqliteConn(conn, None).query(sql::UNUSUAL_STANDINGS, &[], &mut |row| {
         found.push(sql::standing_row(row)?);
         Ok(())
     })?;
@@ -286,7 +293,7 @@ fn unusual_standings(conn: &Connection) -> Result<Vec<(i64, AccountState, i64)>,
 /// Revocations of tokens not yet expired: (jti, token expiry).
 fn unexpired_revocations(conn: &Connection) -> Result<Vec<(String, DateTime<Utc>)>, StorageError> {
     let mut found = Vec::new();
-    SqliteConn(conn).query(
+    SqliteConn(conn, None).query(
         sql::UNEXPIRED_REVOCATIONS,
         &[Utc::now().into()],
         &mut |row| {
@@ -362,8 +369,10 @@ impl Database for SqliteDatabase {
     }
 }
 
-/// One transaction's connection, as the shared SQL sees it.
-struct SqliteConn<'a>(&'a Connection);
+/// One transaction's connection, as the shared SQL sees it, and the presence cache when
+/// it is exact: this process's commits are in it, and so are another process's, read
+/// again by `catch_up` at the start of each transaction.
+struct SqliteConn<'a>(&'a Connection, Option<&'a super::PresenceCache>);
 
 impl rusqlite::ToSql for Value<'_> {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
@@ -433,6 +442,10 @@ impl Conn for SqliteConn<'_> {
     /// Nothing to take: every write transaction holds the database's one write lock.
     fn lock(&mut self, _keys: &[i64]) -> Result<(), SqlError> {
         Ok(())
+    }
+
+    fn committed_presence(&self, user_id: i64) -> Option<Option<PresenceState>> {
+        self.1.map(|cache| cache.get(user_id))
     }
 }
 

@@ -171,6 +171,19 @@ impl<C: Conn> Tx for SqlTx<C> {
     }
 
     fn presence(&mut self, user_id: i64) -> Result<PresenceState, StorageError> {
+        if let Some(committed) = self.conn.committed_presence(user_id) {
+            // What this transaction saved comes first; it is in the cache only once the
+            // transaction commits.
+            let saved = self
+                .presence_saved
+                .iter()
+                .rev()
+                .find(|(id, _)| *id == user_id);
+            return Ok(saved
+                .map(|(_, p)| p.clone())
+                .or(committed)
+                .unwrap_or_default());
+        }
         let found = self.row(
             concat!(
                 "SELECT ",

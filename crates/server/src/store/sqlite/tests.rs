@@ -63,6 +63,54 @@ fn the_presence_cache_follows_commits_only() -> Result<(), StorageError> {
     Ok(())
 }
 
+/// Transactions read presence from the cache, not the table: what the transaction saved
+/// itself comes first, and what another process committed (`user add` makes the new
+/// account's row) is read again before the next transaction looks.
+#[test]
+fn presence_reads_see_own_saves_and_another_process_commits() -> Result<(), StorageError> {
+    let dir = tempfile::tempdir().map_err(StorageError::backend)?;
+    let path = dir.path().join("db.sqlite3");
+    let server = Store::new(Arc::new(SqliteDatabase::open(&path)?));
+    let (id, inside) = server.write_blocking(|tx| {
+        let id = user(tx, "p")?;
+        let away = PresenceState {
+            status: PresenceStatus::Away,
+            ..PresenceState::default()
+        };
+        tx.save_presence(id, &away)?;
+        Ok::<_, StorageError>((id, tx.presence(id)?.status))
+    })?;
+    assert_eq!(inside, PresenceStatus::Away, "the transaction's own save");
+    // Another process on the same file (a second connection, as `switchboard-server user
+    // add` would be) saves presence the server's cache has never seen.
+    let other = Store::new(Arc::new(SqliteDatabase::open(&path)?));
+    let newcomer = other.write_blocking(|tx| {
+        let id = user(tx, "q")?;
+        let busy_elsewhere = PresenceState {
+            status: PresenceStatus::Dnd,
+            open_sockets: 3,
+            ..PresenceState::default()
+        };
+        tx.save_presence(id, &busy_elsewhere)?;
+        let mut p = tx.presence(id)?;
+        p.status_message = "elsewhere".into();
+        tx.save_presence(id, &p)?;
+        Ok::<_, StorageError>(id)
+    })?;
+    let (seen, own) = server.write_blocking(|tx| {
+        Ok::<_, StorageError>((tx.presence(newcomer)?, tx.presence(id)?.status))
+    })?;
+    assert_eq!(seen.status, PresenceStatus::Dnd, "another process's commit");
+    assert_eq!(
+        (seen.open_sockets, seen.status_message.as_str()),
+        (3, "elsewhere")
+    );
+    assert_eq!(own, PresenceStatus::Away);
+    let nobody = server.write_blocking(|tx| tx.presence(newcomer + 100))?;
+    assert_eq!(nobody, PresenceState::default(), "no row: the default");
+    Ok(())
+}
+
 /// Records each distinct statement the shared SQL runs.
 struct Recording<'a> {
     inner: SqliteConn<'a>,
@@ -225,7 +273,7 @@ fn the_statement_cache_holds_every_statement() -> Result<(), StorageError> {
     let mut seen = BTreeSet::new();
     let mut handle = SqlTx::new(
         Recording {
-            inner: SqliteConn(&tx),
+            inner: SqliteConn(&tx, None),
             seen: &mut seen,
         },
         &sql::SQLITE,
