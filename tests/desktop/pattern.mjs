@@ -4,14 +4,17 @@
 // the picture's number, the second the sender's clock in ms (mod 2^20).
 
 /** Run in the page (WebDriver `execute`, the canvas's selector as its argument): each
- * cell's mean luma, number row then stamp row, or null when the canvas is empty. */
+ * cell's mean luma, number row then stamp row, or null when the canvas is empty. The band
+ * is read back from the canvas once: a read-back per cell (48 of them) held the page's
+ * main thread long enough that the canvas showed fewer pictures while it was looked at. */
 export const CELL_LUMAS = `
   const canvas = document.querySelector(arguments[0]);
   if (!canvas || !canvas.width || canvas.hidden) return null;
   const [w, h] = [canvas.width, canvas.height];
-  const ctx = canvas.getContext('2d');
   const band = Math.max(Math.floor(h / 8), 32) & ~3;
   const cell = Math.floor(w / 24);
+  if (band > h) return null;
+  const px = canvas.getContext('2d').getImageData(0, 0, w, band).data;
   const lumas = [];
   for (const [top, bottom] of [[0, band / 2], [band / 2, band]]) {
     const tall = bottom - top;
@@ -19,10 +22,13 @@ export const CELL_LUMAS = `
       const [x0, x1] = [i * cell + Math.floor(cell / 4), (i + 1) * cell - Math.floor(cell / 4)];
       const [y0, y1] = [top + Math.floor(tall / 4), bottom - Math.floor(tall / 4)];
       if (x1 <= x0 || y1 <= y0) return null;
-      const px = ctx.getImageData(x0, y0, x1 - x0, y1 - y0).data;
       let sum = 0;
-      for (let p = 0; p < px.length; p += 4) sum += 16 + 0.257 * px[p] + 0.504 * px[p + 1] + 0.098 * px[p + 2];
-      lumas.push(sum / (px.length / 4));
+      for (let y = y0; y < y1; y++) {
+        for (let p = (y * w + x0) * 4, end = (y * w + x1) * 4; p < end; p += 4) {
+          sum += 16 + 0.257 * px[p] + 0.504 * px[p + 1] + 0.098 * px[p + 2];
+        }
+      }
+      lumas.push(sum / ((x1 - x0) * (y1 - y0)));
     }
   }
   return { width: w, height: h, lumas };`;
