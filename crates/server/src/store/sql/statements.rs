@@ -174,11 +174,8 @@ impl<C: Conn> Tx for SqlTx<C> {
         if let Some(committed) = self.conn.committed_presence(user_id) {
             // What this transaction saved comes first; it is in the cache only once the
             // transaction commits.
-            let saved = self
-                .presence_saved
-                .iter()
-                .rev()
-                .find(|(id, _)| *id == user_id);
+            let saved =
+                (self.presence_saved_at.get(&user_id)).and_then(|&at| self.presence_saved.get(at));
             return Ok(saved
                 .map(|(_, p)| p.clone())
                 .or(committed)
@@ -222,6 +219,8 @@ impl<C: Conn> Tx for SqlTx<C> {
                 p.open_sockets.into(),
             ],
         )?;
+        self.presence_saved_at
+            .insert(user_id, self.presence_saved.len());
         self.presence_saved.push((user_id, p.clone()));
         Ok(())
     }
