@@ -174,8 +174,10 @@ impl<C: Conn> Tx for SqlTx<C> {
         if let Some(committed) = self.conn.committed_presence(user_id) {
             // What this transaction saved comes first; it is in the cache only once the
             // transaction commits.
-            let saved =
-                (self.presence_saved_at.get(&user_id)).and_then(|&at| self.presence_saved.get(at));
+            let saved = self
+                .presence_saved_at
+                .get(&user_id)
+                .and_then(|&at| self.presence_saved.get(at));
             return Ok(saved
                 .map(|(_, p)| p.clone())
                 .or(committed)
