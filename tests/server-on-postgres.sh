@@ -23,8 +23,8 @@ fi
 cd crates/server
 # Tests that need PostgreSQL (and Redis) are #[ignore]d in plain `cargo test`, so a
 # missing database fails them here instead of passing them silently; the `cluster::` tests
-# (tests/cluster.rs) need Redis too, so they run in the second pass only. `set -e`: a failing binary fails the pass, not only
-# the last one.
+# (tests/cluster.rs) need Redis too, so they run in the second pass only. `set -e`: a
+# failing binary fails the pass, not only the last one.
 run_all='set -e; for binary in "$@"; do
   skip=()
   case "$(basename "$binary")" in

@@ -3,15 +3,8 @@
 use std::process::{Command, Output};
 use switchboard_client::Api;
 use switchboard_protocol::CallType;
-use switchboard_server::{Server, ServerConfig};
 
-use crate::common::{BIN, PASSWORD, serve};
-
-async fn backend(names: &[&str]) -> (Server, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let server = serve(ServerConfig::new(dir.path().to_path_buf()), names).await;
-    (server, dir)
-}
+use crate::common::{BIN, PASSWORD, backend};
 
 /// Runs the CLI off the async runtime (it blocks until the binary exits).
 async fn cli(server: &str, token: Option<&str>, args: &[&str]) -> Output {

@@ -11,7 +11,7 @@ use switchboard_discovery::{Announcement, Announcer};
 
 fn discover_from(peer: &SecondAddress) -> Vec<serde_json::Value> {
     let out = peer.run(
-        env!("CARGO_BIN_EXE_switchboard-cli"),
+        crate::common::BIN,
         &["discover", "--seconds", "3", "--json"],
     );
     assert!(
