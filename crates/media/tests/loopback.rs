@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 use switchboard_media::PeerConfig;
 use switchboard_media::tone::{has_tone, rms};
 
-use crate::common;
+mod common;
 
-use crate::common::{A_TONE, B_TONE, connect, tally};
+use common::{A_TONE, B_TONE, connect, tally};
 
 fn config() -> PeerConfig {
     PeerConfig {

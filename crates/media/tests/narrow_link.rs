@@ -13,8 +13,10 @@ use switchboard_video::frame::Frame;
 use switchboard_video::pattern::{STAMP_MODULUS, read_stamp};
 use switchboard_video::vp8::EncoderSettings;
 
-use crate::common::relay::{Bottleneck, coturn, shaped_proxy, turn_config};
-use crate::common::{A_TONE, B_TONE, negotiate};
+mod common;
+
+use common::relay::{Bottleneck, coturn, shaped_proxy, turn_config};
+use common::{A_TONE, B_TONE, negotiate};
 
 /// Each picture shown: when, and how long after it was drawn at the sender (ms).
 #[derive(Clone, Default)]

@@ -3,10 +3,10 @@
 //! also through a lossy link (5 % loss, 80 ms delay: a userspace proxy, since this kernel
 //! has no netem), and when the DTLS handshake's last flights are lost.
 
-use crate::common::relay::{
-    Direction, Lose, coturn, impairment_proxy, relayed_payload, turn_config,
-};
-use crate::common::{A_TONE, B_TONE, connect, tally};
+mod common;
+
+use common::relay::{Direction, Lose, coturn, impairment_proxy, relayed_payload, turn_config};
+use common::{A_TONE, B_TONE, connect, tally};
 use rand::Rng;
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -13,10 +13,10 @@ use switchboard_video::frame::Frame;
 use switchboard_video::pattern::read_stamp;
 use switchboard_video::vp8::EncoderSettings;
 
-use crate::common;
+mod common;
 
-use crate::common::relay::{Coturn, Link, Lose, coturn, impairment_proxy, turn_config};
-use crate::common::{A_TONE, B_TONE, negotiate, tally};
+use common::relay::{Coturn, Link, Lose, coturn, impairment_proxy, turn_config};
+use common::{A_TONE, B_TONE, negotiate, tally};
 
 fn config() -> PeerConfig {
     PeerConfig {

@@ -1,9 +1,0 @@
-//! Every integration test of this crate, in one binary: one link and one executable
-//! instead of one per file (each is 50-150 MB unoptimised, and CI's disk is finite).
-//! Run one file's tests with a filter: `cargo test -p switchboard-media --test integration calls::`.
-
-mod common;
-mod loopback;
-mod narrow_link;
-mod turn;
-mod video;
