@@ -11,6 +11,7 @@ mod deep_link;
 mod idle;
 mod logs;
 mod notify;
+mod painting;
 mod shortcuts;
 mod startup;
 mod tray;
@@ -72,9 +73,11 @@ fn paths(dir: &std::path::Path) -> Paths {
 fn main() -> Result<()> {
     let started = startup::main_entered();
     switchboard_app::return_large_blocks();
+    let painting = painting::choose_for_this_machine();
     let args = Args::parse();
     let dir = app_dir(args.data_dir.clone())?;
     let _flush_logs = logs::init(&dir.join("logs"));
+    tracing::info!(?painting, "WebKit paints the page");
     let paths = paths(&dir);
     let settings = switchboard_app::settings::Saved::load(&paths.settings_file).settings;
     if args.autostarted && settings.start_minimised {

@@ -305,6 +305,31 @@ test('the about box names the version and opens the log folder', async () => {
   await (await app.button('People')).click();
 });
 
+test('with no GPU device WebKit paints the page on the CPU, and with one on the GPU', async () => {
+  // painting.rs: the page process inherits the app's choice, made from /dev/dri.
+  const softwareGl = ['1', 'true', 'yes', 'y'].includes((process.env.LIBGL_ALWAYS_SOFTWARE ?? '').trim().toLowerCase());
+  const gpu = !softwareGl && (await readdir('/dev/dri').catch(() => [])).some((name) => name.startsWith('renderD'));
+  const appPid = Number(spawnSync('pgrep', ['-o', '-f', '--', `--data-dir ${join(work, 'app')}`], { encoding: 'utf8' }).stdout.trim());
+  assert.ok(appPid > 0, 'the app is running');
+  const parents = new Map();
+  for (const pid of await readdir('/proc')) {
+    const stat = /^\d+$/.test(pid) && (await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null));
+    if (stat) parents.set(Number(pid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+  }
+  const tree = [appPid];
+  for (let i = 0; i < tree.length; i++) for (const [pid, ppid] of parents) if (ppid === tree[i]) tree.push(pid);
+  let pageEnv = null;
+  for (const pid of tree) {
+    if ((await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim() !== 'WebKitWebProces') continue;
+    pageEnv = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
+  }
+  assert.ok(pageEnv, 'the app has a WebKit page process');
+  const switched = pageEnv.find((v) => v.startsWith('WEBKIT_SKIA_ENABLE_CPU_RENDERING='));
+  if (process.env.WEBKIT_SKIA_ENABLE_CPU_RENDERING !== undefined) assert.equal(switched, `WEBKIT_SKIA_ENABLE_CPU_RENDERING=${process.env.WEBKIT_SKIA_ENABLE_CPU_RENDERING}`, 'the user\'s own setting is kept');
+  else if (gpu) assert.equal(switched, undefined, 'a GPU is there: WebKit paints as it chooses');
+  else assert.equal(switched, 'WEBKIT_SKIA_ENABLE_CPU_RENDERING=1', 'no GPU: the page is painted on the CPU');
+});
+
 test('the window keeps its size and position; started with the session it stays in the tray', async () => {
   const main = xWindows('^Switchboard$', { visible: true })[0];
   assert.ok(main, 'the main window is on screen');

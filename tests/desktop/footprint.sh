@@ -4,7 +4,8 @@
 # and WebKit (src-tauri/examples/hello_world.rs). Build the app first:
 #   cargo build --release -p switchboard
 # Usage: tests/desktop/footprint.sh [binary, default target/release/switchboard]
-# Knobs: STARTS (7), IDLE_SECONDS (60), SMAPS_DIR (keep each process's smaps there).
+# Knobs: STARTS (7), IDLE_SECONDS (60), COLLEAGUES (100), SMAPS_DIR (keep each process's
+# smaps there).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 target="${CARGO_TARGET_DIR:-target}"
