@@ -299,6 +299,32 @@ test('native video: Full window with the button and with Escape; mute and end st
   await finish(page);
 });
 
+test('native video: the picture area comes into view as it appears when the page is scrolled past the card', async () => {
+  // A short window, scrolled to the bottom of the people list while my call rings out.
+  const mine = (status) => call(72, ME, BOB, status, { call_type: 'video', started_at: new Date().toISOString() });
+  const page = await openApp(env, {
+    viewport: { width: 900, height: 420 },
+    responses: { app_state: { ok: appState({ active_call: mine('ringing'), media: CONNECTED }) } },
+  });
+  await page.locator('.call-card').waitFor();
+  await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+  const scrolled = await page.evaluate(() => window.scrollY);
+  assert.ok(scrolled > 0, 'the page scrolls in this window');
+  assert.ok((await page.locator('.call-card').boundingBox()).y < 0, 'the card starts above the window');
+
+  await engine(page, { type: 'call_updated', call: mine('active') });
+  const stage = page.locator('.call-stage');
+  await stage.waitFor();
+  await until(page, () => document.querySelector('.call-stage').getBoundingClientRect().top >= 0);
+  assert.ok((await stage.boundingBox()).y < 420, 'its top is in the window');
+  // Only as it appears: scrolled away again, it stays where the user put it.
+  await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+  await sendFrame(page, { feed: 'remote', width: 64, height: 48, fill: GREY });
+  await shown(page, '.video-remote');
+  assert.equal(await page.evaluate(() => window.scrollY), await page.evaluate(() => document.documentElement.scrollHeight - window.innerHeight));
+  await finish(page);
+});
+
 test('native video: when the call ends the pictures go; the next video call starts from "Waiting…"', async () => {
   // A request waits 10 s for a picture here: the one out when the call ends is still out
   // when the next call begins.

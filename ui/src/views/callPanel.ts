@@ -687,20 +687,25 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
     (s) => {
       const call = s.app?.active_call;
       const isActive = !!call && call.status === 'active';
+      const isVideo = isActive && call?.call_type === 'video';
+      const sending = videoSending(s) !== 'off';
       return {
-        isActive,
-        isVideo: isActive && call?.call_type === 'video',
+        staged: isActive && (isVideo || sending || s.pictures.remote !== 'none'),
+        isVideo,
         name: isActive && call ? displayName(otherParty(call, s.app?.me?.id ?? null)) : '',
-        sending: videoSending(s) !== 'off',
+        sending,
         held: isActive && holdSide(call, s.app?.me?.id ?? null) !== 'none',
         pictures: s.pictures,
         problem: s.videoProblem,
       };
     },
-    ({ isActive, isVideo, name, sending, held, pictures, problem }) => {
-      const staged = isActive && (isVideo || sending || pictures.remote !== 'none');
+    ({ staged, isVideo, name, sending, held, pictures, problem }, prev) => {
       show(stage, staged);
       if (!staged) return setFull(false);
+      // The picture comes in above the controls (where focus is): with the page scrolled
+      // past its top, as when the call was started far down the people list, it comes
+      // into view as it appears, once.
+      if (!prev?.staged && stage.getBoundingClientRect().top < 0) stage.scrollIntoView({ block: 'start' });
       setAttr(remote, 'aria-label', `${name}’s video`);
       const live = pictures.remote === 'live' && !held;
       show(remote, live);
