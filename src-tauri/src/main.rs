@@ -11,6 +11,7 @@ mod deep_link;
 mod idle;
 mod logs;
 mod notify;
+#[cfg(target_os = "linux")]
 mod painting;
 mod shortcuts;
 mod startup;
@@ -73,10 +74,12 @@ fn paths(dir: &std::path::Path) -> Paths {
 fn main() -> Result<()> {
     let started = startup::main_entered();
     switchboard_app::return_large_blocks();
+    #[cfg(target_os = "linux")]
     let painting = painting::choose_for_this_machine();
     let args = Args::parse();
     let dir = app_dir(args.data_dir.clone())?;
     let _flush_logs = logs::init(&dir.join("logs"));
+    #[cfg(target_os = "linux")]
     tracing::info!(?painting, "WebKit paints the page");
     let paths = paths(&dir);
     let settings = switchboard_app::settings::Saved::load(&paths.settings_file).settings;

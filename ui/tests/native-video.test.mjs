@@ -325,6 +325,26 @@ test('native video: the picture area comes into view as it appears when the page
   await finish(page);
 });
 
+test('native video: the picture area does not pull the page away from a field being typed in', async () => {
+  const mine = (status) => call(73, ME, BOB, status, { call_type: 'video', started_at: new Date().toISOString() });
+  const page = await openApp(env, {
+    viewport: { width: 900, height: 420 },
+    responses: { app_state: { ok: appState({ active_call: mine('ringing'), media: CONNECTED }) } },
+  });
+  await page.locator('.call-card').waitFor();
+  const search = page.getByLabel('Search people');
+  await search.focus();
+  await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+  assert.ok((await page.locator('.call-card').boundingBox()).y < 0, 'the card starts above the window');
+
+  await engine(page, { type: 'call_updated', call: mine('active') });
+  await page.locator('.call-stage').waitFor();
+  await twoFrames(page);
+  assert.ok((await page.locator('.call-stage').boundingBox()).y < 0, 'the picture area was not scrolled to');
+  assert.ok(await search.evaluate((e) => e === document.activeElement), 'the search field keeps the keyboard');
+  await finish(page);
+});
+
 test('native video: when the call ends the pictures go; the next video call starts from "Waiting…"', async () => {
   // A request waits 10 s for a picture here: the one out when the call ends is still out
   // when the next call begins.

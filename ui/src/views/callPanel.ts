@@ -704,8 +704,11 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
       if (!staged) return setFull(false);
       // The picture comes in above the controls (where focus is): with the page scrolled
       // past its top, as when the call was started far down the people list, it comes
-      // into view as it appears, once.
-      if (!prev?.staged && stage.getBoundingClientRect().top < 0) stage.scrollIntoView({ block: 'start' });
+      // into view as it appears, once; not while the user works elsewhere in the page
+      // (a note being typed stays where it is).
+      const at = document.activeElement;
+      const busyElsewhere = !!at?.matches('input, textarea, select, [contenteditable]') && !el.contains(at);
+      if (!prev?.staged && !busyElsewhere && stage.getBoundingClientRect().top < 0) stage.scrollIntoView({ block: 'start' });
       setAttr(remote, 'aria-label', `${name}’s video`);
       const live = pictures.remote === 'live' && !held;
       show(remote, live);
@@ -796,7 +799,16 @@ export function callPanelView(actions: Actions, watch: Watch): View & { focusMai
       if (transfer.isOpen) return transfer.focus();
       if (add.isOpen) return add.focus();
       const target = [cancel, mute, dismiss, strip.main()].find((b) => !!b && b.offsetParent !== null);
-      target?.focus();
+      if (!target) return;
+      // Focus alone would scroll just enough to show the button at the window's edge, with
+      // the card's top (a video call's picture) cut off above it: the card comes into view
+      // from its top instead, as far as the button stays in view.
+      target.focus({ preventScroll: true });
+      const top = el.getBoundingClientRect().top;
+      const bottom = target.getBoundingClientRect().bottom;
+      if (top >= 0 && bottom <= window.innerHeight) return;
+      if (bottom - top <= window.innerHeight) el.scrollIntoView({ block: 'start' });
+      else target.scrollIntoView({ block: 'nearest' });
     },
     /** The running timers: called every second; only the timers' text changes. */
     tick() {
