@@ -13,7 +13,7 @@ import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test as nodeTest } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { apiLogin, apiRequest, freePort, hostTeam, launch } from './flows.mjs';
+import { apiLogin, apiRequest, freePort, hostTeam, launch, processTree } from './flows.mjs';
 
 const APP = process.env.SWITCHBOARD_APP;
 const CLI = process.env.SWITCHBOARD_CLI;
@@ -311,13 +311,7 @@ test('with no GPU device WebKit paints the page on the CPU, and with one on the 
   const gpu = !softwareGl && (await readdir('/dev/dri').catch(() => [])).some((name) => name.startsWith('renderD'));
   const appPid = Number(spawnSync('pgrep', ['-o', '-f', '--', `--data-dir ${join(work, 'app')}`], { encoding: 'utf8' }).stdout.trim());
   assert.ok(appPid > 0, 'the app is running');
-  const parents = new Map();
-  for (const pid of await readdir('/proc')) {
-    const stat = /^\d+$/.test(pid) && (await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null));
-    if (stat) parents.set(Number(pid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-  }
-  const tree = [appPid];
-  for (let i = 0; i < tree.length; i++) for (const [pid, ppid] of parents) if (ppid === tree[i]) tree.push(pid);
+  const tree = await processTree(appPid);
   // Every live page process (a zombie's or a vanished one's environment reads empty).
   const pageEnvs = [];
   for (const pid of tree) {

@@ -1,6 +1,7 @@
 // Steps shared by the e2e test and the footprint benchmark, done as a person would.
 import assert from 'node:assert/strict';
 import https from 'node:https';
+import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -66,4 +67,17 @@ export async function apiLogin(server, ca, username, password) {
   const res = await apiRequest(server, ca, '/api/login/', { method: 'POST', body: { username, password } });
   assert.equal(res.status, 200, `login as ${username}: ${res.text}`);
   return JSON.parse(res.text).token;
+}
+
+/** `root` and every process descended from it (WebKit's web and network processes). */
+export async function processTree(root) {
+  const parents = new Map();
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const s = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+    if (s) parents.set(Number(pid), Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]));
+  }
+  const all = [root];
+  for (let i = 0; i < all.length; i++) for (const [pid, ppid] of parents) if (ppid === all[i]) all.push(pid);
+  return all;
 }

@@ -5,10 +5,10 @@
 // held to. Run by footprint.sh in a desktop session.
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { apiLogin, apiRequest, freePort, hostTeam, launch } from './flows.mjs';
+import { apiLogin, apiRequest, freePort, hostTeam, launch, processTree as tree } from './flows.mjs';
 
 const APP = process.env.SWITCHBOARD_APP;
 const DRIVER = `http://127.0.0.1:${process.env.WEBDRIVER_PORT ?? 4444}`;
@@ -119,17 +119,6 @@ for (let i = 0; HELLO_WORLD && i < STARTS; i++) {
 
 // 3. Idle memory: RSS and PSS (shared pages split between processes) of the app and all
 //    of its descendants (WebKitWebProcess, WebKitNetworkProcess), after IDLE_SECONDS.
-async function tree(root) {
-  const parents = new Map();
-  for (const pid of await readdir('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    const s = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
-    if (s) parents.set(Number(pid), Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]));
-  }
-  const all = [root];
-  for (let i = 0; i < all.length; i++) for (const [pid, ppid] of parents) if (ppid === all[i]) all.push(pid);
-  return all;
-}
 async function memory(pid) {
   const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8');
   const kb = (key) => Number(rollup.match(new RegExp(`^${key}:\\s+(\\d+)`, 'm'))[1]);

@@ -299,20 +299,27 @@ test('native video: Full window with the button and with Escape; mute and end st
   await finish(page);
 });
 
-test('native video: the picture area comes into view as it appears when the page is scrolled past the card', async () => {
-  // A short window, scrolled to the bottom of the people list while my call rings out.
-  const mine = (status) => call(72, ME, BOB, status, { call_type: 'video', started_at: new Date().toISOString() });
+/** My video call to Bob, `status`. */
+const myVideoCall = (id, status) => call(id, ME, BOB, status, { call_type: 'video', started_at: new Date().toISOString() });
+/** The app in a short window (420 px: the page scrolls) while my video call `id` rings out. */
+async function ringingOutInAShortWindow(id) {
   const page = await openApp(env, {
     viewport: { width: 900, height: 420 },
-    responses: { app_state: { ok: appState({ active_call: mine('ringing'), media: CONNECTED }) } },
+    responses: { app_state: { ok: appState({ active_call: myVideoCall(id, 'ringing'), media: CONNECTED }) } },
   });
   await page.locator('.call-card').waitFor();
+  return page;
+}
+
+test('native video: the picture area comes into view as it appears when the page is scrolled past the card', async () => {
+  // Scrolled to the bottom of the people list while my call rings out.
+  const page = await ringingOutInAShortWindow(72);
   await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
   const scrolled = await page.evaluate(() => window.scrollY);
   assert.ok(scrolled > 0, 'the page scrolls in this window');
   assert.ok((await page.locator('.call-card').boundingBox()).y < 0, 'the card starts above the window');
 
-  await engine(page, { type: 'call_updated', call: mine('active') });
+  await engine(page, { type: 'call_updated', call: myVideoCall(72, 'active') });
   const stage = page.locator('.call-stage');
   await stage.waitFor();
   await until(page, () => document.querySelector('.call-stage').getBoundingClientRect().top >= 0);
@@ -326,18 +333,13 @@ test('native video: the picture area comes into view as it appears when the page
 });
 
 test('native video: the picture area does not pull the page away from a field being typed in', async () => {
-  const mine = (status) => call(73, ME, BOB, status, { call_type: 'video', started_at: new Date().toISOString() });
-  const page = await openApp(env, {
-    viewport: { width: 900, height: 420 },
-    responses: { app_state: { ok: appState({ active_call: mine('ringing'), media: CONNECTED }) } },
-  });
-  await page.locator('.call-card').waitFor();
+  const page = await ringingOutInAShortWindow(73);
   const search = page.getByLabel('Search people');
   await search.focus();
   await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
   assert.ok((await page.locator('.call-card').boundingBox()).y < 0, 'the card starts above the window');
 
-  await engine(page, { type: 'call_updated', call: mine('active') });
+  await engine(page, { type: 'call_updated', call: myVideoCall(73, 'active') });
   await page.locator('.call-stage').waitFor();
   await twoFrames(page);
   assert.ok((await page.locator('.call-stage').boundingBox()).y < 0, 'the picture area was not scrolled to');
