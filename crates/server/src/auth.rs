@@ -98,6 +98,58 @@ fn derive_key(secret: &[u8], purpose: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
+/// The server's own HS256 tokens, checked without re-keying the HMAC and with one
+/// parse of the claims: `jsonwebtoken::decode` derives the HMAC's inner and outer keys
+/// from the secret at every call and parses the claims twice (once for its checks,
+/// once into the type), which was half of a socket connect's token check. Tokens with
+/// any other header go through `jsonwebtoken` as before.
+#[derive(Clone)]
+struct OwnTokens {
+    /// The encoded header every token this server issues starts with.
+    header: String,
+    /// The HMAC with the secret already keyed in; cloned for each token.
+    keyed: hmac::Hmac<sha2::Sha256>,
+}
+
+impl OwnTokens {
+    fn new(secret: &[u8], encoding: &EncodingKey) -> Result<OwnTokens, AuthError> {
+        use hmac::Mac;
+        let sample = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &serde_json::json!({}),
+            encoding,
+        )
+        .map_err(|e| AuthError::Sign(e.to_string()))?;
+        let header = sample.split('.').next().unwrap_or_default().to_owned();
+        let keyed = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(secret)
+            .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
+        Ok(OwnTokens { header, keyed })
+    }
+
+    /// `None`: not in this server's own form (another header, not three parts); the
+    /// caller falls back to the general decoder. `Some(Err)`: in the form, but the
+    /// signature or the claims are wrong.
+    fn verify(&self, token: &str) -> Option<Result<Claims, TokenProblem>> {
+        use base64::Engine;
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        use hmac::Mac;
+        let (signed, signature) = token.rsplit_once('.')?;
+        let (header, payload) = signed.split_once('.')?;
+        if header != self.header {
+            return None;
+        }
+        let checked = (|| {
+            let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
+            let mut mac = self.keyed.clone();
+            mac.update(signed.as_bytes());
+            mac.verify_slice(&signature).ok()?;
+            let claims = URL_SAFE_NO_PAD.decode(payload).ok()?;
+            serde_json::from_slice::<Claims>(&claims).ok()
+        })();
+        Some(checked.ok_or(TokenProblem::Invalid))
+    }
+}
+
 /// Issues and verifies bearer tokens with one server-wide secret.
 pub struct Tokens {
     /// Signs the Redis bus's messages (see `realtime::redis_bus`): derived from the token
@@ -106,6 +158,7 @@ pub struct Tokens {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    own: OwnTokens,
     ttl: Duration,
     /// What expiry is checked against: the rules' clock, so a test in simulated time sees
     /// a token lapse without waiting for it.
@@ -145,9 +198,11 @@ impl Tokens {
         validation.set_required_spec_claims(&["exp", "sub"]);
         // Checked in `verify` against `clock`.
         validation.validate_exp = false;
+        let encoding = EncodingKey::from_secret(secret.as_bytes());
         Ok(Tokens {
             bus_key: derive_key(secret.as_bytes(), b"switchboard redis bus v1"),
-            encoding: EncodingKey::from_secret(secret.as_bytes()),
+            own: OwnTokens::new(secret.as_bytes(), &encoding)?,
+            encoding,
             decoding: DecodingKey::from_secret(secret.as_bytes()),
             validation,
             ttl,
@@ -180,16 +235,22 @@ impl Tokens {
 
     /// Checks signature and expiry (not revocation, which needs the database).
     pub fn verify(&self, token: &str) -> Result<TokenInfo, TokenProblem> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|_| TokenProblem::Invalid)?;
-        if data.claims.exp < self.clock.now().timestamp() {
+        let claims = match self.own.verify(token) {
+            Some(checked) => checked?,
+            None => {
+                jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+                    .map_err(|_| TokenProblem::Invalid)?
+                    .claims
+            }
+        };
+        if claims.exp < self.clock.now().timestamp() {
             return Err(TokenProblem::Expired);
         }
         Ok(TokenInfo {
-            user_id: data.claims.sub.parse().map_err(|_| TokenProblem::Invalid)?,
-            jti: data.claims.jti,
-            expires_at: DateTime::from_timestamp(data.claims.exp, 0).unwrap_or_default(),
-            epoch: data.claims.ep,
+            user_id: claims.sub.parse().map_err(|_| TokenProblem::Invalid)?,
+            jti: claims.jti,
+            expires_at: DateTime::from_timestamp(claims.exp, 0).unwrap_or_default(),
+            epoch: claims.ep,
         })
     }
 }
@@ -257,6 +318,74 @@ mod tests {
         // The secret persists: a second load accepts tokens of the first.
         let again = store.write_blocking(|tx| Tokens::load(tx, Duration::hours(1)))?;
         assert_eq!(again.verify(&token).map(|i| i.user_id).ok(), Some(42));
+        Ok(())
+    }
+
+    /// The fast path accepts and refuses exactly what `jsonwebtoken` does.
+    #[test]
+    fn own_tokens_are_checked_as_jsonwebtoken_checks_them() -> Result<(), AuthError> {
+        use base64::Engine;
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let store = Store::new(Arc::new(SqliteDatabase::in_memory()?));
+        let tokens = store.write_blocking(|tx| Tokens::load(tx, Duration::hours(1)))?;
+        let now = Utc::now();
+        let token = tokens.issue(7, 1, now)?;
+        let parts: Vec<&str> = token.split('.').collect();
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts[0], tokens.own.header);
+
+        // Claims changed under the old signature.
+        let forged_claims = URL_SAFE_NO_PAD.encode(format!(
+            r#"{{"sub":"1","jti":"x","iat":0,"exp":{},"ep":9}}"#,
+            (now + Duration::hours(1)).timestamp()
+        ));
+        let forged = format!("{}.{forged_claims}.{}", parts[0], parts[2]);
+        // Signed with another secret.
+        let other = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &serde_json::json!({"sub": "7", "jti": "y", "iat": 0, "exp": i64::MAX / 2}),
+            &EncodingKey::from_secret(b"another secret"),
+        )
+        .map_err(|e| AuthError::Sign(e.to_string()))?;
+        // The right secret, another header: the general decoder's case.
+        let mut kid = Header::new(Algorithm::HS256);
+        kid.kid = Some("k1".into());
+        let other_header = jsonwebtoken::encode(
+            &kid,
+            &serde_json::json!({"sub": "7", "jti": "z", "iat": 0, "exp": i64::MAX / 2}),
+            &tokens.encoding,
+        )
+        .map_err(|e| AuthError::Sign(e.to_string()))?;
+        // Signed, but without the claims a token needs.
+        let no_subject = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &serde_json::json!({"jti": "w", "iat": 0, "exp": i64::MAX / 2}),
+            &tokens.encoding,
+        )
+        .map_err(|e| AuthError::Sign(e.to_string()))?;
+        let unsigned = format!("{}.{}.", parts[0], parts[1]);
+        let padded = format!("{token}=");
+        let cases = [
+            (token.as_str(), true),
+            (forged.as_str(), false),
+            (other.as_str(), false),
+            (other_header.as_str(), true),
+            (no_subject.as_str(), false),
+            (unsigned.as_str(), false),
+            (padded.as_str(), false),
+            ("", false),
+            ("a.b", false),
+            ("a.b.c.d", false),
+        ];
+        for (case, valid) in cases {
+            let reference =
+                jsonwebtoken::decode::<Claims>(case, &tokens.decoding, &tokens.validation).is_ok();
+            assert_eq!(reference, valid, "jsonwebtoken on {case:?}");
+            assert_eq!(tokens.verify(case).is_ok(), valid, "{case:?}");
+        }
+        // Only the server's own form takes the fast path.
+        assert!(tokens.own.verify(&token).is_some());
+        assert!(tokens.own.verify(&other_header).is_none());
         Ok(())
     }
 
