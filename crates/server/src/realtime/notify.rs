@@ -4,16 +4,15 @@
 use super::Realtime;
 use super::hub::Outbound;
 use super::socket::{
-    Pump, Step, configure, is_ping, refuse, socket_permit, socket_user, token_deadline,
+    Pump, SocketQuery, Step, configure, is_ping, refuse, socket_permit, socket_user, token_deadline,
 };
 use crate::auth::{TokenInfo, Tokens};
 use crate::domain::calls;
 use crate::error::ApiError;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use switchboard_protocol::CallStatus;
@@ -39,7 +38,7 @@ pub async fn handler(
     State(rt): State<Arc<Realtime>>,
     State(tokens): State<Arc<Tokens>>,
     Path(raw): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
+    query: SocketQuery,
     ConnectInfo(from): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
@@ -54,10 +53,8 @@ pub async fn handler(
     }
     let expires = token_deadline(rt.rules.clock, auth.token.expires_at);
     let token = auth.token;
-    let asked = query
-        .get("presence")
-        .is_some_and(|v| v == "1" || v == "true");
-    let presence = asked || rt.rules.presence_push == super::PresencePush::Everyone;
+    let presence =
+        query.wants_presence() || rt.rules.presence_push == super::PresencePush::Everyone;
     Ok(ws.on_upgrade(move |socket| {
         let task = run(socket, rt, auth.id, token, presence, expires);
         async move {

@@ -8,17 +8,18 @@
 use super::Realtime;
 use super::hub::{BusEvent, ConnId, Outbound, RoomKey};
 use super::quota::SocketPermit;
-use super::socket::{Pump, Step, configure, refuse, socket_permit, socket_user, token_deadline};
+use super::socket::{
+    Pump, SocketQuery, Step, configure, refuse, socket_permit, socket_user, token_deadline,
+};
 use crate::auth::{TokenInfo, Tokens};
 use crate::domain::DomainError;
 use crate::domain::{meetings, require_user};
 use crate::error::ApiError;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use switchboard_protocol::api::UserInfo;
@@ -43,7 +44,7 @@ pub async fn call_room(
     State(rt): State<Arc<Realtime>>,
     State(tokens): State<Arc<Tokens>>,
     Path(raw): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
+    query: SocketQuery,
     ConnectInfo(from): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
@@ -76,7 +77,7 @@ pub async fn meeting_room(
     State(rt): State<Arc<Realtime>>,
     State(tokens): State<Arc<Tokens>>,
     Path(raw): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
+    query: SocketQuery,
     ConnectInfo(from): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
@@ -90,17 +91,17 @@ pub async fn meeting_room(
     join(rt, &tokens, asked, ws, RoomKey::Meeting).await
 }
 
-/// Authenticates the socket, checks membership, and upgrades (refusals are sent on the
-/// socket as SPEC §4 asks).
 /// What a room upgrade asked for: the room id as written, the query and headers (the
 /// token), and the peer's address.
 struct Asked<'a> {
     raw: &'a str,
-    query: &'a HashMap<String, String>,
+    query: &'a SocketQuery,
     headers: &'a HeaderMap,
     from: IpAddr,
 }
 
+/// Authenticates the socket, checks membership, and upgrades (refusals are sent on the
+/// socket as SPEC §4 asks).
 async fn join(
     rt: Arc<Realtime>,
     tokens: &Tokens,

@@ -7,9 +7,10 @@ use crate::auth::{TokenProblem, Tokens};
 use crate::error::ApiError;
 use crate::session::{AuthUser, header_token};
 use crate::store::Store;
+use axum::extract::FromRequestParts;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::http::HeaderMap;
-use std::collections::HashMap;
+use axum::http::request::Parts;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 use switchboard_protocol::signal::ServerSignal;
@@ -39,17 +40,55 @@ pub fn configure(ws: WebSocketUpgrade) -> WebSocketUpgrade {
         .write_buffer_size(8 << 10)
 }
 
+/// What a socket's query string may say. Read straight from the URI: a
+/// `Query<HashMap<String, String>>` cost every connect a map, its hashing and serde's
+/// deserializer. Other keys are ignored; of a key given twice the last counts.
+#[derive(Debug, Default, PartialEq)]
+pub struct SocketQuery {
+    /// `?token=`: browsers cannot set headers on a WebSocket.
+    pub token: Option<String>,
+    /// `?presence=`: `1` or `true` asks for `presence_update` frames.
+    pub presence: Option<String>,
+}
+
+impl SocketQuery {
+    pub fn parse(query: &str) -> SocketQuery {
+        let mut found = SocketQuery::default();
+        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+            match &*key {
+                "token" => found.token = Some(value.into_owned()),
+                "presence" => found.presence = Some(value.into_owned()),
+                _ => {}
+            }
+        }
+        found
+    }
+
+    /// Whether the socket asked for presence frames.
+    pub fn wants_presence(&self) -> bool {
+        matches!(self.presence.as_deref(), Some("1" | "true"))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SocketQuery {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(SocketQuery::parse(parts.uri.query().unwrap_or_default()))
+    }
+}
+
 /// The user a socket belongs to: `?token=` (browsers cannot set headers on a WebSocket),
 /// or the `Authorization` header.
 pub async fn socket_user(
     tokens: &Tokens,
     store: &Store,
     headers: &HeaderMap,
-    query: &HashMap<String, String>,
+    query: &SocketQuery,
 ) -> Result<AuthUser, ApiError> {
     let token = query
-        .get("token")
-        .map(String::as_str)
+        .token
+        .as_deref()
         .filter(|t| !t.is_empty())
         .or_else(|| header_token(headers))
         .ok_or(TokenProblem::Missing)?;
@@ -371,4 +410,25 @@ pub enum NoUpgrade {
     /// The account holds as many sockets as one may (16 by default); close some first.
     #[response(status = 429)]
     TooMany(switchboard_protocol::api::ErrorBody),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SocketQuery;
+
+    #[test]
+    fn a_socket_query_is_read_as_a_form_would_be() {
+        assert_eq!(SocketQuery::parse(""), SocketQuery::default());
+        let query = SocketQuery::parse("token=a%2Bb.c+d&presence=1&other=x");
+        assert_eq!(query.token.as_deref(), Some("a+b.c d"));
+        assert!(query.wants_presence());
+        // The last of a repeated key counts, as it did with a map.
+        let query = SocketQuery::parse("token=first&token=second&presence=true");
+        assert_eq!(query.token.as_deref(), Some("second"));
+        assert!(query.wants_presence());
+        for no in ["presence=0", "presence=yes", "presence=", "presence", "x=1"] {
+            assert!(!SocketQuery::parse(no).wants_presence(), "{no}");
+        }
+        assert_eq!(SocketQuery::parse("token=").token.as_deref(), Some(""));
+    }
 }
