@@ -828,6 +828,31 @@ async fn a_restart_reconciles_calls_left_behind() {
     );
 }
 
+/// A socket open when the server stops stops counting: its user, kept online by it
+/// alone, shows offline a presence timeout after the restart unless they come back.
+#[tokio::test(start_paused = true)]
+async fn a_socket_open_at_a_restart_stops_counting() {
+    let mut server = TestServer::start_in_simulated_time(&["watcher", "gone"], |c| {
+        c.presence_timeout = Duration::from_secs(1);
+    })
+    .await;
+    let mut watcher = server.login("watcher").await;
+    let gone = server.login("gone").await;
+    let gone_ws = notifications(&gone).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        watcher.presence_of(gone.id).await["is_online"],
+        true,
+        "the socket alone keeps them online"
+    );
+
+    server.restart().await;
+    watcher.base = server.url.clone();
+    drop(gone_ws);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(watcher.presence_of(gone.id).await["is_online"], false);
+}
+
 /// A presence change is pushed once it has held for a quarter second: a call hung up at
 /// once never blinks the caller busy in everyone's list; a call that lasts does.
 #[tokio::test(start_paused = true)]

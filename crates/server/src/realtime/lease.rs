@@ -7,6 +7,11 @@
 //! has its leases ended by whichever instance renews next: its users keep the sockets
 //! they hold elsewhere, and the others get one presence timeout to reconnect before they
 //! show offline. An instance whose own registration lapsed records its sockets again.
+//!
+//! The only instance of a database (SQLite, which no other server may open while it
+//! runs) keeps no lease rows: every socket is its own, so a user's total is what its hub
+//! holds, and what an earlier run left counted is found in presence itself. That spares
+//! each socket's open and close a row write and a sum.
 
 use super::Realtime;
 use crate::store::{LockKey, StorageError, Tx};
@@ -81,13 +86,18 @@ pub async fn write_socket_changes(
 /// their presence brought up to date (`opened`: a sign of life).
 async fn write_sockets(rt: &Realtime, users: Vec<(i64, bool)>) -> Result<(), StorageError> {
     let (instance, hub, clock) = (rt.instance.clone(), rt.hub.clone(), rt.rules.clock);
+    let sole = rt.is_sole_instance();
     rt.store
         .write(move |tx| {
             let now = clock.now();
             for &(user_id, opened) in &users {
                 // Read inside the transaction: the last write carries the latest count.
                 let held = u32::try_from(hub.sockets_of(user_id)).unwrap_or(u32::MAX);
-                let total = tx.set_socket_lease(&instance, user_id, held)?;
+                let total = if sole {
+                    held
+                } else {
+                    tx.set_socket_lease(&instance, user_id, held)?
+                };
                 let mut p = tx.presence(user_id)?;
                 if opened {
                     p.heartbeat(now);
@@ -171,8 +181,23 @@ fn reclaim(tx: &mut dyn Tx, now: DateTime<Utc>, which: Reclaim) -> Result<usize,
     Ok(touched.len())
 }
 
+/// The only instance's sockets, all gone (its start after a crash, its clean stop):
+/// every user still counted as connected is seen now, with one presence timeout to come
+/// back. Returns how many there were.
+fn end_every_socket(tx: &mut dyn Tx, now: DateTime<Utc>) -> Result<usize, StorageError> {
+    let mut ended = 0;
+    for (user_id, presence) in tx.all_presence()? {
+        if presence.open_sockets > 0 {
+            set_total(tx, user_id, 0, now)?;
+            ended += 1;
+        }
+    }
+    Ok(ended)
+}
+
 /// At start-up: registers `instance`. With `exclusive` (SQLite: no other instance can be
-/// running) every earlier lease ends now; otherwise only lapsed ones.
+/// running) every earlier lease ends now, and every socket an earlier run counted;
+/// otherwise only lapsed leases.
 pub fn register(
     tx: &mut dyn Tx,
     instance: &str,
@@ -180,7 +205,7 @@ pub fn register(
     exclusive: bool,
     now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
-    let ended = reclaim(
+    let mut ended = reclaim(
         tx,
         if exclusive {
             DateTime::<Utc>::MAX_UTC
@@ -189,6 +214,9 @@ pub fn register(
         },
         Reclaim::LapsedAndOrphans,
     )?;
+    if exclusive {
+        ended += end_every_socket(tx, now)?;
+    }
     if ended > 0 {
         tracing::info!(users = ended, "sockets left by an earlier run released");
     }
@@ -199,6 +227,11 @@ pub fn register(
 /// Renews this instance's registration and reclaims lapsed ones, until the task is
 /// aborted.
 pub async fn run(rt: Arc<Realtime>) {
+    if rt.is_sole_instance() {
+        // No other instance reclaims this one's sockets, nor has any to be reclaimed: an
+        // idle desktop need not write every few seconds.
+        return;
+    }
     let lease = rt.rules.instance_lease;
     let mut tick = tokio::time::interval(lease / 3);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -251,14 +284,69 @@ pub async fn run(rt: Arc<Realtime>) {
 /// On a clean stop: unregisters this instance and ends its leases at once.
 pub async fn release(rt: &Realtime) {
     let (instance, clock) = (rt.instance.clone(), rt.rules.clock);
+    let sole = rt.is_sole_instance();
     let released = rt
         .store
         .write(move |tx| {
             tx.drop_instance(&instance)?;
-            reclaim(tx, clock.now(), Reclaim::LapsedAndOrphans)
+            if sole {
+                end_every_socket(tx, clock.now())
+            } else {
+                reclaim(tx, clock.now(), Reclaim::LapsedAndOrphans)
+            }
         })
         .await;
     if let Err(e) = released {
         tracing::warn!(error = %e, "could not release this instance's sockets; other instances will once its lease lapses");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{NewUser, SqliteDatabase, Store};
+
+    fn user(tx: &mut dyn Tx, name: &str) -> Result<i64, StorageError> {
+        let new = NewUser {
+            username: name.into(),
+            email: String::new(),
+            full_name: String::new(),
+            password_hash: "x".into(),
+            is_admin: false,
+        };
+        tx.insert_user(&new, Utc::now())
+    }
+
+    /// The only instance keeps no lease rows, so after a crash its next start finds the
+    /// sockets it counted in presence: they end, and their users are seen at the start
+    /// (one presence timeout to come back). Users with no socket are left as they were.
+    #[test]
+    fn a_sole_instance_start_ends_the_sockets_an_earlier_run_counted() -> Result<(), StorageError> {
+        let store = Store::new(Arc::new(SqliteDatabase::in_memory()?));
+        let crashed_at = Utc::now() - chrono::Duration::hours(1);
+        let restarted_at = Utc::now();
+        let (connected, idle) = store.write_blocking(|tx| {
+            let (connected, idle) = (user(tx, "connected")?, user(tx, "idle")?);
+            for (user_id, sockets) in [(connected, 2), (idle, 0)] {
+                let mut p = tx.presence(user_id)?;
+                p.heartbeat(crashed_at);
+                p.open_sockets = sockets;
+                tx.save_presence(user_id, &p)?;
+            }
+            Ok::<_, StorageError>((connected, idle))
+        })?;
+
+        store.write_blocking(|tx| {
+            register(tx, "next run", Duration::from_secs(15), true, restarted_at)
+        })?;
+
+        let (connected, idle) = store.write_blocking(|tx| {
+            Ok::<_, StorageError>((tx.presence(connected)?, tx.presence(idle)?))
+        })?;
+        assert_eq!(connected.open_sockets, 0);
+        assert_eq!(connected.last_seen, Some(restarted_at));
+        assert_eq!(idle.open_sockets, 0);
+        assert_eq!(idle.last_seen, Some(crashed_at), "untouched");
+        Ok(())
     }
 }

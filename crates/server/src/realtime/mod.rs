@@ -65,7 +65,8 @@ pub struct Realtime {
     ring_timers: dashmap::DashMap<i64, RingTimer>,
     /// Set when this instance is its database's only one (SQLite): every call ringing
     /// anywhere then has its timer in `ring_timers`, so a socket that opens needs no
-    /// query to learn that nothing rings for its user.
+    /// query to learn that nothing rings for its user; and every socket is this
+    /// instance's, so it keeps no lease rows (see `lease`).
     sole_instance: std::sync::atomic::AtomicBool,
 }
 
@@ -300,10 +301,13 @@ impl Realtime {
     /// Whether a call may be ringing for `user_id`: always, unless this instance is the
     /// only one and holds no ring timer for them.
     pub fn may_ring_for(&self, user_id: i64) -> bool {
-        !self
-            .sole_instance
+        !self.is_sole_instance() || self.ring_timers.iter().any(|ring| ring.callee == user_id)
+    }
+
+    /// Whether this instance is its database's only one (set at start-up).
+    pub fn is_sole_instance(&self) -> bool {
+        self.sole_instance
             .load(std::sync::atomic::Ordering::Acquire)
-            || self.ring_timers.iter().any(|ring| ring.callee == user_id)
     }
 
     /// Someone's presence may have changed: the feed compares and pushes.
