@@ -548,7 +548,7 @@ async fn a_loopback_server_refuses_host_names_it_was_not_given() {
             assert_eq!(s, StatusCode::FORBIDDEN, "{host}: {b}");
             let error = b["error"].as_str().unwrap_or_default();
             assert!(
-                error.contains("--allowed-host rebound.evil.example"),
+                error.contains("If a proxy forwards that name to it, start the server with --allowed-host rebound.evil.example."),
                 "{error}"
             );
         }

@@ -114,7 +114,7 @@ pub async fn check_host(State(state): State<AppState>, req: Request, next: Next)
     let host = host.unwrap_or_default();
     tracing::info!(%host, "request refused: a host name this loopback server does not serve");
     ApiError::forbidden(format!(
-        "This server listens on this computer only and does not answer to {host}. If a proxy          forwards that name to it, start the server with --allowed-host {}.",
+        "This server listens on this computer only and does not answer to {host}. If a proxy forwards that name to it, start the server with --allowed-host {}.",
         host.rsplit_once(':').map_or(host.as_str(), |(name, _)| name)
     ))
     .into_response()
