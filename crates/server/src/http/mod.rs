@@ -133,22 +133,26 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::realtime::router())
         .fallback(no_such_route);
 
-    let origins = middleware::from_fn_with_state(state.clone(), origin::check_socket_origin);
-    let hosts = middleware::from_fn_with_state(state.clone(), origin::check_host);
-    api.with_state(state)
-        .layer(origins)
-        .layer(hosts)
-        .layer(DefaultBodyLimit::max(body::MAX_BODY_BYTES))
-        .layer(middleware::from_fn(json_errors))
+    let origins =
+        middleware::from_fn_with_state(state.allowed_origins.clone(), origin::check_socket_origin);
+    let hosts = middleware::from_fn_with_state(origin::Hosts::of(&state), origin::check_host);
+    // Around the router as a whole, not each route: `Router::layer` wraps every route in
+    // its own boxed copy of these, and each request cloned one box per layer (and the
+    // whole `AppState` for each middleware that held it).
+    let layered = tower::ServiceBuilder::new()
+        // Spans name the method and path only: query strings may carry tokens.
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+        }))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::internal("a request handler panicked").into_response()
         }))
-        .layer(
-            // Spans name the method and path only: query strings may carry tokens.
-            TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
-            }),
-        )
+        .layer(middleware::from_fn(json_errors))
+        .layer(DefaultBodyLimit::max(body::MAX_BODY_BYTES))
+        .layer(hosts)
+        .layer(origins)
+        .service(api.with_state(state));
+    Router::new().fallback_service(layered)
 }
 
 async fn no_such_route(req: Request) -> ApiError {

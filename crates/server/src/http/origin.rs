@@ -12,6 +12,7 @@ use axum::extract::{Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
 
 /// `scheme://host[:port]`, lower case, without a trailing slash: how origins compare.
 pub fn normalised(origin: &str) -> String {
@@ -35,7 +36,7 @@ pub fn allows(allowed: &[String], origin: Option<&str>, host: Option<&str>) -> b
 
 /// Refuses WebSocket upgrades from pages this server does not allow (403, in words).
 pub async fn check_socket_origin(
-    State(state): State<AppState>,
+    State(allowed_origins): State<Arc<Vec<String>>>,
     req: Request,
     next: Next,
 ) -> Response {
@@ -57,7 +58,7 @@ pub async fn check_socket_origin(
         };
         (text(header::ORIGIN), text(header::HOST))
     };
-    if allows(&state.allowed_origins, origin.as_deref(), host.as_deref()) {
+    if allows(&allowed_origins, origin.as_deref(), host.as_deref()) {
         return next.run(req).await;
     }
     let origin = origin.unwrap_or_default();
@@ -98,11 +99,27 @@ pub fn host_allowed(allowed: &[String], host: Option<&str>) -> bool {
 
 /// On a server bound to loopback, refuses requests for host names it was not told about
 /// (403, in words).
-pub async fn check_host(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if !state.check_host {
+/// What [`check_host`] needs of the server's state.
+#[derive(Clone)]
+pub struct Hosts {
+    check: bool,
+    allowed: Arc<Vec<String>>,
+}
+
+impl Hosts {
+    pub fn of(state: &AppState) -> Hosts {
+        Hosts {
+            check: state.check_host,
+            allowed: state.allowed_hosts.clone(),
+        }
+    }
+}
+
+pub async fn check_host(State(hosts): State<Hosts>, req: Request, next: Next) -> Response {
+    if !hosts.check {
         return next.run(req).await;
     }
-    let allowed = &state.allowed_hosts;
+    let allowed = &hosts.allowed;
     let host = req
         .headers()
         .get(header::HOST)
