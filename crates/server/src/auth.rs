@@ -77,6 +77,10 @@ struct Claims {
     /// everywhere). Tokens from before epochs existed count as epoch 0.
     #[serde(default)]
     ep: i64,
+    /// Never issued; read only so that the fast path can leave a token that has one to
+    /// `jsonwebtoken`, which refuses an audience it was not told to expect.
+    #[serde(default, skip_serializing)]
+    aud: Option<serde::de::IgnoredAny>,
 }
 
 /// A verified token: whose it is and how to revoke it.
@@ -146,7 +150,12 @@ impl OwnTokens {
             let claims = URL_SAFE_NO_PAD.decode(payload).ok()?;
             serde_json::from_slice::<Claims>(&claims).ok()
         })();
-        Some(checked.ok_or(TokenProblem::Invalid))
+        match checked {
+            // Signed by this server's secret, yet not a claim set it issues.
+            Some(claims) if claims.aud.is_some() => None,
+            Some(claims) => Some(Ok(claims)),
+            None => Some(Err(TokenProblem::Invalid)),
+        }
     }
 }
 
@@ -228,6 +237,7 @@ impl Tokens {
             iat: now.timestamp(),
             exp: (now + self.ttl).timestamp(),
             ep: epoch,
+            aud: None,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| AuthError::Sign(e.to_string()))
@@ -363,6 +373,13 @@ mod tests {
             &tokens.encoding,
         )
         .map_err(|e| AuthError::Sign(e.to_string()))?;
+        // Signed, with an audience this server never sets.
+        let audience = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &serde_json::json!({"sub": "7", "jti": "v", "iat": 0, "exp": i64::MAX / 2, "aud": "x"}),
+            &tokens.encoding,
+        )
+        .map_err(|e| AuthError::Sign(e.to_string()))?;
         let unsigned = format!("{}.{}.", parts[0], parts[1]);
         let padded = format!("{token}=");
         let cases = [
@@ -371,6 +388,7 @@ mod tests {
             (other.as_str(), false),
             (other_header.as_str(), true),
             (no_subject.as_str(), false),
+            (audience.as_str(), false),
             (unsigned.as_str(), false),
             (padded.as_str(), false),
             ("", false),
