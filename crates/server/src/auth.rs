@@ -350,36 +350,37 @@ mod tests {
             (now + Duration::hours(1)).timestamp()
         ));
         let forged = format!("{}.{forged_claims}.{}", parts[0], parts[2]);
+        let sign = |header: &Header, claims: serde_json::Value, key: &EncodingKey| {
+            jsonwebtoken::encode(header, &claims, key).map_err(|e| AuthError::Sign(e.to_string()))
+        };
+        let hs256 = Header::new(Algorithm::HS256);
+        let far = i64::MAX / 2;
         // Signed with another secret.
-        let other = jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &serde_json::json!({"sub": "7", "jti": "y", "iat": 0, "exp": i64::MAX / 2}),
+        let other = sign(
+            &hs256,
+            serde_json::json!({"sub": "7", "jti": "y", "iat": 0, "exp": far}),
             &EncodingKey::from_secret(b"another secret"),
-        )
-        .map_err(|e| AuthError::Sign(e.to_string()))?;
+        )?;
         // The right secret, another header: the general decoder's case.
         let mut kid = Header::new(Algorithm::HS256);
         kid.kid = Some("k1".into());
-        let other_header = jsonwebtoken::encode(
+        let other_header = sign(
             &kid,
-            &serde_json::json!({"sub": "7", "jti": "z", "iat": 0, "exp": i64::MAX / 2}),
+            serde_json::json!({"sub": "7", "jti": "z", "iat": 0, "exp": far}),
             &tokens.encoding,
-        )
-        .map_err(|e| AuthError::Sign(e.to_string()))?;
+        )?;
         // Signed, but without the claims a token needs.
-        let no_subject = jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &serde_json::json!({"jti": "w", "iat": 0, "exp": i64::MAX / 2}),
+        let no_subject = sign(
+            &hs256,
+            serde_json::json!({"jti": "w", "iat": 0, "exp": far}),
             &tokens.encoding,
-        )
-        .map_err(|e| AuthError::Sign(e.to_string()))?;
+        )?;
         // Signed, with an audience this server never sets.
-        let audience = jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &serde_json::json!({"sub": "7", "jti": "v", "iat": 0, "exp": i64::MAX / 2, "aud": "x"}),
+        let audience = sign(
+            &hs256,
+            serde_json::json!({"sub": "7", "jti": "v", "iat": 0, "exp": far, "aud": "x"}),
             &tokens.encoding,
-        )
-        .map_err(|e| AuthError::Sign(e.to_string()))?;
+        )?;
         let unsigned = format!("{}.{}.", parts[0], parts[1]);
         let padded = format!("{token}=");
         let cases = [

@@ -304,18 +304,7 @@ pub async fn release(rt: &Realtime) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{NewUser, SqliteDatabase, Store};
-
-    fn user(tx: &mut dyn Tx, name: &str) -> Result<i64, StorageError> {
-        let new = NewUser {
-            username: name.into(),
-            email: String::new(),
-            full_name: String::new(),
-            password_hash: "x".into(),
-            is_admin: false,
-        };
-        tx.insert_user(&new, Utc::now())
-    }
+    use crate::store::{SqliteDatabase, Store, test_user as user};
 
     /// The only instance keeps no lease rows, so after a crash its next start finds the
     /// sockets it counted in presence: they end, and their users are seen at the start

@@ -137,6 +137,19 @@ pub struct NewUser {
     pub is_admin: bool,
 }
 
+/// For unit tests: a plain account named `name` (password hash "x").
+#[cfg(test)]
+pub(crate) fn test_user(tx: &mut dyn Tx, name: &str) -> Result<i64, StorageError> {
+    let new = NewUser {
+        username: name.into(),
+        email: String::new(),
+        full_name: String::new(),
+        password_hash: "x".into(),
+        is_admin: false,
+    };
+    tx.insert_user(&new, chrono::Utc::now())
+}
+
 /// A call row as stored; see `domain::calls` for the API shape.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallRow {

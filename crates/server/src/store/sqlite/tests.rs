@@ -2,22 +2,13 @@
 //! statement the shared SQL runs.
 
 use super::*;
-use crate::store::{CallRow, HistoryQuery, LockKey, MeetingRow, NewUser, Store, Tx, VideoCallRow};
+use crate::store::{
+    CallRow, HistoryQuery, LockKey, MeetingRow, Store, Tx, VideoCallRow, test_user as user,
+};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use switchboard_protocol::api::{MeetingStatus, VideoCallStatus};
 use switchboard_protocol::{CallStatus, CallType, PresenceState, PresenceStatus};
-
-fn user(tx: &mut dyn Tx, name: &str) -> Result<i64, StorageError> {
-    let new = NewUser {
-        username: name.into(),
-        email: String::new(),
-        full_name: String::new(),
-        password_hash: "x".into(),
-        is_admin: false,
-    };
-    tx.insert_user(&new, Utc::now())
-}
 
 /// The in-memory presence cache holds committed state only, and what a file held
 /// when it was opened.
