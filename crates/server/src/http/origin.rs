@@ -97,8 +97,6 @@ pub fn host_allowed(allowed: &[String], host: Option<&str>) -> bool {
         || allowed.iter().any(|a| a == name)
 }
 
-/// On a server bound to loopback, refuses requests for host names it was not told about
-/// (403, in words).
 /// What [`check_host`] needs of the server's state.
 #[derive(Clone)]
 pub struct Hosts {
@@ -115,6 +113,8 @@ impl Hosts {
     }
 }
 
+/// On a server bound to loopback, refuses requests for host names it was not told about
+/// (403, in words).
 pub async fn check_host(State(hosts): State<Hosts>, req: Request, next: Next) -> Response {
     if !hosts.check {
         return next.run(req).await;

@@ -281,7 +281,8 @@ pub async fn run(rt: Arc<Realtime>) {
     }
 }
 
-/// On a clean stop: unregisters this instance and ends its leases at once.
+/// On a clean stop: unregisters this instance and ends its leases (the only instance:
+/// its sockets) at once.
 pub async fn release(rt: &Realtime) {
     let (instance, clock) = (rt.instance.clone(), rt.rules.clock);
     let sole = rt.is_sole_instance();
