@@ -3,7 +3,8 @@
 # "Instructions per operation"). Two runs of switchboard-bench against the server under
 # valgrind that differ only in how many of the operation they do: the difference in the
 # server's instructions divided by the extra operations is what one costs (start-up, the
-# rest of the run and the shutdown cancel out). The kernel's TCP work is not counted:
+# rest of the run and the shutdown cancel out; for connects both runs hold the same accounts,
+# since start-up reads them all). The kernel's TCP work is not counted:
 # callgrind sees user space only.
 #
 #   cargo build --release -p switchboard-server -p switchboard-bench
@@ -43,9 +44,11 @@ chmod +x "$wrapper"
 # Total instructions (Ir) of one run of the bench doing $1 of the operation.
 instructions() {
   local n="$1" out="$OUT/callgrind.out.$1" sockets invites
-  if [ "$what" = connect ]; then sockets="$n" invites="${INVITES:-10}"; else sockets="${SOCKETS:-200}" invites="$n"; fi
+  if [ "$what" = connect ]; then sockets="$n" invites="${INVITES:-10}" users="$MANY"; else sockets="${SOCKETS:-200}" invites="$n" users="$sockets"; fi
   rm -f "$out"
-  CALLGRIND_OUT="$out" "$bench" --server-bin "$wrapper" --sockets "$sockets" \
+  # Both runs hold the same accounts (the larger count): start-up reads every account,
+  # and that work is not a connect's.
+  CALLGRIND_OUT="$out" "$bench" --server-bin "$wrapper" --sockets "$sockets" --users "$users" \
     --invites "$invites" --rate "$rate" --connect-concurrency 64 \
     --start-timeout-s 120 --stop-grace-s 120 --port "${PORT:-18900}" > "$OUT/bench.$n.json"
   [ -s "$out" ] || { echo "no callgrind output for $n (did the server exit?)" >&2; exit 1; }

@@ -45,6 +45,11 @@ struct Args {
     /// Notification sockets to hold (one user each).
     #[arg(long, default_value_t = 1000)]
     sockets: usize,
+    /// Accounts in the directory [default: --sockets]. Those beyond the sockets' users
+    /// are never signed in; they let two runs with different socket counts start the
+    /// same server (start-up reads every account), so what differs is the sockets.
+    #[arg(long)]
+    users: Option<usize>,
     /// Invites to send.
     #[arg(long, default_value_t = 500)]
     invites: usize,
@@ -141,8 +146,13 @@ fn main() -> Result<()> {
     config.database = args.database.clone();
     let t = Instant::now();
     // Before the async runtime: PostgreSQL's synchronous client cannot run inside one.
-    let users = prepare(&config, args.sockets)?;
-    eprintln!("prepared {} users in {:.1?}", users.len(), t.elapsed());
+    let accounts = args.users.unwrap_or(args.sockets).max(args.sockets);
+    let users = prepare(&config, accounts, args.sockets)?;
+    eprintln!(
+        "prepared {accounts} users ({} signed in) in {:.1?}",
+        users.len(),
+        t.elapsed()
+    );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -155,18 +165,16 @@ struct User {
     token: String,
 }
 
-fn prepare(config: &ServerConfig, count: usize) -> Result<Vec<User>> {
+/// Creates `accounts` users and signs in the first `active` (the ones given sockets).
+fn prepare(config: &ServerConfig, accounts: usize, active: usize) -> Result<Vec<User>> {
     let store = open_store(config)?;
-    Accounts::new(store.clone()).create_test_users_blocking(
-        "load",
-        count as u32,
-        "bench-password",
-    )?;
+    let count = u32::try_from(accounts).context("--users: too many accounts")?;
+    Accounts::new(store.clone()).create_test_users_blocking("load", count, "bench-password")?;
     let ttl = chrono::Duration::hours(24);
     let (tokens, ids) = store.write_blocking(|tx| {
         let tokens = Tokens::load(tx, ttl)?;
-        let mut ids = Vec::with_capacity(count);
-        for n in 1..=count {
+        let mut ids = Vec::with_capacity(active);
+        for n in 1..=active {
             let user = tx
                 .user_by_login(&format!("load{n}"))?
                 .ok_or_else(|| DomainError::NotFound(format!("load{n} vanished")))?;

@@ -101,19 +101,21 @@ fn describe() {
     );
 }
 
-/// Counts one open WebSocket of `kind` while it lives.
-pub struct Connection(&'static str);
+/// Counts one open WebSocket of `kind` while it lives. It keeps the gauge it raised, so
+/// closing lowers it without looking the name and label up again.
+pub struct Connection(metrics::Gauge);
 
 impl Connection {
     pub fn open(kind: &'static str) -> Connection {
-        gauge!(CONNECTIONS, "kind" => kind).increment(1.0);
-        Connection(kind)
+        let open = gauge!(CONNECTIONS, "kind" => kind);
+        open.increment(1.0);
+        Connection(open)
     }
 }
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        gauge!(CONNECTIONS, "kind" => self.0).decrement(1.0);
+        self.0.decrement(1.0);
     }
 }
 

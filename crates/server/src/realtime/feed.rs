@@ -14,7 +14,9 @@
 use super::{BusEvent, Realtime, frame};
 use crate::domain::DomainError;
 use crate::store::LockKey;
-use std::collections::{HashMap, HashSet};
+// foldhash: these maps are rebuilt at each pass, keyed by user ids; SipHash was most of
+// their cost.
+use foldhash::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard_protocol::ws::Notification;
@@ -100,8 +102,8 @@ async fn visible_now(
     // Off the async workers: with ten thousand users a full sweep is milliseconds of CPU.
     tokio::task::spawn_blocking(move || {
         let now = clock.now();
-        let mut visible = HashMap::new();
-        let mut online = HashSet::new();
+        let mut visible = HashMap::default();
+        let mut online = HashSet::default();
         let rows = match only {
             Some(users) => store.presence_cache().rows_of(users),
             None => store.presence_snapshot(),

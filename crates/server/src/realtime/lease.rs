@@ -16,7 +16,7 @@
 use super::Realtime;
 use crate::store::{LockKey, StorageError, Tx};
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -57,7 +57,7 @@ pub async fn write_socket_changes(
 ) {
     let mut batch = Vec::new();
     while changes.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let mut users: HashMap<i64, bool> = HashMap::new();
+        let mut users: HashMap<i64, bool> = HashMap::default();
         let mut waiting = Vec::with_capacity(batch.len());
         for change in batch.drain(..) {
             *users.entry(change.user_id).or_default() |= change.opened;

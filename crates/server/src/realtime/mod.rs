@@ -8,6 +8,7 @@ pub mod limit;
 pub mod notify;
 pub mod quota;
 pub mod redis_bus;
+mod ring_timers;
 pub mod signal;
 pub mod socket;
 
@@ -62,7 +63,7 @@ pub struct Realtime {
     pub quota: Arc<quota::SocketQuota>,
     /// Ring timers of calls this instance started, cancelled when the call is answered
     /// or ends: a caller who starts and cancels calls in a loop leaves no sleeping tasks.
-    ring_timers: dashmap::DashMap<i64, RingTimer>,
+    ring_timers: ring_timers::RingTimers,
     /// Set when this instance is its database's only one (SQLite): every call ringing
     /// anywhere then has its timer in `ring_timers`, so a socket that opens needs no
     /// query to learn that nothing rings for its user; and every socket is this
@@ -70,11 +71,6 @@ pub struct Realtime {
     sole_instance: std::sync::atomic::AtomicBool,
 }
 
-/// A ringing call's timer, and whom it rings.
-struct RingTimer {
-    timer: tokio::task::AbortHandle,
-    callee: i64,
-}
 /// Serialises a notification once, for every socket it goes to.
 /// A meeting's host and participants, each once.
 fn members(meeting: &Meeting) -> impl Iterator<Item = i64> + '_ {
@@ -105,7 +101,7 @@ impl Realtime {
             quota::SocketQuota::new(rules.sockets_per_user, Some(rules.sockets_per_address));
         Realtime {
             quota,
-            ring_timers: dashmap::DashMap::new(),
+            ring_timers: ring_timers::RingTimers::default(),
             sole_instance: std::sync::atomic::AtomicBool::new(false),
             socket_changes,
             socket_changes_rx: std::sync::Mutex::new(Some(socket_changes_rx)),
@@ -293,15 +289,15 @@ impl Realtime {
 
     /// Drops this instance's ring timer for `call_id`, if it holds one.
     pub fn cancel_ring_timer(&self, call_id: i64) {
-        if let Some((_, ring)) = self.ring_timers.remove(&call_id) {
-            ring.timer.abort();
+        if let Some(timer) = self.ring_timers.remove(call_id) {
+            timer.abort();
         }
     }
 
     /// Whether a call may be ringing for `user_id`: always, unless this instance is the
     /// only one and holds no ring timer for them.
     pub fn may_ring_for(&self, user_id: i64) -> bool {
-        !self.is_sole_instance() || self.ring_timers.iter().any(|ring| ring.callee == user_id)
+        !self.is_sole_instance() || self.ring_timers.rings(user_id)
     }
 
     /// Whether this instance is its database's only one (set at start-up).
@@ -384,7 +380,7 @@ impl Realtime {
                 // Shutting down: start-up reconciliation deals with the call next time.
                 _ = closing.wait_for(|closing| *closing) => return,
             }
-            this.ring_timers.remove(&call_id);
+            this.ring_timers.remove(call_id);
             match this.system_action(call_id, CallAction::Timeout).await {
                 // Answered or ended in time: nothing to do.
                 Ok(()) => {}
@@ -393,8 +389,7 @@ impl Realtime {
             }
         });
         let timer = timer.abort_handle();
-        self.ring_timers
-            .insert(call_id, RingTimer { timer, callee });
+        self.ring_timers.insert(call_id, callee, timer);
     }
 }
 

@@ -6,6 +6,7 @@
 //! and the benchmarks open 10,000 sockets from 127.0.0.1.
 
 use dashmap::DashMap;
+use foldhash::fast::RandomState;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -14,8 +15,8 @@ pub struct SocketQuota {
     per_user: usize,
     /// `None`: no cap per address.
     per_address: Option<usize>,
-    held: DashMap<i64, usize>,
-    by_address: DashMap<IpAddr, usize>,
+    held: DashMap<i64, usize, RandomState>,
+    by_address: DashMap<IpAddr, usize, RandomState>,
 }
 
 /// One socket's place in the quotas, given back when the socket's task ends.
@@ -35,7 +36,11 @@ pub enum Refused {
 
 /// Takes one place in `held[key]` unless it is at `cap` already (under one lock, so
 /// simultaneous connects cannot overshoot).
-fn take<K: std::hash::Hash + Eq>(held: &DashMap<K, usize>, key: K, cap: usize) -> bool {
+fn take<K: std::hash::Hash + Eq>(
+    held: &DashMap<K, usize, RandomState>,
+    key: K,
+    cap: usize,
+) -> bool {
     let mut count = held.entry(key).or_insert(0);
     if *count >= cap {
         return false;
@@ -44,7 +49,7 @@ fn take<K: std::hash::Hash + Eq>(held: &DashMap<K, usize>, key: K, cap: usize) -
     true
 }
 
-fn give_back<K: std::hash::Hash + Eq>(held: &DashMap<K, usize>, key: &K) {
+fn give_back<K: std::hash::Hash + Eq>(held: &DashMap<K, usize, RandomState>, key: &K) {
     held.remove_if_mut(key, |_, count| {
         *count = count.saturating_sub(1);
         *count == 0
@@ -57,8 +62,8 @@ impl SocketQuota {
         Arc::new(SocketQuota {
             per_user,
             per_address: per_address.filter(|cap| *cap > 0),
-            held: DashMap::new(),
-            by_address: DashMap::new(),
+            held: DashMap::default(),
+            by_address: DashMap::default(),
         })
     }
 

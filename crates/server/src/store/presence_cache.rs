@@ -9,10 +9,10 @@ pub type CommitHook = Box<dyn Fn(Vec<(i64, PresenceState)>) + Send + Sync>;
 /// scans the table. Engines update it after each commit, in commit order.
 #[derive(Default)]
 pub struct PresenceCache {
-    rows: dashmap::DashMap<i64, PresenceState>,
+    rows: dashmap::DashMap<i64, PresenceState, foldhash::fast::RandomState>,
     /// Users whose row changed since the presence feed last asked: it diffs only them
     /// between its full sweeps.
-    changed: std::sync::Mutex<std::collections::HashSet<i64>>,
+    changed: std::sync::Mutex<foldhash::HashSet<i64>>,
     /// Where this instance's commits also go (the bus, for the other instances' caches).
     forward: std::sync::OnceLock<CommitHook>,
 }
@@ -39,7 +39,7 @@ impl PresenceCache {
     }
 
     /// The users whose rows changed since the last call (and forgets them).
-    pub fn take_changed(&self) -> std::collections::HashSet<i64> {
+    pub fn take_changed(&self) -> foldhash::HashSet<i64> {
         std::mem::take(&mut *self.changed.lock().unwrap_or_else(|e| e.into_inner()))
     }
 

@@ -209,7 +209,7 @@ pub struct SqlTx<C> {
     pub presence_saved: Vec<(i64, PresenceState)>,
     /// Where each user's latest row is in `presence_saved`: a batch of a thousand socket
     /// changes reads a thousand users' presence, and a scan each cost more than the read.
-    presence_saved_at: std::collections::HashMap<i64, usize>,
+    presence_saved_at: foldhash::HashMap<i64, usize>,
     /// Tokens this transaction revoked (jti, expiry), for engines that keep them in
     /// memory once it commits.
     pub revoked: Vec<(String, DateTime<Utc>)>,
@@ -224,7 +224,7 @@ impl<C: Conn> SqlTx<C> {
             conn,
             dialect,
             presence_saved: Vec::new(),
-            presence_saved_at: std::collections::HashMap::new(),
+            presence_saved_at: foldhash::HashMap::default(),
             revoked: Vec::new(),
             standings: Vec::new(),
         }
