@@ -43,7 +43,7 @@ chmod +x "$wrapper"
 
 # Total instructions (Ir) of one run of the bench doing $1 of the operation.
 instructions() {
-  local n="$1" out="$OUT/callgrind.out.$1" sockets invites
+  local n="$1" out="$OUT/callgrind.out.$1" sockets invites users
   if [ "$what" = connect ]; then sockets="$n" invites="${INVITES:-10}" users="$MANY"; else sockets="${SOCKETS:-200}" invites="$n" users="$sockets"; fi
   rm -f "$out"
   # Both runs hold the same accounts (the larger count): start-up reads every account,

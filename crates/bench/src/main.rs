@@ -45,8 +45,8 @@ struct Args {
     /// Notification sockets to hold (one user each).
     #[arg(long, default_value_t = 1000)]
     sockets: usize,
-    /// Accounts in the directory [default: --sockets]. Those beyond the sockets' users
-    /// are never signed in; they let two runs with different socket counts start the
+    /// Accounts in the directory, at least --sockets [default: --sockets]. Those beyond
+    /// the sockets' users are never signed in; they let two runs with different socket counts start the
     /// same server (start-up reads every account), so what differs is the sockets.
     #[arg(long)]
     users: Option<usize>,
@@ -429,6 +429,7 @@ async fn measure(
     Ok(json!({
         "mode": "invite",
         "sockets": args.sockets,
+        "accounts": args.users.unwrap_or(args.sockets).max(args.sockets),
         "connected": shared.connected.load(Relaxed),
         "connect_errors": connect_errors.load(Relaxed),
         "connect_s": round(connect_secs, 2),

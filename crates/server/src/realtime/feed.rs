@@ -14,7 +14,7 @@
 use super::{BusEvent, Realtime, frame};
 use crate::domain::DomainError;
 use crate::store::LockKey;
-// foldhash: these maps are rebuilt at each pass, keyed by user ids; SipHash was most of
+// foldhash: maps keyed by user ids, several built at each pass; SipHash was most of
 // their cost.
 use foldhash::{HashMap, HashSet};
 use std::sync::Arc;

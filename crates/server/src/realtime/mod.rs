@@ -71,7 +71,6 @@ pub struct Realtime {
     sole_instance: std::sync::atomic::AtomicBool,
 }
 
-/// Serialises a notification once, for every socket it goes to.
 /// A meeting's host and participants, each once.
 fn members(meeting: &Meeting) -> impl Iterator<Item = i64> + '_ {
     let host = meeting.host.id;
@@ -84,6 +83,7 @@ fn members(meeting: &Meeting) -> impl Iterator<Item = i64> + '_ {
     )
 }
 
+/// Serialises a notification once, for every socket it goes to.
 pub fn frame(notification: &Notification) -> Utf8Bytes {
     let mut text = serde_json::to_string(notification)
         .unwrap_or_else(|e| format!(r#"{{"type":"error","message":"cannot encode: {e}"}}"#));
@@ -374,22 +374,25 @@ impl Realtime {
     ) {
         let this = self.clone();
         let mut closing = self.closing();
-        let timer = tokio::spawn(async move {
-            tokio::select! {
-                _ = tokio::time::sleep(after) => {}
-                // Shutting down: start-up reconciliation deals with the call next time.
-                _ = closing.wait_for(|closing| *closing) => return,
-            }
-            this.ring_timers.remove(call_id);
-            match this.system_action(call_id, CallAction::Timeout).await {
-                // Answered or ended in time: nothing to do.
-                Ok(()) => {}
-                Err(e) if e.is_conflict() => {}
-                Err(e) => tracing::warn!(call_id, error = %e, "ring timeout could not be applied"),
-            }
+        self.ring_timers.start(call_id, callee, move || {
+            tokio::spawn(async move {
+                tokio::select! {
+                    _ = tokio::time::sleep(after) => {}
+                    // Shutting down: start-up reconciliation deals with the call next time.
+                    _ = closing.wait_for(|closing| *closing) => return,
+                }
+                this.ring_timers.remove_own(call_id);
+                match this.system_action(call_id, CallAction::Timeout).await {
+                    // Answered or ended in time: nothing to do.
+                    Ok(()) => {}
+                    Err(e) if e.is_conflict() => {}
+                    Err(e) => {
+                        tracing::warn!(call_id, error = %e, "ring timeout could not be applied")
+                    }
+                }
+            })
+            .abort_handle()
         });
-        let timer = timer.abort_handle();
-        self.ring_timers.insert(call_id, callee, timer);
     }
 }
 

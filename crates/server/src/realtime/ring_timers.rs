@@ -19,14 +19,23 @@ struct Timers {
 }
 
 impl RingTimers {
-    /// Holds `timer` for `call_id`, ringing `callee`; a timer the call had is aborted.
-    pub fn insert(&self, call_id: i64, callee: i64, timer: AbortHandle) {
-        let mut timers = self.lock();
-        if let Some((old, old_callee)) = timers.by_call.insert(call_id, (timer, callee)) {
+    /// Starts the timer of `call_id`, ringing `callee`, with `spawn`, and holds it; a timer
+    /// the call had is aborted. The timer is spawned under the lock, so one that fires at
+    /// once (no ring time left) finds itself held when it comes to [`Self::remove_own`].
+    pub fn start(&self, call_id: i64, callee: i64, spawn: impl FnOnce() -> AbortHandle) {
+        let replaced = {
+            let mut timers = self.lock();
+            let timer = spawn();
+            let replaced = timers.by_call.insert(call_id, (timer, callee));
+            if let Some((_, old_callee)) = &replaced {
+                timers.forget_callee(*old_callee);
+            }
+            *timers.by_callee.entry(callee).or_default() += 1;
+            replaced
+        };
+        if let Some((old, _)) = replaced {
             old.abort();
-            timers.forget_callee(old_callee);
         }
-        *timers.by_callee.entry(callee).or_default() += 1;
     }
 
     /// Takes the timer of `call_id` out, if this instance holds one.
@@ -35,6 +44,21 @@ impl RingTimers {
         let (timer, callee) = timers.by_call.remove(&call_id)?;
         timers.forget_callee(callee);
         Some(timer)
+    }
+
+    /// Called by a timer task as it fires: takes its entry out, unless a later timer of
+    /// the same call replaced it (that one is not this task's to remove).
+    pub fn remove_own(&self, call_id: i64) {
+        let Some(me) = tokio::task::try_id() else {
+            return;
+        };
+        let mut timers = self.lock();
+        if let Some(&(ref timer, callee)) = timers.by_call.get(&call_id)
+            && timer.id() == me
+        {
+            timers.by_call.remove(&call_id);
+            timers.forget_callee(callee);
+        }
     }
 
     /// Whether a timer rings `callee`.
@@ -65,8 +89,9 @@ impl Timers {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
-    fn timer() -> AbortHandle {
+    fn pending() -> AbortHandle {
         tokio::spawn(std::future::pending::<()>()).abort_handle()
     }
 
@@ -74,9 +99,9 @@ mod tests {
     async fn a_callee_rings_while_any_of_their_timers_is_held() {
         let timers = RingTimers::default();
         assert!(!timers.rings(7));
-        timers.insert(1, 7, timer());
-        timers.insert(2, 7, timer());
-        timers.insert(3, 8, timer());
+        timers.start(1, 7, pending);
+        timers.start(2, 7, pending);
+        timers.start(3, 8, pending);
         assert!(timers.rings(7) && timers.rings(8));
         assert!(timers.remove(1).is_some());
         assert!(timers.rings(7), "call 2 still rings 7");
@@ -87,14 +112,70 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_timer_set_again_for_a_call_replaces_and_aborts_the_first() {
+    async fn a_timer_started_again_for_a_call_replaces_and_aborts_the_first() {
         let timers = RingTimers::default();
-        let first = timer();
-        timers.insert(1, 7, first.clone());
-        timers.insert(1, 7, timer());
+        let mut first = None;
+        timers.start(1, 7, || {
+            let timer = pending();
+            first = Some(timer.clone());
+            timer
+        });
+        timers.start(1, 7, pending);
         tokio::task::yield_now().await;
-        assert!(first.is_finished(), "the first timer is aborted");
+        assert!(
+            first.is_some_and(|t| t.is_finished()),
+            "the first is aborted"
+        );
         assert!(timers.remove(1).is_some());
         assert!(!timers.rings(7), "counted once, not twice");
+    }
+
+    /// A timer with no time left fires on another worker before `start` has stored it:
+    /// it must still find and remove itself, and leave nothing ringing.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_timer_that_fires_at_once_removes_itself() {
+        let timers = Arc::new(RingTimers::default());
+        for call_id in 0..200 {
+            let (fired_tx, fired) = tokio::sync::oneshot::channel();
+            let me = timers.clone();
+            timers.start(call_id, 7, move || {
+                tokio::spawn(async move {
+                    me.remove_own(call_id);
+                    let _ = fired_tx.send(());
+                })
+                .abort_handle()
+            });
+            fired.await.expect("the timer ran");
+            assert!(
+                !timers.rings(7),
+                "call {call_id}'s timer left itself behind"
+            );
+        }
+    }
+
+    /// A timer that fires after its entry was taken and a new timer of the same call
+    /// started (it was past its sleep when it lost its place) must not take its
+    /// successor's entry out.
+    #[tokio::test]
+    async fn a_timer_that_lost_its_place_leaves_its_successor() {
+        let timers = Arc::new(RingTimers::default());
+        let (go_tx, go) = tokio::sync::oneshot::channel::<()>();
+        let (done_tx, done) = tokio::sync::oneshot::channel();
+        let me = timers.clone();
+        timers.start(1, 7, move || {
+            tokio::spawn(async move {
+                let _ = go.await;
+                me.remove_own(1);
+                let _ = done_tx.send(());
+            })
+            .abort_handle()
+        });
+        // Taken out without being aborted: the task runs on.
+        assert!(timers.remove(1).is_some());
+        timers.start(1, 7, pending);
+        let _ = go_tx.send(());
+        done.await.expect("the first timer ran");
+        assert!(timers.rings(7), "the successor is still held");
+        assert!(timers.remove(1).is_some());
     }
 }
