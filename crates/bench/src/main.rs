@@ -46,8 +46,9 @@ struct Args {
     #[arg(long, default_value_t = 1000)]
     sockets: usize,
     /// Accounts in the directory, at least --sockets [default: --sockets]. Those beyond
-    /// the sockets' users are never signed in; they let two runs with different socket counts start the
-    /// same server (start-up reads every account), so what differs is the sockets.
+    /// the sockets' users are never signed in; they let two runs with different socket
+    /// counts start the same server (start-up reads every account), so what differs is
+    /// the sockets.
     #[arg(long)]
     users: Option<usize>,
     /// Invites to send.
@@ -110,6 +111,13 @@ struct Args {
     start_timeout_s: f64,
 }
 
+impl Args {
+    /// Accounts to create: `--users`, never fewer than the sockets' users.
+    fn accounts(&self) -> usize {
+        self.users.unwrap_or(self.sockets).max(self.sockets)
+    }
+}
+
 struct Shared {
     /// receiver user id → send times of invites not yet seen.
     pending: Mutex<HashMap<i64, VecDeque<Instant>>>,
@@ -146,7 +154,7 @@ fn main() -> Result<()> {
     config.database = args.database.clone();
     let t = Instant::now();
     // Before the async runtime: PostgreSQL's synchronous client cannot run inside one.
-    let accounts = args.users.unwrap_or(args.sockets).max(args.sockets);
+    let accounts = args.accounts();
     let users = prepare(&config, accounts, args.sockets)?;
     eprintln!(
         "prepared {accounts} users ({} signed in) in {:.1?}",
@@ -429,7 +437,7 @@ async fn measure(
     Ok(json!({
         "mode": "invite",
         "sockets": args.sockets,
-        "accounts": args.users.unwrap_or(args.sockets).max(args.sockets),
+        "accounts": args.accounts(),
         "connected": shared.connected.load(Relaxed),
         "connect_errors": connect_errors.load(Relaxed),
         "connect_s": round(connect_secs, 2),

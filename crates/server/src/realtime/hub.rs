@@ -13,7 +13,7 @@ use tokio::sync::broadcast;
 
 /// The hub's maps, keyed by ids and token ids: foldhash, seeded per process, instead of
 /// SipHash, which took 3.5k instructions of each socket's connect and close.
-type Map<K, V> = DashMap<K, V, RandomState>;
+pub(crate) type Map<K, V> = DashMap<K, V, RandomState>;
 
 /// A socket's id, unique across server instances (random high bits per process).
 pub type ConnId = u64;

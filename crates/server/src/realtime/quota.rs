@@ -5,8 +5,7 @@
 //! Loopback addresses have no address cap: a local proxy gives every client its address,
 //! and the benchmarks open 10,000 sockets from 127.0.0.1.
 
-use dashmap::DashMap;
-use foldhash::fast::RandomState;
+use super::hub::Map;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -15,8 +14,8 @@ pub struct SocketQuota {
     per_user: usize,
     /// `None`: no cap per address.
     per_address: Option<usize>,
-    held: DashMap<i64, usize, RandomState>,
-    by_address: DashMap<IpAddr, usize, RandomState>,
+    held: Map<i64, usize>,
+    by_address: Map<IpAddr, usize>,
 }
 
 /// One socket's place in the quotas, given back when the socket's task ends.
@@ -36,11 +35,7 @@ pub enum Refused {
 
 /// Takes one place in `held[key]` unless it is at `cap` already (under one lock, so
 /// simultaneous connects cannot overshoot).
-fn take<K: std::hash::Hash + Eq>(
-    held: &DashMap<K, usize, RandomState>,
-    key: K,
-    cap: usize,
-) -> bool {
+fn take<K: std::hash::Hash + Eq>(held: &Map<K, usize>, key: K, cap: usize) -> bool {
     let mut count = held.entry(key).or_insert(0);
     if *count >= cap {
         return false;
@@ -49,7 +44,7 @@ fn take<K: std::hash::Hash + Eq>(
     true
 }
 
-fn give_back<K: std::hash::Hash + Eq>(held: &DashMap<K, usize, RandomState>, key: &K) {
+fn give_back<K: std::hash::Hash + Eq>(held: &Map<K, usize>, key: &K) {
     held.remove_if_mut(key, |_, count| {
         *count = count.saturating_sub(1);
         *count == 0
@@ -62,8 +57,8 @@ impl SocketQuota {
         Arc::new(SocketQuota {
             per_user,
             per_address: per_address.filter(|cap| *cap > 0),
-            held: DashMap::default(),
-            by_address: DashMap::default(),
+            held: Map::default(),
+            by_address: Map::default(),
         })
     }
 

@@ -4,7 +4,7 @@
 //! through every timer for the callee cost a scan (and, as a sharded map, an allocation
 //! per shard) on every connect; the count kept by callee answers it with one lookup.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::{Mutex, MutexGuard};
 use tokio::task::AbortHandle;
 
@@ -40,10 +40,7 @@ impl RingTimers {
 
     /// Takes the timer of `call_id` out, if this instance holds one.
     pub fn remove(&self, call_id: i64) -> Option<AbortHandle> {
-        let mut timers = self.lock();
-        let (timer, callee) = timers.by_call.remove(&call_id)?;
-        timers.forget_callee(callee);
-        Some(timer)
+        self.lock().take(call_id)
     }
 
     /// Called by a timer task as it fires: takes its entry out, unless a later timer of
@@ -53,11 +50,12 @@ impl RingTimers {
             return;
         };
         let mut timers = self.lock();
-        if let Some(&(ref timer, callee)) = timers.by_call.get(&call_id)
-            && timer.id() == me
+        if timers
+            .by_call
+            .get(&call_id)
+            .is_some_and(|(timer, _)| timer.id() == me)
         {
-            timers.by_call.remove(&call_id);
-            timers.forget_callee(callee);
+            timers.take(call_id);
         }
     }
 
@@ -76,6 +74,12 @@ impl RingTimers {
 }
 
 impl Timers {
+    fn take(&mut self, call_id: i64) -> Option<AbortHandle> {
+        let (timer, callee) = self.by_call.remove(&call_id)?;
+        self.forget_callee(callee);
+        Some(timer)
+    }
+
     fn forget_callee(&mut self, callee: i64) {
         if let Some(count) = self.by_callee.get_mut(&callee) {
             *count -= 1;
