@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use switchboard_client::call::{MediaCall, MediaEnd, MediaOptions};
 use switchboard_client::meeting::{MeetingMedia, MeetingVideo, PeerState};
 use switchboard_client::meter::CallQuality;
-use switchboard_client::{Api, Engine, Event};
+use switchboard_client::{Api, ClientError, Engine, Event};
 use switchboard_media::Hold;
 use switchboard_media::audio::{AudioSink, AudioSource};
 use switchboard_media::devices::{DeviceHandle, DeviceSwitch, VoiceControl};
@@ -201,11 +201,17 @@ pub(crate) async fn converse(
     audio: &AudioArgs,
     mute_after: Option<f64>,
 ) -> Result<()> {
-    let line = Line::open(audio)?;
+    let line = match Line::open(audio) {
+        Ok(line) => line,
+        Err(e) => return Err(hang_up_after(engine, call.id, e).await),
+    };
     let mut call = call;
     let mut until = None;
     loop {
-        let end = talk(engine, events, &call, audio, &line, &mut until, mute_after).await?;
+        let end = match talk(engine, events, &call, audio, &line, &mut until, mute_after).await {
+            Ok(end) => end,
+            Err(e) => return Err(hang_up_after(engine, call.id, e).await),
+        };
         let left = until.map(|until: Instant| until.saturating_duration_since(Instant::now()));
         match end {
             End::Local | End::Remote => return Ok(()),
@@ -227,6 +233,21 @@ pub(crate) async fn converse(
             }
         }
     }
+}
+
+/// A call this side cannot talk in (no sound device, no audio path) is ended, not left
+/// active: otherwise both sides stay busy ("already in a call") until the presence
+/// feed notices one of them gone. Returns `error`, for the caller to report.
+async fn hang_up_after(engine: &Engine, call_id: i64, error: anyhow::Error) -> anyhow::Error {
+    match engine.end(call_id).await {
+        Ok(_) => println!("Hung up."),
+        // Over already (the other side hung up first): nothing to end.
+        Err(ClientError::Refused { status, .. }) if status.as_u16() == 409 => {}
+        Err(e) => eprintln!(
+            "The call could not be ended either ({e}); it ends when the server sees this side gone."
+        ),
+    }
+    error
 }
 
 /// The name of `call`'s other party, seen from `me`.
