@@ -294,3 +294,58 @@ async fn muting_silences_the_caller_for_the_far_end() {
         "bob heard alice in {heard} of {n} frames"
     );
 }
+
+/// A callee that answers and then cannot open its microphone hangs up: the call ends
+/// at once (`completed`), instead of staying active for both until the presence feed
+/// notices, with the caller refused ("already in a call") in between.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callee_without_its_microphone_hangs_up_instead_of_leaving_the_call_active() {
+    let (server, dir) = backend(&["alice", "bob"]).await;
+    let url = server.url();
+    let (alice, bob) = (token(&url, "alice").await, token(&url, "bob").await);
+    let listener = cli(
+        &url,
+        &alice,
+        &[
+            "listen",
+            "--auto-answer",
+            "--input-device",
+            "no such microphone",
+            "--duration",
+            "10",
+        ],
+    );
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let recording = dir.path().join("bob.wav");
+    let caller = cli(
+        &url,
+        &bob,
+        &[
+            "call",
+            "alice",
+            "--tone",
+            "440",
+            "--record",
+            recording.to_str().expect("path"),
+            "--duration",
+            "4",
+        ],
+    );
+    let listener = finish(listener).await;
+    let said = String::from_utf8_lossy(&listener.stdout);
+    assert!(
+        !listener.status.success() && said.contains("Hung up."),
+        "alice should fail to open the microphone and hang up:\n{said}\n{}",
+        String::from_utf8_lossy(&listener.stderr)
+    );
+    // Ended by alice as she gave up, not left to the presence feed: bob's history shows
+    // it over while his own command is still waiting for audio.
+    let history = finish(cli(&url, &bob, &["history"])).await;
+    let history = String::from_utf8_lossy(&history.stdout);
+    let latest = history.lines().next().unwrap_or_default();
+    assert!(
+        latest.contains("completed"),
+        "the call should be over: {latest:?}"
+    );
+    finish(caller).await;
+}
