@@ -4,6 +4,7 @@
 use crate::sound::{AudioArgs, queues};
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::json;
+use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -283,14 +284,25 @@ async fn talk(
     let mut media =
         MediaCall::start_with_video(api, me, call, line.source(), line.sink(), options, video)
             .await?;
-    let setup = media
-        .connected(Duration::from_secs(15))
-        .await
-        .context("the audio did not connect")?;
-    println!(
-        "Connected: audio is flowing (set up in {} ms).",
-        setup.as_millis()
-    );
+    // Events that come while the audio connects are kept for the talk below; a call the
+    // other side ends meanwhile stops the wait (else this side waited out the 15 s).
+    let mut early = VecDeque::new();
+    let setup = tokio::select! {
+        setup = media.connected(Duration::from_secs(15)) => {
+            Some(setup.context("the audio did not connect")?)
+        }
+        () = until_ended(events, call.id, &mut early) => None,
+    };
+    match setup {
+        Some(setup) => println!(
+            "Connected: audio is flowing (set up in {} ms).",
+            setup.as_millis()
+        ),
+        None => println!(
+            "{} hung up before the audio connected.",
+            other_name(call, me)
+        ),
+    }
     let talk_started = Instant::now();
     let until = *until.get_or_insert_with(|| {
         audio
@@ -327,7 +339,7 @@ async fn talk(
                 }
                 gone = Some(tokio::time::Instant::now());
             }
-            event = events.recv() => match event {
+            event = next_event(&mut early, events) => match event {
                 Ok(Event::CallUpdated { call: update }) if update.id == call.id => {
                     if let Some(meeting) = update.escalated_to_meeting.filter(|_| update.status.is_final()) {
                         break End::Meeting(meeting);
@@ -395,7 +407,7 @@ async fn talk(
         let stats = json!({
             "call_id": call.id,
             "video": video,
-            "setup_ms": setup.as_millis() as u64,
+            "setup_ms": setup.map(|s| s.as_millis() as u64),
             "talk_ms": talked.as_millis() as u64,
             "ended_by": ended_by,
             "status": record.status,
@@ -405,6 +417,38 @@ async fn talk(
         line.write_stats(path, stats)?;
     }
     Ok(end)
+}
+
+/// Keeps every event in `early` until one says call `call_id` is over.
+async fn until_ended(
+    events: &mut broadcast::Receiver<Event>,
+    call_id: i64,
+    early: &mut VecDeque<Event>,
+) {
+    loop {
+        match events.recv().await {
+            Ok(event) => {
+                let over = matches!(&event, Event::CallUpdated { call } if call.id == call_id && call.status.is_final());
+                early.push_back(event);
+                if over {
+                    return;
+                }
+            }
+            Err(broadcast::error::RecvError::Lagged(_)) => {}
+            Err(broadcast::error::RecvError::Closed) => std::future::pending().await,
+        }
+    }
+}
+
+/// The next event: those kept while the audio connected first.
+async fn next_event(
+    early: &mut VecDeque<Event>,
+    events: &mut broadcast::Receiver<Event>,
+) -> Result<Event, broadcast::error::RecvError> {
+    match early.pop_front() {
+        Some(event) => Ok(event),
+        None => events.recv().await,
+    }
 }
 
 /// `Quality 5/5 (MOS 4.41): round trip 1.2 ms, jitter 0.3 ms, 0.0 % lost, 31.8 kbit/s in.`

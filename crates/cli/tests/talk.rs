@@ -347,5 +347,15 @@ async fn a_callee_without_its_microphone_hangs_up_instead_of_leaving_the_call_ac
         latest.contains("completed"),
         "the call should be over: {latest:?}"
     );
-    finish(caller).await;
+    // And bob's command stops at once, rather than waiting out the 15 s for audio.
+    let caller = tokio::time::timeout(Duration::from_secs(10), finish(caller))
+        .await
+        .expect("bob's command should end when alice hangs up, not wait for audio");
+    let said = String::from_utf8_lossy(&caller.stdout);
+    assert!(
+        said.contains("hung up before the audio connected")
+            && said.contains("Call ended by the other side"),
+        "bob should be told alice hung up:\n{said}\n{}",
+        String::from_utf8_lossy(&caller.stderr)
+    );
 }
