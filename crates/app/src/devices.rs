@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use switchboard_client::Event;
 use switchboard_client::phone::{CallAudio, OpenAudio};
 use switchboard_media::devices::{DeviceHandle, DeviceSwitch, list_devices as system_devices};
-use switchboard_media::devices::{open_microphone, open_speakers};
+use switchboard_media::devices::{open_preferred_microphone, open_preferred_speakers};
 
 /// The devices the settings can pick: sound devices (names as the sound system gives
 /// them) and cameras (names as their drivers give them).
@@ -42,7 +42,8 @@ pub async fn list_devices() -> Result<DeviceList, AppError> {
 }
 
 impl Controller {
-    /// Opens the devices the settings name when a call connects.
+    /// Opens the devices the settings name when a call connects; the default ones while
+    /// those are unplugged.
     pub(crate) fn open_audio(self: &Arc<Self>) -> OpenAudio {
         let controller = Arc::downgrade(self);
         Arc::new(move || {
@@ -50,10 +51,10 @@ impl Controller {
             let settings = controller.settings();
             let voice = &controller.voice;
             let (mic_handle, mic) =
-                open_microphone(settings.input_device.as_deref(), Some(voice.clone()))
+                open_preferred_microphone(settings.input_device.as_deref(), Some(voice.clone()))
                     .map_err(|e| e.to_string())?;
             let (speaker_handle, speakers) =
-                open_speakers(settings.output_device.as_deref(), Some(&voice.reference))
+                open_preferred_speakers(settings.output_device.as_deref(), Some(&voice.reference))
                     .map_err(|e| e.to_string())?;
             for handle in [&mic_handle, &speaker_handle] {
                 let controller = Arc::downgrade(&controller);

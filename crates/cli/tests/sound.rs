@@ -5,7 +5,8 @@
 use crate::common::{backend, cli, finish, recorded_frames, token, write_wav};
 use std::process::{Command, Stdio};
 use std::time::Duration;
-use switchboard_media::devices::{DeviceError, open_microphone, open_speakers};
+use switchboard_media::devices::{DeviceError, DeviceHandle, open_microphone, open_speakers};
+use switchboard_media::devices::{open_preferred_microphone, open_preferred_speakers};
 use switchboard_media::tone::{FRAME_SAMPLES, ToneGenerator, has_tone};
 
 const MIC_TONE: f64 = 700.0;
@@ -197,16 +198,46 @@ fn devices_are_chosen_by_name_and_switched_in_place() {
     let other = list
         .inputs
         .iter()
-        .find(|n| **n != default && n.contains("PulseAudio"))
+        // Over PulseAudio's protocol the other null sink's monitor; through ALSA, the
+        // pulse plugin's entry (not another plugin that may not open).
+        .find(|n| **n != default && (n.contains("Monitor of") || n.contains("PulseAudio")))
         .cloned()
-        .expect("the PulseAudio input by name");
+        .expect("another input by name");
     mic.switch_to(Some(other.clone()));
+    until_on(&mic, &other);
+}
+
+/// A device saved in the settings that is not plugged in (a headset left at home) must
+/// not stop a call: the default plays until it is there. A name typed in still fails.
+#[test]
+#[ignore = "needs a sound server: run by tests/sound-check.sh"]
+fn a_saved_device_that_is_not_plugged_in_gives_way_to_the_default() {
+    let list = switchboard_media::devices::list_devices();
+    let (speakers, _sink) = open_preferred_speakers(Some("Headset left at home"), None)
+        .expect("the default speakers instead");
+    let (mic, _source) = open_preferred_microphone(Some("Headset left at home"), None)
+        .expect("the default microphone instead");
+    for (device, default) in [
+        (&speakers, &list.default_output),
+        (&mic, &list.default_input),
+    ] {
+        let default = default.clone().expect("a default device");
+        until_on(device, &default);
+    }
+    assert!(matches!(
+        open_microphone(Some("Headset left at home"), None),
+        Err(DeviceError::NotFound { .. })
+    ));
+}
+
+/// Waits up to 5 s for `device` to be on `name`.
+fn until_on(device: &DeviceHandle, name: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while mic.current() != other {
+    while device.current() != name {
         assert!(
             std::time::Instant::now() < deadline,
-            "still on {}",
-            mic.current()
+            "on {}, not {name}",
+            device.current()
         );
         std::thread::sleep(Duration::from_millis(50));
     }

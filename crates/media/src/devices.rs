@@ -1,6 +1,11 @@
 //! Real sound devices through cpal: a microphone as an [`AudioSource`], speakers as an
 //! [`AudioSink`], chosen by name or the system default, and switchable mid-call.
 //!
+//! On Linux the devices are ALSA's (on a desktop, through the sound server's ALSA plugin).
+//! cpal's PulseAudio host, which speaks the sound server's protocol itself and lists the
+//! server's own devices, is there to choose with `SWITCHBOARD_SOUND_HOST=pulseaudio`; it
+//! is not the default yet (docs/audio.md, "Which sound system").
+//!
 //! cpal streams are not `Send`, so each device runs on a thread of its own that owns the
 //! stream; the call side and that thread share a short ring of samples. The thread also
 //! handles hot swap: [`DeviceHandle::switch_to`] reopens another device in place, and a
@@ -32,7 +37,7 @@ use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 /// Wait before reopening a device that failed.
@@ -74,20 +79,143 @@ pub struct DeviceList {
     pub default_output: Option<String>,
 }
 
-/// Lists input and output devices (names as cpal gives them).
+/// Lists input and output devices by the names [`open_microphone`] and [`open_speakers`]
+/// take.
 pub fn list_devices() -> DeviceList {
-    let host = cpal::default_host();
-    let names = |devices: Result<Vec<cpal::Device>, cpal::Error>| -> Vec<String> {
-        devices
-            .map(|d| d.iter().map(|d| d.to_string()).collect())
+    let names = |direction| -> Vec<String> {
+        named_devices(direction)
+            .map(|devices| devices.into_iter().map(|(name, _)| name).collect())
             .unwrap_or_default()
     };
+    let default = |direction| default_device(direction).map(|(name, _)| name);
     DeviceList {
-        inputs: names(host.input_devices().map(Iterator::collect)),
-        outputs: names(host.output_devices().map(Iterator::collect)),
-        default_input: host.default_input_device().map(|d| d.to_string()),
-        default_output: host.default_output_device().map(|d| d.to_string()),
+        inputs: names(Direction::Input),
+        outputs: names(Direction::Output),
+        default_input: default(Direction::Input),
+        default_output: default(Direction::Output),
     }
+}
+
+/// The sound host, connected once: a PulseAudio host is a connection to the sound server,
+/// and the device watch asks for the device list four times a second.
+static HOST: Mutex<Option<Arc<cpal::Host>>> = Mutex::new(None);
+
+fn host() -> Arc<cpal::Host> {
+    let mut host = HOST.lock().unwrap_or_else(PoisonError::into_inner);
+    host.get_or_insert_with(|| {
+        let host = chosen_host().unwrap_or_else(default_host);
+        tracing::info!(host = host.id().name(), "sound devices");
+        Arc::new(host)
+    })
+    .clone()
+}
+
+/// ALSA on Linux, the platform's own host elsewhere. Not cpal's PulseAudio host, which
+/// cpal itself would take where a server runs: its client drops the connection, and with
+/// it every stream of the process, when a system call is interrupted (the process stopped
+/// and continued, a suspend, a signal), and its streams take up to 2 s to start again.
+fn default_host() -> cpal::Host {
+    #[cfg(target_os = "linux")]
+    if let Ok(host) = cpal::host_from_id(cpal::HostId::Alsa) {
+        return host;
+    }
+    cpal::default_host()
+}
+
+/// `SWITCHBOARD_SOUND_HOST` names the sound host to use (`alsa`, `pulseaudio`, as
+/// `switchboard-cli devices` would then list them): for trying the PulseAudio host, and
+/// how the tests keep it working.
+fn chosen_host() -> Option<cpal::Host> {
+    let chosen = std::env::var("SWITCHBOARD_SOUND_HOST").ok()?;
+    let id = cpal::available_hosts()
+        .into_iter()
+        .find(|id| id.name().eq_ignore_ascii_case(&chosen));
+    match id.map(cpal::host_from_id) {
+        Some(Ok(host)) => Some(host),
+        Some(Err(e)) => {
+            tracing::warn!(%chosen, error = %e, "SWITCHBOARD_SOUND_HOST cannot be used; using the default");
+            None
+        }
+        None => {
+            let known: Vec<&str> = cpal::available_hosts().iter().map(|id| id.name()).collect();
+            tracing::warn!(%chosen, ?known, "SWITCHBOARD_SOUND_HOST names no sound host here; using the default");
+            None
+        }
+    }
+}
+
+/// Drops the connection to a sound server that stopped answering, so the next look at
+/// the devices connects again.
+fn reconnect() {
+    HOST.lock().unwrap_or_else(PoisonError::into_inner).take();
+}
+
+/// Asks `host` for something; once more on a fresh connection when it fails, since the
+/// sound server may have restarted (a PipeWire update, `pulseaudio -k`).
+fn with_host<T>(ask: impl Fn(&cpal::Host) -> Result<T, cpal::Error>) -> Result<T, cpal::Error> {
+    ask(&host()).or_else(|_| {
+        reconnect();
+        ask(&host())
+    })
+}
+
+/// Each device of one direction with the name it goes by here: its own (ALSA's, or the
+/// sound server's description), with the host's id for it added where two share one (two
+/// headsets of the same model).
+fn named_devices(direction: Direction) -> Result<Vec<(String, cpal::Device)>, cpal::Error> {
+    let devices: Vec<cpal::Device> = with_host(|host| {
+        Ok(match direction {
+            Direction::Input => host.input_devices()?.collect(),
+            Direction::Output => host.output_devices()?.collect(),
+        })
+    })?;
+    let names: Vec<String> = devices.iter().map(ToString::to_string).collect();
+    Ok(devices
+        .into_iter()
+        .zip(&names)
+        .map(|(device, name)| {
+            let shared = names.iter().filter(|n| *n == name).count() > 1;
+            let name = match device.id() {
+                Ok(id) if shared => format!("{name} ({})", id.id()),
+                _ => name.clone(),
+            };
+            (name, device)
+        })
+        .collect())
+}
+
+/// The system's default device, by its name here. On PulseAudio that is the device
+/// `PULSE_SOURCE` / `PULSE_SINK` names when set, as for every other PulseAudio client,
+/// else the server's default.
+fn default_device(direction: Direction) -> Option<(String, cpal::Device)> {
+    let devices = named_devices(direction).ok()?;
+    let host = host();
+    let wanted = match (host.id(), direction) {
+        #[cfg(target_os = "linux")]
+        (cpal::HostId::PulseAudio, Direction::Input) => std::env::var("PULSE_SOURCE").ok(),
+        #[cfg(target_os = "linux")]
+        (cpal::HostId::PulseAudio, Direction::Output) => std::env::var("PULSE_SINK").ok(),
+        _ => None,
+    };
+    let by_env = wanted.and_then(|wanted| {
+        devices
+            .iter()
+            .find(|(_, d)| d.id().is_ok_and(|id| id.id() == wanted))
+    });
+    if let Some((name, device)) = by_env {
+        return Some((name.clone(), device.clone()));
+    }
+    let default = match direction {
+        Direction::Input => host.default_input_device(),
+        Direction::Output => host.default_output_device(),
+    }?;
+    // By the name the list gives it; a default the list leaves out keeps its own.
+    let listed = default.id().ok().and_then(|id| {
+        devices
+            .into_iter()
+            .find(|(_, d)| d.id().is_ok_and(|other| other == id))
+    });
+    Some(listed.unwrap_or_else(|| (default.to_string(), default)))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -192,6 +320,32 @@ pub fn open_microphone(
     name: Option<&str>,
     voice: Option<VoicePath>,
 ) -> Result<(DeviceHandle, DeviceSource), DeviceError> {
+    open_input(name, Absent::Fail, voice)
+}
+
+/// The microphone `name` when it is plugged in, else the default until it is: for a
+/// saved choice, where a headset left at home must not stop a call.
+pub fn open_preferred_microphone(
+    name: Option<&str>,
+    voice: Option<VoicePath>,
+) -> Result<(DeviceHandle, DeviceSource), DeviceError> {
+    open_input(name, Absent::UseDefault, voice)
+}
+
+/// What opening a named device that is not plugged in does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Absent {
+    /// Fails, naming the devices there are (a name typed in).
+    Fail,
+    /// Opens the default, and moves to the named one when it is plugged in.
+    UseDefault,
+}
+
+fn open_input(
+    name: Option<&str>,
+    absent: Absent,
+    voice: Option<VoicePath>,
+) -> Result<(DeviceHandle, DeviceSource), DeviceError> {
     let ring = Arc::new(Ring::bounded());
     let processing = voice.map(|path| Arc::new(Mutex::new(Processing::new(path))));
     let rings = Rings {
@@ -199,7 +353,7 @@ pub fn open_microphone(
         played: None,
         processing,
     };
-    let handle = start_with(Direction::Input, name, rings)?;
+    let handle = start_with(Direction::Input, name, absent, rings)?;
     Ok((handle, DeviceSource { ring }))
 }
 
@@ -209,13 +363,29 @@ pub fn open_speakers(
     name: Option<&str>,
     echo: Option<&EchoReference>,
 ) -> Result<(DeviceHandle, DeviceSink), DeviceError> {
+    open_output(name, Absent::Fail, echo)
+}
+
+/// The speakers `name` when they are plugged in, else the default until they are.
+pub fn open_preferred_speakers(
+    name: Option<&str>,
+    echo: Option<&EchoReference>,
+) -> Result<(DeviceHandle, DeviceSink), DeviceError> {
+    open_output(name, Absent::UseDefault, echo)
+}
+
+fn open_output(
+    name: Option<&str>,
+    absent: Absent,
+    echo: Option<&EchoReference>,
+) -> Result<(DeviceHandle, DeviceSink), DeviceError> {
     let ring = Arc::new(Ring::bounded());
     let rings = Rings {
         ring: ring.clone(),
         played: echo.map(EchoReference::tap),
         processing: None,
     };
-    let handle = start_with(Direction::Output, name, rings)?;
+    let handle = start_with(Direction::Output, name, absent, rings)?;
     Ok((handle, DeviceSink(ring)))
 }
 
@@ -257,29 +427,24 @@ impl AudioSink for DeviceSink {
     }
 }
 
-fn find_device(direction: Direction, name: Option<&str>) -> Result<cpal::Device, DeviceError> {
-    let host = cpal::default_host();
+/// The device `name` (`None`: the default) and the name it goes by.
+fn find_device(
+    direction: Direction,
+    name: Option<&str>,
+) -> Result<(String, cpal::Device), DeviceError> {
     let kind = direction.word();
     let Some(name) = name else {
-        return match direction {
-            Direction::Input => host.default_input_device(),
-            Direction::Output => host.default_output_device(),
-        }
-        .ok_or(DeviceError::NoDevice(kind));
+        return default_device(direction).ok_or(DeviceError::NoDevice(kind));
     };
-    let devices: Vec<cpal::Device> = match direction {
-        Direction::Input => host.input_devices().map(Iterator::collect),
-        Direction::Output => host.output_devices().map(Iterator::collect),
-    }
-    .unwrap_or_default();
+    let devices = named_devices(direction).unwrap_or_default();
     let available = devices
         .iter()
-        .map(|d| format!("{:?}", d.to_string()))
+        .map(|(name, _)| format!("{name:?}"))
         .collect::<Vec<_>>()
         .join(", ");
     devices
         .into_iter()
-        .find(|d| d.to_string() == name)
+        .find(|(shown, _)| shown == name)
         .ok_or_else(|| DeviceError::NotFound {
             kind,
             name: name.to_owned(),
@@ -292,6 +457,7 @@ fn find_device(direction: Direction, name: Option<&str>) -> Result<cpal::Device,
 fn start_with(
     direction: Direction,
     name: Option<&str>,
+    absent: Absent,
     rings: Rings,
 ) -> Result<DeviceHandle, DeviceError> {
     let (control, commands) = mpsc::channel();
@@ -301,7 +467,13 @@ fn start_with(
     let (name, failures, shown) = (name.map(str::to_owned), control.clone(), shared.clone());
     std::thread::Builder::new()
         .name(format!("sound-{}", direction.word()))
-        .spawn(move || run(direction, name, rings, commands, failures, shown, opened_tx))
+        .spawn(move || {
+            let opened = Opened {
+                tell: opened_tx,
+                absent,
+            };
+            run(direction, name, rings, commands, failures, shown, opened)
+        })
         .map_err(|e| DeviceError::Unusable {
             kind: direction.word(),
             name: "(any)".into(),
@@ -339,7 +511,7 @@ fn run(
     commands: mpsc::Receiver<Control>,
     failures: mpsc::Sender<Control>,
     shared: Shared,
-    opened: mpsc::Sender<Result<(), DeviceError>>,
+    opened: Opened,
 ) {
     let mut first = Some(opened);
     let mut stream_number = 0;
@@ -350,8 +522,7 @@ fn run(
         stream_number += 1;
         // The stream's callbacks and glitches, for the stall watch.
         let (callbacks, glitches) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
-        let stream = find_device(direction, name.as_deref()).and_then(|device| {
-            let shown = device.to_string();
+        let stream = find_device(direction, name.as_deref()).and_then(|(shown, device)| {
             let stream = build(
                 direction,
                 &device,
@@ -368,13 +539,21 @@ fn run(
         let stream = match (stream, first.take()) {
             (Ok((stream, shown)), opened) => {
                 if let Some(opened) = opened {
-                    let _ = opened.send(Ok(()));
+                    let _ = opened.tell.send(Ok(()));
                 }
                 shared.opened(direction.word(), shown, moved.take());
                 Some(stream)
             }
+            (Err(e @ DeviceError::NotFound { .. }), Some(opened))
+                if opened.absent == Absent::UseDefault =>
+            {
+                // The watch below takes the chosen device when it is plugged in.
+                tracing::warn!(error = %e, "opening the default sound device until then");
+                (first, name) = (Some(opened), None);
+                continue;
+            }
             (Err(e), Some(opened)) => {
-                let _ = opened.send(Err(e));
+                let _ = opened.tell.send(Err(e));
                 return;
             }
             (Err(e), None) => {
@@ -438,6 +617,13 @@ fn run(
             Some(Next::Asked(Control::Stop)) | None => return,
         }
     }
+}
+
+/// Whom a device thread tells whether its first stream opened, and what it does when the
+/// device named is not there.
+struct Opened {
+    tell: mpsc::Sender<Result<(), DeviceError>>,
+    absent: Absent,
 }
 
 /// Why a device thread's stream is closed.
