@@ -7,8 +7,8 @@
 #   mic         probe's left channel as a source: the caller's microphone
 #   quiet       a null sink; its monitor (silence) is the callee's microphone
 #   caller_spk  a null sink: the caller's speakers
-# Knobs: ROUNDS, BURSTS, PAIRS, OUT, SERVER_BIN, CLI_BIN (see the .mjs). Builds the
-# release binaries first unless SERVER_BIN/CLI_BIN are given.
+# Knobs: ROUNDS, BURSTS, PAIRS, OUT, SERVER_BIN, CLI_BIN, BASELINE_CLI_BIN, BASELINE_ENV
+# (see the .mjs). Builds the release binaries first unless SERVER_BIN/CLI_BIN are given.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ -z "${SERVER_BIN:-}${CLI_BIN:-}" ]]; then
@@ -17,7 +17,8 @@ if [[ -z "${SERVER_BIN:-}${CLI_BIN:-}" ]]; then
 fi
 (cd tests/browser && { [[ -d node_modules ]] || npm ci --no-audit --no-fund; })
 runtime="$(mktemp -d)"
-export XDG_RUNTIME_DIR="$runtime" PULSE_RUNTIME_PATH="$runtime/pulse"
+# The sound server's socket at $XDG_RUNTIME_DIR/pulse/native, where every client looks.
+export XDG_RUNTIME_DIR="$runtime"
 # Everything at 48 kHz, the rate both peers use, so the sound server resamples nothing.
 echo "default-sample-rate = 48000" > "$runtime/daemon.conf"
 PULSE_CONFIG="$runtime/daemon.conf" pulseaudio --daemonize=no --exit-idle-time=-1 -n \
@@ -37,4 +38,4 @@ pactl load-module module-remap-sink sink_name=ear master=probe channels=1 \
 pactl load-module module-remap-source source_name=mic master=probe.monitor channels=1 \
   channel_map=mono master_channel_map=front-left remix=no >/dev/null
 pactl info | grep -i "default sample"
-node tests/browser/mouth-to-ear.mjs
+SOUND_SERVER_PID=$pulse node tests/browser/mouth-to-ear.mjs

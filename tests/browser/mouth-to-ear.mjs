@@ -11,8 +11,9 @@
 //
 // Knobs (env): ROUNDS (2, each runs every pair once, alternating), BURSTS (20 syllables a
 // call), PAIRS ("switchboard chromium"; add "baseline" for a second CLI build given as
-// BASELINE_CLI_BIN, to compare two builds in one run), OUT (append one JSON line per call
-// to this file), SERVER_BIN and CLI_BIN (default: the release builds), CHECK=1 (exit 1
+// BASELINE_CLI_BIN, to compare two builds in one run; BASELINE_ENV, "NAME=value ...", set
+// for the baseline's CLIs only, compares one build two ways), OUT (append one JSON line
+// per call to this file), SERVER_BIN and CLI_BIN (default: the release builds), CHECK=1 (exit 1
 // unless every pair heard every syllable: the short pass the test command runs, which
 // checks that the harness measures, not how fast).
 
@@ -30,7 +31,12 @@ const root = join(here, '..', '..');
 const target = resolvePath(root, process.env.CARGO_TARGET_DIR || 'target');
 const SERVER = process.env.SERVER_BIN || join(target, 'release', 'switchboard-server');
 const CLI = process.env.CLI_BIN || join(target, 'release', 'switchboard-cli');
-const BASELINE_CLI = process.env.BASELINE_CLI_BIN;
+const BASELINE_ENV = Object.fromEntries((process.env.BASELINE_ENV || '').split(/\s+/).filter(Boolean)
+  .map(pair => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+const BASELINE_CLI = process.env.BASELINE_CLI_BIN || (process.env.BASELINE_ENV ? CLI : undefined);
+// The sound server both pairs play through (mouth-to-ear.sh gives it): its CPU is part of
+// a call's, and an app can move work between itself and the server.
+const SOUND_SERVER_PID = Number(process.env.SOUND_SERVER_PID) || null;
 const ROUNDS = Number(process.env.ROUNDS || 2);
 const BURSTS = Number(process.env.BURSTS || 20);
 const PAIRS = (process.env.PAIRS || 'switchboard chromium').split(/\s+/).filter(Boolean);
@@ -221,22 +227,26 @@ async function measure(dir, name, processes, stim) {
     process.stderr.write(execFileSync('sh', ['-c', 'pactl list sink-inputs; pactl list source-outputs']).toString()
       .split('\n').filter(l => /#|Sink:|Source:|application.name|latency|Corked|Volume: mono|Mute/i.test(l)).join('\n') + '\n');
   }
-  const before = cpu(processes());
+  const server = () => new Map(SOUND_SERVER_PID ? [[SOUND_SERVER_PID, 'sound server']] : []);
+  const [before, serverBefore] = [cpu(processes()), cpu(server())];
   const t0 = performance.now();
   await play(stim.path);
   await sleep(1000);
   const seconds = (performance.now() - t0) / 1000;
   const used = cpuBetween(before, cpu(processes()), seconds);
+  // The server's figure includes the harness's own two streams (the syllables played,
+  // the probe recorded), the same for every pair.
+  const sound_server = SOUND_SERVER_PID ? cpuBetween(serverBefore, cpu(server()), seconds).percent_of_a_core : null;
   await stopped(rec);
-  return { ...latencies(recording), cpu: used, recording };
+  return { ...latencies(recording), cpu: { ...used, sound_server }, recording };
 }
 
-async function switchboardCall(ctx, stim, round, bin = CLI) {
+async function switchboardCall(ctx, stim, round, bin = CLI, extraEnv = {}) {
   const { url, dir, users } = ctx;
   const talk = (SETTLE_MS + 500 + stim.seconds * 1000 + 1000) / 1000 + 3;
   const cli = (who, args, sound) => spawn(bin, ['--server', url, ...args, '--duration', String(talk),
     '--stats-json', join(dir, `sb-${round}-${who}.json`)], {
-    env: { ...process.env, ...sound, SWITCHBOARD_TOKEN: users[who].token, RUST_LOG: 'warn' },
+    env: { ...process.env, ...extraEnv, ...sound, SWITCHBOARD_TOKEN: users[who].token, RUST_LOG: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const callee = cli('callee', ['listen', '--auto-answer'], CALLEE_SOUND);
@@ -332,7 +342,7 @@ try {
     for (const pair of PAIRS) {
       const run = {
         switchboard: () => switchboardCall(ctx, stim, `${round}`),
-        baseline: () => switchboardCall(ctx, stim, `${round}-baseline`, BASELINE_CLI),
+        baseline: () => switchboardCall(ctx, stim, `${round}-baseline`, BASELINE_CLI, BASELINE_ENV),
         chromium: () => chromiumCall(ctx, stim, round),
       }[pair];
       if (!run || (pair === 'baseline' && !BASELINE_CLI)) throw new Error(`unknown pair ${pair} (or no BASELINE_CLI_BIN)`);
@@ -348,11 +358,11 @@ try {
 } finally {
   server.kill();
 }
-console.log('\npair         latency median / p95 / sd (ms)   heard   CPU (% of a core, both sides)');
+console.log('\npair         latency median / p95 / sd (ms)   heard   CPU (% of a core, both sides; + sound server)');
 for (const [pair, lines] of Object.entries(results)) {
   const s = summary(lines.flatMap(l => l.latencies_ms));
   const heard = lines.reduce((a, l) => a + l.heard, 0), said = lines.reduce((a, l) => a + l.said, 0);
-  const cpuPct = lines.map(l => l.cpu.percent_of_a_core).join(' / ');
+  const cpuPct = lines.map(l => l.cpu.percent_of_a_core + (l.cpu.sound_server === null ? '' : ` + ${l.cpu.sound_server}`)).join(' / ');
   console.log(`${pair.padEnd(12)} ${s ? `${s.median} / ${s.p95} / ${s.sd}`.padEnd(32) : 'nothing heard'.padEnd(32)} ${heard}/${said}`.padEnd(60) + cpuPct);
 }
 if (process.env.CHECK) {
