@@ -32,7 +32,11 @@ const target = resolvePath(root, process.env.CARGO_TARGET_DIR || 'target');
 const SERVER = process.env.SERVER_BIN || join(target, 'release', 'switchboard-server');
 const CLI = process.env.CLI_BIN || join(target, 'release', 'switchboard-cli');
 const BASELINE_ENV = Object.fromEntries((process.env.BASELINE_ENV || '').split(/\s+/).filter(Boolean)
-  .map(pair => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+  .map(pair => {
+    const at = pair.indexOf('=');
+    if (at < 1) throw new Error(`BASELINE_ENV takes NAME=value pairs, not ${JSON.stringify(pair)}`);
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  }));
 const BASELINE_CLI = process.env.BASELINE_CLI_BIN || (process.env.BASELINE_ENV ? CLI : undefined);
 // The sound server both pairs play through (mouth-to-ear.sh gives it): its CPU is part of
 // a call's, and an app can move work between itself and the server.

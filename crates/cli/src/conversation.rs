@@ -284,8 +284,9 @@ async fn talk(
     let mut media =
         MediaCall::start_with_video(api, me, call, line.source(), line.sink(), options, video)
             .await?;
-    // Events that come while the audio connects are kept for the talk below; a call the
-    // other side ends meanwhile stops the wait (else this side waited out the 15 s).
+    // Events that come while the audio connects are kept for the talk below, which says
+    // how the call went on: a call that ends meanwhile (hung up, grown into a meeting,
+    // transferred) stops the wait, else this side waited out the 15 s.
     let mut early = VecDeque::new();
     let setup = tokio::select! {
         setup = media.connected(Duration::from_secs(15)) => {
@@ -298,10 +299,7 @@ async fn talk(
             "Connected: audio is flowing (set up in {} ms).",
             setup.as_millis()
         ),
-        None => println!(
-            "{} hung up before the audio connected.",
-            other_name(call, me)
-        ),
+        None => println!("The audio had not connected yet."),
     }
     let talk_started = Instant::now();
     let until = *until.get_or_insert_with(|| {

@@ -353,7 +353,7 @@ async fn a_callee_without_its_microphone_hangs_up_instead_of_leaving_the_call_ac
         .expect("bob's command should end when alice hangs up, not wait for audio");
     let said = String::from_utf8_lossy(&caller.stdout);
     assert!(
-        said.contains("hung up before the audio connected")
+        said.contains("The audio had not connected yet")
             && said.contains("Call ended by the other side"),
         "bob should be told alice hung up:\n{said}\n{}",
         String::from_utf8_lossy(&caller.stderr)

@@ -38,7 +38,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Wait before reopening a device that failed.
 const REOPEN_AFTER: Duration = Duration::from_millis(500);
@@ -98,16 +98,46 @@ pub fn list_devices() -> DeviceList {
 
 /// The sound host, connected once: a PulseAudio host is a connection to the sound server,
 /// and the device watch asks for the device list four times a second.
-static HOST: Mutex<Option<Arc<cpal::Host>>> = Mutex::new(None);
+static HOST: Mutex<Option<Connected>> = Mutex::new(None);
+
+struct Connected {
+    host: Arc<cpal::Host>,
+    /// Since when the default stands in for a chosen host that could not be used (its
+    /// sound server restarting, say): the chosen one is tried again after
+    /// [`RETRY_CHOSEN_AFTER`], so the process does not stay on the stand-in for good.
+    stand_in_since: Option<Instant>,
+}
+
+const RETRY_CHOSEN_AFTER: Duration = Duration::from_secs(5);
 
 fn host() -> Arc<cpal::Host> {
-    let mut host = HOST.lock().unwrap_or_else(PoisonError::into_inner);
-    host.get_or_insert_with(|| {
-        let host = chosen_host().unwrap_or_else(default_host);
+    let mut connected = HOST.lock().unwrap_or_else(PoisonError::into_inner);
+    let retrying = match connected.as_ref() {
+        Some(Connected {
+            host,
+            stand_in_since,
+        }) if stand_in_since.is_none_or(|since| since.elapsed() < RETRY_CHOSEN_AFTER) => {
+            return host.clone();
+        }
+        Some(_) => true,
+        None => false,
+    };
+    // Connecting may take up to 2 s (cpal's limit for a sound server that does not
+    // answer); the device threads' watches wait meanwhile, their streams do not.
+    let (host, stand_in_since) = match chosen_host(retrying) {
+        Chosen::Host(host) => (host, None),
+        Chosen::Unusable => (default_host(), Some(Instant::now())),
+        Chosen::Nothing => (default_host(), None),
+    };
+    if !(retrying && stand_in_since.is_some()) {
         tracing::info!(host = host.id().name(), "sound devices");
-        Arc::new(host)
-    })
-    .clone()
+    }
+    let host = Arc::new(host);
+    *connected = Some(Connected {
+        host: host.clone(),
+        stand_in_since,
+    });
+    host
 }
 
 /// ALSA on Linux, the platform's own host elsewhere. Not cpal's PulseAudio host, which
@@ -122,24 +152,39 @@ fn default_host() -> cpal::Host {
     cpal::default_host()
 }
 
+/// What `SWITCHBOARD_SOUND_HOST` asks for.
+enum Chosen {
+    Host(cpal::Host),
+    /// A host this build has, which cannot be used now.
+    Unusable,
+    /// Nothing, or a name no host here has.
+    Nothing,
+}
+
 /// `SWITCHBOARD_SOUND_HOST` names the sound host to use (`alsa`, `pulseaudio`, as
 /// `switchboard-cli devices` would then list them): for trying the PulseAudio host, and
-/// how the tests keep it working.
-fn chosen_host() -> Option<cpal::Host> {
-    let chosen = std::env::var("SWITCHBOARD_SOUND_HOST").ok()?;
+/// how the tests keep it working. `retrying`: a failure was told already.
+fn chosen_host(retrying: bool) -> Chosen {
+    let Ok(chosen) = std::env::var("SWITCHBOARD_SOUND_HOST") else {
+        return Chosen::Nothing;
+    };
     let id = cpal::available_hosts()
         .into_iter()
         .find(|id| id.name().eq_ignore_ascii_case(&chosen));
     match id.map(cpal::host_from_id) {
-        Some(Ok(host)) => Some(host),
+        Some(Ok(host)) => Chosen::Host(host),
+        Some(Err(e)) if retrying => {
+            tracing::debug!(%chosen, error = %e, "SWITCHBOARD_SOUND_HOST still cannot be used");
+            Chosen::Unusable
+        }
         Some(Err(e)) => {
-            tracing::warn!(%chosen, error = %e, "SWITCHBOARD_SOUND_HOST cannot be used; using the default");
-            None
+            tracing::warn!(%chosen, error = %e, "SWITCHBOARD_SOUND_HOST cannot be used now; using the default until it can");
+            Chosen::Unusable
         }
         None => {
             let known: Vec<&str> = cpal::available_hosts().iter().map(|id| id.name()).collect();
             tracing::warn!(%chosen, ?known, "SWITCHBOARD_SOUND_HOST names no sound host here; using the default");
-            None
+            Chosen::Nothing
         }
     }
 }
@@ -160,14 +205,17 @@ fn with_host<T>(ask: impl Fn(&cpal::Host) -> Result<T, cpal::Error>) -> Result<T
 }
 
 /// Each device of one direction with the name it goes by here: its own (ALSA's, or the
-/// sound server's description), with the host's id for it added where two share one (two
-/// headsets of the same model).
+/// sound server's description). On a sound server, where two devices can share a
+/// description (two headsets of the same model), the server's id for each is added to
+/// theirs. ALSA's names stay as they were: its `hw:`, `plughw:` and `front:` entries for
+/// one card share a name, and the first of them is the one a name opens.
 fn named_devices(direction: Direction) -> Result<Vec<(String, cpal::Device)>, cpal::Error> {
-    let devices: Vec<cpal::Device> = with_host(|host| {
-        Ok(match direction {
+    let (host, devices): (cpal::HostId, Vec<cpal::Device>) = with_host(|host| {
+        let devices = match direction {
             Direction::Input => host.input_devices()?.collect(),
             Direction::Output => host.output_devices()?.collect(),
-        })
+        };
+        Ok((host.id(), devices))
     })?;
     let names: Vec<String> = devices.iter().map(ToString::to_string).collect();
     Ok(devices
@@ -176,12 +224,26 @@ fn named_devices(direction: Direction) -> Result<Vec<(String, cpal::Device)>, cp
         .map(|(device, name)| {
             let shared = names.iter().filter(|n| *n == name).count() > 1;
             let name = match device.id() {
-                Ok(id) if shared => format!("{name} ({})", id.id()),
+                Ok(id) if shared && names_are_descriptions(host) => {
+                    format!("{name} ({})", id.id())
+                }
                 _ => name.clone(),
             };
             (name, device)
         })
         .collect())
+}
+
+/// Whether a host names its devices by the sound server's descriptions.
+fn names_are_descriptions(host: cpal::HostId) -> bool {
+    #[cfg(target_os = "linux")]
+    let descriptions = host == cpal::HostId::PulseAudio;
+    #[cfg(not(target_os = "linux"))]
+    let descriptions = {
+        let _ = host;
+        false
+    };
+    descriptions
 }
 
 /// The system's default device, by its name here. On PulseAudio that is the device
@@ -436,20 +498,25 @@ fn find_device(
     let Some(name) = name else {
         return default_device(direction).ok_or(DeviceError::NoDevice(kind));
     };
-    let devices = named_devices(direction).unwrap_or_default();
+    let mut devices = named_devices(direction).unwrap_or_default();
     let available = devices
         .iter()
         .map(|(name, _)| format!("{name:?}"))
         .collect::<Vec<_>>()
         .join(", ");
-    devices
-        .into_iter()
-        .find(|(shown, _)| shown == name)
-        .ok_or_else(|| DeviceError::NotFound {
+    let position = devices
+        .iter()
+        .position(|(shown, _)| shown == name)
+        // A description saved before a second device with it came: the first of them.
+        .or_else(|| devices.iter().position(|(_, d)| d.to_string() == name));
+    match position {
+        Some(at) => Ok(devices.swap_remove(at)),
+        None => Err(DeviceError::NotFound {
             kind,
             name: name.to_owned(),
             available,
-        })
+        }),
+    }
 }
 
 /// Opens the device once on its own thread (so a bad name fails here, in words) and
