@@ -143,7 +143,7 @@ fn host() -> Arc<cpal::Host> {
 /// ALSA on Linux, the platform's own host elsewhere. Not cpal's PulseAudio host, which
 /// cpal itself would take where a server runs: its client drops the connection, and with
 /// it every stream of the process, when a system call is interrupted (the process stopped
-/// and continued, a suspend, a signal), and its streams take up to 2 s to start again.
+/// and continued, a suspend, a signal), and a call is silent until the streams reopen.
 fn default_host() -> cpal::Host {
     #[cfg(target_os = "linux")]
     if let Ok(host) = cpal::host_from_id(cpal::HostId::Alsa) {
