@@ -19,26 +19,28 @@
 //! render→capture delay taken from the devices' timestamps.
 //!
 //! Devices that cannot run at 48 kHz mono are converted: channels are averaged (input) or
-//! copied (output), and the rate is converted by [`Resampler`] (rubato).
+//! copied (output), and the rate is converted by [`Resampler`] (rubato). Beside this:
+//! `sound_host` (hosts, names), `capture`/`playout` (the callbacks), `device_moves`.
 
 use crate::audio::{AudioSink, AudioSource};
 use crate::capture::Captured;
 pub use crate::device_moves::{DeviceSwitch, OnSwitch, SwitchReason};
 use crate::device_moves::{Shared, WatchMove, watch_step};
+use crate::playout::playout;
 use crate::resample::Resampler;
 pub use crate::ring::QueueStats;
 use crate::ring::Ring;
+use crate::sound_host::{Direction, default_device, named_devices};
 use crate::tone::SAMPLE_RATE;
 use crate::voice_path::Processing;
 pub use crate::voice_path::{
     EchoReference, ProcessedSource, ReferenceSink, VoiceControl, VoicePath,
 };
-use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
-use std::collections::VecDeque;
+use cpal::traits::{DeviceTrait, StreamTrait};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// Wait before reopening a device that failed.
 const REOPEN_AFTER: Duration = Duration::from_millis(500);
@@ -82,216 +84,22 @@ pub struct DeviceList {
 /// Lists input and output devices by the names [`open_microphone`] and [`open_speakers`]
 /// take.
 pub fn list_devices() -> DeviceList {
-    let names = |direction| -> Vec<String> {
-        named_devices(direction)
-            .map(|devices| devices.into_iter().map(|(name, _)| name).collect())
-            .unwrap_or_default()
-    };
-    let default = |direction| default_device(direction).map(|(name, _)| name);
-    DeviceList {
-        inputs: names(Direction::Input),
-        outputs: names(Direction::Output),
-        default_input: default(Direction::Input),
-        default_output: default(Direction::Output),
-    }
-}
-
-/// The sound host, connected once: a PulseAudio host is a connection to the sound server,
-/// and the device watch asks for the device list four times a second.
-static HOST: Mutex<Option<Connected>> = Mutex::new(None);
-
-struct Connected {
-    host: Arc<cpal::Host>,
-    /// Since when the default stands in for a chosen host that could not be used (its
-    /// sound server restarting, say): the chosen one is tried again after
-    /// [`RETRY_CHOSEN_AFTER`], so the process does not stay on the stand-in for good.
-    stand_in_since: Option<Instant>,
-}
-
-const RETRY_CHOSEN_AFTER: Duration = Duration::from_secs(5);
-
-fn host() -> Arc<cpal::Host> {
-    let mut connected = HOST.lock().unwrap_or_else(PoisonError::into_inner);
-    let retrying = match connected.as_ref() {
-        Some(Connected {
-            host,
-            stand_in_since,
-        }) if stand_in_since.is_none_or(|since| since.elapsed() < RETRY_CHOSEN_AFTER) => {
-            return host.clone();
-        }
-        Some(_) => true,
-        None => false,
-    };
-    // Connecting may take up to 2 s (cpal's limit for a sound server that does not
-    // answer); the device threads' watches wait meanwhile, their streams do not.
-    let (host, stand_in_since) = match chosen_host(retrying) {
-        Chosen::Host(host) => (host, None),
-        Chosen::Unusable => (default_host(), Some(Instant::now())),
-        Chosen::Nothing => (default_host(), None),
-    };
-    if !(retrying && stand_in_since.is_some()) {
-        tracing::info!(host = host.id().name(), "sound devices");
-    }
-    let host = Arc::new(host);
-    *connected = Some(Connected {
-        host: host.clone(),
-        stand_in_since,
-    });
-    host
-}
-
-/// ALSA on Linux, the platform's own host elsewhere. Not cpal's PulseAudio host, which
-/// cpal itself would take where a server runs: its client drops the connection, and with
-/// it every stream of the process, when a system call is interrupted (the process stopped
-/// and continued, a suspend, a signal), and a call is silent until the streams reopen.
-fn default_host() -> cpal::Host {
-    #[cfg(target_os = "linux")]
-    if let Ok(host) = cpal::host_from_id(cpal::HostId::Alsa) {
-        return host;
-    }
-    cpal::default_host()
-}
-
-/// What `SWITCHBOARD_SOUND_HOST` asks for.
-enum Chosen {
-    Host(cpal::Host),
-    /// A host this build has, which cannot be used now.
-    Unusable,
-    /// Nothing, or a name no host here has.
-    Nothing,
-}
-
-/// `SWITCHBOARD_SOUND_HOST` names the sound host to use (`alsa`, `pulseaudio`, as
-/// `switchboard-cli devices` would then list them): for trying the PulseAudio host, and
-/// how the tests keep it working. `retrying`: a failure was told already.
-fn chosen_host(retrying: bool) -> Chosen {
-    let Ok(chosen) = std::env::var("SWITCHBOARD_SOUND_HOST") else {
-        return Chosen::Nothing;
-    };
-    let id = cpal::available_hosts()
-        .into_iter()
-        .find(|id| id.name().eq_ignore_ascii_case(&chosen));
-    match id.map(cpal::host_from_id) {
-        Some(Ok(host)) => Chosen::Host(host),
-        Some(Err(e)) if retrying => {
-            tracing::debug!(%chosen, error = %e, "SWITCHBOARD_SOUND_HOST still cannot be used");
-            Chosen::Unusable
-        }
-        Some(Err(e)) => {
-            tracing::warn!(%chosen, error = %e, "SWITCHBOARD_SOUND_HOST cannot be used now; using the default until it can");
-            Chosen::Unusable
-        }
-        None => {
-            let known: Vec<&str> = cpal::available_hosts().iter().map(|id| id.name()).collect();
-            tracing::warn!(%chosen, ?known, "SWITCHBOARD_SOUND_HOST names no sound host here; using the default");
-            Chosen::Nothing
-        }
-    }
-}
-
-/// Drops the connection to a sound server that stopped answering, so the next look at
-/// the devices connects again.
-fn reconnect() {
-    HOST.lock().unwrap_or_else(PoisonError::into_inner).take();
-}
-
-/// Asks `host` for something; once more on a fresh connection when it fails, since the
-/// sound server may have restarted (a PipeWire update, `pulseaudio -k`).
-fn with_host<T>(ask: impl Fn(&cpal::Host) -> Result<T, cpal::Error>) -> Result<T, cpal::Error> {
-    ask(&host()).or_else(|_| {
-        reconnect();
-        ask(&host())
-    })
-}
-
-/// Each device of one direction with the name it goes by here: its own (ALSA's, or the
-/// sound server's description). On a sound server, where two devices can share a
-/// description (two headsets of the same model), the server's id for each is added to
-/// theirs. ALSA's names stay as they were: its `hw:`, `plughw:` and `front:` entries for
-/// one card share a name, and the first of them is the one a name opens.
-fn named_devices(direction: Direction) -> Result<Vec<(String, cpal::Device)>, cpal::Error> {
-    let (host, devices): (cpal::HostId, Vec<cpal::Device>) = with_host(|host| {
-        let devices = match direction {
-            Direction::Input => host.input_devices()?.collect(),
-            Direction::Output => host.output_devices()?.collect(),
+    // One listing a direction: on a sound server each is a round trip.
+    let listed = |direction| -> (Vec<String>, Option<String>) {
+        let Ok(devices) = named_devices(direction) else {
+            return (Vec::new(), None);
         };
-        Ok((host.id(), devices))
-    })?;
-    let names: Vec<String> = devices.iter().map(ToString::to_string).collect();
-    Ok(devices
-        .into_iter()
-        .zip(&names)
-        .map(|(device, name)| {
-            let shared = names.iter().filter(|n| *n == name).count() > 1;
-            let name = match device.id() {
-                Ok(id) if shared && names_are_descriptions(host) => {
-                    format!("{name} ({})", id.id())
-                }
-                _ => name.clone(),
-            };
-            (name, device)
-        })
-        .collect())
-}
-
-/// Whether a host names its devices by the sound server's descriptions.
-fn names_are_descriptions(host: cpal::HostId) -> bool {
-    #[cfg(target_os = "linux")]
-    let descriptions = host == cpal::HostId::PulseAudio;
-    #[cfg(not(target_os = "linux"))]
-    let descriptions = {
-        let _ = host;
-        false
+        let names = devices.iter().map(|(name, _)| name.clone()).collect();
+        let default = default_device(direction, devices).map(|(name, _)| name);
+        (names, default)
     };
-    descriptions
-}
-
-/// The system's default device, by its name here. On PulseAudio that is the device
-/// `PULSE_SOURCE` / `PULSE_SINK` names when set, as for every other PulseAudio client,
-/// else the server's default.
-fn default_device(direction: Direction) -> Option<(String, cpal::Device)> {
-    let devices = named_devices(direction).ok()?;
-    let host = host();
-    let wanted = match (host.id(), direction) {
-        #[cfg(target_os = "linux")]
-        (cpal::HostId::PulseAudio, Direction::Input) => std::env::var("PULSE_SOURCE").ok(),
-        #[cfg(target_os = "linux")]
-        (cpal::HostId::PulseAudio, Direction::Output) => std::env::var("PULSE_SINK").ok(),
-        _ => None,
-    };
-    let by_env = wanted.and_then(|wanted| {
-        devices
-            .iter()
-            .find(|(_, d)| d.id().is_ok_and(|id| id.id() == wanted))
-    });
-    if let Some((name, device)) = by_env {
-        return Some((name.clone(), device.clone()));
-    }
-    let default = match direction {
-        Direction::Input => host.default_input_device(),
-        Direction::Output => host.default_output_device(),
-    }?;
-    // By the name the list gives it; a default the list leaves out keeps its own.
-    let listed = default.id().ok().and_then(|id| {
-        devices
-            .into_iter()
-            .find(|(_, d)| d.id().is_ok_and(|other| other == id))
-    });
-    Some(listed.unwrap_or_else(|| (default.to_string(), default)))
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Direction {
-    Input,
-    Output,
-}
-
-impl Direction {
-    fn word(self) -> &'static str {
-        match self {
-            Direction::Input => "input",
-            Direction::Output => "output",
-        }
+    let (inputs, default_input) = listed(Direction::Input);
+    let (outputs, default_output) = listed(Direction::Output);
+    DeviceList {
+        inputs,
+        outputs,
+        default_input,
+        default_output,
     }
 }
 
@@ -496,7 +304,10 @@ fn find_device(
 ) -> Result<(String, cpal::Device), DeviceError> {
     let kind = direction.word();
     let Some(name) = name else {
-        return default_device(direction).ok_or(DeviceError::NoDevice(kind));
+        return named_devices(direction)
+            .ok()
+            .and_then(|devices| default_device(direction, devices))
+            .ok_or(DeviceError::NoDevice(kind));
     };
     let mut devices = named_devices(direction).unwrap_or_default();
     let available = devices
@@ -847,61 +658,6 @@ fn period(supported: &cpal::SupportedBufferSize, rate: u32) -> cpal::BufferSize 
             cpal::BufferSize::Fixed(ten_ms)
         }
         _ => cpal::BufferSize::Default,
-    }
-}
-
-/// An output stream's data callback: the call's audio converted to the device's rate and
-/// sample type, on every channel.
-fn playout<T: Copy>(
-    ring: Arc<Ring>,
-    played: Option<Arc<Ring>>,
-    callbacks: Arc<AtomicU64>,
-    rate: u32,
-    channels: usize,
-    sample: impl Fn(i16) -> T,
-) -> impl FnMut(&mut [T], &cpal::OutputCallbackInfo) {
-    let mut convert = Resampler::new(SAMPLE_RATE, rate);
-    let mut pending = VecDeque::new();
-    move |data, info| {
-        callbacks.fetch_add(1, Ordering::Relaxed);
-        let frames = data.len() / channels;
-        let at = info.timestamp();
-        let latency = at.playback.duration_since(at.callback);
-        fill_output(
-            &ring,
-            played.as_deref(),
-            latency,
-            &mut convert,
-            &mut pending,
-            frames,
-        );
-        for (out, s) in data.chunks_mut(channels).zip(pending.drain(..frames)) {
-            out.fill(sample(s));
-        }
-    }
-}
-
-/// Tops `pending` up to `frames` device samples, converted from the call's 48 kHz, and
-/// copies what it took to `played`: the playout point, where the echo starts.
-fn fill_output(
-    ring: &Ring,
-    played: Option<&Ring>,
-    latency: Duration,
-    convert: &mut Resampler,
-    pending: &mut VecDeque<i16>,
-    frames: usize,
-) {
-    while pending.len() < frames {
-        let mut chunk = [0i16; 240];
-        ring.pop_into(&mut chunk);
-        if let Some(played) = played {
-            played.push(chunk);
-        }
-        pending.extend(convert.run(chunk));
-    }
-    ring.taken();
-    if let Some(played) = played {
-        played.set_latency(latency);
     }
 }
 
