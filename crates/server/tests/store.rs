@@ -160,7 +160,17 @@ fn presence_round_trips_every_field_and_reaches_the_cache() -> Result<(), Storag
         assert_eq!(tx.all_presence()?, vec![(id, state.clone())]);
         Ok::<_, StorageError>(id)
     })?;
-    assert_eq!(store.presence_snapshot(), vec![(id, state)]);
+    assert_eq!(store.presence_snapshot(), vec![(id, state.clone())]);
+    // A later save that changes only status, last seen and sockets (a heartbeat, a
+    // socket closing) writes those and keeps the rest, in the file as in the cache.
+    let mut later = state;
+    later.status = PresenceStatus::Online;
+    later.last_seen = DateTime::from_timestamp_micros(1_700_000_100_000_001);
+    later.open_sockets = 0;
+    store.write_blocking(|tx| tx.save_presence(id, &later))?;
+    let stored = store.write_blocking(|tx| tx.all_presence())?;
+    assert_eq!(stored, vec![(id, later.clone())]);
+    assert_eq!(store.presence_snapshot(), vec![(id, later)]);
     Ok(())
 }
 

@@ -185,14 +185,11 @@ fn reclaim(tx: &mut dyn Tx, now: DateTime<Utc>, which: Reclaim) -> Result<usize,
 /// every user still counted as connected is seen now, with one presence timeout to come
 /// back. Returns how many there were.
 fn end_every_socket(tx: &mut dyn Tx, now: DateTime<Utc>) -> Result<usize, StorageError> {
-    let mut ended = 0;
-    for (user_id, presence) in tx.all_presence()? {
-        if presence.open_sockets > 0 {
-            set_total(tx, user_id, 0, now)?;
-            ended += 1;
-        }
+    let counted = tx.presence_with_open_sockets()?;
+    for &(user_id, _) in &counted {
+        set_total(tx, user_id, 0, now)?;
     }
-    Ok(ended)
+    Ok(counted.len())
 }
 
 /// At start-up: registers `instance`. With `exclusive` (SQLite: no other instance can be

@@ -344,6 +344,9 @@ pub trait Tx {
     fn save_presence(&mut self, user_id: i64, presence: &PresenceState)
     -> Result<(), StorageError>;
     fn all_presence(&mut self) -> Result<Vec<(i64, PresenceState)>, StorageError>;
+    /// The rows of users counted as holding a socket (`open_sockets > 0`): what a
+    /// restart or a clean stop has to end, without reading every user's row.
+    fn presence_with_open_sockets(&mut self) -> Result<Vec<(i64, PresenceState)>, StorageError>;
 
     // Calls. `live_calls` holds one row per user in each non-final call: the database
     // itself refuses a second live call for a user unless all but one are parked (held

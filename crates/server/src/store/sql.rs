@@ -230,6 +230,36 @@ impl<C: Conn> SqlTx<C> {
         }
     }
 
+    /// Notes a saved row, for this transaction's later reads and the engine's cache.
+    fn remember_saved_presence(&mut self, user_id: i64, p: &PresenceState) {
+        self.presence_saved_at
+            .insert(user_id, self.presence_saved.len());
+        self.presence_saved.push((user_id, p.clone()));
+    }
+
+    /// Whether `user_id` is known to have a stored row (saved in this transaction, or
+    /// committed as the engine's cache has it) that `p` changes in status, last seen and
+    /// socket count at most. Without a cache nothing committed is known: `false`.
+    fn stored_row_differs_in_liveness_only(&self, user_id: i64, p: &PresenceState) -> bool {
+        let same_otherwise = |stored: &PresenceState| {
+            stored.available_for_calls == p.available_for_calls
+                && stored.status_message == p.status_message
+                && stored.current_call == p.current_call
+                && stored.status_before_call == p.status_before_call
+        };
+        match self
+            .presence_saved_at
+            .get(&user_id)
+            .and_then(|&at| self.presence_saved.get(at))
+        {
+            Some((_, saved)) => same_otherwise(saved),
+            None => matches!(
+                self.conn.committed_presence(user_id),
+                Some(Some(committed)) if same_otherwise(&committed)
+            ),
+        }
+    }
+
     fn rows<T>(
         &mut self,
         sql: &'static str,

@@ -10,7 +10,7 @@ use super::{AccountState, Database, StandingHook, StorageError, TokenStanding, T
 use chrono::{DateTime, Utc};
 use rusqlite::config::DbConfig;
 use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{Connection, ErrorCode, TransactionBehavior};
+use rusqlite::{Connection, ErrorCode};
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -165,7 +165,7 @@ impl SqliteDatabase {
                 .store(data_version(&conn)?, Ordering::Relaxed);
         }
         let mut loaded = Vec::new();
-        db.run(TransactionBehavior::Deferred, &mut |tx| {
+        db.run(Begin::Deferred, &mut |tx| {
             loaded = tx.all_presence()?;
             Ok(())
         })?;
@@ -185,26 +185,20 @@ impl SqliteDatabase {
         Ok(db)
     }
 
-    fn run(
-        &self,
-        behavior: TransactionBehavior,
-        body: &mut TxBody<'_>,
-    ) -> Result<(), StorageError> {
+    fn run(&self, behavior: Begin, body: &mut TxBody<'_>) -> Result<(), StorageError> {
         // A panic inside an earlier transaction dropped (rolled back) that transaction:
         // the connection itself is fine, so recover it instead of failing forever.
-        let mut conn = self
+        let conn = self
             .conn
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let tx = conn
-            .transaction_with_behavior(behavior)
-            .map_err(StorageError::backend)?;
+        let tx = Transaction::begin(&conn, behavior).map_err(StorageError::backend)?;
         // Inside the transaction: a write transaction holds the write lock from here on,
         // so nothing committed elsewhere is missing from the caches it reads.
-        if let Err(e) = self.catch_up(&tx) {
+        if let Err(e) = self.catch_up(&conn) {
             tracing::warn!(error = %e, "cannot look for another process's changes");
         }
-        let mut handle = SqlTx::new(SqliteConn(&tx, Some(&self.presence)), &sql::SQLITE);
+        let mut handle = SqlTx::new(SqliteConn(&conn, Some(&self.presence)), &sql::SQLITE);
         body(&mut handle)?;
         let saved = std::mem::take(&mut handle.presence_saved);
         let revoked = std::mem::take(&mut handle.revoked);
@@ -281,6 +275,59 @@ impl SqliteDatabase {
     }
 }
 
+/// How a transaction takes the database's lock.
+#[derive(Clone, Copy)]
+enum Begin {
+    /// At its first read (a shared lock), and the write lock at its first write.
+    Deferred,
+    /// The write lock at once: a read-then-write never loses a race.
+    Immediate,
+}
+
+/// A transaction begun and ended through the statement cache. rusqlite's own runs
+/// `BEGIN` and `COMMIT` through `execute_batch`, which parses them again each time: 4–8k
+/// instructions per transaction, a few thousand per socket connect (docs/benchmarks.md).
+/// Dropped without [`Transaction::commit`] (an error, a panic), it rolls back.
+struct Transaction<'c> {
+    conn: &'c Connection,
+    committed: bool,
+}
+
+impl<'c> Transaction<'c> {
+    fn begin(conn: &'c Connection, behavior: Begin) -> rusqlite::Result<Self> {
+        let sql = match behavior {
+            Begin::Deferred => "BEGIN DEFERRED",
+            Begin::Immediate => "BEGIN IMMEDIATE",
+        };
+        conn.prepare_cached(sql)?.execute([])?;
+        Ok(Transaction {
+            conn,
+            committed: false,
+        })
+    }
+
+    fn commit(mut self) -> rusqlite::Result<()> {
+        self.conn.prepare_cached("COMMIT")?.execute([])?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Transaction<'_> {
+    fn drop(&mut self) {
+        // SQLite may have rolled back on its own (some errors end the transaction).
+        if !self.committed && !self.conn.is_autocommit() {
+            let rolled_back = self
+                .conn
+                .prepare_cached("ROLLBACK")
+                .and_then(|mut statement| statement.execute([]));
+            if let Err(e) = rolled_back {
+                tracing::warn!(error = %e, "could not roll back a failed transaction");
+            }
+        }
+    }
+}
+
 /// A number that changes whenever another connection commits to the file.
 fn data_version(conn: &Connection) -> Result<i64, StorageError> {
     conn.prepare_cached("PRAGMA data_version")
@@ -336,11 +383,11 @@ fn migrate(conn: &mut Connection) -> Result<(), StorageError> {
 
 impl Database for SqliteDatabase {
     fn write(&self, body: &mut TxBody<'_>) -> Result<(), StorageError> {
-        self.run(TransactionBehavior::Immediate, body)
+        self.run(Begin::Immediate, body)
     }
 
     fn read(&self, body: &mut TxBody<'_>) -> Result<(), StorageError> {
-        self.run(TransactionBehavior::Deferred, body)
+        self.run(Begin::Deferred, body)
     }
 
     fn presence_cache(&self) -> &super::PresenceCache {
