@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use switchboard_bench::{TICKS_PER_SECOND, percentiles, round};
+use switchboard_protocol::PresenceState;
 use switchboard_server::Accounts;
 use switchboard_server::auth::Tokens;
 use switchboard_server::domain::DomainError;
@@ -46,9 +47,9 @@ struct Args {
     #[arg(long, default_value_t = 1000)]
     sockets: usize,
     /// Accounts in the directory, at least --sockets [default: --sockets]. Those beyond
-    /// the sockets' users are never signed in; they let two runs with different socket
-    /// counts start the same server (start-up reads every account), so what differs is
-    /// the sockets.
+    /// the sockets' users were last seen a day ago and are offline; they let two runs
+    /// with different socket counts start the same server (start-up reads every account
+    /// and every presence row), so what differs is the sockets.
     #[arg(long)]
     users: Option<usize>,
     /// Invites to send.
@@ -182,13 +183,21 @@ fn prepare(config: &ServerConfig, accounts: usize, active: usize) -> Result<Vec<
     let (tokens, ids) = store.write_blocking(|tx| {
         let tokens = Tokens::load(tx, ttl)?;
         let mut ids = Vec::with_capacity(active);
-        for n in 1..=active {
+        let yesterday = PresenceState {
+            last_seen: Some(now() - chrono::Duration::days(1)),
+            ..PresenceState::default()
+        };
+        for n in 1..=accounts {
             let user = tx
                 .user_by_login(&format!("load{n}"))?
                 .ok_or_else(|| DomainError::NotFound(format!("load{n} vanished")))?;
-            // As after a REST sign-in: online before the socket opens.
-            switchboard_server::domain::presence::heartbeat(tx, user.info.id, now())?;
-            ids.push(user.info.id);
+            if n <= active {
+                // As after a REST sign-in: online before the socket opens.
+                switchboard_server::domain::presence::heartbeat(tx, user.info.id, now())?;
+                ids.push(user.info.id);
+            } else {
+                tx.save_presence(user.info.id, &yesterday)?;
+            }
         }
         Ok::<_, DomainError>((tokens, ids))
     })?;
