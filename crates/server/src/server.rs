@@ -13,9 +13,6 @@ use crate::realtime::redis_bus::BusError;
 use crate::rules::Rules;
 use crate::store::{PostgresDatabase, SqliteDatabase, StorageError, Store};
 use crate::tls_listener::TlsListener;
-use axum::ServiceExt;
-use axum::extract::Request;
-use axum::serve::ListenerExt;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -379,17 +376,10 @@ async fn launch(
         shutdown.await;
         closer.close_all();
     };
-    // With the peer's address: sign-in throttles count per name and address.
-    let app = ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app);
-    let served = match listener {
-        Listening::Plain(tcp) => axum::serve(tcp, app).with_graceful_shutdown(shutdown).await,
-        // `tap_io` gives axum the peer's address for TLS streams as for TCP ones.
-        Listening::Tls(tls) => {
-            axum::serve(tls.tap_io(|_| {}), app)
-                .with_graceful_shutdown(shutdown)
-                .await
-        }
-    };
+    match listener {
+        Listening::Plain(tcp) => crate::connections::serve(tcp, app, shutdown).await,
+        Listening::Tls(tls) => crate::connections::serve(tls, app, shutdown).await,
+    }
     realtime.close_all();
     feed.abort();
     leases.abort();
@@ -399,7 +389,7 @@ async fn launch(
         writer.abort();
     }
     crate::realtime::lease::release(&realtime).await;
-    served
+    Ok(())
 }
 
 /// A server running on a background task.

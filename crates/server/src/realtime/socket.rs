@@ -53,7 +53,8 @@ pub struct SocketQuery {
 
 impl SocketQuery {
     pub fn parse(query: &str) -> SocketQuery {
-        if query.contains(['%', '+']) {
+        // memchr2 looks at 32 bytes a step; `contains(['%', '+'])` decoded each char.
+        if memchr::memchr2(b'%', b'+', query.as_bytes()).is_some() {
             return SocketQuery::parse_form(query);
         }
         // Nothing escaped (a token is base64url and dots): form decoding would change
