@@ -13,7 +13,7 @@ use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ErrorCode};
 use std::path::Path;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use switchboard_protocol::PresenceState;
 
@@ -39,6 +39,8 @@ const MIGRATIONS: &[&str] = &[
 
 pub struct SqliteDatabase {
     conn: Mutex<Connection>,
+    /// The WAL's length in frames after the last commit (from the WAL hook).
+    wal_frames: std::sync::Arc<AtomicI32>,
     presence: super::PresenceCache,
     /// Every unexpired revocation (jti → token expiry): this process is the database's
     /// only writer, so checking a token needs no query (and no turn on the connection).
@@ -47,7 +49,7 @@ pub struct SqliteDatabase {
     /// state and token epoch. Absent means active in epoch 0.
     standings: dashmap::DashMap<i64, (AccountState, i64)>,
     /// Set on drop: tells the checkpoint thread to finish.
-    stop_checkpoints: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    checkpointer: Option<Checkpointer>,
     /// `PRAGMA data_version` when the caches above last matched the file. It changes when
     /// another process commits (an administrator's `switchboard-server user …` while
     /// this one serves): then they are read again (see [`SqliteDatabase::catch_up`]).
@@ -66,44 +68,88 @@ const LOOK_OUTSIDE_EVERY_MS: u64 = 1000;
 
 impl Drop for SqliteDatabase {
     fn drop(&mut self) {
-        if let Some(stop) = &self.stop_checkpoints {
-            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.stop();
         }
     }
 }
 
-/// How often the background thread folds the WAL back into the database file.
+/// How often, at most, the background thread folds the WAL back into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// A commit that leaves the WAL this many frames (pages) long wakes the checkpointer at
+/// once. Each commit adds its pages to the WAL's hash index, probing past every earlier
+/// frame of the same page, so the longer the WAL the dearer every commit; and SQLite
+/// starts the WAL over only at a write that begins after a checkpoint has copied all of
+/// it. A checkpoint every 500 ms under a steady load of invites let the WAL grow to
+/// 1,500 frames between new starts (docs/performance.md).
+const CHECKPOINT_AT_FRAMES: i32 = 256;
+
+/// The WAL's length at which the writing connection checkpoints between two of its own
+/// transactions, because the thread's passes did not keep up (commits landing during
+/// every pass, as a fast stream of writes does): no commit can land during this one, so
+/// it copies everything and the next write starts the WAL over. It costs that one
+/// transaction's caller the copy and its fsyncs.
+const CHECKPOINT_HERE_AT_FRAMES: i32 = 1024;
+
+/// Passes of one wake-up at most: a pass that ends with frames left (commits went on
+/// while it copied and synced) is followed by another, shorter one.
+const CHECKPOINT_PASSES: usize = 3;
+
+/// The least time between two wake-ups' passes: where another process's read holds the
+/// WAL back, commits would otherwise wake the thread for passes that copy nothing.
+const CHECKPOINT_GAP: Duration = Duration::from_millis(10);
+
+/// The checkpointing thread: stopped when the database is dropped.
+struct Checkpointer {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::Thread,
+}
+
+impl Checkpointer {
+    fn stop(&self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.unpark();
+    }
+}
 
 /// Checkpoints on a connection of its own, so the copy and its fsync never run inside a
 /// request's commit (with auto-checkpoints they stalled every request for 10–100 ms).
-/// `PASSIVE` never blocks the writer.
-fn spawn_checkpointer(
-    path: &Path,
-) -> Result<std::sync::Arc<std::sync::atomic::AtomicBool>, StorageError> {
+/// `PASSIVE` never blocks the writer. It runs every [`CHECKPOINT_EVERY`], and at once
+/// when a commit leaves the WAL [`CHECKPOINT_AT_FRAMES`] long (see `open`).
+fn spawn_checkpointer(path: &Path) -> Result<Checkpointer, StorageError> {
     let conn = Connection::open(path).map_err(StorageError::backend)?;
     conn.busy_timeout(Duration::from_secs(5))
         .map_err(StorageError::backend)?;
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let stopped = stop.clone();
-    std::thread::Builder::new()
+    let thread = std::thread::Builder::new()
         .name("sqlite-checkpoint".into())
         .spawn(move || {
+            // (frames in the WAL, frames copied), or None when it failed.
             let checkpoint = |mode: &str| {
-                if let Err(e) =
-                    conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(()))
-                {
-                    tracing::warn!(error = %e, "WAL checkpoint failed");
-                }
+                conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |row| {
+                    Ok((row.get::<_, i64>(1)?, row.get::<_, i64>(2)?))
+                })
+                .map_err(|e| tracing::warn!(error = %e, "WAL checkpoint failed"))
+                .ok()
             };
             while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
-                std::thread::sleep(CHECKPOINT_EVERY);
-                checkpoint("PASSIVE");
+                std::thread::park_timeout(CHECKPOINT_EVERY);
+                for _ in 0..CHECKPOINT_PASSES {
+                    match checkpoint("PASSIVE") {
+                        Some((frames, copied)) if copied < frames => continue,
+                        _ => break,
+                    }
+                }
+                std::thread::sleep(CHECKPOINT_GAP);
             }
             checkpoint("TRUNCATE");
         })
-        .map_err(StorageError::backend)?;
-    Ok(stop)
+        .map_err(StorageError::backend)?
+        .thread()
+        .clone();
+    Ok(Checkpointer { stop, thread })
 }
 
 impl SqliteDatabase {
@@ -113,12 +159,27 @@ impl SqliteDatabase {
             StorageError::Backend(format!("cannot open the database {}: {e}", path.display()))
         })?;
         let mut db = Self::setup(conn)?;
-        db.conn
-            .lock()
-            .map_err(|_| StorageError::backend("the database connection was poisoned by a panic"))?
-            .execute_batch("PRAGMA wal_autocheckpoint = 0;")
+        let checkpointer = spawn_checkpointer(path)?;
+        {
+            let mut conn = db.conn.lock().map_err(|_| {
+                StorageError::backend("the database connection was poisoned by a panic")
+            })?;
+            // No checkpoints inside commits; this also clears SQLite's own WAL hook, so
+            // ours goes in after it.
+            conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")
+                .map_err(StorageError::backend)?;
+            let wake = checkpointer.thread.clone();
+            let wal_frames = db.wal_frames.clone();
+            conn.wal_hook(Some(move |_: &mut rusqlite::hooks::Wal, frames: i32| {
+                wal_frames.store(frames, Ordering::Relaxed);
+                if frames >= CHECKPOINT_AT_FRAMES {
+                    wake.unpark();
+                }
+                Ok(())
+            }))
             .map_err(StorageError::backend)?;
-        db.stop_checkpoints = Some(spawn_checkpointer(path)?);
+        }
+        db.checkpointer = Some(checkpointer);
         Ok(db)
     }
 
@@ -150,7 +211,8 @@ impl SqliteDatabase {
             presence: super::PresenceCache::default(),
             revoked: dashmap::DashMap::new(),
             standings: dashmap::DashMap::new(),
-            stop_checkpoints: None,
+            checkpointer: None,
+            wal_frames: std::sync::Arc::default(),
             seen_version: AtomicI64::new(0),
             looked_at_ms: AtomicU64::new(0),
             opened: Instant::now(),
@@ -208,6 +270,10 @@ impl SqliteDatabase {
         self.presence.apply(saved);
         self.remember_revoked(revoked);
         self.remember_standings(standings);
+        if self.wal_frames.load(Ordering::Relaxed) >= CHECKPOINT_HERE_AT_FRAMES {
+            self.wal_frames.store(0, Ordering::Relaxed);
+            checkpoint_between_commits(&conn);
+        }
         Ok(())
     }
 
@@ -325,6 +391,20 @@ impl Drop for Transaction<'_> {
                 tracing::warn!(error = %e, "could not roll back a failed transaction");
             }
         }
+    }
+}
+
+/// A checkpoint on the writing connection, between two of its transactions (see
+/// [`CHECKPOINT_HERE_AT_FRAMES`]). A failure is logged: the data is safe in the WAL.
+fn checkpoint_between_commits(conn: &Connection) {
+    let done = conn
+        .prepare_cached("PRAGMA wal_checkpoint(PASSIVE)")
+        .and_then(|mut statement| {
+            statement.query_row([], |row| Ok((row.get::<_, i64>(1)?, row.get::<_, i64>(2)?)))
+        });
+    match done {
+        Ok((frames, copied)) => tracing::debug!(frames, copied, "WAL checkpointed between commits"),
+        Err(e) => tracing::warn!(error = %e, "WAL checkpoint between commits failed"),
     }
 }
 
