@@ -48,7 +48,7 @@ pub struct SqliteDatabase {
     /// Accounts that are not plainly active (disabled, deleted, signed out everywhere):
     /// state and token epoch. Absent means active in epoch 0.
     standings: dashmap::DashMap<i64, (AccountState, i64)>,
-    /// Set on drop: tells the checkpoint thread to finish.
+    /// The checkpoint thread (a file's database only), told to finish on drop.
     checkpointer: Option<Checkpointer>,
     /// `PRAGMA data_version` when the caches above last matched the file. It changes when
     /// another process commits (an administrator's `switchboard-server user …` while
