@@ -3,11 +3,12 @@
 # an empty HOME, runs the keyring tests (token store, CLI sign-in), and checks that the
 # token landed in the Secret Service and in no file.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 printf 'test-keyring-password' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
 export HOME="$(mktemp -d)"   # an empty home: any token written to a file would be in it
 export RUSTUP_HOME="${RUSTUP_HOME:-$REAL_HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$REAL_HOME/.cargo}"
-cargo test --locked -p switchboard-client --test integration -- --ignored keyring::
-cargo test --locked -p switchboard-cli --test integration -- --ignored cli::
+scripts/integration-tests client --ignored keyring::
+scripts/integration-tests cli --ignored cli::
 found=$(secret-tool lookup service switchboard-keyring-test username 'default@http://127.0.0.1:8000' || true)
 if [ "$found" != "token-for-default" ]; then
   echo "keyring check: the token is not in the Secret Service (got '$found')" >&2

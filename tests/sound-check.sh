@@ -7,6 +7,7 @@
 # the `room` tests add a loopback from the speakers into the microphone (an echo path)
 # and check the voice processing with speech from espeak-ng.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 runtime="$(mktemp -d)"
 # The server's socket goes where every client looks for it: $XDG_RUNTIME_DIR/pulse/native.
 # (Not PULSE_RUNTIME_PATH: cpal's PulseAudio client misreads it and so never connects.)
@@ -26,9 +27,9 @@ pactl set-default-source mic.monitor
 # sound-server error reopened the device; fixed, and the stall test reproduces it). A
 # failed run is still shown in full and repeated once, saying so; two failures in a row
 # fail the check.
-if ! cargo test --locked -p switchboard-cli --test integration -- --ignored sound:: --test-threads 1; then
+if ! scripts/integration-tests cli --ignored sound:: --test-threads 1; then
   echo "sound check: FAILED once; running it again" >&2
-  cargo test --locked -p switchboard-cli --test integration -- --ignored sound:: --test-threads 1
+  scripts/integration-tests cli --ignored sound:: --test-threads 1
 fi
 echo "== the same over PulseAudio's protocol (SWITCHBOARD_SOUND_HOST=pulseaudio)"
 # Not the default (docs/audio.md says why); checked so that choosing it keeps working.
@@ -38,7 +39,7 @@ echo "== the same over PulseAudio's protocol (SWITCHBOARD_SOUND_HOST=pulseaudio)
 pulse_host() {
   SWITCHBOARD_SOUND_HOST=pulseaudio "${CARGO_TARGET_DIR:-target}/debug/switchboard-cli" devices |
     grep "Monitor of" >/dev/null &&
-  SWITCHBOARD_SOUND_HOST=pulseaudio cargo test --locked -p switchboard-cli --test integration -- \
+  SWITCHBOARD_SOUND_HOST=pulseaudio scripts/integration-tests cli \
     --ignored sound:: --skip stalls --test-threads 1
 }
 if ! pulse_host; then
@@ -47,7 +48,7 @@ if ! pulse_host; then
 fi
 echo "== voice processing in a room: echo, double talk, noise, gain"
 # Real-time audio on a shared machine: as above, one failure is shown and run again.
-room() { cargo test --locked -p switchboard-cli --test integration -- --ignored room:: --test-threads 1 --nocapture; }
+room() { scripts/integration-tests cli --ignored room:: --test-threads 1 --nocapture; }
 if ! room; then
   echo "room check: FAILED once; running it again" >&2
   room
@@ -65,14 +66,14 @@ pcm.switchboard_test_headset {
 }
 ALSA
 XDG_CONFIG_HOME="$runtime/config" \
-  cargo test --locked -p switchboard-app --test integration -- --ignored ringing_device:: --test-threads 1
+  scripts/integration-tests app --ignored ringing_device:: --test-threads 1
 echo "== a headset unplugged mid-call and plugged in again"
 # In one run of about fifteen, the call moved off the headset and back a second time
 # after it returned (cause not known yet): a failure prints bob's log, which says why
 # each move was made, and is run again once, as above.
 unplug() {
   XDG_CONFIG_HOME="$runtime/config" \
-    cargo test --locked -p switchboard-cli --test integration -- --ignored unplug:: --test-threads 1 --nocapture
+    scripts/integration-tests cli --ignored unplug:: --test-threads 1 --nocapture
 }
 if ! unplug; then
   echo "unplug check: FAILED once; running it again" >&2
