@@ -10,12 +10,18 @@ use std::sync::Arc;
 use switchboard_protocol::api::{MeetingStatus, VideoCallStatus};
 use switchboard_protocol::{CallStatus, CallType, PresenceState, PresenceStatus};
 
+/// A fresh database file's path, in a directory removed when the first is dropped.
+fn database_file() -> Result<(tempfile::TempDir, std::path::PathBuf), StorageError> {
+    let dir = tempfile::tempdir().map_err(StorageError::backend)?;
+    let path = dir.path().join("db.sqlite3");
+    Ok((dir, path))
+}
+
 /// The in-memory presence cache holds committed state only, and what a file held
 /// when it was opened.
 #[test]
 fn the_presence_cache_follows_commits_only() -> Result<(), StorageError> {
-    let dir = tempfile::tempdir().map_err(StorageError::backend)?;
-    let path = dir.path().join("db.sqlite3");
+    let (_dir, path) = database_file()?;
     let store = Store::new(Arc::new(SqliteDatabase::open(&path)?));
     let id = store.write_blocking(|tx| {
         let id = user(tx, "p")?;
@@ -59,8 +65,7 @@ fn the_presence_cache_follows_commits_only() -> Result<(), StorageError> {
 /// account's row) is read again before the next transaction looks.
 #[test]
 fn presence_reads_see_own_saves_and_another_process_commits() -> Result<(), StorageError> {
-    let dir = tempfile::tempdir().map_err(StorageError::backend)?;
-    let path = dir.path().join("db.sqlite3");
+    let (_dir, path) = database_file()?;
     let server = Store::new(Arc::new(SqliteDatabase::open(&path)?));
     let (id, inside) = server.write_blocking(|tx| {
         let id = user(tx, "p")?;
@@ -320,8 +325,7 @@ fn the_statement_cache_holds_every_statement() -> Result<(), StorageError> {
 /// WAL never started over in this test (8.6 MB over 2,000 commits).
 #[test]
 fn the_wal_stays_short_under_steady_commits() -> Result<(), StorageError> {
-    let dir = tempfile::tempdir().map_err(StorageError::backend)?;
-    let path = dir.path().join("db.sqlite3");
+    let (dir, path) = database_file()?;
     let store = Store::new(Arc::new(SqliteDatabase::open(&path)?));
     let ids = store.write_blocking(|tx| {
         (0..50)
