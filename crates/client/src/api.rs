@@ -53,6 +53,9 @@ impl Api {
             .use_preconfigured_tls((*tls).clone())
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(20))
+            // Under the 60 s a Switchboard server gives an idle connection (reqwest's
+            // default is 90 s): a request never goes out on one the server is closing.
+            .pool_idle_timeout(Duration::from_secs(45))
             .build()
             .map_err(|e| ClientError::Protocol(e.to_string()))?;
         Ok(Api {

@@ -337,6 +337,8 @@ async fn rest_only_proxy(target: String, fingerprint: Fingerprint) -> SocketAddr
         switchboard_tls::client_config(&switchboard_tls::Trust::Pinned(fingerprint)).expect("tls");
     let http = reqwest::Client::builder()
         .use_preconfigured_tls((*tls).clone())
+        // Under the server's 60 s for an idle connection, as the apps' client.
+        .pool_idle_timeout(Duration::from_secs(45))
         .build()
         .expect("http client");
     let app = axum::Router::new().fallback(

@@ -5,26 +5,33 @@
 //! server does not offer. Everything else is as axum does it: each request carries the
 //! peer's address (`ConnectInfo`), upgrades (WebSockets) are served, and a shutdown
 //! stops accepting, asks every connection to finish its request in flight and waits for
-//! them.
+//! them. Unlike axum's, each connection has a time limit for sending a request's head
+//! (hyper enforces it only with a timer, which axum does not give it): without one, a
+//! client that connects and sends nothing, or a header byte a minute, holds its
+//! connection, task and descriptor for as long as it likes.
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::response::Response;
 use axum::serve::Listener;
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::pin::pin;
+use std::time::Duration;
 use tokio::sync::watch;
 use tower::{Service, ServiceExt};
 
 /// Serves `app` on the connections `listener` accepts until `shutdown` resolves, then
 /// lets each open connection finish its request in flight and returns once all have
-/// closed. Upgraded connections (WebSockets) are the caller's to close.
+/// closed. Upgraded connections (WebSockets) are the caller's to close. A connection
+/// that has not sent a whole request head `head_timeout` after the accept, or after its
+/// previous answer, is closed.
 pub async fn serve<L, A>(
     mut listener: L,
     app: A,
+    head_timeout: Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) where
     L: Listener<Addr = SocketAddr>,
@@ -48,6 +55,7 @@ pub async fn serve<L, A>(
             io,
             peer,
             app.clone(),
+            head_timeout,
             stop_seen.clone(),
             open.clone(),
         ));
@@ -63,6 +71,7 @@ async fn serve_connection<I, A>(
     io: I,
     peer: SocketAddr,
     app: A,
+    head_timeout: Duration,
     mut stop: watch::Receiver<()>,
     _open: watch::Receiver<()>,
 ) where
@@ -79,6 +88,8 @@ async fn serve_connection<I, A>(
         app.clone().oneshot(request.map(Body::new))
     });
     let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(head_timeout)
         .serve_connection(TokioIo::new(io), service)
         .with_upgrades();
     let mut connection = pin!(connection);
@@ -90,7 +101,11 @@ async fn serve_connection<I, A>(
             connection.await
         }
     };
-    if let Err(e) = finished {
-        tracing::trace!(%peer, error = %e, "connection ended with an error");
+    match finished {
+        Err(e) if e.is_timeout() => {
+            tracing::debug!(%peer, "connection closed: no request head within the time limit");
+        }
+        Err(e) => tracing::trace!(%peer, error = %e, "connection ended with an error"),
+        Ok(()) => {}
     }
 }

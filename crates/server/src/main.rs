@@ -114,6 +114,11 @@ struct ServeArgs {
     /// release them (renewed every third of it).
     #[arg(long, env = "SWITCHBOARD_INSTANCE_LEASE", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=3600))]
     instance_lease: u64,
+    /// Seconds a connection has to send a request's head, from its accept or its previous
+    /// answer: connections that send nothing, or dribble (slowloris), and idle
+    /// kept-alive ones are closed. Switchboard's apps send a heartbeat every 30 s.
+    #[arg(long, env = "SWITCHBOARD_REQUEST_HEAD_TIMEOUT", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    request_head_timeout: u64,
     /// Seconds a webhook endpoint has to answer one delivery.
     #[arg(long, env = "SWITCHBOARD_WEBHOOK_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
     webhook_timeout: u64,
@@ -408,6 +413,7 @@ fn serve(args: ServeArgs) -> Result<()> {
     config.ring_timeout = Duration::from_secs(args.ring_timeout);
     config.presence_timeout = Duration::from_secs(args.presence_timeout);
     config.instance_lease = Duration::from_secs(args.instance_lease);
+    config.request_head_timeout = Duration::from_secs(args.request_head_timeout);
     config.webhooks.timeout = Duration::from_secs(args.webhook_timeout);
     config.webhooks.retry_base = Duration::from_secs(args.webhook_retry_base);
     config.webhooks.give_up_after = Duration::from_secs(args.webhook_retry_hours * 3600);

@@ -12,6 +12,8 @@ pub struct Rules {
     pub ring_timeout: std::time::Duration,
     /// How often sockets are pinged; one missed answer drops the socket.
     pub socket_ping_interval: std::time::Duration,
+    /// How long a connection has to send a request's head (see `ServerConfig`).
+    pub request_head_timeout: std::time::Duration,
     /// ICE servers for `GET /api/rtc/config`.
     pub rtc: crate::rtc::RtcSettings,
     /// How long this instance's socket leases last unrenewed (see `realtime::lease`).

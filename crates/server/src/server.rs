@@ -41,6 +41,11 @@ pub struct ServerConfig {
     pub token_ttl: Duration,
     /// How often sockets are pinged; a socket that misses one answer is dropped.
     pub socket_ping_interval: Duration,
+    /// How long a connection has to send a request's head, from when the server starts
+    /// waiting for it: from the accept, and on a kept-alive connection from the previous
+    /// answer. It closes connections that send nothing, or a byte now and then
+    /// (slowloris), and idle kept-alive ones (60 s, nginx's `client_header_timeout`).
+    pub request_head_timeout: Duration,
     /// How long an instance's sockets count after it stops renewing its lease (killed):
     /// the others then release them.
     pub instance_lease: Duration,
@@ -98,6 +103,7 @@ impl ServerConfig {
             presence_timeout: Duration::from_secs(90),
             token_ttl: Duration::from_secs(7 * 24 * 3600),
             socket_ping_interval: Duration::from_secs(25),
+            request_head_timeout: Duration::from_secs(60),
             instance_lease: Duration::from_secs(15),
             presence_push: crate::realtime::PresencePush::Everyone,
             clock: crate::rules::Clock::System,
@@ -254,10 +260,16 @@ pub fn app_state(config: &ServerConfig) -> Result<AppState, StartError> {
     if config.sockets_per_user == 0 {
         return Err(StartError::Config("the sockets per user (at least 1)"));
     }
+    if config.request_head_timeout < Duration::from_secs(1) {
+        return Err(StartError::Config(
+            "the request head timeout (at least 1 s)",
+        ));
+    }
     let rules = Arc::new(Rules {
         presence_timeout: chrono_duration(config.presence_timeout, "the presence timeout")?,
         ring_timeout: config.ring_timeout,
         socket_ping_interval: config.socket_ping_interval,
+        request_head_timeout: config.request_head_timeout,
         rtc: config.rtc.clone(),
         instance_lease: config.instance_lease,
         presence_push: config.presence_push,
@@ -376,9 +388,14 @@ async fn launch(
         shutdown.await;
         closer.close_all();
     };
+    let head_timeout = realtime.rules.request_head_timeout;
     match listener {
-        Listening::Plain(tcp) => crate::connections::serve(tcp, app, shutdown).await,
-        Listening::Tls(tls) => crate::connections::serve(tls, app, shutdown).await,
+        Listening::Plain(tcp) => {
+            crate::connections::serve(tcp, app, head_timeout, shutdown).await;
+        }
+        Listening::Tls(tls) => {
+            crate::connections::serve(tls, app, head_timeout, shutdown).await;
+        }
     }
     realtime.close_all();
     feed.abort();

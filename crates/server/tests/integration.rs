@@ -18,6 +18,7 @@ mod metrics;
 mod openapi;
 mod realtime;
 mod second_address;
+mod slow_clients;
 mod store;
 mod strangers;
 mod webhooks;

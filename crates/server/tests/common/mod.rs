@@ -192,6 +192,9 @@ pub fn http_client() -> reqwest::Client {
     switchboard_tls::install_default_provider();
     reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
+        // As the apps' client: under the server's 60 s for an idle connection, or a test
+        // that waits exactly a simulated minute sends on the one closed at that instant.
+        .pool_idle_timeout(Duration::from_secs(45))
         .build()
         .expect("http client")
 }
