@@ -178,6 +178,15 @@ const ARRIVAL_JUMP_US: i64 = 3_000_000;
 const DEEPEST_CUT: f64 = 0.5;
 /// How far back the emptiest the queue has been is looked for.
 const QUEUE_BASE_US: i64 = 10_000_000;
+/// After a congestion that cut the estimate, growth is this fast a second until it is
+/// back to `RECOVERY_SHARE` of where it was, if that is within `RECOVERY_US` of the first
+/// cut. libwebrtc sends a probe of padding at 85 % of the rate before a drop, and takes
+/// it if it gets through; ours sends nothing but media (webrtc-rs's sample track owns the
+/// sequence numbers padding would take), so the media itself grows back quickly, and an
+/// overuse on the way means the link really narrowed: recovering stops there.
+const RECOVERY_GROWTH_PER_SECOND: f64 = 1.5;
+const RECOVERY_SHARE: f64 = 0.85;
+const RECOVERY_US: i64 = 10_000_000;
 
 #[derive(Clone, Copy, Debug)]
 struct Group {
@@ -344,6 +353,17 @@ pub struct DelayBasedEstimate {
     last_grown_us: Option<i64>,
     /// The last packet measured: (sent µs, arrived µs).
     last_packet: Option<(i64, i64)>,
+    /// The congestion the estimate is growing back from, if any.
+    recovery: Option<Recovery>,
+}
+
+/// Where the estimate was before a congestion's cuts, and since when (µs of the far
+/// end's clock); `growing` once it grows back.
+#[derive(Clone, Copy, Debug)]
+struct Recovery {
+    to_kbps: f64,
+    since_us: i64,
+    growing: bool,
 }
 
 impl DelayBasedEstimate {
@@ -360,6 +380,7 @@ impl DelayBasedEstimate {
             acked: VecDeque::new(),
             last_grown_us: None,
             last_packet: None,
+            recovery: None,
         }
     }
 
@@ -371,6 +392,7 @@ impl DelayBasedEstimate {
         self.acked.clear();
         self.last_grown_us = None;
         self.holding = false;
+        self.recovery = None;
     }
 
     pub fn kbps(&self) -> u32 {
@@ -472,6 +494,17 @@ impl DelayBasedEstimate {
                 // Under what gets through, so the queue drains: by more the longer it is,
                 // so that a second's backlog (a call that started above what the link
                 // carries) drains in seconds, not tens of them.
+                self.recovery = match self.recovery {
+                    // The same congestion, before growing back: keep where it was.
+                    Some(recovery) if !recovery.growing => Some(recovery),
+                    // Growing back met a queue: the link is narrower now.
+                    Some(_) => None,
+                    None => Some(Recovery {
+                        to_kbps: self.kbps,
+                        since_us: now_us,
+                        growing: false,
+                    }),
+                };
                 let cut = (1.0 - self.trendline.queue_ms() / 1000.0).clamp(DEEPEST_CUT, CUT);
                 self.kbps = acked.map_or(self.kbps * cut, |acked| (acked * cut).min(self.kbps));
                 self.holding = true;
@@ -487,7 +520,11 @@ impl DelayBasedEstimate {
                     // Steady again after a hold: grow from the next report on.
                 } else if let Some(last) = last {
                     let seconds = ((now_us - last) as f64 / 1e6).clamp(0.0, 1.0);
-                    let grown = self.kbps * GROWTH_PER_SECOND.powf(seconds);
+                    let mut grown = self.kbps * GROWTH_PER_SECOND.powf(seconds);
+                    if let Some(target) = self.recovery_target(now_us) {
+                        let fast = self.kbps * RECOVERY_GROWTH_PER_SECOND.powf(seconds);
+                        grown = grown.max(fast.min(target));
+                    }
                     // Not far past what is actually sent: an encoder that codes a still
                     // picture in a fraction of its budget would otherwise bank growth
                     // that the first busy scene spends all at once.
@@ -499,6 +536,20 @@ impl DelayBasedEstimate {
             }
         }
         self.kbps = self.kbps.clamp(self.min_kbps, self.max_kbps);
+    }
+
+    /// While a recent congestion's cut is being grown back from: the rate to grow
+    /// back to quickly. Once there, or too long after the cut, the recovery ends.
+    fn recovery_target(&mut self, now_us: i64) -> Option<f64> {
+        let recovery = self.recovery.as_mut()?;
+        let target = RECOVERY_SHARE * recovery.to_kbps;
+        if now_us - recovery.since_us <= RECOVERY_US && self.kbps < target {
+            recovery.growing = true;
+            Some(target)
+        } else {
+            self.recovery = None;
+            None
+        }
     }
 }
 

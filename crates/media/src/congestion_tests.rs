@@ -225,6 +225,44 @@ fn when_the_link_narrows_mid_call_the_queue_is_drained_within_seconds() {
     assert!(late <= 420, "estimate {late} kbit/s on a 350 kbit/s link");
 }
 
+/// When the estimate first reaches `share` of `kbps` from `from_s` on (s).
+fn back_to(trace: &Trace, from_s: f64, kbps: u32, share: f64) -> Option<f64> {
+    after(trace, from_s)
+        .find(|s| f64::from(s.1) >= share * f64::from(kbps))
+        .map(|s| s.0)
+}
+
+#[test]
+fn after_a_passing_dip_it_grows_back_within_seconds() {
+    // 1 Mbit/s, but only 300 kbit/s for two seconds from 10 s (someone else's download).
+    let dip = |t: f64| {
+        if (10.0..12.0).contains(&t) {
+            300.0
+        } else {
+            1_000.0
+        }
+    };
+    let mut path = Bottleneck::new(1_000.0);
+    let trace = simulate(&mut path, 30.0, dip);
+    let before = after(&trace, 9.9).next().expect("a report at 9.9 s").1;
+    assert!(before >= 700, "grown on the link first: {before}");
+    let lowest = after(&trace, 10.0)
+        .take_while(|s| s.0 < 14.0)
+        .map(|s| s.1)
+        .min()
+        .unwrap_or(0);
+    assert!(lowest <= 300, "cut during the dip: {lowest}");
+    // The queue the dip left takes until 13 s to drain, and the estimate holds a second
+    // more. At 8 % a second alone, it was not back at 80 % by the end of the run (30 s).
+    let back = back_to(&trace, 12.0, before, 0.8).expect("grows back");
+    assert!(
+        back <= 19.0,
+        "back to 80 % of {before} kbit/s at {back} s, the dip ended at 12 s: {trace:?}"
+    );
+    let queue = after(&trace, 15.0).map(|s| s.2).fold(0.0, f64::max);
+    assert!(queue < 250.0, "queue from 15 s at most {queue:.0} ms");
+}
+
 #[test]
 fn it_never_leaves_its_bounds() {
     let mut estimate = DelayBasedEstimate::new(5_000, 100, 1200);
