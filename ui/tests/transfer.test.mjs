@@ -112,7 +112,9 @@ test('transfer: the search filters by name or username as you type', async () =>
 });
 
 test('transfer: choosing a colleague asks transfer_call with their id; the dialog waits, once; success closes it and my call ends "Transferred to …"', async () => {
-  const page = await openApp(env, { responses: { app_state: { ok: inCall() }, transfer_call: { ok: PUT_THROUGH, delayMs: 800 } } });
+  // The answer waits long enough for every check of the pending dialog below, on a loaded
+  // machine too (800 ms was not: the dialog had closed before Escape was tried).
+  const page = await openApp(env, { responses: { app_state: { ok: inCall() }, transfer_call: { ok: PUT_THROUGH, delayMs: 2000 } } });
   await openDialog(page);
   await row(page, 3).click();
   await until(page, () => document.querySelector('.transfer-person[data-user-id="3"]').getAttribute('aria-busy') === 'true');
