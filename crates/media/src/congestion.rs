@@ -179,14 +179,21 @@ const DEEPEST_CUT: f64 = 0.5;
 /// How far back the emptiest the queue has been is looked for.
 const QUEUE_BASE_US: i64 = 10_000_000;
 /// After a congestion that cut the estimate, growth is this fast a second until it is
-/// back to `RECOVERY_SHARE` of where it was, if that is within `RECOVERY_US` of the first
-/// cut. libwebrtc sends a probe of padding at 85 % of the rate before a drop, and takes
-/// it if it gets through; ours sends nothing but media (webrtc-rs's sample track owns the
-/// sequence numbers padding would take), so the media itself grows back quickly, and an
-/// overuse on the way means the link really narrowed: recovering stops there.
+/// back to `RECOVERY_SHARE` of what the link carried before. libwebrtc sends a probe of
+/// padding at 85 % of the rate before a drop, and takes it if it gets through; ours
+/// sends nothing but media (webrtc-rs's sample track owns the sequence numbers padding
+/// would take), so the media itself grows back quickly, and a queue met on the way means
+/// the link really narrowed: growing back stops there, for the rest of that congestion.
 const RECOVERY_GROWTH_PER_SECOND: f64 = 1.5;
+/// How much of what the link carried before a congestion is grown back to quickly (as
+/// libwebrtc's probe after a drop).
 const RECOVERY_SHARE: f64 = 0.85;
+/// How long after a congestion's first cut growing back quickly may start: later, the
+/// link's state before says little about now.
 const RECOVERY_US: i64 = 10_000_000;
+/// What the link carried before a congestion is the most that arrived at steady reports
+/// over this long: the reports just before a queue is noticed already see less.
+const DELIVERED_PEAK_US: i64 = 2_000_000;
 
 #[derive(Clone, Copy, Debug)]
 struct Group {
@@ -355,13 +362,16 @@ pub struct DelayBasedEstimate {
     last_packet: Option<(i64, i64)>,
     /// The congestion the estimate is growing back from, if any.
     recovery: Option<Recovery>,
+    /// The most that arrived at a steady report in the last `DELIVERED_PEAK_US`:
+    /// (when, kbit/s).
+    delivered_peak: Option<(i64, f64)>,
 }
 
-/// Where the estimate was before a congestion's cuts, and since when (µs of the far
-/// end's clock); `growing` once it grows back.
+/// What the link carried before a congestion's cuts, and since when (µs of the far
+/// end's clock); `growing` once the estimate grows back toward it.
 #[derive(Clone, Copy, Debug)]
 struct Recovery {
-    to_kbps: f64,
+    carried_kbps: f64,
     since_us: i64,
     growing: bool,
 }
@@ -381,6 +391,7 @@ impl DelayBasedEstimate {
             last_grown_us: None,
             last_packet: None,
             recovery: None,
+            delivered_peak: None,
         }
     }
 
@@ -393,6 +404,7 @@ impl DelayBasedEstimate {
         self.last_grown_us = None;
         self.holding = false;
         self.recovery = None;
+        self.delivered_peak = None;
     }
 
     pub fn kbps(&self) -> u32 {
@@ -494,16 +506,23 @@ impl DelayBasedEstimate {
                 // Under what gets through, so the queue drains: by more the longer it is,
                 // so that a second's backlog (a call that started above what the link
                 // carries) drains in seconds, not tens of them.
+                let congestion_begins = !self.holding;
                 self.recovery = match self.recovery {
-                    // The same congestion, before growing back: keep where it was.
-                    Some(recovery) if !recovery.growing => Some(recovery),
                     // Growing back met a queue: the link is narrower now.
-                    Some(_) => None,
-                    None => Some(Recovery {
-                        to_kbps: self.kbps,
+                    Some(recovery) if recovery.growing => None,
+                    // Cut again before growing back: keep what it carried before.
+                    Some(recovery) if now_us - recovery.since_us <= RECOVERY_US => Some(recovery),
+                    // A congestion begins: what to grow back to (never more than the
+                    // estimate, which may not have been sent in full).
+                    _ if congestion_begins => Some(Recovery {
+                        carried_kbps: self
+                            .delivered_peak
+                            .map_or(self.kbps, |(_, kbps)| kbps.min(self.kbps)),
                         since_us: now_us,
                         growing: false,
                     }),
+                    // Still the congestion whose growing back met a queue.
+                    _ => None,
                 };
                 let cut = (1.0 - self.trendline.queue_ms() / 1000.0).clamp(DEEPEST_CUT, CUT);
                 self.kbps = acked.map_or(self.kbps * cut, |acked| (acked * cut).min(self.kbps));
@@ -515,13 +534,21 @@ impl DelayBasedEstimate {
                 self.last_grown_us = None;
             }
             Usage::Normal => {
+                if let Some(acked) = acked {
+                    self.delivered_peak = match self.delivered_peak {
+                        Some((at, peak)) if now_us - at <= DELIVERED_PEAK_US && peak >= acked => {
+                            Some((at, peak))
+                        }
+                        _ => Some((now_us, acked)),
+                    };
+                }
                 let last = self.last_grown_us.replace(now_us);
                 if std::mem::take(&mut self.holding) {
                     // Steady again after a hold: grow from the next report on.
                 } else if let Some(last) = last {
                     let seconds = ((now_us - last) as f64 / 1e6).clamp(0.0, 1.0);
                     let mut grown = self.kbps * GROWTH_PER_SECOND.powf(seconds);
-                    if let Some(target) = self.recovery_target(now_us) {
+                    if let Some(target) = self.grow_back_to(now_us) {
                         let fast = self.kbps * RECOVERY_GROWTH_PER_SECOND.powf(seconds);
                         grown = grown.max(fast.min(target));
                     }
@@ -538,11 +565,12 @@ impl DelayBasedEstimate {
         self.kbps = self.kbps.clamp(self.min_kbps, self.max_kbps);
     }
 
-    /// While a recent congestion's cut is being grown back from: the rate to grow
-    /// back to quickly. Once there, or too long after the cut, the recovery ends.
-    fn recovery_target(&mut self, now_us: i64) -> Option<f64> {
+    /// The rate to grow back to quickly, while a recent congestion's cut is being grown
+    /// back from; it marks the recovery as growing. Once there, or too long after the
+    /// cut, the recovery ends and this says `None`.
+    fn grow_back_to(&mut self, now_us: i64) -> Option<f64> {
         let recovery = self.recovery.as_mut()?;
-        let target = RECOVERY_SHARE * recovery.to_kbps;
+        let target = RECOVERY_SHARE * recovery.carried_kbps;
         if now_us - recovery.since_us <= RECOVERY_US && self.kbps < target {
             recovery.growing = true;
             Some(target)

@@ -140,6 +140,16 @@ type Trace = Vec<(f64, u32, f64, Usage)>;
 /// of at most 1,200 bytes, over `path`, whose capacity `capacity_at` may change; the far
 /// end reports every 100 ms what arrived by then.
 fn simulate(path: &mut Bottleneck, seconds: f64, capacity_at: impl Fn(f64) -> f64) -> Trace {
+    simulate_watching(path, seconds, capacity_at, |_| {})
+}
+
+/// As [`simulate`], showing `watch` the estimate after each report.
+fn simulate_watching(
+    path: &mut Bottleneck,
+    seconds: f64,
+    capacity_at: impl Fn(f64) -> f64,
+    mut watch: impl FnMut(&DelayBasedEstimate),
+) -> Trace {
     let mut estimate = DelayBasedEstimate::new(600, 100, 1200);
     let mut in_flight: Vec<Acked> = Vec::new();
     let mut trace = Vec::new();
@@ -168,6 +178,7 @@ fn simulate(path: &mut Bottleneck, seconds: f64, capacity_at: impl Fn(f64) -> f6
                 in_flight.into_iter().partition(|p| p.arrived_us <= now);
             in_flight = still;
             let (kbps, usage) = estimate.on_feedback(&arrived);
+            watch(&estimate);
             trace.push((now as f64 / 1e6, kbps, path.queued_ms(now), usage));
             next_report += report_us;
         }
@@ -261,6 +272,43 @@ fn after_a_passing_dip_it_grows_back_within_seconds() {
     );
     let queue = after(&trace, 15.0).map(|s| s.2).fold(0.0, f64::max);
     assert!(queue < 250.0, "queue from 15 s at most {queue:.0} ms");
+}
+
+#[test]
+fn when_the_link_narrows_for_good_growing_back_stops_at_the_first_queue() {
+    // 1 Mbit/s, then 300 kbit/s from 10 s on.
+    let mut path = Bottleneck::new(1_000.0);
+    // Per report: (growing back, something to grow back to, holding).
+    let mut states = Vec::new();
+    let trace = simulate_watching(
+        &mut path,
+        30.0,
+        |t| if t < 10.0 { 1_000.0 } else { 300.0 },
+        |e| {
+            let growing = e.recovery.is_some_and(|r| r.growing);
+            states.push((growing, e.recovery.is_some(), e.holding));
+        },
+    );
+    // It grows back after the first cut and meets a queue. For the rest of that
+    // congestion (however many reports it holds) and the steady growth after it, there
+    // is nothing to grow back to, until another congestion begins.
+    let met_queue = (1..states.len())
+        .find(|&i| states[i - 1].0 && trace[i].3 == Usage::Over)
+        .expect("growing back met a queue");
+    assert!(trace[met_queue].0 > 10.0, "{trace:?}");
+    let mut held_since = false;
+    for (i, &(_, to_grow_back_to, holding)) in states.iter().enumerate().skip(met_queue) {
+        if held_since && trace[i].3 == Usage::Over {
+            break; // another congestion
+        }
+        held_since |= !holding;
+        assert!(!to_grow_back_to, "growing back again at {} s", trace[i].0);
+    }
+    // And it settles under the new capacity.
+    let late = after(&trace, 20.0).map(|s| s.1).max().unwrap_or(0);
+    assert!(late <= 360, "estimate {late} kbit/s on a 300 kbit/s link");
+    let queue = after(&trace, 20.0).map(|s| s.2).fold(0.0, f64::max);
+    assert!(queue < 250.0, "queue from 20 s at most {queue:.0} ms");
 }
 
 #[test]
