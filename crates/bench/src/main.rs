@@ -228,6 +228,9 @@ async fn run(args: Args, users: Vec<User>, dir: &std::path::Path) -> Result<()> 
     switchboard_tls::install_default_provider();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
+        // Under the server's 60 s for an idle connection: the health check's sits idle
+        // through the connect and settle phases before the invites reuse it.
+        .pool_idle_timeout(Duration::from_secs(45))
         .build()?;
     let grace = Duration::from_secs_f64(args.stop_grace_s.max(0.1));
     let ready = Instant::now();

@@ -92,6 +92,9 @@ http {{
     scgi_temp_path {prefix}/scgi;
     upstream switchboard {{
 {upstreams}        keepalive 128;
+        # Under the servers' 60 s for an idle connection (nginx's default is 60 s too:
+        # a request could go out on one being closed).
+        keepalive_timeout 45s;
     }}
     map $http_upgrade $connection_upgrade {{
         default upgrade;

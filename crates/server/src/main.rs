@@ -116,7 +116,9 @@ struct ServeArgs {
     instance_lease: u64,
     /// Seconds a connection has to send a request's head, from its accept or its previous
     /// answer: connections that send nothing, or dribble (slowloris), and idle
-    /// kept-alive ones are closed. Switchboard's apps send a heartbeat every 30 s.
+    /// kept-alive ones are closed. Keep it above 45 s, the apps' idle connections, and
+    /// above a proxy's upstream keep-alive: otherwise a request can go out on a
+    /// connection at the instant it is closed.
     #[arg(long, env = "SWITCHBOARD_REQUEST_HEAD_TIMEOUT", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     request_head_timeout: u64,
     /// Seconds a webhook endpoint has to answer one delivery.

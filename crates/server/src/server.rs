@@ -260,9 +260,12 @@ pub fn app_state(config: &ServerConfig) -> Result<AppState, StartError> {
     if config.sockets_per_user == 0 {
         return Err(StartError::Config("the sockets per user (at least 1)"));
     }
-    if config.request_head_timeout < Duration::from_secs(1) {
+    // At most an hour, as `serve` takes it: hyper adds it to the clock, and a "never"
+    // such as Duration::MAX would overflow there in every connection.
+    let head_timeouts = Duration::from_secs(1)..=Duration::from_secs(3600);
+    if !head_timeouts.contains(&config.request_head_timeout) {
         return Err(StartError::Config(
-            "the request head timeout (at least 1 s)",
+            "the request head timeout (1 s to an hour)",
         ));
     }
     let rules = Arc::new(Rules {
