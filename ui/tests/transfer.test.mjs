@@ -114,6 +114,7 @@ test('transfer: the search filters by name or username as you type', async () =>
 test('transfer: choosing a colleague asks transfer_call with their id; the dialog waits, once; success closes it and my call ends "Transferred to …"', async () => {
   // The answer waits long enough for every check of the pending dialog below, on a loaded
   // machine too (800 ms was not: the dialog had closed before Escape was tried).
+  const opened = Date.now();
   const page = await openApp(env, { responses: { app_state: { ok: inCall() }, transfer_call: { ok: PUT_THROUGH, delayMs: 2000 } } });
   await openDialog(page);
   await row(page, 3).click();
@@ -139,7 +140,12 @@ test('transfer: choosing a colleague asks transfer_call with their id; the dialo
   await until(page, () => document.querySelector('.transfer-backdrop').hidden);
   const outcome = page.locator('.call-outcome .outcome-text');
   await outcome.waitFor();
-  assert.match(await outcome.textContent(), /^Call ended — 1:2\d\. Transferred to Carol Diaz\.$/);
+  // The call began 83 s before the window opened; it lasted that and what the test took.
+  const ended = (await outcome.textContent()).match(/^Call ended — (\d+):(\d\d)\. Transferred to Carol Diaz\.$/);
+  assert.ok(ended, await outcome.textContent());
+  const lasted = Number(ended[1]) * 60 + Number(ended[2]);
+  const since = Math.ceil((Date.now() - opened) / 1000);
+  assert.ok(lasted >= 83 && lasted <= 83 + since, `the call lasted ${lasted} s; ${since} s since the window opened`);
   assert.equal(await page.locator('.call-active').isVisible(), false);
   assert.equal(await page.locator('.people .search').evaluate((e) => !!e.closest('[inert]')), false, 'the window is usable again');
   await until(page, () => document.activeElement?.textContent === 'Dismiss');
