@@ -12,7 +12,9 @@ pub struct Rules {
     pub ring_timeout: std::time::Duration,
     /// How often sockets are pinged; one missed answer drops the socket.
     pub socket_ping_interval: std::time::Duration,
-    /// How long a connection has to send a request's head (see `ServerConfig`).
+    /// How long a connection has to send a request's head (see `ServerConfig`). The
+    /// connection loop applies it, not the handlers: it is here because `launch` takes
+    /// its settings from the app's state.
     pub request_head_timeout: std::time::Duration,
     /// ICE servers for `GET /api/rtc/config`.
     pub rtc: crate::rtc::RtcSettings,
