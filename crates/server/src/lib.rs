@@ -8,7 +8,7 @@ pub mod accounts;
 pub mod app;
 pub mod auth;
 pub mod callbacks_due;
-mod connections;
+pub mod connections;
 pub mod domain;
 pub mod error;
 pub mod http;

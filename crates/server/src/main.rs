@@ -121,6 +121,11 @@ struct ServeArgs {
     /// connection at the instant it is closed.
     #[arg(long, env = "SWITCHBOARD_REQUEST_HEAD_TIMEOUT", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     request_head_timeout: u64,
+    /// Seconds a request's body has to arrive in full, from the end of its head: a
+    /// client that announces a body and sends it slowly, or never, gets 408 and its
+    /// connection is closed. Bodies are at most 1 MiB; 60 s carries that at 140 kbit/s.
+    #[arg(long, env = "SWITCHBOARD_REQUEST_BODY_TIMEOUT", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    request_body_timeout: u64,
     /// Seconds a webhook endpoint has to answer one delivery.
     #[arg(long, env = "SWITCHBOARD_WEBHOOK_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
     webhook_timeout: u64,
@@ -416,6 +421,7 @@ fn serve(args: ServeArgs) -> Result<()> {
     config.presence_timeout = Duration::from_secs(args.presence_timeout);
     config.instance_lease = Duration::from_secs(args.instance_lease);
     config.request_head_timeout = Duration::from_secs(args.request_head_timeout);
+    config.request_body_timeout = Duration::from_secs(args.request_body_timeout);
     config.webhooks.timeout = Duration::from_secs(args.webhook_timeout);
     config.webhooks.retry_base = Duration::from_secs(args.webhook_retry_base);
     config.webhooks.give_up_after = Duration::from_secs(args.webhook_retry_hours * 3600);
@@ -441,9 +447,13 @@ fn serve(args: ServeArgs) -> Result<()> {
     switchboard_server::malloc::return_large_blocks();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let metrics_listen = args.metrics_listen;
+    let limits = switchboard_server::connections::Limits {
+        head: config.request_head_timeout,
+        body: config.request_body_timeout,
+    };
     runtime.block_on(async move {
         if let Some(addr) = metrics_listen {
-            serve_metrics(addr).await?;
+            serve_metrics(addr, limits).await?;
         }
         let mut server = Server::bind(args.listen, config).await?;
         tokio::select! {
@@ -459,7 +469,10 @@ fn serve(args: ServeArgs) -> Result<()> {
 
 /// Installs the metrics recorder and serves `GET /metrics` on `addr` (plain HTTP: bind
 /// it where only the monitoring system reaches).
-async fn serve_metrics(addr: SocketAddr) -> Result<()> {
+async fn serve_metrics(
+    addr: SocketAddr,
+    limits: switchboard_server::connections::Limits,
+) -> Result<()> {
     let handle = switchboard_server::metrics::install()
         .map_err(|e| anyhow::anyhow!("cannot start the metrics recorder: {e}"))?;
     let listener = tokio::net::TcpListener::bind(addr)
@@ -479,11 +492,14 @@ async fn serve_metrics(addr: SocketAddr) -> Result<()> {
     );
     let addr = listener.local_addr().unwrap_or(addr);
     tracing::info!(%addr, "metrics at GET /metrics");
-    tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::warn!(error = %e, "the metrics listener stopped");
-        }
-    });
+    // The API's connection loop, for its time limits: a scraper that connects and
+    // sends nothing must not hold a connection for ever here either.
+    tokio::spawn(switchboard_server::connections::serve(
+        listener,
+        app,
+        limits,
+        std::future::pending(),
+    ));
     Ok(())
 }
 

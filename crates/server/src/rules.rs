@@ -16,6 +16,9 @@ pub struct Rules {
     /// connection loop applies it, not the handlers: it is here because `launch` takes
     /// its settings from the app's state.
     pub request_head_timeout: std::time::Duration,
+    /// How long a request's body has to arrive in full (see `ServerConfig`), applied by
+    /// the connection loop like the head's.
+    pub request_body_timeout: std::time::Duration,
     /// ICE servers for `GET /api/rtc/config`.
     pub rtc: crate::rtc::RtcSettings,
     /// How long this instance's socket leases last unrenewed (see `realtime::lease`).

@@ -46,6 +46,10 @@ pub struct ServerConfig {
     /// answer. It closes connections that send nothing, or a byte now and then
     /// (slowloris), and idle kept-alive ones (60 s, nginx's `client_header_timeout`).
     pub request_head_timeout: Duration,
+    /// How long a request's body may take to arrive in full, from the end of its head (60
+    /// s): a client that announces a body and sends it a byte at a time, or never, gets
+    /// a 408 and its connection closed, rather than holding it (and a stop) for ever.
+    pub request_body_timeout: Duration,
     /// How long an instance's sockets count after it stops renewing its lease (killed):
     /// the others then release them.
     pub instance_lease: Duration,
@@ -104,6 +108,7 @@ impl ServerConfig {
             token_ttl: Duration::from_secs(7 * 24 * 3600),
             socket_ping_interval: Duration::from_secs(25),
             request_head_timeout: Duration::from_secs(60),
+            request_body_timeout: Duration::from_secs(60),
             instance_lease: Duration::from_secs(15),
             presence_push: crate::realtime::PresencePush::Everyone,
             clock: crate::rules::Clock::System,
@@ -262,10 +267,15 @@ pub fn app_state(config: &ServerConfig) -> Result<AppState, StartError> {
     }
     // At most an hour, as `serve` takes it: hyper adds it to the clock, and a "never"
     // such as Duration::MAX would overflow there in every connection.
-    let head_timeouts = Duration::from_secs(1)..=Duration::from_secs(3600);
-    if !head_timeouts.contains(&config.request_head_timeout) {
+    let request_timeouts = Duration::from_secs(1)..=Duration::from_secs(3600);
+    if !request_timeouts.contains(&config.request_head_timeout) {
         return Err(StartError::Config(
             "the request head timeout (1 s to an hour)",
+        ));
+    }
+    if !request_timeouts.contains(&config.request_body_timeout) {
+        return Err(StartError::Config(
+            "the request body timeout (1 s to an hour)",
         ));
     }
     let rules = Arc::new(Rules {
@@ -273,6 +283,7 @@ pub fn app_state(config: &ServerConfig) -> Result<AppState, StartError> {
         ring_timeout: config.ring_timeout,
         socket_ping_interval: config.socket_ping_interval,
         request_head_timeout: config.request_head_timeout,
+        request_body_timeout: config.request_body_timeout,
         rtc: config.rtc.clone(),
         instance_lease: config.instance_lease,
         presence_push: config.presence_push,
@@ -391,14 +402,13 @@ async fn launch(
         shutdown.await;
         closer.close_all();
     };
-    let head_timeout = realtime.rules.request_head_timeout;
+    let limits = crate::connections::Limits {
+        head: realtime.rules.request_head_timeout,
+        body: realtime.rules.request_body_timeout,
+    };
     match listener {
-        Listening::Plain(tcp) => {
-            crate::connections::serve(tcp, app, head_timeout, shutdown).await;
-        }
-        Listening::Tls(tls) => {
-            crate::connections::serve(tls, app, head_timeout, shutdown).await;
-        }
+        Listening::Plain(tcp) => crate::connections::serve(tcp, app, limits, shutdown).await,
+        Listening::Tls(tls) => crate::connections::serve(tls, app, limits, shutdown).await,
     }
     realtime.close_all();
     feed.abort();

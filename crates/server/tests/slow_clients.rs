@@ -1,10 +1,13 @@
 //! Connections that never finish a request head are closed, whether they send nothing
 //! or a byte now and then (slowloris), and so are kept-alive connections left idle; a
 //! client that sends its requests within the limit is served on one connection as long
-//! as it likes. The limit counts from the accept or from the previous answer.
+//! as it likes. The limit counts from the accept or from the previous answer. A body
+//! has its own limit, from the end of the head, and a stop waits only so long for a
+//! request in flight.
 
 use crate::common::{TestServer, while_time_stands_still};
 use std::time::Duration;
+use switchboard_server::connections::STOP_GRACE;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -41,11 +44,26 @@ async fn closes(stream: &mut TcpStream) -> bool {
     )
 }
 
+/// Whether the server has sent something on `stream` (or closed it) within half a
+/// simulated second: checked before [`answer`], which would wait for ever.
+async fn answered(stream: &TcpStream) -> bool {
+    tokio::time::timeout(Duration::from_millis(500), stream.readable())
+        .await
+        .is_ok()
+}
+
 /// One `GET /api/health/` on `stream`: the answer's status line.
 async fn health(stream: &mut TcpStream, authority: &str) -> String {
+    let request = format!("GET /api/health/ HTTP/1.1\r\nHost: {authority}\r\n\r\n");
+    while_time_stands_still(stream.write_all(request.as_bytes()))
+        .await
+        .expect("sent");
+    answer(stream).await.0
+}
+
+/// The next answer on `stream`: its status line and its body.
+async fn answer(stream: &mut TcpStream) -> (String, String) {
     while_time_stands_still(async {
-        let request = format!("GET /api/health/ HTTP/1.1\r\nHost: {authority}\r\n\r\n");
-        stream.write_all(request.as_bytes()).await.expect("sent");
         let mut answer = Vec::new();
         let mut buf = [0u8; 1024];
         // The head, then as many bytes as it says the body has.
@@ -65,12 +83,33 @@ async fn health(stream: &mut TcpStream, authority: &str) -> String {
                     .and_then(|v| v.parse::<usize>().ok())
                     .expect("a content-length");
                 if answer.len() >= end + 4 + length {
-                    return text.lines().next().unwrap_or_default().to_owned();
+                    let status = text.lines().next().unwrap_or_default().to_owned();
+                    return (status, text[end + 4..].to_owned());
                 }
             }
         }
     })
     .await
+}
+
+/// Sends `byte` on `stream` every half second until `until`.
+async fn dribble(stream: &mut TcpStream, byte: u8, until: tokio::time::Instant) {
+    while tokio::time::Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        stream.write_all(&[byte]).await.expect("sent");
+    }
+}
+
+/// Sends the head of a sign-in whose body is announced as `length` bytes, and the body's
+/// first byte.
+async fn begin_sign_in(stream: &mut TcpStream, authority: &str, length: usize) {
+    let head = format!(
+        "POST /api/auth/login HTTP/1.1\r\nHost: {authority}\r\n\
+         Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n{{"
+    );
+    while_time_stands_still(stream.write_all(head.as_bytes()))
+        .await
+        .expect("sent");
 }
 
 #[tokio::test(start_paused = true)]
@@ -88,10 +127,7 @@ async fn a_connection_that_never_finishes_a_request_head_is_closed() {
     // limit counts from the accept, not from the last byte.
     let started = tokio::time::Instant::now();
     let half_second = Duration::from_millis(500);
-    while started.elapsed() < LIMIT - half_second {
-        tokio::time::sleep(half_second).await;
-        dribbling.write_all(b"X").await.expect("sent");
-    }
+    dribble(&mut dribbling, b'X', started + LIMIT - half_second).await;
     assert!(
         !closed(&silent),
         "the silent connection is still open before the limit"
@@ -133,4 +169,110 @@ async fn a_kept_alive_connection_lives_while_used_and_closes_when_idle() {
         "a connection idle past the limit is closed"
     );
     drop(server);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_body_sent_too_slowly_is_answered_408_and_its_connection_closed() {
+    // Longer than the head's limit: the body has its own.
+    const BODY_LIMIT: Duration = Duration::from_secs(5);
+    let server = TestServer::start_in_simulated_time(&[], |c| {
+        c.request_head_timeout = LIMIT;
+        c.request_body_timeout = BODY_LIMIT;
+    })
+    .await;
+    let authority = server.url.trim_start_matches("http://").to_owned();
+    let mut stream = while_time_stands_still(TcpStream::connect(authority.clone()))
+        .await
+        .expect("connects");
+    begin_sign_in(&mut stream, &authority, 100).await;
+    // A byte every half second: never 100 of them before the limit.
+    let started = tokio::time::Instant::now();
+    dribble(
+        &mut stream,
+        b' ',
+        started + BODY_LIMIT - Duration::from_millis(500),
+    )
+    .await;
+    assert!(
+        !closed(&stream),
+        "the connection is open, unanswered, until the body's limit"
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(answered(&stream).await, "answered at the body's limit");
+    let (status, body) = answer(&mut stream).await;
+    assert_eq!(status, "HTTP/1.1 408 Request Timeout");
+    assert!(
+        body.contains(r#""error":"The request body did not arrive in time"#),
+        "the answer says what went wrong: {body}"
+    );
+    assert!(
+        closes(&mut stream).await,
+        "the connection, its body unread, is closed"
+    );
+    // A body that arrives in time is read as usual.
+    let mut prompt = while_time_stands_still(TcpStream::connect(authority.clone()))
+        .await
+        .expect("connects");
+    begin_sign_in(&mut prompt, &authority, 2).await;
+    while_time_stands_still(prompt.write_all(b"]"))
+        .await
+        .expect("sent");
+    let (status, body) = answer(&mut prompt).await;
+    assert_eq!(status, "HTTP/1.1 400 Bad Request", "{body}");
+    assert!(body.contains("not valid JSON"), "{body}");
+    drop(server);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stop_lets_requests_in_flight_finish_but_waits_only_so_long() {
+    let mut server = TestServer::start_in_simulated_time(&[], |_| {}).await;
+    let authority = server.url.trim_start_matches("http://").to_owned();
+    let connect = || async {
+        while_time_stands_still(TcpStream::connect(authority.clone()))
+            .await
+            .expect("connects")
+    };
+    let mut finishing = connect().await;
+    let mut stalled = connect().await;
+    begin_sign_in(&mut finishing, &authority, 2).await;
+    begin_sign_in(&mut stalled, &authority, 100).await;
+    let mut idle = connect().await;
+    assert_eq!(health(&mut idle, &authority).await, "HTTP/1.1 200 OK");
+    // Let both heads be read before the stop begins.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let stopped_at = tokio::time::Instant::now();
+    let instance = server.server.take().expect("a server");
+    let stopping = tokio::spawn(async move {
+        instance.shutdown().await.expect("stops");
+        stopped_at.elapsed()
+    });
+    // The idle connection is closed at once; the stop waits for the two in flight.
+    assert!(closes(&mut idle).await, "an idle connection closes at once");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    while_time_stands_still(finishing.write_all(b"]"))
+        .await
+        .expect("sent");
+    assert!(
+        answered(&finishing).await,
+        "the finished request is answered"
+    );
+    let (status, _) = answer(&mut finishing).await;
+    assert_eq!(
+        status, "HTTP/1.1 400 Bad Request",
+        "answered during the stop"
+    );
+    assert!(
+        closes(&mut finishing).await,
+        "and closed once answered: the server is stopping"
+    );
+    assert!(
+        !closed(&stalled),
+        "the stalled request still holds its connection"
+    );
+    let took = stopping.await.expect("the stop's task");
+    assert!(
+        took >= STOP_GRACE && took < STOP_GRACE + Duration::from_secs(1),
+        "the stop waited its grace ({STOP_GRACE:?}) for the stalled request, not its body's 60 s: {took:?}"
+    );
+    assert!(closes(&mut stalled).await, "and then closed it");
 }
