@@ -440,6 +440,59 @@ async fn a_second_server_on_the_same_sqlite_database_is_refused() {
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
 
+/// A server stopped as a service manager stops it (SIGTERM) leaves every write in the
+/// database file itself: no WAL beside it, so the file alone, copied as a backup or
+/// moved to another machine, has the last account made.
+#[tokio::test]
+async fn a_stopped_server_leaves_its_last_writes_in_the_database_file() {
+    let (dir, mut server, alice) = alice_signed_in().await;
+    if dir.path().join(DATABASE_FILE).exists() {
+        return; // PostgreSQL: there is no file to copy.
+    }
+    let (s, changed) = alice
+        .post(
+            "/api/auth/password",
+            json!({"current_password": common::PASSWORD, "new_password": "a-new-secret-pw"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{changed}");
+    let file = dir.path().join("switchboard.sqlite3");
+    let wal = dir.path().join("switchboard.sqlite3-wal");
+    assert!(
+        std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0),
+        "while serving, the last writes are in the WAL"
+    );
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .expect("kill -TERM");
+    assert!(killed.success());
+    let exit = server.child.wait().expect("the server exits");
+    assert!(exit.success(), "a clean stop: {exit}");
+    assert!(
+        std::fs::metadata(&wal).map_or(true, |m| m.len() == 0),
+        "the WAL is copied into the file and gone"
+    );
+
+    let copy = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(&file, copy.path().join("switchboard.sqlite3")).expect("copy the file alone");
+    let mut moved = serve(copy.path(), "127.0.0.1:0");
+    let (s, signed_in) = post(
+        &format!("{}/api/login/", moved.url),
+        None,
+        json!({"username": "alice", "password": "a-new-secret-pw"}),
+    )
+    .await;
+    assert_eq!(
+        s,
+        StatusCode::OK,
+        "the copy has the new password: {signed_in}"
+    );
+    let _ = moved.child.kill();
+    let _ = moved.child.wait();
+}
+
 /// A call acknowledged before `kill -9` is there after a restart, and no password or
 /// token ever reaches the log, even at debug level.
 #[tokio::test]

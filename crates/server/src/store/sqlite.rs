@@ -68,8 +68,8 @@ const LOOK_OUTSIDE_EVERY_MS: u64 = 1000;
 
 impl Drop for SqliteDatabase {
     fn drop(&mut self) {
-        if let Some(checkpointer) = &self.checkpointer {
-            checkpointer.stop();
+        if let Some(checkpointer) = &mut self.checkpointer {
+            checkpointer.finish();
         }
     }
 }
@@ -103,13 +103,24 @@ const CHECKPOINT_GAP: Duration = Duration::from_millis(10);
 /// The checkpointing thread: stopped when the database is dropped.
 struct Checkpointer {
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Unparked for a pass now.
     thread: std::thread::Thread,
+    /// Taken by [`Checkpointer::finish`].
+    running: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Checkpointer {
-    fn stop(&self) {
+    /// Stops the thread and waits for its last checkpoint, which copies the whole WAL
+    /// into the database file. Without the wait a stopping server exited first, and the
+    /// file alone (what an administrator copies as a backup) missed the last writes.
+    fn finish(&mut self) {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
         self.thread.unpark();
+        if let Some(running) = self.running.take()
+            && running.join().is_err()
+        {
+            tracing::warn!("the WAL checkpoint thread panicked");
+        }
     }
 }
 
@@ -123,7 +134,7 @@ fn spawn_checkpointer(path: &Path) -> Result<Checkpointer, StorageError> {
         .map_err(StorageError::backend)?;
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let stopped = stop.clone();
-    let thread = std::thread::Builder::new()
+    let running = std::thread::Builder::new()
         .name("sqlite-checkpoint".into())
         .spawn(move || {
             // (frames in the WAL, frames copied), or None when it failed.
@@ -146,10 +157,12 @@ fn spawn_checkpointer(path: &Path) -> Result<Checkpointer, StorageError> {
             }
             checkpoint("TRUNCATE");
         })
-        .map_err(StorageError::backend)?
-        .thread()
-        .clone();
-    Ok(Checkpointer { stop, thread })
+        .map_err(StorageError::backend)?;
+    Ok(Checkpointer {
+        stop,
+        thread: running.thread().clone(),
+        running: Some(running),
+    })
 }
 
 impl SqliteDatabase {
