@@ -9,27 +9,31 @@
 //! (hyper enforces it only with a timer, which axum does not give it): without one, a
 //! client that connects and sends nothing, or a header byte a minute, holds its
 //! connection, task and descriptor for as long as it likes. The same holds for a body
-//! sent a byte at a time, so each request also carries a deadline for its body
-//! ([`BodyDeadline`], which the body reader applies), and a stop waits at most
-//! [`STOP_GRACE`] for requests in flight before it closes what is left.
+//! sent a byte at a time, so each request's body ends with [`BodyTooSlow`] once its
+//! deadline passes, whoever reads it, and a stop waits at most [`STOP_GRACE`] for
+//! requests in flight before it closes what is left.
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::ConnectInfo;
 use axum::response::Response;
 use axum::serve::Listener;
-use hyper::body::Incoming;
+use hyper::body::{Frame, Incoming, SizeHint};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::pin::pin;
+use std::pin::{Pin, pin};
+use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::sync::watch;
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 use tower::{Service, ServiceExt};
 
-/// How long a stop waits for requests in flight before it closes their connections.
-/// With the head and body limits no request should need it; it bounds what they do not
-/// cover (a handler stuck, an answer to a client that does not read it).
+/// How long a stop waits for requests in flight before it closes their connections,
+/// cancelling any handler still running (a write it handed to the store still commits;
+/// what it would have done after, such as telling the sockets, does not). With the head
+/// and body limits no request should need it; it bounds what they do not cover (a stuck
+/// handler, an answer larger than the kernel's send buffer to a client that does not
+/// read it).
 pub const STOP_GRACE: Duration = Duration::from_secs(10);
 
 /// The time limits of one connection's requests.
@@ -41,16 +45,69 @@ pub struct Limits {
     pub body: Duration,
 }
 
-/// When a request's body must have arrived in full, in the request's extensions. Set
-/// when its head has been read; the body reader answers 408 past it.
-#[derive(Clone, Copy, Debug)]
-pub struct BodyDeadline(pub Instant);
+/// The error a request body ends with once its deadline has passed: the body reader
+/// (`http::body::JsonObject`) answers 408 for it.
+#[derive(Debug)]
+pub struct BodyTooSlow;
+
+impl std::fmt::Display for BodyTooSlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the request body did not arrive within its time limit")
+    }
+}
+
+impl std::error::Error for BodyTooSlow {}
+
+/// A request body with a deadline for all of it, counted from when the head was read.
+/// tower-http's `RequestBodyTimeout` restarts its timer at every frame, which a byte
+/// now and then would pass.
+struct DeadlineBody {
+    inner: Incoming,
+    /// `None`: no limit (a deadline past what the clock can count).
+    deadline: Option<Instant>,
+    /// Made the first time the body has to wait for bytes: most bodies have arrived
+    /// with their head, and never need a timer.
+    timer: Option<Pin<Box<Sleep>>>,
+}
+
+impl hyper::body::Body for DeadlineBody {
+    type Data = Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        if let Poll::Ready(frame) = Pin::new(&mut self.inner).poll_frame(cx) {
+            return Poll::Ready(frame.map(|r| r.map_err(Into::into)));
+        }
+        let Some(deadline) = self.deadline else {
+            return Poll::Pending;
+        };
+        let timer = self
+            .timer
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        match timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Some(Err(Box::new(BodyTooSlow)))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
 
 /// Serves `app` on the connections `listener` accepts until `shutdown` resolves, then
 /// lets each open connection finish its request in flight, for up to [`STOP_GRACE`],
 /// and returns once all have closed. Upgraded connections (WebSockets) are the caller's
 /// to close. A connection that has not sent a whole request head `limits.head` after the
-/// accept, or after its previous answer, is closed.
+/// accept, or after its previous answer, is closed; a request's body has `limits.body`
+/// from the end of its head.
 pub async fn serve<L, A>(
     mut listener: L,
     app: A,
@@ -99,7 +156,7 @@ pub async fn serve<L, A>(
     {
         tracing::warn!(
             open = all_closed.receiver_count(),
-            "closing connections whose requests did not finish within the stop's grace"
+            "closing connections still busy when the stop's grace ran out"
         );
         drop(giving_up);
         all_closed.closed().await;
@@ -132,9 +189,14 @@ async fn serve_connection<I, A>(
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         // Sign-in throttles and socket quotas count per address.
         request.extensions_mut().insert(ConnectInfo(peer));
-        let deadline = BodyDeadline(Instant::now() + limits.body);
-        request.extensions_mut().insert(deadline);
-        app.clone().oneshot(request.map(Body::new))
+        let deadline = Instant::now().checked_add(limits.body);
+        app.clone().oneshot(request.map(|inner| {
+            Body::new(DeadlineBody {
+                inner,
+                deadline,
+                timer: None,
+            })
+        }))
     });
     let connection = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())

@@ -493,7 +493,13 @@ async fn serve_metrics(
     let addr = listener.local_addr().unwrap_or(addr);
     tracing::info!(%addr, "metrics at GET /metrics");
     // The API's connection loop, for its time limits: a scraper that connects and
-    // sends nothing must not hold a connection for ever here either.
+    // sends nothing must not hold a connection for ever here either. Kept-alive scrapes
+    // come every minute by default (Prometheus), so idle ones get at least three before
+    // they are closed: a close at the instant of a scrape would fail that scrape.
+    let limits = switchboard_server::connections::Limits {
+        head: limits.head.max(Duration::from_secs(180)),
+        ..limits
+    };
     tokio::spawn(switchboard_server::connections::serve(
         listener,
         app,

@@ -342,7 +342,8 @@ pub fn app_state(config: &ServerConfig) -> Result<AppState, StartError> {
 }
 
 /// Serves the API over plain HTTP on `listener` until `shutdown` resolves, then
-/// finishes open requests. The presence feed runs for as long as the server does.
+/// lets open requests finish (for up to `connections::STOP_GRACE`). The presence feed
+/// runs for as long as the server does.
 pub async fn launch_with_tcp_listener(
     listener: TcpListener,
     state: AppState,
@@ -540,7 +541,8 @@ impl Server {
         self.fingerprint
     }
 
-    /// Stops accepting connections and waits for open requests to finish.
+    /// Stops accepting connections and waits for open requests to finish, for up to
+    /// `connections::STOP_GRACE`; connections still busy then are closed.
     pub async fn shutdown(mut self) -> std::io::Result<()> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());

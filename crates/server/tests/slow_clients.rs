@@ -20,6 +20,13 @@ async fn start() -> (TestServer, String) {
     (server, authority)
 }
 
+/// A connection to the server at `authority`.
+async fn connect(authority: &str) -> TcpStream {
+    while_time_stands_still(TcpStream::connect(authority))
+        .await
+        .expect("connects")
+}
+
 /// Whether the peer has closed `stream`, without waiting: end of file (or a reset) is
 /// closed; nothing to read yet is open.
 fn closed(stream: &TcpStream) -> bool {
@@ -42,6 +49,20 @@ async fn closes(stream: &mut TcpStream) -> bool {
         tokio::time::timeout(Duration::from_millis(500), stream.read(&mut buf)).await,
         Ok(Ok(0) | Err(_))
     )
+}
+
+/// Everything `stream` reads until the server closes it, and whether it did (end of file
+/// or a reset) with no new byte for half a simulated second.
+async fn read_until_closed(stream: &mut TcpStream) -> (bool, Vec<u8>) {
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 1024];
+    loop {
+        match tokio::time::timeout(Duration::from_millis(500), stream.read(&mut buf)).await {
+            Ok(Ok(0) | Err(_)) => return (true, seen),
+            Ok(Ok(n)) => seen.extend_from_slice(&buf[..n]),
+            Err(_) => return (false, seen),
+        }
+    }
 }
 
 /// Whether the server has sent something on `stream` (or closed it) within half a
@@ -115,10 +136,8 @@ async fn begin_sign_in(stream: &mut TcpStream, authority: &str, length: usize) {
 #[tokio::test(start_paused = true)]
 async fn a_connection_that_never_finishes_a_request_head_is_closed() {
     let (server, authority) = start().await;
-    let addr = authority.clone();
-    let connect = || async { while_time_stands_still(TcpStream::connect(addr.clone())).await };
-    let silent = connect().await.expect("connects");
-    let mut dribbling = connect().await.expect("connects");
+    let silent = connect(&authority).await;
+    let mut dribbling = connect(&authority).await;
     dribbling
         .write_all(b"GET /api/health/ HTTP/1.1\r\n")
         .await
@@ -145,7 +164,7 @@ async fn a_connection_that_never_finishes_a_request_head_is_closed() {
     );
     assert!(closes(&mut dribbling).await, "and so is the dribbling one");
     // The server still serves everyone else.
-    let mut fresh = connect().await.expect("connects");
+    let mut fresh = connect(&authority).await;
     assert_eq!(health(&mut fresh, &authority).await, "HTTP/1.1 200 OK");
     drop(server);
 }
@@ -153,9 +172,7 @@ async fn a_connection_that_never_finishes_a_request_head_is_closed() {
 #[tokio::test(start_paused = true)]
 async fn a_kept_alive_connection_lives_while_used_and_closes_when_idle() {
     let (server, authority) = start().await;
-    let mut stream = while_time_stands_still(TcpStream::connect(authority.clone()))
-        .await
-        .expect("connects");
+    let mut stream = connect(&authority).await;
     // Requests a little under the limit apart, on one connection, for three limits.
     let started = tokio::time::Instant::now();
     while started.elapsed() < LIMIT * 3 {
@@ -181,23 +198,28 @@ async fn a_body_sent_too_slowly_is_answered_408_and_its_connection_closed() {
     })
     .await;
     let authority = server.url.trim_start_matches("http://").to_owned();
-    let mut stream = while_time_stands_still(TcpStream::connect(authority.clone()))
-        .await
-        .expect("connects");
+    // One stops sending before the limit, the other is still sending past it.
+    let mut stream = connect(&authority).await;
+    let mut sending = connect(&authority).await;
     begin_sign_in(&mut stream, &authority, 100).await;
+    begin_sign_in(&mut sending, &authority, 100).await;
     // A byte every half second: never 100 of them before the limit.
     let started = tokio::time::Instant::now();
-    dribble(
-        &mut stream,
-        b' ',
-        started + BODY_LIMIT - Duration::from_millis(500),
-    )
-    .await;
+    let half_second = Duration::from_millis(500);
+    while started.elapsed() < BODY_LIMIT - half_second {
+        tokio::time::sleep(half_second).await;
+        stream.write_all(b" ").await.expect("sent");
+        sending.write_all(b" ").await.expect("sent");
+    }
     assert!(
-        !closed(&stream),
-        "the connection is open, unanswered, until the body's limit"
+        !closed(&stream) && !closed(&sending),
+        "the connections are open, unanswered, until the body's limit"
     );
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    while started.elapsed() < BODY_LIMIT + half_second {
+        tokio::time::sleep(half_second).await;
+        // Refused once the server has closed it.
+        let _ = sending.write_all(b" ").await;
+    }
     assert!(answered(&stream).await, "answered at the body's limit");
     let (status, body) = answer(&mut stream).await;
     assert_eq!(status, "HTTP/1.1 408 Request Timeout");
@@ -209,10 +231,16 @@ async fn a_body_sent_too_slowly_is_answered_408_and_its_connection_closed() {
         closes(&mut stream).await,
         "the connection, its body unread, is closed"
     );
+    // Closed too; the 408 may be lost to the reset that closing with bytes unread sends.
+    let (closed_at_last, seen) = read_until_closed(&mut sending).await;
+    assert!(closed_at_last, "the connection still sending is closed");
+    assert!(
+        seen.is_empty() || seen.starts_with(b"HTTP/1.1 408 "),
+        "and it read nothing or the 408: {}",
+        String::from_utf8_lossy(&seen)
+    );
     // A body that arrives in time is read as usual.
-    let mut prompt = while_time_stands_still(TcpStream::connect(authority.clone()))
-        .await
-        .expect("connects");
+    let mut prompt = connect(&authority).await;
     begin_sign_in(&mut prompt, &authority, 2).await;
     while_time_stands_still(prompt.write_all(b"]"))
         .await
@@ -227,16 +255,11 @@ async fn a_body_sent_too_slowly_is_answered_408_and_its_connection_closed() {
 async fn a_stop_lets_requests_in_flight_finish_but_waits_only_so_long() {
     let mut server = TestServer::start_in_simulated_time(&[], |_| {}).await;
     let authority = server.url.trim_start_matches("http://").to_owned();
-    let connect = || async {
-        while_time_stands_still(TcpStream::connect(authority.clone()))
-            .await
-            .expect("connects")
-    };
-    let mut finishing = connect().await;
-    let mut stalled = connect().await;
+    let mut finishing = connect(&authority).await;
+    let mut stalled = connect(&authority).await;
     begin_sign_in(&mut finishing, &authority, 2).await;
     begin_sign_in(&mut stalled, &authority, 100).await;
-    let mut idle = connect().await;
+    let mut idle = connect(&authority).await;
     assert_eq!(health(&mut idle, &authority).await, "HTTP/1.1 200 OK");
     // Let both heads be read before the stop begins.
     tokio::time::sleep(Duration::from_millis(100)).await;

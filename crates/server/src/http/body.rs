@@ -1,7 +1,7 @@
 //! Request input: a JSON object body read with clear messages for every mistake, and
 //! typed field access that names the field at fault.
 
-use crate::connections::BodyDeadline;
+use crate::connections::BodyTooSlow;
 use crate::error::ApiError;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -21,23 +21,16 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        // Set by the connection loop; a request served another way has no limit.
-        let deadline = req.extensions().get::<BodyDeadline>().copied();
-        let read = Bytes::from_request(req, state);
-        let read = match deadline {
-            Some(BodyDeadline(at)) => tokio::time::timeout_at(at, read).await.map_err(|_| {
-                ApiError::new(
-                    StatusCode::REQUEST_TIMEOUT,
-                    "The request body did not arrive in time; send it again, in full.",
-                )
-            })?,
-            None => read.await,
-        };
-        let bytes = read.map_err(|rejection| {
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "The request body is larger than the 1 MiB limit.",
+                )
+            } else if too_slow(&rejection) {
+                ApiError::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "The request body did not arrive in time; send it again, in full.",
                 )
             } else {
                 ApiError::bad_request(format!("The request body could not be read: {rejection}."))
@@ -45,6 +38,12 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
         })?;
         parse_object(&bytes).map(JsonObject)
     }
+}
+
+/// Whether the body ended because its deadline passed (the connection loop's
+/// [`BodyTooSlow`], somewhere down the rejection's chain of causes).
+fn too_slow(rejection: &(dyn std::error::Error + 'static)) -> bool {
+    std::iter::successors(Some(rejection), |e| e.source()).any(|e| e.is::<BodyTooSlow>())
 }
 
 pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
