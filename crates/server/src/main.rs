@@ -493,9 +493,9 @@ async fn serve_metrics(
     let addr = listener.local_addr().unwrap_or(addr);
     tracing::info!(%addr, "metrics at GET /metrics");
     // The API's connection loop, for its time limits: a scraper that connects and
-    // sends nothing must not hold a connection for ever here either. Kept-alive scrapes
-    // come every minute by default (Prometheus), so idle ones get at least three before
-    // they are closed: a close at the instant of a scrape would fail that scrape.
+    // sends nothing must not hold a connection for ever here either. A scraper keeps its
+    // connection between scrapes, a minute apart by default (Prometheus), so an idle one
+    // is kept at least 3 minutes: a close at the instant of a scrape would fail it.
     let limits = switchboard_server::connections::Limits {
         head: limits.head.max(Duration::from_secs(180)),
         ..limits
