@@ -53,6 +53,14 @@ pub struct NewAccount {
     pub is_admin: bool,
 }
 
+/// An account signed out everywhere: tokens of an epoch before `token_epoch` are
+/// refused, and the sockets opened with them are to be closed.
+#[derive(Clone, Copy, Debug)]
+pub struct SignedOut {
+    pub user_id: i64,
+    pub token_epoch: i64,
+}
+
 /// Account administration over one store.
 #[derive(Clone)]
 pub struct Accounts {
@@ -107,21 +115,30 @@ impl Accounts {
     /// Replaces the password of the user with this username (or email) and refuses
     /// every token issued so far (a server that is running on SQLite notices at its next
     /// start; change passwords through the API to sign people out at once).
-    pub fn set_password_blocking(&self, login: &str, password: &str) -> Result<(), DomainError> {
+    pub fn set_password_blocking(
+        &self,
+        login: &str,
+        password: &str,
+    ) -> Result<SignedOut, DomainError> {
         if let Some(problem) = password_problem(password) {
             return Err(DomainError::Invalid(problem.into()));
         }
         let hash = hash_password(password)?;
-        self.store.write_blocking(|tx| {
+        let signed_out = self.store.write_blocking(|tx| {
             let user = tx
                 .user_by_login(login)?
                 .ok_or_else(|| DomainError::NotFound(format!("There is no user {login}.")))?;
             tx.set_password_hash(user.info.id, &hash)?;
-            tx.bump_token_epoch(user.info.id)?
-                .ok_or_else(|| DomainError::NotFound(format!("There is no user {login}.")))
+            let token_epoch = tx
+                .bump_token_epoch(user.info.id)?
+                .ok_or_else(|| DomainError::NotFound(format!("There is no user {login}.")))?;
+            Ok::<_, DomainError>(SignedOut {
+                user_id: user.info.id,
+                token_epoch,
+            })
         })?;
         tracing::info!(login, "password changed");
-        Ok(())
+        Ok(signed_out)
     }
 
     /// Gives `user_id` the password `new_password` and signs them out everywhere; returns
@@ -196,7 +213,11 @@ impl Accounts {
     }
 
     /// [`Accounts::set_password_blocking`] off the async threads.
-    pub async fn set_password(&self, login: &str, password: &str) -> Result<(), DomainError> {
+    pub async fn set_password(
+        &self,
+        login: &str,
+        password: &str,
+    ) -> Result<SignedOut, DomainError> {
         let accounts = self.clone();
         let (login, password) = (login.to_owned(), password.to_owned());
         tokio::task::spawn_blocking(move || accounts.set_password_blocking(&login, &password))

@@ -85,16 +85,12 @@ impl DataDirArg {
     }
 }
 
+/// The instances' bus.
 #[derive(Args)]
-struct ServeArgs {
-    /// Address and port to listen on.
-    #[arg(long, env = "SWITCHBOARD_LISTEN", default_value = "127.0.0.1:8000")]
-    listen: SocketAddr,
-    #[command(flatten)]
-    data_dir: DataDirArg,
+struct BusArgs {
     /// Redis (`redis://host:6379`) for running several instances: notifications,
-    /// presence and signaling reach sockets held by any instance. Needs a shared
-    /// PostgreSQL --database.
+    /// presence and signaling reach sockets held by any instance, and account commands
+    /// reach every instance. Needs a shared PostgreSQL --database.
     #[arg(long, env = "SWITCHBOARD_REDIS_URL", hide_env_values = true)]
     redis: Option<String>,
     /// The Redis channel; instances on one channel form one cluster.
@@ -104,6 +100,17 @@ struct ServeArgs {
         default_value = "switchboard:bus"
     )]
     bus_channel: String,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "SWITCHBOARD_LISTEN", default_value = "127.0.0.1:8000")]
+    listen: SocketAddr,
+    #[command(flatten)]
+    data_dir: DataDirArg,
+    #[command(flatten)]
+    bus: BusArgs,
     /// Seconds an unanswered call rings before it is missed.
     #[arg(long, env = "SWITCHBOARD_RING_TIMEOUT", default_value_t = 45, value_parser = clap::value_parser!(u64).range(1..=3600))]
     ring_timeout: u64,
@@ -326,7 +333,8 @@ enum UserCommand {
         #[command(flatten)]
         data_dir: DataDirArg,
     },
-    /// Set an account's password (it signs in with the new one from now on).
+    /// Set an account's password (it signs in with the new one from now on) and sign it
+    /// out everywhere.
     SetPassword {
         /// The username or email.
         #[arg(long)]
@@ -335,6 +343,11 @@ enum UserCommand {
         password: PasswordArg,
         #[command(flatten)]
         data_dir: DataDirArg,
+        /// Told of the sign-out, the instances close the account's open sockets at once;
+        /// without Redis they close at their token's expiry (a server on SQLite notices
+        /// by itself).
+        #[command(flatten)]
+        bus: BusArgs,
     },
     /// Create PREFIX1..PREFIXN test accounts sharing one password (existing names are kept).
     CreateTestUsers {
@@ -410,13 +423,13 @@ fn run(cli: Cli) -> Result<()> {
 
 fn serve(args: ServeArgs) -> Result<()> {
     let mut config = args.data_dir.config()?;
-    if args.redis.is_some() && config.postgres_url().is_none() {
+    if args.bus.redis.is_some() && config.postgres_url().is_none() {
         bail!(
             "--redis needs a shared PostgreSQL --database: instances sharing a bus must share their data"
         );
     }
-    config.redis_url = args.redis;
-    config.bus_channel = args.bus_channel;
+    config.redis_url = args.bus.redis;
+    config.bus_channel = args.bus.bus_channel;
     config.ring_timeout = Duration::from_secs(args.ring_timeout);
     config.presence_timeout = Duration::from_secs(args.presence_timeout);
     config.instance_lease = Duration::from_secs(args.instance_lease);
@@ -560,11 +573,25 @@ fn user(command: UserCommand) -> Result<()> {
             username,
             password,
             data_dir,
+            bus,
         } => {
             let password = password.read(&username)?;
-            Accounts::new(open_store(&data_dir.config()?)?)
-                .set_password_blocking(&username, &password)?;
-            println!("Set the password of {username}.");
+            let config = data_dir.config()?;
+            let store = open_store(&config)?;
+            let signed_out =
+                Accounts::new(store.clone()).set_password_blocking(&username, &password)?;
+            println!("Set the password of {username}; every sign-in of theirs has ended.");
+            match bus.redis {
+                Some(url) => {
+                    tell_the_instances(&store, &url, &bus.bus_channel, signed_out)?;
+                    println!("Told the running instances, which close their open sockets.");
+                }
+                None if config.postgres_url().is_some() => eprintln!(
+                    "Their open sockets close at their token's expiry: give --redis (the \
+                     instances' serve --redis) to close them now."
+                ),
+                None => {}
+            }
         }
         UserCommand::CreateTestUsers {
             count,
@@ -581,6 +608,37 @@ fn user(command: UserCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Publishes an account's sign-out on the instances' bus, as an instance would, so each
+/// closes the sockets opened with the account's old tokens.
+fn tell_the_instances(
+    store: &switchboard_server::store::Store,
+    url: &str,
+    channel: &str,
+    signed_out: switchboard_server::accounts::SignedOut,
+) -> Result<()> {
+    // The bus key comes from the token secret the instances share in the database.
+    let key = store
+        .write_blocking(|tx| switchboard_server::auth::Tokens::load(tx, chrono::Duration::hours(1)))
+        .context("cannot read the token secret")?
+        .bus_key();
+    let event = switchboard_server::realtime::BusEvent::CutOff {
+        user_id: signed_out.user_id,
+        before_epoch: Some(signed_out.token_epoch),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime
+        .block_on(switchboard_server::realtime::redis_bus::publish_once(
+            url, channel, key, &event,
+        ))
+        .context(
+            "the password is set, but the running instances were not told: the account's \
+             open sockets close at their token's expiry, or restart the instances",
+        )
 }
 
 fn meeting(command: MeetingCommand) -> Result<()> {

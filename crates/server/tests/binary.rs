@@ -274,7 +274,10 @@ fn user_commands_create_accounts_and_explain_mistakes() {
     };
     let out = set_password("Alice");
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout).trim(), "Set the password of Alice.");
+    assert_eq!(
+        text(&out.stdout).trim(),
+        "Set the password of Alice; every sign-in of theirs has ended."
+    );
     let out = set_password("nobody");
     assert!(!out.status.success());
     assert_eq!(

@@ -9,7 +9,8 @@ use crate::common;
 use crate::common::process::{BIN, Served};
 use crate::common::prometheus::{sample, scrape};
 use crate::common::ws::{
-    Ws, connect, expect, expect_status, next_json, notifications, one_told_of_the_other, send,
+    Ws, close_code, connect, expect, expect_status, next_json, notifications,
+    one_told_of_the_other, send,
 };
 use crate::common::{Client, REDIS_ENV, fresh_database, login_at, seed_users};
 use reqwest::StatusCode;
@@ -467,5 +468,70 @@ async fn a_forged_bus_message_is_not_delivered() {
     assert!(
         (0.0..1.0).contains(&lag),
         "mean bus lag {lag} s:\n{metrics}"
+    );
+}
+
+/// An administrator resets a password from the command line with the cluster's Redis:
+/// the account's sockets on both instances close (1008) at once, not at their tokens'
+/// expiry, and the other user's stay open.
+#[tokio::test]
+#[ignore = "needs PostgreSQL and Redis: run by tests/server-on-postgres.sh"]
+async fn a_password_set_with_the_command_line_closes_the_accounts_sockets_everywhere() {
+    use std::io::Write;
+    let cluster = Cluster::new(&["alice", "bob"]);
+    let one = cluster.instance();
+    let two = cluster.instance();
+    let alice_here = login_at(&one.url, "alice").await;
+    let alice_there = login_at(&two.url, "alice").await;
+    let bob = login_at(&two.url, "bob").await;
+    let mut sockets = [
+        notifications(&alice_here).await,
+        notifications(&alice_there).await,
+    ];
+    let mut bob_ws = notifications(&bob).await;
+
+    let mut command = Command::new(BIN);
+    let mut child = command
+        .env_remove("SWITCHBOARD_DATA_DIR")
+        .env_remove("SWITCHBOARD_DATABASE_URL")
+        .args([
+            "user",
+            "set-password",
+            "--username",
+            "alice",
+            "--password-stdin",
+        ])
+        .args(["--database", &cluster.database])
+        .args(["--redis", &cluster.redis, "--bus-channel", &cluster.channel])
+        .arg("--data-dir")
+        .arg(cluster.dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run switchboard-server user set-password");
+    if let Some(mut stdin) = child.stdin.take() {
+        writeln!(stdin, "a-brand-new-password").expect("write the password");
+    }
+    let out = child.wait_with_output().expect("set-password ends");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("Told the running instances"), "{said}");
+
+    for socket in &mut sockets {
+        assert_eq!(
+            close_code(socket, 5 * SECOND).await,
+            Some(1008),
+            "alice's socket closes as signed out"
+        );
+    }
+    assert_eq!(
+        close_code(&mut bob_ws, SECOND).await,
+        None,
+        "bob's socket stays open"
     );
 }

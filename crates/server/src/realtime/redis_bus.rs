@@ -159,6 +159,8 @@ pub enum BusError {
     BadUrl { url: String, reason: String },
     #[error("cannot reach Redis at {url}: {reason}")]
     Unreachable { url: String, reason: String },
+    #[error("cannot encode a bus event: {0}")]
+    Encode(String),
 }
 
 /// The Redis-backed bus of one instance.
@@ -271,6 +273,50 @@ impl Bus for RedisBus {
         hub.leave_room(room, id);
         enqueue(&self.outbox, Wire::Left { room, conn: id });
     }
+}
+
+/// Publishes one event on `channel` as an instance would, signed with `key`, from a
+/// process that is not an instance: the command line's account changes, which the
+/// running instances must act on (closing a signed-out account's sockets).
+pub async fn publish_once(
+    url: &str,
+    channel: &str,
+    key: [u8; 32],
+    event: &BusEvent,
+) -> Result<(), BusError> {
+    let Some(wire) = Wire::from_event(event) else {
+        return Ok(());
+    };
+    let client = redis::Client::open(url).map_err(|e| BusError::BadUrl {
+        url: url.to_owned(),
+        reason: e.to_string(),
+    })?;
+    let envelope = Envelope {
+        origin: rand::random::<u64>(),
+        queued_us: Some(unix_micros()),
+        events: vec![wire],
+    };
+    let json = serde_json::to_vec(&envelope).map_err(|e| BusError::Encode(e.to_string()))?;
+    let payload = Signer(key).sign(json);
+    let publish = async {
+        let mut connection = client.get_multiplexed_async_connection().await?;
+        redis::cmd("PUBLISH")
+            .arg(channel)
+            .arg(&payload)
+            .query_async::<i64>(&mut connection)
+            .await
+    };
+    tokio::time::timeout(Duration::from_secs(10), publish)
+        .await
+        .map_err(|_| BusError::Unreachable {
+            url: url.to_owned(),
+            reason: "timed out".into(),
+        })?
+        .map_err(|e| BusError::Unreachable {
+            url: url.to_owned(),
+            reason: e.to_string(),
+        })?;
+    Ok(())
 }
 
 async fn publish_loop(

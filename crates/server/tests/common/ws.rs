@@ -63,6 +63,20 @@ pub async fn next_json(ws: &mut Ws, wait: Duration) -> Option<Value> {
     }
 }
 
+/// The close code `ws` is closed with within `wait`, past any frames before it; `None`
+/// when it is not closed by then, or ends without a close frame.
+pub async fn close_code(ws: &mut Ws, wait: Duration) -> Option<u16> {
+    let deadline = Instant::now() + wait;
+    loop {
+        let left = deadline.checked_duration_since(Instant::now())?;
+        match tokio::time::timeout(left, ws.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => return frame.map(|f| u16::from(f.code)),
+            Ok(Some(Ok(_))) => {}
+            Ok(None) | Ok(Some(Err(_))) | Err(_) => return None,
+        }
+    }
+}
+
 /// Two sockets that joined one room: waits until one of them is told of the other (a
 /// `user_joined` naming the other's user) and returns which, 0 or 1. Which one is the
 /// order of the joins: with two instances that is the bus's order, not the order in
