@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { appState, BOB, call, CAROL, DAN, ME, meeting, meetingCall, meetingView, user, USERS } from './fixtures.mjs';
-import { bundledLogic, engine, finish, invoked, openApp, setupPerFile, shot } from './support.mjs';
+import { bundledLogic, clockNow, engine, finish, invoked, openApp, runFor, setupPerFile, shot, stopClock } from './support.mjs';
 
 const env = setupPerFile();
 
@@ -19,7 +19,8 @@ const m = bundledLogic(['reduce', 'state', 'calls']);
 
 const until = (page, fn, arg) => page.waitForFunction(fn, arg, { timeout: 5000 });
 const CONNECTED = { state: 'connected', setup_ms: 380 };
-const ago = (ms) => new Date(Date.now() - ms).toISOString();
+/** `ms` before now: the real clock's, or in a test that stops it (`stopClock`), the page's. */
+const ago = (ms) => new Date(clockNow() - ms).toISOString();
 /** Online, but not taking calls. */
 const HANA = user(8, 'hana', 'Hana Sato', 'online', { available_for_calls: false });
 const TEAM = [...USERS, HANA];
@@ -201,7 +202,8 @@ test('add to call: the dialog offers the colleagues but me and them; who cannot 
 });
 
 test('add to call: by keyboard only; Escape closes it, back on Add someone; Tab stays inside', async () => {
-  const page = await openApp(env, { responses: { app_state: { ok: inCall() }, add_to_call: { ok: GREW, delayMs: 400 } } });
+  // The page's clock stands still: add_to_call's answer comes when the test runs it on.
+  const page = await openApp(env, { now: stopClock(), paused: true, responses: { app_state: { ok: inCall() }, add_to_call: { ok: GREW, delayMs: 400 } } });
   await addBtn(page).focus();
   await page.keyboard.press('Enter');
   await dialog(page).waitFor();
@@ -227,6 +229,7 @@ test('add to call: by keyboard only; Escape closes it, back on Add someone; Tab 
   await page.keyboard.press('Escape');
   assert.ok(await isOpen(page), 'Escape waits while the shell works');
   // It went: closed, back on Add someone (off now: the call is moving).
+  await runFor(page, 400);
   await until(page, () => document.querySelector('.add-backdrop').hidden);
   assert.deepEqual(await asked(page), [{ userId: 4 }]);
   await until(page, () => document.activeElement?.classList.contains('add-btn'));
@@ -238,7 +241,10 @@ test('add to call: by keyboard only; Escape closes it, back on Add someone; Tab 
 });
 
 test('add to call: a refusal is said in the dialog, which stays open; the call goes on; tried again, it goes', async () => {
+  // The page's clock stands still: each answer comes when the test runs it on.
   const page = await openApp(env, {
+    now: stopClock(),
+    paused: true,
     responses: { app_state: { ok: inCall() }, add_to_call: [{ err: BUSY, delayMs: 300 }, { ok: GREW, delayMs: 300 }] },
   });
   await openDialog(page);
@@ -247,6 +253,7 @@ test('add to call: a refusal is said in the dialog, which stays open; the call g
   await until(page, () => document.querySelector('.call-card .add-btn .label')?.textContent === 'Adding…');
   assert.equal(await addBtnAny(page).getAttribute('aria-busy'), 'true');
   assert.ok(await dialog(page).getByRole('button', { name: 'Cancel' }).isDisabled());
+  await runFor(page, 300);
   const alert = dialog(page).getByRole('alert').filter({ hasText: BUSY });
   await alert.waitFor();
   assert.ok(await isOpen(page), 'still open');
@@ -257,6 +264,8 @@ test('add to call: a refusal is said in the dialog, which stays open; the call g
   assert.equal(await page.locator('.call-adding').isVisible(), false);
 
   await page.keyboard.press('Enter');
+  await until(page, () => document.querySelector('.call-card .add-btn .label')?.textContent === 'Adding…');
+  await runFor(page, 300);
   await until(page, () => document.querySelector('.add-backdrop').hidden);
   assert.deepEqual(await asked(page), [{ userId: 3 }, { userId: 3 }]);
   await page.locator('.call-adding', { hasText: 'Adding Carol Diaz: moving to a meeting…' }).waitFor();
@@ -328,8 +337,10 @@ test('add to call: the other side (Bob added someone): the media’s end first, 
 });
 
 test('add to call: no meeting within 5 s: the after-call panel and the end as for any call, saying the call moved to a meeting', async () => {
+  // The page's clock stands still: the 5 s wait runs only as the test runs the clock on.
   const page = await openApp(env, {
-    now: Date.now(),
+    now: stopClock(),
+    paused: true,
     responses: { app_state: { ok: inCall() }, add_to_call: { ok: GREW }, meetings: { ok: { count: 1, next: null, previous: null, results: [GREW] } } },
   });
   await openDialog(page);
@@ -338,15 +349,14 @@ test('add to call: no meeting within 5 s: the after-call panel and the end as fo
   await engine(page, { type: 'call_updated', call: ESCALATED });
   await engine(page, { type: 'media', call_id: 70, media: MOVED_MEDIA });
   await until(page, () => document.querySelector('.call-card').dataset.mode === 'moving');
-  await page.clock.fastForward(4000);
-  await page.waitForTimeout(100);
-  assert.equal(await mode(page), 'moving', 'still waiting at 4 s');
+  await runFor(page, 4999);
+  assert.equal(await mode(page), 'moving', 'still waiting at 4.999 s');
   assert.equal(await afterCall(page).isVisible(), false);
 
-  await page.clock.fastForward(1200);
+  await runFor(page, 1);
   await until(page, () => document.querySelector('.call-card').dataset.mode === 'outcome');
   const outcome = page.locator('.call-outcome');
-  assert.match(await outcome.locator('.outcome-text').textContent(), /^Call ended — 1:2\d$/);
+  assert.equal(await outcome.locator('.outcome-text').textContent(), 'Call ended — 1:23');
   assert.equal(await outcome.locator('.outcome-moved p').textContent(), 'The call moved to a meeting; open Meetings to join it.');
   assert.deepEqual(await said(page), [`${await outcome.locator('.outcome-text').textContent()}. The call moved to a meeting; open Meetings to join it.`]);
   await afterCall(page).getByRole('heading', { name: 'How did the call with Bob Stone go?' }).waitFor();

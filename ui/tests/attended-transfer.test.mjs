@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { appState, BOB, call, ME, user, USERS } from './fixtures.mjs';
-import { bundledLogic, engine, finish, invoked, openApp, pushState, respond, setupPerFile, shot } from './support.mjs';
+import { bundledLogic, clockNow, engine, finish, invoked, openApp, pushState, respond, runFor, setupPerFile, shot, stopClock } from './support.mjs';
 
 const env = setupPerFile();
 
@@ -19,7 +19,8 @@ const m = bundledLogic(['reduce', 'state', 'calls']);
 
 const until = (page, fn, arg) => page.waitForFunction(fn, arg, { timeout: 5000 });
 const CONNECTED = { state: 'connected', setup_ms: 380 };
-const ago = (ms) => new Date(Date.now() - ms).toISOString();
+/** `ms` before now: the real clock's, or in a test that stops it (`stopClock`), the page's. */
+const ago = (ms) => new Date(clockNow() - ms).toISOString();
 const ANN = user(9, 'ann', 'Ann Lee', 'online');
 const CAT = user(10, 'cat', 'Cat Diaz', 'online');
 const TEAM = [...USERS, ANN, CAT];
@@ -69,9 +70,11 @@ async function consult(page) {
   await page.getByRole('region', { name: 'Calling Cat Diaz' }).waitFor();
 }
 
-/** A page in a call with Ann (the shell answering consult_call with the consultation). */
+/** A page in a call with Ann (the shell answering consult_call with the consultation);
+ * `paused`: its clock stands still (see `stopClock`), the fixtures' too. */
 function inCallWithAnn(responses = {}, options = {}) {
-  return openApp(env, { now: Date.now(), ...options, responses: { app_state: { ok: inCall() }, consult_call: { ok: toCat() }, ...responses } });
+  const now = options.paused ? stopClock() : Date.now();
+  return openApp(env, { now, ...options, responses: { app_state: { ok: inCall() }, consult_call: { ok: toCat() }, ...responses } });
 }
 
 test('attended logic: the news of an attended transfer in any order; refused, the ends heard meanwhile count', () => {
@@ -184,7 +187,8 @@ test('attended logic: the news of an attended transfer in any order; refused, th
 });
 
 test('attended: the dialog offers "Transfer now" (chosen) and "Talk to them first"; talking first asks consult_call, and the choice stays', async () => {
-  const page = await inCallWithAnn({ consult_call: { ok: toCat(), delayMs: 400 } });
+  // The page's clock stands still: consult_call's answer comes when the test runs it on.
+  const page = await inCallWithAnn({ consult_call: { ok: toCat(), delayMs: 400 } }, { paused: true });
   await transferBtn(page).click();
   await dialog(page).waitFor();
   assert.ok(await now_(page).isChecked());
@@ -206,6 +210,7 @@ test('attended: the dialog offers "Transfer now" (chosen) and "Talk to them firs
   assert.ok(await now_(page).isDisabled());
   assert.ok(await first(page).isDisabled());
   // It went: the dialog closes, the consultation rings.
+  await runFor(page, 400);
   await until(page, () => document.querySelector('.transfer-backdrop').hidden);
   assert.deepEqual(await asked(page, 'consult_call'), [{ userId: CAT.id }]);
   assert.deepEqual(await asked(page, 'transfer_call'), []);
@@ -231,7 +236,7 @@ test('attended: the dialog offers "Transfer now" (chosen) and "Talk to them firs
 });
 
 test('attended: while it rings, the held strip with a running timer; "Transfer to Cat Diaz" waits for them; answered, it can be pressed; Hold, Transfer, Add someone are off, saying why', async () => {
-  const page = await inCallWithAnn();
+  const page = await inCallWithAnn({}, { paused: true });
   await consult(page);
   await strip(page).waitFor();
   assert.equal(await stripEl(page).getAttribute('data-state'), 'ringing');
@@ -255,8 +260,8 @@ test('attended: while it rings, the held strip with a running timer; "Transfer t
   await strip(page).getByRole('button', { name: 'Back to Ann Lee' }).waitFor();
 
   // The hold timer runs.
-  await page.clock.fastForward(65_000);
-  await until(page, () => document.querySelector('.held-timer').textContent === '1:05');
+  await runFor(page, 65_000);
+  assert.equal(await holdTimer(page), '1:05');
   assert.equal(await page.locator('.held-timer').getAttribute('aria-label'), 'On hold for 1 minute 5 seconds');
 
   // The shell's news: Ann's call held, then Cat's ringing, then answered.
@@ -292,12 +297,17 @@ test('attended: while it rings, the held strip with a running timer; "Transfer t
   assert.equal(await page.locator('.add-backdrop').evaluate((e) => e.hidden), true, 'no add dialog');
   assert.deepEqual(await asked(page, 'hold_call'), []);
   // The consultation's own timer, from its answer.
-  assert.match(await cat.locator('.call-sub .timer').textContent(), /^0:0\d$/);
+  const catTimer = () => cat.locator('.call-sub .timer').textContent();
+  assert.equal(await catTimer(), '0:00');
+  await runFor(page, 4000);
+  assert.equal(await catTimer(), '0:04');
+  assert.equal(await holdTimer(page), '1:09');
   await finish(page);
 });
 
 test('attended: "Transfer to Cat Diaz": working, then both my calls end; the card says "Ann Lee and Cat Diaz are talking now."; the after-call panel is for Ann’s call', async () => {
-  const page = await inCallWithAnn({ complete_transfer: { ok: JOINED, delayMs: 500 } });
+  // The page's clock stands still: complete_transfer's answer comes when the test runs it on.
+  const page = await inCallWithAnn({ complete_transfer: { ok: JOINED, delayMs: 500 } }, { paused: true });
   await consult(page);
   await engine(page, { type: 'call_updated', call: toCat('active') });
   const join = strip(page).getByRole('button', { name: 'Transfer to Cat Diaz' });
@@ -309,8 +319,10 @@ test('attended: "Transfer to Cat Diaz": working, then both my calls end; the car
   await joinBtn(page).click({ force: true });
   assert.equal((await invoked(page, 'complete_transfer')).length, 1, 'asked once');
 
+  await runFor(page, 500);
   await outcomeText(page).waitFor();
-  assert.match(await outcomeText(page).textContent(), /^Call ended — 1:3\d\. Ann Lee and Cat Diaz are talking now\.$/);
+  // 1:35 in when asked, and the answer half a second later: 95.5 s, rounded.
+  assert.equal(await outcomeText(page).textContent(), 'Call ended — 1:36. Ann Lee and Cat Diaz are talking now.');
   assert.equal(await mode(page), 'outcome');
   assert.equal(await stripEl(page).isVisible(), false);
   await until(page, () => document.activeElement?.textContent === 'Dismiss');
@@ -334,7 +346,8 @@ test('attended: "Transfer to Cat Diaz": working, then both my calls end; the car
 });
 
 test('attended: the ends heard before complete_transfer’s answer wait for it; its media’s words are the ones said', async () => {
-  const page = await inCallWithAnn({ complete_transfer: { ok: JOINED, delayMs: 700 } });
+  // The page's clock stands still: complete_transfer's answer comes when the test runs it on.
+  const page = await inCallWithAnn({ complete_transfer: { ok: JOINED, delayMs: 700 } }, { paused: true });
   await consult(page);
   await engine(page, { type: 'call_updated', call: toCat('active') });
   await strip(page).getByRole('button', { name: 'Transfer to Cat Diaz' }).click();
@@ -346,14 +359,17 @@ test('attended: the ends heard before complete_transfer’s answer wait for it; 
   await page.waitForTimeout(100);
   assert.equal(await mode(page), 'active', 'not "Ann Lee hung up", nor the consultation’s end');
   assert.equal(await stripEl(page).getAttribute('data-state'), 'talking');
+  await runFor(page, 700);
   await outcomeText(page).waitFor();
-  assert.match(await outcomeText(page).textContent(), new RegExp(`^Call ended — 1:3\\d\\. ${words}$`));
+  // 1:35 in when asked, and the answer 0.7 s later: 95.7 s, rounded.
+  assert.equal(await outcomeText(page).textContent(), `Call ended — 1:36. ${words}`);
   assert.equal(await afterCall(page).locator('h2').textContent(), 'How did the call with Ann Lee go?');
   await finish(page);
 });
 
 test('attended: "Back to Ann Lee": the consultation ends, the strip goes, Ann’s call is current again, not on hold, with its timer and mute', async () => {
-  const page = await inCallWithAnn({ back_to_held: { ok: withAnn(), delayMs: 400 } });
+  // The page's clock stands still: back_to_held's answer comes when the test runs it on.
+  const page = await inCallWithAnn({ back_to_held: { ok: withAnn(), delayMs: 400 } }, { paused: true });
   // Muted with Ann before: the consultation starts unmuted, and Ann’s call is given back muted.
   await annCard(page).getByRole('button', { name: 'Mute', exact: true }).click();
   await annCard(page).getByRole('button', { name: 'Unmute', exact: true }).waitFor();
@@ -362,11 +378,12 @@ test('attended: "Back to Ann Lee": the consultation ends, the strip goes, Ann’
   await engine(page, { type: 'call_updated', call: toCat('active') });
   const cat = page.getByRole('region', { name: 'Call with Cat Diaz' });
   await cat.getByRole('button', { name: 'Mute', exact: true }).waitFor();
-  await page.clock.fastForward(20_000);
+  await runFor(page, 20_000);
 
   await strip(page).getByRole('button', { name: 'Back to Ann Lee' }).click();
   await strip(page).getByRole('button', { name: 'Going back…' }).waitFor();
   assert.equal(await joinBtn(page).getAttribute('aria-disabled'), 'true');
+  await runFor(page, 400);
   await annCard(page).waitFor();
   assert.equal(await stripEl(page).isVisible(), false);
   assert.equal(await mode(page), 'active');
@@ -378,9 +395,8 @@ test('attended: "Back to Ann Lee": the consultation ends, the strip goes, Ann’
   assert.equal(await annCard(page).getByRole('button', { name: 'Transfer', exact: true }).getAttribute('aria-disabled'), null);
   assert.equal(await page.locator('.call-sub .media-state').textContent(), 'Connected');
   await annCard(page).getByRole('button', { name: 'Unmute', exact: true }).waitFor();
-  // Ann's call time: 1:35 before, and 20 s more.
-  const [mm, ss] = (await annCard(page).locator('.call-sub .timer').textContent()).split(':').map(Number);
-  assert.ok(mm * 60 + ss >= 115 && mm * 60 + ss < 120, `call timer ${mm}:${ss}`);
+  // Ann's call time: 1:35 before, and 20.4 s more.
+  assert.equal(await annCard(page).locator('.call-sub .timer').textContent(), '1:55');
   await until(page, () => document.activeElement?.classList.contains('mute'));
   // The consultation's end, after: nothing changes; no after-call panel for it.
   await engine(page, { type: 'call_updated', call: toCat('completed') });
@@ -393,7 +409,7 @@ test('attended: "Back to Ann Lee": the consultation ends, the strip goes, Ann’
 });
 
 test('attended: End call on the consultation: Ann waits alone, on hold, "Resume Ann Lee"; Cat declining says so; Resume takes Ann back', async () => {
-  const page = await inCallWithAnn({ back_to_held: { ok: withAnn() } });
+  const page = await inCallWithAnn({ back_to_held: { ok: withAnn() } }, { paused: true });
   await consult(page);
   await engine(page, { type: 'call_updated', call: toCat('active') });
   await page.getByRole('region', { name: 'Call with Cat Diaz' }).getByRole('button', { name: 'End call' }).click();
@@ -409,8 +425,9 @@ test('attended: End call on the consultation: Ann waits alone, on hold, "Resume 
   assert.equal(await afterCall(page).isVisible(), false, 'no after-call panel for it');
   assert.deepEqual(await asked(page, 'back_to_held'), [], 'the held call stays on hold');
   // The timer goes on; calling someone else waits.
-  await page.clock.fastForward(3_000);
-  await until(page, () => document.querySelector('.held-timer').textContent === '0:03');
+  assert.equal(await holdTimer(page), '0:00');
+  await runFor(page, 3_000);
+  assert.equal(await holdTimer(page), '0:03');
   const callCarol = page.locator('.people').getByRole('button', { name: /^Call Carol Diaz/ }).first();
   assert.ok(await callCarol.isDisabled());
   await resume.click();
@@ -549,14 +566,19 @@ test('attended: by keyboard alone: Transfer, "Talk to them first", Cat, then "Tr
 });
 
 test('attended: a window opened during a consultation shows it, the hold timer from the server; alone, too', async () => {
+  // The page's clock stands still at the instant the fixtures count from.
+  const now = stopClock();
   const since = ago(42_000);
   let page = await openApp(env, {
-    now: Date.now(),
+    now,
+    paused: true,
     responses: { app_state: { ok: appState({ active_call: toCat('active'), held_call: annHeld({ on_hold_since: since }), media: CONNECTED, users: TEAM }) } },
   });
   await page.getByRole('region', { name: 'Call with Cat Diaz' }).waitFor();
   await strip(page).waitFor();
-  assert.match(await holdTimer(page), /^0:4[23]$/);
+  assert.equal(await holdTimer(page), '0:42');
+  await runFor(page, 1000);
+  assert.equal(await holdTimer(page), '0:43');
   assert.equal(await joinBtn(page).getAttribute('aria-disabled'), null);
   await finish(page);
 
@@ -572,7 +594,9 @@ test('attended: a window opened during a consultation shows it, the hold timer f
 
 for (const scheme of ['light', 'dark']) {
   test(`attended: screenshots (${scheme})`, async () => {
-    const page = await inCallWithAnn({ complete_transfer: { ok: JOINED, delayMs: 300 } }, { colorScheme: scheme });
+    // The page's clock stands still: the timers read exact times, and complete_transfer's
+    // answer comes when the test runs the clock on.
+    const page = await inCallWithAnn({ complete_transfer: { ok: JOINED, delayMs: 300 } }, { colorScheme: scheme, paused: true });
     await transferBtn(page).click();
     await dialog(page).waitFor();
     await shot(page, 'attended-dialog-now', { element: dialog(page) });
@@ -581,18 +605,19 @@ for (const scheme of ['light', 'dark']) {
     await shot(page, 'attended-dialog-first');
     await row(page, CAT.id).click();
     await strip(page).waitFor();
-    await page.clock.fastForward(12_000);
-    await until(page, () => document.querySelector('.held-timer').textContent === '0:12');
+    await runFor(page, 12_000);
+    assert.equal(await holdTimer(page), '0:12');
     await engine(page, { type: 'call_updated', call: toCat('ringing') });
     await shot(page, 'attended-ringing', { element: card(page) });
     await engine(page, { type: 'call_updated', call: toCat('active') });
     await page.getByRole('region', { name: 'Call with Cat Diaz' }).waitFor();
-    await page.clock.fastForward(20_000);
-    await until(page, () => document.querySelector('.held-timer').textContent === '0:32');
+    await runFor(page, 20_000);
+    assert.equal(await holdTimer(page), '0:32');
     await shot(page, 'attended-connected', { element: card(page) });
     await card(page).getByRole('button', { name: 'Transfer', exact: true }).hover({ force: true });
     await shot(page, 'attended-connected-window');
     await joinBtn(page).click();
+    await runFor(page, 300);
     await outcomeText(page).filter({ hasText: TALKING }).waitFor();
     await shot(page, 'attended-done', { element: card(page) });
     await shot(page, 'attended-done-window');

@@ -5,13 +5,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { appState, BOB, call, ME } from './fixtures.mjs';
-import { engine, finish, invoked, openApp, pushState, setupPerFile, shot } from './support.mjs';
+import { clockNow, engine, finish, invoked, openApp, pushState, runFor, setupPerFile, shot, stopClock } from './support.mjs';
 
 const env = setupPerFile();
 
 const until = (page, fn, arg) => page.waitForFunction(fn, arg, { timeout: 5000 });
 const CONNECTED = { state: 'connected', setup_ms: 380 };
-const ago = (ms) => new Date(Date.now() - ms).toISOString();
+/** `ms` before now: the real clock's, or in a test that stops it (`stopClock`), the page's. */
+const ago = (ms) => new Date(clockNow() - ms).toISOString();
 /** Call 70, me with Bob, 1:23 in; `hold`: who holds it (a user id) and since how long (ms). */
 function active({ by = null, heldFor = 0, extra = {} } = {}) {
   const held = by == null ? {} : { on_hold_by: by, on_hold_since: ago(heldFor) };
@@ -30,9 +31,6 @@ const pressed = (button) => button.getAttribute('aria-pressed');
 /** What hold_call was asked, in order. */
 const asked = async (page) => (await invoked(page, 'hold_call')).map((c) => c.args);
 const holdTimer = (page) => page.locator('.hold-timer').textContent();
-/** `m:ss` in seconds. */
-const secondsOf = (shown) => shown.split(':').map(Number).reduce((m, s) => m * 60 + s);
-const within = (n, low, high) => n >= low && n <= high;
 /** The call timer, in seconds. */
 const callSecs = async (page) => {
   const [m, s] = (await page.locator('.call-sub .timer').textContent()).split(':').map(Number);
@@ -43,8 +41,10 @@ const mediaText = (page) => page.locator('.call-sub .media-state').textContent()
 const lineShown = (page) => page.locator('.call-hold').evaluate((e) => e.getBoundingClientRect().height > 20);
 
 test('hold: Hold puts the call on hold, Resume takes it back; the card says so with a running timer; the buttons stay put', async () => {
+  // The page's clock stands still but for `runFor`: the timers read exact times.
   const page = await openApp(env, {
-    now: Date.now(),
+    now: stopClock(),
+    paused: true,
     responses: {
       app_state: { ok: inCall(active()) },
       hold_call: [{ ok: HELD_BY_ME() }, { ok: active({ extra: { hold_seconds: 65 } }) }],
@@ -80,12 +80,12 @@ test('hold: Hold puts the call on hold, Resume takes it back; the card says so w
   assert.equal(await border(), 'rgb(124, 92, 214)');
 
   // The hold timer runs, and so does the call's.
-  await page.clock.fastForward(65_000);
-  await until(page, () => document.querySelector('.hold-timer').textContent === '1:05');
+  await runFor(page, 65_000);
+  assert.equal(await holdTimer(page), '1:05');
   assert.equal(await page.locator('.hold-timer').getAttribute('aria-label'), 'On hold for 1 minute 5 seconds');
-  // (83 s in, and 65 more; the page's clock runs on in real time meanwhile.)
+  // 83 s in, and 65 more.
   const callTime = await callSecs(page);
-  assert.ok(callTime >= 148 && callTime < 152, `call timer ${callTime} s`);
+  assert.equal(callTime, 148, `call timer ${callTime} s`);
 
   await resumeBtn(page).click();
   await holdBtn(page).waitFor();
@@ -98,13 +98,15 @@ test('hold: Hold puts the call on hold, Resume takes it back; the card says so w
   assert.equal(await mediaText(page), 'Connected');
   assert.deepEqual(await boxes(), before, 'no button moved');
   assert.equal(await pressed(card(page).getByRole('button', { name: 'Unmute', exact: true })), 'true', 'still muted');
-  assert.ok((await callSecs(page)) >= callTime, 'the call timer went on');
+  assert.equal(await callSecs(page), callTime, 'the call timer, not reset');
   assert.equal((await invoked(page, 'set_muted')).length, 1, 'holding did not touch mute');
+  await runFor(page, 2000);
+  assert.equal(await callSecs(page), 150, 'the call timer went on');
   await finish(page);
 });
 
 test('hold: they put me on hold (an update that changes only who holds it): the card says so, Hold cannot be pressed and says why', async () => {
-  const page = await openApp(env, { now: Date.now(), responses: { app_state: { ok: inCall(active()) } } });
+  const page = await openApp(env, { now: stopClock(), paused: true, responses: { app_state: { ok: inCall(active()) } } });
   await holdBtn(page).waitFor();
   assert.equal(await page.locator('.hold-status').textContent(), '');
 
@@ -129,9 +131,10 @@ test('hold: they put me on hold (an update that changes only who holds it): the 
   await page.waitForTimeout(100);
   assert.equal((await invoked(page, 'hold_call')).length, 0, 'not asked');
 
-  // Its timer runs too.
-  await page.clock.fastForward(12_000);
-  await until(page, () => document.querySelector('.hold-timer').textContent === '0:12');
+  // Its timer runs too, from when the news came.
+  assert.equal(await holdTimer(page), '0:00');
+  await runFor(page, 12_000);
+  assert.equal(await holdTimer(page), '0:12');
   assert.ok(await lineShown(page));
 
   // They resume: the line goes, Hold works again.
@@ -146,7 +149,10 @@ test('hold: they put me on hold (an update that changes only who holds it): the 
 });
 
 test('hold: while hold_call runs Hold waits and keeps focus; a refusal is said on the call card and nothing changes', async () => {
+  // The page's clock stands still: each answer comes when the test runs it on.
   const page = await openApp(env, {
+    now: stopClock(),
+    paused: true,
     responses: {
       app_state: { ok: inCall(HELD_BY_ME()) },
       hold_call: [{ err: ONLY_HOLDER, delayMs: 1200 }, { ok: active(), delayMs: 200 }],
@@ -161,6 +167,7 @@ test('hold: while hold_call runs Hold waits and keeps focus; a refusal is said o
   assert.equal((await invoked(page, 'hold_call')).length, 1, 'not asked again while waiting');
 
   // Refused: the sentence where the call card says its errors; still on hold, still mine.
+  await runFor(page, 1200);
   const alert = card(page).getByRole('alert').filter({ hasText: ONLY_HOLDER });
   await alert.waitFor();
   assert.equal(await pressed(resumeBtn(page)), 'true');
@@ -171,6 +178,8 @@ test('hold: while hold_call runs Hold waits and keeps focus; a refusal is said o
 
   // Tried again, it works: the sentence goes.
   await resumeBtn(page).click();
+  await until(page, () => document.querySelector('.btn.hold').getAttribute('aria-busy') === 'true');
+  await runFor(page, 200);
   await holdBtn(page).waitFor();
   assert.equal(await alert.count(), 0);
   assert.deepEqual(await asked(page), [{ on: false }, { on: false }]);
@@ -208,17 +217,17 @@ test('hold: by keyboard, Tab to Hold, Enter and Space hold and resume, focus sta
 });
 
 test('hold: a window opened during a hold counts from the server’s time; a call that ends on hold ends as usual, and a late answer does not bring it back', async () => {
-  const opened = Date.now();
+  // The page's clock stands still: the answer comes when the test runs it on.
   const page = await openApp(env, {
-    now: opened,
+    now: stopClock(),
+    paused: true,
     responses: { app_state: { ok: inCall(active({ by: BOB.id, heldFor: 90_000 })) }, hold_call: { ok: HELD_BY_ME(), delayMs: 600 } },
   });
   await holdStatus(page, 'Bob Stone put you on hold').waitFor();
-  // 90 s held before the window opened (not 0:00), and the page's clock runs on in real
-  // time from `now`: however long opening the app took, on a loaded machine too.
-  const shown = await holdTimer(page);
-  const since = Math.ceil((Date.now() - opened) / 1000);
-  assert.ok(within(secondsOf(shown), 90, 90 + since), `${shown}: held 90 s before and ${since} s since`);
+  // 90 s held before the window opened: not 0:00.
+  assert.equal(await holdTimer(page), '1:30');
+  await runFor(page, 1000);
+  assert.equal(await holdTimer(page), '1:31');
 
   // They resume; I hold, and they hang up before the answer comes.
   await engine(page, { type: 'call_updated', call: active() });
@@ -227,7 +236,8 @@ test('hold: a window opened during a hold counts from the server’s time; a cal
   await engine(page, { type: 'call_updated', call: call(70, ME, BOB, 'completed') });
   await page.locator('.call-outcome', { hasText: 'Call ended' }).waitFor();
   await until(page, () => window.__test.calls('hold_call').length === 1);
-  await page.waitForTimeout(900);
+  // Now the answer comes.
+  await runFor(page, 600);
   assert.equal(await page.locator('.call-active').isVisible(), false, 'the answer did not bring the call back');
   assert.equal(await held(page), null);
   assert.equal(await page.locator('.hold-status').textContent(), '');

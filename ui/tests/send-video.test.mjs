@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { appState, BOB, call, ME } from './fixtures.mjs';
-import { BARS, engine, finish, GREEN, invoked, keepSending, openApp, respond, sendFrame, setupPerFile, shot } from './support.mjs';
+import { BARS, engine, finish, GREEN, invoked, keepSending, openApp, respond, runFor, sendFrame, setupPerFile, shot } from './support.mjs';
 
 const env = setupPerFile();
 
@@ -157,7 +157,10 @@ test('send video: a video call starts with the camera on; turned off, my preview
 
 test('send video: while set_video runs both buttons wait; a refusal is said on the call card and nothing changes', async () => {
   const noCamera = 'No camera found: plug one in, or set SWITCHBOARD_CAMERA to `pattern`, `screen` or `window:ID`.';
+  // The page's clock stands still: each answer comes when the test runs it on.
   const page = await openApp(env, {
+    now: Date.now(),
+    paused: true,
     responses: {
       app_state: { ok: inCall(voiceCall()) },
       set_video: [{ err: noCamera, delayMs: 1500 }, { ok: null, delayMs: 200 }],
@@ -177,6 +180,7 @@ test('send video: while set_video runs both buttons wait; a refusal is said on t
   assert.ok(await cameraOn(page).isDisabled(), 'disabled, to Playwright too');
 
   // Refused: the sentence, where the call card says its errors; the camera still off.
+  await runFor(page, 1500);
   const alert = card(page).getByRole('alert').filter({ hasText: noCamera });
   await alert.waitFor();
   assert.equal(await pressed(cameraOn(page)), 'false');
@@ -188,6 +192,7 @@ test('send video: while set_video runs both buttons wait; a refusal is said on t
   // The share works: the error goes.
   await shareOn(page).click();
   await until(page, () => document.querySelector('.video-send[data-source="screen"]').getAttribute('aria-busy') === 'true');
+  await runFor(page, 200);
   await shareOff(page).waitFor();
   assert.equal(await alert.count(), 0);
   assert.deepEqual(await sent(page), ['camera', 'screen']);
@@ -228,28 +233,37 @@ test('send video: by keyboard, Tab to the buttons, Enter and Space press them, f
 });
 
 test('send video: their pictures stop: "… turned their video off" instead of a frozen picture, until they come again', async () => {
-  // The page's clock is Playwright's (it runs on in real time): jumped forward here.
-  const page = await openApp(env, { now: Date.now(), responses: { app_state: { ok: inCall(videoCall()) } } });
+  // The page's clock stands still but for `runFor`: however long the machine takes, the
+  // waits below are the page's. A picture is drawn at the next animation frame, or after
+  // 100 ms at the latest (src/video.ts): `draw` runs the clock that far and waits for the
+  // picture, drawn within those 100 ms.
+  const page = await openApp(env, { now: Date.now(), paused: true, responses: { app_state: { ok: inCall(videoCall()) } } });
+  const draw = async (count) => {
+    await sendFrame(page, { feed: 'remote', width: 64, height: 36, bars: BARS });
+    await runFor(page, 100);
+    await until(page, (n) => window.videoPictureStats.drawn >= n, count);
+  };
   await card(page).getByText('Waiting for Bob Stone’s video…').waitFor();
-  await sendFrame(page, { feed: 'remote', width: 64, height: 36, bars: BARS });
+  await draw(1);
   await shown(page, '.video-remote');
   const off = card(page).getByRole('status').filter({ hasText: 'Bob Stone turned their video off' });
   // A second and a half without one: still theirs (a slow picture is not "off").
-  await page.clock.fastForward(1500);
+  await runFor(page, 1500);
   assert.ok(await visible(page, '.video-remote'));
   assert.equal(await off.count(), 0);
-  // Another picture starts the wait again.
-  await sendFrame(page, { feed: 'remote', width: 64, height: 36, bars: BARS });
-  await until(page, () => window.videoPictureStats.drawn >= 2);
-  await page.clock.fastForward(1500);
+  // Another picture starts the wait again: over 3 s after the first, 1.6 s at most after
+  // this one.
+  await draw(2);
+  await runFor(page, 1500);
   assert.ok(await visible(page, '.video-remote'), 'counted from the newest picture');
+  assert.equal(await off.count(), 0);
   // Two seconds without one: they turned it off.
-  await page.clock.fastForward(600);
+  await runFor(page, 500);
   await off.waitFor();
   assert.equal(await visible(page, '.video-remote'), false, 'no frozen picture');
   assert.equal(await card(page).getByText('Waiting for').count(), 0);
   // They come again.
-  await sendFrame(page, { feed: 'remote', width: 64, height: 36, bars: BARS });
+  await draw(3);
   await shown(page, '.video-remote');
   await off.waitFor({ state: 'hidden' });
   await finish(page);

@@ -5,7 +5,7 @@ import { build } from 'esbuild';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
-import { after, before } from 'node:test';
+import { after, afterEach, before } from 'node:test';
 import { dirname, extname, join, normalize } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -70,19 +70,28 @@ export function launch() {
  * of dist/ than the main window's (see `openCallbox`). `now`: the instant (ms since the
  * epoch) the page's clock starts at, for a test that shows dates as "Today" or
  * "Yesterday" (see NOON and fixturesAt in fixtures.mjs); without it, the real clock.
+ * `paused` (with `now`): the page's clock stands still at `now` and moves only when the
+ * test runs it on (`runFor`), for a test that reads a timer's text or a state before a
+ * delayed answer (see `stopClock`).
  */
 export async function openApp(
   env,
-  { responses, colorScheme = 'light', viewport = { width: 1100, height: 760 }, permissions = [], page: file = '', now },
+  { responses, colorScheme = 'light', viewport = { width: 1100, height: 760 }, permissions = [], page: file = '', now, paused = false },
 ) {
+  if (paused && now === undefined) throw new Error('openApp: `paused` needs `now`, the instant the clock stands at.');
   const context = await env.browser.newContext({ colorScheme, viewport, reducedMotion: 'reduce', permissions });
-  const page = await context.newPage();
   if (now !== undefined) {
-    // Before the page's scripts run, so that they never see the real date. The clock then
-    // runs on from `now` in real time, and timers (the app's 1 s tick, the 300 ms Enter
-    // guard, the harness's delayed replies) fire as they would: nothing pauses it.
-    await page.clock.install({ time: now });
+    // Before the page's scripts run, so that they never see the real date. Unless
+    // `paused`, the clock then runs on from `now` in real time, and timers (the app's 1 s
+    // tick, the 300 ms Enter guard, the harness's delayed replies) fire as they would.
+    // Paused: at `now` exactly from the page's first script on (Date.now(),
+    // performance.now(), timers and animation frames all stand still until `runFor`). Set
+    // on the context before it has a page: in a page already open (about:blank) the
+    // installed clock would run on meanwhile, and pausing it at `now` would be going back.
+    await context.clock.install({ time: now });
+    if (paused) await context.clock.pauseAt(now);
   }
+  const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => {
@@ -103,6 +112,35 @@ export async function openApp(
 /** The callbox window's page (callbox.html), at its size in the shell: 380×168. */
 export function openCallbox(env, options) {
   return openApp(env, { viewport: { width: 380, height: 168 }, ...options, page: 'callbox.html' });
+}
+
+/**
+ * A stopped clock, for a test that must not race the real one: a timer's "m:ss" text, or a
+ * busy state before the fake shell's delayed answer (`delayMs`, a page timer), must not
+ * depend on how long the machine took meanwhile. `stopClock()` stops the clock the
+ * fixtures count from (`clockNow`) at the real clock's now and returns that instant, for
+ * `openApp(env, { now, paused: true, … })`: the page's clock and the fixtures' then agree
+ * to the millisecond, and both move only by `runFor`. Until the end of the test that calls
+ * it: the next test's fixtures are on the real clock again (`setupPerFile`).
+ */
+let stoppedAt = null;
+export function stopClock() {
+  stoppedAt = Date.now();
+  return stoppedAt;
+}
+
+/** Now (ms since the epoch) for the fixtures' times: the real clock's, or the stopped
+ * clock's (`stopClock`) in a test that stopped it. */
+export const clockNow = () => stoppedAt ?? Date.now();
+
+/**
+ * Run a paused page's clock (`openApp`'s `paused`) on by `ms`: every timer due meanwhile
+ * fires in order, and the page runs between them (the app's 1 s tick, a delayed answer
+ * from the fake shell, animation frames); the stopped clock moves on with it.
+ */
+export async function runFor(page, ms) {
+  await page.clock.runFor(ms);
+  if (stoppedAt !== null) stoppedAt += ms;
 }
 
 /** Close the page's context; fail if the page logged an error or threw. */
@@ -236,6 +274,10 @@ export function setupPerFile() {
   });
   after(async () => {
     await env.close?.();
+  });
+  // A clock stopped by one test (`stopClock`) is not the next one's.
+  afterEach(() => {
+    stoppedAt = null;
   });
   return env;
 }
