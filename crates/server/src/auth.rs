@@ -176,6 +176,9 @@ pub struct Tokens {
 
 const SECRET_SETTING: &str = "token_secret";
 
+/// What the bus key is derived for (see `derive_key`).
+const BUS_KEY_PURPOSE: &[u8] = b"switchboard redis bus v1";
+
 /// 32 random bytes as hex: the token secret.
 fn new_secret() -> String {
     let mut bytes = [0u8; 32];
@@ -192,6 +195,15 @@ pub fn rotate_secret(tx: &mut dyn Tx) -> Result<(), AuthError> {
 }
 
 impl Tokens {
+    /// The bus key the instances derive from the token secret, read without creating a
+    /// secret (for the command line): `None` when no server has started on this
+    /// database yet, so no instance can be listening.
+    pub fn bus_key_in(tx: &mut dyn Tx) -> Result<Option<[u8; 32]>, AuthError> {
+        Ok(tx
+            .setting(SECRET_SETTING)?
+            .map(|secret| derive_key(secret.as_bytes(), BUS_KEY_PURPOSE)))
+    }
+
     /// Loads the signing secret from the database, creating it on first start, so tokens
     /// survive restarts and every instance sharing the database accepts them.
     pub fn load(tx: &mut dyn Tx, ttl: Duration) -> Result<Tokens, AuthError> {
@@ -209,7 +221,7 @@ impl Tokens {
         validation.validate_exp = false;
         let encoding = EncodingKey::from_secret(secret.as_bytes());
         Ok(Tokens {
-            bus_key: derive_key(secret.as_bytes(), b"switchboard redis bus v1"),
+            bus_key: derive_key(secret.as_bytes(), BUS_KEY_PURPOSE),
             own: OwnTokens::new(secret.as_bytes(), &encoding)?,
             encoding,
             decoding: DecodingKey::from_secret(secret.as_bytes()),

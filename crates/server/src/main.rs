@@ -334,7 +334,9 @@ enum UserCommand {
         data_dir: DataDirArg,
     },
     /// Set an account's password (it signs in with the new one from now on) and sign it
-    /// out everywhere.
+    /// out everywhere. On PostgreSQL, with the instances' --redis, they close its open
+    /// sockets at once; without it those close at their token's expiry (a server on
+    /// SQLite notices by itself).
     SetPassword {
         /// The username or email.
         #[arg(long)]
@@ -343,9 +345,6 @@ enum UserCommand {
         password: PasswordArg,
         #[command(flatten)]
         data_dir: DataDirArg,
-        /// Told of the sign-out, the instances close the account's open sockets at once;
-        /// without Redis they close at their token's expiry (a server on SQLite notices
-        /// by itself).
         #[command(flatten)]
         bus: BusArgs,
     },
@@ -577,16 +576,30 @@ fn user(command: UserCommand) -> Result<()> {
         } => {
             let password = password.read(&username)?;
             let config = data_dir.config()?;
+            let on_postgres = config.postgres_url().is_some();
+            if bus.redis.is_some() && !on_postgres {
+                bail!(
+                    "--redis is for instances sharing a PostgreSQL --database; a server on \
+                     SQLite notices a new password by itself"
+                );
+            }
             let store = open_store(&config)?;
+            // Before the change: a wrong Redis is said with nothing changed.
+            let mut line = match &bus.redis {
+                Some(url) => BusLine::open(&store, url, &bus.bus_channel)?,
+                None => None,
+            };
             let signed_out =
                 Accounts::new(store.clone()).set_password_blocking(&username, &password)?;
             println!("Set the password of {username}; every sign-in of theirs has ended.");
-            match bus.redis {
-                Some(url) => {
-                    tell_the_instances(&store, &url, &bus.bus_channel, signed_out)?;
-                    println!("Told the running instances, which close their open sockets.");
+            match &mut line {
+                Some(line) => {
+                    let heard = line.tell_signed_out(signed_out)?;
+                    println!(
+                        "Told the running instances ({heard}), which close their open sockets."
+                    );
                 }
-                None if config.postgres_url().is_some() => eprintln!(
+                None if on_postgres && bus.redis.is_none() => eprintln!(
                     "Their open sockets close at their token's expiry: give --redis (the \
                      instances' serve --redis) to close them now."
                 ),
@@ -610,36 +623,72 @@ fn user(command: UserCommand) -> Result<()> {
     Ok(())
 }
 
-/// Publishes an account's sign-out on the instances' bus, as an instance would, so each
-/// closes the sockets opened with the account's old tokens.
-fn tell_the_instances(
-    store: &switchboard_server::store::Store,
-    url: &str,
-    channel: &str,
-    signed_out: switchboard_server::accounts::SignedOut,
-) -> Result<()> {
-    // The bus key comes from the token secret the instances share in the database.
-    let key = store
-        .write_blocking(|tx| switchboard_server::auth::Tokens::load(tx, chrono::Duration::hours(1)))
-        .context("cannot read the token secret")?
-        .bus_key();
-    let event = switchboard_server::realtime::BusEvent::CutOff {
-        user_id: signed_out.user_id,
-        before_epoch: Some(signed_out.token_epoch),
-    };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime
-        .block_on(switchboard_server::realtime::redis_bus::publish_once(
-            url, channel, key, &event,
-        ))
-        .context(
-            "the password is set, but the running instances were not told: the account's \
-             open sockets close at their token's expiry, or restart the instances",
-        )
+/// The command line's line onto the instances' bus, to tell them of an account change.
+struct BusLine {
+    runtime: tokio::runtime::Runtime,
+    publisher: switchboard_server::realtime::redis_bus::Publisher,
+    channel: String,
 }
+
+impl BusLine {
+    /// Connects to the instances' Redis with the key they derive from the token secret;
+    /// `None` when no server has started on this database yet (none can be listening).
+    fn open(
+        store: &switchboard_server::store::Store,
+        url: &str,
+        channel: &str,
+    ) -> Result<Option<BusLine>> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
+        let key = runtime
+            .block_on(store.read(|tx| switchboard_server::auth::Tokens::bus_key_in(tx)))
+            .context("cannot read the token secret")?;
+        let Some(key) = key else {
+            return Ok(None);
+        };
+        let publisher = runtime
+            .block_on(switchboard_server::realtime::redis_bus::Publisher::connect(
+                url, channel, key,
+            ))
+            .context("nothing was changed")?;
+        Ok(Some(BusLine {
+            runtime,
+            publisher,
+            channel: channel.to_owned(),
+        }))
+    }
+
+    /// Publishes an account's sign-out, as an instance would, so each instance closes
+    /// the sockets opened with the account's old tokens; how many instances heard it.
+    fn tell_signed_out(
+        &mut self,
+        signed_out: switchboard_server::accounts::SignedOut,
+    ) -> Result<i64> {
+        let event = switchboard_server::realtime::BusEvent::CutOff {
+            user_id: signed_out.user_id,
+            before_epoch: Some(signed_out.token_epoch),
+        };
+        let heard = self
+            .runtime
+            .block_on(self.publisher.publish(&event))
+            .context(NOT_TOLD)?;
+        if heard == 0 {
+            bail!(
+                "{NOT_TOLD}: no instance listens on the Redis channel {}; give the \
+                 instances' --bus-channel (SWITCHBOARD_BUS_CHANNEL)",
+                self.channel
+            );
+        }
+        Ok(heard)
+    }
+}
+
+/// What an account change that reached no instance leaves.
+const NOT_TOLD: &str = "the password is set, but the running instances were not told: the \
+                        account's open sockets close at their token's expiry, or restart the \
+                        instances";
 
 fn meeting(command: MeetingCommand) -> Result<()> {
     match command {

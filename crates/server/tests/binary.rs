@@ -445,7 +445,8 @@ async fn a_second_server_on_the_same_sqlite_database_is_refused() {
 
 /// A server stopped as a service manager stops it (SIGTERM) leaves every write in the
 /// database file itself: no WAL beside it, so the file alone, copied as a backup or
-/// moved to another machine, has the last account made.
+/// moved to another machine, has the last write.
+#[cfg(unix)]
 #[tokio::test]
 async fn a_stopped_server_leaves_its_last_writes_in_the_database_file() {
     let (dir, mut server, alice) = alice_signed_in().await;
@@ -471,7 +472,17 @@ async fn a_stopped_server_leaves_its_last_writes_in_the_database_file() {
         .status()
         .expect("kill -TERM");
     assert!(killed.success());
-    let exit = server.child.wait().expect("the server exits");
+    let stopping = Instant::now();
+    let exit = loop {
+        if let Some(exit) = server.child.try_wait().expect("the server's state") {
+            break exit;
+        }
+        assert!(
+            stopping.elapsed() < Duration::from_secs(15),
+            "the server stops within 15 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
     assert!(exit.success(), "a clean stop: {exit}");
     assert!(
         std::fs::metadata(&wal).map_or(true, |m| m.len() == 0),

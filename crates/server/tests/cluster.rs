@@ -490,37 +490,47 @@ async fn a_password_set_with_the_command_line_closes_the_accounts_sockets_everyw
     ];
     let mut bob_ws = notifications(&bob).await;
 
-    let mut command = Command::new(BIN);
-    let mut child = command
-        .env_remove("SWITCHBOARD_DATA_DIR")
-        .env_remove("SWITCHBOARD_DATABASE_URL")
-        .args([
-            "user",
-            "set-password",
-            "--username",
-            "alice",
-            "--password-stdin",
-        ])
-        .args(["--database", &cluster.database])
-        .args(["--redis", &cluster.redis, "--bus-channel", &cluster.channel])
-        .arg("--data-dir")
-        .arg(cluster.dir.path())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run switchboard-server user set-password");
-    if let Some(mut stdin) = child.stdin.take() {
-        writeln!(stdin, "a-brand-new-password").expect("write the password");
-    }
-    let out = child.wait_with_output().expect("set-password ends");
+    let set_password = |channel: &str| {
+        let mut child = Command::new(BIN)
+            .env_remove("SWITCHBOARD_DATA_DIR")
+            .env_remove("SWITCHBOARD_DATABASE_URL")
+            .args([
+                "user",
+                "set-password",
+                "--username",
+                "alice",
+                "--password-stdin",
+            ])
+            .args(["--database", &cluster.database])
+            .args(["--redis", &cluster.redis, "--bus-channel", channel])
+            .arg("--data-dir")
+            .arg(cluster.dir.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run switchboard-server user set-password");
+        if let Some(mut stdin) = child.stdin.take() {
+            writeln!(stdin, "a-brand-new-password").expect("write the password");
+        }
+        child.wait_with_output().expect("set-password ends")
+    };
+    // A channel no instance listens on: said, not reported as done.
+    let out = set_password("nobody-listens-here");
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("no instance listens on the Redis channel nobody-listens-here"),
+        "{said}"
+    );
+    let out = set_password(&cluster.channel);
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
         "{said}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(said.contains("Told the running instances"), "{said}");
+    assert!(said.contains("Told the running instances (2)"), "{said}");
 
     for socket in &mut sockets {
         assert_eq!(

@@ -161,6 +161,8 @@ pub enum BusError {
     Unreachable { url: String, reason: String },
     #[error("cannot encode a bus event: {0}")]
     Encode(String),
+    #[error("cannot publish on Redis: {0}")]
+    Publish(String),
 }
 
 /// The Redis-backed bus of one instance.
@@ -275,38 +277,26 @@ impl Bus for RedisBus {
     }
 }
 
-/// Publishes one event on `channel` as an instance would, signed with `key`, from a
-/// process that is not an instance: the command line's account changes, which the
-/// running instances must act on (closing a signed-out account's sockets).
-pub async fn publish_once(
-    url: &str,
-    channel: &str,
-    key: [u8; 32],
-    event: &BusEvent,
-) -> Result<(), BusError> {
-    let Some(wire) = Wire::from_event(event) else {
-        return Ok(());
-    };
-    let client = redis::Client::open(url).map_err(|e| BusError::BadUrl {
-        url: url.to_owned(),
-        reason: e.to_string(),
-    })?;
-    let envelope = Envelope {
-        origin: rand::random::<u64>(),
-        queued_us: Some(unix_micros()),
-        events: vec![wire],
-    };
-    let json = serde_json::to_vec(&envelope).map_err(|e| BusError::Encode(e.to_string()))?;
-    let payload = Signer(key).sign(json);
-    let publish = async {
-        let mut connection = client.get_multiplexed_async_connection().await?;
-        redis::cmd("PUBLISH")
-            .arg(channel)
-            .arg(&payload)
-            .query_async::<i64>(&mut connection)
-            .await
-    };
-    tokio::time::timeout(Duration::from_secs(10), publish)
+/// A line onto the instances' bus for a process that is not an instance: the command
+/// line's account changes, which the running instances must act on (closing a
+/// signed-out account's sockets). Connected first, so that a wrong URL or a Redis that
+/// is down is said before anything changes.
+pub struct Publisher {
+    connection: redis::aio::MultiplexedConnection,
+    channel: String,
+    signer: Signer,
+}
+
+impl Publisher {
+    pub async fn connect(url: &str, channel: &str, key: [u8; 32]) -> Result<Publisher, BusError> {
+        let client = redis::Client::open(url).map_err(|e| BusError::BadUrl {
+            url: url.to_owned(),
+            reason: e.to_string(),
+        })?;
+        let connection = tokio::time::timeout(
+            Duration::from_secs(10),
+            client.get_multiplexed_async_connection(),
+        )
         .await
         .map_err(|_| BusError::Unreachable {
             url: url.to_owned(),
@@ -316,7 +306,35 @@ pub async fn publish_once(
             url: url.to_owned(),
             reason: e.to_string(),
         })?;
-    Ok(())
+        Ok(Publisher {
+            connection,
+            channel: channel.to_owned(),
+            signer: Signer(key),
+        })
+    }
+
+    /// Publishes `event` as an instance would; how many instances listen on the channel
+    /// (Redis's count of subscribers that got it: 0 means a wrong channel).
+    pub async fn publish(&mut self, event: &BusEvent) -> Result<i64, BusError> {
+        let Some(wire) = Wire::from_event(event) else {
+            return Ok(0);
+        };
+        let envelope = Envelope {
+            origin: rand::random::<u64>(),
+            queued_us: Some(unix_micros()),
+            events: vec![wire],
+        };
+        let json = serde_json::to_vec(&envelope).map_err(|e| BusError::Encode(e.to_string()))?;
+        let mut publish = redis::cmd("PUBLISH");
+        publish.arg(&self.channel).arg(self.signer.sign(json));
+        tokio::time::timeout(
+            Duration::from_secs(10),
+            publish.query_async::<i64>(&mut self.connection),
+        )
+        .await
+        .map_err(|_| BusError::Publish("timed out".into()))?
+        .map_err(|e| BusError::Publish(e.to_string()))
+    }
 }
 
 async fn publish_loop(

@@ -109,6 +109,13 @@ struct Checkpointer {
     running: Option<std::thread::JoinHandle<()>>,
 }
 
+impl Drop for Checkpointer {
+    /// Also when the database failed to open after the thread started.
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
 impl Checkpointer {
     /// Stops the thread and waits for its last checkpoint, which copies the whole WAL
     /// into the database file. Without the wait a stopping server exited first, and the
@@ -155,7 +162,10 @@ fn spawn_checkpointer(path: &Path) -> Result<Checkpointer, StorageError> {
                 }
                 std::thread::sleep(CHECKPOINT_GAP);
             }
-            checkpoint("TRUNCATE");
+            // Passive: another process reading (an `sqlite3 .backup`, a command-line
+            // tool) must not hold up the exit for the busy timeout. Closing the last
+            // connection then folds in the rest and removes the WAL.
+            checkpoint("PASSIVE");
         })
         .map_err(StorageError::backend)?;
     Ok(Checkpointer {
