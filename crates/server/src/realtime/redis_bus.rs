@@ -152,6 +152,18 @@ impl Wire {
     }
 }
 
+/// `url` as an error may show it: without its user and password (`redis://:pw@host`), as
+/// errors reach logs and terminals.
+fn shown(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((_, host)) => format!("{scheme}://***@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
 /// Why the bus to the other instances could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum BusError {
@@ -186,11 +198,11 @@ impl RedisBus {
         realtime: &Arc<Realtime>,
     ) -> Result<Arc<RedisBus>, BusError> {
         let client = redis::Client::open(url).map_err(|e| BusError::BadUrl {
-            url: url.to_owned(),
+            url: shown(url),
             reason: e.to_string(),
         })?;
         let unreachable = |e: redis::RedisError| BusError::Unreachable {
-            url: url.to_owned(),
+            url: shown(url),
             reason: e.to_string(),
         };
         let connect = async {
@@ -202,7 +214,7 @@ impl RedisBus {
         let (publisher, subscriber) = tokio::time::timeout(Duration::from_secs(10), connect)
             .await
             .map_err(|_| BusError::Unreachable {
-                url: url.to_owned(),
+                url: shown(url),
                 reason: "timed out".into(),
             })?
             .map_err(unreachable)?;
@@ -237,7 +249,7 @@ impl RedisBus {
             signer,
             Arc::downgrade(realtime),
         ));
-        tracing::info!(%url, channel, "bus on Redis");
+        tracing::info!(url = %shown(url), channel, "bus on Redis");
         Ok(bus)
     }
 }
@@ -290,7 +302,7 @@ pub struct Publisher {
 impl Publisher {
     pub async fn connect(url: &str, channel: &str, key: [u8; 32]) -> Result<Publisher, BusError> {
         let client = redis::Client::open(url).map_err(|e| BusError::BadUrl {
-            url: url.to_owned(),
+            url: shown(url),
             reason: e.to_string(),
         })?;
         let connection = tokio::time::timeout(
@@ -299,11 +311,11 @@ impl Publisher {
         )
         .await
         .map_err(|_| BusError::Unreachable {
-            url: url.to_owned(),
+            url: shown(url),
             reason: "timed out".into(),
         })?
         .map_err(|e| BusError::Unreachable {
-            url: url.to_owned(),
+            url: shown(url),
             reason: e.to_string(),
         })?;
         Ok(Publisher {
@@ -559,6 +571,22 @@ fn receive(rt: &Realtime, event: Wire) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_show_a_redis_url_without_its_password() {
+        assert_eq!(
+            shown("redis://:s3cret@10.0.0.5:6379/0"),
+            "redis://***@10.0.0.5:6379/0"
+        );
+        assert_eq!(shown("rediss://user:s3cret@host"), "rediss://***@host");
+        assert_eq!(shown("redis://10.0.0.5:6379"), "redis://10.0.0.5:6379");
+        assert_eq!(shown("not a url"), "not a url");
+        let error = BusError::Unreachable {
+            url: shown("redis://:s3cret@nowhere:1"),
+            reason: "refused".into(),
+        };
+        assert!(!error.to_string().contains("s3cret"), "{error}");
+    }
 
     #[test]
     fn only_messages_signed_with_the_key_are_read() {
