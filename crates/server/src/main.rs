@@ -490,34 +490,9 @@ async fn serve_metrics(
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot serve metrics on {addr}: is the port free?"))?;
-    let app = axum::Router::new().route(
-        "/metrics",
-        axum::routing::get(move || {
-            let handle = handle.clone();
-            async move {
-                (
-                    [("content-type", "text/plain; version=0.0.4")],
-                    handle.render(),
-                )
-            }
-        }),
-    );
     let addr = listener.local_addr().unwrap_or(addr);
     tracing::info!(%addr, "metrics at GET /metrics");
-    // The API's connection loop, for its time limits: a scraper that connects and
-    // sends nothing must not hold a connection for ever here either. A scraper keeps its
-    // connection between scrapes, a minute apart by default (Prometheus), so an idle one
-    // is kept at least 3 minutes: a close at the instant of a scrape would fail it.
-    let limits = switchboard_server::connections::Limits {
-        head: limits.head.max(Duration::from_secs(180)),
-        ..limits
-    };
-    tokio::spawn(switchboard_server::connections::serve(
-        listener,
-        app,
-        limits,
-        std::future::pending(),
-    ));
+    tokio::spawn(switchboard_server::metrics::serve(listener, handle, limits));
     Ok(())
 }
 

@@ -37,6 +37,35 @@ const BUS_BUCKETS: [f64; 12] = [
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
+/// Serves `GET /metrics` from `handle` on `listener`, for as long as the process runs,
+/// through the API's connection loop for its time limits: a scraper that connects and
+/// sends nothing must not hold a connection for ever here either. A scraper keeps its
+/// connection between scrapes, a minute apart by default (Prometheus), so an idle one is
+/// kept at least 3 minutes: a close at the instant of a scrape would fail it.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    handle: PrometheusHandle,
+    limits: crate::connections::Limits,
+) {
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let handle = handle.clone();
+            async move {
+                (
+                    [("content-type", "text/plain; version=0.0.4")],
+                    handle.render(),
+                )
+            }
+        }),
+    );
+    let limits = crate::connections::Limits {
+        head: limits.head.max(Duration::from_secs(180)),
+        ..limits
+    };
+    crate::connections::serve(listener, app, limits, std::future::pending()).await;
+}
+
 /// Installs the process's recorder (once; later calls return the same handle).
 pub fn install() -> Result<PrometheusHandle, String> {
     if let Some(handle) = HANDLE.get() {
