@@ -164,6 +164,29 @@ fn shown(url: &str) -> String {
     }
 }
 
+/// A client for `url`, or the error that says it is not a Redis URL.
+fn open_client(url: &str) -> Result<redis::Client, BusError> {
+    redis::Client::open(url).map_err(|e| BusError::BadUrl {
+        url: shown(url),
+        reason: e.to_string(),
+    })
+}
+
+/// `connecting` to Redis at `url`, given 10 s: what it made, or why Redis is unreachable.
+async fn reach<T>(
+    url: &str,
+    connecting: impl Future<Output = Result<T, redis::RedisError>>,
+) -> Result<T, BusError> {
+    let unreachable = |reason: String| BusError::Unreachable {
+        url: shown(url),
+        reason,
+    };
+    tokio::time::timeout(Duration::from_secs(10), connecting)
+        .await
+        .map_err(|_| unreachable("timed out".into()))?
+        .map_err(|e| unreachable(e.to_string()))
+}
+
 /// Why the bus to the other instances could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum BusError {
@@ -197,27 +220,14 @@ impl RedisBus {
         key: [u8; 32],
         realtime: &Arc<Realtime>,
     ) -> Result<Arc<RedisBus>, BusError> {
-        let client = redis::Client::open(url).map_err(|e| BusError::BadUrl {
-            url: shown(url),
-            reason: e.to_string(),
-        })?;
-        let unreachable = |e: redis::RedisError| BusError::Unreachable {
-            url: shown(url),
-            reason: e.to_string(),
-        };
-        let connect = async {
+        let client = open_client(url)?;
+        let (publisher, subscriber) = reach(url, async {
             let publisher = client.get_multiplexed_async_connection().await?;
             let mut subscriber = client.get_async_pubsub().await?;
             subscriber.subscribe(channel).await?;
-            Ok::<_, redis::RedisError>((publisher, subscriber))
-        };
-        let (publisher, subscriber) = tokio::time::timeout(Duration::from_secs(10), connect)
-            .await
-            .map_err(|_| BusError::Unreachable {
-                url: shown(url),
-                reason: "timed out".into(),
-            })?
-            .map_err(unreachable)?;
+            Ok((publisher, subscriber))
+        })
+        .await?;
         let origin = rand::random::<u64>();
         let (outbox, queued) = mpsc::unbounded_channel();
         let bus = Arc::new(RedisBus {
@@ -301,23 +311,8 @@ pub struct Publisher {
 
 impl Publisher {
     pub async fn connect(url: &str, channel: &str, key: [u8; 32]) -> Result<Publisher, BusError> {
-        let client = redis::Client::open(url).map_err(|e| BusError::BadUrl {
-            url: shown(url),
-            reason: e.to_string(),
-        })?;
-        let connection = tokio::time::timeout(
-            Duration::from_secs(10),
-            client.get_multiplexed_async_connection(),
-        )
-        .await
-        .map_err(|_| BusError::Unreachable {
-            url: shown(url),
-            reason: "timed out".into(),
-        })?
-        .map_err(|e| BusError::Unreachable {
-            url: shown(url),
-            reason: e.to_string(),
-        })?;
+        let client = open_client(url)?;
+        let connection = reach(url, client.get_multiplexed_async_connection()).await?;
         Ok(Publisher {
             connection,
             channel: channel.to_owned(),
